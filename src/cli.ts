@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/** keyward's entry point: argv → the TUI, the daemon, or a command. */
+import { Command } from 'commander';
+import { daemonCommand } from './cli/daemon-command.js';
+import { VERSION } from './daemon/app.js';
+import { resolveHome } from './home.js';
+
+const program = new Command('keyward')
+  .description('Local API-key manager')
+  .version(VERSION)
+  .option('--home <dir>', 'keyward home (env KEYWARD_HOME)')
+  .option('--url <url>', 'daemon URL (env KEYWARD_URL)')
+  .option('--token <token>', 'operator token (env KEYWARD_TOKEN)');
+
+const home = () => resolveHome(program.opts<{ home?: string }>().home);
+daemonCommand(program, home);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,43 @@
+/** `keyward daemon`: run the daemon in the foreground until SIGINT/SIGTERM. */
+import type { Command } from 'commander';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../home.js';
+import { startDaemon, StartupError } from '../daemon/main.js';
+
+export function daemonCommand(program: Command, home: () => string): void {
+  program
+    .command('daemon')
+    .description('run the daemon in the foreground (systemd-friendly)')
+    .option('--host <host>', 'address to listen on', DEFAULT_HOST)
+    .option('--port <port>', 'port to listen on (env KEYWARD_PORT)', (v) => parsePort(v))
+    .option('--allow-remote', 'allow a non-loopback --host')
+    .action(async (opts: { host: string; port?: number; allowRemote?: boolean }) => {
+      process.umask(0o077);
+      const port = opts.port ?? (process.env.KEYWARD_PORT ? parsePort(process.env.KEYWARD_PORT) : DEFAULT_PORT);
+      try {
+        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote });
+        const stop = () => {
+          daemon.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (err) {
+        if (err instanceof StartupError || (err instanceof Error && /migrations folder/.test(err.message))) {
+          process.stderr.write(`keyward: ${err.message}\n`);
+          process.exit(1);
+        }
+        throw err;
+      }
+    });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`keyward: invalid port ${JSON.stringify(value)}\n`);
+    process.exit(2);
+  }
+  return port;
+}

@@ -1,0 +1,81 @@
+/**
+ * Operators and their tokens. Tokens (`kwo_…`) are checked against an in-memory index by
+ * SHA-256, kept in step with every operator write, so authentication never reads the store
+ * and a disabled operator is refused from its next request on.
+ */
+import type { EventBus } from '../events/bus.js';
+import { generateSecret, hashSecret, isWellFormed, newId, OPERATOR_TOKEN_PREFIX } from '../secrets/format.js';
+import type { Actor, IndexedOperator, OperatorRow, Store } from '../store.js';
+import type { Role } from './permissions.js';
+
+export type OperatorJson = { id: string; name: string; role: Role; createdAt: string; disabledAt: string | null };
+
+export function operatorJson(op: OperatorRow): OperatorJson {
+  return {
+    id: op.id,
+    name: op.name,
+    role: op.role,
+    createdAt: new Date(op.createdAt).toISOString(),
+    disabledAt: op.disabledAt === null ? null : new Date(op.disabledAt).toISOString(),
+  };
+}
+
+export class OperatorService {
+  private readonly byTokenHash = new Map<string, IndexedOperator>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly events: EventBus,
+    private readonly now: () => number,
+  ) {}
+
+  async load(): Promise<void> {
+    this.byTokenHash.clear();
+    for (const op of await this.store.indexedOperators()) this.byTokenHash.set(op.tokenHash, op);
+  }
+
+  /** The active operator holding `token`, or undefined. Never touches the store. */
+  authenticate(token: string): IndexedOperator | undefined {
+    if (!isWellFormed(token, OPERATOR_TOKEN_PREFIX)) return undefined;
+    const op = this.byTokenHash.get(hashSecret(token));
+    return op && op.disabledAt === null ? op : undefined;
+  }
+
+  list(): Promise<OperatorRow[]> {
+    return this.store.listOperators();
+  }
+
+  /** Creates an operator; its token is returned here and never again. */
+  async create(name: string, role: Role, actor: Actor | null): Promise<{ operator: OperatorRow; token: string }> {
+    const token = generateSecret(OPERATOR_TOKEN_PREFIX);
+    const tokenHash = hashSecret(token);
+    const operator = await this.store.createOperator(
+      { id: newId('op_'), name, role, createdAt: this.now(), disabledAt: null, tokenHash },
+      actor,
+    );
+    this.byTokenHash.set(tokenHash, { ...operator, tokenHash });
+    this.events.publish({ type: 'operator.created', operator: operatorJson(operator) });
+    return { operator, token };
+  }
+
+  async disable(id: string, actor: Actor): Promise<OperatorRow> {
+    const operator = await this.store.disableOperator(id, this.now(), actor);
+    for (const op of this.byTokenHash.values()) if (op.id === id) op.disabledAt = operator.disabledAt;
+    this.events.publish({ type: 'operator.updated', operator: operatorJson(operator) });
+    return operator;
+  }
+
+  /** On an empty store, creates `admin` and returns its token; otherwise undefined. */
+  async bootstrap(): Promise<string | undefined> {
+    if ((await this.store.countOperators()) > 0) return undefined;
+    const { token } = await this.create('admin', 'admin', null);
+    return token;
+  }
+
+  get active(): number {
+    let n = 0;
+    for (const op of this.byTokenHash.values()) if (op.disabledAt === null) n++;
+    return n;
+  }
+}
+

@@ -1,0 +1,46 @@
+/**
+ * Wires the daemon's services around one store: verification index, usage tracker, event bus,
+ * keys, operators, rotations. Loading the indexes is part of construction.
+ */
+import { OperatorService } from './auth/operators.js';
+import { EventBus } from './events/bus.js';
+import { KeyService } from './keys/service.js';
+import { RotationService } from './rotation/service.js';
+import type { Store } from './store.js';
+import { UsageService } from './usage/service.js';
+import { UsageTracker } from './usage/tracker.js';
+import { KeyIndex } from './verify/key-index.js';
+import { Verifier } from './verify/verifier.js';
+
+export type CoreOptions = {
+  now?: () => number;
+  log?: (line: string) => void;
+};
+
+export type Core = Awaited<ReturnType<typeof createCore>>;
+
+export async function createCore(store: Store, options: CoreOptions = {}) {
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const events = new EventBus();
+  const index = new KeyIndex();
+  index.load(await store.indexedKeys());
+  const usage = new UsageTracker(store, now, (tick) => events.publish({ type: 'usage', tick }));
+  const keys = new KeyService({ store, index, usage, events, now });
+  const operators = new OperatorService(store, events, now);
+  await operators.load();
+  const rotations = new RotationService({ store, keys, usage, events, now, log });
+  return {
+    store,
+    now,
+    log,
+    events,
+    index,
+    usage,
+    keys,
+    operators,
+    rotations,
+    usageReads: new UsageService(store, usage, now),
+    verifier: new Verifier(index, usage, now),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * Opens the SQLite key store: file modes, pragmas, and the drizzle migrations from `drizzle/`.
+ * A missing migrations folder is a startup error, never an empty store.
+ */
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { chmodSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.js';
+
+export type Db = BetterSQLite3Database<typeof schema>;
+
+/** `drizzle/` at the package root, for both `src/` (tests) and `dist/` (built). */
+export const DEFAULT_MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+
+export type OpenOptions = {
+  migrationsFolder?: string;
+  /** SQLite's `max_page_count`: a hard size cap, used to exercise a full disk. */
+  maxPageCount?: number;
+};
+
+export function openDatabase(file: string, options: OpenOptions = {}): { sqlite: Database.Database; db: Db } {
+  const migrationsFolder = options.migrationsFolder ?? DEFAULT_MIGRATIONS;
+  if (!existsSync(`${migrationsFolder}/meta/_journal.json`)) {
+    throw new Error(`migrations folder not found at ${migrationsFolder}: the installation is incomplete`);
+  }
+  const sqlite = new Database(file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const db = drizzle(sqlite, { schema });
+    migrate(db, { migrationsFolder });
+    if (options.maxPageCount) sqlite.pragma(`max_page_count = ${Math.floor(options.maxPageCount)}`);
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
+    }
+    return { sqlite, db };
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+}

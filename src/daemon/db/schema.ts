@@ -1,0 +1,129 @@
+/**
+ * The SQLite schema of the key store. Times are integer milliseconds since the epoch (UTC);
+ * the API turns them into ISO-8601 strings. No table holds a secret: keys and operator tokens
+ * are stored as their SHA-256.
+ */
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+export const operators = sqliteTable(
+  'operators',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Case-folded name: uniqueness is case-insensitive. */
+    nameFolded: text('name_folded').notNull(),
+    role: text('role', { enum: ['admin', 'manager', 'viewer', 'service'] }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    disabledAt: integer('disabled_at'),
+  },
+  (t) => [uniqueIndex('operators_name_folded').on(t.nameFolded), uniqueIndex('operators_token_hash').on(t.tokenHash)],
+);
+
+export const keys = sqliteTable(
+  'keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    nameFolded: text('name_folded').notNull(),
+    hash: text('hash').notNull(),
+    hint: text('hint').notNull(),
+    status: text('status', { enum: ['active', 'inactive'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    deactivatedAt: integer('deactivated_at'),
+    expiresAt: integer('expires_at'),
+    lastUsedAt: integer('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('keys_name_folded').on(t.nameFolded),
+    uniqueIndex('keys_hash').on(t.hash),
+    index('keys_created').on(t.createdAt, t.id),
+  ],
+);
+
+/** Verifications per key and minute; `minute` is epoch minutes. Pruned after 30 days. */
+export const usageBuckets = sqliteTable(
+  'usage_buckets',
+  {
+    keyId: text('key_id')
+      .notNull()
+      .references(() => keys.id, { onDelete: 'cascade' }),
+    minute: integer('minute').notNull(),
+    ok: integer('ok').notNull().default(0),
+    rejected: integer('rejected').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.minute] }), index('usage_buckets_minute').on(t.minute)],
+);
+
+/** Distinct caller labels seen per key. */
+export const keyCallers = sqliteTable(
+  'key_callers',
+  {
+    keyId: text('key_id')
+      .notNull()
+      .references(() => keys.id, { onDelete: 'cascade' }),
+    caller: text('caller').notNull(),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    ok: integer('ok').notNull().default(0),
+    rejected: integer('rejected').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.caller] })],
+);
+
+/**
+ * Append-only audit log. Each row carries the SHA-256 of the previous row's hash and its own
+ * content, so an edited or removed row breaks the chain.
+ */
+export const auditEvents = sqliteTable('audit_events', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  id: text('id').notNull().unique(),
+  at: integer('at').notNull(),
+  operatorId: text('operator_id').notNull(),
+  operatorName: text('operator_name').notNull(),
+  action: text('action').notNull(),
+  targetType: text('target_type').notNull(),
+  targetId: text('target_id').notNull(),
+  targetName: text('target_name').notNull(),
+  /** JSON object with non-secret details (e.g. `{"force":true}`). */
+  detail: text('detail').notNull().default('{}'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
+
+export const rotations = sqliteTable(
+  'rotations',
+  {
+    id: text('id').primaryKey(),
+    /** No foreign key: the old key is deleted at the end of a rotation, the record stays. */
+    oldKeyId: text('old_key_id').notNull(),
+    oldKeyName: text('old_key_name').notNull(),
+    newKeyId: text('new_key_id').notNull(),
+    newKeyName: text('new_key_name').notNull(),
+    step: text('step', {
+      enum: ['update_systems', 'verify_new', 'deactivate_old', 'double_check', 'delete_old', 'completed', 'cancelled'],
+    }).notNull(),
+    stepStartedAt: integer('step_started_at').notNull(),
+    createdAt: integer('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    verifyNewAt: integer('verify_new_at'),
+    deactivateOldAt: integer('deactivate_old_at'),
+    /** When the old key was (or will be, for a scheduled cut-over) deactivated. */
+    deactivateAt: integer('deactivate_at'),
+    doubleCheckAt: integer('double_check_at'),
+    deleteOldAt: integer('delete_old_at'),
+    endedAt: integer('ended_at'),
+    /** How the rotation ended: `deleted`, `kept_inactive`, or `cancelled`. */
+    outcome: text('outcome'),
+  },
+  (t) => [
+    uniqueIndex('rotations_open_old_key')
+      .on(t.oldKeyId)
+      .where(sql`${t.step} not in ('completed', 'cancelled')`),
+    uniqueIndex('rotations_open_new_key')
+      .on(t.newKeyId)
+      .where(sql`${t.step} not in ('completed', 'cancelled')`),
+  ],
+);

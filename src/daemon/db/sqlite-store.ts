@@ -1,0 +1,452 @@
+/**
+ * The embedded SQLite implementation of `Store`. better-sqlite3 is synchronous, so every write
+ * is one synchronous `immediate` transaction that also appends its audit event; the async
+ * signatures exist for networked stores.
+ */
+import type Database from 'better-sqlite3';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { GENESIS_HASH, hashEvent } from '../audit/chain.js';
+import { KeywardError } from '../errors.js';
+import { foldName } from '../names.js';
+import { END_STEPS } from '../rotation/machine.js';
+import { newId } from '../secrets/format.js';
+import type {
+  Actor,
+  AuditEvent,
+  AuditInput,
+  CallerRow,
+  IndexedKey,
+  IndexedOperator,
+  KeyListQuery,
+  KeyRow,
+  KeyStatus,
+  KeyView,
+  OperatorRow,
+  RotationChange,
+  RotationRow,
+  Store,
+  UsageBucket,
+  UsageDelta,
+} from '../store.js';
+import type { Db } from './open.js';
+import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system' };
+
+const keyColumns = {
+  id: keys.id,
+  name: keys.name,
+  hint: keys.hint,
+  status: keys.status,
+  createdAt: keys.createdAt,
+  createdBy: keys.createdBy,
+  deactivatedAt: keys.deactivatedAt,
+  expiresAt: keys.expiresAt,
+  lastUsedAt: keys.lastUsedAt,
+};
+
+const operatorColumns = {
+  id: operators.id,
+  name: operators.name,
+  role: operators.role,
+  createdAt: operators.createdAt,
+  disabledAt: operators.disabledAt,
+};
+
+const ENDED: RotationRow['step'][] = [...END_STEPS];
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
+  const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
+  const who = actor ?? SYSTEM_ACTOR;
+  const event = {
+    id: newId('evt_'),
+    at,
+    operatorId: who.id,
+    operatorName: who.name,
+    action: input.action,
+    targetType: input.targetType,
+    targetId: input.targetId,
+    targetName: input.targetName,
+    detail: JSON.stringify(input.detail ?? {}),
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  tx.insert(auditEvents).values({ ...event, hash: hashEvent(event) }).run();
+}
+
+export class SqliteStore implements Store {
+  constructor(
+    private readonly sqlite: Database.Database,
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private write<T>(fn: (tx: Tx) => T): T {
+    return this.db.transaction(fn, { behavior: 'immediate' });
+  }
+
+  private keyById(tx: Tx | Db, id: string): KeyRow | undefined {
+    return tx.select(keyColumns).from(keys).where(eq(keys.id, id)).get();
+  }
+
+  private requireKey(tx: Tx, id: string): KeyRow {
+    const key = this.keyById(tx, id);
+    if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
+    return key;
+  }
+
+  // keys
+
+  async listKeys(query: KeyListQuery): Promise<KeyView[]> {
+    const since = Math.floor(query.since24h / 60_000);
+    const uses = this.db
+      .select({
+        keyId: usageBuckets.keyId,
+        uses: sql<number>`sum(${usageBuckets.ok} + ${usageBuckets.rejected})`.as('uses'),
+      })
+      .from(usageBuckets)
+      .where(gte(usageBuckets.minute, since))
+      .groupBy(usageBuckets.keyId)
+      .as('uses');
+    const filters = [
+      query.status ? eq(keys.status, query.status) : undefined,
+      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
+      query.after
+        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
+        : undefined,
+    ];
+    const rows = this.db
+      .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)` })
+      .from(keys)
+      .leftJoin(uses, eq(uses.keyId, keys.id))
+      .where(and(...filters))
+      .orderBy(asc(keys.createdAt), asc(keys.id))
+      .limit(query.limit)
+      .all();
+    return rows;
+  }
+
+  async countKeys(): Promise<{ active: number; inactive: number }> {
+    const rows = this.db.select({ status: keys.status, n: sql<number>`count(*)` }).from(keys).groupBy(keys.status).all();
+    return {
+      active: rows.find((r) => r.status === 'active')?.n ?? 0,
+      inactive: rows.find((r) => r.status === 'inactive')?.n ?? 0,
+    };
+  }
+
+  async getKey(id: string): Promise<KeyRow | undefined> {
+    return this.keyById(this.db, id);
+  }
+
+  async getKeyByName(name: string): Promise<KeyRow | undefined> {
+    return this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name))).get();
+  }
+
+  async uses24h(id: string, since: number): Promise<number> {
+    const row = this.db
+      .select({ n: sql<number>`coalesce(sum(${usageBuckets.ok} + ${usageBuckets.rejected}), 0)` })
+      .from(usageBuckets)
+      .where(and(eq(usageBuckets.keyId, id), gte(usageBuckets.minute, Math.floor(since / 60_000))))
+      .get();
+    return row?.n ?? 0;
+  }
+
+  private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
+    try {
+      tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) }).run();
+    } catch (err) {
+      if (isUniqueViolation(err) && this.keyIdByName(tx, key.name)) {
+        throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [
+          { path: 'name', message: 'is already taken' },
+        ]);
+      }
+      throw err;
+    }
+  }
+
+  private keyIdByName(tx: Tx, name: string): string | undefined {
+    return tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(name))).get()?.id;
+  }
+
+  async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
+    return this.write((tx) => {
+      this.insertKey(tx, key);
+      appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      return this.requireKey(tx, key.id);
+    });
+  }
+
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+    return this.write((tx) => {
+      const key = this.requireKey(tx, id);
+      if (key.status === status) return key;
+      tx.update(keys)
+        .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+        .where(eq(keys.id, id))
+        .run();
+      const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
+      appendAudit(tx, actor, { action, targetType: 'key', targetId: id, targetName: key.name }, at);
+      return this.requireKey(tx, id);
+    });
+  }
+
+  async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
+    return this.write((tx) => {
+      const key = this.requireKey(tx, id);
+      if (key.status === 'active') {
+        throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
+      }
+      this.refuseIfInOpenRotation(tx, id, 'deleted');
+      tx.delete(keys).where(eq(keys.id, id)).run();
+      appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: id, targetName: key.name }, this.now());
+      return key;
+    });
+  }
+
+  private refuseIfInOpenRotation(tx: Tx, keyId: string, verb: string): void {
+    const open = tx
+      .select({ id: rotations.id })
+      .from(rotations)
+      .where(and(or(eq(rotations.oldKeyId, keyId), eq(rotations.newKeyId, keyId)), notInArray(rotations.step, ENDED)))
+      .get();
+    if (open) {
+      throw new KeywardError('rotation_open', `The key is part of open rotation ${open.id}; finish or cancel it before this key can be ${verb}`);
+    }
+  }
+
+  async indexedKeys(): Promise<IndexedKey[]> {
+    return this.db
+      .select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt })
+      .from(keys)
+      .all();
+  }
+
+  // operators
+
+  async countOperators(): Promise<number> {
+    return this.db.select({ n: sql<number>`count(*)` }).from(operators).get()?.n ?? 0;
+  }
+
+  async listOperators(): Promise<OperatorRow[]> {
+    return this.db.select(operatorColumns).from(operators).orderBy(asc(operators.createdAt), asc(operators.id)).all();
+  }
+
+  async indexedOperators(): Promise<IndexedOperator[]> {
+    return this.db.select({ ...operatorColumns, tokenHash: operators.tokenHash }).from(operators).all();
+  }
+
+  async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
+    return this.write((tx) => {
+      try {
+        tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) }).run();
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          throw new KeywardError('name_taken', `An operator named "${op.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+        }
+        throw err;
+      }
+      appendAudit(tx, actor, { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } }, op.createdAt);
+      return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
+    });
+  }
+
+  async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
+    return this.write((tx) => {
+      const op = tx.select(operatorColumns).from(operators).where(eq(operators.id, id)).get();
+      if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
+      if (op.disabledAt !== null) return op;
+      if (op.role === 'admin') {
+        const admins = tx
+          .select({ n: sql<number>`count(*)` })
+          .from(operators)
+          .where(and(eq(operators.role, 'admin'), sql`${operators.disabledAt} is null`))
+          .get();
+        if ((admins?.n ?? 0) <= 1) {
+          throw new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
+        }
+      }
+      tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id)).run();
+      appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      return { ...op, disabledAt: at };
+    });
+  }
+
+  // audit
+
+  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
+      .orderBy(desc(auditEvents.seq))
+      .limit(limit)
+      .all();
+  }
+
+  async *auditChain(): AsyncIterable<AuditEvent> {
+    const page = 1000;
+    let after = 0;
+    for (;;) {
+      const rows = this.db.select().from(auditEvents).where(gt(auditEvents.seq, after)).orderBy(asc(auditEvents.seq)).limit(page).all();
+      yield* rows;
+      if (rows.length < page) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  // usage
+
+  async applyUsage(delta: UsageDelta, pruneBefore: number): Promise<void> {
+    this.write((tx) => {
+      const live = new Set(
+        tx
+          .select({ id: keys.id })
+          .from(keys)
+          .where(inArray(keys.id, [...new Set(delta.buckets.map((b) => b.keyId))]))
+          .all()
+          .map((k) => k.id),
+      );
+      for (const b of delta.buckets) {
+        if (!live.has(b.keyId)) continue; // deleted since it was counted
+        tx.insert(usageBuckets)
+          .values(b)
+          .onConflictDoUpdate({
+            target: [usageBuckets.keyId, usageBuckets.minute],
+            set: { ok: sql`${usageBuckets.ok} + ${b.ok}`, rejected: sql`${usageBuckets.rejected} + ${b.rejected}` },
+          })
+          .run();
+      }
+      for (const c of delta.callers) {
+        if (!live.has(c.keyId)) continue;
+        tx.insert(keyCallers)
+          .values({ keyId: c.keyId, caller: c.caller, firstSeenAt: c.at, lastSeenAt: c.at, ok: c.ok, rejected: c.rejected })
+          .onConflictDoUpdate({
+            target: [keyCallers.keyId, keyCallers.caller],
+            set: {
+              lastSeenAt: sql`max(${keyCallers.lastSeenAt}, ${c.at})`,
+              ok: sql`${keyCallers.ok} + ${c.ok}`,
+              rejected: sql`${keyCallers.rejected} + ${c.rejected}`,
+            },
+          })
+          .run();
+      }
+      for (const u of delta.lastUsed) {
+        tx.update(keys)
+          .set({ lastUsedAt: sql`max(coalesce(${keys.lastUsedAt}, 0), ${u.at})` })
+          .where(eq(keys.id, u.keyId))
+          .run();
+      }
+      tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
+    });
+  }
+
+  async usageBuckets(keyId: string, fromMinute: number): Promise<UsageBucket[]> {
+    return this.db
+      .select({ minute: usageBuckets.minute, ok: usageBuckets.ok, rejected: usageBuckets.rejected })
+      .from(usageBuckets)
+      .where(and(eq(usageBuckets.keyId, keyId), gte(usageBuckets.minute, fromMinute)))
+      .orderBy(asc(usageBuckets.minute))
+      .all();
+  }
+
+  async callers(keyId: string): Promise<CallerRow[]> {
+    return this.db
+      .select({
+        caller: keyCallers.caller,
+        firstSeenAt: keyCallers.firstSeenAt,
+        lastSeenAt: keyCallers.lastSeenAt,
+        ok: keyCallers.ok,
+        rejected: keyCallers.rejected,
+      })
+      .from(keyCallers)
+      .where(eq(keyCallers.keyId, keyId))
+      .orderBy(desc(keyCallers.lastSeenAt))
+      .limit(100)
+      .all();
+  }
+
+  // rotations
+
+  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow> {
+    return this.write((tx) => {
+      const old = this.requireKey(tx, rotation.oldKeyId);
+      this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
+      this.insertKey(tx, newKey);
+      tx.insert(rotations).values(rotation).run();
+      appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } }, rotation.createdAt);
+      appendAudit(
+        tx,
+        actor,
+        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
+        rotation.createdAt,
+      );
+      return rotation;
+    });
+  }
+
+  private rotationById(tx: Tx | Db, id: string): RotationRow | undefined {
+    return tx.select().from(rotations).where(eq(rotations.id, id)).get();
+  }
+
+  async getRotation(id: string): Promise<RotationRow | undefined> {
+    return this.rotationById(this.db, id);
+  }
+
+  async listRotations(openOnly: boolean): Promise<RotationRow[]> {
+    return this.db
+      .select()
+      .from(rotations)
+      .where(openOnly ? notInArray(rotations.step, ENDED) : undefined)
+      .orderBy(desc(rotations.createdAt))
+      .all();
+  }
+
+  async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
+    return this.write((tx) => {
+      const current = this.rotationById(tx, id);
+      if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
+      if (current.step !== change.expectStep) {
+        throw new KeywardError('step_changed', `The rotation is at step ${current.step}, not ${change.expectStep}; someone else moved it. Reload and try again`);
+      }
+      const at = this.now();
+      if (change.oldKeyStatus) {
+        const old = this.keyById(tx, current.oldKeyId);
+        if (old && old.status !== change.oldKeyStatus) {
+          tx.update(keys)
+            .set({ status: change.oldKeyStatus, deactivatedAt: change.oldKeyStatus === 'inactive' ? at : null })
+            .where(eq(keys.id, old.id))
+            .run();
+          const action = change.oldKeyStatus === 'inactive' ? 'key.deactivate' : 'key.activate';
+          appendAudit(tx, actor, { action, targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
+        }
+      }
+      if (change.deleteOldKey) {
+        const old = this.keyById(tx, current.oldKeyId);
+        if (old) {
+          tx.delete(keys).where(eq(keys.id, old.id)).run();
+          appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
+        }
+      }
+      tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
+      appendAudit(tx, actor, change.audit, at);
+      return this.rotationById(tx, id)!;
+    });
+  }
+
+  async backup(file: string): Promise<void> {
+    await this.sqlite.backup(file);
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}

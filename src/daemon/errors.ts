@@ -1,0 +1,92 @@
+/**
+ * The closed set of error codes of DESIGN.md §6, their HTTP statuses, and the JSON error
+ * envelope. Domain code throws `KeywardError`; the handler here turns it, Hono's own
+ * HTTPException, or anything unexpected into `{"error":{code,message,requestId,issues?}}`.
+ * Unexpected errors are logged in full and the client only sees a generic message.
+ */
+import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  name_taken: 409,
+  key_active: 409,
+  rotation_open: 409,
+  step_changed: 409,
+  rotation_guard: 409,
+  last_admin: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  internal: 500,
+  store_unavailable: 503,
+  storage_full: 507,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+export type ErrorIssue = { path: string; message: string };
+
+export class KeywardError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly issues?: ErrorIssue[],
+  ) {
+    super(message);
+    this.name = 'KeywardError';
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export type ErrorBody = {
+  error: { code: ErrorCode; message: string; requestId: string; issues?: ErrorIssue[] };
+};
+
+export function errorBody(c: Context, code: ErrorCode, message: string, issues?: ErrorIssue[]): ErrorBody {
+  const requestId = (c.get('requestId') as string | undefined) ?? '';
+  return { error: { code, message, requestId, ...(issues ? { issues } : {}) } };
+}
+
+export function sendError(c: Context, err: KeywardError): Response {
+  return c.json(errorBody(c, err.code, err.message, err.issues), err.status);
+}
+
+/** Maps a SQLite failure to the store codes, or undefined when it is not a storage condition. */
+export function storageError(err: unknown): KeywardError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  if (code === 'SQLITE_FULL') return new KeywardError('storage_full', 'The key store is out of space; nothing was changed');
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY')
+    return new KeywardError('store_unavailable', 'The key store is unavailable right now; nothing was changed');
+  return undefined;
+}
+
+export type Logger = (line: string) => void;
+
+export function createErrorHandler(log: Logger): ErrorHandler {
+  return function onError(err, c) {
+    if (err instanceof KeywardError) return sendError(c, err);
+    const stored = storageError(err);
+    if (stored) {
+      log(`store error on ${c.req.method} ${c.req.path}: ${err.message}`);
+      return sendError(c, stored);
+    }
+    if (err instanceof HTTPException) {
+      const status = err.status;
+      const code: ErrorCode =
+        status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'invalid_request';
+      return sendError(c, new KeywardError(code, err.message || 'Invalid request'));
+    }
+    log(`internal error on ${c.req.method} ${c.req.path}: ${err.stack ?? String(err)}`);
+    return sendError(c, new KeywardError('internal', 'Internal error; the daemon log has the details'));
+  };
+}
+
+export const notFoundHandler: NotFoundHandler = (c) =>
+  sendError(c, new KeywardError('not_found', `No route for ${c.req.method} ${c.req.path}`));

@@ -1,0 +1,35 @@
+/**
+ * The daemon's change feed: services publish here after each committed change, and every
+ * `/v1/events` stream subscribes. Payloads are the public JSON shapes, never a secret.
+ */
+import { EventEmitter } from 'node:events';
+import type { UsageTick } from '../usage/tracker.js';
+
+export type DaemonEvent =
+  | { type: 'key.created' | 'key.updated'; key: unknown }
+  | { type: 'key.deleted'; id: string }
+  | { type: 'rotation.created' | 'rotation.updated'; rotation: unknown }
+  | { type: 'operator.created' | 'operator.updated'; operator: unknown }
+  | { type: 'usage'; tick: UsageTick };
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Each open TUI holds one listener; a busy server may have many.
+    this.emitter.setMaxListeners(0);
+  }
+
+  publish(event: DaemonEvent): void {
+    this.emitter.emit('event', event);
+  }
+
+  subscribe(listener: (event: DaemonEvent) => void): () => void {
+    this.emitter.on('event', listener);
+    return () => this.emitter.off('event', listener);
+  }
+
+  get listeners(): number {
+    return this.emitter.listenerCount('event');
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Bearer-token authentication (401) and per-route permission checks (403).
+ */
+import { createMiddleware } from 'hono/factory';
+import type { OperatorService } from '../auth/operators.js';
+import { can, type Permission } from '../auth/permissions.js';
+import { KeywardError } from '../errors.js';
+import type { AppEnv } from './env.js';
+
+const BEARER = /^Bearer ([^\s]+)$/;
+
+export function authenticate(operators: OperatorService) {
+  return createMiddleware<AppEnv>(async function authenticateOperator(c, next) {
+    const match = BEARER.exec(c.req.header('authorization') ?? '');
+    const operator = match ? operators.authenticate(match[1]!) : undefined;
+    if (!operator) throw new KeywardError('unauthorized', 'A valid operator token is required (Authorization: Bearer kwo_…)');
+    c.set('operator', operator);
+    await next();
+  });
+}
+
+export function requirePermission(permission: Permission) {
+  return createMiddleware<AppEnv>(async function checkPermission(c, next) {
+    const operator = c.get('operator');
+    if (!can(operator.role, permission)) {
+      throw new KeywardError('forbidden', `Operator "${operator.name}" (role ${operator.role}) lacks the permission ${permission}`);
+    }
+    await next();
+  });
+}

@@ -1,0 +1,118 @@
+/**
+ * Starts a daemon for one home (DESIGN.md §3): take the home lock, open and migrate the store,
+ * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
+ * accepting, flushes usage, closes the store and removes `daemon.json`.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { closeSync, openSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
+import { createApp } from './app.js';
+import { createCore, type Core } from './core.js';
+import { openDatabase } from './db/open.js';
+import { SqliteStore } from './db/sqlite-store.js';
+import { lockHome } from './lock.js';
+
+export type DaemonOptions = {
+  home: string;
+  host?: string;
+  port?: number;
+  allowRemote?: boolean;
+  migrationsFolder?: string;
+  maxPageCount?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+  heartbeatMs?: number;
+};
+
+export type RunningDaemon = {
+  url: string;
+  port: number;
+  home: string;
+  core: Core;
+  app: ReturnType<typeof createApp>;
+  close(): Promise<void>;
+};
+
+/** A refusal to start that the CLI prints as one line. */
+export class StartupError extends Error {}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  if (!isLoopback(host) && !options.allowRemote) {
+    throw new StartupError(`refusing to listen on non-loopback host ${host}: operator tokens would cross the network; pass --allow-remote if you mean it`);
+  }
+  const files = homeFiles(options.home);
+  ensureHome(options.home);
+  const lock = lockHome(files.lock);
+  if (!lock) {
+    const running = readDaemonInfo(options.home);
+    throw new StartupError(
+      running
+        ? `a daemon is already running for ${options.home} (pid ${running.pid}, ${running.url})`
+        : `another daemon is starting for ${options.home}`,
+    );
+  }
+  let store: SqliteStore | undefined;
+  try {
+    // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
+    closeSync(openSync(files.db, 'a', 0o600));
+    const { sqlite, db } = openDatabase(files.db, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
+    store = new SqliteStore(sqlite, db, options.now);
+    const core = await createCore(store, { now: options.now, log });
+    const adminToken = await core.operators.bootstrap();
+    if (adminToken) {
+      writePrivate(files.adminToken, adminToken + '\n');
+      log(`created operator "admin"; its token is in ${files.adminToken}`);
+    }
+    core.usage.start((err) => log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`));
+    await core.rotations.startScheduler();
+    const app = createApp(core, { heartbeatMs: options.heartbeatMs });
+    const server = await listen(app.fetch, host, port);
+    const actualPort = (server.address() as AddressInfo).port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    writePrivate(files.daemonJson, JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() }) + '\n');
+    log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys)`);
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // Event streams never end by themselves; end them so close() can finish.
+          if ('closeAllConnections' in server) server.closeAllConnections();
+        });
+        core.rotations.stopScheduler();
+        try {
+          await core.usage.stop();
+        } catch (err) {
+          log(`final usage flush failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        store!.close();
+        removeDaemonInfo(options.home);
+        lock.release();
+        log('keyward daemon stopped');
+      })());
+    return { url, port: actualPort, home: options.home, core, app, close };
+  } catch (err) {
+    store?.close();
+    lock.release();
+    throw err;
+  }
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use (another program, or another keyward home)`) : err),
+    );
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * The secret format of DESIGN.md §2: `<prefix>` + base62 of 32 random bytes + a 6-character
+ * base62 CRC32 of everything before it. The checksum lets the daemon (and secret scanners)
+ * reject a typo without a store lookup. Pure apart from `randomBytes`.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+
+export const KEY_PREFIX = 'kw_';
+export const OPERATOR_TOKEN_PREFIX = 'kwo_';
+export type SecretPrefix = typeof KEY_PREFIX | typeof OPERATOR_TOKEN_PREFIX;
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const BODY_LENGTH = 43; // ceil(256 bits / log2(62))
+const CHECKSUM_LENGTH = 6; // 62^6 > 2^32
+const BASE62_CHAR = /^[0-9A-Za-z]+$/;
+
+/** Base62 of a big-endian unsigned integer, left-padded with `0` to `width`. */
+function base62(bytes: Uint8Array, width: number): string {
+  let n = BigInt('0x' + (Buffer.from(bytes).toString('hex') || '0'));
+  let out = '';
+  while (n > 0n) {
+    out = ALPHABET[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out.padStart(width, '0');
+}
+
+// zlib.crc32 needs Node 20.15; this table keeps every Node 20 working.
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(text: string): number {
+  let crc = 0xffffffff;
+  for (const byte of Buffer.from(text, 'utf8')) crc = CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function checksum(text: string): string {
+  const sum = Buffer.alloc(4);
+  sum.writeUInt32BE(crc32(text));
+  return base62(sum, CHECKSUM_LENGTH);
+}
+
+/** A new secret with the given prefix, e.g. `kw_…` for an API key. */
+export function generateSecret(prefix: SecretPrefix): string {
+  const head = prefix + base62(randomBytes(32), BODY_LENGTH);
+  return head + checksum(head);
+}
+
+/** True when `value` has the shape and checksum of a secret with `prefix`. No I/O. */
+export function isWellFormed(value: string, prefix: SecretPrefix): boolean {
+  if (value.length !== prefix.length + BODY_LENGTH + CHECKSUM_LENGTH || !value.startsWith(prefix)) return false;
+  const rest = value.slice(prefix.length);
+  if (!BASE62_CHAR.test(rest)) return false;
+  const head = value.slice(0, -CHECKSUM_LENGTH);
+  return checksum(head) === value.slice(-CHECKSUM_LENGTH);
+}
+
+/** The stored form of a secret: hex SHA-256 of the whole string. */
+export function hashSecret(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** A human hint such as `kw_AbCd…wXyZ`: enough to tell keys apart, far too little to guess one. */
+export function hintOf(secret: string, prefix: SecretPrefix): string {
+  return `${secret.slice(0, prefix.length + 4)}…${secret.slice(-4)}`;
+}
+
+/** A random public id such as `key_3xY…`, unrelated to any secret. */
+export function newId(prefix: 'key_' | 'op_' | 'rot_' | 'evt_'): string {
+  return prefix + base62(randomBytes(16), 22);
+}

@@ -1,0 +1,154 @@
+/**
+ * The storage interface the daemon's services use. Every method is async so a networked store
+ * (PostgreSQL) can implement it; the SQLite store does its work synchronously inside. Each
+ * mutating method writes its audit event in the same transaction as the change.
+ */
+import type { Role } from './auth/permissions.js';
+import type { RotationStep } from './rotation/machine.js';
+
+export type KeyStatus = 'active' | 'inactive';
+
+export type KeyRow = {
+  id: string;
+  name: string;
+  hint: string;
+  status: KeyStatus;
+  createdAt: number;
+  createdBy: string;
+  deactivatedAt: number | null;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+};
+
+/** A key with its recent traffic, as listed. */
+export type KeyView = KeyRow & { uses24h: number };
+
+/** What the verification index holds for a key: enough to decide without the store. */
+export type IndexedKey = {
+  id: string;
+  name: string;
+  hash: string;
+  status: KeyStatus;
+  expiresAt: number | null;
+};
+
+export type OperatorRow = {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: number;
+  disabledAt: number | null;
+};
+
+export type IndexedOperator = OperatorRow & { tokenHash: string };
+
+/** Who makes a change; recorded in the audit log. */
+export type Actor = { id: string; name: string };
+
+export type AuditInput = {
+  action: string;
+  targetType: 'key' | 'operator' | 'rotation';
+  targetId: string;
+  targetName: string;
+  detail?: Record<string, unknown>;
+};
+
+export type AuditEvent = {
+  seq: number;
+  id: string;
+  at: number;
+  operatorId: string;
+  operatorName: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  targetName: string;
+  detail: string;
+  prevHash: string;
+  hash: string;
+};
+
+export type KeyListQuery = {
+  status?: KeyStatus;
+  q?: string;
+  limit: number;
+  after?: { createdAt: number; id: string };
+  since24h: number;
+};
+
+/** Usage accumulated in memory between flushes. */
+export type UsageDelta = {
+  buckets: { keyId: string; minute: number; ok: number; rejected: number }[];
+  callers: { keyId: string; caller: string; at: number; ok: number; rejected: number }[];
+  lastUsed: { keyId: string; at: number }[];
+};
+
+export type UsageBucket = { minute: number; ok: number; rejected: number };
+export type CallerRow = { caller: string; firstSeenAt: number; lastSeenAt: number; ok: number; rejected: number };
+
+export type RotationRow = {
+  id: string;
+  oldKeyId: string;
+  oldKeyName: string;
+  newKeyId: string;
+  newKeyName: string;
+  step: RotationStep;
+  stepStartedAt: number;
+  createdAt: number;
+  createdBy: string;
+  verifyNewAt: number | null;
+  deactivateOldAt: number | null;
+  deactivateAt: number | null;
+  doubleCheckAt: number | null;
+  deleteOldAt: number | null;
+  endedAt: number | null;
+  outcome: string | null;
+};
+
+/** A change to apply to one rotation and, in the same transaction, to its keys. */
+export type RotationChange = {
+  expectStep: RotationStep;
+  set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy'>>;
+  oldKeyStatus?: KeyStatus;
+  deleteOldKey?: boolean;
+  audit: AuditInput;
+};
+
+export interface Store {
+  // keys
+  listKeys(query: KeyListQuery): Promise<KeyView[]>;
+  countKeys(): Promise<{ active: number; inactive: number }>;
+  getKey(id: string): Promise<KeyRow | undefined>;
+  getKeyByName(name: string): Promise<KeyRow | undefined>;
+  uses24h(id: string, since: number): Promise<number>;
+  createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
+  setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
+  deleteKey(id: string, actor: Actor): Promise<KeyRow>;
+  indexedKeys(): Promise<IndexedKey[]>;
+
+  // operators
+  countOperators(): Promise<number>;
+  listOperators(): Promise<OperatorRow[]>;
+  indexedOperators(): Promise<IndexedOperator[]>;
+  createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow>;
+  disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow>;
+
+  // audit
+  listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]>;
+  auditChain(): AsyncIterable<AuditEvent>;
+
+  // usage
+  applyUsage(delta: UsageDelta, pruneBefore: number): Promise<void>;
+  usageBuckets(keyId: string, fromMinute: number): Promise<UsageBucket[]>;
+  callers(keyId: string): Promise<CallerRow[]>;
+
+  // rotations
+  createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow>;
+  getRotation(id: string): Promise<RotationRow | undefined>;
+  listRotations(openOnly: boolean): Promise<RotationRow[]>;
+  changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow>;
+
+  /** Online, consistent copy of the whole store to `file`. */
+  backup(file: string): Promise<void>;
+  close(): void;
+}

@@ -1,0 +1,123 @@
+/**
+ * Counts verifications in memory and writes them to the store in one transaction per flush
+ * (about once a second, and at shutdown). A flush that fails keeps its counts for the next
+ * one, so a full disk delays usage instead of losing it. A kill loses at most one interval.
+ */
+import type { Store, UsageDelta } from '../store.js';
+
+export const FLUSH_INTERVAL_MS = 1000;
+export const USAGE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+
+type Counts = { ok: number; rejected: number };
+type CallerCounts = Counts & { keyId: string; caller: string; at: number };
+
+export type UsageTick = { at: number; keys: { id: string; ok: number; rejected: number }[] };
+
+export class UsageTracker {
+  private buckets = new Map<string, Map<number, Counts>>();
+  private callers = new Map<string, CallerCounts>();
+  private lastUsed = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<UsageTick | undefined> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number,
+    private readonly onFlush: (tick: UsageTick) => void = () => {},
+  ) {}
+
+  record(keyId: string, ok: boolean, caller: string | undefined, at: number): void {
+    const minute = Math.floor(at / 60_000);
+    let perKey = this.buckets.get(keyId);
+    if (!perKey) this.buckets.set(keyId, (perKey = new Map()));
+    let counts = perKey.get(minute);
+    if (!counts) perKey.set(minute, (counts = { ok: 0, rejected: 0 }));
+    if (ok) {
+      counts.ok++;
+      this.lastUsed.set(keyId, at);
+    } else counts.rejected++;
+    if (caller) {
+      const id = `${keyId}\u0000${caller}`;
+      let c = this.callers.get(id);
+      if (!c) this.callers.set(id, (c = { keyId, caller, at, ok: 0, rejected: 0 }));
+      c.at = at;
+      if (ok) c.ok++;
+      else c.rejected++;
+    }
+  }
+
+  /** Writes what has been counted since the last flush. Concurrent calls share one flush. */
+  flush(): Promise<UsageTick | undefined> {
+    if (!this.flushing) {
+      this.flushing = this.flushNow().finally(() => {
+        this.flushing = undefined;
+      });
+    }
+    return this.flushing;
+  }
+
+  private async flushNow(): Promise<UsageTick | undefined> {
+    if (this.buckets.size === 0) return undefined;
+    const buckets = this.buckets;
+    const callers = this.callers;
+    const lastUsed = this.lastUsed;
+    this.buckets = new Map();
+    this.callers = new Map();
+    this.lastUsed = new Map();
+    const delta: UsageDelta = {
+      buckets: [...buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
+      callers: [...callers.values()],
+      lastUsed: [...lastUsed].map(([keyId, at]) => ({ keyId, at })),
+    };
+    try {
+      await this.store.applyUsage(delta, this.now() - USAGE_RETENTION_MS);
+    } catch (err) {
+      this.restore(delta);
+      throw err;
+    }
+    const tick: UsageTick = {
+      at: this.now(),
+      keys: [...buckets].map(([id, perKey]) => {
+        let ok = 0;
+        let rejected = 0;
+        for (const c of perKey.values()) {
+          ok += c.ok;
+          rejected += c.rejected;
+        }
+        return { id, ok, rejected };
+      }),
+    };
+    this.onFlush(tick);
+    return tick;
+  }
+
+  private restore(delta: UsageDelta): void {
+    for (const b of delta.buckets) {
+      let perKey = this.buckets.get(b.keyId);
+      if (!perKey) this.buckets.set(b.keyId, (perKey = new Map()));
+      const c = perKey.get(b.minute) ?? { ok: 0, rejected: 0 };
+      perKey.set(b.minute, { ok: c.ok + b.ok, rejected: c.rejected + b.rejected });
+    }
+    for (const c of delta.callers) {
+      const id = `${c.keyId}\u0000${c.caller}`;
+      const cur = this.callers.get(id);
+      this.callers.set(id, cur ? { ...cur, ok: cur.ok + c.ok, rejected: cur.rejected + c.rejected } : { ...c });
+    }
+    for (const u of delta.lastUsed) {
+      if ((this.lastUsed.get(u.keyId) ?? 0) < u.at) this.lastUsed.set(u.keyId, u.at);
+    }
+  }
+
+  start(onError: (err: unknown) => void, intervalMs = FLUSH_INTERVAL_MS): void {
+    this.timer = setInterval(() => {
+      this.flush().catch(onError);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Starts a real daemon on a temp home and a free loopback port, for tests that go through
+ * HTTP. Log lines are kept so tests can check nothing secret reached them.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  KeywardClient,
+  type AuditEventJson,
+  type KeyJson,
+  type MeJson,
+  type OperatorJson,
+  type RotationJson,
+  type UsageJson,
+} from '../../src/client/client.js';
+import type { ErrorBody } from '../../src/daemon/errors.js';
+import { readAdminToken } from '../../src/home.js';
+import { startDaemon, type DaemonOptions, type RunningDaemon } from '../../src/daemon/main.js';
+
+/**
+ * Every field any response may carry, so a test reads `body.key.id` directly; which fields a
+ * given response really has is what the test asserts.
+ */
+export type ApiBody = ErrorBody &
+  UsageJson &
+  MeJson & {
+    key: KeyJson;
+    keys: KeyJson[];
+    nextCursor: string | null;
+    secret: string;
+    rotation: RotationJson;
+    rotations: RotationJson[];
+    operators: OperatorJson[];
+    token: string;
+    events: AuditEventJson[];
+    valid: boolean;
+    code: string;
+    keyId: string;
+    name: string;
+    status: string;
+    version: string;
+    message: string;
+    paths: Record<string, Record<string, unknown>>;
+  };
+
+export type TestDaemon = {
+  home: string;
+  daemon: RunningDaemon;
+  url: string;
+  adminToken: string;
+  client: KeywardClient;
+  logs: string[];
+  /** A raw request; `token` null sends none. */
+  api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: ApiBody }>;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'keyward-test-'));
+}
+
+export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
+  const home = options.home ?? tempHome();
+  const logs: string[] = [];
+  const start = () => startDaemon({ port: 0, ...options, home, log: (line) => logs.push(line) });
+  const t = {} as TestDaemon;
+  const attach = (daemon: RunningDaemon) => {
+    t.daemon = daemon;
+    t.url = daemon.url;
+    t.adminToken = readAdminToken(home)!;
+    t.client = new KeywardClient({ url: daemon.url, token: t.adminToken });
+  };
+  attach(await start());
+  Object.assign(t, {
+    home,
+    logs,
+    async api(method: string, path: string, body?: unknown, token?: string | null) {
+      const headers: Record<string, string> = {};
+      const bearer = token === undefined ? t.adminToken : token;
+      if (bearer) headers.authorization = `Bearer ${bearer}`;
+      let payload: string | undefined;
+      if (body !== undefined) {
+        headers['content-type'] = 'application/json';
+        payload = typeof body === 'string' ? body : JSON.stringify(body);
+      }
+      const res = await fetch(t.url + path, { method, headers, body: payload });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // keep the raw text: a test will say what it expected
+      }
+      return { status: res.status, body: parsed as ApiBody };
+    },
+    async restart() {
+      await t.daemon.close();
+      attach(await start());
+    },
+    async stop() {
+      await t.daemon.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  });
+  return t;
+}
