@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { daemonCommand } from './cli/daemon-command.js';
 import { VERSION } from './daemon/app.js';
 import { resolveHome } from './home.js';
+import { runTui } from './tui/main.js';
 
 const program = new Command('keyward')
   .description('Local API-key manager')
@@ -12,7 +13,13 @@ const program = new Command('keyward')
   .option('--url <url>', 'daemon URL (env KEYWARD_URL)')
   .option('--token <token>', 'operator token (env KEYWARD_TOKEN)');
 
-const home = () => resolveHome(program.opts<{ home?: string }>().home);
+type GlobalFlags = { home?: string; url?: string; token?: string };
+const home = () => resolveHome(program.opts<GlobalFlags>().home);
 daemonCommand(program, home);
+
+program.action(async () => {
+  const { url, token } = program.opts<GlobalFlags>();
+  process.exitCode = await runTui({ home: home(), url, token });
+});
 
 await program.parseAsync(process.argv);
