@@ -1,0 +1,79 @@
+/** Issue 2: the daemon process — home files and modes, one daemon per home, loopback, startup and shutdown. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startDaemon, StartupError } from '../../src/daemon/main.js';
+import { readDaemonInfo } from '../../src/home.js';
+import { startTestDaemon, tempHome } from '../helpers/daemon.js';
+
+const quiet = () => {};
+
+describe('daemon process', () => {
+  it('keeps its files owner-only and describes itself in daemon.json', async () => {
+    const t = await startTestDaemon();
+    expect(statSync(t.home).mode & 0o777).toBe(0o700);
+    for (const f of ['keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'admin.token', 'daemon.json']) {
+      expect(statSync(join(t.home, f)).mode & 0o777, f).toBe(0o600);
+    }
+    expect(readDaemonInfo(t.home)).toMatchObject({ pid: process.pid, url: t.url });
+    await t.daemon.close();
+    expect(existsSync(join(t.home, 'daemon.json'))).toBe(false);
+    await t.stop();
+  });
+
+  it('refuses a second daemon on the same home, naming the running pid', async () => {
+    const t = await startTestDaemon();
+    const second = startDaemon({ home: t.home, port: 0, log: quiet });
+    await expect(second).rejects.toThrow(StartupError);
+    await expect(second).rejects.toThrow(new RegExp(`already running .*pid ${process.pid}`));
+    expect((await t.api('GET', '/v1/health')).status).toBe(200);
+    await t.stop();
+  });
+
+  it('refuses a non-loopback host unless allowed', async () => {
+    const home = tempHome();
+    await expect(startDaemon({ home, host: '0.0.0.0', port: 0, log: quiet })).rejects.toThrow(/--allow-remote/);
+    const d = await startDaemon({ home, host: '0.0.0.0', port: 0, allowRemote: true, log: quiet });
+    await d.close();
+  });
+
+  it('fails loudly when the migrations folder is missing', async () => {
+    const home = tempHome();
+    const missing = join(mkdtempSync(join(tmpdir(), 'keyward-nomig-')), 'drizzle');
+    await expect(startDaemon({ home, port: 0, migrationsFolder: missing, log: quiet })).rejects.toThrow(/migrations folder not found/);
+    // The lock was released: a correct start works right after.
+    const d = await startDaemon({ home, port: 0, log: quiet });
+    await d.close();
+  });
+
+  it('stops gracefully on SIGTERM: flushes, removes daemon.json, exits 0', async () => {
+    const home = tempHome();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'daemon', '--home', home, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 15_000;
+    while (!readDaemonInfo(home) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const info = readDaemonInfo(home)!;
+    expect(info.pid).toBe(child.pid);
+    const token = readFileSync(join(home, 'admin.token'), 'utf8').trim();
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = (await (await fetch(`${info.url}/v1/keys`, { method: 'POST', headers, body: JSON.stringify({ name: 'before-stop' }) })).json()) as {
+      key: { id: string };
+      secret: string;
+    };
+    await fetch(`${info.url}/v1/verify`, { method: 'POST', headers, body: JSON.stringify({ key: created.secret }) });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(home, 'daemon.json'))).toBe(false);
+    expect(stderr).toContain('stopped');
+    expect(stderr).not.toContain(created.secret);
+    expect(stderr).not.toContain(token);
+    // The verification made just before the signal was flushed.
+    const again = await startTestDaemon({ home });
+    expect((await again.client.getKey(created.key.id)).key.uses24h).toBe(1);
+    await again.stop();
+  });
+});

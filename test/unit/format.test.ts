@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { generateSecret, hashSecret, hintOf, isWellFormed, KEY_PREFIX, newId, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
+
+describe('secret format', () => {
+  it('generates kw_ + 43 base62 + 6-char checksum that checks out', () => {
+    const secret = generateSecret(KEY_PREFIX);
+    expect(secret).toMatch(/^kw_[0-9A-Za-z]{49}$/);
+    expect(isWellFormed(secret, KEY_PREFIX)).toBe(true);
+  });
+
+  it('rejects any single-character typo through the checksum', () => {
+    const secret = generateSecret(KEY_PREFIX);
+    for (let i = 3; i < secret.length; i++) {
+      const c = secret[i] === 'a' ? 'b' : 'a';
+      const typo = secret.slice(0, i) + c + secret.slice(i + 1);
+      expect(isWellFormed(typo, KEY_PREFIX), `typo at ${i}`).toBe(false);
+    }
+  });
+
+  it('never accepts an operator token as an API key or the reverse', () => {
+    const token = generateSecret(OPERATOR_TOKEN_PREFIX);
+    expect(token.startsWith('kwo_')).toBe(true);
+    expect(isWellFormed(token, OPERATOR_TOKEN_PREFIX)).toBe(true);
+    expect(isWellFormed(token, KEY_PREFIX)).toBe(false);
+    expect(isWellFormed(generateSecret(KEY_PREFIX), OPERATOR_TOKEN_PREFIX)).toBe(false);
+  });
+
+  it('rejects wrong lengths, prefixes and characters', () => {
+    const secret = generateSecret(KEY_PREFIX);
+    for (const bad of ['', 'kw_', secret + 'a', secret.slice(0, -1), 'xx' + secret.slice(2), secret.replace(/.$/, '-'), secret.toUpperCase()]) {
+      expect(isWellFormed(bad, KEY_PREFIX), bad).toBe(false);
+    }
+  });
+
+  it('hashes with SHA-256 and hints with a short prefix and suffix', () => {
+    const secret = generateSecret(KEY_PREFIX);
+    expect(hashSecret(secret)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashSecret(secret)).not.toBe(hashSecret(generateSecret(KEY_PREFIX)));
+    const hint = hintOf(secret, KEY_PREFIX);
+    expect(hint).toBe(`${secret.slice(0, 7)}…${secret.slice(-4)}`);
+  });
+
+  it('makes ids unrelated to secrets', () => {
+    expect(newId('key_')).toMatch(/^key_[0-9A-Za-z]{22}$/);
+    expect(newId('key_')).not.toBe(newId('key_'));
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { KeywardError } from '../../src/daemon/errors.js';
+import { planAdvance, planCancel, planRollback, type GuardEvidence } from '../../src/daemon/rotation/machine.js';
+
+const quiet: GuardEvidence = { newKeyOk: 0, oldKeyRejectedSinceDeactivation: 0 };
+const used: GuardEvidence = { newKeyOk: 3, oldKeyRejectedSinceDeactivation: 0 };
+
+function refusal(fn: () => unknown): KeywardError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof KeywardError) return err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('rotation step machine', () => {
+  it('walks the six steps in order with the guards satisfied', () => {
+    expect(planAdvance('update_systems', { from: 'update_systems' }, quiet, 0).to).toBe('verify_new');
+    expect(planAdvance('verify_new', { from: 'verify_new' }, used, 0).to).toBe('deactivate_old');
+    const cut = planAdvance('deactivate_old', { from: 'deactivate_old' }, used, 0);
+    expect(cut).toMatchObject({ to: 'double_check', oldKey: 'deactivate' });
+    expect(planAdvance('double_check', { from: 'double_check' }, used, 0).to).toBe('delete_old');
+    expect(planAdvance('delete_old', { from: 'delete_old' }, used, 0)).toMatchObject({ to: 'completed', oldKey: 'delete', outcome: 'deleted' });
+    expect(planAdvance('delete_old', { from: 'delete_old', keepOld: true }, used, 0)).toMatchObject({ to: 'completed', outcome: 'kept_inactive' });
+  });
+
+  it('refuses verify_new without a successful use unless forced, and marks the force', () => {
+    const err = refusal(() => planAdvance('verify_new', { from: 'verify_new' }, quiet, 0));
+    expect(err.code).toBe('rotation_guard');
+    expect(err.message).toMatch(/not been used/);
+    expect(planAdvance('verify_new', { from: 'verify_new', force: true }, quiet, 0)).toMatchObject({ to: 'deactivate_old', forced: true });
+    expect(planAdvance('verify_new', { from: 'verify_new', force: true }, used, 0).forced).toBe(false);
+  });
+
+  it('refuses double_check while the old key is still presented unless forced', () => {
+    const ev = { newKeyOk: 5, oldKeyRejectedSinceDeactivation: 2 };
+    const err = refusal(() => planAdvance('double_check', { from: 'double_check' }, ev, 0));
+    expect(err.code).toBe('rotation_guard');
+    expect(err.message).toMatch(/2 time/);
+    expect(planAdvance('double_check', { from: 'double_check', force: true }, ev, 0)).toMatchObject({ to: 'delete_old', forced: true });
+  });
+
+  it('answers step_changed when the caller saw another step', () => {
+    expect(refusal(() => planAdvance('verify_new', { from: 'update_systems' }, used, 0)).code).toBe('step_changed');
+  });
+
+  it('schedules the cut-over with a future at, only from verify_new', () => {
+    expect(planAdvance('verify_new', { from: 'verify_new', at: 5000 }, used, 1000)).toMatchObject({ to: 'deactivate_old', deactivateAt: 5000 });
+    expect(planAdvance('verify_new', { from: 'verify_new', at: 500 }, used, 1000).deactivateAt).toBeUndefined();
+    expect(refusal(() => planAdvance('update_systems', { from: 'update_systems', at: 5000 }, used, 0)).code).toBe('invalid_request');
+  });
+
+  it('rolls back only from double_check and cancels from any open step', () => {
+    expect(planRollback('double_check')).toMatchObject({ to: 'verify_new', oldKey: 'reactivate' });
+    expect(refusal(() => planRollback('verify_new')).code).toBe('rotation_guard');
+    for (const step of ['update_systems', 'verify_new', 'deactivate_old', 'double_check', 'delete_old'] as const) {
+      expect(planCancel(step).to).toBe('cancelled');
+    }
+    expect(refusal(() => planCancel('completed')).code).toBe('rotation_guard');
+    expect(refusal(() => planAdvance('cancelled', { from: 'cancelled' }, used, 0)).code).toBe('rotation_guard');
+  });
+});
