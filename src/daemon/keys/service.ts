@@ -42,7 +42,7 @@ export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
 
   async list(query: { status?: KeyStatus; q?: string; limit: number; cursor?: string }): Promise<KeyPage> {
-    await this.deps.usage.flush();
+    await this.deps.usage.flushForRead();
     const keys = await this.deps.store.listKeys({
       status: query.status,
       q: query.q,
@@ -56,7 +56,7 @@ export class KeyService {
   }
 
   async get(id: string): Promise<KeyView> {
-    await this.deps.usage.flush();
+    await this.deps.usage.flushForRead();
     const key = await this.deps.store.getKey(id);
     if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
     return this.view(key);

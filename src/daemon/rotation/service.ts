@@ -208,7 +208,7 @@ export class RotationService {
   /** Live evidence for the rotation's current step, and what the guards see. */
   private async evidence(rotation: RotationRow): Promise<{ evidence: Evidence; guard: GuardEvidence }> {
     const { store, usage, now } = this.deps;
-    await usage.flush();
+    await usage.flushForRead();
     const at = now();
     const cutOver = rotation.step === 'double_check' || rotation.step === 'delete_old';
     const deactivatedAt = rotation.doubleCheckAt ?? at;

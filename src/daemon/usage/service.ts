@@ -12,7 +12,7 @@ export class UsageService {
   ) {}
 
   async forKey(keyId: string, minutes: number) {
-    await this.tracker.flush();
+    await this.tracker.flushForRead();
     if (!(await this.store.getKey(keyId))) throw new KeywardError('not_found', `No key with id ${keyId}`);
     const last = Math.floor(this.now() / 60_000);
     const first = last - minutes + 1;

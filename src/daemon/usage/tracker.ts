@@ -56,6 +56,14 @@ export class UsageTracker {
     return this.flushing;
   }
 
+  /**
+   * Flushes before a read so it shows every use so far; a failed flush (a full disk) must not
+   * fail the read, and its counts stay pending for the next flush.
+   */
+  async flushForRead(): Promise<void> {
+    await this.flush().catch(() => undefined);
+  }
+
   private async flushNow(): Promise<UsageTick | undefined> {
     if (this.buckets.size === 0) return undefined;
     const buckets = this.buckets;
