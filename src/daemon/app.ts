@@ -19,21 +19,34 @@ import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { verifyRoutes } from './verify/routes.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export type AppOptions = { heartbeatMs?: number };
 
 const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() }).openapi('Health');
 
-/** Refuses a body that does not say it is JSON, before any route reads it. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Refuses a body that does not say it is JSON, or is not valid UTF-8 (which JSON.parse would
+ * silently turn into U+FFFD), before any route reads it.
+ */
 const jsonBodiesOnly = createMiddleware<AppEnv>(async function jsonBodiesOnly(c, next) {
   const length = c.req.header('content-length');
   const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
+  if (!hasBody) return next();
   const type = c.req.header('content-type') ?? '';
-  if (hasBody && !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new KeywardError('unsupported_media_type', 'Request bodies must be JSON (Content-Type: application/json)');
+  }
+  try {
+    strictUtf8.decode(await c.req.arrayBuffer());
+  } catch (err) {
+    if (err instanceof TypeError) throw new KeywardError('invalid_request', 'The request body is not valid UTF-8');
+    throw err;
   }
   await next();
 });

@@ -7,6 +7,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { stripUnsafe } from '../sanitize.js';
 
 export const ERROR_STATUS = {
   invalid_request: 400,
@@ -48,9 +49,11 @@ export type ErrorBody = {
   error: { code: ErrorCode; message: string; requestId: string; issues?: ErrorIssue[] };
 };
 
+/** The error envelope. Messages may quote what a client sent, so they are made terminal-safe. */
 export function errorBody(c: Context, code: ErrorCode, message: string, issues?: ErrorIssue[]): ErrorBody {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
-  return { error: { code, message, requestId, ...(issues ? { issues } : {}) } };
+  const safeIssues = issues?.map((i) => ({ path: stripUnsafe(i.path), message: stripUnsafe(i.message) }));
+  return { error: { code, message: stripUnsafe(message), requestId, ...(safeIssues ? { issues: safeIssues } : {}) } };
 }
 
 export function sendError(c: Context, err: KeywardError): Response {

@@ -22,7 +22,7 @@ import { startDaemon, type DaemonOptions, type RunningDaemon } from '../../src/d
  * Every field any response may carry, so a test reads `body.key.id` directly; which fields a
  * given response really has is what the test asserts.
  */
-export type ApiBody = ErrorBody &
+export type ApiBody = { error: Required<ErrorBody['error']> } &
   UsageJson &
   MeJson & {
     key: KeyJson;

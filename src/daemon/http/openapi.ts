@@ -53,7 +53,10 @@ export function errors(options: { body?: boolean; notFound?: boolean; write?: bo
 }
 
 export const IdParam = z.object({
-  id: z.string().min(1).max(64).openapi({ param: { name: 'id', in: 'path' }, example: 'key_3kTMd8p6NxLw0aQvYc1bZe' }),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id such as key_3kTMd8p6NxLw0aQvYc1bZe')
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'key_3kTMd8p6NxLw0aQvYc1bZe' }),
 });
 
 export const bearer = [{ bearer: [] }];
