@@ -1,9 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+const include = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: 'default', include } },
+      // The backend-agnostic daemon suite once more, each daemon on a fresh PostgreSQL database
+      // (test/helpers/daemon.ts); only where a server is given, as .ci/run does.
+      ...(process.env.KEYWARD_TEST_DATABASE_URL
+        ? [{ extends: true as const, test: { name: 'daemon-postgres', include: ['test/daemon/**/*.test.ts'], env: { KEYWARD_TEST_BACKEND: 'postgres' } } }]
+        : []),
+    ],
   },
 });

@@ -1,25 +1,14 @@
 #!/usr/bin/env node
 /** keyward's entry point: argv → the TUI, the daemon, or a command. */
-import { Command } from 'commander';
-import { daemonCommand } from './cli/daemon-command.js';
-import { VERSION } from './daemon/app.js';
-import { resolveHome } from './home.js';
-import { runTui } from './tui/main.js';
+import { runCli } from './cli/program.js';
 
-const program = new Command('keyward')
-  .description('Local API-key manager')
-  .version(VERSION)
-  .option('--home <dir>', 'keyward home (env KEYWARD_HOME)')
-  .option('--url <url>', 'daemon URL (env KEYWARD_URL)')
-  .option('--token <token>', 'operator token (env KEYWARD_TOKEN)');
-
-type GlobalFlags = { home?: string; url?: string; token?: string };
-const home = () => resolveHome(program.opts<GlobalFlags>().home);
-daemonCommand(program, home);
-
-program.action(async () => {
-  const { url, token } = program.opts<GlobalFlags>();
-  process.exitCode = await runTui({ home: home(), url, token });
+// `keyward keys list | head -1` closes stdout early; that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
 });
 
-await program.parseAsync(process.argv);
+process.exitCode = await runCli(process.argv, {
+  // Loaded only when the TUI opens, so commands never pay for React and Ink.
+  runTui: async (flags) => (await import('./tui/main.js')).runTui(flags),
+});

@@ -1,7 +1,6 @@
 /** `keyward daemon`: run the daemon in the foreground until SIGINT/SIGTERM. */
 import type { Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../home.js';
-import { startDaemon, StartupError } from '../daemon/main.js';
 
 export function daemonCommand(program: Command, home: () => string): void {
   program
@@ -10,11 +9,15 @@ export function daemonCommand(program: Command, home: () => string): void {
     .option('--host <host>', 'address to listen on', DEFAULT_HOST)
     .option('--port <port>', 'port to listen on (env KEYWARD_PORT)', (v) => parsePort(v))
     .option('--allow-remote', 'allow a non-loopback --host')
-    .action(async (opts: { host: string; port?: number; allowRemote?: boolean }) => {
+    .option('--database <url>', 'share a PostgreSQL store with other daemons (env KEYWARD_DATABASE_URL; keep the password out of argv)', parseDatabaseUrl)
+    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; database?: string }) => {
       process.umask(0o077);
+      // Loaded here so the other commands start without the daemon's modules.
+      const { startDaemon, StartupError } = await import('../daemon/main.js');
       const port = opts.port ?? (process.env.KEYWARD_PORT ? parsePort(process.env.KEYWARD_PORT) : DEFAULT_PORT);
+      const database = opts.database ?? (process.env.KEYWARD_DATABASE_URL ? parseDatabaseUrl(process.env.KEYWARD_DATABASE_URL) : undefined);
       try {
-        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote });
+        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote, database });
         const stop = () => {
           daemon.close().then(
             () => process.exit(0),
@@ -31,6 +34,15 @@ export function daemonCommand(program: Command, home: () => string): void {
         throw err;
       }
     });
+}
+
+/** Only PostgreSQL URLs; the value is never echoed, since it may hold a password. */
+function parseDatabaseUrl(value: string): string {
+  if (!/^postgres(ql)?:\/\//.test(value)) {
+    process.stderr.write('keyward: the database must be a postgres:// or postgresql:// URL\n');
+    process.exit(2);
+  }
+  return value;
 }
 
 function parsePort(value: string): number {

@@ -103,7 +103,7 @@ export class KeywardClient {
   }
 
   health() {
-    return this.request<{ status: 'ok'; version: string }>('GET', '/v1/health');
+    return this.request<{ status: 'ok' | 'degraded'; version: string; reason?: string }>('GET', '/v1/health');
   }
   me() {
     return this.request<MeJson>('GET', '/v1/me');
@@ -179,15 +179,17 @@ export class KeywardClient {
 
   /**
    * Reads `/v1/events` until `signal` aborts or the stream ends; resolves when it ends and
-   * rejects with `ApiError`/`DaemonUnreachable` when it cannot start.
+   * rejects with `ApiError`/`DaemonUnreachable` when it cannot start. `onOpen` runs once the
+   * daemon has accepted the stream, so a caller can load a snapshot without missing a change.
    */
-  async events(onEvent: (event: StreamEvent) => void, signal: AbortSignal): Promise<void> {
+  async events(onEvent: (event: StreamEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     const res = await this.send('GET', '/v1/events', undefined, signal);
     if (!res.ok || !res.body) {
       const text = await res.text();
       const e = (JSON.parse(text || '{}') as Partial<ErrorBody>).error;
       throw new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `HTTP ${res.status}`);
     }
+    onOpen?.();
     const decoder = new TextDecoder();
     let buffer = '';
     try {

@@ -4,7 +4,6 @@
  * error envelope for everything that goes wrong.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import { requestId } from 'hono/request-id';
 import { auditRoutes } from './audit/routes.js';
@@ -13,8 +12,9 @@ import type { Core } from './core.js';
 import { createErrorHandler, KeywardError, notFoundHandler, sendError } from './errors.js';
 import { eventRoutes } from './events/routes.js';
 import { authenticate } from './http/auth.js';
+import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
-import { json } from './http/openapi.js';
+import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
@@ -26,7 +26,19 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 export type AppOptions = { heartbeatMs?: number };
 
-const HealthSchema = z.object({ status: z.literal('ok'), version: z.string() }).openapi('Health');
+const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    version: z.string(),
+    reason: z.string().optional().openapi({ description: 'Why the daemon is degraded: it answers verify from memory, writes fail with 503' }),
+  })
+  .openapi('Health');
+
+/** On a shared store, the daemon is degraded while it cannot follow the database. */
+function health(core: Core): z.infer<typeof HealthSchema> {
+  if (!core.store.shared || core.store.shared.live) return { status: 'ok', version: VERSION };
+  return { status: 'degraded', version: VERSION, reason: 'PostgreSQL is unreachable: verify answers from memory, writes fail with 503 store_unavailable' };
+}
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -42,12 +54,17 @@ const jsonBodiesOnly = createMiddleware<AppEnv>(async function jsonBodiesOnly(c,
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new KeywardError('unsupported_media_type', 'Request bodies must be JSON (Content-Type: application/json)');
   }
+  let text: string;
   try {
-    strictUtf8.decode(await c.req.arrayBuffer());
+    text = strictUtf8.decode(await c.req.arrayBuffer());
   } catch (err) {
     if (err instanceof TypeError) throw new KeywardError('invalid_request', 'The request body is not valid UTF-8');
     throw err;
   }
+  // hono caches each form of the body as the promise its reader returned (its types say the
+  // value). Caching the text spares the route's c.req.json() a second read of the bytes through
+  // a web Response, which measured as a fifth of a verify's CPU time.
+  Object.assign(c.req.bodyCache, { text: Promise.resolve(text) });
   await next();
 });
 
@@ -58,7 +75,7 @@ export function createApp(core: Core, options: AppOptions = {}) {
         method: 'get', path: '/health', tags: ['daemon'], summary: 'Liveness; needs no token',
         responses: { 200: json(HealthSchema, 'The daemon is up') },
       }),
-      (c) => c.json({ status: 'ok' as const, version: VERSION }, 200),
+      (c) => c.json(health(core), 200),
     );
   v1.use('*', async (c, next) => (c.req.path === '/v1/health' ? next() : authenticate(core.operators)(c, next)));
   const api = v1
@@ -73,7 +90,7 @@ export function createApp(core: Core, options: AppOptions = {}) {
   app.use('*', requestId());
   app.use(
     '*',
-    bodyLimit({
+    limitBody({
       maxSize: MAX_BODY_BYTES,
       onError: (c) => sendError(c, new KeywardError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
     }),
@@ -88,6 +105,12 @@ export function createApp(core: Core, options: AppOptions = {}) {
   });
   const routes = app.route('/v1', api);
   app.use('/v1/openapi.json', authenticate(core.operators));
+  // The document lists itself too, so it covers every route the daemon serves.
+  app.openAPIRegistry.registerPath({
+    method: 'get', path: '/v1/openapi.json', tags: ['daemon'], security: bearer,
+    summary: 'This OpenAPI 3.1 document',
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'The document'), ...errors() },
+  });
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'keyward', version: VERSION, description: 'Local API-key manager daemon' },

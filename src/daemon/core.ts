@@ -1,8 +1,10 @@
 /**
  * Wires the daemon's services around one store: verification index, usage tracker, event bus,
- * keys, operators, rotations. Loading the indexes is part of construction.
+ * keys, operators, rotations. Loading the indexes is part of construction; on a store shared
+ * with other daemons, so is following its changes.
  */
 import { OperatorService } from './auth/operators.js';
+import { FollowedKeyIndex, followSharedStore } from './db/pg/follower.js';
 import { EventBus } from './events/bus.js';
 import { KeyService } from './keys/service.js';
 import { RotationService } from './rotation/service.js';
@@ -23,14 +25,15 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
   const events = new EventBus();
-  const index = new KeyIndex();
+  const followed = store.shared && new FollowedKeyIndex(store.shared);
+  const index = followed || new KeyIndex();
   index.load(await store.indexedKeys());
   const usage = new UsageTracker(store, now, (tick) => events.publish({ type: 'usage', tick }));
   const keys = new KeyService({ store, index, usage, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
   const rotations = new RotationService({ store, keys, usage, events, now, log });
-  return {
+  const core = {
     store,
     now,
     log,
@@ -43,4 +46,6 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
     usageReads: new UsageService(store, usage, now),
     verifier: new Verifier(index, usage, now),
   };
+  if (store.shared && followed) await followSharedStore(store.shared, followed, core);
+  return core;
 }

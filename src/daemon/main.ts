@@ -10,8 +10,12 @@ import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, remo
 import { createApp } from './app.js';
 import { createCore, type Core } from './core.js';
 import { openDatabase } from './db/open.js';
+import { describeDatabase, PgOpenError } from './db/pg/open.js';
+import { openPgStore } from './db/pg/pg-store.js';
 import { SqliteStore } from './db/sqlite-store.js';
+import { KeywardError } from './errors.js';
 import { lockHome } from './lock.js';
+import type { Store } from './store.js';
 
 export type DaemonOptions = {
   home: string;
@@ -23,6 +27,10 @@ export type DaemonOptions = {
   now?: () => number;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
+  database?: string;
+  /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
+  reconcileMs?: number;
 };
 
 export type RunningDaemon = {
@@ -61,26 +69,32 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         : `another daemon is starting for ${options.home}`,
     );
   }
-  let store: SqliteStore | undefined;
+  let store: Store | undefined;
   try {
-    // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
-    closeSync(openSync(files.db, 'a', 0o600));
-    const { sqlite, db } = openDatabase(files.db, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-    store = new SqliteStore(sqlite, db, options.now);
+    store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
     const core = await createCore(store, { now: options.now, log });
-    const adminToken = await core.operators.bootstrap();
+    const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
+      // Daemons starting together on an empty shared database: another one created admin.
+      if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
+      throw err;
+    });
     if (adminToken) {
       writePrivate(files.adminToken, adminToken + '\n');
       log(`created operator "admin"; its token is in ${files.adminToken}`);
     }
-    core.usage.start((err) => log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`));
+    core.usage.start((err) => {
+      // On a shared store the change feed has logged the outage once; a line a second adds nothing.
+      if (store?.shared && !store.shared.live) return;
+      log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
+    });
     await core.rotations.startScheduler();
     const app = createApp(core, { heartbeatMs: options.heartbeatMs });
     const server = await listen(app.fetch, host, port);
     const actualPort = (server.address() as AddressInfo).port;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
     writePrivate(files.daemonJson, JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() }) + '\n');
-    log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys)`);
+    const where = options.database ? `, store ${describeDatabase(options.database)}` : '';
+    log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys${where})`);
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
@@ -95,16 +109,31 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
         } catch (err) {
           log(`final usage flush failed: ${err instanceof Error ? err.message : String(err)}`);
         }
-        store!.close();
+        await store!.close();
         removeDaemonInfo(options.home);
         lock.release();
         log('keyward daemon stopped');
       })());
     return { url, port: actualPort, home: options.home, core, app, close };
   } catch (err) {
-    store?.close();
+    await store?.close();
     lock.release();
     throw err;
+  }
+}
+
+function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
+  // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
+  closeSync(openSync(file, 'a', 0o600));
+  const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
+  return new SqliteStore(sqlite, db, options.now);
+}
+
+async function openSharedStore(url: string, options: DaemonOptions, log: (line: string) => void): Promise<Store> {
+  try {
+    return await openPgStore(url, { now: options.now, log, reconcileMs: options.reconcileMs });
+  } catch (err) {
+    throw err instanceof PgOpenError ? new StartupError(err.message) : err;
   }
 }
 

@@ -114,6 +114,32 @@ export type RotationChange = {
   audit: AuditInput;
 };
 
+/** A committed change to what the daemons keep in memory, as a shared store reports it. */
+export type StoreChange =
+  /** `key` is the key's state after the change; undefined when it was deleted. */
+  | { type: 'key'; id: string; event: 'created' | 'updated' | 'deleted'; key: IndexedKey | undefined }
+  | { type: 'operator'; id: string; event: 'created' | 'updated' }
+  | { type: 'rotation'; id: string; event: 'created' | 'updated' };
+
+/** What a daemon does with the changes of a shared store; called one at a time, in commit order. */
+export type StoreFollower = {
+  /** The whole indexed state: when following starts, after a reconnect, and periodically. */
+  reset(keys: IndexedKey[]): Promise<void>;
+  /** `own` is true for a change this daemon made (its services already published it). */
+  changed(change: StoreChange, own: boolean): Promise<void>;
+};
+
+/**
+ * What a store shared by several daemons adds. Each write returns only once its own change has
+ * reached the follower, so every change committed before it has too.
+ */
+export interface SharedStore {
+  /** Starts delivering changes; resolves after the follower's first `reset`. */
+  follow(follower: StoreFollower): Promise<void>;
+  /** False while changes cannot be followed (the database is unreachable): the daemon is degraded. */
+  readonly live: boolean;
+}
+
 export interface Store {
   // keys
   listKeys(query: KeyListQuery): Promise<KeyView[]>;
@@ -150,5 +176,7 @@ export interface Store {
 
   /** Online, consistent copy of the whole store to `file`. */
   backup(file: string): Promise<void>;
-  close(): void;
+  close(): void | Promise<void>;
+  /** Present when several daemons share the store (PostgreSQL). */
+  readonly shared?: SharedStore;
 }

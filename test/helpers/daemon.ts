@@ -1,6 +1,8 @@
 /**
  * Starts a real daemon on a temp home and a free loopback port, for tests that go through
- * HTTP. Log lines are kept so tests can check nothing secret reached them.
+ * HTTP. Log lines are kept so tests can check nothing secret reached them. With
+ * `KEYWARD_TEST_BACKEND=postgres` (the vitest project `daemon-postgres` sets it) each daemon
+ * gets a fresh PostgreSQL database instead of the home's SQLite file.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,10 @@ import {
 import type { ErrorBody } from '../../src/daemon/errors.js';
 import { readAdminToken } from '../../src/home.js';
 import { startDaemon, type DaemonOptions, type RunningDaemon } from '../../src/daemon/main.js';
+import { createTestDatabase, type TestDatabase } from '../pg/database.js';
+
+/** The store the daemons of this run use; tests of the SQLite file itself skip on `postgres`. */
+export const testBackend: 'sqlite' | 'postgres' = process.env.KEYWARD_TEST_BACKEND === 'postgres' ? 'postgres' : 'sqlite';
 
 /**
  * Every field any response may carry, so a test reads `body.key.id` directly; which fields a
@@ -55,7 +61,20 @@ export type TestDaemon = {
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: ApiBody }>;
   restart(): Promise<void>;
   stop(): Promise<void>;
+  /** On the `postgres` backend: the daemon's database, to read or change rows around it. */
+  database?: TestDatabase;
 };
+
+/** Polls `probe` until `ok` accepts its value; fails with the last value after `timeoutMs`. */
+export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'keyward-test-'));
@@ -64,7 +83,8 @@ export function tempHome(): string {
 export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
   const home = options.home ?? tempHome();
   const logs: string[] = [];
-  const start = () => startDaemon({ port: 0, ...options, home, log: (line) => logs.push(line) });
+  const database: TestDatabase | undefined = testBackend === 'postgres' && !options.database ? await createTestDatabase() : undefined;
+  const start = () => startDaemon({ port: 0, database: database?.url, ...options, home, log: (line) => logs.push(line) });
   const t = {} as TestDaemon;
   const attach = (daemon: RunningDaemon) => {
     t.daemon = daemon;
@@ -72,10 +92,16 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
     t.adminToken = readAdminToken(home)!;
     t.client = new KeywardClient({ url: daemon.url, token: t.adminToken });
   };
-  attach(await start());
+  try {
+    attach(await start());
+  } catch (err) {
+    await database?.drop();
+    throw err;
+  }
   Object.assign(t, {
     home,
     logs,
+    database,
     async api(method: string, path: string, body?: unknown, token?: string | null) {
       const headers: Record<string, string> = {};
       const bearer = token === undefined ? t.adminToken : token;
@@ -102,6 +128,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
     async stop() {
       await t.daemon.close();
       rmSync(home, { recursive: true, force: true });
+      await database?.drop();
     },
   });
   return t;

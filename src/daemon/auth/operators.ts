@@ -29,9 +29,11 @@ export class OperatorService {
     private readonly now: () => number,
   ) {}
 
+  /** (Re)loads every operator; the swap happens after the read, so no request sees an empty index. */
   async load(): Promise<void> {
+    const ops = await this.store.indexedOperators();
     this.byTokenHash.clear();
-    for (const op of await this.store.indexedOperators()) this.byTokenHash.set(op.tokenHash, op);
+    for (const op of ops) this.byTokenHash.set(op.tokenHash, op);
   }
 
   /** The active operator holding `token`, or undefined. Never touches the store. */

@@ -5,11 +5,10 @@
  */
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
-import { GENESIS_HASH, hashEvent } from '../audit/chain.js';
+import { nextEvent } from '../audit/chain.js';
 import { KeywardError } from '../errors.js';
 import { foldName } from '../names.js';
 import { END_STEPS } from '../rotation/machine.js';
-import { newId } from '../secrets/format.js';
 import type {
   Actor,
   AuditEvent,
@@ -32,8 +31,6 @@ import type { Db } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-const SYSTEM_ACTOR: Actor = { id: 'system', name: 'system' };
 
 const keyColumns = {
   id: keys.id,
@@ -67,20 +64,7 @@ function escapeLike(text: string): string {
 
 function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
   const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
-  const who = actor ?? SYSTEM_ACTOR;
-  const event = {
-    id: newId('evt_'),
-    at,
-    operatorId: who.id,
-    operatorName: who.name,
-    action: input.action,
-    targetType: input.targetType,
-    targetId: input.targetId,
-    targetName: input.targetName,
-    detail: JSON.stringify(input.detail ?? {}),
-    prevHash: last?.hash ?? GENESIS_HASH,
-  };
-  tx.insert(auditEvents).values({ ...event, hash: hashEvent(event) }).run();
+  tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash)).run();
 }
 
 export class SqliteStore implements Store {

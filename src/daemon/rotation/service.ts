@@ -96,6 +96,9 @@ export class RotationService {
   }
 
   async advance(id: string, request: AdvanceRequest, actor: Actor): Promise<RotationJson> {
+    // The guards decide on usage; a flush that fails (a full disk) refuses the advance instead
+    // of letting a guard pass on counts that leave out the uses still waiting in memory.
+    await this.deps.usage.flush();
     const rotation = await this.require(id);
     const { guard } = await this.evidence(rotation);
     const transition = planAdvance(rotation.step, request, guard, this.deps.now());

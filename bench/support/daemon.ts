@@ -1,0 +1,37 @@
+/**
+ * The real daemon as users run it (`node dist/cli.js daemon`), on a temp home, in its own
+ * process. `npm run bench` builds `dist/` first.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KeywardClient } from '../../src/client/client.js';
+import { readAdminToken } from '../../src/home.js';
+import { startServer, type ServerProcess } from './server-process.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export type DaemonProcess = ServerProcess & { home: string; adminToken: string; admin: KeywardClient };
+
+export function benchHome(): string {
+  return mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+}
+
+export function removeHome(home: string): void {
+  rmSync(home, { recursive: true, force: true });
+}
+
+/** Starts a daemon on `home`; `nodeArgs` go before the script (e.g. `--cpu-prof`). */
+export async function startDaemonProcess(home: string, nodeArgs: readonly string[] = []): Promise<DaemonProcess> {
+  const server = await startServer({
+    args: [...nodeArgs, CLI, 'daemon', '--home', home, '--port', '{port}'],
+    healthPath: '/v1/health',
+  });
+  const token = readAdminToken(home);
+  if (!token) {
+    await server.stop();
+    throw new Error(`the daemon wrote no admin.token in ${home}`);
+  }
+  return { ...server, home, adminToken: token, admin: new KeywardClient({ url: server.url, token }) };
+}

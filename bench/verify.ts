@@ -1,0 +1,113 @@
+/**
+ * Issue 4's verify benchmark: the real daemon with 100,000 keys in its own process, driven
+ * over loopback with `POST /v1/verify`, against a minimal Hono route driven the same way in
+ * the same run. Prints numbers; the issue's targets are shown beside them, never judged.
+ */
+import { fileURLToPath } from 'node:url';
+import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
+import { drive, type LoadRequest, type LoadResult } from './support/load.js';
+import { seedKeys, type SeededKey } from './support/seed.js';
+import { startServer, type ServerProcess } from './support/server-process.js';
+import { count, mb, ms, percent, printTable, ratio } from './support/stats.js';
+
+const KEYS = 100_000;
+/** Keys whose secrets the load cycles through: a mix, not one hot key. */
+const VERIFIED_KEYS = 1_000;
+const CALLERS = 8;
+const STARTS = 3;
+const SECONDS = 10;
+const WARMUP_SECONDS = 3;
+const CONNECTIONS = [50, 10, 1] as const;
+
+const BASELINE = fileURLToPath(new URL('./support/baseline-server.ts', import.meta.url));
+
+export type VerifyOptions = {
+  /** Extra `node` arguments for the daemon, e.g. `--cpu-prof --cpu-prof-dir=DIR`. */
+  daemonNodeArgs?: readonly string[];
+};
+
+function verifyRequests(keys: readonly SeededKey[], token: string): LoadRequest[] {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  return keys.map((k, i) => ({
+    method: 'POST',
+    path: '/v1/verify',
+    headers,
+    body: JSON.stringify({ key: k.secret, caller: `bench-service-${i % CALLERS}` }),
+  }));
+}
+
+/** Fails loudly if the daemon does not accept the keys: a benchmark of 401s measures nothing. */
+async function checkAccepted(daemon: DaemonProcess, requests: readonly LoadRequest[]): Promise<void> {
+  for (const r of requests.slice(0, 20)) {
+    const res = await fetch(daemon.url + r.path, { method: r.method, headers: r.headers, body: r.body });
+    const body = (await res.json()) as { valid?: boolean };
+    if (res.status !== 200 || body.valid !== true) throw new Error(`verify answered ${res.status} ${JSON.stringify(body)}`);
+  }
+}
+
+function row(connections: number, label: string, r: LoadResult): string[] {
+  return [
+    String(connections),
+    label,
+    count(r.requestsPerSecond),
+    ms(r.latency.p50),
+    ms(r.latency.p99),
+    ms(r.latency.mean),
+    String(r.non2xx + r.errors),
+    percent(r.serverCpu),
+    percent(r.clientCpu),
+  ];
+}
+
+export async function run(options: VerifyOptions = {}): Promise<void> {
+  const home = benchHome();
+  const processes: ServerProcess[] = [];
+  try {
+    let started = performance.now();
+    const keys = seedKeys(home, KEYS, VERIFIED_KEYS);
+    console.log(`seeded ${count(KEYS)} keys in ${ms(performance.now() - started)} (direct inserts, one transaction)`);
+
+    const startups: number[] = [];
+    const startupMemory: number[] = [];
+    let daemon: DaemonProcess | undefined;
+    for (let i = 0; i < STARTS; i++) {
+      await daemon?.stop();
+      daemon = await startDaemonProcess(home, options.daemonNodeArgs);
+      startups.push(daemon.startupMs);
+      startupMemory.push(daemon.memory().rss);
+    }
+    daemon = daemon!;
+    processes.push(daemon);
+    const { token } = await daemon.admin.createOperator('bench-verify', 'service');
+    const requests = verifyRequests(keys, token);
+    await checkAccepted(daemon, requests);
+    const baseline = await startServer({ args: ['--import', 'tsx', BASELINE, '{port}'], healthPath: '/health' });
+    processes.push(baseline);
+
+    console.log(`daemon startup to a healthy /v1/health with ${count(KEYS)} keys: ${startups.map(ms).join(', ')} (target ≤ 1500 ms)`);
+    console.log(`daemon RSS after startup: ${startupMemory.map(mb).join(', ')}; baseline RSS after startup: ${mb(baseline.memory().rss)}`);
+    console.log(`load: autocannon, ${SECONDS} s per run, no pipelining, ${count(VERIFIED_KEYS)} different valid keys, ${CALLERS} caller labels`);
+
+    for (const server of [baseline, daemon]) await drive(server, { connections: CONNECTIONS[0], seconds: WARMUP_SECONDS, requests });
+    const rows: string[][] = [];
+    for (const connections of CONNECTIONS) {
+      const base = await drive(baseline, { connections, seconds: SECONDS, requests });
+      const verify = await drive(daemon, { connections, seconds: SECONDS, requests });
+      rows.push(row(connections, 'baseline', base), row(connections, 'verify', verify));
+      rows.push([
+        '',
+        'verify/baseline',
+        `${ratio(verify.requestsPerSecond / base.requestsPerSecond)} (≥ 0.85×)`,
+        ratio(verify.latency.p50 / base.latency.p50),
+        `${ratio(verify.latency.p99 / base.latency.p99)} (≤ 1.25×)`,
+        ratio(verify.latency.mean / base.latency.mean),
+      ]);
+    }
+    printTable(['conns', 'server', 'req/s', 'p50', 'p99', 'mean', 'failed', 'server CPU', 'bench CPU'], rows);
+    const after = daemon.memory();
+    console.log(`daemon RSS after the load: ${mb(after.rss)} (peak ${mb(after.peak)}; target ≤ 150 MB); baseline RSS after the load: ${mb(baseline.memory().rss)}`);
+  } finally {
+    for (const p of processes) await p.stop();
+    removeHome(home);
+  }
+}

@@ -1,0 +1,51 @@
+/** `keyward audit`: the audit log, and `--verify` to check its hash chain end to end. */
+import type { Command } from 'commander';
+import type { AuditEventJson } from '../client/client.js';
+import { checkAuditChain } from './audit-chain.js';
+import { refused, usageError } from './exit.js';
+import { plural, shortTime } from './format.js';
+import { emit, printJson, renderTable, type Column } from './output.js';
+import { examples, session, withJson } from './session.js';
+
+const columns: Column<AuditEventJson>[] = [
+  { header: 'SEQ', value: (e) => String(e.seq), align: 'right' },
+  { header: 'AT', value: (e) => shortTime(e.at) },
+  { header: 'OPERATOR', value: (e) => e.operatorName },
+  { header: 'ACTION', value: (e) => e.action },
+  { header: 'TARGET', value: (e) => `${e.targetName} (${e.targetId})` },
+  { header: 'DETAIL', value: (e) => (Object.keys(e.detail).length ? JSON.stringify(e.detail) : '') },
+];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw usageError(`--limit ${JSON.stringify(value)} must be a whole number from 1 to 10000`);
+  return n;
+}
+
+export function auditCommand(program: Command): void {
+  examples(
+    withJson(
+      program
+        .command('audit')
+        .description('the audit log, newest first; --verify checks that no event was edited, inserted or removed')
+        .option('--limit <n>', 'how many events to show', positiveInt, 50)
+        .option('--verify', 'check the whole hash chain; exit 1 naming the first broken event'),
+    ),
+    ['keyward audit --limit 20', 'keyward audit --verify', "keyward audit --json | jq -r '.events[] | select(.action == \"key.delete\") | .targetName'"],
+  ).action(async (opts: { limit: number; verify?: boolean; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    if (!opts.verify) {
+      const { events } = await client.audit({ limit: opts.limit });
+      emit(opts, { events }, () => renderTable(events, columns));
+      return;
+    }
+    const report = await checkAuditChain(client);
+    if (report.ok) {
+      emit(opts, report, () => `audit chain intact: ${plural(report.events, 'event')}`);
+      return;
+    }
+    const e = report.brokenAt;
+    if (opts.json) printJson({ ok: false, events: report.events, brokenAt: { seq: e.seq, id: e.id, action: e.action }, reason: report.reason });
+    throw refused(`audit chain broken at event ${e.seq} (${e.id}, ${e.action} on ${e.targetName}): ${report.reason}`);
+  });
+}

@@ -1,0 +1,36 @@
+/** `keyward backup FILE`: an online, consistent copy of the home's key store. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { homeFiles } from '../home.js';
+import { plural } from './format.js';
+import { emit } from './output.js';
+import { examples, homeOf, withJson } from './session.js';
+
+export function backupCommand(program: Command): void {
+  examples(
+    withJson(
+      program
+        .command('backup')
+        .description("copy the home's key store to FILE while the daemon runs, and check the copy")
+        .argument('<file>', 'where to write the copy (a SQLite database, mode 0600)')
+        .option('--force', 'replace FILE if it exists')
+        .addHelpText(
+          'after',
+          '\nThe copy is made from the database file in the home (--home, KEYWARD_HOME), so run it as the\nuser the daemon runs as; --url does not apply. Restore: stop the daemon, copy FILE to keyward.db.',
+        ),
+    ),
+    ['keyward backup /var/backups/keyward-$(date +%F).db', 'sudo -u keyward KEYWARD_HOME=/var/lib/keyward keyward backup /var/backups/keyward.db'],
+  ).action(async (file: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
+    // Loaded here so other commands never pay for the native SQLite module.
+    const { backupStore } = await import('./backup.js');
+    const report = await backupStore(homeFiles(homeOf(cmd)).db, resolve(file), opts.force === true);
+    const { active, inactive } = report.keys;
+    emit(
+      opts,
+      report,
+      () =>
+        `backed up to ${report.file} (${report.bytes} bytes, integrity ok): ${plural(active + inactive, 'key')} (${active} active, ${inactive} inactive), ` +
+        `${plural(report.operators, 'operator')}, ${plural(report.auditEvents, 'audit event')}`,
+    );
+  });
+}

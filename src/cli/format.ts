@@ -1,0 +1,35 @@
+/** Times and counts as a human reads them in a terminal, and times as a human types them; pure. */
+import { usageError } from './exit.js';
+
+/** `2025-03-01 14:05Z`: minute precision, always UTC (the daemon's times are UTC). */
+export function shortTime(iso: string | null, none = '—'): string {
+  if (iso === null) return none;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
+}
+
+/** `just now`, `5m ago`, `3h ago`, `2d ago`; `in 5m` for a future time. */
+export function ago(iso: string | null, now: number, none = 'never'): string {
+  if (iso === null) return none;
+  const ms = now - Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  const span = Math.abs(ms);
+  const text =
+    span < 60_000 ? null : span < 3_600_000 ? `${Math.floor(span / 60_000)}m` : span < 86_400_000 ? `${Math.floor(span / 3_600_000)}h` : `${Math.floor(span / 86_400_000)}d`;
+  if (text === null) return 'just now';
+  return ms >= 0 ? `${text} ago` : `in ${text}`;
+}
+
+/** `1 key`, `3 keys`. */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** A time option (`--expires`, `--at`): any date or date-time `Date` reads, in the future, as ISO. */
+export function futureTime(flag: string, value: string, now = Date.now()): string {
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw usageError(`${flag} ${JSON.stringify(value)} is not a date (use ISO-8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z)`);
+  if (at <= now) throw usageError(`${flag} ${JSON.stringify(value)} is in the past`);
+  return new Date(at).toISOString();
+}

@@ -1,0 +1,138 @@
+/** `keyward keys …`: list, show, create, deactivate, activate, delete and rotate API keys. */
+import { Option, type Command } from 'commander';
+import type { KeyJson } from '../client/client.js';
+import { refused } from './exit.js';
+import { ago, futureTime, shortTime } from './format.js';
+import { findKey } from './lookup.js';
+import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal, type Column } from './output.js';
+import { confirmOrRefuse } from './prompt.js';
+import { examples, session, withJson, withYes } from './session.js';
+
+const columns: Column<KeyJson>[] = [
+  { header: 'NAME', value: (k) => k.name },
+  { header: 'ID', value: (k) => k.id },
+  { header: 'STATUS', value: (k) => k.status },
+  { header: 'HINT', value: (k) => k.hint },
+  { header: 'LAST USED', value: (k) => ago(k.lastUsedAt, Date.now()) },
+  { header: 'USES 24H', value: (k) => String(k.uses24h), align: 'right' },
+  { header: 'CREATED', value: (k) => shortTime(k.createdAt) },
+];
+
+function keyFields(k: KeyJson): string {
+  const now = Date.now();
+  return renderFields([
+    ['name', k.name],
+    ['id', k.id],
+    ['status', k.deactivatedAt ? `${k.status} (deactivated ${shortTime(k.deactivatedAt)})` : k.status],
+    ['hint', k.hint],
+    ['created', `${shortTime(k.createdAt)} by ${k.createdBy}`],
+    ['expires', k.expiresAt ? `${shortTime(k.expiresAt)} (${ago(k.expiresAt, now)})` : 'never'],
+    ['last used', k.lastUsedAt ? `${ago(k.lastUsedAt, now)} (${shortTime(k.lastUsedAt)})` : 'never'],
+    ['uses 24h', String(k.uses24h)],
+  ]);
+}
+
+export function keysCommand(program: Command): void {
+  const keys = examples(program.command('keys').description('list and manage API keys (addressed by id or name)'), [
+    'keyward keys list',
+    'keyward keys create billing --expires 2026-12-31 > billing.key',
+    'keyward keys deactivate billing',
+    'keyward keys delete billing --yes',
+  ]);
+
+  examples(
+    withJson(
+      keys
+        .command('list')
+        .description('list keys, oldest first')
+        .addOption(new Option('--status <status>', 'only active or inactive keys').choices(['active', 'inactive']))
+        .option('--filter <text>', 'only keys whose name contains TEXT (case-insensitive)'),
+    ),
+    ['keyward keys list --status active', "keyward keys list --json | jq -r '.keys[] | select(.uses24h == 0) | .name'"],
+  ).action(async (opts: { status?: 'active' | 'inactive'; filter?: string; json?: boolean }, cmd: Command) => {
+    const list = await session(cmd).client.allKeys({ status: opts.status, q: opts.filter });
+    if (opts.json) printJson({ keys: list });
+    else if (list.length === 0) note('no keys');
+    else print(renderTable(list, columns));
+  });
+
+  examples(withJson(keys.command('show').description('show one key').argument('<key>', 'key id or name')), [
+    'keyward keys show billing',
+    'keyward keys show key_3kTMd8p6NxLw0aQvYc1bZe --json',
+  ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+    const key = await findKey(session(cmd).client, ref);
+    emit(opts, { key }, () => keyFields(key));
+  });
+
+  examples(
+    withJson(
+      keys
+        .command('create')
+        .description('create a key; prints its secret, once, alone on stdout')
+        .argument('<name>', 'a unique name, 1–64 characters')
+        .option('--expires <date>', 'when verification starts answering "expired" (ISO-8601)'),
+    ),
+    ['SECRET=$(keyward keys create billing)', 'keyward keys create ci-deploy --expires 2026-06-30T00:00:00Z --json'],
+  ).action(async (name: string, opts: { expires?: string; json?: boolean }, cmd: Command) => {
+    const expiresAt = opts.expires === undefined ? undefined : futureTime('--expires', opts.expires);
+    const created = await session(cmd).client.createKey(name, expiresAt);
+    reveal(opts, created, created.secret, () => `created key ${quoted(created.key.name)} (${created.key.id}); this is the only time its secret is shown`);
+  });
+
+  for (const [action, status, description] of [
+    ['deactivate', 'inactive', 'deactivate a key: verification fails from now on'],
+    ['activate', 'active', 'activate an inactive key again'],
+  ] as const) {
+    examples(withJson(keys.command(action).description(description).argument('<key>', 'key id or name')), [`keyward keys ${action} billing`]).action(
+      async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+        const { client } = session(cmd);
+        const key = await findKey(client, ref);
+        const updated = status === 'inactive' ? await client.deactivateKey(key.id) : await client.activateKey(key.id);
+        emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
+      },
+    );
+  }
+
+  examples(
+    withJson(
+      withYes(
+        keys
+          .command('delete')
+          .description('delete an inactive key, permanently (asks first on a terminal)')
+          .argument('<key>', 'key id or name'),
+      ),
+    ),
+    ['keyward keys delete billing', 'keyward keys delete billing --yes'],
+  ).action(async (ref: string, opts: { yes?: boolean; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const key = await findKey(client, ref);
+    if (key.status === 'active') throw refused(`key ${quoted(key.name)} is active; deactivate it first: keyward keys deactivate ${key.id}`);
+    await confirmOrRefuse(opts.yes, `Delete key ${quoted(key.name)} (${key.id}) permanently?`);
+    await client.deleteKey(key.id);
+    emit(opts, { deleted: { id: key.id, name: key.name } }, () => `deleted key ${quoted(key.name)} (${key.id})`);
+  });
+
+  examples(
+    withJson(
+      keys
+        .command('rotate')
+        .description('start replacing a key: creates the new key and prints its secret, once, alone on stdout')
+        .argument('<key>', 'id or name of the key to replace')
+        .option('--name <new>', 'name of the new key (default: the old name with a suffix, e.g. billing-2)'),
+    ),
+    ['NEW=$(keyward keys rotate billing)', 'keyward keys rotate billing --name billing-2025 --json'],
+  ).action(async (ref: string, opts: { name?: string; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const key = await findKey(client, ref);
+    const started = await client.startRotation(key.id, opts.name);
+    const r = started.rotation;
+    reveal(
+      opts,
+      started,
+      started.secret,
+      () =>
+        `started rotation ${r.id}: new key ${quoted(r.newKeyName)} (${r.newKeyId}) replaces ${quoted(r.oldKeyName)}; this is the only time its secret is shown.\n` +
+        `Put it into your systems, then: keyward rotations advance ${r.id}`,
+    );
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * Commands address keys, operators and rotations by id or by name. An id is tried first;
+ * a name matches exactly, ignoring case (as the daemon's uniqueness rule does).
+ */
+import { ApiError, type KeyJson, type KeywardClient, type OperatorJson, type RotationJson } from '../client/client.js';
+import { refused } from './exit.js';
+import { quoted } from './output.js';
+
+/** The daemon trims names and folds case for uniqueness; a reference is compared the same way. */
+export function sameName(name: string, ref: string): boolean {
+  return name.normalize('NFC').toLowerCase() === ref.normalize('NFC').trim().toLowerCase();
+}
+
+const KEY_ID = /^key_[0-9A-Za-z]+$/;
+const OPERATOR_ID = /^op_[0-9A-Za-z]+$/;
+const ROTATION_ID = /^rot_[0-9A-Za-z]+$/;
+
+async function byId<T>(load: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await load();
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return undefined;
+    throw err;
+  }
+}
+
+export async function findKey(client: KeywardClient, ref: string): Promise<KeyJson> {
+  if (KEY_ID.test(ref)) {
+    const found = await byId(async () => (await client.getKey(ref)).key);
+    if (found) return found;
+  }
+  // `q` narrows the page server-side (substring); the exact match is decided here.
+  const candidates = ref.length <= 200 ? await client.allKeys({ q: ref.trim() }) : [];
+  const key = candidates.find((k) => sameName(k.name, ref));
+  if (!key) throw refused(`no key with id or name ${quoted(ref)} (see "keyward keys list")`);
+  return key;
+}
+
+export async function findOperator(client: KeywardClient, ref: string): Promise<OperatorJson> {
+  const { operators } = await client.operators();
+  const operator = (OPERATOR_ID.test(ref) ? operators.find((o) => o.id === ref) : undefined) ?? operators.find((o) => sameName(o.name, ref));
+  if (!operator) throw refused(`no operator with id or name ${quoted(ref)} (see "keyward operators list")`);
+  return operator;
+}
+
+/** A rotation by its id, or the open rotation of a key given by id or name (old or new key). */
+export async function findRotation(client: KeywardClient, ref: string): Promise<RotationJson> {
+  if (ROTATION_ID.test(ref)) {
+    const found = await byId(async () => (await client.rotation(ref)).rotation);
+    if (found) return found;
+  }
+  const { rotations } = await client.rotations('open');
+  const matches = rotations.filter(
+    (r) => r.oldKeyId === ref || r.newKeyId === ref || sameName(r.oldKeyName, ref) || sameName(r.newKeyName, ref),
+  );
+  if (matches.length === 0) throw refused(`no rotation ${quoted(ref)} and no open rotation of a key by that id or name (see "keyward rotations list")`);
+  if (matches.length > 1) throw refused(`${quoted(ref)} matches ${matches.length} open rotations (${matches.map((r) => r.id).join(', ')}); give the rotation id`);
+  return matches[0]!;
+}

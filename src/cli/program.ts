@@ -1,0 +1,77 @@
+/**
+ * The command tree and how a run ends: every command registered on one commander program,
+ * usage errors reported as one `keyward: …` line with exit 2, and every other failure mapped
+ * to its exit code by `describeFailure`.
+ */
+import { Command } from 'commander';
+import type { ConnectionFlags } from '../client/connection.js';
+import { VERSION } from '../version.js';
+import { auditCommand } from './audit-command.js';
+import { backupCommand } from './backup-command.js';
+import { completionCommand } from './completion-command.js';
+import { daemonCommand } from './daemon-command.js';
+import { describeFailure, errorLine, usageError } from './exit.js';
+import { keysCommand } from './keys-command.js';
+import { operatorsCommand } from './operators-command.js';
+import { rotationsCommand } from './rotations-command.js';
+import { homeOf, type GlobalFlags } from './session.js';
+import { statusCommand } from './status-command.js';
+import { verifyCommand } from './verify-command.js';
+
+export type ProgramHooks = { runTui(flags: ConnectionFlags): Promise<number> };
+
+export function createProgram(hooks: ProgramHooks): Command {
+  const program = new Command('keyward')
+    .description('Local API-key manager. With no command, opens the terminal UI.')
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--home <dir>', 'keyward home (env KEYWARD_HOME; default ~/.local/share/keyward)')
+    .option('--url <url>', 'daemon URL (env KEYWARD_URL; default from daemon.json, else http://127.0.0.1:7420)')
+    .option('--token <token>', 'operator token (env KEYWARD_TOKEN; default the home\'s admin.token)')
+    // Settings made before the subcommands exist are inherited by them.
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(errorLine(text.replace(/^error: /, ''))) })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 refused or invalid, 2 usage, 3 daemon unreachable.
+
+Examples:
+  keyward                                   open the terminal UI
+  keyward daemon                            run the daemon in the foreground
+  keyward status
+  SECRET=$(keyward keys create billing)
+  keyward verify < billing.key && echo valid
+  keyward keys list --json | jq -r '.keys[].name'`,
+    );
+
+  const home = () => homeOf(program);
+  daemonCommand(program, home);
+  statusCommand(program);
+  keysCommand(program);
+  rotationsCommand(program);
+  verifyCommand(program);
+  operatorsCommand(program);
+  auditCommand(program);
+  backupCommand(program);
+  completionCommand(program);
+
+  // Only the bare program takes no command; anything else left over is a mistyped one.
+  program.allowExcessArguments().action(async () => {
+    if (program.args.length) throw usageError(`unknown command '${program.args[0]}' (see keyward --help)`);
+    const { url, token } = program.opts<GlobalFlags>();
+    process.exitCode = await hooks.runTui({ home: home(), url, token });
+  });
+  return program;
+}
+
+/** Runs `argv` and returns the exit code; prints at most one line on stderr for a failure. */
+export async function runCli(argv: readonly string[], hooks: ProgramHooks): Promise<number> {
+  try {
+    await createProgram(hooks).parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    const { exitCode, line } = describeFailure(err);
+    if (line) process.stderr.write(errorLine(line));
+    return exitCode;
+  }
+}

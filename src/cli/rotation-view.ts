@@ -1,0 +1,64 @@
+/** A rotation as a human reads it in a terminal: the six steps, the evidence, what is next. Pure. */
+import type { RotationJson } from '../client/client.js';
+import { isOpen, OPEN_STEPS, type OpenStep } from '../daemon/rotation/machine.js';
+import type { KeyEvidence } from '../daemon/rotation/schemas.js';
+import { ago, shortTime } from './format.js';
+import { renderFields, renderTable, type Column } from './output.js';
+import { stripUnsafe } from '../sanitize.js';
+
+const STEP_HELP: Record<OpenStep, string> = {
+  update_systems: 'put the new secret into your systems',
+  verify_new: 'wait until the new key carries traffic',
+  deactivate_old: 'advancing deactivates the old key',
+  double_check: 'watch that nobody still presents the old key',
+  delete_old: 'advancing deletes the old key (or --keep-old)',
+};
+
+/** What the step means for the person driving the rotation; nothing for the end states. */
+export function stepHelp(step: RotationJson['step']): string | undefined {
+  return isOpen(step) ? STEP_HELP[step] : undefined;
+}
+
+function stepper(step: RotationJson['step']): string {
+  const current = (OPEN_STEPS as readonly string[]).indexOf(step);
+  const done = step === 'completed';
+  return OPEN_STEPS.map((s, i) => {
+    const mark = done || i < current ? '✓' : i === current ? '›' : ' ';
+    return `  ${mark} ${s.padEnd(14)}  ${STEP_HELP[s]}`;
+  }).join('\n');
+}
+
+function evidenceLine(label: string, e: KeyEvidence, now: number): string {
+  const callers = e.callers.length ? e.callers.map((c) => `${stripUnsafe(c.caller)} (${c.ok} ok, ${c.rejected} rejected)`).join(', ') : 'none';
+  return `${label} ${stripUnsafe(e.name)} (${e.status}): ${e.ok} ok, ${e.rejected} rejected since ${shortTime(e.since)}; last used ${ago(e.lastUsedAt, now)}; callers: ${callers}`;
+}
+
+export function renderRotation(r: RotationJson, now: number): string {
+  const fields: Array<[string, string]> = [
+    ['rotation', r.id],
+    ['old key', `${r.oldKeyName} (${r.oldKeyId})`],
+    ['new key', `${r.newKeyName} (${r.newKeyId})`],
+    ['started', `${shortTime(r.createdAt)} by ${r.createdBy}`],
+    ['step', `${r.step} since ${shortTime(r.stepStartedAt)}`],
+  ];
+  if (r.deactivateAt) fields.push(['cut-over', `${shortTime(r.deactivateAt)} (${ago(r.deactivateAt, now)})`]);
+  if (r.outcome) fields.push(['outcome', r.outcome]);
+  const lines = [renderFields(fields), stepper(r.step), '', 'evidence', `  ${evidenceLine('new', r.evidence.newKey, now)}`, `  ${evidenceLine('old', r.evidence.oldKey, now)}`];
+  if (r.outcome === null) {
+    lines.push('', r.evidence.canAdvance ? `next: keyward rotations advance ${r.id}` : `guard: ${stripUnsafe(r.evidence.guard ?? '')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const columns: Column<RotationJson>[] = [
+  { header: 'ID', value: (r) => r.id },
+  { header: 'OLD KEY', value: (r) => r.oldKeyName },
+  { header: 'NEW KEY', value: (r) => r.newKeyName },
+  { header: 'STEP', value: (r) => r.step },
+  { header: 'SINCE', value: (r) => shortTime(r.stepStartedAt) },
+  { header: 'READY', value: (r) => (r.outcome !== null ? '—' : r.evidence.canAdvance ? 'yes' : 'no') },
+];
+
+export function renderRotationTable(rotations: readonly RotationJson[]): string {
+  return renderTable(rotations, columns);
+}

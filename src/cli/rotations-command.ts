@@ -1,0 +1,87 @@
+/** `keyward rotations …`: follow and drive the stepwise replacement of a key (DESIGN.md §5). */
+import { Option, type Command } from 'commander';
+import { ApiError, type RotationJson, type RotationStepName } from '../client/client.js';
+import { END_STEPS, OPEN_STEPS } from '../daemon/rotation/machine.js';
+import { refused } from './exit.js';
+import { futureTime } from './format.js';
+import { findRotation } from './lookup.js';
+import { emit, note, print, printJson, quoted } from './output.js';
+import { renderRotation, renderRotationTable, stepHelp } from './rotation-view.js';
+import { examples, session, withJson } from './session.js';
+
+const REF = ['<rotation>', 'rotation id, or the id or name of a key in an open rotation'] as const;
+
+function moved(before: RotationJson, after: RotationJson, forced = false): string {
+  const next = stepHelp(after.step);
+  return `rotation ${after.id} of ${quoted(after.oldKeyName)}: ${before.step} → ${after.step}${forced ? ' (forced)' : ''}${next ? `\nnow: ${next}` : ''}`;
+}
+
+export function rotationsCommand(program: Command): void {
+  const rotations = examples(program.command('rotations').description('follow and drive key rotations (start one with "keyward keys rotate")'), [
+    'keyward keys rotate billing > new.key',
+    'keyward rotations show billing',
+    'keyward rotations advance billing',
+    'keyward rotations rollback billing',
+  ]);
+
+  examples(withJson(rotations.command('list').description('rotations, newest first').option('--all', 'include completed and cancelled ones')), [
+    'keyward rotations list',
+    "keyward rotations list --all --json | jq '.rotations[] | {id, step}'",
+  ]).action(async (opts: { all?: boolean; json?: boolean }, cmd: Command) => {
+    const { rotations: list } = await session(cmd).client.rotations(opts.all ? 'all' : 'open');
+    if (opts.json) printJson({ rotations: list });
+    else if (list.length === 0) note(opts.all ? 'no rotations' : 'no open rotations');
+    else print(renderRotationTable(list));
+  });
+
+  examples(withJson(rotations.command('show').description('one rotation with its live evidence').argument(...REF)), [
+    'keyward rotations show rot_8fQ2…',
+    "keyward rotations show billing --json | jq '.rotation.evidence.newKey.ok'",
+  ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+    const rotation = await findRotation(session(cmd).client, ref);
+    emit(opts, { rotation }, () => renderRotation(rotation, Date.now()));
+  });
+
+  examples(
+    withJson(
+      rotations
+        .command('advance')
+        .description("move to the next step, if the step's guard allows (or --force)")
+        .argument(...REF)
+        .addOption(new Option('--from <step>', 'the step you expect it to be at (refused if it moved); default: its current step').choices([...OPEN_STEPS, ...END_STEPS]))
+        .option('--force', 'advance although the guard refuses (recorded in the audit log)')
+        .option('--keep-old', 'from delete_old: finish with the old key inactive instead of deleting it')
+        .option('--at <time>', 'from verify_new: have the daemon deactivate the old key at this time'),
+    ),
+    ['keyward rotations advance billing', 'keyward rotations advance rot_8fQ2… --from double_check --force', 'keyward rotations advance billing --at 2026-01-31T18:00:00Z'],
+  ).action(async (ref: string, opts: { from?: RotationStepName; force?: boolean; keepOld?: boolean; at?: string; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const at = opts.at === undefined ? undefined : futureTime('--at', opts.at);
+    const before = await findRotation(client, ref);
+    const { rotation } = await client.advance(before.id, { from: opts.from ?? before.step, force: opts.force, keepOld: opts.keepOld, at }).catch((err: unknown) => {
+      // The daemon's reason speaks of "force"; say how to give it here.
+      if (err instanceof ApiError && err.code === 'rotation_guard' && !opts.force && before.outcome === null) {
+        throw refused(`${err.message} (rotation_guard); to advance anyway: keyward rotations advance ${before.id} --force`);
+      }
+      throw err;
+    });
+    emit(opts, { rotation }, () => moved(before, rotation, opts.force === true && !before.evidence.canAdvance));
+  });
+
+  examples(withJson(rotations.command('rollback').description('from double_check: reactivate the old key and go back to verify_new').argument(...REF)), [
+    'keyward rotations rollback billing',
+  ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const before = await findRotation(client, ref);
+    const { rotation } = await client.rollback(before.id);
+    emit(opts, { rotation }, () => `${moved(before, rotation)}\nthe old key ${quoted(rotation.oldKeyName)} is active again`);
+  });
+
+  examples(withJson(rotations.command('cancel').description('end a rotation, leaving both keys as they are').argument(...REF)), [
+    'keyward rotations cancel billing',
+  ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const cancelled = await client.cancel((await findRotation(client, ref)).id);
+    emit(opts, cancelled, () => cancelled.message);
+  });
+}

@@ -1,0 +1,55 @@
+/**
+ * From a command's global flags (`--home`, `--url`, `--token`) to the home directory, the
+ * daemon connection and a client. Every command that talks to the daemon starts here.
+ */
+import type { Command } from 'commander';
+import { KeywardClient } from '../client/client.js';
+import { resolveConnection, type Connection } from '../client/connection.js';
+import { resolveHome } from '../home.js';
+import { usageError } from './exit.js';
+
+export type GlobalFlags = { home?: string; url?: string; token?: string };
+
+export type Session = { home: string; connection: Connection; client: KeywardClient };
+
+export function homeOf(cmd: Command): string {
+  return resolveHome(cmd.optsWithGlobals<GlobalFlags>().home);
+}
+
+const URL_SOURCES: Record<Connection['urlSource'], string> = { flag: '--url', env: 'KEYWARD_URL', 'daemon.json': 'the URL in daemon.json', default: 'the default URL' };
+
+/** A URL that cannot be an HTTP daemon is a mistake in the invocation, not an absent daemon. */
+function checkUrl(connection: Connection): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(connection.url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw usageError(`${URL_SOURCES[connection.urlSource]} ${JSON.stringify(connection.url)} is not an http(s) URL (e.g. http://127.0.0.1:7420)`);
+  }
+}
+
+export function session(cmd: Command): Session {
+  const flags = cmd.optsWithGlobals<GlobalFlags>();
+  const home = resolveHome(flags.home);
+  const connection = resolveConnection({ home, url: flags.url, token: flags.token });
+  checkUrl(connection);
+  return { home, connection, client: new KeywardClient({ url: connection.url, token: connection.token }) };
+}
+
+/** Adds `--json` to a command: the daemon's answer, as JSON on stdout. */
+export function withJson(cmd: Command): Command {
+  return cmd.option('--json', 'print the result as JSON on stdout');
+}
+
+/** Adds `-y, --yes` to a command that asks before it destroys something. */
+export function withYes(cmd: Command): Command {
+  return cmd.option('-y, --yes', 'do not ask; required when stdin is not a terminal');
+}
+
+/** Appends an "Examples:" section to a command's `--help`. */
+export function examples(cmd: Command, lines: readonly string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
+}

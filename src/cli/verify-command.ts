@@ -1,0 +1,34 @@
+/**
+ * `keyward verify`: check an API key as a service would. The key comes from stdin (piped, or
+ * typed without echo on a terminal), never from argv, where shell history and `ps` would see it.
+ */
+import type { Command } from 'commander';
+import { refused, usageError } from './exit.js';
+import { print, printJson, quoted } from './output.js';
+import { readHiddenLine, readStdin, stdinIsTerminal } from './prompt.js';
+import { examples, session, withJson } from './session.js';
+
+async function keyFromStdin(): Promise<string> {
+  const text = (stdinIsTerminal() ? await readHiddenLine('API key (not echoed): ') : await readStdin()).trim();
+  if (!text) throw usageError('no key on stdin; pipe it in, e.g. keyward verify < billing.key');
+  if (/\s/.test(text)) throw usageError('stdin holds more than one word; give one key');
+  return text;
+}
+
+export function verifyCommand(program: Command): void {
+  examples(
+    withJson(
+      program
+        .command('verify')
+        .description('check an API key read from stdin; exit 0 if valid, 1 if not')
+        .option('--caller <label>', 'who presented the key (recorded with the usage)'),
+    ),
+    ['keyward verify < billing.key', 'printf %s "$KEY" | keyward verify --caller deploy-check --json', 'keyward verify   # then paste the key; it is not echoed'],
+  ).action(async (opts: { caller?: string; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const result = await client.verify(await keyFromStdin(), opts.caller);
+    if (opts.json) printJson(result);
+    if (!result.valid) throw refused(`the key is not valid: ${result.code}`);
+    if (!opts.json) print(`valid: key ${quoted(result.name)} (${result.keyId})`);
+  });
+}

@@ -1,0 +1,256 @@
+/**
+ * Keeps a daemon in step with the others on the same PostgreSQL database. Every write that
+ * changes a key, operator or rotation sends a NOTIFY naming what it changed; one dedicated
+ * connection LISTENs, and for each notice re-reads those keys and hands them to the follower,
+ * one notice at a time. Notices only say *what* changed, never the new state: any database
+ * user may NOTIFY, so the state always comes from the tables.
+ *
+ * Reads happen in arrival order and each starts after the previous one finished, so what the
+ * follower sees never goes back in time. A write waits until its own notice has been applied,
+ * so when it returns every change committed before it has been applied too. A lost connection
+ * (the database stopped, a network cut) makes the feed not live; it reconnects with backoff and
+ * starts over from a full snapshot, and a periodic snapshot covers anything missed otherwise.
+ */
+import { randomUUID } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import type pg from 'pg';
+import { z } from 'zod';
+import type { IndexedKey, SharedStore, StoreChange, StoreFollower } from '../../store.js';
+import { keys } from './schema.js';
+
+export const CHANNEL = 'keyward_changes';
+
+/** How often the follower gets a full snapshot, in case a notice was lost without the connection dropping. */
+export const RECONCILE_MS = 30_000;
+/** A write waits this long for its own notice before the feed counts its connection as dead. */
+const STALL_MS = 3000;
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 2000;
+
+const NoteSchema = z.union([
+  z.object({ t: z.literal('key'), id: z.string(), e: z.enum(['created', 'updated', 'deleted']) }),
+  z.object({ t: z.enum(['operator', 'rotation']), id: z.string(), e: z.enum(['created', 'updated']) }),
+]);
+const NoticeSchema = z.object({ o: z.string(), n: z.string(), c: z.array(NoteSchema) });
+
+/** One changed row, as a write announces it. */
+export type ChangeNote = z.infer<typeof NoteSchema>;
+/** A committed write's announcement: the daemon it came from, its nonce, what it changed. */
+export type Notice = z.infer<typeof NoticeSchema>;
+
+const indexedKeyColumns = { id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt };
+
+type Item = { kind: 'snapshot'; done?: (err?: unknown) => void } | { kind: 'notice'; notice: Notice; done?: undefined };
+
+export type ChangeFeedOptions = {
+  /** A new, unconnected client for the listening connection. */
+  connect: () => pg.Client;
+  /** This daemon's id in notices, so it can tell its own changes from the others'. */
+  origin: string;
+  log: (line: string) => void;
+  reconcileMs?: number;
+};
+
+export class ChangeFeed implements SharedStore {
+  private follower: StoreFollower | undefined;
+  private client: pg.Client | undefined;
+  /** The client once its LISTEN is in place: from then on every commit's notice reaches it. */
+  private listening: pg.Client | undefined;
+  private queue: Item[] = [];
+  private pumping = false;
+  private isLive = false;
+  private following = false;
+  private closed = false;
+  private failures = 0;
+  private retry: NodeJS.Timeout | undefined;
+  private reconcile: NodeJS.Timeout | undefined;
+  /** Writes waiting for their own notice, by nonce. */
+  private readonly pending = new Map<string, () => void>();
+
+  constructor(private readonly options: ChangeFeedOptions) {}
+
+  get live(): boolean {
+    return this.isLive;
+  }
+
+  async follow(follower: StoreFollower): Promise<void> {
+    this.follower = follower;
+    try {
+      await this.open();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    this.following = true;
+    this.reconcile = setInterval(() => {
+      if (this.isLive) this.enqueue({ kind: 'snapshot' });
+    }, this.options.reconcileMs ?? RECONCILE_MS);
+    this.reconcile.unref();
+  }
+
+  /**
+   * Runs a write that announces itself with the nonce it is given, and returns once its
+   * notice has been applied. Without a connection that listened all along there is nothing to
+   * wait for: the snapshot taken on (re)connecting includes the write.
+   */
+  async committed<T>(write: (nonce: string) => Promise<{ value: T; announced: boolean }>): Promise<T> {
+    const nonce = randomUUID();
+    const applied = new Promise<void>((resolve) => this.pending.set(nonce, resolve));
+    const listening = this.listening;
+    try {
+      const { value, announced } = await write(nonce);
+      if (announced && listening && this.listening === listening) await this.within(applied, listening);
+      return value;
+    } finally {
+      this.pending.delete(nonce);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.reconcile);
+    clearTimeout(this.retry);
+    const client = this.client;
+    if (client) {
+      this.lost(client, undefined);
+      await client.end().catch(() => {});
+    }
+  }
+
+  private async within(applied: Promise<void>, client: pg.Client): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.lost(client, new Error(`no notice back within ${STALL_MS} ms`));
+        resolve();
+      }, STALL_MS);
+    });
+    try {
+      await Promise.race([applied, stalled]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async open(): Promise<void> {
+    const client = this.options.connect();
+    this.client = client;
+    client.on('notification', (message) => {
+      if (this.client === client) this.received(message.payload);
+    });
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client, new Error('connection closed')));
+    await client.connect();
+    await client.query(`listen ${CHANNEL}`);
+    if (this.client === client) this.listening = client;
+    await new Promise<void>((resolve, reject) => this.enqueue({ kind: 'snapshot', done: (err) => (err ? reject(err) : resolve()) }));
+  }
+
+  private received(payload: string | undefined): void {
+    let notice: Notice;
+    try {
+      notice = NoticeSchema.parse(JSON.parse(payload ?? ''));
+    } catch {
+      // Any database user can NOTIFY on the channel; what is not ours is ignored.
+      this.options.log('ignored a malformed change notice on the database channel');
+      return;
+    }
+    this.enqueue({ kind: 'notice', notice });
+  }
+
+  private enqueue(item: Item): void {
+    this.queue.push(item);
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (let item = this.queue.shift(); item; item = this.queue.shift()) {
+        const client = this.client;
+        if (!client) {
+          item.done?.(new Error('not connected'));
+          continue;
+        }
+        try {
+          if (item.kind === 'notice') await this.apply(client, item.notice);
+          else await this.snapshot(client);
+          item.done?.();
+        } catch (err) {
+          item.done?.(err);
+          // What could not be applied may be missing: start over from a snapshot.
+          this.lost(client, err);
+        }
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async snapshot(client: pg.Client): Promise<void> {
+    const rows: IndexedKey[] = await drizzle({ client }).select(indexedKeyColumns).from(keys);
+    await this.follower!.reset(rows);
+    this.isLive = true;
+  }
+
+  private async apply(client: pg.Client, notice: Notice): Promise<void> {
+    const ids = notice.c.filter((c) => c.t === 'key').map((c) => c.id);
+    const rows: IndexedKey[] = ids.length ? await drizzle({ client }).select(indexedKeyColumns).from(keys).where(inArray(keys.id, ids)) : [];
+    for (const note of notice.c) {
+      await this.follower!.changed(toChange(note, rows), notice.o === this.options.origin);
+    }
+    this.pending.get(notice.n)?.();
+  }
+
+  /** Forgets a dead connection: not live, waiting writes released, a reconnect scheduled. */
+  private lost(client: pg.Client, err: unknown): void {
+    if (this.client !== client) return;
+    const wasLive = this.isLive;
+    this.client = undefined;
+    this.listening = undefined;
+    this.isLive = false;
+    for (const item of this.queue.splice(0)) item.done?.(err ?? new Error('closed'));
+    for (const release of this.pending.values()) release();
+    client.end().catch(() => {});
+    if (this.closed || !this.following) return;
+    if (wasLive) this.options.log(`lost the change feed from PostgreSQL (${describe(err)}); verify answers from memory until it is back`);
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.retry) return;
+    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.failures);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      const attempt = this.open();
+      const client = this.client;
+      attempt.then(
+        () => {
+          this.failures = 0;
+          this.options.log('following changes from PostgreSQL again');
+        },
+        (err: unknown) => {
+          this.failures++;
+          if (client && this.client === client) this.lost(client, err);
+          this.scheduleReconnect();
+        },
+      );
+    }, delay);
+    this.retry.unref();
+  }
+}
+
+function toChange(note: ChangeNote, rows: IndexedKey[]): StoreChange {
+  if (note.t !== 'key') return { type: note.t, id: note.id, event: note.e };
+  const key = rows.find((r) => r.id === note.id);
+  // The table decides: a notice cannot call a key deleted that is still there, or the reverse.
+  return { type: 'key', id: note.id, key, event: key ? (note.e === 'created' ? 'created' : 'updated') : 'deleted' };
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return 'closed';
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+}

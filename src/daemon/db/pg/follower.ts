@@ -1,0 +1,111 @@
+/**
+ * Keeps one daemon's memory in step with a store it shares with other daemons: the
+ * verification index and the operator tokens follow the store's change feed, and changes made
+ * through the other daemons are published on this daemon's event bus, so a TUI attached here
+ * sees them too.
+ */
+import { operatorJson, type OperatorService } from '../../auth/operators.js';
+import type { EventBus } from '../../events/bus.js';
+import { keyJson } from '../../keys/schemas.js';
+import type { KeyService } from '../../keys/service.js';
+import type { RotationService } from '../../rotation/service.js';
+import type { IndexedKey, KeyStatus, SharedStore, Store, StoreChange } from '../../store.js';
+import { KeyIndex } from '../../verify/key-index.js';
+
+/**
+ * The verification index of a daemon on a shared store. While the change feed is live only
+ * the feed changes it: a write returns after the feed applied it (and perhaps a newer change
+ * from another daemon right behind it), so the key service's own copy of the change could
+ * only be older. Without the feed the key service's updates apply, as on SQLite, and the
+ * snapshot taken on reconnecting brings in what the other daemons did meanwhile.
+ */
+export class FollowedKeyIndex extends KeyIndex {
+  private applying = false;
+
+  constructor(private readonly shared: SharedStore) {
+    super();
+  }
+
+  override put(entry: IndexedKey): void {
+    if (this.accepts()) super.put(entry);
+  }
+
+  override setStatus(id: string, status: KeyStatus): void {
+    if (this.accepts()) super.setStatus(id, status);
+  }
+
+  override remove(id: string): void {
+    if (this.accepts()) super.remove(id);
+  }
+
+  /** Replaces everything with the feed's snapshot. */
+  followAll(entries: IndexedKey[]): void {
+    this.fromFeed(() => this.load(entries));
+  }
+
+  /** Applies one key as the feed read it; undefined: it no longer exists. */
+  followKey(id: string, entry: IndexedKey | undefined): void {
+    this.fromFeed(() => (entry ? this.put(entry) : this.remove(id)));
+  }
+
+  private fromFeed(apply: () => void): void {
+    this.applying = true;
+    try {
+      apply();
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private accepts(): boolean {
+    return this.applying || !this.shared.live;
+  }
+}
+
+export type FollowerParts = {
+  store: Store;
+  keys: KeyService;
+  operators: OperatorService;
+  rotations: RotationService;
+  events: EventBus;
+  log: (line: string) => void;
+};
+
+/** Starts following `shared`; resolves once the first snapshot is in memory. */
+export function followSharedStore(shared: SharedStore, index: FollowedKeyIndex, parts: FollowerParts): Promise<void> {
+  let announcing = Promise.resolve();
+  return shared.follow({
+    async reset(keys) {
+      index.followAll(keys);
+      await parts.operators.load();
+    },
+    async changed(change, own) {
+      if (change.type === 'key') index.followKey(change.id, change.key);
+      if (change.type === 'operator') await parts.operators.load();
+      // This daemon's services announced their own changes; the others' are announced here,
+      // in order, without holding up the feed.
+      if (!own) {
+        announcing = announcing
+          .then(() => announce(change, parts))
+          .catch((err: unknown) => parts.log(`could not announce a change from another daemon: ${err instanceof Error ? err.message : String(err)}`));
+      }
+    },
+  });
+}
+
+async function announce(change: StoreChange, { store, keys, operators, rotations, events }: FollowerParts): Promise<void> {
+  switch (change.type) {
+    case 'key': {
+      const row = change.event === 'deleted' ? undefined : await store.getKey(change.id);
+      if (!row) return events.publish({ type: 'key.deleted', id: change.id });
+      return events.publish({ type: change.event === 'created' ? 'key.created' : 'key.updated', key: keyJson(await keys.view(row)) });
+    }
+    case 'operator': {
+      const operator = (await operators.list()).find((op) => op.id === change.id);
+      if (operator) events.publish({ type: `operator.${change.event}`, operator: operatorJson(operator) });
+      return;
+    }
+    case 'rotation':
+      return events.publish({ type: `rotation.${change.event}`, rotation: await rotations.get(change.id) });
+  }
+}

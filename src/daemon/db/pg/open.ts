@@ -1,0 +1,80 @@
+/**
+ * Opens the PostgreSQL key store: a connection pool and the drizzle migrations from
+ * `drizzle/pg/`, applied under an advisory lock so daemons starting together on one database
+ * migrate it once. A missing migrations folder is a startup error, never an empty store.
+ */
+import { sql } from 'drizzle-orm';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { LOCKS, lockKey } from './locks.js';
+import * as schema from './schema.js';
+
+export type PgDb = NodePgDatabase<typeof schema>;
+
+/** `drizzle/pg/` at the package root, for both `src/` (tests) and `dist/` (built). */
+export const DEFAULT_PG_MIGRATIONS = fileURLToPath(new URL('../../../../drizzle/pg', import.meta.url));
+
+/** Connections per daemon: writes are serialized by the audit lock, reads are short. */
+const POOL_SIZE = 8;
+const CONNECT_TIMEOUT_MS = 5000;
+
+/** The database could not be reached or migrated; the message names it without its password. */
+export class PgOpenError extends Error {}
+
+/** The connection settings every keyward connection uses, from a `postgres://` URL. */
+export function clientConfig(url: string): pg.ClientConfig {
+  return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'keyward' };
+}
+
+/**
+ * The URL without its password, for logs and messages: `postgres://user@host:port/db`.
+ * An unparsable URL is named only by its scheme, since it may still hold a password.
+ */
+export function describeDatabase(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return 'postgres://… (unparsable URL)';
+  }
+}
+
+export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_MIGRATIONS): Promise<{ pool: pg.Pool; db: PgDb }> {
+  if (!existsSync(`${migrationsFolder}/meta/_journal.json`)) {
+    throw new Error(`migrations folder not found at ${migrationsFolder}: the installation is incomplete`);
+  }
+  const pool = new pg.Pool({ ...clientConfig(url), max: POOL_SIZE });
+  // Without a listener an idle connection dropped by the server would crash the process. The
+  // change feed reports the outage once, and the next query on the pool fails with it.
+  pool.on('error', () => {});
+  try {
+    const client = await pool.connect();
+    try {
+      const session = drizzle({ client, schema });
+      await session.execute(sql`select pg_advisory_lock(${lockKey(LOCKS.migrate)})`);
+      try {
+        await migrate(session, { migrationsFolder });
+      } finally {
+        await session.execute(sql`select pg_advisory_unlock(${lockKey(LOCKS.migrate)})`);
+      }
+    } finally {
+      client.release();
+    }
+    return { pool, db: drizzle({ client: pool, schema }) };
+  } catch (err) {
+    await pool.end();
+    throw new PgOpenError(`cannot open the PostgreSQL store at ${describeDatabase(url)}: ${rootCause(err)}`);
+  }
+}
+
+/** What the server or the network said, without drizzle's wrapping (which quotes the query). */
+function rootCause(err: unknown): string {
+  let e = err;
+  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e.message : String(e);
+}

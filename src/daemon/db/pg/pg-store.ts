@@ -1,0 +1,508 @@
+/**
+ * The PostgreSQL implementation of `Store`, for several daemons sharing one database. Each
+ * write is one transaction that first takes the audit advisory lock (so writes from all
+ * daemons happen one at a time, as SQLite's immediate transactions do on one machine, and the
+ * audit chain stays linear), makes its change, appends its audit events and NOTIFYs the other
+ * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
+ * atomic upserts, so the counts of every daemon add up.
+ */
+import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { nextEvent } from '../../audit/chain.js';
+import { KeywardError } from '../../errors.js';
+import { foldName } from '../../names.js';
+import { END_STEPS } from '../../rotation/machine.js';
+import type {
+  Actor,
+  AuditEvent,
+  AuditInput,
+  CallerRow,
+  IndexedKey,
+  IndexedOperator,
+  KeyListQuery,
+  KeyRow,
+  KeyStatus,
+  KeyView,
+  OperatorRow,
+  RotationChange,
+  RotationRow,
+  Store,
+  UsageBucket,
+  UsageDelta,
+} from '../../store.js';
+import { backupToSqlite } from './backup.js';
+import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
+import { LOCKS, lockKey } from './locks.js';
+import { clientConfig, openPgDatabase, type PgDb } from './open.js';
+import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+
+type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
+
+const ENDED: RotationRow['step'][] = [...END_STEPS];
+/** Deadlocks and serialization failures are retried; the transaction is re-run from the start. */
+const ATTEMPTS = 3;
+/** The listening connection also runs the feed's reads; a read that hangs this long means it is dead. */
+const FEED_QUERY_TIMEOUT_MS = 10_000;
+
+const keyColumns = {
+  id: keys.id,
+  name: keys.name,
+  hint: keys.hint,
+  status: keys.status,
+  createdAt: keys.createdAt,
+  createdBy: keys.createdBy,
+  deactivatedAt: keys.deactivatedAt,
+  expiresAt: keys.expiresAt,
+  lastUsedAt: keys.lastUsedAt,
+};
+
+const operatorColumns = {
+  id: operators.id,
+  name: operators.name,
+  role: operators.role,
+  createdAt: operators.createdAt,
+  disabledAt: operators.disabledAt,
+};
+
+/** The server-side error behind a failed query (drizzle wraps it), if there is one. */
+function databaseError(err: unknown): pg.DatabaseError | undefined {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof pg.DatabaseError) return e;
+  }
+  return undefined;
+}
+
+function isTransient(err: unknown): boolean {
+  const code = databaseError(err)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
+  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+  await tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash));
+}
+
+export type PgStoreOptions = {
+  /** The database URL, for the feed's own listening connection. */
+  url: string;
+  now?: () => number;
+  log?: (line: string) => void;
+  reconcileMs?: number;
+};
+
+/** Connects, migrates, and returns the store; its change feed starts when the daemon follows it. */
+export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'url'> & { migrationsFolder?: string } = {}): Promise<PgStore> {
+  const { pool, db } = await openPgDatabase(url, options.migrationsFolder);
+  return new PgStore(pool, db, { ...options, url });
+}
+
+export class PgStore implements Store {
+  readonly shared: ChangeFeed;
+  private readonly origin = randomUUID();
+  private readonly now: () => number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly db: PgDb,
+    options: PgStoreOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.shared = new ChangeFeed({
+      connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS }),
+      origin: this.origin,
+      log: options.log ?? (() => {}),
+      reconcileMs: options.reconcileMs,
+    });
+  }
+
+  private async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(fn);
+      } catch (err) {
+        if (attempt >= ATTEMPTS || !isTransient(err)) throw err;
+      }
+    }
+  }
+
+  /** An audited write: one at a time across all daemons, announced to them on commit. */
+  private write<T>(fn: (tx: Tx, notes: ChangeNote[]) => Promise<T>): Promise<T> {
+    return this.shared.committed((nonce) =>
+      this.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(LOCKS.audit)})`);
+        const notes: ChangeNote[] = [];
+        const value = await fn(tx, notes);
+        if (notes.length) {
+          await tx.execute(sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ o: this.origin, n: nonce, c: notes })})`);
+        }
+        return { value, announced: notes.length > 0 };
+      }),
+    );
+  }
+
+  private async keyById(tx: Tx | PgDb, id: string): Promise<KeyRow | undefined> {
+    const [key] = await tx.select(keyColumns).from(keys).where(eq(keys.id, id));
+    return key;
+  }
+
+  private async requireKey(tx: Tx, id: string): Promise<KeyRow> {
+    const key = await this.keyById(tx, id);
+    if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
+    return key;
+  }
+
+  // keys
+
+  async listKeys(query: KeyListQuery): Promise<KeyView[]> {
+    const since = Math.floor(query.since24h / 60_000);
+    const uses = this.db
+      .select({
+        keyId: usageBuckets.keyId,
+        uses: sql<number>`sum(${usageBuckets.ok} + ${usageBuckets.rejected})`.as('uses'),
+      })
+      .from(usageBuckets)
+      .where(gte(usageBuckets.minute, since))
+      .groupBy(usageBuckets.keyId)
+      .as('uses');
+    const filters = [
+      query.status ? eq(keys.status, query.status) : undefined,
+      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
+      query.after
+        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
+        : undefined,
+    ];
+    return this.db
+      .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)`.mapWith(Number) })
+      .from(keys)
+      .leftJoin(uses, eq(uses.keyId, keys.id))
+      .where(and(...filters))
+      .orderBy(asc(keys.createdAt), asc(keys.id))
+      .limit(query.limit);
+  }
+
+  async countKeys(): Promise<{ active: number; inactive: number }> {
+    const rows = await this.db.select({ status: keys.status, n: count() }).from(keys).groupBy(keys.status);
+    return {
+      active: rows.find((r) => r.status === 'active')?.n ?? 0,
+      inactive: rows.find((r) => r.status === 'inactive')?.n ?? 0,
+    };
+  }
+
+  async getKey(id: string): Promise<KeyRow | undefined> {
+    return this.keyById(this.db, id);
+  }
+
+  async getKeyByName(name: string): Promise<KeyRow | undefined> {
+    const [key] = await this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name)));
+    return key;
+  }
+
+  async uses24h(id: string, since: number): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`coalesce(sum(${usageBuckets.ok} + ${usageBuckets.rejected}), 0)`.mapWith(Number) })
+      .from(usageBuckets)
+      .where(and(eq(usageBuckets.keyId, id), gte(usageBuckets.minute, Math.floor(since / 60_000))));
+    return row?.n ?? 0;
+  }
+
+  /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
+  private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
+    const [taken] = await tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(key.name)));
+    if (taken) throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+    await tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) });
+    notes.push({ t: 'key', id: key.id, e: 'created' });
+  }
+
+  async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
+    return this.write(async (tx, notes) => {
+      await this.insertKey(tx, key, notes);
+      await appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      return this.requireKey(tx, key.id);
+    });
+  }
+
+  private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+    await tx
+      .update(keys)
+      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+      .where(eq(keys.id, key.id));
+    const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
+    await appendAudit(tx, actor, { action, targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    notes.push({ t: 'key', id: key.id, e: 'updated' });
+  }
+
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+    return this.write(async (tx, notes) => {
+      const key = await this.requireKey(tx, id);
+      if (key.status === status) return key;
+      await this.changeKeyStatus(tx, key, status, at, actor, notes);
+      return this.requireKey(tx, id);
+    });
+  }
+
+  private async removeKey(tx: Tx, key: KeyRow, actor: Actor, at: number, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+    await tx.delete(keys).where(eq(keys.id, key.id));
+    await appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    notes.push({ t: 'key', id: key.id, e: 'deleted' });
+  }
+
+  async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
+    return this.write(async (tx, notes) => {
+      const key = await this.requireKey(tx, id);
+      if (key.status === 'active') {
+        throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
+      }
+      await this.refuseIfInOpenRotation(tx, id, 'deleted');
+      await this.removeKey(tx, key, actor, this.now(), notes);
+      return key;
+    });
+  }
+
+  private async refuseIfInOpenRotation(tx: Tx, keyId: string, verb: string): Promise<void> {
+    const [open] = await tx
+      .select({ id: rotations.id })
+      .from(rotations)
+      .where(and(or(eq(rotations.oldKeyId, keyId), eq(rotations.newKeyId, keyId)), notInArray(rotations.step, ENDED)))
+      .limit(1);
+    if (open) {
+      throw new KeywardError('rotation_open', `The key is part of open rotation ${open.id}; finish or cancel it before this key can be ${verb}`);
+    }
+  }
+
+  async indexedKeys(): Promise<IndexedKey[]> {
+    return this.db.select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt }).from(keys);
+  }
+
+  // operators
+
+  async countOperators(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(operators);
+    return row?.n ?? 0;
+  }
+
+  async listOperators(): Promise<OperatorRow[]> {
+    return this.db.select(operatorColumns).from(operators).orderBy(asc(operators.createdAt), asc(operators.id));
+  }
+
+  async indexedOperators(): Promise<IndexedOperator[]> {
+    return this.db.select({ ...operatorColumns, tokenHash: operators.tokenHash }).from(operators);
+  }
+
+  async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
+    return this.write(async (tx, notes) => {
+      const [taken] = await tx.select({ id: operators.id }).from(operators).where(eq(operators.nameFolded, foldName(op.name)));
+      if (taken) {
+        throw new KeywardError('name_taken', `An operator named "${op.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+      }
+      await tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) });
+      await appendAudit(
+        tx,
+        actor,
+        { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } },
+        op.createdAt,
+      );
+      notes.push({ t: 'operator', id: op.id, e: 'created' });
+      return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
+    });
+  }
+
+  async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
+    return this.write(async (tx, notes) => {
+      const [op] = await tx.select(operatorColumns).from(operators).where(eq(operators.id, id));
+      if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
+      if (op.disabledAt !== null) return op;
+      if (op.role === 'admin') {
+        const [admins] = await tx
+          .select({ n: count() })
+          .from(operators)
+          .where(and(eq(operators.role, 'admin'), sql`${operators.disabledAt} is null`));
+        if ((admins?.n ?? 0) <= 1) {
+          throw new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
+        }
+      }
+      await tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id));
+      await appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      notes.push({ t: 'operator', id, e: 'updated' });
+      return { ...op, disabledAt: at };
+    });
+  }
+
+  // audit
+
+  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
+      .orderBy(desc(auditEvents.seq))
+      .limit(limit);
+  }
+
+  async *auditChain(): AsyncIterable<AuditEvent> {
+    const page = 1000;
+    let after = 0;
+    for (;;) {
+      const rows = await this.db.select().from(auditEvents).where(gt(auditEvents.seq, after)).orderBy(asc(auditEvents.seq)).limit(page);
+      yield* rows;
+      if (rows.length < page) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  // usage
+
+  /**
+   * Adds this daemon's counts to the shared ones. Rows are locked in one order (keys, then
+   * buckets, then callers, each sorted) so two daemons flushing at once wait, never deadlock;
+   * the keys are share-locked first so none is deleted between the check and the upsert.
+   */
+  async applyUsage(delta: UsageDelta, pruneBefore: number): Promise<void> {
+    await this.transaction(async (tx) => {
+      const ids = [...new Set(delta.buckets.map((b) => b.keyId))].sort();
+      const live = new Set(
+        ids.length
+          ? (await tx.select({ id: keys.id }).from(keys).where(inArray(keys.id, ids)).orderBy(asc(keys.id)).for('key share')).map((k) => k.id)
+          : [],
+      );
+      const buckets = delta.buckets.filter((b) => live.has(b.keyId)).sort((a, b) => compare(a.keyId, b.keyId) || a.minute - b.minute);
+      if (buckets.length) {
+        await tx
+          .insert(usageBuckets)
+          .values(buckets)
+          .onConflictDoUpdate({
+            target: [usageBuckets.keyId, usageBuckets.minute],
+            set: { ok: sql`${usageBuckets.ok} + excluded.ok`, rejected: sql`${usageBuckets.rejected} + excluded.rejected` },
+          });
+      }
+      const callers = delta.callers.filter((c) => live.has(c.keyId)).sort((a, b) => compare(a.keyId, b.keyId) || compare(a.caller, b.caller));
+      if (callers.length) {
+        await tx
+          .insert(keyCallers)
+          .values(callers.map((c) => ({ keyId: c.keyId, caller: c.caller, firstSeenAt: c.at, lastSeenAt: c.at, ok: c.ok, rejected: c.rejected })))
+          .onConflictDoUpdate({
+            target: [keyCallers.keyId, keyCallers.caller],
+            set: {
+              lastSeenAt: sql`greatest(${keyCallers.lastSeenAt}, excluded.last_seen_at)`,
+              ok: sql`${keyCallers.ok} + excluded.ok`,
+              rejected: sql`${keyCallers.rejected} + excluded.rejected`,
+            },
+          });
+      }
+      const lastUsed = delta.lastUsed.filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
+      if (lastUsed.length) {
+        const values = sql.join(
+          lastUsed.map((u) => sql`(${u.keyId}, ${u.at}::bigint)`),
+          sql`, `,
+        );
+        await tx.execute(
+          sql`update ${keys} set last_used_at = greatest(coalesce(${keys.lastUsedAt}, 0), v.at) from (values ${values}) as v(id, at) where ${keys.id} = v.id`,
+        );
+      }
+      const pruner = await tx.execute<{ held: boolean }>(sql`select pg_try_advisory_xact_lock(${lockKey(LOCKS.prune)}) as held`);
+      if (pruner.rows[0]?.held) await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
+    });
+  }
+
+  async usageBuckets(keyId: string, fromMinute: number): Promise<UsageBucket[]> {
+    return this.db
+      .select({ minute: usageBuckets.minute, ok: usageBuckets.ok, rejected: usageBuckets.rejected })
+      .from(usageBuckets)
+      .where(and(eq(usageBuckets.keyId, keyId), gte(usageBuckets.minute, fromMinute)))
+      .orderBy(asc(usageBuckets.minute));
+  }
+
+  async callers(keyId: string): Promise<CallerRow[]> {
+    return this.db
+      .select({
+        caller: keyCallers.caller,
+        firstSeenAt: keyCallers.firstSeenAt,
+        lastSeenAt: keyCallers.lastSeenAt,
+        ok: keyCallers.ok,
+        rejected: keyCallers.rejected,
+      })
+      .from(keyCallers)
+      .where(eq(keyCallers.keyId, keyId))
+      .orderBy(desc(keyCallers.lastSeenAt))
+      .limit(100);
+  }
+
+  // rotations
+
+  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow> {
+    return this.write(async (tx, notes) => {
+      const old = await this.requireKey(tx, rotation.oldKeyId);
+      await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
+      await this.insertKey(tx, newKey, notes);
+      await tx.insert(rotations).values(rotation);
+      await appendAudit(
+        tx,
+        actor,
+        { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } },
+        rotation.createdAt,
+      );
+      await appendAudit(
+        tx,
+        actor,
+        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
+        rotation.createdAt,
+      );
+      notes.push({ t: 'rotation', id: rotation.id, e: 'created' });
+      return rotation;
+    });
+  }
+
+  private async rotationById(tx: Tx | PgDb, id: string): Promise<RotationRow | undefined> {
+    const [rotation] = await tx.select().from(rotations).where(eq(rotations.id, id));
+    return rotation;
+  }
+
+  async getRotation(id: string): Promise<RotationRow | undefined> {
+    return this.rotationById(this.db, id);
+  }
+
+  async listRotations(openOnly: boolean): Promise<RotationRow[]> {
+    return this.db
+      .select()
+      .from(rotations)
+      .where(openOnly ? notInArray(rotations.step, ENDED) : undefined)
+      .orderBy(desc(rotations.createdAt));
+  }
+
+  async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
+    return this.write(async (tx, notes) => {
+      const current = await this.rotationById(tx, id);
+      if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
+      if (current.step !== change.expectStep) {
+        throw new KeywardError('step_changed', `The rotation is at step ${current.step}, not ${change.expectStep}; someone else moved it. Reload and try again`);
+      }
+      const at = this.now();
+      const old = await this.keyById(tx, current.oldKeyId);
+      if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) {
+        await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
+      }
+      if (old && change.deleteOldKey) await this.removeKey(tx, old, actor, at, notes, { rotation: id });
+      await tx.update(rotations).set(change.set).where(eq(rotations.id, id));
+      await appendAudit(tx, actor, change.audit, at);
+      notes.push({ t: 'rotation', id, e: 'updated' });
+      return (await this.rotationById(tx, id))!;
+    });
+  }
+
+  async backup(file: string): Promise<void> {
+    await backupToSqlite(this.pool, file);
+  }
+
+  async close(): Promise<void> {
+    await this.shared.close();
+    await this.pool.end();
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

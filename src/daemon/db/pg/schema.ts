@@ -1,0 +1,134 @@
+/**
+ * The PostgreSQL schema of the key store: the same tables, columns and indexes as the SQLite
+ * schema (`../schema.ts`), so every feature behaves the same on both backends; a test compares
+ * the two. Times are `bigint` milliseconds since the epoch (UTC), read back as numbers. No
+ * table holds a secret: keys and operator tokens are stored as their SHA-256.
+ */
+import { sql } from 'drizzle-orm';
+import { bigint, index, pgTable, primaryKey, text, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** A 64-bit integer read as a JS number: times in ms and counters stay far below 2^53. */
+const int64 = (name: string) => bigint(name, { mode: 'number' });
+
+export const operators = pgTable(
+  'operators',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    /** Case-folded name: uniqueness is case-insensitive. */
+    nameFolded: text('name_folded').notNull(),
+    role: text('role', { enum: ['admin', 'manager', 'viewer', 'service'] }).notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: int64('created_at').notNull(),
+    disabledAt: int64('disabled_at'),
+  },
+  (t) => [uniqueIndex('operators_name_folded').on(t.nameFolded), uniqueIndex('operators_token_hash').on(t.tokenHash)],
+);
+
+export const keys = pgTable(
+  'keys',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    nameFolded: text('name_folded').notNull(),
+    hash: text('hash').notNull(),
+    hint: text('hint').notNull(),
+    status: text('status', { enum: ['active', 'inactive'] }).notNull(),
+    createdAt: int64('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    deactivatedAt: int64('deactivated_at'),
+    expiresAt: int64('expires_at'),
+    lastUsedAt: int64('last_used_at'),
+  },
+  (t) => [
+    uniqueIndex('keys_name_folded').on(t.nameFolded),
+    uniqueIndex('keys_hash').on(t.hash),
+    index('keys_created').on(t.createdAt, t.id),
+  ],
+);
+
+/** Verifications per key and minute; `minute` is epoch minutes. Pruned after 30 days. */
+export const usageBuckets = pgTable(
+  'usage_buckets',
+  {
+    keyId: text('key_id')
+      .notNull()
+      .references(() => keys.id, { onDelete: 'cascade' }),
+    minute: int64('minute').notNull(),
+    ok: int64('ok').notNull().default(0),
+    rejected: int64('rejected').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.minute] }), index('usage_buckets_minute').on(t.minute)],
+);
+
+/** Distinct caller labels seen per key. */
+export const keyCallers = pgTable(
+  'key_callers',
+  {
+    keyId: text('key_id')
+      .notNull()
+      .references(() => keys.id, { onDelete: 'cascade' }),
+    caller: text('caller').notNull(),
+    firstSeenAt: int64('first_seen_at').notNull(),
+    lastSeenAt: int64('last_seen_at').notNull(),
+    ok: int64('ok').notNull().default(0),
+    rejected: int64('rejected').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.keyId, t.caller] })],
+);
+
+/**
+ * Append-only audit log. Each row carries the SHA-256 of the previous row's hash and its own
+ * content, so an edited or removed row breaks the chain. Appends are serialized by an
+ * advisory lock, so `seq` order is chain order even with several daemons writing.
+ */
+export const auditEvents = pgTable('audit_events', {
+  seq: int64('seq').primaryKey().generatedAlwaysAsIdentity(),
+  id: text('id').notNull().unique(),
+  at: int64('at').notNull(),
+  operatorId: text('operator_id').notNull(),
+  operatorName: text('operator_name').notNull(),
+  action: text('action').notNull(),
+  targetType: text('target_type').notNull(),
+  targetId: text('target_id').notNull(),
+  targetName: text('target_name').notNull(),
+  /** JSON object with non-secret details (e.g. `{"force":true}`). */
+  detail: text('detail').notNull().default('{}'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+});
+
+export const rotations = pgTable(
+  'rotations',
+  {
+    id: text('id').primaryKey(),
+    /** No foreign key: the old key is deleted at the end of a rotation, the record stays. */
+    oldKeyId: text('old_key_id').notNull(),
+    oldKeyName: text('old_key_name').notNull(),
+    newKeyId: text('new_key_id').notNull(),
+    newKeyName: text('new_key_name').notNull(),
+    step: text('step', {
+      enum: ['update_systems', 'verify_new', 'deactivate_old', 'double_check', 'delete_old', 'completed', 'cancelled'],
+    }).notNull(),
+    stepStartedAt: int64('step_started_at').notNull(),
+    createdAt: int64('created_at').notNull(),
+    createdBy: text('created_by').notNull(),
+    verifyNewAt: int64('verify_new_at'),
+    deactivateOldAt: int64('deactivate_old_at'),
+    /** When the old key was (or will be, for a scheduled cut-over) deactivated. */
+    deactivateAt: int64('deactivate_at'),
+    doubleCheckAt: int64('double_check_at'),
+    deleteOldAt: int64('delete_old_at'),
+    endedAt: int64('ended_at'),
+    /** How the rotation ended: `deleted`, `kept_inactive`, or `cancelled`. */
+    outcome: text('outcome'),
+  },
+  (t) => [
+    uniqueIndex('rotations_open_old_key')
+      .on(t.oldKeyId)
+      .where(sql`${t.step} not in ('completed', 'cancelled')`),
+    uniqueIndex('rotations_open_new_key')
+      .on(t.newKeyId)
+      .where(sql`${t.step} not in ('completed', 'cancelled')`),
+  ],
+);

@@ -1,0 +1,577 @@
+/**
+ * The TUI's one stateful container: the live key collection, the table view, the current
+ * mode and the calls to the daemon. Screens and components below it only draw what they are
+ * given and report keys through their own `useInput`.
+ */
+import { Box, useApp } from 'ink';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '../client/client.js';
+import { osc52, type TerminalEnv } from './clipboard.js';
+import { Header } from './components/Header.js';
+import { Footer, Toast } from './components/StatusLines.js';
+import type { FeedOptions } from './feed.js';
+import { errorText } from './format.js';
+import { useKeyFeed } from './hooks/useKeyFeed.js';
+import { useLive } from './hooks/useLive.js';
+import { useNow } from './hooks/useNow.js';
+import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
+import { useToast } from './hooks/useToast.js';
+import { AddScreen } from './screens/AddScreen.js';
+import { AuditScreen } from './screens/AuditScreen.js';
+import { ConfirmDialog } from './screens/ConfirmDialog.js';
+import { FilterBar } from './screens/FilterBar.js';
+import { HelpScreen } from './screens/HelpScreen.js';
+import { MenuScreen } from './screens/MenuScreen.js';
+import { RotationScreen } from './screens/RotationScreen.js';
+import { SecretModal } from './screens/SecretModal.js';
+import { TableScreen } from './screens/TableScreen.js';
+import { MIN_COLUMNS, MIN_ROWS, TooSmallScreen } from './screens/TooSmallScreen.js';
+import { UsageScreen } from './screens/UsageScreen.js';
+import { menuItems, refusal, type KeyAction, type Operator } from './state/actions.js';
+import { countAttention } from './state/attention.js';
+import { rotationsByKey, type FeedEvent } from './state/collection.js';
+import { layoutColumns } from './state/columns.js';
+import { moveCursor, resolveCursor, START, type Move } from './state/cursor.js';
+import {
+  ADD_KEYS,
+  AUDIT_KEYS,
+  BACK_KEYS,
+  CONFIRM_KEYS,
+  footerText,
+  MENU_KEYS,
+  type Binding,
+  ROTATION_KEYS,
+  SECRET_KEYS,
+  TABLE_KEYS,
+  type FieldCommand,
+  type ListCommand,
+  type RotationCommand,
+  type TableCommand,
+} from './state/keymap.js';
+import { TABLE, type Mode, type Question } from './state/modes.js';
+import { advanceQuestion, currentRefusal, rotationCommands } from './state/rotation.js';
+import { auditLine, safeKey, safeRotation, safeUsage } from './state/safe.js';
+import { deriveRows, focusKey, initialView, nextSort, sortLabel, withFilter, type TableView } from './state/table.js';
+
+export type AppProps = {
+  readonly client: KeywardClient;
+  readonly operator: Operator;
+  /** A fixed terminal size; by default the real one, following resizes. */
+  readonly size?: Size;
+  /** Where OSC 52 clipboard sequences go; by default the terminal. */
+  readonly writeRaw?: (data: string) => void;
+  readonly env?: TerminalEnv;
+  /** A first status line, e.g. that a daemon was started. */
+  readonly notice?: string;
+  readonly feedOptions?: FeedOptions;
+};
+
+/** Header (2), toast (1), footer (1) and the row Ink 6 needs spare to not flicker. */
+const CHROME_ROWS = 5;
+const AUDIT_PAGE = 1000;
+/** Dialogs stay readable on wide terminals. */
+const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm']);
+const MODAL_COLUMNS = 96;
+const AUDIT_MAX = 10_000;
+
+const MOVES: Partial<Record<TableCommand | ListCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
+
+function touchesRotation(event: FeedEvent, rotation: RotationJson): boolean {
+  const involved = (id: string) => id === rotation.oldKeyId || id === rotation.newKeyId;
+  switch (event.type) {
+    case 'rotation.created':
+    case 'rotation.updated':
+      return event.rotation.id === rotation.id;
+    case 'key.updated':
+      return involved(event.key.id);
+    case 'usage':
+      return event.tick.keys.some((k) => involved(k.id));
+    default:
+      return false;
+  }
+}
+
+function followsUsage(keyId: string | undefined) {
+  return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
+}
+
+function followsChanges(event: FeedEvent): boolean {
+  return event.type !== 'usage';
+}
+
+export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions }: AppProps) {
+  const { exit } = useApp();
+  const size = useTerminalSize(fixedSize);
+  const now = useNow();
+  const { feed, snapshot } = useKeyFeed(client, feedOptions);
+  const { toast, show } = useToast(notice ? { text: notice, kind: 'info' } : undefined);
+  const [view, setView] = useState<TableView>(initialView);
+  const [mode, setMode] = useState<Mode>(TABLE);
+
+  const { keys } = snapshot.collection;
+  const rows = useMemo(() => deriveRows(keys.values(), view.sort, view.filter), [keys, view.sort, view.filter]);
+  const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
+  const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
+  const counts = useMemo(() => {
+    let active = 0;
+    for (const key of keys.values()) if (key.status === 'active') active++;
+    return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now) };
+  }, [keys, now]);
+
+  const bodyHeight = size.rows - CHROME_ROWS;
+  const tableHeight = bodyHeight - 1;
+  const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
+  const cursor = resolveCursor(rows, view, tableHeight);
+  const selected: KeyJson | undefined = rows[cursor.index];
+  // Remember where the cursor resolved to, so it stays in place when its key disappears.
+  useEffect(() => {
+    if (selected && (view.cursorId !== selected.id || view.cursorIndex !== cursor.index || view.offset !== cursor.offset)) {
+      setView((v) => ({ ...v, cursorId: selected.id, cursorIndex: cursor.index, offset: cursor.offset }));
+    }
+  }, [selected, cursor.index, cursor.offset, view.cursorId, view.cursorIndex, view.offset]);
+
+  // Views that follow the daemon while they are open.
+  const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
+  const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
+  const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
+
+  const rotationId = mode.kind === 'rotation' ? mode.id : undefined;
+  const loadRotation = useMemo(() => (rotationId ? () => client.rotation(rotationId).then((r) => safeRotation(r.rotation)) : undefined), [client, rotationId]);
+  const rotation = useLive(loadRotation, feed, touchesRotation);
+
+  const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
+  const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
+  const audit = useLive(loadAudit, feed, followsChanges);
+
+  // A key deleted (by anyone) while its menu or usage is open closes that view.
+  const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : undefined;
+  const viewedKeyGone = snapshot.loaded && viewedKeyId !== undefined && !keys.has(viewedKeyId);
+  useEffect(() => {
+    if (!viewedKeyGone) return;
+    setMode(TABLE);
+    show('That key was deleted', 'error');
+  }, [viewedKeyGone, show]);
+
+  /** Runs a daemon call; a failure becomes a toast, never a crash. */
+  const attempt = useCallback(
+    async (call: () => Promise<void>) => {
+      try {
+        await call();
+      } catch (err) {
+        show(errorText(err), 'error');
+      }
+    },
+    [show],
+  );
+
+  const ask = (question: Question, back: Mode = TABLE) => setMode({ kind: 'confirm', question, back });
+
+  const copy = (text: string) => writeRaw(osc52(text, env));
+
+  const toggle = (key: KeyJson) => {
+    if (key.status === 'inactive') {
+      void attempt(async () => {
+        const { key: updated } = await client.activateKey(key.id);
+        feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
+        show(`Activated "${key.name}": it verifies again`, 'success');
+      });
+      return;
+    }
+    ask({
+      title: 'Deactivate key',
+      question: `Deactivate "${key.name}"? Every verification of it fails from now on, until you activate it again.`,
+      danger: true,
+      run: async () => {
+        const { key: updated } = await client.deactivateKey(key.id);
+        feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
+        show(`Deactivated "${key.name}"`, 'success');
+      },
+    });
+  };
+
+  const remove = (key: KeyJson) =>
+    ask({
+      title: 'Delete key',
+      question: `Delete "${key.name}" permanently? Its record and hash are gone for good; this cannot be undone.`,
+      danger: true,
+      run: async () => {
+        await client.deleteKey(key.id);
+        feed.apply([{ type: 'key.deleted', id: key.id }]);
+        show(`Deleted "${key.name}"`, 'success');
+      },
+    });
+
+  const openRotation = (id: string) => setMode({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
+
+  const rotate = (key: KeyJson) => {
+    const open = byKey.get(key.id);
+    if (open) {
+      openRotation(open.id);
+      return;
+    }
+    ask({
+      title: 'Rotate key',
+      question: `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step.`,
+      danger: false,
+      run: async () => {
+        const started = await client.startRotation(key.id);
+        const fresh = safeRotation(started.rotation);
+        feed.apply([{ type: 'rotation.created', rotation: fresh }]);
+        setMode({ kind: 'secret', keyName: fresh.newKeyName, secret: started.secret, copied: false, then: { kind: 'rotation', id: fresh.id, refusal: undefined, busy: false, question: undefined } });
+      },
+    });
+  };
+
+  const perform = (action: KeyAction, key: KeyJson | undefined) => {
+    const refused = refusal(action, key, operator);
+    if (refused || !key) {
+      show(refused ?? 'no key selected', 'error');
+      return;
+    }
+    switch (action) {
+      case 'toggle':
+        return toggle(key);
+      case 'delete':
+        return remove(key);
+      case 'rotate':
+        return rotate(key);
+      case 'usage':
+        return setMode({ kind: 'usage', keyId: key.id });
+      case 'copyId':
+        copy(key.id);
+        setMode(TABLE);
+        return show(`Sent the id ${key.id} to the clipboard`, 'success');
+    }
+  };
+
+  const onTable = (command: TableCommand) => {
+    const move = MOVES[command];
+    if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
+    switch (command) {
+      case 'filter':
+        return setMode({ kind: 'filter' });
+      case 'clearFilter':
+        return view.filter && setView(withFilter(view, ''));
+      case 'sort':
+        return setView(nextSort(view));
+      case 'add': {
+        const refused = refusal('add', undefined, operator);
+        return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', issues: [], busy: false });
+      }
+      case 'menu':
+        return selected ? setMode({ kind: 'menu', keyId: selected.id, index: 0 }) : show('no key selected', 'error');
+      case 'toggle':
+      case 'delete':
+      case 'rotate':
+      case 'usage':
+        return perform(command, selected);
+      case 'audit':
+        return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
+      case 'help':
+        return setMode({ kind: 'help' });
+      case 'quit':
+        return exit();
+    }
+  };
+
+  const onAdd = (command: FieldCommand) => {
+    if (mode.kind !== 'add') return;
+    if (command === 'cancel') return setMode(TABLE);
+    const name = mode.name;
+    setMode({ ...mode, busy: true });
+    void (async () => {
+      try {
+        const created = await client.createKey(name);
+        const key = safeKey(created.key);
+        feed.apply([{ type: 'key.created', key }]);
+        setView((v) => focusKey(v, key.id));
+        setMode({ kind: 'secret', keyName: key.name, secret: created.secret, copied: false, then: TABLE });
+      } catch (err) {
+        // Validation names each problem; any other refusal (name_taken) says it best in its message.
+        const invalid = err instanceof ApiError && err.code === 'invalid_request' && err.issues.length > 0;
+        const issues = invalid ? err.issues.map((i) => errorText(new Error(`${i.path} ${i.message}`))) : [errorText(err)];
+        setMode({ kind: 'add', name, issues, busy: false });
+      }
+    })();
+  };
+
+  const rotationAction = (call: () => Promise<{ rotation: RotationJson }>, done?: string) => {
+    if (mode.kind !== 'rotation') return;
+    const base = { ...mode, question: undefined };
+    setMode({ ...base, busy: true });
+    void (async () => {
+      try {
+        const result = await call();
+        rotation.show(safeRotation(result.rotation));
+        setMode({ ...base, busy: false, refusal: undefined });
+        if (done) show(done, 'success');
+      } catch (err) {
+        const guard = err instanceof ApiError && err.code === 'rotation_guard';
+        setMode({ ...base, busy: false, refusal: guard && rotation.data ? { step: rotation.data.step, reason: errorText(err) } : undefined });
+        if (!guard) show(errorText(err), 'error');
+        if (err instanceof ApiError && err.code === 'step_changed') rotation.reload();
+      }
+    })();
+  };
+
+  const onRotation = (command: RotationCommand) => {
+    const r = rotation.data;
+    if (command === 'back') return setMode(TABLE);
+    if (mode.kind !== 'rotation' || !r) return;
+    const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) =>
+      setMode({ ...mode, question: { ...question, run: async () => run() } });
+    const advance = (force: boolean, keepOld?: boolean) => () => rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld }));
+    switch (command) {
+      case 'advance': {
+        const question = advanceQuestion(r);
+        return question ? confirmFirst({ title: 'Next step', question, danger: true }, advance(false)) : advance(false)();
+      }
+      case 'force':
+        return confirmFirst(
+          {
+            title: 'FORCE past the guard',
+            question: `FORCE the rotation past its guard? It says: ${(currentRefusal(r, mode.refusal) ?? r.evidence.guard ?? '').replace(/\.?$/, '.')} The audit log records this advance as forced.`,
+            danger: true,
+          },
+          advance(true),
+        );
+      case 'keepOld':
+        return confirmFirst({ title: 'Finish, keep the old key', question: `Finish the rotation and keep "${r.oldKeyName}" inactive instead of deleting it?`, danger: false }, advance(false, true));
+      case 'rollback':
+        return confirmFirst(
+          { title: 'Roll back', question: `Roll back: reactivate "${r.oldKeyName}" and return to verifying the new key?`, danger: true },
+          () => rotationAction(() => client.rollback(r.id), `Rolled back: "${r.oldKeyName}" is active again`),
+        );
+      case 'cancel':
+        return confirmFirst(
+          { title: 'Cancel rotation', question: `Cancel this rotation? Both keys stay as they are now ("${r.oldKeyName}" ${r.evidence.oldKey.status}, "${r.newKeyName}" ${r.evidence.newKey.status}).`, danger: true },
+          () => rotationAction(() => client.cancel(r.id), 'Rotation cancelled; both keys are left as they were'),
+        );
+    }
+  };
+
+  if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
+    return (
+      <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
+        <TooSmallScreen columns={size.columns} rows={size.rows} onQuit={exit} />
+      </Box>
+    );
+  }
+
+  const rotationBindings = ROTATION_KEYS.filter((b) => rotationCommands(rotation.data).includes(b.command));
+  const permissions = operator.permissions;
+  let body: ReactNode;
+  let footerKeys: readonly Binding<string>[];
+  switch (mode.kind) {
+    case 'table':
+    case 'filter': {
+      const empty = !snapshot.loaded
+        ? snapshot.problem ?? 'Loading keys…'
+        : view.filter
+          ? `No key matches "${view.filter}"; esc clears the filter`
+          : permissions.includes('keys:write')
+            ? 'No keys yet: press a to add one'
+            : 'No keys yet';
+      body = (
+        <TableScreen
+          active={mode.kind === 'table'}
+          onCommand={onTable}
+          rows={rows.slice(cursor.offset, cursor.offset + tableHeight)}
+          selected={cursor.index - cursor.offset}
+          columns={columns}
+          rotating={rotating}
+          now={now}
+          empty={empty}
+        />
+      );
+      footerKeys = TABLE_KEYS;
+      break;
+    }
+    case 'help':
+      body = <HelpScreen active onBack={() => setMode(TABLE)} columns={size.columns} />;
+      footerKeys = BACK_KEYS;
+      break;
+    case 'add':
+      body = (
+        <AddScreen
+          name={mode.name}
+          issues={mode.issues}
+          busy={mode.busy}
+          active
+          onChange={(name) => setMode({ ...mode, name, issues: [] })}
+          onCommand={onAdd}
+        />
+      );
+      footerKeys = ADD_KEYS;
+      break;
+    case 'secret':
+      body = (
+        <SecretModal
+          keyName={mode.keyName}
+          secret={mode.secret}
+          copied={mode.copied}
+          tmux={Boolean(env.TMUX)}
+          active
+          onCommand={(command) => {
+            if (command === 'stored') return setMode(mode.then);
+            copy(mode.secret);
+            setMode({ ...mode, copied: true });
+          }}
+          onOther={() => show('The secret is shown only now: press y once you have stored it (c copies it)')}
+        />
+      );
+      footerKeys = SECRET_KEYS;
+      break;
+    case 'menu': {
+      const key = keys.get(mode.keyId);
+      if (!key) {
+        body = null;
+        footerKeys = [];
+        break;
+      }
+      const items = menuItems(key, byKey.get(key.id), operator);
+      const choose = (index: number) => {
+        const item = items[index]!;
+        if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');
+        setMode(TABLE);
+        perform(item.action, key);
+      };
+      body = (
+        <MenuScreen
+          keyName={key.name}
+          items={items}
+          index={mode.index}
+          active
+          onCommand={(command) => {
+            if (command === 'back') return setMode(TABLE);
+            if (command === 'choose') return choose(mode.index);
+            const step = command === 'down' ? 1 : command === 'up' ? -1 : 0;
+            setMode((m) => (m.kind === 'menu' ? { ...m, index: (m.index + step + items.length) % items.length } : m));
+          }}
+          onShortcut={(item) => choose(items.indexOf(item))}
+        />
+      );
+      footerKeys = MENU_KEYS;
+      break;
+    }
+    case 'confirm':
+      body = (
+        <ConfirmDialog
+          title={mode.question.title}
+          question={mode.question.question}
+          danger={mode.question.danger}
+          active
+          onAnswer={(yes) => {
+            setMode(mode.back);
+            if (yes) void attempt(mode.question.run);
+          }}
+        />
+      );
+      footerKeys = CONFIRM_KEYS;
+      break;
+    case 'usage': {
+      const key = keys.get(mode.keyId);
+      body = key ? (
+        <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={size.columns} height={bodyHeight} now={now} active onBack={() => setMode(TABLE)} />
+      ) : null;
+      footerKeys = BACK_KEYS;
+      break;
+    }
+    case 'audit': {
+      const lines = audit.data;
+      const listHeight = bodyHeight - 4;
+      const ids = lines?.map((l) => ({ id: String(l.seq) })) ?? [];
+      const position = resolveCursor(ids, mode.cursor, listHeight);
+      body = (
+        <AuditScreen
+          lines={lines}
+          error={audit.error}
+          index={position.index}
+          offset={position.offset}
+          height={listHeight}
+          active
+          onCommand={(command) => {
+            if (command === 'back' || command === 'choose') return setMode(TABLE);
+            setMode((m) => {
+              if (m.kind !== 'audit') return m;
+              const moved = moveCursor(ids, m.cursor, MOVES[command]!, listHeight);
+              const atEnd = lines !== undefined && moved.cursorIndex >= lines.length - 1 && lines.length >= m.limit && m.limit < AUDIT_MAX;
+              return { ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit };
+            });
+          }}
+        />
+      );
+      footerKeys = AUDIT_KEYS;
+      break;
+    }
+    case 'rotation': {
+      const question = mode.question;
+      const shownRotation = rotation.data?.id === mode.id ? rotation.data : undefined;
+      body = (
+        <Box flexDirection="column">
+          <RotationScreen
+            rotation={shownRotation}
+            error={rotation.error}
+            refusal={shownRotation && currentRefusal(shownRotation, mode.refusal)}
+            busy={mode.busy}
+            bindings={rotationBindings}
+            width={size.columns}
+            height={bodyHeight - (question ? 5 : 0)}
+            now={now}
+            active={!question}
+            onCommand={onRotation}
+          />
+          {question ? (
+            <ConfirmDialog
+              title={question.title}
+              question={question.question}
+              danger={question.danger}
+              active
+              onAnswer={(yes) => {
+                setMode({ ...mode, question: undefined });
+                if (yes) void attempt(question.run);
+              }}
+            />
+          ) : null}
+        </Box>
+      );
+      footerKeys = question ? CONFIRM_KEYS : rotationBindings;
+      break;
+    }
+  }
+
+  return (
+    <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
+      <Header
+        url={client.url}
+        operator={operator.name}
+        role={operator.role}
+        link={snapshot.link}
+        problem={snapshot.problem}
+        active={counts.active}
+        inactive={counts.inactive}
+        attention={counts.attention}
+        rotating={snapshot.collection.rotations.size}
+        sort={sortLabel(view.sort)}
+        filter={view.filter}
+        shown={rows.length}
+      />
+      <Box flexDirection="column" flexGrow={1} overflow="hidden" width={MODALS.has(mode.kind) ? Math.min(size.columns, MODAL_COLUMNS) : size.columns}>
+        {body}
+      </Box>
+      <Toast toast={toast} />
+      {mode.kind === 'filter' ? (
+        <FilterBar
+          value={view.filter}
+          onChange={(filter) => setView(withFilter(view, filter))}
+          onCommand={(command) => {
+            if (command === 'cancel') setView(withFilter(view, ''));
+            setMode(TABLE);
+          }}
+        />
+      ) : (
+        <Footer text={footerText(footerKeys, permissions, size.columns)} />
+      )}
+    </Box>
+  );
+}

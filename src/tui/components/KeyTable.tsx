@@ -1,0 +1,109 @@
+/**
+ * The visible slice of the key table. Rows are memoized, so moving the cursor redraws the two
+ * rows it leaves and enters, not the screen.
+ */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { KeyJson } from '../../client/client.js';
+import { ago, day } from '../format.js';
+import { attentionLabel, attentionOf, type Attention } from '../state/attention.js';
+import { GUTTER, type Column } from '../state/columns.js';
+import { Cell } from './Cell.js';
+
+export type KeyTableProps = {
+  readonly rows: readonly KeyJson[];
+  readonly columns: readonly Column[];
+  /** Index in `rows` of the cursor, or -1. */
+  readonly selected: number;
+  readonly rotating: ReadonlySet<string>;
+  readonly now: number;
+  readonly empty: string;
+};
+
+function attentionColor(attention: Attention | undefined): string | undefined {
+  if (!attention) return undefined;
+  return attention.kind === 'expired' ? 'red' : 'yellow';
+}
+
+type RowProps = { readonly keyJson: KeyJson; readonly columns: readonly Column[]; readonly selected: boolean; readonly rotating: boolean; readonly now: number };
+
+const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now }: RowProps) {
+  const attention = attentionOf(key, now);
+  const inactive = key.status === 'inactive';
+  const cell = (column: Column) => {
+    switch (column.id) {
+      case 'name':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align} dim={inactive && !selected} bold={selected} color={selected ? 'cyan' : undefined}>
+            {key.name}
+          </Cell>
+        );
+      case 'hint':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align} dim>
+            {key.hint}
+          </Cell>
+        );
+      case 'status':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align} color={inactive ? undefined : 'green'} dim={inactive}>
+            {key.status + (rotating ? ' ↻' : '')}
+          </Cell>
+        );
+      case 'attention':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align} color={attentionColor(attention)}>
+            {attention ? attentionLabel(attention) : ''}
+          </Cell>
+        );
+      case 'created':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align} dim>
+            {day(key.createdAt)}
+          </Cell>
+        );
+      case 'lastUsed':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align}>
+            {ago(key.lastUsedAt, now)}
+          </Cell>
+        );
+      case 'uses':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align}>
+            {String(key.uses24h)}
+          </Cell>
+        );
+    }
+  };
+  return (
+    <Box>
+      <Box width={GUTTER} flexShrink={0}>
+        <Text bold color="cyan">
+          {selected ? '›' : ' '}
+        </Text>
+      </Box>
+      {columns.map(cell)}
+    </Box>
+  );
+});
+
+export function KeyTable({ rows, columns, selected, rotating, now, empty }: KeyTableProps) {
+  return (
+    <Box flexDirection="column" flexGrow={1}>
+      <Box>
+        <Box width={GUTTER} flexShrink={0} />
+        {columns.map((c) => (
+          <Cell key={c.id} width={c.width} align={c.align} dim>
+            {c.title}
+          </Cell>
+        ))}
+      </Box>
+      {rows.length === 0 ? (
+        <Text dimColor>{`  ${empty}`}</Text>
+      ) : (
+        rows.map((key, i) => <Row key={key.id} keyJson={key} columns={columns} selected={i === selected} rotating={rotating.has(key.id)} now={now} />)
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,30 @@
+/** How times, counts and untrusted text read on screen. */
+import { stripUnsafe } from '../sanitize.js';
+import { ApiError, DaemonUnreachable } from '../client/client.js';
+
+/** `5m ago`, `3h ago`, `12d ago`; `never` for null. */
+export function ago(iso: string | null, now: number): string {
+  if (iso === null) return 'never';
+  const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
+}
+
+/** The UTC date of an ISO time, `2025-06-01`. */
+export function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** An ISO time as `2025-06-01 13:04:05Z`. */
+export function stamp(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z`;
+}
+
+/** One line for a failed daemon call, safe to draw: the daemon's message, never a stack. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return stripUnsafe(err.message);
+  if (err instanceof DaemonUnreachable) return `the daemon at ${err.url} does not answer`;
+  return stripUnsafe(err instanceof Error ? err.message : String(err));
+}

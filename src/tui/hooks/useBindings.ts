@@ -1,0 +1,53 @@
+/**
+ * A screen's keyboard: looks each keypress up in the screen's bindings. Only the active
+ * screen listens, so a key never reaches two screens.
+ *
+ * Keys can come faster than React re-subscribes handlers (two keypresses in one read over a
+ * slow SSH link are handled before the effects of the first one's redraw have run), so the
+ * handler reads the latest bindings and callbacks from a ref set while committing, and a
+ * screen that was just closed ignores keys from then on.
+ */
+import { useInput, type Key } from 'ink';
+import { useCallback, useLayoutEffect, useRef } from 'react';
+import { commandOf, keyName, type Binding } from '../state/keymap.js';
+
+type Latest<C extends string> = {
+  bindings: readonly Binding<C>[];
+  onCommand: (command: C) => void;
+  onOther: ((name: string, input: string) => void) | undefined;
+  isActive: boolean;
+};
+
+export function useBindings<C extends string>(
+  bindings: readonly Binding<C>[],
+  onCommand: (command: C) => void,
+  isActive: boolean,
+  /** Keys the bindings do not name (typing into a field, menu shortcuts). */
+  onOther?: (name: string, input: string) => void,
+): void {
+  const latest = useRef<Latest<C>>({ bindings, onCommand, onOther, isActive });
+  useLayoutEffect(() => {
+    latest.current = { bindings, onCommand, onOther, isActive };
+  });
+  useLayoutEffect(
+    () => () => {
+      latest.current = { ...latest.current, isActive: false };
+    },
+    [],
+  );
+  const handle = useCallback((input: string, key: Key) => {
+    const now = latest.current;
+    if (!now.isActive) return;
+    const name = keyName(input, key);
+    const binding = commandOf(now.bindings, name);
+    if (binding) return now.onCommand(binding.command);
+    if (now.onOther) return now.onOther(name, input);
+    // Several keys read at once arrive as one string ("jjj"); a screen without a text field
+    // takes them one by one.
+    if (name === input) for (const char of input) {
+      const each = commandOf(now.bindings, char);
+      if (each) now.onCommand(each.command);
+    }
+  }, []);
+  useInput(handle, { isActive });
+}

@@ -1,0 +1,41 @@
+/**
+ * The one time a secret is on screen. It stays until the operator says they stored it (`y`);
+ * nothing else closes it, so a stray Enter or Escape cannot lose a secret.
+ */
+import { Box, Text } from 'ink';
+import { Panel } from '../components/Panel.js';
+import { useBindings } from '../hooks/useBindings.js';
+import { SECRET_KEYS, type SecretCommand } from '../state/keymap.js';
+
+export type SecretModalProps = {
+  readonly keyName: string;
+  readonly secret: string;
+  readonly copied: boolean;
+  /** Set inside tmux, where OSC 52 needs `set-clipboard on`. */
+  readonly tmux: boolean;
+  readonly active: boolean;
+  readonly onCommand: (command: SecretCommand) => void;
+  /** Any other key: remind the operator how to close. */
+  readonly onOther: () => void;
+};
+
+export function SecretModal({ keyName, secret, copied, tmux, active, onCommand, onOther }: SecretModalProps) {
+  useBindings(SECRET_KEYS, onCommand, active, onOther);
+  return (
+    <Panel title={`Secret of "${keyName}": shown this once`} color="yellow">
+      <Box marginY={1}>
+        <Text bold wrap="wrap">
+          {secret}
+        </Text>
+      </Box>
+      <Text wrap="wrap">Store it now (a secret manager, your service's config): keyward keeps only its hash and cannot show it again.</Text>
+      {copied ? <Text color="green" wrap="wrap">Sent to your terminal's clipboard (OSC 52). Paste it somewhere to check.</Text> : null}
+      {tmux ? <Text dimColor wrap="wrap">Inside tmux, copying needs `set -g set-clipboard on` in ~/.tmux.conf.</Text> : null}
+      <Box marginTop={1}>
+        <Text wrap="wrap">
+          <Text bold>c</Text> copy to clipboard · <Text bold>y</Text> I have stored it (the secret is then gone)
+        </Text>
+      </Box>
+    </Panel>
+  );
+}

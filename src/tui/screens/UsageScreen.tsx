@@ -1,0 +1,45 @@
+/** `u`: a key's last hour, minute by minute, and who presented it. Follows usage live. */
+import { Box, Text } from 'ink';
+import type { KeyJson, UsageJson } from '../../client/client.js';
+import { Panel } from '../components/Panel.js';
+import { CallerList, TrafficChart } from '../components/Traffic.js';
+import { ago } from '../format.js';
+import { useBindings } from '../hooks/useBindings.js';
+import { BACK_KEYS } from '../state/keymap.js';
+
+export type UsageScreenProps = {
+  readonly keyJson: KeyJson;
+  readonly usage: UsageJson | undefined;
+  readonly error: string | undefined;
+  readonly width: number;
+  readonly height: number;
+  readonly now: number;
+  readonly active: boolean;
+  readonly onBack: () => void;
+};
+
+export function UsageScreen({ keyJson: key, usage, error, width, height, now, active, onBack }: UsageScreenProps) {
+  useBindings(BACK_KEYS, onBack, active);
+  return (
+    <Panel title={`Usage of "${key.name}" · ${key.status} · last used ${ago(key.lastUsedAt, now)} · ${key.uses24h} uses in 24h`}>
+      {error ? <Text color="red">{error}</Text> : null}
+      {usage ? (
+        <Box flexDirection="column">
+          <TrafficChart
+            width={width - 4}
+            minutes="last 60 minutes"
+            lines={[
+              { label: 'accepted', values: usage.buckets.map((b) => b.ok), color: 'green' },
+              { label: 'rejected', values: usage.buckets.map((b) => b.rejected), color: 'red' },
+            ]}
+          />
+          <Box marginTop={1}>
+            <CallerList callers={usage.callers} now={now} max={Math.max(1, height - 10)} empty="No caller has presented this key (callers are what verify calls pass as `caller`)." />
+          </Box>
+        </Box>
+      ) : error ? null : (
+        <Text dimColor>Loading…</Text>
+      )}
+    </Panel>
+  );
+}

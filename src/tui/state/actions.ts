@@ -1,0 +1,40 @@
+/**
+ * What an operator may do to a key right now, and why not when they may not. The action menu
+ * shows refused actions disabled with this reason; a shortcut for one shows it as a toast.
+ */
+import type { KeyJson, RotationJson } from '../../client/client.js';
+import type { Permission, Role } from '../../daemon/auth/permissions.js';
+
+export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId';
+export type Operator = { readonly name: string; readonly role: Role; readonly permissions: readonly Permission[] };
+
+export type MenuItem = { readonly action: KeyAction; readonly label: string; readonly shortcut: string; readonly disabled?: string };
+
+export function writeRefusal(operator: Operator): string | undefined {
+  return operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not change keys`;
+}
+
+/** Why `action` is refused for `key`, or undefined when it is allowed. */
+export function refusal(action: KeyAction | 'add', key: KeyJson | undefined, operator: Operator): string | undefined {
+  if (action === 'usage' || action === 'copyId') return key ? undefined : 'no key selected';
+  const denied = writeRefusal(operator);
+  if (denied) return denied;
+  if (action === 'add') return undefined;
+  if (!key) return 'no key selected';
+  if (action === 'delete' && key.status === 'active') return 'only an inactive key can be deleted: deactivate it first (x)';
+  return undefined;
+}
+
+export function menuItems(key: KeyJson, rotation: RotationJson | undefined, operator: Operator): MenuItem[] {
+  const item = (action: KeyAction, label: string, shortcut: string): MenuItem => {
+    const disabled = refusal(action, key, operator);
+    return disabled ? { action, label, shortcut, disabled } : { action, label, shortcut };
+  };
+  return [
+    item('toggle', key.status === 'active' ? 'Deactivate' : 'Activate', 'x'),
+    item('delete', 'Delete', 'D'),
+    item('rotate', rotation ? `Resume rotation (${rotation.step})` : 'Rotate', 'r'),
+    item('usage', 'Usage', 'u'),
+    item('copyId', 'Copy id', 'i'),
+  ];
+}

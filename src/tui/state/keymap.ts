@@ -1,0 +1,138 @@
+/**
+ * Every screen's keys as data: the input handler looks commands up here, the footer lists the
+ * ones valid now and the help overlay lists them all, so the three never disagree.
+ */
+import type { Key } from 'ink';
+import type { Permission } from '../../daemon/auth/permissions.js';
+
+export type Binding<C extends string> = {
+  readonly keys: readonly string[];
+  readonly command: C;
+  /** What the help overlay says. */
+  readonly help: string;
+  /** What the footer says; bindings without one are left out of it. */
+  readonly footer?: string;
+  readonly needs?: Permission;
+};
+
+/** One name per keypress: `j`, `D`, `enter`, `esc`, `up`, `pgdn`, `ctrl+f`. */
+export function keyName(input: string, key: Key): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pgup';
+  if (key.pageDown) return 'pgdn';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return 'tab';
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.ctrl) return `ctrl+${input}`;
+  return input;
+}
+
+export function commandOf<C extends string>(bindings: readonly Binding<C>[], name: string): Binding<C> | undefined {
+  return bindings.find((b) => b.keys.includes(name));
+}
+
+/**
+ * The footer line: the keys that work now, given what the operator may do. When `width` is
+ * too small, keys are left out from the right, but the last two (help and quit, or back) stay.
+ */
+export function footerText(bindings: readonly Binding<string>[], permissions: readonly Permission[], width = Infinity): string {
+  const items = bindings
+    .filter((b) => b.footer !== undefined && (b.needs === undefined || permissions.includes(b.needs)))
+    .map((b) => b.footer!);
+  const kept = 2;
+  while (items.length > kept && [...items.join(' · ')].length > width) items.splice(items.length - kept - 1, 1);
+  return items.join(' · ');
+}
+
+export type TableCommand =
+  | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
+  | 'filter' | 'clearFilter' | 'sort' | 'add' | 'menu' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'audit' | 'help' | 'quit';
+
+export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'next key', footer: 'j/k move' },
+  { keys: ['k', 'up'], command: 'up', help: 'previous key' },
+  { keys: ['g', 'home'], command: 'top', help: 'first key' },
+  { keys: ['G', 'end'], command: 'bottom', help: 'last key' },
+  { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down' },
+  { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['/'], command: 'filter', help: 'filter (name, hint, id)', footer: '/ filter' },
+  { keys: ['esc'], command: 'clearFilter', help: 'clear the filter' },
+  { keys: ['s'], command: 'sort', help: 'next sort order', footer: 's sort' },
+  { keys: ['a'], command: 'add', help: 'add a key', footer: 'a add', needs: 'keys:write' },
+  { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
+  { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x (de)activate', needs: 'keys:write' },
+  { keys: ['D'], command: 'delete', help: 'delete (inactive only)', footer: 'D delete', needs: 'keys:write' },
+  { keys: ['r'], command: 'rotate', help: 'rotate / resume rotation', footer: 'r rotate', needs: 'keys:write' },
+  { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
+  { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit' },
+  { keys: ['?'], command: 'help', help: 'this help', footer: '? help' },
+  { keys: ['q'], command: 'quit', help: 'quit', footer: 'q quit' },
+];
+
+export type ListCommand = 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp' | 'choose' | 'back';
+
+export const MENU_KEYS: readonly Binding<ListCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'next action', footer: 'j/k move' },
+  { keys: ['k', 'up'], command: 'up', help: 'previous action' },
+  { keys: ['enter'], command: 'choose', help: 'do it', footer: '⏎ choose' },
+  { keys: ['esc', 'q'], command: 'back', help: 'close the menu', footer: 'esc close' },
+];
+
+export const AUDIT_KEYS: readonly Binding<ListCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'next event', footer: 'j/k scroll' },
+  { keys: ['k', 'up'], command: 'up', help: 'previous event' },
+  { keys: ['g', 'home'], command: 'top', help: 'newest event' },
+  { keys: ['G', 'end'], command: 'bottom', help: 'oldest (loads more)' },
+  { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down', footer: 'PgUp/PgDn page' },
+  { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
+];
+
+export type ConfirmCommand = 'yes' | 'no';
+
+export const CONFIRM_KEYS: readonly Binding<ConfirmCommand>[] = [
+  { keys: ['y', 'Y'], command: 'yes', help: 'yes', footer: 'y yes' },
+  { keys: ['n', 'N', 'enter', 'esc', 'q'], command: 'no', help: 'no (the default)', footer: 'n/⏎/esc no' },
+];
+
+export type SecretCommand = 'copy' | 'stored';
+
+export const SECRET_KEYS: readonly Binding<SecretCommand>[] = [
+  { keys: ['c'], command: 'copy', help: 'copy (OSC 52 clipboard)', footer: 'c copy' },
+  { keys: ['y'], command: 'stored', help: 'stored it: close, forget', footer: 'y I have stored it' },
+];
+
+export type FieldCommand = 'submit' | 'cancel';
+
+export const ADD_KEYS: readonly Binding<FieldCommand>[] = [
+  { keys: ['enter'], command: 'submit', help: 'create the key', footer: '⏎ create' },
+  { keys: ['esc'], command: 'cancel', help: 'cancel', footer: 'esc cancel' },
+];
+
+export const FILTER_KEYS: readonly Binding<FieldCommand>[] = [
+  { keys: ['enter'], command: 'submit', help: 'keep the filter', footer: '⏎ keep' },
+  { keys: ['esc'], command: 'cancel', help: 'clear the filter', footer: 'esc clear' },
+];
+
+export type BackCommand = 'back';
+
+export const BACK_KEYS: readonly Binding<BackCommand>[] = [{ keys: ['esc', 'q', '?'], command: 'back', help: 'back', footer: 'esc back' }];
+
+export type RotationCommand = 'advance' | 'force' | 'rollback' | 'keepOld' | 'cancel' | 'back';
+
+export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
+  { keys: ['n', 'enter'], command: 'advance', help: 'go to the next step', footer: 'n next step', needs: 'keys:write' },
+  { keys: ['F'], command: 'force', help: 'FORCE past the guard', footer: 'F force', needs: 'keys:write' },
+  { keys: ['b'], command: 'rollback', help: 'roll back (double-check)', footer: 'b roll back', needs: 'keys:write' },
+  { keys: ['K'], command: 'keepOld', help: 'finish, keep old inactive', footer: 'K keep old', needs: 'keys:write' },
+  { keys: ['C'], command: 'cancel', help: 'cancel the rotation', footer: 'C cancel rotation', needs: 'keys:write' },
+  { keys: ['esc', 'q'], command: 'back', help: 'back (rotation stays open)', footer: 'esc back' },
+];
+
+export const TOO_SMALL_KEYS: readonly Binding<'quit'>[] = [{ keys: ['q'], command: 'quit', help: 'quit', footer: 'q quit' }];

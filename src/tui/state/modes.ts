@@ -1,0 +1,23 @@
+/** What the TUI is showing and therefore which keys it takes: one mode at a time. */
+import type { Cursor } from './cursor.js';
+
+/** A question before an action; `run` is only called on yes. */
+export type Question = { readonly title: string; readonly question: string; readonly danger: boolean; readonly run: () => Promise<void> };
+
+export type Mode =
+  | { readonly kind: 'table' }
+  | { readonly kind: 'filter' }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'add'; readonly name: string; readonly issues: readonly string[]; readonly busy: boolean }
+  /** The only place a secret is held; leaving this mode drops it. */
+  | { readonly kind: 'secret'; readonly keyName: string; readonly secret: string; readonly copied: boolean; readonly then: Mode }
+  | { readonly kind: 'menu'; readonly keyId: string; readonly index: number }
+  | { readonly kind: 'confirm'; readonly question: Question; readonly back: Mode }
+  | { readonly kind: 'usage'; readonly keyId: string }
+  | { readonly kind: 'audit'; readonly cursor: Cursor; readonly limit: number }
+  | { readonly kind: 'rotation'; readonly id: string; readonly refusal: Refusal | undefined; readonly busy: boolean; readonly question: Question | undefined };
+
+/** The daemon's reason for refusing an advance from `step`. */
+export type Refusal = { readonly step: string; readonly reason: string };
+
+export const TABLE: Mode = { kind: 'table' };

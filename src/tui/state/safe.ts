@@ -1,0 +1,50 @@
+/**
+ * Untrusted text (key and operator names, callers, messages) is stripped of control and
+ * format characters as it enters the TUI, so nothing drawn later can steer the terminal.
+ */
+import type { AuditEventJson, KeyJson, RotationJson, UsageJson } from '../../client/client.js';
+import { stripUnsafe } from '../../sanitize.js';
+
+export function safeKey(key: KeyJson): KeyJson {
+  return { ...key, name: stripUnsafe(key.name), hint: stripUnsafe(key.hint), createdBy: stripUnsafe(key.createdBy) };
+}
+
+type KeyEvidence = RotationJson['evidence']['newKey'];
+
+function safeEvidence(e: KeyEvidence): KeyEvidence {
+  return { ...e, name: stripUnsafe(e.name), callers: e.callers.map((c) => ({ ...c, caller: stripUnsafe(c.caller) })) };
+}
+
+export function safeRotation(rotation: RotationJson): RotationJson {
+  const { evidence } = rotation;
+  return {
+    ...rotation,
+    oldKeyName: stripUnsafe(rotation.oldKeyName),
+    newKeyName: stripUnsafe(rotation.newKeyName),
+    createdBy: stripUnsafe(rotation.createdBy),
+    evidence: {
+      ...evidence,
+      newKey: safeEvidence(evidence.newKey),
+      oldKey: safeEvidence(evidence.oldKey),
+      guard: evidence.guard === null ? null : stripUnsafe(evidence.guard),
+    },
+  };
+}
+
+export function safeUsage(usage: UsageJson): UsageJson {
+  return { ...usage, callers: usage.callers.map((c) => ({ ...c, caller: stripUnsafe(c.caller) })) };
+}
+
+/** An audit event reduced to the strings the audit view draws. */
+export type AuditLine = { readonly seq: number; readonly at: string; readonly operator: string; readonly action: string; readonly target: string; readonly detail: string };
+
+export function auditLine(event: AuditEventJson): AuditLine {
+  return {
+    seq: event.seq,
+    at: event.at,
+    operator: stripUnsafe(event.operatorName),
+    action: stripUnsafe(event.action),
+    target: stripUnsafe(event.targetName || event.targetId),
+    detail: stripUnsafe(Object.keys(event.detail).length ? JSON.stringify(event.detail) : ''),
+  };
+}

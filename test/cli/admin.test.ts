@@ -1,0 +1,190 @@
+/**
+ * Issue 7: `keyward status`, `operators`, `audit`, `backup`, `completion`, help and version,
+ * spawned as processes against a daemon process; and exit 3 when no daemon answers.
+ */
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OperatorJson } from '../../src/client/client.js';
+import { homeFiles } from '../../src/home.js';
+import { VERSION } from '../../src/version.js';
+import type { StatusReport } from '../../src/cli/status-command.js';
+import { tempHome } from '../helpers/daemon.js';
+import { json, keyward, startDaemonProcess, type DaemonProcess } from './harness.js';
+
+let d: DaemonProcess;
+const scratchDirs: string[] = [];
+/** An empty directory, removed after the tests. */
+function scratch(): string {
+  const dir = tempHome();
+  scratchDirs.push(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  d = await startDaemonProcess();
+  await d.client.createKey('alpha');
+  const { key } = await d.client.createKey('beta');
+  await d.client.deactivateKey(key.id);
+});
+afterAll(async () => {
+  await d.stop();
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('keyward status', () => {
+  it('shows health, address, home, pid, operator and counts', async () => {
+    const [human, machine] = await Promise.all([d.run(['status']), d.run(['status', '--json'])]);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`^daemon\\s+ok, keyward ${VERSION} at ${d.url}$`, 'm'));
+    expect(human.stdout).toMatch(new RegExp(`^pid\\s+${d.pid} `, 'm'));
+    expect(human.stdout).toMatch(/^keys\s+1 active, 1 inactive$/m);
+    expect(json<StatusReport>(machine)).toMatchObject({
+      reachable: true,
+      health: 'ok',
+      url: d.url,
+      urlSource: 'daemon.json',
+      home: d.home,
+      pid: d.pid,
+      operator: { name: 'admin', role: 'admin' },
+      counts: { keys: { active: 1, inactive: 1 }, openRotations: 0 },
+    });
+  });
+
+  it('exits 3 when no daemon answers, for status and for any other command', async () => {
+    const down = { KEYWARD_HOME: scratch(), KEYWARD_URL: 'http://127.0.0.1:9' };
+    const [status, list] = await Promise.all([keyward(['status', '--json'], { env: down }), keyward(['keys', 'list'], { env: down })]);
+    expect(status.code).toBe(3);
+    expect(JSON.parse(status.stdout)).toMatchObject({ reachable: false, url: 'http://127.0.0.1:9', urlSource: 'env' });
+    expect(list.code).toBe(3);
+    expect(list.stdout).toBe('');
+    expect(list.stderr).toMatch(/^keyward: no keyward daemon answers at http:\/\/127\.0\.0\.1:9.*\n$/);
+  });
+
+  it('exits 1 when the daemon refuses the token', async () => {
+    const run = await d.run(['keys', 'list'], { env: { KEYWARD_TOKEN: 'kwo_nope' } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^keyward: .*\(unauthorized\); pass --token or set KEYWARD_TOKEN\n$/);
+  });
+});
+
+describe('keyward operators', () => {
+  it('creates an operator, printing its token alone on stdout; the token works with its role', async () => {
+    const run = await d.run(['operators', 'create', 'orders-service', '--role', 'service']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^kwo_[0-9A-Za-z]+\n$/);
+    expect(run.stderr).toMatch(/created operator "orders-service" \(op_\w+, role service\)/);
+    const env = { KEYWARD_TOKEN: run.stdout.trim() };
+    const [status, list] = await Promise.all([d.run(['status', '--json'], { env }), d.run(['keys', 'list'], { env })]);
+    expect(json<StatusReport>(status)).toMatchObject({ operator: { name: 'orders-service', role: 'service' }, counts: null });
+    expect(list.code).toBe(1);
+    expect(list.stderr).toMatch(/lacks the permission keys:read \(forbidden\)/);
+  });
+
+  it('needs a valid --role (exit 2)', async () => {
+    const [missing, wrong] = await Promise.all([d.run(['operators', 'create', 'x']), d.run(['operators', 'create', 'x', '--role', 'boss'])]);
+    expect([missing.code, wrong.code]).toEqual([2, 2]);
+    expect(missing.stderr).toMatch(/^keyward: required option '--role <role>' not specified\n$/);
+  });
+
+  it('lists and disables operators by name, with --yes off a terminal', async () => {
+    await d.client.createOperator('carol', 'viewer');
+    const refused = await d.run(['operators', 'disable', 'carol']);
+    expect(refused.code).toBe(2);
+    const disabled = json<{ operator: OperatorJson }>(await d.run(['operators', 'disable', 'carol', '--yes', '--json']));
+    expect(disabled.operator.disabledAt).not.toBeNull();
+    const { operators } = json<{ operators: OperatorJson[] }>(await d.run(['operators', 'list', '--json']));
+    expect(operators.map((o) => o.name).sort()).toEqual(['admin', 'carol', 'orders-service']);
+  });
+});
+
+describe('keyward backup', () => {
+  it('writes a consistent owner-only copy that opens and lists the keys', async () => {
+    const file = join(scratch(), 'copy.db');
+    const run = await d.run(['backup', file]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/integrity ok\): 2 keys \(1 active, 1 inactive\)/);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(existsSync(`${file}-wal`)).toBe(false);
+    const copy = new Database(file, { readonly: true });
+    try {
+      expect(copy.prepare('SELECT name, status FROM keys ORDER BY name').all()).toEqual([
+        { name: 'alpha', status: 'active' },
+        { name: 'beta', status: 'inactive' },
+      ]);
+    } finally {
+      copy.close();
+    }
+    const again = await d.run(['backup', file]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists; pass --force/);
+
+    // Online: the daemon keeps writing all the while the copy is made.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) await d.client.createKey(`bulk-${written++}`);
+    })();
+    const during = await d.run(['backup', file, '--force', '--json']);
+    writing = false;
+    await writer;
+    const counts = json<{ keys: { active: number; inactive: number } }>(during).keys;
+    expect(counts.inactive).toBe(1);
+    expect(counts.active).toBeGreaterThanOrEqual(1);
+    expect(counts.active).toBeLessThanOrEqual(1 + written);
+  });
+
+  it('says so when the home holds no key store', async () => {
+    const run = await keyward(['backup', join(scratch(), 'x.db')], { env: { KEYWARD_HOME: scratch() } });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^keyward: no key store at .*keyward\.db/);
+  });
+});
+
+describe('help, version and completion', () => {
+  it('prints the version, and help with examples and exit codes at every level', async () => {
+    const [version, top, create] = await Promise.all([keyward(['--version']), keyward(['--help']), keyward(['keys', 'create', '--help'])]);
+    expect(version.stdout).toBe(`${VERSION}\n`);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/Exit codes: 0 ok, 1 refused or invalid, 2 usage, 3 daemon unreachable/);
+    for (const name of ['daemon', 'status', 'keys', 'rotations', 'verify', 'operators', 'audit', 'backup', 'completion']) expect(top.stdout).toMatch(new RegExp(`^  ${name}\\b`, 'm'));
+    expect(create.stdout).toMatch(/Examples:\n {2}SECRET=\$\(keyward keys create billing\)/);
+  });
+
+  it('completes subcommands, options and choices in bash', async () => {
+    const script = await keyward(['completion', 'bash']);
+    expect(script.code).toBe(0);
+    const file = join(scratch(), 'keyward.bash');
+    writeFileSync(file, script.stdout);
+    const complete = (words: string) => {
+      const probe = `source ${file}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _keyward; echo "\${COMPREPLY[*]}"`;
+      return spawnSync('bash', ['-c', probe], { encoding: 'utf8' }).stdout.trim();
+    };
+    expect(complete("keyward ''")).toContain('keys rotations verify');
+    expect(complete('keyward keys de')).toBe('deactivate delete');
+    expect(complete("keyward operators create bob --role ''")).toBe('admin manager viewer service');
+    expect(complete('keyward keys list --st')).toBe('--status');
+  });
+});
+
+describe('keyward audit', () => {
+  it('lists events and verifies the chain; an edited row is named (exit 1)', async () => {
+    const [list, verified] = await Promise.all([d.run(['audit', '--json', '--limit', '10000']), d.run(['audit', '--verify'])]);
+    const { events } = json<{ events: Array<{ seq: number; action: string }> }>(list);
+    expect(events[0]!.seq).toBeGreaterThan(events[events.length - 1]!.seq);
+    expect(events.map((e) => e.action)).toContain('key.deactivate');
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toBe(`audit chain intact: ${events.length} events\n`);
+
+    const target = events.find((e) => e.action === 'key.deactivate')!.seq;
+    const db = new Database(homeFiles(d.home).db);
+    db.prepare("UPDATE audit_events SET target_name = 'someone-else' WHERE seq = ?").run(target);
+    db.close();
+    const broken = await d.run(['audit', '--verify', '--json']);
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, brokenAt: { seq: target, action: 'key.deactivate' } });
+    expect(broken.stderr).toMatch(new RegExp(`^keyward: audit chain broken at event ${target} .*edited`));
+  });
+});

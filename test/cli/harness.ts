@@ -1,0 +1,104 @@
+/**
+ * The CLI as a user runs it: `keyward …` spawned as a process (from the sources, via tsx)
+ * against a daemon that is itself a spawned `keyward daemon` on a temp home and a free port.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { KeywardClient } from '../../src/client/client.js';
+import { readAdminToken, readDaemonInfo } from '../../src/home.js';
+import { tempHome } from '../helpers/daemon.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = ['--import', 'tsx', 'src/cli.ts'];
+
+export type CliRun = { code: number; stdout: string; stderr: string };
+export type RunOptions = { input?: string; env?: Record<string, string> };
+
+/** The test machine's own keyward settings must not leak into a run. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const name of ['KEYWARD_HOME', 'KEYWARD_URL', 'KEYWARD_TOKEN', 'KEYWARD_PORT']) delete env[name];
+  return { ...env, ...extra };
+}
+
+function collect(child: ChildProcessWithoutNullStreams): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
+  });
+}
+
+/** `keyward ARGS` with stdin from `input` (empty when absent: never a terminal). */
+export function keyward(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cleanEnv(options.env) });
+  const done = collect(child);
+  child.stdin.end(options.input ?? '');
+  return done;
+}
+
+/**
+ * `keyward ARGS` on a pseudo-terminal (util-linux `script`), answering `answer` once `prompt`
+ * shows, as a person would. The output is the terminal's: stdout and stderr together.
+ */
+export async function keywardOnTerminal(args: readonly string[], prompt: string, answer: string, env: Record<string, string>): Promise<CliRun> {
+  const command = [process.execPath, ...CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['--echo', 'never', '-qec', command, '/dev/null'], { cwd: ROOT, env: cleanEnv(env) });
+  const done = collect(child);
+  let seen = '';
+  child.stdout.on('data', (d: Buffer) => (seen += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!seen.includes(prompt) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  child.stdin.end(answer);
+  return done;
+}
+
+export type DaemonProcess = {
+  home: string;
+  url: string;
+  pid: number;
+  adminToken: string;
+  /** An admin client, for setting up and checking state without spawning the CLI. */
+  client: KeywardClient;
+  /** `keyward ARGS` with this daemon's home in KEYWARD_HOME. */
+  run(args: readonly string[], options?: RunOptions): Promise<CliRun>;
+  stop(): Promise<void>;
+};
+
+export async function startDaemonProcess(): Promise<DaemonProcess> {
+  const home = tempHome();
+  const child = spawn(process.execPath, [...CLI, 'daemon', '--home', home, '--port', '0'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const deadline = Date.now() + 30_000;
+  while (readDaemonInfo(home)?.pid !== child.pid) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the daemon did not start:\n${log}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = readDaemonInfo(home)!.url;
+  const adminToken = readAdminToken(home)!;
+  return {
+    home,
+    url,
+    pid: child.pid!,
+    adminToken,
+    client: new KeywardClient({ url, token: adminToken }),
+    run: (args, options = {}) => keyward(args, { ...options, env: { KEYWARD_HOME: home, ...options.env } }),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** stdout of a successful `--json` run, parsed. */
+export function json<T>(run: CliRun): T {
+  if (run.code !== 0) throw new Error(`exit ${run.code}: ${run.stderr}`);
+  return JSON.parse(run.stdout) as T;
+}

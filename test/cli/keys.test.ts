@@ -1,0 +1,148 @@
+/**
+ * Issue 7: `keyward keys …` and `keyward verify` spawned as processes against a daemon process:
+ * exit codes, what goes to stdout and what to stderr, keys by id or name, confirmations.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KeyJson, VerifyResult } from '../../src/client/client.js';
+import { generateSecret } from '../../src/daemon/secrets/format.js';
+import { json, keywardOnTerminal, startDaemonProcess, type CliRun, type DaemonProcess } from './harness.js';
+
+let d: DaemonProcess;
+beforeAll(async () => {
+  d = await startDaemonProcess();
+});
+afterAll(() => d.stop());
+
+/** A failure says one thing, on one line of stderr, and prints nothing on stdout. */
+function expectFailure(run: CliRun, code: number, message: RegExp): void {
+  expect(run.code, run.stderr).toBe(code);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toMatch(/^keyward: [^\n]+\n$/);
+  expect(run.stderr).toMatch(message);
+}
+
+describe('keyward keys create', () => {
+  it('prints the secret alone on stdout and the rest on stderr', async () => {
+    const run = await d.run(['keys', 'create', 'billing']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^kw_[0-9A-Za-z]+\n$/);
+    expect(run.stderr).toMatch(/created key "billing" \(key_\w+\).*only time/);
+    expect(run.stderr).not.toContain(run.stdout.trim());
+    const verified = await d.client.verify(run.stdout.trim());
+    expect(verified).toMatchObject({ valid: true, name: 'billing' });
+  });
+
+  it('gives key and secret as JSON with --json, and takes --expires', async () => {
+    const run = await d.run(['keys', 'create', 'expiring', '--expires', '2099-01-31', '--json']);
+    const body = json<{ key: KeyJson; secret: string }>(run);
+    expect(body.secret).toMatch(/^kw_/);
+    expect(body.key).toMatchObject({ name: 'expiring', status: 'active', expiresAt: '2099-01-31T00:00:00.000Z' });
+  });
+
+  it('refuses a taken name (exit 1) and a bad or past --expires (exit 2)', async () => {
+    expectFailure(await d.run(['keys', 'create', 'BILLING']), 1, /already exists.*\(name_taken\)/);
+    expectFailure(await d.run(['keys', 'create', 'x', '--expires', 'soon']), 2, /--expires "soon" is not a date/);
+    expectFailure(await d.run(['keys', 'create', 'x', '--expires', '2001-01-01']), 2, /in the past/);
+  });
+});
+
+describe('keyward keys list and show', () => {
+  it('lists keys as a table, or as JSON filtered by status', async () => {
+    const table = await d.run(['keys', 'list']);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+ID\s+STATUS\s+HINT\s+LAST USED\s+USES 24H\s+CREATED$/);
+    expect(table.stdout).toMatch(/^billing\s+key_\w+\s+active\s+kw_\w{4}…\w{4}\s/m);
+    const inactive = json<{ keys: KeyJson[] }>(await d.run(['keys', 'list', '--status', 'inactive', '--json']));
+    expect(inactive.keys).toEqual([]);
+    expectFailure(await d.run(['keys', 'list', '--status', 'gone']), 2, /Allowed choices are active, inactive/);
+  });
+
+  it('shows a key by id or by name, in any case', async () => {
+    const { key } = json<{ key: KeyJson }>(await d.run(['keys', 'show', 'Billing', '--json']));
+    expect(key.name).toBe('billing');
+    const byId = await d.run(['keys', 'show', key.id]);
+    expect(byId.code).toBe(0);
+    expect(byId.stdout).toMatch(/^name\s+billing$/m);
+    expect(byId.stdout).toMatch(new RegExp(`^id\\s+${key.id}$`, 'm'));
+    expect(byId.stdout).not.toMatch(/kw_[0-9A-Za-z]{20,}/);
+    expectFailure(await d.run(['keys', 'show', 'bill']), 1, /no key with id or name "bill"/);
+  });
+});
+
+describe('keyward verify', () => {
+  it('reads the key from stdin: exit 0 when valid, and records the caller', async () => {
+    const { secret, key } = await d.client.createKey('verified');
+    const run = await d.run(['verify', '--caller', 'cli-test'], { input: `${secret}\n` });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`valid: key "verified" (${key.id})\n`);
+    const usage = await d.client.usage(key.id);
+    expect(usage.callers.map((c) => c.caller)).toContain('cli-test');
+    expect(json<VerifyResult>(await d.run(['verify', '--json'], { input: secret }))).toEqual({ valid: true, keyId: key.id, name: 'verified' });
+  });
+
+  it('exits 1 for an unknown, malformed or inactive key, naming why', async () => {
+    expectFailure(await d.run(['verify'], { input: generateSecret('kw_') }), 1, /not valid: not_found/);
+    expectFailure(await d.run(['verify'], { input: 'kw_typo' }), 1, /not valid: malformed/);
+    const { secret, key } = await d.client.createKey('to-deactivate');
+    await d.client.deactivateKey(key.id);
+    const run = await d.run(['verify', '--json'], { input: secret });
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toEqual({ valid: false, code: 'inactive' });
+  });
+
+  it('takes no key from argv and needs one on stdin (exit 2)', async () => {
+    expectFailure(await d.run(['verify', 'kw_abc']), 2, /too many arguments/);
+    expectFailure(await d.run(['verify']), 2, /no key on stdin/);
+  });
+
+  it('reads the key without echo on a terminal', async () => {
+    const { secret } = await d.client.createKey('typed');
+    const run = await keywardOnTerminal(['verify'], 'API key (not echoed): ', `${secret}\r`, { KEYWARD_HOME: d.home });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('valid: key "typed"');
+    expect(run.stdout).not.toContain(secret);
+  });
+});
+
+describe('keyward keys deactivate, activate and delete', () => {
+  it('deactivates and activates by name', async () => {
+    await d.client.createKey('toggle');
+    const off = await d.run(['keys', 'deactivate', 'toggle']);
+    expect(off.code).toBe(0);
+    expect(off.stdout).toMatch(/^key "toggle" \(key_\w+\) is inactive\n$/);
+    const on = json<{ key: KeyJson }>(await d.run(['keys', 'activate', 'toggle', '--json']));
+    expect(on.key.status).toBe('active');
+  });
+
+  it('refuses to delete an active key, and without --yes when stdin is not a terminal', async () => {
+    const { key } = await d.client.createKey('doomed');
+    expectFailure(await d.run(['keys', 'delete', 'doomed', '--yes']), 1, /is active; deactivate it first/);
+    await d.client.deactivateKey(key.id);
+    expectFailure(await d.run(['keys', 'delete', 'doomed']), 2, /stdin is not a terminal.*--yes/);
+    expect((await d.client.getKey(key.id)).key.name).toBe('doomed');
+    const run = await d.run(['keys', 'delete', 'doomed', '--yes', '--json']);
+    expect(json(run)).toEqual({ deleted: { id: key.id, name: 'doomed' } });
+    await expect(d.client.getKey(key.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('asks on a terminal, and "no" (the default) changes nothing', async () => {
+    const { key } = await d.client.createKey('asked');
+    await d.client.deactivateKey(key.id);
+    const env = { KEYWARD_HOME: d.home };
+    const declined = await keywardOnTerminal(['keys', 'delete', 'asked'], '[y/N]', '\r', env);
+    expect(declined.code, declined.stdout).toBe(1);
+    expect(declined.stdout).toContain('not confirmed');
+    expect((await d.client.getKey(key.id)).key.status).toBe('inactive');
+    const confirmed = await keywardOnTerminal(['keys', 'delete', 'asked'], '[y/N]', 'y\r', env);
+    expect(confirmed.code, confirmed.stdout).toBe(0);
+    await expect(d.client.getKey(key.id)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('usage errors', () => {
+  it('exit 2 with one line for an unknown command, option or a missing argument', async () => {
+    expectFailure(await d.run(['keyz']), 2, /unknown command 'keyz'/);
+    expectFailure(await d.run(['keys', 'list', '--jsn']), 2, /unknown option '--jsn' \(Did you mean --json\?\)/);
+    expectFailure(await d.run(['keys', 'show']), 2, /missing required argument 'key'/);
+  });
+});

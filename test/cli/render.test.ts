@@ -1,0 +1,63 @@
+/** The CLI's pure pieces: tables, times, name matching, failures → exit codes. */
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { ApiError, DaemonUnreachable } from '../../src/client/client.js';
+import { describeFailure, errorLine, refused } from '../../src/cli/exit.js';
+import { ago, futureTime, shortTime } from '../../src/cli/format.js';
+import { sameName } from '../../src/cli/lookup.js';
+import { renderFields, renderTable } from '../../src/cli/output.js';
+
+describe('renderTable', () => {
+  it('aligns columns by display width and strips terminal control from cells', () => {
+    const rows = [
+      { name: '账单', uses: 7 },
+      { name: 'evil\u001b[2J\u202Ename', uses: 1234 },
+    ];
+    const text = renderTable(rows, [
+      { header: 'NAME', value: (r) => r.name },
+      { header: 'USES', value: (r) => String(r.uses), align: 'right' },
+    ]);
+    // 账单 is two columns wide per character: four in all, like NAME.
+    expect(text).toBe(['NAME         USES', `账单${' '.repeat(12)}7`, 'evil[2Jname  1234', ''].join('\n'));
+  });
+
+  it('renders fields with aligned labels and no unsafe characters', () => {
+    expect(renderFields([['name', 'a\rb'], ['last used', 'never']])).toBe('name       ab\nlast used  never\n');
+  });
+});
+
+describe('times', () => {
+  const now = Date.parse('2025-06-01T12:00:00Z');
+  it('formats ISO times in UTC to the minute, and spans relative to now', () => {
+    expect(shortTime('2025-06-01T09:05:59.999Z')).toBe('2025-06-01 09:05Z');
+    expect(shortTime(null)).toBe('—');
+    expect(ago(null, now)).toBe('never');
+    expect(ago('2025-06-01T11:59:30Z', now)).toBe('just now');
+    expect(ago('2025-06-01T11:55:00Z', now)).toBe('5m ago');
+    expect(ago('2025-05-30T12:00:00Z', now)).toBe('2d ago');
+    expect(ago('2025-06-01T15:00:00Z', now)).toBe('in 3h');
+  });
+
+  it('reads a future time option, refusing the past and non-dates as usage errors', () => {
+    expect(futureTime('--at', '2025-06-02', now)).toBe('2025-06-02T00:00:00.000Z');
+    expect(() => futureTime('--at', '2025-05-01', now)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/in the past/) }));
+    expect(() => futureTime('--at', 'tomorrow', now)).toThrow(expect.objectContaining({ exitCode: 2 }));
+  });
+});
+
+describe('names and failures', () => {
+  it('matches a name reference the way the daemon folds names', () => {
+    expect(sameName('Billing', ' billing ')).toBe(true);
+    expect(sameName('café', 'CAFE\u0301')).toBe(true);
+    expect(sameName('billing', 'billing-2')).toBe(false);
+  });
+
+  it('maps each failure to its exit code and one line', () => {
+    expect(describeFailure(new DaemonUnreachable('http://127.0.0.1:7420'))).toMatchObject({ exitCode: 3, line: expect.stringMatching(/^no keyward daemon answers/) });
+    expect(describeFailure(new ApiError(409, 'key_active', 'Key "x" is active'))).toEqual({ exitCode: 1, line: 'Key "x" is active (key_active)' });
+    expect(describeFailure(refused('no'))).toEqual({ exitCode: 1, line: 'no' });
+    expect(describeFailure(new CommanderError(1, 'commander.unknownOption', 'x'))).toEqual({ exitCode: 2 });
+    expect(describeFailure(new CommanderError(0, 'commander.helpDisplayed', 'x'))).toEqual({ exitCode: 0 });
+    expect(errorLine('two\nlines \u001b[31m')).toBe('keyward: two lines [31m\n');
+  });
+});

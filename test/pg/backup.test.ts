@@ -1,0 +1,61 @@
+/**
+ * A backup of the PostgreSQL store is a keyward SQLite store file: a daemon started on a home
+ * holding it as `keyward.db` has the same keys, operators, audit chain and usage.
+ */
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/daemon/audit/chain.js';
+import { homeFiles, writePrivate } from '../../src/home.js';
+import { startTestDaemon, tempHome, until, type TestDaemon } from '../helpers/daemon.js';
+import { createTestDatabase, pgTitle, TEST_DATABASE_URL, type TestDatabase } from './database.js';
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('backup of the PostgreSQL store'), () => {
+  let database: TestDatabase;
+  let t: TestDaemon;
+  let dir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    t = await startTestDaemon({ database: database.url });
+    dir = mkdtempSync(join(tmpdir(), 'keyward-pg-backup-'));
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await database?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes an owner-only SQLite store that a daemon opens with everything in it', async () => {
+    const kept = await t.client.createKey('kept');
+    const off = await t.client.createKey('off');
+    await t.client.deactivateKey(off.key.id);
+    await t.client.createOperator('reader', 'viewer');
+    await t.client.verify(kept.secret, 'web');
+    await until(
+      () => t.client.getKey(kept.key.id),
+      (k) => k.key.uses24h === 1,
+    );
+    const file = join(dir, 'copy.db');
+    await t.daemon.core.store.backup(file);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+
+    const home = tempHome();
+    copyFileSync(file, homeFiles(home).db);
+    writePrivate(homeFiles(home).adminToken, t.adminToken + '\n');
+    const restored = await startTestDaemon({ home });
+    try {
+      expect(restored.daemon.core.store.shared, 'the restored daemon runs on SQLite').toBeUndefined();
+      expect((await restored.client.getKey(kept.key.id)).key.uses24h, 'usage came along').toBe(1);
+      expect((await restored.client.verify(kept.secret)).valid).toBe(true);
+      expect(await restored.client.verify(off.secret)).toMatchObject({ valid: false, code: 'inactive' });
+      expect((await restored.client.operators()).operators.map((o) => o.name).sort()).toEqual(['admin', 'reader']);
+      const original = (await t.client.audit()).events;
+      expect((await restored.client.audit()).events).toEqual(original);
+      expect(await verifyChain(restored.daemon.core.store.auditChain())).toEqual({ ok: true, events: original.length });
+    } finally {
+      await restored.stop();
+    }
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * PostgreSQL stopped and restarted under running daemons: they say they are degraded, verify
+ * keeps answering from memory, writes fail with 503 `store_unavailable`, and once the server
+ * is back they recover by themselves, counting the usage they held and following each other
+ * again. The server here is a throwaway one of this test's own (test/pg/cluster.sh), since
+ * stopping the shared test server would break the tests running beside this one.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { until, type TestDaemon } from '../helpers/daemon.js';
+import { pgTitle, TEST_DATABASE_URL } from './database.js';
+import { useDaemonPair, verdict } from './shared-daemons.js';
+
+const CLUSTER = join(import.meta.dirname, 'cluster.sh');
+/** Reconnecting backs off to 2 s between tries, then reads a snapshot. */
+const RECOVERY_MS = 8000;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function cluster(...args: string[]): string {
+  return execFileSync('bash', [CLUSTER, ...args], { encoding: 'utf8' }).trim();
+}
+
+async function health(d: TestDaemon): Promise<string> {
+  return ((await d.api('GET', '/v1/health')).body.status as string) ?? 'unanswered';
+}
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted under running daemons'), () => {
+  let dir: string;
+  let port: number;
+  let serverUrl: string;
+  let running = false;
+  let a: TestDaemon;
+  let b: TestDaemon;
+
+  // Registered before the daemons' hooks: the server starts before them and stops after them.
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'keyward-pg-outage-'));
+    port = await freePort();
+    serverUrl = cluster('start', dir, String(port));
+    running = true;
+  }, 60_000);
+  afterAll(() => {
+    cluster('stop', dir);
+    rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+  const pair = useDaemonPair({}, () => serverUrl);
+  beforeEach(() => ({ a, b } = pair));
+  // A test that failed mid-outage leaves the server stopped; the daemons need it to close.
+  afterEach(() => {
+    if (!running) start();
+  }, 60_000);
+
+  function start(): void {
+    cluster('start', dir, String(port));
+    running = true;
+  }
+
+  function stop(): void {
+    running = false;
+    cluster('stop', dir);
+  }
+
+  it('degrades, keeps verifying, refuses writes with 503, and recovers when the server is back', async () => {
+    const kept = await a.client.createKey('kept');
+    const dropped = await a.client.createKey('dropped');
+    expect(await health(a)).toBe('ok');
+
+    stop();
+    await until(() => health(a), (s) => s === 'degraded', 3000);
+    await until(() => health(b), (s) => s === 'degraded', 3000);
+    const body = (await b.api('GET', '/v1/health')).body;
+    expect(body.status, 'health still answers 200 with a reason').toBe('degraded');
+
+    expect((await a.client.verify(kept.secret, 'during-outage')).valid, 'verify answers from memory').toBe(true);
+    expect((await b.client.verify(kept.secret, 'during-outage')).valid).toBe(true);
+    for (const attempt of [
+      () => a.api('POST', `/v1/keys/${dropped.key.id}/deactivate`),
+      () => b.api('POST', '/v1/keys', { name: 'during-outage' }),
+      () => a.api('POST', '/v1/operators', { name: 'during-outage', role: 'viewer' }),
+    ]) {
+      const res = await attempt();
+      expect(res.status, JSON.stringify(res.body)).toBe(503);
+      expect(res.body.error.code).toBe('store_unavailable');
+      expect(JSON.stringify(res.body), 'no connection details in the error').not.toMatch(/postgres:|127\.0\.0\.1|ECONNREFUSED/);
+    }
+    expect(await verdict(b, dropped.secret), 'the refused deactivation changed nothing').toBe('valid');
+
+    start();
+    await until(() => health(a), (s) => s === 'ok', RECOVERY_MS);
+    await until(() => health(b), (s) => s === 'ok', RECOVERY_MS);
+
+    // Writes work again, and the daemons follow each other again.
+    await a.client.deactivateKey(dropped.key.id);
+    await until(() => verdict(b, dropped.secret), (v) => v === 'inactive', 1000);
+    // The verifications made during the outage were held in memory and written once it ended.
+    const usage = await until(
+      () => a.client.usage(kept.key.id, 5),
+      (u) => u.callers.find((c) => c.caller === 'during-outage')?.ok === 2,
+      3000,
+    );
+    expect(usage.callers.find((c) => c.caller === 'during-outage')?.ok).toBe(2);
+    expect(a.logs.some((l) => l.includes('lost the change feed')), 'the outage was logged').toBe(true);
+    expect(a.logs.some((l) => l.includes('following changes from PostgreSQL again')), 'so was the recovery').toBe(true);
+    for (const line of [...a.logs, ...b.logs]) expect(line, 'the password never reaches the log').not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Two daemons on one PostgreSQL database, as two servers of one service: a change through
+ * either is in force on both within a second, usage adds up, rotations and operators are
+ * shared, and the audit chain stays one chain under concurrent writers.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/daemon/audit/chain.js';
+import type { StreamEvent } from '../../src/client/client.js';
+import { until, type TestDaemon } from '../helpers/daemon.js';
+import { pgTitle, TEST_DATABASE_URL } from './database.js';
+import { useDaemonPair, verdict } from './shared-daemons.js';
+
+/** How fast a change through one daemon must be in force on the other. */
+const IN_STEP_MS = 1000;
+
+/** Time from now until `d` gives `expected` for `secret`; fails past the limit. */
+async function msUntilVerdict(d: TestDaemon, secret: string, expected: string): Promise<number> {
+  const started = Date.now();
+  await until(() => verdict(d, secret), (v) => v === expected, IN_STEP_MS);
+  return Date.now() - started;
+}
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL database'), () => {
+  const pair = useDaemonPair();
+  let a: TestDaemon;
+  let b: TestDaemon;
+  beforeEach(() => ({ a, b } = pair));
+
+  it('verifies on B a key created on A, and refuses it on B within 1 s of its deactivation on A', async () => {
+    const { key, secret } = await a.client.createKey('billing');
+    expect(await verdict(b, secret), 'a key created on A is in force on B when the create returns').toBe('valid');
+    await a.client.deactivateKey(key.id);
+    expect(await msUntilVerdict(b, secret, 'inactive'), 'deactivation on A seen by B').toBeLessThan(IN_STEP_MS);
+    await b.client.activateKey(key.id);
+    expect(await verdict(a, secret), 'activation on B is in force on A').toBe('valid');
+    await b.client.deactivateKey(key.id);
+    await b.client.deleteKey(key.id);
+    await msUntilVerdict(a, secret, 'not_found');
+    expect((await a.api('GET', `/v1/keys/${key.id}`)).status).toBe(404);
+  });
+
+  it('adds up usage from both daemons', async () => {
+    const { key, secret } = await a.client.createKey('merged-usage');
+    for (let i = 0; i < 3; i++) await a.client.verify(secret, 'web-a');
+    for (let i = 0; i < 2; i++) await b.client.verify(secret, 'web-b');
+    const usage = await until(
+      () => a.client.usage(key.id, 5),
+      (u) => u.buckets.reduce((n, bucket) => n + bucket.ok, 0) === 5,
+      3000,
+    );
+    expect(usage.callers.map((c) => c.caller).sort()).toEqual(['web-a', 'web-b']);
+    const listed = await until(
+      () => b.client.getKey(key.id),
+      (k) => k.key.uses24h === 5,
+      3000,
+    );
+    expect(listed.key.lastUsedAt, 'last use is shared too').not.toBeNull();
+  });
+
+  it('shares rotations: advanced on B, seen on A, with evidence from both', async () => {
+    const { key: old, secret: oldSecret } = await a.client.createKey('payments');
+    const started = await a.client.startRotation(old.id);
+    const id = started.rotation.id;
+    await a.client.advance(id, { from: 'update_systems' });
+    expect(await verdict(b, started.secret), 'the new key is in force on B').toBe('valid');
+    // B's own traffic satisfies the verify_new guard when B advances.
+    await b.client.advance(id, { from: 'verify_new' });
+    const onA = (await a.client.rotation(id)).rotation;
+    expect(onA.step).toBe('deactivate_old');
+    expect(onA.evidence.newKey.ok, 'A sees the traffic B carried').toBeGreaterThanOrEqual(1);
+    await b.client.advance(id, { from: 'deactivate_old' });
+    expect(await msUntilVerdict(a, oldSecret, 'inactive'), 'the cut-over on B is in force on A').toBeLessThan(IN_STEP_MS);
+    // A refused the old key just now; B's guard counts that rejection once A flushes it.
+    const blocked = await until(
+      () => b.client.rotation(id),
+      (r) => r.rotation.evidence.oldKey.rejected >= 1,
+      3000,
+    );
+    expect(blocked.rotation.evidence.canAdvance).toBe(false);
+    const refused = await b.api('POST', `/v1/rotations/${id}/advance`, { from: 'double_check' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('rotation_guard');
+    expect((await a.api('POST', `/v1/rotations/${id}/advance`, { from: 'deactivate_old' })).body.error.code, 'both daemons see one step').toBe(
+      'step_changed',
+    );
+  });
+
+  it('shares operators: a token made on A works on B, and disabling it on B refuses it on A within 1 s', async () => {
+    const { operator, token } = await a.client.createOperator('svc-shared', 'service');
+    const { key, secret } = await a.client.createKey('svc-key');
+    expect((await b.api('POST', '/v1/verify', { key: secret }, token)).status, 'token made on A accepted by B').toBe(200);
+    await b.client.disableOperator(operator.id);
+    const started = Date.now();
+    await until(
+      () => a.api('POST', '/v1/verify', { key: secret }, token),
+      (r) => r.status === 401,
+      IN_STEP_MS,
+    );
+    expect(Date.now() - started).toBeLessThan(IN_STEP_MS);
+    await a.client.deactivateKey(key.id);
+  });
+
+  it('keeps one audit chain while both daemons write at once', async () => {
+    const writes = Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).client.createKey(`burst-${i}`));
+    const created = await Promise.all(writes);
+    const report = await verifyChain(a.daemon.core.store.auditChain());
+    expect(report, 'the chain verifies end to end').toMatchObject({ ok: true });
+    const events = (await b.client.audit({ limit: 1000 })).events;
+    for (const { key } of created) {
+      expect(events.filter((e) => e.action === 'key.create' && e.targetId === key.id), key.name).toHaveLength(1);
+    }
+  });
+
+  it("publishes A's changes on B's event stream", async () => {
+    const seen: StreamEvent[] = [];
+    const controller = new AbortController();
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const stream = b.client.events((e) => seen.push(e), controller.signal, opened);
+    await open;
+    const { key } = await a.client.createKey('announced');
+    await a.client.deactivateKey(key.id);
+    await until(
+      async () => seen.filter((e) => (e.data as { key?: { id?: string } }).key?.id === key.id).map((e) => e.event),
+      (events) => events.includes('key.created') && events.includes('key.updated'),
+      IN_STEP_MS,
+    );
+    controller.abort();
+    await stream.catch(() => {});
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('what the change feed trusts'), () => {
+  const pair = useDaemonPair({ reconcileMs: 300 });
+  let a: TestDaemon;
+  let b: TestDaemon;
+  beforeEach(() => ({ a, b } = pair));
+
+  it('catches a change it was never told of at the next periodic reconcile', async () => {
+    const { key, secret } = await a.client.createKey('silent');
+    await pair.shared.db.query("update keys set status = 'inactive' where id = $1", [key.id]);
+    await msUntilVerdict(b, secret, 'inactive');
+    await msUntilVerdict(a, secret, 'inactive');
+  });
+
+  it('takes state from the tables, never from a notice: a forged notice changes nothing', async () => {
+    const { key, secret } = await a.client.createKey('forged');
+    const forged = { o: 'attacker', n: 'x', c: [{ t: 'key', id: key.id, e: 'deleted' }] };
+    await pair.shared.db.query('select pg_notify($1, $2)', ['keyward_changes', JSON.stringify(forged)]);
+    await pair.shared.db.query('select pg_notify($1, $2)', ['keyward_changes', 'not json']);
+    await until(
+      async () => b.logs.filter((l) => l.includes('malformed change notice')).length,
+      (n) => n > 0,
+      IN_STEP_MS,
+    );
+    // The forged notice was read before the malformed one, so it has been applied by now.
+    expect(await verdict(b, secret)).toBe('valid');
+    expect(await verdict(a, secret)).toBe('valid');
+  });
+});

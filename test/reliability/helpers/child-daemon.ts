@@ -1,0 +1,74 @@
+/**
+ * A daemon in its own process (`keyward daemon`), for what an in-process daemon cannot show:
+ * SIGKILL, the home lock between processes, file modes under the shell's umask, stderr as the
+ * daemon log. It is ready once `daemon.json` names its pid.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { KeywardClient } from '../../../src/client/client.js';
+import { readAdminToken, readDaemonInfo } from '../../../src/home.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const READY_TIMEOUT_MS = 20_000;
+const POLL_MS = 20;
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+export type ChildOptions = {
+  /** Runs the daemon under `sh -c 'umask …; exec node …'`. */
+  umask?: string;
+};
+
+/** A `keyward daemon` process that has not necessarily started listening. */
+export type DaemonProcess = {
+  child: ChildProcess;
+  pid: number;
+  /** Everything the process wrote to stderr so far: the daemon's log. */
+  stderr(): string;
+  exited: Promise<Exit>;
+};
+
+export type ChildDaemon = DaemonProcess & {
+  home: string;
+  url: string;
+  adminToken: string;
+  client: KeywardClient;
+  /** Sends `signal` and waits for the process to end. */
+  stop(signal: NodeJS.Signals): Promise<Exit>;
+};
+
+export function spawnDaemonProcess(home: string, options: ChildOptions = {}): DaemonProcess {
+  const args = ['--import', 'tsx', 'src/cli.ts', 'daemon', '--home', home, '--port', '0'];
+  const child = options.umask
+    ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, pid: child.pid!, stderr: () => stderr, exited };
+}
+
+/** Starts a daemon for `home` and resolves once it listens, or rejects with its stderr. */
+export async function startChildDaemon(home: string, options: ChildOptions = {}): Promise<ChildDaemon> {
+  const proc = spawnDaemonProcess(home, options);
+  let exit: Exit | undefined;
+  void proc.exited.then((e) => (exit = e));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const info = readDaemonInfo(home);
+    if (info?.pid === proc.pid) {
+      const adminToken = readAdminToken(home)!;
+      const stop = async (signal: NodeJS.Signals) => {
+        if (!exit) proc.child.kill(signal);
+        return proc.exited;
+      };
+      return { ...proc, home, url: info.url, adminToken, client: new KeywardClient({ url: info.url, token: adminToken }), stop };
+    }
+    if (exit) throw new Error(`daemon exited (${exit.code ?? exit.signal}) before listening:\n${proc.stderr()}`);
+    if (Date.now() > deadline) {
+      proc.child.kill('SIGKILL');
+      throw new Error(`daemon did not listen within ${READY_TIMEOUT_MS} ms:\n${proc.stderr()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Reads a home's SQLite file directly, read-only, beside or instead of the daemon: the
+ * integrity check after a kill, the audit chain, and a snapshot of everything a request could
+ * change, to prove that a refused request changed nothing.
+ */
+import Database from 'better-sqlite3';
+import { verifyChain } from '../../../src/daemon/audit/chain.js';
+import type { AuditEvent } from '../../../src/daemon/store.js';
+import { homeFiles } from '../../../src/home.js';
+
+const AUDIT_COLUMNS = `seq, id, at, operator_id as operatorId, operator_name as operatorName, action,
+  target_type as targetType, target_id as targetId, target_name as targetName, detail,
+  prev_hash as prevHash, hash`;
+
+/** The tables a key, operator or rotation change writes; usage tables are left out. */
+const SNAPSHOT_QUERIES = [
+  'select * from keys order by id',
+  'select * from operators order by id',
+  'select * from rotations order by id',
+  'select * from audit_events order by seq',
+];
+
+export type StoreFile = {
+  /** Everything but usage, as one comparable string. */
+  snapshot(): string;
+  keys(): { id: string; name: string; status: string; hash: string }[];
+  /** The stored name of the key or operator `id`. */
+  nameOf(id: string): string | undefined;
+  audit(): AuditEvent[];
+  /** `PRAGMA integrity_check` and `foreign_key_check`, and the audit chain: problems, or []. */
+  problems(): Promise<string[]>;
+  close(): void;
+};
+
+export function openStoreFile(home: string): StoreFile {
+  const db = new Database(homeFiles(home).db, { readonly: true, fileMustExist: true });
+  const snapshots = SNAPSHOT_QUERIES.map((q) => db.prepare(q));
+  const audit = () => db.prepare(`select ${AUDIT_COLUMNS} from audit_events order by seq`).all() as AuditEvent[];
+  return {
+    snapshot: () => JSON.stringify(db.transaction(() => snapshots.map((s) => s.all()))()),
+    keys: () => db.prepare('select id, name, status, hash from keys order by id').all() as ReturnType<StoreFile['keys']>,
+    audit,
+    nameOf: (id) =>
+      (db.prepare('select name from keys where id = ? union all select name from operators where id = ?').get(id, id) as { name: string } | undefined)?.name,
+    async problems() {
+      const out: string[] = [];
+      const integrity = db.pragma('integrity_check', { simple: true });
+      if (integrity !== 'ok') out.push(`integrity_check: ${String(integrity)}`);
+      const orphans = db.pragma('foreign_key_check') as unknown[];
+      if (orphans.length) out.push(`foreign_key_check: ${JSON.stringify(orphans)}`);
+      const chain = await verifyChain(
+        (async function* () {
+          yield* audit();
+        })(),
+      );
+      if (!chain.ok) out.push(`audit chain broken at seq ${chain.brokenAt.seq}: ${chain.reason}`);
+      return out;
+    },
+    close: () => db.close(),
+  };
+}

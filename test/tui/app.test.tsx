@@ -1,0 +1,319 @@
+/**
+ * The key table TUI (issue 5) against a real daemon on a temp home: real keystrokes, waiting
+ * for the frame to change.
+ */
+import { cleanup } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { cursorLine, KEY, press, screen, waitForFrame, waitForText } from './frames.js';
+import { openApp } from './open-app.js';
+
+let t: TestDaemon;
+
+beforeEach(async () => {
+  t = await startTestDaemon();
+});
+
+afterEach(async () => {
+  cleanup();
+  await t.stop();
+});
+
+const SECRET = /kw_[0-9A-Za-z]{40,}/;
+
+async function keys(...names: string[]) {
+  for (const name of names) await t.client.createKey(name);
+}
+
+describe('key table', () => {
+  it('shows the keys with a cursor that j/k, G/g and the arrows move', async () => {
+    await keys('alpha', 'bravo', 'charlie');
+    const { app } = await openApp(t);
+    let frame = await waitForText(app, 'charlie');
+    expect(frame, 'header: daemon, operator, counts').toContain(`${t.url} · admin (admin)`);
+    expect(frame).toContain('3 keys: 3 active, 0 inactive');
+    expect(frame).toMatch(/NAME\s+HINT\s+STATUS\s+ATTENTION\s+CREATED\s+LAST USED\s+USES 24H/);
+    expect(cursorLine(frame)).toContain('alpha');
+    press(app, 'j');
+    frame = await waitForFrame(app, (f) => cursorLine(f)?.includes('bravo') === true, 'cursor on bravo');
+    press(app, 'G');
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('charlie') === true, 'cursor on the last key');
+    press(app, KEY.up);
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('bravo') === true, 'up arrow');
+    press(app, 'g');
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('alpha') === true, 'cursor on the first key');
+    expect(frame, 'the footer lists the keys of this mode').toContain('j/k move · / filter · s sort · a add');
+  });
+
+  it('filters with / as you type, keeps it on enter, and clears it with esc', async () => {
+    await keys('billing', 'search', 'billing-eu');
+    const { app } = await openApp(t);
+    await waitForText(app, 'search');
+    press(app, '/');
+    await waitForText(app, 'name, hint or id');
+    press(app, 'bil');
+    let frame = await waitForFrame(app, (f) => !f.includes('search'), 'search filtered out');
+    expect(frame).toContain('billing-eu');
+    press(app, KEY.enter);
+    frame = await waitForText(app, 'j/k move');
+    expect(frame, 'the filter stays').toContain('filter "bil": 2 of 3');
+    press(app, KEY.escape);
+    frame = await waitForFrame(app, (f) => f.includes('search') && !f.includes('filter "'), 'filter cleared');
+  });
+
+  it('sorts with s and says by what', async () => {
+    await keys('zulu');
+    await t.client.createKey('alpha');
+    const { app } = await openApp(t);
+    await waitForText(app, 'zulu');
+    expect(screen(app)).toContain('sort: name');
+    expect(cursorLine(screen(app))).toContain('alpha');
+    press(app, 's');
+    await waitForText(app, 'sort: newest');
+    expect(cursorLine(screen(app)), 'the cursor stays on its key').toContain('alpha');
+    const frame = screen(app);
+    expect(frame.indexOf('alpha'), 'newest first').toBeLessThan(frame.indexOf('zulu'));
+  });
+
+  it('renders only the rows that fit, scrolling with the cursor', async () => {
+    for (let i = 0; i < 40; i++) await t.client.createKey(`key-${String(i).padStart(2, '0')}`);
+    const { app } = await openApp(t, { size: { columns: 100, rows: 20 } });
+    let frame = await waitForText(app, 'key-00');
+    expect(frame).not.toContain('key-39');
+    expect(frame.split('\n').length, 'one row shorter than the terminal').toBeLessThanOrEqual(19);
+    press(app, 'G');
+    frame = await waitForFrame(app, (f) => cursorLine(f)?.includes('key-39') === true, 'last key');
+    expect(frame).not.toContain('key-00');
+    press(app, KEY.pageUp);
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('key-39') === false, 'a page up');
+  });
+});
+
+describe('add', () => {
+  it('shows the secret once, copies it with OSC 52, and forgets it after confirmation', async () => {
+    const { app, clipboard } = await openApp(t, { env: { TMUX: '/tmp/tmux-0/default,1,0' } });
+    await waitForText(app, 'No keys yet');
+    press(app, 'a');
+    await waitForText(app, 'Add a key');
+    press(app, 'billing');
+    await waitForText(app, 'Name: billing');
+    press(app, KEY.enter);
+    const frame = await waitForText(app, 'shown this once');
+    const secret = SECRET.exec(frame)?.[0];
+    expect(secret, 'the secret is on screen').toBeDefined();
+    expect(frame, 'tmux hint').toContain('set -g set-clipboard on');
+    expect((await t.client.verify(secret!)).valid, 'it is the real secret').toBe(true);
+
+    press(app, KEY.escape, KEY.enter, 'q');
+    await waitForText(app, 'press y once you have stored it');
+    expect(screen(app), 'no stray key closes the secret').toContain(secret);
+
+    press(app, 'c');
+    await waitForText(app, 'Sent to your terminal');
+    const b64 = Buffer.from(secret!).toString('base64');
+    expect(clipboard, 'OSC 52, plain and wrapped for tmux').toEqual([`\x1b]52;c;${b64}\x07\x1bPtmux;\x1b\x1b]52;c;${b64}\x07\x1b\\`]);
+
+    const seenBefore = app.frames.length;
+    press(app, 'y');
+    const table = await waitForFrame(app, (f) => cursorLine(f)?.includes('billing') === true, 'the new key under the cursor');
+    expect(table).not.toContain(secret);
+    press(app, 'j', 'k', '?');
+    await waitForText(app, 'FORCE past the guard');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    const later = app.frames.slice(seenBefore);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.some((f) => f.includes(secret!)), 'the secret never shows again').toBe(false);
+  });
+
+  it('shows the daemon\'s objections under the field: empty, taken', async () => {
+    await keys('billing');
+    const { app } = await openApp(t);
+    await waitForText(app, 'billing');
+    press(app, 'a');
+    await waitForText(app, 'Add a key');
+    press(app, KEY.enter);
+    await waitForText(app, '✗ name must not be empty');
+    press(app, 'Billing');
+    await waitForFrame(app, (f) => f.includes('Name: Billing') && !f.includes('must not be empty'), 'typing clears the error');
+    press(app, KEY.enter);
+    await waitForText(app, '✗ A key named "Billing" already exists');
+    press(app, KEY.backspace.repeat(7), 'x'.repeat(70), KEY.enter);
+    await waitForText(app, 'at most 64 characters');
+    press(app, KEY.escape);
+    await waitForText(app, '1 key: 1 active');
+    expect((await t.client.allKeys()).length, 'nothing was created').toBe(1);
+  });
+});
+
+describe('deactivate and delete', () => {
+  it('deactivates after a confirmation that defaults to No, then deletes', async () => {
+    const { key } = await t.client.createKey('old-billing');
+    const { app } = await openApp(t);
+    await waitForText(app, 'old-billing');
+    press(app, 'x');
+    await waitForText(app, 'Deactivate "old-billing"?');
+    press(app, KEY.enter);
+    await waitForText(app, 'j/k move');
+    expect((await t.client.getKey(key.id)).key.status, 'enter means no').toBe('active');
+
+    press(app, 'x');
+    await waitForText(app, 'Deactivate "old-billing"?');
+    press(app, 'y');
+    await waitForText(app, '0 active, 1 inactive');
+    expect((await t.client.getKey(key.id)).key.status).toBe('inactive');
+
+    press(app, 'D');
+    await waitForText(app, 'Delete "old-billing" permanently?');
+    press(app, 'y');
+    await waitForText(app, 'Deleted "old-billing"');
+    expect(screen(app)).toContain('0 keys');
+    await expect(t.client.getKey(key.id)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('refuses to delete an active key and says to deactivate it first, from the shortcut and the menu', async () => {
+    const { key } = await t.client.createKey('live-key');
+    const { app } = await openApp(t);
+    await waitForText(app, 'live-key');
+    press(app, 'D');
+    await waitForText(app, 'only an inactive key can be deleted: deactivate it first (x)');
+    press(app, KEY.enter);
+    let frame = await waitForText(app, 'Actions for "live-key"');
+    expect(frame).toMatch(/Delete\s+D\s+\(only an inactive key can be deleted/);
+    press(app, 'j', KEY.enter);
+    frame = await waitForText(app, '✗ Delete: only an inactive key');
+    expect(frame, 'the menu stays open').toContain('Actions for');
+    expect((await t.client.getKey(key.id)).key.status).toBe('active');
+  });
+
+  it('shows a daemon error as a toast, not a crash', async () => {
+    const { key } = await t.client.createKey('racing');
+    const { app } = await openApp(t);
+    await waitForText(app, 'racing');
+    press(app, 'x');
+    await waitForText(app, 'Deactivate "racing"?');
+    await t.client.deactivateKey(key.id);
+    await t.client.deleteKey(key.id);
+    press(app, 'y');
+    await waitForText(app, `✗ No key with id ${key.id}`);
+    press(app, 'a');
+    await waitForText(app, 'Add a key', 2000);
+  });
+});
+
+describe('live', () => {
+  it('shows a change made through the API within a second', async () => {
+    await keys('first');
+    const { app } = await openApp(t);
+    await waitForText(app, '● live');
+    const { key } = await t.client.createKey('made-elsewhere');
+    await waitForText(app, 'made-elsewhere', 1000);
+    await t.client.deactivateKey(key.id);
+    await waitForText(app, '1 active, 1 inactive', 1000);
+    await t.client.verify(SECRET.exec('kw_x')?.[0] ?? 'kw_not_a_key');
+    await t.client.deleteKey(key.id);
+    await waitForFrame(app, (f) => !f.includes('made-elsewhere'), 'deleted elsewhere', 1000);
+  });
+
+  it('says "reconnecting" when the daemon goes away and catches up when it is back', async () => {
+    const port = t.daemon.port;
+    await t.stop();
+    t = await startTestDaemon({ port });
+    const { app } = await openApp(t);
+    await waitForText(app, '● live');
+    await t.daemon.close();
+    await waitForText(app, 'reconnecting');
+    await t.restart();
+    await t.client.createKey('while-away');
+    await waitForText(app, '● live');
+    await waitForText(app, 'while-away');
+  });
+});
+
+describe('safety and terminals', () => {
+  it('draws escape-laden names and callers inert', async () => {
+    const evil = 'evil\u001b[2J\u001b]0;pwned\u0007\u202e';
+    const { key } = await t.daemon.core.keys.create(evil, null, { id: 'op_test', name: 'test' });
+    const { app } = await openApp(t);
+    const frame = await waitForText(app, 'evil[2J]0;pwned');
+    const raw = app.lastFrame()!;
+    expect(raw, 'no clear-screen').not.toContain('\u001b[2J');
+    expect(raw, 'no title change').not.toContain('\u001b]0');
+    expect(raw).not.toContain('\u0007');
+    expect(raw).not.toContain('\u202e');
+    expect(frame).toContain('evil[2J]0;pwned');
+    press(app, KEY.enter);
+    await waitForText(app, 'Actions for "evil[2J]0;pwned"');
+    expect(key.name, 'the store really holds the escapes').toBe(evil);
+  });
+
+  it('says the terminal is too small below 60×15, where q still quits, and re-lays out on resize', async () => {
+    await keys('billing');
+    const { app, resize } = await openApp(t, { size: { columns: 50, rows: 12 } });
+    await waitForText(app, 'terminal too small');
+    expect(screen(app)).toContain('50×12, needs 60×15');
+    resize({ columns: 64, rows: 20 });
+    let frame = await waitForText(app, 'billing');
+    expect(frame, 'narrow: low-value columns dropped').not.toContain('HINT');
+    expect(frame).not.toContain('CREATED');
+    expect(frame).toContain('STATUS');
+    resize({ columns: 120, rows: 30 });
+    frame = await waitForText(app, 'HINT');
+    resize({ columns: 59, rows: 30 });
+    await waitForText(app, 'terminal too small');
+    const stdin = app.stdin as unknown as NodeJS.EventEmitter;
+    expect(stdin.listenerCount('readable'), 'listening for q').toBeGreaterThan(0);
+    press(app, 'q');
+    await waitForFrame(app, () => stdin.listenerCount('readable') === 0, 'the app to exit');
+  });
+
+  it('flags keys that need attention and counts them in the header', async () => {
+    await t.client.createKey('soon', new Date(Date.now() + 3 * 86_400_000).toISOString());
+    await t.client.createKey('fine');
+    const { app } = await openApp(t);
+    const frame = await waitForText(app, 'expires 3d');
+    expect(frame).toContain('⚠ 1 need attention (0 expired, 1 expiring, 0 unused)');
+  });
+
+  it('shows what a viewer may not do, with the reason', async () => {
+    await keys('billing');
+    const { token } = await t.client.createOperator('eve', 'viewer');
+    const { app } = await openApp(t, { token });
+    let frame = await waitForText(app, 'billing');
+    expect(frame).toContain('eve (viewer)');
+    expect(frame, 'write keys are not offered').not.toContain('a add');
+    press(app, 'a');
+    await waitForText(app, '✗ your role (viewer) may not change keys');
+    press(app, KEY.enter);
+    frame = await waitForText(app, 'Actions for "billing"');
+    expect(frame).toMatch(/Deactivate\s+x\s+\(your role \(viewer\) may not change keys\)/);
+    expect(frame, 'reading is allowed').toMatch(/Usage\s+u\s+│/);
+  });
+});
+
+describe('other views', () => {
+  it('shows usage and callers (u), the audit log (A) and help (?)', async () => {
+    const { key, secret } = await t.client.createKey('billing');
+    await t.client.verify(secret, 'web-1');
+    const { app } = await openApp(t);
+    await waitForText(app, 'billing');
+    press(app, 'u');
+    let frame = await waitForText(app, 'web-1');
+    expect(frame).toContain('Usage of "billing"');
+    await t.client.verify(secret, 'web-2');
+    await waitForText(app, 'web-2', 3000);
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    press(app, 'A');
+    frame = await waitForText(app, 'key.create');
+    expect(frame).toContain('Audit log');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    press(app, '?');
+    frame = await waitForText(app, 'Rotation');
+    expect(frame).toContain('FORCE past the guard');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    expect(key.id).toMatch(/^key_/);
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Driving the TUI in tests as a person would: press keys, then wait for the frame to show the
+ * result (polling, never a fixed sleep).
+ */
+import { stripVTControlCharacters } from 'node:util';
+
+export type Rendered = {
+  lastFrame(): string | undefined;
+  frames: string[];
+  stdin: { write(data: string): void };
+};
+
+export const KEY = {
+  enter: '\r',
+  escape: '\x1b',
+  up: '\x1b[A',
+  down: '\x1b[B',
+  pageDown: '\x1b[6~',
+  pageUp: '\x1b[5~',
+  backspace: '\x7f',
+} as const;
+
+/** The last frame as text, styles removed. */
+export function screen(app: Rendered): string {
+  return stripVTControlCharacters(app.lastFrame() ?? '');
+}
+
+/**
+ * Lets React run the effects of the last render. A frame is written while React commits, but
+ * the new screen's `useInput` subscribes in an effect after that; a key pressed in between
+ * would still reach the old screen (a person cannot type that fast).
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Waits until the last frame satisfies `predicate`; fails with that frame when it never does. */
+export async function waitForFrame(app: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await settle();
+    const frame = screen(app);
+    if (predicate(frame)) {
+      await settle();
+      return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; the screen shows:\n${frame}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Waits for `text` on screen. */
+export function waitForText(app: Rendered, text: string | RegExp, timeoutMs?: number): Promise<string> {
+  return waitForFrame(app, (f) => (typeof text === 'string' ? f.includes(text) : text.test(f)), JSON.stringify(String(text)), timeoutMs);
+}
+
+/** Presses each key in turn (a string of several characters arrives as one paste). */
+export function press(app: Rendered, ...keys: string[]): void {
+  for (const key of keys) app.stdin.write(key);
+}
+
+/** The screen line holding the `›` cursor of the key table. */
+export function cursorLine(frame: string): string | undefined {
+  return frame.split('\n').find((line) => line.startsWith('›'));
+}

@@ -1,0 +1,28 @@
+/** Renders the TUI against a real test daemon, with a fixed size and a captured clipboard. */
+import { render } from 'ink-testing-library';
+import { KeywardClient } from '../../src/client/client.js';
+import { App } from '../../src/tui/App.js';
+import type { TerminalEnv } from '../../src/tui/clipboard.js';
+import type { Size } from '../../src/tui/hooks/useTerminalSize.js';
+import type { TestDaemon } from '../helpers/daemon.js';
+
+export type OpenOptions = { size?: Size; token?: string; env?: TerminalEnv };
+
+export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
+  const client = options.token ? new KeywardClient({ url: t.url, token: options.token }) : t.client;
+  const { operator } = await client.me();
+  const clipboard: string[] = [];
+  const size = options.size ?? { columns: 100, rows: 30 };
+  const element = (at: Size) => (
+    <App
+      client={client}
+      operator={operator}
+      size={at}
+      writeRaw={(data) => clipboard.push(data)}
+      env={options.env ?? {}}
+      feedOptions={{ batchMs: 10, backoffMs: [50, 100, 200] }}
+    />
+  );
+  const app = render(element(size));
+  return { app, clipboard, client, resize: (to: Size) => app.rerender(element(to)) };
+}

@@ -1,0 +1,244 @@
+/** The TUI's pure logic: table view, cursor, columns, attention, keymaps, events, clipboard. */
+import chalk from 'chalk';
+import { describe, expect, it } from 'vitest';
+import type { KeyJson, RotationJson } from '../../src/client/client.js';
+import { osc52 } from '../../src/tui/clipboard.js';
+import { menuItems, refusal, type Operator } from '../../src/tui/state/actions.js';
+import { attentionOf, countAttention } from '../../src/tui/state/attention.js';
+import { applyEvents, collectionOf, parseFeedEvent, rotationsByKey } from '../../src/tui/state/collection.js';
+import { layoutColumns } from '../../src/tui/state/columns.js';
+import { moveCursor, resolveCursor, START } from '../../src/tui/state/cursor.js';
+import { footerText, TABLE_KEYS } from '../../src/tui/state/keymap.js';
+import { currentRefusal, rotationCommands, stepState } from '../../src/tui/state/rotation.js';
+import { sparkline } from '../../src/tui/state/sparkline.js';
+import { deriveRows, initialView, nextSort } from '../../src/tui/state/table.js';
+import { edit } from '../../src/tui/state/text.js';
+import { applyColorPreference } from '../../src/tui/terminal.js';
+
+const NOW = Date.parse('2025-06-01T12:00:00Z');
+const DAY = 86_400_000;
+
+function key(over: Partial<KeyJson> & { id: string }): KeyJson {
+  return {
+    name: over.id,
+    hint: 'kw_AbCd…wXyZ',
+    status: 'active',
+    createdAt: new Date(NOW - DAY).toISOString(),
+    createdBy: 'admin',
+    deactivatedAt: null,
+    expiresAt: null,
+    lastUsedAt: null,
+    uses24h: 0,
+    ...over,
+  };
+}
+
+const admin: Operator = { name: 'admin', role: 'admin', permissions: ['keys:read', 'keys:write', 'keys:verify', 'operators:manage'] };
+const viewer: Operator = { name: 'eve', role: 'viewer', permissions: ['keys:read'] };
+
+describe('table rows', () => {
+  const keys = [
+    key({ id: 'k1', name: 'billing', uses24h: 5, createdAt: '2025-05-01T00:00:00.000Z' }),
+    key({ id: 'k2', name: 'Alpha', status: 'inactive', createdAt: '2025-05-03T00:00:00.000Z' }),
+    key({ id: 'k3', name: 'search', uses24h: 9, lastUsedAt: '2025-06-01T11:00:00.000Z', createdAt: '2025-05-02T00:00:00.000Z' }),
+  ];
+
+  it('sorts by name case-insensitively, then by each order `s` cycles through', () => {
+    let view = initialView;
+    expect(deriveRows(keys, view.sort, '').map((k) => k.name), 'name').toEqual(['Alpha', 'billing', 'search']);
+    view = nextSort(view);
+    expect(deriveRows(keys, view.sort, '').map((k) => k.id), 'newest first').toEqual(['k2', 'k3', 'k1']);
+    view = nextSort(view);
+    expect(deriveRows(keys, view.sort, '')[0]!.id, 'last used first, never used last').toBe('k3');
+    view = nextSort(view);
+    expect(deriveRows(keys, view.sort, '').map((k) => k.id), 'most used first').toEqual(['k3', 'k1', 'k2']);
+    view = nextSort(view);
+    expect(deriveRows(keys, view.sort, '').map((k) => k.id), 'active first').toEqual(['k1', 'k3', 'k2']);
+    expect(nextSort(view).sort, 'wraps around').toBe('name');
+  });
+
+  it('filters by name, hint or exact id, ignoring case and control characters', () => {
+    expect(deriveRows(keys, 'name', 'BIL').map((k) => k.id)).toEqual(['k1']);
+    expect(deriveRows(keys, 'name', 'k3').map((k) => k.id)).toEqual(['k3']);
+    expect(deriveRows(keys, 'name', 'ab\u001bcd').length, 'the hint kw_AbCd matches all').toBe(3);
+    expect(deriveRows(keys, 'name', 'nothing')).toEqual([]);
+  });
+});
+
+describe('cursor', () => {
+  const rows = Array.from({ length: 100 }, (_, i) => ({ id: `k${i}` }));
+
+  it('moves within bounds and scrolls the viewport as little as possible', () => {
+    let c = moveCursor(rows, START, 1, 10);
+    expect([c.cursorId, c.offset]).toEqual(['k1', 0]);
+    c = moveCursor(rows, c, 9, 10);
+    expect([c.cursorIndex, c.offset], 'the 11th row scrolls by one').toEqual([10, 1]);
+    c = moveCursor(rows, c, 'pageDown', 10);
+    expect(c.cursorIndex).toBe(19);
+    c = moveCursor(rows, c, 'bottom', 10);
+    expect([c.cursorIndex, c.offset]).toEqual([99, 90]);
+    c = moveCursor(rows, c, 5, 10);
+    expect(c.cursorIndex, 'stops at the end').toBe(99);
+    c = moveCursor(rows, c, 'top', 10);
+    expect([c.cursorIndex, c.offset]).toEqual([0, 0]);
+    expect(moveCursor(rows, c, -1, 10).cursorIndex, 'stops at the start').toBe(0);
+  });
+
+  it('follows its key when rows move, and keeps its place when the key goes', () => {
+    const c = moveCursor(rows, START, 5, 10);
+    const shifted = [{ id: 'new' }, ...rows];
+    expect(resolveCursor(shifted, c, 10).index, 'same key, one row down').toBe(6);
+    const without = rows.filter((r) => r.id !== 'k5');
+    expect(resolveCursor(without, c, 10).index, 'the row after takes its place').toBe(5);
+    expect(resolveCursor(rows.slice(0, 3), c, 10).index, 'clamped to the last row').toBe(2);
+    expect(resolveCursor([], c, 10).index).toBe(-1);
+  });
+});
+
+describe('columns', () => {
+  it('shows every column on a wide terminal and gives the name the room left', () => {
+    const cols = layoutColumns(140);
+    expect(cols.map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'created', 'lastUsed', 'uses']);
+    expect(cols[0]!.width).toBe(40);
+  });
+
+  it('drops created, hint, then uses as the terminal narrows, never name or status', () => {
+    expect(layoutColumns(80).map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'lastUsed', 'uses']);
+    expect(layoutColumns(70).map((c) => c.id)).toEqual(['name', 'status', 'attention', 'lastUsed', 'uses']);
+    expect(layoutColumns(58).map((c) => c.id)).toEqual(['name', 'status', 'attention', 'lastUsed']);
+    expect(layoutColumns(30).map((c) => c.id)).toEqual(['name', 'status']);
+    for (const width of [60, 70, 84, 100, 120]) {
+      const used = 2 + layoutColumns(width).reduce((sum, c) => sum + c.width + 1, 0);
+      expect(used, `fits in ${width}`).toBeLessThanOrEqual(width);
+    }
+  });
+});
+
+describe('attention', () => {
+  it('flags expired, expiring within 7 days, and active keys unused for 30 days', () => {
+    expect(attentionOf(key({ id: 'a', expiresAt: new Date(NOW - 1).toISOString() }), NOW)).toEqual({ kind: 'expired' });
+    expect(attentionOf(key({ id: 'b', expiresAt: new Date(NOW + 3 * DAY).toISOString() }), NOW)).toEqual({ kind: 'expiring', days: 3 });
+    expect(attentionOf(key({ id: 'c', expiresAt: new Date(NOW + 8 * DAY).toISOString() }), NOW)).toBeUndefined();
+    expect(attentionOf(key({ id: 'd', createdAt: new Date(NOW - 40 * DAY).toISOString() }), NOW)).toEqual({ kind: 'unused', days: 40 });
+    expect(attentionOf(key({ id: 'e', createdAt: new Date(NOW - 40 * DAY).toISOString(), lastUsedAt: new Date(NOW - DAY).toISOString() }), NOW)).toBeUndefined();
+    expect(attentionOf(key({ id: 'f', status: 'inactive', expiresAt: new Date(NOW - 1).toISOString() }), NOW), 'inactive keys are not flagged').toBeUndefined();
+    const all = ['a', 'b', 'd'].map((id, i) =>
+      key({ id, expiresAt: i === 0 ? new Date(NOW - 1).toISOString() : i === 1 ? new Date(NOW + DAY).toISOString() : null, createdAt: new Date(NOW - 31 * DAY).toISOString() }),
+    );
+    expect(countAttention(all, NOW)).toEqual({ expired: 1, expiring: 1, unused: 1 });
+  });
+});
+
+describe('permissions and the action menu', () => {
+  it('refuses writes to a viewer with the reason, and deleting an active key to anyone', () => {
+    const active = key({ id: 'k' });
+    expect(refusal('toggle', active, viewer)).toMatch(/viewer.*may not change keys/);
+    expect(refusal('usage', active, viewer)).toBeUndefined();
+    expect(refusal('delete', active, admin)).toMatch(/deactivate it first/);
+    expect(refusal('delete', { ...active, status: 'inactive' }, admin)).toBeUndefined();
+    const items = menuItems(active, undefined, admin);
+    expect(items.map((i) => i.label)).toEqual(['Deactivate', 'Delete', 'Rotate', 'Usage', 'Copy id']);
+    expect(items.find((i) => i.action === 'delete')!.disabled).toMatch(/inactive/);
+    expect(menuItems({ ...active, status: 'inactive' }, undefined, admin)[0]!.label).toBe('Activate');
+  });
+});
+
+describe('keymaps', () => {
+  it('lists only what the operator may do, keeping help and quit when the line is short', () => {
+    expect(footerText(TABLE_KEYS, admin.permissions)).toContain('a add');
+    expect(footerText(TABLE_KEYS, viewer.permissions)).not.toContain('a add');
+    const short = footerText(TABLE_KEYS, admin.permissions, 40);
+    expect([...short].length).toBeLessThanOrEqual(40);
+    expect(short.endsWith('? help · q quit'), short).toBe(true);
+  });
+
+  it('edits a field: typing and pasting append without control characters, backspace removes one', () => {
+    expect(edit('bil', 'l', 'l')).toBe('bill');
+    expect(edit('a', 'x\u001b[2Jy', 'x\u001b[2Jy')).toBe('ax[2Jy');
+    expect(edit('bill', 'backspace', '')).toBe('bil');
+    expect(edit('bill', 'up', '')).toBe('bill');
+  });
+});
+
+describe('events', () => {
+  const k1 = key({ id: 'k1', name: 'one' });
+  const base = collectionOf([k1], []);
+
+  it('applies created, updated, deleted and usage events, and strips unsafe text on the way in', () => {
+    const created = parseFeedEvent({ event: 'key.created', data: { type: 'key.created', key: key({ id: 'k2', name: 'evil\u001b[2J' }) } });
+    expect(created).toBeDefined();
+    let c = applyEvents(base, [created!]);
+    expect(c.keys.get('k2')!.name).toBe('evil[2J');
+    c = applyEvents(c, [{ type: 'usage', tick: { at: NOW, keys: [{ id: 'k1', ok: 2, rejected: 1 }] } }]);
+    expect(c.keys.get('k1')!.uses24h).toBe(3);
+    expect(c.keys.get('k1')!.lastUsedAt).toBe(new Date(NOW).toISOString());
+    c = applyEvents(c, [{ type: 'key.deleted', id: 'k1' }]);
+    expect([...c.keys.keys()]).toEqual(['k2']);
+    expect(applyEvents(c, [{ type: 'key.deleted', id: 'nope' }]), 'nothing changed: same object').toBe(c);
+    expect(parseFeedEvent({ event: 'operator.created', data: { type: 'operator.created' } })).toBeUndefined();
+    expect(parseFeedEvent({ event: 'key.created', data: { type: 'key.updated', key: k1 } }), 'name and payload disagree').toBeUndefined();
+  });
+
+  it('keeps open rotations, badges both of their keys, and drops ended ones', () => {
+    const rotation = { id: 'r1', oldKeyId: 'k1', newKeyId: 'k2', step: 'verify_new' } as RotationJson;
+    let c = applyEvents(base, [{ type: 'rotation.created', rotation }]);
+    expect([...rotationsByKey(c).keys()].sort()).toEqual(['k1', 'k2']);
+    c = applyEvents(c, [{ type: 'rotation.updated', rotation: { ...rotation, step: 'completed' } }]);
+    expect(c.rotations.size).toBe(0);
+  });
+});
+
+describe('rotation view', () => {
+  const rotation = (step: RotationJson['step'], canAdvance: boolean) => ({ id: 'r', step, evidence: { canAdvance } }) as RotationJson;
+
+  it('marks steps done, current and to do', () => {
+    const r = rotation('deactivate_old', true);
+    expect(['update_systems', 'deactivate_old', 'delete_old'].map((s) => stepState(r, s as RotationJson['step']))).toEqual(['done', 'current', 'todo']);
+  });
+
+  it('offers force only on a guarded step whose guard refuses, rollback only in double_check', () => {
+    expect(rotationCommands(rotation('verify_new', false))).toContain('force');
+    expect(rotationCommands(rotation('verify_new', true))).not.toContain('force');
+    expect(rotationCommands(rotation('deactivate_old', false))).not.toContain('force');
+    expect(rotationCommands(rotation('double_check', true))).toContain('rollback');
+    expect(rotationCommands(rotation('delete_old', true))).toContain('keepOld');
+    expect(rotationCommands(rotation('completed', true))).toEqual(['back']);
+  });
+
+  it('shows a refusal only for the current step while the guard still refuses', () => {
+    const refusal = { step: 'verify_new', reason: 'no traffic' };
+    expect(currentRefusal(rotation('verify_new', false), refusal)).toBe('no traffic');
+    expect(currentRefusal(rotation('verify_new', true), refusal), 'evidence arrived').toBeUndefined();
+    expect(currentRefusal(rotation('double_check', false), refusal), 'another step').toBeUndefined();
+  });
+});
+
+describe('sparkline', () => {
+  it('draws zero as a dot and scales bars to a shared maximum', () => {
+    expect(sparkline([0, 1, 2, 4])).toBe('·▂▄█');
+    expect(sparkline([1, 1], 8)).toBe('▁▁');
+    expect(sparkline([])).toBe('');
+  });
+});
+
+describe('terminal', () => {
+  it('builds OSC 52, wrapped for tmux and screen', () => {
+    const b64 = Buffer.from('kw_secret').toString('base64');
+    expect(osc52('kw_secret', {})).toBe(`\x1b]52;c;${b64}\x07`);
+    expect(osc52('kw_secret', { TMUX: '/tmp/tmux-0/default,1,0' })).toBe(`\x1b]52;c;${b64}\x07\x1bPtmux;\x1b\x1b]52;c;${b64}\x07\x1b\\`);
+    expect(osc52('kw_secret', { STY: '123.pts-0' })).toBe(`\x1bP\x1b]52;c;${b64}\x07\x1b\\`);
+  });
+
+  it('turns colour off for NO_COLOR', () => {
+    const before = chalk.level;
+    try {
+      chalk.level = 3;
+      applyColorPreference({});
+      expect(chalk.level).toBe(3);
+      applyColorPreference({ NO_COLOR: '1' });
+      expect(chalk.level).toBe(0);
+    } finally {
+      chalk.level = before;
+    }
+  });
+});
