@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { ApiError, type RotationJson, type RotationStepName } from '../client/client.js';
 import { END_STEPS, OPEN_STEPS } from '../daemon/rotation/machine.js';
 import { refused } from './exit.js';
-import { futureTime } from './format.js';
+import { futureTime, shortTime } from './format.js';
 import { findRotation } from './lookup.js';
 import { emit, note, print, printJson, quoted } from './output.js';
 import { renderRotation, renderRotationTable, stepHelp } from './rotation-view.js';
@@ -12,7 +12,8 @@ import { examples, session, withJson } from './session.js';
 const REF = ['<rotation>', 'rotation id, or the id or name of a key in an open rotation'] as const;
 
 function moved(before: RotationJson, after: RotationJson, forced = false): string {
-  const next = stepHelp(after.step);
+  const scheduled = after.step === 'deactivate_old' && after.deactivateAt ? `the daemon deactivates the old key at ${shortTime(after.deactivateAt)} (advance to do it now)` : undefined;
+  const next = scheduled ?? stepHelp(after.step);
   return `rotation ${after.id} of ${quoted(after.oldKeyName)}: ${before.step} → ${after.step}${forced ? ' (forced)' : ''}${next ? `\nnow: ${next}` : ''}`;
 }
 

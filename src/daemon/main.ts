@@ -10,8 +10,7 @@ import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, remo
 import { createApp } from './app.js';
 import { createCore, type Core } from './core.js';
 import { openDatabase } from './db/open.js';
-import { describeDatabase, PgOpenError } from './db/pg/open.js';
-import { openPgStore } from './db/pg/pg-store.js';
+import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite-store.js';
 import { KeywardError } from './errors.js';
 import { lockHome } from './lock.js';
@@ -74,7 +73,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
     const core = await createCore(store, { now: options.now, log });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
-      // Daemons starting together on an empty shared database: another one created admin.
+      // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
       throw err;
     });
@@ -130,6 +129,8 @@ function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
 }
 
 async function openSharedStore(url: string, options: DaemonOptions, log: (line: string) => void): Promise<Store> {
+  // Loaded here only: a daemon on SQLite never pays for loading the PostgreSQL driver.
+  const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/pg-store.js'), import('./db/pg/open.js')]);
   try {
     return await openPgStore(url, { now: options.now, log, reconcileMs: options.reconcileMs });
   } catch (err) {

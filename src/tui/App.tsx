@@ -4,7 +4,7 @@
  * given and report keys through their own `useInput`.
  */
 import { Box, useApp } from 'ink';
-import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, type ReactNode } from 'react';
 import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
@@ -15,6 +15,7 @@ import { useKeyFeed } from './hooks/useKeyFeed.js';
 import { useLive } from './hooks/useLive.js';
 import { useNow } from './hooks/useNow.js';
 import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
+import { useSyncState } from './hooks/useSyncState.js';
 import { useToast } from './hooks/useToast.js';
 import { AddScreen } from './screens/AddScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
@@ -27,7 +28,7 @@ import { SecretModal } from './screens/SecretModal.js';
 import { TableScreen } from './screens/TableScreen.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmallScreen } from './screens/TooSmallScreen.js';
 import { UsageScreen } from './screens/UsageScreen.js';
-import { menuItems, refusal, type KeyAction, type Operator } from './state/actions.js';
+import { menuItems, refusal, type KeyAction, type MenuItem, type Operator } from './state/actions.js';
 import { countAttention } from './state/attention.js';
 import { rotationsByKey, type FeedEvent } from './state/collection.js';
 import { layoutColumns } from './state/columns.js';
@@ -52,6 +53,7 @@ import { TABLE, type Mode, type Question } from './state/modes.js';
 import { advanceQuestion, currentRefusal, rotationCommands } from './state/rotation.js';
 import { auditLine, safeKey, safeRotation, safeUsage } from './state/safe.js';
 import { deriveRows, focusKey, initialView, nextSort, sortLabel, withFilter, type TableView } from './state/table.js';
+import { edit } from './state/text.js';
 
 export type AppProps = {
   readonly client: KeywardClient;
@@ -105,8 +107,13 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const now = useNow();
   const { feed, snapshot } = useKeyFeed(client, feedOptions);
   const { toast, show } = useToast(notice ? { text: notice, kind: 'info' } : undefined);
-  const [view, setView] = useState<TableView>(initialView);
-  const [mode, setMode] = useState<Mode>(TABLE);
+  const [view, setView, currentView] = useSyncState<TableView>(initialView);
+  const [mode, setMode, currentMode] = useSyncState<Mode>(TABLE);
+  /** The mode right now if it is `kind`: a key meant for another screen is dropped. */
+  const inMode = <K extends Mode['kind']>(kind: K) => {
+    const m = currentMode();
+    return m.kind === kind ? (m as Extract<Mode, { kind: K }>) : undefined;
+  };
 
   const { keys } = snapshot.collection;
   const rows = useMemo(() => deriveRows(keys.values(), view.sort, view.filter), [keys, view.sort, view.filter]);
@@ -128,7 +135,9 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     if (selected && (view.cursorId !== selected.id || view.cursorIndex !== cursor.index || view.offset !== cursor.offset)) {
       setView((v) => ({ ...v, cursorId: selected.id, cursorIndex: cursor.index, offset: cursor.offset }));
     }
-  }, [selected, cursor.index, cursor.offset, view.cursorId, view.cursorIndex, view.offset]);
+  }, [selected, cursor.index, cursor.offset, view.cursorId, view.cursorIndex, view.offset, setView]);
+  /** The key under the cursor now, also between a keypress and its redraw. */
+  const selectedNow = (): KeyJson | undefined => rows[resolveCursor(rows, currentView(), tableHeight).index];
 
   // Views that follow the daemon while they are open.
   const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
@@ -150,7 +159,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     if (!viewedKeyGone) return;
     setMode(TABLE);
     show('That key was deleted', 'error');
-  }, [viewedKeyGone, show]);
+  }, [viewedKeyGone, setMode, show]);
 
   /** Runs a daemon call; a failure becomes a toast, never a crash. */
   const attempt = useCallback(
@@ -164,9 +173,9 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     [show],
   );
 
-  const ask = (question: Question, back: Mode = TABLE) => setMode({ kind: 'confirm', question, back });
-
+  const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
   const copy = (text: string) => writeRaw(osc52(text, env));
+  const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
 
   const toggle = (key: KeyJson) => {
     if (key.status === 'inactive') {
@@ -201,14 +210,9 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       },
     });
 
-  const openRotation = (id: string) => setMode({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
-
   const rotate = (key: KeyJson) => {
     const open = byKey.get(key.id);
-    if (open) {
-      openRotation(open.id);
-      return;
-    }
+    if (open) return setMode(rotationMode(open.id));
     ask({
       title: 'Rotate key',
       question: `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step.`,
@@ -217,17 +221,14 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
         const started = await client.startRotation(key.id);
         const fresh = safeRotation(started.rotation);
         feed.apply([{ type: 'rotation.created', rotation: fresh }]);
-        setMode({ kind: 'secret', keyName: fresh.newKeyName, secret: started.secret, copied: false, then: { kind: 'rotation', id: fresh.id, refusal: undefined, busy: false, question: undefined } });
+        setMode({ kind: 'secret', keyName: fresh.newKeyName, secret: started.secret, copied: false, then: rotationMode(fresh.id) });
       },
     });
   };
 
   const perform = (action: KeyAction, key: KeyJson | undefined) => {
     const refused = refusal(action, key, operator);
-    if (refused || !key) {
-      show(refused ?? 'no key selected', 'error');
-      return;
-    }
+    if (refused || !key) return show(refused ?? 'no key selected', 'error');
     switch (action) {
       case 'toggle':
         return toggle(key);
@@ -239,32 +240,33 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
         return setMode({ kind: 'usage', keyId: key.id });
       case 'copyId':
         copy(key.id);
-        setMode(TABLE);
         return show(`Sent the id ${key.id} to the clipboard`, 'success');
     }
   };
 
   const onTable = (command: TableCommand) => {
+    if (!inMode('table')) return;
     const move = MOVES[command];
     if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
+    const key = selectedNow();
     switch (command) {
       case 'filter':
         return setMode({ kind: 'filter' });
       case 'clearFilter':
-        return view.filter && setView(withFilter(view, ''));
+        return setView((v) => (v.filter ? withFilter(v, '') : v));
       case 'sort':
-        return setView(nextSort(view));
+        return setView(nextSort);
       case 'add': {
         const refused = refusal('add', undefined, operator);
         return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', issues: [], busy: false });
       }
       case 'menu':
-        return selected ? setMode({ kind: 'menu', keyId: selected.id, index: 0 }) : show('no key selected', 'error');
+        return key ? setMode({ kind: 'menu', keyId: key.id, index: 0 }) : show('no key selected', 'error');
       case 'toggle':
       case 'delete':
       case 'rotate':
       case 'usage':
-        return perform(command, selected);
+        return perform(command, key);
       case 'audit':
         return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
       case 'help':
@@ -274,14 +276,20 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     }
   };
 
+  const onFilter = (command: FieldCommand) => {
+    if (!inMode('filter')) return;
+    if (command === 'cancel') setView((v) => withFilter(v, ''));
+    setMode(TABLE);
+  };
+
   const onAdd = (command: FieldCommand) => {
-    if (mode.kind !== 'add') return;
+    const m = inMode('add');
+    if (!m || m.busy) return;
     if (command === 'cancel') return setMode(TABLE);
-    const name = mode.name;
-    setMode({ ...mode, busy: true });
+    setMode({ ...m, busy: true });
     void (async () => {
       try {
-        const created = await client.createKey(name);
+        const created = await client.createKey(m.name);
         const key = safeKey(created.key);
         feed.apply([{ type: 'key.created', key }]);
         setView((v) => focusKey(v, key.id));
@@ -290,24 +298,54 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
         // Validation names each problem; any other refusal (name_taken) says it best in its message.
         const invalid = err instanceof ApiError && err.code === 'invalid_request' && err.issues.length > 0;
         const issues = invalid ? err.issues.map((i) => errorText(new Error(`${i.path} ${i.message}`))) : [errorText(err)];
-        setMode({ kind: 'add', name, issues, busy: false });
+        setMode({ ...m, issues, busy: false });
       }
     })();
   };
 
+  const onMenu = (command: ListCommand) => {
+    const m = inMode('menu');
+    const key = m && keys.get(m.keyId);
+    if (!m || !key) return;
+    const items = menuItems(key, byKey.get(key.id), operator);
+    if (command === 'back') return setMode(TABLE);
+    if (command === 'choose') return choose(items[m.index]!, key);
+    const step = command === 'down' ? 1 : command === 'up' ? -1 : 0;
+    setMode({ ...m, index: (m.index + step + items.length) % items.length });
+  };
+
+  const choose = (item: MenuItem, key: KeyJson) => {
+    if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');
+    setMode(TABLE);
+    perform(item.action, key);
+  };
+
+  const onAudit = (command: ListCommand, ids: readonly { id: string }[], loaded: number, height: number) => {
+    const m = inMode('audit');
+    if (!m) return;
+    if (command === 'back' || command === 'choose') return setMode(TABLE);
+    const moved = moveCursor(ids, m.cursor, MOVES[command]!, height);
+    // Reaching the oldest loaded event loads more, up to what the daemon serves at once.
+    const atEnd = moved.cursorIndex >= loaded - 1 && loaded >= m.limit && m.limit < AUDIT_MAX;
+    setMode({ ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit });
+  };
+
+  /** A rotation call; a guard's refusal is kept to show beside the evidence, other errors are toasts. */
   const rotationAction = (call: () => Promise<{ rotation: RotationJson }>, done?: string) => {
-    if (mode.kind !== 'rotation') return;
-    const base = { ...mode, question: undefined };
-    setMode({ ...base, busy: true });
+    const m = inMode('rotation');
+    if (!m) return;
+    const here = (cur: Mode) => cur.kind === 'rotation' && cur.id === m.id;
+    setMode({ ...m, busy: true, question: undefined });
     void (async () => {
       try {
         const result = await call();
         rotation.show(safeRotation(result.rotation));
-        setMode({ ...base, busy: false, refusal: undefined });
+        setMode((cur) => (here(cur) ? { ...m, busy: false, refusal: undefined, question: undefined } : cur));
         if (done) show(done, 'success');
       } catch (err) {
         const guard = err instanceof ApiError && err.code === 'rotation_guard';
-        setMode({ ...base, busy: false, refusal: guard && rotation.data ? { step: rotation.data.step, reason: errorText(err) } : undefined });
+        const refused = guard && rotation.data ? { step: rotation.data.step, reason: errorText(err) } : undefined;
+        setMode((cur) => (here(cur) ? { ...m, busy: false, refusal: refused, question: undefined } : cur));
         if (!guard) show(errorText(err), 'error');
         if (err instanceof ApiError && err.code === 'step_changed') rotation.reload();
       }
@@ -315,39 +353,51 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   };
 
   const onRotation = (command: RotationCommand) => {
+    const m = inMode('rotation');
     const r = rotation.data;
+    if (!m || m.question) return;
     if (command === 'back') return setMode(TABLE);
-    if (mode.kind !== 'rotation' || !r) return;
-    const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) =>
-      setMode({ ...mode, question: { ...question, run: async () => run() } });
+    if (!r || m.busy) return;
+    const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) => setMode({ ...m, question: { ...question, run: async () => run() } });
     const advance = (force: boolean, keepOld?: boolean) => () => rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld }));
     switch (command) {
       case 'advance': {
         const question = advanceQuestion(r);
         return question ? confirmFirst({ title: 'Next step', question, danger: true }, advance(false)) : advance(false)();
       }
-      case 'force':
-        return confirmFirst(
-          {
-            title: 'FORCE past the guard',
-            question: `FORCE the rotation past its guard? It says: ${(currentRefusal(r, mode.refusal) ?? r.evidence.guard ?? '').replace(/\.?$/, '.')} The audit log records this advance as forced.`,
-            danger: true,
-          },
-          advance(true),
-        );
+      case 'force': {
+        const reason = (currentRefusal(r, m.refusal) ?? r.evidence.guard ?? '').replace(/\.?$/, '.');
+        const question = `FORCE the rotation past its guard? It says: ${reason} The audit log records this advance as forced.`;
+        return confirmFirst({ title: 'FORCE past the guard', question, danger: true }, advance(true));
+      }
       case 'keepOld':
         return confirmFirst({ title: 'Finish, keep the old key', question: `Finish the rotation and keep "${r.oldKeyName}" inactive instead of deleting it?`, danger: false }, advance(false, true));
       case 'rollback':
-        return confirmFirst(
-          { title: 'Roll back', question: `Roll back: reactivate "${r.oldKeyName}" and return to verifying the new key?`, danger: true },
-          () => rotationAction(() => client.rollback(r.id), `Rolled back: "${r.oldKeyName}" is active again`),
+        return confirmFirst({ title: 'Roll back', question: `Roll back: reactivate "${r.oldKeyName}" and return to verifying the new key?`, danger: true }, () =>
+          rotationAction(() => client.rollback(r.id), `Rolled back: "${r.oldKeyName}" is active again`),
         );
-      case 'cancel':
-        return confirmFirst(
-          { title: 'Cancel rotation', question: `Cancel this rotation? Both keys stay as they are now ("${r.oldKeyName}" ${r.evidence.oldKey.status}, "${r.newKeyName}" ${r.evidence.newKey.status}).`, danger: true },
-          () => rotationAction(() => client.cancel(r.id), 'Rotation cancelled; both keys are left as they were'),
+      case 'cancel': {
+        const state = `"${r.oldKeyName}" ${r.evidence.oldKey.status}, "${r.newKeyName}" ${r.evidence.newKey.status}`;
+        return confirmFirst({ title: 'Cancel rotation', question: `Cancel this rotation? Both keys stay as they are now (${state}).`, danger: true }, () =>
+          rotationAction(() => client.cancel(r.id), 'Rotation cancelled; both keys are left as they were'),
         );
+      }
     }
+  };
+
+  const answerRotation = (yes: boolean) => {
+    const m = inMode('rotation');
+    const question = m?.question;
+    if (!m || !question) return;
+    setMode({ ...m, question: undefined });
+    if (yes) void attempt(question.run);
+  };
+
+  const answer = (yes: boolean) => {
+    const m = inMode('confirm');
+    if (!m) return;
+    setMode(m.back);
+    if (yes) void attempt(m.question.run);
   };
 
   if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
@@ -358,10 +408,9 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     );
   }
 
-  const rotationBindings = ROTATION_KEYS.filter((b) => rotationCommands(rotation.data).includes(b.command));
   const permissions = operator.permissions;
-  let body: ReactNode;
-  let footerKeys: readonly Binding<string>[];
+  let body: ReactNode = null;
+  let footerKeys: readonly Binding<string>[] = [];
   switch (mode.kind) {
     case 'table':
     case 'filter': {
@@ -388,7 +437,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       break;
     }
     case 'help':
-      body = <HelpScreen active onBack={() => setMode(TABLE)} columns={size.columns} />;
+      body = <HelpScreen active onBack={() => inMode('help') && setMode(TABLE)} columns={size.columns} />;
       footerKeys = BACK_KEYS;
       break;
     case 'add':
@@ -398,7 +447,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           issues={mode.issues}
           busy={mode.busy}
           active
-          onChange={(name) => setMode({ ...mode, name, issues: [] })}
+          onEdit={(name, input) => setMode((m) => (m.kind === 'add' && !m.busy ? { ...m, name: edit(m.name, name, input), issues: [] } : m))}
           onCommand={onAdd}
         />
       );
@@ -413,9 +462,11 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           tmux={Boolean(env.TMUX)}
           active
           onCommand={(command) => {
-            if (command === 'stored') return setMode(mode.then);
-            copy(mode.secret);
-            setMode({ ...mode, copied: true });
+            const m = inMode('secret');
+            if (!m) return;
+            if (command === 'stored') return setMode(m.then);
+            copy(m.secret);
+            setMode({ ...m, copied: true });
           }}
           onOther={() => show('The secret is shown only now: press y once you have stored it (c copies it)')}
         />
@@ -424,56 +475,22 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       break;
     case 'menu': {
       const key = keys.get(mode.keyId);
-      if (!key) {
-        body = null;
-        footerKeys = [];
-        break;
-      }
+      if (!key) break;
       const items = menuItems(key, byKey.get(key.id), operator);
-      const choose = (index: number) => {
-        const item = items[index]!;
-        if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');
-        setMode(TABLE);
-        perform(item.action, key);
-      };
-      body = (
-        <MenuScreen
-          keyName={key.name}
-          items={items}
-          index={mode.index}
-          active
-          onCommand={(command) => {
-            if (command === 'back') return setMode(TABLE);
-            if (command === 'choose') return choose(mode.index);
-            const step = command === 'down' ? 1 : command === 'up' ? -1 : 0;
-            setMode((m) => (m.kind === 'menu' ? { ...m, index: (m.index + step + items.length) % items.length } : m));
-          }}
-          onShortcut={(item) => choose(items.indexOf(item))}
-        />
-      );
+      body = <MenuScreen keyName={key.name} items={items} index={mode.index} active onCommand={onMenu} onShortcut={(item) => inMode('menu') && choose(item, key)} />;
       footerKeys = MENU_KEYS;
       break;
     }
     case 'confirm':
-      body = (
-        <ConfirmDialog
-          title={mode.question.title}
-          question={mode.question.question}
-          danger={mode.question.danger}
-          active
-          onAnswer={(yes) => {
-            setMode(mode.back);
-            if (yes) void attempt(mode.question.run);
-          }}
-        />
-      );
+      body = <ConfirmDialog title={mode.question.title} question={mode.question.question} danger={mode.question.danger} active onAnswer={answer} />;
       footerKeys = CONFIRM_KEYS;
       break;
     case 'usage': {
       const key = keys.get(mode.keyId);
-      body = key ? (
-        <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={size.columns} height={bodyHeight} now={now} active onBack={() => setMode(TABLE)} />
-      ) : null;
+      if (!key) break;
+      body = (
+        <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={size.columns} height={bodyHeight} now={now} active onBack={() => inMode('usage') && setMode(TABLE)} />
+      );
       footerKeys = BACK_KEYS;
       break;
     }
@@ -490,15 +507,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           offset={position.offset}
           height={listHeight}
           active
-          onCommand={(command) => {
-            if (command === 'back' || command === 'choose') return setMode(TABLE);
-            setMode((m) => {
-              if (m.kind !== 'audit') return m;
-              const moved = moveCursor(ids, m.cursor, MOVES[command]!, listHeight);
-              const atEnd = lines !== undefined && moved.cursorIndex >= lines.length - 1 && lines.length >= m.limit && m.limit < AUDIT_MAX;
-              return { ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit };
-            });
-          }}
+          onCommand={(command) => onAudit(command, ids, ids.length, listHeight)}
         />
       );
       footerKeys = AUDIT_KEYS;
@@ -506,36 +515,26 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     }
     case 'rotation': {
       const question = mode.question;
-      const shownRotation = rotation.data?.id === mode.id ? rotation.data : undefined;
+      const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
+      const bindings = ROTATION_KEYS.filter((b) => rotationCommands(shown).includes(b.command));
       body = (
         <Box flexDirection="column">
+          {question ? <ConfirmDialog title={question.title} question={question.question} danger={question.danger} active onAnswer={answerRotation} /> : null}
           <RotationScreen
-            rotation={shownRotation}
+            rotation={shown}
             error={rotation.error}
-            refusal={shownRotation && currentRefusal(shownRotation, mode.refusal)}
+            refusal={shown && currentRefusal(shown, mode.refusal)}
             busy={mode.busy}
-            bindings={rotationBindings}
+            bindings={bindings}
             width={size.columns}
-            height={bodyHeight - (question ? 5 : 0)}
+            height={bodyHeight - (question ? 6 : 0)}
             now={now}
             active={!question}
             onCommand={onRotation}
           />
-          {question ? (
-            <ConfirmDialog
-              title={question.title}
-              question={question.question}
-              danger={question.danger}
-              active
-              onAnswer={(yes) => {
-                setMode({ ...mode, question: undefined });
-                if (yes) void attempt(question.run);
-              }}
-            />
-          ) : null}
         </Box>
       );
-      footerKeys = question ? CONFIRM_KEYS : rotationBindings;
+      footerKeys = question ? CONFIRM_KEYS : bindings;
       break;
     }
   }
@@ -561,14 +560,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       </Box>
       <Toast toast={toast} />
       {mode.kind === 'filter' ? (
-        <FilterBar
-          value={view.filter}
-          onChange={(filter) => setView(withFilter(view, filter))}
-          onCommand={(command) => {
-            if (command === 'cancel') setView(withFilter(view, ''));
-            setMode(TABLE);
-          }}
-        />
+        <FilterBar value={view.filter} onEdit={(name, input) => inMode('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)))} onCommand={onFilter} />
       ) : (
         <Footer text={footerText(footerKeys, permissions, size.columns)} />
       )}

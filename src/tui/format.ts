@@ -1,6 +1,38 @@
 /** How times, counts and untrusted text read on screen. */
+import stringWidth from 'string-width';
 import { stripUnsafe } from '../sanitize.js';
 import { ApiError, DaemonUnreachable } from '../client/client.js';
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const graphemes = new Intl.Segmenter();
+
+function widthOf(text: string): number {
+  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+}
+
+/**
+ * `text` in exactly `width` terminal columns: cut with `…` when wider, padded with spaces
+ * when narrower. Wide characters (CJK, emoji) count as two columns.
+ */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return '';
+  let shown = text;
+  let used = widthOf(text);
+  if (used > width) {
+    shown = '';
+    used = 0;
+    for (const { segment } of graphemes.segment(text)) {
+      const w = widthOf(segment);
+      if (used + w > width - 1) break;
+      shown += segment;
+      used += w;
+    }
+    shown += '…';
+    used += 1;
+  }
+  const pad = ' '.repeat(width - used);
+  return align === 'right' ? pad + shown : shown + pad;
+}
 
 /** `5m ago`, `3h ago`, `12d ago`; `never` for null. */
 export function ago(iso: string | null, now: number): string {

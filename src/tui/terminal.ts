@@ -6,8 +6,9 @@
 import chalk from 'chalk';
 import { errorText } from './format.js';
 
-const ENTER = '\x1b[?1049h\x1b[H';
-// Leave the alternate screen and show the cursor Ink hid.
+// Enter the alternate screen and hide the cursor: the `›` marks the selection.
+const ENTER = '\x1b[?1049h\x1b[?25l\x1b[H';
+// Leave it and show the cursor again.
 const LEAVE = '\x1b[?1049l\x1b[?25h';
 
 /** Switches to the alternate screen; the returned function switches back, once. */

@@ -6,13 +6,16 @@ import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OperatorJson } from '../../src/client/client.js';
 import { homeFiles } from '../../src/home.js';
 import { VERSION } from '../../src/version.js';
 import type { StatusReport } from '../../src/cli/status-command.js';
 import { tempHome } from '../helpers/daemon.js';
 import { json, keyward, startDaemonProcess, type DaemonProcess } from './harness.js';
+
+// Each CLI run is a process of its own; on a busy machine a few of them outlast the default.
+vi.setConfig({ testTimeout: 90_000 });
 
 let d: DaemonProcess;
 const scratchDirs: string[] = [];

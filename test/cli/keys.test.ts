@@ -2,10 +2,13 @@
  * Issue 7: `keyward keys …` and `keyward verify` spawned as processes against a daemon process:
  * exit codes, what goes to stdout and what to stderr, keys by id or name, confirmations.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KeyJson, VerifyResult } from '../../src/client/client.js';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
 import { json, keywardOnTerminal, startDaemonProcess, type CliRun, type DaemonProcess } from './harness.js';
+
+// Each CLI run is a process of its own; on a busy machine a few of them outlast the default.
+vi.setConfig({ testTimeout: 90_000 });
 
 let d: DaemonProcess;
 beforeAll(async () => {

@@ -9,9 +9,12 @@ import pg from 'pg';
 /** The server the PostgreSQL tests run on; unset, they are skipped. */
 export const TEST_DATABASE_URL = process.env.KEYWARD_TEST_DATABASE_URL;
 
-/** A describe title that says why it was skipped, when it is. */
+/** A describe title that says why it is skipped, when it is; the reason is printed too. */
 export function pgTitle(title: string): string {
-  return TEST_DATABASE_URL ? title : `${title} (skipped: KEYWARD_TEST_DATABASE_URL is unset; .ci/run sets it)`;
+  if (TEST_DATABASE_URL) return title;
+  const reason = 'skipped: KEYWARD_TEST_DATABASE_URL is unset (.ci/run starts a PostgreSQL server and sets it)';
+  console.warn(`${title}: ${reason}`);
+  return `${title} (${reason})`;
 }
 
 export type TestDatabase = {

@@ -91,6 +91,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
       () => a.api('POST', `/v1/keys/${dropped.key.id}/deactivate`),
       () => b.api('POST', '/v1/keys', { name: 'during-outage' }),
       () => a.api('POST', '/v1/operators', { name: 'during-outage', role: 'viewer' }),
+      () => b.api('GET', '/v1/keys'),
     ]) {
       const res = await attempt();
       expect(res.status, JSON.stringify(res.body)).toBe(503);

@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startDaemon } from '../../src/daemon/main.js';
-import { startChildDaemon } from './helpers/child-daemon.js';
+import { killLeftoverDaemons, startChildDaemon } from './helpers/child-daemon.js';
 
 const root = mkdtempSync(join(tmpdir(), 'keyward-modes-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  killLeftoverDaemons();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const PRIVATE_FILES = ['keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'admin.token', 'daemon.json', 'daemon.lock'];
 

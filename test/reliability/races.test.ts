@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDaemonInfo } from '../../src/home.js';
 import { startTestDaemon, type ApiBody, type TestDaemon } from '../helpers/daemon.js';
-import { spawnDaemonProcess, startChildDaemon } from './helpers/child-daemon.js';
+import { killLeftoverDaemons, spawnDaemonProcess, startChildDaemon } from './helpers/child-daemon.js';
 import { waitFor } from './helpers/concurrency.js';
 
 /** Race → outcome → how often: a race that always ends the same way tests less than it seems. */
@@ -222,7 +222,10 @@ describe('races', () => {
 
 describe('one daemon per home', () => {
   const home = mkdtempSync(join(tmpdir(), 'keyward-race-home-'));
-  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  afterAll(() => {
+    killLeftoverDaemons();
+    rmSync(home, { recursive: true, force: true });
+  });
 
   it('refuses a second daemon process while the first keeps serving', async () => {
     const first = await startChildDaemon(home);

@@ -9,10 +9,13 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempHome, type ApiBody } from '../helpers/daemon.js';
-import { startChildDaemon, type ChildDaemon } from './helpers/child-daemon.js';
+import { killLeftoverDaemons, startChildDaemon, type ChildDaemon } from './helpers/child-daemon.js';
 
 const home = tempHome();
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  killLeftoverDaemons();
+  rmSync(home, { recursive: true, force: true });
+});
 
 type Captured = { what: string; text: string };
 

@@ -11,11 +11,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { KeywardClient, StreamEvent } from '../../src/client/client.js';
 import type { UsageTick } from '../../src/daemon/usage/tracker.js';
 import { FLUSH_INTERVAL_MS } from '../../src/daemon/usage/tracker.js';
-import { startChildDaemon } from './helpers/child-daemon.js';
+import { killLeftoverDaemons, startChildDaemon } from './helpers/child-daemon.js';
 import { inParallel, sleep, waitFor } from './helpers/concurrency.js';
 
 const home = mkdtempSync(join(tmpdir(), 'keyward-usage-'));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+afterAll(() => {
+  killLeftoverDaemons();
+  rmSync(home, { recursive: true, force: true });
+});
 
 async function storedOk(client: KeywardClient, keyId: string): Promise<number> {
   const usage = await client.usage(keyId, 60);

@@ -3,6 +3,7 @@ import chalk from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { KeyJson, RotationJson } from '../../src/client/client.js';
 import { osc52 } from '../../src/tui/clipboard.js';
+import { fit } from '../../src/tui/format.js';
 import { menuItems, refusal, type Operator } from '../../src/tui/state/actions.js';
 import { attentionOf, countAttention } from '../../src/tui/state/attention.js';
 import { applyEvents, collectionOf, parseFeedEvent, rotationsByKey } from '../../src/tui/state/collection.js';
@@ -240,5 +241,16 @@ describe('terminal', () => {
     } finally {
       chalk.level = before;
     }
+  });
+});
+
+describe('fit', () => {
+  it('pads or cuts to an exact width in terminal columns, wide characters counting double', () => {
+    expect(fit('abc', 5)).toBe('abc  ');
+    expect(fit('42', 5, 'right')).toBe('   42');
+    expect(fit('billing-service', 8)).toBe('billing…');
+    expect(fit('日本語のキー', 7)).toBe('日本語…');
+    expect(fit('👩‍💻dev', 4)).toBe('👩‍💻d…');
+    expect(fit('x', 0)).toBe('');
   });
 });

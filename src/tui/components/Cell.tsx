@@ -1,5 +1,9 @@
-/** One fixed-width table cell: truncated with `…`, measured in terminal columns (wide characters count double). */
-import { Box, Text } from 'ink';
+/**
+ * One fixed-width table cell, as a piece of its row's single line of text (a row is one text
+ * node, which Ink lays out and measures once instead of once per cell).
+ */
+import { Text } from 'ink';
+import { fit } from '../format.js';
 
 export type CellProps = {
   readonly width: number;
@@ -12,10 +16,9 @@ export type CellProps = {
 
 export function Cell({ width, children, align = 'left', color, dim, bold }: CellProps) {
   return (
-    <Box width={width} marginRight={1} justifyContent={align === 'right' ? 'flex-end' : 'flex-start'} flexShrink={0}>
-      <Text wrap="truncate-end" color={color} dimColor={dim} bold={bold}>
-        {children}
-      </Text>
-    </Box>
+    <Text color={color} dimColor={dim} bold={bold}>
+      {fit(children, width, align)}
+      {' '}
+    </Text>
   );
 }

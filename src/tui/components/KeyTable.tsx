@@ -1,6 +1,6 @@
 /**
- * The visible slice of the key table. Rows are memoized, so moving the cursor redraws the two
- * rows it leaves and enters, not the screen.
+ * The visible slice of the key table, each row one line of text. Rows are memoized, so moving
+ * the cursor re-renders the two rows it leaves and enters.
  */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
@@ -77,28 +77,26 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now }
     }
   };
   return (
-    <Box>
-      <Box width={GUTTER} flexShrink={0}>
-        <Text bold color="cyan">
-          {selected ? '›' : ' '}
-        </Text>
-      </Box>
+    <Text wrap="truncate-end">
+      <Text bold color="cyan">
+        {(selected ? '›' : ' ').padEnd(GUTTER)}
+      </Text>
       {columns.map(cell)}
-    </Box>
+    </Text>
   );
 });
 
 export function KeyTable({ rows, columns, selected, rotating, now, empty }: KeyTableProps) {
   return (
     <Box flexDirection="column" flexGrow={1}>
-      <Box>
-        <Box width={GUTTER} flexShrink={0} />
+      <Text wrap="truncate-end">
+        {' '.repeat(GUTTER)}
         {columns.map((c) => (
           <Cell key={c.id} width={c.width} align={c.align} dim>
             {c.title}
           </Cell>
         ))}
-      </Box>
+      </Text>
       {rows.length === 0 ? (
         <Text dimColor>{`  ${empty}`}</Text>
       ) : (

@@ -37,19 +37,19 @@ export function CallerList({ callers, now, max, empty }: { readonly callers: rea
   const shown = [...callers].sort((a, b) => (a.lastSeenAt < b.lastSeenAt ? 1 : -1)).slice(0, max);
   return (
     <Box flexDirection="column">
-      <Box>
+      <Text wrap="truncate-end">
         <Cell width={28} dim>CALLER</Cell>
         <Cell width={10} dim>LAST SEEN</Cell>
         <Cell width={7} align="right" dim>OK</Cell>
         <Cell width={8} align="right" dim>REJECTED</Cell>
-      </Box>
+      </Text>
       {shown.map((c) => (
-        <Box key={c.caller}>
+        <Text key={c.caller} wrap="truncate-end">
           <Cell width={28}>{c.caller}</Cell>
           <Cell width={10}>{ago(c.lastSeenAt, now)}</Cell>
           <Cell width={7} align="right">{String(c.ok)}</Cell>
           <Cell width={8} align="right" color={c.rejected > 0 ? 'red' : undefined}>{String(c.rejected)}</Cell>
-        </Box>
+        </Text>
       ))}
       {callers.length > max ? <Text dimColor>{`… and ${callers.length - max} more`}</Text> : null}
     </Box>

@@ -1,5 +1,5 @@
 /** `A`: the audit log, newest first, scrollable. */
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
 import { stamp } from '../format.js';
@@ -31,12 +31,10 @@ type AuditRowProps = {
 
 function AuditRow({ marker, time, operator, action, target, detail, bold, dim }: AuditRowProps) {
   return (
-    <Box>
-      <Box width={2} flexShrink={0}>
-        <Text color="cyan" bold>
-          {marker}
-        </Text>
-      </Box>
+    <Text wrap="truncate-end">
+      <Text color="cyan" bold>
+        {marker}
+      </Text>
       <Cell width={20} bold={bold} dim={dim}>
         {time}
       </Cell>
@@ -49,12 +47,8 @@ function AuditRow({ marker, time, operator, action, target, detail, bold, dim }:
       <Cell width={20} bold={bold} dim={dim}>
         {target}
       </Cell>
-      <Box flexGrow={1} flexShrink={1}>
-        <Text wrap="truncate-end" dimColor>
-          {detail}
-        </Text>
-      </Box>
-    </Box>
+      <Text dimColor>{detail}</Text>
+    </Text>
   );
 }
 

@@ -12,6 +12,14 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const READY_TIMEOUT_MS = 20_000;
 const POLL_MS = 20;
 
+/** Daemon processes not yet exited, so a failed test does not leave one holding its home. */
+const alive = new Set<ChildProcess>();
+
+/** SIGKILLs every daemon process this file started that is still running. */
+export function killLeftoverDaemons(): void {
+  for (const child of alive) child.kill('SIGKILL');
+}
+
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 export type ChildOptions = {
@@ -42,6 +50,8 @@ export function spawnDaemonProcess(home: string, options: ChildOptions = {}): Da
   const child = options.umask
     ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -111,18 +111,14 @@ export class ChangeFeed implements SharedStore {
     this.closed = true;
     clearInterval(this.reconcile);
     clearTimeout(this.retry);
-    const client = this.client;
-    if (client) {
-      this.lost(client, undefined);
-      await client.end().catch(() => {});
-    }
+    if (this.client) await this.lost(this.client, undefined);
   }
 
   private async within(applied: Promise<void>, client: pg.Client): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.lost(client, new Error(`no notice back within ${STALL_MS} ms`));
+        void this.lost(client, new Error(`no notice back within ${STALL_MS} ms`));
         resolve();
       }, STALL_MS);
     });
@@ -181,7 +177,7 @@ export class ChangeFeed implements SharedStore {
         } catch (err) {
           item.done?.(err);
           // What could not be applied may be missing: start over from a snapshot.
-          this.lost(client, err);
+          void this.lost(client, err);
         }
       }
     } finally {
@@ -205,18 +201,20 @@ export class ChangeFeed implements SharedStore {
   }
 
   /** Forgets a dead connection: not live, waiting writes released, a reconnect scheduled. */
-  private lost(client: pg.Client, err: unknown): void {
-    if (this.client !== client) return;
+  private lost(client: pg.Client, err: unknown): Promise<void> {
+    if (this.client !== client) return Promise.resolve();
     const wasLive = this.isLive;
     this.client = undefined;
     this.listening = undefined;
     this.isLive = false;
     for (const item of this.queue.splice(0)) item.done?.(err ?? new Error('closed'));
     for (const release of this.pending.values()) release();
-    client.end().catch(() => {});
-    if (this.closed || !this.following) return;
-    if (wasLive) this.options.log(`lost the change feed from PostgreSQL (${describe(err)}); verify answers from memory until it is back`);
-    this.scheduleReconnect();
+    const ended = client.end().catch(() => {});
+    if (!this.closed && this.following) {
+      if (wasLive) this.options.log(`lost the change feed from PostgreSQL (${describe(err)}); verify answers from memory until it is back`);
+      this.scheduleReconnect();
+    }
+    return ended;
   }
 
   private scheduleReconnect(): void {
@@ -233,7 +231,7 @@ export class ChangeFeed implements SharedStore {
         },
         (err: unknown) => {
           this.failures++;
-          if (client && this.client === client) this.lost(client, err);
+          if (client && this.client === client) void this.lost(client, err);
           this.scheduleReconnect();
         },
       );

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { LOCKS, lockKey } from './locks.js';
+import { describeDatabase } from './url.js';
 import * as schema from './schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema>;
@@ -27,21 +28,6 @@ export class PgOpenError extends Error {}
 /** The connection settings every keyward connection uses, from a `postgres://` URL. */
 export function clientConfig(url: string): pg.ClientConfig {
   return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'keyward' };
-}
-
-/**
- * The URL without its password, for logs and messages: `postgres://user@host:port/db`.
- * An unparsable URL is named only by its scheme, since it may still hold a password.
- */
-export function describeDatabase(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = '';
-    u.search = '';
-    return u.toString();
-  } catch {
-    return 'postgres://… (unparsable URL)';
-  }
 }
 
 export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_MIGRATIONS): Promise<{ pool: pg.Pool; db: PgDb }> {

@@ -1,0 +1,51 @@
+/**
+ * Starting daemons on PostgreSQL: an unreachable database is a one-line startup error that
+ * does not show the password, and daemons starting together on an empty database migrate it
+ * once and create one `admin` between them.
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/daemon/audit/chain.js';
+import { startDaemon, StartupError } from '../../src/daemon/main.js';
+import { homeFiles } from '../../src/home.js';
+import { startTestDaemon, tempHome, until } from '../helpers/daemon.js';
+import { createTestDatabase, pgTitle, TEST_DATABASE_URL } from './database.js';
+
+describe('a daemon on an unreachable PostgreSQL', () => {
+  it('refuses to start, naming the database without its password, and leaves the home free', async () => {
+    const home = tempHome();
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const url = 'postgres://keyward:s3cret-pw@127.0.0.1:1/keyward';
+    const lines: string[] = [];
+    const start = startDaemon({ home, port: 0, database: url, log: (line) => lines.push(line) });
+    await expect(start).rejects.toThrow(StartupError);
+    const message = await start.catch((err: Error) => err.message);
+    expect(message).toContain('postgres://keyward@127.0.0.1:1/keyward');
+    expect(message).toContain('ECONNREFUSED');
+    expect([message, ...lines].join('\n')).not.toContain('s3cret-pw');
+    expect(existsSync(homeFiles(home).daemonJson)).toBe(false);
+    // The home lock was released: the same home starts on SQLite right after.
+    const d = await startDaemon({ home, port: 0, log: () => {} });
+    await d.close();
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('daemons starting together on an empty PostgreSQL database'), () => {
+  it('migrate it once and create one admin between them', async () => {
+    const database = await createTestDatabase();
+    const daemons = await Promise.all([startTestDaemon({ database: database.url }), startTestDaemon({ database: database.url })]);
+    try {
+      const withToken = daemons.filter((d) => existsSync(homeFiles(d.home).adminToken));
+      expect(withToken, 'exactly one daemon wrote admin.token').toHaveLength(1);
+      const admin = withToken[0]!;
+      const operators = (await admin.client.operators()).operators;
+      expect(operators.map((o) => o.name)).toEqual(['admin']);
+      expect(await verifyChain(admin.daemon.core.store.auditChain())).toEqual({ ok: true, events: 1 });
+      // The other daemon learns of admin from the change feed, like any change, within a second.
+      for (const d of daemons) await until(() => d.api('GET', '/v1/me', undefined, admin.adminToken), (r) => r.status === 200, 1000);
+    } finally {
+      for (const d of daemons) await d.stop();
+      await database.drop();
+    }
+  });
+});

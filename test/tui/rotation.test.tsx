@@ -1,0 +1,151 @@
+/**
+ * The rotation view (issue 6's TUI part) against a real daemon: the stepper follows real
+ * verify calls live, refuses to advance with the guard's reason, and forces only when asked.
+ */
+import { cleanup } from 'ink-testing-library';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { cursorLine, KEY, press, screen, waitForFrame, waitForText } from './frames.js';
+import { openApp } from './open-app.js';
+
+let t: TestDaemon;
+
+beforeEach(async () => {
+  t = await startTestDaemon();
+});
+
+afterEach(async () => {
+  cleanup();
+  await t.stop();
+});
+
+const SECRET = /kw_[0-9A-Za-z]{40,}/;
+
+/** The stepper line marked current. */
+function currentStep(frame: string): string | undefined {
+  return frame.split('\n').find((line) => line.includes('› ') && /\d\. /.test(line));
+}
+
+describe('rotation view', () => {
+  it('steps through a rotation on live evidence, refusing to advance without it and forcing only when asked', async () => {
+    const old = await t.client.createKey('billing');
+    const { app } = await openApp(t);
+    await waitForText(app, 'billing');
+    press(app, 'r');
+    await waitForText(app, 'Start rotating "billing"?');
+    press(app, 'y');
+    const reveal = await waitForText(app, 'Secret of "billing-2": shown this once');
+    const secret = SECRET.exec(reveal)![0];
+    press(app, 'y');
+    let frame = await waitForText(app, 'Rotating "billing" → "billing-2"');
+    expect(frame, 'the secret is gone').not.toContain(secret);
+    expect(currentStep(frame)).toContain('1. Update your systems');
+
+    press(app, 'n');
+    frame = await waitForFrame(app, (f) => currentStep(f)?.includes('2. Verify the new key') === true, 'verify_new');
+    expect(frame).toContain('New key "billing-2": 0 accepted, 0 rejected');
+    expect(frame, 'the guard says what it waits for').toContain('Guard: The new key has not been used successfully yet');
+
+    press(app, 'n');
+    frame = await waitForText(app, 'Refused: The new key has not been used successfully yet');
+    expect(frame, 'force is offered, clearly marked').toContain('F = FORCE past the guard');
+    expect(currentStep(frame)).toContain('2. Verify the new key');
+
+    await t.client.verify(secret, 'web-1');
+    await t.client.verify(secret, 'web-1');
+    frame = await waitForText(app, 'New key "billing-2": 2 accepted, 0 rejected', 3000);
+    expect(frame, 'callers of the new key').toMatch(/web-1\s+just now\s+2\s+0/);
+    expect(frame, 'traffic per minute').toMatch(/new key\s+·*[▁▂▃▄▅▆▇█]+\s+2/);
+    expect(frame, 'the refusal is over once the evidence is in').not.toContain('Refused');
+    expect(frame).toContain('The guard passes');
+
+    press(app, 'n');
+    await waitForFrame(app, (f) => currentStep(f)?.includes('3. Deactivate the old key') === true, 'deactivate_old');
+    press(app, 'n');
+    await waitForText(app, 'Deactivate the old key "billing" now?');
+    press(app, 'y');
+    frame = await waitForFrame(app, (f) => currentStep(f)?.includes('4. Double-check traffic') === true, 'double_check');
+    expect((await t.client.getKey(old.key.id)).key.status).toBe('inactive');
+
+    expect((await t.client.verify(old.secret, 'cron-job')).valid).toBe(false);
+    frame = await waitForText(app, 'old key presented 1 time(s)', 3000);
+    expect(frame, 'who still uses the old key').toContain('cron-job');
+    press(app, 'n');
+    frame = await waitForText(app, 'Refused: The old key was presented 1 time(s) since it was');
+    expect(currentStep(frame)).toContain('4. Double-check traffic');
+
+    press(app, 'F');
+    await waitForText(app, 'FORCE the rotation past its guard?');
+    press(app, KEY.enter);
+    frame = await waitForFrame(app, (f) => !f.includes('FORCE the rotation'), 'the question closed');
+    expect(currentStep(frame), 'enter means no').toContain('4. Double-check traffic');
+    press(app, 'F');
+    await waitForText(app, 'FORCE the rotation past its guard?');
+    press(app, 'y');
+    await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old');
+    const { events } = await t.client.audit({ limit: 5 });
+    const forced = events.find((e) => e.action === 'rotation.advance' && e.detail.to === 'delete_old');
+    expect(forced?.detail.force, 'the audit log records the force').toBe(true);
+
+    press(app, 'n');
+    await waitForText(app, 'Delete the old key "billing" permanently?');
+    press(app, 'y');
+    await waitForText(app, 'Completed: the old key is deleted.');
+    await expect(t.client.getKey(old.key.id)).rejects.toMatchObject({ code: 'not_found' });
+    press(app, KEY.escape);
+    frame = await waitForText(app, 'j/k move');
+    expect(frame).not.toContain('rotating');
+  });
+
+  it('badges keys in an open rotation and resumes it with r, also in a new session', async () => {
+    const { key } = await t.client.createKey('search');
+    await t.client.startRotation(key.id);
+    const first = await openApp(t);
+    let frame = await waitForText(first.app, '↻ 1 rotating');
+    expect(frame).toMatch(/search\s+kw_\S+\s+active ↻/);
+    expect(frame).toMatch(/search-2\s+kw_\S+\s+active ↻/);
+    press(first.app, 'r');
+    frame = await waitForText(first.app, 'Rotating "search" → "search-2"');
+    expect(frame, 'resuming shows no secret').not.toMatch(SECRET);
+    first.app.unmount();
+
+    const second = await openApp(t);
+    await waitForText(second.app, 'search-2');
+    press(second.app, 'j');
+    await waitForFrame(second.app, (f) => cursorLine(f)?.includes('search-2') === true, 'the new key');
+    press(second.app, KEY.enter);
+    await waitForText(second.app, 'Resume rotation (update_systems)');
+    press(second.app, 'r');
+    await waitForText(second.app, 'Rotating "search" → "search-2"');
+  });
+
+  it('rolls back from double_check and cancels, leaving both keys as they are', async () => {
+    const old = await t.client.createKey('mail');
+    const started = await t.client.startRotation(old.key.id);
+    const id = started.rotation.id;
+    await t.client.advance(id, { from: 'update_systems' });
+    await t.client.verify(started.secret);
+    await t.client.advance(id, { from: 'verify_new' });
+    await t.client.advance(id, { from: 'deactivate_old' });
+    const { app } = await openApp(t);
+    await waitForText(app, 'mail-2');
+    press(app, 'r');
+    let frame = await waitForFrame(app, (f) => currentStep(f)?.includes('4. Double-check traffic') === true, 'double_check');
+    expect(frame).toContain('b roll back');
+    press(app, 'b');
+    await waitForText(app, 'Roll back: reactivate "mail"');
+    press(app, 'y');
+    frame = await waitForFrame(app, (f) => currentStep(f)?.includes('2. Verify the new key') === true, 'back to verify_new');
+    expect(frame).toContain('Rolled back: "mail" is active again');
+    expect((await t.client.getKey(old.key.id)).key.status).toBe('active');
+
+    press(app, 'C');
+    await waitForText(app, 'Cancel this rotation? Both keys stay as they are now ("mail" active, "mail-2" active)');
+    press(app, 'y');
+    frame = await waitForText(app, 'Cancelled: both keys were left as they were.');
+    expect(frame).toContain('✗ cancelled');
+    expect((await t.client.rotations('open')).rotations).toEqual([]);
+    expect((await t.client.allKeys()).map((k) => k.status)).toEqual(['active', 'active']);
+    expect(screen(app)).toContain('esc back');
+  });
+});
