@@ -11,7 +11,7 @@ import { count, mb, ms, printTable, summarize, type Summary } from './support/st
 const WARMUP_CREATES = 50;
 const CREATES = 1_000;
 const LISTED = 10_000;
-const LIST_RUNS = 10;
+const LIST_RUNS = 20;
 
 function summaryRow(label: string, s: Summary): string[] {
   return [label, String(s.count), ms(s.p50), ms(s.p99), ms(s.mean), ms(s.min), ms(s.max)];
