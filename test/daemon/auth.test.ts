@@ -1,10 +1,9 @@
 /** Issue 3: operators, permissions, and the tamper-evident audit log. */
-import Database from 'better-sqlite3';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/daemon/audit/chain.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, storeQuery, type TestDaemon } from '../helpers/daemon.js';
 
 type Role = 'admin' | 'manager' | 'viewer' | 'service';
 const ROLES: Role[] = ['admin', 'manager', 'viewer', 'service'];
@@ -217,9 +216,7 @@ describe('audit log', () => {
     expect(await verifyChain(t.daemon.core.store.auditChain())).toMatchObject({ ok: true, events: 4 });
     const events = (await t.api('GET', '/v1/audit')).body.events;
     const target = events.find((e) => e.targetName === 'two')!;
-    const raw = new Database(join(t.home, 'keyward.db'));
-    raw.prepare('UPDATE audit_events SET operator_name = ? WHERE seq = ?').run('mallory', target.seq);
-    raw.close();
+    await storeQuery(t, 'UPDATE audit_events SET operator_name = ? WHERE seq = ?', ['mallory', target.seq]);
     const report = await verifyChain(t.daemon.core.store.auditChain());
     expect(report.ok).toBe(false);
     if (!report.ok) {
@@ -232,9 +229,7 @@ describe('audit log', () => {
     for (const name of ['one', 'two', 'three']) await t.api('POST', '/v1/keys', { name });
     const events = (await t.api('GET', '/v1/audit')).body.events;
     const two = events.find((e) => e.targetName === 'two')!;
-    const raw = new Database(join(t.home, 'keyward.db'));
-    raw.prepare('DELETE FROM audit_events WHERE seq = ?').run(two.seq);
-    raw.close();
+    await storeQuery(t, 'DELETE FROM audit_events WHERE seq = ?', [two.seq]);
     const report = await verifyChain(t.daemon.core.store.auditChain());
     expect(report.ok).toBe(false);
     if (!report.ok) expect(report.brokenAt.targetName).toBe('three');

@@ -1,8 +1,6 @@
 /** Issue 2: the key lifecycle over HTTP against a real SQLite file. */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestDaemon, type ApiBody, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, storeText, type ApiBody, type TestDaemon } from '../helpers/daemon.js';
 
 let t: TestDaemon;
 beforeEach(async () => {
@@ -139,9 +137,7 @@ describe('key lifecycle', () => {
       await t.api('POST', '/v1/keys', { name: 'a' }),
     ].map((r) => JSON.stringify(r.body));
     await t.daemon.core.usage.flush();
-    const files = readdirSync(t.home)
-      .filter((f) => f.startsWith('keyward.db'))
-      .map((f) => readFileSync(join(t.home, f)).toString('latin1'));
+    const files = await storeText(t);
     expect(files.length).toBeGreaterThanOrEqual(2);
     for (const secret of secrets) {
       for (const text of [...responses, ...files, ...t.logs]) expect(text.includes(secret)).toBe(false);

@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDaemon, StartupError } from '../../src/daemon/main.js';
 import { readDaemonInfo } from '../../src/home.js';
-import { startTestDaemon, tempHome } from '../helpers/daemon.js';
+import { startTestDaemon, tempHome, testBackend } from '../helpers/daemon.js';
 
 const quiet = () => {};
 
-describe('daemon process', () => {
+// These look at the home's SQLite files and spawn a SQLite daemon: the PostgreSQL run has its own
+// process tests in test/pg/.
+describe.skipIf(testBackend === 'postgres')('daemon process', () => {
   it('keeps its files owner-only and describes itself in daemon.json', async () => {
     const t = await startTestDaemon();
     expect(statSync(t.home).mode & 0o777).toBe(0o700);

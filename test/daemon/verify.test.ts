@@ -1,24 +1,12 @@
 /** Issue 4: verification, usage tracking and the event stream. */
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, storeQuery, until, type TestDaemon } from '../helpers/daemon.js';
 
 let t: TestDaemon;
 afterEach(async () => {
   await t?.stop();
 });
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A clock the test moves by hand. */
 function manualClock(start: number) {
@@ -100,14 +88,12 @@ describe('usage', () => {
     await t.client.verify(secret, 'orders-api \u001b[31m10.0.0.7\u202E');
     await t.client.verify(secret, 'billing');
     // Read straight from the store, so this waits for the background flush, not a read-time flush.
-    const db = new Database(join(t.home, 'keyward.db'), { readonly: true });
     const counted = await until(
-      async () => db.prepare('SELECT sum(ok) AS ok FROM usage_buckets WHERE key_id = ?').get(key.id) as { ok: number | null },
-      (row) => row.ok === 3,
+      async () => (await storeQuery<{ ok: number | string | null }>(t, 'SELECT sum(ok) AS ok FROM usage_buckets WHERE key_id = ?', [key.id]))[0]?.ok,
+      (ok) => Number(ok) === 3,
       2000,
     );
-    db.close();
-    expect(counted.ok).toBe(3);
+    expect(Number(counted)).toBe(3);
     const usage = await t.client.usage(key.id, 5);
     expect(usage.buckets).toHaveLength(5);
     expect(usage.buckets.reduce((n, b) => n + b.ok, 0)).toBe(3);

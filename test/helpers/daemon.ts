@@ -4,7 +4,8 @@
  * `KEYWARD_TEST_BACKEND=postgres` (the vitest project `daemon-postgres` sets it) each daemon
  * gets a fresh PostgreSQL database instead of the home's SQLite file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -132,4 +133,38 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
     },
   });
   return t;
+}
+
+/**
+ * Runs SQL on the daemon's store behind its back, on either backend: the SQLite file through a
+ * second connection, or the PostgreSQL database. Placeholders are written `?`.
+ */
+export async function storeQuery<R>(t: TestDaemon, text: string, values: unknown[] = []): Promise<R[]> {
+  if (t.database) {
+    let n = 0;
+    return t.database.query(text.replace(/\?/g, () => `$${++n}`), values) as Promise<R[]>;
+  }
+  const db = new Database(join(t.home, 'keyward.db'));
+  try {
+    const statement = db.prepare(text);
+    if (statement.reader) return statement.all(...values) as R[];
+    statement.run(...values);
+    return [];
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Everything the store holds, as text to search for secrets: on SQLite the raw bytes of the
+ * database and its WAL (so even freed pages count), on PostgreSQL every row of every table.
+ */
+export async function storeText(t: TestDaemon): Promise<string[]> {
+  if (t.database) {
+    const tables = await t.database.query<{ tablename: string }>("select tablename from pg_tables where schemaname = 'public'");
+    return Promise.all(tables.map(async ({ tablename }) => JSON.stringify(await t.database!.query(`select * from "${tablename}"`))));
+  }
+  return readdirSync(t.home)
+    .filter((f) => f.startsWith('keyward.db'))
+    .map((f) => readFileSync(join(t.home, f)).toString('latin1'));
 }
