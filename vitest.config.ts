@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
 const include = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
+const postgres = process.env.KEYWARD_TEST_DATABASE_URL;
 
 export default defineConfig({
   test: {
@@ -9,8 +10,9 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'default', include } },
       // The backend-agnostic daemon suite once more, each daemon on a fresh PostgreSQL database
-      // (test/helpers/daemon.ts); only where a server is given, as .ci/run does.
-      ...(process.env.KEYWARD_TEST_DATABASE_URL
+      // (test/helpers/daemon.ts); only where a server is given, as .ci/run does (test/pg's
+      // tests say they are skipped otherwise).
+      ...(postgres
         ? [{ extends: true as const, test: { name: 'daemon-postgres', include: ['test/daemon/**/*.test.ts'], env: { KEYWARD_TEST_BACKEND: 'postgres' } } }]
         : []),
     ],

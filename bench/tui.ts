@@ -120,7 +120,10 @@ export async function run(): Promise<void> {
     await pause(SPACING_MS);
 
     const bytesBefore = screen.bytes;
+    const cpuBefore = process.cpuUsage();
     const steps = await timeKeys(terminal, keyboard, 'j', STEPS, (i) => name(i + 1));
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuPerStep = (cpu.user + cpu.system) / 1000 / STEPS;
     const bytesPerStep = (screen.bytes - bytesBefore) / STEPS;
     const page = ROWS - 7;
     const pages = await timeKeys(terminal, keyboard, '\x1b[6~', PAGES, (i) => name(STEPS + (i + 1) * page));
@@ -140,7 +143,8 @@ export async function run(): Promise<void> {
       row('PgDn (next page)', pages),
       row('G, then g (last, first key)', [...end, ...top]),
     ]);
-    console.log(`\nmedian j: ${ms(summarize(steps).p50)} (target < 30 ms); on the wire ${count(bytesPerStep)} bytes per j against ~${count(fullFrame)} for a full ${COLUMNS}×${ROWS - 1} redraw`);
+    console.log(`\nmedian j: ${ms(summarize(steps).p50)} (target < 30 ms), ${ms(cpuPerStep)} of CPU each (the wall time includes waiting for a core on a busy machine)`);
+    console.log(`on the wire: ${count(bytesPerStep)} bytes per j against ~${count(fullFrame)} for a full ${COLUMNS}×${ROWS - 1} redraw`);
   } finally {
     screen.close();
     await daemon.stop();

@@ -555,7 +555,13 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
         filter={view.filter}
         shown={rows.length}
       />
-      <Box flexDirection="column" flexGrow={1} overflow="hidden" width={MODALS.has(mode.kind) ? Math.min(size.columns, MODAL_COLUMNS) : size.columns}>
+      {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
+      <Box
+        flexDirection="column"
+        flexGrow={1}
+        overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'}
+        width={MODALS.has(mode.kind) ? Math.min(size.columns, MODAL_COLUMNS) : size.columns}
+      >
         {body}
       </Box>
       <Toast toast={toast} />

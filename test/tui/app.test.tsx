@@ -5,7 +5,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, KEY, press, screen, waitForFrame, waitForText } from './frames.js';
+import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
 import { openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -18,8 +18,6 @@ afterEach(async () => {
   cleanup();
   await t.stop();
 });
-
-const SECRET = /kw_[0-9A-Za-z]{40,}/;
 
 async function keys(...names: string[]) {
   for (const name of names) await t.client.createKey(name);

@@ -10,6 +10,9 @@ export type Rendered = {
   stdin: { write(data: string): void };
 };
 
+/** A key's secret on screen. */
+export const SECRET = /kw_[0-9A-Za-z]{40,}/;
+
 export const KEY = {
   enter: '\r',
   escape: '\x1b',

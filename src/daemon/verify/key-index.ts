@@ -9,16 +9,24 @@ export class KeyIndex {
   private readonly byHash = new Map<string, IndexedKey>();
   private readonly byId = new Map<string, IndexedKey>();
 
+  /**
+   * Replaces the whole index with `entries` and keeps those objects: they are the store's
+   * fresh rows, and copying 100,000 of them doubled the startup garbage. A snapshot, so it
+   * does not go through `put`.
+   */
   load(entries: Iterable<IndexedKey>): void {
     this.byHash.clear();
     this.byId.clear();
-    for (const entry of entries) this.put(entry);
+    for (const entry of entries) this.add(entry);
   }
 
   put(entry: IndexedKey): void {
-    const copy = { ...entry };
-    this.byHash.set(copy.hash, copy);
-    this.byId.set(copy.id, copy);
+    this.add({ ...entry });
+  }
+
+  private add(entry: IndexedKey): void {
+    this.byHash.set(entry.hash, entry);
+    this.byId.set(entry.id, entry);
   }
 
   setStatus(id: string, status: KeyStatus): void {

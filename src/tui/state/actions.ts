@@ -10,7 +10,7 @@ export type Operator = { readonly name: string; readonly role: Role; readonly pe
 
 export type MenuItem = { readonly action: KeyAction; readonly label: string; readonly shortcut: string; readonly disabled?: string };
 
-export function writeRefusal(operator: Operator): string | undefined {
+function writeRefusal(operator: Operator): string | undefined {
   return operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not change keys`;
 }
 

@@ -6,8 +6,8 @@
 import type { KeyJson } from '../../client/client.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-export const EXPIRING_WITHIN_DAYS = 7;
-export const UNUSED_FOR_DAYS = 30;
+const EXPIRING_WITHIN_DAYS = 7;
+const UNUSED_FOR_DAYS = 30;
 
 export type Attention = { kind: 'expired' } | { kind: 'expiring'; days: number } | { kind: 'unused'; days: number };
 export type AttentionCounts = { expired: number; expiring: number; unused: number };

@@ -7,7 +7,7 @@ import type { KeyJson } from '../../client/client.js';
 import { stripUnsafe } from '../../sanitize.js';
 import { START, type Cursor } from './cursor.js';
 
-export const SORTS = [
+const SORTS = [
   { id: 'name', label: 'name' },
   { id: 'created', label: 'newest' },
   { id: 'lastUsed', label: 'last used' },

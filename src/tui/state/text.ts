@@ -1,7 +1,7 @@
 /** Editing a one-line text field: typing (or pasting) appends, backspace removes the last character. */
 import { UNSAFE_CHARS } from '../../sanitize.js';
 
-export const FIELD_MAX = 200;
+const FIELD_MAX = 200;
 
 /** `value` after a keypress named `name` (see keyName) that typed `input`. */
 export function edit(value: string, name: string, input: string): string {

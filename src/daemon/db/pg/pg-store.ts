@@ -97,8 +97,9 @@ export type PgStoreOptions = {
 
 /** Connects, migrates, and returns the store; its change feed starts when the daemon follows it. */
 export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'url'> & { migrationsFolder?: string } = {}): Promise<PgStore> {
-  const { pool, db } = await openPgDatabase(url, options.migrationsFolder);
-  return new PgStore(pool, db, { ...options, url });
+  const { migrationsFolder, ...storeOptions } = options;
+  const { pool, db } = await openPgDatabase(url, migrationsFolder);
+  return new PgStore(pool, db, { ...storeOptions, url });
 }
 
 export class PgStore implements Store {
