@@ -5,7 +5,7 @@
  */
 import { Box, useApp } from 'ink';
 import { useCallback, useEffect, useMemo, type ReactNode } from 'react';
-import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '../client/client.js';
+import { ApiError, type KeyJson, type KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
 import { Footer, Toast } from './components/StatusLines.js';
@@ -15,6 +15,7 @@ import { useKeyFeed } from './hooks/useKeyFeed.js';
 import { useLive } from './hooks/useLive.js';
 import { useNow } from './hooks/useNow.js';
 import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
+import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
 import { useToast } from './hooks/useToast.js';
 import { AddScreen } from './screens/AddScreen.js';
@@ -46,11 +47,10 @@ import {
   TABLE_KEYS,
   type FieldCommand,
   type ListCommand,
-  type RotationCommand,
   type TableCommand,
 } from './state/keymap.js';
-import { TABLE, type Mode, type Question } from './state/modes.js';
-import { advanceQuestion, currentRefusal, rotationCommands } from './state/rotation.js';
+import { TABLE, type InMode, type Mode, type Question } from './state/modes.js';
+import { currentRefusal, rotationCommands } from './state/rotation.js';
 import { auditLine, safeKey, safeRotation, safeUsage } from './state/safe.js';
 import { deriveRows, focusKey, initialView, nextSort, sortLabel, withFilter, type TableView } from './state/table.js';
 import { edit } from './state/text.js';
@@ -68,30 +68,16 @@ export type AppProps = {
   readonly feedOptions?: FeedOptions;
 };
 
-/** Header (2), toast (1), footer (1) and the row Ink 6 needs spare to not flicker. */
+/** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
 const CHROME_ROWS = 5;
-const AUDIT_PAGE = 1000;
 /** Dialogs stay readable on wide terminals. */
 const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm']);
 const MODAL_COLUMNS = 96;
+/** Audit events loaded at first, and at most (what the daemon serves in one page). */
+const AUDIT_PAGE = 1000;
 const AUDIT_MAX = 10_000;
 
 const MOVES: Partial<Record<TableCommand | ListCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
-
-function touchesRotation(event: FeedEvent, rotation: RotationJson): boolean {
-  const involved = (id: string) => id === rotation.oldKeyId || id === rotation.newKeyId;
-  switch (event.type) {
-    case 'rotation.created':
-    case 'rotation.updated':
-      return event.rotation.id === rotation.id;
-    case 'key.updated':
-      return involved(event.key.id);
-    case 'usage':
-      return event.tick.keys.some((k) => involved(k.id));
-    default:
-      return false;
-  }
-}
 
 function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
@@ -110,7 +96,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const [view, setView, currentView] = useSyncState<TableView>(initialView);
   const [mode, setMode, currentMode] = useSyncState<Mode>(TABLE);
   /** The mode right now if it is `kind`: a key meant for another screen is dropped. */
-  const inMode = <K extends Mode['kind']>(kind: K) => {
+  const inMode: InMode = <K extends Mode['kind']>(kind: K) => {
     const m = currentMode();
     return m.kind === kind ? (m as Extract<Mode, { kind: K }>) : undefined;
   };
@@ -144,10 +130,6 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
 
-  const rotationId = mode.kind === 'rotation' ? mode.id : undefined;
-  const loadRotation = useMemo(() => (rotationId ? () => client.rotation(rotationId).then((r) => safeRotation(r.rotation)) : undefined), [client, rotationId]);
-  const rotation = useLive(loadRotation, feed, touchesRotation);
-
   const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
   const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
   const audit = useLive(loadAudit, feed, followsChanges);
@@ -173,6 +155,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     [show],
   );
 
+  const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
   const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
   const copy = (text: string) => writeRaw(osc52(text, env));
   const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
@@ -330,69 +313,6 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     setMode({ ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit });
   };
 
-  /** A rotation call; a guard's refusal is kept to show beside the evidence, other errors are toasts. */
-  const rotationAction = (call: () => Promise<{ rotation: RotationJson }>, done?: string) => {
-    const m = inMode('rotation');
-    if (!m) return;
-    const here = (cur: Mode) => cur.kind === 'rotation' && cur.id === m.id;
-    setMode({ ...m, busy: true, question: undefined });
-    void (async () => {
-      try {
-        const result = await call();
-        rotation.show(safeRotation(result.rotation));
-        setMode((cur) => (here(cur) ? { ...m, busy: false, refusal: undefined, question: undefined } : cur));
-        if (done) show(done, 'success');
-      } catch (err) {
-        const guard = err instanceof ApiError && err.code === 'rotation_guard';
-        const refused = guard && rotation.data ? { step: rotation.data.step, reason: errorText(err) } : undefined;
-        setMode((cur) => (here(cur) ? { ...m, busy: false, refusal: refused, question: undefined } : cur));
-        if (!guard) show(errorText(err), 'error');
-        if (err instanceof ApiError && err.code === 'step_changed') rotation.reload();
-      }
-    })();
-  };
-
-  const onRotation = (command: RotationCommand) => {
-    const m = inMode('rotation');
-    const r = rotation.data;
-    if (!m || m.question) return;
-    if (command === 'back') return setMode(TABLE);
-    if (!r || m.busy) return;
-    const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) => setMode({ ...m, question: { ...question, run: async () => run() } });
-    const advance = (force: boolean, keepOld?: boolean) => () => rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld }));
-    switch (command) {
-      case 'advance': {
-        const question = advanceQuestion(r);
-        return question ? confirmFirst({ title: 'Next step', question, danger: true }, advance(false)) : advance(false)();
-      }
-      case 'force': {
-        const reason = (currentRefusal(r, m.refusal) ?? r.evidence.guard ?? '').replace(/\.?$/, '.');
-        const question = `FORCE the rotation past its guard? It says: ${reason} The audit log records this advance as forced.`;
-        return confirmFirst({ title: 'FORCE past the guard', question, danger: true }, advance(true));
-      }
-      case 'keepOld':
-        return confirmFirst({ title: 'Finish, keep the old key', question: `Finish the rotation and keep "${r.oldKeyName}" inactive instead of deleting it?`, danger: false }, advance(false, true));
-      case 'rollback':
-        return confirmFirst({ title: 'Roll back', question: `Roll back: reactivate "${r.oldKeyName}" and return to verifying the new key?`, danger: true }, () =>
-          rotationAction(() => client.rollback(r.id), `Rolled back: "${r.oldKeyName}" is active again`),
-        );
-      case 'cancel': {
-        const state = `"${r.oldKeyName}" ${r.evidence.oldKey.status}, "${r.newKeyName}" ${r.evidence.newKey.status}`;
-        return confirmFirst({ title: 'Cancel rotation', question: `Cancel this rotation? Both keys stay as they are now (${state}).`, danger: true }, () =>
-          rotationAction(() => client.cancel(r.id), 'Rotation cancelled; both keys are left as they were'),
-        );
-      }
-    }
-  };
-
-  const answerRotation = (yes: boolean) => {
-    const m = inMode('rotation');
-    const question = m?.question;
-    if (!m || !question) return;
-    setMode({ ...m, question: undefined });
-    if (yes) void attempt(question.run);
-  };
-
   const answer = (yes: boolean) => {
     const m = inMode('confirm');
     if (!m) return;
@@ -519,7 +439,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       const bindings = ROTATION_KEYS.filter((b) => rotationCommands(shown).includes(b.command));
       body = (
         <Box flexDirection="column">
-          {question ? <ConfirmDialog title={question.title} question={question.question} danger={question.danger} active onAnswer={answerRotation} /> : null}
+          {question ? <ConfirmDialog title={question.title} question={question.question} danger={question.danger} active onAnswer={rotation.answer} /> : null}
           <RotationScreen
             rotation={shown}
             error={rotation.error}
@@ -530,7 +450,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
             height={bodyHeight - (question ? 6 : 0)}
             now={now}
             active={!question}
-            onCommand={onRotation}
+            onCommand={rotation.onCommand}
           />
         </Box>
       );

@@ -21,3 +21,6 @@ export type Mode =
 export type Refusal = { readonly step: string; readonly reason: string };
 
 export const TABLE: Mode = { kind: 'table' };
+
+/** The current mode if it is `kind`, else undefined: how key handlers check they still apply. */
+export type InMode = <K extends Mode['kind']>(kind: K) => Extract<Mode, { kind: K }> | undefined;
