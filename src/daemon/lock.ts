@@ -13,8 +13,9 @@ export function lockHome(file: string): HomeLock | undefined {
   const db = new Database(file, { timeout: 0 });
   chmodSync(file, 0o600);
   try {
-    db.pragma('journal_mode = OFF');
     db.pragma('locking_mode = EXCLUSIVE');
+    // The lock file holds nothing worth a journal; this also keeps a `-journal` file out of the home.
+    db.pragma('journal_mode = MEMORY');
     db.exec('BEGIN EXCLUSIVE; CREATE TABLE IF NOT EXISTS held (pid INTEGER); COMMIT;');
   } catch (err) {
     db.close();
