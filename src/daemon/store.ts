@@ -103,6 +103,11 @@ export type RotationRow = {
   deleteOldAt: number | null;
   endedAt: number | null;
   outcome: string | null;
+  /** All-time verification counts of both keys at the cut-over (see `usageTotals`). */
+  cutNewOk: number | null;
+  cutNewRejected: number | null;
+  cutOldOk: number | null;
+  cutOldRejected: number | null;
 };
 
 /** A change to apply to one rotation and, in the same transaction, to its keys. */

@@ -205,6 +205,30 @@ describe('rotation', () => {
     expect((await t.api('GET', '/v1/audit?limit=5')).body.events.some((e) => e.operatorName === 'system' && e.action === 'rotation.advance')).toBe(true);
   });
 
+  it('counts evidence after the cut-over exactly, even within the cut-over minute and after a rollback', async () => {
+    const now = Date.parse('2026-11-27T12:00:10Z');
+    const { rotation, newSecret, oldSecret } = await setup({ now: () => now });
+    for (let i = 0; i < 3; i++) await t.client.verify(newSecret);
+    await t.client.verify(oldSecret, 'before-cut');
+    for (const from of ['update_systems', 'verify_new', 'deactivate_old']) await advance(rotation.id, { from });
+    const cut = (await t.api('GET', `/v1/rotations/${rotation.id}`)).body.rotation.evidence;
+    expect(cut.newKey).toMatchObject({ ok: 0, rejected: 0 });
+    expect(cut.oldKey).toMatchObject({ ok: 0, rejected: 0 });
+    await t.client.verify(oldSecret, 'after-cut');
+    await t.client.verify(newSecret);
+    const after = (await t.api('GET', `/v1/rotations/${rotation.id}`)).body.rotation.evidence;
+    expect(after.newKey.ok).toBe(1);
+    expect(after.oldKey.rejected).toBe(1);
+    expect(after.canAdvance).toBe(false);
+    // Roll back and cut over again in the same minute: the earlier rejection no longer counts.
+    await t.api('POST', `/v1/rotations/${rotation.id}/rollback`);
+    for (const from of ['verify_new', 'deactivate_old']) await advance(rotation.id, { from });
+    const again = (await t.api('GET', `/v1/rotations/${rotation.id}`)).body.rotation.evidence;
+    expect(again.oldKey).toMatchObject({ rejected: 0 });
+    expect(again.canAdvance).toBe(true);
+    expect((await advance(rotation.id, { from: 'double_check' })).status).toBe(200);
+  });
+
   it('refuses bad advance bodies', async () => {
     const { rotation } = await setup();
     for (const body of [{}, { from: 'nowhere' }, { from: 'update_systems', force: 'yes' }, { from: 'update_systems', at: 'later' }, { from: 'update_systems', extra: 1 }]) {

@@ -117,6 +117,14 @@ export const rotations = sqliteTable(
     endedAt: integer('ended_at'),
     /** How the rotation ended: `deleted`, `kept_inactive`, or `cancelled`. */
     outcome: text('outcome'),
+    /**
+     * Both keys' all-time verification counts at the cut-over, so evidence "since deactivation"
+     * is exact rather than counted from the start of the cut-over's minute.
+     */
+    cutNewOk: integer('cut_new_ok'),
+    cutNewRejected: integer('cut_new_rejected'),
+    cutOldOk: integer('cut_old_ok'),
+    cutOldRejected: integer('cut_old_rejected'),
   },
   (t) => [
     uniqueIndex('rotations_open_old_key')

@@ -78,6 +78,10 @@ export class RotationService {
       deleteOldAt: null,
       endedAt: null,
       outcome: null,
+      cutNewOk: null,
+      cutNewRejected: null,
+      cutOldOk: null,
+      cutOldRejected: null,
     };
     await store.createRotation(rotation, row, actor);
     keys.published(row);
@@ -163,6 +167,11 @@ export class RotationService {
     if (t.to === 'double_check') {
       set.doubleCheckAt = at;
       set.deactivateAt = at;
+      // Everything counted so far is written, so these totals are the exact line between
+      // traffic before and after the cut-over.
+      await this.deps.usage.flush();
+      const [newKey, oldKey] = await Promise.all([this.totals(rotation.newKeyId), this.totals(rotation.oldKeyId)]);
+      Object.assign(set, { cutNewOk: newKey.ok, cutNewRejected: newKey.rejected, cutOldOk: oldKey.ok, cutOldRejected: oldKey.rejected });
     }
     if (t.to === 'delete_old') set.deleteOldAt = at;
     if (!isOpen(t.to)) {
@@ -192,6 +201,11 @@ export class RotationService {
     return json;
   }
 
+  /** A key's verifications over the whole kept history (30 days of buckets). */
+  private async totals(keyId: string): Promise<{ ok: number; rejected: number }> {
+    return sum(await this.deps.store.usageBuckets(keyId, 0), 0);
+  }
+
   private async syncOldKey(rotation: RotationRow, t: Transition): Promise<void> {
     if (t.oldKey === 'delete') {
       this.deps.keys.removed(rotation.oldKeyId);
@@ -218,7 +232,12 @@ export class RotationService {
     const newSince = cutOver ? deactivatedAt : rotation.createdAt;
     const oldSince = cutOver ? deactivatedAt : at - RECENT_MS;
     const seriesFrom = Math.floor(at / 60_000) - SERIES_MINUTES + 1;
-    const earliest = Math.min(Math.floor(newSince / 60_000), Math.floor(oldSince / 60_000), seriesFrom, Math.floor(rotation.createdAt / 60_000));
+    // After the cut-over, counts are the totals now less the totals recorded at the cut-over
+    // (exact); rotations cut over before those were recorded count from the cut-over's minute.
+    const cut = cutOver && rotation.cutNewOk !== null ? rotation : undefined;
+    const earliest = cut
+      ? 0
+      : Math.min(Math.floor(newSince / 60_000), Math.floor(oldSince / 60_000), seriesFrom, Math.floor(rotation.createdAt / 60_000));
     const [newKey, oldKey] = await Promise.all([store.getKey(rotation.newKeyId), store.getKey(rotation.oldKeyId)]);
     const [newBuckets, oldBuckets, newCallers, oldCallers] = await Promise.all([
       store.usageBuckets(rotation.newKeyId, earliest),
@@ -226,17 +245,29 @@ export class RotationService {
       store.callers(rotation.newKeyId),
       store.callers(rotation.oldKeyId),
     ]);
-    const newAll = sum(newBuckets, Math.floor(rotation.createdAt / 60_000));
-    const oldAfterCut = sum(oldBuckets, Math.floor(deactivatedAt / 60_000));
-    const keyEvidence = (id: string, name: string, row: KeyRow | undefined, buckets: UsageBucket[], callers: CallerRow[], since: number): KeyEvidence => ({
+    const since = (buckets: UsageBucket[], from: number, base: { ok: number | null; rejected: number | null } | undefined) => {
+      if (!base) return sum(buckets, Math.floor(from / 60_000));
+      const all = sum(buckets, 0);
+      return { ok: Math.max(0, all.ok - (base.ok ?? 0)), rejected: Math.max(0, all.rejected - (base.rejected ?? 0)) };
+    };
+    const newCounts = since(newBuckets, newSince, cut && { ok: cut.cutNewOk, rejected: cut.cutNewRejected });
+    const oldCounts = since(oldBuckets, oldSince, cut && { ok: cut.cutOldOk, rejected: cut.cutOldRejected });
+    const keyEvidence = (
+      id: string,
+      name: string,
+      row: KeyRow | undefined,
+      counts: { ok: number; rejected: number },
+      callers: CallerRow[],
+      from: number,
+    ): KeyEvidence => ({
       id,
       name: row?.name ?? name,
       status: row?.status ?? 'deleted',
-      since: new Date(since).toISOString(),
-      ...sum(buckets, Math.floor(since / 60_000)),
+      since: new Date(from).toISOString(),
+      ...counts,
       lastUsedAt: row?.lastUsedAt ? new Date(row.lastUsedAt).toISOString() : null,
       callers: callers
-        .filter((c) => c.lastSeenAt >= since)
+        .filter((c) => c.lastSeenAt >= from)
         .map((c) => ({ caller: c.caller, lastSeenAt: new Date(c.lastSeenAt).toISOString(), ok: c.ok, rejected: c.rejected })),
     });
     const series = Array.from({ length: SERIES_MINUTES }, (_, i) => {
@@ -252,8 +283,8 @@ export class RotationService {
       };
     });
     const guard: GuardEvidence = {
-      newKeyOk: newAll.ok,
-      oldKeyRejectedSinceDeactivation: rotation.step === 'double_check' || rotation.step === 'delete_old' ? oldAfterCut.rejected : 0,
+      newKeyOk: cutOver ? sum(newBuckets, 0).ok : newCounts.ok,
+      oldKeyRejectedSinceDeactivation: cutOver ? oldCounts.rejected : 0,
     };
     let blockedBy: string | null = null;
     if (isOpen(rotation.step)) {
@@ -266,8 +297,8 @@ export class RotationService {
     return {
       guard,
       evidence: {
-        newKey: keyEvidence(rotation.newKeyId, rotation.newKeyName, newKey, newBuckets, newCallers, newSince),
-        oldKey: keyEvidence(rotation.oldKeyId, rotation.oldKeyName, oldKey, oldBuckets, oldCallers, oldSince),
+        newKey: keyEvidence(rotation.newKeyId, rotation.newKeyName, newKey, newCounts, newCallers, newSince),
+        oldKey: keyEvidence(rotation.oldKeyId, rotation.oldKeyName, oldKey, oldCounts, oldCallers, oldSince),
         series,
         canAdvance: isOpen(rotation.step) && blockedBy === null,
         guard: blockedBy,

@@ -122,6 +122,14 @@ export const rotations = pgTable(
     endedAt: int64('ended_at'),
     /** How the rotation ended: `deleted`, `kept_inactive`, or `cancelled`. */
     outcome: text('outcome'),
+    /**
+     * Both keys' all-time verification counts at the cut-over, so evidence "since deactivation"
+     * is exact rather than counted from the start of the cut-over's minute.
+     */
+    cutNewOk: int64('cut_new_ok'),
+    cutNewRejected: int64('cut_new_rejected'),
+    cutOldOk: int64('cut_old_ok'),
+    cutOldRejected: int64('cut_old_rejected'),
   },
   (t) => [
     uniqueIndex('rotations_open_old_key')
