@@ -180,6 +180,10 @@ describe('rotation', () => {
     expect((await t.api('POST', `/v1/keys/${b.id}/rotations`, { name: 'svc-3' })).body.error.code).toBe('name_taken');
     expect((await t.api('POST', `/v1/keys/${b.id}/rotations`, { name: 'x\u001b' })).status).toBe(400);
     expect((await t.api('POST', `/v1/keys/${b.id}/rotations`, { name: 'other-next' })).body.rotation.newKeyName).toBe('other-next');
+    const padded = (await t.api('POST', '/v1/keys', { name: 'svc-09' })).body.key;
+    expect((await t.api('POST', `/v1/keys/${padded.id}/rotations`)).body.rotation.newKeyName).toBe('svc-10');
+    const zero = (await t.api('POST', '/v1/keys', { name: 'db-01' })).body.key;
+    expect((await t.api('POST', `/v1/keys/${zero.id}/rotations`)).body.rotation.newKeyName).toBe('db-02');
     expect((await t.api('POST', '/v1/keys/key_missing/rotations', {})).status).toBe(404);
   });
 

@@ -41,8 +41,9 @@ function sum(buckets: UsageBucket[], fromMinute: number): { ok: number; rejected
 export async function successorName(oldName: string, taken: (name: string) => Promise<boolean>): Promise<string> {
   const match = /^(.*)-(\d+)$/.exec(oldName);
   const base = match ? match[1]! : oldName;
+  const width = match ? match[2]!.length : 1; // `svc-01` → `svc-02`, keeping the zero padding
   for (let n = match ? Number(match[2]) + 1 : 2; ; n++) {
-    const suffix = `-${n}`;
+    const suffix = `-${String(n).padStart(width, '0')}`;
     const candidate = [...base].slice(0, NAME_MAX - suffix.length).join('') + suffix;
     if (!(await taken(candidate))) return candidate;
   }
