@@ -8,7 +8,7 @@ import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from '.
 import { drive, type LoadRequest, type LoadResult } from './support/load.js';
 import { seedKeys, type SeededKey } from './support/seed.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
-import { count, mb, ms, percent, printTable, ratio } from './support/stats.js';
+import { count, mb, ms, percent, printTable, ratio, us } from './support/stats.js';
 
 const KEYS = 100_000;
 /** Keys whose secrets the load cycles through: a mix, not one hot key. */
@@ -53,6 +53,7 @@ function row(connections: number, label: string, r: LoadResult): string[] {
     ms(r.latency.p50),
     ms(r.latency.p99),
     ms(r.latency.mean),
+    us(r.serverCpuPerRequestUs),
     String(r.non2xx + r.errors),
     percent(r.serverCpu),
     percent(r.clientCpu),
@@ -63,7 +64,7 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
   const home = benchHome();
   const processes: ServerProcess[] = [];
   try {
-    let started = performance.now();
+    const started = performance.now();
     const keys = seedKeys(home, KEYS, VERIFIED_KEYS);
     console.log(`seeded ${count(KEYS)} keys in ${ms(performance.now() - started)} (direct inserts, one transaction)`);
 
@@ -101,9 +102,11 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
         ratio(verify.latency.p50 / base.latency.p50),
         `${ratio(verify.latency.p99 / base.latency.p99)} (≤ 1.25×)`,
         ratio(verify.latency.mean / base.latency.mean),
+        ratio(verify.serverCpuPerRequestUs / base.serverCpuPerRequestUs),
       ]);
     }
-    printTable(['conns', 'server', 'req/s', 'p50', 'p99', 'mean', 'failed', 'server CPU', 'bench CPU'], rows);
+    printTable(['conns', 'server', 'req/s', 'p50', 'p99', 'mean', 'CPU/req', 'failed', 'server CPU', 'bench CPU'], rows);
+    console.log('CPU/req: server user+system CPU per response (/proc), steadier than req/s when other work shares the cores; server CPU 100% = one core busy');
     const after = daemon.memory();
     console.log(`daemon RSS after the load: ${mb(after.rss)} (peak ${mb(after.peak)}; target ≤ 150 MB); baseline RSS after the load: ${mb(baseline.memory().rss)}`);
   } finally {

@@ -23,6 +23,7 @@ export function summarize(samples: readonly number[]): Summary {
 }
 
 export const ms = (value: number): string => `${value.toFixed(2)} ms`;
+export const us = (value: number): string => `${Math.round(value)} µs`;
 export const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 export const count = (value: number): string => Math.round(value).toLocaleString('en-US');
 export const ratio = (value: number): string => `${value.toFixed(2)}×`;

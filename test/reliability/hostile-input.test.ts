@@ -128,7 +128,8 @@ describe('hostile input', () => {
         if (res.headers['x-request-id'] === undefined) {
           // Not HTTP the server can parse (an unknown method, raw bytes or a backslash in the
           // path): Node or the Hono adapter refuses it with a bare 400 before the app sees it.
-          expect({ status: res.status, body: res.body, connection: res.headers.connection }, what).toEqual({ status: 400, body: '', connection: 'close' });
+          // Node closes the connection; the adapter may keep it alive when the body was read.
+          expect({ status: res.status, body: res.body }, what).toEqual({ status: 400, body: '' });
           refusedBeforeApp++;
         } else if (res.status >= 400 && req.method !== 'HEAD') {
           checkEnvelope(res, req);

@@ -5,14 +5,20 @@ import { createMiddleware } from 'hono/factory';
 import type { OperatorService } from '../auth/operators.js';
 import { can, type Permission } from '../auth/permissions.js';
 import { KeywardError } from '../errors.js';
+import type { IndexedOperator } from '../store.js';
 import type { AppEnv } from './env.js';
 
 const BEARER = /^Bearer ([^\s]+)$/;
 
+/** The active operator whose token an `Authorization` header carries, if any. */
+export function bearerOperator(operators: OperatorService, header: string | undefined): IndexedOperator | undefined {
+  const match = BEARER.exec(header ?? '');
+  return match ? operators.authenticate(match[1]!) : undefined;
+}
+
 export function authenticate(operators: OperatorService) {
   return createMiddleware<AppEnv>(async function authenticateOperator(c, next) {
-    const match = BEARER.exec(c.req.header('authorization') ?? '');
-    const operator = match ? operators.authenticate(match[1]!) : undefined;
+    const operator = bearerOperator(operators, c.req.header('authorization'));
     if (!operator) throw new KeywardError('unauthorized', 'A valid operator token is required (Authorization: Bearer kwo_…)');
     c.set('operator', operator);
     await next();
