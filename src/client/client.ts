@@ -54,6 +54,17 @@ function query(params: Record<string, string | number | undefined>): string {
   return text ? `?${text}` : '';
 }
 
+/** The `ApiError` a failed response stands for; a body that is not the envelope still says its status. */
+async function failure(res: Response): Promise<ApiError> {
+  let e: Partial<ErrorBody['error']> | undefined;
+  try {
+    e = (JSON.parse(await res.text()) as Partial<ErrorBody>).error;
+  } catch {
+    // not JSON (a proxy's page, say): the status is all there is to tell
+  }
+  return new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `the daemon answered HTTP ${res.status}`, e?.issues, e?.requestId);
+}
+
 export class KeywardClient {
   readonly url: string;
   private readonly token: string | undefined;
@@ -88,18 +99,12 @@ export class KeywardClient {
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const res = await this.send(method, path, body);
     if (res.status === 204) return undefined as T;
-    const text = await res.text();
-    let parsed: unknown;
+    if (!res.ok) throw await failure(res);
     try {
-      parsed = JSON.parse(text);
+      return JSON.parse(await res.text()) as T;
     } catch {
       throw new ApiError(res.status, 'internal', `the daemon answered ${res.status} with a body that is not JSON`);
     }
-    if (!res.ok) {
-      const e = (parsed as Partial<ErrorBody>).error;
-      throw new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `HTTP ${res.status}`, e?.issues, e?.requestId);
-    }
-    return parsed as T;
   }
 
   health() {
@@ -184,11 +189,7 @@ export class KeywardClient {
    */
   async events(onEvent: (event: StreamEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
     const res = await this.send('GET', '/v1/events', undefined, signal);
-    if (!res.ok || !res.body) {
-      const text = await res.text();
-      const e = (JSON.parse(text || '{}') as Partial<ErrorBody>).error;
-      throw new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `HTTP ${res.status}`);
-    }
+    if (!res.ok || !res.body) throw await failure(res);
     onOpen?.();
     const decoder = new TextDecoder();
     let buffer = '';

@@ -4,7 +4,7 @@
  * with other daemons, so is following its changes.
  */
 import { OperatorService } from './auth/operators.js';
-import { FollowedKeyIndex, followSharedStore } from './db/pg/follower.js';
+import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
 import { KeyService } from './keys/service.js';
 import { RotationService } from './rotation/service.js';

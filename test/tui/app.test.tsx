@@ -2,22 +2,13 @@
  * The key table TUI (issue 5) against a real daemon on a temp home: real keystrokes, waiting
  * for the frame to change.
  */
-import { cleanup } from 'ink-testing-library';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
-import { openApp } from './open-app.js';
+import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
-
-beforeEach(async () => {
-  t = await startTestDaemon();
-});
-
-afterEach(async () => {
-  cleanup();
-  await t.stop();
-});
+daemonPerTest({ get: () => t, set: (d) => (t = d) });
 
 async function keys(...names: string[]) {
   for (const name of names) await t.client.createKey(name);

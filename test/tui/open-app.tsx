@@ -1,10 +1,11 @@
 /** Renders the TUI against a real test daemon, with a fixed size and a captured clipboard. */
-import { render } from 'ink-testing-library';
+import { cleanup, render } from 'ink-testing-library';
+import { afterEach, beforeEach } from 'vitest';
 import { KeywardClient } from '../../src/client/client.js';
 import { App } from '../../src/tui/App.js';
 import type { TerminalEnv } from '../../src/tui/clipboard.js';
 import type { Size } from '../../src/tui/hooks/useTerminalSize.js';
-import type { TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 export type OpenOptions = { size?: Size; token?: string; env?: TerminalEnv };
 
@@ -25,4 +26,18 @@ export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
   );
   const app = render(element(size));
   return { app, clipboard, client, resize: (to: Size) => app.rerender(element(to)) };
+}
+
+/**
+ * A fresh daemon for each test. `get` is read afterwards, so a test that swaps in another
+ * daemon still has that one stopped.
+ */
+export function daemonPerTest(slot: { get(): TestDaemon; set(t: TestDaemon): void }): void {
+  beforeEach(async () => {
+    slot.set(await startTestDaemon());
+  });
+  afterEach(async () => {
+    cleanup();
+    await slot.get().stop();
+  });
 }

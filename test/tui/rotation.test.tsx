@@ -2,22 +2,13 @@
  * The rotation view (issue 6's TUI part) against a real daemon: the stepper follows real
  * verify calls live, refuses to advance with the guard's reason, and forces only when asked.
  */
-import { cleanup } from 'ink-testing-library';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { describe, expect, it } from 'vitest';
+import type { TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
-import { openApp } from './open-app.js';
+import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
-
-beforeEach(async () => {
-  t = await startTestDaemon();
-});
-
-afterEach(async () => {
-  cleanup();
-  await t.stop();
-});
+daemonPerTest({ get: () => t, set: (d) => (t = d) });
 
 /** The stepper line marked current. */
 function currentStep(frame: string): string | undefined {

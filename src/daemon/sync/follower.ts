@@ -4,13 +4,13 @@
  * through the other daemons are published on this daemon's event bus, so a TUI attached here
  * sees them too.
  */
-import { operatorJson, type OperatorService } from '../../auth/operators.js';
-import type { EventBus } from '../../events/bus.js';
-import { keyJson } from '../../keys/schemas.js';
-import type { KeyService } from '../../keys/service.js';
-import type { RotationService } from '../../rotation/service.js';
-import type { IndexedKey, KeyStatus, SharedStore, Store, StoreChange } from '../../store.js';
-import { KeyIndex } from '../../verify/key-index.js';
+import { operatorJson, type OperatorService } from '../auth/operators.js';
+import type { EventBus } from '../events/bus.js';
+import { keyJson } from '../keys/schemas.js';
+import type { KeyService } from '../keys/service.js';
+import type { RotationService } from '../rotation/service.js';
+import type { IndexedKey, KeyStatus, SharedStore, Store, StoreChange } from '../store.js';
+import { KeyIndex } from '../verify/key-index.js';
 
 /**
  * The verification index of a daemon on a shared store. While the change feed is live only
