@@ -2,6 +2,6 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/daemon/db/schema.ts',
+  schema: './src/daemon/db/sqlite/schema.ts',
   out: './drizzle',
 });

@@ -6,8 +6,8 @@
  */
 import { getTableColumns } from 'drizzle-orm';
 import { closeSync, openSync } from 'node:fs';
-import { openDatabase } from '../../src/daemon/db/open.js';
-import { keys } from '../../src/daemon/db/schema.js';
+import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
+import { keys } from '../../src/daemon/db/sqlite/schema.js';
 import { foldName } from '../../src/daemon/names.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
 import { ensureHome, homeFiles } from '../../src/home.js';

@@ -9,9 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
 import { createApp } from './app.js';
 import { createCore, type Core } from './core.js';
-import { openDatabase } from './db/open.js';
+import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
-import { SqliteStore } from './db/sqlite-store.js';
+import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { lockHome } from './lock.js';
 import type { Store } from './store.js';
@@ -130,7 +130,7 @@ function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
 
 async function openSharedStore(url: string, options: DaemonOptions, log: (line: string) => void): Promise<Store> {
   // Loaded here only: a daemon on SQLite never pays for loading the PostgreSQL driver.
-  const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/pg-store.js'), import('./db/pg/open.js')]);
+  const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/store.js'), import('./db/pg/open.js')]);
   try {
     return await openPgStore(url, { now: options.now, log, reconcileMs: options.reconcileMs });
   } catch (err) {

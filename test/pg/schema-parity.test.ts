@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/daemon/db/open.js';
+import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { openPgDatabase } from '../../src/daemon/db/pg/open.js';
 import * as pgSchema from '../../src/daemon/db/pg/schema.js';
-import * as sqliteSchema from '../../src/daemon/db/schema.js';
+import * as sqliteSchema from '../../src/daemon/db/sqlite/schema.js';
 import { createTestDatabase, pgTitle, TEST_DATABASE_URL, type TestDatabase } from './database.js';
 
 type Column = { kind: 'integer' | 'text'; notNull: boolean; default?: unknown };

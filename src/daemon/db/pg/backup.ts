@@ -8,7 +8,7 @@
 import { getTableConfig } from 'drizzle-orm/pg-core';
 import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import pg from 'pg';
-import { openDatabase } from '../open.js';
+import { openDatabase } from '../sqlite/open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 /** Parents before the tables that reference them. */

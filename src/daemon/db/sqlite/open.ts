@@ -12,7 +12,7 @@ import * as schema from './schema.js';
 export type Db = BetterSQLite3Database<typeof schema>;
 
 /** `drizzle/` at the package root, for both `src/` (tests) and `dist/` (built). */
-export const DEFAULT_MIGRATIONS = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+export const DEFAULT_MIGRATIONS = fileURLToPath(new URL('../../../../drizzle', import.meta.url));
 
 export type OpenOptions = {
   migrationsFolder?: string;

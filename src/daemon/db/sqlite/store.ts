@@ -5,10 +5,10 @@
  */
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, like, lt, notInArray, or, sql } from 'drizzle-orm';
-import { nextEvent } from '../audit/chain.js';
-import { KeywardError } from '../errors.js';
-import { foldName } from '../names.js';
-import { END_STEPS } from '../rotation/machine.js';
+import { nextEvent } from '../../audit/chain.js';
+import { KeywardError } from '../../errors.js';
+import { foldName } from '../../names.js';
+import { END_STEPS } from '../../rotation/machine.js';
 import type {
   Actor,
   AuditEvent,
@@ -26,7 +26,7 @@ import type {
   Store,
   UsageBucket,
   UsageDelta,
-} from '../store.js';
+} from '../../store.js';
 import type { Db } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
