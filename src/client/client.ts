@@ -39,6 +39,8 @@ export type ClientOptions = {
   token?: string;
   /** Per-request timeout; event streams have none. */
   timeoutMs?: number;
+  /** How requests are sent; by default the global `fetch` (tests pass an app's in-process `request`). */
+  fetch?: typeof fetch;
 };
 
 export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; limit?: number; cursor?: string };
@@ -69,11 +71,13 @@ export class KeywardClient {
   readonly url: string;
   private readonly token: string | undefined;
   private readonly timeoutMs: number;
+  private readonly fetch: typeof fetch;
 
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.fetch = options.fetch ?? fetch;
   }
 
   private headers(body: boolean): Record<string, string> {
@@ -85,7 +89,7 @@ export class KeywardClient {
 
   private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     try {
-      return await fetch(this.url + path, {
+      return await this.fetch(this.url + path, {
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),

@@ -32,13 +32,18 @@ export type DaemonOptions = {
   reconcileMs?: number;
 };
 
-export type RunningDaemon = {
-  url: string;
-  port: number;
+/** A daemon whose store, services and app are ready, before (or without) listening on a port. */
+export type OpenDaemon = {
   home: string;
   core: Core;
   app: ReturnType<typeof createApp>;
+  /** Stops the services, flushes usage, closes the store and releases the home. */
   close(): Promise<void>;
+};
+
+export type RunningDaemon = OpenDaemon & {
+  url: string;
+  port: number;
 };
 
 /** A refusal to start that the CLI prints as one line. */
@@ -50,13 +55,17 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.test(host);
 }
 
-export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
-  const host = options.host ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
-  if (!isLoopback(host) && !options.allowRemote) {
-    throw new StartupError(`refusing to listen on non-loopback host ${host}: operator tokens would cross the network; pass --allow-remote if you mean it`);
-  }
+function defaultLog(line: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+}
+
+/**
+ * Everything a daemon does before it listens: take the home lock, open and migrate the store,
+ * load the indexes, create the first admin, start the usage flush and the rotation scheduler,
+ * and build the app. Tests drive the returned app in-process with `app.request()`.
+ */
+export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?: () => void } = {}): Promise<OpenDaemon> {
+  const log = options.log ?? defaultLog;
   const files = homeFiles(options.home);
   ensureHome(options.home);
   const lock = lockHome(files.lock);
@@ -88,37 +97,62 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
     });
     await core.rotations.startScheduler();
     const app = createApp(core, { heartbeatMs: options.heartbeatMs });
-    const server = await listen(app.fetch, host, port);
-    const actualPort = (server.address() as AddressInfo).port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-    writePrivate(files.daemonJson, JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() }) + '\n');
-    const where = options.database ? `, store ${describeDatabase(options.database)}` : '';
-    log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys${where})`);
+    const opened = store;
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Event streams never end by themselves; end them so close() can finish.
-          if ('closeAllConnections' in server) server.closeAllConnections();
-        });
         core.rotations.stopScheduler();
         try {
           await core.usage.stop();
         } catch (err) {
           log(`final usage flush failed: ${err instanceof Error ? err.message : String(err)}`);
         }
-        await store!.close();
-        removeDaemonInfo(options.home);
+        await opened.close();
+        // Whatever names this daemon goes before the lock: the next daemon may take it at once.
+        hooks.beforeRelease?.();
         lock.release();
-        log('keyward daemon stopped');
       })());
-    return { url, port: actualPort, home: options.home, core, app, close };
+    return { home: options.home, core, app, close };
   } catch (err) {
     await store?.close();
     lock.release();
     throw err;
   }
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon> {
+  const host = options.host ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  const log = options.log ?? defaultLog;
+  if (!isLoopback(host) && !options.allowRemote) {
+    throw new StartupError(`refusing to listen on non-loopback host ${host}: operator tokens would cross the network; pass --allow-remote if you mean it`);
+  }
+  const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
+  const { core, app } = opened;
+  let server: ServerType;
+  try {
+    server = await listen(app.fetch, host, port);
+  } catch (err) {
+    await opened.close();
+    throw err;
+  }
+  const actualPort = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  writePrivate(homeFiles(options.home).daemonJson, JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() }) + '\n');
+  const where = options.database ? `, store ${describeDatabase(options.database)}` : '';
+  log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys${where})`);
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Event streams never end by themselves; end them so close() can finish.
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await opened.close();
+      log('keyward daemon stopped');
+    })());
+  return { ...opened, url, port: actualPort, close };
 }
 
 function openHomeStore(file: string, options: DaemonOptions): SqliteStore {

@@ -1,10 +1,10 @@
 /** Issue 2: the key lifecycle over HTTP against a real SQLite file. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startTestDaemon, storeText, type ApiBody, type TestDaemon } from '../helpers/daemon.js';
+import { startTestApp, storeText, type ApiBody, type TestApp } from '../helpers/daemon.js';
 
-let t: TestDaemon;
+let t: TestApp;
 beforeEach(async () => {
-  t = await startTestDaemon();
+  t = await startTestApp();
 });
 afterEach(async () => {
   await t.stop();
@@ -162,7 +162,7 @@ describe('bad input', () => {
     {
       what: 'a body that is not JSON',
       send: async () => {
-        const res = await fetch(`${t.url}/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' }, body: 'name=x' });
+        const res = await t.fetch(`${t.url}/v1/keys`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'text/plain' }, body: 'name=x' });
         return { status: res.status, body: (await res.json()) as ApiBody };
       },
       status: 415,
@@ -175,7 +175,7 @@ describe('bad input', () => {
     {
       what: 'a body that is not UTF-8',
       send: async () => {
-        const res = await fetch(`${t.url}/v1/keys`, {
+        const res = await t.fetch(`${t.url}/v1/keys`, {
           method: 'POST',
           headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
           body: Buffer.from([0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]),

@@ -19,7 +19,7 @@ import {
 } from '../../src/client/client.js';
 import type { ErrorBody } from '../../src/daemon/errors.js';
 import { readAdminToken } from '../../src/home.js';
-import { startDaemon, type DaemonOptions, type RunningDaemon } from '../../src/daemon/main.js';
+import { openDaemon, startDaemon, type DaemonOptions, type OpenDaemon, type RunningDaemon } from '../../src/daemon/main.js';
 import { createTestDatabase, type TestDatabase } from '../pg/database.js';
 
 /** The store the daemons of this run use; tests of the SQLite file itself skip on `postgres`. */
@@ -51,13 +51,15 @@ export type ApiBody = { error: Required<ErrorBody['error']> } &
     paths: Record<string, Record<string, unknown>>;
   };
 
-export type TestDaemon = {
+export type TestDaemon<D extends OpenDaemon = RunningDaemon> = {
   home: string;
-  daemon: RunningDaemon;
+  daemon: D;
   url: string;
   adminToken: string;
   client: KeywardClient;
   logs: string[];
+  /** `fetch` to this daemon: real HTTP when it listens, `app.request()` in-process. */
+  fetch: typeof fetch;
   /** A raw request; `token` null sends none. */
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: ApiBody }>;
   restart(): Promise<void>;
@@ -81,17 +83,50 @@ export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'keyward-test-'));
 }
 
-export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
+/** The URL in-process requests are addressed to: a loopback name, as a local client would use. */
+/** A daemon driven in-process. */
+export type TestApp = TestDaemon<OpenDaemon>;
+
+export const IN_PROCESS_URL = 'http://127.0.0.1:7420';
+
+/**
+ * A real daemon listening on a free loopback port: for what needs a process boundary or a
+ * socket (the CLI, the TUI's autostart, event streams over a network, crashes).
+ */
+export function startTestDaemon(options: Partial<DaemonOptions> = {}): Promise<TestDaemon> {
+  return startTest(options, startDaemon);
+}
+
+/**
+ * The same daemon without a socket: its app answers `app.request()` in-process (as Hono's own
+ * tests do), against a real SQLite file in a temp home (or a fresh PostgreSQL database). The
+ * fast tier for route suites; `t.url` is a loopback URL only as far as the app can tell.
+ */
+export function startTestApp(options: Partial<DaemonOptions> = {}): Promise<TestDaemon<OpenDaemon>> {
+  return startTest(options, openDaemon);
+}
+
+async function startTest<D extends OpenDaemon>(options: Partial<DaemonOptions>, open: (options: DaemonOptions) => Promise<D>): Promise<TestDaemon<D>> {
   const home = options.home ?? tempHome();
   const logs: string[] = [];
   const database: TestDatabase | undefined = testBackend === 'postgres' && !options.database ? await createTestDatabase() : undefined;
-  const start = () => startDaemon({ port: 0, database: database?.url, ...options, home, log: (line) => logs.push(line) });
-  const t = {} as TestDaemon;
-  const attach = (daemon: RunningDaemon) => {
+  const start = () => open({ port: 0, database: database?.url, ...options, home, log: (line) => logs.push(line) });
+  const t = {} as TestDaemon<D>;
+  const attach = (daemon: D) => {
     t.daemon = daemon;
-    t.url = daemon.url;
+    t.url = 'url' in daemon && typeof daemon.url === 'string' ? daemon.url : IN_PROCESS_URL;
     t.adminToken = readAdminToken(home)!;
-    t.client = new KeywardClient({ url: daemon.url, token: t.adminToken });
+    t.client = new KeywardClient({ url: t.url, token: t.adminToken, fetch: send });
+  };
+  // Listening daemons get real HTTP; in-process ones get the app's own request(), with the
+  // Content-Length a real client would send (the body limit and the fast path read it).
+  const send: typeof fetch = async (input, init) => {
+    if ('url' in t.daemon) return fetch(input, init);
+    const request = new Request(input, init);
+    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
+    const headers = new Headers(request.headers);
+    if (body && !headers.has('content-length') && !headers.has('transfer-encoding')) headers.set('content-length', String(body.byteLength));
+    return t.daemon.app.request(request.url, { method: request.method, headers, body, signal: init?.signal ?? undefined });
   };
   try {
     attach(await start());
@@ -102,6 +137,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
   Object.assign(t, {
     home,
     logs,
+    fetch: send,
     database,
     async api(method: string, path: string, body?: unknown, token?: string | null) {
       const headers: Record<string, string> = {};
@@ -112,7 +148,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
         headers['content-type'] = 'application/json';
         payload = typeof body === 'string' ? body : JSON.stringify(body);
       }
-      const res = await fetch(t.url + path, { method, headers, body: payload });
+      const res = await send(t.url + path, { method, headers, body: payload });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -139,7 +175,7 @@ export async function startTestDaemon(options: Partial<DaemonOptions> = {}): Pro
  * Runs SQL on the daemon's store behind its back, on either backend: the SQLite file through a
  * second connection, or the PostgreSQL database. Placeholders are written `?`.
  */
-export async function storeQuery<R>(t: TestDaemon, text: string, values: unknown[] = []): Promise<R[]> {
+export async function storeQuery<R>(t: TestDaemon<OpenDaemon>, text: string, values: unknown[] = []): Promise<R[]> {
   if (t.database) {
     let n = 0;
     return t.database.query(text.replace(/\?/g, () => `$${++n}`), values) as Promise<R[]>;
@@ -159,7 +195,7 @@ export async function storeQuery<R>(t: TestDaemon, text: string, values: unknown
  * Everything the store holds, as text to search for secrets: on SQLite the raw bytes of the
  * database and its WAL (so even freed pages count), on PostgreSQL every row of every table.
  */
-export async function storeText(t: TestDaemon): Promise<string[]> {
+export async function storeText(t: TestDaemon<OpenDaemon>): Promise<string[]> {
   if (t.database) {
     const tables = await t.database.query<{ tablename: string }>("select tablename from pg_tables where schemaname = 'public'");
     return Promise.all(tables.map(async ({ tablename }) => JSON.stringify(await t.database!.query(`select * from "${tablename}"`))));
