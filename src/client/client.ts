@@ -269,15 +269,21 @@ export class KeywardClient {
       maxBufferSize: MAX_EVENT_CHARS,
     });
     const decoder = new TextDecoder();
+    const reader = res.body.getReader();
+    // fetch ends the body on abort by itself; a response made in-process (tests) needs telling.
+    const cancel = () => void reader.cancel().catch(() => {});
+    signal.addEventListener('abort', cancel, { once: true });
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+        parser.feed(decoder.decode(chunk.value, { stream: true }));
         if (overflow) throw overflow;
       }
     } catch (err) {
       if (signal.aborted) return;
       throw new DaemonUnreachable(this.url, err);
     } finally {
+      signal.removeEventListener('abort', cancel);
+      cancel();
       // Whatever ended the stream may have ended the daemon: prove the next one again.
       this.proven = undefined;
     }
