@@ -6,7 +6,6 @@
  * key; and that a daemon the TUI starts has no token in its environment.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DaemonNotReachable, reachDaemon } from '../../src/client/autostart.js';
@@ -17,7 +16,7 @@ import { generateSecret, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/dae
 import { DEFAULT_PORT, homeFiles, readDaemonInfo, writePrivate } from '../../src/home.js';
 import { CHALLENGE_HEADER, newChallenge, newInstance, PROOF_HEADER, proofOf } from '../../src/identity.js';
 import { keyward } from '../cli/harness.js';
-import { startTestApp, startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
+import { freePort, isAlive, startTestApp, startTestDaemon, tempHome } from '../helpers/daemon.js';
 import { squat, type Squatter } from './helpers/squatter.js';
 
 // CLI runs and daemon starts are processes of their own; a busy machine needs the time.
@@ -43,14 +42,6 @@ function home(): string {
   return dir;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A home as a crashed daemon leaves it: its token, and daemon.json naming `url`. */
 function crashedHome(url: string): { dir: string; token: string } {
   const dir = home();
@@ -58,15 +49,6 @@ function crashedHome(url: string): { dir: string; token: string } {
   writePrivate(homeFiles(dir).adminToken, token + '\n');
   writePrivate(homeFiles(dir).daemonJson, JSON.stringify({ pid: 2 ** 22 + 1, url, startedAt: new Date().toISOString(), instance: newInstance() }));
   return { dir, token };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the proof on /v1/health', () => {
@@ -213,7 +195,7 @@ describe('a daemon the TUI starts', () => {
     const pid = reached.started!.pid;
     cleanups.push(async () => {
       process.kill(pid, 'SIGTERM');
-      await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000 });
+      await vi.waitFor(() => expect(isAlive(pid)).toBe(false), { timeout: 10_000 });
     });
     const environ = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
     expect(environ, 'the settings it needs are there').toContain(`KEYWARD_PORT=${port}`);
