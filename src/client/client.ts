@@ -4,7 +4,6 @@
  * when nothing answers, or `DaemonUnproven` when something answers that cannot prove it is the
  * daemon daemon.json names (then nothing but the challenge was sent to it).
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { AuditEventJson } from '../daemon/audit/routes.js';
 import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
@@ -14,8 +13,9 @@ import type { KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
+import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, UsageJson, VerifyResult };
+export type { AuditEventJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
 
 export class ApiError extends Error {
   constructor(
@@ -64,15 +64,10 @@ export type ClientOptions = {
 export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; limit?: number; cursor?: string };
 export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?: boolean; at?: string };
 
-/** One server-sent event: its name and parsed JSON payload. */
-export type StreamEvent = { event: string; data: unknown };
-
 export type Health = { status: 'ok' | 'degraded'; version: string; reason?: string };
 
 type SendOptions = { body?: unknown; signal?: AbortSignal; headers?: Record<string, string>; anonymous?: boolean };
 
-/** More than any event the daemon sends (a usage tick naming every key); a stream that buffers more is not a daemon's. */
-const MAX_EVENT_CHARS = 64 * 1024 * 1024;
 
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -255,51 +250,15 @@ export class KeywardClient {
     const res = await this.send('GET', '/v1/events', { signal });
     if (!res.ok || !res.body) throw await failure(res);
     onOpen?.();
-    let overflow: Error | undefined;
-    const parser = createParser({
-      onEvent: (message) => {
-        const event = streamEvent(message);
-        if (event) onEvent(event);
-      },
-      // Unknown fields and bad `retry` values are ignored, as the SSE standard says; only an
-      // endless line or event (not a daemon's stream) ends the read.
-      onError: (err) => {
-        if (err.type === 'max-buffer-size-exceeded') overflow = err;
-      },
-      maxBufferSize: MAX_EVENT_CHARS,
-    });
-    const decoder = new TextDecoder();
-    const reader = res.body.getReader();
-    // fetch ends the body on abort by itself; a response made in-process (tests) needs telling.
-    const cancel = () => void reader.cancel().catch(() => {});
-    signal.addEventListener('abort', cancel, { once: true });
     try {
-      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
-        parser.feed(decoder.decode(chunk.value, { stream: true }));
-        if (overflow) throw overflow;
-      }
+      await readEventStream(res.body, onEvent, signal);
     } catch (err) {
       if (signal.aborted) return;
       throw new DaemonUnreachable(this.url, err);
     } finally {
-      signal.removeEventListener('abort', cancel);
-      cancel();
       // Whatever ended the stream may have ended the daemon: prove the next one again.
       this.proven = undefined;
     }
   }
 }
 
-/**
- * An event as the daemon sends it: JSON in `data`, named by `event` ("message" when unnamed,
- * as EventSource has it). A frame whose data is not JSON is skipped, as a browser ignores
- * events it has no listener for.
- */
-function streamEvent(message: EventSourceMessage): StreamEvent | undefined {
-  if (message.data === '') return undefined;
-  try {
-    return { event: message.event ?? 'message', data: JSON.parse(message.data) as unknown };
-  } catch {
-    return undefined;
-  }
-}
