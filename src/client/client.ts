@@ -68,7 +68,6 @@ export type Health = { status: 'ok' | 'degraded'; version: string; reason?: stri
 
 type SendOptions = { body?: unknown; signal?: AbortSignal; headers?: Record<string, string>; anonymous?: boolean };
 
-
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined) search.set(k, String(v));
@@ -261,4 +260,3 @@ export class KeywardClient {
     }
   }
 }
-
