@@ -14,6 +14,7 @@ import { describeFailure, errorLine, usageError } from './exit.js';
 import { keysCommand } from './keys-command.js';
 import { operatorsCommand } from './operators-command.js';
 import { rotationsCommand } from './rotations-command.js';
+import { scanCommand } from './scan-command.js';
 import { homeOf, type GlobalFlags } from './session.js';
 import { statusCommand } from './status-command.js';
 import { verifyCommand } from './verify-command.js';
@@ -50,6 +51,7 @@ Examples:
   keysCommand(program);
   rotationsCommand(program);
   verifyCommand(program);
+  scanCommand(program);
   operatorsCommand(program);
   auditCommand(program);
   backupCommand(program);

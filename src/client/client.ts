@@ -9,13 +9,14 @@ import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
 import type { MeJson } from '../daemon/auth/routes.js';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../daemon/errors.js';
+import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import type { KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
+export type { AuditEventJson, KeyJson, LookupResultJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
 
 export class ApiError extends Error {
   constructor(
@@ -191,14 +192,18 @@ export class KeywardClient {
   createKey(name: string, expiresAt?: string) {
     return this.request<{ key: KeyJson; secret: string }>('POST', '/v1/keys', expiresAt ? { name, expiresAt } : { name });
   }
-  deactivateKey(id: string) {
-    return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/deactivate`);
+  deactivateKey(id: string, reason?: string) {
+    return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/deactivate`, reason === undefined ? undefined : { reason });
   }
   activateKey(id: string) {
     return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/activate`);
   }
   deleteKey(id: string) {
     return this.request<void>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+  /** What the daemon knows of secrets by their SHA-256 (at most `LOOKUP_BATCH` a call). */
+  lookup(sha256: string[]) {
+    return this.request<{ results: LookupResultJson[] }>('POST', '/v1/keys/lookup', { sha256 });
   }
   usage(id: string, minutes = 60) {
     return this.request<UsageJson>('GET', `/v1/keys/${encodeURIComponent(id)}/usage${query({ minutes })}`);

@@ -16,6 +16,7 @@ import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
 import { bearer, errors, ErrorSchema, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
+import { lookupRoutes } from './keys/lookup.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { fastVerify } from './verify/fast-path.js';
@@ -111,6 +112,7 @@ export function createApp(core: Core, options: AppOptions) {
   v1.use('*', async (c, next) => (c.req.path === '/v1/health' ? next() : authenticate(core.operators)(c, next)));
   const api = v1
     .route('/', operatorRoutes(core.operators))
+    .route('/', lookupRoutes(core.store))
     .route('/', keyRoutes(core.keys, core.usageReads))
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))

@@ -18,6 +18,8 @@ export type KeyRow = {
   createdAt: number;
   createdBy: string;
   deactivatedAt: number | null;
+  /** Why it was deactivated, as the operator said (`leaked: FILE:LINE` from `keyward scan`); null when active. */
+  deactivationReason: string | null;
   expiresAt: number | null;
   lastUsedAt: number | null;
 };
@@ -123,6 +125,19 @@ export type RotationChange = {
   audit: AuditInput;
 };
 
+/**
+ * What the store knows of a secret's hash (`POST /v1/keys/lookup`, for `keyward scan`): the key
+ * or operator token it belongs to. Tombstoned keys will answer `deleted`.
+ */
+export type HashMatch = {
+  hash: string;
+  kind: 'key' | 'operator';
+  id: string;
+  name: string;
+  /** A key's status; an operator is `inactive` once disabled. */
+  state: 'active' | 'inactive' | 'deleted';
+};
+
 /** A committed change to what the daemons keep in memory, as a shared store reports it. */
 export type StoreChange =
   /** `key` is the key's state after the change; undefined when it was deleted. */
@@ -157,9 +172,12 @@ export interface Store {
   getKeyByName(name: string): Promise<KeyRow | undefined>;
   uses24h(id: string, since: number): Promise<number>;
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
-  setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
+  /** `reason` is kept with a deactivation and audited; activating clears it. */
+  setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow>;
   deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
   indexedKeys(): Promise<IndexedKey[]>;
+  /** The keys, and operator tokens when `operators` is set, whose hash is among `hashes`. */
+  findByHashes(hashes: string[], operators: boolean): Promise<HashMatch[]>;
 
   // operators
   countOperators(): Promise<number>;

@@ -27,6 +27,7 @@ export function keyRow(name: string, overrides: Partial<KeyRow> = {}): KeyRow & 
     createdAt: T0,
     createdBy: ADMIN.name,
     deactivatedAt: null,
+    deactivationReason: null,
     expiresAt: null,
     lastUsedAt: null,
     ...overrides,

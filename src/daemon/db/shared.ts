@@ -7,7 +7,7 @@
 import { and, eq, gt, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName } from '../names.js';
-import type { AuditInput, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
+import type { AuditInput, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
 
 // refusals
 
@@ -44,6 +44,13 @@ export function keyAudit(action: 'key.create' | 'key.deactivate' | 'key.activate
   return { action, targetType: 'key', targetId: key.id, targetName: key.name, detail };
 }
 
+/** What a status change records in its audit event: the rotation that made it, or the reason an operator gave. */
+export type StatusDetail = { rotation?: string; reason?: string };
+
+export function reasonDetail(reason: string | undefined): StatusDetail | undefined {
+  return reason === undefined ? undefined : { reason };
+}
+
 export function statusAudit(status: KeyRow['status'], key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
   return keyAudit(status === 'inactive' ? 'key.deactivate' : 'key.activate', key, detail);
 }
@@ -60,6 +67,13 @@ export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, '
     targetName: oldKey.name,
     detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId },
   };
+}
+
+// lookups
+
+/** An operator whose token hash was looked up: disabled reads as `inactive`, like a key. */
+export function operatorMatch(op: Pick<OperatorRow, 'id' | 'name' | 'disabledAt'> & { hash: string }): HashMatch {
+  return { hash: op.hash, kind: 'operator', id: op.id, name: op.name, state: op.disabledAt === null ? 'active' : 'inactive' };
 }
 
 // filters

@@ -10,6 +10,8 @@ import type { UsageTick } from '../usage/tracker.js';
 export type DaemonEvent =
   | { type: 'key.created' | 'key.updated'; key: unknown }
   | { type: 'key.deleted'; id: string }
+  /** A deactivation whose reason reports a leak (`keyward scan --deactivate`, or an operator saying so). */
+  | { type: 'key.leaked'; key: unknown; reason: string }
   | { type: 'rotation.created' | 'rotation.updated'; rotation: unknown }
   | { type: 'operator.created' | 'operator.updated'; operator: OperatorJson }
   | { type: 'usage'; tick: UsageTick };
@@ -25,6 +27,7 @@ const READ_PERMISSION: Record<DaemonEventType, Permission> = {
   'key.created': 'keys:read',
   'key.updated': 'keys:read',
   'key.deleted': 'keys:read',
+  'key.leaked': 'keys:read',
   'rotation.created': 'keys:read',
   'rotation.updated': 'keys:read',
   'operator.created': 'operators:manage',

@@ -5,7 +5,7 @@ import { bearer, errors, IdParam, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { UsageService } from '../usage/service.js';
 import type { KeyService } from './service.js';
-import { CreatedKeyResponse, CreateKeyBody, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, UsageQuery, UsageSchema } from './schemas.js';
+import { CreatedKeyResponse, CreateKeyBody, DeactivateBody, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, UsageQuery, UsageSchema } from './schemas.js';
 
 const read = requirePermission('keys:read');
 const write = requirePermission('keys:write');
@@ -52,10 +52,13 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
       createRoute({
         method: 'post', path: '/keys/{id}/deactivate', tags, security: bearer, middleware: [write] as const,
         summary: 'Deactivate a key: verification fails from the moment this returns',
-        request: { params: IdParam },
-        responses: { 200: json(KeyResponse, 'The key, inactive'), ...errors({ notFound: true, write: true }) },
+        request: { params: IdParam, body: { ...jsonBody(DeactivateBody, 'Optional: why'), required: false } },
+        responses: { 200: json(KeyResponse, 'The key, inactive'), ...errors({ body: true, notFound: true, write: true }) },
       }),
-      async (c) => c.json({ key: keyJson(await keys.setStatus(c.req.valid('param').id, 'inactive', c.get('operator'))) }, 200),
+      async (c) => {
+        const { reason } = c.req.valid('json') ?? {};
+        return c.json({ key: keyJson(await keys.setStatus(c.req.valid('param').id, 'inactive', c.get('operator'), reason)) }, 200);
+      },
     )
     .openapi(
       createRoute({

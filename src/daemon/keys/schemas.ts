@@ -2,6 +2,8 @@
 import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
 import { nameSchema } from '../names.js';
+import { redactSecrets } from '../secrets/format.js';
+import { stripUnsafe } from '../../sanitize.js';
 import type { KeyView } from '../store.js';
 
 export const KeySchema = z
@@ -13,6 +15,7 @@ export const KeySchema = z
     createdAt: z.string().openapi({ format: 'date-time' }),
     createdBy: z.string().openapi({ description: 'Name of the operator who created the key' }),
     deactivatedAt: z.string().nullable(),
+    deactivationReason: z.string().nullable().openapi({ description: 'Why the key was deactivated, as given with the deactivation' }),
     expiresAt: z.string().nullable(),
     lastUsedAt: z.string().nullable().openapi({ description: 'Last successful verification' }),
     uses24h: z.number().int().openapi({ description: 'Verifications presenting this key in the last 24 hours, accepted or rejected' }),
@@ -30,6 +33,7 @@ export function keyJson(key: KeyView): KeyJson {
     createdAt: iso(key.createdAt),
     createdBy: key.createdBy,
     deactivatedAt: iso(key.deactivatedAt),
+    deactivationReason: key.deactivationReason,
     expiresAt: iso(key.expiresAt),
     lastUsedAt: iso(key.lastUsedAt),
     uses24h: key.uses24h,
@@ -46,6 +50,23 @@ export const CreateKeyBody = z
   })
   .strict()
   .openapi('CreateKey');
+
+export const DeactivateBody = z
+  .object({
+    reason: z
+      .string()
+      .max(500)
+      .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
+      .refine((reason) => reason.length > 0, 'must not be blank')
+      .optional()
+      .openapi({
+        type: 'string',
+        description: 'Why: kept on the key and audited. A reason starting with `leaked:` reports a leak and raises `key.leaked`. Control characters are removed and secret-shaped text is redacted',
+        example: 'leaked: deploy/.env:3',
+      }),
+  })
+  .strict()
+  .openapi('Deactivate');
 
 export const ListKeysQuery = z.object({
   status: z.enum(['active', 'inactive']).optional(),

@@ -14,6 +14,11 @@ import { keyJson } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A deactivation reason that reports a leak: `keyward scan --deactivate` writes `leaked: FILE:LINE`. */
+export function isLeakReport(reason: string): boolean {
+  return /^leaked\b/i.test(reason);
+}
+
 export type KeyPage = { keys: KeyView[]; nextCursor: string | null };
 
 function encodeCursor(key: KeyView): string {
@@ -78,6 +83,7 @@ export class KeyService {
       createdAt: this.deps.now(),
       createdBy: actor.name,
       deactivatedAt: null,
+      deactivationReason: null,
       expiresAt,
       lastUsedAt: null,
     };
@@ -98,9 +104,15 @@ export class KeyService {
     return { key: this.published(row), secret };
   }
 
-  async setStatus(id: string, status: KeyStatus, actor: Actor): Promise<KeyView> {
-    const row = await this.deps.store.setKeyStatus(id, status, this.deps.now(), actor);
-    return this.updated(row);
+  async setStatus(id: string, status: KeyStatus, actor: Actor, reason?: string): Promise<KeyView> {
+    const before = reason === undefined ? undefined : await this.deps.store.getKey(id);
+    const row = await this.deps.store.setKeyStatus(id, status, this.deps.now(), actor, reason);
+    const view = await this.updated(row);
+    // Only the deactivation that took the key out of service reports the leak; a repeat changes nothing.
+    if (reason !== undefined && isLeakReport(reason) && before?.status === 'active' && row.status === 'inactive') {
+      this.deps.events.publish({ type: 'key.leaked', key: keyJson(view), reason });
+    }
+    return view;
   }
 
   /** Brings the index and listeners in step with a key whose status the store changed. */

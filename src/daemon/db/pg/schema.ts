@@ -37,6 +37,7 @@ export const keys = pgTable(
     createdAt: int64('created_at').notNull(),
     createdBy: text('created_by').notNull(),
     deactivatedAt: int64('deactivated_at'),
+    deactivationReason: text('deactivation_reason'),
     expiresAt: int64('expires_at'),
     lastUsedAt: int64('last_used_at'),
   },

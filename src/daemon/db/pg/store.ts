@@ -17,6 +17,7 @@ import type {
   AuditEvent,
   AuditInput,
   CallerRow,
+  HashMatch,
   IndexedKey,
   IndexedOperator,
   KeyListQuery,
@@ -35,12 +36,15 @@ import {
   keyAudit,
   keyListWhere,
   lastAdmin,
+  operatorMatch,
+  reasonDetail,
   nameTaken,
   notFound,
   operatorAudit,
   rotationOpen,
   rotationStartAudit,
   statusAudit,
+  type StatusDetail,
   stepChanged,
 } from '../shared.js';
 import { backupToSqlite } from './backup.js';
@@ -65,6 +69,7 @@ const keyColumns = {
   createdAt: keys.createdAt,
   createdBy: keys.createdBy,
   deactivatedAt: keys.deactivatedAt,
+  deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
 };
@@ -225,20 +230,20 @@ export class PgStore implements Store {
     });
   }
 
-  private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+  private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: StatusDetail): Promise<void> {
     await tx
       .update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+      .set({ status, deactivatedAt: status === 'inactive' ? at : null, deactivationReason: status === 'inactive' ? (detail?.reason ?? null) : null })
       .where(eq(keys.id, key.id));
     await appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
-  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       const key = await this.requireKey(tx, id);
       if (key.status === status) return key;
-      await this.changeKeyStatus(tx, key, status, at, actor, notes);
+      await this.changeKeyStatus(tx, key, status, at, actor, notes, reasonDetail(reason));
       return this.requireKey(tx, id);
     });
   }
@@ -270,6 +275,17 @@ export class PgStore implements Store {
 
   async indexedKeys(): Promise<IndexedKey[]> {
     return this.db.select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt }).from(keys);
+  }
+
+  async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
+    if (hashes.length === 0) return [];
+    const found = await this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status }).from(keys).where(inArray(keys.hash, hashes));
+    const matches: HashMatch[] = found.map((k) => ({ ...k, kind: 'key' }));
+    if (withOperators) {
+      const ops = await this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes));
+      matches.push(...ops.map(operatorMatch));
+    }
+    return matches;
   }
 
   // operators

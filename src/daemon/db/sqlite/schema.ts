@@ -33,6 +33,7 @@ export const keys = sqliteTable(
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by').notNull(),
     deactivatedAt: integer('deactivated_at'),
+    deactivationReason: text('deactivation_reason'),
     expiresAt: integer('expires_at'),
     lastUsedAt: integer('last_used_at'),
   },

@@ -4,7 +4,7 @@
  * signatures exist for networked stores.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { nextEvent } from '../../audit/chain.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
@@ -13,6 +13,7 @@ import type {
   AuditEvent,
   AuditInput,
   CallerRow,
+  HashMatch,
   IndexedKey,
   IndexedOperator,
   KeyListQuery,
@@ -31,12 +32,15 @@ import {
   keyAudit,
   keyListWhere,
   lastAdmin,
+  operatorMatch,
+  reasonDetail,
   nameTaken,
   notFound,
   operatorAudit,
   rotationOpen,
   rotationStartAudit,
   statusAudit,
+  type StatusDetail,
   stepChanged,
 } from '../shared.js';
 import type { Db } from './open.js';
@@ -52,6 +56,7 @@ const keyColumns = {
   createdAt: keys.createdAt,
   createdBy: keys.createdBy,
   deactivatedAt: keys.deactivatedAt,
+  deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
 };
@@ -205,18 +210,18 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
     return this.write((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
-      this.changeKeyStatus(tx, key, status, at, actor);
+      this.changeKeyStatus(tx, key, status, at, actor, reasonDetail(reason));
       return this.requireKey(tx, id);
     });
   }
 
-  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: Record<string, unknown>): void {
+  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: StatusDetail): void {
     tx.update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+      .set({ status, deactivatedAt: status === 'inactive' ? at : null, deactivationReason: status === 'inactive' ? (detail?.reason ?? null) : null })
       .where(eq(keys.id, key.id))
       .run();
     appendAudit(tx, actor, statusAudit(status, key, detail), at);
@@ -250,6 +255,17 @@ export class SqliteStore implements Store {
     // better-sqlite3's own row objects: with 100,000 keys, drizzle's per-row mapping was a fifth
     // of the daemon's startup and left ~15 MB more in the heap.
     return this.sqlite.prepare<[], IndexedKey>('select id, name, hash, status, expires_at as expiresAt from keys').all();
+  }
+
+  async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
+    if (hashes.length === 0) return [];
+    const found = this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status }).from(keys).where(inArray(keys.hash, hashes)).all();
+    const matches: HashMatch[] = found.map((k) => ({ ...k, kind: 'key' }));
+    if (withOperators) {
+      const ops = this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes)).all();
+      matches.push(...ops.map(operatorMatch));
+    }
+    return matches;
   }
 
   // operators
