@@ -157,6 +157,8 @@ describe('keyward scan', () => {
     expect(run.stderr).toContain(`deactivated key "leaky" (${leaked.key.id}): leaked: ${dir}/app/leaky.txt:1`);
     const key = (await d.client.getKey(leaked.key.id)).key;
     expect(key).toMatchObject({ status: 'inactive', deactivationReason: `leaked: ${dir}/app/leaky.txt:1` });
+    const shown = await d.run(['keys', 'show', leaked.key.id]);
+    expect(shown.stdout).toMatch(new RegExp(`^reason +leaked: ${dir}/app/leaky.txt:1$`, 'm'));
     const reported = (await d.client.audit({ limit: 10 })).events.filter((e) => e.action === 'key.deactivate' && String(e.detail.reason).startsWith('leaked: '));
     expect(reported.map((e) => [e.targetName, e.detail.reason]).sort()).toEqual([
       ['billing', `leaked: ${dir}/app/config.env:3`],

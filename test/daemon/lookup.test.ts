@@ -20,7 +20,7 @@ async function createKey(name: string) {
   return { id: body.key.id, secret: body.secret };
 }
 
-async function lookup(hashes: string[], token?: string) {
+async function lookup(hashes: string[], token?: string | null) {
   return t.api('POST', '/v1/keys/lookup', { sha256: hashes }, token);
 }
 

@@ -147,6 +147,34 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.countKeys()).toEqual({ active: 4, inactive: 1 });
       });
 
+      it('keeps a deactivation reason until the key is activated, and audits it', async () => {
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        expect(await store.setKeyStatus(row.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:3')).toMatchObject({ deactivationReason: 'leaked: a.env:3' });
+        expect((await store.listAudit(1))[0]?.detail).toBe(JSON.stringify({ reason: 'leaked: a.env:3' }));
+        expect(await store.getKey(row.id)).toMatchObject({ deactivationReason: 'leaked: a.env:3' });
+        expect(await store.setKeyStatus(row.id, 'active', T0 + 2, ADMIN)).toMatchObject({ deactivationReason: null });
+        expect(await store.setKeyStatus(row.id, 'inactive', T0 + 3, ADMIN)).toMatchObject({ deactivationReason: null });
+      });
+
+      it('finds keys by hash, and operator tokens only when asked', async () => {
+        const live = keyRow('live');
+        const off = keyRow('off');
+        await store.createKey(live, ADMIN);
+        await store.createKey(off, ADMIN);
+        await store.setKeyStatus(off.id, 'inactive', T0 + 1, ADMIN);
+        const tokenHash = hashSecret(generateSecret('kwo_'));
+        await store.createOperator({ id: 'op_x', name: 'x', role: 'viewer', tokenHash, createdAt: T0, disabledAt: null }, ADMIN);
+        const asked = [live.hash, off.hash, tokenHash, hashSecret('nobody')];
+        const byHash = (matches: Awaited<ReturnType<Store['findByHashes']>>) => [...matches].sort((a, b) => asked.indexOf(a.hash) - asked.indexOf(b.hash));
+        expect(byHash(await store.findByHashes(asked, false))).toEqual([
+          { hash: live.hash, kind: 'key', id: live.id, name: 'live', state: 'active' },
+          { hash: off.hash, kind: 'key', id: off.id, name: 'off', state: 'inactive' },
+        ]);
+        expect((await store.findByHashes(asked, true)).find((m) => m.kind === 'operator')).toEqual({ hash: tokenHash, kind: 'operator', id: 'op_x', name: 'x', state: 'active' });
+        expect(await store.findByHashes([], true)).toEqual([]);
+      });
+
       it('indexes every key with what verify needs', async () => {
         const row = keyRow('k', { expiresAt: T0 + MINUTE });
         await store.createKey(row, ADMIN);
