@@ -1,7 +1,7 @@
 /**
- * The daemon's HTTP application: middleware (request id, body limit, JSON-only bodies,
- * bearer auth on everything but health), the route groups, the OpenAPI document, and the
- * error envelope for everything that goes wrong.
+ * The daemon's HTTP application: middleware (Host check, request id, bearer auth on everything
+ * but health, then body limit and JSON-only bodies), the route groups, the OpenAPI document,
+ * and the error envelope for everything that goes wrong.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
@@ -12,6 +12,8 @@ import type { Core } from './core.js';
 import { createErrorHandler, KeywardError, notFoundHandler, sendError } from './errors.js';
 import { eventRoutes } from './events/routes.js';
 import { authenticate } from './http/auth.js';
+import { guardHost } from './http/guard-host.js';
+import { hostPolicy, type HostPolicy } from './http/host.js';
 import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
 import { bearer, errors, json } from './http/openapi.js';
@@ -25,7 +27,11 @@ import { VERSION } from '../version.js';
 export { VERSION };
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type AppOptions = { heartbeatMs?: number };
+export type AppOptions = {
+  heartbeatMs?: number;
+  /** Names served besides loopback ones (DNS rebinding); loopback only by default. */
+  hosts?: HostPolicy;
+};
 
 const HealthSchema = z
   .object({
@@ -78,7 +84,6 @@ export function createApp(core: Core, options: AppOptions = {}) {
       }),
       (c) => c.json(health(core), 200),
     );
-  v1.use('*', async (c, next) => (c.req.path === '/v1/health' ? next() : authenticate(core.operators)(c, next)));
   const api = v1
     .route('/', operatorRoutes(core.operators))
     .route('/', keyRoutes(core.keys, core.usageReads))
@@ -88,9 +93,14 @@ export function createApp(core: Core, options: AppOptions = {}) {
     .route('/', eventRoutes(core.events, options.heartbeatMs));
 
   const app = new OpenAPIHono<AppEnv>();
+  app.use('*', guardHost(options.hosts ?? hostPolicy()));
   // Answers the common verify before the chain below; anything unusual falls through to it.
   app.use('/v1/verify', fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES }));
   app.use('*', requestId());
+  // Before anything reads a body: a client without a valid token gets its 401 without the
+  // daemon waiting for, buffering or parsing a single byte of what it sends.
+  const auth = authenticate(core.operators);
+  app.use('/v1/*', (c, next) => (c.req.path === '/v1/health' ? next() : auth(c, next)));
   app.use(
     '*',
     limitBody({
@@ -107,7 +117,6 @@ export function createApp(core: Core, options: AppOptions = {}) {
     description: 'An operator token (kwo_…)',
   });
   const routes = app.route('/v1', api);
-  app.use('/v1/openapi.json', authenticate(core.operators));
   // The document lists itself too, so it covers every route the daemon serves.
   app.openAPIRegistry.registerPath({
     method: 'get', path: '/v1/openapi.json', tags: ['daemon'], security: bearer,
