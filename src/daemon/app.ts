@@ -11,11 +11,13 @@ import { operatorRoutes } from './auth/routes.js';
 import type { Core } from './core.js';
 import { createErrorHandler, KeywardError, notFoundHandler, sendError } from './errors.js';
 import { eventRoutes } from './events/routes.js';
+import { EventSchema } from './events/schemas.js';
 import { authenticate } from './http/auth.js';
 import { guardHost } from './http/guard-host.js';
 import { hostPolicy, type HostPolicy } from './http/host.js';
 import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
+import { DOCUMENT } from './http/document.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
@@ -79,8 +81,10 @@ export function createApp(core: Core, options: AppOptions = {}) {
   const v1 = routeGroup()
     .openapi(
       createRoute({
-        method: 'get', path: '/health', tags: ['daemon'], summary: 'Liveness; needs no token',
-        responses: { 200: json(HealthSchema, 'The daemon is up') },
+        method: 'get', path: '/health', operationId: 'getHealth', tags: ['daemon'], security: [],
+        summary: 'Liveness; needs no token',
+        description: '`degraded` while a daemon on a shared PostgreSQL store cannot reach it: verify still answers from memory, writes fail with 503.',
+        responses: { 200: json(HealthSchema, 'The daemon is up', { status: 'ok', version: VERSION }), ...errors({ auth: false }) },
       }),
       (c) => c.json(health(core), 200),
     );
@@ -119,14 +123,14 @@ export function createApp(core: Core, options: AppOptions = {}) {
   const routes = app.route('/v1', api);
   // The document lists itself too, so it covers every route the daemon serves.
   app.openAPIRegistry.registerPath({
-    method: 'get', path: '/v1/openapi.json', tags: ['daemon'], security: bearer,
+    method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApi', tags: ['daemon'], security: bearer,
     summary: 'This OpenAPI 3.1 document',
-    responses: { 200: json(z.record(z.string(), z.unknown()), 'The document'), ...errors() },
+    description: 'Any valid token. Lists every operation with every status it can answer.',
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'The document', { openapi: '3.1.0' }), ...errors() },
   });
-  app.doc31('/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'keyward', version: VERSION, description: 'Local API-key manager daemon' },
-  });
+  // Referenced from the event stream's media type, which OpenAPI 3.1 cannot type per item.
+  app.openAPIRegistry.register('Event', EventSchema);
+  app.doc31('/v1/openapi.json', DOCUMENT);
   return routes;
 }
 

@@ -3,14 +3,9 @@
  * `/v1/events` stream subscribes. Payloads are the public JSON shapes, never a secret.
  */
 import { EventEmitter } from 'node:events';
-import type { UsageTick } from '../usage/tracker.js';
+import type { DaemonEvent } from './schemas.js';
 
-export type DaemonEvent =
-  | { type: 'key.created' | 'key.updated'; key: unknown }
-  | { type: 'key.deleted'; id: string }
-  | { type: 'rotation.created' | 'rotation.updated'; rotation: unknown }
-  | { type: 'operator.created' | 'operator.updated'; operator: unknown }
-  | { type: 'usage'; tick: UsageTick };
+export type { DaemonEvent };
 
 export class EventBus {
   private readonly emitter = new EventEmitter();
