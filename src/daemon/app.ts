@@ -84,7 +84,7 @@ export function createApp(core: Core, options: AppOptions = {}) {
         method: 'get', path: '/health', operationId: 'getHealth', tags: ['daemon'], security: [],
         summary: 'Liveness; needs no token',
         description: '`degraded` while a daemon on a shared PostgreSQL store cannot reach it: verify still answers from memory, writes fail with 503.',
-        responses: { 200: json(HealthSchema, 'The daemon is up', { status: 'ok', version: VERSION }), ...errors({ auth: false }) },
+        responses: { 200: json(HealthSchema, 'The daemon is up', { status: 'ok', version: VERSION }), ...errors({ auth: false, input: false }) },
       }),
       (c) => c.json(health(core), 200),
     );
@@ -126,7 +126,7 @@ export function createApp(core: Core, options: AppOptions = {}) {
     method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApi', tags: ['daemon'], security: bearer,
     summary: 'This OpenAPI 3.1 document',
     description: 'Any valid token. Lists every operation with every status it can answer.',
-    responses: { 200: json(z.record(z.string(), z.unknown()), 'The document', { openapi: '3.1.0' }), ...errors() },
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'The document', { openapi: '3.1.0' }), ...errors({ input: false }) },
   });
   // Referenced from the event stream's media type, which OpenAPI 3.1 cannot type per item.
   app.openAPIRegistry.register('Event', EventSchema);

@@ -3,7 +3,6 @@
  * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */
-import { serve, type ServerType } from '@hono/node-server';
 import { closeSync, openSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +14,7 @@ import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
-import { guardServer, HTTP_LIMITS, serverOptions, type HttpLimits } from './http/server.js';
+import { createHttpServer, HTTP_LIMITS, type HttpLimits } from './http/server.js';
 import { lockHome } from './lock.js';
 import type { Store } from './store.js';
 
@@ -131,7 +130,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
   const { core, app } = opened;
-  let server: ServerType;
+  let server: Server;
   try {
     server = await listen(app.fetch, host, port, { ...HTTP_LIMITS, ...options.httpLimits }, log);
   } catch (err) {
@@ -188,10 +187,10 @@ function servedHosts(options: DaemonOptions): string[] {
   return [...(options.allowHosts ?? []), ...listening];
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number, limits: HttpLimits, log: (line: string) => void): Promise<ServerType> {
+function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number, limits: HttpLimits, log: (line: string) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port, serverOptions: serverOptions(limits) }, () => resolve(server));
-    guardServer(server as Server, limits, log);
+    const server = createHttpServer(fetch, { hostname, limits, log });
+    server.listen(port, hostname, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use (another program, or another keyward home)`) : err),
     );

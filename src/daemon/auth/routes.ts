@@ -39,7 +39,7 @@ export function operatorRoutes(operators: OperatorService) {
         description: 'Any valid token; answered from memory.',
         responses: {
           200: json(MeSchema, 'The operator', { operator: { ...OPERATOR_EXAMPLE, name: 'admin', role: 'admin', permissions: [...permissionsOf('admin')] } }),
-          ...errors(),
+          ...errors({ input: false }),
         },
       }),
       (c) => {
@@ -52,7 +52,7 @@ export function operatorRoutes(operators: OperatorService) {
         method: 'get', path: '/operators', operationId: 'listOperators', tags, security: bearer, middleware: [manage] as const,
         summary: 'List operators',
         description: 'Needs `operators:manage`. Disabled operators are listed too, with `disabledAt`.',
-        responses: { 200: json(z.object({ operators: z.array(OperatorSchema) }), 'Operators', { operators: [OPERATOR_EXAMPLE] }), ...errors({ store: 'read' }) },
+        responses: { 200: json(z.object({ operators: z.array(OperatorSchema) }), 'Operators', { operators: [OPERATOR_EXAMPLE] }), ...errors({ input: false, store: 'read' }) },
       }),
       async (c) => c.json({ operators: (await operators.list()).map(operatorJson) }, 200),
     )

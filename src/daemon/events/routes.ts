@@ -37,7 +37,7 @@ export function eventRoutes(bus: EventBus, heartbeatMs = HEARTBEAT_MS) {
             'x-event-schema': { $ref: '#/components/schemas/Event' },
           },
         }),
-        ...errors(),
+        ...errors({ input: false }),
       },
     }),
     (c) =>

@@ -59,7 +59,7 @@ const EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
   key_active: 'Key "billing" is active; deactivate it before deleting it',
   rotation_open: 'The key is part of open rotation rot_7QxL2mV9cT4pZ1kWbN8eRs; finish or cancel it before this key can be deleted',
   step_changed: 'The rotation is at step deactivate_old, not verify_new; someone else moved it. Reload and try again',
-  rotation_guard: 'The new key has not been used yet; pass force to advance anyway',
+  rotation_guard: 'The new key has not been used successfully yet; update your systems and send traffic with it, or advance with force',
   last_admin: '"admin" is the last active admin; create another admin before disabling it',
   payload_too_large: 'Request bodies are limited to 64 KiB',
   unsupported_media_type: 'Request bodies must be JSON (Content-Type: application/json)',
@@ -102,6 +102,11 @@ const CODE_OF: Record<number, ErrorCode> = {
 export type ErrorOptions = {
   /** False only for health: every other route needs a token (401). */
   auth?: boolean;
+  /**
+   * False for a GET without path or query parameters: nothing in it is read (a GET's body
+   * never is), so nothing can be invalid (400).
+   */
+  input?: boolean;
   /** The route takes an `{id}` that may name nothing (404). */
   notFound?: boolean;
   /**
@@ -115,12 +120,13 @@ export type ErrorOptions = {
 };
 
 /**
- * The error answers of a route. Every route can answer 400 (a body that is not UTF-8, a
- * malformed id or query), 403 (a foreign Host), 413 and 415 (any request may carry a body);
- * the options add the rest.
+ * The error answers of a route. Every route can answer 403 (a foreign Host), 413 and 415 (any
+ * request may carry a body) and, unless it takes no input, 400 (a malformed id or query, a
+ * body of the wrong shape or not UTF-8); the options add the rest.
  */
 export function errors(options: ErrorOptions = {}): Responses {
-  const statuses = [400, 403, 413, 415];
+  const statuses = [403, 413, 415];
+  if (options.input !== false) statuses.push(400);
   if (options.auth !== false) statuses.push(401);
   if (options.notFound) statuses.push(404);
   if (options.conflicts?.length) statuses.push(409);

@@ -1,11 +1,13 @@
 /**
- * The node:http server's own limits, stated rather than left to Node's defaults (60 s for
- * headers, 5 min for a request, no connection cap): a local user who opens connections and
- * sends nothing, or a byte a minute, must not tie the daemon up. Requests Node cannot parse
- * get the daemon's JSON error envelope instead of Node's bare `400 Bad Request`.
+ * The daemon's node:http server. Its limits are stated rather than left to Node's defaults
+ * (60 s for headers, 5 min for a request, no connection cap): a local user who opens
+ * connections and sends nothing, or a byte a minute, must not tie the daemon up. Requests
+ * that Node or the Hono adapter cannot parse get the daemon's JSON error envelope instead of
+ * a bare `400 Bad Request`.
  */
+import { getRequestListener } from '@hono/node-server';
 import { randomUUID } from 'node:crypto';
-import type { Server, ServerOptions } from 'node:http';
+import { createServer, type Server, type ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorBody } from '../errors.js';
 
@@ -53,10 +55,13 @@ const MESSAGES: Record<string, (limits: HttpLimits) => string> = {
     `The request did not arrive in time (headers within ${l.headersTimeoutMs / 1000} s, the whole request within ${l.requestTimeoutMs / 1000} s)`,
 };
 
+function invalidRequest(message: string): ErrorBody {
+  return { error: { code: 'invalid_request', message, requestId: randomUUID() } };
+}
+
 /** The raw HTTP answer to a request Node could not parse: `400 invalid_request` in the envelope. */
 export function clientErrorResponse(code: string | undefined, limits: HttpLimits = HTTP_LIMITS): string {
-  const message = MESSAGES[code ?? '']?.(limits) ?? 'The request is not valid HTTP/1.1';
-  const body: ErrorBody = { error: { code: 'invalid_request', message, requestId: randomUUID() } };
+  const body = invalidRequest(MESSAGES[code ?? '']?.(limits) ?? 'The request is not valid HTTP/1.1');
   const text = JSON.stringify(body);
   return [
     'HTTP/1.1 400 Bad Request',
@@ -70,10 +75,37 @@ export function clientErrorResponse(code: string | undefined, limits: HttpLimits
 }
 
 /**
+ * The answer to a request Node parsed but the Hono adapter refused to turn into a web Request
+ * (a backslash in the path, a Host it cannot put in a URL): the same envelope.
+ */
+function adapterRefusal(err: unknown): Response {
+  const body = invalidRequest(`The request cannot be served: ${err instanceof Error ? err.message : 'it is malformed'}`);
+  return new Response(JSON.stringify(body), {
+    status: 400,
+    headers: { 'content-type': 'application/json', 'x-request-id': body.error.requestId, connection: 'close' },
+  });
+}
+
+export type HttpServerOptions = {
+  /** The listen address, which the adapter puts in the URL of a request without a Host. */
+  hostname: string;
+  limits?: HttpLimits;
+  log?: (line: string) => void;
+};
+
+/** A node:http server for `fetch` (the app's) with the limits and refusals above; not yet listening. */
+export function createHttpServer(fetch: (request: Request, env: unknown) => Response | Promise<Response>, options: HttpServerOptions): Server {
+  const limits = options.limits ?? HTTP_LIMITS;
+  const server = createServer(serverOptions(limits), getRequestListener(fetch, { hostname: options.hostname, errorHandler: adapterRefusal }));
+  guardServer(server, limits, options.log);
+  return server;
+}
+
+/**
  * Applies the connection cap and answers unparseable requests with the envelope. Call once on
  * the server that `serverOptions(limits)` built.
  */
-export function guardServer(server: Server, limits: HttpLimits = HTTP_LIMITS, log: (line: string) => void = () => {}): void {
+function guardServer(server: Server, limits: HttpLimits = HTTP_LIMITS, log: (line: string) => void = () => {}): void {
   server.maxConnections = limits.maxConnections;
   let lastDropLog = 0;
   server.on('drop', () => {

@@ -1,0 +1,54 @@
+/**
+ * The document the daemon serves passes Redocly CLI (recommended rules, redocly.yaml) and
+ * Spectral (spectral:oas, .spectral.yaml) with no error and no warning.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/daemon.js';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+
+let t: TestApp;
+let dir: string;
+let file: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  dir = mkdtempSync(join(tmpdir(), 'keyward-openapi-'));
+  file = join(dir, 'openapi.json');
+  writeFileSync(file, JSON.stringify(await t.client.openapi(), null, 2));
+});
+
+afterAll(async () => {
+  await t.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** The CLI's output, also when it exits non-zero (which both do when they find errors). */
+async function output(command: string, args: string[]): Promise<string> {
+  try {
+    return (await run(command, args, { cwd: root, maxBuffer: 16 * 1024 * 1024 })).stdout;
+  } catch (err) {
+    return (err as { stdout?: string }).stdout ?? String(err);
+  }
+}
+
+describe('the OpenAPI document under the linters', () => {
+  it('has no Redocly or Spectral finding', { timeout: 60_000 }, async () => {
+    const [redocly, spectral] = await Promise.all([
+      output(bin('redocly'), ['lint', file, '--config', join(root, 'redocly.yaml'), '--format=json']),
+      output(bin('spectral'), ['lint', file, '--ruleset', join(root, '.spectral.yaml'), '--format=json', '--quiet']),
+    ]);
+    const redoclyReport = JSON.parse(redocly) as { totals: { errors: number; warnings: number }; problems: Array<{ ruleId: string; message: string; location: unknown }> };
+    expect(redoclyReport.problems.map((p) => `${p.ruleId}: ${p.message} at ${JSON.stringify(p.location)}`), 'redocly lint').toEqual([]);
+    expect(redoclyReport.totals).toMatchObject({ errors: 0, warnings: 0 });
+    const spectralReport = JSON.parse(spectral.trim() || '[]') as Array<{ code: string; message: string; path: string[] }>;
+    expect(spectralReport.map((p) => `${p.code}: ${p.message} at ${p.path.join('.')}`), 'spectral lint').toEqual([]);
+  });
+});
