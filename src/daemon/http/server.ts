@@ -59,8 +59,11 @@ function invalidRequest(message: string): ErrorBody {
   return { error: { code: 'invalid_request', message, requestId: randomUUID() } };
 }
 
-/** The raw HTTP answer to a request Node could not parse: `400 invalid_request` in the envelope. */
-export function clientErrorResponse(code: string | undefined, limits: HttpLimits = HTTP_LIMITS): string {
+/**
+ * The raw HTTP answer to a request Node could not parse: `400 invalid_request` in the envelope,
+ * without the body when the request was a HEAD (whose answer a client reads as headers only).
+ */
+export function clientErrorResponse(code: string | undefined, limits: HttpLimits = HTTP_LIMITS, head = false): string {
   const body = invalidRequest(MESSAGES[code ?? '']?.(limits) ?? 'The request is not valid HTTP/1.1');
   const text = JSON.stringify(body);
   return [
@@ -70,7 +73,7 @@ export function clientErrorResponse(code: string | undefined, limits: HttpLimits
     `X-Request-Id: ${body.error.requestId}`,
     'Connection: close',
     '',
-    text,
+    head ? '' : text,
   ].join('\r\n');
 }
 
@@ -114,11 +117,14 @@ function guardServer(server: Server, limits: HttpLimits = HTTP_LIMITS, log: (lin
     lastDropLog = Date.now();
     log(`connection limit (${limits.maxConnections}) reached: new connections are being dropped`);
   });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
     // As Node's own handler: answer only on a socket that can take it and that is not halfway
     // through another response, which a second status line would corrupt.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) socket.write(clientErrorResponse(err.code, limits));
+    if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
+      const head = err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+      socket.write(clientErrorResponse(err.code, limits, head));
+    }
     socket.destroy();
   });
 }
