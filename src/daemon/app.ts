@@ -133,5 +133,3 @@ export function createApp(core: Core, options: AppOptions = {}) {
   app.doc31('/v1/openapi.json', DOCUMENT);
   return routes;
 }
-
-export type AppType = ReturnType<typeof createApp>;

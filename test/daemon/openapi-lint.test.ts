@@ -1,14 +1,16 @@
 /**
  * The document the daemon serves passes Redocly CLI (recommended rules, redocly.yaml) and
- * Spectral (spectral:oas, .spectral.yaml) with no error and no warning.
+ * Spectral (spectral:oas, .spectral.yaml) with no error and no warning, and docs/api.md lists
+ * its operations as it does.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
+import { operationsOf, type Document } from './openapi/document.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -17,12 +19,14 @@ const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 let t: TestApp;
 let dir: string;
 let file: string;
+let doc: Document;
 
 beforeAll(async () => {
   t = await startTestApp();
   dir = mkdtempSync(join(tmpdir(), 'keyward-openapi-'));
   file = join(dir, 'openapi.json');
-  writeFileSync(file, JSON.stringify(await t.client.openapi(), null, 2));
+  doc = (await t.client.openapi()) as unknown as Document;
+  writeFileSync(file, JSON.stringify(doc, null, 2));
 });
 
 afterAll(async () => {
@@ -50,5 +54,21 @@ describe('the OpenAPI document under the linters', () => {
     expect(redoclyReport.totals).toMatchObject({ errors: 0, warnings: 0 });
     const spectralReport = JSON.parse(spectral.trim() || '[]') as Array<{ code: string; message: string; path: string[] }>;
     expect(spectralReport.map((p) => `${p.code}: ${p.message} at ${p.path.join('.')}`), 'spectral lint').toEqual([]);
+  });
+
+  it('is what docs/api.md lists: each operation with its id and statuses', () => {
+    const table = readFileSync(join(root, 'docs', 'api.md'), 'utf8');
+    const rows = new Map(
+      table
+        .split('\n')
+        .filter((line) => line.startsWith('| `'))
+        .map((line) => line.split('|').map((cell) => cell.trim()))
+        .map(([, operation, id, , success, errors]) => [operation, `${id} ${success} | ${errors}`]),
+    );
+    for (const op of operationsOf(doc)) {
+      const statuses = Object.keys(op.doc.responses).sort();
+      const expected = `\`${op.doc.operationId}\` ${statuses.filter((s) => s < '400').join(', ')} | ${statuses.filter((s) => s >= '400').join(', ')}`;
+      expect(rows.get(`\`${op.method.toUpperCase()} ${op.path}\``), `docs/api.md row of ${op.method.toUpperCase()} ${op.path}`).toBe(expected);
+    }
   });
 });
