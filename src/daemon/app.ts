@@ -13,24 +13,26 @@ import { createErrorHandler, KeywardError, notFoundHandler, sendError } from './
 import { eventRoutes } from './events/routes.js';
 import { EventSchema } from './events/schemas.js';
 import { authenticate } from './http/auth.js';
+import { limitBody } from './http/body-limit.js';
+import { DOCUMENT } from './http/document.js';
+import type { AppEnv } from './http/env.js';
 import { guardHost } from './http/guard-host.js';
 import { hostPolicy, type HostPolicy } from './http/host.js';
-import { limitBody } from './http/body-limit.js';
-import type { AppEnv } from './http/env.js';
-import { DOCUMENT } from './http/document.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { fastVerify } from './verify/fast-path.js';
 import { verifyRoutes } from './verify/routes.js';
+import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
 
 export { VERSION };
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export type AppOptions = {
-  heartbeatMs?: number;
+  /** This start's identity secret (daemon.json): health proves it to clients that challenge. */
+  instance: string;
   /** Names served besides loopback ones (DNS rebinding); loopback only by default. */
   hosts?: HostPolicy;
 };
@@ -42,6 +44,26 @@ const HealthSchema = z
     reason: z.string().optional().openapi({ description: 'Why the daemon is degraded: it answers verify from memory, writes fail with 503' }),
   })
   .openapi('Health');
+
+const HealthHeaders = z.object({
+  'x-keyward-challenge': z
+    .string()
+    .regex(CHALLENGE_PATTERN, 'must be 16 to 256 visible ASCII characters')
+    .optional()
+    .openapi({
+      description: 'A random nonce; the daemon answers with `X-Keyward-Proof`, so a client can tell it from another program on the port before it sends a token',
+      example: 'qK3v8Zr1TnXo5bWc2yHd7uLp0sGf4aJe',
+    }),
+});
+
+const PROOF = {
+  [PROOF_HEADER]: {
+    description:
+      'Sent when the request carried `X-Keyward-Challenge`: base64url(HMAC-SHA256(key = the 32 bytes of `instance` in daemon.json, base64url-decoded; message = the challenge))',
+    required: false,
+    schema: { type: 'string' as const },
+  },
+};
 
 /** On a shared store, the daemon is degraded while it cannot follow the database. */
 function health(core: Core): z.infer<typeof HealthSchema> {
@@ -77,16 +99,22 @@ const jsonBodiesOnly = createMiddleware<AppEnv>(async function jsonBodiesOnly(c,
   await next();
 });
 
-export function createApp(core: Core, options: AppOptions = {}) {
+export function createApp(core: Core, options: AppOptions) {
   const v1 = routeGroup()
     .openapi(
       createRoute({
         method: 'get', path: '/health', operationId: 'getHealth', tags: ['daemon'], security: [],
-        summary: 'Liveness; needs no token',
-        description: '`degraded` while a daemon on a shared PostgreSQL store cannot reach it: verify still answers from memory, writes fail with 503.',
-        responses: { 200: json(HealthSchema, 'The daemon is up', { status: 'ok', version: VERSION }), ...errors({ auth: false, input: false }) },
+        summary: 'Liveness, and proof of the daemon\'s identity; needs no token',
+        description:
+          '`degraded` while a daemon on a shared PostgreSQL store cannot reach it: verify still answers from memory, writes fail with 503. With `X-Keyward-Challenge` the answer carries `X-Keyward-Proof`; a malformed challenge is `400`.',
+        request: { headers: HealthHeaders },
+        responses: { 200: json(HealthSchema, 'The daemon is up', { status: 'ok', version: VERSION }, PROOF), ...errors({ auth: false }) },
       }),
-      (c) => c.json(health(core), 200),
+      (c) => {
+        const challenge = c.req.valid('header')['x-keyward-challenge'];
+        if (challenge !== undefined) c.header(PROOF_HEADER, proofOf(options.instance, challenge));
+        return c.json(health(core), 200);
+      },
     );
   const api = v1
     .route('/', operatorRoutes(core.operators))
@@ -94,7 +122,7 @@ export function createApp(core: Core, options: AppOptions = {}) {
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
     .route('/', auditRoutes(core.store))
-    .route('/', eventRoutes(core.events, options.heartbeatMs));
+    .route('/', eventRoutes(core.streams));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));

@@ -1,19 +1,37 @@
 /**
- * The daemon's change feed: services publish here after each committed change, and every
- * `/v1/events` stream subscribes. Payloads are the public JSON shapes, never a secret.
+ * The daemon's change feed: services publish here after each committed change, and the event
+ * streams (streams.ts) fan it out. Payloads are the public JSON shapes, never a secret.
  */
 import { EventEmitter } from 'node:events';
+import type { Permission } from '../auth/permissions.js';
 import type { DaemonEvent } from './schemas.js';
 
 export type { DaemonEvent };
 
+export type DaemonEventType = DaemonEvent['type'];
+
+/**
+ * What an operator needs to receive each event: the permission that reading the same thing
+ * through the API takes, so a stream never tells more than `GET` would (viewers do not list
+ * operators, so they get no `operator.*`).
+ */
+const READ_PERMISSION: Record<DaemonEventType, Permission> = {
+  'key.created': 'keys:read',
+  'key.updated': 'keys:read',
+  'key.deleted': 'keys:read',
+  'rotation.created': 'keys:read',
+  'rotation.updated': 'keys:read',
+  'operator.created': 'operators:manage',
+  'operator.updated': 'operators:manage',
+  usage: 'keys:read',
+};
+
+export function readPermission(type: DaemonEventType): Permission {
+  return READ_PERMISSION[type];
+}
+
 export class EventBus {
   private readonly emitter = new EventEmitter();
-
-  constructor() {
-    // Each open TUI holds one listener; a busy server may have many.
-    this.emitter.setMaxListeners(0);
-  }
 
   publish(event: DaemonEvent): void {
     this.emitter.emit('event', event);
@@ -22,9 +40,5 @@ export class EventBus {
   subscribe(listener: (event: DaemonEvent) => void): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);
-  }
-
-  get listeners(): number {
-    return this.emitter.listenerCount('event');
   }
 }

@@ -1,33 +1,39 @@
 /**
- * `GET /v1/events`: a server-sent event stream of key, rotation and usage changes, with a
- * heartbeat comment so proxies and clients can tell a quiet stream from a dead one.
+ * `GET /v1/events`: a server-sent event stream of the changes the operator may read, with a
+ * heartbeat comment so proxies and clients can tell a quiet stream from a dead one. Which
+ * events a stream gets, its caps and its queue are the registry's (streams.ts); this route
+ * only writes what the registry queues, one frame at a time.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { requirePermission } from '../http/auth.js';
 import { answer, bearer, errors } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
-import type { DaemonEvent, EventBus } from './bus.js';
-import { EVENT_NAMES } from './schemas.js';
+import type { EventStreams } from './streams.js';
 
-export const HEARTBEAT_MS = 15_000;
+const EVENTS_DESCRIPTION = `Needs \`keys:read\`. A text/event-stream that stays open. Each event is named by its type; its \`data\` is one line of JSON, the whole event (the \`Event\` schema):
 
-function frameOf(event: DaemonEvent): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+- \`key.created\`, \`key.updated\`: \`{"type","key":Key}\`
+- \`key.deleted\`: \`{"type","id"}\`
+- \`rotation.created\`, \`rotation.updated\`: \`{"type","rotation":Rotation}\`
+- \`operator.created\`, \`operator.updated\`: \`{"type","operator":Operator}\`, only to operators with \`operators:manage\`
+- \`usage\`: \`{"type","tick":{"at":<ms>,"keys":[{"id","ok","rejected"}]}}\`, at most once a second
+
+Comments (\`: connected\`, \`: heartbeat\`) keep the stream alive. The daemon ends the stream when the operator is disabled, and drops a client that leaves more than 1 MiB of events untaken.`;
+
+/** The socket under the request when it came through the node server (not `app.request()`). */
+function socketOf(c: Context): { destroy(): void } | undefined {
+  return (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket;
 }
 
-export function eventRoutes(bus: EventBus, heartbeatMs = HEARTBEAT_MS) {
+export function eventRoutes(streams: EventStreams) {
   return routeGroup().openapi(
     createRoute({
       method: 'get', path: '/events', operationId: 'streamEvents', tags: ['events'], security: bearer, middleware: [requirePermission('keys:read')] as const,
-      summary: 'Live changes of keys, rotations and operators, and usage ticks',
-      description: [
-        'Needs `keys:read`. A server-sent event stream that stays open. Each event is one frame, `event: <type>` and `data: <JSON>`, where the JSON is the `Event` schema (its `type` repeats the name). The events:',
-        '',
-        ...EVENT_NAMES.map((name) => `- \`${name}\``),
-        '',
-        `A comment line (\`: heartbeat\`) every ${heartbeatMs / 1000} s tells a quiet stream from a dead one.`,
-      ].join('\n'),
+      summary: 'Live changes: key.*, rotation.*, operator.* (admins), usage ticks (at most once a second)',
+      description: EVENTS_DESCRIPTION,
       responses: {
         200: answer('The stream', {
           'text/event-stream': {
@@ -37,36 +43,31 @@ export function eventRoutes(bus: EventBus, heartbeatMs = HEARTBEAT_MS) {
             'x-event-schema': { $ref: '#/components/schemas/Event' },
           },
         }),
-        ...errors({ input: false }),
+        ...errors({ input: false, tooManyStreams: true }),
       },
     }),
-    (c) =>
-      streamSSE(c, async (stream) => {
-        // Frames are queued and written one at a time, so a slow client never interleaves them.
-        const queue: string[] = [];
-        let wake: (() => void) | undefined;
-        const push = (frame: string) => {
-          queue.push(frame);
-          wake?.();
-        };
-        const unsubscribe = bus.subscribe((event) => push(frameOf(event)));
-        const heartbeat = setInterval(() => push(': heartbeat\n\n'), heartbeatMs);
-        const stop = () => {
-          unsubscribe();
-          clearInterval(heartbeat);
-          wake?.();
-        };
-        stream.onAbort(stop);
+    (c) => {
+      const { id, name, role } = c.get('operator');
+      // Opened before the response starts, so a refusal is an ordinary JSON error.
+      const subscription = streams.open({ id, name, role });
+      return streamSSE(c, async (stream) => {
+        // A client the registry dropped may not be reading: a write to it would wait forever,
+        // so its socket goes, which ends the pending write too.
+        subscription.onClose(() => {
+          socketOf(c)?.destroy();
+          stream.abort();
+        });
+        stream.onAbort(() => subscription.close());
         try {
           await stream.write(': connected\n\n');
-          while (!stream.aborted && !stream.closed) {
-            const frame = queue.shift();
-            if (frame !== undefined) await stream.write(frame);
-            else await new Promise<void>((resolve) => (wake = resolve));
+          for (let frame = await subscription.next(); frame; frame = await subscription.next()) {
+            if ('comment' in frame) await stream.write(`: ${frame.comment}\n\n`);
+            else await stream.writeSSE(frame);
           }
         } finally {
-          stop();
+          subscription.close();
         }
-      }),
+      });
+    },
   );
 }

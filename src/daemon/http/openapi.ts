@@ -21,12 +21,13 @@ export const ErrorSchema = z
   .openapi('Error');
 
 type Responses = RouteConfig['responses'];
-type Headers = Record<string, { description: string; required: boolean; schema: { type: 'string'; const?: string } }>;
+/** Response headers as the document states them. */
+export type ResponseHeaders = Record<string, { description: string; required: boolean; schema: { type: 'string'; const?: string } }>;
 
 const EXAMPLE_REQUEST_ID = '4f1c2b9e-7d3a-4c8e-9a51-0b6f2d8e3c17';
 
 /** Every answer names its request, so a client can quote it and the daemon log can be searched. */
-const REQUEST_ID: Headers = {
+const REQUEST_ID: ResponseHeaders = {
   'X-Request-Id': { description: 'This request’s id (the one the client sent, if well-formed)', required: true, schema: { type: 'string' } },
 };
 
@@ -34,9 +35,13 @@ export function jsonBody<T extends z.ZodType>(schema: T, description = 'JSON bod
   return { content: { 'application/json': { schema } }, required: true, description };
 }
 
-/** A JSON answer with its example; examples are checked against the schema by the linters. */
-export function json<T extends z.ZodType>(schema: T, description: string, example?: z.output<T>) {
-  return { description, headers: REQUEST_ID, content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } } };
+/** A JSON answer with its example (the linters check it against the schema) and any headers besides the request id. */
+export function json<T extends z.ZodType>(schema: T, description: string, example?: z.output<T>, headers: ResponseHeaders = {}) {
+  return {
+    description,
+    headers: { ...REQUEST_ID, ...headers },
+    content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
+  };
 }
 
 /** An answer without a body (204). */
@@ -63,6 +68,7 @@ const EXAMPLE_MESSAGES: Record<ErrorCode, string> = {
   last_admin: '"admin" is the last active admin; create another admin before disabling it',
   payload_too_large: 'Request bodies are limited to 64 KiB',
   unsupported_media_type: 'Request bodies must be JSON (Content-Type: application/json)',
+  too_many_streams: 'Operator "tui" already has 16 event streams open, the limit per operator; close one first',
   internal: 'Internal error; the daemon log has the details',
   store_unavailable: 'The key store is unavailable right now; nothing was changed',
   storage_full: 'The key store is out of space; nothing was changed',
@@ -81,6 +87,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict',
   413: 'Body over 64 KiB (`payload_too_large`)',
   415: 'A body that is not JSON (`unsupported_media_type`)',
+  429: 'Too many event streams open, for this operator or in all (`too_many_streams`)',
   500: 'Internal error (`internal`); the daemon log has the details',
   503: 'The store is unavailable (`store_unavailable`)',
   507: 'The store is out of space (`storage_full`); nothing was changed',
@@ -94,6 +101,7 @@ const CODE_OF: Record<number, ErrorCode> = {
   404: 'not_found',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'too_many_streams',
   500: 'internal',
   503: 'store_unavailable',
   507: 'storage_full',
@@ -117,6 +125,8 @@ export type ErrorOptions = {
   store?: 'read' | 'write';
   /** The 409 codes the route can answer. */
   conflicts?: ErrorCode[];
+  /** The route opens an event stream, of which there are only so many (429). */
+  tooManyStreams?: boolean;
 };
 
 /**
@@ -130,6 +140,7 @@ export function errors(options: ErrorOptions = {}): Responses {
   if (options.auth !== false) statuses.push(401);
   if (options.notFound) statuses.push(404);
   if (options.conflicts?.length) statuses.push(409);
+  if (options.tooManyStreams) statuses.push(429);
   if (options.store) statuses.push(500, 503);
   if (options.store === 'write') statuses.push(507);
   const out: Responses = {};
@@ -148,7 +159,7 @@ export function errors(options: ErrorOptions = {}): Responses {
       };
       continue;
     }
-    const headers: Headers =
+    const headers: ResponseHeaders =
       status === 401 ? { ...REQUEST_ID, 'WWW-Authenticate': { description: 'The scheme to use (RFC 6750)', required: true, schema: { type: 'string', const: 'Bearer' } } } : REQUEST_ID;
     out[status] = { description: DESCRIPTIONS[status]!, headers, content: { 'application/json': { schema: ErrorSchema, example: errorExample(CODE_OF[status]!) } } };
   }
