@@ -25,7 +25,11 @@ const validator = new DocumentValidator(doc);
 const operations = operationsOf(doc);
 const agent = rawAgent();
 
+/** Event streams the cases hold open, ended before the daemon stops. */
+const heldStreams = new AbortController();
+
 afterAll(async () => {
+  heldStreams.abort();
   agent.destroy();
   await t.stop();
 });
@@ -50,6 +54,16 @@ const context: Context = await (async () => {
       if (step === 'cancelled') return (await t.client.cancel(rotation.id)).rotation;
       while (rotation.step !== step) ({ rotation } = await t.client.advance(rotation.id, { from: rotation.step, force: true }));
       return rotation;
+    },
+    async streamingOperator(count) {
+      const { token } = await t.client.createOperator(unique('streamer'), 'viewer');
+      for (let i = 0; i < count; i++) {
+        const res = await fetch(`${t.url}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: heldStreams.signal });
+        expect(res.status, 'a held stream opens').toBe(200);
+        // Read (and drop) what arrives, so the daemon never counts the stream as fallen behind.
+        void res.body?.pipeTo(new WritableStream()).catch(() => undefined);
+      }
+      return token;
     },
   };
   return cx;
@@ -98,6 +112,7 @@ async function send(op: Operation, probe: Sent) {
   const token = probe.token === undefined ? t.adminToken : probe.token;
   if (token) headers.authorization = `Bearer ${token}`;
   if (probe.host) headers.host = probe.host;
+  Object.assign(headers, probe.headers);
   let body: Buffer | undefined;
   if (probe.body !== undefined) {
     body = Buffer.isBuffer(probe.body) ? probe.body : Buffer.from(typeof probe.body === 'string' ? probe.body : JSON.stringify(probe.body));

@@ -10,6 +10,7 @@
  */
 import type { KeywardClient, KeyJson, RotationJson, RotationStepName } from '../../../src/client/client.js';
 import type { Role } from '../../../src/daemon/auth/permissions.js';
+import { DEFAULT_STREAM_LIMITS } from '../../../src/daemon/events/streams.js';
 
 /** One request to an operation; the method and path come from the document. */
 export type Probe = {
@@ -26,6 +27,8 @@ export type Probe = {
   token?: string | null;
   /** Sent instead of the daemon's own address. */
   host?: string;
+  /** Other request headers. */
+  headers?: Record<string, string>;
   /** The statuses this request may be answered with. */
   expect: number | number[];
 };
@@ -42,13 +45,21 @@ export type Context = {
   key(options?: { inactive?: boolean }): Promise<KeyJson & { secret: string }>;
   /** A rotation of a fresh key, advanced with force to `step` (or cancelled). */
   rotation(step: RotationStepName): Promise<RotationJson>;
+  /** A fresh operator's token with `count` event streams held open until the test ends. */
+  streamingOperator(count: number): Promise<string>;
 };
 
 export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
-  getHealth: async () => ({ ok: { why: 'a liveness probe', token: null, expect: 200 } }),
+  getHealth: async () => ({
+    ok: { why: 'an identity challenge', token: null, headers: { 'x-keyward-challenge': 'coverage-challenge-0123456789' }, expect: 200 },
+    more: [{ why: 'a challenge too short to be a nonce', token: null, headers: { 'x-keyward-challenge': 'short' }, expect: 400 }],
+  }),
   getMe: async () => ({ ok: { why: 'who am I', expect: 200 } }),
   getOpenApi: async () => ({ ok: { why: 'the document', expect: 200 } }),
-  streamEvents: async () => ({ ok: { why: 'a subscription', expect: 200 } }),
+  streamEvents: async (cx) => ({
+    ok: { why: 'a subscription', expect: 200 },
+    more: [{ why: 'one stream more than an operator may hold', token: await cx.streamingOperator(DEFAULT_STREAM_LIMITS.perOperator), expect: 429 }],
+  }),
 
   listOperators: async () => ({ ok: { why: 'the list', expect: 200 } }),
   createOperator: async (cx) => ({
