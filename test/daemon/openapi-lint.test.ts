@@ -56,6 +56,19 @@ describe('the OpenAPI document under the linters', () => {
     expect(spectralReport.map((p) => `${p.code}: ${p.message} at ${p.path.join('.')}`), 'spectral lint').toEqual([]);
   });
 
+  it('describes every operation and gives every answer with a body an example', () => {
+    const missing: string[] = [];
+    for (const op of operationsOf(doc)) {
+      if (!op.doc.description) missing.push(`${op.id}: no description`);
+      for (const [status, response] of Object.entries(op.doc.responses)) {
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          if (media.example === undefined && media.examples === undefined) missing.push(`${op.id} ${status} ${type}: no example`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('is what docs/api.md lists: each operation with its id and statuses', () => {
     const table = readFileSync(join(root, 'docs', 'api.md'), 'utf8');
     const rows = new Map(

@@ -17,6 +17,7 @@ export type ResponseDoc = { description: string; headers?: Record<string, Header
 export type Parameter = { name: string; in: 'path' | 'query' | 'header'; required?: boolean; schema: Schema };
 export type OperationDoc = {
   operationId?: string;
+  description?: string;
   security?: Array<Record<string, string[]>>;
   parameters?: Parameter[];
   requestBody?: { required?: boolean; content: Record<string, Media> };
