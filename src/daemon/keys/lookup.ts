@@ -52,15 +52,25 @@ export function lookupResults(hashes: readonly string[], matches: readonly HashM
   });
 }
 
+const LOOKUP_EXAMPLE: { results: LookupResultJson[] } = {
+  results: [
+    { sha256: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', state: 'active', kind: 'key', keyId: 'key_3kTMd8p6NxLw0aQvYc1bZe', name: 'billing' },
+    { sha256: '60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752', state: 'unknown' },
+  ],
+};
+
 export function lookupRoutes(store: Store) {
   return routeGroup().openapi(
     createRoute({
-      method: 'post', path: '/keys/lookup', tags: ['keys'], security: bearer, middleware: [requirePermission('keys:read')] as const,
+      method: 'post', path: '/keys/lookup', operationId: 'lookupSecrets', tags: ['keys'], security: bearer, middleware: [requirePermission('keys:read')] as const,
       summary: 'What keyward knows of secrets, by their SHA-256 (for leak scanners)',
       description:
-        'Operator tokens are answered only to operators who may manage operators; to anyone else a token\'s hash is `unknown`, like a hash nobody has.',
+        'Needs `keys:read`. Send hashes, never secrets: `keyward scan` hashes what it finds locally. Operator tokens are answered only to operators with `operators:manage`; to anyone else a token\'s hash is `unknown`, like a hash nobody has.',
       request: { body: jsonBody(LookupBody) },
-      responses: { 200: json(z.object({ results: z.array(LookupResultSchema) }), 'One result per hash, in the order asked'), ...errors({ body: true }) },
+      responses: {
+        200: json(z.object({ results: z.array(LookupResultSchema) }), 'One result per hash, in the order asked', LOOKUP_EXAMPLE),
+        ...errors({ store: 'read' }),
+      },
     }),
     async (c) => {
       const { sha256 } = c.req.valid('json');
