@@ -21,6 +21,7 @@ import { hostPolicy, type HostPolicy } from './http/host.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { lookupRoutes } from './keys/lookup.js';
+import { metricsRoutes } from './metrics/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { fastVerify } from './verify/fast-path.js';
@@ -151,6 +152,8 @@ export function createApp(core: Core, options: AppOptions) {
     description: 'An operator token (kwo_…)',
   });
   const routes = app.route('/v1', api);
+  app.use('/metrics', auth);
+  app.route('/', metricsRoutes(core.metrics));
   // The document lists itself too, so it covers every route the daemon serves.
   app.openAPIRegistry.registerPath({
     method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApi', tags: ['daemon'], security: bearer,

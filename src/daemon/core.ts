@@ -8,6 +8,8 @@ import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
 import { EventStreams, type StreamOptions } from './events/streams.js';
 import { KeyService } from './keys/service.js';
+import { DaemonMetrics } from './metrics/registry.js';
+import { timedStore } from './metrics/store-timing.js';
 import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
 import { UsageService } from './usage/service.js';
@@ -24,9 +26,12 @@ export type CoreOptions = {
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(store: Store, options: CoreOptions = {}) {
+export async function createCore(rawStore: Store, options: CoreOptions = {}) {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
+  const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys() });
+  // Services write through the timed store; `store` below stays the store itself.
+  const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
@@ -37,7 +42,8 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
   await operators.load();
   const rotations = new RotationService({ store, keys, usage, events, now, log });
   const core = {
-    store,
+    store: rawStore,
+    metrics,
     now,
     log,
     events,
@@ -48,7 +54,7 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
     operators,
     rotations,
     usageReads: new UsageService(store, usage, now),
-    verifier: new Verifier(index, usage, now),
+    verifier: new Verifier(index, usage, now, metrics.verify),
   };
   if (store.shared && followed) await followSharedStore(store.shared, followed, core);
   return core;

@@ -39,7 +39,7 @@ export function verifyRoutes(verifier: Verifier) {
     }),
     (c) => {
       const { key, caller } = c.req.valid('json');
-      return c.json(verifier.verify(key, caller), 200);
+      return c.json(verifier.verify(key, caller, c.get('startedAt')), 200);
     },
   );
 }

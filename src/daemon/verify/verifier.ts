@@ -1,8 +1,11 @@
 /**
  * The verification decision (DESIGN.md §7): shape and checksum first (no lookup), then the
  * SHA-256 in the in-memory index, then status and expiry. Every decision about a known key is
- * counted for usage. Never reads the store.
+ * counted for usage, and every answer for `/metrics` (outcome, time since the request
+ * arrived). Never reads the store.
  */
+import { performance } from 'node:perf_hooks';
+import type { VerifyMeter } from '../metrics/verify-meter.js';
 import { hashSecret, isWellFormed, KEY_PREFIX } from '../secrets/format.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from './key-index.js';
@@ -16,9 +19,17 @@ export class Verifier {
     private readonly index: KeyIndex,
     private readonly usage: UsageTracker,
     private readonly now: () => number,
+    private readonly meter: VerifyMeter,
   ) {}
 
-  verify(key: string, caller: string | undefined): VerifyResult {
+  /** `startedAt` is the `performance.now()` of the request's arrival, for the latency metric. */
+  verify(key: string, caller: string | undefined, startedAt = performance.now()): VerifyResult {
+    const result = this.decide(key, caller);
+    this.meter.record(result, (performance.now() - startedAt) / 1000);
+    return result;
+  }
+
+  private decide(key: string, caller: string | undefined): VerifyResult {
     if (!isWellFormed(key, KEY_PREFIX)) return { valid: false, code: 'malformed' };
     const entry = this.index.lookup(hashSecret(key));
     if (!entry) return { valid: false, code: 'not_found' };

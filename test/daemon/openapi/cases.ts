@@ -59,6 +59,7 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   }),
   getMe: async () => ({ ok: { why: 'who am I', expect: 200 } }),
   getOpenApi: async () => ({ ok: { why: 'the document', expect: 200 } }),
+  getMetrics: async (cx) => ({ ok: { why: 'a viewer scraping', token: cx.tokens.viewer, expect: 200 } }),
   streamEvents: async (cx) => ({
     ok: { why: 'a subscription', expect: 200 },
     more: [{ why: 'one stream more than an operator may hold', token: await cx.streamingOperator(DEFAULT_STREAM_LIMITS.perOperator), expect: 429 }],
