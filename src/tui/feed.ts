@@ -1,8 +1,10 @@
 /**
  * Keeps the TUI's copy of the keys in step with the daemon: opens `/v1/events`, loads a
  * snapshot once the stream is open (so no change falls between the two), applies events in
- * batches (one redraw per burst), and reconnects with backoff when the stream drops.
+ * batches (one redraw per burst), and reconnects with backoff when the stream drops. While it
+ * waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KeywardClient } from '../client/client.js';
 import { errorText } from './format.js';
 import { applyEvents, collectionOf, parseFeedEvent, type Collection, type FeedEvent } from './state/collection.js';
@@ -16,6 +18,8 @@ export type FeedSnapshot = {
   readonly loaded: boolean;
   /** Why the last attempt failed, while reconnecting. */
   readonly problem: string | undefined;
+  /** While the stream is down after it was live: when the data shown was last known current. */
+  readonly staleSince: number | undefined;
 };
 
 export type FeedOptions = {
@@ -25,22 +29,14 @@ export type FeedOptions = {
   backoffMs?: readonly number[];
   /** How often to reload everything, so 24 h counts and ages stay true. */
   refreshMs?: number;
+  /** How often to ask `/v1/health` while waiting to reconnect. */
+  healthMs?: number;
 };
 
 const EMPTY: Collection = { keys: new Map(), rotations: new Map() };
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}
-
 export class KeyFeed {
-  private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined };
+  private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined, staleSince: undefined };
   private readonly listeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: FeedEvent) => void>();
   private queue: FeedEvent[] = [];
@@ -50,11 +46,13 @@ export class KeyFeed {
   private readonly batchMs: number;
   private readonly backoffMs: readonly number[];
   private readonly refreshMs: number;
+  private readonly healthMs: number;
 
   constructor(private readonly client: KeywardClient, options: FeedOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
     this.backoffMs = options.backoffMs ?? [250, 500, 1000, 2000, 5000];
     this.refreshMs = options.refreshMs ?? 5 * 60_000;
+    this.healthMs = options.healthMs ?? 250;
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -135,8 +133,39 @@ export class KeyFeed {
       attempt.abort();
       signal.removeEventListener('abort', stop);
       if (signal.aborted) return;
-      this.set({ link: 'reconnecting', problem });
-      await pause(this.backoffMs[Math.min(failures++, this.backoffMs.length - 1)]!, signal);
+      const { link, staleSince } = this.snapshot;
+      this.set({ link: 'reconnecting', problem, staleSince: link === 'live' ? Date.now() : staleSince });
+      await this.backoff(this.backoffMs[Math.min(failures++, this.backoffMs.length - 1)]!, signal);
+    }
+  }
+
+  /**
+   * Waits `ms` before the next attempt, or less: until `/v1/health` answers (asked every
+   * `healthMs`, one request at a time) or `signal` aborts. Every listener it adds to the
+   * long-lived `signal` is removed again, so reconnecting for hours leaks nothing.
+   */
+  private async backoff(ms: number, signal: AbortSignal): Promise<void> {
+    const wait = new AbortController();
+    const end = () => wait.abort();
+    signal.addEventListener('abort', end, { once: true });
+    const timer = setTimeout(end, ms);
+    try {
+      while (!wait.signal.aborted) {
+        await sleep(this.healthMs, undefined, { signal: wait.signal }).catch(() => undefined);
+        if (!wait.signal.aborted && (await this.answers())) return;
+      }
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', end);
+    }
+  }
+
+  private async answers(): Promise<boolean> {
+    try {
+      await this.client.health();
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -171,7 +200,7 @@ export class KeyFeed {
     loaded = true;
     // Usage ticks from before the snapshot are already in its counts.
     for (const event of early) if (event.type !== 'usage') this.enqueue(event);
-    this.set({ link: 'live', problem: undefined });
+    this.set({ link: 'live', problem: undefined, staleSince: undefined });
     onLive();
     return ended;
   }
