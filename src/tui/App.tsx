@@ -6,12 +6,13 @@
  */
 import { Box, useApp } from 'ink';
 import { useCallback, useEffect, useMemo } from 'react';
-import type { KeyJson, KeywardClient } from '../client/client.js';
+import type { KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
 import { Footer, Toast } from './components/StatusLines.js';
 import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
+import { GlobalKeysContext } from './hooks/globalKeys.js';
 import { useKeyActions } from './hooks/useKeyActions.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
 import { useNow } from './hooks/useNow.js';
@@ -19,18 +20,21 @@ import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
 import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
 import { useToast } from './hooks/useToast.js';
-import { ModeScreen } from './ModeScreen.js';
+import { ModeScreen, PANEL_INSIDE } from './ModeScreen.js';
 import { FilterBar } from './screens/FilterBar.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmallScreen } from './screens/TooSmallScreen.js';
 import type { Operator } from './state/actions.js';
-import { countAttention } from './state/attention.js';
+import { countKeys, refreshMs } from './state/attention.js';
 import { rotationsByKey } from './state/collection.js';
 import { layoutColumns } from './state/columns.js';
 import { resolveCursor } from './state/cursor.js';
 import { footerText } from './state/keymap.js';
 import { TABLE, type InMode, type Mode } from './state/modes.js';
 import { modeBindings, rotationBindings } from './state/screens.js';
-import { deriveRows, initialView, sortLabel, type TableView } from './state/table.js';
+import { deriveRows, emptyText, initialView, sortShown, type TableView } from './state/table.js';
+
+/** The key whose secret is on screen, unconfirmed; undefined once it is not. */
+export type ShownSecret = { readonly keyId: string; readonly keyName: string } | undefined;
 
 export type AppProps = {
   readonly client: KeywardClient;
@@ -43,6 +47,12 @@ export type AppProps = {
   /** A first status line, e.g. that a daemon was started. */
   readonly notice?: string;
   readonly feedOptions?: FeedOptions;
+  /** Ctrl-L: repaints the whole terminal (the session's screen writer). */
+  readonly redraw?: () => void;
+  /** Told whenever a secret appears or is closed, so whoever ends the TUI can say one was lost. */
+  readonly onSecret?: (shown: ShownSecret) => void;
+  /** `R`: starts the daemon again; given only when this TUI started it. Resolves with what to say. */
+  readonly restartDaemon?: () => Promise<string>;
 };
 
 /** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
@@ -51,12 +61,13 @@ const CHROME_ROWS = 5;
 const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm']);
 const MODAL_COLUMNS = 96;
 
-export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions }: AppProps) {
+export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(fixedSize);
-  const now = useNow();
   const { feed, snapshot } = useKeyFeed(client, feedOptions);
-  const { toast, show } = useToast(notice ? { text: notice, kind: 'info' } : undefined);
+  const { keys } = snapshot.collection;
+  const now = useNow(useCallback((at: number) => refreshMs(keys.values(), at), [keys]));
+  const { toast, show, clear } = useToast(notice ? { text: notice, kind: 'info' } : undefined);
   const [view, setView, currentView] = useSyncState<TableView>(initialView);
   const [mode, setMode, currentMode] = useSyncState<Mode>(TABLE);
   /** The mode right now if it is `kind`: a key meant for another screen is dropped. */
@@ -65,21 +76,16 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     return m.kind === kind ? (m as Extract<Mode, { kind: K }>) : undefined;
   };
 
-  const { keys } = snapshot.collection;
-  const rows = useMemo(() => deriveRows(keys.values(), view.sort, view.filter), [keys, view.sort, view.filter]);
+  const rows = useMemo(() => deriveRows(keys.values(), view.sort, view.filter, view.reversed), [keys, view.sort, view.filter, view.reversed]);
   const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
-  const counts = useMemo(() => {
-    let active = 0;
-    for (const key of keys.values()) if (key.status === 'active') active++;
-    return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now) };
-  }, [keys, now]);
+  const counts = useMemo(() => countKeys(keys, now), [keys, now]);
 
   const bodyHeight = size.rows - CHROME_ROWS;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
   const cursor = resolveCursor(rows, view, tableHeight);
-  const selected: KeyJson | undefined = rows[cursor.index];
+  const selected = rows[cursor.index];
   // Remember where the cursor resolved to, so it stays in place when its key disappears.
   useEffect(() => {
     if (selected && (view.cursorId !== selected.id || view.cursorIndex !== cursor.index || view.offset !== cursor.offset)) {
@@ -96,6 +102,11 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     show('That key was deleted', 'error');
   }, [viewedKeyGone, setMode, show]);
 
+  // No cleanup: unmounting on the way out must not tell the session the secret was closed.
+  const secretKeyId = mode.kind === 'secret' ? mode.keyId : undefined;
+  const secretKeyName = mode.kind === 'secret' ? mode.keyName : undefined;
+  useEffect(() => onSecret?.(secretKeyId && secretKeyName !== undefined ? { keyId: secretKeyId, keyName: secretKeyName } : undefined), [secretKeyId, secretKeyName, onSecret]);
+
   /** Runs a daemon call; a failure becomes a toast, never a crash. */
   const attempt = useCallback(
     async (call: () => Promise<void>) => {
@@ -109,86 +120,67 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   );
 
   const actions = useKeyActions({
-    client,
-    operator,
-    feed,
-    keys,
-    byKey,
-    rows,
-    tableHeight,
+    ...{ client, operator, feed, keys, byKey, rows, tableHeight, setView, setMode, inMode, show, attempt, exit, restartDaemon },
     selectedNow: () => rows[resolveCursor(rows, currentView(), tableHeight).index],
-    setView,
-    setMode,
-    inMode,
-    show,
-    attempt,
+    clearToast: clear,
     copy: (text) => writeRaw(osc52(text, env)),
-    exit,
   });
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
 
+  /** Ctrl-C quits, except that with a secret on screen the first one only asks. */
+  const interrupt = () => {
+    const m = currentMode();
+    if (m.kind === 'secret' && !m.quitAsked) setMode({ ...m, quitAsked: true });
+    else exit();
+  };
+  const globalKeys = { interrupt, redraw: redraw ?? (() => {}) };
+
   if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
     return (
-      <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
-        <TooSmallScreen columns={size.columns} rows={size.rows} onQuit={exit} />
-      </Box>
+      <GlobalKeysContext.Provider value={globalKeys}>
+        <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
+          <TooSmallScreen columns={size.columns} rows={size.rows} onQuit={exit} />
+        </Box>
+      </GlobalKeysContext.Provider>
     );
   }
 
-  const empty = !snapshot.loaded
-    ? snapshot.problem ?? 'Loading keys…'
-    : view.filter
-      ? `No key matches "${view.filter}"; esc clears the filter`
-      : operator.permissions.includes('keys:write')
-        ? 'No keys yet: press a to add one'
-        : 'No keys yet';
+  const sort = sortShown(view);
+  const stale = snapshot.link === 'reconnecting' && snapshot.staleSince !== undefined;
+  const modalColumns = Math.min(size.columns, MODAL_COLUMNS);
+  const empty = emptyText(view, snapshot.loaded, snapshot.problem, operator.permissions.includes('keys:write'));
   return (
-    <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
-      <Header
-        url={client.url}
-        operator={operator.name}
-        role={operator.role}
-        link={snapshot.link}
-        problem={snapshot.problem}
-        active={counts.active}
-        inactive={counts.inactive}
-        attention={counts.attention}
-        rotating={snapshot.collection.rotations.size}
-        sort={sortLabel(view.sort)}
-        filter={view.filter}
-        shown={rows.length}
-      />
-      {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
-      <Box
-        flexDirection="column"
-        flexGrow={1}
-        overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'}
-        width={MODALS.has(mode.kind) ? Math.min(size.columns, MODAL_COLUMNS) : size.columns}
-      >
-        <ModeScreen
-          mode={mode}
-          client={client}
-          feed={feed}
-          operator={operator}
-          keys={keys}
-          byKey={byKey}
-          table={{ rows: rows.slice(cursor.offset, cursor.offset + tableHeight), selected: cursor.index - cursor.offset, columns, rotating, now, empty }}
-          width={size.columns}
-          height={bodyHeight}
-          now={now}
-          tmux={Boolean(env.TMUX)}
-          actions={actions}
-          rotation={rotation}
-          rotationBindings={rotationBindings(shownRotation)}
+    <GlobalKeysContext.Provider value={globalKeys}>
+      <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
+        <Header
+          {...{ url: client.url, operator: operator.name, role: operator.role, link: snapshot.link, problem: snapshot.problem, staleSince: snapshot.staleSince }}
+          {...{ active: counts.active, inactive: counts.inactive, attention: counts.attention, rotating: snapshot.collection.rotations.size }}
+          canRestart={restartDaemon !== undefined}
+          sort={`${sort.label} ${sort.arrow}`}
+          filter={view.filter}
+          shown={rows.length}
         />
+        {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
+        <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
+          <ModeScreen
+            {...{ mode, client, feed, operator, keys, byKey, now, actions, rotation }}
+            table={{ rows: rows.slice(cursor.offset, cursor.offset + tableHeight), selected: cursor.index - cursor.offset, columns, rotating, now, empty, width: size.columns, sort, stale }}
+            width={size.columns}
+            modalWidth={modalColumns - PANEL_INSIDE}
+            height={bodyHeight}
+            tmux={Boolean(env.TMUX)}
+            rotationBindings={rotationBindings(shownRotation)}
+            clearToast={clear}
+          />
+        </Box>
+        <Toast toast={toast} />
+        {mode.kind === 'filter' ? (
+          <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
+        ) : (
+          <Footer text={footerText(modeBindings(mode, shownRotation), operator.permissions, size.columns)} />
+        )}
       </Box>
-      <Toast toast={toast} />
-      {mode.kind === 'filter' ? (
-        <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
-      ) : (
-        <Footer text={footerText(modeBindings(mode, shownRotation), operator.permissions, size.columns)} />
-      )}
-    </Box>
+    </GlobalKeysContext.Provider>
   );
 }

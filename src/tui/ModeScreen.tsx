@@ -21,6 +21,7 @@ import { UsageScreen } from './screens/UsageScreen.js';
 import { menuItems, type Operator } from './state/actions.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
+import { helpLines } from './state/help.js';
 import type { Binding, RotationCommand } from './state/keymap.js';
 import type { Mode } from './state/modes.js';
 import { currentRefusal } from './state/rotation.js';
@@ -36,13 +37,22 @@ export type ModeScreenProps = {
   /** The table as drawn in the table and filter modes. */
   readonly table: Omit<TableScreenProps, 'active' | 'onCommand'>;
   readonly width: number;
+  /** Columns inside a modal's panel. */
+  readonly modalWidth: number;
   readonly height: number;
   readonly now: number;
   readonly tmux: boolean;
   readonly actions: KeyActions;
   readonly rotation: RotationView;
   readonly rotationBindings: readonly Binding<RotationCommand>[];
+  /** An answer to a question starts something new: the toast of what came before goes. */
+  readonly clearToast: () => void;
 };
+
+/** A panel's border and title, around a list. */
+const PANEL_ROWS = 3;
+/** A panel's border and padding, left and right. */
+export const PANEL_INSIDE = 4;
 
 function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
@@ -52,7 +62,8 @@ function followsChanges(event: FeedEvent): boolean {
   return event.type !== 'usage';
 }
 
-export function ModeScreen({ mode, client, feed, operator, keys, byKey, table, width, height, now, tmux, actions, rotation, rotationBindings }: ModeScreenProps) {
+export function ModeScreen(props: ModeScreenProps) {
+  const { mode, client, feed, operator, keys, byKey, table, width, modalWidth, height, now, tmux, actions, rotation, rotationBindings, clearToast } = props;
   const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
@@ -65,26 +76,52 @@ export function ModeScreen({ mode, client, feed, operator, keys, byKey, table, w
     case 'table':
     case 'filter':
       return <TableScreen {...table} active={mode.kind === 'table'} onCommand={actions.onTable} />;
-    case 'help':
-      return <HelpScreen active onBack={actions.back('help')} columns={width} />;
+    case 'help': {
+      const lines = helpLines(mode.back.kind, mode.query);
+      const listHeight = height - PANEL_ROWS - (mode.searching || mode.query ? 1 : 0);
+      return (
+        <HelpScreen
+          lines={lines}
+          offset={mode.offset}
+          height={listHeight}
+          query={mode.query}
+          searching={mode.searching}
+          active
+          onCommand={(command) => actions.onHelp(command, lines.length, listHeight)}
+          onEdit={actions.onHelpEdit}
+        />
+      );
+    }
     case 'add':
-      return <AddScreen name={mode.name} issues={mode.issues} busy={mode.busy} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
+      return <AddScreen name={mode.name} issues={mode.issues} busy={mode.busy} width={modalWidth} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
     case 'secret':
       return (
-        <SecretModal keyName={mode.keyName} secret={mode.secret} copied={mode.copied} tmux={tmux} active onCommand={actions.onSecret} onOther={actions.onSecretOther} />
+        <SecretModal
+          keyName={mode.keyName}
+          secret={mode.secret}
+          copied={mode.copied}
+          quitAsked={mode.quitAsked}
+          tmux={tmux}
+          width={modalWidth}
+          active
+          onCommand={actions.onSecret}
+          onOther={actions.onSecretOther}
+        />
       );
     case 'menu': {
       const key = keys.get(mode.keyId);
       if (!key) return null;
       const items = menuItems(key, byKey.get(key.id), operator);
-      return <MenuScreen keyName={key.name} items={items} index={mode.index} active onCommand={actions.onMenu} onShortcut={actions.onMenuShortcut} />;
+      return <MenuScreen keyName={key.name} items={items} index={mode.index} width={modalWidth} active onCommand={actions.onMenu} onShortcut={actions.onMenuShortcut} />;
     }
     case 'confirm':
-      return <ConfirmDialog title={mode.question.title} question={mode.question.question} danger={mode.question.danger} active onAnswer={actions.onConfirm} />;
+      return (
+        <ConfirmDialog title={mode.question.title} question={mode.question.question} danger={mode.question.danger} width={modalWidth} active onAnswer={actions.onConfirm} />
+      );
     case 'usage': {
       const key = keys.get(mode.keyId);
       if (!key) return null;
-      return <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={width} height={height} now={now} active onBack={actions.back('usage')} />;
+      return <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={width} height={height} now={now} active onCommand={actions.onUsage} />;
     }
     case 'audit': {
       const lines = audit.data;
@@ -108,7 +145,19 @@ export function ModeScreen({ mode, client, feed, operator, keys, byKey, table, w
       const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
       return (
         <Box flexDirection="column">
-          {question ? <ConfirmDialog title={question.title} question={question.question} danger={question.danger} active onAnswer={rotation.answer} /> : null}
+          {question ? (
+            <ConfirmDialog
+              title={question.title}
+              question={question.question}
+              danger={question.danger}
+              width={width - PANEL_INSIDE}
+              active
+              onAnswer={(yes) => {
+                clearToast();
+                rotation.answer(yes);
+              }}
+            />
+          ) : null}
           <RotationScreen
             rotation={shown}
             error={rotation.error}
@@ -119,7 +168,7 @@ export function ModeScreen({ mode, client, feed, operator, keys, byKey, table, w
             height={height - (question ? 6 : 0)}
             now={now}
             active={!question}
-            onCommand={rotation.onCommand}
+            onCommand={(command) => (command === 'help' ? actions.onRotationHelp() : rotation.onCommand(command))}
           />
         </Box>
       );

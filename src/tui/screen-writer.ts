@@ -97,6 +97,13 @@ export class ScreenWriter extends EventEmitter {
     return true;
   }
 
+  /** Ctrl-L: clears the terminal and draws the whole frame again (something else drew on it). */
+  repaint(): void {
+    if (this.pending === undefined && this.shown !== undefined) this.pending = this.shown.join('\n');
+    this.shown = undefined;
+    this.flush();
+  }
+
   /** Sends the newest frame now. */
   flush(): void {
     clearTimeout(this.timer);

@@ -1,18 +1,19 @@
 /**
  * What the operator's keys do outside the rotation view: the table's commands, the action
- * menu, adding a key, the shown-once secret, questions, and moving through the audit log.
+ * menu, adding a key, the shown-once secret, questions, help, and moving through the audit log.
  * Each handler first checks that its screen is still the current one (`inMode`), so a key
  * read together with the one that closed a screen is dropped rather than misapplied.
  */
 import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '../../client/client.js';
 import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
-import { menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
+import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { moveCursor, START, type Move } from '../state/cursor.js';
-import type { FieldCommand, ListCommand, SecretCommand, TableCommand } from '../state/keymap.js';
-import { TABLE, type InMode, type Mode, type Question } from '../state/modes.js';
+import { scrollHelp } from '../state/help.js';
+import type { BackCommand, FieldCommand, HelpCommand, ListCommand, SecretCommand, TableCommand } from '../state/keymap.js';
+import { helpOver, TABLE, type InMode, type Mode, type Question } from '../state/modes.js';
 import { safeKey, safeRotation } from '../state/safe.js';
-import { focusKey, nextSort, withFilter, type TableView } from '../state/table.js';
+import { focusKey, nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
 import { edit } from '../state/text.js';
 import type { ToastKind } from './useToast.js';
 
@@ -20,7 +21,7 @@ import type { ToastKind } from './useToast.js';
 const AUDIT_PAGE = 1000;
 const AUDIT_MAX = 10_000;
 
-export const MOVES: Partial<Record<TableCommand | ListCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
+export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | FieldCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
 
 export type KeyActionDeps = {
   readonly client: KeywardClient;
@@ -36,16 +37,19 @@ export type KeyActionDeps = {
   readonly setMode: (next: Mode | ((current: Mode) => Mode)) => void;
   readonly inMode: InMode;
   readonly show: (text: string, kind?: ToastKind) => void;
+  readonly clearToast: () => void;
   readonly attempt: (call: () => Promise<void>) => Promise<void>;
   /** Sends text to the clipboard (OSC 52). */
   readonly copy: (text: string) => void;
   readonly exit: () => void;
+  /** Starts the daemon again and says how; only when this TUI started it. */
+  readonly restartDaemon: (() => Promise<string>) | undefined;
 };
 
 export type KeyActions = ReturnType<typeof useKeyActions>;
 
 export function useKeyActions(deps: KeyActionDeps) {
-  const { client, operator, feed, keys, byKey, rows, tableHeight, selectedNow, setView, setMode, inMode, show, attempt, copy, exit } = deps;
+  const { client, operator, feed, keys, byKey, rows, tableHeight, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
   const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
   const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
 
@@ -93,7 +97,7 @@ export function useKeyActions(deps: KeyActionDeps) {
         const started = await client.startRotation(key.id);
         const fresh = safeRotation(started.rotation);
         feed.apply([{ type: 'rotation.created', rotation: fresh }]);
-        setMode({ kind: 'secret', keyName: fresh.newKeyName, secret: started.secret, copied: false, then: rotationMode(fresh.id) });
+        setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret: started.secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
       },
     });
   };
@@ -116,6 +120,13 @@ export function useKeyActions(deps: KeyActionDeps) {
     }
   };
 
+  const restart = () => {
+    if (!restartDaemon) return show('R restarts only a daemon this TUI started; start this one with "keyward daemon"', 'error');
+    if (feed.getSnapshot().link === 'live') return show('The daemon is running');
+    show('Starting the daemon…');
+    void attempt(async () => show(await restartDaemon(), 'success'));
+  };
+
   const onTable = (command: TableCommand) => {
     if (!inMode('table')) return;
     const move = MOVES[command];
@@ -128,21 +139,26 @@ export function useKeyActions(deps: KeyActionDeps) {
         return setView((v) => (v.filter ? withFilter(v, '') : v));
       case 'sort':
         return setView(nextSort);
+      case 'reverse':
+        return setView(reverseSort);
       case 'add': {
         const refused = refusal('add', undefined, operator);
         return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', issues: [], busy: false });
       }
       case 'menu':
-        return key ? setMode({ kind: 'menu', keyId: key.id, index: 0 }) : show('no key selected', 'error');
+        return key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
       case 'toggle':
       case 'delete':
       case 'rotate':
       case 'usage':
+      case 'copyId':
         return perform(command, key);
       case 'audit':
         return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
+      case 'restart':
+        return restart();
       case 'help':
-        return setMode({ kind: 'help' });
+        return setMode(helpOver(TABLE));
       case 'quit':
         return exit();
     }
@@ -167,7 +183,7 @@ export function useKeyActions(deps: KeyActionDeps) {
         const key = safeKey(created.key);
         feed.apply([{ type: 'key.created', key }]);
         setView((v) => focusKey(v, key.id));
-        setMode({ kind: 'secret', keyName: key.name, secret: created.secret, copied: false, then: TABLE });
+        setMode({ kind: 'secret', keyId: key.id, keyName: key.name, secret: created.secret, copied: false, quitAsked: false, then: TABLE });
       } catch (err) {
         // Validation names each problem; any other refusal (name_taken) says it best in its message.
         const invalid = err instanceof ApiError && err.code === 'invalid_request' && err.issues.length > 0;
@@ -192,6 +208,7 @@ export function useKeyActions(deps: KeyActionDeps) {
     if (!m || !key) return;
     const items = menuItems(key, byKey.get(key.id), operator);
     if (command === 'back') return setMode(TABLE);
+    if (command === 'help') return setMode(helpOver(m));
     if (command === 'choose') return choose(items[m.index]!, key);
     const step = command === 'down' ? 1 : command === 'up' ? -1 : 0;
     setMode({ ...m, index: (m.index + step + items.length) % items.length });
@@ -206,7 +223,10 @@ export function useKeyActions(deps: KeyActionDeps) {
   const onSecret = (command: SecretCommand) => {
     const m = inMode('secret');
     if (!m) return;
-    if (command === 'stored') return setMode(m.then);
+    if (command === 'stored') {
+      setMode(m.then);
+      return show(`Closed the secret of "${m.keyName}": keyward keeps only its hash from here on`, 'success');
+    }
     copy(m.secret);
     setMode({ ...m, copied: true });
   };
@@ -217,20 +237,64 @@ export function useKeyActions(deps: KeyActionDeps) {
     const m = inMode('audit');
     if (!m) return;
     if (command === 'back' || command === 'choose') return setMode(TABLE);
+    if (command === 'help') return setMode(helpOver(m));
     const moved = moveCursor(ids, m.cursor, MOVES[command]!, height);
     // Reaching the oldest loaded event loads more, up to what the daemon serves at once.
     const atEnd = moved.cursorIndex >= loaded - 1 && loaded >= m.limit && m.limit < AUDIT_MAX;
     setMode({ ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit });
   };
 
+  const onUsage = (command: BackCommand) => {
+    const m = inMode('usage');
+    if (m) setMode(command === 'help' ? helpOver(m) : TABLE);
+  };
+
+  /** `?` on the rotation view (its other keys are `useRotationView`'s). */
+  const onRotationHelp = () => {
+    const m = inMode('rotation');
+    if (m && !m.question) setMode(helpOver(m));
+  };
+
+  const onHelp = (command: HelpCommand | FieldCommand, count: number, height: number) => {
+    const m = inMode('help');
+    if (!m) return;
+    if (m.searching) {
+      // Enter keeps the search and goes back to scrolling; esc clears it.
+      return setMode({ ...m, searching: false, query: command === 'cancel' ? '' : m.query, offset: 0 });
+    }
+    if (command === 'back') return setMode(m.back);
+    if (command === 'search') return setMode({ ...m, searching: true });
+    const move = MOVES[command];
+    if (move !== undefined) setMode({ ...m, offset: scrollHelp(m.offset, move, count, height) });
+  };
+
+  const onHelpEdit = (name: string, input: string) =>
+    setMode((m) => (m.kind === 'help' && m.searching ? { ...m, query: edit(m.query, name, input), offset: 0 } : m));
+
   const onConfirm = (yes: boolean) => {
     const m = inMode('confirm');
     if (!m) return;
+    // The answer starts something new: whatever the toast said before no longer applies.
+    clearToast();
     setMode(m.back);
     if (yes) void attempt(m.question.run);
   };
 
-  const back = (kind: Mode['kind']) => () => inMode(kind) && setMode(TABLE);
-
-  return { onTable, onFilter, onFilterEdit, onAdd, onAddEdit, onMenu, onMenuShortcut, onSecret, onSecretOther, onAudit, onConfirm, back };
+  return {
+    onTable,
+    onFilter,
+    onFilterEdit,
+    onAdd,
+    onAddEdit,
+    onMenu,
+    onMenuShortcut,
+    onSecret,
+    onSecretOther,
+    onAudit,
+    onUsage,
+    onRotationHelp,
+    onHelp,
+    onHelpEdit,
+    onConfirm,
+  };
 }

@@ -3,12 +3,14 @@ import type { RotationJson } from '../../client/client.js';
 import {
   ADD_KEYS,
   AUDIT_KEYS,
-  BACK_KEYS,
   CONFIRM_KEYS,
+  HELP_KEYS,
+  HELP_SEARCH_KEYS,
   MENU_KEYS,
   ROTATION_KEYS,
   SECRET_KEYS,
   TABLE_KEYS,
+  USAGE_KEYS,
   type Binding,
   type RotationCommand,
 } from './keymap.js';
@@ -18,7 +20,7 @@ import { rotationCommands } from './rotation.js';
 /** The rotation view's keys that apply to `rotation` as it is now. */
 export function rotationBindings(rotation: RotationJson | undefined): readonly Binding<RotationCommand>[] {
   const commands = rotationCommands(rotation);
-  return ROTATION_KEYS.filter((b) => commands.includes(b.command));
+  return ROTATION_KEYS.filter((b) => b.command === 'help' || commands.includes(b.command));
 }
 
 /** The keys of the screen `mode` shows; `rotation` is the rotation on screen, if any. */
@@ -29,8 +31,9 @@ export function modeBindings(mode: Mode, rotation: RotationJson | undefined): re
     case 'filter':
       return [];
     case 'help':
+      return mode.searching ? HELP_SEARCH_KEYS : HELP_KEYS;
     case 'usage':
-      return BACK_KEYS;
+      return USAGE_KEYS;
     case 'add':
       return ADD_KEYS;
     case 'secret':
