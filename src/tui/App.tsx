@@ -105,7 +105,9 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   // No cleanup: unmounting on the way out must not tell the session the secret was closed.
   const secretKeyId = mode.kind === 'secret' ? mode.keyId : undefined;
   const secretKeyName = mode.kind === 'secret' ? mode.keyName : undefined;
-  useEffect(() => onSecret?.(secretKeyId && secretKeyName !== undefined ? { keyId: secretKeyId, keyName: secretKeyName } : undefined), [secretKeyId, secretKeyName, onSecret]);
+  useEffect(() => {
+    onSecret?.(secretKeyId && secretKeyName !== undefined ? { keyId: secretKeyId, keyName: secretKeyName } : undefined);
+  }, [secretKeyId, secretKeyName, onSecret]);
 
   /** Runs a daemon call; a failure becomes a toast, never a crash. */
   const attempt = useCallback(
