@@ -88,6 +88,17 @@ describe('help', () => {
   });
 });
 
+describe('a slow link', () => {
+  it('takes a name and the Enter after it read together as typing, then Enter', async () => {
+    const { app } = await openApp(t);
+    await waitForText(app, 'No keys yet');
+    press(app, 'a');
+    await waitForText(app, 'Add a key');
+    press(app, 'billing\r');
+    await waitForText(app, 'Secret of "billing": shown this once');
+  });
+});
+
 describe('Ctrl-C', () => {
   it('asks first while a secret is on screen, then quits and names the key whose secret was lost', async () => {
     const shown: ShownSecret[] = [];

@@ -21,6 +21,22 @@ type Latest<C extends string> = {
   global: GlobalKeys;
 };
 
+function dispatch<C extends string>(now: Latest<C>, name: string, input: string): void {
+  if (name === 'ctrl+c') return now.global.interrupt();
+  if (name === 'ctrl+l') return now.global.redraw();
+  const binding = commandOf(now.bindings, name);
+  if (binding) return now.onCommand(binding.command);
+  if (now.onOther) return now.onOther(name, input);
+  // Several keys read at once arrive as one string ("jjj"); a screen without a text field
+  // takes them one by one.
+  if (name === input) {
+    for (const char of input) {
+      const each = commandOf(now.bindings, char);
+      if (each) now.onCommand(each.command);
+    }
+  }
+}
+
 export function useBindings<C extends string>(
   bindings: readonly Binding<C>[],
   onCommand: (command: C) => void,
@@ -43,17 +59,13 @@ export function useBindings<C extends string>(
     const now = latest.current;
     if (!now.isActive) return;
     const name = keyName(input, key);
-    if (name === 'ctrl+c') return now.global.interrupt();
-    if (name === 'ctrl+l') return now.global.redraw();
-    const binding = commandOf(now.bindings, name);
-    if (binding) return now.onCommand(binding.command);
-    if (now.onOther) return now.onOther(name, input);
-    // Several keys read at once arrive as one string ("jjj"); a screen without a text field
-    // takes them one by one.
-    if (name === input) for (const char of input) {
-      const each = commandOf(now.bindings, char);
-      if (each) now.onCommand(each.command);
+    // A paste, or a slow link, can bring text and Enter in one read ("billing\r"): the Enter
+    // is a key of its own, not a character of the text.
+    if (name === input && input.length > 1 && input.includes('\r')) {
+      for (const piece of input.split(/(\r)/)) if (piece) dispatch(now, piece === '\r' ? 'enter' : piece, piece);
+      return;
     }
+    dispatch(now, name, input);
   }, []);
   useInput(handle, { isActive });
 }
