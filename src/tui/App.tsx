@@ -130,13 +130,19 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
 
-  /** Ctrl-C quits, except that with a secret on screen the first one only asks. */
-  const interrupt = () => {
-    const m = currentMode();
-    if (m.kind === 'secret' && !m.quitAsked) setMode({ ...m, quitAsked: true });
-    else exit();
-  };
-  const globalKeys = { interrupt, redraw: redraw ?? (() => {}) };
+  // Stable, so a keystroke's render does not make React look for the context's readers.
+  const globalKeys = useMemo(
+    () => ({
+      /** Ctrl-C quits, except that with a secret on screen the first one only asks. */
+      interrupt: () => {
+        const m = currentMode();
+        if (m.kind === 'secret' && !m.quitAsked) setMode({ ...m, quitAsked: true });
+        else exit();
+      },
+      redraw: redraw ?? (() => {}),
+    }),
+    [currentMode, setMode, exit, redraw],
+  );
 
   if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
     return (
