@@ -13,13 +13,16 @@ import { Footer, Toast } from './components/StatusLines.js';
 import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
 import { GlobalKeysContext } from './hooks/globalKeys.js';
+import { useGlobalKeys, type ShownSecret } from './hooks/useGlobalKeys.js';
 import { useKeyActions } from './hooks/useKeyActions.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
 import { useNow } from './hooks/useNow.js';
 import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
 import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
+import { useTableCursor } from './hooks/useTableCursor.js';
 import { useToast } from './hooks/useToast.js';
+import { useViewKeys } from './hooks/useViewKeys.js';
 import { ModeScreen, PANEL_INSIDE } from './ModeScreen.js';
 import { FilterBar } from './screens/FilterBar.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmallScreen } from './screens/TooSmallScreen.js';
@@ -27,14 +30,12 @@ import type { Operator } from './state/actions.js';
 import { countKeys, refreshMs } from './state/attention.js';
 import { rotationsByKey } from './state/collection.js';
 import { layoutColumns } from './state/columns.js';
-import { resolveCursor } from './state/cursor.js';
 import { footerText } from './state/keymap.js';
 import { TABLE, type InMode, type Mode } from './state/modes.js';
 import { modeBindings, rotationBindings } from './state/screens.js';
 import { deriveRows, emptyText, initialView, sortShown, type TableView } from './state/table.js';
 
-/** The key whose secret is on screen, unconfirmed; undefined once it is not. */
-export type ShownSecret = { readonly keyId: string; readonly keyName: string } | undefined;
+export type { ShownSecret };
 
 export type AppProps = {
   readonly client: KeywardClient;
@@ -84,14 +85,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const bodyHeight = size.rows - CHROME_ROWS;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
-  const cursor = resolveCursor(rows, view, tableHeight);
-  const selected = rows[cursor.index];
-  // Remember where the cursor resolved to, so it stays in place when its key disappears.
-  useEffect(() => {
-    if (selected && (view.cursorId !== selected.id || view.cursorIndex !== cursor.index || view.offset !== cursor.offset)) {
-      setView((v) => ({ ...v, cursorId: selected.id, cursorIndex: cursor.index, offset: cursor.offset }));
-    }
-  }, [selected, cursor.index, cursor.offset, view.cursorId, view.cursorIndex, view.offset, setView]);
+  const { cursor, selectedNow } = useTableCursor(rows, view, setView, currentView, tableHeight);
 
   // A key deleted (by anyone) while its menu or usage is open closes that view.
   const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : undefined;
@@ -101,13 +95,6 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     setMode(TABLE);
     show('That key was deleted', 'error');
   }, [viewedKeyGone, setMode, show]);
-
-  // No cleanup: unmounting on the way out must not tell the session the secret was closed.
-  const secretKeyId = mode.kind === 'secret' ? mode.keyId : undefined;
-  const secretKeyName = mode.kind === 'secret' ? mode.keyName : undefined;
-  useEffect(() => {
-    onSecret?.(secretKeyId && secretKeyName !== undefined ? { keyId: secretKeyId, keyName: secretKeyName } : undefined);
-  }, [secretKeyId, secretKeyName, onSecret]);
 
   /** Runs a daemon call; a failure becomes a toast, never a crash. */
   const attempt = useCallback(
@@ -121,74 +108,56 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     [show],
   );
 
-  const actions = useKeyActions({
-    ...{ client, operator, feed, keys, byKey, rows, tableHeight, setView, setMode, inMode, show, attempt, exit, restartDaemon },
-    selectedNow: () => rows[resolveCursor(rows, currentView(), tableHeight).index],
-    clearToast: clear,
-    copy: (text) => writeRaw(osc52(text, env)),
-  });
+  const actions = {
+    ...useKeyActions({ client, operator, feed, keys, byKey, rows, tableHeight, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
+      copy: (text) => writeRaw(osc52(text, env)),
+    }),
+    ...useViewKeys({ setMode, inMode }),
+  };
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
+  const globalKeys = useGlobalKeys({ mode, currentMode, setMode, exit, redraw, onSecret });
 
-  // Stable, so a keystroke's render does not make React look for the context's readers.
-  const globalKeys = useMemo(
-    () => ({
-      /** Ctrl-C quits, except that with a secret on screen the first one only asks. */
-      interrupt: () => {
-        const m = currentMode();
-        if (m.kind === 'secret' && !m.quitAsked) setMode({ ...m, quitAsked: true });
-        else exit();
-      },
-      redraw: redraw ?? (() => {}),
-    }),
-    [currentMode, setMode, exit, redraw],
-  );
-
-  if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
-    return (
-      <GlobalKeysContext.Provider value={globalKeys}>
+  const sort = sortShown(view);
+  const modalColumns = Math.min(size.columns, MODAL_COLUMNS);
+  const table = {
+    rows: rows.slice(cursor.offset, cursor.offset + tableHeight),
+    selected: cursor.index - cursor.offset,
+    empty: emptyText(view, snapshot.loaded, snapshot.problem, operator.permissions.includes('keys:write')),
+    stale: snapshot.link === 'reconnecting' && snapshot.staleSince !== undefined,
+    width: size.columns,
+    columns,
+    rotating,
+    now,
+    sort,
+  };
+  return (
+    <GlobalKeysContext.Provider value={globalKeys}>
+      {size.columns < MIN_COLUMNS || size.rows < MIN_ROWS ? (
         <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
           <TooSmallScreen columns={size.columns} rows={size.rows} onQuit={exit} />
         </Box>
-      </GlobalKeysContext.Provider>
-    );
-  }
-
-  const sort = sortShown(view);
-  const stale = snapshot.link === 'reconnecting' && snapshot.staleSince !== undefined;
-  const modalColumns = Math.min(size.columns, MODAL_COLUMNS);
-  const empty = emptyText(view, snapshot.loaded, snapshot.problem, operator.permissions.includes('keys:write'));
-  return (
-    <GlobalKeysContext.Provider value={globalKeys}>
-      <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
-        <Header
-          {...{ url: client.url, operator: operator.name, role: operator.role, link: snapshot.link, problem: snapshot.problem, staleSince: snapshot.staleSince }}
-          {...{ active: counts.active, inactive: counts.inactive, attention: counts.attention, rotating: snapshot.collection.rotations.size }}
-          canRestart={restartDaemon !== undefined}
-          sort={`${sort.label} ${sort.arrow}`}
-          filter={view.filter}
-          shown={rows.length}
-        />
-        {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
-        <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
-          <ModeScreen
-            {...{ mode, client, feed, operator, keys, byKey, now, actions, rotation }}
-            table={{ rows: rows.slice(cursor.offset, cursor.offset + tableHeight), selected: cursor.index - cursor.offset, columns, rotating, now, empty, width: size.columns, sort, stale }}
-            width={size.columns}
-            modalWidth={modalColumns - PANEL_INSIDE}
-            height={bodyHeight}
-            tmux={Boolean(env.TMUX)}
-            rotationBindings={rotationBindings(shownRotation)}
-            clearToast={clear}
+      ) : (
+        <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
+          <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
+            active={counts.active} inactive={counts.inactive} attention={counts.attention} rotating={snapshot.collection.rotations.size}
+            canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={rows.length}
           />
+          {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
+          <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
+            <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation}
+              width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
+              rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
+            />
+          </Box>
+          <Toast toast={toast} />
+          {mode.kind === 'filter' ? (
+            <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
+          ) : (
+            <Footer text={footerText(modeBindings(mode, shownRotation), operator.permissions, size.columns)} />
+          )}
         </Box>
-        <Toast toast={toast} />
-        {mode.kind === 'filter' ? (
-          <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
-        ) : (
-          <Footer text={footerText(modeBindings(mode, shownRotation), operator.permissions, size.columns)} />
-        )}
-      </Box>
+      )}
     </GlobalKeysContext.Provider>
   );
 }

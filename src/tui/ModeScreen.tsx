@@ -7,6 +7,7 @@ import { useMemo } from 'react';
 import type { KeyJson, KeywardClient, RotationJson } from '../client/client.js';
 import type { KeyFeed } from './feed.js';
 import type { KeyActions } from './hooks/useKeyActions.js';
+import type { ViewKeys } from './hooks/useViewKeys.js';
 import { useLive } from './hooks/useLive.js';
 import type { RotationView } from './hooks/useRotationView.js';
 import { AddScreen } from './screens/AddScreen.js';
@@ -42,7 +43,7 @@ export type ModeScreenProps = {
   readonly height: number;
   readonly now: number;
   readonly tmux: boolean;
-  readonly actions: KeyActions;
+  readonly actions: KeyActions & ViewKeys;
   readonly rotation: RotationView;
   readonly rotationBindings: readonly Binding<RotationCommand>[];
   /** An answer to a question starts something new: the toast of what came before goes. */

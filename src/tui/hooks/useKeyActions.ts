@@ -1,6 +1,7 @@
 /**
- * What the operator's keys do outside the rotation view: the table's commands, the action
- * menu, adding a key, the shown-once secret, questions, help, and moving through the audit log.
+ * What the operator's keys do to keys: the table's commands, the action menu, adding a key,
+ * the shown-once secret and the questions before a change. (Views that only show and move:
+ * `useViewKeys`; the rotation view: `useRotationView`.)
  * Each handler first checks that its screen is still the current one (`inMode`), so a key
  * read together with the one that closed a screen is dropped rather than misapplied.
  */
@@ -8,20 +9,15 @@ import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '.
 import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
 import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
-import { moveCursor, START, type Move } from '../state/cursor.js';
-import { scrollHelp } from '../state/help.js';
-import type { BackCommand, FieldCommand, HelpCommand, ListCommand, SecretCommand, TableCommand } from '../state/keymap.js';
+import { moveCursor, START } from '../state/cursor.js';
+import { MOVES, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
 import { helpOver, TABLE, type InMode, type Mode, type Question } from '../state/modes.js';
 import { safeKey, safeRotation } from '../state/safe.js';
 import { focusKey, nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
 import { edit } from '../state/text.js';
 import type { ToastKind } from './useToast.js';
+import { AUDIT_PAGE } from './useViewKeys.js';
 
-/** Audit events loaded at first, and at most (what the daemon serves in one page). */
-const AUDIT_PAGE = 1000;
-const AUDIT_MAX = 10_000;
-
-export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | FieldCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
 
 export type KeyActionDeps = {
   readonly client: KeywardClient;
@@ -233,44 +229,6 @@ export function useKeyActions(deps: KeyActionDeps) {
 
   const onSecretOther = () => show('The secret is shown only now: press y once you have stored it (c copies it)');
 
-  const onAudit = (command: ListCommand, ids: readonly { id: string }[], loaded: number, height: number) => {
-    const m = inMode('audit');
-    if (!m) return;
-    if (command === 'back' || command === 'choose') return setMode(TABLE);
-    if (command === 'help') return setMode(helpOver(m));
-    const moved = moveCursor(ids, m.cursor, MOVES[command]!, height);
-    // Reaching the oldest loaded event loads more, up to what the daemon serves at once.
-    const atEnd = moved.cursorIndex >= loaded - 1 && loaded >= m.limit && m.limit < AUDIT_MAX;
-    setMode({ ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit });
-  };
-
-  const onUsage = (command: BackCommand) => {
-    const m = inMode('usage');
-    if (m) setMode(command === 'help' ? helpOver(m) : TABLE);
-  };
-
-  /** `?` on the rotation view (its other keys are `useRotationView`'s). */
-  const onRotationHelp = () => {
-    const m = inMode('rotation');
-    if (m && !m.question) setMode(helpOver(m));
-  };
-
-  const onHelp = (command: HelpCommand | FieldCommand, count: number, height: number) => {
-    const m = inMode('help');
-    if (!m) return;
-    if (m.searching) {
-      // Enter keeps the search and goes back to scrolling; esc clears it.
-      return setMode({ ...m, searching: false, query: command === 'cancel' ? '' : m.query, offset: 0 });
-    }
-    if (command === 'back') return setMode(m.back);
-    if (command === 'search') return setMode({ ...m, searching: true });
-    const move = MOVES[command];
-    if (move !== undefined) setMode({ ...m, offset: scrollHelp(m.offset, move, count, height) });
-  };
-
-  const onHelpEdit = (name: string, input: string) =>
-    setMode((m) => (m.kind === 'help' && m.searching ? { ...m, query: edit(m.query, name, input), offset: 0 } : m));
-
   const onConfirm = (yes: boolean) => {
     const m = inMode('confirm');
     if (!m) return;
@@ -290,11 +248,6 @@ export function useKeyActions(deps: KeyActionDeps) {
     onMenuShortcut,
     onSecret,
     onSecretOther,
-    onAudit,
-    onUsage,
-    onRotationHelp,
-    onHelp,
-    onHelpEdit,
     onConfirm,
   };
 }

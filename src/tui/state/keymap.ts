@@ -4,6 +4,7 @@
  */
 import type { Key } from 'ink';
 import type { Permission } from '../../daemon/auth/permissions.js';
+import type { Move } from './cursor.js';
 
 export type Binding<C extends string> = {
   readonly keys: readonly string[];
@@ -172,3 +173,13 @@ export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
 ];
 
 export const TOO_SMALL_KEYS: readonly Binding<'quit'>[] = [{ keys: ['q'], command: 'quit', help: 'quit', footer: 'q quit' }];
+
+/** The commands, on any list, that move its cursor or scroll it, and how. */
+export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | FieldCommand, Move>> = {
+  down: 1,
+  up: -1,
+  top: 'top',
+  bottom: 'bottom',
+  pageDown: 'pageDown',
+  pageUp: 'pageUp',
+};
