@@ -77,6 +77,16 @@ describe.skipIf(!hasTmux)('the TUI on a real terminal', () => {
     expect(intact(shown, 100, 30), shown).toBe(true);
   });
 
+  it('draws the last column: a full-width panel keeps its right border', async () => {
+    const tui = open('edge', 100, 30);
+    await tui.waitFor((s) => s.includes('● live'), 'the table');
+    tui.keys('?');
+    const shown = await tui.waitFor((s) => s.includes('Keys table (this screen)'), 'help');
+    const panel = shown.split('\n').filter((l) => /^[╭│╰]/.test(l));
+    expect(panel.length).toBeGreaterThan(20);
+    for (const line of panel) expect([...line].at(-1), line).toMatch(/[╮│╯]/);
+  });
+
   it('sends warnings, console output and stderr writes to tui.log, never onto the frame', async () => {
     await t.client.createKey('billing');
     const pidFile = join(t.home, 'noisy.pid');
