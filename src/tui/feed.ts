@@ -1,10 +1,11 @@
 /**
  * Keeps the TUI's copy of the keys in step with the daemon: opens `/v1/events`, loads a
  * snapshot once the stream is open (so no change falls between the two), applies events in
- * batches (one redraw per burst), and reconnects with backoff when the stream drops. While it
- * waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
+ * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
+ * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import pRetry from 'p-retry';
 import type { KeywardClient } from '../client/client.js';
 import { errorText } from './format.js';
 import { applyEvents, collectionOf, parseFeedEvent, type Collection, type FeedEvent } from './state/collection.js';
@@ -25,8 +26,8 @@ export type FeedSnapshot = {
 export type FeedOptions = {
   /** How long events gather before one redraw. */
   batchMs?: number;
-  /** Reconnect delays; the last one repeats. */
-  backoffMs?: readonly number[];
+  /** Reconnect delays: the first, doubling up to the longest. */
+  backoff?: { readonly minMs: number; readonly maxMs: number };
   /** How often to reload everything, so 24 h counts and ages stay true. */
   refreshMs?: number;
   /** How often to ask `/v1/health` while waiting to reconnect. */
@@ -34,6 +35,9 @@ export type FeedOptions = {
 };
 
 const EMPTY: Collection = { keys: new Map(), rotations: new Map() };
+
+/** A connection attempt that failed, with the reason the header shows. */
+class Dropped extends Error {}
 
 export class KeyFeed {
   private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined, staleSince: undefined };
@@ -44,13 +48,15 @@ export class KeyFeed {
   private refreshTimer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
   private readonly batchMs: number;
-  private readonly backoffMs: readonly number[];
+  private readonly backoff: { readonly minMs: number; readonly maxMs: number };
   private readonly refreshMs: number;
   private readonly healthMs: number;
+  /** The health poll of the wait between two attempts, if one is running. */
+  private poll: AbortController | undefined;
 
   constructor(private readonly client: KeywardClient, options: FeedOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
-    this.backoffMs = options.backoffMs ?? [250, 500, 1000, 2000, 5000];
+    this.backoff = options.backoff ?? { minMs: 250, maxMs: 5000 };
     this.refreshMs = options.refreshMs ?? 5 * 60_000;
     this.healthMs = options.healthMs ?? 250;
   }
@@ -123,54 +129,96 @@ export class KeyFeed {
     for (const event of events) for (const listener of this.eventListeners) listener(event);
   }
 
+  /**
+   * Connects, follows the stream until it drops, and connects again. Each run of failed
+   * attempts backs off from the shortest delay; a connection that went live starts it over,
+   * and so does the daemon answering its health check during a delay.
+   */
   private async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
     while (!signal.aborted) {
-      const attempt = new AbortController();
-      const stop = () => attempt.abort();
+      const retrying = new AbortController();
+      const stop = () => retrying.abort();
       signal.addEventListener('abort', stop, { once: true });
-      const problem = await this.attempt(attempt.signal, () => (failures = 0));
-      attempt.abort();
-      signal.removeEventListener('abort', stop);
-      if (signal.aborted) return;
-      const { link, staleSince } = this.snapshot;
-      this.set({ link: 'reconnecting', problem, staleSince: link === 'live' ? Date.now() : staleSince });
-      await this.backoff(this.backoffMs[Math.min(failures++, this.backoffMs.length - 1)]!, signal);
+      try {
+        await pRetry(
+          () => {
+            this.poll?.abort();
+            return this.attempt(retrying.signal);
+          },
+          {
+            retries: Infinity,
+            minTimeout: this.backoff.minMs,
+            maxTimeout: this.backoff.maxMs,
+            factor: 2,
+            signal: retrying.signal,
+            onFailedAttempt: ({ error }) => {
+              this.dropped(error.message);
+              void this.pollHealth(retrying);
+            },
+          },
+        );
+      } catch {
+        // Stopped, or the daemon is back: the loop says which.
+      } finally {
+        retrying.abort();
+        signal.removeEventListener('abort', stop);
+      }
     }
   }
 
   /**
-   * Waits `ms` before the next attempt, or less: until `/v1/health` answers (asked every
-   * `healthMs`, one request at a time) or `signal` aborts. Every listener it adds to the
-   * long-lived `signal` is removed again, so reconnecting for hours leaks nothing.
+   * During the wait before the next attempt: asks `/v1/health` every `healthMs`, one request
+   * at a time, and when the daemon answers ends the wait (`retrying`) so it is tried at once.
    */
-  private async backoff(ms: number, signal: AbortSignal): Promise<void> {
-    const wait = new AbortController();
-    const end = () => wait.abort();
-    signal.addEventListener('abort', end, { once: true });
-    const timer = setTimeout(end, ms);
+  private async pollHealth(retrying: AbortController): Promise<void> {
+    const poll = new AbortController();
+    this.poll = poll;
+    const stop = () => poll.abort();
+    // Removed again when the poll ends: `retrying` outlives many polls.
+    retrying.signal.addEventListener('abort', stop, { once: true });
     try {
-      while (!wait.signal.aborted) {
-        await sleep(this.healthMs, undefined, { signal: wait.signal }).catch(() => undefined);
-        if (!wait.signal.aborted && (await this.answers())) return;
+      while (!poll.signal.aborted) {
+        await sleep(this.healthMs, undefined, { signal: poll.signal }).catch(() => undefined);
+        if (poll.signal.aborted) return;
+        const answers = await this.client.health().then(
+          () => true,
+          () => false,
+        );
+        if (answers && !poll.signal.aborted) return retrying.abort();
       }
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', end);
+      retrying.signal.removeEventListener('abort', stop);
     }
   }
 
-  private async answers(): Promise<boolean> {
+  /** The stream is down: the data on screen is as of now if it was live until now. */
+  private dropped(problem: string): void {
+    const { link, staleSince } = this.snapshot;
+    this.set({ link: 'reconnecting', problem, staleSince: link === 'live' ? Date.now() : staleSince });
+  }
+
+  /**
+   * One connection: open the stream, load a snapshot, follow until it ends. Resolves when a
+   * live stream ended (so the next attempt comes at once); rejects with why it could not go live.
+   */
+  private async attempt(signal: AbortSignal): Promise<void> {
+    const connection = new AbortController();
+    const stop = () => connection.abort();
+    signal.addEventListener('abort', stop, { once: true });
     try {
-      await this.client.health();
-      return true;
-    } catch {
-      return false;
+      const problem = await this.follow(connection.signal);
+      if (!signal.aborted) this.dropped(problem);
+    } finally {
+      connection.abort();
+      signal.removeEventListener('abort', stop);
     }
   }
 
-  /** One connection: open the stream, load a snapshot, follow until it ends. Returns why it ended. */
-  private async attempt(signal: AbortSignal, onLive: () => void): Promise<string> {
+  /**
+   * Opens the stream, loads a snapshot and goes live; resolves with why the stream ended, or
+   * rejects (`Dropped`) when it could not go live.
+   */
+  private async follow(signal: AbortSignal): Promise<string> {
     const early: FeedEvent[] = [];
     let loaded = false;
     let opened: () => void = () => {};
@@ -191,17 +239,16 @@ export class KeyFeed {
         (err: unknown) => errorText(err),
       );
     const failed = await Promise.race([open, ended]);
-    if (failed !== undefined) return failed;
+    if (failed !== undefined) throw new Dropped(failed);
     try {
       await this.load();
     } catch (err) {
-      return errorText(err);
+      throw new Dropped(errorText(err));
     }
     loaded = true;
     // Usage ticks from before the snapshot are already in its counts.
     for (const event of early) if (event.type !== 'usage') this.enqueue(event);
     this.set({ link: 'live', problem: undefined, staleSince: undefined });
-    onLive();
     return ended;
   }
 }

@@ -31,7 +31,7 @@ describe('KeyFeed reconnecting', () => {
     process.on('warning', onWarning);
     try {
       const client = new KeywardClient({ url: `http://127.0.0.1:${await freePort()}`, token: 'none' });
-      const feed = new KeyFeed(client, { backoffMs: [1], healthMs: 1 });
+      const feed = new KeyFeed(client, { backoff: { minMs: 1, maxMs: 1 }, healthMs: 1 });
       feeds.push(feed);
       let failures = 0;
       feed.subscribe(() => {
@@ -51,7 +51,7 @@ describe('KeyFeed reconnecting', () => {
     // A fixed port, so the restarted daemon answers where the feed looks.
     const t = await startTestDaemon({ port: await freePort() });
     daemons.push(t);
-    const feed = new KeyFeed(t.client, { backoffMs: [30_000] });
+    const feed = new KeyFeed(t.client, { backoff: { minMs: 30_000, maxMs: 30_000 } });
     feeds.push(feed);
     feed.start();
     await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('live'), { timeout: 5000 });
