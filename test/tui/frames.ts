@@ -73,3 +73,13 @@ export function cursorLine(frame: string): string | undefined {
 export function exited(app: Rendered): boolean {
   return (app.stdin as unknown as NodeJS.EventEmitter).listenerCount('readable') === 0;
 }
+
+/** Adds a key through the add dialog, as a person would; resolves with the secret it reveals. */
+export async function addKey(app: Rendered, name: string): Promise<string> {
+  press(app, 'a');
+  await waitForText(app, 'Add a key');
+  press(app, name);
+  await waitForText(app, `Name: ${name}`);
+  press(app, KEY.enter);
+  return SECRET.exec(await waitForText(app, 'shown this once'))![0];
+}

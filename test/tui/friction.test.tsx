@@ -6,7 +6,7 @@
 import chalk from 'chalk';
 import { describe, expect, it } from 'vitest';
 import type { TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
+import { addKey, cursorLine, KEY, press, screen, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -121,12 +121,7 @@ describe('prompts and toasts', () => {
     press(app, 'n');
     await waitForFrame(app, (f) => !f.includes('only an inactive key') && f.includes('j/k move'), 'the old toast gone');
 
-    press(app, 'a');
-    await waitForText(app, 'Add a key');
-    press(app, 'billing');
-    await waitForText(app, 'Name: billing');
-    press(app, KEY.enter);
-    const secret = SECRET.exec(await waitForText(app, 'shown this once'))![0];
+    const secret = await addKey(app, 'billing');
     press(app, 'y');
     const frame = await waitForText(app, 'Closed the secret of "billing": keyward keeps only its hash from here on');
     expect(frame).not.toContain(secret);

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ShownSecret } from '../../src/tui/App.js';
 import { lostSecretLine } from '../../src/tui/session.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, exited, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
+import { addKey, cursorLine, exited, KEY, press, screen, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -104,12 +104,7 @@ describe('Ctrl-C', () => {
     const shown: ShownSecret[] = [];
     const { app } = await openApp(t, { props: { onSecret: (s) => shown.push(s) } });
     await waitForText(app, 'No keys yet');
-    press(app, 'a');
-    await waitForText(app, 'Add a key');
-    press(app, 'billing');
-    await waitForText(app, 'Name: billing');
-    press(app, KEY.enter);
-    const secret = SECRET.exec(await waitForText(app, 'shown this once'))![0];
+    const secret = await addKey(app, 'billing');
     press(app, KEY.ctrlC);
     const frame = await waitForText(app, 'A secret is on screen and will be lost — Ctrl-C again to quit');
     expect(frame, 'the secret stays').toContain(secret);
@@ -129,12 +124,7 @@ describe('Ctrl-C', () => {
     const shown: ShownSecret[] = [];
     const { app } = await openApp(t, { props: { onSecret: (s) => shown.push(s) } });
     await waitForText(app, 'No keys yet');
-    press(app, 'a');
-    await waitForText(app, 'Add a key');
-    press(app, 'billing');
-    await waitForText(app, 'Name: billing');
-    press(app, KEY.enter);
-    await waitForText(app, 'shown this once');
+    await addKey(app, 'billing');
     press(app, 'y');
     await waitForText(app, 'Closed the secret of "billing"');
     await waitForFrame(app, () => shown.at(-1) === undefined, 'the secret reported closed');
