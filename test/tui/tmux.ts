@@ -3,12 +3,15 @@
  * private tmux server, driven with keys and resizes and read back with capture-pane.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOCKET = `keyward-test-${process.pid}`;
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+/** The private server's socket, once it runs (tmux leaves it behind when the server ends). */
+let socketPath: string | undefined;
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, '-f', '/dev/null', ...args], { encoding: 'utf8', env: cleanEnv() });
@@ -41,6 +44,7 @@ export function openTerminal(name: string, columns: number, rows: number, args: 
   const env = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const command = `cd ${quote(ROOT)} && ${node.map(quote).join(' ')}; echo "[exited $?]"; sleep 600`;
   tmux('new-session', '-d', '-s', name, '-x', String(columns), '-y', String(rows), ...env, command);
+  socketPath ??= tmux('display-message', '-p', '-t', name, '#{socket_path}').trim();
   const screen = () => tmux('capture-pane', '-p', '-t', name);
   return {
     screen,
@@ -61,7 +65,8 @@ export function openTerminal(name: string, columns: number, rows: number, args: 
   };
 }
 
-/** Ends the private tmux server and everything still running in it. */
+/** Ends the private tmux server and everything still running in it, and removes its socket. */
 export function stopTmux(): void {
   spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  if (socketPath) rmSync(socketPath, { force: true });
 }
