@@ -1,5 +1,5 @@
 /** `keyward daemon`: run the daemon in the foreground until SIGINT/SIGTERM. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../home.js';
 
 export function daemonCommand(program: Command, home: () => string): void {
@@ -11,14 +11,18 @@ export function daemonCommand(program: Command, home: () => string): void {
     .option('--allow-remote', 'allow a non-loopback --host')
     .option('--allow-host <name>', 'serve requests whose Host header is NAME too, not only loopback names (repeatable)', collect, [] as string[])
     .option('--database <url>', 'share a PostgreSQL store with other daemons (env KEYWARD_DATABASE_URL; keep the password out of argv)', parseDatabaseUrl)
-    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string }) => {
+    // For tests of webhook delivery across processes: retries and polls every MS instead of seconds apart.
+    .addOption(new Option('--webhook-retry-ms <ms>').hideHelp().argParser(Number))
+    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string; webhookRetryMs?: number }) => {
       process.umask(0o077);
       // Loaded here so the other commands start without the daemon's modules.
       const { startDaemon, StartupError } = await import('../daemon/main.js');
       const port = opts.port ?? (process.env.KEYWARD_PORT ? parsePort(process.env.KEYWARD_PORT) : DEFAULT_PORT);
       const database = opts.database ?? (process.env.KEYWARD_DATABASE_URL ? parseDatabaseUrl(process.env.KEYWARD_DATABASE_URL) : undefined);
       try {
-        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote, allowHosts: opts.allowHost, database });
+        const ms = opts.webhookRetryMs;
+        const webhooks = ms ? { pollMs: ms, timeoutMs: 2000, leaseMs: 5000, retry: { baseMs: ms, capMs: 4 * ms, windowMs: 24 * 60 * 60_000 } } : undefined;
+        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote, allowHosts: opts.allowHost, database, webhooks });
         const stop = () => {
           daemon.close().then(
             () => process.exit(0),

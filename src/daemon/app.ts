@@ -21,6 +21,7 @@ import { hostPolicy, type HostPolicy } from './http/host.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { lookupRoutes } from './keys/lookup.js';
+import { webhookRoutes } from './webhooks/routes.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
@@ -125,7 +126,8 @@ export function createApp(core: Core, options: AppOptions) {
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
     .route('/', auditRoutes(core.store))
-    .route('/', eventRoutes(core.streams));
+    .route('/', eventRoutes(core.streams))
+    .route('/', webhookRoutes(core.webhooks));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));

@@ -16,17 +16,24 @@ import { UsageService } from './usage/service.js';
 import { UsageTracker } from './usage/tracker.js';
 import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
+import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
+import type { WebhookSealer } from './webhooks/sealer.js';
+import { WebhookService } from './webhooks/service.js';
 
 export type CoreOptions = {
   now?: () => number;
   log?: (line: string) => void;
   /** Heartbeat and caps of the `/v1/events` streams. */
   streams?: StreamOptions;
+  /** Seals the webhooks' signing secrets; the daemon's comes from the home's `webhook.key`. */
+  sealer: WebhookSealer;
+  /** Timing of webhook deliveries (tests shorten it). */
+  webhooks?: Partial<DispatchOptions>;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(rawStore: Store, options: CoreOptions = {}) {
+export async function createCore(rawStore: Store, options: CoreOptions) {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
   const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys() });
@@ -55,6 +62,8 @@ export async function createCore(rawStore: Store, options: CoreOptions = {}) {
     rotations,
     usageReads: new UsageService(store, usage, now),
     verifier: new Verifier(index, usage, now, metrics.verify),
+    webhooks: new WebhookService(store, options.sealer, now),
+    dispatcher: new WebhookDispatcher({ store, sealer: options.sealer, metrics, now, log }, { ...DEFAULT_DISPATCH, ...options.webhooks }),
   };
   if (store.shared && followed) await followSharedStore(store.shared, followed, core);
   return core;

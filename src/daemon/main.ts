@@ -18,6 +18,8 @@ import { KeywardError } from './errors.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
 import { createHttpServer, HTTP_LIMITS, type HttpLimits } from './http/server.js';
 import { lockHome } from './lock.js';
+import type { DispatchOptions } from './webhooks/dispatcher.js';
+import { WebhookSealer } from './webhooks/sealer.js';
 import type { Store } from './store.js';
 
 export type DaemonOptions = {
@@ -36,6 +38,8 @@ export type DaemonOptions = {
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
   reconcileMs?: number;
+  /** Timing of webhook deliveries (tests shorten it). */
+  webhooks?: Partial<DispatchOptions>;
   /** Host names served besides loopback ones (`--allow-host`); see the Host check in docs/api.md. */
   allowHosts?: string[];
   /** The HTTP server's time-outs and connection cap, when not the defaults (tests shorten them). */
@@ -87,7 +91,14 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   let store: Store | undefined;
   try {
     store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
+    const sealer = WebhookSealer.forFile(files.webhookKey);
+    const core = await createCore(store, {
+      now: options.now,
+      log,
+      streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits },
+      sealer,
+      webhooks: options.webhooks,
+    });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -103,6 +114,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     });
     await core.rotations.startScheduler();
+    core.dispatcher.start();
     const instance = newInstance();
     const app = createApp(core, { instance, hosts });
     const opened = store;
@@ -111,6 +123,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       (closing ??= (async () => {
         core.rotations.stopScheduler();
         core.streams.close();
+        await core.dispatcher.stop();
         try {
           await core.usage.stop();
         } catch (err) {

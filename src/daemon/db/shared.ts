@@ -7,7 +7,7 @@
 import { and, eq, gt, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName } from '../names.js';
-import type { AuditInput, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
+import type { AuditInput, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
 
 // refusals
 
@@ -16,7 +16,7 @@ export function nameTaken(kind: 'key' | 'operator', name: string): KeywardError 
   return new KeywardError('name_taken', `${article} named "${name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
 }
 
-export function notFound(kind: 'key' | 'operator' | 'rotation', id: string): KeywardError {
+export function notFound(kind: 'key' | 'operator' | 'rotation' | 'webhook', id: string): KeywardError {
   return new KeywardError('not_found', `No ${kind} with id ${id}`);
 }
 
@@ -57,6 +57,10 @@ export function statusAudit(status: KeyRow['status'], key: Pick<KeyRow, 'id' | '
 
 export function operatorAudit(action: 'operator.create' | 'operator.disable', op: Pick<OperatorRow, 'id' | 'name'>, detail?: Detail): AuditInput {
   return { action, targetType: 'operator', targetId: op.id, targetName: op.name, detail };
+}
+
+export function webhookAudit(action: 'webhook.create' | 'webhook.delete', hook: Pick<WebhookRow, 'id' | 'url' | 'events'>): AuditInput {
+  return { action, targetType: 'webhook', targetId: hook.id, targetName: hook.url, detail: { events: hook.events } };
 }
 
 export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, 'id' | 'name'>): AuditInput {

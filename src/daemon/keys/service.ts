@@ -10,14 +10,12 @@ import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secret
 import type { Actor, KeyRow, KeyStatus, KeyView, Store } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from '../verify/key-index.js';
+import { isLeakReport } from '../webhooks/events.js';
 import { keyJson } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** A deactivation reason that reports a leak: `keyward scan --deactivate` writes `leaked: FILE:LINE`. */
-export function isLeakReport(reason: string): boolean {
-  return /^leaked\b/i.test(reason);
-}
+
 
 export type KeyPage = { keys: KeyView[]; nextCursor: string | null };
 

@@ -17,6 +17,9 @@ import type {
   AuditEvent,
   AuditInput,
   CallerRow,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryRow,
   HashMatch,
   IndexedKey,
   IndexedOperator,
@@ -24,13 +27,16 @@ import type {
   KeyRow,
   KeyStatus,
   KeyView,
+  NewWebhook,
   OperatorRow,
   RotationChange,
   RotationRow,
   Store,
   UsageBucket,
   UsageDelta,
+  WebhookRow,
 } from '../../store.js';
+import { auditOutbound, isLeakReport, leakedOutbound } from '../../webhooks/events.js';
 import {
   keyActive,
   keyAudit,
@@ -45,6 +51,7 @@ import {
   rotationStartAudit,
   statusAudit,
   type StatusDetail,
+  webhookAudit,
   stepChanged,
 } from '../shared.js';
 import { backupToSqlite } from './backup.js';
@@ -52,6 +59,7 @@ import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
@@ -95,9 +103,12 @@ function isTransient(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/** Appends the audit event of a change and, in the same transaction, queues it for the webhooks. */
 async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
   const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-  await tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash));
+  const event = nextEvent(actor, input, at, last?.hash);
+  await tx.insert(auditEvents).values(event);
+  await enqueue(tx, auditOutbound(event));
 }
 
 export type PgStoreOptions = {
@@ -244,6 +255,7 @@ export class PgStore implements Store {
       const key = await this.requireKey(tx, id);
       if (key.status === status) return key;
       await this.changeKeyStatus(tx, key, status, at, actor, notes, reasonDetail(reason));
+      if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) await enqueue(tx, leakedOutbound(key, reason, at));
       return this.requireKey(tx, id);
     });
   }
@@ -480,6 +492,48 @@ export class PgStore implements Store {
       notes.push({ t: 'rotation', id, e: 'updated' });
       return (await this.rotationById(tx, id))!;
     });
+  }
+
+  // webhooks
+
+  async createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow> {
+    return this.write(async (tx) => {
+      await insertWebhook(tx, hook);
+      await appendAudit(tx, actor, webhookAudit('webhook.create', hook), hook.createdAt);
+      return (await webhookById(tx, hook.id))!;
+    });
+  }
+
+  async listWebhooks(): Promise<WebhookRow[]> {
+    return allWebhooks(this.db);
+  }
+
+  async deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow> {
+    return this.write(async (tx) => {
+      const hook = await webhookById(tx, id);
+      if (!hook) throw notFound('webhook', id);
+      await removeWebhook(tx, id);
+      await appendAudit(tx, actor, webhookAudit('webhook.delete', hook), at);
+      return hook;
+    });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]> {
+    if (!(await webhookById(this.db, webhookId))) throw notFound('webhook', webhookId);
+    return deliveriesOf(this.db, webhookId, limit);
+  }
+
+  /** Not an audited write: claims need no audit lock, only their rows' locks. */
+  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
+    return this.transaction((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  }
+
+  async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.transaction((tx) => finish(tx, id, outcome));
+  }
+
+  async pruneDeliveries(before: number): Promise<void> {
+    await prune(this.db, before);
   }
 
   async backup(file: string): Promise<void> {

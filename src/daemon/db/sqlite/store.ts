@@ -13,6 +13,9 @@ import type {
   AuditEvent,
   AuditInput,
   CallerRow,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryRow,
   HashMatch,
   IndexedKey,
   IndexedOperator,
@@ -20,13 +23,16 @@ import type {
   KeyRow,
   KeyStatus,
   KeyView,
+  NewWebhook,
   OperatorRow,
   RotationChange,
   RotationRow,
   Store,
   UsageBucket,
   UsageDelta,
+  WebhookRow,
 } from '../../store.js';
+import { auditOutbound, isLeakReport, leakedOutbound } from '../../webhooks/events.js';
 import {
   keyActive,
   keyAudit,
@@ -41,9 +47,11 @@ import {
   rotationStartAudit,
   statusAudit,
   type StatusDetail,
+  webhookAudit,
   stepChanged,
 } from '../shared.js';
 import type { Db } from './open.js';
+import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -71,9 +79,12 @@ const operatorColumns = {
 
 const ENDED: RotationRow['step'][] = [...END_STEPS];
 
+/** Appends the audit event of a change and, in the same transaction, queues it for the webhooks. */
 function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
   const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
-  tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash)).run();
+  const event = nextEvent(actor, input, at, last?.hash);
+  tx.insert(auditEvents).values(event).run();
+  enqueue(tx, auditOutbound(event));
 }
 
 /**
@@ -215,6 +226,7 @@ export class SqliteStore implements Store {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
       this.changeKeyStatus(tx, key, status, at, actor, reasonDetail(reason));
+      if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) enqueue(tx, leakedOutbound(key, reason, at));
       return this.requireKey(tx, id);
     });
   }
@@ -421,6 +433,47 @@ export class SqliteStore implements Store {
       appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;
     });
+  }
+
+  // webhooks
+
+  async createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow> {
+    return this.write((tx) => {
+      insertWebhook(tx, hook);
+      appendAudit(tx, actor, webhookAudit('webhook.create', hook), hook.createdAt);
+      return webhookById(tx, hook.id)!;
+    });
+  }
+
+  async listWebhooks(): Promise<WebhookRow[]> {
+    return allWebhooks(this.db);
+  }
+
+  async deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow> {
+    return this.write((tx) => {
+      const hook = webhookById(tx, id);
+      if (!hook) throw notFound('webhook', id);
+      removeWebhook(tx, id);
+      appendAudit(tx, actor, webhookAudit('webhook.delete', hook), at);
+      return hook;
+    });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]> {
+    if (!webhookById(this.db, webhookId)) throw notFound('webhook', webhookId);
+    return deliveriesOf(this.db, webhookId, limit);
+  }
+
+  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
+    return this.write((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  }
+
+  async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    this.write((tx) => finish(tx, id, outcome));
+  }
+
+  async pruneDeliveries(before: number): Promise<void> {
+    this.write((tx) => prune(tx, before));
   }
 
   async backup(file: string): Promise<void> {
