@@ -18,6 +18,7 @@ import { scanCommand } from './scan-command.js';
 import { homeOf, type GlobalFlags } from './session.js';
 import { statusCommand } from './status-command.js';
 import { verifyCommand } from './verify-command.js';
+import { webhooksCommand } from './webhooks-command.js';
 
 export type ProgramHooks = { runTui(flags: ConnectionFlags): Promise<number> };
 
@@ -52,6 +53,7 @@ Examples:
   rotationsCommand(program);
   verifyCommand(program);
   scanCommand(program);
+  webhooksCommand(program);
   operatorsCommand(program);
   auditCommand(program);
   backupCommand(program);

@@ -13,10 +13,11 @@ import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import type { KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
+import type { DeliveryJson, WebhookJson } from '../daemon/webhooks/routes.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, KeyJson, LookupResultJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
+export type { AuditEventJson, DeliveryJson, KeyJson, LookupResultJson, WebhookJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
 
 export class ApiError extends Error {
   constructor(
@@ -240,6 +241,18 @@ export class KeywardClient {
   }
   disableOperator(id: string) {
     return this.request<{ operator: OperatorJson }>('POST', `/v1/operators/${encodeURIComponent(id)}/disable`);
+  }
+  webhooks() {
+    return this.request<{ webhooks: WebhookJson[] }>('GET', '/v1/webhooks');
+  }
+  createWebhook(url: string, events?: string[]) {
+    return this.request<{ webhook: WebhookJson; secret: string }>('POST', '/v1/webhooks', events?.length ? { url, events } : { url });
+  }
+  deleteWebhook(id: string) {
+    return this.request<void>('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+  deliveries(id: string, limit?: number) {
+    return this.request<{ deliveries: DeliveryJson[] }>('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries${query({ limit })}`);
   }
   openapi() {
     return this.request<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/v1/openapi.json');

@@ -73,7 +73,8 @@ const DeliverySchema = z
   })
   .openapi('WebhookDelivery');
 
-type WebhookJson = z.infer<typeof WebhookSchema>;
+export type WebhookJson = z.infer<typeof WebhookSchema>;
+export type DeliveryJson = z.infer<typeof DeliverySchema>;
 
 const WEBHOOK_EXAMPLE: WebhookJson = {
   id: 'whk_5mQp8Xr2LtV7nB3cW9yKd1',
@@ -84,7 +85,7 @@ const WEBHOOK_EXAMPLE: WebhookJson = {
   canSign: true,
 };
 
-const DELIVERY_EXAMPLE: z.infer<typeof DeliverySchema> = {
+const DELIVERY_EXAMPLE: DeliveryJson = {
   id: 'dlv_2hR8sK4vP1xN6tZ3mQ7wYc',
   eventId: 'evt_9bT4kL2pX7vR1nQ5sW8mZa',
   type: 'key.leaked',
@@ -100,7 +101,7 @@ const DELIVERY_EXAMPLE: z.infer<typeof DeliverySchema> = {
 
 const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-function deliveryJson(d: DeliveryRow): z.infer<typeof DeliverySchema> {
+function deliveryJson(d: DeliveryRow): DeliveryJson {
   return {
     id: d.id,
     eventId: d.eventId,

@@ -25,6 +25,8 @@ export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 export type ChildOptions = {
   /** Runs the daemon under `sh -c 'umask …; exec node …'`. */
   umask?: string;
+  /** More `keyward daemon` arguments. */
+  args?: string[];
 };
 
 /** A `keyward daemon` process that has not necessarily started listening. */
@@ -46,7 +48,7 @@ export type ChildDaemon = DaemonProcess & {
 };
 
 export function spawnDaemonProcess(home: string, options: ChildOptions = {}): DaemonProcess {
-  const args = ['--import', 'tsx', 'src/cli.ts', 'daemon', '--home', home, '--port', '0'];
+  const args = ['--import', 'tsx', 'src/cli.ts', 'daemon', '--home', home, '--port', '0', ...(options.args ?? [])];
   const child = options.umask
     ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
