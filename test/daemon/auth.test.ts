@@ -58,6 +58,11 @@ describe('every route × every role', () => {
     { method: 'GET', path: () => '/v1/operators', permission: 'operators:manage', ok: 200 },
     { method: 'POST', path: () => '/v1/operators', body: () => ({ name: `o-${Math.random()}`, role: 'viewer' }), permission: 'operators:manage', ok: 201 },
     { method: 'POST', path: (f) => `/v1/operators/${f.victim.id}/disable`, permission: 'operators:manage', ok: 200 },
+    { method: 'GET', path: () => '/v1/webhooks', permission: 'operators:manage', ok: 200 },
+    { method: 'POST', path: () => '/v1/webhooks', body: () => ({ url: 'http://127.0.0.1:9/hook' }), permission: 'operators:manage', ok: 201 },
+    { method: 'DELETE', path: () => '/v1/webhooks/whk_none', permission: 'operators:manage', ok: 404 },
+    { method: 'GET', path: () => '/v1/webhooks/whk_none/deliveries', permission: 'operators:manage', ok: 404 },
+    { method: 'GET', path: () => '/metrics', permission: 'keys:read', ok: 200 },
   ];
   const grants: Record<Role, string[]> = {
     admin: ['keys:read', 'keys:write', 'keys:verify', 'operators:manage'],

@@ -144,5 +144,12 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
     more: [{ why: 'a cancelled rotation', id: (await cx.rotation('cancelled')).id, expect: 409 }],
   }),
 
+  listWebhooks: async () => ({ ok: { why: 'the list', expect: 200 } }),
+  createWebhook: async () => ({ ok: { why: 'a receiver', body: { url: 'http://127.0.0.1:9/hook', events: ['key.leaked'] }, expect: 201 } }),
+  deleteWebhook: async (cx) => ({ ok: { why: 'a webhook', id: (await cx.client.createWebhook('http://127.0.0.1:9/gone')).webhook.id, expect: 204 } }),
+  listWebhookDeliveries: async (cx) => ({
+    ok: { why: 'a webhook', id: (await cx.client.createWebhook('http://127.0.0.1:9/log')).webhook.id, query: 'limit=5', expect: 200 },
+  }),
+
   listAudit: async () => ({ ok: { why: 'the newest events', query: 'limit=5', expect: 200 } }),
 };
