@@ -4,10 +4,10 @@
  * table to one dialect and better-sqlite3 transactions are synchronous, so each dialect keeps
  * its own store file; everything that must read the same in both lives here.
  */
-import { and, eq, gt, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName } from '../names.js';
-import type { AuditInput, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
+import type { AuditInput, DeliveryOutcome, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
 
 // refusals
 
@@ -78,6 +78,89 @@ export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, '
 /** An operator whose token hash was looked up: disabled reads as `inactive`, like a key. */
 export function operatorMatch(op: Pick<OperatorRow, 'id' | 'name' | 'disabledAt'> & { hash: string }): HashMatch {
   return { hash: op.hash, kind: 'operator', id: op.id, name: op.name, state: op.disabledAt === null ? 'active' : 'inactive' };
+}
+
+// webhooks
+
+type WebhookTable = { id: Column; url: Column; events: Column; keyId: Column; createdAt: Column; createdBy: Column };
+type DeliveryTable = {
+  id: Column;
+  webhookId: Column;
+  eventId: Column;
+  type: Column;
+  status: Column;
+  attempts: Column;
+  createdAt: Column;
+  nextAttemptAt: Column;
+  lastAttemptAt: Column;
+  lastStatus: Column;
+  lastError: Column;
+  deliveredAt: Column;
+};
+
+/** What a webhook list selects (never the sealed secret), in either dialect. */
+export function webhookColumns<T extends WebhookTable>(t: T): Pick<T, keyof WebhookTable> {
+  return { id: t.id, url: t.url, events: t.events, keyId: t.keyId, createdAt: t.createdAt, createdBy: t.createdBy };
+}
+
+/** What the delivery log selects (not the body), in either dialect. */
+export function deliveryColumns<T extends DeliveryTable>(t: T): Pick<T, keyof DeliveryTable> {
+  return {
+    id: t.id,
+    webhookId: t.webhookId,
+    eventId: t.eventId,
+    type: t.type,
+    status: t.status,
+    attempts: t.attempts,
+    createdAt: t.createdAt,
+    nextAttemptAt: t.nextAttemptAt,
+    lastAttemptAt: t.lastAttemptAt,
+    lastStatus: t.lastStatus,
+    lastError: t.lastError,
+    deliveredAt: t.deliveredAt,
+  };
+}
+
+type OutboxTables = {
+  deliveries: DeliveryTable & { body: Column; lockedUntil: Column };
+  webhooks: WebhookTable & { sealedSecret: Column };
+};
+
+/** What a claim reads of a due delivery: the row, and the URL and sealed secret of its webhook. */
+export function claimColumns<T extends OutboxTables>({
+  deliveries: d,
+  webhooks: w,
+}: T): Pick<T['deliveries'], 'id' | 'webhookId' | 'eventId' | 'type' | 'attempts' | 'createdAt' | 'body'> & Pick<T['webhooks'], 'url' | 'sealedSecret'> {
+  return { id: d.id, webhookId: d.webhookId, eventId: d.eventId, type: d.type, attempts: d.attempts, createdAt: d.createdAt, body: d.body, url: w.url, sealedSecret: w.sealedSecret };
+}
+
+/** Deliveries due at `now`, not leased, of webhooks sealed under `keyId`. */
+export function dueWhere({ deliveries: d, webhooks: w }: OutboxTables, now: number, keyId: string): SQL | undefined {
+  return and(eq(d.status, 'pending'), lte(d.nextAttemptAt, now), or(isNull(d.lockedUntil), lte(d.lockedUntil, now)), eq(w.keyId, keyId));
+}
+
+/** What an attempt changes on its delivery row; the lease ends with it. */
+export function finishedDelivery(attempts: Column, o: DeliveryOutcome) {
+  return {
+    status: o.delivered ? ('delivered' as const) : o.nextAttemptAt === null ? ('failed' as const) : ('pending' as const),
+    attempts: sql`${attempts} + 1`,
+    lastAttemptAt: o.at,
+    lastStatus: o.status,
+    lastError: o.error,
+    deliveredAt: o.delivered ? o.at : null,
+    nextAttemptAt: o.nextAttemptAt ?? o.at,
+    lockedUntil: null,
+  };
+}
+
+/** The webhook's deliveries still waiting after `o`'s success: they are due at once. */
+export function waitingWhere(d: DeliveryTable, o: DeliveryOutcome): SQL | undefined {
+  return and(eq(d.webhookId, o.webhookId), eq(d.status, 'pending'), gt(d.nextAttemptAt, o.at));
+}
+
+/** A webhook row with its event patterns parsed. */
+export function webhookRow(row: Omit<WebhookRow, 'events'> & { events: string }): WebhookRow {
+  return { ...row, events: JSON.parse(row.events) as string[] };
 }
 
 // filters
