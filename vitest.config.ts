@@ -7,6 +7,9 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Compiles src/ once for the tests that spawn keyward (test/helpers/cli.ts).
+    globalSetup: ['test/setup/compile-sources.ts'],
+    reporters: ['default', './test/setup/slowest-files.ts'],
     projects: [
       { extends: true, test: { name: 'default', include } },
       // The backend-agnostic daemon suite once more, each daemon on a fresh PostgreSQL database

@@ -1,16 +1,16 @@
 /**
- * The CLI as a user runs it: `keyward …` spawned as a process (from the sources, via tsx)
- * against a daemon that is itself a spawned `keyward daemon` on a temp home and a free port.
+ * The CLI as a user runs it: `keyward …` spawned as a process (the sources, compiled for the
+ * run: test/helpers/cli.ts) against a daemon that is itself a spawned `keyward daemon` on a
+ * temp home and a free port.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { KeywardClient } from '../../src/client/client.js';
 import { readAdminToken, readDaemonInfo } from '../../src/home.js';
+import { KEYWARD, REPO } from '../helpers/cli.js';
 import { tempHome } from '../helpers/daemon.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
+const [NODE, ...CLI] = KEYWARD;
 
 export type CliRun = { code: number; stdout: string; stderr: string };
 export type RunOptions = { input?: string; env?: Record<string, string> };
@@ -35,7 +35,7 @@ function collect(child: ChildProcessWithoutNullStreams): Promise<CliRun> {
 
 /** `keyward ARGS` with stdin from `input` (empty when absent: never a terminal). */
 export function keyward(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cleanEnv(options.env) });
+  const child = spawn(NODE, [...CLI, ...args], { cwd: REPO, env: cleanEnv(options.env) });
   const done = collect(child);
   child.stdin.end(options.input ?? '');
   return done;
@@ -46,8 +46,8 @@ export function keyward(args: readonly string[], options: RunOptions = {}): Prom
  * shows, as a person would. The output is the terminal's: stdout and stderr together.
  */
 export async function keywardOnTerminal(args: readonly string[], prompt: string, answer: string, env: Record<string, string>): Promise<CliRun> {
-  const command = [process.execPath, ...CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['--echo', 'never', '-qec', command, '/dev/null'], { cwd: ROOT, env: cleanEnv(env) });
+  const command = [...KEYWARD, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['--echo', 'never', '-qec', command, '/dev/null'], { cwd: REPO, env: cleanEnv(env) });
   const done = collect(child);
   let seen = '';
   child.stdout.on('data', (d: Buffer) => (seen += d.toString()));
@@ -71,7 +71,7 @@ export type DaemonProcess = {
 
 export async function startDaemonProcess(): Promise<DaemonProcess> {
   const home = tempHome();
-  const child = spawn(process.execPath, [...CLI, 'daemon', '--home', home, '--port', '0'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(NODE, [...CLI, 'daemon', '--home', home, '--port', '0'], { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
