@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
 import { createApp } from './app.js';
+import type { Clock } from './clock.js';
 import { createCore, type Core } from './core.js';
 import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
@@ -24,6 +25,8 @@ export type DaemonOptions = {
   migrationsFolder?: string;
   maxPageCount?: number;
   now?: () => number;
+  /** Time and intervals for the services (createCore); the system clock by default. */
+  clock?: Clock;
   log?: (line: string) => void;
   heartbeatMs?: number;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
@@ -80,7 +83,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   let store: Store | undefined;
   try {
     store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { now: options.now, log });
+    const core = await createCore(store, { clock: options.clock, now: options.now, log });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;

@@ -119,9 +119,13 @@ async function startTest<D extends OpenDaemon>(options: Partial<DaemonOptions>, 
     t.client = new KeywardClient({ url: t.url, token: t.adminToken, fetch: send });
   };
   // Listening daemons get real HTTP; in-process ones get the app's own request(), with the
-  // Content-Length a real client would send (the body limit and the fast path read it).
+  // Content-Length a real client would send (the body limit and the fast path read it). Each
+  // in-process request first waits a turn of the event loop, as one over a socket does: a test
+  // that loops on requests would otherwise run in microtasks alone and starve every timer,
+  // vitest's timeouts and vi.waitFor included.
   const send: typeof fetch = async (input, init) => {
     if ('url' in t.daemon) return fetch(input, init);
+    await new Promise(setImmediate);
     const request = new Request(input, init);
     const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
     const headers = new Headers(request.headers);

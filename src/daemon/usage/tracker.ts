@@ -3,6 +3,7 @@
  * (about once a second, and at shutdown). A flush that fails keeps its counts for the next
  * one, so a full disk delays usage instead of losing it. A kill loses at most one interval.
  */
+import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
@@ -17,12 +18,12 @@ export class UsageTracker {
   private buckets = new Map<string, Map<number, Counts>>();
   private callers = new Map<string, CallerCounts>();
   private lastUsed = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private flushing: Promise<UsageTick | undefined> | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
   ) {}
 
@@ -78,13 +79,13 @@ export class UsageTracker {
       lastUsed: [...lastUsed].map(([keyId, at]) => ({ keyId, at })),
     };
     try {
-      await this.store.applyUsage(delta, this.now() - USAGE_RETENTION_MS);
+      await this.store.applyUsage(delta, this.clock.now() - USAGE_RETENTION_MS);
     } catch (err) {
       this.restore(delta);
       throw err;
     }
     const tick: UsageTick = {
-      at: this.now(),
+      at: this.clock.now(),
       keys: [...buckets].map(([id, perKey]) => {
         let ok = 0;
         let rejected = 0;
@@ -117,15 +118,12 @@ export class UsageTracker {
   }
 
   start(onError: (err: unknown) => void, intervalMs = FLUSH_INTERVAL_MS): void {
-    this.timer = setInterval(() => {
-      this.flush().catch(onError);
-    }, intervalMs);
-    this.timer.unref();
+    this.stopTimer = this.clock.every(intervalMs, () => this.flush().catch(onError));
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.flush();
   }
 }
