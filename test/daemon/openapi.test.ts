@@ -4,7 +4,7 @@
  * token lacking the permission, an unknown id, a bad body or query).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startTestApp, type TestApp } from '../helpers/daemon.js';
 
 type Operation = {
   security?: Array<Record<string, string[]>>;
@@ -24,7 +24,7 @@ const VALID_BODIES: Record<string, unknown> = {
   'post /v1/keys/{id}/rotations': {},
 };
 
-let t: TestDaemon;
+let t: TestApp;
 let doc: Doc;
 let serviceToken: string;
 let routes: Array<{ method: string; path: string }>;
@@ -34,13 +34,13 @@ async function status(method: string, path: string, init: { token?: string | nul
   const token = init.token === undefined ? t.adminToken : init.token;
   if (token) headers.authorization = `Bearer ${token}`;
   if (init.body !== undefined) headers['content-type'] = init.type ?? 'application/json';
-  const res = await fetch(t.url + path, { method: method.toUpperCase(), headers, body: init.body });
+  const res = await t.fetch(t.url + path, { method: method.toUpperCase(), headers, body: init.body });
   await res.body?.cancel();
   return res.status;
 }
 
 beforeAll(async () => {
-  t = await startTestDaemon();
+  t = await startTestApp();
   serviceToken = (await t.client.createOperator('probe-service', 'service')).token;
   doc = (await t.client.openapi()) as unknown as Doc;
   const seen = new Set<string>();
