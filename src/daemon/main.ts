@@ -29,6 +29,8 @@ export type DaemonOptions = {
   clock?: Clock;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /** How often counted usage is written to the store (FLUSH_INTERVAL_MS by default). */
+  usageFlushMs?: number;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
@@ -97,7 +99,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       // On a shared store the change feed has logged the outage once; a line a second adds nothing.
       if (store?.shared && !store.shared.live) return;
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
-    });
+    }, options.usageFlushMs);
     await core.rotations.startScheduler();
     const app = createApp(core, { heartbeatMs: options.heartbeatMs });
     const opened = store;

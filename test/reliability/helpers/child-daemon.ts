@@ -24,6 +24,8 @@ export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 export type ChildOptions = {
   /** Runs the daemon under `sh -c 'umask …; exec node …'`. */
   umask?: string;
+  /** More `keyward daemon` arguments. */
+  args?: readonly string[];
 };
 
 /** A `keyward daemon` process that has not necessarily started listening. */
@@ -45,7 +47,7 @@ export type ChildDaemon = DaemonProcess & {
 };
 
 export function spawnDaemonProcess(home: string, options: ChildOptions = {}): DaemonProcess {
-  const [node, ...args] = [...KEYWARD, 'daemon', '--home', home, '--port', '0'];
+  const [node, ...args] = [...KEYWARD, 'daemon', '--home', home, '--port', '0', ...(options.args ?? [])];
   const child = options.umask
     ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, node, ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(node, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
