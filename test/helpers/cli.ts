@@ -15,3 +15,10 @@ export const COMPILED_DIR = fileURLToPath(new URL('../../.test-build/', import.m
 
 /** `keyward` as a command line: what a test spawns, before its own arguments. */
 export const KEYWARD: readonly [string, ...string[]] = [process.execPath, `${COMPILED_DIR}cli.js`];
+
+/** The environment for a spawned keyward: the test machine's own keyward settings must not leak in. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const name of ['KEYWARD_HOME', 'KEYWARD_URL', 'KEYWARD_TOKEN', 'KEYWARD_PORT', 'KEYWARD_DATABASE_URL']) delete env[name];
+  return { ...env, ...extra };
+}

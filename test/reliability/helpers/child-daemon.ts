@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { vi } from 'vitest';
 import { KeywardClient } from '../../../src/client/client.js';
 import { readAdminToken, readDaemonInfo } from '../../../src/home.js';
-import { KEYWARD, REPO } from '../../helpers/cli.js';
+import { cleanEnv, KEYWARD, REPO } from '../../helpers/cli.js';
 
 const READY_TIMEOUT_MS = 20_000;
 
@@ -49,8 +49,8 @@ export type ChildDaemon = DaemonProcess & {
 export function spawnDaemonProcess(home: string, options: ChildOptions = {}): DaemonProcess {
   const [node, ...args] = [...KEYWARD, 'daemon', '--home', home, '--port', '0', ...(options.args ?? [])];
   const child = options.umask
-    ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, node, ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(node, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, node, ...args], { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(node, args, { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   alive.add(child);
   child.once('exit', () => alive.delete(child));
   let stderr = '';
