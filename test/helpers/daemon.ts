@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { vi } from 'vitest';
 import {
   KeywardClient,
   type AuditEventJson,
@@ -68,15 +69,19 @@ export type TestDaemon<D extends OpenDaemon = RunningDaemon> = {
   database?: TestDatabase;
 };
 
-/** Polls `probe` until `ok` accepts its value; fails with the last value after `timeoutMs`. */
-export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/**
+ * @deprecated Wait with `vi.waitFor` or `expect.poll`, as the rest of the suite does. Kept, as a
+ * thin wrapper over `vi.waitFor`, only while branches written against it are being merged.
+ */
+export function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await probe();
+      if (!ok(value)) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: 25 },
+  );
 }
 
 export function tempHome(): string {
