@@ -7,6 +7,7 @@ import { OperatorService } from './auth/operators.js';
 import { systemClock, type Clock } from './clock.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
+import { EventStreams, type StreamOptions } from './events/streams.js';
 import { KeyService } from './keys/service.js';
 import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
@@ -21,6 +22,8 @@ export type CoreOptions = {
   /** Only the time of day from elsewhere, intervals on the system clock (ignored beside `clock`). */
   now?: () => number;
   log?: (line: string) => void;
+  /** Heartbeat and caps of the `/v1/events` streams. */
+  streams?: StreamOptions;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -43,6 +46,7 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
     now,
     log,
     events,
+    streams: new EventStreams(events, (id) => operators.isActive(id), log, options.streams),
     index,
     usage,
     keys,

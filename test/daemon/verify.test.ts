@@ -170,7 +170,7 @@ describe('GET /v1/events', () => {
     const ctl = new AbortController();
     const reader = new KeywardClient({ url: t.url, token: t.adminToken });
     const done = reader.events((e) => events.push(e), ctl.signal);
-    await vi.waitFor(() => expect(t.daemon.core.events.listeners).toBe(1));
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(1));
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'streamed' })).body;
     await t.client.verify(secret);
     await t.client.deactivateKey(key.id);
@@ -184,7 +184,7 @@ describe('GET /v1/events', () => {
     expect(JSON.stringify(events)).not.toContain(secret);
     ctl.abort();
     await done;
-    await vi.waitFor(() => expect(t.daemon.core.events.listeners).toBe(0));
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(0));
   });
 
   it('sends heartbeats on a quiet stream', async () => {
@@ -204,10 +204,10 @@ describe('GET /v1/events', () => {
     const ctl = new AbortController();
     const reader = new KeywardClient({ url: t.url, token: t.adminToken });
     const done = reader.events(() => {}, ctl.signal).catch((err: unknown) => err);
-    await vi.waitFor(() => expect(t.daemon.core.events.listeners).toBe(1));
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(1));
     await t.daemon.close();
     await done;
-    await vi.waitFor(() => expect(t.daemon.core.events.listeners).toBe(0));
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(0));
     await t.restart();
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DaemonNotReachable, reachDaemon } from '../../src/client/autostart.js';
 import { KEYWARD } from '../helpers/cli.js';
-import { tempHome } from '../helpers/daemon.js';
+import { freePort, isAlive, tempHome } from '../helpers/daemon.js';
 
 const command = KEYWARD;
 const homes: string[] = [];
@@ -18,22 +18,6 @@ async function listening(): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const server = await listening();
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function home(): string {
@@ -48,8 +32,8 @@ function envWith(port: number): NodeJS.ProcessEnv {
 
 afterEach(async () => {
   for (const pid of children.splice(0)) {
-    if (alive(pid)) process.kill(pid, 'SIGTERM');
-    await vi.waitFor(() => expect(alive(pid), `daemon ${pid} still running after SIGTERM`).toBe(false), { timeout: 10_000 });
+    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
+    await vi.waitFor(() => expect(isAlive(pid), `daemon ${pid} still running after SIGTERM`).toBe(false), { timeout: 10_000 });
   }
   for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
