@@ -5,7 +5,7 @@
  * run, so a warm run costs a few hashes. Files are replaced by rename, never half-written.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { COMPILED_DIR, REPO } from '../helpers/cli.js';
@@ -16,7 +16,6 @@ const OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,
   jsx: ts.JsxEmit.ReactJSX,
-  verbatimModuleSyntax: false,
 };
 /** Changes when the compiler or its options do, so every file is compiled again. */
 const SALT = `${ts.version} ${JSON.stringify(OPTIONS)}`;
@@ -49,9 +48,10 @@ export default function compileSources(): void {
     const text = readFileSync(file, 'utf8');
     const hash = createHash('sha256').update(SALT).update(text).digest('hex');
     current[name] = hash;
-    if (previous[name] === hash) continue;
+    const output = join(COMPILED_DIR, name.replace(/\.tsx?$/, '.js'));
+    if (previous[name] === hash && existsSync(output)) continue;
     const { outputText } = ts.transpileModule(text, { fileName: file, compilerOptions: OPTIONS, reportDiagnostics: false });
-    writeAtomically(join(COMPILED_DIR, name.replace(/\.tsx?$/, '.js')), outputText);
+    writeAtomically(output, outputText);
   }
   // A source that is gone must not stay importable from the compiled tree.
   for (const name of Object.keys(previous)) {
