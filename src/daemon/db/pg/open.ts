@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { LOCKS, lockKey } from './locks.js';
 import { describeDatabase } from './url.js';
+import { backfillSkeletons } from '../../names.js';
 import * as schema from './schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema>;
@@ -45,6 +46,7 @@ export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_
       await session.execute(sql`select pg_advisory_lock(${lockKey(LOCKS.migrate)})`);
       try {
         await migrate(session, { migrationsFolder });
+        await backfillNameSkeletons(client);
       } finally {
         await session.execute(sql`select pg_advisory_unlock(${lockKey(LOCKS.migrate)})`);
       }
@@ -55,6 +57,20 @@ export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_
   } catch (err) {
     await pool.end();
     throw new PgOpenError(`cannot open the PostgreSQL store at ${describeDatabase(url)}: ${rootCause(err)}`);
+  }
+}
+
+/** Gives rows stored before look-alike names were refused their skeleton (see `backfillSkeletons`). */
+async function backfillNameSkeletons(client: pg.PoolClient): Promise<void> {
+  for (const table of ['keys', 'operators']) {
+    const { rows } = await client.query<{ id: string; name: string }>(`select id, name from ${table} where name_skeleton is null order by created_at, id`);
+    if (rows.length === 0) continue;
+    const taken = await client.query<{ s: string }>(`select name_skeleton as s from ${table} where name_skeleton is not null`);
+    const filled = backfillSkeletons(rows, new Set(taken.rows.map((r) => r.s)));
+    await client.query(`update ${table} set name_skeleton = v.s from unnest($1::text[], $2::text[]) as v(id, s) where ${table}.id = v.id`, [
+      filled.map((r) => r.id),
+      filled.map((r) => r.nameSkeleton),
+    ]);
   }
 }
 

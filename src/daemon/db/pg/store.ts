@@ -10,8 +10,9 @@ import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, notInArray, or, 
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { nextEvent } from '../../audit/chain.js';
+import { sameOrLookAlike } from '../shared.js';
 import { KeywardError } from '../../errors.js';
-import { foldName } from '../../names.js';
+import { foldName, nameColumns, nameTaken } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
   Actor,
@@ -198,8 +199,9 @@ export class PgStore implements Store {
     return this.keyById(this.db, id);
   }
 
+  /** The key named `name` (ignoring case), or one whose name looks like it. */
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
-    const [key] = await this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name)));
+    const [key] = await this.db.select(keyColumns).from(keys).where(sameOrLookAlike(keys, name)).limit(1);
     return key;
   }
 
@@ -213,9 +215,9 @@ export class PgStore implements Store {
 
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
-    const [taken] = await tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(key.name)));
-    if (taken) throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
-    await tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) });
+    const [taken] = await tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).limit(1);
+    if (taken) throw nameTaken('key', key.name, taken.name);
+    await tx.insert(keys).values({ ...key, ...nameColumns(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
   }
 
@@ -296,11 +298,9 @@ export class PgStore implements Store {
 
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write(async (tx, notes) => {
-      const [taken] = await tx.select({ id: operators.id }).from(operators).where(eq(operators.nameFolded, foldName(op.name)));
-      if (taken) {
-        throw new KeywardError('name_taken', `An operator named "${op.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
-      }
-      await tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) });
+      const [taken] = await tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).limit(1);
+      if (taken) throw nameTaken('operator', op.name, taken.name);
+      await tx.insert(operators).values({ ...op, ...nameColumns(op.name) });
       await appendAudit(
         tx,
         actor,

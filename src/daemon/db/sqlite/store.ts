@@ -6,8 +6,9 @@
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, like, lt, notInArray, or, sql } from 'drizzle-orm';
 import { nextEvent } from '../../audit/chain.js';
+import { sameOrLookAlike } from '../shared.js';
 import { KeywardError } from '../../errors.js';
-import { foldName } from '../../names.js';
+import { foldName, nameColumns, nameTaken } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
   Actor,
@@ -181,8 +182,9 @@ export class SqliteStore implements Store {
     return this.keyById(this.db, id);
   }
 
+  /** The key named `name` (ignoring case), or one whose name looks like it. */
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
-    return this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name))).get();
+    return this.db.select(keyColumns).from(keys).where(sameOrLookAlike(keys, name)).get();
   }
 
   async uses24h(id: string, since: number): Promise<number> {
@@ -196,19 +198,12 @@ export class SqliteStore implements Store {
 
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
     try {
-      tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) }).run();
+      tx.insert(keys).values({ ...key, ...nameColumns(key.name) }).run();
     } catch (err) {
-      if (isUniqueViolation(err) && this.keyIdByName(tx, key.name)) {
-        throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [
-          { path: 'name', message: 'is already taken' },
-        ]);
-      }
+      const existing = isUniqueViolation(err) ? tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).get() : undefined;
+      if (existing) throw nameTaken('key', key.name, existing.name);
       throw err;
     }
-  }
-
-  private keyIdByName(tx: Tx, name: string): string | undefined {
-    return tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(name))).get()?.id;
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
@@ -280,11 +275,10 @@ export class SqliteStore implements Store {
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write((tx) => {
       try {
-        tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) }).run();
+        tx.insert(operators).values({ ...op, ...nameColumns(op.name) }).run();
       } catch (err) {
-        if (isUniqueViolation(err)) {
-          throw new KeywardError('name_taken', `An operator named "${op.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
-        }
+        const existing = isUniqueViolation(err) ? tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).get() : undefined;
+        if (existing) throw nameTaken('operator', op.name, existing.name);
         throw err;
       }
       appendAudit(tx, actor, { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } }, op.createdAt);
