@@ -5,9 +5,10 @@
  * `--url` or `KEYWARD_URL` names someone else's daemon, so its absence is reported instead.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
+import { openPrivateLog, UnsafePath } from '../private-files.js';
 import { KeywardClient } from './client.js';
 import { resolveConnection, type Connection, type ConnectionFlags } from './connection.js';
 
@@ -80,8 +81,14 @@ export async function reachDaemon(flags: ConnectionFlags, options: AutostartOpti
 async function startDaemon(home: string, env: NodeJS.ProcessEnv, options: AutostartOptions): Promise<StartedDaemon> {
   const [program, ...prefix] = options.command ?? [process.execPath, CLI];
   const log = homeFiles(home).daemonLog;
-  ensureHome(home);
-  const out = openSync(log, 'a', 0o600);
+  let out: number;
+  try {
+    ensureHome(home);
+    out = openPrivateLog(log);
+  } catch (err) {
+    if (err instanceof UnsafePath) throw new DaemonNotReachable(`will not start a daemon for ${home}: ${err.message}`);
+    throw err;
+  }
   let exited: string | undefined;
   const child = spawn(program!, [...prefix, 'daemon', '--home', home, '--port', portFrom(env)], {
     detached: true,

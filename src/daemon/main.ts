@@ -4,7 +4,6 @@
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { closeSync, openSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
 import { createApp } from './app.js';
@@ -14,6 +13,7 @@ import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { lockHome } from './lock.js';
+import { createPrivate, UnsafePath } from '../private-files.js';
 import type { Store } from './store.js';
 
 export type DaemonOptions = {
@@ -67,7 +67,11 @@ function defaultLog(line: string): void {
 export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?: () => void } = {}): Promise<OpenDaemon> {
   const log = options.log ?? defaultLog;
   const files = homeFiles(options.home);
-  ensureHome(options.home);
+  try {
+    ensureHome(options.home);
+  } catch (err) {
+    throw err instanceof UnsafePath ? new StartupError(`refusing to start: ${err.message}`) : err;
+  }
   const lock = lockHome(files.lock);
   if (!lock) {
     const running = readDaemonInfo(options.home);
@@ -157,7 +161,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
 
 function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
-  closeSync(openSync(file, 'a', 0o600));
+  createPrivate(file);
   const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
   return new SqliteStore(sqlite, db, options.now);
 }
