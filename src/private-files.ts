@@ -7,7 +7,7 @@
  * renamed over it: a rename replaces a link, it does not write through it.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
 
 /** A home or file in it that keyward refuses to use; the message says why and what to do. */
 export class UnsafePath extends Error {
@@ -73,24 +73,47 @@ export function createPrivate(file: string): void {
   }
 }
 
-/** Writes `content` to a new owner-only file and renames it to `file`, replacing whatever was there. */
-export function writePrivate(file: string, content: string): void {
+/** A new owner-only file beside `file` holding `content`, on disk; its name. */
+function writeTemp(file: string, content: string): string {
   const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const fd = openSync(temp, CREATE, 0o600);
   try {
     writeSync(fd, content);
     fsyncSync(fd);
   } catch (err) {
-    closeSync(fd);
     rmSync(temp, { force: true });
     throw err;
+  } finally {
+    closeSync(fd);
   }
-  closeSync(fd);
+  return temp;
+}
+
+/** Writes `content` to a new owner-only file and renames it to `file`, replacing whatever was there. */
+export function writePrivate(file: string, content: string): void {
+  const temp = writeTemp(file, content);
   try {
     renameSync(temp, file);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
+  }
+}
+
+/**
+ * Creates `file` with `content`, whole or not at all, only if nothing has that name yet (a
+ * hard link of a finished temporary file: atomic, and it never replaces). False if it existed.
+ */
+export function publishPrivate(file: string, content: string): boolean {
+  const temp = writeTemp(file, content);
+  try {
+    linkSync(temp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(temp, { force: true });
   }
 }
 

@@ -3,7 +3,7 @@
  * kit. Every failure is an `ApiError` carrying the daemon's error code, or `DaemonUnreachable`
  * when nothing answers.
  */
-import type { AuditEventJson } from '../daemon/audit/routes.js';
+import type { AuditEventJson, AuditVerificationJson } from '../daemon/audit/routes.js';
 import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
 import type { MeJson } from '../daemon/auth/routes.js';
@@ -12,7 +12,7 @@ import type { KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
 
-export type { AuditEventJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, UsageJson, VerifyResult };
+export type { AuditEventJson, AuditVerificationJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, UsageJson, VerifyResult };
 
 export class ApiError extends Error {
   constructor(
@@ -172,6 +172,11 @@ export class KeywardClient {
   }
   audit(params: { limit?: number; before?: number } = {}) {
     return this.request<{ events: AuditEventJson[] }>('GET', `/v1/audit${query(params)}`);
+  }
+
+  /** The daemon's check of the whole audit chain against its home's key and checkpoint. */
+  verifyAudit() {
+    return this.request<AuditVerificationJson>('GET', '/v1/audit/verify');
   }
   operators() {
     return this.request<{ operators: OperatorJson[] }>('GET', '/v1/operators');

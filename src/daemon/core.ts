@@ -3,6 +3,7 @@
  * keys, operators, rotations. Loading the indexes is part of construction; on a store shared
  * with other daemons, so is following its changes.
  */
+import type { AuditTrail } from './audit/trail.js';
 import { OperatorService } from './auth/operators.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
@@ -17,11 +18,13 @@ import { Verifier } from './verify/verifier.js';
 export type CoreOptions = {
   now?: () => number;
   log?: (line: string) => void;
+  /** The home's audit key and checkpoint, which the store signs and anchors with. */
+  audit: AuditTrail;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(store: Store, options: CoreOptions = {}) {
+export async function createCore(store: Store, options: CoreOptions) {
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
   const events = new EventBus();
@@ -45,6 +48,8 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
     rotations,
     usageReads: new UsageService(store, usage, now),
     verifier: new Verifier(index, usage, now),
+    /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
+    verifyAudit: () => options.audit.verify(store),
   };
   if (store.shared && followed) await followSharedStore(store.shared, followed, core);
   return core;

@@ -7,6 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
 import { createApp } from './app.js';
+import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
 import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
@@ -83,8 +84,10 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   }
   let store: Store | undefined;
   try {
-    store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { now: options.now, log });
+    const audit = openAuditTrail(files, log);
+    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit);
+    await audit.start(store);
+    const core = await createCore(store, { now: options.now, log, audit });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -159,18 +162,26 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   return { ...opened, url, port: actualPort, close };
 }
 
-function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
+function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTrail {
+  try {
+    return AuditTrail.open(files, log);
+  } catch (err) {
+    throw new StartupError(`cannot open the audit key: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   createPrivate(file);
   const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db, options.now);
+  return new SqliteStore(sqlite, db, audit, options.now);
 }
 
-async function openSharedStore(url: string, options: DaemonOptions, log: (line: string) => void): Promise<Store> {
+async function openSharedStore(url: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): Promise<Store> {
   // Loaded here only: a daemon on SQLite never pays for loading the PostgreSQL driver.
   const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/store.js'), import('./db/pg/open.js')]);
   try {
-    return await openPgStore(url, { now: options.now, log, reconcileMs: options.reconcileMs });
+    return await openPgStore(url, { audit, now: options.now, log, reconcileMs: options.reconcileMs });
   } catch (err) {
     throw err instanceof PgOpenError ? new StartupError(err.message) : err;
   }

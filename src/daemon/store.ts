@@ -3,6 +3,7 @@
  * (PostgreSQL) can implement it; the SQLite store does its work synchronously inside. Each
  * mutating method writes its audit event in the same transaction as the change.
  */
+import type { AuditKey } from './audit/chain.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
 
@@ -66,7 +67,16 @@ export type AuditEvent = {
   detail: string;
   prevHash: string;
   hash: string;
+  /** The home key that signed `hash`; null for an event from before events were signed. */
+  signer: string | null;
 };
+
+/** Signs audit events and anchors the chain's head outside the store (see `audit/trail.ts`). */
+export interface AuditSigner {
+  readonly key: AuditKey;
+  /** After a commit that appended events: the newest event in the store. */
+  anchor(head: { seq: number; hash: string }): void;
+}
 
 export type KeyListQuery = {
   status?: KeyStatus;

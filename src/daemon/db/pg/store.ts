@@ -17,6 +17,7 @@ import { END_STEPS } from '../../rotation/machine.js';
 import type {
   Actor,
   AuditEvent,
+  AuditSigner,
   AuditInput,
   CallerRow,
   IndexedKey,
@@ -83,21 +84,17 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
-async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
-  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-  await tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash));
-}
-
 export type PgStoreOptions = {
   /** The database URL, for the feed's own listening connection. */
   url: string;
+  audit: AuditSigner;
   now?: () => number;
   log?: (line: string) => void;
   reconcileMs?: number;
 };
 
 /** Connects, migrates, and returns the store; its change feed starts when the daemon follows it. */
-export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'url'> & { migrationsFolder?: string } = {}): Promise<PgStore> {
+export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'url'> & { migrationsFolder?: string }): Promise<PgStore> {
   const { migrationsFolder, ...storeOptions } = options;
   const { pool, db } = await openPgDatabase(url, migrationsFolder);
   return new PgStore(pool, db, { ...storeOptions, url });
@@ -107,6 +104,7 @@ export class PgStore implements Store {
   readonly shared: ChangeFeed;
   private readonly origin = randomUUID();
   private readonly now: () => number;
+  private readonly audit: AuditSigner;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -114,6 +112,7 @@ export class PgStore implements Store {
     options: PgStoreOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.audit = options.audit;
     this.shared = new ChangeFeed({
       connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS }),
       origin: this.origin,
@@ -132,9 +131,9 @@ export class PgStore implements Store {
     }
   }
 
-  /** An audited write: one at a time across all daemons, announced to them on commit. */
-  private write<T>(fn: (tx: Tx, notes: ChangeNote[]) => Promise<T>): Promise<T> {
-    return this.shared.committed((nonce) =>
+  /** An audited write: one at a time across all daemons, announced to them on commit, its head anchored. */
+  private async write<T>(fn: (tx: Tx, notes: ChangeNote[]) => Promise<T>): Promise<T> {
+    const value = await this.shared.committed((nonce) =>
       this.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(LOCKS.audit)})`);
         const notes: ChangeNote[] = [];
@@ -145,6 +144,14 @@ export class PgStore implements Store {
         return { value, announced: notes.length > 0 };
       }),
     );
+    const [head] = await this.db.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    if (head) this.audit.anchor(head);
+    return value;
+  }
+
+  private async appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
+    const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    await tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash));
   }
 
   private async keyById(tx: Tx | PgDb, id: string): Promise<KeyRow | undefined> {
@@ -224,7 +231,7 @@ export class PgStore implements Store {
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       await this.insertKey(tx, key, notes);
-      await appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      await this.appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -235,7 +242,7 @@ export class PgStore implements Store {
       .set({ status, deactivatedAt: status === 'inactive' ? at : null })
       .where(eq(keys.id, key.id));
     const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
-    await appendAudit(tx, actor, { action, targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await this.appendAudit(tx, actor, { action, targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
@@ -250,7 +257,7 @@ export class PgStore implements Store {
 
   private async removeKey(tx: Tx, key: KeyRow, actor: Actor, at: number, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
     await tx.delete(keys).where(eq(keys.id, key.id));
-    await appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await this.appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
     notes.push({ t: 'key', id: key.id, e: 'deleted' });
   }
 
@@ -301,7 +308,7 @@ export class PgStore implements Store {
       const [taken] = await tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).limit(1);
       if (taken) throw nameTaken('operator', op.name, taken.name);
       await tx.insert(operators).values({ ...op, ...nameColumns(op.name) });
-      await appendAudit(
+      await this.appendAudit(
         tx,
         actor,
         { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } },
@@ -327,7 +334,7 @@ export class PgStore implements Store {
         }
       }
       await tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id));
-      await appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      await this.appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
       notes.push({ t: 'operator', id, e: 'updated' });
       return { ...op, disabledAt: at };
     });
@@ -440,13 +447,13 @@ export class PgStore implements Store {
       await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       await this.insertKey(tx, newKey, notes);
       await tx.insert(rotations).values(rotation);
-      await appendAudit(
+      await this.appendAudit(
         tx,
         actor,
         { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } },
         rotation.createdAt,
       );
-      await appendAudit(
+      await this.appendAudit(
         tx,
         actor,
         { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
@@ -488,7 +495,7 @@ export class PgStore implements Store {
       }
       if (old && change.deleteOldKey) await this.removeKey(tx, old, actor, at, notes, { rotation: id });
       await tx.update(rotations).set(change.set).where(eq(rotations.id, id));
-      await appendAudit(tx, actor, change.audit, at);
+      await this.appendAudit(tx, actor, change.audit, at);
       notes.push({ t: 'rotation', id, e: 'updated' });
       return (await this.rotationById(tx, id))!;
     });

@@ -13,6 +13,7 @@ import { END_STEPS } from '../../rotation/machine.js';
 import type {
   Actor,
   AuditEvent,
+  AuditSigner,
   AuditInput,
   CallerRow,
   IndexedKey,
@@ -63,11 +64,6 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
-function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
-  const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
-  tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash)).run();
-}
-
 /**
  * The statements a usage flush runs once per key, prepared once: building and preparing each
  * through the query builder cost ~0.3 ms a row, so a flush of 1,000 keys held the event loop
@@ -116,17 +112,32 @@ type UsageWrites = ReturnType<typeof prepareUsageWrites>;
 
 export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
+  /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
+  private appended = false;
 
   constructor(
     private readonly sqlite: Database.Database,
     private readonly db: Db,
+    private readonly audit: AuditSigner,
     private readonly now: () => number = Date.now,
   ) {
     this.usageWrites = prepareUsageWrites(db);
   }
 
   private write<T>(fn: (tx: Tx) => T): T {
-    return this.db.transaction(fn, { behavior: 'immediate' });
+    this.appended = false;
+    const value = this.db.transaction(fn, { behavior: 'immediate' });
+    if (this.appended) {
+      const head = this.db.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
+      if (head) this.audit.anchor(head);
+    }
+    return value;
+  }
+
+  private appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
+    const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
+    tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash)).run();
+    this.appended = true;
   }
 
   private keyById(tx: Tx | Db, id: string): KeyRow | undefined {
@@ -209,7 +220,7 @@ export class SqliteStore implements Store {
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write((tx) => {
       this.insertKey(tx, key);
-      appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      this.appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -223,7 +234,7 @@ export class SqliteStore implements Store {
         .where(eq(keys.id, id))
         .run();
       const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
-      appendAudit(tx, actor, { action, targetType: 'key', targetId: id, targetName: key.name }, at);
+      this.appendAudit(tx, actor, { action, targetType: 'key', targetId: id, targetName: key.name }, at);
       return this.requireKey(tx, id);
     });
   }
@@ -236,7 +247,7 @@ export class SqliteStore implements Store {
       }
       this.refuseIfInOpenRotation(tx, id, 'deleted');
       tx.delete(keys).where(eq(keys.id, id)).run();
-      appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: id, targetName: key.name }, this.now());
+      this.appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: id, targetName: key.name }, this.now());
       return key;
     });
   }
@@ -281,7 +292,7 @@ export class SqliteStore implements Store {
         if (existing) throw nameTaken('operator', op.name, existing.name);
         throw err;
       }
-      appendAudit(tx, actor, { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } }, op.createdAt);
+      this.appendAudit(tx, actor, { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } }, op.createdAt);
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
   }
@@ -302,7 +313,7 @@ export class SqliteStore implements Store {
         }
       }
       tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id)).run();
-      appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      this.appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
       return { ...op, disabledAt: at };
     });
   }
@@ -380,8 +391,8 @@ export class SqliteStore implements Store {
       this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       this.insertKey(tx, newKey);
       tx.insert(rotations).values(rotation).run();
-      appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } }, rotation.createdAt);
-      appendAudit(
+      this.appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } }, rotation.createdAt);
+      this.appendAudit(
         tx,
         actor,
         { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
@@ -424,18 +435,18 @@ export class SqliteStore implements Store {
             .where(eq(keys.id, old.id))
             .run();
           const action = change.oldKeyStatus === 'inactive' ? 'key.deactivate' : 'key.activate';
-          appendAudit(tx, actor, { action, targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
+          this.appendAudit(tx, actor, { action, targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
         }
       }
       if (change.deleteOldKey) {
         const old = this.keyById(tx, current.oldKeyId);
         if (old) {
           tx.delete(keys).where(eq(keys.id, old.id)).run();
-          appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
+          this.appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
         }
       }
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
-      appendAudit(tx, actor, change.audit, at);
+      this.appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;
     });
   }
