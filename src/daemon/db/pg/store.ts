@@ -14,6 +14,7 @@ import { sameOrLookAlike } from '../shared.js';
 import { KeywardError } from '../../errors.js';
 import { foldName, nameColumns, nameTaken } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
+import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
   AuditEvent,
@@ -389,7 +390,7 @@ export class PgStore implements Store {
       }
       const callers = delta.callers.filter((c) => live.has(c.keyId)).sort((a, b) => compare(a.keyId, b.keyId) || compare(a.caller, b.caller));
       if (callers.length) {
-        await tx
+        const stored = await tx
           .insert(keyCallers)
           .values(callers.map((c) => ({ keyId: c.keyId, caller: c.caller, firstSeenAt: c.at, lastSeenAt: c.at, ok: c.ok, rejected: c.rejected })))
           .onConflictDoUpdate({
@@ -399,7 +400,12 @@ export class PgStore implements Store {
               ok: sql`${keyCallers.ok} + excluded.ok`,
               rejected: sql`${keyCallers.rejected} + excluded.rejected`,
             },
-          });
+          })
+          .returning({ keyId: keyCallers.keyId, caller: keyCallers.caller, total: sql<number>`${keyCallers.ok} + ${keyCallers.rejected}`.mapWith(Number) });
+        // Counts that are this flush's alone belong to a row just inserted: a new caller.
+        const added = new Map(callers.map((c) => [`${c.keyId}\u0000${c.caller}`, c.ok + c.rejected]));
+        const grown = new Set(stored.filter((r) => added.get(`${r.keyId}\u0000${r.caller}`) === r.total).map((r) => r.keyId));
+        for (const keyId of [...grown].sort()) await keepRecentCallers(tx, keyId);
       }
       const lastUsed = delta.lastUsed.filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
       if (lastUsed.length) {
@@ -412,7 +418,10 @@ export class PgStore implements Store {
         );
       }
       const pruner = await tx.execute<{ held: boolean }>(sql`select pg_try_advisory_xact_lock(${lockKey(LOCKS.prune)}) as held`);
-      if (pruner.rows[0]?.held) await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
+      if (pruner.rows[0]?.held) {
+        await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
+        await tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore));
+      }
     });
   }
 
@@ -509,6 +518,23 @@ export class PgStore implements Store {
     await this.shared.close();
     await this.pool.end();
   }
+}
+
+/** Adds a key's callers beyond the most recent `CALLERS_KEPT` to its others (see `usage/callers.ts`), in one statement. */
+async function keepRecentCallers(tx: Tx, keyId: string): Promise<void> {
+  await tx.execute(sql`
+    with excess as (
+      delete from ${keyCallers} where key_id = ${keyId} and caller <> ${OTHER_CALLERS} and caller not in (
+        select caller from ${keyCallers} where key_id = ${keyId} and caller <> ${OTHER_CALLERS}
+        order by last_seen_at desc, caller desc limit ${CALLERS_KEPT})
+      returning ok, rejected, first_seen_at, last_seen_at)
+    insert into ${keyCallers} (key_id, caller, first_seen_at, last_seen_at, ok, rejected)
+    select ${keyId}, ${OTHER_CALLERS}, min(first_seen_at), max(last_seen_at), sum(ok), sum(rejected) from excess having count(*) > 0
+    on conflict (key_id, caller) do update set
+      first_seen_at = least(${keyCallers.firstSeenAt}, excluded.first_seen_at),
+      last_seen_at = greatest(${keyCallers.lastSeenAt}, excluded.last_seen_at),
+      ok = ${keyCallers.ok} + excluded.ok,
+      rejected = ${keyCallers.rejected} + excluded.rejected`);
 }
 
 function compare(a: string, b: string): number {

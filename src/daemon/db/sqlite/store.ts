@@ -4,12 +4,15 @@
  * signatures exist for networked stores.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { and, asc, desc, eq, gt, gte, like, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { nextEvent } from '../../audit/chain.js';
 import { sameOrLookAlike } from '../shared.js';
 import { KeywardError } from '../../errors.js';
 import { foldName, nameColumns, nameTaken } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
+import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
   AuditEvent,
@@ -33,6 +36,18 @@ import type { Db } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** The share of a capped store that only writes taking access away may use. */
+const RESERVE_FRACTION = 0.05;
+/** The same for a store capped by its disk: what must stay free for the other writes to go on. */
+const DISK_RESERVE_BYTES = 32 * 1024 * 1024;
+/** SQLite's own `max_page_count` when none was set (2^32 − 2 since 3.45; 2^30 − 1 before). */
+const UNCAPPED_PAGES = 0x3fffffff;
+
+function freeDiskBytes(file: string): number {
+  const fs = statfsSync(dirname(file));
+  return fs.bavail * fs.bsize;
+}
 
 const keyColumns = {
   id: keys.id,
@@ -75,6 +90,7 @@ function prepareUsageWrites(db: Db) {
     minute: sql.placeholder('minute'),
     caller: sql.placeholder('caller'),
     at: sql.placeholder('at'),
+    firstSeenAt: sql.placeholder('firstSeenAt'),
     ok: sql.placeholder('ok'),
     rejected: sql.placeholder('rejected'),
   };
@@ -99,7 +115,31 @@ function prepareUsageWrites(db: Db) {
           rejected: sql`${keyCallers.rejected} + ${p.rejected}`,
         },
       })
+      .returning({ ok: keyCallers.ok, rejected: keyCallers.rejected })
       .prepare(),
+    /** A key's callers beyond the most recent `CALLERS_KEPT`. */
+    excessCallers: db
+      .select({ caller: keyCallers.caller, ok: keyCallers.ok, rejected: keyCallers.rejected, firstSeenAt: keyCallers.firstSeenAt, lastSeenAt: keyCallers.lastSeenAt })
+      .from(keyCallers)
+      .where(and(eq(keyCallers.keyId, p.keyId), ne(keyCallers.caller, OTHER_CALLERS)))
+      .orderBy(desc(keyCallers.lastSeenAt), desc(keyCallers.caller))
+      .limit(Number.MAX_SAFE_INTEGER) // all of them: SQLite takes an offset only after a limit
+      .offset(CALLERS_KEPT)
+      .prepare(),
+    others: db
+      .insert(keyCallers)
+      .values({ keyId: p.keyId, caller: OTHER_CALLERS, firstSeenAt: p.firstSeenAt, lastSeenAt: p.at, ok: p.ok, rejected: p.rejected })
+      .onConflictDoUpdate({
+        target: [keyCallers.keyId, keyCallers.caller],
+        set: {
+          firstSeenAt: sql`min(${keyCallers.firstSeenAt}, ${p.firstSeenAt})`,
+          lastSeenAt: sql`max(${keyCallers.lastSeenAt}, ${p.at})`,
+          ok: sql`${keyCallers.ok} + ${p.ok}`,
+          rejected: sql`${keyCallers.rejected} + ${p.rejected}`,
+        },
+      })
+      .prepare(),
+    dropCaller: db.delete(keyCallers).where(and(eq(keyCallers.keyId, p.keyId), eq(keyCallers.caller, p.caller))).prepare(),
     lastUsed: db
       .update(keys)
       .set({ lastUsedAt: sql`max(coalesce(${keys.lastUsedAt}, 0), ${p.at})` })
@@ -110,10 +150,28 @@ function prepareUsageWrites(db: Db) {
 
 type UsageWrites = ReturnType<typeof prepareUsageWrites>;
 
+/** Adds a key's callers beyond the most recent `CALLERS_KEPT` to its others (see `usage/callers.ts`). */
+function keepRecentCallers(writes: UsageWrites, keyId: string): void {
+  const excess = writes.excessCallers.all({ keyId });
+  if (excess.length === 0) return;
+  const others = { keyId, firstSeenAt: Infinity, at: 0, ok: 0, rejected: 0 };
+  for (const c of excess) {
+    others.firstSeenAt = Math.min(others.firstSeenAt, c.firstSeenAt);
+    others.at = Math.max(others.at, c.lastSeenAt);
+    others.ok += c.ok;
+    others.rejected += c.rejected;
+    writes.dropCaller.run({ keyId, caller: c.caller });
+  }
+  writes.others.run(others);
+}
+
 export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
   /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
   private appended = false;
+  /** The store's size cap in pages (`max_page_count`), when one was set; else the disk is the cap. */
+  private readonly pageCap: number | undefined;
+  private pageLimit: number | undefined;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -122,9 +180,39 @@ export class SqliteStore implements Store {
     private readonly now: () => number = Date.now,
   ) {
     this.usageWrites = prepareUsageWrites(db);
+    const cap = Number(sqlite.pragma('max_page_count', { simple: true }));
+    this.pageCap = cap < UNCAPPED_PAGES ? cap : undefined;
   }
 
+  /**
+   * A write that adds to the store (a new key, operator or rotation; usage). It may not use the
+   * last `RESERVE_FRACTION` of a capped store, nor the last `DISK_RESERVE_BYTES` of the disk, so
+   * that a store filled by usage (or by anyone creating things) can still take keys away.
+   */
   private write<T>(fn: (tx: Tx) => T): T {
+    this.keepReserve(true);
+    return this.transact(fn);
+  }
+
+  /** A write that takes access away or removes (deactivate, delete, disable, rotation steps): it may use the reserve. */
+  private narrowing<T>(fn: (tx: Tx) => T): T {
+    this.keepReserve(false);
+    return this.transact(fn);
+  }
+
+  private keepReserve(keep: boolean): void {
+    if (this.pageCap === undefined) {
+      if (keep && freeDiskBytes(this.sqlite.name) < DISK_RESERVE_BYTES) {
+        throw new KeywardError('storage_full', 'The disk holding the key store is nearly full (the rest is kept for deactivations and deletions); nothing was changed');
+      }
+      return;
+    }
+    const limit = keep ? Math.floor(this.pageCap * (1 - RESERVE_FRACTION)) : this.pageCap;
+    if (limit !== this.pageLimit) this.sqlite.pragma(`max_page_count = ${limit}`);
+    this.pageLimit = limit;
+  }
+
+  private transact<T>(fn: (tx: Tx) => T): T {
     this.appended = false;
     const value = this.db.transaction(fn, { behavior: 'immediate' });
     if (this.appended) {
@@ -226,7 +314,7 @@ export class SqliteStore implements Store {
   }
 
   async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
       tx.update(keys)
@@ -240,7 +328,7 @@ export class SqliteStore implements Store {
   }
 
   async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === 'active') {
         throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
@@ -298,7 +386,7 @@ export class SqliteStore implements Store {
   }
 
   async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const op = tx.select(operatorColumns).from(operators).where(eq(operators.id, id)).get();
       if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
       if (op.disabledAt !== null) return op;
@@ -350,11 +438,16 @@ export class SqliteStore implements Store {
       for (const b of delta.buckets) {
         if (live.has(b.keyId)) bucket.run(b); // else deleted since it was counted
       }
+      const grown = new Set<string>();
       for (const c of delta.callers) {
-        if (live.has(c.keyId)) caller.run(c);
+        const row = live.has(c.keyId) ? caller.get(c) : undefined;
+        // Counts that are this flush's alone belong to a row just inserted: a new caller.
+        if (row && row.ok + row.rejected === c.ok + c.rejected) grown.add(c.keyId);
       }
+      for (const keyId of grown) keepRecentCallers(this.usageWrites, keyId);
       for (const u of delta.lastUsed) lastUsed.run(u);
       tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
+      tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore)).run();
     });
   }
 
@@ -420,7 +513,7 @@ export class SqliteStore implements Store {
   }
 
   async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const current = this.rotationById(tx, id);
       if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
       if (current.step !== change.expectStep) {

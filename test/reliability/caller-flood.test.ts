@@ -1,0 +1,95 @@
+/**
+ * Issue 13.2, the disk filled through caller labels: whoever verifies (a service token, or
+ * anyone whose header a service passes on as the caller) chooses the labels, and every
+ * distinct one used to be stored forever — 20,000 rows in ten seconds, then a full disk that
+ * blocked `deactivate`. The store now stays bounded under that flood (the rules themselves are
+ * tested in test/daemon/callers.test.ts), and a store filled by usage still has room to
+ * deactivate, delete and disable.
+ */
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CALLERS_KEPT } from '../../src/daemon/usage/callers.js';
+import { homeFiles } from '../../src/home.js';
+import { startTestApp, storeQuery, tempHome, type TestApp } from '../helpers/daemon.js';
+
+let t: TestApp;
+afterEach(() => t.stop());
+
+let clock = Date.parse('2026-03-01T00:00:00Z');
+const now = () => clock;
+
+async function verify(secret: string, caller: string): Promise<void> {
+  clock += 1;
+  const res = await t.api('POST', '/v1/verify', { key: secret, caller });
+  expect(res.status).toBe(200);
+}
+
+describe('a flood of caller labels', () => {
+  it('bounds the store under the attack of the report: 20,000 fresh labels on one key', async () => {
+    t = await startTestApp({ now });
+    const key = await t.client.createKey('target');
+    const label = (i: number) => `${'x'.repeat(100)}-${i}`;
+    for (let i = 0; i < 2000; i++) await verify(key.secret, label(i));
+    await t.daemon.core.usage.flush();
+    const pages = async () => Number((await storeQuery<{ n: number }>(t, 'select page_count - freelist_count as n from pragma_page_count(), pragma_freelist_count()'))[0]!.n);
+    const before = await pages();
+    for (let i = 2000; i < 20_000; i++) {
+      await verify(key.secret, label(i));
+      if (i % 1000 === 999) await t.daemon.core.usage.flush();
+    }
+    const rows = await storeQuery<{ n: number }>(t, 'select count(*) as n from key_callers');
+    expect(Number(rows[0]!.n)).toBe(CALLERS_KEPT + 1);
+    // Rows are replaced, not added: the pages in use stay about where they were.
+    expect(await pages(), `pages in use before the flood: ${before}`).toBeLessThan(before * 1.5);
+  }, 120_000);
+});
+
+describe('a store filled by usage', () => {
+  it('still deactivates, deletes and disables once usage writes hit storage_full', async () => {
+    const home = tempHome();
+    t = await startTestApp({ home, now });
+    const keys = [];
+    for (let i = 0; i < 6; i++) keys.push(await t.client.createKey(`filled-${i}`));
+    const victims = [];
+    for (let i = 0; i < 20; i++) victims.push(await t.client.createKey(`victim-${i}`));
+    const operator = await t.client.createOperator('leaving', 'manager');
+    await t.daemon.close();
+    const db = new Database(homeFiles(home).db);
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    db.close();
+    // Room for about half a megabyte more, as a disk that is about to be full.
+    t = await startTestApp({ home, now, maxPageCount: pages + 150 });
+    const flushFailure = () =>
+      t.daemon.core.usage.flush().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    // Big steps until a flush finds no room, then (its counts dropped by a restart) single
+    // callers until not even one fits: the store is as full as usage can make it.
+    let full: unknown;
+    for (let round = 0; !full; round++) {
+      expect(round, 'rounds of usage before the store is full').toBeLessThan(40);
+      for (const k of keys) for (let i = 0; i < 100; i++) await verify(k.secret, `${'y'.repeat(120)}-${round}-${i}`);
+      full = await flushFailure();
+    }
+    await t.restart();
+    full = undefined;
+    for (let step = 0; !full; step++) {
+      expect(step, 'single callers before not one more fits').toBeLessThan(2000);
+      await verify(keys[step % keys.length]!.secret, `${'z'.repeat(120)}-${step}`);
+      full = await flushFailure();
+    }
+    // An admin's answer to a leak: every key off, then gone, and the operator disabled.
+    for (const v of victims) {
+      const res = await t.api('POST', `/v1/keys/${v.key.id}/deactivate`);
+      expect(res.status, `deactivate ${v.key.name}: ${JSON.stringify(res.body)}`).toBe(200);
+    }
+    for (const v of victims) {
+      const res = await t.api('DELETE', `/v1/keys/${v.key.id}`);
+      expect(res.status, `delete ${v.key.name}: ${JSON.stringify(res.body)}`).toBe(204);
+    }
+    const disabled = await t.api('POST', `/v1/operators/${operator.operator.id}/disable`);
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
+    expect((await t.client.verify(victims[0]!.secret)).valid).toBe(false);
+  }, 120_000);
+});
