@@ -8,7 +8,7 @@ import { DrizzleQueryError } from 'drizzle-orm';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { stripUnsafe } from '../sanitize.js';
+import { safeText } from '../sanitize.js';
 import { redactSecrets } from './secrets/format.js';
 
 export const ERROR_STATUS = {
@@ -57,9 +57,8 @@ export type ErrorBody = {
  */
 export function errorBody(c: Context, code: ErrorCode, message: string, issues?: ErrorIssue[]): ErrorBody {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
-  const safe = (text: string) => stripUnsafe(redactSecrets(text));
-  const safeIssues = issues?.map((i) => ({ path: safe(i.path), message: safe(i.message) }));
-  return { error: { code, message: safe(message), requestId, ...(safeIssues ? { issues: safeIssues } : {}) } };
+  const safeIssues = issues?.map((i) => ({ path: safeText(i.path), message: safeText(i.message) }));
+  return { error: { code, message: safeText(message), requestId, ...(safeIssues ? { issues: safeIssues } : {}) } };
 }
 
 export function sendError(c: Context, err: KeywardError): Response {
