@@ -65,6 +65,11 @@ export function sendError(c: Context, err: KeywardError): Response {
   return c.json(errorBody(c, err.code, err.message, err.issues), err.status);
 }
 
+/** The networked store (PostgreSQL) gave no connection: down, unreachable, or not answering in time. */
+export class StoreUnreachable extends Error {
+  override name = 'StoreUnreachable';
+}
+
 /** Socket failures on the way to a networked store (PostgreSQL). */
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** PostgreSQL SQLSTATEs of a server that is gone, shutting down, starting, or out of connections. */
@@ -86,6 +91,7 @@ export function storageError(err: unknown): KeywardError | undefined {
 }
 
 function storageCode(err: Error): KeywardError | undefined {
+  if (err instanceof StoreUnreachable) return pgUnavailable();
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return undefined;
   if (code === 'SQLITE_FULL' || code === PG_DISK_FULL) return new KeywardError('storage_full', 'The key store is out of space; nothing was changed');

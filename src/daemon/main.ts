@@ -10,6 +10,7 @@ import { createApp } from './app.js';
 import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
 import { openDatabase } from './db/sqlite/open.js';
+import type { PgTimeouts } from './db/pg/open.js';
 import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
@@ -31,6 +32,8 @@ export type DaemonOptions = {
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
   reconcileMs?: number;
+  /** How long a daemon on PostgreSQL waits for the server (to connect, for an answer) before answering 503. */
+  pgTimeouts?: PgTimeouts;
 };
 
 /** A daemon whose store, services and app are ready, before (or without) listening on a port. */
@@ -181,7 +184,7 @@ async function openSharedStore(url: string, options: DaemonOptions, audit: Audit
   // Loaded here only: a daemon on SQLite never pays for loading the PostgreSQL driver.
   const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/store.js'), import('./db/pg/open.js')]);
   try {
-    return await openPgStore(url, { audit, now: options.now, log, reconcileMs: options.reconcileMs });
+    return await openPgStore(url, { audit, now: options.now, log, reconcileMs: options.reconcileMs, timeouts: options.pgTimeouts });
   } catch (err) {
     throw err instanceof PgOpenError ? new StartupError(err.message) : err;
   }

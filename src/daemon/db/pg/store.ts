@@ -8,10 +8,11 @@
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { nextEvent } from '../../audit/chain.js';
 import { sameOrLookAlike } from '../shared.js';
-import { KeywardError } from '../../errors.js';
+import { KeywardError, StoreUnreachable } from '../../errors.js';
 import { foldName, nameColumns, nameTaken } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -37,7 +38,8 @@ import type {
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { LOCKS, lockKey } from './locks.js';
-import { clientConfig, openPgDatabase, type PgDb } from './open.js';
+import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
+import * as schema from './schema.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
@@ -89,6 +91,7 @@ export type PgStoreOptions = {
   /** The database URL, for the feed's own listening connection. */
   url: string;
   audit: AuditSigner;
+  timeouts?: PgTimeouts;
   now?: () => number;
   log?: (line: string) => void;
   reconcileMs?: number;
@@ -97,7 +100,7 @@ export type PgStoreOptions = {
 /** Connects, migrates, and returns the store; its change feed starts when the daemon follows it. */
 export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'url'> & { migrationsFolder?: string }): Promise<PgStore> {
   const { migrationsFolder, ...storeOptions } = options;
-  const { pool, db } = await openPgDatabase(url, migrationsFolder);
+  const { pool, db } = await openPgDatabase(url, migrationsFolder, options.timeouts);
   return new PgStore(pool, db, { ...storeOptions, url });
 }
 
@@ -122,12 +125,25 @@ export class PgStore implements Store {
     });
   }
 
+  /**
+   * Runs `fn` in a transaction on a connection checked out here, not by drizzle: a server that
+   * cannot be reached while the transaction opens is then `store_unavailable`, not an unknown
+   * error, and a connection that failed mid-way is discarded rather than pooled again.
+   */
   private async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect().catch((err: unknown) => {
+        throw new StoreUnreachable(`cannot get a PostgreSQL connection: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      });
+      let broken: Error | undefined;
       try {
-        return await this.db.transaction(fn);
+        return await drizzle({ client, schema }).transaction(fn);
       } catch (err) {
+        // Not the server's refusal nor ours: the connection itself failed.
+        if (!databaseError(err) && !(err instanceof KeywardError)) broken = err instanceof Error ? err : new Error(String(err));
         if (attempt >= ATTEMPTS || !isTransient(err)) throw err;
+      } finally {
+        client.release(broken);
       }
     }
   }
