@@ -7,6 +7,7 @@ import type { AuditTrail } from './audit/trail.js';
 import { OperatorService } from './auth/operators.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
+import { EventStreams, type StreamOptions } from './events/streams.js';
 import { KeyService } from './keys/service.js';
 import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
@@ -20,6 +21,8 @@ export type CoreOptions = {
   log?: (line: string) => void;
   /** The home's audit key and checkpoint, which the store signs and anchors with. */
   audit: AuditTrail;
+  /** Heartbeat and caps of the `/v1/events` streams. */
+  streams?: StreamOptions;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -41,6 +44,7 @@ export async function createCore(store: Store, options: CoreOptions) {
     now,
     log,
     events,
+    streams: new EventStreams(events, (id) => operators.isActive(id), log, options.streams),
     index,
     usage,
     keys,

@@ -10,7 +10,6 @@
 import { z } from '@hono/zod-openapi';
 import { UNSAFE_CHARS } from '../sanitize.js';
 import { lookAlikeKey } from './confusables.js';
-import { KeywardError } from './errors.js';
 import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from './secrets/format.js';
 
 export const NAME_MAX = 64;
@@ -74,12 +73,4 @@ export function backfillSkeletons(rows: readonly { id: string; name: string }[],
     used.add(nameSkeleton);
     return { id, nameSkeleton };
   });
-}
-
-/** The refusal of a name: the same name (ignoring case) exists, or one that looks like it. */
-export function nameTaken(kind: 'key' | 'operator', name: string, existing: string): KeywardError {
-  const article = kind === 'key' ? 'A key' : 'An operator';
-  const message =
-    foldName(existing) === foldName(name) ? `${article} named "${name}" already exists` : `${article} named "${existing}" already exists, and "${name}" looks like it`;
-  return new KeywardError('name_taken', message, [{ path: 'name', message: 'is already taken' }]);
 }

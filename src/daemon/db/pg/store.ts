@@ -6,14 +6,13 @@
  * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
  * atomic upserts, so the counts of every daemon add up.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
-import { randomUUID } from 'node:crypto';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { nextEvent } from '../../audit/chain.js';
-import { sameOrLookAlike } from '../shared.js';
 import { KeywardError, StoreUnreachable } from '../../errors.js';
-import { foldName, nameColumns, nameTaken } from '../../names.js';
+import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
@@ -35,6 +34,20 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
+import {
+  keyActive,
+  keyAudit,
+  keyListWhere,
+  lastAdmin,
+  nameTaken,
+  notFound,
+  operatorAudit,
+  rotationOpen,
+  rotationStartAudit,
+  sameOrLookAlike,
+  statusAudit,
+  stepChanged,
+} from '../shared.js';
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { LOCKS, lockKey } from './locks.js';
@@ -83,16 +96,11 @@ function isTransient(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
-}
-
 export type PgStoreOptions = {
   /** The database URL, for the feed's own listening connection. */
   url: string;
   audit: AuditSigner;
   timeouts?: PgTimeouts;
-  now?: () => number;
   log?: (line: string) => void;
   reconcileMs?: number;
 };
@@ -107,7 +115,6 @@ export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'ur
 export class PgStore implements Store {
   readonly shared: ChangeFeed;
   private readonly origin = randomUUID();
-  private readonly now: () => number;
   private readonly audit: AuditSigner;
 
   constructor(
@@ -115,7 +122,6 @@ export class PgStore implements Store {
     private readonly db: PgDb,
     options: PgStoreOptions,
   ) {
-    this.now = options.now ?? Date.now;
     this.audit = options.audit;
     this.shared = new ChangeFeed({
       connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS }),
@@ -178,7 +184,7 @@ export class PgStore implements Store {
 
   private async requireKey(tx: Tx, id: string): Promise<KeyRow> {
     const key = await this.keyById(tx, id);
-    if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
+    if (!key) throw notFound('key', id);
     return key;
   }
 
@@ -195,18 +201,11 @@ export class PgStore implements Store {
       .where(gte(usageBuckets.minute, since))
       .groupBy(usageBuckets.keyId)
       .as('uses');
-    const filters = [
-      query.status ? eq(keys.status, query.status) : undefined,
-      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
-      query.after
-        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
-        : undefined,
-    ];
     return this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)`.mapWith(Number) })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(and(...filters))
+      .where(keyListWhere(keys, query))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit);
   }
@@ -248,7 +247,7 @@ export class PgStore implements Store {
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       await this.insertKey(tx, key, notes);
-      await this.appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      await this.appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -258,8 +257,7 @@ export class PgStore implements Store {
       .update(keys)
       .set({ status, deactivatedAt: status === 'inactive' ? at : null })
       .where(eq(keys.id, key.id));
-    const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
-    await this.appendAudit(tx, actor, { action, targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
@@ -272,20 +270,18 @@ export class PgStore implements Store {
     });
   }
 
-  private async removeKey(tx: Tx, key: KeyRow, actor: Actor, at: number, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+  private async removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
     await tx.delete(keys).where(eq(keys.id, key.id));
-    await this.appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'deleted' });
   }
 
-  async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
+  async deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       const key = await this.requireKey(tx, id);
-      if (key.status === 'active') {
-        throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
-      }
+      if (key.status === 'active') throw keyActive(key);
       await this.refuseIfInOpenRotation(tx, id, 'deleted');
-      await this.removeKey(tx, key, actor, this.now(), notes);
+      await this.removeKey(tx, key, at, actor, notes);
       return key;
     });
   }
@@ -296,9 +292,7 @@ export class PgStore implements Store {
       .from(rotations)
       .where(and(or(eq(rotations.oldKeyId, keyId), eq(rotations.newKeyId, keyId)), notInArray(rotations.step, ENDED)))
       .limit(1);
-    if (open) {
-      throw new KeywardError('rotation_open', `The key is part of open rotation ${open.id}; finish or cancel it before this key can be ${verb}`);
-    }
+    if (open) throw rotationOpen(open.id, verb);
   }
 
   async indexedKeys(): Promise<IndexedKey[]> {
@@ -325,12 +319,7 @@ export class PgStore implements Store {
       const [taken] = await tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).limit(1);
       if (taken) throw nameTaken('operator', op.name, taken.name);
       await tx.insert(operators).values({ ...op, ...nameColumns(op.name) });
-      await this.appendAudit(
-        tx,
-        actor,
-        { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } },
-        op.createdAt,
-      );
+      await this.appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
       notes.push({ t: 'operator', id: op.id, e: 'created' });
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
@@ -339,19 +328,17 @@ export class PgStore implements Store {
   async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
     return this.write(async (tx, notes) => {
       const [op] = await tx.select(operatorColumns).from(operators).where(eq(operators.id, id));
-      if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
+      if (!op) throw notFound('operator', id);
       if (op.disabledAt !== null) return op;
       if (op.role === 'admin') {
         const [admins] = await tx
           .select({ n: count() })
           .from(operators)
           .where(and(eq(operators.role, 'admin'), sql`${operators.disabledAt} is null`));
-        if ((admins?.n ?? 0) <= 1) {
-          throw new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
-        }
+        if ((admins?.n ?? 0) <= 1) throw lastAdmin(op);
       }
       await tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id));
-      await this.appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      await this.appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
       notes.push({ t: 'operator', id, e: 'updated' });
       return { ...op, disabledAt: at };
     });
@@ -472,18 +459,8 @@ export class PgStore implements Store {
       await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       await this.insertKey(tx, newKey, notes);
       await tx.insert(rotations).values(rotation);
-      await this.appendAudit(
-        tx,
-        actor,
-        { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } },
-        rotation.createdAt,
-      );
-      await this.appendAudit(
-        tx,
-        actor,
-        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
-        rotation.createdAt,
-      );
+      await this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
+      await this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
       notes.push({ t: 'rotation', id: rotation.id, e: 'created' });
       return rotation;
     });
@@ -509,16 +486,14 @@ export class PgStore implements Store {
   async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
     return this.write(async (tx, notes) => {
       const current = await this.rotationById(tx, id);
-      if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
-      if (current.step !== change.expectStep) {
-        throw new KeywardError('step_changed', `The rotation is at step ${current.step}, not ${change.expectStep}; someone else moved it. Reload and try again`);
-      }
-      const at = this.now();
+      if (!current) throw notFound('rotation', id);
+      if (current.step !== change.expectStep) throw stepChanged(current.step, change.expectStep);
+      const { at } = change;
       const old = await this.keyById(tx, current.oldKeyId);
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) {
         await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
       }
-      if (old && change.deleteOldKey) await this.removeKey(tx, old, actor, at, notes, { rotation: id });
+      if (old && change.deleteOldKey) await this.removeKey(tx, old, at, actor, notes, { rotation: id });
       await tx.update(rotations).set(change.set).where(eq(rotations.id, id));
       await this.appendAudit(tx, actor, change.audit, at);
       notes.push({ t: 'rotation', id, e: 'updated' });

@@ -4,13 +4,12 @@
  * signatures exist for networked stores.
  */
 import type Database from 'better-sqlite3';
+import { and, asc, desc, eq, gt, gte, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { and, asc, desc, eq, gt, gte, like, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { nextEvent } from '../../audit/chain.js';
-import { sameOrLookAlike } from '../shared.js';
 import { KeywardError } from '../../errors.js';
-import { foldName, nameColumns, nameTaken } from '../../names.js';
+import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
@@ -32,6 +31,20 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
+import {
+  keyActive,
+  keyAudit,
+  keyListWhere,
+  lastAdmin,
+  nameTaken,
+  notFound,
+  operatorAudit,
+  rotationOpen,
+  rotationStartAudit,
+  sameOrLookAlike,
+  statusAudit,
+  stepChanged,
+} from '../shared.js';
 import type { Db } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
@@ -70,14 +83,6 @@ const operatorColumns = {
 };
 
 const ENDED: RotationRow['step'][] = [...END_STEPS];
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
-}
 
 /**
  * The statements a usage flush runs once per key, prepared once: building and preparing each
@@ -177,7 +182,6 @@ export class SqliteStore implements Store {
     private readonly sqlite: Database.Database,
     private readonly db: Db,
     private readonly audit: AuditSigner,
-    private readonly now: () => number = Date.now,
   ) {
     this.usageWrites = prepareUsageWrites(db);
     const cap = Number(sqlite.pragma('max_page_count', { simple: true }));
@@ -234,7 +238,7 @@ export class SqliteStore implements Store {
 
   private requireKey(tx: Tx, id: string): KeyRow {
     const key = this.keyById(tx, id);
-    if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
+    if (!key) throw notFound('key', id);
     return key;
   }
 
@@ -251,18 +255,11 @@ export class SqliteStore implements Store {
       .where(gte(usageBuckets.minute, since))
       .groupBy(usageBuckets.keyId)
       .as('uses');
-    const filters = [
-      query.status ? eq(keys.status, query.status) : undefined,
-      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
-      query.after
-        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
-        : undefined,
-    ];
     const rows = this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)` })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(and(...filters))
+      .where(keyListWhere(keys, query))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit)
       .all();
@@ -295,20 +292,17 @@ export class SqliteStore implements Store {
     return row?.n ?? 0;
   }
 
+  /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
-    try {
-      tx.insert(keys).values({ ...key, ...nameColumns(key.name) }).run();
-    } catch (err) {
-      const existing = isUniqueViolation(err) ? tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).get() : undefined;
-      if (existing) throw nameTaken('key', key.name, existing.name);
-      throw err;
-    }
+    const taken = tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).get();
+    if (taken) throw nameTaken('key', key.name, taken.name);
+    tx.insert(keys).values({ ...key, ...nameColumns(key.name) }).run();
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write((tx) => {
       this.insertKey(tx, key);
-      this.appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      this.appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -317,25 +311,30 @@ export class SqliteStore implements Store {
     return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
-      tx.update(keys)
-        .set({ status, deactivatedAt: status === 'inactive' ? at : null })
-        .where(eq(keys.id, id))
-        .run();
-      const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
-      this.appendAudit(tx, actor, { action, targetType: 'key', targetId: id, targetName: key.name }, at);
+      this.changeKeyStatus(tx, key, status, at, actor);
       return this.requireKey(tx, id);
     });
   }
 
-  async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
+  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    tx.update(keys)
+      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+      .where(eq(keys.id, key.id))
+      .run();
+    this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
+  }
+
+  private removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    tx.delete(keys).where(eq(keys.id, key.id)).run();
+    this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
+  }
+
+  async deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow> {
     return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
-      if (key.status === 'active') {
-        throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
-      }
+      if (key.status === 'active') throw keyActive(key);
       this.refuseIfInOpenRotation(tx, id, 'deleted');
-      tx.delete(keys).where(eq(keys.id, id)).run();
-      this.appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: id, targetName: key.name }, this.now());
+      this.removeKey(tx, key, at, actor);
       return key;
     });
   }
@@ -346,9 +345,7 @@ export class SqliteStore implements Store {
       .from(rotations)
       .where(and(or(eq(rotations.oldKeyId, keyId), eq(rotations.newKeyId, keyId)), notInArray(rotations.step, ENDED)))
       .get();
-    if (open) {
-      throw new KeywardError('rotation_open', `The key is part of open rotation ${open.id}; finish or cancel it before this key can be ${verb}`);
-    }
+    if (open) throw rotationOpen(open.id, verb);
   }
 
   async indexedKeys(): Promise<IndexedKey[]> {
@@ -373,14 +370,11 @@ export class SqliteStore implements Store {
 
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write((tx) => {
-      try {
-        tx.insert(operators).values({ ...op, ...nameColumns(op.name) }).run();
-      } catch (err) {
-        const existing = isUniqueViolation(err) ? tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).get() : undefined;
-        if (existing) throw nameTaken('operator', op.name, existing.name);
-        throw err;
-      }
-      this.appendAudit(tx, actor, { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } }, op.createdAt);
+      const taken = tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).get();
+      if (taken) throw nameTaken('operator', op.name, taken.name);
+      // Any other unique violation (a token-hash clash) is not the caller's doing: it stays an internal error.
+      tx.insert(operators).values({ ...op, ...nameColumns(op.name) }).run();
+      this.appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
   }
@@ -388,7 +382,7 @@ export class SqliteStore implements Store {
   async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
     return this.narrowing((tx) => {
       const op = tx.select(operatorColumns).from(operators).where(eq(operators.id, id)).get();
-      if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
+      if (!op) throw notFound('operator', id);
       if (op.disabledAt !== null) return op;
       if (op.role === 'admin') {
         const admins = tx
@@ -396,12 +390,10 @@ export class SqliteStore implements Store {
           .from(operators)
           .where(and(eq(operators.role, 'admin'), sql`${operators.disabledAt} is null`))
           .get();
-        if ((admins?.n ?? 0) <= 1) {
-          throw new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
-        }
+        if ((admins?.n ?? 0) <= 1) throw lastAdmin(op);
       }
       tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id)).run();
-      this.appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      this.appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
       return { ...op, disabledAt: at };
     });
   }
@@ -484,13 +476,8 @@ export class SqliteStore implements Store {
       this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       this.insertKey(tx, newKey);
       tx.insert(rotations).values(rotation).run();
-      this.appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } }, rotation.createdAt);
-      this.appendAudit(
-        tx,
-        actor,
-        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
-        rotation.createdAt,
-      );
+      this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
+      this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
       return rotation;
     });
   }
@@ -515,29 +502,12 @@ export class SqliteStore implements Store {
   async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
     return this.narrowing((tx) => {
       const current = this.rotationById(tx, id);
-      if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
-      if (current.step !== change.expectStep) {
-        throw new KeywardError('step_changed', `The rotation is at step ${current.step}, not ${change.expectStep}; someone else moved it. Reload and try again`);
-      }
-      const at = this.now();
-      if (change.oldKeyStatus) {
-        const old = this.keyById(tx, current.oldKeyId);
-        if (old && old.status !== change.oldKeyStatus) {
-          tx.update(keys)
-            .set({ status: change.oldKeyStatus, deactivatedAt: change.oldKeyStatus === 'inactive' ? at : null })
-            .where(eq(keys.id, old.id))
-            .run();
-          const action = change.oldKeyStatus === 'inactive' ? 'key.deactivate' : 'key.activate';
-          this.appendAudit(tx, actor, { action, targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
-        }
-      }
-      if (change.deleteOldKey) {
-        const old = this.keyById(tx, current.oldKeyId);
-        if (old) {
-          tx.delete(keys).where(eq(keys.id, old.id)).run();
-          this.appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
-        }
-      }
+      if (!current) throw notFound('rotation', id);
+      if (current.step !== change.expectStep) throw stepChanged(current.step, change.expectStep);
+      const { at } = change;
+      const old = this.keyById(tx, current.oldKeyId);
+      if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, { rotation: id });
+      if (old && change.deleteOldKey) this.removeKey(tx, old, at, actor, { rotation: id });
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
       this.appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;
