@@ -7,19 +7,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
 import { CALLERS_KEPT, OTHER_CALLERS_LABEL } from '../../src/daemon/usage/callers.js';
 import { USAGE_RETENTION_MS } from '../../src/daemon/usage/tracker.js';
+import { callerTraffic } from '../helpers/callers.js';
 import { startTestApp, storeQuery, type TestApp } from '../helpers/daemon.js';
 
 let t: TestApp;
 afterEach(() => t.stop());
 
-let clock = Date.parse('2026-03-01T00:00:00Z');
-const now = () => clock;
-
-async function verify(secret: string, caller: string): Promise<void> {
-  clock += 1;
-  const res = await t.api('POST', '/v1/verify', { key: secret, caller });
-  expect(res.status).toBe(200);
-}
+const traffic = callerTraffic();
+const now = traffic.now;
+const verify = (secret: string, caller: string) => traffic.verify(t, secret, caller);
 
 async function storedCallers(keyId: string): Promise<{ caller: string; ok: number }[]> {
   const rows = await storeQuery<{ caller: string; ok: number }>(t, 'select caller, ok from key_callers where key_id = ? order by last_seen_at', [keyId]);
@@ -67,7 +63,7 @@ describe('caller labels', () => {
     const key = await t.client.createKey('ageing');
     await verify(key.secret, 'long-gone');
     await t.daemon.core.usage.flush();
-    clock += USAGE_RETENTION_MS + 60_000;
+    traffic.advance(USAGE_RETENTION_MS + 60_000);
     await verify(key.secret, 'recent');
     await t.daemon.core.usage.flush();
     expect((await storedCallers(key.key.id)).map((r) => r.caller)).toEqual(['recent']);

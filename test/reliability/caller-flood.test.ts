@@ -10,19 +10,15 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CALLERS_KEPT } from '../../src/daemon/usage/callers.js';
 import { homeFiles } from '../../src/home.js';
+import { callerTraffic } from '../helpers/callers.js';
 import { startTestApp, storeQuery, tempHome, type TestApp } from '../helpers/daemon.js';
 
 let t: TestApp;
 afterEach(() => t.stop());
 
-let clock = Date.parse('2026-03-01T00:00:00Z');
-const now = () => clock;
-
-async function verify(secret: string, caller: string): Promise<void> {
-  clock += 1;
-  const res = await t.api('POST', '/v1/verify', { key: secret, caller });
-  expect(res.status).toBe(200);
-}
+const traffic = callerTraffic();
+const now = traffic.now;
+const verify = (secret: string, caller: string) => traffic.verify(t, secret, caller);
 
 describe('a flood of caller labels', () => {
   it('bounds the store under the attack of the report: 20,000 fresh labels on one key', async () => {
