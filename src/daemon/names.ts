@@ -40,6 +40,11 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** The rules of `nameSchema`, for the API's documentation. */
+export const NAME_RULES =
+  `Trimmed, 1–${NAME_MAX} characters, no control, invisible or blank characters, at most ${MARKS_IN_A_ROW_MAX} combining marks in a row, ` +
+  'not a kw_/kwo_ secret; unique case-insensitively and by look-alike (Unicode confusable skeleton)';
+
 /** The zod schema for a name field: normalizes and trims, then applies `nameProblem`. */
 export const nameSchema = z
   .string({ error: 'must be a string' })

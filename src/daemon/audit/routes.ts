@@ -10,7 +10,7 @@ const AuditEventSchema = z
   .object({
     seq: z.number().int(),
     id: z.string(),
-    at: z.string(),
+    at: z.string().openapi({ format: 'date-time' }),
     operatorId: z.string(),
     operatorName: z.string(),
     action: z.string(),
@@ -52,6 +52,24 @@ const AuditQuery = z.object({
 
 export type AuditEventJson = z.infer<typeof AuditEventSchema>;
 
+const AUDIT_EXAMPLE: AuditEventJson = {
+  seq: 42,
+  id: 'evt_2HcV8qLw5ZrN1xT7mKb0Pd',
+  at: '2026-11-30T09:00:00.000Z',
+  operatorId: 'op_1aB2cD3eF4gH5iJ6kL7mN8',
+  operatorName: 'admin',
+  action: 'key.deactivate',
+  targetType: 'key',
+  targetId: 'key_3kTMd8p6NxLw0aQvYc1bZe',
+  targetName: 'billing',
+  detail: {},
+  prevHash: '9f2c41d7e3b0a85c6d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c',
+  hash: '3b8e0f6a2c4d1e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f',
+  signer: '5d1c0e9b7a3f2e48',
+};
+
+const VERIFICATION_EXAMPLE: AuditVerificationJson = { ok: true, events: 42, signed: 42, unsigned: 0, otherSigners: 0, checkpointSeq: 42 };
+
 function parseDetail(detail: string): Record<string, unknown> {
   try {
     return JSON.parse(detail) as Record<string, unknown>;
@@ -69,10 +87,12 @@ export function auditRoutes(store: Store, verify: () => Promise<ChainReport>) {
   return routeGroup()
     .openapi(
       createRoute({
-        method: 'get', path: '/audit', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
+        method: 'get', path: '/audit', operationId: 'listAudit', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
         summary: 'Audit events, newest first; page with `before` = the last seq you saw',
+        description:
+          "Needs `keys:read`. Every change (key, rotation, operator) is an event; each carries an HMAC, keyed by a secret only the daemon's home holds, over the event before it and its own fields, so `keyward audit --verify` detects a gap, an edit or a recomputed chain. Events never hold a secret.",
         request: { query: AuditQuery },
-        responses: { 200: json(z.object({ events: z.array(AuditEventSchema) }), 'Events'), ...errors({ body: true }) },
+        responses: { 200: json(z.object({ events: z.array(AuditEventSchema) }), 'Events', { events: [AUDIT_EXAMPLE] }), ...errors({ store: 'read' }) },
       }),
       async (c) => {
         const { limit, before } = c.req.valid('query');
@@ -81,9 +101,11 @@ export function auditRoutes(store: Store, verify: () => Promise<ChainReport>) {
     )
     .openapi(
       createRoute({
-        method: 'get', path: '/audit/verify', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
-        summary: "Check the whole audit chain against this daemon's home key and checkpoint: edits, insertions, removals, a cut tail",
-        responses: { 200: json(AuditVerificationSchema, 'The verdict; `ok: false` names the first event that does not fit'), ...errors() },
+        method: 'get', path: '/audit/verify', operationId: 'verifyAudit', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
+        summary: "Check the whole audit chain against this daemon's home key and checkpoint",
+        description:
+          'Needs `keys:read`. Walks every event: links, signatures (those of this home\'s key; on a shared PostgreSQL store other daemons\' events are counted in `otherSigners`), and the signed checkpoint the home keeps of the newest event, so edits, insertions, removals, a recomputed chain and a cut tail are all reported. `ok: false` names the first event that does not fit (`brokenAt`, null for a cut tail) and why.',
+        responses: { 200: json(AuditVerificationSchema, 'The verdict', VERIFICATION_EXAMPLE), ...errors({ input: false, store: 'read' }) },
       }),
       async (c) => c.json(verificationJson(await verify()), 200),
     );
