@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDaemon, StartupError } from '../../src/daemon/main.js';
 import { openPrivateLog, writePrivate } from '../../src/private-files.js';
+import { logTo } from '../../src/tui/stray-output.js';
 
 const NOBODY = 65534;
 const root = mkdtempSync(join(tmpdir(), 'keyward-home-attack-'));
@@ -67,7 +68,7 @@ describe.skipIf(process.getuid?.() !== 0)('a home another user prepared (as root
     expect(readdirSync(real)).toEqual([]);
   });
 
-  it.each(['admin.token', 'daemon.json', 'daemon.log', 'daemon.lock', 'keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'audit.key', 'audit.checkpoint'])(
+  it.each(['admin.token', 'daemon.json', 'daemon.log', 'tui.log', 'daemon.lock', 'keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'audit.key', 'audit.checkpoint'])(
     'refuses a planted link at %s, writing nothing through it',
     async (name) => {
       const home = dir();
@@ -125,5 +126,13 @@ describe('writing files in the home', () => {
     const target = loot();
     symlinkSync(target, join(home, 'daemon.log'));
     expect(() => openPrivateLog(join(home, 'daemon.log'))).toThrow(/is a symbolic link/);
+  });
+
+  it("writes nothing through a link at the TUI's log of stray output", () => {
+    const home = dir();
+    const target = loot();
+    symlinkSync(target, join(home, 'tui.log'));
+    logTo(join(home, 'tui.log'))('a warning while the TUI draws');
+    expect(readFileSync(target, 'utf8')).toBe('');
   });
 });
