@@ -3,10 +3,14 @@
  * anyone whose header a service passes on as the caller) chooses the labels, and every
  * distinct one used to be stored forever — 20,000 rows in ten seconds, then a full disk that
  * blocked `deactivate`. The store now stays bounded under that flood (the rules themselves are
- * tested in test/daemon/callers.test.ts), and a store filled by usage still has room to
- * deactivate, delete and disable.
+ * tested in test/daemon/callers.test.ts), and a store filled by usage (or a disk filled by
+ * anything) still has room to deactivate, delete and disable.
  */
 import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CALLERS_KEPT } from '../../src/daemon/usage/callers.js';
 import { homeFiles } from '../../src/home.js';
@@ -88,4 +92,42 @@ describe('a store filled by usage', () => {
     expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
     expect((await t.client.verify(victims[0]!.secret)).valid).toBe(false);
   }, 120_000);
+
+  it.skipIf(!canMount())('keeps the last 32 MiB of a real disk for writes that take access away', async () => {
+    const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+    try {
+      const home = join(disk, 'home');
+      t = await startTestApp({ home, now });
+      const victim = await t.client.createKey('victim');
+      // Another program fills the disk until less than the reserve is free.
+      writeFileSync(join(disk, 'filler'), Buffer.alloc(24 * 1024 * 1024));
+      const refused = await t.api('POST', '/v1/keys', { name: 'grows' });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(507);
+      expect(refused.body.error).toMatchObject({ code: 'storage_full', message: expect.stringMatching(/nearly full.*nothing was changed/) });
+      expect((await t.api('POST', `/v1/keys/${victim.key.id}/deactivate`)).status, 'a deactivation may use the reserve').toBe(200);
+      expect((await t.api('DELETE', `/v1/keys/${victim.key.id}`)).status).toBe(204);
+      rmSync(join(disk, 'filler'));
+      expect((await t.api('POST', '/v1/keys', { name: 'grows' })).status, 'space is back').toBe(201);
+      await t.daemon.close();
+    } finally {
+      execFileSync('umount', [disk]);
+      rmSync(disk, { recursive: true, force: true });
+    }
+    t = await startTestApp(); // for afterEach
+  }, 60_000);
 });
+
+/** Whether this process may mount a small tmpfs (root, outside a locked-down container). */
+function canMount(): boolean {
+  const probe = mkdtempSync(join(tmpdir(), 'keyward-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}

@@ -5,10 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, lt, ne, notInArray, or, sql } from 'drizzle-orm';
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { nextEvent } from '../../audit/chain.js';
-import { KeywardError } from '../../errors.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -46,21 +43,10 @@ import {
   stepChanged,
 } from '../shared.js';
 import type { Db } from './open.js';
+import { SpaceReserve } from './reserve.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
-
-/** The share of a capped store that only writes taking access away may use. */
-const RESERVE_FRACTION = 0.05;
-/** The same for a store capped by its disk: what must stay free for the other writes to go on. */
-const DISK_RESERVE_BYTES = 32 * 1024 * 1024;
-/** SQLite's own `max_page_count` when none was set (2^32 − 2 since 3.45; 2^30 − 1 before). */
-const UNCAPPED_PAGES = 0x3fffffff;
-
-function freeDiskBytes(file: string): number {
-  const fs = statfsSync(dirname(file));
-  return fs.bavail * fs.bsize;
-}
 
 const keyColumns = {
   id: keys.id,
@@ -174,9 +160,7 @@ export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
   /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
   private appended = false;
-  /** The store's size cap in pages (`max_page_count`), when one was set; else the disk is the cap. */
-  private readonly pageCap: number | undefined;
-  private pageLimit: number | undefined;
+  private readonly reserve: SpaceReserve;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -184,36 +168,19 @@ export class SqliteStore implements Store {
     private readonly audit: AuditSigner,
   ) {
     this.usageWrites = prepareUsageWrites(db);
-    const cap = Number(sqlite.pragma('max_page_count', { simple: true }));
-    this.pageCap = cap < UNCAPPED_PAGES ? cap : undefined;
+    this.reserve = new SpaceReserve(sqlite);
   }
 
-  /**
-   * A write that adds to the store (a new key, operator or rotation; usage). It may not use the
-   * last `RESERVE_FRACTION` of a capped store, nor the last `DISK_RESERVE_BYTES` of the disk, so
-   * that a store filled by usage (or by anyone creating things) can still take keys away.
-   */
+  /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
   private write<T>(fn: (tx: Tx) => T): T {
-    this.keepReserve(true);
+    this.reserve.keep();
     return this.transact(fn);
   }
 
   /** A write that takes access away or removes (deactivate, delete, disable, rotation steps): it may use the reserve. */
   private narrowing<T>(fn: (tx: Tx) => T): T {
-    this.keepReserve(false);
+    this.reserve.release();
     return this.transact(fn);
-  }
-
-  private keepReserve(keep: boolean): void {
-    if (this.pageCap === undefined) {
-      if (keep && freeDiskBytes(this.sqlite.name) < DISK_RESERVE_BYTES) {
-        throw new KeywardError('storage_full', 'The disk holding the key store is nearly full (the rest is kept for deactivations and deletions); nothing was changed');
-      }
-      return;
-    }
-    const limit = keep ? Math.floor(this.pageCap * (1 - RESERVE_FRACTION)) : this.pageCap;
-    if (limit !== this.pageLimit) this.sqlite.pragma(`max_page_count = ${limit}`);
-    this.pageLimit = limit;
   }
 
   private transact<T>(fn: (tx: Tx) => T): T {
