@@ -109,8 +109,9 @@ describe('a store filled by usage', () => {
       expect((await t.api('DELETE', `/v1/keys/${victim.key.id}`)).status).toBe(204);
       rmSync(join(disk, 'filler'));
       expect((await t.api('POST', '/v1/keys', { name: 'grows' })).status, 'space is back').toBe(201);
-      await t.daemon.close();
     } finally {
+      // The disk can only be unmounted once the daemon has closed its files on it.
+      await t.daemon.close();
       execFileSync('umount', [disk]);
       rmSync(disk, { recursive: true, force: true });
     }
