@@ -11,9 +11,11 @@ export function daemonCommand(program: Command, home: () => string): void {
     .option('--allow-remote', 'allow a non-loopback --host')
     .option('--allow-host <name>', 'serve requests whose Host header is NAME too, not only loopback names (repeatable)', collect, [] as string[])
     .option('--database <url>', 'share a PostgreSQL store with other daemons (env KEYWARD_DATABASE_URL; keep the password out of argv)', parseDatabaseUrl)
-    // For tests of webhook delivery across processes: retries and polls every MS instead of seconds apart.
-    .addOption(new Option('--webhook-retry-ms <ms>').hideHelp().argParser(Number))
-    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string; webhookRetryMs?: number }) => {
+    // Not for users: lets the usage durability test see flushes without waiting seconds for them.
+    .addOption(new Option('--usage-flush-ms <ms>').argParser(parseInterval).hideHelp())
+    // Not for users: webhook delivery tests across processes poll and retry MS apart instead of seconds.
+    .addOption(new Option('--webhook-retry-ms <ms>').argParser(parseInterval).hideHelp())
+    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string; usageFlushMs?: number; webhookRetryMs?: number }) => {
       process.umask(0o077);
       // Loaded here so the other commands start without the daemon's modules.
       const { startDaemon, StartupError } = await import('../daemon/main.js');
@@ -22,7 +24,16 @@ export function daemonCommand(program: Command, home: () => string): void {
       try {
         const ms = opts.webhookRetryMs;
         const webhooks = ms ? { pollMs: ms, timeoutMs: 2000, leaseMs: 5000, retry: { baseMs: ms, capMs: 4 * ms, windowMs: 24 * 60 * 60_000 } } : undefined;
-        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote, allowHosts: opts.allowHost, database, webhooks });
+        const daemon = await startDaemon({
+          home: home(),
+          host: opts.host,
+          port,
+          allowRemote: opts.allowRemote,
+          allowHosts: opts.allowHost,
+          database,
+          usageFlushMs: opts.usageFlushMs,
+          webhooks,
+        });
         const stop = () => {
           daemon.close().then(
             () => process.exit(0),
@@ -61,4 +72,13 @@ function parsePort(value: string): number {
     process.exit(2);
   }
   return port;
+}
+
+function parseInterval(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 10) {
+    process.stderr.write(`keyward: invalid interval ${JSON.stringify(value)} (whole milliseconds, at least 10)\n`);
+    process.exit(2);
+  }
+  return ms;
 }

@@ -3,7 +3,9 @@
  * keys, operators, rotations. Loading the indexes is part of construction; on a store shared
  * with other daemons, so is following its changes.
  */
+import type { AuditTrail } from './audit/trail.js';
 import { OperatorService } from './auth/operators.js';
+import { systemClock, type Clock } from './clock.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
 import { EventStreams, type StreamOptions } from './events/streams.js';
@@ -21,8 +23,13 @@ import type { WebhookSealer } from './webhooks/sealer.js';
 import { WebhookService } from './webhooks/service.js';
 
 export type CoreOptions = {
+  /** The services' clock: the system's unless a test drives time by hand. */
+  clock?: Clock;
+  /** Only the time of day from elsewhere, intervals on the system clock (ignored beside `clock`). */
   now?: () => number;
   log?: (line: string) => void;
+  /** The home's audit key and checkpoint, which the store signs and anchors with. */
+  audit: AuditTrail;
   /** Heartbeat and caps of the `/v1/events` streams. */
   streams?: StreamOptions;
   /** Seals the webhooks' signing secrets; the daemon's comes from the home's `webhook.key`. */
@@ -34,7 +41,8 @@ export type CoreOptions = {
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
 export async function createCore(rawStore: Store, options: CoreOptions) {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
+  const now = () => clock.now();
   const log = options.log ?? (() => {});
   const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys() });
   // Services write through the timed store; `store` below stays the store itself.
@@ -43,11 +51,11 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
   index.load(await store.indexedKeys());
-  const usage = new UsageTracker(store, now, (tick) => events.publish({ type: 'usage', tick }));
+  const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }));
   const keys = new KeyService({ store, index, usage, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
-  const rotations = new RotationService({ store, keys, usage, events, now, log });
+  const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
     store: rawStore,
     metrics,
@@ -62,6 +70,8 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     rotations,
     usageReads: new UsageService(store, usage, now),
     verifier: new Verifier(index, usage, now, metrics.verify),
+    /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
+    verifyAudit: () => options.audit.verify(rawStore),
     webhooks: new WebhookService(store, options.sealer, now),
     dispatcher: new WebhookDispatcher({ store, sealer: options.sealer, metrics, now, log }, { ...DEFAULT_DISPATCH, ...options.webhooks }),
   };

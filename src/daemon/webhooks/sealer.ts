@@ -6,8 +6,7 @@
  * the database) gives no secret away; the home's key does not leave the machine.
  */
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { writePrivate } from '../../home.js';
+import { publishPrivate, readPrivate } from '../../private-files.js';
 
 const KEY_TEXT = /^([0-9a-f]{64})\n?$/;
 
@@ -19,16 +18,10 @@ export class WebhookSealer {
     this.keyId = createHash('sha256').update(key).digest('hex').slice(0, 16);
   }
 
-  /** The home's key, created on first use; a damaged file is an error, never silently replaced. */
+  /** The home's key, created (whole, or not at all) on first use; a damaged file is an error, never replaced. */
   static forFile(file: string): WebhookSealer {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      text = randomBytes(32).toString('hex') + '\n';
-      writePrivate(file, text, 'wx');
-    }
+    publishPrivate(file, randomBytes(32).toString('hex') + '\n');
+    const text = readPrivate(file) ?? '';
     const hex = KEY_TEXT.exec(text)?.[1];
     if (!hex) throw new Error(`${file} is damaged (it should hold 64 hexadecimal digits); webhooks cannot be signed without it`);
     return new WebhookSealer(Buffer.from(hex, 'hex'));

@@ -27,3 +27,5 @@ CREATE TABLE `webhooks` (
 	`created_at` integer NOT NULL,
 	`created_by` text NOT NULL
 );
+--> statement-breakpoint
+ALTER TABLE `keys` ADD `deactivation_reason` text;

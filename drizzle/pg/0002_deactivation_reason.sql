@@ -1,1 +1,0 @@
-ALTER TABLE "keys" ADD COLUMN "deactivation_reason" text;
