@@ -114,6 +114,13 @@ export class QuotaLedger {
     }
   }
 
+  /** `quota` as this process counts it at `now`, without taking anything. */
+  peek(keyId: string, quota: StoredQuota, now: number): StoredQuota {
+    const state = this.live.get(keyId);
+    const { used: _used, ...live } = state && state.setAt === quota.setAt ? state : { ...quota, used: 0 };
+    return refilled(live, now);
+  }
+
   /** The keys this ledger counts for. */
   keyIds(): string[] {
     return [...this.live.keys()];

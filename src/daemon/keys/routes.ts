@@ -5,7 +5,7 @@ import { bearer, errors, IdParam, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { UsageService } from '../usage/service.js';
 import type { KeyService } from './service.js';
-import { CreatedKeyResponse, CreateKeyBody, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, UsageQuery, UsageSchema } from './schemas.js';
+import { CreatedKeyResponse, CreateKeyBody, EditKeyBody, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, UsageQuery, UsageSchema } from './schemas.js';
 
 const read = requirePermission('keys:read');
 const write = requirePermission('keys:write');
@@ -33,10 +33,22 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
         responses: { 201: json(CreatedKeyResponse, 'The key and its secret'), ...errors({ body: true, write: true, conflicts: ['name_taken'] }) },
       }),
       async (c) => {
-        const body = c.req.valid('json');
-        const expiresAt = body.expiresAt ? Date.parse(body.expiresAt) : null;
-        const { key, secret } = await keys.create(body.name, expiresAt, c.get('operator'));
+        const { name, expiresAt, ...fields } = c.req.valid('json');
+        const { key, secret } = await keys.create(name, expiresAt ? Date.parse(expiresAt) : null, c.get('operator'), fields);
         return c.json({ key: keyJson(key), secret }, 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'patch', path: '/keys/{id}', tags, security: bearer, middleware: [write] as const,
+        summary: 'Edit a key: name, description, owner, meta, policy, expiry; null clears a field. A narrower policy is in force when this returns',
+        request: { params: IdParam, body: jsonBody(EditKeyBody) },
+        responses: { 200: json(KeyResponse, 'The key as edited'), ...errors({ body: true, notFound: true, write: true, conflicts: ['name_taken'] }) },
+      }),
+      async (c) => {
+        const { expiresAt, ...edit } = c.req.valid('json');
+        const input = expiresAt === undefined ? edit : { ...edit, expiresAt: expiresAt === null ? null : Date.parse(expiresAt) };
+        return c.json({ key: keyJson(await keys.edit(c.req.valid('param').id, input, c.get('operator'))) }, 200);
       },
     )
     .openapi(

@@ -1,8 +1,11 @@
 /**
  * Counts verifications in memory and writes them to the store in one transaction per flush
- * (about once a second, and at shutdown). A flush that fails keeps its counts for the next
- * one, so a full disk delays usage instead of losing it. A kill loses at most one interval.
+ * (about once a second, and at shutdown), with the quota uses the verifier took from the
+ * ledger. A flush that fails keeps its counts for the next one, so a full disk delays usage
+ * instead of losing it. A kill loses at most one interval: of usage counts, and of quota uses
+ * (after a restart those uses are available again).
  */
+import { QuotaLedger } from '../../decide/quota.js';
 import type { Store, UsageDelta } from '../store.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
@@ -24,6 +27,7 @@ export class UsageTracker {
     private readonly store: Store,
     private readonly now: () => number,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
+    private readonly quotas: QuotaLedger = new QuotaLedger(),
   ) {}
 
   record(keyId: string, ok: boolean, caller: string | undefined, at: number): void {
@@ -76,6 +80,7 @@ export class UsageTracker {
       buckets: [...buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
       callers: [...callers.values()],
       lastUsed: [...lastUsed].map(([keyId, at]) => ({ keyId, at })),
+      quotas: this.quotas.drain(),
     };
     try {
       await this.store.applyUsage(delta, this.now() - USAGE_RETENTION_MS);
@@ -83,6 +88,8 @@ export class UsageTracker {
       this.restore(delta);
       throw err;
     }
+    // Daemons sharing a store each take from their own ledger: read back what all of them used.
+    if (this.store.shared) this.quotas.rebase(await this.store.quotas(this.quotas.keyIds()), this.now());
     const tick: UsageTick = {
       at: this.now(),
       keys: [...buckets].map(([id, perKey]) => {
@@ -100,6 +107,7 @@ export class UsageTracker {
   }
 
   private restore(delta: UsageDelta): void {
+    this.quotas.restore(delta.quotas);
     for (const b of delta.buckets) {
       let perKey = this.buckets.get(b.keyId);
       if (!perKey) this.buckets.set(b.keyId, (perKey = new Map()));

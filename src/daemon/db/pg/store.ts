@@ -6,11 +6,13 @@
  * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
  * atomic upserts, so the counts of every daemon add up.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError } from '../../errors.js';
+import { changedFields, editDetail } from '../../keys/edit.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
@@ -20,6 +22,7 @@ import type {
   CallerRow,
   IndexedKey,
   IndexedOperator,
+  KeyEdit,
   KeyListQuery,
   KeyRow,
   KeyStatus,
@@ -31,7 +34,9 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
+import { fieldsToColumns, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
+import { readIndexedKeys } from './indexed-keys.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb } from './open.js';
@@ -55,6 +60,7 @@ const keyColumns = {
   deactivatedAt: keys.deactivatedAt,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  ...policyColumnsOf(keys),
 };
 
 const operatorColumns = {
@@ -148,7 +154,7 @@ export class PgStore implements Store {
 
   private async keyById(tx: Tx | PgDb, id: string): Promise<KeyRow | undefined> {
     const [key] = await tx.select(keyColumns).from(keys).where(eq(keys.id, id));
-    return key;
+    return key && withFields(key);
   }
 
   private async requireKey(tx: Tx, id: string): Promise<KeyRow> {
@@ -173,17 +179,19 @@ export class PgStore implements Store {
     const filters = [
       query.status ? eq(keys.status, query.status) : undefined,
       query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
+      query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
       query.after
         ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
         : undefined,
     ];
-    return this.db
+    const rows = await this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)`.mapWith(Number) })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
       .where(and(...filters))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit);
+    return rows.map(withFields);
   }
 
   async countKeys(): Promise<{ active: number; inactive: number }> {
@@ -200,7 +208,7 @@ export class PgStore implements Store {
 
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
     const [key] = await this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name)));
-    return key;
+    return key && withFields(key);
   }
 
   async uses24h(id: string, since: number): Promise<number> {
@@ -213,10 +221,37 @@ export class PgStore implements Store {
 
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
-    const [taken] = await tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(key.name)));
-    if (taken) throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
-    await tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) });
+    await this.refuseTakenName(tx, key.name);
+    await tx.insert(keys).values({ ...keyValues(key), nameFolded: foldName(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
+  }
+
+  /** Refuses `name` when a key other than `exceptId` has it. */
+  private async refuseTakenName(tx: Tx, name: string, exceptId?: string): Promise<void> {
+    const sameName = eq(keys.nameFolded, foldName(name));
+    const [taken] = await tx.select({ id: keys.id }).from(keys).where(exceptId ? and(sameName, ne(keys.id, exceptId)) : sameName);
+    if (taken) throw new KeywardError('name_taken', `A key named "${name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+  }
+
+  /** Renames or edits `key`, audited; the caller has checked that something changes. */
+  private async editKey(tx: Tx, key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[], at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+    const { name, expiresAt } = edit;
+    if (name !== undefined) await this.refuseTakenName(tx, name, key.id);
+    const set = { ...fieldsToColumns(edit), ...(name !== undefined && { name, nameFolded: foldName(name) }), ...(expiresAt !== undefined && { expiresAt }) };
+    await tx.update(keys).set(set).where(eq(keys.id, key.id));
+    const audit = { action: 'key.update', targetType: 'key' as const, targetId: key.id, targetName: name ?? key.name, detail: { ...editDetail(key, edit, changed), ...detail } };
+    await appendAudit(tx, actor, audit, at);
+    notes.push({ t: 'key', id: key.id, e: 'updated' });
+  }
+
+  async updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
+    return this.write(async (tx, notes) => {
+      const key = await this.requireKey(tx, id);
+      const changed = changedFields(key, edit);
+      if (changed.length) await this.editKey(tx, key, edit, changed, at, actor, notes);
+      const [{ hash }] = (await tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id))) as [{ hash: string }];
+      return { key: { ...(await this.requireKey(tx, id)), hash }, changed };
+    });
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
@@ -276,7 +311,12 @@ export class PgStore implements Store {
   }
 
   async indexedKeys(): Promise<IndexedKey[]> {
-    return this.db.select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt }).from(keys);
+    return readIndexedKeys(this.db);
+  }
+
+  async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
+    if (keyIds.length === 0) return [];
+    return storedQuotas(await this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)));
   }
 
   // operators
@@ -404,6 +444,21 @@ export class PgStore implements Store {
           sql`update ${keys} set last_used_at = greatest(coalesce(${keys.lastUsedAt}, 0), v.at) from (values ${values}) as v(id, at) where ${keys.id} = v.id`,
         );
       }
+      const quotaUses = delta.quotas.filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
+      if (quotaUses.length) {
+        // The rows are share-locked above; settling reads and writes each under an update lock.
+        const rows = await tx
+          .select({ id: keys.id, ...policyColumnsOf(keys) })
+          .from(keys)
+          .where(inArray(keys.id, quotaUses.map((u) => u.keyId)))
+          .orderBy(asc(keys.id))
+          .for('no key update');
+        const stored = new Map(storedQuotas(rows).map((q) => [q.keyId, q]));
+        for (const use of quotaUses) {
+          const quota = stored.get(use.keyId);
+          if (quota) await tx.update(keys).set(fieldsToColumns({ quota: settle(quota, use, this.now()) })).where(eq(keys.id, use.keyId));
+        }
+      }
       const pruner = await tx.execute<{ held: boolean }>(sql`select pg_try_advisory_xact_lock(${lockKey(LOCKS.prune)}) as held`);
       if (pruner.rows[0]?.held) await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
     });
@@ -487,6 +542,10 @@ export class PgStore implements Store {
         await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
       }
       if (old && change.deleteOldKey) await this.removeKey(tx, old, actor, at, notes, { rotation: id });
+      const renamed = change.renameNewKey !== undefined ? await this.keyById(tx, current.newKeyId) : undefined;
+      if (renamed && renamed.name !== change.renameNewKey) {
+        await this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, notes, { rotation: id });
+      }
       await tx.update(rotations).set(change.set).where(eq(rotations.id, id));
       await appendAudit(tx, actor, change.audit, at);
       notes.push({ t: 'rotation', id, e: 'updated' });

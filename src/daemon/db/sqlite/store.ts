@@ -4,9 +4,11 @@
  * signatures exist for networked stores.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError } from '../../errors.js';
+import { changedFields, editDetail } from '../../keys/edit.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
@@ -16,6 +18,7 @@ import type {
   CallerRow,
   IndexedKey,
   IndexedOperator,
+  KeyEdit,
   KeyListQuery,
   KeyRow,
   KeyStatus,
@@ -27,6 +30,7 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
+import { attachPolicies, fieldsFromColumns, fieldsToColumns, HAS_POLICY_SQL, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
@@ -42,6 +46,7 @@ const keyColumns = {
   deactivatedAt: keys.deactivatedAt,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  ...policyColumnsOf(keys),
 };
 
 const operatorColumns = {
@@ -129,7 +134,8 @@ export class SqliteStore implements Store {
   }
 
   private keyById(tx: Tx | Db, id: string): KeyRow | undefined {
-    return tx.select(keyColumns).from(keys).where(eq(keys.id, id)).get();
+    const row = tx.select(keyColumns).from(keys).where(eq(keys.id, id)).get();
+    return row && withFields(row);
   }
 
   private requireKey(tx: Tx, id: string): KeyRow {
@@ -154,6 +160,7 @@ export class SqliteStore implements Store {
     const filters = [
       query.status ? eq(keys.status, query.status) : undefined,
       query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
+      query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
       query.after
         ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
         : undefined,
@@ -166,7 +173,7 @@ export class SqliteStore implements Store {
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit)
       .all();
-    return rows;
+    return rows.map(withFields);
   }
 
   async countKeys(): Promise<{ active: number; inactive: number }> {
@@ -182,7 +189,8 @@ export class SqliteStore implements Store {
   }
 
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
-    return this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name))).get();
+    const row = this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name))).get();
+    return row && withFields(row);
   }
 
   async uses24h(id: string, since: number): Promise<number> {
@@ -196,15 +204,18 @@ export class SqliteStore implements Store {
 
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
     try {
-      tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) }).run();
+      tx.insert(keys).values({ ...keyValues(key), nameFolded: foldName(key.name) }).run();
     } catch (err) {
-      if (isUniqueViolation(err) && this.keyIdByName(tx, key.name)) {
-        throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [
-          { path: 'name', message: 'is already taken' },
-        ]);
-      }
-      throw err;
+      throw this.nameTaken(tx, err, key.name);
     }
+  }
+
+  /** `err` as `name_taken` when it is the unique name index refusing `name`. */
+  private nameTaken(tx: Tx, err: unknown, name: string): unknown {
+    if (isUniqueViolation(err) && this.keyIdByName(tx, name)) {
+      return new KeywardError('name_taken', `A key named "${name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+    }
+    return err;
   }
 
   private keyIdByName(tx: Tx, name: string): string | undefined {
@@ -246,6 +257,25 @@ export class SqliteStore implements Store {
     });
   }
 
+  async updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
+    return this.write((tx) => {
+      const key = this.requireKey(tx, id);
+      const changed = changedFields(key, edit);
+      if (changed.length) {
+        const { name, expiresAt } = edit;
+        const set = { ...fieldsToColumns(edit), ...(name !== undefined && { name, nameFolded: foldName(name) }), ...(expiresAt !== undefined && { expiresAt }) };
+        try {
+          tx.update(keys).set(set).where(eq(keys.id, id)).run();
+        } catch (err) {
+          throw this.nameTaken(tx, err, name ?? key.name);
+        }
+        appendAudit(tx, actor, { action: 'key.update', targetType: 'key', targetId: id, targetName: name ?? key.name, detail: editDetail(key, edit, changed) }, at);
+      }
+      const hash = tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id)).get()!.hash;
+      return { key: { ...this.requireKey(tx, id), hash }, changed };
+    });
+  }
+
   private refuseIfInOpenRotation(tx: Tx, keyId: string, verb: string): void {
     const open = tx
       .select({ id: rotations.id })
@@ -260,7 +290,19 @@ export class SqliteStore implements Store {
   async indexedKeys(): Promise<IndexedKey[]> {
     // better-sqlite3's own row objects: with 100,000 keys, drizzle's per-row mapping was a fifth
     // of the daemon's startup and left ~15 MB more in the heap.
-    return this.sqlite.prepare<[], IndexedKey>('select id, name, hash, status, expires_at as expiresAt from keys').all();
+    const plain = this.sqlite.prepare<[], IndexedKey>('select id, name, hash, status, expires_at as expiresAt from keys').all();
+    const withPolicy = this.db
+      .select({ id: keys.id, ...policyColumnsOf(keys) })
+      .from(keys)
+      .where(sql.raw(HAS_POLICY_SQL))
+      .all();
+    return attachPolicies(plain, withPolicy);
+  }
+
+  async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
+    if (keyIds.length === 0) return [];
+    const rows = this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)).all();
+    return storedQuotas(rows);
   }
 
   // operators
@@ -349,6 +391,11 @@ export class SqliteStore implements Store {
         if (live.has(c.keyId)) caller.run(c);
       }
       for (const u of delta.lastUsed) lastUsed.run(u);
+      for (const use of delta.quotas) {
+        const row = tx.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(eq(keys.id, use.keyId)).get();
+        const stored = row && fieldsFromColumns(row).quota;
+        if (stored) tx.update(keys).set(fieldsToColumns({ quota: settle(stored, use, this.now()) })).where(eq(keys.id, use.keyId)).run();
+      }
       tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
     });
   }
@@ -440,6 +487,19 @@ export class SqliteStore implements Store {
           appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
         }
       }
+      if (change.renameNewKey !== undefined) {
+        const renamed = this.keyById(tx, current.newKeyId);
+        if (renamed && renamed.name !== change.renameNewKey) {
+          const edit = { name: change.renameNewKey };
+          try {
+            tx.update(keys).set({ name: edit.name, nameFolded: foldName(edit.name) }).where(eq(keys.id, renamed.id)).run();
+          } catch (err) {
+            throw this.nameTaken(tx, err, edit.name);
+          }
+          const detail = { ...editDetail(renamed, edit, ['name']), rotation: id };
+          appendAudit(tx, actor, { action: 'key.update', targetType: 'key', targetId: renamed.id, targetName: edit.name, detail }, at);
+        }
+      }
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
       appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;
@@ -454,3 +514,4 @@ export class SqliteStore implements Store {
     this.sqlite.close();
   }
 }
+
