@@ -36,7 +36,7 @@ describe('keyward() middleware', () => {
     const { key, secret } = await t.client.createKey('mobile-app');
     const res = await call(protectedApp(), bearer(secret, 'ios-build-42'));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: key.id, name: 'mobile-app' });
+    expect(await res.json()).toEqual({ id: key.id, name: 'mobile-app', owner: null, meta: null, scopes: null });
     const { callers } = await t.client.usage(key.id);
     expect(callers).toEqual([expect.objectContaining({ caller: 'ios-build-42', ok: 1, rejected: 0 })]);
   });
