@@ -22,6 +22,7 @@ type Doc = {
 const VALID_BODIES: Record<string, unknown> = {
   'post /v1/rotations/{id}/advance': { from: 'verify_new' },
   'post /v1/keys/{id}/rotations': {},
+  'patch /v1/keys/{id}': {},
 };
 
 let t: TestDaemon;

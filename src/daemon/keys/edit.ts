@@ -14,6 +14,15 @@ export function changedFields(key: KeyRow, edit: KeyEdit): (keyof KeyEdit)[] {
     .sort();
 }
 
+/**
+ * `edit` with a new quota stamped after the key's current one: a quota set twice within one
+ * millisecond must still start its counting over (`setAt` is how counters tell settings apart).
+ */
+export function stampedAfter(key: KeyRow, edit: KeyEdit): KeyEdit {
+  if (!edit.quota || !key.quota || edit.quota.setAt > key.quota.setAt) return edit;
+  return { ...edit, quota: { ...edit.quota, setAt: key.quota.setAt + 1 } };
+}
+
 /** The audit detail of an edit: the fields changed, and a rename's old and new name. */
 export function editDetail(key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[]): Record<string, unknown> {
   return { fields: changed, ...(changed.includes('name') && { name: { from: key.name, to: edit.name } }) };

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError } from '../../errors.js';
-import { changedFields, editDetail } from '../../keys/edit.js';
+import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
@@ -244,9 +244,10 @@ export class PgStore implements Store {
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
-  async updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
+  async updateKey(id: string, requested: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
     return this.write(async (tx, notes) => {
       const key = await this.requireKey(tx, id);
+      const edit = stampedAfter(key, requested);
       const changed = changedFields(key, edit);
       if (changed.length) await this.editKey(tx, key, edit, changed, at, actor, notes);
       const [{ hash }] = (await tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id))) as [{ hash: string }];

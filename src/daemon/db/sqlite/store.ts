@@ -8,7 +8,7 @@ import { and, asc, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } f
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError } from '../../errors.js';
-import { changedFields, editDetail } from '../../keys/edit.js';
+import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
@@ -257,9 +257,10 @@ export class SqliteStore implements Store {
     });
   }
 
-  async updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
+  async updateKey(id: string, requested: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
     return this.write((tx) => {
       const key = this.requireKey(tx, id);
+      const edit = stampedAfter(key, requested);
       const changed = changedFields(key, edit);
       if (changed.length) {
         const { name, expiresAt } = edit;
