@@ -30,7 +30,14 @@ export function scopeGrants(pattern: string, scope: string): boolean {
   return scope.length > prefix.length && scope.startsWith(prefix);
 }
 
-/** Whether the key's `granted` scopes cover every scope in `wanted`. */
-export function scopesGranted(granted: readonly string[], wanted: readonly string[]): boolean {
-  return wanted.every((scope) => granted.some((pattern) => scopeGrants(pattern, scope)));
+function granted1(granted: readonly string[], scope: string): boolean {
+  for (const pattern of granted) if (scopeGrants(pattern, scope)) return true;
+  return false;
+}
+
+/** Whether the key's `granted` scopes cover `wanted`: one scope, or every scope of a list. */
+export function scopesGranted(granted: readonly string[], wanted: string | readonly string[]): boolean {
+  if (typeof wanted === 'string') return granted1(granted, wanted);
+  for (const scope of wanted) if (!granted1(granted, scope)) return false;
+  return true;
 }

@@ -64,10 +64,7 @@ export function decide(entry: KeyEntry, request: Omit<VerifyRequest, 'key'>, cou
   const policy = entry.policy;
   if (!policy) return { valid: true, keyId: entry.id, name: entry.name, owner: null, meta: null, scopes: null };
   if (policy.allowedIps && !ipAllowed(policy.allowedIps, request.ip)) return { valid: false, code: 'ip_not_allowed' };
-  if (policy.scopes && request.scope !== undefined) {
-    const wanted = typeof request.scope === 'string' ? [request.scope] : request.scope;
-    if (!scopesGranted(policy.scopes, wanted)) return { valid: false, code: 'insufficient_scope' };
-  }
+  if (policy.scopes && request.scope !== undefined && !scopesGranted(policy.scopes, request.scope)) return { valid: false, code: 'insufficient_scope' };
   const rate = policy.rateLimit && counters.limiter.check(entry.id, policy.rateLimit, now);
   if (rate && !rate.allowed) return { valid: false, code: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds, rateLimit: rate.state };
   const quota = policy.quota && counters.quotas.take(entry.id, policy.quota, now);
