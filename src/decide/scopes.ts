@@ -6,11 +6,11 @@
  */
 
 /** The longest scope, and the most a key may hold or a verify may ask for. */
-export const SCOPE_MAX_LENGTH = 128;
+const SCOPE_MAX_LENGTH = 128;
 export const SCOPES_MAX = 64;
 
 /** Segments of letters, digits and `_ . - /`, joined by `:`; a trailing `*` segment, or `*` alone. */
-export const SCOPE_PATTERN = /^(?:\*|[\w.\-/]+(?::[\w.\-/]+)*(?::\*)?)$/;
+const SCOPE_PATTERN = /^(?:\*|[\w.\-/]+(?::[\w.\-/]+)*(?::\*)?)$/;
 
 /** Why `scope` is not a valid scope, or undefined when it is. */
 export function scopeProblem(scope: string): string | undefined {

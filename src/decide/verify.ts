@@ -19,7 +19,7 @@ export type VerifyRequest = {
   ip?: string;
 };
 
-export type RejectionCode = 'malformed' | 'not_found' | 'inactive' | 'expired' | 'ip_not_allowed' | 'insufficient_scope' | 'rate_limited' | 'quota_exhausted';
+type RejectionCode = 'malformed' | 'not_found' | 'inactive' | 'expired' | 'ip_not_allowed' | 'insufficient_scope' | 'rate_limited' | 'quota_exhausted';
 
 export type VerifyResult =
   | {

@@ -8,13 +8,13 @@ import { ALLOWED_IPS_MAX, parseRange } from '../../decide/ip.js';
 import { scopeProblem, SCOPES_MAX } from '../../decide/scopes.js';
 import { UNSAFE_CHARS } from '../../sanitize.js';
 
-export const OWNER_MAX = 128;
-export const DESCRIPTION_MAX = 512;
-export const META_MAX_BYTES = 4096;
-export const RATE_LIMIT_MAX = 1_000_000;
-export const RATE_WINDOW_MAX_SECONDS = 86_400;
-export const QUOTA_MAX = 1_000_000_000_000;
-export const REFILL_INTERVAL_MAX_SECONDS = 366 * 86_400;
+const OWNER_MAX = 128;
+const DESCRIPTION_MAX = 512;
+const META_MAX_BYTES = 4096;
+const RATE_LIMIT_MAX = 1_000_000;
+const RATE_WINDOW_MAX_SECONDS = 86_400;
+const QUOTA_MAX = 1_000_000_000_000;
+const REFILL_INTERVAL_MAX_SECONDS = 366 * 86_400;
 
 /** A one-line label: trimmed, 1–`max` characters, nothing that could steer a terminal. */
 function label(max: number) {
@@ -32,8 +32,8 @@ function label(max: number) {
 
 const unique = <T>(items: T[]): T[] => [...new Set(items)];
 
-export const OwnerSchema = label(OWNER_MAX).openapi({ type: 'string', maxLength: OWNER_MAX, description: 'Who the key belongs to (a team, a customer id); verify returns it', example: 'team-orders' });
-export const DescriptionSchema = label(DESCRIPTION_MAX).openapi({ type: 'string', maxLength: DESCRIPTION_MAX, description: 'What the key is for' });
+const OwnerSchema = label(OWNER_MAX).openapi({ type: 'string', maxLength: OWNER_MAX, description: 'Who the key belongs to (a team, a customer id); verify returns it', example: 'team-orders' });
+const DescriptionSchema = label(DESCRIPTION_MAX).openapi({ type: 'string', maxLength: DESCRIPTION_MAX, description: 'What the key is for' });
 
 export const MetaSchema = z
   .record(z.string(), z.unknown(), { error: 'must be a JSON object (or null to clear it)' })
@@ -45,7 +45,7 @@ export const ScopeSchema = z.string({ error: 'must be a string' }).superRefine((
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const ScopesSchema = z
+const ScopesSchema = z
   .array(ScopeSchema, { error: 'must be a list of scopes (or null for no restriction)' })
   .max(SCOPES_MAX, `must hold at most ${SCOPES_MAX} scopes`)
   .transform(unique)
@@ -63,7 +63,7 @@ const CidrSchema = z.string({ error: 'must be a string' }).transform((text, ctx)
   return z.NEVER;
 });
 
-export const AllowedIpsSchema = z
+const AllowedIpsSchema = z
   .array(CidrSchema, { error: 'must be a list of IP addresses or CIDRs (or null for no restriction)' })
   .min(1, 'must not be empty; send null for no restriction, or deactivate the key to refuse every address')
   .max(ALLOWED_IPS_MAX, `must hold at most ${ALLOWED_IPS_MAX} entries`)
@@ -87,7 +87,7 @@ const RefillSchema = z
   .strict()
   .openapi('QuotaRefill', { description: 'Every `intervalSeconds` from when the quota was set, `remaining` is set back to `amount`' });
 
-export const QuotaInputSchema = z
+const QuotaInputSchema = z
   .object({ remaining: count(0, QUOTA_MAX), refill: RefillSchema.nullish() })
   .strict()
   .openapi('QuotaInput', { description: 'Setting a quota starts its counting over' });

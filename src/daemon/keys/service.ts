@@ -24,7 +24,7 @@ export type KeyPage = { keys: KeyView[]; nextCursor: string | null };
 export type KeyInput = KeyFieldsInput & { name?: string; expiresAt?: number | null };
 
 /** Every field null: a key without description, labels or policy. */
-export const NO_FIELDS: KeyFields = { description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
+const NO_FIELDS: KeyFields = { description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
 
 function encodeCursor(key: KeyView): string {
   return Buffer.from(JSON.stringify([key.createdAt, key.id])).toString('base64url');
@@ -46,7 +46,7 @@ function setQuota(input: QuotaInput | null, at: number): StoredQuota | null {
 }
 
 /** The edit `input` asks for: absent fields unchanged, null cleared, a quota stamped `at`. */
-export function editOf(input: KeyInput, at: number): KeyEdit {
+function editOf(input: KeyInput, at: number): KeyEdit {
   const { quota, ...rest } = input;
   const edit: KeyEdit = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
   if (quota !== undefined) edit.quota = setQuota(quota, at);
