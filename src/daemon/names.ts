@@ -9,17 +9,25 @@ import { UNSAFE_CHARS } from '../sanitize.js';
 
 export const NAME_MAX = 64;
 
+/**
+ * A one-line text field (a name, an owner, a description): NFC, trimmed, 1–`max` characters,
+ * nothing that could steer a terminal. The messages say what to send instead.
+ */
+export function lineSchema(max: number, messages: { notString?: string; empty?: string } = {}) {
+  return z
+    .string({ error: messages.notString ?? 'must be a string' })
+    .transform((raw) => raw.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, messages.empty ?? 'must not be empty')
+        .refine((text) => [...text].length <= max, `must be at most ${max} characters`)
+        .refine((text) => !UNSAFE_CHARS.test(text), 'must not contain control or invisible formatting characters'),
+    );
+}
+
 /** The zod schema for a name field: trims, then checks length and characters. */
-export const nameSchema = z
-  .string({ error: 'must be a string' })
-  .transform((raw) => raw.normalize('NFC').trim())
-  .pipe(
-    z
-      .string()
-      .min(1, 'must not be empty')
-      .refine((name) => [...name].length <= NAME_MAX, `must be at most ${NAME_MAX} characters`)
-      .refine((name) => !UNSAFE_CHARS.test(name), 'must not contain control or invisible formatting characters'),
-  );
+export const nameSchema = lineSchema(NAME_MAX);
 
 /** The form used for case-insensitive uniqueness. */
 export function foldName(name: string): string {

@@ -6,7 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import { ALLOWED_IPS_MAX, parseRange } from '../../decide/ip.js';
 import { scopeProblem, SCOPES_MAX } from '../../decide/scopes.js';
-import { UNSAFE_CHARS } from '../../sanitize.js';
+import { lineSchema } from '../names.js';
 
 const OWNER_MAX = 128;
 const DESCRIPTION_MAX = 512;
@@ -16,19 +16,8 @@ const RATE_WINDOW_MAX_SECONDS = 86_400;
 const QUOTA_MAX = 1_000_000_000_000;
 const REFILL_INTERVAL_MAX_SECONDS = 366 * 86_400;
 
-/** A one-line label: trimmed, 1–`max` characters, nothing that could steer a terminal. */
-function label(max: number) {
-  return z
-    .string({ error: 'must be a string (or null to clear it)' })
-    .transform((raw) => raw.normalize('NFC').trim())
-    .pipe(
-      z
-        .string()
-        .min(1, 'must not be empty; send null to clear it')
-        .refine((text) => [...text].length <= max, `must be at most ${max} characters`)
-        .refine((text) => !UNSAFE_CHARS.test(text), 'must not contain control or invisible formatting characters'),
-    );
-}
+/** A one-line label that null clears. */
+const label = (max: number) => lineSchema(max, { notString: 'must be a string (or null to clear it)', empty: 'must not be empty; send null to clear it' });
 
 const unique = <T>(items: T[]): T[] => [...new Set(items)];
 

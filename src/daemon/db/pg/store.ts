@@ -6,7 +6,7 @@
  * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
  * atomic upserts, so the counts of every daemon add up.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { settle, type StoredQuota } from '../../../decide/quota.js';
@@ -34,7 +34,7 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
-import { fieldsToColumns, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
+import { editColumns, fieldsToColumns, keyListWhere, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
 import { readIndexedKeys } from './indexed-keys.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
@@ -82,10 +82,6 @@ function databaseError(err: unknown): pg.DatabaseError | undefined {
 function isTransient(err: unknown): boolean {
   const code = databaseError(err)?.code;
   return code === '40P01' || code === '40001';
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
 async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
@@ -176,19 +172,11 @@ export class PgStore implements Store {
       .where(gte(usageBuckets.minute, since))
       .groupBy(usageBuckets.keyId)
       .as('uses');
-    const filters = [
-      query.status ? eq(keys.status, query.status) : undefined,
-      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
-      query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
-      query.after
-        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
-        : undefined,
-    ];
     const rows = await this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)`.mapWith(Number) })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(and(...filters))
+      .where(keyListWhere(keys, query))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit);
     return rows.map(withFields);
@@ -235,10 +223,9 @@ export class PgStore implements Store {
 
   /** Renames or edits `key`, audited; the caller has checked that something changes. */
   private async editKey(tx: Tx, key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[], at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
-    const { name, expiresAt } = edit;
+    const { name } = edit;
     if (name !== undefined) await this.refuseTakenName(tx, name, key.id);
-    const set = { ...fieldsToColumns(edit), ...(name !== undefined && { name, nameFolded: foldName(name) }), ...(expiresAt !== undefined && { expiresAt }) };
-    await tx.update(keys).set(set).where(eq(keys.id, key.id));
+    await tx.update(keys).set(editColumns(edit)).where(eq(keys.id, key.id));
     const audit = { action: 'key.update', targetType: 'key' as const, targetId: key.id, targetName: name ?? key.name, detail: { ...editDetail(key, edit, changed), ...detail } };
     await appendAudit(tx, actor, audit, at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });

@@ -4,7 +4,7 @@
  * signatures exist for networked stores.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError } from '../../errors.js';
@@ -30,7 +30,7 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
-import { attachPolicies, fieldsFromColumns, fieldsToColumns, HAS_POLICY_SQL, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
+import { attachPolicies, editColumns, fieldsFromColumns, fieldsToColumns, HAS_POLICY_SQL, keyListWhere, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
@@ -61,10 +61,6 @@ const ENDED: RotationRow['step'][] = [...END_STEPS];
 
 function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 
 function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
@@ -157,19 +153,11 @@ export class SqliteStore implements Store {
       .where(gte(usageBuckets.minute, since))
       .groupBy(usageBuckets.keyId)
       .as('uses');
-    const filters = [
-      query.status ? eq(keys.status, query.status) : undefined,
-      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
-      query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
-      query.after
-        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
-        : undefined,
-    ];
     const rows = this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)` })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(and(...filters))
+      .where(keyListWhere(keys, query))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit)
       .all();
@@ -262,19 +250,21 @@ export class SqliteStore implements Store {
       const key = this.requireKey(tx, id);
       const edit = stampedAfter(key, requested);
       const changed = changedFields(key, edit);
-      if (changed.length) {
-        const { name, expiresAt } = edit;
-        const set = { ...fieldsToColumns(edit), ...(name !== undefined && { name, nameFolded: foldName(name) }), ...(expiresAt !== undefined && { expiresAt }) };
-        try {
-          tx.update(keys).set(set).where(eq(keys.id, id)).run();
-        } catch (err) {
-          throw this.nameTaken(tx, err, name ?? key.name);
-        }
-        appendAudit(tx, actor, { action: 'key.update', targetType: 'key', targetId: id, targetName: name ?? key.name, detail: editDetail(key, edit, changed) }, at);
-      }
+      if (changed.length) this.editKey(tx, key, edit, changed, at, actor);
       const hash = tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id)).get()!.hash;
       return { key: { ...this.requireKey(tx, id), hash }, changed };
     });
+  }
+
+  /** Renames or edits `key`, audited; the caller has checked that something changes. */
+  private editKey(tx: Tx, key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[], at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    const name = edit.name ?? key.name;
+    try {
+      tx.update(keys).set(editColumns(edit)).where(eq(keys.id, key.id)).run();
+    } catch (err) {
+      throw this.nameTaken(tx, err, name);
+    }
+    appendAudit(tx, actor, { action: 'key.update', targetType: 'key', targetId: key.id, targetName: name, detail: { ...editDetail(key, edit, changed), ...detail } }, at);
   }
 
   private refuseIfInOpenRotation(tx: Tx, keyId: string, verb: string): void {
@@ -490,16 +480,7 @@ export class SqliteStore implements Store {
       }
       if (change.renameNewKey !== undefined) {
         const renamed = this.keyById(tx, current.newKeyId);
-        if (renamed && renamed.name !== change.renameNewKey) {
-          const edit = { name: change.renameNewKey };
-          try {
-            tx.update(keys).set({ name: edit.name, nameFolded: foldName(edit.name) }).where(eq(keys.id, renamed.id)).run();
-          } catch (err) {
-            throw this.nameTaken(tx, err, edit.name);
-          }
-          const detail = { ...editDetail(renamed, edit, ['name']), rotation: id };
-          appendAudit(tx, actor, { action: 'key.update', targetType: 'key', targetId: renamed.id, targetName: edit.name, detail }, at);
-        }
+        if (renamed && renamed.name !== change.renameNewKey) this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, { rotation: id });
       }
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
       appendAudit(tx, actor, change.audit, at);
