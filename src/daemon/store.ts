@@ -1,7 +1,9 @@
 /**
  * The storage interface the daemon's services use. Every method is async so a networked store
  * (PostgreSQL) can implement it; the SQLite store does its work synchronously inside. Each
- * mutating method writes its audit event in the same transaction as the change.
+ * mutating method writes its audit event in the same transaction as the change. Stores keep
+ * no clock: every time they record is passed in by the services, so both dialects agree and
+ * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  */
 import type { EntryPolicy, KeyLabels, KeyPolicy } from '../decide/policy.js';
 import type { QuotaUse, StoredQuota } from '../decide/quota.js';
@@ -93,7 +95,7 @@ export type UsageDelta = {
   callers: { keyId: string; caller: string; at: number; ok: number; rejected: number }[];
   lastUsed: { keyId: string; at: number }[];
   /** Quota uses, settled against each key's stored quota (`settle` in src/decide/quota.ts). */
-  quotas: QuotaUse[];
+  quotas?: QuotaUse[];
 };
 
 export type UsageBucket = { minute: number; ok: number; rejected: number };
@@ -126,6 +128,8 @@ export type RotationRow = {
 /** A change to apply to one rotation and, in the same transaction, to its keys. */
 export type RotationChange = {
   expectStep: RotationStep;
+  /** When the change happens: recorded on the keys it touches and on its audit events. */
+  at: number;
   set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy'>>;
   oldKeyStatus?: KeyStatus;
   deleteOldKey?: boolean;
@@ -169,7 +173,7 @@ export interface Store {
   uses24h(id: string, since: number): Promise<number>;
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
   setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
-  deleteKey(id: string, actor: Actor): Promise<KeyRow>;
+  deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
   /**
    * Applies `edit` and audits the fields it really changed (`key.update`); nothing changed, no
    * event. Returns the key after the edit, with its hash for the verification index.

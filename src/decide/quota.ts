@@ -40,12 +40,13 @@ export function nextRefillAt(quota: StoredQuota): number | null {
 }
 
 /**
- * The stored quota once a flush's `use` is taken from it at `now`: refilled first, then the
- * use subtracted if it was counted against this setting and this period; never below zero.
+ * The stored quota once a flush's `use` is taken from it: brought to the use's refill period
+ * first (refills with no use need not be stored: readers apply them), then the use subtracted
+ * if it was counted against this setting and this period; never below zero.
  */
-export function settle(stored: StoredQuota, use: Omit<QuotaUse, 'keyId'>, now: number): StoredQuota {
+export function settle(stored: StoredQuota, use: Omit<QuotaUse, 'keyId'>): StoredQuota {
   if (use.setAt !== stored.setAt) return stored;
-  const current = refilled(stored, Math.max(now, use.period));
+  const current = refilled(stored, use.period);
   if (use.period !== current.refilledAt) return current;
   return { ...current, remaining: Math.max(0, current.remaining - use.used) };
 }

@@ -101,18 +101,19 @@ describe('settle', () => {
   const stored: StoredQuota = { remaining: 10, refill: { amount: 10, intervalSeconds: 60 }, refilledAt: T0, setAt: T0 };
 
   it('subtracts the uses of the current setting and period, never below zero', () => {
-    expect(settle(stored, { setAt: T0, period: T0, used: 4 }, T0 + 1)).toMatchObject({ remaining: 6, refilledAt: T0 });
-    expect(settle(stored, { setAt: T0, period: T0, used: 40 }, T0 + 1)).toMatchObject({ remaining: 0 });
+    expect(settle(stored, { setAt: T0, period: T0, used: 4 })).toMatchObject({ remaining: 6, refilledAt: T0 });
+    expect(settle(stored, { setAt: T0, period: T0, used: 40 })).toMatchObject({ remaining: 0 });
   });
 
-  it('drops the uses of an older setting or a replaced period', () => {
-    expect(settle(stored, { setAt: T0 - 5, period: T0, used: 4 }, T0 + 1)).toBe(stored);
-    expect(settle(stored, { setAt: T0, period: T0, used: 4 }, T0 + 60_000)).toMatchObject({ remaining: 10, refilledAt: T0 + 60_000 });
+  it('drops the uses of an older setting or of a period the store has moved past', () => {
+    expect(settle(stored, { setAt: T0 - 5, period: T0, used: 4 })).toBe(stored);
+    const later = { ...stored, remaining: 8, refilledAt: T0 + 60_000 };
+    expect(settle(later, { setAt: T0, period: T0, used: 4 })).toBe(later);
   });
 
   it('refills before subtracting a use counted in a newer period', () => {
     const empty = { ...stored, remaining: 0 };
-    expect(settle(empty, { setAt: T0, period: T0 + 120_000, used: 3 }, T0 + 60_000)).toMatchObject({ remaining: 7, refilledAt: T0 + 120_000 });
+    expect(settle(empty, { setAt: T0, period: T0 + 120_000, used: 3 })).toMatchObject({ remaining: 7, refilledAt: T0 + 120_000 });
   });
 });
 

@@ -3,11 +3,10 @@
  * lists and meta, integers for limits) that both SQL dialects have, turned into the nested
  * `KeyFields` and back in one place.
  */
-import { and, eq, gt, like, or, type Column, type SQL } from 'drizzle-orm';
 import { compilePolicy, type JsonObject } from '../../decide/policy.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import { foldName } from '../names.js';
-import type { IndexedKey, KeyEdit, KeyFields, KeyListQuery, KeyRow } from '../store.js';
+import type { IndexedKey, KeyEdit, KeyFields, KeyRow } from '../store.js';
 
 /** The columns as stored; the same property names in both schemas. */
 export type PolicyColumns = {
@@ -100,23 +99,6 @@ const FIELDS = ['description', 'owner', 'meta', 'scopes', 'allowedIps', 'rateLim
 export function editColumns(edit: KeyEdit): Partial<PolicyColumns> & { name?: string; nameFolded?: string; expiresAt?: number | null } {
   const { name, expiresAt } = edit;
   return { ...fieldsToColumns(edit), ...(name !== undefined && { name, nameFolded: foldName(name) }), ...(expiresAt !== undefined && { expiresAt }) };
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
-}
-
-/** The key table's columns a list filters on, in either schema. */
-type ListedColumns = { status: Column; nameFolded: Column; owner: Column; createdAt: Column; id: Column };
-
-/** Which keys a list shows: by status, name substring, owner, and the page after the cursor. */
-export function keyListWhere(t: ListedColumns, query: KeyListQuery): SQL | undefined {
-  return and(
-    query.status ? eq(t.status, query.status) : undefined,
-    query.q ? like(t.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
-    query.owner !== undefined ? eq(t.owner, query.owner) : undefined,
-    query.after ? or(gt(t.createdAt, query.after.createdAt), and(eq(t.createdAt, query.after.createdAt), gt(t.id, query.after.id))) : undefined,
-  );
 }
 
 /** A key as the columns to insert: its `KeyFields` spread out into `PolicyColumns`. */

@@ -192,6 +192,7 @@ export class RotationService {
       {
         expectStep: rotation.step,
         set,
+        at,
         oldKeyStatus: t.oldKey === 'deactivate' ? 'inactive' : t.oldKey === 'reactivate' ? 'active' : undefined,
         deleteOldKey: t.oldKey === 'delete',
         renameNewKey: takenName,

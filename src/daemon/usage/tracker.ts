@@ -107,7 +107,7 @@ export class UsageTracker {
   }
 
   private restore(delta: UsageDelta): void {
-    this.quotas.restore(delta.quotas);
+    this.quotas.restore(delta.quotas ?? []);
     for (const b of delta.buckets) {
       let perKey = this.buckets.get(b.keyId);
       if (!perKey) this.buckets.set(b.keyId, (perKey = new Map()));

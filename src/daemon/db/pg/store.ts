@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
-import { KeywardError } from '../../errors.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
@@ -34,10 +33,23 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
-import { editColumns, fieldsToColumns, keyListWhere, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
+import {
+  keyActive,
+  keyAudit,
+  keyListWhere,
+  lastAdmin,
+  nameTaken,
+  notFound,
+  operatorAudit,
+  rotationOpen,
+  rotationStartAudit,
+  statusAudit,
+  stepChanged,
+} from '../shared.js';
+import { editColumns, fieldsToColumns, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
-import { readIndexedKeys } from './indexed-keys.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
+import { readIndexedKeys } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
@@ -92,7 +104,6 @@ async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: n
 export type PgStoreOptions = {
   /** The database URL, for the feed's own listening connection. */
   url: string;
-  now?: () => number;
   log?: (line: string) => void;
   reconcileMs?: number;
 };
@@ -107,14 +118,12 @@ export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'ur
 export class PgStore implements Store {
   readonly shared: ChangeFeed;
   private readonly origin = randomUUID();
-  private readonly now: () => number;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly db: PgDb,
     options: PgStoreOptions,
   ) {
-    this.now = options.now ?? Date.now;
     this.shared = new ChangeFeed({
       connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS }),
       origin: this.origin,
@@ -155,7 +164,7 @@ export class PgStore implements Store {
 
   private async requireKey(tx: Tx, id: string): Promise<KeyRow> {
     const key = await this.keyById(tx, id);
-    if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
+    if (!key) throw notFound('key', id);
     return key;
   }
 
@@ -218,16 +227,14 @@ export class PgStore implements Store {
   private async refuseTakenName(tx: Tx, name: string, exceptId?: string): Promise<void> {
     const sameName = eq(keys.nameFolded, foldName(name));
     const [taken] = await tx.select({ id: keys.id }).from(keys).where(exceptId ? and(sameName, ne(keys.id, exceptId)) : sameName);
-    if (taken) throw new KeywardError('name_taken', `A key named "${name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+    if (taken) throw nameTaken('key', name);
   }
 
   /** Renames or edits `key`, audited; the caller has checked that something changes. */
   private async editKey(tx: Tx, key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[], at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
-    const { name } = edit;
-    if (name !== undefined) await this.refuseTakenName(tx, name, key.id);
+    if (edit.name !== undefined) await this.refuseTakenName(tx, edit.name, key.id);
     await tx.update(keys).set(editColumns(edit)).where(eq(keys.id, key.id));
-    const audit = { action: 'key.update', targetType: 'key' as const, targetId: key.id, targetName: name ?? key.name, detail: { ...editDetail(key, edit, changed), ...detail } };
-    await appendAudit(tx, actor, audit, at);
+    await appendAudit(tx, actor, keyAudit('key.update', { id: key.id, name: edit.name ?? key.name }, { ...editDetail(key, edit, changed), ...detail }), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
@@ -245,7 +252,7 @@ export class PgStore implements Store {
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       await this.insertKey(tx, key, notes);
-      await appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      await appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -255,8 +262,7 @@ export class PgStore implements Store {
       .update(keys)
       .set({ status, deactivatedAt: status === 'inactive' ? at : null })
       .where(eq(keys.id, key.id));
-    const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
-    await appendAudit(tx, actor, { action, targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
@@ -269,20 +275,18 @@ export class PgStore implements Store {
     });
   }
 
-  private async removeKey(tx: Tx, key: KeyRow, actor: Actor, at: number, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+  private async removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
     await tx.delete(keys).where(eq(keys.id, key.id));
-    await appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'deleted' });
   }
 
-  async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
+  async deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       const key = await this.requireKey(tx, id);
-      if (key.status === 'active') {
-        throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
-      }
+      if (key.status === 'active') throw keyActive(key);
       await this.refuseIfInOpenRotation(tx, id, 'deleted');
-      await this.removeKey(tx, key, actor, this.now(), notes);
+      await this.removeKey(tx, key, at, actor, notes);
       return key;
     });
   }
@@ -293,9 +297,7 @@ export class PgStore implements Store {
       .from(rotations)
       .where(and(or(eq(rotations.oldKeyId, keyId), eq(rotations.newKeyId, keyId)), notInArray(rotations.step, ENDED)))
       .limit(1);
-    if (open) {
-      throw new KeywardError('rotation_open', `The key is part of open rotation ${open.id}; finish or cancel it before this key can be ${verb}`);
-    }
+    if (open) throw rotationOpen(open.id, verb);
   }
 
   async indexedKeys(): Promise<IndexedKey[]> {
@@ -325,16 +327,9 @@ export class PgStore implements Store {
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write(async (tx, notes) => {
       const [taken] = await tx.select({ id: operators.id }).from(operators).where(eq(operators.nameFolded, foldName(op.name)));
-      if (taken) {
-        throw new KeywardError('name_taken', `An operator named "${op.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
-      }
+      if (taken) throw nameTaken('operator', op.name);
       await tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) });
-      await appendAudit(
-        tx,
-        actor,
-        { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } },
-        op.createdAt,
-      );
+      await appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
       notes.push({ t: 'operator', id: op.id, e: 'created' });
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
@@ -343,19 +338,17 @@ export class PgStore implements Store {
   async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
     return this.write(async (tx, notes) => {
       const [op] = await tx.select(operatorColumns).from(operators).where(eq(operators.id, id));
-      if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
+      if (!op) throw notFound('operator', id);
       if (op.disabledAt !== null) return op;
       if (op.role === 'admin') {
         const [admins] = await tx
           .select({ n: count() })
           .from(operators)
           .where(and(eq(operators.role, 'admin'), sql`${operators.disabledAt} is null`));
-        if ((admins?.n ?? 0) <= 1) {
-          throw new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
-        }
+        if ((admins?.n ?? 0) <= 1) throw lastAdmin(op);
       }
       await tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id));
-      await appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      await appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
       notes.push({ t: 'operator', id, e: 'updated' });
       return { ...op, disabledAt: at };
     });
@@ -432,7 +425,7 @@ export class PgStore implements Store {
           sql`update ${keys} set last_used_at = greatest(coalesce(${keys.lastUsedAt}, 0), v.at) from (values ${values}) as v(id, at) where ${keys.id} = v.id`,
         );
       }
-      const quotaUses = delta.quotas.filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
+      const quotaUses = (delta.quotas ?? []).filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
       if (quotaUses.length) {
         // The rows are share-locked above; settling reads and writes each under an update lock.
         const rows = await tx
@@ -444,7 +437,7 @@ export class PgStore implements Store {
         const stored = new Map(storedQuotas(rows).map((q) => [q.keyId, q]));
         for (const use of quotaUses) {
           const quota = stored.get(use.keyId);
-          if (quota) await tx.update(keys).set(fieldsToColumns({ quota: settle(quota, use, this.now()) })).where(eq(keys.id, use.keyId));
+          if (quota) await tx.update(keys).set(fieldsToColumns({ quota: settle(quota, use) })).where(eq(keys.id, use.keyId));
         }
       }
       const pruner = await tx.execute<{ held: boolean }>(sql`select pg_try_advisory_xact_lock(${lockKey(LOCKS.prune)}) as held`);
@@ -483,18 +476,8 @@ export class PgStore implements Store {
       await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       await this.insertKey(tx, newKey, notes);
       await tx.insert(rotations).values(rotation);
-      await appendAudit(
-        tx,
-        actor,
-        { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } },
-        rotation.createdAt,
-      );
-      await appendAudit(
-        tx,
-        actor,
-        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
-        rotation.createdAt,
-      );
+      await appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
+      await appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
       notes.push({ t: 'rotation', id: rotation.id, e: 'created' });
       return rotation;
     });
@@ -520,16 +503,14 @@ export class PgStore implements Store {
   async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
     return this.write(async (tx, notes) => {
       const current = await this.rotationById(tx, id);
-      if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
-      if (current.step !== change.expectStep) {
-        throw new KeywardError('step_changed', `The rotation is at step ${current.step}, not ${change.expectStep}; someone else moved it. Reload and try again`);
-      }
-      const at = this.now();
+      if (!current) throw notFound('rotation', id);
+      if (current.step !== change.expectStep) throw stepChanged(current.step, change.expectStep);
+      const { at } = change;
       const old = await this.keyById(tx, current.oldKeyId);
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) {
         await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
       }
-      if (old && change.deleteOldKey) await this.removeKey(tx, old, actor, at, notes, { rotation: id });
+      if (old && change.deleteOldKey) await this.removeKey(tx, old, at, actor, notes, { rotation: id });
       const renamed = change.renameNewKey !== undefined ? await this.keyById(tx, current.newKeyId) : undefined;
       if (renamed && renamed.name !== change.renameNewKey) {
         await this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, notes, { rotation: id });
