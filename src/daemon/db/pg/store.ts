@@ -4,7 +4,9 @@
  * daemons happen one at a time, as SQLite's immediate transactions do on one machine, and the
  * audit chain stays linear), makes its change, appends its audit events and NOTIFYs the other
  * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
- * atomic upserts, so the counts of every daemon add up.
+ * atomic upserts, so the counts of every daemon add up. Over 300 lines because it is the whole
+ * `Store` for one dialect (see ../shared.ts): what both dialects share lives there and in
+ * ../key-columns.ts.
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';

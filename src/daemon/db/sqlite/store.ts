@@ -1,7 +1,8 @@
 /**
  * The embedded SQLite implementation of `Store`. better-sqlite3 is synchronous, so every write
  * is one synchronous `immediate` transaction that also appends its audit event; the async
- * signatures exist for networked stores.
+ * signatures exist for networked stores. Over 300 lines because it is the whole `Store` for
+ * one dialect (see ../shared.ts): what both dialects share lives there and in ../key-columns.ts.
  */
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
