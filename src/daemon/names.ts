@@ -26,6 +26,9 @@ export function lineSchema(max: number, messages: { notString?: string; empty?: 
     );
 }
 
+/** The rules of `nameSchema`, for the API's documentation. */
+export const NAME_RULES = `Trimmed, 1–${NAME_MAX} characters, no control or invisible formatting characters, unique case-insensitively`;
+
 /** The zod schema for a name field: trims, then checks length and characters. */
 export const nameSchema = lineSchema(NAME_MAX);
 

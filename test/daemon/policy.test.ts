@@ -208,8 +208,13 @@ describe('PATCH /v1/keys/{id}', () => {
     await edit({ quota: { remaining: 5 }, rateLimit: { limit: 1, windowSeconds: 60 } });
     expect(await verify()).toBe('valid');
     expect(await verify()).toBe('rate_limited');
-    await edit({ rateLimit: null, expiresAt: new Date(clock.get()).toISOString() });
+    await edit({ rateLimit: null, expiresAt: new Date(clock.get() + 1000).toISOString() });
+    expect(await verify()).toBe('valid');
+    clock.add(1000);
     expect(await verify()).toBe('expired');
+    const past = await edit({ expiresAt: new Date(clock.get() - 1).toISOString() });
+    expect(past.status).toBe(400);
+    expect(past.body.error.issues).toEqual([{ path: 'expiresAt', message: 'must be in the future' }]);
   });
 });
 
@@ -234,10 +239,11 @@ describe('POST /v1/verify with policy', () => {
     const make = async (name: string, fields: Record<string, unknown>) => (await t.api('POST', '/v1/keys', { name, ...fields })).body;
     const strict = { allowedIps: ['192.0.2.0/24'], scopes: ['orders:read'], rateLimit: { limit: 1, windowSeconds: 60 }, quota: { remaining: 1 } };
     const good = await make('good', strict);
-    const off = await make('off', { ...strict, expiresAt: '2030-03-04T09:00:00Z' });
+    const off = await make('off', { ...strict, expiresAt: '2030-03-04T10:00:01Z' });
     await t.api('POST', `/v1/keys/${off.key.id}/deactivate`);
-    const expired = await make('expired', { ...strict, expiresAt: '2030-03-04T10:00:00Z' });
+    const expired = await make('expired', { ...strict, expiresAt: '2030-03-04T10:00:01Z' });
     const quotaOnly = await make('quota-only', { ...strict, rateLimit: null, quota: { remaining: 0 } });
+    clock.add(1000); // both expired; `off` answers inactive, checked first
     const verify = async (key: string, extra: Record<string, unknown>) => {
       const res = await t.api('POST', '/v1/verify', { key, caller: 'checker', ...extra }, svc);
       expect(res.status).toBe(200);

@@ -53,6 +53,18 @@ function editOf(input: KeyInput, at: number): KeyEdit {
   return edit;
 }
 
+/**
+ * A key that would be expired from its first moment is a mistake (a date typed wrong), never
+ * what the operator meant. Decided by the daemon's clock, so a test clock governs it too.
+ */
+export function refusePastExpiry(expiresAt: number | null, now: number): void {
+  if (expiresAt !== null && expiresAt <= now) {
+    throw new KeywardError('invalid_request', `Invalid request body (expiresAt: must be in the future, it is ${new Date(expiresAt).toISOString()})`, [
+      { path: 'expiresAt', message: 'must be in the future' },
+    ]);
+  }
+}
+
 export type KeyServiceDeps = {
   store: Store;
   index: KeyIndex;
@@ -135,7 +147,9 @@ export class KeyService {
   }
 
   async create(name: string, expiresAt: number | null, actor: Actor, input: KeyFieldsInput = {}): Promise<{ key: KeyView; secret: string }> {
-    const fields = editOf(input, this.deps.now());
+    const now = this.deps.now();
+    refusePastExpiry(expiresAt, now);
+    const fields = editOf(input, now);
     const { row, secret } = this.newKeyRow(name, expiresAt, { ...NO_FIELDS, ...fields }, actor);
     await this.deps.store.createKey(row, actor);
     return { key: this.published(row), secret };
@@ -147,6 +161,7 @@ export class KeyService {
    */
   async edit(id: string, input: KeyInput, actor: Actor): Promise<KeyView> {
     const at = this.deps.now();
+    if (input.expiresAt !== undefined) refusePastExpiry(input.expiresAt, at);
     const { key, changed } = await this.deps.store.updateKey(id, editOf(input, at), at, actor);
     if (changed.length === 0) return this.view(key);
     this.deps.index.put(indexedKey(key));

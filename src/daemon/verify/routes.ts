@@ -6,18 +6,20 @@ import { stripUnsafe } from '../../sanitize.js';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
-import { MetaSchema, RateLimitSchema, ScopeSchema } from '../keys/policy-schemas.js';
+import { MetaSchema, ScopeSchema } from '../keys/policy-schemas.js';
 import type { Verifier } from './verifier.js';
+
+const CALLER_MAX = 128;
 
 export const VerifyBody = z
   .object({
-    key: z.string().max(512).openapi({ description: 'The API key a client presented', example: 'kw_…' }),
+    key: z.string().max(512).openapi({ description: 'The API key a client presented', example: 'kw_EXAMPLExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }),
     caller: z
       .string()
-      .max(128)
+      .max(CALLER_MAX)
       .transform((raw) => stripUnsafe(raw).trim() || undefined)
       .optional()
-      .openapi({ type: 'string', description: 'Free-text label of who presented it (IP, service name); control characters are removed' }),
+      .openapi({ type: 'string', maxLength: CALLER_MAX, description: 'Free-text label of who presented it (IP, service name); control characters are removed', example: 'orders-api' }),
     scope: z
       .union([ScopeSchema, z.array(ScopeSchema).max(SCOPES_MAX, `must hold at most ${SCOPES_MAX} scopes`)], { error: 'must be a scope or a list of scopes' })
       .optional()
@@ -31,10 +33,14 @@ export const VerifyBody = z
   })
   .openapi('Verify');
 
-const RateLimitStateSchema = RateLimitSchema.extend({
-  remaining: z.number().int().openapi({ description: 'Verifications left in the sliding window' }),
-  resetSeconds: z.number().int().openapi({ description: 'Seconds until the current window ends' }),
-}).openapi('RateLimitState');
+const RateLimitStateSchema = z
+  .object({
+    limit: z.number().int(),
+    windowSeconds: z.number().int(),
+    remaining: z.number().int().openapi({ description: 'Verifications left in the sliding window' }),
+    resetSeconds: z.number().int().openapi({ description: 'Seconds until the current window ends' }),
+  })
+  .openapi('RateLimitState');
 
 const VerifyResultSchema = z
   .union([
@@ -61,10 +67,23 @@ const VerifyResultSchema = z
 export function verifyRoutes(verifier: Verifier) {
   return routeGroup().openapi(
     createRoute({
-      method: 'post', path: '/verify', tags: ['verify'], security: bearer, middleware: [requirePermission('keys:verify')] as const,
+      method: 'post', path: '/verify', operationId: 'verifyKey', tags: ['verify'], security: bearer, middleware: [requirePermission('keys:verify')] as const,
       summary: 'Check an API key; the answer is a decision, not an error',
+      description:
+        'Needs `keys:verify` (the `service` role has it). Answered from memory, never from the store, checking in this order: a malformed key or a bad checksum is `malformed` without a lookup; then `not_found`, `inactive`, `expired`; then the key’s policy: `ip_not_allowed`, `insufficient_scope`, `rate_limited`, `quota_exhausted`. Only an accepted verify counts against the rate limit and quota; every decision about a known key counts as usage.',
       request: { body: jsonBody(VerifyBody) },
-      responses: { 200: json(VerifyResultSchema, 'The decision'), ...errors({ body: true }) },
+      responses: {
+        200: json(VerifyResultSchema, 'The decision', {
+          valid: true,
+          keyId: 'key_3kTMd8p6NxLw0aQvYc1bZe',
+          name: 'billing',
+          owner: 'team-billing',
+          meta: { plan: 'pro' },
+          scopes: ['billing:*'],
+          rateLimit: { limit: 100, windowSeconds: 60, remaining: 42, resetSeconds: 17 },
+        }),
+        ...errors(),
+      },
     }),
     (c) => {
       const { caller, ...request } = c.req.valid('json');
