@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
 import { createApp } from './app.js';
+import type { Clock } from './clock.js';
 import { createCore, type Core } from './core.js';
 import type { StreamLimits } from './events/streams.js';
 import { openDatabase } from './db/sqlite/open.js';
@@ -28,8 +29,12 @@ export type DaemonOptions = {
   migrationsFolder?: string;
   maxPageCount?: number;
   now?: () => number;
+  /** Time and intervals for the services (createCore); the system clock by default. */
+  clock?: Clock;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /** How often counted usage is written to the store (FLUSH_INTERVAL_MS by default). */
+  usageFlushMs?: number;
   /** Caps of the `/v1/events` streams (defaults in events/streams.ts). */
   streamLimits?: Partial<StreamLimits>;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
@@ -87,7 +92,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   let store: Store | undefined;
   try {
     store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
+    const core = await createCore(store, { clock: options.clock, now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -101,7 +106,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       // On a shared store the change feed has logged the outage once; a line a second adds nothing.
       if (store?.shared && !store.shared.live) return;
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
-    });
+    }, options.usageFlushMs);
     await core.rotations.startScheduler();
     const instance = newInstance();
     const app = createApp(core, { instance, hosts });

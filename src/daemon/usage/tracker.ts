@@ -6,6 +6,7 @@
  * (after a restart those uses are available again).
  */
 import { QuotaLedger } from '../../decide/quota.js';
+import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
@@ -20,12 +21,12 @@ export class UsageTracker {
   private buckets = new Map<string, Map<number, Counts>>();
   private callers = new Map<string, CallerCounts>();
   private lastUsed = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private flushing: Promise<UsageTick | undefined> | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
     private readonly quotas: QuotaLedger = new QuotaLedger(),
   ) {}
@@ -83,15 +84,15 @@ export class UsageTracker {
       quotas: this.quotas.drain(),
     };
     try {
-      await this.store.applyUsage(delta, this.now() - USAGE_RETENTION_MS);
+      await this.store.applyUsage(delta, this.clock.now() - USAGE_RETENTION_MS);
     } catch (err) {
       this.restore(delta);
       throw err;
     }
     // Daemons sharing a store each take from their own ledger: read back what all of them used.
-    if (this.store.shared) this.quotas.rebase(await this.store.quotas(this.quotas.keyIds()), this.now());
+    if (this.store.shared) this.quotas.rebase(await this.store.quotas(this.quotas.keyIds()), this.clock.now());
     const tick: UsageTick = {
-      at: this.now(),
+      at: this.clock.now(),
       keys: [...buckets].map(([id, perKey]) => {
         let ok = 0;
         let rejected = 0;
@@ -125,15 +126,12 @@ export class UsageTracker {
   }
 
   start(onError: (err: unknown) => void, intervalMs = FLUSH_INTERVAL_MS): void {
-    this.timer = setInterval(() => {
-      this.flush().catch(onError);
-    }, intervalMs);
-    this.timer.unref();
+    this.stopTimer = this.clock.every(intervalMs, () => this.flush().catch(onError));
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.flush();
   }
 }

@@ -3,10 +3,11 @@
  * in memory but not flushed is what a kill may lose. Each flush announces itself with a
  * `usage` event, which is how a test knows what the store had when the daemon died.
  */
+import { expect, vi } from 'vitest';
 import type { StreamEvent } from '../../../src/client/client.js';
-import { FLUSH_INTERVAL_MS, type UsageTick } from '../../../src/daemon/usage/tracker.js';
+import type { UsageTick } from '../../../src/daemon/usage/tracker.js';
 import type { ChildDaemon } from './child-daemon.js';
-import { sleep, waitFor } from './concurrency.js';
+import { sleep } from './concurrency.js';
 
 export type KilledRun = {
   /** The flushes the daemon announced before it died. */
@@ -20,9 +21,10 @@ export type KilledRun = {
 
 /**
  * Sends `send()` from 4 callers until two flushes have happened, then SIGKILLs the daemon at a
- * random moment of the next flush interval. `send` resolves true for an answer to count.
+ * random moment of the next flush interval (`flushMs`, as the daemon was started with).
+ * `send` resolves true for an answer to count.
  */
-export async function killMidFlush(daemon: ChildDaemon, send: () => Promise<boolean>): Promise<KilledRun> {
+export async function killMidFlush(daemon: ChildDaemon, flushMs: number, send: () => Promise<boolean>): Promise<KilledRun> {
   const ticks: UsageTick[] = [];
   const stream = new AbortController();
   const streaming = daemon.client
@@ -45,9 +47,9 @@ export async function killMidFlush(daemon: ChildDaemon, send: () => Promise<bool
     }
   };
   const callers = Promise.all(Array.from({ length: 4 }, caller));
-  await waitFor('two usage flushes', () => (ticks.length >= 2 ? true : undefined));
+  await vi.waitFor(() => expect(ticks.length, 'usage flushes seen').toBeGreaterThanOrEqual(2), { timeout: 10_000 });
   // Somewhere inside a flush interval, with traffic counted but not yet flushed.
-  await sleep(Math.random() * FLUSH_INTERVAL_MS);
+  await sleep(Math.random() * flushMs);
   killed = true;
   const killAt = Date.now();
   await daemon.stop('SIGKILL');
