@@ -32,6 +32,8 @@ export const STORE_METHODS = {
   getRotation: 'read',
   listRotations: 'read',
   changeRotation: 'write',
+  updateKey: 'write',
+  quotas: 'read',
   createWebhook: 'write',
   listWebhooks: 'read',
   deleteWebhook: 'write',

@@ -64,7 +64,8 @@ export function fastVerify(options: FastVerifyOptions) {
       c.set('startedAt', startedAt);
       return next();
     }
-    return new Response(JSON.stringify(verifier.verify(body.key, body.caller, startedAt)), {
+    const { caller, ...request } = body;
+    return new Response(JSON.stringify(verifier.verify(request, caller, startedAt)), {
       status: 200,
       // Plain headers: hono's c.json turns two or more into web Headers, which cost more than the verify.
       headers: { 'content-type': 'application/json', 'x-request-id': randomUUID() },
