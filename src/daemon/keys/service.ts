@@ -175,11 +175,12 @@ export class KeyService {
   }
 
   async setStatus(id: string, status: KeyStatus, actor: Actor, reason?: string): Promise<KeyView> {
-    const before = reason === undefined ? undefined : await this.deps.store.getKey(id);
-    const row = await this.deps.store.setKeyStatus(id, status, this.deps.now(), actor, reason);
+    const at = this.deps.now();
+    const row = await this.deps.store.setKeyStatus(id, status, at, actor, reason);
     const view = await this.updated(row);
-    // Only the deactivation that took the key out of service reports the leak; a repeat changes nothing.
-    if (reason !== undefined && isLeakReport(reason) && before?.status === 'active' && row.status === 'inactive') {
+    // Only the deactivation that took the key out of service reports the leak (the store
+    // stamps it with `at`); deactivating an inactive key changes nothing and reports nothing.
+    if (reason !== undefined && isLeakReport(reason) && row.status === 'inactive' && row.deactivatedAt === at) {
       this.deps.events.publish({ type: 'key.leaked', key: keyJson(view), reason });
     }
     return view;
