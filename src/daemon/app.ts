@@ -6,6 +6,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { requestId } from 'hono/request-id';
+import { alertRoutes } from './alerts/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { operatorRoutes } from './auth/routes.js';
 import type { Core } from './core.js';
@@ -127,7 +128,8 @@ export function createApp(core: Core, options: AppOptions) {
     .route('/', rotationRoutes(core.rotations))
     .route('/', auditRoutes(core.store, core.verifyAudit))
     .route('/', eventRoutes(core.streams))
-    .route('/', webhookRoutes(core.webhooks));
+    .route('/', webhookRoutes(core.webhooks))
+    .route('/', alertRoutes(core.alerts, core.keys));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));

@@ -1,6 +1,6 @@
 /**
  * Wires the daemon's services around one store: verification index, usage tracker, event bus,
- * keys, operators, rotations. Loading the indexes is part of construction; on a store shared
+ * keys, operators, rotations, alerts. Loading the indexes is part of construction; on a store shared
  * with other daemons, so is following its changes.
  */
 import type { AuditTrail } from './audit/trail.js';
@@ -14,6 +14,7 @@ import { DaemonMetrics } from './metrics/registry.js';
 import { timedStore } from './metrics/store-timing.js';
 import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
+import { AlertService } from './alerts/service.js';
 import { UsageService } from './usage/service.js';
 import { UsageTracker } from './usage/tracker.js';
 import { newCounters } from '../decide/verify.js';
@@ -55,7 +56,8 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   // Rate-limit windows and quota uses of this process's verifications.
   const counters = newCounters();
   const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);
-  const keys = new KeyService({ store, index, usage, counters, events, now });
+  const alerts: AlertService = new AlertService({ store, events, clock, pruneTombstones: (): Promise<void> => keys.pruneTombstones() });
+  const keys = new KeyService({ store, index, usage, alerts, counters, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
@@ -71,8 +73,9 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     keys,
     operators,
     rotations,
+    alerts,
     usageReads: new UsageService(store, usage, now),
-    verifier: new Verifier(index, usage, counters, now, metrics.verify),
+    verifier: new Verifier(index, usage, alerts, counters, now, metrics.verify),
     /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
     verifyAudit: () => options.audit.verify(rawStore),
     webhooks: new WebhookService(store, options.sealer, now),

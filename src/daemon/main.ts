@@ -129,6 +129,10 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       if (store?.shared && !store.shared.live) return;
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     }, options.usageFlushMs);
+    await core.alerts.start((err) => {
+      if (store?.shared && !store.shared.live) return;
+      log(`alert flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
+    });
     await core.rotations.startScheduler();
     core.dispatcher.start();
     const instance = newInstance();
@@ -144,6 +148,11 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
           await core.usage.stop();
         } catch (err) {
           log(`final usage flush failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        try {
+          await core.alerts.stop();
+        } catch (err) {
+          log(`final alert flush failed: ${err instanceof Error ? err.message : String(err)}`);
         }
         await opened.close();
         // Whatever names this daemon goes before the lock: the next daemon may take it at once.

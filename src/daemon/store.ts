@@ -6,7 +6,8 @@
  * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  */
 import type { AuditKey } from './audit/chain.js';
-import type { EntryPolicy, KeyLabels, KeyPolicy } from '../decide/policy.js';
+import type { EntryPolicy, KeyLabels, KeyMarks, KeyPolicy } from '../decide/policy.js';
+import type { AlertKind } from './alerts/kinds.js';
 import type { QuotaUse, StoredQuota } from '../decide/quota.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
@@ -25,6 +26,10 @@ export type KeyRow = {
   deactivationReason: string | null;
   expiresAt: number | null;
   lastUsedAt: number | null;
+  /** A canary key (docs/alerts.md): never valid, set at creation and never changed. */
+  canary: boolean;
+  /** The rotation whose cut-over deactivated the key, while it stays inactive (not in the API). */
+  rotatedOutBy: string | null;
 } & KeyFields;
 
 /** A key's description, labels and policy (docs/policy.md); null is "none" or "no restriction". */
@@ -36,7 +41,11 @@ export type KeyEdit = Partial<Pick<KeyRow, 'name' | 'expiresAt'> & KeyFields>;
 /** A key with its recent traffic, as listed. */
 export type KeyView = KeyRow & { uses24h: number };
 
-/** What the verification index holds for a key: enough to decide without the store. */
+/**
+ * What the verification index holds for a key, or for a deleted key's tombstone (`deletedAt`):
+ * enough to decide without the store. The marks (`KeyMarks`: canary, tombstone, rotated out)
+ * are absent on an ordinary key, like its policy.
+ */
 export type IndexedKey = {
   id: string;
   name: string;
@@ -45,7 +54,7 @@ export type IndexedKey = {
   expiresAt: number | null;
   /** Absent for a key without policy or labels (most keys): nothing more to keep. */
   policy?: EntryPolicy;
-};
+} & KeyMarks;
 
 export type OperatorRow = {
   id: string;
@@ -62,7 +71,7 @@ export type Actor = { id: string; name: string };
 
 export type AuditInput = {
   action: string;
-  targetType: 'key' | 'operator' | 'rotation' | 'webhook';
+  targetType: 'key' | 'operator' | 'rotation' | 'webhook' | 'alert';
   targetId: string;
   targetName: string;
   detail?: Record<string, unknown>;
@@ -152,7 +161,7 @@ export type RotationChange = {
 
 /**
  * What the store knows of a secret's hash (`POST /v1/keys/lookup`, for `keyward scan`): the key
- * or operator token it belongs to. Tombstoned keys will answer `deleted`.
+ * or operator token it belongs to, or a deleted key's tombstone (`deleted`).
  */
 export type HashMatch = {
   hash: string;
@@ -161,7 +170,56 @@ export type HashMatch = {
   name: string;
   /** A key's status; an operator is `inactive` once disabled. */
   state: 'active' | 'inactive' | 'deleted';
+  /** A canary key: found somewhere, it was planted there to be stolen. */
+  canary?: true;
 };
+
+/** A deleted key as remembered for a year (docs/alerts.md), with who presented it since. */
+export type TombstoneRow = {
+  keyId: string;
+  name: string;
+  hint: string;
+  deletedAt: number;
+  deletedBy: string;
+  rotationId: string | null;
+  presentations: number;
+  lastPresentedAt: number | null;
+  lastCaller: string | null;
+  lastIp: string | null;
+};
+
+/** An alert as stored (docs/alerts.md); `caller` is empty when none was given. */
+export type AlertRow = {
+  id: string;
+  kind: AlertKind;
+  keyId: string;
+  keyName: string;
+  caller: string;
+  ip: string | null;
+  count: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  detail: Record<string, unknown>;
+  ackedAt: number | null;
+  ackedBy: string | null;
+};
+
+/**
+ * Sightings of one kind, key and caller, added up in memory between flushes (or one, made by a
+ * write such as a leak report). `tombstone`: the key presented is a tombstone, whose
+ * presentations are recorded on it too.
+ */
+export type AlertSighting = Pick<AlertRow, 'kind' | 'keyId' | 'keyName' | 'caller' | 'ip' | 'count' | 'firstSeenAt' | 'lastSeenAt' | 'detail'> & {
+  tombstone?: boolean;
+};
+
+/** What recording sightings did to an alert: raised it (a new open alert) or counted on it. */
+export type AlertChange = { alert: AlertRow; raised: boolean };
+
+export type AlertListQuery = { openOnly: boolean; limit: number; after?: { lastSeenAt: number; id: string } };
+
+/** A rotation that starts cut over (an emergency): the old key is deactivated in the same transaction. */
+export type EmergencyCut = { reason: string };
 
 /** A webhook as listed: never its secret. `keyId` names the key its secret is sealed under. */
 export type WebhookRow = { id: string; url: string; events: string[]; keyId: string; createdAt: number; createdBy: string };
@@ -238,6 +296,7 @@ export interface Store {
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
   /** `reason` is kept with a deactivation and audited; activating clears it. */
   setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow>;
+  /** Deletes an inactive key and, in the same transaction, keeps its tombstone. */
   deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
   /**
    * Applies `edit` and audits the fields it really changed (`key.update`); nothing changed, no
@@ -267,7 +326,8 @@ export interface Store {
   callers(keyId: string): Promise<CallerRow[]>;
 
   // rotations
-  createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow>;
+  /** With `emergency`, the old key is deactivated (cut over) in the same transaction. */
+  createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor, emergency?: EmergencyCut): Promise<RotationRow>;
   getRotation(id: string): Promise<RotationRow | undefined>;
   listRotations(openOnly: boolean): Promise<RotationRow[]>;
   changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow>;
@@ -287,6 +347,26 @@ export interface Store {
   finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
   /** Drops delivered and given-up deliveries older than `before` (the log keeps 30 days). */
   pruneDeliveries(before: number): Promise<void>;
+
+  // tombstones and alerts (docs/alerts.md)
+  /** Tombstones, most recently deleted first. */
+  listTombstones(limit: number, after?: { deletedAt: number; keyId: string }): Promise<TombstoneRow[]>;
+  /** Drops the tombstones of keys deleted before `before`, and acknowledged alerts last seen before it; returns the keys' ids. */
+  pruneTombstones(before: number): Promise<string[]>;
+  /**
+   * Adds sightings to their alerts in one transaction: counted on the open alert of their
+   * kind, key and caller, or raising a new one (whose webhook deliveries are queued in the same
+   * transaction), as `REPEAT` says; a tombstone's presentations are recorded on it too.
+   */
+  recordSightings(sightings: AlertSighting[], at: number): Promise<AlertChange[]>;
+  /** Alerts, the most recently seen first. */
+  listAlerts(query: AlertListQuery): Promise<AlertRow[]>;
+  /** The open alert of a kind, key and caller, if there is one. */
+  openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined>;
+  /** Acknowledges an alert, audited (`alert.ack`); an acknowledged one is answered as it is. */
+  ackAlert(id: string, at: number, actor: Actor): Promise<AlertRow>;
+  /** Active keys, not canaries, that expire after `from` and at or before `to`. */
+  keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]>;
 
   /** Online, consistent copy of the whole store to `file`. */
   backup(file: string): Promise<void>;

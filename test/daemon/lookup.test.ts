@@ -41,8 +41,8 @@ describe('POST /v1/keys/lookup', () => {
       { sha256: hashSecret(off.secret), state: 'inactive', kind: 'key', keyId: off.id, name: 'off' },
       { sha256: stranger, state: 'unknown' },
       { sha256: hashSecret(live.secret), state: 'active', kind: 'key', keyId: live.id, name: 'live' },
-      // Until deleted keys are remembered (tombstones), a deleted key is unknown.
-      { sha256: hashSecret(gone.secret), state: 'unknown' },
+      // A deleted key is remembered by its tombstone.
+      { sha256: hashSecret(gone.secret), state: 'deleted', kind: 'key', keyId: gone.id, name: 'gone' },
       { sha256: hashSecret(live.secret), state: 'active', kind: 'key', keyId: live.id, name: 'live' },
     ]);
   });

@@ -133,7 +133,11 @@ describe('webhook deliveries', () => {
     const leaked = toAll.find((e) => e.type === 'key.leaked')!;
     expect(leaked.id).toMatch(/^evt_/);
     expect(Date.parse(leaked.at)).toBeGreaterThan(Date.now() - 60_000);
-    expect(leaked.data).toEqual({ key: { id: key.key.id, name: 'billing', hint: key.key.hint }, reason: 'leaked: .env:3' });
+    expect(leaked.data).toEqual({
+      key: { id: key.key.id, name: 'billing', hint: key.key.hint },
+      reason: 'leaked: .env:3',
+      alert: expect.objectContaining({ kind: 'key.leaked', state: 'open', keyId: key.key.id, count: 1, detail: { reason: 'leaked: .env:3' } }),
+    });
     expect(toLeaks[0]!.id).toBe(leaked.id); // one event, one id, whichever webhook gets it
     const deactivate = toAll.find((e) => e.type === 'key.deactivate')!;
     expect(deactivate.data).toMatchObject({ target: { type: 'key', id: key.key.id, name: 'billing' }, operator: { name: 'admin' }, detail: { reason: 'leaked: .env:3' } });

@@ -38,6 +38,7 @@ function key(over: Partial<KeyJson> & { id: string }): KeyJson {
     allowedIps: null,
     rateLimit: null,
     quota: null,
+    canary: false,
     ...over,
   };
 }

@@ -7,7 +7,7 @@
 import { and, eq, gt, isNull, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName, nameColumns } from '../names.js';
-import type { AuditInput, DeliveryOutcome, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
+import type { AlertRow, AuditInput, DeliveryOutcome, EmergencyCut, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
 
 // refusals
 
@@ -19,7 +19,7 @@ export function nameTaken(kind: 'key' | 'operator', name: string, existing = nam
   return new KeywardError('name_taken', message, [{ path: 'name', message: 'is already taken' }]);
 }
 
-export function notFound(kind: 'key' | 'operator' | 'rotation' | 'webhook', id: string): KeywardError {
+export function notFound(kind: 'key' | 'operator' | 'rotation' | 'webhook' | 'alert', id: string): KeywardError {
   return new KeywardError('not_found', `No ${kind} with id ${id}`);
 }
 
@@ -66,14 +66,18 @@ export function webhookAudit(action: 'webhook.create' | 'webhook.delete', hook: 
   return { action, targetType: 'webhook', targetId: hook.id, targetName: hook.url, detail: { events: hook.events } };
 }
 
-export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, 'id' | 'name'>): AuditInput {
+export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, 'id' | 'name'>, emergency?: EmergencyCut): AuditInput {
   return {
     action: 'rotation.start',
     targetType: 'rotation',
     targetId: rotation.id,
     targetName: oldKey.name,
-    detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId },
+    detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId, ...(emergency && { emergency: true, reason: emergency.reason }) },
   };
+}
+
+export function alertAudit(alert: Pick<AlertRow, 'id' | 'kind' | 'keyId' | 'keyName' | 'caller'>): AuditInput {
+  return { action: 'alert.ack', targetType: 'alert', targetId: alert.id, targetName: alert.kind, detail: { keyId: alert.keyId, keyName: alert.keyName, caller: alert.caller || null } };
 }
 
 // lookups

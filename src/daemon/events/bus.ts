@@ -25,6 +25,8 @@ const READ_PERMISSION: Record<DaemonEventType, Permission> = {
   'operator.created': 'operators:manage',
   'operator.updated': 'operators:manage',
   usage: 'keys:read',
+  'alert.raised': 'keys:read',
+  'alert.updated': 'keys:read',
 };
 
 export function readPermission(type: DaemonEventType): Permission {

@@ -4,6 +4,7 @@
  * what the API document says cannot drift apart.
  */
 import { z } from '@hono/zod-openapi';
+import { AlertSchema } from '../alerts/schemas.js';
 import { OperatorSchema } from '../auth/routes.js';
 import { KeySchema } from '../keys/schemas.js';
 import { RotationSchema } from '../rotation/schemas.js';
@@ -27,6 +28,9 @@ export const EventSchema = z
       .object({ type: z.enum(['operator.created', 'operator.updated']), operator: OperatorSchema })
       .openapi('OperatorEvent', { description: 'An operator was created or disabled' }),
     z.object({ type: z.enum(['usage']), tick: UsageTickSchema }).openapi('UsageEvent', { description: 'Verification counts, at most once a second while keys are used' }),
+    z
+      .object({ type: z.enum(['alert.raised', 'alert.updated']), alert: AlertSchema })
+      .openapi('AlertEvent', { description: 'An alert was raised, or counted more sightings (at most once a second), or was acknowledged' }),
   ])
   .openapi('Event');
 

@@ -36,6 +36,7 @@ export const LookupResultSchema = z
     keyId: z.string().optional(),
     operatorId: z.string().optional(),
     name: z.string().optional(),
+    canary: z.literal(true).optional().openapi({ description: 'A canary key: planted to be stolen, it never verifies (docs/alerts.md)' }),
   })
   .openapi('LookupResult');
 
@@ -48,7 +49,7 @@ export function lookupResults(hashes: readonly string[], matches: readonly HashM
     const m = byHash.get(sha256);
     if (!m) return { sha256, state: 'unknown' };
     const id = m.kind === 'key' ? { keyId: m.id } : { operatorId: m.id };
-    return { sha256, state: m.state, kind: m.kind, ...id, name: m.name };
+    return { sha256, state: m.state, kind: m.kind, ...id, name: m.name, ...(m.canary && { canary: true as const }) };
   });
 }
 

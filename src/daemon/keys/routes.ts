@@ -36,8 +36,8 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
         responses: { 201: json(CreatedKeyResponse, 'The key and its secret', CREATED_KEY_EXAMPLE), ...errors({ store: 'write', conflicts: ['name_taken'] }) },
       }),
       async (c) => {
-        const { name, expiresAt, ...fields } = c.req.valid('json');
-        const { key, secret } = await keys.create(name, expiresAt ? Date.parse(expiresAt) : null, c.get('operator'), fields);
+        const { name, expiresAt, canary, ...fields } = c.req.valid('json');
+        const { key, secret } = await keys.create(name, expiresAt ? Date.parse(expiresAt) : null, c.get('operator'), fields, canary === true);
         return c.json({ key: keyJson(key), secret }, 201);
       },
     )

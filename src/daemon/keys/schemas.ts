@@ -28,6 +28,7 @@ export const KeySchema = z
     allowedIps: z.array(z.string()).nullable().openapi({ description: 'null: any client address' }),
     rateLimit: RateLimitSchema.nullable(),
     quota: QuotaSchema.nullable(),
+    canary: z.boolean().openapi({ description: 'A canary key: it never verifies, and any presentation answers `not_found` and raises `canary.tripped`. Set at creation, never changed' }),
   })
   .openapi('Key');
 
@@ -52,6 +53,7 @@ export const KEY_EXAMPLE: KeyJson = {
   allowedIps: ['10.0.0.0/8'],
   rateLimit: { limit: 100, windowSeconds: 60 },
   quota: { remaining: 9940, refill: { amount: 10_000, intervalSeconds: 86_400 }, nextRefillAt: '2026-12-01T09:14:03.120Z' },
+  canary: false,
 };
 
 /** A secret-shaped placeholder: the prefix says what it is, the rest says it is an example. */
@@ -77,6 +79,7 @@ export function keyJson(key: KeyView): KeyJson {
     allowedIps: key.allowedIps,
     rateLimit: key.rateLimit,
     quota: key.quota && { remaining: key.quota.remaining, refill: key.quota.refill, nextRefillAt: iso(nextRefillAt(key.quota)) },
+    canary: key.canary,
   };
 }
 
@@ -88,17 +91,24 @@ const ExpiresAtSchema = z.iso
 export const CreateKeyBody = KeyFieldsInput.extend({
   name: nameSchema.openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing', description: NAME_RULES }),
   expiresAt: ExpiresAtSchema,
+  canary: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'A canary key, to plant where a thief would look: it never verifies, and presenting it raises `canary.tripped` (docs/alerts.md). Cannot be changed later' }),
 })
   .strict()
   .openapi('CreateKey');
 
+/** Why a key was taken out of service, as an operator (or `keyward scan`) says: made safe to show. */
+export const ReasonSchema = z
+  .string()
+  .max(500)
+  .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
+  .refine((reason) => reason.length > 0, 'must not be blank');
+
 export const DeactivateBody = z
   .object({
-    reason: z
-      .string()
-      .max(500)
-      .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
-      .refine((reason) => reason.length > 0, 'must not be blank')
+    reason: ReasonSchema
       .optional()
       .openapi({
         type: 'string',

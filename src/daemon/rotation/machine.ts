@@ -84,6 +84,18 @@ export function planAdvance(current: RotationStep, request: AdvanceRequest, evid
   }
 }
 
+/**
+ * How a rotation of `old` starts. Normally at `update_systems`, both keys working. An
+ * `emergency` (the old key is compromised) starts cut over: the new key created and the old one
+ * deactivated in one step, at `double_check`, whose guard then watches for callers still
+ * presenting the old key and from where `rollback` stays possible. A canary is never rotated:
+ * it has no callers to move, only thieves.
+ */
+export function planStart(old: { canary: boolean }, emergency: boolean): Transition {
+  if (old.canary) throw new KeywardError('rotation_guard', 'A canary key is not rotated: it never verifies, so nothing uses it; create another canary instead');
+  return emergency ? { to: 'double_check', oldKey: 'deactivate', forced: false } : { to: 'update_systems', forced: false };
+}
+
 /** `rollback`: only from double_check; reactivates the old key and returns to verify_new. */
 export function planRollback(current: RotationStep): Transition {
   if (current !== 'double_check') {

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { RotationRow } from '../store.js';
+import { ReasonSchema } from '../keys/schemas.js';
 import { END_STEPS, OPEN_STEPS } from './machine.js';
 
 const StepSchema = z.enum([...OPEN_STEPS, ...END_STEPS]);
@@ -104,13 +105,26 @@ export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
   };
 }
 
+/** Why an emergency rotation took the old key out at once, when the caller does not say. */
+export const EMERGENCY_REASON = 'compromised: emergency rotation';
+
 export const StartRotationBody = z
   .object({
     name: nameSchema
       .optional()
       .openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing-2', description: `Name of the new key; default: the old name with a suffix. ${NAME_RULES}` }),
+    emergency: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'The old key is compromised: deactivate it in the same step as the new key is created, and start at `double_check`' }),
+    reason: ReasonSchema.optional().openapi({
+      type: 'string',
+      description: `With \`emergency\`: why, kept on the old key as its deactivation reason and audited (default "${EMERGENCY_REASON}"); starting with \`leaked\` raises \`key.leaked\``,
+      example: 'leaked: pasted in #general',
+    }),
   })
   .strict()
+  .refine((body) => body.reason === undefined || body.emergency === true, { path: ['reason'], message: 'is taken only with "emergency": true' })
   .openapi('StartRotation');
 
 export const AdvanceBody = z

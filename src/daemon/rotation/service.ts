@@ -9,10 +9,10 @@ import type { EventBus } from '../events/bus.js';
 import type { KeyService } from '../keys/service.js';
 import { NAME_MAX } from '../names.js';
 import { newId } from '../secrets/format.js';
-import type { Actor, CallerRow, KeyRow, RotationChange, RotationRow, Store, UsageBucket } from '../store.js';
+import type { Actor, CallerRow, EmergencyCut, KeyRow, RotationChange, RotationRow, Store, UsageBucket } from '../store.js';
 import { callerLabel } from '../usage/callers.js';
 import type { UsageTracker } from '../usage/tracker.js';
-import { isOpen, planAdvance, planCancel, planRollback, type AdvanceRequest, type GuardEvidence, type Transition } from './machine.js';
+import { isOpen, planAdvance, planCancel, planRollback, planStart, type AdvanceRequest, type GuardEvidence, type Transition } from './machine.js';
 import { rotationJson, type Evidence, type KeyEvidence, type RotationJson } from './schemas.js';
 
 const RECENT_MS = 15 * 60_000;
@@ -58,12 +58,21 @@ export class RotationService {
 
   constructor(private readonly deps: RotationServiceDeps) {}
 
-  async start(oldKeyId: string, name: string | undefined, actor: Actor): Promise<{ rotation: RotationJson; secret: string }> {
-    const { store, keys, now } = this.deps;
+  /**
+   * Starts replacing a key; with `emergency` (its reason kept on the old key), cut over at once
+   * (see `planStart`): the old key fails verification from the moment this returns.
+   */
+  async start(oldKeyId: string, name: string | undefined, actor: Actor, emergency?: EmergencyCut): Promise<{ rotation: RotationJson; secret: string }> {
+    const { store, keys, usage, now } = this.deps;
     const old = await store.getKey(oldKeyId);
     if (!old) throw new KeywardError('not_found', `No key with id ${oldKeyId}`);
+    const plan = planStart(old, emergency !== undefined);
     const newName = name ?? (await successorName(old.name, async (n) => (await store.getKeyByName(n)) !== undefined));
     const { row, secret } = keys.newKeyRow(newName, old.expiresAt, keys.successorFields(old), actor);
+    // Cut over at once: everything counted so far is written, so the old key's totals are the
+    // exact line between its traffic before and after (as when advancing into double_check).
+    if (plan.oldKey) await usage.flush();
+    const cutOld = plan.oldKey && (await this.totals(old.id));
     const at = now();
     const rotation: RotationRow = {
       id: newId('rot_'),
@@ -71,7 +80,7 @@ export class RotationService {
       oldKeyName: old.name,
       newKeyId: row.id,
       newKeyName: row.name,
-      step: 'update_systems',
+      step: plan.to,
       stepStartedAt: at,
       createdAt: at,
       createdBy: actor.name,
@@ -86,9 +95,21 @@ export class RotationService {
       cutNewRejected: null,
       cutOldOk: null,
       cutOldRejected: null,
+      ...(cutOld && {
+        verifyNewAt: at,
+        deactivateOldAt: at,
+        deactivateAt: at,
+        doubleCheckAt: at,
+        cutNewOk: 0,
+        cutNewRejected: 0,
+        cutOldOk: cutOld.ok,
+        cutOldRejected: cutOld.rejected,
+      }),
     };
-    await store.createRotation(rotation, row, actor);
+    await store.createRotation(rotation, row, actor, emergency);
     keys.published(row);
+    const cut = emergency && (await store.getKey(old.id));
+    if (cut) await keys.cutOver(cut, emergency.reason, at);
     const json = await this.describe(rotation);
     this.deps.events.publish({ type: 'rotation.created', rotation: json });
     return { rotation: json, secret };
@@ -222,7 +243,7 @@ export class RotationService {
 
   private async syncOldKey(rotation: RotationRow, t: Transition): Promise<void> {
     if (t.oldKey === 'delete') {
-      this.deps.keys.removed(rotation.oldKeyId);
+      this.deps.keys.removed(rotation.oldKeyId, rotation.stepStartedAt);
       return;
     }
     if (t.oldKey) {

@@ -44,6 +44,6 @@ export function redactSecrets(text: string): string {
 }
 
 /** A random public id such as `key_3xY…`, unrelated to any secret. */
-export function newId(prefix: 'key_' | 'op_' | 'rot_' | 'evt_' | 'whk_' | 'dlv_'): string {
+export function newId(prefix: 'key_' | 'op_' | 'rot_' | 'evt_' | 'whk_' | 'dlv_' | 'alr_'): string {
   return prefix + base62(randomBytes(16), 22);
 }

@@ -42,6 +42,14 @@ export class FollowedKeyIndex extends KeyIndex {
     if (this.accepts()) super.remove(id);
   }
 
+  override markRotatedOut(id: string, rotationId: string | null): void {
+    if (this.accepts()) super.markRotatedOut(id, rotationId);
+  }
+
+  override bury(id: string, deletedAt: number): void {
+    if (this.accepts()) super.bury(id, deletedAt);
+  }
+
   /** Replaces everything with the feed's snapshot. */
   followAll(entries: IndexedKey[]): void {
     this.fromFeed(() => this.load(entries));

@@ -6,7 +6,8 @@
 import { createHmac } from 'node:crypto';
 import { iso } from '../http/openapi.js';
 import { newId } from '../secrets/format.js';
-import type { AuditEvent } from '../store.js';
+import { alertJson } from '../alerts/schemas.js';
+import type { AlertRow, AuditEvent } from '../store.js';
 
 /** An event as webhooks receive it. `id` lets a receiver drop a repeat (delivery is at least once). */
 export type OutboundEvent = { id: string; type: string; at: number; data: Record<string, unknown> };
@@ -76,8 +77,14 @@ export function isLeakReport(reason: string): boolean {
   return /^leaked\b/i.test(reason);
 }
 
-export function leakedOutbound(key: { id: string; name: string; hint: string }, reason: string, at: number): OutboundEvent {
-  return { id: newId('evt_'), type: 'key.leaked', at, data: { key: { id: key.id, name: key.name, hint: key.hint }, reason } };
+/**
+ * A raised alert (docs/alerts.md) is an event of its kind (`canary.tripped`, `key.leaked`, …)
+ * with the alert as the API shows it and the key it is about; `key.leaked` also carries the
+ * key's hint and the reason, as `keyward scan --deactivate` gave it.
+ */
+export function alertOutbound(alert: AlertRow, key: { id: string; name: string; hint?: string } = { id: alert.keyId, name: alert.keyName }): OutboundEvent {
+  const reason = alert.kind === 'key.leaked' ? { reason: alert.detail.reason } : {};
+  return { id: newId('evt_'), type: alert.kind, at: alert.firstSeenAt, data: { alert: alertJson(alert), key, ...reason } };
 }
 
 /** `Keyward-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */

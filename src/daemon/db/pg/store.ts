@@ -21,6 +21,10 @@ import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
+  AlertChange,
+  AlertListQuery,
+  AlertRow,
+  AlertSighting,
   AuditEvent,
   AuditSigner,
   AuditInput,
@@ -28,6 +32,7 @@ import type {
   ClaimedDelivery,
   DeliveryOutcome,
   DeliveryRow,
+  EmergencyCut,
   HashMatch,
   IndexedKey,
   IndexedOperator,
@@ -41,12 +46,16 @@ import type {
   RotationChange,
   RotationRow,
   Store,
+  TombstoneRow,
   UsageBucket,
   UsageDelta,
   WebhookRow,
 } from '../../store.js';
-import { auditOutbound, isLeakReport, leakedOutbound } from '../../webhooks/events.js';
+import { auditOutbound, isLeakReport } from '../../webhooks/events.js';
+import { leakReported } from '../../alerts/dedup.js';
+import type { AlertKind } from '../../alerts/kinds.js';
 import {
+  alertAudit,
   keyActive,
   keyAudit,
   keyListWhere,
@@ -64,7 +73,7 @@ import {
   webhookAudit,
   stepChanged,
 } from '../shared.js';
-import { editColumns, fieldsToColumns, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
+import { editColumns, expiringWhere, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { readIndexedKeys } from './indexed-keys.js';
@@ -72,6 +81,7 @@ import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
 import * as schema from './schema.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
@@ -93,6 +103,8 @@ const keyColumns = {
   deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  canary: keys.canary,
+  rotatedOutBy: keys.rotatedOutBy,
   ...policyColumnsOf(keys),
 };
 
@@ -264,6 +276,7 @@ export class PgStore implements Store {
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
     await this.refuseTakenName(tx, key.name);
+    await unbury(tx, key.hash);
     await tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
   }
@@ -302,13 +315,16 @@ export class PgStore implements Store {
     });
   }
 
+  /**
+   * A deactivation stamps the rotation that made it (a cut-over), an activation clears it; a
+   * deactivation whose reason reports a leak raises `key.leaked` in the same transaction.
+   */
   private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: StatusDetail): Promise<void> {
-    await tx
-      .update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null, deactivationReason: status === 'inactive' ? (detail?.reason ?? null) : null })
-      .where(eq(keys.id, key.id));
+    await tx.update(keys).set(statusColumns(status, at, detail)).where(eq(keys.id, key.id));
     await this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
+    const reason = detail?.reason;
+    if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) await recordSighting(tx, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });
   }
 
   async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
@@ -316,12 +332,13 @@ export class PgStore implements Store {
       const key = await this.requireKey(tx, id);
       if (key.status === status) return key;
       await this.changeKeyStatus(tx, key, status, at, actor, notes, reasonDetail(reason));
-      if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) await enqueue(tx, leakedOutbound(key, reason, at));
       return this.requireKey(tx, id);
     });
   }
 
+  /** Deletes `key`, keeping its tombstone. */
   private async removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+    await bury(tx, key, at, actor.name);
     await tx.delete(keys).where(eq(keys.id, key.id));
     await this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'deleted' });
@@ -357,8 +374,8 @@ export class PgStore implements Store {
 
   async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
     if (hashes.length === 0) return [];
-    const found = await this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status }).from(keys).where(inArray(keys.hash, hashes));
-    const matches: HashMatch[] = found.map((k) => ({ ...k, kind: 'key' }));
+    const found = await this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status, canary: keys.canary }).from(keys).where(inArray(keys.hash, hashes));
+    const matches: HashMatch[] = [...found.map(keyMatch), ...(await tombstoneMatches(this.db, hashes))];
     if (withOperators) {
       const ops = await this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes));
       matches.push(...ops.map(operatorMatch));
@@ -535,15 +552,23 @@ export class PgStore implements Store {
 
   // rotations
 
-  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow> {
+  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor, emergency?: EmergencyCut): Promise<RotationRow> {
     return this.write(async (tx, notes) => {
       const old = await this.requireKey(tx, rotation.oldKeyId);
       await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       await this.insertKey(tx, newKey, notes);
       await tx.insert(rotations).values(rotation);
       await this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
-      await this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
+      await this.appendAudit(tx, actor, rotationStartAudit(rotation, old, emergency), rotation.createdAt);
       notes.push({ t: 'rotation', id: rotation.id, e: 'created' });
+      if (emergency) {
+        const detail = { rotation: rotation.id, reason: emergency.reason };
+        if (old.status === 'active') await this.changeKeyStatus(tx, old, 'inactive', rotation.createdAt, actor, notes, detail);
+        else {
+          await tx.update(keys).set({ rotatedOutBy: rotation.id }).where(eq(keys.id, old.id));
+          notes.push({ t: 'key', id: old.id, e: 'updated' });
+        }
+      }
       return rotation;
     });
   }
@@ -627,6 +652,56 @@ export class PgStore implements Store {
 
   async pruneDeliveries(before: number): Promise<void> {
     await prune(this.db, before);
+  }
+
+  // tombstones and alerts
+
+  async listTombstones(limit: number, after?: { deletedAt: number; keyId: string }): Promise<TombstoneRow[]> {
+    return tombstonePage(this.db, limit, after);
+  }
+
+  /** Announced as deletions: the other daemons drop the tombstones from their indexes. */
+  async pruneTombstones(before: number): Promise<string[]> {
+    return this.write(async (tx, notes) => {
+      const ids = await pruneTombstones(tx, before);
+      for (const id of ids) notes.push({ t: 'key', id, e: 'deleted' });
+      return ids;
+    });
+  }
+
+  async recordSightings(sightings: AlertSighting[], _at: number): Promise<AlertChange[]> {
+    if (sightings.length === 0) return [];
+    return this.write(async (tx) => {
+      const changes: AlertChange[] = [];
+      for (const s of sightings) {
+        const change = await recordSighting(tx, s);
+        if (change) changes.push(change);
+      }
+      return changes;
+    });
+  }
+
+  async listAlerts(query: AlertListQuery): Promise<AlertRow[]> {
+    return alertPage(this.db, query);
+  }
+
+  async openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined> {
+    return openAlert(this.db, kind, keyId, caller);
+  }
+
+  async ackAlert(id: string, at: number, actor: Actor): Promise<AlertRow> {
+    return this.write(async (tx) => {
+      const alert = await alertById(tx, id);
+      if (!alert) throw notFound('alert', id);
+      if (alert.ackedAt !== null) return alert;
+      await acknowledge(tx, id, at, actor.name);
+      await this.appendAudit(tx, actor, alertAudit(alert), at);
+      return (await alertById(tx, id))!;
+    });
+  }
+
+  async keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]> {
+    return this.db.select({ id: keys.id, name: keys.name, expiresAt: keys.expiresAt }).from(keys).where(expiringWhere(keys, from, to));
   }
 
   async backup(file: string): Promise<void> {

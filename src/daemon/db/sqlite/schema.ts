@@ -4,6 +4,7 @@
  * are stored as their SHA-256.
  */
 import { sql } from 'drizzle-orm';
+import { ALERT_KINDS } from '../../alerts/kinds.js';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const operators = sqliteTable(
@@ -61,6 +62,10 @@ export const keys = sqliteTable(
     quotaRefilledAt: integer('quota_refilled_at'),
     /** When an operator last set the quota: uses counted under an older setting no longer apply. */
     quotaSetAt: integer('quota_set_at'),
+    /** A canary exists only to be stolen: it never verifies, and presenting it raises `canary.tripped`. Set at creation, never changed. */
+    canary: integer('canary', { mode: 'boolean' }).notNull().default(false),
+    /** The rotation whose cut-over deactivated this key: presenting it while inactive raises `old_key.presented_after_cutover`. */
+    rotatedOutBy: text('rotated_out_by'),
   },
   (t) => [
     uniqueIndex('keys_name_folded').on(t.nameFolded),
@@ -215,4 +220,59 @@ export const webhookDeliveries = sqliteTable(
     deliveredAt: integer('delivered_at'),
   },
   (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.createdAt)],
+);
+
+/**
+ * Deleted keys, remembered for 365 days so that a deleted key still presented is noticed
+ * (docs/alerts.md): the hash, id, name and hint of each, when and by whom it was deleted, and
+ * who presented it since. Pruned by the daemon once `deletedAt` is a year old.
+ */
+export const keyTombstones = sqliteTable(
+  'key_tombstones',
+  {
+    keyId: text('key_id').primaryKey(),
+    hash: text('hash').notNull(),
+    name: text('name').notNull(),
+    hint: text('hint').notNull(),
+    deletedAt: integer('deleted_at').notNull(),
+    deletedBy: text('deleted_by').notNull(),
+    /** The rotation that had cut the key over, if one did: presenting it is `old_key.presented_after_cutover`. */
+    rotationId: text('rotation_id'),
+    presentations: integer('presentations').notNull().default(0),
+    lastPresentedAt: integer('last_presented_at'),
+    lastCaller: text('last_caller'),
+    lastIp: text('last_ip'),
+  },
+  (t) => [uniqueIndex('key_tombstones_hash').on(t.hash), index('key_tombstones_deleted').on(t.deletedAt, t.keyId)],
+);
+
+/**
+ * Alerts (docs/alerts.md): one row per kind, key and caller while it is open (the partial
+ * unique index), its count and first and last sighting growing with each presentation. No
+ * foreign key: an alert outlives the key it names. `caller` is empty for "no caller given" and
+ * for the callers beyond the most a key keeps open alerts for; `detail` is a JSON object.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ALERT_KINDS }).notNull(),
+    keyId: text('key_id').notNull(),
+    keyName: text('key_name').notNull(),
+    caller: text('caller').notNull(),
+    ip: text('ip'),
+    count: integer('count').notNull(),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    detail: text('detail').notNull().default('{}'),
+    ackedAt: integer('acked_at'),
+    ackedBy: text('acked_by'),
+  },
+  (t) => [
+    uniqueIndex('alerts_open')
+      .on(t.kind, t.keyId, t.caller)
+      .where(sql`${t.ackedAt} is null`),
+    index('alerts_sighted').on(t.kind, t.keyId, t.caller, t.firstSeenAt),
+    index('alerts_last_seen').on(t.lastSeenAt, t.id),
+  ],
 );

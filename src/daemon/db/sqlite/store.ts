@@ -14,6 +14,10 @@ import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
+  AlertChange,
+  AlertListQuery,
+  AlertRow,
+  AlertSighting,
   AuditEvent,
   AuditSigner,
   AuditInput,
@@ -21,6 +25,7 @@ import type {
   ClaimedDelivery,
   DeliveryOutcome,
   DeliveryRow,
+  EmergencyCut,
   HashMatch,
   IndexedKey,
   IndexedOperator,
@@ -34,12 +39,16 @@ import type {
   RotationChange,
   RotationRow,
   Store,
+  TombstoneRow,
   UsageBucket,
   UsageDelta,
   WebhookRow,
 } from '../../store.js';
-import { auditOutbound, isLeakReport, leakedOutbound } from '../../webhooks/events.js';
+import { auditOutbound, isLeakReport } from '../../webhooks/events.js';
+import { leakReported } from '../../alerts/dedup.js';
+import type { AlertKind } from '../../alerts/kinds.js';
 import {
+  alertAudit,
   keyActive,
   keyAudit,
   keyListWhere,
@@ -57,9 +66,10 @@ import {
   webhookAudit,
   stepChanged,
 } from '../shared.js';
-import { attachPolicies, editColumns, fieldsFromColumns, fieldsToColumns, HAS_POLICY_SQL, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
+import { attachExtras, editColumns, expiringWhere, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
+import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
@@ -76,6 +86,8 @@ const keyColumns = {
   deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  canary: keys.canary,
+  rotatedOutBy: keys.rotatedOutBy,
   ...policyColumnsOf(keys),
 };
 
@@ -286,6 +298,7 @@ export class SqliteStore implements Store {
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
     this.refuseTakenName(tx, key.name);
+    unbury(tx, key.hash);
     tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) }).run();
   }
 
@@ -327,20 +340,24 @@ export class SqliteStore implements Store {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
       this.changeKeyStatus(tx, key, status, at, actor, reasonDetail(reason));
-      if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) enqueue(tx, leakedOutbound(key, reason, at));
       return this.requireKey(tx, id);
     });
   }
 
+  /**
+   * A deactivation stamps the rotation that made it (a cut-over), an activation clears it; a
+   * deactivation whose reason reports a leak raises `key.leaked` in the same transaction.
+   */
   private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: StatusDetail): void {
-    tx.update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null, deactivationReason: status === 'inactive' ? (detail?.reason ?? null) : null })
-      .where(eq(keys.id, key.id))
-      .run();
+    tx.update(keys).set(statusColumns(status, at, detail)).where(eq(keys.id, key.id)).run();
     this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
+    const reason = detail?.reason;
+    if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) recordSighting(tx, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });
   }
 
+  /** Deletes `key`, keeping its tombstone. */
   private removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    bury(tx, key, at, actor.name);
     tx.delete(keys).where(eq(keys.id, key.id)).run();
     this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
   }
@@ -368,12 +385,13 @@ export class SqliteStore implements Store {
     // better-sqlite3's own row objects: with 100,000 keys, drizzle's per-row mapping was a fifth
     // of the daemon's startup and left ~15 MB more in the heap.
     const plain = this.sqlite.prepare<[], IndexedKey>('select id, name, hash, status, expires_at as expiresAt from keys').all();
-    const withPolicy = this.db
-      .select({ id: keys.id, ...policyColumnsOf(keys) })
+    const withExtras = this.db
+      .select({ id: keys.id, canary: keys.canary, rotatedOutBy: keys.rotatedOutBy, ...policyColumnsOf(keys) })
       .from(keys)
-      .where(sql.raw(HAS_POLICY_SQL))
+      .where(sql.raw(HAS_EXTRAS_SQL))
       .all();
-    return attachPolicies(plain, withPolicy);
+    // Tombstones first: a key that has a deleted key's hash (an import) is the one found.
+    return [...tombstoneEntries(this.db), ...attachExtras(plain, withExtras)];
   }
 
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
@@ -383,8 +401,8 @@ export class SqliteStore implements Store {
 
   async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
     if (hashes.length === 0) return [];
-    const found = this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status }).from(keys).where(inArray(keys.hash, hashes)).all();
-    const matches: HashMatch[] = found.map((k) => ({ ...k, kind: 'key' }));
+    const found = this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status, canary: keys.canary }).from(keys).where(inArray(keys.hash, hashes)).all();
+    const matches: HashMatch[] = [...found.map(keyMatch), ...tombstoneMatches(this.db, hashes)];
     if (withOperators) {
       const ops = this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes)).all();
       matches.push(...ops.map(operatorMatch));
@@ -513,16 +531,22 @@ export class SqliteStore implements Store {
 
   // rotations
 
-  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow> {
-    return this.write((tx) => {
+  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor, emergency?: EmergencyCut): Promise<RotationRow> {
+    const start = (tx: Tx) => {
       const old = this.requireKey(tx, rotation.oldKeyId);
       this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       this.insertKey(tx, newKey);
       tx.insert(rotations).values(rotation).run();
       this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
-      this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
+      this.appendAudit(tx, actor, rotationStartAudit(rotation, old, emergency), rotation.createdAt);
+      if (!emergency) return rotation;
+      const detail = { rotation: rotation.id, reason: emergency.reason };
+      if (old.status === 'active') this.changeKeyStatus(tx, old, 'inactive', rotation.createdAt, actor, detail);
+      else tx.update(keys).set({ rotatedOutBy: rotation.id }).where(eq(keys.id, old.id)).run();
       return rotation;
-    });
+    };
+    // An emergency takes access away, so it may use the space kept for such writes.
+    return emergency ? this.narrowing(start) : this.write(start);
   }
 
   private rotationById(tx: Tx | Db, id: string): RotationRow | undefined {
@@ -600,6 +624,48 @@ export class SqliteStore implements Store {
 
   async pruneDeliveries(before: number): Promise<void> {
     this.narrowing((tx) => prune(tx, before));
+  }
+
+  // tombstones and alerts
+
+  async listTombstones(limit: number, after?: { deletedAt: number; keyId: string }): Promise<TombstoneRow[]> {
+    return tombstonePage(this.db, limit, after);
+  }
+
+  async pruneTombstones(before: number): Promise<string[]> {
+    return this.narrowing((tx) => pruneTombstones(tx, before));
+  }
+
+  async recordSightings(sightings: AlertSighting[], _at: number): Promise<AlertChange[]> {
+    if (sightings.length === 0) return [];
+    return this.write((tx) => sightings.flatMap((s) => recordSighting(tx, s) ?? []));
+  }
+
+  async listAlerts(query: AlertListQuery): Promise<AlertRow[]> {
+    return alertPage(this.db, query);
+  }
+
+  async openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined> {
+    return openAlert(this.db, kind, keyId, caller);
+  }
+
+  async ackAlert(id: string, at: number, actor: Actor): Promise<AlertRow> {
+    return this.write((tx) => {
+      const alert = alertById(tx, id);
+      if (!alert) throw notFound('alert', id);
+      if (alert.ackedAt !== null) return alert;
+      acknowledge(tx, id, at, actor.name);
+      this.appendAudit(tx, actor, alertAudit(alert), at);
+      return alertById(tx, id)!;
+    });
+  }
+
+  async keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]> {
+    return this.db
+      .select({ id: keys.id, name: keys.name, expiresAt: keys.expiresAt })
+      .from(keys)
+      .where(expiringWhere(keys, from, to))
+      .all();
   }
 
   async backup(file: string): Promise<void> {

@@ -1,0 +1,83 @@
+/**
+ * Sightings counted in memory on the verify path, between two flushes of the alert service:
+ * one entry per kind, key and caller (at most `OPEN_ALERTS_PER_KEY` callers a key and kind, the
+ * rest counted without one), so a flood of presentations costs a map update each and becomes
+ * one sighting with a count. Nothing here touches the store.
+ */
+import type { Sighting } from '../../decide/verify.js';
+import type { AlertSighting } from '../store.js';
+import { NO_CALLER, OPEN_ALERTS_PER_KEY } from './dedup.js';
+
+/** What a sighting of `entry` records besides who and when: what the alert's reader needs to know. */
+function detailOf({ kind, entry }: Sighting): Record<string, unknown> {
+  const deleted = entry.deletedAt === undefined ? {} : { deletedAt: new Date(entry.deletedAt).toISOString() };
+  if (kind === 'old_key.presented_after_cutover') return { rotationId: entry.rotatedOutBy, ...deleted };
+  return deleted;
+}
+
+export class SightingCounter {
+  private pending = new Map<string, AlertSighting>();
+  /** Callers counted so far per kind and key. */
+  private callers = new Map<string, number>();
+
+  record(sighting: Sighting, caller: string | undefined, ip: string | undefined, at: number): void {
+    const group = `${sighting.kind}\u0000${sighting.entry.id}`;
+    let who = caller ?? NO_CALLER;
+    let s = this.pending.get(`${group}\u0000${who}`);
+    if (!s && who !== NO_CALLER) {
+      const seen = this.callers.get(group) ?? 0;
+      if (seen >= OPEN_ALERTS_PER_KEY) {
+        who = NO_CALLER;
+        s = this.pending.get(`${group}\u0000${who}`);
+      } else this.callers.set(group, seen + 1);
+    }
+    if (!s) {
+      const { entry } = sighting;
+      s = {
+        kind: sighting.kind,
+        keyId: entry.id,
+        keyName: entry.name,
+        caller: who,
+        ip: null,
+        count: 0,
+        firstSeenAt: at,
+        lastSeenAt: at,
+        detail: detailOf(sighting),
+        tombstone: entry.deletedAt !== undefined,
+      };
+      this.pending.set(`${group}\u0000${who}`, s);
+    }
+    s.count++;
+    s.lastSeenAt = Math.max(s.lastSeenAt, at);
+    if (ip !== undefined) s.ip = ip;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Everything counted, for a flush; the counter starts empty. */
+  drain(): AlertSighting[] {
+    const all = [...this.pending.values()];
+    this.pending = new Map();
+    this.callers = new Map();
+    return all;
+  }
+
+  /** Puts back what a failed flush drained (added to what was counted since). */
+  restore(sightings: readonly AlertSighting[]): void {
+    for (const s of sightings) {
+      const key = `${s.kind}\u0000${s.keyId}\u0000${s.caller}`;
+      const now = this.pending.get(key);
+      if (now) {
+        now.count += s.count;
+        now.firstSeenAt = Math.min(now.firstSeenAt, s.firstSeenAt);
+        now.ip ??= s.ip;
+      } else {
+        this.pending.set(key, { ...s });
+        const group = `${s.kind}\u0000${s.keyId}`;
+        if (s.caller !== NO_CALLER) this.callers.set(group, (this.callers.get(group) ?? 0) + 1);
+      }
+    }
+  }
+}
