@@ -363,8 +363,8 @@ export interface Store {
   listAlerts(query: AlertListQuery): Promise<AlertRow[]>;
   /** The open alert of a kind, key and caller, if there is one. */
   openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined>;
-  /** Acknowledges an alert, audited (`alert.ack`); an acknowledged one is answered as it is. */
-  ackAlert(id: string, at: number, actor: Actor): Promise<AlertRow>;
+  /** Acknowledges an alert, audited (`alert.ack`); an acknowledged one is answered as it is (`acknowledged` false). */
+  ackAlert(id: string, at: number, actor: Actor): Promise<{ alert: AlertRow; acknowledged: boolean }>;
   /** Active keys, not canaries, that expire after `from` and at or before `to`. */
   keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]>;
 

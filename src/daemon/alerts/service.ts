@@ -83,10 +83,8 @@ export class AlertService {
 
   async ack(id: string, actor: Actor): Promise<AlertJson> {
     await this.flushForRead();
-    const before = this.deps.clock.now();
-    const alert = await this.deps.store.ackAlert(id, before, actor);
-    // Only the call that acknowledged it announces it.
-    if (alert.ackedAt === before) this.announce([{ alert, raised: false }]);
+    const { alert, acknowledged } = await this.deps.store.ackAlert(id, this.deps.clock.now(), actor);
+    if (acknowledged) this.announce([{ alert, raised: false }]);
     return alertJson(alert);
   }
 

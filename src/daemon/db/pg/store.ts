@@ -689,14 +689,14 @@ export class PgStore implements Store {
     return openAlert(this.db, kind, keyId, caller);
   }
 
-  async ackAlert(id: string, at: number, actor: Actor): Promise<AlertRow> {
+  async ackAlert(id: string, at: number, actor: Actor): Promise<{ alert: AlertRow; acknowledged: boolean }> {
     return this.write(async (tx) => {
       const alert = await alertById(tx, id);
       if (!alert) throw notFound('alert', id);
-      if (alert.ackedAt !== null) return alert;
+      if (alert.ackedAt !== null) return { alert, acknowledged: false };
       await acknowledge(tx, id, at, actor.name);
       await this.appendAudit(tx, actor, alertAudit(alert), at);
-      return (await alertById(tx, id))!;
+      return { alert: (await alertById(tx, id))!, acknowledged: true };
     });
   }
 

@@ -649,14 +649,14 @@ export class SqliteStore implements Store {
     return openAlert(this.db, kind, keyId, caller);
   }
 
-  async ackAlert(id: string, at: number, actor: Actor): Promise<AlertRow> {
+  async ackAlert(id: string, at: number, actor: Actor): Promise<{ alert: AlertRow; acknowledged: boolean }> {
     return this.write((tx) => {
       const alert = alertById(tx, id);
       if (!alert) throw notFound('alert', id);
-      if (alert.ackedAt !== null) return alert;
+      if (alert.ackedAt !== null) return { alert, acknowledged: false };
       acknowledge(tx, id, at, actor.name);
       this.appendAudit(tx, actor, alertAudit(alert), at);
-      return alertById(tx, id)!;
+      return { alert: alertById(tx, id)!, acknowledged: true };
     });
   }
 
