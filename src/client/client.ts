@@ -4,6 +4,7 @@
  * when nothing answers, or `DaemonUnproven` when something answers that cannot prove it is the
  * daemon daemon.json names (then nothing but the challenge was sent to it).
  */
+import type { AlertJson, TombstoneJson } from '../daemon/alerts/schemas.js';
 import type { AuditEventJson, AuditVerificationJson } from '../daemon/audit/routes.js';
 import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
@@ -19,6 +20,7 @@ import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identi
 import { readEventStream, type StreamEvent } from './sse.js';
 
 export type {
+  AlertJson,
   AuditEventJson,
   AuditVerificationJson,
   DeliveryJson,
@@ -31,6 +33,7 @@ export type {
   RotationJson,
   RotationStepName,
   StreamEvent,
+  TombstoneJson,
   UsageJson,
   VerifyResult,
   WebhookJson,
@@ -241,8 +244,10 @@ export class KeywardClient {
   verify(key: string, caller?: string, context: VerifyContext = {}) {
     return this.request<VerifyResult>('POST', '/v1/verify', { key, ...(caller !== undefined && { caller }), ...context });
   }
-  startRotation(keyId: string, name?: string) {
-    return this.request<{ rotation: RotationJson; secret: string }>('POST', `/v1/keys/${encodeURIComponent(keyId)}/rotations`, name ? { name } : {});
+  /** Starts replacing a key; `emergency` takes the old key out at once (its `reason` kept on it). */
+  startRotation(keyId: string, name?: string, emergency?: { reason?: string }) {
+    const body = { ...(name && { name }), ...(emergency && { emergency: true, ...(emergency.reason !== undefined && { reason: emergency.reason }) }) };
+    return this.request<{ rotation: RotationJson; secret: string }>('POST', `/v1/keys/${encodeURIComponent(keyId)}/rotations`, body);
   }
   rotations(state: 'open' | 'all' = 'open') {
     return this.request<{ rotations: RotationJson[] }>('GET', `/v1/rotations${query({ state })}`);
@@ -258,6 +263,26 @@ export class KeywardClient {
   }
   cancel(id: string) {
     return this.request<{ rotation: RotationJson; message: string }>('POST', `/v1/rotations/${encodeURIComponent(id)}/cancel`);
+  }
+  alerts(params: { state?: 'open' | 'all'; limit?: number; cursor?: string } = {}) {
+    return this.request<{ alerts: AlertJson[]; nextCursor: string | null }>('GET', `/v1/alerts${query(params)}`);
+  }
+  ackAlert(id: string) {
+    return this.request<{ alert: AlertJson }>('POST', `/v1/alerts/${encodeURIComponent(id)}/ack`);
+  }
+  tombstones(params: { limit?: number; cursor?: string } = {}) {
+    return this.request<{ tombstones: TombstoneJson[]; nextCursor: string | null }>('GET', `/v1/tombstones${query(params)}`);
+  }
+  /** Every tombstone, following cursors. */
+  async allTombstones(): Promise<TombstoneJson[]> {
+    const out: TombstoneJson[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.tombstones({ limit: 10_000, cursor });
+      out.push(...page.tombstones);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return out;
   }
   audit(params: { limit?: number; before?: number } = {}) {
     return this.request<{ events: AuditEventJson[] }>('GET', `/v1/audit${query(params)}`);

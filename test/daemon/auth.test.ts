@@ -63,6 +63,9 @@ describe('every route × every role', () => {
     { method: 'DELETE', path: () => '/v1/webhooks/whk_none', permission: 'operators:manage', ok: 404 },
     { method: 'GET', path: () => '/v1/webhooks/whk_none/deliveries', permission: 'operators:manage', ok: 404 },
     { method: 'GET', path: () => '/metrics', permission: 'keys:read', ok: 200 },
+    { method: 'GET', path: () => '/v1/alerts?state=all', permission: 'keys:read', ok: 200 },
+    { method: 'POST', path: () => '/v1/alerts/alr_none/ack', permission: 'keys:write', ok: 404 },
+    { method: 'GET', path: () => '/v1/tombstones', permission: 'keys:read', ok: 200 },
   ];
   const grants: Record<Role, string[]> = {
     admin: ['keys:read', 'keys:write', 'keys:verify', 'operators:manage'],

@@ -131,6 +131,8 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
       more: [
         { why: 'a key already rotating', id: rotating.oldKeyId, body: {}, expect: 409 },
         { why: 'a taken name for the new key', id: (await cx.key()).id, body: { name: taken.name }, expect: 409 },
+        { why: 'a canary key', id: (await cx.client.createKey(cx.unique('canary'), { canary: true })).key.id, body: { emergency: true }, expect: 409 },
+        { why: 'a reason without emergency', id: (await cx.key()).id, body: { reason: 'why' }, expect: 400 },
       ],
     };
   },
@@ -163,6 +165,22 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   }),
 
   listAudit: async () => ({ ok: { why: 'the newest events', query: 'limit=5', expect: 200 } }),
+
+  listAlerts: async () => ({
+    ok: { why: 'every alert', query: 'state=all&limit=5', expect: 200 },
+    more: [{ why: 'a cursor the daemon never gave out', query: 'cursor=bm9wZQ', expect: 400 }],
+  }),
+  ackAlert: async (cx) => {
+    const canary = await cx.client.createKey(cx.unique('canary'), { canary: true });
+    await cx.client.verify(canary.secret, cx.unique('thief'));
+    const [alert] = (await cx.client.alerts({ state: 'open' })).alerts.filter((a) => a.keyId === canary.key.id);
+    return { ok: { why: 'an open alert', id: alert!.id, expect: 200 } };
+  },
+  listTombstones: async (cx) => {
+    const gone = await cx.key({ inactive: true });
+    await cx.client.deleteKey(gone.id);
+    return { ok: { why: 'a page', query: 'limit=5', expect: 200 } };
+  },
 
   verifyAudit: async () => ({ ok: { why: 'the whole chain against the home key and checkpoint', expect: 200 } }),
 };
