@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
+import { hashSecret } from '../../src/decide/secret.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
 
 /** How fast a change through one daemon must be in force on the other. */
@@ -36,6 +37,25 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     await b.client.deleteKey(key.id);
     await msUntilVerdict(a, secret, 'not_found');
     expect((await a.api('GET', `/v1/keys/${key.id}`)).status).toBe(404);
+  });
+
+  it('knows on B the tombstones, canaries and cut-overs made on A: not_found or inactive, and an alert on B', async () => {
+    const { key, secret } = await a.client.createKey('retired');
+    await a.client.deactivateKey(key.id);
+    await a.client.deleteKey(key.id);
+    const canary = await a.client.createKey('bait', { canary: true });
+    const old = await a.client.createKey('orders');
+    const emergency = await a.client.startRotation(old.key.id, undefined, { reason: 'pasted in chat' });
+    expect(emergency.rotation.step).toBe('double_check');
+    expect(await verdict(b, secret), 'the tombstone is on B when the delete returns').toBe('not_found');
+    expect(await verdict(b, canary.secret)).toBe('not_found');
+    expect(await verdict(b, old.secret)).toBe('inactive');
+    const mine = new Set([key.id, canary.key.id, old.key.id]);
+    const kinds = (await b.client.alerts()).alerts.filter((x) => mine.has(x.keyId)).map((x) => `${x.kind} ${x.keyName}`).sort();
+    expect(kinds).toEqual(['canary.tripped bait', 'deleted_key.presented retired', 'old_key.presented_after_cutover orders']);
+    // Forgotten on A a year on (the store's prune, as A's hourly job runs it): forgotten on B too.
+    await a.daemon.core.store.pruneTombstones(Date.now() + 1);
+    await expect.poll(() => b.daemon.core.index.lookup(hashSecret(secret)), { timeout: IN_STEP_MS }).toBeUndefined();
   });
 
   it('adds up usage from both daemons', async () => {

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
-import type { Actor, ClaimedDelivery, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
+import type { Actor, AlertChange, AlertSighting, ClaimedDelivery, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
 export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;
@@ -438,6 +438,148 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect((await store.listRotations(false)).map((r) => r.id)).toEqual([rotation.id]);
         const tail = (await store.listAudit(4)).map((e) => [e.action, e.at]).reverse();
         expect(tail).toEqual([['key.deactivate', T0 + 7], ['rotation.advance', T0 + 7], ['key.delete', T0 + 9], ['rotation.advance', T0 + 9]]);
+      });
+    });
+
+    describe('tombstones and alerts', () => {
+      const sighting = (overrides: Partial<AlertSighting> & Pick<AlertSighting, 'keyId'>): AlertSighting => ({
+        kind: 'deleted_key.presented',
+        keyName: 'k',
+        caller: 'cron',
+        ip: null,
+        count: 1,
+        firstSeenAt: T0,
+        lastSeenAt: T0,
+        detail: {},
+        ...overrides,
+      });
+
+      it('keeps a tombstone of a deleted key (a delete, or a rotation ending), found by hash, marked with the rotation', async () => {
+        const plain = keyRow('plain');
+        await store.createKey(plain, ADMIN);
+        await store.setKeyStatus(plain.id, 'inactive', T0 + 1, ADMIN);
+        await store.deleteKey(plain.id, T0 + 2, ADMIN);
+        const old = keyRow('old');
+        const fresh = keyRow('fresh');
+        await store.createKey(old, ADMIN);
+        const rotation = rotationRow(old, fresh);
+        await store.createRotation(rotation, fresh, ADMIN);
+        const step = (expectStep: RotationRow['step'], to: RotationRow['step'], at: number, more: Partial<RotationChange> = {}) =>
+          store.changeRotation(rotation.id, { expectStep, at, set: { step: to, stepStartedAt: at }, audit: { action: 'rotation.advance', targetType: 'rotation', targetId: rotation.id, targetName: 'old' }, ...more }, ADMIN);
+        await step('update_systems', 'double_check', T0 + 3, { oldKeyStatus: 'inactive' });
+        expect(await store.getKey(old.id), 'the cut-over marks the old key').toMatchObject({ status: 'inactive', rotatedOutBy: rotation.id });
+        await step('double_check', 'completed', T0 + 4, { deleteOldKey: true });
+
+        expect(await store.listTombstones(10)).toEqual([
+          { keyId: old.id, name: 'old', hint: old.hint, deletedAt: T0 + 4, deletedBy: ADMIN.name, rotationId: rotation.id, presentations: 0, lastPresentedAt: null, lastCaller: null, lastIp: null },
+          { keyId: plain.id, name: 'plain', hint: plain.hint, deletedAt: T0 + 2, deletedBy: ADMIN.name, rotationId: null, presentations: 0, lastPresentedAt: null, lastCaller: null, lastIp: null },
+        ]);
+        expect((await store.listTombstones(1, { deletedAt: T0 + 4, keyId: old.id })).map((t) => t.keyId), 'paged').toEqual([plain.id]);
+        expect((await store.findByHashes([old.hash, plain.hash], false)).map((m) => [m.id, m.state]).sort()).toEqual([
+          [old.id, 'deleted'],
+          [plain.id, 'deleted'],
+        ].sort());
+        const indexed = await store.indexedKeys();
+        expect(indexed).toContainEqual({ id: old.id, name: 'old', hash: old.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 4, rotatedOutBy: rotation.id });
+        expect(indexed).toContainEqual({ id: plain.id, name: 'plain', hash: plain.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 2 });
+        expect(indexed.find((e) => e.id === fresh.id), 'an ordinary key carries no marks').toEqual({ id: fresh.id, name: 'fresh', hash: fresh.hash, status: 'active', expiresAt: null });
+
+        // A key imported with a deleted key's hash takes its place.
+        await store.createKey({ ...keyRow('again'), hash: plain.hash }, ADMIN);
+        expect((await store.listTombstones(10)).map((t) => t.keyId)).toEqual([old.id]);
+      });
+
+      it('marks a canary in the index and the lookup, and stamps an emergency rotation\'s cut-over in its own transaction', async () => {
+        const canary = keyRow('bait', { canary: true });
+        await store.createKey(canary, ADMIN);
+        expect(await store.getKey(canary.id)).toMatchObject({ canary: true });
+        expect((await store.indexedKeys()).find((e) => e.id === canary.id)).toMatchObject({ canary: true });
+        expect(await store.findByHashes([canary.hash], false)).toEqual([{ hash: canary.hash, kind: 'key', id: canary.id, name: 'bait', state: 'active', canary: true }]);
+
+        const old = keyRow('payments');
+        const fresh = keyRow('payments-2');
+        await store.createKey(old, ADMIN);
+        const rotation = rotationRow(old, fresh, { step: 'double_check', doubleCheckAt: T0 + 5, deactivateAt: T0 + 5, createdAt: T0 + 5 });
+        await store.createRotation(rotation, fresh, ADMIN, { reason: 'leaked: pasted in chat' });
+        expect(await store.getKey(old.id)).toMatchObject({ status: 'inactive', deactivatedAt: T0 + 5, deactivationReason: 'leaked: pasted in chat', rotatedOutBy: rotation.id });
+        expect(await auditActions(store)).toEqual(['key.create', 'key.create', 'key.create', 'rotation.start', 'key.deactivate']);
+        expect(await store.openAlert('key.leaked', old.id, '')).toMatchObject({ kind: 'key.leaked', detail: { reason: 'leaked: pasted in chat' }, count: 1 });
+        // Reactivating clears the mark.
+        await store.setKeyStatus(old.id, 'active', T0 + 6, ADMIN);
+        expect(await store.getKey(old.id)).toMatchObject({ rotatedOutBy: null, deactivationReason: null });
+      });
+
+      it('counts sightings on the open alert, raises new ones as REPEAT says, keeps 100 callers a key, and records tombstone presentations', async () => {
+        const gone = keyRow('gone');
+        await store.createKey(gone, ADMIN);
+        await store.setKeyStatus(gone.id, 'inactive', T0, ADMIN);
+        await store.deleteKey(gone.id, T0, ADMIN);
+        const [raised] = await store.recordSightings([sighting({ keyId: gone.id, count: 3, lastSeenAt: T0 + 10, ip: '192.0.2.1', tombstone: true })], T0 + 10);
+        expect(raised).toMatchObject({ raised: true, alert: { kind: 'deleted_key.presented', keyId: gone.id, caller: 'cron', count: 3, ip: '192.0.2.1', ackedAt: null } });
+        const counted = await store.recordSightings([sighting({ keyId: gone.id, count: 2, firstSeenAt: T0 + 20, lastSeenAt: T0 + 30, tombstone: true })], T0 + 30);
+        expect(counted).toEqual([{ raised: false, alert: expect.objectContaining({ id: raised!.alert.id, count: 5, firstSeenAt: T0, lastSeenAt: T0 + 30, ip: '192.0.2.1' }) }]);
+        expect((await store.listTombstones(1))[0]).toMatchObject({ presentations: 5, lastPresentedAt: T0 + 30, lastCaller: 'cron', lastIp: '192.0.2.1' });
+
+        const { alert, acknowledged } = await store.ackAlert(raised!.alert.id, T0 + 40, ADMIN);
+        expect(acknowledged).toBe(true);
+        expect(alert).toMatchObject({ ackedAt: T0 + 40, ackedBy: ADMIN.name });
+        expect((await store.ackAlert(raised!.alert.id, T0 + 50, ADMIN)).acknowledged).toBe(false);
+        expect((await store.listAudit(1))[0]).toMatchObject({ action: 'alert.ack', targetType: 'alert', targetId: raised!.alert.id, at: T0 + 40 });
+        expect(await codeOf(store.ackAlert('alr_missing', T0, ADMIN))).toBe('not_found');
+
+        // Within the hour: counted on the acknowledged alert; an hour after it was raised: a new one.
+        const [quiet] = await store.recordSightings([sighting({ keyId: gone.id, firstSeenAt: T0 + 30 * MINUTE, lastSeenAt: T0 + 30 * MINUTE })], T0);
+        expect(quiet).toMatchObject({ raised: false, alert: { id: raised!.alert.id, count: 6, ackedAt: T0 + 40 } });
+        const [again] = await store.recordSightings([sighting({ keyId: gone.id, firstSeenAt: T0 + 61 * MINUTE, lastSeenAt: T0 + 61 * MINUTE })], T0);
+        expect(again).toMatchObject({ raised: true, alert: { count: 1, ackedAt: null } });
+        expect(again!.alert.id).not.toBe(raised!.alert.id);
+
+        // key.expiring: once per key and expiry, acknowledged or not.
+        const expiring = sighting({ kind: 'key.expiring', keyId: gone.id, caller: '', detail: { expiresAt: 'x' } });
+        expect(await store.recordSightings([expiring], T0)).toMatchObject([{ raised: true }]);
+        expect(await store.recordSightings([expiring], T0)).toEqual([]);
+
+        // 100 callers a key and kind, the rest on the alert without a caller.
+        const many = Array.from({ length: 105 }, (_, i) => sighting({ kind: 'canary.tripped', keyId: 'key_bait', caller: `c${i}` }));
+        await store.recordSightings(many, T0);
+        const canaryAlerts = (await store.listAlerts({ openOnly: true, limit: 1000 })).filter((a) => a.kind === 'canary.tripped');
+        expect(canaryAlerts).toHaveLength(101);
+        expect(canaryAlerts.find((a) => a.caller === '')).toMatchObject({ count: 5 });
+
+        const open = await store.listAlerts({ openOnly: true, limit: 1000 });
+        const all = await store.listAlerts({ openOnly: false, limit: 1000 });
+        expect(all.length - open.length).toBe(1);
+        expect(all.map((a) => a.lastSeenAt)).toEqual([...all.map((a) => a.lastSeenAt)].sort((a, b) => b - a));
+      });
+
+      it('raises a leak in the deactivation\'s transaction, with its webhook delivery, and lists expiring keys', async () => {
+        await store.createWebhook({ id: newId('whk_'), url: 'http://127.0.0.1:9/a', events: ['key.leaked'], keyId: 'key-a', sealedSecret: 's', createdAt: T0, createdBy: ADMIN.name }, ADMIN);
+        const key = keyRow('ci', { expiresAt: T0 + 3 * MINUTE });
+        await store.createKey(key, ADMIN);
+        await store.createKey(keyRow('bait', { canary: true, expiresAt: T0 + 3 * MINUTE }), ADMIN);
+        await store.createKey(keyRow('later', { expiresAt: T0 + 30 * MINUTE }), ADMIN);
+        expect(await store.keysExpiring(T0, T0 + 5 * MINUTE)).toEqual([{ id: key.id, name: 'ci', expiresAt: T0 + 3 * MINUTE }]);
+        await store.setKeyStatus(key.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:1');
+        expect(await store.keysExpiring(T0, T0 + 5 * MINUTE), 'an inactive key does not expire in any way that matters').toEqual([]);
+        const claimed = await store.claimDeliveries(T0 + 2, T0 + 60, 10, 'key-a');
+        expect(claimed).toHaveLength(1);
+        expect(JSON.parse(claimed[0]!.body)).toMatchObject({ type: 'key.leaked', data: { key: { id: key.id, name: 'ci', hint: key.hint }, reason: 'leaked: a.env:1', alert: { kind: 'key.leaked', state: 'open' } } });
+      });
+
+      it('forgets tombstones and acknowledged alerts a year old, and answers which keys it forgot', async () => {
+        const gone = keyRow('gone');
+        await store.createKey(gone, ADMIN);
+        await store.setKeyStatus(gone.id, 'inactive', T0, ADMIN);
+        await store.deleteKey(gone.id, T0, ADMIN);
+        const [{ alert: old }] = (await store.recordSightings([sighting({ keyId: gone.id, tombstone: true })], T0)) as [AlertChange];
+        await store.ackAlert(old.id, T0, ADMIN);
+        await store.recordSightings([sighting({ keyId: gone.id, caller: 'other', tombstone: true })], T0);
+        expect(await store.pruneTombstones(T0)).toEqual([]);
+        expect(await store.pruneTombstones(T0 + 1)).toEqual([gone.id]);
+        expect(await store.listTombstones(10)).toEqual([]);
+        expect((await store.indexedKeys()).map((e) => e.id)).not.toContain(gone.id);
+        // The acknowledged alert went with it; the open one stays until someone reads it.
+        expect((await store.listAlerts({ openOnly: false, limit: 10 })).map((a) => a.caller)).toEqual(['other']);
       });
     });
 

@@ -77,7 +77,8 @@ export function presentedSet(t: TombstoneTable, s: AlertSighting) {
     presentations: sql`${t.presentations} + ${s.count}`,
     lastPresentedAt: sql`case when ${newer} then ${s.lastSeenAt} else ${t.lastPresentedAt} end`,
     lastCaller: sql`case when ${newer} then ${s.caller} else ${t.lastCaller} end`,
-    lastIp: sql`case when ${newer} then ${s.ip} else ${t.lastIp} end`,
+    // The last address given: a presentation without one leaves the one known.
+    lastIp: s.ip === null ? sql`${t.lastIp}` : sql`case when ${newer} then ${s.ip} else ${t.lastIp} end`,
   };
 }
 
