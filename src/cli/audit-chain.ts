@@ -7,25 +7,13 @@ import type { AuditEventJson, KeywardClient } from '../client/client.js';
 import { verifyChain, type ChainReport } from '../daemon/audit/chain.js';
 import type { AuditEvent } from '../daemon/store.js';
 
-const PAGE = 10_000;
-
 /** The stored form of an event: `at` in milliseconds, `detail` as the JSON text that was hashed. */
 export function storedEvent(e: AuditEventJson): AuditEvent {
   return { ...e, at: Date.parse(e.at), detail: JSON.stringify(e.detail) };
 }
 
-export async function fetchAuditLog(client: KeywardClient): Promise<AuditEventJson[]> {
-  const newestFirst: AuditEventJson[] = [];
-  for (let before: number | undefined; ; ) {
-    const { events } = await client.audit({ limit: PAGE, before });
-    newestFirst.push(...events);
-    if (events.length < PAGE) return newestFirst;
-    before = events[events.length - 1]!.seq;
-  }
-}
-
 export async function checkAuditChain(client: KeywardClient): Promise<ChainReport> {
-  const oldestFirst = (await fetchAuditLog(client)).reverse();
+  const oldestFirst = (await client.auditUpTo(Infinity)).reverse();
   async function* events() {
     for (const e of oldestFirst) yield storedEvent(e);
   }

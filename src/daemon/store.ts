@@ -3,6 +3,7 @@
  * (PostgreSQL) can implement it; the SQLite store does its work synchronously inside. Each
  * mutating method writes its audit event in the same transaction as the change.
  */
+import type { AuditQuery } from './audit/query.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
 
@@ -96,6 +97,8 @@ export type RotationRow = {
   stepStartedAt: number;
   createdAt: number;
   createdBy: string;
+  /** How long double_check watches traffic after the cut-over. */
+  watchMs: number;
   verifyNewAt: number | null;
   deactivateOldAt: number | null;
   deactivateAt: number | null;
@@ -113,7 +116,7 @@ export type RotationRow = {
 /** A change to apply to one rotation and, in the same transaction, to its keys. */
 export type RotationChange = {
   expectStep: RotationStep;
-  set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy'>>;
+  set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy' | 'watchMs'>>;
   oldKeyStatus?: KeyStatus;
   deleteOldKey?: boolean;
   audit: AuditInput;
@@ -165,7 +168,7 @@ export interface Store {
   disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow>;
 
   // audit
-  listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]>;
+  listAudit(query: AuditQuery): Promise<AuditEvent[]>;
   auditChain(): AsyncIterable<AuditEvent>;
 
   // usage

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
 import { nameSchema } from '../names.js';
 import type { RotationRow } from '../store.js';
-import { END_STEPS, OPEN_STEPS } from './machine.js';
+import { END_STEPS, OPEN_STEPS, WATCH_DEFAULT_SECONDS, WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from './machine.js';
 
 const StepSchema = z.enum([...OPEN_STEPS, ...END_STEPS]);
 
@@ -18,6 +18,21 @@ const KeyEvidenceSchema = z.object({
   callers: z.array(z.object({ caller: z.string(), lastSeenAt: z.string(), ok: z.number().int(), rejected: z.number().int() })),
 });
 
+const SystemSchema = z.object({
+  caller: z.string(),
+  oldLastSeenAt: z.string().openapi({ description: 'When this caller last presented the old key' }),
+  newLastSeenAt: z.string().nullable().openapi({ description: 'When it last presented the new key; null if never' }),
+});
+
+const WatchSchema = z
+  .object({
+    seconds: z.number().int().openapi({ description: 'The watch window chosen when the rotation started' }),
+    since: z.string().nullable().openapi({ description: 'The cut-over the window counts from; null before it' }),
+    watchedSeconds: z.number().int().openapi({ description: 'How long traffic has been watched since the cut-over' }),
+    passed: z.boolean().openapi({ description: 'Whether the whole window has been watched' }),
+  })
+  .openapi({ description: 'The watch window after the cut-over (double_check may pass only once it has been watched)' });
+
 export const EvidenceSchema = z
   .object({
     newKey: KeyEvidenceSchema,
@@ -25,6 +40,13 @@ export const EvidenceSchema = z
     series: z
       .array(z.object({ start: z.string(), newOk: z.number().int(), newRejected: z.number().int(), oldOk: z.number().int(), oldRejected: z.number().int() }))
       .openapi({ description: 'Per-minute traffic of both keys over the last 30 minutes' }),
+    systems: z
+      .object({ yetToSwitch: z.array(SystemSchema), switched: z.array(SystemSchema) })
+      .openapi({
+        description:
+          "The old key's callers (the systems to update), most recently seen first: yet to switch (never seen on the new key) and switched (the same caller label seen on the new key)",
+      }),
+    watch: WatchSchema,
     canAdvance: z.boolean().openapi({ description: 'Whether advancing now passes the guard without force' }),
     guard: z.string().nullable().openapi({ description: 'Why advancing needs force, or null' }),
   })
@@ -41,6 +63,7 @@ export const RotationSchema = z
     stepStartedAt: z.string(),
     createdAt: z.string(),
     createdBy: z.string(),
+    watchSeconds: z.number().int().openapi({ description: 'How long double_check watches traffic after the cut-over before it may pass' }),
     deactivateAt: z.string().nullable().optional().openapi({ description: 'When the old key was or will be deactivated' }),
     endedAt: z.string().nullable(),
     outcome: z.enum(['deleted', 'kept_inactive', 'cancelled']).nullable(),
@@ -51,6 +74,8 @@ export const RotationSchema = z
 export type RotationStepName = z.infer<typeof StepSchema>;
 export type Evidence = z.infer<typeof EvidenceSchema>;
 export type KeyEvidence = z.infer<typeof KeyEvidenceSchema>;
+export type SystemJson = z.infer<typeof SystemSchema>;
+export type WatchJson = z.infer<typeof WatchSchema>;
 export type RotationJson = z.infer<typeof RotationSchema>;
 
 export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
@@ -64,6 +89,7 @@ export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
     stepStartedAt: iso(r.stepStartedAt),
     createdAt: iso(r.createdAt),
     createdBy: r.createdBy,
+    watchSeconds: Math.round(r.watchMs / 1000),
     deactivateAt: iso(r.deactivateAt),
     endedAt: iso(r.endedAt),
     outcome: r.outcome as RotationJson['outcome'],
@@ -72,7 +98,16 @@ export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
 }
 
 export const StartRotationBody = z
-  .object({ name: nameSchema.optional().openapi({ type: 'string', description: 'Name of the new key; default: the old name with a suffix' }) })
+  .object({
+    name: nameSchema.optional().openapi({ type: 'string', description: 'Name of the new key; default: the old name with a suffix' }),
+    watchSeconds: z
+      .number()
+      .int()
+      .min(WATCH_MIN_SECONDS)
+      .max(WATCH_MAX_SECONDS)
+      .optional()
+      .openapi({ description: `How long double_check watches traffic after the cut-over (default ${WATCH_DEFAULT_SECONDS})` }),
+  })
   .strict();
 
 export const AdvanceBody = z

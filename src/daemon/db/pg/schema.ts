@@ -113,6 +113,8 @@ export const rotations = pgTable(
     stepStartedAt: int64('step_started_at').notNull(),
     createdAt: int64('created_at').notNull(),
     createdBy: text('created_by').notNull(),
+    /** How long double_check watches traffic after the cut-over, in ms (rows from before it: 10 min). */
+    watchMs: int64('watch_ms').notNull().default(600_000),
     verifyNewAt: int64('verify_new_at'),
     deactivateOldAt: int64('deactivate_old_at'),
     /** When the old key was (or will be, for a scheduled cut-over) deactivated. */

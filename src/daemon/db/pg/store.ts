@@ -10,6 +10,7 @@ import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, notInArray, or, 
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { nextEvent } from '../../audit/chain.js';
+import { auditWhere, type AuditQuery } from '../../audit/query.js';
 import { KeywardError } from '../../errors.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
@@ -335,13 +336,8 @@ export class PgStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit);
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit);
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {
@@ -449,7 +445,7 @@ export class PgStore implements Store {
       await appendAudit(
         tx,
         actor,
-        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
+        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id, watchSeconds: rotation.watchMs / 1000 } },
         rotation.createdAt,
       );
       notes.push({ t: 'rotation', id: rotation.id, e: 'created' });

@@ -108,6 +108,8 @@ export const rotations = sqliteTable(
     stepStartedAt: integer('step_started_at').notNull(),
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by').notNull(),
+    /** How long double_check watches traffic after the cut-over, in ms (rows from before it: 10 min). */
+    watchMs: integer('watch_ms').notNull().default(600_000),
     verifyNewAt: integer('verify_new_at'),
     deactivateOldAt: integer('deactivate_old_at'),
     /** When the old key was (or will be, for a scheduled cut-over) deactivated. */

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, like, lt, notInArray, or, sql } from 'drizzle-orm';
 import { nextEvent } from '../../audit/chain.js';
+import { auditWhere, type AuditQuery } from '../../audit/query.js';
 import { KeywardError } from '../../errors.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
@@ -315,14 +316,8 @@ export class SqliteStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit)
-      .all();
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit).all();
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {
@@ -390,7 +385,7 @@ export class SqliteStore implements Store {
       appendAudit(
         tx,
         actor,
-        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
+        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id, watchSeconds: rotation.watchMs / 1000 } },
         rotation.createdAt,
       );
       return rotation;

@@ -1,0 +1,1 @@
+ALTER TABLE `rotations` ADD `watch_ms` integer DEFAULT 600000 NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE "rotations" ADD COLUMN "watch_ms" bigint DEFAULT 600000 NOT NULL;

@@ -1,0 +1,53 @@
+/**
+ * What a planned transition writes, pure: the rotation's columns for the step it enters, the
+ * old key's fate, and the audit event. The service supplies the time and, when the transition
+ * cuts over, both keys' verification totals at that moment.
+ */
+import type { RotationChange, RotationRow } from '../store.js';
+import { isOpen, type Transition } from './machine.js';
+
+export type Counts = { ok: number; rejected: number };
+/** Both keys' all-time verification counts at the cut-over. */
+export type CutTotals = { newKey: Counts; oldKey: Counts };
+
+/** Whether applying `t` needs the keys' totals at the cut-over (see `CutTotals`). */
+export function cutsOver(t: Transition): boolean {
+  return t.to === 'double_check';
+}
+
+export function transitionChange(rotation: RotationRow, t: Transition, action: string, at: number, cut?: CutTotals): RotationChange {
+  const set: RotationChange['set'] = { step: t.to, stepStartedAt: at };
+  if (t.to === 'verify_new') set.verifyNewAt = at;
+  if (t.to === 'deactivate_old') {
+    set.deactivateOldAt = at;
+    set.deactivateAt = t.deactivateAt ?? null;
+  }
+  if (cutsOver(t)) {
+    if (!cut) throw new Error('a cut-over needs the totals at the cut-over');
+    Object.assign(set, {
+      doubleCheckAt: at,
+      deactivateAt: at,
+      cutNewOk: cut.newKey.ok,
+      cutNewRejected: cut.newKey.rejected,
+      cutOldOk: cut.oldKey.ok,
+      cutOldRejected: cut.oldKey.rejected,
+    });
+  }
+  if (t.to === 'delete_old') set.deleteOldAt = at;
+  if (!isOpen(t.to)) {
+    set.endedAt = at;
+    set.outcome = t.outcome ?? null;
+  }
+  const detail: Record<string, unknown> = { from: rotation.step, to: t.to };
+  if (t.forced) detail.force = true;
+  if (t.overrode) detail.guard = t.overrode;
+  if (t.deactivateAt) detail.deactivateAt = new Date(t.deactivateAt).toISOString();
+  if (t.outcome) detail.outcome = t.outcome;
+  return {
+    expectStep: rotation.step,
+    set,
+    oldKeyStatus: t.oldKey === 'deactivate' ? 'inactive' : t.oldKey === 'reactivate' ? 'active' : undefined,
+    deleteOldKey: t.oldKey === 'delete',
+    audit: { action, targetType: 'rotation', targetId: rotation.id, targetName: rotation.oldKeyName, detail },
+  };
+}
