@@ -159,14 +159,14 @@ function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   closeSync(openSync(file, 'a', 0o600));
   const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db, options.now);
+  return new SqliteStore(sqlite, db);
 }
 
 async function openSharedStore(url: string, options: DaemonOptions, log: (line: string) => void): Promise<Store> {
   // Loaded here only: a daemon on SQLite never pays for loading the PostgreSQL driver.
   const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/store.js'), import('./db/pg/open.js')]);
   try {
-    return await openPgStore(url, { now: options.now, log, reconcileMs: options.reconcileMs });
+    return await openPgStore(url, { log, reconcileMs: options.reconcileMs });
   } catch (err) {
     throw err instanceof PgOpenError ? new StartupError(err.message) : err;
   }

@@ -1,9 +1,10 @@
 /**
  * The storage interface the daemon's services use. Every method is async so a networked store
  * (PostgreSQL) can implement it; the SQLite store does its work synchronously inside. Each
- * mutating method writes its audit event in the same transaction as the change.
+ * mutating method writes its audit event in the same transaction as the change. Stores keep
+ * no clock: every time they record is passed in by the services, so both dialects agree and
+ * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  */
-import type { AuditQuery } from './audit/query.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
 
@@ -69,6 +70,19 @@ export type AuditEvent = {
   hash: string;
 };
 
+/** Which audit events to list, newest first: filters the stores apply (see `auditWhere`). */
+export type AuditQuery = {
+  limit: number;
+  /** Only events with a smaller seq (the last seq of the previous page). */
+  before?: number;
+  /** An action (`rotation.advance`) or a family of them (`rotation`). */
+  action?: string;
+  /** A key's id or name: its own events and those of the rotations it was part of. */
+  key?: string;
+  /** An operator's id or name: what it did. */
+  operator?: string;
+};
+
 export type KeyListQuery = {
   status?: KeyStatus;
   q?: string;
@@ -116,6 +130,8 @@ export type RotationRow = {
 /** A change to apply to one rotation and, in the same transaction, to its keys. */
 export type RotationChange = {
   expectStep: RotationStep;
+  /** When the change happens: recorded on the keys it touches and on its audit events. */
+  at: number;
   set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy' | 'watchMs'>>;
   oldKeyStatus?: KeyStatus;
   deleteOldKey?: boolean;
@@ -157,7 +173,7 @@ export interface Store {
   uses24h(id: string, since: number): Promise<number>;
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
   setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
-  deleteKey(id: string, actor: Actor): Promise<KeyRow>;
+  deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
   indexedKeys(): Promise<IndexedKey[]>;
 
   // operators

@@ -45,6 +45,7 @@ export function transitionChange(rotation: RotationRow, t: Transition, action: s
   if (t.outcome) detail.outcome = t.outcome;
   return {
     expectStep: rotation.step,
+    at,
     set,
     oldKeyStatus: t.oldKey === 'deactivate' ? 'inactive' : t.oldKey === 'reactivate' ? 'active' : undefined,
     deleteOldKey: t.oldKey === 'delete',
