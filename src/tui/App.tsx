@@ -11,6 +11,7 @@ import { Header } from './components/Header.js';
 import { Footer, Toast } from './components/StatusLines.js';
 import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
+import { useAuditLog } from './hooks/useAuditLog.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
 import { useLive } from './hooks/useLive.js';
 import { useNow } from './hooks/useNow.js';
@@ -20,6 +21,7 @@ import { useSyncState } from './hooks/useSyncState.js';
 import { useToast } from './hooks/useToast.js';
 import { AddScreen } from './screens/AddScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
+import { ChoiceDialog } from './screens/ChoiceDialog.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
 import { FilterBar } from './screens/FilterBar.js';
 import { HelpScreen } from './screens/HelpScreen.js';
@@ -36,7 +38,9 @@ import { layoutColumns } from './state/columns.js';
 import { moveCursor, resolveCursor, START, type Move } from './state/cursor.js';
 import {
   ADD_KEYS,
+  AUDIT_FILTER_KEYS,
   AUDIT_KEYS,
+  CHOICE_KEYS,
   BACK_KEYS,
   CONFIRM_KEYS,
   footerText,
@@ -45,13 +49,16 @@ import {
   ROTATION_KEYS,
   SECRET_KEYS,
   TABLE_KEYS,
+  type AuditCommand,
   type FieldCommand,
   type ListCommand,
   type TableCommand,
 } from './state/keymap.js';
-import { TABLE, type InMode, type Mode, type Question } from './state/modes.js';
-import { currentRefusal, rotationCommands } from './state/rotation.js';
-import { auditLine, safeKey, safeRotation, safeUsage } from './state/safe.js';
+import { filterLabel, parseAuditFilter } from './state/audit.js';
+import { TABLE, type Choice, type InMode, type Mode, type Question } from './state/modes.js';
+import { deleteQuestion, RECENT_USE_MINUTES, rotateQuestion } from './state/questions.js';
+import { currentRefusal, rotationCommands, WATCH_OPTIONS } from './state/rotation.js';
+import { safeKey, safeRotation, safeUsage } from './state/safe.js';
 import { deriveRows, focusKey, initialView, nextSort, sortLabel, withFilter, type TableView } from './state/table.js';
 import { edit } from './state/text.js';
 
@@ -71,20 +78,13 @@ export type AppProps = {
 /** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
 const CHROME_ROWS = 5;
 /** Dialogs stay readable on wide terminals. */
-const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm']);
+const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm', 'choose']);
 const MODAL_COLUMNS = 96;
-/** Audit events loaded at first, and at most (what the daemon serves in one page). */
-const AUDIT_PAGE = 1000;
-const AUDIT_MAX = 10_000;
 
 const MOVES: Partial<Record<TableCommand | ListCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
 
 function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
-}
-
-function followsChanges(event: FeedEvent): boolean {
-  return event.type !== 'usage';
 }
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions }: AppProps) {
@@ -130,9 +130,10 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
 
-  const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
-  const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
-  const audit = useLive(loadAudit, feed, followsChanges);
+  const auditListHeight = bodyHeight - 4 - (mode.kind === 'audit' && mode.editing ? 1 : 0);
+  const auditFilter = useMemo(() => (mode.kind === 'audit' ? parseAuditFilter(mode.applied) : undefined), [mode]);
+  // The cursor and two screens beyond it loaded: scrolling on never waits at a page's end.
+  const audit = useAuditLog(client, feed, auditFilter, mode.kind === 'audit' ? mode.cursor.cursorIndex + 2 * auditListHeight : 0);
 
   // A key deleted (by anyone) while its menu or usage is open closes that view.
   const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : undefined;
@@ -181,10 +182,17 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     });
   };
 
+  // The question says whether something still presented the key in the last hour.
   const remove = (key: KeyJson) =>
+    void attempt(async () => {
+      const recent = await client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
+      askDelete(key, deleteQuestion(key, recent, Date.now()));
+    });
+
+  const askDelete = (key: KeyJson, question: string) =>
     ask({
       title: 'Delete key',
-      question: `Delete "${key.name}" permanently? Its record and hash are gone for good; this cannot be undone.`,
+      question,
       danger: true,
       run: async () => {
         await client.deleteKey(key.id);
@@ -196,17 +204,19 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const rotate = (key: KeyJson) => {
     const open = byKey.get(key.id);
     if (open) return setMode(rotationMode(open.id));
-    ask({
+    const choice: Choice = {
       title: 'Rotate key',
-      question: `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step.`,
-      danger: false,
-      run: async () => {
-        const started = await client.startRotation(key.id);
+      question: rotateQuestion(key),
+      options: WATCH_OPTIONS.map((o) => o.label),
+      index: 0,
+      run: async (index) => {
+        const started = await client.startRotation(key.id, { watchSeconds: WATCH_OPTIONS[index]!.value });
         const fresh = safeRotation(started.rotation);
         feed.apply([{ type: 'rotation.created', rotation: fresh }]);
         setMode({ kind: 'secret', keyName: fresh.newKeyName, secret: started.secret, copied: false, then: rotationMode(fresh.id) });
       },
-    });
+    };
+    setMode({ kind: 'choose', choice, back: TABLE });
   };
 
   const perform = (action: KeyAction, key: KeyJson | undefined) => {
@@ -251,7 +261,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       case 'usage':
         return perform(command, key);
       case 'audit':
-        return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
+        return setMode({ kind: 'audit', cursor: START, filter: '', applied: '', editing: false });
       case 'help':
         return setMode({ kind: 'help' });
       case 'quit':
@@ -303,14 +313,29 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     perform(item.action, key);
   };
 
-  const onAudit = (command: ListCommand, ids: readonly { id: string }[], loaded: number, height: number) => {
+  const onAudit = (command: AuditCommand, ids: readonly { id: string }[], height: number) => {
     const m = inMode('audit');
     if (!m) return;
     if (command === 'back' || command === 'choose') return setMode(TABLE);
-    const moved = moveCursor(ids, m.cursor, MOVES[command]!, height);
-    // Reaching the oldest loaded event loads more, up to what the daemon serves at once.
-    const atEnd = moved.cursorIndex >= loaded - 1 && loaded >= m.limit && m.limit < AUDIT_MAX;
-    setMode({ ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit });
+    if (command === 'filter') return setMode({ ...m, editing: true });
+    setMode({ ...m, cursor: moveCursor(ids, m.cursor, MOVES[command]!, height) });
+  };
+
+  /** ⏎ applies the typed filter; esc clears it. Either starts again from the newest event. */
+  const onAuditFilter = (command: FieldCommand) => {
+    const m = inMode('audit');
+    if (!m) return;
+    const filter = command === 'cancel' ? '' : m.filter;
+    setMode({ ...m, filter, applied: filter, editing: false, cursor: START });
+  };
+
+  const onChoose = (answer: { readonly choose: number } | { readonly mark: number } | 'cancel') => {
+    const m = inMode('choose');
+    if (!m) return;
+    if (answer === 'cancel') return setMode(m.back);
+    if ('mark' in answer) return setMode({ ...m, choice: { ...m.choice, index: answer.mark } });
+    setMode(m.back);
+    void attempt(() => m.choice.run(answer.choose));
   };
 
   const answer = (yes: boolean) => {
@@ -405,6 +430,10 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       body = <ConfirmDialog title={mode.question.title} question={mode.question.question} danger={mode.question.danger} active onAnswer={answer} />;
       footerKeys = CONFIRM_KEYS;
       break;
+    case 'choose':
+      body = <ChoiceDialog choice={mode.choice} active onAnswer={onChoose} />;
+      footerKeys = CHOICE_KEYS;
+      break;
     case 'usage': {
       const key = keys.get(mode.keyId);
       if (!key) break;
@@ -415,22 +444,26 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       break;
     }
     case 'audit': {
-      const lines = audit.data;
-      const listHeight = bodyHeight - 4;
-      const ids = lines?.map((l) => ({ id: String(l.seq) })) ?? [];
-      const position = resolveCursor(ids, mode.cursor, listHeight);
+      const ids = audit.lines?.map((l) => ({ id: String(l.seq) })) ?? [];
+      const position = resolveCursor(ids, mode.cursor, auditListHeight);
       body = (
         <AuditScreen
-          lines={lines}
+          lines={audit.lines}
           error={audit.error}
+          complete={audit.complete}
           index={position.index}
           offset={position.offset}
-          height={listHeight}
+          height={auditListHeight}
+          filter={mode.filter}
+          applied={filterLabel(parseAuditFilter(mode.applied))}
+          editing={mode.editing}
           active
-          onCommand={(command) => onAudit(command, ids, ids.length, listHeight)}
+          onCommand={(command) => onAudit(command, ids, auditListHeight)}
+          onFilterCommand={onAuditFilter}
+          onEdit={(name, input) => setMode((m) => (m.kind === 'audit' && m.editing ? { ...m, filter: edit(m.filter, name, input) } : m))}
         />
       );
-      footerKeys = AUDIT_KEYS;
+      footerKeys = mode.editing ? AUDIT_FILTER_KEYS : AUDIT_KEYS;
       break;
     }
     case 'rotation': {
@@ -440,6 +473,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       body = (
         <Box flexDirection="column">
           {question ? <ConfirmDialog title={question.title} question={question.question} danger={question.danger} active onAnswer={rotation.answer} /> : null}
+          {mode.choice ? <ChoiceDialog choice={mode.choice} active={!question} onAnswer={rotation.choose} /> : null}
           <RotationScreen
             rotation={shown}
             error={rotation.error}
@@ -447,14 +481,15 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
             busy={mode.busy}
             bindings={bindings}
             width={size.columns}
-            height={bodyHeight - (question ? 6 : 0)}
+            height={bodyHeight - (question ? 6 : 0) - (mode.choice ? 4 + mode.choice.options.length : 0)}
             now={now}
-            active={!question}
+            elapsedMs={rotation.elapsedMs}
+            active={!question && !mode.choice}
             onCommand={rotation.onCommand}
           />
         </Box>
       );
-      footerKeys = question ? CONFIRM_KEYS : bindings;
+      footerKeys = question ? CONFIRM_KEYS : mode.choice ? CHOICE_KEYS : bindings;
       break;
     }
   }

@@ -6,10 +6,11 @@ import { Box, Text } from 'ink';
 import type { RotationJson } from '../../client/client.js';
 import { EvidencePanel } from '../components/EvidencePanel.js';
 import { Panel } from '../components/Panel.js';
-import { Stepper } from '../components/Stepper.js';
+import { StepLine, Stepper } from '../components/Stepper.js';
+import { ago, stamp } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import type { Binding, RotationCommand } from '../state/keymap.js';
-import { endText, isGuarded, isOpenRotation, showsEvidence, STEPS } from '../state/rotation.js';
+import { endText, isGuarded, isOpenRotation, STEPS } from '../state/rotation.js';
 
 export type RotationScreenProps = {
   readonly rotation: RotationJson | undefined;
@@ -21,22 +22,31 @@ export type RotationScreenProps = {
   readonly width: number;
   readonly height: number;
   readonly now: number;
+  /** Since the rotation was read (the watch window counts down in between). */
+  readonly elapsedMs: number;
   readonly active: boolean;
   readonly onCommand: (command: RotationCommand) => void;
 };
 
-export function RotationScreen({ rotation, error, refusal, busy, bindings, width, height, now, active, onCommand }: RotationScreenProps) {
+/** The panel's border and title, the step's title and detail (two lines), and the guard line. */
+const FIXED_ROWS = 3 + 2 + 2;
+
+export function RotationScreen({ rotation, error, refusal, busy, bindings, width, height, now, elapsedMs, active, onCommand }: RotationScreenProps) {
   useBindings(bindings, (command) => (!busy || command === 'back') && onCommand(command), active);
   if (!rotation) {
     return <Panel title="Rotation">{error ? <Text color="red">{error}</Text> : <Text dimColor>Loading…</Text>}</Panel>;
   }
   const step = STEPS.find((s) => s.id === rotation.step);
   const wide = width >= 100;
+  // Side by side the stepper costs no rows; above the details it costs seven, or one as a line.
+  const compact = !wide && height < 30;
+  const stepperRows = wide ? 0 : compact ? 1 : 7;
   const detailWidth = wide ? width - 36 : width - 4;
+  const scheduled = rotation.step === 'deactivate_old' && rotation.deactivateAt !== null && rotation.deactivateAt !== undefined;
   return (
     <Panel title={`Rotating "${rotation.oldKeyName}" → "${rotation.newKeyName}"`}>
       <Box flexDirection={wide ? 'row' : 'column'} columnGap={2}>
-        <Stepper rotation={rotation} />
+        {compact ? <StepLine rotation={rotation} /> : <Stepper rotation={rotation} />}
         <Box flexDirection="column" flexGrow={1} flexShrink={1}>
           {isOpenRotation(rotation) ? (
             <Text wrap="wrap">
@@ -48,9 +58,12 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
               {endText(rotation)}
             </Text>
           )}
-          {showsEvidence(rotation.step) ? (
+          {scheduled ? (
+            <Text color="yellow" wrap="wrap">{`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (${ago(rotation.deactivateAt!, now)}); n does it now.`}</Text>
+          ) : null}
+          {isOpenRotation(rotation) ? (
             <Box marginTop={1}>
-              <EvidencePanel rotation={rotation} width={detailWidth} now={now} callerRows={Math.max(1, height - (wide ? 14 : 20))} />
+              <EvidencePanel rotation={rotation} width={detailWidth} now={now} elapsedMs={elapsedMs} rows={height - FIXED_ROWS - stepperRows - (refusal ? 4 : 0)} />
             </Box>
           ) : null}
           {isGuarded(rotation.step) && !refusal ? (
