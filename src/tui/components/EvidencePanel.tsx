@@ -24,8 +24,15 @@ export type EvidencePanelProps = {
 /** Rows the per-minute chart takes (three lines and a blank one), drawn only when lists still fit. */
 const CHART_ROWS = 4;
 
-function SystemList({ title, systems, now, max, empty }: { readonly title: string; readonly systems: readonly SystemJson[]; readonly now: number; readonly max: number; readonly empty: string }) {
+type SystemListProps = { readonly title: string; readonly systems: readonly SystemJson[]; readonly now: number; readonly width: number; readonly max: number; readonly empty: string };
+
+/** Columns of a system's last use on each key: `old key 12m ago`, `✓ new key just now` / `not on the new key yet`. */
+const OLD_COLUMN = 16;
+const NEW_COLUMN = 22;
+
+function SystemList({ title, systems, now, width, max, empty }: SystemListProps) {
   const shown = systems.slice(0, Math.max(1, max));
+  const callerWidth = Math.max(10, width - OLD_COLUMN - NEW_COLUMN - 3);
   return (
     <Box flexDirection="column">
       <Text dimColor wrap="truncate-end">
@@ -34,9 +41,9 @@ function SystemList({ title, systems, now, max, empty }: { readonly title: strin
       {systems.length === 0 ? <Text dimColor>{empty}</Text> : null}
       {shown.map((s) => (
         <Text key={s.caller} wrap="truncate-end">
-          <Cell width={28}>{s.caller}</Cell>
-          <Cell width={22}>{`old key ${ago(s.oldLastSeenAt, now)}`}</Cell>
-          <Cell width={22} color={s.newLastSeenAt ? 'green' : 'yellow'}>
+          <Cell width={callerWidth}>{s.caller}</Cell>
+          <Cell width={OLD_COLUMN}>{`old key ${ago(s.oldLastSeenAt, now)}`}</Cell>
+          <Cell width={NEW_COLUMN} color={s.newLastSeenAt ? 'green' : 'yellow'}>
             {s.newLastSeenAt ? `✓ new key ${ago(s.newLastSeenAt, now)}` : 'not on the new key yet'}
           </Cell>
         </Text>
@@ -67,7 +74,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
   const all = [...systems.yetToSwitch, ...systems.switched].sort((a, b) => b.oldLastSeenAt.localeCompare(a.oldLastSeenAt));
   switch (rotation.step) {
     case 'update_systems':
-      return <SystemList title="Systems to update: the old key's callers" systems={all} now={now} max={rows - 1} empty="none seen (callers are what verify calls pass as `caller`)" />;
+      return <SystemList title="Systems to update: the old key's callers" systems={all} now={now} width={width} max={rows - 1} empty="none seen (callers are what verify calls pass as `caller`)" />;
     case 'verify_new': {
       const chart = rows >= CHART_ROWS + 8;
       const left = rows - 1 - (chart ? CHART_ROWS : 0);
@@ -77,7 +84,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
             {`New key "${newKey.name}": ${newKey.ok} accepted, ${newKey.rejected} rejected since ${stamp(newKey.since)} · last used ${ago(newKey.lastUsedAt, now)}`}
           </Text>
           {chart ? <Chart rotation={rotation} width={width} /> : null}
-          <SystemList title="Systems to update" systems={all} now={now} max={Math.ceil(left / 2) - 1} empty="none seen on the old key" />
+          <SystemList title="Systems to update" systems={all} now={now} width={width} max={Math.ceil(left / 2) - 1} empty="none seen on the old key" />
           <Text dimColor>Callers of the new key</Text>
           <CallerList callers={newKey.callers} now={now} max={Math.max(1, Math.floor(left / 2) - 2)} empty="none seen" />
         </Box>
@@ -92,7 +99,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
             {`Old key "${oldKey.name}": ${oldKey.ok} accepted, ${oldKey.rejected} rejected in the last 15 minutes · last used ${ago(oldKey.lastUsedAt, now)}`}
           </Text>
           {chart ? <Chart rotation={rotation} width={width} /> : null}
-          <SystemList title="Yet to switch: seen on the old key, not on the new one" systems={systems.yetToSwitch} now={now} max={left - 3} empty="none: every caller seen on the old key has switched" />
+          <SystemList title="Yet to switch: seen on the old key, not on the new one" systems={systems.yetToSwitch} now={now} width={width} max={left - 3} empty="none: every caller seen on the old key has switched" />
           <Text wrap="truncate-end">
             <Text color="green">{`Switched (${systems.switched.length}): `}</Text>
             {systems.switched.map((s) => s.caller).join(', ') || 'none yet'}

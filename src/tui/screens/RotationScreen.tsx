@@ -7,7 +7,8 @@ import type { RotationJson } from '../../client/client.js';
 import { EvidencePanel } from '../components/EvidencePanel.js';
 import { Panel } from '../components/Panel.js';
 import { StepLine, Stepper } from '../components/Stepper.js';
-import { ago, stamp } from '../format.js';
+import { formatDuration } from '../../duration.js';
+import { stamp } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import type { Binding, RotationCommand } from '../state/keymap.js';
 import { endText, isGuarded, isOpenRotation, STEPS } from '../state/rotation.js';
@@ -59,7 +60,7 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
             </Text>
           )}
           {scheduled ? (
-            <Text color="yellow" wrap="wrap">{`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (${ago(rotation.deactivateAt!, now)}); n does it now.`}</Text>
+            <Text color="yellow" wrap="wrap">{`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (in ${formatDuration(Date.parse(rotation.deactivateAt!) - now)}); n does it now.`}</Text>
           ) : null}
           {isOpenRotation(rotation) ? (
             <Box marginTop={1}>
