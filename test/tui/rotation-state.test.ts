@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KeyJson, RotationJson, UsageJson } from '../../src/client/client.js';
 import { filterLabel, parseAuditFilter } from '../../src/tui/state/audit.js';
 import { deleteQuestion } from '../../src/tui/state/questions.js';
-import { advanceQuestion, callerNames, watchText } from '../../src/tui/state/rotation.js';
+import { advanceQuestion, callerNames, presentedText, watchText } from '../../src/tui/state/rotation.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
 const at = (msAgo: number) => new Date(NOW - msAgo).toISOString();
@@ -27,17 +27,19 @@ describe('rotation texts', () => {
     expect(watchText(cut, 5_400)).toBe('Watched 3m17s of 10m · 6m42s left');
     expect(watchText(cut, 408_000)).toBe('Watched 10m of 10m ✓');
     expect(watchText(rotation('verify_new'), 50_000)).toBe('After the cut-over, traffic is watched for 10m.');
+    expect(presentedText(cut)).toBeUndefined();
+    expect(presentedText(rotation('double_check', { oldKey: { ...cut.evidence.oldKey, rejected: 3 } }))).toMatch(/^The old key was presented 3 time\(s\) since the cut-over/);
   });
 
   it('names the callers yet to switch before the cut-over, and a late caller before deleting', () => {
     const system = (caller: string, msAgo: number) => ({ caller, oldLastSeenAt: at(msAgo), newLastSeenAt: null });
     const pending = rotation('deactivate_old', { systems: { yetToSwitch: [system('nightly-cron', 3 * 3_600_000), system('billing-ui', 0)], switched: [] } });
     expect(advanceQuestion(pending, NOW)).toBe(
-      'Deactivate the old key "billing" now? 2 caller(s) never presented the new key and will be refused: nightly-cron (3h ago), billing-ui (just now).',
+      'Deactivate the old key "billing" now? 2 caller(s) never presented the new key and will be refused: nightly-cron (last seen 3h ago), billing-ui (last seen just now).',
     );
     expect(advanceQuestion(rotation('deactivate_old'), NOW)).toMatch(/Every caller seen on it has switched/);
     const many = Array.from({ length: 7 }, (_, i) => system(`svc-${i}`, 0));
-    expect(callerNames(many, NOW)).toMatch(/svc-4 \(just now\), and 2 more$/);
+    expect(callerNames(many, NOW)).toMatch(/svc-4 \(last seen just now\), and 2 more$/);
     const late = rotation('delete_old', { oldKey: { ...rotation('delete_old').evidence.oldKey, rejected: 2, callers: [{ caller: 'cron', lastSeenAt: at(120_000), ok: 0, rejected: 2 }] } });
     expect(advanceQuestion(late, NOW)).toBe('Delete the old key "billing" permanently? It was presented 2 time(s) since the cut-over, by cron (2m ago).');
     expect(advanceQuestion(rotation('delete_old'), NOW)).toBe('Delete the old key "billing" permanently?');

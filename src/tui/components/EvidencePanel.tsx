@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import type { RotationJson } from '../../client/client.js';
 import type { SystemJson } from '../../daemon/rotation/schemas.js';
 import { ago, stamp } from '../format.js';
-import { watchProgress, watchText } from '../state/rotation.js';
+import { presentedText, watchProgress, watchText } from '../state/rotation.js';
 import { Cell } from './Cell.js';
 import { CallerList, TrafficChart } from './Traffic.js';
 
@@ -27,12 +27,14 @@ const CHART_ROWS = 4;
 type SystemListProps = { readonly title: string; readonly systems: readonly SystemJson[]; readonly now: number; readonly width: number; readonly max: number; readonly empty: string };
 
 /** Columns of a system's last use on each key: `old key 12m ago`, `✓ new key just now` / `not on the new key yet`. */
-const OLD_COLUMN = 16;
+const OLD_COLUMN = 17;
 const NEW_COLUMN = 22;
+/** Caller labels are at most this wide: wider, the columns drift too far apart to read across. */
+const CALLER_MAX = 32;
 
 function SystemList({ title, systems, now, width, max, empty }: SystemListProps) {
   const shown = systems.slice(0, Math.max(1, max));
-  const callerWidth = Math.max(10, width - OLD_COLUMN - NEW_COLUMN - 3);
+  const callerWidth = Math.min(CALLER_MAX, Math.max(10, width - OLD_COLUMN - NEW_COLUMN - 3));
   return (
     <Box flexDirection="column">
       <Text dimColor wrap="truncate-end">
@@ -74,7 +76,14 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
   const all = [...systems.yetToSwitch, ...systems.switched].sort((a, b) => b.oldLastSeenAt.localeCompare(a.oldLastSeenAt));
   switch (rotation.step) {
     case 'update_systems':
-      return <SystemList title="Systems to update: the old key's callers" systems={all} now={now} width={width} max={rows - 1} empty="none seen (callers are what verify calls pass as `caller`)" />;
+      return (
+        <Box flexDirection="column">
+          <SystemList title="Systems to update: the old key's callers" systems={all} now={now} width={width} max={rows - 2} empty="none seen (callers are what verify calls pass as `caller`)" />
+          <Text dimColor wrap="truncate-end">
+            {watchText(rotation, elapsedMs)}
+          </Text>
+        </Box>
+      );
     case 'verify_new': {
       const chart = rows >= CHART_ROWS + 8;
       const left = rows - 1 - (chart ? CHART_ROWS : 0);
@@ -104,13 +113,17 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
             <Text color="green">{`Switched (${systems.switched.length}): `}</Text>
             {systems.switched.map((s) => s.caller).join(', ') || 'none yet'}
           </Text>
+          <Text dimColor wrap="truncate-end">
+            {watchText(rotation, elapsedMs)}
+          </Text>
         </Box>
       );
     }
     default: {
       // double_check and delete_old: since the cut-over, with the watch window counting down.
       const { leftMs } = watchProgress(rotation, elapsedMs);
-      const chart = rows >= CHART_ROWS + 7;
+      const presented = presentedText(rotation);
+      const chart = rows >= CHART_ROWS + 7 + (presented ? 2 : 0);
       return (
         <Box flexDirection="column">
           <Text wrap="wrap" bold>
@@ -119,9 +132,14 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
           <Text bold color={leftMs > 0 ? 'yellow' : 'green'} wrap="truncate-end">
             {watchText(rotation, elapsedMs)}
           </Text>
+          {presented ? (
+            <Text color="red" wrap="wrap">
+              {presented}
+            </Text>
+          ) : null}
           {chart ? <Chart rotation={rotation} width={width} /> : null}
           <Text dimColor>Callers still presenting the old key</Text>
-          <CallerList callers={oldKey.callers} now={now} max={Math.max(1, rows - 5 - (chart ? CHART_ROWS : 0))} empty="none since the cut-over" />
+          <CallerList callers={oldKey.callers} now={now} max={Math.max(1, rows - 5 - (chart ? CHART_ROWS : 0) - (presented ? 2 : 0))} empty="none since the cut-over" />
         </Box>
       );
     }

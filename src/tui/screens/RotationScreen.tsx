@@ -70,7 +70,8 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
           {isGuarded(rotation.step) && !refusal ? (
             rotation.evidence.canAdvance ? (
               <Text color="green" wrap="wrap">✓ The guard passes: n goes to the next step.</Text>
-            ) : rotation.evidence.guard ? (
+            ) : rotation.evidence.guard && rotation.step === 'verify_new' ? (
+              // After the cut-over the evidence panel says what holds the guard, counting down.
               <Text color="yellow" wrap="wrap">{`Guard: ${rotation.evidence.guard}`}</Text>
             ) : null
           ) : null}

@@ -32,7 +32,7 @@ export function stepState(rotation: RotationJson, step: RotationStepName): StepS
 
 /** `nightly-cron (3h ago), billing-ui (just now)`: callers with when each was last seen, at most `max`. */
 export function callerNames(systems: readonly SystemJson[], now: number, max = 5): string {
-  const named = systems.slice(0, max).map((s) => `${s.caller} (${ago(s.oldLastSeenAt, now)})`);
+  const named = systems.slice(0, max).map((s) => `${s.caller} (last seen ${ago(s.oldLastSeenAt, now)})`);
   if (systems.length > max) named.push(`and ${systems.length - max} more`);
   return named.join(', ');
 }
@@ -44,6 +44,16 @@ export function watchProgress(rotation: RotationJson, elapsedMs: number): { watc
   const started = watch.since !== null;
   const watchedMs = started ? watch.watchedSeconds * 1000 + Math.max(0, elapsedMs) : 0;
   return { watchedMs, totalMs, leftMs: Math.max(0, totalMs - watchedMs), started };
+}
+
+/**
+ * After the cut-over the guard holds while the old key is presented: said from the evidence,
+ * since the daemon's own reason also counts the window down and would go stale between reads.
+ */
+export function presentedText(rotation: RotationJson): string | undefined {
+  const { rejected } = rotation.evidence.oldKey;
+  if (rejected === 0) return undefined;
+  return `The old key was presented ${rejected} time(s) since the cut-over: find those callers, or roll back (b); F forces past the guard.`;
 }
 
 /** `Watched 3m12s of 10m · 6m48s left`, or what the window will be before the cut-over. */
