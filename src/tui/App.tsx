@@ -20,7 +20,7 @@ import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
 import { useToast } from './hooks/useToast.js';
 import { AddScreen } from './screens/AddScreen.js';
-import { AuditScreen } from './screens/AuditScreen.js';
+import { AuditScreen, DETAIL_ROWS } from './screens/AuditScreen.js';
 import { ChoiceDialog } from './screens/ChoiceDialog.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
 import { FilterBar } from './screens/FilterBar.js';
@@ -83,6 +83,11 @@ const MODAL_COLUMNS = 96;
 
 const MOVES: Partial<Record<TableCommand | ListCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
 
+/** Rows a dialog takes: its border and title, the question wrapped to the panel, `extra` lines below. */
+function dialogRows(question: string, extra: number, columns: number): number {
+  return 3 + Math.ceil([...question].length / Math.max(1, columns - 4)) + extra;
+}
+
 function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
 }
@@ -130,7 +135,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
 
-  const auditListHeight = bodyHeight - 4 - (mode.kind === 'audit' && mode.editing ? 1 : 0);
+  const auditListHeight = bodyHeight - 4 - DETAIL_ROWS - (mode.kind === 'audit' && mode.editing ? 1 : 0);
   const auditFilter = useMemo(() => (mode.kind === 'audit' ? parseAuditFilter(mode.applied) : undefined), [mode]);
   // The cursor and two screens beyond it loaded: scrolling on never waits at a page's end.
   const audit = useAuditLog(client, feed, auditFilter, mode.kind === 'audit' ? mode.cursor.cursorIndex + 2 * auditListHeight : 0);
@@ -470,23 +475,27 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       const question = mode.question;
       const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
       const bindings = ROTATION_KEYS.filter((b) => rotationCommands(shown).includes(b.command));
+      // A dialog over the view takes its rows first; the view below is clipped to what is left.
+      const dialog = question ? dialogRows(question.question, 2, size.columns) : mode.choice ? dialogRows(mode.choice.question, 2 + mode.choice.options.length, size.columns) : 0;
       body = (
-        <Box flexDirection="column">
+        <Box flexDirection="column" height={bodyHeight}>
           {question ? <ConfirmDialog title={question.title} question={question.question} danger={question.danger} active onAnswer={rotation.answer} /> : null}
           {mode.choice ? <ChoiceDialog choice={mode.choice} active={!question} onAnswer={rotation.choose} /> : null}
-          <RotationScreen
-            rotation={shown}
-            error={rotation.error}
-            refusal={shown && currentRefusal(shown, mode.refusal)}
-            busy={mode.busy}
-            bindings={bindings}
-            width={size.columns}
-            height={bodyHeight - (question ? 6 : 0) - (mode.choice ? 4 + mode.choice.options.length : 0)}
-            now={now}
-            elapsedMs={rotation.elapsedMs}
-            active={!question && !mode.choice}
-            onCommand={rotation.onCommand}
-          />
+          <Box flexDirection="column" flexShrink={1} overflow="hidden">
+            <RotationScreen
+              rotation={shown}
+              error={rotation.error}
+              refusal={shown && currentRefusal(shown, mode.refusal)}
+              busy={mode.busy}
+              bindings={bindings}
+              width={size.columns}
+              height={bodyHeight - dialog}
+              now={now}
+              elapsedMs={rotation.elapsedMs}
+              active={!question && !mode.choice}
+              onCommand={rotation.onCommand}
+            />
+          </Box>
         </Box>
       );
       footerKeys = question ? CONFIRM_KEYS : mode.choice ? CHOICE_KEYS : bindings;

@@ -24,7 +24,7 @@ describe('rotation texts', () => {
   it('counts the watch window down from what the daemon last said', () => {
     const cut = rotation('double_check', { watch: { seconds: 600, since: at(192_000), watchedSeconds: 192, passed: false } });
     expect(watchText(cut, 0)).toBe('Watched 3m12s of 10m · 6m48s left');
-    expect(watchText(cut, 5_400)).toBe('Watched 3m17s of 10m · 6m42s left');
+    expect(watchText(cut, 5_400), 'whole seconds: the two add up to the window').toBe('Watched 3m17s of 10m · 6m43s left');
     expect(watchText(cut, 408_000)).toBe('Watched 10m of 10m ✓');
     expect(watchText(rotation('verify_new'), 50_000)).toBe('After the cut-over, traffic is watched for 10m.');
     expect(presentedText(cut)).toBeUndefined();
@@ -37,7 +37,9 @@ describe('rotation texts', () => {
     expect(advanceQuestion(pending, NOW)).toBe(
       'Deactivate the old key "billing" now? 2 caller(s) never presented the new key and will be refused: nightly-cron (last seen 3h ago), billing-ui (last seen just now).',
     );
-    expect(advanceQuestion(rotation('deactivate_old'), NOW)).toMatch(/Every caller seen on it has switched/);
+    expect(advanceQuestion(rotation('deactivate_old'), NOW)).toMatch(/No caller label was seen on it/);
+    const switched = { caller: 'orders', oldLastSeenAt: at(60_000), newLastSeenAt: at(0) };
+    expect(advanceQuestion(rotation('deactivate_old', { systems: { yetToSwitch: [], switched: [switched] } }), NOW)).toMatch(/Every caller seen on it has switched/);
     const many = Array.from({ length: 7 }, (_, i) => system(`svc-${i}`, 0));
     expect(callerNames(many, NOW)).toMatch(/svc-4 \(last seen just now\), and 2 more$/);
     const late = rotation('delete_old', { oldKey: { ...rotation('delete_old').evidence.oldKey, rejected: 2, callers: [{ caller: 'cron', lastSeenAt: at(120_000), ok: 0, rejected: 2 }] } });

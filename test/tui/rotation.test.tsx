@@ -55,7 +55,7 @@ describe('rotation view', () => {
     await waitForFrame(app, (f) => currentStep(f)?.includes('3. Deactivate the old key') === true, 'deactivate_old');
     press(app, 'n');
     frame = await waitForText(app, 'Deactivate the old key "billing" now?');
-    expect(frame.replace(/[│\s]+/g, ' ')).toContain('Every caller seen on it has switched to the new key.');
+    expect(frame.replace(/[│\s]+/g, ' ')).toContain('No caller label was seen on it, so keyward cannot tell who still uses it.');
     press(app, 'y');
     frame = await waitForFrame(app, (f) => currentStep(f)?.includes('4. Double-check traffic') === true, 'double_check');
     expect((await t.client.getKey(old.key.id)).key.status).toBe('inactive');

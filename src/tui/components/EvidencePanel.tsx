@@ -108,7 +108,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
             {`Old key "${oldKey.name}": ${oldKey.ok} accepted, ${oldKey.rejected} rejected in the last 15 minutes · last used ${ago(oldKey.lastUsedAt, now)}`}
           </Text>
           {chart ? <Chart rotation={rotation} width={width} /> : null}
-          <SystemList title="Yet to switch: seen on the old key, not on the new one" systems={systems.yetToSwitch} now={now} width={width} max={left - 3} empty="none: every caller seen on the old key has switched" />
+          <SystemList title="Yet to switch: seen on the old key, not on the new one" systems={systems.yetToSwitch} now={now} width={width} max={left - 3} empty={systems.switched.length ? 'none: every caller seen on the old key has switched' : 'no caller seen on the old key'} />
           <Text wrap="truncate-end">
             <Text color="green">{`Switched (${systems.switched.length}): `}</Text>
             {systems.switched.map((s) => s.caller).join(', ') || 'none yet'}
@@ -138,7 +138,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
             </Text>
           ) : null}
           {chart ? <Chart rotation={rotation} width={width} /> : null}
-          <Text dimColor>Callers still presenting the old key</Text>
+          <Text dimColor>Callers still presenting the old key (their counts: all time)</Text>
           <CallerList callers={oldKey.callers} now={now} max={Math.max(1, rows - 5 - (chart ? CHART_ROWS : 0) - (presented ? 2 : 0))} empty="none since the cut-over" />
         </Box>
       );

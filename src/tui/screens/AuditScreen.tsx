@@ -1,5 +1,5 @@
 /** `A`: the audit log, newest first, scrollable without end, filtered with `/`. */
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
 import { TextField } from '../components/TextField.js';
@@ -8,12 +8,15 @@ import { useBindings } from '../hooks/useBindings.js';
 import { AUDIT_FILTER_KEYS, AUDIT_KEYS, type AuditCommand, type FieldCommand } from '../state/keymap.js';
 import type { AuditLine } from '../state/safe.js';
 
+/** Rows under the list for the selected event's whole detail (a forced advance's reason is long). */
+export const DETAIL_ROWS = 3;
+
 export type AuditScreenProps = {
   readonly lines: readonly AuditLine[] | undefined;
   readonly error: string | undefined;
   /** True once the oldest matching event is loaded. */
   readonly complete: boolean;
-  /** Index of the cursor in `lines`, and the first line shown. */
+  /** Index of the cursor in `lines`, the first line shown, and how many are (`DETAIL_ROWS` go below them). */
   readonly index: number;
   readonly offset: number;
   readonly height: number;
@@ -66,6 +69,7 @@ export function AuditScreen(props: AuditScreenProps) {
   const { lines, error, complete, index, offset, height, filter, applied, editing, active, onCommand, onFilterCommand, onEdit } = props;
   useBindings(AUDIT_KEYS, onCommand, active && !editing);
   useBindings(AUDIT_FILTER_KEYS, onFilterCommand, active && editing, onEdit);
+  const selected = lines?.[index];
   const count = lines ? `${lines.length}${complete ? '' : '+'} event${lines.length === 1 ? '' : 's'}` : '';
   return (
     <Panel title={`Audit log${applied ? ` · ${applied}` : ''}${count ? ` · ${count}` : ''}`}>
@@ -86,6 +90,11 @@ export function AuditScreen(props: AuditScreenProps) {
           bold={offset + i === index}
         />
       ))}
+      {selected?.detail ? (
+        <Box height={DETAIL_ROWS} overflow="hidden">
+          <Text dimColor wrap="wrap">{`#${selected.seq} ${selected.action} ${selected.target}: ${selected.detail}`}</Text>
+        </Box>
+      ) : null}
     </Panel>
   );
 }

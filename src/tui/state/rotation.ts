@@ -42,7 +42,8 @@ export function watchProgress(rotation: RotationJson, elapsedMs: number): { watc
   const { watch } = rotation.evidence;
   const totalMs = watch.seconds * 1000;
   const started = watch.since !== null;
-  const watchedMs = started ? watch.watchedSeconds * 1000 + Math.max(0, elapsedMs) : 0;
+  // Whole seconds, so what is watched and what is left always add up to the window.
+  const watchedMs = started ? Math.floor((watch.watchedSeconds * 1000 + Math.max(0, elapsedMs)) / 1000) * 1000 : 0;
   return { watchedMs, totalMs, leftMs: Math.max(0, totalMs - watchedMs), started };
 }
 
@@ -53,7 +54,10 @@ export function watchProgress(rotation: RotationJson, elapsedMs: number): { watc
 export function presentedText(rotation: RotationJson): string | undefined {
   const { rejected } = rotation.evidence.oldKey;
   if (rejected === 0) return undefined;
-  return `The old key was presented ${rejected} time(s) since the cut-over: find those callers, or roll back (b); F forces past the guard.`;
+  const what = `The old key was presented ${rejected} time(s) since the cut-over`;
+  return rotation.step === 'delete_old'
+    ? `${what}: something still uses it. K finishes keeping it inactive instead of deleting it.`
+    : `${what}: find those callers, or roll back (b); F forces past the guard.`;
 }
 
 /** `Watched 3m12s of 10m · 6m48s left`, or what the window will be before the cut-over. */
@@ -79,7 +83,9 @@ export function advanceQuestion(rotation: RotationJson, now: number): string | u
     const pending = rotation.evidence.systems.yetToSwitch;
     const who = pending.length
       ? ` ${pending.length} caller(s) never presented the new key and will be refused: ${callerNames(pending, now)}.`
-      : ' Every caller seen on it has switched to the new key.';
+      : rotation.evidence.systems.switched.length
+        ? ' Every caller seen on it has switched to the new key.'
+        : ' No caller label was seen on it, so keyward cannot tell who still uses it.';
     return `Deactivate the old key ${old} now?${who}`;
   }
   if (rotation.step === 'delete_old') {
