@@ -6,9 +6,11 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { closeSync, openSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
+import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
+import { newInstance } from '../identity.js';
 import { createApp } from './app.js';
 import { createCore, type Core } from './core.js';
+import type { StreamLimits } from './events/streams.js';
 import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
@@ -26,6 +28,8 @@ export type DaemonOptions = {
   now?: () => number;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /** Caps of the `/v1/events` streams (defaults in events/streams.ts). */
+  streamLimits?: Partial<StreamLimits>;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
@@ -37,6 +41,8 @@ export type OpenDaemon = {
   home: string;
   core: Core;
   app: ReturnType<typeof createApp>;
+  /** This start's identity secret: written to daemon.json, proven by `/v1/health`. */
+  instance: string;
   /** Stops the services, flushes usage, closes the store and releases the home. */
   close(): Promise<void>;
 };
@@ -80,7 +86,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   let store: Store | undefined;
   try {
     store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { now: options.now, log });
+    const core = await createCore(store, { now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -96,12 +102,14 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     });
     await core.rotations.startScheduler();
-    const app = createApp(core, { heartbeatMs: options.heartbeatMs });
+    const instance = newInstance();
+    const app = createApp(core, { instance });
     const opened = store;
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         core.rotations.stopScheduler();
+        core.streams.close();
         try {
           await core.usage.stop();
         } catch (err) {
@@ -112,7 +120,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
         hooks.beforeRelease?.();
         lock.release();
       })());
-    return { home: options.home, core, app, close };
+    return { home: options.home, core, app, instance, close };
   } catch (err) {
     await store?.close();
     lock.release();
@@ -138,7 +146,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const actualPort = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  writePrivate(homeFiles(options.home).daemonJson, JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() }) + '\n');
+  const info: DaemonInfo = { pid: process.pid, url, startedAt: new Date().toISOString(), instance: opened.instance };
+  writePrivate(homeFiles(options.home).daemonJson, JSON.stringify(info) + '\n');
   const where = options.database ? `, store ${describeDatabase(options.database)}` : '';
   log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys${where})`);
   let closing: Promise<void> | undefined;
