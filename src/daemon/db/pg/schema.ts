@@ -82,21 +82,26 @@ export const keyCallers = pgTable(
  * content, so an edited or removed row breaks the chain. Appends are serialized by an
  * advisory lock, so `seq` order is chain order even with several daemons writing.
  */
-export const auditEvents = pgTable('audit_events', {
-  seq: int64('seq').primaryKey().generatedAlwaysAsIdentity(),
-  id: text('id').notNull().unique(),
-  at: int64('at').notNull(),
-  operatorId: text('operator_id').notNull(),
-  operatorName: text('operator_name').notNull(),
-  action: text('action').notNull(),
-  targetType: text('target_type').notNull(),
-  targetId: text('target_id').notNull(),
-  targetName: text('target_name').notNull(),
-  /** JSON object with non-secret details (e.g. `{"force":true}`). */
-  detail: text('detail').notNull().default('{}'),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-});
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: int64('seq').primaryKey().generatedAlwaysAsIdentity(),
+    id: text('id').notNull().unique(),
+    at: int64('at').notNull(),
+    operatorId: text('operator_id').notNull(),
+    operatorName: text('operator_name').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    targetName: text('target_name').notNull(),
+    /** JSON object with non-secret details (e.g. `{"force":true}`). */
+    detail: text('detail').notNull().default('{}'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  // `GET /v1/audit?key=` looks events up by their target; without these it reads the whole log.
+  (t) => [index('audit_events_target_id').on(t.targetId), index('audit_events_target_name').on(t.targetName)],
+);
 
 export const rotations = pgTable(
   'rotations',

@@ -77,21 +77,26 @@ export const keyCallers = sqliteTable(
  * Append-only audit log. Each row carries the SHA-256 of the previous row's hash and its own
  * content, so an edited or removed row breaks the chain.
  */
-export const auditEvents = sqliteTable('audit_events', {
-  seq: integer('seq').primaryKey({ autoIncrement: true }),
-  id: text('id').notNull().unique(),
-  at: integer('at').notNull(),
-  operatorId: text('operator_id').notNull(),
-  operatorName: text('operator_name').notNull(),
-  action: text('action').notNull(),
-  targetType: text('target_type').notNull(),
-  targetId: text('target_id').notNull(),
-  targetName: text('target_name').notNull(),
-  /** JSON object with non-secret details (e.g. `{"force":true}`). */
-  detail: text('detail').notNull().default('{}'),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-});
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    at: integer('at').notNull(),
+    operatorId: text('operator_id').notNull(),
+    operatorName: text('operator_name').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    targetName: text('target_name').notNull(),
+    /** JSON object with non-secret details (e.g. `{"force":true}`). */
+    detail: text('detail').notNull().default('{}'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  // `GET /v1/audit?key=` looks events up by their target; without these it reads the whole log.
+  (t) => [index('audit_events_target_id').on(t.targetId), index('audit_events_target_name').on(t.targetName)],
+);
 
 export const rotations = sqliteTable(
   'rotations',

@@ -1,1 +1,0 @@
-ALTER TABLE `rotations` ADD `watch_ms` integer DEFAULT 600000 NOT NULL;

@@ -1,1 +1,0 @@
-ALTER TABLE "rotations" ADD COLUMN "watch_ms" bigint DEFAULT 600000 NOT NULL;
