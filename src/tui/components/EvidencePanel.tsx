@@ -71,6 +71,24 @@ function Chart({ rotation, width }: { readonly rotation: RotationJson; readonly 
   );
 }
 
+/** Whether `rows` leave room for the chart beside the lists, and the rows the lists then get. */
+function room(rows: number): { chart: boolean; left: number } {
+  const chart = rows >= CHART_ROWS + 8;
+  return { chart, left: rows - 1 - (chart ? CHART_ROWS : 0) };
+}
+
+/** A key's counts in one bold paragraph, with the chart below when there is room. */
+function Headline({ rotation, width, chart, children }: { readonly rotation: RotationJson; readonly width: number; readonly chart: boolean; readonly children: string }) {
+  return (
+    <>
+      <Text wrap="wrap" bold>
+        {children}
+      </Text>
+      {chart ? <Chart rotation={rotation} width={width} /> : null}
+    </>
+  );
+}
+
 export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: EvidencePanelProps) {
   const { newKey, oldKey, systems } = rotation.evidence;
   const all = [...systems.yetToSwitch, ...systems.switched].sort((a, b) => b.oldLastSeenAt.localeCompare(a.oldLastSeenAt));
@@ -85,14 +103,12 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
         </Box>
       );
     case 'verify_new': {
-      const chart = rows >= CHART_ROWS + 8;
-      const left = rows - 1 - (chart ? CHART_ROWS : 0);
+      const { chart, left } = room(rows);
       return (
         <Box flexDirection="column">
-          <Text wrap="wrap" bold>
+          <Headline rotation={rotation} width={width} chart={chart}>
             {`New key "${newKey.name}": ${newKey.ok} accepted, ${newKey.rejected} rejected since ${stamp(newKey.since)} · last used ${ago(newKey.lastUsedAt, now)}`}
-          </Text>
-          {chart ? <Chart rotation={rotation} width={width} /> : null}
+          </Headline>
           <SystemList title="Systems to update" systems={all} now={now} width={width} max={Math.ceil(left / 2) - 1} empty="none seen on the old key" />
           <Text dimColor>Callers of the new key</Text>
           <CallerList callers={newKey.callers} now={now} max={Math.max(1, Math.floor(left / 2) - 2)} empty="none seen" />
@@ -100,14 +116,12 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
       );
     }
     case 'deactivate_old': {
-      const chart = rows >= CHART_ROWS + 8;
-      const left = rows - 1 - (chart ? CHART_ROWS : 0);
+      const { chart, left } = room(rows);
       return (
         <Box flexDirection="column">
-          <Text wrap="wrap" bold>
+          <Headline rotation={rotation} width={width} chart={chart}>
             {`Old key "${oldKey.name}": ${oldKey.ok} accepted, ${oldKey.rejected} rejected in the last 15 minutes · last used ${ago(oldKey.lastUsedAt, now)}`}
-          </Text>
-          {chart ? <Chart rotation={rotation} width={width} /> : null}
+          </Headline>
           <SystemList title="Yet to switch: seen on the old key, not on the new one" systems={systems.yetToSwitch} now={now} width={width} max={left - 3} empty={systems.switched.length ? 'none: every caller seen on the old key has switched' : 'no caller seen on the old key'} />
           <Text wrap="truncate-end">
             <Text color="green">{`Switched (${systems.switched.length}): `}</Text>
