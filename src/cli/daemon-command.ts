@@ -9,15 +9,16 @@ export function daemonCommand(program: Command, home: () => string): void {
     .option('--host <host>', 'address to listen on', DEFAULT_HOST)
     .option('--port <port>', 'port to listen on (env KEYWARD_PORT)', (v) => parsePort(v))
     .option('--allow-remote', 'allow a non-loopback --host')
+    .option('--allow-host <name>', 'serve requests whose Host header is NAME too, not only loopback names (repeatable)', collect, [] as string[])
     .option('--database <url>', 'share a PostgreSQL store with other daemons (env KEYWARD_DATABASE_URL; keep the password out of argv)', parseDatabaseUrl)
-    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; database?: string }) => {
+    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string }) => {
       process.umask(0o077);
       // Loaded here so the other commands start without the daemon's modules.
       const { startDaemon, StartupError } = await import('../daemon/main.js');
       const port = opts.port ?? (process.env.KEYWARD_PORT ? parsePort(process.env.KEYWARD_PORT) : DEFAULT_PORT);
       const database = opts.database ?? (process.env.KEYWARD_DATABASE_URL ? parseDatabaseUrl(process.env.KEYWARD_DATABASE_URL) : undefined);
       try {
-        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote, database });
+        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote, allowHosts: opts.allowHost, database });
         const stop = () => {
           daemon.close().then(
             () => process.exit(0),
@@ -34,6 +35,10 @@ export function daemonCommand(program: Command, home: () => string): void {
         throw err;
       }
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** Only PostgreSQL URLs; the value is never echoed, since it may hold a password. */

@@ -9,7 +9,7 @@ import { readHiddenLine, readStdin, stdinIsTerminal } from './prompt.js';
 import { examples, session, withJson } from './session.js';
 
 async function keyFromStdin(): Promise<string> {
-  const text = (stdinIsTerminal() ? await readHiddenLine('API key (not echoed): ') : await readStdin()).trim();
+  const text = (stdinIsTerminal() ? await readHiddenLine('API key (not echoed)') : await readStdin()).trim();
   if (!text) throw usageError('no key on stdin; pipe it in, e.g. keyward verify < billing.key');
   if (/\s/.test(text)) throw usageError('stdin holds more than one word; give one key');
   return text;

@@ -3,8 +3,8 @@
  * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */
-import { serve, type ServerType } from '@hono/node-server';
 import { closeSync, openSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
@@ -15,6 +15,8 @@ import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
+import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
+import { createHttpServer, HTTP_LIMITS, type HttpLimits } from './http/server.js';
 import { lockHome } from './lock.js';
 import type { Store } from './store.js';
 
@@ -34,6 +36,10 @@ export type DaemonOptions = {
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
   reconcileMs?: number;
+  /** Host names served besides loopback ones (`--allow-host`); see the Host check in docs/api.md. */
+  allowHosts?: string[];
+  /** The HTTP server's time-outs and connection cap, when not the defaults (tests shorten them). */
+  httpLimits?: Partial<HttpLimits>;
 };
 
 /** A daemon whose store, services and app are ready, before (or without) listening on a port. */
@@ -55,12 +61,6 @@ export type RunningDaemon = OpenDaemon & {
 /** A refusal to start that the CLI prints as one line. */
 export class StartupError extends Error {}
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.test(host);
-}
-
 function defaultLog(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 }
@@ -72,6 +72,7 @@ function defaultLog(line: string): void {
  */
 export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?: () => void } = {}): Promise<OpenDaemon> {
   const log = options.log ?? defaultLog;
+  const hosts = hostPolicy(servedHosts(options));
   const files = homeFiles(options.home);
   ensureHome(options.home);
   const lock = lockHome(files.lock);
@@ -103,7 +104,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     });
     await core.rotations.startScheduler();
     const instance = newInstance();
-    const app = createApp(core, { instance });
+    const app = createApp(core, { instance, hosts });
     const opened = store;
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -137,9 +138,9 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
   const { core, app } = opened;
-  let server: ServerType;
+  let server: Server;
   try {
-    server = await listen(app.fetch, host, port);
+    server = await listen(app.fetch, host, port, { ...HTTP_LIMITS, ...options.httpLimits }, log);
   } catch (err) {
     await opened.close();
     throw err;
@@ -181,9 +182,24 @@ async function openSharedStore(url: string, options: DaemonOptions, log: (line: 
   }
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {
+/**
+ * Names the Host check lets through besides loopback: `--allow-host`, and the address the
+ * daemon listens on when that is a specific non-loopback one (`--allow-remote`), since remote
+ * clients name it. A DNS-rebinding page always sends its own name, never one of these.
+ */
+function servedHosts(options: DaemonOptions): string[] {
+  for (const name of options.allowHosts ?? []) {
+    // A name with a port or scheme would never match a Host header: say so instead.
+    if (hostnameOf(name) !== name.replace(/^\[|\]$/g, '').toLowerCase()) throw new StartupError(`--allow-host takes a host name or address without a port, not ${JSON.stringify(name)}`);
+  }
+  const listening = options.host && !['0.0.0.0', '::'].includes(options.host) ? [options.host] : [];
+  return [...(options.allowHosts ?? []), ...listening];
+}
+
+function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number, limits: HttpLimits, log: (line: string) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    const server = createHttpServer(fetch, { hostname, limits, log });
+    server.listen(port, hostname, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use (another program, or another keyward home)`) : err),
     );

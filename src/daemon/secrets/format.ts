@@ -5,6 +5,7 @@
  */
 import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 
 export const KEY_PREFIX = 'kw_';
 export const OPERATOR_TOKEN_PREFIX = 'kwo_';
@@ -24,20 +25,6 @@ function base62(bytes: Uint8Array, width: number): string {
     n /= 62n;
   }
   return out.padStart(width, '0');
-}
-
-// zlib.crc32 needs Node 20.15; this table keeps every Node 20 working.
-const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-/** CRC32 of ASCII `text` (a prefix and base62: each character is its own UTF-8 byte). */
-function crc32(text: string): number {
-  let crc = 0xffffffff;
-  for (let i = 0; i < text.length; i++) crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }
 
 /**
