@@ -94,7 +94,12 @@ describe('keyward verify', () => {
   });
 
   it('takes no key from argv and needs one on stdin (exit 2)', async () => {
-    expectFailure(await d.run(['verify', 'kw_abc']), 2, /too many arguments/);
+    const { secret } = await d.client.createKey('in-argv');
+    const run = await d.run(['verify', secret]);
+    expectFailure(run, 2, /^keyward: pipe the key on stdin: … \| keyward verify/);
+    expect(run.stderr, 'the key is not echoed').not.toContain(secret);
+    expect(run.stderr).not.toContain(secret.slice(3, 12));
+    expectFailure(await d.run(['verify', '--caller', 'x', 'kw_abc', 'more']), 2, /pipe the key on stdin/);
     expectFailure(await d.run(['verify']), 2, /no key on stdin/);
   });
 

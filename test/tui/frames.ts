@@ -21,6 +21,8 @@ export const KEY = {
   pageDown: '\x1b[6~',
   pageUp: '\x1b[5~',
   backspace: '\x7f',
+  ctrlC: '\x03',
+  ctrlL: '\x0c',
 } as const;
 
 /** The last frame as text, styles removed. */
@@ -65,4 +67,19 @@ export function press(app: Rendered, ...keys: string[]): void {
 /** The screen line holding the `›` cursor of the key table. */
 export function cursorLine(frame: string): string | undefined {
   return frame.split('\n').find((line) => line.startsWith('›'));
+}
+
+/** Whether the app has exited (Ink stops reading the keyboard when it unmounts). */
+export function exited(app: Rendered): boolean {
+  return (app.stdin as unknown as NodeJS.EventEmitter).listenerCount('readable') === 0;
+}
+
+/** Adds a key through the add dialog, as a person would; resolves with the secret it reveals. */
+export async function addKey(app: Rendered, name: string): Promise<string> {
+  press(app, 'a');
+  await waitForText(app, 'Add a key');
+  press(app, name);
+  await waitForText(app, `Name: ${name}`);
+  press(app, KEY.enter);
+  return SECRET.exec(await waitForText(app, 'shown this once'))![0];
 }

@@ -10,7 +10,7 @@ import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
 import type { FeedEvent } from '../state/collection.js';
 import type { RotationCommand } from '../state/keymap.js';
-import { TABLE, type Choice, type InMode, type Mode, type Question } from '../state/modes.js';
+import { settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
 import { advanceQuestion, currentRefusal, CUT_OVER_OPTIONS, watchProgress } from '../state/rotation.js';
 import { safeKey, safeRotation } from '../state/safe.js';
 import { useLive } from './useLive.js';
@@ -40,6 +40,8 @@ function touchesRotation(event: FeedEvent, rotation: RotationJson): boolean {
       return false;
   }
 }
+
+export type RotationView = ReturnType<typeof useRotationView>;
 
 /** Milliseconds since `rotation` was read, ticking each second while its watch window runs. */
 function useWatchClock(rotation: RotationJson | undefined, reload: () => void): number {
@@ -173,14 +175,15 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
     if (yes) void attempt(question.run);
   };
 
-  const choose = (answer: { readonly choose: number } | { readonly mark: number } | 'cancel') => {
+  const choose = (answer: ChoiceAnswer) => {
     const m = inMode('rotation');
     const choice = m?.choice;
     if (!m || !choice) return;
-    if (answer === 'cancel') return setMode({ ...m, choice: undefined });
-    if ('mark' in answer) return setMode({ ...m, choice: { ...choice, index: answer.mark } });
+    const settled = settleChoice(choice, answer);
+    if ('open' in settled) return setMode({ ...m, choice: settled.open });
     setMode({ ...m, choice: undefined });
-    void attempt(() => choice.run(answer.choose));
+    const { chosen } = settled;
+    if (chosen !== undefined) void attempt(() => choice.run(chosen));
   };
 
   return { data: live.data, error: live.error, elapsedMs, onCommand, answer, choose };

@@ -1,18 +1,20 @@
 /** A question with several answers: j/k (or the answer's digit) marks one, ⏎ takes it, esc takes none. */
 import { Box, Text } from 'ink';
 import { Panel } from '../components/Panel.js';
+import { Prose } from '../components/Prose.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { CHOICE_KEYS, type ChoiceCommand } from '../state/keymap.js';
-import type { Choice } from '../state/modes.js';
+import type { Choice, ChoiceAnswer } from '../state/modes.js';
 
 export type ChoiceDialogProps = {
   readonly choice: Choice;
+  /** Columns inside the panel. */
+  readonly width: number;
   readonly active: boolean;
-  /** `choose` with the answer's index, `cancel`, or a move to `index`. */
-  readonly onAnswer: (answer: { readonly choose: number } | { readonly mark: number } | 'cancel') => void;
+  readonly onAnswer: (answer: ChoiceAnswer) => void;
 };
 
-export function ChoiceDialog({ choice, active, onAnswer }: ChoiceDialogProps) {
+export function ChoiceDialog({ choice, width, active, onAnswer }: ChoiceDialogProps) {
   const count = choice.options.length;
   const onCommand = (command: ChoiceCommand) => {
     if (command === 'cancel') return onAnswer('cancel');
@@ -26,7 +28,7 @@ export function ChoiceDialog({ choice, active, onAnswer }: ChoiceDialogProps) {
   useBindings(CHOICE_KEYS, onCommand, active, onDigit);
   return (
     <Panel title={choice.title} color="yellow">
-      <Text wrap="wrap">{choice.question}</Text>
+      <Prose text={choice.question} width={width} />
       <Box flexDirection="column" marginTop={1}>
         {choice.options.map((option, i) => (
           <Text key={option} bold={i === choice.index} color={i === choice.index ? 'cyan' : undefined} wrap="truncate-end">
