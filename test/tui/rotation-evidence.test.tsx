@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { startTestDaemon, storeQuery, type TestDaemon } from '../helpers/daemon.js';
 import { KEY, press, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
+import { rotationAtDoubleCheck } from './rotation-setup.js';
 
 let t: TestDaemon;
 daemonPerTest({ get: () => t, set: (d) => (t = d) });
@@ -64,13 +65,7 @@ describe('rotation evidence in the TUI', () => {
     await t.stop();
     let clock = Date.now();
     t = await startTestDaemon({ now: () => clock });
-    const old = await t.client.createKey('mail');
-    const started = await t.client.startRotation(old.key.id, { watchSeconds: 60 });
-    const id = started.rotation.id;
-    await t.client.advance(id, { from: 'update_systems' });
-    await t.client.verify(started.secret);
-    await t.client.advance(id, { from: 'verify_new' });
-    await t.client.advance(id, { from: 'deactivate_old' });
+    const { newSecret } = await rotationAtDoubleCheck(t, 'mail', 60);
     const { app } = await openApp(t);
     await waitForText(app, 'mail-2');
     press(app, 'r');
@@ -84,7 +79,7 @@ describe('rotation evidence in the TUI', () => {
 
     // The daemon's minute passes; any news of the rotation's keys reads it again.
     clock += 60_000;
-    await t.client.verify(started.secret);
+    await t.client.verify(newSecret);
     frame = await waitForText(app, '✓ The guard passes', 3000);
     expect(frame).toMatch(/Watched 1m\d*s? of 1m ✓/);
     press(app, 'n');

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
+import { rotationAtDoubleCheck } from './rotation-setup.js';
 
 let t: TestDaemon;
 daemonPerTest({ get: () => t, set: (d) => (t = d) });
@@ -114,13 +115,7 @@ describe('rotation view', () => {
   });
 
   it('rolls back from double_check and cancels, leaving both keys as they are', async () => {
-    const old = await t.client.createKey('mail');
-    const started = await t.client.startRotation(old.key.id);
-    const id = started.rotation.id;
-    await t.client.advance(id, { from: 'update_systems' });
-    await t.client.verify(started.secret);
-    await t.client.advance(id, { from: 'verify_new' });
-    await t.client.advance(id, { from: 'deactivate_old' });
+    const { old } = await rotationAtDoubleCheck(t, 'mail');
     const { app } = await openApp(t);
     await waitForText(app, 'mail-2');
     press(app, 'r');
