@@ -9,6 +9,7 @@ import type { SystemJson } from '../../daemon/rotation/schemas.js';
 import { ago, stamp } from '../format.js';
 import { presentedText, watchProgress, watchText } from '../state/rotation.js';
 import { Cell } from './Cell.js';
+import { Prose } from './Prose.js';
 import { CallerList, TrafficChart } from './Traffic.js';
 
 export type EvidencePanelProps = {
@@ -81,9 +82,7 @@ function room(rows: number): { chart: boolean; left: number } {
 function Headline({ rotation, width, chart, children }: { readonly rotation: RotationJson; readonly width: number; readonly chart: boolean; readonly children: string }) {
   return (
     <>
-      <Text wrap="wrap" bold>
-        {children}
-      </Text>
+      <Prose text={children} width={width} bold />
       {chart ? <Chart rotation={rotation} width={width} /> : null}
     </>
   );
@@ -140,17 +139,11 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
       const chart = rows >= CHART_ROWS + 7 + (presented ? 2 : 0);
       return (
         <Box flexDirection="column">
-          <Text wrap="wrap" bold>
-            {`Since the old key was deactivated (${stamp(oldKey.since)}): new key ${newKey.ok} accepted · old key presented ${oldKey.rejected} time(s)`}
-          </Text>
+          <Prose text={`Since the old key was deactivated (${stamp(oldKey.since)}): new key ${newKey.ok} accepted · old key presented ${oldKey.rejected} time(s)`} width={width} bold />
           <Text bold color={leftMs > 0 ? 'yellow' : 'green'} wrap="truncate-end">
             {watchText(rotation, elapsedMs)}
           </Text>
-          {presented ? (
-            <Text color="red" wrap="wrap">
-              {presented}
-            </Text>
-          ) : null}
+          {presented ? <Prose text={presented} width={width} color="red" /> : null}
           {chart ? <Chart rotation={rotation} width={width} /> : null}
           <Text dimColor>Callers still presenting the old key (their counts: all time)</Text>
           <CallerList callers={oldKey.callers} now={now} max={Math.max(1, rows - 5 - (chart ? CHART_ROWS : 0) - (presented ? 2 : 0))} empty="none since the cut-over" />

@@ -6,6 +6,7 @@ import { Box, Text } from 'ink';
 import type { RotationJson } from '../../client/client.js';
 import { EvidencePanel } from '../components/EvidencePanel.js';
 import { Panel } from '../components/Panel.js';
+import { Prose } from '../components/Prose.js';
 import { StepLine, Stepper } from '../components/Stepper.js';
 import { formatDuration } from '../../duration.js';
 import { stamp } from '../format.js';
@@ -49,18 +50,13 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
       <Box flexDirection={wide ? 'row' : 'column'} columnGap={2}>
         {compact ? <StepLine rotation={rotation} /> : <Stepper rotation={rotation} />}
         <Box flexDirection="column" flexGrow={1} flexShrink={1}>
-          {isOpenRotation(rotation) ? (
-            <Text wrap="wrap">
-              <Text bold color="cyan">{`${step?.title}: `}</Text>
-              {step?.detail}
-            </Text>
-          ) : (
-            <Text bold wrap="wrap">
-              {endText(rotation)}
-            </Text>
-          )}
+          {isOpenRotation(rotation) ? <Prose text={`${step?.title}: ${step?.detail}`} width={detailWidth} /> : <Prose text={endText(rotation)} width={detailWidth} bold />}
           {scheduled ? (
-            <Text color="yellow" wrap="wrap">{`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (in ${formatDuration(Date.parse(rotation.deactivateAt!) - now)}); n does it now.`}</Text>
+            <Prose
+              text={`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (in ${formatDuration(Date.parse(rotation.deactivateAt!) - now)}); n does it now.`}
+              width={detailWidth}
+              color="yellow"
+            />
           ) : null}
           {isOpenRotation(rotation) ? (
             <Box marginTop={1}>
@@ -69,19 +65,19 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
           ) : null}
           {isGuarded(rotation.step) && !refusal ? (
             rotation.evidence.canAdvance ? (
-              <Text color="green" wrap="wrap">✓ The guard passes: n goes to the next step.</Text>
+              <Prose text="✓ The guard passes: n goes to the next step." width={detailWidth} color="green" />
             ) : rotation.evidence.guard && rotation.step === 'verify_new' ? (
               // After the cut-over the evidence panel says what holds the guard, counting down.
-              <Text color="yellow" wrap="wrap">{`Guard: ${rotation.evidence.guard}`}</Text>
+              <Prose text={`Guard: ${rotation.evidence.guard}`} width={detailWidth} color="yellow" />
             ) : null
           ) : null}
           {refusal ? (
             <Box flexDirection="column" borderStyle="single" borderColor="red" paddingX={1}>
-              <Text color="red" bold wrap="wrap">{`Refused: ${refusal}`}</Text>
-              <Text color="red" wrap="wrap">F = FORCE past the guard (asks first; recorded in the audit log as forced).</Text>
+              <Prose text={`Refused: ${refusal}`} width={detailWidth - 4} color="red" bold />
+              <Prose text="F = FORCE past the guard (asks first; recorded in the audit log as forced)." width={detailWidth - 4} color="red" />
             </Box>
           ) : null}
-          {error ? <Text color="red" wrap="wrap">{error}</Text> : null}
+          {error ? <Prose text={error} width={detailWidth} color="red" /> : null}
           {busy ? <Text dimColor>Working…</Text> : null}
         </Box>
       </Box>
