@@ -4,8 +4,10 @@
  * stdin. Prompts go to stderr so stdout stays the command's result; Ctrl-C at a prompt is
  * `interrupted` (exit 130).
  */
-import { confirm, password } from '@inquirer/prompts';
 import { CliError, EXIT, refused, usageError } from './exit.js';
+
+/** Loaded on the first prompt only: every command and the daemon start without it (~80 ms). */
+const prompts = () => import('@inquirer/prompts');
 
 export function stdinIsTerminal(): boolean {
   return process.stdin.isTTY === true;
@@ -30,11 +32,13 @@ async function ask<T>(prompt: Promise<T>): Promise<T> {
 export async function confirmOrRefuse(yes: boolean | undefined, question: string): Promise<void> {
   if (yes) return;
   if (!stdinIsTerminal()) throw usageError('stdin is not a terminal, so there is nobody to ask; pass --yes to confirm');
+  const { confirm } = await prompts();
   if (!(await ask(confirm({ message: question, default: false }, TERMINAL)))) throw refused('not confirmed; nothing was changed');
 }
 
 /** Reads one line from the terminal, echoing nothing, so a secret never shows. */
-export function readHiddenLine(prompt: string): Promise<string> {
+export async function readHiddenLine(prompt: string): Promise<string> {
+  const { password } = await prompts();
   return ask(password({ message: prompt }, TERMINAL));
 }
 

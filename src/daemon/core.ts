@@ -3,7 +3,9 @@
  * keys, operators, rotations. Loading the indexes is part of construction; on a store shared
  * with other daemons, so is following its changes.
  */
+import type { AuditTrail } from './audit/trail.js';
 import { OperatorService } from './auth/operators.js';
+import { systemClock, type Clock } from './clock.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
 import { EventStreams, type StreamOptions } from './events/streams.js';
@@ -16,26 +18,32 @@ import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
 
 export type CoreOptions = {
+  /** The services' clock: the system's unless a test drives time by hand. */
+  clock?: Clock;
+  /** Only the time of day from elsewhere, intervals on the system clock (ignored beside `clock`). */
   now?: () => number;
   log?: (line: string) => void;
+  /** The home's audit key and checkpoint, which the store signs and anchors with. */
+  audit: AuditTrail;
   /** Heartbeat and caps of the `/v1/events` streams. */
   streams?: StreamOptions;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(store: Store, options: CoreOptions = {}) {
-  const now = options.now ?? Date.now;
+export async function createCore(store: Store, options: CoreOptions) {
+  const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
+  const now = () => clock.now();
   const log = options.log ?? (() => {});
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
   index.load(await store.indexedKeys());
-  const usage = new UsageTracker(store, now, (tick) => events.publish({ type: 'usage', tick }));
+  const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }));
   const keys = new KeyService({ store, index, usage, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
-  const rotations = new RotationService({ store, keys, usage, events, now, log });
+  const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
     store,
     now,
@@ -49,6 +57,8 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
     rotations,
     usageReads: new UsageService(store, usage, now),
     verifier: new Verifier(index, usage, now),
+    /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
+    verifyAudit: () => options.audit.verify(store),
   };
   if (store.shared && followed) await followSharedStore(store.shared, followed, core);
   return core;

@@ -1,20 +1,20 @@
 /** Issue 6: the stepwise rotation with live evidence, through HTTP and real verify calls. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../src/daemon/audit/chain.js';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { manualClock } from '../helpers/clock.js';
+import { startTestApp, type TestApp } from '../helpers/daemon.js';
 
-let t: TestDaemon;
+let t: TestApp;
 /** The daemon's clock: tests move it past the watch window instead of waiting for it. */
-let clock = 0;
+let clock = manualClock(Date.now());
 const WATCH_MS = 10 * 60_000;
 afterEach(async () => {
   await t?.stop();
 });
 
-async function setup(options: Parameters<typeof startTestDaemon>[0] = {}) {
-  clock = Date.now();
-  t = await startTestDaemon({ now: () => clock, ...options });
+async function setup(options: Parameters<typeof startTestApp>[0] = {}) {
+  clock = manualClock(Date.now());
+  t = await startTestApp(options.clock || options.now ? options : { clock, ...options });
   const old = (await t.api('POST', '/v1/keys', { name: 'billing' })).body;
   const started = await t.api('POST', `/v1/keys/${old.key.id}/rotations`, {});
   expect(started.status, JSON.stringify(started.body)).toBe(201);
@@ -46,7 +46,7 @@ describe('rotation', () => {
     expect(deactivating.evidence.oldKey.status).toBe('inactive');
     expect(t.daemon.core.index.lookup(hashSecret(oldSecret))?.status).toBe('inactive');
     expect((await t.client.verify(newSecret)).valid).toBe(true);
-    clock += WATCH_MS;
+    clock.add(WATCH_MS);
     const checking = (await t.api('GET', `/v1/rotations/${rotation.id}`)).body.rotation.evidence;
     expect(checking).toMatchObject({ canAdvance: true, guard: null, oldKey: { rejected: 0 } });
 
@@ -73,7 +73,7 @@ describe('rotation', () => {
       'key.delete',
       'rotation.advance',
     ]);
-    expect(await verifyChain(t.daemon.core.store.auditChain())).toMatchObject({ ok: true });
+    expect(await t.daemon.core.verifyAudit()).toMatchObject({ ok: true });
   });
 
   it('refuses to leave verify_new without a successful use, then lets force pass and audits it', async () => {
@@ -171,7 +171,7 @@ describe('rotation', () => {
     const { rotation, newSecret, oldKey } = await setup();
     await t.client.verify(newSecret);
     for (const from of ['update_systems', 'verify_new', 'deactivate_old']) await advance(rotation.id, { from });
-    clock += WATCH_MS;
+    clock.add(WATCH_MS);
     await advance(rotation.id, { from: 'double_check' });
     const done = await advance(rotation.id, { from: 'delete_old', keepOld: true });
     expect(done.body.rotation).toMatchObject({ step: 'completed', outcome: 'kept_inactive' });
@@ -179,7 +179,7 @@ describe('rotation', () => {
   });
 
   it('names the new key with a unique suffix or as asked, and validates the name', async () => {
-    t = await startTestDaemon();
+    t = await startTestApp();
     const a = (await t.api('POST', '/v1/keys', { name: 'svc-2' })).body.key;
     await t.api('POST', '/v1/keys', { name: 'svc-3' });
     expect((await t.api('POST', `/v1/keys/${a.id}/rotations`)).body.rotation.newKeyName).toBe('svc-4');
@@ -194,24 +194,24 @@ describe('rotation', () => {
     expect((await t.api('POST', '/v1/keys/key_missing/rotations', {})).status).toBe(404);
   });
 
-  it('carries out a scheduled cut-over at its time, also across a restart', async () => {
-    let now = Date.parse('2026-11-27T12:00:00Z');
-    const { rotation, newSecret, oldSecret } = await setup({ now: () => now });
+  it('carries out a scheduled cut-over at its time, not before, also across a restart', async () => {
+    const clock = manualClock('2026-11-27T12:00:00Z');
+    const { rotation, newSecret, oldSecret } = await setup({ clock });
     await t.client.verify(newSecret);
     await advance(rotation.id, { from: 'update_systems' });
     const at = '2026-11-27T12:30:00.000Z';
     const scheduled = (await advance(rotation.id, { from: 'verify_new', at })).body.rotation;
     expect(scheduled).toMatchObject({ step: 'deactivate_old', deactivateAt: at });
     await t.restart();
+    const step = async () => (await t.api('GET', `/v1/rotations/${rotation.id}`)).body.rotation.step;
+    clock.set(Date.parse(at) - 1);
+    await clock.runDue();
+    expect(await step(), 'a millisecond early').toBe('deactivate_old');
     expect((await t.client.verify(oldSecret)).valid).toBe(true);
-    now = Date.parse(at) + 1;
-    const deadline = Date.now() + 3000;
-    let step = '';
-    while (Date.now() < deadline && step !== 'double_check') {
-      step = (await t.api('GET', `/v1/rotations/${rotation.id}`)).body.rotation.step;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(step).toBe('double_check');
+    // The scheduler looks once a second: by the next look after its time, it is done.
+    clock.add(1000);
+    await clock.runDue();
+    expect(await step()).toBe('double_check');
     expect((await t.client.verify(oldSecret)).valid).toBe(false);
     expect((await t.api('GET', '/v1/audit?limit=5')).body.events.some((e) => e.operatorName === 'system' && e.action === 'rotation.advance')).toBe(true);
   });

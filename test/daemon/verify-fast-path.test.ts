@@ -4,16 +4,16 @@
  * both ways and the answers compared.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { startTestApp, type TestApp } from '../helpers/daemon.js';
 
-let t: TestDaemon;
+let t: TestApp;
 let secret: string;
 let inactive: string;
 let service: string;
 let viewer: string;
 
 beforeAll(async () => {
-  t = await startTestDaemon();
+  t = await startTestApp();
   secret = (await t.client.createKey('fast')).secret;
   const off = await t.client.createKey('fast-off');
   await t.client.deactivateKey(off.key.id);
@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 async function send(body: string, headers: Record<string, string>, fullRoute: boolean) {
-  const res = await fetch(`${t.url}/v1/verify`, {
+  const res = await t.fetch(`${t.url}/v1/verify`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers, ...(fullRoute ? { 'x-request-id': 'full-route' } : {}) },
     body,

@@ -305,7 +305,8 @@ describe('other views', () => {
     let frame = await waitForText(app, 'web-1');
     expect(frame).toContain('Usage of "billing"');
     await t.client.verify(secret, 'web-2');
-    await waitForText(app, 'web-2', 3000);
+    await t.daemon.core.usage.flush();
+    await waitForText(app, 'web-2');
     press(app, KEY.escape);
     await waitForText(app, 'j/k move');
     press(app, 'A');

@@ -1,8 +1,9 @@
 /**
  * Driving the TUI in tests as a person would: press keys, then wait for the frame to show the
- * result (polling, never a fixed sleep).
+ * result (vi.waitFor, never a fixed sleep).
  */
 import { stripVTControlCharacters } from 'node:util';
+import { vi } from 'vitest';
 
 export type Rendered = {
   lastFrame(): string | undefined;
@@ -39,19 +40,22 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Waits until the last frame satisfies `predicate`; fails with that frame when it never does. */
+/**
+ * Waits (vi.waitFor) until the last frame satisfies `predicate`; fails with that frame when it
+ * never does. Returns the frame, with React settled on both sides of it.
+ */
 export async function waitForFrame(app: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 5000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await settle();
-    const frame = screen(app);
-    if (predicate(frame)) {
+  const frame = await vi.waitFor(
+    async () => {
       await settle();
+      const frame = screen(app);
+      if (!predicate(frame)) throw new Error(`waited ${timeoutMs} ms for ${what}; the screen shows:\n${frame}`);
       return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; the screen shows:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
+  await settle();
+  return frame;
 }
 
 /** Waits for `text` on screen. */

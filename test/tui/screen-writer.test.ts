@@ -38,9 +38,7 @@ describe('ScreenWriter', () => {
     writer.write('two\nline');
     writer.write('three\nline');
     expect(terminal.writes.length, 'frames within the interval wait').toBe(1);
-    const deadline = Date.now() + 2000;
-    while (terminal.writes.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(terminal.writes.length).toBe(2);
+    await expect.poll(() => terminal.writes.length, { interval: 5 }).toBe(2);
     expect(terminal.writes[1], 'only the newest frame, only its changed line').toBe('\x1b[?2026h\x1b[1;1H\x1b[Kthree\x1b[0m\x1b[?2026l');
     expect(writer.bytes).toBe(terminal.writes.reduce((n, w) => n + Buffer.byteLength(w), 0));
     writer.close();

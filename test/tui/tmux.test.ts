@@ -95,9 +95,9 @@ describe.skipIf(!hasTmux)('the TUI on a real terminal', () => {
     process.kill(Number(readFileSync(pidFile, 'utf8')), 'SIGUSR2');
     const log = homeFiles(t.home).tuiLog;
     const lines = ['noisy warning from a dependency', 'noisy console.error', 'noisy console.log', 'noisy stderr write'];
-    const deadline = Date.now() + 5000;
-    while (!(existsSync(log) && lines.every((l) => readFileSync(log, 'utf8').includes(l))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(existsSync(log) ? readFileSync(log, 'utf8') : '', 'all of it is in the log').toSatisfy((text: string) => lines.every((l) => text.includes(l)));
+    await expect
+      .poll(() => (existsSync(log) ? readFileSync(log, 'utf8') : ''), { timeout: 5000, interval: 50 })
+      .toSatisfy((text: string) => lines.every((l) => text.includes(l)), 'all of it is in the log');
     tui.keys('j');
     const shown = await tui.waitFor((s) => intact(s, 100, 30), 'the frame after a key');
     expect(shown, 'none of it on screen').not.toContain('noisy');

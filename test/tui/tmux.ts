@@ -1,10 +1,12 @@
 /**
- * The TUI on a real terminal: `keyward` (from the sources) in a detached tmux session on a
+ * The TUI on a real terminal: `keyward` (the sources, compiled) in a detached tmux session on a
  * private tmux server, driven with keys and resizes and read back with capture-pane.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
+import { KEYWARD } from '../helpers/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SOCKET = `keyward-test-${process.pid}`;
@@ -40,7 +42,10 @@ export type Terminal = {
 
 /** `keyward ARGS` in a `columns`×`rows` terminal; `imports` are loaded first (`node --import`). */
 export function openTerminal(name: string, columns: number, rows: number, args: readonly string[], options: { imports?: string[]; env?: Record<string, string> } = {}): Terminal {
-  const node = [process.execPath, '--import', 'tsx', ...(options.imports ?? []).flatMap((i) => ['--import', i]), 'src/cli.ts', ...args];
+  // tsx only to load TypeScript fixtures ahead of keyward, which runs compiled (test/helpers/cli.ts).
+  const preload = options.imports?.length ? ['--import', 'tsx', ...options.imports.flatMap((i) => ['--import', i])] : [];
+  const [nodePath, ...cli] = KEYWARD;
+  const node = [nodePath, ...preload, ...cli, ...args];
   const env = Object.entries(options.env ?? {}).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const command = `cd ${quote(ROOT)} && ${node.map(quote).join(' ')}; echo "[exited $?]"; sleep 600`;
   tmux('new-session', '-d', '-s', name, '-x', String(columns), '-y', String(rows), ...env, command);
@@ -52,15 +57,15 @@ export function openTerminal(name: string, columns: number, rows: number, args: 
     type: (text) => void tmux('send-keys', '-t', name, '-l', text),
     resize: (c, r) => void tmux('resize-window', '-t', name, '-x', String(c), '-y', String(r)),
     tty: () => tmux('display-message', '-p', '-t', name, '#{pane_tty}').trim(),
-    async waitFor(ok, what, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const shown = screen();
-        if (ok(shown)) return shown;
-        if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; the terminal shows:\n${shown}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    waitFor: (ok, what, timeoutMs = 10_000) =>
+      vi.waitFor(
+        () => {
+          const shown = screen();
+          if (!ok(shown)) throw new Error(`waited ${timeoutMs} ms for ${what}; the terminal shows:\n${shown}`);
+          return shown;
+        },
+        { timeout: timeoutMs, interval: 50 },
+      ),
     stop: () => void spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', name]),
   };
 }

@@ -4,6 +4,7 @@
  * The service reads the rows; everything counted is decided here.
  */
 import type { CallerRow, KeyRow, RotationRow, UsageBucket } from '../store.js';
+import { callerLabel, OTHER_CALLERS } from '../usage/callers.js';
 import { guardRefusal, isOpen, type GuardEvidence } from './machine.js';
 import type { Counts } from './patch.js';
 import type { Evidence, KeyEvidence, SystemJson } from './schemas.js';
@@ -85,22 +86,24 @@ function keyEvidence(id: string, name: string, row: KeyRow | undefined, counts: 
     lastUsedAt: row?.lastUsedAt ? iso(row.lastUsedAt) : null,
     callers: callers
       .filter((c) => c.lastSeenAt >= from)
-      .map((c) => ({ caller: c.caller, lastSeenAt: iso(c.lastSeenAt), ok: c.ok, rejected: c.rejected })),
+      .map((c) => ({ caller: callerLabel(c.caller), lastSeenAt: iso(c.lastSeenAt), ok: c.ok, rejected: c.rejected })),
   };
 }
 
 /**
  * The old key's callers are the systems to update. One counts as switched once the same
  * caller label has been seen on the new key; most recently seen on the old key first, since a
- * system that used the old key a minute ago matters more than one silent for a month.
+ * system that used the old key a minute ago matters more than one silent for a month. The
+ * callers beyond those kept per key, counted together, never count as switched: nobody can
+ * tell which of them moved.
  */
 export function systemsToUpdate(oldCallers: readonly CallerRow[], newCallers: readonly CallerRow[]): { yetToSwitch: SystemJson[]; switched: SystemJson[] } {
-  const onNew = new Map(newCallers.map((c) => [c.caller, c.lastSeenAt]));
+  const onNew = new Map(newCallers.filter((c) => c.caller !== OTHER_CALLERS).map((c) => [c.caller, c.lastSeenAt]));
   const yetToSwitch: SystemJson[] = [];
   const switched: SystemJson[] = [];
   for (const c of [...oldCallers].sort((a, b) => b.lastSeenAt - a.lastSeenAt || a.caller.localeCompare(b.caller))) {
     const seenNew = onNew.get(c.caller);
-    const system = { caller: c.caller, oldLastSeenAt: iso(c.lastSeenAt), newLastSeenAt: seenNew === undefined ? null : iso(seenNew) };
+    const system = { caller: callerLabel(c.caller), oldLastSeenAt: iso(c.lastSeenAt), newLastSeenAt: seenNew === undefined ? null : iso(seenNew) };
     (seenNew === undefined ? yetToSwitch : switched).push(system);
   }
   return { yetToSwitch, switched };

@@ -3,26 +3,27 @@
  * (about once a second, and at shutdown). A flush that fails keeps its counts for the next
  * one, so a full disk delays usage instead of losing it. A kill loses at most one interval.
  */
+import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
+import { CallerCounter } from './callers.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
 export const USAGE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Counts = { ok: number; rejected: number };
-type CallerCounts = Counts & { keyId: string; caller: string; at: number };
 
 export type UsageTick = { at: number; keys: { id: string; ok: number; rejected: number }[] };
 
 export class UsageTracker {
   private buckets = new Map<string, Map<number, Counts>>();
-  private callers = new Map<string, CallerCounts>();
+  private readonly callers = new CallerCounter();
   private lastUsed = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private flushing: Promise<UsageTick | undefined> | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
   ) {}
 
@@ -36,14 +37,7 @@ export class UsageTracker {
       counts.ok++;
       this.lastUsed.set(keyId, at);
     } else counts.rejected++;
-    if (caller) {
-      const id = `${keyId}\u0000${caller}`;
-      let c = this.callers.get(id);
-      if (!c) this.callers.set(id, (c = { keyId, caller, at, ok: 0, rejected: 0 }));
-      c.at = at;
-      if (ok) c.ok++;
-      else c.rejected++;
-    }
+    if (caller) this.callers.record(keyId, caller, ok, at);
   }
 
   /** Writes what has been counted since the last flush. Concurrent calls share one flush. */
@@ -67,24 +61,22 @@ export class UsageTracker {
   private async flushNow(): Promise<UsageTick | undefined> {
     if (this.buckets.size === 0) return undefined;
     const buckets = this.buckets;
-    const callers = this.callers;
     const lastUsed = this.lastUsed;
     this.buckets = new Map();
-    this.callers = new Map();
     this.lastUsed = new Map();
     const delta: UsageDelta = {
       buckets: [...buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
-      callers: [...callers.values()],
+      callers: this.callers.drain(),
       lastUsed: [...lastUsed].map(([keyId, at]) => ({ keyId, at })),
     };
     try {
-      await this.store.applyUsage(delta, this.now() - USAGE_RETENTION_MS);
+      await this.store.applyUsage(delta, this.clock.now() - USAGE_RETENTION_MS);
     } catch (err) {
       this.restore(delta);
       throw err;
     }
     const tick: UsageTick = {
-      at: this.now(),
+      at: this.clock.now(),
       keys: [...buckets].map(([id, perKey]) => {
         let ok = 0;
         let rejected = 0;
@@ -106,26 +98,19 @@ export class UsageTracker {
       const c = perKey.get(b.minute) ?? { ok: 0, rejected: 0 };
       perKey.set(b.minute, { ok: c.ok + b.ok, rejected: c.rejected + b.rejected });
     }
-    for (const c of delta.callers) {
-      const id = `${c.keyId}\u0000${c.caller}`;
-      const cur = this.callers.get(id);
-      this.callers.set(id, cur ? { ...cur, ok: cur.ok + c.ok, rejected: cur.rejected + c.rejected } : { ...c });
-    }
+    this.callers.restore(delta.callers);
     for (const u of delta.lastUsed) {
       if ((this.lastUsed.get(u.keyId) ?? 0) < u.at) this.lastUsed.set(u.keyId, u.at);
     }
   }
 
   start(onError: (err: unknown) => void, intervalMs = FLUSH_INTERVAL_MS): void {
-    this.timer = setInterval(() => {
-      this.flush().catch(onError);
-    }, intervalMs);
-    this.timer.unref();
+    this.stopTimer = this.clock.every(intervalMs, () => this.flush().catch(onError));
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.flush();
   }
 }
