@@ -52,7 +52,7 @@ describe('keys rotate --watch and the systems to update', () => {
     expect(scripted.stdout).toMatch(/deactivate_old → double_check/);
 
     const watching = await d.run(['rotations', 'show', id]);
-    expect(watching.stdout).toMatch(/^watch\s+watched \d+s of 2m \(1m\d*s? left\)$/m);
+    expect(watching.stdout).toMatch(/^watch\s+watched \d+s of 2m \((1m)?\d*[ms]? left\)$/m);
     const refused = await d.run(['rotations', 'advance', id]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/Traffic has been watched \d+s of 2m since the cut-over; wait .* more, or advance with force \(rotation_guard\); to advance anyway: keyward rotations advance rot_\w+ --force/);
