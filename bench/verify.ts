@@ -1,7 +1,9 @@
 /**
  * Issue 4's verify benchmark: the real daemon with 100,000 keys in its own process, driven
  * over loopback with `POST /v1/verify`, against a minimal Hono route driven the same way in
- * the same run. Prints numbers; the issue's targets are shown beside them, never judged.
+ * the same run; and (issue 15) the same verify for keys that all carry scopes, an IP allow
+ * list and a rate limit, sent with a scope and an address, against plain verify. Prints
+ * numbers; the issues' targets are shown beside them, never judged.
  */
 import { fileURLToPath } from 'node:url';
 import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
@@ -19,6 +21,13 @@ const SECONDS = 10;
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = [50, 10, 1] as const;
 
+/** What every key of the policy load carries; the limit is far above what the load sends a key. */
+const POLICY = {
+  scopes: ['orders:*', 'billing:read', 'inventory:read'],
+  allowedIps: ['10.0.0.0/8', '172.16.0.0/12', '2001:db8::/32', '192.0.2.0/24'],
+  rateLimit: { limit: 1_000_000, windowSeconds: 60 },
+};
+
 const BASELINE = fileURLToPath(new URL('./support/baseline-server.ts', import.meta.url));
 
 export type VerifyOptions = {
@@ -26,13 +35,13 @@ export type VerifyOptions = {
   daemonNodeArgs?: readonly string[];
 };
 
-function verifyRequests(keys: readonly SeededKey[], token: string): LoadRequest[] {
+function verifyRequests(keys: readonly SeededKey[], token: string, policy = false): LoadRequest[] {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   return keys.map((k, i) => ({
     method: 'POST',
     path: '/v1/verify',
     headers,
-    body: JSON.stringify({ key: k.secret, caller: `bench-service-${i % CALLERS}` }),
+    body: JSON.stringify({ key: k.secret, caller: `bench-service-${i % CALLERS}`, ...(policy && { scope: 'orders:write', ip: `192.0.2.${i % 250}` }) }),
   }));
 }
 
@@ -65,8 +74,9 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
   const processes: ServerProcess[] = [];
   try {
     const started = performance.now();
-    const keys = seedKeys(home, KEYS, VERIFIED_KEYS);
-    console.log(`seeded ${count(KEYS)} keys in ${ms(performance.now() - started)} (direct inserts, one transaction)`);
+    const keys = seedKeys(home, KEYS - VERIFIED_KEYS, VERIFIED_KEYS);
+    const policyKeys = seedKeys(home, VERIFIED_KEYS, VERIFIED_KEYS, 'policy', POLICY);
+    console.log(`seeded ${count(KEYS)} keys (${count(VERIFIED_KEYS)} with policy) in ${ms(performance.now() - started)} (direct inserts, one transaction each)`);
 
     const startups: number[] = [];
     const startupMemory: number[] = [];
@@ -81,7 +91,9 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
     processes.push(daemon);
     const { token } = await daemon.admin.createOperator('bench-verify', 'service');
     const requests = verifyRequests(keys, token);
+    const policyRequests = verifyRequests(policyKeys, token, true);
     await checkAccepted(daemon, requests);
+    await checkAccepted(daemon, policyRequests);
     const baseline = await startServer({ args: ['--import', 'tsx', BASELINE, '{port}'], healthPath: '/health' });
     processes.push(baseline);
 
@@ -89,12 +101,15 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
     console.log(`daemon RSS after startup: ${startupMemory.map(mb).join(', ')}; baseline RSS after startup: ${mb(baseline.memory().rss)}`);
     console.log(`load: autocannon, ${SECONDS} s per run, no pipelining, ${count(VERIFIED_KEYS)} different valid keys, ${CALLERS} caller labels`);
 
+    console.log(`policy load: ${count(VERIFIED_KEYS)} keys with ${POLICY.scopes.length} scopes, ${POLICY.allowedIps.length} CIDRs and a rate limit, each request with a scope and an address`);
     for (const server of [baseline, daemon]) await drive(server, { connections: CONNECTIONS[0], seconds: WARMUP_SECONDS, requests });
+    await drive(daemon, { connections: CONNECTIONS[0], seconds: WARMUP_SECONDS, requests: policyRequests });
     const rows: string[][] = [];
     for (const connections of CONNECTIONS) {
       const base = await drive(baseline, { connections, seconds: SECONDS, requests });
       const verify = await drive(daemon, { connections, seconds: SECONDS, requests });
-      rows.push(row(connections, 'baseline', base), row(connections, 'verify', verify));
+      const policy = await drive(daemon, { connections, seconds: SECONDS, requests: policyRequests });
+      rows.push(row(connections, 'baseline', base), row(connections, 'verify', verify), row(connections, 'verify+policy', policy));
       rows.push([
         '',
         'verify/baseline',
@@ -103,6 +118,15 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
         `${ratio(verify.latency.p99 / base.latency.p99)} (≤ 1.25×)`,
         ratio(verify.latency.mean / base.latency.mean),
         ratio(verify.serverCpuPerRequestUs / base.serverCpuPerRequestUs),
+      ]);
+      rows.push([
+        '',
+        'policy/verify',
+        `${ratio(policy.requestsPerSecond / verify.requestsPerSecond)} (≥ 0.90×)`,
+        ratio(policy.latency.p50 / verify.latency.p50),
+        ratio(policy.latency.p99 / verify.latency.p99),
+        ratio(policy.latency.mean / verify.latency.mean),
+        `${ratio(policy.serverCpuPerRequestUs / verify.serverCpuPerRequestUs)} (≤ 1.10×)`,
       ]);
     }
     printTable(['conns', 'server', 'req/s', 'p50', 'p99', 'mean', 'CPU/req', 'failed', 'server CPU', 'bench CPU'], rows);

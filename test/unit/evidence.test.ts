@@ -20,7 +20,8 @@ function rotation(over: Partial<RotationRow> = {}): RotationRow {
 }
 
 const key = (id: string, over: Partial<KeyRow> = {}): KeyRow => ({
-  id, name: id, hint: 'kw_…', status: 'active', createdAt: T0, createdBy: 'admin', deactivatedAt: null, expiresAt: null, lastUsedAt: null, ...over,
+  id, name: id, hint: 'kw_…', status: 'active', createdAt: T0, createdBy: 'admin', deactivatedAt: null, expiresAt: null, lastUsedAt: null,
+  description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null, ...over,
 });
 const caller = (name: string, lastSeenAt: number, ok = 1, rejected = 0): CallerRow => ({ caller: name, firstSeenAt: lastSeenAt, lastSeenAt, ok, rejected });
 
@@ -117,7 +118,7 @@ describe('transition → store change', () => {
     const r = rotation({ step: 'deactivate_old' });
     const t = planAdvance('deactivate_old', { from: 'deactivate_old' }, used, T0);
     expect(() => transitionChange(r, t, 'rotation.advance', T0)).toThrow(/totals/);
-    const change = transitionChange(r, t, 'rotation.advance', T0, { newKey: { ok: 3, rejected: 0 }, oldKey: { ok: 9, rejected: 1 } });
+    const change = transitionChange(r, t, 'rotation.advance', T0, { cut: { newKey: { ok: 3, rejected: 0 }, oldKey: { ok: 9, rejected: 1 } } });
     expect(change).toMatchObject({
       expectStep: 'deactivate_old',
       oldKeyStatus: 'inactive',
@@ -142,5 +143,8 @@ describe('transition → store change', () => {
     const done = transitionChange(rotation({ step: 'delete_old' }), planAdvance('delete_old', { from: 'delete_old' }, used, T0), 'rotation.advance', T0);
     expect(done).toMatchObject({ deleteOldKey: true, set: { step: 'completed', endedAt: T0, outcome: 'deleted' }, audit: { detail: { outcome: 'deleted' } } });
     expect(done.audit.detail).not.toHaveProperty('force');
+    const taking = planAdvance('delete_old', { from: 'delete_old', takeOldName: true }, used, T0);
+    const renamed = transitionChange(rotation({ step: 'delete_old' }), taking, 'rotation.advance', T0, { takenName: 'billing' });
+    expect(renamed).toMatchObject({ renameNewKey: 'billing', set: { newKeyName: 'billing' }, audit: { detail: { newKeyName: 'billing' } } });
   });
 });

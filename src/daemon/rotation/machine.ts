@@ -31,7 +31,7 @@ export type GuardEvidence = {
   watchMs: number;
 };
 
-export type AdvanceRequest = { from: RotationStep; force?: boolean; keepOld?: boolean; at?: number };
+export type AdvanceRequest = { from: RotationStep; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: number };
 
 export type Transition = {
   to: RotationStep;
@@ -43,6 +43,8 @@ export type Transition = {
   /** When forced: the guard's reason that the force overrode (it goes into the audit detail). */
   overrode?: string;
   outcome?: 'deleted' | 'kept_inactive' | 'cancelled';
+  /** The new key takes the old key's name once the old key is deleted. */
+  takeOldName?: true;
 };
 
 /** Why advancing from `step` needs force, or undefined when its guard passes. */
@@ -75,6 +77,12 @@ export function planAdvance(current: RotationStep, request: AdvanceRequest, evid
   if (request.keepOld !== undefined && current !== 'delete_old') {
     throw new KeywardError('invalid_request', '"keepOld" is only accepted when advancing from delete_old');
   }
+  if (request.takeOldName !== undefined && current !== 'delete_old') {
+    throw new KeywardError('invalid_request', '"takeOldName" is only accepted when advancing from delete_old');
+  }
+  if (request.takeOldName && request.keepOld) {
+    throw new KeywardError('invalid_request', '"takeOldName" needs the old key deleted; with "keepOld" it keeps its name');
+  }
   const refusal = guardRefusal(current, evidence);
   if (refusal !== undefined && request.force !== true) throw new KeywardError('rotation_guard', refusal);
   const forced = refusal !== undefined ? { forced: true, overrode: refusal } : { forced: false };
@@ -89,9 +97,8 @@ export function planAdvance(current: RotationStep, request: AdvanceRequest, evid
     case 'double_check':
       return { to: 'delete_old', ...forced };
     case 'delete_old':
-      return request.keepOld
-        ? { to: 'completed', ...forced, outcome: 'kept_inactive' }
-        : { to: 'completed', oldKey: 'delete', ...forced, outcome: 'deleted' };
+      if (request.keepOld) return { to: 'completed', ...forced, outcome: 'kept_inactive' };
+      return { to: 'completed', oldKey: 'delete', ...forced, outcome: 'deleted', ...(request.takeOldName && { takeOldName: true as const }) };
   }
 }
 

@@ -15,7 +15,13 @@ export function cutsOver(t: Transition): boolean {
   return t.to === 'double_check';
 }
 
-export function transitionChange(rotation: RotationRow, t: Transition, action: string, at: number, cut?: CutTotals): RotationChange {
+/**
+ * What the service read for the transition: the totals at a cut-over, and the name the new
+ * key takes when it takes the old key's (the old key's name now, read from the store).
+ */
+export type TransitionReads = { cut?: CutTotals; takenName?: string };
+
+export function transitionChange(rotation: RotationRow, t: Transition, action: string, at: number, { cut, takenName }: TransitionReads = {}): RotationChange {
   const set: RotationChange['set'] = { step: t.to, stepStartedAt: at };
   if (t.to === 'verify_new') set.verifyNewAt = at;
   if (t.to === 'deactivate_old') {
@@ -34,6 +40,7 @@ export function transitionChange(rotation: RotationRow, t: Transition, action: s
     });
   }
   if (t.to === 'delete_old') set.deleteOldAt = at;
+  if (takenName !== undefined) set.newKeyName = takenName;
   if (!isOpen(t.to)) {
     set.endedAt = at;
     set.outcome = t.outcome ?? null;
@@ -43,12 +50,14 @@ export function transitionChange(rotation: RotationRow, t: Transition, action: s
   if (t.overrode) detail.guard = t.overrode;
   if (t.deactivateAt) detail.deactivateAt = new Date(t.deactivateAt).toISOString();
   if (t.outcome) detail.outcome = t.outcome;
+  if (takenName !== undefined) detail.newKeyName = takenName;
   return {
     expectStep: rotation.step,
     at,
     set,
     oldKeyStatus: t.oldKey === 'deactivate' ? 'inactive' : t.oldKey === 'reactivate' ? 'active' : undefined,
     deleteOldKey: t.oldKey === 'delete',
+    renameNewKey: takenName,
     audit: { action, targetType: 'rotation', targetId: rotation.id, targetName: rotation.oldKeyName, detail },
   };
 }

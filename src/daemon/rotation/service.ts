@@ -53,7 +53,7 @@ export class RotationService {
     const old = await store.getKey(oldKeyId);
     if (!old) throw new KeywardError('not_found', `No key with id ${oldKeyId}`);
     const newName = name ?? (await successorName(old.name, async (n) => (await store.getKeyByName(n)) !== undefined));
-    const { row, secret } = keys.newKeyRow(newName, old.expiresAt, actor);
+    const { row, secret } = keys.newKeyRow(newName, old.expiresAt, keys.successorFields(old), actor);
     const at = now();
     const rotation: RotationRow = {
       id: newId('rot_'),
@@ -153,9 +153,15 @@ export class RotationService {
 
   private async apply(rotation: RotationRow, t: Transition, action: string, actor: Actor): Promise<RotationJson> {
     const at = this.deps.now();
-    const change = transitionChange(rotation, t, action, at, cutsOver(t) ? await this.cutTotals(rotation) : undefined);
+    // The old key's name as it is now: it may have been edited since the rotation started.
+    const takenName = t.takeOldName ? ((await this.deps.store.getKey(rotation.oldKeyId))?.name ?? rotation.oldKeyName) : undefined;
+    const change = transitionChange(rotation, t, action, at, { cut: cutsOver(t) ? await this.cutTotals(rotation) : undefined, takenName });
     const updated = await this.deps.store.changeRotation(rotation.id, change, actor);
     await this.syncOldKey(updated, t);
+    if (takenName !== undefined) {
+      const renamed = await this.deps.store.getKey(updated.newKeyId);
+      if (renamed) await this.deps.keys.renamed(renamed);
+    }
     if (updated.step === 'deactivate_old' && updated.deactivateAt !== null) this.scheduled.set(updated.id, updated.deactivateAt);
     else this.scheduled.delete(updated.id);
     const json = await this.describe(updated);

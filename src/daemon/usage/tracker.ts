@@ -1,8 +1,11 @@
 /**
  * Counts verifications in memory and writes them to the store in one transaction per flush
- * (about once a second, and at shutdown). A flush that fails keeps its counts for the next
- * one, so a full disk delays usage instead of losing it. A kill loses at most one interval.
+ * (about once a second, and at shutdown), with the quota uses the verifier took from the
+ * ledger. A flush that fails keeps its counts for the next one, so a full disk delays usage
+ * instead of losing it. A kill loses at most one interval: of usage counts, and of quota uses
+ * (after a restart those uses are available again).
  */
+import { QuotaLedger } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
 import { CallerCounter } from './callers.js';
@@ -25,6 +28,7 @@ export class UsageTracker {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
+    private readonly quotas: QuotaLedger = new QuotaLedger(),
   ) {}
 
   record(keyId: string, ok: boolean, caller: string | undefined, at: number): void {
@@ -68,6 +72,7 @@ export class UsageTracker {
       buckets: [...buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
       callers: this.callers.drain(),
       lastUsed: [...lastUsed].map(([keyId, at]) => ({ keyId, at })),
+      quotas: this.quotas.drain(),
     };
     try {
       await this.store.applyUsage(delta, this.clock.now() - USAGE_RETENTION_MS);
@@ -75,6 +80,8 @@ export class UsageTracker {
       this.restore(delta);
       throw err;
     }
+    // Daemons sharing a store each take from their own ledger: read back what all of them used.
+    if (this.store.shared) this.quotas.rebase(await this.store.quotas(this.quotas.keyIds()), this.clock.now());
     const tick: UsageTick = {
       at: this.clock.now(),
       keys: [...buckets].map(([id, perKey]) => {
@@ -92,6 +99,7 @@ export class UsageTracker {
   }
 
   private restore(delta: UsageDelta): void {
+    this.quotas.restore(delta.quotas ?? []);
     for (const b of delta.buckets) {
       let perKey = this.buckets.get(b.keyId);
       if (!perKey) this.buckets.set(b.keyId, (perKey = new Map()));

@@ -58,7 +58,8 @@ export function fastVerify(options: FastVerifyOptions) {
   return createMiddleware<AppEnv>(async function fastVerify(c, next) {
     const body = plainRequest(c) ? await validBody(c) : undefined;
     if (!body) return next();
-    return new Response(JSON.stringify(verifier.verify(body.key, body.caller)), {
+    const { caller, ...request } = body;
+    return new Response(JSON.stringify(verifier.verify(request, caller)), {
       status: 200,
       // Plain headers: hono's c.json turns two or more into web Headers, which cost more than the verify.
       headers: { 'content-type': 'application/json', 'x-request-id': randomUUID() },

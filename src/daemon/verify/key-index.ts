@@ -34,6 +34,11 @@ export class KeyIndex {
     if (entry) entry.status = status;
   }
 
+  rename(id: string, name: string): void {
+    const entry = this.byId.get(id);
+    if (entry) entry.name = name;
+  }
+
   remove(id: string): void {
     const entry = this.byId.get(id);
     if (!entry) return;
