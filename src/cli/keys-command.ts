@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import type { KeyJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/rotation/machine.js';
-import { formatDuration, parseDuration } from '../duration.js';
+import { formatElapsed } from '../duration.js';
+import { parseDuration } from './policy-flags.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { findKey } from './lookup.js';
@@ -23,11 +24,11 @@ const columns: Column<KeyJson>[] = [
 
 /** `--watch 10m` → 600 (seconds), within the daemon's bounds. */
 function watchSpan(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms < WATCH_MIN_SECONDS * 1000 || ms > WATCH_MAX_SECONDS * 1000) {
-    throw usageError(`--watch ${JSON.stringify(value)} must be a span from 1m to 30d, such as 10m, 1h30m or 2d`);
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < WATCH_MIN_SECONDS || seconds > WATCH_MAX_SECONDS) {
+    throw usageError(`--watch ${JSON.stringify(value)} must be a span from 1m to 30d, such as 10m, 1h or 2d`);
   }
-  return Math.floor(ms / 1000);
+  return seconds;
 }
 
 function keyFields(k: KeyJson): string {
@@ -183,7 +184,7 @@ export function keysCommand(program: Command): void {
       () =>
         `started rotation ${r.id}: new key ${quoted(r.newKeyName)} (${r.newKeyId}) replaces ${quoted(r.oldKeyName)}; this is the only time its secret is shown.\n` +
         `Put it into your systems, then: keyward rotations advance ${r.id}\n` +
-        `After the cut-over, traffic is watched for ${formatDuration(r.watchSeconds * 1000)} before the old key may be deleted.`,
+        `After the cut-over, traffic is watched for ${formatElapsed(r.watchSeconds * 1000)} before the old key may be deleted.`,
     );
   });
 }

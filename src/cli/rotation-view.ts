@@ -2,7 +2,7 @@
 import type { RotationJson } from '../client/client.js';
 import { isOpen, OPEN_STEPS, type OpenStep } from '../daemon/rotation/machine.js';
 import type { KeyEvidence, SystemJson } from '../daemon/rotation/schemas.js';
-import { formatDuration } from '../duration.js';
+import { formatElapsed } from '../duration.js';
 import { ago, shortTime } from './format.js';
 import { renderFields, renderTable, type Column } from './output.js';
 import { stripUnsafe } from '../sanitize.js';
@@ -54,10 +54,10 @@ function systemsLines(r: RotationJson, now: number): string[] {
 /** `watched 3m12s of 10m`, or the window still to come before the cut-over. */
 export function watchText(r: RotationJson): string {
   const { watch } = r.evidence;
-  const of = formatDuration(watch.seconds * 1000);
+  const of = formatElapsed(watch.seconds * 1000);
   if (watch.since === null) return `${of} after the cut-over`;
-  const left = watch.passed ? 'done' : `${formatDuration((watch.seconds - watch.watchedSeconds) * 1000)} left`;
-  return `watched ${formatDuration(watch.watchedSeconds * 1000)} of ${of} (${left})`;
+  const left = watch.passed ? 'done' : `${formatElapsed((watch.seconds - watch.watchedSeconds) * 1000)} left`;
+  return `watched ${formatElapsed(watch.watchedSeconds * 1000)} of ${of} (${left})`;
 }
 
 export function renderRotation(r: RotationJson, now: number): string {

@@ -2,7 +2,7 @@
  * The rotation step machine (docs/rotation.md), pure: given a rotation's step and the evidence,
  * say what an action does or why it is refused. The service applies the result to the store.
  */
-import { formatDuration } from '../../duration.js';
+import { formatElapsed } from '../../duration.js';
 import { KeywardError } from '../errors.js';
 
 export const OPEN_STEPS = ['update_systems', 'verify_new', 'deactivate_old', 'double_check', 'delete_old'] as const;
@@ -57,8 +57,8 @@ export function guardRefusal(step: RotationStep, evidence: GuardEvidence): strin
   const rejected = evidence.oldKeyRejectedSinceDeactivation;
   if (rejected > 0) reasons.push(`the old key was presented ${rejected} time(s) since it was deactivated; find those callers (or roll back)`);
   if (evidence.watchedMs < evidence.watchMs) {
-    const left = formatDuration(Math.ceil((evidence.watchMs - evidence.watchedMs) / 1000) * 1000);
-    reasons.push(`traffic has been watched ${formatDuration(evidence.watchedMs)} of ${formatDuration(evidence.watchMs)} since the cut-over; wait ${left} more`);
+    const left = formatElapsed(Math.ceil((evidence.watchMs - evidence.watchedMs) / 1000) * 1000);
+    reasons.push(`traffic has been watched ${formatElapsed(evidence.watchedMs)} of ${formatElapsed(evidence.watchMs)} since the cut-over; wait ${left} more`);
   }
   if (reasons.length === 0) return undefined;
   const text = reasons.join(', and ');

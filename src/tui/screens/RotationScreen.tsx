@@ -8,7 +8,7 @@ import { EvidencePanel } from '../components/EvidencePanel.js';
 import { Panel } from '../components/Panel.js';
 import { Prose } from '../components/Prose.js';
 import { StepLine, Stepper } from '../components/Stepper.js';
-import { formatDuration } from '../../duration.js';
+import { formatElapsed } from '../../duration.js';
 import { stamp } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import type { Binding, RotationCommand } from '../state/keymap.js';
@@ -53,7 +53,7 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
           {isOpenRotation(rotation) ? <Prose text={`${step?.title}: ${step?.detail}`} width={detailWidth} /> : <Prose text={endText(rotation)} width={detailWidth} bold />}
           {scheduled ? (
             <Prose
-              text={`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (in ${formatDuration(Date.parse(rotation.deactivateAt!) - now)}); n does it now.`}
+              text={`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (in ${formatElapsed(Date.parse(rotation.deactivateAt!) - now)}); n does it now.`}
               width={detailWidth}
               color="yellow"
             />

@@ -4,7 +4,7 @@
  */
 import type { RotationJson, RotationStepName } from '../../client/client.js';
 import type { SystemJson } from '../../daemon/rotation/schemas.js';
-import { formatDuration } from '../../duration.js';
+import { formatElapsed } from '../../duration.js';
 import { ago } from '../format.js';
 import type { RotationCommand } from './keymap.js';
 import type { Refusal } from './modes.js';
@@ -63,9 +63,9 @@ export function presentedText(rotation: RotationJson): string | undefined {
 /** `Watched 3m12s of 10m · 6m48s left`, or what the window will be before the cut-over. */
 export function watchText(rotation: RotationJson, elapsedMs: number): string {
   const { watchedMs, totalMs, leftMs, started } = watchProgress(rotation, elapsedMs);
-  const of = formatDuration(totalMs);
+  const of = formatElapsed(totalMs);
   if (!started) return `After the cut-over, traffic is watched for ${of}.`;
-  return leftMs > 0 ? `Watched ${formatDuration(watchedMs)} of ${of} · ${formatDuration(leftMs)} left` : `Watched ${formatDuration(watchedMs)} of ${of} ✓`;
+  return leftMs > 0 ? `Watched ${formatElapsed(watchedMs)} of ${of} · ${formatElapsed(leftMs)} left` : `Watched ${formatElapsed(watchedMs)} of ${of} ✓`;
 }
 
 /** The steps whose advance a guard can refuse (DESIGN.md §5). */
