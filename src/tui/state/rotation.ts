@@ -68,7 +68,7 @@ export function watchText(rotation: RotationJson, elapsedMs: number): string {
   return leftMs > 0 ? `Watched ${formatElapsed(watchedMs)} of ${of} · ${formatElapsed(leftMs)} left` : `Watched ${formatElapsed(watchedMs)} of ${of} ✓`;
 }
 
-/** The steps whose advance a guard can refuse (DESIGN.md §5). */
+/** The steps whose advance a guard can refuse (docs/design.md). */
 export function isGuarded(step: RotationStepName): boolean {
   return step === 'verify_new' || step === 'double_check';
 }
