@@ -27,9 +27,9 @@ export function rotationRoutes(rotations: RotationService) {
         },
       }),
       async (c) => {
-        const { name, emergency, reason } = c.req.valid('json') ?? {};
+        const { emergency, reason, ...options } = c.req.valid('json') ?? {};
         const cut = emergency ? { reason: reason ?? EMERGENCY_REASON } : undefined;
-        const started = await rotations.start(c.req.valid('param').id, name, c.get('operator'), cut);
+        const started = await rotations.start(c.req.valid('param').id, options, c.get('operator'), cut);
         return c.json(started, 201);
       },
     )

@@ -26,6 +26,7 @@ import type {
   AlertRow,
   AlertSighting,
   AuditEvent,
+  AuditQuery,
   AuditSigner,
   AuditInput,
   CallerRow,
@@ -56,6 +57,7 @@ import { leakReported } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import {
   alertAudit,
+  auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
@@ -430,13 +432,8 @@ export class PgStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit);
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit);
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {

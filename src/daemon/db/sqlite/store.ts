@@ -19,6 +19,7 @@ import type {
   AlertRow,
   AlertSighting,
   AuditEvent,
+  AuditQuery,
   AuditSigner,
   AuditInput,
   CallerRow,
@@ -49,6 +50,7 @@ import { leakReported } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import {
   alertAudit,
+  auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
@@ -456,14 +458,8 @@ export class SqliteStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit)
-      .all();
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit).all();
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {
