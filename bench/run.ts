@@ -38,6 +38,7 @@ const benches: Bench[] = [
   { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
   { name: 'streams', run: runStreams },
   { name: 'hardening', run: runHardening },
+  { name: 'audit', run: runAudit },
   { name: 'scan', run: runScan },
   { name: 'audit', run: runAudit },
 ];
