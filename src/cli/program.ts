@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import type { ConnectionFlags } from '../client/connection.js';
 import { VERSION } from '../version.js';
+import { alertsCommand } from './alerts-command.js';
 import { auditCommand } from './audit-command.js';
 import { backupCommand } from './backup-command.js';
 import { completionCommand } from './completion-command.js';
@@ -54,6 +55,7 @@ Examples:
   verifyCommand(program);
   scanCommand(program);
   webhooksCommand(program);
+  alertsCommand(program);
   operatorsCommand(program);
   auditCommand(program);
   backupCommand(program);
