@@ -14,6 +14,7 @@ import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
 import { GlobalKeysContext } from './hooks/globalKeys.js';
 import { useGlobalKeys, type ShownSecret } from './hooks/useGlobalKeys.js';
+import { useAlertView } from './hooks/useAlertView.js';
 import { useKeyActions } from './hooks/useKeyActions.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
 import { useNow } from './hooks/useNow.js';
@@ -115,6 +116,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     ...useViewKeys({ setMode, inMode }),
   };
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
+  const alerts = useAlertView({ client, feed, operator, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
   const globalKeys = useGlobalKeys({ mode, currentMode, setMode, exit, redraw, onSecret });
 
@@ -140,12 +142,12 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       ) : (
         <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
           <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
-            active={counts.active} inactive={counts.inactive} attention={counts.attention} rotating={snapshot.collection.rotations.size}
+            active={counts.active} inactive={counts.inactive} attention={counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
             canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={rows.length}
           />
           {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
           <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
-            <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation}
+            <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
               width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
               rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
             />

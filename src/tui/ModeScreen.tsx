@@ -1,6 +1,7 @@
 /**
  * The mode → screen switch: the one screen the current mode shows, given what it draws and the
- * handlers its keys call. Views that follow the daemon while open (usage, audit) load here.
+ * handlers its keys call. Views that follow the daemon while open (usage, audit) load here; the
+ * rotation and alerts views load in their own hooks.
  */
 import { Box } from 'ink';
 import { useMemo } from 'react';
@@ -10,7 +11,9 @@ import type { KeyActions } from './hooks/useKeyActions.js';
 import type { ViewKeys } from './hooks/useViewKeys.js';
 import { useAuditLog } from './hooks/useAuditLog.js';
 import { useLive } from './hooks/useLive.js';
+import type { AlertView } from './hooks/useAlertView.js';
 import type { RotationView } from './hooks/useRotationView.js';
+import { AlertsScreen } from './screens/AlertsScreen.js';
 import { AddScreen } from './screens/AddScreen.js';
 import { AuditScreen, DETAIL_ROWS } from './screens/AuditScreen.js';
 import { ChoiceDialog } from './screens/ChoiceDialog.js';
@@ -21,7 +24,7 @@ import { RotationScreen } from './screens/RotationScreen.js';
 import { SecretModal } from './screens/SecretModal.js';
 import { TableScreen, type TableScreenProps } from './screens/TableScreen.js';
 import { UsageScreen } from './screens/UsageScreen.js';
-import { menuItems, type Operator } from './state/actions.js';
+import { deactivationNote, menuItems, type Operator } from './state/actions.js';
 import { filterLabel, parseAuditFilter } from './state/audit.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
@@ -49,6 +52,7 @@ export type ModeScreenProps = {
   readonly tmux: boolean;
   readonly actions: KeyActions & ViewKeys;
   readonly rotation: RotationView;
+  readonly alerts: AlertView;
   readonly rotationBindings: readonly Binding<RotationCommand>[];
   /** An answer to a question starts something new: the toast of what came before goes. */
   readonly clearToast: () => void;
@@ -69,7 +73,7 @@ function dialogRows(question: string, extra: number, width: number): number {
 }
 
 export function ModeScreen(props: ModeScreenProps) {
-  const { mode, client, feed, operator, keys, byKey, table, width, modalWidth, height, now, tmux, actions, rotation, rotationBindings, clearToast } = props;
+  const { mode, client, feed, operator, keys, byKey, table, width, modalWidth, height, now, tmux, actions, rotation, alerts, rotationBindings, clearToast } = props;
   const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
@@ -101,7 +105,7 @@ export function ModeScreen(props: ModeScreenProps) {
       );
     }
     case 'add':
-      return <AddScreen name={mode.name} issues={mode.issues} busy={mode.busy} width={modalWidth} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
+      return <AddScreen name={mode.name} canary={mode.canary} issues={mode.issues} busy={mode.busy} width={modalWidth} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
     case 'secret':
       return (
         <SecretModal
@@ -120,7 +124,9 @@ export function ModeScreen(props: ModeScreenProps) {
       const key = keys.get(mode.keyId);
       if (!key) return null;
       const items = menuItems(key, byKey.get(key.id), operator);
-      return <MenuScreen keyName={key.name} items={items} index={mode.index} width={modalWidth} active onCommand={actions.onMenu} onShortcut={actions.onMenuShortcut} />;
+      return (
+        <MenuScreen keyName={key.name} note={deactivationNote(key)} items={items} index={mode.index} width={modalWidth} active onCommand={actions.onMenu} onShortcut={actions.onMenuShortcut} />
+      );
     }
     case 'confirm':
       return (
@@ -133,6 +139,23 @@ export function ModeScreen(props: ModeScreenProps) {
     }
     case 'choose':
       return <ChoiceDialog choice={mode.choice} width={modalWidth} active onAnswer={actions.onChoose} />;
+    case 'alerts': {
+      const listHeight = height - 4;
+      const position = resolveCursor(alerts.alerts ?? [], mode.cursor, listHeight);
+      return (
+        <AlertsScreen
+          alerts={alerts.alerts}
+          error={alerts.error}
+          all={mode.all}
+          index={position.index}
+          offset={position.offset}
+          height={listHeight}
+          now={now}
+          active
+          onCommand={(command) => alerts.onCommand(command, listHeight)}
+        />
+      );
+    }
     case 'audit': {
       const ids = audit.lines?.map((l) => ({ id: String(l.seq) })) ?? [];
       const position = resolveCursor(ids, mode.cursor, auditHeight);

@@ -1,11 +1,11 @@
 /** The TUI's pure logic: table view, cursor, columns, attention, keymaps, events, clipboard. */
 import chalk from 'chalk';
 import { describe, expect, it } from 'vitest';
-import type { KeyJson, RotationJson } from '../../src/client/client.js';
+import type { AlertJson, KeyJson, RotationJson } from '../../src/client/client.js';
 import { osc52 } from '../../src/tui/clipboard.js';
 import { fit } from '../../src/tui/format.js';
 import { menuItems, refusal, type Operator } from '../../src/tui/state/actions.js';
-import { attentionOf, countAttention } from '../../src/tui/state/attention.js';
+import { attentionOf, countAttention, statusLabel } from '../../src/tui/state/attention.js';
 import { applyEvents, collectionOf, parseFeedEvent, rotationsByKey } from '../../src/tui/state/collection.js';
 import { layoutColumns } from '../../src/tui/state/columns.js';
 import { moveCursor, resolveCursor, START } from '../../src/tui/state/cursor.js';
@@ -147,7 +147,7 @@ describe('permissions and the action menu', () => {
     expect(refusal('delete', active, admin)).toMatch(/deactivate it first/);
     expect(refusal('delete', { ...active, status: 'inactive' }, admin)).toBeUndefined();
     const items = menuItems(active, undefined, admin);
-    expect(items.map((i) => i.label)).toEqual(['Deactivate', 'Delete', 'Rotate', 'Usage', 'Copy id']);
+    expect(items.map((i) => i.label)).toEqual(['Deactivate', 'Delete', 'Rotate', 'Compromised: replace now', 'Usage', 'Copy id']);
     expect(items.find((i) => i.action === 'delete')!.disabled).toMatch(/inactive/);
     expect(menuItems({ ...active, status: 'inactive' }, undefined, admin)[0]!.label).toBe('Activate');
   });
@@ -261,5 +261,53 @@ describe('fit', () => {
     expect(fit('日本語のキー', 7)).toBe('日本語…');
     expect(fit('👩‍💻dev', 4)).toBe('👩‍💻d…');
     expect(fit('x', 0)).toBe('');
+  });
+});
+
+describe('canaries and alerts', () => {
+  const alert = (over: Partial<AlertJson> = {}): AlertJson => ({
+    id: 'alr_1',
+    kind: 'canary.tripped',
+    state: 'open',
+    keyId: 'k1',
+    keyName: 'bait\u001b[2J',
+    caller: 'crawler\u0007',
+    ip: null,
+    count: 1,
+    firstSeenAt: new Date(NOW).toISOString(),
+    lastSeenAt: new Date(NOW).toISOString(),
+    detail: { reason: 'leaked:\u001b]0;x\u0007 a.env:1' },
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    ...over,
+  });
+
+  it('never flags a canary (not unused, not expiring) and labels its status canary', () => {
+    const idle = key({ id: 'c', canary: true, createdAt: new Date(NOW - 90 * DAY).toISOString(), expiresAt: new Date(NOW + DAY).toISOString() });
+    expect(attentionOf({ ...idle, canary: false }, NOW), 'the same key, not a canary, is flagged').toBeDefined();
+    expect(attentionOf(idle, NOW)).toBeUndefined();
+    expect(statusLabel(idle, NOW)).toBe('canary');
+  });
+
+  it('offers the emergency replacement unless the key is a canary or already being replaced', () => {
+    const plain = key({ id: 'k' });
+    const emergency = (k: KeyJson, r?: RotationJson) => menuItems(k, r, admin).find((i) => i.action === 'emergency')!;
+    expect(emergency(plain)).toEqual({ action: 'emergency', label: 'Compromised: replace now', shortcut: 'E' });
+    expect(emergency({ ...plain, canary: true }).disabled).toMatch(/canary is not rotated/);
+    expect(emergency(plain, { step: 'verify_new' } as RotationJson).disabled).toMatch(/already being replaced \(verify_new\)/);
+    expect(refusal('emergency', plain, { ...admin, role: 'viewer', permissions: ['keys:read'] })).toMatch(/may not change keys/);
+  });
+
+  it('keeps the open alerts, safe to draw, as their events come: raised, counted, acknowledged', () => {
+    const raised = parseFeedEvent({ event: 'alert.raised', data: { type: 'alert.raised', alert: alert() } })!;
+    expect(raised).toMatchObject({ alert: { keyName: 'bait[2J', caller: 'crawler', detail: { reason: 'leaked:]0;x a.env:1' } } });
+    let c = applyEvents(collectionOf([], []), [raised]);
+    expect([...c.alerts.keys()]).toEqual(['alr_1']);
+    c = applyEvents(c, [{ type: 'alert.updated', alert: alert({ count: 5 }) }]);
+    expect(c.alerts.get('alr_1')!.count).toBe(5);
+    const acked = applyEvents(c, [{ type: 'alert.updated', alert: alert({ state: 'acknowledged' }) }]);
+    expect(acked.alerts.size).toBe(0);
+    expect(applyEvents(acked, [{ type: 'alert.updated', alert: alert({ id: 'alr_2', state: 'acknowledged' }) }]), 'nothing to change').toBe(acked);
+    expect(collectionOf([], [], [alert(), alert({ id: 'alr_2', state: 'acknowledged' })]).alerts.size).toBe(1);
   });
 });

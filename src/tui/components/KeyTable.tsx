@@ -67,7 +67,7 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now, 
         );
       case 'status':
         return (
-          <Cell key={column.id} width={column.width} align={column.align} color={status === 'expired' ? 'red' : inactive ? undefined : 'green'} dim={inactive}>
+          <Cell key={column.id} width={column.width} align={column.align} color={status === 'canary' ? 'magenta' : status === 'expired' ? 'red' : inactive ? undefined : 'green'} dim={inactive}>
             {status + (rotating ? ' ↻' : '')}
           </Cell>
         );

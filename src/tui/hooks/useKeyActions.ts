@@ -10,15 +10,14 @@ import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
 import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { moveCursor, START } from '../state/cursor.js';
-import { MOVES, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
+import { MOVES, type AddCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
 import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
-import { deleteQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
+import { deleteQuestion, emergencyQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
 import { WATCH_OPTIONS } from '../state/rotation.js';
 import { safeKey, safeRotation, safeUsage } from '../state/safe.js';
 import { focusKey, nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
 import { edit } from '../state/text.js';
 import type { ToastKind } from './useToast.js';
-
 
 export type KeyActionDeps = {
   readonly client: KeywardClient;
@@ -90,6 +89,13 @@ export function useKeyActions(deps: KeyActionDeps) {
       },
     });
 
+  /** A rotation just started: its new key's secret, once, then the rotation view. */
+  const started = ({ rotation, secret }: { rotation: RotationJson; secret: string }) => {
+    const fresh = safeRotation(rotation);
+    feed.apply([{ type: 'rotation.created', rotation: fresh }]);
+    setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
+  };
+
   const rotate = (key: KeyJson) => {
     const open = byKey.get(key.id);
     if (open) return setMode(rotationMode(open.id));
@@ -98,15 +104,14 @@ export function useKeyActions(deps: KeyActionDeps) {
       question: rotateQuestion(key),
       options: WATCH_OPTIONS.map((o) => o.label),
       index: 0,
-      run: async (index) => {
-        const started = await client.startRotation(key.id, { watchSeconds: WATCH_OPTIONS[index]!.value });
-        const fresh = safeRotation(started.rotation);
-        feed.apply([{ type: 'rotation.created', rotation: fresh }]);
-        setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret: started.secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
-      },
+      run: async (index) => started(await client.startRotation(key.id, { watchSeconds: WATCH_OPTIONS[index]!.value })),
     };
     setMode({ kind: 'choose', choice, back: TABLE });
   };
+
+  // The key is compromised: a new key now and the old one off at once (the rotation starts at double_check).
+  const emergency = (key: KeyJson) =>
+    ask({ title: 'Compromised: replace now', question: emergencyQuestion(key), danger: true, run: async () => started(await client.startRotation(key.id, { emergency: true })) });
 
   const perform = (action: KeyAction, key: KeyJson | undefined) => {
     const refused = refusal(action, key, operator);
@@ -118,6 +123,8 @@ export function useKeyActions(deps: KeyActionDeps) {
         return remove(key);
       case 'rotate':
         return rotate(key);
+      case 'emergency':
+        return emergency(key);
       case 'usage':
         return setMode({ kind: 'usage', keyId: key.id });
       case 'copyId':
@@ -149,7 +156,7 @@ export function useKeyActions(deps: KeyActionDeps) {
         return setView(reverseSort);
       case 'add': {
         const refused = refusal('add', undefined, operator);
-        return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', issues: [], busy: false });
+        return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', canary: false, issues: [], busy: false });
       }
       case 'menu':
         return key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
@@ -161,6 +168,8 @@ export function useKeyActions(deps: KeyActionDeps) {
         return perform(command, key);
       case 'audit':
         return setMode({ kind: 'audit', cursor: START, filter: '', applied: '', editing: false });
+      case 'alerts':
+        return setMode({ kind: 'alerts', cursor: START, all: false });
       case 'restart':
         return restart();
       case 'help':
@@ -178,14 +187,15 @@ export function useKeyActions(deps: KeyActionDeps) {
 
   const onFilterEdit = (name: string, input: string) => inMode('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)));
 
-  const onAdd = (command: FieldCommand) => {
+  const onAdd = (command: AddCommand) => {
     const m = inMode('add');
     if (!m || m.busy) return;
     if (command === 'cancel') return setMode(TABLE);
+    if (command === 'canary') return setMode({ ...m, canary: !m.canary });
     setMode({ ...m, busy: true });
     void (async () => {
       try {
-        const created = await client.createKey(m.name);
+        const created = await client.createKey(m.name, m.canary ? { canary: true } : {});
         const key = safeKey(created.key);
         feed.apply([{ type: 'key.created', key }]);
         setView((v) => focusKey(v, key.id));

@@ -4,6 +4,7 @@
  */
 import {
   ADD_KEYS,
+  ALERT_KEYS,
   AUDIT_FILTER_KEYS,
   AUDIT_KEYS,
   CHOICE_KEYS,
@@ -33,6 +34,7 @@ const SECTIONS: readonly Section[] = [
   { title: 'Choices (a digit takes its answer)', shows: ['choose'], bindings: CHOICE_KEYS },
   { title: 'Rotation', shows: ['rotation'], bindings: ROTATION_KEYS },
   { title: 'Usage', shows: ['usage'], bindings: USAGE_KEYS },
+  { title: 'Alerts', shows: ['alerts'], bindings: ALERT_KEYS },
   { title: 'Audit log', shows: ['audit'], bindings: AUDIT_KEYS },
   { title: 'Audit filter (action:, key:, operator:)', shows: ['audit'], bindings: AUDIT_FILTER_KEYS },
   { title: 'Help', shows: ['help'], bindings: HELP_KEYS },

@@ -54,7 +54,7 @@ export function footerText(bindings: readonly Binding<string>[], permissions: re
 export type TableCommand =
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
   | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId' | 'audit'
-  | 'restart' | 'help' | 'quit';
+  | 'alerts' | 'restart' | 'help' | 'quit';
 
 // The footer keeps its last two entries and drops from the right of the rest when the line is
 // short, so what is listed early (moving, the menu, the audit log) survives narrow terminals.
@@ -72,6 +72,7 @@ export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['S'], command: 'reverse', help: 'reverse the sort' },
   { keys: ['a'], command: 'add', help: 'add a key', footer: 'a add', needs: 'keys:write' },
   { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit' },
+  { keys: ['!'], command: 'alerts', help: 'alerts: what keyward noticed', footer: '! alerts' },
   { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x on/off', needs: 'keys:write' },
   { keys: ['D'], command: 'delete', help: 'delete (inactive only)', footer: 'D delete', needs: 'keys:write' },
   { keys: ['r'], command: 'rotate', help: 'rotate / resume rotation', footer: 'r rotate', needs: 'keys:write' },
@@ -102,6 +103,21 @@ export const AUDIT_KEYS: readonly Binding<AuditCommand>[] = [
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down', footer: 'PgUp/PgDn page' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
   { keys: ['/'], command: 'filter', help: 'filter: action:rotation key:billing operator:alice', footer: '/ filter' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
+  { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
+];
+
+export type AlertCommand = ListCommand | 'ack' | 'all';
+
+export const ALERT_KEYS: readonly Binding<AlertCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'next alert', footer: 'j/k move' },
+  { keys: ['k', 'up'], command: 'up', help: 'previous alert' },
+  { keys: ['g', 'home'], command: 'top', help: 'most recently seen' },
+  { keys: ['G', 'end'], command: 'bottom', help: 'least recently seen' },
+  { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down' },
+  { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['a', 'enter'], command: 'ack', help: 'acknowledge the alert', footer: 'a acknowledge', needs: 'keys:write' },
+  { keys: ['t'], command: 'all', help: 'open alerts only, or acknowledged ones too', footer: 't open/all' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
 ];
@@ -137,8 +153,11 @@ export const SECRET_KEYS: readonly Binding<SecretCommand>[] = [
 
 export type FieldCommand = 'submit' | 'cancel';
 
-export const ADD_KEYS: readonly Binding<FieldCommand>[] = [
+export type AddCommand = FieldCommand | 'canary';
+
+export const ADD_KEYS: readonly Binding<AddCommand>[] = [
   { keys: ['enter'], command: 'submit', help: 'create the key', footer: '⏎ create' },
+  { keys: ['tab'], command: 'canary', help: 'a canary key or not: it never verifies, and presenting it raises an alert', footer: 'tab canary' },
   { keys: ['esc'], command: 'cancel', help: 'cancel', footer: 'esc cancel' },
 ];
 

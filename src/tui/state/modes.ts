@@ -28,7 +28,8 @@ export type Mode =
   | { readonly kind: 'filter' }
   /** Help over the screen it was opened from (`back`), scrolled to `offset`, searching for `query`. */
   | { readonly kind: 'help'; readonly back: Mode; readonly offset: number; readonly query: string; readonly searching: boolean }
-  | { readonly kind: 'add'; readonly name: string; readonly issues: readonly string[]; readonly busy: boolean }
+  /** Adding a key: its name as typed, and whether it is to be a canary. */
+  | { readonly kind: 'add'; readonly name: string; readonly canary: boolean; readonly issues: readonly string[]; readonly busy: boolean }
   /**
    * The only place a secret is held; leaving this mode drops it. `quitAsked`: Ctrl-C was
    * pressed once, and pressing it again quits (losing the secret).
@@ -46,6 +47,8 @@ export type Mode =
   | { readonly kind: 'confirm'; readonly question: Question; readonly back: Mode }
   | { readonly kind: 'choose'; readonly choice: Choice; readonly back: Mode }
   | { readonly kind: 'usage'; readonly keyId: string }
+  /** The alerts (`!`): open ones, or `all` with the acknowledged. */
+  | { readonly kind: 'alerts'; readonly cursor: Cursor; readonly all: boolean }
   /** The audit log: `filter` as typed (applied on ⏎), `applied` the one in force. */
   | { readonly kind: 'audit'; readonly cursor: Cursor; readonly filter: string; readonly applied: string; readonly editing: boolean }
   | {

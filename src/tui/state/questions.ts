@@ -1,4 +1,4 @@
-/** The questions asked before starting a rotation and before deleting a key, in words. Pure. */
+/** The questions asked before starting a rotation (an emergency too) and before deleting a key, in words. Pure. */
 import type { KeyJson, UsageJson } from '../../client/client.js';
 import { ago } from '../format.js';
 
@@ -12,12 +12,19 @@ export function rotateQuestion(key: KeyJson): string {
   );
 }
 
+export function emergencyQuestion(key: KeyJson): string {
+  return (
+    `"${key.name}" is compromised? A new key is created now and its secret shown once, and "${key.name}" is deactivated at once: ` +
+    'every client still using it fails from now on. Replace it now?'
+  );
+}
+
 /**
  * Deleting a key something presented within the last hour is likely a mistake: say how often,
  * when, and by whom (an inactive key's presentations are all refusals, so only usage shows them).
  */
 export function deleteQuestion(key: KeyJson, recent: UsageJson | undefined, now: number): string {
-  const base = `Delete "${key.name}" permanently? Its record and hash are gone for good; this cannot be undone.`;
+  const base = `Delete "${key.name}" permanently? It cannot be undone; its hash is remembered for a year only to tell you if it is still presented.`;
   const presented = recent?.buckets.reduce((n, b) => n + b.ok + b.rejected, 0) ?? 0;
   if (!recent || presented === 0) return base;
   const since = now - RECENT_USE_MINUTES * 60_000;

@@ -3,7 +3,7 @@
  * format characters as it enters the TUI, so nothing drawn later can steer the terminal.
  * Every string the daemon sends passes through one of these (or `errorText`) on its way in.
  */
-import type { AuditEventJson, KeyJson, RotationJson, UsageJson } from '../../client/client.js';
+import type { AlertJson, AuditEventJson, KeyJson, RotationJson, UsageJson } from '../../client/client.js';
 import type { Role } from '../../daemon/auth/permissions.js';
 import { stripUnsafe } from '../../sanitize.js';
 import type { Operator } from './actions.js';
@@ -14,7 +14,15 @@ export function safeOperator(operator: Operator): Operator {
 }
 
 export function safeKey(key: KeyJson): KeyJson {
-  return { ...key, name: stripUnsafe(key.name), hint: stripUnsafe(key.hint), createdBy: stripUnsafe(key.createdBy) };
+  const reason = key.deactivationReason === null ? null : stripUnsafe(key.deactivationReason);
+  return { ...key, name: stripUnsafe(key.name), hint: stripUnsafe(key.hint), createdBy: stripUnsafe(key.createdBy), deactivationReason: reason };
+}
+
+/** An alert with every string in it made safe to draw (its detail's too). */
+export function safeAlert(alert: AlertJson): AlertJson {
+  const text = (value: string | null) => (value === null ? null : stripUnsafe(value));
+  const detail = Object.fromEntries(Object.entries(alert.detail).map(([k, v]) => [k, typeof v === 'string' ? stripUnsafe(v) : v]));
+  return { ...alert, keyName: stripUnsafe(alert.keyName), caller: text(alert.caller), ip: text(alert.ip), acknowledgedBy: text(alert.acknowledgedBy), detail };
 }
 
 type KeyEvidence = RotationJson['evidence']['newKey'];

@@ -2,6 +2,7 @@
 import type { RotationJson } from '../../client/client.js';
 import {
   ADD_KEYS,
+  ALERT_KEYS,
   AUDIT_FILTER_KEYS,
   AUDIT_KEYS,
   CHOICE_KEYS,
@@ -36,6 +37,8 @@ export function modeBindings(mode: Mode, rotation: RotationJson | undefined): re
       return mode.searching ? HELP_SEARCH_KEYS : HELP_KEYS;
     case 'usage':
       return USAGE_KEYS;
+    case 'alerts':
+      return ALERT_KEYS;
     case 'add':
       return ADD_KEYS;
     case 'secret':
