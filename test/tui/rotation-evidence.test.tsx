@@ -147,7 +147,7 @@ describe('rotation evidence in the TUI', () => {
     await waitForFrame(app, (f) => f.split('\n').some((l) => l.startsWith('›') && l.includes('quiet')), 'the cursor on quiet');
     press(app, 'D');
     frame = await waitForText(app, 'Delete key');
-    expect(flat(frame)).toContain('Delete "quiet" permanently? It cannot be undone; its hash is remembered for a year');
+    expect(flat(frame)).toContain('Delete "quiet" permanently? It cannot be undone; keyward keeps only its hash, for a year');
     expect(flat(frame)).not.toContain('presented');
   });
 

@@ -24,7 +24,7 @@ export function emergencyQuestion(key: KeyJson): string {
  * when, and by whom (an inactive key's presentations are all refusals, so only usage shows them).
  */
 export function deleteQuestion(key: KeyJson, recent: UsageJson | undefined, now: number): string {
-  const base = `Delete "${key.name}" permanently? It cannot be undone; its hash is remembered for a year only to tell you if it is still presented.`;
+  const base = `Delete "${key.name}" permanently? It cannot be undone; keyward keeps only its hash, for a year, to notice anyone still sending it.`;
   const presented = recent?.buckets.reduce((n, b) => n + b.ok + b.rejected, 0) ?? 0;
   if (!recent || presented === 0) return base;
   const since = now - RECENT_USE_MINUTES * 60_000;
