@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, streams, hardening, scan, audit, and the TUI's when it
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, streams, hardening, scan, audit, alerts, and the TUI's when it
  * exists), or only those named. They print numbers and never pass or fail on time; the exit
  * code is non-zero only when one crashed. `--cpu-prof` has the verify benchmark's daemon
  * write V8 CPU profiles (open them in Chrome DevTools) to a directory it prints.
@@ -7,6 +7,7 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run as runAlerts } from './alerts.js';
 import { run as runAudit } from './audit.js';
 import { run as runHardening } from './hardening.js';
 import { run as runKeys } from './keys.js';
@@ -41,6 +42,7 @@ const benches: Bench[] = [
   { name: 'audit', run: runAudit },
   { name: 'scan', run: runScan },
   { name: 'audit', run: runAudit },
+  { name: 'alerts', run: runAlerts },
 ];
 const tui = await tuiBench();
 if (tui) benches.push(tui);

@@ -209,6 +209,24 @@ describe('tombstones', () => {
     expect(open.reduce((sum, x) => sum + x.count, 0)).toBe(160);
   });
 
+  it('are written in chunks by the flush, and a chunk the store refuses stays counted for the next flush', async () => {
+    await start();
+    const keys = [];
+    for (let i = 0; i < 8; i++) keys.push(await deleted(`gone-${i}`));
+    // 8 keys × 100 callers: 800 sightings, two chunks.
+    for (const key of keys) for (let c = 0; c < 100; c++) t.daemon.core.verifier.verify({ key: key.secret }, `c${c}`);
+    const { store } = t.daemon.core;
+    const original = store.recordSightings.bind(store);
+    const record = vi.spyOn(store, 'recordSightings');
+    record.mockImplementationOnce(original).mockRejectedValueOnce(Object.assign(new Error('disk full (injected)'), { code: 'SQLITE_FULL' }));
+    await expect(t.daemon.core.alerts.flush()).rejects.toThrow('disk full');
+    expect(record).toHaveBeenCalledTimes(2);
+    expect(record.mock.calls[0]![0]).toHaveLength(500);
+    record.mockRestore();
+    expect((await alerts()).length, 'the first chunk, then the rest on the next flush').toBe(800);
+    expect((await tombstones()).reduce((n, x) => n + x.presentations, 0)).toBe(800);
+  });
+
   it('are forgotten 365 days after the deletion: no longer listed, looked up or noticed', async () => {
     await start();
     const gone = await deleted('ancient');

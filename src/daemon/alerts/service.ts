@@ -18,6 +18,12 @@ import { SightingCounter } from './sightings.js';
 /** A key is reported `key.expiring` this long before it expires. */
 export const EXPIRING_WITHIN_MS = 7 * 24 * HOUR_MS;
 const EXPIRY_CHECK_MS = 60_000;
+/**
+ * Sightings a flush writes in one transaction: ~5 ms of SQLite for sightings that count on open
+ * alerts, ~40 ms for ones that raise new alerts (measured on this box: 20,000 took 0.22 s and
+ * 1.5 s in one transaction).
+ */
+const FLUSH_CHUNK = 500;
 
 export type AlertServiceDeps = {
   store: Store;
@@ -56,17 +62,24 @@ export class AlertService {
     await this.flush().catch(() => undefined);
   }
 
+  /**
+   * Writes in transactions of `FLUSH_CHUNK` sightings, yielding between them, so a flush of a
+   * flood's worth never holds the event loop (and every verify) for long.
+   */
   private async flushNow(): Promise<void> {
     if (this.pending.size === 0) return;
     const sightings = this.pending.drain();
-    let changes: AlertChange[];
-    try {
-      changes = await this.deps.store.recordSightings(sightings, this.deps.clock.now());
-    } catch (err) {
-      this.pending.restore(sightings);
-      throw err;
+    for (let from = 0; from < sightings.length; from += FLUSH_CHUNK) {
+      if (from > 0) await new Promise(setImmediate);
+      let changes: AlertChange[];
+      try {
+        changes = await this.deps.store.recordSightings(sightings.slice(from, from + FLUSH_CHUNK), this.deps.clock.now());
+      } catch (err) {
+        this.pending.restore(sightings.slice(from));
+        throw err;
+      }
+      this.announce(changes);
     }
-    this.announce(changes);
   }
 
   private announce(changes: readonly AlertChange[]): void {

@@ -17,20 +17,18 @@ function detailOf({ kind, entry }: Sighting): Record<string, unknown> {
 
 export class SightingCounter {
   private pending = new Map<string, AlertSighting>();
-  /** Callers counted so far per kind and key. */
-  private callers = new Map<string, number>();
+  /**
+   * The callers each kind and key has been counted for, since the daemon started: at most
+   * `OPEN_ALERTS_PER_KEY`, so a key's further callers are counted without one from the start
+   * and a flood of fresh names costs each flush one sighting a key (measured: bench alerts).
+   */
+  private readonly callers = new Map<string, Set<string>>();
 
   record(sighting: Sighting, caller: string | undefined, ip: string | undefined, at: number): void {
     const group = `${sighting.kind}\u0000${sighting.entry.id}`;
-    let who = caller ?? NO_CALLER;
-    let s = this.pending.get(`${group}\u0000${who}`);
-    if (!s && who !== NO_CALLER) {
-      const seen = this.callers.get(group) ?? 0;
-      if (seen >= OPEN_ALERTS_PER_KEY) {
-        who = NO_CALLER;
-        s = this.pending.get(`${group}\u0000${who}`);
-      } else this.callers.set(group, seen + 1);
-    }
+    const who = this.callerOf(group, caller ?? NO_CALLER);
+    const key = `${group}\u0000${who}`;
+    let s = this.pending.get(key);
     if (!s) {
       const { entry } = sighting;
       s = {
@@ -45,11 +43,22 @@ export class SightingCounter {
         detail: detailOf(sighting),
         tombstone: entry.deletedAt !== undefined,
       };
-      this.pending.set(`${group}\u0000${who}`, s);
+      this.pending.set(key, s);
     }
     s.count++;
     s.lastSeenAt = Math.max(s.lastSeenAt, at);
     if (ip !== undefined) s.ip = ip;
+  }
+
+  /** `caller`, if the group has room for it (or has it already); else no caller. */
+  private callerOf(group: string, caller: string): string {
+    if (caller === NO_CALLER) return caller;
+    let known = this.callers.get(group);
+    if (!known) this.callers.set(group, (known = new Set()));
+    if (known.has(caller)) return caller;
+    if (known.size >= OPEN_ALERTS_PER_KEY) return NO_CALLER;
+    known.add(caller);
+    return caller;
   }
 
   get size(): number {
@@ -60,7 +69,6 @@ export class SightingCounter {
   drain(): AlertSighting[] {
     const all = [...this.pending.values()];
     this.pending = new Map();
-    this.callers = new Map();
     return all;
   }
 
@@ -69,15 +77,13 @@ export class SightingCounter {
     for (const s of sightings) {
       const key = `${s.kind}\u0000${s.keyId}\u0000${s.caller}`;
       const now = this.pending.get(key);
-      if (now) {
-        now.count += s.count;
-        now.firstSeenAt = Math.min(now.firstSeenAt, s.firstSeenAt);
-        now.ip ??= s.ip;
-      } else {
+      if (!now) {
         this.pending.set(key, { ...s });
-        const group = `${s.kind}\u0000${s.keyId}`;
-        if (s.caller !== NO_CALLER) this.callers.set(group, (this.callers.get(group) ?? 0) + 1);
+        continue;
       }
+      now.count += s.count;
+      now.firstSeenAt = Math.min(now.firstSeenAt, s.firstSeenAt);
+      now.ip ??= s.ip;
     }
   }
 }

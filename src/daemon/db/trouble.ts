@@ -70,15 +70,22 @@ export function tombstoneOrder(t: TombstoneTable): SQL[] {
   return [desc(t.deletedAt), desc(t.keyId)];
 }
 
-/** What presenting a tombstone changes on it: the count, and who presented it last. */
-export function presentedSet(t: TombstoneTable, s: AlertSighting) {
-  const newer = sql`coalesce(${t.lastPresentedAt}, 0) < ${s.lastSeenAt}`;
+/** A tombstone's presentations to record: values, or placeholders of a prepared statement. */
+export type Presentation = { count: unknown; at: unknown; caller: unknown; ip: unknown };
+
+/** The presentations a sighting of a tombstone records. */
+export function presentationOf(s: AlertSighting): Presentation {
+  return { count: s.count, at: s.lastSeenAt, caller: s.caller, ip: s.ip };
+}
+
+/** What presenting a tombstone changes on it: the count, and who presented it last (the last address given stays when none is). */
+export function presentedSet(t: TombstoneTable, v: Presentation) {
+  const newer = sql`coalesce(${t.lastPresentedAt}, 0) < ${v.at}`;
   return {
-    presentations: sql`${t.presentations} + ${s.count}`,
-    lastPresentedAt: sql`case when ${newer} then ${s.lastSeenAt} else ${t.lastPresentedAt} end`,
-    lastCaller: sql`case when ${newer} then ${s.caller} else ${t.lastCaller} end`,
-    // The last address given: a presentation without one leaves the one known.
-    lastIp: s.ip === null ? sql`${t.lastIp}` : sql`case when ${newer} then ${s.ip} else ${t.lastIp} end`,
+    presentations: sql`${t.presentations} + ${v.count}`,
+    lastPresentedAt: sql`case when ${newer} then ${v.at} else ${t.lastPresentedAt} end`,
+    lastCaller: sql`case when ${newer} then ${v.caller} else ${t.lastCaller} end`,
+    lastIp: sql`case when ${newer} then coalesce(${v.ip}, ${t.lastIp}) else ${t.lastIp} end`,
   };
 }
 
@@ -109,6 +116,9 @@ export function alertOrder(a: AlertTable): SQL[] {
 export function countedSet(alert: AlertRow) {
   return { count: alert.count, firstSeenAt: alert.firstSeenAt, lastSeenAt: alert.lastSeenAt, ip: alert.ip, detail: JSON.stringify(alert.detail) };
 }
+
+/** The columns of an alert row, as the stores insert it. */
+export const ALERT_FIELDS = ['id', 'kind', 'keyId', 'keyName', 'caller', 'ip', 'count', 'firstSeenAt', 'lastSeenAt', 'detail', 'ackedAt', 'ackedBy'] as const satisfies readonly (keyof AlertRow)[];
 
 export function alertValues(alert: AlertRow): Omit<AlertRow, 'detail'> & { detail: string } {
   return { ...alert, detail: JSON.stringify(alert.detail) };

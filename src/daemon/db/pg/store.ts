@@ -668,7 +668,8 @@ export class PgStore implements Store {
 
   async recordSightings(sightings: AlertSighting[], _at: number): Promise<AlertChange[]> {
     if (sightings.length === 0) return [];
-    return this.write(async (tx) => {
+    return this.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(LOCKS.alerts)})`);
       const changes: AlertChange[] = [];
       for (const s of sightings) {
         const change = await recordSighting(tx, s);

@@ -17,6 +17,7 @@ import {
   countedSet,
   latestAlertWhere,
   openAlertWhere,
+  presentationOf,
   presentedSet,
   staleAlertsWhere,
   tombstoneColumns,
@@ -102,7 +103,7 @@ export async function recordSighting(tx: Tx, sighting: AlertSighting, key?: { id
   const own = await openAlert(tx, sighting.kind, sighting.keyId, sighting.caller);
   const s = callerFor(sighting, own !== undefined, own ? 0 : await openCount(tx, sighting));
   const open = s === sighting ? own : await openAlert(tx, s.kind, s.keyId, s.caller);
-  if (sighting.tombstone) await tx.update(keyTombstones).set(presentedSet(keyTombstones, sighting)).where(eq(keyTombstones.keyId, sighting.keyId));
+  if (sighting.tombstone) await tx.update(keyTombstones).set(presentedSet(keyTombstones, presentationOf(sighting))).where(eq(keyTombstones.keyId, sighting.keyId));
   const placement = placeSighting(s, open, open ? undefined : await latestAlert(tx, s));
   if (placement === 'skip') return undefined;
   if (placement === 'raise') {

@@ -71,7 +71,7 @@ import {
 import { attachExtras, editColumns, expiringWhere, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
-import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
+import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
@@ -191,6 +191,7 @@ function keepRecentCallers(writes: UsageWrites, keyId: string): void {
 
 export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
+  private readonly alertWrites: AlertWrites;
   /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
   private appended = false;
   private readonly reserve: SpaceReserve;
@@ -201,6 +202,7 @@ export class SqliteStore implements Store {
     private readonly audit: AuditSigner,
   ) {
     this.usageWrites = prepareUsageWrites(db);
+    this.alertWrites = prepareAlertWrites(db);
     this.reserve = new SpaceReserve(sqlite);
   }
 
@@ -354,7 +356,7 @@ export class SqliteStore implements Store {
     tx.update(keys).set(statusColumns(status, at, detail)).where(eq(keys.id, key.id)).run();
     this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     const reason = detail?.reason;
-    if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) recordSighting(tx, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });
+    if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) recordSighting(tx, this.alertWrites, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });
   }
 
   /** Deletes `key`, keeping its tombstone. */
@@ -634,7 +636,7 @@ export class SqliteStore implements Store {
 
   async recordSightings(sightings: AlertSighting[], _at: number): Promise<AlertChange[]> {
     if (sightings.length === 0) return [];
-    return this.write((tx) => sightings.flatMap((s) => recordSighting(tx, s) ?? []));
+    return this.write((tx) => sightings.flatMap((s) => recordSighting(tx, this.alertWrites, s) ?? []));
   }
 
   async listAlerts(query: AlertListQuery): Promise<AlertRow[]> {
@@ -642,7 +644,7 @@ export class SqliteStore implements Store {
   }
 
   async openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined> {
-    return openAlert(this.db, kind, keyId, caller);
+    return openAlert(this.alertWrites, kind, keyId, caller);
   }
 
   async ackAlert(id: string, at: number, actor: Actor): Promise<{ alert: AlertRow; acknowledged: boolean }> {

@@ -3,19 +3,18 @@
  * in the delete's transaction, sightings counted on their alerts or raising new ones (with
  * their webhook deliveries queued in the same transaction), and the reads of their routes.
  */
-import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, IndexedKey, KeyRow, TombstoneRow } from '../../store.js';
 import { alertOutbound } from '../../webhooks/events.js';
 import {
+  ALERT_FIELDS,
   alertListWhere,
   alertOrder,
   alertRow,
   alertValues,
   countedSet,
-  latestAlertWhere,
-  openAlertWhere,
   presentedSet,
   staleAlertsWhere,
   tombstoneColumns,
@@ -81,24 +80,49 @@ export function pruneTombstones(tx: Tx, before: number): string[] {
 
 // alerts
 
-export function openAlert(tx: Tx | Db, kind: AlertKind, keyId: string, caller: string): AlertRow | undefined {
-  const row = tx.select().from(alerts).where(openAlertWhere(alerts, kind, keyId, caller)).get();
-  return row && alertRow(row);
+/**
+ * The statements a flush runs per sighting, prepared once: built through the query builder
+ * each time, a flush of 20,000 sightings held the event loop (and every verify) for ~2 s.
+ */
+export function prepareAlertWrites(db: Db) {
+  const p = { kind: sql.placeholder('kind'), keyId: sql.placeholder('keyId'), caller: sql.placeholder('caller') };
+  const triple = and(eq(alerts.kind, p.kind), eq(alerts.keyId, p.keyId), eq(alerts.caller, p.caller));
+  return {
+    open: db.select().from(alerts).where(and(triple, isNull(alerts.ackedAt))).prepare(),
+    latest: db.select().from(alerts).where(triple).orderBy(desc(alerts.firstSeenAt)).limit(1).prepare(),
+    openCount: db
+      .select({ n: sql<number>`count(*)` })
+      .from(alerts)
+      .where(and(eq(alerts.kind, p.kind), eq(alerts.keyId, p.keyId), isNull(alerts.ackedAt)))
+      .prepare(),
+    counted: db
+      .update(alerts)
+      .set({
+        count: sql`${sql.placeholder('count')}`,
+        firstSeenAt: sql`${sql.placeholder('firstSeenAt')}`,
+        lastSeenAt: sql`${sql.placeholder('lastSeenAt')}`,
+        ip: sql`${sql.placeholder('ip')}`,
+        detail: sql`${sql.placeholder('detail')}`,
+      })
+      .where(eq(alerts.id, sql.placeholder('id')))
+      .prepare(),
+    insert: db
+      .insert(alerts)
+      .values(Object.fromEntries(ALERT_FIELDS.map((f) => [f, sql.placeholder(f)])) as unknown as typeof alerts.$inferInsert)
+      .prepare(),
+    presented: db
+      .update(keyTombstones)
+      .set(presentedSet(keyTombstones, { count: sql.placeholder('count'), at: sql.placeholder('at'), caller: sql.placeholder('caller'), ip: sql.placeholder('ip') }))
+      .where(eq(keyTombstones.keyId, sql.placeholder('keyId')))
+      .prepare(),
+  };
 }
 
-function latestAlert(tx: Tx, s: AlertSighting): AlertRow | undefined {
-  const row = tx
-    .select()
-    .from(alerts)
-    .where(latestAlertWhere(alerts, s))
-    .orderBy(desc(alerts.firstSeenAt))
-    .limit(1)
-    .get();
-  return row && alertRow(row);
-}
+export type AlertWrites = ReturnType<typeof prepareAlertWrites>;
 
-function openCount(tx: Tx, s: AlertSighting): number {
-  return tx.select({ n: sql<number>`count(*)` }).from(alerts).where(openAlertWhere(alerts, s.kind, s.keyId)).get()?.n ?? 0;
+export function openAlert(writes: AlertWrites, kind: AlertKind, keyId: string, caller: string): AlertRow | undefined {
+  const row = writes.open.get({ kind, keyId, caller });
+  return row && alertRow(row);
 }
 
 /**
@@ -106,21 +130,22 @@ function openCount(tx: Tx, s: AlertSighting): number {
  * its webhook deliveries there too. `key` is what its event says of the key, when a write has more
  * than the alert (a leak report: its hint).
  */
-export function recordSighting(tx: Tx, sighting: AlertSighting, key?: { id: string; name: string; hint: string }): AlertChange | undefined {
-  const own = openAlert(tx, sighting.kind, sighting.keyId, sighting.caller);
-  const s = callerFor(sighting, own !== undefined, own ? 0 : openCount(tx, sighting));
-  const open = s === sighting ? own : openAlert(tx, s.kind, s.keyId, s.caller);
-  if (sighting.tombstone) tx.update(keyTombstones).set(presentedSet(keyTombstones, sighting)).where(eq(keyTombstones.keyId, sighting.keyId)).run();
-  const placement = placeSighting(s, open, open ? undefined : latestAlert(tx, s));
+export function recordSighting(tx: Tx, writes: AlertWrites, sighting: AlertSighting, key?: { id: string; name: string; hint: string }): AlertChange | undefined {
+  const own = openAlert(writes, sighting.kind, sighting.keyId, sighting.caller);
+  const s = callerFor(sighting, own !== undefined, own ? 0 : (writes.openCount.get({ kind: sighting.kind, keyId: sighting.keyId })?.n ?? 0));
+  const open = s === sighting ? own : openAlert(writes, s.kind, s.keyId, s.caller);
+  if (sighting.tombstone) writes.presented.run({ keyId: sighting.keyId, count: sighting.count, at: sighting.lastSeenAt, caller: sighting.caller, ip: sighting.ip });
+  const last = open ? undefined : writes.latest.get({ kind: s.kind, keyId: s.keyId, caller: s.caller });
+  const placement = placeSighting(s, open, last && alertRow(last));
   if (placement === 'skip') return undefined;
   if (placement === 'raise') {
     const alert = raised(s);
-    tx.insert(alerts).values(alertValues(alert)).run();
+    writes.insert.run(alertValues(alert));
     enqueue(tx, alertOutbound(alert, key));
     return { alert, raised: true };
   }
   const alert = counted(placement.into, s);
-  tx.update(alerts).set(countedSet(alert)).where(eq(alerts.id, alert.id)).run();
+  writes.counted.run({ id: alert.id, ...countedSet(alert) });
   return { alert, raised: false };
 }
 
