@@ -18,7 +18,6 @@ import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
-import { fastVerify } from './verify/fast-path.js';
 import { verifyRoutes } from './verify/routes.js';
 import { VERSION } from '../version.js';
 
@@ -88,8 +87,6 @@ export function createApp(core: Core, options: AppOptions = {}) {
     .route('/', eventRoutes(core.events, options.heartbeatMs));
 
   const app = new OpenAPIHono<AppEnv>();
-  // Answers the common verify before the chain below; anything unusual falls through to it.
-  app.use('/v1/verify', fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES }));
   app.use('*', requestId());
   app.use(
     '*',

@@ -3,11 +3,12 @@
  * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { closeSync, openSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
-import { createApp } from './app.js';
+import { createApp, MAX_BODY_BYTES } from './app.js';
 import { createCore, type Core } from './core.js';
 import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
@@ -15,6 +16,7 @@ import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { lockHome } from './lock.js';
 import type { Store } from './store.js';
+import { fastVerify, type FastVerify } from './verify/fast-path.js';
 
 export type DaemonOptions = {
   home: string;
@@ -44,6 +46,8 @@ export type OpenDaemon = {
 export type RunningDaemon = OpenDaemon & {
   url: string;
   port: number;
+  /** The verify fast path in front of the app (its `answered` count tells tests which path answered). */
+  fastVerify: FastVerify;
 };
 
 /** A refusal to start that the CLI prints as one line. */
@@ -129,9 +133,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
   const { core, app } = opened;
-  let server: ServerType;
+  const fast = fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES });
+  let server: Server;
   try {
-    server = await listen(app.fetch, host, port);
+    server = await listen(fast.listener(getRequestListener(app.fetch, { hostname: host })), host, port);
   } catch (err) {
     await opened.close();
     throw err;
@@ -147,12 +152,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Event streams never end by themselves; end them so close() can finish.
-        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.closeAllConnections();
       });
       await opened.close();
       log('keyward daemon stopped');
     })());
-  return { ...opened, url, port: actualPort, close };
+  return { ...opened, url, port: actualPort, fastVerify: fast, close };
 }
 
 function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
@@ -172,9 +177,11 @@ async function openSharedStore(url: string, options: DaemonOptions, log: (line: 
   }
 }
 
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], hostname: string, port: number): Promise<ServerType> {
+/** Serves `listener` on plain HTTP/1.1, as @hono/node-server's `serve` would, with the verify fast path in front. */
+function listen(listener: RequestListener, hostname: string, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, hostname, port }, () => resolve(server));
+    const server = createServer(listener);
+    server.listen(port, hostname, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use (another program, or another keyward home)`) : err),
     );

@@ -155,7 +155,8 @@ export interface Store {
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
   setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
   deleteKey(id: string, actor: Actor): Promise<KeyRow>;
-  indexedKeys(): Promise<IndexedKey[]>;
+  /** Every key as the verification index holds it, in pages, so no store holds them all at once in memory. */
+  indexedKeys(): AsyncIterable<IndexedKey[]>;
 
   // operators
   countOperators(): Promise<number>;

@@ -2,50 +2,313 @@
  * The in-memory verification index: key hash → what verify needs to decide. Loaded once at
  * startup and updated by the key service after every committed write, before the write's
  * response is sent, so verify never reads the store.
+ *
+ * Compact, for a million keys: one JS object (and a 64-character hex string) per key made
+ * 100,000 keys cost ~90 MB of heap. Here each key is a row of typed-array columns: its SHA-256
+ * as 32 bytes, its id and name as UTF-8 in one shared text buffer, status and expiry as
+ * numbers; two open-addressing tables (probe-table.ts) find a row by hash and by id. About
+ * 100 bytes a key, outside the JS heap (docs/performance.md has the measurements). Fields a
+ * key rarely has live in a sparse side table keyed by row, so a new rare field costs nothing
+ * for the keys without it: add it to `IndexedKey` and its "none" value to `NO_EXTRAS`.
  */
 import type { IndexedKey, KeyStatus } from '../store.js';
+import { ProbeTable } from './probe-table.js';
 
-export class KeyIndex {
-  private readonly byHash = new Map<string, IndexedKey>();
-  private readonly byId = new Map<string, IndexedKey>();
+/** The fields every key has, kept in columns. */
+type CoreField = 'id' | 'name' | 'hash' | 'status' | 'expiresAt';
+export type IndexedCore = Pick<IndexedKey, CoreField>;
+/** Everything else an entry carries: rare per key, kept in the side table. */
+export type Extras<E extends IndexedCore> = Omit<E, CoreField>;
 
-  /**
-   * Replaces the whole index with `entries` and keeps those objects: they are the store's
-   * fresh rows, and copying 100,000 of them doubled the startup garbage. A snapshot, so it
-   * does not go through `put`.
-   */
-  load(entries: Iterable<IndexedKey>): void {
-    this.byHash.clear();
-    this.byId.clear();
-    for (const entry of entries) this.add(entry);
+/** What a key without extras holds in each extra field; such a key takes no side-table room. */
+const NO_EXTRAS: Extras<IndexedKey> = {};
+
+const DIGEST_BYTES = 32;
+const FREE = 0;
+const STATUS_CODE: Record<KeyStatus, number> = { active: 1, inactive: 2 };
+const STATUS_OF: readonly (KeyStatus | undefined)[] = [undefined, 'active', 'inactive'];
+/** Longest id the index takes: ours are 26 characters (`key_` and 22 base62). */
+const MAX_ID_BYTES = 255;
+const NOT_AN_ID = -2;
+const MIN_ROWS = 1024;
+const MIN_TEXT = 64 * 1024;
+const GROWTH = 1.5;
+
+type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
+
+/** A longer copy of `column` (a Buffer stays a Buffer: `new Buffer()` is deprecated). */
+function grown<T extends Column>(column: T, length: number): T {
+  const next = Buffer.isBuffer(column) ? Buffer.alloc(length) : new (column.constructor as new (length: number) => T)(length);
+  next.set(column);
+  return next as T;
+}
+
+/** FNV-1a over `bytes[start, end)`: ids are random, but not necessarily in every byte. */
+function fnv1a(bytes: Uint8Array, start: number, end: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return hash >>> 0;
+}
+
+// The byte-level helpers below are plain loops on purpose: for 32 bytes or a 26-character id,
+// Buffer's native write/compare/hex calls measured 100-200 ns each, the loops a tenth of that,
+// and a verify runs several of them.
+
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+
+/** Writes the 32 bytes of a lowercase hex SHA-256 at `out[offset]`; false if `hex` is not one. */
+function parseDigest(hex: string, out: Uint8Array, offset: number): boolean {
+  if (hex.length !== DIGEST_BYTES * 2) return false;
+  for (let i = 0; i < DIGEST_BYTES; i++) {
+    const high = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
+    const low = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if ((high | low) < 0) return false;
+    out[offset + i] = (high << 4) | low;
+  }
+  return true;
+}
+
+function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
+/** Writes `text` at `out[offset]` if it is all ASCII (one byte a character); false otherwise. */
+function writeAscii(text: string, out: Uint8Array, offset: number): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0x7f) return false;
+    out[offset + i] = code;
+  }
+  return true;
+}
+
+function readUint32(bytes: Uint8Array, offset: number): number {
+  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+}
+
+export class KeyIndex<E extends IndexedCore = IndexedKey> {
+  // Columns, one element per row. A row is free when its status is FREE.
+  private digests = new Uint8Array(0);
+  private textStart = new Uint32Array(0);
+  private idLength = new Uint8Array(0);
+  private nameLength = new Uint16Array(0);
+  private status = new Uint8Array(0);
+  /** Milliseconds since the epoch; NaN for a key that never expires. */
+  private expiresAt = new Float64Array(0);
+  private readonly extras = new Map<number, Extras<E>>();
+  private readonly extraFields: (keyof Extras<E>)[];
+
+  /** Ids (ASCII) and names (UTF-8), back to back; a freed row's bytes stay as garbage until compacted. */
+  private text = Buffer.alloc(0);
+  private textEnd = 0;
+  private textGarbage = 0;
+
+  /** Rows ever used; those of them that are free again are listed in `freeRows`. */
+  private rows = 0;
+  private freeRows: number[] = [];
+  private live = 0;
+
+  /** What is being looked for, as bytes: reused by every lookup, so a lookup allocates nothing. */
+  private readonly digestProbe = new Uint8Array(DIGEST_BYTES);
+  private readonly idProbe = new Uint8Array(MAX_ID_BYTES);
+
+  private readonly byDigest = new ProbeTable<Uint8Array>({
+    hashOf: (row) => readUint32(this.digests, row * DIGEST_BYTES),
+    matches: (row, digest) => sameBytes(this.digests, row * DIGEST_BYTES, digest, 0, DIGEST_BYTES),
+  });
+
+  /** Keyed by the id's length; its bytes are in `idProbe`. */
+  private readonly byId = new ProbeTable<number>({
+    hashOf: (row) => fnv1a(this.text, this.textStart[row]!, this.textStart[row]! + this.idLength[row]!),
+    matches: (row, length) => this.idLength[row] === length && sameBytes(this.text, this.textStart[row]!, this.idProbe, 0, length),
+  });
+
+  /** `noExtras`: the "none" value of each extra field of `E` (for `IndexedKey`, `NO_EXTRAS`). */
+  constructor(private readonly noExtras: Extras<E> = NO_EXTRAS as Extras<E>) {
+    this.extraFields = Object.keys(noExtras) as (keyof Extras<E>)[];
+    this.reset(0);
   }
 
-  put(entry: IndexedKey): void {
-    this.add({ ...entry });
+  /** Replaces the whole index with `entries`. A snapshot, so it does not go through `put`. */
+  load(entries: Iterable<E>): void {
+    this.reset(Array.isArray(entries) ? entries.length : 0);
+    for (const entry of entries) this.place(entry);
   }
 
-  private add(entry: IndexedKey): void {
-    this.byHash.set(entry.hash, entry);
-    this.byId.set(entry.id, entry);
+  /** `load` from pages read one after another, so a million rows never sit in the heap at once. */
+  async loadPages(pages: AsyncIterable<readonly E[]>): Promise<void> {
+    this.reset(0);
+    for await (const page of pages) for (const entry of page) this.place(entry);
+  }
+
+  /** Adds `entry`, or replaces the key with its id (and any key with its hash). */
+  put(entry: E): void {
+    this.place(entry);
   }
 
   setStatus(id: string, status: KeyStatus): void {
-    const entry = this.byId.get(id);
-    if (entry) entry.status = status;
+    const row = this.rowOfId(id);
+    if (row >= 0) this.status[row] = STATUS_CODE[status];
   }
 
   remove(id: string): void {
-    const entry = this.byId.get(id);
-    if (!entry) return;
-    this.byId.delete(id);
-    this.byHash.delete(entry.hash);
+    const row = this.rowOfId(id);
+    if (row >= 0) this.release(row);
   }
 
-  lookup(hash: string): IndexedKey | undefined {
-    return this.byHash.get(hash);
+  /** The key whose SHA-256 is `hash` (lowercase hex), as a plain object of its own. */
+  lookup(hash: string): E | undefined {
+    if (!parseDigest(hash, this.digestProbe, 0)) return undefined;
+    const row = this.byDigest.find(readUint32(this.digestProbe, 0), this.digestProbe);
+    if (row < 0) return undefined;
+    const start = this.textStart[row]!;
+    const idEnd = start + this.idLength[row]!;
+    const expiresAt = this.expiresAt[row]!;
+    const core: IndexedCore = {
+      id: this.text.toString('latin1', start, idEnd),
+      name: this.text.toString('utf8', idEnd, idEnd + this.nameLength[row]!),
+      hash,
+      status: STATUS_OF[this.status[row]!]!,
+      expiresAt: Number.isNaN(expiresAt) ? null : expiresAt,
+    };
+    const extras = this.extras.get(row);
+    return (extras ? { ...core, ...extras } : this.extraFields.length ? { ...core, ...this.noExtras } : core) as E;
   }
 
   get size(): number {
-    return this.byId.size;
+    return this.live;
+  }
+
+  /** Bytes the columns, the text and the lookup tables take (the side table not counted). */
+  get byteLength(): number {
+    const columns = [this.digests, this.textStart, this.idLength, this.nameLength, this.status, this.expiresAt, this.text];
+    return columns.reduce((sum, column) => sum + column.byteLength, 0) + (this.byDigest.capacity + this.byId.capacity) * Int32Array.BYTES_PER_ELEMENT;
+  }
+
+  private reset(expected: number): void {
+    const rows = Math.max(MIN_ROWS, expected);
+    this.digests = new Uint8Array(rows * DIGEST_BYTES);
+    this.textStart = new Uint32Array(rows);
+    this.idLength = new Uint8Array(rows);
+    this.nameLength = new Uint16Array(rows);
+    this.status = new Uint8Array(rows);
+    this.expiresAt = new Float64Array(rows);
+    this.extras.clear();
+    this.text = Buffer.alloc(Math.max(MIN_TEXT, expected * 48));
+    this.textEnd = 0;
+    this.textGarbage = 0;
+    this.rows = 0;
+    this.freeRows = [];
+    this.live = 0;
+    this.byDigest.clear(expected);
+    this.byId.clear(expected);
+  }
+
+  private place(entry: E): void {
+    if (!parseDigest(entry.hash, this.digestProbe, 0)) throw new TypeError(`key ${entry.id}: hash is not a lowercase hex SHA-256`);
+    const digestHash = readUint32(this.digestProbe, 0);
+    const sameHash = this.byDigest.find(digestHash, this.digestProbe);
+    if (sameHash >= 0) this.release(sameHash);
+    const sameId = this.rowOfId(entry.id);
+    if (sameId === NOT_AN_ID) throw new TypeError(`key ${entry.id}: ids are ASCII, at most ${MAX_ID_BYTES} characters`);
+    if (sameId >= 0) this.release(sameId);
+
+    const status = STATUS_CODE[entry.status];
+    if (status === undefined) throw new TypeError(`key ${entry.id}: unknown status ${entry.status}`);
+    const idBytes = entry.id.length;
+    const nameBytes = Buffer.byteLength(entry.name);
+    if (nameBytes > 0xffff) throw new RangeError(`key ${entry.id}: name too long for the index`);
+    const row = this.allocateRow();
+    const start = this.reserveText(idBytes + nameBytes);
+    for (let i = 0; i < idBytes; i++) this.text[start + i] = this.idProbe[i]!;
+    if (!writeAscii(entry.name, this.text, start + idBytes)) this.text.write(entry.name, start + idBytes);
+    this.textStart[row] = start;
+    this.idLength[row] = idBytes;
+    this.nameLength[row] = nameBytes;
+    for (let i = 0; i < DIGEST_BYTES; i++) this.digests[row * DIGEST_BYTES + i] = this.digestProbe[i]!;
+    this.status[row] = status;
+    this.expiresAt[row] = entry.expiresAt ?? Number.NaN;
+    const extras = this.extrasOf(entry);
+    if (extras) this.extras.set(row, extras);
+    this.byDigest.insert(digestHash, row);
+    this.byId.insert(fnv1a(this.idProbe, 0, idBytes), row);
+    this.live++;
+  }
+
+  /** The entry's extra fields when any differs from "none"; otherwise it needs no side-table room. */
+  private extrasOf(entry: E): Extras<E> | undefined {
+    for (const field of this.extraFields) {
+      if (entry[field] === this.noExtras[field]) continue;
+      const extras = {} as Extras<E>;
+      for (const name of this.extraFields) extras[name] = entry[name];
+      return extras;
+    }
+    return undefined;
+  }
+
+  private release(row: number): void {
+    const start = this.textStart[row]!;
+    const idLength = this.idLength[row]!;
+    this.byDigest.delete(readUint32(this.digests, row * DIGEST_BYTES), row);
+    this.byId.delete(fnv1a(this.text, start, start + idLength), row);
+    this.textGarbage += idLength + this.nameLength[row]!;
+    this.status[row] = FREE;
+    this.extras.delete(row);
+    this.freeRows.push(row);
+    this.live--;
+  }
+
+  /** The row of the key with `id` (-1: none; NOT_AN_ID: no key could have it). Leaves its bytes in `idProbe`. */
+  private rowOfId(id: string): number {
+    if (id.length > MAX_ID_BYTES || !writeAscii(id, this.idProbe, 0)) return NOT_AN_ID;
+    return this.byId.find(fnv1a(this.idProbe, 0, id.length), id.length);
+  }
+
+  private allocateRow(): number {
+    const free = this.freeRows.pop();
+    if (free !== undefined) return free;
+    if (this.rows === this.status.length) {
+      const rows = Math.ceil(this.rows * GROWTH);
+      this.digests = grown(this.digests, rows * DIGEST_BYTES);
+      this.textStart = grown(this.textStart, rows);
+      this.idLength = grown(this.idLength, rows);
+      this.nameLength = grown(this.nameLength, rows);
+      this.status = grown(this.status, rows);
+      this.expiresAt = grown(this.expiresAt, rows);
+    }
+    return this.rows++;
+  }
+
+  /** The offset of `bytes` fresh bytes of text: compacts away garbage, or grows, when full. */
+  private reserveText(bytes: number): number {
+    if (this.textEnd + bytes > this.text.length) {
+      const inUse = this.textEnd - this.textGarbage;
+      const size = Math.max(MIN_TEXT, Math.ceil((inUse + bytes) * GROWTH));
+      // Compacting pays once half is garbage; below that, growing is cheaper over time.
+      if (this.textGarbage * 2 >= this.textEnd) this.compactText(Math.max(size, this.text.length));
+      else this.text = grown(this.text, Math.max(size, Math.ceil(this.text.length * GROWTH)));
+    }
+    const start = this.textEnd;
+    this.textEnd += bytes;
+    return start;
+  }
+
+  /** Copies the live rows' text into a fresh buffer of `size` bytes, dropping the garbage. */
+  private compactText(size: number): void {
+    const text = Buffer.alloc(size);
+    let end = 0;
+    for (let row = 0; row < this.rows; row++) {
+      if (this.status[row] === FREE) continue;
+      const start = this.textStart[row]!;
+      const length = this.idLength[row]! + this.nameLength[row]!;
+      this.text.copy(text, end, start, start + length);
+      this.textStart[row] = end;
+      end += length;
+    }
+    this.text = text;
+    this.textEnd = end;
+    this.textGarbage = 0;
   }
 }

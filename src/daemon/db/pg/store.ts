@@ -275,8 +275,9 @@ export class PgStore implements Store {
     }
   }
 
-  async indexedKeys(): Promise<IndexedKey[]> {
-    return this.db.select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt }).from(keys);
+  async *indexedKeys(): AsyncIterable<IndexedKey[]> {
+    // One page: a single query is a consistent snapshot while other daemons write.
+    yield await this.db.select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt }).from(keys);
   }
 
   // operators
