@@ -1,11 +1,18 @@
 /**
- * Counts verifications in memory and writes them to the store in one transaction per flush
- * (about once a second, and at shutdown). A flush that fails keeps its counts for the next
- * one, so a full disk delays usage instead of losing it. A kill loses at most one interval.
+ * Counts verifications in memory and writes them to the store about once a second and at
+ * shutdown. A flush writes in chunks of at most `FLUSH_CHUNK_KEYS` keys, one transaction
+ * each, and lets other work run between chunks: a flush of every key a busy second touched
+ * never holds verify up for long (docs/performance.md). A chunk that fails keeps its counts,
+ * and those of the chunks after it, for the next flush, so a full disk delays usage instead of
+ * losing it. A kill loses at most one interval.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Store, UsageDelta } from '../store.js';
+import { splitByKey } from './chunks.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
+/** Keys per store write. */
+export const FLUSH_CHUNK_KEYS = 250;
 export const USAGE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Counts = { ok: number; rejected: number };
@@ -18,12 +25,16 @@ export class UsageTracker {
   private callers = new Map<string, CallerCounts>();
   private lastUsed = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
-  private flushing: Promise<UsageTick | undefined> | undefined;
+  private flushing: Promise<void> | undefined;
+  /** The flush after the running one, shared by every caller that came while it ran. */
+  private queued: Promise<void> | undefined;
 
+  /** `onFlush` hears of each chunk once the store has it. */
   constructor(
     private readonly store: Store,
     private readonly now: () => number,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
+    private readonly chunkKeys = FLUSH_CHUNK_KEYS,
   ) {}
 
   record(keyId: string, ok: boolean, caller: string | undefined, at: number): void {
@@ -46,14 +57,24 @@ export class UsageTracker {
     }
   }
 
-  /** Writes what has been counted since the last flush. Concurrent calls share one flush. */
-  flush(): Promise<UsageTick | undefined> {
+  /**
+   * Writes everything counted before the call. A flush already running took its counts before
+   * some of these, so the call waits for it and then for one more, which callers share.
+   */
+  flush(): Promise<void> {
     if (!this.flushing) {
       this.flushing = this.flushNow().finally(() => {
         this.flushing = undefined;
       });
+      return this.flushing;
     }
-    return this.flushing;
+    this.queued ??= this.flushing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.flush();
+      });
+    return this.queued;
   }
 
   /**
@@ -64,39 +85,27 @@ export class UsageTracker {
     await this.flush().catch(() => undefined);
   }
 
-  private async flushNow(): Promise<UsageTick | undefined> {
-    if (this.buckets.size === 0) return undefined;
-    const buckets = this.buckets;
-    const callers = this.callers;
-    const lastUsed = this.lastUsed;
+  private async flushNow(): Promise<void> {
+    if (this.buckets.size === 0) return;
+    const delta: UsageDelta = {
+      buckets: [...this.buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
+      callers: [...this.callers.values()],
+      lastUsed: [...this.lastUsed].map(([keyId, at]) => ({ keyId, at })),
+    };
     this.buckets = new Map();
     this.callers = new Map();
     this.lastUsed = new Map();
-    const delta: UsageDelta = {
-      buckets: [...buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
-      callers: [...callers.values()],
-      lastUsed: [...lastUsed].map(([keyId, at]) => ({ keyId, at })),
-    };
-    try {
-      await this.store.applyUsage(delta, this.now() - USAGE_RETENTION_MS);
-    } catch (err) {
-      this.restore(delta);
-      throw err;
+    const chunks = splitByKey(delta, this.chunkKeys);
+    for (const [i, chunk] of chunks.entries()) {
+      if (i > 0) await nextTurn();
+      try {
+        await this.store.applyUsage(chunk, this.now() - USAGE_RETENTION_MS);
+      } catch (err) {
+        for (const unwritten of chunks.slice(i)) this.restore(unwritten);
+        throw err;
+      }
+      this.onFlush(tickOf(chunk, this.now()));
     }
-    const tick: UsageTick = {
-      at: this.now(),
-      keys: [...buckets].map(([id, perKey]) => {
-        let ok = 0;
-        let rejected = 0;
-        for (const c of perKey.values()) {
-          ok += c.ok;
-          rejected += c.rejected;
-        }
-        return { id, ok, rejected };
-      }),
-    };
-    this.onFlush(tick);
-    return tick;
   }
 
   private restore(delta: UsageDelta): void {
@@ -128,4 +137,16 @@ export class UsageTracker {
     this.timer = undefined;
     await this.flush();
   }
+}
+
+/** Each key's verifications in `delta`, as listeners hear of them. */
+function tickOf(delta: UsageDelta, at: number): UsageTick {
+  const keys = new Map<string, { id: string; ok: number; rejected: number }>();
+  for (const b of delta.buckets) {
+    const key = keys.get(b.keyId) ?? { id: b.keyId, ok: 0, rejected: 0 };
+    key.ok += b.ok;
+    key.rejected += b.rejected;
+    keys.set(b.keyId, key);
+  }
+  return { at, keys: [...keys.values()] };
 }
