@@ -1,13 +1,15 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, and the TUI's when it
- * exists), or only those named. They print numbers and never pass or fail on time; the exit
- * code is non-zero only when one crashed. `--cpu-prof` has the verify benchmark's daemon
- * write V8 CPU profiles (open them in Chrome DevTools) to a directory it prints.
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, and the TUI's
+ * when it exists), or only those named. They print numbers and never pass or fail on time; the
+ * exit code is non-zero only when one crashed. `--cpu-prof` has the verify and scale
+ * benchmarks' daemons write V8 CPU profiles (open them in Chrome DevTools) to a directory it
+ * prints.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as runKeys } from './keys.js';
+import { run as runScale } from './scale.js';
 import { run as runVerify } from './verify.js';
 
 type Bench = { name: string; run(): Promise<void> };
@@ -29,7 +31,11 @@ const args = process.argv.slice(2);
 const profile = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'keyward-profile-')) : undefined;
 const daemonNodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
 
-const benches: Bench[] = [{ name: 'keys', run: runKeys }, { name: 'verify', run: () => runVerify({ daemonNodeArgs }) }];
+const benches: Bench[] = [
+  { name: 'keys', run: runKeys },
+  { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
+  { name: 'scale', run: () => runScale({ daemonNodeArgs }) },
+];
 const tui = await tuiBench();
 if (tui) benches.push(tui);
 

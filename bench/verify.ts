@@ -6,15 +6,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
-import { drive, type LoadRequest, type LoadResult } from './support/load.js';
-import { seedKeys, type SeededKey } from './support/seed.js';
+import { drive, type LoadResult } from './support/load.js';
+import { seedKeys } from './support/seed.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
 import { count, mb, ms, percent, printTable, ratio, us } from './support/stats.js';
+import { checkAccepted, LOAD_DESCRIPTION, verifyRequests } from './support/verify-load.js';
 
 const KEYS = 100_000;
 /** Keys whose secrets the load cycles through: a mix, not one hot key. */
 const VERIFIED_KEYS = 1_000;
-const CALLERS = 8;
 const STARTS = 3;
 const SECONDS = 10;
 const WARMUP_SECONDS = 3;
@@ -26,25 +26,6 @@ export type VerifyOptions = {
   /** Extra `node` arguments for the daemon, e.g. `--cpu-prof --cpu-prof-dir=DIR`. */
   daemonNodeArgs?: readonly string[];
 };
-
-function verifyRequests(keys: readonly SeededKey[], token: string): LoadRequest[] {
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  return keys.map((k, i) => ({
-    method: 'POST',
-    path: '/v1/verify',
-    headers,
-    body: JSON.stringify({ key: k.secret, caller: `bench-service-${i % CALLERS}` }),
-  }));
-}
-
-/** Fails loudly if the daemon does not accept the keys: a benchmark of 401s measures nothing. */
-async function checkAccepted(daemon: DaemonProcess, requests: readonly LoadRequest[]): Promise<void> {
-  for (const r of requests.slice(0, 20)) {
-    const res = await fetch(daemon.url + r.path, { method: r.method, headers: r.headers, body: r.body });
-    const body = (await res.json()) as { valid?: boolean };
-    if (res.status !== 200 || body.valid !== true) throw new Error(`verify answered ${res.status} ${JSON.stringify(body)}`);
-  }
-}
 
 function row(connections: number, label: string, r: LoadResult): string[] {
   return [
@@ -88,7 +69,7 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
 
     console.log(`daemon startup to a healthy /v1/health with ${count(KEYS)} keys: ${startups.map(ms).join(', ')} (target ≤ 1500 ms)`);
     console.log(`daemon RSS after startup: ${startupMemory.map(mb).join(', ')} (target ≤ 120 MB at 100k keys); baseline RSS after startup: ${mb(baseline.memory().rss)}`);
-    console.log(`load: autocannon, ${SECONDS} s per run, no pipelining, ${count(VERIFIED_KEYS)} different valid keys, ${CALLERS} caller labels`);
+    console.log(`load: autocannon, ${SECONDS} s per run, ${count(VERIFIED_KEYS)} different valid keys, ${LOAD_DESCRIPTION}`);
 
     for (const server of [baseline, daemon]) await drive(server, { connections: CONNECTIONS[0], seconds: WARMUP_SECONDS, requests });
     const rows: string[][] = [];
