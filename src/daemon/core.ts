@@ -27,7 +27,7 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
-  await index.loadPages(store.indexedKeys());
+  await index.loadPages(store.indexedKeys(), await store.keyTotal());
   const usage = new UsageTracker(store, now, (tick) => events.publish({ type: 'usage', tick }));
   const keys = new KeyService({ store, index, usage, events, now });
   const operators = new OperatorService(store, events, now);

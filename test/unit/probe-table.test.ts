@@ -8,7 +8,7 @@ import { ProbeTable } from '../../src/daemon/verify/probe-table.js';
 /** A table over entry numbers whose keys are strings in `keys`, hashed by `hash`. */
 function table(hash: (key: string) => number) {
   const keys: string[] = [];
-  const t = new ProbeTable<string>({ hashOf: (entry) => hash(keys[entry]!), matches: (entry, key) => keys[entry] === key });
+  const t = new ProbeTable<string>((entry, key) => keys[entry] === key);
   return {
     t,
     add(key: string): number {
@@ -22,12 +22,21 @@ function table(hash: (key: string) => number) {
 }
 
 const sameHash = () => 7;
+/** Hashes that agree in their low bits (the slot) but not in the rest. */
+const sameSlot = (key: string) => 7 + 1024 * key.charCodeAt(0);
 
 describe('ProbeTable', () => {
   it('finds every key when all of them collide', () => {
     const { add, find } = table(sameHash);
     const entries = ['a', 'b', 'c', 'd', 'e'].map(add);
     expect(['a', 'b', 'c', 'd', 'e'].map(find)).toEqual(entries);
+    expect(find('z')).toBe(-1);
+  });
+
+  it('finds every key when their hashes differ but their slots collide', () => {
+    const { add, find } = table(sameSlot);
+    const entries = ['a', 'b', 'c'].map(add);
+    expect(['a', 'b', 'c'].map(find)).toEqual(entries);
     expect(find('z')).toBe(-1);
   });
 

@@ -114,16 +114,12 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   private readonly digestProbe = new Uint8Array(DIGEST_BYTES);
   private readonly idProbe = new Uint8Array(MAX_ID_BYTES);
 
-  private readonly byDigest = new ProbeTable<Uint8Array>({
-    hashOf: (row) => readUint32(this.digests, row * DIGEST_BYTES),
-    matches: (row, digest) => sameBytes(this.digests, row * DIGEST_BYTES, digest, 0, DIGEST_BYTES),
-  });
+  private readonly byDigest = new ProbeTable<Uint8Array>((row, digest) => sameBytes(this.digests, row * DIGEST_BYTES, digest, 0, DIGEST_BYTES));
 
   /** Keyed by the id's length; its bytes are in `idProbe`. */
-  private readonly byId = new ProbeTable<number>({
-    hashOf: (row) => fnv1a(this.text, this.textStart[row]!, this.textStart[row]! + this.idLength[row]!),
-    matches: (row, length) => this.idLength[row] === length && sameBytes(this.text, this.textStart[row]!, this.idProbe, 0, length),
-  });
+  private readonly byId = new ProbeTable<number>(
+    (row, length) => this.idLength[row] === length && sameBytes(this.text, this.textStart[row]!, this.idProbe, 0, length),
+  );
 
   /** `noExtras`: the "none" value of each extra field of `E` (for `IndexedKey`, `NO_EXTRAS`). */
   constructor(private readonly noExtras: Extras<E> = NO_EXTRAS as Extras<E>) {
@@ -137,9 +133,13 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     for (const entry of entries) this.place(entry);
   }
 
-  /** `load` from pages read one after another, so a million rows never sit in the heap at once. */
-  async loadPages(pages: AsyncIterable<readonly E[]>): Promise<void> {
-    this.reset(0);
+  /**
+   * `load` from pages read one after another, so a million rows never sit in the heap at once.
+   * `expected`, the number of keys to come, sizes the columns up front: growing them on the way
+   * left a million keys' worth of outgrown copies for the garbage collector.
+   */
+  async loadPages(pages: AsyncIterable<readonly E[]>, expected = 0): Promise<void> {
+    this.reset(expected);
     for await (const page of pages) for (const entry of page) this.place(entry);
   }
 
@@ -184,7 +184,7 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   /** Bytes the columns, the text and the lookup tables take (the side table not counted). */
   get byteLength(): number {
     const columns = [this.digests, this.textStart, this.idLength, this.nameLength, this.status, this.expiresAt, this.text];
-    return columns.reduce((sum, column) => sum + column.byteLength, 0) + (this.byDigest.capacity + this.byId.capacity) * Int32Array.BYTES_PER_ELEMENT;
+    return columns.reduce((sum, column) => sum + column.byteLength, 0) + this.byDigest.byteLength + this.byId.byteLength;
   }
 
   private reset(expected: number): void {

@@ -194,6 +194,11 @@ export class PgStore implements Store {
     };
   }
 
+  async keyTotal(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(keys);
+    return row?.n ?? 0;
+  }
+
   async getKey(id: string): Promise<KeyRow | undefined> {
     return this.keyById(this.db, id);
   }
