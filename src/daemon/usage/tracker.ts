@@ -12,7 +12,7 @@ import { splitByKey } from './chunks.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
 /** Keys per store write. */
-export const FLUSH_CHUNK_KEYS = 250;
+export const FLUSH_CHUNK_KEYS = 100;
 export const USAGE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Counts = { ok: number; rejected: number };
