@@ -16,7 +16,10 @@ const KEYS = 100_000;
 /** Keys whose secrets the load cycles through: a mix, not one hot key. */
 const VERIFIED_KEYS = 1_000;
 const STARTS = 3;
-const SECONDS = 10;
+/** Each connection count is measured in rounds alternating baseline and verify, so drift in
+ * what else the machine is doing falls on both; the table shows the medians. */
+const ROUNDS = 3;
+const SECONDS = 5;
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = [50, 10, 1] as const;
 
@@ -26,6 +29,30 @@ export type VerifyOptions = {
   /** Extra `node` arguments for the daemon, e.g. `--cpu-prof --cpu-prof-dir=DIR`. */
   daemonNodeArgs?: readonly string[];
 };
+
+/** The median of each figure across rounds (each figure on its own). */
+function medianOf(results: readonly LoadResult[]): LoadResult {
+  const median = (pick: (r: LoadResult) => number) => {
+    const sorted = results.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  return {
+    requestsPerSecond: median((r) => r.requestsPerSecond),
+    latency: {
+      count: median((r) => r.latency.count),
+      mean: median((r) => r.latency.mean),
+      min: median((r) => r.latency.min),
+      p50: median((r) => r.latency.p50),
+      p99: median((r) => r.latency.p99),
+      max: median((r) => r.latency.max),
+    },
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    serverCpu: median((r) => r.serverCpu),
+    serverCpuPerRequestUs: median((r) => r.serverCpuPerRequestUs),
+    clientCpu: median((r) => r.clientCpu),
+  };
+}
 
 function row(connections: number, label: string, r: LoadResult): string[] {
   return [
@@ -69,13 +96,25 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
 
     console.log(`daemon startup to a healthy /v1/health with ${count(KEYS)} keys: ${startups.map(ms).join(', ')} (target ≤ 1500 ms)`);
     console.log(`daemon RSS after startup: ${startupMemory.map(mb).join(', ')} (target ≤ 120 MB at 100k keys); baseline RSS after startup: ${mb(baseline.memory().rss)}`);
-    console.log(`load: autocannon, ${SECONDS} s per run, ${count(VERIFIED_KEYS)} different valid keys, ${LOAD_DESCRIPTION}`);
+    console.log(
+      `load: autocannon, ${ROUNDS} rounds of ${SECONDS} s per server and connection count, alternating, medians shown; ${count(VERIFIED_KEYS)} different valid keys, ${LOAD_DESCRIPTION}`,
+    );
 
     for (const server of [baseline, daemon]) await drive(server, { connections: CONNECTIONS[0], seconds: WARMUP_SECONDS, requests });
     const rows: string[][] = [];
     for (const connections of CONNECTIONS) {
-      const base = await drive(baseline, { connections, seconds: SECONDS, requests });
-      const verify = await drive(daemon, { connections, seconds: SECONDS, requests });
+      const bases: LoadResult[] = [];
+      const verifies: LoadResult[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = round % 2 === 0 ? [baseline, daemon] : [daemon, baseline];
+        for (const server of order) {
+          const result = await drive(server, { connections, seconds: SECONDS, requests });
+          (server === baseline ? bases : verifies).push(result);
+        }
+      }
+      const base = medianOf(bases);
+      const verify = medianOf(verifies);
+      const perRound = (pick: (r: LoadResult) => number) => verifies.map((v, i) => ratio(pick(v) / pick(bases[i]!))).join(' ');
       rows.push(row(connections, 'baseline', base), row(connections, 'verify', verify));
       rows.push([
         '',
@@ -86,6 +125,7 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
         ratio(verify.latency.mean / base.latency.mean),
         ratio(verify.serverCpuPerRequestUs / base.serverCpuPerRequestUs),
       ]);
+      rows.push(['', '  each round', perRound((r) => r.requestsPerSecond), '', perRound((r) => r.latency.p99), '', perRound((r) => r.serverCpuPerRequestUs)]);
     }
     printTable(['conns', 'server', 'req/s', 'p50', 'p99', 'mean', 'CPU/req', 'failed', 'server CPU', 'bench CPU'], rows);
     console.log('CPU/req: server user+system CPU per response (/proc), steadier than req/s when other work shares the cores; server CPU 100% = one core busy');

@@ -41,14 +41,13 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** @hono/node-server reads a request's body from `rawBody` when it is there (as on Cloud Functions). */
 type HandedOn = IncomingMessage & { rawBody?: Buffer };
 
-/** The headers this path decides on; undefined when the request is not plain. */
-type PlainHeaders = { authorization: string | undefined };
-
 /**
- * One pass over the raw headers. A header sent twice goes to the full route: node keeps the
- * first `Authorization` while the adapter joins both, so the two paths would read it differently.
+ * The `Authorization` header of a plain request ('' when there is none), or undefined when the
+ * request is not plain. One pass over the raw headers. A header sent twice goes to the full
+ * route: node keeps the first `Authorization` while the adapter joins both, so the two paths
+ * would read it differently.
  */
-function plainHeaders(req: IncomingMessage, maxBodyBytes: number): PlainHeaders | undefined {
+function plainAuthorization(req: IncomingMessage, maxBodyBytes: number): string | undefined {
   const raw = req.rawHeaders;
   let length: string | undefined;
   let type: string | undefined;
@@ -74,15 +73,16 @@ function plainHeaders(req: IncomingMessage, maxBodyBytes: number): PlainHeaders 
   }
   const bytes = Number(length);
   if (!(bytes > 0 && bytes <= maxBodyBytes) || !PLAIN_JSON.test(type ?? '')) return undefined;
-  return { authorization };
+  return authorization ?? '';
 }
 
 /** Collects the body (node frames it by Content-Length); `done(undefined)` when the client went away first. */
 function readBody(req: IncomingMessage, done: (body: Buffer | undefined) => void): void {
   const chunks: Buffer[] = [];
+  // `on`, not `once`: each `once` wraps its listener in one more object, on every verify.
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
-  req.once('end', () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-  req.once('error', () => done(undefined));
+  req.on('end', () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  req.on('error', () => done(undefined));
 }
 
 function validBody(body: Buffer) {
@@ -122,8 +122,8 @@ export function fastVerify(options: FastVerifyOptions): FastVerify {
     listener(next) {
       return function verifyFastPath(req: HandedOn, res) {
         if (req.url !== '/v1/verify' || req.method !== 'POST') return next(req, res);
-        const headers = plainHeaders(req, maxBodyBytes);
-        const operator = headers && bearerOperator(operators, headers.authorization);
+        const authorization = plainAuthorization(req, maxBodyBytes);
+        const operator = authorization !== undefined && bearerOperator(operators, authorization);
         if (!operator || !can(operator.role, 'keys:verify')) return next(req, res);
         readBody(req, (body) => {
           if (!body) return; // the client is gone: nobody to answer
