@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, and the TUI's
- * when it exists), or only those named. They print numbers and never pass or fail on time; the
- * exit code is non-zero only when one crashed. `--cpu-prof` has the verify and scale
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, streams, and the
+ * TUI's when it exists), or only those named. They print numbers and never pass or fail on
+ * time; the exit code is non-zero only when one crashed. `--cpu-prof` has the verify and scale
  * benchmarks' daemons write V8 CPU profiles (open them in Chrome DevTools) to a directory it
  * prints.
  */
@@ -10,6 +10,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as runKeys } from './keys.js';
 import { run as runScale } from './scale.js';
+import { run as runStreams } from './streams.js';
 import { run as runVerify } from './verify.js';
 
 type Bench = { name: string; run(): Promise<void> };
@@ -35,6 +36,7 @@ const benches: Bench[] = [
   { name: 'keys', run: runKeys },
   { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
   { name: 'scale', run: () => runScale({ daemonNodeArgs }) },
+  { name: 'streams', run: runStreams },
 ];
 const tui = await tuiBench();
 if (tui) benches.push(tui);

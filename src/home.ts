@@ -37,15 +37,19 @@ export function writePrivate(file: string, content: string, flag: 'w' | 'wx' = '
   chmodSync(file, 0o600);
 }
 
-export type DaemonInfo = { pid: number; url: string; startedAt: string };
+/** `instance` is the daemon's identity secret for this start (see identity.ts). */
+export type DaemonInfo = { pid: number; url: string; startedAt: string; instance: string };
 
 export function readDaemonInfo(home: string): DaemonInfo | undefined {
   try {
     const info = JSON.parse(readFileSync(homeFiles(home).daemonJson, 'utf8')) as Partial<DaemonInfo>;
-    if (typeof info.pid === 'number' && typeof info.url === 'string' && typeof info.startedAt === 'string') return info as DaemonInfo;
+    if (typeof info.pid === 'number' && typeof info.url === 'string' && typeof info.startedAt === 'string' && typeof info.instance === 'string') {
+      return info as DaemonInfo;
+    }
   } catch {
     // absent or half-written: no daemon to report
   }
+  // Without an instance no client could prove the daemon, so such a file names none.
   return undefined;
 }
 

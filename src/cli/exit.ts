@@ -3,7 +3,7 @@
  * of them. Commands throw; only the entry point decides what the process says and returns.
  */
 import { CommanderError } from 'commander';
-import { ApiError, DaemonUnreachable } from '../client/client.js';
+import { ApiError, DaemonUnproven, DaemonUnreachable } from '../client/client.js';
 import { stripUnsafe } from '../sanitize.js';
 
 export const EXIT = {
@@ -42,6 +42,7 @@ const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
 export function describeFailure(err: unknown): { exitCode: number; line?: string } {
   if (err instanceof CommanderError) return { exitCode: COMMANDER_OK.has(err.code) ? EXIT.ok : EXIT.usage };
   if (err instanceof CliError) return { exitCode: err.exitCode, line: err.message };
+  if (err instanceof DaemonUnproven) return { exitCode: EXIT.unreachable, line: err.message };
   if (err instanceof DaemonUnreachable) {
     return { exitCode: EXIT.unreachable, line: `${err.message}; start one with "keyward daemon" (or pass --url)` };
   }

@@ -25,7 +25,7 @@ export function createProgram(hooks: ProgramHooks): Command {
     .description('Local API-key manager. With no command, opens the terminal UI.')
     .version(VERSION, '-V, --version', 'print the version')
     .option('--home <dir>', 'keyward home (env KEYWARD_HOME; default ~/.local/share/keyward)')
-    .option('--url <url>', 'daemon URL (env KEYWARD_URL; default from daemon.json, else http://127.0.0.1:7420)')
+    .option('--url <url>', 'daemon URL, trusted as given (env KEYWARD_URL; default: the running daemon named in daemon.json, which must prove itself)')
     .option('--token <token>', 'operator token (env KEYWARD_TOKEN; default the home\'s admin.token)')
     // Settings made before the subcommands exist are inherited by them.
     .exitOverride()

@@ -3,23 +3,23 @@
  * daemon connection and a client. Every command that talks to the daemon starts here.
  */
 import type { Command } from 'commander';
-import { KeywardClient } from '../client/client.js';
-import { resolveConnection, type Connection } from '../client/connection.js';
+import type { KeywardClient } from '../client/client.js';
+import { clientOf, noDaemonMessage, resolveConnection, type Connection, type Located } from '../client/connection.js';
 import { resolveHome } from '../home.js';
-import { usageError } from './exit.js';
+import { CliError, EXIT, usageError } from './exit.js';
 
 export type GlobalFlags = { home?: string; url?: string; token?: string };
 
-export type Session = { home: string; connection: Connection; client: KeywardClient };
+export type Session = { home: string; connection: Located; client: KeywardClient };
 
 export function homeOf(cmd: Command): string {
   return resolveHome(cmd.optsWithGlobals<GlobalFlags>().home);
 }
 
-const URL_SOURCES: Record<Connection['urlSource'], string> = { flag: '--url', env: 'KEYWARD_URL', 'daemon.json': 'the URL in daemon.json', default: 'the default URL' };
+const URL_SOURCES: Record<Located['urlSource'], string> = { flag: '--url', env: 'KEYWARD_URL', 'daemon.json': 'the URL in daemon.json' };
 
 /** A URL that cannot be an HTTP daemon is a mistake in the invocation, not an absent daemon. */
-function checkUrl(connection: Connection): void {
+function checkUrl(connection: Located): void {
   let protocol: string | undefined;
   try {
     protocol = new URL(connection.url).protocol;
@@ -31,12 +31,20 @@ function checkUrl(connection: Connection): void {
   }
 }
 
-export function session(cmd: Command): Session {
+/** The home and where its daemon is (if anywhere), from the global flags and the environment. */
+export function locate(cmd: Command): { home: string; connection: Connection } {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   const home = resolveHome(flags.home);
   const connection = resolveConnection({ home, url: flags.url, token: flags.token });
-  checkUrl(connection);
-  return { home, connection, client: new KeywardClient({ url: connection.url, token: connection.token }) };
+  if (connection.url !== undefined) checkUrl(connection);
+  return { home, connection };
+}
+
+/** A client of the home's daemon; without one running (and no URL given) the command fails with exit 3. */
+export function session(cmd: Command): Session {
+  const { home, connection } = locate(cmd);
+  if (connection.url === undefined) throw new CliError(noDaemonMessage(home), EXIT.unreachable);
+  return { home, connection, client: clientOf(connection) };
 }
 
 /** Adds `--json` to a command: the daemon's answer, as JSON on stdout. */

@@ -1,20 +1,32 @@
-/** `keyward status`: is the daemon up, where, for which home, as whom, and what it holds. */
+/**
+ * `keyward status`: is the daemon up, where, for which home, as whom, and what it holds. The
+ * health probe never carries a token; the token goes out only once the daemon daemon.json
+ * names has proven itself (or to a URL the user gave).
+ */
 import type { Command } from 'commander';
-import { ApiError, DaemonUnreachable, type KeywardClient, type MeJson } from '../client/client.js';
+import { ApiError, DaemonUnproven, DaemonUnreachable, type KeywardClient, type MeJson } from '../client/client.js';
+import { clientOf, noDaemonMessage, type Connection } from '../client/connection.js';
 import { readDaemonInfo } from '../home.js';
 import { CliError, EXIT } from './exit.js';
 import { shortTime } from './format.js';
 import { emit, renderFields } from './output.js';
-import { examples, session, withJson, type Session } from './session.js';
+import { examples, locate, withJson } from './session.js';
 
 type Counts = { keys: { active: number; inactive: number }; openRotations: number };
 
 export type StatusReport = {
   reachable: boolean;
+  /**
+   * For an address from daemon.json: whether what answers there proved it is that daemon
+   * (false: something else answers, and was sent no token). Null when not asked: a URL the
+   * user gave is trusted as given, and nothing answered.
+   */
+  proven: boolean | null;
   /** `ok`, or `degraded` when the daemon cannot write (it says why in /v1/health). */
   health: string | null;
-  url: string;
-  urlSource: string;
+  /** Null when no daemon runs for the home and no URL was given. */
+  url: string | null;
+  urlSource: Connection['urlSource'];
   home: string;
   version: string | null;
   pid: number | null;
@@ -35,9 +47,15 @@ async function counts(client: KeywardClient): Promise<Counts | null> {
   }
 }
 
+function daemonLine(s: StatusReport): string {
+  if (s.url === null) return 'not running (no daemon.json in the home)';
+  if (s.proven === false) return `something else answers at ${s.url} (it cannot prove it is this home's daemon)`;
+  return s.reachable ? `${s.health}, keyward ${s.version} at ${s.url}` : `not reachable at ${s.url}`;
+}
+
 function render(s: StatusReport): string {
   const fields: Array<[string, string]> = [
-    ['daemon', s.reachable ? `${s.health}, keyward ${s.version} at ${s.url}` : `not reachable at ${s.url}`],
+    ['daemon', daemonLine(s)],
     ['address from', s.urlSource],
     ['home', s.home],
   ];
@@ -51,14 +69,15 @@ function render(s: StatusReport): string {
   return renderFields(fields);
 }
 
-/** What status reports, and the refusal of the token if the daemon refused it. */
-async function gather({ home, connection, client }: Session): Promise<{ report: StatusReport; tokenRefused?: ApiError }> {
+/** What status reports; the failure to report on exit, if any. */
+async function gather(home: string, connection: Connection): Promise<{ report: StatusReport; failure?: Error }> {
   const info = readDaemonInfo(home);
   const ours = info !== undefined && info.url === connection.url;
   const report: StatusReport = {
     reachable: false,
+    proven: null,
     health: null,
-    url: connection.url,
+    url: connection.url ?? null,
     urlSource: connection.urlSource,
     home,
     version: null,
@@ -67,18 +86,26 @@ async function gather({ home, connection, client }: Session): Promise<{ report: 
     operator: null,
     counts: null,
   };
+  if (connection.url === undefined) return { report, failure: new CliError(noDaemonMessage(home), EXIT.unreachable) };
+  const client = clientOf(connection);
   try {
     const health = await client.health();
-    Object.assign(report, { reachable: true, version: health.version, health: health.status });
+    Object.assign(report, { reachable: true, version: health.version, health: health.status, proven: connection.identity ? true : null });
   } catch (err) {
-    if (err instanceof DaemonUnreachable) return { report };
+    if (err instanceof DaemonUnproven) {
+      report.proven = false;
+      return { report, failure: new CliError(err.message, EXIT.unreachable) };
+    }
+    if (err instanceof DaemonUnreachable) {
+      return { report, failure: new CliError(`no keyward daemon answers at ${connection.url}; start one with "keyward daemon"`, EXIT.unreachable) };
+    }
     throw err;
   }
   try {
     report.operator = (await client.me()).operator;
     report.counts = await counts(client);
   } catch (err) {
-    if (err instanceof ApiError && err.code === 'unauthorized') return { report, tokenRefused: err };
+    if (err instanceof ApiError && err.code === 'unauthorized') return { report, failure: err };
     throw err;
   }
   return { report };
@@ -90,9 +117,9 @@ export function statusCommand(program: Command): void {
     "keyward status --json | jq '.counts.keys.active'",
     'keyward status >/dev/null || echo "keyward is down"',
   ]).action(async (opts: { json?: boolean }, cmd: Command) => {
-    const { report, tokenRefused } = await gather(session(cmd));
+    const { home, connection } = locate(cmd);
+    const { report, failure } = await gather(home, connection);
     emit(opts, report, () => render(report));
-    if (!report.reachable) throw new CliError(`no keyward daemon answers at ${report.url}; start one with "keyward daemon"`, EXIT.unreachable);
-    if (tokenRefused) throw tokenRefused;
+    if (failure) throw failure;
   });
 }

@@ -1,18 +1,21 @@
 /**
- * Finding the daemon for a home, and starting one in the background when none answers
- * (DESIGN.md §3): `keyward daemon --home H --port P`, detached, its output appended to
- * `daemon.log`. Only a daemon the home's own lookup points at is started; a URL given by
- * `--url` or `KEYWARD_URL` names someone else's daemon, so its absence is reported instead.
+ * Finding the daemon for a home, and starting one in the background when none is running:
+ * `keyward daemon --home H --port P`, detached, its output appended to `daemon.log`, with no
+ * token in its environment. The daemon daemon.json names must prove itself (identity.ts); when
+ * something else answers there, nothing is started and nothing sent. A URL given by `--url` or
+ * `KEYWARD_URL` names someone else's daemon, so its absence is reported instead.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import pRetry, { AbortError } from 'p-retry';
+import { redactSecrets } from '../daemon/secrets/format.js';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
-import { KeywardClient } from './client.js';
-import { resolveConnection, type Connection, type ConnectionFlags } from './connection.js';
+import { DaemonUnproven, KeywardClient } from './client.js';
+import { clientOf, resolveConnection, type ConnectionFlags, type Located } from './connection.js';
 
 export type StartedDaemon = { readonly pid: number; readonly log: string };
-export type Reached = { readonly client: KeywardClient; readonly connection: Connection; readonly started: StartedDaemon | undefined };
+export type Reached = { readonly client: KeywardClient; readonly connection: Located; readonly started: StartedDaemon | undefined };
 
 export type AutostartOptions = {
   env?: NodeJS.ProcessEnv;
@@ -24,20 +27,20 @@ export type AutostartOptions = {
   onStarting?: (home: string) => void;
 };
 
-/** The daemon could not be reached or started; the message is one line for the user. */
+/** The daemon could not be reached, proven or started; the message is one line for the user. */
 export class DaemonNotReachable extends Error {
   override name = 'DaemonNotReachable';
 }
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
-const POLL_MS = 100;
 
-/** Undefined when a daemon answers at `url`, else why not. */
-async function silence(url: string): Promise<string | undefined> {
+/** Undefined when the daemon answers (and proves itself, if it must); else why not. */
+async function silence(client: KeywardClient): Promise<string | undefined> {
   try {
-    await new KeywardClient({ url, timeoutMs: 1500 }).health();
+    await client.health();
     return undefined;
   } catch (err) {
+    if (err instanceof DaemonUnproven) throw new DaemonNotReachable(err.message);
     return rootCause(err);
   }
 }
@@ -62,19 +65,37 @@ function portFrom(env: NodeJS.ProcessEnv): string {
   return env.KEYWARD_PORT || String(DEFAULT_PORT);
 }
 
+/**
+ * The environment a daemon starts with: the user's, less every variable that carries an
+ * operator token or key (`KEYWARD_TOKEN`, or any value shaped like one). A daemon needs none,
+ * and a process's environment is readable by whoever can read its /proc entry.
+ */
+export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || name === 'KEYWARD_TOKEN' || redactSecrets(value) !== value) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
 /** The daemon for `flags`, started first if the home has none running. */
 export async function reachDaemon(flags: ConnectionFlags, options: AutostartOptions = {}): Promise<Reached> {
   const env = options.env ?? process.env;
   const found = resolveConnection(flags, env);
-  const client = (c: Connection) => new KeywardClient({ url: c.url, token: c.token });
-  if ((await silence(found.url)) === undefined) return { client: client(found), connection: found, started: undefined };
-  if (found.urlSource === 'flag' || found.urlSource === 'env') {
-    throw new DaemonNotReachable(`no keyward daemon answers at ${found.url} (from ${found.urlSource === 'flag' ? '--url' : 'KEYWARD_URL'})`);
+  if (found.url !== undefined) {
+    const client = clientOf(found);
+    if ((await silence(client)) === undefined) return { client, connection: found, started: undefined };
+    if (found.urlSource !== 'daemon.json') {
+      throw new DaemonNotReachable(`no keyward daemon answers at ${found.url} (from ${found.urlSource === 'flag' ? '--url' : 'KEYWARD_URL'})`);
+    }
+    // daemon.json names a daemon that no longer answers (it was killed): start another.
   }
   options.onStarting?.(flags.home);
   const started = await startDaemon(flags.home, env, options);
   const connection = resolveConnection(flags, env);
-  return { client: client(connection), connection, started };
+  if (connection.url === undefined) throw new DaemonNotReachable(`the daemon started for ${flags.home} (pid ${started.pid}) has gone again (log: ${started.log})`);
+  return { client: clientOf(connection), connection, started };
 }
 
 async function startDaemon(home: string, env: NodeJS.ProcessEnv, options: AutostartOptions): Promise<StartedDaemon> {
@@ -86,28 +107,39 @@ async function startDaemon(home: string, env: NodeJS.ProcessEnv, options: Autost
   const child = spawn(program!, [...prefix, 'daemon', '--home', home, '--port', portFrom(env)], {
     detached: true,
     stdio: ['ignore', out, out],
-    env,
+    env: daemonEnv(env),
   });
   closeSync(out);
   child.once('error', (err) => (exited = err.message));
   child.once('exit', (code, signal) => (exited ??= `exited with ${signal ?? `code ${code}`}`));
   child.unref();
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const deadline = Date.now() + timeoutMs;
-  let why: string | undefined = 'it did not write daemon.json';
-  while (Date.now() < deadline) {
-    // The new daemon writes daemon.json once it listens; whatever was there before is stale.
-    const info = readDaemonInfo(home);
-    if (info && info.pid === child.pid) {
-      why = await silence(info.url);
-      if (why === undefined) return { pid: child.pid, log };
-    }
-    if (exited !== undefined) {
-      throw new DaemonNotReachable(`could not start a daemon for ${home}: ${lastLine(log) ?? exited} (log: ${log})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  const pid = child.pid;
+  try {
+    await pRetry(
+      async () => {
+        if (exited !== undefined || pid === undefined) {
+          throw new AbortError(new DaemonNotReachable(`could not start a daemon for ${home}: ${lastLine(log) ?? exited} (log: ${log})`));
+        }
+        // The new daemon writes daemon.json once it listens; whatever was there before is stale.
+        const info = readDaemonInfo(home);
+        if (info?.pid !== pid) throw new Error('it did not write daemon.json');
+        // The daemon we started proves itself too: the port may have been taken meanwhile.
+        try {
+          const why = await silence(new KeywardClient({ url: info.url, identity: () => info.instance, timeoutMs: 1500 }));
+          if (why !== undefined) throw new Error(why);
+        } catch (err) {
+          throw err instanceof DaemonNotReachable ? new AbortError(err) : err;
+        }
+      },
+      { retries: Infinity, minTimeout: 50, factor: 1.5, maxTimeout: 500, maxRetryTime: timeoutMs },
+    );
+    return { pid: pid!, log };
+  } catch (err) {
+    // A daemon we cannot talk to is of no use to anyone; do not leave it running.
+    if (exited === undefined) child.kill('SIGTERM');
+    if (err instanceof DaemonNotReachable) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new DaemonNotReachable(`started a daemon for ${home} but it did not answer within ${Math.round(timeoutMs / 1000)}s (${why}; log: ${log})`);
   }
-  // A daemon we cannot talk to is of no use to anyone; do not leave it running.
-  if (exited === undefined) child.kill('SIGTERM');
-  throw new DaemonNotReachable(`started a daemon for ${home} but it did not answer within ${Math.round(timeoutMs / 1000)}s (${why}; log: ${log})`);
 }

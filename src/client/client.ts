@@ -1,7 +1,8 @@
 /**
  * The typed client of the daemon's HTTP API, shared by the TUI, the CLI and the integration
- * kit. Every failure is an `ApiError` carrying the daemon's error code, or `DaemonUnreachable`
- * when nothing answers.
+ * kit. Every failure is an `ApiError` carrying the daemon's error code, `DaemonUnreachable`
+ * when nothing answers, or `DaemonUnproven` when something answers that cannot prove it is the
+ * daemon daemon.json names (then nothing but the challenge was sent to it).
  */
 import type { AuditEventJson } from '../daemon/audit/routes.js';
 import type { OperatorJson } from '../daemon/auth/operators.js';
@@ -11,8 +12,10 @@ import type { ErrorBody, ErrorCode, ErrorIssue } from '../daemon/errors.js';
 import type { KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
+import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
+import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, UsageJson, VerifyResult };
+export type { AuditEventJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
 
 export class ApiError extends Error {
   constructor(
@@ -34,9 +37,24 @@ export class DaemonUnreachable extends Error {
   }
 }
 
+/** Something answers at the address daemon.json names, but not with the daemon's proof. */
+export class DaemonUnproven extends Error {
+  constructor(readonly url: string) {
+    super(`something else answers on ${url}: it cannot prove it is the keyward daemon daemon.json names, so no token was sent to it`);
+    this.name = 'DaemonUnproven';
+  }
+}
+
 export type ClientOptions = {
   url: string;
   token?: string;
+  /**
+   * For an address found in daemon.json: the instance secret the daemon there must prove
+   * before any other request goes out (identity.ts). Read again at each proof, since a daemon
+   * started again has a new one; undefined then means that daemon is gone. Without it (a URL
+   * the user gave) the address is trusted as given.
+   */
+  identity?: () => string | undefined;
   /** Per-request timeout; event streams have none. */
   timeoutMs?: number;
   /** How requests are sent; by default the global `fetch` (tests pass an app's in-process `request`). */
@@ -46,8 +64,9 @@ export type ClientOptions = {
 export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; limit?: number; cursor?: string };
 export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?: boolean; at?: string };
 
-/** One server-sent event: its name and parsed JSON payload. */
-export type StreamEvent = { event: string; data: unknown };
+export type Health = { status: 'ok' | 'degraded'; version: string; reason?: string };
+
+type SendOptions = { body?: unknown; signal?: AbortSignal; headers?: Record<string, string>; anonymous?: boolean };
 
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -70,38 +89,59 @@ async function failure(res: Response): Promise<ApiError> {
 export class KeywardClient {
   readonly url: string;
   private readonly token: string | undefined;
+  private readonly identity: (() => string | undefined) | undefined;
   private readonly timeoutMs: number;
   private readonly fetch: typeof fetch;
+  /** The proof of the daemon at `url`, until something goes wrong on the way to it. */
+  private proven: Promise<void> | undefined;
 
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
+    this.identity = options.identity;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.fetch = options.fetch ?? fetch;
   }
 
-  private headers(body: boolean): Record<string, string> {
-    const h: Record<string, string> = {};
-    if (this.token) h.authorization = `Bearer ${this.token}`;
-    if (body) h['content-type'] = 'application/json';
-    return h;
+  /**
+   * Proves the daemon before the first request, and again after any request failed to reach
+   * it or a stream ended: the daemon may have stopped, and something else taken its port.
+   */
+  private prove(): Promise<void> {
+    this.proven ??= this.health().then(
+      () => undefined,
+      (err: unknown) => {
+        this.proven = undefined;
+        throw err;
+      },
+    );
+    return this.proven;
   }
 
-  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+  private async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
+    if (!options.anonymous && this.identity) await this.prove();
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.token && !options.anonymous) headers.authorization = `Bearer ${this.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
     try {
       return await this.fetch(this.url + path, {
         method,
-        headers: this.headers(body !== undefined),
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ?? AbortSignal.timeout(this.timeoutMs),
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal ?? AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
+      this.proven = undefined;
       throw new DaemonUnreachable(this.url, err);
     }
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.send(method, path, body);
+    const res = await this.send(method, path, { body });
+    return this.parse<T>(res);
+  }
+
+  private async parse<T>(res: Response): Promise<T> {
     if (res.status === 204) return undefined as T;
     if (!res.ok) throw await failure(res);
     try {
@@ -111,8 +151,22 @@ export class KeywardClient {
     }
   }
 
-  health() {
-    return this.request<{ status: 'ok' | 'degraded'; version: string; reason?: string }>('GET', '/v1/health');
+  /**
+   * `GET /v1/health`, never with a token. With an identity it sends a fresh challenge and
+   * throws `DaemonUnproven` unless the answer carries the proof.
+   */
+  async health(): Promise<Health> {
+    const instance = this.identity?.();
+    if (this.identity && instance === undefined) throw new DaemonUnreachable(this.url, new Error('daemon.json no longer names this address'));
+    const challenge = instance === undefined ? undefined : newChallenge();
+    const res = await this.send('GET', '/v1/health', { anonymous: true, headers: challenge ? { [CHALLENGE_HEADER]: challenge } : {} });
+    if (instance !== undefined && !isProof(instance, challenge!, res.headers.get(PROOF_HEADER))) {
+      await res.body?.cancel();
+      throw new DaemonUnproven(this.url);
+    }
+    const health = await this.parse<Health>(res);
+    if (instance !== undefined) this.proven ??= Promise.resolve();
+    return health;
   }
   me() {
     return this.request<MeJson>('GET', '/v1/me');
@@ -192,30 +246,17 @@ export class KeywardClient {
    * daemon has accepted the stream, so a caller can load a snapshot without missing a change.
    */
   async events(onEvent: (event: StreamEvent) => void, signal: AbortSignal, onOpen?: () => void): Promise<void> {
-    const res = await this.send('GET', '/v1/events', undefined, signal);
+    const res = await this.send('GET', '/v1/events', { signal });
     if (!res.ok || !res.body) throw await failure(res);
     onOpen?.();
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          let event = 'message';
-          let data = '';
-          for (const line of frame.split('\n')) {
-            if (line.startsWith('event: ')) event = line.slice(7);
-            else if (line.startsWith('data: ')) data += line.slice(6);
-          }
-          if (data) onEvent({ event, data: JSON.parse(data) as unknown });
-        }
-      }
+      await readEventStream(res.body, onEvent, signal);
     } catch (err) {
       if (signal.aborted) return;
       throw new DaemonUnreachable(this.url, err);
+    } finally {
+      // Whatever ended the stream may have ended the daemon: prove the next one again.
+      this.proven = undefined;
     }
   }
 }

@@ -1,18 +1,49 @@
 /**
- * Where the daemon is and which token to present (DESIGN.md §3): the URL from `--url`,
- * `KEYWARD_URL`, `daemon.json`, else the default address; the token from `--token`,
- * `KEYWARD_TOKEN`, else `admin.token` in the home.
+ * Where the daemon is and which token to present. The URL comes from `--url`, `KEYWARD_URL`
+ * (trusted as given), else `daemon.json`, whose daemon must then prove its `instance` before
+ * any token goes out (see identity.ts). There is no default address: after a stop, before the
+ * first start or during a restart, whatever listens on the usual port may be anyone's. The
+ * token comes from `--token`, `KEYWARD_TOKEN`, else `admin.token` in the home.
  */
-import { DEFAULT_HOST, DEFAULT_PORT, readAdminToken, readDaemonInfo } from '../home.js';
+import { readAdminToken, readDaemonInfo } from '../home.js';
+import { KeywardClient } from './client.js';
 
 export type ConnectionFlags = { home: string; url?: string; token?: string };
-export type Connection = { home: string; url: string; token: string | undefined; urlSource: 'flag' | 'env' | 'daemon.json' | 'default' };
+
+type Common = { home: string; token: string | undefined };
+
+/** A daemon to talk to: its URL, where that came from, and for daemon.json the identity to prove. */
+export type Located = Common & {
+  url: string;
+  urlSource: 'flag' | 'env' | 'daemon.json';
+  /** The instance the daemon at `url` must prove; undefined for a URL the user gave. */
+  identity: (() => string | undefined) | undefined;
+};
+
+/** No URL was given and no daemon is running for the home. */
+export type NotLocated = Common & { url: undefined; urlSource: 'none' };
+
+export type Connection = Located | NotLocated;
 
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
-  const token = flags.token ?? (env.KEYWARD_TOKEN || undefined) ?? readAdminToken(flags.home);
-  if (flags.url) return { home: flags.home, url: flags.url, token, urlSource: 'flag' };
-  if (env.KEYWARD_URL) return { home: flags.home, url: env.KEYWARD_URL, token, urlSource: 'env' };
+  const common = { home: flags.home, token: flags.token ?? (env.KEYWARD_TOKEN || undefined) ?? readAdminToken(flags.home) };
+  if (flags.url) return { ...common, url: flags.url, urlSource: 'flag', identity: undefined };
+  if (env.KEYWARD_URL) return { ...common, url: env.KEYWARD_URL, urlSource: 'env', identity: undefined };
   const info = readDaemonInfo(flags.home);
-  if (info) return { home: flags.home, url: info.url, token, urlSource: 'daemon.json' };
-  return { home: flags.home, url: `http://${DEFAULT_HOST}:${DEFAULT_PORT}`, token, urlSource: 'default' };
+  if (!info) return { ...common, url: undefined, urlSource: 'none' };
+  // daemon.json is read again at each proof: a daemon started again has a new instance.
+  const identity = () => {
+    const now = readDaemonInfo(flags.home);
+    return now?.url === info.url ? now.instance : undefined;
+  };
+  return { ...common, url: info.url, urlSource: 'daemon.json', identity };
+}
+
+export function clientOf(connection: Located): KeywardClient {
+  return new KeywardClient({ url: connection.url, token: connection.token, identity: connection.identity });
+}
+
+/** The one line for a home without a daemon (and no URL given). */
+export function noDaemonMessage(home: string): string {
+  return `no daemon is running for ${home}; start one with "keyward daemon" (or pass --url)`;
 }

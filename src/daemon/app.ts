@@ -14,17 +14,21 @@ import { eventRoutes } from './events/routes.js';
 import { authenticate } from './http/auth.js';
 import { limitBody } from './http/body-limit.js';
 import type { AppEnv } from './http/env.js';
-import { bearer, errors, json } from './http/openapi.js';
+import { bearer, errors, ErrorSchema, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { verifyRoutes } from './verify/routes.js';
+import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
 
 export { VERSION };
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type AppOptions = { heartbeatMs?: number };
+export type AppOptions = {
+  /** This start's identity secret (daemon.json): health proves it to clients that challenge. */
+  instance: string;
+};
 
 const HealthSchema = z
   .object({
@@ -33,6 +37,24 @@ const HealthSchema = z
     reason: z.string().optional().openapi({ description: 'Why the daemon is degraded: it answers verify from memory, writes fail with 503' }),
   })
   .openapi('Health');
+
+const HealthHeaders = z.object({
+  'x-keyward-challenge': z
+    .string()
+    .regex(CHALLENGE_PATTERN, 'must be 16 to 256 visible ASCII characters')
+    .optional()
+    .openapi({
+      description: 'A random nonce; the daemon answers with `X-Keyward-Proof`, so a client can tell it from another program on the port before it sends a token',
+      example: 'qK3v8Zr1TnXo5bWc2yHd7uLp0sGf4aJe',
+    }),
+});
+
+const ProofHeader = z.object({
+  [PROOF_HEADER]: z.string().optional().openapi({
+    description:
+      'Sent when the request carried `X-Keyward-Challenge`: base64url(HMAC-SHA256(key = the 32 bytes of `instance` in daemon.json, base64url-decoded; message = the challenge))',
+  }),
+});
 
 /** On a shared store, the daemon is degraded while it cannot follow the database. */
 function health(core: Core): z.infer<typeof HealthSchema> {
@@ -68,14 +90,22 @@ const jsonBodiesOnly = createMiddleware<AppEnv>(async function jsonBodiesOnly(c,
   await next();
 });
 
-export function createApp(core: Core, options: AppOptions = {}) {
+export function createApp(core: Core, options: AppOptions) {
   const v1 = routeGroup()
     .openapi(
       createRoute({
-        method: 'get', path: '/health', tags: ['daemon'], summary: 'Liveness; needs no token',
-        responses: { 200: json(HealthSchema, 'The daemon is up') },
+        method: 'get', path: '/health', tags: ['daemon'], summary: 'Liveness, and proof of the daemon\'s identity; needs no token',
+        request: { headers: HealthHeaders },
+        responses: {
+          200: { ...json(HealthSchema, 'The daemon is up'), headers: ProofHeader },
+          400: json(ErrorSchema, 'The challenge is malformed (`invalid_request`)'),
+        },
       }),
-      (c) => c.json(health(core), 200),
+      (c) => {
+        const challenge = c.req.valid('header')['x-keyward-challenge'];
+        if (challenge !== undefined) c.header(PROOF_HEADER, proofOf(options.instance, challenge));
+        return c.json(health(core), 200);
+      },
     );
   v1.use('*', async (c, next) => (c.req.path === '/v1/health' ? next() : authenticate(core.operators)(c, next)));
   const api = v1
@@ -84,7 +114,7 @@ export function createApp(core: Core, options: AppOptions = {}) {
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
     .route('/', auditRoutes(core.store))
-    .route('/', eventRoutes(core.events, options.heartbeatMs));
+    .route('/', eventRoutes(core.streams));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', requestId());

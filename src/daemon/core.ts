@@ -6,6 +6,7 @@
 import { OperatorService } from './auth/operators.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
+import { EventStreams, type StreamOptions } from './events/streams.js';
 import { KeyService } from './keys/service.js';
 import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
@@ -17,6 +18,8 @@ import { Verifier } from './verify/verifier.js';
 export type CoreOptions = {
   now?: () => number;
   log?: (line: string) => void;
+  /** Heartbeat and caps of the `/v1/events` streams. */
+  streams?: StreamOptions;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -38,6 +41,7 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
     now,
     log,
     events,
+    streams: new EventStreams(events, (id) => operators.isActive(id), log, options.streams),
     index,
     usage,
     keys,

@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   last_admin: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  too_many_streams: 429,
   internal: 500,
   store_unavailable: 503,
   storage_full: 507,

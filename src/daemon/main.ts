@@ -7,9 +7,11 @@ import { getRequestListener } from '@hono/node-server';
 import { closeSync, openSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate } from '../home.js';
+import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
+import { newInstance } from '../identity.js';
 import { createApp, MAX_BODY_BYTES } from './app.js';
 import { createCore, type Core } from './core.js';
+import type { StreamLimits } from './events/streams.js';
 import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
@@ -28,6 +30,8 @@ export type DaemonOptions = {
   now?: () => number;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /** Caps of the `/v1/events` streams (defaults in events/streams.ts). */
+  streamLimits?: Partial<StreamLimits>;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
@@ -39,6 +43,8 @@ export type OpenDaemon = {
   home: string;
   core: Core;
   app: ReturnType<typeof createApp>;
+  /** This start's identity secret: written to daemon.json, proven by `/v1/health`. */
+  instance: string;
   /** Stops the services, flushes usage, closes the store and releases the home. */
   close(): Promise<void>;
 };
@@ -84,7 +90,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   let store: Store | undefined;
   try {
     store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { now: options.now, log });
+    const core = await createCore(store, { now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -100,12 +106,14 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     });
     await core.rotations.startScheduler();
-    const app = createApp(core, { heartbeatMs: options.heartbeatMs });
+    const instance = newInstance();
+    const app = createApp(core, { instance });
     const opened = store;
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
         core.rotations.stopScheduler();
+        core.streams.close();
         try {
           await core.usage.stop();
         } catch (err) {
@@ -116,7 +124,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
         hooks.beforeRelease?.();
         lock.release();
       })());
-    return { home: options.home, core, app, close };
+    return { home: options.home, core, app, instance, close };
   } catch (err) {
     await store?.close();
     lock.release();
@@ -143,7 +151,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const actualPort = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  writePrivate(homeFiles(options.home).daemonJson, JSON.stringify({ pid: process.pid, url, startedAt: new Date().toISOString() }) + '\n');
+  const info: DaemonInfo = { pid: process.pid, url, startedAt: new Date().toISOString(), instance: opened.instance };
+  writePrivate(homeFiles(options.home).daemonJson, JSON.stringify(info) + '\n');
   const where = options.database ? `, store ${describeDatabase(options.database)}` : '';
   log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys${where})`);
   let closing: Promise<void> | undefined;
@@ -164,14 +173,14 @@ function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   closeSync(openSync(file, 'a', 0o600));
   const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db, options.now);
+  return new SqliteStore(sqlite, db);
 }
 
 async function openSharedStore(url: string, options: DaemonOptions, log: (line: string) => void): Promise<Store> {
   // Loaded here only: a daemon on SQLite never pays for loading the PostgreSQL driver.
   const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/store.js'), import('./db/pg/open.js')]);
   try {
-    return await openPgStore(url, { now: options.now, log, reconcileMs: options.reconcileMs });
+    return await openPgStore(url, { log, reconcileMs: options.reconcileMs });
   } catch (err) {
     throw err instanceof PgOpenError ? new StartupError(err.message) : err;
   }

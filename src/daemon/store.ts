@@ -1,7 +1,9 @@
 /**
  * The storage interface the daemon's services use. Every method is async so a networked store
  * (PostgreSQL) can implement it; the SQLite store does its work synchronously inside. Each
- * mutating method writes its audit event in the same transaction as the change.
+ * mutating method writes its audit event in the same transaction as the change. Stores keep
+ * no clock: every time they record is passed in by the services, so both dialects agree and
+ * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  */
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
@@ -113,6 +115,8 @@ export type RotationRow = {
 /** A change to apply to one rotation and, in the same transaction, to its keys. */
 export type RotationChange = {
   expectStep: RotationStep;
+  /** When the change happens: recorded on the keys it touches and on its audit events. */
+  at: number;
   set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy'>>;
   oldKeyStatus?: KeyStatus;
   deleteOldKey?: boolean;
@@ -156,7 +160,7 @@ export interface Store {
   uses24h(id: string, since: number): Promise<number>;
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
   setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
-  deleteKey(id: string, actor: Actor): Promise<KeyRow>;
+  deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
   /** Every key as the verification index holds it, in pages, so no store holds them all at once in memory. */
   indexedKeys(): AsyncIterable<IndexedKey[]>;
 

@@ -1,8 +1,9 @@
 /**
  * Keeps the TUI's copy of the keys in step with the daemon: opens `/v1/events`, loads a
  * snapshot once the stream is open (so no change falls between the two), applies events in
- * batches (one redraw per burst), and reconnects with backoff when the stream drops.
+ * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
  */
+import pRetry from 'p-retry';
 import type { KeywardClient } from '../client/client.js';
 import { errorText } from './format.js';
 import { applyEvents, collectionOf, parseFeedEvent, type Collection, type FeedEvent } from './state/collection.js';
@@ -21,23 +22,16 @@ export type FeedSnapshot = {
 export type FeedOptions = {
   /** How long events gather before one redraw. */
   batchMs?: number;
-  /** Reconnect delays; the last one repeats. */
-  backoffMs?: readonly number[];
+  /** Reconnect delays: the first, doubling up to the longest. */
+  backoff?: { readonly minMs: number; readonly maxMs: number };
   /** How often to reload everything, so 24 h counts and ages stay true. */
   refreshMs?: number;
 };
 
 const EMPTY: Collection = { keys: new Map(), rotations: new Map() };
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
-}
+/** A connection attempt that failed, with the reason the header shows. */
+class Dropped extends Error {}
 
 export class KeyFeed {
   private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined };
@@ -48,12 +42,12 @@ export class KeyFeed {
   private refreshTimer: NodeJS.Timeout | undefined;
   private abort = new AbortController();
   private readonly batchMs: number;
-  private readonly backoffMs: readonly number[];
+  private readonly backoff: { readonly minMs: number; readonly maxMs: number };
   private readonly refreshMs: number;
 
   constructor(private readonly client: KeywardClient, options: FeedOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
-    this.backoffMs = options.backoffMs ?? [250, 500, 1000, 2000, 5000];
+    this.backoff = options.backoff ?? { minMs: 250, maxMs: 5000 };
     this.refreshMs = options.refreshMs ?? 5 * 60_000;
   }
 
@@ -125,23 +119,49 @@ export class KeyFeed {
     for (const event of events) for (const listener of this.eventListeners) listener(event);
   }
 
+  /**
+   * Connects, follows the stream until it drops, and connects again. Each run of failed
+   * attempts backs off from the shortest delay; a connection that went live starts it over.
+   */
   private async run(signal: AbortSignal): Promise<void> {
-    let failures = 0;
     while (!signal.aborted) {
-      const attempt = new AbortController();
-      const stop = () => attempt.abort();
-      signal.addEventListener('abort', stop, { once: true });
-      const problem = await this.attempt(attempt.signal, () => (failures = 0));
-      attempt.abort();
-      signal.removeEventListener('abort', stop);
-      if (signal.aborted) return;
-      this.set({ link: 'reconnecting', problem });
-      await pause(this.backoffMs[Math.min(failures++, this.backoffMs.length - 1)]!, signal);
+      try {
+        await pRetry(() => this.attempt(signal), {
+          retries: Infinity,
+          minTimeout: this.backoff.minMs,
+          maxTimeout: this.backoff.maxMs,
+          factor: 2,
+          signal,
+          onFailedAttempt: ({ error }) => this.set({ link: 'reconnecting', problem: error.message }),
+        });
+      } catch {
+        return; // stopped
+      }
     }
   }
 
-  /** One connection: open the stream, load a snapshot, follow until it ends. Returns why it ended. */
-  private async attempt(signal: AbortSignal, onLive: () => void): Promise<string> {
+  /**
+   * One connection: open the stream, load a snapshot, follow until it ends. Resolves when a
+   * live stream ended (so the next attempt comes at once); rejects with why it could not go live.
+   */
+  private async attempt(signal: AbortSignal): Promise<void> {
+    const connection = new AbortController();
+    const stop = () => connection.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      const problem = await this.follow(connection.signal);
+      if (!signal.aborted) this.set({ link: 'reconnecting', problem });
+    } finally {
+      connection.abort();
+      signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /**
+   * Opens the stream, loads a snapshot and goes live; resolves with why the stream ended, or
+   * rejects (`Dropped`) when it could not go live.
+   */
+  private async follow(signal: AbortSignal): Promise<string> {
     const early: FeedEvent[] = [];
     let loaded = false;
     let opened: () => void = () => {};
@@ -162,17 +182,16 @@ export class KeyFeed {
         (err: unknown) => errorText(err),
       );
     const failed = await Promise.race([open, ended]);
-    if (failed !== undefined) return failed;
+    if (failed !== undefined) throw new Dropped(failed);
     try {
       await this.load();
     } catch (err) {
-      return errorText(err);
+      throw new Dropped(errorText(err));
     }
     loaded = true;
     // Usage ticks from before the snapshot are already in its counts.
     for (const event of early) if (event.type !== 'usage') this.enqueue(event);
     this.set({ link: 'live', problem: undefined });
-    onLive();
     return ended;
   }
 }

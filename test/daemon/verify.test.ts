@@ -172,7 +172,7 @@ describe('GET /v1/events', () => {
     const ctl = new AbortController();
     const reader = new KeywardClient({ url: t.url, token: t.adminToken });
     const done = reader.events((e) => events.push(e), ctl.signal);
-    await until(async () => t.daemon.core.events.listeners, (n) => n === 1);
+    await until(async () => t.daemon.core.streams.size, (n) => n === 1);
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'streamed' })).body;
     await t.client.verify(secret);
     await t.client.deactivateKey(key.id);
@@ -184,7 +184,7 @@ describe('GET /v1/events', () => {
     expect(JSON.stringify(events)).not.toContain(secret);
     ctl.abort();
     await done;
-    await until(async () => t.daemon.core.events.listeners, (n) => n === 0);
+    await until(async () => t.daemon.core.streams.size, (n) => n === 0);
   });
 
   it('sends heartbeats on a quiet stream', async () => {
@@ -204,10 +204,10 @@ describe('GET /v1/events', () => {
     const ctl = new AbortController();
     const reader = new KeywardClient({ url: t.url, token: t.adminToken });
     const done = reader.events(() => {}, ctl.signal).catch((err: unknown) => err);
-    await until(async () => t.daemon.core.events.listeners, (n) => n === 1);
+    await until(async () => t.daemon.core.streams.size, (n) => n === 1);
     await t.daemon.close();
     await done;
-    await until(async () => t.daemon.core.events.listeners, (n) => n === 0);
+    await until(async () => t.daemon.core.streams.size, (n) => n === 0);
     await t.restart();
   });
 });

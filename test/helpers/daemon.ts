@@ -6,6 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -81,6 +82,25 @@ export async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolea
 
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'keyward-test-'));
+}
+
+/** A loopback port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Whether a process with this pid runs (a daemon a test started in the background). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The URL in-process requests are addressed to: a loopback name, as a local client would use. */

@@ -3,9 +3,9 @@
  * either is in force on both within a second, usage adds up, rotations and operators are
  * shared, and the audit chain stays one chain under concurrent writers.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '../../src/daemon/audit/chain.js';
-import type { StreamEvent } from '../../src/client/client.js';
+import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
 import { until, type TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
@@ -127,6 +127,25 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     );
     controller.abort();
     await stream.catch(() => {});
+  });
+
+  it('closes on B the event streams of an operator disabled on A', async () => {
+    const { operator, token } = await a.client.createOperator('roaming-viewer', 'viewer');
+    const viewer = new KeywardClient({ url: b.url, token });
+    // B learns of the operator from the change feed; until then it refuses the token.
+    await vi.waitFor(() => viewer.me(), { timeout: IN_STEP_MS });
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    const stream = viewer.events(() => {}, new AbortController().signal, opened).then(
+      () => 'ended',
+      (err: unknown) => `failed: ${String(err)}`,
+    );
+    await Promise.race([open, stream]);
+    expect(b.daemon.core.streams.size).toBe(1);
+    await a.client.disableOperator(operator.id);
+    expect(await stream).toMatch(/^(ended|failed: DaemonUnreachable)/);
+    expect(b.daemon.core.streams.size).toBe(0);
+    expect(b.logs).toContain('closed 1 event stream of operator "roaming-viewer": the operator was disabled');
   });
 });
 

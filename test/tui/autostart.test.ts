@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonNotReachable, reachDaemon } from '../../src/client/autostart.js';
-import { tempHome } from '../helpers/daemon.js';
+import { freePort, isAlive, tempHome } from '../helpers/daemon.js';
 
 /** keyward from source, as `dist/cli.js` would run it. */
 const command = [process.execPath, '--import', 'tsx', join(process.cwd(), 'src', 'cli.ts')];
@@ -18,22 +18,6 @@ async function listening(): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return server;
-}
-
-async function freePort(): Promise<number> {
-  const server = await listening();
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function home(): string {
@@ -48,9 +32,9 @@ function envWith(port: number): NodeJS.ProcessEnv {
 
 afterEach(async () => {
   for (const pid of children.splice(0)) {
-    if (alive(pid)) process.kill(pid, 'SIGTERM');
+    if (isAlive(pid)) process.kill(pid, 'SIGTERM');
     const deadline = Date.now() + 10_000;
-    while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
 });

@@ -21,7 +21,7 @@ export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
       size={at}
       writeRaw={(data) => clipboard.push(data)}
       env={options.env ?? {}}
-      feedOptions={{ batchMs: 10, backoffMs: [50, 100, 200] }}
+      feedOptions={{ batchMs: 10, backoff: { minMs: 50, maxMs: 200 } }}
     />
   );
   const app = render(element(size));

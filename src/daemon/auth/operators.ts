@@ -43,6 +43,12 @@ export class OperatorService {
     return op && op.disabledAt === null ? op : undefined;
   }
 
+  /** Whether the operator with this id exists and is not disabled. Never touches the store. */
+  isActive(id: string): boolean {
+    for (const op of this.byTokenHash.values()) if (op.id === id) return op.disabledAt === null;
+    return false;
+  }
+
   list(): Promise<OperatorRow[]> {
     return this.store.listOperators();
   }

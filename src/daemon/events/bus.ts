@@ -1,24 +1,43 @@
 /**
- * The daemon's change feed: services publish here after each committed change, and every
- * `/v1/events` stream subscribes. Payloads are the public JSON shapes, never a secret.
+ * The daemon's change feed: services publish here after each committed change, and the event
+ * streams (streams.ts) fan it out. Payloads are the public JSON shapes, never a secret.
  */
 import { EventEmitter } from 'node:events';
+import type { OperatorJson } from '../auth/operators.js';
+import type { Permission } from '../auth/permissions.js';
 import type { UsageTick } from '../usage/tracker.js';
 
 export type DaemonEvent =
   | { type: 'key.created' | 'key.updated'; key: unknown }
   | { type: 'key.deleted'; id: string }
   | { type: 'rotation.created' | 'rotation.updated'; rotation: unknown }
-  | { type: 'operator.created' | 'operator.updated'; operator: unknown }
+  | { type: 'operator.created' | 'operator.updated'; operator: OperatorJson }
   | { type: 'usage'; tick: UsageTick };
+
+export type DaemonEventType = DaemonEvent['type'];
+
+/**
+ * What an operator needs to receive each event: the permission that reading the same thing
+ * through the API takes, so a stream never tells more than `GET` would (viewers do not list
+ * operators, so they get no `operator.*`).
+ */
+const READ_PERMISSION: Record<DaemonEventType, Permission> = {
+  'key.created': 'keys:read',
+  'key.updated': 'keys:read',
+  'key.deleted': 'keys:read',
+  'rotation.created': 'keys:read',
+  'rotation.updated': 'keys:read',
+  'operator.created': 'operators:manage',
+  'operator.updated': 'operators:manage',
+  usage: 'keys:read',
+};
+
+export function readPermission(type: DaemonEventType): Permission {
+  return READ_PERMISSION[type];
+}
 
 export class EventBus {
   private readonly emitter = new EventEmitter();
-
-  constructor() {
-    // Each open TUI holds one listener; a busy server may have many.
-    this.emitter.setMaxListeners(0);
-  }
 
   publish(event: DaemonEvent): void {
     this.emitter.emit('event', event);
@@ -27,9 +46,5 @@ export class EventBus {
   subscribe(listener: (event: DaemonEvent) => void): () => void {
     this.emitter.on('event', listener);
     return () => this.emitter.off('event', listener);
-  }
-
-  get listeners(): number {
-    return this.emitter.listenerCount('event');
   }
 }

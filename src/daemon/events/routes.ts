@@ -1,60 +1,66 @@
 /**
- * `GET /v1/events`: a server-sent event stream of key, rotation and usage changes, with a
- * heartbeat comment so proxies and clients can tell a quiet stream from a dead one.
+ * `GET /v1/events`: a server-sent event stream of the changes the operator may read, with a
+ * heartbeat comment so proxies and clients can tell a quiet stream from a dead one. Which
+ * events a stream gets, its caps and its queue are the registry's (streams.ts); this route
+ * only writes what the registry queues, one frame at a time.
  */
 import { createRoute, z } from '@hono/zod-openapi';
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { requirePermission } from '../http/auth.js';
-import { bearer, errors } from '../http/openapi.js';
+import { bearer, errors, ErrorSchema, json } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
-import type { DaemonEvent, EventBus } from './bus.js';
+import type { EventStreams } from './streams.js';
 
-export const HEARTBEAT_MS = 15_000;
+const EVENTS_DESCRIPTION = `A text/event-stream. Each event is named by its type; its \`data\` is one line of JSON, the whole event:
 
-function frameOf(event: DaemonEvent): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+- \`key.created\`, \`key.updated\`: \`{"type","key":Key}\`
+- \`key.deleted\`: \`{"type","id"}\`
+- \`rotation.created\`, \`rotation.updated\`: \`{"type","rotation":Rotation}\`
+- \`operator.created\`, \`operator.updated\`: \`{"type","operator":Operator}\`, only to operators with \`operators:manage\`
+- \`usage\`: \`{"type","tick":{"at":<ms>,"keys":[{"id","ok","rejected"}]}}\`, at most once a second
+
+Comments (\`: connected\`, \`: heartbeat\`) keep the stream alive. The daemon ends the stream when the operator is disabled, and drops a client that leaves more than 1 MiB of events untaken.`;
+
+/** The socket under the request when it came through the node server (not `app.request()`). */
+function socketOf(c: Context): { destroy(): void } | undefined {
+  return (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket;
 }
 
-export function eventRoutes(bus: EventBus, heartbeatMs = HEARTBEAT_MS) {
+export function eventRoutes(streams: EventStreams) {
   return routeGroup().openapi(
     createRoute({
       method: 'get', path: '/events', tags: ['events'], security: bearer, middleware: [requirePermission('keys:read')] as const,
-      summary: 'Live changes: key.created, key.updated, key.deleted, rotation.*, usage ticks (at most once a second)',
+      summary: 'Live changes: key.*, rotation.*, operator.* (admins), usage ticks (at most once a second)',
       responses: {
-        200: {
-          description: 'A text/event-stream; each event is named by its type and carries JSON',
-          content: { 'text/event-stream': { schema: z.string() } },
-        },
+        200: { description: EVENTS_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } },
+        429: json(ErrorSchema, 'Too many event streams open, for this operator or in all (`too_many_streams`)'),
         ...errors(),
       },
     }),
-    (c) =>
-      streamSSE(c, async (stream) => {
-        // Frames are queued and written one at a time, so a slow client never interleaves them.
-        const queue: string[] = [];
-        let wake: (() => void) | undefined;
-        const push = (frame: string) => {
-          queue.push(frame);
-          wake?.();
-        };
-        const unsubscribe = bus.subscribe((event) => push(frameOf(event)));
-        const heartbeat = setInterval(() => push(': heartbeat\n\n'), heartbeatMs);
-        const stop = () => {
-          unsubscribe();
-          clearInterval(heartbeat);
-          wake?.();
-        };
-        stream.onAbort(stop);
+    (c) => {
+      const { id, name, role } = c.get('operator');
+      // Opened before the response starts, so a refusal is an ordinary JSON error.
+      const subscription = streams.open({ id, name, role });
+      return streamSSE(c, async (stream) => {
+        // A client the registry dropped may not be reading: a write to it would wait forever,
+        // so its socket goes, which ends the pending write too.
+        subscription.onClose(() => {
+          socketOf(c)?.destroy();
+          stream.abort();
+        });
+        stream.onAbort(() => subscription.close());
         try {
           await stream.write(': connected\n\n');
-          while (!stream.aborted && !stream.closed) {
-            const frame = queue.shift();
-            if (frame !== undefined) await stream.write(frame);
-            else await new Promise<void>((resolve) => (wake = resolve));
+          for (let frame = await subscription.next(); frame; frame = await subscription.next()) {
+            if ('comment' in frame) await stream.write(`: ${frame.comment}\n\n`);
+            else await stream.writeSSE(frame);
           }
         } finally {
-          stop();
+          subscription.close();
         }
-      }),
+      });
+    },
   );
 }

@@ -112,7 +112,7 @@ export class KeyService {
   }
 
   async delete(id: string, actor: Actor): Promise<void> {
-    await this.deps.store.deleteKey(id, actor);
+    await this.deps.store.deleteKey(id, this.deps.now(), actor);
     this.removed(id);
   }
 

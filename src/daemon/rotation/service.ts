@@ -188,6 +188,7 @@ export class RotationService {
       {
         expectStep: rotation.step,
         set,
+        at,
         oldKeyStatus: t.oldKey === 'deactivate' ? 'inactive' : t.oldKey === 'reactivate' ? 'active' : undefined,
         deleteOldKey: t.oldKey === 'delete',
         audit: { action, targetType: 'rotation', targetId: rotation.id, targetName: rotation.oldKeyName, detail },

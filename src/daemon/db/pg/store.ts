@@ -6,11 +6,10 @@
  * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
  * atomic upserts, so the counts of every daemon add up.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { nextEvent } from '../../audit/chain.js';
-import { KeywardError } from '../../errors.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
@@ -31,6 +30,19 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
+import {
+  keyActive,
+  keyAudit,
+  keyListWhere,
+  lastAdmin,
+  nameTaken,
+  notFound,
+  operatorAudit,
+  rotationOpen,
+  rotationStartAudit,
+  statusAudit,
+  stepChanged,
+} from '../shared.js';
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { LOCKS, lockKey } from './locks.js';
@@ -78,10 +90,6 @@ function isTransient(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
-}
-
 async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
   const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
   await tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash));
@@ -90,7 +98,6 @@ async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: n
 export type PgStoreOptions = {
   /** The database URL, for the feed's own listening connection. */
   url: string;
-  now?: () => number;
   log?: (line: string) => void;
   reconcileMs?: number;
 };
@@ -105,14 +112,12 @@ export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'ur
 export class PgStore implements Store {
   readonly shared: ChangeFeed;
   private readonly origin = randomUUID();
-  private readonly now: () => number;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly db: PgDb,
     options: PgStoreOptions,
   ) {
-    this.now = options.now ?? Date.now;
     this.shared = new ChangeFeed({
       connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS }),
       origin: this.origin,
@@ -153,7 +158,7 @@ export class PgStore implements Store {
 
   private async requireKey(tx: Tx, id: string): Promise<KeyRow> {
     const key = await this.keyById(tx, id);
-    if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
+    if (!key) throw notFound('key', id);
     return key;
   }
 
@@ -170,18 +175,11 @@ export class PgStore implements Store {
       .where(gte(usageBuckets.minute, since))
       .groupBy(usageBuckets.keyId)
       .as('uses');
-    const filters = [
-      query.status ? eq(keys.status, query.status) : undefined,
-      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
-      query.after
-        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
-        : undefined,
-    ];
     return this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)`.mapWith(Number) })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(and(...filters))
+      .where(keyListWhere(keys, query))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit);
   }
@@ -219,7 +217,7 @@ export class PgStore implements Store {
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
     const [taken] = await tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(key.name)));
-    if (taken) throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+    if (taken) throw nameTaken('key', key.name);
     await tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
   }
@@ -227,7 +225,7 @@ export class PgStore implements Store {
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       await this.insertKey(tx, key, notes);
-      await appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      await appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -237,8 +235,7 @@ export class PgStore implements Store {
       .update(keys)
       .set({ status, deactivatedAt: status === 'inactive' ? at : null })
       .where(eq(keys.id, key.id));
-    const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
-    await appendAudit(tx, actor, { action, targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
@@ -251,20 +248,18 @@ export class PgStore implements Store {
     });
   }
 
-  private async removeKey(tx: Tx, key: KeyRow, actor: Actor, at: number, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+  private async removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
     await tx.delete(keys).where(eq(keys.id, key.id));
-    await appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: key.id, targetName: key.name, detail }, at);
+    await appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'deleted' });
   }
 
-  async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
+  async deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       const key = await this.requireKey(tx, id);
-      if (key.status === 'active') {
-        throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
-      }
+      if (key.status === 'active') throw keyActive(key);
       await this.refuseIfInOpenRotation(tx, id, 'deleted');
-      await this.removeKey(tx, key, actor, this.now(), notes);
+      await this.removeKey(tx, key, at, actor, notes);
       return key;
     });
   }
@@ -275,9 +270,7 @@ export class PgStore implements Store {
       .from(rotations)
       .where(and(or(eq(rotations.oldKeyId, keyId), eq(rotations.newKeyId, keyId)), notInArray(rotations.step, ENDED)))
       .limit(1);
-    if (open) {
-      throw new KeywardError('rotation_open', `The key is part of open rotation ${open.id}; finish or cancel it before this key can be ${verb}`);
-    }
+    if (open) throw rotationOpen(open.id, verb);
   }
 
   async *indexedKeys(): AsyncIterable<IndexedKey[]> {
@@ -303,16 +296,9 @@ export class PgStore implements Store {
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write(async (tx, notes) => {
       const [taken] = await tx.select({ id: operators.id }).from(operators).where(eq(operators.nameFolded, foldName(op.name)));
-      if (taken) {
-        throw new KeywardError('name_taken', `An operator named "${op.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
-      }
+      if (taken) throw nameTaken('operator', op.name);
       await tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) });
-      await appendAudit(
-        tx,
-        actor,
-        { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } },
-        op.createdAt,
-      );
+      await appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
       notes.push({ t: 'operator', id: op.id, e: 'created' });
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
@@ -321,19 +307,17 @@ export class PgStore implements Store {
   async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
     return this.write(async (tx, notes) => {
       const [op] = await tx.select(operatorColumns).from(operators).where(eq(operators.id, id));
-      if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
+      if (!op) throw notFound('operator', id);
       if (op.disabledAt !== null) return op;
       if (op.role === 'admin') {
         const [admins] = await tx
           .select({ n: count() })
           .from(operators)
           .where(and(eq(operators.role, 'admin'), sql`${operators.disabledAt} is null`));
-        if ((admins?.n ?? 0) <= 1) {
-          throw new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
-        }
+        if ((admins?.n ?? 0) <= 1) throw lastAdmin(op);
       }
       await tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id));
-      await appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      await appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
       notes.push({ t: 'operator', id, e: 'updated' });
       return { ...op, disabledAt: at };
     });
@@ -446,18 +430,8 @@ export class PgStore implements Store {
       await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       await this.insertKey(tx, newKey, notes);
       await tx.insert(rotations).values(rotation);
-      await appendAudit(
-        tx,
-        actor,
-        { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } },
-        rotation.createdAt,
-      );
-      await appendAudit(
-        tx,
-        actor,
-        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
-        rotation.createdAt,
-      );
+      await appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
+      await appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
       notes.push({ t: 'rotation', id: rotation.id, e: 'created' });
       return rotation;
     });
@@ -483,16 +457,14 @@ export class PgStore implements Store {
   async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
     return this.write(async (tx, notes) => {
       const current = await this.rotationById(tx, id);
-      if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
-      if (current.step !== change.expectStep) {
-        throw new KeywardError('step_changed', `The rotation is at step ${current.step}, not ${change.expectStep}; someone else moved it. Reload and try again`);
-      }
-      const at = this.now();
+      if (!current) throw notFound('rotation', id);
+      if (current.step !== change.expectStep) throw stepChanged(current.step, change.expectStep);
+      const { at } = change;
       const old = await this.keyById(tx, current.oldKeyId);
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) {
         await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
       }
-      if (old && change.deleteOldKey) await this.removeKey(tx, old, actor, at, notes, { rotation: id });
+      if (old && change.deleteOldKey) await this.removeKey(tx, old, at, actor, notes, { rotation: id });
       await tx.update(rotations).set(change.set).where(eq(rotations.id, id));
       await appendAudit(tx, actor, change.audit, at);
       notes.push({ t: 'rotation', id, e: 'updated' });

@@ -4,9 +4,8 @@
  * signatures exist for networked stores.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, like, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, notInArray, or, sql } from 'drizzle-orm';
 import { nextEvent } from '../../audit/chain.js';
-import { KeywardError } from '../../errors.js';
 import { foldName } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import type {
@@ -27,6 +26,19 @@ import type {
   UsageBucket,
   UsageDelta,
 } from '../../store.js';
+import {
+  keyActive,
+  keyAudit,
+  keyListWhere,
+  lastAdmin,
+  nameTaken,
+  notFound,
+  operatorAudit,
+  rotationOpen,
+  rotationStartAudit,
+  statusAudit,
+  stepChanged,
+} from '../shared.js';
 import type { Db } from './open.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
@@ -60,14 +72,6 @@ const ENDED: RotationRow['step'][] = [...END_STEPS];
 const INDEX_PAGE_ROWS = 1000;
 /** SQLite's page cache during the index scan, in its units (negative: KiB). */
 const SCAN_CACHE_SIZE = -2000;
-
-function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => '\\' + c);
-}
 
 function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
   const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
@@ -110,7 +114,6 @@ export class SqliteStore implements Store {
   constructor(
     private readonly sqlite: Database.Database,
     private readonly db: Db,
-    private readonly now: () => number = Date.now,
   ) {
     this.usageWrites = prepareUsageWrites(sqlite);
   }
@@ -125,7 +128,7 @@ export class SqliteStore implements Store {
 
   private requireKey(tx: Tx, id: string): KeyRow {
     const key = this.keyById(tx, id);
-    if (!key) throw new KeywardError('not_found', `No key with id ${id}`);
+    if (!key) throw notFound('key', id);
     return key;
   }
 
@@ -142,18 +145,11 @@ export class SqliteStore implements Store {
       .where(gte(usageBuckets.minute, since))
       .groupBy(usageBuckets.keyId)
       .as('uses');
-    const filters = [
-      query.status ? eq(keys.status, query.status) : undefined,
-      query.q ? like(keys.nameFolded, `%${escapeLike(foldName(query.q))}%`) : undefined,
-      query.after
-        ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id)))
-        : undefined,
-    ];
     const rows = this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)` })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(and(...filters))
+      .where(keyListWhere(keys, query))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit)
       .all();
@@ -189,27 +185,17 @@ export class SqliteStore implements Store {
     return row?.n ?? 0;
   }
 
+  /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
-    try {
-      tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) }).run();
-    } catch (err) {
-      if (isUniqueViolation(err) && this.keyIdByName(tx, key.name)) {
-        throw new KeywardError('name_taken', `A key named "${key.name}" already exists`, [
-          { path: 'name', message: 'is already taken' },
-        ]);
-      }
-      throw err;
-    }
-  }
-
-  private keyIdByName(tx: Tx, name: string): string | undefined {
-    return tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(name))).get()?.id;
+    const taken = tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(key.name))).get();
+    if (taken) throw nameTaken('key', key.name);
+    tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) }).run();
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write((tx) => {
       this.insertKey(tx, key);
-      appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: key.id, targetName: key.name }, key.createdAt);
+      appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -218,25 +204,30 @@ export class SqliteStore implements Store {
     return this.write((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
-      tx.update(keys)
-        .set({ status, deactivatedAt: status === 'inactive' ? at : null })
-        .where(eq(keys.id, id))
-        .run();
-      const action = status === 'inactive' ? 'key.deactivate' : 'key.activate';
-      appendAudit(tx, actor, { action, targetType: 'key', targetId: id, targetName: key.name }, at);
+      this.changeKeyStatus(tx, key, status, at, actor);
       return this.requireKey(tx, id);
     });
   }
 
-  async deleteKey(id: string, actor: Actor): Promise<KeyRow> {
+  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    tx.update(keys)
+      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+      .where(eq(keys.id, key.id))
+      .run();
+    appendAudit(tx, actor, statusAudit(status, key, detail), at);
+  }
+
+  private removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    tx.delete(keys).where(eq(keys.id, key.id)).run();
+    appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
+  }
+
+  async deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow> {
     return this.write((tx) => {
       const key = this.requireKey(tx, id);
-      if (key.status === 'active') {
-        throw new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
-      }
+      if (key.status === 'active') throw keyActive(key);
       this.refuseIfInOpenRotation(tx, id, 'deleted');
-      tx.delete(keys).where(eq(keys.id, id)).run();
-      appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: id, targetName: key.name }, this.now());
+      this.removeKey(tx, key, at, actor);
       return key;
     });
   }
@@ -247,9 +238,7 @@ export class SqliteStore implements Store {
       .from(rotations)
       .where(and(or(eq(rotations.oldKeyId, keyId), eq(rotations.newKeyId, keyId)), notInArray(rotations.step, ENDED)))
       .get();
-    if (open) {
-      throw new KeywardError('rotation_open', `The key is part of open rotation ${open.id}; finish or cancel it before this key can be ${verb}`);
-    }
+    if (open) throw rotationOpen(open.id, verb);
   }
 
   async *indexedKeys(): AsyncIterable<IndexedKey[]> {
@@ -293,15 +282,11 @@ export class SqliteStore implements Store {
 
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write((tx) => {
-      try {
-        tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) }).run();
-      } catch (err) {
-        if (isUniqueViolation(err)) {
-          throw new KeywardError('name_taken', `An operator named "${op.name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
-        }
-        throw err;
-      }
-      appendAudit(tx, actor, { action: 'operator.create', targetType: 'operator', targetId: op.id, targetName: op.name, detail: { role: op.role } }, op.createdAt);
+      const taken = tx.select({ id: operators.id }).from(operators).where(eq(operators.nameFolded, foldName(op.name))).get();
+      if (taken) throw nameTaken('operator', op.name);
+      // Any other unique violation (a token-hash clash) is not the caller's doing: it stays an internal error.
+      tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) }).run();
+      appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
   }
@@ -309,7 +294,7 @@ export class SqliteStore implements Store {
   async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
     return this.write((tx) => {
       const op = tx.select(operatorColumns).from(operators).where(eq(operators.id, id)).get();
-      if (!op) throw new KeywardError('not_found', `No operator with id ${id}`);
+      if (!op) throw notFound('operator', id);
       if (op.disabledAt !== null) return op;
       if (op.role === 'admin') {
         const admins = tx
@@ -317,12 +302,10 @@ export class SqliteStore implements Store {
           .from(operators)
           .where(and(eq(operators.role, 'admin'), sql`${operators.disabledAt} is null`))
           .get();
-        if ((admins?.n ?? 0) <= 1) {
-          throw new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
-        }
+        if ((admins?.n ?? 0) <= 1) throw lastAdmin(op);
       }
       tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id)).run();
-      appendAudit(tx, actor, { action: 'operator.disable', targetType: 'operator', targetId: id, targetName: op.name }, at);
+      appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
       return { ...op, disabledAt: at };
     });
   }
@@ -404,13 +387,8 @@ export class SqliteStore implements Store {
       this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       this.insertKey(tx, newKey);
       tx.insert(rotations).values(rotation).run();
-      appendAudit(tx, actor, { action: 'key.create', targetType: 'key', targetId: newKey.id, targetName: newKey.name, detail: { rotation: rotation.id } }, rotation.createdAt);
-      appendAudit(
-        tx,
-        actor,
-        { action: 'rotation.start', targetType: 'rotation', targetId: rotation.id, targetName: old.name, detail: { oldKeyId: old.id, newKeyId: newKey.id } },
-        rotation.createdAt,
-      );
+      appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
+      appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
       return rotation;
     });
   }
@@ -435,29 +413,12 @@ export class SqliteStore implements Store {
   async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
     return this.write((tx) => {
       const current = this.rotationById(tx, id);
-      if (!current) throw new KeywardError('not_found', `No rotation with id ${id}`);
-      if (current.step !== change.expectStep) {
-        throw new KeywardError('step_changed', `The rotation is at step ${current.step}, not ${change.expectStep}; someone else moved it. Reload and try again`);
-      }
-      const at = this.now();
-      if (change.oldKeyStatus) {
-        const old = this.keyById(tx, current.oldKeyId);
-        if (old && old.status !== change.oldKeyStatus) {
-          tx.update(keys)
-            .set({ status: change.oldKeyStatus, deactivatedAt: change.oldKeyStatus === 'inactive' ? at : null })
-            .where(eq(keys.id, old.id))
-            .run();
-          const action = change.oldKeyStatus === 'inactive' ? 'key.deactivate' : 'key.activate';
-          appendAudit(tx, actor, { action, targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
-        }
-      }
-      if (change.deleteOldKey) {
-        const old = this.keyById(tx, current.oldKeyId);
-        if (old) {
-          tx.delete(keys).where(eq(keys.id, old.id)).run();
-          appendAudit(tx, actor, { action: 'key.delete', targetType: 'key', targetId: old.id, targetName: old.name, detail: { rotation: id } }, at);
-        }
-      }
+      if (!current) throw notFound('rotation', id);
+      if (current.step !== change.expectStep) throw stepChanged(current.step, change.expectStep);
+      const { at } = change;
+      const old = this.keyById(tx, current.oldKeyId);
+      if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, { rotation: id });
+      if (old && change.deleteOldKey) this.removeKey(tx, old, at, actor, { rotation: id });
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
       appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;

@@ -1,0 +1,89 @@
+/**
+ * What the SQLite and PostgreSQL stores share: their refusals, the audit entries their writes
+ * append, and the filters they build over drizzle's dialect-neutral operators. drizzle ties a
+ * table to one dialect and better-sqlite3 transactions are synchronous, so each dialect keeps
+ * its own store file; everything that must read the same in both lives here.
+ */
+import { and, eq, gt, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { KeywardError } from '../errors.js';
+import { foldName } from '../names.js';
+import type { AuditInput, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
+
+// refusals
+
+export function nameTaken(kind: 'key' | 'operator', name: string): KeywardError {
+  const article = kind === 'key' ? 'A key' : 'An operator';
+  return new KeywardError('name_taken', `${article} named "${name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+}
+
+export function notFound(kind: 'key' | 'operator' | 'rotation', id: string): KeywardError {
+  return new KeywardError('not_found', `No ${kind} with id ${id}`);
+}
+
+export function keyActive(key: KeyRow): KeywardError {
+  return new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
+}
+
+export function rotationOpen(rotationId: string, verb: string): KeywardError {
+  return new KeywardError('rotation_open', `The key is part of open rotation ${rotationId}; finish or cancel it before this key can be ${verb}`);
+}
+
+export function stepChanged(current: RotationRow['step'], expected: RotationRow['step']): KeywardError {
+  return new KeywardError('step_changed', `The rotation is at step ${current}, not ${expected}; someone else moved it. Reload and try again`);
+}
+
+export function lastAdmin(op: OperatorRow): KeywardError {
+  return new KeywardError('last_admin', `"${op.name}" is the last active admin; create another admin before disabling it`);
+}
+
+// audit entries
+
+type Detail = Record<string, unknown> | undefined;
+
+export function keyAudit(action: 'key.create' | 'key.deactivate' | 'key.activate' | 'key.delete', key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
+  return { action, targetType: 'key', targetId: key.id, targetName: key.name, detail };
+}
+
+export function statusAudit(status: KeyRow['status'], key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
+  return keyAudit(status === 'inactive' ? 'key.deactivate' : 'key.activate', key, detail);
+}
+
+export function operatorAudit(action: 'operator.create' | 'operator.disable', op: Pick<OperatorRow, 'id' | 'name'>, detail?: Detail): AuditInput {
+  return { action, targetType: 'operator', targetId: op.id, targetName: op.name, detail };
+}
+
+export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, 'id' | 'name'>): AuditInput {
+  return {
+    action: 'rotation.start',
+    targetType: 'rotation',
+    targetId: rotation.id,
+    targetName: oldKey.name,
+    detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId },
+  };
+}
+
+// filters
+
+/** `text` for a LIKE pattern that matches it literally, with `\` as the escape character. */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => '\\' + c);
+}
+
+/**
+ * `column` contains `text`, literally. The ESCAPE clause is spelled out: PostgreSQL escapes
+ * with a backslash by default, SQLite has no escape character unless told.
+ */
+export function containsText(column: Column, text: string): SQL {
+  return sql`${column} like ${`%${escapeLike(text)}%`} escape '\\'`;
+}
+
+type KeyListColumns = { status: Column; nameFolded: Column; createdAt: Column; id: Column };
+
+/** The WHERE of a key list: status, a case-insensitive name substring, and the keyset cursor. */
+export function keyListWhere(keys: KeyListColumns, query: KeyListQuery): SQL | undefined {
+  return and(
+    query.status ? eq(keys.status, query.status) : undefined,
+    query.q ? containsText(keys.nameFolded, foldName(query.q)) : undefined,
+    query.after ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id))) : undefined,
+  );
+}

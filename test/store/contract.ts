@@ -1,0 +1,316 @@
+/**
+ * The store contract: what every `Store` implementation must do, run against each dialect
+ * (test/store/sqlite.test.ts, test/store/pg.test.ts), as Auth.js runs one adapter suite
+ * against every database. A behaviour the daemon relies on belongs here, so the two stores
+ * cannot drift apart again. Cases call the store directly, without services or HTTP.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/daemon/audit/chain.js';
+import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
+import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
+import type { Actor, IndexedKey, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
+
+export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+
+const ADMIN: Actor = { id: 'op_contract', name: 'contract' };
+const T0 = Date.UTC(2030, 0, 1);
+const MINUTE = 60_000;
+
+export function keyRow(name: string, overrides: Partial<KeyRow> = {}): KeyRow & { hash: string } {
+  const secret = generateSecret(KEY_PREFIX);
+  return {
+    id: newId('key_'),
+    name,
+    hint: hintOf(secret, KEY_PREFIX),
+    hash: hashSecret(secret),
+    status: 'active',
+    createdAt: T0,
+    createdBy: ADMIN.name,
+    deactivatedAt: null,
+    expiresAt: null,
+    lastUsedAt: null,
+    ...overrides,
+  };
+}
+
+/** Every page of `indexedKeys`, flattened. */
+export async function allIndexed(store: Store): Promise<IndexedKey[]> {
+  const keys: IndexedKey[] = [];
+  for await (const page of store.indexedKeys()) keys.push(...page);
+  return keys;
+}
+
+function rotationRow(old: KeyRow, fresh: KeyRow, overrides: Partial<RotationRow> = {}): RotationRow {
+  return {
+    id: newId('rot_'),
+    oldKeyId: old.id,
+    oldKeyName: old.name,
+    newKeyId: fresh.id,
+    newKeyName: fresh.name,
+    step: 'update_systems',
+    stepStartedAt: T0,
+    createdAt: T0,
+    createdBy: ADMIN.name,
+    verifyNewAt: null,
+    deactivateOldAt: null,
+    deactivateAt: null,
+    doubleCheckAt: null,
+    deleteOldAt: null,
+    endedAt: null,
+    outcome: null,
+    cutNewOk: null,
+    cutNewRejected: null,
+    cutOldOk: null,
+    cutOldRejected: null,
+    ...overrides,
+  };
+}
+
+/** Resolves to the code of the KeywardError `promise` rejects with; fails on anything else. */
+async function codeOf(promise: Promise<unknown>): Promise<ErrorCode> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof KeywardError) return err.code;
+    throw err;
+  }
+  throw new Error('expected a KeywardError, but the call succeeded');
+}
+
+async function auditActions(store: Store): Promise<string[]> {
+  return (await store.listAudit(1000)).map((e) => e.action).reverse();
+}
+
+export function runStoreContract(dialect: string, makeStore: StoreFactory): void {
+  describe(`store contract (${dialect})`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      const made = await makeStore();
+      store = made.store;
+      return made.cleanup;
+    });
+
+    describe('keys', () => {
+      it('creates a key, finds it by id and by name in any case, and audits the create', async () => {
+        const row = keyRow('Billing');
+        const created = await store.createKey(row, ADMIN);
+        expect(created).toEqual(Object.fromEntries(Object.entries(row).filter(([k]) => k !== 'hash')));
+        expect(await store.getKey(row.id)).toEqual(created);
+        expect(await store.getKeyByName('bILLING')).toEqual(created);
+        expect(await store.getKey('key_missing')).toBeUndefined();
+        const [event] = await store.listAudit(10);
+        expect(event).toMatchObject({ action: 'key.create', targetType: 'key', targetId: row.id, targetName: 'Billing', operatorId: ADMIN.id, operatorName: ADMIN.name, at: T0 });
+      });
+
+      it('refuses a second key with the same folded name as name_taken, changing nothing', async () => {
+        await store.createKey(keyRow('café'), ADMIN);
+        const err = await store.createKey(keyRow('CAFÉ'), ADMIN).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(KeywardError);
+        expect(err).toMatchObject({ code: 'name_taken', issues: [{ path: 'name', message: 'is already taken' }] });
+        expect(await store.countKeys()).toEqual({ active: 1, inactive: 0 });
+        expect(await auditActions(store)).toEqual(['key.create']);
+      });
+
+      it('changes status with the time it is given, audits only a real change, and answers not_found', async () => {
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        const off = await store.setKeyStatus(row.id, 'inactive', T0 + 5, ADMIN);
+        expect(off).toMatchObject({ status: 'inactive', deactivatedAt: T0 + 5 });
+        expect(await store.setKeyStatus(row.id, 'inactive', T0 + 9, ADMIN)).toMatchObject({ deactivatedAt: T0 + 5 });
+        const on = await store.setKeyStatus(row.id, 'active', T0 + 10, ADMIN);
+        expect(on).toMatchObject({ status: 'active', deactivatedAt: null });
+        expect(await auditActions(store)).toEqual(['key.create', 'key.deactivate', 'key.activate']);
+        expect((await store.listAudit(1))[0]?.at).toBe(T0 + 10);
+        expect(await codeOf(store.setKeyStatus('key_missing', 'inactive', T0, ADMIN))).toBe('not_found');
+      });
+
+      it('deletes only an inactive key, at the time it is given, and answers not_found after', async () => {
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        expect(await codeOf(store.deleteKey(row.id, T0 + 1, ADMIN))).toBe('key_active');
+        await store.setKeyStatus(row.id, 'inactive', T0 + 2, ADMIN);
+        expect(await store.deleteKey(row.id, T0 + 3, ADMIN)).toMatchObject({ id: row.id, status: 'inactive' });
+        expect(await store.getKey(row.id)).toBeUndefined();
+        expect((await store.listAudit(1))[0]).toMatchObject({ action: 'key.delete', at: T0 + 3, targetName: 'k' });
+        expect(await codeOf(store.deleteKey(row.id, T0 + 4, ADMIN))).toBe('not_found');
+        expect(await allIndexed(store)).toEqual([]);
+        expect(await store.keyTotal()).toBe(0);
+      });
+
+      it('lists oldest first with status and name filters, LIKE characters taken literally, and keyset paging', async () => {
+        const names = ['a%b', 'axb', 'a_c', 'abc', 'Zed'];
+        const rows = names.map((name, i) => keyRow(name, { createdAt: T0 + i }));
+        for (const row of rows) await store.createKey(row, ADMIN);
+        await store.setKeyStatus(rows[4]!.id, 'inactive', T0 + 10, ADMIN);
+        const list = (q: Partial<Parameters<Store['listKeys']>[0]>) =>
+          store.listKeys({ limit: 100, since24h: T0 - 24 * 60 * MINUTE, ...q }).then((ks) => ks.map((k) => k.name));
+        expect(await list({})).toEqual(names);
+        expect(await list({ status: 'inactive' })).toEqual(['Zed']);
+        expect(await list({ q: '%' })).toEqual(['a%b']);
+        expect(await list({ q: '_' })).toEqual(['a_c']);
+        expect(await list({ q: 'ZE' })).toEqual(['Zed']);
+        expect(await list({ limit: 2 })).toEqual(['a%b', 'axb']);
+        expect(await list({ limit: 2, after: { createdAt: rows[1]!.createdAt, id: rows[1]!.id } })).toEqual(['a_c', 'abc']);
+        expect(await store.countKeys()).toEqual({ active: 4, inactive: 1 });
+        expect(await store.keyTotal()).toBe(5);
+      });
+
+      it('indexes every key with what verify needs', async () => {
+        const row = keyRow('k', { expiresAt: T0 + MINUTE });
+        await store.createKey(row, ADMIN);
+        expect(await allIndexed(store)).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'active', expiresAt: T0 + MINUTE }]);
+      });
+    });
+
+    describe('operators', () => {
+      const op = (name: string, role: 'admin' | 'viewer' = 'admin', tokenHash = hashSecret(generateSecret('kwo_'))) => ({
+        id: newId('op_'),
+        name,
+        role,
+        createdAt: T0,
+        disabledAt: null,
+        tokenHash,
+      });
+
+      it('creates operators, refuses a taken name, and lists them oldest first', async () => {
+        const first = op('Alice');
+        expect(await store.createOperator(first, null)).toEqual({ id: first.id, name: 'Alice', role: 'admin', createdAt: T0, disabledAt: null });
+        expect(await codeOf(store.createOperator(op('alice'), ADMIN))).toBe('name_taken');
+        await store.createOperator({ ...op('bob', 'viewer'), createdAt: T0 + 1 }, ADMIN);
+        expect((await store.listOperators()).map((o) => o.name)).toEqual(['Alice', 'bob']);
+        expect(await store.countOperators()).toBe(2);
+        expect((await store.indexedOperators()).find((o) => o.id === first.id)?.tokenHash).toBe(first.tokenHash);
+        const [event] = await store.listAudit(1);
+        expect(event).toMatchObject({ action: 'operator.create', targetName: 'bob', detail: JSON.stringify({ role: 'viewer' }) });
+      });
+
+      it('does not call a token-hash clash a taken name', async () => {
+        const first = op('alice');
+        await store.createOperator(first, null);
+        const err = await store.createOperator(op('bob', 'viewer', first.tokenHash), ADMIN).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(Error);
+        expect((err as Partial<KeywardError>).code).not.toBe('name_taken');
+        expect(await store.countOperators()).toBe(1);
+      });
+
+      it('disables an operator once, never the last active admin', async () => {
+        const admin = op('admin');
+        const viewer = op('viewer', 'viewer');
+        await store.createOperator(admin, null);
+        await store.createOperator(viewer, ADMIN);
+        expect(await store.disableOperator(viewer.id, T0 + 5, ADMIN)).toMatchObject({ disabledAt: T0 + 5 });
+        expect(await store.disableOperator(viewer.id, T0 + 6, ADMIN)).toMatchObject({ disabledAt: T0 + 5 });
+        expect(await codeOf(store.disableOperator(admin.id, T0 + 7, ADMIN))).toBe('last_admin');
+        expect(await codeOf(store.disableOperator('op_missing', T0, ADMIN))).toBe('not_found');
+        expect((await auditActions(store)).filter((a) => a === 'operator.disable')).toHaveLength(1);
+      });
+    });
+
+    describe('audit', () => {
+      it('pages newest first and chains every event', async () => {
+        for (let i = 0; i < 5; i++) await store.createKey(keyRow(`k${i}`, { createdAt: T0 + i }), ADMIN);
+        const all = await store.listAudit(100);
+        expect(all.map((e) => e.targetName)).toEqual(['k4', 'k3', 'k2', 'k1', 'k0']);
+        const page = await store.listAudit(2, all[1]!.seq);
+        expect(page.map((e) => e.targetName)).toEqual(['k2', 'k1']);
+        expect(await verifyChain(store.auditChain())).toEqual({ ok: true, events: 5 });
+      });
+    });
+
+    describe('usage', () => {
+      it('adds counts up across flushes, keeps the latest caller time and last use, and drops usage of deleted keys', async () => {
+        const kept = keyRow('kept');
+        const gone = keyRow('gone');
+        await store.createKey(kept, ADMIN);
+        await store.createKey(gone, ADMIN);
+        const minute = Math.floor(T0 / MINUTE);
+        const flush = (at: number, ok: number, rejected: number) =>
+          store.applyUsage(
+            {
+              buckets: [kept, gone].map((k) => ({ keyId: k.id, minute, ok, rejected })),
+              callers: [{ keyId: kept.id, caller: 'svc', at, ok, rejected }],
+              lastUsed: [{ keyId: kept.id, at }],
+            },
+            0,
+          );
+        await flush(T0 + 2000, 2, 1);
+        await store.setKeyStatus(gone.id, 'inactive', T0, ADMIN);
+        await store.deleteKey(gone.id, T0, ADMIN);
+        await flush(T0 + 1000, 3, 0);
+        expect(await store.usageBuckets(kept.id, minute)).toEqual([{ minute, ok: 5, rejected: 1 }]);
+        expect(await store.usageBuckets(gone.id, 0)).toEqual([]);
+        expect(await store.callers(kept.id)).toEqual([{ caller: 'svc', firstSeenAt: T0 + 2000, lastSeenAt: T0 + 2000, ok: 5, rejected: 1 }]);
+        expect((await store.getKey(kept.id))?.lastUsedAt).toBe(T0 + 2000);
+        expect(await store.uses24h(kept.id, T0 - MINUTE)).toBe(6);
+        const [listed] = await store.listKeys({ limit: 10, since24h: T0 - MINUTE });
+        expect(listed).toMatchObject({ name: 'kept', uses24h: 6 });
+      });
+
+      it('prunes buckets older than the retention line', async () => {
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        const minute = Math.floor(T0 / MINUTE);
+        await store.applyUsage({ buckets: [{ keyId: row.id, minute, ok: 1, rejected: 0 }], callers: [], lastUsed: [] }, 0);
+        await store.applyUsage({ buckets: [{ keyId: row.id, minute: minute + 10, ok: 1, rejected: 0 }], callers: [], lastUsed: [] }, (minute + 5) * MINUTE);
+        expect(await store.usageBuckets(row.id, 0)).toEqual([{ minute: minute + 10, ok: 1, rejected: 0 }]);
+      });
+    });
+
+    describe('rotations', () => {
+      async function started() {
+        const old = keyRow('billing');
+        await store.createKey(old, ADMIN);
+        const fresh = keyRow('billing-2');
+        const rotation = rotationRow(old, fresh);
+        expect(await store.createRotation(rotation, fresh, ADMIN)).toEqual(rotation);
+        return { old, fresh, rotation };
+      }
+
+      it('starts a rotation with its new key, once per key', async () => {
+        const { old, fresh, rotation } = await started();
+        expect(await store.getRotation(rotation.id)).toEqual(rotation);
+        expect(await store.getKey(fresh.id)).toMatchObject({ name: 'billing-2' });
+        expect(await auditActions(store)).toEqual(['key.create', 'key.create', 'rotation.start']);
+        const again = rotationRow(old, keyRow('billing-3'));
+        expect(await codeOf(store.createRotation(again, keyRow('billing-3'), ADMIN))).toBe('rotation_open');
+        expect(await store.getKeyByName('billing-3')).toBeUndefined();
+        const taken = keyRow('BILLING-2');
+        const other = keyRow('other');
+        await store.createKey(other, ADMIN);
+        expect(await codeOf(store.createRotation(rotationRow(other, taken), taken, ADMIN))).toBe('name_taken');
+        expect(await store.listRotations(true)).toEqual([rotation]);
+      });
+
+      it('refuses to delete a key in an open rotation', async () => {
+        const { old } = await started();
+        await store.setKeyStatus(old.id, 'inactive', T0, ADMIN);
+        expect(await codeOf(store.deleteKey(old.id, T0, ADMIN))).toBe('rotation_open');
+      });
+
+      it('applies a change only from the expected step, with the old key and audit in the same transaction', async () => {
+        const { old, rotation } = await started();
+        const audit = { action: 'rotation.advance', targetType: 'rotation' as const, targetId: rotation.id, targetName: old.name };
+        expect(await codeOf(store.changeRotation(rotation.id, { expectStep: 'verify_new', set: { step: 'deactivate_old' }, at: T0, audit }, ADMIN))).toBe('step_changed');
+        expect(await codeOf(store.changeRotation('rot_missing', { expectStep: 'update_systems', set: {}, at: T0, audit }, ADMIN))).toBe('not_found');
+        const cut = await store.changeRotation(
+          rotation.id,
+          { expectStep: 'update_systems', set: { step: 'double_check', doubleCheckAt: T0 + 7 }, oldKeyStatus: 'inactive', at: T0 + 7, audit },
+          ADMIN,
+        );
+        expect(cut).toMatchObject({ step: 'double_check', doubleCheckAt: T0 + 7 });
+        expect(await store.getKey(old.id)).toMatchObject({ status: 'inactive', deactivatedAt: T0 + 7 });
+        const done = await store.changeRotation(
+          rotation.id,
+          { expectStep: 'double_check', set: { step: 'completed', endedAt: T0 + 9, outcome: 'deleted' }, deleteOldKey: true, at: T0 + 9, audit },
+          ADMIN,
+        );
+        expect(done).toMatchObject({ step: 'completed', outcome: 'deleted' });
+        expect(await store.getKey(old.id)).toBeUndefined();
+        expect(await store.listRotations(true)).toEqual([]);
+        expect((await store.listRotations(false)).map((r) => r.id)).toEqual([rotation.id]);
+        const tail = (await store.listAudit(4)).map((e) => [e.action, e.at]).reverse();
+        expect(tail).toEqual([['key.deactivate', T0 + 7], ['rotation.advance', T0 + 7], ['key.delete', T0 + 9], ['rotation.advance', T0 + 9]]);
+      });
+    });
+  });
+}
