@@ -39,6 +39,8 @@ type SizeResult = {
   keys: number;
   seedMs: number;
   startups: number[];
+  /** CPU seconds the daemon used up to healthy: what startup costs whatever else the machine does. */
+  startupCpu: number[];
   rssAfterStart: number[];
   rssAfterLoad: number;
   peak: number;
@@ -65,11 +67,13 @@ async function measure(keys: number, seeding: Seeding, daemonNodeArgs: readonly 
     const kept = await seeding.seed(home, keys, VERIFIED_KEYS);
     const seedMs = performance.now() - seeded;
     const startups: number[] = [];
+    const startupCpu: number[] = [];
     const rssAfterStart: number[] = [];
     for (let i = 0; i < STARTS; i++) {
       await daemon?.stop();
       daemon = await startDaemonProcess(home, daemonNodeArgs);
       startups.push(daemon.startupMs);
+      startupCpu.push(daemon.cpuSeconds() * 1000);
       rssAfterStart.push(daemon.memory().rss);
     }
     const { token } = await daemon!.admin.createOperator('bench-scale', 'service');
@@ -78,7 +82,7 @@ async function measure(keys: number, seeding: Seeding, daemonNodeArgs: readonly 
     await drive(daemon!, { connections: CONNECTIONS, seconds: WARMUP_SECONDS, requests });
     const load = await drive(daemon!, { connections: CONNECTIONS, seconds: SECONDS, requests });
     const after = daemon!.memory();
-    return { keys, seedMs, startups, rssAfterStart, rssAfterLoad: after.rss, peak: after.peak, load };
+    return { keys, seedMs, startups, startupCpu, rssAfterStart, rssAfterLoad: after.rss, peak: after.peak, load };
   } finally {
     await daemon?.stop();
     removeHome(home);
@@ -96,13 +100,14 @@ export async function run(options: ScaleOptions = {}): Promise<void> {
   }
   const base = results[0]!;
   printTable(
-    ['keys', 'startup', 'target', 'RSS after start', 'target', 'RSS after load', 'target', 'verify req/s', 'vs 1k (≥ 0.95× at 1M)', 'CPU/req', 'p50', 'p99', 'failed'],
+    ['keys', 'startup', 'target', 'startup CPU', 'RSS after start', 'target', 'RSS after load', 'target', 'verify req/s', 'vs 1k (≥ 0.95× at 1M)', 'CPU/req', 'p50', 'p99', 'failed'],
     results.map((r) => {
       const t = targets(r.keys);
       return [
         count(r.keys),
         r.startups.map(ms).join(', '),
         t.startup,
+        r.startupCpu.map(ms).join(', '),
         r.rssAfterStart.map(mb).join(', '),
         t.start,
         `${mb(r.rssAfterLoad)} (peak ${mb(r.peak)})`,
@@ -116,5 +121,5 @@ export async function run(options: ScaleOptions = {}): Promise<void> {
       ];
     }),
   );
-  console.log('CPU/req: daemon user+system CPU per response, steadier than req/s when other work shares the cores');
+  console.log('startup: spawn to a healthy /v1/health; startup CPU: the daemon\'s user+system CPU by then. CPU/req: daemon CPU per response. Both are steadier than wall times and req/s when other work shares the cores');
 }
