@@ -1,13 +1,15 @@
 /**
  * The scale benchmark (issue 16): the real daemon at 1,000, 100,000 and 1,000,000 keys, each
  * in its own process on its own home: startup to a healthy `/v1/health`, RSS after startup and
- * after a 10 s verify load, and verify throughput, so the growth curve is visible. Targets are
- * printed beside the numbers, never judged. The load verifies the same 1,000 keys at every
- * size, so the sizes differ only in how many keys the daemon holds.
+ * after a verify load, and verify throughput, so the growth curve is visible. The three
+ * daemons run side by side and take the load in alternating rounds, so drift in what else the
+ * machine does falls on every size alike. The load verifies the same 1,000 keys at every
+ * size: the sizes differ only in how many keys the daemon holds. Targets are printed beside
+ * the numbers, never judged.
  */
 import { performance } from 'node:perf_hooks';
 import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
-import { drive, type LoadResult } from './support/load.js';
+import { drive, medianOf, type LoadRequest, type LoadResult } from './support/load.js';
 import { seedKeys, type SeededKey } from './support/seed.js';
 import { count, mb, ms, printTable, ratio, us } from './support/stats.js';
 import { checkAccepted, LOAD_DESCRIPTION, verifyRequests } from './support/verify-load.js';
@@ -16,7 +18,9 @@ const SIZES = [1_000, 100_000, 1_000_000] as const;
 const VERIFIED_KEYS = 1_000;
 const STARTS = 2;
 const CONNECTIONS = 10;
-const SECONDS = 10;
+/** Rounds of load per daemon, taken in turn by the three daemons: 12 s of load each. */
+const ROUNDS = 3;
+const SECONDS = 4;
 const WARMUP_SECONDS = 3;
 
 /**
@@ -35,16 +39,17 @@ const directInserts: Seeding = {
   seed: async (home, total, keep) => seedKeys(home, total, keep),
 };
 
-type SizeResult = {
+/** A seeded home with its daemon running, after the startups were measured. */
+type Prepared = {
   keys: number;
+  home: string;
   seedMs: number;
   startups: number[];
   /** CPU seconds the daemon used up to healthy: what startup costs whatever else the machine does. */
   startupCpu: number[];
   rssAfterStart: number[];
-  rssAfterLoad: number;
-  peak: number;
-  load: LoadResult;
+  daemon: DaemonProcess;
+  requests: LoadRequest[];
 };
 
 /** Per-size targets, printed beside the numbers. */
@@ -59,7 +64,8 @@ export type ScaleOptions = {
   daemonNodeArgs?: readonly string[];
 };
 
-async function measure(keys: number, seeding: Seeding, daemonNodeArgs: readonly string[]): Promise<SizeResult> {
+/** Seeds a home with `keys` keys and starts its daemon `STARTS` times, leaving the last one running. */
+async function prepare(keys: number, seeding: Seeding, daemonNodeArgs: readonly string[]): Promise<Prepared> {
   const home = benchHome();
   let daemon: DaemonProcess | undefined;
   try {
@@ -79,28 +85,48 @@ async function measure(keys: number, seeding: Seeding, daemonNodeArgs: readonly 
     const { token } = await daemon!.admin.createOperator('bench-scale', 'service');
     const requests = verifyRequests(kept, token);
     await checkAccepted(daemon!, requests);
-    await drive(daemon!, { connections: CONNECTIONS, seconds: WARMUP_SECONDS, requests });
-    const load = await drive(daemon!, { connections: CONNECTIONS, seconds: SECONDS, requests });
-    const after = daemon!.memory();
-    return { keys, seedMs, startups, startupCpu, rssAfterStart, rssAfterLoad: after.rss, peak: after.peak, load };
-  } finally {
+    return { keys, home, seedMs, startups, startupCpu, rssAfterStart, daemon: daemon!, requests };
+  } catch (err) {
     await daemon?.stop();
     removeHome(home);
+    throw err;
   }
 }
 
 export async function run(options: ScaleOptions = {}): Promise<void> {
   const seeding = directInserts;
-  console.log(`seeding: ${seeding.describe}; ${STARTS} starts per size; load: autocannon, ${CONNECTIONS} connections, ${SECONDS} s after ${WARMUP_SECONDS} s warm-up, ${count(VERIFIED_KEYS)} keys, ${LOAD_DESCRIPTION}`);
-  const results: SizeResult[] = [];
-  for (const keys of SIZES) {
-    const r = await measure(keys, seeding, options.daemonNodeArgs ?? []);
-    results.push(r);
-    console.log(`  ${count(keys)} keys: seeded in ${ms(r.seedMs)}, measured`);
+  console.log(
+    `seeding: ${seeding.describe}; ${STARTS} starts per size; load: autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per size in turn after ${WARMUP_SECONDS} s warm-up, medians shown; ${count(VERIFIED_KEYS)} keys, ${LOAD_DESCRIPTION}`,
+  );
+  const prepared: Prepared[] = [];
+  try {
+    for (const keys of SIZES) {
+      const p = await prepare(keys, seeding, options.daemonNodeArgs ?? []);
+      prepared.push(p);
+      console.log(`  ${count(keys)} keys: seeded in ${ms(p.seedMs)}, started`);
+    }
+    for (const p of prepared) await drive(p.daemon, { connections: CONNECTIONS, seconds: WARMUP_SECONDS, requests: p.requests });
+    const rounds = new Map<Prepared, LoadResult[]>(prepared.map((p) => [p, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Each round starts with a different size, so none always runs first or last.
+      const order = prepared.map((_, i) => prepared[(i + round) % prepared.length]!);
+      for (const p of order) rounds.get(p)!.push(await drive(p.daemon, { connections: CONNECTIONS, seconds: SECONDS, requests: p.requests }));
+    }
+    report(prepared.map((p) => ({ ...p, rounds: rounds.get(p)!, load: medianOf(rounds.get(p)!), after: p.daemon.memory() })));
+  } finally {
+    for (const p of prepared) {
+      await p.daemon.stop();
+      removeHome(p.home);
+    }
   }
+}
+
+type Measured = Prepared & { rounds: LoadResult[]; load: LoadResult; after: { rss: number; peak: number } };
+
+function report(results: Measured[]): void {
   const base = results[0]!;
   printTable(
-    ['keys', 'startup', 'target', 'startup CPU', 'RSS after start', 'target', 'RSS after load', 'target', 'verify req/s', 'vs 1k (≥ 0.95× at 1M)', 'CPU/req', 'p50', 'p99', 'failed'],
+    ['keys', 'startup', 'target', 'startup CPU', 'RSS after start', 'target', 'RSS after load', 'target', 'verify req/s', 'vs 1k (≥ 0.95× at 1M)', 'each round', 'CPU/req', 'p50', 'p99', 'failed'],
     results.map((r) => {
       const t = targets(r.keys);
       return [
@@ -110,10 +136,11 @@ export async function run(options: ScaleOptions = {}): Promise<void> {
         r.startupCpu.map(ms).join(', '),
         r.rssAfterStart.map(mb).join(', '),
         t.start,
-        `${mb(r.rssAfterLoad)} (peak ${mb(r.peak)})`,
+        `${mb(r.after.rss)} (peak ${mb(r.after.peak)})`,
         t.load,
         count(r.load.requestsPerSecond),
         ratio(r.load.requestsPerSecond / base.load.requestsPerSecond),
+        r.rounds.map((x, i) => ratio(x.requestsPerSecond / base.rounds[i]!.requestsPerSecond)).join(' '),
         us(r.load.serverCpuPerRequestUs),
         ms(r.load.latency.p50),
         ms(r.load.latency.p99),

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
-import { drive, type LoadResult } from './support/load.js';
+import { drive, medianOf, type LoadResult } from './support/load.js';
 import { seedKeys } from './support/seed.js';
 import { startServer, type ServerProcess } from './support/server-process.js';
 import { count, mb, ms, percent, printTable, ratio, us } from './support/stats.js';
@@ -29,30 +29,6 @@ export type VerifyOptions = {
   /** Extra `node` arguments for the daemon, e.g. `--cpu-prof --cpu-prof-dir=DIR`. */
   daemonNodeArgs?: readonly string[];
 };
-
-/** The median of each figure across rounds (each figure on its own). */
-function medianOf(results: readonly LoadResult[]): LoadResult {
-  const median = (pick: (r: LoadResult) => number) => {
-    const sorted = results.map(pick).sort((a, b) => a - b);
-    return sorted[Math.floor(sorted.length / 2)]!;
-  };
-  return {
-    requestsPerSecond: median((r) => r.requestsPerSecond),
-    latency: {
-      count: median((r) => r.latency.count),
-      mean: median((r) => r.latency.mean),
-      min: median((r) => r.latency.min),
-      p50: median((r) => r.latency.p50),
-      p99: median((r) => r.latency.p99),
-      max: median((r) => r.latency.max),
-    },
-    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
-    errors: results.reduce((sum, r) => sum + r.errors, 0),
-    serverCpu: median((r) => r.serverCpu),
-    serverCpuPerRequestUs: median((r) => r.serverCpuPerRequestUs),
-    clientCpu: median((r) => r.clientCpu),
-  };
-}
 
 function row(connections: number, label: string, r: LoadResult): string[] {
   return [
