@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 const include = ['test/**/*.test.ts', 'test/**/*.test.tsx'];
@@ -7,6 +8,13 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // vitest's default, one worker less than there are cores, is a single worker on a 2-core
+    // box; but much of the suite waits on child processes and the disk, so a second one mostly
+    // fills time the first leaves idle (docs/testing.md has the measurements).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // Compiles src/ once for the tests that spawn keyward (test/helpers/cli.ts).
+    globalSetup: ['test/setup/compile-sources.ts'],
+    reporters: ['default', './test/setup/slowest-files.ts'],
     projects: [
       { extends: true, test: { name: 'default', include } },
       // The backend-agnostic daemon suite once more, each daemon on a fresh PostgreSQL database

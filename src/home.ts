@@ -22,6 +22,8 @@ export function homeFiles(home: string) {
     adminToken: join(home, 'admin.token'),
     daemonJson: join(home, 'daemon.json'),
     daemonLog: join(home, 'daemon.log'),
+    /** What reached stderr or the console while the TUI was drawing (never the screen). */
+    tuiLog: join(home, 'tui.log'),
     lock: join(home, 'daemon.lock'),
   };
 }

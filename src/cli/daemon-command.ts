@@ -1,5 +1,5 @@
 /** `keyward daemon`: run the daemon in the foreground until SIGINT/SIGTERM. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../home.js';
 
 export function daemonCommand(program: Command, home: () => string): void {
@@ -9,15 +9,26 @@ export function daemonCommand(program: Command, home: () => string): void {
     .option('--host <host>', 'address to listen on', DEFAULT_HOST)
     .option('--port <port>', 'port to listen on (env KEYWARD_PORT)', (v) => parsePort(v))
     .option('--allow-remote', 'allow a non-loopback --host')
+    .option('--allow-host <name>', 'serve requests whose Host header is NAME too, not only loopback names (repeatable)', collect, [] as string[])
     .option('--database <url>', 'share a PostgreSQL store with other daemons (env KEYWARD_DATABASE_URL; keep the password out of argv)', parseDatabaseUrl)
-    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; database?: string }) => {
+    // Not for users: lets the usage durability test see flushes without waiting seconds for them.
+    .addOption(new Option('--usage-flush-ms <ms>').argParser(parseInterval).hideHelp())
+    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string; usageFlushMs?: number }) => {
       process.umask(0o077);
       // Loaded here so the other commands start without the daemon's modules.
       const { startDaemon, StartupError } = await import('../daemon/main.js');
       const port = opts.port ?? (process.env.KEYWARD_PORT ? parsePort(process.env.KEYWARD_PORT) : DEFAULT_PORT);
       const database = opts.database ?? (process.env.KEYWARD_DATABASE_URL ? parseDatabaseUrl(process.env.KEYWARD_DATABASE_URL) : undefined);
       try {
-        const daemon = await startDaemon({ home: home(), host: opts.host, port, allowRemote: opts.allowRemote, database });
+        const daemon = await startDaemon({
+          home: home(),
+          host: opts.host,
+          port,
+          allowRemote: opts.allowRemote,
+          allowHosts: opts.allowHost,
+          database,
+          usageFlushMs: opts.usageFlushMs,
+        });
         const stop = () => {
           daemon.close().then(
             () => process.exit(0),
@@ -36,6 +47,10 @@ export function daemonCommand(program: Command, home: () => string): void {
     });
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 /** Only PostgreSQL URLs; the value is never echoed, since it may hold a password. */
 function parseDatabaseUrl(value: string): string {
   if (!/^postgres(ql)?:\/\//.test(value)) {
@@ -52,4 +67,13 @@ function parsePort(value: string): number {
     process.exit(2);
   }
   return port;
+}
+
+function parseInterval(value: string): number {
+  const ms = Number(value);
+  if (!Number.isInteger(ms) || ms < 10) {
+    process.stderr.write(`keyward: invalid interval ${JSON.stringify(value)} (whole milliseconds, at least 10)\n`);
+    process.exit(2);
+  }
+  return ms;
 }

@@ -1,29 +1,27 @@
 /**
- * Reading from the person at the terminal: a yes/no confirmation (default No) and a line typed
- * without echo (for a secret), plus reading all of a piped stdin. Prompts go to stderr so
- * stdout stays the command's result.
+ * Reading from the person at the terminal, through @inquirer/prompts: a yes/no confirmation
+ * (default No) and a line typed without echo (for a secret), plus reading all of a piped
+ * stdin. Prompts go to stderr so stdout stays the command's result; Ctrl-C at a prompt is
+ * `interrupted` (exit 130).
  */
-import { createInterface } from 'node:readline/promises';
 import { CliError, EXIT, refused, usageError } from './exit.js';
+
+/** Loaded on the first prompt only: every command and the daemon start without it (~80 ms). */
+const prompts = () => import('@inquirer/prompts');
 
 export function stdinIsTerminal(): boolean {
   return process.stdin.isTTY === true;
 }
 
-/** Asks `question [y/N]`; only "y" or "yes" is a yes. */
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const interrupted = new Promise<never>((_, reject) =>
-    rl.once('SIGINT', () => {
-      process.stderr.write('\n');
-      reject(new CliError('interrupted', EXIT.interrupted));
-    }),
-  );
+const TERMINAL = { input: process.stdin, output: process.stderr };
+
+/** Runs a prompt; the person pressing Ctrl-C ends the command as a SIGINT would. */
+async function ask<T>(prompt: Promise<T>): Promise<T> {
   try {
-    const answer = await Promise.race([rl.question(`${question} [y/N] `), interrupted]);
-    return /^\s*y(es)?\s*$/i.test(answer);
-  } finally {
-    rl.close();
+    return await prompt;
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ExitPromptError') throw new CliError('interrupted', EXIT.interrupted);
+    throw err;
   }
 }
 
@@ -34,37 +32,14 @@ async function confirm(question: string): Promise<boolean> {
 export async function confirmOrRefuse(yes: boolean | undefined, question: string): Promise<void> {
   if (yes) return;
   if (!stdinIsTerminal()) throw usageError('stdin is not a terminal, so there is nobody to ask; pass --yes to confirm');
-  if (!(await confirm(question))) throw refused('not confirmed; nothing was changed');
+  const { confirm } = await prompts();
+  if (!(await ask(confirm({ message: question, default: false }, TERMINAL)))) throw refused('not confirmed; nothing was changed');
 }
 
-const ENTER = new Set(['\r', '\n', '\u0004']);
-const ERASE = new Set(['\u007f', '\b']);
-
-/** Reads one line from the terminal in raw mode, echoing nothing, so a secret never shows. */
+/** Reads one line from the terminal, echoing nothing, so a secret never shows. */
 export async function readHiddenLine(prompt: string): Promise<string> {
-  const stdin = process.stdin;
-  process.stderr.write(prompt);
-  stdin.setRawMode(true);
-  stdin.setEncoding('utf8');
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let value = '';
-    const finish = (settle: () => void) => {
-      stdin.off('data', onData);
-      stdin.setRawMode(false);
-      stdin.pause();
-      process.stderr.write('\n');
-      settle();
-    };
-    function onData(chunk: string) {
-      for (const ch of chunk) {
-        if (ch === '\u0003') return finish(() => reject(new CliError('interrupted', EXIT.interrupted)));
-        if (ENTER.has(ch)) return finish(() => resolve(value));
-        value = ERASE.has(ch) ? [...value].slice(0, -1).join('') : value + ch;
-      }
-    }
-    stdin.on('data', onData);
-  });
+  const { password } = await prompts();
+  return ask(password({ message: prompt }, TERMINAL));
 }
 
 export async function readStdin(): Promise<string> {

@@ -9,7 +9,7 @@ import { readHiddenLine, readStdin, stdinIsTerminal } from './prompt.js';
 import { examples, session, withJson } from './session.js';
 
 async function keyFromStdin(): Promise<string> {
-  const text = (stdinIsTerminal() ? await readHiddenLine('API key (not echoed): ') : await readStdin()).trim();
+  const text = (stdinIsTerminal() ? await readHiddenLine('API key (not echoed)') : await readStdin()).trim();
   if (!text) throw usageError('no key on stdin; pipe it in, e.g. keyward verify < billing.key');
   if (/\s/.test(text)) throw usageError('stdin holds more than one word; give one key');
   return text;
@@ -21,10 +21,14 @@ export function verifyCommand(program: Command): void {
       program
         .command('verify')
         .description('check an API key read from stdin; exit 0 if valid, 1 if not')
-        .option('--caller <label>', 'who presented the key (recorded with the usage)'),
+        .option('--caller <label>', 'who presented the key (recorded with the usage)')
+        // Taken only to answer it: commander's "too many arguments" would not say what to do.
+        .allowExcessArguments(),
     ),
     ['keyward verify < billing.key', 'printf %s "$KEY" | keyward verify --caller deploy-check --json', 'keyward verify   # then paste the key; it is not echoed'],
   ).action(async (opts: { caller?: string; json?: boolean }, cmd: Command) => {
+    // The key is not repeated: stderr often ends up in a log.
+    if (cmd.args.length > 0) throw usageError('pipe the key on stdin: … | keyward verify (a key given as an argument shows in ps and shell history)');
     const { client } = session(cmd);
     const result = await client.verify(await keyFromStdin(), opts.caller);
     if (opts.json) printJson(result);

@@ -1,7 +1,7 @@
 /**
- * The daemon's HTTP application: middleware (request id, body limit, JSON-only bodies,
- * bearer auth on everything but health), the route groups, the OpenAPI document, and the
- * error envelope for everything that goes wrong.
+ * The daemon's HTTP application: middleware (Host check, request id, bearer auth on everything
+ * but health, then body limit and JSON-only bodies), the route groups, the OpenAPI document,
+ * and the error envelope for everything that goes wrong.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
@@ -11,10 +11,14 @@ import { operatorRoutes } from './auth/routes.js';
 import type { Core } from './core.js';
 import { createErrorHandler, KeywardError, notFoundHandler, sendError } from './errors.js';
 import { eventRoutes } from './events/routes.js';
+import { EventSchema } from './events/schemas.js';
 import { authenticate } from './http/auth.js';
 import { limitBody } from './http/body-limit.js';
+import { DOCUMENT } from './http/document.js';
 import type { AppEnv } from './http/env.js';
-import { bearer, errors, ErrorSchema, json } from './http/openapi.js';
+import { guardHost } from './http/guard-host.js';
+import { hostPolicy, type HostPolicy } from './http/host.js';
+import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
@@ -28,6 +32,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export type AppOptions = {
   /** This start's identity secret (daemon.json): health proves it to clients that challenge. */
   instance: string;
+  /** Names served besides loopback ones (DNS rebinding); loopback only by default. */
+  hosts?: HostPolicy;
 };
 
 const HealthSchema = z
@@ -49,12 +55,14 @@ const HealthHeaders = z.object({
     }),
 });
 
-const ProofHeader = z.object({
-  [PROOF_HEADER]: z.string().optional().openapi({
+const PROOF = {
+  [PROOF_HEADER]: {
     description:
       'Sent when the request carried `X-Keyward-Challenge`: base64url(HMAC-SHA256(key = the 32 bytes of `instance` in daemon.json, base64url-decoded; message = the challenge))',
-  }),
-});
+    required: false,
+    schema: { type: 'string' as const },
+  },
+};
 
 /** On a shared store, the daemon is degraded while it cannot follow the database. */
 function health(core: Core): z.infer<typeof HealthSchema> {
@@ -94,12 +102,12 @@ export function createApp(core: Core, options: AppOptions) {
   const v1 = routeGroup()
     .openapi(
       createRoute({
-        method: 'get', path: '/health', tags: ['daemon'], summary: 'Liveness, and proof of the daemon\'s identity; needs no token',
+        method: 'get', path: '/health', operationId: 'getHealth', tags: ['daemon'], security: [],
+        summary: 'Liveness, and proof of the daemon\'s identity; needs no token',
+        description:
+          '`degraded` while a daemon on a shared PostgreSQL store cannot reach it: verify still answers from memory, writes fail with 503. With `X-Keyward-Challenge` the answer carries `X-Keyward-Proof`; a malformed challenge is `400`.',
         request: { headers: HealthHeaders },
-        responses: {
-          200: { ...json(HealthSchema, 'The daemon is up'), headers: ProofHeader },
-          400: json(ErrorSchema, 'The challenge is malformed (`invalid_request`)'),
-        },
+        responses: { 200: json(HealthSchema, 'The daemon is up', { status: 'ok', version: VERSION }, PROOF), ...errors({ auth: false }) },
       }),
       (c) => {
         const challenge = c.req.valid('header')['x-keyward-challenge'];
@@ -107,7 +115,6 @@ export function createApp(core: Core, options: AppOptions) {
         return c.json(health(core), 200);
       },
     );
-  v1.use('*', async (c, next) => (c.req.path === '/v1/health' ? next() : authenticate(core.operators)(c, next)));
   const api = v1
     .route('/', operatorRoutes(core.operators))
     .route('/', keyRoutes(core.keys, core.usageReads))
@@ -117,7 +124,12 @@ export function createApp(core: Core, options: AppOptions) {
     .route('/', eventRoutes(core.streams));
 
   const app = new OpenAPIHono<AppEnv>();
+  app.use('*', guardHost(options.hosts ?? hostPolicy()));
   app.use('*', requestId());
+  // Before anything reads a body: a client without a valid token gets its 401 without the
+  // daemon waiting for, buffering or parsing a single byte of what it sends.
+  const auth = authenticate(core.operators);
+  app.use('/v1/*', (c, next) => (c.req.path === '/v1/health' ? next() : auth(c, next)));
   app.use(
     '*',
     limitBody({
@@ -134,18 +146,15 @@ export function createApp(core: Core, options: AppOptions) {
     description: 'An operator token (kwo_…)',
   });
   const routes = app.route('/v1', api);
-  app.use('/v1/openapi.json', authenticate(core.operators));
   // The document lists itself too, so it covers every route the daemon serves.
   app.openAPIRegistry.registerPath({
-    method: 'get', path: '/v1/openapi.json', tags: ['daemon'], security: bearer,
+    method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApi', tags: ['daemon'], security: bearer,
     summary: 'This OpenAPI 3.1 document',
-    responses: { 200: json(z.record(z.string(), z.unknown()), 'The document'), ...errors() },
+    description: 'Any valid token. Lists every operation with every status it can answer.',
+    responses: { 200: json(z.record(z.string(), z.unknown()), 'The document', { openapi: '3.1.0' }), ...errors({ input: false }) },
   });
-  app.doc31('/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: { title: 'keyward', version: VERSION, description: 'Local API-key manager daemon' },
-  });
+  // Referenced from the event stream's media type, which OpenAPI 3.1 cannot type per item.
+  app.openAPIRegistry.register('Event', EventSchema);
+  app.doc31('/v1/openapi.json', DOCUMENT);
   return routes;
 }
-
-export type AppType = ReturnType<typeof createApp>;

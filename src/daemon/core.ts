@@ -4,6 +4,7 @@
  * with other daemons, so is following its changes.
  */
 import { OperatorService } from './auth/operators.js';
+import { systemClock, type Clock } from './clock.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
 import { EventStreams, type StreamOptions } from './events/streams.js';
@@ -16,6 +17,9 @@ import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
 
 export type CoreOptions = {
+  /** The services' clock: the system's unless a test drives time by hand. */
+  clock?: Clock;
+  /** Only the time of day from elsewhere, intervals on the system clock (ignored beside `clock`). */
   now?: () => number;
   log?: (line: string) => void;
   /** Heartbeat and caps of the `/v1/events` streams. */
@@ -25,17 +29,18 @@ export type CoreOptions = {
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
 export async function createCore(store: Store, options: CoreOptions = {}) {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
+  const now = () => clock.now();
   const log = options.log ?? (() => {});
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
   await index.loadPages(store.indexedKeys(), await store.keyTotal());
-  const usage = new UsageTracker(store, now, (tick) => events.publish({ type: 'usage', tick }));
+  const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }));
   const keys = new KeyService({ store, index, usage, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
-  const rotations = new RotationService({ store, keys, usage, events, now, log });
+  const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
     store,
     now,

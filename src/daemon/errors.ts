@@ -5,6 +5,7 @@
  * Unexpected errors are logged in full and the client only sees a generic message.
  */
 import { DrizzleQueryError } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -64,6 +65,13 @@ export function errorBody(c: Context, code: ErrorCode, message: string, issues?:
 }
 
 export function sendError(c: Context, err: KeywardError): Response {
+  // Refusals ahead of the request-id middleware (the Host check) still get an id to quote.
+  if (c.get('requestId') === undefined) {
+    c.set('requestId', randomUUID());
+    c.header('X-Request-Id', c.get('requestId') as string);
+  }
+  // RFC 6750: a 401 names the scheme the client should use.
+  if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
   return c.json(errorBody(c, err.code, err.message, err.issues), err.status);
 }
 

@@ -3,19 +3,21 @@
  * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */
-import { getRequestListener } from '@hono/node-server';
 import { closeSync, openSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
 import { createApp, MAX_BODY_BYTES } from './app.js';
+import type { Clock } from './clock.js';
 import { createCore, type Core } from './core.js';
 import type { StreamLimits } from './events/streams.js';
 import { openDatabase } from './db/sqlite/open.js';
 import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
+import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
+import { createHttpServer, HTTP_LIMITS, type HttpLimits, type HttpServerOptions } from './http/server.js';
 import { lockHome } from './lock.js';
 import type { Store } from './store.js';
 import { fastVerify, type FastVerify } from './verify/fast-path.js';
@@ -28,14 +30,22 @@ export type DaemonOptions = {
   migrationsFolder?: string;
   maxPageCount?: number;
   now?: () => number;
+  /** Time and intervals for the services (createCore); the system clock by default. */
+  clock?: Clock;
   log?: (line: string) => void;
   heartbeatMs?: number;
+  /** How often counted usage is written to the store (FLUSH_INTERVAL_MS by default). */
+  usageFlushMs?: number;
   /** Caps of the `/v1/events` streams (defaults in events/streams.ts). */
   streamLimits?: Partial<StreamLimits>;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
   reconcileMs?: number;
+  /** Host names served besides loopback ones (`--allow-host`); see the Host check in docs/api.md. */
+  allowHosts?: string[];
+  /** The HTTP server's time-outs and connection cap, when not the defaults (tests shorten them). */
+  httpLimits?: Partial<HttpLimits>;
 };
 
 /** A daemon whose store, services and app are ready, before (or without) listening on a port. */
@@ -59,12 +69,6 @@ export type RunningDaemon = OpenDaemon & {
 /** A refusal to start that the CLI prints as one line. */
 export class StartupError extends Error {}
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.test(host);
-}
-
 function defaultLog(line: string): void {
   process.stderr.write(`${new Date().toISOString()} ${line}\n`);
 }
@@ -76,6 +80,7 @@ function defaultLog(line: string): void {
  */
 export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?: () => void } = {}): Promise<OpenDaemon> {
   const log = options.log ?? defaultLog;
+  const hosts = hostPolicy(servedHosts(options));
   const files = homeFiles(options.home);
   ensureHome(options.home);
   const lock = lockHome(files.lock);
@@ -90,7 +95,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   let store: Store | undefined;
   try {
     store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
+    const core = await createCore(store, { clock: options.clock, now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -104,10 +109,10 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       // On a shared store the change feed has logged the outage once; a line a second adds nothing.
       if (store?.shared && !store.shared.live) return;
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
-    });
+    }, options.usageFlushMs);
     await core.rotations.startScheduler();
     const instance = newInstance();
-    const app = createApp(core, { instance });
+    const app = createApp(core, { instance, hosts });
     const opened = store;
     let closing: Promise<void> | undefined;
     const close = () =>
@@ -141,10 +146,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
   const { core, app } = opened;
-  const fast = fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES });
+  const fast = fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES, hosts: hostPolicy(servedHosts(options)) });
   let server: Server;
   try {
-    server = await listen(fast.listener(getRequestListener(app.fetch, { hostname: host })), host, port);
+    server = await listen(app.fetch, host, port, { limits: { ...HTTP_LIMITS, ...options.httpLimits }, log, front: fast.listener });
   } catch (err) {
     await opened.close();
     throw err;
@@ -186,10 +191,23 @@ async function openSharedStore(url: string, options: DaemonOptions, log: (line: 
   }
 }
 
-/** Serves `listener` on plain HTTP/1.1, as @hono/node-server's `serve` would, with the verify fast path in front. */
-function listen(listener: RequestListener, hostname: string, port: number): Promise<Server> {
+/**
+ * Names the Host check lets through besides loopback: `--allow-host`, and the address the
+ * daemon listens on when that is a specific non-loopback one (`--allow-remote`), since remote
+ * clients name it. A DNS-rebinding page always sends its own name, never one of these.
+ */
+function servedHosts(options: DaemonOptions): string[] {
+  for (const name of options.allowHosts ?? []) {
+    // A name with a port or scheme would never match a Host header: say so instead.
+    if (hostnameOf(name) !== name.replace(/^\[|\]$/g, '').toLowerCase()) throw new StartupError(`--allow-host takes a host name or address without a port, not ${JSON.stringify(name)}`);
+  }
+  const listening = options.host && !['0.0.0.0', '::'].includes(options.host) ? [options.host] : [];
+  return [...(options.allowHosts ?? []), ...listening];
+}
+
+function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number, options: Omit<HttpServerOptions, 'hostname'>): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(listener);
+    const server = createHttpServer(fetch, { hostname, ...options });
     server.listen(port, hostname, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use (another program, or another keyward home)`) : err),

@@ -9,6 +9,9 @@ import { UNSAFE_CHARS } from '../sanitize.js';
 
 export const NAME_MAX = 64;
 
+/** The rules of `nameSchema`, for the API's documentation. */
+export const NAME_RULES = `Trimmed, 1–${NAME_MAX} characters, no control or invisible formatting characters, unique case-insensitively`;
+
 /** The zod schema for a name field: trims, then checks length and characters. */
 export const nameSchema = z
   .string({ error: 'must be a string' })

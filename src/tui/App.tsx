@@ -1,59 +1,41 @@
 /**
- * The TUI's one stateful container: the live key collection, the table view, the current
- * mode and the calls to the daemon. Screens and components below it only draw what they are
- * given and report keys through their own `useInput`.
+ * The TUI's one stateful container: the live key collection, the table view and the current
+ * mode. What keys do is in `useKeyActions` (and `useRotationView`); which screen a mode shows
+ * is `ModeScreen`; screens and components below only draw what they are given and report keys
+ * through their own `useInput`.
  */
 import { Box, useApp } from 'ink';
-import { useCallback, useEffect, useMemo, type ReactNode } from 'react';
-import { ApiError, type KeyJson, type KeywardClient } from '../client/client.js';
+import { useCallback, useEffect, useMemo } from 'react';
+import type { KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
 import { Footer, Toast } from './components/StatusLines.js';
 import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
+import { GlobalKeysContext } from './hooks/globalKeys.js';
+import { useGlobalKeys, type ShownSecret } from './hooks/useGlobalKeys.js';
+import { useKeyActions } from './hooks/useKeyActions.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
-import { useLive } from './hooks/useLive.js';
 import { useNow } from './hooks/useNow.js';
-import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
 import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
+import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
+import { useTableCursor } from './hooks/useTableCursor.js';
 import { useToast } from './hooks/useToast.js';
-import { AddScreen } from './screens/AddScreen.js';
-import { AuditScreen } from './screens/AuditScreen.js';
-import { ConfirmDialog } from './screens/ConfirmDialog.js';
+import { useViewKeys } from './hooks/useViewKeys.js';
+import { ModeScreen, PANEL_INSIDE } from './ModeScreen.js';
 import { FilterBar } from './screens/FilterBar.js';
-import { HelpScreen } from './screens/HelpScreen.js';
-import { MenuScreen } from './screens/MenuScreen.js';
-import { RotationScreen } from './screens/RotationScreen.js';
-import { SecretModal } from './screens/SecretModal.js';
-import { TableScreen } from './screens/TableScreen.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmallScreen } from './screens/TooSmallScreen.js';
-import { UsageScreen } from './screens/UsageScreen.js';
-import { menuItems, refusal, type KeyAction, type MenuItem, type Operator } from './state/actions.js';
-import { countAttention } from './state/attention.js';
-import { rotationsByKey, type FeedEvent } from './state/collection.js';
+import type { Operator } from './state/actions.js';
+import { countKeys, refreshMs } from './state/attention.js';
+import { rotationsByKey } from './state/collection.js';
 import { layoutColumns } from './state/columns.js';
-import { moveCursor, resolveCursor, START, type Move } from './state/cursor.js';
-import {
-  ADD_KEYS,
-  AUDIT_KEYS,
-  BACK_KEYS,
-  CONFIRM_KEYS,
-  footerText,
-  MENU_KEYS,
-  type Binding,
-  ROTATION_KEYS,
-  SECRET_KEYS,
-  TABLE_KEYS,
-  type FieldCommand,
-  type ListCommand,
-  type TableCommand,
-} from './state/keymap.js';
-import { TABLE, type InMode, type Mode, type Question } from './state/modes.js';
-import { currentRefusal, rotationCommands } from './state/rotation.js';
-import { auditLine, safeKey, safeRotation, safeUsage } from './state/safe.js';
-import { deriveRows, focusKey, initialView, nextSort, sortLabel, withFilter, type TableView } from './state/table.js';
-import { edit } from './state/text.js';
+import { footerText } from './state/keymap.js';
+import { TABLE, type InMode, type Mode } from './state/modes.js';
+import { modeBindings, rotationBindings } from './state/screens.js';
+import { deriveRows, emptyText, initialView, sortShown, type TableView } from './state/table.js';
+
+export type { ShownSecret };
 
 export type AppProps = {
   readonly client: KeywardClient;
@@ -66,6 +48,12 @@ export type AppProps = {
   /** A first status line, e.g. that a daemon was started. */
   readonly notice?: string;
   readonly feedOptions?: FeedOptions;
+  /** Ctrl-L: repaints the whole terminal (the session's screen writer). */
+  readonly redraw?: () => void;
+  /** Told whenever a secret appears or is closed, so whoever ends the TUI can say one was lost. */
+  readonly onSecret?: (shown: ShownSecret) => void;
+  /** `R`: starts the daemon again; given only when this TUI started it. Resolves with what to say. */
+  readonly restartDaemon?: () => Promise<string>;
 };
 
 /** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
@@ -73,26 +61,14 @@ const CHROME_ROWS = 5;
 /** Dialogs stay readable on wide terminals. */
 const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm']);
 const MODAL_COLUMNS = 96;
-/** Audit events loaded at first, and at most (what the daemon serves in one page). */
-const AUDIT_PAGE = 1000;
-const AUDIT_MAX = 10_000;
 
-const MOVES: Partial<Record<TableCommand | ListCommand, Move>> = { down: 1, up: -1, top: 'top', bottom: 'bottom', pageDown: 'pageDown', pageUp: 'pageUp' };
-
-function followsUsage(keyId: string | undefined) {
-  return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
-}
-
-function followsChanges(event: FeedEvent): boolean {
-  return event.type !== 'usage';
-}
-
-export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions }: AppProps) {
+export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
   const { exit } = useApp();
   const size = useTerminalSize(fixedSize);
-  const now = useNow();
   const { feed, snapshot } = useKeyFeed(client, feedOptions);
-  const { toast, show } = useToast(notice ? { text: notice, kind: 'info' } : undefined);
+  const { keys } = snapshot.collection;
+  const now = useNow(useCallback((at: number) => refreshMs(keys.values(), at), [keys]));
+  const { toast, show, clear } = useToast(notice ? { text: notice, kind: 'info' } : undefined);
   const [view, setView, currentView] = useSyncState<TableView>(initialView);
   const [mode, setMode, currentMode] = useSyncState<Mode>(TABLE);
   /** The mode right now if it is `kind`: a key meant for another screen is dropped. */
@@ -101,38 +77,15 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     return m.kind === kind ? (m as Extract<Mode, { kind: K }>) : undefined;
   };
 
-  const { keys } = snapshot.collection;
-  const rows = useMemo(() => deriveRows(keys.values(), view.sort, view.filter), [keys, view.sort, view.filter]);
+  const rows = useMemo(() => deriveRows(keys.values(), view.sort, view.filter, view.reversed), [keys, view.sort, view.filter, view.reversed]);
   const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
-  const counts = useMemo(() => {
-    let active = 0;
-    for (const key of keys.values()) if (key.status === 'active') active++;
-    return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now) };
-  }, [keys, now]);
+  const counts = useMemo(() => countKeys(keys, now), [keys, now]);
 
   const bodyHeight = size.rows - CHROME_ROWS;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
-  const cursor = resolveCursor(rows, view, tableHeight);
-  const selected: KeyJson | undefined = rows[cursor.index];
-  // Remember where the cursor resolved to, so it stays in place when its key disappears.
-  useEffect(() => {
-    if (selected && (view.cursorId !== selected.id || view.cursorIndex !== cursor.index || view.offset !== cursor.offset)) {
-      setView((v) => ({ ...v, cursorId: selected.id, cursorIndex: cursor.index, offset: cursor.offset }));
-    }
-  }, [selected, cursor.index, cursor.offset, view.cursorId, view.cursorIndex, view.offset, setView]);
-  /** The key under the cursor now, also between a keypress and its redraw. */
-  const selectedNow = (): KeyJson | undefined => rows[resolveCursor(rows, currentView(), tableHeight).index];
-
-  // Views that follow the daemon while they are open.
-  const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
-  const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
-  const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
-
-  const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
-  const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
-  const audit = useLive(loadAudit, feed, followsChanges);
+  const { cursor, selectedNow } = useTableCursor(rows, view, setView, currentView, tableHeight);
 
   // A key deleted (by anyone) while its menu or usage is open closes that view.
   const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : undefined;
@@ -155,341 +108,56 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     [show],
   );
 
+  const actions = {
+    ...useKeyActions({ client, operator, feed, keys, byKey, rows, tableHeight, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
+      copy: (text) => writeRaw(osc52(text, env)),
+    }),
+    ...useViewKeys({ setMode, inMode }),
+  };
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
-  const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
-  const copy = (text: string) => writeRaw(osc52(text, env));
-  const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
+  const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
+  const globalKeys = useGlobalKeys({ mode, currentMode, setMode, exit, redraw, onSecret });
 
-  const toggle = (key: KeyJson) => {
-    if (key.status === 'inactive') {
-      void attempt(async () => {
-        const { key: updated } = await client.activateKey(key.id);
-        feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
-        show(`Activated "${key.name}": it verifies again`, 'success');
-      });
-      return;
-    }
-    ask({
-      title: 'Deactivate key',
-      question: `Deactivate "${key.name}"? Every verification of it fails from now on, until you activate it again.`,
-      danger: true,
-      run: async () => {
-        const { key: updated } = await client.deactivateKey(key.id);
-        feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
-        show(`Deactivated "${key.name}"`, 'success');
-      },
-    });
+  const sort = sortShown(view);
+  const modalColumns = Math.min(size.columns, MODAL_COLUMNS);
+  const table = {
+    rows: rows.slice(cursor.offset, cursor.offset + tableHeight),
+    selected: cursor.index - cursor.offset,
+    empty: emptyText(view, snapshot.loaded, snapshot.problem, operator.permissions.includes('keys:write')),
+    stale: snapshot.link === 'reconnecting' && snapshot.staleSince !== undefined,
+    width: size.columns,
+    columns,
+    rotating,
+    now,
+    sort,
   };
-
-  const remove = (key: KeyJson) =>
-    ask({
-      title: 'Delete key',
-      question: `Delete "${key.name}" permanently? Its record and hash are gone for good; this cannot be undone.`,
-      danger: true,
-      run: async () => {
-        await client.deleteKey(key.id);
-        feed.apply([{ type: 'key.deleted', id: key.id }]);
-        show(`Deleted "${key.name}"`, 'success');
-      },
-    });
-
-  const rotate = (key: KeyJson) => {
-    const open = byKey.get(key.id);
-    if (open) return setMode(rotationMode(open.id));
-    ask({
-      title: 'Rotate key',
-      question: `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step.`,
-      danger: false,
-      run: async () => {
-        const started = await client.startRotation(key.id);
-        const fresh = safeRotation(started.rotation);
-        feed.apply([{ type: 'rotation.created', rotation: fresh }]);
-        setMode({ kind: 'secret', keyName: fresh.newKeyName, secret: started.secret, copied: false, then: rotationMode(fresh.id) });
-      },
-    });
-  };
-
-  const perform = (action: KeyAction, key: KeyJson | undefined) => {
-    const refused = refusal(action, key, operator);
-    if (refused || !key) return show(refused ?? 'no key selected', 'error');
-    switch (action) {
-      case 'toggle':
-        return toggle(key);
-      case 'delete':
-        return remove(key);
-      case 'rotate':
-        return rotate(key);
-      case 'usage':
-        return setMode({ kind: 'usage', keyId: key.id });
-      case 'copyId':
-        copy(key.id);
-        return show(`Sent the id ${key.id} to the clipboard`, 'success');
-    }
-  };
-
-  const onTable = (command: TableCommand) => {
-    if (!inMode('table')) return;
-    const move = MOVES[command];
-    if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
-    const key = selectedNow();
-    switch (command) {
-      case 'filter':
-        return setMode({ kind: 'filter' });
-      case 'clearFilter':
-        return setView((v) => (v.filter ? withFilter(v, '') : v));
-      case 'sort':
-        return setView(nextSort);
-      case 'add': {
-        const refused = refusal('add', undefined, operator);
-        return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', issues: [], busy: false });
-      }
-      case 'menu':
-        return key ? setMode({ kind: 'menu', keyId: key.id, index: 0 }) : show('no key selected', 'error');
-      case 'toggle':
-      case 'delete':
-      case 'rotate':
-      case 'usage':
-        return perform(command, key);
-      case 'audit':
-        return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
-      case 'help':
-        return setMode({ kind: 'help' });
-      case 'quit':
-        return exit();
-    }
-  };
-
-  const onFilter = (command: FieldCommand) => {
-    if (!inMode('filter')) return;
-    if (command === 'cancel') setView((v) => withFilter(v, ''));
-    setMode(TABLE);
-  };
-
-  const onAdd = (command: FieldCommand) => {
-    const m = inMode('add');
-    if (!m || m.busy) return;
-    if (command === 'cancel') return setMode(TABLE);
-    setMode({ ...m, busy: true });
-    void (async () => {
-      try {
-        const created = await client.createKey(m.name);
-        const key = safeKey(created.key);
-        feed.apply([{ type: 'key.created', key }]);
-        setView((v) => focusKey(v, key.id));
-        setMode({ kind: 'secret', keyName: key.name, secret: created.secret, copied: false, then: TABLE });
-      } catch (err) {
-        // Validation names each problem; any other refusal (name_taken) says it best in its message.
-        const invalid = err instanceof ApiError && err.code === 'invalid_request' && err.issues.length > 0;
-        const issues = invalid ? err.issues.map((i) => errorText(new Error(`${i.path} ${i.message}`))) : [errorText(err)];
-        setMode({ ...m, issues, busy: false });
-      }
-    })();
-  };
-
-  const onMenu = (command: ListCommand) => {
-    const m = inMode('menu');
-    const key = m && keys.get(m.keyId);
-    if (!m || !key) return;
-    const items = menuItems(key, byKey.get(key.id), operator);
-    if (command === 'back') return setMode(TABLE);
-    if (command === 'choose') return choose(items[m.index]!, key);
-    const step = command === 'down' ? 1 : command === 'up' ? -1 : 0;
-    setMode({ ...m, index: (m.index + step + items.length) % items.length });
-  };
-
-  const choose = (item: MenuItem, key: KeyJson) => {
-    if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');
-    setMode(TABLE);
-    perform(item.action, key);
-  };
-
-  const onAudit = (command: ListCommand, ids: readonly { id: string }[], loaded: number, height: number) => {
-    const m = inMode('audit');
-    if (!m) return;
-    if (command === 'back' || command === 'choose') return setMode(TABLE);
-    const moved = moveCursor(ids, m.cursor, MOVES[command]!, height);
-    // Reaching the oldest loaded event loads more, up to what the daemon serves at once.
-    const atEnd = moved.cursorIndex >= loaded - 1 && loaded >= m.limit && m.limit < AUDIT_MAX;
-    setMode({ ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit });
-  };
-
-  const answer = (yes: boolean) => {
-    const m = inMode('confirm');
-    if (!m) return;
-    setMode(m.back);
-    if (yes) void attempt(m.question.run);
-  };
-
-  if (size.columns < MIN_COLUMNS || size.rows < MIN_ROWS) {
-    return (
-      <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
-        <TooSmallScreen columns={size.columns} rows={size.rows} onQuit={exit} />
-      </Box>
-    );
-  }
-
-  const permissions = operator.permissions;
-  let body: ReactNode = null;
-  let footerKeys: readonly Binding<string>[] = [];
-  switch (mode.kind) {
-    case 'table':
-    case 'filter': {
-      const empty = !snapshot.loaded
-        ? snapshot.problem ?? 'Loading keys…'
-        : view.filter
-          ? `No key matches "${view.filter}"; esc clears the filter`
-          : permissions.includes('keys:write')
-            ? 'No keys yet: press a to add one'
-            : 'No keys yet';
-      body = (
-        <TableScreen
-          active={mode.kind === 'table'}
-          onCommand={onTable}
-          rows={rows.slice(cursor.offset, cursor.offset + tableHeight)}
-          selected={cursor.index - cursor.offset}
-          columns={columns}
-          rotating={rotating}
-          now={now}
-          empty={empty}
-        />
-      );
-      footerKeys = TABLE_KEYS;
-      break;
-    }
-    case 'help':
-      body = <HelpScreen active onBack={() => inMode('help') && setMode(TABLE)} columns={size.columns} />;
-      footerKeys = BACK_KEYS;
-      break;
-    case 'add':
-      body = (
-        <AddScreen
-          name={mode.name}
-          issues={mode.issues}
-          busy={mode.busy}
-          active
-          onEdit={(name, input) => setMode((m) => (m.kind === 'add' && !m.busy ? { ...m, name: edit(m.name, name, input), issues: [] } : m))}
-          onCommand={onAdd}
-        />
-      );
-      footerKeys = ADD_KEYS;
-      break;
-    case 'secret':
-      body = (
-        <SecretModal
-          keyName={mode.keyName}
-          secret={mode.secret}
-          copied={mode.copied}
-          tmux={Boolean(env.TMUX)}
-          active
-          onCommand={(command) => {
-            const m = inMode('secret');
-            if (!m) return;
-            if (command === 'stored') return setMode(m.then);
-            copy(m.secret);
-            setMode({ ...m, copied: true });
-          }}
-          onOther={() => show('The secret is shown only now: press y once you have stored it (c copies it)')}
-        />
-      );
-      footerKeys = SECRET_KEYS;
-      break;
-    case 'menu': {
-      const key = keys.get(mode.keyId);
-      if (!key) break;
-      const items = menuItems(key, byKey.get(key.id), operator);
-      body = <MenuScreen keyName={key.name} items={items} index={mode.index} active onCommand={onMenu} onShortcut={(item) => inMode('menu') && choose(item, key)} />;
-      footerKeys = MENU_KEYS;
-      break;
-    }
-    case 'confirm':
-      body = <ConfirmDialog title={mode.question.title} question={mode.question.question} danger={mode.question.danger} active onAnswer={answer} />;
-      footerKeys = CONFIRM_KEYS;
-      break;
-    case 'usage': {
-      const key = keys.get(mode.keyId);
-      if (!key) break;
-      body = (
-        <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={size.columns} height={bodyHeight} now={now} active onBack={() => inMode('usage') && setMode(TABLE)} />
-      );
-      footerKeys = BACK_KEYS;
-      break;
-    }
-    case 'audit': {
-      const lines = audit.data;
-      const listHeight = bodyHeight - 4;
-      const ids = lines?.map((l) => ({ id: String(l.seq) })) ?? [];
-      const position = resolveCursor(ids, mode.cursor, listHeight);
-      body = (
-        <AuditScreen
-          lines={lines}
-          error={audit.error}
-          index={position.index}
-          offset={position.offset}
-          height={listHeight}
-          active
-          onCommand={(command) => onAudit(command, ids, ids.length, listHeight)}
-        />
-      );
-      footerKeys = AUDIT_KEYS;
-      break;
-    }
-    case 'rotation': {
-      const question = mode.question;
-      const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
-      const bindings = ROTATION_KEYS.filter((b) => rotationCommands(shown).includes(b.command));
-      body = (
-        <Box flexDirection="column">
-          {question ? <ConfirmDialog title={question.title} question={question.question} danger={question.danger} active onAnswer={rotation.answer} /> : null}
-          <RotationScreen
-            rotation={shown}
-            error={rotation.error}
-            refusal={shown && currentRefusal(shown, mode.refusal)}
-            busy={mode.busy}
-            bindings={bindings}
-            width={size.columns}
-            height={bodyHeight - (question ? 6 : 0)}
-            now={now}
-            active={!question}
-            onCommand={rotation.onCommand}
-          />
-        </Box>
-      );
-      footerKeys = question ? CONFIRM_KEYS : bindings;
-      break;
-    }
-  }
-
   return (
-    <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
-      <Header
-        url={client.url}
-        operator={operator.name}
-        role={operator.role}
-        link={snapshot.link}
-        problem={snapshot.problem}
-        active={counts.active}
-        inactive={counts.inactive}
-        attention={counts.attention}
-        rotating={snapshot.collection.rotations.size}
-        sort={sortLabel(view.sort)}
-        filter={view.filter}
-        shown={rows.length}
-      />
-      {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
-      <Box
-        flexDirection="column"
-        flexGrow={1}
-        overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'}
-        width={MODALS.has(mode.kind) ? Math.min(size.columns, MODAL_COLUMNS) : size.columns}
-      >
-        {body}
-      </Box>
-      <Toast toast={toast} />
-      {mode.kind === 'filter' ? (
-        <FilterBar value={view.filter} onEdit={(name, input) => inMode('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)))} onCommand={onFilter} />
+    <GlobalKeysContext.Provider value={globalKeys}>
+      {size.columns < MIN_COLUMNS || size.rows < MIN_ROWS ? (
+        <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
+          <TooSmallScreen columns={size.columns} rows={size.rows} onQuit={exit} />
+        </Box>
       ) : (
-        <Footer text={footerText(footerKeys, permissions, size.columns)} />
+        <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
+          <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
+            active={counts.active} inactive={counts.inactive} attention={counts.attention} rotating={snapshot.collection.rotations.size}
+            canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={rows.length}
+          />
+          {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
+          <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
+            <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation}
+              width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
+              rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
+            />
+          </Box>
+          <Toast toast={toast} />
+          {mode.kind === 'filter' ? (
+            <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
+          ) : (
+            <Footer text={footerText(modeBindings(mode, shownRotation), operator.permissions, size.columns)} />
+          )}
+        </Box>
       )}
-    </Box>
+    </GlobalKeysContext.Provider>
   );
 }

@@ -2,7 +2,9 @@
  * Keeps the TUI's copy of the keys in step with the daemon: opens `/v1/events`, loads a
  * snapshot once the stream is open (so no change falls between the two), applies events in
  * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
+ * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import type { KeywardClient } from '../client/client.js';
 import { errorText } from './format.js';
@@ -17,6 +19,8 @@ export type FeedSnapshot = {
   readonly loaded: boolean;
   /** Why the last attempt failed, while reconnecting. */
   readonly problem: string | undefined;
+  /** While the stream is down after it was live: when the data shown was last known current. */
+  readonly staleSince: number | undefined;
 };
 
 export type FeedOptions = {
@@ -26,6 +30,8 @@ export type FeedOptions = {
   backoff?: { readonly minMs: number; readonly maxMs: number };
   /** How often to reload everything, so 24 h counts and ages stay true. */
   refreshMs?: number;
+  /** How often to ask `/v1/health` while waiting to reconnect. */
+  healthMs?: number;
 };
 
 const EMPTY: Collection = { keys: new Map(), rotations: new Map() };
@@ -34,7 +40,7 @@ const EMPTY: Collection = { keys: new Map(), rotations: new Map() };
 class Dropped extends Error {}
 
 export class KeyFeed {
-  private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined };
+  private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined, staleSince: undefined };
   private readonly listeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: FeedEvent) => void>();
   private queue: FeedEvent[] = [];
@@ -44,11 +50,15 @@ export class KeyFeed {
   private readonly batchMs: number;
   private readonly backoff: { readonly minMs: number; readonly maxMs: number };
   private readonly refreshMs: number;
+  private readonly healthMs: number;
+  /** The health poll of the wait between two attempts, if one is running. */
+  private poll: AbortController | undefined;
 
   constructor(private readonly client: KeywardClient, options: FeedOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
     this.backoff = options.backoff ?? { minMs: 250, maxMs: 5000 };
     this.refreshMs = options.refreshMs ?? 5 * 60_000;
+    this.healthMs = options.healthMs ?? 250;
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -121,23 +131,70 @@ export class KeyFeed {
 
   /**
    * Connects, follows the stream until it drops, and connects again. Each run of failed
-   * attempts backs off from the shortest delay; a connection that went live starts it over.
+   * attempts backs off from the shortest delay; a connection that went live starts it over,
+   * and so does the daemon answering its health check during a delay.
    */
   private async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      const retrying = new AbortController();
+      const stop = () => retrying.abort();
+      signal.addEventListener('abort', stop, { once: true });
       try {
-        await pRetry(() => this.attempt(signal), {
-          retries: Infinity,
-          minTimeout: this.backoff.minMs,
-          maxTimeout: this.backoff.maxMs,
-          factor: 2,
-          signal,
-          onFailedAttempt: ({ error }) => this.set({ link: 'reconnecting', problem: error.message }),
-        });
+        await pRetry(
+          () => {
+            this.poll?.abort();
+            return this.attempt(retrying.signal);
+          },
+          {
+            retries: Infinity,
+            minTimeout: this.backoff.minMs,
+            maxTimeout: this.backoff.maxMs,
+            factor: 2,
+            signal: retrying.signal,
+            onFailedAttempt: ({ error }) => {
+              this.dropped(error.message);
+              void this.pollHealth(retrying);
+            },
+          },
+        );
       } catch {
-        return; // stopped
+        // Stopped, or the daemon is back: the loop says which.
+      } finally {
+        retrying.abort();
+        signal.removeEventListener('abort', stop);
       }
     }
+  }
+
+  /**
+   * During the wait before the next attempt: asks `/v1/health` every `healthMs`, one request
+   * at a time, and when the daemon answers ends the wait (`retrying`) so it is tried at once.
+   */
+  private async pollHealth(retrying: AbortController): Promise<void> {
+    const poll = new AbortController();
+    this.poll = poll;
+    const stop = () => poll.abort();
+    // Removed again when the poll ends: `retrying` outlives many polls.
+    retrying.signal.addEventListener('abort', stop, { once: true });
+    try {
+      while (!poll.signal.aborted) {
+        await sleep(this.healthMs, undefined, { signal: poll.signal }).catch(() => undefined);
+        if (poll.signal.aborted) return;
+        const answers = await this.client.health().then(
+          () => true,
+          () => false,
+        );
+        if (answers && !poll.signal.aborted) return retrying.abort();
+      }
+    } finally {
+      retrying.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** The stream is down: the data on screen is as of now if it was live until now. */
+  private dropped(problem: string): void {
+    const { link, staleSince } = this.snapshot;
+    this.set({ link: 'reconnecting', problem, staleSince: link === 'live' ? Date.now() : staleSince });
   }
 
   /**
@@ -150,7 +207,7 @@ export class KeyFeed {
     signal.addEventListener('abort', stop, { once: true });
     try {
       const problem = await this.follow(connection.signal);
-      if (!signal.aborted) this.set({ link: 'reconnecting', problem });
+      if (!signal.aborted) this.dropped(problem);
     } finally {
       connection.abort();
       signal.removeEventListener('abort', stop);
@@ -191,7 +248,7 @@ export class KeyFeed {
     loaded = true;
     // Usage ticks from before the snapshot are already in its counts.
     for (const event of early) if (event.type !== 'usage') this.enqueue(event);
-    this.set({ link: 'live', problem: undefined });
+    this.set({ link: 'live', problem: undefined, staleSince: undefined });
     return ended;
   }
 }

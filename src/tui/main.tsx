@@ -5,6 +5,7 @@
 import { ApiError, type KeywardClient } from '../client/client.js';
 import { DaemonNotReachable, reachDaemon } from '../client/autostart.js';
 import type { ConnectionFlags } from '../client/connection.js';
+import { homeFiles } from '../home.js';
 import { errorText } from './format.js';
 import type { Operator } from './state/actions.js';
 
@@ -24,11 +25,13 @@ export async function runTui(flags: ConnectionFlags): Promise<number> {
   let client: KeywardClient;
   let notice: string | undefined;
   let operator: Operator;
+  let restartDaemon: (() => Promise<string>) | undefined;
   try {
     const reached = await reachDaemon(flags, { onStarting: (home) => process.stderr.write(`keyward: no daemon answers for ${home}; starting one…\n`) });
     client = reached.client;
     if (reached.started) {
       notice = `Started a background daemon for this home at ${reached.connection.url} (pid ${reached.started.pid}); its log is ${reached.started.log}`;
+      restartDaemon = () => restart(flags);
     }
     operator = (await client.me()).operator;
   } catch (err) {
@@ -44,5 +47,11 @@ export async function runTui(flags: ConnectionFlags): Promise<number> {
   // React picks its build when first loaded: the development one is several times slower.
   process.env.NODE_ENV ??= 'production';
   const { openTui } = await import('./session.js');
-  return openTui({ client, operator, notice });
+  return openTui({ client, operator, notice, logFile: homeFiles(flags.home).tuiLog, restartDaemon });
+}
+
+/** `R` in the TUI: the same lookup as at startup, which starts a daemon when none answers. */
+async function restart(flags: ConnectionFlags): Promise<string> {
+  const reached = await reachDaemon(flags);
+  return reached.started ? `Started the daemon again (pid ${reached.started.pid}); its log is ${reached.started.log}` : 'The daemon answers again';
 }

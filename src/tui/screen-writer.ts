@@ -41,7 +41,7 @@ function scrollBetween(previous: readonly string[], next: readonly string[]): Sc
 
 /**
  * The bytes that turn a screen showing `previous` (undefined: unknown, so clear it) into
- * `next`, line by line from the top; each written line resets its style and erases its rest.
+ * `next`, line by line from the top; each written line is erased first and resets its style after.
  * A block that moved by one line is scrolled by the terminal (a scroll region) rather than
  * redrawn.
  */
@@ -55,7 +55,9 @@ export function frameDiff(previous: readonly string[] | undefined, next: readonl
     shown = previous.map((line, row) => (row < top || row > bottom ? line : row + by >= top && row + by <= bottom ? previous[row + by]! : ''));
   }
   next.forEach((line, row) => {
-    if (shown[row] !== line) out += `${at(row)}${line}\x1b[0m\x1b[K`;
+    // Erase first, then draw: with autowrap off (see terminal.ts) the cursor stays on the last
+    // column after a full-width line, and erasing after it would take that column's character.
+    if (shown[row] !== line) out += `${at(row)}\x1b[K${line}\x1b[0m`;
   });
   for (let row = next.length; row < shown.length; row++) out += `${at(row)}\x1b[K`;
   return out;
@@ -95,6 +97,13 @@ export class ScreenWriter extends EventEmitter {
     if (wait <= 0) this.flush();
     else this.timer = setTimeout(() => this.flush(), wait);
     return true;
+  }
+
+  /** Ctrl-L: clears the terminal and draws the whole frame again (something else drew on it). */
+  repaint(): void {
+    if (this.pending === undefined && this.shown !== undefined) this.pending = this.shown.join('\n');
+    this.shown = undefined;
+    this.flush();
   }
 
   /** Sends the newest frame now. */

@@ -2,14 +2,20 @@
  * The terminal around the TUI: the alternate screen, entered once and left on every way out
  * (quit, Ctrl-C, SIGTERM, SIGHUP, an exception), so the admin's shell is never left behind a
  * dead frame; and `NO_COLOR`.
+ *
+ * Autowrap is off while the TUI runs: right after a resize, Ink draws one frame at the old
+ * width before the app lays itself out again, and a line wider than the terminal would wrap
+ * onto the next row — on the last row, scrolling the whole screen up by one, so that every
+ * later frame (drawn by absolute position) lands a line off. Without autowrap the terminal
+ * clips such a line at its edge instead.
  */
 import chalk from 'chalk';
 import { errorText } from './format.js';
 
-// Enter the alternate screen and hide the cursor: the `›` marks the selection.
-const ENTER = '\x1b[?1049h\x1b[?25l\x1b[H';
-// Leave it and show the cursor again.
-const LEAVE = '\x1b[?1049l\x1b[?25h';
+// Enter the alternate screen, hide the cursor (the `›` marks the selection), autowrap off.
+const ENTER = '\x1b[?1049h\x1b[?25l\x1b[?7l\x1b[H';
+// Autowrap on, leave the alternate screen and show the cursor again.
+const LEAVE = '\x1b[?7h\x1b[?1049l\x1b[?25h';
 
 /** Switches to the alternate screen; the returned function switches back, once. */
 export function enterAlternateScreen(out: NodeJS.WriteStream): () => void {

@@ -1,26 +1,20 @@
 /**
- * The CLI as a user runs it: `keyward …` spawned as a process (from the sources, via tsx)
- * against a daemon that is itself a spawned `keyward daemon` on a temp home and a free port.
+ * The CLI as a user runs it: `keyward …` spawned as a process (the sources, compiled for the
+ * run: test/helpers/cli.ts) against a daemon that is itself a spawned `keyward daemon` on a
+ * temp home and a free port.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { KeywardClient } from '../../src/client/client.js';
-import { readAdminToken, readDaemonInfo } from '../../src/home.js';
+import { vi } from 'vitest';
+import type { KeywardClient } from '../../src/client/client.js';
+import { cleanEnv, KEYWARD, REPO } from '../helpers/cli.js';
 import { tempHome } from '../helpers/daemon.js';
+import { startChildDaemon } from '../reliability/helpers/child-daemon.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
+const [NODE, ...CLI] = KEYWARD;
 
 export type CliRun = { code: number; stdout: string; stderr: string };
 export type RunOptions = { input?: string; env?: Record<string, string> };
-
-/** The test machine's own keyward settings must not leak into a run. */
-function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of ['KEYWARD_HOME', 'KEYWARD_URL', 'KEYWARD_TOKEN', 'KEYWARD_PORT']) delete env[name];
-  return { ...env, ...extra };
-}
 
 function collect(child: ChildProcessWithoutNullStreams): Promise<CliRun> {
   let stdout = '';
@@ -35,7 +29,7 @@ function collect(child: ChildProcessWithoutNullStreams): Promise<CliRun> {
 
 /** `keyward ARGS` with stdin from `input` (empty when absent: never a terminal). */
 export function keyward(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: cleanEnv(options.env) });
+  const child = spawn(NODE, [...CLI, ...args], { cwd: REPO, env: cleanEnv(options.env) });
   const done = collect(child);
   child.stdin.end(options.input ?? '');
   return done;
@@ -46,13 +40,17 @@ export function keyward(args: readonly string[], options: RunOptions = {}): Prom
  * shows, as a person would. The output is the terminal's: stdout and stderr together.
  */
 export async function keywardOnTerminal(args: readonly string[], prompt: string, answer: string, env: Record<string, string>): Promise<CliRun> {
-  const command = [process.execPath, ...CLI, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('script', ['--echo', 'never', '-qec', command, '/dev/null'], { cwd: ROOT, env: cleanEnv(env) });
+  const command = [...KEYWARD, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['--echo', 'never', '-qec', command, '/dev/null'], { cwd: REPO, env: cleanEnv(env) });
   const done = collect(child);
   let seen = '';
   child.stdout.on('data', (d: Buffer) => (seen += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!seen.includes(prompt) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  await vi.waitFor(
+    () => {
+      if (!seen.includes(prompt) && child.exitCode === null) throw new Error(`no prompt ${JSON.stringify(prompt)} yet; the terminal shows:\n${seen}`);
+    },
+    { timeout: 20_000 },
+  );
   child.stdin.end(answer);
   return done;
 }
@@ -71,27 +69,16 @@ export type DaemonProcess = {
 
 export async function startDaemonProcess(): Promise<DaemonProcess> {
   const home = tempHome();
-  const child = spawn(process.execPath, [...CLI, 'daemon', '--home', home, '--port', '0'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.on('data', (d: Buffer) => (log += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 30_000;
-  while (readDaemonInfo(home)?.pid !== child.pid) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the daemon did not start:\n${log}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const url = readDaemonInfo(home)!.url;
-  const adminToken = readAdminToken(home)!;
+  const daemon = await startChildDaemon(home);
   return {
     home,
-    url,
-    pid: child.pid!,
-    adminToken,
-    client: new KeywardClient({ url, token: adminToken }),
+    url: daemon.url,
+    pid: daemon.pid,
+    adminToken: daemon.adminToken,
+    client: daemon.client,
     run: (args, options = {}) => keyward(args, { ...options, env: { KEYWARD_HOME: home, ...options.env } }),
     async stop() {
-      child.kill('SIGTERM');
-      await exited;
+      await daemon.stop('SIGTERM');
       rmSync(home, { recursive: true, force: true });
     },
   };

@@ -94,13 +94,18 @@ describe('keyward verify', () => {
   });
 
   it('takes no key from argv and needs one on stdin (exit 2)', async () => {
-    expectFailure(await d.run(['verify', 'kw_abc']), 2, /too many arguments/);
+    const { secret } = await d.client.createKey('in-argv');
+    const run = await d.run(['verify', secret]);
+    expectFailure(run, 2, /^keyward: pipe the key on stdin: … \| keyward verify/);
+    expect(run.stderr, 'the key is not echoed').not.toContain(secret);
+    expect(run.stderr).not.toContain(secret.slice(3, 12));
+    expectFailure(await d.run(['verify', '--caller', 'x', 'kw_abc', 'more']), 2, /pipe the key on stdin/);
     expectFailure(await d.run(['verify']), 2, /no key on stdin/);
   });
 
   it('reads the key without echo on a terminal', async () => {
     const { secret } = await d.client.createKey('typed');
-    const run = await keywardOnTerminal(['verify'], 'API key (not echoed): ', `${secret}\r`, { KEYWARD_HOME: d.home });
+    const run = await keywardOnTerminal(['verify'], 'API key (not echoed)', `${secret}\r`, { KEYWARD_HOME: d.home });
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain('valid: key "typed"');
     expect(run.stdout).not.toContain(secret);
@@ -132,13 +137,21 @@ describe('keyward keys deactivate, activate and delete', () => {
     const { key } = await d.client.createKey('asked');
     await d.client.deactivateKey(key.id);
     const env = { KEYWARD_HOME: d.home };
-    const declined = await keywardOnTerminal(['keys', 'delete', 'asked'], '[y/N]', '\r', env);
+    const declined = await keywardOnTerminal(['keys', 'delete', 'asked'], '(y/N)', '\r', env);
     expect(declined.code, declined.stdout).toBe(1);
     expect(declined.stdout).toContain('not confirmed');
     expect((await d.client.getKey(key.id)).key.status).toBe('inactive');
-    const confirmed = await keywardOnTerminal(['keys', 'delete', 'asked'], '[y/N]', 'y\r', env);
+    const confirmed = await keywardOnTerminal(['keys', 'delete', 'asked'], '(y/N)', 'y\r', env);
     expect(confirmed.code, confirmed.stdout).toBe(0);
     await expect(d.client.getKey(key.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('ends with exit 130 and changes nothing on Ctrl-C at the prompt', async () => {
+    const { key } = await d.client.createKey('interrupted');
+    await d.client.deactivateKey(key.id);
+    const run = await keywardOnTerminal(['keys', 'delete', 'interrupted'], '(y/N)', '\u0003', { KEYWARD_HOME: d.home });
+    expect(run.code, run.stdout).toBe(130);
+    expect((await d.client.getKey(key.id)).key.status).toBe('inactive');
   });
 });
 

@@ -80,6 +80,17 @@ describe('key lifecycle', () => {
     expect(bad.body.error.issues[0]?.path).toBe('expiresAt');
   });
 
+  it('refuses an expiry that has already passed, by the daemon clock, creating nothing', async () => {
+    const before = await snapshot();
+    for (const expiresAt of [new Date(Date.now() - 60_000).toISOString(), '2001-01-01T00:00:00Z']) {
+      const res = await t.api('POST', '/v1/keys', { name: 'stillborn', expiresAt });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.issues).toEqual([{ path: 'expiresAt', message: 'must be in the future' }]);
+    }
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('filters by status and name and pages with a cursor', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 7; i++) ids.push((await t.api('POST', '/v1/keys', { name: `svc-${i}` })).body.key.id);

@@ -1,114 +1,197 @@
 /**
- * Issue 7: `GET /v1/openapi.json` documents every route the app really serves — its method,
- * bearer security, and every status the route really answers with when probed (no token, a
- * token lacking the permission, an unknown id, a bad body or query).
+ * The OpenAPI document is exact: every route the daemon serves is documented, and for every
+ * operation the test sends requests until each documented status has been answered, checking
+ * every answer (status, media type, headers, body) against the document. An answer the
+ * document does not allow fails, and so does a documented status no request produced. What
+ * each operation gets besides the common probes is in ./openapi/cases.ts.
+ *
+ * A listening daemon, not the in-process app: a GET with a body (any route may get one) only
+ * exists on a socket.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { createParser } from 'eventsource-parser';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/daemon/auth/permissions.js';
+import { startTestDaemon } from '../helpers/daemon.js';
+import { rawAgent, sendRaw } from '../reliability/helpers/raw-http.js';
+import { CASES, type Context, type Probe } from './openapi/cases.js';
+import { DocumentValidator, operationsOf, problemsWith, type Document, type Operation, type Parameter } from './openapi/document.js';
+import { FAULT_STATUS, withStoreFault, type Fault } from './openapi/store-faults.js';
 
-type Operation = {
-  security?: Array<Record<string, string[]>>;
-  requestBody?: unknown;
-  parameters?: Array<{ in: string; name: string }>;
-  responses: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }>;
-};
-type Doc = {
-  openapi: string;
-  paths: Record<string, Record<string, Operation>>;
-  components: { securitySchemes: Record<string, { type: string; scheme: string }> };
-};
+const UNKNOWN_ID = 'key_0000000000000000000000';
 
-/** A body each write route accepts, so a probe with an unknown id reaches the handler. */
-const VALID_BODIES: Record<string, unknown> = {
-  'post /v1/rotations/{id}/advance': { from: 'verify_new' },
-  'post /v1/keys/{id}/rotations': {},
-};
+const t = await startTestDaemon();
+const doc = (await t.client.openapi()) as unknown as Document;
+const validator = new DocumentValidator(doc);
+const operations = operationsOf(doc);
+const agent = rawAgent();
 
-let t: TestDaemon;
-let doc: Doc;
-let serviceToken: string;
-let routes: Array<{ method: string; path: string }>;
+/** Event streams the cases hold open, ended before the daemon stops. */
+const heldStreams = new AbortController();
 
-async function status(method: string, path: string, init: { token?: string | null; body?: string; type?: string } = {}): Promise<number> {
-  const headers: Record<string, string> = {};
-  const token = init.token === undefined ? t.adminToken : init.token;
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (init.body !== undefined) headers['content-type'] = init.type ?? 'application/json';
-  const res = await fetch(t.url + path, { method: method.toUpperCase(), headers, body: init.body });
-  await res.body?.cancel();
-  return res.status;
-}
-
-beforeAll(async () => {
-  t = await startTestDaemon();
-  serviceToken = (await t.client.createOperator('probe-service', 'service')).token;
-  doc = (await t.client.openapi()) as unknown as Doc;
-  const seen = new Set<string>();
-  routes = [];
-  for (const r of t.daemon.app.routes) {
-    // "ALL" entries are middleware.
-    if (r.method === 'ALL') continue;
-    const method = r.method.toLowerCase();
-    const path = r.path.replace(/:(\w+)/g, '{$1}');
-    if (seen.has(`${method} ${path}`)) continue;
-    seen.add(`${method} ${path}`);
-    routes.push({ method, path });
-  }
+afterAll(async () => {
+  heldStreams.abort();
+  agent.destroy();
+  await t.stop();
 });
 
-afterAll(() => t.stop());
+const context: Context = await (async () => {
+  let n = 0;
+  const tokens = { admin: t.adminToken } as Record<Role, string>;
+  for (const role of ['manager', 'viewer', 'service'] as const) tokens[role] = (await t.client.createOperator(`coverage-${role}`, role)).token;
+  // Never ending in digits: a rotation names the new key after the old one with `-N`.
+  const unique = (prefix: string) => `coverage-${prefix}-${++n}-x`;
+  const cx: Context = {
+    client: t.client,
+    tokens,
+    unique,
+    async key(options = {}) {
+      const { key, secret } = await t.client.createKey(unique('key'));
+      if (options.inactive) await t.client.deactivateKey(key.id);
+      return { ...key, secret };
+    },
+    async rotation(step) {
+      let { rotation } = await t.client.startRotation((await cx.key()).id);
+      if (step === 'cancelled') return (await t.client.cancel(rotation.id)).rotation;
+      while (rotation.step !== step) ({ rotation } = await t.client.advance(rotation.id, { from: rotation.step, force: true }));
+      return rotation;
+    },
+    async streamingOperator(count) {
+      const { token } = await t.client.createOperator(unique('streamer'), 'viewer');
+      for (let i = 0; i < count; i++) {
+        const res = await fetch(`${t.url}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: heldStreams.signal });
+        expect(res.status, 'a held stream opens').toBe(200);
+        // Read (and drop) what arrives, so the daemon never counts the stream as fallen behind.
+        void res.body?.pipeTo(new WritableStream()).catch(() => undefined);
+      }
+      return token;
+    },
+  };
+  return cx;
+})();
 
-describe('OpenAPI document', () => {
-  it('is OpenAPI 3.1 with a bearer security scheme', () => {
-    expect(doc.openapi).toBe('3.1.0');
-    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(routes.length, 'the app registers routes').toBeGreaterThan(15);
+const asArray = (expected: number | number[]) => (Array.isArray(expected) ? expected : [expected]);
+
+/** A value `schema` refuses, when one follows from it. */
+function invalidValue(schema: Parameter['schema']): string | undefined {
+  if (Array.isArray(schema.enum)) return 'not-one-of-them';
+  if (schema.type === 'integer' || schema.type === 'number') return 'NaN';
+  if (typeof schema.maxLength === 'number') return 'x'.repeat(schema.maxLength + 1);
+  return undefined;
+}
+
+type Sent = Probe & { fault?: Fault };
+
+/** The probes every operation gets, built on its `ok` request. */
+function commonProbes(op: Operation, ok: Probe): Sent[] {
+  const succeeded = asArray(ok.expect);
+  const probes: Sent[] = [
+    { ...ok, why: 'a foreign Host (DNS rebinding)', host: 'rebind.example:7420', expect: 403 },
+    ...(['viewer', 'service'] as const).map((role) => ({ ...ok, why: `a ${role} token`, token: context.tokens[role], expect: [403, ...succeeded] })),
+    { ...ok, why: 'a body over 64 KiB', body: { padding: 'x'.repeat(70_000) }, contentType: undefined, expect: 413 },
+    { ...ok, why: 'a body that is not JSON', body: 'hello', contentType: 'text/plain', expect: 415 },
+    // A GET's body is never read, so only other methods can find it is not UTF-8.
+    { ...ok, why: 'a JSON body that is not UTF-8', body: Buffer.from([0x7b, 0xff, 0x7d]), contentType: undefined, expect: op.method === 'get' ? succeeded : 400 },
+  ];
+  if (op.secured) probes.push({ ...ok, why: 'no token', token: null, expect: 401 });
+  if (op.path.includes('{id}')) {
+    probes.push({ ...ok, why: 'a malformed id', id: 'no.such:id', expect: 400 }, { ...ok, why: 'an id that names nothing', id: UNKNOWN_ID, expect: 404 });
+  }
+  for (const param of op.doc.parameters ?? []) {
+    const bad = param.in === 'query' ? invalidValue(param.schema) : undefined;
+    if (bad !== undefined) probes.push({ ...ok, why: `a bad ${param.name}`, query: `${param.name}=${encodeURIComponent(bad)}`, expect: 400 });
+  }
+  if (op.doc.requestBody) probes.push({ ...ok, why: 'a body of the wrong shape', body: { unexpected: true }, expect: 400 });
+  // Before `ok` itself is sent: a failing store changes nothing, so `ok` still succeeds after.
+  for (const fault of Object.keys(FAULT_STATUS) as Fault[]) probes.push({ ...ok, why: `a store that is ${fault}`, fault, expect: [FAULT_STATUS[fault], ...succeeded] });
+  return probes;
+}
+
+async function send(op: Operation, probe: Sent) {
+  const path = op.path.replace('{id}', encodeURIComponent(probe.id ?? UNKNOWN_ID)) + (probe.query ? `?${probe.query}` : '');
+  const headers: Record<string, string> = {};
+  const token = probe.token === undefined ? t.adminToken : probe.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (probe.host) headers.host = probe.host;
+  Object.assign(headers, probe.headers);
+  let body: Buffer | undefined;
+  if (probe.body !== undefined) {
+    body = Buffer.isBuffer(probe.body) ? probe.body : Buffer.from(typeof probe.body === 'string' ? probe.body : JSON.stringify(probe.body));
+    headers['content-type'] = probe.contentType ?? 'application/json';
+  }
+  const request = () => sendRaw(t.url, { method: op.method.toUpperCase(), path, headers, body }, agent);
+  return probe.fault ? withStoreFault(t.daemon.core.store, probe.fault, request) : request();
+}
+
+describe('the OpenAPI document', () => {
+  it('documents every route the app registers, and nothing else', () => {
+    const registered = new Set(t.daemon.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}')}`));
+    expect(operations.map((op) => `${op.method} ${op.path}`).sort()).toEqual([...registered].sort());
   });
 
-  it('documents every registered route, and nothing that is not registered', () => {
-    for (const { method, path } of routes) expect(doc.paths[path]?.[method], `${method.toUpperCase()} ${path} is documented`).toBeDefined();
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
-    expect(documented.sort()).toEqual(routes.map((r) => `${r.method} ${r.path}`).sort());
-  });
-
-  it('puts bearer auth on every route but health, and describes errors with the Error schema', () => {
-    for (const { method, path } of routes) {
-      const op = doc.paths[path]![method]!;
-      const where = `${method.toUpperCase()} ${path}`;
-      if (path === '/v1/health') expect(op.security ?? [], where).toEqual([]);
-      else {
-        expect(op.security, where).toEqual([{ bearer: [] }]);
-        for (const s of ['401', '403', '500']) expect(op.responses[s], `${where} documents ${s}`).toBeDefined();
-      }
-      for (const [code, response] of Object.entries(op.responses)) {
-        if (Number(code) >= 400) expect(response.content?.['application/json']?.schema?.$ref, `${where} ${code}`).toBe('#/components/schemas/Error');
-      }
+  it('names every operation, and has cases for each', () => {
+    for (const op of operations) {
+      expect(op.doc.operationId, `${op.method} ${op.path} has an operationId`).toBeDefined();
+      expect(CASES[op.id], `test/daemon/openapi/cases.ts has an entry for ${op.id}`).toBeDefined();
     }
+    expect(new Set(operations.map((op) => op.id)).size, 'operationIds are unique').toBe(operations.length);
   });
 
-  it('documents every status the routes answer with when probed', async () => {
-    const undocumented: string[] = [];
-    const check = (method: string, path: string, probe: string, got: number) => {
-      if (!doc.paths[path]![method]!.responses[String(got)]) undocumented.push(`${method.toUpperCase()} ${path} answered ${got} to ${probe}`);
-    };
-    for (const { method, path } of routes) {
-      const concrete = path.replace('{id}', 'nope_0000');
-      const op = doc.paths[path]![method]!;
-      check(method, path, 'no token', await status(method, concrete, { token: null }));
-      if (path !== '/v1/verify') check(method, path, 'a service token', await status(method, concrete, { token: serviceToken }));
-      if (path.includes('{id}')) {
-        const body = VALID_BODIES[`${method} ${path}`];
-        check(method, path, 'an unknown id', await status(method, concrete, { body: body === undefined ? undefined : JSON.stringify(body) }));
+  for (const op of operations) {
+    it(`${op.id} (${op.method.toUpperCase()} ${op.path}) answers exactly the statuses it documents, as documented`, async () => {
+      const cases = await CASES[op.id]!(context);
+      const probes = [...commonProbes(op, cases.ok), ...(cases.more ?? []), cases.ok];
+      const problems: string[] = [];
+      const answered = new Set<string>();
+      if (cases.ok.body !== undefined && op.doc.requestBody) {
+        const schema = ['paths', op.path, op.method, 'requestBody', 'content', 'application/json', 'schema'];
+        problems.push(...validator.validate(schema, cases.ok.body).map((p) => `the ok request's body does not match the documented request body: ${p}`));
       }
-      if (op.requestBody) {
-        check(method, path, 'a body of the wrong shape', await status(method, concrete, { body: '{"unexpected":true}' }));
-        check(method, path, 'a body that is not JSON', await status(method, concrete, { body: 'hello', type: 'text/plain' }));
-        check(method, path, 'a body over 64 KiB', await status(method, concrete, { body: JSON.stringify({ name: 'x'.repeat(70_000) }) }));
+      for (const probe of probes) {
+        const res = await send(op, probe);
+        answered.add(String(res.status));
+        const what = `${res.status} to ${probe.why}`;
+        if (!asArray(probe.expect).includes(res.status)) problems.push(`${what}: expected ${asArray(probe.expect).join(' or ')} (${res.body.slice(0, 200)})`);
+        problems.push(...problemsWith(validator, op, res).map((p) => `${what}: ${p}`));
       }
-      if (op.parameters?.some((p) => p.in === 'query')) {
-        check(method, path, 'a bad query', await status(method, `${concrete}?limit=0&minutes=0&state=nope&status=nope`));
+      for (const status of Object.keys(op.doc.responses)) {
+        if (!answered.has(status)) problems.push(`documents ${status}, which no request produced (add one to cases.ts, or drop the status)`);
       }
+      expect(problems).toEqual([]);
+    });
+  }
+
+  it('streams each documented event, named by its type, with the payload its schema describes', async () => {
+    const event = doc.components.schemas.Event as { discriminator: { mapping: Record<string, string> } };
+    const documented = Object.keys(event.discriminator.mapping).sort();
+    const seen = new Set<string>();
+    const problems: string[] = [];
+    const parser = createParser({
+      onEvent({ event: name = 'message', data }) {
+        seen.add(name);
+        const payload = JSON.parse(data) as { type?: string };
+        if (payload.type !== name) problems.push(`${name} carries type ${payload.type}`);
+        problems.push(...validator.validate(validator.componentPath('Event'), payload).map((p) => `${name}: ${p}`));
+      },
+    });
+    const stream = new AbortController();
+    const res = await fetch(`${t.url}/v1/events`, { headers: { authorization: `Bearer ${t.adminToken}` }, signal: stream.signal });
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+    })().catch(() => undefined);
+    try {
+      const key = await context.key({ inactive: true });
+      await t.client.deleteKey(key.id);
+      const rotation = await context.rotation('verify_new');
+      await t.client.verify((await context.key()).secret);
+      await t.client.disableOperator((await t.client.createOperator(context.unique('op'), 'viewer')).operator.id);
+      expect(rotation.step).toBe('verify_new');
+      await expect.poll(() => [...seen].filter((name) => documented.includes(name)).sort(), { timeout: 5_000 }).toEqual(documented);
+    } finally {
+      stream.abort();
+      await reading;
     }
-    expect(undocumented).toEqual([]);
+    expect([...seen].filter((name) => !documented.includes(name)), 'events the document does not name').toEqual([]);
+    expect(problems).toEqual([]);
   });
 });

@@ -3,9 +3,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startDaemon, StartupError } from '../../src/daemon/main.js';
 import { readDaemonInfo } from '../../src/home.js';
+import { KEYWARD } from '../helpers/cli.js';
 import { startTestDaemon, tempHome, testBackend } from '../helpers/daemon.js';
 
 const quiet = () => {};
@@ -52,12 +53,11 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
 
   it('stops gracefully on SIGTERM: flushes, removes daemon.json, exits 0', async () => {
     const home = tempHome();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'daemon', '--home', home, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [node, ...cli] = KEYWARD;
+    const child = spawn(node, [...cli, 'daemon', '--home', home, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const deadline = Date.now() + 15_000;
-    while (!readDaemonInfo(home) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    const info = readDaemonInfo(home)!;
+    const info = await vi.waitFor(() => readDaemonInfo(home) ?? expect.fail(`no daemon.json yet:\n${stderr}`), { timeout: 15_000 });
     expect(info.pid).toBe(child.pid);
     const token = readFileSync(join(home, 'admin.token'), 'utf8').trim();
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -9,6 +9,7 @@ import type { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { rawAgent, sendRaw, type RawRequest } from '../reliability/helpers/raw-http.js';
+import { openConnection, parseResponse, requestHead } from '../reliability/helpers/raw-socket.js';
 
 let t: TestDaemon;
 let agent: Agent;
@@ -63,6 +64,8 @@ describe('verify fast path', () => {
     ['an inactive key', 'fast', () => verify(JSON.stringify({ key: inactive }), as(service))],
     ['a malformed key', 'fast', () => verify(JSON.stringify({ key: 'kw_nope' }), as(service))],
     ['JSON with a charset', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), 'content-type': 'application/json; charset=UTF-8' })],
+    ['localhost as the Host', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'localhost' })],
+    ['a Host the daemon does not serve', 'full', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'rebound.example:7420' })],
     ['a missing key', 'full', () => verify(JSON.stringify({ caller: 'x' }), as(service))],
     ['a key of the wrong type', 'full', () => verify(JSON.stringify({ key: 42 }), as(service))],
     ['an over-long caller', 'full', () => verify(JSON.stringify({ key: secret, caller: 'c'.repeat(129) }), as(service))],
@@ -90,6 +93,38 @@ describe('verify fast path', () => {
     });
   }
 
+  // What no HTTP client library sends: written on a bare socket.
+  const rawHosts: [string, string | null, Record<string, string>][] = [
+    ['no Host', null, {}],
+    ['the Host sent twice', '127.0.0.1', { Host: '127.0.0.1' }],
+  ];
+  for (const [what, host, extra] of rawHosts) {
+    it(`answers a request with ${what} as the full route does (on the full path)`, async () => {
+      const body = JSON.stringify({ key: secret });
+      const sendBytes = async (fullRoute: boolean) => {
+        const before = t.daemon.fastVerify.answered;
+        const headers = {
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${service}`,
+          'Content-Length': String(Buffer.byteLength(body)),
+          Connection: 'close',
+          ...extra,
+          ...(fullRoute ? { 'X-Request-Id': 'full-route' } : {}),
+        };
+        const connection = await openConnection(t.url, requestHead('POST', '/v1/verify', headers, host) + body);
+        await connection.closed;
+        const res = parseResponse(connection.received());
+        delete (res.body as { error?: { requestId?: string } }).error?.requestId;
+        return { status: res.status, body: res.body, path: t.daemon.fastVerify.answered > before ? 'fast' : 'full' };
+      };
+      const fast = await sendBytes(false);
+      const full = await sendBytes(true);
+      expect(fast).toEqual(full);
+      expect(fast.path).toBe('full');
+      expect(fast.status).toBeGreaterThanOrEqual(400);
+    });
+  }
+
   it('keeps the connection usable after each answer', async () => {
     for (const [, , request] of cases) await send(request(), false);
     expect((await send(cases[0]![2](), false)).body).toMatchObject({ valid: true });
@@ -102,5 +137,32 @@ describe('verify fast path', () => {
     const usage = await t.client.usage(key.id, 1);
     expect(usage.buckets[0]!.ok).toBe(2);
     expect(usage.callers).toMatchObject([{ caller: 'a', ok: 2 }]);
+  });
+});
+
+describe('verify fast path with --allow-host', () => {
+  it('serves the allowed name on the fast path, as the full route serves it', async () => {
+    const d = await startTestDaemon({ allowHosts: ['keys.internal'] });
+    const own = rawAgent();
+    try {
+      const { token } = await d.client.createOperator('svc', 'service');
+      const { secret: key } = await d.client.createKey('allowed');
+      const request = (fullRoute: boolean): RawRequest => ({
+        method: 'POST',
+        path: '/v1/verify',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, host: 'keys.internal:7420', ...(fullRoute ? { 'x-request-id': 'full-route' } : {}) },
+        body: Buffer.from(JSON.stringify({ key })),
+      });
+      const before = d.daemon.fastVerify.answered;
+      const fast = await sendRaw(d.url, request(false), own);
+      expect(d.daemon.fastVerify.answered).toBe(before + 1);
+      const full = await sendRaw(d.url, request(true), own);
+      expect(d.daemon.fastVerify.answered).toBe(before + 1);
+      expect([fast.status, JSON.parse(fast.body)]).toEqual([full.status, JSON.parse(full.body)]);
+      expect(fast.status).toBe(200);
+    } finally {
+      own.destroy();
+      await d.stop();
+    }
   });
 });

@@ -1,23 +1,19 @@
 /** Issue 4: verification, usage tracking and the event stream. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
-import { startTestDaemon, storeQuery, until, type TestDaemon } from '../helpers/daemon.js';
+import { FLUSH_INTERVAL_MS } from '../../src/daemon/usage/tracker.js';
+import { manualClock } from '../helpers/clock.js';
+import { startTestApp, startTestDaemon, storeQuery, type TestApp } from '../helpers/daemon.js';
 
-let t: TestDaemon;
+let t: TestApp;
 afterEach(async () => {
   await t?.stop();
 });
 
-/** A clock the test moves by hand. */
-function manualClock(start: number) {
-  let now = start;
-  return { now: () => now, set: (ms: number) => (now = ms), add: (ms: number) => (now += ms) };
-}
-
 describe('POST /v1/verify', () => {
   it('answers valid, malformed, not_found, inactive and expired', async () => {
-    const clock = manualClock(Date.parse('2026-11-27T10:00:00Z'));
-    t = await startTestDaemon({ now: clock.now });
+    const clock = manualClock('2026-11-27T10:00:00Z');
+    t = await startTestApp({ clock });
     const svc = (await t.api('POST', '/v1/operators', { name: 'svc', role: 'service' })).body.token;
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'good' })).body;
     const expiring = (await t.api('POST', '/v1/keys', { name: 'soon', expiresAt: '2026-11-27T11:00:00Z' })).body;
@@ -42,7 +38,7 @@ describe('POST /v1/verify', () => {
   });
 
   it('treats invalid JSON, a missing key and wrong types as 400, not a decision', async () => {
-    t = await startTestDaemon();
+    t = await startTestApp();
     for (const body of ['{"key":', {}, { key: 5 }, { key: 'kw_x', caller: 7 }, { key: 'kw_x', caller: 'c'.repeat(129) }, { key: 'k'.repeat(513) }]) {
       const res = await t.api('POST', '/v1/verify', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
@@ -51,7 +47,7 @@ describe('POST /v1/verify', () => {
   });
 
   it('does not let a single success through once deactivate has returned', async () => {
-    t = await startTestDaemon();
+    t = await startTestApp();
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'hammered' })).body;
     let deactivatedAt = Infinity;
     let stop = false;
@@ -67,11 +63,11 @@ describe('POST /v1/verify', () => {
     };
     const workers = Array.from({ length: 8 }, hammer);
     try {
-      await until(async () => sent, (n) => n > 50, 10_000);
+      await vi.waitFor(() => expect(sent).toBeGreaterThan(50), { timeout: 10_000 });
       await t.client.deactivateKey(key.id);
       deactivatedAt = performance.now();
       const after = sent;
-      await until(async () => sent, (n) => n > after + 100, 10_000);
+      await vi.waitFor(() => expect(sent).toBeGreaterThan(after + 100), { timeout: 10_000 });
     } finally {
       stop = true;
       await Promise.all(workers);
@@ -81,19 +77,20 @@ describe('POST /v1/verify', () => {
 });
 
 describe('usage', () => {
-  it('shows verifications within 2 s, with callers sanitized', async () => {
-    t = await startTestDaemon();
+  it('writes verifications to the store within a flush interval, with callers sanitized', async () => {
+    const clock = manualClock(Date.now());
+    t = await startTestApp({ clock });
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'used' })).body;
     await t.client.verify(secret, 'orders-api \u001b[31m10.0.0.7\u202E');
     await t.client.verify(secret, 'orders-api \u001b[31m10.0.0.7\u202E');
     await t.client.verify(secret, 'billing');
-    // Read straight from the store, so this waits for the background flush, not a read-time flush.
-    const counted = await until(
-      async () => (await storeQuery<{ ok: number | string | null }>(t, 'SELECT sum(ok) AS ok FROM usage_buckets WHERE key_id = ?', [key.id]))[0]?.ok,
-      (ok) => Number(ok) === 3,
-      2000,
-    );
-    expect(Number(counted)).toBe(3);
+    // Read straight from the store, so this sees the background flush, not a read-time flush.
+    const stored = async () =>
+      Number((await storeQuery<{ ok: number | string | null }>(t, 'SELECT sum(ok) AS ok FROM usage_buckets WHERE key_id = ?', [key.id]))[0]?.ok ?? 0);
+    expect(await stored(), 'before the interval has passed').toBe(0);
+    clock.add(FLUSH_INTERVAL_MS);
+    await clock.runDue();
+    expect(await stored()).toBe(3);
     const usage = await t.client.usage(key.id, 5);
     expect(usage.buckets).toHaveLength(5);
     expect(usage.buckets.reduce((n, b) => n + b.ok, 0)).toBe(3);
@@ -108,7 +105,7 @@ describe('usage', () => {
   });
 
   it('counts rejections of an inactive key separately', async () => {
-    t = await startTestDaemon();
+    t = await startTestApp();
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'off' })).body;
     await t.client.deactivateKey(key.id);
     await t.client.verify(secret, 'legacy-cron');
@@ -119,8 +116,8 @@ describe('usage', () => {
   });
 
   it('puts uses on either side of a minute boundary into their own buckets', async () => {
-    const clock = manualClock(Date.parse('2026-11-27T10:00:59.900Z'));
-    t = await startTestDaemon({ now: clock.now });
+    const clock = manualClock('2026-11-27T10:00:59.900Z');
+    t = await startTestApp({ clock });
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'edge' })).body;
     await t.client.verify(secret);
     await t.client.verify(secret);
@@ -134,8 +131,8 @@ describe('usage', () => {
   });
 
   it('prunes buckets older than 30 days', async () => {
-    const clock = manualClock(Date.parse('2026-10-01T00:00:00Z'));
-    t = await startTestDaemon({ now: clock.now });
+    const clock = manualClock('2026-10-01T00:00:00Z');
+    t = await startTestApp({ clock });
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'old' })).body;
     await t.client.verify(secret);
     await t.daemon.core.usage.flush();
@@ -147,7 +144,7 @@ describe('usage', () => {
   });
 
   it('survives a graceful restart', async () => {
-    t = await startTestDaemon();
+    t = await startTestApp();
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'kept' })).body;
     for (let i = 0; i < 4; i++) await t.client.verify(secret, 'svc');
     await t.restart();
@@ -157,7 +154,7 @@ describe('usage', () => {
   });
 
   it('answers 404 for the usage of an unknown key and 400 for a bad window', async () => {
-    t = await startTestDaemon();
+    t = await startTestApp();
     expect((await t.api('GET', '/v1/keys/key_nope/usage')).status).toBe(404);
     const { key } = (await t.api('POST', '/v1/keys', { name: 'w' })).body;
     expect((await t.api('GET', `/v1/keys/${key.id}/usage?minutes=0`)).status).toBe(400);
@@ -167,16 +164,19 @@ describe('usage', () => {
 
 describe('GET /v1/events', () => {
   it('streams key changes and usage ticks, and cleans up on disconnect', async () => {
-    t = await startTestDaemon({ heartbeatMs: 50 });
+    const clock = manualClock(Date.now());
+    t = await startTestDaemon({ heartbeatMs: 50, clock });
     const events: StreamEvent[] = [];
     const ctl = new AbortController();
     const reader = new KeywardClient({ url: t.url, token: t.adminToken });
     const done = reader.events((e) => events.push(e), ctl.signal);
-    await until(async () => t.daemon.core.streams.size, (n) => n === 1);
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(1));
     const { key, secret } = (await t.api('POST', '/v1/keys', { name: 'streamed' })).body;
     await t.client.verify(secret);
     await t.client.deactivateKey(key.id);
-    await until(async () => events.map((e) => e.event), (names) => names.includes('usage') && names.includes('key.updated'), 3000);
+    clock.add(FLUSH_INTERVAL_MS);
+    await clock.runDue();
+    await vi.waitFor(() => expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['usage', 'key.updated'])));
     const created = events.find((e) => e.event === 'key.created')!.data as { key: { id: string; name: string } };
     expect(created.key).toMatchObject({ id: key.id, name: 'streamed' });
     const tick = events.find((e) => e.event === 'usage')!.data as { tick: { keys: { id: string; ok: number }[] } };
@@ -184,7 +184,7 @@ describe('GET /v1/events', () => {
     expect(JSON.stringify(events)).not.toContain(secret);
     ctl.abort();
     await done;
-    await until(async () => t.daemon.core.streams.size, (n) => n === 0);
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(0));
   });
 
   it('sends heartbeats on a quiet stream', async () => {
@@ -204,10 +204,10 @@ describe('GET /v1/events', () => {
     const ctl = new AbortController();
     const reader = new KeywardClient({ url: t.url, token: t.adminToken });
     const done = reader.events(() => {}, ctl.signal).catch((err: unknown) => err);
-    await until(async () => t.daemon.core.streams.size, (n) => n === 1);
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(1));
     await t.daemon.close();
     await done;
-    await until(async () => t.daemon.core.streams.size, (n) => n === 0);
+    await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(0));
     await t.restart();
   });
 });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/daemon/audit/chain.js';
 import { homeFiles, writePrivate } from '../../src/home.js';
-import { startTestDaemon, tempHome, until, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { createTestDatabase, pgTitle, TEST_DATABASE_URL, type TestDatabase } from './database.js';
 
 describe.skipIf(!TEST_DATABASE_URL)(pgTitle('backup of the PostgreSQL store'), () => {
@@ -33,10 +33,8 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('backup of the PostgreSQL store'), (
     await t.client.deactivateKey(off.key.id);
     await t.client.createOperator('reader', 'viewer');
     await t.client.verify(kept.secret, 'web');
-    await until(
-      () => t.client.getKey(kept.key.id),
-      (k) => k.key.uses24h === 1,
-    );
+    await t.daemon.core.usage.flush();
+    expect((await t.client.getKey(kept.key.id)).key.uses24h).toBe(1);
     const file = join(dir, 'copy.db');
     await t.daemon.core.store.backup(file);
     expect(statSync(file).mode & 0o777).toBe(0o600);

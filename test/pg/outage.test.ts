@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { until, type TestDaemon } from '../helpers/daemon.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
 
@@ -80,8 +80,8 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     expect(await health(a)).toBe('ok');
 
     stop();
-    await until(() => health(a), (s) => s === 'degraded', 3000);
-    await until(() => health(b), (s) => s === 'degraded', 3000);
+    await expect.poll(() => health(a), { timeout: 3000 }).toBe('degraded');
+    await expect.poll(() => health(b), { timeout: 3000 }).toBe('degraded');
     const body = (await b.api('GET', '/v1/health')).body;
     expect(body.status, 'health still answers 200 with a reason').toBe('degraded');
 
@@ -101,19 +101,16 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     expect(await verdict(b, dropped.secret), 'the refused deactivation changed nothing').toBe('valid');
 
     start();
-    await until(() => health(a), (s) => s === 'ok', RECOVERY_MS);
-    await until(() => health(b), (s) => s === 'ok', RECOVERY_MS);
+    await expect.poll(() => health(a), { timeout: RECOVERY_MS }).toBe('ok');
+    await expect.poll(() => health(b), { timeout: RECOVERY_MS }).toBe('ok');
 
     // Writes work again, and the daemons follow each other again.
     await a.client.deactivateKey(dropped.key.id);
-    await until(() => verdict(b, dropped.secret), (v) => v === 'inactive', 1000);
+    await expect.poll(() => verdict(b, dropped.secret), { timeout: 1000 }).toBe('inactive');
     // The verifications made during the outage were held in memory and written once it ended.
-    const usage = await until(
-      () => a.client.usage(kept.key.id, 5),
-      (u) => u.callers.find((c) => c.caller === 'during-outage')?.ok === 2,
-      3000,
-    );
-    expect(usage.callers.find((c) => c.caller === 'during-outage')?.ok).toBe(2);
+    await expect
+      .poll(async () => (await a.client.usage(kept.key.id, 5)).callers.find((c) => c.caller === 'during-outage')?.ok, { timeout: 3000 })
+      .toBe(2);
     expect(a.logs.some((l) => l.includes('lost the change feed')), 'the outage was logged').toBe(true);
     expect(a.logs.some((l) => l.includes('following changes from PostgreSQL again')), 'so was the recovery').toBe(true);
     for (const line of [...a.logs, ...b.logs]) expect(line, 'the password never reaches the log').not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);

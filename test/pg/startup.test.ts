@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/daemon/audit/chain.js';
 import { startDaemon, StartupError } from '../../src/daemon/main.js';
 import { homeFiles } from '../../src/home.js';
-import { startTestDaemon, tempHome, until } from '../helpers/daemon.js';
+import { startTestDaemon, tempHome } from '../helpers/daemon.js';
 import { createTestDatabase, pgTitle, TEST_DATABASE_URL } from './database.js';
 
 describe('a daemon on an unreachable PostgreSQL', () => {
@@ -42,7 +42,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('daemons starting together on an emp
       expect(operators.map((o) => o.name)).toEqual(['admin']);
       expect(await verifyChain(admin.daemon.core.store.auditChain())).toEqual({ ok: true, events: 1 });
       // The other daemon learns of admin from the change feed, like any change, within a second.
-      for (const d of daemons) await until(() => d.api('GET', '/v1/me', undefined, admin.adminToken), (r) => r.status === 200, 1000);
+      for (const d of daemons) await expect.poll(async () => (await d.api('GET', '/v1/me', undefined, admin.adminToken)).status, { timeout: 1000 }).toBe(200);
     } finally {
       for (const d of daemons) await d.stop();
       await database.drop();

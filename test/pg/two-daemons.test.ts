@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { verifyChain } from '../../src/daemon/audit/chain.js';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
-import { until, type TestDaemon } from '../helpers/daemon.js';
+import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
 
@@ -16,7 +16,7 @@ const IN_STEP_MS = 1000;
 /** Time from now until `d` gives `expected` for `secret`; fails past the limit. */
 async function msUntilVerdict(d: TestDaemon, secret: string, expected: string): Promise<number> {
   const started = Date.now();
-  await until(() => verdict(d, secret), (v) => v === expected, IN_STEP_MS);
+  await expect.poll(() => verdict(d, secret), { timeout: IN_STEP_MS, interval: 25 }).toBe(expected);
   return Date.now() - started;
 }
 
@@ -43,17 +43,13 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     const { key, secret } = await a.client.createKey('merged-usage');
     for (let i = 0; i < 3; i++) await a.client.verify(secret, 'web-a');
     for (let i = 0; i < 2; i++) await b.client.verify(secret, 'web-b');
-    const usage = await until(
-      () => a.client.usage(key.id, 5),
-      (u) => u.buckets.reduce((n, bucket) => n + bucket.ok, 0) === 5,
-      3000,
-    );
+    // The flushes each daemon runs every second, now.
+    await Promise.all([a.daemon.core.usage.flush(), b.daemon.core.usage.flush()]);
+    const usage = await a.client.usage(key.id, 5);
+    expect(usage.buckets.reduce((n, bucket) => n + bucket.ok, 0)).toBe(5);
     expect(usage.callers.map((c) => c.caller).sort()).toEqual(['web-a', 'web-b']);
-    const listed = await until(
-      () => b.client.getKey(key.id),
-      (k) => k.key.uses24h === 5,
-      3000,
-    );
+    const listed = await b.client.getKey(key.id);
+    expect(listed.key.uses24h).toBe(5);
     expect(listed.key.lastUsedAt, 'last use is shared too').not.toBeNull();
   });
 
@@ -71,11 +67,9 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     await b.client.advance(id, { from: 'deactivate_old' });
     expect(await msUntilVerdict(a, oldSecret, 'inactive'), 'the cut-over on B is in force on A').toBeLessThan(IN_STEP_MS);
     // A refused the old key just now; B's guard counts that rejection once A flushes it.
-    const blocked = await until(
-      () => b.client.rotation(id),
-      (r) => r.rotation.evidence.oldKey.rejected >= 1,
-      3000,
-    );
+    await a.daemon.core.usage.flush();
+    const blocked = await b.client.rotation(id);
+    expect(blocked.rotation.evidence.oldKey.rejected).toBeGreaterThanOrEqual(1);
     expect(blocked.rotation.evidence.canAdvance).toBe(false);
     const refused = await b.api('POST', `/v1/rotations/${id}/advance`, { from: 'double_check' });
     expect(refused.status).toBe(409);
@@ -90,13 +84,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     const { key, secret } = await a.client.createKey('svc-key');
     expect((await b.api('POST', '/v1/verify', { key: secret }, token)).status, 'token made on A accepted by B').toBe(200);
     await b.client.disableOperator(operator.id);
-    const started = Date.now();
-    await until(
-      () => a.api('POST', '/v1/verify', { key: secret }, token),
-      (r) => r.status === 401,
-      IN_STEP_MS,
-    );
-    expect(Date.now() - started).toBeLessThan(IN_STEP_MS);
+    await expect.poll(async () => (await a.api('POST', '/v1/verify', { key: secret }, token)).status, { timeout: IN_STEP_MS, interval: 25 }).toBe(401);
     await a.client.deactivateKey(key.id);
   });
 
@@ -120,10 +108,12 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     await open;
     const { key } = await a.client.createKey('announced');
     await a.client.deactivateKey(key.id);
-    await until(
-      async () => seen.filter((e) => (e.data as { key?: { id?: string } }).key?.id === key.id).map((e) => e.event),
-      (events) => events.includes('key.created') && events.includes('key.updated'),
-      IN_STEP_MS,
+    await vi.waitFor(
+      () => {
+        const events = seen.filter((e) => (e.data as { key?: { id?: string } }).key?.id === key.id).map((e) => e.event);
+        expect(events).toEqual(expect.arrayContaining(['key.created', 'key.updated']));
+      },
+      { timeout: IN_STEP_MS },
     );
     controller.abort();
     await stream.catch(() => {});
@@ -167,11 +157,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('what the change feed trusts'), () =
     const forged = { o: 'attacker', n: 'x', c: [{ t: 'key', id: key.id, e: 'deleted' }] };
     await pair.shared.db.query('select pg_notify($1, $2)', ['keyward_changes', JSON.stringify(forged)]);
     await pair.shared.db.query('select pg_notify($1, $2)', ['keyward_changes', 'not json']);
-    await until(
-      async () => b.logs.filter((l) => l.includes('malformed change notice')).length,
-      (n) => n > 0,
-      IN_STEP_MS,
-    );
+    await expect.poll(() => b.logs.filter((l) => l.includes('malformed change notice')).length, { timeout: IN_STEP_MS }).toBeGreaterThan(0);
     // The forged notice was read before the malformed one, so it has been applied by now.
     expect(await verdict(b, secret)).toBe('valid');
     expect(await verdict(a, secret)).toBe('valid');

@@ -20,7 +20,7 @@ import { openStoreFile } from './helpers/store-file.js';
 
 const CYCLES = 30;
 const WRITERS = 4;
-const MAX_RUN_MS = 500;
+const MAX_RUN_MS = 300;
 /** Unchanged keys verified after each restart, besides every key the cycle changed. */
 const VERIFY_SAMPLE = 24;
 

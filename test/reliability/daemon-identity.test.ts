@@ -6,7 +6,6 @@
  * key; and that a daemon the TUI starts has no token in its environment.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DaemonNotReachable, reachDaemon } from '../../src/client/autostart.js';
 import { DaemonUnproven, KeywardClient } from '../../src/client/client.js';
@@ -16,14 +15,14 @@ import { generateSecret, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/dae
 import { DEFAULT_PORT, homeFiles, readDaemonInfo, writePrivate } from '../../src/home.js';
 import { CHALLENGE_HEADER, newChallenge, newInstance, PROOF_HEADER, proofOf } from '../../src/identity.js';
 import { keyward } from '../cli/harness.js';
+import { KEYWARD } from '../helpers/cli.js';
 import { freePort, isAlive, startTestApp, startTestDaemon, tempHome } from '../helpers/daemon.js';
 import { squat, type Squatter } from './helpers/squatter.js';
 
 // CLI runs and daemon starts are processes of their own; a busy machine needs the time.
 vi.setConfig({ testTimeout: 60_000 });
 
-/** keyward from source, as `dist/cli.js` would run it. */
-const command = [process.execPath, '--import', 'tsx', join(process.cwd(), 'src', 'cli.ts')];
+const command = KEYWARD;
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -9,13 +9,15 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeFiles } from '../../src/home.js';
 import { FLUSH_INTERVAL_MS } from '../../src/daemon/usage/tracker.js';
-import { startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
-import { waitFor } from './helpers/concurrency.js';
+import { manualClock } from '../helpers/clock.js';
+import { startTestApp, tempHome, type TestApp } from '../helpers/daemon.js';
 import { openStoreFile, type StoreFile } from './helpers/store-file.js';
 
 const FILLER_ROWS = 64;
 
-let t: TestDaemon;
+let t: TestApp;
+/** The daemon's clock: the timed usage flush runs when the test says. */
+const clock = manualClock(Date.now());
 let file: StoreFile;
 let active: { id: string; secret: string };
 let inactive: { id: string; secret: string };
@@ -41,7 +43,7 @@ function freeSpace(home: string): void {
 
 beforeAll(async () => {
   const home = tempHome();
-  const first = await startTestDaemon({ home });
+  const first = await startTestApp({ home, clock });
   const a = await first.client.createKey('disk-active');
   const b = await first.client.createKey('disk-inactive');
   await first.client.deactivateKey(b.key.id);
@@ -56,7 +58,7 @@ beforeAll(async () => {
   await first.daemon.close();
   addFiller(home);
   // A cap below the current size is raised to it: the store cannot grow by a single page.
-  t = await startTestDaemon({ home, maxPageCount: 1 });
+  t = await startTestApp({ home, maxPageCount: 1, clock });
   file = openStoreFile(home);
 });
 
@@ -70,7 +72,7 @@ describe('disk full', () => {
   let activeOk = 0;
 
   it('refuses writes with 507 storage_full once the store is full, changing nothing', async () => {
-    let refusal: Awaited<ReturnType<TestDaemon['api']>> | undefined;
+    let refusal: Awaited<ReturnType<TestApp['api']>> | undefined;
     while (!refusal && fillers.length < 1000) {
       const before = file.snapshot();
       const res = await t.api('POST', '/v1/keys', { name: `filler-${fillers.length}` });
@@ -117,7 +119,9 @@ describe('disk full', () => {
       inactiveRejected++;
       if (await flushFails()) break;
     }
-    await waitFor('the timed flush to fail and say so', () => (t.logs.some((l) => /usage flush failed/.test(l)) ? true : undefined), 5 * FLUSH_INTERVAL_MS);
+    clock.add(FLUSH_INTERVAL_MS);
+    await clock.runDue();
+    expect(t.logs.filter((l) => /usage flush failed/.test(l)), 'the timed flush fails and says so').toHaveLength(1);
     // Every read below runs while verifications wait in memory for a flush that cannot happen.
     const reads = [
       '/v1/keys',

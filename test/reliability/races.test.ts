@@ -6,11 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readDaemonInfo } from '../../src/home.js';
-import { startTestDaemon, type ApiBody, type TestDaemon } from '../helpers/daemon.js';
+import { startTestApp, type ApiBody, type TestApp } from '../helpers/daemon.js';
 import { killLeftoverDaemons, spawnDaemonProcess, startChildDaemon } from './helpers/child-daemon.js';
-import { waitFor } from './helpers/concurrency.js';
 
 /** Race → outcome → how often: a race that always ends the same way tests less than it seems. */
 const races = new Map<string, Map<string, number>>();
@@ -19,11 +18,11 @@ function count(race: string, outcome = 'ok'): void {
   races.set(race, outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1));
 }
 
-let t: TestDaemon;
+let t: TestApp;
 let secondAdmin: string;
 
 beforeAll(async () => {
-  t = await startTestDaemon();
+  t = await startTestApp();
   secondAdmin = (await t.client.createOperator('second-admin', 'admin')).token;
 });
 
@@ -130,7 +129,7 @@ describe('races', () => {
       }
     };
     const hammers = Array.from({ length: CALLERS }, hammer);
-    await waitFor('the key to verify under load', () => (results.filter((r) => r.valid).length >= CALLERS ? true : undefined));
+    await vi.waitFor(() => expect(results.filter((r) => r.valid).length, 'the key to verify under load').toBeGreaterThanOrEqual(CALLERS), { timeout: 10_000 });
     await cut();
     cutAnsweredAt = performance.now();
     await Promise.all(hammers);

@@ -2,19 +2,21 @@
  * Usage counts live in memory and are flushed about once a second (FLUSH_INTERVAL_MS) and at
  * shutdown. A graceful stop loses nothing; a kill loses at most what was counted since the
  * last flush. Each flush announces itself with a `usage` event, which is how this test knows
- * what the store had when the daemon died.
+ * what the store had when the daemon died. The daemons here flush every FLUSH_MS instead, so
+ * the test sees several flushes without waiting seconds for them; the bound is the same.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { KeywardClient, StreamEvent } from '../../src/client/client.js';
 import type { UsageTick } from '../../src/daemon/usage/tracker.js';
-import { FLUSH_INTERVAL_MS } from '../../src/daemon/usage/tracker.js';
-import { killLeftoverDaemons, startChildDaemon } from './helpers/child-daemon.js';
-import { inParallel, sleep, waitFor } from './helpers/concurrency.js';
+import { killLeftoverDaemons, startChildDaemon, type ChildDaemon } from './helpers/child-daemon.js';
+import { inParallel, sleep } from './helpers/concurrency.js';
 
+const FLUSH_MS = 200;
 const home = mkdtempSync(join(tmpdir(), 'keyward-usage-'));
+const start = (): Promise<ChildDaemon> => startChildDaemon(home, { args: ['--usage-flush-ms', String(FLUSH_MS)] });
 afterAll(() => {
   killLeftoverDaemons();
   rmSync(home, { recursive: true, force: true });
@@ -31,12 +33,12 @@ describe('usage durability', () => {
   let before = 0;
 
   it('loses no usage on a graceful stop', async () => {
-    const daemon = await startChildDaemon(home);
+    const daemon = await start();
     ({ key: { id: keyId }, secret } = await daemon.client.createKey('usage-durability'));
     const results = await inParallel(300, 8, () => daemon.client.verify(secret, 'graceful'));
     expect(results.every((r) => r.valid)).toBe(true);
     expect(await daemon.stop('SIGTERM'), daemon.stderr()).toEqual({ code: 0, signal: null });
-    const again = await startChildDaemon(home);
+    const again = await start();
     before = await storedOk(again.client, keyId);
     expect(before, 'verifications stored after SIGTERM').toBe(300);
     expect((await again.client.getKey(keyId)).key.lastUsedAt).not.toBeNull();
@@ -44,7 +46,7 @@ describe('usage durability', () => {
   });
 
   it('loses at most the last flush interval on a kill', async () => {
-    const daemon = await startChildDaemon(home);
+    const daemon = await start();
     const ticks: UsageTick[] = [];
     const stream = new AbortController();
     const streaming = daemon.client
@@ -68,9 +70,9 @@ describe('usage durability', () => {
       }
     };
     const callers = Promise.all(Array.from({ length: 4 }, caller));
-    await waitFor('two usage flushes', () => (ticks.length >= 2 ? true : undefined));
+    await vi.waitFor(() => expect(ticks.length, 'usage flushes seen').toBeGreaterThanOrEqual(2), { timeout: 10_000 });
     // Somewhere inside a flush interval, with traffic counted but not yet flushed.
-    await sleep(Math.random() * FLUSH_INTERVAL_MS);
+    await sleep(Math.random() * FLUSH_MS);
     killed = true;
     const killAt = Date.now();
     await daemon.stop('SIGKILL');
@@ -80,14 +82,14 @@ describe('usage durability', () => {
 
     const flushed = ticks.flatMap((t) => t.keys.filter((k) => k.id === keyId)).reduce((sum, k) => sum + k.ok, 0);
     const lastFlushAt = Math.max(...ticks.map((t) => t.at));
-    const again = await startChildDaemon(home);
+    const again = await start();
     const stored = (await storedOk(again.client, keyId)) - before;
     await again.stop('SIGTERM');
 
     const unanswered = sent - answeredAt.length;
     const lost = sent - stored;
     // Lost counts were made after the last flush: answered after it began, or never answered.
-    const lastInterval = answeredAt.filter((t) => t >= lastFlushAt - FLUSH_INTERVAL_MS).length + unanswered;
+    const lastInterval = answeredAt.filter((t) => t >= lastFlushAt - FLUSH_MS).length + unanswered;
     console.log(
       `usage: ${sent} verifications sent, ${flushed} flushed before the kill, ${stored} stored after restart, ` +
         `${lost} lost (${unanswered} unanswered), kill ${killAt - lastFlushAt} ms after the last flush`,

@@ -21,7 +21,7 @@ describe('key table', () => {
     let frame = await waitForText(app, 'charlie');
     expect(frame, 'header: daemon, operator, counts').toContain(`${t.url} · admin (admin)`);
     expect(frame).toContain('3 keys: 3 active, 0 inactive');
-    expect(frame).toMatch(/NAME\s+HINT\s+STATUS\s+ATTENTION\s+CREATED\s+LAST USED\s+USES 24H/);
+    expect(frame, 'the sorted column carries its direction').toMatch(/NAME ▲\s+HINT\s+STATUS\s+ATTENTION\s+CREATED\s+LAST USED\s+USES 24H/);
     expect(cursorLine(frame)).toContain('alpha');
     press(app, 'j');
     frame = await waitForFrame(app, (f) => cursorLine(f)?.includes('bravo') === true, 'cursor on bravo');
@@ -31,7 +31,7 @@ describe('key table', () => {
     await waitForFrame(app, (f) => cursorLine(f)?.includes('bravo') === true, 'up arrow');
     press(app, 'g');
     await waitForFrame(app, (f) => cursorLine(f)?.includes('alpha') === true, 'cursor on the first key');
-    expect(frame, 'the footer lists the keys of this mode').toContain('j/k move · / filter · s sort · a add');
+    expect(frame, 'the footer lists the keys of this mode').toContain('j/k move · ⏎ menu · / filter · s/S sort · a add · A audit');
   });
 
   it('takes keys that arrive together (a slow link) in order, before the screen redraws', async () => {
@@ -65,10 +65,10 @@ describe('key table', () => {
     await t.client.createKey('alpha');
     const { app } = await openApp(t);
     await waitForText(app, 'zulu');
-    expect(screen(app)).toContain('sort: name');
+    expect(screen(app)).toContain('sort: name ▲');
     expect(cursorLine(screen(app))).toContain('alpha');
     press(app, 's');
-    await waitForText(app, 'sort: newest');
+    await waitForText(app, 'sort: created ▼');
     expect(cursorLine(screen(app)), 'the cursor stays on its key').toContain('alpha');
     const frame = screen(app);
     expect(frame.indexOf('alpha'), 'newest first').toBeLessThan(frame.indexOf('zulu'));
@@ -117,7 +117,13 @@ describe('add', () => {
     const table = await waitForFrame(app, (f) => cursorLine(f)?.includes('billing') === true, 'the new key under the cursor');
     expect(table).not.toContain(secret);
     press(app, 'j', 'k', '?');
+    await waitForText(app, 'Keys table (this screen)');
+    press(app, '/');
+    await waitForText(app, '⏎ keep');
+    press(app, 'force');
     await waitForText(app, 'FORCE past the guard');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k scroll');
     press(app, KEY.escape);
     await waitForText(app, 'j/k move');
     const later = app.frames.slice(seenBefore);
@@ -299,7 +305,8 @@ describe('other views', () => {
     let frame = await waitForText(app, 'web-1');
     expect(frame).toContain('Usage of "billing"');
     await t.client.verify(secret, 'web-2');
-    await waitForText(app, 'web-2', 3000);
+    await t.daemon.core.usage.flush();
+    await waitForText(app, 'web-2');
     press(app, KEY.escape);
     await waitForText(app, 'j/k move');
     press(app, 'A');
@@ -308,8 +315,10 @@ describe('other views', () => {
     press(app, KEY.escape);
     await waitForText(app, 'j/k move');
     press(app, '?');
-    frame = await waitForText(app, 'Rotation');
-    expect(frame).toContain('FORCE past the guard');
+    frame = await waitForText(app, 'Keys table (this screen)');
+    press(app, 'G');
+    frame = await waitForText(app, 'Everywhere');
+    expect(frame, 'scrolled to the end').toContain('redraw the screen');
     press(app, KEY.escape);
     await waitForText(app, 'j/k move');
     expect(key.id).toMatch(/^key_/);

@@ -5,12 +5,12 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DaemonNotReachable, reachDaemon } from '../../src/client/autostart.js';
+import { KEYWARD } from '../helpers/cli.js';
 import { freePort, isAlive, tempHome } from '../helpers/daemon.js';
 
-/** keyward from source, as `dist/cli.js` would run it. */
-const command = [process.execPath, '--import', 'tsx', join(process.cwd(), 'src', 'cli.ts')];
+const command = KEYWARD;
 const homes: string[] = [];
 const children: number[] = [];
 
@@ -33,8 +33,7 @@ function envWith(port: number): NodeJS.ProcessEnv {
 afterEach(async () => {
   for (const pid of children.splice(0)) {
     if (isAlive(pid)) process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 10_000;
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitFor(() => expect(isAlive(pid), `daemon ${pid} still running after SIGTERM`).toBe(false), { timeout: 10_000 });
   }
   for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,8 +1,9 @@
 /**
  * Driving the TUI in tests as a person would: press keys, then wait for the frame to show the
- * result (polling, never a fixed sleep).
+ * result (vi.waitFor, never a fixed sleep).
  */
 import { stripVTControlCharacters } from 'node:util';
+import { vi } from 'vitest';
 
 export type Rendered = {
   lastFrame(): string | undefined;
@@ -21,6 +22,8 @@ export const KEY = {
   pageDown: '\x1b[6~',
   pageUp: '\x1b[5~',
   backspace: '\x7f',
+  ctrlC: '\x03',
+  ctrlL: '\x0c',
 } as const;
 
 /** The last frame as text, styles removed. */
@@ -37,19 +40,22 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Waits until the last frame satisfies `predicate`; fails with that frame when it never does. */
+/**
+ * Waits (vi.waitFor) until the last frame satisfies `predicate`; fails with that frame when it
+ * never does. Returns the frame, with React settled on both sides of it.
+ */
 export async function waitForFrame(app: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 5000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await settle();
-    const frame = screen(app);
-    if (predicate(frame)) {
+  const frame = await vi.waitFor(
+    async () => {
       await settle();
+      const frame = screen(app);
+      if (!predicate(frame)) throw new Error(`waited ${timeoutMs} ms for ${what}; the screen shows:\n${frame}`);
       return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}; the screen shows:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+    },
+    { timeout: timeoutMs, interval: 10 },
+  );
+  await settle();
+  return frame;
 }
 
 /** Waits for `text` on screen. */
@@ -65,4 +71,19 @@ export function press(app: Rendered, ...keys: string[]): void {
 /** The screen line holding the `›` cursor of the key table. */
 export function cursorLine(frame: string): string | undefined {
   return frame.split('\n').find((line) => line.startsWith('›'));
+}
+
+/** Whether the app has exited (Ink stops reading the keyboard when it unmounts). */
+export function exited(app: Rendered): boolean {
+  return (app.stdin as unknown as NodeJS.EventEmitter).listenerCount('readable') === 0;
+}
+
+/** Adds a key through the add dialog, as a person would; resolves with the secret it reveals. */
+export async function addKey(app: Rendered, name: string): Promise<string> {
+  press(app, 'a');
+  await waitForText(app, 'Add a key');
+  press(app, name);
+  await waitForText(app, `Name: ${name}`);
+  press(app, KEY.enter);
+  return SECRET.exec(await waitForText(app, 'shown this once'))![0];
 }

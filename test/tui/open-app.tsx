@@ -2,12 +2,12 @@
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, beforeEach } from 'vitest';
 import { KeywardClient } from '../../src/client/client.js';
-import { App } from '../../src/tui/App.js';
+import { App, type AppProps } from '../../src/tui/App.js';
 import type { TerminalEnv } from '../../src/tui/clipboard.js';
 import type { Size } from '../../src/tui/hooks/useTerminalSize.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
-export type OpenOptions = { size?: Size; token?: string; env?: TerminalEnv };
+export type OpenOptions = { size?: Size; token?: string; env?: TerminalEnv; props?: Pick<AppProps, 'redraw' | 'onSecret' | 'restartDaemon'> };
 
 export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
   const client = options.token ? new KeywardClient({ url: t.url, token: options.token }) : t.client;
@@ -22,6 +22,7 @@ export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
       writeRaw={(data) => clipboard.push(data)}
       env={options.env ?? {}}
       feedOptions={{ batchMs: 10, backoff: { minMs: 50, maxMs: 200 } }}
+      {...options.props}
     />
   );
   const app = render(element(size));

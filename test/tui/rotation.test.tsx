@@ -42,7 +42,9 @@ describe('rotation view', () => {
 
     await t.client.verify(secret, 'web-1');
     await t.client.verify(secret, 'web-1');
-    frame = await waitForText(app, 'New key "billing-2": 2 accepted, 0 rejected', 3000);
+    // The flush the daemon runs each second, now: its usage event is what the view follows.
+    await t.daemon.core.usage.flush();
+    frame = await waitForText(app, 'New key "billing-2": 2 accepted, 0 rejected');
     expect(frame, 'callers of the new key').toMatch(/web-1\s+just now\s+2\s+0/);
     expect(frame, 'traffic per minute').toMatch(/new key\s+·*[▁▂▃▄▅▆▇█]+\s+2/);
     expect(frame, 'the refusal is over once the evidence is in').not.toContain('Refused');
@@ -57,7 +59,8 @@ describe('rotation view', () => {
     expect((await t.client.getKey(old.key.id)).key.status).toBe('inactive');
 
     expect((await t.client.verify(old.secret, 'cron-job')).valid).toBe(false);
-    frame = await waitForText(app, 'old key presented 1 time(s)', 3000);
+    await t.daemon.core.usage.flush();
+    frame = await waitForText(app, 'old key presented 1 time(s)');
     expect(frame, 'who still uses the old key').toContain('cron-job');
     press(app, 'n');
     frame = await waitForText(app, 'Refused: The old key was presented 1 time(s) since it was');

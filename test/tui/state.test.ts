@@ -118,7 +118,7 @@ describe('columns', () => {
 describe('attention', () => {
   it('flags expired, expiring within 7 days, and active keys unused for 30 days', () => {
     expect(attentionOf(key({ id: 'a', expiresAt: new Date(NOW - 1).toISOString() }), NOW)).toEqual({ kind: 'expired' });
-    expect(attentionOf(key({ id: 'b', expiresAt: new Date(NOW + 3 * DAY).toISOString() }), NOW)).toEqual({ kind: 'expiring', days: 3 });
+    expect(attentionOf(key({ id: 'b', expiresAt: new Date(NOW + 3 * DAY).toISOString() }), NOW)).toEqual({ kind: 'expiring', inMs: 3 * DAY });
     expect(attentionOf(key({ id: 'c', expiresAt: new Date(NOW + 8 * DAY).toISOString() }), NOW)).toBeUndefined();
     expect(attentionOf(key({ id: 'd', createdAt: new Date(NOW - 40 * DAY).toISOString() }), NOW)).toEqual({ kind: 'unused', days: 40 });
     expect(attentionOf(key({ id: 'e', createdAt: new Date(NOW - 40 * DAY).toISOString(), lastUsedAt: new Date(NOW - DAY).toISOString() }), NOW)).toBeUndefined();

@@ -3,24 +3,29 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, IdParam, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
-import { nameSchema } from '../names.js';
-import { operatorJson, type OperatorService } from './operators.js';
+import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
+import { operatorJson, type OperatorJson, type OperatorService } from './operators.js';
 import { PERMISSIONS, permissionsOf, ROLES } from './permissions.js';
 
-const OperatorSchema = z
+export const OperatorSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
+    id: z.string().openapi({ example: 'op_5nWq8ZrT1xLc3VbK0mYd7e' }),
+    name: z.string().openapi({ example: 'ci' }),
     role: z.enum(ROLES),
-    createdAt: z.string(),
-    disabledAt: z.string().nullable(),
+    createdAt: z.string().openapi({ format: 'date-time' }),
+    disabledAt: z.string().nullable().openapi({ format: 'date-time' }),
   })
   .openapi('Operator');
+
+const OPERATOR_EXAMPLE: OperatorJson = { id: 'op_5nWq8ZrT1xLc3VbK0mYd7e', name: 'ci', role: 'service', createdAt: '2026-11-02T09:10:00.000Z', disabledAt: null };
 
 export type MeJson = z.infer<typeof MeSchema>;
 
 const MeSchema = z.object({ operator: OperatorSchema.extend({ permissions: z.array(z.enum(PERMISSIONS)) }) });
-const CreateOperatorBody = z.object({ name: nameSchema.openapi({ type: 'string' }), role: z.enum(ROLES) }).strict().openapi('CreateOperator');
+const CreateOperatorBody = z
+  .object({ name: nameSchema.openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'ci', description: NAME_RULES }), role: z.enum(ROLES) })
+  .strict()
+  .openapi('CreateOperator');
 
 const manage = requirePermission('operators:manage');
 const tags = ['operators'];
@@ -29,9 +34,13 @@ export function operatorRoutes(operators: OperatorService) {
   return routeGroup()
     .openapi(
       createRoute({
-        method: 'get', path: '/me', tags, security: bearer,
+        method: 'get', path: '/me', operationId: 'getMe', tags, security: bearer,
         summary: 'The operator this token belongs to, with its permissions',
-        responses: { 200: json(MeSchema, 'The operator'), ...errors() },
+        description: 'Any valid token; answered from memory.',
+        responses: {
+          200: json(MeSchema, 'The operator', { operator: { ...OPERATOR_EXAMPLE, name: 'admin', role: 'admin', permissions: [...permissionsOf('admin')] } }),
+          ...errors({ input: false }),
+        },
       }),
       (c) => {
         const op = c.get('operator');
@@ -40,20 +49,25 @@ export function operatorRoutes(operators: OperatorService) {
     )
     .openapi(
       createRoute({
-        method: 'get', path: '/operators', tags, security: bearer, middleware: [manage] as const,
+        method: 'get', path: '/operators', operationId: 'listOperators', tags, security: bearer, middleware: [manage] as const,
         summary: 'List operators',
-        responses: { 200: json(z.object({ operators: z.array(OperatorSchema) }), 'Operators'), ...errors() },
+        description: 'Needs `operators:manage`. Disabled operators are listed too, with `disabledAt`.',
+        responses: { 200: json(z.object({ operators: z.array(OperatorSchema) }), 'Operators', { operators: [OPERATOR_EXAMPLE] }), ...errors({ input: false, store: 'read' }) },
       }),
       async (c) => c.json({ operators: (await operators.list()).map(operatorJson) }, 200),
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/operators', tags, security: bearer, middleware: [manage] as const,
+        method: 'post', path: '/operators', operationId: 'createOperator', tags, security: bearer, middleware: [manage] as const,
         summary: 'Create an operator; its token is in this response only',
+        description: 'Needs `operators:manage`. The token (`kwo_…`) is stored only as its SHA-256 and never shown again.',
         request: { body: jsonBody(CreateOperatorBody) },
         responses: {
-          201: json(z.object({ operator: OperatorSchema, token: z.string() }), 'The operator and its token'),
-          ...errors({ body: true, write: true, conflicts: ['name_taken'] }),
+          201: json(z.object({ operator: OperatorSchema, token: z.string() }), 'The operator and its token', {
+            operator: OPERATOR_EXAMPLE,
+            token: 'kwo_EXAMPLExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+          }),
+          ...errors({ store: 'write', conflicts: ['name_taken'] }),
         },
       }),
       async (c) => {
@@ -64,10 +78,14 @@ export function operatorRoutes(operators: OperatorService) {
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/operators/{id}/disable', tags, security: bearer, middleware: [manage] as const,
+        method: 'post', path: '/operators/{id}/disable', operationId: 'disableOperator', tags, security: bearer, middleware: [manage] as const,
         summary: 'Disable an operator: its token stops working at once',
+        description: 'Needs `operators:manage`. The last active admin cannot be disabled (`last_admin`).',
         request: { params: IdParam },
-        responses: { 200: json(z.object({ operator: OperatorSchema }), 'The operator'), ...errors({ notFound: true, write: true, conflicts: ['last_admin'] }) },
+        responses: {
+          200: json(z.object({ operator: OperatorSchema }), 'The operator', { operator: { ...OPERATOR_EXAMPLE, disabledAt: '2026-11-30T09:00:00.000Z' } }),
+          ...errors({ notFound: true, store: 'write', conflicts: ['last_admin'] }),
+        },
       }),
       async (c) => c.json({ operator: operatorJson(await operators.disable(c.req.valid('param').id, c.get('operator'))) }, 200),
     );

@@ -3,16 +3,10 @@
  * streams (streams.ts) fan it out. Payloads are the public JSON shapes, never a secret.
  */
 import { EventEmitter } from 'node:events';
-import type { OperatorJson } from '../auth/operators.js';
 import type { Permission } from '../auth/permissions.js';
-import type { UsageTick } from '../usage/tracker.js';
+import type { DaemonEvent } from './schemas.js';
 
-export type DaemonEvent =
-  | { type: 'key.created' | 'key.updated'; key: unknown }
-  | { type: 'key.deleted'; id: string }
-  | { type: 'rotation.created' | 'rotation.updated'; rotation: unknown }
-  | { type: 'operator.created' | 'operator.updated'; operator: OperatorJson }
-  | { type: 'usage'; tick: UsageTick };
+export type { DaemonEvent };
 
 export type DaemonEventType = DaemonEvent['type'];
 

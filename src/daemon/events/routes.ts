@@ -9,11 +9,11 @@ import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { requirePermission } from '../http/auth.js';
-import { bearer, errors, ErrorSchema, json } from '../http/openapi.js';
+import { answer, bearer, errors } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { EventStreams } from './streams.js';
 
-const EVENTS_DESCRIPTION = `A text/event-stream. Each event is named by its type; its \`data\` is one line of JSON, the whole event:
+const EVENTS_DESCRIPTION = `Needs \`keys:read\`. A text/event-stream that stays open. Each event is named by its type; its \`data\` is one line of JSON, the whole event (the \`Event\` schema):
 
 - \`key.created\`, \`key.updated\`: \`{"type","key":Key}\`
 - \`key.deleted\`: \`{"type","id"}\`
@@ -31,12 +31,19 @@ function socketOf(c: Context): { destroy(): void } | undefined {
 export function eventRoutes(streams: EventStreams) {
   return routeGroup().openapi(
     createRoute({
-      method: 'get', path: '/events', tags: ['events'], security: bearer, middleware: [requirePermission('keys:read')] as const,
+      method: 'get', path: '/events', operationId: 'streamEvents', tags: ['events'], security: bearer, middleware: [requirePermission('keys:read')] as const,
       summary: 'Live changes: key.*, rotation.*, operator.* (admins), usage ticks (at most once a second)',
+      description: EVENTS_DESCRIPTION,
       responses: {
-        200: { description: EVENTS_DESCRIPTION, content: { 'text/event-stream': { schema: z.string() } } },
-        429: json(ErrorSchema, 'Too many event streams open, for this operator or in all (`too_many_streams`)'),
-        ...errors(),
+        200: answer('The stream', {
+          'text/event-stream': {
+            schema: z.string().openapi({ description: 'Frames `event: <type>` / `data: <Event as JSON>`, each ended by a blank line' }),
+            example: `: connected\n\nevent: key.deleted\ndata: {"type":"key.deleted","id":"key_3kTMd8p6NxLw0aQvYc1bZe"}\n\n`,
+            // OpenAPI 3.1 has no field for the items of a stream (3.2's itemSchema); this names the schema each frame's data follows.
+            'x-event-schema': { $ref: '#/components/schemas/Event' },
+          },
+        }),
+        ...errors({ input: false, tooManyStreams: true }),
       },
     }),
     (c) => {

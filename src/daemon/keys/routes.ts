@@ -1,11 +1,11 @@
 /** `/v1/keys…` routes: validate, call the key service, shape the answer. */
 import { createRoute } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
-import { bearer, errors, IdParam, json, jsonBody } from '../http/openapi.js';
+import { bearer, errors, IdParam, json, jsonBody, noContent } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { UsageService } from '../usage/service.js';
 import type { KeyService } from './service.js';
-import { CreatedKeyResponse, CreateKeyBody, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, UsageQuery, UsageSchema } from './schemas.js';
+import { CREATED_KEY_EXAMPLE, CreatedKeyResponse, CreateKeyBody, KEY_EXAMPLE, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, USAGE_EXAMPLE, UsageQuery, UsageSchema } from './schemas.js';
 
 const read = requirePermission('keys:read');
 const write = requirePermission('keys:write');
@@ -15,10 +15,11 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
   return routeGroup()
     .openapi(
       createRoute({
-        method: 'get', path: '/keys', tags, security: bearer, middleware: [read] as const,
+        method: 'get', path: '/keys', operationId: 'listKeys', tags, security: bearer, middleware: [read] as const,
         summary: 'List keys, oldest first, with cursor paging',
+        description: 'Needs `keys:read`. Filters by status and by a case-insensitive substring of the name. Pass the `nextCursor` of one page as `cursor` to get the next; it is null on the last page.',
         request: { query: ListKeysQuery },
-        responses: { 200: json(KeyListSchema, 'A page of keys'), ...errors({ body: true }) },
+        responses: { 200: json(KeyListSchema, 'A page of keys', { keys: [KEY_EXAMPLE], nextCursor: null }), ...errors({ store: 'read' }) },
       }),
       async (c) => {
         const page = await keys.list(c.req.valid('query'));
@@ -27,10 +28,12 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/keys', tags, security: bearer, middleware: [write] as const,
+        method: 'post', path: '/keys', operationId: 'createKey', tags, security: bearer, middleware: [write] as const,
         summary: 'Create a key; the secret is in this response only',
+        description:
+          'Needs `keys:write`. Names are unique case-insensitively. The secret is never stored (only its SHA-256) and never shown again; an `expiresAt` in the past is refused.',
         request: { body: jsonBody(CreateKeyBody) },
-        responses: { 201: json(CreatedKeyResponse, 'The key and its secret'), ...errors({ body: true, write: true, conflicts: ['name_taken'] }) },
+        responses: { 201: json(CreatedKeyResponse, 'The key and its secret', CREATED_KEY_EXAMPLE), ...errors({ store: 'write', conflicts: ['name_taken'] }) },
       }),
       async (c) => {
         const body = c.req.valid('json');
@@ -41,37 +44,44 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
     )
     .openapi(
       createRoute({
-        method: 'get', path: '/keys/{id}', tags, security: bearer, middleware: [read] as const,
+        method: 'get', path: '/keys/{id}', operationId: 'getKey', tags, security: bearer, middleware: [read] as const,
         summary: 'Show one key',
+        description: 'Needs `keys:read`.',
         request: { params: IdParam },
-        responses: { 200: json(KeyResponse, 'The key'), ...errors({ notFound: true }) },
+        responses: { 200: json(KeyResponse, 'The key', { key: KEY_EXAMPLE }), ...errors({ notFound: true, store: 'read' }) },
       }),
       async (c) => c.json({ key: keyJson(await keys.get(c.req.valid('param').id)) }, 200),
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/keys/{id}/deactivate', tags, security: bearer, middleware: [write] as const,
+        method: 'post', path: '/keys/{id}/deactivate', operationId: 'deactivateKey', tags, security: bearer, middleware: [write] as const,
         summary: 'Deactivate a key: verification fails from the moment this returns',
+        description: 'Needs `keys:write`. Deactivating an inactive key changes nothing and answers the key.',
         request: { params: IdParam },
-        responses: { 200: json(KeyResponse, 'The key, inactive'), ...errors({ notFound: true, write: true }) },
+        responses: {
+          200: json(KeyResponse, 'The key, inactive', { key: { ...KEY_EXAMPLE, status: 'inactive', deactivatedAt: '2026-11-30T09:00:00.000Z' } }),
+          ...errors({ notFound: true, store: 'write' }),
+        },
       }),
       async (c) => c.json({ key: keyJson(await keys.setStatus(c.req.valid('param').id, 'inactive', c.get('operator'))) }, 200),
     )
     .openapi(
       createRoute({
-        method: 'post', path: '/keys/{id}/activate', tags, security: bearer, middleware: [write] as const,
+        method: 'post', path: '/keys/{id}/activate', operationId: 'activateKey', tags, security: bearer, middleware: [write] as const,
         summary: 'Activate an inactive key again',
+        description: 'Needs `keys:write`. Activating an active key changes nothing and answers the key.',
         request: { params: IdParam },
-        responses: { 200: json(KeyResponse, 'The key, active'), ...errors({ notFound: true, write: true }) },
+        responses: { 200: json(KeyResponse, 'The key, active', { key: KEY_EXAMPLE }), ...errors({ notFound: true, store: 'write' }) },
       }),
       async (c) => c.json({ key: keyJson(await keys.setStatus(c.req.valid('param').id, 'active', c.get('operator'))) }, 200),
     )
     .openapi(
       createRoute({
-        method: 'delete', path: '/keys/{id}', tags, security: bearer, middleware: [write] as const,
+        method: 'delete', path: '/keys/{id}', operationId: 'deleteKey', tags, security: bearer, middleware: [write] as const,
         summary: 'Delete an inactive key, permanently',
+        description: 'Needs `keys:write`. An active key must be deactivated first (`key_active`); a key in an open rotation cannot be deleted (`rotation_open`).',
         request: { params: IdParam },
-        responses: { 204: { description: 'Deleted' }, ...errors({ notFound: true, write: true, conflicts: ['key_active', 'rotation_open'] }) },
+        responses: { 204: noContent('Deleted'), ...errors({ notFound: true, store: 'write', conflicts: ['key_active', 'rotation_open'] }) },
       }),
       async (c) => {
         await keys.delete(c.req.valid('param').id, c.get('operator'));
@@ -80,10 +90,11 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
     )
     .openapi(
       createRoute({
-        method: 'get', path: '/keys/{id}/usage', tags, security: bearer, middleware: [read] as const,
+        method: 'get', path: '/keys/{id}/usage', operationId: 'getKeyUsage', tags, security: bearer, middleware: [read] as const,
         summary: 'Per-minute verifications and callers of a key',
+        description: 'Needs `keys:read`. One bucket per minute of the last `minutes` (zeros included), oldest first; usage is kept for 30 days.',
         request: { params: IdParam, query: UsageQuery },
-        responses: { 200: json(UsageSchema, 'Usage buckets, oldest first, and callers'), ...errors({ notFound: true, body: true }) },
+        responses: { 200: json(UsageSchema, 'Usage buckets, oldest first, and callers', USAGE_EXAMPLE), ...errors({ notFound: true, store: 'read' }) },
       }),
       async (c) => c.json(await usage.forKey(c.req.valid('param').id, c.req.valid('query').minutes), 200),
     );

@@ -1,7 +1,7 @@
 /** The public JSON shapes of keys, and the request schemas that validate key routes. */
 import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
-import { nameSchema } from '../names.js';
+import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { KeyView } from '../store.js';
 
 export const KeySchema = z
@@ -12,14 +12,30 @@ export const KeySchema = z
     status: z.enum(['active', 'inactive']),
     createdAt: z.string().openapi({ format: 'date-time' }),
     createdBy: z.string().openapi({ description: 'Name of the operator who created the key' }),
-    deactivatedAt: z.string().nullable(),
-    expiresAt: z.string().nullable(),
-    lastUsedAt: z.string().nullable().openapi({ description: 'Last successful verification' }),
+    deactivatedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    expiresAt: z.string().nullable().openapi({ format: 'date-time' }),
+    lastUsedAt: z.string().nullable().openapi({ format: 'date-time', description: 'Last successful verification' }),
     uses24h: z.number().int().openapi({ description: 'Verifications presenting this key in the last 24 hours, accepted or rejected' }),
   })
   .openapi('Key');
 
 export type KeyJson = z.infer<typeof KeySchema>;
+
+export const KEY_EXAMPLE: KeyJson = {
+  id: 'key_3kTMd8p6NxLw0aQvYc1bZe',
+  name: 'billing',
+  hint: 'kw_AbCd…wXyZ',
+  status: 'active',
+  createdAt: '2026-11-02T09:14:03.120Z',
+  createdBy: 'admin',
+  deactivatedAt: null,
+  expiresAt: '2099-12-31T00:00:00.000Z',
+  lastUsedAt: '2026-11-30T08:01:44.902Z',
+  uses24h: 1532,
+};
+
+/** A secret-shaped placeholder: the prefix says what it is, the rest says it is an example. */
+export const SECRET_EXAMPLE = 'kw_EXAMPLExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
 
 export function keyJson(key: KeyView): KeyJson {
   return {
@@ -38,11 +54,11 @@ export function keyJson(key: KeyView): KeyJson {
 
 export const CreateKeyBody = z
   .object({
-    name: nameSchema.openapi({ type: 'string', example: 'billing' }),
+    name: nameSchema.openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing', description: NAME_RULES }),
     expiresAt: z.iso
       .datetime({ offset: true, error: 'must be an ISO-8601 date-time' })
       .nullish()
-      .openapi({ description: 'When verification starts answering `expired`' }),
+      .openapi({ description: 'When verification starts answering `expired`; must be in the future', example: '2099-12-31T00:00:00Z' }),
   })
   .strict()
   .openapi('CreateKey');
@@ -61,23 +77,33 @@ export const CreatedKeyResponse = z.object({
   secret: z.string().openapi({ description: 'The secret, shown this once and never again' }),
 });
 
+export const CREATED_KEY_EXAMPLE: z.infer<typeof CreatedKeyResponse> = { key: { ...KEY_EXAMPLE, lastUsedAt: null, uses24h: 0 }, secret: SECRET_EXAMPLE };
+
 export const UsageQuery = z.object({
   minutes: z.coerce.number().int().min(1).max(43_200).default(60),
 });
 
 export const CallerSchema = z.object({
   caller: z.string(),
-  firstSeenAt: z.string(),
-  lastSeenAt: z.string(),
+  firstSeenAt: z.string().openapi({ format: 'date-time' }),
+  lastSeenAt: z.string().openapi({ format: 'date-time' }),
   ok: z.number().int(),
   rejected: z.number().int(),
 });
 
 export const UsageSchema = z
   .object({
-    buckets: z.array(z.object({ start: z.string(), ok: z.number().int(), rejected: z.number().int() })),
+    buckets: z.array(z.object({ start: z.string().openapi({ format: 'date-time' }), ok: z.number().int(), rejected: z.number().int() })),
     callers: z.array(CallerSchema),
   })
   .openapi('Usage');
 
 export type UsageJson = z.infer<typeof UsageSchema>;
+
+export const USAGE_EXAMPLE: UsageJson = {
+  buckets: [
+    { start: '2026-11-30T08:00:00.000Z', ok: 41, rejected: 0 },
+    { start: '2026-11-30T08:01:00.000Z', ok: 38, rejected: 2 },
+  ],
+  callers: [{ caller: 'orders-api', firstSeenAt: '2026-11-02T09:20:11.000Z', lastSeenAt: '2026-11-30T08:01:44.902Z', ok: 51230, rejected: 4 }],
+};

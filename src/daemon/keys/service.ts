@@ -30,6 +30,18 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   throw new KeywardError('invalid_request', 'The cursor is not one this daemon gave out', [{ path: 'cursor', message: 'is invalid' }]);
 }
 
+/**
+ * A key that would be expired from its first moment is a mistake (a date typed wrong), never
+ * what the operator meant. Decided by the daemon's clock, so a test clock governs it too.
+ */
+export function refusePastExpiry(expiresAt: number | null, now: number): void {
+  if (expiresAt !== null && expiresAt <= now) {
+    throw new KeywardError('invalid_request', `Invalid request body (expiresAt: must be in the future, it is ${new Date(expiresAt).toISOString()})`, [
+      { path: 'expiresAt', message: 'must be in the future' },
+    ]);
+  }
+}
+
 export type KeyServiceDeps = {
   store: Store;
   index: KeyIndex;
@@ -93,6 +105,7 @@ export class KeyService {
   }
 
   async create(name: string, expiresAt: number | null, actor: Actor): Promise<{ key: KeyView; secret: string }> {
+    refusePastExpiry(expiresAt, this.deps.now());
     const { row, secret } = this.newKeyRow(name, expiresAt, actor);
     await this.deps.store.createKey(row, actor);
     return { key: this.published(row), secret };

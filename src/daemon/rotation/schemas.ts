@@ -1,7 +1,7 @@
 /** The public JSON shapes of rotations and their evidence, and the request schemas. */
 import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
-import { nameSchema } from '../names.js';
+import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { RotationRow } from '../store.js';
 import { END_STEPS, OPEN_STEPS } from './machine.js';
 
@@ -11,11 +11,11 @@ const KeyEvidenceSchema = z.object({
   id: z.string(),
   name: z.string(),
   status: z.enum(['active', 'inactive', 'deleted']),
-  since: z.string().openapi({ description: 'Start of the counting window (counted per minute)' }),
+  since: z.string().openapi({ format: 'date-time', description: 'Start of the counting window (counted per minute)' }),
   ok: z.number().int(),
   rejected: z.number().int(),
-  lastUsedAt: z.string().nullable(),
-  callers: z.array(z.object({ caller: z.string(), lastSeenAt: z.string(), ok: z.number().int(), rejected: z.number().int() })),
+  lastUsedAt: z.string().nullable().openapi({ format: 'date-time' }),
+  callers: z.array(z.object({ caller: z.string(), lastSeenAt: z.string().openapi({ format: 'date-time' }), ok: z.number().int(), rejected: z.number().int() })),
 });
 
 export const EvidenceSchema = z
@@ -23,7 +23,7 @@ export const EvidenceSchema = z
     newKey: KeyEvidenceSchema,
     oldKey: KeyEvidenceSchema,
     series: z
-      .array(z.object({ start: z.string(), newOk: z.number().int(), newRejected: z.number().int(), oldOk: z.number().int(), oldRejected: z.number().int() }))
+      .array(z.object({ start: z.string().openapi({ format: 'date-time' }), newOk: z.number().int(), newRejected: z.number().int(), oldOk: z.number().int(), oldRejected: z.number().int() }))
       .openapi({ description: 'Per-minute traffic of both keys over the last 30 minutes' }),
     canAdvance: z.boolean().openapi({ description: 'Whether advancing now passes the guard without force' }),
     guard: z.string().nullable().openapi({ description: 'Why advancing needs force, or null' }),
@@ -38,11 +38,11 @@ export const RotationSchema = z
     newKeyId: z.string(),
     newKeyName: z.string(),
     step: StepSchema,
-    stepStartedAt: z.string(),
-    createdAt: z.string(),
+    stepStartedAt: z.string().openapi({ format: 'date-time' }),
+    createdAt: z.string().openapi({ format: 'date-time' }),
     createdBy: z.string(),
-    deactivateAt: z.string().nullable().optional().openapi({ description: 'When the old key was or will be deactivated' }),
-    endedAt: z.string().nullable(),
+    deactivateAt: z.string().nullable().optional().openapi({ format: 'date-time', description: 'When the old key was or will be deactivated' }),
+    endedAt: z.string().nullable().openapi({ format: 'date-time' }),
     outcome: z.enum(['deleted', 'kept_inactive', 'cancelled']).nullable(),
     evidence: EvidenceSchema,
   })
@@ -52,6 +52,39 @@ export type RotationStepName = z.infer<typeof StepSchema>;
 export type Evidence = z.infer<typeof EvidenceSchema>;
 export type KeyEvidence = z.infer<typeof KeyEvidenceSchema>;
 export type RotationJson = z.infer<typeof RotationSchema>;
+
+const keyEvidenceExample = (id: string, name: string, ok: number, caller: string): KeyEvidence => ({
+  id,
+  name,
+  status: 'active',
+  since: '2026-11-30T09:00:00.000Z',
+  ok,
+  rejected: 0,
+  lastUsedAt: ok ? '2026-11-30T09:12:30.000Z' : null,
+  callers: ok ? [{ caller, lastSeenAt: '2026-11-30T09:12:30.000Z', ok, rejected: 0 }] : [],
+});
+
+export const ROTATION_EXAMPLE: RotationJson = {
+  id: 'rot_7QxL2mV9cT4pZ1kWbN8eRs',
+  oldKeyId: 'key_3kTMd8p6NxLw0aQvYc1bZe',
+  oldKeyName: 'billing',
+  newKeyId: 'key_9fHs2LqX0pWc7VbN4tRz1m',
+  newKeyName: 'billing-2',
+  step: 'verify_new',
+  stepStartedAt: '2026-11-30T09:05:00.000Z',
+  createdAt: '2026-11-30T09:00:00.000Z',
+  createdBy: 'admin',
+  deactivateAt: null,
+  endedAt: null,
+  outcome: null,
+  evidence: {
+    newKey: keyEvidenceExample('key_9fHs2LqX0pWc7VbN4tRz1m', 'billing-2', 12, 'orders-api'),
+    oldKey: keyEvidenceExample('key_3kTMd8p6NxLw0aQvYc1bZe', 'billing', 480, 'orders-api'),
+    series: [{ start: '2026-11-30T09:12:00.000Z', newOk: 12, newRejected: 0, oldOk: 40, oldRejected: 0 }],
+    canAdvance: true,
+    guard: null,
+  },
+};
 
 export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
   return {
@@ -72,15 +105,23 @@ export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
 }
 
 export const StartRotationBody = z
-  .object({ name: nameSchema.optional().openapi({ type: 'string', description: 'Name of the new key; default: the old name with a suffix' }) })
-  .strict();
+  .object({
+    name: nameSchema
+      .optional()
+      .openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing-2', description: `Name of the new key; default: the old name with a suffix. ${NAME_RULES}` }),
+  })
+  .strict()
+  .openapi('StartRotation');
 
 export const AdvanceBody = z
   .object({
     from: StepSchema.openapi({ description: 'The step you saw; refused with step_changed if it moved' }),
     force: z.boolean().optional().openapi({ description: 'Advance although the guard refuses (recorded in the audit log)' }),
     keepOld: z.boolean().optional().openapi({ description: 'From delete_old: finish with the old key inactive instead of deleting it' }),
-    at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'From verify_new: deactivate the old key at this time instead of on the next advance' }),
+    at: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'From verify_new: deactivate the old key at this time instead of on the next advance', example: '2099-01-01T03:00:00Z' }),
   })
   .strict()
   .openapi('Advance');

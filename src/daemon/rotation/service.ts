@@ -3,6 +3,7 @@
  * apply the step machine's transitions to the store, the verification index and the event bus.
  * A cut-over scheduled with `at` is carried out by the daemon, also after a restart.
  */
+import type { Clock } from '../clock.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { KeyService } from '../keys/service.js';
@@ -23,6 +24,7 @@ export type RotationServiceDeps = {
   usage: UsageTracker;
   events: EventBus;
   now: () => number;
+  every: Clock['every'];
   log: (line: string) => void;
 };
 
@@ -51,7 +53,7 @@ export async function successorName(oldName: string, taken: (name: string) => Pr
 
 export class RotationService {
   private readonly scheduled = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
 
   constructor(private readonly deps: RotationServiceDeps) {}
 
@@ -125,13 +127,13 @@ export class RotationService {
     for (const r of await this.deps.store.listRotations(true)) {
       if (r.step === 'deactivate_old' && r.deactivateAt !== null) this.scheduled.set(r.id, r.deactivateAt);
     }
-    this.timer = setInterval(() => void this.runDue(), 1000);
-    this.timer.unref();
+    this.stopTimer = this.deps.every(1000, () => this.runDue());
     await this.runDue();
   }
 
   stopScheduler(): void {
-    clearInterval(this.timer);
+    this.stopTimer?.();
+    this.stopTimer = undefined;
   }
 
   private async runDue(): Promise<void> {

@@ -7,6 +7,7 @@
  * losing it. A kill loses at most one interval.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
 import { splitByKey } from './chunks.js';
 
@@ -24,7 +25,7 @@ export class UsageTracker {
   private buckets = new Map<string, Map<number, Counts>>();
   private callers = new Map<string, CallerCounts>();
   private lastUsed = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
+  private stopTimer: (() => void) | undefined;
   private flushing: Promise<void> | undefined;
   /** The flush after the running one, shared by every caller that came while it ran. */
   private queued: Promise<void> | undefined;
@@ -32,7 +33,7 @@ export class UsageTracker {
   /** `onFlush` hears of each chunk once the store has it. */
   constructor(
     private readonly store: Store,
-    private readonly now: () => number,
+    private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
     private readonly chunkKeys = FLUSH_CHUNK_KEYS,
   ) {}
@@ -99,12 +100,12 @@ export class UsageTracker {
     for (const [i, chunk] of chunks.entries()) {
       if (i > 0) await nextTurn();
       try {
-        await this.store.applyUsage(chunk, this.now() - USAGE_RETENTION_MS);
+        await this.store.applyUsage(chunk, this.clock.now() - USAGE_RETENTION_MS);
       } catch (err) {
         for (const unwritten of chunks.slice(i)) this.restore(unwritten);
         throw err;
       }
-      this.onFlush(tickOf(chunk, this.now()));
+      this.onFlush(tickOf(chunk, this.clock.now()));
     }
   }
 
@@ -126,15 +127,12 @@ export class UsageTracker {
   }
 
   start(onError: (err: unknown) => void, intervalMs = FLUSH_INTERVAL_MS): void {
-    this.timer = setInterval(() => {
-      this.flush().catch(onError);
-    }, intervalMs);
-    this.timer.unref();
+    this.stopTimer = this.clock.every(intervalMs, () => this.flush().catch(onError));
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
+    this.stopTimer?.();
+    this.stopTimer = undefined;
     await this.flush();
   }
 }

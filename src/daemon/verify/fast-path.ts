@@ -7,10 +7,11 @@
  *
  * Anything else goes on, untouched, to the full route, so every refusal is the app's own:
  * another path, method or content type, a chunked or oversized body, a header sent twice, a
- * missing or weak token, a client-chosen `X-Request-Id`. A body this path has read and does
- * not accept (not UTF-8, not JSON, not the schema) is handed on as `rawBody`, which the adapter
- * reads instead of the (spent) stream. The checks here are the full route's, in its order:
- * the token before the body is read, then size and media type, strict UTF-8, the body schema.
+ * `Host` the daemon does not serve, a missing or weak token, a client-chosen `X-Request-Id`. A
+ * body this path has read and does not accept (not UTF-8, not JSON, not the schema) is handed
+ * on as `rawBody`, which the adapter reads instead of the (spent) stream. The checks here are
+ * the full route's, in its order: the Host, the token before the body is read, then size and
+ * media type, strict UTF-8, the body schema.
  * `test/daemon/verify-fast-path.test.ts` holds both paths to the same answers.
  */
 import { randomUUID } from 'node:crypto';
@@ -18,6 +19,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { OperatorService } from '../auth/operators.js';
 import { can } from '../auth/permissions.js';
 import { bearerOperator } from '../http/auth.js';
+import { checkHost, type HostPolicy } from '../http/host.js';
 import { VerifyBody } from './routes.js';
 import type { Verifier } from './verifier.js';
 
@@ -25,6 +27,8 @@ export type FastVerifyOptions = {
   operators: OperatorService;
   verifier: Verifier;
   maxBodyBytes: number;
+  /** The names the app's Host check serves. */
+  hosts: HostPolicy;
 };
 
 export type FastVerify = {
@@ -41,19 +45,27 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 /** @hono/node-server reads a request's body from `rawBody` when it is there (as on Cloud Functions). */
 type HandedOn = IncomingMessage & { rawBody?: Buffer };
 
+/** What this path decides on, from a plain request's headers. */
+type PlainHeaders = { host: string | undefined; authorization: string };
+
 /**
- * The `Authorization` header of a plain request ('' when there is none), or undefined when the
- * request is not plain. One pass over the raw headers. A header sent twice goes to the full
- * route: node keeps the first `Authorization` while the adapter joins both, so the two paths
- * would read it differently.
+ * The headers of a plain request, or undefined when the request is not plain. One pass over
+ * the raw headers. A header sent twice goes to the full route: node keeps the first
+ * `Authorization` or `Host` while the adapter joins both, so the two paths would read it
+ * differently.
  */
-function plainAuthorization(req: IncomingMessage, maxBodyBytes: number): string | undefined {
+function plainHeaders(req: IncomingMessage, maxBodyBytes: number): PlainHeaders | undefined {
   const raw = req.rawHeaders;
   let length: string | undefined;
   let type: string | undefined;
   let authorization: string | undefined;
+  let host: string | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     switch (raw[i]!.toLowerCase()) {
+      case 'host':
+        if (host !== undefined) return undefined;
+        host = raw[i + 1];
+        break;
       case 'content-length':
         if (length !== undefined) return undefined;
         length = raw[i + 1];
@@ -73,7 +85,7 @@ function plainAuthorization(req: IncomingMessage, maxBodyBytes: number): string 
   }
   const bytes = Number(length);
   if (!(bytes > 0 && bytes <= maxBodyBytes) || !PLAIN_JSON.test(type ?? '')) return undefined;
-  return authorization ?? '';
+  return { host, authorization: authorization ?? '' };
 }
 
 /** Collects the body (node frames it by Content-Length); `done(undefined)` when the client went away first. */
@@ -102,8 +114,17 @@ function validBody(body: Buffer) {
  * createServer(fast.listener(getRequestListener(app.fetch)));
  */
 export function fastVerify(options: FastVerifyOptions): FastVerify {
-  const { operators, verifier, maxBodyBytes } = options;
+  const { operators, verifier, maxBodyBytes, hosts } = options;
   let answered = 0;
+  // As the app's Host check does: a client sends the same Host every time, so the last one
+  // allowed skips the parse. Refused values are never remembered.
+  let lastAllowedHost: string | undefined;
+  const hostAllowed = (host: string | undefined) => {
+    if (host !== undefined && host === lastAllowedHost) return true;
+    if (checkHost(host, hosts)) return false;
+    lastAllowedHost = host;
+    return true;
+  };
 
   function answer(res: ServerResponse, payload: string): void {
     res.writeHead(200, {
@@ -122,8 +143,9 @@ export function fastVerify(options: FastVerifyOptions): FastVerify {
     listener(next) {
       return function verifyFastPath(req: HandedOn, res) {
         if (req.url !== '/v1/verify' || req.method !== 'POST') return next(req, res);
-        const authorization = plainAuthorization(req, maxBodyBytes);
-        const operator = authorization !== undefined && bearerOperator(operators, authorization);
+        const headers = plainHeaders(req, maxBodyBytes);
+        if (!headers || !hostAllowed(headers.host)) return next(req, res);
+        const operator = bearerOperator(operators, headers.authorization);
         if (!operator || !can(operator.role, 'keys:verify')) return next(req, res);
         readBody(req, (body) => {
           if (!body) return; // the client is gone: nobody to answer

@@ -1,6 +1,10 @@
-/** The two header lines: where and who, then what the table holds and what needs attention. */
+/**
+ * The two header lines: where and who (and, while the daemon is away, since when the data is
+ * stale), then what the table holds and what needs attention.
+ */
 import { Box, Text } from 'ink';
 import type { Link } from '../feed.js';
+import { clock } from '../format.js';
 import type { AttentionCounts } from '../state/attention.js';
 
 export type HeaderProps = {
@@ -9,10 +13,15 @@ export type HeaderProps = {
   readonly role: string;
   readonly link: Link;
   readonly problem: string | undefined;
+  /** When the data shown was last known current, while the daemon is away. */
+  readonly staleSince: number | undefined;
+  /** `R` can start the daemon again (this TUI started it). */
+  readonly canRestart: boolean;
   readonly active: number;
   readonly inactive: number;
   readonly attention: AttentionCounts;
   readonly rotating: number;
+  /** The sort as drawn, `name ▲`. */
   readonly sort: string;
   readonly filter: string;
   readonly shown: number;
@@ -24,14 +33,21 @@ export function Header(props: HeaderProps) {
   const { attention } = props;
   const flagged = attention.expired + attention.expiring + attention.unused;
   const total = props.active + props.inactive;
+  const away = props.link === 'reconnecting';
+  const where = `${props.url} · ${props.operator} (${props.role})`;
   return (
     <Box flexDirection="column">
       <Box>
+        {/* While the daemon is away, what that means comes first: it must survive a narrow terminal. */}
         <Text wrap="truncate-end">
           <Text bold>keyward</Text>
-          {`  ${props.url} · ${props.operator} (${props.role}) · `}
+          {away ? null : `  ${where} · `}
+          {away ? '  ' : null}
           <Text color={props.link === 'live' ? 'green' : 'yellow'}>{LINK_TEXT[props.link]}</Text>
-          {props.link === 'reconnecting' && props.problem ? <Text dimColor>{` ${props.problem}`}</Text> : null}
+          {away && props.staleSince !== undefined ? <Text color="yellow">{` data as of ${clock(props.staleSince)}`}</Text> : null}
+          {away && props.canRestart ? <Text bold>{' · R restarts the daemon'}</Text> : null}
+          {away ? ` · ${where}` : null}
+          {away && props.problem ? <Text dimColor>{` · ${props.problem}`}</Text> : null}
         </Text>
       </Box>
       <Box>

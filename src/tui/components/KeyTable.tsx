@@ -1,14 +1,17 @@
 /**
  * The visible slice of the key table, each row one line of text. Rows are memoized, so moving
- * the cursor re-renders the two rows it leaves and enters.
+ * the cursor re-renders the two rows it leaves and enters. The selected row is drawn inverse
+ * across the table's whole width; a stale table (the daemon went away) is drawn dim.
  */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { KeyJson } from '../../client/client.js';
 import { ago, day } from '../format.js';
-import { attentionLabel, attentionOf, type Attention } from '../state/attention.js';
-import { GUTTER, type Column } from '../state/columns.js';
+import { attentionLabel, attentionOf, statusLabel, type Attention } from '../state/attention.js';
+import { GUTTER, type Column, type ColumnId } from '../state/columns.js';
 import { Cell } from './Cell.js';
+
+export type SortMark = { readonly column: ColumnId; readonly arrow: string };
 
 export type KeyTableProps = {
   readonly rows: readonly KeyJson[];
@@ -18,6 +21,11 @@ export type KeyTableProps = {
   readonly rotating: ReadonlySet<string>;
   readonly now: number;
   readonly empty: string;
+  /** The terminal columns the table spans (the selection is drawn across all of them). */
+  readonly width: number;
+  readonly sort: SortMark;
+  /** The rows are from before the daemon went away. */
+  readonly stale: boolean;
 };
 
 function attentionColor(attention: Attention | undefined): string | undefined {
@@ -25,16 +33,29 @@ function attentionColor(attention: Attention | undefined): string | undefined {
   return attention.kind === 'expired' ? 'red' : 'yellow';
 }
 
-type RowProps = { readonly keyJson: KeyJson; readonly columns: readonly Column[]; readonly selected: boolean; readonly rotating: boolean; readonly now: number };
+function columnsWidth(columns: readonly Column[]): number {
+  return GUTTER + columns.reduce((sum, c) => sum + c.width + 1, 0);
+}
 
-const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now }: RowProps) {
+type RowProps = {
+  readonly keyJson: KeyJson;
+  readonly columns: readonly Column[];
+  readonly selected: boolean;
+  readonly rotating: boolean;
+  readonly now: number;
+  readonly width: number;
+  readonly stale: boolean;
+};
+
+const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now, width, stale }: RowProps) {
   const attention = attentionOf(key, now);
+  const status = statusLabel(key, now);
   const inactive = key.status === 'inactive';
   const cell = (column: Column) => {
     switch (column.id) {
       case 'name':
         return (
-          <Cell key={column.id} width={column.width} align={column.align} dim={inactive && !selected} bold={selected} color={selected ? 'cyan' : undefined}>
+          <Cell key={column.id} width={column.width} align={column.align} dim={inactive && !selected} bold={selected}>
             {key.name}
           </Cell>
         );
@@ -46,8 +67,8 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now }
         );
       case 'status':
         return (
-          <Cell key={column.id} width={column.width} align={column.align} color={inactive ? undefined : 'green'} dim={inactive}>
-            {key.status + (rotating ? ' ↻' : '')}
+          <Cell key={column.id} width={column.width} align={column.align} color={status === 'expired' ? 'red' : inactive ? undefined : 'green'} dim={inactive}>
+            {status + (rotating ? ' ↻' : '')}
           </Cell>
         );
       case 'attention':
@@ -77,30 +98,33 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now }
     }
   };
   return (
-    <Text wrap="truncate-end">
-      <Text bold color="cyan">
+    <Text wrap="truncate-end" inverse={selected} dimColor={stale}>
+      <Text bold color={selected ? undefined : 'cyan'}>
         {(selected ? '›' : ' ').padEnd(GUTTER)}
       </Text>
       {columns.map(cell)}
+      {selected ? ' '.repeat(Math.max(0, width - columnsWidth(columns))) : ''}
     </Text>
   );
 });
 
-export function KeyTable({ rows, columns, selected, rotating, now, empty }: KeyTableProps) {
+export function KeyTable({ rows, columns, selected, rotating, now, empty, width, sort, stale }: KeyTableProps) {
   return (
     <Box flexDirection="column" flexGrow={1}>
       <Text wrap="truncate-end">
         {' '.repeat(GUTTER)}
         {columns.map((c) => (
-          <Cell key={c.id} width={c.width} align={c.align} dim>
-            {c.title}
+          <Cell key={c.id} width={c.width} align={c.align} dim={c.id !== sort.column} bold={c.id === sort.column}>
+            {c.id === sort.column ? `${c.title} ${sort.arrow}` : c.title}
           </Cell>
         ))}
       </Text>
       {rows.length === 0 ? (
         <Text dimColor>{`  ${empty}`}</Text>
       ) : (
-        rows.map((key, i) => <Row key={key.id} keyJson={key} columns={columns} selected={i === selected} rotating={rotating.has(key.id)} now={now} />)
+        rows.map((key, i) => (
+          <Row key={key.id} keyJson={key} columns={columns} selected={i === selected} rotating={rotating.has(key.id)} now={now} width={width} stale={stale} />
+        ))
       )}
     </Box>
   );

@@ -1,6 +1,7 @@
 /**
  * A screen's keyboard: looks each keypress up in the screen's bindings. Only the active
- * screen listens, so a key never reaches two screens.
+ * screen listens, so a key never reaches two screens; Ctrl-C and Ctrl-L go to the container's
+ * global keys from whichever screen is active.
  *
  * Keys can come faster than React re-subscribes handlers (two keypresses in one read over a
  * slow SSH link are handled before the effects of the first one's redraw have run), so the
@@ -8,15 +9,33 @@
  * screen that was just closed ignores keys from then on.
  */
 import { useInput, type Key } from 'ink';
-import { useCallback, useLayoutEffect, useRef } from 'react';
+import { useCallback, useContext, useLayoutEffect, useRef } from 'react';
 import { commandOf, keyName, type Binding } from '../state/keymap.js';
+import { GlobalKeysContext, type GlobalKeys } from './globalKeys.js';
 
 type Latest<C extends string> = {
   bindings: readonly Binding<C>[];
   onCommand: (command: C) => void;
   onOther: ((name: string, input: string) => void) | undefined;
   isActive: boolean;
+  global: GlobalKeys;
 };
+
+function dispatch<C extends string>(now: Latest<C>, name: string, input: string): void {
+  if (name === 'ctrl+c') return now.global.interrupt();
+  if (name === 'ctrl+l') return now.global.redraw();
+  const binding = commandOf(now.bindings, name);
+  if (binding) return now.onCommand(binding.command);
+  if (now.onOther) return now.onOther(name, input);
+  // Several keys read at once arrive as one string ("jjj"); a screen without a text field
+  // takes them one by one.
+  if (name === input) {
+    for (const char of input) {
+      const each = commandOf(now.bindings, char);
+      if (each) now.onCommand(each.command);
+    }
+  }
+}
 
 export function useBindings<C extends string>(
   bindings: readonly Binding<C>[],
@@ -25,9 +44,10 @@ export function useBindings<C extends string>(
   /** Keys the bindings do not name (typing into a field, menu shortcuts). */
   onOther?: (name: string, input: string) => void,
 ): void {
-  const latest = useRef<Latest<C>>({ bindings, onCommand, onOther, isActive });
+  const global = useContext(GlobalKeysContext);
+  const latest = useRef<Latest<C>>({ bindings, onCommand, onOther, isActive, global });
   useLayoutEffect(() => {
-    latest.current = { bindings, onCommand, onOther, isActive };
+    latest.current = { bindings, onCommand, onOther, isActive, global };
   });
   useLayoutEffect(
     () => () => {
@@ -39,15 +59,13 @@ export function useBindings<C extends string>(
     const now = latest.current;
     if (!now.isActive) return;
     const name = keyName(input, key);
-    const binding = commandOf(now.bindings, name);
-    if (binding) return now.onCommand(binding.command);
-    if (now.onOther) return now.onOther(name, input);
-    // Several keys read at once arrive as one string ("jjj"); a screen without a text field
-    // takes them one by one.
-    if (name === input) for (const char of input) {
-      const each = commandOf(now.bindings, char);
-      if (each) now.onCommand(each.command);
+    // A paste, or a slow link, can bring text and Enter in one read ("billing\r"): the Enter
+    // is a key of its own, not a character of the text.
+    if (name === input && input.length > 1 && input.includes('\r')) {
+      for (const piece of input.split(/(\r)/)) if (piece) dispatch(now, piece === '\r' ? 'enter' : piece, piece);
+      return;
     }
+    dispatch(now, name, input);
   }, []);
   useInput(handle, { isActive });
 }

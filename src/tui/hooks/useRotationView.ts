@@ -40,6 +40,8 @@ function touchesRotation(event: FeedEvent, rotation: RotationJson): boolean {
   }
 }
 
+export type RotationView = ReturnType<typeof useRotationView>;
+
 export function useRotationView({ client, feed, mode, setMode, inMode, show, attempt }: RotationViewDeps) {
   const rotationId = mode.kind === 'rotation' ? mode.id : undefined;
   const load = useMemo(() => (rotationId ? () => client.rotation(rotationId).then((r) => safeRotation(r.rotation)) : undefined), [client, rotationId]);

@@ -1,66 +1,52 @@
-/** `?`: every key of every screen, from the same bindings the screens use. */
+/**
+ * `?`: every key of every screen as one scrollable list, the screen it was opened from first;
+ * `/` narrows it as you type. It fits any terminal the TUI runs in (down to 60×15).
+ */
 import { Box, Text } from 'ink';
 import { Panel } from '../components/Panel.js';
+import { TextField } from '../components/TextField.js';
 import { useBindings } from '../hooks/useBindings.js';
-import { ADD_KEYS, AUDIT_KEYS, BACK_KEYS, CONFIRM_KEYS, MENU_KEYS, ROTATION_KEYS, SECRET_KEYS, TABLE_KEYS, type Binding } from '../state/keymap.js';
+import type { HelpLine } from '../state/help.js';
+import { HELP_KEYS, HELP_SEARCH_KEYS, type FieldCommand, type HelpCommand } from '../state/keymap.js';
 
-type Section = { readonly title: string; readonly bindings: readonly Binding<string>[] };
+export type HelpScreenProps = {
+  /** Every line that matches the search; `offset` and `height` say which are shown. */
+  readonly lines: readonly HelpLine[];
+  readonly offset: number;
+  readonly height: number;
+  readonly query: string;
+  readonly searching: boolean;
+  readonly active: boolean;
+  /** The list's commands, or the search field's (`submit`, `cancel`) while searching. */
+  readonly onCommand: (command: HelpCommand | FieldCommand) => void;
+  /** A key typed into the search (see `edit`). */
+  readonly onEdit: (name: string, input: string) => void;
+};
 
-const SECTIONS: readonly Section[] = [
-  { title: 'Keys table', bindings: TABLE_KEYS },
-  { title: 'Action menu', bindings: MENU_KEYS },
-  { title: 'Add', bindings: ADD_KEYS },
-  { title: 'New secret', bindings: SECRET_KEYS },
-  { title: 'Questions', bindings: CONFIRM_KEYS },
-  { title: 'Rotation', bindings: ROTATION_KEYS },
-  { title: 'Audit', bindings: AUDIT_KEYS },
-];
+const KEYS_WIDTH = 14;
 
-const KEYS_WIDTH = 12;
-const COLUMN_WIDTH = 40;
-
-/** Sections in order, split into `count` columns of about equal height. */
-function intoColumns(sections: readonly Section[], count: number): Section[][] {
-  const height = (s: Section) => s.bindings.length + 2;
-  const target = sections.reduce((sum, s) => sum + height(s), 0) / count;
-  const columns: Section[][] = [[]];
-  let filled = 0;
-  for (const section of sections) {
-    if (filled > 0 && filled + height(section) / 2 > target && columns.length < count) {
-      columns.push([]);
-      filled = 0;
-    }
-    columns[columns.length - 1]!.push(section);
-    filled += height(section);
-  }
-  return columns;
-}
-
-function keysText(keys: readonly string[]): string {
-  return keys.map((k) => (k === 'enter' ? '⏎' : k)).join(' ');
-}
-
-export function HelpScreen({ active, onBack, columns }: { readonly active: boolean; readonly onBack: () => void; readonly columns: number }) {
-  useBindings(BACK_KEYS, onBack, active);
-  const count = Math.max(1, Math.min(3, Math.floor((columns - 4) / COLUMN_WIDTH)));
+export function HelpScreen({ lines, offset, height, query, searching, active, onCommand, onEdit }: HelpScreenProps) {
+  // One listener: the search field's keys while typing, the list's otherwise.
+  useBindings<HelpCommand | FieldCommand>(searching ? HELP_SEARCH_KEYS : HELP_KEYS, onCommand, active, searching ? onEdit : undefined);
+  const shown = lines.slice(offset, offset + height);
+  const range = lines.length > height ? ` · ${offset + 1}–${offset + shown.length} of ${lines.length}` : '';
   return (
-    <Panel title="Keys">
-      <Box flexDirection="row">
-        {intoColumns(SECTIONS, count).map((column, i) => (
-          <Box key={i} flexDirection="column" width={COLUMN_WIDTH - 1} marginRight={1}>
-            {column.map((section) => (
-              <Box key={section.title} flexDirection="column" marginBottom={1}>
-                <Text bold>{section.title}</Text>
-                {section.bindings.map((b) => (
-                  <Text key={b.command} wrap="truncate-end">
-                    <Text color="cyan">{keysText(b.keys).padEnd(KEYS_WIDTH)}</Text>
-                    {b.help}
-                  </Text>
-                ))}
-              </Box>
-            ))}
-          </Box>
-        ))}
+    <Panel title={`Keys${range} · j/k scroll · / search · esc back`}>
+      {searching || query ? <TextField label="/" value={query} placeholder="a key or what it does" /> : null}
+      {lines.length === 0 ? <Text dimColor>{`No key matches "${query}"`}</Text> : null}
+      <Box flexDirection="column">
+        {shown.map((line, i) =>
+          line.kind === 'title' ? (
+            <Text key={i} bold wrap="truncate-end">
+              {line.text}
+            </Text>
+          ) : (
+            <Text key={i} wrap="truncate-end">
+              <Text color="cyan">{`  ${line.keys}`.padEnd(KEYS_WIDTH)}</Text>
+              {line.text}
+            </Text>
+          ),
+        )}
       </Box>
     </Panel>
   );

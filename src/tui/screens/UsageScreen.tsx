@@ -5,7 +5,7 @@ import { Panel } from '../components/Panel.js';
 import { CallerList, TrafficChart } from '../components/Traffic.js';
 import { ago } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
-import { BACK_KEYS } from '../state/keymap.js';
+import { USAGE_KEYS, type BackCommand } from '../state/keymap.js';
 
 export type UsageScreenProps = {
   readonly keyJson: KeyJson;
@@ -15,11 +15,11 @@ export type UsageScreenProps = {
   readonly height: number;
   readonly now: number;
   readonly active: boolean;
-  readonly onBack: () => void;
+  readonly onCommand: (command: BackCommand) => void;
 };
 
-export function UsageScreen({ keyJson: key, usage, error, width, height, now, active, onBack }: UsageScreenProps) {
-  useBindings(BACK_KEYS, onBack, active);
+export function UsageScreen({ keyJson: key, usage, error, width, height, now, active, onCommand }: UsageScreenProps) {
+  useBindings(USAGE_KEYS, onCommand, active);
   return (
     <Panel title={`Usage of "${key.name}" · ${key.status} · last used ${ago(key.lastUsedAt, now)} · ${key.uses24h} uses in 24h`}>
       {error ? <Text color="red">{error}</Text> : null}

@@ -38,3 +38,8 @@ export function menuItems(key: KeyJson, rotation: RotationJson | undefined, oper
     item('copyId', 'Copy id', 'i'),
   ];
 }
+
+/** Where the menu's cursor starts: on the first action the operator may take, else the first. */
+export function firstEnabled(items: readonly MenuItem[]): number {
+  return Math.max(0, items.findIndex((i) => !i.disabled));
+}

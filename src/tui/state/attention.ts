@@ -1,38 +1,72 @@
 /**
  * Which keys need an admin's attention: active keys that expired or expire within 7 days, and
  * active keys nobody used for 30 days. An inactive key already fails verification, so its
- * expiry changes nothing and it is not flagged.
+ * expiry changes nothing and it is not flagged. Everything here depends on `now`, so the TUI
+ * recomputes it on a timer (`refreshMs` says how soon it matters).
  */
 import type { KeyJson } from '../../client/client.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const EXPIRING_WITHIN_DAYS = 7;
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const EXPIRING_WITHIN_MS = 7 * DAY_MS;
 const UNUSED_FOR_DAYS = 30;
+/** Below this, "expires in" counts seconds, so the screen must follow every second. */
+const SECONDS_SHOWN_BELOW_MS = 2 * MINUTE_MS;
 
-export type Attention = { kind: 'expired' } | { kind: 'expiring'; days: number } | { kind: 'unused'; days: number };
+export type Attention = { kind: 'expired' } | { kind: 'expiring'; inMs: number } | { kind: 'unused'; days: number };
 export type AttentionCounts = { expired: number; expiring: number; unused: number };
+
+function expiresIn(key: KeyJson, now: number): number | undefined {
+  return key.status === 'active' && key.expiresAt !== null ? Date.parse(key.expiresAt) - now : undefined;
+}
 
 export function attentionOf(key: KeyJson, now: number): Attention | undefined {
   if (key.status !== 'active') return undefined;
-  if (key.expiresAt !== null) {
-    const left = Date.parse(key.expiresAt) - now;
+  const left = expiresIn(key, now);
+  if (left !== undefined) {
     if (left <= 0) return { kind: 'expired' };
-    if (left <= EXPIRING_WITHIN_DAYS * DAY_MS) return { kind: 'expiring', days: Math.ceil(left / DAY_MS) };
+    if (left <= EXPIRING_WITHIN_MS) return { kind: 'expiring', inMs: left };
   }
   const idle = now - Date.parse(key.lastUsedAt ?? key.createdAt);
   if (idle >= UNUSED_FOR_DAYS * DAY_MS) return { kind: 'unused', days: Math.floor(idle / DAY_MS) };
   return undefined;
 }
 
+/** `5s`, `12m`, `3h`, `2d`: the time left, rounded up, in the largest unit below it. */
+export function timeLeft(ms: number): string {
+  if (ms < MINUTE_MS) return `${Math.ceil(ms / SECOND_MS)}s`;
+  if (ms < HOUR_MS) return `${Math.ceil(ms / MINUTE_MS)}m`;
+  if (ms < DAY_MS) return `${Math.ceil(ms / HOUR_MS)}h`;
+  return `${Math.ceil(ms / DAY_MS)}d`;
+}
+
+/** The attention column; an expired key says so in its status column instead. */
 export function attentionLabel(attention: Attention): string {
   switch (attention.kind) {
     case 'expired':
-      return 'expired';
+      return '';
     case 'expiring':
-      return `expires ${attention.days}d`;
+      return `expires ${timeLeft(attention.inMs)}`;
     case 'unused':
       return `unused ${attention.days}d`;
   }
+}
+
+/** The status column: an active key past its expiry fails verification, so it reads `expired`. */
+export function statusLabel(key: KeyJson, now: number): string {
+  const left = expiresIn(key, now);
+  return left !== undefined && left <= 0 ? 'expired' : key.status;
+}
+
+export type KeyCounts = { readonly active: number; readonly inactive: number; readonly attention: AttentionCounts };
+
+/** The header's counts. */
+export function countKeys(keys: ReadonlyMap<string, KeyJson>, now: number): KeyCounts {
+  let active = 0;
+  for (const key of keys.values()) if (key.status === 'active') active++;
+  return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now) };
 }
 
 export function countAttention(keys: Iterable<KeyJson>, now: number): AttentionCounts {
@@ -42,4 +76,16 @@ export function countAttention(keys: Iterable<KeyJson>, now: number): AttentionC
     if (attention) counts[attention.kind]++;
   }
   return counts;
+}
+
+/**
+ * How soon the time-based labels of `keys` next need redrawing: every second while a key's
+ * expiry is counted in seconds, else every 15 s (ages are shown in minutes at the finest).
+ */
+export function refreshMs(keys: Iterable<KeyJson>, now: number): number {
+  for (const key of keys) {
+    const left = expiresIn(key, now);
+    if (left !== undefined && left > -SECOND_MS && left < SECONDS_SHOWN_BELOW_MS) return SECOND_MS;
+  }
+  return 15 * SECOND_MS;
 }

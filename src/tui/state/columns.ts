@@ -20,8 +20,9 @@ const SPECS: readonly Spec[] = [
   { id: 'status', title: 'STATUS', width: 10, align: 'left', dropOrder: 0 },
   { id: 'attention', title: 'ATTENTION', width: 11, align: 'left', dropOrder: 5 },
   { id: 'created', title: 'CREATED', width: 10, align: 'left', dropOrder: 1 },
-  { id: 'lastUsed', title: 'LAST USED', width: 9, align: 'left', dropOrder: 4 },
-  { id: 'uses', title: 'USES 24H', width: 8, align: 'right', dropOrder: 3 },
+  // Wide enough for the title and the sort arrow (`LAST USED ▼`).
+  { id: 'lastUsed', title: 'LAST USED', width: 11, align: 'left', dropOrder: 4 },
+  { id: 'uses', title: 'USES 24H', width: 10, align: 'right', dropOrder: 3 },
 ];
 
 function needed(specs: readonly Spec[]): number {

@@ -4,6 +4,7 @@
  */
 import type { Key } from 'ink';
 import type { Permission } from '../../daemon/auth/permissions.js';
+import type { Move } from './cursor.js';
 
 export type Binding<C extends string> = {
   readonly keys: readonly string[];
@@ -52,8 +53,11 @@ export function footerText(bindings: readonly Binding<string>[], permissions: re
 
 export type TableCommand =
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
-  | 'filter' | 'clearFilter' | 'sort' | 'add' | 'menu' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'audit' | 'help' | 'quit';
+  | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId' | 'audit'
+  | 'restart' | 'help' | 'quit';
 
+// The footer keeps its last two entries and drops from the right of the rest when the line is
+// short, so what is listed early (moving, the menu, the audit log) survives narrow terminals.
 export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['j', 'down'], command: 'down', help: 'next key', footer: 'j/k move' },
   { keys: ['k', 'up'], command: 'up', help: 'previous key' },
@@ -61,26 +65,30 @@ export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['G', 'end'], command: 'bottom', help: 'last key' },
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
   { keys: ['/'], command: 'filter', help: 'filter (name, hint, id)', footer: '/ filter' },
   { keys: ['esc'], command: 'clearFilter', help: 'clear the filter' },
-  { keys: ['s'], command: 'sort', help: 'next sort order', footer: 's sort' },
+  { keys: ['s'], command: 'sort', help: 'sort by the next column', footer: 's/S sort' },
+  { keys: ['S'], command: 'reverse', help: 'reverse the sort' },
   { keys: ['a'], command: 'add', help: 'add a key', footer: 'a add', needs: 'keys:write' },
-  { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
-  { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x (de)activate', needs: 'keys:write' },
+  { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit' },
+  { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x on/off', needs: 'keys:write' },
   { keys: ['D'], command: 'delete', help: 'delete (inactive only)', footer: 'D delete', needs: 'keys:write' },
   { keys: ['r'], command: 'rotate', help: 'rotate / resume rotation', footer: 'r rotate', needs: 'keys:write' },
   { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
-  { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit' },
-  { keys: ['?'], command: 'help', help: 'this help', footer: '? help' },
+  { keys: ['i'], command: 'copyId', help: 'copy the key id (OSC 52)' },
+  { keys: ['R'], command: 'restart', help: 'restart the daemon (one this TUI started)' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['q'], command: 'quit', help: 'quit', footer: 'q quit' },
 ];
 
-export type ListCommand = 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp' | 'choose' | 'back';
+export type ListCommand = 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp' | 'choose' | 'help' | 'back';
 
 export const MENU_KEYS: readonly Binding<ListCommand>[] = [
   { keys: ['j', 'down'], command: 'down', help: 'next action', footer: 'j/k move' },
   { keys: ['k', 'up'], command: 'up', help: 'previous action' },
   { keys: ['enter'], command: 'choose', help: 'do it', footer: '⏎ choose' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'close the menu', footer: 'esc close' },
 ];
 
@@ -91,6 +99,7 @@ export const AUDIT_KEYS: readonly Binding<ListCommand>[] = [
   { keys: ['G', 'end'], command: 'bottom', help: 'oldest (loads more)' },
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down', footer: 'PgUp/PgDn page' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
 ];
 
@@ -120,11 +129,38 @@ export const FILTER_KEYS: readonly Binding<FieldCommand>[] = [
   { keys: ['esc'], command: 'cancel', help: 'clear the filter', footer: 'esc clear' },
 ];
 
-export type BackCommand = 'back';
+export type BackCommand = 'help' | 'back';
 
-export const BACK_KEYS: readonly Binding<BackCommand>[] = [{ keys: ['esc', 'q', '?'], command: 'back', help: 'back', footer: 'esc back' }];
+export const USAGE_KEYS: readonly Binding<BackCommand>[] = [
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
+  { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
+];
 
-export type RotationCommand = 'advance' | 'force' | 'rollback' | 'keepOld' | 'cancel' | 'back';
+export type HelpCommand = 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp' | 'search' | 'back';
+
+export const HELP_KEYS: readonly Binding<HelpCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'scroll down', footer: 'j/k scroll' },
+  { keys: ['k', 'up'], command: 'up', help: 'scroll up' },
+  { keys: ['g', 'home'], command: 'top', help: 'top' },
+  { keys: ['G', 'end'], command: 'bottom', help: 'bottom' },
+  { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down', footer: 'PgUp/PgDn page' },
+  { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['/'], command: 'search', help: 'search the keys', footer: '/ search' },
+  { keys: ['esc', 'q', '?'], command: 'back', help: 'close help', footer: 'esc back' },
+];
+
+export const HELP_SEARCH_KEYS: readonly Binding<FieldCommand>[] = [
+  { keys: ['enter'], command: 'submit', help: 'keep the search', footer: '⏎ keep' },
+  { keys: ['esc'], command: 'cancel', help: 'clear the search', footer: 'esc clear' },
+];
+
+/** Keys every screen takes (handled by `useBindings` itself, not by the screens). */
+export const GLOBAL_KEYS: readonly Binding<'redraw' | 'interrupt'>[] = [
+  { keys: ['ctrl+l'], command: 'redraw', help: 'redraw the screen' },
+  { keys: ['ctrl+c'], command: 'interrupt', help: 'quit (asks first while a secret is shown)' },
+];
+
+export type RotationCommand = 'advance' | 'force' | 'rollback' | 'keepOld' | 'cancel' | 'help' | 'back';
 
 export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
   { keys: ['n', 'enter'], command: 'advance', help: 'go to the next step', footer: 'n next step', needs: 'keys:write' },
@@ -132,7 +168,18 @@ export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
   { keys: ['b'], command: 'rollback', help: 'roll back (double-check)', footer: 'b roll back', needs: 'keys:write' },
   { keys: ['K'], command: 'keepOld', help: 'finish, keep old inactive', footer: 'K keep old', needs: 'keys:write' },
   { keys: ['C'], command: 'cancel', help: 'cancel the rotation', footer: 'C cancel rotation', needs: 'keys:write' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'back (rotation stays open)', footer: 'esc back' },
 ];
 
 export const TOO_SMALL_KEYS: readonly Binding<'quit'>[] = [{ keys: ['q'], command: 'quit', help: 'quit', footer: 'q quit' }];
+
+/** The commands, on any list, that move its cursor or scroll it, and how. */
+export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | FieldCommand, Move>> = {
+  down: 1,
+  up: -1,
+  top: 'top',
+  bottom: 'bottom',
+  pageDown: 'pageDown',
+  pageUp: 'pageUp',
+};

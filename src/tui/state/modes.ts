@@ -7,10 +7,22 @@ export type Question = { readonly title: string; readonly question: string; read
 export type Mode =
   | { readonly kind: 'table' }
   | { readonly kind: 'filter' }
-  | { readonly kind: 'help' }
+  /** Help over the screen it was opened from (`back`), scrolled to `offset`, searching for `query`. */
+  | { readonly kind: 'help'; readonly back: Mode; readonly offset: number; readonly query: string; readonly searching: boolean }
   | { readonly kind: 'add'; readonly name: string; readonly issues: readonly string[]; readonly busy: boolean }
-  /** The only place a secret is held; leaving this mode drops it. */
-  | { readonly kind: 'secret'; readonly keyName: string; readonly secret: string; readonly copied: boolean; readonly then: Mode }
+  /**
+   * The only place a secret is held; leaving this mode drops it. `quitAsked`: Ctrl-C was
+   * pressed once, and pressing it again quits (losing the secret).
+   */
+  | {
+      readonly kind: 'secret';
+      readonly keyId: string;
+      readonly keyName: string;
+      readonly secret: string;
+      readonly copied: boolean;
+      readonly quitAsked: boolean;
+      readonly then: Mode;
+    }
   | { readonly kind: 'menu'; readonly keyId: string; readonly index: number }
   | { readonly kind: 'confirm'; readonly question: Question; readonly back: Mode }
   | { readonly kind: 'usage'; readonly keyId: string }
@@ -24,3 +36,8 @@ export const TABLE: Mode = { kind: 'table' };
 
 /** The current mode if it is `kind`, else undefined: how key handlers check they still apply. */
 export type InMode = <K extends Mode['kind']>(kind: K) => Extract<Mode, { kind: K }> | undefined;
+
+/** Help opened over `back`. */
+export function helpOver(back: Mode): Mode {
+  return { kind: 'help', back, offset: 0, query: '', searching: false };
+}

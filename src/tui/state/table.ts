@@ -5,20 +5,25 @@
  */
 import type { KeyJson } from '../../client/client.js';
 import { stripUnsafe } from '../../sanitize.js';
+import type { ColumnId } from './columns.js';
 import { START, type Cursor } from './cursor.js';
 
+/**
+ * The orders `s` cycles through, each on one column, in the direction that reads naturally
+ * first (names A→Z, the newest and the busiest first); `S` reverses it.
+ */
 const SORTS = [
-  { id: 'name', label: 'name' },
-  { id: 'created', label: 'newest' },
-  { id: 'lastUsed', label: 'last used' },
-  { id: 'uses', label: 'uses 24h' },
-  { id: 'status', label: 'status' },
-] as const;
+  { id: 'name', label: 'name', descending: false },
+  { id: 'created', label: 'created', descending: true },
+  { id: 'lastUsed', label: 'last used', descending: true },
+  { id: 'uses', label: 'uses 24h', descending: true },
+  { id: 'status', label: 'status', descending: false },
+] as const satisfies readonly { id: ColumnId; label: string; descending: boolean }[];
 export type SortId = (typeof SORTS)[number]['id'];
 
-export type TableView = Cursor & { readonly sort: SortId; readonly filter: string };
+export type TableView = Cursor & { readonly sort: SortId; readonly reversed: boolean; readonly filter: string };
 
-export const initialView: TableView = { ...START, sort: 'name', filter: '' };
+export const initialView: TableView = { ...START, sort: 'name', reversed: false, filter: '' };
 
 function byName(a: KeyJson, b: KeyJson): number {
   const x = a.name.toLowerCase();
@@ -40,7 +45,7 @@ const COMPARE: Record<SortId, (a: KeyJson, b: KeyJson) => number> = {
 };
 
 /** The keys matching `filter` (case-insensitive, in the name, hint or id), sorted. */
-export function deriveRows(keys: Iterable<KeyJson>, sort: SortId, filter: string): KeyJson[] {
+export function deriveRows(keys: Iterable<KeyJson>, sort: SortId, filter: string, reversed = false): KeyJson[] {
   const needle = stripUnsafe(filter).trim().toLowerCase();
   const rows: KeyJson[] = [];
   for (const key of keys) {
@@ -48,7 +53,8 @@ export function deriveRows(keys: Iterable<KeyJson>, sort: SortId, filter: string
       rows.push(key);
     }
   }
-  return rows.sort(COMPARE[sort]);
+  const compare = COMPARE[sort];
+  return rows.sort(reversed ? (a, b) => compare(b, a) : compare);
 }
 
 /** Puts the cursor on key `id` (e.g. the one just created). */
@@ -56,15 +62,29 @@ export function focusKey(view: TableView, id: string): TableView {
   return { ...view, cursorId: id };
 }
 
+/** The next order, in its natural direction. */
 export function nextSort(view: TableView): TableView {
   const at = SORTS.findIndex((s) => s.id === view.sort);
-  return { ...view, sort: SORTS[(at + 1) % SORTS.length]!.id };
+  return { ...view, sort: SORTS[(at + 1) % SORTS.length]!.id, reversed: false };
 }
 
-export function sortLabel(sort: SortId): string {
-  return SORTS.find((s) => s.id === sort)!.label;
+export function reverseSort(view: TableView): TableView {
+  return { ...view, reversed: !view.reversed };
+}
+
+/** The sorted column and its direction as drawn: ▲ ascending (A→Z, oldest, fewest), ▼ descending. */
+export function sortShown(view: Pick<TableView, 'sort' | 'reversed'>): { readonly column: ColumnId; readonly label: string; readonly arrow: '▲' | '▼' } {
+  const sort = SORTS.find((s) => s.id === view.sort)!;
+  return { column: sort.id, label: sort.label, arrow: sort.descending !== view.reversed ? '▼' : '▲' };
 }
 
 export function withFilter(view: TableView, filter: string): TableView {
   return { ...view, filter, offset: 0 };
+}
+
+/** What the table says when it has no rows. */
+export function emptyText(view: TableView, loaded: boolean, problem: string | undefined, canAdd: boolean): string {
+  if (!loaded) return problem ?? 'Loading keys…';
+  if (view.filter) return `No key matches "${view.filter}"; esc clears the filter`;
+  return canAdd ? 'No keys yet: press a to add one' : 'No keys yet';
 }

@@ -4,13 +4,12 @@
  * daemon log. It is ready once `daemon.json` names its pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { vi } from 'vitest';
 import { KeywardClient } from '../../../src/client/client.js';
 import { readAdminToken, readDaemonInfo } from '../../../src/home.js';
+import { cleanEnv, KEYWARD, REPO } from '../../helpers/cli.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const READY_TIMEOUT_MS = 20_000;
-const POLL_MS = 20;
 
 /** Daemon processes not yet exited, so a failed test does not leave one holding its home. */
 const alive = new Set<ChildProcess>();
@@ -25,6 +24,8 @@ export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 export type ChildOptions = {
   /** Runs the daemon under `sh -c 'umask …; exec node …'`. */
   umask?: string;
+  /** More `keyward daemon` arguments. */
+  args?: readonly string[];
 };
 
 /** A `keyward daemon` process that has not necessarily started listening. */
@@ -46,10 +47,10 @@ export type ChildDaemon = DaemonProcess & {
 };
 
 export function spawnDaemonProcess(home: string, options: ChildOptions = {}): DaemonProcess {
-  const args = ['--import', 'tsx', 'src/cli.ts', 'daemon', '--home', home, '--port', '0'];
+  const [node, ...args] = [...KEYWARD, 'daemon', '--home', home, '--port', '0', ...(options.args ?? [])];
   const child = options.umask
-    ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, process.execPath, ...args], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    ? spawn('sh', ['-c', `umask ${options.umask}; exec "$0" "$@"`, node, ...args], { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(node, args, { cwd: REPO, env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
   alive.add(child);
   child.once('exit', () => alive.delete(child));
   let stderr = '';
@@ -63,22 +64,26 @@ export async function startChildDaemon(home: string, options: ChildOptions = {})
   const proc = spawnDaemonProcess(home, options);
   let exit: Exit | undefined;
   void proc.exited.then((e) => (exit = e));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const info = readDaemonInfo(home);
-    if (info?.pid === proc.pid) {
-      const adminToken = readAdminToken(home)!;
-      const stop = async (signal: NodeJS.Signals) => {
-        if (!exit) proc.child.kill(signal);
-        return proc.exited;
-      };
-      return { ...proc, home, url: info.url, adminToken, client: new KeywardClient({ url: info.url, token: adminToken }), stop };
-    }
-    if (exit) throw new Error(`daemon exited (${exit.code ?? exit.signal}) before listening:\n${proc.stderr()}`);
-    if (Date.now() > deadline) {
-      proc.child.kill('SIGKILL');
-      throw new Error(`daemon did not listen within ${READY_TIMEOUT_MS} ms:\n${proc.stderr()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  try {
+    const info = await vi.waitFor(
+      () => {
+        // An exit ends the wait at once: vi.waitFor gives up early on nothing but a timeout.
+        if (exit) return { exit };
+        const found = readDaemonInfo(home);
+        if (found?.pid !== proc.pid) throw new Error(`daemon did not listen within ${READY_TIMEOUT_MS} ms:\n${proc.stderr()}`);
+        return found;
+      },
+      { timeout: READY_TIMEOUT_MS, interval: 10 },
+    );
+    if ('exit' in info) throw new Error(`daemon exited (${info.exit.code ?? info.exit.signal}) before listening:\n${proc.stderr()}`);
+    const adminToken = readAdminToken(home)!;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (!exit) proc.child.kill(signal);
+      return proc.exited;
+    };
+    return { ...proc, home, url: info.url, adminToken, client: new KeywardClient({ url: info.url, token: adminToken }), stop };
+  } catch (err) {
+    proc.child.kill('SIGKILL');
+    throw err;
   }
 }

@@ -1,0 +1,23 @@
+/** The Host check (`checkHost`) as the app's first middleware. */
+import type { HttpBindings } from '@hono/node-server';
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from './env.js';
+import { checkHost, type HostPolicy } from './host.js';
+
+export function guardHost(policy: HostPolicy) {
+  // Every request of a client carries the same Host; remembering the last one allowed keeps the
+  // check off the verify hot path's profile. Refused values are never remembered.
+  let lastAllowed: string | undefined;
+  return createMiddleware<AppEnv>(async function guardHost(c, next) {
+    // A request from a socket has only its header to go by; one made in-process
+    // (`app.request(url)`) has no socket and is addressed by its URL.
+    const onSocket = (c.env as Partial<HttpBindings> | undefined)?.incoming !== undefined;
+    const host = c.req.header('host') ?? (onSocket ? undefined : new URL(c.req.url).host);
+    if (host !== lastAllowed || host === undefined) {
+      const refusal = checkHost(host, policy);
+      if (refusal) throw refusal;
+      lastAllowed = host;
+    }
+    await next();
+  });
+}

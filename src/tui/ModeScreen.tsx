@@ -1,0 +1,178 @@
+/**
+ * The mode → screen switch: the one screen the current mode shows, given what it draws and the
+ * handlers its keys call. Views that follow the daemon while open (usage, audit) load here.
+ */
+import { Box } from 'ink';
+import { useMemo } from 'react';
+import type { KeyJson, KeywardClient, RotationJson } from '../client/client.js';
+import type { KeyFeed } from './feed.js';
+import type { KeyActions } from './hooks/useKeyActions.js';
+import type { ViewKeys } from './hooks/useViewKeys.js';
+import { useLive } from './hooks/useLive.js';
+import type { RotationView } from './hooks/useRotationView.js';
+import { AddScreen } from './screens/AddScreen.js';
+import { AuditScreen } from './screens/AuditScreen.js';
+import { ConfirmDialog } from './screens/ConfirmDialog.js';
+import { HelpScreen } from './screens/HelpScreen.js';
+import { MenuScreen } from './screens/MenuScreen.js';
+import { RotationScreen } from './screens/RotationScreen.js';
+import { SecretModal } from './screens/SecretModal.js';
+import { TableScreen, type TableScreenProps } from './screens/TableScreen.js';
+import { UsageScreen } from './screens/UsageScreen.js';
+import { menuItems, type Operator } from './state/actions.js';
+import type { FeedEvent } from './state/collection.js';
+import { resolveCursor } from './state/cursor.js';
+import { helpLines } from './state/help.js';
+import type { Binding, RotationCommand } from './state/keymap.js';
+import type { Mode } from './state/modes.js';
+import { currentRefusal } from './state/rotation.js';
+import { auditLine, safeUsage } from './state/safe.js';
+
+export type ModeScreenProps = {
+  readonly mode: Mode;
+  readonly client: KeywardClient;
+  readonly feed: KeyFeed;
+  readonly operator: Operator;
+  readonly keys: ReadonlyMap<string, KeyJson>;
+  readonly byKey: ReadonlyMap<string, RotationJson>;
+  /** The table as drawn in the table and filter modes. */
+  readonly table: Omit<TableScreenProps, 'active' | 'onCommand'>;
+  readonly width: number;
+  /** Columns inside a modal's panel. */
+  readonly modalWidth: number;
+  readonly height: number;
+  readonly now: number;
+  readonly tmux: boolean;
+  readonly actions: KeyActions & ViewKeys;
+  readonly rotation: RotationView;
+  readonly rotationBindings: readonly Binding<RotationCommand>[];
+  /** An answer to a question starts something new: the toast of what came before goes. */
+  readonly clearToast: () => void;
+};
+
+/** A panel's border and title, around a list. */
+const PANEL_ROWS = 3;
+/** A panel's border and padding, left and right. */
+export const PANEL_INSIDE = 4;
+
+function followsUsage(keyId: string | undefined) {
+  return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
+}
+
+function followsChanges(event: FeedEvent): boolean {
+  return event.type !== 'usage';
+}
+
+export function ModeScreen(props: ModeScreenProps) {
+  const { mode, client, feed, operator, keys, byKey, table, width, modalWidth, height, now, tmux, actions, rotation, rotationBindings, clearToast } = props;
+  const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
+  const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
+  const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
+
+  const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
+  const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
+  const audit = useLive(loadAudit, feed, followsChanges);
+
+  switch (mode.kind) {
+    case 'table':
+    case 'filter':
+      return <TableScreen {...table} active={mode.kind === 'table'} onCommand={actions.onTable} />;
+    case 'help': {
+      const lines = helpLines(mode.back.kind, mode.query);
+      const listHeight = height - PANEL_ROWS - (mode.searching || mode.query ? 1 : 0);
+      return (
+        <HelpScreen
+          lines={lines}
+          offset={mode.offset}
+          height={listHeight}
+          query={mode.query}
+          searching={mode.searching}
+          active
+          onCommand={(command) => actions.onHelp(command, lines.length, listHeight)}
+          onEdit={actions.onHelpEdit}
+        />
+      );
+    }
+    case 'add':
+      return <AddScreen name={mode.name} issues={mode.issues} busy={mode.busy} width={modalWidth} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
+    case 'secret':
+      return (
+        <SecretModal
+          keyName={mode.keyName}
+          secret={mode.secret}
+          copied={mode.copied}
+          quitAsked={mode.quitAsked}
+          tmux={tmux}
+          width={modalWidth}
+          active
+          onCommand={actions.onSecret}
+          onOther={actions.onSecretOther}
+        />
+      );
+    case 'menu': {
+      const key = keys.get(mode.keyId);
+      if (!key) return null;
+      const items = menuItems(key, byKey.get(key.id), operator);
+      return <MenuScreen keyName={key.name} items={items} index={mode.index} width={modalWidth} active onCommand={actions.onMenu} onShortcut={actions.onMenuShortcut} />;
+    }
+    case 'confirm':
+      return (
+        <ConfirmDialog title={mode.question.title} question={mode.question.question} danger={mode.question.danger} width={modalWidth} active onAnswer={actions.onConfirm} />
+      );
+    case 'usage': {
+      const key = keys.get(mode.keyId);
+      if (!key) return null;
+      return <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={width} height={height} now={now} active onCommand={actions.onUsage} />;
+    }
+    case 'audit': {
+      const lines = audit.data;
+      const listHeight = height - 4;
+      const ids = lines?.map((l) => ({ id: String(l.seq) })) ?? [];
+      const position = resolveCursor(ids, mode.cursor, listHeight);
+      return (
+        <AuditScreen
+          lines={lines}
+          error={audit.error}
+          index={position.index}
+          offset={position.offset}
+          height={listHeight}
+          active
+          onCommand={(command) => actions.onAudit(command, ids, ids.length, listHeight)}
+        />
+      );
+    }
+    case 'rotation': {
+      const question = mode.question;
+      const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
+      return (
+        <Box flexDirection="column">
+          {question ? (
+            <ConfirmDialog
+              title={question.title}
+              question={question.question}
+              danger={question.danger}
+              width={width - PANEL_INSIDE}
+              active
+              onAnswer={(yes) => {
+                clearToast();
+                rotation.answer(yes);
+              }}
+            />
+          ) : null}
+          <RotationScreen
+            rotation={shown}
+            error={rotation.error}
+            refusal={shown && currentRefusal(shown, mode.refusal)}
+            busy={mode.busy}
+            bindings={rotationBindings}
+            width={width}
+            height={height - (question ? 6 : 0)}
+            now={now}
+            active={!question}
+            onCommand={(command) => (command === 'help' ? actions.onRotationHelp() : rotation.onCommand(command))}
+          />
+        </Box>
+      );
+    }
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * What the operator's keys do to keys: the table's commands, the action menu, adding a key,
+ * the shown-once secret and the questions before a change. (Views that only show and move:
+ * `useViewKeys`; the rotation view: `useRotationView`.)
+ * Each handler first checks that its screen is still the current one (`inMode`), so a key
+ * read together with the one that closed a screen is dropped rather than misapplied.
+ */
+import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '../../client/client.js';
+import type { KeyFeed } from '../feed.js';
+import { errorText } from '../format.js';
+import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
+import { moveCursor, START } from '../state/cursor.js';
+import { MOVES, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
+import { helpOver, TABLE, type InMode, type Mode, type Question } from '../state/modes.js';
+import { safeKey, safeRotation } from '../state/safe.js';
+import { focusKey, nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
+import { edit } from '../state/text.js';
+import type { ToastKind } from './useToast.js';
+import { AUDIT_PAGE } from './useViewKeys.js';
+
+
+export type KeyActionDeps = {
+  readonly client: KeywardClient;
+  readonly operator: Operator;
+  readonly feed: KeyFeed;
+  readonly keys: ReadonlyMap<string, KeyJson>;
+  readonly byKey: ReadonlyMap<string, RotationJson>;
+  /** The rows of the table as drawn, and the key under the cursor right now. */
+  readonly rows: readonly KeyJson[];
+  readonly tableHeight: number;
+  readonly selectedNow: () => KeyJson | undefined;
+  readonly setView: (next: TableView | ((current: TableView) => TableView)) => void;
+  readonly setMode: (next: Mode | ((current: Mode) => Mode)) => void;
+  readonly inMode: InMode;
+  readonly show: (text: string, kind?: ToastKind) => void;
+  readonly clearToast: () => void;
+  readonly attempt: (call: () => Promise<void>) => Promise<void>;
+  /** Sends text to the clipboard (OSC 52). */
+  readonly copy: (text: string) => void;
+  readonly exit: () => void;
+  /** Starts the daemon again and says how; only when this TUI started it. */
+  readonly restartDaemon: (() => Promise<string>) | undefined;
+};
+
+export type KeyActions = ReturnType<typeof useKeyActions>;
+
+export function useKeyActions(deps: KeyActionDeps) {
+  const { client, operator, feed, keys, byKey, rows, tableHeight, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
+  const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
+  const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
+
+  const toggle = (key: KeyJson) => {
+    if (key.status === 'inactive') {
+      void attempt(async () => {
+        const { key: updated } = await client.activateKey(key.id);
+        feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
+        show(`Activated "${key.name}": it verifies again`, 'success');
+      });
+      return;
+    }
+    ask({
+      title: 'Deactivate key',
+      question: `Deactivate "${key.name}"? Every verification of it fails from now on, until you activate it again.`,
+      danger: true,
+      run: async () => {
+        const { key: updated } = await client.deactivateKey(key.id);
+        feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
+        show(`Deactivated "${key.name}"`, 'success');
+      },
+    });
+  };
+
+  const remove = (key: KeyJson) =>
+    ask({
+      title: 'Delete key',
+      question: `Delete "${key.name}" permanently? Its record and hash are gone for good; this cannot be undone.`,
+      danger: true,
+      run: async () => {
+        await client.deleteKey(key.id);
+        feed.apply([{ type: 'key.deleted', id: key.id }]);
+        show(`Deleted "${key.name}"`, 'success');
+      },
+    });
+
+  const rotate = (key: KeyJson) => {
+    const open = byKey.get(key.id);
+    if (open) return setMode(rotationMode(open.id));
+    ask({
+      title: 'Rotate key',
+      question: `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step.`,
+      danger: false,
+      run: async () => {
+        const started = await client.startRotation(key.id);
+        const fresh = safeRotation(started.rotation);
+        feed.apply([{ type: 'rotation.created', rotation: fresh }]);
+        setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret: started.secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
+      },
+    });
+  };
+
+  const perform = (action: KeyAction, key: KeyJson | undefined) => {
+    const refused = refusal(action, key, operator);
+    if (refused || !key) return show(refused ?? 'no key selected', 'error');
+    switch (action) {
+      case 'toggle':
+        return toggle(key);
+      case 'delete':
+        return remove(key);
+      case 'rotate':
+        return rotate(key);
+      case 'usage':
+        return setMode({ kind: 'usage', keyId: key.id });
+      case 'copyId':
+        copy(key.id);
+        return show(`Sent the id ${key.id} to the clipboard`, 'success');
+    }
+  };
+
+  const restart = () => {
+    if (!restartDaemon) return show('R restarts only a daemon this TUI started; start this one with "keyward daemon"', 'error');
+    if (feed.getSnapshot().link === 'live') return show('The daemon is running');
+    show('Starting the daemon…');
+    void attempt(async () => show(await restartDaemon(), 'success'));
+  };
+
+  const onTable = (command: TableCommand) => {
+    if (!inMode('table')) return;
+    const move = MOVES[command];
+    if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
+    const key = selectedNow();
+    switch (command) {
+      case 'filter':
+        return setMode({ kind: 'filter' });
+      case 'clearFilter':
+        return setView((v) => (v.filter ? withFilter(v, '') : v));
+      case 'sort':
+        return setView(nextSort);
+      case 'reverse':
+        return setView(reverseSort);
+      case 'add': {
+        const refused = refusal('add', undefined, operator);
+        return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', issues: [], busy: false });
+      }
+      case 'menu':
+        return key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
+      case 'toggle':
+      case 'delete':
+      case 'rotate':
+      case 'usage':
+      case 'copyId':
+        return perform(command, key);
+      case 'audit':
+        return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
+      case 'restart':
+        return restart();
+      case 'help':
+        return setMode(helpOver(TABLE));
+      case 'quit':
+        return exit();
+    }
+  };
+
+  const onFilter = (command: FieldCommand) => {
+    if (!inMode('filter')) return;
+    if (command === 'cancel') setView((v) => withFilter(v, ''));
+    setMode(TABLE);
+  };
+
+  const onFilterEdit = (name: string, input: string) => inMode('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)));
+
+  const onAdd = (command: FieldCommand) => {
+    const m = inMode('add');
+    if (!m || m.busy) return;
+    if (command === 'cancel') return setMode(TABLE);
+    setMode({ ...m, busy: true });
+    void (async () => {
+      try {
+        const created = await client.createKey(m.name);
+        const key = safeKey(created.key);
+        feed.apply([{ type: 'key.created', key }]);
+        setView((v) => focusKey(v, key.id));
+        setMode({ kind: 'secret', keyId: key.id, keyName: key.name, secret: created.secret, copied: false, quitAsked: false, then: TABLE });
+      } catch (err) {
+        // Validation names each problem; any other refusal (name_taken) says it best in its message.
+        const invalid = err instanceof ApiError && err.code === 'invalid_request' && err.issues.length > 0;
+        const issues = invalid ? err.issues.map((i) => errorText(new Error(`${i.path} ${i.message}`))) : [errorText(err)];
+        setMode({ ...m, issues, busy: false });
+      }
+    })();
+  };
+
+  const onAddEdit = (name: string, input: string) =>
+    setMode((m) => (m.kind === 'add' && !m.busy ? { ...m, name: edit(m.name, name, input), issues: [] } : m));
+
+  const choose = (item: MenuItem, key: KeyJson) => {
+    if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');
+    setMode(TABLE);
+    perform(item.action, key);
+  };
+
+  const onMenu = (command: ListCommand) => {
+    const m = inMode('menu');
+    const key = m && keys.get(m.keyId);
+    if (!m || !key) return;
+    const items = menuItems(key, byKey.get(key.id), operator);
+    if (command === 'back') return setMode(TABLE);
+    if (command === 'help') return setMode(helpOver(m));
+    if (command === 'choose') return choose(items[m.index]!, key);
+    const step = command === 'down' ? 1 : command === 'up' ? -1 : 0;
+    setMode({ ...m, index: (m.index + step + items.length) % items.length });
+  };
+
+  const onMenuShortcut = (item: MenuItem) => {
+    const m = inMode('menu');
+    const key = m && keys.get(m.keyId);
+    if (key) choose(item, key);
+  };
+
+  const onSecret = (command: SecretCommand) => {
+    const m = inMode('secret');
+    if (!m) return;
+    if (command === 'stored') {
+      setMode(m.then);
+      return show(`Closed the secret of "${m.keyName}": keyward keeps only its hash from here on`, 'success');
+    }
+    copy(m.secret);
+    setMode({ ...m, copied: true });
+  };
+
+  const onSecretOther = () => show('The secret is shown only now: press y once you have stored it (c copies it)');
+
+  const onConfirm = (yes: boolean) => {
+    const m = inMode('confirm');
+    if (!m) return;
+    // The answer starts something new: whatever the toast said before no longer applies.
+    clearToast();
+    setMode(m.back);
+    if (yes) void attempt(m.question.run);
+  };
+
+  return {
+    onTable,
+    onFilter,
+    onFilterEdit,
+    onAdd,
+    onAddEdit,
+    onMenu,
+    onMenuShortcut,
+    onSecret,
+    onSecretOther,
+    onConfirm,
+  };
+}

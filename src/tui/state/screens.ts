@@ -1,0 +1,50 @@
+/** Which keys work in each mode: what the footer lists (and, first, what help shows). */
+import type { RotationJson } from '../../client/client.js';
+import {
+  ADD_KEYS,
+  AUDIT_KEYS,
+  CONFIRM_KEYS,
+  HELP_KEYS,
+  HELP_SEARCH_KEYS,
+  MENU_KEYS,
+  ROTATION_KEYS,
+  SECRET_KEYS,
+  TABLE_KEYS,
+  USAGE_KEYS,
+  type Binding,
+  type RotationCommand,
+} from './keymap.js';
+import type { Mode } from './modes.js';
+import { rotationCommands } from './rotation.js';
+
+/** The rotation view's keys that apply to `rotation` as it is now. */
+export function rotationBindings(rotation: RotationJson | undefined): readonly Binding<RotationCommand>[] {
+  const commands = rotationCommands(rotation);
+  return ROTATION_KEYS.filter((b) => b.command === 'help' || commands.includes(b.command));
+}
+
+/** The keys of the screen `mode` shows; `rotation` is the rotation on screen, if any. */
+export function modeBindings(mode: Mode, rotation: RotationJson | undefined): readonly Binding<string>[] {
+  switch (mode.kind) {
+    case 'table':
+      return TABLE_KEYS;
+    case 'filter':
+      return [];
+    case 'help':
+      return mode.searching ? HELP_SEARCH_KEYS : HELP_KEYS;
+    case 'usage':
+      return USAGE_KEYS;
+    case 'add':
+      return ADD_KEYS;
+    case 'secret':
+      return SECRET_KEYS;
+    case 'menu':
+      return MENU_KEYS;
+    case 'confirm':
+      return CONFIRM_KEYS;
+    case 'audit':
+      return AUDIT_KEYS;
+    case 'rotation':
+      return mode.question ? CONFIRM_KEYS : rotationBindings(rotation);
+  }
+}

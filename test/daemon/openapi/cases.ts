@@ -1,0 +1,141 @@
+/**
+ * What the OpenAPI coverage test sends to each operation besides the probes every operation
+ * gets (no token, a weak token, a foreign Host, bodies too large, not JSON or not UTF-8, a
+ * malformed or unknown id, bad query values, a store that is down, full or broken).
+ *
+ * Adding an operation: add an entry under its `operationId` with `ok`, a request it accepts
+ * (the generic probes reuse it), and in `more` one request for each status only that operation
+ * answers (its 409s, say). The test fails for an operation without an entry, for an answer the
+ * document does not list, and for a documented status no request produced.
+ */
+import type { KeywardClient, KeyJson, RotationJson, RotationStepName } from '../../../src/client/client.js';
+import type { Role } from '../../../src/daemon/auth/permissions.js';
+import { DEFAULT_STREAM_LIMITS } from '../../../src/daemon/events/streams.js';
+
+/** One request to an operation; the method and path come from the document. */
+export type Probe = {
+  /** What it tries, for failure messages. */
+  why: string;
+  /** Fills `{id}`; without it, a well-formed id that names nothing. */
+  id?: string;
+  /** The query string, without `?`. */
+  query?: string;
+  /** An object is sent as JSON; a string or Buffer as given. */
+  body?: unknown;
+  contentType?: string;
+  /** The operator token; undefined sends the admin's, null sends none. */
+  token?: string | null;
+  /** Sent instead of the daemon's own address. */
+  host?: string;
+  /** Other request headers. */
+  headers?: Record<string, string>;
+  /** The statuses this request may be answered with. */
+  expect: number | number[];
+};
+
+export type OperationCases = { ok: Probe; more?: Probe[] };
+
+/** What cases build their requests from: a client with the admin token and fresh objects. */
+export type Context = {
+  client: KeywardClient;
+  tokens: Record<Role, string>;
+  /** A name no key or operator has yet. */
+  unique(prefix: string): string;
+  /** A fresh key with its secret; `inactive` deactivates it. */
+  key(options?: { inactive?: boolean }): Promise<KeyJson & { secret: string }>;
+  /** A rotation of a fresh key, advanced with force to `step` (or cancelled). */
+  rotation(step: RotationStepName): Promise<RotationJson>;
+  /** A fresh operator's token with `count` event streams held open until the test ends. */
+  streamingOperator(count: number): Promise<string>;
+};
+
+export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
+  getHealth: async () => ({
+    ok: { why: 'an identity challenge', token: null, headers: { 'x-keyward-challenge': 'coverage-challenge-0123456789' }, expect: 200 },
+    more: [{ why: 'a challenge too short to be a nonce', token: null, headers: { 'x-keyward-challenge': 'short' }, expect: 400 }],
+  }),
+  getMe: async () => ({ ok: { why: 'who am I', expect: 200 } }),
+  getOpenApi: async () => ({ ok: { why: 'the document', expect: 200 } }),
+  streamEvents: async (cx) => ({
+    ok: { why: 'a subscription', expect: 200 },
+    more: [{ why: 'one stream more than an operator may hold', token: await cx.streamingOperator(DEFAULT_STREAM_LIMITS.perOperator), expect: 429 }],
+  }),
+
+  listOperators: async () => ({ ok: { why: 'the list', expect: 200 } }),
+  createOperator: async (cx) => ({
+    ok: { why: 'a new operator', body: { name: cx.unique('op'), role: 'viewer' }, expect: 201 },
+    more: [{ why: 'a taken name', body: { name: 'ADMIN', role: 'viewer' }, expect: 409 }],
+  }),
+  disableOperator: async (cx) => {
+    const { operator } = await cx.client.createOperator(cx.unique('op'), 'viewer');
+    const { operator: me } = await cx.client.me();
+    return {
+      ok: { why: 'a viewer', id: operator.id, expect: 200 },
+      more: [{ why: 'the last admin', id: me.id, expect: 409 }],
+    };
+  },
+
+  listKeys: async () => ({
+    ok: { why: 'a page', query: 'status=active&limit=5', expect: 200 },
+    more: [{ why: 'a cursor the daemon never gave out', query: 'cursor=bm9wZQ', expect: 400 }],
+  }),
+  createKey: async (cx) => {
+    const taken = await cx.key();
+    return {
+      ok: { why: 'a new key', body: { name: cx.unique('key'), expiresAt: '2099-01-01T00:00:00Z' }, expect: 201 },
+      more: [
+        { why: 'a taken name', body: { name: taken.name.toUpperCase() }, expect: 409 },
+        { why: 'a past expiresAt', body: { name: cx.unique('key'), expiresAt: '2001-01-01T00:00:00Z' }, expect: 400 },
+      ],
+    };
+  },
+  getKey: async (cx) => ({ ok: { why: 'a key', id: (await cx.key()).id, expect: 200 } }),
+  deactivateKey: async (cx) => ({ ok: { why: 'an active key', id: (await cx.key()).id, expect: 200 } }),
+  activateKey: async (cx) => ({ ok: { why: 'an inactive key', id: (await cx.key({ inactive: true })).id, expect: 200 } }),
+  deleteKey: async (cx) => ({
+    ok: { why: 'an inactive key', id: (await cx.key({ inactive: true })).id, expect: 204 },
+    more: [
+      { why: 'an active key', id: (await cx.key()).id, expect: 409 },
+      { why: 'the old key of an open rotation', id: (await cx.rotation('double_check')).oldKeyId, expect: 409 },
+    ],
+  }),
+  getKeyUsage: async (cx) => ({ ok: { why: 'a key', id: (await cx.key()).id, query: 'minutes=5', expect: 200 } }),
+
+  verifyKey: async (cx) => ({
+    ok: { why: 'a service verifying a key', body: { key: (await cx.key()).secret, caller: 'coverage' }, token: cx.tokens.service, expect: 200 },
+  }),
+
+  startRotation: async (cx) => {
+    const rotating = await cx.rotation('update_systems');
+    const taken = await cx.key();
+    return {
+      ok: { why: 'a key', id: (await cx.key()).id, body: {}, expect: 201 },
+      more: [
+        { why: 'a key already rotating', id: rotating.oldKeyId, body: {}, expect: 409 },
+        { why: 'a taken name for the new key', id: (await cx.key()).id, body: { name: taken.name }, expect: 409 },
+      ],
+    };
+  },
+  listRotations: async () => ({ ok: { why: 'all of them', query: 'state=all', expect: 200 } }),
+  getRotation: async (cx) => ({ ok: { why: 'a rotation', id: (await cx.rotation('verify_new')).id, expect: 200 } }),
+  advanceRotation: async (cx) => {
+    const unused = await cx.rotation('verify_new');
+    return {
+      ok: { why: 'the step it is at', id: (await cx.rotation('update_systems')).id, body: { from: 'update_systems' }, expect: 200 },
+      more: [
+        { why: 'a step it has left', id: unused.id, body: { from: 'update_systems' }, expect: 409 },
+        { why: 'a new key never used', id: unused.id, body: { from: 'verify_new' }, expect: 409 },
+      ],
+    };
+  },
+  rollbackRotation: async (cx) => ({
+    ok: { why: 'a rotation in double_check', id: (await cx.rotation('double_check')).id, expect: 200 },
+    more: [{ why: 'a rotation before double_check', id: (await cx.rotation('verify_new')).id, expect: 409 }],
+  }),
+  cancelRotation: async (cx) => ({
+    ok: { why: 'an open rotation', id: (await cx.rotation('verify_new')).id, expect: 200 },
+    more: [{ why: 'a cancelled rotation', id: (await cx.rotation('cancelled')).id, expect: 409 }],
+  }),
+
+  listAudit: async () => ({ ok: { why: 'the newest events', query: 'limit=5', expect: 200 } }),
+};

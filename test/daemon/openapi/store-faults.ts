@@ -1,0 +1,74 @@
+/**
+ * Store failures for one request, so a test can see what each operation answers when the
+ * store is unreachable (503), full (507) or fails in a way keyward does not recognise (500).
+ * The store stays the real one; its methods throw the error its driver would, with the
+ * driver's code, so the daemon's own error mapping decides the answer.
+ */
+import { vi } from 'vitest';
+import type { Store } from '../../../src/daemon/store.js';
+import { testBackend } from '../../helpers/daemon.js';
+
+export type Fault = 'unavailable' | 'full' | 'broken';
+
+/**
+ * What each store method does. Only writes can run out of space; `none` is never called while
+ * a request is answered. A store method added to the interface must be placed here (the
+ * compiler says so), or its operation's 503/507 could not be shown.
+ */
+const METHODS = {
+  listKeys: 'read',
+  countKeys: 'read',
+  keyTotal: 'none',
+  getKey: 'read',
+  getKeyByName: 'read',
+  uses24h: 'read',
+  createKey: 'write',
+  setKeyStatus: 'write',
+  deleteKey: 'write',
+  indexedKeys: 'read',
+  countOperators: 'read',
+  listOperators: 'read',
+  indexedOperators: 'read',
+  createOperator: 'write',
+  disableOperator: 'write',
+  listAudit: 'read',
+  auditChain: 'read',
+  applyUsage: 'write',
+  usageBuckets: 'read',
+  callers: 'read',
+  createRotation: 'write',
+  getRotation: 'read',
+  listRotations: 'read',
+  changeRotation: 'write',
+  backup: 'none',
+  close: 'none',
+  shared: 'none',
+} as const satisfies Record<keyof Store, 'read' | 'write' | 'none'>;
+
+/** The status each fault must produce where an operation reaches the store. */
+export const FAULT_STATUS: Record<Fault, number> = { unavailable: 503, full: 507, broken: 500 };
+
+/** The error the backend's driver throws for `fault`. */
+function driverError(fault: Fault): Error {
+  if (fault === 'broken') return new Error('no such table: keys (injected)');
+  const sqlite = fault === 'full' ? 'SQLITE_FULL' : 'SQLITE_BUSY';
+  const postgres = fault === 'full' ? '53100' : 'ECONNREFUSED';
+  return Object.assign(new Error(`${fault} (injected)`), { code: testBackend === 'postgres' ? postgres : sqlite });
+}
+
+/** Runs `during` with `store` failing as `fault` says; the store works again afterwards. */
+export async function withStoreFault<T>(store: Store, fault: Fault, during: () => Promise<T>): Promise<T> {
+  const error = driverError(fault);
+  const spies = Object.entries(METHODS)
+    .filter(([, kind]) => kind === 'write' || (kind === 'read' && fault !== 'full'))
+    .map(([name]) =>
+      vi.spyOn(store as unknown as Record<string, () => unknown>, name).mockImplementation(() => {
+        throw error;
+      }),
+    );
+  try {
+    return await during();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * Issue 13 point 9, attacks on the HTTP layer of a listening daemon: a browser page reaching
+ * the API by DNS rebinding (a foreign `Host`), a client without a token that makes the daemon
+ * wait for or read a body, connections that send nothing or a byte at a time, a flood of
+ * idle connections, and requests Node cannot parse (answered in the envelope, not bare).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { openConnection, parseResponse, requestHead } from './helpers/raw-socket.js';
+
+/** An envelope answer: the status, the code, a request id. */
+function expectEnvelope(raw: string, status: number, code: string): { message: string } {
+  const res = parseResponse(raw);
+  const what = raw.slice(0, 600);
+  expect(res.status, what).toBe(status);
+  expect(res.headers['content-type'], what).toMatch(/^application\/json/);
+  const error = (res.body as { error?: { code: string; message: string; requestId: string } }).error;
+  expect(error?.code, what).toBe(code);
+  expect(error?.requestId, what).toMatch(/^[\w-]{8,}$/);
+  expect(res.headers['x-request-id'], what).toBe(error!.requestId);
+  return error!;
+}
+
+/** Sends one request on a fresh connection and waits for the whole answer (or the close). */
+async function exchange(t: TestDaemon, bytes: string | Buffer): Promise<string> {
+  const conn = await openConnection(t.url, bytes);
+  await Promise.race([conn.closed, conn.receivedText('\r\n\r\n').then(() => new Promise((r) => setTimeout(r, 50)))]);
+  conn.socket.destroy();
+  return conn.received();
+}
+
+describe('the Host check (DNS rebinding)', () => {
+  let t: TestDaemon;
+  let allowing: TestDaemon;
+  let service: string;
+  beforeAll(async () => {
+    t = await startTestDaemon();
+    allowing = await startTestDaemon({ allowHosts: ['keyward.internal'] });
+    service = (await t.client.createOperator('svc', 'service')).token;
+  });
+  afterAll(async () => {
+    await t.stop();
+    await allowing.stop();
+  });
+
+  it('refuses a name that is not loopback with 403, on every route and before the verify fast path', async () => {
+    const port = new URL(t.url).port;
+    const { secret } = await t.client.createKey('rebind-target');
+    const before = (await t.client.audit()).events.length;
+    const attacks = [
+      requestHead('GET', '/v1/health', {}, `rebind.attacker.example:${port}`),
+      requestHead('GET', '/v1/keys', { Authorization: `Bearer ${t.adminToken}` }, `rebind.attacker.example:${port}`),
+      requestHead('POST', '/v1/keys', { Authorization: `Bearer ${t.adminToken}`, 'Content-Type': 'application/json', 'Content-Length': '16' }, `rebind.attacker.example`) + '{"name":"pwned"}',
+      requestHead('GET', '/v1/health', {}, `127.0.0.1.attacker.example:${port}`),
+      requestHead('GET', '/v1/health', {}, `0x7f.1:${port}`),
+    ];
+    const body = JSON.stringify({ key: secret });
+    attacks.push(
+      requestHead('POST', '/v1/verify', { Authorization: `Bearer ${service}`, 'Content-Type': 'application/json', 'Content-Length': String(body.length) }, 'rebind.attacker.example') + body,
+    );
+    for (const attack of attacks) expect(expectEnvelope(await exchange(t, attack), 403, 'forbidden').message).toMatch(/loopback/);
+    expect((await t.client.audit()).events.length, 'nothing was created').toBe(before);
+  });
+
+  it('serves loopback names and addresses, and names given with --allow-host', async () => {
+    const port = new URL(t.url).port;
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'LOCALHOST', `[::1]:${port}`, '127.8.9.10']) {
+      expect(parseResponse(await exchange(t, requestHead('GET', '/v1/health', {}, host))).status, host).toBe(200);
+    }
+    expect(parseResponse(await exchange(allowing, requestHead('GET', '/v1/health', {}, 'keyward.internal:7420'))).status).toBe(200);
+    expectEnvelope(await exchange(allowing, requestHead('GET', '/v1/health', {}, 'other.internal')), 403, 'forbidden');
+    expectEnvelope(await exchange(t, requestHead('GET', '/v1/health', {}, 'keyward.internal')), 403, 'forbidden');
+  });
+
+  it('answers a request without Host with a 400 envelope, not Node’s bare 400', async () => {
+    expectEnvelope(await exchange(t, requestHead('GET', '/v1/health', {}, null)), 400, 'invalid_request');
+  });
+
+  it('refuses --allow-host with a port, which would never match', async () => {
+    await expect(startTestDaemon({ allowHosts: ['box.lan:7420'] })).rejects.toThrow(/--allow-host takes a host name/);
+  });
+});
+
+describe('authentication before the body', () => {
+  let t: TestDaemon;
+  beforeAll(async () => {
+    t = await startTestDaemon();
+  });
+  afterAll(() => t.stop());
+
+  it('answers 401 without waiting for a body that never comes', async () => {
+    const framings: Record<string, string>[] = [{ 'Content-Length': '60000' }, { 'Transfer-Encoding': 'chunked' }];
+    for (const framing of framings) {
+      const conn = await openConnection(t.url, requestHead('POST', '/v1/keys', { 'Content-Type': 'application/json', ...framing }) + (framing['Content-Length'] ? '{"name":' : ''));
+      // The daemon must answer while the body is still missing; before the fix it waited for it.
+      await conn.receivedText('\r\n\r\n');
+      conn.socket.destroy();
+      const error = expectEnvelope(conn.received(), 401, 'unauthorized');
+      expect(error.message).toMatch(/operator token/);
+    }
+  });
+
+  it('says 401, not 413, to a client without a token whatever size it announces', async () => {
+    const raw = await exchange(t, requestHead('POST', '/v1/verify', { 'Content-Type': 'application/json', 'Content-Length': String(10 * 1024 * 1024) }));
+    expectEnvelope(raw, 401, 'unauthorized');
+    expect(parseResponse(raw).headers['www-authenticate']).toBe('Bearer');
+  });
+});
+
+describe('time-outs and the connection cap', () => {
+  let t: TestDaemon;
+  beforeAll(async () => {
+    t = await startTestDaemon({ httpLimits: { headersTimeoutMs: 400, requestTimeoutMs: 800, keepAliveTimeoutMs: 1_000, checkIntervalMs: 100, maxConnections: 6 } });
+  });
+  afterAll(() => t.stop());
+
+  it('closes a connection that never finishes its headers, saying why', async () => {
+    const started = Date.now();
+    const conn = await openConnection(t.url, 'GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+    await conn.closed;
+    expect(Date.now() - started, 'closed after the headers time-out').toBeLessThan(3_000);
+    expect(expectEnvelope(conn.received(), 400, 'invalid_request').message).toMatch(/did not arrive in time/);
+  });
+
+  it('closes a connection whose body trickles in too slowly', async () => {
+    const started = Date.now();
+    const conn = await openConnection(t.url, requestHead('POST', '/v1/keys', { Authorization: `Bearer ${t.adminToken}`, 'Content-Type': 'application/json', 'Content-Length': '100' }));
+    const drip = setInterval(() => conn.socket.write(' '), 100);
+    await conn.closed;
+    clearInterval(drip);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(expectEnvelope(conn.received(), 400, 'invalid_request').message).toMatch(/did not arrive in time/);
+  });
+
+  it('closes an idle keep-alive connection after its announced time-out', async () => {
+    const conn = await openConnection(t.url, requestHead('GET', '/v1/health'));
+    await conn.receivedText('"status"');
+    expect(parseResponse(conn.received()).headers['keep-alive']).toBe('timeout=1');
+    const started = Date.now();
+    await conn.closed;
+    // Node waits a second past the announced time-out, so a client never races the close.
+    expect(Date.now() - started).toBeLessThan(3_500);
+  });
+
+  it('drops connections over the cap and serves again once one is gone', async () => {
+    const idle = await Promise.all(Array.from({ length: 6 }, () => openConnection(t.url)));
+    const over = await openConnection(t.url, requestHead('GET', '/v1/health'));
+    await over.closed;
+    expect(over.received(), 'a connection over the cap gets nothing').toBe('');
+    for (const conn of idle) conn.socket.destroy();
+    await Promise.all(idle.map((c) => c.closed));
+    await expect.poll(async () => parseResponse(await exchange(t, requestHead('GET', '/v1/health'))).status).toBe(200);
+    expect(t.logs.some((line) => /connection limit \(6\) reached/.test(line))).toBe(true);
+  });
+});
+
+describe('requests Node cannot parse', () => {
+  let t: TestDaemon;
+  beforeAll(async () => {
+    t = await startTestDaemon();
+  });
+  afterAll(() => t.stop());
+
+  it('answers them in the JSON envelope', async () => {
+    const broken = [
+      'GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n',
+      'GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      `GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(20_000)}\r\n\r\n`,
+      'GET /v1\\health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      '\u0001\u0002garbage\r\n\r\n',
+    ];
+    for (const bytes of broken) {
+      const error = expectEnvelope(await exchange(t, bytes), 400, 'invalid_request');
+      expect(error.message.length).toBeGreaterThan(10);
+    }
+    expect(expectEnvelope(await exchange(t, broken[2]!), 400, 'invalid_request').message).toMatch(/16 KiB/);
+  });
+
+  it('answers a HEAD it cannot parse without a body', async () => {
+    const raw = await exchange(t, 'HEAD /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n');
+    expect(parseResponse(raw).status).toBe(400);
+    expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toBe('');
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * vitest global setup: compiles `src/` to plain JavaScript in `.test-build/` for the tests that
+ * spawn keyward (test/helpers/cli.ts). Each file is transpiled on its own, as tsx does (the
+ * type check is `npm run typecheck`'s job), and only when its source changed since the last
+ * run, so a warm run costs a few hashes. Files are replaced by rename, never half-written.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import { COMPILED_DIR, REPO } from '../helpers/cli.js';
+
+const SOURCES = join(REPO, 'src');
+const MANIFEST = join(COMPILED_DIR, '.sources.json');
+const OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  jsx: ts.JsxEmit.ReactJSX,
+};
+/** Changes when the compiler or its options do, so every file is compiled again. */
+const SALT = `${ts.version} ${JSON.stringify(OPTIONS)}`;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+function writeAtomically(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
+export default function compileSources(): void {
+  let previous: Record<string, string> = {};
+  try {
+    previous = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
+  } catch {
+    // first run, or a manifest from an interrupted one: compile everything
+  }
+  const current: Record<string, string> = {};
+  for (const file of sourceFiles(SOURCES)) {
+    const name = relative(SOURCES, file);
+    const text = readFileSync(file, 'utf8');
+    const hash = createHash('sha256').update(SALT).update(text).digest('hex');
+    current[name] = hash;
+    const output = join(COMPILED_DIR, name.replace(/\.tsx?$/, '.js'));
+    if (previous[name] === hash && existsSync(output)) continue;
+    const { outputText } = ts.transpileModule(text, { fileName: file, compilerOptions: OPTIONS, reportDiagnostics: false });
+    writeAtomically(output, outputText);
+  }
+  // A source that is gone must not stay importable from the compiled tree.
+  for (const name of Object.keys(previous)) {
+    if (!(name in current)) rmSync(join(COMPILED_DIR, name.replace(/\.tsx?$/, '.js')), { force: true });
+  }
+  writeAtomically(MANIFEST, JSON.stringify(current));
+}
