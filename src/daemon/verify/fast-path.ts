@@ -48,6 +48,12 @@ type HandedOn = IncomingMessage & { rawBody?: Buffer };
 /** What this path decides on, from a plain request's headers. */
 type PlainHeaders = { host: string | undefined; authorization: string };
 
+/** Headers this path reads; each may appear once. */
+type Deciding = 'host' | 'content-length' | 'content-type' | 'authorization';
+const DECIDING = new Set<string>(['host', 'content-length', 'content-type', 'authorization'] satisfies Deciding[]);
+/** Headers that always send a request to the full route. */
+const UNUSUAL = new Set(['transfer-encoding', 'x-request-id']);
+
 /**
  * The headers of a plain request, or undefined when the request is not plain. One pass over
  * the raw headers. A header sent twice goes to the full route: node keeps the first
@@ -56,36 +62,17 @@ type PlainHeaders = { host: string | undefined; authorization: string };
  */
 function plainHeaders(req: IncomingMessage, maxBodyBytes: number): PlainHeaders | undefined {
   const raw = req.rawHeaders;
-  let length: string | undefined;
-  let type: string | undefined;
-  let authorization: string | undefined;
-  let host: string | undefined;
+  const seen: Partial<Record<Deciding, string>> = {};
   for (let i = 0; i < raw.length; i += 2) {
-    switch (raw[i]!.toLowerCase()) {
-      case 'host':
-        if (host !== undefined) return undefined;
-        host = raw[i + 1];
-        break;
-      case 'content-length':
-        if (length !== undefined) return undefined;
-        length = raw[i + 1];
-        break;
-      case 'content-type':
-        if (type !== undefined) return undefined;
-        type = raw[i + 1];
-        break;
-      case 'authorization':
-        if (authorization !== undefined) return undefined;
-        authorization = raw[i + 1];
-        break;
-      case 'transfer-encoding':
-      case 'x-request-id':
-        return undefined;
-    }
+    const name = raw[i]!.toLowerCase();
+    if (UNUSUAL.has(name)) return undefined;
+    if (!DECIDING.has(name)) continue;
+    if (seen[name as Deciding] !== undefined) return undefined;
+    seen[name as Deciding] = raw[i + 1];
   }
-  const bytes = Number(length);
-  if (!(bytes > 0 && bytes <= maxBodyBytes) || !PLAIN_JSON.test(type ?? '')) return undefined;
-  return { host, authorization: authorization ?? '' };
+  const bytes = Number(seen['content-length']);
+  if (!(bytes > 0 && bytes <= maxBodyBytes) || !PLAIN_JSON.test(seen['content-type'] ?? '')) return undefined;
+  return { host: seen.host, authorization: seen.authorization ?? '' };
 }
 
 /** Collects the body (node frames it by Content-Length); `done(undefined)` when the client went away first. */
