@@ -1,13 +1,14 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, streams, and the
- * TUI's when it exists), or only those named. They print numbers and never pass or fail on
- * time; the exit code is non-zero only when one crashed. `--cpu-prof` has the verify and scale
- * benchmarks' daemons write V8 CPU profiles (open them in Chrome DevTools) to a directory it
- * prints.
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, streams,
+ * hardening, and the TUI's when it exists), or only those named. They print numbers and never
+ * pass or fail on time; the exit code is non-zero only when one crashed. `--cpu-prof` has the
+ * verify and scale benchmarks' daemons write V8 CPU profiles (open them in Chrome DevTools) to
+ * a directory it prints.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run as runHardening } from './hardening.js';
 import { run as runKeys } from './keys.js';
 import { run as runScale } from './scale.js';
 import { run as runStreams } from './streams.js';
@@ -37,6 +38,7 @@ const benches: Bench[] = [
   { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
   { name: 'scale', run: () => runScale({ daemonNodeArgs }) },
   { name: 'streams', run: runStreams },
+  { name: 'hardening', run: runHardening },
 ];
 const tui = await tuiBench();
 if (tui) benches.push(tui);

@@ -1,10 +1,14 @@
 /**
  * The files keyward keeps in its home (DESIGN.md §3): where the home is, and reading and
- * writing them with owner-only modes. Shared by the daemon and its clients.
+ * writing them with owner-only modes, never through a link (see `private-files.ts`). Shared by
+ * the daemon and its clients.
  */
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { checkPrivateDirectory, checkPrivateFile, readPrivate, writePrivate } from './private-files.js';
+
+export { writePrivate };
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7420;
@@ -25,18 +29,22 @@ export function homeFiles(home: string) {
     /** What reached stderr or the console while the TUI was drawing (never the screen). */
     tuiLog: join(home, 'tui.log'),
     lock: join(home, 'daemon.lock'),
+    auditKey: join(home, 'audit.key'),
+    auditCheckpoint: join(home, 'audit.checkpoint'),
   };
 }
 
-/** Creates the home if needed and makes it owner-only. */
+/**
+ * Creates the home if needed and makes it owner-only, after refusing one that another user
+ * could have prepared: a link, someone else's directory, one others may write, or a file in it
+ * that is a link, someone else's, or has another name.
+ */
 export function ensureHome(home: string): void {
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  checkPrivateDirectory(home);
   chmodSync(home, 0o700);
-}
-
-export function writePrivate(file: string, content: string, flag: 'w' | 'wx' = 'w'): void {
-  writeFileSync(file, content, { mode: 0o600, flag });
-  chmodSync(file, 0o600);
+  const files = homeFiles(home);
+  for (const file of [...Object.values(files), `${files.db}-wal`, `${files.db}-shm`]) checkPrivateFile(file);
 }
 
 /** `instance` is the daemon's identity secret for this start (see identity.ts). */
@@ -44,7 +52,7 @@ export type DaemonInfo = { pid: number; url: string; startedAt: string; instance
 
 export function readDaemonInfo(home: string): DaemonInfo | undefined {
   try {
-    const info = JSON.parse(readFileSync(homeFiles(home).daemonJson, 'utf8')) as Partial<DaemonInfo>;
+    const info = JSON.parse(readPrivate(homeFiles(home).daemonJson) ?? '') as Partial<DaemonInfo>;
     if (typeof info.pid === 'number' && typeof info.url === 'string' && typeof info.startedAt === 'string' && typeof info.instance === 'string') {
       return info as DaemonInfo;
     }
@@ -61,7 +69,7 @@ export function removeDaemonInfo(home: string): void {
 
 export function readAdminToken(home: string): string | undefined {
   try {
-    return readFileSync(homeFiles(home).adminToken, 'utf8').trim() || undefined;
+    return readPrivate(homeFiles(home).adminToken)?.trim() || undefined;
   } catch {
     return undefined;
   }

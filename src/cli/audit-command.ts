@@ -1,10 +1,12 @@
-/** `keyward audit`: the audit log, and `--verify` to check its hash chain end to end. */
+/**
+ * `keyward audit`: the audit log, and `--verify` to have the daemon check its chain end to end
+ * against the home's audit key and checkpoint (only the home holds the key that signs it).
+ */
 import type { Command } from 'commander';
-import type { AuditEventJson } from '../client/client.js';
-import { checkAuditChain } from './audit-chain.js';
+import type { AuditEventJson, AuditVerificationJson } from '../client/client.js';
 import { refused, usageError } from './exit.js';
 import { plural, shortTime } from './format.js';
-import { emit, printJson, renderTable, type Column } from './output.js';
+import { emit, printJson, quoted, renderTable, type Column } from './output.js';
 import { examples, session, withJson } from './session.js';
 
 const columns: Column<AuditEventJson>[] = [
@@ -29,7 +31,7 @@ export function auditCommand(program: Command): void {
         .command('audit')
         .description('the audit log, newest first; --verify checks that no event was edited, inserted or removed')
         .option('--limit <n>', 'how many events to show', positiveInt, 50)
-        .option('--verify', 'check the whole hash chain; exit 1 naming the first broken event'),
+        .option('--verify', "check the whole signed chain and the home's checkpoint; exit 1 naming the first broken event"),
     ),
     ['keyward audit --limit 20', 'keyward audit --verify', "keyward audit --json | jq -r '.events[] | select(.action == \"key.delete\") | .targetName'"],
   ).action(async (opts: { limit: number; verify?: boolean; json?: boolean }, cmd: Command) => {
@@ -39,13 +41,22 @@ export function auditCommand(program: Command): void {
       emit(opts, { events }, () => renderTable(events, columns));
       return;
     }
-    const report = await checkAuditChain(client);
+    const report = await client.verifyAudit();
     if (report.ok) {
-      emit(opts, report, () => `audit chain intact: ${plural(report.events, 'event')}`);
+      emit(opts, report, () => `audit chain intact: ${describeCounts(report)}`);
       return;
     }
+    if (opts.json) printJson(report);
     const e = report.brokenAt;
-    if (opts.json) printJson({ ok: false, events: report.events, brokenAt: { seq: e.seq, id: e.id, action: e.action }, reason: report.reason });
-    throw refused(`audit chain broken at event ${e.seq} (${e.id}, ${e.action} on ${e.targetName}): ${report.reason}`);
+    const where = e ? `at event ${e.seq} (${e.id}, ${e.action} on ${quoted(e.targetName)})` : `after ${plural(report.events, 'event')}`;
+    throw refused(`audit chain broken ${where}: ${report.reason ?? 'no reason given'}`);
   });
+}
+
+function describeCounts(r: AuditVerificationJson): string {
+  const parts = [`${r.signed} signed by this home's key`];
+  if (r.unsigned) parts.push(`${r.unsigned} from before events were signed`);
+  if (r.otherSigners) parts.push(`${r.otherSigners} signed by other daemons (check those against them)`);
+  const anchored = r.checkpointSeq ? `; the checkpoint names event ${r.checkpointSeq}` : '';
+  return `${plural(r.events, 'event')} (${parts.join(', ')})${anchored}`;
 }

@@ -16,7 +16,9 @@ export function backupCommand(program: Command): void {
         .option('--force', 'replace FILE if it exists')
         .addHelpText(
           'after',
-          '\nThe copy is made from the database file in the home (--home, KEYWARD_HOME), so run it as the\nuser the daemon runs as; --url does not apply. Restore: stop the daemon, copy FILE to keyward.db.',
+          '\nThe copy is made from the database file in the home (--home, KEYWARD_HOME), so run it as the\nuser the daemon runs as; --url does not apply. Restore: stop the daemon, copy FILE to keyward.db\n' +
+            'and delete audit.checkpoint (the events written since the backup are gone, and the checkpoint\n' +
+            'would say so). The copy holds no audit.key: keep that file of the home safe on its own.',
         ),
     ),
     ['keyward backup /var/backups/keyward-$(date +%F).db', 'sudo -u keyward KEYWARD_HOME=/var/lib/keyward keyward backup /var/backups/keyward.db'],

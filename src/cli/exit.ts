@@ -4,7 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { ApiError, DaemonUnproven, DaemonUnreachable } from '../client/client.js';
-import { stripUnsafe } from '../sanitize.js';
+import { safeText } from '../sanitize.js';
 
 export const EXIT = {
   ok: 0,
@@ -37,7 +37,7 @@ const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
 
 /**
  * The exit code for `err` and the line to print, if any (commander has printed its own
- * usage errors already). Untrusted text in daemon messages (key names) is stripped.
+ * usage errors already, through `errorLine` too).
  */
 export function describeFailure(err: unknown): { exitCode: number; line?: string } {
   if (err instanceof CommanderError) return { exitCode: COMMANDER_OK.has(err.code) ? EXIT.ok : EXIT.usage };
@@ -54,6 +54,7 @@ export function describeFailure(err: unknown): { exitCode: number; line?: string
   return { exitCode: EXIT.refused, line: `unexpected error: ${message}` };
 }
 
+/** The one line a failure prints: controls stripped and secrets redacted (`keyward keys show kw_…` must not echo it). */
 export function errorLine(text: string): string {
-  return `keyward: ${stripUnsafe(text.replace(/\s*\n\s*/g, ' ').trim())}\n`;
+  return `keyward: ${safeText(text.replace(/\s*\n\s*/g, ' ').trim())}\n`;
 }

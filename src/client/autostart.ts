@@ -6,11 +6,12 @@
  * `KEYWARD_URL` names someone else's daemon, so its absence is reported instead.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pRetry, { AbortError } from 'p-retry';
 import { redactSecrets } from '../daemon/secrets/format.js';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
+import { openPrivateLog, UnsafePath } from '../private-files.js';
 import { DaemonUnproven, KeywardClient } from './client.js';
 import { clientOf, resolveConnection, type ConnectionFlags, type Located } from './connection.js';
 
@@ -101,8 +102,14 @@ export async function reachDaemon(flags: ConnectionFlags, options: AutostartOpti
 async function startDaemon(home: string, env: NodeJS.ProcessEnv, options: AutostartOptions): Promise<StartedDaemon> {
   const [program, ...prefix] = options.command ?? [process.execPath, CLI];
   const log = homeFiles(home).daemonLog;
-  ensureHome(home);
-  const out = openSync(log, 'a', 0o600);
+  let out: number;
+  try {
+    ensureHome(home);
+    out = openPrivateLog(log);
+  } catch (err) {
+    if (err instanceof UnsafePath) throw new DaemonNotReachable(`will not start a daemon for ${home}: ${err.message}`);
+    throw err;
+  }
   let exited: string | undefined;
   const child = spawn(program!, [...prefix, 'daemon', '--home', home, '--port', portFrom(env)], {
     detached: true,

@@ -4,7 +4,7 @@
  * when nothing answers, or `DaemonUnproven` when something answers that cannot prove it is the
  * daemon daemon.json names (then nothing but the challenge was sent to it).
  */
-import type { AuditEventJson } from '../daemon/audit/routes.js';
+import type { AuditEventJson, AuditVerificationJson } from '../daemon/audit/routes.js';
 import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
 import type { MeJson } from '../daemon/auth/routes.js';
@@ -15,7 +15,7 @@ import type { VerifyResult } from '../daemon/verify/verifier.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
+export type { AuditEventJson, AuditVerificationJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
 
 export class ApiError extends Error {
   constructor(
@@ -226,6 +226,11 @@ export class KeywardClient {
   }
   audit(params: { limit?: number; before?: number } = {}) {
     return this.request<{ events: AuditEventJson[] }>('GET', `/v1/audit${query(params)}`);
+  }
+
+  /** The daemon's check of the whole audit chain against its home's key and checkpoint. */
+  verifyAudit() {
+    return this.request<AuditVerificationJson>('GET', '/v1/audit/verify');
   }
   operators() {
     return this.request<{ operators: OperatorJson[] }>('GET', '/v1/operators');

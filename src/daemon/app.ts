@@ -120,7 +120,7 @@ export function createApp(core: Core, options: AppOptions) {
     .route('/', keyRoutes(core.keys, core.usageReads))
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
-    .route('/', auditRoutes(core.store))
+    .route('/', auditRoutes(core.store, core.verifyAudit))
     .route('/', eventRoutes(core.streams));
 
   const app = new OpenAPIHono<AppEnv>();

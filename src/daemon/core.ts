@@ -3,6 +3,7 @@
  * keys, operators, rotations. Loading the indexes is part of construction; on a store shared
  * with other daemons, so is following its changes.
  */
+import type { AuditTrail } from './audit/trail.js';
 import { OperatorService } from './auth/operators.js';
 import { systemClock, type Clock } from './clock.js';
 import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
@@ -22,13 +23,15 @@ export type CoreOptions = {
   /** Only the time of day from elsewhere, intervals on the system clock (ignored beside `clock`). */
   now?: () => number;
   log?: (line: string) => void;
+  /** The home's audit key and checkpoint, which the store signs and anchors with. */
+  audit: AuditTrail;
   /** Heartbeat and caps of the `/v1/events` streams. */
   streams?: StreamOptions;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(store: Store, options: CoreOptions = {}) {
+export async function createCore(store: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
@@ -54,6 +57,8 @@ export async function createCore(store: Store, options: CoreOptions = {}) {
     rotations,
     usageReads: new UsageService(store, usage, now),
     verifier: new Verifier(index, usage, now),
+    /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
+    verifyAudit: () => options.audit.verify(store),
   };
   if (store.shared && followed) await followSharedStore(store.shared, followed, core);
   return core;

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { stripUnsafe } from '../sanitize.js';
+import { safeText } from '../sanitize.js';
 import { redactSecrets } from './secrets/format.js';
 
 export const ERROR_STATUS = {
@@ -59,9 +59,8 @@ export type ErrorBody = {
  */
 export function errorBody(c: Context, code: ErrorCode, message: string, issues?: ErrorIssue[]): ErrorBody {
   const requestId = (c.get('requestId') as string | undefined) ?? '';
-  const safe = (text: string) => stripUnsafe(redactSecrets(text));
-  const safeIssues = issues?.map((i) => ({ path: safe(i.path), message: safe(i.message) }));
-  return { error: { code, message: safe(message), requestId, ...(safeIssues ? { issues: safeIssues } : {}) } };
+  const safeIssues = issues?.map((i) => ({ path: safeText(i.path), message: safeText(i.message) }));
+  return { error: { code, message: safeText(message), requestId, ...(safeIssues ? { issues: safeIssues } : {}) } };
 }
 
 export function sendError(c: Context, err: KeywardError): Response {
@@ -73,6 +72,11 @@ export function sendError(c: Context, err: KeywardError): Response {
   // RFC 6750: a 401 names the scheme the client should use.
   if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
   return c.json(errorBody(c, err.code, err.message, err.issues), err.status);
+}
+
+/** The networked store (PostgreSQL) gave no connection: down, unreachable, or not answering in time. */
+export class StoreUnreachable extends Error {
+  override name = 'StoreUnreachable';
 }
 
 /** Socket failures on the way to a networked store (PostgreSQL). */
@@ -96,6 +100,7 @@ export function storageError(err: unknown): KeywardError | undefined {
 }
 
 function storageCode(err: Error): KeywardError | undefined {
+  if (err instanceof StoreUnreachable) return pgUnavailable();
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return undefined;
   if (code === 'SQLITE_FULL' || code === PG_DISK_FULL) return new KeywardError('storage_full', 'The key store is out of space; nothing was changed');

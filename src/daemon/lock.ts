@@ -4,14 +4,14 @@
  * so a crash never leaves a stale lock behind.
  */
 import Database from 'better-sqlite3';
-import { chmodSync } from 'node:fs';
+import { createPrivate } from '../private-files.js';
 
 export type HomeLock = { release(): void };
 
 /** Takes the lock, or returns undefined when another process holds it. */
 export function lockHome(file: string): HomeLock | undefined {
+  createPrivate(file);
   const db = new Database(file, { timeout: 0 });
-  chmodSync(file, 0o600);
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     // The lock file holds nothing worth a journal; this also keeps a `-journal` file out of the home.

@@ -3,22 +3,24 @@
  * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */
-import { closeSync, openSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
 import { createApp, MAX_BODY_BYTES } from './app.js';
 import type { Clock } from './clock.js';
+import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
 import type { StreamLimits } from './events/streams.js';
 import { openDatabase } from './db/sqlite/open.js';
+import type { PgTimeouts } from './db/pg/open.js';
 import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
 import { createHttpServer, HTTP_LIMITS, type HttpLimits, type HttpServerOptions } from './http/server.js';
 import { lockHome } from './lock.js';
+import { createPrivate, UnsafePath } from '../private-files.js';
 import type { Store } from './store.js';
 import { fastVerify, type FastVerify } from './verify/fast-path.js';
 
@@ -42,6 +44,8 @@ export type DaemonOptions = {
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
   reconcileMs?: number;
+  /** How long a daemon on PostgreSQL waits for the server (to connect, for an answer) before answering 503. */
+  pgTimeouts?: PgTimeouts;
   /** Host names served besides loopback ones (`--allow-host`); see the Host check in docs/api.md. */
   allowHosts?: string[];
   /** The HTTP server's time-outs and connection cap, when not the defaults (tests shorten them). */
@@ -82,7 +86,11 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   const log = options.log ?? defaultLog;
   const hosts = hostPolicy(servedHosts(options));
   const files = homeFiles(options.home);
-  ensureHome(options.home);
+  try {
+    ensureHome(options.home);
+  } catch (err) {
+    throw err instanceof UnsafePath ? new StartupError(`refusing to start: ${err.message}`) : err;
+  }
   const lock = lockHome(files.lock);
   if (!lock) {
     const running = readDaemonInfo(options.home);
@@ -94,8 +102,10 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   }
   let store: Store | undefined;
   try {
-    store = options.database ? await openSharedStore(options.database, options, log) : openHomeStore(files.db, options);
-    const core = await createCore(store, { clock: options.clock, now: options.now, log, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
+    const audit = openAuditTrail(files, log);
+    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit);
+    await audit.start(store);
+    const core = await createCore(store, { clock: options.clock, now: options.now, log, audit, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -174,18 +184,26 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   return { ...opened, url, port: actualPort, fastVerify: fast, close };
 }
 
-function openHomeStore(file: string, options: DaemonOptions): SqliteStore {
-  // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
-  closeSync(openSync(file, 'a', 0o600));
-  const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db);
+function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTrail {
+  try {
+    return AuditTrail.open(files, log);
+  } catch (err) {
+    throw new StartupError(`cannot open the audit key: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
-async function openSharedStore(url: string, options: DaemonOptions, log: (line: string) => void): Promise<Store> {
+function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail): SqliteStore {
+  // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
+  createPrivate(file);
+  const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
+  return new SqliteStore(sqlite, db, audit);
+}
+
+async function openSharedStore(url: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): Promise<Store> {
   // Loaded here only: a daemon on SQLite never pays for loading the PostgreSQL driver.
   const [{ openPgStore }, { PgOpenError }] = await Promise.all([import('./db/pg/store.js'), import('./db/pg/open.js')]);
   try {
-    return await openPgStore(url, { log, reconcileMs: options.reconcileMs });
+    return await openPgStore(url, { audit, log, reconcileMs: options.reconcileMs, timeouts: options.pgTimeouts });
   } catch (err) {
     throw err instanceof PgOpenError ? new StartupError(err.message) : err;
   }

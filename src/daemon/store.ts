@@ -5,6 +5,7 @@
  * no clock: every time they record is passed in by the services, so both dialects agree and
  * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  */
+import type { AuditKey } from './audit/chain.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
 
@@ -68,7 +69,16 @@ export type AuditEvent = {
   detail: string;
   prevHash: string;
   hash: string;
+  /** The home key that signed `hash`; null for an event from before events were signed. */
+  signer: string | null;
 };
+
+/** Signs audit events and anchors the chain's head outside the store (see `audit/trail.ts`). */
+export interface AuditSigner {
+  readonly key: AuditKey;
+  /** After a commit that appended events: the newest event in the store. */
+  anchor(head: { seq: number; hash: string }): void;
+}
 
 export type KeyListQuery = {
   status?: KeyStatus;

@@ -6,15 +6,17 @@ import { ApiError, type KeywardClient } from '../client/client.js';
 import { DaemonNotReachable, reachDaemon } from '../client/autostart.js';
 import type { ConnectionFlags } from '../client/connection.js';
 import { homeFiles } from '../home.js';
+import { safeText } from '../sanitize.js';
 import { errorText } from './format.js';
 import type { Operator } from './state/actions.js';
+import { safeOperator } from './state/safe.js';
 
 const EXIT_USAGE = 2;
 const EXIT_REFUSED = 1;
 const EXIT_UNREACHABLE = 3;
 
 function fail(line: string, code: number): number {
-  process.stderr.write(`keyward: ${line}\n`);
+  process.stderr.write(`keyward: ${safeText(line)}\n`);
   return code;
 }
 
@@ -30,10 +32,11 @@ export async function runTui(flags: ConnectionFlags): Promise<number> {
     const reached = await reachDaemon(flags, { onStarting: (home) => process.stderr.write(`keyward: no daemon answers for ${home}; starting one…\n`) });
     client = reached.client;
     if (reached.started) {
-      notice = `Started a background daemon for this home at ${reached.connection.url} (pid ${reached.started.pid}); its log is ${reached.started.log}`;
+      notice = safeText(`Started a background daemon for this home at ${reached.connection.url} (pid ${reached.started.pid}); its log is ${reached.started.log}`);
       restartDaemon = () => restart(flags);
     }
-    operator = (await client.me()).operator;
+    // The operator's name comes from the daemon: made safe here, before the header or any line shows it.
+    operator = safeOperator((await client.me()).operator);
   } catch (err) {
     if (err instanceof DaemonNotReachable) return fail(err.message, EXIT_UNREACHABLE);
     if (err instanceof ApiError && err.code === 'unauthorized') {

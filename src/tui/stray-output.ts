@@ -3,8 +3,9 @@
  * on the frame and stays there. Process warnings, console output and direct writes to stderr
  * are sent to a log instead (the frame itself goes to stdout, which is left alone).
  */
-import { appendFileSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { format } from 'node:util';
+import { openPrivateLog } from '../private-files.js';
 
 export type LogLine = (text: string) => void;
 
@@ -39,11 +40,16 @@ export function divertStrayOutput(log: LogLine): () => void {
   };
 }
 
-/** Appends each piece of stray output to `file` (owner-only), stamped with the time. */
+/** Appends each piece of stray output to `file` (owner-only, never through a link), stamped with the time. */
 export function logTo(file: string): LogLine {
   return (text) => {
     try {
-      appendFileSync(file, `${new Date().toISOString()} ${text.endsWith('\n') ? text : `${text}\n`}`, { mode: 0o600 });
+      const fd = openPrivateLog(file);
+      try {
+        writeSync(fd, `${new Date().toISOString()} ${text.endsWith('\n') ? text : `${text}\n`}`);
+      } finally {
+        closeSync(fd);
+      }
     } catch {
       // Nowhere to put it, and the terminal is not an option: drop it.
     }

@@ -2,7 +2,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../src/daemon/audit/chain.js';
 import { startTestApp, storeQuery, type TestApp } from '../helpers/daemon.js';
 
 type Role = 'admin' | 'manager' | 'viewer' | 'service';
@@ -216,14 +215,14 @@ describe('audit log', () => {
 
   it('detects an edited row and names it', async () => {
     for (const name of ['one', 'two', 'three']) await t.api('POST', '/v1/keys', { name });
-    expect(await verifyChain(t.daemon.core.store.auditChain())).toMatchObject({ ok: true, events: 4 });
+    expect(await t.daemon.core.verifyAudit()).toMatchObject({ ok: true, events: 4 });
     const events = (await t.api('GET', '/v1/audit')).body.events;
     const target = events.find((e) => e.targetName === 'two')!;
     await storeQuery(t, 'UPDATE audit_events SET operator_name = ? WHERE seq = ?', ['mallory', target.seq]);
-    const report = await verifyChain(t.daemon.core.store.auditChain());
+    const report = await t.daemon.core.verifyAudit();
     expect(report.ok).toBe(false);
     if (!report.ok) {
-      expect(report.brokenAt.seq).toBe(target.seq);
+      expect(report.brokenAt?.seq).toBe(target.seq);
       expect(report.reason).toMatch(/edited/);
     }
   });
@@ -233,8 +232,8 @@ describe('audit log', () => {
     const events = (await t.api('GET', '/v1/audit')).body.events;
     const two = events.find((e) => e.targetName === 'two')!;
     await storeQuery(t, 'DELETE FROM audit_events WHERE seq = ?', [two.seq]);
-    const report = await verifyChain(t.daemon.core.store.auditChain());
+    const report = await t.daemon.core.verifyAudit();
     expect(report.ok).toBe(false);
-    if (!report.ok) expect(report.brokenAt.targetName).toBe('three');
+    if (!report.ok) expect(report.brokenAt?.targetName).toBe('three');
   });
 });

@@ -1,6 +1,5 @@
 /** Issue 6: the stepwise rotation with live evidence, through HTTP and real verify calls. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../src/daemon/audit/chain.js';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
 import { manualClock } from '../helpers/clock.js';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
@@ -69,7 +68,7 @@ describe('rotation', () => {
       'key.delete',
       'rotation.advance',
     ]);
-    expect(await verifyChain(t.daemon.core.store.auditChain())).toMatchObject({ ok: true });
+    expect(await t.daemon.core.verifyAudit()).toMatchObject({ ok: true });
   });
 
   it('refuses to leave verify_new without a successful use, then lets force pass and audits it', async () => {

@@ -4,7 +4,6 @@
  * shared, and the audit chain stays one chain under concurrent writers.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { verifyChain } from '../../src/daemon/audit/chain.js';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
@@ -91,8 +90,12 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
   it('keeps one audit chain while both daemons write at once', async () => {
     const writes = Array.from({ length: 12 }, (_, i) => (i % 2 ? a : b).client.createKey(`burst-${i}`));
     const created = await Promise.all(writes);
-    const report = await verifyChain(a.daemon.core.store.auditChain());
+    const report = await a.daemon.core.verifyAudit();
     expect(report, 'the chain verifies end to end').toMatchObject({ ok: true });
+    // Each daemon signs with its own home's key: A checks its own events, links B's.
+    expect(report.signed, 'events A signed').toBeGreaterThan(0);
+    expect(report.otherSigners, 'events B signed').toBeGreaterThan(0);
+    expect(await b.daemon.core.verifyAudit()).toMatchObject({ ok: true, signed: report.otherSigners, otherSigners: report.signed });
     const events = (await b.client.audit({ limit: 1000 })).events;
     for (const { key } of created) {
       expect(events.filter((e) => e.action === 'key.create' && e.targetId === key.id), key.name).toHaveLength(1);

@@ -1,7 +1,7 @@
 /**
  * File modes under a permissive umask: whatever the shell's umask, the home is 0700 and the
  * store, its WAL and shared-memory files, the admin token, the lock and daemon.json are 0600.
- * Checked for a home the daemon creates, one that exists with mode 0777, after a restart, and
+ * Checked for a home the daemon creates, one that exists with mode 0755, after a restart, and
  * for `startDaemon` in a process whose own umask is 000.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -46,10 +46,10 @@ describe('file modes under umask 000', () => {
     await again.stop('SIGTERM');
   });
 
-  it('tightens a home that exists with mode 0777', async () => {
+  it('tightens a home that exists with mode 0755 (others may read it, not write it)', async () => {
     const home = join(root, 'loose');
-    mkdirSync(home, { mode: 0o777 });
-    chmodSync(home, 0o777);
+    mkdirSync(home, { mode: 0o755 });
+    chmodSync(home, 0o755);
     const daemon = await startChildDaemon(home, { umask: '000' });
     expectPrivate(home);
     await daemon.stop('SIGTERM');

@@ -5,12 +5,13 @@
  * cannot drift apart again. Cases call the store directly, without services or HTTP.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../src/daemon/audit/chain.js';
+import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
 import type { Actor, IndexedKey, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
 
-export type StoreFactory = () => Promise<{ store: Store; cleanup(): Promise<void> }>;
+/** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
+export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;
 
 const ADMIN: Actor = { id: 'op_contract', name: 'contract' };
 const T0 = Date.UTC(2030, 0, 1);
@@ -84,9 +85,11 @@ async function auditActions(store: Store): Promise<string[]> {
 export function runStoreContract(dialect: string, makeStore: StoreFactory): void {
   describe(`store contract (${dialect})`, () => {
     let store: Store;
+    let audit: AuditTrail;
     beforeEach(async () => {
       const made = await makeStore();
       store = made.store;
+      audit = made.audit;
       return made.cleanup;
     });
 
@@ -109,6 +112,17 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(err).toMatchObject({ code: 'name_taken', issues: [{ path: 'name', message: 'is already taken' }] });
         expect(await store.countKeys()).toEqual({ active: 1, inactive: 0 });
         expect(await auditActions(store)).toEqual(['key.create']);
+      });
+
+      it('refuses a key or operator whose name looks like a taken one (confusable skeleton), naming it', async () => {
+        await store.createKey(keyRow('kp1'), ADMIN);
+        const err = await store.createKey(keyRow('kр1'), ADMIN).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: 'name_taken', message: 'A key named "kp1" already exists, and "kр1" looks like it' });
+        expect(await store.getKeyByName('KPl')).toMatchObject({ name: 'kp1' });
+        await store.createOperator({ id: newId('op_'), name: 'alice', role: 'viewer', createdAt: T0, disabledAt: null, tokenHash: hashSecret(generateSecret('kwo_')) }, ADMIN);
+        const op = await store.createOperator({ id: newId('op_'), name: 'аlice', role: 'admin', createdAt: T0, disabledAt: null, tokenHash: hashSecret(generateSecret('kwo_')) }, ADMIN).catch((e: unknown) => e);
+        expect(op).toMatchObject({ code: 'name_taken' });
+        expect(await auditActions(store)).toEqual(['key.create', 'operator.create']);
       });
 
       it('changes status with the time it is given, audits only a real change, and answers not_found', async () => {
@@ -213,7 +227,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(all.map((e) => e.targetName)).toEqual(['k4', 'k3', 'k2', 'k1', 'k0']);
         const page = await store.listAudit(2, all[1]!.seq);
         expect(page.map((e) => e.targetName)).toEqual(['k2', 'k1']);
-        expect(await verifyChain(store.auditChain())).toEqual({ ok: true, events: 5 });
+        expect(await audit.verify(store)).toMatchObject({ ok: true, events: 5, signed: 5, checkpointSeq: all[0]!.seq });
       });
     });
 

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { SqliteStore } from '../../src/daemon/db/sqlite/store.js';
 import { describe, expect, it } from 'vitest';
@@ -10,10 +11,12 @@ import { allIndexed, keyRow, runStoreContract } from './contract.js';
 async function openStore() {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-store-'));
   const { sqlite, db } = openDatabase(join(dir, 'keyward.db'));
-  const store = new SqliteStore(sqlite, db);
+  const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
+  const store = new SqliteStore(sqlite, db, audit);
   return {
     sqlite,
     store,
+    audit,
     async cleanup() {
       store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,10 @@
-/** `GET /v1/audit`: the audit log, newest first. */
+/** `GET /v1/audit`: the audit log, newest first; `GET /v1/audit/verify`: its chain checked. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, iso, json } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { AuditEvent, Store } from '../store.js';
+import type { ChainReport } from './chain.js';
 
 const AuditEventSchema = z
   .object({
@@ -19,8 +20,30 @@ const AuditEventSchema = z
     detail: z.record(z.string(), z.unknown()),
     prevHash: z.string(),
     hash: z.string(),
+    signer: z.string().nullable().openapi({ description: "Which home's audit key signed `hash`; null for events from before events were signed" }),
   })
   .openapi('AuditEvent');
+
+const AuditVerificationSchema = z
+  .object({
+    ok: z.boolean(),
+    events: z.number().int(),
+    signed: z.number().int().openapi({ description: "Events checked against this daemon's home key" }),
+    unsigned: z.number().int().openapi({ description: 'Events from before events were signed, vouched for by the first signed event or the checkpoint' }),
+    otherSigners: z.number().int().openapi({ description: 'Events signed by other daemons sharing the store (PostgreSQL): linked, not checkable here' }),
+    checkpointSeq: z.number().int().nullable().optional().openapi({ description: 'The event the home checkpoint names (the head last written)' }),
+    brokenAt: z.object({ seq: z.number().int(), id: z.string(), action: z.string(), targetName: z.string() }).nullable().optional(),
+    reason: z.string().optional(),
+  })
+  .openapi('AuditVerification');
+
+export type AuditVerificationJson = z.infer<typeof AuditVerificationSchema>;
+
+function verificationJson(report: ChainReport): AuditVerificationJson {
+  if (report.ok) return report;
+  const { brokenAt: e, ...rest } = report;
+  return { ...rest, brokenAt: e && { seq: e.seq, id: e.id, action: e.action, targetName: e.targetName } };
+}
 
 const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
@@ -42,7 +65,10 @@ const AUDIT_EXAMPLE: AuditEventJson = {
   detail: {},
   prevHash: '9f2c41d7e3b0a85c6d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c',
   hash: '3b8e0f6a2c4d1e5f7a9b0c2d4e6f8a1b3c5d7e9f0a2b4c6d8e0f1a3b5c7d9e1f',
+  signer: '5d1c0e9b7a3f2e48',
 };
+
+const VERIFICATION_EXAMPLE: AuditVerificationJson = { ok: true, events: 42, signed: 42, unsigned: 0, otherSigners: 0, checkpointSeq: 42 };
 
 function parseDetail(detail: string): Record<string, unknown> {
   try {
@@ -57,19 +83,30 @@ export function auditJson(e: AuditEvent): AuditEventJson {
   return { ...e, at: iso(e.at), detail: parseDetail(e.detail) };
 }
 
-export function auditRoutes(store: Store) {
-  return routeGroup().openapi(
-    createRoute({
-      method: 'get', path: '/audit', operationId: 'listAudit', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
-      summary: 'Audit events, newest first; page with `before` = the last seq you saw',
-      description:
-        'Needs `keys:read`. Every change (key, rotation, operator) is an event; each carries the hash of the one before it, so `keyward audit --verify` detects a gap or an edit. Events never hold a secret.',
-      request: { query: AuditQuery },
-      responses: { 200: json(z.object({ events: z.array(AuditEventSchema) }), 'Events', { events: [AUDIT_EXAMPLE] }), ...errors({ store: 'read' }) },
-    }),
-    async (c) => {
-      const { limit, before } = c.req.valid('query');
-      return c.json({ events: (await store.listAudit(limit, before)).map(auditJson) }, 200);
-    },
-  );
+export function auditRoutes(store: Store, verify: () => Promise<ChainReport>) {
+  return routeGroup()
+    .openapi(
+      createRoute({
+        method: 'get', path: '/audit', operationId: 'listAudit', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
+        summary: 'Audit events, newest first; page with `before` = the last seq you saw',
+        description:
+          "Needs `keys:read`. Every change (key, rotation, operator) is an event; each carries an HMAC, keyed by a secret only the daemon's home holds, over the event before it and its own fields, so `keyward audit --verify` detects a gap, an edit or a recomputed chain. Events never hold a secret.",
+        request: { query: AuditQuery },
+        responses: { 200: json(z.object({ events: z.array(AuditEventSchema) }), 'Events', { events: [AUDIT_EXAMPLE] }), ...errors({ store: 'read' }) },
+      }),
+      async (c) => {
+        const { limit, before } = c.req.valid('query');
+        return c.json({ events: (await store.listAudit(limit, before)).map(auditJson) }, 200);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'get', path: '/audit/verify', operationId: 'verifyAudit', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
+        summary: "Check the whole audit chain against this daemon's home key and checkpoint",
+        description:
+          'Needs `keys:read`. Walks every event: links, signatures (those of this home\'s key; on a shared PostgreSQL store other daemons\' events are counted in `otherSigners`), and the signed checkpoint the home keeps of the newest event, so edits, insertions, removals, a recomputed chain and a cut tail are all reported. `ok: false` names the first event that does not fit (`brokenAt`, null for a cut tail) and why.',
+        responses: { 200: json(AuditVerificationSchema, 'The verdict', VERIFICATION_EXAMPLE), ...errors({ input: false, store: 'read' }) },
+      }),
+      async (c) => c.json(verificationJson(await verify()), 200),
+    );
 }

@@ -6,14 +6,17 @@
  */
 import { and, eq, gt, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
-import { foldName } from '../names.js';
+import { foldName, nameColumns } from '../names.js';
 import type { AuditInput, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
 
 // refusals
 
-export function nameTaken(kind: 'key' | 'operator', name: string): KeywardError {
+/** The refusal of a name: the same name (ignoring case) exists as `existing`, or one that looks like it. */
+export function nameTaken(kind: 'key' | 'operator', name: string, existing = name): KeywardError {
   const article = kind === 'key' ? 'A key' : 'An operator';
-  return new KeywardError('name_taken', `${article} named "${name}" already exists`, [{ path: 'name', message: 'is already taken' }]);
+  const message =
+    foldName(existing) === foldName(name) ? `${article} named "${name}" already exists` : `${article} named "${existing}" already exists, and "${name}" looks like it`;
+  return new KeywardError('name_taken', message, [{ path: 'name', message: 'is already taken' }]);
 }
 
 export function notFound(kind: 'key' | 'operator' | 'rotation', id: string): KeywardError {
@@ -63,6 +66,12 @@ export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, '
 }
 
 // filters
+
+/** Rows (keys or operators) whose name is `name` ignoring case, or looks like it. */
+export function sameOrLookAlike(table: { nameFolded: Column; nameSkeleton: Column }, name: string): SQL | undefined {
+  const { nameFolded, nameSkeleton } = nameColumns(name);
+  return or(eq(table.nameFolded, nameFolded), eq(table.nameSkeleton, nameSkeleton));
+}
 
 /** `text` for a LIKE pattern that matches it literally, with `\` as the escape character. */
 export function escapeLike(text: string): string {

@@ -10,6 +10,7 @@ import type { KeyService } from '../keys/service.js';
 import { NAME_MAX } from '../names.js';
 import { newId } from '../secrets/format.js';
 import type { Actor, CallerRow, KeyRow, RotationChange, RotationRow, Store, UsageBucket } from '../store.js';
+import { callerLabel } from '../usage/callers.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import { isOpen, planAdvance, planCancel, planRollback, type AdvanceRequest, type GuardEvidence, type Transition } from './machine.js';
 import { rotationJson, type Evidence, type KeyEvidence, type RotationJson } from './schemas.js';
@@ -272,7 +273,7 @@ export class RotationService {
       lastUsedAt: row?.lastUsedAt ? new Date(row.lastUsedAt).toISOString() : null,
       callers: callers
         .filter((c) => c.lastSeenAt >= from)
-        .map((c) => ({ caller: c.caller, lastSeenAt: new Date(c.lastSeenAt).toISOString(), ok: c.ok, rejected: c.rejected })),
+        .map((c) => ({ caller: callerLabel(c.caller), lastSeenAt: new Date(c.lastSeenAt).toISOString(), ok: c.ok, rejected: c.rejected })),
     });
     const series = Array.from({ length: SERIES_MINUTES }, (_, i) => {
       const minute = seriesFrom + i;

@@ -2,6 +2,7 @@
 import { KeywardError } from '../errors.js';
 import { iso } from '../http/openapi.js';
 import type { Store } from '../store.js';
+import { callerLabel } from './callers.js';
 import type { UsageTracker } from './tracker.js';
 
 export class UsageService {
@@ -23,7 +24,7 @@ export class UsageService {
       return { start: iso(minute * 60_000), ok: b?.ok ?? 0, rejected: b?.rejected ?? 0 };
     });
     const callers = (await this.store.callers(keyId)).map((c) => ({
-      caller: c.caller,
+      caller: callerLabel(c.caller),
       firstSeenAt: iso(c.firstSeenAt),
       lastSeenAt: iso(c.lastSeenAt),
       ok: c.ok,

@@ -9,6 +9,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
+import { CallerCounter } from './callers.js';
 import { splitByKey } from './chunks.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
@@ -17,13 +18,12 @@ export const FLUSH_CHUNK_KEYS = 100;
 export const USAGE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Counts = { ok: number; rejected: number };
-type CallerCounts = Counts & { keyId: string; caller: string; at: number };
 
 export type UsageTick = { at: number; keys: { id: string; ok: number; rejected: number }[] };
 
 export class UsageTracker {
   private buckets = new Map<string, Map<number, Counts>>();
-  private callers = new Map<string, CallerCounts>();
+  private readonly callers = new CallerCounter();
   private lastUsed = new Map<string, number>();
   private stopTimer: (() => void) | undefined;
   private flushing: Promise<void> | undefined;
@@ -48,14 +48,7 @@ export class UsageTracker {
       counts.ok++;
       this.lastUsed.set(keyId, at);
     } else counts.rejected++;
-    if (caller) {
-      const id = `${keyId}\u0000${caller}`;
-      let c = this.callers.get(id);
-      if (!c) this.callers.set(id, (c = { keyId, caller, at, ok: 0, rejected: 0 }));
-      c.at = at;
-      if (ok) c.ok++;
-      else c.rejected++;
-    }
+    if (caller) this.callers.record(keyId, caller, ok, at);
   }
 
   /**
@@ -90,11 +83,10 @@ export class UsageTracker {
     if (this.buckets.size === 0) return;
     const delta: UsageDelta = {
       buckets: [...this.buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
-      callers: [...this.callers.values()],
+      callers: this.callers.drain(),
       lastUsed: [...this.lastUsed].map(([keyId, at]) => ({ keyId, at })),
     };
     this.buckets = new Map();
-    this.callers = new Map();
     this.lastUsed = new Map();
     const chunks = splitByKey(delta, this.chunkKeys);
     for (const [i, chunk] of chunks.entries()) {
@@ -116,11 +108,7 @@ export class UsageTracker {
       const c = perKey.get(b.minute) ?? { ok: 0, rejected: 0 };
       perKey.set(b.minute, { ok: c.ok + b.ok, rejected: c.rejected + b.rejected });
     }
-    for (const c of delta.callers) {
-      const id = `${c.keyId}\u0000${c.caller}`;
-      const cur = this.callers.get(id);
-      this.callers.set(id, cur ? { ...cur, ok: cur.ok + c.ok, rejected: cur.rejected + c.rejected } : { ...c });
-    }
+    this.callers.restore(delta.callers);
     for (const u of delta.lastUsed) {
       if ((this.lastUsed.get(u.keyId) ?? 0) < u.at) this.lastUsed.set(u.keyId, u.at);
     }

@@ -1,9 +1,17 @@
 /**
  * Untrusted text (key and operator names, callers, messages) is stripped of control and
  * format characters as it enters the TUI, so nothing drawn later can steer the terminal.
+ * Every string the daemon sends passes through one of these (or `errorText`) on its way in.
  */
 import type { AuditEventJson, KeyJson, RotationJson, UsageJson } from '../../client/client.js';
+import type { Role } from '../../daemon/auth/permissions.js';
 import { stripUnsafe } from '../../sanitize.js';
+import type { Operator } from './actions.js';
+
+/** The operator from `/v1/me`, drawn in the header and named in refusals. */
+export function safeOperator(operator: Operator): Operator {
+  return { ...operator, name: stripUnsafe(operator.name), role: stripUnsafe(operator.role) as Role };
+}
 
 export function safeKey(key: KeyJson): KeyJson {
   return { ...key, name: stripUnsafe(key.name), hint: stripUnsafe(key.hint), createdBy: stripUnsafe(key.createdBy) };

@@ -138,4 +138,6 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   }),
 
   listAudit: async () => ({ ok: { why: 'the newest events', query: 'limit=5', expect: 200 } }),
+
+  verifyAudit: async () => ({ ok: { why: 'the whole chain against the home key and checkpoint', expect: 200 } }),
 };

@@ -1,16 +1,17 @@
 /**
  * Reads a home's SQLite file directly, read-only, beside or instead of the daemon: the
- * integrity check after a kill, the audit chain, and a snapshot of everything a request could
+ * integrity check after a kill, the audit chain (with the home's key and checkpoint), and a snapshot of everything a request could
  * change, to prove that a refused request changed nothing.
  */
 import Database from 'better-sqlite3';
 import { verifyChain } from '../../../src/daemon/audit/chain.js';
+import { readAuditKey, readCheckpoint } from '../../../src/daemon/audit/trail.js';
 import type { AuditEvent } from '../../../src/daemon/store.js';
 import { homeFiles } from '../../../src/home.js';
 
 const AUDIT_COLUMNS = `seq, id, at, operator_id as operatorId, operator_name as operatorName, action,
   target_type as targetType, target_id as targetId, target_name as targetName, detail,
-  prev_hash as prevHash, hash`;
+  prev_hash as prevHash, hash, signer`;
 
 /** The tables a key, operator or rotation change writes; usage tables are left out. */
 const SNAPSHOT_QUERIES = [
@@ -48,12 +49,15 @@ export function openStoreFile(home: string): StoreFile {
       if (integrity !== 'ok') out.push(`integrity_check: ${String(integrity)}`);
       const orphans = db.pragma('foreign_key_check') as unknown[];
       if (orphans.length) out.push(`foreign_key_check: ${JSON.stringify(orphans)}`);
+      const files = homeFiles(home);
+      const key = readAuditKey(files.auditKey)!;
       const chain = await verifyChain(
         (async function* () {
           yield* audit();
         })(),
+        { key, checkpoint: readCheckpoint(files.auditCheckpoint, key), othersMaySign: false },
       );
-      if (!chain.ok) out.push(`audit chain broken at seq ${chain.brokenAt.seq}: ${chain.reason}`);
+      if (!chain.ok) out.push(`audit chain broken at seq ${chain.brokenAt?.seq ?? '(end)'}: ${chain.reason}`);
       return out;
     },
     close: () => db.close(),

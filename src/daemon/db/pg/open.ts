@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { LOCKS, lockKey } from './locks.js';
 import { describeDatabase } from './url.js';
+import { backfillSkeletons } from '../../names.js';
 import * as schema from './schema.js';
 
 export type PgDb = NodePgDatabase<typeof schema>;
@@ -21,40 +22,66 @@ export const DEFAULT_PG_MIGRATIONS = fileURLToPath(new URL('../../../../drizzle/
 /** Connections per daemon: writes are serialized by the audit lock, reads are short. */
 const POOL_SIZE = 8;
 const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * How long a query of the pool may wait for an answer. Without a limit a server that stops
+ * answering (a network partition drops packets, nothing resets the connection) holds every
+ * request until TCP keepalive gives up, hours later; with it the request fails with 503.
+ */
+export const QUERY_TIMEOUT_MS = 10_000;
 
 /** The database could not be reached or migrated; the message names it without its password. */
 export class PgOpenError extends Error {}
 
 /** The connection settings every keyward connection uses, from a `postgres://` URL. */
-export function clientConfig(url: string): pg.ClientConfig {
-  return { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, application_name: 'keyward' };
+export function clientConfig(url: string, connectTimeoutMs = CONNECT_TIMEOUT_MS): pg.ClientConfig {
+  return { connectionString: url, connectionTimeoutMillis: connectTimeoutMs, keepAlive: true, application_name: 'keyward' };
 }
 
-export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_MIGRATIONS): Promise<{ pool: pg.Pool; db: PgDb }> {
+/** How long the pool waits for the server: to connect, and for each query's answer. */
+export type PgTimeouts = { connectMs?: number; queryMs?: number };
+
+export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_MIGRATIONS, timeouts: PgTimeouts = {}): Promise<{ pool: pg.Pool; db: PgDb }> {
   if (!existsSync(`${migrationsFolder}/meta/_journal.json`)) {
     throw new Error(`migrations folder not found at ${migrationsFolder}: the installation is incomplete`);
   }
-  const pool = new pg.Pool({ ...clientConfig(url), max: POOL_SIZE });
+  const pool = new pg.Pool({ ...clientConfig(url, timeouts.connectMs), max: POOL_SIZE, query_timeout: timeouts.queryMs ?? QUERY_TIMEOUT_MS });
   // Without a listener an idle connection dropped by the server would crash the process. The
   // change feed reports the outage once, and the next query on the pool fails with it.
   pool.on('error', () => {});
   try {
-    const client = await pool.connect();
+    // Migrating (and backfilling) may take longer than a query may: its own connection, no limit.
+    const client = new pg.Client(clientConfig(url, timeouts.connectMs));
+    await client.connect();
     try {
       const session = drizzle({ client, schema });
       await session.execute(sql`select pg_advisory_lock(${lockKey(LOCKS.migrate)})`);
       try {
         await migrate(session, { migrationsFolder });
+        await backfillNameSkeletons(client);
       } finally {
         await session.execute(sql`select pg_advisory_unlock(${lockKey(LOCKS.migrate)})`);
       }
     } finally {
-      client.release();
+      await client.end();
     }
     return { pool, db: drizzle({ client: pool, schema }) };
   } catch (err) {
     await pool.end();
     throw new PgOpenError(`cannot open the PostgreSQL store at ${describeDatabase(url)}: ${rootCause(err)}`);
+  }
+}
+
+/** Gives rows stored before look-alike names were refused their skeleton (see `backfillSkeletons`). */
+async function backfillNameSkeletons(client: pg.Client): Promise<void> {
+  for (const table of ['keys', 'operators']) {
+    const { rows } = await client.query<{ id: string; name: string }>(`select id, name from ${table} where name_skeleton is null order by created_at, id`);
+    if (rows.length === 0) continue;
+    const taken = await client.query<{ s: string }>(`select name_skeleton as s from ${table} where name_skeleton is not null`);
+    const filled = backfillSkeletons(rows, new Set(taken.rows.map((r) => r.s)));
+    await client.query(`update ${table} set name_skeleton = v.s from unnest($1::text[], $2::text[]) as v(id, s) where ${table}.id = v.id`, [
+      filled.map((r) => r.id),
+      filled.map((r) => r.nameSkeleton),
+    ]);
   }
 }
 

@@ -17,12 +17,18 @@ export const operators = pgTable(
     name: text('name').notNull(),
     /** Case-folded name: uniqueness is case-insensitive. */
     nameFolded: text('name_folded').notNull(),
+    /** Confusable skeleton of the name (UTS #39): look-alike names are refused too. */
+    nameSkeleton: text('name_skeleton'),
     role: text('role', { enum: ['admin', 'manager', 'viewer', 'service'] }).notNull(),
     tokenHash: text('token_hash').notNull(),
     createdAt: int64('created_at').notNull(),
     disabledAt: int64('disabled_at'),
   },
-  (t) => [uniqueIndex('operators_name_folded').on(t.nameFolded), uniqueIndex('operators_token_hash').on(t.tokenHash)],
+  (t) => [
+    uniqueIndex('operators_name_folded').on(t.nameFolded),
+    uniqueIndex('operators_name_skeleton').on(t.nameSkeleton),
+    uniqueIndex('operators_token_hash').on(t.tokenHash),
+  ],
 );
 
 export const keys = pgTable(
@@ -31,6 +37,7 @@ export const keys = pgTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     nameFolded: text('name_folded').notNull(),
+    nameSkeleton: text('name_skeleton'),
     hash: text('hash').notNull(),
     hint: text('hint').notNull(),
     status: text('status', { enum: ['active', 'inactive'] }).notNull(),
@@ -42,6 +49,7 @@ export const keys = pgTable(
   },
   (t) => [
     uniqueIndex('keys_name_folded').on(t.nameFolded),
+    uniqueIndex('keys_name_skeleton').on(t.nameSkeleton),
     uniqueIndex('keys_hash').on(t.hash),
     index('keys_created').on(t.createdAt, t.id),
   ],
@@ -61,7 +69,10 @@ export const usageBuckets = pgTable(
   (t) => [primaryKey({ columns: [t.keyId, t.minute] }), index('usage_buckets_minute').on(t.minute)],
 );
 
-/** Distinct caller labels seen per key. */
+/**
+ * Caller labels seen per key: the 1,000 seen most recently, the rest added up in the row whose
+ * label is empty (no real label is), each aged out with the usage retention.
+ */
 export const keyCallers = pgTable(
   'key_callers',
   {
@@ -74,12 +85,13 @@ export const keyCallers = pgTable(
     ok: int64('ok').notNull().default(0),
     rejected: int64('rejected').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.keyId, t.caller] })],
+  (t) => [primaryKey({ columns: [t.keyId, t.caller] }), index('key_callers_last_seen').on(t.lastSeenAt)],
 );
 
 /**
- * Append-only audit log. Each row carries the SHA-256 of the previous row's hash and its own
- * content, so an edited or removed row breaks the chain. Appends are serialized by an
+ * Append-only audit log. Each row carries an HMAC (keyed by a secret only the daemon's home
+ * holds) of the previous row's hash and its own content, so an edited or removed row breaks
+ * the chain and nobody without the key can recompute it. Appends are serialized by an
  * advisory lock, so `seq` order is chain order even with several daemons writing.
  */
 export const auditEvents = pgTable('audit_events', {
@@ -96,6 +108,11 @@ export const auditEvents = pgTable('audit_events', {
   detail: text('detail').notNull().default('{}'),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
+  /**
+   * Which home's audit key signed `hash` (an HMAC-SHA256); null for an event written before
+   * events were signed, whose `hash` is a plain SHA-256.
+   */
+  signer: text('signer'),
 });
 
 export const rotations = pgTable(

@@ -7,14 +7,18 @@
  * atomic upserts, so the counts of every daemon add up.
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { nextEvent } from '../../audit/chain.js';
-import { foldName } from '../../names.js';
+import { KeywardError, StoreUnreachable } from '../../errors.js';
+import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
+import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
   AuditEvent,
+  AuditSigner,
   AuditInput,
   CallerRow,
   IndexedKey,
@@ -40,13 +44,15 @@ import {
   operatorAudit,
   rotationOpen,
   rotationStartAudit,
+  sameOrLookAlike,
   statusAudit,
   stepChanged,
 } from '../shared.js';
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { LOCKS, lockKey } from './locks.js';
-import { clientConfig, openPgDatabase, type PgDb } from './open.js';
+import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
+import * as schema from './schema.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
@@ -90,34 +96,33 @@ function isTransient(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
-async function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
-  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-  await tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash));
-}
-
 export type PgStoreOptions = {
   /** The database URL, for the feed's own listening connection. */
   url: string;
+  audit: AuditSigner;
+  timeouts?: PgTimeouts;
   log?: (line: string) => void;
   reconcileMs?: number;
 };
 
 /** Connects, migrates, and returns the store; its change feed starts when the daemon follows it. */
-export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'url'> & { migrationsFolder?: string } = {}): Promise<PgStore> {
+export async function openPgStore(url: string, options: Omit<PgStoreOptions, 'url'> & { migrationsFolder?: string }): Promise<PgStore> {
   const { migrationsFolder, ...storeOptions } = options;
-  const { pool, db } = await openPgDatabase(url, migrationsFolder);
+  const { pool, db } = await openPgDatabase(url, migrationsFolder, options.timeouts);
   return new PgStore(pool, db, { ...storeOptions, url });
 }
 
 export class PgStore implements Store {
   readonly shared: ChangeFeed;
   private readonly origin = randomUUID();
+  private readonly audit: AuditSigner;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly db: PgDb,
     options: PgStoreOptions,
   ) {
+    this.audit = options.audit;
     this.shared = new ChangeFeed({
       connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS }),
       origin: this.origin,
@@ -126,19 +131,32 @@ export class PgStore implements Store {
     });
   }
 
+  /**
+   * Runs `fn` in a transaction on a connection checked out here, not by drizzle: a server that
+   * cannot be reached while the transaction opens is then `store_unavailable`, not an unknown
+   * error, and a connection that failed mid-way is discarded rather than pooled again.
+   */
   private async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect().catch((err: unknown) => {
+        throw new StoreUnreachable(`cannot get a PostgreSQL connection: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      });
+      let broken: Error | undefined;
       try {
-        return await this.db.transaction(fn);
+        return await drizzle({ client, schema }).transaction(fn);
       } catch (err) {
+        // Not the server's refusal nor ours: the connection itself failed.
+        if (!databaseError(err) && !(err instanceof KeywardError)) broken = err instanceof Error ? err : new Error(String(err));
         if (attempt >= ATTEMPTS || !isTransient(err)) throw err;
+      } finally {
+        client.release(broken);
       }
     }
   }
 
-  /** An audited write: one at a time across all daemons, announced to them on commit. */
-  private write<T>(fn: (tx: Tx, notes: ChangeNote[]) => Promise<T>): Promise<T> {
-    return this.shared.committed((nonce) =>
+  /** An audited write: one at a time across all daemons, announced to them on commit, its head anchored. */
+  private async write<T>(fn: (tx: Tx, notes: ChangeNote[]) => Promise<T>): Promise<T> {
+    const value = await this.shared.committed((nonce) =>
       this.transaction(async (tx) => {
         await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(LOCKS.audit)})`);
         const notes: ChangeNote[] = [];
@@ -149,6 +167,14 @@ export class PgStore implements Store {
         return { value, announced: notes.length > 0 };
       }),
     );
+    const [head] = await this.db.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    if (head) this.audit.anchor(head);
+    return value;
+  }
+
+  private async appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
+    const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
+    await tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash));
   }
 
   private async keyById(tx: Tx | PgDb, id: string): Promise<KeyRow | undefined> {
@@ -201,8 +227,9 @@ export class PgStore implements Store {
     return this.keyById(this.db, id);
   }
 
+  /** The key named `name` (ignoring case), or one whose name looks like it. */
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
-    const [key] = await this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name)));
+    const [key] = await this.db.select(keyColumns).from(keys).where(sameOrLookAlike(keys, name)).limit(1);
     return key;
   }
 
@@ -216,16 +243,16 @@ export class PgStore implements Store {
 
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
-    const [taken] = await tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(key.name)));
-    if (taken) throw nameTaken('key', key.name);
-    await tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) });
+    const [taken] = await tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).limit(1);
+    if (taken) throw nameTaken('key', key.name, taken.name);
+    await tx.insert(keys).values({ ...key, ...nameColumns(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       await this.insertKey(tx, key, notes);
-      await appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
+      await this.appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
@@ -235,7 +262,7 @@ export class PgStore implements Store {
       .update(keys)
       .set({ status, deactivatedAt: status === 'inactive' ? at : null })
       .where(eq(keys.id, key.id));
-    await appendAudit(tx, actor, statusAudit(status, key, detail), at);
+    await this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
@@ -250,7 +277,7 @@ export class PgStore implements Store {
 
   private async removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
     await tx.delete(keys).where(eq(keys.id, key.id));
-    await appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
+    await this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'deleted' });
   }
 
@@ -295,10 +322,10 @@ export class PgStore implements Store {
 
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write(async (tx, notes) => {
-      const [taken] = await tx.select({ id: operators.id }).from(operators).where(eq(operators.nameFolded, foldName(op.name)));
-      if (taken) throw nameTaken('operator', op.name);
-      await tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) });
-      await appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
+      const [taken] = await tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).limit(1);
+      if (taken) throw nameTaken('operator', op.name, taken.name);
+      await tx.insert(operators).values({ ...op, ...nameColumns(op.name) });
+      await this.appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
       notes.push({ t: 'operator', id: op.id, e: 'created' });
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
@@ -317,7 +344,7 @@ export class PgStore implements Store {
         if ((admins?.n ?? 0) <= 1) throw lastAdmin(op);
       }
       await tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id));
-      await appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
+      await this.appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
       notes.push({ t: 'operator', id, e: 'updated' });
       return { ...op, disabledAt: at };
     });
@@ -372,7 +399,7 @@ export class PgStore implements Store {
       }
       const callers = delta.callers.filter((c) => live.has(c.keyId)).sort((a, b) => compare(a.keyId, b.keyId) || compare(a.caller, b.caller));
       if (callers.length) {
-        await tx
+        const stored = await tx
           .insert(keyCallers)
           .values(callers.map((c) => ({ keyId: c.keyId, caller: c.caller, firstSeenAt: c.at, lastSeenAt: c.at, ok: c.ok, rejected: c.rejected })))
           .onConflictDoUpdate({
@@ -382,7 +409,12 @@ export class PgStore implements Store {
               ok: sql`${keyCallers.ok} + excluded.ok`,
               rejected: sql`${keyCallers.rejected} + excluded.rejected`,
             },
-          });
+          })
+          .returning({ keyId: keyCallers.keyId, caller: keyCallers.caller, total: sql<number>`${keyCallers.ok} + ${keyCallers.rejected}`.mapWith(Number) });
+        // Counts that are this flush's alone belong to a row just inserted: a new caller.
+        const added = new Map(callers.map((c) => [`${c.keyId}\u0000${c.caller}`, c.ok + c.rejected]));
+        const grown = new Set(stored.filter((r) => added.get(`${r.keyId}\u0000${r.caller}`) === r.total).map((r) => r.keyId));
+        for (const keyId of [...grown].sort()) await keepRecentCallers(tx, keyId);
       }
       const lastUsed = delta.lastUsed.filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
       if (lastUsed.length) {
@@ -395,7 +427,10 @@ export class PgStore implements Store {
         );
       }
       const pruner = await tx.execute<{ held: boolean }>(sql`select pg_try_advisory_xact_lock(${lockKey(LOCKS.prune)}) as held`);
-      if (pruner.rows[0]?.held) await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
+      if (pruner.rows[0]?.held) {
+        await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
+        await tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore));
+      }
     });
   }
 
@@ -430,8 +465,8 @@ export class PgStore implements Store {
       await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       await this.insertKey(tx, newKey, notes);
       await tx.insert(rotations).values(rotation);
-      await appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
-      await appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
+      await this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
+      await this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
       notes.push({ t: 'rotation', id: rotation.id, e: 'created' });
       return rotation;
     });
@@ -466,7 +501,7 @@ export class PgStore implements Store {
       }
       if (old && change.deleteOldKey) await this.removeKey(tx, old, at, actor, notes, { rotation: id });
       await tx.update(rotations).set(change.set).where(eq(rotations.id, id));
-      await appendAudit(tx, actor, change.audit, at);
+      await this.appendAudit(tx, actor, change.audit, at);
       notes.push({ t: 'rotation', id, e: 'updated' });
       return (await this.rotationById(tx, id))!;
     });
@@ -480,6 +515,23 @@ export class PgStore implements Store {
     await this.shared.close();
     await this.pool.end();
   }
+}
+
+/** Adds a key's callers beyond the most recent `CALLERS_KEPT` to its others (see `usage/callers.ts`), in one statement. */
+async function keepRecentCallers(tx: Tx, keyId: string): Promise<void> {
+  await tx.execute(sql`
+    with excess as (
+      delete from ${keyCallers} where key_id = ${keyId} and caller <> ${OTHER_CALLERS} and caller not in (
+        select caller from ${keyCallers} where key_id = ${keyId} and caller <> ${OTHER_CALLERS}
+        order by last_seen_at desc, caller desc limit ${CALLERS_KEPT})
+      returning ok, rejected, first_seen_at, last_seen_at)
+    insert into ${keyCallers} (key_id, caller, first_seen_at, last_seen_at, ok, rejected)
+    select ${keyId}, ${OTHER_CALLERS}, min(first_seen_at), max(last_seen_at), sum(ok), sum(rejected) from excess having count(*) > 0
+    on conflict (key_id, caller) do update set
+      first_seen_at = least(${keyCallers.firstSeenAt}, excluded.first_seen_at),
+      last_seen_at = greatest(${keyCallers.lastSeenAt}, excluded.last_seen_at),
+      ok = ${keyCallers.ok} + excluded.ok,
+      rejected = ${keyCallers.rejected} + excluded.rejected`);
 }
 
 function compare(a: string, b: string): number {

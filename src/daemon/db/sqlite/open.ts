@@ -7,6 +7,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { chmodSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { backfillSkeletons } from '../../names.js';
 import * as schema from './schema.js';
 
 export type Db = BetterSQLite3Database<typeof schema>;
@@ -33,6 +34,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): { sqlite:
     sqlite.pragma('busy_timeout = 5000');
     const db = drizzle(sqlite, { schema });
     migrate(db, { migrationsFolder });
+    backfillNameSkeletons(sqlite);
     if (options.maxPageCount) sqlite.pragma(`max_page_count = ${Math.floor(options.maxPageCount)}`);
     for (const suffix of ['', '-wal', '-shm']) {
       if (existsSync(file + suffix)) chmodSync(file + suffix, 0o600);
@@ -41,5 +43,18 @@ export function openDatabase(file: string, options: OpenOptions = {}): { sqlite:
   } catch (err) {
     sqlite.close();
     throw err;
+  }
+}
+
+/** Gives rows stored before look-alike names were refused their skeleton (see `backfillSkeletons`). */
+function backfillNameSkeletons(sqlite: Database.Database): void {
+  for (const table of ['keys', 'operators']) {
+    const rows = sqlite.prepare<[], { id: string; name: string }>(`select id, name from ${table} where name_skeleton is null order by created_at, id`).all();
+    if (rows.length === 0) continue;
+    const taken = sqlite.prepare<[], string>(`select name_skeleton from ${table} where name_skeleton is not null`).pluck().all();
+    const update = sqlite.prepare(`update ${table} set name_skeleton = ? where id = ?`);
+    sqlite.transaction(() => {
+      for (const row of backfillSkeletons(rows, new Set(taken))) update.run(row.nameSkeleton, row.id);
+    })();
   }
 }

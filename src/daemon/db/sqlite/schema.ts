@@ -13,12 +13,18 @@ export const operators = sqliteTable(
     name: text('name').notNull(),
     /** Case-folded name: uniqueness is case-insensitive. */
     nameFolded: text('name_folded').notNull(),
+    /** Confusable skeleton of the name (UTS #39): look-alike names are refused too. */
+    nameSkeleton: text('name_skeleton'),
     role: text('role', { enum: ['admin', 'manager', 'viewer', 'service'] }).notNull(),
     tokenHash: text('token_hash').notNull(),
     createdAt: integer('created_at').notNull(),
     disabledAt: integer('disabled_at'),
   },
-  (t) => [uniqueIndex('operators_name_folded').on(t.nameFolded), uniqueIndex('operators_token_hash').on(t.tokenHash)],
+  (t) => [
+    uniqueIndex('operators_name_folded').on(t.nameFolded),
+    uniqueIndex('operators_name_skeleton').on(t.nameSkeleton),
+    uniqueIndex('operators_token_hash').on(t.tokenHash),
+  ],
 );
 
 export const keys = sqliteTable(
@@ -27,6 +33,7 @@ export const keys = sqliteTable(
     id: text('id').primaryKey(),
     name: text('name').notNull(),
     nameFolded: text('name_folded').notNull(),
+    nameSkeleton: text('name_skeleton'),
     hash: text('hash').notNull(),
     hint: text('hint').notNull(),
     status: text('status', { enum: ['active', 'inactive'] }).notNull(),
@@ -38,6 +45,7 @@ export const keys = sqliteTable(
   },
   (t) => [
     uniqueIndex('keys_name_folded').on(t.nameFolded),
+    uniqueIndex('keys_name_skeleton').on(t.nameSkeleton),
     uniqueIndex('keys_hash').on(t.hash),
     index('keys_created').on(t.createdAt, t.id),
   ],
@@ -57,7 +65,10 @@ export const usageBuckets = sqliteTable(
   (t) => [primaryKey({ columns: [t.keyId, t.minute] }), index('usage_buckets_minute').on(t.minute)],
 );
 
-/** Distinct caller labels seen per key. */
+/**
+ * Caller labels seen per key: the 1,000 seen most recently, the rest added up in the row whose
+ * label is empty (no real label is), each aged out with the usage retention.
+ */
 export const keyCallers = sqliteTable(
   'key_callers',
   {
@@ -70,12 +81,13 @@ export const keyCallers = sqliteTable(
     ok: integer('ok').notNull().default(0),
     rejected: integer('rejected').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.keyId, t.caller] })],
+  (t) => [primaryKey({ columns: [t.keyId, t.caller] }), index('key_callers_last_seen').on(t.lastSeenAt)],
 );
 
 /**
- * Append-only audit log. Each row carries the SHA-256 of the previous row's hash and its own
- * content, so an edited or removed row breaks the chain.
+ * Append-only audit log. Each row carries an HMAC (keyed by a secret only the daemon's home
+ * holds) of the previous row's hash and its own content, so an edited or removed row breaks
+ * the chain and nobody without the key can recompute it.
  */
 export const auditEvents = sqliteTable('audit_events', {
   seq: integer('seq').primaryKey({ autoIncrement: true }),
@@ -91,6 +103,11 @@ export const auditEvents = sqliteTable('audit_events', {
   detail: text('detail').notNull().default('{}'),
   prevHash: text('prev_hash').notNull(),
   hash: text('hash').notNull(),
+  /**
+   * Which home's audit key signed `hash` (an HMAC-SHA256); null for an event written before
+   * events were signed, whose `hash` is a plain SHA-256.
+   */
+  signer: text('signer'),
 });
 
 export const rotations = sqliteTable(

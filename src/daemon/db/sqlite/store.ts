@@ -4,13 +4,15 @@
  * signatures exist for networked stores.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { nextEvent } from '../../audit/chain.js';
-import { foldName } from '../../names.js';
+import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
+import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
   AuditEvent,
+  AuditSigner,
   AuditInput,
   CallerRow,
   IndexedKey,
@@ -36,10 +38,12 @@ import {
   operatorAudit,
   rotationOpen,
   rotationStartAudit,
+  sameOrLookAlike,
   statusAudit,
   stepChanged,
 } from '../shared.js';
 import type { Db } from './open.js';
+import { SpaceReserve } from './reserve.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -74,18 +78,21 @@ const INDEX_PAGE_ROWS = 250;
 /** SQLite's page cache during the index scan, in its units (negative: KiB). */
 const SCAN_CACHE_SIZE = -2000;
 
-function appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
-  const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
-  tx.insert(auditEvents).values(nextEvent(actor, input, at, last?.hash)).run();
-}
-
 /**
  * A usage flush as three set-based statements over JSON arrays (`json_each`), each joined with
  * `keys` so counts for a key deleted since they were made are dropped. One prepared statement
  * run per row took ~12 ms of CPU for 1,000 keys, all of it holding the event loop (and every
  * verify); these take a fraction of that.
  */
-function prepareUsageWrites(sqlite: Database.Database) {
+function prepareUsageWrites(sqlite: Database.Database, db: Db) {
+  const p = {
+    keyId: sql.placeholder('keyId'),
+    caller: sql.placeholder('caller'),
+    at: sql.placeholder('at'),
+    firstSeenAt: sql.placeholder('firstSeenAt'),
+    ok: sql.placeholder('ok'),
+    rejected: sql.placeholder('rejected'),
+  };
   return {
     buckets: sqlite.prepare<[string]>(
       `insert into usage_buckets (key_id, minute, ok, rejected)
@@ -93,6 +100,13 @@ function prepareUsageWrites(sqlite: Database.Database) {
        from json_each(?) b join keys k on k.id = b.value ->> 0 where true
        on conflict (key_id, minute) do update set ok = ok + excluded.ok, rejected = rejected + excluded.rejected`,
     ),
+    /** The keys among `[keyId, caller, …]` rows that have a caller the store has not seen yet. */
+    keysWithNewCallers: sqlite
+      .prepare<[string], string>(
+        `select distinct c.value ->> 0 from json_each(?) c join keys k on k.id = c.value ->> 0
+         where not exists (select 1 from key_callers kc where kc.key_id = c.value ->> 0 and kc.caller = c.value ->> 1)`,
+      )
+      .pluck(),
     callers: sqlite.prepare<[string]>(
       `insert into key_callers (key_id, caller, first_seen_at, last_seen_at, ok, rejected)
        select c.value ->> 0, c.value ->> 1, c.value ->> 2, c.value ->> 2, c.value ->> 3, c.value ->> 4
@@ -104,23 +118,90 @@ function prepareUsageWrites(sqlite: Database.Database) {
       `update keys set last_used_at = max(coalesce(last_used_at, 0), u.value ->> 1)
        from json_each(?) u where keys.id = u.value ->> 0`,
     ),
+    /** A key's callers beyond the most recent `CALLERS_KEPT`. */
+    excessCallers: db
+      .select({ caller: keyCallers.caller, ok: keyCallers.ok, rejected: keyCallers.rejected, firstSeenAt: keyCallers.firstSeenAt, lastSeenAt: keyCallers.lastSeenAt })
+      .from(keyCallers)
+      .where(and(eq(keyCallers.keyId, p.keyId), ne(keyCallers.caller, OTHER_CALLERS)))
+      .orderBy(desc(keyCallers.lastSeenAt), desc(keyCallers.caller))
+      .limit(Number.MAX_SAFE_INTEGER) // all of them: SQLite takes an offset only after a limit
+      .offset(CALLERS_KEPT)
+      .prepare(),
+    others: db
+      .insert(keyCallers)
+      .values({ keyId: p.keyId, caller: OTHER_CALLERS, firstSeenAt: p.firstSeenAt, lastSeenAt: p.at, ok: p.ok, rejected: p.rejected })
+      .onConflictDoUpdate({
+        target: [keyCallers.keyId, keyCallers.caller],
+        set: {
+          firstSeenAt: sql`min(${keyCallers.firstSeenAt}, ${p.firstSeenAt})`,
+          lastSeenAt: sql`max(${keyCallers.lastSeenAt}, ${p.at})`,
+          ok: sql`${keyCallers.ok} + ${p.ok}`,
+          rejected: sql`${keyCallers.rejected} + ${p.rejected}`,
+        },
+      })
+      .prepare(),
+    dropCaller: db.delete(keyCallers).where(and(eq(keyCallers.keyId, p.keyId), eq(keyCallers.caller, p.caller))).prepare(),
   };
 }
 
 type UsageWrites = ReturnType<typeof prepareUsageWrites>;
 
+/** Adds a key's callers beyond the most recent `CALLERS_KEPT` to its others (see `usage/callers.ts`). */
+function keepRecentCallers(writes: UsageWrites, keyId: string): void {
+  const excess = writes.excessCallers.all({ keyId });
+  if (excess.length === 0) return;
+  const others = { keyId, firstSeenAt: Infinity, at: 0, ok: 0, rejected: 0 };
+  for (const c of excess) {
+    others.firstSeenAt = Math.min(others.firstSeenAt, c.firstSeenAt);
+    others.at = Math.max(others.at, c.lastSeenAt);
+    others.ok += c.ok;
+    others.rejected += c.rejected;
+    writes.dropCaller.run({ keyId, caller: c.caller });
+  }
+  writes.others.run(others);
+}
+
 export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
+  /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
+  private appended = false;
+  private readonly reserve: SpaceReserve;
 
   constructor(
     private readonly sqlite: Database.Database,
     private readonly db: Db,
+    private readonly audit: AuditSigner,
   ) {
-    this.usageWrites = prepareUsageWrites(sqlite);
+    this.usageWrites = prepareUsageWrites(sqlite, db);
+    this.reserve = new SpaceReserve(sqlite);
   }
 
+  /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
   private write<T>(fn: (tx: Tx) => T): T {
-    return this.db.transaction(fn, { behavior: 'immediate' });
+    this.reserve.keep();
+    return this.transact(fn);
+  }
+
+  /** A write that takes access away or removes (deactivate, delete, disable, rotation steps): it may use the reserve. */
+  private narrowing<T>(fn: (tx: Tx) => T): T {
+    this.reserve.release();
+    return this.transact(fn);
+  }
+
+  private transact<T>(fn: (tx: Tx) => T): T {
+    this.appended = false;
+    const value = this.db.transaction(fn, { behavior: 'immediate' });
+    if (this.appended) {
+      const head = this.db.select({ seq: auditEvents.seq, hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
+      if (head) this.audit.anchor(head);
+    }
+    return value;
+  }
+
+  private appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
+    const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
+    tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash)).run();
+    this.appended = true;
   }
 
   private keyById(tx: Tx | Db, id: string): KeyRow | undefined {
@@ -173,8 +254,9 @@ export class SqliteStore implements Store {
     return this.keyById(this.db, id);
   }
 
+  /** The key named `name` (ignoring case), or one whose name looks like it. */
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
-    return this.db.select(keyColumns).from(keys).where(eq(keys.nameFolded, foldName(name))).get();
+    return this.db.select(keyColumns).from(keys).where(sameOrLookAlike(keys, name)).get();
   }
 
   async uses24h(id: string, since: number): Promise<number> {
@@ -188,21 +270,21 @@ export class SqliteStore implements Store {
 
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
-    const taken = tx.select({ id: keys.id }).from(keys).where(eq(keys.nameFolded, foldName(key.name))).get();
-    if (taken) throw nameTaken('key', key.name);
-    tx.insert(keys).values({ ...key, nameFolded: foldName(key.name) }).run();
+    const taken = tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).get();
+    if (taken) throw nameTaken('key', key.name, taken.name);
+    tx.insert(keys).values({ ...key, ...nameColumns(key.name) }).run();
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
     return this.write((tx) => {
       this.insertKey(tx, key);
-      appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
+      this.appendAudit(tx, actor, keyAudit('key.create', key), key.createdAt);
       return this.requireKey(tx, key.id);
     });
   }
 
   async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
       this.changeKeyStatus(tx, key, status, at, actor);
@@ -215,16 +297,16 @@ export class SqliteStore implements Store {
       .set({ status, deactivatedAt: status === 'inactive' ? at : null })
       .where(eq(keys.id, key.id))
       .run();
-    appendAudit(tx, actor, statusAudit(status, key, detail), at);
+    this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
   }
 
   private removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, detail?: Record<string, unknown>): void {
     tx.delete(keys).where(eq(keys.id, key.id)).run();
-    appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
+    this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
   }
 
   async deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === 'active') throw keyActive(key);
       this.refuseIfInOpenRotation(tx, id, 'deleted');
@@ -283,17 +365,17 @@ export class SqliteStore implements Store {
 
   async createOperator(op: OperatorRow & { tokenHash: string }, actor: Actor | null): Promise<OperatorRow> {
     return this.write((tx) => {
-      const taken = tx.select({ id: operators.id }).from(operators).where(eq(operators.nameFolded, foldName(op.name))).get();
-      if (taken) throw nameTaken('operator', op.name);
+      const taken = tx.select({ name: operators.name }).from(operators).where(sameOrLookAlike(operators, op.name)).get();
+      if (taken) throw nameTaken('operator', op.name, taken.name);
       // Any other unique violation (a token-hash clash) is not the caller's doing: it stays an internal error.
-      tx.insert(operators).values({ ...op, nameFolded: foldName(op.name) }).run();
-      appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
+      tx.insert(operators).values({ ...op, ...nameColumns(op.name) }).run();
+      this.appendAudit(tx, actor, operatorAudit('operator.create', op, { role: op.role }), op.createdAt);
       return { id: op.id, name: op.name, role: op.role, createdAt: op.createdAt, disabledAt: op.disabledAt };
     });
   }
 
   async disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const op = tx.select(operatorColumns).from(operators).where(eq(operators.id, id)).get();
       if (!op) throw notFound('operator', id);
       if (op.disabledAt !== null) return op;
@@ -306,7 +388,7 @@ export class SqliteStore implements Store {
         if ((admins?.n ?? 0) <= 1) throw lastAdmin(op);
       }
       tx.update(operators).set({ disabledAt: at }).where(eq(operators.id, id)).run();
-      appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
+      this.appendAudit(tx, actor, operatorAudit('operator.disable', op), at);
       return { ...op, disabledAt: at };
     });
   }
@@ -338,6 +420,7 @@ export class SqliteStore implements Store {
 
   async applyUsage(delta: UsageDelta, pruneBefore: number): Promise<void> {
     const writes = this.usageWrites;
+    const callers = JSON.stringify(delta.callers.map((c) => [c.keyId, c.caller, c.at, c.ok, c.rejected]));
     // Usage commits skip the fsync every other write makes (synchronous = NORMAL for them
     // alone): better-sqlite3 waits for it on the event loop, ~5-20 ms a commit here, which every
     // verify waited out too. A crashed or killed daemon still loses nothing committed; a power
@@ -346,9 +429,12 @@ export class SqliteStore implements Store {
     try {
       this.write((tx) => {
         writes.buckets.run(JSON.stringify(delta.buckets.map((b) => [b.keyId, b.minute, b.ok, b.rejected])));
-        writes.callers.run(JSON.stringify(delta.callers.map((c) => [c.keyId, c.caller, c.at, c.ok, c.rejected])));
+        const grown = writes.keysWithNewCallers.all(callers);
+        writes.callers.run(callers);
+        for (const keyId of grown) keepRecentCallers(writes, keyId);
         writes.lastUsed.run(JSON.stringify(delta.lastUsed.map((u) => [u.keyId, u.at])));
         tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
+        tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore)).run();
       });
     } finally {
       this.sqlite.pragma('synchronous = FULL');
@@ -388,8 +474,8 @@ export class SqliteStore implements Store {
       this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       this.insertKey(tx, newKey);
       tx.insert(rotations).values(rotation).run();
-      appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
-      appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
+      this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
+      this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
       return rotation;
     });
   }
@@ -412,7 +498,7 @@ export class SqliteStore implements Store {
   }
 
   async changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow> {
-    return this.write((tx) => {
+    return this.narrowing((tx) => {
       const current = this.rotationById(tx, id);
       if (!current) throw notFound('rotation', id);
       if (current.step !== change.expectStep) throw stepChanged(current.step, change.expectStep);
@@ -421,7 +507,7 @@ export class SqliteStore implements Store {
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, { rotation: id });
       if (old && change.deleteOldKey) this.removeKey(tx, old, at, actor, { rotation: id });
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
-      appendAudit(tx, actor, change.audit, at);
+      this.appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;
     });
   }

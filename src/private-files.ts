@@ -1,0 +1,140 @@
+/**
+ * Owner-only files that no other local user can redirect. A home another user prepared could
+ * hold a symbolic link (or a hard link) where keyward writes `admin.token`, and a write that
+ * follows it hands them the token, or writes as this user wherever it points. So directories
+ * and files are checked with `lstat` (never following a link), new files are created with
+ * `O_EXCL|O_NOFOLLOW`, and files that are replaced are written beside their final name and
+ * renamed over it: a rename replaces a link, it does not write through it.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+
+/** A home or file in it that keyward refuses to use; the message says why and what to do. */
+export class UnsafePath extends Error {
+  override name = 'UnsafePath';
+}
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** The user keyward runs as; Windows has no uid, and no such attack to check for. */
+function myUid(): number | undefined {
+  return process.getuid?.();
+}
+
+function lstatIfAny(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function refuseForeign(path: string, st: Stats, what: string): void {
+  const uid = myUid();
+  if (st.isSymbolicLink()) throw new UnsafePath(`${what} ${path} is a symbolic link; keyward does not follow links in its home`);
+  if (uid !== undefined && st.uid !== uid) {
+    throw new UnsafePath(`${what} ${path} belongs to uid ${st.uid}, not to this user (uid ${uid}); whoever owns it could read or redirect keyward's secrets`);
+  }
+}
+
+/**
+ * Checks a directory keyward keeps secrets in: a real directory (not a link to one), owned by
+ * this user, and writable by nobody else — another user who can write it can plant links.
+ */
+export function checkPrivateDirectory(dir: string): void {
+  const st = lstatSync(dir);
+  refuseForeign(dir, st, 'the home');
+  if (!st.isDirectory()) throw new UnsafePath(`the home ${dir} is not a directory`);
+  if (st.mode & 0o022) {
+    throw new UnsafePath(
+      `the home ${dir} is writable by ${st.mode & 0o020 ? 'its group' : 'other users'} (mode ${(st.mode & 0o777).toString(8)}); ` +
+        `check that nothing in it was planted, then: chmod 700 ${dir}`,
+    );
+  }
+}
+
+/** Checks a file in the home, if it exists: a regular file of this user's, with no other name. */
+export function checkPrivateFile(file: string): void {
+  const st = lstatIfAny(file);
+  if (!st) return;
+  refuseForeign(file, st, 'the file');
+  if (!st.isFile()) throw new UnsafePath(`${file} is not a regular file`);
+  if (st.nlink > 1) throw new UnsafePath(`${file} has ${st.nlink} names (hard links); keyward will not write a file that is also elsewhere`);
+}
+
+/** Creates `file` empty and owner-only if it does not exist; an existing one must pass `checkPrivateFile`. */
+export function createPrivate(file: string): void {
+  try {
+    closeSync(openSync(file, CREATE, 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    checkPrivateFile(file);
+  }
+}
+
+/** A new owner-only file beside `file` holding `content`, on disk; its name. */
+function writeTemp(file: string, content: string): string {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(temp, CREATE, 0o600);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
+/** Writes `content` to a new owner-only file and renames it to `file`, replacing whatever was there. */
+export function writePrivate(file: string, content: string): void {
+  const temp = writeTemp(file, content);
+  try {
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Creates `file` with `content`, whole or not at all, only if nothing has that name yet (a
+ * hard link of a finished temporary file: atomic, and it never replaces). False if it existed.
+ */
+export function publishPrivate(file: string, content: string): boolean {
+  const temp = writeTemp(file, content);
+  try {
+    linkSync(temp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Reads `file` without following a link; undefined when it does not exist. */
+export function readPrivate(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens `file` for appending (a log), creating it owner-only, refusing a link. */
+export function openPrivateLog(file: string): number {
+  checkPrivateFile(file);
+  return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+}

@@ -1,0 +1,78 @@
+/**
+ * Issue 13.2: caller labels are chosen by whoever presents a key, so each key keeps its 1,000
+ * most recently seen callers and adds up the rest under one label; callers age out with the
+ * usage retention, and none is recorded for a key the daemon does not know. Both backends.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateSecret } from '../../src/daemon/secrets/format.js';
+import { CALLERS_KEPT, OTHER_CALLERS_LABEL } from '../../src/daemon/usage/callers.js';
+import { USAGE_RETENTION_MS } from '../../src/daemon/usage/tracker.js';
+import { callerTraffic } from '../helpers/callers.js';
+import { startTestApp, storeQuery, type TestApp } from '../helpers/daemon.js';
+
+let t: TestApp;
+afterEach(() => t.stop());
+
+const traffic = callerTraffic();
+const now = traffic.now;
+const verify = (secret: string, caller: string) => traffic.verify(t, secret, caller);
+
+async function storedCallers(keyId: string): Promise<{ caller: string; ok: number }[]> {
+  const rows = await storeQuery<{ caller: string; ok: number }>(t, 'select caller, ok from key_callers where key_id = ? order by last_seen_at', [keyId]);
+  return rows.map((r) => ({ caller: r.caller, ok: Number(r.ok) }));
+}
+
+describe('caller labels', () => {
+  it('keeps the 1,000 most recent callers of a key and adds up the rest, flush by flush or within one', async () => {
+    t = await startTestApp({ now });
+    const flushed = await t.client.createKey('flushed');
+    const burst = await t.client.createKey('burst');
+    for (let i = 0; i < 1500; i++) {
+      await verify(flushed.secret, `caller-${i}`);
+      if (i % 250 === 249) await t.daemon.core.usage.flush();
+    }
+    for (let i = 0; i < 1500; i++) await verify(burst.secret, `caller-${i}`);
+    await t.daemon.core.usage.flush();
+    for (const key of [flushed, burst]) {
+      const rows = await storedCallers(key.key.id);
+      expect(rows.length, key.key.name).toBe(CALLERS_KEPT + 1);
+      const named = rows.filter((r) => r.caller !== '');
+      expect(named[0]!.caller, 'the oldest kept is the 1,000th most recent').toBe('caller-500');
+      expect(named[named.length - 1]!.caller).toBe('caller-1499');
+      expect(rows.find((r) => r.caller === '')?.ok, 'the other 500 are added up').toBe(500);
+      expect(rows.reduce((sum, r) => sum + r.ok, 0), 'no use is lost').toBe(1500);
+    }
+    const usage = await t.client.usage(flushed.key.id);
+    expect(usage.callers[0]!.caller).toBe('caller-1499');
+    expect(usage.callers.every((c) => c.caller !== ''), 'the sum is never shown under an empty label').toBe(true);
+  });
+
+  it('shows the added-up callers under a label of their own', async () => {
+    t = await startTestApp({ now });
+    const key = await t.client.createKey('labelled');
+    for (let i = 0; i < CALLERS_KEPT + 1; i++) await verify(key.secret, `c-${i}`);
+    await t.daemon.core.usage.flush();
+    // Only the others row is recent now: it heads the list.
+    await storeQuery(t, "update key_callers set last_seen_at = 0 where caller <> ''");
+    const usage = await t.client.usage(key.key.id);
+    expect(usage.callers[0]).toMatchObject({ caller: OTHER_CALLERS_LABEL, ok: 1 });
+  });
+
+  it('ages callers out with the usage retention', async () => {
+    t = await startTestApp({ now });
+    const key = await t.client.createKey('ageing');
+    await verify(key.secret, 'long-gone');
+    await t.daemon.core.usage.flush();
+    traffic.advance(USAGE_RETENTION_MS + 60_000);
+    await verify(key.secret, 'recent');
+    await t.daemon.core.usage.flush();
+    expect((await storedCallers(key.key.id)).map((r) => r.caller)).toEqual(['recent']);
+  });
+
+  it('records no caller for a key it does not know', async () => {
+    t = await startTestApp({ now });
+    for (let i = 0; i < 50; i++) await verify(generateSecret('kw_'), `stranger-${i}`);
+    await t.daemon.core.usage.flush();
+    expect(await storeQuery(t, 'select * from key_callers')).toEqual([]);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Issue 13.10, PostgreSQL unreachable mid-transaction: the server stops answering without
+ * closing anything (a partition that drops packets). Before, a write waited forever on a
+ * pooled connection, or answered 500 when a new connection timed out while the transaction
+ * opened. Every request must answer `503 store_unavailable` within the store's timeouts, say
+ * nothing about the connection, and change nothing. The blackhole is a TCP proxy of this
+ * test's own between the daemon and the test server: it forwards, then accepts and swallows.
+ */
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/daemon.js';
+import { createTestDatabase, pgTitle, TEST_DATABASE_URL, type TestDatabase } from './database.js';
+
+/** Forwards to `target` until `blackhole()`, then answers nothing, to old connections or new. */
+class Blackhole {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private swallowing = false;
+
+  constructor(private readonly target: { host: string; port: number }) {
+    this.server = createServer((client) => this.accept(client));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as { port: number }).port)));
+  }
+
+  private track(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('error', () => {});
+    socket.on('close', () => this.sockets.delete(socket));
+  }
+
+  private accept(client: Socket): void {
+    this.track(client);
+    if (this.swallowing) {
+      client.on('data', () => {});
+      return;
+    }
+    const upstream = connect(this.target.port, this.target.host);
+    this.track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  }
+
+  /** From now on nothing gets an answer; established connections stay open, silent. */
+  swallow(): void {
+    this.swallowing = true;
+    for (const socket of this.sockets) {
+      socket.unpipe();
+      socket.on('data', () => {});
+    }
+  }
+
+  close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const TIMEOUT_MS = 1000;
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL that stops answering mid-transaction'), () => {
+  let database: TestDatabase;
+  let hole: Blackhole;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const url = new URL(database.url);
+    hole = new Blackhole({ host: url.hostname, port: Number(url.port) });
+    url.port = String(await hole.listen());
+    t = await startTestApp({ database: url.toString(), pgTimeouts: { connectMs: TIMEOUT_MS, queryMs: TIMEOUT_MS } });
+  });
+
+  afterAll(async () => {
+    // Dropping the silent connections lets the daemon's pool close at once.
+    await hole.close();
+    await t.daemon.close();
+    await database.drop();
+  });
+
+  it('answers 503 store_unavailable, within its timeouts, to writes and reads alike', async () => {
+    const kept = await t.client.createKey('kept');
+    hole.swallow();
+    const requests = [
+      () => t.api('POST', '/v1/keys', { name: 'during-the-partition' }),
+      () => t.api('POST', `/v1/keys/${kept.key.id}/deactivate`),
+      () => t.api('POST', '/v1/operators', { name: 'during-the-partition', role: 'viewer' }),
+      () => t.api('GET', '/v1/keys'),
+    ];
+    // Pooled connections fail first (their queries time out), then opening new ones does.
+    for (let round = 0; round < 3; round++) {
+      for (const request of requests) {
+        const started = Date.now();
+        const res = await request();
+        const took = Date.now() - started;
+        expect(res.status, JSON.stringify(res.body)).toBe(503);
+        expect(res.body.error.code).toBe('store_unavailable');
+        expect(JSON.stringify(res.body), 'nothing about the connection').not.toMatch(/postgres:|127\.0\.0\.1|timeout|ECONN/i);
+        expect(took, 'bounded by the timeouts (a failed query waits once more for its rollback)').toBeLessThan(4 * TIMEOUT_MS + 1000);
+      }
+    }
+    expect(t.logs.filter((l) => /internal error/.test(l)), 'no 500').toEqual([]);
+    expect(t.logs.some((l) => /store error on .*cannot get a PostgreSQL connection/.test(l)), 'a transaction could not even open').toBe(true);
+    expect((await t.client.verify(kept.secret)).valid, 'verify answers from memory, the refused deactivation changed nothing').toBe(true);
+    const [row] = await database.query<{ status: string }>('select status from keys where id = $1', [kept.key.id]);
+    expect(row?.status).toBe('active');
+  }, 60_000);
+});

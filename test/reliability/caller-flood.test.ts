@@ -1,0 +1,134 @@
+/**
+ * Issue 13.2, the disk filled through caller labels: whoever verifies (a service token, or
+ * anyone whose header a service passes on as the caller) chooses the labels, and every
+ * distinct one used to be stored forever — 20,000 rows in ten seconds, then a full disk that
+ * blocked `deactivate`. The store now stays bounded under that flood (the rules themselves are
+ * tested in test/daemon/callers.test.ts), and a store filled by usage (or a disk filled by
+ * anything) still has room to deactivate, delete and disable.
+ */
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CALLERS_KEPT } from '../../src/daemon/usage/callers.js';
+import { homeFiles } from '../../src/home.js';
+import { callerTraffic } from '../helpers/callers.js';
+import { startTestApp, storeQuery, tempHome, type TestApp } from '../helpers/daemon.js';
+
+let t: TestApp;
+afterEach(() => t.stop());
+
+const traffic = callerTraffic();
+const now = traffic.now;
+const verify = (secret: string, caller: string) => traffic.verify(t, secret, caller);
+
+describe('a flood of caller labels', () => {
+  it('bounds the store under the attack of the report: 20,000 fresh labels on one key', async () => {
+    t = await startTestApp({ now });
+    const key = await t.client.createKey('target');
+    const label = (i: number) => `${'x'.repeat(100)}-${i}`;
+    for (let i = 0; i < 2000; i++) await verify(key.secret, label(i));
+    await t.daemon.core.usage.flush();
+    const pages = async () => Number((await storeQuery<{ n: number }>(t, 'select page_count - freelist_count as n from pragma_page_count(), pragma_freelist_count()'))[0]!.n);
+    const before = await pages();
+    for (let i = 2000; i < 20_000; i++) {
+      await verify(key.secret, label(i));
+      if (i % 1000 === 999) await t.daemon.core.usage.flush();
+    }
+    const rows = await storeQuery<{ n: number }>(t, 'select count(*) as n from key_callers');
+    expect(Number(rows[0]!.n)).toBe(CALLERS_KEPT + 1);
+    // Rows are replaced, not added: the pages in use stay about where they were.
+    expect(await pages(), `pages in use before the flood: ${before}`).toBeLessThan(before * 1.5);
+  }, 120_000);
+});
+
+describe('a store filled by usage', () => {
+  it('still deactivates, deletes and disables once usage writes hit storage_full', async () => {
+    const home = tempHome();
+    t = await startTestApp({ home, now });
+    const keys = [];
+    for (let i = 0; i < 6; i++) keys.push(await t.client.createKey(`filled-${i}`));
+    const victims = [];
+    for (let i = 0; i < 20; i++) victims.push(await t.client.createKey(`victim-${i}`));
+    const operator = await t.client.createOperator('leaving', 'manager');
+    await t.daemon.close();
+    const db = new Database(homeFiles(home).db);
+    const pages = Number(db.pragma('page_count', { simple: true }));
+    db.close();
+    // Room for about half a megabyte more, as a disk that is about to be full.
+    t = await startTestApp({ home, now, maxPageCount: pages + 150 });
+    const flushFailure = () =>
+      t.daemon.core.usage.flush().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    // Big steps until a flush finds no room, then (its counts dropped by a restart) single
+    // callers until not even one fits: the store is as full as usage can make it.
+    let full: unknown;
+    for (let round = 0; !full; round++) {
+      expect(round, 'rounds of usage before the store is full').toBeLessThan(40);
+      for (const k of keys) for (let i = 0; i < 100; i++) await verify(k.secret, `${'y'.repeat(120)}-${round}-${i}`);
+      full = await flushFailure();
+    }
+    await t.restart();
+    full = undefined;
+    for (let step = 0; !full; step++) {
+      expect(step, 'single callers before not one more fits').toBeLessThan(2000);
+      await verify(keys[step % keys.length]!.secret, `${'z'.repeat(120)}-${step}`);
+      full = await flushFailure();
+    }
+    // An admin's answer to a leak: every key off, then gone, and the operator disabled.
+    for (const v of victims) {
+      const res = await t.api('POST', `/v1/keys/${v.key.id}/deactivate`);
+      expect(res.status, `deactivate ${v.key.name}: ${JSON.stringify(res.body)}`).toBe(200);
+    }
+    for (const v of victims) {
+      const res = await t.api('DELETE', `/v1/keys/${v.key.id}`);
+      expect(res.status, `delete ${v.key.name}: ${JSON.stringify(res.body)}`).toBe(204);
+    }
+    const disabled = await t.api('POST', `/v1/operators/${operator.operator.id}/disable`);
+    expect(disabled.status, JSON.stringify(disabled.body)).toBe(200);
+    expect((await t.client.verify(victims[0]!.secret)).valid).toBe(false);
+  }, 120_000);
+
+  it.skipIf(!canMount())('keeps the last 32 MiB of a real disk for writes that take access away', async () => {
+    const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+    try {
+      const home = join(disk, 'home');
+      t = await startTestApp({ home, now });
+      const victim = await t.client.createKey('victim');
+      // Another program fills the disk until less than the reserve is free.
+      writeFileSync(join(disk, 'filler'), Buffer.alloc(24 * 1024 * 1024));
+      const refused = await t.api('POST', '/v1/keys', { name: 'grows' });
+      expect(refused.status, JSON.stringify(refused.body)).toBe(507);
+      expect(refused.body.error).toMatchObject({ code: 'storage_full', message: expect.stringMatching(/nearly full.*nothing was changed/) });
+      expect((await t.api('POST', `/v1/keys/${victim.key.id}/deactivate`)).status, 'a deactivation may use the reserve').toBe(200);
+      expect((await t.api('DELETE', `/v1/keys/${victim.key.id}`)).status).toBe(204);
+      rmSync(join(disk, 'filler'));
+      expect((await t.api('POST', '/v1/keys', { name: 'grows' })).status, 'space is back').toBe(201);
+    } finally {
+      // The disk can only be unmounted once the daemon has closed its files on it.
+      await t.daemon.close();
+      execFileSync('umount', [disk]);
+      rmSync(disk, { recursive: true, force: true });
+    }
+    t = await startTestApp(); // for afterEach
+  }, 60_000);
+});
+
+/** Whether this process may mount a small tmpfs (root, outside a locked-down container). */
+function canMount(): boolean {
+  const probe = mkdtempSync(join(tmpdir(), 'keyward-mount-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
