@@ -12,7 +12,7 @@ import { getTableColumns } from 'drizzle-orm';
 import { closeSync, openSync } from 'node:fs';
 import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { keys } from '../../src/daemon/db/sqlite/schema.js';
-import { foldName } from '../../src/daemon/names.js';
+import { nameColumns } from '../../src/daemon/names.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
 import { ensureHome, homeFiles } from '../../src/home.js';
 
@@ -22,6 +22,7 @@ type SeedRow = {
   id: string;
   name: string;
   nameFolded: string;
+  nameSkeleton: string;
   hash: string;
   hint: string;
   status: 'active';
@@ -58,7 +59,8 @@ export function seedKeys(home: string, total: number, keep: number, prefix = 'se
     return {
       id,
       name,
-      nameFolded: foldName(name),
+      // The daemon's own name columns: without a skeleton, the first start would backfill them all.
+      ...nameColumns(name),
       hash,
       hint,
       status: 'active',
