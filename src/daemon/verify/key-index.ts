@@ -3,15 +3,16 @@
  * startup and updated by the key service after every committed write, before the write's
  * response is sent, so verify never reads the store.
  *
- * Compact, for a million keys: one JS object (and a 64-character hex string) per key made
- * 100,000 keys cost ~90 MB of heap. Here each key is a row of typed-array columns: its SHA-256
+ * Compact, for a million keys: one JS object (and a 64-character hex string) per key cost the
+ * daemon ~800 bytes of RSS a key. Here each key is a row of typed-array columns: its SHA-256
  * as 32 bytes, its id and name as UTF-8 in one shared text buffer, status and expiry as
  * numbers; two open-addressing tables (probe-table.ts) find a row by hash and by id. About
- * 100 bytes a key, outside the JS heap (docs/performance.md has the measurements). Fields a
+ * 125 bytes a key, outside the JS heap (docs/performance.md has the measurements). Fields a
  * key rarely has live in a sparse side table keyed by row, so a new rare field costs nothing
  * for the keys without it: add it to `IndexedKey` and its "none" value to `NO_EXTRAS`.
  */
 import type { IndexedKey, KeyStatus } from '../store.js';
+import { DIGEST_BYTES, fnv1a, grown, parseDigest, readUint32, sameBytes, writeAscii } from './bytes.js';
 import { ProbeTable } from './probe-table.js';
 
 /** The fields every key has, kept in columns. */
@@ -23,7 +24,6 @@ export type Extras<E extends IndexedCore> = Omit<E, CoreField>;
 /** What a key without extras holds in each extra field; such a key takes no side-table room. */
 const NO_EXTRAS: Extras<IndexedKey> = {};
 
-const DIGEST_BYTES = 32;
 const FREE = 0;
 const STATUS_CODE: Record<KeyStatus, number> = { active: 1, inactive: 2 };
 const STATUS_OF: readonly (KeyStatus | undefined)[] = [undefined, 'active', 'inactive'];
@@ -33,60 +33,6 @@ const NOT_AN_ID = -2;
 const MIN_ROWS = 1024;
 const MIN_TEXT = 64 * 1024;
 const GROWTH = 1.5;
-
-type Column = Uint8Array | Uint16Array | Uint32Array | Float64Array;
-
-/** A longer copy of `column` (a Buffer stays a Buffer: `new Buffer()` is deprecated). */
-function grown<T extends Column>(column: T, length: number): T {
-  const next = Buffer.isBuffer(column) ? Buffer.alloc(length) : new (column.constructor as new (length: number) => T)(length);
-  next.set(column);
-  return next as T;
-}
-
-/** FNV-1a over `bytes[start, end)`: ids are random, but not necessarily in every byte. */
-function fnv1a(bytes: Uint8Array, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash >>> 0;
-}
-
-// The byte-level helpers below are plain loops on purpose: for 32 bytes or a 26-character id,
-// Buffer's native write/compare/hex calls measured 100-200 ns each, the loops a tenth of that,
-// and a verify runs several of them.
-
-const HEX_VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
-
-/** Writes the 32 bytes of a lowercase hex SHA-256 at `out[offset]`; false if `hex` is not one. */
-function parseDigest(hex: string, out: Uint8Array, offset: number): boolean {
-  if (hex.length !== DIGEST_BYTES * 2) return false;
-  for (let i = 0; i < DIGEST_BYTES; i++) {
-    const high = HEX_VALUE[hex.charCodeAt(2 * i)] ?? -1;
-    const low = HEX_VALUE[hex.charCodeAt(2 * i + 1)] ?? -1;
-    if ((high | low) < 0) return false;
-    out[offset + i] = (high << 4) | low;
-  }
-  return true;
-}
-
-function sameBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
-  for (let i = 0; i < length; i++) if (a[aStart + i] !== b[bStart + i]) return false;
-  return true;
-}
-
-/** Writes `text` at `out[offset]` if it is all ASCII (one byte a character); false otherwise. */
-function writeAscii(text: string, out: Uint8Array, offset: number): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0x7f) return false;
-    out[offset + i] = code;
-  }
-  return true;
-}
-
-function readUint32(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
-}
 
 export class KeyIndex<E extends IndexedCore = IndexedKey> {
   // Columns, one element per row. A row is free when its status is FREE.
