@@ -7,7 +7,7 @@
  * daemon ~800 bytes of RSS a key. Here each key is a row of typed-array columns: its SHA-256
  * as 32 bytes, its id and name as UTF-8 in one shared text buffer, status and expiry as
  * numbers; two open-addressing tables (probe-table.ts) find a row by hash and by id. About
- * 125 bytes a key, outside the JS heap (docs/performance.md has the measurements). Fields a
+ * 130 bytes a key, outside the JS heap (docs/performance.md has the measurements). Fields a
  * key rarely has live in a sparse side table keyed by row, so a new rare field costs nothing
  * for the keys without it: add it to `IndexedKey` and its "none" value to `NO_EXTRAS`.
  */
