@@ -1,8 +1,10 @@
 /**
  * The verify benchmark: the real daemon with 100,000 keys in its own process, driven over
  * loopback with `POST /v1/verify`, against a minimal Hono route driven the same way in the
- * same run. Prints numbers; the targets (issue 16: verify at least as fast as the bare route,
- * and no worse at p99) are shown beside them, never judged.
+ * same run (issue 16: verify at least as fast as the bare route, and no worse at p99); and
+ * (issue 15) the same verify for keys that all carry scopes, an IP allow list and a rate
+ * limit, sent with a scope and an address, against plain verify. Prints numbers; the issues'
+ * targets are shown beside them, never judged.
  */
 import { fileURLToPath } from 'node:url';
 import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
@@ -16,12 +18,21 @@ const KEYS = 100_000;
 /** Keys whose secrets the load cycles through: a mix, not one hot key. */
 const VERIFIED_KEYS = 1_000;
 const STARTS = 3;
-/** Each connection count is measured in rounds alternating baseline and verify, so drift in
- * what else the machine is doing falls on both; the table shows the medians. */
+/**
+ * Each connection count is measured in rounds taking the loads in turn, so drift in what else
+ * the machine is doing falls on all of them; the table shows the medians.
+ */
 const ROUNDS = 3;
 const SECONDS = 5;
 const WARMUP_SECONDS = 3;
 const CONNECTIONS = [50, 10, 1] as const;
+
+/** What every key of the policy load carries; the limit is far above what the load sends a key. */
+const POLICY = {
+  scopes: ['orders:*', 'billing:read', 'inventory:read'],
+  allowedIps: ['10.0.0.0/8', '172.16.0.0/12', '2001:db8::/32', '192.0.2.0/24'],
+  rateLimit: { limit: 1_000_000, windowSeconds: 60 },
+};
 
 const BASELINE = fileURLToPath(new URL('./support/baseline-server.ts', import.meta.url));
 
@@ -50,8 +61,9 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
   const processes: ServerProcess[] = [];
   try {
     const started = performance.now();
-    const keys = seedKeys(home, KEYS, VERIFIED_KEYS);
-    console.log(`seeded ${count(KEYS)} keys in ${ms(performance.now() - started)} (direct inserts, one transaction)`);
+    const keys = seedKeys(home, KEYS - VERIFIED_KEYS, VERIFIED_KEYS);
+    const policyKeys = seedKeys(home, VERIFIED_KEYS, VERIFIED_KEYS, 'policy', POLICY);
+    console.log(`seeded ${count(KEYS)} keys (${count(VERIFIED_KEYS)} with policy) in ${ms(performance.now() - started)} (direct inserts, one transaction each)`);
 
     const startups: number[] = [];
     const startupMemory: number[] = [];
@@ -66,7 +78,9 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
     processes.push(daemon);
     const { token } = await daemon.admin.createOperator('bench-verify', 'service');
     const requests = verifyRequests(keys, token);
+    const policyRequests = verifyRequests(policyKeys, token, (i) => ({ scope: 'orders:write', ip: `192.0.2.${i % 250}` }));
     await checkAccepted(daemon, requests);
+    await checkAccepted(daemon, policyRequests);
     const baseline = await startServer({ args: ['--import', 'tsx', BASELINE, '{port}'], healthPath: '/health' });
     processes.push(baseline);
 
@@ -76,22 +90,28 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
       `load: autocannon, ${ROUNDS} rounds of ${SECONDS} s per server and connection count, alternating, medians shown; ${count(VERIFIED_KEYS)} different valid keys, ${LOAD_DESCRIPTION}`,
     );
 
-    for (const server of [baseline, daemon]) await drive(server, { connections: CONNECTIONS[0], seconds: WARMUP_SECONDS, requests });
+    console.log(`policy load: ${count(VERIFIED_KEYS)} keys with ${POLICY.scopes.length} scopes, ${POLICY.allowedIps.length} CIDRs and a rate limit, each request with a scope and an address`);
+    /** The three loads each round takes in turn: the bare route, verify, verify with policy. */
+    const loads = [
+      { server: baseline, requests },
+      { server: daemon, requests },
+      { server: daemon, requests: policyRequests },
+    ];
+    for (const load of loads) await drive(load.server, { connections: CONNECTIONS[0], seconds: WARMUP_SECONDS, requests: load.requests });
     const rows: string[][] = [];
     for (const connections of CONNECTIONS) {
-      const bases: LoadResult[] = [];
-      const verifies: LoadResult[] = [];
+      const results = loads.map((): LoadResult[] => []);
       for (let round = 0; round < ROUNDS; round++) {
-        const order = round % 2 === 0 ? [baseline, daemon] : [daemon, baseline];
-        for (const server of order) {
-          const result = await drive(server, { connections, seconds: SECONDS, requests });
-          (server === baseline ? bases : verifies).push(result);
+        // Each round starts with a different load, so none always runs first or last.
+        for (let i = 0; i < loads.length; i++) {
+          const at = (i + round) % loads.length;
+          results[at]!.push(await drive(loads[at]!.server, { connections, seconds: SECONDS, requests: loads[at]!.requests }));
         }
       }
-      const base = medianOf(bases);
-      const verify = medianOf(verifies);
+      const [bases, verifies] = [results[0]!, results[1]!];
+      const [base, verify, policy] = results.map(medianOf) as [LoadResult, LoadResult, LoadResult];
       const perRound = (pick: (r: LoadResult) => number) => verifies.map((v, i) => ratio(pick(v) / pick(bases[i]!))).join(' ');
-      rows.push(row(connections, 'baseline', base), row(connections, 'verify', verify));
+      rows.push(row(connections, 'baseline', base), row(connections, 'verify', verify), row(connections, 'verify+policy', policy));
       rows.push([
         '',
         'verify/baseline',
@@ -102,6 +122,15 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
         ratio(verify.serverCpuPerRequestUs / base.serverCpuPerRequestUs),
       ]);
       rows.push(['', '  each round', perRound((r) => r.requestsPerSecond), '', perRound((r) => r.latency.p99), '', perRound((r) => r.serverCpuPerRequestUs)]);
+      rows.push([
+        '',
+        'policy/verify',
+        `${ratio(policy.requestsPerSecond / verify.requestsPerSecond)} (≥ 0.90×)`,
+        ratio(policy.latency.p50 / verify.latency.p50),
+        ratio(policy.latency.p99 / verify.latency.p99),
+        ratio(policy.latency.mean / verify.latency.mean),
+        `${ratio(policy.serverCpuPerRequestUs / verify.serverCpuPerRequestUs)} (≤ 1.10×)`,
+      ]);
     }
     printTable(['conns', 'server', 'req/s', 'p50', 'p99', 'mean', 'CPU/req', 'failed', 'server CPU', 'bench CPU'], rows);
     console.log('CPU/req: server user+system CPU per response (/proc), steadier than req/s when other work shares the cores; server CPU 100% = one core busy');

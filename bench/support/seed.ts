@@ -10,10 +10,12 @@
 import { randomBytes } from 'node:crypto';
 import { getTableColumns } from 'drizzle-orm';
 import { closeSync, openSync } from 'node:fs';
+import { fieldsToColumns, type PolicyColumns } from '../../src/daemon/db/key-columns.js';
 import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { keys } from '../../src/daemon/db/sqlite/schema.js';
 import { nameColumns } from '../../src/daemon/names.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
+import type { KeyEdit } from '../../src/daemon/store.js';
 import { ensureHome, homeFiles } from '../../src/home.js';
 
 export type SeededKey = { id: string; name: string; secret: string };
@@ -28,13 +30,15 @@ type SeedRow = {
   status: 'active';
   createdAt: number;
   createdBy: string;
-};
+} & Partial<PolicyColumns>;
 
 /**
  * Inserts `total` active keys named `<prefix>-<n>` and returns the secrets of the first
- * `keep` of them (the rest are thrown away, as a real store would).
+ * `keep` of them (the rest are thrown away, as a real store would). Every key gets `fields`
+ * (policy and labels; none by default).
  */
-export function seedKeys(home: string, total: number, keep: number, prefix = 'seed'): SeededKey[] {
+export function seedKeys(home: string, total: number, keep: number, prefix = 'seed', fields: KeyEdit = {}): SeededKey[] {
+  const policy = fieldsToColumns(fields);
   ensureHome(home);
   const file = homeFiles(home).db;
   closeSync(openSync(file, 'a', 0o600));
@@ -67,6 +71,7 @@ export function seedKeys(home: string, total: number, keep: number, prefix = 'se
       // Distinct, increasing times keep the list order (createdAt, id) stable.
       createdAt: firstCreatedAt + n,
       createdBy: 'bench',
+      ...policy,
     };
   };
   try {

@@ -6,14 +6,14 @@ import type { SeededKey } from './seed.js';
 /** Caller labels the load cycles through, as a few services calling one daemon would. */
 const CALLERS = 8;
 
-/** One `POST /v1/verify` a key, each with one of a few caller labels. */
-export function verifyRequests(keys: readonly SeededKey[], token: string): LoadRequest[] {
+/** One `POST /v1/verify` a key, each with one of a few caller labels and whatever `more` adds to the `i`-th body. */
+export function verifyRequests(keys: readonly SeededKey[], token: string, more: (i: number) => Record<string, unknown> = () => ({})): LoadRequest[] {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   return keys.map((k, i) => ({
     method: 'POST',
     path: '/v1/verify',
     headers,
-    body: JSON.stringify({ key: k.secret, caller: `bench-service-${i % CALLERS}` }),
+    body: JSON.stringify({ key: k.secret, caller: `bench-service-${i % CALLERS}`, ...more(i) }),
   }));
 }
 

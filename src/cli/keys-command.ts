@@ -1,10 +1,11 @@
 /** `keyward keys …`: list, show, create, deactivate, activate, delete and rotate API keys. */
 import { Option, type Command } from 'commander';
 import type { KeyJson } from '../client/client.js';
-import { refused } from './exit.js';
+import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { findKey } from './lookup.js';
 import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal, type Column } from './output.js';
+import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from './policy-flags.js';
 import { confirmOrRefuse } from './prompt.js';
 import { examples, session, withJson, withYes } from './session.js';
 
@@ -29,6 +30,7 @@ function keyFields(k: KeyJson): string {
     ['expires', k.expiresAt ? `${shortTime(k.expiresAt)} (${ago(k.expiresAt, now)})` : 'never'],
     ['last used', k.lastUsedAt ? `${ago(k.lastUsedAt, now)} (${shortTime(k.lastUsedAt)})` : 'never'],
     ['uses 24h', String(k.uses24h)],
+    ...policyFields(k),
   ]);
 }
 
@@ -36,6 +38,8 @@ export function keysCommand(program: Command): void {
   const keys = examples(program.command('keys').description('list and manage API keys (addressed by id or name)'), [
     'keyward keys list',
     'keyward keys create billing --expires 2026-12-31 > billing.key',
+    'keyward keys create orders-eu --scope orders:* --allow-ip 10.0.0.0/8 --rate 100/1m --owner team-orders',
+    'keyward keys edit orders-eu --quota 1000 --refill 1000/1d --clear rate',
     'keyward keys deactivate billing',
     'keyward keys delete billing --yes',
   ]);
@@ -46,11 +50,12 @@ export function keysCommand(program: Command): void {
         .command('list')
         .description('list keys, oldest first')
         .addOption(new Option('--status <status>', 'only active or inactive keys').choices(['active', 'inactive']))
-        .option('--filter <text>', 'only keys whose name contains TEXT (case-insensitive)'),
+        .option('--filter <text>', 'only keys whose name contains TEXT (case-insensitive)')
+        .option('--owner <owner>', 'only keys of this owner (exact)'),
     ),
-    ['keyward keys list --status active', "keyward keys list --json | jq -r '.keys[] | select(.uses24h == 0) | .name'"],
-  ).action(async (opts: { status?: 'active' | 'inactive'; filter?: string; json?: boolean }, cmd: Command) => {
-    const list = await session(cmd).client.allKeys({ status: opts.status, q: opts.filter });
+    ['keyward keys list --status active', 'keyward keys list --owner team-orders', "keyward keys list --json | jq -r '.keys[] | select(.uses24h == 0) | .name'"],
+  ).action(async (opts: { status?: 'active' | 'inactive'; filter?: string; owner?: string; json?: boolean }, cmd: Command) => {
+    const list = await session(cmd).client.allKeys({ status: opts.status, q: opts.filter, owner: opts.owner });
     if (opts.json) printJson({ keys: list });
     else if (list.length === 0) note('no keys');
     else print(renderTable(list, columns));
@@ -66,17 +71,50 @@ export function keysCommand(program: Command): void {
 
   examples(
     withJson(
-      keys
-        .command('create')
-        .description('create a key; prints its secret, once, alone on stdout')
-        .argument('<name>', 'a unique name, 1–64 characters')
-        .option('--expires <date>', 'when verification starts answering "expired" (ISO-8601)'),
+      withPolicyFlags(
+        keys
+          .command('create')
+          .description('create a key; prints its secret, once, alone on stdout')
+          .argument('<name>', 'a unique name, 1–64 characters')
+          .option('--expires <date>', 'when verification starts answering "expired" (ISO-8601)'),
+      ),
     ),
-    ['SECRET=$(keyward keys create billing)', 'keyward keys create ci-deploy --expires 2026-06-30T00:00:00Z --json'],
-  ).action(async (name: string, opts: { expires?: string; json?: boolean }, cmd: Command) => {
+    [
+      'SECRET=$(keyward keys create billing)',
+      'keyward keys create ci-deploy --expires 2026-06-30T00:00:00Z --json',
+      'keyward keys create partner-acme --scope orders:read --allow-ip 203.0.113.0/24 --quota 10000 --refill 10000/1d --owner acme',
+    ],
+  ).action(async (name: string, opts: PolicyFlags & { expires?: string; json?: boolean }, cmd: Command) => {
     const expiresAt = opts.expires === undefined ? undefined : futureTime('--expires', opts.expires);
-    const created = await session(cmd).client.createKey(name, expiresAt);
+    const fields = await fieldsFromFlags(opts);
+    const created = await session(cmd).client.createKey(name, { ...fields, ...(expiresAt && { expiresAt }) });
     reveal(opts, created, created.secret, () => `created key ${quoted(created.key.name)} (${created.key.id}); this is the only time its secret is shown`);
+  });
+
+  examples(
+    withJson(
+      withPolicyFlags(
+        keys
+          .command('edit')
+          .description('change a key: name, expiry, description, owner, meta and policy; a narrower policy is in force when this returns')
+          .argument('<key>', 'key id or name')
+          .option('--name <new>', 'a new unique name')
+          .option('--expires <date>', 'when verification starts answering "expired" (ISO-8601); --clear expires removes it'),
+        true,
+      ),
+    ),
+    ['keyward keys edit billing --owner team-billing --scope billing:*', 'keyward keys edit billing --clear allow-ip --clear quota', 'keyward keys edit billing --name billing-eu'],
+  ).action(async (ref: string, opts: PolicyFlags & { name?: string; expires?: string; json?: boolean }, cmd: Command) => {
+    const clearExpiry = opts.clear?.includes('expires') === true;
+    if (clearExpiry && opts.expires !== undefined) throw usageError('--clear expires and --expires contradict each other');
+    const expiresAt = clearExpiry ? null : opts.expires === undefined ? undefined : futureTime('--expires', opts.expires);
+    const fields = await fieldsFromFlags({ ...opts, clear: opts.clear?.filter((f) => f !== 'expires') });
+    const edit = { ...fields, ...(opts.name !== undefined && { name: opts.name }), ...(expiresAt !== undefined && { expiresAt }) };
+    if (Object.keys(edit).length === 0) throw usageError('nothing to change: give --name, --expires, a policy flag or --clear (see keyward keys edit --help)');
+    const { client } = session(cmd);
+    const key = await findKey(client, ref);
+    const updated = await client.editKey(key.id, edit);
+    emit(opts, updated, () => `updated key ${quoted(updated.key.name)} (${updated.key.id})\n${keyFields(updated.key)}`);
   });
 
   for (const [action, status, description] of [

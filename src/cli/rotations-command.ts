@@ -52,14 +52,20 @@ export function rotationsCommand(program: Command): void {
         .addOption(new Option('--from <step>', 'the step you expect it to be at (refused if it moved); default: its current step').choices([...OPEN_STEPS, ...END_STEPS]))
         .option('--force', 'advance although the guard refuses (recorded in the audit log)')
         .option('--keep-old', 'from delete_old: finish with the old key inactive instead of deleting it')
+        .option('--take-old-name', 'from delete_old: once the old key is deleted, give the new key its name')
         .option('--at <time>', 'from verify_new: have the daemon deactivate the old key at this time'),
     ),
-    ['keyward rotations advance billing', 'keyward rotations advance rot_8fQ2… --from double_check --force', 'keyward rotations advance billing --at 2026-01-31T18:00:00Z'],
-  ).action(async (ref: string, opts: { from?: RotationStepName; force?: boolean; keepOld?: boolean; at?: string; json?: boolean }, cmd: Command) => {
+    [
+      'keyward rotations advance billing',
+      'keyward rotations advance rot_8fQ2… --from double_check --force',
+      'keyward rotations advance billing --at 2026-01-31T18:00:00Z',
+      'keyward rotations advance billing-2 --from delete_old --take-old-name',
+    ],
+  ).action(async (ref: string, opts: { from?: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string; json?: boolean }, cmd: Command) => {
     const { client } = session(cmd);
     const at = opts.at === undefined ? undefined : futureTime('--at', opts.at);
     const before = await findRotation(client, ref);
-    const { rotation } = await client.advance(before.id, { from: opts.from ?? before.step, force: opts.force, keepOld: opts.keepOld, at }).catch((err: unknown) => {
+    const { rotation } = await client.advance(before.id, { from: opts.from ?? before.step, force: opts.force, keepOld: opts.keepOld, takeOldName: opts.takeOldName, at }).catch((err: unknown) => {
       // The daemon's reason speaks of "force"; say how to give it here.
       if (err instanceof ApiError && err.code === 'rotation_guard' && !opts.force && before.outcome === null) {
         throw refused(`${err.message} (rotation_guard); to advance anyway: keyward rotations advance ${before.id} --force`);

@@ -9,13 +9,20 @@ import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
 import type { MeJson } from '../daemon/auth/routes.js';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../daemon/errors.js';
-import type { KeyJson, UsageJson } from '../daemon/keys/schemas.js';
+import type { KeyFieldsInput } from '../daemon/keys/policy-schemas.js';
+import type { CreateKeyInput, EditKeyInput, KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, AuditVerificationJson, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
+export type { AuditEventJson, AuditVerificationJson, EditKeyInput, KeyFieldsInput, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
+
+/** What `POST /v1/keys` takes besides the name: expiry, description, labels and policy. */
+export type CreateKeyFields = Omit<CreateKeyInput, 'name'>;
+
+/** What a verify may ask besides the key: the scopes the request needs, the client's address. */
+export type VerifyContext = { scope?: string | string[]; ip?: string };
 
 export class ApiError extends Error {
   constructor(
@@ -61,8 +68,8 @@ export type ClientOptions = {
   fetch?: typeof fetch;
 };
 
-export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; limit?: number; cursor?: string };
-export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?: boolean; at?: string };
+export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; owner?: string; limit?: number; cursor?: string };
+export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string };
 
 export type Health = { status: 'ok' | 'degraded'; version: string; reason?: string };
 
@@ -188,8 +195,14 @@ export class KeywardClient {
   getKey(id: string) {
     return this.request<{ key: KeyJson }>('GET', `/v1/keys/${encodeURIComponent(id)}`);
   }
-  createKey(name: string, expiresAt?: string) {
-    return this.request<{ key: KeyJson; secret: string }>('POST', '/v1/keys', expiresAt ? { name, expiresAt } : { name });
+  /** Creates a key; `fields` is its expiry (an ISO date-time) alone, or every field to set. */
+  createKey(name: string, fields: string | CreateKeyFields = {}) {
+    const body = typeof fields === 'string' ? { name, expiresAt: fields } : { name, ...fields };
+    return this.request<{ key: KeyJson; secret: string }>('POST', '/v1/keys', body);
+  }
+  /** Changes the fields `edit` names; null clears one. */
+  editKey(id: string, edit: EditKeyInput) {
+    return this.request<{ key: KeyJson }>('PATCH', `/v1/keys/${encodeURIComponent(id)}`, edit);
   }
   deactivateKey(id: string) {
     return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/deactivate`);
@@ -203,8 +216,8 @@ export class KeywardClient {
   usage(id: string, minutes = 60) {
     return this.request<UsageJson>('GET', `/v1/keys/${encodeURIComponent(id)}/usage${query({ minutes })}`);
   }
-  verify(key: string, caller?: string) {
-    return this.request<VerifyResult>('POST', '/v1/verify', caller === undefined ? { key } : { key, caller });
+  verify(key: string, caller?: string, context: VerifyContext = {}) {
+    return this.request<VerifyResult>('POST', '/v1/verify', { key, ...(caller !== undefined && { caller }), ...context });
   }
   startRotation(keyId: string, name?: string) {
     return this.request<{ rotation: RotationJson; secret: string }>('POST', `/v1/keys/${encodeURIComponent(keyId)}/rotations`, name ? { name } : {});

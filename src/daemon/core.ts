@@ -14,6 +14,7 @@ import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
 import { UsageService } from './usage/service.js';
 import { UsageTracker } from './usage/tracker.js';
+import { newCounters } from '../decide/verify.js';
 import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
 
@@ -39,8 +40,10 @@ export async function createCore(store: Store, options: CoreOptions) {
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
   await index.loadPages(store.indexedKeys(), await store.keyTotal());
-  const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }));
-  const keys = new KeyService({ store, index, usage, events, now });
+  // Rate-limit windows and quota uses of this process's verifications.
+  const counters = newCounters();
+  const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);
+  const keys = new KeyService({ store, index, usage, counters, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
@@ -56,7 +59,7 @@ export async function createCore(store: Store, options: CoreOptions) {
     operators,
     rotations,
     usageReads: new UsageService(store, usage, now),
-    verifier: new Verifier(index, usage, now),
+    verifier: new Verifier(index, usage, counters, now),
     /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
     verifyAudit: () => options.audit.verify(store),
   };

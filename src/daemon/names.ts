@@ -40,6 +40,23 @@ export function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A one-line text field (a name, an owner, a description): NFC, trimmed, 1–`max` characters,
+ * nothing that could steer a terminal. The messages say what to send instead.
+ */
+export function lineSchema(max: number, messages: { notString?: string; empty?: string } = {}) {
+  return z
+    .string({ error: messages.notString ?? 'must be a string' })
+    .transform((raw) => raw.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, messages.empty ?? 'must not be empty')
+        .refine((text) => [...text].length <= max, `must be at most ${max} characters`)
+        .refine((text) => !UNSAFE_CHARS.test(text), 'must not contain control or invisible formatting characters'),
+    );
+}
+
 /** The rules of `nameSchema`, for the API's documentation. */
 export const NAME_RULES =
   `Trimmed, 1–${NAME_MAX} characters, no control, invisible or blank characters, at most ${MARKS_IN_A_ROW_MAX} combining marks in a row, ` +

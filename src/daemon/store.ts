@@ -6,6 +6,8 @@
  * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  */
 import type { AuditKey } from './audit/chain.js';
+import type { EntryPolicy, KeyLabels, KeyPolicy } from '../decide/policy.js';
+import type { QuotaUse, StoredQuota } from '../decide/quota.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
 
@@ -21,7 +23,13 @@ export type KeyRow = {
   deactivatedAt: number | null;
   expiresAt: number | null;
   lastUsedAt: number | null;
-};
+} & KeyFields;
+
+/** A key's description, labels and policy (docs/policy.md); null is "none" or "no restriction". */
+export type KeyFields = KeyLabels & KeyPolicy & { description: string | null };
+
+/** What `PATCH /v1/keys/{id}` may change; absent fields stay as they are. */
+export type KeyEdit = Partial<Pick<KeyRow, 'name' | 'expiresAt'> & KeyFields>;
 
 /** A key with its recent traffic, as listed. */
 export type KeyView = KeyRow & { uses24h: number };
@@ -33,6 +41,8 @@ export type IndexedKey = {
   hash: string;
   status: KeyStatus;
   expiresAt: number | null;
+  /** Absent for a key without policy or labels (most keys): nothing more to keep. */
+  policy?: EntryPolicy;
 };
 
 export type OperatorRow = {
@@ -83,6 +93,7 @@ export interface AuditSigner {
 export type KeyListQuery = {
   status?: KeyStatus;
   q?: string;
+  owner?: string;
   limit: number;
   after?: { createdAt: number; id: string };
   since24h: number;
@@ -93,6 +104,8 @@ export type UsageDelta = {
   buckets: { keyId: string; minute: number; ok: number; rejected: number }[];
   callers: { keyId: string; caller: string; at: number; ok: number; rejected: number }[];
   lastUsed: { keyId: string; at: number }[];
+  /** Quota uses, settled against each key's stored quota (`settle` in src/decide/quota.ts). */
+  quotas?: QuotaUse[];
 };
 
 export type UsageBucket = { minute: number; ok: number; rejected: number };
@@ -130,6 +143,8 @@ export type RotationChange = {
   set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy'>>;
   oldKeyStatus?: KeyStatus;
   deleteOldKey?: boolean;
+  /** After the old key is deleted, the new key takes this name (the old key's). */
+  renameNewKey?: string;
   audit: AuditInput;
 };
 
@@ -171,8 +186,15 @@ export interface Store {
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
   setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
   deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
+  /**
+   * Applies `edit` and audits the fields it really changed (`key.update`); nothing changed, no
+   * event. Returns the key after the edit, with its hash for the verification index.
+   */
+  updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }>;
   /** Every key as the verification index holds it, in pages, so no store holds them all at once in memory. */
   indexedKeys(): AsyncIterable<IndexedKey[]>;
+  /** The stored quotas of these keys, for a daemon sharing the store to see what the others used. */
+  quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]>;
 
   // operators
   countOperators(): Promise<number>;

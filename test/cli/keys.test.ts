@@ -80,7 +80,7 @@ describe('keyward verify', () => {
     expect(run.stdout).toBe(`valid: key "verified" (${key.id})\n`);
     const usage = await d.client.usage(key.id);
     expect(usage.callers.map((c) => c.caller)).toContain('cli-test');
-    expect(json<VerifyResult>(await d.run(['verify', '--json'], { input: secret }))).toEqual({ valid: true, keyId: key.id, name: 'verified' });
+    expect(json<VerifyResult>(await d.run(['verify', '--json'], { input: secret }))).toEqual({ valid: true, keyId: key.id, name: 'verified', owner: null, meta: null, scopes: null });
   });
 
   it('exits 1 for an unknown, malformed or inactive key, naming why', async () => {

@@ -40,6 +40,7 @@ describe('every route × every role', () => {
     { method: 'GET', path: () => '/v1/keys', permission: 'keys:read', ok: 200 },
     { method: 'POST', path: () => '/v1/keys', body: () => ({ name: `n-${Math.random()}` }), permission: 'keys:write', ok: 201 },
     { method: 'GET', path: (f) => `/v1/keys/${f.key.id}`, permission: 'keys:read', ok: 200 },
+    { method: 'PATCH', path: (f) => `/v1/keys/${f.key.id}`, body: () => ({ description: `d-${Math.random()}` }), permission: 'keys:write', ok: 200 },
     { method: 'POST', path: (f) => `/v1/keys/${f.key.id}/deactivate`, permission: 'keys:write', ok: 200 },
     { method: 'POST', path: (f) => `/v1/keys/${f.inactive.id}/activate`, permission: 'keys:write', ok: 200 },
     { method: 'DELETE', path: (f) => `/v1/keys/${f.inactive.id}`, permission: 'keys:write', ok: 204 },

@@ -60,7 +60,7 @@ describe('splitByKey', () => {
 describe('chunked usage flush', () => {
   it('writes one chunk a store write and tells of each', async () => {
     const ticks: UsageTick[] = [];
-    const tracker = new UsageTracker(t.daemon.core.store, systemClock, (tick) => ticks.push(tick), 2);
+    const tracker = new UsageTracker(t.daemon.core.store, systemClock, (tick) => ticks.push(tick), undefined, 2);
     recordEach(tracker, 3);
     await tracker.flush();
     expect(ticks.map((tick) => tick.keys.length)).toEqual([2, 2, 1]);
@@ -69,7 +69,7 @@ describe('chunked usage flush', () => {
 
   it('keeps the failed chunk and those after it for the next flush, and writes the rest once', async () => {
     const store = failingOnce(t.daemon.core.store, 2);
-    const tracker = new UsageTracker(store, systemClock, () => {}, 2);
+    const tracker = new UsageTracker(store, systemClock, () => {}, undefined, 2);
     recordEach(tracker, 2);
     await expect(tracker.flush()).rejects.toThrow('disk trouble');
     expect(await Promise.all(ids.map(storedOk))).toEqual([2, 2, 0, 0, 0]);
@@ -79,7 +79,7 @@ describe('chunked usage flush', () => {
   });
 
   it('writes what was counted while a flush ran when asked for during it', async () => {
-    const tracker = new UsageTracker(t.daemon.core.store, systemClock, () => {}, 1);
+    const tracker = new UsageTracker(t.daemon.core.store, systemClock, () => {}, undefined, 1);
     recordEach(tracker, 1);
     const running = tracker.flush();
     // The first flush took its counts; these come while it is still writing its chunks.

@@ -17,6 +17,7 @@ let secret: string;
 let inactive: string;
 let service: string;
 let viewer: string;
+let policed: string;
 
 beforeAll(async () => {
   t = await startTestDaemon();
@@ -25,6 +26,17 @@ beforeAll(async () => {
   const off = await t.client.createKey('fast-off');
   await t.client.deactivateKey(off.key.id);
   inactive = off.secret;
+  policed = (
+    await t.client.createKey('fast-policy', {
+      owner: 'team-fast',
+      meta: { plan: 'pro', limits: [1, 2] },
+      scopes: ['orders:*', 'billing:read'],
+      allowedIps: ['192.0.2.0/24', '2001:db8::/32'],
+      // Each case below sends two verifies (fast, then full): room for every accepted one.
+      rateLimit: { limit: 1000, windowSeconds: 3600 },
+      quota: { remaining: 1000, refill: { amount: 1000, intervalSeconds: 86_400 } },
+    })
+  ).secret;
   service = (await t.client.createOperator('svc', 'service')).token;
   viewer = (await t.client.createOperator('viewer', 'viewer')).token;
 });
@@ -56,6 +68,22 @@ function verify(body: string | Buffer, headers: RawRequest['headers'], more: Par
   return { method: 'POST', path: '/v1/verify', headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(body), ...more };
 }
 
+type Counted = { rateLimit?: { remaining: number }; quota?: { remaining: number } };
+
+/**
+ * Rate-limit and quota counters go down by one between the two answers to the same request:
+ * checks that, then evens them so the rest of the answers can be compared whole.
+ */
+function countedOnce(fast: Counted, full: Counted): boolean {
+  for (const field of ['rateLimit', 'quota'] as const) {
+    const [a, b] = [fast[field], full[field]];
+    if (!a || !b) continue;
+    if (b.remaining !== a.remaining - 1) return false;
+    b.remaining = a.remaining;
+  }
+  return true;
+}
+
 describe('verify fast path', () => {
   const as = (token: string) => ({ authorization: `Bearer ${token}` });
   const cases: [string, 'fast' | 'full', () => RawRequest][] = [
@@ -66,6 +94,14 @@ describe('verify fast path', () => {
     ['JSON with a charset', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), 'content-type': 'application/json; charset=UTF-8' })],
     ['localhost as the Host', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'localhost' })],
     ['a Host the daemon does not serve', 'full', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'rebound.example:7420' })],
+    ['a key with policy, in scope and range', 'fast', () => verify(JSON.stringify({ key: policed, scope: ['orders:write', 'billing:read'], ip: '192.0.2.9' }), as(service))],
+    ['a key with policy, from an IPv4-mapped address', 'fast', () => verify(JSON.stringify({ key: policed, scope: 'orders:read', ip: '::ffff:192.0.2.9' }), as(service))],
+    ['a key with policy, outside its range', 'fast', () => verify(JSON.stringify({ key: policed, ip: '198.51.100.1' }), as(service))],
+    ['a key with policy, without an ip', 'fast', () => verify(JSON.stringify({ key: policed, scope: 'orders:read' }), as(service))],
+    ['a key with policy, out of scope', 'fast', () => verify(JSON.stringify({ key: policed, scope: 'billing:write', ip: '2001:db8::1' }), as(service))],
+    ['a plain key asked for a scope and ip', 'fast', () => verify(JSON.stringify({ key: secret, scope: 'x:y', ip: '10.0.0.1' }), as(service))],
+    ['a bad scope', 'full', () => verify(JSON.stringify({ key: policed, scope: 'no spaces' }), as(service))],
+    ['a bad ip', 'full', () => verify(JSON.stringify({ key: policed, ip: '10.1' }), as(service))],
     ['a missing key', 'full', () => verify(JSON.stringify({ caller: 'x' }), as(service))],
     ['a key of the wrong type', 'full', () => verify(JSON.stringify({ key: 42 }), as(service))],
     ['an over-long caller', 'full', () => verify(JSON.stringify({ key: secret, caller: 'c'.repeat(129) }), as(service))],
@@ -89,6 +125,7 @@ describe('verify fast path', () => {
       const full = await send(request(), true);
       expect(full.path).toBe('full');
       expect(fast.path).toBe(path);
+      expect(countedOnce(fast.body as Counted, full.body as Counted), 'the full route answered one use later').toBe(true);
       expect({ ...fast, path: undefined }).toEqual({ ...full, path: undefined });
     });
   }

@@ -19,7 +19,7 @@ describe('POST /v1/verify', () => {
     const expiring = (await t.api('POST', '/v1/keys', { name: 'soon', expiresAt: '2026-11-27T11:00:00Z' })).body;
     const verify = async (k: string) => (await t.api('POST', '/v1/verify', { key: k }, svc)).body;
 
-    expect(await verify(secret)).toEqual({ valid: true, keyId: key.id, name: 'good' });
+    expect(await verify(secret)).toEqual({ valid: true, keyId: key.id, name: 'good', owner: null, meta: null, scopes: null });
     expect(await verify('kw_nope')).toEqual({ valid: false, code: 'malformed' });
     const typo = secret.slice(0, 10) + (secret[10] === 'x' ? 'y' : 'x') + secret.slice(11);
     expect(await verify(typo)).toEqual({ valid: false, code: 'malformed' });

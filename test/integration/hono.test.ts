@@ -8,7 +8,7 @@ import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
-import { keyward, type KeywardOptions, type KeywardVariables } from '../../src/integration/hono.js';
+import { keyward, requireScope, type KeywardOptions, type KeywardVariables } from '../../src/integration/hono.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let t: TestDaemon;
@@ -36,7 +36,7 @@ describe('keyward() middleware', () => {
     const { key, secret } = await t.client.createKey('mobile-app');
     const res = await call(protectedApp(), bearer(secret, 'ios-build-42'));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ id: key.id, name: 'mobile-app' });
+    expect(await res.json()).toEqual({ id: key.id, name: 'mobile-app', owner: null, meta: null, scopes: null });
     const { callers } = await t.client.usage(key.id);
     expect(callers).toEqual([expect.objectContaining({ caller: 'ios-build-42', ok: 1, rejected: 0 })]);
   });
@@ -102,5 +102,146 @@ describe('keyward() middleware', () => {
   it('checks its options up front', () => {
     expect(() => keyward({ url: 'localhost:7420', token: serviceToken })).toThrow(/url must be an http\(s\) URL/);
     expect(() => keyward({ url: t.url, token: 'kw_notAnOperatorToken' })).toThrow(/operator token/);
+  });
+});
+
+describe('keyward() with key policy', () => {
+  type App = Hono<{ Variables: KeywardVariables }>;
+  const proxied = { trustedProxy: { header: 'x-forwarded-for' } };
+
+  function policyApp(routes: (app: App, options: KeywardOptions) => void): App {
+    const app = new Hono<{ Variables: KeywardVariables }>();
+    routes(app, { url: t.url, token: serviceToken, caller: () => 'policy-test', ...proxied });
+    return app;
+  }
+
+  const from = (ip: string, key: string) => ({ authorization: `Bearer ${key}`, 'x-forwarded-for': `203.0.113.50, ${ip}` });
+
+  it('puts owner, meta and scopes on the context and sends the RateLimit fields', async () => {
+    const { key, secret } = await t.client.createKey('policy-ok', {
+      owner: 'team-orders',
+      meta: { plan: 'pro' },
+      scopes: ['orders:*'],
+      allowedIps: ['192.0.2.0/24'],
+      rateLimit: { limit: 5, windowSeconds: 60 },
+      quota: { remaining: 10 },
+    });
+    const app = policyApp((a, o) => a.post('/orders', keyward({ ...o, scope: 'orders:write' }), (c) => c.json(c.get('apiKey'))));
+    const res = await app.request('/orders', { method: 'POST', headers: from('192.0.2.10', secret) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      id: key.id,
+      name: 'policy-ok',
+      owner: 'team-orders',
+      meta: { plan: 'pro' },
+      scopes: ['orders:*'],
+      rateLimit: { limit: 5, windowSeconds: 60, remaining: 4, resetSeconds: expect.any(Number) },
+      quota: { remaining: 9 },
+    });
+    expect(res.headers.get('ratelimit-policy')).toBe('"key";q=5;w=60');
+    expect(res.headers.get('ratelimit')).toMatch(/^"key";r=4;t=\d+$/);
+  });
+
+  it('answers each refusal with its status, reason and headers, and the daemon counts them', async () => {
+    const { key, secret } = await t.client.createKey('policy-refused', {
+      scopes: ['orders:read'],
+      allowedIps: ['192.0.2.0/24', '2001:db8::/32'],
+      rateLimit: { limit: 2, windowSeconds: 3600 },
+      quota: { remaining: 3 },
+    });
+    const app = policyApp((a, o) => {
+      a.get('/orders', keyward({ ...o, scope: 'orders:read' }), (c) => c.text('list'));
+      a.post('/orders', keyward({ ...o, scope: ['orders:read', 'orders:write'] }), (c) => c.text('created'));
+    });
+    const get = (ip: string) => app.request('/orders', { headers: from(ip, secret) });
+
+    const outside = await get('198.51.100.7');
+    expect(outside.status).toBe(403);
+    expect(await outside.json()).toMatchObject({ error: { code: 'forbidden', reason: 'ip_not_allowed' } });
+    expect(outside.headers.get('www-authenticate')).toBeNull();
+
+    const scoped = await app.request('/orders', { method: 'POST', headers: from('192.0.2.1', secret) });
+    expect(scoped.status).toBe(403);
+    expect(scoped.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="orders:read orders:write"');
+    expect(await scoped.json()).toMatchObject({ error: { code: 'forbidden', reason: 'insufficient_scope' } });
+
+    expect((await get('::ffff:192.0.2.1')).status).toBe(200);
+    expect((await get('2001:db8::5')).status).toBe(200);
+    const limited = await get('192.0.2.1');
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ error: { code: 'too_many_requests', reason: 'rate_limited' } });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit-policy')).toBe('"key";q=2;w=3600');
+    expect(limited.headers.get('ratelimit')).toMatch(/^"key";r=0;t=\d+$/);
+
+    await t.client.editKey(key.id, { rateLimit: null });
+    expect((await get('192.0.2.1')).status).toBe(200);
+    const exhausted = await get('192.0.2.1');
+    expect(exhausted.status).toBe(429);
+    expect(await exhausted.json()).toMatchObject({ error: { code: 'too_many_requests', reason: 'quota_exhausted' } });
+    expect(exhausted.headers.get('retry-after')).toBeNull();
+
+    const usage = await t.client.usage(key.id);
+    expect(usage.callers).toEqual([expect.objectContaining({ caller: 'policy-test', ok: 3, rejected: 4 })]);
+  });
+
+  it('sends no address a client could forge when the proxy header is missing or garbage', async () => {
+    const { secret } = await t.client.createKey('policy-proxy', { allowedIps: ['192.0.2.0/24'] });
+    const app = policyApp((a, o) => a.get('/x', keyward(o), (c) => c.text('ok')));
+    const status = async (headers: Record<string, string>) => (await app.request('/x', { headers: { authorization: `Bearer ${secret}`, ...headers } })).status;
+    expect(await status({})).toBe(403);
+    expect(await status({ 'x-forwarded-for': 'not-an-ip' })).toBe(403);
+    // The entry the trusted proxy appended (the last) counts, not one the client put first.
+    expect(await status({ 'x-forwarded-for': '192.0.2.1, 198.51.100.1' })).toBe(403);
+    expect(await status({ 'x-forwarded-for': '198.51.100.1, 192.0.2.1' })).toBe(200);
+    expect(await status({ 'x-forwarded-for': '[::ffff:192.0.2.1]:4711' })).toBe(200);
+    const twoProxies = new Hono<{ Variables: KeywardVariables }>();
+    twoProxies.get('/x', keyward({ url: t.url, token: serviceToken, trustedProxy: { header: 'x-forwarded-for', hops: 2 } }), (c) => c.text('ok'));
+    const viaTwo = await twoProxies.request('/x', { headers: { authorization: `Bearer ${secret}`, 'x-forwarded-for': '192.0.2.1, 10.0.0.2' } });
+    expect(viaTwo.status).toBe(200);
+  });
+
+  it('sends the connection’s address by default', async () => {
+    const { secret } = await t.client.createKey('policy-socket', { allowedIps: ['127.0.0.0/8'] });
+    const { secret: elsewhere } = await t.client.createKey('policy-socket-elsewhere', { allowedIps: ['192.0.2.0/24'] });
+    const app = new Hono<{ Variables: KeywardVariables }>();
+    app.get('/', keyward({ url: t.url, token: serviceToken }), (c) => c.text(c.get('apiKey').name));
+    const server = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+      expect((await fetch(url, { headers: bearer(secret) })).status).toBe(200);
+      // A forwarded-for header means nothing without trustedProxy.
+      expect((await fetch(url, { headers: { ...bearer(elsewhere), 'x-forwarded-for': '192.0.2.1' } })).status).toBe(403);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('lets requireScope decide from the scopes the verify returned', async () => {
+    const { secret: reader } = await t.client.createKey('scope-reader', { scopes: ['orders:read'] });
+    const { secret: admin } = await t.client.createKey('scope-admin', { scopes: ['orders:*'] });
+    const { secret: unrestricted } = await t.client.createKey('scope-any');
+    const app = new Hono<{ Variables: KeywardVariables }>();
+    app.use('/orders/*', keyward({ url: t.url, token: serviceToken }));
+    app.delete('/orders/:id', requireScope('orders:delete'), (c) => c.text('deleted'));
+    const status = async (key: string) => {
+      const res = await app.request('/orders/7', { method: 'DELETE', headers: bearer(key) });
+      return [res.status, res.headers.get('www-authenticate')];
+    };
+    expect(await status(reader)).toEqual([403, 'Bearer error="insufficient_scope", scope="orders:delete"']);
+    expect(await status(admin)).toEqual([200, null]);
+    expect(await status(unrestricted)).toEqual([200, null]);
+    expect((await app.request('/orders/7', { method: 'DELETE' })).status).toBe(401);
+  });
+
+  it('checks scope options up front and refuses requireScope without keyward() before it', async () => {
+    expect(() => keyward({ url: t.url, token: serviceToken, scope: 'orders write' })).toThrow(/scope "orders write" must be segments/);
+    expect(() => requireScope()).toThrow(/at least one scope/);
+    expect(() => keyward({ url: t.url, token: serviceToken, trustedProxy: { header: 'x-forwarded-for', hops: 0 } })).toThrow(/hops/);
+    const app = new Hono<{ Variables: KeywardVariables }>();
+    app.get('/', requireScope('a:b'), (c) => c.text('never'));
+    expect((await app.request('/')).status).toBe(500);
   });
 });

@@ -104,7 +104,7 @@ describe('races', () => {
       const gone = deleted!.status === 204;
       // Exactly one of them takes effect: the other finds the key gone, or active.
       expect([activated!.status, deleted!.status].sort()).toEqual(gone ? [204, 404] : [200, 409]);
-      expect(await t.client.verify(key.secret)).toEqual(gone ? { valid: false, code: 'not_found' } : { valid: true, keyId: key.id, name: `activate-delete-${round}` });
+      expect(await t.client.verify(key.secret)).toEqual(gone ? { valid: false, code: 'not_found' } : { valid: true, keyId: key.id, name: `activate-delete-${round}`, owner: null, meta: null, scopes: null });
       expect((await t.api('GET', `/v1/keys/${key.id}`)).status).toBe(gone ? 404 : 200);
       count('activate + delete', gone ? 'delete won' : 'activate won');
     }

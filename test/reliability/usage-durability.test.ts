@@ -8,11 +8,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { KeywardClient, StreamEvent } from '../../src/client/client.js';
-import type { UsageTick } from '../../src/daemon/usage/tracker.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { KeywardClient } from '../../src/client/client.js';
 import { killLeftoverDaemons, startChildDaemon, type ChildDaemon } from './helpers/child-daemon.js';
-import { inParallel, sleep } from './helpers/concurrency.js';
+import { inParallel } from './helpers/concurrency.js';
+import { killMidFlush } from './helpers/kill-mid-flush.js';
 
 const FLUSH_MS = 200;
 const home = mkdtempSync(join(tmpdir(), 'keyward-usage-'));
@@ -47,38 +47,10 @@ describe('usage durability', () => {
 
   it('loses at most the last flush interval on a kill', async () => {
     const daemon = await start();
-    const ticks: UsageTick[] = [];
-    const stream = new AbortController();
-    const streaming = daemon.client
-      .events((e: StreamEvent) => {
-        const data = e.data as { type: string; tick?: UsageTick };
-        if (data.type === 'usage' && data.tick) ticks.push(data.tick);
-      }, stream.signal)
-      .catch(() => undefined);
-    const answeredAt: number[] = [];
-    let sent = 0;
-    let killed = false;
-    const caller = async () => {
-      while (!killed) {
-        sent++;
-        try {
-          await daemon.client.verify(secret, 'killed');
-          answeredAt.push(Date.now());
-        } catch (err) {
-          if (!killed) throw err;
-        }
-      }
-    };
-    const callers = Promise.all(Array.from({ length: 4 }, caller));
-    await vi.waitFor(() => expect(ticks.length, 'usage flushes seen').toBeGreaterThanOrEqual(2), { timeout: 10_000 });
-    // Somewhere inside a flush interval, with traffic counted but not yet flushed.
-    await sleep(Math.random() * FLUSH_MS);
-    killed = true;
-    const killAt = Date.now();
-    await daemon.stop('SIGKILL');
-    await callers;
-    stream.abort();
-    await streaming;
+    const { ticks, sent, countedAt: answeredAt, killAt } = await killMidFlush(daemon, FLUSH_MS, async () => {
+      await daemon.client.verify(secret, 'killed');
+      return true;
+    });
 
     const flushed = ticks.flatMap((t) => t.keys.filter((k) => k.id === keyId)).reduce((sum, k) => sum + k.ok, 0);
     const lastFlushAt = Math.max(...ticks.map((t) => t.at));

@@ -30,6 +30,13 @@ export function keyRow(name: string, overrides: Partial<KeyRow> = {}): KeyRow & 
     deactivatedAt: null,
     expiresAt: null,
     lastUsedAt: null,
+    description: null,
+    owner: null,
+    meta: null,
+    scopes: null,
+    allowedIps: null,
+    rateLimit: null,
+    quota: null,
     ...overrides,
   };
 }
@@ -173,6 +180,90 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const row = keyRow('k', { expiresAt: T0 + MINUTE });
         await store.createKey(row, ADMIN);
         expect(await allIndexed(store)).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'active', expiresAt: T0 + MINUTE }]);
+      });
+    });
+
+    describe('key policy', () => {
+      const policy = {
+        description: 'checkout',
+        owner: 'team-a',
+        meta: { plan: 'pro' },
+        scopes: ['orders:*'],
+        allowedIps: ['10.0.0.0/8'],
+        rateLimit: { limit: 10, windowSeconds: 60 },
+        quota: { remaining: 100, refill: { amount: 100, intervalSeconds: 3600 }, refilledAt: T0, setAt: T0 },
+      };
+
+      it('stores and reads back every policy field, indexes it, and filters lists by owner', async () => {
+        const row = keyRow('policed', policy);
+        await store.createKey(row, ADMIN);
+        await store.createKey(keyRow('plain', { createdAt: T0 + 1 }), ADMIN);
+        expect(await store.getKey(row.id)).toMatchObject(policy);
+        const [indexed] = (await allIndexed(store)).filter((k) => k.id === row.id);
+        expect(indexed?.policy).toMatchObject({ owner: 'team-a', meta: { plan: 'pro' }, scopes: ['orders:*'], rateLimit: policy.rateLimit, quota: policy.quota });
+        expect(indexed?.policy?.allowedIps).toHaveLength(1);
+        expect((await allIndexed(store)).find((k) => k.name === 'plain')).not.toHaveProperty('policy');
+        const owned = await store.listKeys({ limit: 10, since24h: T0, owner: 'team-a' });
+        expect(owned.map((k) => k.name)).toEqual(['policed']);
+      });
+
+      it('edits, audits only the fields really changed, clears with null, and keeps names unique', async () => {
+        const row = keyRow('editable', policy);
+        await store.createKey(row, ADMIN);
+        await store.createKey(keyRow('taken'), ADMIN);
+        const { key, changed } = await store.updateKey(row.id, { name: 'Edited', owner: 'team-a', scopes: null, expiresAt: T0 + 5 }, T0 + 3, ADMIN);
+        expect(changed).toEqual(['expiresAt', 'name', 'scopes']);
+        expect(key).toMatchObject({ name: 'Edited', owner: 'team-a', scopes: null, expiresAt: T0 + 5, hash: row.hash });
+        const [event] = await store.listAudit(1);
+        expect(event).toMatchObject({ action: 'key.update', targetName: 'Edited', at: T0 + 3 });
+        expect(JSON.parse(event!.detail)).toEqual({ fields: ['expiresAt', 'name', 'scopes'], name: { from: 'editable', to: 'Edited' } });
+        expect((await store.updateKey(row.id, { name: 'edited', owner: 'team-a' }, T0 + 4, ADMIN)).changed).toEqual(['name']);
+        expect((await store.updateKey(row.id, { owner: 'team-a' }, T0 + 5, ADMIN)).changed).toEqual([]);
+        expect(await codeOf(store.updateKey(row.id, { name: 'TAKEN', owner: 'x' }, T0 + 6, ADMIN))).toBe('name_taken');
+        expect(await store.getKey(row.id)).toMatchObject({ name: 'edited', owner: 'team-a' });
+        expect(await codeOf(store.updateKey('key_missing', { owner: 'x' }, T0, ADMIN))).toBe('not_found');
+        expect(await auditActions(store)).toEqual(['key.create', 'key.create', 'key.update', 'key.update']);
+      });
+
+      it('stamps a quota set again in the same millisecond after the one it replaces', async () => {
+        const row = keyRow('quota', policy);
+        await store.createKey(row, ADMIN);
+        const again = { ...policy.quota, remaining: 5 };
+        const { key } = await store.updateKey(row.id, { quota: again }, T0, ADMIN);
+        expect(key.quota).toMatchObject({ remaining: 5, setAt: T0 + 1 });
+      });
+
+      it('settles quota uses with the usage flush, never below zero, ignoring uses of an older setting', async () => {
+        const row = keyRow('metered', policy);
+        await store.createKey(row, ADMIN);
+        const minute = Math.floor(T0 / MINUTE);
+        const flush = (used: number, setAt = T0) =>
+          store.applyUsage({ buckets: [{ keyId: row.id, minute, ok: used, rejected: 0 }], callers: [], lastUsed: [], quotas: [{ keyId: row.id, setAt, period: T0, used }] }, 0);
+        await flush(30);
+        expect((await store.getKey(row.id))?.quota?.remaining).toBe(70);
+        await flush(5, T0 - 1);
+        expect((await store.quotas([row.id]))[0]).toMatchObject({ keyId: row.id, remaining: 70 });
+        await flush(500);
+        expect((await store.getKey(row.id))?.quota?.remaining).toBe(0);
+        expect(await store.quotas([])).toEqual([]);
+      });
+
+      it('gives a rotation’s new key the old name as the old key is deleted', async () => {
+        const old = keyRow('billing');
+        await store.createKey(old, ADMIN);
+        const fresh = keyRow('billing-2');
+        const rotation = rotationRow(old, fresh);
+        await store.createRotation(rotation, fresh, ADMIN);
+        await store.setKeyStatus(old.id, 'inactive', T0, ADMIN);
+        const audit = { action: 'rotation.advance', targetType: 'rotation' as const, targetId: rotation.id, targetName: old.name };
+        await store.changeRotation(
+          rotation.id,
+          { expectStep: 'update_systems', set: { step: 'completed', newKeyName: 'billing' }, deleteOldKey: true, renameNewKey: 'billing', at: T0 + 9, audit },
+          ADMIN,
+        );
+        expect(await store.getKeyByName('billing')).toMatchObject({ id: fresh.id });
+        expect((await store.getRotation(rotation.id))?.newKeyName).toBe('billing');
+        expect((await store.listAudit(3)).map((e) => e.action).reverse()).toEqual(['key.delete', 'key.update', 'rotation.advance']);
       });
     });
 

@@ -30,6 +30,13 @@ function key(over: Partial<KeyJson> & { id: string }): KeyJson {
     expiresAt: null,
     lastUsedAt: null,
     uses24h: 0,
+    description: null,
+    owner: null,
+    meta: null,
+    scopes: null,
+    allowedIps: null,
+    rateLimit: null,
+    quota: null,
     ...over,
   };
 }

@@ -90,11 +90,34 @@ describe('KeyIndex', () => {
     expect(index.byteLength).toBeLessThan(200_000);
   });
 
+  it('renames a key, also when making room for the name compacts the text', () => {
+    const index = new KeyIndex();
+    index.load([key(1), key(2)]);
+    for (let round = 0; round < 3000; round++) index.rename('key_1', `renamed-${round}-${'ü'.repeat(round % 5)}`);
+    index.rename('key_404', 'nobody');
+    expect(index.lookup(sha('secret-1'))).toEqual(key(1, { name: `renamed-2999-${'ü'.repeat(2999 % 5)}` }));
+    expect(index.lookup(sha('secret-2'))).toEqual(key(2));
+    index.remove('key_1');
+    index.put(key(1));
+    expect(index.lookup(sha('secret-1'))?.name).toBe('key-1');
+  });
+
+  it('keeps a key’s policy in the side table, and no policy field on the keys without one', () => {
+    const index = new KeyIndex();
+    const policy = { owner: 'team-a', meta: null, scopes: ['orders:*'], allowedIps: null, rateLimit: null, quota: null };
+    index.load([key(1, { policy }), key(2)]);
+    expect(index.lookup(sha('secret-1'))).toEqual(key(1, { policy }));
+    expect(Object.keys(index.lookup(sha('secret-2'))!)).not.toContain('policy');
+    index.put(key(1));
+    expect(Object.keys(index.lookup(sha('secret-1'))!)).not.toContain('policy');
+  });
+
   it('answers as a Map of the same writes would', () => {
     const id = fc.integer({ min: 0, max: 7 });
     const op = fc.oneof(
       fc.record({ op: fc.constant('put' as const), id, secret: fc.integer({ min: 0, max: 7 }), name: fc.string({ maxLength: 12 }), inactive: fc.boolean(), expiresAt: fc.option(fc.nat()) }),
       fc.record({ op: fc.constant('status' as const), id, inactive: fc.boolean() }),
+      fc.record({ op: fc.constant('rename' as const), id, name: fc.string({ maxLength: 12 }) }),
       fc.record({ op: fc.constant('remove' as const), id }),
     );
     fc.assert(
@@ -113,6 +136,10 @@ describe('KeyIndex', () => {
             const e = model.get(keyId);
             if (e) model.set(keyId, { ...e, status });
             index.setStatus(keyId, status);
+          } else if (o.op === 'rename') {
+            const e = model.get(keyId);
+            if (e) model.set(keyId, { ...e, name: o.name });
+            index.rename(keyId, o.name);
           } else {
             model.delete(keyId);
             index.remove(keyId);

@@ -43,7 +43,7 @@ export function lastAdmin(op: OperatorRow): KeywardError {
 
 type Detail = Record<string, unknown> | undefined;
 
-export function keyAudit(action: 'key.create' | 'key.deactivate' | 'key.activate' | 'key.delete', key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
+export function keyAudit(action: 'key.create' | 'key.update' | 'key.deactivate' | 'key.activate' | 'key.delete', key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
   return { action, targetType: 'key', targetId: key.id, targetName: key.name, detail };
 }
 
@@ -86,13 +86,14 @@ export function containsText(column: Column, text: string): SQL {
   return sql`${column} like ${`%${escapeLike(text)}%`} escape '\\'`;
 }
 
-type KeyListColumns = { status: Column; nameFolded: Column; createdAt: Column; id: Column };
+type KeyListColumns = { status: Column; nameFolded: Column; owner: Column; createdAt: Column; id: Column };
 
-/** The WHERE of a key list: status, a case-insensitive name substring, and the keyset cursor. */
+/** The WHERE of a key list: status, a case-insensitive name substring, the owner, and the keyset cursor. */
 export function keyListWhere(keys: KeyListColumns, query: KeyListQuery): SQL | undefined {
   return and(
     query.status ? eq(keys.status, query.status) : undefined,
     query.q ? containsText(keys.nameFolded, foldName(query.q)) : undefined,
+    query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
     query.after ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id))) : undefined,
   );
 }

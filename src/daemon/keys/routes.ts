@@ -5,7 +5,7 @@ import { bearer, errors, IdParam, json, jsonBody, noContent } from '../http/open
 import { routeGroup } from '../http/validation.js';
 import type { UsageService } from '../usage/service.js';
 import type { KeyService } from './service.js';
-import { CREATED_KEY_EXAMPLE, CreatedKeyResponse, CreateKeyBody, KEY_EXAMPLE, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, USAGE_EXAMPLE, UsageQuery, UsageSchema } from './schemas.js';
+import { CREATED_KEY_EXAMPLE, CreatedKeyResponse, CreateKeyBody, EditKeyBody, KEY_EXAMPLE, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, USAGE_EXAMPLE, UsageQuery, UsageSchema } from './schemas.js';
 
 const read = requirePermission('keys:read');
 const write = requirePermission('keys:write');
@@ -36,10 +36,27 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
         responses: { 201: json(CreatedKeyResponse, 'The key and its secret', CREATED_KEY_EXAMPLE), ...errors({ store: 'write', conflicts: ['name_taken'] }) },
       }),
       async (c) => {
-        const body = c.req.valid('json');
-        const expiresAt = body.expiresAt ? Date.parse(body.expiresAt) : null;
-        const { key, secret } = await keys.create(body.name, expiresAt, c.get('operator'));
+        const { name, expiresAt, ...fields } = c.req.valid('json');
+        const { key, secret } = await keys.create(name, expiresAt ? Date.parse(expiresAt) : null, c.get('operator'), fields);
         return c.json({ key: keyJson(key), secret }, 201);
+      },
+    )
+    .openapi(
+      createRoute({
+        method: 'patch', path: '/keys/{id}', operationId: 'editKey', tags, security: bearer, middleware: [write] as const,
+        summary: 'Edit a key: name, description, owner, meta, policy, expiry; null clears a field',
+        description:
+          'Needs `keys:write`. Absent fields stay as they are; `null` clears one (no restriction, no label, never expires). A new name must be unique as at create; a new `expiresAt` must be in the future; setting a quota starts its counting over. A narrower policy is in force for verify when this returns. The audit event names the fields that changed; an edit that changes nothing writes none.',
+        request: { params: IdParam, body: jsonBody(EditKeyBody) },
+        responses: {
+          200: json(KeyResponse, 'The key as edited', { key: { ...KEY_EXAMPLE, owner: 'team-payments', scopes: ['billing:read'] } }),
+          ...errors({ notFound: true, store: 'write', conflicts: ['name_taken'] }),
+        },
+      }),
+      async (c) => {
+        const { expiresAt, ...edit } = c.req.valid('json');
+        const input = expiresAt === undefined ? edit : { ...edit, expiresAt: expiresAt === null ? null : Date.parse(expiresAt) };
+        return c.json({ key: keyJson(await keys.edit(c.req.valid('param').id, input, c.get('operator'))) }, 200);
       },
     )
     .openapi(

@@ -1,8 +1,10 @@
 /** The public JSON shapes of keys, and the request schemas that validate key routes. */
 import { z } from '@hono/zod-openapi';
+import { nextRefillAt } from '../../decide/quota.js';
 import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { KeyView } from '../store.js';
+import { KeyFieldsInput, MetaSchema, QuotaSchema, RateLimitSchema } from './policy-schemas.js';
 
 export const KeySchema = z
   .object({
@@ -16,6 +18,13 @@ export const KeySchema = z
     expiresAt: z.string().nullable().openapi({ format: 'date-time' }),
     lastUsedAt: z.string().nullable().openapi({ format: 'date-time', description: 'Last successful verification' }),
     uses24h: z.number().int().openapi({ description: 'Verifications presenting this key in the last 24 hours, accepted or rejected' }),
+    description: z.string().nullable(),
+    owner: z.string().nullable(),
+    meta: MetaSchema.nullable(),
+    scopes: z.array(z.string()).nullable().openapi({ description: 'null: no scope restriction' }),
+    allowedIps: z.array(z.string()).nullable().openapi({ description: 'null: any client address' }),
+    rateLimit: RateLimitSchema.nullable(),
+    quota: QuotaSchema.nullable(),
   })
   .openapi('Key');
 
@@ -32,6 +41,13 @@ export const KEY_EXAMPLE: KeyJson = {
   expiresAt: '2099-12-31T00:00:00.000Z',
   lastUsedAt: '2026-11-30T08:01:44.902Z',
   uses24h: 1532,
+  description: 'Invoices for the EU shop',
+  owner: 'team-billing',
+  meta: { plan: 'pro' },
+  scopes: ['billing:*'],
+  allowedIps: ['10.0.0.0/8'],
+  rateLimit: { limit: 100, windowSeconds: 60 },
+  quota: { remaining: 9940, refill: { amount: 10_000, intervalSeconds: 86_400 }, nextRefillAt: '2026-12-01T09:14:03.120Z' },
 };
 
 /** A secret-shaped placeholder: the prefix says what it is, the rest says it is an example. */
@@ -49,23 +65,42 @@ export function keyJson(key: KeyView): KeyJson {
     expiresAt: iso(key.expiresAt),
     lastUsedAt: iso(key.lastUsedAt),
     uses24h: key.uses24h,
+    description: key.description,
+    owner: key.owner,
+    meta: key.meta,
+    scopes: key.scopes,
+    allowedIps: key.allowedIps,
+    rateLimit: key.rateLimit,
+    quota: key.quota && { remaining: key.quota.remaining, refill: key.quota.refill, nextRefillAt: iso(nextRefillAt(key.quota)) },
   };
 }
 
-export const CreateKeyBody = z
-  .object({
-    name: nameSchema.openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing', description: NAME_RULES }),
-    expiresAt: z.iso
-      .datetime({ offset: true, error: 'must be an ISO-8601 date-time' })
-      .nullish()
-      .openapi({ description: 'When verification starts answering `expired`; must be in the future', example: '2099-12-31T00:00:00Z' }),
-  })
+const ExpiresAtSchema = z.iso
+  .datetime({ offset: true, error: 'must be an ISO-8601 date-time' })
+  .nullish()
+  .openapi({ description: 'When verification starts answering `expired`; must be in the future; null: never', example: '2099-12-31T00:00:00Z' });
+
+export const CreateKeyBody = KeyFieldsInput.extend({
+  name: nameSchema.openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing', description: NAME_RULES }),
+  expiresAt: ExpiresAtSchema,
+})
   .strict()
   .openapi('CreateKey');
+
+export const EditKeyBody = KeyFieldsInput.extend({
+  name: nameSchema.optional().openapi({ type: 'string', description: 'A new unique name', example: 'billing-eu' }),
+  expiresAt: ExpiresAtSchema,
+})
+  .strict()
+  .openapi('EditKey', { description: 'The fields to change; absent ones stay as they are, null clears one' });
+
+export type CreateKeyInput = z.infer<typeof CreateKeyBody>;
+export type EditKeyInput = z.infer<typeof EditKeyBody>;
 
 export const ListKeysQuery = z.object({
   status: z.enum(['active', 'inactive']).optional(),
   q: z.string().max(200).optional().openapi({ description: 'Case-insensitive substring of the name' }),
+  owner: z.string().max(128).optional().openapi({ description: 'Only keys of this owner (exact match)' }),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   cursor: z.string().max(200).optional(),
 });

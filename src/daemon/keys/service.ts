@@ -1,20 +1,30 @@
 /**
- * The key lifecycle: create (secret returned once), deactivate/activate, delete (inactive
- * only), list and show. After each committed write it updates the verification index before
- * returning, so a deactivated key fails verification from the moment the call returns, and
- * it publishes the change on the event bus.
+ * The key lifecycle: create (secret returned once), edit, deactivate/activate, delete
+ * (inactive only), list and show. After each committed write it updates the verification
+ * index before returning, so a deactivated key, or a narrower policy, is in force for verify
+ * from the moment the call returns; and it publishes the change on the event bus.
  */
+import type { StoredQuota } from '../../decide/quota.js';
+import type { Counters } from '../../decide/verify.js';
+import { indexedKey } from '../db/key-columns.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
-import type { Actor, KeyRow, KeyStatus, KeyView, Store } from '../store.js';
+import type { Actor, KeyEdit, KeyFields, KeyRow, KeyStatus, KeyView, Store } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from '../verify/key-index.js';
+import type { KeyFieldsInput, QuotaInput } from './policy-schemas.js';
 import { keyJson } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type KeyPage = { keys: KeyView[]; nextCursor: string | null };
+
+/** A key's fields as a create or an edit sends them (`expiresAt` in ms). */
+export type KeyInput = KeyFieldsInput & { name?: string; expiresAt?: number | null };
+
+/** Every field null: a key without description, labels or policy. */
+const NO_FIELDS: KeyFields = { description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
 
 function encodeCursor(key: KeyView): string {
   return Buffer.from(JSON.stringify([key.createdAt, key.id])).toString('base64url');
@@ -28,6 +38,19 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
     // fall through to the error below
   }
   throw new KeywardError('invalid_request', 'The cursor is not one this daemon gave out', [{ path: 'cursor', message: 'is invalid' }]);
+}
+
+/** A quota as an operator sets it: counting starts now, refills from now. */
+function setQuota(input: QuotaInput | null, at: number): StoredQuota | null {
+  return input && { remaining: input.remaining, refill: input.refill ?? null, refilledAt: at, setAt: at };
+}
+
+/** The edit `input` asks for: absent fields unchanged, null cleared, a quota stamped `at`. */
+function editOf(input: KeyInput, at: number): KeyEdit {
+  const { quota, ...rest } = input;
+  const edit: KeyEdit = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
+  if (quota !== undefined) edit.quota = setQuota(quota, at);
+  return edit;
 }
 
 /**
@@ -46,6 +69,7 @@ export type KeyServiceDeps = {
   store: Store;
   index: KeyIndex;
   usage: UsageTracker;
+  counters: Counters;
   events: EventBus;
   now: () => number;
 };
@@ -53,18 +77,19 @@ export type KeyServiceDeps = {
 export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
 
-  async list(query: { status?: KeyStatus; q?: string; limit: number; cursor?: string }): Promise<KeyPage> {
+  async list(query: { status?: KeyStatus; q?: string; owner?: string; limit: number; cursor?: string }): Promise<KeyPage> {
     await this.deps.usage.flushForRead();
     const keys = await this.deps.store.listKeys({
       status: query.status,
       q: query.q,
+      owner: query.owner,
       limit: query.limit + 1,
       after: query.cursor ? decodeCursor(query.cursor) : undefined,
       since24h: this.deps.now() - DAY_MS,
     });
     const more = keys.length > query.limit;
     const page = more ? keys.slice(0, query.limit) : keys;
-    return { keys: page, nextCursor: more ? encodeCursor(page[page.length - 1]!) : null };
+    return { keys: page.map((k) => this.live(k)), nextCursor: more ? encodeCursor(page[page.length - 1]!) : null };
   }
 
   async get(id: string): Promise<KeyView> {
@@ -75,11 +100,16 @@ export class KeyService {
   }
 
   async view(key: KeyRow): Promise<KeyView> {
-    return { ...key, uses24h: await this.deps.store.uses24h(key.id, this.deps.now() - DAY_MS) };
+    return this.live({ ...key, uses24h: await this.deps.store.uses24h(key.id, this.deps.now() - DAY_MS) });
+  }
+
+  /** `key` with its quota as this daemon counts it now (refills due, uses not yet flushed). */
+  private live<K extends KeyRow>(key: K): K {
+    return key.quota ? { ...key, quota: this.deps.counters.quotas.peek(key.id, key.quota, this.deps.now()) } : key;
   }
 
   /** A fresh secret and the row that stores only its hash and hint. */
-  newKeyRow(name: string, expiresAt: number | null, actor: Actor): { row: KeyRow & { hash: string }; secret: string } {
+  newKeyRow(name: string, expiresAt: number | null, fields: KeyFields, actor: Actor): { row: KeyRow & { hash: string }; secret: string } {
     const secret = generateSecret(KEY_PREFIX);
     const row = {
       id: newId('key_'),
@@ -92,23 +122,52 @@ export class KeyService {
       deactivatedAt: null,
       expiresAt,
       lastUsedAt: null,
+      ...fields,
     };
     return { row, secret };
   }
 
+  /**
+   * What a rotation's new key inherits from the key it replaces: description, labels and
+   * policy. A quota carries over with what is left of it now, on the same refill schedule;
+   * the new key counts its own uses from there.
+   */
+  successorFields(old: KeyRow): KeyFields {
+    const { description, owner, meta, scopes, allowedIps, rateLimit } = old;
+    const quota = old.quota && { ...this.live(old).quota!, setAt: this.deps.now() };
+    return { description, owner, meta, scopes, allowedIps, rateLimit, quota };
+  }
+
   /** Indexes a key that the store has just committed and tells every listener. */
   published(row: KeyRow & { hash: string }): KeyView {
-    this.deps.index.put({ id: row.id, name: row.name, hash: row.hash, status: row.status, expiresAt: row.expiresAt });
+    this.deps.index.put(indexedKey(row));
     const view = { ...row, uses24h: 0 };
     this.deps.events.publish({ type: 'key.created', key: keyJson(view) });
     return view;
   }
 
-  async create(name: string, expiresAt: number | null, actor: Actor): Promise<{ key: KeyView; secret: string }> {
-    refusePastExpiry(expiresAt, this.deps.now());
-    const { row, secret } = this.newKeyRow(name, expiresAt, actor);
+  async create(name: string, expiresAt: number | null, actor: Actor, input: KeyFieldsInput = {}): Promise<{ key: KeyView; secret: string }> {
+    const now = this.deps.now();
+    refusePastExpiry(expiresAt, now);
+    const fields = editOf(input, now);
+    const { row, secret } = this.newKeyRow(name, expiresAt, { ...NO_FIELDS, ...fields }, actor);
     await this.deps.store.createKey(row, actor);
     return { key: this.published(row), secret };
+  }
+
+  /**
+   * Changes what `input` names. The index takes the new state before this returns, so a
+   * narrower policy or an earlier expiry is in force for every verify after it.
+   */
+  async edit(id: string, input: KeyInput, actor: Actor): Promise<KeyView> {
+    const at = this.deps.now();
+    if (input.expiresAt !== undefined) refusePastExpiry(input.expiresAt, at);
+    const { key, changed } = await this.deps.store.updateKey(id, editOf(input, at), at, actor);
+    if (changed.length === 0) return this.view(key);
+    this.deps.index.put(indexedKey(key));
+    const view = await this.view(key);
+    this.deps.events.publish({ type: 'key.updated', key: keyJson(view) });
+    return view;
   }
 
   async setStatus(id: string, status: KeyStatus, actor: Actor): Promise<KeyView> {
@@ -124,6 +183,14 @@ export class KeyService {
     return view;
   }
 
+  /** Brings the index and listeners in step with a key the store renamed (a finished rotation). */
+  async renamed(row: KeyRow): Promise<KeyView> {
+    this.deps.index.rename(row.id, row.name);
+    const view = await this.view(row);
+    this.deps.events.publish({ type: 'key.updated', key: keyJson(view) });
+    return view;
+  }
+
   async delete(id: string, actor: Actor): Promise<void> {
     await this.deps.store.deleteKey(id, this.deps.now(), actor);
     this.removed(id);
@@ -131,6 +198,8 @@ export class KeyService {
 
   removed(id: string): void {
     this.deps.index.remove(id);
+    this.deps.counters.limiter.forget(id);
+    this.deps.counters.quotas.forget(id);
     this.deps.events.publish({ type: 'key.deleted', id });
   }
 

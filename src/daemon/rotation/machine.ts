@@ -21,7 +21,7 @@ export type GuardEvidence = {
   oldKeyRejectedSinceDeactivation: number;
 };
 
-export type AdvanceRequest = { from: RotationStep; force?: boolean; keepOld?: boolean; at?: number };
+export type AdvanceRequest = { from: RotationStep; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: number };
 
 export type Transition = {
   to: RotationStep;
@@ -31,6 +31,8 @@ export type Transition = {
   deactivateAt?: number;
   forced: boolean;
   outcome?: 'deleted' | 'kept_inactive' | 'cancelled';
+  /** The new key takes the old key's name once the old key is deleted. */
+  takeOldName?: true;
 };
 
 /** The transition `advance` makes from `current`, or why it is refused. */
@@ -45,6 +47,12 @@ export function planAdvance(current: RotationStep, request: AdvanceRequest, evid
   }
   if (request.keepOld !== undefined && current !== 'delete_old') {
     throw new KeywardError('invalid_request', '"keepOld" is only accepted when advancing from delete_old');
+  }
+  if (request.takeOldName !== undefined && current !== 'delete_old') {
+    throw new KeywardError('invalid_request', '"takeOldName" is only accepted when advancing from delete_old');
+  }
+  if (request.takeOldName && request.keepOld) {
+    throw new KeywardError('invalid_request', '"takeOldName" needs the old key deleted; with "keepOld" it keeps its name');
   }
   switch (current) {
     case 'update_systems':
@@ -71,9 +79,8 @@ export function planAdvance(current: RotationStep, request: AdvanceRequest, evid
       }
       return { to: 'delete_old', forced: forced && evidence.oldKeyRejectedSinceDeactivation > 0 };
     case 'delete_old':
-      return request.keepOld
-        ? { to: 'completed', forced: false, outcome: 'kept_inactive' }
-        : { to: 'completed', oldKey: 'delete', forced: false, outcome: 'deleted' };
+      if (request.keepOld) return { to: 'completed', forced: false, outcome: 'kept_inactive' };
+      return { to: 'completed', oldKey: 'delete', forced: false, outcome: 'deleted', ...(request.takeOldName && { takeOldName: true as const }) };
   }
 }
 

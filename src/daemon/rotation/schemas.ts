@@ -118,6 +118,10 @@ export const AdvanceBody = z
     from: StepSchema.openapi({ description: 'The step you saw; refused with step_changed if it moved' }),
     force: z.boolean().optional().openapi({ description: 'Advance although the guard refuses (recorded in the audit log)' }),
     keepOld: z.boolean().optional().openapi({ description: 'From delete_old: finish with the old key inactive instead of deleting it' }),
+    takeOldName: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'From delete_old: once the old key is deleted, the new key takes its name (in the same transaction); not with keepOld' }),
     at: z.iso
       .datetime({ offset: true })
       .optional()

@@ -63,7 +63,7 @@ export class RotationService {
     const old = await store.getKey(oldKeyId);
     if (!old) throw new KeywardError('not_found', `No key with id ${oldKeyId}`);
     const newName = name ?? (await successorName(old.name, async (n) => (await store.getKeyByName(n)) !== undefined));
-    const { row, secret } = keys.newKeyRow(newName, old.expiresAt, actor);
+    const { row, secret } = keys.newKeyRow(newName, old.expiresAt, keys.successorFields(old), actor);
     const at = now();
     const rotation: RotationRow = {
       id: newId('rot_'),
@@ -178,6 +178,9 @@ export class RotationService {
       Object.assign(set, { cutNewOk: newKey.ok, cutNewRejected: newKey.rejected, cutOldOk: oldKey.ok, cutOldRejected: oldKey.rejected });
     }
     if (t.to === 'delete_old') set.deleteOldAt = at;
+    // The old key's name as it is now: it may have been edited since the rotation started.
+    const takenName = t.takeOldName ? ((await this.deps.store.getKey(rotation.oldKeyId))?.name ?? rotation.oldKeyName) : undefined;
+    if (takenName !== undefined) set.newKeyName = takenName;
     if (!isOpen(t.to)) {
       set.endedAt = at;
       set.outcome = t.outcome ?? null;
@@ -186,6 +189,7 @@ export class RotationService {
     if (t.forced) detail.force = true;
     if (t.deactivateAt) detail.deactivateAt = new Date(t.deactivateAt).toISOString();
     if (t.outcome) detail.outcome = t.outcome;
+    if (takenName !== undefined) detail.newKeyName = takenName;
     const updated = await this.deps.store.changeRotation(
       rotation.id,
       {
@@ -194,11 +198,16 @@ export class RotationService {
         at,
         oldKeyStatus: t.oldKey === 'deactivate' ? 'inactive' : t.oldKey === 'reactivate' ? 'active' : undefined,
         deleteOldKey: t.oldKey === 'delete',
+        renameNewKey: takenName,
         audit: { action, targetType: 'rotation', targetId: rotation.id, targetName: rotation.oldKeyName, detail },
       },
       actor,
     );
     await this.syncOldKey(updated, t);
+    if (takenName !== undefined) {
+      const renamed = await this.deps.store.getKey(updated.newKeyId);
+      if (renamed) await this.deps.keys.renamed(renamed);
+    }
     if (updated.step === 'deactivate_old' && updated.deactivateAt !== null) this.scheduled.set(updated.id, updated.deactivateAt);
     else this.scheduled.delete(updated.id);
     const json = await this.describe(updated);

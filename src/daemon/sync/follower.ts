@@ -34,6 +34,10 @@ export class FollowedKeyIndex extends KeyIndex {
     if (this.accepts()) super.setStatus(id, status);
   }
 
+  override rename(id: string, name: string): void {
+    if (this.accepts()) super.rename(id, name);
+  }
+
   override remove(id: string): void {
     if (this.accepts()) super.remove(id);
   }

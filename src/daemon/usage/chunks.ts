@@ -15,7 +15,7 @@ export function splitByKey(delta: UsageDelta, maxKeys: number): UsageDelta[] {
   let current: UsageDelta | undefined;
   let keysInCurrent = 0;
   for (const field of fields) {
-    for (const item of delta[field]) {
+    for (const item of delta[field] ?? []) {
       let chunk = chunkOfKey.get(item.keyId);
       if (!chunk) {
         if (!current || keysInCurrent === maxKeys) {

@@ -1,12 +1,16 @@
 /**
+/**
  * Counts verifications in memory and writes them to the store about once a second and at
- * shutdown. A flush writes in chunks of at most `FLUSH_CHUNK_KEYS` keys, one transaction
- * each, and lets other work run between chunks: a flush of every key a busy second touched
- * never holds verify up for long (docs/performance.md). A chunk that fails keeps its counts,
- * and those of the chunks after it, for the next flush, so a full disk delays usage instead of
- * losing it. A kill loses at most one interval.
+ * shutdown, with the quota uses the verifier took from the ledger. A flush writes in chunks of
+ * at most `FLUSH_CHUNK_KEYS` keys, one transaction each, and lets other work run between
+ * chunks: a flush of every key a busy second touched never holds verify up for long
+ * (docs/performance.md). A chunk that fails keeps its counts, and those of the chunks after
+ * it, for the next flush, so a full disk delays usage instead of losing it. A kill loses at
+ * most one interval: of usage counts, and of quota uses (after a restart those uses are
+ * available again).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { QuotaLedger } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
 import { CallerCounter } from './callers.js';
@@ -35,6 +39,7 @@ export class UsageTracker {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
+    private readonly quotas: QuotaLedger = new QuotaLedger(),
     private readonly chunkKeys = FLUSH_CHUNK_KEYS,
   ) {}
 
@@ -85,6 +90,7 @@ export class UsageTracker {
       buckets: [...this.buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
       callers: this.callers.drain(),
       lastUsed: [...this.lastUsed].map(([keyId, at]) => ({ keyId, at })),
+      quotas: this.quotas.drain(),
     };
     this.buckets = new Map();
     this.lastUsed = new Map();
@@ -99,9 +105,12 @@ export class UsageTracker {
       }
       this.onFlush(tickOf(chunk, this.clock.now()));
     }
+    // Daemons sharing a store each take from their own ledger: read back what all of them used.
+    if (this.store.shared) this.quotas.rebase(await this.store.quotas(this.quotas.keyIds()), this.clock.now());
   }
 
   private restore(delta: UsageDelta): void {
+    this.quotas.restore(delta.quotas ?? []);
     for (const b of delta.buckets) {
       let perKey = this.buckets.get(b.keyId);
       if (!perKey) this.buckets.set(b.keyId, (perKey = new Map()));

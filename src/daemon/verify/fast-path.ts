@@ -138,7 +138,10 @@ export function fastVerify(options: FastVerifyOptions): FastVerify {
           if (!body) return; // the client is gone: nobody to answer
           const valid = validBody(body);
           try {
-            if (valid) return answer(res, JSON.stringify(verifier.verify(valid.key, valid.caller)));
+            if (valid) {
+              const { caller, ...request } = valid;
+              return answer(res, JSON.stringify(verifier.verify(request, caller)));
+            }
           } catch {
             // The full route meets the same failure and answers it as every route does (a logged 500).
           }

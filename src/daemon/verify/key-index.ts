@@ -21,8 +21,11 @@ export type IndexedCore = Pick<IndexedKey, CoreField>;
 /** Everything else an entry carries: rare per key, kept in the side table. */
 export type Extras<E extends IndexedCore> = Omit<E, CoreField>;
 
-/** What a key without extras holds in each extra field; such a key takes no side-table room. */
-const NO_EXTRAS: Extras<IndexedKey> = {};
+/**
+ * What a key without extras holds in each extra field; such a key takes no side-table room.
+ * `undefined` means the field is absent from the entry, as `policy` is for most keys.
+ */
+const NO_EXTRAS: Extras<IndexedKey> = { policy: undefined };
 
 const FREE = 0;
 const STATUS_CODE: Record<KeyStatus, number> = { active: 1, inactive: 2 };
@@ -33,6 +36,13 @@ const NOT_AN_ID = -2;
 const MIN_ROWS = 1024;
 const MIN_TEXT = 64 * 1024;
 const GROWTH = 1.5;
+
+/** The UTF-8 length of a key's name, which the index keeps in 16 bits. */
+function nameByteLength(entry: { id: string; name: string }): number {
+  const bytes = Buffer.byteLength(entry.name);
+  if (bytes > 0xffff) throw new RangeError(`key ${entry.id}: name too long for the index`);
+  return bytes;
+}
 
 export class KeyIndex<E extends IndexedCore = IndexedKey> {
   // Columns, one element per row. A row is free when its status is FREE.
@@ -45,6 +55,8 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   private expiresAt = new Float64Array(0);
   private readonly extras = new Map<number, Extras<E>>();
   private readonly extraFields: (keyof Extras<E>)[];
+  /** The "none" values a lookup shows: all but the `undefined` ones, which are absent fields. */
+  private readonly shownNone: Partial<Extras<E>> | undefined;
 
   /** Ids (ASCII) and names (UTF-8), back to back; a freed row's bytes stay as garbage until compacted. */
   private text = Buffer.alloc(0);
@@ -70,6 +82,8 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   /** `noExtras`: the "none" value of each extra field of `E` (for `IndexedKey`, `NO_EXTRAS`). */
   constructor(private readonly noExtras: Extras<E> = NO_EXTRAS as Extras<E>) {
     this.extraFields = Object.keys(noExtras) as (keyof Extras<E>)[];
+    const shown = Object.entries(noExtras).filter(([, value]) => value !== undefined);
+    this.shownNone = shown.length ? (Object.fromEntries(shown) as Partial<Extras<E>>) : undefined;
     this.reset(0);
   }
 
@@ -99,6 +113,22 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     if (row >= 0) this.status[row] = STATUS_CODE[status];
   }
 
+  rename(id: string, name: string): void {
+    const row = this.rowOfId(id);
+    if (row < 0) return;
+    const idBytes = this.idLength[row]!;
+    const nameBytes = nameByteLength({ id, name });
+    const oldBytes = idBytes + this.nameLength[row]!;
+    const start = this.reserveText(idBytes + nameBytes);
+    // Read where the row's text is now: reserving may have compacted the buffer.
+    const from = this.textStart[row]!;
+    this.text.copy(this.text, start, from, from + idBytes);
+    this.writeName(name, start + idBytes);
+    this.textStart[row] = start;
+    this.nameLength[row] = nameBytes;
+    this.textGarbage += oldBytes;
+  }
+
   remove(id: string): void {
     const row = this.rowOfId(id);
     if (row >= 0) this.release(row);
@@ -120,7 +150,7 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
       expiresAt: Number.isNaN(expiresAt) ? null : expiresAt,
     };
     const extras = this.extras.get(row);
-    return (extras ? { ...core, ...extras } : this.extraFields.length ? { ...core, ...this.noExtras } : core) as E;
+    return (extras || this.shownNone ? { ...core, ...this.shownNone, ...extras } : core) as E;
   }
 
   get size(): number {
@@ -164,12 +194,11 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     const status = STATUS_CODE[entry.status];
     if (status === undefined) throw new TypeError(`key ${entry.id}: unknown status ${entry.status}`);
     const idBytes = entry.id.length;
-    const nameBytes = Buffer.byteLength(entry.name);
-    if (nameBytes > 0xffff) throw new RangeError(`key ${entry.id}: name too long for the index`);
+    const nameBytes = nameByteLength(entry);
     const row = this.allocateRow();
     const start = this.reserveText(idBytes + nameBytes);
     for (let i = 0; i < idBytes; i++) this.text[start + i] = this.idProbe[i]!;
-    if (!writeAscii(entry.name, this.text, start + idBytes)) this.text.write(entry.name, start + idBytes);
+    this.writeName(entry.name, start + idBytes);
     this.textStart[row] = start;
     this.idLength[row] = idBytes;
     this.nameLength[row] = nameBytes;
@@ -183,12 +212,16 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     this.live++;
   }
 
+  private writeName(name: string, at: number): void {
+    if (!writeAscii(name, this.text, at)) this.text.write(name, at);
+  }
+
   /** The entry's extra fields when any differs from "none"; otherwise it needs no side-table room. */
   private extrasOf(entry: E): Extras<E> | undefined {
     for (const field of this.extraFields) {
       if (entry[field] === this.noExtras[field]) continue;
       const extras = {} as Extras<E>;
-      for (const name of this.extraFields) extras[name] = entry[name];
+      for (const name of this.extraFields) if (entry[name] !== undefined) extras[name] = entry[name];
       return extras;
     }
     return undefined;

@@ -1,37 +1,31 @@
 /**
- * The verification decision (DESIGN.md §7): shape and checksum first (no lookup), then the
- * SHA-256 in the in-memory index, then status and expiry. Every decision about a known key is
- * counted for usage. Never reads the store.
+ * The daemon's verification: the decisions of `src/decide/verify.ts` (format, existence,
+ * status, expiry, IP, scope, rate limit, quota) against the in-memory index, with every
+ * decision about a known key counted for usage — a refusal for IP, scope, rate or quota as a
+ * rejected use, like any other. Never reads the store.
  */
-import { hashSecret, isWellFormed, KEY_PREFIX } from '../secrets/format.js';
+import { verifyKey, type Counters, type VerifyRequest, type VerifyResult } from '../../decide/verify.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from './key-index.js';
 
-export type VerifyResult =
-  | { valid: true; keyId: string; name: string }
-  | { valid: false; code: 'malformed' | 'not_found' | 'inactive' | 'expired' };
+export type { VerifyRequest, VerifyResult };
 
 export class Verifier {
-  constructor(
-    private readonly index: KeyIndex,
-    private readonly usage: UsageTracker,
-    private readonly now: () => number,
-  ) {}
+  private readonly lookup: (hash: string) => ReturnType<KeyIndex['lookup']>;
 
-  verify(key: string, caller: string | undefined): VerifyResult {
-    if (!isWellFormed(key, KEY_PREFIX)) return { valid: false, code: 'malformed' };
-    const entry = this.index.lookup(hashSecret(key));
-    if (!entry) return { valid: false, code: 'not_found' };
+  constructor(
+    index: KeyIndex,
+    private readonly usage: UsageTracker,
+    private readonly counters: Counters,
+    private readonly now: () => number,
+  ) {
+    this.lookup = (hash) => index.lookup(hash);
+  }
+
+  verify(request: VerifyRequest, caller: string | undefined): VerifyResult {
     const at = this.now();
-    if (entry.status !== 'active') {
-      this.usage.record(entry.id, false, caller, at);
-      return { valid: false, code: 'inactive' };
-    }
-    if (entry.expiresAt !== null && entry.expiresAt <= at) {
-      this.usage.record(entry.id, false, caller, at);
-      return { valid: false, code: 'expired' };
-    }
-    this.usage.record(entry.id, true, caller, at);
-    return { valid: true, keyId: entry.id, name: entry.name };
+    const { result, entry } = verifyKey(request, this.lookup, this.counters, at);
+    if (entry) this.usage.record(entry.id, result.valid, caller, at);
+    return result;
   }
 }

@@ -90,6 +90,17 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
     };
   },
   getKey: async (cx) => ({ ok: { why: 'a key', id: (await cx.key()).id, expect: 200 } }),
+  editKey: async (cx) => {
+    const key = await cx.key();
+    const taken = await cx.key();
+    return {
+      ok: { why: 'an owner, scopes and a rate limit', id: key.id, body: { owner: 'team-coverage', scopes: ['orders:*'], rateLimit: { limit: 10, windowSeconds: 60 } }, expect: 200 },
+      more: [
+        { why: 'a taken name', id: key.id, body: { name: taken.name.toUpperCase() }, expect: 409 },
+        { why: 'a past expiresAt', id: key.id, body: { expiresAt: '2001-01-01T00:00:00Z' }, expect: 400 },
+      ],
+    };
+  },
   deactivateKey: async (cx) => ({ ok: { why: 'an active key', id: (await cx.key()).id, expect: 200 } }),
   activateKey: async (cx) => ({ ok: { why: 'an inactive key', id: (await cx.key({ inactive: true })).id, expect: 200 } }),
   deleteKey: async (cx) => ({

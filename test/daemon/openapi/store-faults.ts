@@ -40,6 +40,8 @@ const METHODS = {
   getRotation: 'read',
   listRotations: 'read',
   changeRotation: 'write',
+  updateKey: 'write',
+  quotas: 'read',
   backup: 'none',
   close: 'none',
   shared: 'none',

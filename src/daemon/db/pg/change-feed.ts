@@ -12,12 +12,11 @@
  * starts over from a full snapshot, and a periodic snapshot covers anything missed otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import { inArray } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { z } from 'zod';
 import type { IndexedKey, SharedStore, StoreChange, StoreFollower } from '../../store.js';
-import { keys } from './schema.js';
+import { readIndexedKeys } from './indexed-keys.js';
 
 export const CHANNEL = 'keyward_changes';
 
@@ -38,8 +37,6 @@ const NoticeSchema = z.object({ o: z.string(), n: z.string(), c: z.array(NoteSch
 export type ChangeNote = z.infer<typeof NoteSchema>;
 /** A committed write's announcement: the daemon it came from, its nonce, what it changed. */
 export type Notice = z.infer<typeof NoticeSchema>;
-
-const indexedKeyColumns = { id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt };
 
 type Item = { kind: 'snapshot'; done?: (err?: unknown) => void } | { kind: 'notice'; notice: Notice; done?: undefined };
 
@@ -186,14 +183,14 @@ export class ChangeFeed implements SharedStore {
   }
 
   private async snapshot(client: pg.Client): Promise<void> {
-    const rows: IndexedKey[] = await drizzle({ client }).select(indexedKeyColumns).from(keys);
+    const rows = await readIndexedKeys(drizzle({ client }));
     await this.follower!.reset(rows);
     this.isLive = true;
   }
 
   private async apply(client: pg.Client, notice: Notice): Promise<void> {
     const ids = notice.c.filter((c) => c.t === 'key').map((c) => c.id);
-    const rows: IndexedKey[] = ids.length ? await drizzle({ client }).select(indexedKeyColumns).from(keys).where(inArray(keys.id, ids)) : [];
+    const rows = ids.length ? await readIndexedKeys(drizzle({ client }), ids) : [];
     for (const note of notice.c) {
       await this.follower!.changed(toChange(note, rows), notice.o === this.options.origin);
     }

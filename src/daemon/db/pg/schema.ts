@@ -46,12 +46,31 @@ export const keys = pgTable(
     deactivatedAt: int64('deactivated_at'),
     expiresAt: int64('expires_at'),
     lastUsedAt: int64('last_used_at'),
+    // Policy and labels (docs/policy.md); null is "no restriction" or "no label".
+    description: text('description'),
+    owner: text('owner'),
+    /** JSON object, ≤ 4 KiB. */
+    meta: text('meta'),
+    /** JSON array of scopes. */
+    scopes: text('scopes'),
+    /** JSON array of canonical CIDRs. */
+    allowedIps: text('allowed_ips'),
+    rateLimit: int64('rate_limit'),
+    rateLimitWindowSeconds: int64('rate_limit_window_seconds'),
+    /** Uses left in the current refill period, as of the last usage flush; null: no quota. */
+    quotaRemaining: int64('quota_remaining'),
+    quotaRefillAmount: int64('quota_refill_amount'),
+    quotaRefillIntervalSeconds: int64('quota_refill_interval_seconds'),
+    quotaRefilledAt: int64('quota_refilled_at'),
+    /** When an operator last set the quota: uses counted under an older setting no longer apply. */
+    quotaSetAt: int64('quota_set_at'),
   },
   (t) => [
     uniqueIndex('keys_name_folded').on(t.nameFolded),
     uniqueIndex('keys_name_skeleton').on(t.nameSkeleton),
     uniqueIndex('keys_hash').on(t.hash),
     index('keys_created').on(t.createdAt, t.id),
+    index('keys_owner').on(t.owner),
   ],
 );
 

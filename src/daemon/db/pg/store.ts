@@ -4,14 +4,18 @@
  * daemons happen one at a time, as SQLite's immediate transactions do on one machine, and the
  * audit chain stays linear), makes its change, appends its audit events and NOTIFYs the other
  * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
- * atomic upserts, so the counts of every daemon add up.
+ * atomic upserts, so the counts of every daemon add up. Over 300 lines because it is the whole
+ * `Store` for one dialect (see ../shared.ts): what both dialects share lives there and in
+ * ../key-columns.ts.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError, StoreUnreachable } from '../../errors.js';
+import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -23,6 +27,7 @@ import type {
   CallerRow,
   IndexedKey,
   IndexedOperator,
+  KeyEdit,
   KeyListQuery,
   KeyRow,
   KeyStatus,
@@ -48,8 +53,10 @@ import {
   statusAudit,
   stepChanged,
 } from '../shared.js';
+import { editColumns, fieldsToColumns, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
+import { readIndexedKeys } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
 import * as schema from './schema.js';
@@ -73,6 +80,7 @@ const keyColumns = {
   deactivatedAt: keys.deactivatedAt,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  ...policyColumnsOf(keys),
 };
 
 const operatorColumns = {
@@ -179,7 +187,7 @@ export class PgStore implements Store {
 
   private async keyById(tx: Tx | PgDb, id: string): Promise<KeyRow | undefined> {
     const [key] = await tx.select(keyColumns).from(keys).where(eq(keys.id, id));
-    return key;
+    return key && withFields(key);
   }
 
   private async requireKey(tx: Tx, id: string): Promise<KeyRow> {
@@ -201,13 +209,14 @@ export class PgStore implements Store {
       .where(gte(usageBuckets.minute, since))
       .groupBy(usageBuckets.keyId)
       .as('uses');
-    return this.db
+    const rows = await this.db
       .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)`.mapWith(Number) })
       .from(keys)
       .leftJoin(uses, eq(uses.keyId, keys.id))
       .where(keyListWhere(keys, query))
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit);
+    return rows.map(withFields);
   }
 
   async countKeys(): Promise<{ active: number; inactive: number }> {
@@ -230,7 +239,7 @@ export class PgStore implements Store {
   /** The key named `name` (ignoring case), or one whose name looks like it. */
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
     const [key] = await this.db.select(keyColumns).from(keys).where(sameOrLookAlike(keys, name)).limit(1);
-    return key;
+    return key && withFields(key);
   }
 
   async uses24h(id: string, since: number): Promise<number> {
@@ -243,10 +252,35 @@ export class PgStore implements Store {
 
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
-    const [taken] = await tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).limit(1);
-    if (taken) throw nameTaken('key', key.name, taken.name);
-    await tx.insert(keys).values({ ...key, ...nameColumns(key.name) });
+    await this.refuseTakenName(tx, key.name);
+    await tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
+  }
+
+  /** Refuses `name` when a key other than `exceptId` has it, or a name that looks the same. */
+  private async refuseTakenName(tx: Tx, name: string, exceptId?: string): Promise<void> {
+    const sameName = sameOrLookAlike(keys, name);
+    const [taken] = await tx.select({ name: keys.name }).from(keys).where(exceptId ? and(sameName, ne(keys.id, exceptId)) : sameName).limit(1);
+    if (taken) throw nameTaken('key', name, taken.name);
+  }
+
+  /** Renames or edits `key`, audited; the caller has checked that something changes. */
+  private async editKey(tx: Tx, key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[], at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+    if (edit.name !== undefined) await this.refuseTakenName(tx, edit.name, key.id);
+    await tx.update(keys).set(editColumns(edit)).where(eq(keys.id, key.id));
+    await this.appendAudit(tx, actor, keyAudit('key.update', { id: key.id, name: edit.name ?? key.name }, { ...editDetail(key, edit, changed), ...detail }), at);
+    notes.push({ t: 'key', id: key.id, e: 'updated' });
+  }
+
+  async updateKey(id: string, requested: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
+    return this.write(async (tx, notes) => {
+      const key = await this.requireKey(tx, id);
+      const edit = stampedAfter(key, requested);
+      const changed = changedFields(key, edit);
+      if (changed.length) await this.editKey(tx, key, edit, changed, at, actor, notes);
+      const [{ hash }] = (await tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id))) as [{ hash: string }];
+      return { key: { ...(await this.requireKey(tx, id)), hash }, changed };
+    });
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
@@ -301,8 +335,13 @@ export class PgStore implements Store {
   }
 
   async *indexedKeys(): AsyncIterable<IndexedKey[]> {
-    // One page: a single query is a consistent snapshot while other daemons write.
-    yield await this.db.select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt }).from(keys);
+    // One page, read as the change feed reads its snapshots.
+    yield await readIndexedKeys(this.db);
+  }
+
+  async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
+    if (keyIds.length === 0) return [];
+    return storedQuotas(await this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)));
   }
 
   // operators
@@ -426,6 +465,21 @@ export class PgStore implements Store {
           sql`update ${keys} set last_used_at = greatest(coalesce(${keys.lastUsedAt}, 0), v.at) from (values ${values}) as v(id, at) where ${keys.id} = v.id`,
         );
       }
+      const quotaUses = (delta.quotas ?? []).filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
+      if (quotaUses.length) {
+        // The rows are share-locked above; settling reads and writes each under an update lock.
+        const rows = await tx
+          .select({ id: keys.id, ...policyColumnsOf(keys) })
+          .from(keys)
+          .where(inArray(keys.id, quotaUses.map((u) => u.keyId)))
+          .orderBy(asc(keys.id))
+          .for('no key update');
+        const stored = new Map(storedQuotas(rows).map((q) => [q.keyId, q]));
+        for (const use of quotaUses) {
+          const quota = stored.get(use.keyId);
+          if (quota) await tx.update(keys).set(fieldsToColumns({ quota: settle(quota, use) })).where(eq(keys.id, use.keyId));
+        }
+      }
       const pruner = await tx.execute<{ held: boolean }>(sql`select pg_try_advisory_xact_lock(${lockKey(LOCKS.prune)}) as held`);
       if (pruner.rows[0]?.held) {
         await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
@@ -500,6 +554,10 @@ export class PgStore implements Store {
         await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
       }
       if (old && change.deleteOldKey) await this.removeKey(tx, old, at, actor, notes, { rotation: id });
+      const renamed = change.renameNewKey !== undefined ? await this.keyById(tx, current.newKeyId) : undefined;
+      if (renamed && renamed.name !== change.renameNewKey) {
+        await this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, notes, { rotation: id });
+      }
       await tx.update(rotations).set(change.set).where(eq(rotations.id, id));
       await this.appendAudit(tx, actor, change.audit, at);
       notes.push({ t: 'rotation', id, e: 'updated' });

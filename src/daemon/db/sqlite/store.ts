@@ -1,11 +1,14 @@
 /**
  * The embedded SQLite implementation of `Store`. better-sqlite3 is synchronous, so every write
  * is one synchronous `immediate` transaction that also appends its audit event; the async
- * signatures exist for networked stores.
+ * signatures exist for networked stores. Over 300 lines because it is the whole `Store` for
+ * one dialect (see ../shared.ts): what both dialects share lives there and in ../key-columns.ts.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, lt, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
+import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
+import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -17,6 +20,7 @@ import type {
   CallerRow,
   IndexedKey,
   IndexedOperator,
+  KeyEdit,
   KeyListQuery,
   KeyRow,
   KeyStatus,
@@ -42,6 +46,7 @@ import {
   statusAudit,
   stepChanged,
 } from '../shared.js';
+import { attachPolicies, editColumns, fieldsFromColumns, fieldsToColumns, HAS_POLICY_SQL, keyValues, policiesById, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
@@ -58,6 +63,7 @@ const keyColumns = {
   deactivatedAt: keys.deactivatedAt,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  ...policyColumnsOf(keys),
 };
 
 const operatorColumns = {
@@ -206,7 +212,8 @@ export class SqliteStore implements Store {
   }
 
   private keyById(tx: Tx | Db, id: string): KeyRow | undefined {
-    return tx.select(keyColumns).from(keys).where(eq(keys.id, id)).get();
+    const row = tx.select(keyColumns).from(keys).where(eq(keys.id, id)).get();
+    return row && withFields(row);
   }
 
   private requireKey(tx: Tx, id: string): KeyRow {
@@ -236,7 +243,7 @@ export class SqliteStore implements Store {
       .orderBy(asc(keys.createdAt), asc(keys.id))
       .limit(query.limit)
       .all();
-    return rows;
+    return rows.map(withFields);
   }
 
   async countKeys(): Promise<{ active: number; inactive: number }> {
@@ -257,7 +264,8 @@ export class SqliteStore implements Store {
 
   /** The key named `name` (ignoring case), or one whose name looks like it. */
   async getKeyByName(name: string): Promise<KeyRow | undefined> {
-    return this.db.select(keyColumns).from(keys).where(sameOrLookAlike(keys, name)).get();
+    const row = this.db.select(keyColumns).from(keys).where(sameOrLookAlike(keys, name)).get();
+    return row && withFields(row);
   }
 
   async uses24h(id: string, since: number): Promise<number> {
@@ -271,9 +279,33 @@ export class SqliteStore implements Store {
 
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
-    const taken = tx.select({ name: keys.name }).from(keys).where(sameOrLookAlike(keys, key.name)).get();
-    if (taken) throw nameTaken('key', key.name, taken.name);
-    tx.insert(keys).values({ ...key, ...nameColumns(key.name) }).run();
+    this.refuseTakenName(tx, key.name);
+    tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) }).run();
+  }
+
+  /** Refuses `name` when a key other than `exceptId` has it, or a name that looks the same. */
+  private refuseTakenName(tx: Tx, name: string, exceptId?: string): void {
+    const sameName = sameOrLookAlike(keys, name);
+    const taken = tx.select({ name: keys.name }).from(keys).where(exceptId ? and(sameName, ne(keys.id, exceptId)) : sameName).get();
+    if (taken) throw nameTaken('key', name, taken.name);
+  }
+
+  /** Renames or edits `key`, audited; the caller has checked that something changes. */
+  private editKey(tx: Tx, key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[], at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    if (edit.name !== undefined) this.refuseTakenName(tx, edit.name, key.id);
+    tx.update(keys).set(editColumns(edit)).where(eq(keys.id, key.id)).run();
+    this.appendAudit(tx, actor, keyAudit('key.update', { id: key.id, name: edit.name ?? key.name }, { ...editDetail(key, edit, changed), ...detail }), at);
+  }
+
+  async updateKey(id: string, requested: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
+    return this.write((tx) => {
+      const key = this.requireKey(tx, id);
+      const edit = stampedAfter(key, requested);
+      const changed = changedFields(key, edit);
+      if (changed.length) this.editKey(tx, key, edit, changed, at, actor);
+      const hash = tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id)).get()!.hash;
+      return { key: { ...this.requireKey(tx, id), hash }, changed };
+    });
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
@@ -326,6 +358,9 @@ export class SqliteStore implements Store {
   }
 
   async *indexedKeys(): AsyncIterable<IndexedKey[]> {
+    // The policies of the few keys that have one, read apart (one scan) and attached page by
+    // page: every key's policy columns, mostly null, would cost every page.
+    const policies = policiesById(this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(sql.raw(HAS_POLICY_SQL)).all());
     // better-sqlite3's raw rows (arrays), made into objects here: its own row objects cost half
     // as much CPU again and, loading 100,000 keys, grew the heap by ~40 MB; drizzle's mapping
     // cost more still. Pages by rowid, so a million keys never sit in the heap at once.
@@ -343,11 +378,19 @@ export class SqliteStore implements Store {
         const rows = page.all(after, INDEX_PAGE_ROWS);
         if (rows.length === 0) return;
         after = rows[rows.length - 1]![0];
-        yield rows.map(([, id, name, hash, status, expiresAt]) => ({ id, name, hash, status, expiresAt }));
+        yield attachPolicies(
+          rows.map(([, id, name, hash, status, expiresAt]) => ({ id, name, hash, status, expiresAt })),
+          policies,
+        );
       }
     } finally {
       this.sqlite.pragma(`cache_size = ${cacheSize}`);
     }
+  }
+
+  async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
+    if (keyIds.length === 0) return [];
+    return storedQuotas(this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)).all());
   }
 
   // operators
@@ -434,6 +477,11 @@ export class SqliteStore implements Store {
         writes.callers.run(callers);
         for (const keyId of grown) keepRecentCallers(writes, keyId);
         writes.lastUsed.run(JSON.stringify(delta.lastUsed.map((u) => [u.keyId, u.at])));
+        for (const use of delta.quotas ?? []) {
+          const row = tx.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(eq(keys.id, use.keyId)).get();
+          const stored = row && fieldsFromColumns(row).quota;
+          if (stored) tx.update(keys).set(fieldsToColumns({ quota: settle(stored, use) })).where(eq(keys.id, use.keyId)).run();
+        }
         tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
         tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore)).run();
       });
@@ -507,6 +555,8 @@ export class SqliteStore implements Store {
       const old = this.keyById(tx, current.oldKeyId);
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, { rotation: id });
       if (old && change.deleteOldKey) this.removeKey(tx, old, at, actor, { rotation: id });
+      const renamed = change.renameNewKey !== undefined ? this.keyById(tx, current.newKeyId) : undefined;
+      if (renamed && renamed.name !== change.renameNewKey) this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, { rotation: id });
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
       this.appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;

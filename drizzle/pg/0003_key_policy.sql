@@ -1,0 +1,13 @@
+ALTER TABLE "keys" ADD COLUMN "description" text;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "owner" text;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "meta" text;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "scopes" text;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "allowed_ips" text;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "rate_limit" bigint;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "rate_limit_window_seconds" bigint;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "quota_remaining" bigint;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "quota_refill_amount" bigint;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "quota_refill_interval_seconds" bigint;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "quota_refilled_at" bigint;--> statement-breakpoint
+ALTER TABLE "keys" ADD COLUMN "quota_set_at" bigint;--> statement-breakpoint
+CREATE INDEX "keys_owner" ON "keys" USING btree ("owner");

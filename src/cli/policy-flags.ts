@@ -1,0 +1,158 @@
+/**
+ * The policy flags of `keys create` and `keys edit`, turned into the fields of the request:
+ * `--scope S`…, `--allow-ip CIDR`…, `--rate N/WINDOW`, `--quota N [--refill N/INTERVAL]`,
+ * `--owner`, `--description`, `--meta JSON`, and for edit `--clear FIELD`…. The values are
+ * checked with the daemon's own schema before anything is sent, so a bad one is a usage error
+ * (exit 2) naming the flag, with the daemon's wording.
+ */
+import type { Command } from 'commander';
+import type { KeyFieldsInput, KeyJson } from '../client/client.js';
+import { usageError } from './exit.js';
+import { shortTime } from './format.js';
+
+export type PolicyFlags = {
+  scope?: string[];
+  allowIp?: string[];
+  rate?: string;
+  quota?: string;
+  refill?: string;
+  owner?: string;
+  description?: string;
+  meta?: string;
+  clear?: string[];
+};
+
+/** What `--clear` takes, and the field each clears. */
+export const CLEARABLE = {
+  description: 'description',
+  owner: 'owner',
+  meta: 'meta',
+  scope: 'scopes',
+  'allow-ip': 'allowedIps',
+  rate: 'rateLimit',
+  quota: 'quota',
+} as const satisfies Record<string, keyof KeyFieldsInput>;
+
+/** Everything `keys edit --clear` takes (the expiry is not a policy field, but clears the same way). */
+const CLEAR_NAMES = [...Object.keys(CLEARABLE), 'expires'].join(', ');
+
+/** The flag a field is set with, for messages. */
+const FLAG_OF: Record<keyof KeyFieldsInput, string> = {
+  description: '--description',
+  owner: '--owner',
+  meta: '--meta',
+  scopes: '--scope',
+  allowedIps: '--allow-ip',
+  rateLimit: '--rate',
+  quota: '--quota',
+};
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Adds the policy flags to `cmd`; `edit` adds `--clear`. */
+export function withPolicyFlags(cmd: Command, edit = false): Command {
+  cmd
+    .option('--scope <scope>', 'a scope the key grants, e.g. orders:read or orders:* (repeat for more)', collect)
+    .option('--allow-ip <cidr>', 'an address or CIDR the key may be used from (repeat for more)', collect)
+    .option('--rate <n/window>', 'at most N verifications per window, e.g. 100/1m, 10/30s, 5000/1h')
+    .option('--quota <n>', 'the key may be used N more times')
+    .option('--refill <n/interval>', 'with --quota: set the quota back to N every interval, e.g. 1000/1d')
+    .option('--owner <owner>', 'who the key belongs to (returned by verify)')
+    .option('--description <text>', 'what the key is for')
+    .option('--meta <json>', 'a JSON object returned by verify, e.g. \'{"plan":"pro"}\'');
+  if (edit) cmd.option('--clear <field>', `remove a setting: ${CLEAR_NAMES} (repeat for more)`, collect);
+  return cmd;
+}
+
+const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const DURATION = /^(\d*)([smhd]?)$/;
+
+/** `30s`, `1m`, `m` (one minute), `90` (seconds) → seconds; undefined when it is none of those. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  return Number(match[1] === '' ? 1 : match[1]) * UNITS[match[2] || 's']!;
+}
+
+/** `3600` → `1h`, `90` → `90s`: the largest unit that divides it. */
+export function formatDuration(seconds: number): string {
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
+function wholeNumber(flag: string, text: string): number {
+  if (!/^\d+$/.test(text.trim())) throw usageError(`${flag} ${JSON.stringify(text)} is not a whole number`);
+  return Number(text);
+}
+
+/** `N/DURATION` as `[N, seconds]`. */
+function perInterval(flag: string, text: string, example: string): [number, number] {
+  const slash = text.indexOf('/');
+  const seconds = slash === -1 ? undefined : parseDuration(text.slice(slash + 1));
+  if (slash === -1 || seconds === undefined) throw usageError(`${flag} ${JSON.stringify(text)} is not N/DURATION (e.g. ${example}; units s, m, h, d)`);
+  return [wholeNumber(flag, text.slice(0, slash)), seconds];
+}
+
+function parseMeta(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw usageError(`--meta is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The fields the flags set, checked; with `--clear`, null for each field cleared. */
+export async function fieldsFromFlags(flags: PolicyFlags): Promise<KeyFieldsInput> {
+  const fields: Record<string, unknown> = {};
+  if (flags.scope) fields.scopes = flags.scope;
+  if (flags.allowIp) fields.allowedIps = flags.allowIp;
+  if (flags.rate !== undefined) {
+    const [limit, windowSeconds] = perInterval('--rate', flags.rate, '100/1m');
+    fields.rateLimit = { limit, windowSeconds };
+  }
+  if (flags.refill !== undefined && flags.quota === undefined) throw usageError('--refill needs --quota: a quota is set whole, with its refill');
+  if (flags.quota !== undefined) {
+    const refill = flags.refill === undefined ? null : perInterval('--refill', flags.refill, '1000/1d');
+    fields.quota = { remaining: wholeNumber('--quota', flags.quota), refill: refill && { amount: refill[0], intervalSeconds: refill[1] } };
+  }
+  if (flags.owner !== undefined) fields.owner = flags.owner;
+  if (flags.description !== undefined) fields.description = flags.description;
+  if (flags.meta !== undefined) fields.meta = parseMeta(flags.meta);
+  for (const name of flags.clear ?? []) {
+    const field = CLEARABLE[name as keyof typeof CLEARABLE];
+    if (!field) throw usageError(`--clear ${JSON.stringify(name)}: can clear ${CLEAR_NAMES}`);
+    if (fields[field] !== undefined) throw usageError(`--clear ${name} and ${FLAG_OF[field]} contradict each other`);
+    fields[field] = null;
+  }
+  return validate(fields);
+}
+
+/**
+ * `fields` as the daemon's schema reads them, or a usage error naming the flag. The schema is
+ * loaded here only: other commands do not pay for it.
+ */
+async function validate(fields: Record<string, unknown>): Promise<KeyFieldsInput> {
+  const { KeyFieldsInput: schema } = await import('../daemon/keys/policy-schemas.js');
+  const parsed = schema.safeParse(fields);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0]) as keyof KeyFieldsInput;
+  const flag = field === 'quota' && issue.path[1] === 'refill' ? '--refill' : FLAG_OF[field];
+  const value = field === 'scopes' || field === 'allowedIps' ? (fields[field] as unknown[])[Number(issue.path[1])] : undefined;
+  throw usageError(`${flag}${typeof value === 'string' ? ` ${JSON.stringify(value)}` : ''}: ${issue.message}`);
+}
+
+/** Readable lines about a key's policy and labels, for `keys show`. */
+export function policyFields(key: KeyJson): [string, string][] {
+  const q = key.quota;
+  const refill = q?.refill ? `; back to ${q.refill.amount} every ${formatDuration(q.refill.intervalSeconds)} (next ${shortTime(q.nextRefillAt)})` : '';
+  return [
+    ['description', key.description ?? '—'],
+    ['owner', key.owner ?? '—'],
+    ['scopes', key.scopes === null ? 'any (no restriction)' : key.scopes.length ? key.scopes.join(', ') : 'none'],
+    ['allowed IPs', key.allowedIps === null ? 'any address' : key.allowedIps.join(', ')],
+    ['rate limit', key.rateLimit ? `${key.rateLimit.limit} per ${formatDuration(key.rateLimit.windowSeconds)}` : 'none'],
+    ['quota', q ? `${q.remaining} left${refill}` : 'unlimited'],
+    ['meta', key.meta === null ? '—' : JSON.stringify(key.meta)],
+  ];
+}

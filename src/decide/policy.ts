@@ -1,0 +1,43 @@
+/**
+ * A key's policy and labels (see docs/policy.md): what it may do — scopes, allowed client
+ * addresses, a rate limit, a quota — and what a valid verify tells the service about it —
+ * owner and meta. `null` means "no restriction" (or no label). A verifying process keeps the
+ * compiled form, parsed once per write instead of on every verify.
+ */
+import { compileAllowList, type IpRange } from './ip.js';
+import type { StoredQuota } from './quota.js';
+import type { RateLimit } from './rate-limit.js';
+
+export type JsonObject = { [key: string]: unknown };
+
+/** The policy fields as the store and the API hold them. */
+export type KeyPolicy = {
+  scopes: string[] | null;
+  allowedIps: string[] | null;
+  rateLimit: RateLimit | null;
+  quota: StoredQuota | null;
+};
+
+/** What a valid verify returns about a key besides its id and name. */
+export type KeyLabels = { owner: string | null; meta: JsonObject | null };
+
+export type EntryPolicy = Omit<KeyPolicy, 'allowedIps'> & KeyLabels & { allowedIps: IpRange[] | null };
+
+/**
+ * What a verifying process keeps of a key: a plain object, whatever index holds it. `policy`
+ * is absent for a key without policy or labels, so the common key costs nothing more.
+ */
+export type KeyEntry = {
+  id: string;
+  name: string;
+  status: 'active' | 'inactive';
+  expiresAt: number | null;
+  policy?: EntryPolicy;
+};
+
+/** The compiled policy of a key, or undefined when it has none and no labels. */
+export function compilePolicy(fields: KeyPolicy & KeyLabels): EntryPolicy | undefined {
+  const { scopes, allowedIps, rateLimit, quota, owner, meta } = fields;
+  if (scopes === null && allowedIps === null && rateLimit === null && quota === null && owner === null && meta === null) return undefined;
+  return { scopes, allowedIps: allowedIps && compileAllowList(allowedIps), rateLimit, quota, owner, meta };
+}

@@ -1,0 +1,92 @@
+/** Allow lists: IPv4, IPv6 and IPv4-mapped IPv6, at the edges of /0, /32 and /128. */
+import { describe, expect, it } from 'vitest';
+import { compileAllowList, ipAllowed, parseAddress, parseRange } from '../../src/decide/ip.js';
+
+const allows = (list: string[], ip: string | undefined) => ipAllowed(compileAllowList(list), ip);
+
+describe('ipAllowed', () => {
+  it('matches /0 to every address of its family and none of the other', () => {
+    for (const ip of ['0.0.0.0', '10.1.2.3', '255.255.255.255', '::ffff:192.0.2.1']) expect(allows(['0.0.0.0/0'], ip), ip).toBe(true);
+    for (const ip of ['::1', '2001:db8::1']) expect(allows(['0.0.0.0/0'], ip), ip).toBe(false);
+    for (const ip of ['::', '::1', '2001:db8::1', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']) expect(allows(['::/0'], ip), ip).toBe(true);
+    expect(allows(['::/0'], '192.0.2.1')).toBe(false);
+  });
+
+  it('matches /32 and /128 to exactly one address', () => {
+    expect(allows(['192.0.2.7/32'], '192.0.2.7')).toBe(true);
+    expect(allows(['192.0.2.7/32'], '192.0.2.6')).toBe(false);
+    expect(allows(['192.0.2.7/32'], '192.0.2.8')).toBe(false);
+    expect(allows(['192.0.2.7'], '192.0.2.7')).toBe(true);
+    expect(allows(['2001:db8::7/128'], '2001:db8::7')).toBe(true);
+    expect(allows(['2001:db8::7/128'], '2001:db8:0:0:0:0:0:7')).toBe(true);
+    expect(allows(['2001:db8::7/128'], '2001:db8::8')).toBe(false);
+    expect(allows(['2001:db8::7'], '2001:db8::6')).toBe(false);
+  });
+
+  it('matches the edges of a range and not one past them', () => {
+    expect(allows(['10.0.0.0/8'], '10.0.0.0')).toBe(true);
+    expect(allows(['10.0.0.0/8'], '10.255.255.255')).toBe(true);
+    expect(allows(['10.0.0.0/8'], '11.0.0.0')).toBe(false);
+    expect(allows(['10.0.0.0/8'], '9.255.255.255')).toBe(false);
+    expect(allows(['2001:db8::/32'], '2001:db8:ffff:ffff:ffff:ffff:ffff:ffff')).toBe(true);
+    expect(allows(['2001:db8::/32'], '2001:db9::')).toBe(false);
+  });
+
+  it('treats an IPv4-mapped IPv6 client as its IPv4 address, and a mapped range as its IPv4 range', () => {
+    expect(allows(['192.0.2.0/24'], '::ffff:192.0.2.200')).toBe(true);
+    expect(allows(['192.0.2.0/24'], '::ffff:c000:2c8')).toBe(true);
+    expect(allows(['192.0.2.0/24'], '::ffff:192.0.3.1')).toBe(false);
+    expect(allows(['::ffff:192.0.2.0/120'], '192.0.2.9')).toBe(true);
+    expect(allows(['::ffff:192.0.2.0/120'], '192.0.3.9')).toBe(false);
+    expect(allows(['::ffff:192.0.2.9'], '192.0.2.9')).toBe(true);
+  });
+
+  it('refuses a missing address and anything that is not one', () => {
+    for (const ip of [undefined, '', 'localhost', '10.1', '0x0a.0.0.1', '010.0.0.1', '10.0.0.256', '10.0.0.1/32', ' 10.0.0.1', '1:2']) {
+      expect(allows(['0.0.0.0/0', '::/0'], ip), String(ip)).toBe(false);
+    }
+  });
+
+  it('matches an address with a zone by the address', () => {
+    expect(allows(['fe80::/10'], 'fe80::1%eth0')).toBe(true);
+  });
+});
+
+describe('parseRange', () => {
+  it('gives canonical CIDRs', () => {
+    const canonical = (text: string) => {
+      const parsed = parseRange(text);
+      return 'canonical' in parsed ? parsed.canonical : parsed.problem;
+    };
+    expect(canonical('10.0.0.0/8')).toBe('10.0.0.0/8');
+    expect(canonical('192.0.2.1')).toBe('192.0.2.1/32');
+    expect(canonical('2001:0DB8:0000::/32')).toBe('2001:db8::/32');
+    expect(canonical('::1')).toBe('::1/128');
+    expect(canonical('::ffff:10.0.0.0/104')).toBe('10.0.0.0/8');
+    expect(canonical('0.0.0.0/0')).toBe('0.0.0.0/0');
+  });
+
+  it('explains what is wrong with a bad entry', () => {
+    const problem = (text: string) => {
+      const parsed = parseRange(text);
+      return 'problem' in parsed ? parsed.problem : 'accepted';
+    };
+    expect(problem('10.0.0.1/8')).toMatch(/host bits set; the network is 10\.0\.0\.0\/8/);
+    expect(problem('2001:db8::1/32')).toMatch(/host bits set; the network is 2001:db8::\/32/);
+    expect(problem('10.0.0.0/33')).toMatch(/prefix length over 32/);
+    expect(problem('::/129')).toMatch(/prefix length over 128/);
+    expect(problem('10.0.0.0/x')).toMatch(/not a number/);
+    expect(problem('10.0.0.0/')).toMatch(/not a number/);
+    expect(problem('10.0.0.0/8/8')).toMatch(/not a number/);
+    expect(problem('::ffff:0.0.0.0/80')).toMatch(/shorter than \/96/);
+    for (const text of ['', 'example.com', '10.1/8', 'fe80::1%eth0/64']) expect(problem(text), text).toMatch(/must be an IPv4 or IPv6/);
+  });
+});
+
+describe('parseAddress', () => {
+  it('reads IPv4 only in four-part decimal', () => {
+    expect(parseAddress('127.0.0.1')?.toString()).toBe('127.0.0.1');
+    expect(parseAddress('127.1')).toBeUndefined();
+    expect(parseAddress('2130706433')).toBeUndefined();
+  });
+});
