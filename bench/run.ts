@@ -1,13 +1,14 @@
 /**
  * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, streams,
- * hardening, and the TUI's when it exists), or only those named. They print numbers and never
- * pass or fail on time; the exit code is non-zero only when one crashed. `--cpu-prof` has the
- * verify and scale benchmarks' daemons write V8 CPU profiles (open them in Chrome DevTools) to
- * a directory it prints.
+ * hardening, audit, and the TUI's when it exists), or only those named. They print numbers
+ * and never pass or fail on time; the exit code is non-zero only when one crashed.
+ * `--cpu-prof` has the verify and scale benchmarks' daemons write V8 CPU profiles (open them
+ * in Chrome DevTools) to a directory it prints.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run as runAudit } from './audit.js';
 import { run as runHardening } from './hardening.js';
 import { run as runKeys } from './keys.js';
 import { run as runScale } from './scale.js';
@@ -39,6 +40,7 @@ const benches: Bench[] = [
   { name: 'scale', run: () => runScale({ daemonNodeArgs }) },
   { name: 'streams', run: runStreams },
   { name: 'hardening', run: runHardening },
+  { name: 'audit', run: runAudit },
 ];
 const tui = await tuiBench();
 if (tui) benches.push(tui);
