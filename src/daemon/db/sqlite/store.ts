@@ -360,15 +360,13 @@ export class SqliteStore implements Store {
   }
 
   async *indexedKeys(): AsyncIterable<IndexedKey[]> {
-    // The policies of the few keys that have one, read apart (one scan) and attached page by
-    // page: every key's policy columns, mostly null, would cost every page.
-    const policies = policiesById(this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(sql.raw(HAS_POLICY_SQL)).all());
     // better-sqlite3's raw rows (arrays), made into objects here: its own row objects cost half
     // as much CPU again and, loading 100,000 keys, grew the heap by ~40 MB; drizzle's mapping
-    // cost more still. Pages by rowid, so a million keys never sit in the heap at once.
+    // cost more still. Pages by rowid, so a million keys never sit in the heap at once. Each
+    // row says whether the key has a policy; only those are read in full, page by page.
     const page = this.sqlite
-      .prepare<[number, number], [number, string, string, string, KeyStatus, number | null]>(
-        'select rowid, id, name, hash, status, expires_at from keys where rowid > ? order by rowid limit ?',
+      .prepare<[number, number], [number, string, string, string, KeyStatus, number | null, 0 | 1]>(
+        `select rowid, id, name, hash, status, expires_at, (${HAS_POLICY_SQL}) from keys where rowid > ? order by rowid limit ?`,
       )
       .raw(true);
     // A scan of every key would leave better-sqlite3's 16 MB page cache full of pages nothing
@@ -380,10 +378,10 @@ export class SqliteStore implements Store {
         const rows = page.all(after, INDEX_PAGE_ROWS);
         if (rows.length === 0) return;
         after = rows[rows.length - 1]![0];
-        yield attachPolicies(
-          rows.map(([, id, name, hash, status, expiresAt]) => ({ id, name, hash, status, expiresAt })),
-          policies,
-        );
+        const entries = rows.map(([, id, name, hash, status, expiresAt]) => ({ id, name, hash, status, expiresAt }));
+        const withPolicy = rows.filter((row) => row[6] === 1).map((row) => row[1]);
+        if (withPolicy.length === 0) yield entries;
+        else yield attachPolicies(entries, policiesById(this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, withPolicy)).all()));
       }
     } finally {
       this.sqlite.pragma(`cache_size = ${cacheSize}`);
