@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, streams,
- * hardening, audit, and the TUI's when it exists), or only those named. They print numbers
- * and never pass or fail on time; the exit code is non-zero only when one crashed.
+ * hardening, audit, scan, and the TUI's when it exists), or only those named. They print
+ * numbers and never pass or fail on time; the exit code is non-zero only when one crashed.
  * `--cpu-prof` has the verify and scale benchmarks' daemons write V8 CPU profiles (open them
  * in Chrome DevTools) to a directory it prints.
  */
@@ -12,6 +12,7 @@ import { run as runAudit } from './audit.js';
 import { run as runHardening } from './hardening.js';
 import { run as runKeys } from './keys.js';
 import { run as runScale } from './scale.js';
+import { run as runScan } from './scan.js';
 import { run as runStreams } from './streams.js';
 import { run as runVerify } from './verify.js';
 
@@ -41,6 +42,7 @@ const benches: Bench[] = [
   { name: 'streams', run: runStreams },
   { name: 'hardening', run: runHardening },
   { name: 'audit', run: runAudit },
+  { name: 'scan', run: runScan },
 ];
 const tui = await tuiBench();
 if (tui) benches.push(tui);

@@ -27,6 +27,7 @@ function key(over: Partial<KeyJson> & { id: string }): KeyJson {
     createdAt: new Date(NOW - DAY).toISOString(),
     createdBy: 'admin',
     deactivatedAt: null,
+    deactivationReason: null,
     expiresAt: null,
     lastUsedAt: null,
     uses24h: 0,
