@@ -7,13 +7,15 @@ import { useMemo } from 'react';
 import type { KeyJson, KeywardClient, RotationJson } from '../client/client.js';
 import type { KeyFeed } from './feed.js';
 import type { KeyActions } from './hooks/useKeyActions.js';
+import type { KeyForms } from './hooks/useKeyForms.js';
 import type { ViewKeys } from './hooks/useViewKeys.js';
 import { useLive } from './hooks/useLive.js';
 import type { RotationView } from './hooks/useRotationView.js';
-import { AddScreen } from './screens/AddScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
+import { DetailsScreen } from './screens/DetailsScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
+import { KeyFormScreen } from './screens/KeyFormScreen.js';
 import { MenuScreen } from './screens/MenuScreen.js';
 import { RotationScreen } from './screens/RotationScreen.js';
 import { SecretModal } from './screens/SecretModal.js';
@@ -23,10 +25,10 @@ import { menuItems, type Operator } from './state/actions.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
 import { helpLines } from './state/help.js';
-import type { Binding, RotationCommand } from './state/keymap.js';
+import { ADD_KEYS, EDIT_KEYS, type Binding, type RotationCommand } from './state/keymap.js';
 import type { Mode } from './state/modes.js';
 import { currentRefusal } from './state/rotation.js';
-import { auditLine, safeUsage } from './state/safe.js';
+import { auditLine, safeKey, safeUsage } from './state/safe.js';
 
 export type ModeScreenProps = {
   readonly mode: Mode;
@@ -43,7 +45,7 @@ export type ModeScreenProps = {
   readonly height: number;
   readonly now: number;
   readonly tmux: boolean;
-  readonly actions: KeyActions & ViewKeys;
+  readonly actions: KeyActions & ViewKeys & KeyForms;
   readonly rotation: RotationView;
   readonly rotationBindings: readonly Binding<RotationCommand>[];
   /** An answer to a question starts something new: the toast of what came before goes. */
@@ -59,6 +61,12 @@ function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
 }
 
+/** The key shown in the details changed, or was used (its quota and last use move). */
+function followsKey(keyId: string | undefined) {
+  return (event: FeedEvent) =>
+    (event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId)) || (event.type === 'key.updated' && event.key.id === keyId);
+}
+
 function followsChanges(event: FeedEvent): boolean {
   return event.type !== 'usage';
 }
@@ -68,6 +76,13 @@ export function ModeScreen(props: ModeScreenProps) {
   const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
+
+  // The table's copy of a key is not told about every verification; the details load the
+  // key itself, so quota left is what a verify would see now.
+  const selected = table.rows[table.selected];
+  const detailsKeyId = mode.kind === 'details' ? selected?.id : undefined;
+  const loadKey = useMemo(() => (detailsKeyId ? () => client.getKey(detailsKeyId).then((r) => safeKey(r.key)) : undefined), [client, detailsKeyId]);
+  const fresh = useLive(loadKey, feed, followsKey(detailsKeyId));
 
   const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
   const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
@@ -94,7 +109,39 @@ export function ModeScreen(props: ModeScreenProps) {
       );
     }
     case 'add':
-      return <AddScreen name={mode.name} issues={mode.issues} busy={mode.busy} width={modalWidth} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
+      return (
+        <KeyFormScreen
+          title="Add a key"
+          form={mode}
+          bindings={ADD_KEYS}
+          note="The secret is shown once, right after the key is created."
+          busyText="Creating…"
+          width={modalWidth}
+          height={height}
+          active
+          onCommand={actions.onAdd}
+          onEdit={actions.onFormTyping}
+        />
+      );
+    case 'edit':
+      return (
+        <KeyFormScreen
+          title={`Edit "${mode.key.name}"`}
+          form={mode}
+          bindings={EDIT_KEYS}
+          note=""
+          busyText="Saving…"
+          width={modalWidth}
+          height={height}
+          active
+          onCommand={actions.onEdit}
+          onEdit={actions.onFormTyping}
+        />
+      );
+    case 'details': {
+      const shown = fresh.data?.id === selected?.id ? fresh.data : selected;
+      return <DetailsScreen keyJson={shown} error={fresh.error} width={width - PANEL_INSIDE} height={height} now={now} active onCommand={actions.onDetails} />;
+    }
     case 'secret':
       return (
         <SecretModal
