@@ -34,7 +34,7 @@ export function menuItems(key: KeyJson, rotation: RotationJson | undefined, oper
     item('toggle', key.status === 'active' ? 'Deactivate' : 'Activate', 'x'),
     item('delete', 'Delete', 'D'),
     item('rotate', rotation ? `Resume rotation (${rotation.step})` : 'Rotate', 'r'),
-    item('edit', 'Edit name, expiry, policy', 'e'),
+    item('edit', 'Edit', 'e'),
     item('usage', 'Usage', 'u'),
     item('details', 'Details', 'd'),
     item('copyId', 'Copy id', 'i'),
