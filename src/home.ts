@@ -1,5 +1,5 @@
 /**
- * The files keyward keeps in its home (DESIGN.md §3): where the home is, and reading and
+ * The files keyward keeps in its home (docs/design.md): where the home is, and reading and
  * writing them with owner-only modes, never through a link (see `private-files.ts`). Shared by
  * the daemon and its clients.
  */

@@ -1,6 +1,8 @@
 /** `keyward keys …`: list, show, create, deactivate, activate, delete and rotate API keys. */
 import { Option, type Command } from 'commander';
 import type { KeyJson } from '../client/client.js';
+import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/rotation/machine.js';
+import { formatElapsed, parseDuration } from '../duration.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { findKey } from './lookup.js';
@@ -18,6 +20,15 @@ const columns: Column<KeyJson>[] = [
   { header: 'USES 24H', value: (k) => String(k.uses24h), align: 'right' },
   { header: 'CREATED', value: (k) => shortTime(k.createdAt) },
 ];
+
+/** `--watch 10m` → 600 (seconds), within the daemon's bounds. */
+function watchSpan(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < WATCH_MIN_SECONDS || seconds > WATCH_MAX_SECONDS) {
+    throw usageError(`--watch ${JSON.stringify(value)} must be a span from 1m to 30d, such as 10m, 1h or 2d`);
+  }
+  return seconds;
+}
 
 function keyFields(k: KeyJson): string {
   const now = Date.now();
@@ -156,13 +167,14 @@ export function keysCommand(program: Command): void {
         .command('rotate')
         .description('start replacing a key: creates the new key and prints its secret, once, alone on stdout')
         .argument('<key>', 'id or name of the key to replace')
-        .option('--name <new>', 'name of the new key (default: the old name with a suffix, e.g. billing-2)'),
+        .option('--name <new>', 'name of the new key (default: the old name with a suffix, e.g. billing-2)')
+        .option('--watch <span>', 'how long to watch traffic after the cut-over before the old key may be deleted, 1m to 30d (default 10m)', watchSpan),
     ),
-    ['NEW=$(keyward keys rotate billing)', 'keyward keys rotate billing --name billing-2025 --json'],
-  ).action(async (ref: string, opts: { name?: string; json?: boolean }, cmd: Command) => {
+    ['NEW=$(keyward keys rotate billing)', 'keyward keys rotate billing --name billing-2025 --json', 'keyward keys rotate billing --watch 1h > new.key'],
+  ).action(async (ref: string, opts: { name?: string; watch?: number; json?: boolean }, cmd: Command) => {
     const { client } = session(cmd);
     const key = await findKey(client, ref);
-    const started = await client.startRotation(key.id, opts.name);
+    const started = await client.startRotation(key.id, { name: opts.name, watchSeconds: opts.watch });
     const r = started.rotation;
     reveal(
       opts,
@@ -170,7 +182,8 @@ export function keysCommand(program: Command): void {
       started.secret,
       () =>
         `started rotation ${r.id}: new key ${quoted(r.newKeyName)} (${r.newKeyId}) replaces ${quoted(r.oldKeyName)}; this is the only time its secret is shown.\n` +
-        `Put it into your systems, then: keyward rotations advance ${r.id}`,
+        `Put it into your systems, then: keyward rotations advance ${r.id}\n` +
+        `After the cut-over, traffic is watched for ${formatElapsed(r.watchSeconds * 1000)} before the old key may be deleted.`,
     );
   });
 }

@@ -7,8 +7,8 @@
  */
 import type { Command } from 'commander';
 import type { KeyFieldsInput, KeyJson } from '../client/client.js';
-import { usageError } from './exit.js';
 import { allowedIpsPhrase, parseCount, parsePerInterval, quotaPhrase, ratePhrase, scopesPhrase } from '../policy-text.js';
+import { usageError } from './exit.js';
 import { shortTime } from './format.js';
 
 export type PolicyFlags = {
@@ -74,10 +74,7 @@ function wholeNumber(flag: string, text: string): number {
 /** `N/DURATION` as `[N, seconds]`. */
 function perInterval(flag: string, text: string, example: string): [number, number] {
   const read = parsePerInterval(text);
-  if ('problem' in read) {
-    if (read.problem.startsWith('is not N/')) throw usageError(`${flag} ${JSON.stringify(text)} is not N/DURATION (e.g. ${example}; units s, m, h, d)`);
-    throw usageError(`${flag} ${read.problem}`);
-  }
+  if ('problem' in read) throw usageError(`${flag} ${JSON.stringify(text)} ${read.problem}, e.g. ${example}`);
   return [read.count, read.seconds];
 }
 

@@ -69,11 +69,16 @@ export type ClientOptions = {
 };
 
 export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; owner?: string; limit?: number; cursor?: string };
+/** `GET /v1/audit`'s filters; `before` is the last seq of the previous page. */
+export type AuditParams = { limit?: number; before?: number; action?: string; key?: string; operator?: string };
 export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string };
 
 export type Health = { status: 'ok' | 'degraded'; version: string; reason?: string };
 
 type SendOptions = { body?: unknown; signal?: AbortSignal; headers?: Record<string, string>; anonymous?: boolean };
+
+/** The most events `GET /v1/audit` answers at once. */
+const AUDIT_PAGE = 10_000;
 
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -219,8 +224,8 @@ export class KeywardClient {
   verify(key: string, caller?: string, context: VerifyContext = {}) {
     return this.request<VerifyResult>('POST', '/v1/verify', { key, ...(caller !== undefined && { caller }), ...context });
   }
-  startRotation(keyId: string, name?: string) {
-    return this.request<{ rotation: RotationJson; secret: string }>('POST', `/v1/keys/${encodeURIComponent(keyId)}/rotations`, name ? { name } : {});
+  startRotation(keyId: string, options: { name?: string; watchSeconds?: number } = {}) {
+    return this.request<{ rotation: RotationJson; secret: string }>('POST', `/v1/keys/${encodeURIComponent(keyId)}/rotations`, options);
   }
   rotations(state: 'open' | 'all' = 'open') {
     return this.request<{ rotations: RotationJson[] }>('GET', `/v1/rotations${query({ state })}`);
@@ -237,8 +242,20 @@ export class KeywardClient {
   cancel(id: string) {
     return this.request<{ rotation: RotationJson; message: string }>('POST', `/v1/rotations/${encodeURIComponent(id)}/cancel`);
   }
-  audit(params: { limit?: number; before?: number } = {}) {
+  audit(params: AuditParams = {}) {
     return this.request<{ events: AuditEventJson[] }>('GET', `/v1/audit${query(params)}`);
+  }
+  /** Up to `limit` events matching `params` (Infinity: all), newest first, a page of at most 10,000 at a time. */
+  async auditUpTo(limit: number, params: Omit<AuditParams, 'limit'> = {}): Promise<AuditEventJson[]> {
+    const out: AuditEventJson[] = [];
+    for (let before = params.before; out.length < limit; ) {
+      const page = Math.min(AUDIT_PAGE, limit - out.length);
+      const { events } = await this.audit({ ...params, limit: page, before });
+      out.push(...events);
+      if (events.length < page) break;
+      before = events[events.length - 1]!.seq;
+    }
+    return out;
   }
 
   /** The daemon's check of the whole audit chain against its home's key and checkpoint. */

@@ -1,5 +1,5 @@
 /**
- * Starts a daemon for one home (DESIGN.md §3): take the home lock, open and migrate the store,
+ * Starts a daemon for one home (docs/design.md): take the home lock, open and migrate the store,
  * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */

@@ -83,6 +83,19 @@ export type AuditEvent = {
   signer: string | null;
 };
 
+/** Which audit events to list, newest first: filters the stores apply (see `auditWhere`). */
+export type AuditQuery = {
+  limit: number;
+  /** Only events with a smaller seq (the last seq of the previous page). */
+  before?: number;
+  /** An action (`rotation.advance`) or a family of them (`rotation`). */
+  action?: string;
+  /** A key's id or name: its own events and those of the rotations it was part of. */
+  key?: string;
+  /** An operator's id or name: what it did. */
+  operator?: string;
+};
+
 /** Signs audit events and anchors the chain's head outside the store (see `audit/trail.ts`). */
 export interface AuditSigner {
   readonly key: AuditKey;
@@ -121,6 +134,8 @@ export type RotationRow = {
   stepStartedAt: number;
   createdAt: number;
   createdBy: string;
+  /** How long double_check watches traffic after the cut-over. */
+  watchMs: number;
   verifyNewAt: number | null;
   deactivateOldAt: number | null;
   deactivateAt: number | null;
@@ -140,7 +155,7 @@ export type RotationChange = {
   expectStep: RotationStep;
   /** When the change happens: recorded on the keys it touches and on its audit events. */
   at: number;
-  set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy'>>;
+  set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy' | 'watchMs'>>;
   oldKeyStatus?: KeyStatus;
   deleteOldKey?: boolean;
   /** After the old key is deleted, the new key takes this name (the old key's). */
@@ -201,7 +216,7 @@ export interface Store {
   disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow>;
 
   // audit
-  listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]>;
+  listAudit(query: AuditQuery): Promise<AuditEvent[]>;
   auditChain(): AsyncIterable<AuditEvent>;
 
   // usage

@@ -60,7 +60,7 @@ export type AppProps = {
 /** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
 const CHROME_ROWS = 5;
 /** Dialogs stay readable on wide terminals. */
-const MODALS = new Set<Mode['kind']>(['add', 'edit', 'secret', 'menu', 'confirm']);
+const MODALS = new Set<Mode['kind']>(['add', 'edit', 'secret', 'menu', 'confirm', 'choose']);
 const MODAL_COLUMNS = 96;
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {

@@ -9,9 +9,11 @@ import type { KeyFeed } from './feed.js';
 import type { KeyActions } from './hooks/useKeyActions.js';
 import type { KeyForms } from './hooks/useKeyForms.js';
 import type { ViewKeys } from './hooks/useViewKeys.js';
+import { useAuditLog } from './hooks/useAuditLog.js';
 import { useLive } from './hooks/useLive.js';
 import type { RotationView } from './hooks/useRotationView.js';
-import { AuditScreen } from './screens/AuditScreen.js';
+import { AuditScreen, DETAIL_ROWS } from './screens/AuditScreen.js';
+import { ChoiceDialog } from './screens/ChoiceDialog.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
 import { DetailsScreen } from './screens/DetailsScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
@@ -22,13 +24,15 @@ import { SecretModal } from './screens/SecretModal.js';
 import { TableScreen, type TableScreenProps } from './screens/TableScreen.js';
 import { UsageScreen } from './screens/UsageScreen.js';
 import { menuItems, type Operator } from './state/actions.js';
+import { filterLabel, parseAuditFilter } from './state/audit.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
 import { helpLines } from './state/help.js';
 import { ADD_KEYS, EDIT_KEYS, type Binding, type RotationCommand } from './state/keymap.js';
 import type { Mode } from './state/modes.js';
 import { currentRefusal } from './state/rotation.js';
-import { auditLine, safeKey, safeUsage } from './state/safe.js';
+import { safeKey, safeUsage } from './state/safe.js';
+import { wrapWords } from './format.js';
 
 export type ModeScreenProps = {
   readonly mode: Mode;
@@ -67,8 +71,9 @@ function followsKey(keyId: string | undefined) {
     (event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId)) || (event.type === 'key.updated' && event.key.id === keyId);
 }
 
-function followsChanges(event: FeedEvent): boolean {
-  return event.type !== 'usage';
+/** Rows a dialog over the rotation view takes: border and title, the question as wrapped, `extra` lines. */
+function dialogRows(question: string, extra: number, width: number): number {
+  return 3 + wrapWords(question, width).length + extra;
 }
 
 export function ModeScreen(props: ModeScreenProps) {
@@ -84,9 +89,11 @@ export function ModeScreen(props: ModeScreenProps) {
   const loadKey = useMemo(() => (detailsKeyId ? () => client.getKey(detailsKeyId).then((r) => safeKey(r.key)) : undefined), [client, detailsKeyId]);
   const fresh = useLive(loadKey, feed, followsKey(detailsKeyId));
 
-  const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
-  const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
-  const audit = useLive(loadAudit, feed, followsChanges);
+  const auditApplied = mode.kind === 'audit' ? mode.applied : undefined;
+  const auditFilter = useMemo(() => (auditApplied === undefined ? undefined : parseAuditFilter(auditApplied)), [auditApplied]);
+  const auditHeight = height - 4 - DETAIL_ROWS - (mode.kind === 'audit' && mode.editing ? 1 : 0);
+  // The cursor and two screens beyond it loaded: scrolling on never waits at a page's end.
+  const audit = useAuditLog(client, feed, auditFilter, mode.kind === 'audit' ? mode.cursor.cursorIndex + 2 * auditHeight : 0);
 
   switch (mode.kind) {
     case 'table':
@@ -171,34 +178,43 @@ export function ModeScreen(props: ModeScreenProps) {
       if (!key) return null;
       return <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={width} height={height} now={now} active onCommand={actions.onUsage} />;
     }
+    case 'choose':
+      return <ChoiceDialog choice={mode.choice} width={modalWidth} active onAnswer={actions.onChoose} />;
     case 'audit': {
-      const lines = audit.data;
-      const listHeight = height - 4;
-      const ids = lines?.map((l) => ({ id: String(l.seq) })) ?? [];
-      const position = resolveCursor(ids, mode.cursor, listHeight);
+      const ids = audit.lines?.map((l) => ({ id: String(l.seq) })) ?? [];
+      const position = resolveCursor(ids, mode.cursor, auditHeight);
       return (
         <AuditScreen
-          lines={lines}
+          lines={audit.lines}
           error={audit.error}
+          complete={audit.complete}
           index={position.index}
           offset={position.offset}
-          height={listHeight}
+          height={auditHeight}
+          filter={mode.filter}
+          applied={auditFilter ? filterLabel(auditFilter) : ''}
+          editing={mode.editing}
           active
-          onCommand={(command) => actions.onAudit(command, ids, ids.length, listHeight)}
+          onCommand={(command) => actions.onAudit(command, ids, auditHeight)}
+          onFilterCommand={actions.onAuditFilter}
+          onEdit={actions.onAuditEdit}
         />
       );
     }
     case 'rotation': {
-      const question = mode.question;
+      const { question, choice } = mode;
       const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
+      const inside = width - PANEL_INSIDE;
+      // A dialog over the view takes its rows first; the view below is clipped to what is left.
+      const dialog = question ? dialogRows(question.question, 2, inside) : choice ? dialogRows(choice.question, 2 + choice.options.length, inside) : 0;
       return (
-        <Box flexDirection="column">
+        <Box flexDirection="column" height={height}>
           {question ? (
             <ConfirmDialog
               title={question.title}
               question={question.question}
               danger={question.danger}
-              width={width - PANEL_INSIDE}
+              width={inside}
               active
               onAnswer={(yes) => {
                 clearToast();
@@ -206,18 +222,22 @@ export function ModeScreen(props: ModeScreenProps) {
               }}
             />
           ) : null}
-          <RotationScreen
-            rotation={shown}
-            error={rotation.error}
-            refusal={shown && currentRefusal(shown, mode.refusal)}
-            busy={mode.busy}
-            bindings={rotationBindings}
-            width={width}
-            height={height - (question ? 6 : 0)}
-            now={now}
-            active={!question}
-            onCommand={(command) => (command === 'help' ? actions.onRotationHelp() : rotation.onCommand(command))}
-          />
+          {choice && !question ? <ChoiceDialog choice={choice} width={inside} active onAnswer={rotation.choose} /> : null}
+          <Box flexDirection="column" flexShrink={1} overflow="hidden">
+            <RotationScreen
+              rotation={shown}
+              error={rotation.error}
+              refusal={shown && currentRefusal(shown, mode.refusal)}
+              busy={mode.busy}
+              bindings={rotationBindings}
+              width={width}
+              height={height - dialog}
+              now={now}
+              elapsedMs={rotation.elapsedMs}
+              active={!question && !choice}
+              onCommand={(command) => (command === 'help' ? actions.onRotationHelp() : rotation.onCommand(command))}
+            />
+          </Box>
         </Box>
       );
     }

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
-import type { Actor, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
+import type { Actor, AuditQuery, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
 export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;
@@ -52,6 +52,7 @@ function rotationRow(old: KeyRow, fresh: KeyRow, overrides: Partial<RotationRow>
     stepStartedAt: T0,
     createdAt: T0,
     createdBy: ADMIN.name,
+    watchMs: 600_000,
     verifyNewAt: null,
     deactivateOldAt: null,
     deactivateAt: null,
@@ -79,7 +80,7 @@ async function codeOf(promise: Promise<unknown>): Promise<ErrorCode> {
 }
 
 async function auditActions(store: Store): Promise<string[]> {
-  return (await store.listAudit(1000)).map((e) => e.action).reverse();
+  return (await store.listAudit({ limit: 1000 })).map((e) => e.action).reverse();
 }
 
 export function runStoreContract(dialect: string, makeStore: StoreFactory): void {
@@ -101,7 +102,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.getKey(row.id)).toEqual(created);
         expect(await store.getKeyByName('bILLING')).toEqual(created);
         expect(await store.getKey('key_missing')).toBeUndefined();
-        const [event] = await store.listAudit(10);
+        const [event] = await store.listAudit({ limit: 10 });
         expect(event).toMatchObject({ action: 'key.create', targetType: 'key', targetId: row.id, targetName: 'Billing', operatorId: ADMIN.id, operatorName: ADMIN.name, at: T0 });
       });
 
@@ -134,7 +135,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const on = await store.setKeyStatus(row.id, 'active', T0 + 10, ADMIN);
         expect(on).toMatchObject({ status: 'active', deactivatedAt: null });
         expect(await auditActions(store)).toEqual(['key.create', 'key.deactivate', 'key.activate']);
-        expect((await store.listAudit(1))[0]?.at).toBe(T0 + 10);
+        expect((await store.listAudit({ limit: 1 }))[0]?.at).toBe(T0 + 10);
         expect(await codeOf(store.setKeyStatus('key_missing', 'inactive', T0, ADMIN))).toBe('not_found');
       });
 
@@ -145,7 +146,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         await store.setKeyStatus(row.id, 'inactive', T0 + 2, ADMIN);
         expect(await store.deleteKey(row.id, T0 + 3, ADMIN)).toMatchObject({ id: row.id, status: 'inactive' });
         expect(await store.getKey(row.id)).toBeUndefined();
-        expect((await store.listAudit(1))[0]).toMatchObject({ action: 'key.delete', at: T0 + 3, targetName: 'k' });
+        expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ action: 'key.delete', at: T0 + 3, targetName: 'k' });
         expect(await codeOf(store.deleteKey(row.id, T0 + 4, ADMIN))).toBe('not_found');
         expect(await store.indexedKeys()).toEqual([]);
       });
@@ -205,7 +206,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const { key, changed } = await store.updateKey(row.id, { name: 'Edited', owner: 'team-a', scopes: null, expiresAt: T0 + 5 }, T0 + 3, ADMIN);
         expect(changed).toEqual(['expiresAt', 'name', 'scopes']);
         expect(key).toMatchObject({ name: 'Edited', owner: 'team-a', scopes: null, expiresAt: T0 + 5, hash: row.hash });
-        const [event] = await store.listAudit(1);
+        const [event] = await store.listAudit({ limit: 1 });
         expect(event).toMatchObject({ action: 'key.update', targetName: 'Edited', at: T0 + 3 });
         expect(JSON.parse(event!.detail)).toEqual({ fields: ['expiresAt', 'name', 'scopes'], name: { from: 'editable', to: 'Edited' } });
         expect((await store.updateKey(row.id, { name: 'edited', owner: 'team-a' }, T0 + 4, ADMIN)).changed).toEqual(['name']);
@@ -254,7 +255,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         );
         expect(await store.getKeyByName('billing')).toMatchObject({ id: fresh.id });
         expect((await store.getRotation(rotation.id))?.newKeyName).toBe('billing');
-        expect((await store.listAudit(3)).map((e) => e.action).reverse()).toEqual(['key.delete', 'key.update', 'rotation.advance']);
+        expect((await store.listAudit({ limit: 3 })).map((e) => e.action).reverse()).toEqual(['key.delete', 'key.update', 'rotation.advance']);
       });
     });
 
@@ -276,7 +277,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect((await store.listOperators()).map((o) => o.name)).toEqual(['Alice', 'bob']);
         expect(await store.countOperators()).toBe(2);
         expect((await store.indexedOperators()).find((o) => o.id === first.id)?.tokenHash).toBe(first.tokenHash);
-        const [event] = await store.listAudit(1);
+        const [event] = await store.listAudit({ limit: 1 });
         expect(event).toMatchObject({ action: 'operator.create', targetName: 'bob', detail: JSON.stringify({ role: 'viewer' }) });
       });
 
@@ -305,11 +306,34 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
     describe('audit', () => {
       it('pages newest first and chains every event', async () => {
         for (let i = 0; i < 5; i++) await store.createKey(keyRow(`k${i}`, { createdAt: T0 + i }), ADMIN);
-        const all = await store.listAudit(100);
+        const all = await store.listAudit({ limit: 100 });
         expect(all.map((e) => e.targetName)).toEqual(['k4', 'k3', 'k2', 'k1', 'k0']);
-        const page = await store.listAudit(2, all[1]!.seq);
+        const page = await store.listAudit({ limit: 2, before: all[1]!.seq });
         expect(page.map((e) => e.targetName)).toEqual(['k2', 'k1']);
         expect(await audit.verify(store)).toMatchObject({ ok: true, events: 5, signed: 5, checkpointSeq: all[0]!.seq });
+      });
+
+      it('filters by action or action family, by key (its rotations included) and by operator, and pages the filtered list', async () => {
+        const bob = { id: 'op_bob', name: 'bob' };
+        const old = keyRow('billing');
+        await store.createKey(old, ADMIN);
+        for (let i = 0; i < 3; i++) await store.createKey(keyRow(`noise-${i}`, { createdAt: T0 + i }), bob);
+        await store.setKeyStatus(old.id, 'inactive', T0 + 5, bob);
+        const fresh = keyRow('billing-2');
+        const rotation = rotationRow(old, fresh);
+        await store.createRotation(rotation, fresh, ADMIN);
+        const names = async (query: Omit<AuditQuery, 'limit'>, limit = 100) => (await store.listAudit({ limit, ...query })).map((e) => `${e.action} ${e.targetName}`);
+        expect(await names({ action: 'rotation' })).toEqual(['rotation.start billing']);
+        expect(await names({ action: 'rot' })).toEqual([]);
+        expect(await names({ action: 'key.deactivate' })).toEqual(['key.deactivate billing']);
+        expect(await names({ key: 'billing' })).toEqual(['rotation.start billing', 'key.deactivate billing', 'key.create billing']);
+        expect(await names({ key: old.id })).toEqual(await names({ key: 'billing' }));
+        expect(await names({ key: 'billing-2' })).toEqual(['rotation.start billing', 'key.create billing-2']);
+        expect(await names({ operator: 'bob', action: 'key.create' })).toEqual(['key.create noise-2', 'key.create noise-1', 'key.create noise-0']);
+        expect(await names({ operator: 'op_bob' })).toHaveLength(4);
+        const first = await store.listAudit({ limit: 2, operator: 'bob' });
+        const rest = await store.listAudit({ limit: 2, operator: 'bob', before: first[1]!.seq });
+        expect([...first, ...rest].map((e) => e.targetName)).toEqual(['billing', 'noise-2', 'noise-1', 'noise-0']);
       });
     });
 
@@ -404,7 +428,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.getKey(old.id)).toBeUndefined();
         expect(await store.listRotations(true)).toEqual([]);
         expect((await store.listRotations(false)).map((r) => r.id)).toEqual([rotation.id]);
-        const tail = (await store.listAudit(4)).map((e) => [e.action, e.at]).reverse();
+        const tail = (await store.listAudit({ limit: 4 })).map((e) => [e.action, e.at]).reverse();
         expect(tail).toEqual([['key.deactivate', T0 + 7], ['rotation.advance', T0 + 7], ['key.delete', T0 + 9], ['rotation.advance', T0 + 9]]);
       });
     });

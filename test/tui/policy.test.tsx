@@ -109,7 +109,7 @@ describe('the edit form', () => {
     await retype(app, 'Refill', '1000/1y');
     press(app, KEY.enter);
     let frame = await waitForText(app, '✗ is not N/DURATION');
-    expect(lineAndNext(frame, 'Refill: 1000/1y')[1], 'what cannot be read is said before sending').toContain('✗ is not N/DURATION (units s, m, h, d)');
+    expect(lineAndNext(frame, 'Refill: 1000/1y')[1], 'what cannot be read is said before sending').toContain('✗ is not N/DURATION: a whole number, a slash and a duration in s, m, h or d');
     expect(patches, 'nothing sent while a field cannot be read').toEqual([]);
 
     await retype(app, 'Refill', '1000/1d');

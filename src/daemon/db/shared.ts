@@ -4,10 +4,10 @@
  * table to one dialect and better-sqlite3 transactions are synchronous, so each dialect keeps
  * its own store file; everything that must read the same in both lives here.
  */
-import { and, eq, gt, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, gt, lt, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName, nameColumns } from '../names.js';
-import type { AuditInput, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
+import type { AuditInput, AuditQuery, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
 
 // refusals
 
@@ -61,7 +61,7 @@ export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, '
     targetType: 'rotation',
     targetId: rotation.id,
     targetName: oldKey.name,
-    detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId },
+    detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId, watchSeconds: rotation.watchMs / 1000 },
   };
 }
 
@@ -95,5 +95,39 @@ export function keyListWhere(keys: KeyListColumns, query: KeyListQuery): SQL | u
     query.q ? containsText(keys.nameFolded, foldName(query.q)) : undefined,
     query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
     query.after ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id))) : undefined,
+  );
+}
+
+type AuditColumns = {
+  seq: Column;
+  action: Column;
+  targetType: Column;
+  targetId: Column;
+  targetName: Column;
+  operatorId: Column;
+  operatorName: Column;
+};
+
+/** The rotations table, to find the rotations of a key. */
+type RotationColumns = Table & { id: Column; oldKeyId: Column; newKeyId: Column; oldKeyName: Column; newKeyName: Column };
+
+/** A key's own events, and those of every rotation it was the old or the new key of. */
+function aboutKey(t: AuditColumns, r: RotationColumns, key: string): SQL | undefined {
+  const ownEvents = and(eq(t.targetType, 'key'), or(eq(t.targetId, key), eq(t.targetName, key)));
+  const itsRotations = sql`${r.id} from ${r} where ${or(eq(r.oldKeyId, key), eq(r.newKeyId, key), eq(r.oldKeyName, key), eq(r.newKeyName, key))}`;
+  return or(ownEvents, and(eq(t.targetType, 'rotation'), sql`${t.targetId} in (select ${itsRotations})`));
+}
+
+/**
+ * The WHERE of an audit listing. Filters run in the store, never on a page afterwards: a
+ * filtered page is still `limit` events long, and `before` continues exactly where it stopped.
+ */
+export function auditWhere(t: AuditColumns, rotations: RotationColumns, q: AuditQuery): SQL | undefined {
+  const family = (action: string) => sql`substr(${t.action}, 1, ${sql.raw(String(action.length + 1))}) = ${`${action}.`}`;
+  return and(
+    q.before === undefined ? undefined : lt(t.seq, q.before),
+    q.action === undefined ? undefined : or(eq(t.action, q.action), family(q.action)),
+    q.key === undefined ? undefined : aboutKey(t, rotations, q.key),
+    q.operator === undefined ? undefined : or(eq(t.operatorId, q.operator), eq(t.operatorName, q.operator)),
   );
 }

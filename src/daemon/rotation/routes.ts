@@ -27,8 +27,7 @@ export function rotationRoutes(rotations: RotationService) {
         },
       }),
       async (c) => {
-        const { name } = c.req.valid('json') ?? {};
-        const started = await rotations.start(c.req.valid('param').id, name, c.get('operator'));
+        const started = await rotations.start(c.req.valid('param').id, c.req.valid('json') ?? {}, c.get('operator'));
         return c.json(started, 201);
       },
     )

@@ -12,12 +12,13 @@ import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type O
 import { moveCursor, START } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
 import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
-import { helpOver, TABLE, type InMode, type Mode, type Question } from '../state/modes.js';
-import { safeKey, safeRotation } from '../state/safe.js';
+import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
+import { deleteQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
+import { WATCH_OPTIONS } from '../state/rotation.js';
+import { safeKey, safeRotation, safeUsage } from '../state/safe.js';
 import { nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
 import { edit } from '../state/text.js';
 import type { ToastKind } from './useToast.js';
-import { AUDIT_PAGE } from './useViewKeys.js';
 
 
 export type KeyActionDeps = {
@@ -71,10 +72,17 @@ export function useKeyActions(deps: KeyActionDeps) {
     });
   };
 
+  // The question says whether something still presented the key in the last hour.
   const remove = (key: KeyJson) =>
+    void attempt(async () => {
+      const recent = await client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
+      askDelete(key, deleteQuestion(key, recent, Date.now()));
+    });
+
+  const askDelete = (key: KeyJson, question: string) =>
     ask({
       title: 'Delete key',
-      question: `Delete "${key.name}" permanently? Its record and hash are gone for good; this cannot be undone.`,
+      question,
       danger: true,
       run: async () => {
         await client.deleteKey(key.id);
@@ -86,17 +94,19 @@ export function useKeyActions(deps: KeyActionDeps) {
   const rotate = (key: KeyJson) => {
     const open = byKey.get(key.id);
     if (open) return setMode(rotationMode(open.id));
-    ask({
+    const choice: Choice = {
       title: 'Rotate key',
-      question: `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step.`,
-      danger: false,
-      run: async () => {
-        const started = await client.startRotation(key.id);
+      question: rotateQuestion(key),
+      options: WATCH_OPTIONS.map((o) => o.label),
+      index: 0,
+      run: async (index) => {
+        const started = await client.startRotation(key.id, { watchSeconds: WATCH_OPTIONS[index]!.value });
         const fresh = safeRotation(started.rotation);
         feed.apply([{ type: 'rotation.created', rotation: fresh }]);
         setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret: started.secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
       },
-    });
+    };
+    setMode({ kind: 'choose', choice, back: TABLE });
   };
 
   /** Does `action` to `key`; a form it opens returns to `from`. */
@@ -161,7 +171,7 @@ export function useKeyActions(deps: KeyActionDeps) {
       case 'copyId':
         return perform(command, key);
       case 'audit':
-        return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
+        return setMode({ kind: 'audit', cursor: START, filter: '', applied: '', editing: false });
       case 'restart':
         return restart();
       case 'help':
@@ -246,6 +256,17 @@ export function useKeyActions(deps: KeyActionDeps) {
     if (yes) void attempt(m.question.run);
   };
 
+  const onChoose = (answer: ChoiceAnswer) => {
+    const m = inMode('choose');
+    if (!m) return;
+    const settled = settleChoice(m.choice, answer);
+    if ('open' in settled) return setMode({ ...m, choice: settled.open });
+    clearToast();
+    setMode(m.back);
+    const { chosen } = settled;
+    if (chosen !== undefined) void attempt(() => m.choice.run(chosen));
+  };
+
   return {
     onTable,
     onFilter,
@@ -256,5 +277,6 @@ export function useKeyActions(deps: KeyActionDeps) {
     onSecret,
     onSecretOther,
     onConfirm,
+    onChoose,
   };
 }

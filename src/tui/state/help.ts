@@ -4,7 +4,9 @@
  */
 import {
   ADD_KEYS,
+  AUDIT_FILTER_KEYS,
   AUDIT_KEYS,
+  CHOICE_KEYS,
   CONFIRM_KEYS,
   DETAILS_KEYS,
   EDIT_KEYS,
@@ -32,9 +34,11 @@ const SECTIONS: readonly Section[] = [
   { title: 'Edit a key', shows: ['edit'], bindings: EDIT_KEYS },
   { title: 'New secret', shows: ['secret'], bindings: SECRET_KEYS },
   { title: 'Questions', shows: ['confirm'], bindings: CONFIRM_KEYS },
+  { title: 'Choices (a digit takes its answer)', shows: ['choose'], bindings: CHOICE_KEYS },
   { title: 'Rotation', shows: ['rotation'], bindings: ROTATION_KEYS },
   { title: 'Usage', shows: ['usage'], bindings: USAGE_KEYS },
   { title: 'Audit log', shows: ['audit'], bindings: AUDIT_KEYS },
+  { title: 'Audit filter (action:, key:, operator:)', shows: ['audit'], bindings: AUDIT_FILTER_KEYS },
   { title: 'Help', shows: ['help'], bindings: HELP_KEYS },
   { title: 'Everywhere', shows: [], bindings: GLOBAL_KEYS },
 ];

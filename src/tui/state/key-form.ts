@@ -5,7 +5,8 @@
  */
 import type { EditKeyInput, KeyJson } from '../../client/client.js';
 import type { ErrorIssue } from '../../daemon/errors.js';
-import { parseCount, parseDuration, parsePerInterval, perIntervalText } from '../../policy-text.js';
+import { parseDuration } from '../../duration.js';
+import { parseCount, parsePerInterval, perIntervalText } from '../../policy-text.js';
 import { stripUnsafe } from '../../sanitize.js';
 import { edit } from './text.js';
 

@@ -94,15 +94,23 @@ export const MENU_KEYS: readonly Binding<ListCommand>[] = [
   { keys: ['esc', 'q'], command: 'back', help: 'close the menu', footer: 'esc close' },
 ];
 
-export const AUDIT_KEYS: readonly Binding<ListCommand>[] = [
+export type AuditCommand = ListCommand | 'filter';
+
+export const AUDIT_KEYS: readonly Binding<AuditCommand>[] = [
   { keys: ['j', 'down'], command: 'down', help: 'next event', footer: 'j/k scroll' },
   { keys: ['k', 'up'], command: 'up', help: 'previous event' },
   { keys: ['g', 'home'], command: 'top', help: 'newest event' },
-  { keys: ['G', 'end'], command: 'bottom', help: 'oldest (loads more)' },
+  { keys: ['G', 'end'], command: 'bottom', help: 'oldest loaded (scrolling on loads more)' },
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down', footer: 'PgUp/PgDn page' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['/'], command: 'filter', help: 'filter: action:rotation key:billing operator:alice', footer: '/ filter' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
+];
+
+export const AUDIT_FILTER_KEYS: readonly Binding<FieldCommand>[] = [
+  { keys: ['enter'], command: 'submit', help: 'apply the filter', footer: '⏎ apply' },
+  { keys: ['esc'], command: 'cancel', help: 'clear the filter', footer: 'esc clear' },
 ];
 
 export type ConfirmCommand = 'yes' | 'no';
@@ -110,6 +118,16 @@ export type ConfirmCommand = 'yes' | 'no';
 export const CONFIRM_KEYS: readonly Binding<ConfirmCommand>[] = [
   { keys: ['y', 'Y'], command: 'yes', help: 'yes', footer: 'y yes' },
   { keys: ['n', 'N', 'enter', 'esc', 'q'], command: 'no', help: 'no (the default)', footer: 'n/⏎/esc no' },
+];
+
+export type ChoiceCommand = 'down' | 'up' | 'choose' | 'cancel';
+
+/** A choice also takes the digit of an answer (see `ChoiceDialog`). */
+export const CHOICE_KEYS: readonly Binding<ChoiceCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'next answer', footer: 'j/k move' },
+  { keys: ['k', 'up'], command: 'up', help: 'previous answer' },
+  { keys: ['enter'], command: 'choose', help: 'choose the marked answer', footer: '⏎ choose' },
+  { keys: ['esc', 'q', 'n'], command: 'cancel', help: 'cancel: do nothing', footer: 'esc cancel' },
 ];
 
 export type SecretCommand = 'copy' | 'stored';

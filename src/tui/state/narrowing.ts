@@ -7,7 +7,8 @@
 import type { EditKeyInput, KeyJson } from '../../client/client.js';
 import { parseRange, type IpRange } from '../../decide/ip.js';
 import { scopeGrants, scopeProblem } from '../../decide/scopes.js';
-import { formatDuration, ratePhrase } from '../../policy-text.js';
+import { formatDuration } from '../../duration.js';
+import { ratePhrase } from '../../policy-text.js';
 import { stamp } from '../format.js';
 
 function scopesNarrower(before: KeyJson['scopes'], after: readonly string[] | null | undefined): string | undefined {

@@ -63,6 +63,10 @@ export function safeRotation(rotation: RotationJson): RotationJson {
       ...evidence,
       newKey: safeEvidence(evidence.newKey),
       oldKey: safeEvidence(evidence.oldKey),
+      systems: {
+        yetToSwitch: evidence.systems.yetToSwitch.map((c) => ({ ...c, caller: stripUnsafe(c.caller) })),
+        switched: evidence.systems.switched.map((c) => ({ ...c, caller: stripUnsafe(c.caller) })),
+      },
       guard: evidence.guard === null ? null : stripUnsafe(evidence.guard),
     },
   };

@@ -2,7 +2,9 @@
 import type { RotationJson } from '../../client/client.js';
 import {
   ADD_KEYS,
+  AUDIT_FILTER_KEYS,
   AUDIT_KEYS,
+  CHOICE_KEYS,
   CONFIRM_KEYS,
   DETAILS_KEYS,
   EDIT_KEYS,
@@ -48,9 +50,11 @@ export function modeBindings(mode: Mode, rotation: RotationJson | undefined): re
       return MENU_KEYS;
     case 'confirm':
       return CONFIRM_KEYS;
+    case 'choose':
+      return CHOICE_KEYS;
     case 'audit':
-      return AUDIT_KEYS;
+      return mode.editing ? AUDIT_FILTER_KEYS : AUDIT_KEYS;
     case 'rotation':
-      return mode.question ? CONFIRM_KEYS : rotationBindings(rotation);
+      return mode.question ? CONFIRM_KEYS : mode.choice ? CHOICE_KEYS : rotationBindings(rotation);
   }
 }

@@ -22,6 +22,7 @@ import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
   AuditEvent,
+  AuditQuery,
   AuditSigner,
   AuditInput,
   CallerRow,
@@ -40,6 +41,7 @@ import type {
   UsageDelta,
 } from '../../store.js';
 import {
+  auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
@@ -385,13 +387,8 @@ export class PgStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit);
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit);
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {

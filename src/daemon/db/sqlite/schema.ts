@@ -108,26 +108,31 @@ export const keyCallers = sqliteTable(
  * holds) of the previous row's hash and its own content, so an edited or removed row breaks
  * the chain and nobody without the key can recompute it.
  */
-export const auditEvents = sqliteTable('audit_events', {
-  seq: integer('seq').primaryKey({ autoIncrement: true }),
-  id: text('id').notNull().unique(),
-  at: integer('at').notNull(),
-  operatorId: text('operator_id').notNull(),
-  operatorName: text('operator_name').notNull(),
-  action: text('action').notNull(),
-  targetType: text('target_type').notNull(),
-  targetId: text('target_id').notNull(),
-  targetName: text('target_name').notNull(),
-  /** JSON object with non-secret details (e.g. `{"force":true}`). */
-  detail: text('detail').notNull().default('{}'),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-  /**
-   * Which home's audit key signed `hash` (an HMAC-SHA256); null for an event written before
-   * events were signed, whose `hash` is a plain SHA-256.
-   */
-  signer: text('signer'),
-});
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    at: integer('at').notNull(),
+    operatorId: text('operator_id').notNull(),
+    operatorName: text('operator_name').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    targetName: text('target_name').notNull(),
+    /** JSON object with non-secret details (e.g. `{"force":true}`). */
+    detail: text('detail').notNull().default('{}'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    /**
+     * Which home's audit key signed `hash` (an HMAC-SHA256); null for an event written before
+     * events were signed, whose `hash` is a plain SHA-256.
+     */
+    signer: text('signer'),
+  },
+  // `GET /v1/audit?key=` looks events up by their target; without these it reads the whole log.
+  (t) => [index('audit_events_target_id').on(t.targetId), index('audit_events_target_name').on(t.targetName)],
+);
 
 export const rotations = sqliteTable(
   'rotations',
@@ -144,6 +149,8 @@ export const rotations = sqliteTable(
     stepStartedAt: integer('step_started_at').notNull(),
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by').notNull(),
+    /** How long double_check watches traffic after the cut-over, in ms (rows from before it: 10 min). */
+    watchMs: integer('watch_ms').notNull().default(600_000),
     verifyNewAt: integer('verify_new_at'),
     deactivateOldAt: integer('deactivate_old_at'),
     /** When the old key was (or will be, for a scheduled cut-over) deactivated. */

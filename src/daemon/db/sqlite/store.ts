@@ -15,6 +15,7 @@ import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
   AuditEvent,
+  AuditQuery,
   AuditSigner,
   AuditInput,
   CallerRow,
@@ -33,6 +34,7 @@ import type {
   UsageDelta,
 } from '../../store.js';
 import {
+  auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
@@ -410,14 +412,8 @@ export class SqliteStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit)
-      .all();
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit).all();
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {
