@@ -116,35 +116,23 @@ export function ModeScreen(props: ModeScreenProps) {
       );
     }
     case 'add':
+    case 'edit': {
+      const editing = mode.kind === 'edit' ? mode : undefined;
       return (
         <KeyFormScreen
-          title="Add a key"
+          title={editing ? `Edit "${editing.key.name}"` : 'Add a key'}
           form={mode}
-          bindings={ADD_KEYS}
+          bindings={editing ? EDIT_KEYS : ADD_KEYS}
           note="The secret is shown once, right after the key is created."
-          busyText="Creating…"
+          busyText={editing ? 'Saving…' : 'Creating…'}
           width={modalWidth}
           height={height}
           active
-          onCommand={actions.onAdd}
+          onCommand={editing ? actions.onEdit : actions.onAdd}
           onEdit={actions.onFormTyping}
         />
       );
-    case 'edit':
-      return (
-        <KeyFormScreen
-          title={`Edit "${mode.key.name}"`}
-          form={mode}
-          bindings={EDIT_KEYS}
-          note=""
-          busyText="Saving…"
-          width={modalWidth}
-          height={height}
-          active
-          onCommand={actions.onEdit}
-          onEdit={actions.onFormTyping}
-        />
-      );
+    }
     case 'details': {
       const shown = fresh.data?.id === selected?.id ? fresh.data : selected;
       return <DetailsScreen keyJson={shown} error={fresh.error} width={width - PANEL_INSIDE} height={height} now={now} active onCommand={actions.onDetails} />;
