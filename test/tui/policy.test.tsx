@@ -229,6 +229,16 @@ describe('the add form', () => {
     expect(Date.parse(created.expiresAt!) - Date.now()).toBeGreaterThan(29 * 86_400_000);
     expect(await t.client.verify(secret, undefined, { ip: '198.51.100.1' })).toMatchObject({ valid: false, code: 'ip_not_allowed' });
   });
+
+  it('takes Tab, Ctrl-U and Enter read together with the text (a paste, type-ahead) as keys', async () => {
+    const { app } = await openApp(t, { size: WIDE });
+    await waitForText(app, 'No keys yet');
+    press(app, 'a');
+    await waitForText(app, 'Add a key');
+    press(app, 'typed-ahead\t\t\tnobody\x15acme\r');
+    await waitForText(app, 'shown this once');
+    expect((await t.client.allKeys())[0]).toMatchObject({ name: 'typed-ahead', owner: 'acme', description: null });
+  });
 });
 
 describe('the details', () => {
