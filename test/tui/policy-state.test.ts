@@ -179,7 +179,7 @@ describe('details', () => {
       'allowed IPs': '10.0.0.0/8, 2001:db8::/32',
       'rate limit': '100 per 1m',
       quota: '940 left; back to 1000 every 1d (next in 5h)',
-      expires: '2025-09-01 00:00:00Z (in 92d)',
+      expires: '2025-09-01 00:00:00Z (in 91d12h)',
       meta: '{',
     });
     const none = Object.fromEntries(detailLines(keyJson({ id: 'k', scopes: [] }), NOW, 120, 30).map((l) => [l.label, l]));

@@ -6,9 +6,10 @@
  * shorter than 80×24 needs) the last lines go. Pure.
  */
 import type { KeyJson } from '../../client/client.js';
+import { formatElapsed } from '../../duration.js';
 import { allowedIpsPhrase, quotaPhrase, ratePhrase, scopesPhrase } from '../../policy-text.js';
 import { ago, stamp, widthOf } from '../format.js';
-import { statusLabel, timeLeft } from './attention.js';
+import { statusLabel } from './attention.js';
 
 export type Tone = 'dim' | 'warn' | 'bad';
 
@@ -20,10 +21,10 @@ export const LABEL_WIDTH = 13;
 
 type Block = { label: string; lines: string[]; tone?: Tone; give?: 'meta' | 'list' };
 
-/** `in 3d`, `2h ago`. */
+/** `in 2d3h`, `2h ago`: to the minute where the table rounds (`now` may be seconds old). */
 function relative(iso: string, now: number): string {
   const ms = Date.parse(iso) - now;
-  return ms > 0 ? `in ${timeLeft(ms)}` : ago(iso, now);
+  return ms > 0 ? `in ${formatElapsed(ms)}` : ago(iso, now);
 }
 
 function expiryBlock(key: KeyJson, now: number): Block {
