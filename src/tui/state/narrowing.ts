@@ -38,7 +38,8 @@ function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly strin
     const range = rangeOf(entry);
     return range === undefined || !ranges.some((r) => contains(r, range));
   });
-  return lost.length ? `allowed IPs: no longer allows ${lost.join(', ')}` : undefined;
+  // A lost entry may still be allowed in part (10.0.0.0/8 → 10.0.0.0/16): "not all of" is true of both.
+  return lost.length ? `allowed IPs: not all of ${lost.join(', ')} any more (now ${after.join(', ')})` : undefined;
 }
 
 function rateNarrower(before: KeyJson['rateLimit'], after: EditKeyInput['rateLimit']): string | undefined {
