@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, streams, hardening, audit, and the TUI's when it
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, streams, hardening, audit, scan, and the TUI's when it
  * exists), or only those named. They print numbers and never pass or fail on time; the exit
  * code is non-zero only when one crashed. `--cpu-prof` has the verify benchmark's daemon
  * write V8 CPU profiles (open them in Chrome DevTools) to a directory it prints.
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { run as runAudit } from './audit.js';
 import { run as runHardening } from './hardening.js';
 import { run as runKeys } from './keys.js';
+import { run as runScan } from './scan.js';
 import { run as runStreams } from './streams.js';
 import { run as runVerify } from './verify.js';
 
@@ -32,7 +33,14 @@ const args = process.argv.slice(2);
 const profile = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'keyward-profile-')) : undefined;
 const daemonNodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
 
-const benches: Bench[] = [{ name: 'keys', run: runKeys }, { name: 'verify', run: () => runVerify({ daemonNodeArgs }) }, { name: 'streams', run: runStreams }, { name: 'hardening', run: runHardening }, { name: 'audit', run: runAudit }];
+const benches: Bench[] = [
+  { name: 'keys', run: runKeys },
+  { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
+  { name: 'streams', run: runStreams },
+  { name: 'hardening', run: runHardening },
+  { name: 'audit', run: runAudit },
+  { name: 'scan', run: runScan },
+];
 const tui = await tuiBench();
 if (tui) benches.push(tui);
 

@@ -24,6 +24,8 @@ export function homeFiles(home: string) {
   return {
     db: join(home, 'keyward.db'),
     adminToken: join(home, 'admin.token'),
+    /** Seals the webhooks' signing secrets in the store (webhooks/sealer.ts). */
+    webhookKey: join(home, 'webhook.key'),
     daemonJson: join(home, 'daemon.json'),
     daemonLog: join(home, 'daemon.log'),
     /** What reached stderr or the console while the TUI was drawing (never the screen). */

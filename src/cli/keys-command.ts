@@ -36,6 +36,7 @@ function keyFields(k: KeyJson): string {
     ['name', k.name],
     ['id', k.id],
     ['status', k.deactivatedAt ? `${k.status} (deactivated ${shortTime(k.deactivatedAt)})` : k.status],
+    ...(k.deactivationReason ? [['reason', k.deactivationReason] as const] : []),
     ['hint', k.hint],
     ['created', `${shortTime(k.createdAt)} by ${k.createdBy}`],
     ['expires', k.expiresAt ? `${shortTime(k.expiresAt)} (${ago(k.expiresAt, now)})` : 'never'],

@@ -14,9 +14,11 @@ import { describeFailure, errorLine, usageError } from './exit.js';
 import { keysCommand } from './keys-command.js';
 import { operatorsCommand } from './operators-command.js';
 import { rotationsCommand } from './rotations-command.js';
+import { scanCommand } from './scan-command.js';
 import { homeOf, type GlobalFlags } from './session.js';
 import { statusCommand } from './status-command.js';
 import { verifyCommand } from './verify-command.js';
+import { webhooksCommand } from './webhooks-command.js';
 
 export type ProgramHooks = { runTui(flags: ConnectionFlags): Promise<number> };
 
@@ -50,6 +52,8 @@ Examples:
   keysCommand(program);
   rotationsCommand(program);
   verifyCommand(program);
+  scanCommand(program);
+  webhooksCommand(program);
   operatorsCommand(program);
   auditCommand(program);
   backupCommand(program);

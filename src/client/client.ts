@@ -9,14 +9,32 @@ import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
 import type { MeJson } from '../daemon/auth/routes.js';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../daemon/errors.js';
+import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import type { KeyFieldsInput } from '../daemon/keys/policy-schemas.js';
 import type { CreateKeyInput, EditKeyInput, KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
+import type { DeliveryJson, WebhookJson } from '../daemon/webhooks/routes.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, AuditVerificationJson, EditKeyInput, KeyFieldsInput, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
+export type {
+  AuditEventJson,
+  AuditVerificationJson,
+  DeliveryJson,
+  EditKeyInput,
+  KeyFieldsInput,
+  KeyJson,
+  LookupResultJson,
+  MeJson,
+  OperatorJson,
+  RotationJson,
+  RotationStepName,
+  StreamEvent,
+  UsageJson,
+  VerifyResult,
+  WebhookJson,
+};
 
 /** What `POST /v1/keys` takes besides the name: expiry, description, labels and policy. */
 export type CreateKeyFields = Omit<CreateKeyInput, 'name'>;
@@ -209,14 +227,18 @@ export class KeywardClient {
   editKey(id: string, edit: EditKeyInput) {
     return this.request<{ key: KeyJson }>('PATCH', `/v1/keys/${encodeURIComponent(id)}`, edit);
   }
-  deactivateKey(id: string) {
-    return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/deactivate`);
+  deactivateKey(id: string, reason?: string) {
+    return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/deactivate`, reason === undefined ? undefined : { reason });
   }
   activateKey(id: string) {
     return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/activate`);
   }
   deleteKey(id: string) {
     return this.request<void>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+  /** What the daemon knows of secrets by their SHA-256 (at most `LOOKUP_BATCH` a call). */
+  lookup(sha256: string[]) {
+    return this.request<{ results: LookupResultJson[] }>('POST', '/v1/keys/lookup', { sha256 });
   }
   usage(id: string, minutes = 60) {
     return this.request<UsageJson>('GET', `/v1/keys/${encodeURIComponent(id)}/usage${query({ minutes })}`);
@@ -270,6 +292,18 @@ export class KeywardClient {
   }
   disableOperator(id: string) {
     return this.request<{ operator: OperatorJson }>('POST', `/v1/operators/${encodeURIComponent(id)}/disable`);
+  }
+  webhooks() {
+    return this.request<{ webhooks: WebhookJson[] }>('GET', '/v1/webhooks');
+  }
+  createWebhook(url: string, events?: string[]) {
+    return this.request<{ webhook: WebhookJson; secret: string }>('POST', '/v1/webhooks', events?.length ? { url, events } : { url });
+  }
+  deleteWebhook(id: string) {
+    return this.request<void>('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+  deliveries(id: string, limit?: number) {
+    return this.request<{ deliveries: DeliveryJson[] }>('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries${query({ limit })}`);
   }
   openapi() {
     return this.request<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/v1/openapi.json');

@@ -20,6 +20,9 @@ import { guardHost } from './http/guard-host.js';
 import { hostPolicy, type HostPolicy } from './http/host.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
+import { lookupRoutes } from './keys/lookup.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { metricsRoutes } from './metrics/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { fastVerify } from './verify/fast-path.js';
@@ -118,11 +121,13 @@ export function createApp(core: Core, options: AppOptions) {
     );
   const api = v1
     .route('/', operatorRoutes(core.operators))
+    .route('/', lookupRoutes(core.store))
     .route('/', keyRoutes(core.keys, core.usageReads))
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
     .route('/', auditRoutes(core.store, core.verifyAudit))
-    .route('/', eventRoutes(core.streams));
+    .route('/', eventRoutes(core.streams))
+    .route('/', webhookRoutes(core.webhooks));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));
@@ -149,6 +154,8 @@ export function createApp(core: Core, options: AppOptions) {
     description: 'An operator token (kwo_…)',
   });
   const routes = app.route('/v1', api);
+  app.use('/metrics', auth);
+  app.route('/', metricsRoutes(core.metrics));
   // The document lists itself too, so it covers every route the daemon serves.
   app.openAPIRegistry.registerPath({
     method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApi', tags: ['daemon'], security: bearer,

@@ -10,6 +10,8 @@ import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
 import { EventStreams, type StreamOptions } from './events/streams.js';
 import { KeyService } from './keys/service.js';
+import { DaemonMetrics } from './metrics/registry.js';
+import { timedStore } from './metrics/store-timing.js';
 import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
 import { UsageService } from './usage/service.js';
@@ -17,6 +19,9 @@ import { UsageTracker } from './usage/tracker.js';
 import { newCounters } from '../decide/verify.js';
 import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
+import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
+import type { WebhookSealer } from './webhooks/sealer.js';
+import { WebhookService } from './webhooks/service.js';
 
 export type CoreOptions = {
   /** The services' clock: the system's unless a test drives time by hand. */
@@ -28,14 +33,21 @@ export type CoreOptions = {
   audit: AuditTrail;
   /** Heartbeat and caps of the `/v1/events` streams. */
   streams?: StreamOptions;
+  /** Seals the webhooks' signing secrets; the daemon's comes from the home's `webhook.key`. */
+  sealer: WebhookSealer;
+  /** Timing of webhook deliveries (tests shorten it). */
+  webhooks?: Partial<DispatchOptions>;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(store: Store, options: CoreOptions) {
+export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
+  const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys() });
+  // Services write through the timed store; `store` below stays the store itself.
+  const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
@@ -48,7 +60,8 @@ export async function createCore(store: Store, options: CoreOptions) {
   await operators.load();
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
-    store,
+    store: rawStore,
+    metrics,
     now,
     log,
     events,
@@ -59,9 +72,11 @@ export async function createCore(store: Store, options: CoreOptions) {
     operators,
     rotations,
     usageReads: new UsageService(store, usage, now),
-    verifier: new Verifier(index, usage, counters, now),
+    verifier: new Verifier(index, usage, counters, now, metrics.verify),
     /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
-    verifyAudit: () => options.audit.verify(store),
+    verifyAudit: () => options.audit.verify(rawStore),
+    webhooks: new WebhookService(store, options.sealer, now),
+    dispatcher: new WebhookDispatcher({ store, sealer: options.sealer, metrics, now, log }, { ...DEFAULT_DISPATCH, ...options.webhooks }),
   };
   if (store.shared && followed) await followSharedStore(store.shared, followed, core);
   return core;

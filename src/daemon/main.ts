@@ -20,6 +20,8 @@ import { KeywardError } from './errors.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
 import { createHttpServer, HTTP_LIMITS, type HttpLimits } from './http/server.js';
 import { lockHome } from './lock.js';
+import type { DispatchOptions } from './webhooks/dispatcher.js';
+import { WebhookSealer } from './webhooks/sealer.js';
 import { createPrivate, UnsafePath } from '../private-files.js';
 import type { Store } from './store.js';
 
@@ -43,6 +45,8 @@ export type DaemonOptions = {
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
   reconcileMs?: number;
+  /** Timing of webhook deliveries (tests shorten it). */
+  webhooks?: Partial<DispatchOptions>;
   /** How long a daemon on PostgreSQL waits for the server (to connect, for an answer) before answering 503. */
   pgTimeouts?: PgTimeouts;
   /** Host names served besides loopback ones (`--allow-host`); see the Host check in docs/api.md. */
@@ -102,7 +106,15 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     const audit = openAuditTrail(files, log);
     store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit);
     await audit.start(store);
-    const core = await createCore(store, { clock: options.clock, now: options.now, log, audit, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
+    const core = await createCore(store, {
+      clock: options.clock,
+      now: options.now,
+      log,
+      audit,
+      streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits },
+      sealer: WebhookSealer.forFile(files.webhookKey),
+      webhooks: options.webhooks,
+    });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -118,6 +130,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     }, options.usageFlushMs);
     await core.rotations.startScheduler();
+    core.dispatcher.start();
     const instance = newInstance();
     const app = createApp(core, { instance, hosts });
     const opened = store;
@@ -126,6 +139,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       (closing ??= (async () => {
         core.rotations.stopScheduler();
         core.streams.close();
+        await core.dispatcher.stop();
         try {
           await core.usage.stop();
         } catch (err) {

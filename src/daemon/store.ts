@@ -21,6 +21,8 @@ export type KeyRow = {
   createdAt: number;
   createdBy: string;
   deactivatedAt: number | null;
+  /** Why it was deactivated, as the operator said (`leaked: FILE:LINE` from `keyward scan`); null when active. */
+  deactivationReason: string | null;
   expiresAt: number | null;
   lastUsedAt: number | null;
 } & KeyFields;
@@ -60,7 +62,7 @@ export type Actor = { id: string; name: string };
 
 export type AuditInput = {
   action: string;
-  targetType: 'key' | 'operator' | 'rotation';
+  targetType: 'key' | 'operator' | 'rotation' | 'webhook';
   targetId: string;
   targetName: string;
   detail?: Record<string, unknown>;
@@ -163,6 +165,58 @@ export type RotationChange = {
   audit: AuditInput;
 };
 
+/**
+ * What the store knows of a secret's hash (`POST /v1/keys/lookup`, for `keyward scan`): the key
+ * or operator token it belongs to. Tombstoned keys will answer `deleted`.
+ */
+export type HashMatch = {
+  hash: string;
+  kind: 'key' | 'operator';
+  id: string;
+  name: string;
+  /** A key's status; an operator is `inactive` once disabled. */
+  state: 'active' | 'inactive' | 'deleted';
+};
+
+/** A webhook as listed: never its secret. `keyId` names the key its secret is sealed under. */
+export type WebhookRow = { id: string; url: string; events: string[]; keyId: string; createdAt: number; createdBy: string };
+
+/** A webhook as created: its signing secret sealed (webhooks/sealer.ts). */
+export type NewWebhook = WebhookRow & { sealedSecret: string };
+
+/** One event's delivery to one webhook, as the delivery log shows it. */
+export type DeliveryRow = {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  lastAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+};
+
+/** A delivery a daemon has taken (leased) to attempt now, with what it needs to send it. */
+export type ClaimedDelivery = Pick<DeliveryRow, 'id' | 'webhookId' | 'eventId' | 'type' | 'attempts' | 'createdAt'> & {
+  url: string;
+  sealedSecret: string;
+  body: string;
+};
+
+/** How an attempt went; `nextAttemptAt` null after a failure means it is given up. */
+export type DeliveryOutcome = {
+  webhookId: string;
+  at: number;
+  delivered: boolean;
+  status: number | null;
+  error: string | null;
+  nextAttemptAt: number | null;
+};
+
 /** A committed change to what the daemons keep in memory, as a shared store reports it. */
 export type StoreChange =
   /** `key` is the key's state after the change; undefined when it was deleted. */
@@ -197,7 +251,8 @@ export interface Store {
   getKeyByName(name: string): Promise<KeyRow | undefined>;
   uses24h(id: string, since: number): Promise<number>;
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
-  setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
+  /** `reason` is kept with a deactivation and audited; activating clears it. */
+  setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow>;
   deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
   /**
    * Applies `edit` and audits the fields it really changed (`key.update`); nothing changed, no
@@ -205,6 +260,8 @@ export interface Store {
    */
   updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }>;
   indexedKeys(): Promise<IndexedKey[]>;
+  /** The keys, and operator tokens when `operators` is set, whose hash is among `hashes`. */
+  findByHashes(hashes: string[], operators: boolean): Promise<HashMatch[]>;
   /** The stored quotas of these keys, for a daemon sharing the store to see what the others used. */
   quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]>;
 
@@ -229,6 +286,22 @@ export interface Store {
   getRotation(id: string): Promise<RotationRow | undefined>;
   listRotations(openOnly: boolean): Promise<RotationRow[]>;
   changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow>;
+
+  // webhooks: every audited write also queues its event for the webhooks that want it
+  createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow>;
+  listWebhooks(): Promise<WebhookRow[]>;
+  deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow>;
+  /** The newest deliveries of a webhook first. */
+  listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]>;
+  /**
+   * Takes up to `limit` due deliveries of webhooks sealed under `keyId`, leasing each until
+   * `leaseUntil`: no other daemon takes them before then (PostgreSQL: `for update skip locked`).
+   */
+  claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]>;
+  /** Records an attempt and ends the lease; a success also makes the webhook's waiting deliveries due now. */
+  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /** Drops delivered and given-up deliveries older than `before` (the log keeps 30 days). */
+  pruneDeliveries(before: number): Promise<void>;
 
   /** Online, consistent copy of the whole store to `file`. */
   backup(file: string): Promise<void>;

@@ -137,7 +137,7 @@ describe('the SQLite and PostgreSQL schemas', () => {
   it('declare the same tables, columns, keys and indexes', () => {
     const sqlite = fromDrizzle(Object.values(sqliteSchema).filter((t) => t instanceof SQLiteTable).map((t) => sqliteTableConfig(t)));
     const postgres = fromDrizzle(Object.values(pgSchema).filter((t) => t instanceof PgTable).map((t) => pgTableConfig(t)));
-    expect(Object.keys(sqlite)).toEqual(['audit_events', 'key_callers', 'keys', 'operators', 'rotations', 'usage_buckets']);
+    expect(Object.keys(sqlite)).toEqual(['audit_events', 'key_callers', 'keys', 'operators', 'rotations', 'usage_buckets', 'webhook_deliveries', 'webhooks']);
     expect(postgres).toEqual(sqlite);
   });
 });
@@ -164,7 +164,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('the migrated SQLite and PostgreSQL 
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      expect(Object.keys(fromSqlite)).toHaveLength(6);
+      expect(Object.keys(fromSqlite)).toHaveLength(8);
       expect(await fromPgDatabase(client)).toEqual(fromSqlite);
     } finally {
       await client.end();

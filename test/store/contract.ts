@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
-import type { Actor, AuditQuery, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
+import type { Actor, AuditQuery, ClaimedDelivery, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
 export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;
@@ -28,6 +28,7 @@ export function keyRow(name: string, overrides: Partial<KeyRow> = {}): KeyRow & 
     createdAt: T0,
     createdBy: ADMIN.name,
     deactivatedAt: null,
+    deactivationReason: null,
     expiresAt: null,
     lastUsedAt: null,
     description: null,
@@ -166,6 +167,34 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await list({ limit: 2 })).toEqual(['a%b', 'axb']);
         expect(await list({ limit: 2, after: { createdAt: rows[1]!.createdAt, id: rows[1]!.id } })).toEqual(['a_c', 'abc']);
         expect(await store.countKeys()).toEqual({ active: 4, inactive: 1 });
+      });
+
+      it('keeps a deactivation reason until the key is activated, and audits it', async () => {
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        expect(await store.setKeyStatus(row.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:3')).toMatchObject({ deactivationReason: 'leaked: a.env:3' });
+        expect((await store.listAudit({ limit: 1 }))[0]?.detail).toBe(JSON.stringify({ reason: 'leaked: a.env:3' }));
+        expect(await store.getKey(row.id)).toMatchObject({ deactivationReason: 'leaked: a.env:3' });
+        expect(await store.setKeyStatus(row.id, 'active', T0 + 2, ADMIN)).toMatchObject({ deactivationReason: null });
+        expect(await store.setKeyStatus(row.id, 'inactive', T0 + 3, ADMIN)).toMatchObject({ deactivationReason: null });
+      });
+
+      it('finds keys by hash, and operator tokens only when asked', async () => {
+        const live = keyRow('live');
+        const off = keyRow('off');
+        await store.createKey(live, ADMIN);
+        await store.createKey(off, ADMIN);
+        await store.setKeyStatus(off.id, 'inactive', T0 + 1, ADMIN);
+        const tokenHash = hashSecret(generateSecret('kwo_'));
+        await store.createOperator({ id: 'op_x', name: 'x', role: 'viewer', tokenHash, createdAt: T0, disabledAt: null }, ADMIN);
+        const asked = [live.hash, off.hash, tokenHash, hashSecret('nobody')];
+        const byHash = (matches: Awaited<ReturnType<Store['findByHashes']>>) => [...matches].sort((a, b) => asked.indexOf(a.hash) - asked.indexOf(b.hash));
+        expect(byHash(await store.findByHashes(asked, false))).toEqual([
+          { hash: live.hash, kind: 'key', id: live.id, name: 'live', state: 'active' },
+          { hash: off.hash, kind: 'key', id: off.id, name: 'off', state: 'inactive' },
+        ]);
+        expect((await store.findByHashes(asked, true)).find((m) => m.kind === 'operator')).toEqual({ hash: tokenHash, kind: 'operator', id: 'op_x', name: 'x', state: 'active' });
+        expect(await store.findByHashes([], true)).toEqual([]);
       });
 
       it('indexes every key with what verify needs', async () => {
@@ -430,6 +459,78 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect((await store.listRotations(false)).map((r) => r.id)).toEqual([rotation.id]);
         const tail = (await store.listAudit({ limit: 4 })).map((e) => [e.action, e.at]).reverse();
         expect(tail).toEqual([['key.deactivate', T0 + 7], ['rotation.advance', T0 + 7], ['key.delete', T0 + 9], ['rotation.advance', T0 + 9]]);
+      });
+    });
+
+    describe('webhooks', () => {
+      const hook = (events: string[], keyId = 'key-a') => ({
+        id: newId('whk_'),
+        url: `http://127.0.0.1:9/${events.join('+')}`,
+        events,
+        keyId,
+        sealedSecret: `sealed-${events.join('+')}`,
+        createdAt: T0,
+        createdBy: ADMIN.name,
+      });
+
+      it('queues every audited change, in its transaction, for the webhooks whose patterns match', async () => {
+        const all = hook(['*']);
+        const leaks = hook(['key.leaked', 'operator.*']);
+        await store.createWebhook(all, ADMIN);
+        await store.createWebhook(leaks, ADMIN);
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        await store.setKeyStatus(row.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:1');
+        // A refused write queues nothing.
+        expect(await codeOf(store.createKey(keyRow('K'), ADMIN))).toBe('name_taken');
+        const types = async (id: string) => (await store.listDeliveries(id, 100)).map((d) => d.type).sort();
+        expect(await types(all.id)).toEqual(['key.create', 'key.deactivate', 'key.leaked', 'webhook.create', 'webhook.create']);
+        expect(await types(leaks.id)).toEqual(['key.leaked']);
+        const [audit] = await store.listAudit({ limit: 1 });
+        expect((await store.listDeliveries(all.id, 100)).find((d) => d.type === 'key.deactivate')).toMatchObject({ eventId: audit!.id, status: 'pending', attempts: 0 });
+        expect(await store.listWebhooks()).toEqual([
+          { id: all.id, url: all.url, events: ['*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
+          { id: leaks.id, url: leaks.url, events: ['key.leaked', 'operator.*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
+        ]);
+        await store.deleteWebhook(leaks.id, T0 + 2, ADMIN);
+        expect(await codeOf(store.listDeliveries(leaks.id, 10))).toBe('not_found');
+        expect(await codeOf(store.deleteWebhook(leaks.id, T0 + 3, ADMIN))).toBe('not_found');
+        expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ action: 'webhook.delete', targetId: leaks.id, at: T0 + 2 });
+      });
+
+      it('leases claims, records attempts, gives up, hurries the waiting on a success, and prunes the log', async () => {
+        const mine = hook(['key.create']);
+        const theirs = hook(['key.create'], 'key-b');
+        await store.createWebhook(mine, ADMIN);
+        await store.createWebhook(theirs, ADMIN);
+        for (const name of ['a', 'b', 'c']) await store.createKey(keyRow(name, { createdAt: T0 + 10 }), ADMIN);
+
+        const claimed = await store.claimDeliveries(T0 + 10, T0 + 70, 2, 'key-a');
+        expect(claimed).toHaveLength(2);
+        expect(claimed[0]).toMatchObject({ webhookId: mine.id, url: mine.url, sealedSecret: 'sealed-key.create', type: 'key.create', attempts: 0 });
+        expect(JSON.parse(claimed[0]!.body)).toMatchObject({ id: claimed[0]!.eventId, type: 'key.create', at: new Date(T0 + 10).toISOString() });
+        // Leased: not claimed again before the lease ends, the third one is; never another key's.
+        const third = await store.claimDeliveries(T0 + 20, T0 + 80, 5, 'key-a');
+        expect(third.map((d) => d.id)).not.toContain(claimed[0]!.id);
+        expect(third).toHaveLength(1);
+        expect(await store.claimDeliveries(T0 + 20, T0 + 80, 5, 'key-a')).toEqual([]);
+        expect((await store.claimDeliveries(T0 + 71, T0 + 130, 5, 'key-a')).map((d) => d.id).sort()).toEqual(claimed.map((d) => d.id).sort());
+
+        const [first, second] = claimed as [ClaimedDelivery, ClaimedDelivery];
+        const fail = { webhookId: mine.id, delivered: false, status: 503, error: 'HTTP 503' };
+        await store.finishDelivery(first.id, { ...fail, at: T0 + 100, nextAttemptAt: T0 + 5000 });
+        await store.finishDelivery(second.id, { ...fail, at: T0 + 100, nextAttemptAt: null });
+        await store.finishDelivery(third[0]!.id, { webhookId: mine.id, at: T0 + 200, delivered: true, status: 204, error: null, nextAttemptAt: null });
+        const log = new Map((await store.listDeliveries(mine.id, 10)).map((d) => [d.id, d]));
+        expect(log.get(second.id)).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 503, lastError: 'HTTP 503' });
+        expect(log.get(third[0]!.id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 204, lastError: null, deliveredAt: T0 + 200 });
+        // The success made the one waiting until T0 + 5000 due at once.
+        expect(log.get(first.id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 200, lastAttemptAt: T0 + 100 });
+        expect((await store.claimDeliveries(T0 + 200, T0 + 260, 5, 'key-a')).map((d) => d.id)).toEqual([first.id]);
+
+        await store.pruneDeliveries(T0 + 11);
+        // Delivered and given up before the line go; pending ones stay, however old.
+        expect((await store.listDeliveries(mine.id, 10)).map((d) => d.id)).toEqual([first.id]);
       });
     });
   });

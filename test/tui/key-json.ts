@@ -12,6 +12,7 @@ export function keyJson(over: Partial<KeyJson> & { id: string }): KeyJson {
     createdAt: new Date(NOW - DAY).toISOString(),
     createdBy: 'admin',
     deactivatedAt: null,
+    deactivationReason: null,
     expiresAt: null,
     lastUsedAt: null,
     uses24h: 0,

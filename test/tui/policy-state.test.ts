@@ -186,6 +186,12 @@ describe('details', () => {
     expect(none.scopes).toEqual({ label: 'scopes', text: 'none', tone: 'warn' });
     expect(none['allowed IPs']).toEqual({ label: 'allowed IPs', text: 'any address', tone: 'dim' });
     expect(none.quota!.text).toBe('unlimited');
+    expect(none.reason, 'no reason line for an active key').toBeUndefined();
+    const off = keyJson({ id: 'k', status: 'inactive', deactivatedAt: '2025-05-31T10:00:00.000Z', deactivationReason: 'found in a public repository' });
+    expect(detailLines(off, NOW, 120, 30).slice(2, 4)).toEqual([
+      { label: 'status', text: 'inactive since 2025-05-31 10:00:00Z', tone: 'bad' },
+      { label: 'reason', text: 'found in a public repository', tone: 'bad' },
+    ]);
   });
 
   it('fit the height given: meta gives way first, then the longest list', () => {
@@ -226,6 +232,7 @@ describe('the sanitizer on a key', () => {
       description: 'line\u2028break',
       scopes: ['orders:read\u009b2J'],
       allowedIps: ['10.0.0.0/8\u200b'],
+      deactivationReason: 'leaked\u001b[2J',
       meta: { 'ke\u001by': ['a\u009bb', { deep: 'c\u202ed' }], n: 1, ok: true, none: null },
     });
     const safe = safeKey(hostile);
@@ -235,6 +242,7 @@ describe('the sanitizer on a key', () => {
       description: 'linebreak',
       scopes: ['orders:read2J'],
       allowedIps: ['10.0.0.0/8'],
+      deactivationReason: 'leaked[2J',
       meta: { key: ['ab', { deep: 'cd' }], n: 1, ok: true, none: null },
     });
     expect(safeKey(keyJson({ id: 'k' })), 'nulls stay null').toMatchObject({ owner: null, meta: null, scopes: null });

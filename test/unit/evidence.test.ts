@@ -20,7 +20,7 @@ function rotation(over: Partial<RotationRow> = {}): RotationRow {
 }
 
 const key = (id: string, over: Partial<KeyRow> = {}): KeyRow => ({
-  id, name: id, hint: 'kw_…', status: 'active', createdAt: T0, createdBy: 'admin', deactivatedAt: null, expiresAt: null, lastUsedAt: null,
+  id, name: id, hint: 'kw_…', status: 'active', createdAt: T0, createdBy: 'admin', deactivatedAt: null, deactivationReason: null, expiresAt: null, lastUsedAt: null,
   description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null, ...over,
 });
 const caller = (name: string, lastSeenAt: number, ok = 1, rejected = 0): CallerRow => ({ caller: name, firstSeenAt: lastSeenAt, lastSeenAt, ok, rejected });

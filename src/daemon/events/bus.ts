@@ -19,6 +19,7 @@ const READ_PERMISSION: Record<DaemonEventType, Permission> = {
   'key.created': 'keys:read',
   'key.updated': 'keys:read',
   'key.deleted': 'keys:read',
+  'key.leaked': 'keys:read',
   'rotation.created': 'keys:read',
   'rotation.updated': 'keys:read',
   'operator.created': 'operators:manage',

@@ -18,6 +18,9 @@ export const EventSchema = z
     z.object({ type: z.enum(['key.created', 'key.updated']), key: KeySchema }).openapi('KeyEvent', { description: 'A key was created, or its status changed' }),
     z.object({ type: z.enum(['key.deleted']), id: z.string() }).openapi('KeyDeletedEvent', { description: 'A key was deleted' }),
     z
+      .object({ type: z.enum(['key.leaked']), key: KeySchema, reason: z.string() })
+      .openapi('KeyLeakedEvent', { description: 'A key was deactivated with a reason that reports a leak (`leaked: FILE:LINE` from `keyward scan --deactivate`)' }),
+    z
       .object({ type: z.enum(['rotation.created', 'rotation.updated']), rotation: RotationSchema })
       .openapi('RotationEvent', { description: 'A rotation was started or moved, with its evidence at that moment' }),
     z

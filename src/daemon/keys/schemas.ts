@@ -3,6 +3,8 @@ import { z } from '@hono/zod-openapi';
 import { nextRefillAt } from '../../decide/quota.js';
 import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
+import { redactSecrets } from '../secrets/format.js';
+import { stripUnsafe } from '../../sanitize.js';
 import type { KeyView } from '../store.js';
 import { KeyFieldsInput, MetaSchema, QuotaSchema, RateLimitSchema } from './policy-schemas.js';
 
@@ -15,6 +17,7 @@ export const KeySchema = z
     createdAt: z.string().openapi({ format: 'date-time' }),
     createdBy: z.string().openapi({ description: 'Name of the operator who created the key' }),
     deactivatedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    deactivationReason: z.string().nullable().openapi({ description: 'Why the key was deactivated, as given with the deactivation' }),
     expiresAt: z.string().nullable().openapi({ format: 'date-time' }),
     lastUsedAt: z.string().nullable().openapi({ format: 'date-time', description: 'Last successful verification' }),
     uses24h: z.number().int().openapi({ description: 'Verifications presenting this key in the last 24 hours, accepted or rejected' }),
@@ -38,6 +41,7 @@ export const KEY_EXAMPLE: KeyJson = {
   createdAt: '2026-11-02T09:14:03.120Z',
   createdBy: 'admin',
   deactivatedAt: null,
+  deactivationReason: null,
   expiresAt: '2099-12-31T00:00:00.000Z',
   lastUsedAt: '2026-11-30T08:01:44.902Z',
   uses24h: 1532,
@@ -62,6 +66,7 @@ export function keyJson(key: KeyView): KeyJson {
     createdAt: iso(key.createdAt),
     createdBy: key.createdBy,
     deactivatedAt: iso(key.deactivatedAt),
+    deactivationReason: key.deactivationReason,
     expiresAt: iso(key.expiresAt),
     lastUsedAt: iso(key.lastUsedAt),
     uses24h: key.uses24h,
@@ -86,6 +91,23 @@ export const CreateKeyBody = KeyFieldsInput.extend({
 })
   .strict()
   .openapi('CreateKey');
+
+export const DeactivateBody = z
+  .object({
+    reason: z
+      .string()
+      .max(500)
+      .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
+      .refine((reason) => reason.length > 0, 'must not be blank')
+      .optional()
+      .openapi({
+        type: 'string',
+        description: 'Why: kept on the key and audited. A reason starting with `leaked:` reports a leak and raises `key.leaked`. Control characters are removed and secret-shaped text is redacted',
+        example: 'leaked: deploy/.env:3',
+      }),
+  })
+  .strict()
+  .openapi('Deactivate');
 
 export const EditKeyBody = KeyFieldsInput.extend({
   name: nameSchema.optional().openapi({ type: 'string', description: 'A new unique name', example: 'billing-eu' }),

@@ -13,10 +13,13 @@ import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secret
 import type { Actor, KeyEdit, KeyFields, KeyRow, KeyStatus, KeyView, Store } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from '../verify/key-index.js';
+import { isLeakReport } from '../webhooks/events.js';
 import type { KeyFieldsInput, QuotaInput } from './policy-schemas.js';
 import { keyJson } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+
 
 export type KeyPage = { keys: KeyView[]; nextCursor: string | null };
 
@@ -120,6 +123,7 @@ export class KeyService {
       createdAt: this.deps.now(),
       createdBy: actor.name,
       deactivatedAt: null,
+      deactivationReason: null,
       expiresAt,
       lastUsedAt: null,
       ...fields,
@@ -170,9 +174,16 @@ export class KeyService {
     return view;
   }
 
-  async setStatus(id: string, status: KeyStatus, actor: Actor): Promise<KeyView> {
-    const row = await this.deps.store.setKeyStatus(id, status, this.deps.now(), actor);
-    return this.updated(row);
+  async setStatus(id: string, status: KeyStatus, actor: Actor, reason?: string): Promise<KeyView> {
+    const at = this.deps.now();
+    const row = await this.deps.store.setKeyStatus(id, status, at, actor, reason);
+    const view = await this.updated(row);
+    // Only the deactivation that took the key out of service reports the leak (the store
+    // stamps it with `at`); deactivating an inactive key changes nothing and reports nothing.
+    if (reason !== undefined && isLeakReport(reason) && row.status === 'inactive' && row.deactivatedAt === at) {
+      this.deps.events.publish({ type: 'key.leaked', key: keyJson(view), reason });
+    }
+    return view;
   }
 
   /** Brings the index and listeners in step with a key whose status the store changed. */

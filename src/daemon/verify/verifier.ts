@@ -2,9 +2,12 @@
  * The daemon's verification: the decisions of `src/decide/verify.ts` (format, existence,
  * status, expiry, IP, scope, rate limit, quota) against the in-memory index, with every
  * decision about a known key counted for usage — a refusal for IP, scope, rate or quota as a
- * rejected use, like any other. Never reads the store.
+ * rejected use, like any other. Every answer is counted for `/metrics` too (outcome, time
+ * since the request arrived). Never reads the store.
  */
+import { performance } from 'node:perf_hooks';
 import { verifyKey, type Counters, type VerifyRequest, type VerifyResult } from '../../decide/verify.js';
+import type { VerifyMeter } from '../metrics/verify-meter.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from './key-index.js';
 
@@ -18,14 +21,17 @@ export class Verifier {
     private readonly usage: UsageTracker,
     private readonly counters: Counters,
     private readonly now: () => number,
+    private readonly meter: VerifyMeter,
   ) {
     this.lookup = (hash) => index.lookup(hash);
   }
 
-  verify(request: VerifyRequest, caller: string | undefined): VerifyResult {
+  /** `startedAt` is the `performance.now()` of the request's arrival, for the latency metric. */
+  verify(request: VerifyRequest, caller: string | undefined, startedAt = performance.now()): VerifyResult {
     const at = this.now();
     const { result, entry } = verifyKey(request, this.lookup, this.counters, at);
     if (entry) this.usage.record(entry.id, result.valid, caller, at);
+    this.meter.record(result, (performance.now() - startedAt) / 1000);
     return result;
   }
 }

@@ -90,6 +90,7 @@ export function detailLines(key: KeyJson, now: number, width: number, height: nu
       lines: [key.deactivatedAt && key.status === 'inactive' ? `inactive since ${stamp(key.deactivatedAt)}` : status],
       tone: status === 'active' ? undefined : 'bad',
     },
+    ...(key.status === 'inactive' && key.deactivationReason ? [{ label: 'reason', lines: [key.deactivationReason], tone: 'bad' as const }] : []),
     expiryBlock(key, now),
     { label: 'created', lines: [`${stamp(key.createdAt)} by ${key.createdBy}`] },
     { label: 'last used', lines: [`${lastUsed} · ${key.uses24h} uses in 24h`] },

@@ -27,8 +27,8 @@ function safeLabel(text: string | null): string | null {
 }
 
 /**
- * A key as the daemon sent it, with every string in it made safe: names, labels, meta (keys and
- * values, at any depth) and the policy's lists. The daemon refuses control characters in
+ * A key as the daemon sent it, with every string in it made safe: names, labels, the reason it
+ * was deactivated, meta (keys and values, at any depth) and the policy's lists. The daemon refuses control characters in
  * most of these already; the TUI does not rely on that (meta is any JSON, and the daemon may be
  * an older or a hostile one). Fields an older daemon does not send stay absent.
  */
@@ -38,6 +38,7 @@ export function safeKey(key: KeyJson): KeyJson {
     name: stripUnsafe(key.name),
     hint: stripUnsafe(key.hint),
     createdBy: stripUnsafe(key.createdBy),
+    ...(key.deactivationReason !== undefined && { deactivationReason: safeLabel(key.deactivationReason) }),
     ...(key.description !== undefined && { description: safeLabel(key.description) }),
     ...(key.owner !== undefined && { owner: safeLabel(key.owner) }),
     ...(key.meta !== undefined && { meta: key.meta && (safeJson(key.meta) as Record<string, unknown>) }),

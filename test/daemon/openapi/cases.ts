@@ -8,6 +8,7 @@
  * answers (its 409s, say). The test fails for an operation without an entry, for an answer the
  * document does not list, and for a documented status no request produced.
  */
+import { createHash } from 'node:crypto';
 import type { KeywardClient, KeyJson, RotationJson, RotationStepName } from '../../../src/client/client.js';
 import type { Role } from '../../../src/daemon/auth/permissions.js';
 import { DEFAULT_STREAM_LIMITS } from '../../../src/daemon/events/streams.js';
@@ -49,6 +50,8 @@ export type Context = {
   streamingOperator(count: number): Promise<string>;
 };
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   getHealth: async () => ({
     ok: { why: 'an identity challenge', token: null, headers: { 'x-keyward-challenge': 'coverage-challenge-0123456789' }, expect: 200 },
@@ -56,6 +59,7 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   }),
   getMe: async () => ({ ok: { why: 'who am I', expect: 200 } }),
   getOpenApi: async () => ({ ok: { why: 'the document', expect: 200 } }),
+  getMetrics: async (cx) => ({ ok: { why: 'a viewer scraping', token: cx.tokens.viewer, expect: 200 } }),
   streamEvents: async (cx) => ({
     ok: { why: 'a subscription', expect: 200 },
     more: [{ why: 'one stream more than an operator may hold', token: await cx.streamingOperator(DEFAULT_STREAM_LIMITS.perOperator), expect: 429 }],
@@ -110,6 +114,9 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
       { why: 'the old key of an open rotation', id: (await cx.rotation('double_check')).oldKeyId, expect: 409 },
     ],
   }),
+  lookupSecrets: async (cx) => ({
+    ok: { why: 'a key and a stranger', body: { sha256: [sha256((await cx.key()).secret), sha256('nobody')] }, token: cx.tokens.viewer, expect: 200 },
+  }),
   getKeyUsage: async (cx) => ({ ok: { why: 'a key', id: (await cx.key()).id, query: 'minutes=5', expect: 200 } }),
 
   verifyKey: async (cx) => ({
@@ -146,6 +153,13 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   cancelRotation: async (cx) => ({
     ok: { why: 'an open rotation', id: (await cx.rotation('verify_new')).id, expect: 200 },
     more: [{ why: 'a cancelled rotation', id: (await cx.rotation('cancelled')).id, expect: 409 }],
+  }),
+
+  listWebhooks: async () => ({ ok: { why: 'the list', expect: 200 } }),
+  createWebhook: async () => ({ ok: { why: 'a receiver', body: { url: 'http://127.0.0.1:9/hook', events: ['key.leaked'] }, expect: 201 } }),
+  deleteWebhook: async (cx) => ({ ok: { why: 'a webhook', id: (await cx.client.createWebhook('http://127.0.0.1:9/gone')).webhook.id, expect: 204 } }),
+  listWebhookDeliveries: async (cx) => ({
+    ok: { why: 'a webhook', id: (await cx.client.createWebhook('http://127.0.0.1:9/log')).webhook.id, query: 'limit=5', expect: 200 },
   }),
 
   listAudit: async () => ({ ok: { why: 'the newest events', query: 'limit=5', expect: 200 } }),

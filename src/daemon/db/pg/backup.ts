@@ -9,10 +9,10 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { openDatabase } from '../sqlite/open.js';
-import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, webhookDeliveries, webhooks } from './schema.js';
 
 /** Parents before the tables that reference them. */
-const TABLES = [operators, keys, usageBuckets, keyCallers, auditEvents, rotations];
+const TABLES = [operators, keys, usageBuckets, keyCallers, auditEvents, rotations, webhooks, webhookDeliveries];
 const PAGE = 5000;
 const INT8_OID = 20;
 

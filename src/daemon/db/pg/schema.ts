@@ -44,6 +44,7 @@ export const keys = pgTable(
     createdAt: int64('created_at').notNull(),
     createdBy: text('created_by').notNull(),
     deactivatedAt: int64('deactivated_at'),
+    deactivationReason: text('deactivation_reason'),
     expiresAt: int64('expires_at'),
     lastUsedAt: int64('last_used_at'),
     // Policy and labels (docs/policy.md); null is "no restriction" or "no label".
@@ -182,4 +183,48 @@ export const rotations = pgTable(
       .on(t.newKeyId)
       .where(sql`${t.step} not in ('completed', 'cancelled')`),
   ],
+);
+
+/**
+ * Webhook receivers (admin). The signing secret is kept sealed (AES-256-GCM) under the key in
+ * the home's `webhook.key`, whose fingerprint is `keyId`: a copy of the store alone does not
+ * give the secrets away. `events` is a JSON array of event patterns (`*`, `key.*`, `key.leaked`).
+ */
+export const webhooks = pgTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').notNull(),
+  sealedSecret: text('sealed_secret').notNull(),
+  keyId: text('key_id').notNull(),
+  createdAt: int64('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+});
+
+/**
+ * The outbox and delivery log in one: a row per event and webhook, written in the transaction
+ * of the change it announces, delivered (at least once) until it succeeds or 24 hours pass.
+ * `lockedUntil` is the lease of the daemon delivering it right now.
+ */
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    /** The JSON body sent, `{id,type,at,data}`: the signature covers exactly these bytes. */
+    body: text('body').notNull(),
+    createdAt: int64('created_at').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: int64('attempts').notNull().default(0),
+    nextAttemptAt: int64('next_attempt_at').notNull(),
+    lockedUntil: int64('locked_until'),
+    lastAttemptAt: int64('last_attempt_at'),
+    lastStatus: int64('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: int64('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.createdAt)],
 );

@@ -26,6 +26,10 @@ import type {
   AuditSigner,
   AuditInput,
   CallerRow,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryRow,
+  HashMatch,
   IndexedKey,
   IndexedOperator,
   KeyEdit,
@@ -33,19 +37,24 @@ import type {
   KeyRow,
   KeyStatus,
   KeyView,
+  NewWebhook,
   OperatorRow,
   RotationChange,
   RotationRow,
   Store,
   UsageBucket,
   UsageDelta,
+  WebhookRow,
 } from '../../store.js';
+import { auditOutbound, isLeakReport, leakedOutbound } from '../../webhooks/events.js';
 import {
   auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
   lastAdmin,
+  operatorMatch,
+  reasonDetail,
   nameTaken,
   notFound,
   operatorAudit,
@@ -53,6 +62,8 @@ import {
   rotationStartAudit,
   sameOrLookAlike,
   statusAudit,
+  type StatusDetail,
+  webhookAudit,
   stepChanged,
 } from '../shared.js';
 import { editColumns, fieldsToColumns, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
@@ -63,6 +74,7 @@ import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
 import * as schema from './schema.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
@@ -80,6 +92,7 @@ const keyColumns = {
   createdAt: keys.createdAt,
   createdBy: keys.createdBy,
   deactivatedAt: keys.deactivatedAt,
+  deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
   ...policyColumnsOf(keys),
@@ -184,7 +197,10 @@ export class PgStore implements Store {
 
   private async appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
     const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-    await tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash));
+    const event = nextEvent(this.audit.key, actor, input, at, last?.hash);
+    await tx.insert(auditEvents).values(event);
+    // The change's webhook deliveries commit with it, or not at all.
+    await enqueue(tx, auditOutbound(event));
   }
 
   private async keyById(tx: Tx | PgDb, id: string): Promise<KeyRow | undefined> {
@@ -288,20 +304,21 @@ export class PgStore implements Store {
     });
   }
 
-  private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+  private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: StatusDetail): Promise<void> {
     await tx
       .update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+      .set({ status, deactivatedAt: status === 'inactive' ? at : null, deactivationReason: status === 'inactive' ? (detail?.reason ?? null) : null })
       .where(eq(keys.id, key.id));
     await this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
   }
 
-  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       const key = await this.requireKey(tx, id);
       if (key.status === status) return key;
-      await this.changeKeyStatus(tx, key, status, at, actor, notes);
+      await this.changeKeyStatus(tx, key, status, at, actor, notes, reasonDetail(reason));
+      if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) await enqueue(tx, leakedOutbound(key, reason, at));
       return this.requireKey(tx, id);
     });
   }
@@ -338,6 +355,17 @@ export class PgStore implements Store {
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
     if (keyIds.length === 0) return [];
     return storedQuotas(await this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)));
+  }
+
+  async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
+    if (hashes.length === 0) return [];
+    const found = await this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status }).from(keys).where(inArray(keys.hash, hashes));
+    const matches: HashMatch[] = found.map((k) => ({ ...k, kind: 'key' }));
+    if (withOperators) {
+      const ops = await this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes));
+      matches.push(...ops.map(operatorMatch));
+    }
+    return matches;
   }
 
   // operators
@@ -554,6 +582,48 @@ export class PgStore implements Store {
       notes.push({ t: 'rotation', id, e: 'updated' });
       return (await this.rotationById(tx, id))!;
     });
+  }
+
+  // webhooks
+
+  async createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow> {
+    return this.write(async (tx) => {
+      await insertWebhook(tx, hook);
+      await this.appendAudit(tx, actor, webhookAudit('webhook.create', hook), hook.createdAt);
+      return (await webhookById(tx, hook.id))!;
+    });
+  }
+
+  async listWebhooks(): Promise<WebhookRow[]> {
+    return allWebhooks(this.db);
+  }
+
+  async deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow> {
+    return this.write(async (tx) => {
+      const hook = await webhookById(tx, id);
+      if (!hook) throw notFound('webhook', id);
+      await removeWebhook(tx, id);
+      await this.appendAudit(tx, actor, webhookAudit('webhook.delete', hook), at);
+      return hook;
+    });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]> {
+    if (!(await webhookById(this.db, webhookId))) throw notFound('webhook', webhookId);
+    return deliveriesOf(this.db, webhookId, limit);
+  }
+
+  /** Not an audited write: claims need no audit lock, only their rows' locks. */
+  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
+    return this.transaction((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  }
+
+  async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.transaction((tx) => finish(tx, id, outcome));
+  }
+
+  async pruneDeliveries(before: number): Promise<void> {
+    await prune(this.db, before);
   }
 
   async backup(file: string): Promise<void> {

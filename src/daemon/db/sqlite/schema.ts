@@ -40,6 +40,7 @@ export const keys = sqliteTable(
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by').notNull(),
     deactivatedAt: integer('deactivated_at'),
+    deactivationReason: text('deactivation_reason'),
     expiresAt: integer('expires_at'),
     lastUsedAt: integer('last_used_at'),
     // Policy and labels (docs/policy.md); null is "no restriction" or "no label".
@@ -177,4 +178,48 @@ export const rotations = sqliteTable(
       .on(t.newKeyId)
       .where(sql`${t.step} not in ('completed', 'cancelled')`),
   ],
+);
+
+/**
+ * Webhook receivers (admin). The signing secret is kept sealed (AES-256-GCM) under the key in
+ * the home's `webhook.key`, whose fingerprint is `keyId`: a copy of the store alone does not
+ * give the secrets away. `events` is a JSON array of event patterns (`*`, `key.*`, `key.leaked`).
+ */
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').notNull(),
+  sealedSecret: text('sealed_secret').notNull(),
+  keyId: text('key_id').notNull(),
+  createdAt: integer('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+});
+
+/**
+ * The outbox and delivery log in one: a row per event and webhook, written in the transaction
+ * of the change it announces, delivered (at least once) until it succeeds or 24 hours pass.
+ * `lockedUntil` is the lease of the daemon delivering it right now.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    /** The JSON body sent, `{id,type,at,data}`: the signature covers exactly these bytes. */
+    body: text('body').notNull(),
+    createdAt: integer('created_at').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lockedUntil: integer('locked_until'),
+    lastAttemptAt: integer('last_attempt_at'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.createdAt)],
 );

@@ -19,6 +19,10 @@ import type {
   AuditSigner,
   AuditInput,
   CallerRow,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryRow,
+  HashMatch,
   IndexedKey,
   IndexedOperator,
   KeyEdit,
@@ -26,19 +30,24 @@ import type {
   KeyRow,
   KeyStatus,
   KeyView,
+  NewWebhook,
   OperatorRow,
   RotationChange,
   RotationRow,
   Store,
   UsageBucket,
   UsageDelta,
+  WebhookRow,
 } from '../../store.js';
+import { auditOutbound, isLeakReport, leakedOutbound } from '../../webhooks/events.js';
 import {
   auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
   lastAdmin,
+  operatorMatch,
+  reasonDetail,
   nameTaken,
   notFound,
   operatorAudit,
@@ -46,11 +55,14 @@ import {
   rotationStartAudit,
   sameOrLookAlike,
   statusAudit,
+  type StatusDetail,
+  webhookAudit,
   stepChanged,
 } from '../shared.js';
 import { attachPolicies, editColumns, fieldsFromColumns, fieldsToColumns, HAS_POLICY_SQL, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
+import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -63,6 +75,7 @@ const keyColumns = {
   createdAt: keys.createdAt,
   createdBy: keys.createdBy,
   deactivatedAt: keys.deactivatedAt,
+  deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
   ...policyColumnsOf(keys),
@@ -201,9 +214,12 @@ export class SqliteStore implements Store {
     return value;
   }
 
+  /** Appends the audit event of a change and, in the same transaction, queues it for the webhooks. */
   private appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
     const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
-    tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash)).run();
+    const event = nextEvent(this.audit.key, actor, input, at, last?.hash);
+    tx.insert(auditEvents).values(event).run();
+    enqueue(tx, auditOutbound(event));
     this.appended = true;
   }
 
@@ -308,18 +324,19 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
     return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
-      this.changeKeyStatus(tx, key, status, at, actor);
+      this.changeKeyStatus(tx, key, status, at, actor, reasonDetail(reason));
+      if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) enqueue(tx, leakedOutbound(key, reason, at));
       return this.requireKey(tx, id);
     });
   }
 
-  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: Record<string, unknown>): void {
+  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: StatusDetail): void {
     tx.update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
+      .set({ status, deactivatedAt: status === 'inactive' ? at : null, deactivationReason: status === 'inactive' ? (detail?.reason ?? null) : null })
       .where(eq(keys.id, key.id))
       .run();
     this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
@@ -364,6 +381,17 @@ export class SqliteStore implements Store {
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
     if (keyIds.length === 0) return [];
     return storedQuotas(this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)).all());
+  }
+
+  async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
+    if (hashes.length === 0) return [];
+    const found = this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status }).from(keys).where(inArray(keys.hash, hashes)).all();
+    const matches: HashMatch[] = found.map((k) => ({ ...k, kind: 'key' }));
+    if (withOperators) {
+      const ops = this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes)).all();
+      matches.push(...ops.map(operatorMatch));
+    }
+    return matches;
   }
 
   // operators
@@ -525,6 +553,49 @@ export class SqliteStore implements Store {
       this.appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;
     });
+  }
+
+  // webhooks
+
+  async createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow> {
+    return this.write((tx) => {
+      insertWebhook(tx, hook);
+      this.appendAudit(tx, actor, webhookAudit('webhook.create', hook), hook.createdAt);
+      return webhookById(tx, hook.id)!;
+    });
+  }
+
+  async listWebhooks(): Promise<WebhookRow[]> {
+    return allWebhooks(this.db);
+  }
+
+  async deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow> {
+    return this.narrowing((tx) => {
+      const hook = webhookById(tx, id);
+      if (!hook) throw notFound('webhook', id);
+      removeWebhook(tx, id);
+      this.appendAudit(tx, actor, webhookAudit('webhook.delete', hook), at);
+      return hook;
+    });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]> {
+    if (!webhookById(this.db, webhookId)) throw notFound('webhook', webhookId);
+    return deliveriesOf(this.db, webhookId, limit);
+  }
+
+  // The outbox's bookkeeping adds nothing to the store, so a store near full still delivers what it holds.
+
+  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
+    return this.narrowing((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  }
+
+  async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    this.narrowing((tx) => finish(tx, id, outcome));
+  }
+
+  async pruneDeliveries(before: number): Promise<void> {
+    this.narrowing((tx) => prune(tx, before));
   }
 
   async backup(file: string): Promise<void> {
