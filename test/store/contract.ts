@@ -484,7 +484,8 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
 
       it('queues every audited change, in its transaction, for the webhooks whose patterns match', async () => {
         const all = hook(['*']);
-        const leaks = hook(['key.leaked', 'operator.*']);
+        // Created a moment later: webhooks list oldest first, and ids are random.
+        const leaks = { ...hook(['key.leaked', 'operator.*']), createdAt: T0 + 1 };
         await store.createWebhook(all, ADMIN);
         await store.createWebhook(leaks, ADMIN);
         const row = keyRow('k');
@@ -499,7 +500,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect((await store.listDeliveries(all.id, 100)).find((d) => d.type === 'key.deactivate')).toMatchObject({ eventId: audit!.id, status: 'pending', attempts: 0 });
         expect(await store.listWebhooks()).toEqual([
           { id: all.id, url: all.url, events: ['*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
-          { id: leaks.id, url: leaks.url, events: ['key.leaked', 'operator.*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
+          { id: leaks.id, url: leaks.url, events: ['key.leaked', 'operator.*'], keyId: 'key-a', createdAt: T0 + 1, createdBy: ADMIN.name },
         ]);
         await store.deleteWebhook(leaks.id, T0 + 2, ADMIN);
         expect(await codeOf(store.listDeliveries(leaks.id, 10))).toBe('not_found');
