@@ -1,7 +1,7 @@
 /**
- * Time watched and left as a person reads a countdown (`3m12s`, `10m`, `1h5m`): the rotation's
- * watch window in the daemon's guard messages, the CLI and the TUI. Pure, shared by all three.
- * (Durations typed on the command line are read by `parseDuration` in cli/policy-flags.ts.)
+ * Durations as people type and read them, shared by the daemon's messages, the CLI and the
+ * TUI: spans typed as `30s`, `1m`, `1d` (flags, the TUI's forms), and time watched and left as a
+ * countdown (`3m12s`, `10m`, `1h5m`: the rotation's watch window). Pure.
  */
 
 const UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
@@ -22,4 +22,20 @@ export function formatElapsed(ms: number): string {
   }
   const shown = parts.filter((p, i) => i === 0 || !p.startsWith('0'));
   return shown.length ? shown.join('') : '0s';
+}
+
+const TYPED_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+const TYPED = /^(\d*)([smhd]?)$/;
+
+/** `30s`, `1m`, `m` (one minute), `90` (seconds) → seconds; undefined when it is none of those. */
+export function parseDuration(text: string): number | undefined {
+  const match = TYPED.exec(text.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  return Number(match[1] === '' ? 1 : match[1]) * TYPED_UNITS[match[2] || 's']!;
+}
+
+/** `3600` → `1h`, `90` → `90s`: the largest unit that divides it (what `parseDuration` reads back). */
+export function formatDuration(seconds: number): string {
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
 }

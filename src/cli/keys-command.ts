@@ -2,8 +2,7 @@
 import { Option, type Command } from 'commander';
 import type { KeyJson, TombstoneJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/rotation/machine.js';
-import { formatElapsed } from '../duration.js';
-import { parseDuration } from './policy-flags.js';
+import { formatElapsed, parseDuration } from '../duration.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { findKey } from './lookup.js';

@@ -26,7 +26,6 @@ import { webhookRoutes } from './webhooks/routes.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
-import { fastVerify } from './verify/fast-path.js';
 import { verifyRoutes } from './verify/routes.js';
 import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
@@ -133,8 +132,6 @@ export function createApp(core: Core, options: AppOptions) {
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));
-  // Answers the common verify before the chain below; anything unusual falls through to it.
-  app.use('/v1/verify', fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES }));
   app.use('*', requestId());
   // Before anything reads a body: a client without a valid token gets its 401 without the
   // daemon waiting for, buffering or parsing a single byte of what it sends.

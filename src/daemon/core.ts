@@ -52,7 +52,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
-  index.load(await store.indexedKeys());
+  await index.loadPages(store.indexedKeys(), await store.keyTotal());
   // Rate-limit windows and quota uses of this process's verifications.
   const counters = newCounters();
   const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);

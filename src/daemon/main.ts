@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
-import { createApp } from './app.js';
+import { createApp, MAX_BODY_BYTES } from './app.js';
 import type { Clock } from './clock.js';
 import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
@@ -18,12 +18,13 @@ import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
-import { createHttpServer, HTTP_LIMITS, type HttpLimits } from './http/server.js';
+import { createHttpServer, HTTP_LIMITS, type HttpLimits, type HttpServerOptions } from './http/server.js';
 import { lockHome } from './lock.js';
 import type { DispatchOptions } from './webhooks/dispatcher.js';
 import { WebhookSealer } from './webhooks/sealer.js';
 import { createPrivate, UnsafePath } from '../private-files.js';
 import type { Store } from './store.js';
+import { fastVerify, type FastVerify } from './verify/fast-path.js';
 
 export type DaemonOptions = {
   home: string;
@@ -69,6 +70,8 @@ export type OpenDaemon = {
 export type RunningDaemon = OpenDaemon & {
   url: string;
   port: number;
+  /** The verify fast path in front of the app (its `answered` count tells tests which path answered). */
+  fastVerify: FastVerify;
 };
 
 /** A refusal to start that the CLI prints as one line. */
@@ -176,9 +179,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
   const { core, app } = opened;
+  const fast = fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES, hosts: hostPolicy(servedHosts(options)) });
   let server: Server;
   try {
-    server = await listen(app.fetch, host, port, { ...HTTP_LIMITS, ...options.httpLimits }, log);
+    server = await listen(app.fetch, host, port, { limits: { ...HTTP_LIMITS, ...options.httpLimits }, log, front: fast.listener });
   } catch (err) {
     await opened.close();
     throw err;
@@ -195,12 +199,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Event streams never end by themselves; end them so close() can finish.
-        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.closeAllConnections();
       });
       await opened.close();
       log('keyward daemon stopped');
     })());
-  return { ...opened, url, port: actualPort, close };
+  return { ...opened, url, port: actualPort, fastVerify: fast, close };
 }
 
 function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTrail {
@@ -242,9 +246,9 @@ function servedHosts(options: DaemonOptions): string[] {
   return [...(options.allowHosts ?? []), ...listening];
 }
 
-function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number, limits: HttpLimits, log: (line: string) => void): Promise<Server> {
+function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number, options: Omit<HttpServerOptions, 'hostname'>): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createHttpServer(fetch, { hostname, limits, log });
+    const server = createHttpServer(fetch, { hostname, ...options });
     server.listen(port, hostname, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use (another program, or another keyward home)`) : err),

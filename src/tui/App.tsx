@@ -17,6 +17,7 @@ import { useGlobalKeys, type ShownSecret } from './hooks/useGlobalKeys.js';
 import { useAlertView } from './hooks/useAlertView.js';
 import { useKeyActions } from './hooks/useKeyActions.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
+import { useKeyForms } from './hooks/useKeyForms.js';
 import { useNow } from './hooks/useNow.js';
 import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
@@ -60,7 +61,7 @@ export type AppProps = {
 /** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
 const CHROME_ROWS = 5;
 /** Dialogs stay readable on wide terminals. */
-const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm', 'choose']);
+const MODALS = new Set<Mode['kind']>(['add', 'edit', 'secret', 'menu', 'confirm', 'choose']);
 const MODAL_COLUMNS = 96;
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
@@ -88,8 +89,8 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
   const { cursor, selectedNow } = useTableCursor(rows, view, setView, currentView, tableHeight);
 
-  // A key deleted (by anyone) while its menu or usage is open closes that view.
-  const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : undefined;
+  // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.
+  const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : mode.kind === 'edit' ? mode.key.id : undefined;
   const viewedKeyGone = snapshot.loaded && viewedKeyId !== undefined && !keys.has(viewedKeyId);
   useEffect(() => {
     if (!viewedKeyGone) return;
@@ -114,6 +115,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       copy: (text) => writeRaw(osc52(text, env)),
     }),
     ...useViewKeys({ setMode, inMode }),
+    ...useKeyForms({ client, feed, setView, setMode, inMode, show }),
   };
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
   const alerts = useAlertView({ client, feed, operator, mode, setMode, inMode, show, attempt });

@@ -8,17 +8,19 @@ import { useMemo } from 'react';
 import type { KeyJson, KeywardClient, RotationJson } from '../client/client.js';
 import type { KeyFeed } from './feed.js';
 import type { KeyActions } from './hooks/useKeyActions.js';
+import type { KeyForms } from './hooks/useKeyForms.js';
 import type { ViewKeys } from './hooks/useViewKeys.js';
 import { useAuditLog } from './hooks/useAuditLog.js';
 import { useLive } from './hooks/useLive.js';
 import type { AlertView } from './hooks/useAlertView.js';
 import type { RotationView } from './hooks/useRotationView.js';
 import { AlertsScreen } from './screens/AlertsScreen.js';
-import { AddScreen } from './screens/AddScreen.js';
 import { AuditScreen, DETAIL_ROWS } from './screens/AuditScreen.js';
 import { ChoiceDialog } from './screens/ChoiceDialog.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
+import { DetailsScreen } from './screens/DetailsScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
+import { KeyFormScreen } from './screens/KeyFormScreen.js';
 import { MenuScreen } from './screens/MenuScreen.js';
 import { RotationScreen } from './screens/RotationScreen.js';
 import { SecretModal } from './screens/SecretModal.js';
@@ -29,10 +31,10 @@ import { filterLabel, parseAuditFilter } from './state/audit.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
 import { helpLines } from './state/help.js';
-import type { Binding, RotationCommand } from './state/keymap.js';
+import { ADD_KEYS, EDIT_KEYS, type Binding, type RotationCommand } from './state/keymap.js';
 import type { Mode } from './state/modes.js';
 import { currentRefusal } from './state/rotation.js';
-import { safeUsage } from './state/safe.js';
+import { safeKey, safeUsage } from './state/safe.js';
 import { wrapWords } from './format.js';
 
 export type ModeScreenProps = {
@@ -50,7 +52,7 @@ export type ModeScreenProps = {
   readonly height: number;
   readonly now: number;
   readonly tmux: boolean;
-  readonly actions: KeyActions & ViewKeys;
+  readonly actions: KeyActions & ViewKeys & KeyForms;
   readonly rotation: RotationView;
   readonly alerts: AlertView;
   readonly rotationBindings: readonly Binding<RotationCommand>[];
@@ -67,6 +69,12 @@ function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
 }
 
+/** The key shown in the details changed, or was used (its quota and last use move). */
+function followsKey(keyId: string | undefined) {
+  return (event: FeedEvent) =>
+    (event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId)) || (event.type === 'key.updated' && event.key.id === keyId);
+}
+
 /** Rows a dialog over the rotation view takes: border and title, the question as wrapped, `extra` lines. */
 function dialogRows(question: string, extra: number, width: number): number {
   return 3 + wrapWords(question, width).length + extra;
@@ -77,6 +85,13 @@ export function ModeScreen(props: ModeScreenProps) {
   const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
+
+  // The table's copy of a key is not told about every verification; the details load the
+  // key itself, so quota left is what a verify would see now.
+  const selected = table.rows[table.selected];
+  const detailsKeyId = mode.kind === 'details' ? selected?.id : undefined;
+  const loadKey = useMemo(() => (detailsKeyId ? () => client.getKey(detailsKeyId).then((r) => safeKey(r.key)) : undefined), [client, detailsKeyId]);
+  const fresh = useLive(loadKey, feed, followsKey(detailsKeyId));
 
   const auditApplied = mode.kind === 'audit' ? mode.applied : undefined;
   const auditFilter = useMemo(() => (auditApplied === undefined ? undefined : parseAuditFilter(auditApplied)), [auditApplied]);
@@ -105,7 +120,27 @@ export function ModeScreen(props: ModeScreenProps) {
       );
     }
     case 'add':
-      return <AddScreen name={mode.name} canary={mode.canary} issues={mode.issues} busy={mode.busy} width={modalWidth} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
+    case 'edit': {
+      const editing = mode.kind === 'edit' ? mode : undefined;
+      return (
+        <KeyFormScreen
+          title={editing ? `Edit "${editing.key.name}"` : 'Add a key'}
+          form={mode}
+          bindings={editing ? EDIT_KEYS : ADD_KEYS}
+          note="The secret is shown once, right after the key is created."
+          busyText={editing ? 'Saving…' : 'Creating…'}
+          width={modalWidth}
+          height={height}
+          active
+          onCommand={editing ? actions.onEdit : actions.onAdd}
+          onEdit={actions.onFormTyping}
+        />
+      );
+    }
+    case 'details': {
+      const shown = fresh.data?.id === selected?.id ? fresh.data : selected;
+      return <DetailsScreen keyJson={shown} error={fresh.error} width={width - PANEL_INSIDE} height={height} now={now} active onCommand={actions.onDetails} />;
+    }
     case 'secret':
       return (
         <SecretModal

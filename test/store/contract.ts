@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
-import type { Actor, AlertChange, AlertSighting, AuditQuery, ClaimedDelivery, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
+import type { Actor, AlertChange, AlertSighting, AuditQuery, ClaimedDelivery, IndexedKey, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
 export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;
@@ -42,6 +42,13 @@ export function keyRow(name: string, overrides: Partial<KeyRow> = {}): KeyRow & 
     quota: null,
     ...overrides,
   };
+}
+
+/** Every page of `indexedKeys`, flattened. */
+export async function allIndexed(store: Store): Promise<IndexedKey[]> {
+  const keys: IndexedKey[] = [];
+  for await (const page of store.indexedKeys()) keys.push(...page);
+  return keys;
 }
 
 function rotationRow(old: KeyRow, fresh: KeyRow, overrides: Partial<RotationRow> = {}): RotationRow {
@@ -152,7 +159,8 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ action: 'key.delete', at: T0 + 3, targetName: 'k' });
         expect(await codeOf(store.deleteKey(row.id, T0 + 4, ADMIN))).toBe('not_found');
         // What the index keeps of it now is its tombstone: found by hash, inactive, deleted at T0 + 3.
-        expect(await store.indexedKeys()).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 3 }]);
+        expect(await allIndexed(store)).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 3 }]);
+        expect(await store.keyTotal()).toBe(0);
       });
 
       it('lists oldest first with status and name filters, LIKE characters taken literally, and keyset paging', async () => {
@@ -170,6 +178,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await list({ limit: 2 })).toEqual(['a%b', 'axb']);
         expect(await list({ limit: 2, after: { createdAt: rows[1]!.createdAt, id: rows[1]!.id } })).toEqual(['a_c', 'abc']);
         expect(await store.countKeys()).toEqual({ active: 4, inactive: 1 });
+        expect(await store.keyTotal()).toBe(5);
       });
 
       it('keeps a deactivation reason until the key is activated, and audits it', async () => {
@@ -203,7 +212,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
       it('indexes every key with what verify needs', async () => {
         const row = keyRow('k', { expiresAt: T0 + MINUTE });
         await store.createKey(row, ADMIN);
-        expect(await store.indexedKeys()).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'active', expiresAt: T0 + MINUTE }]);
+        expect(await allIndexed(store)).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'active', expiresAt: T0 + MINUTE }]);
       });
     });
 
@@ -223,10 +232,10 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         await store.createKey(row, ADMIN);
         await store.createKey(keyRow('plain', { createdAt: T0 + 1 }), ADMIN);
         expect(await store.getKey(row.id)).toMatchObject(policy);
-        const [indexed] = (await store.indexedKeys()).filter((k) => k.id === row.id);
+        const [indexed] = (await allIndexed(store)).filter((k) => k.id === row.id);
         expect(indexed?.policy).toMatchObject({ owner: 'team-a', meta: { plan: 'pro' }, scopes: ['orders:*'], rateLimit: policy.rateLimit, quota: policy.quota });
         expect(indexed?.policy?.allowedIps).toHaveLength(1);
-        expect((await store.indexedKeys()).find((k) => k.name === 'plain')).not.toHaveProperty('policy');
+        expect((await allIndexed(store)).find((k) => k.name === 'plain')).not.toHaveProperty('policy');
         const owned = await store.listKeys({ limit: 10, since24h: T0, owner: 'team-a' });
         expect(owned.map((k) => k.name)).toEqual(['policed']);
       });
@@ -503,7 +512,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
           [old.id, 'deleted'],
           [plain.id, 'deleted'],
         ].sort());
-        const indexed = await store.indexedKeys();
+        const indexed = await allIndexed(store);
         expect(indexed).toContainEqual({ id: old.id, name: 'old', hash: old.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 4, rotatedOutBy: rotation.id });
         expect(indexed).toContainEqual({ id: plain.id, name: 'plain', hash: plain.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 2 });
         expect(indexed.find((e) => e.id === fresh.id), 'an ordinary key carries no marks').toEqual({ id: fresh.id, name: 'fresh', hash: fresh.hash, status: 'active', expiresAt: null });
@@ -517,7 +526,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const canary = keyRow('bait', { canary: true });
         await store.createKey(canary, ADMIN);
         expect(await store.getKey(canary.id)).toMatchObject({ canary: true });
-        expect((await store.indexedKeys()).find((e) => e.id === canary.id)).toMatchObject({ canary: true });
+        expect((await allIndexed(store)).find((e) => e.id === canary.id)).toMatchObject({ canary: true });
         expect(await store.findByHashes([canary.hash], false)).toEqual([{ hash: canary.hash, kind: 'key', id: canary.id, name: 'bait', state: 'active', canary: true }]);
 
         const old = keyRow('payments');
@@ -601,7 +610,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.pruneTombstones(T0)).toEqual([]);
         expect(await store.pruneTombstones(T0 + 1)).toEqual([gone.id]);
         expect(await store.listTombstones(10)).toEqual([]);
-        expect((await store.indexedKeys()).map((e) => e.id)).not.toContain(gone.id);
+        expect((await allIndexed(store)).map((e) => e.id)).not.toContain(gone.id);
         // The acknowledged alert went with it; the open one stays until someone reads it.
         expect((await store.listAlerts({ openOnly: false, limit: 10 })).map((a) => a.caller)).toEqual(['other']);
       });
@@ -620,7 +629,8 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
 
       it('queues every audited change, in its transaction, for the webhooks whose patterns match', async () => {
         const all = hook(['*']);
-        const leaks = hook(['key.leaked', 'operator.*']);
+        // Created a moment later: webhooks list oldest first, and ids are random.
+        const leaks = { ...hook(['key.leaked', 'operator.*']), createdAt: T0 + 1 };
         await store.createWebhook(all, ADMIN);
         await store.createWebhook(leaks, ADMIN);
         const row = keyRow('k');
@@ -633,13 +643,10 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await types(leaks.id)).toEqual(['key.leaked']);
         const [audit] = await store.listAudit({ limit: 1 });
         expect((await store.listDeliveries(all.id, 100)).find((d) => d.type === 'key.deactivate')).toMatchObject({ eventId: audit!.id, status: 'pending', attempts: 0 });
-        // Created at the same time: listed by id, which is random.
-        expect(await store.listWebhooks()).toEqual(
-          [
-            { id: all.id, url: all.url, events: ['*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
-            { id: leaks.id, url: leaks.url, events: ['key.leaked', 'operator.*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
-          ].sort((a, b) => (a.id < b.id ? -1 : 1)),
-        );
+        expect(await store.listWebhooks()).toEqual([
+          { id: all.id, url: all.url, events: ['*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
+          { id: leaks.id, url: leaks.url, events: ['key.leaked', 'operator.*'], keyId: 'key-a', createdAt: T0 + 1, createdBy: ADMIN.name },
+        ]);
         await store.deleteWebhook(leaks.id, T0 + 2, ADMIN);
         expect(await codeOf(store.listDeliveries(leaks.id, 10))).toBe('not_found');
         expect(await codeOf(store.deleteWebhook(leaks.id, T0 + 3, ADMIN))).toBe('not_found');

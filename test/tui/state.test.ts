@@ -15,33 +15,9 @@ import { sparkline } from '../../src/tui/state/sparkline.js';
 import { deriveRows, initialView, nextSort } from '../../src/tui/state/table.js';
 import { edit } from '../../src/tui/state/text.js';
 import { applyColorPreference } from '../../src/tui/terminal.js';
+import { DAY, keyJson, NOW } from './key-json.js';
 
-const NOW = Date.parse('2025-06-01T12:00:00Z');
-const DAY = 86_400_000;
-
-function key(over: Partial<KeyJson> & { id: string }): KeyJson {
-  return {
-    name: over.id,
-    hint: 'kw_AbCd…wXyZ',
-    status: 'active',
-    createdAt: new Date(NOW - DAY).toISOString(),
-    createdBy: 'admin',
-    deactivatedAt: null,
-    deactivationReason: null,
-    expiresAt: null,
-    lastUsedAt: null,
-    uses24h: 0,
-    description: null,
-    owner: null,
-    meta: null,
-    scopes: null,
-    allowedIps: null,
-    rateLimit: null,
-    quota: null,
-    canary: false,
-    ...over,
-  };
-}
+const key = keyJson;
 
 const admin: Operator = { name: 'admin', role: 'admin', permissions: ['keys:read', 'keys:write', 'keys:verify', 'operators:manage'] };
 const viewer: Operator = { name: 'eve', role: 'viewer', permissions: ['keys:read'] };
@@ -72,6 +48,12 @@ describe('table rows', () => {
     expect(deriveRows(keys, 'name', 'k3').map((k) => k.id)).toEqual(['k3']);
     expect(deriveRows(keys, 'name', 'ab\u001bcd').length, 'the hint kw_AbCd matches all').toBe(3);
     expect(deriveRows(keys, 'name', 'nothing')).toEqual([]);
+  });
+
+  it('filters by owner too', () => {
+    const owned = [...keys, key({ id: 'k4', name: 'orders', owner: 'Team-Checkout' })];
+    expect(deriveRows(owned, 'name', 'checkout').map((k) => k.id)).toEqual(['k4']);
+    expect(deriveRows(owned, 'name', 'team-').map((k) => k.id), 'keys without an owner do not match').toEqual(['k4']);
   });
 });
 
@@ -108,11 +90,14 @@ describe('cursor', () => {
 describe('columns', () => {
   it('shows every column on a wide terminal and gives the name the room left', () => {
     const cols = layoutColumns(140);
-    expect(cols.map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'created', 'lastUsed', 'uses']);
+    expect(cols.map((c) => c.id)).toEqual(['name', 'owner', 'hint', 'status', 'attention', 'created', 'lastUsed', 'uses']);
     expect(cols[0]!.width).toBe(40);
   });
 
-  it('drops created, hint, then uses as the terminal narrows, never name or status', () => {
+  it('drops the owner first, then created, hint and uses as the terminal narrows, never name or status', () => {
+    expect(layoutColumns(120).map((c) => c.id), 'the owner at 120 columns').toContain('owner');
+    expect(layoutColumns(104).map((c) => c.id)).toContain('owner');
+    expect(layoutColumns(103).map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'created', 'lastUsed', 'uses']);
     expect(layoutColumns(80).map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'lastUsed', 'uses']);
     expect(layoutColumns(70).map((c) => c.id)).toEqual(['name', 'status', 'attention', 'lastUsed', 'uses']);
     expect(layoutColumns(58).map((c) => c.id)).toEqual(['name', 'status', 'attention', 'lastUsed']);
@@ -147,7 +132,9 @@ describe('permissions and the action menu', () => {
     expect(refusal('delete', active, admin)).toMatch(/deactivate it first/);
     expect(refusal('delete', { ...active, status: 'inactive' }, admin)).toBeUndefined();
     const items = menuItems(active, undefined, admin);
-    expect(items.map((i) => i.label)).toEqual(['Deactivate', 'Delete', 'Rotate', 'Compromised: replace now', 'Usage', 'Copy id']);
+    expect(items.map((i) => i.label)).toEqual(['Deactivate', 'Delete', 'Rotate', 'Compromised: replace now', 'Edit', 'Usage', 'Details', 'Copy id']);
+    expect(refusal('edit', active, viewer)).toMatch(/viewer.*may not change keys/);
+    expect(refusal('details', active, viewer)).toBeUndefined();
     expect(items.find((i) => i.action === 'delete')!.disabled).toMatch(/inactive/);
     expect(menuItems({ ...active, status: 'inactive' }, undefined, admin)[0]!.label).toBe('Activate');
   });

@@ -4,7 +4,7 @@
  * `KeyFields` and back in one place.
  */
 import { and, eq, gt, lte, type Column, type SQL } from 'drizzle-orm';
-import { compilePolicy, type JsonObject, type KeyMarks } from '../../decide/policy.js';
+import { compilePolicy, type EntryPolicy, type JsonObject, type KeyMarks } from '../../decide/policy.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import { nameColumns } from '../names.js';
 import type { HashMatch, IndexedKey, KeyEdit, KeyFields, KeyRow, KeyStatus } from '../store.js';
@@ -135,19 +135,25 @@ export function indexedKey(row: KeyRow & { hash: string }): IndexedKey {
 /** A key's policy columns and marks, as the index load reads them for the few keys that have any. */
 export type ExtraColumns = PolicyColumns & { id: string; canary: boolean; rotatedOutBy: string | null };
 
-/**
- * Gives the entries of `plain` (id, name, hash, status, expiry: cheap to read for every key)
- * the policies and marks of the few keys that have some, read apart as `withExtras`.
- */
-export function attachExtras(plain: IndexedKey[], withExtras: readonly ExtraColumns[]): IndexedKey[] {
-  if (withExtras.length === 0) return plain;
-  const extras = new Map(withExtras.map((row) => [row.id, row]));
-  for (const entry of plain) {
-    const row = extras.get(entry.id);
-    if (!row) continue;
+/** What the index keeps of a key besides its core fields: its compiled policy and its marks. */
+export type EntryExtras = { policy?: EntryPolicy } & KeyMarks;
+
+/** The compiled policies and marks of the few keys that have some (`withExtras`, read apart), by key id. */
+export function extrasById(withExtras: readonly ExtraColumns[]): ReadonlyMap<string, EntryExtras> {
+  const extras = new Map<string, EntryExtras>();
+  for (const row of withExtras) {
     const policy = compilePolicy(fieldsFromColumns(row));
-    if (policy) entry.policy = policy;
-    Object.assign(entry, marksOf(row));
+    extras.set(row.id, { ...(policy && { policy }), ...marksOf(row) });
+  }
+  return extras;
+}
+
+/** Gives the entries of `plain` (id, name, hash, status, expiry: cheap to read for every key) their policies and marks. */
+export function attachExtras(plain: IndexedKey[], extras: ReadonlyMap<string, EntryExtras>): IndexedKey[] {
+  if (extras.size === 0) return plain;
+  for (const entry of plain) {
+    const more = extras.get(entry.id);
+    if (more) Object.assign(entry, more);
   }
   return plain;
 }

@@ -10,6 +10,7 @@ import type { Store } from '../store.js';
 export const STORE_METHODS = {
   listKeys: 'read',
   countKeys: 'read',
+  keyTotal: 'read',
   getKey: 'read',
   getKeyByName: 'read',
   uses24h: 'read',

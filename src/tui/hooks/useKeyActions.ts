@@ -1,21 +1,22 @@
 /**
- * What the operator's keys do to keys: the table's commands, the action menu, adding a key,
- * the shown-once secret and the questions before a change. (Views that only show and move:
- * `useViewKeys`; the rotation view: `useRotationView`.)
+ * What the operator's keys do to keys: the table's commands, the action menu, the details
+ * view, the shown-once secret and the questions before a change. (Views that only show and
+ * move: `useViewKeys`; the add and edit forms: `useKeyForms`; the rotation view:
+ * `useRotationView`.)
  * Each handler first checks that its screen is still the current one (`inMode`), so a key
  * read together with the one that closed a screen is dropped rather than misapplied.
  */
-import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '../../client/client.js';
+import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
 import type { KeyFeed } from '../feed.js';
-import { errorText } from '../format.js';
 import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { moveCursor, START } from '../state/cursor.js';
-import { MOVES, type AddCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
+import { ADD_FORM, editForm } from '../state/key-form.js';
+import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
 import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
 import { deleteQuestion, emergencyQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
 import { WATCH_OPTIONS } from '../state/rotation.js';
 import { safeKey, safeRotation, safeUsage } from '../state/safe.js';
-import { focusKey, nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
+import { nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
 import { edit } from '../state/text.js';
 import type { ToastKind } from './useToast.js';
 
@@ -113,10 +114,15 @@ export function useKeyActions(deps: KeyActionDeps) {
   const emergency = (key: KeyJson) =>
     ask({ title: 'Compromised: replace now', question: emergencyQuestion(key), danger: true, run: async () => started(await client.startRotation(key.id, { emergency: true })) });
 
-  const perform = (action: KeyAction, key: KeyJson | undefined) => {
+  /** Does `action` to `key`; a form it opens returns to `from`. */
+  const perform = (action: KeyAction, key: KeyJson | undefined, from: Mode = TABLE) => {
     const refused = refusal(action, key, operator);
     if (refused || !key) return show(refused ?? 'no key selected', 'error');
     switch (action) {
+      case 'edit':
+        return setMode({ kind: 'edit', key, back: from, ...editForm(key) });
+      case 'details':
+        return setMode({ kind: 'details' });
       case 'toggle':
         return toggle(key);
       case 'delete':
@@ -140,6 +146,9 @@ export function useKeyActions(deps: KeyActionDeps) {
     void attempt(async () => show(await restartDaemon(), 'success'));
   };
 
+  const openMenu = (key: KeyJson | undefined) =>
+    key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
+
   const onTable = (command: TableCommand) => {
     if (!inMode('table')) return;
     const move = MOVES[command];
@@ -156,14 +165,16 @@ export function useKeyActions(deps: KeyActionDeps) {
         return setView(reverseSort);
       case 'add': {
         const refused = refusal('add', undefined, operator);
-        return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', canary: false, issues: [], busy: false });
+        return refused ? show(refused, 'error') : setMode({ kind: 'add', ...ADD_FORM });
       }
       case 'menu':
-        return key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
+        return openMenu(key);
       case 'toggle':
       case 'delete':
       case 'rotate':
+      case 'edit':
       case 'usage':
+      case 'details':
       case 'copyId':
         return perform(command, key);
       case 'audit':
@@ -187,31 +198,6 @@ export function useKeyActions(deps: KeyActionDeps) {
 
   const onFilterEdit = (name: string, input: string) => inMode('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)));
 
-  const onAdd = (command: AddCommand) => {
-    const m = inMode('add');
-    if (!m || m.busy) return;
-    if (command === 'cancel') return setMode(TABLE);
-    if (command === 'canary') return setMode({ ...m, canary: !m.canary });
-    setMode({ ...m, busy: true });
-    void (async () => {
-      try {
-        const created = await client.createKey(m.name, m.canary ? { canary: true } : {});
-        const key = safeKey(created.key);
-        feed.apply([{ type: 'key.created', key }]);
-        setView((v) => focusKey(v, key.id));
-        setMode({ kind: 'secret', keyId: key.id, keyName: key.name, secret: created.secret, copied: false, quitAsked: false, then: TABLE });
-      } catch (err) {
-        // Validation names each problem; any other refusal (name_taken) says it best in its message.
-        const invalid = err instanceof ApiError && err.code === 'invalid_request' && err.issues.length > 0;
-        const issues = invalid ? err.issues.map((i) => errorText(new Error(`${i.path} ${i.message}`))) : [errorText(err)];
-        setMode({ ...m, issues, busy: false });
-      }
-    })();
-  };
-
-  const onAddEdit = (name: string, input: string) =>
-    setMode((m) => (m.kind === 'add' && !m.busy ? { ...m, name: edit(m.name, name, input), issues: [] } : m));
-
   const choose = (item: MenuItem, key: KeyJson) => {
     if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');
     setMode(TABLE);
@@ -234,6 +220,27 @@ export function useKeyActions(deps: KeyActionDeps) {
     const m = inMode('menu');
     const key = m && keys.get(m.keyId);
     if (key) choose(item, key);
+  };
+
+  /** The details follow the table's cursor: j/k move it, the rest act on the key shown. */
+  const onDetails = (command: DetailsCommand) => {
+    const m = inMode('details');
+    if (!m) return;
+    const move = MOVES[command];
+    if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
+    const key = selectedNow();
+    switch (command) {
+      case 'edit':
+        return perform('edit', key, m);
+      case 'usage':
+        return perform('usage', key);
+      case 'menu':
+        return openMenu(key);
+      case 'help':
+        return setMode(helpOver(m));
+      case 'back':
+        return setMode(TABLE);
+    }
   };
 
   const onSecret = (command: SecretCommand) => {
@@ -273,8 +280,7 @@ export function useKeyActions(deps: KeyActionDeps) {
     onTable,
     onFilter,
     onFilterEdit,
-    onAdd,
-    onAddEdit,
+    onDetails,
     onMenu,
     onMenuShortcut,
     onSecret,

@@ -5,7 +5,7 @@
 import type { KeyJson, RotationJson } from '../../client/client.js';
 import type { Permission, Role } from '../../daemon/auth/permissions.js';
 
-export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'emergency' | 'usage' | 'copyId';
+export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'emergency' | 'edit' | 'usage' | 'details' | 'copyId';
 export type Operator = { readonly name: string; readonly role: Role; readonly permissions: readonly Permission[] };
 
 export type MenuItem = { readonly action: KeyAction; readonly label: string; readonly shortcut: string; readonly disabled?: string };
@@ -16,7 +16,7 @@ function writeRefusal(operator: Operator): string | undefined {
 
 /** Why `action` is refused for `key`, or undefined when it is allowed. */
 export function refusal(action: KeyAction | 'add', key: KeyJson | undefined, operator: Operator): string | undefined {
-  if (action === 'usage' || action === 'copyId') return key ? undefined : 'no key selected';
+  if (action === 'usage' || action === 'details' || action === 'copyId') return key ? undefined : 'no key selected';
   const denied = writeRefusal(operator);
   if (denied) return denied;
   if (action === 'add') return undefined;
@@ -38,7 +38,9 @@ export function menuItems(key: KeyJson, rotation: RotationJson | undefined, oper
     item('rotate', rotation ? `Resume rotation (${rotation.step})` : 'Rotate', 'r'),
     // A key already being replaced is resumed instead: one open rotation per key.
     rotation && !emergency.disabled ? { ...emergency, disabled: `already being replaced (${rotation.step}): resume the rotation (r)` } : emergency,
+    item('edit', 'Edit', 'e'),
     item('usage', 'Usage', 'u'),
+    item('details', 'Details', 'd'),
     item('copyId', 'Copy id', 'i'),
   ];
 }

@@ -28,7 +28,7 @@ export function keyName(input: string, key: Key): string {
   if (key.end) return 'end';
   if (key.return) return 'enter';
   if (key.escape) return 'esc';
-  if (key.tab) return 'tab';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
   if (key.backspace || key.delete) return 'backspace';
   if (key.ctrl) return `ctrl+${input}`;
   return input;
@@ -53,7 +53,7 @@ export function footerText(bindings: readonly Binding<string>[], permissions: re
 
 export type TableCommand =
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
-  | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId' | 'audit'
+  | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'details' | 'edit' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId' | 'audit'
   | 'alerts' | 'restart' | 'help' | 'quit';
 
 // The footer keeps its last two entries and drops from the right of the rest when the line is
@@ -66,12 +66,14 @@ export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
   { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
-  { keys: ['/'], command: 'filter', help: 'filter (name, hint, id)', footer: '/ filter' },
+  { keys: ['/'], command: 'filter', help: 'filter (name, owner, hint, id)', footer: '/ filter' },
   { keys: ['esc'], command: 'clearFilter', help: 'clear the filter' },
   { keys: ['s'], command: 'sort', help: 'sort by the next column', footer: 's/S sort' },
   { keys: ['S'], command: 'reverse', help: 'reverse the sort' },
   { keys: ['a'], command: 'add', help: 'add a key', footer: 'a add', needs: 'keys:write' },
   { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit' },
+  { keys: ['d'], command: 'details', help: 'details: policy, owner, meta, quota left', footer: 'd details' },
+  { keys: ['e'], command: 'edit', help: 'edit name, expiry, owner, scopes, IPs, limits', footer: 'e edit', needs: 'keys:write' },
   { keys: ['!'], command: 'alerts', help: 'alerts: what keyward noticed', footer: '! alerts' },
   { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x on/off', needs: 'keys:write' },
   { keys: ['D'], command: 'delete', help: 'delete (inactive only)', footer: 'D delete', needs: 'keys:write' },
@@ -153,12 +155,37 @@ export const SECRET_KEYS: readonly Binding<SecretCommand>[] = [
 
 export type FieldCommand = 'submit' | 'cancel';
 
-export type AddCommand = FieldCommand | 'canary';
+/** A form of several fields: a field's own keys are typing; these move between fields. */
+export type FormCommand = FieldCommand | 'next' | 'previous' | 'clear';
 
-export const ADD_KEYS: readonly Binding<AddCommand>[] = [
+const FORM_MOVES: readonly Binding<FormCommand>[] = [
+  { keys: ['shift+tab', 'up'], command: 'previous', help: 'previous field' },
+  { keys: ['ctrl+u'], command: 'clear', help: 'empty the field (none, or no restriction)' },
+  { keys: ['esc'], command: 'cancel', help: 'cancel: nothing is saved', footer: 'esc cancel' },
+];
+
+export const ADD_KEYS: readonly Binding<FormCommand>[] = [
   { keys: ['enter'], command: 'submit', help: 'create the key', footer: '⏎ create' },
-  { keys: ['tab'], command: 'canary', help: 'a canary key or not: it never verifies, and presenting it raises an alert', footer: 'tab canary' },
-  { keys: ['esc'], command: 'cancel', help: 'cancel', footer: 'esc cancel' },
+  { keys: ['tab', 'down'], command: 'next', help: 'next field (expiry, owner, policy…)', footer: 'tab more fields' },
+  ...FORM_MOVES,
+];
+
+export const EDIT_KEYS: readonly Binding<FormCommand>[] = [
+  { keys: ['enter'], command: 'submit', help: 'save the fields you changed', footer: '⏎ save' },
+  { keys: ['tab', 'down'], command: 'next', help: 'next field', footer: 'tab/↑↓ field' },
+  ...FORM_MOVES.map((b) => (b.command === 'clear' ? { ...b, footer: 'Ctrl-U empty' } : b)),
+];
+
+export type DetailsCommand = 'down' | 'up' | 'edit' | 'usage' | 'menu' | 'help' | 'back';
+
+export const DETAILS_KEYS: readonly Binding<DetailsCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'the next key', footer: 'j/k next key' },
+  { keys: ['k', 'up'], command: 'up', help: 'the previous key' },
+  { keys: ['e'], command: 'edit', help: 'edit the key', footer: 'e edit', needs: 'keys:write' },
+  { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
+  { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
+  { keys: ['esc', 'q', 'd'], command: 'back', help: 'back to the keys', footer: 'esc back' },
 ];
 
 export const FILTER_KEYS: readonly Binding<FieldCommand>[] = [
@@ -212,7 +239,7 @@ export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
 export const TOO_SMALL_KEYS: readonly Binding<'quit'>[] = [{ keys: ['q'], command: 'quit', help: 'quit', footer: 'q quit' }];
 
 /** The commands, on any list, that move its cursor or scroll it, and how. */
-export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | FieldCommand, Move>> = {
+export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | DetailsCommand | FormCommand, Move>> = {
   down: 1,
   up: -1,
   top: 'top',

@@ -1,5 +1,7 @@
 /** What the TUI is showing and therefore which keys it takes: one mode at a time. */
+import type { KeyJson } from '../../client/client.js';
 import type { Cursor } from './cursor.js';
+import type { KeyForm } from './key-form.js';
 
 /** A question before an action; `run` is only called on yes. */
 export type Question = { readonly title: string; readonly question: string; readonly danger: boolean; readonly run: () => Promise<void> };
@@ -28,8 +30,11 @@ export type Mode =
   | { readonly kind: 'filter' }
   /** Help over the screen it was opened from (`back`), scrolled to `offset`, searching for `query`. */
   | { readonly kind: 'help'; readonly back: Mode; readonly offset: number; readonly query: string; readonly searching: boolean }
-  /** Adding a key: its name as typed, and whether it is to be a canary. */
-  | { readonly kind: 'add'; readonly name: string; readonly canary: boolean; readonly issues: readonly string[]; readonly busy: boolean }
+  | ({ readonly kind: 'add' } & KeyForm)
+  /** Editing `key` as it was when the form opened; `back` is where saving or esc returns. */
+  | ({ readonly kind: 'edit'; readonly key: KeyJson; readonly back: Mode } & KeyForm)
+  /** The details of the key under the table's cursor (j/k move that cursor). */
+  | { readonly kind: 'details' }
   /**
    * The only place a secret is held; leaving this mode drops it. `quitAsked`: Ctrl-C was
    * pressed once, and pressing it again quits (losing the secret).

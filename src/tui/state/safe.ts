@@ -13,9 +13,38 @@ export function safeOperator(operator: Operator): Operator {
   return { ...operator, name: stripUnsafe(operator.name), role: stripUnsafe(operator.role) as Role };
 }
 
+/** A JSON value with every string in it, object keys included, made safe to draw. */
+export function safeJson(value: unknown): unknown {
+  if (typeof value === 'string') return stripUnsafe(value);
+  if (Array.isArray(value)) return value.map(safeJson);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [stripUnsafe(k), safeJson(v)]));
+  return value;
+}
+
+/** `text` made safe; null (no label) stays null. */
+function safeLabel(text: string | null): string | null {
+  return text === null ? null : stripUnsafe(text);
+}
+
+/**
+ * A key as the daemon sent it, with every string in it made safe: names, labels, the reason it
+ * was deactivated, meta (keys and values, at any depth) and the policy's lists. The daemon refuses control characters in
+ * most of these already; the TUI does not rely on that (meta is any JSON, and the daemon may be
+ * an older or a hostile one). Fields an older daemon does not send stay absent.
+ */
 export function safeKey(key: KeyJson): KeyJson {
-  const reason = key.deactivationReason === null ? null : stripUnsafe(key.deactivationReason);
-  return { ...key, name: stripUnsafe(key.name), hint: stripUnsafe(key.hint), createdBy: stripUnsafe(key.createdBy), deactivationReason: reason };
+  return {
+    ...key,
+    name: stripUnsafe(key.name),
+    hint: stripUnsafe(key.hint),
+    createdBy: stripUnsafe(key.createdBy),
+    ...(key.deactivationReason !== undefined && { deactivationReason: safeLabel(key.deactivationReason) }),
+    ...(key.description !== undefined && { description: safeLabel(key.description) }),
+    ...(key.owner !== undefined && { owner: safeLabel(key.owner) }),
+    ...(key.meta !== undefined && { meta: key.meta && (safeJson(key.meta) as Record<string, unknown>) }),
+    ...(key.scopes !== undefined && { scopes: key.scopes && key.scopes.map(stripUnsafe) }),
+    ...(key.allowedIps !== undefined && { allowedIps: key.allowedIps && key.allowedIps.map(stripUnsafe) }),
+  };
 }
 
 /** An alert with every string in it made safe to draw (its detail's too). */

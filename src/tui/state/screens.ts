@@ -7,6 +7,8 @@ import {
   AUDIT_KEYS,
   CHOICE_KEYS,
   CONFIRM_KEYS,
+  DETAILS_KEYS,
+  EDIT_KEYS,
   HELP_KEYS,
   HELP_SEARCH_KEYS,
   MENU_KEYS,
@@ -41,6 +43,10 @@ export function modeBindings(mode: Mode, rotation: RotationJson | undefined): re
       return ALERT_KEYS;
     case 'add':
       return ADD_KEYS;
+    case 'edit':
+      return EDIT_KEYS;
+    case 'details':
+      return DETAILS_KEYS;
     case 'secret':
       return SECRET_KEYS;
     case 'menu':

@@ -7,7 +7,7 @@
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { IndexedKey } from '../../store.js';
-import { attachExtras, HAS_EXTRAS_SQL, policyColumnsOf } from '../key-columns.js';
+import { attachExtras, extrasById, HAS_EXTRAS_SQL, policyColumnsOf } from '../key-columns.js';
 import { keys } from './schema.js';
 import { tombstoneEntries } from './trouble.js';
 
@@ -19,5 +19,5 @@ export async function readIndexedKeys<S extends Record<string, unknown>>(db: Nod
     .select({ id: keys.id, canary: keys.canary, rotatedOutBy: keys.rotatedOutBy, ...policyColumnsOf(keys) })
     .from(keys)
     .where(only ? sql`(${only}) and (${sql.raw(HAS_EXTRAS_SQL)})` : sql.raw(HAS_EXTRAS_SQL));
-  return [...(await tombstoneEntries(db, ids)), ...attachExtras(plain, extraRows)];
+  return [...(await tombstoneEntries(db, ids)), ...attachExtras(plain, extrasById(extraRows))];
 }

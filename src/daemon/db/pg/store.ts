@@ -257,6 +257,11 @@ export class PgStore implements Store {
     };
   }
 
+  async keyTotal(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(keys);
+    return row?.n ?? 0;
+  }
+
   async getKey(id: string): Promise<KeyRow | undefined> {
     return this.keyById(this.db, id);
   }
@@ -365,8 +370,9 @@ export class PgStore implements Store {
     if (open) throw rotationOpen(open.id, verb);
   }
 
-  async indexedKeys(): Promise<IndexedKey[]> {
-    return readIndexedKeys(this.db);
+  async *indexedKeys(): AsyncIterable<IndexedKey[]> {
+    // One page, read as the change feed reads its snapshots.
+    yield await readIndexedKeys(this.db);
   }
 
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
