@@ -63,15 +63,18 @@ describe('alerts in the TUI', () => {
     expect(frame).toContain('Alerts · 1 open');
   });
 
-  it('makes a canary from the add form with tab, and shows why an inactive key is off in its menu', async () => {
+  it('makes a canary from the add form\'s last field, and shows why an inactive key is off in its menu', async () => {
     const { app } = await openApp(t);
     await waitForText(app, 'No keys yet');
     press(app, 'a');
-    await waitForText(app, 'Canary: no');
+    await waitForText(app, 'Add a key');
     press(app, 'honeypot');
     await waitForText(app, 'Name: honeypot');
-    press(app, '\t');
-    await waitForText(app, 'Canary: yes');
+    // Up from the name goes round to the last field: the canary.
+    press(app, KEY.up);
+    await waitForText(app, 'a key planted to be stolen');
+    press(app, 'yes');
+    await waitForText(app, /Canary: yes/);
     press(app, KEY.enter);
     const secret = SECRET.exec(await waitForText(app, 'shown this once'))![0];
     expect(await t.client.verify(secret)).toEqual({ valid: false, code: 'not_found' });

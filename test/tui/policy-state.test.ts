@@ -42,6 +42,7 @@ describe('the forms', () => {
       rate: '100/1m',
       quota: '940',
       refill: '1000/1d',
+      canary: '',
     });
     expect(readForm(editForm(policed), NOW)).toEqual({ input: {}, problems: {} });
     expect(textsOf(keyJson({ id: 'k', scopes: [] })).scopes, 'no scope at all is not "any"').toBe(NO_SCOPES);
@@ -78,7 +79,8 @@ describe('the forms', () => {
     expect(ADD_FORM.expanded).toBe(false);
     const opened = moveFocus(ADD_FORM, 1);
     expect(opened).toMatchObject({ expanded: true, focus: 'expires' });
-    expect(moveFocus(ADD_FORM, -1).focus, 'round the ends').toBe('refill');
+    expect(moveFocus(ADD_FORM, -1).focus, 'round the ends: the add form ends with the canary').toBe('canary');
+    expect(moveFocus(editForm(policed), -1).focus, 'which the edit form has not').toBe('refill');
     const objected: KeyForm = { ...opened, issues: { expires: ['must be in the future'], name: ['is already taken'], form: ['the daemon does not answer'] } };
     expect(typeInto(objected, '3', '3').issues).toEqual({ name: ['is already taken'] });
     expect(typeInto(objected, 'tab', '\t'), 'a key that types nothing changes nothing').toBe(objected);
@@ -246,5 +248,15 @@ describe('the sanitizer on a key', () => {
       meta: { key: ['ab', { deep: 'cd' }], n: 1, ok: true, none: null },
     });
     expect(safeKey(keyJson({ id: 'k' })), 'nulls stay null').toMatchObject({ owner: null, meta: null, scopes: null });
+  });
+});
+
+describe('the add form\'s canary', () => {
+  it('sends canary: true for "yes", nothing when empty, and objects to anything else', () => {
+    const canary = (text: string) => readForm({ ...ADD_FORM, texts: { ...ADD_FORM.texts, name: 'bait', canary: text } }, NOW);
+    expect(canary('yes').input).toEqual({ name: 'bait', canary: true });
+    expect(canary('Y').input).toEqual({ name: 'bait', canary: true });
+    expect(canary('').input).toEqual({ name: 'bait' });
+    expect(canary('maybe').problems).toEqual({ canary: ['is "yes" for a canary, or empty for an ordinary key'] });
   });
 });
