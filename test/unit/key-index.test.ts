@@ -202,3 +202,35 @@ describe('KeyIndex', () => {
     expect(index.size).toBe(total);
   });
 });
+
+describe('KeyIndex marks and tombstones (docs/alerts.md)', () => {
+  const policy = { scopes: ['a:*'], allowedIps: null, rateLimit: null, quota: null, owner: 'team', meta: null };
+
+  it('keeps a canary and a rotated-out key as marks, and an ordinary key without any', () => {
+    const index = new KeyIndex();
+    index.load([key(1), key(2, { canary: true }), key(3, { status: 'inactive', rotatedOutBy: 'rot_1' })]);
+    expect(index.lookup(sha('secret-1')), 'no mark shown on an ordinary key').toEqual(key(1));
+    expect(index.lookup(sha('secret-2'))).toEqual(key(2, { canary: true }));
+    expect(index.lookup(sha('secret-3'))).toEqual(key(3, { status: 'inactive', rotatedOutBy: 'rot_1' }));
+    index.markRotatedOut('key_1', 'rot_2');
+    expect(index.lookup(sha('secret-1'))).toEqual(key(1, { rotatedOutBy: 'rot_2' }));
+    index.markRotatedOut('key_1', null);
+    expect(index.lookup(sha('secret-1'))).toEqual(key(1));
+    index.markRotatedOut('key_9', 'rot_3');
+    expect(index.size).toBe(3);
+  });
+
+  it('buries a key in its row: found by hash, inactive, never expiring, its policy and canary gone, its rotation kept', () => {
+    const index = new KeyIndex();
+    index.load([key(1, { expiresAt: 1_900_000_000_000, policy, canary: true }), key(2, { status: 'inactive', rotatedOutBy: 'rot_1' }), key(3)]);
+    index.bury('key_1', 1_800_000_000_000);
+    index.bury('key_2', 1_800_000_000_001);
+    index.bury('key_404', 1);
+    expect(index.lookup(sha('secret-1'))).toEqual({ id: 'key_1', name: 'key-1', hash: sha('secret-1'), status: 'inactive', expiresAt: null, deletedAt: 1_800_000_000_000 });
+    expect(index.lookup(sha('secret-2'))).toEqual({ ...key(2, { status: 'inactive' }), deletedAt: 1_800_000_000_001, rotatedOutBy: 'rot_1' });
+    expect(index.lookup(sha('secret-3'))).toEqual(key(3));
+    expect(index.size).toBe(3);
+    index.remove('key_1');
+    expect(index.lookup(sha('secret-1'))).toBeUndefined();
+  });
+});
