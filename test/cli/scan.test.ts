@@ -76,8 +76,8 @@ describe('keyward scan', () => {
     expect(run.stdout.split('\n').filter(Boolean)).toEqual([
       `${dir}/app/config.env:3  key "billing" (active)  ${hint(secrets.live)}`,
       `${dir}/app/old.txt:1  key "old-billing" (inactive)  ${hint(secrets.inactive)}`,
-      // Deleted keys are unknown until the store remembers them.
-      `${dir}/notes/deleted.md:5  unknown key  ${hint(secrets.deleted)}`,
+      // The store keeps a deleted key's hash (a tombstone), so the finding names it.
+      `${dir}/notes/deleted.md:5  key "gone" (deleted)  ${hint(secrets.deleted)}`,
     ]);
     expect(run.stderr).toMatch(/scanned 4 file\(s\).*skipped 1 binary file\(s\) and 2 \.git\/node_modules folder\(s\).*3 secret\(s\) found, 1 live/);
   });
@@ -104,7 +104,7 @@ describe('keyward scan', () => {
       ['app/old.txt', 1, 'inactive', 'old-billing'],
       ['assets/blob.bin', 2, 'active', 'hidden'],
       ['node_modules/pkg/index.js', 1, 'active', 'hidden'],
-      ['notes/deleted.md', 5, 'unknown', undefined],
+      ['notes/deleted.md', 5, 'deleted', 'gone'],
     ]);
     expect(body.findings[1]).toEqual({ file: `${dir}/app/config.env`, line: 3, kind: 'key', state: 'active', hint: hint(secrets.live), keyId: ids.live, name: 'billing' });
   });
