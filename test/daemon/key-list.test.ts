@@ -1,5 +1,6 @@
 /** Issue 16: the key list sorted, filtered, counted and paged both ways by the daemon. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KeyJson } from '../../src/client/client.js';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
 
 let t: TestApp;
@@ -11,7 +12,7 @@ beforeAll(async () => {
     const created = await t.api('POST', '/v1/keys', { name, owner: i % 2 ? 'team-odd' : 'team-even' });
     expect(created.status).toBe(201);
   }
-  const odd = (await t.api('GET', '/v1/keys?filter=svc-07')).body.keys[0];
+  const odd = (await t.api('GET', '/v1/keys?filter=svc-07')).body.keys[0]!;
   await t.api('POST', `/v1/keys/${odd.id}/deactivate`);
 });
 afterAll(async () => {
@@ -50,7 +51,7 @@ describe('GET /v1/keys at scale', () => {
     const odd = await t.api('GET', '/v1/keys?filter=TEAM-ODD&counts=true&sort=status&limit=100');
     expect(odd.body.counts).toEqual({ total: 11, active: 10, inactive: 1 });
     expect(names(odd.body).at(-1)).toBe('svc-07');
-    const one = odd.body.keys[0];
+    const one = odd.body.keys[0]!;
     expect(names((await t.api('GET', `/v1/keys?filter=${one.id}`)).body)).toEqual([one.name]);
     expect(names((await t.api('GET', `/v1/keys?filter=${encodeURIComponent(one.hint.slice(-4))}`)).body)).toContain(one.name);
     expect((await t.api('GET', '/v1/keys?filter=zzz&counts=true')).body).toEqual({ keys: [], nextCursor: null, prevCursor: null, counts: { total: 0, active: 0, inactive: 0 } });
@@ -63,7 +64,7 @@ describe('GET /v1/keys at scale', () => {
 
   it('sorts by uses in 24 hours from the count the usage flush keeps', async () => {
     const { body } = await t.api('GET', '/v1/keys?filter=svc-1&sort=name&limit=3');
-    const [a, b] = body.keys;
+    const [a, b] = body.keys as [KeyJson, KeyJson];
     t.daemon.core.usage.record(a.id, true, 'svc', Date.now());
     for (let i = 0; i < 3; i++) t.daemon.core.usage.record(b.id, i > 0, 'svc', Date.now());
     const busiest = (await t.api('GET', '/v1/keys?sort=uses24h&limit=2')).body.keys;

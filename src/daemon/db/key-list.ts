@@ -46,23 +46,24 @@ export function sortOf(query: Pick<KeyListQuery, 'sort' | 'reverse'>): { sort: K
 }
 
 /**
- * The ORDER BY and the paging condition of a list. Before a position, the query runs the other
- * way from it (`flipped`) and the caller turns the rows round.
+ * The ORDER BY and the paging conditions of a list, to run in turn until `limit` rows are in
+ * hand. Past a position (e1, e2) they are `e1 = p1 and e2 > p2` (the rest of its tie) and then
+ * `e1 > p1`: each an index range in both dialects, where SQLite would scan for the row value
+ * `(e1, e2) > (p1, p2)` over an expression index — and a million never-used keys are one tie.
+ * Before a position, the query runs the other way from it (`flipped`) and the caller turns the
+ * rows round.
  */
-export function keyPaging(t: KeyListColumns, query: KeyListQuery): { where: SQL | undefined; orderBy: SQL[]; flipped: boolean } {
+export function keyPaging(t: KeyListColumns, query: KeyListQuery): { steps: (SQL | undefined)[]; orderBy: SQL[]; flipped: boolean } {
   const { sort, reverse } = sortOf(query);
   const key = sortKey(t, sort);
   const flipped = query.before !== undefined || query.fromEnd === true;
   const descending = reverse !== flipped;
   const position = query.before ?? query.after;
-  const where = position && rowCompare(key, descending ? '<' : '>', position);
-  return { where, orderBy: key.map((e) => (descending ? desc(e) : asc(e))), flipped };
-}
-
-function rowCompare(key: SQL[], op: '<' | '>', position: SortPosition): SQL {
-  const values = position.map((v) => sql`${v}`);
-  if (key.length === 1) return sql`${key[0]} ${sql.raw(op)} ${values[0]}`;
-  return sql`(${sql.join(key, sql`, `)}) ${sql.raw(op)} (${sql.join(values, sql`, `)})`;
+  const beyond = (e: SQL, v: string | number) => sql`${e} ${sql.raw(descending ? '<' : '>')} ${v}`;
+  const orderBy = key.map((e) => (descending ? desc(e) : asc(e)));
+  if (!position) return { steps: [undefined], orderBy, flipped };
+  if (key.length === 1) return { steps: [beyond(key[0]!, position[0]!)], orderBy, flipped };
+  return { steps: [and(sql`${key[0]} = ${position[0]}`, beyond(key[1]!, position[1]!)), beyond(key[0]!, position[0]!)], orderBy, flipped };
 }
 
 /** What a list's rows are filtered by, in both dialects; the store adds its own text `filter`. */

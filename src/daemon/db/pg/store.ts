@@ -284,14 +284,18 @@ export class PgStore implements Store {
   async listKeys(query: KeyListQuery): Promise<KeyView[]> {
     await this.rollUses24h(Math.floor(query.since24h / 60_000));
     const paging = keyPaging(keys, query);
-    const rows = (
-      await this.db
+    const filters = keyListWhere(keys, query, filterWhere(query.filter));
+    const rows: KeyView[] = [];
+    for (const step of paging.steps) {
+      if (rows.length === query.limit) break;
+      const found = await this.db
         .select({ ...keyColumns, uses24h: keys.uses24h })
         .from(keys)
-        .where(and(keyListWhere(keys, query, filterWhere(query.filter)), paging.where))
+        .where(and(filters, step))
         .orderBy(...paging.orderBy)
-        .limit(query.limit)
-    ).map(withFields);
+        .limit(query.limit - rows.length);
+      rows.push(...found.map(withFields));
+    }
     return paging.flipped ? rows.reverse() : rows;
   }
 

@@ -290,14 +290,19 @@ export class SqliteStore implements Store {
   async listKeys(query: KeyListQuery): Promise<KeyView[]> {
     this.rollUses24h(Math.floor(query.since24h / 60_000));
     const paging = keyPaging(keys, query);
-    const rows = this.db
-      .select({ ...keyColumns, uses24h: keys.uses24h })
-      .from(keys)
-      .where(and(keyListWhere(keys, query, this.filterWhere(query.filter)), paging.where))
-      .orderBy(...paging.orderBy)
-      .limit(query.limit)
-      .all()
-      .map(withFields);
+    const filters = keyListWhere(keys, query, this.filterWhere(query.filter));
+    const rows: KeyView[] = [];
+    for (const step of paging.steps) {
+      if (rows.length === query.limit) break;
+      const found = this.db
+        .select({ ...keyColumns, uses24h: keys.uses24h })
+        .from(keys)
+        .where(and(filters, step))
+        .orderBy(...paging.orderBy)
+        .limit(query.limit - rows.length)
+        .all();
+      rows.push(...found.map(withFields));
+    }
     return paging.flipped ? rows.reverse() : rows;
   }
 
