@@ -105,10 +105,10 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const moveTo = (move: Move) => {
     const jump = window && ((move === 'top' && !atStart(window)) || (move === 'bottom' && !atEnd(window)));
     if (!jump) return setView((v) => moveCursor(rows, v, move, tableHeight, window !== undefined));
-    // The far end of a window is another page: asked for, and the cursor waits there for it.
-    feed.jump(move === 'top' ? 'start' : 'end');
+    // The far end of a window is another page: the cursor goes there when it is in, so the
+    // frame shows the end at once rather than the edge of the old window first.
     const end = move === 'top' ? 0 : Number.MAX_SAFE_INTEGER;
-    setView((v) => ({ ...v, cursorId: null, cursorIndex: end, offset: end }));
+    void feed.jump(move === 'top' ? 'start' : 'end').then(() => setView((v) => ({ ...v, cursorId: null, cursorIndex: end, offset: end })));
   };
 
   // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.

@@ -49,6 +49,8 @@ export type FeedOptions = {
   maxPages?: number;
   /** How long key events gather before the window and counts are reloaded. */
   windowReloadMs?: number;
+  /** How long a filter being typed rests before a window asks for it. */
+  filterDelayMs?: number;
 };
 
 const EMPTY: Collection = { keys: new Map(), rotations: new Map(), alerts: new Map() };
@@ -77,6 +79,8 @@ export class KeyFeed {
   /** The table's sort and filter, which a window follows. */
   private query: WindowQuery = { sort: 'name', reversed: false, filter: '' };
   private windowReloadTimer: NodeJS.Timeout | undefined;
+  private queryTimer: NodeJS.Timeout | undefined;
+  private readonly filterDelayMs: number;
 
   constructor(private readonly client: KeywardClient, options: FeedOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
@@ -86,14 +90,26 @@ export class KeyFeed {
     this.fullLimit = options.fullLimit ?? 5000;
     this.pageSize = options.pageSize ?? 200;
     this.windowReloadMs = options.windowReloadMs ?? 250;
+    this.filterDelayMs = options.filterDelayMs ?? 80;
     this.windowing = new Windowing(client, { pageSize: this.pageSize, maxPages: options.maxPages ?? 6 }, () => this.snapshot, (change) => this.set(change));
   }
 
-  /** The table's sort and filter; a window loads the rows of a new one (the newest query wins). */
+  /**
+   * The table's sort and filter; a window loads the rows of a new one (the newest query wins).
+   * A filter being typed is asked for once typing pauses for `filterDelayMs`: each query of a
+   * one- or two-letter filter can cost the daemon a scan of every key, and the daemon answers
+   * one at a time, so the last key's answer would wait behind them.
+   */
   setQuery(query: WindowQuery): void {
+    const typing = query.filter !== this.query.filter && query.sort === this.query.sort && query.reversed === this.query.reversed;
     this.query = query;
-    const window = this.snapshot.window;
-    if (window && !sameQuery(window.query, query)) void this.windowing.open(query).catch(() => undefined);
+    clearTimeout(this.queryTimer);
+    const open = () => {
+      const window = this.snapshot.window;
+      if (window && !sameQuery(window.query, this.query)) void this.windowing.open(this.query).catch(() => undefined);
+    };
+    if (typing) this.queryTimer = setTimeout(open, this.filterDelayMs);
+    else open();
   }
 
   /** The table's cursor is at `index` of the window's rows: loads more rows near an edge. */
@@ -101,9 +117,9 @@ export class KeyFeed {
     void this.windowing.follow(index).catch(() => undefined);
   }
 
-  /** `g`/`G` with a window: its first or last page. */
-  jump(to: 'start' | 'end'): void {
-    void this.windowing.jump(to).catch(() => undefined);
+  /** `g`/`G` with a window: its first or last page; resolves once it is in (or the request failed). */
+  jump(to: 'start' | 'end'): Promise<void> {
+    return this.windowing.jump(to).catch(() => undefined);
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -130,6 +146,7 @@ export class KeyFeed {
     this.abort.abort();
     clearTimeout(this.flushTimer);
     clearTimeout(this.windowReloadTimer);
+    clearTimeout(this.queryTimer);
     clearInterval(this.refreshTimer);
   }
 

@@ -53,7 +53,7 @@ export function sortOf(query: Pick<KeyListQuery, 'sort' | 'reverse'>): { sort: K
  * Before a position, the query runs the other way from it (`flipped`) and the caller turns the
  * rows round.
  */
-export function keyPaging(t: KeyListColumns, query: KeyListQuery): { steps: (SQL | undefined)[]; orderBy: SQL[]; flipped: boolean } {
+export function keyPaging(t: KeyListColumns, query: KeyListQuery): { steps: PagingStep[]; flipped: boolean } {
   const { sort, reverse } = sortOf(query);
   const key = sortKey(t, sort);
   const flipped = query.before !== undefined || query.fromEnd === true;
@@ -61,10 +61,16 @@ export function keyPaging(t: KeyListColumns, query: KeyListQuery): { steps: (SQL
   const position = query.before ?? query.after;
   const beyond = (e: SQL, v: string | number) => sql`${e} ${sql.raw(descending ? '<' : '>')} ${v}`;
   const orderBy = key.map((e) => (descending ? desc(e) : asc(e)));
-  if (!position) return { steps: [undefined], orderBy, flipped };
-  if (key.length === 1) return { steps: [beyond(key[0]!, position[0]!)], orderBy, flipped };
-  return { steps: [and(sql`${key[0]} = ${position[0]}`, beyond(key[1]!, position[1]!)), beyond(key[0]!, position[0]!)], orderBy, flipped };
+  if (!position) return { steps: [{ where: undefined, orderBy }], flipped };
+  if (key.length === 1) return { steps: [{ where: beyond(key[0]!, position[0]!), orderBy }], flipped };
+  // Inside the tie the order is the second term alone: SQLite sorts the whole tie in a temporary
+  // b-tree when an ORDER BY names an expression the WHERE holds equal.
+  const tie = { where: and(sql`${key[0]} = ${position[0]}`, beyond(key[1]!, position[1]!)), orderBy: orderBy.slice(1) };
+  return { steps: [tie, { where: beyond(key[0]!, position[0]!), orderBy }], flipped };
 }
+
+/** One query of a page: its condition and order. */
+export type PagingStep = { where: SQL | undefined; orderBy: SQL[] };
 
 /** What a list's rows are filtered by, in both dialects; the store adds its own text `filter`. */
 export function keyListWhere(t: KeyListColumns, query: Omit<KeyListQuery, 'limit' | 'since24h'>, filter: SQL | undefined): SQL | undefined {

@@ -291,8 +291,8 @@ export class PgStore implements Store {
       const found = await this.db
         .select({ ...keyColumns, uses24h: keys.uses24h })
         .from(keys)
-        .where(and(filters, step))
-        .orderBy(...paging.orderBy)
+        .where(and(filters, step.where))
+        .orderBy(...step.orderBy)
         .limit(query.limit - rows.length);
       rows.push(...found.map(withFields));
     }

@@ -297,8 +297,8 @@ export class SqliteStore implements Store {
       const found = this.db
         .select({ ...keyColumns, uses24h: keys.uses24h })
         .from(keys)
-        .where(and(filters, step))
-        .orderBy(...paging.orderBy)
+        .where(and(filters, step.where))
+        .orderBy(...step.orderBy)
         .limit(query.limit - rows.length)
         .all();
       rows.push(...found.map(withFields));
