@@ -21,6 +21,7 @@ import { hostPolicy, type HostPolicy } from './http/host.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
 import { keyRoutes } from './keys/routes.js';
+import { replicaRoutes } from './replica/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { fastVerify } from './verify/fast-path.js';
 import { verifyRoutes } from './verify/routes.js';
@@ -122,7 +123,8 @@ export function createApp(core: Core, options: AppOptions) {
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
     .route('/', auditRoutes(core.store, core.verifyAudit))
-    .route('/', eventRoutes(core.streams));
+    .route('/', eventRoutes(core.streams))
+    .route('/', replicaRoutes(core.replicas));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));

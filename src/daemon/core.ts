@@ -15,6 +15,8 @@ import type { Store } from './store.js';
 import { UsageService } from './usage/service.js';
 import { UsageTracker } from './usage/tracker.js';
 import { newCounters } from '../decide/verify.js';
+import { LeaseHorizon } from './replica/horizon.js';
+import { ReplicaHub, type ReplicaOptions } from './replica/hub.js';
 import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
 
@@ -28,6 +30,10 @@ export type CoreOptions = {
   audit: AuditTrail;
   /** Heartbeat and caps of the `/v1/events` streams. */
   streams?: StreamOptions;
+  /** Leases and limits of `/v1/replica` (defaults in replica/hub.ts). */
+  replicas?: Partial<ReplicaOptions>;
+  /** The home's record of when the replicas' leases end, for the next run (replica/horizon.ts). */
+  leaseHorizonFile?: string;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -43,9 +49,20 @@ export async function createCore(store: Store, options: CoreOptions) {
   // Rate-limit windows and quota uses of this process's verifications.
   const counters = newCounters();
   const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);
-  const keys = new KeyService({ store, index, usage, counters, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
+  const replicas = new ReplicaHub({
+    index,
+    usage,
+    quotas: counters.quotas,
+    now,
+    following: () => !store.shared || store.shared.live,
+    isActive: (id) => operators.isActive(id),
+    log,
+    horizon: new LeaseHorizon(options.leaseHorizonFile),
+    options: options.replicas,
+  });
+  const keys = new KeyService({ store, index, usage, counters, events, replicas, now });
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
     store,
@@ -55,6 +72,7 @@ export async function createCore(store: Store, options: CoreOptions) {
     streams: new EventStreams(events, (id) => operators.isActive(id), log, options.streams),
     index,
     usage,
+    replicas,
     keys,
     operators,
     rotations,

@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
 import type { StreamLimits } from './events/streams.js';
+import type { ReplicaOptions } from './replica/hub.js';
 import { openDatabase } from './db/sqlite/open.js';
 import type { PgTimeouts } from './db/pg/open.js';
 import { describeDatabase } from './db/pg/url.js';
@@ -39,6 +40,8 @@ export type DaemonOptions = {
   usageFlushMs?: number;
   /** Caps of the `/v1/events` streams (defaults in events/streams.ts). */
   streamLimits?: Partial<StreamLimits>;
+  /** Leases and limits of the `/v1/replica` streams (defaults in replica/hub.ts). */
+  replicas?: Partial<ReplicaOptions>;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
@@ -102,7 +105,15 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     const audit = openAuditTrail(files, log);
     store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit);
     await audit.start(store);
-    const core = await createCore(store, { clock: options.clock, now: options.now, log, audit, streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits } });
+    const core = await createCore(store, {
+      clock: options.clock,
+      now: options.now,
+      log,
+      audit,
+      streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits },
+      replicas: options.replicas,
+      leaseHorizonFile: files.replicaLeases,
+    });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
       if (store?.shared && err instanceof KeywardError && err.code === 'name_taken') return undefined;
@@ -126,6 +137,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       (closing ??= (async () => {
         core.rotations.stopScheduler();
         core.streams.close();
+        core.replicas.close();
         try {
           await core.usage.stop();
         } catch (err) {

@@ -2,7 +2,9 @@
  * The key lifecycle: create (secret returned once), edit, deactivate/activate, delete
  * (inactive only), list and show. After each committed write it updates the verification
  * index before returning, so a deactivated key, or a narrower policy, is in force for verify
- * from the moment the call returns; and it publishes the change on the event bus.
+ * from the moment the call returns — here and, for a write that narrows, on every replica
+ * (`inForce`, which the rotation service goes through too); and it publishes the change on
+ * the event bus.
  */
 import type { StoredQuota } from '../../decide/quota.js';
 import type { Counters } from '../../decide/verify.js';
@@ -12,6 +14,7 @@ import type { EventBus } from '../events/bus.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
 import type { Actor, KeyEdit, KeyFields, KeyRow, KeyStatus, KeyView, Store } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
+import type { ReplicaHub } from '../replica/hub.js';
 import type { KeyIndex } from '../verify/key-index.js';
 import type { KeyFieldsInput, QuotaInput } from './policy-schemas.js';
 import { keyJson } from './schemas.js';
@@ -71,6 +74,8 @@ export type KeyServiceDeps = {
   usage: UsageTracker;
   counters: Counters;
   events: EventBus;
+  /** Replicas of the index: a write that may narrow access answers once none of them accepts what it took away. */
+  replicas: Pick<ReplicaHub, 'settled'>;
   now: () => number;
 };
 
@@ -165,9 +170,18 @@ export class KeyService {
     const { key, changed } = await this.deps.store.updateKey(id, editOf(input, at), at, actor);
     if (changed.length === 0) return this.view(key);
     this.deps.index.put(indexedKey(key));
+    await this.inForce();
     const view = await this.view(key);
     this.deps.events.publish({ type: 'key.updated', key: keyJson(view) });
     return view;
+  }
+
+  /**
+   * Returns once the index's newest narrowing change (if the write that just updated the index
+   * made one) holds on every replica too; at once when nothing narrowing is outstanding.
+   */
+  private inForce(): Promise<void> {
+    return this.deps.replicas.settled();
   }
 
   async setStatus(id: string, status: KeyStatus, actor: Actor): Promise<KeyView> {
@@ -178,6 +192,7 @@ export class KeyService {
   /** Brings the index and listeners in step with a key whose status the store changed. */
   async updated(row: KeyRow): Promise<KeyView> {
     this.deps.index.setStatus(row.id, row.status);
+    await this.inForce();
     const view = await this.view(row);
     this.deps.events.publish({ type: 'key.updated', key: keyJson(view) });
     return view;
@@ -193,13 +208,15 @@ export class KeyService {
 
   async delete(id: string, actor: Actor): Promise<void> {
     await this.deps.store.deleteKey(id, this.deps.now(), actor);
-    this.removed(id);
+    await this.removed(id);
   }
 
-  removed(id: string): void {
+  /** Brings the index and listeners in step with a key the store deleted. */
+  async removed(id: string): Promise<void> {
     this.deps.index.remove(id);
     this.deps.counters.limiter.forget(id);
     this.deps.counters.quotas.forget(id);
+    await this.inForce();
     this.deps.events.publish({ type: 'key.deleted', id });
   }
 

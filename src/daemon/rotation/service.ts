@@ -222,7 +222,7 @@ export class RotationService {
 
   private async syncOldKey(rotation: RotationRow, t: Transition): Promise<void> {
     if (t.oldKey === 'delete') {
-      this.deps.keys.removed(rotation.oldKeyId);
+      await this.deps.keys.removed(rotation.oldKeyId);
       return;
     }
     if (t.oldKey) {
