@@ -99,6 +99,8 @@ type Replica = {
   readonly floor: number;
   acked: number;
   readonly lease: Lease;
+  /** Its lease's length: the daemon's, or the shorter one it asked for. */
+  readonly leaseMs: number;
   /** Writes waiting for it to ack `seq` (or for its lease to run out). */
   waiters: { seq: number; done: () => void }[];
   cancelTimer?: () => void;
@@ -174,7 +176,7 @@ export class ReplicaHub {
   }
 
   /** A new replica's stream: a snapshot, or only the changes after `resume` when they are all still kept. */
-  open(owner: StreamOwner, resume?: string): ReplicaSession {
+  open(owner: StreamOwner, resume?: string, leaseMs?: number): ReplicaSession {
     this.refuseOverCap(owner);
     const from = resume === undefined ? undefined : parseResumeToken(resume);
     const replay = from?.epoch === this.epoch ? this.changesAfter(from.seq) : undefined;
@@ -186,6 +188,7 @@ export class ReplicaHub {
       floor: this.seq,
       acked: replay ? from!.seq : -1,
       lease: new Lease(),
+      leaseMs: Math.min(leaseMs ?? this.options.leaseMs, this.options.leaseMs),
       waiters: [],
       givenUp: false,
     };
@@ -194,8 +197,10 @@ export class ReplicaHub {
       if (!replica.lease.holds(this.clock.now())) this.forget(replica);
     });
     this.startHeartbeat();
-    const { leaseMs, heartbeatMs, ackMs } = this.options;
-    const hello: Hello = { replicaId: replica.id, epoch: this.epoch, seq: replica.floor, leaseMs, heartbeatMs, ackMs, keys: replay ? 0 : this.deps.index.size, resumed: replay !== undefined };
+    const { heartbeatMs } = this.options;
+    // A shorter lease needs acks at least as often, relative to it.
+    const ackMs = Math.min(this.options.ackMs, Math.floor(replica.leaseMs / 4));
+    const hello: Hello = { replicaId: replica.id, epoch: this.epoch, seq: replica.floor, leaseMs: replica.leaseMs, heartbeatMs, ackMs, keys: replay ? 0 : this.deps.index.size, resumed: replay !== undefined };
     return { stream, opening: () => this.opening(hello, replay) };
   }
 
@@ -206,13 +211,14 @@ export class ReplicaHub {
     const answer = (lease: AckAnswer['lease'], leaseMs = 0): AckAnswer => ({ lease, leaseMs, now, quotas });
     const replica = this.replicas.get(body.replicaId);
     if (!replica || replica.owner.id !== owner.id) return answer('unknown');
-    replica.acked = Math.max(replica.acked, Math.min(body.seq, this.seq));
+    if (body.seq !== undefined) replica.acked = Math.max(replica.acked, Math.min(body.seq, this.seq));
     if (body.closing) {
       // It has stopped answering from its copy: nothing to wait out.
       this.forget(replica);
       return answer('withheld');
     }
     this.release(replica);
+    if (body.seq === undefined) return answer('withheld');
     const at = this.clock.now();
     const standing = {
       streaming: !replica.stream.closed,
@@ -221,7 +227,8 @@ export class ReplicaHub {
       leaseHolds: replica.lease.holds(at),
       behindSince: this.owed.find((change) => change.seq > replica.acked)?.at,
     };
-    const { leaseMs, giveUpMs } = this.options;
+    const { leaseMs } = replica;
+    const giveUpMs = Math.min(this.options.giveUpMs, leaseMs / 4);
     if (!renews(standing, this.narrowed, at, giveUpMs) || !this.deps.following() || !this.deps.horizon.covers(Date.now() + leaseMs)) {
       if (standing.streaming && standing.behindSince !== undefined && !replica.givenUp) {
         replica.givenUp = true;

@@ -41,7 +41,8 @@ export function replicaRoutes(hub: ReplicaHub) {
       (c) => {
         const { id, name, role } = c.get('operator');
         // Opened before the response starts, so a refusal is an ordinary JSON error.
-        const session = hub.open({ id, name, role }, c.req.valid('query').resume);
+        const { resume, leaseMs } = c.req.valid('query');
+        const session = hub.open({ id, name, role }, resume, leaseMs);
         return sendFrames(c, session.stream, session.opening);
       },
     )

@@ -43,7 +43,13 @@ const UsageReportSchema = z
 export const AckBody = z
   .object({
     replicaId: z.string().min(1).max(64).openapi({ description: 'From the stream’s `hello`', example: 'rep_x3Lq9VtB2mNc' }),
-    seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'The newest change the replica’s copy holds' }),
+    seq: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .optional()
+      .openapi({ description: 'The newest change the replica’s copy holds; absent while this stream’s copy is not complete (the ack then only reports usage)' }),
     usage: UsageReportSchema.optional(),
     closing: z.boolean().optional().openapi({ description: 'The replica has stopped answering from its copy and is going away' }),
   })
@@ -76,6 +82,13 @@ export const ReplicaQuery = z.object({
     .refine((token) => parseResumeToken(token) !== undefined, 'must be a resume token: <epoch>.<seq>')
     .optional()
     .openapi({ description: '`<epoch>.<seq>` of the copy the replica holds; the stream resumes after it when it can, else sends a snapshot', example: 'Qm9vdA.1042' }),
+  leaseMs: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(60_000)
+    .optional()
+    .openapi({ description: 'A shorter lease than the daemon’s (never longer): a write waits at most this long for this replica once it falls silent', example: 500 }),
 });
 
 export type AckInput = z.infer<typeof AckBody>;

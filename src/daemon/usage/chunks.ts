@@ -1,0 +1,34 @@
+/** Splitting a usage delta into store writes of a bounded number of keys. Pure. */
+import type { UsageDelta } from '../store.js';
+
+type KeyedItem = { keyId: string };
+
+/**
+ * `delta` as deltas of at most `maxKeys` keys each, in order of first appearance. All of a
+ * key's counts (buckets, callers, last use, whatever a delta carries per key) stay in one
+ * chunk, so a write that fails leaves each key either fully counted or fully pending.
+ */
+export function splitByKey(delta: UsageDelta, maxKeys: number): UsageDelta[] {
+  const fields = Object.keys(delta) as (keyof UsageDelta)[];
+  const chunks: UsageDelta[] = [];
+  const chunkOfKey = new Map<string, UsageDelta>();
+  let current: UsageDelta | undefined;
+  let keysInCurrent = 0;
+  for (const field of fields) {
+    for (const item of delta[field] ?? []) {
+      let chunk = chunkOfKey.get(item.keyId);
+      if (!chunk) {
+        if (!current || keysInCurrent === maxKeys) {
+          current = Object.fromEntries(fields.map((f) => [f, []])) as unknown as UsageDelta;
+          chunks.push(current);
+          keysInCurrent = 0;
+        }
+        chunk = current;
+        chunkOfKey.set(item.keyId, chunk);
+        keysInCurrent++;
+      }
+      (chunk[field] as KeyedItem[]).push(item);
+    }
+  }
+  return chunks;
+}
