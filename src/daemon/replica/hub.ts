@@ -208,7 +208,7 @@ export class ReplicaHub {
   ack(owner: StreamOwner, body: AckInput): AckAnswer {
     const now = this.deps.now();
     const quotas = body.usage ? this.countUsage(body.usage, now) : [];
-    const answer = (lease: AckAnswer['lease'], leaseMs = 0): AckAnswer => ({ lease, leaseMs, now, quotas });
+    const answer = (lease: AckAnswer['lease'], leaseMs = 0): AckAnswer => ({ lease, leaseMs, now, seq: this.seq, quotas });
     const replica = this.replicas.get(body.replicaId);
     if (!replica || replica.owner.id !== owner.id) return answer('unknown');
     if (body.seq !== undefined) replica.acked = Math.max(replica.acked, Math.min(body.seq, this.seq));

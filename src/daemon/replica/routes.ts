@@ -54,7 +54,7 @@ export function replicaRoutes(hub: ReplicaHub) {
           'Needs `keys:verify`, as the operator whose stream it acks. Usage is counted as if the daemon had verified (only for keys that exist, times within the last day); it is counted even for a replica the daemon no longer knows. Answered from memory.',
         request: { body: jsonBody(AckBody) },
         responses: {
-          200: json(AckAnswerSchema, 'The lease', { lease: 'granted', leaseMs: 1000, now: 1796030043120, quotas: [] }),
+          200: json(AckAnswerSchema, 'The lease', { lease: 'granted', leaseMs: 1000, now: 1796030043120, seq: 1042, quotas: [] }),
           ...errors(),
         },
       }),

@@ -71,6 +71,7 @@ export const AckAnswerSchema = z
     }),
     leaseMs: z.number().int().openapi({ description: '0 unless granted' }),
     now: Time.openapi({ description: 'The daemon’s clock, which expiry and quotas are decided by' }),
+    seq: z.number().int().openapi({ description: 'The newest change the daemon has made: a replica that has applied it has seen every write answered before this ack' }),
     quotas: z.array(StoredQuotaSchema).openapi({ description: 'The quotas of the keys whose uses the ack carried, with every process’s uses counted' }),
   })
   .openapi('ReplicaAckAnswer');

@@ -30,6 +30,8 @@ export class RemoteVerifier implements Verifier {
 
   async ready(): Promise<void> {}
 
+  async sync(): Promise<void> {}
+
   async close(): Promise<void> {
     this.closed = true;
     this.link.close();

@@ -44,6 +44,11 @@ const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 2000;
 /** Stream silence (no heartbeat) after which the stream counts as dead: several heartbeats. */
 const SILENCE_HEARTBEATS = 6;
+/**
+ * A key the copy does not have may have been created a moment ago: the copy asks the daemon,
+ * at most this many times a second, so made-up keys cannot turn into a flood of requests.
+ */
+const RECHECKS_PER_SECOND = 100;
 
 export class ReplicaVerifier implements Verifier {
   private readonly copy = new ReplicaCopy();
@@ -72,6 +77,9 @@ export class ReplicaVerifier implements Verifier {
   private answered = new Map<string, StoredQuota & { keyId: string }>();
   private timers: { ack?: NodeJS.Timeout; expiry?: NodeJS.Timeout; silence?: NodeJS.Timeout } = {};
   private readonly readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** `sync()` calls waiting for the copy to reach a `seq`. */
+  private catchingUp: { seq: number; done: () => void }[] = [];
+  private rechecks = { left: RECHECKS_PER_SECOND, at: 0 };
   private readonly lookup = (hash: string) => this.copy.lookup(hash);
 
   constructor(
@@ -109,7 +117,28 @@ export class ReplicaVerifier implements Verifier {
     const at = this.daemonNow();
     const { result, entry } = verifyKey(body, this.lookup, this.counters, at);
     if (entry) this.usage.record(entry.id, result.valid, body.caller, at);
+    else if (!result.valid && result.code === 'not_found' && this.mayRecheck()) {
+      // The daemon's answer (and its count of the use) is the one that holds; if it cannot
+      // give one, the copy's stands.
+      return this.remote.verify(key, options).catch(() => result);
+    }
     return result;
+  }
+
+  async sync(): Promise<void> {
+    await this.ready();
+    const answer = await this.post();
+    if (!answer || this.copy.applied >= answer.seq) return;
+    await new Promise<void>((done) => this.catchingUp.push({ seq: answer.seq, done }));
+  }
+
+  private mayRecheck(): boolean {
+    const now = performance.now();
+    this.rechecks.left = Math.min(RECHECKS_PER_SECOND, this.rechecks.left + ((now - this.rechecks.at) * RECHECKS_PER_SECOND) / 1000);
+    this.rechecks.at = now;
+    if (this.rechecks.left < 1) return false;
+    this.rechecks.left--;
+    return true;
   }
 
   ready(): Promise<void> {
@@ -127,6 +156,7 @@ export class ReplicaVerifier implements Verifier {
     this.stopped.abort();
     this.stream?.abort();
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new VerifierUnavailable('keyward: the verifier was closed before it was ready'));
+    this.caughtUpTo(Number.POSITIVE_INFINITY);
     // It no longer answers from its copy: say so, with the usage it counted.
     await this.usage.flush().catch(() => undefined);
     await this.post(undefined, true).catch(() => undefined);
@@ -204,6 +234,8 @@ export class ReplicaVerifier implements Verifier {
       case 'ready':
         this.copy.ready((data as { seq: number }).seq);
         this.sessionReady = true;
+        // A complete copy is newer than anything an earlier ack answered, even from a daemon run before.
+        this.caughtUpTo(Number.POSITIVE_INFINITY);
         clearInterval(this.timers.ack);
         this.timers.ack = setInterval(() => void this.ack(), this.session?.ackMs ?? 250);
         this.timers.ack.unref();
@@ -214,9 +246,17 @@ export class ReplicaVerifier implements Verifier {
           this.counters.limiter.forget(removed);
           this.counters.quotas.forget(removed);
         }
+        this.caughtUpTo(this.copy.applied);
         return this.ackShortly();
       }
     }
+  }
+
+  private caughtUpTo(seq: number): void {
+    if (this.catchingUp.length === 0) return;
+    const waiting = this.catchingUp;
+    this.catchingUp = waiting.filter((w) => w.seq > seq);
+    for (const w of waiting) if (w.seq <= seq) w.done();
   }
 
   /** Any frame shows the stream alive; a silent one is dropped and opened again. */
@@ -279,9 +319,9 @@ export class ReplicaVerifier implements Verifier {
    * Sends one ack and takes its answer. It carries `seq` only once this stream's copy is
    * complete: before that, an ack may report usage but says nothing about the copy.
    */
-  private async post(usage?: UsageDelta, closing = false): Promise<void> {
+  private async post(usage?: UsageDelta, closing = false): Promise<AckAnswer | undefined> {
     const session = this.session;
-    if (!session && !usage && !closing) return;
+    if (!session && !usage && !closing) return undefined;
     const body: AckRequest = { replicaId: session?.replicaId ?? this.replicaId };
     if (session && this.sessionReady) body.seq = this.copy.applied;
     if (usage) body.usage = { buckets: usage.buckets, callers: usage.callers, lastUsed: usage.lastUsed, quotas: usage.quotas ?? [] };
@@ -299,6 +339,7 @@ export class ReplicaVerifier implements Verifier {
       // The daemon forgot this replica (it restarted): a new stream, a new replica.
       this.stream?.abort();
     }
+    return answer;
   }
 
   private armExpiry(): void {

@@ -31,6 +31,12 @@ export interface Verifier {
   verify(key: string, options?: VerifyOptions): Promise<VerifyResult>;
   /** Resolves once verify answers without asking the daemon (at once for a remote verifier). */
   ready(): Promise<void>;
+  /**
+   * Resolves once this verifier sees every change the daemon had made when it was called (at
+   * once for a remote verifier): after a write that widened access (a new key is seen at once
+   * anyway), to use it here without a refusal in between.
+   */
+  sync(): Promise<void>;
   /** Stops; a replica first sends the usage it counted. */
   close(): Promise<void>;
   readonly state: VerifierState;
