@@ -86,6 +86,8 @@ export type HubDeps = {
 };
 
 export type ReplicaSession = {
+  /** The replica's id, as its hello says. */
+  id: string;
   stream: EventStream;
   /** What goes out before the queued changes: hello, the snapshot or the missed changes, ready. */
   opening(): AsyncGenerator<Frame>;
@@ -201,7 +203,7 @@ export class ReplicaHub {
     // A shorter lease needs acks at least as often, relative to it.
     const ackMs = Math.min(this.options.ackMs, Math.floor(replica.leaseMs / 4));
     const hello: Hello = { replicaId: replica.id, epoch: this.epoch, seq: replica.floor, leaseMs: replica.leaseMs, heartbeatMs, ackMs, keys: replay ? 0 : this.deps.index.size, resumed: replay !== undefined };
-    return { stream, opening: () => this.opening(hello, replay) };
+    return { id: replica.id, stream, opening: () => this.opening(hello, replay) };
   }
 
   /** Takes an ack: counts its usage, notes how far the replica is, and renews its lease or not. */

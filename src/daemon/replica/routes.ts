@@ -8,7 +8,7 @@ import type { ReplicaHub } from './hub.js';
 import { AckAnswerSchema, AckBody, ReplicaQuery } from './schemas.js';
 
 const verify = requirePermission('keys:verify');
-const tags = ['replicas'];
+const tags = ['verify'];
 
 const STREAM_DESCRIPTION = `Needs \`keys:verify\`. A text/event-stream for \`keyward/verifier\` and anything that keeps a copy of the verification index (docs/replicas.md). Hashes and policy, never a secret. Events, each \`data\` one line of JSON:
 
