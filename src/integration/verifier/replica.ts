@@ -41,7 +41,7 @@ const USAGE_EVERY_MS = 1000;
 /** Keys' usage per ack: well inside the daemon's 64 KiB body limit even with a caller each. */
 const USAGE_KEYS_PER_ACK = 150;
 const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 2000;
+const RETRY_MAX_MS = 1000;
 /** Stream silence (no heartbeat) after which the stream counts as dead: several heartbeats. */
 const SILENCE_HEARTBEATS = 6;
 /**
