@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, streams, hardening, and the TUI's when it
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, streams, hardening, service, and the TUI's when it
  * exists), or only those named. They print numbers and never pass or fail on time; the exit
  * code is non-zero only when one crashed. `--cpu-prof` has the verify benchmark's daemon
  * write V8 CPU profiles (open them in Chrome DevTools) to a directory it prints.
@@ -9,6 +9,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run as runHardening } from './hardening.js';
 import { run as runKeys } from './keys.js';
+import { run as runService } from './service.js';
 import { run as runStreams } from './streams.js';
 import { run as runVerify } from './verify.js';
 
@@ -31,7 +32,7 @@ const args = process.argv.slice(2);
 const profile = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'keyward-profile-')) : undefined;
 const daemonNodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
 
-const benches: Bench[] = [{ name: 'keys', run: runKeys }, { name: 'verify', run: () => runVerify({ daemonNodeArgs }) }, { name: 'streams', run: runStreams }, { name: 'hardening', run: runHardening }];
+const benches: Bench[] = [{ name: 'keys', run: runKeys }, { name: 'verify', run: () => runVerify({ daemonNodeArgs }) }, { name: 'streams', run: runStreams }, { name: 'hardening', run: runHardening }, { name: 'service', run: runService }];
 const tui = await tuiBench();
 if (tui) benches.push(tui);
 

@@ -62,10 +62,11 @@ export function apiKeyOf(req: IncomingMessage): ApiKey | undefined {
 export function keyward(options: KeywardExpressOptions): KeywardHandler {
   const check = guard(options);
   const addressOf = addressReader(options.trustedProxy, header, (req: IncomingMessage) => req.socket?.remoteAddress);
-  const callerOf = options.caller ?? addressOf;
+  const callerOf = options.caller;
 
   function verifyApiKey(req: KeywardRequest, res: ServerResponse, next: Next): void {
-    check.check({ authorization: header(req, 'authorization'), ip: addressOf(req), caller: callerOf(req) }).then((outcome) => {
+    const ip = addressOf(req);
+    check.check({ authorization: header(req, 'authorization'), ip, caller: callerOf ? callerOf(req) : ip }).then((outcome) => {
       if (!outcome.ok) return send(res, outcome.answer);
       req.apiKey = outcome.apiKey;
       // Set before the handler runs: Express sends headers with the first write.

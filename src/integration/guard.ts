@@ -12,7 +12,7 @@ import { bearerKey } from './presented.js';
 import { sharedVerifier, type VerifierOptions } from './verifier/index.js';
 import type { Verifier } from './verifier/request.js';
 
-export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'leaseMs' | 'timeoutMs'> & {
+export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'leaseMs' | 'timeoutMs' | 'onStateChange'> & {
   /** `replica` (default): verify from an in-process copy of the index; `remote`: ask the daemon per request. */
   mode?: 'replica' | 'remote';
   /** A verifier of your own (`createVerifier`) instead of the shared one for `url` and `token`. */

@@ -69,10 +69,11 @@ function send(c: Context, answer: HttpAnswer): Response {
 export function keyward(options: KeywardOptions): KeywardMiddleware {
   const check = guard(options);
   const addressOf = addressReader(options.trustedProxy, (c: Context, name) => c.req.header(name), socketAddress);
-  const callerOf = options.caller ?? addressOf;
+  const callerOf = options.caller;
 
   const middleware = createMiddleware<{ Variables: KeywardVariables }>(async function verifyApiKey(c, next) {
-    const outcome = await check.check({ authorization: c.req.header('authorization'), ip: addressOf(c), caller: callerOf(c) });
+    const ip = addressOf(c);
+    const outcome = await check.check({ authorization: c.req.header('authorization'), ip, caller: callerOf ? callerOf(c) : ip });
     if (!outcome.ok) return send(c, outcome.answer);
     c.set('apiKey', outcome.apiKey);
     await next();

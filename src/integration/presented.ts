@@ -11,11 +11,18 @@ export type TrustedProxy = {
   hops?: number;
 };
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const SCHEME = 'bearer';
+const BLANK = /\s/;
 
-/** The key of an `Authorization: Bearer …` header; undefined without one. */
+/**
+ * The key of an `Authorization: Bearer <key>` header (the scheme in any case, blanks around
+ * the key); undefined without one. By hand, not by a regular expression: every request runs it.
+ */
 export function bearerKey(authorization: string | undefined): string | undefined {
-  return BEARER.exec(authorization ?? '')?.[1];
+  if (authorization === undefined || authorization.length <= SCHEME.length + 1) return undefined;
+  if (authorization.slice(0, SCHEME.length).toLowerCase() !== SCHEME || !BLANK.test(authorization[SCHEME.length]!)) return undefined;
+  const key = authorization.slice(SCHEME.length + 1).trim();
+  return key.length > 0 && !BLANK.test(key) ? key : undefined;
 }
 
 /**
@@ -40,7 +47,13 @@ export function addressReader<R>(
   header: (request: R, name: string) => string | undefined,
   socket: (request: R) => string | undefined,
 ): (request: R) => string | undefined {
-  if (!proxy) return (request) => cleanAddress(socket(request));
+  if (!proxy) {
+    // A socket's address is already one, or none (parseAddress keeps the last few it read).
+    return (request) => {
+      const address = socket(request);
+      return address !== undefined && parseAddress(address) ? address : undefined;
+    };
+  }
   const hops = proxy.hops ?? 1;
   if (!Number.isInteger(hops) || hops < 1) throw new TypeError(`keyward: trustedProxy.hops must be a whole number ≥ 1, got ${String(proxy.hops)}`);
   return (request) => {

@@ -68,7 +68,7 @@ export type VerifyBody = { key: string; caller?: string; scope?: string | readon
 export function verifyBody(key: string, options: VerifyOptions = {}): VerifyBody | undefined {
   if (key.length > MAX_KEY_LENGTH) return undefined;
   const body: VerifyBody = { key };
-  const caller = options.caller === undefined ? undefined : cut(stripUnsafe(options.caller).trim());
+  const caller = options.caller === undefined ? undefined : cleanCaller(options.caller);
   if (caller) body.caller = caller;
   if (options.scope !== undefined) {
     for (const scope of typeof options.scope === 'string' ? [options.scope] : options.scope) {
@@ -79,6 +79,24 @@ export function verifyBody(key: string, options: VerifyOptions = {}): VerifyBody
   }
   if (options.ip !== undefined && parseAddress(options.ip)) body.ip = options.ip;
   return body;
+}
+
+/**
+ * Callers cleaned lately: a service sees the same few labels (client names, addresses) again
+ * and again, and cleaning one is most of what preparing a verify costs. Bounded: when full it
+ * starts over.
+ */
+const cleaned = new Map<string, string>();
+const CLEANED_MAX = 4096;
+
+function cleanCaller(raw: string): string {
+  let label = cleaned.get(raw);
+  if (label === undefined) {
+    if (cleaned.size >= CLEANED_MAX) cleaned.clear();
+    label = cut(stripUnsafe(raw).trim());
+    cleaned.set(raw, label);
+  }
+  return label;
 }
 
 function cut(text: string): string {

@@ -1,0 +1,32 @@
+import { startTestDaemon } from '/work/wt/replica/test/helpers/daemon.js';
+import { createVerifier } from '/work/wt/replica/src/integration/verifier/index.js';
+import { guard } from '/work/wt/replica/src/integration/guard.js';
+import { Hono } from 'hono';
+import { keyward } from '/work/wt/replica/src/integration/hono.js';
+const t = await startTestDaemon();
+const { token } = await t.client.createOperator('svc', 'service');
+const secrets: string[] = [];
+for (let i = 0; i < 200; i++) secrets.push((await t.client.createKey('k' + i)).secret);
+const v = createVerifier({ url: t.url, token, onStateChange: () => {} });
+await v.ready(); await v.sync();
+const N = 200_000;
+async function time(label: string, fn: (i: number) => unknown) {
+  for (let i = 0; i < 20000; i++) await fn(i);
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) await fn(i);
+  console.log(label, ((performance.now() - t0) * 1000 / N).toFixed(2), 'µs');
+}
+await time('verify', (i) => v.verify(secrets[i % 200]!, { caller: '127.0.0.1', ip: '127.0.0.1' }));
+await time('verify no ctx', (i) => v.verify(secrets[i % 200]!));
+const g = guard({ verifier: v });
+await time('guard.check', (i) => g.check({ authorization: 'Bearer ' + secrets[i % 200], ip: '127.0.0.1', caller: '127.0.0.1' }));
+const plain = new Hono().get('/orders', (c) => c.json({ ok: 1 }));
+const prot = new Hono().use('/orders', keyward({ verifier: v })).get('/orders', (c) => c.json({ ok: 1 }));
+const noop = new Hono().use('/orders', async (_c, next) => { await next(); }).get('/orders', (c) => c.json({ ok: 1 }));
+const proxied = new Hono().use('/orders', keyward({ verifier: v, trustedProxy: { header: 'x-forwarded-for' } })).get('/orders', (c) => c.json({ ok: 1 }));
+const reqs = secrets.map((s) => new Request('http://x/orders', { headers: { authorization: 'Bearer ' + s, 'x-forwarded-for': '10.0.0.1' } }));
+await time('hono plain', (i) => plain.fetch(reqs[i % 200]!));
+await time('hono noop mw', (i) => noop.fetch(reqs[i % 200]!));
+await time('hono keyward proxied', (i) => proxied.fetch(reqs[i % 200]!));
+await v.close();
+await t.stop();

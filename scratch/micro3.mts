@@ -1,0 +1,16 @@
+import { startTestDaemon } from '/work/wt/replica/test/helpers/daemon.js';
+import { createVerifier } from '/work/wt/replica/src/integration/verifier/index.js';
+import { guard } from '/work/wt/replica/src/integration/guard.js';
+const t = await startTestDaemon();
+const { token } = await t.client.createOperator('svc', 'service');
+const secrets: string[] = [];
+for (let i = 0; i < 200; i++) secrets.push((await t.client.createKey('k' + i)).secret);
+const v = createVerifier({ url: t.url, token, onStateChange: () => {} });
+await v.ready(); await v.sync();
+const g = guard({ verifier: v });
+const N = 1_000_000;
+const t0 = performance.now();
+for (let i = 0; i < N; i++) await g.check({ authorization: 'Bearer ' + secrets[i % 200], ip: '127.0.0.1', caller: '127.0.0.1' });
+console.log('guard.check', ((performance.now() - t0) * 1000 / N).toFixed(2), 'µs');
+await v.close();
+await t.stop();
