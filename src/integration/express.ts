@@ -18,7 +18,7 @@
  * ```
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { guard, missingScope, scopeList, type ApiKey, type GuardOptions } from './guard.js';
+import { guard, missingScope, scopeList, type ApiKey, type Checked, type GuardOptions } from './guard.js';
 import type { HttpAnswer } from './outcome.js';
 import { addressReader, type TrustedProxy } from './presented.js';
 import type { Verifier } from './verifier/request.js';
@@ -66,13 +66,16 @@ export function keyward(options: KeywardExpressOptions): KeywardHandler {
 
   function verifyApiKey(req: KeywardRequest, res: ServerResponse, next: Next): void {
     const ip = addressOf(req);
-    check.check({ authorization: header(req, 'authorization'), ip, caller: callerOf ? callerOf(req) : ip }).then((outcome) => {
+    const checked = check.check({ authorization: header(req, 'authorization'), ip, caller: callerOf ? callerOf(req) : ip });
+    const proceed = (outcome: Checked): void => {
       if (!outcome.ok) return send(res, outcome.answer);
       req.apiKey = outcome.apiKey;
       // Set before the handler runs: Express sends headers with the first write.
       for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value);
       next();
-    }, next);
+    };
+    if (checked instanceof Promise) checked.then(proceed, next);
+    else proceed(checked);
   }
   return Object.assign(verifyApiKey, { verifier: check.verifier });
 }

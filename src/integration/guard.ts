@@ -49,7 +49,8 @@ export function missingScope(apiKey: ApiKey, wanted: readonly string[]): HttpAns
   return apiKey.scopes !== null && !scopesGranted(apiKey.scopes, wanted) ? rejectionAnswer({ valid: false, code: 'insufficient_scope' }, wanted) : undefined;
 }
 
-export type Guard = { readonly verifier: Verifier; check(request: Presented): Promise<Checked> };
+/** `check` answers at once when the verifier decides from memory, else later: await only a promise. */
+export type Guard = { readonly verifier: Verifier; check(request: Presented): Checked | Promise<Checked> };
 
 export function guard(options: GuardOptions): Guard {
   const scopes = scopeList(options.scope, 'scope');
@@ -57,21 +58,25 @@ export function guard(options: GuardOptions): Guard {
   const onUnavailable = options.onUnavailable ?? ((err: Error) => process.stderr.write(`keyward: cannot verify API keys: ${err.message}\n`));
   const context = scopes.length > 0 ? { scope: scopes } : {};
 
+  const outcome = (result: VerifyResult): Checked => {
+    if (!result.valid) return { ok: false, answer: rejectionAnswer(result, scopes) };
+    const { keyId: id, name, owner, meta, scopes: granted, rateLimit, quota } = result;
+    return { ok: true, apiKey: { id, name, owner, meta, scopes: granted, ...(rateLimit && { rateLimit }), ...(quota && { quota }) }, headers: rateLimitHeaders(rateLimit) };
+  };
+  const unavailable = (err: unknown): Checked => {
+    onUnavailable(err instanceof Error ? err : new Error(String(err)));
+    return { ok: false, answer: unavailableAnswer() };
+  };
+
   return {
     verifier,
-    async check(request) {
+    check(request) {
       const key = bearerKey(request.authorization);
       if (!key) return { ok: false, answer: rejectionAnswer({ valid: false, code: 'missing' }) };
-      let result: VerifyResult;
-      try {
-        result = await verifier.verify(key, { caller: request.caller, ip: request.ip, ...context });
-      } catch (err) {
-        onUnavailable(err instanceof Error ? err : new Error(String(err)));
-        return { ok: false, answer: unavailableAnswer() };
-      }
-      if (!result.valid) return { ok: false, answer: rejectionAnswer(result, scopes) };
-      const { keyId: id, name, owner, meta, scopes: granted, rateLimit, quota } = result;
-      return { ok: true, apiKey: { id, name, owner, meta, scopes: granted, ...(rateLimit && { rateLimit }), ...(quota && { quota }) }, headers: rateLimitHeaders(rateLimit) };
+      const options = { caller: request.caller, ip: request.ip, ...context };
+      const now = verifier.verifyNow?.(key, options);
+      if (now) return outcome(now);
+      return verifier.verify(key, options).then(outcome, unavailable);
     },
   };
 }

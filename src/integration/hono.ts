@@ -73,7 +73,8 @@ export function keyward(options: KeywardOptions): KeywardMiddleware {
 
   const middleware = createMiddleware<{ Variables: KeywardVariables }>(async function verifyApiKey(c, next) {
     const ip = addressOf(c);
-    const outcome = await check.check({ authorization: c.req.header('authorization'), ip, caller: callerOf ? callerOf(c) : ip });
+    const checked = check.check({ authorization: c.req.header('authorization'), ip, caller: callerOf ? callerOf(c) : ip });
+    const outcome = checked instanceof Promise ? await checked : checked;
     if (!outcome.ok) return send(c, outcome.answer);
     c.set('apiKey', outcome.apiKey);
     await next();

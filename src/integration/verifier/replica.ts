@@ -28,7 +28,7 @@ import type { Change, Hello, SnapshotChunk } from '../../replica/wire.js';
 import { ReplicaCopy } from './copy.js';
 import type { DaemonLink } from './link.js';
 import { RemoteVerifier } from './remote.js';
-import { MALFORMED, verifyBody, VerifierUnavailable, type Verifier, type VerifierState, type VerifyOptions, type VerifyResult } from './request.js';
+import { MALFORMED, NOT_FOUND, verifyBody, VerifierUnavailable, type Verifier, type VerifierState, type VerifyOptions, type VerifyResult } from './request.js';
 
 export type ReplicaVerifierOptions = {
   /** Ask for a lease shorter than the daemon's (never longer). */
@@ -111,17 +111,22 @@ export class ReplicaVerifier implements Verifier {
 
   async verify(key: string, options?: VerifyOptions): Promise<VerifyResult> {
     if (this.closed) throw new VerifierUnavailable('keyward: this verifier is closed');
-    if (!this.answering()) return this.remote.verify(key, options);
+    const here = this.verifyNow(key, options);
+    if (here) return here;
+    // A key the copy does not have: the daemon's answer (and its count of the use) is the one
+    // that holds; if it cannot give one, the copy's stands.
+    if (this.answering()) return this.remote.verify(key, options).catch(() => NOT_FOUND);
+    return this.remote.verify(key, options);
+  }
+
+  verifyNow(key: string, options?: VerifyOptions): VerifyResult | undefined {
+    if (!this.answering()) return undefined;
     const body = verifyBody(key, options);
     if (!body) return MALFORMED;
     const at = this.daemonNow();
     const { result, entry } = verifyKey(body, this.lookup, this.counters, at);
     if (entry) this.usage.record(entry.id, result.valid, body.caller, at);
-    else if (!result.valid && result.code === 'not_found' && this.mayRecheck()) {
-      // The daemon's answer (and its count of the use) is the one that holds; if it cannot
-      // give one, the copy's stands.
-      return this.remote.verify(key, options).catch(() => result);
-    }
+    else if (!result.valid && result.code === 'not_found' && this.mayRecheck()) return undefined;
     return result;
   }
 

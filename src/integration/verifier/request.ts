@@ -29,6 +29,11 @@ export type VerifierState = 'starting' | 'replica' | 'remote' | 'closed';
 export interface Verifier {
   /** The decision on `key`; rejects with `VerifierUnavailable` when neither a copy nor the daemon can answer. */
   verify(key: string, options?: VerifyOptions): Promise<VerifyResult>;
+  /**
+   * The decision at once, without a promise, when the verifier can give it from memory (a
+   * replica holding a lease); undefined when only `verify` can (it must ask the daemon).
+   */
+  verifyNow?(key: string, options?: VerifyOptions): VerifyResult | undefined;
   /** Resolves once verify answers without asking the daemon (at once for a remote verifier). */
   ready(): Promise<void>;
   /**
@@ -55,6 +60,7 @@ const MAX_KEY_LENGTH = 512;
 const MAX_CALLER_LENGTH = 128;
 
 export const MALFORMED: VerifyResult = { valid: false, code: 'malformed' };
+export const NOT_FOUND: VerifyResult = { valid: false, code: 'not_found' };
 
 /** A verify as `POST /v1/verify` takes it. */
 export type VerifyBody = { key: string; caller?: string; scope?: string | readonly string[]; ip?: string };
