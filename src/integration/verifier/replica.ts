@@ -272,13 +272,17 @@ export class ReplicaVerifier implements Verifier {
     this.timers.silence.unref();
   }
 
-  /** One ack for a burst of changes read together. */
+  /**
+   * One ack for a burst of changes read together, at once: a write may be waiting for it. If
+   * another ack is on its way it goes beside it rather than after its answer.
+   */
   private ackShortly(): void {
     if (this.ackSoon) return;
     this.ackSoon = true;
     setImmediate(() => {
       this.ackSoon = false;
-      void this.ack();
+      if (this.acking) void this.post().catch(() => undefined);
+      else void this.ack();
     });
   }
 
