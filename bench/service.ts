@@ -29,8 +29,9 @@ const QUOTA_SECONDS = 10;
 const SERVICE = fileURLToPath(new URL('./support/service-server.ts', import.meta.url));
 const REPLICAS = fileURLToPath(new URL('./support/replicas-host.ts', import.meta.url));
 
-type Mode = 'unprotected' | 'replica' | 'remote';
-const MODES: readonly Mode[] = ['unprotected', 'replica', 'remote'];
+/** `replica` and `remote`: the middleware; `protected`: the route handler in `protect()`, on a replica. */
+type Mode = 'unprotected' | 'replica' | 'protected' | 'remote';
+const MODES: readonly Mode[] = ['unprotected', 'replica', 'protected', 'remote'];
 
 /** One run's numbers, with the daemon's CPU per response beside the service's. */
 type Measured = LoadResult & { daemonCpuPerRequestUs: number };
@@ -44,6 +45,11 @@ async function measure(server: ServerProcess, daemon: DaemonProcess, connections
   const result = await drive(server, { connections, seconds: SECONDS, requests });
   const responses = Math.max(1, result.latency.count);
   return { ...result, daemonCpuPerRequestUs: ((daemon.cpuSeconds() - before) * 1e6) / responses };
+}
+
+async function stop(processes: ServerProcess[], p: ServerProcess): Promise<void> {
+  await p.stop();
+  processes.splice(processes.indexOf(p), 1);
 }
 
 const median = (values: readonly number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -96,13 +102,13 @@ export async function run(): Promise<void> {
       processes.push(servers[mode]);
     }
     console.log(`replica service: spawn to a complete copy of ${count(KEYS)} keys and a lease: ${ms(servers.replica.startupMs)} (unprotected service to healthy: ${ms(servers.unprotected.startupMs)})`);
-    for (const mode of ['replica', 'remote'] as const) await expectAccepted(servers[mode], requests[0]!);
+    for (const mode of ['replica', 'protected', 'remote'] as const) await expectAccepted(servers[mode], requests[0]!);
     for (const mode of MODES) await drive(servers[mode], { connections: 50, seconds: WARMUP_SECONDS, requests });
     console.log(`load: autocannon, ${SECONDS} s per run, ${ROUNDS} interleaved rounds (medians shown), no pipelining, ${count(LOAD_KEYS)} different valid keys`);
 
     const rows: string[][] = [];
     for (const connections of CONNECTIONS) {
-      const runs: Record<Mode, Measured[]> = { unprotected: [], replica: [], remote: [] };
+      const runs: Record<Mode, Measured[]> = { unprotected: [], replica: [], protected: [], remote: [] };
       for (let round = 0; round < ROUNDS; round++) {
         // Each round starts with another mode, so no mode always runs on the warmest (or most tired) box.
         for (let i = 0; i < MODES.length; i++) {
@@ -110,15 +116,15 @@ export async function run(): Promise<void> {
           runs[mode].push(await measure(servers[mode], daemon, connections, requests));
         }
       }
-      const m = { unprotected: medianOf(runs.unprotected), replica: medianOf(runs.replica), remote: medianOf(runs.remote) };
+      const m = { unprotected: medianOf(runs.unprotected), replica: medianOf(runs.replica), protected: medianOf(runs.protected), remote: medianOf(runs.remote) };
       for (const mode of MODES) {
         const r = m[mode];
         rows.push([String(connections), mode, count(r.rps), ms(r.p50), ms(r.p99), us(r.serviceCpu), us(r.daemonCpu), us(r.serviceCpu + r.daemonCpu), String(r.failed)]);
       }
       const base = m.unprotected;
-      for (const mode of ['replica', 'remote'] as const) {
+      for (const mode of ['replica', 'protected', 'remote'] as const) {
         const r = m[mode];
-        const target = mode === 'replica';
+        const target = mode !== 'remote';
         rows.push([
           '',
           `${mode}/unprotected`,
@@ -131,11 +137,13 @@ export async function run(): Promise<void> {
         ]);
       }
     }
+    console.log('replica, remote: the keyward() middleware; protected: the route handler in protect(), on a replica');
     printTable(['conns', 'service', 'req/s', 'p50', 'p99', 'svc CPU/req', 'daemon CPU/req', 'total CPU/req', 'failed'], rows);
     console.log(`service RSS after the load: unprotected ${mb(servers.unprotected.memory().rss)}, replica ${mb(servers.replica.memory().rss)} (its copy of ${count(KEYS)} keys), remote ${mb(servers.remote.memory().rss)}`);
     console.log('CPU/req: user+system CPU per response (/proc) of the service process and of the daemon; steadier than req/s when other work shares the cores');
 
     // Deactivation latency: the replica service is one replica; a host of nine more makes ten.
+    await stop(processes, servers.protected);
     const latency = [await deactivations(daemon, '1')];
     const nine = await startServer({ args: ['--import', 'tsx', REPLICAS, '{port}', daemon.url, token, '9'], healthPath: '/', timeoutMs: 60_000 });
     processes.push(nine);
@@ -152,10 +160,7 @@ export async function run(): Promise<void> {
     // the quota ran out the two kept accepting.
     const rate = spent.reduce((n, r) => n + r.requestsPerSecond, 0);
 
-    for (const p of [nine, second, servers.replica]) {
-      await p.stop();
-      processes.splice(processes.indexOf(p), 1);
-    }
+    for (const p of [nine, second, servers.replica]) await stop(processes, p);
     latency.unshift(await deactivations(daemon, '0'));
     console.log(`\ndeactivation latency, ${DEACTIVATIONS} deactivations each (create a key, time POST /v1/keys/{id}/deactivate):`);
     printTable(['replicas', 'p50', 'p99', 'max'], latency);

@@ -11,7 +11,7 @@ import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
-import { keyward, requireScope, type KeywardOptions, type KeywardVariables } from '../../src/integration/hono.js';
+import { keyward, protect, requireScope, type KeywardOptions, type KeywardVariables } from '../../src/integration/hono.js';
 import type { Verifier } from '../../src/integration/verifier/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -125,6 +125,21 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
         expect(problems).toHaveLength(1);
         expect(problems[0]!.message).not.toContain(secret);
       }
+    });
+
+    it('protect() guards a route as its one handler, with the same answers', async () => {
+      const { key, secret } = await t.client.createKey('protected-route', { rateLimit: { limit: 5, windowSeconds: 60 } });
+      await synced();
+      const route = protect({ url: t.url, token: serviceToken, mode }, (c) => c.json({ id: c.get('apiKey').id }));
+      verifiers.add(route.verifier);
+      const app = new Hono<{ Variables: KeywardVariables }>().get('/orders', route);
+      const ok = await app.request('/orders', { headers: bearer(secret) });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ id: key.id });
+      expect(ok.headers.get('ratelimit-policy')).toBe('"key";q=5;w=60');
+      const refused = await app.request('/orders', { headers: bearer(generateSecret('kw_')) });
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ error: { reason: 'not_found' } });
     });
 
     it('checks its options up front', () => {
