@@ -13,7 +13,7 @@ export default defineConfig({
     // fills time the first leaves idle (docs/testing.md has the measurements).
     maxWorkers: Math.max(2, availableParallelism() - 1),
     // Compiles src/ once for the tests that spawn keyward (test/helpers/cli.ts).
-    globalSetup: ['test/setup/compile-sources.ts'],
+    globalSetup: ['test/setup/compile-sources.ts', 'test/setup/pg-template.ts'],
     reporters: ['default', './test/setup/slowest-files.ts'],
     projects: [
       { extends: true, test: { name: 'default', include } },

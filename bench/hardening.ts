@@ -34,7 +34,7 @@ function openStore(dir: string, anchored: boolean): SqliteStore {
 
 function keyRow(name: string, at: number): KeyRow & { hash: string } {
   const secret = generateSecret(KEY_PREFIX);
-  return { id: newId('key_'), name, hint: hintOf(secret, KEY_PREFIX), hash: hashSecret(secret), status: 'active', createdAt: at, createdBy: ACTOR.name, deactivatedAt: null, expiresAt: null, lastUsedAt: null, description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
+  return { id: newId('key_'), name, hint: hintOf(secret, KEY_PREFIX), hash: hashSecret(secret), status: 'active', createdAt: at, createdBy: ACTOR.name, deactivatedAt: null, deactivationReason: null, expiresAt: null, lastUsedAt: null, canary: false, rotatedOutBy: null, description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
 }
 
 async function time(run: () => Promise<unknown>): Promise<number> {

@@ -1,14 +1,19 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, streams, hardening, service, and the TUI's when it
- * exists), or only those named. They print numbers and never pass or fail on time; the exit
- * code is non-zero only when one crashed. `--cpu-prof` has the verify benchmark's daemon
- * write V8 CPU profiles (open them in Chrome DevTools) to a directory it prints.
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, streams,
+ * hardening, audit, scan, alerts, service, and the TUI's when it exists), or only those named. They print
+ * numbers and never pass or fail on time; the exit code is non-zero only when one crashed.
+ * `--cpu-prof` has the verify and scale benchmarks' daemons write V8 CPU profiles (open them
+ * in Chrome DevTools) to a directory it prints.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { run as runAlerts } from './alerts.js';
+import { run as runAudit } from './audit.js';
 import { run as runHardening } from './hardening.js';
 import { run as runKeys } from './keys.js';
+import { run as runScale } from './scale.js';
+import { run as runScan } from './scan.js';
 import { run as runService } from './service.js';
 import { run as runStreams } from './streams.js';
 import { run as runVerify } from './verify.js';
@@ -32,7 +37,17 @@ const args = process.argv.slice(2);
 const profile = args.includes('--cpu-prof') ? mkdtempSync(join(tmpdir(), 'keyward-profile-')) : undefined;
 const daemonNodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
 
-const benches: Bench[] = [{ name: 'keys', run: runKeys }, { name: 'verify', run: () => runVerify({ daemonNodeArgs }) }, { name: 'streams', run: runStreams }, { name: 'hardening', run: runHardening }, { name: 'service', run: runService }];
+const benches: Bench[] = [
+  { name: 'keys', run: runKeys },
+  { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
+  { name: 'scale', run: () => runScale({ daemonNodeArgs }) },
+  { name: 'streams', run: runStreams },
+  { name: 'hardening', run: runHardening },
+  { name: 'audit', run: runAudit },
+  { name: 'scan', run: runScan },
+  { name: 'alerts', run: runAlerts },
+  { name: 'service', run: runService },
+];
 const tui = await tuiBench();
 if (tui) benches.push(tui);
 

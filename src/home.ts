@@ -1,5 +1,5 @@
 /**
- * The files keyward keeps in its home (DESIGN.md §3): where the home is, and reading and
+ * The files keyward keeps in its home (docs/design.md): where the home is, and reading and
  * writing them with owner-only modes, never through a link (see `private-files.ts`). Shared by
  * the daemon and its clients.
  */
@@ -24,6 +24,8 @@ export function homeFiles(home: string) {
   return {
     db: join(home, 'keyward.db'),
     adminToken: join(home, 'admin.token'),
+    /** Seals the webhooks' signing secrets in the store (webhooks/sealer.ts). */
+    webhookKey: join(home, 'webhook.key'),
     daemonJson: join(home, 'daemon.json'),
     daemonLog: join(home, 'daemon.log'),
     /** What reached stderr or the console while the TUI was drawing (never the screen). */

@@ -14,12 +14,21 @@ const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export type DaemonProcess = ServerProcess & { home: string; adminToken: string; admin: KeywardClient };
 
+// A million-key home is ~400 MB: an interrupted benchmark must not leave its homes behind.
+const homes = new Set<string>();
+process.on('exit', () => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
 export function benchHome(): string {
-  return mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+  const home = mkdtempSync(join(tmpdir(), 'keyward-bench-'));
+  homes.add(home);
+  return home;
 }
 
 export function removeHome(home: string): void {
   rmSync(home, { recursive: true, force: true });
+  homes.delete(home);
 }
 
 /** Starts a daemon on `home`; `nodeArgs` go before the script (e.g. `--cpu-prof`). */

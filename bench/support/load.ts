@@ -66,3 +66,27 @@ export async function drive(server: ServerProcess, spec: LoadSpec): Promise<Load
     clientCpu: (clientCpu.user + clientCpu.system) / 1e6 / wallSeconds,
   };
 }
+
+/** The median of each figure across rounds (each figure on its own). */
+export function medianOf(results: readonly LoadResult[]): LoadResult {
+  const median = (pick: (r: LoadResult) => number) => {
+    const sorted = results.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+  };
+  return {
+    requestsPerSecond: median((r) => r.requestsPerSecond),
+    latency: {
+      count: median((r) => r.latency.count),
+      mean: median((r) => r.latency.mean),
+      min: median((r) => r.latency.min),
+      p50: median((r) => r.latency.p50),
+      p99: median((r) => r.latency.p99),
+      max: median((r) => r.latency.max),
+    },
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+    serverCpu: median((r) => r.serverCpu),
+    serverCpuPerRequestUs: median((r) => r.serverCpuPerRequestUs),
+    clientCpu: median((r) => r.clientCpu),
+  };
+}

@@ -36,6 +36,8 @@ const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf
 
 // A crashed benchmark must not leave servers behind on a shared machine.
 const running = new Set<ChildProcess>();
+// Interrupted (Ctrl-C, or killed with SIGTERM), exit through the handler below too.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });

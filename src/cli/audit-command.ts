@@ -6,8 +6,10 @@ import type { Command } from 'commander';
 import type { AuditEventJson, AuditVerificationJson } from '../client/client.js';
 import { refused, usageError } from './exit.js';
 import { plural, shortTime } from './format.js';
-import { emit, printJson, quoted, renderTable, type Column } from './output.js';
+import { emit, note, printJson, quoted, renderTable, type Column } from './output.js';
 import { examples, session, withJson } from './session.js';
+
+type AuditOptions = { limit: number; before?: number; action?: string; key?: string; operator?: string; verify?: boolean; json?: boolean };
 
 const columns: Column<AuditEventJson>[] = [
   { header: 'SEQ', value: (e) => String(e.seq), align: 'right' },
@@ -18,10 +20,12 @@ const columns: Column<AuditEventJson>[] = [
   { header: 'DETAIL', value: (e) => (Object.keys(e.detail).length ? JSON.stringify(e.detail) : '') },
 ];
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw usageError(`--limit ${JSON.stringify(value)} must be a whole number from 1 to 10000`);
-  return n;
+function positiveInt(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw usageError(`${flag} ${JSON.stringify(value)} must be a whole number from 1 up`);
+    return n;
+  };
 }
 
 export function auditCommand(program: Command): void {
@@ -30,17 +34,30 @@ export function auditCommand(program: Command): void {
       program
         .command('audit')
         .description('the audit log, newest first; --verify checks that no event was edited, inserted or removed')
-        .option('--limit <n>', 'how many events to show', positiveInt, 50)
+        .option('--limit <n>', 'how many events to show (any number: fetched 10,000 at a time)', positiveInt('--limit'), 50)
+        .option('--before <seq>', 'only events older than this SEQ (to continue where a listing stopped)', positiveInt('--before'))
+        .option('--action <action>', 'only this action (key.delete) or family of actions (rotation)')
+        .option('--key <key>', "only events about this key (id or name), its rotations' included")
+        .option('--operator <operator>', 'only what this operator (id or name) did')
         .option('--verify', "check the whole signed chain and the home's checkpoint; exit 1 naming the first broken event"),
     ),
-    ['keyward audit --limit 20', 'keyward audit --verify', "keyward audit --json | jq -r '.events[] | select(.action == \"key.delete\") | .targetName'"],
-  ).action(async (opts: { limit: number; verify?: boolean; json?: boolean }, cmd: Command) => {
+    [
+      'keyward audit --limit 20',
+      'keyward audit --key billing --action rotation',
+      'keyward audit --operator alice --limit 100000 --json > alice.json',
+      'keyward audit --verify',
+      "keyward audit --json | jq -r '.events[] | select(.action == \"key.delete\") | .targetName'",
+    ],
+  ).action(async (opts: AuditOptions, cmd: Command) => {
     const { client } = session(cmd);
     if (!opts.verify) {
-      const { events } = await client.audit({ limit: opts.limit });
-      emit(opts, { events }, () => renderTable(events, columns));
+      const { limit, before, action, key, operator } = opts;
+      const events = await client.auditUpTo(limit, { before, action, key, operator });
+      if (events.length === 0 && !opts.json) note('no audit events match');
+      else emit(opts, { events }, () => renderTable(events, columns));
       return;
     }
+    if (opts.before || opts.action || opts.key || opts.operator) throw usageError('--verify checks the whole chain; it takes no filter');
     const report = await client.verifyAudit();
     if (report.ok) {
       emit(opts, report, () => `audit chain intact: ${describeCounts(report)}`);

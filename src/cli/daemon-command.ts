@@ -13,13 +13,17 @@ export function daemonCommand(program: Command, home: () => string): void {
     .option('--database <url>', 'share a PostgreSQL store with other daemons (env KEYWARD_DATABASE_URL; keep the password out of argv)', parseDatabaseUrl)
     // Not for users: lets the usage durability test see flushes without waiting seconds for them.
     .addOption(new Option('--usage-flush-ms <ms>').argParser(parseInterval).hideHelp())
-    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string; usageFlushMs?: number }) => {
+    // Not for users: webhook delivery tests across processes poll and retry MS apart instead of seconds.
+    .addOption(new Option('--webhook-retry-ms <ms>').argParser(parseInterval).hideHelp())
+    .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string; usageFlushMs?: number; webhookRetryMs?: number }) => {
       process.umask(0o077);
       // Loaded here so the other commands start without the daemon's modules.
       const { startDaemon, StartupError } = await import('../daemon/main.js');
       const port = opts.port ?? (process.env.KEYWARD_PORT ? parsePort(process.env.KEYWARD_PORT) : DEFAULT_PORT);
       const database = opts.database ?? (process.env.KEYWARD_DATABASE_URL ? parseDatabaseUrl(process.env.KEYWARD_DATABASE_URL) : undefined);
       try {
+        const ms = opts.webhookRetryMs;
+        const webhooks = ms ? { pollMs: ms, timeoutMs: 2000, leaseMs: 5000, retry: { baseMs: ms, capMs: 4 * ms, windowMs: 24 * 60 * 60_000 } } : undefined;
         const daemon = await startDaemon({
           home: home(),
           host: opts.host,
@@ -28,6 +32,7 @@ export function daemonCommand(program: Command, home: () => string): void {
           allowHosts: opts.allowHost,
           database,
           usageFlushMs: opts.usageFlushMs,
+          webhooks,
         });
         const stop = () => {
           daemon.close().then(

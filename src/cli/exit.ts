@@ -1,5 +1,5 @@
 /**
- * The CLI's exit codes (DESIGN.md §8) and how every failure becomes one line on stderr and one
+ * The CLI's exit codes (docs/design.md) and how every failure becomes one line on stderr and one
  * of them. Commands throw; only the entry point decides what the process says and returns.
  */
 import { CommanderError } from 'commander';

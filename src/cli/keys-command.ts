@@ -1,6 +1,8 @@
-/** `keyward keys …`: list, show, create, deactivate, activate, delete and rotate API keys. */
+/** `keyward keys …`: list (deleted ones too), show, create (canaries too), deactivate, activate, delete and rotate (in an emergency too) API keys. */
 import { Option, type Command } from 'commander';
-import type { KeyJson } from '../client/client.js';
+import type { KeyJson, TombstoneJson } from '../client/client.js';
+import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/rotation/machine.js';
+import { formatElapsed, parseDuration } from '../duration.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { findKey } from './lookup.js';
@@ -9,14 +11,37 @@ import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from
 import { confirmOrRefuse } from './prompt.js';
 import { examples, session, withJson, withYes } from './session.js';
 
+/** A canary's status says what it is: it never verifies, whatever its status. */
+function statusOf(k: KeyJson): string {
+  return k.canary ? `${k.status} (canary)` : k.status;
+}
+
 const columns: Column<KeyJson>[] = [
   { header: 'NAME', value: (k) => k.name },
   { header: 'ID', value: (k) => k.id },
-  { header: 'STATUS', value: (k) => k.status },
+  { header: 'STATUS', value: statusOf },
   { header: 'HINT', value: (k) => k.hint },
   { header: 'LAST USED', value: (k) => ago(k.lastUsedAt, Date.now()) },
   { header: 'USES 24H', value: (k) => String(k.uses24h), align: 'right' },
   { header: 'CREATED', value: (k) => shortTime(k.createdAt) },
+];
+
+/** `--watch 10m` → 600 (seconds), within the daemon's bounds. */
+function watchSpan(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < WATCH_MIN_SECONDS || seconds > WATCH_MAX_SECONDS) {
+    throw usageError(`--watch ${JSON.stringify(value)} must be a span from 1m to 30d, such as 10m, 1h or 2d`);
+  }
+  return seconds;
+}
+
+const tombstoneColumns: Column<TombstoneJson>[] = [
+  { header: 'NAME', value: (t) => t.name },
+  { header: 'ID', value: (t) => t.keyId },
+  { header: 'HINT', value: (t) => t.hint },
+  { header: 'DELETED', value: (t) => `${shortTime(t.deletedAt)} by ${t.deletedBy}${t.rotationId ? ` (${t.rotationId})` : ''}` },
+  { header: 'PRESENTED', value: (t) => String(t.presentations), align: 'right' },
+  { header: 'LAST PRESENTED', value: (t) => (t.lastPresentedAt ? `${ago(t.lastPresentedAt, Date.now())}${t.lastCaller ? ` by ${t.lastCaller}` : ''}` : 'never') },
 ];
 
 function keyFields(k: KeyJson): string {
@@ -25,6 +50,8 @@ function keyFields(k: KeyJson): string {
     ['name', k.name],
     ['id', k.id],
     ['status', k.deactivatedAt ? `${k.status} (deactivated ${shortTime(k.deactivatedAt)})` : k.status],
+    ...(k.canary ? [['canary', 'yes: it never verifies, and any presentation raises canary.tripped (keyward alerts)'] as const] : []),
+    ...(k.deactivationReason ? [['reason', k.deactivationReason] as const] : []),
     ['hint', k.hint],
     ['created', `${shortTime(k.createdAt)} by ${k.createdBy}`],
     ['expires', k.expiresAt ? `${shortTime(k.expiresAt)} (${ago(k.expiresAt, now)})` : 'never'],
@@ -48,14 +75,28 @@ export function keysCommand(program: Command): void {
     withJson(
       keys
         .command('list')
-        .description('list keys, oldest first')
-        .addOption(new Option('--status <status>', 'only active or inactive keys').choices(['active', 'inactive']))
+        .description('list keys, oldest first; --status deleted lists deleted keys remembered for a year, most recent first')
+        .addOption(new Option('--status <status>', 'only active, inactive or deleted keys').choices(['active', 'inactive', 'deleted']))
         .option('--filter <text>', 'only keys whose name contains TEXT (case-insensitive)')
         .option('--owner <owner>', 'only keys of this owner (exact)'),
     ),
-    ['keyward keys list --status active', 'keyward keys list --owner team-orders', "keyward keys list --json | jq -r '.keys[] | select(.uses24h == 0) | .name'"],
-  ).action(async (opts: { status?: 'active' | 'inactive'; filter?: string; owner?: string; json?: boolean }, cmd: Command) => {
-    const list = await session(cmd).client.allKeys({ status: opts.status, q: opts.filter, owner: opts.owner });
+    [
+      'keyward keys list --status active',
+      'keyward keys list --owner team-orders',
+      "keyward keys list --json | jq -r '.keys[] | select(.uses24h == 0) | .name'",
+      'keyward keys list --status deleted',
+    ],
+  ).action(async (opts: { status?: 'active' | 'inactive' | 'deleted'; filter?: string; owner?: string; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    if (opts.status === 'deleted') {
+      if (opts.filter !== undefined || opts.owner !== undefined) throw usageError('--status deleted takes no --filter or --owner: a deleted key keeps only its name and hint');
+      const tombstones = await client.allTombstones();
+      if (opts.json) printJson({ tombstones });
+      else if (tombstones.length === 0) note('no deleted keys remembered');
+      else print(renderTable(tombstones, tombstoneColumns));
+      return;
+    }
+    const list = await client.allKeys({ status: opts.status, q: opts.filter, owner: opts.owner });
     if (opts.json) printJson({ keys: list });
     else if (list.length === 0) note('no keys');
     else print(renderTable(list, columns));
@@ -76,19 +117,22 @@ export function keysCommand(program: Command): void {
           .command('create')
           .description('create a key; prints its secret, once, alone on stdout')
           .argument('<name>', 'a unique name, 1–64 characters')
-          .option('--expires <date>', 'when verification starts answering "expired" (ISO-8601)'),
+          .option('--expires <date>', 'when verification starts answering "expired" (ISO-8601)')
+        .option('--canary', 'a canary key, to plant where a thief would look: it never verifies, and presenting it raises an alert'),
       ),
     ),
     [
       'SECRET=$(keyward keys create billing)',
+      'keyward keys create aws-backup-old --canary > bait.key',
       'keyward keys create ci-deploy --expires 2026-06-30T00:00:00Z --json',
       'keyward keys create partner-acme --scope orders:read --allow-ip 203.0.113.0/24 --quota 10000 --refill 10000/1d --owner acme',
     ],
-  ).action(async (name: string, opts: PolicyFlags & { expires?: string; json?: boolean }, cmd: Command) => {
+  ).action(async (name: string, opts: PolicyFlags & { expires?: string; canary?: boolean; json?: boolean }, cmd: Command) => {
     const expiresAt = opts.expires === undefined ? undefined : futureTime('--expires', opts.expires);
     const fields = await fieldsFromFlags(opts);
-    const created = await session(cmd).client.createKey(name, { ...fields, ...(expiresAt && { expiresAt }) });
-    reveal(opts, created, created.secret, () => `created key ${quoted(created.key.name)} (${created.key.id}); this is the only time its secret is shown`);
+    const created = await session(cmd).client.createKey(name, { ...fields, ...(expiresAt && { expiresAt }), ...(opts.canary && { canary: true }) });
+    const what = created.key.canary ? 'canary key' : 'key';
+    reveal(opts, created, created.secret, () => `created ${what} ${quoted(created.key.name)} (${created.key.id}); this is the only time its secret is shown`);
   });
 
   examples(
@@ -117,19 +161,29 @@ export function keysCommand(program: Command): void {
     emit(opts, updated, () => `updated key ${quoted(updated.key.name)} (${updated.key.id})\n${keyFields(updated.key)}`);
   });
 
-  for (const [action, status, description] of [
-    ['deactivate', 'inactive', 'deactivate a key: verification fails from now on'],
-    ['activate', 'active', 'activate an inactive key again'],
-  ] as const) {
-    examples(withJson(keys.command(action).description(description).argument('<key>', 'key id or name')), [`keyward keys ${action} billing`]).action(
-      async (ref: string, opts: { json?: boolean }, cmd: Command) => {
-        const { client } = session(cmd);
-        const key = await findKey(client, ref);
-        const updated = status === 'inactive' ? await client.deactivateKey(key.id) : await client.activateKey(key.id);
-        emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
-      },
-    );
-  }
+  examples(
+    withJson(
+      keys
+        .command('deactivate')
+        .description('deactivate a key: verification fails from now on')
+        .argument('<key>', 'key id or name')
+        .option('--reason <text>', 'why: kept on the key and audited; "leaked: …" reports a leak and raises key.leaked'),
+    ),
+    ['keyward keys deactivate billing', 'keyward keys deactivate billing --reason "leaked: pasted in #general"'],
+  ).action(async (ref: string, opts: { reason?: string; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const key = await findKey(client, ref);
+    const updated = await client.deactivateKey(key.id, opts.reason);
+    emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
+  });
+
+  examples(withJson(keys.command('activate').description('activate an inactive key again').argument('<key>', 'key id or name')), ['keyward keys activate billing']).action(
+    async (ref: string, opts: { json?: boolean }, cmd: Command) => {
+      const { client } = session(cmd);
+      const updated = await client.activateKey((await findKey(client, ref)).id);
+      emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
+    },
+  );
 
   examples(
     withJson(
@@ -156,21 +210,39 @@ export function keysCommand(program: Command): void {
         .command('rotate')
         .description('start replacing a key: creates the new key and prints its secret, once, alone on stdout')
         .argument('<key>', 'id or name of the key to replace')
-        .option('--name <new>', 'name of the new key (default: the old name with a suffix, e.g. billing-2)'),
+        .option('--name <new>', 'name of the new key (default: the old name with a suffix, e.g. billing-2)')
+        .option('--watch <span>', 'how long to watch traffic after the cut-over before the old key may be deleted, 1m to 30d (default 10m)', watchSpan)
+        .option('--emergency', 'the key is compromised: deactivate it at once, as the new key is created (asks first on a terminal)')
+        .option('--reason <text>', 'with --emergency: why, kept on the old key (default "compromised: emergency rotation")')
+        .option('-y, --yes', 'with --emergency: do not ask; required when stdin is not a terminal'),
     ),
-    ['NEW=$(keyward keys rotate billing)', 'keyward keys rotate billing --name billing-2025 --json'],
-  ).action(async (ref: string, opts: { name?: string; json?: boolean }, cmd: Command) => {
+    [
+      'NEW=$(keyward keys rotate billing)',
+      'keyward keys rotate billing --name billing-2025 --json',
+      'keyward keys rotate billing --watch 1h > new.key',
+      'NEW=$(keyward keys rotate billing --emergency --reason "leaked: pasted in #general" --yes)',
+    ],
+  ).action(async (ref: string, opts: { name?: string; watch?: number; emergency?: boolean; reason?: string; yes?: boolean; json?: boolean }, cmd: Command) => {
+    if (opts.reason !== undefined && !opts.emergency) throw usageError('--reason is for --emergency (a plain rotation deactivates the old key later, at its cut-over)');
     const { client } = session(cmd);
     const key = await findKey(client, ref);
-    const started = await client.startRotation(key.id, opts.name);
+    if (opts.emergency) {
+      await confirmOrRefuse(opts.yes, `Replace ${quoted(key.name)} now and deactivate it at once? Every client still using it fails from now on.`);
+    }
+    const emergency = opts.emergency ? { emergency: true as const, ...(opts.reason !== undefined && { reason: opts.reason }) } : {};
+    const started = await client.startRotation(key.id, { name: opts.name, watchSeconds: opts.watch, ...emergency });
     const r = started.rotation;
+    const next = opts.emergency
+      ? `${quoted(r.oldKeyName)} is deactivated: put the new key into your systems; presentations of the old one show in: keyward rotations show ${r.id}`
+      : `Put it into your systems, then: keyward rotations advance ${r.id}`;
     reveal(
       opts,
       started,
       started.secret,
       () =>
         `started rotation ${r.id}: new key ${quoted(r.newKeyName)} (${r.newKeyId}) replaces ${quoted(r.oldKeyName)}; this is the only time its secret is shown.\n` +
-        `Put it into your systems, then: keyward rotations advance ${r.id}`,
+        `${next}\n` +
+        `After the cut-over, traffic is watched for ${formatElapsed(r.watchSeconds * 1000)} before the old key may be deleted.`,
     );
   });
 }

@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import type { KeyFieldsInput, KeyJson } from '../client/client.js';
+import { allowedIpsPhrase, parseCount, parsePerInterval, quotaPhrase, ratePhrase, scopesPhrase } from '../policy-text.js';
 import { usageError } from './exit.js';
 import { shortTime } from './format.js';
 
@@ -64,33 +65,17 @@ export function withPolicyFlags(cmd: Command, edit = false): Command {
   return cmd;
 }
 
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-const DURATION = /^(\d*)([smhd]?)$/;
-
-/** `30s`, `1m`, `m` (one minute), `90` (seconds) → seconds; undefined when it is none of those. */
-export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text.trim());
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  return Number(match[1] === '' ? 1 : match[1]) * UNITS[match[2] || 's']!;
-}
-
-/** `3600` → `1h`, `90` → `90s`: the largest unit that divides it. */
-export function formatDuration(seconds: number): string {
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
-  return `${seconds}s`;
-}
-
 function wholeNumber(flag: string, text: string): number {
-  if (!/^\d+$/.test(text.trim())) throw usageError(`${flag} ${JSON.stringify(text)} is not a whole number`);
-  return Number(text);
+  const count = parseCount(text);
+  if (count === undefined) throw usageError(`${flag} ${JSON.stringify(text)} is not a whole number`);
+  return count;
 }
 
 /** `N/DURATION` as `[N, seconds]`. */
 function perInterval(flag: string, text: string, example: string): [number, number] {
-  const slash = text.indexOf('/');
-  const seconds = slash === -1 ? undefined : parseDuration(text.slice(slash + 1));
-  if (slash === -1 || seconds === undefined) throw usageError(`${flag} ${JSON.stringify(text)} is not N/DURATION (e.g. ${example}; units s, m, h, d)`);
-  return [wholeNumber(flag, text.slice(0, slash)), seconds];
+  const read = parsePerInterval(text);
+  if ('problem' in read) throw usageError(`${flag} ${JSON.stringify(text)} ${read.problem}, e.g. ${example}`);
+  return [read.count, read.seconds];
 }
 
 function parseMeta(text: string): unknown {
@@ -144,15 +129,13 @@ async function validate(fields: Record<string, unknown>): Promise<KeyFieldsInput
 
 /** Readable lines about a key's policy and labels, for `keys show`. */
 export function policyFields(key: KeyJson): [string, string][] {
-  const q = key.quota;
-  const refill = q?.refill ? `; back to ${q.refill.amount} every ${formatDuration(q.refill.intervalSeconds)} (next ${shortTime(q.nextRefillAt)})` : '';
   return [
     ['description', key.description ?? '—'],
     ['owner', key.owner ?? '—'],
-    ['scopes', key.scopes === null ? 'any (no restriction)' : key.scopes.length ? key.scopes.join(', ') : 'none'],
-    ['allowed IPs', key.allowedIps === null ? 'any address' : key.allowedIps.join(', ')],
-    ['rate limit', key.rateLimit ? `${key.rateLimit.limit} per ${formatDuration(key.rateLimit.windowSeconds)}` : 'none'],
-    ['quota', q ? `${q.remaining} left${refill}` : 'unlimited'],
+    ['scopes', scopesPhrase(key.scopes)],
+    ['allowed IPs', allowedIpsPhrase(key.allowedIps)],
+    ['rate limit', ratePhrase(key.rateLimit)],
+    ['quota', quotaPhrase(key.quota, shortTime)],
     ['meta', key.meta === null ? '—' : JSON.stringify(key.meta)],
   ];
 }

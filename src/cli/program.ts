@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import type { ConnectionFlags } from '../client/connection.js';
 import { VERSION } from '../version.js';
+import { alertsCommand } from './alerts-command.js';
 import { auditCommand } from './audit-command.js';
 import { backupCommand } from './backup-command.js';
 import { completionCommand } from './completion-command.js';
@@ -14,9 +15,11 @@ import { describeFailure, errorLine, usageError } from './exit.js';
 import { keysCommand } from './keys-command.js';
 import { operatorsCommand } from './operators-command.js';
 import { rotationsCommand } from './rotations-command.js';
+import { scanCommand } from './scan-command.js';
 import { homeOf, type GlobalFlags } from './session.js';
 import { statusCommand } from './status-command.js';
 import { verifyCommand } from './verify-command.js';
+import { webhooksCommand } from './webhooks-command.js';
 
 export type ProgramHooks = { runTui(flags: ConnectionFlags): Promise<number> };
 
@@ -50,6 +53,9 @@ Examples:
   keysCommand(program);
   rotationsCommand(program);
   verifyCommand(program);
+  scanCommand(program);
+  webhooksCommand(program);
+  alertsCommand(program);
   operatorsCommand(program);
   auditCommand(program);
   backupCommand(program);

@@ -1,7 +1,8 @@
 /** A rotation as a human reads it in a terminal: the six steps, the evidence, what is next. Pure. */
 import type { RotationJson } from '../client/client.js';
 import { isOpen, OPEN_STEPS, type OpenStep } from '../daemon/rotation/machine.js';
-import type { KeyEvidence } from '../daemon/rotation/schemas.js';
+import type { KeyEvidence, SystemJson } from '../daemon/rotation/schemas.js';
+import { formatElapsed } from '../duration.js';
 import { ago, shortTime } from './format.js';
 import { renderFields, renderTable, type Column } from './output.js';
 import { stripUnsafe } from '../sanitize.js';
@@ -33,6 +34,32 @@ function evidenceLine(label: string, e: KeyEvidence, now: number): string {
   return `${label} ${stripUnsafe(e.name)} (${e.status}): ${e.ok} ok, ${e.rejected} rejected since ${shortTime(e.since)}; last used ${ago(e.lastUsedAt, now)}; callers: ${callers}`;
 }
 
+/** `nightly-cron (last seen 3h ago)`, for the systems still on the old key. */
+export function yetToSwitchText(systems: readonly SystemJson[], now: number): string {
+  return systems.map((s) => `${stripUnsafe(s.caller)} (last seen ${ago(s.oldLastSeenAt, now)})`).join(', ');
+}
+
+/** The old key's callers as the systems to update: one list before the cut-over, then split. */
+function systemsLines(r: RotationJson, now: number): string[] {
+  const { yetToSwitch, switched } = r.evidence.systems;
+  const switchedText = switched.map((s) => `${stripUnsafe(s.caller)} (new key ${ago(s.newLastSeenAt, now)})`).join(', ');
+  if (r.step === 'update_systems' || r.step === 'verify_new') {
+    const all = [...yetToSwitch, ...switched].sort((a, b) => b.oldLastSeenAt.localeCompare(a.oldLastSeenAt));
+    const text = all.map((s) => `${stripUnsafe(s.caller)} (last seen ${ago(s.oldLastSeenAt, now)}${s.newLastSeenAt ? ', on the new key too' : ''})`);
+    return [`  systems to update (the old key's callers): ${text.length ? text.join(', ') : 'none seen'}`];
+  }
+  return [`  yet to switch: ${yetToSwitch.length ? yetToSwitchText(yetToSwitch, now) : 'none'}`, `  switched: ${switched.length ? switchedText : 'none'}`];
+}
+
+/** `watched 3m12s of 10m`, or the window still to come before the cut-over. */
+export function watchText(r: RotationJson): string {
+  const { watch } = r.evidence;
+  const of = formatElapsed(watch.seconds * 1000);
+  if (watch.since === null) return `${of} after the cut-over`;
+  const left = watch.passed ? 'done' : `${formatElapsed((watch.seconds - watch.watchedSeconds) * 1000)} left`;
+  return `watched ${formatElapsed(watch.watchedSeconds * 1000)} of ${of} (${left})`;
+}
+
 export function renderRotation(r: RotationJson, now: number): string {
   const fields: Array<[string, string]> = [
     ['rotation', r.id],
@@ -42,8 +69,17 @@ export function renderRotation(r: RotationJson, now: number): string {
     ['step', `${r.step} since ${shortTime(r.stepStartedAt)}`],
   ];
   if (r.deactivateAt) fields.push(['cut-over', `${shortTime(r.deactivateAt)} (${ago(r.deactivateAt, now)})`]);
+  if (r.outcome === null) fields.push(['watch', watchText(r)]);
   if (r.outcome) fields.push(['outcome', r.outcome]);
-  const lines = [renderFields(fields), stepper(r.step), '', 'evidence', `  ${evidenceLine('new', r.evidence.newKey, now)}`, `  ${evidenceLine('old', r.evidence.oldKey, now)}`];
+  const lines = [
+    renderFields(fields),
+    stepper(r.step),
+    '',
+    'evidence',
+    `  ${evidenceLine('new', r.evidence.newKey, now)}`,
+    `  ${evidenceLine('old', r.evidence.oldKey, now)}`,
+    ...(r.outcome === null ? systemsLines(r, now) : []),
+  ];
   if (r.outcome === null) {
     lines.push('', r.evidence.canAdvance ? `next: keyward rotations advance ${r.id}` : `guard: ${stripUnsafe(r.evidence.guard ?? '')}`);
   }

@@ -1,4 +1,4 @@
-/** `keyward rotations …`: follow and drive the stepwise replacement of a key (DESIGN.md §5). */
+/** `keyward rotations …`: follow and drive the stepwise replacement of a key (docs/rotation.md). */
 import { Option, type Command } from 'commander';
 import { ApiError, type RotationJson, type RotationStepName } from '../client/client.js';
 import { END_STEPS, OPEN_STEPS } from '../daemon/rotation/machine.js';
@@ -6,10 +6,25 @@ import { refused } from './exit.js';
 import { futureTime, shortTime } from './format.js';
 import { findRotation } from './lookup.js';
 import { emit, note, print, printJson, quoted } from './output.js';
-import { renderRotation, renderRotationTable, stepHelp } from './rotation-view.js';
+import { confirmOrRefuse, stdinIsTerminal } from './prompt.js';
+import { renderRotation, renderRotationTable, stepHelp, yetToSwitchText } from './rotation-view.js';
 import { examples, session, withJson } from './session.js';
 
 const REF = ['<rotation>', 'rotation id, or the id or name of a key in an open rotation'] as const;
+
+/**
+ * Before the cut-over: name the systems that never presented the new key. On a terminal the
+ * person confirms (default No); a script is not stopped (its advance is the decision) but
+ * the names go to stderr, into its log.
+ */
+async function confirmCutOver(r: RotationJson, yes: boolean | undefined): Promise<void> {
+  const pending = r.evidence.systems.yetToSwitch;
+  if (r.step !== 'deactivate_old' || pending.length === 0) return;
+  const names = yetToSwitchText(pending, Date.now());
+  const question = `${pending.length} caller(s) of ${quoted(r.oldKeyName)} never presented the new key: ${names}. They will be refused. Deactivate the old key now?`;
+  if (yes || !stdinIsTerminal()) note(`yet to switch to the new key: ${names}`);
+  else await confirmOrRefuse(yes, question);
+}
 
 function moved(before: RotationJson, after: RotationJson, forced = false): string {
   const scheduled = after.step === 'deactivate_old' && after.deactivateAt ? `the daemon deactivates the old key at ${shortTime(after.deactivateAt)} (advance to do it now)` : undefined;
@@ -54,17 +69,18 @@ export function rotationsCommand(program: Command): void {
         .option('--keep-old', 'from delete_old: finish with the old key inactive instead of deleting it')
         .option('--take-old-name', 'from delete_old: once the old key is deleted, give the new key its name')
         .option('--at <time>', 'from verify_new: have the daemon deactivate the old key at this time'),
-    ),
+    ).option('-y, --yes', 'from deactivate_old: do not ask, although some callers have not switched yet'),
     [
       'keyward rotations advance billing',
       'keyward rotations advance rot_8fQ2… --from double_check --force',
       'keyward rotations advance billing --at 2026-01-31T18:00:00Z',
       'keyward rotations advance billing-2 --from delete_old --take-old-name',
     ],
-  ).action(async (ref: string, opts: { from?: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string; json?: boolean }, cmd: Command) => {
+  ).action(async (ref: string, opts: { from?: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string; yes?: boolean; json?: boolean }, cmd: Command) => {
     const { client } = session(cmd);
     const at = opts.at === undefined ? undefined : futureTime('--at', opts.at);
     const before = await findRotation(client, ref);
+    if ((opts.from ?? before.step) === before.step) await confirmCutOver(before, opts.yes);
     const { rotation } = await client.advance(before.id, { from: opts.from ?? before.step, force: opts.force, keepOld: opts.keepOld, takeOldName: opts.takeOldName, at }).catch((err: unknown) => {
       // The daemon's reason speaks of "force"; say how to give it here.
       if (err instanceof ApiError && err.code === 'rotation_guard' && !opts.force && before.outcome === null) {

@@ -4,19 +4,40 @@
  * when nothing answers, or `DaemonUnproven` when something answers that cannot prove it is the
  * daemon daemon.json names (then nothing but the challenge was sent to it).
  */
+import type { AlertJson, TombstoneJson } from '../daemon/alerts/schemas.js';
 import type { AuditEventJson, AuditVerificationJson } from '../daemon/audit/routes.js';
 import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
 import type { MeJson } from '../daemon/auth/routes.js';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../daemon/errors.js';
+import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import type { KeyFieldsInput } from '../daemon/keys/policy-schemas.js';
 import type { CreateKeyInput, EditKeyInput, KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
 import type { VerifyResult } from '../daemon/verify/verifier.js';
+import type { DeliveryJson, WebhookJson } from '../daemon/webhooks/routes.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
-export type { AuditEventJson, AuditVerificationJson, EditKeyInput, KeyFieldsInput, KeyJson, MeJson, OperatorJson, RotationJson, RotationStepName, StreamEvent, UsageJson, VerifyResult };
+export type {
+  AlertJson,
+  AuditEventJson,
+  AuditVerificationJson,
+  DeliveryJson,
+  EditKeyInput,
+  KeyFieldsInput,
+  KeyJson,
+  LookupResultJson,
+  MeJson,
+  OperatorJson,
+  RotationJson,
+  RotationStepName,
+  StreamEvent,
+  TombstoneJson,
+  UsageJson,
+  VerifyResult,
+  WebhookJson,
+};
 
 /** What `POST /v1/keys` takes besides the name: expiry, description, labels and policy. */
 export type CreateKeyFields = Omit<CreateKeyInput, 'name'>;
@@ -69,11 +90,16 @@ export type ClientOptions = {
 };
 
 export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; owner?: string; limit?: number; cursor?: string };
+/** `GET /v1/audit`'s filters; `before` is the last seq of the previous page. */
+export type AuditParams = { limit?: number; before?: number; action?: string; key?: string; operator?: string };
 export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string };
 
 export type Health = { status: 'ok' | 'degraded'; version: string; reason?: string };
 
 type SendOptions = { body?: unknown; signal?: AbortSignal; headers?: Record<string, string>; anonymous?: boolean };
+
+/** The most events `GET /v1/audit` answers at once. */
+const AUDIT_PAGE = 10_000;
 
 function query(params: Record<string, string | number | undefined>): string {
   const search = new URLSearchParams();
@@ -204,8 +230,8 @@ export class KeywardClient {
   editKey(id: string, edit: EditKeyInput) {
     return this.request<{ key: KeyJson }>('PATCH', `/v1/keys/${encodeURIComponent(id)}`, edit);
   }
-  deactivateKey(id: string) {
-    return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/deactivate`);
+  deactivateKey(id: string, reason?: string) {
+    return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/deactivate`, reason === undefined ? undefined : { reason });
   }
   activateKey(id: string) {
     return this.request<{ key: KeyJson }>('POST', `/v1/keys/${encodeURIComponent(id)}/activate`);
@@ -213,14 +239,22 @@ export class KeywardClient {
   deleteKey(id: string) {
     return this.request<void>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
   }
+  /** What the daemon knows of secrets by their SHA-256 (at most `LOOKUP_BATCH` a call). */
+  lookup(sha256: string[]) {
+    return this.request<{ results: LookupResultJson[] }>('POST', '/v1/keys/lookup', { sha256 });
+  }
   usage(id: string, minutes = 60) {
     return this.request<UsageJson>('GET', `/v1/keys/${encodeURIComponent(id)}/usage${query({ minutes })}`);
   }
   verify(key: string, caller?: string, context: VerifyContext = {}) {
     return this.request<VerifyResult>('POST', '/v1/verify', { key, ...(caller !== undefined && { caller }), ...context });
   }
-  startRotation(keyId: string, name?: string) {
-    return this.request<{ rotation: RotationJson; secret: string }>('POST', `/v1/keys/${encodeURIComponent(keyId)}/rotations`, name ? { name } : {});
+  /**
+   * Starts replacing a key (`watchSeconds`: how long double_check watches); `emergency` takes the
+   * old key out at once, its `reason` kept on it.
+   */
+  startRotation(keyId: string, options: { name?: string; watchSeconds?: number; emergency?: true; reason?: string } = {}) {
+    return this.request<{ rotation: RotationJson; secret: string }>('POST', `/v1/keys/${encodeURIComponent(keyId)}/rotations`, options);
   }
   rotations(state: 'open' | 'all' = 'open') {
     return this.request<{ rotations: RotationJson[] }>('GET', `/v1/rotations${query({ state })}`);
@@ -237,8 +271,40 @@ export class KeywardClient {
   cancel(id: string) {
     return this.request<{ rotation: RotationJson; message: string }>('POST', `/v1/rotations/${encodeURIComponent(id)}/cancel`);
   }
-  audit(params: { limit?: number; before?: number } = {}) {
+  alerts(params: { state?: 'open' | 'all'; limit?: number; cursor?: string } = {}) {
+    return this.request<{ alerts: AlertJson[]; nextCursor: string | null }>('GET', `/v1/alerts${query(params)}`);
+  }
+  ackAlert(id: string) {
+    return this.request<{ alert: AlertJson }>('POST', `/v1/alerts/${encodeURIComponent(id)}/ack`);
+  }
+  tombstones(params: { limit?: number; cursor?: string } = {}) {
+    return this.request<{ tombstones: TombstoneJson[]; nextCursor: string | null }>('GET', `/v1/tombstones${query(params)}`);
+  }
+  /** Every tombstone, following cursors. */
+  async allTombstones(): Promise<TombstoneJson[]> {
+    const out: TombstoneJson[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.tombstones({ limit: 10_000, cursor });
+      out.push(...page.tombstones);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return out;
+  }
+  audit(params: AuditParams = {}) {
     return this.request<{ events: AuditEventJson[] }>('GET', `/v1/audit${query(params)}`);
+  }
+  /** Up to `limit` events matching `params` (Infinity: all), newest first, a page of at most 10,000 at a time. */
+  async auditUpTo(limit: number, params: Omit<AuditParams, 'limit'> = {}): Promise<AuditEventJson[]> {
+    const out: AuditEventJson[] = [];
+    for (let before = params.before; out.length < limit; ) {
+      const page = Math.min(AUDIT_PAGE, limit - out.length);
+      const { events } = await this.audit({ ...params, limit: page, before });
+      out.push(...events);
+      if (events.length < page) break;
+      before = events[events.length - 1]!.seq;
+    }
+    return out;
   }
 
   /** The daemon's check of the whole audit chain against its home's key and checkpoint. */
@@ -253,6 +319,18 @@ export class KeywardClient {
   }
   disableOperator(id: string) {
     return this.request<{ operator: OperatorJson }>('POST', `/v1/operators/${encodeURIComponent(id)}/disable`);
+  }
+  webhooks() {
+    return this.request<{ webhooks: WebhookJson[] }>('GET', '/v1/webhooks');
+  }
+  createWebhook(url: string, events?: string[]) {
+    return this.request<{ webhook: WebhookJson; secret: string }>('POST', '/v1/webhooks', events?.length ? { url, events } : { url });
+  }
+  deleteWebhook(id: string) {
+    return this.request<void>('DELETE', `/v1/webhooks/${encodeURIComponent(id)}`);
+  }
+  deliveries(id: string, limit?: number) {
+    return this.request<{ deliveries: DeliveryJson[] }>('GET', `/v1/webhooks/${encodeURIComponent(id)}/deliveries${query({ limit })}`);
   }
   openapi() {
     return this.request<{ openapi: string; paths: Record<string, Record<string, unknown>> }>('GET', '/v1/openapi.json');

@@ -6,6 +6,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { requestId } from 'hono/request-id';
+import { alertRoutes } from './alerts/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { operatorRoutes } from './auth/routes.js';
 import type { Core } from './core.js';
@@ -20,10 +21,12 @@ import { guardHost } from './http/guard-host.js';
 import { hostPolicy, type HostPolicy } from './http/host.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
+import { lookupRoutes } from './keys/lookup.js';
+import { webhookRoutes } from './webhooks/routes.js';
+import { metricsRoutes } from './metrics/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { replicaRoutes } from './replica/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
-import { fastVerify } from './verify/fast-path.js';
 import { verifyRoutes } from './verify/routes.js';
 import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
@@ -119,17 +122,18 @@ export function createApp(core: Core, options: AppOptions) {
     );
   const api = v1
     .route('/', operatorRoutes(core.operators))
+    .route('/', lookupRoutes(core.store))
     .route('/', keyRoutes(core.keys, core.usageReads))
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
     .route('/', auditRoutes(core.store, core.verifyAudit))
     .route('/', eventRoutes(core.streams))
+    .route('/', webhookRoutes(core.webhooks))
+    .route('/', alertRoutes(core.alerts, core.keys))
     .route('/', replicaRoutes(core.replicas));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));
-  // Answers the common verify before the chain below; anything unusual falls through to it.
-  app.use('/v1/verify', fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES }));
   app.use('*', requestId());
   // Before anything reads a body: a client without a valid token gets its 401 without the
   // daemon waiting for, buffering or parsing a single byte of what it sends.
@@ -151,6 +155,8 @@ export function createApp(core: Core, options: AppOptions) {
     description: 'An operator token (kwo_…)',
   });
   const routes = app.route('/v1', api);
+  app.use('/metrics', auth);
+  app.route('/', metricsRoutes(core.metrics));
   // The document lists itself too, so it covers every route the daemon serves.
   app.openAPIRegistry.registerPath({
     method: 'get', path: '/v1/openapi.json', operationId: 'getOpenApi', tags: ['daemon'], security: bearer,

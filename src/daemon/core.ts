@@ -1,6 +1,6 @@
 /**
  * Wires the daemon's services around one store: verification index, usage tracker, event bus,
- * keys, operators, rotations. Loading the indexes is part of construction; on a store shared
+ * keys, operators, rotations, alerts. Loading the indexes is part of construction; on a store shared
  * with other daemons, so is following its changes.
  */
 import type { AuditTrail } from './audit/trail.js';
@@ -10,8 +10,11 @@ import { FollowedKeyIndex, followSharedStore } from './sync/follower.js';
 import { EventBus } from './events/bus.js';
 import { EventStreams, type StreamOptions } from './events/streams.js';
 import { KeyService } from './keys/service.js';
+import { DaemonMetrics } from './metrics/registry.js';
+import { timedStore } from './metrics/store-timing.js';
 import { RotationService } from './rotation/service.js';
 import type { Store } from './store.js';
+import { AlertService } from './alerts/service.js';
 import { UsageService } from './usage/service.js';
 import { UsageTracker } from './usage/tracker.js';
 import { newCounters } from '../decide/verify.js';
@@ -19,6 +22,9 @@ import { LeaseHorizon } from './replica/horizon.js';
 import { ReplicaHub, type ReplicaOptions } from './replica/hub.js';
 import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
+import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
+import type { WebhookSealer } from './webhooks/sealer.js';
+import { WebhookService } from './webhooks/service.js';
 
 export type CoreOptions = {
   /** The services' clock: the system's unless a test drives time by hand. */
@@ -34,18 +40,25 @@ export type CoreOptions = {
   replicas?: Partial<ReplicaOptions>;
   /** The home's record of when the replicas' leases end, for the next run (replica/horizon.ts). */
   leaseHorizonFile?: string;
+  /** Seals the webhooks' signing secrets; the daemon's comes from the home's `webhook.key`. */
+  sealer: WebhookSealer;
+  /** Timing of webhook deliveries (tests shorten it). */
+  webhooks?: Partial<DispatchOptions>;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-export async function createCore(store: Store, options: CoreOptions) {
+export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
+  const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys() });
+  // Services write through the timed store; `store` below stays the store itself.
+  const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
   const index = followed || new KeyIndex();
-  index.load(await store.indexedKeys());
+  await index.loadPages(store.indexedKeys(), await store.keyTotal());
   // Rate-limit windows and quota uses of this process's verifications.
   const counters = newCounters();
   const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);
@@ -62,10 +75,12 @@ export async function createCore(store: Store, options: CoreOptions) {
     horizon: new LeaseHorizon(options.leaseHorizonFile),
     options: options.replicas,
   });
-  const keys = new KeyService({ store, index, usage, counters, events, replicas, now });
+  const alerts: AlertService = new AlertService({ store, events, clock, pruneTombstones: (): Promise<void> => keys.pruneTombstones() });
+  const keys = new KeyService({ store, index, usage, alerts, counters, events, replicas, now });
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
-    store,
+    store: rawStore,
+    metrics,
     now,
     log,
     events,
@@ -76,10 +91,13 @@ export async function createCore(store: Store, options: CoreOptions) {
     keys,
     operators,
     rotations,
+    alerts,
     usageReads: new UsageService(store, usage, now),
-    verifier: new Verifier(index, usage, counters, now),
+    verifier: new Verifier(index, usage, alerts, counters, now, metrics.verify),
     /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
-    verifyAudit: () => options.audit.verify(store),
+    verifyAudit: () => options.audit.verify(rawStore),
+    webhooks: new WebhookService(store, options.sealer, now),
+    dispatcher: new WebhookDispatcher({ store, sealer: options.sealer, metrics, now, log }, { ...DEFAULT_DISPATCH, ...options.webhooks }),
   };
   if (store.shared && followed) await followSharedStore(store.shared, followed, core);
   return core;

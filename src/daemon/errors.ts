@@ -1,5 +1,5 @@
 /**
- * The closed set of error codes of DESIGN.md §6, their HTTP statuses, and the JSON error
+ * The closed set of error codes of the design (docs/design.md), their HTTP statuses, and the JSON error
  * envelope. Domain code throws `KeywardError`; the handler here turns it, Hono's own
  * HTTPException, or anything unexpected into `{"error":{code,message,requestId,issues?}}`.
  * Unexpected errors are logged in full and the client only sees a generic message.

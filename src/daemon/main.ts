@@ -1,5 +1,5 @@
 /**
- * Starts a daemon for one home (DESIGN.md §3): take the home lock, open and migrate the store,
+ * Starts a daemon for one home (docs/design.md): take the home lock, open and migrate the store,
  * load the indexes, create the first admin, listen, write `daemon.json`. `close()` stops
  * accepting, flushes usage, closes the store and removes `daemon.json`.
  */
@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
-import { createApp } from './app.js';
+import { createApp, MAX_BODY_BYTES } from './app.js';
 import type { Clock } from './clock.js';
 import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
@@ -19,10 +19,13 @@ import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
-import { createHttpServer, HTTP_LIMITS, type HttpLimits } from './http/server.js';
+import { createHttpServer, HTTP_LIMITS, type HttpLimits, type HttpServerOptions } from './http/server.js';
 import { lockHome } from './lock.js';
+import type { DispatchOptions } from './webhooks/dispatcher.js';
+import { WebhookSealer } from './webhooks/sealer.js';
 import { createPrivate, UnsafePath } from '../private-files.js';
 import type { Store } from './store.js';
+import { fastVerify, type FastVerify } from './verify/fast-path.js';
 
 export type DaemonOptions = {
   home: string;
@@ -46,6 +49,8 @@ export type DaemonOptions = {
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
   reconcileMs?: number;
+  /** Timing of webhook deliveries (tests shorten it). */
+  webhooks?: Partial<DispatchOptions>;
   /** How long a daemon on PostgreSQL waits for the server (to connect, for an answer) before answering 503. */
   pgTimeouts?: PgTimeouts;
   /** Host names served besides loopback ones (`--allow-host`); see the Host check in docs/api.md. */
@@ -68,6 +73,8 @@ export type OpenDaemon = {
 export type RunningDaemon = OpenDaemon & {
   url: string;
   port: number;
+  /** The verify fast path in front of the app (its `answered` count tells tests which path answered). */
+  fastVerify: FastVerify;
 };
 
 /** A refusal to start that the CLI prints as one line. */
@@ -113,6 +120,8 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits },
       replicas: options.replicas,
       leaseHorizonFile: files.replicaLeases,
+      sealer: WebhookSealer.forFile(files.webhookKey),
+      webhooks: options.webhooks,
     });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
@@ -128,7 +137,12 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       if (store?.shared && !store.shared.live) return;
       log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
     }, options.usageFlushMs);
+    await core.alerts.start((err) => {
+      if (store?.shared && !store.shared.live) return;
+      log(`alert flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
+    });
     await core.rotations.startScheduler();
+    core.dispatcher.start();
     const instance = newInstance();
     const app = createApp(core, { instance, hosts });
     const opened = store;
@@ -138,10 +152,16 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
         core.rotations.stopScheduler();
         core.streams.close();
         core.replicas.close();
+        await core.dispatcher.stop();
         try {
           await core.usage.stop();
         } catch (err) {
           log(`final usage flush failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        try {
+          await core.alerts.stop();
+        } catch (err) {
+          log(`final alert flush failed: ${err instanceof Error ? err.message : String(err)}`);
         }
         await opened.close();
         // Whatever names this daemon goes before the lock: the next daemon may take it at once.
@@ -165,9 +185,10 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
   const { core, app } = opened;
+  const fast = fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES, hosts: hostPolicy(servedHosts(options)) });
   let server: Server;
   try {
-    server = await listen(app.fetch, host, port, { ...HTTP_LIMITS, ...options.httpLimits }, log);
+    server = await listen(app.fetch, host, port, { limits: { ...HTTP_LIMITS, ...options.httpLimits }, log, front: fast.listener });
   } catch (err) {
     await opened.close();
     throw err;
@@ -184,12 +205,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Event streams never end by themselves; end them so close() can finish.
-        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.closeAllConnections();
       });
       await opened.close();
       log('keyward daemon stopped');
     })());
-  return { ...opened, url, port: actualPort, close };
+  return { ...opened, url, port: actualPort, fastVerify: fast, close };
 }
 
 function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTrail {
@@ -231,9 +252,9 @@ function servedHosts(options: DaemonOptions): string[] {
   return [...(options.allowHosts ?? []), ...listening];
 }
 
-function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number, limits: HttpLimits, log: (line: string) => void): Promise<Server> {
+function listen(fetch: (request: Request, env: unknown) => Response | Promise<Response>, hostname: string, port: number, options: Omit<HttpServerOptions, 'hostname'>): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createHttpServer(fetch, { hostname, limits, log });
+    const server = createHttpServer(fetch, { hostname, ...options });
     server.listen(port, hostname, () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
       reject(err.code === 'EADDRINUSE' ? new StartupError(`port ${port} on ${hostname} is already in use (another program, or another keyward home)`) : err),

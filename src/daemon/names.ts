@@ -1,5 +1,5 @@
 /**
- * Rules for the human names of keys and operators (DESIGN.md §1): trimmed, 1–64 characters,
+ * Rules for the human names of keys and operators (docs/design.md): trimmed, 1–64 characters,
  * no control characters, unique case-insensitively. A name must also look like itself: no
  * character that draws as nothing (format characters, default-ignorables, Hangul fillers, the
  * blank braille pattern), no pile of combining marks, and no name that draws as empty — each

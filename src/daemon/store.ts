@@ -6,7 +6,8 @@
  * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  */
 import type { AuditKey } from './audit/chain.js';
-import type { EntryPolicy, KeyLabels, KeyPolicy } from '../decide/policy.js';
+import type { EntryPolicy, KeyLabels, KeyMarks, KeyPolicy } from '../decide/policy.js';
+import type { AlertKind } from './alerts/kinds.js';
 import type { QuotaUse, StoredQuota } from '../decide/quota.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
@@ -21,8 +22,14 @@ export type KeyRow = {
   createdAt: number;
   createdBy: string;
   deactivatedAt: number | null;
+  /** Why it was deactivated, as the operator said (`leaked: FILE:LINE` from `keyward scan`); null when active. */
+  deactivationReason: string | null;
   expiresAt: number | null;
   lastUsedAt: number | null;
+  /** A canary key (docs/alerts.md): never valid, set at creation and never changed. */
+  canary: boolean;
+  /** The rotation whose cut-over deactivated the key, while it stays inactive (not in the API). */
+  rotatedOutBy: string | null;
 } & KeyFields;
 
 /** A key's description, labels and policy (docs/policy.md); null is "none" or "no restriction". */
@@ -34,7 +41,11 @@ export type KeyEdit = Partial<Pick<KeyRow, 'name' | 'expiresAt'> & KeyFields>;
 /** A key with its recent traffic, as listed. */
 export type KeyView = KeyRow & { uses24h: number };
 
-/** What the verification index holds for a key: enough to decide without the store. */
+/**
+ * What the verification index holds for a key, or for a deleted key's tombstone (`deletedAt`):
+ * enough to decide without the store. The marks (`KeyMarks`: canary, tombstone, rotated out)
+ * are absent on an ordinary key, like its policy.
+ */
 export type IndexedKey = {
   id: string;
   name: string;
@@ -43,7 +54,7 @@ export type IndexedKey = {
   expiresAt: number | null;
   /** Absent for a key without policy or labels (most keys): nothing more to keep. */
   policy?: EntryPolicy;
-};
+} & KeyMarks;
 
 export type OperatorRow = {
   id: string;
@@ -60,7 +71,7 @@ export type Actor = { id: string; name: string };
 
 export type AuditInput = {
   action: string;
-  targetType: 'key' | 'operator' | 'rotation';
+  targetType: 'key' | 'operator' | 'rotation' | 'webhook' | 'alert';
   targetId: string;
   targetName: string;
   detail?: Record<string, unknown>;
@@ -81,6 +92,19 @@ export type AuditEvent = {
   hash: string;
   /** The home key that signed `hash`; null for an event from before events were signed. */
   signer: string | null;
+};
+
+/** Which audit events to list, newest first: filters the stores apply (see `auditWhere`). */
+export type AuditQuery = {
+  limit: number;
+  /** Only events with a smaller seq (the last seq of the previous page). */
+  before?: number;
+  /** An action (`rotation.advance`) or a family of them (`rotation`). */
+  action?: string;
+  /** A key's id or name: its own events and those of the rotations it was part of. */
+  key?: string;
+  /** An operator's id or name: what it did. */
+  operator?: string;
 };
 
 /** Signs audit events and anchors the chain's head outside the store (see `audit/trail.ts`). */
@@ -121,6 +145,8 @@ export type RotationRow = {
   stepStartedAt: number;
   createdAt: number;
   createdBy: string;
+  /** How long double_check watches traffic after the cut-over. */
+  watchMs: number;
   verifyNewAt: number | null;
   deactivateOldAt: number | null;
   deactivateAt: number | null;
@@ -140,12 +166,113 @@ export type RotationChange = {
   expectStep: RotationStep;
   /** When the change happens: recorded on the keys it touches and on its audit events. */
   at: number;
-  set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy'>>;
+  set: Partial<Omit<RotationRow, 'id' | 'oldKeyId' | 'newKeyId' | 'createdAt' | 'createdBy' | 'watchMs'>>;
   oldKeyStatus?: KeyStatus;
   deleteOldKey?: boolean;
   /** After the old key is deleted, the new key takes this name (the old key's). */
   renameNewKey?: string;
   audit: AuditInput;
+};
+
+/**
+ * What the store knows of a secret's hash (`POST /v1/keys/lookup`, for `keyward scan`): the key
+ * or operator token it belongs to, or a deleted key's tombstone (`deleted`).
+ */
+export type HashMatch = {
+  hash: string;
+  kind: 'key' | 'operator';
+  id: string;
+  name: string;
+  /** A key's status; an operator is `inactive` once disabled. */
+  state: 'active' | 'inactive' | 'deleted';
+  /** A canary key: found somewhere, it was planted there to be stolen. */
+  canary?: true;
+};
+
+/** A deleted key as remembered for a year (docs/alerts.md), with who presented it since. */
+export type TombstoneRow = {
+  keyId: string;
+  name: string;
+  hint: string;
+  deletedAt: number;
+  deletedBy: string;
+  rotationId: string | null;
+  presentations: number;
+  lastPresentedAt: number | null;
+  lastCaller: string | null;
+  lastIp: string | null;
+};
+
+/** An alert as stored (docs/alerts.md); `caller` is empty when none was given. */
+export type AlertRow = {
+  id: string;
+  kind: AlertKind;
+  keyId: string;
+  keyName: string;
+  caller: string;
+  ip: string | null;
+  count: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  detail: Record<string, unknown>;
+  ackedAt: number | null;
+  ackedBy: string | null;
+};
+
+/**
+ * Sightings of one kind, key and caller, added up in memory between flushes (or one, made by a
+ * write such as a leak report). `tombstone`: the key presented is a tombstone, whose
+ * presentations are recorded on it too.
+ */
+export type AlertSighting = Pick<AlertRow, 'kind' | 'keyId' | 'keyName' | 'caller' | 'ip' | 'count' | 'firstSeenAt' | 'lastSeenAt' | 'detail'> & {
+  tombstone?: boolean;
+};
+
+/** What recording sightings did to an alert: raised it (a new open alert) or counted on it. */
+export type AlertChange = { alert: AlertRow; raised: boolean };
+
+export type AlertListQuery = { openOnly: boolean; limit: number; after?: { lastSeenAt: number; id: string } };
+
+/** A rotation that starts cut over (an emergency): the old key is deactivated in the same transaction. */
+export type EmergencyCut = { reason: string };
+
+/** A webhook as listed: never its secret. `keyId` names the key its secret is sealed under. */
+export type WebhookRow = { id: string; url: string; events: string[]; keyId: string; createdAt: number; createdBy: string };
+
+/** A webhook as created: its signing secret sealed (webhooks/sealer.ts). */
+export type NewWebhook = WebhookRow & { sealedSecret: string };
+
+/** One event's delivery to one webhook, as the delivery log shows it. */
+export type DeliveryRow = {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  createdAt: number;
+  nextAttemptAt: number;
+  lastAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+};
+
+/** A delivery a daemon has taken (leased) to attempt now, with what it needs to send it. */
+export type ClaimedDelivery = Pick<DeliveryRow, 'id' | 'webhookId' | 'eventId' | 'type' | 'attempts' | 'createdAt'> & {
+  url: string;
+  sealedSecret: string;
+  body: string;
+};
+
+/** How an attempt went; `nextAttemptAt` null after a failure means it is given up. */
+export type DeliveryOutcome = {
+  webhookId: string;
+  at: number;
+  delivered: boolean;
+  status: number | null;
+  error: string | null;
+  nextAttemptAt: number | null;
 };
 
 /** A committed change to what the daemons keep in memory, as a shared store reports it. */
@@ -178,18 +305,25 @@ export interface Store {
   // keys
   listKeys(query: KeyListQuery): Promise<KeyView[]>;
   countKeys(): Promise<{ active: number; inactive: number }>;
+  /** How many keys there are: cheaper than `countKeys` at a million keys (no status to read). */
+  keyTotal(): Promise<number>;
   getKey(id: string): Promise<KeyRow | undefined>;
   getKeyByName(name: string): Promise<KeyRow | undefined>;
   uses24h(id: string, since: number): Promise<number>;
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
-  setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow>;
+  /** `reason` is kept with a deactivation and audited; activating clears it. */
+  setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow>;
+  /** Deletes an inactive key and, in the same transaction, keeps its tombstone. */
   deleteKey(id: string, at: number, actor: Actor): Promise<KeyRow>;
   /**
    * Applies `edit` and audits the fields it really changed (`key.update`); nothing changed, no
    * event. Returns the key after the edit, with its hash for the verification index.
    */
   updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }>;
-  indexedKeys(): Promise<IndexedKey[]>;
+  /** Every key as the verification index holds it, in pages, so no store holds them all at once in memory. */
+  indexedKeys(): AsyncIterable<IndexedKey[]>;
+  /** The keys, and operator tokens when `operators` is set, whose hash is among `hashes`. */
+  findByHashes(hashes: string[], operators: boolean): Promise<HashMatch[]>;
   /** The stored quotas of these keys, for a daemon sharing the store to see what the others used. */
   quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]>;
 
@@ -201,7 +335,7 @@ export interface Store {
   disableOperator(id: string, at: number, actor: Actor): Promise<OperatorRow>;
 
   // audit
-  listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]>;
+  listAudit(query: AuditQuery): Promise<AuditEvent[]>;
   auditChain(): AsyncIterable<AuditEvent>;
 
   // usage
@@ -210,10 +344,47 @@ export interface Store {
   callers(keyId: string): Promise<CallerRow[]>;
 
   // rotations
-  createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow>;
+  /** With `emergency`, the old key is deactivated (cut over) in the same transaction. */
+  createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor, emergency?: EmergencyCut): Promise<RotationRow>;
   getRotation(id: string): Promise<RotationRow | undefined>;
   listRotations(openOnly: boolean): Promise<RotationRow[]>;
   changeRotation(id: string, change: RotationChange, actor: Actor): Promise<RotationRow>;
+
+  // webhooks: every audited write also queues its event for the webhooks that want it
+  createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow>;
+  listWebhooks(): Promise<WebhookRow[]>;
+  deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow>;
+  /** The newest deliveries of a webhook first. */
+  listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]>;
+  /**
+   * Takes up to `limit` due deliveries of webhooks sealed under `keyId`, leasing each until
+   * `leaseUntil`: no other daemon takes them before then (PostgreSQL: `for update skip locked`).
+   */
+  claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]>;
+  /** Records an attempt and ends the lease; a success also makes the webhook's waiting deliveries due now. */
+  finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
+  /** Drops delivered and given-up deliveries older than `before` (the log keeps 30 days). */
+  pruneDeliveries(before: number): Promise<void>;
+
+  // tombstones and alerts (docs/alerts.md)
+  /** Tombstones, most recently deleted first. */
+  listTombstones(limit: number, after?: { deletedAt: number; keyId: string }): Promise<TombstoneRow[]>;
+  /** Drops the tombstones of keys deleted before `before`, and acknowledged alerts last seen before it; returns the keys' ids. */
+  pruneTombstones(before: number): Promise<string[]>;
+  /**
+   * Adds sightings to their alerts in one transaction: counted on the open alert of their
+   * kind, key and caller, or raising a new one (whose webhook deliveries are queued in the same
+   * transaction), as `REPEAT` says; a tombstone's presentations are recorded on it too.
+   */
+  recordSightings(sightings: AlertSighting[], at: number): Promise<AlertChange[]>;
+  /** Alerts, the most recently seen first. */
+  listAlerts(query: AlertListQuery): Promise<AlertRow[]>;
+  /** The open alert of a kind, key and caller, if there is one. */
+  openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined>;
+  /** Acknowledges an alert, audited (`alert.ack`); an acknowledged one is answered as it is (`acknowledged` false). */
+  ackAlert(id: string, at: number, actor: Actor): Promise<{ alert: AlertRow; acknowledged: boolean }>;
+  /** Active keys, not canaries, that expire after `from` and at or before `to`. */
+  keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]>;
 
   /** Online, consistent copy of the whole store to `file`. */
   backup(file: string): Promise<void>;

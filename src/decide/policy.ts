@@ -24,6 +24,22 @@ export type KeyLabels = { owner: string | null; meta: JsonObject | null };
 export type EntryPolicy = Omit<KeyPolicy, 'allowedIps'> & KeyLabels & { allowedIps: IpRange[] | null };
 
 /**
+ * What makes presenting a key worth an alert (docs/alerts.md). Each is absent on an ordinary
+ * key, so like `policy` it costs the common key nothing; a verifier checks them before the
+ * status (see `verifyKey`).
+ * - `canary`: the key exists only to be stolen; it never verifies.
+ * - `deletedAt`: the key was deleted at this time (ms) and the entry is its tombstone: it
+ *   answers `not_found`. Its status is `inactive`, so a verifier that does not know tombstones
+ *   still refuses it.
+ * - `rotatedOutBy`: the id of the rotation whose cut-over took this key out of service.
+ */
+export type KeyMarks = {
+  canary?: true;
+  deletedAt?: number;
+  rotatedOutBy?: string;
+};
+
+/**
  * What a verifying process keeps of a key: a plain object, whatever index holds it. `policy`
  * is absent for a key without policy or labels, so the common key costs nothing more.
  */
@@ -33,7 +49,7 @@ export type KeyEntry = {
   status: 'active' | 'inactive';
   expiresAt: number | null;
   policy?: EntryPolicy;
-};
+} & KeyMarks;
 
 /** The compiled policy of a key, or undefined when it has none and no labels. */
 export function compilePolicy(fields: KeyPolicy & KeyLabels): EntryPolicy | undefined {

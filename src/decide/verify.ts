@@ -43,18 +43,37 @@ export function newCounters(): Counters {
   return { limiter: new RateLimiter(), quotas: new QuotaLedger() };
 }
 
-/** The decision and, when the key exists, its entry: every decision about a known key is a use. */
-export type Decision = { result: VerifyResult; entry?: KeyEntry };
+/** A presentation worth an alert (docs/alerts.md): which kind, and the key presented. */
+export type Sighting = { kind: 'canary.tripped' | 'deleted_key.presented' | 'old_key.presented_after_cutover'; entry: KeyEntry };
+
+/**
+ * The decision; `entry` when it is a use of a known key (every decision about one is), and
+ * `sighting` when presenting that key should raise an alert.
+ */
+export type Decision = { result: VerifyResult; entry?: KeyEntry; sighting?: Sighting };
 
 const MALFORMED: Decision = { result: { valid: false, code: 'malformed' } };
-const NOT_FOUND: Decision = { result: { valid: false, code: 'not_found' } };
+const NOT_FOUND_RESULT: VerifyResult = { valid: false, code: 'not_found' };
+const NOT_FOUND: Decision = { result: NOT_FOUND_RESULT };
 
-/** Decides `request` against the keys `lookup` finds by hash. */
+/**
+ * Decides `request` against the keys `lookup` finds by hash. A canary or a tombstone answers
+ * exactly as an unknown key does — the same result object, after the same checksum, hash and
+ * lookup — so the presenter learns nothing; only the sighting tells the verifier to raise an
+ * alert. Neither counts as a use of a key.
+ */
 export function verifyKey(request: VerifyRequest, lookup: (hash: string) => KeyEntry | undefined, counters: Counters, now: number): Decision {
   if (!isWellFormed(request.key, KEY_PREFIX)) return MALFORMED;
   const entry = lookup(hashSecret(request.key));
   if (!entry) return NOT_FOUND;
-  return { result: decide(entry, request, counters, now), entry };
+  if (entry.canary) return { result: NOT_FOUND_RESULT, sighting: { kind: 'canary.tripped', entry } };
+  if (entry.deletedAt !== undefined) {
+    return { result: NOT_FOUND_RESULT, sighting: { kind: entry.rotatedOutBy === undefined ? 'deleted_key.presented' : 'old_key.presented_after_cutover', entry } };
+  }
+  const result = decide(entry, request, counters, now);
+  // A key a rotation took out of service, presented while still out of it: a caller missed the switch.
+  if (entry.rotatedOutBy !== undefined && entry.status === 'inactive') return { result, entry, sighting: { kind: 'old_key.presented_after_cutover', entry } };
+  return { result, entry };
 }
 
 /** The decision for a key that exists. */

@@ -14,8 +14,10 @@ import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
 import { GlobalKeysContext } from './hooks/globalKeys.js';
 import { useGlobalKeys, type ShownSecret } from './hooks/useGlobalKeys.js';
+import { useAlertView } from './hooks/useAlertView.js';
 import { useKeyActions } from './hooks/useKeyActions.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
+import { useKeyForms } from './hooks/useKeyForms.js';
 import { useNow } from './hooks/useNow.js';
 import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
@@ -59,7 +61,7 @@ export type AppProps = {
 /** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
 const CHROME_ROWS = 5;
 /** Dialogs stay readable on wide terminals. */
-const MODALS = new Set<Mode['kind']>(['add', 'secret', 'menu', 'confirm']);
+const MODALS = new Set<Mode['kind']>(['add', 'edit', 'secret', 'menu', 'confirm', 'choose']);
 const MODAL_COLUMNS = 96;
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
@@ -87,8 +89,8 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
   const { cursor, selectedNow } = useTableCursor(rows, view, setView, currentView, tableHeight);
 
-  // A key deleted (by anyone) while its menu or usage is open closes that view.
-  const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : undefined;
+  // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.
+  const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : mode.kind === 'edit' ? mode.key.id : undefined;
   const viewedKeyGone = snapshot.loaded && viewedKeyId !== undefined && !keys.has(viewedKeyId);
   useEffect(() => {
     if (!viewedKeyGone) return;
@@ -113,8 +115,10 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       copy: (text) => writeRaw(osc52(text, env)),
     }),
     ...useViewKeys({ setMode, inMode }),
+    ...useKeyForms({ client, feed, setView, setMode, inMode, show }),
   };
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
+  const alerts = useAlertView({ client, feed, operator, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
   const globalKeys = useGlobalKeys({ mode, currentMode, setMode, exit, redraw, onSecret });
 
@@ -140,12 +144,12 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       ) : (
         <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
           <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
-            active={counts.active} inactive={counts.inactive} attention={counts.attention} rotating={snapshot.collection.rotations.size}
+            active={counts.active} inactive={counts.inactive} attention={counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
             canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={rows.length}
           />
           {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
           <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
-            <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation}
+            <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
               width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
               rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
             />

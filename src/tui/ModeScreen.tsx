@@ -1,32 +1,41 @@
 /**
  * The mode → screen switch: the one screen the current mode shows, given what it draws and the
- * handlers its keys call. Views that follow the daemon while open (usage, audit) load here.
+ * handlers its keys call. Views that follow the daemon while open (usage, audit) load here; the
+ * rotation and alerts views load in their own hooks.
  */
 import { Box } from 'ink';
 import { useMemo } from 'react';
 import type { KeyJson, KeywardClient, RotationJson } from '../client/client.js';
 import type { KeyFeed } from './feed.js';
 import type { KeyActions } from './hooks/useKeyActions.js';
+import type { KeyForms } from './hooks/useKeyForms.js';
 import type { ViewKeys } from './hooks/useViewKeys.js';
+import { useAuditLog } from './hooks/useAuditLog.js';
 import { useLive } from './hooks/useLive.js';
+import type { AlertView } from './hooks/useAlertView.js';
 import type { RotationView } from './hooks/useRotationView.js';
-import { AddScreen } from './screens/AddScreen.js';
-import { AuditScreen } from './screens/AuditScreen.js';
+import { AlertsScreen } from './screens/AlertsScreen.js';
+import { AuditScreen, DETAIL_ROWS } from './screens/AuditScreen.js';
+import { ChoiceDialog } from './screens/ChoiceDialog.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
+import { DetailsScreen } from './screens/DetailsScreen.js';
 import { HelpScreen } from './screens/HelpScreen.js';
+import { KeyFormScreen } from './screens/KeyFormScreen.js';
 import { MenuScreen } from './screens/MenuScreen.js';
 import { RotationScreen } from './screens/RotationScreen.js';
 import { SecretModal } from './screens/SecretModal.js';
 import { TableScreen, type TableScreenProps } from './screens/TableScreen.js';
 import { UsageScreen } from './screens/UsageScreen.js';
-import { menuItems, type Operator } from './state/actions.js';
+import { deactivationNote, menuItems, type Operator } from './state/actions.js';
+import { filterLabel, parseAuditFilter } from './state/audit.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
 import { helpLines } from './state/help.js';
-import type { Binding, RotationCommand } from './state/keymap.js';
+import { ADD_KEYS, EDIT_KEYS, type Binding, type RotationCommand } from './state/keymap.js';
 import type { Mode } from './state/modes.js';
 import { currentRefusal } from './state/rotation.js';
-import { auditLine, safeUsage } from './state/safe.js';
+import { safeKey, safeUsage } from './state/safe.js';
+import { wrapWords } from './format.js';
 
 export type ModeScreenProps = {
   readonly mode: Mode;
@@ -43,8 +52,9 @@ export type ModeScreenProps = {
   readonly height: number;
   readonly now: number;
   readonly tmux: boolean;
-  readonly actions: KeyActions & ViewKeys;
+  readonly actions: KeyActions & ViewKeys & KeyForms;
   readonly rotation: RotationView;
+  readonly alerts: AlertView;
   readonly rotationBindings: readonly Binding<RotationCommand>[];
   /** An answer to a question starts something new: the toast of what came before goes. */
   readonly clearToast: () => void;
@@ -59,19 +69,35 @@ function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);
 }
 
-function followsChanges(event: FeedEvent): boolean {
-  return event.type !== 'usage';
+/** The key shown in the details changed, or was used (its quota and last use move). */
+function followsKey(keyId: string | undefined) {
+  return (event: FeedEvent) =>
+    (event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId)) || (event.type === 'key.updated' && event.key.id === keyId);
+}
+
+/** Rows a dialog over the rotation view takes: border and title, the question as wrapped, `extra` lines. */
+function dialogRows(question: string, extra: number, width: number): number {
+  return 3 + wrapWords(question, width).length + extra;
 }
 
 export function ModeScreen(props: ModeScreenProps) {
-  const { mode, client, feed, operator, keys, byKey, table, width, modalWidth, height, now, tmux, actions, rotation, rotationBindings, clearToast } = props;
+  const { mode, client, feed, operator, keys, byKey, table, width, modalWidth, height, now, tmux, actions, rotation, alerts, rotationBindings, clearToast } = props;
   const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
 
-  const auditLimit = mode.kind === 'audit' ? mode.limit : undefined;
-  const loadAudit = useMemo(() => (auditLimit ? () => client.audit({ limit: auditLimit }).then((r) => r.events.map(auditLine)) : undefined), [client, auditLimit]);
-  const audit = useLive(loadAudit, feed, followsChanges);
+  // The table's copy of a key is not told about every verification; the details load the
+  // key itself, so quota left is what a verify would see now.
+  const selected = table.rows[table.selected];
+  const detailsKeyId = mode.kind === 'details' ? selected?.id : undefined;
+  const loadKey = useMemo(() => (detailsKeyId ? () => client.getKey(detailsKeyId).then((r) => safeKey(r.key)) : undefined), [client, detailsKeyId]);
+  const fresh = useLive(loadKey, feed, followsKey(detailsKeyId));
+
+  const auditApplied = mode.kind === 'audit' ? mode.applied : undefined;
+  const auditFilter = useMemo(() => (auditApplied === undefined ? undefined : parseAuditFilter(auditApplied)), [auditApplied]);
+  const auditHeight = height - 4 - DETAIL_ROWS - (mode.kind === 'audit' && mode.editing ? 1 : 0);
+  // The cursor and two screens beyond it loaded: scrolling on never waits at a page's end.
+  const audit = useAuditLog(client, feed, auditFilter, mode.kind === 'audit' ? mode.cursor.cursorIndex + 2 * auditHeight : 0);
 
   switch (mode.kind) {
     case 'table':
@@ -94,7 +120,27 @@ export function ModeScreen(props: ModeScreenProps) {
       );
     }
     case 'add':
-      return <AddScreen name={mode.name} issues={mode.issues} busy={mode.busy} width={modalWidth} active onEdit={actions.onAddEdit} onCommand={actions.onAdd} />;
+    case 'edit': {
+      const editing = mode.kind === 'edit' ? mode : undefined;
+      return (
+        <KeyFormScreen
+          title={editing ? `Edit "${editing.key.name}"` : 'Add a key'}
+          form={mode}
+          bindings={editing ? EDIT_KEYS : ADD_KEYS}
+          note="The secret is shown once, right after the key is created."
+          busyText={editing ? 'Saving…' : 'Creating…'}
+          width={modalWidth}
+          height={height}
+          active
+          onCommand={editing ? actions.onEdit : actions.onAdd}
+          onEdit={actions.onFormTyping}
+        />
+      );
+    }
+    case 'details': {
+      const shown = fresh.data?.id === selected?.id ? fresh.data : selected;
+      return <DetailsScreen keyJson={shown} error={fresh.error} width={width - PANEL_INSIDE} height={height} now={now} active onCommand={actions.onDetails} />;
+    }
     case 'secret':
       return (
         <SecretModal
@@ -113,7 +159,9 @@ export function ModeScreen(props: ModeScreenProps) {
       const key = keys.get(mode.keyId);
       if (!key) return null;
       const items = menuItems(key, byKey.get(key.id), operator);
-      return <MenuScreen keyName={key.name} items={items} index={mode.index} width={modalWidth} active onCommand={actions.onMenu} onShortcut={actions.onMenuShortcut} />;
+      return (
+        <MenuScreen keyName={key.name} note={deactivationNote(key)} items={items} index={mode.index} width={modalWidth} active onCommand={actions.onMenu} onShortcut={actions.onMenuShortcut} />
+      );
     }
     case 'confirm':
       return (
@@ -124,34 +172,60 @@ export function ModeScreen(props: ModeScreenProps) {
       if (!key) return null;
       return <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={width} height={height} now={now} active onCommand={actions.onUsage} />;
     }
-    case 'audit': {
-      const lines = audit.data;
+    case 'choose':
+      return <ChoiceDialog choice={mode.choice} width={modalWidth} active onAnswer={actions.onChoose} />;
+    case 'alerts': {
       const listHeight = height - 4;
-      const ids = lines?.map((l) => ({ id: String(l.seq) })) ?? [];
-      const position = resolveCursor(ids, mode.cursor, listHeight);
+      const position = resolveCursor(alerts.alerts ?? [], mode.cursor, listHeight);
       return (
-        <AuditScreen
-          lines={lines}
-          error={audit.error}
+        <AlertsScreen
+          alerts={alerts.alerts}
+          error={alerts.error}
+          all={mode.all}
           index={position.index}
           offset={position.offset}
           height={listHeight}
+          now={now}
           active
-          onCommand={(command) => actions.onAudit(command, ids, ids.length, listHeight)}
+          onCommand={(command) => alerts.onCommand(command, listHeight)}
+        />
+      );
+    }
+    case 'audit': {
+      const ids = audit.lines?.map((l) => ({ id: String(l.seq) })) ?? [];
+      const position = resolveCursor(ids, mode.cursor, auditHeight);
+      return (
+        <AuditScreen
+          lines={audit.lines}
+          error={audit.error}
+          complete={audit.complete}
+          index={position.index}
+          offset={position.offset}
+          height={auditHeight}
+          filter={mode.filter}
+          applied={auditFilter ? filterLabel(auditFilter) : ''}
+          editing={mode.editing}
+          active
+          onCommand={(command) => actions.onAudit(command, ids, auditHeight)}
+          onFilterCommand={actions.onAuditFilter}
+          onEdit={actions.onAuditEdit}
         />
       );
     }
     case 'rotation': {
-      const question = mode.question;
+      const { question, choice } = mode;
       const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
+      const inside = width - PANEL_INSIDE;
+      // A dialog over the view takes its rows first; the view below is clipped to what is left.
+      const dialog = question ? dialogRows(question.question, 2, inside) : choice ? dialogRows(choice.question, 2 + choice.options.length, inside) : 0;
       return (
-        <Box flexDirection="column">
+        <Box flexDirection="column" height={height}>
           {question ? (
             <ConfirmDialog
               title={question.title}
               question={question.question}
               danger={question.danger}
-              width={width - PANEL_INSIDE}
+              width={inside}
               active
               onAnswer={(yes) => {
                 clearToast();
@@ -159,18 +233,22 @@ export function ModeScreen(props: ModeScreenProps) {
               }}
             />
           ) : null}
-          <RotationScreen
-            rotation={shown}
-            error={rotation.error}
-            refusal={shown && currentRefusal(shown, mode.refusal)}
-            busy={mode.busy}
-            bindings={rotationBindings}
-            width={width}
-            height={height - (question ? 6 : 0)}
-            now={now}
-            active={!question}
-            onCommand={(command) => (command === 'help' ? actions.onRotationHelp() : rotation.onCommand(command))}
-          />
+          {choice && !question ? <ChoiceDialog choice={choice} width={inside} active onAnswer={rotation.choose} /> : null}
+          <Box flexDirection="column" flexShrink={1} overflow="hidden">
+            <RotationScreen
+              rotation={shown}
+              error={rotation.error}
+              refusal={shown && currentRefusal(shown, mode.refusal)}
+              busy={mode.busy}
+              bindings={rotationBindings}
+              width={width}
+              height={height - dialog}
+              now={now}
+              elapsedMs={rotation.elapsedMs}
+              active={!question && !choice}
+              onCommand={(command) => (command === 'help' ? actions.onRotationHelp() : rotation.onCommand(command))}
+            />
+          </Box>
         </Box>
       );
     }

@@ -1,5 +1,5 @@
 /**
- * Keeps the TUI's copy of the keys in step with the daemon: opens `/v1/events`, loads a
+ * Keeps the TUI's copy of the keys (and open rotations and alerts) in step with the daemon: opens `/v1/events`, loads a
  * snapshot once the stream is open (so no change falls between the two), applies events in
  * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
  * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
@@ -34,7 +34,7 @@ export type FeedOptions = {
   healthMs?: number;
 };
 
-const EMPTY: Collection = { keys: new Map(), rotations: new Map() };
+const EMPTY: Collection = { keys: new Map(), rotations: new Map(), alerts: new Map() };
 
 /** A connection attempt that failed, with the reason the header shows. */
 class Dropped extends Error {}
@@ -109,8 +109,8 @@ export class KeyFeed {
   }
 
   private async load(): Promise<void> {
-    const [keys, { rotations }] = await Promise.all([this.client.allKeys(), this.client.rotations('open')]);
-    this.set({ collection: collectionOf(keys, rotations), loaded: true });
+    const [keys, { rotations }, { alerts }] = await Promise.all([this.client.allKeys(), this.client.rotations('open'), this.client.alerts({ state: 'open', limit: 10_000 })]);
+    this.set({ collection: collectionOf(keys, rotations, alerts), loaded: true });
   }
 
   private enqueue(event: FeedEvent): void {

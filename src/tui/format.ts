@@ -6,7 +6,8 @@ import { ApiError, DaemonUnreachable } from '../client/client.js';
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const graphemes = new Intl.Segmenter();
 
-function widthOf(text: string): number {
+/** Terminal columns `text` takes (wide characters count two). */
+export function widthOf(text: string): number {
   return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
 

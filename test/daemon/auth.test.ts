@@ -1,4 +1,5 @@
 /** Issue 3: operators, permissions, and the tamper-evident audit log. */
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -45,6 +46,7 @@ describe('every route × every role', () => {
     { method: 'POST', path: (f) => `/v1/keys/${f.inactive.id}/activate`, permission: 'keys:write', ok: 200 },
     { method: 'DELETE', path: (f) => `/v1/keys/${f.inactive.id}`, permission: 'keys:write', ok: 204 },
     { method: 'GET', path: (f) => `/v1/keys/${f.key.id}/usage`, permission: 'keys:read', ok: 200 },
+    { method: 'POST', path: () => '/v1/keys/lookup', body: (f) => ({ sha256: [createHash('sha256').update(f.secret).digest('hex')] }), permission: 'keys:read', ok: 200 },
     { method: 'POST', path: () => '/v1/verify', body: (f) => ({ key: f.secret }), permission: 'keys:verify', ok: 200 },
     { method: 'POST', path: (f) => `/v1/keys/${f.key.id}/rotations`, body: () => ({}), permission: 'keys:write', ok: 201 },
     { method: 'GET', path: () => '/v1/rotations', permission: 'keys:read', ok: 200 },
@@ -56,6 +58,14 @@ describe('every route × every role', () => {
     { method: 'GET', path: () => '/v1/operators', permission: 'operators:manage', ok: 200 },
     { method: 'POST', path: () => '/v1/operators', body: () => ({ name: `o-${Math.random()}`, role: 'viewer' }), permission: 'operators:manage', ok: 201 },
     { method: 'POST', path: (f) => `/v1/operators/${f.victim.id}/disable`, permission: 'operators:manage', ok: 200 },
+    { method: 'GET', path: () => '/v1/webhooks', permission: 'operators:manage', ok: 200 },
+    { method: 'POST', path: () => '/v1/webhooks', body: () => ({ url: 'http://127.0.0.1:9/hook' }), permission: 'operators:manage', ok: 201 },
+    { method: 'DELETE', path: () => '/v1/webhooks/whk_none', permission: 'operators:manage', ok: 404 },
+    { method: 'GET', path: () => '/v1/webhooks/whk_none/deliveries', permission: 'operators:manage', ok: 404 },
+    { method: 'GET', path: () => '/metrics', permission: 'keys:read', ok: 200 },
+    { method: 'GET', path: () => '/v1/alerts?state=all', permission: 'keys:read', ok: 200 },
+    { method: 'POST', path: () => '/v1/alerts/alr_none/ack', permission: 'keys:write', ok: 404 },
+    { method: 'GET', path: () => '/v1/tombstones', permission: 'keys:read', ok: 200 },
   ];
   const grants: Record<Role, string[]> = {
     admin: ['keys:read', 'keys:write', 'keys:verify', 'operators:manage'],

@@ -35,7 +35,8 @@ async function rotated() {
 async function toDeleteOld(rotationId: string, newSecret: string) {
   await advance(rotationId, { from: 'update_systems' });
   expect((await t.client.verify(newSecret, 'shop', { ip: '192.0.2.7' })).valid).toBe(true);
-  for (const from of ['verify_new', 'deactivate_old', 'double_check']) expect((await advance(rotationId, { from })).status).toBe(200);
+  // Forced past double_check: its watch window is not what these tests are about.
+  for (const from of ['verify_new', 'deactivate_old', 'double_check']) expect((await advance(rotationId, { from, force: from === 'double_check' })).status).toBe(200);
 }
 
 describe('rotation with policy', () => {

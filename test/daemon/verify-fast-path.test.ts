@@ -1,12 +1,18 @@
 /**
- * The verify fast path (src/daemon/verify/fast-path.ts) must answer exactly as the full route.
- * A client-chosen X-Request-Id sends a request down the full route, so each request is sent
- * both ways and the answers compared.
+ * The verify fast path (src/daemon/verify/fast-path.ts) answers at the node:http layer, below
+ * the app, so this suite needs a real listening daemon. Each request is sent both ways (a
+ * client-chosen X-Request-Id sends it down the full route) and the answers must match; the
+ * daemon's count of fast answers says which path answered each.
  */
+import { Buffer } from 'node:buffer';
+import type { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/daemon.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { rawAgent, sendRaw, type RawRequest } from '../reliability/helpers/raw-http.js';
+import { openConnection, parseResponse, requestHead } from '../reliability/helpers/raw-socket.js';
 
-let t: TestApp;
+let t: TestDaemon;
+let agent: Agent;
 let secret: string;
 let inactive: string;
 let service: string;
@@ -14,7 +20,8 @@ let viewer: string;
 let policed: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestDaemon();
+  agent = rawAgent();
   secret = (await t.client.createKey('fast')).secret;
   const off = await t.client.createKey('fast-off');
   await t.client.deactivateKey(off.key.id);
@@ -34,18 +41,31 @@ beforeAll(async () => {
   viewer = (await t.client.createOperator('viewer', 'viewer')).token;
 });
 afterAll(async () => {
+  agent.destroy();
   await t.stop();
 });
 
-async function send(body: string, headers: Record<string, string>, fullRoute: boolean) {
-  const res = await t.fetch(`${t.url}/v1/verify`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers, ...(fullRoute ? { 'x-request-id': 'full-route' } : {}) },
+type Answer = { status: number; contentType: unknown; headerNames: string[]; body: unknown; path: 'fast' | 'full' };
+
+/** Headers every answer has with a value of its own. */
+const VARYING = new Set(['date', 'x-request-id']);
+
+async function send(req: RawRequest, fullRoute: boolean): Promise<Answer> {
+  const before = t.daemon.fastVerify.answered;
+  const res = await sendRaw(t.url, { ...req, headers: { ...req.headers, ...(fullRoute ? { 'x-request-id': 'full-route' } : {}) } }, agent);
+  const body = JSON.parse(res.body) as { error?: { requestId?: string } };
+  if (body.error) delete body.error.requestId;
+  return {
+    status: res.status,
+    contentType: res.headers['content-type'],
+    headerNames: Object.keys(res.headers).filter((h) => !VARYING.has(h)).sort(),
     body,
-  });
-  const json = (await res.json()) as { error?: { requestId?: string } };
-  if (json.error) delete json.error.requestId;
-  return { status: res.status, body: json };
+    path: t.daemon.fastVerify.answered > before ? 'fast' : 'full',
+  };
+}
+
+function verify(body: string | Buffer, headers: RawRequest['headers'], more: Partial<RawRequest> = {}): RawRequest {
+  return { method: 'POST', path: '/v1/verify', headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(body), ...more };
 }
 
 type Counted = { rateLimit?: { remaining: number }; quota?: { remaining: number } };
@@ -65,42 +85,121 @@ function countedOnce(fast: Counted, full: Counted): boolean {
 }
 
 describe('verify fast path', () => {
-  const cases: [string, () => string, () => Record<string, string>][] = [
-    ['a valid key', () => JSON.stringify({ key: secret }), () => ({ authorization: `Bearer ${service}` })],
-    ['a valid key with a caller', () => JSON.stringify({ key: secret, caller: 'orders \u001b[2J\u202E' }), () => ({ authorization: `Bearer ${service}` })],
-    ['an inactive key', () => JSON.stringify({ key: inactive }), () => ({ authorization: `Bearer ${service}` })],
-    ['a malformed key', () => JSON.stringify({ key: 'kw_nope' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a missing key', () => JSON.stringify({ caller: 'x' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a key of the wrong type', () => JSON.stringify({ key: 42 }), () => ({ authorization: `Bearer ${service}` })],
-    ['an over-long caller', () => JSON.stringify({ key: secret, caller: 'c'.repeat(129) }), () => ({ authorization: `Bearer ${service}` })],
-    ['broken JSON', () => '{"key":', () => ({ authorization: `Bearer ${service}` })],
-    ['a key with policy, in scope and range', () => JSON.stringify({ key: policed, scope: ['orders:write', 'billing:read'], ip: '192.0.2.9' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a key with policy, from an IPv4-mapped address', () => JSON.stringify({ key: policed, scope: 'orders:read', ip: '::ffff:192.0.2.9' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a key with policy, outside its range', () => JSON.stringify({ key: policed, ip: '198.51.100.1' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a key with policy, without an ip', () => JSON.stringify({ key: policed, scope: 'orders:read' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a key with policy, out of scope', () => JSON.stringify({ key: policed, scope: 'billing:write', ip: '2001:db8::1' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a plain key asked for a scope and ip', () => JSON.stringify({ key: secret, scope: 'x:y', ip: '10.0.0.1' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a bad scope', () => JSON.stringify({ key: policed, scope: 'no spaces' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a bad ip', () => JSON.stringify({ key: policed, ip: '10.1' }), () => ({ authorization: `Bearer ${service}` })],
-    ['a token without keys:verify', () => JSON.stringify({ key: secret }), () => ({ authorization: `Bearer ${viewer}` })],
-    ['no token', () => JSON.stringify({ key: secret }), () => ({})],
-    ['an API key as the token', () => JSON.stringify({ key: secret }), () => ({ authorization: `Bearer ${secret}` })],
+  const as = (token: string) => ({ authorization: `Bearer ${token}` });
+  const cases: [string, 'fast' | 'full', () => RawRequest][] = [
+    ['a valid key', 'fast', () => verify(JSON.stringify({ key: secret }), as(service))],
+    ['a valid key with a caller', 'fast', () => verify(JSON.stringify({ key: secret, caller: 'orders \u001b[2J\u202E' }), as(service))],
+    ['an inactive key', 'fast', () => verify(JSON.stringify({ key: inactive }), as(service))],
+    ['a malformed key', 'fast', () => verify(JSON.stringify({ key: 'kw_nope' }), as(service))],
+    ['JSON with a charset', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), 'content-type': 'application/json; charset=UTF-8' })],
+    ['localhost as the Host', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'localhost' })],
+    ['a Host the daemon does not serve', 'full', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'rebound.example:7420' })],
+    ['a key with policy, in scope and range', 'fast', () => verify(JSON.stringify({ key: policed, scope: ['orders:write', 'billing:read'], ip: '192.0.2.9' }), as(service))],
+    ['a key with policy, from an IPv4-mapped address', 'fast', () => verify(JSON.stringify({ key: policed, scope: 'orders:read', ip: '::ffff:192.0.2.9' }), as(service))],
+    ['a key with policy, outside its range', 'fast', () => verify(JSON.stringify({ key: policed, ip: '198.51.100.1' }), as(service))],
+    ['a key with policy, without an ip', 'fast', () => verify(JSON.stringify({ key: policed, scope: 'orders:read' }), as(service))],
+    ['a key with policy, out of scope', 'fast', () => verify(JSON.stringify({ key: policed, scope: 'billing:write', ip: '2001:db8::1' }), as(service))],
+    ['a plain key asked for a scope and ip', 'fast', () => verify(JSON.stringify({ key: secret, scope: 'x:y', ip: '10.0.0.1' }), as(service))],
+    ['a bad scope', 'full', () => verify(JSON.stringify({ key: policed, scope: 'no spaces' }), as(service))],
+    ['a bad ip', 'full', () => verify(JSON.stringify({ key: policed, ip: '10.1' }), as(service))],
+    ['a missing key', 'full', () => verify(JSON.stringify({ caller: 'x' }), as(service))],
+    ['a key of the wrong type', 'full', () => verify(JSON.stringify({ key: 42 }), as(service))],
+    ['an over-long caller', 'full', () => verify(JSON.stringify({ key: secret, caller: 'c'.repeat(129) }), as(service))],
+    ['broken JSON', 'full', () => verify('{"key":', as(service))],
+    ['a body that is not UTF-8', 'full', () => verify(Buffer.from([0x7b, 0x22, 0x6b, 0x65, 0x79, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d]), as(service))],
+    ['an empty body', 'full', () => verify('', as(service))],
+    ['a body over the limit', 'full', () => verify(JSON.stringify({ key: secret, caller: 'x'.repeat(70_000) }), as(service))],
+    ['a chunked body', 'full', () => verify(JSON.stringify({ key: secret }), as(service), { chunked: true })],
+    ['a body that is not JSON', 'full', () => verify(JSON.stringify({ key: secret }), { ...as(service), 'content-type': 'text/plain' })],
+    ['a JSON-suffixed media type', 'full', () => verify(JSON.stringify({ key: secret }), { ...as(service), 'content-type': 'application/vnd.api+json' })],
+    ['a query string', 'full', () => verify(JSON.stringify({ key: secret }), as(service), { path: '/v1/verify?x=1' })],
+    ['a token without keys:verify', 'full', () => verify(JSON.stringify({ key: secret }), as(viewer))],
+    ['no token', 'full', () => verify(JSON.stringify({ key: secret }), {})],
+    ['an API key as the token', 'full', () => verify(JSON.stringify({ key: secret }), as(secret))],
+    ['the token sent twice', 'full', () => verify(JSON.stringify({ key: secret }), { authorization: [`Bearer ${service}`, `Bearer ${service}`] })],
+    ['a GET', 'full', () => ({ method: 'GET', path: '/v1/verify', headers: as(service) })],
   ];
-  for (const [what, body, headers] of cases) {
-    it(`answers ${what} as the full route does`, async () => {
-      const fast = await send(body(), headers(), false);
-      const full = await send(body(), headers(), true);
+  for (const [what, path, request] of cases) {
+    it(`answers ${what} as the full route does (on the ${path} path)`, async () => {
+      const fast = await send(request(), false);
+      const full = await send(request(), true);
+      expect(full.path).toBe('full');
+      expect(fast.path).toBe(path);
       expect(countedOnce(fast.body as Counted, full.body as Counted), 'the full route answered one use later').toBe(true);
-      expect(fast).toEqual(full);
+      expect({ ...fast, path: undefined }).toEqual({ ...full, path: undefined });
     });
   }
 
+  // What no HTTP client library sends: written on a bare socket.
+  const rawHosts: [string, string | null, Record<string, string>][] = [
+    ['no Host', null, {}],
+    ['the Host sent twice', '127.0.0.1', { Host: '127.0.0.1' }],
+  ];
+  for (const [what, host, extra] of rawHosts) {
+    it(`answers a request with ${what} as the full route does (on the full path)`, async () => {
+      const body = JSON.stringify({ key: secret });
+      const sendBytes = async (fullRoute: boolean) => {
+        const before = t.daemon.fastVerify.answered;
+        const headers = {
+          'Content-Type': 'application/json',
+          Authorization: `Bearer ${service}`,
+          'Content-Length': String(Buffer.byteLength(body)),
+          Connection: 'close',
+          ...extra,
+          ...(fullRoute ? { 'X-Request-Id': 'full-route' } : {}),
+        };
+        const connection = await openConnection(t.url, requestHead('POST', '/v1/verify', headers, host) + body);
+        await connection.closed;
+        const res = parseResponse(connection.received());
+        delete (res.body as { error?: { requestId?: string } }).error?.requestId;
+        return { status: res.status, body: res.body, path: t.daemon.fastVerify.answered > before ? 'fast' : 'full' };
+      };
+      const fast = await sendBytes(false);
+      const full = await sendBytes(true);
+      expect(fast).toEqual(full);
+      expect(fast.path).toBe('full');
+      expect(fast.status).toBeGreaterThanOrEqual(400);
+    });
+  }
+
+  it('keeps the connection usable after each answer', async () => {
+    for (const [, , request] of cases) await send(request(), false);
+    expect((await send(cases[0]![2](), false)).body).toMatchObject({ valid: true });
+  });
+
   it('counts uses on the fast path like the full route', async () => {
     const { key, secret: s } = await t.client.createKey('fast-count');
-    await send(JSON.stringify({ key: s, caller: 'a' }), { authorization: `Bearer ${service}` }, false);
-    await send(JSON.stringify({ key: s, caller: 'a' }), { authorization: `Bearer ${service}` }, true);
+    await send(verify(JSON.stringify({ key: s, caller: 'a' }), as(service)), false);
+    await send(verify(JSON.stringify({ key: s, caller: 'a' }), as(service)), true);
     const usage = await t.client.usage(key.id, 1);
     expect(usage.buckets[0]!.ok).toBe(2);
     expect(usage.callers).toMatchObject([{ caller: 'a', ok: 2 }]);
+  });
+});
+
+describe('verify fast path with --allow-host', () => {
+  it('serves the allowed name on the fast path, as the full route serves it', async () => {
+    const d = await startTestDaemon({ allowHosts: ['keys.internal'] });
+    const own = rawAgent();
+    try {
+      const { token } = await d.client.createOperator('svc', 'service');
+      const { secret: key } = await d.client.createKey('allowed');
+      const request = (fullRoute: boolean): RawRequest => ({
+        method: 'POST',
+        path: '/v1/verify',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, host: 'keys.internal:7420', ...(fullRoute ? { 'x-request-id': 'full-route' } : {}) },
+        body: Buffer.from(JSON.stringify({ key })),
+      });
+      const before = d.daemon.fastVerify.answered;
+      const fast = await sendRaw(d.url, request(false), own);
+      expect(d.daemon.fastVerify.answered).toBe(before + 1);
+      const full = await sendRaw(d.url, request(true), own);
+      expect(d.daemon.fastVerify.answered).toBe(before + 1);
+      expect([fast.status, JSON.parse(fast.body)]).toEqual([full.status, JSON.parse(full.body)]);
+      expect(fast.status).toBe(200);
+    } finally {
+      own.destroy();
+      await d.stop();
+    }
   });
 });

@@ -134,7 +134,7 @@ export function startTestApp(options: Partial<DaemonOptions> = {}): Promise<Test
 async function startTest<D extends OpenDaemon>(options: Partial<DaemonOptions>, open: (options: DaemonOptions) => Promise<D>): Promise<TestDaemon<D>> {
   const home = options.home ?? tempHome();
   const logs: string[] = [];
-  const database: TestDatabase | undefined = testBackend === 'postgres' && !options.database ? await createTestDatabase() : undefined;
+  const database: TestDatabase | undefined = testBackend === 'postgres' && !options.database ? await createTestDatabase(undefined, { migrated: true }) : undefined;
   const start = () => open({ port: 0, database: database?.url, ...options, home, log: (line) => logs.push(line) });
   const t = {} as TestDaemon<D>;
   const attach = (daemon: D) => {

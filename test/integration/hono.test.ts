@@ -107,7 +107,7 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       } finally {
         server.close();
       }
-      await expect.poll(async () => (await t.client.usage(key.id)).callers.map((c) => c.caller)).toEqual([expect.stringMatching(/127\.0\.0\.1$/)]);
+      await expect.poll(async () => (await t.client.usage(key.id)).callers.map((c) => c.caller), { timeout: 5000 }).toEqual([expect.stringMatching(/127\.0\.0\.1$/)]);
     });
 
     it('fails closed with 503 when the daemon cannot answer or refuses its token', async () => {

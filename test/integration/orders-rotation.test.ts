@@ -74,6 +74,8 @@ describe('rotating the orders service key under traffic', () => {
     expect(r.evidence.newKey.callers.map((c) => c.caller)).toEqual(['checkout']);
     expect(r.evidence.oldKey.callers.map((c) => c.caller)).toContain('legacy-batch');
     expect(r.evidence.canAdvance).toBe(true);
+    expect(r.evidence.systems.yetToSwitch.map((c) => c.caller)).toEqual(['legacy-batch']);
+    expect(r.evidence.systems.switched.map((c) => c.caller)).toEqual(['checkout']);
 
     r = await advance(id, 'verify_new');
     offset += 60_000;
@@ -105,6 +107,9 @@ describe('rotating the orders service key under traffic', () => {
     expect(r.evidence.newKey.ok).toBe(2);
     expect(r.evidence.newKey.callers.map((c) => c.caller).sort()).toEqual(['checkout', 'legacy-batch']);
 
+    expect(r.evidence.systems).toMatchObject({ yetToSwitch: [], switched: [{ caller: 'legacy-batch' }, { caller: 'checkout' }] });
+    await expect(advance(id, 'double_check'), 'the watch window has not passed').rejects.toMatchObject({ code: 'rotation_guard' });
+    offset += 10 * 60_000;
     r = await advance(id, 'double_check');
     r = await advance(id, 'delete_old');
     expect(r).toMatchObject({ step: 'completed', outcome: 'deleted' });

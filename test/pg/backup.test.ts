@@ -30,6 +30,10 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('backup of the PostgreSQL store'), (
     const kept = await t.client.createKey('kept');
     const off = await t.client.createKey('off');
     await t.client.deactivateKey(off.key.id);
+    const gone = await t.client.createKey('gone');
+    await t.client.deactivateKey(gone.key.id);
+    await t.client.deleteKey(gone.key.id);
+    const canary = await t.client.createKey('trap', { canary: true });
     await t.client.createOperator('reader', 'viewer');
     await t.client.verify(kept.secret, 'web');
     await t.daemon.core.usage.flush();
@@ -49,6 +53,8 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('backup of the PostgreSQL store'), (
       expect((await restored.client.getKey(kept.key.id)).key.uses24h, 'usage came along').toBe(1);
       expect((await restored.client.verify(kept.secret)).valid).toBe(true);
       expect(await restored.client.verify(off.secret)).toMatchObject({ valid: false, code: 'inactive' });
+      expect((await restored.client.tombstones()).tombstones.map((k) => k.name), 'tombstones came along').toEqual(['gone']);
+      expect((await restored.client.getKey(canary.key.id)).key.canary, 'the canary mark came along').toBe(true);
       expect((await restored.client.operators()).operators.map((o) => o.name).sort()).toEqual(['admin', 'reader']);
       const original = (await t.client.audit()).events;
       expect((await restored.client.audit()).events).toEqual(original);

@@ -23,10 +23,13 @@ type Index = { unique: boolean; columns: string[]; partial: boolean };
 type TableModel = { columns: Record<string, Column>; primaryKey: string[]; indexes: Record<string, Index>; foreignKeys: string[] };
 type Model = Record<string, TableModel>;
 
-/** Both dialects' integer types (SQLite `integer`, PostgreSQL `bigint`) are one kind here. */
+/**
+ * Both dialects' integer types (SQLite `integer`, PostgreSQL `bigint`) are one kind here, and so
+ * is a flag: SQLite keeps it as an integer (0/1), PostgreSQL as a `boolean`.
+ */
 function kind(sqlType: string): Column['kind'] {
   const type = sqlType.toLowerCase();
-  if (type === 'integer' || type === 'bigint') return 'integer';
+  if (type === 'integer' || type === 'bigint' || type === 'boolean') return 'integer';
   if (type === 'text') return 'text';
   throw new Error(`unexpected column type ${sqlType}`);
 }
@@ -137,7 +140,7 @@ describe('the SQLite and PostgreSQL schemas', () => {
   it('declare the same tables, columns, keys and indexes', () => {
     const sqlite = fromDrizzle(Object.values(sqliteSchema).filter((t) => t instanceof SQLiteTable).map((t) => sqliteTableConfig(t)));
     const postgres = fromDrizzle(Object.values(pgSchema).filter((t) => t instanceof PgTable).map((t) => pgTableConfig(t)));
-    expect(Object.keys(sqlite)).toEqual(['audit_events', 'key_callers', 'keys', 'operators', 'rotations', 'usage_buckets']);
+    expect(Object.keys(sqlite)).toEqual(['alerts', 'audit_events', 'key_callers', 'key_tombstones', 'keys', 'operators', 'rotations', 'usage_buckets', 'webhook_deliveries', 'webhooks']);
     expect(postgres).toEqual(sqlite);
   });
 });
@@ -164,7 +167,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('the migrated SQLite and PostgreSQL 
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      expect(Object.keys(fromSqlite)).toHaveLength(6);
+      expect(Object.keys(fromSqlite)).toHaveLength(10);
       expect(await fromPgDatabase(client)).toEqual(fromSqlite);
     } finally {
       await client.end();

@@ -5,6 +5,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
+import { hashSecret } from '../../src/decide/secret.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
@@ -27,7 +28,9 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
 
   it('verifies on B a key created on A, and refuses it on B within 1 s of its deactivation on A', async () => {
     const { key, secret } = await a.client.createKey('billing');
-    expect(await verdict(b, secret), 'a key created on A is in force on B when the create returns').toBe('valid');
+    // A create widens access, so it answers without waiting for the other daemons: B learns of
+    // the key through its change feed, within the same bound as any other change.
+    await msUntilVerdict(b, secret, 'valid');
     await a.client.deactivateKey(key.id);
     expect(await msUntilVerdict(b, secret, 'inactive'), 'deactivation on A seen by B').toBeLessThan(IN_STEP_MS);
     await b.client.activateKey(key.id);
@@ -38,8 +41,29 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     expect((await a.api('GET', `/v1/keys/${key.id}`)).status).toBe(404);
   });
 
+  it('knows on B the tombstones, canaries and cut-overs made on A: not_found or inactive, and an alert on B', async () => {
+    const { key, secret } = await a.client.createKey('retired');
+    await a.client.deactivateKey(key.id);
+    await a.client.deleteKey(key.id);
+    const canary = await a.client.createKey('bait', { canary: true });
+    const old = await a.client.createKey('orders');
+    const emergency = await a.client.startRotation(old.key.id, { emergency: true, reason: 'pasted in chat' });
+    expect(emergency.rotation.step).toBe('double_check');
+    expect(await verdict(b, secret), 'the tombstone is on B when the delete returns').toBe('not_found');
+    expect(await verdict(b, canary.secret)).toBe('not_found');
+    expect(await verdict(b, old.secret)).toBe('inactive');
+    const mine = new Set([key.id, canary.key.id, old.key.id]);
+    const kinds = (await b.client.alerts()).alerts.filter((x) => mine.has(x.keyId)).map((x) => `${x.kind} ${x.keyName}`).sort();
+    expect(kinds).toEqual(['canary.tripped bait', 'deleted_key.presented retired', 'old_key.presented_after_cutover orders']);
+    // Forgotten on A a year on (the store's prune, as A's hourly job runs it): forgotten on B too.
+    await a.daemon.core.store.pruneTombstones(Date.now() + 1);
+    await expect.poll(() => b.daemon.core.index.lookup(hashSecret(secret)), { timeout: IN_STEP_MS }).toBeUndefined();
+  });
+
   it('adds up usage from both daemons', async () => {
     const { key, secret } = await a.client.createKey('merged-usage');
+    // B learns of the new key through its change feed; verifies before that would be not_found.
+    await vi.waitFor(() => expect(b.daemon.core.index.lookup(hashSecret(secret))).toBeDefined());
     for (let i = 0; i < 3; i++) await a.client.verify(secret, 'web-a');
     for (let i = 0; i < 2; i++) await b.client.verify(secret, 'web-b');
     // The flushes each daemon runs every second, now.

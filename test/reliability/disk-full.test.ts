@@ -110,7 +110,8 @@ describe('disk full', () => {
       () => true,
     );
     for (let round = 0; ; round++) {
-      expect(round, 'rounds of usage before a flush fails for lack of space').toBeLessThan(20);
+      // How many rounds fill it depends on the pages the schema leaves free (a few dozen at most).
+      expect(round, 'rounds of usage before a flush fails for lack of space').toBeLessThan(100);
       for (const secret of fillers) expect(await t.client.verify(secret, `${caller}-${round}`)).toMatchObject({ valid: true });
       expect(await t.client.verify(active.secret, 'while-full')).toMatchObject({ valid: true, keyId: active.id });
       expect(await t.client.verify(inactive.secret, 'while-full')).toEqual({ valid: false, code: 'inactive' });

@@ -162,7 +162,7 @@ describe('races', () => {
       { from: 'update_systems' },
       { from: 'verify_new', force: true },
       { from: 'deactivate_old' },
-      { from: 'double_check' },
+      { from: 'double_check', force: true }, // past the watch window
       { from: 'delete_old' },
     ] as const;
     for (let round = 0; round < 4; round++) {
@@ -190,7 +190,7 @@ describe('races', () => {
       await t.client.advance(rotation.id, { from: 'verify_new', force: true });
       await t.client.advance(rotation.id, { from: 'deactivate_old' });
       const [advanced, rolledBack] = await together([
-        () => t.api('POST', `/v1/rotations/${rotation.id}/advance`, { from: 'double_check' }),
+        () => t.api('POST', `/v1/rotations/${rotation.id}/advance`, { from: 'double_check', force: true }),
         () => t.api('POST', `/v1/rotations/${rotation.id}/rollback`, undefined, secondAdmin),
       ]);
       expect([advanced!.status, rolledBack!.status].sort()).toEqual([200, 409]);

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
-import type { Actor, KeyRow, RotationRow, Store } from '../../src/daemon/store.js';
+import type { Actor, AlertChange, AlertSighting, AuditQuery, ClaimedDelivery, IndexedKey, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
 export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;
@@ -28,8 +28,11 @@ export function keyRow(name: string, overrides: Partial<KeyRow> = {}): KeyRow & 
     createdAt: T0,
     createdBy: ADMIN.name,
     deactivatedAt: null,
+    deactivationReason: null,
     expiresAt: null,
     lastUsedAt: null,
+    canary: false,
+    rotatedOutBy: null,
     description: null,
     owner: null,
     meta: null,
@@ -39,6 +42,13 @@ export function keyRow(name: string, overrides: Partial<KeyRow> = {}): KeyRow & 
     quota: null,
     ...overrides,
   };
+}
+
+/** Every page of `indexedKeys`, flattened. */
+export async function allIndexed(store: Store): Promise<IndexedKey[]> {
+  const keys: IndexedKey[] = [];
+  for await (const page of store.indexedKeys()) keys.push(...page);
+  return keys;
 }
 
 function rotationRow(old: KeyRow, fresh: KeyRow, overrides: Partial<RotationRow> = {}): RotationRow {
@@ -52,6 +62,7 @@ function rotationRow(old: KeyRow, fresh: KeyRow, overrides: Partial<RotationRow>
     stepStartedAt: T0,
     createdAt: T0,
     createdBy: ADMIN.name,
+    watchMs: 600_000,
     verifyNewAt: null,
     deactivateOldAt: null,
     deactivateAt: null,
@@ -79,7 +90,7 @@ async function codeOf(promise: Promise<unknown>): Promise<ErrorCode> {
 }
 
 async function auditActions(store: Store): Promise<string[]> {
-  return (await store.listAudit(1000)).map((e) => e.action).reverse();
+  return (await store.listAudit({ limit: 1000 })).map((e) => e.action).reverse();
 }
 
 export function runStoreContract(dialect: string, makeStore: StoreFactory): void {
@@ -101,7 +112,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.getKey(row.id)).toEqual(created);
         expect(await store.getKeyByName('bILLING')).toEqual(created);
         expect(await store.getKey('key_missing')).toBeUndefined();
-        const [event] = await store.listAudit(10);
+        const [event] = await store.listAudit({ limit: 10 });
         expect(event).toMatchObject({ action: 'key.create', targetType: 'key', targetId: row.id, targetName: 'Billing', operatorId: ADMIN.id, operatorName: ADMIN.name, at: T0 });
       });
 
@@ -134,7 +145,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const on = await store.setKeyStatus(row.id, 'active', T0 + 10, ADMIN);
         expect(on).toMatchObject({ status: 'active', deactivatedAt: null });
         expect(await auditActions(store)).toEqual(['key.create', 'key.deactivate', 'key.activate']);
-        expect((await store.listAudit(1))[0]?.at).toBe(T0 + 10);
+        expect((await store.listAudit({ limit: 1 }))[0]?.at).toBe(T0 + 10);
         expect(await codeOf(store.setKeyStatus('key_missing', 'inactive', T0, ADMIN))).toBe('not_found');
       });
 
@@ -145,9 +156,11 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         await store.setKeyStatus(row.id, 'inactive', T0 + 2, ADMIN);
         expect(await store.deleteKey(row.id, T0 + 3, ADMIN)).toMatchObject({ id: row.id, status: 'inactive' });
         expect(await store.getKey(row.id)).toBeUndefined();
-        expect((await store.listAudit(1))[0]).toMatchObject({ action: 'key.delete', at: T0 + 3, targetName: 'k' });
+        expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ action: 'key.delete', at: T0 + 3, targetName: 'k' });
         expect(await codeOf(store.deleteKey(row.id, T0 + 4, ADMIN))).toBe('not_found');
-        expect(await store.indexedKeys()).toEqual([]);
+        // What the index keeps of it now is its tombstone: found by hash, inactive, deleted at T0 + 3.
+        expect(await allIndexed(store)).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 3 }]);
+        expect(await store.keyTotal()).toBe(0);
       });
 
       it('lists oldest first with status and name filters, LIKE characters taken literally, and keyset paging', async () => {
@@ -165,12 +178,41 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await list({ limit: 2 })).toEqual(['a%b', 'axb']);
         expect(await list({ limit: 2, after: { createdAt: rows[1]!.createdAt, id: rows[1]!.id } })).toEqual(['a_c', 'abc']);
         expect(await store.countKeys()).toEqual({ active: 4, inactive: 1 });
+        expect(await store.keyTotal()).toBe(5);
+      });
+
+      it('keeps a deactivation reason until the key is activated, and audits it', async () => {
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        expect(await store.setKeyStatus(row.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:3')).toMatchObject({ deactivationReason: 'leaked: a.env:3' });
+        expect((await store.listAudit({ limit: 1 }))[0]?.detail).toBe(JSON.stringify({ reason: 'leaked: a.env:3' }));
+        expect(await store.getKey(row.id)).toMatchObject({ deactivationReason: 'leaked: a.env:3' });
+        expect(await store.setKeyStatus(row.id, 'active', T0 + 2, ADMIN)).toMatchObject({ deactivationReason: null });
+        expect(await store.setKeyStatus(row.id, 'inactive', T0 + 3, ADMIN)).toMatchObject({ deactivationReason: null });
+      });
+
+      it('finds keys by hash, and operator tokens only when asked', async () => {
+        const live = keyRow('live');
+        const off = keyRow('off');
+        await store.createKey(live, ADMIN);
+        await store.createKey(off, ADMIN);
+        await store.setKeyStatus(off.id, 'inactive', T0 + 1, ADMIN);
+        const tokenHash = hashSecret(generateSecret('kwo_'));
+        await store.createOperator({ id: 'op_x', name: 'x', role: 'viewer', tokenHash, createdAt: T0, disabledAt: null }, ADMIN);
+        const asked = [live.hash, off.hash, tokenHash, hashSecret('nobody')];
+        const byHash = (matches: Awaited<ReturnType<Store['findByHashes']>>) => [...matches].sort((a, b) => asked.indexOf(a.hash) - asked.indexOf(b.hash));
+        expect(byHash(await store.findByHashes(asked, false))).toEqual([
+          { hash: live.hash, kind: 'key', id: live.id, name: 'live', state: 'active' },
+          { hash: off.hash, kind: 'key', id: off.id, name: 'off', state: 'inactive' },
+        ]);
+        expect((await store.findByHashes(asked, true)).find((m) => m.kind === 'operator')).toEqual({ hash: tokenHash, kind: 'operator', id: 'op_x', name: 'x', state: 'active' });
+        expect(await store.findByHashes([], true)).toEqual([]);
       });
 
       it('indexes every key with what verify needs', async () => {
         const row = keyRow('k', { expiresAt: T0 + MINUTE });
         await store.createKey(row, ADMIN);
-        expect(await store.indexedKeys()).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'active', expiresAt: T0 + MINUTE }]);
+        expect(await allIndexed(store)).toEqual([{ id: row.id, name: 'k', hash: row.hash, status: 'active', expiresAt: T0 + MINUTE }]);
       });
     });
 
@@ -190,10 +232,10 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         await store.createKey(row, ADMIN);
         await store.createKey(keyRow('plain', { createdAt: T0 + 1 }), ADMIN);
         expect(await store.getKey(row.id)).toMatchObject(policy);
-        const [indexed] = (await store.indexedKeys()).filter((k) => k.id === row.id);
+        const [indexed] = (await allIndexed(store)).filter((k) => k.id === row.id);
         expect(indexed?.policy).toMatchObject({ owner: 'team-a', meta: { plan: 'pro' }, scopes: ['orders:*'], rateLimit: policy.rateLimit, quota: policy.quota });
         expect(indexed?.policy?.allowedIps).toHaveLength(1);
-        expect((await store.indexedKeys()).find((k) => k.name === 'plain')).not.toHaveProperty('policy');
+        expect((await allIndexed(store)).find((k) => k.name === 'plain')).not.toHaveProperty('policy');
         const owned = await store.listKeys({ limit: 10, since24h: T0, owner: 'team-a' });
         expect(owned.map((k) => k.name)).toEqual(['policed']);
       });
@@ -205,7 +247,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const { key, changed } = await store.updateKey(row.id, { name: 'Edited', owner: 'team-a', scopes: null, expiresAt: T0 + 5 }, T0 + 3, ADMIN);
         expect(changed).toEqual(['expiresAt', 'name', 'scopes']);
         expect(key).toMatchObject({ name: 'Edited', owner: 'team-a', scopes: null, expiresAt: T0 + 5, hash: row.hash });
-        const [event] = await store.listAudit(1);
+        const [event] = await store.listAudit({ limit: 1 });
         expect(event).toMatchObject({ action: 'key.update', targetName: 'Edited', at: T0 + 3 });
         expect(JSON.parse(event!.detail)).toEqual({ fields: ['expiresAt', 'name', 'scopes'], name: { from: 'editable', to: 'Edited' } });
         expect((await store.updateKey(row.id, { name: 'edited', owner: 'team-a' }, T0 + 4, ADMIN)).changed).toEqual(['name']);
@@ -254,7 +296,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         );
         expect(await store.getKeyByName('billing')).toMatchObject({ id: fresh.id });
         expect((await store.getRotation(rotation.id))?.newKeyName).toBe('billing');
-        expect((await store.listAudit(3)).map((e) => e.action).reverse()).toEqual(['key.delete', 'key.update', 'rotation.advance']);
+        expect((await store.listAudit({ limit: 3 })).map((e) => e.action).reverse()).toEqual(['key.delete', 'key.update', 'rotation.advance']);
       });
     });
 
@@ -276,7 +318,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect((await store.listOperators()).map((o) => o.name)).toEqual(['Alice', 'bob']);
         expect(await store.countOperators()).toBe(2);
         expect((await store.indexedOperators()).find((o) => o.id === first.id)?.tokenHash).toBe(first.tokenHash);
-        const [event] = await store.listAudit(1);
+        const [event] = await store.listAudit({ limit: 1 });
         expect(event).toMatchObject({ action: 'operator.create', targetName: 'bob', detail: JSON.stringify({ role: 'viewer' }) });
       });
 
@@ -305,11 +347,34 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
     describe('audit', () => {
       it('pages newest first and chains every event', async () => {
         for (let i = 0; i < 5; i++) await store.createKey(keyRow(`k${i}`, { createdAt: T0 + i }), ADMIN);
-        const all = await store.listAudit(100);
+        const all = await store.listAudit({ limit: 100 });
         expect(all.map((e) => e.targetName)).toEqual(['k4', 'k3', 'k2', 'k1', 'k0']);
-        const page = await store.listAudit(2, all[1]!.seq);
+        const page = await store.listAudit({ limit: 2, before: all[1]!.seq });
         expect(page.map((e) => e.targetName)).toEqual(['k2', 'k1']);
         expect(await audit.verify(store)).toMatchObject({ ok: true, events: 5, signed: 5, checkpointSeq: all[0]!.seq });
+      });
+
+      it('filters by action or action family, by key (its rotations included) and by operator, and pages the filtered list', async () => {
+        const bob = { id: 'op_bob', name: 'bob' };
+        const old = keyRow('billing');
+        await store.createKey(old, ADMIN);
+        for (let i = 0; i < 3; i++) await store.createKey(keyRow(`noise-${i}`, { createdAt: T0 + i }), bob);
+        await store.setKeyStatus(old.id, 'inactive', T0 + 5, bob);
+        const fresh = keyRow('billing-2');
+        const rotation = rotationRow(old, fresh);
+        await store.createRotation(rotation, fresh, ADMIN);
+        const names = async (query: Omit<AuditQuery, 'limit'>, limit = 100) => (await store.listAudit({ limit, ...query })).map((e) => `${e.action} ${e.targetName}`);
+        expect(await names({ action: 'rotation' })).toEqual(['rotation.start billing']);
+        expect(await names({ action: 'rot' })).toEqual([]);
+        expect(await names({ action: 'key.deactivate' })).toEqual(['key.deactivate billing']);
+        expect(await names({ key: 'billing' })).toEqual(['rotation.start billing', 'key.deactivate billing', 'key.create billing']);
+        expect(await names({ key: old.id })).toEqual(await names({ key: 'billing' }));
+        expect(await names({ key: 'billing-2' })).toEqual(['rotation.start billing', 'key.create billing-2']);
+        expect(await names({ operator: 'bob', action: 'key.create' })).toEqual(['key.create noise-2', 'key.create noise-1', 'key.create noise-0']);
+        expect(await names({ operator: 'op_bob' })).toHaveLength(4);
+        const first = await store.listAudit({ limit: 2, operator: 'bob' });
+        const rest = await store.listAudit({ limit: 2, operator: 'bob', before: first[1]!.seq });
+        expect([...first, ...rest].map((e) => e.targetName)).toEqual(['billing', 'noise-2', 'noise-1', 'noise-0']);
       });
     });
 
@@ -404,8 +469,223 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.getKey(old.id)).toBeUndefined();
         expect(await store.listRotations(true)).toEqual([]);
         expect((await store.listRotations(false)).map((r) => r.id)).toEqual([rotation.id]);
-        const tail = (await store.listAudit(4)).map((e) => [e.action, e.at]).reverse();
+        const tail = (await store.listAudit({ limit: 4 })).map((e) => [e.action, e.at]).reverse();
         expect(tail).toEqual([['key.deactivate', T0 + 7], ['rotation.advance', T0 + 7], ['key.delete', T0 + 9], ['rotation.advance', T0 + 9]]);
+      });
+    });
+
+    describe('tombstones and alerts', () => {
+      const sighting = (overrides: Partial<AlertSighting> & Pick<AlertSighting, 'keyId'>): AlertSighting => ({
+        kind: 'deleted_key.presented',
+        keyName: 'k',
+        caller: 'cron',
+        ip: null,
+        count: 1,
+        firstSeenAt: T0,
+        lastSeenAt: T0,
+        detail: {},
+        ...overrides,
+      });
+
+      it('keeps a tombstone of a deleted key (a delete, or a rotation ending), found by hash, marked with the rotation', async () => {
+        const plain = keyRow('plain');
+        await store.createKey(plain, ADMIN);
+        await store.setKeyStatus(plain.id, 'inactive', T0 + 1, ADMIN);
+        await store.deleteKey(plain.id, T0 + 2, ADMIN);
+        const old = keyRow('old');
+        const fresh = keyRow('fresh');
+        await store.createKey(old, ADMIN);
+        const rotation = rotationRow(old, fresh);
+        await store.createRotation(rotation, fresh, ADMIN);
+        const step = (expectStep: RotationRow['step'], to: RotationRow['step'], at: number, more: Partial<RotationChange> = {}) =>
+          store.changeRotation(rotation.id, { expectStep, at, set: { step: to, stepStartedAt: at }, audit: { action: 'rotation.advance', targetType: 'rotation', targetId: rotation.id, targetName: 'old' }, ...more }, ADMIN);
+        await step('update_systems', 'double_check', T0 + 3, { oldKeyStatus: 'inactive' });
+        expect(await store.getKey(old.id), 'the cut-over marks the old key').toMatchObject({ status: 'inactive', rotatedOutBy: rotation.id });
+        await step('double_check', 'completed', T0 + 4, { deleteOldKey: true });
+
+        expect(await store.listTombstones(10)).toEqual([
+          { keyId: old.id, name: 'old', hint: old.hint, deletedAt: T0 + 4, deletedBy: ADMIN.name, rotationId: rotation.id, presentations: 0, lastPresentedAt: null, lastCaller: null, lastIp: null },
+          { keyId: plain.id, name: 'plain', hint: plain.hint, deletedAt: T0 + 2, deletedBy: ADMIN.name, rotationId: null, presentations: 0, lastPresentedAt: null, lastCaller: null, lastIp: null },
+        ]);
+        expect((await store.listTombstones(1, { deletedAt: T0 + 4, keyId: old.id })).map((t) => t.keyId), 'paged').toEqual([plain.id]);
+        expect((await store.findByHashes([old.hash, plain.hash], false)).map((m) => [m.id, m.state]).sort()).toEqual([
+          [old.id, 'deleted'],
+          [plain.id, 'deleted'],
+        ].sort());
+        const indexed = await allIndexed(store);
+        expect(indexed).toContainEqual({ id: old.id, name: 'old', hash: old.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 4, rotatedOutBy: rotation.id });
+        expect(indexed).toContainEqual({ id: plain.id, name: 'plain', hash: plain.hash, status: 'inactive', expiresAt: null, deletedAt: T0 + 2 });
+        expect(indexed.find((e) => e.id === fresh.id), 'an ordinary key carries no marks').toEqual({ id: fresh.id, name: 'fresh', hash: fresh.hash, status: 'active', expiresAt: null });
+
+        // A key imported with a deleted key's hash takes its place.
+        await store.createKey({ ...keyRow('again'), hash: plain.hash }, ADMIN);
+        expect((await store.listTombstones(10)).map((t) => t.keyId)).toEqual([old.id]);
+      });
+
+      it('marks a canary in the index and the lookup, and stamps an emergency rotation\'s cut-over in its own transaction', async () => {
+        const canary = keyRow('bait', { canary: true });
+        await store.createKey(canary, ADMIN);
+        expect(await store.getKey(canary.id)).toMatchObject({ canary: true });
+        expect((await allIndexed(store)).find((e) => e.id === canary.id)).toMatchObject({ canary: true });
+        expect(await store.findByHashes([canary.hash], false)).toEqual([{ hash: canary.hash, kind: 'key', id: canary.id, name: 'bait', state: 'active', canary: true }]);
+
+        const old = keyRow('payments');
+        const fresh = keyRow('payments-2');
+        await store.createKey(old, ADMIN);
+        const rotation = rotationRow(old, fresh, { step: 'double_check', doubleCheckAt: T0 + 5, deactivateAt: T0 + 5, createdAt: T0 + 5 });
+        await store.createRotation(rotation, fresh, ADMIN, { reason: 'leaked: pasted in chat' });
+        expect(await store.getKey(old.id)).toMatchObject({ status: 'inactive', deactivatedAt: T0 + 5, deactivationReason: 'leaked: pasted in chat', rotatedOutBy: rotation.id });
+        expect(await auditActions(store)).toEqual(['key.create', 'key.create', 'key.create', 'rotation.start', 'key.deactivate']);
+        expect(await store.openAlert('key.leaked', old.id, '')).toMatchObject({ kind: 'key.leaked', detail: { reason: 'leaked: pasted in chat' }, count: 1 });
+        // Reactivating clears the mark.
+        await store.setKeyStatus(old.id, 'active', T0 + 6, ADMIN);
+        expect(await store.getKey(old.id)).toMatchObject({ rotatedOutBy: null, deactivationReason: null });
+      });
+
+      it('counts sightings on the open alert, raises new ones as REPEAT says, keeps 100 callers a key, and records tombstone presentations', async () => {
+        const gone = keyRow('gone');
+        await store.createKey(gone, ADMIN);
+        await store.setKeyStatus(gone.id, 'inactive', T0, ADMIN);
+        await store.deleteKey(gone.id, T0, ADMIN);
+        const [raised] = await store.recordSightings([sighting({ keyId: gone.id, count: 3, lastSeenAt: T0 + 10, ip: '192.0.2.1', tombstone: true })], T0 + 10);
+        expect(raised).toMatchObject({ raised: true, alert: { kind: 'deleted_key.presented', keyId: gone.id, caller: 'cron', count: 3, ip: '192.0.2.1', ackedAt: null } });
+        const counted = await store.recordSightings([sighting({ keyId: gone.id, count: 2, firstSeenAt: T0 + 20, lastSeenAt: T0 + 30, tombstone: true })], T0 + 30);
+        expect(counted).toEqual([{ raised: false, alert: expect.objectContaining({ id: raised!.alert.id, count: 5, firstSeenAt: T0, lastSeenAt: T0 + 30, ip: '192.0.2.1' }) }]);
+        expect((await store.listTombstones(1))[0]).toMatchObject({ presentations: 5, lastPresentedAt: T0 + 30, lastCaller: 'cron', lastIp: '192.0.2.1' });
+
+        const { alert, acknowledged } = await store.ackAlert(raised!.alert.id, T0 + 40, ADMIN);
+        expect(acknowledged).toBe(true);
+        expect(alert).toMatchObject({ ackedAt: T0 + 40, ackedBy: ADMIN.name });
+        expect((await store.ackAlert(raised!.alert.id, T0 + 50, ADMIN)).acknowledged).toBe(false);
+        expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ action: 'alert.ack', targetType: 'alert', targetId: raised!.alert.id, at: T0 + 40 });
+        expect(await codeOf(store.ackAlert('alr_missing', T0, ADMIN))).toBe('not_found');
+
+        // Within the hour: counted on the acknowledged alert; an hour after it was raised: a new one.
+        const [quiet] = await store.recordSightings([sighting({ keyId: gone.id, firstSeenAt: T0 + 30 * MINUTE, lastSeenAt: T0 + 30 * MINUTE })], T0);
+        expect(quiet).toMatchObject({ raised: false, alert: { id: raised!.alert.id, count: 6, ackedAt: T0 + 40 } });
+        const [again] = await store.recordSightings([sighting({ keyId: gone.id, firstSeenAt: T0 + 61 * MINUTE, lastSeenAt: T0 + 61 * MINUTE })], T0);
+        expect(again).toMatchObject({ raised: true, alert: { count: 1, ackedAt: null } });
+        expect(again!.alert.id).not.toBe(raised!.alert.id);
+
+        // key.expiring: once per key and expiry, acknowledged or not.
+        const expiring = sighting({ kind: 'key.expiring', keyId: gone.id, caller: '', detail: { expiresAt: 'x' } });
+        expect(await store.recordSightings([expiring], T0)).toMatchObject([{ raised: true }]);
+        expect(await store.recordSightings([expiring], T0)).toEqual([]);
+
+        // 100 callers a key and kind, the rest on the alert without a caller.
+        const many = Array.from({ length: 105 }, (_, i) => sighting({ kind: 'canary.tripped', keyId: 'key_bait', caller: `c${i}` }));
+        await store.recordSightings(many, T0);
+        const canaryAlerts = (await store.listAlerts({ openOnly: true, limit: 1000 })).filter((a) => a.kind === 'canary.tripped');
+        expect(canaryAlerts).toHaveLength(101);
+        expect(canaryAlerts.find((a) => a.caller === '')).toMatchObject({ count: 5 });
+
+        const open = await store.listAlerts({ openOnly: true, limit: 1000 });
+        const all = await store.listAlerts({ openOnly: false, limit: 1000 });
+        expect(all.length - open.length).toBe(1);
+        expect(all.map((a) => a.lastSeenAt)).toEqual([...all.map((a) => a.lastSeenAt)].sort((a, b) => b - a));
+      });
+
+      it('raises a leak in the deactivation\'s transaction, with its webhook delivery, and lists expiring keys', async () => {
+        await store.createWebhook({ id: newId('whk_'), url: 'http://127.0.0.1:9/a', events: ['key.leaked'], keyId: 'key-a', sealedSecret: 's', createdAt: T0, createdBy: ADMIN.name }, ADMIN);
+        const key = keyRow('ci', { expiresAt: T0 + 3 * MINUTE });
+        await store.createKey(key, ADMIN);
+        await store.createKey(keyRow('bait', { canary: true, expiresAt: T0 + 3 * MINUTE }), ADMIN);
+        await store.createKey(keyRow('later', { expiresAt: T0 + 30 * MINUTE }), ADMIN);
+        expect(await store.keysExpiring(T0, T0 + 5 * MINUTE)).toEqual([{ id: key.id, name: 'ci', expiresAt: T0 + 3 * MINUTE }]);
+        await store.setKeyStatus(key.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:1');
+        expect(await store.keysExpiring(T0, T0 + 5 * MINUTE), 'an inactive key does not expire in any way that matters').toEqual([]);
+        const claimed = await store.claimDeliveries(T0 + 2, T0 + 60, 10, 'key-a');
+        expect(claimed).toHaveLength(1);
+        expect(JSON.parse(claimed[0]!.body)).toMatchObject({ type: 'key.leaked', data: { key: { id: key.id, name: 'ci', hint: key.hint }, reason: 'leaked: a.env:1', alert: { kind: 'key.leaked', state: 'open' } } });
+      });
+
+      it('forgets tombstones and acknowledged alerts a year old, and answers which keys it forgot', async () => {
+        const gone = keyRow('gone');
+        await store.createKey(gone, ADMIN);
+        await store.setKeyStatus(gone.id, 'inactive', T0, ADMIN);
+        await store.deleteKey(gone.id, T0, ADMIN);
+        const [{ alert: old }] = (await store.recordSightings([sighting({ keyId: gone.id, tombstone: true })], T0)) as [AlertChange];
+        await store.ackAlert(old.id, T0, ADMIN);
+        await store.recordSightings([sighting({ keyId: gone.id, caller: 'other', tombstone: true })], T0);
+        expect(await store.pruneTombstones(T0)).toEqual([]);
+        expect(await store.pruneTombstones(T0 + 1)).toEqual([gone.id]);
+        expect(await store.listTombstones(10)).toEqual([]);
+        expect((await allIndexed(store)).map((e) => e.id)).not.toContain(gone.id);
+        // The acknowledged alert went with it; the open one stays until someone reads it.
+        expect((await store.listAlerts({ openOnly: false, limit: 10 })).map((a) => a.caller)).toEqual(['other']);
+      });
+    });
+
+    describe('webhooks', () => {
+      const hook = (events: string[], keyId = 'key-a') => ({
+        id: newId('whk_'),
+        url: `http://127.0.0.1:9/${events.join('+')}`,
+        events,
+        keyId,
+        sealedSecret: `sealed-${events.join('+')}`,
+        createdAt: T0,
+        createdBy: ADMIN.name,
+      });
+
+      it('queues every audited change, in its transaction, for the webhooks whose patterns match', async () => {
+        const all = hook(['*']);
+        // Created a moment later: webhooks list oldest first, and ids are random.
+        const leaks = { ...hook(['key.leaked', 'operator.*']), createdAt: T0 + 1 };
+        await store.createWebhook(all, ADMIN);
+        await store.createWebhook(leaks, ADMIN);
+        const row = keyRow('k');
+        await store.createKey(row, ADMIN);
+        await store.setKeyStatus(row.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:1');
+        // A refused write queues nothing.
+        expect(await codeOf(store.createKey(keyRow('K'), ADMIN))).toBe('name_taken');
+        const types = async (id: string) => (await store.listDeliveries(id, 100)).map((d) => d.type).sort();
+        expect(await types(all.id)).toEqual(['key.create', 'key.deactivate', 'key.leaked', 'webhook.create', 'webhook.create']);
+        expect(await types(leaks.id)).toEqual(['key.leaked']);
+        const [audit] = await store.listAudit({ limit: 1 });
+        expect((await store.listDeliveries(all.id, 100)).find((d) => d.type === 'key.deactivate')).toMatchObject({ eventId: audit!.id, status: 'pending', attempts: 0 });
+        expect(await store.listWebhooks()).toEqual([
+          { id: all.id, url: all.url, events: ['*'], keyId: 'key-a', createdAt: T0, createdBy: ADMIN.name },
+          { id: leaks.id, url: leaks.url, events: ['key.leaked', 'operator.*'], keyId: 'key-a', createdAt: T0 + 1, createdBy: ADMIN.name },
+        ]);
+        await store.deleteWebhook(leaks.id, T0 + 2, ADMIN);
+        expect(await codeOf(store.listDeliveries(leaks.id, 10))).toBe('not_found');
+        expect(await codeOf(store.deleteWebhook(leaks.id, T0 + 3, ADMIN))).toBe('not_found');
+        expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ action: 'webhook.delete', targetId: leaks.id, at: T0 + 2 });
+      });
+
+      it('leases claims, records attempts, gives up, hurries the waiting on a success, and prunes the log', async () => {
+        const mine = hook(['key.create']);
+        const theirs = hook(['key.create'], 'key-b');
+        await store.createWebhook(mine, ADMIN);
+        await store.createWebhook(theirs, ADMIN);
+        for (const name of ['a', 'b', 'c']) await store.createKey(keyRow(name, { createdAt: T0 + 10 }), ADMIN);
+
+        const claimed = await store.claimDeliveries(T0 + 10, T0 + 70, 2, 'key-a');
+        expect(claimed).toHaveLength(2);
+        expect(claimed[0]).toMatchObject({ webhookId: mine.id, url: mine.url, sealedSecret: 'sealed-key.create', type: 'key.create', attempts: 0 });
+        expect(JSON.parse(claimed[0]!.body)).toMatchObject({ id: claimed[0]!.eventId, type: 'key.create', at: new Date(T0 + 10).toISOString() });
+        // Leased: not claimed again before the lease ends, the third one is; never another key's.
+        const third = await store.claimDeliveries(T0 + 20, T0 + 80, 5, 'key-a');
+        expect(third.map((d) => d.id)).not.toContain(claimed[0]!.id);
+        expect(third).toHaveLength(1);
+        expect(await store.claimDeliveries(T0 + 20, T0 + 80, 5, 'key-a')).toEqual([]);
+        expect((await store.claimDeliveries(T0 + 71, T0 + 130, 5, 'key-a')).map((d) => d.id).sort()).toEqual(claimed.map((d) => d.id).sort());
+
+        const [first, second] = claimed as [ClaimedDelivery, ClaimedDelivery];
+        const fail = { webhookId: mine.id, delivered: false, status: 503, error: 'HTTP 503' };
+        await store.finishDelivery(first.id, { ...fail, at: T0 + 100, nextAttemptAt: T0 + 5000 });
+        await store.finishDelivery(second.id, { ...fail, at: T0 + 100, nextAttemptAt: null });
+        await store.finishDelivery(third[0]!.id, { webhookId: mine.id, at: T0 + 200, delivered: true, status: 204, error: null, nextAttemptAt: null });
+        const log = new Map((await store.listDeliveries(mine.id, 10)).map((d) => [d.id, d]));
+        expect(log.get(second.id)).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 503, lastError: 'HTTP 503' });
+        expect(log.get(third[0]!.id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 204, lastError: null, deliveredAt: T0 + 200 });
+        // The success made the one waiting until T0 + 5000 due at once.
+        expect(log.get(first.id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 200, lastAttemptAt: T0 + 100 });
+        expect((await store.claimDeliveries(T0 + 200, T0 + 260, 5, 'key-a')).map((d) => d.id)).toEqual([first.id]);
+
+        await store.pruneDeliveries(T0 + 11);
+        // Delivered and given up before the line go; pending ones stay, however old.
+        expect((await store.listDeliveries(mine.id, 10)).map((d) => d.id)).toEqual([first.id]);
       });
     });
   });

@@ -10,7 +10,7 @@ import { runStoreContract } from './contract.js';
 
 describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL store'), () => {
   runStoreContract('PostgreSQL', async () => {
-    const database = await createTestDatabase();
+    const database = await createTestDatabase(undefined, { migrated: true });
     const dir = mkdtempSync(join(tmpdir(), 'keyward-store-'));
     const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
     const store = await openPgStore(database.url, { audit });

@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { SqliteStore } from '../../src/daemon/db/sqlite/store.js';
-import { runStoreContract } from './contract.js';
+import { describe, expect, it } from 'vitest';
+import { allIndexed, keyRow, runStoreContract } from './contract.js';
 
-runStoreContract('SQLite', async () => {
+async function openStore() {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-store-'));
   const { sqlite, db } = openDatabase(join(dir, 'keyward.db'));
   const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
   const store = new SqliteStore(sqlite, db, audit);
   return {
+    sqlite,
     store,
     audit,
     async cleanup() {
@@ -20,4 +22,29 @@ runStoreContract('SQLite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+runStoreContract('SQLite', openStore);
+
+describe('SQLite index load', () => {
+  it('reads every key once, in pages, however many pages it takes', async () => {
+    const { sqlite, store, cleanup } = await openStore();
+    try {
+      const rows = Array.from({ length: 2_500 }, (_, i) => keyRow(`k-${i}`));
+      // One transaction: 2,500 audited creates would take a fsync each.
+      const insert = sqlite.prepare('insert into keys (id, name, name_folded, hash, hint, status, created_at, created_by) values (?, ?, ?, ?, ?, ?, ?, ?)');
+      sqlite.transaction(() => rows.forEach((r) => insert.run(r.id, r.name, r.name.toLowerCase(), r.hash, r.hint, r.status, r.createdAt, r.createdBy)))();
+      sqlite.prepare('delete from keys where name = ?').run('k-1000');
+      const pages: number[] = [];
+      for await (const page of store.indexedKeys()) pages.push(page.length);
+      expect(pages.length).toBeGreaterThan(2);
+      expect(pages.reduce((a, b) => a + b, 0)).toBe(2_499);
+      const ids = (await allIndexed(store)).map((k) => k.id);
+      expect(new Set(ids).size).toBe(2_499);
+      expect(ids).not.toContain(rows[1000]!.id);
+      expect(await store.keyTotal()).toBe(2_499);
+    } finally {
+      await cleanup();
+    }
+  });
 });

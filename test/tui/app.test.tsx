@@ -138,7 +138,9 @@ describe('add', () => {
     press(app, 'a');
     await waitForText(app, 'Add a key');
     press(app, KEY.enter);
-    await waitForText(app, '✗ name must not be empty');
+    const [name, objection] = (await waitForText(app, '✗ must not be empty')).split('\n').slice(4, 6);
+    expect(name, 'under the name field').toContain('Name: █');
+    expect(objection).toContain('✗ must not be empty');
     press(app, 'Billing');
     await waitForFrame(app, (f) => f.includes('Name: Billing') && !f.includes('must not be empty'), 'typing clears the error');
     press(app, KEY.enter);

@@ -24,6 +24,9 @@ export const KEY = {
   backspace: '\x7f',
   ctrlC: '\x03',
   ctrlL: '\x0c',
+  ctrlU: '\x15',
+  tab: '\t',
+  shiftTab: '\x1b[Z',
 } as const;
 
 /** The last frame as text, styles removed. */

@@ -7,10 +7,18 @@ import type { TerminalEnv } from '../../src/tui/clipboard.js';
 import type { Size } from '../../src/tui/hooks/useTerminalSize.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
-export type OpenOptions = { size?: Size; token?: string; env?: TerminalEnv; props?: Pick<AppProps, 'redraw' | 'onSecret' | 'restartDaemon'> };
+export type OpenOptions = {
+  size?: Size;
+  token?: string;
+  env?: TerminalEnv;
+  props?: Pick<AppProps, 'redraw' | 'onSecret' | 'restartDaemon'>;
+  /** How the TUI's client sends requests (to see what it sent). */
+  fetch?: typeof fetch;
+};
 
 export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
-  const client = options.token ? new KeywardClient({ url: t.url, token: options.token }) : t.client;
+  const client =
+    options.token || options.fetch ? new KeywardClient({ url: t.url, token: options.token ?? t.adminToken, fetch: options.fetch }) : t.client;
   const { operator } = await client.me();
   const clipboard: string[] = [];
   const size = options.size ?? { columns: 100, rows: 30 };

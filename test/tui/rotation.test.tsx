@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
+import { rotationAtDoubleCheck } from './rotation-setup.js';
 
 let t: TestDaemon;
 daemonPerTest({ get: () => t, set: (d) => (t = d) });
@@ -22,7 +23,8 @@ describe('rotation view', () => {
     await waitForText(app, 'billing');
     press(app, 'r');
     await waitForText(app, 'Start rotating "billing"?');
-    press(app, 'y');
+    expect(screen(app), 'the watch window is chosen at the start').toContain('› 1. 10 minutes (default)');
+    press(app, KEY.enter);
     const reveal = await waitForText(app, 'Secret of "billing-2": shown this once');
     const secret = SECRET.exec(reveal)![0];
     press(app, 'y');
@@ -51,9 +53,12 @@ describe('rotation view', () => {
     expect(frame).toContain('The guard passes');
 
     press(app, 'n');
+    await waitForText(app, 'When should the old key "billing" be deactivated?');
+    press(app, KEY.enter);
     await waitForFrame(app, (f) => currentStep(f)?.includes('3. Deactivate the old key') === true, 'deactivate_old');
     press(app, 'n');
-    await waitForText(app, 'Deactivate the old key "billing" now?');
+    frame = await waitForText(app, 'Deactivate the old key "billing" now?');
+    expect(frame.replace(/[│\s]+/g, ' ')).toContain('No caller label was seen on it, so keyward cannot tell who still uses it.');
     press(app, 'y');
     frame = await waitForFrame(app, (f) => currentStep(f)?.includes('4. Double-check traffic') === true, 'double_check');
     expect((await t.client.getKey(old.key.id)).key.status).toBe('inactive');
@@ -80,7 +85,8 @@ describe('rotation view', () => {
     expect(forced?.detail.force, 'the audit log records the force').toBe(true);
 
     press(app, 'n');
-    await waitForText(app, 'Delete the old key "billing" permanently?');
+    frame = await waitForText(app, 'Delete the old key "billing" permanently?');
+    expect(frame.replace(/[│\s]+/g, ' '), 'a late caller is named when deleting').toContain('It was presented 1 time(s) since the cut-over, by cron-job (just now).');
     press(app, 'y');
     await waitForText(app, 'Completed: the old key is deleted.');
     await expect(t.client.getKey(old.key.id)).rejects.toMatchObject({ code: 'not_found' });
@@ -112,13 +118,7 @@ describe('rotation view', () => {
   });
 
   it('rolls back from double_check and cancels, leaving both keys as they are', async () => {
-    const old = await t.client.createKey('mail');
-    const started = await t.client.startRotation(old.key.id);
-    const id = started.rotation.id;
-    await t.client.advance(id, { from: 'update_systems' });
-    await t.client.verify(started.secret);
-    await t.client.advance(id, { from: 'verify_new' });
-    await t.client.advance(id, { from: 'deactivate_old' });
+    const { old } = await rotationAtDoubleCheck(t, 'mail');
     const { app } = await openApp(t);
     await waitForText(app, 'mail-2');
     press(app, 'r');
@@ -134,7 +134,10 @@ describe('rotation view', () => {
     press(app, 'C');
     await waitForText(app, 'Cancel this rotation? Both keys stay as they are now ("mail" active, "mail-2" active)');
     press(app, 'y');
-    frame = await waitForText(app, 'Cancelled: both keys were left as they were.');
+    frame = await waitForText(app, 'The rotation is cancelled, but the new key "mail-2" it created still verifies. Deactivate it');
+    expect(frame).toContain('Cancelled: both keys were left as they were.');
+    press(app, 'n');
+    frame = await waitForFrame(app, (f) => !f.includes('Deactivate the new key?'), 'the offer declined');
     expect(frame).toContain('✗ cancelled');
     expect((await t.client.rotations('open')).rotations).toEqual([]);
     expect((await t.client.allKeys()).map((k) => k.status)).toEqual(['active', 'active']);

@@ -1,11 +1,11 @@
 /** The TUI's pure logic: table view, cursor, columns, attention, keymaps, events, clipboard. */
 import chalk from 'chalk';
 import { describe, expect, it } from 'vitest';
-import type { KeyJson, RotationJson } from '../../src/client/client.js';
+import type { AlertJson, KeyJson, RotationJson } from '../../src/client/client.js';
 import { osc52 } from '../../src/tui/clipboard.js';
 import { fit } from '../../src/tui/format.js';
 import { menuItems, refusal, type Operator } from '../../src/tui/state/actions.js';
-import { attentionOf, countAttention } from '../../src/tui/state/attention.js';
+import { attentionOf, countAttention, statusLabel } from '../../src/tui/state/attention.js';
 import { applyEvents, collectionOf, parseFeedEvent, rotationsByKey } from '../../src/tui/state/collection.js';
 import { layoutColumns } from '../../src/tui/state/columns.js';
 import { moveCursor, resolveCursor, START } from '../../src/tui/state/cursor.js';
@@ -15,31 +15,9 @@ import { sparkline } from '../../src/tui/state/sparkline.js';
 import { deriveRows, initialView, nextSort } from '../../src/tui/state/table.js';
 import { edit } from '../../src/tui/state/text.js';
 import { applyColorPreference } from '../../src/tui/terminal.js';
+import { DAY, keyJson, NOW } from './key-json.js';
 
-const NOW = Date.parse('2025-06-01T12:00:00Z');
-const DAY = 86_400_000;
-
-function key(over: Partial<KeyJson> & { id: string }): KeyJson {
-  return {
-    name: over.id,
-    hint: 'kw_AbCd…wXyZ',
-    status: 'active',
-    createdAt: new Date(NOW - DAY).toISOString(),
-    createdBy: 'admin',
-    deactivatedAt: null,
-    expiresAt: null,
-    lastUsedAt: null,
-    uses24h: 0,
-    description: null,
-    owner: null,
-    meta: null,
-    scopes: null,
-    allowedIps: null,
-    rateLimit: null,
-    quota: null,
-    ...over,
-  };
-}
+const key = keyJson;
 
 const admin: Operator = { name: 'admin', role: 'admin', permissions: ['keys:read', 'keys:write', 'keys:verify', 'operators:manage'] };
 const viewer: Operator = { name: 'eve', role: 'viewer', permissions: ['keys:read'] };
@@ -70,6 +48,12 @@ describe('table rows', () => {
     expect(deriveRows(keys, 'name', 'k3').map((k) => k.id)).toEqual(['k3']);
     expect(deriveRows(keys, 'name', 'ab\u001bcd').length, 'the hint kw_AbCd matches all').toBe(3);
     expect(deriveRows(keys, 'name', 'nothing')).toEqual([]);
+  });
+
+  it('filters by owner too', () => {
+    const owned = [...keys, key({ id: 'k4', name: 'orders', owner: 'Team-Checkout' })];
+    expect(deriveRows(owned, 'name', 'checkout').map((k) => k.id)).toEqual(['k4']);
+    expect(deriveRows(owned, 'name', 'team-').map((k) => k.id), 'keys without an owner do not match').toEqual(['k4']);
   });
 });
 
@@ -106,11 +90,14 @@ describe('cursor', () => {
 describe('columns', () => {
   it('shows every column on a wide terminal and gives the name the room left', () => {
     const cols = layoutColumns(140);
-    expect(cols.map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'created', 'lastUsed', 'uses']);
+    expect(cols.map((c) => c.id)).toEqual(['name', 'owner', 'hint', 'status', 'attention', 'created', 'lastUsed', 'uses']);
     expect(cols[0]!.width).toBe(40);
   });
 
-  it('drops created, hint, then uses as the terminal narrows, never name or status', () => {
+  it('drops the owner first, then created, hint and uses as the terminal narrows, never name or status', () => {
+    expect(layoutColumns(120).map((c) => c.id), 'the owner at 120 columns').toContain('owner');
+    expect(layoutColumns(104).map((c) => c.id)).toContain('owner');
+    expect(layoutColumns(103).map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'created', 'lastUsed', 'uses']);
     expect(layoutColumns(80).map((c) => c.id)).toEqual(['name', 'hint', 'status', 'attention', 'lastUsed', 'uses']);
     expect(layoutColumns(70).map((c) => c.id)).toEqual(['name', 'status', 'attention', 'lastUsed', 'uses']);
     expect(layoutColumns(58).map((c) => c.id)).toEqual(['name', 'status', 'attention', 'lastUsed']);
@@ -145,7 +132,9 @@ describe('permissions and the action menu', () => {
     expect(refusal('delete', active, admin)).toMatch(/deactivate it first/);
     expect(refusal('delete', { ...active, status: 'inactive' }, admin)).toBeUndefined();
     const items = menuItems(active, undefined, admin);
-    expect(items.map((i) => i.label)).toEqual(['Deactivate', 'Delete', 'Rotate', 'Usage', 'Copy id']);
+    expect(items.map((i) => i.label)).toEqual(['Deactivate', 'Delete', 'Rotate', 'Compromised: replace now', 'Edit', 'Usage', 'Details', 'Copy id']);
+    expect(refusal('edit', active, viewer)).toMatch(/viewer.*may not change keys/);
+    expect(refusal('details', active, viewer)).toBeUndefined();
     expect(items.find((i) => i.action === 'delete')!.disabled).toMatch(/inactive/);
     expect(menuItems({ ...active, status: 'inactive' }, undefined, admin)[0]!.label).toBe('Activate');
   });
@@ -259,5 +248,53 @@ describe('fit', () => {
     expect(fit('日本語のキー', 7)).toBe('日本語…');
     expect(fit('👩‍💻dev', 4)).toBe('👩‍💻d…');
     expect(fit('x', 0)).toBe('');
+  });
+});
+
+describe('canaries and alerts', () => {
+  const alert = (over: Partial<AlertJson> = {}): AlertJson => ({
+    id: 'alr_1',
+    kind: 'canary.tripped',
+    state: 'open',
+    keyId: 'k1',
+    keyName: 'bait\u001b[2J',
+    caller: 'crawler\u0007',
+    ip: null,
+    count: 1,
+    firstSeenAt: new Date(NOW).toISOString(),
+    lastSeenAt: new Date(NOW).toISOString(),
+    detail: { reason: 'leaked:\u001b]0;x\u0007 a.env:1' },
+    acknowledgedAt: null,
+    acknowledgedBy: null,
+    ...over,
+  });
+
+  it('never flags a canary (not unused, not expiring) and labels its status canary', () => {
+    const idle = key({ id: 'c', canary: true, createdAt: new Date(NOW - 90 * DAY).toISOString(), expiresAt: new Date(NOW + DAY).toISOString() });
+    expect(attentionOf({ ...idle, canary: false }, NOW), 'the same key, not a canary, is flagged').toBeDefined();
+    expect(attentionOf(idle, NOW)).toBeUndefined();
+    expect(statusLabel(idle, NOW)).toBe('canary');
+  });
+
+  it('offers the emergency replacement unless the key is a canary or already being replaced', () => {
+    const plain = key({ id: 'k' });
+    const emergency = (k: KeyJson, r?: RotationJson) => menuItems(k, r, admin).find((i) => i.action === 'emergency')!;
+    expect(emergency(plain)).toEqual({ action: 'emergency', label: 'Compromised: replace now', shortcut: 'E' });
+    expect(emergency({ ...plain, canary: true }).disabled).toMatch(/canary is not rotated/);
+    expect(emergency(plain, { step: 'verify_new' } as RotationJson).disabled).toMatch(/already being replaced \(verify_new\)/);
+    expect(refusal('emergency', plain, { ...admin, role: 'viewer', permissions: ['keys:read'] })).toMatch(/may not change keys/);
+  });
+
+  it('keeps the open alerts, safe to draw, as their events come: raised, counted, acknowledged', () => {
+    const raised = parseFeedEvent({ event: 'alert.raised', data: { type: 'alert.raised', alert: alert() } })!;
+    expect(raised).toMatchObject({ alert: { keyName: 'bait[2J', caller: 'crawler', detail: { reason: 'leaked:]0;x a.env:1' } } });
+    let c = applyEvents(collectionOf([], []), [raised]);
+    expect([...c.alerts.keys()]).toEqual(['alr_1']);
+    c = applyEvents(c, [{ type: 'alert.updated', alert: alert({ count: 5 }) }]);
+    expect(c.alerts.get('alr_1')!.count).toBe(5);
+    const acked = applyEvents(c, [{ type: 'alert.updated', alert: alert({ state: 'acknowledged' }) }]);
+    expect(acked.alerts.size).toBe(0);
+    expect(applyEvents(acked, [{ type: 'alert.updated', alert: alert({ id: 'alr_2', state: 'acknowledged' }) }]), 'nothing to change').toBe(acked);
+    expect(collectionOf([], [], [alert(), alert({ id: 'alr_2', state: 'acknowledged' })]).alerts.size).toBe(1);
   });
 });

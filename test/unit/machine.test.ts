@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { KeywardError } from '../../src/daemon/errors.js';
 import { planAdvance, planCancel, planRollback, type GuardEvidence } from '../../src/daemon/rotation/machine.js';
 
-const quiet: GuardEvidence = { newKeyOk: 0, oldKeyRejectedSinceDeactivation: 0 };
-const used: GuardEvidence = { newKeyOk: 3, oldKeyRejectedSinceDeactivation: 0 };
+const WATCH = 600_000;
+const quiet: GuardEvidence = { newKeyOk: 0, oldKeyRejectedSinceDeactivation: 0, watchedMs: 0, watchMs: WATCH };
+const used: GuardEvidence = { newKeyOk: 3, oldKeyRejectedSinceDeactivation: 0, watchedMs: WATCH, watchMs: WATCH };
 
 function refusal(fn: () => unknown): KeywardError {
   try {
@@ -29,16 +30,34 @@ describe('rotation step machine', () => {
     const err = refusal(() => planAdvance('verify_new', { from: 'verify_new' }, quiet, 0));
     expect(err.code).toBe('rotation_guard');
     expect(err.message).toMatch(/not been used/);
-    expect(planAdvance('verify_new', { from: 'verify_new', force: true }, quiet, 0)).toMatchObject({ to: 'deactivate_old', forced: true });
+    expect(planAdvance('verify_new', { from: 'verify_new', force: true }, quiet, 0)).toMatchObject({
+      to: 'deactivate_old',
+      forced: true,
+      overrode: expect.stringMatching(/not been used/),
+    });
     expect(planAdvance('verify_new', { from: 'verify_new', force: true }, used, 0).forced).toBe(false);
   });
 
   it('refuses double_check while the old key is still presented unless forced', () => {
-    const ev = { newKeyOk: 5, oldKeyRejectedSinceDeactivation: 2 };
+    const ev = { ...used, oldKeyRejectedSinceDeactivation: 2 };
     const err = refusal(() => planAdvance('double_check', { from: 'double_check' }, ev, 0));
     expect(err.code).toBe('rotation_guard');
     expect(err.message).toMatch(/2 time/);
-    expect(planAdvance('double_check', { from: 'double_check', force: true }, ev, 0)).toMatchObject({ to: 'delete_old', forced: true });
+    expect(err.message).not.toMatch(/watched/);
+    expect(planAdvance('double_check', { from: 'double_check', force: true }, ev, 0)).toMatchObject({ to: 'delete_old', forced: true, overrode: err.message });
+  });
+
+  it('refuses double_check until the watch window has passed, saying how long was watched', () => {
+    const early = { ...used, watchedMs: 192_400 };
+    const err = refusal(() => planAdvance('double_check', { from: 'double_check' }, early, 0));
+    expect(err.code).toBe('rotation_guard');
+    expect(err.message).toBe('Traffic has been watched 3m12s of 10m since the cut-over; wait 6m48s more, or advance with force');
+    expect(refusal(() => planAdvance('double_check', { from: 'double_check' }, { ...used, watchedMs: WATCH - 1 }, 0)).message).toMatch(/wait 1s more/);
+    expect(planAdvance('double_check', { from: 'double_check' }, { ...used, watchedMs: WATCH }, 0)).toMatchObject({ to: 'delete_old', forced: false });
+    // Both reasons at once are both named.
+    const both = refusal(() => planAdvance('double_check', { from: 'double_check' }, { ...early, oldKeyRejectedSinceDeactivation: 1 }, 0));
+    expect(both.message).toMatch(/^The old key was presented 1 time\(s\).*, and traffic has been watched 3m12s of 10m/);
+    expect(planAdvance('double_check', { from: 'double_check', force: true }, early, 0)).toMatchObject({ forced: true, overrode: err.message });
   });
 
   it('answers step_changed when the caller saw another step', () => {

@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, iso, json } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
+import { nameSchema } from '../names.js';
 import type { AuditEvent, Store } from '../store.js';
 import type { ChainReport } from './chain.js';
 
@@ -48,6 +49,14 @@ function verificationJson(report: ChainReport): AuditVerificationJson {
 const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
   before: z.coerce.number().int().min(1).optional().openapi({ description: 'Only events with a smaller seq (paging)' }),
+  action: z
+    .string()
+    .regex(/^[a-z_]+(\.[a-z_]+)*$/, 'must be an action such as rotation.advance, or a family such as rotation')
+    .max(64)
+    .optional()
+    .openapi({ description: 'Only this action (`key.delete`), or this family of actions (`rotation` = `rotation.*`)' }),
+  key: nameSchema.optional().openapi({ type: 'string', description: "Only events about this key (its id or name), its rotations' included" }),
+  operator: nameSchema.optional().openapi({ type: 'string', description: 'Only events by this operator (its id or name)' }),
 });
 
 export type AuditEventJson = z.infer<typeof AuditEventSchema>;
@@ -88,16 +97,13 @@ export function auditRoutes(store: Store, verify: () => Promise<ChainReport>) {
     .openapi(
       createRoute({
         method: 'get', path: '/audit', operationId: 'listAudit', tags: ['audit'], security: bearer, middleware: [requirePermission('keys:read')] as const,
-        summary: 'Audit events, newest first; page with `before` = the last seq you saw',
+        summary: 'Audit events, newest first, optionally filtered; page with `before` = the last seq you saw',
         description:
-          "Needs `keys:read`. Every change (key, rotation, operator) is an event; each carries an HMAC, keyed by a secret only the daemon's home holds, over the event before it and its own fields, so `keyward audit --verify` detects a gap, an edit or a recomputed chain. Events never hold a secret.",
+          "Needs `keys:read`. Every change (key, rotation, operator) is an event; each carries an HMAC, keyed by a secret only the daemon's home holds, over the event before it and its own fields, so `keyward audit --verify` detects a gap, an edit or a recomputed chain. Events never hold a secret. `action`, `key` and `operator` filter in the store, so a filtered page is full and `before` continues it exactly.",
         request: { query: AuditQuery },
         responses: { 200: json(z.object({ events: z.array(AuditEventSchema) }), 'Events', { events: [AUDIT_EXAMPLE] }), ...errors({ store: 'read' }) },
       }),
-      async (c) => {
-        const { limit, before } = c.req.valid('query');
-        return c.json({ events: (await store.listAudit(limit, before)).map(auditJson) }, 200);
-      },
+      async (c) => c.json({ events: (await store.listAudit(c.req.valid('query'))).map(auditJson) }, 200),
     )
     .openapi(
       createRoute({

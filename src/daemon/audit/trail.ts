@@ -66,7 +66,7 @@ export class AuditTrail implements AuditSigner {
    */
   async start(store: Pick<Store, 'listAudit'>): Promise<void> {
     if (readCheckpoint(this.files.auditCheckpoint, this.key) !== 'missing') return;
-    const [head] = await store.listAudit(1);
+    const [head] = await store.listAudit({ limit: 1 });
     if (head) this.anchor(head);
   }
 

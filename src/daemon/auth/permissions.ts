@@ -1,4 +1,4 @@
-/** Roles and what each may do (DESIGN.md §4). */
+/** Roles and what each may do (docs/design.md). */
 export const ROLES = ['admin', 'manager', 'viewer', 'service'] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -3,10 +3,11 @@
  * lists and meta, integers for limits) that both SQL dialects have, turned into the nested
  * `KeyFields` and back in one place.
  */
-import { compilePolicy, type JsonObject } from '../../decide/policy.js';
+import { and, eq, gt, lte, type Column, type SQL } from 'drizzle-orm';
+import { compilePolicy, type EntryPolicy, type JsonObject, type KeyMarks } from '../../decide/policy.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import { nameColumns } from '../names.js';
-import type { IndexedKey, KeyEdit, KeyFields, KeyRow } from '../store.js';
+import type { HashMatch, IndexedKey, KeyEdit, KeyFields, KeyRow, KeyStatus } from '../store.js';
 
 /** The columns as stored; the same property names in both schemas. */
 export type PolicyColumns = {
@@ -39,9 +40,12 @@ const NAMES = [
   'quotaSetAt',
 ] as const satisfies readonly (keyof PolicyColumns)[];
 
-/** The SQL of "this key has policy or labels the index keeps" (description is not kept). */
-export const HAS_POLICY_SQL =
-  'owner is not null or meta is not null or scopes is not null or allowed_ips is not null or rate_limit is not null or quota_remaining is not null';
+/**
+ * The SQL of "the index keeps more of this key than its id, name, hash, status and expiry":
+ * policy or labels (description is not kept), or a mark (a canary, a key a rotation cut over).
+ */
+export const HAS_EXTRAS_SQL =
+  'owner is not null or meta is not null or scopes is not null or allowed_ips is not null or rate_limit is not null or quota_remaining is not null or canary or rotated_out_by is not null';
 
 /** The policy columns of either schema's `keys` table, for a select. */
 export function policyColumnsOf<T extends Record<keyof PolicyColumns, unknown>>(table: T): Pick<T, keyof PolicyColumns> {
@@ -115,26 +119,61 @@ export function withFields<T extends PolicyColumns>(row: T): Omit<T, keyof Polic
   return { ...(rest as Omit<T, keyof PolicyColumns>), ...fieldsFromColumns(row) };
 }
 
+/** The marks of a key (see `KeyMarks`): only those it has, so an ordinary key has none. */
+export function marksOf(row: { canary: boolean; rotatedOutBy: string | null }): KeyMarks {
+  return { ...(row.canary && { canary: true as const }), ...(row.rotatedOutBy !== null && { rotatedOutBy: row.rotatedOutBy }) };
+}
+
 /** What the verification index keeps of a key. */
 export function indexedKey(row: KeyRow & { hash: string }): IndexedKey {
-  const entry: IndexedKey = { id: row.id, name: row.name, hash: row.hash, status: row.status, expiresAt: row.expiresAt };
+  const entry: IndexedKey = { id: row.id, name: row.name, hash: row.hash, status: row.status, expiresAt: row.expiresAt, ...marksOf(row) };
   const policy = compilePolicy(row);
   if (policy) entry.policy = policy;
   return entry;
 }
 
-/**
- * Gives the entries of `plain` (id, name, hash, status, expiry: cheap to read for every key)
- * the policies of the few keys that have one, read apart as `withPolicy`.
- */
-export function attachPolicies(plain: IndexedKey[], withPolicy: ReadonlyArray<PolicyColumns & { id: string }>): IndexedKey[] {
-  if (withPolicy.length === 0) return plain;
-  const policies = new Map(withPolicy.map((row) => [row.id, compilePolicy(fieldsFromColumns(row))]));
+/** A key's policy columns and marks, as the index load reads them for the few keys that have any. */
+export type ExtraColumns = PolicyColumns & { id: string; canary: boolean; rotatedOutBy: string | null };
+
+/** What the index keeps of a key besides its core fields: its compiled policy and its marks. */
+export type EntryExtras = { policy?: EntryPolicy } & KeyMarks;
+
+/** The compiled policies and marks of the few keys that have some (`withExtras`, read apart), by key id. */
+export function extrasById(withExtras: readonly ExtraColumns[]): ReadonlyMap<string, EntryExtras> {
+  const extras = new Map<string, EntryExtras>();
+  for (const row of withExtras) {
+    const policy = compilePolicy(fieldsFromColumns(row));
+    extras.set(row.id, { ...(policy && { policy }), ...marksOf(row) });
+  }
+  return extras;
+}
+
+/** Gives the entries of `plain` (id, name, hash, status, expiry: cheap to read for every key) their policies and marks. */
+export function attachExtras(plain: IndexedKey[], extras: ReadonlyMap<string, EntryExtras>): IndexedKey[] {
+  if (extras.size === 0) return plain;
   for (const entry of plain) {
-    const policy = policies.get(entry.id);
-    if (policy) entry.policy = policy;
+    const more = extras.get(entry.id);
+    if (more) Object.assign(entry, more);
   }
   return plain;
+}
+
+/** A key's status change as columns; see the stores' `changeKeyStatus`. */
+export function statusColumns(status: KeyStatus, at: number, detail: { rotation?: string; reason?: string } | undefined) {
+  const off = status === 'inactive';
+  return { status, deactivatedAt: off ? at : null, deactivationReason: off ? (detail?.reason ?? null) : null, rotatedOutBy: off ? (detail?.rotation ?? null) : null };
+}
+
+/** A key found by its hash (`POST /v1/keys/lookup`). */
+export function keyMatch(k: { hash: string; id: string; name: string; state: KeyStatus; canary: boolean }): HashMatch {
+  return { hash: k.hash, kind: 'key', id: k.id, name: k.name, state: k.state, ...(k.canary && { canary: true as const }) };
+}
+
+type ExpiryColumns = { status: Column; canary: Column; expiresAt: Column };
+
+/** Active keys, not canaries (they never verify), that expire after `from` and at or before `to`. */
+export function expiringWhere(keys: ExpiryColumns, from: number, to: number): SQL | undefined {
+  return and(eq(keys.status, 'active'), eq(keys.canary, false), gt(keys.expiresAt, from), lte(keys.expiresAt, to));
 }
 
 /** The quotas among `rows`, by key. */

@@ -4,10 +4,10 @@
  * table to one dialect and better-sqlite3 transactions are synchronous, so each dialect keeps
  * its own store file; everything that must read the same in both lives here.
  */
-import { and, eq, gt, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, lte, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName, nameColumns } from '../names.js';
-import type { AuditInput, KeyListQuery, KeyRow, OperatorRow, RotationRow } from '../store.js';
+import type { AlertRow, AuditInput, AuditQuery, DeliveryOutcome, EmergencyCut, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
 
 // refusals
 
@@ -19,7 +19,7 @@ export function nameTaken(kind: 'key' | 'operator', name: string, existing = nam
   return new KeywardError('name_taken', message, [{ path: 'name', message: 'is already taken' }]);
 }
 
-export function notFound(kind: 'key' | 'operator' | 'rotation', id: string): KeywardError {
+export function notFound(kind: 'key' | 'operator' | 'rotation' | 'webhook' | 'alert', id: string): KeywardError {
   return new KeywardError('not_found', `No ${kind} with id ${id}`);
 }
 
@@ -47,6 +47,13 @@ export function keyAudit(action: 'key.create' | 'key.update' | 'key.deactivate' 
   return { action, targetType: 'key', targetId: key.id, targetName: key.name, detail };
 }
 
+/** What a status change records in its audit event: the rotation that made it, or the reason an operator gave. */
+export type StatusDetail = { rotation?: string; reason?: string };
+
+export function reasonDetail(reason: string | undefined): StatusDetail | undefined {
+  return reason === undefined ? undefined : { reason };
+}
+
 export function statusAudit(status: KeyRow['status'], key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
   return keyAudit(status === 'inactive' ? 'key.deactivate' : 'key.activate', key, detail);
 }
@@ -55,14 +62,112 @@ export function operatorAudit(action: 'operator.create' | 'operator.disable', op
   return { action, targetType: 'operator', targetId: op.id, targetName: op.name, detail };
 }
 
-export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, 'id' | 'name'>): AuditInput {
+export function webhookAudit(action: 'webhook.create' | 'webhook.delete', hook: Pick<WebhookRow, 'id' | 'url' | 'events'>): AuditInput {
+  return { action, targetType: 'webhook', targetId: hook.id, targetName: hook.url, detail: { events: hook.events } };
+}
+
+export function rotationStartAudit(rotation: RotationRow, oldKey: Pick<KeyRow, 'id' | 'name'>, emergency?: EmergencyCut): AuditInput {
   return {
     action: 'rotation.start',
     targetType: 'rotation',
     targetId: rotation.id,
     targetName: oldKey.name,
-    detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId },
+    detail: { oldKeyId: oldKey.id, newKeyId: rotation.newKeyId, watchSeconds: rotation.watchMs / 1000, ...(emergency && { emergency: true, reason: emergency.reason }) },
   };
+}
+
+export function alertAudit(alert: Pick<AlertRow, 'id' | 'kind' | 'keyId' | 'keyName' | 'caller'>): AuditInput {
+  return { action: 'alert.ack', targetType: 'alert', targetId: alert.id, targetName: alert.kind, detail: { keyId: alert.keyId, keyName: alert.keyName, caller: alert.caller || null } };
+}
+
+// lookups
+
+/** An operator whose token hash was looked up: disabled reads as `inactive`, like a key. */
+export function operatorMatch(op: Pick<OperatorRow, 'id' | 'name' | 'disabledAt'> & { hash: string }): HashMatch {
+  return { hash: op.hash, kind: 'operator', id: op.id, name: op.name, state: op.disabledAt === null ? 'active' : 'inactive' };
+}
+
+// webhooks
+
+type WebhookTable = { id: Column; url: Column; events: Column; keyId: Column; createdAt: Column; createdBy: Column };
+type DeliveryTable = {
+  id: Column;
+  webhookId: Column;
+  eventId: Column;
+  type: Column;
+  status: Column;
+  attempts: Column;
+  createdAt: Column;
+  nextAttemptAt: Column;
+  lastAttemptAt: Column;
+  lastStatus: Column;
+  lastError: Column;
+  deliveredAt: Column;
+};
+
+/** What a webhook list selects (never the sealed secret), in either dialect. */
+export function webhookColumns<T extends WebhookTable>(t: T): Pick<T, keyof WebhookTable> {
+  return { id: t.id, url: t.url, events: t.events, keyId: t.keyId, createdAt: t.createdAt, createdBy: t.createdBy };
+}
+
+/** What the delivery log selects (not the body), in either dialect. */
+export function deliveryColumns<T extends DeliveryTable>(t: T): Pick<T, keyof DeliveryTable> {
+  return {
+    id: t.id,
+    webhookId: t.webhookId,
+    eventId: t.eventId,
+    type: t.type,
+    status: t.status,
+    attempts: t.attempts,
+    createdAt: t.createdAt,
+    nextAttemptAt: t.nextAttemptAt,
+    lastAttemptAt: t.lastAttemptAt,
+    lastStatus: t.lastStatus,
+    lastError: t.lastError,
+    deliveredAt: t.deliveredAt,
+  };
+}
+
+type OutboxTables = {
+  deliveries: DeliveryTable & { body: Column; lockedUntil: Column };
+  webhooks: WebhookTable & { sealedSecret: Column };
+};
+
+/** What a claim reads of a due delivery: the row, and the URL and sealed secret of its webhook. */
+export function claimColumns<T extends OutboxTables>({
+  deliveries: d,
+  webhooks: w,
+}: T): Pick<T['deliveries'], 'id' | 'webhookId' | 'eventId' | 'type' | 'attempts' | 'createdAt' | 'body'> & Pick<T['webhooks'], 'url' | 'sealedSecret'> {
+  return { id: d.id, webhookId: d.webhookId, eventId: d.eventId, type: d.type, attempts: d.attempts, createdAt: d.createdAt, body: d.body, url: w.url, sealedSecret: w.sealedSecret };
+}
+
+/** Deliveries due at `now`, not leased, of webhooks sealed under `keyId`. */
+export function dueWhere({ deliveries: d, webhooks: w }: OutboxTables, now: number, keyId: string): SQL | undefined {
+  return and(eq(d.status, 'pending'), lte(d.nextAttemptAt, now), or(isNull(d.lockedUntil), lte(d.lockedUntil, now)), eq(w.keyId, keyId));
+}
+
+/** What an attempt changes on its delivery row; the lease ends with it. */
+export function finishedDelivery(attempts: Column, o: DeliveryOutcome) {
+  return {
+    status: o.delivered ? ('delivered' as const) : o.nextAttemptAt === null ? ('failed' as const) : ('pending' as const),
+    attempts: sql`${attempts} + 1`,
+    lastAttemptAt: o.at,
+    lastStatus: o.status,
+    lastError: o.error,
+    deliveredAt: o.delivered ? o.at : null,
+    nextAttemptAt: o.nextAttemptAt ?? o.at,
+    lockedUntil: null,
+  };
+}
+
+/** The webhook's deliveries still waiting after `o`'s success: they are due at once. */
+export function waitingWhere(d: DeliveryTable, o: DeliveryOutcome): SQL | undefined {
+  return and(eq(d.webhookId, o.webhookId), eq(d.status, 'pending'), gt(d.nextAttemptAt, o.at));
+}
+
+/** A webhook row with its event patterns parsed. */
+export function webhookRow(row: Omit<WebhookRow, 'events'> & { events: string }): WebhookRow {
+  return { ...row, events: JSON.parse(row.events) as string[] };
 }
 
 // filters
@@ -95,5 +200,39 @@ export function keyListWhere(keys: KeyListColumns, query: KeyListQuery): SQL | u
     query.q ? containsText(keys.nameFolded, foldName(query.q)) : undefined,
     query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
     query.after ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id))) : undefined,
+  );
+}
+
+type AuditColumns = {
+  seq: Column;
+  action: Column;
+  targetType: Column;
+  targetId: Column;
+  targetName: Column;
+  operatorId: Column;
+  operatorName: Column;
+};
+
+/** The rotations table, to find the rotations of a key. */
+type RotationColumns = Table & { id: Column; oldKeyId: Column; newKeyId: Column; oldKeyName: Column; newKeyName: Column };
+
+/** A key's own events, and those of every rotation it was the old or the new key of. */
+function aboutKey(t: AuditColumns, r: RotationColumns, key: string): SQL | undefined {
+  const ownEvents = and(eq(t.targetType, 'key'), or(eq(t.targetId, key), eq(t.targetName, key)));
+  const itsRotations = sql`${r.id} from ${r} where ${or(eq(r.oldKeyId, key), eq(r.newKeyId, key), eq(r.oldKeyName, key), eq(r.newKeyName, key))}`;
+  return or(ownEvents, and(eq(t.targetType, 'rotation'), sql`${t.targetId} in (select ${itsRotations})`));
+}
+
+/**
+ * The WHERE of an audit listing. Filters run in the store, never on a page afterwards: a
+ * filtered page is still `limit` events long, and `before` continues exactly where it stopped.
+ */
+export function auditWhere(t: AuditColumns, rotations: RotationColumns, q: AuditQuery): SQL | undefined {
+  const family = (action: string) => sql`substr(${t.action}, 1, ${sql.raw(String(action.length + 1))}) = ${`${action}.`}`;
+  return and(
+    q.before === undefined ? undefined : lt(t.seq, q.before),
+    q.action === undefined ? undefined : or(eq(t.action, q.action), family(q.action)),
+    q.key === undefined ? undefined : aboutKey(t, rotations, q.key),
+    q.operator === undefined ? undefined : or(eq(t.operatorId, q.operator), eq(t.operatorName, q.operator)),
   );
 }

@@ -19,11 +19,14 @@ const READ_PERMISSION: Record<DaemonEventType, Permission> = {
   'key.created': 'keys:read',
   'key.updated': 'keys:read',
   'key.deleted': 'keys:read',
+  'key.leaked': 'keys:read',
   'rotation.created': 'keys:read',
   'rotation.updated': 'keys:read',
   'operator.created': 'operators:manage',
   'operator.updated': 'operators:manage',
   usage: 'keys:read',
+  'alert.raised': 'keys:read',
+  'alert.updated': 'keys:read',
 };
 
 export function readPermission(type: DaemonEventType): Permission {

@@ -18,6 +18,7 @@ const EVENTS_DESCRIPTION = `Needs \`keys:read\`. A text/event-stream that stays 
 - \`rotation.created\`, \`rotation.updated\`: \`{"type","rotation":Rotation}\`
 - \`operator.created\`, \`operator.updated\`: \`{"type","operator":Operator}\`, only to operators with \`operators:manage\`
 - \`usage\`: \`{"type","tick":{"at":<ms>,"keys":[{"id","ok","rejected"}]}}\`, at most once a second
+- \`alert.raised\`, \`alert.updated\`: \`{"type","alert":Alert}\`: a new alert, or one that counted more sightings (at most once a second) or was acknowledged
 
 Comments (\`: connected\`, \`: heartbeat\`) keep the stream alive. The daemon ends the stream when the operator is disabled, and drops a client that leaves more than 1 MiB of events untaken.`;
 
@@ -25,7 +26,7 @@ export function eventRoutes(streams: EventStreams) {
   return routeGroup().openapi(
     createRoute({
       method: 'get', path: '/events', operationId: 'streamEvents', tags: ['events'], security: bearer, middleware: [requirePermission('keys:read')] as const,
-      summary: 'Live changes: key.*, rotation.*, operator.* (admins), usage ticks (at most once a second)',
+      summary: 'Live changes: key.*, rotation.*, alert.*, operator.* (admins), usage ticks (at most once a second)',
       description: EVENTS_DESCRIPTION,
       responses: {
         200: answer('The stream', {

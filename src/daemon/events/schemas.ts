@@ -4,6 +4,7 @@
  * what the API document says cannot drift apart.
  */
 import { z } from '@hono/zod-openapi';
+import { AlertSchema } from '../alerts/schemas.js';
 import { OperatorSchema } from '../auth/routes.js';
 import { KeySchema } from '../keys/schemas.js';
 import { RotationSchema } from '../rotation/schemas.js';
@@ -18,12 +19,18 @@ export const EventSchema = z
     z.object({ type: z.enum(['key.created', 'key.updated']), key: KeySchema }).openapi('KeyEvent', { description: 'A key was created, or its status changed' }),
     z.object({ type: z.enum(['key.deleted']), id: z.string() }).openapi('KeyDeletedEvent', { description: 'A key was deleted' }),
     z
+      .object({ type: z.enum(['key.leaked']), key: KeySchema, reason: z.string() })
+      .openapi('KeyLeakedEvent', { description: 'A key was deactivated with a reason that reports a leak (`leaked: FILE:LINE` from `keyward scan --deactivate`)' }),
+    z
       .object({ type: z.enum(['rotation.created', 'rotation.updated']), rotation: RotationSchema })
       .openapi('RotationEvent', { description: 'A rotation was started or moved, with its evidence at that moment' }),
     z
       .object({ type: z.enum(['operator.created', 'operator.updated']), operator: OperatorSchema })
       .openapi('OperatorEvent', { description: 'An operator was created or disabled' }),
     z.object({ type: z.enum(['usage']), tick: UsageTickSchema }).openapi('UsageEvent', { description: 'Verification counts, at most once a second while keys are used' }),
+    z
+      .object({ type: z.enum(['alert.raised', 'alert.updated']), alert: AlertSchema })
+      .openapi('AlertEvent', { description: 'An alert was raised, or counted more sightings (at most once a second), or was acknowledged' }),
   ])
   .openapi('Event');
 

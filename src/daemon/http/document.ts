@@ -26,12 +26,14 @@ export const DOCUMENT = {
   ],
   security: [{ bearer: [] }],
   tags: [
-    { name: 'daemon', description: 'Liveness and this document' },
+    { name: 'daemon', description: 'Liveness, metrics and this document' },
     { name: 'operators', description: 'Who may do what: operators, roles and their tokens' },
-    { name: 'keys', description: 'API keys: create, list, deactivate, activate, delete, usage' },
+    { name: 'keys', description: 'API keys: create, list, deactivate, activate, delete, usage, lookup by hash, deleted keys remembered' },
     { name: 'verify', description: 'The hot path services call for every request they get' },
     { name: 'rotations', description: 'Replacing a key step by step, with evidence at each step' },
     { name: 'audit', description: 'The hash-chained log of every change' },
     { name: 'events', description: 'Live changes as server-sent events' },
+    { name: 'webhooks', description: 'Events POSTed, signed, to receivers the admin names; the delivery log' },
+    { name: 'alerts', description: 'What keyward noticed: canaries tripped, deleted or rotated-out keys presented, keys expiring or leaked' },
   ],
 };

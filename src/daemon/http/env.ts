@@ -5,5 +5,7 @@ export type AppEnv = {
   Variables: {
     requestId: string;
     operator: IndexedOperator;
+    /** `performance.now()` when a verify request reached the daemon (for its latency metric). */
+    startedAt?: number;
   };
 };

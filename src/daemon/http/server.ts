@@ -7,7 +7,7 @@
  */
 import { getRequestListener } from '@hono/node-server';
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server, type ServerOptions } from 'node:http';
+import { createServer, type RequestListener, type Server, type ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorBody } from '../errors.js';
 
@@ -94,12 +94,18 @@ export type HttpServerOptions = {
   hostname: string;
   limits?: HttpLimits;
   log?: (line: string) => void;
+  /**
+   * A layer in front of the adapter, given the adapter's listener to hand requests on to: the
+   * verify fast path. It serves on the same server, under the same limits and connection cap.
+   */
+  front?: (next: RequestListener) => RequestListener;
 };
 
 /** A node:http server for `fetch` (the app's) with the limits and refusals above; not yet listening. */
 export function createHttpServer(fetch: (request: Request, env: unknown) => Response | Promise<Response>, options: HttpServerOptions): Server {
   const limits = options.limits ?? HTTP_LIMITS;
-  const server = createServer(serverOptions(limits), getRequestListener(fetch, { hostname: options.hostname, errorHandler: adapterRefusal }));
+  const adapter = getRequestListener(fetch, { hostname: options.hostname, errorHandler: adapterRefusal });
+  const server = createServer(serverOptions(limits), options.front ? options.front(adapter) : adapter);
   guardServer(server, limits, options.log);
   return server;
 }

@@ -5,7 +5,7 @@ import { bearer, errors, IdParam, json, jsonBody, noContent } from '../http/open
 import { routeGroup } from '../http/validation.js';
 import type { UsageService } from '../usage/service.js';
 import type { KeyService } from './service.js';
-import { CREATED_KEY_EXAMPLE, CreatedKeyResponse, CreateKeyBody, EditKeyBody, KEY_EXAMPLE, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, USAGE_EXAMPLE, UsageQuery, UsageSchema } from './schemas.js';
+import { CREATED_KEY_EXAMPLE, CreatedKeyResponse, CreateKeyBody, DeactivateBody, EditKeyBody, KEY_EXAMPLE, KeyListSchema, KeyResponse, keyJson, ListKeysQuery, USAGE_EXAMPLE, UsageQuery, UsageSchema } from './schemas.js';
 
 const read = requirePermission('keys:read');
 const write = requirePermission('keys:write');
@@ -36,8 +36,8 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
         responses: { 201: json(CreatedKeyResponse, 'The key and its secret', CREATED_KEY_EXAMPLE), ...errors({ store: 'write', conflicts: ['name_taken'] }) },
       }),
       async (c) => {
-        const { name, expiresAt, ...fields } = c.req.valid('json');
-        const { key, secret } = await keys.create(name, expiresAt ? Date.parse(expiresAt) : null, c.get('operator'), fields);
+        const { name, expiresAt, canary, ...fields } = c.req.valid('json');
+        const { key, secret } = await keys.create(name, expiresAt ? Date.parse(expiresAt) : null, c.get('operator'), fields, canary === true);
         return c.json({ key: keyJson(key), secret }, 201);
       },
     )
@@ -73,14 +73,20 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
       createRoute({
         method: 'post', path: '/keys/{id}/deactivate', operationId: 'deactivateKey', tags, security: bearer, middleware: [write] as const,
         summary: 'Deactivate a key: verification fails from the moment this returns',
-        description: 'Needs `keys:write`. Deactivating an inactive key changes nothing and answers the key.',
-        request: { params: IdParam },
+        description:
+          'Needs `keys:write`. The body is optional; its `reason` is kept on the key and audited, and a reason starting with `leaked` reports a leak (`key.leaked`). Deactivating an inactive key changes nothing and answers the key.',
+        request: { params: IdParam, body: { ...jsonBody(DeactivateBody, 'Optional: why the key is taken out of service'), required: false } },
         responses: {
-          200: json(KeyResponse, 'The key, inactive', { key: { ...KEY_EXAMPLE, status: 'inactive', deactivatedAt: '2026-11-30T09:00:00.000Z' } }),
+          200: json(KeyResponse, 'The key, inactive', {
+            key: { ...KEY_EXAMPLE, status: 'inactive', deactivatedAt: '2026-11-30T09:00:00.000Z', deactivationReason: 'leaked: deploy/.env:3' },
+          }),
           ...errors({ notFound: true, store: 'write' }),
         },
       }),
-      async (c) => c.json({ key: keyJson(await keys.setStatus(c.req.valid('param').id, 'inactive', c.get('operator'))) }, 200),
+      async (c) => {
+        const { reason } = c.req.valid('json') ?? {};
+        return c.json({ key: keyJson(await keys.setStatus(c.req.valid('param').id, 'inactive', c.get('operator'), reason)) }, 200);
+      },
     )
     .openapi(
       createRoute({

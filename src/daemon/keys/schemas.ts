@@ -3,6 +3,8 @@ import { z } from '@hono/zod-openapi';
 import { nextRefillAt } from '../../decide/quota.js';
 import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
+import { redactSecrets } from '../secrets/format.js';
+import { stripUnsafe } from '../../sanitize.js';
 import type { KeyView } from '../store.js';
 import { KeyFieldsInput, MetaSchema, QuotaSchema, RateLimitSchema } from './policy-schemas.js';
 
@@ -15,6 +17,7 @@ export const KeySchema = z
     createdAt: z.string().openapi({ format: 'date-time' }),
     createdBy: z.string().openapi({ description: 'Name of the operator who created the key' }),
     deactivatedAt: z.string().nullable().openapi({ format: 'date-time' }),
+    deactivationReason: z.string().nullable().openapi({ description: 'Why the key was deactivated, as given with the deactivation' }),
     expiresAt: z.string().nullable().openapi({ format: 'date-time' }),
     lastUsedAt: z.string().nullable().openapi({ format: 'date-time', description: 'Last successful verification' }),
     uses24h: z.number().int().openapi({ description: 'Verifications presenting this key in the last 24 hours, accepted or rejected' }),
@@ -25,6 +28,7 @@ export const KeySchema = z
     allowedIps: z.array(z.string()).nullable().openapi({ description: 'null: any client address' }),
     rateLimit: RateLimitSchema.nullable(),
     quota: QuotaSchema.nullable(),
+    canary: z.boolean().openapi({ description: 'A canary key: it never verifies, and any presentation answers `not_found` and raises `canary.tripped`. Set at creation, never changed' }),
   })
   .openapi('Key');
 
@@ -38,6 +42,7 @@ export const KEY_EXAMPLE: KeyJson = {
   createdAt: '2026-11-02T09:14:03.120Z',
   createdBy: 'admin',
   deactivatedAt: null,
+  deactivationReason: null,
   expiresAt: '2099-12-31T00:00:00.000Z',
   lastUsedAt: '2026-11-30T08:01:44.902Z',
   uses24h: 1532,
@@ -48,6 +53,7 @@ export const KEY_EXAMPLE: KeyJson = {
   allowedIps: ['10.0.0.0/8'],
   rateLimit: { limit: 100, windowSeconds: 60 },
   quota: { remaining: 9940, refill: { amount: 10_000, intervalSeconds: 86_400 }, nextRefillAt: '2026-12-01T09:14:03.120Z' },
+  canary: false,
 };
 
 /** A secret-shaped placeholder: the prefix says what it is, the rest says it is an example. */
@@ -62,6 +68,7 @@ export function keyJson(key: KeyView): KeyJson {
     createdAt: iso(key.createdAt),
     createdBy: key.createdBy,
     deactivatedAt: iso(key.deactivatedAt),
+    deactivationReason: key.deactivationReason,
     expiresAt: iso(key.expiresAt),
     lastUsedAt: iso(key.lastUsedAt),
     uses24h: key.uses24h,
@@ -72,6 +79,7 @@ export function keyJson(key: KeyView): KeyJson {
     allowedIps: key.allowedIps,
     rateLimit: key.rateLimit,
     quota: key.quota && { remaining: key.quota.remaining, refill: key.quota.refill, nextRefillAt: iso(nextRefillAt(key.quota)) },
+    canary: key.canary,
   };
 }
 
@@ -83,9 +91,33 @@ const ExpiresAtSchema = z.iso
 export const CreateKeyBody = KeyFieldsInput.extend({
   name: nameSchema.openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing', description: NAME_RULES }),
   expiresAt: ExpiresAtSchema,
+  canary: z
+    .boolean()
+    .optional()
+    .openapi({ description: 'A canary key, to plant where a thief would look: it never verifies, and presenting it raises `canary.tripped` (docs/alerts.md). Cannot be changed later' }),
 })
   .strict()
   .openapi('CreateKey');
+
+/** Why a key was taken out of service, as an operator (or `keyward scan`) says: made safe to show. */
+export const ReasonSchema = z
+  .string()
+  .max(500)
+  .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
+  .refine((reason) => reason.length > 0, 'must not be blank');
+
+export const DeactivateBody = z
+  .object({
+    reason: ReasonSchema
+      .optional()
+      .openapi({
+        type: 'string',
+        description: 'Why: kept on the key and audited. A reason starting with `leaked:` reports a leak and raises `key.leaked`. Control characters are removed and secret-shaped text is redacted',
+        example: 'leaked: deploy/.env:3',
+      }),
+  })
+  .strict()
+  .openapi('Deactivate');
 
 export const EditKeyBody = KeyFieldsInput.extend({
   name: nameSchema.optional().openapi({ type: 'string', description: 'A new unique name', example: 'billing-eu' }),

@@ -12,10 +12,14 @@ import { indexedKey } from '../db/key-columns.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
-import type { Actor, KeyEdit, KeyFields, KeyRow, KeyStatus, KeyView, Store } from '../store.js';
+import type { Actor, KeyEdit, KeyFields, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
+import type { AlertService } from '../alerts/service.js';
+import { TOMBSTONE_KEEP_MS } from '../alerts/schemas.js';
+import { decodeCursor, pageOf } from '../cursor.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { ReplicaHub } from '../replica/hub.js';
 import type { KeyIndex } from '../verify/key-index.js';
+import { isLeakReport } from '../webhooks/events.js';
 import type { KeyFieldsInput, QuotaInput } from './policy-schemas.js';
 import { keyJson } from './schemas.js';
 
@@ -28,20 +32,6 @@ export type KeyInput = KeyFieldsInput & { name?: string; expiresAt?: number | nu
 
 /** Every field null: a key without description, labels or policy. */
 const NO_FIELDS: KeyFields = { description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
-
-function encodeCursor(key: KeyView): string {
-  return Buffer.from(JSON.stringify([key.createdAt, key.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof createdAt === 'number' && typeof id === 'string') return { createdAt, id };
-  } catch {
-    // fall through to the error below
-  }
-  throw new KeywardError('invalid_request', 'The cursor is not one this daemon gave out', [{ path: 'cursor', message: 'is invalid' }]);
-}
 
 /** A quota as an operator sets it: counting starts now, refills from now. */
 function setQuota(input: QuotaInput | null, at: number): StoredQuota | null {
@@ -72,6 +62,7 @@ export type KeyServiceDeps = {
   store: Store;
   index: KeyIndex;
   usage: UsageTracker;
+  alerts: Pick<AlertService, 'announceLeak' | 'flushForRead'>;
   counters: Counters;
   events: EventBus;
   /** Replicas of the index: a write that may narrow access answers once none of them accepts what it took away. */
@@ -84,17 +75,31 @@ export class KeyService {
 
   async list(query: { status?: KeyStatus; q?: string; owner?: string; limit: number; cursor?: string }): Promise<KeyPage> {
     await this.deps.usage.flushForRead();
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const keys = await this.deps.store.listKeys({
       status: query.status,
       q: query.q,
       owner: query.owner,
       limit: query.limit + 1,
-      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+      after: after && { createdAt: after.at, id: after.id },
       since24h: this.deps.now() - DAY_MS,
     });
-    const more = keys.length > query.limit;
-    const page = more ? keys.slice(0, query.limit) : keys;
-    return { keys: page.map((k) => this.live(k)), nextCursor: more ? encodeCursor(page[page.length - 1]!) : null };
+    const { page, nextCursor } = pageOf(keys, query.limit, (k) => ({ at: k.createdAt, id: k.id }));
+    return { keys: page.map((k) => this.live(k)), nextCursor };
+  }
+
+  /** Deleted keys remembered (docs/alerts.md), most recently deleted first. */
+  async tombstones(query: { limit: number; cursor?: string }): Promise<{ tombstones: TombstoneRow[]; nextCursor: string | null }> {
+    await this.deps.alerts.flushForRead();
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.deps.store.listTombstones(query.limit + 1, after && { deletedAt: after.at, keyId: after.id });
+    const { page, nextCursor } = pageOf(rows, query.limit, (t) => ({ at: t.deletedAt, id: t.keyId }));
+    return { tombstones: page, nextCursor };
+  }
+
+  /** Forgets the tombstones of keys deleted over a year ago, in the store and in the index. */
+  async pruneTombstones(): Promise<void> {
+    for (const id of await this.deps.store.pruneTombstones(this.deps.now() - TOMBSTONE_KEEP_MS)) this.deps.index.remove(id);
   }
 
   async get(id: string): Promise<KeyView> {
@@ -114,7 +119,7 @@ export class KeyService {
   }
 
   /** A fresh secret and the row that stores only its hash and hint. */
-  newKeyRow(name: string, expiresAt: number | null, fields: KeyFields, actor: Actor): { row: KeyRow & { hash: string }; secret: string } {
+  newKeyRow(name: string, expiresAt: number | null, fields: KeyFields, actor: Actor, canary = false): { row: KeyRow & { hash: string }; secret: string } {
     const secret = generateSecret(KEY_PREFIX);
     const row = {
       id: newId('key_'),
@@ -125,8 +130,11 @@ export class KeyService {
       createdAt: this.deps.now(),
       createdBy: actor.name,
       deactivatedAt: null,
+      deactivationReason: null,
       expiresAt,
       lastUsedAt: null,
+      canary,
+      rotatedOutBy: null,
       ...fields,
     };
     return { row, secret };
@@ -151,11 +159,12 @@ export class KeyService {
     return view;
   }
 
-  async create(name: string, expiresAt: number | null, actor: Actor, input: KeyFieldsInput = {}): Promise<{ key: KeyView; secret: string }> {
+  /** A `canary` key (docs/alerts.md) never verifies; presenting it raises `canary.tripped`. */
+  async create(name: string, expiresAt: number | null, actor: Actor, input: KeyFieldsInput = {}, canary = false): Promise<{ key: KeyView; secret: string }> {
     const now = this.deps.now();
     refusePastExpiry(expiresAt, now);
     const fields = editOf(input, now);
-    const { row, secret } = this.newKeyRow(name, expiresAt, { ...NO_FIELDS, ...fields }, actor);
+    const { row, secret } = this.newKeyRow(name, expiresAt, { ...NO_FIELDS, ...fields }, actor, canary);
     await this.deps.store.createKey(row, actor);
     return { key: this.published(row), secret };
   }
@@ -184,14 +193,31 @@ export class KeyService {
     return this.deps.replicas.settled();
   }
 
-  async setStatus(id: string, status: KeyStatus, actor: Actor): Promise<KeyView> {
-    const row = await this.deps.store.setKeyStatus(id, status, this.deps.now(), actor);
-    return this.updated(row);
+  async setStatus(id: string, status: KeyStatus, actor: Actor, reason?: string): Promise<KeyView> {
+    const at = this.deps.now();
+    const row = await this.deps.store.setKeyStatus(id, status, at, actor, reason);
+    return reason === undefined ? this.updated(row) : this.cutOver(row, reason, at);
   }
 
-  /** Brings the index and listeners in step with a key whose status the store changed. */
+  /**
+   * Brings the index and listeners in step with a key the store deactivated at `at` for
+   * `reason`, reporting the leak when the reason says so. Only the deactivation that took the
+   * key out of service reports it (the store stamps it with `at`); deactivating an inactive key
+   * changes nothing and reports nothing.
+   */
+  async cutOver(row: KeyRow, reason: string, at: number): Promise<KeyView> {
+    const view = await this.updated(row);
+    if (isLeakReport(reason) && row.status === 'inactive' && row.deactivatedAt === at) {
+      this.deps.events.publish({ type: 'key.leaked', key: keyJson(view), reason });
+      await this.deps.alerts.announceLeak(row.id, at);
+    }
+    return view;
+  }
+
+  /** Brings the index and listeners in step with a key whose status the store changed (and whether a rotation cut it over). */
   async updated(row: KeyRow): Promise<KeyView> {
     this.deps.index.setStatus(row.id, row.status);
+    this.deps.index.markRotatedOut(row.id, row.rotatedOutBy);
     await this.inForce();
     const view = await this.view(row);
     this.deps.events.publish({ type: 'key.updated', key: keyJson(view) });
@@ -207,13 +233,14 @@ export class KeyService {
   }
 
   async delete(id: string, actor: Actor): Promise<void> {
-    await this.deps.store.deleteKey(id, this.deps.now(), actor);
-    await this.removed(id);
+    const at = this.deps.now();
+    await this.deps.store.deleteKey(id, at, actor);
+    await this.removed(id, at);
   }
 
-  /** Brings the index and listeners in step with a key the store deleted. */
-  async removed(id: string): Promise<void> {
-    this.deps.index.remove(id);
+  /** Brings the index and listeners in step with a key the store deleted at `at` (keeping its tombstone). */
+  async removed(id: string, at: number): Promise<void> {
+    this.deps.index.bury(id, at);
     this.deps.counters.limiter.forget(id);
     this.deps.counters.quotas.forget(id);
     await this.inForce();

@@ -4,7 +4,7 @@ import { requirePermission } from '../http/auth.js';
 import { bearer, errors, IdParam, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import { SECRET_EXAMPLE } from '../keys/schemas.js';
-import { AdvanceBody, ROTATION_EXAMPLE, RotationListResponse, RotationResponse, RotationsQuery, StartedRotationResponse, StartRotationBody } from './schemas.js';
+import { AdvanceBody, EMERGENCY_REASON, ROTATION_EXAMPLE, RotationListResponse, RotationResponse, RotationsQuery, StartedRotationResponse, StartRotationBody } from './schemas.js';
 import type { RotationService } from './service.js';
 
 const read = requirePermission('keys:read');
@@ -19,16 +19,17 @@ export function rotationRoutes(rotations: RotationService) {
         method: 'post', path: '/keys/{id}/rotations', operationId: 'startRotation', tags, security: bearer, middleware: [write] as const,
         summary: 'Start replacing a key: creates the new key (secret in this response only)',
         description:
-          'Needs `keys:write`. The rotation starts at `update_systems` with the new key active beside the old one. One open rotation per key (`rotation_open`); without `name` the new key is named after the old one with a unique suffix.',
+          'Needs `keys:write`. The rotation starts at `update_systems` with the new key active beside the old one. With `emergency: true` (the old key is compromised) the old key is deactivated in the same step, failing verification from the moment this returns, and the rotation starts at `double_check`. One open rotation per key (`rotation_open`); a canary key is not rotated (`rotation_guard`); without `name` the new key is named after the old one with a unique suffix.',
         request: { params: IdParam, body: { ...jsonBody(StartRotationBody), required: false } },
         responses: {
-          201: json(StartedRotationResponse, 'The rotation at update_systems, and the new secret', { rotation: ROTATION_EXAMPLE, secret: SECRET_EXAMPLE }),
-          ...errors({ notFound: true, store: 'write', conflicts: ['rotation_open', 'name_taken'] }),
+          201: json(StartedRotationResponse, 'The rotation at update_systems (double_check for an emergency), and the new secret', { rotation: ROTATION_EXAMPLE, secret: SECRET_EXAMPLE }),
+          ...errors({ notFound: true, store: 'write', conflicts: ['rotation_open', 'name_taken', 'rotation_guard'] }),
         },
       }),
       async (c) => {
-        const { name } = c.req.valid('json') ?? {};
-        const started = await rotations.start(c.req.valid('param').id, name, c.get('operator'));
+        const { emergency, reason, ...options } = c.req.valid('json') ?? {};
+        const cut = emergency ? { reason: reason ?? EMERGENCY_REASON } : undefined;
+        const started = await rotations.start(c.req.valid('param').id, options, c.get('operator'), cut);
         return c.json(started, 201);
       },
     )

@@ -3,7 +3,8 @@ import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { RotationRow } from '../store.js';
-import { END_STEPS, OPEN_STEPS } from './machine.js';
+import { ReasonSchema } from '../keys/schemas.js';
+import { END_STEPS, OPEN_STEPS, WATCH_DEFAULT_SECONDS, WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from './machine.js';
 
 const StepSchema = z.enum([...OPEN_STEPS, ...END_STEPS]);
 
@@ -18,6 +19,21 @@ const KeyEvidenceSchema = z.object({
   callers: z.array(z.object({ caller: z.string(), lastSeenAt: z.string().openapi({ format: 'date-time' }), ok: z.number().int(), rejected: z.number().int() })),
 });
 
+const SystemSchema = z.object({
+  caller: z.string(),
+  oldLastSeenAt: z.string().openapi({ format: 'date-time', description: 'When this caller last presented the old key' }),
+  newLastSeenAt: z.string().nullable().openapi({ format: 'date-time', description: 'When it last presented the new key; null if never' }),
+});
+
+const WatchSchema = z
+  .object({
+    seconds: z.number().int().openapi({ description: 'The watch window chosen when the rotation started' }),
+    since: z.string().nullable().openapi({ format: 'date-time', description: 'The cut-over the window counts from; null before it' }),
+    watchedSeconds: z.number().int().openapi({ description: 'How long traffic has been watched since the cut-over' }),
+    passed: z.boolean().openapi({ description: 'Whether the whole window has been watched' }),
+  })
+  .openapi({ description: 'The watch window after the cut-over (double_check may pass only once it has been watched)' });
+
 export const EvidenceSchema = z
   .object({
     newKey: KeyEvidenceSchema,
@@ -25,6 +41,13 @@ export const EvidenceSchema = z
     series: z
       .array(z.object({ start: z.string().openapi({ format: 'date-time' }), newOk: z.number().int(), newRejected: z.number().int(), oldOk: z.number().int(), oldRejected: z.number().int() }))
       .openapi({ description: 'Per-minute traffic of both keys over the last 30 minutes' }),
+    systems: z
+      .object({ yetToSwitch: z.array(SystemSchema), switched: z.array(SystemSchema) })
+      .openapi({
+        description:
+          "The old key's callers (the systems to update), most recently seen first: yet to switch (never seen on the new key) and switched (the same caller label seen on the new key)",
+      }),
+    watch: WatchSchema,
     canAdvance: z.boolean().openapi({ description: 'Whether advancing now passes the guard without force' }),
     guard: z.string().nullable().openapi({ description: 'Why advancing needs force, or null' }),
   })
@@ -41,6 +64,7 @@ export const RotationSchema = z
     stepStartedAt: z.string().openapi({ format: 'date-time' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     createdBy: z.string(),
+    watchSeconds: z.number().int().openapi({ description: 'How long double_check watches traffic after the cut-over before it may pass' }),
     deactivateAt: z.string().nullable().optional().openapi({ format: 'date-time', description: 'When the old key was or will be deactivated' }),
     endedAt: z.string().nullable().openapi({ format: 'date-time' }),
     outcome: z.enum(['deleted', 'kept_inactive', 'cancelled']).nullable(),
@@ -51,6 +75,8 @@ export const RotationSchema = z
 export type RotationStepName = z.infer<typeof StepSchema>;
 export type Evidence = z.infer<typeof EvidenceSchema>;
 export type KeyEvidence = z.infer<typeof KeyEvidenceSchema>;
+export type SystemJson = z.infer<typeof SystemSchema>;
+export type WatchJson = z.infer<typeof WatchSchema>;
 export type RotationJson = z.infer<typeof RotationSchema>;
 
 const keyEvidenceExample = (id: string, name: string, ok: number, caller: string): KeyEvidence => ({
@@ -74,6 +100,7 @@ export const ROTATION_EXAMPLE: RotationJson = {
   stepStartedAt: '2026-11-30T09:05:00.000Z',
   createdAt: '2026-11-30T09:00:00.000Z',
   createdBy: 'admin',
+  watchSeconds: 600,
   deactivateAt: null,
   endedAt: null,
   outcome: null,
@@ -81,6 +108,11 @@ export const ROTATION_EXAMPLE: RotationJson = {
     newKey: keyEvidenceExample('key_9fHs2LqX0pWc7VbN4tRz1m', 'billing-2', 12, 'orders-api'),
     oldKey: keyEvidenceExample('key_3kTMd8p6NxLw0aQvYc1bZe', 'billing', 480, 'orders-api'),
     series: [{ start: '2026-11-30T09:12:00.000Z', newOk: 12, newRejected: 0, oldOk: 40, oldRejected: 0 }],
+    systems: {
+      yetToSwitch: [{ caller: 'nightly-invoices', oldLastSeenAt: '2026-11-30T02:00:04.000Z', newLastSeenAt: null }],
+      switched: [{ caller: 'orders-api', oldLastSeenAt: '2026-11-30T09:12:30.000Z', newLastSeenAt: '2026-11-30T09:12:30.000Z' }],
+    },
+    watch: { seconds: 600, since: null, watchedSeconds: 0, passed: false },
     canAdvance: true,
     guard: null,
   },
@@ -97,6 +129,7 @@ export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
     stepStartedAt: iso(r.stepStartedAt),
     createdAt: iso(r.createdAt),
     createdBy: r.createdBy,
+    watchSeconds: Math.round(r.watchMs / 1000),
     deactivateAt: iso(r.deactivateAt),
     endedAt: iso(r.endedAt),
     outcome: r.outcome as RotationJson['outcome'],
@@ -104,13 +137,33 @@ export function rotationJson(r: RotationRow, evidence: Evidence): RotationJson {
   };
 }
 
+/** Why an emergency rotation took the old key out at once, when the caller does not say. */
+export const EMERGENCY_REASON = 'compromised: emergency rotation';
+
 export const StartRotationBody = z
   .object({
     name: nameSchema
       .optional()
       .openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'billing-2', description: `Name of the new key; default: the old name with a suffix. ${NAME_RULES}` }),
+    emergency: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'The old key is compromised: deactivate it in the same step as the new key is created, and start at `double_check`' }),
+    reason: ReasonSchema.optional().openapi({
+      type: 'string',
+      description: `With \`emergency\`: why, kept on the old key as its deactivation reason and audited (default "${EMERGENCY_REASON}"); starting with \`leaked\` raises \`key.leaked\``,
+      example: 'leaked: pasted in #general',
+    }),
+    watchSeconds: z
+      .number()
+      .int()
+      .min(WATCH_MIN_SECONDS)
+      .max(WATCH_MAX_SECONDS)
+      .optional()
+      .openapi({ example: 3600, description: `How long double_check watches traffic after the cut-over, in seconds (default ${WATCH_DEFAULT_SECONDS})` }),
   })
   .strict()
+  .refine((body) => body.reason === undefined || body.emergency === true, { path: ['reason'], message: 'is taken only with "emergency": true' })
   .openapi('StartRotation');
 
 export const AdvanceBody = z

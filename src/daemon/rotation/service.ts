@@ -9,14 +9,13 @@ import type { EventBus } from '../events/bus.js';
 import type { KeyService } from '../keys/service.js';
 import { NAME_MAX } from '../names.js';
 import { newId } from '../secrets/format.js';
-import type { Actor, CallerRow, KeyRow, RotationChange, RotationRow, Store, UsageBucket } from '../store.js';
-import { callerLabel } from '../usage/callers.js';
+import type { Actor, EmergencyCut, RotationRow, Store } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
-import { isOpen, planAdvance, planCancel, planRollback, type AdvanceRequest, type GuardEvidence, type Transition } from './machine.js';
-import { rotationJson, type Evidence, type KeyEvidence, type RotationJson } from './schemas.js';
+import { firstMinuteNeeded, rotationEvidence, sumBuckets } from './evidence.js';
+import { planAdvance, planCancel, planRollback, planStart, WATCH_DEFAULT_SECONDS, type AdvanceRequest, type Transition } from './machine.js';
+import { cutsOver, transitionChange, type CutTotals } from './patch.js';
+import { rotationJson, type RotationJson } from './schemas.js';
 
-const RECENT_MS = 15 * 60_000;
-const SERIES_MINUTES = 30;
 const SYSTEM: Actor = { id: 'system', name: 'system' };
 
 export type RotationServiceDeps = {
@@ -29,16 +28,7 @@ export type RotationServiceDeps = {
   log: (line: string) => void;
 };
 
-function sum(buckets: UsageBucket[], fromMinute: number): { ok: number; rejected: number } {
-  let ok = 0;
-  let rejected = 0;
-  for (const b of buckets) {
-    if (b.minute < fromMinute) continue;
-    ok += b.ok;
-    rejected += b.rejected;
-  }
-  return { ok, rejected };
-}
+export type StartRotation = { name?: string; watchSeconds?: number };
 
 /** `billing` → `billing-2`, `billing-2` → `billing-3`, within the name length limit. */
 export async function successorName(oldName: string, taken: (name: string) => Promise<boolean>): Promise<string> {
@@ -58,14 +48,19 @@ export class RotationService {
 
   constructor(private readonly deps: RotationServiceDeps) {}
 
-  async start(oldKeyId: string, name: string | undefined, actor: Actor): Promise<{ rotation: RotationJson; secret: string }> {
+  /**
+   * Starts replacing a key; with `emergency` (its reason kept on the old key), cut over at once
+   * (see `planStart`): the old key fails verification from the moment this returns.
+   */
+  async start(oldKeyId: string, { name, watchSeconds = WATCH_DEFAULT_SECONDS }: StartRotation, actor: Actor, emergency?: EmergencyCut): Promise<{ rotation: RotationJson; secret: string }> {
     const { store, keys, now } = this.deps;
     const old = await store.getKey(oldKeyId);
     if (!old) throw new KeywardError('not_found', `No key with id ${oldKeyId}`);
+    const plan = planStart(old, emergency !== undefined);
     const newName = name ?? (await successorName(old.name, async (n) => (await store.getKeyByName(n)) !== undefined));
     const { row, secret } = keys.newKeyRow(newName, old.expiresAt, keys.successorFields(old), actor);
     const at = now();
-    const rotation: RotationRow = {
+    const fresh: RotationRow = {
       id: newId('rot_'),
       oldKeyId: old.id,
       oldKeyName: old.name,
@@ -75,6 +70,7 @@ export class RotationService {
       stepStartedAt: at,
       createdAt: at,
       createdBy: actor.name,
+      watchMs: watchSeconds * 1000,
       verifyNewAt: null,
       deactivateOldAt: null,
       deactivateAt: null,
@@ -87,8 +83,12 @@ export class RotationService {
       cutOldOk: null,
       cutOldRejected: null,
     };
-    await store.createRotation(rotation, row, actor);
+    // An emergency starts as if it had just entered double_check, with the totals of that moment.
+    const rotation: RotationRow = cutsOver(plan) ? { ...fresh, ...transitionChange(fresh, plan, 'rotation.start', at, { cut: await this.cutTotals(fresh) }).set } : fresh;
+    await store.createRotation(rotation, row, actor, emergency);
     keys.published(row);
+    const cut = emergency && (await store.getKey(old.id));
+    if (cut) await keys.cutOver(cut, emergency.reason, at);
     const json = await this.describe(rotation);
     this.deps.events.publish({ type: 'rotation.created', rotation: json });
     return { rotation: json, secret };
@@ -162,47 +162,10 @@ export class RotationService {
 
   private async apply(rotation: RotationRow, t: Transition, action: string, actor: Actor): Promise<RotationJson> {
     const at = this.deps.now();
-    const set: RotationChange['set'] = { step: t.to, stepStartedAt: at };
-    if (t.to === 'verify_new') set.verifyNewAt = at;
-    if (t.to === 'deactivate_old') {
-      set.deactivateOldAt = at;
-      set.deactivateAt = t.deactivateAt ?? null;
-    }
-    if (t.to === 'double_check') {
-      set.doubleCheckAt = at;
-      set.deactivateAt = at;
-      // Everything counted so far is written, so these totals are the exact line between
-      // traffic before and after the cut-over.
-      await this.deps.usage.flush();
-      const [newKey, oldKey] = await Promise.all([this.totals(rotation.newKeyId), this.totals(rotation.oldKeyId)]);
-      Object.assign(set, { cutNewOk: newKey.ok, cutNewRejected: newKey.rejected, cutOldOk: oldKey.ok, cutOldRejected: oldKey.rejected });
-    }
-    if (t.to === 'delete_old') set.deleteOldAt = at;
     // The old key's name as it is now: it may have been edited since the rotation started.
     const takenName = t.takeOldName ? ((await this.deps.store.getKey(rotation.oldKeyId))?.name ?? rotation.oldKeyName) : undefined;
-    if (takenName !== undefined) set.newKeyName = takenName;
-    if (!isOpen(t.to)) {
-      set.endedAt = at;
-      set.outcome = t.outcome ?? null;
-    }
-    const detail: Record<string, unknown> = { from: rotation.step, to: t.to };
-    if (t.forced) detail.force = true;
-    if (t.deactivateAt) detail.deactivateAt = new Date(t.deactivateAt).toISOString();
-    if (t.outcome) detail.outcome = t.outcome;
-    if (takenName !== undefined) detail.newKeyName = takenName;
-    const updated = await this.deps.store.changeRotation(
-      rotation.id,
-      {
-        expectStep: rotation.step,
-        set,
-        at,
-        oldKeyStatus: t.oldKey === 'deactivate' ? 'inactive' : t.oldKey === 'reactivate' ? 'active' : undefined,
-        deleteOldKey: t.oldKey === 'delete',
-        renameNewKey: takenName,
-        audit: { action, targetType: 'rotation', targetId: rotation.id, targetName: rotation.oldKeyName, detail },
-      },
-      actor,
-    );
+    const change = transitionChange(rotation, t, action, at, { cut: cutsOver(t) ? await this.cutTotals(rotation) : undefined, takenName });
+    const updated = await this.deps.store.changeRotation(rotation.id, change, actor);
     await this.syncOldKey(updated, t);
     if (takenName !== undefined) {
       const renamed = await this.deps.store.getKey(updated.newKeyId);
@@ -215,14 +178,21 @@ export class RotationService {
     return json;
   }
 
-  /** A key's verifications over the whole kept history (30 days of buckets). */
-  private async totals(keyId: string): Promise<{ ok: number; rejected: number }> {
-    return sum(await this.deps.store.usageBuckets(keyId, 0), 0);
+  /**
+   * Both keys' verifications over the whole kept history (30 days of buckets), after a flush:
+   * with everything counted so far written, these are the exact line between traffic before
+   * and after the cut-over.
+   */
+  private async cutTotals(rotation: RotationRow): Promise<CutTotals> {
+    await this.deps.usage.flush();
+    const totals = async (keyId: string) => sumBuckets(await this.deps.store.usageBuckets(keyId, 0));
+    const [newKey, oldKey] = await Promise.all([totals(rotation.newKeyId), totals(rotation.oldKeyId)]);
+    return { newKey, oldKey };
   }
 
   private async syncOldKey(rotation: RotationRow, t: Transition): Promise<void> {
     if (t.oldKey === 'delete') {
-      await this.deps.keys.removed(rotation.oldKeyId);
+      await this.deps.keys.removed(rotation.oldKeyId, rotation.stepStartedAt);
       return;
     }
     if (t.oldKey) {
@@ -236,87 +206,20 @@ export class RotationService {
     return rotationJson(rotation, evidence);
   }
 
-  /** Live evidence for the rotation's current step, and what the guards see. */
-  private async evidence(rotation: RotationRow): Promise<{ evidence: Evidence; guard: GuardEvidence }> {
-    const { store, usage, now } = this.deps;
+  /** Reads both keys' usage and hands it to the evidence arithmetic. */
+  private async evidence(rotation: RotationRow): Promise<ReturnType<typeof rotationEvidence>> {
+    const { store, usage } = this.deps;
     await usage.flushForRead();
-    const at = now();
-    const cutOver = rotation.step === 'double_check' || rotation.step === 'delete_old';
-    const deactivatedAt = rotation.doubleCheckAt ?? at;
-    const newSince = cutOver ? deactivatedAt : rotation.createdAt;
-    const oldSince = cutOver ? deactivatedAt : at - RECENT_MS;
-    const seriesFrom = Math.floor(at / 60_000) - SERIES_MINUTES + 1;
-    // After the cut-over, counts are the totals now less the totals recorded at the cut-over
-    // (exact); rotations cut over before those were recorded count from the cut-over's minute.
-    const cut = cutOver && rotation.cutNewOk !== null ? rotation : undefined;
-    const earliest = cut
-      ? 0
-      : Math.min(Math.floor(newSince / 60_000), Math.floor(oldSince / 60_000), seriesFrom, Math.floor(rotation.createdAt / 60_000));
-    const [newKey, oldKey] = await Promise.all([store.getKey(rotation.newKeyId), store.getKey(rotation.oldKeyId)]);
-    const [newBuckets, oldBuckets, newCallers, oldCallers] = await Promise.all([
-      store.usageBuckets(rotation.newKeyId, earliest),
-      store.usageBuckets(rotation.oldKeyId, earliest),
+    const now = this.deps.now();
+    const from = firstMinuteNeeded(rotation, now);
+    const [newKey, oldKey, newBuckets, oldBuckets, newCallers, oldCallers] = await Promise.all([
+      store.getKey(rotation.newKeyId),
+      store.getKey(rotation.oldKeyId),
+      store.usageBuckets(rotation.newKeyId, from),
+      store.usageBuckets(rotation.oldKeyId, from),
       store.callers(rotation.newKeyId),
       store.callers(rotation.oldKeyId),
     ]);
-    const since = (buckets: UsageBucket[], from: number, base: { ok: number | null; rejected: number | null } | undefined) => {
-      if (!base) return sum(buckets, Math.floor(from / 60_000));
-      const all = sum(buckets, 0);
-      return { ok: Math.max(0, all.ok - (base.ok ?? 0)), rejected: Math.max(0, all.rejected - (base.rejected ?? 0)) };
-    };
-    const newCounts = since(newBuckets, newSince, cut && { ok: cut.cutNewOk, rejected: cut.cutNewRejected });
-    const oldCounts = since(oldBuckets, oldSince, cut && { ok: cut.cutOldOk, rejected: cut.cutOldRejected });
-    const keyEvidence = (
-      id: string,
-      name: string,
-      row: KeyRow | undefined,
-      counts: { ok: number; rejected: number },
-      callers: CallerRow[],
-      from: number,
-    ): KeyEvidence => ({
-      id,
-      name: row?.name ?? name,
-      status: row?.status ?? 'deleted',
-      since: new Date(from).toISOString(),
-      ...counts,
-      lastUsedAt: row?.lastUsedAt ? new Date(row.lastUsedAt).toISOString() : null,
-      callers: callers
-        .filter((c) => c.lastSeenAt >= from)
-        .map((c) => ({ caller: callerLabel(c.caller), lastSeenAt: new Date(c.lastSeenAt).toISOString(), ok: c.ok, rejected: c.rejected })),
-    });
-    const series = Array.from({ length: SERIES_MINUTES }, (_, i) => {
-      const minute = seriesFrom + i;
-      const n = newBuckets.find((b) => b.minute === minute);
-      const o = oldBuckets.find((b) => b.minute === minute);
-      return {
-        start: new Date(minute * 60_000).toISOString(),
-        newOk: n?.ok ?? 0,
-        newRejected: n?.rejected ?? 0,
-        oldOk: o?.ok ?? 0,
-        oldRejected: o?.rejected ?? 0,
-      };
-    });
-    const guard: GuardEvidence = {
-      newKeyOk: cutOver ? sum(newBuckets, 0).ok : newCounts.ok,
-      oldKeyRejectedSinceDeactivation: cutOver ? oldCounts.rejected : 0,
-    };
-    let blockedBy: string | null = null;
-    if (isOpen(rotation.step)) {
-      try {
-        planAdvance(rotation.step, { from: rotation.step }, guard, at);
-      } catch (err) {
-        blockedBy = err instanceof Error ? err.message : String(err);
-      }
-    }
-    return {
-      guard,
-      evidence: {
-        newKey: keyEvidence(rotation.newKeyId, rotation.newKeyName, newKey, newCounts, newCallers, newSince),
-        oldKey: keyEvidence(rotation.oldKeyId, rotation.oldKeyName, oldKey, oldCounts, oldCallers, oldSince),
-        series,
-        canAdvance: isOpen(rotation.step) && blockedBy === null,
-        guard: blockedBy,
-      },
-    };
+    return rotationEvidence({ rotation, now, newKey, oldKey, newBuckets, oldBuckets, newCallers, oldCallers });
   }
 }

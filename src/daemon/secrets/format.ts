@@ -31,8 +31,9 @@ export function hintOf(secret: string, prefix: SecretPrefix): string {
   return `${secret.slice(0, prefix.length + 4)}…${secret.slice(-4)}`;
 }
 
-// A prefix and 16 or more base62 characters: a secret, or enough of one to help guess it.
-const SECRET_LIKE = /kwo?_[0-9A-Za-z]{16,}/g;
+// A prefix and 16 or more base62 characters: a secret, or enough of one to help guess it
+// (webhook signing secrets are base64url, so `-` and `_` count for them).
+const SECRET_LIKE = /kwo?_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z_-]{16,}/g;
 
 /**
  * `text` with anything shaped like a key or token replaced, for text that may quote what a
@@ -43,6 +44,6 @@ export function redactSecrets(text: string): string {
 }
 
 /** A random public id such as `key_3xY…`, unrelated to any secret. */
-export function newId(prefix: 'key_' | 'op_' | 'rot_' | 'evt_'): string {
+export function newId(prefix: 'key_' | 'op_' | 'rot_' | 'evt_' | 'whk_' | 'dlv_' | 'alr_'): string {
   return prefix + base62(randomBytes(16), 22);
 }

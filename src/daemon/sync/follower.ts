@@ -43,6 +43,14 @@ export class FollowedKeyIndex extends KeyIndex {
     if (this.accepts()) super.remove(id);
   }
 
+  override markRotatedOut(id: string, rotationId: string | null): void {
+    if (this.accepts()) super.markRotatedOut(id, rotationId);
+  }
+
+  override bury(id: string, deletedAt: number): void {
+    if (this.accepts()) super.bury(id, deletedAt);
+  }
+
   /**
    * Brings everything to the feed's snapshot, key by key, so whoever follows this index (the
    * replica hub) hears of exactly what changed — usually nothing, on the periodic snapshot.
@@ -82,6 +90,7 @@ export class FollowedKeyIndex extends KeyIndex {
 
 function sameEntry(a: IndexedKey, b: IndexedKey): boolean {
   if (a.hash !== b.hash || a.name !== b.name || a.status !== b.status || a.expiresAt !== b.expiresAt) return false;
+  if (a.canary !== b.canary || a.deletedAt !== b.deletedAt || a.rotatedOutBy !== b.rotatedOutBy) return false;
   if (!a.policy || !b.policy) return a.policy === b.policy;
   return JSON.stringify(toWire(a).policy) === JSON.stringify(toWire(b).policy);
 }

@@ -1,16 +1,23 @@
 /**
- * Counts verifications in memory and writes them to the store in one transaction per flush
- * (about once a second, and at shutdown), with the quota uses the verifier took from the
- * ledger. A flush that fails keeps its counts for the next one, so a full disk delays usage
- * instead of losing it. A kill loses at most one interval: of usage counts, and of quota uses
- * (after a restart those uses are available again).
+ * Counts verifications in memory and writes them to the store about once a second and at
+ * shutdown, with the quota uses the verifier took from the ledger. A flush writes in chunks of
+ * at most `FLUSH_CHUNK_KEYS` keys, one transaction each, and lets other work run between
+ * chunks: a flush of every key a busy second touched never holds verify up for long
+ * (docs/performance.md). A chunk that fails keeps its counts, and those of the chunks after
+ * it, for the next flush, so a full disk delays usage instead of losing it. A kill loses at
+ * most one interval: of usage counts, and of quota uses (after a restart those uses are
+ * available again).
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { QuotaLedger, type StoredQuota } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
 import { CallerCounter } from './callers.js';
+import { splitByKey } from './chunks.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
+/** Keys per store write. */
+export const FLUSH_CHUNK_KEYS = 100;
 export const USAGE_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 
 type Counts = { ok: number; rejected: number };
@@ -29,13 +36,17 @@ export class UsageTracker {
   private readonly callers = new CallerCounter();
   private lastUsed = new Map<string, number>();
   private stopTimer: (() => void) | undefined;
-  private flushing: Promise<UsageTick | undefined> | undefined;
+  private flushing: Promise<void> | undefined;
+  /** The flush after the running one, shared by every caller that came while it ran. */
+  private queued: Promise<void> | undefined;
 
+  /** `onFlush` hears of each chunk once the store has it. */
   constructor(
     private readonly store: UsageSink,
     private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
     private readonly quotas: QuotaLedger = new QuotaLedger(),
+    private readonly chunkKeys = FLUSH_CHUNK_KEYS,
   ) {}
 
   record(keyId: string, ok: boolean, caller: string | undefined, at: number): void {
@@ -64,14 +75,24 @@ export class UsageTracker {
     }
   }
 
-  /** Writes what has been counted since the last flush. Concurrent calls share one flush. */
-  flush(): Promise<UsageTick | undefined> {
+  /**
+   * Writes everything counted before the call. A flush already running took its counts before
+   * some of these, so the call waits for it and then for one more, which callers share.
+   */
+  flush(): Promise<void> {
     if (!this.flushing) {
       this.flushing = this.flushNow().finally(() => {
         this.flushing = undefined;
       });
+      return this.flushing;
     }
-    return this.flushing;
+    this.queued ??= this.flushing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.flush();
+      });
+    return this.queued;
   }
 
   /**
@@ -82,40 +103,29 @@ export class UsageTracker {
     await this.flush().catch(() => undefined);
   }
 
-  private async flushNow(): Promise<UsageTick | undefined> {
-    if (this.buckets.size === 0) return undefined;
-    const buckets = this.buckets;
-    const lastUsed = this.lastUsed;
-    this.buckets = new Map();
-    this.lastUsed = new Map();
+  private async flushNow(): Promise<void> {
+    if (this.buckets.size === 0) return;
     const delta: UsageDelta = {
-      buckets: [...buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
+      buckets: [...this.buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
       callers: this.callers.drain(),
-      lastUsed: [...lastUsed].map(([keyId, at]) => ({ keyId, at })),
+      lastUsed: [...this.lastUsed].map(([keyId, at]) => ({ keyId, at })),
       quotas: this.quotas.drain(),
     };
-    try {
-      await this.store.applyUsage(delta, this.clock.now() - USAGE_RETENTION_MS);
-    } catch (err) {
-      this.restore(delta);
-      throw err;
+    this.buckets = new Map();
+    this.lastUsed = new Map();
+    const chunks = splitByKey(delta, this.chunkKeys);
+    for (const [i, chunk] of chunks.entries()) {
+      if (i > 0) await nextTurn();
+      try {
+        await this.store.applyUsage(chunk, this.clock.now() - USAGE_RETENTION_MS);
+      } catch (err) {
+        for (const unwritten of chunks.slice(i)) this.restore(unwritten);
+        throw err;
+      }
+      this.onFlush(tickOf(chunk, this.clock.now()));
     }
     // Daemons sharing a store each take from their own ledger: read back what all of them used.
     if (this.store.shared) this.quotas.rebase(await this.store.quotas(this.quotas.keyIds()), this.clock.now());
-    const tick: UsageTick = {
-      at: this.clock.now(),
-      keys: [...buckets].map(([id, perKey]) => {
-        let ok = 0;
-        let rejected = 0;
-        for (const c of perKey.values()) {
-          ok += c.ok;
-          rejected += c.rejected;
-        }
-        return { id, ok, rejected };
-      }),
-    };
-    this.onFlush(tick);
-    return tick;
   }
 
   private restore(delta: UsageDelta): void {
@@ -141,4 +151,16 @@ export class UsageTracker {
     this.stopTimer = undefined;
     await this.flush();
   }
+}
+
+/** Each key's verifications in `delta`, as listeners hear of them. */
+function tickOf(delta: UsageDelta, at: number): UsageTick {
+  const keys = new Map<string, { id: string; ok: number; rejected: number }>();
+  for (const b of delta.buckets) {
+    const key = keys.get(b.keyId) ?? { id: b.keyId, ok: 0, rejected: 0 };
+    key.ok += b.ok;
+    key.rejected += b.rejected;
+    keys.set(b.keyId, key);
+  }
+  return { at, keys: [...keys.values()] };
 }

@@ -93,7 +93,7 @@ export function verifyRoutes(verifier: Verifier) {
     }),
     (c) => {
       const { caller, ...request } = c.req.valid('json');
-      return c.json(verifier.verify(request, caller), 200);
+      return c.json(verifier.verify(request, caller, c.get('startedAt')), 200);
     },
   );
 }

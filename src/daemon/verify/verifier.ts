@@ -2,9 +2,14 @@
  * The daemon's verification: the decisions of `src/decide/verify.ts` (format, existence,
  * status, expiry, IP, scope, rate limit, quota) against the in-memory index, with every
  * decision about a known key counted for usage — a refusal for IP, scope, rate or quota as a
- * rejected use, like any other. Never reads the store.
+ * rejected use, like any other — and every presentation of a canary, a deleted key or a key a
+ * rotation cut over counted for its alert (caller, ip, time). Every answer is counted for
+ * `/metrics` too (outcome, time since the request arrived). Never reads the store.
  */
+import { performance } from 'node:perf_hooks';
 import { verifyKey, type Counters, type VerifyRequest, type VerifyResult } from '../../decide/verify.js';
+import type { AlertService } from '../alerts/service.js';
+import type { VerifyMeter } from '../metrics/verify-meter.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from './key-index.js';
 
@@ -16,16 +21,21 @@ export class Verifier {
   constructor(
     index: KeyIndex,
     private readonly usage: UsageTracker,
+    private readonly alerts: Pick<AlertService, 'sighted'>,
     private readonly counters: Counters,
     private readonly now: () => number,
+    private readonly meter: VerifyMeter,
   ) {
     this.lookup = (hash) => index.lookup(hash);
   }
 
-  verify(request: VerifyRequest, caller: string | undefined): VerifyResult {
+  /** `startedAt` is the `performance.now()` of the request's arrival, for the latency metric. */
+  verify(request: VerifyRequest, caller: string | undefined, startedAt = performance.now()): VerifyResult {
     const at = this.now();
-    const { result, entry } = verifyKey(request, this.lookup, this.counters, at);
+    const { result, entry, sighting } = verifyKey(request, this.lookup, this.counters, at);
     if (entry) this.usage.record(entry.id, result.valid, caller, at);
+    if (sighting) this.alerts.sighted(sighting, caller, request.ip, at);
+    this.meter.record(result, (performance.now() - startedAt) / 1000);
     return result;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The two header lines: where and who (and, while the daemon is away, since when the data is
- * stale), then what the table holds and what needs attention.
+ * stale), then what the table holds, the alerts not acknowledged yet, and what needs attention.
  */
 import { Box, Text } from 'ink';
 import type { Link } from '../feed.js';
@@ -21,6 +21,8 @@ export type HeaderProps = {
   readonly inactive: number;
   readonly attention: AttentionCounts;
   readonly rotating: number;
+  /** Alerts not acknowledged yet; shown (red) only when there are some. */
+  readonly alerts: number;
   /** The sort as drawn, `name ▲`. */
   readonly sort: string;
   readonly filter: string;
@@ -53,6 +55,8 @@ export function Header(props: HeaderProps) {
       <Box>
         <Text wrap="truncate-end">
           {`${total} ${total === 1 ? 'key' : 'keys'}: ${props.active} active, ${props.inactive} inactive`}
+          {/* Before the other counts, so a narrow terminal still shows it. */}
+          {props.alerts > 0 ? <Text color="red" bold>{` · ! ${props.alerts} open ${props.alerts === 1 ? 'alert' : 'alerts'}`}</Text> : null}
           {flagged > 0 ? (
             <Text color="yellow">{` · ⚠ ${flagged} need attention (${attention.expired} expired, ${attention.expiring} expiring, ${attention.unused} unused)`}</Text>
           ) : null}

@@ -59,6 +59,12 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now, 
             {key.name}
           </Cell>
         );
+      case 'owner':
+        return (
+          <Cell key={column.id} width={column.width} align={column.align} dim={inactive && !selected}>
+            {key.owner ?? ''}
+          </Cell>
+        );
       case 'hint':
         return (
           <Cell key={column.id} width={column.width} align={column.align} dim>
@@ -67,7 +73,7 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now, 
         );
       case 'status':
         return (
-          <Cell key={column.id} width={column.width} align={column.align} color={status === 'expired' ? 'red' : inactive ? undefined : 'green'} dim={inactive}>
+          <Cell key={column.id} width={column.width} align={column.align} color={status === 'canary' ? 'magenta' : status === 'expired' ? 'red' : inactive ? undefined : 'green'} dim={inactive}>
             {status + (rotating ? ' ↻' : '')}
           </Cell>
         );

@@ -5,6 +5,18 @@ import { STEPS, stepState } from '../state/rotation.js';
 
 const MARK = { done: '✓', current: '›', todo: ' ' } as const;
 
+/** `✓✓✓›·· 4/6 Double-check traffic`: the stepper in one line, for short terminals. */
+export function StepLine({ rotation }: { readonly rotation: RotationJson }) {
+  const at = STEPS.findIndex((s) => s.id === rotation.step);
+  const marks = STEPS.map((step) => ({ done: '✓', current: '›', todo: '·' })[stepState(rotation, step.id)]).join('');
+  const where = rotation.step === 'cancelled' ? '✗ cancelled' : `${at + 1}/${STEPS.length} ${STEPS[at]?.title ?? ''}`;
+  return (
+    <Text bold color="cyan" wrap="truncate-end">
+      {`${marks} ${where}`}
+    </Text>
+  );
+}
+
 export function Stepper({ rotation }: { readonly rotation: RotationJson }) {
   return (
     <Box flexDirection="column" flexShrink={0} width={30}>

@@ -1,15 +1,28 @@
-/** A one-line text field as drawn: label, value and a block cursor (a character, so it shows without colour). */
+/**
+ * A one-line text field as drawn: label, value and, while it takes the typing, a block cursor
+ * (a character, so it shows without colour). A value too long for the line keeps its end in
+ * view while typed into, its start otherwise.
+ */
 import { Text } from 'ink';
 
-export type TextFieldProps = { readonly label: string; readonly value: string; readonly placeholder?: string };
+export type TextFieldProps = {
+  readonly label: string;
+  readonly value: string;
+  readonly placeholder?: string;
+  /** The field takes the typing (the default): it shows the cursor. */
+  readonly focused?: boolean;
+  readonly labelColor?: string;
+};
 
-export function TextField({ label, value, placeholder }: TextFieldProps) {
+export function TextField({ label, value, placeholder, focused = true, labelColor }: TextFieldProps) {
   return (
-    <Text wrap="truncate-start">
-      <Text bold>{label}</Text>
+    <Text wrap={focused ? 'truncate-start' : 'truncate-end'}>
+      <Text bold color={labelColor}>
+        {label}
+      </Text>
       {value}
-      <Text color="cyan">█</Text>
-      {!value && placeholder ? <Text dimColor>{` ${placeholder}`}</Text> : null}
+      {focused ? <Text color="cyan">█</Text> : null}
+      {!value && placeholder ? <Text dimColor>{focused ? ` ${placeholder}` : placeholder}</Text> : null}
     </Text>
   );
 }

@@ -13,6 +13,10 @@ import { useCallback, useContext, useLayoutEffect, useRef } from 'react';
 import { commandOf, keyName, type Binding } from '../state/keymap.js';
 import { GlobalKeysContext, type GlobalKeys } from './globalKeys.js';
 
+/** The control characters read as keys when they come inside a longer read, and their names. */
+const KEY_NAMES: Readonly<Record<string, string>> = { '\r': 'enter', '\t': 'tab', '\x15': 'ctrl+u' };
+const KEY_IN_TEXT = /([\r\t\x15])/;
+
 type Latest<C extends string> = {
   bindings: readonly Binding<C>[];
   onCommand: (command: C) => void;
@@ -59,10 +63,10 @@ export function useBindings<C extends string>(
     const now = latest.current;
     if (!now.isActive) return;
     const name = keyName(input, key);
-    // A paste, or a slow link, can bring text and Enter in one read ("billing\r"): the Enter
-    // is a key of its own, not a character of the text.
-    if (name === input && input.length > 1 && input.includes('\r')) {
-      for (const piece of input.split(/(\r)/)) if (piece) dispatch(now, piece === '\r' ? 'enter' : piece, piece);
+    // A paste, or a slow link, can bring text and keys in one read ("billing\r", "\t\tteam\t"):
+    // Enter, Tab and Ctrl-U are keys of their own, not characters of the text.
+    if (name === input && input.length > 1 && KEY_IN_TEXT.test(input)) {
+      for (const piece of input.split(KEY_IN_TEXT)) if (piece) dispatch(now, KEY_NAMES[piece] ?? piece, piece);
       return;
     }
     dispatch(now, name, input);

@@ -1,23 +1,24 @@
 /**
- * What the operator's keys do to keys: the table's commands, the action menu, adding a key,
- * the shown-once secret and the questions before a change. (Views that only show and move:
- * `useViewKeys`; the rotation view: `useRotationView`.)
+ * What the operator's keys do to keys: the table's commands, the action menu, the details
+ * view, the shown-once secret and the questions before a change. (Views that only show and
+ * move: `useViewKeys`; the add and edit forms: `useKeyForms`; the rotation view:
+ * `useRotationView`.)
  * Each handler first checks that its screen is still the current one (`inMode`), so a key
  * read together with the one that closed a screen is dropped rather than misapplied.
  */
-import { ApiError, type KeyJson, type KeywardClient, type RotationJson } from '../../client/client.js';
+import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
 import type { KeyFeed } from '../feed.js';
-import { errorText } from '../format.js';
 import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { moveCursor, START } from '../state/cursor.js';
-import { MOVES, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
-import { helpOver, TABLE, type InMode, type Mode, type Question } from '../state/modes.js';
-import { safeKey, safeRotation } from '../state/safe.js';
-import { focusKey, nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
+import { ADD_FORM, editForm } from '../state/key-form.js';
+import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
+import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
+import { deleteQuestion, emergencyQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
+import { WATCH_OPTIONS } from '../state/rotation.js';
+import { safeKey, safeRotation, safeUsage } from '../state/safe.js';
+import { nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
 import { edit } from '../state/text.js';
 import type { ToastKind } from './useToast.js';
-import { AUDIT_PAGE } from './useViewKeys.js';
-
 
 export type KeyActionDeps = {
   readonly client: KeywardClient;
@@ -70,10 +71,17 @@ export function useKeyActions(deps: KeyActionDeps) {
     });
   };
 
+  // The question says whether something still presented the key in the last hour.
   const remove = (key: KeyJson) =>
+    void attempt(async () => {
+      const recent = await client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
+      askDelete(key, deleteQuestion(key, recent, Date.now()));
+    });
+
+  const askDelete = (key: KeyJson, question: string) =>
     ask({
       title: 'Delete key',
-      question: `Delete "${key.name}" permanently? Its record and hash are gone for good; this cannot be undone.`,
+      question,
       danger: true,
       run: async () => {
         await client.deleteKey(key.id);
@@ -82,32 +90,47 @@ export function useKeyActions(deps: KeyActionDeps) {
       },
     });
 
+  /** A rotation just started: its new key's secret, once, then the rotation view. */
+  const started = ({ rotation, secret }: { rotation: RotationJson; secret: string }) => {
+    const fresh = safeRotation(rotation);
+    feed.apply([{ type: 'rotation.created', rotation: fresh }]);
+    setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
+  };
+
   const rotate = (key: KeyJson) => {
     const open = byKey.get(key.id);
     if (open) return setMode(rotationMode(open.id));
-    ask({
+    const choice: Choice = {
       title: 'Rotate key',
-      question: `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step.`,
-      danger: false,
-      run: async () => {
-        const started = await client.startRotation(key.id);
-        const fresh = safeRotation(started.rotation);
-        feed.apply([{ type: 'rotation.created', rotation: fresh }]);
-        setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret: started.secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
-      },
-    });
+      question: rotateQuestion(key),
+      options: WATCH_OPTIONS.map((o) => o.label),
+      index: 0,
+      run: async (index) => started(await client.startRotation(key.id, { watchSeconds: WATCH_OPTIONS[index]!.value })),
+    };
+    setMode({ kind: 'choose', choice, back: TABLE });
   };
 
-  const perform = (action: KeyAction, key: KeyJson | undefined) => {
+  // The key is compromised: a new key now and the old one off at once (the rotation starts at double_check).
+  const emergency = (key: KeyJson) =>
+    ask({ title: 'Compromised: replace now', question: emergencyQuestion(key), danger: true, run: async () => started(await client.startRotation(key.id, { emergency: true })) });
+
+  /** Does `action` to `key`; a form it opens returns to `from`. */
+  const perform = (action: KeyAction, key: KeyJson | undefined, from: Mode = TABLE) => {
     const refused = refusal(action, key, operator);
     if (refused || !key) return show(refused ?? 'no key selected', 'error');
     switch (action) {
+      case 'edit':
+        return setMode({ kind: 'edit', key, back: from, ...editForm(key) });
+      case 'details':
+        return setMode({ kind: 'details' });
       case 'toggle':
         return toggle(key);
       case 'delete':
         return remove(key);
       case 'rotate':
         return rotate(key);
+      case 'emergency':
+        return emergency(key);
       case 'usage':
         return setMode({ kind: 'usage', keyId: key.id });
       case 'copyId':
@@ -122,6 +145,9 @@ export function useKeyActions(deps: KeyActionDeps) {
     show('Starting the daemon…');
     void attempt(async () => show(await restartDaemon(), 'success'));
   };
+
+  const openMenu = (key: KeyJson | undefined) =>
+    key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
 
   const onTable = (command: TableCommand) => {
     if (!inMode('table')) return;
@@ -139,18 +165,22 @@ export function useKeyActions(deps: KeyActionDeps) {
         return setView(reverseSort);
       case 'add': {
         const refused = refusal('add', undefined, operator);
-        return refused ? show(refused, 'error') : setMode({ kind: 'add', name: '', issues: [], busy: false });
+        return refused ? show(refused, 'error') : setMode({ kind: 'add', ...ADD_FORM });
       }
       case 'menu':
-        return key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
+        return openMenu(key);
       case 'toggle':
       case 'delete':
       case 'rotate':
+      case 'edit':
       case 'usage':
+      case 'details':
       case 'copyId':
         return perform(command, key);
       case 'audit':
-        return setMode({ kind: 'audit', cursor: START, limit: AUDIT_PAGE });
+        return setMode({ kind: 'audit', cursor: START, filter: '', applied: '', editing: false });
+      case 'alerts':
+        return setMode({ kind: 'alerts', cursor: START, all: false });
       case 'restart':
         return restart();
       case 'help':
@@ -167,30 +197,6 @@ export function useKeyActions(deps: KeyActionDeps) {
   };
 
   const onFilterEdit = (name: string, input: string) => inMode('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)));
-
-  const onAdd = (command: FieldCommand) => {
-    const m = inMode('add');
-    if (!m || m.busy) return;
-    if (command === 'cancel') return setMode(TABLE);
-    setMode({ ...m, busy: true });
-    void (async () => {
-      try {
-        const created = await client.createKey(m.name);
-        const key = safeKey(created.key);
-        feed.apply([{ type: 'key.created', key }]);
-        setView((v) => focusKey(v, key.id));
-        setMode({ kind: 'secret', keyId: key.id, keyName: key.name, secret: created.secret, copied: false, quitAsked: false, then: TABLE });
-      } catch (err) {
-        // Validation names each problem; any other refusal (name_taken) says it best in its message.
-        const invalid = err instanceof ApiError && err.code === 'invalid_request' && err.issues.length > 0;
-        const issues = invalid ? err.issues.map((i) => errorText(new Error(`${i.path} ${i.message}`))) : [errorText(err)];
-        setMode({ ...m, issues, busy: false });
-      }
-    })();
-  };
-
-  const onAddEdit = (name: string, input: string) =>
-    setMode((m) => (m.kind === 'add' && !m.busy ? { ...m, name: edit(m.name, name, input), issues: [] } : m));
 
   const choose = (item: MenuItem, key: KeyJson) => {
     if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');
@@ -216,6 +222,27 @@ export function useKeyActions(deps: KeyActionDeps) {
     if (key) choose(item, key);
   };
 
+  /** The details follow the table's cursor: j/k move it, the rest act on the key shown. */
+  const onDetails = (command: DetailsCommand) => {
+    const m = inMode('details');
+    if (!m) return;
+    const move = MOVES[command];
+    if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
+    const key = selectedNow();
+    switch (command) {
+      case 'edit':
+        return perform('edit', key, m);
+      case 'usage':
+        return perform('usage', key);
+      case 'menu':
+        return openMenu(key);
+      case 'help':
+        return setMode(helpOver(m));
+      case 'back':
+        return setMode(TABLE);
+    }
+  };
+
   const onSecret = (command: SecretCommand) => {
     const m = inMode('secret');
     if (!m) return;
@@ -238,16 +265,27 @@ export function useKeyActions(deps: KeyActionDeps) {
     if (yes) void attempt(m.question.run);
   };
 
+  const onChoose = (answer: ChoiceAnswer) => {
+    const m = inMode('choose');
+    if (!m) return;
+    const settled = settleChoice(m.choice, answer);
+    if ('open' in settled) return setMode({ ...m, choice: settled.open });
+    clearToast();
+    setMode(m.back);
+    const { chosen } = settled;
+    if (chosen !== undefined) void attempt(() => m.choice.run(chosen));
+  };
+
   return {
     onTable,
     onFilter,
     onFilterEdit,
-    onAdd,
-    onAddEdit,
+    onDetails,
     onMenu,
     onMenuShortcut,
     onSecret,
     onSecretOther,
     onConfirm,
+    onChoose,
   };
 }

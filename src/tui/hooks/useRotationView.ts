@@ -1,17 +1,18 @@
 /**
  * The rotation view's data and commands: the rotation followed live (its own events and the
  * usage of both keys), each step's call with its question first when it changes a key, and a
- * guard's refusal kept for the screen to show.
+ * guard's refusal kept for the screen to show. While the watch window runs it ticks every
+ * second, so the countdown moves between reads, and reads again when the window is up.
  */
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ApiError, type KeywardClient, type RotationJson } from '../../client/client.js';
 import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
 import type { FeedEvent } from '../state/collection.js';
 import type { RotationCommand } from '../state/keymap.js';
-import { TABLE, type InMode, type Mode, type Question } from '../state/modes.js';
-import { advanceQuestion, currentRefusal } from '../state/rotation.js';
-import { safeRotation } from '../state/safe.js';
+import { settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
+import { advanceQuestion, currentRefusal, CUT_OVER_OPTIONS, watchProgress } from '../state/rotation.js';
+import { safeKey, safeRotation } from '../state/safe.js';
 import { useLive } from './useLive.js';
 import type { ToastKind } from './useToast.js';
 
@@ -42,22 +43,65 @@ function touchesRotation(event: FeedEvent, rotation: RotationJson): boolean {
 
 export type RotationView = ReturnType<typeof useRotationView>;
 
+/** Milliseconds since `rotation` was read, ticking each second while its watch window runs. */
+function useWatchClock(rotation: RotationJson | undefined, reload: () => void): number {
+  const [readAt, setReadAt] = useState(Date.now);
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    setReadAt(Date.now());
+    setNow(Date.now());
+  }, [rotation]);
+  const elapsedMs = Math.max(0, now - readAt);
+  const watching = rotation !== undefined && (rotation.step === 'double_check' || rotation.step === 'delete_old');
+  const leftMs = rotation ? watchProgress(rotation, elapsedMs).leftMs : 0;
+  const running = watching && !rotation.evidence.watch.passed;
+  useEffect(() => {
+    if (!running) return undefined;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [running]);
+  // The window is up by this clock: read again, so the guard's verdict follows.
+  const up = running && leftMs === 0;
+  useEffect(() => {
+    if (up) reload();
+  }, [up, reload]);
+  return elapsedMs;
+}
+
+/** verify_new → deactivate_old: now (confirmed at the next step) or after a grace period. */
+function cutOverChoice(r: RotationJson, advance: (force: boolean, keepOld?: boolean, at?: string) => () => void): Choice {
+  return {
+    title: 'Cut over',
+    question: `The new key carries traffic. When should the old key "${r.oldKeyName}" be deactivated?`,
+    options: CUT_OVER_OPTIONS.map((o) => o.label),
+    index: 0,
+    run: async (index) => {
+      const graceMs = CUT_OVER_OPTIONS[index]?.value;
+      advance(false, undefined, graceMs === undefined ? undefined : new Date(Date.now() + graceMs).toISOString())();
+    },
+  };
+}
+
 export function useRotationView({ client, feed, mode, setMode, inMode, show, attempt }: RotationViewDeps) {
   const rotationId = mode.kind === 'rotation' ? mode.id : undefined;
   const load = useMemo(() => (rotationId ? () => client.rotation(rotationId).then((r) => safeRotation(r.rotation)) : undefined), [client, rotationId]);
   const live = useLive(load, feed, touchesRotation);
+  const elapsedMs = useWatchClock(live.data, live.reload);
 
-  /** A rotation call; a guard's refusal is kept to show beside the evidence, other errors are toasts. */
-  const rotationAction = (call: () => Promise<{ rotation: RotationJson }>, done?: string) => {
+  /**
+   * A rotation call; a guard's refusal is kept to show beside the evidence, other errors are
+   * toasts. `then` may ask a follow-up question about the rotation as it ended up.
+   */
+  const rotationAction = (call: () => Promise<{ rotation: RotationJson }>, done?: string, then?: (rotation: RotationJson) => Question | undefined) => {
     const m = inMode('rotation');
     if (!m) return;
     const here = (cur: Mode) => cur.kind === 'rotation' && cur.id === m.id;
     setMode({ ...m, busy: true, question: undefined });
     void (async () => {
       try {
-        const result = await call();
-        live.show(safeRotation(result.rotation));
-        setMode((cur) => (here(cur) ? { ...m, busy: false, refusal: undefined, question: undefined } : cur));
+        const result = safeRotation((await call()).rotation);
+        live.show(result);
+        setMode((cur) => (here(cur) ? { ...m, busy: false, refusal: undefined, question: then?.(result), choice: undefined } : cur));
         if (done) show(done, 'success');
       } catch (err) {
         const guard = err instanceof ApiError && err.code === 'rotation_guard';
@@ -72,14 +116,19 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
   const onCommand = (command: RotationCommand) => {
     const m = inMode('rotation');
     const r = live.data;
-    if (!m || m.question) return;
+    if (!m || m.question || m.choice) return;
     if (command === 'back') return setMode(TABLE);
     if (!r || m.busy) return;
     const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) => setMode({ ...m, question: { ...question, run: async () => run() } });
-    const advance = (force: boolean, keepOld?: boolean) => () => rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld }));
+    const advance =
+      (force: boolean, keepOld?: boolean, at?: string) => () =>
+        rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld, at }));
     switch (command) {
       case 'advance': {
-        const question = advanceQuestion(r);
+        // From verify_new the cut-over can wait for a grace period, carried out by the daemon
+        // (as `rotations advance --at` does); asked only once the guard would let it pass.
+        if (r.step === 'verify_new' && r.evidence.canAdvance) return setMode({ ...m, choice: cutOverChoice(r, advance) });
+        const question = advanceQuestion(r, Date.now());
         return question ? confirmFirst({ title: 'Next step', question, danger: true }, advance(false)) : advance(false)();
       }
       case 'force': {
@@ -96,10 +145,26 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
       case 'cancel': {
         const state = `"${r.oldKeyName}" ${r.evidence.oldKey.status}, "${r.newKeyName}" ${r.evidence.newKey.status}`;
         return confirmFirst({ title: 'Cancel rotation', question: `Cancel this rotation? Both keys stay as they are now (${state}).`, danger: true }, () =>
-          rotationAction(() => client.cancel(r.id), 'Rotation cancelled; both keys are left as they were'),
+          rotationAction(() => client.cancel(r.id), 'Rotation cancelled; both keys are left as they were', offerDeactivateNew),
         );
       }
     }
+  };
+
+  /** After a cancel: the new key the rotation created still works; offer to switch it off. */
+  const offerDeactivateNew = (r: RotationJson): Question | undefined => {
+    if (r.evidence.newKey.status !== 'active') return undefined;
+    return {
+      title: 'Deactivate the new key?',
+      question: `The rotation is cancelled, but the new key "${r.newKeyName}" it created still verifies. Deactivate it now? (Its secret was shown once; if no system uses it, it is only a risk.)`,
+      danger: false,
+      run: async () => {
+        const { key } = await client.deactivateKey(r.newKeyId);
+        feed.apply([{ type: 'key.updated', key: safeKey(key) }]);
+        live.reload();
+        show(`Deactivated "${r.newKeyName}", the new key of the cancelled rotation`, 'success');
+      },
+    };
   };
 
   const answer = (yes: boolean) => {
@@ -110,5 +175,16 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
     if (yes) void attempt(question.run);
   };
 
-  return { data: live.data, error: live.error, onCommand, answer };
+  const choose = (answer: ChoiceAnswer) => {
+    const m = inMode('rotation');
+    const choice = m?.choice;
+    if (!m || !choice) return;
+    const settled = settleChoice(choice, answer);
+    if ('open' in settled) return setMode({ ...m, choice: settled.open });
+    setMode({ ...m, choice: undefined });
+    const { chosen } = settled;
+    if (chosen !== undefined) void attempt(() => choice.run(chosen));
+  };
+
+  return { data: live.data, error: live.error, elapsedMs, onCommand, answer, choose };
 }

@@ -1,16 +1,12 @@
 /**
- * What keys do in the views that only show and move: the audit log, a key's usage, help, and
+ * What keys do in the views that only show and move: the audit log (and its filter), a key's usage, help, and
  * `?` over the rotation view. Each handler first checks its view is still the current one.
  */
-import { moveCursor } from '../state/cursor.js';
+import { moveCursor, START } from '../state/cursor.js';
 import { scrollHelp } from '../state/help.js';
-import { MOVES, type BackCommand, type FieldCommand, type HelpCommand, type ListCommand } from '../state/keymap.js';
+import { MOVES, type AuditCommand, type BackCommand, type FieldCommand, type HelpCommand } from '../state/keymap.js';
 import { helpOver, TABLE, type InMode, type Mode } from '../state/modes.js';
 import { edit } from '../state/text.js';
-
-/** Audit events loaded at first, and at most (what the daemon serves in one page). */
-export const AUDIT_PAGE = 1000;
-const AUDIT_MAX = 10_000;
 
 export type ViewKeyDeps = {
   readonly setMode: (next: Mode | ((current: Mode) => Mode)) => void;
@@ -20,16 +16,24 @@ export type ViewKeyDeps = {
 export type ViewKeys = ReturnType<typeof useViewKeys>;
 
 export function useViewKeys({ setMode, inMode }: ViewKeyDeps) {
-  const onAudit = (command: ListCommand, ids: readonly { id: string }[], loaded: number, height: number) => {
+  const onAudit = (command: AuditCommand, ids: readonly { id: string }[], height: number) => {
     const m = inMode('audit');
     if (!m) return;
     if (command === 'back' || command === 'choose') return setMode(TABLE);
     if (command === 'help') return setMode(helpOver(m));
-    const moved = moveCursor(ids, m.cursor, MOVES[command]!, height);
-    // Reaching the oldest loaded event loads more, up to what the daemon serves at once.
-    const atEnd = moved.cursorIndex >= loaded - 1 && loaded >= m.limit && m.limit < AUDIT_MAX;
-    setMode({ ...m, cursor: moved, limit: atEnd ? m.limit + AUDIT_PAGE : m.limit });
+    if (command === 'filter') return setMode({ ...m, editing: true });
+    setMode({ ...m, cursor: moveCursor(ids, m.cursor, MOVES[command]!, height) });
   };
+
+  /** ⏎ applies the typed filter; esc clears it. Either starts again from the newest event. */
+  const onAuditFilter = (command: FieldCommand) => {
+    const m = inMode('audit');
+    if (!m) return;
+    const filter = command === 'cancel' ? '' : m.filter;
+    setMode({ ...m, filter, applied: filter, editing: false, cursor: START });
+  };
+
+  const onAuditEdit = (name: string, input: string) => setMode((m) => (m.kind === 'audit' && m.editing ? { ...m, filter: edit(m.filter, name, input) } : m));
 
   const onUsage = (command: BackCommand) => {
     const m = inMode('usage');
@@ -39,7 +43,7 @@ export function useViewKeys({ setMode, inMode }: ViewKeyDeps) {
   /** `?` on the rotation view (its other keys are `useRotationView`'s). */
   const onRotationHelp = () => {
     const m = inMode('rotation');
-    if (m && !m.question) setMode(helpOver(m));
+    if (m && !m.question && !m.choice) setMode(helpOver(m));
   };
 
   const onHelp = (command: HelpCommand | FieldCommand, count: number, height: number) => {
@@ -59,5 +63,5 @@ export function useViewKeys({ setMode, inMode }: ViewKeyDeps) {
     setMode((m) => (m.kind === 'help' && m.searching ? { ...m, query: edit(m.query, name, input), offset: 0 } : m));
 
 
-  return { onAudit, onUsage, onRotationHelp, onHelp, onHelpEdit };
+  return { onAudit, onAuditFilter, onAuditEdit, onUsage, onRotationHelp, onHelp, onHelpEdit };
 }

@@ -1,21 +1,34 @@
-/** `A`: the audit log, newest first, scrollable. */
-import { Text } from 'ink';
+/** `A`: the audit log, newest first, scrollable without end, filtered with `/`. */
+import { Box, Text } from 'ink';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
+import { TextField } from '../components/TextField.js';
 import { stamp } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
-import { AUDIT_KEYS, type ListCommand } from '../state/keymap.js';
+import { AUDIT_FILTER_KEYS, AUDIT_KEYS, type AuditCommand, type FieldCommand } from '../state/keymap.js';
 import type { AuditLine } from '../state/safe.js';
+
+/** Rows under the list for the selected event's whole detail (a forced advance's reason is long). */
+export const DETAIL_ROWS = 3;
 
 export type AuditScreenProps = {
   readonly lines: readonly AuditLine[] | undefined;
   readonly error: string | undefined;
-  /** Index of the cursor in `lines`, and the first line shown. */
+  /** True once the oldest matching event is loaded. */
+  readonly complete: boolean;
+  /** Index of the cursor in `lines`, the first line shown, and how many are (`DETAIL_ROWS` go below them). */
   readonly index: number;
   readonly offset: number;
   readonly height: number;
+  /** The filter as typed, what it applies (empty: none), and whether it is being typed. */
+  readonly filter: string;
+  readonly applied: string;
+  readonly editing: boolean;
   readonly active: boolean;
-  readonly onCommand: (command: ListCommand) => void;
+  readonly onCommand: (command: AuditCommand) => void;
+  readonly onFilterCommand: (command: FieldCommand) => void;
+  /** A key typed into the filter (see `edit`). */
+  readonly onEdit: (name: string, input: string) => void;
 };
 
 type AuditRowProps = {
@@ -52,14 +65,19 @@ function AuditRow({ marker, time, operator, action, target, detail, bold, dim }:
   );
 }
 
-export function AuditScreen({ lines, error, index, offset, height, active, onCommand }: AuditScreenProps) {
-  useBindings(AUDIT_KEYS, onCommand, active);
+export function AuditScreen(props: AuditScreenProps) {
+  const { lines, error, complete, index, offset, height, filter, applied, editing, active, onCommand, onFilterCommand, onEdit } = props;
+  useBindings(AUDIT_KEYS, onCommand, active && !editing);
+  useBindings(AUDIT_FILTER_KEYS, onFilterCommand, active && editing, onEdit);
+  const selected = lines?.[index];
+  const count = lines ? `${lines.length}${complete ? '' : '+'} event${lines.length === 1 ? '' : 's'}` : '';
   return (
-    <Panel title={`Audit log${lines ? ` · ${lines.length} newest events` : ''}`}>
+    <Panel title={`Audit log${applied ? ` · ${applied}` : ''}${count ? ` · ${count}` : ''}`}>
+      {editing ? <TextField label="/" value={filter} placeholder="action:rotation key:billing operator:alice (⏎ apply, esc clear)" /> : null}
       {error ? <Text color="red">{error}</Text> : null}
       <AuditRow marker="  " time="TIME" operator="OPERATOR" action="ACTION" target="TARGET" detail="DETAIL" dim />
       {lines === undefined ? <Text dimColor>Loading…</Text> : null}
-      {lines?.length === 0 ? <Text dimColor>No events yet.</Text> : null}
+      {lines?.length === 0 ? <Text dimColor>{applied ? 'No event matches the filter.' : 'No events yet.'}</Text> : null}
       {lines?.slice(offset, offset + height).map((line, i) => (
         <AuditRow
           key={line.seq}
@@ -72,6 +90,11 @@ export function AuditScreen({ lines, error, index, offset, height, active, onCom
           bold={offset + i === index}
         />
       ))}
+      {selected?.detail ? (
+        <Box height={DETAIL_ROWS} overflow="hidden">
+          <Text dimColor wrap="wrap">{`#${selected.seq} ${selected.action} ${selected.target}: ${selected.detail}`}</Text>
+        </Box>
+      ) : null}
     </Panel>
   );
 }

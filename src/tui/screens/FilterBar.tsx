@@ -16,7 +16,7 @@ export function FilterBar({ value, onEdit, onCommand }: FilterBarProps) {
   return (
     <Box>
       <Box flexGrow={1} flexShrink={1}>
-        <TextField label="/" value={value} placeholder="name, hint or id" />
+        <TextField label="/" value={value} placeholder="name, hint or id, or owner" />
       </Box>
       <Text dimColor wrap="truncate-end">{`  ${footerText(FILTER_KEYS, [])}`}</Text>
     </Box>

@@ -12,6 +12,8 @@ import { MENU_KEYS, type ListCommand } from '../state/keymap.js';
 
 export type MenuScreenProps = {
   readonly keyName: string;
+  /** A line about the key above the actions (why it is inactive). */
+  readonly note?: string;
   readonly items: readonly MenuItem[];
   readonly index: number;
   /** Columns inside the panel. */
@@ -24,7 +26,7 @@ export type MenuScreenProps = {
 
 const MARKER = 2;
 
-export function MenuScreen({ keyName, items, index, width, active, onCommand, onShortcut }: MenuScreenProps) {
+export function MenuScreen({ keyName, note, items, index, width, active, onCommand, onShortcut }: MenuScreenProps) {
   useBindings(MENU_KEYS, onCommand, active, (name) => {
     const item = items.find((i) => i.shortcut === name);
     if (item) onShortcut(item);
@@ -33,6 +35,7 @@ export function MenuScreen({ keyName, items, index, width, active, onCommand, on
   const reasonWidth = Math.max(10, width - MARKER - labelWidth);
   return (
     <Panel title={`Actions for "${keyName}"`}>
+      {note ? <Prose dim width={width} text={note} /> : null}
       {items.map((item, i) => (
         <Box key={item.action}>
           <Box width={MARKER} flexShrink={0}>

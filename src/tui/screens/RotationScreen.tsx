@@ -6,10 +6,13 @@ import { Box, Text } from 'ink';
 import type { RotationJson } from '../../client/client.js';
 import { EvidencePanel } from '../components/EvidencePanel.js';
 import { Panel } from '../components/Panel.js';
-import { Stepper } from '../components/Stepper.js';
+import { Prose } from '../components/Prose.js';
+import { StepLine, Stepper } from '../components/Stepper.js';
+import { formatElapsed } from '../../duration.js';
+import { stamp } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import type { Binding, RotationCommand } from '../state/keymap.js';
-import { endText, isGuarded, isOpenRotation, showsEvidence, STEPS } from '../state/rotation.js';
+import { endText, isGuarded, isOpenRotation, STEPS } from '../state/rotation.js';
 
 export type RotationScreenProps = {
   readonly rotation: RotationJson | undefined;
@@ -21,52 +24,60 @@ export type RotationScreenProps = {
   readonly width: number;
   readonly height: number;
   readonly now: number;
+  /** Since the rotation was read (the watch window counts down in between). */
+  readonly elapsedMs: number;
   readonly active: boolean;
   readonly onCommand: (command: RotationCommand) => void;
 };
 
-export function RotationScreen({ rotation, error, refusal, busy, bindings, width, height, now, active, onCommand }: RotationScreenProps) {
+/** The panel's border and title, the step's title and detail (two lines), and the guard line. */
+const FIXED_ROWS = 3 + 2 + 2;
+
+export function RotationScreen({ rotation, error, refusal, busy, bindings, width, height, now, elapsedMs, active, onCommand }: RotationScreenProps) {
   useBindings(bindings, (command) => (!busy || command === 'back') && onCommand(command), active);
   if (!rotation) {
     return <Panel title="Rotation">{error ? <Text color="red">{error}</Text> : <Text dimColor>Loading…</Text>}</Panel>;
   }
   const step = STEPS.find((s) => s.id === rotation.step);
   const wide = width >= 100;
+  // Side by side the stepper costs no rows; above the details it costs seven, or one as a line.
+  const compact = !wide && height < 30;
+  const stepperRows = wide ? 0 : compact ? 1 : 7;
   const detailWidth = wide ? width - 36 : width - 4;
+  const scheduled = rotation.step === 'deactivate_old' && rotation.deactivateAt !== null && rotation.deactivateAt !== undefined;
   return (
     <Panel title={`Rotating "${rotation.oldKeyName}" → "${rotation.newKeyName}"`}>
       <Box flexDirection={wide ? 'row' : 'column'} columnGap={2}>
-        <Stepper rotation={rotation} />
+        {compact ? <StepLine rotation={rotation} /> : <Stepper rotation={rotation} />}
         <Box flexDirection="column" flexGrow={1} flexShrink={1}>
+          {isOpenRotation(rotation) ? <Prose text={`${step?.title}: ${step?.detail}`} width={detailWidth} /> : <Prose text={endText(rotation)} width={detailWidth} bold />}
+          {scheduled ? (
+            <Prose
+              text={`The daemon deactivates the old key at ${stamp(rotation.deactivateAt!)} (in ${formatElapsed(Date.parse(rotation.deactivateAt!) - now)}); n does it now.`}
+              width={detailWidth}
+              color="yellow"
+            />
+          ) : null}
           {isOpenRotation(rotation) ? (
-            <Text wrap="wrap">
-              <Text bold color="cyan">{`${step?.title}: `}</Text>
-              {step?.detail}
-            </Text>
-          ) : (
-            <Text bold wrap="wrap">
-              {endText(rotation)}
-            </Text>
-          )}
-          {showsEvidence(rotation.step) ? (
             <Box marginTop={1}>
-              <EvidencePanel rotation={rotation} width={detailWidth} now={now} callerRows={Math.max(1, height - (wide ? 14 : 20))} />
+              <EvidencePanel rotation={rotation} width={detailWidth} now={now} elapsedMs={elapsedMs} rows={height - FIXED_ROWS - stepperRows - (refusal ? 4 : 0)} />
             </Box>
           ) : null}
           {isGuarded(rotation.step) && !refusal ? (
             rotation.evidence.canAdvance ? (
-              <Text color="green" wrap="wrap">✓ The guard passes: n goes to the next step.</Text>
-            ) : rotation.evidence.guard ? (
-              <Text color="yellow" wrap="wrap">{`Guard: ${rotation.evidence.guard}`}</Text>
+              <Prose text="✓ The guard passes: n goes to the next step." width={detailWidth} color="green" />
+            ) : rotation.evidence.guard && rotation.step === 'verify_new' ? (
+              // After the cut-over the evidence panel says what holds the guard, counting down.
+              <Prose text={`Guard: ${rotation.evidence.guard}`} width={detailWidth} color="yellow" />
             ) : null
           ) : null}
           {refusal ? (
             <Box flexDirection="column" borderStyle="single" borderColor="red" paddingX={1}>
-              <Text color="red" bold wrap="wrap">{`Refused: ${refusal}`}</Text>
-              <Text color="red" wrap="wrap">F = FORCE past the guard (asks first; recorded in the audit log as forced).</Text>
+              <Prose text={`Refused: ${refusal}`} width={detailWidth - 4} color="red" bold />
+              <Prose text="F = FORCE past the guard (asks first; recorded in the audit log as forced)." width={detailWidth - 4} color="red" />
             </Box>
           ) : null}
-          {error ? <Text color="red" wrap="wrap">{error}</Text> : null}
+          {error ? <Prose text={error} width={detailWidth} color="red" /> : null}
           {busy ? <Text dimColor>Working…</Text> : null}
         </Box>
       </Box>

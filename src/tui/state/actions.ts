@@ -5,7 +5,7 @@
 import type { KeyJson, RotationJson } from '../../client/client.js';
 import type { Permission, Role } from '../../daemon/auth/permissions.js';
 
-export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId';
+export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'emergency' | 'edit' | 'usage' | 'details' | 'copyId';
 export type Operator = { readonly name: string; readonly role: Role; readonly permissions: readonly Permission[] };
 
 export type MenuItem = { readonly action: KeyAction; readonly label: string; readonly shortcut: string; readonly disabled?: string };
@@ -16,12 +16,13 @@ function writeRefusal(operator: Operator): string | undefined {
 
 /** Why `action` is refused for `key`, or undefined when it is allowed. */
 export function refusal(action: KeyAction | 'add', key: KeyJson | undefined, operator: Operator): string | undefined {
-  if (action === 'usage' || action === 'copyId') return key ? undefined : 'no key selected';
+  if (action === 'usage' || action === 'details' || action === 'copyId') return key ? undefined : 'no key selected';
   const denied = writeRefusal(operator);
   if (denied) return denied;
   if (action === 'add') return undefined;
   if (!key) return 'no key selected';
   if (action === 'delete' && key.status === 'active') return 'only an inactive key can be deleted: deactivate it first (x)';
+  if ((action === 'rotate' || action === 'emergency') && key.canary) return 'a canary is not rotated: it never verifies, so nothing uses it';
   return undefined;
 }
 
@@ -30,13 +31,25 @@ export function menuItems(key: KeyJson, rotation: RotationJson | undefined, oper
     const disabled = refusal(action, key, operator);
     return disabled ? { action, label, shortcut, disabled } : { action, label, shortcut };
   };
+  const emergency = item('emergency', 'Compromised: replace now', 'E');
   return [
     item('toggle', key.status === 'active' ? 'Deactivate' : 'Activate', 'x'),
     item('delete', 'Delete', 'D'),
     item('rotate', rotation ? `Resume rotation (${rotation.step})` : 'Rotate', 'r'),
+    // A key already being replaced is resumed instead: one open rotation per key.
+    rotation && !emergency.disabled ? { ...emergency, disabled: `already being replaced (${rotation.step}): resume the rotation (r)` } : emergency,
+    item('edit', 'Edit', 'e'),
     item('usage', 'Usage', 'u'),
+    item('details', 'Details', 'd'),
     item('copyId', 'Copy id', 'i'),
   ];
+}
+
+/** What the menu says of an inactive key: since when, and why, as the deactivation said. */
+export function deactivationNote(key: KeyJson): string | undefined {
+  if (key.status !== 'inactive') return undefined;
+  const canary = key.canary ? ' (a canary: presenting it still raises an alert)' : '';
+  return key.deactivationReason ? `Inactive: ${key.deactivationReason}${canary}` : `Inactive${canary}`;
 }
 
 /** Where the menu's cursor starts: on the first action the operator may take, else the first. */

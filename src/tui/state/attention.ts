@@ -1,6 +1,6 @@
 /**
  * Which keys need an admin's attention: active keys that expired or expire within 7 days, and
- * active keys nobody used for 30 days. An inactive key already fails verification, so its
+ * active keys nobody used for 30 days; never a canary. An inactive key already fails verification, so its
  * expiry changes nothing and it is not flagged. Everything here depends on `now`, so the TUI
  * recomputes it on a timer (`refreshMs` says how soon it matters).
  */
@@ -23,7 +23,8 @@ function expiresIn(key: KeyJson, now: number): number | undefined {
 }
 
 export function attentionOf(key: KeyJson, now: number): Attention | undefined {
-  if (key.status !== 'active') return undefined;
+  // A canary is never used and never verifies: neither its idleness nor its expiry matters.
+  if (key.status !== 'active' || key.canary) return undefined;
   const left = expiresIn(key, now);
   if (left !== undefined) {
     if (left <= 0) return { kind: 'expired' };
@@ -54,8 +55,12 @@ export function attentionLabel(attention: Attention): string {
   }
 }
 
-/** The status column: an active key past its expiry fails verification, so it reads `expired`. */
+/**
+ * The status column: an active key past its expiry fails verification, so it reads `expired`;
+ * a canary reads `canary` (it never verifies, whatever its status).
+ */
 export function statusLabel(key: KeyJson, now: number): string {
+  if (key.canary) return 'canary';
   const left = expiresIn(key, now);
   return left !== undefined && left <= 0 ? 'expired' : key.status;
 }

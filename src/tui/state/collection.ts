@@ -1,9 +1,9 @@
 /**
- * The TUI's copy of the daemon's keys and open rotations, and how each `/v1/events` event
- * changes it. Pure: the feed does the I/O and hands the events here.
+ * The TUI's copy of the daemon's keys, open rotations and open alerts, and how each
+ * `/v1/events` event changes it. Pure: the feed does the I/O and hands the events here.
  */
-import type { KeyJson, RotationJson, StreamEvent } from '../../client/client.js';
-import { safeKey, safeRotation } from './safe.js';
+import type { AlertJson, KeyJson, RotationJson, StreamEvent } from '../../client/client.js';
+import { safeAlert, safeKey, safeRotation } from './safe.js';
 
 export type UsageTickJson = { at: number; keys: { id: string; ok: number; rejected: number }[] };
 
@@ -12,12 +12,15 @@ export type FeedEvent =
   | { type: 'key.created' | 'key.updated'; key: KeyJson }
   | { type: 'key.deleted'; id: string }
   | { type: 'rotation.created' | 'rotation.updated'; rotation: RotationJson }
-  | { type: 'usage'; tick: UsageTickJson };
+  | { type: 'usage'; tick: UsageTickJson }
+  | { type: 'alert.raised' | 'alert.updated'; alert: AlertJson };
 
 export type Collection = {
   readonly keys: ReadonlyMap<string, KeyJson>;
   /** Open rotations by rotation id; ended ones are dropped. */
   readonly rotations: ReadonlyMap<string, RotationJson>;
+  /** Alerts not acknowledged yet, by id: the header counts them. */
+  readonly alerts: ReadonlyMap<string, AlertJson>;
 };
 
 const ENDED = new Set(['completed', 'cancelled']);
@@ -43,15 +46,19 @@ export function parseFeedEvent(frame: StreamEvent): FeedEvent | undefined {
         : undefined;
     case 'usage':
       return isRecord(data.tick) && Array.isArray(data.tick.keys) ? (data as FeedEvent) : undefined;
+    case 'alert.raised':
+    case 'alert.updated':
+      return isRecord(data.alert) && typeof data.alert.id === 'string' ? { type: frame.event, alert: safeAlert(data.alert as AlertJson) } : undefined;
     default:
       return undefined;
   }
 }
 
-export function collectionOf(keys: readonly KeyJson[], rotations: readonly RotationJson[]): Collection {
+export function collectionOf(keys: readonly KeyJson[], rotations: readonly RotationJson[], alerts: readonly AlertJson[] = []): Collection {
   return {
     keys: new Map(keys.map((k) => [k.id, safeKey(k)])),
     rotations: new Map(rotations.filter((r) => !ENDED.has(r.step)).map((r) => [r.id, safeRotation(r)])),
+    alerts: new Map(alerts.filter((a) => a.state === 'open').map((a) => [a.id, safeAlert(a)])),
   };
 }
 
@@ -59,8 +66,10 @@ export function collectionOf(keys: readonly KeyJson[], rotations: readonly Rotat
 export function applyEvents(collection: Collection, events: readonly FeedEvent[]): Collection {
   let keys: Map<string, KeyJson> | undefined;
   let rotations: Map<string, RotationJson> | undefined;
+  let alerts: Map<string, AlertJson> | undefined;
   const writableKeys = () => (keys ??= new Map(collection.keys));
   const writableRotations = () => (rotations ??= new Map(collection.rotations));
+  const writableAlerts = () => (alerts ??= new Map(collection.alerts));
   for (const event of events) {
     switch (event.type) {
       case 'key.created':
@@ -86,10 +95,15 @@ export function applyEvents(collection: Collection, events: readonly FeedEvent[]
         }
         break;
       }
+      case 'alert.raised':
+      case 'alert.updated':
+        if (event.alert.state === 'open') writableAlerts().set(event.alert.id, event.alert);
+        else if ((alerts ?? collection.alerts).has(event.alert.id)) writableAlerts().delete(event.alert.id);
+        break;
     }
   }
-  if (!keys && !rotations) return collection;
-  return { keys: keys ?? collection.keys, rotations: rotations ?? collection.rotations };
+  if (!keys && !rotations && !alerts) return collection;
+  return { keys: keys ?? collection.keys, rotations: rotations ?? collection.rotations, alerts: alerts ?? collection.alerts };
 }
 
 /** Open rotations by the id of either key they involve. */

@@ -4,8 +4,13 @@
  */
 import {
   ADD_KEYS,
+  ALERT_KEYS,
+  AUDIT_FILTER_KEYS,
   AUDIT_KEYS,
+  CHOICE_KEYS,
   CONFIRM_KEYS,
+  DETAILS_KEYS,
+  EDIT_KEYS,
   FILTER_KEYS,
   GLOBAL_KEYS,
   HELP_KEYS,
@@ -25,12 +30,17 @@ const SECTIONS: readonly Section[] = [
   { title: 'Keys table', shows: ['table'], bindings: TABLE_KEYS },
   { title: 'Filter', shows: ['filter'], bindings: FILTER_KEYS },
   { title: 'Action menu', shows: ['menu'], bindings: MENU_KEYS },
+  { title: 'Key details', shows: ['details'], bindings: DETAILS_KEYS },
   { title: 'Add a key', shows: ['add'], bindings: ADD_KEYS },
+  { title: 'Edit a key', shows: ['edit'], bindings: EDIT_KEYS },
   { title: 'New secret', shows: ['secret'], bindings: SECRET_KEYS },
   { title: 'Questions', shows: ['confirm'], bindings: CONFIRM_KEYS },
+  { title: 'Choices (a digit takes its answer)', shows: ['choose'], bindings: CHOICE_KEYS },
   { title: 'Rotation', shows: ['rotation'], bindings: ROTATION_KEYS },
   { title: 'Usage', shows: ['usage'], bindings: USAGE_KEYS },
+  { title: 'Alerts', shows: ['alerts'], bindings: ALERT_KEYS },
   { title: 'Audit log', shows: ['audit'], bindings: AUDIT_KEYS },
+  { title: 'Audit filter (action:, key:, operator:)', shows: ['audit'], bindings: AUDIT_FILTER_KEYS },
   { title: 'Help', shows: ['help'], bindings: HELP_KEYS },
   { title: 'Everywhere', shows: [], bindings: GLOBAL_KEYS },
 ];
@@ -38,7 +48,7 @@ const SECTIONS: readonly Section[] = [
 /** A section title, or one key's line. */
 export type HelpLine = { readonly kind: 'title'; readonly text: string } | { readonly kind: 'key'; readonly keys: string; readonly text: string };
 
-const KEY_NAMES: Record<string, string> = { enter: '⏎', down: '↓', up: '↑', pgdn: 'PgDn', pgup: 'PgUp', home: 'Home', end: 'End' };
+const KEY_NAMES: Record<string, string> = { enter: '⏎', down: '↓', up: '↑', pgdn: 'PgDn', pgup: 'PgUp', home: 'Home', end: 'End', tab: 'Tab', 'shift+tab': 'Shift-Tab' };
 
 export function keysText(keys: readonly string[]): string {
   return keys.map((k) => KEY_NAMES[k] ?? (k.startsWith('ctrl+') ? `Ctrl-${k.slice(5).toUpperCase()}` : k)).join(' ');

@@ -28,7 +28,7 @@ export function keyName(input: string, key: Key): string {
   if (key.end) return 'end';
   if (key.return) return 'enter';
   if (key.escape) return 'esc';
-  if (key.tab) return 'tab';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
   if (key.backspace || key.delete) return 'backspace';
   if (key.ctrl) return `ctrl+${input}`;
   return input;
@@ -53,8 +53,8 @@ export function footerText(bindings: readonly Binding<string>[], permissions: re
 
 export type TableCommand =
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
-  | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId' | 'audit'
-  | 'restart' | 'help' | 'quit';
+  | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'details' | 'edit' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId' | 'audit'
+  | 'alerts' | 'restart' | 'help' | 'quit';
 
 // The footer keeps its last two entries and drops from the right of the rest when the line is
 // short, so what is listed early (moving, the menu, the audit log) survives narrow terminals.
@@ -66,16 +66,19 @@ export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
   { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
-  { keys: ['/'], command: 'filter', help: 'filter (name, hint, id)', footer: '/ filter' },
+  { keys: ['/'], command: 'filter', help: 'filter (name, owner, hint, id)', footer: '/ filter' },
   { keys: ['esc'], command: 'clearFilter', help: 'clear the filter' },
   { keys: ['s'], command: 'sort', help: 'sort by the next column', footer: 's/S sort' },
   { keys: ['S'], command: 'reverse', help: 'reverse the sort' },
   { keys: ['a'], command: 'add', help: 'add a key', footer: 'a add', needs: 'keys:write' },
   { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit' },
+  { keys: ['d'], command: 'details', help: 'details: policy, owner, meta, quota left', footer: 'd details' },
+  { keys: ['e'], command: 'edit', help: 'edit name, expiry, owner, scopes, IPs, limits', footer: 'e edit', needs: 'keys:write' },
   { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x on/off', needs: 'keys:write' },
   { keys: ['D'], command: 'delete', help: 'delete (inactive only)', footer: 'D delete', needs: 'keys:write' },
   { keys: ['r'], command: 'rotate', help: 'rotate / resume rotation', footer: 'r rotate', needs: 'keys:write' },
   { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
+  { keys: ['!'], command: 'alerts', help: 'alerts: what keyward noticed', footer: '! alerts' },
   { keys: ['i'], command: 'copyId', help: 'copy the key id (OSC 52)' },
   { keys: ['R'], command: 'restart', help: 'restart the daemon (one this TUI started)' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
@@ -92,15 +95,38 @@ export const MENU_KEYS: readonly Binding<ListCommand>[] = [
   { keys: ['esc', 'q'], command: 'back', help: 'close the menu', footer: 'esc close' },
 ];
 
-export const AUDIT_KEYS: readonly Binding<ListCommand>[] = [
+export type AuditCommand = ListCommand | 'filter';
+
+export const AUDIT_KEYS: readonly Binding<AuditCommand>[] = [
   { keys: ['j', 'down'], command: 'down', help: 'next event', footer: 'j/k scroll' },
   { keys: ['k', 'up'], command: 'up', help: 'previous event' },
   { keys: ['g', 'home'], command: 'top', help: 'newest event' },
-  { keys: ['G', 'end'], command: 'bottom', help: 'oldest (loads more)' },
+  { keys: ['G', 'end'], command: 'bottom', help: 'oldest loaded (scrolling on loads more)' },
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down', footer: 'PgUp/PgDn page' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['/'], command: 'filter', help: 'filter: action:rotation key:billing operator:alice', footer: '/ filter' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
+];
+
+export type AlertCommand = ListCommand | 'ack' | 'all';
+
+export const ALERT_KEYS: readonly Binding<AlertCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'next alert', footer: 'j/k move' },
+  { keys: ['k', 'up'], command: 'up', help: 'previous alert' },
+  { keys: ['g', 'home'], command: 'top', help: 'most recently seen' },
+  { keys: ['G', 'end'], command: 'bottom', help: 'least recently seen' },
+  { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down' },
+  { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
+  { keys: ['a', 'enter'], command: 'ack', help: 'acknowledge the alert', footer: 'a acknowledge', needs: 'keys:write' },
+  { keys: ['t'], command: 'all', help: 'open alerts only, or acknowledged ones too', footer: 't open/all' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
+  { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
+];
+
+export const AUDIT_FILTER_KEYS: readonly Binding<FieldCommand>[] = [
+  { keys: ['enter'], command: 'submit', help: 'apply the filter', footer: '⏎ apply' },
+  { keys: ['esc'], command: 'cancel', help: 'clear the filter', footer: 'esc clear' },
 ];
 
 export type ConfirmCommand = 'yes' | 'no';
@@ -108,6 +134,16 @@ export type ConfirmCommand = 'yes' | 'no';
 export const CONFIRM_KEYS: readonly Binding<ConfirmCommand>[] = [
   { keys: ['y', 'Y'], command: 'yes', help: 'yes', footer: 'y yes' },
   { keys: ['n', 'N', 'enter', 'esc', 'q'], command: 'no', help: 'no (the default)', footer: 'n/⏎/esc no' },
+];
+
+export type ChoiceCommand = 'down' | 'up' | 'choose' | 'cancel';
+
+/** A choice also takes the digit of an answer (see `ChoiceDialog`). */
+export const CHOICE_KEYS: readonly Binding<ChoiceCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'next answer', footer: 'j/k move' },
+  { keys: ['k', 'up'], command: 'up', help: 'previous answer' },
+  { keys: ['enter'], command: 'choose', help: 'choose the marked answer', footer: '⏎ choose' },
+  { keys: ['esc', 'q', 'n'], command: 'cancel', help: 'cancel: do nothing', footer: 'esc cancel' },
 ];
 
 export type SecretCommand = 'copy' | 'stored';
@@ -119,9 +155,37 @@ export const SECRET_KEYS: readonly Binding<SecretCommand>[] = [
 
 export type FieldCommand = 'submit' | 'cancel';
 
-export const ADD_KEYS: readonly Binding<FieldCommand>[] = [
+/** A form of several fields: a field's own keys are typing; these move between fields. */
+export type FormCommand = FieldCommand | 'next' | 'previous' | 'clear';
+
+const FORM_MOVES: readonly Binding<FormCommand>[] = [
+  { keys: ['shift+tab', 'up'], command: 'previous', help: 'previous field' },
+  { keys: ['ctrl+u'], command: 'clear', help: 'empty the field (none, or no restriction)' },
+  { keys: ['esc'], command: 'cancel', help: 'cancel: nothing is saved', footer: 'esc cancel' },
+];
+
+export const ADD_KEYS: readonly Binding<FormCommand>[] = [
   { keys: ['enter'], command: 'submit', help: 'create the key', footer: '⏎ create' },
-  { keys: ['esc'], command: 'cancel', help: 'cancel', footer: 'esc cancel' },
+  { keys: ['tab', 'down'], command: 'next', help: 'next field (expiry, owner, policy…)', footer: 'tab more fields' },
+  ...FORM_MOVES,
+];
+
+export const EDIT_KEYS: readonly Binding<FormCommand>[] = [
+  { keys: ['enter'], command: 'submit', help: 'save the fields you changed', footer: '⏎ save' },
+  { keys: ['tab', 'down'], command: 'next', help: 'next field', footer: 'tab/↑↓ field' },
+  ...FORM_MOVES.map((b) => (b.command === 'clear' ? { ...b, footer: 'Ctrl-U empty' } : b)),
+];
+
+export type DetailsCommand = 'down' | 'up' | 'edit' | 'usage' | 'menu' | 'help' | 'back';
+
+export const DETAILS_KEYS: readonly Binding<DetailsCommand>[] = [
+  { keys: ['j', 'down'], command: 'down', help: 'the next key', footer: 'j/k next key' },
+  { keys: ['k', 'up'], command: 'up', help: 'the previous key' },
+  { keys: ['e'], command: 'edit', help: 'edit the key', footer: 'e edit', needs: 'keys:write' },
+  { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
+  { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
+  { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
+  { keys: ['esc', 'q', 'd'], command: 'back', help: 'back to the keys', footer: 'esc back' },
 ];
 
 export const FILTER_KEYS: readonly Binding<FieldCommand>[] = [
@@ -175,7 +239,7 @@ export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
 export const TOO_SMALL_KEYS: readonly Binding<'quit'>[] = [{ keys: ['q'], command: 'quit', help: 'quit', footer: 'q quit' }];
 
 /** The commands, on any list, that move its cursor or scroll it, and how. */
-export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | FieldCommand, Move>> = {
+export const MOVES: Partial<Record<TableCommand | ListCommand | HelpCommand | DetailsCommand | FormCommand, Move>> = {
   down: 1,
   up: -1,
   top: 'top',

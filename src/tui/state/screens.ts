@@ -2,8 +2,13 @@
 import type { RotationJson } from '../../client/client.js';
 import {
   ADD_KEYS,
+  ALERT_KEYS,
+  AUDIT_FILTER_KEYS,
   AUDIT_KEYS,
+  CHOICE_KEYS,
   CONFIRM_KEYS,
+  DETAILS_KEYS,
+  EDIT_KEYS,
   HELP_KEYS,
   HELP_SEARCH_KEYS,
   MENU_KEYS,
@@ -34,17 +39,25 @@ export function modeBindings(mode: Mode, rotation: RotationJson | undefined): re
       return mode.searching ? HELP_SEARCH_KEYS : HELP_KEYS;
     case 'usage':
       return USAGE_KEYS;
+    case 'alerts':
+      return ALERT_KEYS;
     case 'add':
       return ADD_KEYS;
+    case 'edit':
+      return EDIT_KEYS;
+    case 'details':
+      return DETAILS_KEYS;
     case 'secret':
       return SECRET_KEYS;
     case 'menu':
       return MENU_KEYS;
     case 'confirm':
       return CONFIRM_KEYS;
+    case 'choose':
+      return CHOICE_KEYS;
     case 'audit':
-      return AUDIT_KEYS;
+      return mode.editing ? AUDIT_FILTER_KEYS : AUDIT_KEYS;
     case 'rotation':
-      return mode.question ? CONFIRM_KEYS : rotationBindings(rotation);
+      return mode.question ? CONFIRM_KEYS : mode.choice ? CHOICE_KEYS : rotationBindings(rotation);
   }
 }

@@ -44,12 +44,18 @@ const COMPARE: Record<SortId, (a: KeyJson, b: KeyJson) => number> = {
   status: (a, b) => (a.status === b.status ? byName(a, b) : a.status === 'active' ? -1 : 1),
 };
 
-/** The keys matching `filter` (case-insensitive, in the name, hint or id), sorted. */
+/** The keys matching `filter` (case-insensitive, in the name, owner or hint, or the whole id), sorted. */
 export function deriveRows(keys: Iterable<KeyJson>, sort: SortId, filter: string, reversed = false): KeyJson[] {
   const needle = stripUnsafe(filter).trim().toLowerCase();
   const rows: KeyJson[] = [];
   for (const key of keys) {
-    if (!needle || key.name.toLowerCase().includes(needle) || key.hint.toLowerCase().includes(needle) || key.id.toLowerCase() === needle) {
+    if (
+      !needle ||
+      key.name.toLowerCase().includes(needle) ||
+      key.owner?.toLowerCase().includes(needle) ||
+      key.hint.toLowerCase().includes(needle) ||
+      key.id.toLowerCase() === needle
+    ) {
       rows.push(key);
     }
   }

@@ -8,6 +8,7 @@
  * answers (its 409s, say). The test fails for an operation without an entry, for an answer the
  * document does not list, and for a documented status no request produced.
  */
+import { createHash } from 'node:crypto';
 import type { KeywardClient, KeyJson, RotationJson, RotationStepName } from '../../../src/client/client.js';
 import type { Role } from '../../../src/daemon/auth/permissions.js';
 import { DEFAULT_STREAM_LIMITS } from '../../../src/daemon/events/streams.js';
@@ -50,6 +51,8 @@ export type Context = {
   streamingOperator(count: number, stream?: { path: string; role: Role }): Promise<string>;
 };
 
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
 export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   getHealth: async () => ({
     ok: { why: 'an identity challenge', token: null, headers: { 'x-keyward-challenge': 'coverage-challenge-0123456789' }, expect: 200 },
@@ -57,6 +60,7 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   }),
   getMe: async () => ({ ok: { why: 'who am I', expect: 200 } }),
   getOpenApi: async () => ({ ok: { why: 'the document', expect: 200 } }),
+  getMetrics: async (cx) => ({ ok: { why: 'a viewer scraping', token: cx.tokens.viewer, expect: 200 } }),
   streamEvents: async (cx) => ({
     ok: { why: 'a subscription', expect: 200 },
     more: [{ why: 'one stream more than an operator may hold', token: await cx.streamingOperator(DEFAULT_STREAM_LIMITS.perOperator), expect: 429 }],
@@ -128,6 +132,9 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
       { why: 'the old key of an open rotation', id: (await cx.rotation('double_check')).oldKeyId, expect: 409 },
     ],
   }),
+  lookupSecrets: async (cx) => ({
+    ok: { why: 'a key and a stranger', body: { sha256: [sha256((await cx.key()).secret), sha256('nobody')] }, token: cx.tokens.viewer, expect: 200 },
+  }),
   getKeyUsage: async (cx) => ({ ok: { why: 'a key', id: (await cx.key()).id, query: 'minutes=5', expect: 200 } }),
 
   verifyKey: async (cx) => ({
@@ -142,6 +149,8 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
       more: [
         { why: 'a key already rotating', id: rotating.oldKeyId, body: {}, expect: 409 },
         { why: 'a taken name for the new key', id: (await cx.key()).id, body: { name: taken.name }, expect: 409 },
+        { why: 'a canary key', id: (await cx.client.createKey(cx.unique('canary'), { canary: true })).key.id, body: { emergency: true }, expect: 409 },
+        { why: 'a reason without emergency', id: (await cx.key()).id, body: { reason: 'why' }, expect: 400 },
       ],
     };
   },
@@ -166,7 +175,30 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
     more: [{ why: 'a cancelled rotation', id: (await cx.rotation('cancelled')).id, expect: 409 }],
   }),
 
+  listWebhooks: async () => ({ ok: { why: 'the list', expect: 200 } }),
+  createWebhook: async () => ({ ok: { why: 'a receiver', body: { url: 'http://127.0.0.1:9/hook', events: ['key.leaked'] }, expect: 201 } }),
+  deleteWebhook: async (cx) => ({ ok: { why: 'a webhook', id: (await cx.client.createWebhook('http://127.0.0.1:9/gone')).webhook.id, expect: 204 } }),
+  listWebhookDeliveries: async (cx) => ({
+    ok: { why: 'a webhook', id: (await cx.client.createWebhook('http://127.0.0.1:9/log')).webhook.id, query: 'limit=5', expect: 200 },
+  }),
+
   listAudit: async () => ({ ok: { why: 'the newest events', query: 'limit=5', expect: 200 } }),
+
+  listAlerts: async () => ({
+    ok: { why: 'every alert', query: 'state=all&limit=5', expect: 200 },
+    more: [{ why: 'a cursor the daemon never gave out', query: 'cursor=bm9wZQ', expect: 400 }],
+  }),
+  ackAlert: async (cx) => {
+    const canary = await cx.client.createKey(cx.unique('canary'), { canary: true });
+    await cx.client.verify(canary.secret, cx.unique('thief'));
+    const [alert] = (await cx.client.alerts({ state: 'open' })).alerts.filter((a) => a.keyId === canary.key.id);
+    return { ok: { why: 'an open alert', id: alert!.id, expect: 200 } };
+  },
+  listTombstones: async (cx) => {
+    const gone = await cx.key({ inactive: true });
+    await cx.client.deleteKey(gone.id);
+    return { ok: { why: 'a page', query: 'limit=5', expect: 200 } };
+  },
 
   verifyAudit: async () => ({ ok: { why: 'the whole chain against the home key and checkpoint', expect: 200 } }),
 };

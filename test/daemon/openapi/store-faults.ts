@@ -5,46 +5,21 @@
  * driver's code, so the daemon's own error mapping decides the answer.
  */
 import { vi } from 'vitest';
+import { STORE_METHODS } from '../../../src/daemon/metrics/store-timing.js';
 import type { Store } from '../../../src/daemon/store.js';
 import { testBackend } from '../../helpers/daemon.js';
 
 export type Fault = 'unavailable' | 'full' | 'broken';
 
 /**
- * What each store method does. Only writes can run out of space; `none` is never called while
- * a request is answered. A store method added to the interface must be placed here (the
- * compiler says so), or its operation's 503/507 could not be shown.
+ * What each store method does, as the daemon's own list says (`STORE_METHODS`, which the
+ * compiler keeps complete). Only writes can run out of space. The webhook dispatcher's methods
+ * run in the background, never while a request is answered, so they are left working.
  */
-const METHODS = {
-  listKeys: 'read',
-  countKeys: 'read',
-  getKey: 'read',
-  getKeyByName: 'read',
-  uses24h: 'read',
-  createKey: 'write',
-  setKeyStatus: 'write',
-  deleteKey: 'write',
-  indexedKeys: 'read',
-  countOperators: 'read',
-  listOperators: 'read',
-  indexedOperators: 'read',
-  createOperator: 'write',
-  disableOperator: 'write',
-  listAudit: 'read',
-  auditChain: 'read',
-  applyUsage: 'write',
-  usageBuckets: 'read',
-  callers: 'read',
-  createRotation: 'write',
-  getRotation: 'read',
-  listRotations: 'read',
-  changeRotation: 'write',
-  updateKey: 'write',
-  quotas: 'read',
-  backup: 'none',
-  close: 'none',
-  shared: 'none',
-} as const satisfies Record<keyof Store, 'read' | 'write' | 'none'>;
+const BACKGROUND = new Set<keyof Store>(['claimDeliveries', 'finishDelivery', 'pruneDeliveries']);
+const METHODS = Object.fromEntries(
+  Object.entries(STORE_METHODS).map(([name, kind]) => [name, BACKGROUND.has(name as keyof Store) ? 'other' : kind]),
+) as Record<keyof Store, 'read' | 'write' | 'other'>;
 
 /** The status each fault must produce where an operation reaches the store. */
 export const FAULT_STATUS: Record<Fault, number> = { unavailable: 503, full: 507, broken: 500 };

@@ -9,7 +9,8 @@ export type RawRequest = {
   method: string;
   /** Path and query, as sent; characters above U+00FF are not allowed by node:http. */
   path: string;
-  headers: Record<string, string>;
+  /** An array sends the header once per value. */
+  headers: Record<string, string | string[]>;
   body?: Buffer;
   /** Send the body with chunked transfer encoding instead of a Content-Length. */
   chunked?: boolean;

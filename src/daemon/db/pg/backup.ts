@@ -9,17 +9,23 @@ import { getTableConfig } from 'drizzle-orm/pg-core';
 import { closeSync, openSync, renameSync, rmSync } from 'node:fs';
 import pg from 'pg';
 import { openDatabase } from '../sqlite/open.js';
-import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { alerts, auditEvents, keyCallers, keyTombstones, keys, operators, rotations, usageBuckets, webhookDeliveries, webhooks } from './schema.js';
 
 /** Parents before the tables that reference them. */
-const TABLES = [operators, keys, usageBuckets, keyCallers, auditEvents, rotations];
+const TABLES = [operators, keys, usageBuckets, keyCallers, auditEvents, rotations, webhooks, webhookDeliveries, keyTombstones, alerts];
 const PAGE = 5000;
 const INT8_OID = 20;
+const BOOL_OID = 16;
 
-/** bigint columns as numbers, like the store reads them (times and counts stay below 2^53). */
+/**
+ * bigint columns as numbers, like the store reads them (times and counts stay below 2^53);
+ * booleans as SQLite stores them (0/1), which is all better-sqlite3 can bind.
+ */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+    oid === INT8_OID ? Number
+    : oid === BOOL_OID ? (value: string) => (value === 't' ? 1 : 0)
+    : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 const quote = (name: string) => `"${name}"`;

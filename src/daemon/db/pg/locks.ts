@@ -14,6 +14,12 @@ export const LOCKS = {
   audit: 2,
   /** Tried by usage flushes; only the holder prunes old buckets, so two flushes never fight over them. */
   prune: 3,
+  /**
+   * Held while sightings are counted on alerts, so two daemons flushing the same kind, key and
+   * caller find each other's alert; apart from the audit lock, so a flood's flushes never hold
+   * up key writes.
+   */
+  alerts: 4,
 } as const;
 
 /** The arguments of a `pg_advisory_*` call for `lock`. */

@@ -21,10 +21,20 @@ import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
+  AlertChange,
+  AlertListQuery,
+  AlertRow,
+  AlertSighting,
   AuditEvent,
+  AuditQuery,
   AuditSigner,
   AuditInput,
   CallerRow,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryRow,
+  EmergencyCut,
+  HashMatch,
   IndexedKey,
   IndexedOperator,
   KeyEdit,
@@ -32,18 +42,28 @@ import type {
   KeyRow,
   KeyStatus,
   KeyView,
+  NewWebhook,
   OperatorRow,
   RotationChange,
   RotationRow,
   Store,
+  TombstoneRow,
   UsageBucket,
   UsageDelta,
+  WebhookRow,
 } from '../../store.js';
+import { auditOutbound, isLeakReport } from '../../webhooks/events.js';
+import { leakReported } from '../../alerts/dedup.js';
+import type { AlertKind } from '../../alerts/kinds.js';
 import {
+  alertAudit,
+  auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
   lastAdmin,
+  operatorMatch,
+  reasonDetail,
   nameTaken,
   notFound,
   operatorAudit,
@@ -51,9 +71,11 @@ import {
   rotationStartAudit,
   sameOrLookAlike,
   statusAudit,
+  type StatusDetail,
+  webhookAudit,
   stepChanged,
 } from '../shared.js';
-import { editColumns, fieldsToColumns, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
+import { editColumns, expiringWhere, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { readIndexedKeys } from './indexed-keys.js';
@@ -61,6 +83,8 @@ import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
 import * as schema from './schema.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
+import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
@@ -78,8 +102,11 @@ const keyColumns = {
   createdAt: keys.createdAt,
   createdBy: keys.createdBy,
   deactivatedAt: keys.deactivatedAt,
+  deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  canary: keys.canary,
+  rotatedOutBy: keys.rotatedOutBy,
   ...policyColumnsOf(keys),
 };
 
@@ -182,7 +209,10 @@ export class PgStore implements Store {
 
   private async appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): Promise<void> {
     const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1);
-    await tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash));
+    const event = nextEvent(this.audit.key, actor, input, at, last?.hash);
+    await tx.insert(auditEvents).values(event);
+    // The change's webhook deliveries commit with it, or not at all.
+    await enqueue(tx, auditOutbound(event));
   }
 
   private async keyById(tx: Tx | PgDb, id: string): Promise<KeyRow | undefined> {
@@ -227,6 +257,11 @@ export class PgStore implements Store {
     };
   }
 
+  async keyTotal(): Promise<number> {
+    const [row] = await this.db.select({ n: count() }).from(keys);
+    return row?.n ?? 0;
+  }
+
   async getKey(id: string): Promise<KeyRow | undefined> {
     return this.keyById(this.db, id);
   }
@@ -248,6 +283,7 @@ export class PgStore implements Store {
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
     await this.refuseTakenName(tx, key.name);
+    await unbury(tx, key.hash);
     await tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
   }
@@ -286,25 +322,30 @@ export class PgStore implements Store {
     });
   }
 
-  private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
-    await tx
-      .update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
-      .where(eq(keys.id, key.id));
+  /**
+   * A deactivation stamps the rotation that made it (a cut-over), an activation clears it; a
+   * deactivation whose reason reports a leak raises `key.leaked` in the same transaction.
+   */
+  private async changeKeyStatus(tx: Tx, key: KeyRow, status: KeyStatus, at: number, actor: Actor, notes: ChangeNote[], detail?: StatusDetail): Promise<void> {
+    await tx.update(keys).set(statusColumns(status, at, detail)).where(eq(keys.id, key.id));
     await this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'updated' });
+    const reason = detail?.reason;
+    if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) await recordSighting(tx, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });
   }
 
-  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
     return this.write(async (tx, notes) => {
       const key = await this.requireKey(tx, id);
       if (key.status === status) return key;
-      await this.changeKeyStatus(tx, key, status, at, actor, notes);
+      await this.changeKeyStatus(tx, key, status, at, actor, notes, reasonDetail(reason));
       return this.requireKey(tx, id);
     });
   }
 
+  /** Deletes `key`, keeping its tombstone. */
   private async removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, notes: ChangeNote[], detail?: Record<string, unknown>): Promise<void> {
+    await bury(tx, key, at, actor.name);
     await tx.delete(keys).where(eq(keys.id, key.id));
     await this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
     notes.push({ t: 'key', id: key.id, e: 'deleted' });
@@ -329,13 +370,25 @@ export class PgStore implements Store {
     if (open) throw rotationOpen(open.id, verb);
   }
 
-  async indexedKeys(): Promise<IndexedKey[]> {
-    return readIndexedKeys(this.db);
+  async *indexedKeys(): AsyncIterable<IndexedKey[]> {
+    // One page, read as the change feed reads its snapshots.
+    yield await readIndexedKeys(this.db);
   }
 
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
     if (keyIds.length === 0) return [];
     return storedQuotas(await this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)));
+  }
+
+  async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
+    if (hashes.length === 0) return [];
+    const found = await this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status, canary: keys.canary }).from(keys).where(inArray(keys.hash, hashes));
+    const matches: HashMatch[] = [...found.map(keyMatch), ...(await tombstoneMatches(this.db, hashes))];
+    if (withOperators) {
+      const ops = await this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes));
+      matches.push(...ops.map(operatorMatch));
+    }
+    return matches;
   }
 
   // operators
@@ -385,13 +438,8 @@ export class PgStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit);
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit);
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {
@@ -507,15 +555,23 @@ export class PgStore implements Store {
 
   // rotations
 
-  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow> {
+  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor, emergency?: EmergencyCut): Promise<RotationRow> {
     return this.write(async (tx, notes) => {
       const old = await this.requireKey(tx, rotation.oldKeyId);
       await this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       await this.insertKey(tx, newKey, notes);
       await tx.insert(rotations).values(rotation);
       await this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
-      await this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
+      await this.appendAudit(tx, actor, rotationStartAudit(rotation, old, emergency), rotation.createdAt);
       notes.push({ t: 'rotation', id: rotation.id, e: 'created' });
+      if (emergency) {
+        const detail = { rotation: rotation.id, reason: emergency.reason };
+        if (old.status === 'active') await this.changeKeyStatus(tx, old, 'inactive', rotation.createdAt, actor, notes, detail);
+        else {
+          await tx.update(keys).set({ rotatedOutBy: rotation.id }).where(eq(keys.id, old.id));
+          notes.push({ t: 'key', id: old.id, e: 'updated' });
+        }
+      }
       return rotation;
     });
   }
@@ -557,6 +613,99 @@ export class PgStore implements Store {
       notes.push({ t: 'rotation', id, e: 'updated' });
       return (await this.rotationById(tx, id))!;
     });
+  }
+
+  // webhooks
+
+  async createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow> {
+    return this.write(async (tx) => {
+      await insertWebhook(tx, hook);
+      await this.appendAudit(tx, actor, webhookAudit('webhook.create', hook), hook.createdAt);
+      return (await webhookById(tx, hook.id))!;
+    });
+  }
+
+  async listWebhooks(): Promise<WebhookRow[]> {
+    return allWebhooks(this.db);
+  }
+
+  async deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow> {
+    return this.write(async (tx) => {
+      const hook = await webhookById(tx, id);
+      if (!hook) throw notFound('webhook', id);
+      await removeWebhook(tx, id);
+      await this.appendAudit(tx, actor, webhookAudit('webhook.delete', hook), at);
+      return hook;
+    });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]> {
+    if (!(await webhookById(this.db, webhookId))) throw notFound('webhook', webhookId);
+    return deliveriesOf(this.db, webhookId, limit);
+  }
+
+  /** Not an audited write: claims need no audit lock, only their rows' locks. */
+  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
+    return this.transaction((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  }
+
+  async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.transaction((tx) => finish(tx, id, outcome));
+  }
+
+  async pruneDeliveries(before: number): Promise<void> {
+    await prune(this.db, before);
+  }
+
+  // tombstones and alerts
+
+  async listTombstones(limit: number, after?: { deletedAt: number; keyId: string }): Promise<TombstoneRow[]> {
+    return tombstonePage(this.db, limit, after);
+  }
+
+  /** Announced as deletions: the other daemons drop the tombstones from their indexes. */
+  async pruneTombstones(before: number): Promise<string[]> {
+    return this.write(async (tx, notes) => {
+      const ids = await pruneTombstones(tx, before);
+      for (const id of ids) notes.push({ t: 'key', id, e: 'deleted' });
+      return ids;
+    });
+  }
+
+  async recordSightings(sightings: AlertSighting[], _at: number): Promise<AlertChange[]> {
+    if (sightings.length === 0) return [];
+    return this.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(LOCKS.alerts)})`);
+      const changes: AlertChange[] = [];
+      for (const s of sightings) {
+        const change = await recordSighting(tx, s);
+        if (change) changes.push(change);
+      }
+      return changes;
+    });
+  }
+
+  async listAlerts(query: AlertListQuery): Promise<AlertRow[]> {
+    return alertPage(this.db, query);
+  }
+
+  async openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined> {
+    return openAlert(this.db, kind, keyId, caller);
+  }
+
+  async ackAlert(id: string, at: number, actor: Actor): Promise<{ alert: AlertRow; acknowledged: boolean }> {
+    return this.write(async (tx) => {
+      const alert = await alertById(tx, id);
+      if (!alert) throw notFound('alert', id);
+      if (alert.ackedAt !== null) return { alert, acknowledged: false };
+      await acknowledge(tx, id, at, actor.name);
+      await this.appendAudit(tx, actor, alertAudit(alert), at);
+      return { alert: (await alertById(tx, id))!, acknowledged: true };
+    });
+  }
+
+  async keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]> {
+    return this.db.select({ id: keys.id, name: keys.name, expiresAt: keys.expiresAt }).from(keys).where(expiringWhere(keys, from, to));
   }
 
   async backup(file: string): Promise<void> {

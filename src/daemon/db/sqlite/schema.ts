@@ -4,6 +4,7 @@
  * are stored as their SHA-256.
  */
 import { sql } from 'drizzle-orm';
+import { ALERT_KINDS } from '../../alerts/kinds.js';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const operators = sqliteTable(
@@ -40,6 +41,7 @@ export const keys = sqliteTable(
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by').notNull(),
     deactivatedAt: integer('deactivated_at'),
+    deactivationReason: text('deactivation_reason'),
     expiresAt: integer('expires_at'),
     lastUsedAt: integer('last_used_at'),
     // Policy and labels (docs/policy.md); null is "no restriction" or "no label".
@@ -60,6 +62,10 @@ export const keys = sqliteTable(
     quotaRefilledAt: integer('quota_refilled_at'),
     /** When an operator last set the quota: uses counted under an older setting no longer apply. */
     quotaSetAt: integer('quota_set_at'),
+    /** A canary exists only to be stolen: it never verifies, and presenting it raises `canary.tripped`. Set at creation, never changed. */
+    canary: integer('canary', { mode: 'boolean' }).notNull().default(false),
+    /** The rotation whose cut-over deactivated this key: presenting it while inactive raises `old_key.presented_after_cutover`. */
+    rotatedOutBy: text('rotated_out_by'),
   },
   (t) => [
     uniqueIndex('keys_name_folded').on(t.nameFolded),
@@ -108,26 +114,31 @@ export const keyCallers = sqliteTable(
  * holds) of the previous row's hash and its own content, so an edited or removed row breaks
  * the chain and nobody without the key can recompute it.
  */
-export const auditEvents = sqliteTable('audit_events', {
-  seq: integer('seq').primaryKey({ autoIncrement: true }),
-  id: text('id').notNull().unique(),
-  at: integer('at').notNull(),
-  operatorId: text('operator_id').notNull(),
-  operatorName: text('operator_name').notNull(),
-  action: text('action').notNull(),
-  targetType: text('target_type').notNull(),
-  targetId: text('target_id').notNull(),
-  targetName: text('target_name').notNull(),
-  /** JSON object with non-secret details (e.g. `{"force":true}`). */
-  detail: text('detail').notNull().default('{}'),
-  prevHash: text('prev_hash').notNull(),
-  hash: text('hash').notNull(),
-  /**
-   * Which home's audit key signed `hash` (an HMAC-SHA256); null for an event written before
-   * events were signed, whose `hash` is a plain SHA-256.
-   */
-  signer: text('signer'),
-});
+export const auditEvents = sqliteTable(
+  'audit_events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    id: text('id').notNull().unique(),
+    at: integer('at').notNull(),
+    operatorId: text('operator_id').notNull(),
+    operatorName: text('operator_name').notNull(),
+    action: text('action').notNull(),
+    targetType: text('target_type').notNull(),
+    targetId: text('target_id').notNull(),
+    targetName: text('target_name').notNull(),
+    /** JSON object with non-secret details (e.g. `{"force":true}`). */
+    detail: text('detail').notNull().default('{}'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+    /**
+     * Which home's audit key signed `hash` (an HMAC-SHA256); null for an event written before
+     * events were signed, whose `hash` is a plain SHA-256.
+     */
+    signer: text('signer'),
+  },
+  // `GET /v1/audit?key=` looks events up by their target; without these it reads the whole log.
+  (t) => [index('audit_events_target_id').on(t.targetId), index('audit_events_target_name').on(t.targetName)],
+);
 
 export const rotations = sqliteTable(
   'rotations',
@@ -144,6 +155,8 @@ export const rotations = sqliteTable(
     stepStartedAt: integer('step_started_at').notNull(),
     createdAt: integer('created_at').notNull(),
     createdBy: text('created_by').notNull(),
+    /** How long double_check watches traffic after the cut-over, in ms (rows from before it: 10 min). */
+    watchMs: integer('watch_ms').notNull().default(600_000),
     verifyNewAt: integer('verify_new_at'),
     deactivateOldAt: integer('deactivate_old_at'),
     /** When the old key was (or will be, for a scheduled cut-over) deactivated. */
@@ -169,5 +182,104 @@ export const rotations = sqliteTable(
     uniqueIndex('rotations_open_new_key')
       .on(t.newKeyId)
       .where(sql`${t.step} not in ('completed', 'cancelled')`),
+  ],
+);
+
+/**
+ * Webhook receivers (admin). The signing secret is kept sealed (AES-256-GCM) under the key in
+ * the home's `webhook.key`, whose fingerprint is `keyId`: a copy of the store alone does not
+ * give the secrets away. `events` is a JSON array of event patterns (`*`, `key.*`, `key.leaked`).
+ */
+export const webhooks = sqliteTable('webhooks', {
+  id: text('id').primaryKey(),
+  url: text('url').notNull(),
+  events: text('events').notNull(),
+  sealedSecret: text('sealed_secret').notNull(),
+  keyId: text('key_id').notNull(),
+  createdAt: integer('created_at').notNull(),
+  createdBy: text('created_by').notNull(),
+});
+
+/**
+ * The outbox and delivery log in one: a row per event and webhook, written in the transaction
+ * of the change it announces, delivered (at least once) until it succeeds or 24 hours pass.
+ * `lockedUntil` is the lease of the daemon delivering it right now.
+ */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    webhookId: text('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    /** The JSON body sent, `{id,type,at,data}`: the signature covers exactly these bytes. */
+    body: text('body').notNull(),
+    createdAt: integer('created_at').notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lockedUntil: integer('locked_until'),
+    lastAttemptAt: integer('last_attempt_at'),
+    lastStatus: integer('last_status'),
+    lastError: text('last_error'),
+    deliveredAt: integer('delivered_at'),
+  },
+  (t) => [index('webhook_deliveries_due').on(t.status, t.nextAttemptAt), index('webhook_deliveries_webhook').on(t.webhookId, t.createdAt)],
+);
+
+/**
+ * Deleted keys, remembered for 365 days so that a deleted key still presented is noticed
+ * (docs/alerts.md): the hash, id, name and hint of each, when and by whom it was deleted, and
+ * who presented it since. Pruned by the daemon once `deletedAt` is a year old.
+ */
+export const keyTombstones = sqliteTable(
+  'key_tombstones',
+  {
+    keyId: text('key_id').primaryKey(),
+    hash: text('hash').notNull(),
+    name: text('name').notNull(),
+    hint: text('hint').notNull(),
+    deletedAt: integer('deleted_at').notNull(),
+    deletedBy: text('deleted_by').notNull(),
+    /** The rotation that had cut the key over, if one did: presenting it is `old_key.presented_after_cutover`. */
+    rotationId: text('rotation_id'),
+    presentations: integer('presentations').notNull().default(0),
+    lastPresentedAt: integer('last_presented_at'),
+    lastCaller: text('last_caller'),
+    lastIp: text('last_ip'),
+  },
+  (t) => [uniqueIndex('key_tombstones_hash').on(t.hash), index('key_tombstones_deleted').on(t.deletedAt, t.keyId)],
+);
+
+/**
+ * Alerts (docs/alerts.md): one row per kind, key and caller while it is open (the partial
+ * unique index), its count and first and last sighting growing with each presentation. No
+ * foreign key: an alert outlives the key it names. `caller` is empty for "no caller given" and
+ * for the callers beyond the most a key keeps open alerts for; `detail` is a JSON object.
+ */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ALERT_KINDS }).notNull(),
+    keyId: text('key_id').notNull(),
+    keyName: text('key_name').notNull(),
+    caller: text('caller').notNull(),
+    ip: text('ip'),
+    count: integer('count').notNull(),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+    detail: text('detail').notNull().default('{}'),
+    ackedAt: integer('acked_at'),
+    ackedBy: text('acked_by'),
+  },
+  (t) => [
+    uniqueIndex('alerts_open')
+      .on(t.kind, t.keyId, t.caller)
+      .where(sql`${t.ackedAt} is null`),
+    index('alerts_sighted').on(t.kind, t.keyId, t.caller, t.firstSeenAt),
+    index('alerts_last_seen').on(t.lastSeenAt, t.id),
   ],
 );

@@ -15,10 +15,20 @@ import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
 import type {
   Actor,
+  AlertChange,
+  AlertListQuery,
+  AlertRow,
+  AlertSighting,
   AuditEvent,
+  AuditQuery,
   AuditSigner,
   AuditInput,
   CallerRow,
+  ClaimedDelivery,
+  DeliveryOutcome,
+  DeliveryRow,
+  EmergencyCut,
+  HashMatch,
   IndexedKey,
   IndexedOperator,
   KeyEdit,
@@ -26,18 +36,28 @@ import type {
   KeyRow,
   KeyStatus,
   KeyView,
+  NewWebhook,
   OperatorRow,
   RotationChange,
   RotationRow,
   Store,
+  TombstoneRow,
   UsageBucket,
   UsageDelta,
+  WebhookRow,
 } from '../../store.js';
+import { auditOutbound, isLeakReport } from '../../webhooks/events.js';
+import { leakReported } from '../../alerts/dedup.js';
+import type { AlertKind } from '../../alerts/kinds.js';
 import {
+  alertAudit,
+  auditWhere,
   keyActive,
   keyAudit,
   keyListWhere,
   lastAdmin,
+  operatorMatch,
+  reasonDetail,
   nameTaken,
   notFound,
   operatorAudit,
@@ -45,11 +65,15 @@ import {
   rotationStartAudit,
   sameOrLookAlike,
   statusAudit,
+  type StatusDetail,
+  webhookAudit,
   stepChanged,
 } from '../shared.js';
-import { attachPolicies, editColumns, fieldsFromColumns, fieldsToColumns, HAS_POLICY_SQL, keyValues, policyColumnsOf, storedQuotas, withFields } from '../key-columns.js';
+import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
+import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
+import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -62,8 +86,11 @@ const keyColumns = {
   createdAt: keys.createdAt,
   createdBy: keys.createdBy,
   deactivatedAt: keys.deactivatedAt,
+  deactivationReason: keys.deactivationReason,
   expiresAt: keys.expiresAt,
   lastUsedAt: keys.lastUsedAt,
+  canary: keys.canary,
+  rotatedOutBy: keys.rotatedOutBy,
   ...policyColumnsOf(keys),
 };
 
@@ -76,16 +103,25 @@ const operatorColumns = {
 };
 
 const ENDED: RotationRow['step'][] = [...END_STEPS];
+/**
+ * Keys a page of the index load. What survives a scavenge while a page is being indexed makes
+ * V8 grow its young generation, which it keeps: pages of 10,000 left the heap 70 MB larger
+ * after loading a million keys; pages of 250 still grew it by ~18 MB at 100,000 keys; pages of
+ * 50 did not, at no cost in CPU (the statement is prepared once).
+ */
+const INDEX_PAGE_ROWS = 50;
+/** SQLite's page cache during the index scan, in its units (negative: KiB). */
+const SCAN_CACHE_SIZE = -2000;
 
 /**
- * The statements a usage flush runs once per key, prepared once: building and preparing each
- * through the query builder cost ~0.3 ms a row, so a flush of 1,000 keys held the event loop
- * (and every verify) for ~0.3–1 s; prepared, it takes ~20 ms.
+ * A usage flush as three set-based statements over JSON arrays (`json_each`), each joined with
+ * `keys` so counts for a key deleted since they were made are dropped. One prepared statement
+ * run per row took ~12 ms of CPU for 1,000 keys, all of it holding the event loop (and every
+ * verify); these take a fraction of that.
  */
-function prepareUsageWrites(db: Db) {
+function prepareUsageWrites(sqlite: Database.Database, db: Db) {
   const p = {
     keyId: sql.placeholder('keyId'),
-    minute: sql.placeholder('minute'),
     caller: sql.placeholder('caller'),
     at: sql.placeholder('at'),
     firstSeenAt: sql.placeholder('firstSeenAt'),
@@ -93,28 +129,30 @@ function prepareUsageWrites(db: Db) {
     rejected: sql.placeholder('rejected'),
   };
   return {
-    keyExists: db.select({ id: keys.id }).from(keys).where(eq(keys.id, p.keyId)).prepare(),
-    bucket: db
-      .insert(usageBuckets)
-      .values({ keyId: p.keyId, minute: p.minute, ok: p.ok, rejected: p.rejected })
-      .onConflictDoUpdate({
-        target: [usageBuckets.keyId, usageBuckets.minute],
-        set: { ok: sql`${usageBuckets.ok} + ${p.ok}`, rejected: sql`${usageBuckets.rejected} + ${p.rejected}` },
-      })
-      .prepare(),
-    caller: db
-      .insert(keyCallers)
-      .values({ keyId: p.keyId, caller: p.caller, firstSeenAt: p.at, lastSeenAt: p.at, ok: p.ok, rejected: p.rejected })
-      .onConflictDoUpdate({
-        target: [keyCallers.keyId, keyCallers.caller],
-        set: {
-          lastSeenAt: sql`max(${keyCallers.lastSeenAt}, ${p.at})`,
-          ok: sql`${keyCallers.ok} + ${p.ok}`,
-          rejected: sql`${keyCallers.rejected} + ${p.rejected}`,
-        },
-      })
-      .returning({ ok: keyCallers.ok, rejected: keyCallers.rejected })
-      .prepare(),
+    buckets: sqlite.prepare<[string]>(
+      `insert into usage_buckets (key_id, minute, ok, rejected)
+       select b.value ->> 0, b.value ->> 1, b.value ->> 2, b.value ->> 3
+       from json_each(?) b join keys k on k.id = b.value ->> 0 where true
+       on conflict (key_id, minute) do update set ok = ok + excluded.ok, rejected = rejected + excluded.rejected`,
+    ),
+    /** The keys among `[keyId, caller, …]` rows that have a caller the store has not seen yet. */
+    keysWithNewCallers: sqlite
+      .prepare<[string], string>(
+        `select distinct c.value ->> 0 from json_each(?) c join keys k on k.id = c.value ->> 0
+         where not exists (select 1 from key_callers kc where kc.key_id = c.value ->> 0 and kc.caller = c.value ->> 1)`,
+      )
+      .pluck(),
+    callers: sqlite.prepare<[string]>(
+      `insert into key_callers (key_id, caller, first_seen_at, last_seen_at, ok, rejected)
+       select c.value ->> 0, c.value ->> 1, c.value ->> 2, c.value ->> 2, c.value ->> 3, c.value ->> 4
+       from json_each(?) c join keys k on k.id = c.value ->> 0 where true
+       on conflict (key_id, caller) do update set
+         last_seen_at = max(last_seen_at, excluded.last_seen_at), ok = ok + excluded.ok, rejected = rejected + excluded.rejected`,
+    ),
+    lastUsed: sqlite.prepare<[string]>(
+      `update keys set last_used_at = max(coalesce(last_used_at, 0), u.value ->> 1)
+       from json_each(?) u where keys.id = u.value ->> 0`,
+    ),
     /** A key's callers beyond the most recent `CALLERS_KEPT`. */
     excessCallers: db
       .select({ caller: keyCallers.caller, ok: keyCallers.ok, rejected: keyCallers.rejected, firstSeenAt: keyCallers.firstSeenAt, lastSeenAt: keyCallers.lastSeenAt })
@@ -138,11 +176,6 @@ function prepareUsageWrites(db: Db) {
       })
       .prepare(),
     dropCaller: db.delete(keyCallers).where(and(eq(keyCallers.keyId, p.keyId), eq(keyCallers.caller, p.caller))).prepare(),
-    lastUsed: db
-      .update(keys)
-      .set({ lastUsedAt: sql`max(coalesce(${keys.lastUsedAt}, 0), ${p.at})` })
-      .where(eq(keys.id, p.keyId))
-      .prepare(),
   };
 }
 
@@ -165,6 +198,7 @@ function keepRecentCallers(writes: UsageWrites, keyId: string): void {
 
 export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
+  private readonly alertWrites: AlertWrites;
   /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
   private appended = false;
   private readonly reserve: SpaceReserve;
@@ -174,7 +208,8 @@ export class SqliteStore implements Store {
     private readonly db: Db,
     private readonly audit: AuditSigner,
   ) {
-    this.usageWrites = prepareUsageWrites(db);
+    this.usageWrites = prepareUsageWrites(sqlite, db);
+    this.alertWrites = prepareAlertWrites(db);
     this.reserve = new SpaceReserve(sqlite);
   }
 
@@ -200,9 +235,12 @@ export class SqliteStore implements Store {
     return value;
   }
 
+  /** Appends the audit event of a change and, in the same transaction, queues it for the webhooks. */
   private appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
     const last = tx.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).get();
-    tx.insert(auditEvents).values(nextEvent(this.audit.key, actor, input, at, last?.hash)).run();
+    const event = nextEvent(this.audit.key, actor, input, at, last?.hash);
+    tx.insert(auditEvents).values(event).run();
+    enqueue(tx, auditOutbound(event));
     this.appended = true;
   }
 
@@ -249,6 +287,10 @@ export class SqliteStore implements Store {
     };
   }
 
+  async keyTotal(): Promise<number> {
+    return this.db.select({ n: sql<number>`count(*)` }).from(keys).get()?.n ?? 0;
+  }
+
   async getKey(id: string): Promise<KeyRow | undefined> {
     return this.keyById(this.db, id);
   }
@@ -271,6 +313,7 @@ export class SqliteStore implements Store {
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
     this.refuseTakenName(tx, key.name);
+    unbury(tx, key.hash);
     tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) }).run();
   }
 
@@ -310,24 +353,29 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor): Promise<KeyRow> {
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
     return this.narrowing((tx) => {
       const key = this.requireKey(tx, id);
       if (key.status === status) return key;
-      this.changeKeyStatus(tx, key, status, at, actor);
+      this.changeKeyStatus(tx, key, status, at, actor, reasonDetail(reason));
       return this.requireKey(tx, id);
     });
   }
 
-  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: Record<string, unknown>): void {
-    tx.update(keys)
-      .set({ status, deactivatedAt: status === 'inactive' ? at : null })
-      .where(eq(keys.id, key.id))
-      .run();
+  /**
+   * A deactivation stamps the rotation that made it (a cut-over), an activation clears it; a
+   * deactivation whose reason reports a leak raises `key.leaked` in the same transaction.
+   */
+  private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: StatusDetail): void {
+    tx.update(keys).set(statusColumns(status, at, detail)).where(eq(keys.id, key.id)).run();
     this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
+    const reason = detail?.reason;
+    if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) recordSighting(tx, this.alertWrites, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });
   }
 
+  /** Deletes `key`, keeping its tombstone. */
   private removeKey(tx: Tx, key: KeyRow, at: number, actor: Actor, detail?: Record<string, unknown>): void {
+    bury(tx, key, at, actor.name);
     tx.delete(keys).where(eq(keys.id, key.id)).run();
     this.appendAudit(tx, actor, keyAudit('key.delete', key, detail), at);
   }
@@ -351,21 +399,52 @@ export class SqliteStore implements Store {
     if (open) throw rotationOpen(open.id, verb);
   }
 
-  async indexedKeys(): Promise<IndexedKey[]> {
-    // better-sqlite3's own row objects: with 100,000 keys, drizzle's per-row mapping was a fifth
-    // of the daemon's startup and left ~15 MB more in the heap.
-    const plain = this.sqlite.prepare<[], IndexedKey>('select id, name, hash, status, expires_at as expiresAt from keys').all();
-    const withPolicy = this.db
-      .select({ id: keys.id, ...policyColumnsOf(keys) })
-      .from(keys)
-      .where(sql.raw(HAS_POLICY_SQL))
-      .all();
-    return attachPolicies(plain, withPolicy);
+  async *indexedKeys(): AsyncIterable<IndexedKey[]> {
+    // better-sqlite3's raw rows (arrays), made into objects here: its own row objects cost half
+    // as much CPU again and, loading 100,000 keys, grew the heap by ~40 MB; drizzle's mapping
+    // cost more still. Pages by rowid, so a million keys never sit in the heap at once. Each
+    // row says whether the key has a policy or a mark; only those are read in full, page by page.
+    // Tombstones come first: a key that has a deleted key's hash (an import) is the one found.
+    const tombstones = tombstoneEntries(this.db);
+    if (tombstones.length) yield tombstones;
+    const page = this.sqlite
+      .prepare<[number, number], [number, string, string, string, KeyStatus, number | null, 0 | 1]>(
+        `select rowid, id, name, hash, status, expires_at, (${HAS_EXTRAS_SQL}) from keys where rowid > ? order by rowid limit ?`,
+      )
+      .raw(true);
+    // A scan of every key would leave better-sqlite3's 16 MB page cache full of pages nothing
+    // reads again (16 MB of RSS at 100,000 keys); SQLite's own 2 MB default holds it meanwhile.
+    const cacheSize = this.sqlite.pragma('cache_size', { simple: true }) as number;
+    this.sqlite.pragma(`cache_size = ${SCAN_CACHE_SIZE}`);
+    try {
+      for (let after = 0; ; ) {
+        const rows = page.all(after, INDEX_PAGE_ROWS);
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]![0];
+        const entries = rows.map(([, id, name, hash, status, expiresAt]) => ({ id, name, hash, status, expiresAt }));
+        const withExtras = rows.filter((row) => row[6] === 1).map((row) => row[1]);
+        if (withExtras.length === 0) yield entries;
+        else yield attachExtras(entries, extrasById(this.db.select({ id: keys.id, canary: keys.canary, rotatedOutBy: keys.rotatedOutBy, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, withExtras)).all()));
+      }
+    } finally {
+      this.sqlite.pragma(`cache_size = ${cacheSize}`);
+    }
   }
 
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
     if (keyIds.length === 0) return [];
     return storedQuotas(this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)).all());
+  }
+
+  async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
+    if (hashes.length === 0) return [];
+    const found = this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status, canary: keys.canary }).from(keys).where(inArray(keys.hash, hashes)).all();
+    const matches: HashMatch[] = [...found.map(keyMatch), ...tombstoneMatches(this.db, hashes)];
+    if (withOperators) {
+      const ops = this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes)).all();
+      matches.push(...ops.map(operatorMatch));
+    }
+    return matches;
   }
 
   // operators
@@ -414,14 +493,8 @@ export class SqliteStore implements Store {
 
   // audit
 
-  async listAudit(limit: number, beforeSeq?: number): Promise<AuditEvent[]> {
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(beforeSeq === undefined ? undefined : lt(auditEvents.seq, beforeSeq))
-      .orderBy(desc(auditEvents.seq))
-      .limit(limit)
-      .all();
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.db.select().from(auditEvents).where(auditWhere(auditEvents, rotations, query)).orderBy(desc(auditEvents.seq)).limit(query.limit).all();
   }
 
   async *auditChain(): AsyncIterable<AuditEvent> {
@@ -438,28 +511,31 @@ export class SqliteStore implements Store {
   // usage
 
   async applyUsage(delta: UsageDelta, pruneBefore: number): Promise<void> {
-    this.write((tx) => {
-      const { keyExists, bucket, caller, lastUsed } = this.usageWrites;
-      const live = new Set([...new Set(delta.buckets.map((b) => b.keyId))].filter((keyId) => keyExists.get({ keyId })));
-      for (const b of delta.buckets) {
-        if (live.has(b.keyId)) bucket.run(b); // else deleted since it was counted
-      }
-      const grown = new Set<string>();
-      for (const c of delta.callers) {
-        const row = live.has(c.keyId) ? caller.get(c) : undefined;
-        // Counts that are this flush's alone belong to a row just inserted: a new caller.
-        if (row && row.ok + row.rejected === c.ok + c.rejected) grown.add(c.keyId);
-      }
-      for (const keyId of grown) keepRecentCallers(this.usageWrites, keyId);
-      for (const u of delta.lastUsed) lastUsed.run(u);
-      for (const use of delta.quotas ?? []) {
-        const row = tx.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(eq(keys.id, use.keyId)).get();
-        const stored = row && fieldsFromColumns(row).quota;
-        if (stored) tx.update(keys).set(fieldsToColumns({ quota: settle(stored, use) })).where(eq(keys.id, use.keyId)).run();
-      }
-      tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
-      tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore)).run();
-    });
+    const writes = this.usageWrites;
+    const callers = JSON.stringify(delta.callers.map((c) => [c.keyId, c.caller, c.at, c.ok, c.rejected]));
+    // Usage commits skip the fsync every other write makes (synchronous = NORMAL for them
+    // alone): better-sqlite3 waits for it on the event loop, ~5-20 ms a commit here, which every
+    // verify waited out too. A crashed or killed daemon still loses nothing committed; a power
+    // cut can lose the usage committed since the last fsync (the next key write or checkpoint).
+    this.sqlite.pragma('synchronous = NORMAL');
+    try {
+      this.write((tx) => {
+        writes.buckets.run(JSON.stringify(delta.buckets.map((b) => [b.keyId, b.minute, b.ok, b.rejected])));
+        const grown = writes.keysWithNewCallers.all(callers);
+        writes.callers.run(callers);
+        for (const keyId of grown) keepRecentCallers(writes, keyId);
+        writes.lastUsed.run(JSON.stringify(delta.lastUsed.map((u) => [u.keyId, u.at])));
+        for (const use of delta.quotas ?? []) {
+          const row = tx.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(eq(keys.id, use.keyId)).get();
+          const stored = row && fieldsFromColumns(row).quota;
+          if (stored) tx.update(keys).set(fieldsToColumns({ quota: settle(stored, use) })).where(eq(keys.id, use.keyId)).run();
+        }
+        tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
+        tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore)).run();
+      });
+    } finally {
+      this.sqlite.pragma('synchronous = FULL');
+    }
   }
 
   async usageBuckets(keyId: string, fromMinute: number): Promise<UsageBucket[]> {
@@ -489,16 +565,22 @@ export class SqliteStore implements Store {
 
   // rotations
 
-  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor): Promise<RotationRow> {
-    return this.write((tx) => {
+  async createRotation(rotation: RotationRow, newKey: KeyRow & { hash: string }, actor: Actor, emergency?: EmergencyCut): Promise<RotationRow> {
+    const start = (tx: Tx) => {
       const old = this.requireKey(tx, rotation.oldKeyId);
       this.refuseIfInOpenRotation(tx, old.id, 'rotated again');
       this.insertKey(tx, newKey);
       tx.insert(rotations).values(rotation).run();
       this.appendAudit(tx, actor, keyAudit('key.create', newKey, { rotation: rotation.id }), rotation.createdAt);
-      this.appendAudit(tx, actor, rotationStartAudit(rotation, old), rotation.createdAt);
+      this.appendAudit(tx, actor, rotationStartAudit(rotation, old, emergency), rotation.createdAt);
+      if (!emergency) return rotation;
+      const detail = { rotation: rotation.id, reason: emergency.reason };
+      if (old.status === 'active') this.changeKeyStatus(tx, old, 'inactive', rotation.createdAt, actor, detail);
+      else tx.update(keys).set({ rotatedOutBy: rotation.id }).where(eq(keys.id, old.id)).run();
       return rotation;
-    });
+    };
+    // An emergency takes access away, so it may use the space kept for such writes.
+    return emergency ? this.narrowing(start) : this.write(start);
   }
 
   private rotationById(tx: Tx | Db, id: string): RotationRow | undefined {
@@ -533,6 +615,91 @@ export class SqliteStore implements Store {
       this.appendAudit(tx, actor, change.audit, at);
       return this.rotationById(tx, id)!;
     });
+  }
+
+  // webhooks
+
+  async createWebhook(hook: NewWebhook, actor: Actor): Promise<WebhookRow> {
+    return this.write((tx) => {
+      insertWebhook(tx, hook);
+      this.appendAudit(tx, actor, webhookAudit('webhook.create', hook), hook.createdAt);
+      return webhookById(tx, hook.id)!;
+    });
+  }
+
+  async listWebhooks(): Promise<WebhookRow[]> {
+    return allWebhooks(this.db);
+  }
+
+  async deleteWebhook(id: string, at: number, actor: Actor): Promise<WebhookRow> {
+    return this.narrowing((tx) => {
+      const hook = webhookById(tx, id);
+      if (!hook) throw notFound('webhook', id);
+      removeWebhook(tx, id);
+      this.appendAudit(tx, actor, webhookAudit('webhook.delete', hook), at);
+      return hook;
+    });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]> {
+    if (!webhookById(this.db, webhookId)) throw notFound('webhook', webhookId);
+    return deliveriesOf(this.db, webhookId, limit);
+  }
+
+  // The outbox's bookkeeping adds nothing to the store, so a store near full still delivers what it holds.
+
+  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
+    return this.narrowing((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  }
+
+  async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
+    this.narrowing((tx) => finish(tx, id, outcome));
+  }
+
+  async pruneDeliveries(before: number): Promise<void> {
+    this.narrowing((tx) => prune(tx, before));
+  }
+
+  // tombstones and alerts
+
+  async listTombstones(limit: number, after?: { deletedAt: number; keyId: string }): Promise<TombstoneRow[]> {
+    return tombstonePage(this.db, limit, after);
+  }
+
+  async pruneTombstones(before: number): Promise<string[]> {
+    return this.narrowing((tx) => pruneTombstones(tx, before));
+  }
+
+  async recordSightings(sightings: AlertSighting[], _at: number): Promise<AlertChange[]> {
+    if (sightings.length === 0) return [];
+    return this.write((tx) => sightings.flatMap((s) => recordSighting(tx, this.alertWrites, s) ?? []));
+  }
+
+  async listAlerts(query: AlertListQuery): Promise<AlertRow[]> {
+    return alertPage(this.db, query);
+  }
+
+  async openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined> {
+    return openAlert(this.alertWrites, kind, keyId, caller);
+  }
+
+  async ackAlert(id: string, at: number, actor: Actor): Promise<{ alert: AlertRow; acknowledged: boolean }> {
+    return this.write((tx) => {
+      const alert = alertById(tx, id);
+      if (!alert) throw notFound('alert', id);
+      if (alert.ackedAt !== null) return { alert, acknowledged: false };
+      acknowledge(tx, id, at, actor.name);
+      this.appendAudit(tx, actor, alertAudit(alert), at);
+      return { alert: alertById(tx, id)!, acknowledged: true };
+    });
+  }
+
+  async keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]> {
+    return this.db
+      .select({ id: keys.id, name: keys.name, expiresAt: keys.expiresAt })
+      .from(keys)
+      .where(expiringWhere(keys, from, to))
+      .all();
   }
 
   async backup(file: string): Promise<void> {

@@ -1,0 +1,152 @@
+/**
+ * The scale benchmark (issue 16): the real daemon at 1,000, 100,000 and 1,000,000 keys, each
+ * in its own process on its own home: startup to a healthy `/v1/health`, RSS after startup and
+ * after a verify load, and verify throughput, so the growth curve is visible. The three
+ * daemons run side by side and take the load in alternating rounds, so drift in what else the
+ * machine does falls on every size alike. The load verifies the same 1,000 keys at every
+ * size: the sizes differ only in how many keys the daemon holds. Targets are printed beside
+ * the numbers, never judged.
+ */
+import { performance } from 'node:perf_hooks';
+import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
+import { drive, medianOf, type LoadRequest, type LoadResult } from './support/load.js';
+import { seedKeys, type SeededKey } from './support/seed.js';
+import { count, mb, ms, printTable, ratio, us } from './support/stats.js';
+import { checkAccepted, LOAD_DESCRIPTION, verifyRequests } from './support/verify-load.js';
+
+const SIZES = [1_000, 100_000, 1_000_000] as const;
+const VERIFIED_KEYS = 1_000;
+const STARTS = 2;
+const CONNECTIONS = 10;
+/** Rounds of load per daemon, taken in turn by the three daemons: 12 s of load each. */
+const ROUNDS = 3;
+const SECONDS = 4;
+const WARMUP_SECONDS = 3;
+
+/**
+ * How a benchmark home gets its keys. Direct inserts for now; once `POST /v1/keys/import`
+ * exists, an import-based seeding (a daemon started, the keys imported, the daemon stopped)
+ * slots in here and its rate becomes one more column.
+ */
+type Seeding = {
+  describe: string;
+  /** Fills `home` with `total` keys and returns the secrets of `keep` of them. */
+  seed(home: string, total: number, keep: number): Promise<SeededKey[]>;
+};
+
+const directInserts: Seeding = {
+  describe: 'direct SQLite inserts, one transaction',
+  seed: async (home, total, keep) => seedKeys(home, total, keep),
+};
+
+/** A seeded home with its daemon running, after the startups were measured. */
+type Prepared = {
+  keys: number;
+  home: string;
+  seedMs: number;
+  startups: number[];
+  /** CPU seconds the daemon used up to healthy: what startup costs whatever else the machine does. */
+  startupCpu: number[];
+  rssAfterStart: number[];
+  daemon: DaemonProcess;
+  requests: LoadRequest[];
+};
+
+/** Per-size targets, printed beside the numbers. */
+function targets(keys: number) {
+  if (keys === 1_000_000) return { startup: '≤ 3000 ms', start: '≤ 300 MB', load: '≤ 350 MB' };
+  if (keys === 100_000) return { startup: '', start: '≤ 120 MB', load: '' };
+  return { startup: '', start: '', load: '' };
+}
+
+export type ScaleOptions = {
+  /** Extra `node` arguments for the daemons, e.g. `--cpu-prof --cpu-prof-dir=DIR`. */
+  daemonNodeArgs?: readonly string[];
+};
+
+/** Seeds a home with `keys` keys and starts its daemon `STARTS` times, leaving the last one running. */
+async function prepare(keys: number, seeding: Seeding, daemonNodeArgs: readonly string[]): Promise<Prepared> {
+  const home = benchHome();
+  let daemon: DaemonProcess | undefined;
+  try {
+    const seeded = performance.now();
+    const kept = await seeding.seed(home, keys, VERIFIED_KEYS);
+    const seedMs = performance.now() - seeded;
+    const startups: number[] = [];
+    const startupCpu: number[] = [];
+    const rssAfterStart: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      await daemon?.stop();
+      daemon = await startDaemonProcess(home, daemonNodeArgs);
+      startups.push(daemon.startupMs);
+      startupCpu.push(daemon.cpuSeconds() * 1000);
+      rssAfterStart.push(daemon.memory().rss);
+    }
+    const { token } = await daemon!.admin.createOperator('bench-scale', 'service');
+    const requests = verifyRequests(kept, token);
+    await checkAccepted(daemon!, requests);
+    return { keys, home, seedMs, startups, startupCpu, rssAfterStart, daemon: daemon!, requests };
+  } catch (err) {
+    await daemon?.stop();
+    removeHome(home);
+    throw err;
+  }
+}
+
+export async function run(options: ScaleOptions = {}): Promise<void> {
+  const seeding = directInserts;
+  console.log(
+    `seeding: ${seeding.describe}; ${STARTS} starts per size; load: autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per size in turn after ${WARMUP_SECONDS} s warm-up, medians shown; ${count(VERIFIED_KEYS)} keys, ${LOAD_DESCRIPTION}`,
+  );
+  const prepared: Prepared[] = [];
+  try {
+    for (const keys of SIZES) {
+      const p = await prepare(keys, seeding, options.daemonNodeArgs ?? []);
+      prepared.push(p);
+      console.log(`  ${count(keys)} keys: seeded in ${ms(p.seedMs)}, started`);
+    }
+    for (const p of prepared) await drive(p.daemon, { connections: CONNECTIONS, seconds: WARMUP_SECONDS, requests: p.requests });
+    const rounds = new Map<Prepared, LoadResult[]>(prepared.map((p) => [p, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      // Each round starts with a different size, so none always runs first or last.
+      const order = prepared.map((_, i) => prepared[(i + round) % prepared.length]!);
+      for (const p of order) rounds.get(p)!.push(await drive(p.daemon, { connections: CONNECTIONS, seconds: SECONDS, requests: p.requests }));
+    }
+    report(prepared.map((p) => ({ ...p, rounds: rounds.get(p)!, load: medianOf(rounds.get(p)!), after: p.daemon.memory() })));
+  } finally {
+    for (const p of prepared) {
+      await p.daemon.stop();
+      removeHome(p.home);
+    }
+  }
+}
+
+type Measured = Prepared & { rounds: LoadResult[]; load: LoadResult; after: { rss: number; peak: number } };
+
+function report(results: Measured[]): void {
+  const base = results[0]!;
+  printTable(
+    ['keys', 'startup', 'target', 'startup CPU', 'RSS after start', 'target', 'RSS after load', 'target', 'verify req/s', 'vs 1k (≥ 0.95× at 1M)', 'each round', 'CPU/req', 'p50', 'p99', 'failed'],
+    results.map((r) => {
+      const t = targets(r.keys);
+      return [
+        count(r.keys),
+        r.startups.map(ms).join(', '),
+        t.startup,
+        r.startupCpu.map(ms).join(', '),
+        r.rssAfterStart.map(mb).join(', '),
+        t.start,
+        `${mb(r.after.rss)} (peak ${mb(r.after.peak)})`,
+        t.load,
+        count(r.load.requestsPerSecond),
+        ratio(r.load.requestsPerSecond / base.load.requestsPerSecond),
+        r.rounds.map((x, i) => ratio(x.requestsPerSecond / base.rounds[i]!.requestsPerSecond)).join(' '),
+        us(r.load.serverCpuPerRequestUs),
+        ms(r.load.latency.p50),
+        ms(r.load.latency.p99),
+        String(r.load.non2xx + r.load.errors),
+      ];
+    }),
+  );
+  console.log('startup: spawn to a healthy /v1/health; startup CPU: the daemon\'s user+system CPU by then. CPU/req: daemon CPU per response. Both are steadier than wall times and req/s when other work shares the cores');
+}

@@ -1,0 +1,109 @@
+/**
+ * `keyward scan [PATH…|-]`: finds keyward keys and operator tokens in files or stdin, hashes
+ * them here, and asks the daemon what they are (`POST /v1/keys/lookup`): only hashes leave this
+ * process. Prints each finding by its hint, never the secret; exits 1 when a live key (or a
+ * token it could not check) is found. `--deactivate` takes the live keys out of service with
+ * the reason `leaked: FILE:LINE`, which the daemon reports as `key.leaked`.
+ */
+import type { Command } from 'commander';
+import { ApiError, type KeywardClient, type LookupResultJson } from '../client/client.js';
+import { can } from '../daemon/auth/permissions.js';
+import { LOOKUP_BATCH } from '../daemon/keys/lookup.js';
+import { hashSecret } from '../daemon/secrets/format.js';
+import { findingLine, isAlarming, location, reportFindings, type ReportedFinding } from '../scan/report.js';
+import { pathExists, PathScanner, scanStream, type Finding, type ScanSink } from '../scan/sources.js';
+import { EXIT, usageError } from './exit.js';
+import { note, print, printJson, quoted } from './output.js';
+import { examples, session, withJson } from './session.js';
+
+/** How stdin is named in findings and deactivation reasons. */
+export const STDIN_NAME = '(stdin)';
+
+type ScanOpts = { all?: boolean; deactivate?: boolean; json?: boolean };
+
+async function lookupAll(client: KeywardClient, hashes: readonly string[]): Promise<Map<string, LookupResultJson>> {
+  const results = new Map<string, LookupResultJson>();
+  for (let i = 0; i < hashes.length; i += LOOKUP_BATCH) {
+    for (const r of (await client.lookup(hashes.slice(i, i + LOOKUP_BATCH))).results) results.set(r.sha256, r);
+  }
+  return results;
+}
+
+/** Deactivates each live key once, naming where it was first found; returns what could not be done. */
+async function deactivateLeaked(client: KeywardClient, findings: ReportedFinding[]): Promise<string[]> {
+  const failures: string[] = [];
+  const done = new Map<string, boolean>();
+  for (const f of findings) {
+    if (f.kind !== 'key' || f.state !== 'active' || f.keyId === undefined) continue;
+    if (!done.has(f.keyId)) {
+      try {
+        await client.deactivateKey(f.keyId, `leaked: ${location(f)}`);
+        done.set(f.keyId, true);
+        note(`deactivated key ${quoted(f.name ?? f.keyId)} (${f.keyId}): leaked: ${location(f)}`);
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        done.set(f.keyId, false);
+        failures.push(`could not deactivate key ${quoted(f.name ?? f.keyId)} (${f.keyId}): ${err.message} (${err.code})`);
+      }
+    }
+    f.deactivated = done.get(f.keyId);
+  }
+  return failures;
+}
+
+function liveOperatorNotes(findings: ReportedFinding[]): string[] {
+  const seen = new Set<string>();
+  return findings
+    .filter((f) => f.kind === 'operator' && f.state === 'active' && f.operatorId !== undefined && !seen.has(f.operatorId) && seen.add(f.operatorId))
+    .map((f) => `operator ${quoted(f.name ?? '')} has a live token in ${location(f)}: disable it with "keyward operators disable ${f.operatorId}" and create a new one (scan does not disable operators)`);
+}
+
+export function scanCommand(program: Command): void {
+  examples(
+    withJson(
+      program
+        .command('scan')
+        .description('find keyward keys and operator tokens in files or stdin; exit 1 if a live one is found')
+        .argument('[paths...]', 'files and directories to scan (default: the current directory); - reads stdin')
+        .option('--all', 'also scan .git/, node_modules/ and binary files')
+        .option('--deactivate', 'deactivate every live key found, with the reason "leaked: FILE:LINE"'),
+    ),
+    ['keyward scan', 'keyward scan src config/.env', 'git log -p | keyward scan -', 'keyward scan --deactivate --json > leaks.json'],
+  ).action(async (paths: string[], opts: ScanOpts, cmd: Command) => {
+    const targets = paths.length ? paths : ['.'];
+    if (targets.filter((p) => p === '-').length > 1) throw usageError('stdin (-) can be scanned once');
+    const missing = targets.find((p) => p !== '-' && !pathExists(p));
+    if (missing !== undefined) throw usageError(`no such file or directory: ${missing}`);
+    const { client } = session(cmd);
+    // Asked first: a daemon that is not there, or a token it refuses, fails before a long scan.
+    const { operator } = await client.me();
+
+    const findings: Array<Finding & { hash: string }> = [];
+    const errors: Array<{ path: string; message: string }> = [];
+    const sink: ScanSink = {
+      found: (f) => findings.push({ ...f, hash: hashSecret(f.secret) }),
+      failed: (path, message) => {
+        errors.push({ path, message });
+        note(`keyward: cannot read ${path}: ${message}`);
+      },
+    };
+    const scanner = new PathScanner(sink, { all: opts.all });
+    for (const target of targets) {
+      if (target === '-') await scanStream(process.stdin, STDIN_NAME, sink, scanner.stats);
+      else scanner.scanPath(target);
+    }
+
+    const results = await lookupAll(client, [...new Set(findings.map((f) => f.hash))]);
+    const reported = reportFindings(findings, results, can(operator.role, 'operators:manage'));
+    const failures = opts.deactivate ? await deactivateLeaked(client, reported) : [];
+
+    if (opts.json) printJson({ findings: reported, scanned: scanner.stats, errors });
+    else for (const f of reported) print(findingLine(f));
+    for (const line of [...failures, ...liveOperatorNotes(reported)]) note(line);
+    const { files, bytes, skippedBinary, skippedDirs } = scanner.stats;
+    const skipped = skippedBinary + skippedDirs ? `; skipped ${skippedBinary} binary file(s) and ${skippedDirs} .git/node_modules folder(s) (--all scans them)` : '';
+    const alarming = reported.filter(isAlarming).length;
+    note(`scanned ${files} file(s), ${(bytes / 1e6).toFixed(1)} MB${skipped}; ${reported.length} secret(s) found, ${alarming} live or unchecked`);
+    process.exitCode = alarming > 0 ? EXIT.refused : EXIT.ok;
+  });
+}

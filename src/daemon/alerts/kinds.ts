@@ -1,0 +1,24 @@
+/**
+ * The kinds of alert (docs/alerts.md) and how each is deduplicated. Pure: the schemas, the
+ * stores and the API all take the list from here.
+ */
+export const ALERT_KINDS = ['canary.tripped', 'deleted_key.presented', 'old_key.presented_after_cutover', 'key.expiring', 'key.leaked'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** The kinds a verify raises: a key presented that nobody should present any more. */
+export type PresentedKind = 'canary.tripped' | 'deleted_key.presented' | 'old_key.presented_after_cutover';
+
+/**
+ * What a sighting of a kind does when no alert of its kind, key and caller is open:
+ * - `hourly`: raises a new alert, unless the last one was raised less than an hour before
+ *   (then it counts on that acknowledged one): acknowledging a flood quiets it for an hour.
+ * - `once`: raises one alert per key and detail (`key.expiring`: per expiry date), never again.
+ * - `always`: raises a new alert (`key.leaked`: each leak reported after the last was acknowledged).
+ */
+export const REPEAT: Record<AlertKind, 'hourly' | 'once' | 'always'> = {
+  'canary.tripped': 'hourly',
+  'deleted_key.presented': 'hourly',
+  'old_key.presented_after_cutover': 'hourly',
+  'key.expiring': 'once',
+  'key.leaked': 'always',
+};

@@ -1,0 +1,144 @@
+/**
+ * Alerts (docs/alerts.md). The verify path counts sightings in memory (`sighted`); a flush
+ * writes them in one transaction about once a second (and at shutdown) and announces each
+ * alert raised or counted on the event bus. A flush that fails keeps its sightings for the
+ * next one, so a full disk delays alerts instead of losing them. Besides: the check for keys
+ * that expire within 7 days, acknowledging, and forgetting tombstones after a year.
+ */
+import type { Sighting } from '../../decide/verify.js';
+import type { Clock } from '../clock.js';
+import { decodeCursor, pageOf } from '../cursor.js';
+import type { EventBus } from '../events/bus.js';
+import type { Actor, AlertChange, AlertSighting, Store } from '../store.js';
+import { FLUSH_INTERVAL_MS } from '../usage/tracker.js';
+import { HOUR_MS, NO_CALLER } from './dedup.js';
+import { alertJson, type AlertJson } from './schemas.js';
+import { SightingCounter } from './sightings.js';
+
+/** A key is reported `key.expiring` this long before it expires. */
+export const EXPIRING_WITHIN_MS = 7 * 24 * HOUR_MS;
+const EXPIRY_CHECK_MS = 60_000;
+/**
+ * Sightings a flush writes in one transaction: ~5 ms of SQLite for sightings that count on open
+ * alerts, ~40 ms for ones that raise new alerts (measured on this box: 20,000 took 0.22 s and
+ * 1.5 s in one transaction).
+ */
+const FLUSH_CHUNK = 500;
+
+export type AlertServiceDeps = {
+  store: Store;
+  events: EventBus;
+  clock: Clock;
+  /** Forgets the tombstones of keys deleted over a year ago (the key service's, which keeps the index). */
+  pruneTombstones: () => Promise<void>;
+};
+
+export type AlertPage = { alerts: AlertJson[]; nextCursor: string | null };
+
+export class AlertService {
+  private readonly pending = new SightingCounter();
+  private flushing: Promise<void> | undefined;
+  /** Keys (and expiry) already reported expiring by this daemon, so the check asks the store only about new ones. */
+  private readonly expiringSeen = new Set<string>();
+  private stops: (() => void)[] = [];
+
+  constructor(private readonly deps: AlertServiceDeps) {}
+
+  /** The verify path: counts the sighting in memory, never touches the store. */
+  sighted(sighting: Sighting, caller: string | undefined, ip: string | undefined, at: number): void {
+    this.pending.record(sighting, caller, ip, at);
+  }
+
+  /** Writes the sightings counted since the last flush. Concurrent calls share one flush. */
+  flush(): Promise<void> {
+    this.flushing ??= this.flushNow().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** Flushes before a read so it shows every sighting so far; a failed flush must not fail the read. */
+  async flushForRead(): Promise<void> {
+    await this.flush().catch(() => undefined);
+  }
+
+  /**
+   * Writes in transactions of `FLUSH_CHUNK` sightings, yielding between them, so a flush of a
+   * flood's worth never holds the event loop (and every verify) for long.
+   */
+  private async flushNow(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const sightings = this.pending.drain();
+    for (let from = 0; from < sightings.length; from += FLUSH_CHUNK) {
+      if (from > 0) await new Promise(setImmediate);
+      let changes: AlertChange[];
+      try {
+        changes = await this.deps.store.recordSightings(sightings.slice(from, from + FLUSH_CHUNK), this.deps.clock.now());
+      } catch (err) {
+        this.pending.restore(sightings.slice(from));
+        throw err;
+      }
+      this.announce(changes);
+    }
+  }
+
+  private announce(changes: readonly AlertChange[]): void {
+    for (const { alert, raised } of changes) this.deps.events.publish({ type: raised ? 'alert.raised' : 'alert.updated', alert: alertJson(alert) });
+  }
+
+  async list(query: { openOnly: boolean; limit: number; cursor?: string }): Promise<AlertPage> {
+    await this.flushForRead();
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.deps.store.listAlerts({ openOnly: query.openOnly, limit: query.limit + 1, after: after && { lastSeenAt: after.at, id: after.id } });
+    const { page, nextCursor } = pageOf(rows, query.limit, (a) => ({ at: a.lastSeenAt, id: a.id }));
+    return { alerts: page.map(alertJson), nextCursor };
+  }
+
+  async ack(id: string, actor: Actor): Promise<AlertJson> {
+    await this.flushForRead();
+    const { alert, acknowledged } = await this.deps.store.ackAlert(id, this.deps.clock.now(), actor);
+    if (acknowledged) this.announce([{ alert, raised: false }]);
+    return alertJson(alert);
+  }
+
+  /** After a deactivation that reported a leak at `at`: announces its `key.leaked` alert (the store raised it in that write). */
+  async announceLeak(keyId: string, at: number): Promise<void> {
+    const alert = await this.deps.store.openAlert('key.leaked', keyId, NO_CALLER);
+    if (alert) this.announce([{ alert, raised: alert.firstSeenAt === at }]);
+  }
+
+  /** Raises `key.expiring` for each active key that expires within 7 days, once per key and expiry. */
+  async checkExpiring(): Promise<void> {
+    const now = this.deps.clock.now();
+    const expiring = await this.deps.store.keysExpiring(now, now + EXPIRING_WITHIN_MS);
+    const fresh = expiring.filter((k) => !this.expiringSeen.has(`${k.id}@${k.expiresAt}`));
+    if (fresh.length === 0) return;
+    const sightings: AlertSighting[] = fresh.map((k) => ({
+      kind: 'key.expiring',
+      keyId: k.id,
+      keyName: k.name,
+      caller: NO_CALLER,
+      ip: null,
+      count: 1,
+      firstSeenAt: now,
+      lastSeenAt: now,
+      detail: { expiresAt: new Date(k.expiresAt!).toISOString() },
+    }));
+    this.announce(await this.deps.store.recordSightings(sightings, now));
+    for (const k of fresh) this.expiringSeen.add(`${k.id}@${k.expiresAt}`);
+  }
+
+  /** Flushes every second, checks expiries every minute and forgets old tombstones every hour, from now. */
+  async start(onError: (err: unknown) => void): Promise<void> {
+    const { every } = this.deps.clock;
+    const guard = (task: () => Promise<void>) => () => task().catch(onError);
+    this.stops = [every(FLUSH_INTERVAL_MS, guard(() => this.flush())), every(EXPIRY_CHECK_MS, guard(() => this.checkExpiring())), every(HOUR_MS, guard(this.deps.pruneTombstones))];
+    await Promise.all([this.checkExpiring(), this.deps.pruneTombstones()]).catch(onError);
+  }
+
+  async stop(): Promise<void> {
+    for (const stop of this.stops.splice(0)) stop();
+    await this.flush();
+  }
+}
+

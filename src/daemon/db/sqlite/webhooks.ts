@@ -1,0 +1,87 @@
+/**
+ * The SQLite store's webhook tables: the outbox a write fills in its own transaction
+ * (`enqueue`), and the reads and writes of the webhook routes and the dispatcher. One daemon
+ * owns a SQLite home, and its writes are immediate transactions, so a claim is a plain
+ * select-then-lease inside one.
+ */
+import { and, asc, desc, eq, inArray, lt, ne } from 'drizzle-orm';
+import { deliveriesFor, type OutboundEvent } from '../../webhooks/events.js';
+import { claimColumns, deliveryColumns, dueWhere, finishedDelivery, waitingWhere, webhookColumns, webhookRow } from '../shared.js';
+import type { ClaimedDelivery, DeliveryOutcome, DeliveryRow, NewWebhook, WebhookRow } from '../../store.js';
+import type { Db } from './open.js';
+import { webhookDeliveries, webhooks } from './schema.js';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+const hookColumns = webhookColumns(webhooks);
+const logColumns = deliveryColumns(webhookDeliveries);
+const OUTBOX = { deliveries: webhookDeliveries, webhooks };
+
+/** Queues `event` for every webhook that wants it, in the caller's transaction. */
+export function enqueue(tx: Tx, event: OutboundEvent): void {
+  const rows = deliveriesFor(event, tx.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).all());
+  if (rows.length) tx.insert(webhookDeliveries).values(rows).run();
+}
+
+export function insertWebhook(tx: Tx, hook: NewWebhook): void {
+  tx.insert(webhooks).values({ ...hook, events: JSON.stringify(hook.events) }).run();
+}
+
+export function webhookById(tx: Tx | Db, id: string): WebhookRow | undefined {
+  const row = tx.select(hookColumns).from(webhooks).where(eq(webhooks.id, id)).get();
+  return row && webhookRow(row);
+}
+
+export function removeWebhook(tx: Tx, id: string): void {
+  tx.delete(webhooks).where(eq(webhooks.id, id)).run();
+}
+
+export function allWebhooks(db: Db): WebhookRow[] {
+  return db.select(hookColumns).from(webhooks).orderBy(asc(webhooks.createdAt), asc(webhooks.id)).all().map(webhookRow);
+}
+
+export function deliveriesOf(db: Db, webhookId: string, limit: number): DeliveryRow[] {
+  return db
+    .select(logColumns)
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.webhookId, webhookId))
+    .orderBy(desc(webhookDeliveries.createdAt), desc(webhookDeliveries.id))
+    .limit(limit)
+    .all();
+}
+
+export function claim(tx: Tx, now: number, leaseUntil: number, limit: number, keyId: string): ClaimedDelivery[] {
+  const due = tx
+    .select(claimColumns(OUTBOX))
+    .from(webhookDeliveries)
+    .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
+    .where(dueWhere(OUTBOX, now, keyId))
+    .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
+    .limit(limit)
+    .all();
+  if (due.length) {
+    tx.update(webhookDeliveries)
+      .set({ lockedUntil: leaseUntil })
+      .where(inArray(webhookDeliveries.id, due.map((d) => d.id)))
+      .run();
+  }
+  return due;
+}
+
+export function finish(tx: Tx, id: string, o: DeliveryOutcome): void {
+  tx.update(webhookDeliveries)
+    .set(finishedDelivery(webhookDeliveries.attempts, o))
+    .where(eq(webhookDeliveries.id, id))
+    .run();
+  // The receiver is back: what waits for it goes now, not after its backoff.
+  if (o.delivered) {
+    tx.update(webhookDeliveries)
+      .set({ nextAttemptAt: o.at })
+      .where(waitingWhere(webhookDeliveries, o))
+      .run();
+  }
+}
+
+export function prune(tx: Tx, before: number): void {
+  tx.delete(webhookDeliveries).where(and(ne(webhookDeliveries.status, 'pending'), lt(webhookDeliveries.createdAt, before))).run();
+}

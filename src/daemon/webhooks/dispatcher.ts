@@ -1,0 +1,145 @@
+/**
+ * Delivers the webhook outbox: every `pollMs` it claims due deliveries (leased, so no other
+ * daemon on a shared store attempts them meanwhile), POSTs each signed body, and records how it
+ * went; a failure is tried again with exponential backoff and jitter until 24 hours after the
+ * event. Nothing is held only in memory: a daemon killed mid-way leaves its deliveries in the
+ * store, due again when their lease ends. Redirects are not followed (a receiver that moved is
+ * a failure to fix, not a hop to take), and no answer body is read or kept.
+ */
+import { stripUnsafe } from '../../sanitize.js';
+import { VERSION } from '../../version.js';
+import type { DaemonMetrics } from '../metrics/registry.js';
+import type { ClaimedDelivery, Store } from '../store.js';
+import { DEFAULT_RETRY, nextAttemptAt, signature, type RetryPolicy } from './events.js';
+import type { WebhookSealer } from './sealer.js';
+
+export type DispatchOptions = {
+  pollMs: number;
+  /** How long a receiver has to answer. */
+  timeoutMs: number;
+  /** How long a claim holds a delivery; longer than `timeoutMs`, so a lease never ends mid-attempt. */
+  leaseMs: number;
+  /** Deliveries attempted at once. */
+  concurrency: number;
+  retry: RetryPolicy;
+};
+
+export const DEFAULT_DISPATCH: DispatchOptions = { pollMs: 1000, timeoutMs: 10_000, leaseMs: 60_000, concurrency: 4, retry: DEFAULT_RETRY };
+
+/** How long delivered and given-up deliveries stay in the log. */
+const LOG_RETENTION_MS = 30 * 24 * 60 * 60_000;
+const PRUNE_EVERY_MS = 60 * 60_000;
+
+export type DispatcherDeps = {
+  store: Store;
+  sealer: WebhookSealer;
+  metrics: DaemonMetrics;
+  now: () => number;
+  log: (line: string) => void;
+};
+
+/** Why an attempt failed, in a few words fit for the delivery log (never a response body). */
+function describeFailure(err: unknown, timeoutMs: number): string {
+  if (err instanceof DOMException && err.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`;
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause;
+  if (typeof cause?.code === 'string') return cause.code;
+  const message = typeof cause?.message === 'string' ? cause.message : err instanceof Error ? err.message : String(err);
+  return stripUnsafe(message).slice(0, 200);
+}
+
+export class WebhookDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private round: Promise<void> | undefined;
+  private stopping = false;
+  private lastPrune = 0;
+  private lastComplaint = Number.NEGATIVE_INFINITY;
+  private readonly aborts = new Set<AbortController>();
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    private readonly options: DispatchOptions = DEFAULT_DISPATCH,
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Stops claiming, cuts attempts in flight short (recorded as failed, so they are due again), and waits for them. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    for (const abort of this.aborts) abort.abort(new Error('the daemon is stopping'));
+    await this.round;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.round = this.deliverDue()
+        .catch((err: unknown) => this.complain(err))
+        .finally(() => this.schedule(this.options.pollMs));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** A store that is down fails every round: say so once a minute, not once a poll. */
+  private complain(err: unknown): void {
+    const at = this.deps.now();
+    if (at - this.lastComplaint < 60_000) return;
+    this.lastComplaint = at;
+    this.deps.log(`webhook deliveries paused: ${err instanceof Error ? err.message : String(err)} (retrying)`);
+  }
+
+  /** Claims and attempts due deliveries until fewer than a full batch are due. */
+  private async deliverDue(): Promise<void> {
+    const { store, sealer, now } = this.deps;
+    const { concurrency, leaseMs } = this.options;
+    for (;;) {
+      if (this.stopping) return;
+      const at = now();
+      const batch = await store.claimDeliveries(at, at + leaseMs, concurrency, sealer.keyId);
+      await Promise.all(batch.map((d) => this.attempt(d)));
+      if (batch.length < concurrency) break;
+    }
+    if (now() - this.lastPrune >= PRUNE_EVERY_MS) {
+      this.lastPrune = now();
+      await store.pruneDeliveries(this.lastPrune - LOG_RETENTION_MS);
+    }
+  }
+
+  private async attempt(d: ClaimedDelivery): Promise<void> {
+    const { store, sealer, metrics, now } = this.deps;
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const secret = sealer.unseal(d.sealedSecret, d.webhookId);
+      const res = await fetch(d.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': `keyward/${VERSION}`,
+          'keyward-signature': signature(secret, Math.floor(now() / 1000), d.body),
+          'keyward-event': d.type,
+          'keyward-delivery': d.id,
+        },
+        body: d.body,
+        redirect: 'manual',
+        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.options.timeoutMs)]),
+      });
+      status = res.status;
+      await res.body?.cancel();
+      if (status < 200 || status > 299) error = status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
+    } catch (err) {
+      error = abort.signal.aborted ? 'the daemon stopped during the attempt' : describeFailure(err, this.options.timeoutMs);
+    } finally {
+      this.aborts.delete(abort);
+    }
+    const at = now();
+    const delivered = error === null;
+    const next = delivered ? null : nextAttemptAt(this.options.retry, d.attempts + 1, d.createdAt, at);
+    await store.finishDelivery(d.id, { webhookId: d.webhookId, at, delivered, status, error, nextAttemptAt: delivered ? null : abort.signal.aborted ? at : next });
+    metrics.webhookDeliveries.inc({ result: delivered ? 'delivered' : next === null ? 'gave_up' : 'failed' });
+  }
+}

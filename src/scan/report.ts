@@ -1,0 +1,73 @@
+/**
+ * What `keyward scan` says about what it found: each finding joined with what the daemon knows
+ * of its hash, the line a human reads, the JSON a script reads, and the exit code. Pure. No
+ * secret leaves here: a finding is shown by its hint (`kw_AbCd…wXyZ`).
+ */
+import { hintOf, type SecretPrefix } from '../daemon/secrets/format.js';
+import type { LookupResultJson } from '../daemon/keys/lookup.js';
+import { stripUnsafe } from '../sanitize.js';
+import type { Finding } from './sources.js';
+
+/**
+ * The lookup's states, and `unchecked`: an operator token the scanning operator may not look
+ * up (only `operators:manage` may), so whether it is live is not known.
+ */
+export type FindingState = LookupResultJson['state'] | 'unchecked';
+
+export type ReportedFinding = {
+  file: string;
+  line: number;
+  kind: 'key' | 'operator';
+  state: FindingState;
+  hint: string;
+  keyId?: string;
+  operatorId?: string;
+  name?: string;
+  /** Set by `--deactivate` on the findings of a key it deactivated. */
+  deactivated?: boolean;
+};
+
+function kindOf(prefix: SecretPrefix): 'key' | 'operator' {
+  return prefix === 'kw_' ? 'key' : 'operator';
+}
+
+/**
+ * Joins findings with the lookup's results by hash. `canCheckOperators` is false when the
+ * daemon would answer `unknown` for any operator token, so such an answer means `unchecked`.
+ */
+export function reportFindings(
+  findings: ReadonlyArray<Finding & { hash: string }>,
+  results: ReadonlyMap<string, LookupResultJson>,
+  canCheckOperators: boolean,
+): ReportedFinding[] {
+  return findings.map((f) => {
+    const kind = kindOf(f.prefix);
+    const r = results.get(f.hash);
+    const base = { file: f.file, line: f.line, kind, hint: hintOf(f.secret, f.prefix) };
+    if (!r || r.state === 'unknown') return { ...base, state: kind === 'operator' && !canCheckOperators ? 'unchecked' : 'unknown' };
+    return { ...base, state: r.state, keyId: r.keyId, operatorId: r.operatorId, name: r.name };
+  });
+}
+
+/** Findings that make the scan fail: a live key or token, or a token nobody could check. */
+export function isAlarming(f: ReportedFinding): boolean {
+  return f.state === 'active' || f.state === 'unchecked';
+}
+
+/** `FILE:LINE`, as a deactivation reason and the start of each line names a finding. */
+export function location(f: Pick<ReportedFinding, 'file' | 'line'>): string {
+  return `${stripUnsafe(f.file)}:${f.line}`;
+}
+
+const OPERATOR_STATE: Record<string, string> = { active: 'active', inactive: 'disabled' };
+
+/** `src/a.ts:3  key "billing" (active)  kw_AbCd…wXyZ` */
+export function findingLine(f: ReportedFinding): string {
+  const name = f.name === undefined ? '' : ` "${stripUnsafe(f.name)}"`;
+  let what: string;
+  if (f.state === 'unchecked') what = 'operator token (not checked: looking up operator tokens needs operators:manage)';
+  else if (f.state === 'unknown') what = f.kind === 'key' ? 'unknown key' : 'unknown operator token';
+  else if (f.kind === 'operator') what = `operator${name} (${OPERATOR_STATE[f.state] ?? f.state})`;
+  else what = `key${name} (${f.state}${f.deactivated ? ', now deactivated' : ''})`;
+  return `${location(f)}  ${what}  ${f.hint}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The alerts view (`!`): the alerts loaded while it is open and reloaded as alert events
+ * arrive, its cursor, and acknowledging the alert under it. Each handler first checks the view
+ * is still the current one.
+ */
+import { useMemo } from 'react';
+import type { AlertJson, KeywardClient } from '../../client/client.js';
+import type { KeyFeed } from '../feed.js';
+import type { Operator } from '../state/actions.js';
+import type { FeedEvent } from '../state/collection.js';
+import { moveCursor, resolveCursor } from '../state/cursor.js';
+import { MOVES, type AlertCommand } from '../state/keymap.js';
+import { helpOver, TABLE, type InMode, type Mode } from '../state/modes.js';
+import { safeAlert } from '../state/safe.js';
+import { useLive } from './useLive.js';
+import type { ToastKind } from './useToast.js';
+
+/** Alerts the view loads, the most recently seen first. */
+const SHOWN = 1000;
+
+export type AlertViewDeps = {
+  readonly client: KeywardClient;
+  readonly feed: KeyFeed;
+  readonly operator: Operator;
+  readonly mode: Mode;
+  readonly setMode: (next: Mode | ((current: Mode) => Mode)) => void;
+  readonly inMode: InMode;
+  readonly show: (text: string, kind?: ToastKind) => void;
+  readonly attempt: (call: () => Promise<void>) => Promise<void>;
+};
+
+function aboutAlerts(event: FeedEvent): boolean {
+  return event.type === 'alert.raised' || event.type === 'alert.updated';
+}
+
+export type AlertView = ReturnType<typeof useAlertView>;
+
+export function useAlertView({ client, feed, operator, mode, setMode, inMode, show, attempt }: AlertViewDeps) {
+  const all = mode.kind === 'alerts' ? mode.all : undefined;
+  const load = useMemo(
+    () => (all === undefined ? undefined : () => client.alerts({ state: all ? 'all' : 'open', limit: SHOWN }).then((page) => page.alerts.map(safeAlert))),
+    [client, all],
+  );
+  const live = useLive(load, feed, aboutAlerts);
+
+  const acknowledge = (alert: AlertJson | undefined) => {
+    if (!alert) return show('no alert selected', 'error');
+    if (!operator.permissions.includes('keys:write')) return show(`your role (${operator.role}) may not acknowledge alerts`, 'error');
+    if (alert.state === 'acknowledged') return show(`Already acknowledged by ${alert.acknowledgedBy ?? 'someone'}`);
+    void attempt(async () => {
+      const { alert: acked } = await client.ackAlert(alert.id);
+      feed.apply([{ type: 'alert.updated', alert: safeAlert(acked) }]);
+      live.reload();
+      show(`Acknowledged: ${alert.kind} on "${alert.keyName}"`, 'success');
+    });
+  };
+
+  /** `height`: the rows the list has on screen. */
+  const onCommand = (command: AlertCommand, height: number) => {
+    const m = inMode('alerts');
+    if (!m) return;
+    const ids = live.data ?? [];
+    if (command === 'back') return setMode(TABLE);
+    if (command === 'help') return setMode(helpOver(m));
+    if (command === 'all') return setMode({ ...m, all: !m.all });
+    if (command === 'ack' || command === 'choose') return acknowledge(ids[resolveCursor(ids, m.cursor, height).index]);
+    setMode({ ...m, cursor: moveCursor(ids, m.cursor, MOVES[command]!, height) });
+  };
+
+  return { alerts: live.data, error: live.error, onCommand };
+}

@@ -1,0 +1,24 @@
+/** How alerts read on screen: a kind in words and what it adds. Pure. */
+import type { AlertJson } from '../../client/client.js';
+import { stamp } from '../format.js';
+
+const KIND_TEXT: Record<AlertJson['kind'], string> = {
+  'canary.tripped': 'canary tripped',
+  'deleted_key.presented': 'deleted key used',
+  'old_key.presented_after_cutover': 'old key used',
+  'key.expiring': 'expiring',
+  'key.leaked': 'leaked',
+};
+
+export function kindText(alert: AlertJson): string {
+  return KIND_TEXT[alert.kind];
+}
+
+/** What the kind adds: the reason of a leak, the date of an expiry, the rotation that replaced a key. */
+export function detailText(alert: AlertJson): string {
+  const { reason, expiresAt, rotationId } = alert.detail;
+  if (typeof reason === 'string') return reason;
+  if (typeof expiresAt === 'string') return `expires ${stamp(expiresAt)}`;
+  if (typeof rotationId === 'string') return `replaced in ${rotationId}`;
+  return '';
+}

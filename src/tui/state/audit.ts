@@ -1,0 +1,31 @@
+/**
+ * The audit view's filter as typed after `/`: `action:rotation key:billing operator:alice`
+ * (also `a:`, `k:`, `op:`), words without a prefix naming a key. Pure; the daemon does the
+ * filtering, so paging through a filtered log stays exact.
+ */
+import type { AuditParams } from '../../client/client.js';
+
+export type AuditFilter = Pick<AuditParams, 'action' | 'key' | 'operator'>;
+
+const PREFIXES: Record<string, keyof AuditFilter> = { action: 'action', a: 'action', key: 'key', k: 'key', operator: 'operator', op: 'operator', o: 'operator' };
+
+export function parseAuditFilter(text: string): AuditFilter {
+  const filter: { -readonly [K in keyof AuditFilter]: string } = {};
+  const bare: string[] = [];
+  for (const word of text.trim().split(/\s+/).filter(Boolean)) {
+    const match = /^([a-z]+):(.*)$/i.exec(word);
+    const field = match && PREFIXES[match[1]!.toLowerCase()];
+    if (field && match[2]) filter[field] = field === 'action' ? match[2].toLowerCase() : match[2];
+    else bare.push(word);
+  }
+  if (bare.length && filter.key === undefined) filter.key = bare.join(' ');
+  return filter;
+}
+
+/** `action rotation · key billing`, for the view's title; empty without a filter. */
+export function filterLabel(filter: AuditFilter): string {
+  return (['action', 'key', 'operator'] as const)
+    .filter((f) => filter[f] !== undefined)
+    .map((f) => `${f} ${filter[f]}`)
+    .join(' · ');
+}

@@ -1,0 +1,92 @@
+/**
+ * What an edit takes away from a key: scopes it no longer grants, addresses it no longer
+ * accepts, a lower rate or quota, an earlier expiry. Such an edit is in force for every verify
+ * the moment it is saved, so the TUI names each of these and asks first, as it does before
+ * deactivating. Widening (or only relabelling) asks nothing. Pure.
+ */
+import type { EditKeyInput, KeyJson } from '../../client/client.js';
+import { parseRange, type IpRange } from '../../decide/ip.js';
+import { scopeGrants, scopeProblem } from '../../decide/scopes.js';
+import { formatDuration } from '../../duration.js';
+import { ratePhrase } from '../../policy-text.js';
+import { stamp } from '../format.js';
+
+function scopesNarrower(before: KeyJson['scopes'], after: readonly string[] | null | undefined): string | undefined {
+  if (after === undefined || after === null) return undefined;
+  const shown = after.length ? after.join(', ') : 'none';
+  if (before === null) return `scopes: any → ${shown}`;
+  const lost = before.filter((scope) => !after.some((pattern) => scopeGrants(pattern, scope)));
+  return lost.length ? `scopes: no longer grants ${lost.join(', ')}` : undefined;
+}
+
+function rangeOf(text: string): IpRange | undefined {
+  const parsed = parseRange(text.trim());
+  return 'range' in parsed ? parsed.range : undefined;
+}
+
+/** Whether every address of `inner` is in `outer`. */
+function contains(outer: IpRange, inner: IpRange): boolean {
+  return outer[0].kind() === inner[0].kind() && outer[1] <= inner[1] && inner[0].match(outer);
+}
+
+function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly string[] | null | undefined): string | undefined {
+  if (after === undefined || after === null) return undefined;
+  if (before === null) return `allowed IPs: any address → ${after.join(', ')}`;
+  // Entries that do not parse are the daemon's to refuse; they allow nothing here.
+  const ranges = after.map(rangeOf).filter((r): r is IpRange => r !== undefined);
+  const lost = before.filter((entry) => {
+    const range = rangeOf(entry);
+    return range === undefined || !ranges.some((r) => contains(r, range));
+  });
+  // A lost entry may still be allowed in part (10.0.0.0/8 → 10.0.0.0/16): "not all of" is true of both.
+  return lost.length ? `allowed IPs: not all of ${lost.join(', ')} any more (now ${after.join(', ')})` : undefined;
+}
+
+function rateNarrower(before: KeyJson['rateLimit'], after: EditKeyInput['rateLimit']): string | undefined {
+  if (!after) return undefined;
+  if (!before) return `rate limit: none → ${ratePhrase(after)}`;
+  const slower = after.limit / after.windowSeconds < before.limit / before.windowSeconds;
+  return slower ? `rate limit: ${ratePhrase(before)} → ${ratePhrase(after)}` : undefined;
+}
+
+function refillText(refill: { amount: number; intervalSeconds: number }): string {
+  return `${refill.amount} every ${formatDuration(refill.intervalSeconds)}`;
+}
+
+function quotaNarrower(before: KeyJson['quota'], after: EditKeyInput['quota']): string[] {
+  if (!after) return [];
+  if (!before) return [`quota: unlimited → ${after.remaining} uses`];
+  const out: string[] = [];
+  if (after.remaining < before.remaining) out.push(`quota: ${before.remaining} left → ${after.remaining}`);
+  const was = before.refill;
+  const now = after.refill ?? null;
+  if (was && !now) out.push(`quota: no longer refills (was ${refillText(was)})`);
+  else if (was && now && now.amount / now.intervalSeconds < was.amount / was.intervalSeconds) out.push(`quota refill: ${refillText(was)} → ${refillText(now)}`);
+  return out;
+}
+
+function expiryNarrower(before: string | null, after: string | null | undefined): string | undefined {
+  if (after === undefined || after === null) return undefined;
+  if (before === null) return `expiry: never → ${stamp(after)}`;
+  return Date.parse(after) < Date.parse(before) ? `expiry: ${stamp(before)} → ${stamp(after)} (earlier)` : undefined;
+}
+
+/** What `edit` makes narrower about `key`, one phrase each; empty when nothing. */
+export function narrowings(key: KeyJson, edit: EditKeyInput): string[] {
+  return [
+    scopesNarrower(key.scopes, edit.scopes),
+    allowedIpsNarrower(key.allowedIps, edit.allowedIps),
+    rateNarrower(key.rateLimit, edit.rateLimit),
+    ...quotaNarrower(key.quota, edit.quota),
+    expiryNarrower(key.expiresAt, edit.expiresAt),
+  ].filter((n): n is string => n !== undefined);
+}
+
+/**
+ * Whether the daemon will refuse `edit` for a scope or an address it cannot read (by the same
+ * rules it uses). Such an edit changes nothing, so there is nothing to confirm: it is sent, and
+ * the daemon's objections appear under their fields.
+ */
+export function refusedLists(edit: EditKeyInput): boolean {
+  return (edit.scopes ?? []).some((scope) => scopeProblem(scope) !== undefined) || (edit.allowedIps ?? []).some((ip) => rangeOf(ip) === undefined);
+}

@@ -1,0 +1,172 @@
+/**
+ * Issue 17: `keyward scan` spawned as a process against a daemon process, on a fixture tree
+ * with a live key, an inactive one, a deleted one, a `kw_` string with a bad checksum, binary
+ * files, `.git/` and `node_modules/`, and an operator token: exit codes, output that never
+ * holds a secret, stdin, `--json`, `--all`, `--deactivate`, and what a viewer is told.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ReportedFinding } from '../../src/scan/report.js';
+import { json, startDaemonProcess, type CliRun, type DaemonProcess } from './harness.js';
+
+vi.setConfig({ testTimeout: 90_000 });
+
+let d: DaemonProcess;
+let dir: string;
+const secrets = { live: '', inactive: '', deleted: '', hidden: '' };
+const ids = { live: '', inactive: '' };
+
+/** `secret` with one character of its random body changed: the checksum no longer matches. */
+function typo(secret: string): string {
+  const i = 10;
+  return secret.slice(0, i) + (secret[i] === 'A' ? 'B' : 'A') + secret.slice(i + 1);
+}
+
+function write(path: string, content: string | Buffer): void {
+  mkdirSync(join(dir, path, '..'), { recursive: true });
+  writeFileSync(join(dir, path), content);
+}
+
+beforeAll(async () => {
+  d = await startDaemonProcess();
+  const live = await d.client.createKey('billing');
+  const inactive = await d.client.createKey('old-billing');
+  const deleted = await d.client.createKey('gone');
+  const hidden = await d.client.createKey('hidden');
+  await d.client.deactivateKey(inactive.key.id);
+  await d.client.deactivateKey(deleted.key.id);
+  await d.client.deleteKey(deleted.key.id);
+  Object.assign(secrets, { live: live.secret, inactive: inactive.secret, deleted: deleted.secret, hidden: hidden.secret });
+  Object.assign(ids, { live: live.key.id, inactive: inactive.key.id });
+
+  dir = mkdtempSync(join(tmpdir(), 'keyward-scan-'));
+  write('app/config.env', `# settings\nDEBUG=0\nAPI_KEY=${secrets.live}\n`);
+  write('app/old.txt', `old=${secrets.inactive}\n`);
+  write('notes/deleted.md', `1\n2\n3\n4\n${secrets.deleted} was rotated out\n`);
+  write('src/typo.ts', `const key = "${typo(secrets.live)}";\n`);
+  write('assets/blob.bin', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]), Buffer.from(`\n${secrets.hidden}\n`)]));
+  write('.git/objects/ab/cdef', `${secrets.hidden}\n`);
+  write('node_modules/pkg/index.js', `module.exports = "${secrets.hidden}";\n`);
+});
+
+afterAll(async () => {
+  await d.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Nothing a scan prints may hold a whole secret. */
+function expectNoSecret(run: CliRun): void {
+  for (const secret of [...Object.values(secrets), d.adminToken]) {
+    expect(run.stdout).not.toContain(secret);
+    expect(run.stderr).not.toContain(secret);
+  }
+}
+
+function hint(secret: string): string {
+  return `${secret.slice(0, secret.indexOf('_') + 5)}…${secret.slice(-4)}`;
+}
+
+describe('keyward scan', () => {
+  it('prints FILE:LINE, name, state and hint per secret, skips binaries, .git and node_modules, and exits 1 on a live key', async () => {
+    const run = await d.run(['scan', dir]);
+    expectNoSecret(run);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout.split('\n').filter(Boolean)).toEqual([
+      `${dir}/app/config.env:3  key "billing" (active)  ${hint(secrets.live)}`,
+      `${dir}/app/old.txt:1  key "old-billing" (inactive)  ${hint(secrets.inactive)}`,
+      // The store keeps a deleted key's hash (a tombstone), so the finding names it.
+      `${dir}/notes/deleted.md:5  key "gone" (deleted)  ${hint(secrets.deleted)}`,
+    ]);
+    expect(run.stderr).toMatch(/scanned 4 file\(s\).*skipped 1 binary file\(s\) and 2 \.git\/node_modules folder\(s\).*3 secret\(s\) found, 1 live/);
+  });
+
+  it('exits 0 when nothing live is found, and 2 for a path that does not exist', async () => {
+    const quiet = await d.run(['scan', join(dir, 'app/old.txt'), join(dir, 'notes'), join(dir, 'src')]);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+
+    const missing = await d.run(['scan', join(dir, 'nope')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^keyward: no such file or directory: .*nope\n$/);
+  });
+
+  it('scans everything with --all, and gives findings as JSON with --json', async () => {
+    const run = await d.run(['scan', dir, '--all', '--json']);
+    expectNoSecret(run);
+    expect(run.code).toBe(1);
+    const body = JSON.parse(run.stdout) as { findings: ReportedFinding[]; scanned: { files: number; skippedBinary: number } };
+    expect(body.scanned).toMatchObject({ files: 7, skippedBinary: 0, skippedDirs: 0 });
+    expect(body.findings.map((f) => [f.file.slice(dir.length + 1), f.line, f.state, f.name])).toEqual([
+      ['.git/objects/ab/cdef', 1, 'active', 'hidden'],
+      ['app/config.env', 3, 'active', 'billing'],
+      ['app/old.txt', 1, 'inactive', 'old-billing'],
+      ['assets/blob.bin', 2, 'active', 'hidden'],
+      ['node_modules/pkg/index.js', 1, 'active', 'hidden'],
+      ['notes/deleted.md', 5, 'deleted', 'gone'],
+    ]);
+    expect(body.findings[1]).toEqual({ file: `${dir}/app/config.env`, line: 3, kind: 'key', state: 'active', hint: hint(secrets.live), keyId: ids.live, name: 'billing' });
+  });
+
+  it('reads stdin for -, as git log -p | keyward scan - does', async () => {
+    const history = `commit 1\n+++ b/.env\n+KEY=${secrets.inactive}\ncommit 2\n-KEY=${secrets.inactive}\n+KEY=${secrets.live}\n`;
+    const run = await d.run(['scan', '-', '--json'], { input: history });
+    expectNoSecret(run);
+    expect(run.code).toBe(1);
+    const { findings } = JSON.parse(run.stdout) as { findings: ReportedFinding[] };
+    expect(findings.map((f) => [f.file, f.line, f.state])).toEqual([
+      ['(stdin)', 3, 'inactive'],
+      ['(stdin)', 5, 'inactive'],
+      ['(stdin)', 6, 'active'],
+    ]);
+  });
+
+  it('reports operator tokens to an admin, and to a viewer as unchecked without saying whose', async () => {
+    const viewer = await d.client.createOperator('auditor', 'viewer');
+    const tokenFile = join(dir, '..', `${dir.split('/').pop()}-token.txt`);
+    writeFileSync(tokenFile, `token: ${d.adminToken}\n`);
+    try {
+      const asAdmin = await d.run(['scan', tokenFile]);
+      expect(asAdmin.code).toBe(1);
+      expect(asAdmin.stdout).toBe(`${tokenFile}:1  operator "admin" (active)  ${hint(d.adminToken)}\n`);
+      expect(asAdmin.stderr).toMatch(/operator "admin" has a live token .*keyward operators disable op_/);
+
+      const asViewer = await d.run(['scan', tokenFile], { env: { KEYWARD_TOKEN: viewer.token } });
+      expect(asViewer.code).toBe(1);
+      expect(asViewer.stdout).toBe(`${tokenFile}:1  operator token (not checked: looking up operator tokens needs operators:manage)  ${hint(d.adminToken)}\n`);
+      expect(asViewer.stdout + asViewer.stderr).not.toContain('admin');
+    } finally {
+      rmSync(tokenFile, { force: true });
+    }
+  });
+
+  it('deactivates each live key once with --deactivate, naming where it leaked', async () => {
+    const leaked = await d.client.createKey('leaky');
+    writeFileSync(join(dir, 'app/leaky.txt'), `${leaked.secret}\nagain ${leaked.secret}\n`);
+    secrets.hidden = leaked.secret; // checked by expectNoSecret
+    const run = await d.run(['scan', join(dir, 'app'), '--deactivate', '--json']);
+    expectNoSecret(run);
+    expect(run.code).toBe(1);
+    const { findings } = JSON.parse(run.stdout) as { findings: ReportedFinding[] };
+    expect(findings.filter((f) => f.deactivated).map((f) => [f.name, f.line])).toEqual([
+      ['billing', 3],
+      ['leaky', 1],
+      ['leaky', 2],
+    ]);
+    expect(run.stderr).toContain(`deactivated key "leaky" (${leaked.key.id}): leaked: ${dir}/app/leaky.txt:1`);
+    const key = (await d.client.getKey(leaked.key.id)).key;
+    expect(key).toMatchObject({ status: 'inactive', deactivationReason: `leaked: ${dir}/app/leaky.txt:1` });
+    const shown = await d.run(['keys', 'show', leaked.key.id]);
+    expect(shown.stdout).toMatch(new RegExp(`^reason +leaked: ${dir}/app/leaky.txt:1$`, 'm'));
+    const reported = (await d.client.audit({ limit: 10 })).events.filter((e) => e.action === 'key.deactivate' && String(e.detail.reason).startsWith('leaked: '));
+    expect(reported.map((e) => [e.targetName, e.detail.reason]).sort()).toEqual([
+      ['billing', `leaked: ${dir}/app/config.env:3`],
+      ['leaky', `leaked: ${dir}/app/leaky.txt:1`],
+    ]);
+
+    // Nothing live is left in app/: the next scan passes.
+    const again = await d.run(['scan', join(dir, 'app')]);
+    expect(again.code, again.stdout).toBe(0);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * Issue 17: webhooks on an in-process daemon delivering to a real HTTP receiver in the test:
+ * admin-only routes, URL and event checks, the secret shown once and stored only sealed,
+ * signed `{id,type,at,data}` bodies for audited changes and `key.leaked`, event filters,
+ * retries with backoff through a receiver's failures, the delivery log, and the metric.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storeText, startTestApp, until, type TestApp } from '../helpers/daemon.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
+
+type Received = { path: string; headers: Record<string, string | string[] | undefined>; body: string };
+
+/** A receiver that answers each request with the next status of `script` (then 204). */
+class Receiver {
+  readonly got: Received[] = [];
+  script: number[] = [];
+  private server!: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      this.got.push({ path: req.url ?? '', headers: req.headers, body });
+      res.writeHead(this.script.shift() ?? 204).end();
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hook`;
+  }
+
+  events(): Array<{ id: string; type: string; at: string; data: Record<string, unknown> }> {
+    return this.got.map((r) => JSON.parse(r.body));
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+let t: TestApp;
+let receiver: Receiver;
+beforeEach(async () => {
+  t = await startTestApp({ webhooks: { pollMs: 20, timeoutMs: 2000, leaseMs: 5000, retry: { baseMs: 40, capMs: 160, windowMs: 60_000 } } });
+  receiver = new Receiver();
+  await receiver.start();
+});
+afterEach(async () => {
+  await t.stop();
+  await receiver.stop();
+});
+
+async function addWebhook(body: Record<string, unknown>): Promise<{ id: string; secret: string }> {
+  const res = await t.api('POST', '/v1/webhooks', body);
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const { webhook, secret } = res.body as unknown as { webhook: { id: string }; secret: string };
+  return { id: webhook.id, secret };
+}
+
+function verifySignature(secret: string, r: Received): boolean {
+  const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(r.headers['keyward-signature'])) ?? [];
+  return v1 === createHmac('sha256', secret).update(`${t}.${r.body}`).digest('hex') && Math.abs(Date.now() / 1000 - Number(t)) < 60;
+}
+
+describe('webhook routes', () => {
+  it('add returns the secret once; list and the store never show it', async () => {
+    const res = await t.api('POST', '/v1/webhooks', { url: receiver.url, events: ['key.*'] });
+    expect(res.status).toBe(201);
+    const { webhook, secret } = res.body as unknown as { webhook: Record<string, unknown>; secret: string };
+    expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    expect(webhook).toMatchObject({ id: expect.stringMatching(/^whk_/), url: receiver.url, events: ['key.*'], createdBy: 'admin', canSign: true });
+    const list = await t.api('GET', '/v1/webhooks');
+    expect(list.body).toEqual({ webhooks: [webhook] });
+    expect(JSON.stringify(list.body)).not.toContain(secret);
+    for (const text of await storeText(t)) expect(text).not.toContain(secret);
+    for (const line of t.logs) expect(line).not.toContain(secret);
+    const [audit] = (await t.api('GET', '/v1/audit?limit=1')).body.events;
+    expect(audit).toMatchObject({ action: 'webhook.create', targetId: webhook.id, targetName: receiver.url, detail: { events: ['key.*'] } });
+    expect(JSON.stringify(audit)).not.toContain(secret);
+  });
+
+  it('refuses URLs that are not plain http(s) and event patterns it cannot match, changing nothing', async () => {
+    for (const url of ['ftp://example.com/x', 'file:///etc/passwd', 'javascript:alert(1)', 'not a url', 'http://user:pw@example.com/', `https://example.com/${'x'.repeat(2048)}`]) {
+      const res = await t.api('POST', '/v1/webhooks', { url });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.issues[0]?.path).toBe('url');
+    }
+    for (const events of [[], ['KEY.LEAKED'], ['key.'], ['*.key'], ['key leaked']]) {
+      expect((await t.api('POST', '/v1/webhooks', { url: receiver.url, events })).status, JSON.stringify(events)).toBe(400);
+    }
+    expect((await t.api('GET', '/v1/webhooks')).body).toEqual({ webhooks: [] });
+  });
+
+  it('is for admins only', async () => {
+    const manager = (await t.api('POST', '/v1/operators', { name: 'mgr', role: 'manager' })).body.token;
+    const { id } = await addWebhook({ url: receiver.url });
+    for (const [method, path, body] of [
+      ['GET', '/v1/webhooks'],
+      ['POST', '/v1/webhooks', { url: receiver.url }],
+      ['DELETE', `/v1/webhooks/${id}`],
+      ['GET', `/v1/webhooks/${id}/deliveries`],
+    ] as const) {
+      const res = await t.api(method, path, body, manager);
+      expect(res.status, `${method} ${path}`).toBe(403);
+    }
+  });
+
+  it('removes a webhook with its deliveries, and answers 404 after', async () => {
+    const { id } = await addWebhook({ url: receiver.url });
+    expect((await t.api('DELETE', `/v1/webhooks/${id}`)).status).toBe(204);
+    expect((await t.api('DELETE', `/v1/webhooks/${id}`)).status).toBe(404);
+    expect((await t.api('GET', `/v1/webhooks/${id}/deliveries`)).status).toBe(404);
+    expect((await t.api('GET', '/v1/webhooks')).body).toEqual({ webhooks: [] });
+  });
+});
+
+describe('webhook deliveries', () => {
+  it('POSTs {id,type,at,data} signed with the secret for audited changes and key.leaked, as the filter says', async () => {
+    const all = await addWebhook({ url: receiver.url });
+    const leaksOnly = await addWebhook({ url: `${receiver.url}?only=leaks`, events: ['key.leaked'] });
+    const key = (await t.api('POST', '/v1/keys', { name: 'billing' })).body;
+    await t.api('POST', `/v1/keys/${key.key.id}/deactivate`, { reason: 'leaked: .env:3' });
+
+    await until(async () => receiver.got.length, (n) => n >= 6, 10_000);
+    const toAll = receiver.events().filter((_, i) => !isLeaksOnly(receiver.got[i]!));
+    // Deliveries are attempted several at a time: their order is not promised.
+    expect(toAll.map((e) => e.type).sort()).toEqual(['key.create', 'key.deactivate', 'key.leaked', 'webhook.create', 'webhook.create']);
+    const toLeaks = receiver.events().filter((_, i) => isLeaksOnly(receiver.got[i]!));
+    expect(toLeaks.map((e) => e.type)).toEqual(['key.leaked']);
+
+    const leaked = toAll.find((e) => e.type === 'key.leaked')!;
+    expect(leaked.id).toMatch(/^evt_/);
+    expect(Date.parse(leaked.at)).toBeGreaterThan(Date.now() - 60_000);
+    expect(leaked.data).toEqual({
+      key: { id: key.key.id, name: 'billing', hint: key.key.hint },
+      reason: 'leaked: .env:3',
+      alert: expect.objectContaining({ kind: 'key.leaked', state: 'open', keyId: key.key.id, count: 1, detail: { reason: 'leaked: .env:3' } }),
+    });
+    expect(toLeaks[0]!.id).toBe(leaked.id); // one event, one id, whichever webhook gets it
+    const deactivate = toAll.find((e) => e.type === 'key.deactivate')!;
+    expect(deactivate.data).toMatchObject({ target: { type: 'key', id: key.key.id, name: 'billing' }, operator: { name: 'admin' }, detail: { reason: 'leaked: .env:3' } });
+    const [auditEvent] = (await t.api('GET', '/v1/audit?limit=1')).body.events;
+    expect(deactivate.id).toBe(auditEvent!.id);
+
+    for (const r of receiver.got) {
+      expect(r.headers['content-type']).toBe('application/json');
+      expect(verifySignature(isLeaksOnly(r) ? leaksOnly.secret : all.secret, r), r.body).toBe(true);
+      expect(verifySignature(isLeaksOnly(r) ? all.secret : leaksOnly.secret, r)).toBe(false);
+      expect(r.body).not.toContain(key.secret);
+    }
+  });
+
+  it('retries with backoff through failures and logs each attempt', async () => {
+    receiver.script = [503, 500, 503];
+    const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
+    await t.api('POST', '/v1/keys', { name: 'first' });
+    await until(async () => receiver.got.length, (n) => n >= 4, 10_000);
+    const first = receiver.events()[0]!.id;
+    expect(receiver.events().map((e) => e.id)).toEqual([first, first, first, first]);
+    const deliveries = async () => (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> };
+    const [log] = (await until(deliveries, (d) => d.deliveries[0]?.status === 'delivered', 5000)).deliveries;
+    expect(log).toMatchObject({ eventId: first, type: 'key.create', status: 'delivered', attempts: 4, lastStatus: 204, lastError: null, nextAttemptAt: null });
+
+    const m = parsePrometheusText(await (await t.fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminToken}` } })).text());
+    expect(sampleValue(m, 'keyward_webhook_deliveries_total', { result: 'failed' })).toBe(3);
+    expect(sampleValue(m, 'keyward_webhook_deliveries_total', { result: 'delivered' })).toBe(1);
+  });
+
+  it('logs a connection failure and gives up after the retry window', async () => {
+    await t.stop();
+    t = await startTestApp({ webhooks: { pollMs: 20, timeoutMs: 500, leaseMs: 2000, retry: { baseMs: 30, capMs: 60, windowMs: 400 } } });
+    await receiver.stop();
+    const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
+    await t.api('POST', '/v1/keys', { name: 'lost' });
+    const { deliveries } = (await until(
+      async () => (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> },
+      (d) => d.deliveries[0]?.status === 'failed',
+      10_000,
+    ));
+    expect(deliveries[0]).toMatchObject({ status: 'failed', lastError: 'ECONNREFUSED', lastStatus: null, deliveredAt: null, nextAttemptAt: null });
+    expect(deliveries[0]!.attempts).toBeGreaterThan(1);
+    await receiver.start(); // for afterEach
+  });
+
+  it('does not follow redirects', async () => {
+    receiver.script = [302];
+    const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
+    await t.api('POST', '/v1/keys', { name: 'k' });
+    const { deliveries } = await until(
+      async () => (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> },
+      (d) => (d.deliveries[0]?.attempts as number) >= 1,
+      5000,
+    );
+    expect(deliveries[0]).toMatchObject({ lastStatus: 302, lastError: 'HTTP 302 (redirects are not followed)' });
+  });
+});
+
+/** Whether `r` went to the second webhook, the one for `key.leaked` only. */
+function isLeaksOnly(r: Received): boolean {
+  return r.path.includes('only=leaks');
+}

@@ -1,0 +1,185 @@
+/**
+ * Issue 18 items 7–10 in the TUI, against a real daemon and real keypresses: the watch window
+ * chosen at the start and counted down after the cut-over, the systems to update split by who
+ * switched, the questions that name callers, the scheduled cut-over, the cancelled rotation's
+ * new key, `D` on a key still presented, and the audit view's filter and paging.
+ */
+import { describe, expect, it } from 'vitest';
+import { startTestDaemon, storeQuery, type TestDaemon } from '../helpers/daemon.js';
+import { KEY, press, SECRET, waitForFrame, waitForText } from './frames.js';
+import { daemonPerTest, openApp } from './open-app.js';
+import { rotationAtDoubleCheck } from './rotation-setup.js';
+
+let t: TestDaemon;
+daemonPerTest({ get: () => t, set: (d) => (t = d) });
+
+/** The frame with panel borders and line breaks folded away, to find wrapped sentences. */
+const flat = (frame: string) => frame.replace(/[│╭╮╰╯─\s]+/g, ' ');
+
+/** The stepper line marked current. */
+const currentStep = (frame: string) => frame.split('\n').find((line) => line.includes('› ') && /\d\. /.test(line));
+
+describe('rotation evidence in the TUI', () => {
+  it('starts with the chosen watch window, lists the systems to update, marks who switched and names who has not before the cut-over', async () => {
+    const old = await t.client.createKey('ledger');
+    await t.client.verify(old.secret, 'nightly-cron');
+    await t.client.verify(old.secret, 'orders');
+    const { app } = await openApp(t);
+    await waitForText(app, 'ledger');
+    press(app, 'r');
+    await waitForText(app, '› 1. 10 minutes (default)');
+    press(app, 'j');
+    await waitForText(app, '› 2. 1 hour');
+    press(app, KEY.enter);
+    const reveal = await waitForText(app, 'Secret of "ledger-2": shown this once');
+    const newSecret = SECRET.exec(reveal)![0];
+    const [rotation] = (await t.client.rotations()).rotations;
+    expect(rotation!.watchSeconds, 'the window chosen').toBe(3600);
+    press(app, 'y');
+    let frame = await waitForText(app, "Systems to update: the old key's callers (2)");
+    expect(frame).toMatch(/orders\s+old key just now\s+not on the new key yet/);
+    expect(frame).toMatch(/nightly-cron\s+old key just now\s+not on the new key yet/);
+
+    press(app, 'n');
+    await waitForText(app, 'Systems to update (2)');
+    await t.client.verify(newSecret, 'orders');
+    frame = await waitForText(app, /orders\s+old key just now\s+✓ new key just now/, 3000);
+    expect(frame).toMatch(/nightly-cron\s+old key just now\s+not on the new key yet/);
+
+    press(app, 'n');
+    await waitForText(app, 'When should the old key "ledger" be deactivated?');
+    press(app, '1');
+    frame = await waitForText(app, 'Yet to switch: seen on the old key, not on the new one (1)');
+    expect(currentStep(frame)).toContain('3. Deactivate the old key');
+    expect(frame).toMatch(/nightly-cron\s+old key just now\s+not on the new key yet/);
+    expect(frame).toContain('Switched (1): orders');
+    press(app, 'n');
+    frame = await waitForText(app, 'Deactivate the old key "ledger" now?');
+    expect(flat(frame)).toContain('1 caller(s) never presented the new key and will be refused: nightly-cron (last seen just now).');
+    press(app, KEY.escape);
+    await waitForFrame(app, (f) => !f.includes('Deactivate the old key "ledger" now?'), 'the question closed');
+    expect((await t.client.getKey(old.key.id)).key.status, 'No changed nothing').toBe('active');
+  });
+
+  it('counts the watch window down after the cut-over and lets the guard pass once it is up', async () => {
+    await t.stop();
+    let clock = Date.now();
+    t = await startTestDaemon({ now: () => clock });
+    const { newSecret } = await rotationAtDoubleCheck(t, 'mail', 60);
+    const { app } = await openApp(t);
+    await waitForText(app, 'mail-2');
+    press(app, 'r');
+    let frame = await waitForText(app, /Watched \d+s of 1m · \d+s left/);
+    expect(frame, 'the countdown says what holds the guard; no stale daemon sentence beside it').not.toContain('Guard:');
+    // The countdown moves between reads of the rotation, on the TUI's own clock.
+    const first = /Watched (\d+)s/.exec(frame)![1]!;
+    frame = await waitForFrame(app, (f) => /Watched (\d+)s/.exec(f)?.[1] !== first, 'the countdown to move', 3000);
+    press(app, 'n');
+    await waitForText(app, 'Refused: Traffic has been watched');
+
+    // The daemon's minute passes; any news of the rotation's keys reads it again.
+    clock += 60_000;
+    await t.client.verify(newSecret);
+    frame = await waitForText(app, '✓ The guard passes', 3000);
+    expect(frame).toMatch(/Watched 1m\d*s? of 1m ✓/);
+    press(app, 'n');
+    await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old');
+    expect((await t.client.audit({ action: 'rotation.advance', limit: 1 })).events[0]!.detail).toEqual({ from: 'double_check', to: 'delete_old' });
+  });
+
+  it('schedules the cut-over after a grace period, as the CLI does with --at', async () => {
+    const old = await t.client.createKey('search');
+    const started = await t.client.startRotation(old.key.id);
+    await t.client.advance(started.rotation.id, { from: 'update_systems' });
+    await t.client.verify(started.secret, 'web');
+    const { app } = await openApp(t);
+    await waitForText(app, 'search-2');
+    press(app, 'r');
+    await waitForText(app, 'The guard passes');
+    press(app, 'n');
+    await waitForText(app, 'When should the old key "search" be deactivated?');
+    press(app, 'j');
+    await waitForText(app, '› 2. In 15 minutes (the daemon deactivates it)');
+    const before = Date.now();
+    press(app, KEY.enter);
+    const frame = await waitForText(app, 'The daemon deactivates the old key at');
+    expect(flat(frame)).toMatch(/\(in .*?1[45]m\); n does it now\./);
+    const { rotation } = await t.client.rotation(started.rotation.id);
+    expect(rotation.step).toBe('deactivate_old');
+    expect(Date.parse(rotation.deactivateAt!) - before).toBeGreaterThanOrEqual(15 * 60_000);
+    expect((await t.client.getKey(old.key.id)).key.status, 'not yet').toBe('active');
+  });
+
+  it('offers to deactivate the new key of a cancelled rotation', async () => {
+    const old = await t.client.createKey('queue');
+    const started = await t.client.startRotation(old.key.id);
+    const { app } = await openApp(t);
+    await waitForText(app, 'queue-2');
+    press(app, 'r');
+    await waitForText(app, 'Rotating "queue" → "queue-2"');
+    press(app, 'C');
+    await waitForText(app, 'Cancel this rotation?');
+    press(app, 'y');
+    await waitForText(app, 'Deactivate the new key?');
+    press(app, 'y');
+    await waitForText(app, 'Deactivated "queue-2", the new key of the cancelled rotation');
+    expect((await t.client.getKey(started.rotation.newKeyId)).key.status).toBe('inactive');
+    expect((await t.client.getKey(old.key.id)).key.status).toBe('active');
+  });
+
+  it('says in the delete question when a key was presented in the last hour, and by whom', async () => {
+    const used = await t.client.createKey('still-used');
+    const quiet = await t.client.createKey('quiet');
+    await t.client.verify(used.secret, 'batch');
+    await t.client.deactivateKey(used.key.id);
+    await t.client.deactivateKey(quiet.key.id);
+    await t.client.verify(used.secret, 'batch');
+    const { app } = await openApp(t);
+    await waitForText(app, 'still-used');
+    press(app, 'j');
+    await waitForFrame(app, (f) => f.split('\n').some((l) => l.startsWith('›') && l.includes('still-used')), 'the cursor on still-used');
+    press(app, 'D');
+    let frame = await waitForText(app, 'Delete key');
+    expect(flat(frame)).toContain('It was presented 2 time(s) in the last hour, last by batch just now: something still uses it. Delete "still-used" permanently?');
+    press(app, 'n');
+    await waitForFrame(app, (f) => !f.includes('Delete key'), 'the question closed');
+    press(app, 'k');
+    await waitForFrame(app, (f) => f.split('\n').some((l) => l.startsWith('›') && l.includes('quiet')), 'the cursor on quiet');
+    press(app, 'D');
+    frame = await waitForText(app, 'Delete key');
+    expect(flat(frame)).toContain('Delete "quiet" permanently? It cannot be undone; keyward keeps only its hash, for a year');
+    expect(flat(frame)).not.toContain('presented');
+  });
+
+  it('filters the audit log with / in the daemon and pages through more than one load without a cap', async () => {
+    const billing = await t.client.createKey('billing');
+    await t.client.createKey('other');
+    await t.client.deactivateKey(billing.key.id);
+    // 2,500 events more than one load holds, written behind the daemon's back (listing does not check the chain).
+    const rows = Array.from({ length: 2500 }, (_, i) => `('evt_bulk${i}', ${Date.now()}, 'op_bulk', 'bulk', 'key.create', 'key', 'key_bulk${i}', 'bulk-${i}', '{}', 'x', 'x')`);
+    await storeQuery(t, `INSERT INTO audit_events (id, at, operator_id, operator_name, action, target_type, target_id, target_name, detail, prev_hash, hash) VALUES ${rows.join(',')}`);
+    const { app } = await openApp(t);
+    await waitForText(app, 'billing');
+    press(app, 'A');
+    await waitForText(app, /Audit log · 1000\+ events/);
+    press(app, '/');
+    await waitForText(app, 'action:rotation key:billing operator:alice');
+    press(app, 'key:billing');
+    await waitForText(app, '/key:billing');
+    press(app, KEY.enter);
+    let frame = await waitForText(app, 'Audit log · key billing · 2 events');
+    expect(frame).toMatch(/key\.deactivate\s+billing/);
+    expect(frame).toMatch(/key\.create\s+billing/);
+    expect(frame).not.toContain('other');
+    press(app, '/');
+    await waitForText(app, '/key:billing');
+    press(app, KEY.escape);
+    await waitForText(app, /Audit log · 1000\+ events/);
+    for (let loaded = 1000; loaded < 2500; ) {
+      press(app, 'G');
+      frame = await waitForFrame(app, (f) => Number(/Audit log · (\d+)/.exec(f)?.[1]) > loaded, 'another page', 5000);
+      loaded = Number(/Audit log · (\d+)/.exec(frame)![1]);
+    }
+    await waitForText(app, /Audit log · 250[0-9] events/);
+  });
+});

@@ -1,0 +1,13 @@
+/** A rotation walked to double_check through the API, for TUI tests that start there. */
+import type { TestDaemon } from '../helpers/daemon.js';
+
+export async function rotationAtDoubleCheck(t: TestDaemon, name: string, watchSeconds?: number) {
+  const old = await t.client.createKey(name);
+  const started = await t.client.startRotation(old.key.id, { watchSeconds });
+  const id = started.rotation.id;
+  await t.client.advance(id, { from: 'update_systems' });
+  await t.client.verify(started.secret);
+  await t.client.advance(id, { from: 'verify_new' });
+  await t.client.advance(id, { from: 'deactivate_old' });
+  return { old, id, newSecret: started.secret };
+}
