@@ -64,9 +64,12 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);
   const operators = new OperatorService(store, events, now);
   await operators.load();
+  const alerts: AlertService = new AlertService({ store, events, clock, pruneTombstones: (): Promise<void> => keys.pruneTombstones() });
   const replicas = new ReplicaHub({
     index,
     usage,
+    alerts,
+    onConnected: (open) => metrics.replicasConnected.set(open),
     quotas: counters.quotas,
     now,
     following: () => !store.shared || store.shared.live,
@@ -75,7 +78,6 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     horizon: new LeaseHorizon(options.leaseHorizonFile),
     options: options.replicas,
   });
-  const alerts: AlertService = new AlertService({ store, events, clock, pruneTombstones: (): Promise<void> => keys.pruneTombstones() });
   const keys = new KeyService({ store, index, usage, alerts, counters, events, replicas, now });
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {

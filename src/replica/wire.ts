@@ -1,11 +1,11 @@
 /**
  * What travels on `GET /v1/replica` (docs/replicas.md), shared by the daemon's replica hub and
- * `keyward/verifier`: a key as its hash, status, expiry and policy — never a secret — and the
- * stream's messages. A snapshot goes in chunks of columns (every hash in one base64 string,
+ * `keyward/verifier`: a key as its hash, status, expiry, policy and marks (canary, tombstone,
+ * rotated out: docs/alerts.md) — never a secret — and the stream's messages. A snapshot goes in chunks of columns (every hash in one base64 string,
  * the rare fields as sparse lists), so a million keys cost about 100 bytes each on the wire
  * and a handful of large strings to parse instead of a million small objects.
  */
-import { compilePolicy, type EntryPolicy, type KeyLabels, type KeyPolicy } from '../decide/policy.js';
+import { compilePolicy, type EntryPolicy, type KeyLabels, type KeyMarks, type KeyPolicy } from '../decide/policy.js';
 import type { IndexedKey } from '../daemon/store.js';
 
 /** A key's policy and labels as the API writes them (address ranges as CIDR text). */
@@ -42,6 +42,8 @@ export type SnapshotChunk = {
   expiresAt: [number, number][];
   /** [position, policy] of the keys with policy or labels. */
   policies: [number, WirePolicy][];
+  /** [position, marks] of the canaries, tombstones and keys a rotation cut over. */
+  marks: [number, KeyMarks][];
 };
 
 /** One change, in `seq` order: a key's whole new state, or its removal. */
@@ -77,7 +79,7 @@ export function fromWire(key: WireKey): IndexedKey {
 
 export function encodeChunk(entries: readonly IndexedKey[]): SnapshotChunk {
   const digests = Buffer.allocUnsafe(entries.length * DIGEST_BYTES);
-  const chunk: SnapshotChunk = { hashes: '', ids: [], names: [], inactive: [], expiresAt: [], policies: [] };
+  const chunk: SnapshotChunk = { hashes: '', ids: [], names: [], inactive: [], expiresAt: [], policies: [], marks: [] };
   entries.forEach((entry, i) => {
     digests.write(entry.hash, i * DIGEST_BYTES, DIGEST_BYTES, 'hex');
     chunk.ids.push(entry.id);
@@ -85,6 +87,8 @@ export function encodeChunk(entries: readonly IndexedKey[]): SnapshotChunk {
     if (entry.status !== 'active') chunk.inactive.push(i);
     if (entry.expiresAt !== null) chunk.expiresAt.push([i, entry.expiresAt]);
     if (entry.policy) chunk.policies.push([i, policyToWire(entry.policy)]);
+    const marks = marksOf(entry);
+    if (marks) chunk.marks.push([i, marks]);
   });
   chunk.hashes = digests.toString('base64');
   return chunk;
@@ -108,7 +112,14 @@ export function decodeChunk(chunk: SnapshotChunk): IndexedKey[] {
     const compiled = compilePolicy(policy);
     if (compiled) entries[i]!.policy = compiled;
   }
+  for (const [i, marks] of chunk.marks) Object.assign(entries[i]!, marksOf(marks));
   return entries;
+}
+
+/** The marks `entry` carries, only those it has; undefined for an ordinary key. */
+function marksOf({ canary, deletedAt, rotatedOutBy }: KeyMarks): KeyMarks | undefined {
+  if (!canary && deletedAt === undefined && rotatedOutBy === undefined) return undefined;
+  return { ...(canary && { canary }), ...(deletedAt !== undefined && { deletedAt }), ...(rotatedOutBy !== undefined && { rotatedOutBy }) };
 }
 
 /** The token a replica sends to resume its copy: the daemon run and the last change it applied. */

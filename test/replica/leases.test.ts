@@ -94,7 +94,7 @@ describe('the write barrier', () => {
     index.load([key('a'), key('b')]);
     const quotas = new QuotaLedger();
     const usage = new UsageTracker({ applyUsage: async () => {}, quotas: async () => [] }, systemClock, () => {}, quotas);
-    const replicas = new ReplicaHub({ index, usage, quotas, now: Date.now, following: () => true, isActive: () => true, log: () => {}, horizon: new LeaseHorizon(undefined), clock });
+    const replicas = new ReplicaHub({ index, usage, alerts: { sighted: () => {} }, quotas, now: Date.now, following: () => true, isActive: () => true, log: () => {}, horizon: new LeaseHorizon(undefined), clock });
     /** A replica whose snapshot is complete and whose lease was granted. */
     const connect = () => {
       const session = replicas.open(owner);

@@ -5,10 +5,12 @@
  * deactivation up for at most its lease, and once thawed refuses the key first thing; (c) a
  * killed daemon leaves its replicas answering until their leases end, then failing closed,
  * then recovering with the daemon; (d) usage verified by replicas reaches the key's usage,
- * `uses24h` and a rotation's evidence, and a clean stop sends what was left.
+ * `uses24h` and a rotation's evidence, and a clean stop sends what was left; (e) a canary and
+ * a deleted key presented to a replica answer as unknown keys and raise their alerts (issue 17).
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateSecret, KEY_PREFIX } from '../../src/daemon/secrets/format.js';
 import { startTestDaemon, freePort, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { killLeftoverServices, startService, type ServiceProcess } from '../helpers/service-process.js';
 import { killLeftoverDaemons, startChildDaemon } from '../reliability/helpers/child-daemon.js';
@@ -124,6 +126,36 @@ describe('replicas in two service processes', () => {
     expect(evidence.newKey).toMatchObject({ ok: 4, rejected: 0 });
     expect(evidence.newKey.callers.map((c) => c.caller)).toEqual(['checkout']);
     expect(evidence.oldKey.callers.map((c) => c.caller)).toEqual(['legacy-batch']);
+  });
+
+  it('(e) answers a canary and a deleted key as unknown ones and raises their alerts, whether it asks the daemon or reports them itself', async () => {
+    const notFoundAtDaemon = () => t.daemon.core.metrics.verify.outcomes().find((o) => o.outcome === 'not_found')?.count ?? 0;
+    const canary = await t.client.createKey('planted', { canary: true });
+    const { key: gone, secret: goneSecret } = await t.client.createKey('retired');
+    await answers(a, goneSecret, 200);
+    await t.client.deactivateKey(gone.id);
+    await t.client.deleteKey(gone.id);
+    const unknown = await a.check(generateSecret(KEY_PREFIX), 'prober');
+    expect(unknown).toMatchObject({ status: 401, reason: 'not_found' });
+
+    // More at once than a replica asks the daemon about in a second (unknown keys, canaries and
+    // tombstones alike): the rest it answers from its copy, and reports with its acks.
+    const presentations = 400;
+    const before = notFoundAtDaemon();
+    const seen = await Promise.all(Array.from({ length: presentations }, () => a.check(canary.secret, 'prober')));
+    const askedDaemon = notFoundAtDaemon() - before;
+    expect(new Set(seen.map((answer) => JSON.stringify(answer))), 'every answer that of an unknown key').toEqual(new Set([JSON.stringify(unknown)]));
+    expect(askedDaemon, 'the replica answered some itself').toBeLessThan(presentations / 2);
+    expect(await a.check(goneSecret, 'cleanup-job')).toEqual(unknown);
+
+    await vi.waitFor(
+      async () => {
+        const { alerts } = await t.client.alerts();
+        expect(alerts.find((alert) => alert.keyId === canary.key.id)).toMatchObject({ kind: 'canary.tripped', caller: 'prober', ip: expect.stringMatching(/127\.0\.0\.1$/), count: presentations });
+        expect(alerts.find((alert) => alert.keyId === gone.id)).toMatchObject({ kind: 'deleted_key.presented', caller: 'cleanup-job', count: 1 });
+      },
+      { timeout: 5000, interval: 50 },
+    );
   });
 });
 

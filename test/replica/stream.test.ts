@@ -1,8 +1,8 @@
 /**
  * `GET /v1/replica` and `POST /v1/replica/ack` in-process, driven by hand: what the stream
- * carries (hashes and policy, never a secret), changes in `seq` order, resuming, the bound on
- * a replica that stops reading, a narrowing write waiting for the ack, usage counted from
- * acks, and a disabled operator's stream. The replica in real processes is in processes.test.ts.
+ * carries (hashes, policy and marks, never a secret), changes in `seq` order, resuming, the
+ * bound on a replica that stops reading, a narrowing write (a delete too) waiting for the ack,
+ * usage and sightings counted from acks, and a disabled operator's stream. The replica in real processes is in processes.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
@@ -133,6 +133,78 @@ describe('the replica stream', () => {
     const listed = (await t.client.getKey(key.id)).key;
     expect(listed).toMatchObject({ uses24h: 5, quota: { remaining: 6 } });
     expect(listed.lastUsedAt).not.toBeNull();
+    replica.close();
+  });
+
+  it('carries canaries and tombstones; a delete turns the key into its tombstone on the replica once it acked', async () => {
+    const canary = await t.api('POST', '/v1/keys', { name: 'stream-canary', canary: true });
+    expect(canary.status).toBe(201);
+    const { key } = await t.client.createKey('stream-deleted');
+    await t.client.deactivateKey(key.id);
+    const replica = await handReplica(t, service);
+    const { seq } = await replica.next<{ seq: number }>('ready');
+    const copy = replica.events.filter((e) => e.event === 'snapshot').flatMap((e) => decodeChunk(e.data as SnapshotChunk));
+    expect(copy.find((entry) => entry.id === canary.body.key.id)).toMatchObject({ canary: true, status: 'active' });
+    expect(copy.find((entry) => entry.id === key.id)).not.toHaveProperty('deletedAt');
+    expect((await replica.ack({ seq })).lease).toBe('granted');
+
+    const deleting = t.client.deleteKey(key.id);
+    const change = await replica.next<Change>('change', changeOf(key.id));
+    expect(change).toMatchObject({ key: { id: key.id, status: 'inactive', deletedAt: expect.any(Number) } });
+    expect(await settled(deleting), 'a delete narrows: it waits for the ack').toBe(false);
+    await replica.ack({ seq: change.seq });
+    await deleting;
+    await replica.ack({ closing: true });
+    replica.close();
+
+    const fresh = await handReplica(t, service);
+    await fresh.next('ready');
+    const again = fresh.events.filter((e) => e.event === 'snapshot').flatMap((e) => decodeChunk(e.data as SnapshotChunk));
+    expect(again.find((entry) => entry.id === key.id)).toMatchObject({ status: 'inactive', deletedAt: expect.any(Number) });
+    fresh.close();
+  });
+
+  it('raises the alerts a replica reports as if verified here, only where the daemon\'s index marks the key so', async () => {
+    const canary = (await t.api('POST', '/v1/keys', { name: 'stream-canary-seen', canary: true })).body.key.id as string;
+    const { key: plain } = await t.client.createKey('stream-plain-framed');
+    const { key: gone } = await t.client.createKey('stream-deleted-seen');
+    await t.client.deactivateKey(gone.id);
+    await t.client.deleteKey(gone.id);
+    const replica = await handReplica(t, service);
+    await replica.next('ready');
+    const at = Date.now() - 2_000;
+    const seen = { count: 3, firstSeenAt: at, lastSeenAt: at + 1_000 };
+    await replica.ack({
+      sightings: [
+        { kind: 'canary.tripped', keyId: canary, caller: 'crawler\u001b[31m-9', ip: '203.0.113.9', ...seen },
+        { kind: 'deleted_key.presented', keyId: gone.id, ...seen, count: 1 },
+        // Not what the daemon's index says of these keys: no alert.
+        { kind: 'canary.tripped', keyId: plain.id, caller: 'framed', ...seen },
+        { kind: 'deleted_key.presented', keyId: canary, caller: 'framed', ...seen },
+      ],
+    });
+    const raised = (await t.client.alerts()).alerts.filter((a) => [canary, plain.id, gone.id].includes(a.keyId));
+    expect(raised).toHaveLength(2);
+    expect(raised.find((a) => a.keyId === canary)).toMatchObject({
+      kind: 'canary.tripped',
+      caller: 'crawler[31m-9',
+      ip: '203.0.113.9',
+      count: 3,
+      firstSeenAt: new Date(at).toISOString(),
+      lastSeenAt: new Date(at + 1_000).toISOString(),
+    });
+    expect(raised.find((a) => a.keyId === gone.id)).toMatchObject({ kind: 'deleted_key.presented', caller: null, count: 1 });
+
+    // The same dedup as the daemon's own sightings: a second report counts on the open alert.
+    await replica.ack({ sightings: [{ kind: 'canary.tripped', keyId: canary, caller: 'crawler\u001b[31m-9', ...seen, count: 2 }] });
+    const after = (await t.client.alerts()).alerts;
+    expect(after.filter((a) => a.keyId === canary).map((a) => a.count)).toEqual([5]);
+    const bad = await t.fetch(`${t.url}/v1/replica/ack`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ replicaId: 'rep_x', sightings: [{ kind: 'key.leaked', keyId: canary, count: 1, firstSeenAt: at, lastSeenAt: at }] }),
+    });
+    expect(bad.status).toBe(400);
     replica.close();
   });
 

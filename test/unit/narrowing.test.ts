@@ -21,6 +21,7 @@ describe('narrows', () => {
   it('counts every write the design calls narrowing', () => {
     const cases: Array<[string, Access, Access | undefined]> = [
       ['delete', policed, undefined],
+      ['delete, the key kept as its tombstone', { ...policed, status: 'inactive' }, { ...open, status: 'inactive', deleted: true }],
       ['deactivate', open, { ...open, status: 'inactive' }],
       ['a first expiry', open, { ...open, expiresAt: 5 }],
       ['an earlier expiry', policed, { ...policed, expiresAt: 1_999_999 }],

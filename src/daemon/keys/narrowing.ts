@@ -6,7 +6,8 @@
  * Narrowing, field by field: the key goes (deleted), goes inactive, expires earlier, loses a
  * scope or an address range it had, gets a stricter rate limit, or gets a quota set (setting
  * one starts its counting over, and the live count is not known here, so any quota set counts).
- * A field that gains a restriction it did not have narrows too. Everything else — a new key,
+ * A field that gains a restriction it did not have narrows too. A key that becomes a tombstone
+ * (deleted, its hash kept) narrows like a deletion: a replica must answer it as a deleted key. Everything else — a new key,
  * activation, a later expiry, a rename, labels, a restriction cleared — does not. When in
  * doubt (an address that does not parse) the answer is "narrowing": waiting a few
  * milliseconds for replicas costs less than a key that stays usable.
@@ -24,6 +25,8 @@ export type Access = {
   allowedIps: readonly string[] | null;
   rateLimit: RateLimit | null;
   quota: StoredQuota | null;
+  /** A deleted key's tombstone (absent: a key). */
+  deleted?: boolean;
 };
 
 /** Whether going from `before` to `after` (undefined: no such key) takes any access away. */
@@ -31,6 +34,7 @@ export function narrows(before: Access | undefined, after: Access | undefined): 
   if (!before) return false;
   if (!after) return true;
   return (
+    (!before.deleted && after.deleted === true) ||
     (before.status === 'active' && after.status !== 'active') ||
     earlier(before.expiresAt, after.expiresAt) ||
     fewerScopes(before.scopes, after.scopes) ||

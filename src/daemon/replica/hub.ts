@@ -4,7 +4,8 @@
  * — bounded, so a replica that stops reading is cut off instead of buffered — and kept a while
  * so a replica that reconnects can resume instead of taking a new snapshot. A replica's acks
  * renew its lease (`renews` in src/replica/lease.ts says when) and carry its usage, which the
- * usage tracker counts as its own. A write that narrows access waits in `settled()` until every
+ * usage tracker counts as its own, and its sightings of canaries and deleted keys, which the
+ * alerts count as their own. A write that narrows access waits in `settled()` until every
  * replica with a lease has acked it or its lease has run out. Long because those four share
  * one state (the replicas, their acks and leases, the `seq`s) that would only be passed around
  * if split.
@@ -12,11 +13,13 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { QuotaLedger } from '../../decide/quota.js';
+import { sightingOf } from '../../decide/verify.js';
 import { Lease, renews } from '../../replica/lease.js';
 import { encodeChunk, parseResumeToken, toWire, type Hello, type ReplicaMessages, type WireKey } from '../../replica/wire.js';
 import { KeywardError } from '../errors.js';
 import { EventStream, type Frame, type Queued, type StreamOwner } from '../events/streams.js';
 import { narrows, type Access } from '../keys/narrowing.js';
+import type { AlertService } from '../alerts/service.js';
 import type { IndexedKey, UsageDelta } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { KeyIndex } from '../verify/key-index.js';
@@ -72,6 +75,10 @@ export const monotonicClock: LeaseClock = {
 export type HubDeps = {
   index: KeyIndex;
   usage: UsageTracker;
+  /** Where the sightings replicas report are counted, as the daemon's verify path counts its own. */
+  alerts: Pick<AlertService, 'sighted'>;
+  /** Told how many replica streams are open whenever that changes (the `/metrics` gauge). */
+  onConnected?: (open: number) => void;
   /** The ledger the daemon's verifications take quota from (the tracker flushes it). */
   quotas: QuotaLedger;
   /** The daemon's time of day: expiry and quotas are decided by it, on replicas too. */
@@ -116,7 +123,7 @@ const DAY_MINUTES = 24 * 60;
 const SKEW_MS = 60_000;
 
 function accessOf(key: WireKey | undefined): Access | undefined {
-  return key && { status: key.status, expiresAt: key.expiresAt, ...(key.policy ?? NO_POLICY) };
+  return key && { status: key.status, expiresAt: key.expiresAt, ...(key.policy ?? NO_POLICY), deleted: key.deletedAt !== undefined };
 }
 
 function frame<E extends keyof ReplicaMessages>(event: E, message: ReplicaMessages[E]): Queued {
@@ -195,7 +202,9 @@ export class ReplicaHub {
       givenUp: false,
     };
     this.replicas.set(replica.id, replica);
+    this.deps.onConnected?.(this.connected);
     stream.onClose(() => {
+      this.deps.onConnected?.(this.connected);
       if (!replica.lease.holds(this.clock.now())) this.forget(replica);
     });
     this.startHeartbeat();
@@ -210,6 +219,7 @@ export class ReplicaHub {
   ack(owner: StreamOwner, body: AckInput): AckAnswer {
     const now = this.deps.now();
     const quotas = body.usage ? this.countUsage(body.usage, now) : [];
+    if (body.sightings) this.countSightings(body.sightings, now);
     const answer = (lease: AckAnswer['lease'], leaseMs = 0): AckAnswer => ({ lease, leaseMs, now, seq: this.seq, quotas });
     const replica = this.replicas.get(body.replicaId);
     if (!replica || replica.owner.id !== owner.id) return answer('unknown');
@@ -322,6 +332,21 @@ export class ReplicaHub {
       const quota = quotaOf(keyId);
       return quota ? [{ keyId, ...quotas.peek(keyId, quota, now) }] : [];
     });
+  }
+
+  /**
+   * Sightings a replica reports, counted as if this daemon's verify had seen them (the same
+   * dedup), but only where this daemon's index marks the key so: `sightingOf`, the decision
+   * verify takes, must name the same kind. A replica cannot raise an alert about any other key.
+   */
+  private countSightings(sightings: NonNullable<AckInput['sightings']>, now: number): void {
+    for (const reported of sightings) {
+      const entry = this.deps.index.get(reported.keyId);
+      const sighting = entry && sightingOf(entry);
+      if (!sighting || sighting.kind !== reported.kind) continue;
+      const last = Math.min(reported.lastSeenAt, now + SKEW_MS);
+      this.deps.alerts.sighted(sighting, reported.caller, reported.ip, last, reported.count, Math.min(reported.firstSeenAt, last));
+    }
   }
 
   /** Lets go of the writes waiting for what `replica` has now acked. */

@@ -10,15 +10,15 @@ import { AckAnswerSchema, AckBody, ReplicaQuery } from './schemas.js';
 const verify = requirePermission('keys:verify');
 const tags = ['verify'];
 
-const STREAM_DESCRIPTION = `Needs \`keys:verify\`. A text/event-stream for \`keyward/verifier\` and anything that keeps a copy of the verification index (docs/replicas.md). Hashes and policy, never a secret. Events, each \`data\` one line of JSON:
+const STREAM_DESCRIPTION = `Needs \`keys:verify\`. A text/event-stream for \`keyward/verifier\` and anything that keeps a copy of the verification index (docs/replicas.md). Hashes, policy and marks (canaries, tombstones, keys a rotation cut over), never a secret. Events, each \`data\` one line of JSON:
 
 - \`hello\` \`{"replicaId","epoch","seq","leaseMs","heartbeatMs","ackMs","keys","resumed"}\` first;
-- \`snapshot\` \`{"hashes","ids","names","inactive","expiresAt","policies"}\`: chunks of the index as columns (\`hashes\`: the SHA-256 digests back to back, base64; \`inactive\`, \`expiresAt\`, \`policies\`: \`[position, …]\` of the keys that have them) — absent when resuming;
-- \`change\` \`{"seq","key":{id,name,hash,status,expiresAt,policy?}}\` or \`{"seq","removed":id}\`: on resume the missed ones, then every change as it happens;
+- \`snapshot\` \`{"hashes","ids","names","inactive","expiresAt","policies","marks"}\`: chunks of the index as columns (\`hashes\`: the SHA-256 digests back to back, base64; \`inactive\`, \`expiresAt\`, \`policies\`, \`marks\`: \`[position, …]\` of the keys that have them) — absent when resuming;
+- \`change\` \`{"seq","key":{id,name,hash,status,expiresAt,policy?,canary?,deletedAt?,rotatedOutBy?}}\` or \`{"seq","removed":id}\`: on resume the missed ones, then every change as it happens;
 - \`ready\` \`{"seq"}\`: the copy is complete as of \`seq\` (snapshot or missed changes all sent);
 - \`heartbeat\` \`{"seq"}\` every \`heartbeatMs\`.
 
-Ack with \`POST /v1/replica/ack\` at least every \`ackMs\`; each \`granted\` answer is a lease of \`leaseMs\` counted from when the ack was sent. A replica whose queue of untaken frames passes 4 MiB is cut off; it reconnects with \`resume\`.`;
+A deleted key stays as its tombstone (\`deletedAt\`) for a year; \`removed\` is a tombstone forgotten. Ack with \`POST /v1/replica/ack\` at least every \`ackMs\`; each \`granted\` answer is a lease of \`leaseMs\` counted from when the ack was sent. A replica whose queue of untaken frames passes 4 MiB is cut off; it reconnects with \`resume\`.`;
 
 export function replicaRoutes(hub: ReplicaHub) {
   return routeGroup()

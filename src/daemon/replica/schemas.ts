@@ -1,7 +1,8 @@
 /** What the replica routes take and answer (docs/replicas.md). */
 import { z } from '@hono/zod-openapi';
 import { parseResumeToken } from '../../replica/wire.js';
-import { CallerLabel } from '../verify/routes.js';
+import { SIGHTING_KINDS } from '../alerts/kinds.js';
+import { CallerLabel, IpAddress } from '../verify/routes.js';
 
 /** More entries than one 64 KiB body can hold: the body limit is the real bound. */
 const ENTRIES_MAX = 10_000;
@@ -40,6 +41,24 @@ const UsageReportSchema = z
   })
   .openapi('ReplicaUsage', { description: 'Verifications the replica decided since its last report, counted as the daemon counts its own' });
 
+const SightingsSchema = z
+  .array(
+    z.object({
+      kind: z.enum(SIGHTING_KINDS),
+      keyId: KeyId,
+      caller: CallerLabel.optional().openapi({ type: 'string', maxLength: 128, description: 'As `caller` of a verify; absent: none given' }),
+      ip: IpAddress.optional().openapi({ type: 'string', description: 'The client’s address, when the verify named one' }),
+      count: Count.min(1),
+      firstSeenAt: Time,
+      lastSeenAt: Time,
+    }),
+  )
+  .max(ENTRIES_MAX)
+  .openapi({
+    description:
+      'Presentations of canaries, deleted keys and keys a rotation cut over that the replica answered (docs/alerts.md), by kind, key and caller: the daemon raises or counts their alerts as if it had seen them, for keys its own index marks so',
+  });
+
 export const AckBody = z
   .object({
     replicaId: z.string().min(1).max(64).openapi({ description: 'From the stream’s `hello`', example: 'rep_x3Lq9VtB2mNc' }),
@@ -51,6 +70,7 @@ export const AckBody = z
       .optional()
       .openapi({ description: 'The newest change the replica’s copy holds; absent while this stream’s copy is not complete (the ack then only reports usage)' }),
     usage: UsageReportSchema.optional(),
+    sightings: SightingsSchema.optional(),
     closing: z.boolean().optional().openapi({ description: 'The replica has stopped answering from its copy and is going away' }),
   })
   .openapi('ReplicaAck');

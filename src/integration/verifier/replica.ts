@@ -8,7 +8,9 @@
  *
  * Usage is counted by the daemon's own tracker, whose "store" here is the daemon: about once a
  * second its counts ride on an ack, split to fit the daemon's body limit; the answers carry the
- * quotas as every process has used them. `close()` sends what is left. Long because the
+ * quotas as every process has used them. Presentations of canaries and deleted keys are
+ * counted as the daemon counts them and ride on the next ack, so the daemon raises the same
+ * alerts as if it had seen them. `close()` sends what is left. Long because the
  * stream, the acks and the lease share one state that would only be passed around if split.
  */
 import { performance } from 'node:perf_hooks';
@@ -19,7 +21,10 @@ import { verifyKey, type Counters } from '../../decide/verify.js';
 import { ApiError } from '../../client/client.js';
 import type { StreamEvent } from '../../client/sse.js';
 import { systemClock } from '../../daemon/clock.js';
+import type { PresentedKind } from '../../daemon/alerts/kinds.js';
+import { SightingCounter } from '../../daemon/alerts/sightings.js';
 import type { AckAnswer, AckRequest } from '../../daemon/replica/schemas.js';
+import type { AlertSighting } from '../../daemon/store.js';
 import type { UsageDelta } from '../../daemon/store.js';
 import { splitByKey } from '../../daemon/usage/chunks.js';
 import { UsageTracker, type UsageSink } from '../../daemon/usage/tracker.js';
@@ -49,12 +54,16 @@ const SILENCE_HEARTBEATS = 6;
  * at most this many times a second, so made-up keys cannot turn into a flood of requests.
  */
 const RECHECKS_PER_SECOND = 100;
+/** Sightings per ack: with a caller label each, a few KiB. */
+const SIGHTINGS_PER_ACK = 100;
 
 export class ReplicaVerifier implements Verifier {
   private readonly copy = new ReplicaCopy();
   private readonly lease = new Lease();
   private readonly counters: Counters;
   private readonly usage: UsageTracker;
+  /** Presentations of canaries, tombstones and cut-over keys not yet reported. */
+  private readonly sightings = new SightingCounter();
   private readonly remote: RemoteVerifier;
   private session: Hello | undefined;
   /** The current stream has completed the copy: its acks may carry `seq`. */
@@ -115,18 +124,29 @@ export class ReplicaVerifier implements Verifier {
     if (here) return here;
     // A key the copy does not have: the daemon's answer (and its count of the use) is the one
     // that holds; if it cannot give one, the copy's stands.
-    if (this.answering()) return this.remote.verify(key, options).catch(() => NOT_FOUND);
+    if (this.answering()) return this.remote.verify(key, options).catch(() => this.decide(key, options, false) ?? NOT_FOUND);
     return this.remote.verify(key, options);
   }
 
   verifyNow(key: string, options?: VerifyOptions): VerifyResult | undefined {
-    if (!this.answering()) return undefined;
+    return this.answering() ? this.decide(key, options, true) : undefined;
+  }
+
+  /**
+   * The daemon's decision on the copy; undefined when the daemon should be asked instead
+   * (`mayAsk`): the copy does not know the key — or knows it only as a canary or a tombstone,
+   * which must answer exactly as an unknown key does, in time too. When the daemon is asked, it
+   * sees the canary itself; otherwise the sighting waits for the next ack.
+   */
+  private decide(key: string, options: VerifyOptions | undefined, mayAsk: boolean): VerifyResult | undefined {
     const body = verifyBody(key, options);
     if (!body) return MALFORMED;
     const at = this.daemonNow();
-    const { result, entry } = verifyKey(body, this.lookup, this.counters, at);
+    const { result, entry, sighting } = verifyKey(body, this.lookup, this.counters, at);
+    if (!entry && mayAsk && !result.valid && result.code === 'not_found' && this.mayRecheck()) return undefined;
     if (entry) this.usage.record(entry.id, result.valid, body.caller, at);
-    else if (!result.valid && result.code === 'not_found' && this.mayRecheck()) return undefined;
+    // Reported with the next ack (at most `ackMs` away): a flood of them must not become one.
+    if (sighting) this.sightings.record(sighting, body.caller, body.ip, at);
     return result;
   }
 
@@ -164,6 +184,7 @@ export class ReplicaVerifier implements Verifier {
     this.caughtUpTo(Number.POSITIVE_INFINITY);
     // It no longer answers from its copy: say so, with the usage it counted.
     await this.usage.flush().catch(() => undefined);
+    while (this.sightings.size > SIGHTINGS_PER_ACK) if (!(await this.post().catch(() => undefined))) break;
     await this.post(undefined, true).catch(() => undefined);
     this.link.close();
   }
@@ -330,14 +351,25 @@ export class ReplicaVerifier implements Verifier {
    */
   private async post(usage?: UsageDelta, closing = false): Promise<AckAnswer | undefined> {
     const session = this.session;
-    if (!session && !usage && !closing) return undefined;
+    const reporting = !usage && this.sightings.size > 0;
+    if (!session && !usage && !closing && !reporting) return undefined;
     const body: AckRequest = { replicaId: session?.replicaId ?? this.replicaId };
     if (session && this.sessionReady) body.seq = this.copy.applied;
     if (usage) body.usage = { buckets: usage.buckets, callers: usage.callers, lastUsed: usage.lastUsed, quotas: usage.quotas ?? [] };
+    // Beside usage the body could pass the daemon's limit; sightings go on the acks between.
+    const sightings = reporting ? this.sightings.drain(SIGHTINGS_PER_ACK) : [];
+    if (sightings.length > 0) body.sightings = sightings.map(sightingReport);
     if (closing) body.closing = true;
     const sentAt = performance.now();
     const sentWall = Date.now();
-    const answer = await this.link.post<AckAnswer>('/v1/replica/ack', body);
+    let answer: AckAnswer;
+    try {
+      answer = await this.link.post<AckAnswer>('/v1/replica/ack', body);
+    } catch (err) {
+      this.sightings.restore(sightings);
+      throw err;
+    }
+    if (sightings.length === SIGHTINGS_PER_ACK && this.sightings.size > 0 && !closing) this.ackShortly();
     this.offset = answer.now - sentWall;
     for (const quota of answer.quotas) this.answered.set(quota.keyId, quota);
     if (answer.lease === 'granted' && this.copy.complete && !this.closed) {
@@ -358,4 +390,12 @@ export class ReplicaVerifier implements Verifier {
     }, Math.max(0, this.lease.endsAt - performance.now()) + 1);
     this.timers.expiry.unref();
   }
+}
+
+/** A sighting as an ack carries it: no caller or address where there was none. */
+function sightingReport(s: AlertSighting): NonNullable<AckRequest['sightings']>[number] {
+  const { keyId, caller, ip, count, firstSeenAt, lastSeenAt } = s;
+  // The counter holds only what verify sighted, whose kinds are these.
+  const kind = s.kind as PresentedKind;
+  return { kind, keyId, ...(caller && { caller }), ...(ip !== null && { ip }), count, firstSeenAt, lastSeenAt };
 }
