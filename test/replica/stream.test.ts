@@ -208,6 +208,19 @@ describe('the replica stream', () => {
     replica.close();
   });
 
+  it('counts the replicas connected in /metrics', async () => {
+    const connected = async () => {
+      const res = await t.fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+      return Number(/^keyward_replicas_connected (\d+)$/m.exec(await res.text())?.[1]);
+    };
+    const before = t.daemon.core.replicas.connected;
+    const replica = await handReplica(t, service);
+    await replica.next('ready');
+    expect(await connected()).toBe(before + 1);
+    replica.close();
+    await expect.poll(connected).toBe(before);
+  });
+
   it('ends the streams of an operator once it is disabled, and refuses its acks', async () => {
     const { operator, token } = await t.client.createOperator('retired-service', 'service');
     const replica = await handReplica(t, token);
