@@ -9,9 +9,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // vitest's default, one worker less than there are cores, is a single worker on a 2-core
-    // box; but much of the suite waits on child processes and the disk, so a second one mostly
-    // fills time the first leaves idle (docs/testing.md has the measurements).
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // box; but much of the suite waits on child processes, sockets and the disk, so more
+    // workers than cores fill time the others leave idle: on this 2-core box 4 workers took a
+    // full run from 175 s to 159 s even with other work loading it (docs/testing.md).
+    maxWorkers: Math.max(4, availableParallelism()),
     // Compiles src/ once for the tests that spawn keyward (test/helpers/cli.ts).
     globalSetup: ['test/setup/compile-sources.ts', 'test/setup/pg-template.ts'],
     reporters: ['default', './test/setup/slowest-files.ts'],

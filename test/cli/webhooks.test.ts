@@ -6,7 +6,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DeliveryJson, WebhookJson } from '../../src/client/client.js';
-import { until } from '../helpers/daemon.js';
 import { json, startDaemonProcess, type DaemonProcess } from './harness.js';
 
 vi.setConfig({ testTimeout: 90_000 });
@@ -42,11 +41,11 @@ describe('keyward webhooks', () => {
 
     await d.client.createKey('billing');
     // The first delivery, key.create, reaches the receiver within a poll or two.
-    const log = await until(
-      async () => json<{ deliveries: DeliveryJson[] }>(await d.run(['webhooks', 'deliveries', id, '--json'])).deliveries,
-      (ds) => ds.some((x) => x.type === 'key.create' && x.status === 'delivered'),
-      20_000,
-    );
+    const log = await vi.waitFor(async () => {
+      const ds = json<{ deliveries: DeliveryJson[] }>(await d.run(['webhooks', 'deliveries', id, '--json'])).deliveries;
+      expect(ds.some((x) => x.type === 'key.create' && x.status === 'delivered')).toBe(true);
+      return ds;
+    }, { timeout: 20_000 });
     expect(log[0]).toMatchObject({ type: 'key.create', status: 'delivered', attempts: 1, lastStatus: 204 });
     const shown = await d.run(['webhooks', 'deliveries', id]);
     expect(shown.stdout).toMatch(/EVENT +TYPE +STATUS +ATTEMPTS/);

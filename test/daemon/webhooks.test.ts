@@ -7,8 +7,8 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { storeText, startTestApp, until, type TestApp } from '../helpers/daemon.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { storeText, startTestApp, type TestApp } from '../helpers/daemon.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 
 type Received = { path: string; headers: Record<string, string | string[] | undefined>; body: string };
@@ -123,7 +123,7 @@ describe('webhook deliveries', () => {
     const key = (await t.api('POST', '/v1/keys', { name: 'billing' })).body;
     await t.api('POST', `/v1/keys/${key.key.id}/deactivate`, { reason: 'leaked: .env:3' });
 
-    await until(async () => receiver.got.length, (n) => n >= 6, 10_000);
+    await expect.poll(() => receiver.got.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(6);
     const toAll = receiver.events().filter((_, i) => !isLeaksOnly(receiver.got[i]!));
     // Deliveries are attempted several at a time: their order is not promised.
     expect(toAll.map((e) => e.type).sort()).toEqual(['key.create', 'key.deactivate', 'key.leaked', 'webhook.create', 'webhook.create']);
@@ -156,11 +156,15 @@ describe('webhook deliveries', () => {
     receiver.script = [503, 500, 503];
     const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
     await t.api('POST', '/v1/keys', { name: 'first' });
-    await until(async () => receiver.got.length, (n) => n >= 4, 10_000);
+    await expect.poll(() => receiver.got.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(4);
     const first = receiver.events()[0]!.id;
     expect(receiver.events().map((e) => e.id)).toEqual([first, first, first, first]);
     const deliveries = async () => (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> };
-    const [log] = (await until(deliveries, (d) => d.deliveries[0]?.status === 'delivered', 5000)).deliveries;
+    const [log] = (await vi.waitFor(async () => {
+      const d = await deliveries();
+      expect(d.deliveries[0]?.status).toBe('delivered');
+      return d;
+    }, { timeout: 5000 })).deliveries;
     expect(log).toMatchObject({ eventId: first, type: 'key.create', status: 'delivered', attempts: 4, lastStatus: 204, lastError: null, nextAttemptAt: null });
 
     const m = parsePrometheusText(await (await t.fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminToken}` } })).text());
@@ -174,11 +178,11 @@ describe('webhook deliveries', () => {
     await receiver.stop();
     const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
     await t.api('POST', '/v1/keys', { name: 'lost' });
-    const { deliveries } = (await until(
-      async () => (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> },
-      (d) => d.deliveries[0]?.status === 'failed',
-      10_000,
-    ));
+    const { deliveries } = await vi.waitFor(async () => {
+      const d = (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> };
+      expect(d.deliveries[0]?.status).toBe('failed');
+      return d;
+    }, { timeout: 10_000 });
     expect(deliveries[0]).toMatchObject({ status: 'failed', lastError: 'ECONNREFUSED', lastStatus: null, deliveredAt: null, nextAttemptAt: null });
     expect(deliveries[0]!.attempts).toBeGreaterThan(1);
     await receiver.start(); // for afterEach
@@ -188,11 +192,11 @@ describe('webhook deliveries', () => {
     receiver.script = [302];
     const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
     await t.api('POST', '/v1/keys', { name: 'k' });
-    const { deliveries } = await until(
-      async () => (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> },
-      (d) => (d.deliveries[0]?.attempts as number) >= 1,
-      5000,
-    );
+    const { deliveries } = await vi.waitFor(async () => {
+      const d = (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> };
+      expect(d.deliveries[0]?.attempts).toBeGreaterThanOrEqual(1);
+      return d;
+    }, { timeout: 5000 });
     expect(deliveries[0]).toMatchObject({ lastStatus: 302, lastError: 'HTTP 302 (redirects are not followed)' });
   });
 });

@@ -70,21 +70,6 @@ export type TestDaemon<D extends OpenDaemon = RunningDaemon> = {
   database?: TestDatabase;
 };
 
-/**
- * @deprecated Wait with `vi.waitFor` or `expect.poll`, as the rest of the suite does. Kept, as a
- * thin wrapper over `vi.waitFor`, only while branches written against it are being merged.
- */
-export function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 2000): Promise<T> {
-  return vi.waitFor(
-    async () => {
-      const value = await probe();
-      if (!ok(value)) throw new Error(`condition not met within ${timeoutMs} ms: ${JSON.stringify(value)}`);
-      return value;
-    },
-    { timeout: timeoutMs, interval: 25 },
-  );
-}
-
 export function tempHome(): string {
   return mkdtempSync(join(tmpdir(), 'keyward-test-'));
 }

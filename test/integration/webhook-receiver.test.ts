@@ -6,8 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort, startTestApp, until, type TestApp } from '../helpers/daemon.js';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { freePort, startTestApp, type TestApp } from '../helpers/daemon.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/webhook-receiver.mjs', import.meta.url));
 
@@ -29,7 +29,7 @@ beforeAll(async () => {
   receiver.stdout!.setEncoding('utf8').on('data', (chunk: string) => (printed += chunk));
   let log = '';
   receiver.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  await until(async () => log, (text) => text.includes('listening'), 10_000);
+  await vi.waitFor(() => expect(log).toContain('listening'), { timeout: 10_000 });
 });
 
 afterAll(async () => {
@@ -45,16 +45,20 @@ async function post(body: string, header: string): Promise<number> {
 it('prints the signed events a daemon delivers', async () => {
   const { key } = await t.client.createKey('billing');
   await t.client.deactivateKey(key.id, 'leaked: .env:1');
-  const lines = await until(
-    async () => printed.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; data: { key?: { id: string } } }),
-    (events) => events.length >= 3,
-    10_000,
-  );
+  const lines = await vi.waitFor(() => {
+    const events = printed.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; data: { key?: { id: string } } });
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    return events;
+  }, { timeout: 10_000 });
   // Deliveries are attempted several at a time: their order is not promised.
   expect(lines.map((e) => e.type).sort()).toEqual(['key.create', 'key.deactivate', 'key.leaked']);
   expect(lines.find((e) => e.type === 'key.leaked')!.data.key?.id).toBe(key.id);
   // The receiver prints before it answers; the daemon records the answer just after.
-  const { deliveries } = await until(() => t.client.deliveries(webhookId), (r) => r.deliveries.every((d) => d.status === 'delivered'), 5000);
+  const { deliveries } = await vi.waitFor(async () => {
+    const log = await t.client.deliveries(webhookId);
+    expect(log.deliveries.map((d) => d.status)).toEqual(log.deliveries.map(() => 'delivered'));
+    return log;
+  }, { timeout: 5000 });
   expect(deliveries.map((d) => [d.type, d.lastStatus]).sort()).toEqual([
     ['key.create', 204],
     ['key.deactivate', 204],

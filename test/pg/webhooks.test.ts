@@ -8,9 +8,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { homeFiles, writePrivate } from '../../src/home.js';
-import { startTestDaemon, tempHome, until, type TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { createTestDatabase, pgTitle, TEST_DATABASE_URL, type TestDatabase } from './database.js';
 
 const DAEMONS = 3;
@@ -63,9 +63,13 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('webhooks from several daemons on on
     expect(signs).toEqual(daemons.map(() => [true]));
     await Promise.all(Array.from({ length: KEYS }, (_, i) => daemons[i % DAEMONS]!.client.createKey(`k-${i}`)));
 
-    await until(async () => received.size, (n) => n === KEYS, 30_000);
+    await expect.poll(() => received.size, { timeout: 30_000 }).toBe(KEYS);
     // The receiver counts before it answers; the daemons record the answers just after.
-    const { deliveries } = await until(() => first.client.deliveries(webhook.id, 1000), (r) => r.deliveries.every((d) => d.status === 'delivered'), 10_000);
+    const { deliveries } = await vi.waitFor(async () => {
+      const log = await first.client.deliveries(webhook.id, 1000);
+      expect(log.deliveries.map((d) => d.status)).toEqual(log.deliveries.map(() => 'delivered'));
+      return log;
+    }, { timeout: 10_000 });
     expect(deliveries).toHaveLength(KEYS);
     expect(deliveries.every((d) => d.attempts === 1)).toBe(true);
     expect([...received.values()].every((n) => n === 1), 'no delivery sent twice').toBe(true);

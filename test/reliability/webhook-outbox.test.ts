@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
-import { freePort, until } from '../helpers/daemon.js';
+import { afterAll, expect, it, vi } from 'vitest';
+import { freePort } from '../helpers/daemon.js';
 import { killLeftoverDaemons, startChildDaemon } from './helpers/child-daemon.js';
 
 const ARGS = ['--webhook-retry-ms', '100'];
@@ -35,11 +35,11 @@ it('delivers every event queued before a SIGKILL and during a receiver outage, s
   }
   const expected = (await daemon.client.audit({ limit: 1000 })).events.filter((e) => e.action.startsWith('key.')).map((e) => e.id);
   expect(expected).toHaveLength(16);
-  await until(
-    async () => (await daemon.client.deliveries(webhook.id, 1000)).deliveries,
-    (ds) => ds.length === 20 && ds.filter((d) => d.attempts >= 2 && d.lastError === 'ECONNREFUSED').length >= 10,
-    20_000,
-  );
+  await vi.waitFor(async () => {
+    const ds = (await daemon.client.deliveries(webhook.id, 1000)).deliveries;
+    expect(ds).toHaveLength(20);
+    expect(ds.filter((d) => d.attempts >= 2 && d.lastError === 'ECONNREFUSED').length).toBeGreaterThanOrEqual(10);
+  }, { timeout: 20_000 });
   expect((await daemon.stop('SIGKILL')).signal).toBe('SIGKILL');
 
   // The receiver comes back while no daemon runs; it checks each signature as a receiver must.
@@ -56,7 +56,7 @@ it('delivers every event queued before a SIGKILL and during a receiver outage, s
   await new Promise<void>((resolve) => receiver!.listen(port, '127.0.0.1', resolve));
 
   daemon = await startChildDaemon(home, { args: ARGS });
-  await until(async () => new Set(got.map((e) => e.id)).size, (n) => n === 20, 20_000);
+  await expect.poll(() => new Set(got.map((e) => e.id)).size, { timeout: 20_000 }).toBe(20);
   const ids = new Set(got.map((e) => e.id));
   for (const id of expected) expect(ids.has(id), id).toBe(true);
   expect(got.filter((e) => e.type === 'key.leaked')).toHaveLength(4);

@@ -1,5 +1,4 @@
 /** Small tools for driving a daemon from many callers at once. */
-import { vi } from 'vitest';
 
 /** Runs `task(i)` for i in [0, count) with at most `width` running at a time. */
 export async function inParallel<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
@@ -23,17 +22,3 @@ export function pickRandom<T>(items: readonly T[]): T | undefined {
   return items.length ? items[Math.floor(Math.random() * items.length)] : undefined;
 }
 
-/**
- * @deprecated Wait with `vi.waitFor` or `expect.poll`, as the rest of the suite does. Kept, as a
- * thin wrapper over `vi.waitFor`, only while branches written against it are being merged.
- */
-export function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  return vi.waitFor(
-    async () => {
-      const value = await check();
-      if (value === undefined) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      return value;
-    },
-    { timeout: timeoutMs, interval: 20 },
-  );
-}

@@ -353,15 +353,6 @@ export class SqliteStore implements Store {
     });
   }
 
-  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
-    return this.narrowing((tx) => {
-      const key = this.requireKey(tx, id);
-      if (key.status === status) return key;
-      this.changeKeyStatus(tx, key, status, at, actor, reasonDetail(reason));
-      return this.requireKey(tx, id);
-    });
-  }
-
   /**
    * A deactivation stamps the rotation that made it (a cut-over), an activation clears it; a
    * deactivation whose reason reports a leak raises `key.leaked` in the same transaction.
@@ -371,6 +362,15 @@ export class SqliteStore implements Store {
     this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     const reason = detail?.reason;
     if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) recordSighting(tx, this.alertWrites, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });
+  }
+
+  async setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow> {
+    return this.narrowing((tx) => {
+      const key = this.requireKey(tx, id);
+      if (key.status === status) return key;
+      this.changeKeyStatus(tx, key, status, at, actor, reasonDetail(reason));
+      return this.requireKey(tx, id);
+    });
   }
 
   /** Deletes `key`, keeping its tombstone. */
