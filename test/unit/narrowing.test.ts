@@ -43,8 +43,9 @@ describe('narrows', () => {
   });
 
   it('lets widening and neutral writes answer at once', () => {
-    const cases: Array<[string, Access | undefined, Access]> = [
+    const cases: Array<[string, Access | undefined, Access | undefined]> = [
       ['create', undefined, policed],
+      ['a tombstone forgotten (a year on): unknown as it was', { ...open, status: 'inactive', deleted: true }, undefined],
       ['activate', { ...open, status: 'inactive' }, open],
       ['no change (a rename, a label)', policed, { ...policed }],
       ['expiry cleared', policed, { ...policed, expiresAt: null }],

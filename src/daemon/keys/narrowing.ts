@@ -32,7 +32,8 @@ export type Access = {
 /** Whether going from `before` to `after` (undefined: no such key) takes any access away. */
 export function narrows(before: Access | undefined, after: Access | undefined): boolean {
   if (!before) return false;
-  if (!after) return true;
+  // A tombstone already answers as an unknown key: forgetting it takes nothing away.
+  if (!after) return !before.deleted;
   return (
     (!before.deleted && after.deleted === true) ||
     (before.status === 'active' && after.status !== 'active') ||

@@ -344,8 +344,10 @@ export class ReplicaHub {
       const entry = this.deps.index.get(reported.keyId);
       const sighting = entry && sightingOf(entry);
       if (!sighting || sighting.kind !== reported.kind) continue;
+      // Times as usage's are taken: at most a minute ahead, the first within a day of the last.
       const last = Math.min(reported.lastSeenAt, now + SKEW_MS);
-      this.deps.alerts.sighted(sighting, reported.caller, reported.ip, last, reported.count, Math.min(reported.firstSeenAt, last));
+      const first = Math.min(Math.max(reported.firstSeenAt, last - DAY_MINUTES * 60_000), last);
+      this.deps.alerts.sighted(sighting, reported.caller, reported.ip, last, reported.count, first);
     }
   }
 

@@ -82,13 +82,13 @@ export class ReplicaCopy {
     this.seq = seq;
   }
 
-  /** Applies one change; answers the id of a key that went away. */
+  /** Applies one change; answers the id of a key that went away (deleted: its tombstone stays). */
   change(change: Change): string | undefined {
     if (!this.index) throw new TypeError('a change before the copy was complete');
     this.seq = Math.max(this.seq, change.seq);
     if ('key' in change) {
       this.index.put(frozen(fromWire(change.key)));
-      return undefined;
+      return change.key.deletedAt === undefined ? undefined : change.key.id;
     }
     this.index.remove(change.removed);
     return change.removed;
