@@ -140,7 +140,7 @@ describe('replicas in two service processes', () => {
 
     // More at once than a replica asks the daemon about in a second (unknown keys, canaries and
     // tombstones alike): the rest it answers from its copy, and reports with its acks.
-    const presentations = 400;
+    const presentations = 1000;
     const before = notFoundAtDaemon();
     const seen = await Promise.all(Array.from({ length: presentations }, () => a.check(canary.secret, 'prober')));
     const askedDaemon = notFoundAtDaemon() - before;
