@@ -170,6 +170,8 @@ describe('the replica stream', () => {
     const { key: gone } = await t.client.createKey('stream-deleted-seen');
     await t.client.deactivateKey(gone.id);
     await t.client.deleteKey(gone.id);
+    const { key: old } = await t.client.createKey('stream-cut-over');
+    const { rotation } = await t.client.startRotation(old.id, { emergency: true });
     const replica = await handReplica(t, service);
     await replica.next('ready');
     const at = Date.now() - 2_000;
@@ -178,13 +180,14 @@ describe('the replica stream', () => {
       sightings: [
         { kind: 'canary.tripped', keyId: canary, caller: 'crawler\u001b[31m-9', ip: '203.0.113.9', ...seen },
         { kind: 'deleted_key.presented', keyId: gone.id, ...seen, count: 1 },
+        { kind: 'old_key.presented_after_cutover', keyId: old.id, caller: 'legacy-batch', ...seen },
         // Not what the daemon's index says of these keys: no alert.
         { kind: 'canary.tripped', keyId: plain.id, caller: 'framed', ...seen },
         { kind: 'deleted_key.presented', keyId: canary, caller: 'framed', ...seen },
       ],
     });
-    const raised = (await t.client.alerts()).alerts.filter((a) => [canary, plain.id, gone.id].includes(a.keyId));
-    expect(raised).toHaveLength(2);
+    const raised = (await t.client.alerts()).alerts.filter((a) => [canary, plain.id, gone.id, old.id].includes(a.keyId));
+    expect(raised).toHaveLength(3);
     expect(raised.find((a) => a.keyId === canary)).toMatchObject({
       kind: 'canary.tripped',
       caller: 'crawler[31m-9',
@@ -194,6 +197,7 @@ describe('the replica stream', () => {
       lastSeenAt: new Date(at + 1_000).toISOString(),
     });
     expect(raised.find((a) => a.keyId === gone.id)).toMatchObject({ kind: 'deleted_key.presented', caller: null, count: 1 });
+    expect(raised.find((a) => a.keyId === old.id)).toMatchObject({ kind: 'old_key.presented_after_cutover', caller: 'legacy-batch', count: 3, detail: { rotationId: rotation.id } });
 
     // The same dedup as the daemon's own sightings: a second report counts on the open alert.
     await replica.ack({ sightings: [{ kind: 'canary.tripped', keyId: canary, caller: 'crawler\u001b[31m-9', ...seen, count: 2 }] });
