@@ -12,7 +12,7 @@ import { indexedKey } from '../db/key-columns.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
-import type { Actor, KeyCounts, KeyEdit, KeyFields, KeyRow, KeySort, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
+import type { Actor, KeyCounts, KeyEdit, KeyFields, KeyListQuery, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
 import type { AlertService } from '../alerts/service.js';
 import { TOMBSTONE_KEEP_MS } from '../alerts/schemas.js';
 import { decodeCursor, pageOf } from '../cursor.js';
@@ -29,15 +29,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export type KeyPage = { keys: KeyView[]; nextCursor: string | null; prevCursor: string | null; counts?: KeyCounts & { total: number } };
 
-/** `GET /v1/keys` as validated (see schemas.ts). */
-export type KeyListRequest = {
-  status?: KeyStatus;
-  q?: string;
-  owner?: string;
-  filter?: string;
-  sort?: KeySort;
-  reverse?: boolean;
-  limit: number;
+/** `GET /v1/keys` as validated (see schemas.ts): the store's filters and sort, and the paging as the API gives it. */
+export type KeyListRequest = Pick<KeyListQuery, 'status' | 'q' | 'owner' | 'filter' | 'sort' | 'reverse' | 'limit'> & {
   cursor?: string;
   before?: string;
   end?: boolean;
