@@ -47,7 +47,7 @@ async function measureApi(daemon: DaemonProcess, keys: number): Promise<[string,
     ['page before the last, by uses 24h (inside one tie of every key)', await timed(() => list({ sort: 'uses24h', before: last.prevCursor ?? undefined }))],
     ['first page, newest first', await timed(() => list({ sort: 'newest' }))],
     ['counts (counts=true)', await timed(() => list({ limit: 1, counts: true }))],
-    [`filter "${middle}" (one match, trigram)`, await timed(() => list({ filter: middle, counts: true }))],
+    [`filter: the middle key's name, ${middle.length} characters (one match, trigram)`, await timed(() => list({ filter: middle, counts: true }))],
     ['filter "seed-0" (most keys match)', await timed(() => list({ filter: 'seed-0', counts: true }))],
     ['filter "99" (two characters: no trigram)', await timed(() => list({ filter: '99', counts: true }))],
   ];

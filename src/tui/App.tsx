@@ -5,7 +5,7 @@
  * through their own `useInput`.
  */
 import { Box, useApp } from 'ink';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
@@ -98,17 +98,26 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const bodyHeight = size.rows - CHROME_ROWS;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
-  const { cursor, selectedNow } = useTableCursor(rows, view, setView, currentView, tableHeight, window !== undefined);
+  // A window fetched for g/G lands the cursor on its end in the very render that shows it, so
+  // no frame of the old window's edge goes out first (frames are capped at 20 a second).
+  const landed = useRef(0);
+  const landing = window?.landing && window.landing.seq !== landed.current ? window.landing : undefined;
+  const landingAt = landing && (landing.to === 'start' ? 0 : Number.MAX_SAFE_INTEGER);
+  const shownView = landingAt === undefined ? view : { ...view, cursorId: null, cursorIndex: landingAt, offset: landingAt };
+  useEffect(() => {
+    if (!landing || landingAt === undefined) return;
+    landed.current = landing.seq;
+    setView((v) => ({ ...v, cursorId: null, cursorIndex: landingAt, offset: landingAt }));
+  }, [landing, landingAt, setView]);
+  const { cursor, selectedNow } = useTableCursor(rows, shownView, setView, currentView, tableHeight, window !== undefined);
   useEffect(() => {
     if (window && cursor.index >= 0) feed.followCursor(cursor.index);
   }, [feed, window, cursor.index]);
   const moveTo = (move: Move) => {
     const jump = window && ((move === 'top' && !atStart(window)) || (move === 'bottom' && !atEnd(window)));
     if (!jump) return setView((v) => moveCursor(rows, v, move, tableHeight, window !== undefined));
-    // The far end of a window is another page: the cursor goes there when it is in, so the
-    // frame shows the end at once rather than the edge of the old window first.
-    const end = move === 'top' ? 0 : Number.MAX_SAFE_INTEGER;
-    void feed.jump(move === 'top' ? 'start' : 'end').then(() => setView((v) => ({ ...v, cursorId: null, cursorIndex: end, offset: end })));
+    // The far end of a window is another page: the cursor lands there with it (`landing`).
+    feed.jump(move === 'top' ? 'start' : 'end');
   };
 
   // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.

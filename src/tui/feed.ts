@@ -117,9 +117,9 @@ export class KeyFeed {
     void this.windowing.follow(index).catch(() => undefined);
   }
 
-  /** `g`/`G` with a window: its first or last page; resolves once it is in (or the request failed). */
-  jump(to: 'start' | 'end'): Promise<void> {
-    return this.windowing.jump(to).catch(() => undefined);
+  /** `g`/`G` with a window: its first or last page, whose `landing` puts the cursor there. */
+  jump(to: 'start' | 'end'): void {
+    void this.windowing.jump(to).catch(() => undefined);
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {

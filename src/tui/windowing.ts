@@ -45,7 +45,7 @@ export class Windowing {
     const generation = ++this.generation;
     const page = await this.client.listKeys({ ...listParams(window.query), limit: this.options.pageSize, ...(to === 'end' && { end: true }) });
     if (generation !== this.generation) return;
-    this.replace({ ...window, pages: [pageOf(page)] }, page.keys);
+    this.replace({ ...window, pages: [pageOf(page)], landing: { to, seq: generation } }, page.keys);
   }
 
   /** Fetches the next or previous page when the cursor at `index` of the rows nears an edge. */

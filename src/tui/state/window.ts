@@ -17,6 +17,8 @@ export type KeyWindow = {
   readonly pages: readonly WindowPage[];
   /** What the query matches on the daemon, by status. */
   readonly matched: KeyCountsJson;
+  /** Set by `g`/`G`: the end the cursor lands on with this window, once (`seq` tells jumps apart). */
+  readonly landing?: { readonly to: 'start' | 'end'; readonly seq: number };
 };
 
 const SERVER_SORT = { name: 'name', created: 'newest', lastUsed: 'lastUsed', uses: 'uses24h', status: 'status' } as const satisfies Record<SortId, KeyListParams['sort']>;
