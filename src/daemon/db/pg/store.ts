@@ -16,6 +16,7 @@ import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError, StoreUnreachable } from '../../errors.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
+import { chunks, firstClash } from '../../keys/import.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -35,6 +36,7 @@ import type {
   DeliveryRow,
   EmergencyCut,
   HashMatch,
+  ImportRow,
   IndexedKey,
   IndexedOperator,
   KeyEdit,
@@ -59,8 +61,10 @@ import {
   alertAudit,
   auditWhere,
   keyActive,
+  importAudit,
   keyAudit,
   keyListWhere,
+  namesAmong,
   lastAdmin,
   operatorMatch,
   reasonDetail,
@@ -283,7 +287,7 @@ export class PgStore implements Store {
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
     await this.refuseTakenName(tx, key.name);
-    await unbury(tx, key.hash);
+    await unbury(tx, [key.hash]);
     await tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
   }
@@ -311,6 +315,26 @@ export class PgStore implements Store {
       if (changed.length) await this.editKey(tx, key, edit, changed, at, actor, notes);
       const [{ hash }] = (await tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id))) as [{ hash: string }];
       return { key: { ...(await this.requireKey(tx, id)), hash }, changed };
+    });
+  }
+
+  async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
+    await this.write(async (tx, notes) => {
+      const parts = chunks(rows);
+      const names = [];
+      const hashes = [];
+      for (const part of parts) {
+        names.push(...(await tx.select({ name: keys.name, nameFolded: keys.nameFolded, nameSkeleton: keys.nameSkeleton }).from(keys).where(namesAmong(keys, part))));
+        hashes.push(...(await tx.select({ id: keys.id, name: keys.name, hash: keys.hash }).from(keys).where(inArray(keys.hash, part.map((r) => r.hash)))));
+      }
+      const clash = firstClash(rows, { names, hashes });
+      if (clash) throw clash;
+      for (const part of parts) {
+        await unbury(tx, part.map((r) => r.hash));
+        await tx.insert(keys).values(part.map(keyValues));
+      }
+      await this.appendAudit(tx, actor, importAudit(rows), at);
+      for (const row of rows) notes.push({ t: 'key', id: row.id, e: 'created' });
     });
   }
 

@@ -9,6 +9,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } fro
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
+import { chunks, firstClash } from '../../keys/import.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -28,6 +29,7 @@ import type {
   DeliveryRow,
   EmergencyCut,
   HashMatch,
+  ImportRow,
   IndexedKey,
   IndexedOperator,
   KeyEdit,
@@ -52,8 +54,10 @@ import {
   alertAudit,
   auditWhere,
   keyActive,
+  importAudit,
   keyAudit,
   keyListWhere,
+  namesAmong,
   lastAdmin,
   operatorMatch,
   reasonDetail,
@@ -312,7 +316,7 @@ export class SqliteStore implements Store {
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
     this.refuseTakenName(tx, key.name);
-    unbury(tx, key.hash);
+    unbury(tx, [key.hash]);
     tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) }).run();
   }
 
@@ -338,6 +342,21 @@ export class SqliteStore implements Store {
       if (changed.length) this.editKey(tx, key, edit, changed, at, actor);
       const hash = tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id)).get()!.hash;
       return { key: { ...this.requireKey(tx, id), hash }, changed };
+    });
+  }
+
+  async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
+    this.write((tx) => {
+      const parts = chunks(rows);
+      const names = parts.flatMap((part) => tx.select({ name: keys.name, nameFolded: keys.nameFolded, nameSkeleton: keys.nameSkeleton }).from(keys).where(namesAmong(keys, part)).all());
+      const hashes = parts.flatMap((part) => tx.select({ id: keys.id, name: keys.name, hash: keys.hash }).from(keys).where(inArray(keys.hash, part.map((r) => r.hash))).all());
+      const clash = firstClash(rows, { names, hashes });
+      if (clash) throw clash;
+      for (const part of parts) {
+        unbury(tx, part.map((r) => r.hash));
+        tx.insert(keys).values(part.map(keyValues)).run();
+      }
+      this.appendAudit(tx, actor, importAudit(rows), at);
     });
   }
 
