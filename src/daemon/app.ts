@@ -15,7 +15,7 @@ import { eventRoutes } from './events/routes.js';
 import { EventSchema } from './events/schemas.js';
 import { authenticate } from './http/auth.js';
 import { limitBody } from './http/body-limit.js';
-import { IMPORT_MAX_BYTES, IMPORT_PATH } from './keys/import-schemas.js';
+import { IMPORT_MAX_BYTES, IMPORT_PATH } from './keys/import-limits.js';
 import { importRoutes } from './keys/import-routes.js';
 import { DOCUMENT } from './http/document.js';
 import type { AppEnv } from './http/env.js';

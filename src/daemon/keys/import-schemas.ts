@@ -5,13 +5,9 @@
  */
 import { z } from '@hono/zod-openapi';
 import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../secrets/format.js';
+import { IMPORT_BATCH } from './import-limits.js';
 import { CreateKeyBody } from './schemas.js';
 
-/** Keys per call: with every field filled in, 10,000 keys stay well inside `IMPORT_MAX_BYTES`. */
-export const IMPORT_BATCH = 10_000;
-/** The body limit of this route alone; every other route keeps the daemon's 64 KiB. */
-export const IMPORT_MAX_BYTES = 4 * 1024 * 1024;
-export const IMPORT_PATH = '/v1/keys/import';
 
 /** Shorter than this, a secret can be guessed; longer, no HTTP header would carry it (verify takes 512). */
 const SECRET_MIN = 16;
