@@ -281,7 +281,9 @@ export type DeliveryOutcome = {
 /** A committed change to what the daemons keep in memory, as a shared store reports it. */
 export type StoreChange =
   /** `key` is the key's state after the change; undefined when it was deleted. */
-  | { type: 'key'; id: string; event: 'created' | 'updated' | 'deleted'; key: IndexedKey | undefined }
+  | { type: 'key'; id: string; event: 'created' | 'imported' | 'updated' | 'deleted'; key: IndexedKey | undefined }
+  /** A batch of keys imported (each also has its own `imported` change), from `first` to `last`. */
+  | { type: 'import'; first: string; last: string; count: number }
   | { type: 'operator'; id: string; event: 'created' | 'updated' }
   | { type: 'rotation'; id: string; event: 'created' | 'updated' };
 

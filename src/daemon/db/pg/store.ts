@@ -90,6 +90,9 @@ import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } fro
 import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 
+/** Notes a notice carries: 100 key notes are ~5.5 KB of the 8,000 bytes a payload may be. */
+const NOTES_PER_NOTICE = 100;
+
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
 const ENDED: RotationRow['step'][] = [...END_STEPS];
@@ -200,8 +203,12 @@ export class PgStore implements Store {
         await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(LOCKS.audit)})`);
         const notes: ChangeNote[] = [];
         const value = await fn(tx, notes);
-        if (notes.length) {
-          await tx.execute(sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ o: this.origin, n: nonce, c: notes })})`);
+        // A notice's payload must stay under PostgreSQL's 8,000 bytes: an import announces its
+        // keys 100 to a notice. Notices of one commit arrive in order, so the write waits for the last.
+        for (let i = 0; i < notes.length; i += NOTES_PER_NOTICE) {
+          const last = i + NOTES_PER_NOTICE >= notes.length;
+          const c = notes.slice(i, i + NOTES_PER_NOTICE);
+          await tx.execute(sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ o: this.origin, n: last ? nonce : randomUUID(), c })})`);
         }
         return { value, announced: notes.length > 0 };
       }),
@@ -334,7 +341,8 @@ export class PgStore implements Store {
         await tx.insert(keys).values(part.map(keyValues));
       }
       await this.appendAudit(tx, actor, importAudit(rows), at);
-      for (const row of rows) notes.push({ t: 'key', id: row.id, e: 'created' });
+      for (const row of rows) notes.push({ t: 'key', id: row.id, e: 'imported' });
+      notes.push({ t: 'import', id: rows[0]!.id, l: rows[rows.length - 1]!.id, n: rows.length });
     });
   }
 
