@@ -7,7 +7,7 @@
 import { nameTaken } from '../db/shared.js';
 import { KeywardError } from '../errors.js';
 import { nameColumns } from '../names.js';
-import { hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
+import { hashSecret, hintOf, KEY_PREFIX, newIds } from '../secrets/format.js';
 import type { Actor, ImportRow, KeyFields } from '../store.js';
 import type { ImportItemInput } from './import-schemas.js';
 
@@ -53,6 +53,7 @@ export function importRows(items: readonly ImportItemInput[], { actor, now, fiel
   const folded = new Map<string, number>();
   const skeletons = new Map<string, number>();
   const hashes = new Map<string, number>();
+  const ids = newIds('key_', items.length);
   return items.map((item, index) => {
     const { nameFolded, nameSkeleton } = nameColumns(item.name);
     const sameName = folded.get(nameFolded) ?? skeletons.get(nameSkeleton);
@@ -68,7 +69,7 @@ export function importRows(items: readonly ImportItemInput[], { actor, now, fiel
       throw atItem(index, new KeywardError('invalid_request', 'expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]));
     }
     return {
-      id: newId('key_'),
+      id: ids[index]!,
       name: item.name,
       nameFolded,
       nameSkeleton,

@@ -75,6 +75,7 @@ import {
 import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
+import { rowInserter } from './row-insert.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
@@ -205,6 +206,7 @@ export class SqliteStore implements Store {
   /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
   private appended = false;
   private readonly reserve: SpaceReserve;
+  private readonly insertKeyRow: ReturnType<typeof rowInserter>;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -214,6 +216,7 @@ export class SqliteStore implements Store {
     this.usageWrites = prepareUsageWrites(sqlite, db);
     this.alertWrites = prepareAlertWrites(db);
     this.reserve = new SpaceReserve(sqlite);
+    this.insertKeyRow = rowInserter(sqlite, keys);
   }
 
   /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
@@ -352,10 +355,8 @@ export class SqliteStore implements Store {
       const hashes = parts.flatMap((part) => tx.select({ id: keys.id, name: keys.name, hash: keys.hash }).from(keys).where(inArray(keys.hash, part.map((r) => r.hash))).all());
       const clash = firstClash(rows, { names, hashes });
       if (clash) throw clash;
-      for (const part of parts) {
-        unbury(tx, part.map((r) => r.hash));
-        tx.insert(keys).values(part.map(keyValues)).run();
-      }
+      for (const part of parts) unbury(tx, part.map((r) => r.hash));
+      for (const row of rows) this.insertKeyRow(row, fieldsToColumns(row));
       this.appendAudit(tx, actor, importAudit(rows), at);
     });
   }
