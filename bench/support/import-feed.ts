@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { IMPORT_BATCH } from '../../src/daemon/keys/import-limits.js';
+import type { ImportedJson } from '../../src/daemon/keys/import-schemas.js';
 
 export type ImportBy = 'sha256' | 'secret';
 
@@ -36,11 +37,13 @@ export function importBodies(items: readonly unknown[]): string[] {
   return bodies;
 }
 
-/** Sends each body to the import route in turn; throws on the first refusal. */
-export async function postImports(url: string, token: string, bodies: readonly string[]): Promise<void> {
+/** Sends each body to the import route in turn and answers the new keys' ids and names; throws on the first refusal. */
+export async function postImports(url: string, token: string, bodies: readonly string[]): Promise<ImportedJson['keys']> {
+  const imported: ImportedJson['keys'] = [];
   for (const body of bodies) {
     const res = await fetch(`${url}/v1/keys/import`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
     if (res.status !== 201) throw new Error(`import answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    await res.arrayBuffer();
+    imported.push(...((await res.json()) as ImportedJson).keys);
   }
+  return imported;
 }
