@@ -34,7 +34,7 @@ export type BatchLimits = { count: number; bytes: number };
 /** The item a line holds (one JSON object), or why it holds none. */
 function itemOf(text: string, bytes: number, maxBytes: number): { item: object } | { problem: string } {
   // Re-serialized, an item is never longer than its line, so lines within budget make a body within it.
-  if (bytes > maxBytes) return { problem: `longer than the ${maxBytes / 1024 / 1024} MiB one import call may send` };
+  if (bytes > maxBytes) return { problem: `longer than the ${Math.round(maxBytes / 1024)} KiB one import call may send` };
   let item: unknown;
   try {
     item = JSON.parse(text);
