@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, import, streams,
- * hardening, audit, scan, alerts, and the TUI's when it exists), or only those named. They print
+ * hardening, audit, scan, alerts, service, and the TUI's when it exists), or only those named. They print
  * numbers and never pass or fail on time; the exit code is non-zero only when one crashed.
  * `--cpu-prof` has the verify and scale benchmarks' daemons write V8 CPU profiles (open them
  * in Chrome DevTools) to a directory it prints.
@@ -15,6 +15,7 @@ import { run as runImport } from './import.js';
 import { run as runKeys } from './keys.js';
 import { run as runScale } from './scale.js';
 import { run as runScan } from './scan.js';
+import { run as runService } from './service.js';
 import { run as runStreams } from './streams.js';
 import { run as runVerify } from './verify.js';
 
@@ -46,8 +47,8 @@ const benches: Bench[] = [
   { name: 'hardening', run: runHardening },
   { name: 'audit', run: runAudit },
   { name: 'scan', run: runScan },
-  { name: 'audit', run: runAudit },
   { name: 'alerts', run: runAlerts },
+  { name: 'service', run: runService },
 ];
 const tui = await tuiBench();
 if (tui) benches.push(tui);

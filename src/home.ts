@@ -33,6 +33,8 @@ export function homeFiles(home: string) {
     lock: join(home, 'daemon.lock'),
     auditKey: join(home, 'audit.key'),
     auditCheckpoint: join(home, 'audit.checkpoint'),
+    /** When the leases this home's daemon gave its replicas end (docs/replicas.md). */
+    replicaLeases: join(home, 'replica-leases'),
   };
 }
 

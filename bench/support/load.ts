@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { ServerProcess } from './server-process.js';
 import { summarize, type Summary } from './stats.js';
 
-export type LoadRequest = { method: 'POST'; path: string; headers: Record<string, string>; body: string };
+export type LoadRequest = { method: 'GET' | 'POST'; path: string; headers: Record<string, string>; body?: string };
 
 export type LoadSpec = {
   connections: number;

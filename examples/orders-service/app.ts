@@ -15,23 +15,25 @@ export type OrdersOptions = {
   /** A keyward operator token of role `service`. */
   keywardToken: string;
   onUnavailable?: (error: Error) => void;
+  /** `replica` (default): verify from an in-process copy of keyward's index; `remote`: ask the daemon per request. */
+  mode?: 'replica' | 'remote';
 };
 
+/** The service's app, and `close()` for shutdown: it sends keyward the usage counted here. */
 export function ordersApp(options: OrdersOptions) {
   const orders: Order[] = [];
   const app = new Hono<{ Variables: KeywardVariables }>();
+  const auth = keyward({
+    url: options.keywardUrl,
+    token: options.keywardToken,
+    mode: options.mode,
+    caller: (c) => c.req.header('x-client-name'),
+    onUnavailable: options.onUnavailable,
+  });
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
 
-  app.use(
-    '/orders/*',
-    keyward({
-      url: options.keywardUrl,
-      token: options.keywardToken,
-      caller: (c) => c.req.header('x-client-name'),
-      onUnavailable: options.onUnavailable,
-    }),
-  );
+  app.use('/orders/*', auth);
 
   app.get('/orders', (c) => c.json({ orders }));
 
@@ -45,5 +47,5 @@ export function ordersApp(options: OrdersOptions) {
     return c.json({ order }, 201);
   });
 
-  return app;
+  return { app, close: () => auth.verifier.close() };
 }

@@ -11,5 +11,7 @@ if (!token) {
   process.exit(2);
 }
 const port = Number(process.env.PORT ?? 3000);
-const app = ordersApp({ keywardUrl: process.env.KEYWARD_URL ?? 'http://127.0.0.1:7420', keywardToken: token });
-serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => process.stderr.write(`orders-service listening on http://127.0.0.1:${info.port}\n`));
+const { app, close } = ordersApp({ keywardUrl: process.env.KEYWARD_URL ?? 'http://127.0.0.1:7420', keywardToken: token });
+const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => process.stderr.write(`orders-service listening on http://127.0.0.1:${info.port}\n`));
+// A clean stop sends keyward the usage verified here since the last report.
+process.once('SIGTERM', () => server.close(() => void close().then(() => process.exit(0))));

@@ -27,6 +27,7 @@ import { lookupRoutes } from './keys/lookup.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { keyRoutes } from './keys/routes.js';
+import { replicaRoutes } from './replica/routes.js';
 import { rotationRoutes } from './rotation/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
@@ -131,7 +132,8 @@ export function createApp(core: Core, options: AppOptions) {
     .route('/', auditRoutes(core.store, core.verifyAudit))
     .route('/', eventRoutes(core.streams))
     .route('/', webhookRoutes(core.webhooks))
-    .route('/', alertRoutes(core.alerts, core.keys));
+    .route('/', alertRoutes(core.alerts, core.keys))
+    .route('/', replicaRoutes(core.replicas));
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));

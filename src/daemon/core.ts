@@ -18,6 +18,8 @@ import { AlertService } from './alerts/service.js';
 import { UsageService } from './usage/service.js';
 import { UsageTracker } from './usage/tracker.js';
 import { newCounters } from '../decide/verify.js';
+import { LeaseHorizon } from './replica/horizon.js';
+import { ReplicaHub, type ReplicaOptions } from './replica/hub.js';
 import { KeyIndex } from './verify/key-index.js';
 import { Verifier } from './verify/verifier.js';
 import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
@@ -34,6 +36,10 @@ export type CoreOptions = {
   audit: AuditTrail;
   /** Heartbeat and caps of the `/v1/events` streams. */
   streams?: StreamOptions;
+  /** Leases and limits of `/v1/replica` (defaults in replica/hub.ts). */
+  replicas?: Partial<ReplicaOptions>;
+  /** The home's record of when the replicas' leases end, for the next run (replica/horizon.ts). */
+  leaseHorizonFile?: string;
   /** Seals the webhooks' signing secrets; the daemon's comes from the home's `webhook.key`. */
   sealer: WebhookSealer;
   /** Timing of webhook deliveries (tests shorten it). */
@@ -56,10 +62,23 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   // Rate-limit windows and quota uses of this process's verifications.
   const counters = newCounters();
   const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);
-  const alerts: AlertService = new AlertService({ store, events, clock, pruneTombstones: (): Promise<void> => keys.pruneTombstones() });
-  const keys = new KeyService({ store, index, usage, alerts, counters, events, now });
   const operators = new OperatorService(store, events, now);
   await operators.load();
+  const alerts: AlertService = new AlertService({ store, events, clock, pruneTombstones: (): Promise<void> => keys.pruneTombstones() });
+  const replicas = new ReplicaHub({
+    index,
+    usage,
+    alerts,
+    onConnected: (open) => metrics.replicasConnected.set(open),
+    quotas: counters.quotas,
+    now,
+    following: () => !store.shared || store.shared.live,
+    isActive: (id) => operators.isActive(id),
+    log,
+    horizon: new LeaseHorizon(options.leaseHorizonFile),
+    options: options.replicas,
+  });
+  const keys = new KeyService({ store, index, usage, alerts, counters, events, replicas, now });
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
     store: rawStore,
@@ -70,6 +89,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     streams: new EventStreams(events, (id) => operators.isActive(id), log, options.streams),
     index,
     usage,
+    replicas,
     keys,
     operators,
     rotations,

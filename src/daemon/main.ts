@@ -12,6 +12,7 @@ import type { Clock } from './clock.js';
 import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
 import type { StreamLimits } from './events/streams.js';
+import type { ReplicaOptions } from './replica/hub.js';
 import { openDatabase } from './db/sqlite/open.js';
 import type { PgTimeouts } from './db/pg/open.js';
 import { describeDatabase } from './db/pg/url.js';
@@ -42,6 +43,8 @@ export type DaemonOptions = {
   usageFlushMs?: number;
   /** Caps of the `/v1/events` streams (defaults in events/streams.ts). */
   streamLimits?: Partial<StreamLimits>;
+  /** Leases and limits of the `/v1/replica` streams (defaults in replica/hub.ts). */
+  replicas?: Partial<ReplicaOptions>;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
   database?: string;
   /** How often a daemon on PostgreSQL reloads its indexes in full, in case it missed a change. */
@@ -115,6 +118,8 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       log,
       audit,
       streams: { heartbeatMs: options.heartbeatMs, ...options.streamLimits },
+      replicas: options.replicas,
+      leaseHorizonFile: files.replicaLeases,
       sealer: WebhookSealer.forFile(files.webhookKey),
       webhooks: options.webhooks,
     });
@@ -146,6 +151,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       (closing ??= (async () => {
         core.rotations.stopScheduler();
         core.streams.close();
+        core.replicas.close();
         await core.dispatcher.stop();
         try {
           await core.usage.stop();

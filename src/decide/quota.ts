@@ -96,6 +96,19 @@ export class QuotaLedger {
     return state;
   }
 
+  /**
+   * Counts uses another process took (a replica reports them with its acks) as if taken
+   * here: they lower what this process sees left and go to the store with its next flush.
+   * Uses of an older setting or of a refill period since replaced no longer count.
+   */
+  absorb(use: QuotaUse, quota: StoredQuota, now: number): void {
+    if (use.setAt !== quota.setAt) return;
+    const state = this.current(use.keyId, quota, now);
+    if (use.period !== state.refilledAt) return;
+    state.remaining = Math.max(0, state.remaining - use.used);
+    state.used += use.used;
+  }
+
   /** The uses counted since the last drain, for a flush; they are no longer pending. */
   drain(): QuotaUse[] {
     const uses: QuotaUse[] = [];

@@ -76,14 +76,22 @@ export function verifyKey(request: VerifyRequest, lookup: (hash: string) => KeyE
   if (malformedKey(request.key)) return MALFORMED;
   const entry = lookup(hashSecret(request.key));
   if (!entry) return NOT_FOUND;
-  if (entry.canary) return { result: NOT_FOUND_RESULT, sighting: { kind: 'canary.tripped', entry } };
-  if (entry.deletedAt !== undefined) {
-    return { result: NOT_FOUND_RESULT, sighting: { kind: entry.rotatedOutBy === undefined ? 'deleted_key.presented' : 'old_key.presented_after_cutover', entry } };
-  }
+  const sighting = sightingOf(entry);
+  if (sighting && (entry.canary || entry.deletedAt !== undefined)) return { result: NOT_FOUND_RESULT, sighting };
   const result = decide(entry, request, counters, now);
-  // A key a rotation took out of service, presented while still out of it: a caller missed the switch.
-  if (entry.rotatedOutBy !== undefined && entry.status === 'inactive') return { result, entry, sighting: { kind: 'old_key.presented_after_cutover', entry } };
-  return { result, entry };
+  return sighting ? { result, entry, sighting } : { result, entry };
+}
+
+/**
+ * Whether presenting `entry` raises an alert, and which: a canary, a tombstone, or a key a
+ * rotation took out of service presented while still out of it (a caller missed the switch).
+ * The daemon asks it of what a replica reports too, so a replica can raise no other alert.
+ */
+export function sightingOf(entry: KeyEntry): Sighting | undefined {
+  if (entry.canary) return { kind: 'canary.tripped', entry };
+  if (entry.deletedAt !== undefined) return { kind: entry.rotatedOutBy === undefined ? 'deleted_key.presented' : 'old_key.presented_after_cutover', entry };
+  if (entry.rotatedOutBy !== undefined && entry.status === 'inactive') return { kind: 'old_key.presented_after_cutover', entry };
+  return undefined;
 }
 
 /** The decision for a key that exists. */

@@ -1,10 +1,11 @@
 /**
  * `keyward/hono`: a Hono middleware that lets a request through only with a valid keyward API
- * key. It reads `Authorization: Bearer kw_…`, asks the daemon (`POST /v1/verify`, with a
- * `service` operator token) with the scopes the route needs and the client's address, and
- * labels the verification with a caller so the admin sees who still uses which key during a
- * rotation. Refusals get the HTTP answers of `./outcome.ts` (401, 403, 429 with the RateLimit
- * fields). It fails closed: if the daemon cannot answer, the request gets 503, never a pass.
+ * key. It reads `Authorization: Bearer kw_…` and verifies it with the scopes the route needs
+ * and the client's address, labelled with a caller so the admin sees who still uses which key
+ * during a rotation. By default it verifies in-process from a replica of the daemon's index
+ * (`keyward/verifier`, docs/replicas.md); `mode: 'remote'` asks the daemon per request.
+ * Refusals get the HTTP answers of `./outcome.ts` (401, 403, 429 with the RateLimit fields).
+ * It fails closed: if neither the replica nor the daemon can answer, the request gets 503.
  *
  * @example
  * ```ts
@@ -15,34 +16,23 @@
  * const app = new Hono<{ Variables: KeywardVariables }>();
  * app.use('/orders/*', keyward(auth));
  * app.get('/orders', (c) => c.json({ owner: c.get('apiKey').owner }));
- * // The daemon decides (and counts a refusal) when the route passes its scope:
+ * // The scope is checked with the key (and a refusal counted in its usage):
  * app.post('/orders', keyward({ ...auth, scope: 'orders:write' }), (c) => c.text('created'));
  * // Or decide here, from the scopes the verify above returned:
  * app.delete('/orders/:id', requireScope('orders:delete'), (c) => c.text('deleted'));
  * ```
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Env, Handler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { parseAddress } from '../decide/ip.js';
-import { scopeProblem, scopesGranted } from '../decide/scopes.js';
-import { KeywardClient, type VerifyResult } from '../client/client.js';
-import { rateLimitHeaders, rejectionAnswer, unavailableAnswer, type HttpAnswer } from './outcome.js';
+import { guard, missingScope, scopeList, type ApiKey, type Checked, type GuardOptions } from './guard.js';
+import type { HttpAnswer } from './outcome.js';
+import { addressReader, type TrustedProxy } from './presented.js';
+import type { Verifier } from './verifier/request.js';
 
-export type TrustedProxy = {
-  /** The header your proxy sets, e.g. `X-Forwarded-For` or `X-Real-IP`. */
-  header: string;
-  /** In a comma-separated list, the entry this many from the right: 1 (default) is the one your proxy appended. */
-  hops?: number;
-};
+export type { ApiKey, TrustedProxy };
 
-export type KeywardOptions = {
-  /** The daemon's URL, e.g. `http://127.0.0.1:7420`. */
-  url: string;
-  /** An operator token (`kwo_…`) with the `service` role: it may verify keys and nothing else. */
-  token: string;
-  /** Scopes every request through this middleware needs, all of them (e.g. `orders:write`). */
-  scope?: string | readonly string[];
+export type KeywardOptions = GuardOptions & {
   /**
    * Behind a reverse proxy you trust, read the client's address from its header instead of
    * the connection. Only for a proxy that overwrites or appends it: a client can send any header.
@@ -50,22 +40,13 @@ export type KeywardOptions = {
   trustedProxy?: TrustedProxy;
   /** The label recorded with each verification; default: the client's address. */
   caller?: (c: Context) => string | undefined;
-  /** Told when the daemon cannot be asked (the request then gets 503); default: one line on stderr. */
-  onUnavailable?: (error: Error) => void;
-  /** How long to wait for the daemon; default 2000 ms. */
-  timeoutMs?: number;
 };
-
-/** The key a request was let through with. */
-export type ApiKey = Pick<Extract<VerifyResult, { valid: true }>, 'owner' | 'meta' | 'scopes' | 'rateLimit' | 'quota'> & { id: string; name: string };
 
 /** What the middleware puts on the context for the handlers after it. */
 export type KeywardVariables = { apiKey: ApiKey };
 
-/** The longest key and caller label the daemon accepts (UTF-16 units, as it counts them). */
-const MAX_KEY_LENGTH = 512;
-const MAX_CALLER_LENGTH = 128;
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/** The middleware, with the verifier it uses (close it on shutdown: it sends the usage it counted). */
+export type KeywardMiddleware = MiddlewareHandler<{ Variables: KeywardVariables }> & { readonly verifier: Verifier };
 
 /** The client's address when running on @hono/node-server; undefined elsewhere. */
 function socketAddress(c: Context): string | undefined {
@@ -76,91 +57,75 @@ function socketAddress(c: Context): string | undefined {
   }
 }
 
-/**
- * An address as a header may carry it (`[2001:db8::1]:443`, `192.0.2.1:8080`) reduced to the
- * address; undefined when it is none.
- */
-function cleanAddress(raw: string | undefined): string | undefined {
-  if (raw === undefined) return undefined;
-  const text = raw.trim().replace(/^"|"$/g, '');
-  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
-  const candidate = bracketed ? bracketed[1]! : /^[\d.]+:\d+$/.test(text) ? text.slice(0, text.lastIndexOf(':')) : text;
-  return parseAddress(candidate) ? candidate : undefined;
-}
-
-function addressReader(proxy: TrustedProxy | undefined): (c: Context) => string | undefined {
-  if (!proxy) return (c) => cleanAddress(socketAddress(c));
-  const hops = proxy.hops ?? 1;
-  if (!Number.isInteger(hops) || hops < 1) throw new TypeError(`keyward: trustedProxy.hops must be a whole number ≥ 1, got ${String(proxy.hops)}`);
-  return (c) => {
-    const entries = (c.req.header(proxy.header) ?? '').split(',');
-    return entries.length >= hops ? cleanAddress(entries[entries.length - hops]) : undefined;
-  };
-}
-
-/** A caller label cut to what the daemon accepts, never through the middle of a character. */
-function label(caller: string | undefined): string | undefined {
-  if (caller === undefined) return undefined;
-  let out = '';
-  for (const ch of caller) {
-    if (out.length + ch.length > MAX_CALLER_LENGTH) break;
-    out += ch;
-  }
-  return out;
-}
-
-function scopeList(scope: string | readonly string[] | undefined, where: string): string[] {
-  const list = scope === undefined ? [] : typeof scope === 'string' ? [scope] : [...scope];
-  for (const s of list) {
-    const problem = scopeProblem(s);
-    if (problem) throw new TypeError(`keyward: ${where} ${JSON.stringify(s)} ${problem}`);
-  }
-  return list;
-}
-
 function send(c: Context, answer: HttpAnswer): Response {
   for (const [name, value] of Object.entries(answer.headers)) c.header(name, value);
   return c.json(answer.body, answer.status);
+}
+
+/** How a request's key is read and checked, for the middleware and for `protect`. */
+function checker(options: KeywardOptions) {
+  const check = guard(options);
+  const addressOf = addressReader(options.trustedProxy, (c: Context, name) => c.req.header(name), socketAddress);
+  const callerOf = options.caller;
+  return {
+    verifier: check.verifier,
+    check(c: Context): Checked | Promise<Checked> {
+      const ip = addressOf(c);
+      return check.check({ authorization: c.req.header('authorization'), ip, caller: callerOf ? callerOf(c) : ip });
+    },
+  };
 }
 
 /**
  * Middleware that verifies the request's API key, with the scopes `options.scope` names.
  * The key's id, name, owner, meta and scopes are on `c.get('apiKey')` for the handlers after it.
  */
-export function keyward(options: KeywardOptions): MiddlewareHandler<{ Variables: KeywardVariables }> {
-  if (!/^https?:\/\//.test(options.url)) throw new TypeError(`keyward: url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
-  if (!options.token?.startsWith('kwo_')) throw new TypeError('keyward: token must be an operator token (kwo_…), ideally of role service');
-  const scopes = scopeList(options.scope, 'scope');
-  const client = new KeywardClient({ url: options.url, token: options.token, timeoutMs: options.timeoutMs ?? 2000 });
-  const addressOf = addressReader(options.trustedProxy);
-  const callerOf = options.caller ?? addressOf;
-  const onUnavailable = options.onUnavailable ?? ((err: Error) => process.stderr.write(`keyward: cannot verify API keys: ${err.message}\n`));
-
-  return createMiddleware<{ Variables: KeywardVariables }>(async function verifyApiKey(c, next) {
-    const key = BEARER.exec(c.req.header('authorization') ?? '')?.[1];
-    if (!key) return send(c, rejectionAnswer({ valid: false, code: 'missing' }));
-    if (key.length > MAX_KEY_LENGTH) return send(c, rejectionAnswer({ valid: false, code: 'malformed' }));
-    let result: VerifyResult;
-    try {
-      result = await client.verify(key, label(callerOf(c)), { ip: addressOf(c), ...(scopes.length > 0 && { scope: scopes }) });
-    } catch (err) {
-      onUnavailable(err instanceof Error ? err : new Error(String(err)));
-      return send(c, unavailableAnswer());
-    }
-    if (!result.valid) return send(c, rejectionAnswer(result, scopes));
-    const { keyId: id, name, owner, meta, scopes: granted, rateLimit, quota } = result;
-    c.set('apiKey', { id, name, owner, meta, scopes: granted, ...(rateLimit && { rateLimit }), ...(quota && { quota }) });
+export function keyward(options: KeywardOptions): KeywardMiddleware {
+  const checks = checker(options);
+  const middleware = createMiddleware<{ Variables: KeywardVariables }>(async function verifyApiKey(c, next) {
+    const checked = checks.check(c);
+    const outcome = checked instanceof Promise ? await checked : checked;
+    if (!outcome.ok) return send(c, outcome.answer);
+    c.set('apiKey', outcome.apiKey);
     await next();
-    for (const [header, value] of Object.entries(rateLimitHeaders(rateLimit))) c.header(header, value);
+    for (const [header, value] of Object.entries(outcome.headers)) c.header(header, value);
   });
+  return Object.assign(middleware, { verifier: checks.verifier });
+}
+
+/** A route handler that `protect` lets run once the key is verified. */
+export type ProtectedHandler<E extends Env, P extends string> = (c: Context<E & { Variables: KeywardVariables }, P>) => Response | Promise<Response>;
+
+/**
+ * The route handler `handler`, run only for a request with a valid key: the same checks,
+ * options and answers as `keyward()`, as the route's one handler instead of a middleware.
+ * Hono answers a route with one handler without its middleware chain, and a replica decides
+ * from memory without waiting, so such a route stays as fast as an unprotected one
+ * (docs/services.md has the numbers). The RateLimit fields are set on the context before the
+ * handler runs: a handler that builds its own `Response` must copy them.
+ *
+ * @example app.get('/orders', protect(auth, (c) => c.json({ for: c.get('apiKey').name })))
+ */
+export function protect<E extends Env = Env, P extends string = string>(options: KeywardOptions, handler: ProtectedHandler<E, P>): Handler<E & { Variables: KeywardVariables }, P> & { readonly verifier: Verifier } {
+  const checks = checker(options);
+  const admit = (c: Context<E & { Variables: KeywardVariables }, P>, outcome: Checked) => {
+    if (!outcome.ok) return send(c, outcome.answer);
+    c.set('apiKey', outcome.apiKey);
+    for (const [header, value] of Object.entries(outcome.headers)) c.header(header, value);
+    return handler(c);
+  };
+  function protectedRoute(c: Context<E & { Variables: KeywardVariables }, P>) {
+    const checked = checks.check(c);
+    return checked instanceof Promise ? checked.then((outcome) => admit(c, outcome)) : admit(c, checked);
+  }
+  return Object.assign(protectedRoute, { verifier: checks.verifier });
 }
 
 /**
  * Middleware for a route behind `keyward()`: lets the request on only if the key it was
  * verified with holds every scope named, by the same matching the daemon uses (`orders:*`
  * grants `orders:write`; a key without scopes has no restriction). It decides locally, so a
- * refusal here is not counted as a rejected use at the daemon; pass `scope` to `keyward()`
- * when it should be.
+ * refusal here is not counted as a rejected use; pass `scope` to `keyward()` when it should be.
  */
 export function requireScope(...scope: string[]): MiddlewareHandler<{ Variables: KeywardVariables }> {
   const wanted = scopeList(scope, 'requireScope');
@@ -168,7 +133,8 @@ export function requireScope(...scope: string[]): MiddlewareHandler<{ Variables:
   return createMiddleware<{ Variables: KeywardVariables }>(async function checkScope(c, next) {
     const apiKey = c.get('apiKey') as ApiKey | undefined;
     if (!apiKey) throw new Error('keyward: requireScope() runs after keyward(), which verifies the key; mount keyward() on this route first');
-    if (apiKey.scopes !== null && !scopesGranted(apiKey.scopes, wanted)) return send(c, rejectionAnswer({ valid: false, code: 'insufficient_scope' }, wanted));
+    const refusal = missingScope(apiKey, wanted);
+    if (refusal) return send(c, refusal);
     await next();
   });
 }

@@ -56,10 +56,10 @@ const context: Context = await (async () => {
       while (rotation.step !== step) ({ rotation } = await t.client.advance(rotation.id, { from: rotation.step, force: true }));
       return rotation;
     },
-    async streamingOperator(count) {
-      const { token } = await t.client.createOperator(unique('streamer'), 'viewer');
+    async streamingOperator(count, stream = { path: '/v1/events', role: 'viewer' }) {
+      const { token } = await t.client.createOperator(unique('streamer'), stream.role);
       for (let i = 0; i < count; i++) {
-        const res = await fetch(`${t.url}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: heldStreams.signal });
+        const res = await fetch(`${t.url}${stream.path}`, { headers: { authorization: `Bearer ${token}` }, signal: heldStreams.signal });
         expect(res.status, 'a held stream opens').toBe(200);
         // Read (and drop) what arrives, so the daemon never counts the stream as fallen behind.
         void res.body?.pipeTo(new WritableStream()).catch(() => undefined);

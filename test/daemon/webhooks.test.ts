@@ -196,7 +196,7 @@ describe('webhook deliveries', () => {
       const d = (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> };
       expect(d.deliveries[0]?.attempts).toBeGreaterThanOrEqual(1);
       return d;
-    }, { timeout: 5000 });
+    }, { timeout: 10_000 });
     expect(deliveries[0]).toMatchObject({ lastStatus: 302, lastError: 'HTTP 302 (redirects are not followed)' });
   });
 });

@@ -14,6 +14,8 @@ import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 let t: TestDaemon;
 let server: ServerType;
 let ordersUrl: string;
+let app: ReturnType<typeof ordersApp>['app'];
+let close: () => Promise<void>;
 // Evidence is counted in whole minutes; the test moves the daemon's clock ahead a minute
 // before each cut-over instead of waiting for the next one.
 let offset = 0;
@@ -21,7 +23,9 @@ let offset = 0;
 beforeAll(async () => {
   t = await startTestDaemon({ now: () => Date.now() + offset });
   const { token } = await t.client.createOperator('orders-service', 'service');
-  const app = ordersApp({ keywardUrl: t.url, keywardToken: token });
+  // Remote: each request counted at the daemon as it happens, so the evidence is exact at every
+  // step (a replica reports about once a second: test/integration/replica-processes.test.ts).
+  ({ app, close } = ordersApp({ keywardUrl: t.url, keywardToken: token, mode: 'remote' }));
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
   });
@@ -30,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
+  await close();
   await t.stop();
 });
 

@@ -105,6 +105,8 @@ describe('a store filled by usage', () => {
       const refused = await t.api('POST', '/v1/keys', { name: 'grows' });
       expect(refused.status, JSON.stringify(refused.body)).toBe(507);
       expect(refused.body.error).toMatchObject({ code: 'storage_full', message: expect.stringMatching(/nearly full.*nothing was changed/) });
+      expect((await t.api('PATCH', `/v1/keys/${victim.key.id}`, { description: 'grows' })).status, 'an edit that takes nothing away may not').toBe(507);
+      expect((await t.api('PATCH', `/v1/keys/${victim.key.id}`, { scopes: ['orders:read'] })).status, 'an edit that narrows may use the reserve').toBe(200);
       expect((await t.api('POST', `/v1/keys/${victim.key.id}/deactivate`)).status, 'a deactivation may use the reserve').toBe(200);
       expect((await t.api('DELETE', `/v1/keys/${victim.key.id}`)).status).toBe(204);
       rmSync(join(disk, 'filler'));

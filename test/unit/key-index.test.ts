@@ -234,3 +234,48 @@ describe('KeyIndex marks and tombstones (docs/alerts.md)', () => {
     expect(index.lookup(sha('secret-1'))).toBeUndefined();
   });
 });
+
+describe('KeyIndex for whoever keeps a copy (the replica hub)', () => {
+  it('tells listeners of each change after loading, with the entry before and after, and of nothing that changed nothing', () => {
+    const index = new KeyIndex();
+    index.load([key(1), key(2), key(3, { policy: { scopes: ['a:*'], allowedIps: null, rateLimit: null, quota: null, owner: null, meta: null } })]);
+    const heard: [IndexedKey | undefined, IndexedKey | undefined][] = [];
+    const stop = index.onChange((before, after) => heard.push([before, after]));
+    index.put(key(4));
+    index.setStatus('key_1', 'inactive');
+    index.setStatus('key_1', 'inactive');
+    index.markRotatedOut('key_1', 'rot_1');
+    index.markRotatedOut('key_1', 'rot_1');
+    index.rename('key_2', 'two');
+    index.bury('key_1', 1_800_000_000_000);
+    index.remove('key_3');
+    index.setStatus('key_404', 'inactive');
+    stop();
+    index.remove('key_2');
+    expect(heard).toEqual([
+      [undefined, key(4)],
+      [key(1), key(1, { status: 'inactive' })],
+      [key(1, { status: 'inactive' }), key(1, { status: 'inactive', rotatedOutBy: 'rot_1' })],
+      [key(2), key(2, { name: 'two' })],
+      [key(1, { status: 'inactive', rotatedOutBy: 'rot_1' }), key(1, { status: 'inactive', rotatedOutBy: 'rot_1', deletedAt: 1_800_000_000_000 })],
+      [expect.objectContaining({ id: 'key_3', policy: expect.objectContaining({ scopes: ['a:*'] }) }), undefined],
+    ]);
+  });
+
+  it('lists every entry by row, also while it changes between items, and finds one by id', () => {
+    const index = new KeyIndex();
+    index.load(Array.from({ length: 10 }, (_, n) => key(n)));
+    const seen: string[] = [];
+    for (const entry of index.entries()) {
+      seen.push(entry.id);
+      if (entry.id === 'key_2') {
+        index.remove('key_5');
+        index.put(key(10));
+      }
+    }
+    // key_10 took the row key_5 left: visited in its place.
+    expect(seen).toEqual(['key_0', 'key_1', 'key_2', 'key_3', 'key_4', 'key_10', 'key_6', 'key_7', 'key_8', 'key_9']);
+    expect(index.get('key_7')).toEqual(key(7));
+    expect(index.get('key_5')).toBeUndefined();
+  });
+});

@@ -6,7 +6,8 @@ export const ALERT_KINDS = ['canary.tripped', 'deleted_key.presented', 'old_key.
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 /** The kinds a verify raises: a key presented that nobody should present any more. */
-export type PresentedKind = 'canary.tripped' | 'deleted_key.presented' | 'old_key.presented_after_cutover';
+export const SIGHTING_KINDS = ['canary.tripped', 'deleted_key.presented', 'old_key.presented_after_cutover'] as const;
+export type PresentedKind = (typeof SIGHTING_KINDS)[number];
 
 /**
  * What a sighting of a kind does when no alert of its kind, key and caller is open:

@@ -44,9 +44,12 @@ export class AlertService {
 
   constructor(private readonly deps: AlertServiceDeps) {}
 
-  /** The verify path: counts the sighting in memory, never touches the store. */
-  sighted(sighting: Sighting, caller: string | undefined, ip: string | undefined, at: number): void {
-    this.pending.record(sighting, caller, ip, at);
+  /**
+   * The verify path: counts the sighting in memory, never touches the store. A replica's
+   * report brings `count` presentations at once, the first at `firstAt`.
+   */
+  sighted(sighting: Sighting, caller: string | undefined, ip: string | undefined, at: number, count = 1, firstAt = at): void {
+    this.pending.record(sighting, caller, ip, at, count, firstAt);
   }
 
   /** Writes the sightings counted since the last flush. Concurrent calls share one flush. */

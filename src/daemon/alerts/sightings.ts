@@ -24,7 +24,8 @@ export class SightingCounter {
    */
   private readonly callers = new Map<string, Set<string>>();
 
-  record(sighting: Sighting, caller: string | undefined, ip: string | undefined, at: number): void {
+  /** `count` presentations, the first at `firstAt` and the last at `at` (a replica reports them so). */
+  record(sighting: Sighting, caller: string | undefined, ip: string | undefined, at: number, count = 1, firstAt = at): void {
     const group = `${sighting.kind}\u0000${sighting.entry.id}`;
     const who = this.callerOf(group, caller ?? NO_CALLER);
     const key = `${group}\u0000${who}`;
@@ -38,14 +39,15 @@ export class SightingCounter {
         caller: who,
         ip: null,
         count: 0,
-        firstSeenAt: at,
+        firstSeenAt: firstAt,
         lastSeenAt: at,
         detail: detailOf(sighting),
         tombstone: entry.deletedAt !== undefined,
       };
       this.pending.set(key, s);
     }
-    s.count++;
+    s.count += count;
+    s.firstSeenAt = Math.min(s.firstSeenAt, firstAt);
     s.lastSeenAt = Math.max(s.lastSeenAt, at);
     if (ip !== undefined) s.ip = ip;
   }
@@ -65,11 +67,20 @@ export class SightingCounter {
     return this.pending.size;
   }
 
-  /** Everything counted, for a flush; the counter starts empty. */
-  drain(): AlertSighting[] {
-    const all = [...this.pending.values()];
-    this.pending = new Map();
-    return all;
+  /** Everything counted (or the first `limit`), for a flush; what it takes is no longer counted here. */
+  drain(limit = Number.POSITIVE_INFINITY): AlertSighting[] {
+    if (limit >= this.pending.size) {
+      const all = [...this.pending.values()];
+      this.pending = new Map();
+      return all;
+    }
+    const some: AlertSighting[] = [];
+    for (const [key, s] of this.pending) {
+      if (some.length >= limit) break;
+      some.push(s);
+      this.pending.delete(key);
+    }
+    return some;
   }
 
   /** Puts back what a failed flush drained (added to what was counted since). */

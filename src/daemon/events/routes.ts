@@ -5,12 +5,10 @@
  * only writes what the registry queues, one frame at a time.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { HttpBindings } from '@hono/node-server';
-import type { Context } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import { requirePermission } from '../http/auth.js';
 import { answer, bearer, errors } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
+import { sendFrames } from './sse.js';
 import type { EventStreams } from './streams.js';
 
 const EVENTS_DESCRIPTION = `Needs \`keys:read\`. A text/event-stream that stays open. Each event is named by its type; its \`data\` is one line of JSON, the whole event (the \`Event\` schema):
@@ -24,11 +22,6 @@ const EVENTS_DESCRIPTION = `Needs \`keys:read\`. A text/event-stream that stays 
 - \`alert.raised\`, \`alert.updated\`: \`{"type","alert":Alert}\`: a new alert, or one that counted more sightings (at most once a second) or was acknowledged
 
 Comments (\`: connected\`, \`: heartbeat\`) keep the stream alive. The daemon ends the stream when the operator is disabled, and drops a client that leaves more than 1 MiB of events untaken.`;
-
-/** The socket under the request when it came through the node server (not `app.request()`). */
-function socketOf(c: Context): { destroy(): void } | undefined {
-  return (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket;
-}
 
 export function eventRoutes(streams: EventStreams) {
   return routeGroup().openapi(
@@ -52,24 +45,7 @@ export function eventRoutes(streams: EventStreams) {
       const { id, name, role } = c.get('operator');
       // Opened before the response starts, so a refusal is an ordinary JSON error.
       const subscription = streams.open({ id, name, role });
-      return streamSSE(c, async (stream) => {
-        // A client the registry dropped may not be reading: a write to it would wait forever,
-        // so its socket goes, which ends the pending write too.
-        subscription.onClose(() => {
-          socketOf(c)?.destroy();
-          stream.abort();
-        });
-        stream.onAbort(() => subscription.close());
-        try {
-          await stream.write(': connected\n\n');
-          for (let frame = await subscription.next(); frame; frame = await subscription.next()) {
-            if ('comment' in frame) await stream.write(`: ${frame.comment}\n\n`);
-            else await stream.writeSSE(frame);
-          }
-        } finally {
-          subscription.close();
-        }
-      });
+      return sendFrames(c, subscription, () => [{ comment: 'connected' }]);
     },
   );
 }

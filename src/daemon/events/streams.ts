@@ -38,7 +38,8 @@ export type Frame = { readonly event: string; readonly data: string } | { readon
 
 export type StreamOwner = { readonly id: string; readonly name: string; readonly role: Role };
 
-type Queued = { readonly frame: Frame; readonly size: number };
+/** A frame with the bytes it counts for in a queue. */
+export type Queued = { readonly frame: Frame; readonly size: number };
 
 const HEARTBEAT: Queued = { frame: { comment: 'heartbeat' }, size: 13 };
 

@@ -2,7 +2,9 @@
  * The key lifecycle: create (secret returned once), edit, deactivate/activate, delete
  * (inactive only), list and show. After each committed write it updates the verification
  * index before returning, so a deactivated key, or a narrower policy, is in force for verify
- * from the moment the call returns; and it publishes the change on the event bus.
+ * from the moment the call returns — here and, for a write that narrows, on every replica
+ * (`inForce`, which the rotation service goes through too); and it publishes the change on
+ * the event bus.
  */
 import type { StoredQuota } from '../../decide/quota.js';
 import type { Counters } from '../../decide/verify.js';
@@ -15,6 +17,7 @@ import type { AlertService } from '../alerts/service.js';
 import { TOMBSTONE_KEEP_MS } from '../alerts/schemas.js';
 import { decodeCursor, pageOf } from '../cursor.js';
 import type { UsageTracker } from '../usage/tracker.js';
+import type { ReplicaHub } from '../replica/hub.js';
 import type { KeyIndex } from '../verify/key-index.js';
 import { isLeakReport } from '../webhooks/events.js';
 import { importRows } from './import.js';
@@ -64,6 +67,8 @@ export type KeyServiceDeps = {
   alerts: Pick<AlertService, 'announceLeak' | 'flushForRead'>;
   counters: Counters;
   events: EventBus;
+  /** Replicas of the index: a write that may narrow access answers once none of them accepts what it took away. */
+  replicas: Pick<ReplicaHub, 'settled'>;
   now: () => number;
 };
 
@@ -193,9 +198,18 @@ export class KeyService {
     const { key, changed } = await this.deps.store.updateKey(id, editOf(input, at), at, actor);
     if (changed.length === 0) return this.view(key);
     this.deps.index.put(indexedKey(key));
+    await this.inForce();
     const view = await this.view(key);
     this.deps.events.publish({ type: 'key.updated', key: keyJson(view) });
     return view;
+  }
+
+  /**
+   * Returns once the index's newest narrowing change (if the write that just updated the index
+   * made one) holds on every replica too; at once when nothing narrowing is outstanding.
+   */
+  private inForce(): Promise<void> {
+    return this.deps.replicas.settled();
   }
 
   async setStatus(id: string, status: KeyStatus, actor: Actor, reason?: string): Promise<KeyView> {
@@ -223,6 +237,7 @@ export class KeyService {
   async updated(row: KeyRow): Promise<KeyView> {
     this.deps.index.setStatus(row.id, row.status);
     this.deps.index.markRotatedOut(row.id, row.rotatedOutBy);
+    await this.inForce();
     const view = await this.view(row);
     this.deps.events.publish({ type: 'key.updated', key: keyJson(view) });
     return view;
@@ -239,14 +254,15 @@ export class KeyService {
   async delete(id: string, actor: Actor): Promise<void> {
     const at = this.deps.now();
     await this.deps.store.deleteKey(id, at, actor);
-    this.removed(id, at);
+    await this.removed(id, at);
   }
 
   /** Brings the index and listeners in step with a key the store deleted at `at` (keeping its tombstone). */
-  removed(id: string, at: number): void {
+  async removed(id: string, at: number): Promise<void> {
     this.deps.index.bury(id, at);
     this.deps.counters.limiter.forget(id);
     this.deps.counters.quotas.forget(id);
+    await this.inForce();
     this.deps.events.publish({ type: 'key.deleted', id });
   }
 

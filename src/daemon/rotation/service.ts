@@ -192,7 +192,7 @@ export class RotationService {
 
   private async syncOldKey(rotation: RotationRow, t: Transition): Promise<void> {
     if (t.oldKey === 'delete') {
-      this.deps.keys.removed(rotation.oldKeyId, rotation.stepStartedAt);
+      await this.deps.keys.removed(rotation.oldKeyId, rotation.stepStartedAt);
       return;
     }
     if (t.oldKey) {

@@ -10,6 +10,7 @@ import { keyJson } from '../keys/schemas.js';
 import type { KeyService } from '../keys/service.js';
 import type { RotationService } from '../rotation/service.js';
 import type { IndexedKey, KeyStatus, SharedStore, Store, StoreChange } from '../store.js';
+import { toWire } from '../../replica/wire.js';
 import { KeyIndex } from '../verify/key-index.js';
 
 /**
@@ -50,9 +51,22 @@ export class FollowedKeyIndex extends KeyIndex {
     if (this.accepts()) super.bury(id, deletedAt);
   }
 
-  /** Replaces everything with the feed's snapshot. */
+  /**
+   * Brings everything to the feed's snapshot, key by key, so whoever follows this index (the
+   * replica hub) hears of exactly what changed — usually nothing, on the periodic snapshot.
+   */
   followAll(entries: IndexedKey[]): void {
-    this.fromFeed(() => this.load(entries));
+    this.fromFeed(() => {
+      const ids = new Set<string>();
+      for (const entry of entries) {
+        ids.add(entry.id);
+        const current = this.get(entry.id);
+        if (!current || !sameEntry(current, entry)) this.put(entry);
+      }
+      const gone: string[] = [];
+      for (const entry of this.entries()) if (!ids.has(entry.id)) gone.push(entry.id);
+      for (const id of gone) this.remove(id);
+    });
   }
 
   /** Applies one key as the feed read it; undefined: it no longer exists. */
@@ -72,6 +86,13 @@ export class FollowedKeyIndex extends KeyIndex {
   private accepts(): boolean {
     return this.applying || !this.shared.live;
   }
+}
+
+function sameEntry(a: IndexedKey, b: IndexedKey): boolean {
+  if (a.hash !== b.hash || a.name !== b.name || a.status !== b.status || a.expiresAt !== b.expiresAt) return false;
+  if (a.canary !== b.canary || a.deletedAt !== b.deletedAt || a.rotatedOutBy !== b.rotatedOutBy) return false;
+  if (!a.policy || !b.policy) return a.policy === b.policy;
+  return JSON.stringify(toWire(a).policy) === JSON.stringify(toWire(b).policy);
 }
 
 export type FollowerParts = {

@@ -1,5 +1,4 @@
 /**
-/**
  * Counts verifications in memory and writes them to the store about once a second and at
  * shutdown, with the quota uses the verifier took from the ledger. A flush writes in chunks of
  * at most `FLUSH_CHUNK_KEYS` keys, one transaction each, and lets other work run between
@@ -10,7 +9,7 @@
  * available again).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { QuotaLedger } from '../../decide/quota.js';
+import { QuotaLedger, type StoredQuota } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
 import type { Store, UsageDelta } from '../store.js';
 import { CallerCounter } from './callers.js';
@@ -25,6 +24,13 @@ type Counts = { ok: number; rejected: number };
 
 export type UsageTick = { at: number; keys: { id: string; ok: number; rejected: number }[] };
 
+/**
+ * Where a tracker writes: the store, for a daemon; the daemon, for a replica (its acks carry
+ * the counts). `shared`: other processes take from the same quotas, so the tracker reads them
+ * back after each write.
+ */
+export type UsageSink = Pick<Store, 'applyUsage' | 'quotas'> & { readonly shared?: unknown };
+
 export class UsageTracker {
   private buckets = new Map<string, Map<number, Counts>>();
   private readonly callers = new CallerCounter();
@@ -36,7 +42,7 @@ export class UsageTracker {
 
   /** `onFlush` hears of each chunk once the store has it. */
   constructor(
-    private readonly store: Store,
+    private readonly store: UsageSink,
     private readonly clock: Clock,
     private readonly onFlush: (tick: UsageTick) => void = () => {},
     private readonly quotas: QuotaLedger = new QuotaLedger(),
@@ -54,6 +60,19 @@ export class UsageTracker {
       this.lastUsed.set(keyId, at);
     } else counts.rejected++;
     if (caller) this.callers.record(keyId, caller, ok, at);
+  }
+
+  /**
+   * Counts usage another process counted (a replica, whose acks carry it) as if counted here;
+   * its quota uses against `quotaOf(keyId)`, the key's quota as last written.
+   */
+  merge(delta: UsageDelta, quotaOf: (keyId: string) => StoredQuota | null | undefined): void {
+    this.restore({ ...delta, quotas: [] });
+    const now = this.clock.now();
+    for (const use of delta.quotas ?? []) {
+      const quota = quotaOf(use.keyId);
+      if (quota) this.quotas.absorb(use, quota, now);
+    }
   }
 
   /**

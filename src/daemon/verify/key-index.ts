@@ -14,6 +14,10 @@
  * Deleted keys' tombstones are entries too, marked `deletedAt` in the side table (docs/alerts.md):
  * a year of deletions, each one row like a key, and a canary or a rotated-out key is a mark
  * there as well; an ordinary key carries none of them.
+ *
+ * Whoever keeps a copy elsewhere (the replica hub) is told of every change made after loading,
+ * with the key's entry before and after: materialised only for a write, and only when someone
+ * listens. Long because the columns, the text buffer and both tables are one structure.
  */
 import type { IndexedKey, KeyStatus } from '../store.js';
 import { DIGEST_BYTES, fnv1a, grown, parseDigest, readUint32, sameBytes, writeAscii } from './bytes.js';
@@ -35,6 +39,9 @@ const NO_EXTRAS: Extras<IndexedKey> = { policy: undefined, canary: undefined, de
  * A deleted key's tombstone as the index holds it: found by its hash, answering `not_found`,
  * inactive (so a verifier that does not know tombstones still refuses it), nothing else kept.
  */
+/** A key's entry before and after one change; undefined where it does not exist. */
+export type IndexListener<E> = (before: E | undefined, after: E | undefined) => void;
+
 export function tombstoneEntry(t: { keyId: string; name: string; hash: string; deletedAt: number; rotationId: string | null }): IndexedKey {
   const entry: IndexedKey = { id: t.keyId, name: t.name, hash: t.hash, status: 'inactive', expiresAt: null, deletedAt: t.deletedAt };
   if (t.rotationId !== null) entry.rotatedOutBy = t.rotationId;
@@ -85,6 +92,7 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   /** What is being looked for, as bytes: reused by every lookup, so a lookup allocates nothing. */
   private readonly digestProbe = new Uint8Array(DIGEST_BYTES);
   private readonly idProbe = new Uint8Array(MAX_ID_BYTES);
+  private readonly listeners = new Set<IndexListener<E>>();
 
   private readonly byDigest = new ProbeTable<Uint8Array>((row, digest) => sameBytes(this.digests, row * DIGEST_BYTES, digest, 0, DIGEST_BYTES));
 
@@ -101,9 +109,12 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     this.reset(0);
   }
 
-  /** Replaces the whole index with `entries`. A snapshot, so it does not go through `put`. */
-  load(entries: Iterable<E>): void {
-    this.reset(Array.isArray(entries) ? entries.length : 0);
+  /**
+   * Replaces the whole index with `entries`, sized for `expected` keys (more may come by `put`).
+   * A snapshot, so it does not go through `put` and tells no listener.
+   */
+  load(entries: Iterable<E>, expected = Array.isArray(entries) ? entries.length : 0): void {
+    this.reset(expected);
     for (const entry of entries) this.place(entry);
   }
 
@@ -119,17 +130,21 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
 
   /** Adds `entry`, or replaces the key with its id (and any key with its hash). */
   put(entry: E): void {
+    const before = this.listeners.size > 0 ? this.get(entry.id) : undefined;
     this.place(entry);
+    if (this.listeners.size > 0) this.changed(before, this.get(entry.id));
   }
 
   setStatus(id: string, status: KeyStatus): void {
-    const row = this.rowOfId(id);
-    if (row >= 0) this.status[row] = STATUS_CODE[status];
+    const code = STATUS_CODE[status];
+    this.edit(id, (row) => this.status[row] !== code && ((this.status[row] = code), true));
   }
 
   rename(id: string, name: string): void {
-    const row = this.rowOfId(id);
-    if (row < 0) return;
+    this.edit(id, (row) => (this.renameRow(row, id, name), true));
+  }
+
+  private renameRow(row: number, id: string, name: string): void {
     const idBytes = this.idLength[row]!;
     const nameBytes = nameByteLength({ id, name });
     const oldBytes = idBytes + this.nameLength[row]!;
@@ -145,15 +160,20 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
 
   remove(id: string): void {
     const row = this.rowOfId(id);
-    if (row >= 0) this.release(row);
+    if (row < 0) return;
+    const before = this.listeners.size > 0 ? this.entryAt(row) : undefined;
+    this.release(row);
+    if (before) this.changed(before, undefined);
   }
 
   /** Marks the key `id` as cut over by `rotationId` (null: no longer). */
   markRotatedOut(this: KeyIndex<IndexedKey>, id: string, rotationId: string | null): void {
-    const row = this.rowOfId(id);
-    if (row < 0) return;
-    const { rotatedOutBy: _old, ...rest } = this.extras.get(row) ?? {};
-    this.setExtras(row, rotationId === null ? rest : { ...rest, rotatedOutBy: rotationId });
+    this.edit(id, (row) => {
+      const { rotatedOutBy: old, ...rest } = this.extras.get(row) ?? {};
+      if ((old ?? null) === rotationId) return false;
+      this.setExtras(row, rotationId === null ? rest : { ...rest, rotatedOutBy: rotationId });
+      return true;
+    });
   }
 
   /**
@@ -162,19 +182,60 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
    * deleted key; a key a rotation cut over keeps saying so.
    */
   bury(this: KeyIndex<IndexedKey>, id: string, deletedAt: number): void {
-    const row = this.rowOfId(id);
-    if (row < 0) return;
-    const rotatedOutBy = this.extras.get(row)?.rotatedOutBy;
-    this.status[row] = STATUS_CODE.inactive;
-    this.expiresAt[row] = Number.NaN;
-    this.setExtras(row, rotatedOutBy === undefined ? { deletedAt } : { deletedAt, rotatedOutBy });
+    this.edit(id, (row) => {
+      const rotatedOutBy = this.extras.get(row)?.rotatedOutBy;
+      this.status[row] = STATUS_CODE.inactive;
+      this.expiresAt[row] = Number.NaN;
+      this.setExtras(row, rotatedOutBy === undefined ? { deletedAt } : { deletedAt, rotatedOutBy });
+      return true;
+    });
   }
 
   /** The key whose SHA-256 is `hash` (lowercase hex), as a plain object of its own. */
   lookup(hash: string): E | undefined {
     if (!parseDigest(hash, this.digestProbe, 0)) return undefined;
     const row = this.byDigest.find(readUint32(this.digestProbe, 0), this.digestProbe);
-    if (row < 0) return undefined;
+    return row < 0 ? undefined : this.entryAt(row, hash);
+  }
+
+  /** The entry of the key with this id, as a plain object of its own. */
+  get(id: string): E | undefined {
+    const row = this.rowOfId(id);
+    return row < 0 ? undefined : this.entryAt(row);
+  }
+
+  /**
+   * Every entry, one plain object at a time (a snapshot for a replica reads it chunk by chunk).
+   * Safe to pause between items while the index changes: the rows stay where they are, so an
+   * entry changed or added meanwhile may or may not be visited, one removed meanwhile is not.
+   */
+  *entries(): Generator<E> {
+    for (let row = 0; row < this.rows; row++) if (this.status[row] !== FREE) yield this.entryAt(row);
+  }
+
+  /** Tells `listener` of every change from now on (not of `load`), synchronously; returns the unsubscribe. */
+  onChange(listener: IndexListener<E>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Changes the row of `id` in place (`change` answers whether it changed anything); listeners
+   * hear of a change with the entry before and after.
+   */
+  private edit(id: string, change: (row: number) => boolean): void {
+    const row = this.rowOfId(id);
+    if (row < 0) return;
+    const before = this.listeners.size > 0 ? this.entryAt(row) : undefined;
+    if (change(row) && before) this.changed(before, this.entryAt(row));
+  }
+
+  private changed(before: E | undefined, after: E | undefined): void {
+    for (const listener of this.listeners) listener(before, after);
+  }
+
+  /** Row `row` as a plain object; `hash` when the caller has it as text already. */
+  private entryAt(row: number, hash = Buffer.from(this.digests.buffer, this.digests.byteOffset + row * DIGEST_BYTES, DIGEST_BYTES).toString('hex')): E {
     const start = this.textStart[row]!;
     const idEnd = start + this.idLength[row]!;
     const expiresAt = this.expiresAt[row]!;

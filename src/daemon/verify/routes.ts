@@ -11,25 +11,32 @@ import type { Verifier } from './verifier.js';
 
 const CALLER_MAX = 128;
 
+/** A caller label as a client sends it: control characters removed, trimmed; empty is none. */
+export const CallerLabel = z
+  .string()
+  .max(CALLER_MAX)
+  .transform((raw) => stripUnsafe(raw).trim() || undefined);
+
+/** A client's address as a verify names it. */
+export const IpAddress = z
+  .string()
+  .max(64)
+  .refine((ip) => parseAddress(ip) !== undefined, 'must be an IPv4 (four-part decimal) or IPv6 address');
+
 export const VerifyBody = z
   .object({
     key: z.string().max(512).openapi({ description: 'The API key a client presented', example: 'kw_EXAMPLExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }),
-    caller: z
-      .string()
-      .max(CALLER_MAX)
-      .transform((raw) => stripUnsafe(raw).trim() || undefined)
-      .optional()
-      .openapi({ type: 'string', maxLength: CALLER_MAX, description: 'Free-text label of who presented it (IP, service name); control characters are removed', example: 'orders-api' }),
+    caller: CallerLabel.optional().openapi({
+      type: 'string',
+      maxLength: CALLER_MAX,
+      description: 'Free-text label of who presented it (IP, service name); control characters are removed',
+      example: 'orders-api',
+    }),
     scope: z
       .union([ScopeSchema, z.array(ScopeSchema).max(SCOPES_MAX, `must hold at most ${SCOPES_MAX} scopes`)], { error: 'must be a scope or a list of scopes' })
       .optional()
       .openapi({ description: 'Scopes the request needs, all of them; checked against the key’s scopes', example: 'orders:write' }),
-    ip: z
-      .string()
-      .max(64)
-      .refine((ip) => parseAddress(ip) !== undefined, 'must be an IPv4 (four-part decimal) or IPv6 address')
-      .optional()
-      .openapi({ description: 'The client’s address, checked against the key’s allowed IPs', example: '192.0.2.10' }),
+    ip: IpAddress.optional().openapi({ description: 'The client’s address, checked against the key’s allowed IPs', example: '192.0.2.10' }),
   })
   .openapi('Verify');
 

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { KeywardClient, KeyJson, RotationJson, RotationStepName } from '../../../src/client/client.js';
 import type { Role } from '../../../src/daemon/auth/permissions.js';
 import { DEFAULT_STREAM_LIMITS } from '../../../src/daemon/events/streams.js';
+import { REPLICA_DEFAULTS } from '../../../src/daemon/replica/hub.js';
 
 /** One request to an operation; the method and path come from the document. */
 export type Probe = {
@@ -46,8 +47,8 @@ export type Context = {
   key(options?: { inactive?: boolean }): Promise<KeyJson & { secret: string }>;
   /** A rotation of a fresh key, advanced with force to `step` (or cancelled). */
   rotation(step: RotationStepName): Promise<RotationJson>;
-  /** A fresh operator's token with `count` event streams held open until the test ends. */
-  streamingOperator(count: number): Promise<string>;
+  /** A fresh operator's token with `count` streams (`/v1/events` by a viewer unless said) held open until the test ends. */
+  streamingOperator(count: number, stream?: { path: string; role: Role }): Promise<string>;
 };
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -63,6 +64,23 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   streamEvents: async (cx) => ({
     ok: { why: 'a subscription', expect: 200 },
     more: [{ why: 'one stream more than an operator may hold', token: await cx.streamingOperator(DEFAULT_STREAM_LIMITS.perOperator), expect: 429 }],
+  }),
+
+  streamReplica: async (cx) => ({
+    ok: { why: 'a replica of a service', token: cx.tokens.service, expect: 200 },
+    more: [
+      { why: 'a replica resuming from another daemon run', token: cx.tokens.service, query: 'resume=Qm9vdA.7&leaseMs=500', expect: 200 },
+      { why: 'a resume token that is none', token: cx.tokens.service, query: 'resume=seven', expect: 400 },
+      {
+        why: 'one stream more than an operator may hold',
+        token: await cx.streamingOperator(REPLICA_DEFAULTS.perOperator, { path: '/v1/replica', role: 'service' }),
+        expect: 429,
+      },
+    ],
+  }),
+  ackReplica: async (cx) => ({
+    ok: { why: 'an ack of a replica this daemon does not know', token: cx.tokens.service, body: { replicaId: 'rep_gone', seq: 3 }, expect: 200 },
+    more: [{ why: 'a negative seq', token: cx.tokens.service, body: { replicaId: 'rep_gone', seq: -1 }, expect: 400 }],
   }),
 
   listOperators: async () => ({ ok: { why: 'the list', expect: 200 } }),

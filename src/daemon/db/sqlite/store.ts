@@ -10,6 +10,7 @@ import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
 import { chunks, firstClash } from '../../keys/import.js';
+import { narrows } from '../../keys/narrowing.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -338,14 +339,17 @@ export class SqliteStore implements Store {
   }
 
   async updateKey(id: string, requested: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
-    return this.write((tx) => {
+    // Read outside the transaction, but nothing writes in between: this runs synchronously.
+    const current = this.keyById(this.db, id);
+    const update = (tx: Tx) => {
       const key = this.requireKey(tx, id);
       const edit = stampedAfter(key, requested);
       const changed = changedFields(key, edit);
       if (changed.length) this.editKey(tx, key, edit, changed, at, actor);
       const hash = tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id)).get()!.hash;
       return { key: { ...this.requireKey(tx, id), hash }, changed };
-    });
+    };
+    return current && narrows(current, { ...current, ...stampedAfter(current, requested) }) ? this.narrowing(update) : this.write(update);
   }
 
   async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {

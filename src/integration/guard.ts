@@ -1,0 +1,82 @@
+/**
+ * The part of the middlewares (`keyward/hono`, `keyward/express`) that does not depend on the
+ * framework: options checked once, the verifier chosen (a shared replica by default), and for
+ * each request the key it presents turned into either the key to let through or the HTTP
+ * answer that refuses it (./outcome.ts). It fails closed: when neither the verifier's copy nor
+ * the daemon can answer, the answer is 503, never a pass.
+ */
+import { scopeProblem, scopesGranted } from '../decide/scopes.js';
+import type { VerifyResult } from '../decide/verify.js';
+import { rateLimitHeaders, rejectionAnswer, unavailableAnswer, type HttpAnswer } from './outcome.js';
+import { bearerKey } from './presented.js';
+import { sharedVerifier, type VerifierOptions } from './verifier/index.js';
+import type { Verifier } from './verifier/request.js';
+
+export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'leaseMs' | 'timeoutMs' | 'onStateChange'> & {
+  /** `replica` (default): verify from an in-process copy of the index; `remote`: ask the daemon per request. */
+  mode?: 'replica' | 'remote';
+  /** A verifier of your own (`createVerifier`) instead of the shared one for `url` and `token`. */
+  verifier?: Verifier;
+  /** Scopes every request through this middleware needs, all of them (e.g. `orders:write`). */
+  scope?: string | readonly string[];
+  /** Told when the daemon cannot be asked (the request then gets 503); default: one line on stderr. */
+  onUnavailable?: (error: Error) => void;
+};
+
+/** The key a request was let through with. */
+export type ApiKey = Pick<Extract<VerifyResult, { valid: true }>, 'owner' | 'meta' | 'scopes' | 'rateLimit' | 'quota'> & { id: string; name: string };
+
+/** What a request presents, as the framework reads it. */
+export type Presented = { authorization: string | undefined; ip: string | undefined; caller: string | undefined };
+
+export type Checked = { ok: true; apiKey: ApiKey; headers: Record<string, string> } | { ok: false; answer: HttpAnswer };
+
+/** `scope` as a list, each checked up front: a typo in a route's scope is the service's bug. */
+export function scopeList(scope: string | readonly string[] | undefined, where: string): string[] {
+  const list = scope === undefined ? [] : typeof scope === 'string' ? [scope] : [...scope];
+  for (const s of list) {
+    const problem = scopeProblem(s);
+    if (problem) throw new TypeError(`keyward: ${where} ${JSON.stringify(s)} ${problem}`);
+  }
+  return list;
+}
+
+/**
+ * The answer for a key that lacks one of the scopes a route needs, by the daemon's matching;
+ * undefined when it has them all. Decided here, so not counted as a rejected use.
+ */
+export function missingScope(apiKey: ApiKey, wanted: readonly string[]): HttpAnswer | undefined {
+  return apiKey.scopes !== null && !scopesGranted(apiKey.scopes, wanted) ? rejectionAnswer({ valid: false, code: 'insufficient_scope' }, wanted) : undefined;
+}
+
+/** `check` answers at once when the verifier decides from memory, else later: await only a promise. */
+export type Guard = { readonly verifier: Verifier; check(request: Presented): Checked | Promise<Checked> };
+
+export function guard(options: GuardOptions): Guard {
+  const scopes = scopeList(options.scope, 'scope');
+  const verifier = options.verifier ?? sharedVerifier({ ...options, mode: options.mode ?? 'replica' });
+  const onUnavailable = options.onUnavailable ?? ((err: Error) => process.stderr.write(`keyward: cannot verify API keys: ${err.message}\n`));
+  const context = scopes.length > 0 ? { scope: scopes } : {};
+
+  const outcome = (result: VerifyResult): Checked => {
+    if (!result.valid) return { ok: false, answer: rejectionAnswer(result, scopes) };
+    const { keyId: id, name, owner, meta, scopes: granted, rateLimit, quota } = result;
+    return { ok: true, apiKey: { id, name, owner, meta, scopes: granted, ...(rateLimit && { rateLimit }), ...(quota && { quota }) }, headers: rateLimitHeaders(rateLimit) };
+  };
+  const unavailable = (err: unknown): Checked => {
+    onUnavailable(err instanceof Error ? err : new Error(String(err)));
+    return { ok: false, answer: unavailableAnswer() };
+  };
+
+  return {
+    verifier,
+    check(request) {
+      const key = bearerKey(request.authorization);
+      if (!key) return { ok: false, answer: rejectionAnswer({ valid: false, code: 'missing' }) };
+      const options = { caller: request.caller, ip: request.ip, ...context };
+      const now = verifier.verifyNow?.(key, options);
+      if (now) return outcome(now);
+      return verifier.verify(key, options).then(outcome, unavailable);
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * What a verify asks, and what every verifier (replica or remote) answers with: the request
+ * brought to the form the daemon takes (so a replica decides exactly what the daemon would),
+ * the verifier interface, and its one error.
+ */
+import { parseAddress } from '../../decide/ip.js';
+import { scopeProblem } from '../../decide/scopes.js';
+import type { VerifyResult } from '../../decide/verify.js';
+import { stripUnsafe } from '../../sanitize.js';
+
+export type { VerifyResult };
+
+export type VerifyOptions = {
+  /** Who presented the key (a client name, an address): shown in its usage and a rotation's evidence. */
+  caller?: string;
+  /** Scopes the request needs, all of them. */
+  scope?: string | readonly string[];
+  /** The client's address, for keys with an allow list. */
+  ip?: string;
+};
+
+/**
+ * `starting`: no copy yet, verify asks the daemon; `replica`: verify answers from the copy;
+ * `remote`: the lease ran out (the daemon is silent, or the copy fell behind), verify asks the
+ * daemon and fails when it cannot; `closed`.
+ */
+export type VerifierState = 'starting' | 'replica' | 'remote' | 'closed';
+
+export interface Verifier {
+  /** The decision on `key`; rejects with `VerifierUnavailable` when neither a copy nor the daemon can answer. */
+  verify(key: string, options?: VerifyOptions): Promise<VerifyResult>;
+  /**
+   * The decision at once, without a promise, when the verifier can give it from memory (a
+   * replica holding a lease); undefined when only `verify` can (it must ask the daemon).
+   */
+  verifyNow?(key: string, options?: VerifyOptions): VerifyResult | undefined;
+  /** Resolves once verify answers without asking the daemon (at once for a remote verifier). */
+  ready(): Promise<void>;
+  /**
+   * Resolves once this verifier sees every change the daemon had made when it was called (at
+   * once for a remote verifier): after a write that widened access (a new key is seen at once
+   * anyway), to use it here without a refusal in between.
+   */
+  sync(): Promise<void>;
+  /** Stops; a replica first sends the usage it counted. */
+  close(): Promise<void>;
+  readonly state: VerifierState;
+}
+
+/** Neither the verifier's copy nor the daemon could answer: a service must refuse the request (503). */
+export class VerifierUnavailable extends Error {
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'VerifierUnavailable';
+  }
+}
+
+/** The longest key and caller label the daemon accepts (UTF-16 units, as it counts them). */
+const MAX_KEY_LENGTH = 512;
+const MAX_CALLER_LENGTH = 128;
+
+export const MALFORMED: VerifyResult = { valid: false, code: 'malformed' };
+export const NOT_FOUND: VerifyResult = { valid: false, code: 'not_found' };
+
+/** A verify as `POST /v1/verify` takes it. */
+export type VerifyBody = { key: string; caller?: string; scope?: string | readonly string[]; ip?: string };
+
+/**
+ * `key` and `options` as the daemon would read them: the caller without control characters,
+ * trimmed and cut to its limit (never through a character); an address that is none dropped
+ * (a key with an allow list then refuses it, as without one). Undefined for a key too long to
+ * be one. A scope that is not one is a mistake in the service: it throws.
+ */
+export function verifyBody(key: string, options: VerifyOptions = {}): VerifyBody | undefined {
+  if (key.length > MAX_KEY_LENGTH) return undefined;
+  const body: VerifyBody = { key };
+  const caller = options.caller === undefined ? undefined : cleanCaller(options.caller);
+  if (caller) body.caller = caller;
+  if (options.scope !== undefined) {
+    for (const scope of typeof options.scope === 'string' ? [options.scope] : options.scope) {
+      const problem = scopeProblem(scope);
+      if (problem) throw new TypeError(`keyward: scope ${JSON.stringify(scope)} ${problem}`);
+    }
+    body.scope = options.scope;
+  }
+  if (options.ip !== undefined && parseAddress(options.ip)) body.ip = options.ip;
+  return body;
+}
+
+/**
+ * Callers cleaned lately: a service sees the same few labels (client names, addresses) again
+ * and again, and cleaning one is most of what preparing a verify costs. Bounded: when full it
+ * starts over.
+ */
+const cleaned = new Map<string, string>();
+const CLEANED_MAX = 4096;
+
+function cleanCaller(raw: string): string {
+  let label = cleaned.get(raw);
+  if (label === undefined) {
+    if (cleaned.size >= CLEANED_MAX) cleaned.clear();
+    label = cut(stripUnsafe(raw).trim());
+    cleaned.set(raw, label);
+  }
+  return label;
+}
+
+function cut(text: string): string {
+  if (text.length <= MAX_CALLER_LENGTH) return text;
+  let out = '';
+  for (const ch of text) {
+    if (out.length + ch.length > MAX_CALLER_LENGTH) break;
+    out += ch;
+  }
+  return out.trim();
+}

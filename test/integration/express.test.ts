@@ -1,0 +1,116 @@
+/**
+ * `keyward/express` (issue 14): the same verifier and the same HTTP answers as `keyward/hono`,
+ * in an Express 5 app and in a bare `node:http` server (Connect's calling convention), with
+ * the verified key on `req.apiKey`.
+ */
+import express from 'express';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiKeyOf, keyward, requireScope, type KeywardHandler } from '../../src/integration/express.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+
+let t: TestDaemon;
+let token: string;
+const handlers: KeywardHandler[] = [];
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  t = await startTestDaemon();
+  token = (await t.client.createOperator('express-api', 'service')).token;
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all(handlers.map((h) => h.verifier.close()));
+  await t.stop();
+});
+
+function mounted(options: Partial<Parameters<typeof keyward>[0]> = {}): KeywardHandler {
+  const handler = keyward({ url: t.url, token, caller: (req) => req.headers['x-caller'] as string | undefined, ...options });
+  handlers.push(handler);
+  return handler;
+}
+
+async function listen(server: Server): Promise<string> {
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'x-caller': 'express-test' });
+
+describe('keyward() for Express', () => {
+  let url: string;
+  beforeAll(async () => {
+    const app = express();
+    app.use('/orders', mounted());
+    app.get('/orders', (req, res) => void res.json(apiKeyOf(req)));
+    app.delete('/orders/:id', requireScope('orders:delete'), (_req, res) => void res.sendStatus(204));
+    app.post('/refunds', mounted({ scope: 'refunds:write' }), (_req, res) => void res.sendStatus(201));
+    url = await listen(createServer(app));
+  });
+
+  it('lets a valid key through with the key on the request and the RateLimit fields', async () => {
+    const { key, secret } = await t.client.createKey('express-ok', { owner: 'team-orders', rateLimit: { limit: 10, windowSeconds: 60 } });
+    const res = await fetch(`${url}/orders`, { headers: bearer(secret) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ id: key.id, name: 'express-ok', owner: 'team-orders', rateLimit: { limit: 10 } });
+    expect(res.headers.get('ratelimit-policy')).toBe('"key";q=10;w=60');
+    await expect.poll(async () => (await t.client.usage(key.id)).callers, { timeout: 5000 }).toEqual([expect.objectContaining({ caller: 'express-test', ok: 1 })]);
+  });
+
+  it('answers refusals as keyward/hono does', async () => {
+    const { key, secret } = await t.client.createKey('express-refused', { scopes: ['orders:read'] });
+    const missing = await fetch(`${url}/orders`);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(await missing.json()).toMatchObject({ error: { code: 'unauthorized', reason: 'missing' } });
+
+    const scoped = await fetch(`${url}/refunds`, { method: 'POST', headers: bearer(secret) });
+    expect(scoped.status).toBe(403);
+    expect(scoped.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="refunds:write"');
+
+    const local = await fetch(`${url}/orders/7`, { method: 'DELETE', headers: bearer(secret) });
+    expect(local.status).toBe(403);
+    expect(await local.json()).toMatchObject({ error: { reason: 'insufficient_scope' } });
+
+    await t.client.deactivateKey(key.id);
+    const inactive = await fetch(`${url}/orders`, { headers: bearer(secret) });
+    expect(await inactive.json()).toMatchObject({ error: { code: 'unauthorized', reason: 'inactive' } });
+  });
+
+  it('fails closed with 503 when neither a copy nor the daemon can answer', async () => {
+    const { secret } = await t.client.createKey('express-outage');
+    const problems: Error[] = [];
+    const app = express();
+    const unreachable = keyward({ url: 'http://127.0.0.1:9', token, onUnavailable: (e) => problems.push(e) });
+    app.get('/', unreachable, (_req, res) => void res.send('never'));
+    const res = await fetch(`${await listen(createServer(app))}/`, { headers: bearer(secret) });
+    await unreachable.verifier.close();
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(problems).toHaveLength(1);
+  });
+});
+
+describe('keyward() in a bare node:http server', () => {
+  it('works with nothing but a request, a response and a next', async () => {
+    const auth = mounted();
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      auth(req, res, (err) => {
+        if (err) {
+          res.statusCode = 500;
+          res.end();
+          return;
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ hello: apiKeyOf(req)?.name }));
+      });
+    });
+    const url = await listen(server);
+    const { secret } = await t.client.createKey('plain-node');
+    const res = await fetch(url, { headers: bearer(secret) });
+    expect(await res.json()).toEqual({ hello: 'plain-node' });
+    expect((await fetch(url)).status).toBe(401);
+  });
+});
