@@ -5,7 +5,8 @@
  * Each run has its own home and daemon. The baseline in the same run is the direct SQLite
  * seeding the other benchmarks use (one transaction of prepared inserts, no daemon): the ratio
  * says what the daemon's validation, hashing, per-batch transactions and index cost on top.
- * Targets are printed beside the numbers, never judged.
+ * Targets are printed beside the numbers, never judged. `IMPORT_BENCH_SIZES=20000` (comma-separated)
+ * runs other sizes, for a quick look.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -18,7 +19,7 @@ import { benchItem, importBodies, postImports, writeNdjson, type ImportBy } from
 import { seedKeys } from './support/seed.js';
 import { count, printTable, ratio } from './support/stats.js';
 
-const SIZES = (process.env.IMPORT_BENCH_SIZES ?? "100000,1000000").split(",").map(Number);
+const SIZES = (process.env.IMPORT_BENCH_SIZES ?? '100000,1000000').split(',').map(Number);
 const KINDS: readonly ImportBy[] = ['sha256', 'secret'];
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const TARGET_RATE = 50_000;
