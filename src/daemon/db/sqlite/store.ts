@@ -9,7 +9,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } fro
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
-import { chunks, firstClash } from '../../keys/import.js';
+import { firstClash } from '../../keys/import.js';
 import { narrows } from '../../keys/narrowing.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
@@ -58,7 +58,6 @@ import {
   importAudit,
   keyAudit,
   keyListWhere,
-  namesAmong,
   lastAdmin,
   operatorMatch,
   reasonDetail,
@@ -76,7 +75,7 @@ import {
 import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
-import { rowInserter } from './row-insert.js';
+import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
@@ -207,7 +206,7 @@ export class SqliteStore implements Store {
   /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
   private appended = false;
   private readonly reserve: SpaceReserve;
-  private readonly insertKeyRow: ReturnType<typeof rowInserter>;
+  private readonly importWrites: ImportWrites;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -217,7 +216,7 @@ export class SqliteStore implements Store {
     this.usageWrites = prepareUsageWrites(sqlite, db);
     this.alertWrites = prepareAlertWrites(db);
     this.reserve = new SpaceReserve(sqlite);
-    this.insertKeyRow = rowInserter(sqlite, keys);
+    this.importWrites = prepareImportWrites(sqlite);
   }
 
   /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
@@ -354,13 +353,9 @@ export class SqliteStore implements Store {
 
   async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
     this.write((tx) => {
-      const parts = chunks(rows);
-      const names = parts.flatMap((part) => tx.select({ name: keys.name, nameFolded: keys.nameFolded, nameSkeleton: keys.nameSkeleton }).from(keys).where(namesAmong(keys, part)).all());
-      const hashes = parts.flatMap((part) => tx.select({ id: keys.id, name: keys.name, hash: keys.hash }).from(keys).where(inArray(keys.hash, part.map((r) => r.hash))).all());
-      const clash = firstClash(rows, { names, hashes });
+      const clash = firstClash(rows, this.importWrites.clashes(rows));
       if (clash) throw clash;
-      for (const part of parts) unbury(tx, part.map((r) => r.hash));
-      for (const row of rows) this.insertKeyRow(row, fieldsToColumns(row));
+      this.importWrites.insert(rows);
       this.appendAudit(tx, actor, importAudit(rows), at);
     });
   }
