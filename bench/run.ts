@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, streams,
+ * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, import, streams,
  * hardening, audit, scan, alerts, service, and the TUI's when it exists), or only those named. They print
  * numbers and never pass or fail on time; the exit code is non-zero only when one crashed.
  * `--cpu-prof` has the verify and scale benchmarks' daemons write V8 CPU profiles (open them
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { run as runAlerts } from './alerts.js';
 import { run as runAudit } from './audit.js';
 import { run as runHardening } from './hardening.js';
+import { run as runImport } from './import.js';
 import { run as runKeys } from './keys.js';
 import { run as runScale } from './scale.js';
 import { run as runScan } from './scan.js';
@@ -41,6 +42,7 @@ const benches: Bench[] = [
   { name: 'keys', run: runKeys },
   { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
   { name: 'scale', run: () => runScale({ daemonNodeArgs }) },
+  { name: 'import', run: runImport },
   { name: 'streams', run: runStreams },
   { name: 'hardening', run: runHardening },
   { name: 'audit', run: runAudit },

@@ -11,7 +11,9 @@ import { performance } from 'node:perf_hooks';
 import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
 import { drive, medianOf, type LoadRequest, type LoadResult } from './support/load.js';
 import { measureList, reportList, type ListFigures } from './support/list-scale.js';
-import { seedKeys, type SeededKey } from './support/seed.js';
+import { generateSecret, KEY_PREFIX } from '../src/daemon/secrets/format.js';
+import { benchItem, importBodies, postImports } from './support/import-feed.js';
+import type { SeededKey } from './support/seed.js';
 import { count, mb, ms, printTable, ratio, us } from './support/stats.js';
 import { checkAccepted, LOAD_DESCRIPTION, verifyRequests } from './support/verify-load.js';
 
@@ -24,20 +26,33 @@ const ROUNDS = 3;
 const SECONDS = 4;
 const WARMUP_SECONDS = 3;
 
-/**
- * How a benchmark home gets its keys. Direct inserts for now; once `POST /v1/keys/import`
- * exists, an import-based seeding (a daemon started, the keys imported, the daemon stopped)
- * slots in here and its rate becomes one more column.
- */
+/** How a benchmark home gets its keys. */
 type Seeding = {
   describe: string;
-  /** Fills `home` with `total` keys and returns the secrets of `keep` of them. */
-  seed(home: string, total: number, keep: number): Promise<SeededKey[]>;
+  /** Fills `home` with `total` keys; returns the secrets of `keep` of them and how long the import itself took. */
+  seed(home: string, total: number, keep: number): Promise<{ kept: SeededKey[]; importMs: number }>;
 };
 
-const directInserts: Seeding = {
-  describe: 'direct SQLite inserts, one transaction',
-  seed: async (home, total, keep) => seedKeys(home, total, keep),
+/**
+ * Through the import path, as the issue asks: a daemon started on the empty home, the keys
+ * imported in batches of 10,000 (the verified ones by their `kw_` secret, the rest by hash),
+ * the daemon stopped. Its rate is printed with the seeding.
+ */
+const throughImport: Seeding = {
+  describe: 'POST /v1/keys/import, batches of 10,000 (the verified keys by secret, the rest by sha256)',
+  seed: async (home, total, keep) => {
+    const daemon = await startDaemonProcess(home);
+    try {
+      const secrets = Array.from({ length: keep }, () => generateSecret(KEY_PREFIX));
+      const items = Array.from({ length: total }, (_, n) => (n < keep ? { name: `seed-${n}`, secret: secrets[n] } : benchItem(n, 'sha256', 'seed')));
+      const bodies = importBodies(items);
+      const started = performance.now();
+      const imported = await postImports(daemon.url, daemon.adminToken, bodies);
+      return { kept: secrets.map((secret, n) => ({ ...imported[n]!, secret })), importMs: performance.now() - started };
+    } finally {
+      await daemon.stop();
+    }
+  },
 };
 
 /** A seeded home with its daemon running, after the startups were measured. */
@@ -45,6 +60,8 @@ type Prepared = {
   keys: number;
   home: string;
   seedMs: number;
+  /** The import alone, without starting and stopping its daemon. */
+  importMs: number;
   startups: number[];
   /** CPU seconds the daemon used up to healthy: what startup costs whatever else the machine does. */
   startupCpu: number[];
@@ -71,7 +88,7 @@ async function prepare(keys: number, seeding: Seeding, daemonNodeArgs: readonly 
   let daemon: DaemonProcess | undefined;
   try {
     const seeded = performance.now();
-    const kept = await seeding.seed(home, keys, VERIFIED_KEYS);
+    const { kept, importMs } = await seeding.seed(home, keys, VERIFIED_KEYS);
     const seedMs = performance.now() - seeded;
     const startups: number[] = [];
     const startupCpu: number[] = [];
@@ -86,7 +103,7 @@ async function prepare(keys: number, seeding: Seeding, daemonNodeArgs: readonly 
     const { token } = await daemon!.admin.createOperator('bench-scale', 'service');
     const requests = verifyRequests(kept, token);
     await checkAccepted(daemon!, requests);
-    return { keys, home, seedMs, startups, startupCpu, rssAfterStart, daemon: daemon!, requests };
+    return { keys, home, seedMs, importMs, startups, startupCpu, rssAfterStart, daemon: daemon!, requests };
   } catch (err) {
     await daemon?.stop();
     removeHome(home);
@@ -95,7 +112,7 @@ async function prepare(keys: number, seeding: Seeding, daemonNodeArgs: readonly 
 }
 
 export async function run(options: ScaleOptions = {}): Promise<void> {
-  const seeding = directInserts;
+  const seeding = throughImport;
   console.log(
     `seeding: ${seeding.describe}; ${STARTS} starts per size; load: autocannon, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per size in turn after ${WARMUP_SECONDS} s warm-up, medians shown; ${count(VERIFIED_KEYS)} keys, ${LOAD_DESCRIPTION}`,
   );
@@ -104,7 +121,7 @@ export async function run(options: ScaleOptions = {}): Promise<void> {
     for (const keys of SIZES) {
       const p = await prepare(keys, seeding, options.daemonNodeArgs ?? []);
       prepared.push(p);
-      console.log(`  ${count(keys)} keys: seeded in ${ms(p.seedMs)}, started`);
+      console.log(`  ${count(keys)} keys: seeded in ${ms(p.seedMs)}, of which the import ${ms(p.importMs)} (${count(keys / (p.importMs / 1000))} keys/s, target ≥ 50,000), started`);
     }
     for (const p of prepared) await drive(p.daemon, { connections: CONNECTIONS, seconds: WARMUP_SECONDS, requests: p.requests });
     const rounds = new Map<Prepared, LoadResult[]>(prepared.map((p) => [p, []]));
@@ -116,7 +133,7 @@ export async function run(options: ScaleOptions = {}): Promise<void> {
     report(prepared.map((p) => ({ ...p, rounds: rounds.get(p)!, load: medianOf(rounds.get(p)!), after: p.daemon.memory() })));
     // The list and the TUI at each size (support/list-scale.ts), one daemon at a time.
     const lists: ListFigures[] = [];
-    for (const p of prepared) lists.push(await measureList(p.daemon, p.keys));
+    for (const p of prepared) lists.push(await measureList(p.daemon, p.keys, (n) => `seed-${n}`));
     reportList(lists);
   } finally {
     for (const p of prepared) {
@@ -131,11 +148,13 @@ type Measured = Prepared & { rounds: LoadResult[]; load: LoadResult; after: { rs
 function report(results: Measured[]): void {
   const base = results[0]!;
   printTable(
-    ['keys', 'startup', 'target', 'startup CPU', 'RSS after start', 'target', 'RSS after load', 'target', 'verify req/s', 'vs 1k (≥ 0.95× at 1M)', 'each round', 'CPU/req', 'p50', 'p99', 'failed'],
+    ['keys', 'import keys/s', 'target', 'startup', 'target', 'startup CPU', 'RSS after start', 'target', 'RSS after load', 'target', 'verify req/s', 'vs 1k (≥ 0.95× at 1M)', 'each round', 'CPU/req', 'p50', 'p99', 'failed'],
     results.map((r) => {
       const t = targets(r.keys);
       return [
         count(r.keys),
+        count(r.keys / (r.importMs / 1000)),
+        '≥ 50,000',
         r.startups.map(ms).join(', '),
         t.startup,
         r.startupCpu.map(ms).join(', '),

@@ -3,8 +3,8 @@
  * `GET /v1/keys` costs for a first page, the last page, a page deep in a million-key tie,
  * counts and filters; and the real TUI (Ink → ScreenWriter → a recording terminal) against
  * each daemon: the first frame with rows, keystroke → frame for j, PgDn, G and g, and a
- * filter typed key by key → the frame with its result. The daemons hold `seed-N` keys (see
- * seed.ts); the numbers are medians, printed with their targets.
+ * filter typed key by key → the frame with its result. The daemons hold keys named by the
+ * caller's `nameOf(n)`; the numbers are medians, printed with their targets.
  */
 import { performance } from 'node:perf_hooks';
 import type { KeyListParams } from '../../src/client/client.js';
@@ -22,9 +22,14 @@ const FILTER_TARGET_MS = 150;
 
 export type ListFigures = { keys: number; api: [string, number][]; tui: [string, number, string][] };
 
-/** `seed-N` as seed.ts names the `n`th of `total` keys. */
-function seedName(n: number, total: number): string {
-  return `seed-${String(n).padStart(String(total).length, '0')}`;
+/** The names in the list's name order (SQLite's and JavaScript's default order agree on ASCII). */
+type Names = { sorted: string[]; /** A name of the longest length, so no other name holds it: a filter matching one key. */ unique: string };
+
+function namesOf(keys: number, nameOf: (n: number) => string): Names {
+  const sorted = Array.from({ length: keys }, (_, n) => nameOf(n).toLowerCase()).sort();
+  const longest = Math.max(...sorted.slice(-1000).map((n) => n.length), nameOf(keys - 1).length);
+  const unique = sorted.slice(Math.floor(keys / 2)).find((n) => n.length === longest) ?? sorted[keys - 1]!;
+  return { sorted, unique };
 }
 
 async function timed(run: () => Promise<unknown>, runs = API_RUNS): Promise<number> {
@@ -37,10 +42,11 @@ async function timed(run: () => Promise<unknown>, runs = API_RUNS): Promise<numb
   return summarize(samples).p50;
 }
 
-async function measureApi(daemon: DaemonProcess, keys: number): Promise<[string, number][]> {
+async function measureApi(daemon: DaemonProcess, names: Names): Promise<[string, number][]> {
   const list = (params: KeyListParams) => daemon.admin.listKeys({ limit: 50, ...params });
   const last = await list({ sort: 'uses24h', end: true });
-  const middle = seedName(Math.floor(keys / 2), keys);
+  const middle = names.unique;
+  const prefix = names.sorted[0]!.replace(/\d+$/, '');
   return [
     ['first page (50, by name)', await timed(() => list({ sort: 'name' }))],
     ['last page (end=true, by name)', await timed(() => list({ sort: 'name', end: true }))],
@@ -48,12 +54,12 @@ async function measureApi(daemon: DaemonProcess, keys: number): Promise<[string,
     ['first page, newest first', await timed(() => list({ sort: 'newest' }))],
     ['counts (counts=true)', await timed(() => list({ limit: 1, counts: true }))],
     [`filter: the middle key's name, ${middle.length} characters (one match, trigram)`, await timed(() => list({ filter: middle, counts: true }))],
-    ['filter "seed-0" (most keys match)', await timed(() => list({ filter: 'seed-0', counts: true }))],
+    [`filter "${prefix}" (every key matches)`, await timed(() => list({ filter: prefix, counts: true }))],
     ['filter "99" (two characters: no trigram)', await timed(() => list({ filter: '99', counts: true }))],
   ];
 }
 
-async function measureTui(daemon: DaemonProcess, keys: number): Promise<[string, number, string][]> {
+async function measureTui(daemon: DaemonProcess, keys: number, names: Names): Promise<[string, number, string][]> {
   process.env.NODE_ENV ??= 'production';
   const [{ render }, { createElement }, { App }, { inkOptions, MAX_FPS }, { ScreenWriter }] = await Promise.all([
     import('ink'),
@@ -65,7 +71,7 @@ async function measureTui(daemon: DaemonProcess, keys: number): Promise<[string,
   const terminal = new BenchTerminal();
   const keyboard = new BenchKeyboard();
   const screen = new ScreenWriter(terminal as unknown as NodeJS.WriteStream, 1000 / MAX_FPS);
-  const name = (n: number) => seedName(n, keys);
+  const name = (n: number) => names.sorted[n]!;
   try {
     const { operator } = await daemon.admin.me();
     const table = terminal.next((text) => text.includes(`${keys} keys:`) && text.includes(`› ${name(0)}`), 'the first rows');
@@ -82,7 +88,7 @@ async function measureTui(daemon: DaemonProcess, keys: number): Promise<[string,
       jumps.push(...(await timeKeys(terminal, keyboard, 'g', 1, () => name(0))));
     }
     // A filter typed key by key, as fast as the frame cap lets each show: timed from its last key.
-    const target = name(Math.floor(keys / 2));
+    const target = names.unique;
     keyboard.press('/');
     await pause(SPACING_MS);
     for (const char of target.slice(0, -1)) {
@@ -107,9 +113,10 @@ async function measureTui(daemon: DaemonProcess, keys: number): Promise<[string,
   }
 }
 
-/** The list and TUI figures of one daemon holding `keys` seeded keys. */
-export async function measureList(daemon: DaemonProcess, keys: number): Promise<ListFigures> {
-  return { keys, api: await measureApi(daemon, keys), tui: await measureTui(daemon, keys) };
+/** The list and TUI figures of one daemon holding `keys` keys named `nameOf(0…keys-1)`. */
+export async function measureList(daemon: DaemonProcess, keys: number, nameOf: (n: number) => string): Promise<ListFigures> {
+  const names = namesOf(keys, nameOf);
+  return { keys, api: await measureApi(daemon, names), tui: await measureTui(daemon, keys, names) };
 }
 
 /** One table of API latencies and one of TUI figures, a column per size. */

@@ -1,10 +1,11 @@
-/** `keyward keys …`: list (deleted ones too), show, create (canaries too), deactivate, activate, delete and rotate (in an emergency too) API keys. */
+/** `keyward keys …`: list (deleted ones too), show, create (canaries too), import, deactivate, activate, delete and rotate (in an emergency too) API keys. */
 import { Option, type Command } from 'commander';
 import type { KeyJson, KeySortName, TombstoneJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/rotation/machine.js';
 import { formatElapsed, parseDuration } from '../duration.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
+import { importCommand } from './import-command.js';
 import { findKey } from './lookup.js';
 import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal, type Column } from './output.js';
 import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from './policy-flags.js';
@@ -275,4 +276,6 @@ export function keysCommand(program: Command): void {
         `After the cut-over, traffic is watched for ${formatElapsed(r.watchSeconds * 1000)} before the old key may be deleted.`,
     );
   });
+
+  importCommand(keys);
 }

@@ -10,6 +10,7 @@ import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
 import type { MeJson } from '../daemon/auth/routes.js';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../daemon/errors.js';
+import type { ImportedJson } from '../daemon/keys/import-schemas.js';
 import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import type { KeyFieldsInput } from '../daemon/keys/policy-schemas.js';
 import type { CreateKeyInput, EditKeyInput, KeyJson, UsageJson } from '../daemon/keys/schemas.js';
@@ -260,6 +261,10 @@ export class KeywardClient {
   }
   deleteKey(id: string) {
     return this.request<void>('DELETE', `/v1/keys/${encodeURIComponent(id)}`);
+  }
+  /** One import batch (docs/import.md): items as the NDJSON lines hold them, validated by the daemon. */
+  importKeys(keys: readonly unknown[]) {
+    return this.request<ImportedJson>('POST', '/v1/keys/import', { keys });
   }
   /** What the daemon knows of secrets by their SHA-256 (at most `LOOKUP_BATCH` a call). */
   lookup(sha256: string[]) {

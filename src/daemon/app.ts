@@ -15,6 +15,8 @@ import { eventRoutes } from './events/routes.js';
 import { EventSchema } from './events/schemas.js';
 import { authenticate } from './http/auth.js';
 import { limitBody } from './http/body-limit.js';
+import { IMPORT_MAX_BYTES, IMPORT_PATH } from './keys/import-limits.js';
+import { importRoutes } from './keys/import-routes.js';
 import { DOCUMENT } from './http/document.js';
 import type { AppEnv } from './http/env.js';
 import { guardHost } from './http/guard-host.js';
@@ -123,6 +125,7 @@ export function createApp(core: Core, options: AppOptions) {
   const api = v1
     .route('/', operatorRoutes(core.operators))
     .route('/', lookupRoutes(core.store))
+    .route('/', importRoutes(core.keys))
     .route('/', keyRoutes(core.keys, core.usageReads))
     .route('/', verifyRoutes(core.verifier))
     .route('/', rotationRoutes(core.rotations))
@@ -143,7 +146,8 @@ export function createApp(core: Core, options: AppOptions) {
     '*',
     limitBody({
       maxSize: MAX_BODY_BYTES,
-      onError: (c) => sendError(c, new KeywardError('payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES / 1024} KiB`)),
+      larger: { [IMPORT_PATH]: IMPORT_MAX_BYTES },
+      onError: (c, maxSize) => sendError(c, new KeywardError('payload_too_large', `Request bodies are limited to ${maxSize / 1024} KiB${maxSize > MAX_BODY_BYTES ? ' on this route' : ''}`)),
     }),
   );
   app.use('*', jsonBodiesOnly);

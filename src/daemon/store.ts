@@ -32,6 +32,9 @@ export type KeyRow = {
   rotatedOutBy: string | null;
 } & KeyFields;
 
+/** An imported key as the stores insert it, with its name's uniqueness columns made once. */
+export type ImportRow = KeyRow & { hash: string; nameFolded: string; nameSkeleton: string };
+
 /** A key's description, labels and policy (docs/policy.md); null is "none" or "no restriction". */
 export type KeyFields = KeyLabels & KeyPolicy & { description: string | null };
 
@@ -303,7 +306,9 @@ export type DeliveryOutcome = {
 /** A committed change to what the daemons keep in memory, as a shared store reports it. */
 export type StoreChange =
   /** `key` is the key's state after the change; undefined when it was deleted. */
-  | { type: 'key'; id: string; event: 'created' | 'updated' | 'deleted'; key: IndexedKey | undefined }
+  | { type: 'key'; id: string; event: 'created' | 'imported' | 'updated' | 'deleted'; key: IndexedKey | undefined }
+  /** A batch of keys imported (each also has its own `imported` change), from `first` to `last`. */
+  | { type: 'import'; first: string; last: string; count: number }
   | { type: 'operator'; id: string; event: 'created' | 'updated' }
   | { type: 'rotation'; id: string; event: 'created' | 'updated' };
 
@@ -337,6 +342,13 @@ export interface Store {
   getKeyByName(name: string): Promise<KeyRow | undefined>;
   uses24h(id: string, since: number): Promise<number>;
   createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow>;
+  /**
+   * Inserts a batch of imported keys (docs/import.md) in one transaction, all or none, with one
+   * audit event (`key.import`). A name or hash a stored key already has refuses the batch, naming
+   * the first such row by its index (`keys.<i>` in the issue path); a deleted key's hash takes
+   * the place of its tombstone, as at create.
+   */
+  importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void>;
   /** `reason` is kept with a deactivation and audited; activating clears it. */
   setKeyStatus(id: string, status: KeyStatus, at: number, actor: Actor, reason?: string): Promise<KeyRow>;
   /** Deletes an inactive key and, in the same transaction, keeps its tombstone. */

@@ -1,6 +1,6 @@
 /**
- * The verification decision, in the order the design fixes: format (shape and checksum, no
- * lookup), existence, status, expiry, client address, scope, rate limit, quota. The first
+ * The verification decision, in the order the design fixes: format (shape and checksum of a
+ * `kw_` key, no lookup; any other format is looked up by hash), existence, status, expiry, client address, scope, rate limit, quota. The first
  * check that fails is the answer. A request turned away costs the key nothing: only an
  * accepted one is counted against its rate limit and taken from its quota.
  */
@@ -9,7 +9,7 @@ import type { KeyEntry } from './policy.js';
 import { QuotaLedger } from './quota.js';
 import { RateLimiter, type RateLimitState } from './rate-limit.js';
 import { scopesGranted } from './scopes.js';
-import { hashSecret, isWellFormed, KEY_PREFIX } from './secret.js';
+import { hashSecret, isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from './secret.js';
 
 export type VerifyRequest = {
   key: string;
@@ -57,13 +57,23 @@ const NOT_FOUND_RESULT: VerifyResult = { valid: false, code: 'not_found' };
 const NOT_FOUND: Decision = { result: NOT_FOUND_RESULT };
 
 /**
+ * Whether `key` is refused on its shape alone, before any lookup. A `kw_` key must carry its
+ * checksum; an operator token is never an API key. Anything else may be an imported key of
+ * another system's format (`sk_live_…`, a UUID): only its hash can tell.
+ */
+function malformedKey(key: string): boolean {
+  if (key.startsWith(KEY_PREFIX)) return !isWellFormed(key, KEY_PREFIX);
+  return key.length === 0 || key.startsWith(OPERATOR_TOKEN_PREFIX);
+}
+
+/**
  * Decides `request` against the keys `lookup` finds by hash. A canary or a tombstone answers
  * exactly as an unknown key does — the same result object, after the same checksum, hash and
  * lookup — so the presenter learns nothing; only the sighting tells the verifier to raise an
  * alert. Neither counts as a use of a key.
  */
 export function verifyKey(request: VerifyRequest, lookup: (hash: string) => KeyEntry | undefined, counters: Counters, now: number): Decision {
-  if (!isWellFormed(request.key, KEY_PREFIX)) return MALFORMED;
+  if (malformedKey(request.key)) return MALFORMED;
   const entry = lookup(hashSecret(request.key));
   if (!entry) return NOT_FOUND;
   const sighting = sightingOf(entry);

@@ -117,5 +117,15 @@ describe('verifyKey', () => {
     expect(verifyKey({ key: generateSecret('kw_') }, lookup, newCounters(), NOW)).toEqual({ result: { valid: false, code: 'not_found' } });
     expect(verifyKey({ key: secret }, lookup, newCounters(), NOW)).toMatchObject({ result: { valid: true }, entry: e });
     expect(verifyKey({ key: generateSecret('kwo_') }, lookup, newCounters(), NOW).result).toEqual({ valid: false, code: 'malformed' });
+    expect(verifyKey({ key: '' }, lookup, newCounters(), NOW).result).toEqual({ valid: false, code: 'malformed' });
+    expect(lookups).toHaveLength(2);
+  });
+
+  it('looks a key of any other format up by its hash (an imported key)', () => {
+    const foreign = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';
+    const e = entry();
+    const lookup = (hash: string) => (hash === hashSecret(foreign) ? e : undefined);
+    expect(verifyKey({ key: foreign }, lookup, newCounters(), NOW)).toMatchObject({ result: { valid: true }, entry: e });
+    expect(verifyKey({ key: '3f1c2a9e-7b4d-4e21-9c55-0a8f6d2b1e70' }, lookup, newCounters(), NOW).result).toEqual({ valid: false, code: 'not_found' });
   });
 });

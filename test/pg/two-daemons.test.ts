@@ -66,6 +66,20 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
     await expect.poll(() => b.daemon.core.index.lookup(hashSecret(secret)), { timeout: IN_STEP_MS }).toBeUndefined();
   });
 
+  it('verifies on B a batch imported on A (announced 100 keys a notice), with one keys.imported event on B', async () => {
+    const events: StreamEvent[] = [];
+    const ctl = new AbortController();
+    await new Promise<void>((resolve) => void b.client.events((e) => events.push(e), ctl.signal, resolve));
+    const secrets = Array.from({ length: 250 }, (_, i) => `sk_shared_import_${i}_0123456789`);
+    await a.client.importKeys(secrets.map((secret, i) => ({ name: `shared-import-${i}`, secret })));
+    for (const secret of [secrets[0]!, secrets[149]!, secrets[249]!]) await msUntilVerdict(b, secret, 'valid');
+    await expect.poll(() => events.filter((e) => e.event === 'keys.imported').map((e) => e.data), { timeout: IN_STEP_MS }).toEqual([
+      { type: 'keys.imported', count: 250, first: expect.objectContaining({ name: 'shared-import-0' }), last: expect.objectContaining({ name: 'shared-import-249' }) },
+    ]);
+    ctl.abort();
+    expect(events.filter((e) => e.event === 'key.created')).toEqual([]);
+  });
+
   it('adds up usage from both daemons', async () => {
     const { key, secret } = await a.client.createKey('merged-usage');
     // B learns of the new key through its change feed; verifies before that would be not_found.

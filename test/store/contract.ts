@@ -7,6 +7,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
+import { nameColumns } from '../../src/daemon/names.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
 import type { Actor, AlertChange, AlertSighting, AuditQuery, ClaimedDelivery, IndexedKey, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
 
@@ -134,6 +135,37 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const op = await store.createOperator({ id: newId('op_'), name: 'аlice', role: 'admin', createdAt: T0, disabledAt: null, tokenHash: hashSecret(generateSecret('kwo_')) }, ADMIN).catch((e: unknown) => e);
         expect(op).toMatchObject({ code: 'name_taken' });
         expect(await auditActions(store)).toEqual(['key.create', 'operator.create']);
+      });
+
+      it('imports a batch in one transaction with one audit event, or refuses all of it naming the first row at fault', async () => {
+        const stored = keyRow('stored');
+        await store.createKey(stored, ADMIN);
+        const gone = keyRow('gone');
+        await store.createKey(gone, ADMIN);
+        await store.setKeyStatus(gone.id, 'inactive', T0 + 1, ADMIN);
+        await store.deleteKey(gone.id, T0 + 2, ADMIN);
+        const batch = (names: string[], overrides: Partial<KeyRow & { hash: string }>[] = []) =>
+          names.map((name, i) => ({ ...keyRow(name, { createdAt: T0 + 5, owner: 'team' }), ...nameColumns(name), ...overrides[i] }));
+
+        for (const [rows, code, path] of [
+          [batch(['a', 'STORED', 'b']), 'name_taken', 'keys.1.name'],
+          [batch(['a', 'b', 'ѕtored']), 'name_taken', 'keys.2.name'],
+          [batch(['a', 'b'], [{}, { hash: stored.hash }]), 'invalid_request', 'keys.1'],
+        ] as const) {
+          const err = await store.importKeys(rows, ADMIN, T0 + 5).catch((e: unknown) => e);
+          expect(err, path).toMatchObject({ code, issues: [{ path }] });
+          expect(await store.getKeyByName('a')).toBeUndefined();
+        }
+
+        // b takes the deleted key's hash: it takes the tombstone's place, as at create.
+        const rows = batch(['a', 'b', 'c'], [{}, { hash: gone.hash }]);
+        await store.importKeys(rows, ADMIN, T0 + 5);
+        expect(await store.getKeyByName('B')).toMatchObject({ id: rows[1]!.id, owner: 'team', createdAt: T0 + 5 });
+        expect(await store.listTombstones(10)).toEqual([]);
+        expect((await allIndexed(store)).filter((k) => rows.some((r) => r.id === k.id)).map((k) => k.hash).sort()).toEqual(rows.map((r) => r.hash).sort());
+        expect(await auditActions(store)).toEqual(['key.create', 'key.create', 'key.deactivate', 'key.delete', 'key.import']);
+        expect((await store.listAudit({ limit: 1 }))[0]).toMatchObject({ targetId: rows[0]!.id, targetName: 'a', at: T0 + 5 });
+        expect(await audit.verify(store)).toMatchObject({ ok: true });
       });
 
       it('changes status with the time it is given, audits only a real change, and answers not_found', async () => {

@@ -4,7 +4,7 @@
  * table to one dialect and better-sqlite3 transactions are synchronous, so each dialect keeps
  * its own store file; everything that must read the same in both lives here.
  */
-import { and, eq, gt, isNull, lt, lte, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, lte, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName, nameColumns } from '../names.js';
 import type { AlertRow, AuditInput, AuditQuery, DeliveryOutcome, EmergencyCut, HashMatch, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
@@ -43,8 +43,17 @@ export function lastAdmin(op: OperatorRow): KeywardError {
 
 type Detail = Record<string, unknown> | undefined;
 
-export function keyAudit(action: 'key.create' | 'key.update' | 'key.deactivate' | 'key.activate' | 'key.delete', key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
+export function keyAudit(action: 'key.create' | 'key.import' | 'key.update' | 'key.deactivate' | 'key.activate' | 'key.delete', key: Pick<KeyRow, 'id' | 'name'>, detail?: Detail): AuditInput {
   return { action, targetType: 'key', targetId: key.id, targetName: key.name, detail };
+}
+
+/**
+ * The one audit event of an imported batch: it names the first key (so filtering the log by
+ * that key finds it), and how many came with it up to which.
+ */
+export function importAudit(rows: readonly Pick<KeyRow, 'id' | 'name'>[]): AuditInput {
+  const [first, last] = [rows[0]!, rows[rows.length - 1]!];
+  return keyAudit('key.import', first, { count: rows.length, first: { id: first.id, name: first.name }, last: { id: last.id, name: last.name } });
 }
 
 /** What a status change records in its audit event: the rotation that made it, or the reason an operator gave. */
@@ -176,6 +185,11 @@ export function webhookRow(row: Omit<WebhookRow, 'events'> & { events: string })
 export function sameOrLookAlike(table: { nameFolded: Column; nameSkeleton: Column }, name: string): SQL | undefined {
   const { nameFolded, nameSkeleton } = nameColumns(name);
   return or(eq(table.nameFolded, nameFolded), eq(table.nameSkeleton, nameSkeleton));
+}
+
+/** Keys that have one of `rows`' names (folded or by skeleton): what an import must not meet. */
+export function namesAmong(table: { nameFolded: Column; nameSkeleton: Column }, rows: readonly { nameFolded: string; nameSkeleton: string }[]): SQL | undefined {
+  return or(inArray(table.nameFolded, rows.map((r) => r.nameFolded)), inArray(table.nameSkeleton, rows.map((r) => r.nameSkeleton)));
 }
 
 /** `text` for a LIKE pattern that matches it literally, with `\` as the escape character. */

@@ -20,6 +20,7 @@ const READ_PERMISSION: Record<DaemonEventType, Permission> = {
   'key.updated': 'keys:read',
   'key.deleted': 'keys:read',
   'key.leaked': 'keys:read',
+  'keys.imported': 'keys:read',
   'rotation.created': 'keys:read',
   'rotation.updated': 'keys:read',
   'operator.created': 'operators:manage',

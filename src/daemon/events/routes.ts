@@ -15,6 +15,7 @@ const EVENTS_DESCRIPTION = `Needs \`keys:read\`. A text/event-stream that stays 
 
 - \`key.created\`, \`key.updated\`: \`{"type","key":Key}\`
 - \`key.deleted\`: \`{"type","id"}\`
+- \`keys.imported\`: \`{"type","count","first":{"id","name"},"last":{"id","name"}}\`: one event for each imported batch, not one for each key
 - \`rotation.created\`, \`rotation.updated\`: \`{"type","rotation":Rotation}\`
 - \`operator.created\`, \`operator.updated\`: \`{"type","operator":Operator}\`, only to operators with \`operators:manage\`
 - \`usage\`: \`{"type","tick":{"at":<ms>,"keys":[{"id","ok","rejected"}]}}\`, at most once a second
@@ -26,7 +27,7 @@ export function eventRoutes(streams: EventStreams) {
   return routeGroup().openapi(
     createRoute({
       method: 'get', path: '/events', operationId: 'streamEvents', tags: ['events'], security: bearer, middleware: [requirePermission('keys:read')] as const,
-      summary: 'Live changes: key.*, rotation.*, alert.*, operator.* (admins), usage ticks (at most once a second)',
+      summary: 'Live changes: key.*, keys.imported, rotation.*, alert.*, operator.* (admins), usage ticks (at most once a second)',
       description: EVENTS_DESCRIPTION,
       responses: {
         200: answer('The stream', {

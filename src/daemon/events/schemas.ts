@@ -14,10 +14,20 @@ const UsageTickSchema = z.object({
   keys: z.array(z.object({ id: z.string(), ok: z.number().int(), rejected: z.number().int() })).openapi({ description: 'Verifications per key since the previous tick' }),
 });
 
+const KeyRefSchema = z.object({ id: z.string(), name: z.string() });
+
 export const EventSchema = z
   .discriminatedUnion('type', [
     z.object({ type: z.enum(['key.created', 'key.updated']), key: KeySchema }).openapi('KeyEvent', { description: 'A key was created, or its status changed' }),
     z.object({ type: z.enum(['key.deleted']), id: z.string() }).openapi('KeyDeletedEvent', { description: 'A key was deleted' }),
+    z
+      .object({
+        type: z.enum(['keys.imported']),
+        count: z.number().int().openapi({ description: 'How many keys the batch imported' }),
+        first: KeyRefSchema,
+        last: KeyRefSchema,
+      })
+      .openapi('KeysImportedEvent', { description: 'A batch of keys was imported (`POST /v1/keys/import`): one event a batch, not one a key; a list view reloads what it shows' }),
     z
       .object({ type: z.enum(['key.leaked']), key: KeySchema, reason: z.string() })
       .openapi('KeyLeakedEvent', { description: 'A key was deactivated with a reason that reports a leak (`leaked: FILE:LINE` from `keyward scan --deactivate`)' }),

@@ -12,21 +12,29 @@ import type { AppEnv } from './env.js';
 
 export type BodyLimitOptions = {
   maxSize: number;
-  onError: (c: Context<AppEnv>) => Response;
+  /** Larger limits for a few paths (the import route); every other path has `maxSize`. */
+  larger?: Readonly<Record<string, number>>;
+  onError: (c: Context<AppEnv>, maxSize: number) => Response;
 };
 
 export function limitBody(options: BodyLimitOptions): MiddlewareHandler<AppEnv> {
   // A refused body is never read to its end (a chunked one is cut off mid-stream), so the
   // connection cannot carry another request: say so, or a keep-alive client reuses a dead socket.
-  const refuse = (c: Context<AppEnv>) => {
+  const refuse = (c: Context<AppEnv>, maxSize: number) => {
     c.header('Connection', 'close');
-    return options.onError(c);
+    return options.onError(c, maxSize);
   };
-  const counted = bodyLimit({ maxSize: options.maxSize, onError: refuse });
+  const counters = new Map<number, MiddlewareHandler<AppEnv>>();
+  const counted = (maxSize: number) => {
+    let counter = counters.get(maxSize);
+    if (!counter) counters.set(maxSize, (counter = bodyLimit({ maxSize, onError: (c) => refuse(c, maxSize) })));
+    return counter;
+  };
   return async function limitBody(c, next) {
-    if (c.req.header('transfer-encoding') !== undefined) return counted(c, next);
+    const maxSize = options.larger?.[c.req.path] ?? options.maxSize;
+    if (c.req.header('transfer-encoding') !== undefined) return counted(maxSize)(c, next);
     // Without Transfer-Encoding, HTTP/1.1 frames the body by Content-Length (none: no body).
-    if (Number.parseInt(c.req.header('content-length') ?? '0', 10) > options.maxSize) return refuse(c);
+    if (Number.parseInt(c.req.header('content-length') ?? '0', 10) > maxSize) return refuse(c, maxSize);
     await next();
   };
 }

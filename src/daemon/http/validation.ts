@@ -3,6 +3,7 @@
  * field, and builds the route groups that use it.
  */
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { errorBody } from '../errors.js';
 import type { AppEnv } from './env.js';
 
@@ -10,18 +11,34 @@ import type { AppEnv } from './env.js';
 /** How a validation target is called in messages. */
 const TARGETS: Record<string, string> = { json: 'body', query: 'query', param: 'path' };
 
-const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
-  if (result.success) return;
-  const where = TARGETS[result.target] ?? result.target;
-  const issues = result.error.issues.map((issue) => ({
+type Issue = { path: PropertyKey[]; message: string };
+
+function refuse(c: Context<AppEnv>, target: string, zodIssues: readonly Issue[]): Response {
+  const where = TARGETS[target] ?? target;
+  const issues = zodIssues.map((issue) => ({
     path: issue.path.map(String).join('.') || where,
     message: issue.message,
   }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   return c.json(errorBody(c, 'invalid_request', `Invalid request ${where} (${summary})`, issues), 400);
+}
+
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (!result.success) return refuse(c, result.target, result.error.issues);
+};
+
+/**
+ * For a body that is one long list (`{"keys":[…]}`): only the issues of the first item at
+ * fault, so the refusal names one item (`keys.3.name`) and stays short however many are wrong.
+ */
+export const firstItemHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
+  if (result.success) return;
+  const itemOf = (issue: Issue) => (typeof issue.path[1] === 'number' ? issue.path[1] : -1);
+  const first = Math.min(...result.error.issues.map(itemOf));
+  return refuse(c, result.target, result.error.issues.filter((issue) => itemOf(issue) === first));
 };
 
 /** A route group: an OpenAPIHono whose validation failures use the error envelope. */
-export function routeGroup(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+export function routeGroup(hook = validationHook): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({ defaultHook: hook });
 }

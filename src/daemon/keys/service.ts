@@ -12,7 +12,7 @@ import { indexedKey } from '../db/key-columns.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
-import type { Actor, KeyCounts, KeyEdit, KeyFields, KeyListQuery, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
+import type { Actor, ImportRow, KeyCounts, KeyEdit, KeyFields, KeyListQuery, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
 import type { AlertService } from '../alerts/service.js';
 import { TOMBSTONE_KEEP_MS } from '../alerts/schemas.js';
 import { decodeCursor, pageOf } from '../cursor.js';
@@ -22,6 +22,8 @@ import type { UsageTracker } from '../usage/tracker.js';
 import type { ReplicaHub } from '../replica/hub.js';
 import type { KeyIndex } from '../verify/key-index.js';
 import { isLeakReport } from '../webhooks/events.js';
+import { importRows } from './import.js';
+import type { ImportItemInput } from './import-schemas.js';
 import type { KeyFieldsInput, QuotaInput } from './policy-schemas.js';
 import { keyJson } from './schemas.js';
 
@@ -190,6 +192,23 @@ export class KeyService {
     const { row, secret } = this.newKeyRow(name, expiresAt, { ...NO_FIELDS, ...fields }, actor, canary);
     await this.deps.store.createKey(row, actor);
     return { key: this.published(row), secret };
+  }
+
+  /**
+   * Imports a batch (docs/import.md) in one transaction, all or none; a refusal names the item
+   * by its index. Every key is in the index before this returns. Listeners get one
+   * `keys.imported` for the batch, not one event per key: 10,000 `key.created` a call would
+   * flood every stream, and a list view reloads its window instead.
+   */
+  async importKeys(items: readonly ImportItemInput[], actor: Actor): Promise<ImportRow[]> {
+    const now = this.deps.now();
+    const fieldsOf = ({ name, expiresAt, secret, sha256, ...fields }: ImportItemInput, at: number) => ({ ...NO_FIELDS, ...editOf(fields, at) });
+    const rows = importRows(items, { actor, now, fieldsOf });
+    await this.deps.store.importKeys(rows, actor, now);
+    for (const row of rows) this.deps.index.put(indexedKey(row));
+    const ends = [rows[0]!, rows[rows.length - 1]!].map(({ id, name }) => ({ id, name }));
+    this.deps.events.publish({ type: 'keys.imported', count: rows.length, first: ends[0]!, last: ends[1]! });
+    return rows;
   }
 
   /**

@@ -15,6 +15,7 @@ export const STORE_METHODS = {
   getKeyByName: 'read',
   uses24h: 'read',
   createKey: 'write',
+  importKeys: 'write',
   setKeyStatus: 'write',
   deleteKey: 'write',
   indexedKeys: 'read',

@@ -37,7 +37,7 @@ export type ReplicaOptions = {
   queueBytes: number;
   /** Keys per snapshot chunk. */
   chunkKeys: number;
-  /** Changes kept for replicas that reconnect. */
+  /** Changes kept for replicas that reconnect: at least this many, up to twice as many. */
   resumeChanges: number;
   /** Streams one operator may hold, and all together. */
   perOperator: number;
@@ -277,7 +277,9 @@ export class ReplicaHub {
     }
     const item = frame('change', key ? { seq, key } : { seq, removed: before!.id });
     this.recent.push({ seq, item });
-    if (this.recent.length > this.options.resumeChanges) this.recent.splice(0, this.recent.length - this.options.resumeChanges);
+    // Trimmed when twice the number to keep, not at every change: splicing one off the front
+    // of 10,000 at each change cost an import ~6 µs a key (an import puts 10,000 keys a call).
+    if (this.recent.length >= 2 * this.options.resumeChanges) this.recent.splice(0, this.recent.length - this.options.resumeChanges);
     for (const replica of this.replicas.values()) this.deliver(replica, item);
   }
 

@@ -129,6 +129,8 @@ export function followSharedStore(shared: SharedStore, index: FollowedKeyIndex, 
 async function announce(change: StoreChange, { store, keys, operators, rotations, events }: FollowerParts): Promise<void> {
   switch (change.type) {
     case 'key': {
+      // An imported key is announced with its batch (`import`), not one event a key.
+      if (change.event === 'imported') return;
       const row = change.event === 'deleted' ? undefined : await store.getKey(change.id);
       if (!row) return events.publish({ type: 'key.deleted', id: change.id });
       return events.publish({ type: change.event === 'created' ? 'key.created' : 'key.updated', key: keyJson(await keys.view(row)) });
@@ -136,6 +138,11 @@ async function announce(change: StoreChange, { store, keys, operators, rotations
     case 'operator': {
       const operator = (await operators.list()).find((op) => op.id === change.id);
       if (operator) events.publish({ type: `operator.${change.event}`, operator: operatorJson(operator) });
+      return;
+    }
+    case 'import': {
+      const [first, last] = await Promise.all([store.getKey(change.first), store.getKey(change.last)]);
+      if (first && last) events.publish({ type: 'keys.imported', count: change.count, first: { id: first.id, name: first.name }, last: { id: last.id, name: last.name } });
       return;
     }
     case 'rotation':

@@ -77,7 +77,7 @@ export function verifyRoutes(verifier: Verifier) {
       method: 'post', path: '/verify', operationId: 'verifyKey', tags: ['verify'], security: bearer, middleware: [requirePermission('keys:verify')] as const,
       summary: 'Check an API key; the answer is a decision, not an error',
       description:
-        'Needs `keys:verify` (the `service` role has it). Answered from memory, never from the store, checking in this order: a malformed key or a bad checksum is `malformed` without a lookup; then `not_found`, `inactive`, `expired`; then the key’s policy: `ip_not_allowed`, `insufficient_scope`, `rate_limited`, `quota_exhausted`. Only an accepted verify counts against the rate limit and quota; every decision about a known key counts as usage.',
+        'Needs `keys:verify` (the `service` role has it). Answered from memory, never from the store, checking in this order: a `kw_` key of the wrong shape or with a bad checksum, an empty key or an operator token is `malformed` without a lookup (a key of any other format, an imported one, is looked up by its SHA-256); then `not_found`, `inactive`, `expired`; then the key’s policy: `ip_not_allowed`, `insufficient_scope`, `rate_limited`, `quota_exhausted`. Only an accepted verify counts against the rate limit and quota; every decision about a known key counts as usage.',
       request: { body: jsonBody(VerifyBody) },
       responses: {
         200: json(VerifyResultSchema, 'The decision', {

@@ -135,6 +135,13 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   lookupSecrets: async (cx) => ({
     ok: { why: 'a key and a stranger', body: { sha256: [sha256((await cx.key()).secret), sha256('nobody')] }, token: cx.tokens.viewer, expect: 200 },
   }),
+  importKeys: async (cx) => {
+    const name = cx.unique('imported');
+    return {
+      ok: { why: 'a key by hash', body: { keys: [{ name, sha256: sha256(name) }] }, expect: 201 },
+      more: [{ why: 'a taken name', body: { keys: [{ name: (await cx.key()).name, sha256: sha256(cx.unique('x')) }] }, expect: 409 }],
+    };
+  },
   getKeyUsage: async (cx) => ({ ok: { why: 'a key', id: (await cx.key()).id, query: 'minutes=5', expect: 200 } }),
 
   verifyKey: async (cx) => ({

@@ -28,7 +28,9 @@ const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 2000;
 
 const NoteSchema = z.union([
-  z.object({ t: z.literal('key'), id: z.string(), e: z.enum(['created', 'updated', 'deleted']) }),
+  // `imported`: created by an import, whose batch has one `import` note of its own.
+  z.object({ t: z.literal('key'), id: z.string(), e: z.enum(['created', 'imported', 'updated', 'deleted']) }),
+  z.object({ t: z.literal('import'), id: z.string(), l: z.string(), n: z.number().int() }),
   z.object({ t: z.enum(['operator', 'rotation']), id: z.string(), e: z.enum(['created', 'updated']) }),
 ]);
 const NoticeSchema = z.object({ o: z.string(), n: z.string(), c: z.array(NoteSchema) });
@@ -238,10 +240,11 @@ export class ChangeFeed implements SharedStore {
 }
 
 function toChange(note: ChangeNote, rows: IndexedKey[]): StoreChange {
+  if (note.t === 'import') return { type: 'import', first: note.id, last: note.l, count: note.n };
   if (note.t !== 'key') return { type: note.t, id: note.id, event: note.e };
   const key = rows.find((r) => r.id === note.id);
   // The table decides: a notice cannot call a key deleted that is still there, or the reverse.
-  return { type: 'key', id: note.id, key, event: key ? (note.e === 'created' ? 'created' : 'updated') : 'deleted' };
+  return { type: 'key', id: note.id, key, event: key ? (note.e === 'updated' || note.e === 'deleted' ? 'updated' : note.e) : 'deleted' };
 }
 
 function describe(err: unknown): string {

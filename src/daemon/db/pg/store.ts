@@ -16,6 +16,7 @@ import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError, StoreUnreachable } from '../../errors.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
+import { chunks, firstClash } from '../../keys/import.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -35,6 +36,7 @@ import type {
   DeliveryRow,
   EmergencyCut,
   HashMatch,
+  ImportRow,
   IndexedKey,
   IndexedOperator,
   KeyCounts,
@@ -60,7 +62,9 @@ import {
   alertAudit,
   auditWhere,
   keyActive,
+  importAudit,
   keyAudit,
+  namesAmong,
   lastAdmin,
   operatorMatch,
   reasonDetail,
@@ -87,6 +91,9 @@ import { filterText, keyListWhere, keyPaging } from '../key-list.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
+
+/** Notes a notice carries: 100 key notes are ~5.5 KB of the 8,000 bytes a payload may be. */
+const NOTES_PER_NOTICE = 100;
 
 type Tx = Parameters<Parameters<PgDb['transaction']>[0]>[0];
 
@@ -249,8 +256,12 @@ export class PgStore implements Store {
         await tx.execute(sql`select pg_advisory_xact_lock(${lockKey(LOCKS.audit)})`);
         const notes: ChangeNote[] = [];
         const value = await fn(tx, notes);
-        if (notes.length) {
-          await tx.execute(sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ o: this.origin, n: nonce, c: notes })})`);
+        // A notice's payload must stay under PostgreSQL's 8,000 bytes: an import announces its
+        // keys 100 to a notice. Notices of one commit arrive in order, so the write waits for the last.
+        for (let i = 0; i < notes.length; i += NOTES_PER_NOTICE) {
+          const last = i + NOTES_PER_NOTICE >= notes.length;
+          const c = notes.slice(i, i + NOTES_PER_NOTICE);
+          await tx.execute(sql`select pg_notify(${CHANNEL}, ${JSON.stringify({ o: this.origin, n: last ? nonce : randomUUID(), c })})`);
         }
         return { value, announced: notes.length > 0 };
       }),
@@ -343,7 +354,7 @@ export class PgStore implements Store {
   /** Writes hold the audit lock, so a name free when checked is still free at the insert. */
   private async insertKey(tx: Tx, key: KeyRow & { hash: string }, notes: ChangeNote[]): Promise<void> {
     await this.refuseTakenName(tx, key.name);
-    await unbury(tx, key.hash);
+    await unbury(tx, [key.hash]);
     await tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) });
     notes.push({ t: 'key', id: key.id, e: 'created' });
   }
@@ -371,6 +382,27 @@ export class PgStore implements Store {
       if (changed.length) await this.editKey(tx, key, edit, changed, at, actor, notes);
       const [{ hash }] = (await tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id))) as [{ hash: string }];
       return { key: { ...(await this.requireKey(tx, id)), hash }, changed };
+    });
+  }
+
+  async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
+    await this.write(async (tx, notes) => {
+      const parts = chunks(rows);
+      const names = [];
+      const hashes = [];
+      for (const part of parts) {
+        names.push(...(await tx.select({ name: keys.name, nameFolded: keys.nameFolded, nameSkeleton: keys.nameSkeleton }).from(keys).where(namesAmong(keys, part))));
+        hashes.push(...(await tx.select({ id: keys.id, name: keys.name, hash: keys.hash }).from(keys).where(inArray(keys.hash, part.map((r) => r.hash)))));
+      }
+      const clash = firstClash(rows, { names, hashes });
+      if (clash) throw clash;
+      for (const part of parts) {
+        await unbury(tx, part.map((r) => r.hash));
+        await tx.insert(keys).values(part.map(keyValues));
+      }
+      await this.appendAudit(tx, actor, importAudit(rows), at);
+      for (const row of rows) notes.push({ t: 'key', id: row.id, e: 'imported' });
+      notes.push({ t: 'import', id: rows[0]!.id, l: rows[rows.length - 1]!.id, n: rows.length });
     });
   }
 

@@ -42,9 +42,9 @@ export async function bury(tx: Tx, key: KeyRow, at: number, deletedBy: string): 
   await tx.insert(keyTombstones).values(tombstoneOf(key, hash, at, deletedBy));
 }
 
-/** A key created with a deleted key's hash (an import) takes the tombstone's place. */
-export async function unbury(tx: Tx, hash: string): Promise<void> {
-  await tx.delete(keyTombstones).where(eq(keyTombstones.hash, hash));
+/** Keys created with deleted keys' hashes (an import) take the tombstones' places. */
+export async function unbury(tx: Tx, hashes: readonly string[]): Promise<void> {
+  await tx.delete(keyTombstones).where(inArray(keyTombstones.hash, [...hashes]));
 }
 
 /** All tombstones, or those of the keys `ids`, as the index holds them. */

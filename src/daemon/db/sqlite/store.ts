@@ -9,6 +9,7 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
+import { firstClash } from '../../keys/import.js';
 import { narrows } from '../../keys/narrowing.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
@@ -29,6 +30,7 @@ import type {
   DeliveryRow,
   EmergencyCut,
   HashMatch,
+  ImportRow,
   IndexedKey,
   IndexedOperator,
   KeyCounts,
@@ -54,6 +56,7 @@ import {
   alertAudit,
   auditWhere,
   keyActive,
+  importAudit,
   keyAudit,
   lastAdmin,
   operatorMatch,
@@ -73,6 +76,7 @@ import {
 import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
+import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { filterText, keyListWhere, keyPaging } from '../key-list.js';
@@ -233,6 +237,7 @@ export class SqliteStore implements Store {
   /** Set by `appendAudit` inside a write, so the write anchors the new head once it commits. */
   private appended = false;
   private readonly reserve: SpaceReserve;
+  private readonly importWrites: ImportWrites;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -242,6 +247,7 @@ export class SqliteStore implements Store {
     this.usageWrites = prepareUsageWrites(sqlite, db);
     this.alertWrites = prepareAlertWrites(db);
     this.reserve = new SpaceReserve(sqlite);
+    this.importWrites = prepareImportWrites(sqlite);
   }
 
   /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
@@ -372,7 +378,7 @@ export class SqliteStore implements Store {
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
     this.refuseTakenName(tx, key.name);
-    unbury(tx, key.hash);
+    unbury(tx, [key.hash]);
     tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) }).run();
   }
 
@@ -402,6 +408,15 @@ export class SqliteStore implements Store {
       return { key: { ...this.requireKey(tx, id), hash }, changed };
     };
     return current && narrows(current, { ...current, ...stampedAfter(current, requested) }) ? this.narrowing(update) : this.write(update);
+  }
+
+  async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
+    this.write((tx) => {
+      const clash = firstClash(rows, this.importWrites.clashes(rows));
+      if (clash) throw clash;
+      this.importWrites.insert(rows);
+      this.appendAudit(tx, actor, importAudit(rows), at);
+    });
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {

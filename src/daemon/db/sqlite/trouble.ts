@@ -39,9 +39,9 @@ export function bury(tx: Tx, key: KeyRow, at: number, deletedBy: string): void {
   tx.insert(keyTombstones).values(tombstoneOf(key, hash, at, deletedBy)).run();
 }
 
-/** A key created with a deleted key's hash (an import) takes the tombstone's place. */
-export function unbury(tx: Tx, hash: string): void {
-  tx.delete(keyTombstones).where(eq(keyTombstones.hash, hash)).run();
+/** Keys created with deleted keys' hashes (an import) take the tombstones' places. */
+export function unbury(tx: Tx, hashes: readonly string[]): void {
+  tx.delete(keyTombstones).where(inArray(keyTombstones.hash, [...hashes])).run();
 }
 
 export function tombstoneEntries(db: Db): IndexedKey[] {

@@ -1,0 +1,136 @@
+/**
+ * `keyward keys import FILE` (docs/import.md): NDJSON keys, `-` for stdin, streamed in batches
+ * of one import call each, the next batch read while the daemon stores the last. A refusal names
+ * the line at fault; batches before it stay imported, its own is not. Secrets come only from the
+ * file, never from argv, and no line's content is ever printed.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ApiError } from '../client/client.js';
+import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/keys/import-limits.js';
+import { refused, usageError } from './exit.js';
+import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
+import { emit } from './output.js';
+import { examples, session, withJson } from './session.js';
+
+/** Room for `{"keys":[` … `]}` and the commas between items. */
+const BODY_OVERHEAD = 1024;
+
+/** The line an `ApiError` about item `keys.<i>` of `batch` is about, and what is wrong with it. */
+export function lineFailure(err: ApiError, batch: Batch): { line: number; problem: string } | undefined {
+  const match = /^keys\.(\d+)(?:\.(.+))?$/.exec(err.issues[0]?.path ?? '');
+  const line = match ? batch.lines[Number(match[1])] : undefined;
+  if (!match || line === undefined) return undefined;
+  // The daemon's own refusals say `keys.<i>: what`; a validation refusal says it per field.
+  const own = /^keys\.\d+: (.*)$/s.exec(err.message);
+  const problem = own ? own[1]! : err.issues.map((i) => `${i.path.replace(/^keys\.\d+\.?/, '') || 'key'}: ${i.message}`).join('; ');
+  return { line, problem: `${problem} (${err.code})` };
+}
+
+function span(batch: Batch): string {
+  const [first, last] = [batch.lines[0]!, batch.lines[batch.lines.length - 1]!];
+  return first === last ? `line ${first}` : `lines ${first}–${last}`;
+}
+
+function imported(count: number): string {
+  return count === 0 ? 'no key was imported' : `the ${count.toLocaleString('en-US')} keys of the lines before it were imported and stay so`;
+}
+
+/** A bar on a terminal's stderr, redrawn after each batch; nothing anywhere else. */
+class Progress {
+  private readonly started = Date.now();
+  constructor(
+    private readonly totalBytes: number | undefined,
+    private readonly on = process.stderr.isTTY === true,
+  ) {}
+
+  show(keys: number, bytesRead: number): void {
+    if (!this.on) return;
+    const rate = Math.round(keys / Math.max((Date.now() - this.started) / 1000, 0.001));
+    const width = 30;
+    const share = this.totalBytes ? Math.min(bytesRead / this.totalBytes, 1) : undefined;
+    const bar = share === undefined ? '' : `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${String(Math.round(share * 100)).padStart(3)}%  `;
+    process.stderr.write(`\r\x1b[K${bar}${keys.toLocaleString('en-US')} keys  ${rate.toLocaleString('en-US')} keys/s`);
+  }
+
+  end(): void {
+    if (this.on) process.stderr.write('\r\x1b[K');
+  }
+
+  get seconds(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+}
+
+/** The file's chunks, counting the bytes read so far into `read.bytes`. */
+async function* counted(chunks: AsyncIterable<Buffer>, read: { bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) {
+    read.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+function open(file: string): { chunks: AsyncIterable<Buffer>; size: number | undefined } {
+  if (file === '-') return { chunks: process.stdin, size: undefined };
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw usageError(`${file} is not a file`);
+    size = stat.size;
+  } catch (err) {
+    if (err instanceof Error && 'code' in err) throw usageError(`cannot read ${file}: ${String(err.code)}`);
+    throw err;
+  }
+  return { chunks: createReadStream(file), size };
+}
+
+export function importCommand(keys: Command): void {
+  examples(
+    withJson(
+      keys
+        .command('import')
+        .description('import keys from another system: NDJSON, one {"name", "secret" or "sha256", …} a line; see docs/import.md')
+        .argument('<file>', 'the NDJSON file, or - for stdin'),
+    ),
+    ['keyward keys import keys.ndjson', "sqlite3 -json legacy.db 'select …' | jq -c '.[]' | keyward keys import -"],
+  ).action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const { chunks, size } = open(file);
+    const read = { bytes: 0 };
+    const progress = new Progress(size);
+    let done = 0;
+    /** The batch being stored while the next is read: resolves to its refusal, if any (never rejects). */
+    let storing: Promise<unknown> = Promise.resolve(undefined);
+    const settle = async () => {
+      const failure = await storing;
+      if (failure) throw failure;
+    };
+    const store = async (batch: Batch): Promise<unknown> => {
+      try {
+        await client.importKeys(batch.items);
+      } catch (err) {
+        if (!(err instanceof ApiError)) return err;
+        const at = lineFailure(err, batch);
+        const what = at ? `line ${at.line}: ${at.problem}` : `${err.message} (${err.code})`;
+        return refused(`${what}; nothing from ${span(batch)} was imported, ${imported(done)}`);
+      }
+      done += batch.items.length;
+      progress.show(done, read.bytes);
+      return undefined;
+    };
+    try {
+      for await (const batch of batches(numberedLines(counted(chunks, read)), { count: IMPORT_BATCH, bytes: IMPORT_MAX_BYTES - BODY_OVERHEAD })) {
+        await settle();
+        storing = store(batch);
+      }
+      await settle();
+    } catch (err) {
+      // A refusal of an earlier batch comes first: it is about an earlier line.
+      await settle();
+      throw err instanceof BadLine ? refused(`${err.message}; its batch was not sent, ${imported(done)}`) : err;
+    } finally {
+      progress.end();
+    }
+    emit(opts, { imported: done }, () => `imported ${done.toLocaleString('en-US')} keys in ${progress.seconds.toFixed(1)} s`);
+  });
+}

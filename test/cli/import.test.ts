@@ -1,0 +1,108 @@
+/**
+ * Issue 16: `keyward keys import FILE` spawned as a process against a daemon process: NDJSON by
+ * secret and by hash, stdin, a refused line named by its number with nothing of its batch
+ * imported, earlier batches kept, and no secret in any output.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { hashSecret } from '../../src/daemon/secrets/format.js';
+import { json, startDaemonProcess, type DaemonProcess } from './harness.js';
+
+vi.setConfig({ testTimeout: 90_000 });
+
+let d: DaemonProcess;
+let dir: string;
+
+beforeAll(async () => {
+  d = await startDaemonProcess();
+  dir = mkdtempSync(join(tmpdir(), 'keyward-import-'));
+});
+afterAll(async () => {
+  await d?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function file(name: string, lines: readonly string[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, lines.join('\n') + '\n');
+  return path;
+}
+
+const line = (item: object) => JSON.stringify(item);
+
+async function names(): Promise<string[]> {
+  return (await d.client.allKeys()).map((k) => k.name);
+}
+
+describe('keyward keys import', () => {
+  it('imports a file by secret and by hash, and each key verifies', async () => {
+    const secrets = ['legacy-secret-aaaa-0001', 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'];
+    const path = file('ok.ndjson', [
+      line({ name: 'legacy-1', secret: secrets[0], owner: 'team-a' }),
+      '',
+      line({ name: 'legacy-2', sha256: hashSecret(secrets[1]!) }),
+    ]);
+    const run = await d.run(['keys', 'import', path]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^imported 2 keys in \d+\.\d s\n$/);
+    expect(run.stderr).toBe('');
+    for (const secret of secrets) {
+      expect((await d.client.verify(secret)).valid).toBe(true);
+      expect(run.stdout + run.stderr).not.toContain(secret);
+    }
+  });
+
+  it('reads stdin with -, and answers --json', async () => {
+    const run = await d.run(['keys', 'import', '-', '--json'], { input: line({ name: 'from-stdin', sha256: hashSecret('from-stdin-secret') }) + '\n' });
+    expect(json<{ imported: number }>(run)).toEqual({ imported: 1 });
+    expect(await names()).toContain('from-stdin');
+  });
+
+  it('names a line the daemon refuses, imports nothing of its batch and nothing after it', async () => {
+    const secret = 'a-secret-on-the-bad-line-0001';
+    const path = file('taken.ndjson', [
+      line({ name: 'batch-1', sha256: hashSecret('batch-1-secret') }),
+      line({ name: 'batch-2', sha256: hashSecret('batch-2-secret') }),
+      line({ name: 'legacy-1', secret }),
+      line({ name: 'batch-4', sha256: hashSecret('batch-4-secret') }),
+    ]);
+    const run = await d.run(['keys', 'import', path]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^keyward: line 3: A key named "legacy-1" already exists \(name_taken\); nothing from lines 1–4 was imported, no key was imported\n$/);
+    expect(run.stderr).not.toContain(secret);
+    expect(await names()).not.toContain('batch-1');
+    expect((await d.client.verify(secret)).valid).toBe(false);
+  });
+
+  it('names a line that is not JSON, and sends nothing of its batch', async () => {
+    const path = file('broken.ndjson', [line({ name: 'broken-1', sha256: hashSecret('broken-1') }), line({ name: 'broken-2', sha256: hashSecret('broken-2') }), '{"name": "broken-3", "secret": "half-a-line']);
+    const run = await d.run(['keys', 'import', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('keyward: line 3: not valid JSON (each line must be one JSON object); its batch was not sent, no key was imported\n');
+    expect(await names()).not.toContain('broken-1');
+  });
+
+  it('keeps the batches before a refused one, and says how many', async () => {
+    // 10,000 keys a batch: line 10,003 is in the second batch, the first stays imported.
+    const lines = Array.from({ length: 10_005 }, (_, i) => line({ name: `many-${i + 1}`, sha256: hashSecret(`many-${i + 1}`) }));
+    lines[10_002] = line({ name: 'many-3', sha256: hashSecret('another') });
+    const run = await d.run(['keys', 'import', file('many.ndjson', lines)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe(
+      'keyward: line 10003: A key named "many-3" already exists (name_taken); nothing from lines 10001–10005 was imported, the 10,000 keys of the lines before it were imported and stay so\n',
+    );
+    const all = await names();
+    expect(all).toContain('many-10000');
+    expect(all).not.toContain('many-10001');
+  });
+
+  it('refuses a file that is not there, as a usage error', async () => {
+    const run = await d.run(['keys', 'import', join(dir, 'missing.ndjson')]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^keyward: cannot read .*missing\.ndjson: ENOENT\n$/);
+  });
+});

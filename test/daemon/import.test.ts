@@ -1,0 +1,160 @@
+/**
+ * Issue 16: `POST /v1/keys/import`: by secret or by SHA-256, all or none per call, refusals
+ * naming the item, secrets never kept or echoed, foreign formats verifying by hash, the body
+ * limit of this route alone.
+ */
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { StreamEvent } from '../../src/client/client.js';
+import { generateSecret, hashSecret } from '../../src/daemon/secrets/format.js';
+import { startTestApp, storeQuery, storeText, type TestApp } from '../helpers/daemon.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await startTestApp();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+type Imported = { imported: number; keys: { id: string; name: string }[] };
+
+async function importKeys(keys: unknown[], token?: string | null) {
+  const res = await t.api('POST', '/v1/keys/import', { keys }, token);
+  return { status: res.status, body: res.body as typeof res.body & Imported };
+}
+
+async function verify(key: string) {
+  return (await t.api('POST', '/v1/verify', { key })).body;
+}
+
+async function keyCount(): Promise<number> {
+  const [row] = await storeQuery<{ n: number | string }>(t, 'select count(*) as n from keys');
+  return Number(row!.n);
+}
+
+const FOREIGN = 'sk_live_51HfQ2eK8vXmP0aLrT9bNc3dWq';
+
+describe('POST /v1/keys/import', () => {
+  it('imports by secret (kw_ and foreign) and by SHA-256 (hex and base64url), and each verifies', async () => {
+    const ours = generateSecret('kw_');
+    const byHex = 'legacy-hex-0123456789abcdef';
+    const byB64 = '3f1c2a9e-7b4d-4e21-9c55-0a8f6d2b1e70';
+    const b64 = createHash('sha256').update(byB64).digest('base64url');
+    const res = await importKeys([
+      { name: 'ours', secret: ours, owner: 'team-a', scopes: ['orders:read'] },
+      { name: 'stripe-like', secret: FOREIGN, expiresAt: '2099-01-01T00:00:00Z' },
+      { name: 'by-hex', sha256: hashSecret(byHex).toUpperCase(), description: 'from the old table' },
+      { name: 'by-b64', sha256: b64, rateLimit: { limit: 5, windowSeconds: 60 } },
+    ]);
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.imported).toBe(4);
+    expect(res.body.keys.map((k) => k.name)).toEqual(['ours', 'stripe-like', 'by-hex', 'by-b64']);
+
+    expect(await verify(ours)).toMatchObject({ valid: true, name: 'ours', owner: 'team-a', scopes: ['orders:read'] });
+    expect(await verify(FOREIGN)).toMatchObject({ valid: true, name: 'stripe-like' });
+    expect(await verify(byHex)).toMatchObject({ valid: true, name: 'by-hex' });
+    expect(await verify(byB64)).toMatchObject({ valid: true, name: 'by-b64', rateLimit: { limit: 5 } });
+    expect(await verify('sk_live_51HfQ2eK8vXmP0aLrT9bNc3dWx')).toEqual({ valid: false, code: 'not_found' });
+
+    const shown = (await t.api('GET', `/v1/keys/${res.body.keys[1]!.id}`)).body.key;
+    expect(shown).toMatchObject({ name: 'stripe-like', hint: 'sk_l…3dWq', expiresAt: '2099-01-01T00:00:00.000Z', createdBy: 'admin' });
+    expect((await t.api('GET', `/v1/keys/${res.body.keys[2]!.id}`)).body.key.hint).toBe(`sha256:${hashSecret(byHex).slice(0, 8)}`);
+  });
+
+  it('writes one audit event and publishes one keys.imported event for the batch, and never keeps a secret', async () => {
+    const events: StreamEvent[] = [];
+    const ctl = new AbortController();
+    await new Promise<void>((resolve) => void t.client.events((e) => events.push(e), ctl.signal, resolve));
+    const secrets = [FOREIGN, generateSecret('kw_'), 'a-home-grown-secret-0001'];
+    const res = await importKeys(secrets.map((secret, i) => ({ name: `k${i}`, secret })));
+    expect(res.status).toBe(201);
+    const dupe = await importKeys([{ name: 'again', secret: secrets[2] }]);
+    expect(dupe.status).toBe(400);
+    await expect.poll(() => events.filter((e) => e.event === 'keys.imported')).toHaveLength(1);
+    ctl.abort();
+    expect(events.find((e) => e.event === 'keys.imported')?.data).toMatchObject({ count: 3, first: { name: 'k0' }, last: { name: 'k2' } });
+    expect(events.filter((e) => e.event === 'key.created')).toEqual([]);
+
+    const audit = (await t.api('GET', '/v1/audit?action=key.import')).body.events;
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ action: 'key.import', targetName: 'k0' });
+    expect(JSON.parse(JSON.stringify(audit[0]))).toMatchObject({ detail: { count: 3, first: { name: 'k0' }, last: { name: 'k2' } } });
+
+    const everywhere = [...(await storeText(t)), ...t.logs, JSON.stringify(events), JSON.stringify(audit), JSON.stringify(res.body), JSON.stringify(dupe.body)];
+    for (const secret of secrets) for (const text of everywhere) expect(text.includes(secret)).toBe(false);
+  });
+
+  it('refuses a batch with a bad item, naming its index, and imports nothing of it', async () => {
+    await t.api('POST', '/v1/keys', { name: 'billing' });
+    const stored = (await t.api('POST', '/v1/keys', { name: 'stored' })).body.secret;
+    const good = (i: number) => ({ name: `good-${i}`, sha256: hashSecret(`good-secret-number-${i}`) });
+    const real = generateSecret('kw_');
+    const badSecret = real.slice(0, -1) + (real.endsWith('x') ? 'y' : 'x');
+    const cases: { item: object; status: number; code: string; path: string }[] = [
+      { item: { name: 'Billing', sha256: hashSecret('another-secret-0001') }, status: 409, code: 'name_taken', path: 'keys.2.name' },
+      { item: { name: 'good-0', sha256: hashSecret('another-secret-0002') }, status: 409, code: 'name_taken', path: 'keys.2.name' },
+      { item: { name: 'x', secret: badSecret }, status: 400, code: 'invalid_request', path: 'keys.2.secret' },
+      { item: { name: 'x', secret: generateSecret('kwo_') }, status: 400, code: 'invalid_request', path: 'keys.2.secret' },
+      { item: { name: 'x', secret: 'short' }, status: 400, code: 'invalid_request', path: 'keys.2.secret' },
+      { item: { name: 'x', sha256: 'abc123' }, status: 400, code: 'invalid_request', path: 'keys.2.sha256' },
+      { item: { name: 'x', sha256: 'A'.repeat(42) + 'B' }, status: 400, code: 'invalid_request', path: 'keys.2.sha256' },
+      { item: { name: 'x', secret: FOREIGN, sha256: hashSecret(FOREIGN) }, status: 400, code: 'invalid_request', path: 'keys.2' },
+      { item: { name: 'x' }, status: 400, code: 'invalid_request', path: 'keys.2' },
+      { item: { name: 'x', secret: stored }, status: 400, code: 'invalid_request', path: 'keys.2' },
+      { item: { name: 'x', sha256: hashSecret('good-secret-number-1') }, status: 400, code: 'invalid_request', path: 'keys.2' },
+      { item: { name: 'x', sha256: hashSecret('another-secret-0003'), rateLimit: { limit: 0, windowSeconds: 60 } }, status: 400, code: 'invalid_request', path: 'keys.2.rateLimit.limit' },
+      { item: { name: 'x', sha256: hashSecret('another-secret-0004'), expiresAt: '2001-01-01T00:00:00Z' }, status: 400, code: 'invalid_request', path: 'keys.2.expiresAt' },
+      { item: { name: 'x', sha256: hashSecret('another-secret-0005'), canary: true }, status: 400, code: 'invalid_request', path: 'keys.2' },
+    ];
+    for (const { item, status, code, path } of cases) {
+      const res = await importKeys([good(0), good(1), item, good(3)]);
+      expect(res.status, JSON.stringify(item)).toBe(status);
+      expect(res.body.error.code).toBe(code);
+      expect(res.body.error.issues.map((i) => i.path.startsWith(path)), JSON.stringify(res.body.error.issues)).toEqual(res.body.error.issues.map(() => true));
+      expect(res.body.error.message).toContain('keys.2');
+      if ('secret' in item) expect(JSON.stringify(res.body)).not.toContain(item.secret);
+    }
+    expect(await keyCount()).toBe(2);
+    expect(await verify('good-secret-number-0')).toEqual({ valid: false, code: 'not_found' });
+  });
+
+  it('names only the first item at fault when many are', async () => {
+    const items = Array.from({ length: 50 }, (_, i) => ({ name: `k${i}`, sha256: i % 2 ? 'nope' : hashSecret(`secret-number-${i}-xxxx`) }));
+    const res = await importKeys(items);
+    expect(res.status).toBe(400);
+    expect(res.body.error.issues).toEqual([{ path: 'keys.1.sha256', message: expect.any(String) }]);
+  });
+
+  it('refuses an empty batch and one over 10,000 keys', async () => {
+    expect((await importKeys([])).status).toBe(400);
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ name: `k${i}`, sha256: hashSecret(`s${i}`) }));
+    const res = await importKeys(many);
+    expect(res.status).toBe(400);
+    expect(res.body.error.issues[0]!.path).toBe('keys');
+  });
+
+  it('needs keys:write', async () => {
+    const viewer = (await t.api('POST', '/v1/operators', { name: 'v', role: 'viewer' })).body.token;
+    const res = await importKeys([{ name: 'x', sha256: hashSecret('some-secret-value-1') }], viewer);
+    expect(res.status).toBe(403);
+    expect(await keyCount()).toBe(0);
+  });
+
+  it('takes a body up to 4 MiB here, while every other route still refuses 65 KiB', async () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => ({ name: `bulk-${i}`, sha256: hashSecret(`bulk-${i}`), description: 'd'.repeat(200) }));
+    const body = JSON.stringify({ keys: items });
+    expect(body.length).toBeGreaterThan(2 * 1024 * 1024);
+    const res = await importKeys(items);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
+    expect(await keyCount()).toBe(10_000);
+    expect(await verify('bulk-9999')).toMatchObject({ valid: true, name: 'bulk-9999' });
+
+    const tooBig = await t.api('POST', '/v1/keys/import', { keys: [{ name: 'x', sha256: hashSecret('x'), description: 'd'.repeat(4 * 1024 * 1024) }] });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error.code).toBe('payload_too_large');
+    const other = await t.api('POST', '/v1/keys', { name: 'y', description: 'd'.repeat(65 * 1024) });
+    expect(other.status).toBe(413);
+    expect(other.body.error.message).toContain('64 KiB');
+  });
+});

@@ -1,0 +1,57 @@
+/** The CLI's NDJSON reader: line numbers across chunk boundaries, batches by count and bytes, bad lines. */
+import { describe, expect, it } from 'vitest';
+import { BadLine, batches, numberedLines, type Batch } from '../../src/cli/ndjson.js';
+
+async function* chunksOf(...parts: (string | Buffer)[]): AsyncGenerator<Buffer> {
+  for (const part of parts) yield typeof part === 'string' ? Buffer.from(part) : part;
+}
+
+async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe('numberedLines', () => {
+  it('numbers lines as an editor does, across chunks, CRLF and a multi-byte character split in two', async () => {
+    const euro = Buffer.from('€');
+    const lines = await all(numberedLines(chunksOf('{"a":1}\r\n\n{"b"', ':2}\n  \n{"c":"', euro.subarray(0, 1), Buffer.concat([euro.subarray(1), Buffer.from('"}')]))));
+    expect(lines).toEqual([
+      { number: 1, text: '{"a":1}' },
+      { number: 3, text: '{"b":2}' },
+      { number: 5, text: '{"c":"€"}' },
+    ]);
+  });
+});
+
+describe('batches', () => {
+  const lines = (n: number) => chunksOf(Array.from({ length: n }, (_, i) => JSON.stringify({ name: `k${i + 1}` })).join('\n'));
+
+  it('cuts batches by count and by bytes, keeping each item’s line', async () => {
+    const byCount = await all(batches(numberedLines(lines(5)), { count: 2, bytes: 1024 }));
+    expect(byCount.map((b) => b.lines)).toEqual([[1, 2], [3, 4], [5]]);
+    expect(byCount[2]!.items).toEqual([{ name: 'k5' }]);
+    const byBytes = await all(batches(numberedLines(lines(5)), { count: 100, bytes: 30 }));
+    expect(byBytes.map((b) => b.lines)).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('throws BadLine for a line that is not a JSON object, without the batch it belongs to', async () => {
+    for (const bad of ['{"name":', '[1,2]', '42', 'null']) {
+      const seen: Batch[] = [];
+      const input = chunksOf(['{"name":"k1"}', '{"name":"k2"}', '{"name":"k3"}', bad, '{"name":"k5"}'].join('\n'));
+      const err = await (async () => {
+        for await (const batch of batches(numberedLines(input), { count: 2, bytes: 1024 })) seen.push(batch);
+      })().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BadLine);
+      expect(err).toMatchObject({ line: 4 });
+      expect(seen.map((b) => b.lines)).toEqual([[1, 2]]);
+    }
+  });
+
+  it('refuses a line longer than a call may send, never quoting it', async () => {
+    const secret = 'sk_live_' + 'x'.repeat(100);
+    const err = await all(batches(numberedLines(chunksOf(JSON.stringify({ name: 'big', secret }))), { count: 10, bytes: 64 })).catch((e: unknown) => e);
+    expect(err).toMatchObject({ line: 1, message: expect.stringContaining('line 1: longer than') });
+    expect(String((err as Error).message)).not.toContain(secret);
+  });
+});
