@@ -4,12 +4,13 @@
  * after a verify load, and verify throughput, so the growth curve is visible. The three
  * daemons run side by side and take the load in alternating rounds, so drift in what else the
  * machine does falls on every size alike. The load verifies the same 1,000 keys at every
- * size: the sizes differ only in how many keys the daemon holds. Targets are printed beside
- * the numbers, never judged.
+ * size: the sizes differ only in how many keys the daemon holds. Then the key list and the
+ * TUI at each size (support/list-scale.ts). Targets are printed beside the numbers, never judged.
  */
 import { performance } from 'node:perf_hooks';
 import { benchHome, removeHome, startDaemonProcess, type DaemonProcess } from './support/daemon.js';
 import { drive, medianOf, type LoadRequest, type LoadResult } from './support/load.js';
+import { measureList, reportList, type ListFigures } from './support/list-scale.js';
 import { generateSecret, KEY_PREFIX } from '../src/daemon/secrets/format.js';
 import { benchItem, importBodies, postImports } from './support/import-feed.js';
 import type { SeededKey } from './support/seed.js';
@@ -130,6 +131,10 @@ export async function run(options: ScaleOptions = {}): Promise<void> {
       for (const p of order) rounds.get(p)!.push(await drive(p.daemon, { connections: CONNECTIONS, seconds: SECONDS, requests: p.requests }));
     }
     report(prepared.map((p) => ({ ...p, rounds: rounds.get(p)!, load: medianOf(rounds.get(p)!), after: p.daemon.memory() })));
+    // The list and the TUI at each size (support/list-scale.ts), one daemon at a time.
+    const lists: ListFigures[] = [];
+    for (const p of prepared) lists.push(await measureList(p.daemon, p.keys, (n) => `seed-${n}`));
+    reportList(lists);
   } finally {
     for (const p of prepared) {
       await p.daemon.stop();

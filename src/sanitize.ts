@@ -40,3 +40,8 @@ function escapeUnits(char: string): string {
 export function terminalJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, escapeUnits);
 }
+
+/** `terminalJson` on one line, for NDJSON. */
+export function terminalJsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(JSON_UNSAFE, escapeUnits);
+}

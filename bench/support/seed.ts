@@ -31,6 +31,7 @@ type SeedRow = {
   createdAt: number;
   createdBy: string;
   canary: boolean;
+  uses24h: number;
 } & Partial<PolicyColumns>;
 
 /**
@@ -73,6 +74,7 @@ export function seedKeys(home: string, total: number, keep: number, prefix = 'se
       createdAt: firstCreatedAt + n,
       createdBy: 'bench',
       canary: false,
+      uses24h: 0,
       ...policy,
     };
   };

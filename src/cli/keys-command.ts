@@ -1,6 +1,6 @@
 /** `keyward keys …`: list (deleted ones too), show, create (canaries too), import, deactivate, activate, delete and rotate (in an emergency too) API keys. */
 import { Option, type Command } from 'commander';
-import type { KeyJson, TombstoneJson } from '../client/client.js';
+import type { KeyJson, KeySortName, TombstoneJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/rotation/machine.js';
 import { formatElapsed, parseDuration } from '../duration.js';
 import { refused, usageError } from './exit.js';
@@ -10,6 +10,7 @@ import { findKey } from './lookup.js';
 import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal, type Column } from './output.js';
 import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from './policy-flags.js';
 import { confirmOrRefuse } from './prompt.js';
+import { streamRows } from './stream.js';
 import { examples, session, withJson, withYes } from './session.js';
 
 /** A canary's status says what it is: it never verifies, whatever its status. */
@@ -62,6 +63,26 @@ function keyFields(k: KeyJson): string {
   ]);
 }
 
+type ListOptions = {
+  status?: 'active' | 'inactive' | 'deleted';
+  filter?: string;
+  search?: string;
+  owner?: string;
+  sort?: KeySortName;
+  reverse?: boolean;
+  json?: boolean;
+  ndjson?: boolean;
+  pageSize: number;
+};
+
+function pageSize(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw usageError(`--page-size ${JSON.stringify(value)} must be a whole number from 1 to 10000`);
+  return n;
+}
+
+const KEY_SORT_NAMES: KeySortName[] = ['name', 'newest', 'lastUsed', 'uses24h', 'status', 'owner'];
+
 export function keysCommand(program: Command): void {
   const keys = examples(program.command('keys').description('list and manage API keys (addressed by id or name)'), [
     'keyward keys list',
@@ -76,31 +97,40 @@ export function keysCommand(program: Command): void {
     withJson(
       keys
         .command('list')
-        .description('list keys, oldest first; --status deleted lists deleted keys remembered for a year, most recent first')
+        .description('list keys, oldest first, page by page as they come (any number of keys); --status deleted lists deleted keys remembered for a year, most recent first')
         .addOption(new Option('--status <status>', 'only active, inactive or deleted keys').choices(['active', 'inactive', 'deleted']))
         .option('--filter <text>', 'only keys whose name contains TEXT (case-insensitive)')
-        .option('--owner <owner>', 'only keys of this owner (exact)'),
+        .option('--search <text>', "only keys whose name, owner or hint contains TEXT (case-insensitive), or whose id is TEXT (the TUI's /)")
+        .option('--owner <owner>', 'only keys of this owner (exact)')
+        .addOption(new Option('--sort <order>', 'the order: name A→Z, newest, lastUsed, uses24h (busiest), status (active first), owner').choices(KEY_SORT_NAMES))
+        .option('--reverse', 'the order turned round')
+        .option('--ndjson', 'one key a line as JSON, for streaming into other tools')
+        .option('--page-size <n>', 'keys asked for at a time (1–10000): what the list holds in memory', pageSize, 5000),
     ),
     [
       'keyward keys list --status active',
       'keyward keys list --owner team-orders',
+      'keyward keys list --sort uses24h --reverse --ndjson | head',
       "keyward keys list --json | jq -r '.keys[] | select(.uses24h == 0) | .name'",
       'keyward keys list --status deleted',
     ],
-  ).action(async (opts: { status?: 'active' | 'inactive' | 'deleted'; filter?: string; owner?: string; json?: boolean }, cmd: Command) => {
+  ).action(async (opts: ListOptions, cmd: Command) => {
     const { client } = session(cmd);
+    if (opts.json && opts.ndjson) throw usageError('give --json or --ndjson, not both');
     if (opts.status === 'deleted') {
-      if (opts.filter !== undefined || opts.owner !== undefined) throw usageError('--status deleted takes no --filter or --owner: a deleted key keeps only its name and hint');
+      if (opts.filter !== undefined || opts.owner !== undefined || opts.search !== undefined || opts.sort !== undefined) {
+        throw usageError('--status deleted takes no --filter, --search, --owner or --sort: a deleted key keeps only its name and hint');
+      }
       const tombstones = await client.allTombstones();
       if (opts.json) printJson({ tombstones });
+      else if (opts.ndjson) await streamRows([tombstones], 'ndjson', tombstoneColumns, 'tombstones');
       else if (tombstones.length === 0) note('no deleted keys remembered');
       else print(renderTable(tombstones, tombstoneColumns));
       return;
     }
-    const list = await client.allKeys({ status: opts.status, q: opts.filter, owner: opts.owner });
-    if (opts.json) printJson({ keys: list });
-    else if (list.length === 0) note('no keys');
-    else print(renderTable(list, columns));
+    const pages = client.keyPages({ status: opts.status, q: opts.filter, filter: opts.search, owner: opts.owner, sort: opts.sort, reverse: opts.reverse, limit: opts.pageSize });
+    const printed = await streamRows(pages, opts.json ? 'json' : opts.ndjson ? 'ndjson' : 'table', columns, 'keys');
+    if (printed === 0 && !opts.json && !opts.ndjson) note('no keys');
   });
 
   examples(withJson(keys.command('show').description('show one key').argument('<key>', 'key id or name')), [

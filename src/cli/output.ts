@@ -31,7 +31,7 @@ export function quoted(name: string): string {
 
 export type Column<T> = { header: string; value: (row: T) => string; align?: 'right' };
 
-function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+export function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   const gap = ' '.repeat(Math.max(0, width - stringWidth(text)));
   return align === 'right' ? gap + text : text + gap;
 }

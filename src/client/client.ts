@@ -90,7 +90,23 @@ export type ClientOptions = {
   fetch?: typeof fetch;
 };
 
-export type KeyListParams = { status?: 'active' | 'inactive'; q?: string; owner?: string; limit?: number; cursor?: string };
+export type KeySortName = 'name' | 'newest' | 'lastUsed' | 'uses24h' | 'status' | 'owner';
+/** `GET /v1/keys`'s parameters (docs/api.md, "The key list"). */
+export type KeyListParams = {
+  status?: 'active' | 'inactive';
+  q?: string;
+  owner?: string;
+  filter?: string;
+  sort?: KeySortName;
+  reverse?: boolean;
+  limit?: number;
+  cursor?: string;
+  before?: string;
+  end?: boolean;
+  counts?: boolean;
+};
+export type KeyCountsJson = { total: number; active: number; inactive: number };
+export type KeyPageJson = { keys: KeyJson[]; nextCursor: string | null; prevCursor: string | null; counts?: KeyCountsJson };
 /** `GET /v1/audit`'s filters; `before` is the last seq of the previous page. */
 export type AuditParams = { limit?: number; before?: number; action?: string; key?: string; operator?: string };
 export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string };
@@ -206,17 +222,23 @@ export class KeywardClient {
     return this.request<MeJson>('GET', '/v1/me');
   }
   listKeys(params: KeyListParams = {}) {
-    return this.request<{ keys: KeyJson[]; nextCursor: string | null }>('GET', `/v1/keys${query(params)}`);
+    const { reverse, end, counts, ...rest } = params;
+    const flags = { reverse: reverse ? 'true' : undefined, end: end ? 'true' : undefined, counts: counts ? 'true' : undefined };
+    return this.request<KeyPageJson>('GET', `/v1/keys${query({ ...rest, ...flags })}`);
   }
-  /** Every key matching `params`, following cursors. */
-  async allKeys(params: Omit<KeyListParams, 'cursor' | 'limit'> = {}): Promise<KeyJson[]> {
-    const out: KeyJson[] = [];
+  /** The pages of keys matching `params`, one at a time, following cursors: never all of them in memory. */
+  async *keyPages(params: Omit<KeyListParams, 'cursor' | 'before' | 'end'> = {}): AsyncGenerator<KeyJson[]> {
     let cursor: string | undefined;
     do {
-      const page = await this.listKeys({ ...params, limit: 10_000, cursor });
-      out.push(...page.keys);
+      const page = await this.listKeys({ limit: 10_000, ...params, cursor });
+      yield page.keys;
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
+  }
+  /** Every key matching `params`, following cursors. */
+  async allKeys(params: Omit<KeyListParams, 'cursor' | 'before' | 'end' | 'limit'> = {}): Promise<KeyJson[]> {
+    const out: KeyJson[] = [];
+    for await (const page of this.keyPages(params)) out.push(...page);
     return out;
   }
   getKey(id: string) {

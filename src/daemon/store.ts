@@ -117,14 +117,39 @@ export interface AuditSigner {
   anchor(head: { seq: number; hash: string }): void;
 }
 
+/**
+ * The orders a key list comes in, each in the direction that reads first (names A→Z, the
+ * newest, most recently used and busiest first, active before inactive, owners A→Z); `reverse`
+ * turns one round. See db/key-list.ts for the columns behind each.
+ */
+export const KEY_SORTS = ['name', 'newest', 'lastUsed', 'uses24h', 'status', 'owner'] as const;
+export type KeySort = (typeof KEY_SORTS)[number];
+
+/** A row's place in a sort: the values of the sort's key for that row (see db/key-list.ts). */
+export type SortPosition = readonly (string | number)[];
+
 export type KeyListQuery = {
   status?: KeyStatus;
+  /** A case-insensitive substring of the name. */
   q?: string;
   owner?: string;
+  /** A case-insensitive substring of the name, owner or hint, or a key's exact id. */
+  filter?: string;
+  /** Absent: oldest first (`newest`, reversed), as lists were before sorts. */
+  sort?: KeySort;
+  reverse?: boolean;
   limit: number;
-  after?: { createdAt: number; id: string };
+  /** Only rows after this position, in the list's order. */
+  after?: SortPosition;
+  /** Only rows before this position: the `limit` nearest to it, still in the list's order. */
+  before?: SortPosition;
+  /** The `limit` rows at the end of the list, still in the list's order. */
+  fromEnd?: boolean;
   since24h: number;
 };
+
+/** How many keys a list would hold, by status (tombstones are not keys). */
+export type KeyCounts = { active: number; inactive: number };
 
 /** Usage accumulated in memory between flushes. */
 export type UsageDelta = {
@@ -309,7 +334,8 @@ export interface SharedStore {
 export interface Store {
   // keys
   listKeys(query: KeyListQuery): Promise<KeyView[]>;
-  countKeys(): Promise<{ active: number; inactive: number }>;
+  /** How many keys match the query's status, owner, q and filter (its paging and sort do not matter). */
+  countKeys(query?: Omit<KeyListQuery, 'limit' | 'since24h'>): Promise<KeyCounts>;
   /** How many keys there are: cheaper than `countKeys` at a million keys (no status to read). */
   keyTotal(): Promise<number>;
   getKey(id: string): Promise<KeyRow | undefined>;

@@ -5,7 +5,7 @@
  * through their own `useInput`.
  */
 import { Box, useApp } from 'ink';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo, useRef } from 'react';
 import type { KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
@@ -35,7 +35,9 @@ import { layoutColumns } from './state/columns.js';
 import { footerText } from './state/keymap.js';
 import { TABLE, type InMode, type Mode } from './state/modes.js';
 import { modeBindings, rotationBindings } from './state/screens.js';
+import { moveCursor, type Move } from './state/cursor.js';
 import { deriveRows, emptyText, initialView, sortShown, type TableView } from './state/table.js';
+import { atEnd, atStart, windowRows } from './state/window.js';
 
 export type { ShownSecret };
 
@@ -63,6 +65,8 @@ const CHROME_ROWS = 5;
 /** Dialogs stay readable on wide terminals. */
 const MODALS = new Set<Mode['kind']>(['add', 'edit', 'secret', 'menu', 'confirm', 'choose']);
 const MODAL_COLUMNS = 96;
+/** Over a window the TUI sees only the keys around its cursor, so it counts no attention (the rows still show their flags). */
+const NO_ATTENTION = { expired: 0, expiring: 0, unused: 0 } as const;
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
   const { exit } = useApp();
@@ -79,7 +83,14 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     return m.kind === kind ? (m as Extract<Mode, { kind: K }>) : undefined;
   };
 
-  const rows = useMemo(() => deriveRows(keys.values(), view.sort, view.filter, view.reversed), [keys, view.sort, view.filter, view.reversed]);
+  // Up to the feed's `fullLimit` every key is here, sorted and filtered locally; above, the
+  // rows are the daemon's window around the cursor (state/window.ts).
+  const { window, totals } = snapshot;
+  const rows = useMemo(
+    () => (window ? windowRows(window, keys) : deriveRows(keys.values(), view.sort, view.filter, view.reversed)),
+    [window, keys, view.sort, view.filter, view.reversed],
+  );
+  useEffect(() => feed.setQuery({ sort: view.sort, reversed: view.reversed, filter: view.filter }), [feed, view.sort, view.reversed, view.filter]);
   const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
   const counts = useMemo(() => countKeys(keys, now), [keys, now]);
@@ -87,7 +98,27 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const bodyHeight = size.rows - CHROME_ROWS;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
-  const { cursor, selectedNow } = useTableCursor(rows, view, setView, currentView, tableHeight);
+  // A window fetched for g/G lands the cursor on its end in the very render that shows it, so
+  // no frame of the old window's edge goes out first (frames are capped at 20 a second).
+  const landed = useRef(0);
+  const landing = window?.landing && window.landing.seq !== landed.current ? window.landing : undefined;
+  const landingAt = landing && (landing.to === 'start' ? 0 : Number.MAX_SAFE_INTEGER);
+  const shownView = landingAt === undefined ? view : { ...view, cursorId: null, cursorIndex: landingAt, offset: landingAt };
+  useEffect(() => {
+    if (!landing || landingAt === undefined) return;
+    landed.current = landing.seq;
+    setView((v) => ({ ...v, cursorId: null, cursorIndex: landingAt, offset: landingAt }));
+  }, [landing, landingAt, setView]);
+  const { cursor, selectedNow } = useTableCursor(rows, shownView, setView, currentView, tableHeight, window !== undefined);
+  useEffect(() => {
+    if (window && cursor.index >= 0) feed.followCursor(cursor.index);
+  }, [feed, window, cursor.index]);
+  const moveTo = (move: Move) => {
+    const jump = window && ((move === 'top' && !atStart(window)) || (move === 'bottom' && !atEnd(window)));
+    if (!jump) return setView((v) => moveCursor(rows, v, move, tableHeight, window !== undefined));
+    // The far end of a window is another page: the cursor lands there with it (`landing`).
+    feed.jump(move === 'top' ? 'start' : 'end');
+  };
 
   // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.
   const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : mode.kind === 'edit' ? mode.key.id : undefined;
@@ -111,7 +142,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   );
 
   const actions = {
-    ...useKeyActions({ client, operator, feed, keys, byKey, rows, tableHeight, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
+    ...useKeyActions({ client, operator, feed, keys, byKey, moveTo, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
       copy: (text) => writeRaw(osc52(text, env)),
     }),
     ...useViewKeys({ setMode, inMode }),
@@ -144,8 +175,8 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
       ) : (
         <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
           <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
-            active={counts.active} inactive={counts.inactive} attention={counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
-            canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={rows.length}
+            active={totals?.active ?? counts.active} inactive={totals?.inactive ?? counts.inactive} attention={window ? NO_ATTENTION : counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
+            canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={window ? window.matched.total : rows.length}
           />
           {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
           <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>

@@ -3,12 +3,18 @@
  * snapshot once the stream is open (so no change falls between the two), applies events in
  * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
  * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
+ * Up to `fullLimit` keys the snapshot is every key; above, a window of the daemon's sorted and
+ * filtered list around the cursor (windowing.ts), reloaded in place after changes. Over 300
+ * lines for the reconnect loop and the two ways of holding keys, which share every event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import type { KeywardClient } from '../client/client.js';
 import { errorText } from './format.js';
+import type { KeyCountsJson } from '../client/client.js';
 import { applyEvents, collectionOf, parseFeedEvent, type Collection, type FeedEvent } from './state/collection.js';
+import { listParams, sameQuery, type KeyWindow, type WindowQuery } from './state/window.js';
+import { Windowing } from './windowing.js';
 
 export type Link = 'connecting' | 'live' | 'reconnecting';
 
@@ -21,6 +27,10 @@ export type FeedSnapshot = {
   readonly problem: string | undefined;
   /** While the stream is down after it was live: when the data shown was last known current. */
   readonly staleSince: number | undefined;
+  /** Above `fullLimit` keys: the part of the list held (`collection.keys` holds its keys). */
+  readonly window: KeyWindow | undefined;
+  /** With a window: how many keys the daemon holds, by status. */
+  readonly totals: KeyCountsJson | undefined;
 };
 
 export type FeedOptions = {
@@ -32,6 +42,15 @@ export type FeedOptions = {
   refreshMs?: number;
   /** How often to ask `/v1/health` while waiting to reconnect. */
   healthMs?: number;
+  /** Up to this many keys, all are loaded; above, a window of the list. */
+  fullLimit?: number;
+  /** The window's page size, and how many pages it holds at most. */
+  pageSize?: number;
+  maxPages?: number;
+  /** How long key events gather before the window and counts are reloaded. */
+  windowReloadMs?: number;
+  /** How long a filter being typed rests before a window asks for it. */
+  filterDelayMs?: number;
 };
 
 const EMPTY: Collection = { keys: new Map(), rotations: new Map(), alerts: new Map() };
@@ -40,7 +59,7 @@ const EMPTY: Collection = { keys: new Map(), rotations: new Map(), alerts: new M
 class Dropped extends Error {}
 
 export class KeyFeed {
-  private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined, staleSince: undefined };
+  private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined, staleSince: undefined, window: undefined, totals: undefined };
   private readonly listeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: FeedEvent) => void>();
   private queue: FeedEvent[] = [];
@@ -53,12 +72,54 @@ export class KeyFeed {
   private readonly healthMs: number;
   /** The health poll of the wait between two attempts, if one is running. */
   private poll: AbortController | undefined;
+  private readonly fullLimit: number;
+  private readonly pageSize: number;
+  private readonly windowReloadMs: number;
+  private readonly windowing: Windowing;
+  /** The table's sort and filter, which a window follows. */
+  private query: WindowQuery = { sort: 'name', reversed: false, filter: '' };
+  private windowReloadTimer: NodeJS.Timeout | undefined;
+  private queryTimer: NodeJS.Timeout | undefined;
+  private readonly filterDelayMs: number;
 
   constructor(private readonly client: KeywardClient, options: FeedOptions = {}) {
     this.batchMs = options.batchMs ?? 50;
     this.backoff = options.backoff ?? { minMs: 250, maxMs: 5000 };
     this.refreshMs = options.refreshMs ?? 5 * 60_000;
     this.healthMs = options.healthMs ?? 250;
+    this.fullLimit = options.fullLimit ?? 5000;
+    this.pageSize = options.pageSize ?? 200;
+    this.windowReloadMs = options.windowReloadMs ?? 250;
+    this.filterDelayMs = options.filterDelayMs ?? 80;
+    this.windowing = new Windowing(client, { pageSize: this.pageSize, maxPages: options.maxPages ?? 6 }, () => this.snapshot, (change) => this.set(change));
+  }
+
+  /**
+   * The table's sort and filter; a window loads the rows of a new one (the newest query wins).
+   * A filter being typed is asked for once typing pauses for `filterDelayMs`: each query of a
+   * one- or two-letter filter can cost the daemon a scan of every key, and the daemon answers
+   * one at a time, so the last key's answer would wait behind them.
+   */
+  setQuery(query: WindowQuery): void {
+    const typing = query.filter !== this.query.filter && query.sort === this.query.sort && query.reversed === this.query.reversed;
+    this.query = query;
+    clearTimeout(this.queryTimer);
+    const open = () => {
+      const window = this.snapshot.window;
+      if (window && !sameQuery(window.query, this.query)) void this.windowing.open(this.query).catch(() => undefined);
+    };
+    if (typing) this.queryTimer = setTimeout(open, this.filterDelayMs);
+    else open();
+  }
+
+  /** The table's cursor is at `index` of the window's rows: loads more rows near an edge. */
+  followCursor(index: number): void {
+    void this.windowing.follow(index).catch(() => undefined);
+  }
+
+  /** `g`/`G` with a window: its first or last page, whose `landing` puts the cursor there. */
+  jump(to: 'start' | 'end'): void {
+    void this.windowing.jump(to).catch(() => undefined);
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -84,6 +145,8 @@ export class KeyFeed {
   stop(): void {
     this.abort.abort();
     clearTimeout(this.flushTimer);
+    clearTimeout(this.windowReloadTimer);
+    clearTimeout(this.queryTimer);
     clearInterval(this.refreshTimer);
   }
 
@@ -108,9 +171,36 @@ export class KeyFeed {
     for (const listener of this.listeners) listener();
   }
 
+  /**
+   * The first page of the table's sort with the daemon's counts decides: up to `fullLimit`
+   * keys, all of them; above, a window.
+   */
   private async load(): Promise<void> {
-    const [keys, { rotations }, { alerts }] = await Promise.all([this.client.allKeys(), this.client.rotations('open'), this.client.alerts({ state: 'open', limit: 10_000 })]);
-    this.set({ collection: collectionOf(keys, rotations, alerts), loaded: true });
+    const [first, { rotations }, { alerts }] = await Promise.all([
+      this.client.listKeys({ ...listParams({ ...this.query, filter: '' }), limit: this.pageSize, counts: true }),
+      this.client.rotations('open'),
+      this.client.alerts({ state: 'open', limit: 10_000 }),
+    ]);
+    const totals = first.counts!;
+    if (totals.total <= this.fullLimit) {
+      const keys = first.nextCursor === null ? first.keys : await this.client.allKeys();
+      this.set({ collection: collectionOf(keys, rotations, alerts), window: undefined, totals: undefined, loaded: true });
+      return;
+    }
+    this.set({ collection: collectionOf([], rotations, alerts), totals });
+    await this.windowing.open(this.query, this.query.filter.trim() ? undefined : first);
+    this.set({ loaded: true });
+  }
+
+  /** With a window, after keys were created, changed or deleted: the window and counts again, once per burst. */
+  private reloadWindowSoon(): void {
+    this.windowReloadTimer ??= setTimeout(() => {
+      this.windowReloadTimer = undefined;
+      void Promise.all([
+        this.windowing.reload(),
+        this.client.listKeys({ limit: 1, counts: true }).then((page) => this.snapshot.window && this.set({ totals: page.counts })),
+      ]).catch(() => undefined);
+    }, this.windowReloadMs);
   }
 
   private enqueue(event: FeedEvent): void {
@@ -126,6 +216,7 @@ export class KeyFeed {
     this.queue = [];
     const collection = applyEvents(this.snapshot.collection, events);
     if (collection !== this.snapshot.collection) this.set({ collection });
+    if (this.snapshot.window && events.some((e) => e.type.startsWith('key.'))) this.reloadWindowSoon();
     for (const event of events) for (const listener of this.eventListeners) listener(event);
   }
 

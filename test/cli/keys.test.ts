@@ -162,3 +162,26 @@ describe('usage errors', () => {
     expectFailure(await d.run(['keys', 'show']), 2, /missing required argument 'key'/);
   });
 });
+
+describe('keyward keys list, streamed', () => {
+  it('prints page after page as one table, one JSON document or NDJSON, sorted and searched on the daemon', async () => {
+    for (const name of ['stream-c', 'stream-a', 'stream-e', 'stream-b', 'stream-d']) await d.client.createKey(name, { owner: 'team-stream' });
+    const names = ['stream-a', 'stream-b', 'stream-c', 'stream-d', 'stream-e'];
+    const args = ['keys', 'list', '--search', 'TEAM-STREAM', '--sort', 'name', '--page-size', '2'];
+    const table = await d.run(args);
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s+ID\s+STATUS/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(names);
+    const whole = await d.run([...args, '--json']);
+    expect(json<{ keys: KeyJson[] }>(whole).keys.map((k) => k.name)).toEqual(names);
+    // The same document printJson writes for a list fetched at once.
+    const once = await d.run(['keys', 'list', '--search', 'team-stream', '--sort', 'name', '--json']);
+    expect(whole.stdout).toBe(once.stdout);
+    const ndjson = await d.run([...args, '--ndjson', '--reverse']);
+    expect(ndjson.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as KeyJson).name)).toEqual([...names].reverse());
+    expect((await d.run(['keys', 'list', '--search', 'nothing-like-this', '--json'])).stdout).toBe('{\n  "keys": []\n}\n');
+    expectFailure(await d.run(['keys', 'list', '--sort', 'size']), 2, /Allowed choices are name, newest/);
+    expectFailure(await d.run(['keys', 'list', '--page-size', '0']), 2, /--page-size "0" must be a whole number/);
+  });
+});

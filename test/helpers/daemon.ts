@@ -37,6 +37,8 @@ export type ApiBody = { error: Required<ErrorBody['error']> } &
     key: KeyJson;
     keys: KeyJson[];
     nextCursor: string | null;
+    prevCursor: string | null;
+    counts?: { total: number; active: number; inactive: number };
     secret: string;
     rotation: RotationJson;
     rotations: RotationJson[];

@@ -70,9 +70,19 @@ function getName(table: PgTable | SQLiteTable): string {
   return table instanceof PgTable ? pgTableConfig(table).name : sqliteTableConfig(table).name;
 }
 
-/** What a migrated SQLite file holds (migration bookkeeping aside). */
+/**
+ * The key list's text filter is indexed the way each dialect can: an FTS5 trigram table
+ * (`keys_filter` and its shadow tables) in SQLite, a pg_trgm index `keys_filter` on keys in
+ * PostgreSQL. Each is checked to exist and left out of the comparison.
+ */
+const FILTER_INDEX = 'keys_filter';
+
+/** What a migrated SQLite file holds (migration bookkeeping and the filter index aside). */
 function fromSqliteFile(db: Database.Database): Model {
-  const tables = db.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'").pluck().all() as string[];
+  const tables = db
+    .prepare(`select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name not like '${FILTER_INDEX}%'`)
+    .pluck()
+    .all() as string[];
   return sorted(
     tables.map((table): [string, TableModel] => {
       const info = db.prepare(`pragma table_info(${table})`).all() as { name: string; type: string; notnull: number; pk: number }[];
@@ -88,7 +98,12 @@ function fromSqliteFile(db: Database.Database): Model {
               .filter((i) => i.origin !== 'pk')
               .map((i): [string, Index] => [
                 i.name,
-                { unique: i.unique === 1, columns: (db.prepare(`pragma index_info(${i.name})`).all() as { name: string }[]).map((c) => c.name), partial: i.partial === 1 },
+                {
+                  unique: i.unique === 1,
+                  // An expression in an index has no column name (PostgreSQL's catalogue leaves it out likewise).
+                  columns: (db.prepare(`pragma index_info(${i.name})`).all() as { name: string | null }[]).flatMap((c) => (c.name === null ? [] : [c.name])),
+                  partial: i.partial === 1,
+                },
               ]),
           ),
           foreignKeys: fks.map((fk) => `${fk.from} -> ${fk.table}(${fk.to}) on delete ${fk.on_delete.toLowerCase()}`).sort(),
@@ -125,7 +140,7 @@ async function fromPgDatabase(client: pg.Client): Promise<Model> {
         ),
         primaryKey: indexes.rows.find((i) => i.table === table && i.primary)?.columns ?? [],
         indexes: sorted(
-          indexes.rows.filter((i) => i.table === table && !i.primary).map((i): [string, Index] => [i.name, { unique: i.unique, columns: i.columns, partial: i.partial }]),
+          indexes.rows.filter((i) => i.table === table && !i.primary && i.name !== FILTER_INDEX).map((i): [string, Index] => [i.name, { unique: i.unique, columns: i.columns, partial: i.partial }]),
         ),
         foreignKeys: fks.rows
           .filter((fk) => fk.table === table)
@@ -140,7 +155,7 @@ describe('the SQLite and PostgreSQL schemas', () => {
   it('declare the same tables, columns, keys and indexes', () => {
     const sqlite = fromDrizzle(Object.values(sqliteSchema).filter((t) => t instanceof SQLiteTable).map((t) => sqliteTableConfig(t)));
     const postgres = fromDrizzle(Object.values(pgSchema).filter((t) => t instanceof PgTable).map((t) => pgTableConfig(t)));
-    expect(Object.keys(sqlite)).toEqual(['alerts', 'audit_events', 'key_callers', 'key_tombstones', 'keys', 'operators', 'rotations', 'usage_buckets', 'webhook_deliveries', 'webhooks']);
+    expect(Object.keys(sqlite)).toEqual(['alerts', 'audit_events', 'key_callers', 'key_tombstones', 'keys', 'operators', 'rotations', 'usage_buckets', 'usage_window', 'webhook_deliveries', 'webhooks']);
     expect(postgres).toEqual(sqlite);
   });
 });
@@ -161,13 +176,15 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('the migrated SQLite and PostgreSQL 
   it('hold the same tables, columns, keys and indexes', async () => {
     const { sqlite } = openDatabase(join(dir, 'keyward.db'));
     const fromSqlite = fromSqliteFile(sqlite);
+    expect(sqlite.prepare('select sql from sqlite_master where name = ?').pluck().get(FILTER_INDEX)).toContain("tokenize='trigram'");
     sqlite.close();
     const { pool } = await openPgDatabase(database.url);
     await pool.end();
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      expect(Object.keys(fromSqlite)).toHaveLength(10);
+      expect(Object.keys(fromSqlite)).toHaveLength(11);
+      expect((await client.query('select indexdef from pg_indexes where indexname = $1', [FILTER_INDEX])).rows[0]?.indexdef).toContain('gin_trgm_ops');
       expect(await fromPgDatabase(client)).toEqual(fromSqlite);
     } finally {
       await client.end();

@@ -208,9 +208,73 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await list({ q: '_' })).toEqual(['a_c']);
         expect(await list({ q: 'ZE' })).toEqual(['Zed']);
         expect(await list({ limit: 2 })).toEqual(['a%b', 'axb']);
-        expect(await list({ limit: 2, after: { createdAt: rows[1]!.createdAt, id: rows[1]!.id } })).toEqual(['a_c', 'abc']);
+        expect(await list({ limit: 2, after: [-rows[1]!.createdAt, rows[1]!.id] })).toEqual(['a_c', 'abc']);
         expect(await store.countKeys()).toEqual({ active: 4, inactive: 1 });
         expect(await store.keyTotal()).toBe(5);
+      });
+
+      it('sorts by each order both ways and pages by position forward, backward and from the end', async () => {
+        const specs = [
+          { name: 'delta', owner: 'team-b', createdAt: T0 + 1, lastUsedAt: T0 + 50 },
+          { name: 'Alpha', owner: null, createdAt: T0 + 3, lastUsedAt: null },
+          { name: 'charlie', owner: 'team-a', createdAt: T0 + 2, lastUsedAt: T0 + 90 },
+          { name: 'bravo', owner: 'team-a', createdAt: T0 + 4, lastUsedAt: null },
+        ];
+        const rows = specs.map(({ name, ...o }) => keyRow(name, o));
+        for (const row of rows) await store.createKey(row, ADMIN);
+        await store.setKeyStatus(rows[0]!.id, 'inactive', T0 + 10, ADMIN);
+        const minute = Math.floor(T0 / MINUTE);
+        await store.listKeys({ limit: 1, since24h: T0 - MINUTE }); // opens the uses window at T0 - 1 min
+        await store.applyUsage({ buckets: [{ keyId: rows[3]!.id, minute, ok: 7, rejected: 0 }, { keyId: rows[2]!.id, minute, ok: 2, rejected: 1 }], callers: [], lastUsed: [] }, 0);
+        const list = (q: Partial<Parameters<Store['listKeys']>[0]>) =>
+          store.listKeys({ limit: 100, since24h: T0 - MINUTE, ...q }).then((ks) => ks.map((k) => k.name));
+        expect(await list({ sort: 'name' })).toEqual(['Alpha', 'bravo', 'charlie', 'delta']);
+        expect(await list({ sort: 'name', reverse: true })).toEqual(['delta', 'charlie', 'bravo', 'Alpha']);
+        expect(await list({ sort: 'newest' })).toEqual(['bravo', 'Alpha', 'charlie', 'delta']);
+        expect(await list({})).toEqual(['delta', 'charlie', 'Alpha', 'bravo']);
+        expect(await list({ sort: 'lastUsed' })).toEqual(['charlie', 'delta', 'Alpha', 'bravo']);
+        expect(await list({ sort: 'uses24h' })).toEqual(['bravo', 'charlie', 'Alpha', 'delta']);
+        expect(await list({ sort: 'uses24h', reverse: true })).toEqual(['delta', 'Alpha', 'charlie', 'bravo']);
+        expect(await list({ sort: 'status' })).toEqual(['Alpha', 'bravo', 'charlie', 'delta']);
+        expect(await list({ sort: 'owner' })).toEqual(['Alpha', 'bravo', 'charlie', 'delta']);
+        expect(await list({ sort: 'owner', reverse: true })).toEqual(['delta', 'charlie', 'bravo', 'Alpha']);
+        // Positions: the sort key of a row (db/key-list.ts).
+        expect(await list({ sort: 'name', limit: 2, after: ['bravo'] })).toEqual(['charlie', 'delta']);
+        expect(await list({ sort: 'name', limit: 2, before: ['delta'] })).toEqual(['bravo', 'charlie']);
+        expect(await list({ sort: 'name', reverse: true, limit: 2, before: ['alpha'] })).toEqual(['charlie', 'bravo']);
+        expect(await list({ sort: 'uses24h', limit: 2, after: [-3, 'charlie'] })).toEqual(['Alpha', 'delta']);
+        expect(await list({ sort: 'lastUsed', limit: 10, after: [-(T0 + 50), 'delta'] })).toEqual(['Alpha', 'bravo']);
+        expect(await list({ sort: 'status', limit: 10, before: ['inactive', 'delta'] })).toEqual(['Alpha', 'bravo', 'charlie']);
+        expect(await list({ sort: 'name', limit: 3, fromEnd: true })).toEqual(['bravo', 'charlie', 'delta']);
+        expect(await list({ sort: 'name', status: 'active', limit: 1, fromEnd: true })).toEqual(['charlie']);
+      });
+
+      it('filters by a substring of the name, owner or hint, or the exact id, with a trigram index kept in step, and counts matches', async () => {
+        const a = keyRow('orders-eu', { owner: 'Team-Payments' });
+        const b = keyRow('billing', { owner: 'team-orders' });
+        const c = keyRow('search "quoted"');
+        for (const row of [a, b, c]) await store.createKey(row, ADMIN);
+        const names = (filter: string, q: Partial<Parameters<Store['listKeys']>[0]> = {}) =>
+          store.listKeys({ limit: 100, since24h: T0, sort: 'name', filter, ...q }).then((ks) => ks.map((k) => k.name));
+        expect(await names('ORDERS')).toEqual(['billing', 'orders-eu']);
+        expect(await names('payments')).toEqual(['orders-eu']);
+        expect(await names('eu')).toEqual(['orders-eu']);
+        expect(await names('"quoted"')).toEqual(['search "quoted"']);
+        expect(await names(b.hint.slice(-4))).toContain('billing');
+        expect(await names(b.id)).toEqual(['billing']);
+        expect(await names(b.id.slice(0, -1))).toEqual([]);
+        expect(await names('%')).toEqual([]);
+        expect(await names('  ')).toEqual(['billing', 'orders-eu', 'search "quoted"']);
+        await store.updateKey(a.id, { name: 'invoices', owner: null }, T0 + 1, ADMIN);
+        expect(await names('orders')).toEqual(['billing']);
+        expect(await names('invoic')).toEqual(['invoices']);
+        await store.setKeyStatus(b.id, 'inactive', T0 + 2, ADMIN);
+        expect(await store.countKeys()).toEqual({ active: 2, inactive: 1 });
+        expect(await store.countKeys({ filter: 'invoices', status: 'active' })).toEqual({ active: 1, inactive: 0 });
+        expect(await store.countKeys({ filter: 'orders' })).toEqual({ active: 0, inactive: 1 });
+        await store.deleteKey(b.id, T0 + 3, ADMIN);
+        expect(await names('orders')).toEqual([]);
+        expect(await store.countKeys({ filter: 'orders' })).toEqual({ active: 0, inactive: 0 });
       });
 
       it('keeps a deactivation reason until the key is activated, and audits it', async () => {
@@ -437,6 +501,29 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.uses24h(kept.id, T0 - MINUTE)).toBe(6);
         const [listed] = await store.listKeys({ limit: 10, since24h: T0 - MINUTE });
         expect(listed).toMatchObject({ name: 'kept', uses24h: 6 });
+      });
+
+      it('keeps each key\'s 24-hour count as its window moves: flushes add, minutes leaving subtract, pruning too', async () => {
+        const row = keyRow('k');
+        const other = keyRow('other');
+        await store.createKey(row, ADMIN);
+        await store.createKey(other, ADMIN);
+        const m = Math.floor(T0 / MINUTE);
+        const flush = (minute: number, ok: number, pruneBefore = 0) =>
+          store.applyUsage({ buckets: [{ keyId: row.id, minute, ok, rejected: 1 }], callers: [], lastUsed: [] }, pruneBefore);
+        await flush(m, 4); // before any list: counted when the window opens
+        const uses = async (fromMinute: number) => (await store.listKeys({ limit: 10, since24h: fromMinute * MINUTE, sort: 'uses24h' })).map((k) => [k.name, k.uses24h]);
+        expect(await uses(m)).toEqual([['k', 5], ['other', 0]]);
+        await flush(m + 1, 2);
+        await flush(m - 5, 100); // a late bucket from before the window is not counted
+        expect(await uses(m)).toEqual([['k', 8], ['other', 0]]);
+        expect(await uses(m + 1)).toEqual([['k', 3], ['other', 0]]);
+        expect(await uses(m - 5)).toEqual([['k', 109], ['other', 0]]);
+        expect(await uses(m + 2)).toEqual([['k', 0], ['other', 0]]);
+        expect(await uses(m)).toEqual([['k', 8], ['other', 0]]);
+        await flush(m + 3, 1, (m + 1) * MINUTE); // pruning the window's first minute takes it out of the counts
+        expect(await uses(m + 1)).toEqual([['k', 5], ['other', 0]]);
+        expect(await store.uses24h(row.id, (m + 1) * MINUTE)).toBe(5);
       });
 
       it('prunes buckets older than the retention line', async () => {

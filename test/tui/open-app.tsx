@@ -4,6 +4,7 @@ import { afterEach, beforeEach } from 'vitest';
 import { KeywardClient } from '../../src/client/client.js';
 import { App, type AppProps } from '../../src/tui/App.js';
 import type { TerminalEnv } from '../../src/tui/clipboard.js';
+import type { FeedOptions } from '../../src/tui/feed.js';
 import type { Size } from '../../src/tui/hooks/useTerminalSize.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -14,6 +15,8 @@ export type OpenOptions = {
   props?: Pick<AppProps, 'redraw' | 'onSecret' | 'restartDaemon'>;
   /** How the TUI's client sends requests (to see what it sent). */
   fetch?: typeof fetch;
+  /** Feed settings beyond the fast timings every test gets (e.g. a small window). */
+  feed?: FeedOptions;
 };
 
 export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
@@ -29,7 +32,7 @@ export async function openApp(t: TestDaemon, options: OpenOptions = {}) {
       size={at}
       writeRaw={(data) => clipboard.push(data)}
       env={options.env ?? {}}
-      feedOptions={{ batchMs: 10, backoff: { minMs: 50, maxMs: 200 } }}
+      feedOptions={{ batchMs: 10, backoff: { minMs: 50, maxMs: 200 }, ...options.feed }}
       {...options.props}
     />
   );

@@ -7,7 +7,7 @@
 import { and, eq, gt, inArray, isNull, lt, lte, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName, nameColumns } from '../names.js';
-import type { AlertRow, AuditInput, AuditQuery, DeliveryOutcome, EmergencyCut, HashMatch, KeyListQuery, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
+import type { AlertRow, AuditInput, AuditQuery, DeliveryOutcome, EmergencyCut, HashMatch, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
 
 // refusals
 
@@ -201,20 +201,8 @@ export function escapeLike(text: string): string {
  * `column` contains `text`, literally. The ESCAPE clause is spelled out: PostgreSQL escapes
  * with a backslash by default, SQLite has no escape character unless told.
  */
-export function containsText(column: Column, text: string): SQL {
+export function containsText(column: Column | SQL, text: string): SQL {
   return sql`${column} like ${`%${escapeLike(text)}%`} escape '\\'`;
-}
-
-type KeyListColumns = { status: Column; nameFolded: Column; owner: Column; createdAt: Column; id: Column };
-
-/** The WHERE of a key list: status, a case-insensitive name substring, the owner, and the keyset cursor. */
-export function keyListWhere(keys: KeyListColumns, query: KeyListQuery): SQL | undefined {
-  return and(
-    query.status ? eq(keys.status, query.status) : undefined,
-    query.q ? containsText(keys.nameFolded, foldName(query.q)) : undefined,
-    query.owner !== undefined ? eq(keys.owner, query.owner) : undefined,
-    query.after ? or(gt(keys.createdAt, query.after.createdAt), and(eq(keys.createdAt, query.after.createdAt), gt(keys.id, query.after.id))) : undefined,
-  );
 }
 
 type AuditColumns = {

@@ -16,14 +16,18 @@ export function keyRoutes(keys: KeyService, usage: UsageService) {
     .openapi(
       createRoute({
         method: 'get', path: '/keys', operationId: 'listKeys', tags, security: bearer, middleware: [read] as const,
-        summary: 'List keys, oldest first, with cursor paging',
-        description: 'Needs `keys:read`. Filters by status and by a case-insensitive substring of the name. Pass the `nextCursor` of one page as `cursor` to get the next; it is null on the last page.',
+        summary: 'List keys: sorted, filtered and paged on the server, with counts',
+        description:
+          'Needs `keys:read`. Oldest first unless `sort` says otherwise; filters by status, owner, a name substring (`q`) and `filter`. Keyset paging both ways: pass `nextCursor` as `cursor` for the next page, `prevCursor` as `before` for the previous one, or `end=true` for the last; a cursor pages only the sort and direction it came from (else `invalid_request`). Every page costs the same at any depth and any size of store.',
         request: { query: ListKeysQuery },
-        responses: { 200: json(KeyListSchema, 'A page of keys', { keys: [KEY_EXAMPLE], nextCursor: null }), ...errors({ store: 'read' }) },
+        responses: {
+          200: json(KeyListSchema, 'A page of keys', { keys: [KEY_EXAMPLE], nextCursor: null, prevCursor: null, counts: { total: 1, active: 1, inactive: 0 } }),
+          ...errors({ store: 'read' }),
+        },
       }),
       async (c) => {
         const page = await keys.list(c.req.valid('query'));
-        return c.json({ keys: page.keys.map(keyJson), nextCursor: page.nextCursor }, 200);
+        return c.json({ keys: page.keys.map(keyJson), nextCursor: page.nextCursor, prevCursor: page.prevCursor, ...(page.counts && { counts: page.counts }) }, 200);
       },
     )
     .openapi(

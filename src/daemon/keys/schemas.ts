@@ -5,7 +5,7 @@ import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import { redactSecrets } from '../secrets/format.js';
 import { stripUnsafe } from '../../sanitize.js';
-import type { KeyView } from '../store.js';
+import { KEY_SORTS, type KeyView } from '../store.js';
 import { KeyFieldsInput, MetaSchema, QuotaSchema, RateLimitSchema } from './policy-schemas.js';
 
 export const KeySchema = z
@@ -129,15 +129,46 @@ export const EditKeyBody = KeyFieldsInput.extend({
 export type CreateKeyInput = z.infer<typeof CreateKeyBody>;
 export type EditKeyInput = z.infer<typeof EditKeyBody>;
 
+/** A query flag: `true` or `false`, as a URL carries it. */
+const flag = (description: string) =>
+  z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .openapi({ type: 'string', enum: ['true', 'false'], description });
+
+const cursorParam = (description: string) => z.string().max(400).optional().openapi({ description });
+
 export const ListKeysQuery = z.object({
   status: z.enum(['active', 'inactive']).optional(),
   q: z.string().max(200).optional().openapi({ description: 'Case-insensitive substring of the name' }),
   owner: z.string().max(128).optional().openapi({ description: 'Only keys of this owner (exact match)' }),
+  filter: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: 'Case-insensitive substring of the name, owner or hint, or a key\'s exact id (what the TUI\'s `/` does); trigram-indexed from three characters on' }),
+  sort: z.enum(KEY_SORTS).optional().openapi({
+    description:
+      'The order, each in the direction that reads first: `name` A→Z, `newest` first, most recently used first (`lastUsed`, never-used last), busiest first (`uses24h`), `status` active first, `owner` A→Z (no owner first); ties by name (`newest`: by id). Absent: oldest first, as before sorts existed.',
+  }),
+  reverse: flag('`true` turns the order round (absent sort and `reverse=true`: newest first)'),
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  cursor: z.string().max(200).optional(),
+  cursor: cursorParam('The keys after this position: a `nextCursor` (or `prevCursor`\'s opposite number) of the same sort and direction'),
+  before: cursorParam('The `limit` keys just before this position, still in list order: a `prevCursor` of the same sort and direction'),
+  end: flag('`true`: the last `limit` keys of the list, still in list order'),
+  counts: flag('`true`: also answer `counts`, how many keys the filters match by status (costs a count of them)'),
 });
 
-export const KeyListSchema = z.object({ keys: z.array(KeySchema), nextCursor: z.string().nullable() });
+export const KeyListSchema = z.object({
+  keys: z.array(KeySchema),
+  nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the page after this one; null when none follows' }),
+  prevCursor: z.string().nullable().openapi({ description: 'Pass as `before` for the page before this one; null on the first page' }),
+  counts: z
+    .object({ total: z.number().int(), active: z.number().int(), inactive: z.number().int() })
+    .optional()
+    .openapi({ description: 'With `counts=true`: the keys the filters (status, q, owner, filter) match, whatever the page' }),
+});
 export const KeyResponse = z.object({ key: KeySchema });
 export const CreatedKeyResponse = z.object({
   key: KeySchema,

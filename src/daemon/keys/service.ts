@@ -12,10 +12,12 @@ import { indexedKey } from '../db/key-columns.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
-import type { Actor, ImportRow, KeyEdit, KeyFields, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
+import type { Actor, ImportRow, KeyCounts, KeyEdit, KeyFields, KeyListQuery, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
 import type { AlertService } from '../alerts/service.js';
 import { TOMBSTONE_KEEP_MS } from '../alerts/schemas.js';
 import { decodeCursor, pageOf } from '../cursor.js';
+import { sortOf } from '../db/key-list.js';
+import { decodeKeyCursor, encodeKeyCursor } from './list-cursor.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { ReplicaHub } from '../replica/hub.js';
 import type { KeyIndex } from '../verify/key-index.js';
@@ -27,7 +29,15 @@ import { keyJson } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type KeyPage = { keys: KeyView[]; nextCursor: string | null };
+export type KeyPage = { keys: KeyView[]; nextCursor: string | null; prevCursor: string | null; counts?: KeyCounts & { total: number } };
+
+/** `GET /v1/keys` as validated (see schemas.ts): the store's filters and sort, and the paging as the API gives it. */
+export type KeyListRequest = Pick<KeyListQuery, 'status' | 'q' | 'owner' | 'filter' | 'sort' | 'reverse' | 'limit'> & {
+  cursor?: string;
+  before?: string;
+  end?: boolean;
+  counts?: boolean;
+};
 
 /** A key's fields as a create or an edit sends them (`expiresAt` in ms). */
 export type KeyInput = KeyFieldsInput & { name?: string; expiresAt?: number | null };
@@ -75,19 +85,32 @@ export type KeyServiceDeps = {
 export class KeyService {
   constructor(private readonly deps: KeyServiceDeps) {}
 
-  async list(query: { status?: KeyStatus; q?: string; owner?: string; limit: number; cursor?: string }): Promise<KeyPage> {
+  /**
+   * A page of keys in `sort` order: after `cursor`, before `before`, the last page with `end`,
+   * else the first. `nextCursor` and `prevCursor` continue it either way (null where nothing
+   * lies beyond); `counts` are what the filters match, on request (a count at a million keys
+   * is tens of milliseconds, a page is not).
+   */
+  async list(query: KeyListRequest): Promise<KeyPage> {
     await this.deps.usage.flushForRead();
-    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const keys = await this.deps.store.listKeys({
-      status: query.status,
-      q: query.q,
-      owner: query.owner,
-      limit: query.limit + 1,
-      after: after && { createdAt: after.at, id: after.id },
-      since24h: this.deps.now() - DAY_MS,
-    });
-    const { page, nextCursor } = pageOf(keys, query.limit, (k) => ({ at: k.createdAt, id: k.id }));
-    return { keys: page.map((k) => this.live(k)), nextCursor };
+    const order = sortOf(query);
+    const after = query.cursor === undefined ? undefined : decodeKeyCursor(query.cursor, order, 'cursor');
+    const before = query.before === undefined ? undefined : decodeKeyCursor(query.before, order, 'before');
+    if ([after, before, query.end || undefined].filter((x) => x !== undefined).length > 1) throw new KeywardError('invalid_request', 'Give one of cursor, before and end', [{ path: 'cursor', message: 'cannot be combined with before or end' }]);
+    const backward = before !== undefined || query.end === true;
+    const filters = { status: query.status, q: query.q, owner: query.owner, filter: query.filter, ...order };
+    const rows = await this.deps.store.listKeys({ ...filters, limit: query.limit + 1, after, before, fromEnd: query.end, since24h: this.deps.now() - DAY_MS });
+    const more = rows.length > query.limit;
+    const page = more ? (backward ? rows.slice(1) : rows.slice(0, query.limit)) : rows;
+    const cursorAt = (row: KeyView | undefined) => (row ? encodeKeyCursor(order, row) : null);
+    const [first, last] = [page[0], page[page.length - 1]];
+    const counts = query.counts ? await this.deps.store.countKeys(filters) : undefined;
+    return {
+      keys: page.map((k) => this.live(k)),
+      nextCursor: backward ? cursorAt(before ? last : undefined) : more ? cursorAt(last) : null,
+      prevCursor: backward ? (more ? cursorAt(first) : null) : after ? cursorAt(first) : null,
+      ...(counts && { counts: { total: counts.active + counts.inactive, ...counts } }),
+    };
   }
 
   /** Deleted keys remembered (docs/alerts.md), most recently deleted first. */

@@ -9,7 +9,7 @@
 import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
 import type { KeyFeed } from '../feed.js';
 import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
-import { moveCursor, START } from '../state/cursor.js';
+import { START, type Move } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
 import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
 import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
@@ -26,9 +26,9 @@ export type KeyActionDeps = {
   readonly feed: KeyFeed;
   readonly keys: ReadonlyMap<string, KeyJson>;
   readonly byKey: ReadonlyMap<string, RotationJson>;
-  /** The rows of the table as drawn, and the key under the cursor right now. */
-  readonly rows: readonly KeyJson[];
-  readonly tableHeight: number;
+  /** Moves the table's cursor (over a window, `g`/`G` load the list's first or last page). */
+  readonly moveTo: (move: Move) => void;
+  /** The key under the cursor right now. */
   readonly selectedNow: () => KeyJson | undefined;
   readonly setView: (next: TableView | ((current: TableView) => TableView)) => void;
   readonly setMode: (next: Mode | ((current: Mode) => Mode)) => void;
@@ -46,7 +46,7 @@ export type KeyActionDeps = {
 export type KeyActions = ReturnType<typeof useKeyActions>;
 
 export function useKeyActions(deps: KeyActionDeps) {
-  const { client, operator, feed, keys, byKey, rows, tableHeight, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
+  const { client, operator, feed, keys, byKey, moveTo, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
   const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
   const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
 
@@ -152,7 +152,7 @@ export function useKeyActions(deps: KeyActionDeps) {
   const onTable = (command: TableCommand) => {
     if (!inMode('table')) return;
     const move = MOVES[command];
-    if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
+    if (move !== undefined) return moveTo(move);
     const key = selectedNow();
     switch (command) {
       case 'filter':
@@ -227,7 +227,7 @@ export function useKeyActions(deps: KeyActionDeps) {
     const m = inMode('details');
     if (!m) return;
     const move = MOVES[command];
-    if (move !== undefined) return setView((v) => moveCursor(rows, v, move, tableHeight));
+    if (move !== undefined) return moveTo(move);
     const key = selectedNow();
     switch (command) {
       case 'edit':

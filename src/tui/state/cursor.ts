@@ -30,21 +30,29 @@ function scrolled(index: number, offset: number, height: number, count: number):
   return clamp(next, 0, Math.max(0, count - rows));
 }
 
-/** Where the cursor is in `rows` now (-1 when empty), and the offset that shows it. */
-export function resolveCursor(rows: readonly Identified[], cursor: Cursor, height: number): { index: number; offset: number } {
+/**
+ * Where the cursor is in `rows` now (-1 when empty), and the offset that shows it. With
+ * `keepRow` (a window of a longer list, whose rows shift as pages come and go) a cursor whose
+ * item moved keeps its line on screen: the view moves with it.
+ */
+export function resolveCursor(rows: readonly Identified[], cursor: Cursor, height: number, keepRow = false): { index: number; offset: number } {
   if (rows.length === 0) return { index: -1, offset: 0 };
   let index = cursor.cursorIndex;
+  let offset = cursor.offset;
   if (cursor.cursorId !== null && rows[index]?.id !== cursor.cursorId) {
     const found = rows.findIndex((r) => r.id === cursor.cursorId);
-    if (found >= 0) index = found;
+    if (found >= 0) {
+      if (keepRow) offset += found - index;
+      index = found;
+    }
   }
   index = clamp(index, 0, rows.length - 1);
-  return { index, offset: scrolled(index, cursor.offset, height, rows.length) };
+  return { index, offset: scrolled(index, offset, height, rows.length) };
 }
 
-export function moveCursor<C extends Cursor>(rows: readonly Identified[], cursor: C, move: Move, height: number): C {
+export function moveCursor<C extends Cursor>(rows: readonly Identified[], cursor: C, move: Move, height: number, keepRow = false): C {
   if (rows.length === 0) return cursor;
-  const { index, offset } = resolveCursor(rows, cursor, height);
+  const { index, offset } = resolveCursor(rows, cursor, height, keepRow);
   const page = Math.max(1, height - 1);
   const target =
     move === 'top' ? 0 : move === 'bottom' ? rows.length - 1 : move === 'pageUp' ? index - page : move === 'pageDown' ? index + page : index + move;

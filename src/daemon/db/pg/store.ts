@@ -8,7 +8,7 @@
  * `Store` for one dialect (see ../shared.ts): what both dialects share lives there and in
  * ../key-columns.ts.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -39,6 +39,7 @@ import type {
   ImportRow,
   IndexedKey,
   IndexedOperator,
+  KeyCounts,
   KeyEdit,
   KeyListQuery,
   KeyRow,
@@ -63,7 +64,6 @@ import {
   keyActive,
   importAudit,
   keyAudit,
-  keyListWhere,
   namesAmong,
   lastAdmin,
   operatorMatch,
@@ -78,6 +78,7 @@ import {
   type StatusDetail,
   webhookAudit,
   stepChanged,
+  containsText,
 } from '../shared.js';
 import { editColumns, expiringWhere, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
@@ -86,7 +87,8 @@ import { readIndexedKeys } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
 import * as schema from './schema.js';
-import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { filterText, keyListWhere, keyPaging } from '../key-list.js';
+import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 
@@ -100,6 +102,57 @@ const ENDED: RotationRow['step'][] = [...END_STEPS];
 const ATTEMPTS = 3;
 /** The listening connection also runs the feed's reads; a read that hangs this long means it is dead. */
 const FEED_QUERY_TIMEOUT_MS = 10_000;
+
+/** The start of the `keys.uses_24h` window, its row locked for this transaction; undefined before the first list. */
+async function lockUsesWindow(tx: Tx): Promise<number | undefined> {
+  const [row] = await tx.select().from(usageWindow).for('update');
+  return row?.fromMinute;
+}
+
+/**
+ * Moves the window of `keys.uses_24h` (docs/performance.md) to start at minute `from`. The
+ * count of a key is always the sum of its buckets from `usage_window.from_minute` on.
+ */
+async function moveUsesWindow(tx: Tx, from: number): Promise<void> {
+  const inserted = await tx.insert(usageWindow).values({ id: 1, fromMinute: from }).onConflictDoNothing().returning({ id: usageWindow.id });
+  if (inserted.length) {
+    // The first window (a new or migrated store): every count computed once.
+    await tx.execute(sql`update ${keys} set uses_24h = 0 where uses_24h <> 0`);
+    await tx.execute(
+      sql`update ${keys} set uses_24h = d.n from (select key_id, sum(ok + rejected) as n from ${usageBuckets} where minute >= ${from} group by key_id) d where ${keys.id} = d.key_id`,
+    );
+    return;
+  }
+  const [row] = await tx.select().from(usageWindow).for('update');
+  const current = row!.fromMinute;
+  if (current === from) return;
+  const [low, high, sign] = from > current ? [current, from, -1] : [from, current, 1];
+  await tx.execute(
+    sql`update ${keys} set uses_24h = uses_24h + ${sign} * d.n
+        from (select key_id, sum(ok + rejected) as n from ${usageBuckets} where minute >= ${low} and minute < ${high} group by key_id) d
+        where ${keys.id} = d.key_id`,
+  );
+  await tx.update(usageWindow).set({ fromMinute: from });
+}
+
+/** Adds the buckets inside the window (none before the first list) to their keys' rolling counts. */
+async function addUses(tx: Tx, buckets: UsageDelta['buckets'], from: number | undefined): Promise<void> {
+  const counted = from === undefined ? [] : buckets.filter((b) => b.minute >= from);
+  if (!counted.length) return;
+  const values = sql.join(counted.map((b) => sql`(${b.keyId}, ${b.ok + b.rejected}::bigint)`), sql`, `);
+  await tx.execute(sql`update ${keys} set uses_24h = uses_24h + v.n from (select id, sum(n) as n from (values ${values}) as u(id, n) group by id) v where ${keys.id} = v.id`);
+}
+
+/**
+ * A substring of the name, owner or hint through the pg_trgm index (drizzle/pg/0008, whose
+ * expression this must repeat), or the exact id.
+ */
+function filterWhere(filter: string | undefined): SQL | undefined {
+  const text = filterText(filter);
+  if (text === undefined) return undefined;
+  const haystack = sql`(${keys.nameFolded} || chr(1) || lower(coalesce(${keys.owner}, '')) || chr(1) || lower(${keys.hint}))`;
+  return or(containsText(haystack, text), eq(keys.id, filter!.trim()));
+}
 
 const keyColumns = {
   id: keys.id,
@@ -240,32 +293,39 @@ export class PgStore implements Store {
   // keys
 
   async listKeys(query: KeyListQuery): Promise<KeyView[]> {
-    const since = Math.floor(query.since24h / 60_000);
-    const uses = this.db
-      .select({
-        keyId: usageBuckets.keyId,
-        uses: sql<number>`sum(${usageBuckets.ok} + ${usageBuckets.rejected})`.as('uses'),
-      })
-      .from(usageBuckets)
-      .where(gte(usageBuckets.minute, since))
-      .groupBy(usageBuckets.keyId)
-      .as('uses');
-    const rows = await this.db
-      .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)`.mapWith(Number) })
-      .from(keys)
-      .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(keyListWhere(keys, query))
-      .orderBy(asc(keys.createdAt), asc(keys.id))
-      .limit(query.limit);
-    return rows.map(withFields);
+    await this.rollUses24h(Math.floor(query.since24h / 60_000));
+    const paging = keyPaging(keys, query);
+    const filters = keyListWhere(keys, query, filterWhere(query.filter));
+    const rows: KeyView[] = [];
+    for (const step of paging.steps) {
+      if (rows.length === query.limit) break;
+      const found = await this.db
+        .select({ ...keyColumns, uses24h: keys.uses24h })
+        .from(keys)
+        .where(and(filters, step.where))
+        .orderBy(...step.orderBy)
+        .limit(query.limit - rows.length);
+      rows.push(...found.map(withFields));
+    }
+    return paging.flipped ? rows.reverse() : rows;
   }
 
-  async countKeys(): Promise<{ active: number; inactive: number }> {
-    const rows = await this.db.select({ status: keys.status, n: count() }).from(keys).groupBy(keys.status);
+  async countKeys(query: Omit<KeyListQuery, 'limit' | 'since24h'> = {}): Promise<KeyCounts> {
+    const rows = await this.db
+      .select({ status: keys.status, n: count() })
+      .from(keys)
+      .where(keyListWhere(keys, query, filterWhere(query.filter)))
+      .groupBy(keys.status);
     return {
       active: rows.find((r) => r.status === 'active')?.n ?? 0,
       inactive: rows.find((r) => r.status === 'inactive')?.n ?? 0,
     };
+  }
+
+  /** See `moveUsesWindow`; reads alone when the window has not moved. */
+  private async rollUses24h(from: number): Promise<void> {
+    const [row] = await this.db.select().from(usageWindow);
+    if (row?.fromMinute !== from) await this.transaction((tx) => moveUsesWindow(tx, from));
   }
 
   async keyTotal(): Promise<number> {
@@ -494,6 +554,8 @@ export class PgStore implements Store {
    */
   async applyUsage(delta: UsageDelta, pruneBefore: number): Promise<void> {
     await this.transaction(async (tx) => {
+      // The window first, before any key row: a list moving it takes them in the same order.
+      const from = await lockUsesWindow(tx);
       const ids = [...new Set(delta.buckets.map((b) => b.keyId))].sort();
       const live = new Set(
         ids.length
@@ -509,6 +571,7 @@ export class PgStore implements Store {
             target: [usageBuckets.keyId, usageBuckets.minute],
             set: { ok: sql`${usageBuckets.ok} + excluded.ok`, rejected: sql`${usageBuckets.rejected} + excluded.rejected` },
           });
+        await addUses(tx, buckets, from);
       }
       const callers = delta.callers.filter((c) => live.has(c.keyId)).sort((a, b) => compare(a.keyId, b.keyId) || compare(a.caller, b.caller));
       if (callers.length) {
@@ -556,7 +619,10 @@ export class PgStore implements Store {
       }
       const pruner = await tx.execute<{ held: boolean }>(sql`select pg_try_advisory_xact_lock(${lockKey(LOCKS.prune)}) as held`);
       if (pruner.rows[0]?.held) {
-        await tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000)));
+        const pruned = Math.floor(pruneBefore / 60_000);
+        // Buckets pruned inside the window leave it first, so the counts stay their sums.
+        if (from !== undefined && from < pruned) await moveUsesWindow(tx, pruned);
+        await tx.delete(usageBuckets).where(lt(usageBuckets.minute, pruned));
         await tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore));
       }
     });

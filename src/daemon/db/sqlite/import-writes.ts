@@ -21,7 +21,8 @@ export function prepareImportWrites(sqlite: Database.Database) {
   );
   const hashes = sqlite.prepare<[string], StoredClashes['hashes'][number]>(`select id, name, hash from keys where hash in (select value from json_each(?))`);
   const unbury = sqlite.prepare<[string]>(`delete from key_tombstones where hash in (select value from json_each(?))`);
-  const columns = Object.entries(getTableColumns(keys));
+  // A key imported has counted no uses yet: `uses_24h` takes its default (0), kept by the usage flush from then on.
+  const columns = Object.entries(getTableColumns(keys)).filter(([property]) => property !== 'uses24h');
   const insert = sqlite.prepare(`insert into keys (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`);
   /** A row's column values, from `over` where it has them and from `row` otherwise (no merged object made per row). */
   const values = (row: Values, over: Values) =>

@@ -66,6 +66,8 @@ export const keys = sqliteTable(
     canary: integer('canary', { mode: 'boolean' }).notNull().default(false),
     /** The rotation whose cut-over deactivated this key: presenting it while inactive raises `old_key.presented_after_cutover`. */
     rotatedOutBy: text('rotated_out_by'),
+    /** Verifications since `usage_window.from_minute`, kept by the usage flush so the list sorts by it without reading usage (docs/performance.md). */
+    uses24h: integer('uses_24h').notNull().default(0),
   },
   (t) => [
     uniqueIndex('keys_name_folded').on(t.nameFolded),
@@ -73,7 +75,22 @@ export const keys = sqliteTable(
     uniqueIndex('keys_hash').on(t.hash),
     index('keys_created').on(t.createdAt, t.id),
     index('keys_owner').on(t.owner),
+    // The list's sorts (src/daemon/db/key-list.ts): each its sort key, ascending in its natural order.
+    index('keys_sort_newest').on(sql`(-${t.createdAt})`, t.id),
+    index('keys_sort_last_used').on(sql`(-coalesce(${t.lastUsedAt}, -1))`, t.nameFolded),
+    index('keys_sort_uses').on(sql`(-${t.uses24h})`, t.nameFolded),
+    index('keys_sort_status').on(t.status, t.nameFolded),
+    index('keys_sort_owner').on(sql`coalesce(${t.owner}, '')`, t.nameFolded),
   ],
+);
+
+/** The one row saying where the 24-hour window of `keys.uses_24h` starts (epoch minutes); absent until the first list. */
+export const usageWindow = sqliteTable(
+  'usage_window',
+  {
+    id: integer('id').primaryKey(),
+    fromMinute: integer('from_minute').notNull(),
+  },
 );
 
 /** Verifications per key and minute; `minute` is epoch minutes. Pruned after 30 days. */

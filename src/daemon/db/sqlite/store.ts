@@ -5,7 +5,7 @@
  * one dialect (see ../shared.ts): what both dialects share lives there and in ../key-columns.ts.
  */
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
@@ -33,6 +33,7 @@ import type {
   ImportRow,
   IndexedKey,
   IndexedOperator,
+  KeyCounts,
   KeyEdit,
   KeyListQuery,
   KeyRow,
@@ -57,7 +58,6 @@ import {
   keyActive,
   importAudit,
   keyAudit,
-  keyListWhere,
   lastAdmin,
   operatorMatch,
   reasonDetail,
@@ -71,6 +71,7 @@ import {
   type StatusDetail,
   webhookAudit,
   stepChanged,
+  containsText,
 } from '../shared.js';
 import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
@@ -78,7 +79,8 @@ import { SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
-import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets } from './schema.js';
+import { filterText, keyListWhere, keyPaging } from '../key-list.js';
+import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -153,6 +155,13 @@ function prepareUsageWrites(sqlite: Database.Database, db: Db) {
        on conflict (key_id, caller) do update set
          last_seen_at = max(last_seen_at, excluded.last_seen_at), ok = ok + excluded.ok, rejected = rejected + excluded.rejected`,
     ),
+    /** Adds `[keyId, minute, ok, rejected]` buckets inside the window to the keys' rolling counts. */
+    uses24h: sqlite.prepare<[string]>(
+      `update keys set uses_24h = uses_24h + d.n
+       from (select b.value ->> 0 as key_id, sum((b.value ->> 2) + (b.value ->> 3)) as n from json_each(?) b
+             where b.value ->> 1 >= (select from_minute from usage_window) group by 1) d
+       where keys.id = d.key_id`,
+    ),
     lastUsed: sqlite.prepare<[string]>(
       `update keys set last_used_at = max(coalesce(last_used_at, 0), u.value ->> 1)
        from json_each(?) u where keys.id = u.value ->> 0`,
@@ -184,6 +193,28 @@ function prepareUsageWrites(sqlite: Database.Database, db: Db) {
 }
 
 type UsageWrites = ReturnType<typeof prepareUsageWrites>;
+
+/**
+ * Moves the window of `keys.uses_24h` (docs/performance.md) to start at minute `from`. The
+ * count of a key is always the sum of its buckets from `usage_window.from_minute` on.
+ */
+function moveUsesWindow(tx: Tx, from: number): void {
+  const current = tx.select().from(usageWindow).get()?.fromMinute;
+  if (current === from) return;
+  if (current === undefined) {
+    tx.run(sql`update keys set uses_24h = 0 where uses_24h <> 0`);
+    tx.run(sql`update keys set uses_24h = d.n from (select key_id, sum(ok + rejected) as n from usage_buckets where minute >= ${from} group by key_id) d where keys.id = d.key_id`);
+    tx.insert(usageWindow).values({ id: 1, fromMinute: from }).run();
+    return;
+  }
+  const [low, high, sign] = from > current ? [current, from, -1] : [from, current, 1];
+  tx.run(
+    sql`update keys set uses_24h = uses_24h + ${sign} * d.n
+        from (select key_id, sum(ok + rejected) as n from usage_buckets where minute >= ${low} and minute < ${high} group by key_id) d
+        where keys.id = d.key_id`,
+  );
+  tx.update(usageWindow).set({ fromMinute: from }).run();
+}
 
 /** Adds a key's callers beyond the most recent `CALLERS_KEPT` to its others (see `usage/callers.ts`). */
 function keepRecentCallers(writes: UsageWrites, keyId: string): void {
@@ -264,33 +295,61 @@ export class SqliteStore implements Store {
   // keys
 
   async listKeys(query: KeyListQuery): Promise<KeyView[]> {
-    const since = Math.floor(query.since24h / 60_000);
-    const uses = this.db
-      .select({
-        keyId: usageBuckets.keyId,
-        uses: sql<number>`sum(${usageBuckets.ok} + ${usageBuckets.rejected})`.as('uses'),
-      })
-      .from(usageBuckets)
-      .where(gte(usageBuckets.minute, since))
-      .groupBy(usageBuckets.keyId)
-      .as('uses');
-    const rows = this.db
-      .select({ ...keyColumns, uses24h: sql<number>`coalesce(${uses.uses}, 0)` })
-      .from(keys)
-      .leftJoin(uses, eq(uses.keyId, keys.id))
-      .where(keyListWhere(keys, query))
-      .orderBy(asc(keys.createdAt), asc(keys.id))
-      .limit(query.limit)
-      .all();
-    return rows.map(withFields);
+    this.rollUses24h(Math.floor(query.since24h / 60_000));
+    const paging = keyPaging(keys, query);
+    const filters = keyListWhere(keys, query, this.filterWhere(query.filter));
+    const rows: KeyView[] = [];
+    for (const step of paging.steps) {
+      if (rows.length === query.limit) break;
+      const found = this.db
+        .select({ ...keyColumns, uses24h: keys.uses24h })
+        .from(keys)
+        .where(and(filters, step.where))
+        .orderBy(...step.orderBy)
+        .limit(query.limit - rows.length)
+        .all();
+      rows.push(...found.map(withFields));
+    }
+    return paging.flipped ? rows.reverse() : rows;
   }
 
-  async countKeys(): Promise<{ active: number; inactive: number }> {
-    const rows = this.db.select({ status: keys.status, n: sql<number>`count(*)` }).from(keys).groupBy(keys.status).all();
+  async countKeys(query: Omit<KeyListQuery, 'limit' | 'since24h'> = {}): Promise<KeyCounts> {
+    const rows = this.db
+      .select({ status: keys.status, n: sql<number>`count(*)` })
+      .from(keys)
+      .where(keyListWhere(keys, query, this.filterWhere(query.filter)))
+      .groupBy(keys.status)
+      .all();
     return {
       active: rows.find((r) => r.status === 'active')?.n ?? 0,
       inactive: rows.find((r) => r.status === 'inactive')?.n ?? 0,
     };
+  }
+
+  /**
+   * A substring of the name, owner or hint through the FTS5 trigram index (drizzle/0008), or
+   * the exact id. Under three characters there is no trigram to look up: those few-letter
+   * filters scan, which a page's LIMIT keeps short whenever they match much.
+   */
+  private filterWhere(filter: string | undefined): SQL | undefined {
+    const text = filterText(filter);
+    if (text === undefined) return undefined;
+    const id = eq(keys.id, filter!.trim());
+    if ([...text].length >= 3) {
+      const phrase = `"${text.replaceAll('"', '""')}"`;
+      return or(sql`${keys}.rowid in (select rowid from keys_filter where keys_filter match ${phrase})`, id);
+    }
+    return or(containsText(keys.nameFolded, text), containsText(sql`lower(${keys.owner})`, text), containsText(sql`lower(${keys.hint})`, text), id);
+  }
+
+  /**
+   * Moves the window that `keys.uses_24h` counts to start at minute `from`: the buckets that
+   * left it are subtracted, those that entered it added. The first time (a new or migrated
+   * store) every count is computed once. Reads alone when the window has not moved.
+   */
+  private rollUses24h(from: number): void {
+    if (this.db.select().from(usageWindow).get()?.fromMinute === from) return;
+    this.write((tx) => moveUsesWindow(tx, from));
   }
 
   async keyTotal(): Promise<number> {
@@ -535,7 +594,9 @@ export class SqliteStore implements Store {
     this.sqlite.pragma('synchronous = NORMAL');
     try {
       this.write((tx) => {
-        writes.buckets.run(JSON.stringify(delta.buckets.map((b) => [b.keyId, b.minute, b.ok, b.rejected])));
+        const buckets = JSON.stringify(delta.buckets.map((b) => [b.keyId, b.minute, b.ok, b.rejected]));
+        writes.buckets.run(buckets);
+        writes.uses24h.run(buckets);
         const grown = writes.keysWithNewCallers.all(callers);
         writes.callers.run(callers);
         for (const keyId of grown) keepRecentCallers(writes, keyId);
@@ -545,7 +606,11 @@ export class SqliteStore implements Store {
           const stored = row && fieldsFromColumns(row).quota;
           if (stored) tx.update(keys).set(fieldsToColumns({ quota: settle(stored, use) })).where(eq(keys.id, use.keyId)).run();
         }
-        tx.delete(usageBuckets).where(lt(usageBuckets.minute, Math.floor(pruneBefore / 60_000))).run();
+        const pruned = Math.floor(pruneBefore / 60_000);
+        // Buckets pruned inside the window leave it first, so the counts stay their sums.
+        const from = tx.select().from(usageWindow).get()?.fromMinute;
+        if (from !== undefined && from < pruned) moveUsesWindow(tx, pruned);
+        tx.delete(usageBuckets).where(lt(usageBuckets.minute, pruned)).run();
         tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore)).run();
       });
     } finally {

@@ -1,0 +1,101 @@
+/**
+ * The I/O of the TUI's window over a large key list (state/window.ts): the first window of a
+ * sort and filter, the next or previous page as the cursor nears an edge, the first or last
+ * page for `g`/`G`, and a window reloaded in place after changes. A newer query, jump or
+ * reload makes every older answer stale, so a fast typist sees only the last filter's rows.
+ */
+import type { KeyCountsJson, KeyJson, KeyPageJson, KeywardClient } from '../client/client.js';
+import type { Collection } from './state/collection.js';
+import { safeKey } from './state/safe.js';
+import { appended, growth, listParams, pageOf, prepended, windowIds, type KeyWindow, type WindowQuery } from './state/window.js';
+
+export type WindowOptions = {
+  /** Rows a page holds. */
+  readonly pageSize: number;
+  /** Pages held at most; more are dropped from the side away from the cursor. */
+  readonly maxPages: number;
+};
+
+type State = { collection: Collection; window: KeyWindow | undefined };
+
+export class Windowing {
+  /** Bumped by every query, jump and reload: answers to older requests are dropped. */
+  private generation = 0;
+  private growing: 'after' | 'before' | undefined;
+
+  constructor(
+    private readonly client: KeywardClient,
+    private readonly options: WindowOptions,
+    private readonly state: () => State,
+    private readonly update: (change: Partial<State>) => void,
+  ) {}
+
+  /** The first page of `query`, with what it matches: the window from now on. */
+  async open(query: WindowQuery, first?: KeyPageJson & { counts?: KeyCountsJson }): Promise<void> {
+    const generation = ++this.generation;
+    const page = first ?? (await this.client.listKeys({ ...listParams(query), limit: this.options.pageSize, counts: true }));
+    if (generation !== this.generation) return;
+    this.replace({ query, pages: [pageOf(page)], matched: page.counts ?? { total: page.keys.length, active: 0, inactive: 0 } }, page.keys);
+  }
+
+  /** The first (`start`) or last (`end`) page of the current query. */
+  async jump(to: 'start' | 'end'): Promise<void> {
+    const window = this.state().window;
+    if (!window) return;
+    const generation = ++this.generation;
+    const page = await this.client.listKeys({ ...listParams(window.query), limit: this.options.pageSize, ...(to === 'end' && { end: true }) });
+    if (generation !== this.generation) return;
+    this.replace({ ...window, pages: [pageOf(page)], landing: { to, seq: generation } }, page.keys);
+  }
+
+  /** Fetches the next or previous page when the cursor at `index` of the rows nears an edge. */
+  async follow(index: number): Promise<void> {
+    const window = this.state().window;
+    if (!window || this.growing) return;
+    const way = growth(window, index, this.options.pageSize);
+    if (!way) return;
+    this.growing = way;
+    const generation = this.generation;
+    try {
+      const edge = way === 'after' ? window.pages[window.pages.length - 1]!.next! : window.pages[0]!.prev!;
+      const page = await this.client.listKeys({ ...listParams(window.query), limit: this.options.pageSize, ...(way === 'after' ? { cursor: edge } : { before: edge }) });
+      if (generation !== this.generation) return;
+      const current = this.state().window!;
+      const grown = (way === 'after' ? appended : prepended)(current, pageOf(page), this.options.maxPages);
+      this.merge(grown.window, page.keys, grown.dropped);
+    } finally {
+      this.growing = undefined;
+    }
+  }
+
+  /**
+   * The same stretch of the list again, from its first row (keys created, changed or deleted
+   * move in and out of it), and what the query matches now.
+   */
+  async reload(): Promise<void> {
+    const window = this.state().window;
+    if (!window) return;
+    const generation = ++this.generation;
+    const params = listParams(window.query);
+    const first = window.pages[0]!;
+    // The row before the window, whose cursor continues at the window's first row.
+    const before = first.prev ? await this.client.listKeys({ ...params, before: first.prev, limit: 1 }) : undefined;
+    const rows = Math.min(10_000, Math.max(this.options.pageSize, windowIds(window).length));
+    const page = await this.client.listKeys({ ...params, limit: rows, counts: true, ...(before?.nextCursor && { cursor: before.nextCursor }) });
+    if (generation !== this.generation) return;
+    this.replace({ ...window, pages: [pageOf(page)], matched: page.counts ?? window.matched }, page.keys);
+  }
+
+  private replace(window: KeyWindow, keys: readonly KeyJson[]): void {
+    const { collection } = this.state();
+    this.update({ window, collection: { ...collection, keys: new Map(keys.map((k) => [k.id, safeKey(k)])) } });
+  }
+
+  private merge(window: KeyWindow, keys: readonly KeyJson[], dropped: readonly string[]): void {
+    const { collection } = this.state();
+    const map = new Map(collection.keys);
+    for (const id of dropped) map.delete(id);
+    for (const key of keys) map.set(key.id, safeKey(key));
+    this.update({ window, collection: { ...collection, keys: map } });
+  }
+}

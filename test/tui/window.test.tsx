@@ -1,0 +1,97 @@
+/**
+ * Issue 16: the TUI over more keys than it loads. A real in-process daemon holds 3,000 keys;
+ * the TUI loads whole lists only up to 500 and otherwise holds a window of 50-row pages
+ * (4 at most) around its cursor, asking the daemon for sort, filter and counts.
+ */
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { cursorLine, KEY, press, waitForFrame, waitForText } from './frames.js';
+import { daemonPerTest, openApp } from './open-app.js';
+
+let t: TestDaemon;
+daemonPerTest({ get: () => t, set: (d) => (t = d) });
+
+const COUNT = 3000;
+const name = (i: number) => `key-${String(i).padStart(4, '0')}`;
+
+/** Rows written straight into the daemon's database in one transaction: the list reads them there (the FTS triggers index them). */
+function seed(count: number): void {
+  const db = new Database(join(t.home, 'keyward.db'));
+  const insert = db.prepare(
+    `insert into keys (id, name, name_folded, name_skeleton, hash, hint, status, created_at, created_by, owner)
+     values (?, ?, ?, ?, ?, ?, ?, ?, 'admin', ?)`,
+  );
+  const at = Date.now() - 86_400_000;
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      insert.run(`key_seed${String(i).padStart(6, '0')}`, name(i), name(i), `seed-${i}`, i.toString(16).padStart(64, '0'), 'kw_seed…0000', i % 100 === 0 ? 'inactive' : 'active', at + i * 1000, `team-${i % 7}`);
+    }
+  })();
+  db.close();
+}
+
+const WINDOW = { fullLimit: 500, pageSize: 50, maxPages: 4, windowReloadMs: 20 };
+const on = (i: number) => (f: string) => cursorLine(f)?.includes(name(i)) === true;
+
+describe('the TUI over a window of a large list', () => {
+  it('opens on the first rows with the daemon\'s counts and pages past the window with j, PgDn, G and g', async () => {
+    seed(COUNT);
+    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
+    const first = await waitForText(app, name(0));
+    expect(first).toMatch(/3,?000 keys: 2,?970 active, 30 inactive/);
+    // 25 table rows; 23 a page. Ten pages down crosses four 50-row pages, so the window has
+    // grown and dropped pages on the way.
+    for (let page = 1; page <= 10; page++) {
+      press(app, KEY.pageDown);
+      await waitForFrame(app, on(page * 23), `PgDn ${page}`);
+    }
+    for (let row = 231; row <= 260; row++) {
+      press(app, 'j');
+      await waitForFrame(app, on(row), `j to ${name(row)}`);
+    }
+    press(app, 'G');
+    let frame = await waitForFrame(app, on(COUNT - 1), 'G: the last key');
+    expect(frame).toContain(name(COUNT - 2));
+    press(app, 'k');
+    await waitForFrame(app, on(COUNT - 2), 'k from the end');
+    for (let page = 1; page <= 5; page++) {
+      press(app, KEY.pageUp);
+      await waitForFrame(app, on(COUNT - 2 - page * 23), `PgUp ${page}, back past the first page loaded`);
+    }
+    press(app, 'g');
+    frame = await waitForFrame(app, on(0), 'g: the first key');
+    expect(frame).toContain(name(1));
+  });
+
+  it('sorts and filters on the daemon as you type, counting the matches, and follows live changes in the window', async () => {
+    seed(COUNT);
+    const { app } = await openApp(t, { feed: WINDOW });
+    await waitForText(app, name(0));
+    press(app, 's');
+    await waitForFrame(app, on(COUNT - 1), 's: newest first');
+    press(app, 'S');
+    await waitForFrame(app, on(0), 'S: oldest first');
+    press(app, 's', 's', 's', 's');
+    await waitForFrame(app, (f) => f.includes('sort: name ▲'), 'back to name');
+    press(app, '/');
+    await waitForText(app, 'name, hint or id');
+    press(app, 'key-12');
+    let frame = await waitForFrame(app, (f) => f.includes('filter "key-12": 100 of'), 'narrowed to 100');
+    expect(cursorLine(frame)).toContain(name(1200));
+    expect(frame).not.toContain(name(0));
+    press(app, '3');
+    frame = await waitForFrame(app, (f) => f.includes('filter "key-123": 10 of'), 'narrowed to 10');
+    expect(frame).toContain(name(1239));
+    press(app, KEY.enter);
+    await waitForText(app, 'j/k move');
+    // A change by someone else: the key under the cursor deactivated, a new one matching the filter.
+    await t.client.deactivateKey('key_seed001230');
+    await t.client.createKey('key-123-new');
+    frame = await waitForFrame(app, (f) => f.includes('key-123-new') && f.includes('filter "key-123": 11 of'), 'the window and counts reloaded');
+    expect(cursorLine(frame)).toMatch(/key-1230\s.*inactive/);
+    press(app, KEY.escape);
+    await waitForFrame(app, (f) => !f.includes('filter "') && /3,?001 keys: 2,?970 active, 31 inactive/.test(f), 'filter cleared; the counts follow the changes');
+  });
+});
