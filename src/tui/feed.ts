@@ -216,7 +216,9 @@ export class KeyFeed {
     this.queue = [];
     const collection = applyEvents(this.snapshot.collection, events);
     if (collection !== this.snapshot.collection) this.set({ collection });
-    if (this.snapshot.window && events.some((e) => e.type.startsWith('key.'))) this.reloadWindowSoon();
+    // An import may also take the list past the size the TUI holds whole: load it as at the start.
+    if (events.some((e) => e.type === 'keys.imported')) void this.reload();
+    else if (this.snapshot.window && events.some((e) => e.type.startsWith('key.'))) this.reloadWindowSoon();
     for (const event of events) for (const listener of this.eventListeners) listener(event);
   }
 

@@ -94,4 +94,16 @@ describe('the TUI over a window of a large list', () => {
     press(app, KEY.escape);
     await waitForFrame(app, (f) => !f.includes('filter "') && /3,?001 keys: 2,?970 active, 31 inactive/.test(f), 'filter cleared; the counts follow the changes');
   });
+  it('loads the list again after an import: the imported keys appear, and a list grown past the limit becomes a window', async () => {
+    await t.client.createKey('before');
+    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
+    await waitForText(app, 'before');
+    const imported = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => ({ name: `imported-${String(from + i).padStart(4, '0')}`, sha256: (from + i + 1).toString(16).padStart(64, '0') }));
+    await t.client.importKeys(imported(0, 3));
+    await waitForFrame(app, (f) => f.includes('imported-0002') && /4 keys: 4 active/.test(f), 'three imported keys in the table');
+    await t.client.importKeys(imported(3, 600));
+    const frame = await waitForFrame(app, (f) => /604 keys: 604 active/.test(f), 'a window over 604 keys, counted by the daemon');
+    expect(frame).toContain('before');
+  });
 });

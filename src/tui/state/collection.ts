@@ -13,7 +13,9 @@ export type FeedEvent =
   | { type: 'key.deleted'; id: string }
   | { type: 'rotation.created' | 'rotation.updated'; rotation: RotationJson }
   | { type: 'usage'; tick: UsageTickJson }
-  | { type: 'alert.raised' | 'alert.updated'; alert: AlertJson };
+  | { type: 'alert.raised' | 'alert.updated'; alert: AlertJson }
+  /** A batch of keys imported: one event for up to 10,000 keys, so the feed loads the list again. */
+  | { type: 'keys.imported'; count: number };
 
 export type Collection = {
   readonly keys: ReadonlyMap<string, KeyJson>;
@@ -49,6 +51,8 @@ export function parseFeedEvent(frame: StreamEvent): FeedEvent | undefined {
     case 'alert.raised':
     case 'alert.updated':
       return isRecord(data.alert) && typeof data.alert.id === 'string' ? { type: frame.event, alert: safeAlert(data.alert as AlertJson) } : undefined;
+    case 'keys.imported':
+      return typeof data.count === 'number' ? { type: frame.event, count: data.count } : undefined;
     default:
       return undefined;
   }
@@ -99,6 +103,9 @@ export function applyEvents(collection: Collection, events: readonly FeedEvent[]
       case 'alert.updated':
         if (event.alert.state === 'open') writableAlerts().set(event.alert.id, event.alert);
         else if ((alerts ?? collection.alerts).has(event.alert.id)) writableAlerts().delete(event.alert.id);
+        break;
+      case 'keys.imported':
+        // The event names no keys; the feed loads the list again.
         break;
     }
   }
