@@ -7,7 +7,7 @@
  * page is: at a million keys the last page costs what the first does.
  */
 import { and, asc, desc, eq, sql, type Column, type SQL } from 'drizzle-orm';
-import { containsText } from './shared.js';
+import { containsText } from './dialects.js';
 import { foldName } from '../names.js';
 import type { KeyListQuery, KeySort, SortPosition } from '../store.js';
 

@@ -4,7 +4,7 @@
  * each naming the item by its index (`keys.<i>` in the issue path) and never quoting a secret.
  * What the store already holds is checked by the store, in the transaction that inserts.
  */
-import { nameTaken } from '../db/shared.js';
+import { nameTaken } from '../db/dialects.js';
 import { KeywardError } from '../errors.js';
 import { nameColumns } from '../names.js';
 import { hashSecret, hintOf, KEY_PREFIX, newIds } from '../secrets/format.js';

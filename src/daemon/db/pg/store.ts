@@ -5,7 +5,7 @@
  * audit chain stays linear), makes its change, appends its audit events and NOTIFYs the other
  * daemons; it returns once this daemon's change feed has applied it. Usage is merged with
  * atomic upserts, so the counts of every daemon add up. Over 300 lines because it is the whole
- * `Store` for one dialect (see ../shared.ts): what both dialects share lives there and in
+ * `Store` for one dialect (see ../dialects.ts): what both dialects share lives there and in
  * ../key-columns.ts.
  */
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
@@ -79,7 +79,7 @@ import {
   webhookAudit,
   stepChanged,
   containsText,
-} from '../shared.js';
+} from '../dialects.js';
 import { editColumns, expiringWhere, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';

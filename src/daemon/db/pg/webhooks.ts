@@ -7,7 +7,7 @@
  */
 import { and, asc, desc, eq, inArray, lt, ne } from 'drizzle-orm';
 import { deliveriesFor, type OutboundEvent } from '../../webhooks/events.js';
-import { claimColumns, deliveryColumns, dueWhere, finishedDelivery, waitingWhere, webhookColumns, webhookRow } from '../shared.js';
+import { claimColumns, deliveryColumns, dueWhere, finishedDelivery, waitingWhere, webhookColumns, webhookRow } from '../dialects.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryRow, NewWebhook, WebhookRow } from '../../store.js';
 import type { PgDb } from './open.js';
 import { webhookDeliveries, webhooks } from './schema.js';

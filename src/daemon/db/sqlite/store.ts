@@ -2,7 +2,7 @@
  * The embedded SQLite implementation of `Store`. better-sqlite3 is synchronous, so every write
  * is one synchronous `immediate` transaction that also appends its audit event; the async
  * signatures exist for networked stores. Over 300 lines because it is the whole `Store` for
- * one dialect (see ../shared.ts): what both dialects share lives there and in ../key-columns.ts.
+ * one dialect (see ../dialects.ts): what both dialects share lives there and in ../key-columns.ts.
  */
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
@@ -72,7 +72,7 @@ import {
   webhookAudit,
   stepChanged,
   containsText,
-} from '../shared.js';
+} from '../dialects.js';
 import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
