@@ -36,6 +36,19 @@ async function keyCount(): Promise<number> {
 const FOREIGN = 'sk_live_51HfQ2eK8vXmP0aLrT9bNc3dWq';
 
 describe('POST /v1/keys/import', () => {
+  it('puts imported keys in the list\'s filter index, and keys created afterwards too, also after a refused batch', async () => {
+    const names = async (filter: string) => ((await t.api('GET', `/v1/keys?filter=${encodeURIComponent(filter)}`)).body.keys as { name: string }[]).map((k) => k.name).sort();
+    await t.api('POST', '/v1/keys', { name: 'made-before', owner: 'team-zeta' });
+    const batch = Array.from({ length: 50 }, (_, i) => ({ name: `legacy-${String(i).padStart(2, '0')}`, sha256: hashSecret(`old-${i}`), owner: i === 7 ? 'team-zeta' : 'team-x' }));
+    expect((await importKeys(batch)).status).toBe(201);
+    expect(await names('acy-4')).toEqual(['legacy-40', 'legacy-41', 'legacy-42', 'legacy-43', 'legacy-44', 'legacy-45', 'legacy-46', 'legacy-47', 'legacy-48', 'legacy-49']);
+    expect(await names('zeta'), 'by owner, imported and created alike').toEqual(['legacy-07', 'made-before']);
+    expect((await importKeys([{ name: 'fresh-one', sha256: hashSecret('new-1') }, { name: 'legacy-01', sha256: hashSecret('new-2') }])).status).toBe(409);
+    expect(await names('fresh'), 'nothing of a refused batch').toEqual([]);
+    await t.api('POST', '/v1/keys', { name: 'made-after' });
+    expect(await names('made-'), 'the per-key index is back after each batch').toEqual(['made-after', 'made-before']);
+  });
+
   it('imports by secret (kw_ and foreign) and by SHA-256 (hex and base64url), and each verifies', async () => {
     const ours = generateSecret('kw_');
     const byHex = 'legacy-hex-0123456789abcdef';
