@@ -2,7 +2,8 @@
  * The typed client of the daemon's HTTP API, shared by the TUI, the CLI and the integration
  * kit. Every failure is an `ApiError` carrying the daemon's error code, `DaemonUnreachable`
  * when nothing answers, or `DaemonUnproven` when something answers that cannot prove it is the
- * daemon daemon.json names (then nothing but the challenge was sent to it).
+ * daemon daemon.json names (then nothing but the challenge was sent to it). Over 300 lines
+ * because it has one short method for each operation of the API.
  */
 import type { AlertJson, TombstoneJson } from '../daemon/alerts/schemas.js';
 import type { AuditEventJson, AuditVerificationJson } from '../daemon/audit/routes.js';

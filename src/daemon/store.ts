@@ -4,6 +4,7 @@
  * mutating method writes its audit event in the same transaction as the change. Stores keep
  * no clock: every time they record is passed in by the services, so both dialects agree and
  * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
+ * Over 300 lines because it is the whole contract in one place: rows, queries and methods.
  */
 import type { AuditKey } from './audit/chain.js';
 import type { EntryPolicy, KeyLabels, KeyMarks, KeyPolicy } from '../decide/policy.js';
