@@ -47,7 +47,7 @@ export type FeedOptions = {
   /** The window's page size, and how many pages it holds at most. */
   pageSize?: number;
   maxPages?: number;
-  /** How long key events gather before the window and counts are reloaded. */
+  /** How long key events gather before the window and counts are reloaded (and imports before the list is). */
   windowReloadMs?: number;
   /** How long a filter being typed rests before a window asks for it. */
   filterDelayMs?: number;
@@ -79,6 +79,7 @@ export class KeyFeed {
   /** The table's sort and filter, which a window follows. */
   private query: WindowQuery = { sort: 'name', reversed: false, filter: '' };
   private windowReloadTimer: NodeJS.Timeout | undefined;
+  private importReloadTimer: NodeJS.Timeout | undefined;
   private queryTimer: NodeJS.Timeout | undefined;
   private readonly filterDelayMs: number;
 
@@ -146,6 +147,7 @@ export class KeyFeed {
     this.abort.abort();
     clearTimeout(this.flushTimer);
     clearTimeout(this.windowReloadTimer);
+    clearTimeout(this.importReloadTimer);
     clearTimeout(this.queryTimer);
     clearInterval(this.refreshTimer);
   }
@@ -216,8 +218,15 @@ export class KeyFeed {
     this.queue = [];
     const collection = applyEvents(this.snapshot.collection, events);
     if (collection !== this.snapshot.collection) this.set({ collection });
-    // An import may also take the list past the size the TUI holds whole: load it as at the start.
-    if (events.some((e) => e.type === 'keys.imported')) void this.reload();
+    // An import may also take the list past the size the TUI holds whole: load it as at the
+    // start, once per burst (a large import announces a batch every fraction of a second, and
+    // loads that overlapped could finish out of order).
+    if (events.some((e) => e.type === 'keys.imported')) {
+      this.importReloadTimer ??= setTimeout(() => {
+        this.importReloadTimer = undefined;
+        void this.reload();
+      }, this.windowReloadMs);
+    }
     else if (this.snapshot.window && events.some((e) => e.type.startsWith('key.'))) this.reloadWindowSoon();
     for (const event of events) for (const listener of this.eventListeners) listener(event);
   }

@@ -53,7 +53,9 @@ export async function keywardOnTerminal(args: readonly string[], prompt: string,
   );
   // The program may have ended without reading its answer (a refusal before the question):
   // the answer then has nowhere to go, which is not the test's failure.
-  child.stdin.on('error', () => {});
+  child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   child.stdin.end(answer);
   return done;
 }
