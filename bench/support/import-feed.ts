@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { IMPORT_BATCH } from '../../src/daemon/keys/import-limits.js';
+import { IMPORT_BATCH } from '../../src/daemon/limits.js';
 import type { ImportedJson } from '../../src/daemon/keys/import-schemas.js';
 
 export type ImportBy = 'sha256' | 'secret';

@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiError } from '../client/client.js';
-import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/keys/import-limits.js';
+import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/limits.js';
 import { refused, usageError } from './exit.js';
 import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
 import { emit } from './output.js';

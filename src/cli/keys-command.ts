@@ -1,7 +1,7 @@
 /** `keyward keys …`: list (deleted ones too), show, create (canaries too), import, deactivate, activate, delete and rotate (in an emergency too) API keys. */
 import { Option, type Command } from 'commander';
 import type { KeyJson, KeySortName, TombstoneJson } from '../client/client.js';
-import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/rotation/machine.js';
+import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/limits.js';
 import { formatElapsed, parseDuration } from '../duration.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';

@@ -1,16 +1,9 @@
 /**
- * The closed set of error codes of the design (docs/design.md), their HTTP statuses, and the JSON error
- * envelope. Domain code throws `KeywardError`; the handler here turns it, Hono's own
- * HTTPException, or anything unexpected into `{"error":{code,message,requestId,issues?}}`.
- * Unexpected errors are logged in full and the client only sees a generic message.
+ * The closed set of error codes of the design (docs/design.md), their HTTP statuses, and the
+ * error domain code throws, `KeywardError`. It loads no framework, so the CLI and the pure
+ * rotation machine can use it; http/error-handler.ts turns errors into the JSON envelope.
  */
-import { DrizzleQueryError } from 'drizzle-orm';
-import { randomUUID } from 'node:crypto';
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { safeText } from '../sanitize.js';
-import { redactSecrets } from './secrets/format.js';
 
 export const ERROR_STATUS = {
   invalid_request: 400,
@@ -53,88 +46,7 @@ export type ErrorBody = {
   error: { code: ErrorCode; message: string; requestId: string; issues?: ErrorIssue[] };
 };
 
-/**
- * The error envelope. Messages may quote what a client sent, so they are made terminal-safe,
- * and a secret pasted where an id or name goes is not echoed back.
- */
-export function errorBody(c: Context, code: ErrorCode, message: string, issues?: ErrorIssue[]): ErrorBody {
-  const requestId = (c.get('requestId') as string | undefined) ?? '';
-  const safeIssues = issues?.map((i) => ({ path: safeText(i.path), message: safeText(i.message) }));
-  return { error: { code, message: safeText(message), requestId, ...(safeIssues ? { issues: safeIssues } : {}) } };
-}
-
-export function sendError(c: Context, err: KeywardError): Response {
-  // Refusals ahead of the request-id middleware (the Host check) still get an id to quote.
-  if (c.get('requestId') === undefined) {
-    c.set('requestId', randomUUID());
-    c.header('X-Request-Id', c.get('requestId') as string);
-  }
-  // RFC 6750: a 401 names the scheme the client should use.
-  if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
-  return c.json(errorBody(c, err.code, err.message, err.issues), err.status);
-}
-
 /** The networked store (PostgreSQL) gave no connection: down, unreachable, or not answering in time. */
 export class StoreUnreachable extends Error {
   override name = 'StoreUnreachable';
 }
-
-/** Socket failures on the way to a networked store (PostgreSQL). */
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-/** PostgreSQL SQLSTATEs of a server that is gone, shutting down, starting, or out of connections. */
-const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
-const PG_DISK_FULL = '53100';
-
-/**
- * Maps a store failure to the store codes, or undefined when it is not a storage condition.
- * drizzle wraps the driver's error in `cause`, so the whole chain is looked at.
- */
-export function storageError(err: unknown): KeywardError | undefined {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const mapped = storageCode(e);
-    if (mapped) return mapped;
-    // A query the PostgreSQL driver could not even send: its connection broke without a code.
-    if (e instanceof DrizzleQueryError && e.cause instanceof Error && typeof (e.cause as { code?: unknown }).code !== 'string') return pgUnavailable();
-  }
-  return undefined;
-}
-
-function storageCode(err: Error): KeywardError | undefined {
-  if (err instanceof StoreUnreachable) return pgUnavailable();
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string') return undefined;
-  if (code === 'SQLITE_FULL' || code === PG_DISK_FULL) return new KeywardError('storage_full', 'The key store is out of space; nothing was changed');
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY')
-    return new KeywardError('store_unavailable', 'The key store is unavailable right now; nothing was changed');
-  if (NETWORK_ERRORS.has(code) || PG_UNAVAILABLE.test(code)) return pgUnavailable();
-  return undefined;
-}
-
-/** A lost connection may have taken a commit with it, so this message does not promise "nothing changed". */
-function pgUnavailable(): KeywardError {
-  return new KeywardError('store_unavailable', 'The key store (PostgreSQL) cannot be reached right now; verify still works, try changes again when it is back');
-}
-
-export type Logger = (line: string) => void;
-
-export function createErrorHandler(log: Logger): ErrorHandler {
-  return function onError(err, c) {
-    if (err instanceof KeywardError) return sendError(c, err);
-    const stored = storageError(err);
-    if (stored) {
-      log(`store error on ${c.req.method} ${redactSecrets(c.req.path)}: ${err.message}`);
-      return sendError(c, stored);
-    }
-    if (err instanceof HTTPException) {
-      const status = err.status;
-      const code: ErrorCode =
-        status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'invalid_request';
-      return sendError(c, new KeywardError(code, err.message || 'Invalid request'));
-    }
-    log(`internal error on ${c.req.method} ${redactSecrets(c.req.path)}: ${err.stack ?? String(err)}`);
-    return sendError(c, new KeywardError('internal', 'Internal error; the daemon log has the details'));
-  };
-}
-
-export const notFoundHandler: NotFoundHandler = (c) =>
-  sendError(c, new KeywardError('not_found', `No route for ${c.req.method} ${c.req.path}`));

@@ -168,6 +168,19 @@ describe('tombstones', () => {
     expect(JSON.stringify(rows)).not.toContain(gone.secret);
   });
 
+  it('are all listed by a read that comes while a flush is under way, the sightings counted since it began included', async () => {
+    await start();
+    const [first, second] = [await deleted('gone-first'), await deleted('gone-second')];
+    const { verifier, alerts: service } = t.daemon.core;
+    verifier.verify({ key: first.secret }, 'svc');
+    // The timer's flush takes the first sighting; the second comes while it writes, and a read right after.
+    const timerFlush = service.flush();
+    verifier.verify({ key: second.secret }, 'svc');
+    const page = await service.list({ openOnly: true, limit: 10 });
+    expect(page.alerts.map((a) => a.keyName).sort()).toEqual(['gone-first', 'gone-second']);
+    await timerFlush;
+  });
+
   it('raise one alert per key and caller per hour: a flood is one alert, a new caller another, and an acknowledged one comes back after the hour', async () => {
     await start();
     const gone = await deleted('old-partner');

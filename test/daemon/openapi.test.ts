@@ -11,7 +11,7 @@
 import { createParser } from 'eventsource-parser';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/daemon/auth/permissions.js';
-import { IMPORT_MAX_BYTES, IMPORT_PATH } from '../../src/daemon/keys/import-limits.js';
+import { IMPORT_MAX_BYTES, IMPORT_PATH } from '../../src/daemon/limits.js';
 import { startTestDaemon } from '../helpers/daemon.js';
 import { rawAgent, sendRaw } from '../reliability/helpers/raw-http.js';
 import { CASES, type Context, type Probe } from './openapi/cases.js';

@@ -60,8 +60,13 @@ export class AlertService {
     return this.flushing;
   }
 
-  /** Flushes before a read so it shows every sighting so far; a failed flush must not fail the read. */
+  /**
+   * Flushes before a read so it shows every sighting so far; a failed flush must not fail the
+   * read. A flush already under way drained the sightings of its start only, so a second one
+   * (joined or started after it) writes those counted since.
+   */
   async flushForRead(): Promise<void> {
+    await this.flush().catch(() => undefined);
     await this.flush().catch(() => undefined);
   }
 

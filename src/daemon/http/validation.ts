@@ -4,7 +4,7 @@
  */
 import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { errorBody } from '../errors.js';
+import { errorBody } from './error-handler.js';
 import type { AppEnv } from './env.js';
 
 // zod-openapi's Hook is generic over the route's input; this one fits every route.

@@ -3,7 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, json, jsonBody } from '../http/openapi.js';
 import { firstItemHook, routeGroup } from '../http/validation.js';
-import { IMPORT_BATCH, IMPORT_MAX_BYTES } from './import-limits.js';
+import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../limits.js';
 import { ImportBody, ImportedResponse } from './import-schemas.js';
 import type { KeyService } from './service.js';
 

@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../secrets/format.js';
-import { IMPORT_BATCH } from './import-limits.js';
+import { IMPORT_BATCH } from '../limits.js';
 import { CreateKeyBody } from './schemas.js';
 
 

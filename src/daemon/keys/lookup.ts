@@ -14,10 +14,9 @@ import { can } from '../auth/permissions.js';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
+import { LOOKUP_BATCH } from '../limits.js';
 import type { HashMatch, Store } from '../store.js';
 
-/** Hashes per call: 500 of them make a ~34 KB body, well inside the 64 KiB limit. */
-export const LOOKUP_BATCH = 500;
 
 const Sha256 = z
   .string()

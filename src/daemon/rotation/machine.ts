@@ -14,10 +14,6 @@ export function isOpen(step: RotationStep): step is OpenStep {
   return (OPEN_STEPS as readonly string[]).includes(step);
 }
 
-/** The watch window's bounds: at least a minute of traffic, at most the 30 days usage is kept. */
-export const WATCH_DEFAULT_SECONDS = 600;
-export const WATCH_MIN_SECONDS = 60;
-export const WATCH_MAX_SECONDS = 30 * 86_400;
 
 /** What the guards look at, computed from live usage by the service. */
 export type GuardEvidence = {

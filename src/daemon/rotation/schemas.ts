@@ -4,7 +4,8 @@ import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { RotationRow } from '../store.js';
 import { ReasonSchema } from '../keys/schemas.js';
-import { END_STEPS, OPEN_STEPS, WATCH_DEFAULT_SECONDS, WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from './machine.js';
+import { WATCH_DEFAULT_SECONDS, WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../limits.js';
+import { END_STEPS, OPEN_STEPS } from './machine.js';
 
 const StepSchema = z.enum([...OPEN_STEPS, ...END_STEPS]);
 

@@ -7,12 +7,13 @@ import type { Clock } from '../clock.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { KeyService } from '../keys/service.js';
+import { WATCH_DEFAULT_SECONDS } from '../limits.js';
 import { NAME_MAX } from '../names.js';
 import { newId } from '../secrets/format.js';
 import type { Actor, EmergencyCut, RotationRow, Store } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import { firstMinuteNeeded, rotationEvidence, sumBuckets } from './evidence.js';
-import { planAdvance, planCancel, planRollback, planStart, WATCH_DEFAULT_SECONDS, type AdvanceRequest, type Transition } from './machine.js';
+import { planAdvance, planCancel, planRollback, planStart, type AdvanceRequest, type Transition } from './machine.js';
 import { cutsOver, transitionChange, type CutTotals } from './patch.js';
 import { rotationJson, type RotationJson } from './schemas.js';
 
