@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
 import { openPgDatabase } from '../../src/daemon/db/pg/open.js';
-import { databaseUrl, onServer, TEST_DATABASE_URL } from '../pg/database.js';
+import { CREATE_STRATEGY, databaseUrl, onServer, TEST_DATABASE_URL } from '../pg/database.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,9 +23,16 @@ export default async function migratedTemplate(project: TestProject): Promise<((
     return undefined;
   }
   const name = `keyward_template_${randomBytes(6).toString('hex')}`;
-  await onServer(server, (c) => c.query(`create database ${name}`));
+  await onServer(server, (c) => c.query(`create database ${name} ${CREATE_STRATEGY}`));
   const { pool } = await openPgDatabase(databaseUrl(server, name));
   await pool.end();
   project.provide('pgTemplate', name);
-  return () => onServer(server, (c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined);
+  return async () => {
+    // The copies the workers kept for reuse (test/pg/database.ts), then the template.
+    await onServer(server, async (c) => {
+      const { rows } = await c.query<{ datname: string }>('select datname from pg_database where starts_with(datname, $1)', [`${name}_`]);
+      for (const { datname } of rows) await c.query(`drop database if exists ${datname} with (force)`);
+      await c.query(`drop database if exists ${name} with (force)`);
+    });
+  };
 }
