@@ -247,7 +247,13 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
       expiresAt: Number.isNaN(expiresAt) ? null : expiresAt,
     };
     const extras = this.extras.get(row);
-    return (extras || this.shownNone ? { ...core, ...this.shownNone, ...extras } : core) as E;
+    if (!extras && !this.shownNone) return core as E;
+    // Added field by field, not spread: a spread entry was a slow object (each property read
+    // of it in the verify decision cost about 0.1 µs, a tenth of a lookup).
+    const entry = core as Record<string, unknown>;
+    if (this.shownNone) for (const field in this.shownNone) entry[field] = this.shownNone[field as keyof Extras<E>];
+    if (extras) for (const field in extras) entry[field] = extras[field as keyof Extras<E>];
+    return entry as E;
   }
 
   get size(): number {
