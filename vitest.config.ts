@@ -10,10 +10,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // vitest's default, one worker less than there are cores, is a single worker on a 2-core
-    // box; but much of the suite waits on child processes, sockets and the disk, so more
-    // workers than cores fill time the others leave idle: on this 2-core box 4 workers took a
-    // full run from 175 s to 159 s even with other work loading it (docs/testing.md).
-    maxWorkers: Math.max(4, availableParallelism()),
+    // box; but much of the suite waits on child processes, sockets and the disk, so a worker
+    // more than there are cores fills time the others leave idle. On this 2-core box a full
+    // run took 204 s with 2 workers, 188 s with 3 and 204 s with 4 (docs/testing.md).
+    maxWorkers: Math.max(3, availableParallelism()),
     // A worker runs file after file in one module graph instead of loading keyward, hono, zod
     // and drizzle again for each: ~0.7 s of CPU a file, 30 % of the suite's. Tests share no
     // module state that matters (no mocks, no stubbed globals; caches are keyed by input).
