@@ -94,8 +94,9 @@ async function create(serverUrl: string, name: string, template: string): Promis
  * Migrated copies a finished test gave back, emptied, for the next test in this worker. Even
  * copied file by file, a database took 0.3-0.5 s of the server's time with the suite running
  * (two checkpoints each), and the daemon suite on PostgreSQL makes one a test; emptying one
- * takes a few milliseconds. Tests change rows, never the schema, so an emptied copy is the
- * template again.
+ * takes ~14 ms. Tests change rows, never the schema, so an emptied copy is the template again.
+ * With both, the daemon suite on PostgreSQL went from 51 to 33 s, and the server's CPU for it
+ * from 44 to 16 s.
  */
 const spare: string[] = [];
 
@@ -106,10 +107,14 @@ function copyName(template: string): string {
 
 /** Ends every session on `name` (a daemon a test left running must not write into the next test) and empties its tables. */
 async function empty(serverUrl: string, name: string): Promise<void> {
-  await onServer(serverUrl, (c) => c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]));
-  await onServer(databaseUrl(serverUrl, name), (c) =>
-    c.query(`do $$ begin
-      execute (select 'truncate ' || string_agg(format('%I', tablename), ', ') || ' restart identity' from pg_tables where schemaname = 'public');
-    end $$`),
-  );
+  await onServer(databaseUrl(serverUrl, name), async (c) => {
+    await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    // DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE made new files for every
+    // table and index (74 ms of the server's CPU a database, against a few for DELETE).
+    await c.query(`do $$ declare t record; begin
+      set local session_replication_role = replica;
+      for t in select tablename from pg_tables where schemaname = 'public' loop execute format('delete from %I', t.tablename); end loop;
+      for t in select sequencename from pg_sequences where schemaname = 'public' loop execute format('alter sequence %I restart', t.sequencename); end loop;
+    end $$`);
+  });
 }
