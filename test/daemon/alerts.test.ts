@@ -168,17 +168,30 @@ describe('tombstones', () => {
     expect(JSON.stringify(rows)).not.toContain(gone.secret);
   });
 
-  it('are all listed by a read that comes while a flush is under way, the sightings counted since it began included', async () => {
+  /** The timer's flush takes the first of two sightings; the second comes while it writes. */
+  async function sightingDuringAFlush() {
     await start();
     const [first, second] = [await deleted('gone-first'), await deleted('gone-second')];
     const { verifier, alerts: service } = t.daemon.core;
     verifier.verify({ key: first.secret }, 'svc');
-    // The timer's flush takes the first sighting; the second comes while it writes, and a read right after.
     const timerFlush = service.flush();
     verifier.verify({ key: second.secret }, 'svc');
+    return { service, timerFlush };
+  }
+
+  it('are all listed by a read that comes while a flush is under way, the sightings counted since it began included', async () => {
+    const { service, timerFlush } = await sightingDuringAFlush();
     const page = await service.list({ openOnly: true, limit: 10 });
     expect(page.alerts.map((a) => a.keyName).sort()).toEqual(['gone-first', 'gone-second']);
     await timerFlush;
+  });
+
+  it('are all written by a shutdown that comes while a flush is under way', async () => {
+    const { service, timerFlush } = await sightingDuringAFlush();
+    await service.stop();
+    await timerFlush;
+    const rows = await storeQuery<{ key_name: string }>(t, 'select key_name from alerts order by key_name');
+    expect(rows.map((r) => r.key_name)).toEqual(['gone-first', 'gone-second']);
   });
 
   it('raise one alert per key and caller per hour: a flood is one alert, a new caller another, and an acknowledged one comes back after the hour', async () => {

@@ -59,7 +59,9 @@ const TEMPLATE_BUSY = '55006';
 export async function createTestDatabase(serverUrl = TEST_DATABASE_URL, options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   if (!serverUrl) throw new Error('KEYWARD_TEST_DATABASE_URL is unset');
   const template = options.migrated ? inject('pgTemplate') : '';
-  const reused = template && serverUrl === TEST_DATABASE_URL ? spare.pop() : undefined;
+  // Only copies on the run's own server are kept to hand out again.
+  const reusable = template !== '' && serverUrl === TEST_DATABASE_URL;
+  const reused = reusable ? spare.pop() : undefined;
   const name = reused ?? (template ? copyName(template) : `keyward_test_${randomBytes(6).toString('hex')}`);
   if (!reused) await create(serverUrl, name, template);
   const url = databaseUrl(serverUrl, name);
@@ -67,11 +69,11 @@ export async function createTestDatabase(serverUrl = TEST_DATABASE_URL, options:
     url,
     query: (text, values) => onServer(url, async (c) => (await c.query(text, values)).rows),
     async drop() {
-      if (!template || serverUrl !== TEST_DATABASE_URL) {
+      if (!reusable) {
         await onServer(serverUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
         return;
       }
-      await empty(serverUrl, name);
+      await empty(url);
       spare.push(name);
     },
   };
@@ -105,9 +107,9 @@ function copyName(template: string): string {
   return `${template}_${randomBytes(6).toString('hex')}`;
 }
 
-/** Ends every session on `name` (a daemon a test left running must not write into the next test) and empties its tables. */
-async function empty(serverUrl: string, name: string): Promise<void> {
-  await onServer(databaseUrl(serverUrl, name), async (c) => {
+/** Ends every session on the database (a daemon a test left running must not write into the next test) and empties its tables. */
+async function empty(url: string): Promise<void> {
+  await onServer(url, async (c) => {
     await c.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
     // DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE made new files for every
     // table and index (74 ms of the server's CPU a database, against a few for DELETE).

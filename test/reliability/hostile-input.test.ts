@@ -13,7 +13,7 @@ import { rawAgent, sendRaw, type RawResponse } from './helpers/raw-http.js';
 import { openStoreFile, type StoreFile } from './helpers/store-file.js';
 
 /**
- * Requests per run: every body kind at every route several times over (about 6 s on a quiet
+ * Requests per run: every body kind at every route several times over (6–8 s on a quiet
  * 2-core box, 15 s beside the rest of the suite); `KEYWARD_FUZZ_RUNS=20000` fuzzes longer. The
  * time limit only keeps a busy machine from running into the test's timeout.
  */

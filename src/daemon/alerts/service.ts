@@ -9,6 +9,7 @@ import type { Sighting } from '../../decide/verify.js';
 import type { Clock } from '../clock.js';
 import { decodeCursor, pageOf } from '../cursor.js';
 import type { EventBus } from '../events/bus.js';
+import { SharedFlush } from '../shared-flush.js';
 import type { Actor, AlertChange, AlertSighting, Store } from '../store.js';
 import { FLUSH_INTERVAL_MS } from '../usage/tracker.js';
 import { HOUR_MS, NO_CALLER } from './dedup.js';
@@ -37,7 +38,7 @@ export type AlertPage = { alerts: AlertJson[]; nextCursor: string | null };
 
 export class AlertService {
   private readonly pending = new SightingCounter();
-  private flushing: Promise<void> | undefined;
+  private readonly flusher = new SharedFlush(() => this.flushNow());
   /** Keys (and expiry) already reported expiring by this daemon, so the check asks the store only about new ones. */
   private readonly expiringSeen = new Set<string>();
   private stops: (() => void)[] = [];
@@ -52,21 +53,13 @@ export class AlertService {
     this.pending.record(sighting, caller, ip, at, count, firstAt);
   }
 
-  /** Writes the sightings counted since the last flush. Concurrent calls share one flush. */
+  /** Writes every sighting counted before the call (shared with concurrent calls: shared-flush.ts). */
   flush(): Promise<void> {
-    this.flushing ??= this.flushNow().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    return this.flusher.flush();
   }
 
-  /**
-   * Flushes before a read so it shows every sighting so far; a failed flush must not fail the
-   * read. A flush already under way drained the sightings of its start only, so a second one
-   * (joined or started after it) writes those counted since.
-   */
+  /** Flushes before a read so it shows every sighting so far; a failed flush must not fail the read. */
   async flushForRead(): Promise<void> {
-    await this.flush().catch(() => undefined);
     await this.flush().catch(() => undefined);
   }
 

@@ -11,6 +11,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { QuotaLedger, type StoredQuota } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
+import { SharedFlush } from '../shared-flush.js';
 import type { Store, UsageDelta } from '../store.js';
 import { CallerCounter } from './callers.js';
 import { splitByKey } from './chunks.js';
@@ -36,9 +37,7 @@ export class UsageTracker {
   private readonly callers = new CallerCounter();
   private lastUsed = new Map<string, number>();
   private stopTimer: (() => void) | undefined;
-  private flushing: Promise<void> | undefined;
-  /** The flush after the running one, shared by every caller that came while it ran. */
-  private queued: Promise<void> | undefined;
+  private readonly flusher = new SharedFlush(() => this.flushNow());
 
   /** `onFlush` hears of each chunk once the store has it. */
   constructor(
@@ -75,24 +74,9 @@ export class UsageTracker {
     }
   }
 
-  /**
-   * Writes everything counted before the call. A flush already running took its counts before
-   * some of these, so the call waits for it and then for one more, which callers share.
-   */
+  /** Writes everything counted before the call (shared with concurrent calls: shared-flush.ts). */
   flush(): Promise<void> {
-    if (!this.flushing) {
-      this.flushing = this.flushNow().finally(() => {
-        this.flushing = undefined;
-      });
-      return this.flushing;
-    }
-    this.queued ??= this.flushing
-      .catch(() => undefined)
-      .then(() => {
-        this.queued = undefined;
-        return this.flush();
-      });
-    return this.queued;
+    return this.flusher.flush();
   }
 
   /**

@@ -22,7 +22,7 @@ const SNAPSHOT_QUERIES = [
   'select * from keys order by id',
   'select * from operators order by id',
   'select * from rotations order by id',
-  'select count(*) as events, max(seq) as seq, (select hash from audit_events order by seq desc limit 1) as head from audit_events',
+  'select (select count(*) from audit_events) as events, seq, hash from audit_events order by seq desc limit 1',
 ];
 
 export type StoreFile = {
