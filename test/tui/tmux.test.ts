@@ -81,8 +81,10 @@ describe.skipIf(!hasTmux)('the TUI on a real terminal', () => {
     const tui = open('edge', 100, 30);
     await tui.waitFor((s) => s.includes('● live'), 'the table');
     tui.keys('?');
-    const shown = await tui.waitFor((s) => s.includes('Keys table (this screen)'), 'help');
-    const panel = shown.split('\n').filter((l) => /^[╭│╰]/.test(l));
+    const panelOf = (s: string) => s.split('\n').filter((l) => /^[╭│╰]/.test(l));
+    // On a loaded box the help's first lines can be on screen before its last: wait for it whole.
+    const shown = await tui.waitFor((s) => s.includes('Keys table (this screen)') && panelOf(s).length > 20, 'the whole help panel');
+    const panel = panelOf(shown);
     expect(panel.length).toBeGreaterThan(20);
     for (const line of panel) expect([...line].at(-1), line).toMatch(/[╮│╯]/);
   });
