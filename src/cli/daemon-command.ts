@@ -17,6 +17,8 @@ export function daemonCommand(program: Command, home: () => string): void {
     .addOption(new Option('--webhook-retry-ms <ms>').argParser(parseInterval).hideHelp())
     .action(async (opts: { host: string; port?: number; allowRemote?: boolean; allowHost: string[]; database?: string; usageFlushMs?: number; webhookRetryMs?: number }) => {
       process.umask(0o077);
+      const { keepNewSpaceSmall } = await import('../daemon/heap.js');
+      keepNewSpaceSmall();
       // Loaded here so the other commands start without the daemon's modules.
       const { startDaemon, StartupError } = await import('../daemon/main.js');
       const port = opts.port ?? (process.env.KEYWARD_PORT ? parsePort(process.env.KEYWARD_PORT) : DEFAULT_PORT);

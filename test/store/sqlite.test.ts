@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { SqliteStore } from '../../src/daemon/db/sqlite/store.js';
+import { keys } from '../../src/daemon/db/sqlite/schema.js';
+import { expiringWhere } from '../../src/daemon/db/key-columns.js';
 import { describe, expect, it } from 'vitest';
 import { allIndexed, keyRow, runStoreContract } from './contract.js';
 
@@ -15,6 +17,7 @@ async function openStore() {
   const store = new SqliteStore(sqlite, db, audit);
   return {
     sqlite,
+    db,
     store,
     audit,
     async cleanup() {
@@ -43,6 +46,21 @@ describe('SQLite index load', () => {
       expect(new Set(ids).size).toBe(2_499);
       expect(ids).not.toContain(rows[1000]!.id);
       expect(await store.keyTotal()).toBe(2_499);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('SQLite query plans', () => {
+  it('finds the keys about to expire through their own index, not by reading every key', async () => {
+    // Without stats SQLite took `keys_sort_status` for `status = 'active'`, which every key
+    // matches: each expiry check read the whole table (and left 15 MB of it in the page cache at 100,000 keys).
+    const { sqlite, db, cleanup } = await openStore();
+    try {
+      const query = db.select({ id: keys.id }).from(keys).where(expiringWhere(keys, 0, Date.now())).toSQL();
+      const plan = sqlite.prepare(`explain query plan ${query.sql}`).all(...query.params) as { detail: string }[];
+      expect(plan.map((step) => step.detail)).toEqual([expect.stringMatching(/^SEARCH keys USING INDEX keys_expiring \(status=\? AND expires_at>\? AND expires_at<\?\)$/)]);
     } finally {
       await cleanup();
     }

@@ -80,6 +80,9 @@ export const keys = pgTable(
     uniqueIndex('keys_hash').on(t.hash),
     index('keys_created').on(t.createdAt, t.id),
     index('keys_owner').on(t.owner),
+    // The expiry alerts' look-ahead (db/key-columns.ts `expiringWhere`) reads only keys that expire;
+    // without it every check scanned the whole table (and filled the page cache with it).
+    index('keys_expiring').on(t.status, t.expiresAt).where(sql`${t.expiresAt} is not null`),
     // The list's sorts (src/daemon/db/key-list.ts): each its sort key, ascending in its natural order.
     index('keys_sort_newest').on(sql`(-${t.createdAt})`, t.id),
     index('keys_sort_last_used').on(sql`(-coalesce(${t.lastUsedAt}, -1))`, t.nameFolded),

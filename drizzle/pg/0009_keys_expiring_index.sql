@@ -1,0 +1,1 @@
+CREATE INDEX "keys_expiring" ON "keys" USING btree ("status","expires_at") WHERE "keys"."expires_at" is not null;
