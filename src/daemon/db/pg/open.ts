@@ -12,9 +12,9 @@ import pg from 'pg';
 import { LOCKS, lockKey } from './locks.js';
 import { describeDatabase } from './url.js';
 import { backfillSkeletons } from '../../names.js';
-import * as schema from './schema.js';
 
-export type PgDb = NodePgDatabase<typeof schema>;
+// Without the schema, as the SQLite store's `Db`: no relational `db.query`.
+export type PgDb = NodePgDatabase;
 
 /** `drizzle/pg/` at the package root, for both `src/` (tests) and `dist/` (built). */
 export const DEFAULT_PG_MIGRATIONS = fileURLToPath(new URL('../../../../drizzle/pg', import.meta.url));
@@ -53,7 +53,7 @@ export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_
     const client = new pg.Client(clientConfig(url, timeouts.connectMs));
     await client.connect();
     try {
-      const session = drizzle({ client, schema });
+      const session = drizzle({ client });
       await session.execute(sql`select pg_advisory_lock(${lockKey(LOCKS.migrate)})`);
       try {
         await migrate(session, { migrationsFolder });
@@ -64,7 +64,7 @@ export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_
     } finally {
       await client.end();
     }
-    return { pool, db: drizzle({ client: pool, schema }) };
+    return { pool, db: drizzle({ client: pool }) };
   } catch (err) {
     await pool.end();
     throw new PgOpenError(`cannot open the PostgreSQL store at ${describeDatabase(url)}: ${rootCause(err)}`);

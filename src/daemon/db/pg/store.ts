@@ -86,7 +86,6 @@ import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { readIndexedKeys } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
-import * as schema from './schema.js';
 import { filterText, keyListWhere, keyPaging } from '../key-list.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
@@ -238,7 +237,7 @@ export class PgStore implements Store {
       });
       let broken: Error | undefined;
       try {
-        return await drizzle({ client, schema }).transaction(fn);
+        return await drizzle({ client }).transaction(fn);
       } catch (err) {
         // Not the server's refusal nor ours: the connection itself failed.
         if (!databaseError(err) && !(err instanceof KeywardError)) broken = err instanceof Error ? err : new Error(String(err));
