@@ -7,7 +7,6 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pRetry, { AbortError } from 'p-retry';
 import { redactSecrets } from '../daemon/secrets/format.js';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
@@ -20,7 +19,10 @@ export type Reached = { readonly client: KeywardClient; readonly connection: Loc
 
 export type AutostartOptions = {
   env?: NodeJS.ProcessEnv;
-  /** How to run keyward; by default this Node running `dist/cli.js`. */
+  /**
+   * How to run keyward; by default this Node running the script this process was started as:
+   * autostart runs in the CLI and in the TUI the CLI opens, whose script is keyward's.
+   */
   command?: readonly string[];
   /** How long a new daemon may take to answer `/v1/health`. */
   timeoutMs?: number;
@@ -33,7 +35,6 @@ export class DaemonNotReachable extends Error {
   override name = 'DaemonNotReachable';
 }
 
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 
 /** Undefined when the daemon answers (and proves itself, if it must); else why not. */
 async function silence(client: KeywardClient): Promise<string | undefined> {
@@ -100,7 +101,7 @@ export async function reachDaemon(flags: ConnectionFlags, options: AutostartOpti
 }
 
 async function startDaemon(home: string, env: NodeJS.ProcessEnv, options: AutostartOptions): Promise<StartedDaemon> {
-  const [program, ...prefix] = options.command ?? [process.execPath, CLI];
+  const [program, ...prefix] = options.command ?? [process.execPath, process.argv[1]!];
   const log = homeFiles(home).daemonLog;
   let out: number;
   try {

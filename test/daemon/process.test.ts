@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startDaemon, StartupError } from '../../src/daemon/main.js';
 import { readDaemonInfo } from '../../src/home.js';
 import { KEYWARD } from '../helpers/cli.js';
@@ -56,6 +56,8 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
     const home = tempHome();
     const [node, ...cli] = KEYWARD;
     const child = spawn(node, [...cli, 'daemon', '--home', home, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // A failed expectation before the SIGTERM below must not leave the daemon running.
+    onTestFinished(() => void child.kill('SIGKILL'));
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const info = await vi.waitFor(() => readDaemonInfo(home) ?? expect.fail(`no daemon.json yet:\n${stderr}`), { timeout: 15_000 });

@@ -1,13 +1,16 @@
 /**
  * vitest global setup: compiles `src/` to plain JavaScript in `.test-build/` for the tests that
- * spawn keyward (test/helpers/cli.ts). Each file is transpiled on its own, as tsx does (the
- * type check is `npm run typecheck`'s job), and only when its source changed since the last
- * run, so a warm run costs a few hashes. Files are replaced by rename, never half-written.
+ * spawn keyward (test/helpers/cli.ts) or a service using it (test/helpers/service-process.ts).
+ * The library is transpiled file by file, as tsx does (the type check is `npm run typecheck`'s
+ * job), and only when its source changed since the last run; files are replaced by rename,
+ * never half-written. The command line is then bundled over it exactly as `npm run build`
+ * bundles `dist/cli.js` (scripts/bundle-cli.ts), so the processes tests spawn start as users' do.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
+import { bundleCli } from '../../scripts/bundle-cli.js';
 import { COMPILED_DIR, REPO } from '../helpers/cli.js';
 
 const SOURCES = join(REPO, 'src');
@@ -35,7 +38,7 @@ function writeAtomically(file: string, text: string): void {
   renameSync(temporary, file);
 }
 
-export default function compileSources(): void {
+export default async function compileSources(): Promise<void> {
   let previous: Record<string, string> = {};
   try {
     previous = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
@@ -58,4 +61,6 @@ export default function compileSources(): void {
     if (!(name in current)) rmSync(join(COMPILED_DIR, name.replace(/\.tsx?$/, '.js')), { force: true });
   }
   writeAtomically(MANIFEST, JSON.stringify(current));
+  // The command line as `npm run build` makes it (one bundle, chunks beside it), over the file-by-file cli.js.
+  await bundleCli(COMPILED_DIR);
 }

@@ -7,17 +7,18 @@ import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pg from 'pg';
 import { LOCKS, lockKey } from './locks.js';
 import { describeDatabase } from './url.js';
+import { PACKAGE_ROOT } from '../../../package-root.js';
 import { backfillSkeletons } from '../../names.js';
 
 // Without the schema, as the SQLite store's `Db`: no relational `db.query`.
 export type PgDb = NodePgDatabase;
 
-/** `drizzle/pg/` at the package root, for both `src/` (tests) and `dist/` (built). */
-export const DEFAULT_PG_MIGRATIONS = fileURLToPath(new URL('../../../../drizzle/pg', import.meta.url));
+/** `drizzle/pg/` at the package root. */
+export const DEFAULT_PG_MIGRATIONS = join(PACKAGE_ROOT, 'drizzle', 'pg');
 
 /** Connections per daemon: writes are serialized by the audit lock, reads are short. */
 const POOL_SIZE = 8;

@@ -6,14 +6,15 @@ import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { chmodSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../../package-root.js';
 import { backfillSkeletons } from '../../names.js';
 // Without the schema: the store writes its own queries and never uses drizzle's relational
 // `db.query`, whose types cost the type check seconds.
 export type Db = BetterSQLite3Database;
 
-/** `drizzle/` at the package root, for both `src/` (tests) and `dist/` (built). */
-export const DEFAULT_MIGRATIONS = fileURLToPath(new URL('../../../../drizzle', import.meta.url));
+/** `drizzle/` at the package root. */
+export const DEFAULT_MIGRATIONS = join(PACKAGE_ROOT, 'drizzle');
 
 export type OpenOptions = {
   migrationsFolder?: string;
