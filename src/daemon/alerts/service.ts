@@ -9,7 +9,7 @@ import type { Sighting } from '../../decide/verify.js';
 import type { Clock } from '../clock.js';
 import { decodeCursor, pageOf } from '../cursor.js';
 import type { EventBus } from '../events/bus.js';
-import { SharedFlush } from '../shared-flush.js';
+import { SharedFlush } from '../flush.js';
 import type { Actor, AlertChange, AlertSighting, Store } from '../store.js';
 import { FLUSH_INTERVAL_MS } from '../usage/tracker.js';
 import { HOUR_MS, NO_CALLER } from './dedup.js';
@@ -53,7 +53,7 @@ export class AlertService {
     this.pending.record(sighting, caller, ip, at, count, firstAt);
   }
 
-  /** Writes every sighting counted before the call (shared with concurrent calls: shared-flush.ts). */
+  /** Writes every sighting counted before the call (shared with concurrent calls: daemon/flush.ts). */
   flush(): Promise<void> {
     return this.flusher.flush();
   }

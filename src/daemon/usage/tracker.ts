@@ -11,7 +11,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { QuotaLedger, type StoredQuota } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
-import { SharedFlush } from '../shared-flush.js';
+import { SharedFlush } from '../flush.js';
 import type { Store, UsageDelta } from '../store.js';
 import { CallerCounter } from './callers.js';
 import { splitByKey } from './chunks.js';
@@ -74,7 +74,7 @@ export class UsageTracker {
     }
   }
 
-  /** Writes everything counted before the call (shared with concurrent calls: shared-flush.ts). */
+  /** Writes everything counted before the call (shared with concurrent calls: daemon/flush.ts). */
   flush(): Promise<void> {
     return this.flusher.flush();
   }
