@@ -3,7 +3,8 @@
  * starts) up to 2 × 16 MB whenever many objects survive a scavenge, which loading the daemon's
  * modules and then its key index both do; it never gives the pages back. Measured at 100,000
  * keys (docs/performance.md): new space 33 MB resident, 0.4 MB of it in use, a fifth of the
- * daemon's RSS. Left at its first size (1 MB a semi-space) it holds 2 MB, and the verify
+ * daemon's RSS. Kept at the size it has when the daemon command starts (2 MB a semi-space),
+ * it holds 4 MB, and the verify
  * benchmark showed no change in CPU a request: a verify leaves almost nothing alive, so
  * scavenging more often costs next to nothing.
  *
