@@ -18,11 +18,18 @@ function isKeywardRoot(dir: string): boolean {
   }
 }
 
-function findRoot(start: string): string {
+function findRoot(start: string): string | undefined {
   for (let dir = start; ; dir = dirname(dir)) {
     if (isKeywardRoot(dir)) return dir;
-    if (dirname(dir) === dir) throw new Error(`keyward's package.json was not found above ${start}: the installation is incomplete`);
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
-export const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The package root; in an installation without keyward's package.json, this module's own
+ * directory, where the missing `drizzle/` is then reported as an incomplete installation (one
+ * line from the CLI) rather than as a crash while loading.
+ */
+export const PACKAGE_ROOT = findRoot(here) ?? here;
