@@ -1,12 +1,12 @@
 /** Issue 2: the daemon process — home files and modes, one daemon per home, loopback, startup and shutdown. */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { startDaemon, StartupError } from '../../src/daemon/main.js';
 import { readDaemonInfo } from '../../src/home.js';
-import { KEYWARD } from '../helpers/cli.js';
+import { cleanEnv, COMPILED_DIR, KEYWARD, REPO } from '../helpers/cli.js';
 import { startTestDaemon, tempHome, testBackend } from '../helpers/daemon.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 
@@ -50,6 +50,21 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
     // The lock was released: a correct start works right after.
     const d = await startDaemon({ home, port: 0, log: quiet });
     await d.close();
+  });
+
+  it('says in one line that an installation without its package root is incomplete', () => {
+    // The command line copied away from keyward's package.json (and so from drizzle/): the
+    // migrations are looked for beside the code, and their absence is the usual one-line refusal.
+    const copy = mkdtempSync(join(tmpdir(), 'keyward-partial-'));
+    onTestFinished(() => rmSync(copy, { recursive: true, force: true }));
+    cpSync(join(COMPILED_DIR, 'cli.js'), join(copy, 'cli.js'));
+    cpSync(join(COMPILED_DIR, 'chunks'), join(copy, 'chunks'), { recursive: true });
+    symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
+    const run = spawnSync(process.execPath, [join(copy, 'cli.js'), 'daemon', '--home', tempHome(), '--port', '0'], { env: cleanEnv(), encoding: 'utf8', timeout: 20_000 });
+    expect(run.status).toBe(1);
+    const refusal = run.stderr.split('\n').filter((line) => line.startsWith('keyward: '));
+    expect(refusal).toEqual([expect.stringMatching(/^keyward: migrations folder not found at .*: the installation is incomplete$/)]);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('stops gracefully on SIGTERM: flushes, removes daemon.json, exits 0', async () => {
