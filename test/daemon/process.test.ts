@@ -53,10 +53,12 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
   });
 
   it('says in one line that an installation without its package root is incomplete', () => {
-    // The command line copied away from keyward's package.json (and so from drizzle/): the
-    // migrations are looked for beside the code, and their absence is the usual one-line refusal.
-    const copy = mkdtempSync(join(tmpdir(), 'keyward-partial-'));
-    onTestFinished(() => rmSync(copy, { recursive: true, force: true }));
+    // The command line copied away from keyward's package (and so from drizzle/): the
+    // migrations are looked for at the copy's root, and their absence is the usual one-line
+    // refusal. One level down in a private directory, so that root is the test's own.
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-partial-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const copy = join(dir, 'dist');
     cpSync(join(COMPILED_DIR, 'cli.js'), join(copy, 'cli.js'));
     cpSync(join(COMPILED_DIR, 'chunks'), join(copy, 'chunks'), { recursive: true });
     symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
