@@ -17,6 +17,8 @@ export type ServerProcess = {
   memory(): { rss: number; peak: number };
   /** User + system CPU seconds the process has used so far. */
   cpuSeconds(): number;
+  /** Resolves when a line of its stderr matches `pattern` (at once if one already did); rejects if it exits first. */
+  logged(pattern: RegExp): Promise<void>;
   stop(): Promise<void>;
 };
 
@@ -67,6 +69,9 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** Lines of stderr kept for `logged`: the startup's, not a long run's. */
+const SEEN_LINES = 100;
+
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://${HOST}:${port}`;
@@ -78,7 +83,19 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   running.add(child);
   // The tail of stderr, for the error when the server fails; a noisy server must not grow it.
   let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-STDERR_TAIL)));
+  /** Every stderr line so far is offered to these; each drops out once it matched. */
+  const watchers = new Set<(line: string) => boolean>();
+  const seen: string[] = [];
+  let partial = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-STDERR_TAIL);
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      if (seen.length < SEEN_LINES) seen.push(line);
+      for (const watcher of watchers) if (watcher(line)) watchers.delete(watcher);
+    }
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => running.delete(child));
 
@@ -109,6 +126,13 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     startupMs,
     memory: () => ({ rss: procStatus(pid, 'VmRSS'), peak: procStatus(pid, 'VmHWM') }),
     cpuSeconds: () => cpuSeconds(pid),
+    logged: (pattern) =>
+      seen.some((line) => pattern.test(line))
+        ? Promise.resolve()
+        : new Promise((resolve, reject) => {
+            watchers.add((line) => pattern.test(line) && (resolve(), true));
+            void exited.then(() => reject(new Error(`exited before logging ${pattern}:\n${stderr}`)));
+          }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -1,7 +1,8 @@
 /**
  * Wires the daemon's services around one store: verification index, usage tracker, event bus,
- * keys, operators, rotations, alerts. Loading the indexes is part of construction; on a store shared
- * with other daemons, so is following its changes.
+ * keys, operators, rotations, alerts. Loading the indexes is part of construction, except the
+ * key index of a local store, which loads in the background (verify/warm-index.ts); on a store
+ * shared with other daemons, following its changes is part of construction too.
  */
 import type { AuditTrail } from './audit/trail.js';
 import { OperatorService } from './auth/operators.js';
@@ -21,6 +22,7 @@ import { newCounters } from '../decide/verify.js';
 import { LeaseHorizon } from './replica/horizon.js';
 import { ReplicaHub, type ReplicaOptions } from './replica/hub.js';
 import { KeyIndex } from './verify/key-index.js';
+import { WarmingKeyIndex } from './verify/warm-index.js';
 import { Verifier } from './verify/verifier.js';
 import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
 import type { WebhookSealer } from './webhooks/sealer.js';
@@ -52,13 +54,31 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
-  const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys() });
+  let warming: WarmingKeyIndex | undefined;
+  const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys(), indexLoading: () => warming?.warming ?? false });
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();
   const followed = store.shared && new FollowedKeyIndex(store.shared);
-  const index = followed || new KeyIndex();
-  await index.loadPages(store.indexedKeys(), await store.keyTotal());
+  const keyTotal = await store.keyTotal();
+  const loading = new AbortController();
+  const started = performance.now();
+  let index: KeyIndex;
+  /** Resolves once the index holds every key; until then some answers come from the store. */
+  let indexReady: Promise<void>;
+  if (followed || !store.local) {
+    index = followed || new KeyIndex();
+    await index.loadPages(store.indexedKeys(), keyTotal);
+    indexReady = Promise.resolve();
+  } else {
+    warming = new WarmingKeyIndex();
+    indexReady = warming.warmUp(store.local, keyTotal, loading.signal);
+    index = warming;
+  }
+  indexReady.then(
+    () => !loading.signal.aborted && log(`key index loaded: ${index.size} keys in ${Math.round(performance.now() - started)} ms`),
+    (err: unknown) => log(`loading the key index failed; verify reads the store instead: ${err instanceof Error ? err.message : String(err)}`),
+  );
   // Rate-limit windows and quota uses of this process's verifications.
   const counters = newCounters();
   const usage = new UsageTracker(store, clock, (tick) => events.publish({ type: 'usage', tick }), counters.quotas);
@@ -67,6 +87,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const alerts: AlertService = new AlertService({ store, events, clock, pruneTombstones: (): Promise<void> => keys.pruneTombstones() });
   const replicas = new ReplicaHub({
     index,
+    indexReady,
     usage,
     alerts,
     onConnected: (open) => metrics.replicasConnected.set(open),
@@ -88,6 +109,11 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     events,
     streams: new EventStreams(events, (id) => operators.isActive(id), log, options.streams),
     index,
+    indexReady,
+    /** How many keys the store held at startup. */
+    keyTotal,
+    /** Stops a background index load (the daemon is closing). */
+    stopIndexLoad: () => loading.abort(),
     usage,
     replicas,
     keys,

@@ -149,6 +149,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
+        core.stopIndexLoad();
         core.rotations.stopScheduler();
         core.streams.close();
         core.replicas.close();
@@ -198,7 +199,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const info: DaemonInfo = { pid: process.pid, url, startedAt: new Date().toISOString(), instance: opened.instance };
   writePrivate(homeFiles(options.home).daemonJson, JSON.stringify(info) + '\n');
   const where = options.database ? `, store ${describeDatabase(options.database)}` : '';
-  log(`keyward daemon listening on ${url} (home ${options.home}, ${core.index.size} keys${where})`);
+  log(`keyward daemon listening on ${url} (home ${options.home}, ${core.keyTotal} keys${where})`);
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

@@ -60,6 +60,19 @@ export type IndexedKey = {
   policy?: EntryPolicy;
 } & KeyMarks;
 
+/**
+ * The index's reads, synchronous: a store in this process answers them between two turns of
+ * the event loop, so the daemon can serve while its index loads (verify/warm-index.ts).
+ */
+export interface LocalIndexReads {
+  /** `indexedKeys`, each page read when it is asked for. */
+  pages(): Iterable<IndexedKey[]>;
+  /** The entry of the key with this hash, else of the deleted key's tombstone with it. */
+  byHash(hash: string): IndexedKey | undefined;
+  /** The entry of the key with this id, else of its tombstone. */
+  byId(id: string): IndexedKey | undefined;
+}
+
 export type OperatorRow = {
   id: string;
   name: string;
@@ -361,6 +374,8 @@ export interface Store {
   updateKey(id: string, edit: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }>;
   /** Every key as the verification index holds it, in pages, so no store holds them all at once in memory. */
   indexedKeys(): AsyncIterable<IndexedKey[]>;
+  /** Present on a store this process reads synchronously (SQLite): the index loads from it in the background. */
+  readonly local?: LocalIndexReads;
   /** The keys, and operator tokens when `operators` is set, whose hash is among `hashes`. */
   findByHashes(hashes: string[], operators: boolean): Promise<HashMatch[]>;
   /** The stored quotas of these keys, for a daemon sharing the store to see what the others used. */

@@ -4,7 +4,7 @@
  * `KeyFields` and back in one place.
  */
 import { and, eq, gt, lte, type Column, type SQL } from 'drizzle-orm';
-import { compilePolicy, type EntryPolicy, type JsonObject, type KeyMarks } from '../../decide/policy.js';
+import { compilePolicy, type EntryPolicy, type JsonObject, type KeyLabels, type KeyMarks, type KeyPolicy } from '../../decide/policy.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import { nameColumns } from '../names.js';
 import type { HashMatch, IndexedKey, KeyEdit, KeyFields, KeyRow, KeyStatus } from '../store.js';
@@ -125,7 +125,7 @@ export function marksOf(row: { canary: boolean; rotatedOutBy: string | null }): 
 }
 
 /** What the verification index keeps of a key. */
-export function indexedKey(row: KeyRow & { hash: string }): IndexedKey {
+export function indexedKey(row: Pick<KeyRow, 'id' | 'name' | 'status' | 'expiresAt' | 'canary' | 'rotatedOutBy' | keyof KeyPolicy | keyof KeyLabels> & { hash: string }): IndexedKey {
   const entry: IndexedKey = { id: row.id, name: row.name, hash: row.hash, status: row.status, expiresAt: row.expiresAt, ...marksOf(row) };
   const policy = compilePolicy(row);
   if (policy) entry.policy = policy;

@@ -64,6 +64,8 @@ class MeterHistogram extends Histogram<string> {
 export type MetricsOptions = {
   /** Keys by status, read when scraped; a failure (the store is unavailable) leaves the last values. */
   keyCounts: () => Promise<Record<string, number>>;
+  /** Whether the key index is still loading in the background (verify/warm-index.ts). */
+  indexLoading: () => boolean;
 };
 
 export class DaemonMetrics {
@@ -103,6 +105,14 @@ export class DaemonMetrics {
         }
         this.reset();
         for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'keyward_key_index_loading',
+      help: '1 while the verification index loads in the background after startup (the store answers for keys not loaded yet), else 0',
+      registers: [registry],
+      collect() {
+        this.set(options.indexLoading() ? 1 : 0);
       },
     });
     this.replicasConnected = new Gauge({ name: 'keyward_replicas_connected', help: 'In-process verifiers (replicas) following this daemon', registers: [registry] });

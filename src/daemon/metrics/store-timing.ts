@@ -53,6 +53,7 @@ export const STORE_METHODS = {
   backup: 'other',
   close: 'other',
   shared: 'other',
+  local: 'other',
 } as const satisfies Record<keyof Store, 'read' | 'write' | 'other'>;
 
 type AnyMethod = (...args: unknown[]) => unknown;

@@ -74,6 +74,8 @@ export const monotonicClock: LeaseClock = {
 
 export type HubDeps = {
   index: KeyIndex;
+  /** Resolves once the index holds every key: a snapshot waits for it (verify/warm-index.ts). */
+  indexReady?: Promise<void>;
   usage: UsageTracker;
   /** Where the sightings replicas report are counted, as the daemon's verify path counts its own. */
   alerts: Pick<AlertService, 'sighted'>;
@@ -211,7 +213,7 @@ export class ReplicaHub {
     const { heartbeatMs } = this.options;
     // A shorter lease needs acks at least as often, relative to it.
     const ackMs = Math.min(this.options.ackMs, Math.floor(replica.leaseMs / 4));
-    const hello: Hello = { replicaId: replica.id, epoch: this.epoch, seq: replica.floor, leaseMs: replica.leaseMs, heartbeatMs, ackMs, keys: replay ? 0 : this.deps.index.size, resumed: replay !== undefined };
+    const hello: Omit<Hello, 'keys'> = { replicaId: replica.id, epoch: this.epoch, seq: replica.floor, leaseMs: replica.leaseMs, heartbeatMs, ackMs, resumed: replay !== undefined };
     return { id: replica.id, stream, opening: () => this.opening(hello, replay) };
   }
 
@@ -291,7 +293,10 @@ export class ReplicaHub {
     return this.recent.filter((change) => change.seq > seq).map((change) => change.item);
   }
 
-  private async *opening(hello: Hello, replay: Queued[] | undefined): AsyncGenerator<Frame> {
+  private async *opening(opened: Omit<Hello, 'keys'>, replay: Queued[] | undefined): AsyncGenerator<Frame> {
+    // Changes made meanwhile are queued for the replica from the moment it opened (its floor).
+    if (!replay) await this.deps.indexReady;
+    const hello: Hello = { ...opened, keys: replay ? 0 : this.deps.index.size };
     yield frame('hello', hello).frame;
     if (replay) {
       for (const item of replay) yield item.frame;

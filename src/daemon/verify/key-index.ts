@@ -128,6 +128,25 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     for await (const page of pages) for (const entry of page) this.place(entry);
   }
 
+  /**
+   * `load` from pages read on demand, giving the event loop a turn every `sliceMs` of work, so
+   * the daemon serves meanwhile. Each page is read and placed in one synchronous step: no write
+   * comes between, and every write after it reaches the placed rows (see verify/warm-index.ts).
+   * Rows already here (put meanwhile) are replaced by the page's, which is as new. An abort
+   * (the daemon closing) stops it at the next turn.
+   */
+  async loadGradually(pages: Iterable<readonly E[]>, expected: number, sliceMs: number, signal?: AbortSignal): Promise<void> {
+    this.reset(expected);
+    let sliceStart = performance.now();
+    for (const page of pages) {
+      for (const entry of page) this.place(entry);
+      if (performance.now() - sliceStart < sliceMs) continue;
+      await new Promise((resume) => setImmediate(resume));
+      if (signal?.aborted) return;
+      sliceStart = performance.now();
+    }
+  }
+
   /** Adds `entry`, or replaces the key with its id (and any key with its hash). */
   put(entry: E): void {
     const before = this.listeners.size > 0 ? this.get(entry.id) : undefined;

@@ -32,6 +32,7 @@ import type {
   HashMatch,
   ImportRow,
   IndexedKey,
+  LocalIndexReads,
   IndexedOperator,
   KeyCounts,
   KeyEdit,
@@ -77,6 +78,7 @@ import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
+import { entryReads } from './index-reads.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 import { filterText, keyListWhere, keyPaging } from '../key-list.js';
@@ -109,15 +111,6 @@ const operatorColumns = {
 };
 
 const ENDED: RotationRow['step'][] = [...END_STEPS];
-/**
- * Keys a page of the index load. What survives a scavenge while a page is being indexed makes
- * V8 grow its young generation, which it keeps: pages of 10,000 left the heap 70 MB larger
- * after loading a million keys; pages of 250 still grew it by ~18 MB at 100,000 keys; pages of
- * 50 did not, at no cost in CPU (the statement is prepared once).
- */
-const INDEX_PAGE_ROWS = 50;
-/** SQLite's page cache during the index scan, in its units (negative: KiB). */
-const SCAN_CACHE_SIZE = -2000;
 
 /**
  * A usage flush as three set-based statements over JSON arrays (`json_each`), each joined with
@@ -238,6 +231,7 @@ export class SqliteStore implements Store {
   private appended = false;
   private readonly reserve: SpaceReserve;
   private readonly importWrites: ImportWrites;
+  readonly local: LocalIndexReads;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -248,6 +242,7 @@ export class SqliteStore implements Store {
     this.alertWrites = prepareAlertWrites(db);
     this.reserve = new SpaceReserve(sqlite);
     this.importWrites = prepareImportWrites(sqlite);
+    this.local = entryReads(sqlite, db);
   }
 
   /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
@@ -474,35 +469,7 @@ export class SqliteStore implements Store {
   }
 
   async *indexedKeys(): AsyncIterable<IndexedKey[]> {
-    // better-sqlite3's raw rows (arrays), made into objects here: its own row objects cost half
-    // as much CPU again and, loading 100,000 keys, grew the heap by ~40 MB; drizzle's mapping
-    // cost more still. Pages by rowid, so a million keys never sit in the heap at once. Each
-    // row says whether the key has a policy or a mark; only those are read in full, page by page.
-    // Tombstones come first: a key that has a deleted key's hash (an import) is the one found.
-    const tombstones = tombstoneEntries(this.db);
-    if (tombstones.length) yield tombstones;
-    const page = this.sqlite
-      .prepare<[number, number], [number, string, string, string, KeyStatus, number | null, 0 | 1]>(
-        `select rowid, id, name, hash, status, expires_at, (${HAS_EXTRAS_SQL}) from keys where rowid > ? order by rowid limit ?`,
-      )
-      .raw(true);
-    // A scan of every key would leave better-sqlite3's 16 MB page cache full of pages nothing
-    // reads again (16 MB of RSS at 100,000 keys); SQLite's own 2 MB default holds it meanwhile.
-    const cacheSize = this.sqlite.pragma('cache_size', { simple: true }) as number;
-    this.sqlite.pragma(`cache_size = ${SCAN_CACHE_SIZE}`);
-    try {
-      for (let after = 0; ; ) {
-        const rows = page.all(after, INDEX_PAGE_ROWS);
-        if (rows.length === 0) return;
-        after = rows[rows.length - 1]![0];
-        const entries = rows.map(([, id, name, hash, status, expiresAt]) => ({ id, name, hash, status, expiresAt }));
-        const withExtras = rows.filter((row) => row[6] === 1).map((row) => row[1]);
-        if (withExtras.length === 0) yield entries;
-        else yield attachExtras(entries, extrasById(this.db.select({ id: keys.id, canary: keys.canary, rotatedOutBy: keys.rotatedOutBy, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, withExtras)).all()));
-      }
-    } finally {
-      this.sqlite.pragma(`cache_size = ${cacheSize}`);
-    }
+    yield* this.local.pages();
   }
 
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {

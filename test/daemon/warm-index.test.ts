@@ -1,0 +1,108 @@
+/**
+ * A daemon on SQLite answers as soon as it starts and loads its key index in the background
+ * (src/daemon/verify/warm-index.ts). Meanwhile every answer must be what the loaded index
+ * would give: keys not placed yet are read from the store, writes to them are in force at
+ * once, and a delete of a key not placed yet still leaves its tombstone in the index.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { hashSecret } from '../../src/daemon/secrets/format.js';
+import { WarmingKeyIndex } from '../../src/daemon/verify/warm-index.js';
+import { startTestApp, testBackend, type TestApp } from '../helpers/daemon.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
+import { handReplica } from '../helpers/replica-stream.js';
+
+/** Enough keys that loading them takes many turns of the event loop. */
+const BULK = 20_000;
+const BATCH = 5_000;
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await startTestApp();
+});
+afterEach(async () => {
+  await t.stop();
+});
+
+async function loadingGauge(): Promise<number | undefined> {
+  const res = await t.fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+  return sampleValue(parsePrometheusText(await res.text()), 'keyward_key_index_loading');
+}
+
+async function verify(key: string) {
+  return (await t.api('POST', '/v1/verify', { key })).body;
+}
+
+function warmingIndex(): WarmingKeyIndex {
+  const index = t.daemon.core.index;
+  if (!(index instanceof WarmingKeyIndex)) throw new Error('the daemon on SQLite should load its index in the background');
+  return index;
+}
+
+/** Imports `BULK` keys by hash, then `late` by secret: the last rows, the last the load reaches. */
+type Imported = { keys: { id: string }[] };
+
+const lateSecret = (i: number) => `late-secret-${i}-0123456789abcdef`;
+
+/** Imports `BULK` keys by hash, then `late` by secret (the last rows, the last the load reaches); returns the first key's id and the late ones'. */
+async function fill(late: string[]): Promise<[string, string[]]> {
+  let firstId = '';
+  for (let first = 0; first < BULK; first += BATCH) {
+    const keys = Array.from({ length: BATCH }, (_, i) => ({ name: `bulk-${first + i}`, sha256: hashSecret(`bulk-secret-${first + i}`) }));
+    const res = await t.api('POST', '/v1/keys/import', { keys });
+    expect(res.status).toBe(201);
+    firstId ||= (res.body as unknown as Imported).keys[0]!.id;
+  }
+  const res = await t.api('POST', '/v1/keys/import', { keys: late.map((name, i) => ({ name, secret: lateSecret(i) })) });
+  expect(res.status).toBe(201);
+  return [firstId, (res.body as unknown as Imported).keys.map((k) => k.id)];
+}
+
+describe.skipIf(testBackend === 'postgres')('the key index loading in the background', () => {
+  it('answers exactly for keys not loaded yet, and keeps every write made meanwhile', async () => {
+    const [bulkId, [liveId, offId, goneId]] = await fill(['late-live', 'late-off', 'late-gone']);
+    const [live, off, gone] = [lateSecret(0), lateSecret(1), lateSecret(2)];
+    expect((await t.api('POST', `/v1/keys/${goneId}/deactivate`)).status).toBe(200);
+    const service = (await t.client.createOperator('orders-api', 'service')).token;
+    await t.restart();
+
+    const index = warmingIndex();
+    expect(index.warming, 'the restart returned before the index held every key').toBe(true);
+    expect(index.size).toBeLessThan(BULK);
+    expect((await t.api('GET', '/v1/health')).status).toBe(200);
+    expect(await loadingGauge()).toBe(1);
+    // A replica connecting now gets its snapshot once every key is loaded, with what changed meanwhile after it.
+    const replica = await handReplica(t, service);
+
+    // Keys the load has not reached: answered from the store, writes in force at once.
+    expect(await verify(live)).toMatchObject({ valid: true, keyId: liveId, name: 'late-live' });
+    expect(await verify(off)).toMatchObject({ valid: true });
+    expect((await t.api('POST', `/v1/keys/${offId}/deactivate`)).status).toBe(200);
+    expect(await verify(off)).toMatchObject({ valid: false, code: 'inactive' });
+    expect((await t.api('DELETE', `/v1/keys/${goneId}`)).status).toBe(204);
+    expect(await verify(gone)).toMatchObject({ valid: false, code: 'not_found' });
+    const made = await t.api('POST', '/v1/keys', { name: 'made-while-loading' });
+    expect(made.status).toBe(201);
+    expect(await verify(made.body.secret)).toMatchObject({ valid: true, name: 'made-while-loading' });
+    // A key the load has placed (the first row): written to in the index itself.
+    await vi.waitFor(() => expect(index.size).toBeGreaterThan(1_000));
+    expect((await t.api('POST', `/v1/keys/${bulkId}/deactivate`)).status).toBe(200);
+    expect(await verify('bulk-secret-0')).toMatchObject({ valid: false, code: 'inactive' });
+    expect(index.warming, 'the checks above ran while the index was still loading').toBe(true);
+
+    await t.daemon.core.indexReady;
+    expect(index.warming).toBe(false);
+    expect(await loadingGauge()).toBe(0);
+    expect((await replica.hello()).keys, 'the snapshot holds every key, the one made meanwhile too').toBe(BULK + 3 + 1);
+    await replica.next('ready');
+    replica.close();
+    expect(index.size, 'every key imported (the deleted one as its tombstone) and the new one').toBe(BULK + 3 + 1);
+    expect(index.lookup(hashSecret(live))).toMatchObject({ id: liveId, status: 'active' });
+    expect(index.lookup(hashSecret(off))).toMatchObject({ id: offId, status: 'inactive' });
+    expect(index.lookup(hashSecret(gone)), 'the deleted key is a tombstone in the index').toMatchObject({ id: goneId, deletedAt: expect.any(Number) });
+    expect(await verify(off)).toMatchObject({ valid: false, code: 'inactive' });
+    expect(await verify(gone)).toMatchObject({ valid: false, code: 'not_found' });
+    expect(await verify(made.body.secret)).toMatchObject({ valid: true });
+    expect(await verify('bulk-secret-0')).toMatchObject({ valid: false, code: 'inactive' });
+    expect(await verify('bulk-secret-7')).toMatchObject({ valid: true, name: 'bulk-7' });
+  });
+});
