@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
 import { WarmingKeyIndex } from '../../src/daemon/verify/warm-index.js';
-import { startTestApp, testBackend, type TestApp } from '../helpers/daemon.js';
+import { startTestApp, storeQuery, testBackend, type TestApp } from '../helpers/daemon.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 import { handReplica } from '../helpers/replica-stream.js';
 
@@ -52,6 +52,7 @@ async function fill(late: string[]): Promise<[string, string[]]> {
     expect(res.status).toBe(201);
     firstId ||= (res.body as unknown as Imported).keys[0]!.id;
   }
+  if (late.length === 0) return [firstId, []];
   const res = await t.api('POST', '/v1/keys/import', { keys: late.map((name, i) => ({ name, secret: lateSecret(i) })) });
   expect(res.status).toBe(201);
   return [firstId, (res.body as unknown as Imported).keys.map((k) => k.id)];
@@ -104,5 +105,37 @@ describe.skipIf(testBackend === 'postgres')('the key index loading in the backgr
     expect(await verify(made.body.secret)).toMatchObject({ valid: true });
     expect(await verify('bulk-secret-0')).toMatchObject({ valid: false, code: 'inactive' });
     expect(await verify('bulk-secret-7')).toMatchObject({ valid: true, name: 'bulk-7' });
+  });
+
+  it('stops loading when the daemon closes meanwhile, quietly', async () => {
+    await fill([]);
+    await t.restart();
+    expect(warmingIndex().warming).toBe(true);
+    const closed = t.daemon.core;
+    await t.daemon.close();
+    await expect(closed.indexReady, 'the load stops, it does not fail on the closed store').resolves.toBeUndefined();
+    expect(t.logs.join('\n')).not.toMatch(/loading the key index failed/);
+    await t.restart();
+    await t.daemon.core.indexReady;
+    expect(warmingIndex().size).toBe(BULK);
+  });
+
+  it('keeps answering from the store when the load fails, and gives replicas no partial copy', async () => {
+    const [, [liveId]] = await fill(['late-live']);
+    const service = (await t.client.createOperator('orders-api', 'service')).token;
+    // A row the index refuses (its hash is not lowercase hex), in the middle of the load.
+    await storeQuery(t, 'update keys set hash = upper(hash) where name = ?', [`bulk-${BULK / 2}`]);
+    await t.restart();
+    await expect(t.daemon.core.indexReady).rejects.toThrow(/hash/);
+    expect(t.logs.join('\n')).toMatch(/loading the key index failed; verify reads the store instead/);
+    const index = warmingIndex();
+    expect(index.warming, 'the store still answers for the keys not placed').toBe(true);
+    expect(await verify(lateSecret(0))).toMatchObject({ valid: true, keyId: liveId });
+    expect((await t.api('POST', `/v1/keys/${liveId}/deactivate`)).status).toBe(200);
+    expect(await verify(lateSecret(0))).toMatchObject({ valid: false, code: 'inactive' });
+    expect(await verify('bulk-secret-1')).toMatchObject({ valid: true, name: 'bulk-1' });
+    const replica = await handReplica(t, service);
+    await replica.ended;
+    expect(replica.events.map((e) => e.event), 'no hello, no snapshot').toEqual([]);
   });
 });

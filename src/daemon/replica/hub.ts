@@ -295,7 +295,11 @@ export class ReplicaHub {
 
   private async *opening(opened: Omit<Hello, 'keys'>, replay: Queued[] | undefined): AsyncGenerator<Frame> {
     // Changes made meanwhile are queued for the replica from the moment it opened (its floor).
-    if (!replay) await this.deps.indexReady;
+    // A load that failed (logged) gives no snapshot: the stream ends, the replica asks the daemon.
+    if (!replay && !(await (this.deps.indexReady?.then(() => true, () => false) ?? true))) {
+      this.replicas.get(opened.replicaId)?.stream.close();
+      return;
+    }
     const hello: Hello = { ...opened, keys: replay ? 0 : this.deps.index.size };
     yield frame('hello', hello).frame;
     if (replay) {
