@@ -55,7 +55,11 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const now = () => clock.now();
   const log = options.log ?? (() => {});
   let warming: WarmingKeyIndex | undefined;
-  const metrics = new DaemonMetrics({ keyCounts: () => rawStore.countKeys(), indexLoading: () => warming?.warming ?? false });
+  const metrics = new DaemonMetrics({
+    // The index holds every key once loaded; until then only the store can count them.
+    keyCounts: async () => (warming?.warming ? rawStore.countKeys() : index.statusCounts()),
+    indexLoading: () => warming?.warming ?? false,
+  });
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();

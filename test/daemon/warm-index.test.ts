@@ -71,6 +71,12 @@ describe.skipIf(testBackend === 'postgres')('the key index loading in the backgr
     expect(index.size).toBeLessThan(BULK);
     expect((await t.api('GET', '/v1/health')).status).toBe(200);
     expect(await loadingGauge()).toBe(1);
+    // Until the index holds every key the store counts them; a store that cannot leaves the scrape whole.
+    const store = t.daemon.core.store;
+    const countKeys = store.countKeys;
+    store.countKeys = () => Promise.reject(Object.assign(new Error('busy (injected)'), { code: 'SQLITE_BUSY' }));
+    expect(await loadingGauge()).toBe(1);
+    store.countKeys = countKeys;
     // A replica connecting now gets its snapshot once every key is loaded, with what changed meanwhile after it.
     const replica = await handReplica(t, service);
 

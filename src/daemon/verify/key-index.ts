@@ -19,7 +19,7 @@
  * with the key's entry before and after: materialised only for a write, and only when someone
  * listens. Long because the columns, the text buffer and both tables are one structure.
  */
-import type { IndexedKey, KeyStatus } from '../store.js';
+import type { IndexedKey, KeyCounts, KeyStatus } from '../store.js';
 import { DIGEST_BYTES, fnv1a, grown, parseDigest, readUint32, sameBytes, writeAscii } from './bytes.js';
 import { ProbeTable } from './probe-table.js';
 
@@ -277,6 +277,21 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
 
   get size(): number {
     return this.live;
+  }
+
+  /**
+   * Keys by status, tombstones left out: what the store's `countKeys()` answers, read from the
+   * columns instead (a million rows in about a millisecond, where the store's count took
+   * ~120 ms of the event loop at every `/metrics` scrape).
+   */
+  statusCounts(this: KeyIndex<IndexedKey>): KeyCounts {
+    const counts: KeyCounts = { active: 0, inactive: 0 };
+    for (let row = 0; row < this.rows; row++) {
+      const status = STATUS_OF[this.status[row]!];
+      if (status) counts[status]++;
+    }
+    for (const extras of this.extras.values()) if (extras.deletedAt !== undefined) counts.inactive--;
+    return counts;
   }
 
   /** Bytes the columns, the text and the lookup tables take (the side table not counted). */
