@@ -54,12 +54,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
-  let warming: WarmingKeyIndex | undefined;
-  const metrics = new DaemonMetrics({
-    // The index holds every key once loaded; until then only the store can count them.
-    keyCounts: async () => (warming?.warming ? rawStore.countKeys() : index.statusCounts()),
-    indexLoading: () => warming?.warming ?? false,
-  });
+  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), indexLoading: () => !index.complete });
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();
@@ -75,7 +70,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     await index.loadPages(store.indexedKeys(), keyTotal);
     indexReady = Promise.resolve();
   } else {
-    warming = new WarmingKeyIndex();
+    const warming = new WarmingKeyIndex();
     indexReady = warming.warmUp(store.local, keyTotal, loading.signal);
     index = warming;
   }

@@ -1,7 +1,7 @@
 /** Issue 16: the key list sorted, filtered, counted and paged both ways by the daemon. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyJson } from '../../src/client/client.js';
-import { startTestApp, type TestApp } from '../helpers/daemon.js';
+import { startTestApp, testBackend, type TestApp } from '../helpers/daemon.js';
 
 let t: TestApp;
 const NAMES = Array.from({ length: 23 }, (_, i) => `svc-${String(i).padStart(2, '0')}`);
@@ -93,5 +93,20 @@ describe('GET /v1/keys at scale', () => {
     }
     const other = await t.api('GET', `/v1/keys?sort=newest&cursor=${byName}`);
     expect(other.body.error.issues).toEqual([{ path: 'cursor', message: 'belongs to another sort (name)' }]);
+  });
+
+  it.skipIf(testBackend !== 'sqlite')('counts every key from the index, and only a filtered count in the store', async () => {
+    const store = t.daemon.core.store;
+    const countKeys = store.countKeys;
+    let asked = 0;
+    store.countKeys = (query) => (asked++, countKeys.call(store, query));
+    try {
+      expect((await t.api('GET', '/v1/keys?counts=true&limit=1')).body.counts).toEqual({ total: 23, active: 22, inactive: 1 });
+      expect(asked, 'an unfiltered count reads no row of the store').toBe(0);
+      expect((await t.api('GET', '/v1/keys?status=inactive&counts=true&limit=1')).body.counts).toEqual({ total: 1, active: 0, inactive: 1 });
+      expect(asked).toBe(1);
+    } finally {
+      store.countKeys = countKeys;
+    }
   });
 });

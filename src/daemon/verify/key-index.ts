@@ -279,6 +279,11 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     return this.live;
   }
 
+  /** Whether it holds every key (see warm-index.ts: not while it loads in the background). */
+  get complete(): boolean {
+    return true;
+  }
+
   /**
    * Keys by status, tombstones left out: what the store's `countKeys()` answers, read from the
    * columns instead (a million rows in about a millisecond, where the store's count took

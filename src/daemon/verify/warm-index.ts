@@ -35,9 +35,9 @@ export class WarmingKeyIndex extends KeyIndex {
     if (!signal?.aborted) this.source = undefined;
   }
 
-  /** Whether keys are still being loaded (answers may come from the store). */
-  get warming(): boolean {
-    return this.source !== undefined;
+  /** False while keys are still being loaded (answers may come from the store). */
+  override get complete(): boolean {
+    return this.source === undefined;
   }
 
   override lookup(hash: string): IndexedKey | undefined {
