@@ -16,8 +16,12 @@ daemonPerTest({ get: () => t, set: (d) => (t = d) });
 const COUNT = 3000;
 const name = (i: number) => `key-${String(i).padStart(4, '0')}`;
 
-/** Rows written straight into the daemon's database in one transaction: the list reads them there (the FTS triggers index them). */
-function seed(count: number): void {
+/**
+ * Rows written straight into the daemon's database in one transaction (the FTS triggers index
+ * them), then the daemon restarted, as one would start on such a store: the keys it verifies
+ * and counts are those its index loaded, and rows written behind its back are not among them.
+ */
+async function seed(count: number): Promise<void> {
   const db = new Database(join(t.home, 'keyward.db'));
   const insert = db.prepare(
     `insert into keys (id, name, name_folded, name_skeleton, hash, hint, status, created_at, created_by, owner)
@@ -30,6 +34,7 @@ function seed(count: number): void {
     }
   })();
   db.close();
+  await t.restart();
 }
 
 const WINDOW = { fullLimit: 500, pageSize: 50, maxPages: 4, windowReloadMs: 20 };
@@ -37,7 +42,7 @@ const on = (i: number) => (f: string) => cursorLine(f)?.includes(name(i)) === tr
 
 describe('the TUI over a window of a large list', () => {
   it('opens on the first rows with the daemon\'s counts and pages past the window with j, PgDn, G and g', async () => {
-    seed(COUNT);
+    await seed(COUNT);
     const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
     const first = await waitForText(app, name(0));
     expect(first).toMatch(/3,?000 keys: 2,?970 active, 30 inactive/);
@@ -66,7 +71,7 @@ describe('the TUI over a window of a large list', () => {
   });
 
   it('sorts and filters on the daemon as you type, counting the matches, and follows live changes in the window', async () => {
-    seed(COUNT);
+    await seed(COUNT);
     const { app } = await openApp(t, { feed: WINDOW });
     await waitForText(app, name(0));
     press(app, 's');
