@@ -82,6 +82,11 @@ export function keyListWhere(t: KeyListColumns, query: Omit<KeyListQuery, 'limit
   );
 }
 
+/** Whether `keyListWhere` leaves any key out: an unnarrowed count is of every key. */
+export function narrowsList(query: Pick<KeyListQuery, 'status' | 'q' | 'owner' | 'filter'>): boolean {
+  return Boolean(query.status) || Boolean(query.q) || query.owner !== undefined || filterText(query.filter) !== undefined;
+}
+
 /** The filter as matched: trimmed and folded like names, or nothing to filter by. */
 export function filterText(filter: string | undefined): string | undefined {
   const text = filter === undefined ? '' : foldName(filter.trim());

@@ -16,7 +16,7 @@ import type { Actor, ImportRow, KeyCounts, KeyEdit, KeyFields, KeyListQuery, Key
 import type { AlertService } from '../alerts/service.js';
 import { TOMBSTONE_KEEP_MS } from '../alerts/schemas.js';
 import { decodeCursor, pageOf } from '../cursor.js';
-import { sortOf } from '../db/key-list.js';
+import { narrowsList, sortOf } from '../db/key-list.js';
 import { decodeKeyCursor, encodeKeyCursor } from './list-cursor.js';
 import type { UsageTracker } from '../usage/tracker.js';
 import type { ReplicaHub } from '../replica/hub.js';
@@ -104,8 +104,7 @@ export class KeyService {
     const page = more ? (backward ? rows.slice(1) : rows.slice(0, query.limit)) : rows;
     const cursorAt = (row: KeyView | undefined) => (row ? encodeKeyCursor(order, row) : null);
     const [first, last] = [page[0], page[page.length - 1]];
-    const narrowed = filters.status !== undefined || filters.q !== undefined || filters.owner !== undefined || Boolean(filters.filter);
-    const counts = query.counts ? await (narrowed ? this.deps.store.countKeys(filters) : this.counts()) : undefined;
+    const counts = query.counts ? await (narrowsList(filters) ? this.deps.store.countKeys(filters) : this.counts()) : undefined;
     return {
       keys: page.map((k) => this.live(k)),
       nextCursor: backward ? cursorAt(before ? last : undefined) : more ? cursorAt(last) : null,

@@ -11,7 +11,7 @@ import { tombstoneEntry } from '../../verify/key-index.js';
 import { attachExtras, extrasById, HAS_EXTRAS_SQL, indexedKey, policyColumnsOf, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { keys, keyTombstones } from './schema.js';
-import { tombstoneEntries } from './trouble.js';
+import { tombstoneEntries, tombstoneEntryColumns } from './trouble.js';
 
 /**
  * Keys a page of the index load. What survives a scavenge while a page is being indexed makes
@@ -23,13 +23,18 @@ const INDEX_PAGE_ROWS = 50;
 /** SQLite's page cache during the index scan, in its units (negative: KiB). */
 const SCAN_CACHE_SIZE = -2000;
 
+/** A key's policy and marks: read for the keys that have some (`extrasById`). */
+const extraColumns = { id: keys.id, canary: keys.canary, rotatedOutBy: keys.rotatedOutBy, ...policyColumnsOf(keys) };
+/** Everything the index keeps of one key. */
+const entryColumns = { ...extraColumns, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt };
+
 /**
  * Every key as the index holds it, a page at a time; each page is read when it is asked for,
  * so a caller that places a page before asking for the next sees every write committed before
  * that page was read. Tombstones come first: a key that has a deleted key's hash (an import)
  * is the one found.
  */
-export function* indexPages(sqlite: Database.Database, db: Db): Generator<IndexedKey[]> {
+function* indexPages(sqlite: Database.Database, db: Db): Generator<IndexedKey[]> {
   // better-sqlite3's raw rows (arrays), made into objects here: its own row objects cost half
   // as much CPU again and, loading 100,000 keys, grew the heap by ~40 MB; drizzle's mapping
   // cost more still. Pages by rowid, so a million keys never sit in the heap at once. Each
@@ -53,7 +58,7 @@ export function* indexPages(sqlite: Database.Database, db: Db): Generator<Indexe
       const entries = rows.map(([, id, name, hash, status, expiresAt]) => ({ id, name, hash, status, expiresAt }));
       const withExtras = rows.filter((row) => row[6] === 1).map((row) => row[1]);
       if (withExtras.length === 0) yield entries;
-      else yield attachExtras(entries, extrasById(db.select({ id: keys.id, canary: keys.canary, rotatedOutBy: keys.rotatedOutBy, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, withExtras)).all()));
+      else yield attachExtras(entries, extrasById(db.select(extraColumns).from(keys).where(inArray(keys.id, withExtras)).all()));
     }
   } finally {
     // A load given up because the daemon closes may end after the database did.
@@ -63,22 +68,11 @@ export function* indexPages(sqlite: Database.Database, db: Db): Generator<Indexe
 
 /** One key's entry by hash or id, each a prepared statement on an index. */
 export function entryReads(sqlite: Database.Database, db: Db): LocalIndexReads {
-  const entryColumns = {
-    id: keys.id,
-    name: keys.name,
-    hash: keys.hash,
-    status: keys.status,
-    expiresAt: keys.expiresAt,
-    canary: keys.canary,
-    rotatedOutBy: keys.rotatedOutBy,
-    ...policyColumnsOf(keys),
-  };
-  const graveColumns = { keyId: keyTombstones.keyId, name: keyTombstones.name, hash: keyTombstones.hash, deletedAt: keyTombstones.deletedAt, rotationId: keyTombstones.rotationId };
   const value = sql.placeholder('value');
   const keyByHash = db.select(entryColumns).from(keys).where(eq(keys.hash, value)).prepare();
   const keyById = db.select(entryColumns).from(keys).where(eq(keys.id, value)).prepare();
-  const graveByHash = db.select(graveColumns).from(keyTombstones).where(eq(keyTombstones.hash, value)).prepare();
-  const graveById = db.select(graveColumns).from(keyTombstones).where(eq(keyTombstones.keyId, value)).prepare();
+  const graveByHash = db.select(tombstoneEntryColumns).from(keyTombstones).where(eq(keyTombstones.hash, value)).prepare();
+  const graveById = db.select(tombstoneEntryColumns).from(keyTombstones).where(eq(keyTombstones.keyId, value)).prepare();
   const entry = (key: typeof keyByHash, grave: typeof graveByHash, search: string): IndexedKey | undefined => {
     const row = key.get({ value: search });
     if (row) return indexedKey(withFields(row));

@@ -44,12 +44,11 @@ export function unbury(tx: Tx, hashes: readonly string[]): void {
   tx.delete(keyTombstones).where(inArray(keyTombstones.hash, [...hashes])).run();
 }
 
+/** What the verification index keeps of a tombstone (`tombstoneEntry`). */
+export const tombstoneEntryColumns = { keyId: keyTombstones.keyId, name: keyTombstones.name, hash: keyTombstones.hash, deletedAt: keyTombstones.deletedAt, rotationId: keyTombstones.rotationId };
+
 export function tombstoneEntries(db: Db): IndexedKey[] {
-  return db
-    .select({ keyId: keyTombstones.keyId, name: keyTombstones.name, hash: keyTombstones.hash, deletedAt: keyTombstones.deletedAt, rotationId: keyTombstones.rotationId })
-    .from(keyTombstones)
-    .all()
-    .map(tombstoneEntry);
+  return db.select(tombstoneEntryColumns).from(keyTombstones).all().map(tombstoneEntry);
 }
 
 export function tombstonePage(db: Db, limit: number, after?: { deletedAt: number; keyId: string }): TombstoneRow[] {
