@@ -1,0 +1,137 @@
+/**
+ * Two caches Ink 6.8 lacks, put into keyward's own copy of Ink after `npm install`/`npm ci`
+ * (the `postinstall` script). Ink redraws the whole screen on every frame, and per frame it
+ * - measured every text node again with `widest-line` (string-width: strip ANSI, then a grapheme
+ *   segmenter for any line that is not plain ASCII), although its `measureText` keeps that
+ *   width for the layout already;
+ * - tokenized every line it writes into per-character objects, with caches that lived for one
+ *   frame only.
+ * Moving the cursor one row changes two lines of forty, so nearly all of that work repeated the
+ * frame before. Patched, a `j` in the TUI benchmark fell from 28 ms to 11 ms (36 → 20 ms of
+ * CPU) on the same box (docs/performance.md). Ink 8 still does both; the change is small
+ * enough to offer upstream.
+ *
+ * The caches keep two frames: each frame's caches read through to the frame before's, so a
+ * line drawn in both is tokenized once and memory stays bounded by what two frames show.
+ * Behaviour is unchanged: the cached values are what the calls would compute again.
+ *
+ * Only the Ink inside this package's own `node_modules` is touched (a clone, or
+ * `npm install -g keyward`): installed into a service for its middleware, keyward leaves the
+ * service's Ink alone (the middleware never draws). A different Ink version, or files that no
+ * longer read as expected, are left as they are with one line on stderr: the TUI works the
+ * same, only slower. An install never fails over this. `test/tui/ink-patch.test.ts` fails when
+ * the patch is not in place, so an Ink upgrade that drops it does not go unnoticed.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const INK_VERSION = '6.8.0';
+
+const OUTPUT_CACHES_BEFORE = `class OutputCaches {
+    widths = new Map();
+    blockWidths = new Map();
+    styledChars = new Map();
+    getStyledChars(line) {
+        let cached = this.styledChars.get(line);
+        if (cached === undefined) {
+            cached = styledCharsFromTokens(tokenize(line));
+            this.styledChars.set(line, cached);
+        }
+        return cached;
+    }
+    getStringWidth(text) {
+        let cached = this.widths.get(text);
+        if (cached === undefined) {
+            cached = stringWidth(text);
+            this.widths.set(text, cached);
+        }
+        return cached;
+    }
+`;
+
+const OUTPUT_CACHES_AFTER = `// keyward: the caches read through to the frame before's (scripts/patch-ink.mjs).
+let lastCaches;
+class OutputCaches {
+    widths = new Map();
+    blockWidths = new Map();
+    styledChars = new Map();
+    constructor() {
+        this.previous = lastCaches;
+        if (lastCaches) lastCaches.previous = undefined;
+        lastCaches = this;
+    }
+    getStyledChars(line) {
+        let cached = this.styledChars.get(line);
+        if (cached === undefined) {
+            cached = this.previous?.styledChars.get(line) ?? styledCharsFromTokens(tokenize(line));
+            this.styledChars.set(line, cached);
+        }
+        return cached;
+    }
+    getStringWidth(text) {
+        let cached = this.widths.get(text);
+        if (cached === undefined) {
+            cached = this.previous?.widths.get(text) ?? stringWidth(text);
+            this.widths.set(text, cached);
+        }
+        return cached;
+    }
+`;
+
+/** Each change: the file under Ink's `build/`, the text Ink ships, and what replaces it. */
+export const INK_CHANGES = [
+  { file: 'output.js', before: OUTPUT_CACHES_BEFORE, after: OUTPUT_CACHES_AFTER },
+  {
+    file: 'render-node-to-output.js',
+    before: `import widestLine from 'widest-line';\n`,
+    after: `import widestLine from 'widest-line';\nimport measureText from './measure-text.js'; // keyward: scripts/patch-ink.mjs\n`,
+  },
+  {
+    file: 'render-node-to-output.js',
+    before: `const currentWidth = widestLine(text);`,
+    after: `const currentWidth = measureText(text).width;`,
+  },
+];
+
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Ink's `build/` directory inside this package, and its version. */
+export function ownInk(root = PACKAGE_ROOT) {
+  const dir = join(root, 'node_modules', 'ink');
+  try {
+    const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    return { build: join(dir, 'build'), version };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether every change is in place in `build`. */
+export function inkPatched(build) {
+  return INK_CHANGES.every(({ file, after }) => readFileSync(join(build, file), 'utf8').includes(after));
+}
+
+/** Applies the changes not yet in place; returns why it did not, or undefined once all are in. */
+export function patchInk(root = PACKAGE_ROOT) {
+  const ink = ownInk(root);
+  if (!ink) return undefined; // Ink is not ours to patch (hoisted into a service's node_modules)
+  if (ink.version !== INK_VERSION) return `Ink ${ink.version} is installed; the rendering patch is for ${INK_VERSION}`;
+  const files = new Map();
+  for (const { file, before, after } of INK_CHANGES) {
+    const text = files.get(file) ?? readFileSync(join(ink.build, file), 'utf8');
+    if (text.includes(after)) {
+      files.set(file, text);
+      continue;
+    }
+    if (!text.includes(before)) return `ink/build/${file} does not read as Ink ${INK_VERSION} ships it`;
+    files.set(file, text.replace(before, after));
+  }
+  for (const [file, text] of files) writeFileSync(join(ink.build, file), text);
+  return undefined;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const problem = patchInk();
+  if (problem) process.stderr.write(`keyward: Ink's rendering caches were not added (${problem}); the TUI works, only slower\n`);
+}
