@@ -66,3 +66,6 @@ for (const bench of benches.filter((b) => wanted.length === 0 || wanted.includes
 }
 if (profile) console.log(`\ndaemon CPU profiles: ${profile}`);
 console.log(`\ndone (${conditions()})`);
+// With stdout a pipe (`npm run bench -- tui | tee`), something the in-process TUI leaves behind
+// kept the runner alive after the last benchmark; every benchmark has stopped its servers by now.
+process.exit(0);
