@@ -78,6 +78,7 @@ import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
+import { OffLoopReads, rowsOf } from './off-loop-reads.js';
 import { entryReads } from './index-reads.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
@@ -101,6 +102,19 @@ const keyColumns = {
   rotatedOutBy: keys.rotatedOutBy,
   ...policyColumnsOf(keys),
 };
+
+/** Keys as listed, and keys counted by status; their row types are what drizzle's `.all()` gives. */
+const listed = { ...keyColumns, uses24h: keys.uses24h };
+const listing = (db: Db) => db.select(listed).from(keys);
+type ListedRow = ReturnType<ReturnType<typeof listing>['all']>[number];
+const counted = { status: keys.status, n: sql<number>`count(*)` };
+const counting = (db: Db) => db.select(counted).from(keys);
+type CountedRow = ReturnType<ReturnType<typeof counting>['all']>[number];
+
+/** Whether a list is matched by text (a substring of names, owners, hints): a trigram lookup or a scan, not an index range. */
+function matchesText(query: Pick<KeyListQuery, 'filter' | 'q'>): boolean {
+  return filterText(query.filter) !== undefined || Boolean(query.q);
+}
 
 const operatorColumns = {
   id: operators.id,
@@ -232,6 +246,8 @@ export class SqliteStore implements Store {
   private readonly reserve: SpaceReserve;
   private readonly importWrites: ImportWrites;
   readonly local: LocalIndexReads;
+  /** Off the event loop, for a store in a file (an in-memory one has no second connection). */
+  private readonly reads: OffLoopReads | undefined;
 
   constructor(
     private readonly sqlite: Database.Database,
@@ -243,6 +259,7 @@ export class SqliteStore implements Store {
     this.reserve = new SpaceReserve(sqlite);
     this.importWrites = prepareImportWrites(sqlite);
     this.local = entryReads(sqlite, db);
+    this.reads = sqlite.memory ? undefined : new OffLoopReads(sqlite.name);
   }
 
   /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
@@ -289,32 +306,26 @@ export class SqliteStore implements Store {
 
   // keys
 
+  /**
+   * A page's steps (see keyPaging) each read up to a whole page, and the rows taken in order.
+   * A page matched by text (a filter or `q`) is read off the event loop (off-loop-reads.ts):
+   * at a million keys it may take a second.
+   */
   async listKeys(query: KeyListQuery): Promise<KeyView[]> {
     this.rollUses24h(Math.floor(query.since24h / 60_000));
     const paging = keyPaging(keys, query);
     const filters = keyListWhere(keys, query, this.filterWhere(query.filter));
-    const rows: KeyView[] = [];
-    for (const step of paging.steps) {
-      if (rows.length === query.limit) break;
-      const found = this.db
-        .select({ ...keyColumns, uses24h: keys.uses24h })
-        .from(keys)
-        .where(and(filters, step.where))
-        .orderBy(...step.orderBy)
-        .limit(query.limit - rows.length)
-        .all();
-      rows.push(...found.map(withFields));
-    }
+    const steps = paging.steps.map((step) => listing(this.db).where(and(filters, step.where)).orderBy(...step.orderBy).limit(query.limit));
+    const found = matchesText(query) && this.reads ? (await this.reads.read(steps)).map((rows) => rowsOf<ListedRow>(listed, rows)) : steps.map((step) => step.all());
+    const rows = found.flat().slice(0, query.limit).map(withFields);
     return paging.flipped ? rows.reverse() : rows;
   }
 
   async countKeys(query: Omit<KeyListQuery, 'limit' | 'since24h'> = {}): Promise<KeyCounts> {
-    const rows = this.db
-      .select({ status: keys.status, n: sql<number>`count(*)` })
-      .from(keys)
+    const count = counting(this.db)
       .where(keyListWhere(keys, query, this.filterWhere(query.filter)))
-      .groupBy(keys.status)
-      .all();
+      .groupBy(keys.status);
+    const rows = matchesText(query) && this.reads ? rowsOf<CountedRow>(counted, (await this.reads.read([count]))[0]!) : count.all();
     return {
       active: rows.find((r) => r.status === 'active')?.n ?? 0,
       inactive: rows.find((r) => r.status === 'inactive')?.n ?? 0,
@@ -754,6 +765,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    this.reads?.close();
     this.sqlite.close();
   }
 }
