@@ -68,11 +68,13 @@ function verify(body: string | Buffer, headers: RawRequest['headers'], more: Par
   return { method: 'POST', path: '/v1/verify', headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(body), ...more };
 }
 
-type Counted = { rateLimit?: { remaining: number }; quota?: { remaining: number } };
+type Counted = { rateLimit?: { remaining: number; resetSeconds?: number }; quota?: { remaining: number } };
 
 /**
- * Rate-limit and quota counters go down by one between the two answers to the same request:
- * checks that, then evens them so the rest of the answers can be compared whole.
+ * Rate-limit and quota counters go down by one between the two answers to the same request,
+ * and the window's countdown may tick down a second meanwhile (on a loaded machine the two
+ * answers can straddle a second): checks that, then evens them so the rest of the answers can
+ * be compared whole.
  */
 function countedOnce(fast: Counted, full: Counted): boolean {
   for (const field of ['rateLimit', 'quota'] as const) {
@@ -80,6 +82,12 @@ function countedOnce(fast: Counted, full: Counted): boolean {
     if (!a || !b) continue;
     if (b.remaining !== a.remaining - 1) return false;
     b.remaining = a.remaining;
+  }
+  const [a, b] = [fast.rateLimit, full.rateLimit];
+  if (a?.resetSeconds !== undefined && b?.resetSeconds !== undefined) {
+    const ticked = a.resetSeconds - b.resetSeconds;
+    if (ticked !== 0 && ticked !== 1) return false;
+    b.resetSeconds = a.resetSeconds;
   }
   return true;
 }
