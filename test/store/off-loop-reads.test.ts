@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
+import { OffLoopReads } from '../../src/daemon/db/sqlite/off-loop-reads.js';
 import { SqliteStore } from '../../src/daemon/db/sqlite/store.js';
 import type { Actor } from '../../src/daemon/store.js';
 import { keyRow } from './contract.js';
@@ -86,6 +87,20 @@ describe('key lists matched by text, on SQLite', () => {
     expect(first.map((k) => k.name)).toEqual(['k-1', 'k-10', 'k-100', 'k-101', 'k-102']);
     expect(next.map((k) => k.name)).toEqual(['k-103', 'k-104', 'k-105', 'k-106', 'k-107']);
     expect(first[0]).toMatchObject({ canary: false, status: 'active', owner: 'team-1', uses24h: 0 });
+  });
+
+  it('are read on the store\'s own connection when the worker cannot run, then and after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-reads-'));
+    const reads = new OffLoopReads(join(dir, 'not-there.db'));
+    cleanups.push(() => {
+      reads.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const query = { toSQL: () => ({ sql: 'select 1', params: [] }) };
+    let here = 0;
+    const readHere = () => [[[`here ${++here}`]]];
+    expect(await reads.read([query], readHere)).toEqual([[['here 1']]]);
+    expect(await reads.read([query], readHere)).toEqual([[['here 2']]]);
   });
 
   it('fail when the store closes under them, rather than wait for ever', async () => {

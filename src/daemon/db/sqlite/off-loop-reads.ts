@@ -12,8 +12,10 @@
  *
  * The worker is plain CommonJS run from a string (`eval`), given better-sqlite3's resolved
  * path: the same code then works from the sources, the bundled `dist/`, the tests and a global
- * install, with no extra file to find beside a chunk. It starts at the first read; one that
- * dies fails the reads it had and the next read starts another.
+ * install, with no extra file to find beside a chunk. It starts at the first read. A worker
+ * that cannot start or dies is not started again: the reads it had, and every read after,
+ * run on the daemon's own connection, as they did before this existed — slower for everyone
+ * else, never wrong.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -49,6 +51,9 @@ export type RenderedQuery = { toSQL(): { sql: string; params: unknown[] } };
 /** What a select names: its result fields, each a column (decoded as drizzle decodes it) or an SQL expression (as read). */
 export type Selection = Record<string, Column | SQL>;
 
+/** The worker is gone: what it was reading can be read elsewhere. */
+class WorkerLost extends Error {}
+
 type Pending = { resolve: (results: unknown[][][]) => void; reject: (err: Error) => void };
 type Reply = { id: number; results?: unknown[][][]; error?: string };
 
@@ -70,12 +75,27 @@ export class OffLoopReads {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
+  /** The worker could not start or died: reads run on the daemon's connection from then on. */
+  private broken = false;
 
   constructor(private readonly file: string) {}
 
-  /** Each query's rows as arrays of column values, all read in one transaction. */
-  read(queries: readonly RenderedQuery[]): Promise<unknown[][][]> {
-    if (this.closed) return Promise.reject(new Error('the store is closed'));
+  /**
+   * Each query's rows as arrays of column values, all read in one transaction; `here` reads
+   * them on the daemon's own connection when there is no worker to read them.
+   */
+  async read(queries: readonly RenderedQuery[], here: () => unknown[][][]): Promise<unknown[][][]> {
+    if (this.closed) throw new Error('the store is closed');
+    if (this.broken) return here();
+    try {
+      return await this.inWorker(queries);
+    } catch (err) {
+      if (!(err instanceof WorkerLost) || this.closed) throw err;
+      return here();
+    }
+  }
+
+  private inWorker(queries: readonly RenderedQuery[]): Promise<unknown[][][]> {
     const worker = this.started();
     const id = this.nextId++;
     // Held while it reads for someone; a worker waiting for work must not keep a process alive.
@@ -117,7 +137,9 @@ export class OffLoopReads {
   private lost(worker: Worker, err: Error): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
-    this.failAll(err);
+    this.broken = true;
+    void worker.terminate();
+    this.failAll(new WorkerLost(err.message));
   }
 
   private failAll(err: Error): void {

@@ -78,7 +78,7 @@ import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
-import { OffLoopReads, rowsOf } from './off-loop-reads.js';
+import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { entryReads } from './index-reads.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
@@ -316,7 +316,7 @@ export class SqliteStore implements Store {
     const paging = keyPaging(keys, query);
     const filters = keyListWhere(keys, query, this.filterWhere(query.filter));
     const steps = paging.steps.map((step) => listing(this.db).where(and(filters, step.where)).orderBy(...step.orderBy).limit(query.limit));
-    const found = matchesText(query) && this.reads ? (await this.reads.read(steps)).map((rows) => rowsOf<ListedRow>(listed, rows)) : steps.map((step) => step.all());
+    const found = matchesText(query) ? (await this.offLoop(steps)).map((rows) => rowsOf<ListedRow>(listed, rows)) : steps.map((step) => step.all());
     const rows = found.flat().slice(0, query.limit).map(withFields);
     return paging.flipped ? rows.reverse() : rows;
   }
@@ -325,11 +325,17 @@ export class SqliteStore implements Store {
     const count = counting(this.db)
       .where(keyListWhere(keys, query, this.filterWhere(query.filter)))
       .groupBy(keys.status);
-    const rows = matchesText(query) && this.reads ? rowsOf<CountedRow>(counted, (await this.reads.read([count]))[0]!) : count.all();
+    const rows = matchesText(query) ? rowsOf<CountedRow>(counted, (await this.offLoop([count]))[0]!) : count.all();
     return {
       active: rows.find((r) => r.status === 'active')?.n ?? 0,
       inactive: rows.find((r) => r.status === 'inactive')?.n ?? 0,
     };
+  }
+
+  /** `queries` read off the event loop where a worker can read them, else here. */
+  private offLoop(queries: readonly (RenderedQuery & { values(): unknown[][] })[]): Promise<unknown[][][]> {
+    const here = () => queries.map((query) => query.values());
+    return this.reads ? this.reads.read(queries, here) : Promise.resolve(here());
   }
 
   /**
