@@ -307,17 +307,19 @@ export class SqliteStore implements Store {
   // keys
 
   /**
-   * A page's steps (see keyPaging) each read up to a whole page, and the rows taken in order.
-   * A page matched by text (a filter or `q`) is read off the event loop (off-loop-reads.ts):
-   * at a million keys it may take a second.
+   * A page's steps (see keyPaging), in turn until the page is full. A page matched by text (a
+   * filter or `q`) is read off the event loop (off-loop-reads.ts), every step in one go: at a
+   * million keys it may take a second.
    */
   async listKeys(query: KeyListQuery): Promise<KeyView[]> {
     this.rollUses24h(Math.floor(query.since24h / 60_000));
     const paging = keyPaging(keys, query);
     const filters = keyListWhere(keys, query, this.filterWhere(query.filter));
     const steps = paging.steps.map((step) => listing(this.db).where(and(filters, step.where)).orderBy(...step.orderBy).limit(query.limit));
-    const found = matchesText(query) ? (await this.offLoop(steps)).map((rows) => rowsOf<ListedRow>(listed, rows)) : steps.map((step) => step.all());
-    const rows = found.flat().slice(0, query.limit).map(withFields);
+    const found: ListedRow[] = [];
+    if (matchesText(query)) for (const rows of await this.offLoop(steps)) found.push(...rowsOf<ListedRow>(listed, rows));
+    else for (const step of steps) if (found.length < query.limit) found.push(...step.all());
+    const rows = found.slice(0, query.limit).map(withFields);
     return paging.flipped ? rows.reverse() : rows;
   }
 
