@@ -110,7 +110,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   let store: Store | undefined;
   try {
     const audit = openAuditTrail(files, log);
-    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit);
+    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, log);
     await audit.start(store);
     const core = await createCore(store, {
       clock: options.clock,
@@ -222,11 +222,11 @@ function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTr
   }
 }
 
-function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail): SqliteStore {
+function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   createPrivate(file);
   const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db, audit);
+  return new SqliteStore(sqlite, db, audit, (reason) => log(`filtered key lists are read on the daemon's own connection from now on (their worker stopped: ${reason})`));
 }
 
 async function openSharedStore(url: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): Promise<Store> {

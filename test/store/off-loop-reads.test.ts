@@ -91,7 +91,8 @@ describe('key lists matched by text, on SQLite', () => {
 
   it('are read on the store\'s own connection when the worker cannot run, then and after', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-reads-'));
-    const reads = new OffLoopReads(join(dir, 'not-there.db'));
+    const lost: string[] = [];
+    const reads = new OffLoopReads(join(dir, 'not-there.db'), (reason) => lost.push(reason));
     cleanups.push(() => {
       reads.close();
       rmSync(dir, { recursive: true, force: true });
@@ -101,6 +102,8 @@ describe('key lists matched by text, on SQLite', () => {
     const readHere = () => [[[`here ${++here}`]]];
     expect(await reads.read([query], readHere)).toEqual([[['here 1']]]);
     expect(await reads.read([query], readHere)).toEqual([[['here 2']]]);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatch(/CANTOPEN|unable to open/i);
   });
 
   it('fail when the store closes under them, rather than wait for ever', async () => {

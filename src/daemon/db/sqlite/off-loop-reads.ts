@@ -15,7 +15,7 @@
  * install, with no extra file to find beside a chunk. It starts at the first read. A worker
  * that cannot start or dies is not started again: the reads it had, and every read after,
  * run on the daemon's own connection, as they did before this existed — slower for everyone
- * else, never wrong.
+ * else, never wrong — and the daemon logs once why.
  */
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -78,7 +78,11 @@ export class OffLoopReads {
   /** The worker could not start or died: reads run on the daemon's connection from then on. */
   private broken = false;
 
-  constructor(private readonly file: string) {}
+  /** `onLost` hears once why the worker is gone, when it is (not at close). */
+  constructor(
+    private readonly file: string,
+    private readonly onLost: (reason: string) => void = () => {},
+  ) {}
 
   /**
    * Each query's rows as arrays of column values, all read in one transaction; `here` reads
@@ -134,12 +138,15 @@ export class OffLoopReads {
     else waiting.resolve(results!);
   }
 
-  private lost(worker: Worker, err: Error): void {
+  private lost(worker: Worker, err: Error & { code?: unknown }): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
     this.broken = true;
     void worker.terminate();
-    this.failAll(new WorkerLost(err.message));
+    // An error thrown in the worker arrives cloned: better-sqlite3's keeps its code, not always its message.
+    const reason = err.message || String(err.code ?? 'unknown error');
+    this.onLost(reason);
+    this.failAll(new WorkerLost(reason));
   }
 
   private failAll(err: Error): void {

@@ -249,17 +249,19 @@ export class SqliteStore implements Store {
   /** Off the event loop, for a store in a file (an in-memory one has no second connection). */
   private readonly reads: OffLoopReads | undefined;
 
+  /** `readsLost` hears once why filtered lists went back to this connection (off-loop-reads.ts). */
   constructor(
     private readonly sqlite: Database.Database,
     private readonly db: Db,
     private readonly audit: AuditSigner,
+    readsLost?: (reason: string) => void,
   ) {
     this.usageWrites = prepareUsageWrites(sqlite, db);
     this.alertWrites = prepareAlertWrites(db);
     this.reserve = new SpaceReserve(sqlite);
     this.importWrites = prepareImportWrites(sqlite);
     this.local = entryReads(sqlite, db);
-    this.reads = sqlite.memory ? undefined : new OffLoopReads(sqlite.name);
+    this.reads = sqlite.memory ? undefined : new OffLoopReads(sqlite.name, readsLost);
   }
 
   /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
