@@ -2,8 +2,9 @@
  * Reads that can take long, run off the daemon's event loop. better-sqlite3 is synchronous: a
  * key list filtered by a text that matches most of a million keys, or by two letters (no
  * trigram, so a scan), held the loop 0.8–1.9 s (docs/performance.md), and with it every
- * verification, every replica's ack (so replicas' leases ran out and their services answered
- * 503) and every other request. These reads go to a worker thread with a read-only connection
+ * verification, every replica's ack (long enough for a replica's 1 s lease to run out, after
+ * which its service asks the daemon, just as stuck) and every other request. These reads go
+ * to a worker thread with a read-only connection
  * of its own to the same file instead; WAL lets it read while the daemon writes.
  *
  * What it reads is what the daemon's connection would: a write commits synchronously before
