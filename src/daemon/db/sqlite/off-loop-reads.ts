@@ -4,8 +4,8 @@
  * trigram, so a scan), held the loop 0.8–1.9 s (docs/performance.md), and with it every
  * verification, every replica's ack (long enough for a replica's 1 s lease to run out, after
  * which its service asks the daemon, just as stuck) and every other request. These reads go
- * to a worker thread with a read-only connection
- * of its own to the same file instead; WAL lets it read while the daemon writes.
+ * to a worker thread with a read-only connection of its own to the same file instead; WAL
+ * lets it read while the daemon writes.
  *
  * What it reads is what the daemon's connection would: a write commits synchronously before
  * its response, so any read asked for after it starts after it. The statements of one call
