@@ -84,7 +84,12 @@ export function keyListWhere(t: KeyListColumns, query: Omit<KeyListQuery, 'limit
 
 /** Whether `keyListWhere` leaves any key out: an unnarrowed count is of every key. */
 export function narrowsList(query: Pick<KeyListQuery, 'status' | 'q' | 'owner' | 'filter'>): boolean {
-  return Boolean(query.status) || Boolean(query.q) || query.owner !== undefined || filterText(query.filter) !== undefined;
+  return Boolean(query.status) || query.owner !== undefined || matchesText(query);
+}
+
+/** Whether a list is matched by text (a substring of names, owners, hints): a trigram lookup or a scan, not an index range. */
+export function matchesText(query: Pick<KeyListQuery, 'filter' | 'q'>): boolean {
+  return filterText(query.filter) !== undefined || Boolean(query.q);
 }
 
 /** The filter as matched: trimmed and folded like names, or nothing to filter by. */

@@ -11,8 +11,8 @@
  * of a key not placed yet: its page will never come (the row is gone) and the tombstones were
  * loaded first, so the tombstone is placed from the store at once.
  *
- * A snapshot for a replica waits for the load (`ready`): until then a replica answers through
- * the daemon, as it does before its copy is complete.
+ * A snapshot for a replica waits for the load (the `indexReady` the core gives the replica
+ * hub): until then a replica answers through the daemon, as it does before its copy is complete.
  */
 import type { IndexedKey, LocalIndexReads } from '../store.js';
 import { KeyIndex } from './key-index.js';

@@ -52,6 +52,8 @@ export type RenderedQuery = { toSQL(): { sql: string; params: unknown[] } };
 /** What a select names: its result fields, each a column (decoded as drizzle decodes it) or an SQL expression (as read). */
 export type Selection = Record<string, Column | SQL>;
 
+const storeClosed = () => new Error('the store is closed');
+
 /** The worker is gone: what it was reading can be read elsewhere. */
 class WorkerLost extends Error {}
 
@@ -90,7 +92,7 @@ export class OffLoopReads {
    * them on the daemon's own connection when there is no worker to read them.
    */
   async read(queries: readonly RenderedQuery[], here: () => unknown[][][]): Promise<unknown[][][]> {
-    if (this.closed) throw new Error('the store is closed');
+    if (this.closed) throw storeClosed();
     if (this.broken) return here();
     try {
       return await this.inWorker(queries);
@@ -114,7 +116,7 @@ export class OffLoopReads {
   /** Ends the worker; reads still waiting fail. */
   close(): void {
     this.closed = true;
-    this.failAll(new Error('the store is closed'));
+    this.failAll(storeClosed());
     void this.worker?.terminate();
     this.worker = undefined;
   }

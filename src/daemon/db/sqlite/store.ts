@@ -82,7 +82,7 @@ import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { entryReads } from './index-reads.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
-import { filterText, keyListWhere, keyPaging } from '../key-list.js';
+import { filterText, keyListWhere, keyPaging, matchesText } from '../key-list.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -110,11 +110,6 @@ type ListedRow = ReturnType<ReturnType<typeof listing>['all']>[number];
 const counted = { status: keys.status, n: sql<number>`count(*)` };
 const counting = (db: Db) => db.select(counted).from(keys);
 type CountedRow = ReturnType<ReturnType<typeof counting>['all']>[number];
-
-/** Whether a list is matched by text (a substring of names, owners, hints): a trigram lookup or a scan, not an index range. */
-function matchesText(query: Pick<KeyListQuery, 'filter' | 'q'>): boolean {
-  return filterText(query.filter) !== undefined || Boolean(query.q);
-}
 
 const operatorColumns = {
   id: operators.id,
