@@ -4,7 +4,7 @@
  * owner and meta. `null` means "no restriction" (or no label). A verifying process keeps the
  * compiled form, parsed once per write instead of on every verify.
  */
-import { compileAllowList, type IpRange } from './ip.js';
+import { compileAllowList, type AllowList } from './ip.js';
 import type { StoredQuota } from './quota.js';
 import type { RateLimit } from './rate-limit.js';
 
@@ -21,7 +21,7 @@ export type KeyPolicy = {
 /** What a valid verify returns about a key besides its id and name. */
 export type KeyLabels = { owner: string | null; meta: JsonObject | null };
 
-export type EntryPolicy = Omit<KeyPolicy, 'allowedIps'> & KeyLabels & { allowedIps: IpRange[] | null };
+export type EntryPolicy = Omit<KeyPolicy, 'allowedIps'> & KeyLabels & { allowedIps: AllowList | null };
 
 /**
  * What makes presenting a key worth an alert (docs/alerts.md). Each is absent on an ordinary

@@ -51,11 +51,23 @@ export function settle(stored: StoredQuota, use: Omit<QuotaUse, 'keyId'>): Store
   return { ...current, remaining: Math.max(0, current.remaining - use.used) };
 }
 
-export type QuotaDecision =
-  | { allowed: true; remaining: number; commit: () => void }
-  | { allowed: false; retryAfterSeconds: number | null };
-
 type Live = StoredQuota & { used: number };
+
+/** An allowed use, taken on `commit()`; a class, so a verify allocates no closure for it. */
+class Allowed {
+  readonly allowed = true;
+  readonly remaining: number;
+  constructor(private readonly state: Live) {
+    this.remaining = state.remaining - 1;
+  }
+
+  commit(): void {
+    this.state.remaining--;
+    this.state.used++;
+  }
+}
+
+export type QuotaDecision = Allowed | { allowed: false; retryAfterSeconds: number | null };
 
 /** One process's view of the quotas it enforces, and the uses it has not flushed yet. */
 export class QuotaLedger {
@@ -72,14 +84,7 @@ export class QuotaLedger {
       const next = nextRefillAt(state);
       return { allowed: false, retryAfterSeconds: next === null ? null : Math.max(1, Math.ceil((next - now) / 1000)) };
     }
-    return {
-      allowed: true,
-      remaining: state.remaining - 1,
-      commit: () => {
-        state.remaining--;
-        state.used++;
-      },
-    };
+    return new Allowed(state);
   }
 
   private current(keyId: string, quota: StoredQuota, now: number): Live {

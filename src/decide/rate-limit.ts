@@ -20,11 +20,22 @@ export type RateLimitState = {
   resetSeconds: number;
 };
 
-export type RateDecision =
-  | { allowed: true; state: RateLimitState; commit: () => void }
-  | { allowed: false; state: RateLimitState; retryAfterSeconds: number };
-
 type Window = { windowMs: number; start: number; previous: number; current: number };
+
+/** An allowed request, counted on `commit()`; a class, so a verify allocates no closure for it. */
+class Allowed {
+  readonly allowed = true;
+  constructor(
+    readonly state: RateLimitState,
+    private readonly window: Window,
+  ) {}
+
+  commit(): void {
+    this.window.current++;
+  }
+}
+
+export type RateDecision = Allowed | { allowed: false; state: RateLimitState; retryAfterSeconds: number };
 
 export class RateLimiter {
   private readonly windows = new Map<string, Window>();
@@ -52,9 +63,8 @@ export class RateLimiter {
       const state = { limit: rule.limit, windowSeconds: rule.windowSeconds, remaining: 0, resetSeconds };
       return { allowed: false, state, retryAfterSeconds: Math.max(1, Math.ceil(waitMs(w, rule.limit, elapsed) / 1000)) };
     }
-    const window = w;
     const state = { limit: rule.limit, windowSeconds: rule.windowSeconds, remaining: Math.max(0, Math.floor(rule.limit - weighted - 1)), resetSeconds };
-    return { allowed: true, state, commit: () => void window.current++ };
+    return new Allowed(state, w);
   }
 
   /** Forgets a key's counts (it was deleted). */

@@ -4,7 +4,6 @@
  * check that fails is the answer. A request turned away costs the key nothing: only an
  * accepted one is counted against its rate limit and taken from its quota.
  */
-import { ipAllowed } from './ip.js';
 import type { KeyEntry } from './policy.js';
 import { QuotaLedger } from './quota.js';
 import { RateLimiter, type RateLimitState } from './rate-limit.js';
@@ -100,7 +99,7 @@ export function decide(entry: KeyEntry, request: Omit<VerifyRequest, 'key'>, cou
   if (entry.expiresAt !== null && entry.expiresAt <= now) return { valid: false, code: 'expired' };
   const policy = entry.policy;
   if (!policy) return { valid: true, keyId: entry.id, name: entry.name, owner: null, meta: null, scopes: null };
-  if (policy.allowedIps && !ipAllowed(policy.allowedIps, request.ip)) return { valid: false, code: 'ip_not_allowed' };
+  if (policy.allowedIps && !policy.allowedIps.allows(request.ip)) return { valid: false, code: 'ip_not_allowed' };
   if (policy.scopes && request.scope !== undefined && !scopesGranted(policy.scopes, request.scope)) return { valid: false, code: 'insufficient_scope' };
   const rate = policy.rateLimit && counters.limiter.check(entry.id, policy.rateLimit, now);
   if (rate && !rate.allowed) return { valid: false, code: 'rate_limited', retryAfterSeconds: rate.retryAfterSeconds, rateLimit: rate.state };

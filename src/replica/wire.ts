@@ -63,7 +63,7 @@ const DIGEST_BYTES = 32;
 
 function policyToWire(policy: EntryPolicy): WirePolicy {
   const { allowedIps, ...rest } = policy;
-  return { ...rest, allowedIps: allowedIps && allowedIps.map(([address, prefix]) => `${address.toString()}/${prefix}`) };
+  return { ...rest, allowedIps: allowedIps && [...allowedIps.cidrs] };
 }
 
 export function toWire(entry: IndexedKey): WireKey {

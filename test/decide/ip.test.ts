@@ -1,8 +1,8 @@
 /** Allow lists: IPv4, IPv6 and IPv4-mapped IPv6, at the edges of /0, /32 and /128. */
 import { describe, expect, it } from 'vitest';
-import { compileAllowList, ipAllowed, parseAddress, parseRange } from '../../src/decide/ip.js';
+import { compileAllowList, parseAddress, parseRange } from '../../src/decide/ip.js';
 
-const allows = (list: string[], ip: string | undefined) => ipAllowed(compileAllowList(list), ip);
+const allows = (list: string[], ip: string | undefined) => compileAllowList(list).allows(ip);
 
 describe('ipAllowed', () => {
   it('matches /0 to every address of its family and none of the other', () => {
@@ -44,6 +44,19 @@ describe('ipAllowed', () => {
   it('refuses a missing address and anything that is not one', () => {
     for (const ip of [undefined, '', 'localhost', '10.1', '0x0a.0.0.1', '010.0.0.1', '10.0.0.256', '10.0.0.1/32', ' 10.0.0.1', '1:2']) {
       expect(allows(['0.0.0.0/0', '::/0'], ip), String(ip)).toBe(false);
+    }
+  });
+
+  it('keeps its ranges as canonical CIDRs, for a replica to be sent', () => {
+    expect(compileAllowList(['10.0.0.0/8', '2001:0db8::/32', '::ffff:192.0.2.0/120', '192.0.2.7']).cidrs).toEqual(['10.0.0.0/8', '2001:db8::/32', '192.0.2.0/24', '192.0.2.7/32']);
+  });
+
+  it('answers the same for an address asked again, also one that is no address', () => {
+    const list = compileAllowList(['10.0.0.0/8']);
+    for (let i = 0; i < 2; i++) {
+      expect(list.allows('10.9.8.7')).toBe(true);
+      expect(list.allows('10.9.8')).toBe(false);
+      expect(parseAddress('10.9.8')).toBeUndefined();
     }
   });
 

@@ -331,7 +331,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.getKey(row.id)).toMatchObject(policy);
         const [indexed] = (await allIndexed(store)).filter((k) => k.id === row.id);
         expect(indexed?.policy).toMatchObject({ owner: 'team-a', meta: { plan: 'pro' }, scopes: ['orders:*'], rateLimit: policy.rateLimit, quota: policy.quota });
-        expect(indexed?.policy?.allowedIps).toHaveLength(1);
+        expect(indexed?.policy?.allowedIps?.cidrs).toHaveLength(1);
         expect((await allIndexed(store)).find((k) => k.name === 'plain')).not.toHaveProperty('policy');
         const owned = await store.listKeys({ limit: 10, since24h: T0, owner: 'team-a' });
         expect(owned.map((k) => k.name)).toEqual(['policed']);

@@ -12,7 +12,7 @@
  * doubt (an address that does not parse) the answer is "narrowing": waiting a few
  * milliseconds for replicas costs less than a key that stays usable.
  */
-import { parseRange, type IpRange } from '../../decide/ip.js';
+import { rangeContains, rangeOf } from '../../decide/ip.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import type { RateLimit } from '../../decide/rate-limit.js';
 import { scopeGrants } from '../../decide/scopes.js';
@@ -60,21 +60,11 @@ function fewerScopes(before: readonly string[] | null, after: readonly string[] 
 function fewerAddresses(before: readonly string[] | null, after: readonly string[] | null): boolean {
   if (after === null) return false;
   if (before === null) return true;
-  const kept = after.map(range);
+  const kept = after.map(rangeOf);
   return before.some((had) => {
-    const old = range(had);
-    return !old || !kept.some((has) => has !== undefined && contains(has, old));
+    const old = rangeOf(had);
+    return !old || !kept.some((has) => has !== undefined && rangeContains(has, old));
   });
-}
-
-function range(text: string): IpRange | undefined {
-  const parsed = parseRange(text);
-  return 'range' in parsed ? parsed.range : undefined;
-}
-
-/** Whether `outer` holds every address of `inner`. */
-function contains(outer: IpRange, inner: IpRange): boolean {
-  return outer[0].kind() === inner[0].kind() && outer[1] <= inner[1] && inner[0].match(outer);
 }
 
 /** Fewer requests, or the same over a longer window; a limit where there was none. */

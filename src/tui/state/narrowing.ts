@@ -5,7 +5,7 @@
  * deactivating. Widening (or only relabelling) asks nothing. Pure.
  */
 import type { EditKeyInput, KeyJson } from '../../client/client.js';
-import { parseRange, type IpRange } from '../../decide/ip.js';
+import { rangeContains, rangeOf, type IpRange } from '../../decide/ip.js';
 import { scopeGrants, scopeProblem } from '../../decide/scopes.js';
 import { formatDuration } from '../../duration.js';
 import { ratePhrase } from '../../policy-text.js';
@@ -19,24 +19,14 @@ function scopesNarrower(before: KeyJson['scopes'], after: readonly string[] | nu
   return lost.length ? `scopes: no longer grants ${lost.join(', ')}` : undefined;
 }
 
-function rangeOf(text: string): IpRange | undefined {
-  const parsed = parseRange(text.trim());
-  return 'range' in parsed ? parsed.range : undefined;
-}
-
-/** Whether every address of `inner` is in `outer`. */
-function contains(outer: IpRange, inner: IpRange): boolean {
-  return outer[0].kind() === inner[0].kind() && outer[1] <= inner[1] && inner[0].match(outer);
-}
-
 function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly string[] | null | undefined): string | undefined {
   if (after === undefined || after === null) return undefined;
   if (before === null) return `allowed IPs: any address → ${after.join(', ')}`;
   // Entries that do not parse are the daemon's to refuse; they allow nothing here.
-  const ranges = after.map(rangeOf).filter((r): r is IpRange => r !== undefined);
+  const ranges = after.map((text) => rangeOf(text.trim())).filter((r): r is IpRange => r !== undefined);
   const lost = before.filter((entry) => {
-    const range = rangeOf(entry);
-    return range === undefined || !ranges.some((r) => contains(r, range));
+    const range = rangeOf(entry.trim());
+    return range === undefined || !ranges.some((r) => rangeContains(r, range));
   });
   // A lost entry may still be allowed in part (10.0.0.0/8 → 10.0.0.0/16): "not all of" is true of both.
   return lost.length ? `allowed IPs: not all of ${lost.join(', ')} any more (now ${after.join(', ')})` : undefined;
@@ -88,5 +78,5 @@ export function narrowings(key: KeyJson, edit: EditKeyInput): string[] {
  * the daemon's objections appear under their fields.
  */
 export function refusedLists(edit: EditKeyInput): boolean {
-  return (edit.scopes ?? []).some((scope) => scopeProblem(scope) !== undefined) || (edit.allowedIps ?? []).some((ip) => rangeOf(ip) === undefined);
+  return (edit.scopes ?? []).some((scope) => scopeProblem(scope) !== undefined) || (edit.allowedIps ?? []).some((ip) => rangeOf(ip.trim()) === undefined);
 }
