@@ -110,9 +110,10 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
           results[at]!.push(await drive(loads[at]!.server, { connections, seconds: SECONDS, requests: loads[at]!.requests }));
         }
       }
-      const [bases, verifies] = [results[0]!, results[1]!];
+      const [bases, verifies, policies] = [results[0]!, results[1]!, results[2]!];
       const [base, verify, policy] = results.map(medianOf) as [LoadResult, LoadResult, LoadResult];
-      const perRound = (pick: (r: LoadResult) => number) => verifies.map((v, i) => ratio(pick(v) / pick(bases[i]!))).join(' ');
+      /** Each round's ratio of `of` to `over`: rounds run side by side, so the spread shows the noise. */
+      const perRound = (pick: (r: LoadResult) => number, of = verifies, over = bases) => of.map((v, i) => ratio(pick(v) / pick(over[i]!))).join(' ');
       rows.push(row(connections, 'baseline', base), row(connections, 'verify', verify), row(connections, 'verify+policy', policy));
       rows.push([
         '',
@@ -133,6 +134,8 @@ export async function run(options: VerifyOptions = {}): Promise<void> {
         ratio(policy.latency.mean / verify.latency.mean),
         `${ratio(policy.serverCpuPerRequestUs / verify.serverCpuPerRequestUs)} (≤ 1.10×)`,
       ]);
+      const perPolicyRound = (pick: (r: LoadResult) => number) => perRound(pick, policies, verifies);
+      rows.push(['', '  each round', perPolicyRound((r) => r.requestsPerSecond), '', perPolicyRound((r) => r.latency.p99), '', perPolicyRound((r) => r.serverCpuPerRequestUs)]);
     }
     printTable(['conns', 'server', 'req/s', 'p50', 'p99', 'mean', 'CPU/req', 'failed', 'server CPU', 'bench CPU'], rows);
     console.log('CPU/req: server user+system CPU per response (/proc), steadier than req/s when other work shares the cores; server CPU 100% = one core busy');
