@@ -48,7 +48,8 @@ const FLAG_OF: Record<keyof KeyFieldsInput, string> = {
   quota: '--quota',
 };
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** Commander's parser for a flag that may be given again: each value appended. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Adds the policy flags to `cmd`; `edit` adds `--clear`. */
 export function withPolicyFlags(cmd: Command, edit = false): Command {

@@ -1,7 +1,8 @@
 /**
  * Issue 15 in the CLI, spawned as a user runs it: `keys create` and `keys edit` with the
  * policy flags, `--clear`, `keys list --owner`, `keys show` printing the policy, bad flag
- * values as one line on stderr with exit 2, and `rotations advance --take-old-name`.
+ * values as one line on stderr with exit 2, `verify --scope --ip`, and `rotations advance
+ * --take-old-name`.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KeyJson } from '../../src/client/client.js';
@@ -136,6 +137,34 @@ describe('keyward keys list --owner', () => {
     await d.client.createKey('owned-2', { owner: 'team-z' });
     const listed = json<{ keys: KeyJson[] }>(await d.run(['keys', 'list', '--owner', 'team-z', '--json']));
     expect(listed.keys.map((k) => k.name)).toEqual(['owned-1', 'owned-2']);
+  });
+});
+
+describe('keyward verify --scope --ip', () => {
+  it('asks as a service would: the address and every scope checked, the refusal named', async () => {
+    const { secret } = await d.client.createKey('checked', { scopes: ['orders:*'], allowedIps: ['10.0.0.0/8', '2001:db8::/32'] });
+    const verify = (...flags: string[]) => d.run(['verify', ...flags], { input: secret });
+    for (const ip of ['10.1.2.3', '::ffff:10.9.9.9', '2001:db8::5']) {
+      const run = await verify('--scope', 'orders:write', '--ip', ip);
+      expect(run.code, `${ip}: ${run.stderr}`).toBe(0);
+    }
+    for (const [flags, code] of [
+      [['--scope', 'orders:write', '--ip', '11.0.0.1'], 'ip_not_allowed'],
+      [['--scope', 'orders:write'], 'ip_not_allowed'],
+      [['--scope', 'orders:write', '--scope', 'billing:read', '--ip', '10.0.0.1'], 'insufficient_scope'],
+    ] as const) {
+      const run = await verify(...flags);
+      expect(run.code, flags.join(' ')).toBe(1);
+      expect(run.stderr).toBe(`keyward: the key is not valid: ${code}\n`);
+    }
+  });
+
+  it('refuses an address that is none with one line, the key not echoed', async () => {
+    const { secret } = await d.client.createKey('checked-bad-ip', { allowedIps: ['10.0.0.0/8'] });
+    const run = await d.run(['verify', '--ip', '10.1'], { input: secret });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toMatch(/^keyward: [^\n]*ip[^\n]*\n$/);
+    expect(run.stderr).not.toContain(secret);
   });
 });
 
