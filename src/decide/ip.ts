@@ -110,9 +110,9 @@ export class AllowList {
   /** The ranges as canonical CIDRs, in the list's order. */
   readonly cidrs: readonly string[];
 
-  constructor(ranges: readonly IpRange[]) {
-    this.cidrs = ranges.map(([address, prefix]) => `${address.toString()}/${prefix}`);
-    for (const [address, prefix] of ranges) {
+  constructor(ranges: readonly { range: IpRange; canonical: string }[]) {
+    this.cidrs = ranges.map((r) => r.canonical);
+    for (const { range: [address, prefix] } of ranges) {
       if (address.kind() === 'ipv6') this.v6.push([address as ipaddr.IPv6, prefix]);
       else this.v4.push(v4Number(address as ipaddr.IPv4), prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0);
     }
@@ -135,7 +135,7 @@ export function compileAllowList(entries: readonly string[]): AllowList {
     entries.map((entry) => {
       const parsed = parseRange(entry);
       if ('problem' in parsed) throw new TypeError(`allow-list entry ${JSON.stringify(entry)} ${parsed.problem}`);
-      return parsed.range;
+      return parsed;
     }),
   );
 }

@@ -4,7 +4,7 @@ import { compileAllowList, parseAddress, parseRange } from '../../src/decide/ip.
 
 const allows = (list: string[], ip: string | undefined) => compileAllowList(list).allows(ip);
 
-describe('ipAllowed', () => {
+describe('AllowList.allows', () => {
   it('matches /0 to every address of its family and none of the other', () => {
     for (const ip of ['0.0.0.0', '10.1.2.3', '255.255.255.255', '::ffff:192.0.2.1']) expect(allows(['0.0.0.0/0'], ip), ip).toBe(true);
     for (const ip of ['::1', '2001:db8::1']) expect(allows(['0.0.0.0/0'], ip), ip).toBe(false);

@@ -19,13 +19,16 @@ function scopesNarrower(before: KeyJson['scopes'], after: readonly string[] | nu
   return lost.length ? `scopes: no longer grants ${lost.join(', ')}` : undefined;
 }
 
+/** A range as typed in the form, where spaces around it are the comma list's, not the range's. */
+const typedRange = (text: string) => rangeOf(text.trim());
+
 function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly string[] | null | undefined): string | undefined {
   if (after === undefined || after === null) return undefined;
   if (before === null) return `allowed IPs: any address → ${after.join(', ')}`;
   // Entries that do not parse are the daemon's to refuse; they allow nothing here.
-  const ranges = after.map((text) => rangeOf(text.trim())).filter((r): r is IpRange => r !== undefined);
+  const ranges = after.map(typedRange).filter((r): r is IpRange => r !== undefined);
   const lost = before.filter((entry) => {
-    const range = rangeOf(entry.trim());
+    const range = typedRange(entry);
     return range === undefined || !ranges.some((r) => rangeContains(r, range));
   });
   // A lost entry may still be allowed in part (10.0.0.0/8 → 10.0.0.0/16): "not all of" is true of both.
@@ -78,5 +81,5 @@ export function narrowings(key: KeyJson, edit: EditKeyInput): string[] {
  * the daemon's objections appear under their fields.
  */
 export function refusedLists(edit: EditKeyInput): boolean {
-  return (edit.scopes ?? []).some((scope) => scopeProblem(scope) !== undefined) || (edit.allowedIps ?? []).some((ip) => rangeOf(ip.trim()) === undefined);
+  return (edit.scopes ?? []).some((scope) => scopeProblem(scope) !== undefined) || (edit.allowedIps ?? []).some((ip) => typedRange(ip) === undefined);
 }
