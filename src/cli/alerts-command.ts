@@ -40,7 +40,7 @@ export function alertsCommand(program: Command): void {
     const { client } = session(cmd);
     if (opts.ack !== undefined) {
       const { alert } = await client.ackAlert(opts.ack);
-      emit(opts, { alert }, () => `acknowledged alert ${alert.id} (${alert.kind}, key "${alert.keyName}")`);
+      await emit(opts, { alert }, () => `acknowledged alert ${alert.id} (${alert.kind}, key "${alert.keyName}")`);
       return;
     }
     const alerts: AlertJson[] = [];
@@ -50,6 +50,6 @@ export function alertsCommand(program: Command): void {
       alerts.push(...page.alerts);
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    emit(opts, { alerts }, () => (alerts.length ? renderTable(alerts, columns) : opts.all ? 'no alerts' : 'no open alerts'));
+    await emit(opts, { alerts }, () => (alerts.length ? renderTable(alerts, columns) : opts.all ? 'no alerts' : 'no open alerts'));
   });
 }

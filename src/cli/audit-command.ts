@@ -54,13 +54,13 @@ export function auditCommand(program: Command): void {
       const { limit, before, action, key, operator } = opts;
       const events = await client.auditUpTo(limit, { before, action, key, operator });
       if (events.length === 0 && !opts.json) note('no audit events match');
-      else emit(opts, { events }, () => renderTable(events, columns));
+      else await emit(opts, { events }, () => renderTable(events, columns));
       return;
     }
     if (opts.before || opts.action || opts.key || opts.operator) throw usageError('--verify checks the whole chain; it takes no filter');
     const report = await client.verifyAudit();
     if (report.ok) {
-      emit(opts, report, () => `audit chain intact: ${describeCounts(report)}`);
+      await emit(opts, report, () => `audit chain intact: ${describeCounts(report)}`);
       return;
     }
     if (opts.json) printJson(report);

@@ -27,7 +27,7 @@ export function backupCommand(program: Command): void {
     const { backupStore } = await import('./backup.js');
     const report = await backupStore(homeFiles(homeOf(cmd)).db, resolve(file), opts.force === true);
     const { active, inactive } = report.keys;
-    emit(
+    await emit(
       opts,
       report,
       () =>

@@ -131,6 +131,6 @@ export function importCommand(keys: Command): void {
     } finally {
       progress.end();
     }
-    emit(opts, { imported: done }, () => `imported ${done.toLocaleString('en-US')} keys in ${progress.seconds.toFixed(1)} s`);
+    await emit(opts, { imported: done }, () => `imported ${done.toLocaleString('en-US')} keys in ${progress.seconds.toFixed(1)} s`);
   });
 }

@@ -125,7 +125,7 @@ export function keysCommand(program: Command): void {
       if (opts.json) printJson({ tombstones });
       else if (opts.ndjson) await streamRows([tombstones], 'ndjson', tombstoneColumns, 'tombstones');
       else if (tombstones.length === 0) note('no deleted keys remembered');
-      else print(renderTable(tombstones, tombstoneColumns));
+      else print(await renderTable(tombstones, tombstoneColumns));
       return;
     }
     const pages = client.keyPages({ status: opts.status, q: opts.filter, filter: opts.search, owner: opts.owner, sort: opts.sort, reverse: opts.reverse, limit: opts.pageSize });
@@ -138,7 +138,7 @@ export function keysCommand(program: Command): void {
     'keyward keys show key_3kTMd8p6NxLw0aQvYc1bZe --json',
   ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
     const key = await findKey(session(cmd).client, ref);
-    emit(opts, { key }, () => keyFields(key));
+    await emit(opts, { key }, () => keyFields(key));
   });
 
   examples(
@@ -189,7 +189,7 @@ export function keysCommand(program: Command): void {
     const { client } = session(cmd);
     const key = await findKey(client, ref);
     const updated = await client.editKey(key.id, edit);
-    emit(opts, updated, () => `updated key ${quoted(updated.key.name)} (${updated.key.id})\n${keyFields(updated.key)}`);
+    await emit(opts, updated, () => `updated key ${quoted(updated.key.name)} (${updated.key.id})\n${keyFields(updated.key)}`);
   });
 
   examples(
@@ -205,14 +205,14 @@ export function keysCommand(program: Command): void {
     const { client } = session(cmd);
     const key = await findKey(client, ref);
     const updated = await client.deactivateKey(key.id, opts.reason);
-    emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
+    await emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
   });
 
   examples(withJson(keys.command('activate').description('activate an inactive key again').argument('<key>', 'key id or name')), ['keyward keys activate billing']).action(
     async (ref: string, opts: { json?: boolean }, cmd: Command) => {
       const { client } = session(cmd);
       const updated = await client.activateKey((await findKey(client, ref)).id);
-      emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
+      await emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
     },
   );
 
@@ -232,7 +232,7 @@ export function keysCommand(program: Command): void {
     if (key.status === 'active') throw refused(`key ${quoted(key.name)} is active; deactivate it first: keyward keys deactivate ${key.id}`);
     await confirmOrRefuse(opts.yes, `Delete key ${quoted(key.name)} (${key.id}) permanently?`);
     await client.deleteKey(key.id);
-    emit(opts, { deleted: { id: key.id, name: key.name } }, () => `deleted key ${quoted(key.name)} (${key.id})`);
+    await emit(opts, { deleted: { id: key.id, name: key.name } }, () => `deleted key ${quoted(key.name)} (${key.id})`);
   });
 
   examples(

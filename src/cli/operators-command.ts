@@ -28,7 +28,7 @@ export function operatorsCommand(program: Command): void {
   examples(withJson(operators.command('list').description('list operators')), ['keyward operators list', "keyward operators list --json | jq -r '.operators[] | select(.disabledAt == null) | .name'"]).action(
     async (opts: { json?: boolean }, cmd: Command) => {
       const { operators: list } = await session(cmd).client.operators();
-      emit(opts, { operators: list }, () => renderTable(list, columns));
+      await emit(opts, { operators: list }, () => renderTable(list, columns));
     },
   );
 
@@ -62,6 +62,6 @@ export function operatorsCommand(program: Command): void {
     const operator = await findOperator(client, ref);
     await confirmOrRefuse(opts.yes, `Disable operator ${quoted(operator.name)} (${operator.id}, role ${operator.role})? Its token stops working for good.`);
     const disabled = await client.disableOperator(operator.id);
-    emit(opts, disabled, () => `disabled operator ${quoted(disabled.operator.name)} (${disabled.operator.id})`);
+    await emit(opts, disabled, () => `disabled operator ${quoted(disabled.operator.name)} (${disabled.operator.id})`);
   });
 }

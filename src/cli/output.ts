@@ -5,8 +5,8 @@
  * `safeText` (controls stripped, secrets redacted), JSON through `terminalJson`. Only
  * `reveal` writes a secret, once, on purpose.
  */
-import stringWidth from 'string-width';
 import { safeText, terminalJson } from '../sanitize.js';
+import { widthsFor } from '../text-width.js';
 
 function lines(text: string): string {
   return text.replace(/\n$/, '').split('\n').map(safeText).join('\n') + '\n';
@@ -31,21 +31,35 @@ export function quoted(name: string): string {
 
 export type Column<T> = { header: string; value: (row: T) => string; align?: 'right' };
 
-export function pad(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  const gap = ' '.repeat(Math.max(0, width - stringWidth(text)));
+/** `text`, `width` columns wide by `widthOf`, padded with spaces on the side away from `align`. */
+export function pad(text: string, width: number, widthOf: (text: string) => number, align: 'left' | 'right' = 'left'): string {
+  const gap = ' '.repeat(Math.max(0, width - widthOf(text)));
   return align === 'right' ? gap + text : text + gap;
 }
 
+/** How a table's lines are laid out: each column's width, and how a cell is measured. */
+export type Layout = { widths: number[]; widthOf: (text: string) => number };
+
+/** The layout that fits `header` and `cells` (string-width is imported only when some cell needs it). */
+export async function layoutFor(header: readonly string[], cells: readonly (readonly string[])[]): Promise<Layout> {
+  const widthOf = await widthsFor([...header, ...cells.flat()]);
+  return { widthOf, widths: header.map((h, i) => Math.max(widthOf(h), ...cells.map((r) => widthOf(r[i]!)))) };
+}
+
+/** One row of cells laid out: columns two spaces apart, no trailing blanks. */
+export function tableLine<T>(values: readonly string[], layout: Layout, columns: readonly Column<T>[]): string {
+  return values
+    .map((v, i) => pad(v, layout.widths[i]!, layout.widthOf, columns[i]!.align))
+    .join('  ')
+    .trimEnd();
+}
+
 /** Rows under a header line, columns two spaces apart, no trailing blanks. */
-export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+export async function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): Promise<string> {
+  const header = columns.map((c) => c.header);
   const cells = rows.map((row) => columns.map((col) => safeText(col.value(row))));
-  const widths = columns.map((col, i) => Math.max(stringWidth(col.header), ...cells.map((r) => stringWidth(r[i]!))));
-  const line = (values: readonly string[]) =>
-    values
-      .map((v, i) => pad(v, widths[i]!, columns[i]!.align))
-      .join('  ')
-      .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+  const layout = await layoutFor(header, cells);
+  return [header, ...cells].map((values) => tableLine(values, layout, columns)).join('\n') + '\n';
 }
 
 /** `label  value` lines with the labels aligned, for one record. */
@@ -55,9 +69,9 @@ export function renderFields(fields: ReadonlyArray<readonly [string, string]>): 
 }
 
 /** A command's result: the JSON value with `--json`, else the text for a human. */
-export function emit(opts: { json?: boolean }, value: unknown, human: () => string): void {
+export async function emit(opts: { json?: boolean }, value: unknown, human: () => string | Promise<string>): Promise<void> {
   if (opts.json) printJson(value);
-  else print(human());
+  else print(await human());
 }
 
 /**

@@ -95,6 +95,6 @@ const columns: Column<RotationJson>[] = [
   { header: 'READY', value: (r) => (r.outcome !== null ? '—' : r.evidence.canAdvance ? 'yes' : 'no') },
 ];
 
-export function renderRotationTable(rotations: readonly RotationJson[]): string {
+export function renderRotationTable(rotations: readonly RotationJson[]): Promise<string> {
   return renderTable(rotations, columns);
 }

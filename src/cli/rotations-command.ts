@@ -47,7 +47,7 @@ export function rotationsCommand(program: Command): void {
     const { rotations: list } = await session(cmd).client.rotations(opts.all ? 'all' : 'open');
     if (opts.json) printJson({ rotations: list });
     else if (list.length === 0) note(opts.all ? 'no rotations' : 'no open rotations');
-    else print(renderRotationTable(list));
+    else print(await renderRotationTable(list));
   });
 
   examples(withJson(rotations.command('show').description('one rotation with its live evidence').argument(...REF)), [
@@ -55,7 +55,7 @@ export function rotationsCommand(program: Command): void {
     "keyward rotations show billing --json | jq '.rotation.evidence.newKey.ok'",
   ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
     const rotation = await findRotation(session(cmd).client, ref);
-    emit(opts, { rotation }, () => renderRotation(rotation, Date.now()));
+    await emit(opts, { rotation }, () => renderRotation(rotation, Date.now()));
   });
 
   examples(
@@ -88,7 +88,7 @@ export function rotationsCommand(program: Command): void {
       }
       throw err;
     });
-    emit(opts, { rotation }, () => moved(before, rotation, opts.force === true && !before.evidence.canAdvance));
+    await emit(opts, { rotation }, () => moved(before, rotation, opts.force === true && !before.evidence.canAdvance));
   });
 
   examples(withJson(rotations.command('rollback').description('from double_check: reactivate the old key and go back to verify_new').argument(...REF)), [
@@ -97,7 +97,7 @@ export function rotationsCommand(program: Command): void {
     const { client } = session(cmd);
     const before = await findRotation(client, ref);
     const { rotation } = await client.rollback(before.id);
-    emit(opts, { rotation }, () => `${moved(before, rotation)}\nthe old key ${quoted(rotation.oldKeyName)} is active again`);
+    await emit(opts, { rotation }, () => `${moved(before, rotation)}\nthe old key ${quoted(rotation.oldKeyName)} is active again`);
   });
 
   examples(withJson(rotations.command('cancel').description('end a rotation, leaving both keys as they are').argument(...REF)), [
@@ -105,6 +105,6 @@ export function rotationsCommand(program: Command): void {
   ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
     const { client } = session(cmd);
     const cancelled = await client.cancel((await findRotation(client, ref)).id);
-    emit(opts, cancelled, () => cancelled.message);
+    await emit(opts, cancelled, () => cancelled.message);
   });
 }

@@ -119,7 +119,7 @@ export function statusCommand(program: Command): void {
   ]).action(async (opts: { json?: boolean }, cmd: Command) => {
     const { home, connection } = locate(cmd);
     const { report, failure } = await gather(home, connection);
-    emit(opts, report, () => render(report));
+    await emit(opts, report, () => render(report));
     if (failure) throw failure;
   });
 }

@@ -6,9 +6,9 @@
  * `--ndjson` one key a line.
  */
 import { once } from 'node:events';
-import stringWidth from 'string-width';
 import { safeText, terminalJson, terminalJsonLine } from '../sanitize.js';
-import { pad, type Column } from './output.js';
+import { widthsFor } from '../text-width.js';
+import { layoutFor, tableLine, type Column, type Layout } from './output.js';
 
 export type StreamFormat = 'table' | 'json' | 'ndjson';
 
@@ -19,7 +19,7 @@ async function write(text: string): Promise<void> {
 /** Prints every page of `pages` as `format`; answers how many rows it printed. */
 export async function streamRows<T>(pages: AsyncIterable<readonly T[]> | Iterable<readonly T[]>, format: StreamFormat, columns: readonly Column<T>[], field: string): Promise<number> {
   let count = 0;
-  let widths: number[] | undefined;
+  let layout: Layout | undefined;
   for await (const page of pages) {
     if (page.length === 0) continue;
     if (format === 'ndjson') {
@@ -30,8 +30,10 @@ export async function streamRows<T>(pages: AsyncIterable<readonly T[]> | Iterabl
     } else {
       const cells = page.map((row) => columns.map((col) => safeText(col.value(row))));
       const header = columns.map((c) => c.header);
-      widths ??= columns.map((_, i) => Math.max(stringWidth(header[i]!), ...cells.map((r) => stringWidth(r[i]!))));
-      const line = (values: readonly string[]) => values.map((v, i) => pad(v, widths![i]!, columns[i]!.align)).join('  ').trimEnd() + '\n';
+      layout ??= await layoutFor(header, cells);
+      // The widths stay the first page's; a later page's cells are measured as they are (one with wide characters needs string-width).
+      const pageLayout: Layout = { widths: layout.widths, widthOf: await widthsFor(cells.flat()) };
+      const line = (values: readonly string[]) => tableLine(values, pageLayout, columns) + '\n';
       await write((count === 0 ? line(header) : '') + cells.map(line).join(''));
     }
     count += page.length;

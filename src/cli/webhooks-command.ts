@@ -51,7 +51,7 @@ export function webhooksCommand(program: Command): void {
 
   examples(withJson(webhooks.command('list').description('list webhooks')), ['keyward webhooks list']).action(async (opts: { json?: boolean }, cmd: Command) => {
     const { webhooks: list } = await session(cmd).client.webhooks();
-    emit(opts, { webhooks: list }, () => (list.length ? renderTable(list, webhookColumns) : 'no webhooks'));
+    await emit(opts, { webhooks: list }, () => (list.length ? renderTable(list, webhookColumns) : 'no webhooks'));
   });
 
   examples(
@@ -61,7 +61,7 @@ export function webhooksCommand(program: Command): void {
     const { client } = session(cmd);
     await confirmOrRefuse(opts.yes, `Remove webhook ${id}? Its pending deliveries are dropped.`);
     await client.deleteWebhook(id);
-    emit(opts, { removed: { id } }, () => `removed webhook ${id}`);
+    await emit(opts, { removed: { id } }, () => `removed webhook ${id}`);
   });
 
   examples(
@@ -75,6 +75,6 @@ export function webhooksCommand(program: Command): void {
     ['keyward webhooks deliveries whk_5mQp8Xr2LtV7nB3cW9yKd1', "keyward webhooks deliveries whk_… --json | jq '.deliveries[] | select(.status != \"delivered\")'"],
   ).action(async (id: string, opts: { limit: number; json?: boolean }, cmd: Command) => {
     const { deliveries } = await session(cmd).client.deliveries(id, opts.limit);
-    emit(opts, { deliveries }, () => (deliveries.length ? renderTable(deliveries, deliveryColumns) : 'no deliveries yet'));
+    await emit(opts, { deliveries }, () => (deliveries.length ? renderTable(deliveries, deliveryColumns) : 'no deliveries yet'));
   });
 }

@@ -1,14 +1,14 @@
 /** How times, counts and untrusted text read on screen. */
 import stringWidth from 'string-width';
 import { stripUnsafe } from '../sanitize.js';
+import { isNarrow } from '../text-width.js';
 import { ApiError, DaemonUnreachable } from '../client/client.js';
 
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const graphemes = new Intl.Segmenter();
 
 /** Terminal columns `text` takes (wide characters count two). */
 export function widthOf(text: string): number {
-  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
+  return isNarrow(text) ? text.length : stringWidth(text);
 }
 
 /**

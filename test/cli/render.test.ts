@@ -1,24 +1,53 @@
 /** The CLI's pure pieces: tables, times, name matching, failures → exit codes. */
 import { CommanderError } from 'commander';
-import { describe, expect, it } from 'vitest';
+import stringWidth from 'string-width';
+import { describe, expect, it, vi } from 'vitest';
 import { ApiError, DaemonUnreachable } from '../../src/client/client.js';
 import { describeFailure, errorLine, refused } from '../../src/cli/exit.js';
 import { ago, futureTime, shortTime } from '../../src/cli/format.js';
 import { sameName } from '../../src/cli/lookup.js';
 import { renderFields, renderTable } from '../../src/cli/output.js';
+import { streamRows } from '../../src/cli/stream.js';
+import { isNarrow, widthsFor } from '../../src/text-width.js';
 
 describe('renderTable', () => {
-  it('aligns columns by display width and strips terminal control from cells', () => {
+  it('aligns columns by display width and strips terminal control from cells', async () => {
     const rows = [
       { name: '账单', uses: 7 },
       { name: 'evil\u001b[2J\u202Ename', uses: 1234 },
     ];
-    const text = renderTable(rows, [
+    const text = await renderTable(rows, [
       { header: 'NAME', value: (r) => r.name },
       { header: 'USES', value: (r) => String(r.uses), align: 'right' },
     ]);
     // 账单 is two columns wide per character: four in all, like NAME.
     expect(text).toBe(['NAME         USES', `账单${' '.repeat(12)}7`, 'evil[2Jname  1234', ''].join('\n'));
+  });
+
+  it('streams pages in the first page\'s widths, measuring a later page\'s wide characters as wide', async () => {
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    try {
+      const pages = [[{ name: 'a-long-narrow-name' }], [{ name: '账单' }], [{ name: 'b—…' }]];
+      await streamRows(pages, 'table', [{ header: 'NAME', value: (r) => r.name }, { header: 'N', value: () => '1', align: 'right' }], 'rows');
+    } finally {
+      write.mockRestore();
+    }
+    const lines = written.join('').trimEnd().split('\n');
+    // Every row's second column starts at the same terminal column: 账单 is four columns wide, not two.
+    expect(lines.map((l) => stringWidth(l))).toEqual([21, 21, 21, 21]);
+    expect(lines[2]).toBe(`账单${' '.repeat(16)}1`);
+  });
+
+  it('counts printable ASCII and the marks keyward prints as one column each, as string-width does, and nothing else', async () => {
+    for (const text of ['plain text ~!@#', '—', '…', 'never — 5m ago…']) {
+      expect(isNarrow(text), text).toBe(true);
+      expect(stringWidth(text)).toBe(text.length);
+    }
+    for (const text of ['账单', 'é', 'e\u0301', '🔑', '\t', 'ﬁ']) expect(isNarrow(text), text).toBe(false);
+    expect((await widthsFor(['abc', 'x—']))('abcdef')).toBe(6);
+    const wide = await widthsFor(['abc', '账单']);
+    expect([wide('账单'), wide('e\u0301'), wide('🔑'), wide('abc')]).toEqual([4, 1, 2, 3]);
   });
 
   it('renders fields with aligned labels and no unsafe characters', () => {
