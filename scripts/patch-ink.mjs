@@ -1,5 +1,5 @@
 /**
- * Two caches Ink 6.8 lacks, put into keyward's own copy of Ink after `npm install`/`npm ci`
+ * Two caches Ink 6.8 lacks, and a cheaper width, put into keyward's own copy of Ink after `npm install`/`npm ci`
  * (the `postinstall` script). Ink redraws the whole screen on every frame, and per frame it
  * - measured every text node again with `widest-line` (string-width: strip ANSI, then a grapheme
  *   segmenter for any line that is not plain ASCII), although its `measureText` keeps that
@@ -72,16 +72,44 @@ class OutputCaches {
     getStringWidth(text) {
         let cached = this.widths.get(text);
         if (cached === undefined) {
-            cached = this.previous?.widths.get(text) ?? stringWidth(text);
+            cached = this.previous?.widths.get(text) ?? lineWidth(text);
             this.widths.set(text, cached);
         }
         return cached;
     }
 `;
 
+/**
+ * A width without string-width's grapheme segmenter for text that does not need it. Every row
+ * of the key table holds a `…` (the hint) and the selected one a `›`, which took string-width
+ * off its ASCII path: ~200 µs for a 120-column row, ~7 ms a frame of new rows. Printable ASCII
+ * and the symbols keyward draws (box drawing included), ANSI colours aside, take one column a
+ * character as string-width counts them (`test/tui/ink-patch.test.ts` holds each to it);
+ * anything else still goes to string-width.
+ */
+const LINE_WIDTH = `// keyward: one column a character for ASCII and the symbols keyward draws (scripts/patch-ink.mjs).
+const SGR = /\\x1b\\[[0-9;]*m/g;
+export const NARROW = /^[\\x20-\\x7e·…⏎→›✓—✗×▲▼↻●█↓↑–○▁-▇\\u2500-\\u257f]*$/;
+export const lineWidth = (text) => {
+    const plain = text.includes('\\x1b') ? text.replace(SGR, '') : text;
+    return NARROW.test(plain) ? plain.length : stringWidth(text);
+};
+const widestLine = (text) => Math.max(0, ...text.split('\\n').map(lineWidth));
+`;
+
 /** Each change: the file under Ink's `build/`, the text Ink ships, and what replaces it. */
 export const INK_CHANGES = [
   { file: 'output.js', before: OUTPUT_CACHES_BEFORE, after: OUTPUT_CACHES_AFTER },
+  {
+    file: 'measure-text.js',
+    before: `import widestLine from 'widest-line';\n`,
+    after: `import stringWidth from 'string-width';\n${LINE_WIDTH}`,
+  },
+  {
+    file: 'output.js',
+    before: `import stringWidth from 'string-width';\n`,
+    after: `import stringWidth from 'string-width';\nimport { lineWidth } from './measure-text.js'; // keyward: scripts/patch-ink.mjs\n`,
+  },
   {
     file: 'render-node-to-output.js',
     before: `import widestLine from 'widest-line';\n`,

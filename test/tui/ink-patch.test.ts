@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INK_CHANGES, INK_VERSION, inkPatched, ownInk, patchInk } from '../../scripts/patch-ink.mjs';
 
@@ -24,6 +25,12 @@ async function inkOutput(): Promise<OutputClass> {
   const index = createRequire(import.meta.url).resolve('ink');
   const module = (await import(pathToFileURL(join(dirname(index), 'output.js')).href)) as { default: OutputClass };
   return module.default;
+}
+
+/** The width function the patch puts into Ink's measure-text.js. */
+async function inkLineWidth(): Promise<{ NARROW: RegExp; lineWidth(text: string): number }> {
+  const index = createRequire(import.meta.url).resolve('ink');
+  return (await import(pathToFileURL(join(dirname(index), 'measure-text.js')).href)) as { NARROW: RegExp; lineWidth(text: string): number };
 }
 
 /** One frame showing `lines`, as Ink's renderer makes it. */
@@ -51,6 +58,34 @@ describe('the installed Ink', () => {
     const fourth = frame(Output, ['  key-0002 active']);
     expect(fourth.caches.getStyledChars('  key-0002 active')).not.toBe(kept);
     expect(fourth.caches.getStyledChars('  key-0002 active')).toEqual(kept);
+  });
+});
+
+describe('the patched width of a line', () => {
+  it('takes one column for each character it counts without string-width, as string-width does', async () => {
+    const { NARROW } = await inkLineWidth();
+    let narrow = 0;
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      if (!NARROW.test(char)) continue;
+      narrow++;
+      expect(stringWidth(char), `U+${code.toString(16)}`).toBe(1);
+    }
+    expect(narrow).toBeGreaterThan(95 + 128);
+  });
+
+  it('agrees with string-width on rows, colours, wide and zero-width text', async () => {
+    const { lineWidth } = await inkLineWidth();
+    const texts = [
+      '› billing-0001  key_2SXJvhDjHV6WwdgkB1WV1b  active  kw_cFh9…1fHk  never  —',
+      '\u001b[1m\u001b[36m› billing\u001b[39m\u001b[22m  kw_cFh9…1fHk',
+      '╭──────╮ │ ✓ done · 3 keys ↓ │',
+      '账单 kw_…',
+      'e\u0301 and 🔑 and ⚠️',
+      '\u001b]8;;https://example.com\u0007link\u001b]8;;\u0007 …',
+      'zero\u200bwidth …',
+    ];
+    for (const text of texts) expect(lineWidth(text), JSON.stringify(text)).toBe(stringWidth(text));
   });
 });
 
