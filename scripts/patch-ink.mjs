@@ -1,6 +1,6 @@
 /**
- * Two caches Ink 6.8 lacks, and a cheaper width, put into keyward's own copy of Ink after `npm install`/`npm ci`
- * (the `postinstall` script). Ink redraws the whole screen on every frame, and per frame it
+ * Two caches Ink 6.8 lacks, and a cheaper width (`LINE_WIDTH` below), put into keyward's own
+ * copy of Ink after `npm install`/`npm ci` (the `postinstall` script). Ink redraws the whole screen on every frame, and per frame it
  * - measured every text node again with `widest-line` (string-width: strip ANSI, then a grapheme
  *   segmenter for any line that is not plain ASCII), although its `measureText` keeps that
  *   width for the layout already;
