@@ -1,11 +1,14 @@
 /**
- * Two caches Ink 6.8 lacks, and a cheaper width (`LINE_WIDTH` below), put into keyward's own
- * copy of Ink after `npm install`/`npm ci` (the `postinstall` script). Ink redraws the whole screen on every frame, and per frame it
+ * What Ink 6.8 lacks, put into keyward's own copy of Ink after `npm install`/`npm ci` (the
+ * `postinstall` script). Ink redraws the whole screen on every frame, and per frame it
  * - measured every text node again with `widest-line` (string-width: strip ANSI, then a grapheme
  *   segmenter for any line that is not plain ASCII), although its `measureText` keeps that
  *   width for the layout already;
  * - tokenized every line it writes into per-character objects, with caches that lived for one
- *   frame only.
+ *   frame only;
+ * - sent every line holding a `…` or a `›` (every row of the key table) through string-width's
+ *   grapheme segmenter (`LINE_WIDTH` below);
+ * and `measureText` kept every text it ever measured, for as long as the TUI stays open.
  * Moving the cursor one row changes two lines of forty, so nearly all of that work repeated the
  * frame before. Patched, a `j` in the TUI benchmark fell from 28 ms to 11 ms (36 → 20 ms of
  * CPU) on the same box (docs/performance.md). Ink 8 still does both; the change is small
@@ -95,6 +98,9 @@ export const lineWidth = (text) => {
     return NARROW.test(plain) ? plain.length : stringWidth(text);
 };
 const widestLine = (text) => Math.max(0, ...text.split('\\n').map(lineWidth));
+/** Texts measured and kept; a screen shows a few hundred, so this holds many screens' worth. */
+const MEASURED_MAX = 10_000;
+export const measuredTexts = () => cache.size;
 `;
 
 /** Each change: the file under Ink's `build/`, the text Ink ships, and what replaces it. */
@@ -104,6 +110,14 @@ export const INK_CHANGES = [
     file: 'measure-text.js',
     before: `import widestLine from 'widest-line';\n`,
     after: `import stringWidth from 'string-width';\n${LINE_WIDTH}`,
+  },
+  {
+    file: 'measure-text.js',
+    before: `    cache.set(text, dimensions);\n`,
+    after: `    // keyward: bounded; it kept every text ever measured, for as long as the TUI stays open (scripts/patch-ink.mjs).
+    if (cache.size >= MEASURED_MAX) cache.clear();
+    cache.set(text, dimensions);
+`,
   },
   {
     file: 'output.js',

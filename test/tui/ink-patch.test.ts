@@ -28,9 +28,17 @@ async function inkOutput(): Promise<OutputClass> {
 }
 
 /** The width function the patch puts into Ink's measure-text.js. */
-async function inkLineWidth(): Promise<{ NARROW: RegExp; lineWidth(text: string): number }> {
+type MeasureText = {
+  default(text: string): { width: number; height: number };
+  NARROW: RegExp;
+  lineWidth(text: string): number;
+  measuredTexts(): number;
+};
+
+/** Ink's measure-text.js, with what the patch adds to it. */
+async function inkMeasureText(): Promise<MeasureText> {
   const index = createRequire(import.meta.url).resolve('ink');
-  return (await import(pathToFileURL(join(dirname(index), 'measure-text.js')).href)) as { NARROW: RegExp; lineWidth(text: string): number };
+  return (await import(pathToFileURL(join(dirname(index), 'measure-text.js')).href)) as MeasureText;
 }
 
 /** One frame showing `lines`, as Ink's renderer makes it. */
@@ -63,7 +71,7 @@ describe('the installed Ink', () => {
 
 describe('the patched width of a line', () => {
   it('takes one column for each character it counts without string-width, as string-width does', async () => {
-    const { NARROW } = await inkLineWidth();
+    const { NARROW } = await inkMeasureText();
     let narrow = 0;
     for (let code = 0; code <= 0xffff; code++) {
       const char = String.fromCharCode(code);
@@ -75,7 +83,7 @@ describe('the patched width of a line', () => {
   });
 
   it('agrees with string-width on rows, colours, wide and zero-width text', async () => {
-    const { lineWidth } = await inkLineWidth();
+    const { lineWidth } = await inkMeasureText();
     const texts = [
       '› billing-0001  key_2SXJvhDjHV6WwdgkB1WV1b  active  kw_cFh9…1fHk  never  —',
       '\u001b[1m\u001b[36m› billing\u001b[39m\u001b[22m  kw_cFh9…1fHk',
@@ -86,6 +94,15 @@ describe('the patched width of a line', () => {
       'zero\u200bwidth …',
     ];
     for (const text of texts) expect(lineWidth(text), JSON.stringify(text)).toBe(stringWidth(text));
+  });
+});
+
+describe('the patched measureText', () => {
+  it('keeps at most ten thousand texts, however many it has measured', async () => {
+    const { default: measureText, measuredTexts } = await inkMeasureText();
+    for (let i = 0; i < 25_000; i++) expect(measureText(`row ${i} kw_ab…cd`).width).toBe(`row ${i} kw_ab…cd`.length);
+    expect(measuredTexts()).toBeGreaterThan(0);
+    expect(measuredTexts()).toBeLessThanOrEqual(10_000);
   });
 });
 
