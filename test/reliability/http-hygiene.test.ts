@@ -5,6 +5,7 @@
  * idle connections, and requests Node cannot parse (answered in the envelope, not bare).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failedRequestIsHead } from '../../src/daemon/http/server.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { openConnection, parseResponse, requestHead } from './helpers/raw-socket.js';
 
@@ -176,7 +177,48 @@ describe('requests Node cannot parse', () => {
     expect(expectEnvelope(await exchange(t, broken[2]!), 400, 'invalid_request').message).toMatch(/16 KiB/);
   });
 
-  it('answers a HEAD it cannot parse without a body', async () => {
+  /**
+   * A request Node cannot parse, sent on a kept-alive connection right behind the end of a body
+   * the daemon answered without reading (401 before the body), so both arrive in one chunk.
+   */
+  async function behindAnUnreadBody(failed: string): Promise<string> {
+    const conn = await openConnection(t.url, `${requestHead('POST', '/v1/keys', { 'Transfer-Encoding': 'chunked' })}5\r\nhello\r\n`);
+    await conn.receivedText('"unauthorized"');
+    const first = conn.received().length;
+    conn.socket.write(Buffer.from(`0\r\n\r\n${failed}`, 'latin1'));
+    await conn.closed;
+    return conn.received().slice(first);
+  }
+
+  it('answers a HEAD it cannot parse without a body, also when the chunk it arrived in began with another request', async () => {
+    const alone = await exchange(t, 'HEAD /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n');
+    for (const raw of [
+      alone,
+      await behindAnUnreadBody('HEAD /\u00e4#/v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'),
+      await behindAnUnreadBody('HEAD /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n'),
+    ]) {
+      expect(parseResponse(raw).status, raw).toBe(400);
+      expect(raw.slice(raw.indexOf('\r\n\r\n') + 4), raw).toBe('');
+    }
+    expectEnvelope(await behindAnUnreadBody('GET /\u00e4#/v1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), 400, 'invalid_request');
+  });
+
+  it('finds the failed request\'s method where Node stopped parsing', () => {
+    const at = (text: string, marker: string) => [Buffer.from(text, 'latin1'), text.indexOf(marker)] as const;
+    expect(failedRequestIsHead(...at('HEAD /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(true);
+    expect(failedRequestIsHead(...at('xx"}\r\n0\r\n\r\nHEAD /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(true);
+    expect(failedRequestIsHead(...at('{"a":1}HEAD /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(true);
+    expect(failedRequestIsHead(...at('HEAD /x HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n', ' Header'))).toBe(true);
+    expect(failedRequestIsHead(...at('GET /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(false);
+    expect(failedRequestIsHead(...at('HEAD /x HTTP/1.1\r\n\r\nGET /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(false);
+    expect(failedRequestIsHead(...at('GET /x HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n', ' Header'))).toBe(false);
+    // The request line is in an earlier chunk: not known to be a HEAD.
+    expect(failedRequestIsHead(...at('Host: h\r\nBad Header\r\n\r\n', ' Header'))).toBe(false);
+    expect(failedRequestIsHead(...at('\u0001garbage', '\u0001'))).toBe(false);
+    expect(failedRequestIsHead(undefined, undefined)).toBe(false);
+  });
+
+  it('answers a HEAD it cannot parse without a body (alone on its connection)', async () => {
     const raw = await exchange(t, 'HEAD /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n');
     expect(parseResponse(raw).status).toBe(400);
     expect(raw.slice(raw.indexOf('\r\n\r\n') + 4)).toBe('');

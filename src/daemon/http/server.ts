@@ -77,6 +77,35 @@ export function clientErrorResponse(code: string | undefined, limits: HttpLimits
   ].join('\r\n');
 }
 
+/** The error is in a HEAD's request line: the line so far ends in `HEAD`, its target, perhaps part of its version. */
+const HEAD_LINE_SO_FAR = /HEAD \S*(?: \S*)?$/;
+/** A whole request line: method, target, version. */
+const REQUEST_LINE = /([!#$%&'*+.^_`|~0-9A-Za-z-]+) \S+ HTTP\/\d\.\d$/;
+
+/**
+ * Whether the request Node failed to parse is a HEAD. Node hands over the chunk it was reading
+ * (`rawPacket`) and where in it the error came (`bytesParsed`). On a kept-alive connection the
+ * chunk can begin with the end of the request before (the rest of a body the daemon answered
+ * without reading it all), so the failed request starts somewhere inside the chunk, not at
+ * its start. Either the error is in the request line itself, which then ends where the error
+ * is, or in a header line, below the request line; an empty line above would be the end of
+ * another message's headers. A request whose line is not in the chunk at all (it began in an
+ * earlier one) is taken as not a HEAD, as the envelope is what every other request gets.
+ */
+export function failedRequestIsHead(packet: Buffer | undefined, errorAt: number | undefined): boolean {
+  if (!packet) return false;
+  const end = Math.min(packet.length, errorAt === undefined ? packet.length : errorAt + 1);
+  const lines = packet.toString('latin1', 0, end).split('\n');
+  if (HEAD_LINE_SO_FAR.test(lines.at(-1)!)) return true;
+  for (let i = lines.length - 2; i >= 0; i--) {
+    const line = lines[i]!.replace(/\r$/, '');
+    if (line === '') return false;
+    const method = REQUEST_LINE.exec(line)?.[1];
+    if (method !== undefined) return method === 'HEAD';
+  }
+  return false;
+}
+
 /**
  * The answer to a request Node parsed but the Hono adapter refused to turn into a web Request
  * (a backslash in the path, a Host it cannot put in a URL): the same envelope.
@@ -123,13 +152,12 @@ function guardServer(server: Server, limits: HttpLimits = HTTP_LIMITS, log: (lin
     lastDropLog = Date.now();
     log(`connection limit (${limits.maxConnections}) reached: new connections are being dropped`);
   });
-  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Socket) => {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer; bytesParsed?: number }, socket: Socket) => {
     // As Node's own handler: answer only on a socket that can take it and that is not halfway
     // through another response, which a second status line would corrupt.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
     if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
-      const head = err.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-      socket.write(clientErrorResponse(err.code, limits, head));
+      socket.write(clientErrorResponse(err.code, limits, failedRequestIsHead(err.rawPacket, err.bytesParsed)));
     }
     socket.destroy();
   });
