@@ -77,10 +77,13 @@ export function clientErrorResponse(code: string | undefined, limits: HttpLimits
   ].join('\r\n');
 }
 
-/** The error is in a HEAD's request line: the line so far ends in `HEAD`, its target, perhaps part of its version. */
-const HEAD_LINE_SO_FAR = /HEAD \S*(?: \S*)?$/;
+/**
+ * The error is in a HEAD's request line: the line so far ends in `HEAD`, its target, perhaps
+ * part of its version. Only a space (0x20) separates them: `\S` would stop at a no-break space.
+ */
+const HEAD_LINE_SO_FAR = /HEAD [^ ]*(?: [^ ]*)?$/;
 /** A whole request line: method, target, version. */
-const REQUEST_LINE = /([!#$%&'*+.^_`|~0-9A-Za-z-]+) \S+ HTTP\/\d\.\d$/;
+const REQUEST_LINE = /([!#$%&'*+.^_`|~0-9A-Za-z-]+) [^ ]+ HTTP\/\d\.\d$/;
 
 /**
  * Whether the request Node failed to parse is a HEAD. Node hands over the chunk it was reading
