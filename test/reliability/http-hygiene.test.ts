@@ -211,6 +211,7 @@ describe('requests Node cannot parse', () => {
     // A no-break space (0xA0) after the target: whitespace to a regex, not to HTTP.
     expect(failedRequestIsHead(...at('HEAD /\u00a0? HTTP/1.1\r\n', '\u00a0'))).toBe(true);
     expect(failedRequestIsHead(...at('HEAD /\u00a0\u00a0?\u00a0x\r\n', '?'))).toBe(true);
+    expect(failedRequestIsHead(...at('HEAD / HTTP/1.1 junk\r\n', 'junk'))).toBe(true);
     expect(failedRequestIsHead(...at('HEAD /x HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n', ' Header'))).toBe(true);
     expect(failedRequestIsHead(...at('GET /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(false);
     expect(failedRequestIsHead(...at('HEAD /x HTTP/1.1\r\n\r\nGET /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(false);

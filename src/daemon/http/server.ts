@@ -78,8 +78,8 @@ export function clientErrorResponse(code: string | undefined, limits: HttpLimits
 }
 
 /**
- * The error is in a HEAD's request line: the line so far ends in `HEAD`, its target, perhaps
- * part of its version. Only a space (0x20) separates them: `\S` would stop at a no-break space.
+ * The error is in a HEAD's request line glued to the end of a body before it: the line so far
+ * ends in `HEAD`, its target, perhaps part of its version. Only a space (0x20) separates them: `\S` would stop at a no-break space.
  */
 const HEAD_LINE_SO_FAR = /HEAD [^ ]*(?: [^ ]*)?$/;
 /** A whole request line: method, target, version. */
@@ -90,16 +90,18 @@ const REQUEST_LINE = /([!#$%&'*+.^_`|~0-9A-Za-z-]+) [^ ]+ HTTP\/\d\.\d$/;
  * (`rawPacket`) and where in it the error came (`bytesParsed`). On a kept-alive connection the
  * chunk can begin with the end of the request before (the rest of a body the daemon answered
  * without reading it all), so the failed request starts somewhere inside the chunk, not at
- * its start. Either the error is in the request line itself, which then ends where the error
- * is, or in a header line, below the request line; an empty line above would be the end of
- * another message's headers. A request whose line is not in the chunk at all (it began in an
+ * its start. Either the error is in the request line itself (the line the error is on starts
+ * with the method, or ends in it and what followed it so far when glued to a body before), or
+ * in a header line below the request line; an empty line above would be the end of another
+ * message's headers. A request whose line is not in the chunk at all (it began in an
  * earlier one) is taken as not a HEAD, as the envelope is what every other request gets.
  */
 export function failedRequestIsHead(packet: Buffer | undefined, errorAt: number | undefined): boolean {
   if (!packet) return false;
   const end = Math.min(packet.length, errorAt === undefined ? packet.length : errorAt + 1);
   const lines = packet.toString('latin1', 0, end).split('\n');
-  if (HEAD_LINE_SO_FAR.test(lines.at(-1)!)) return true;
+  const errorLine = lines.at(-1)!;
+  if (errorLine.startsWith('HEAD ') || HEAD_LINE_SO_FAR.test(errorLine)) return true;
   for (let i = lines.length - 2; i >= 0; i--) {
     const line = lines[i]!.replace(/\r$/, '');
     if (line === '') return false;
