@@ -32,7 +32,7 @@ export function quoted(name: string): string {
 export type Column<T> = { header: string; value: (row: T) => string; align?: 'right' };
 
 /** `text`, `width` columns wide by `widthOf`, padded with spaces on the side away from `align`. */
-export function pad(text: string, width: number, widthOf: (text: string) => number, align: 'left' | 'right' = 'left'): string {
+function pad(text: string, width: number, widthOf: (text: string) => number, align: 'left' | 'right' = 'left'): string {
   const gap = ' '.repeat(Math.max(0, width - widthOf(text)));
   return align === 'right' ? gap + text : text + gap;
 }
