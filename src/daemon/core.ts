@@ -46,6 +46,8 @@ export type CoreOptions = {
   sealer: WebhookSealer;
   /** Timing of webhook deliveries (tests shorten it). */
   webhooks?: Partial<DispatchOptions>;
+  /** Whether filtered key lists are read on the event loop because SQLite's read worker stopped (never on PostgreSQL). */
+  listReadsOnLoop?: () => boolean;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
@@ -54,7 +56,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
-  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), indexLoading: () => !index.complete });
+  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), indexLoading: () => !index.complete, listReadsOnLoop: options.listReadsOnLoop ?? (() => false) });
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();

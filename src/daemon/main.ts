@@ -108,9 +108,15 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     );
   }
   let store: Store | undefined;
+  // Set once filtered key lists fall back to the daemon's own connection (SQLite's read worker stopped).
+  let listReadsOnLoop = false;
+  const readsLost = (reason: string) => {
+    listReadsOnLoop = true;
+    log(`filtered key lists are read on the daemon's own connection from now on (their worker stopped: ${reason})`);
+  };
   try {
     const audit = openAuditTrail(files, log);
-    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, log);
+    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, readsLost);
     await audit.start(store);
     const core = await createCore(store, {
       clock: options.clock,
@@ -122,6 +128,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       leaseHorizonFile: files.replicaLeases,
       sealer: WebhookSealer.forFile(files.webhookKey),
       webhooks: options.webhooks,
+      listReadsOnLoop: () => listReadsOnLoop,
     });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.
@@ -222,11 +229,11 @@ function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTr
   }
 }
 
-function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): SqliteStore {
+function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, readsLost: (reason: string) => void): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   createPrivate(file);
   const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db, audit, (reason) => log(`filtered key lists are read on the daemon's own connection from now on (their worker stopped: ${reason})`));
+  return new SqliteStore(sqlite, db, audit, readsLost);
 }
 
 async function openSharedStore(url: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): Promise<Store> {

@@ -4,6 +4,8 @@
  * replicas, webhook deliveries, store write latency, process metrics; who may scrape; and that
  * neither a secret nor a key's name appears in it.
  */
+import { renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
 import { startTestApp, testBackend, type TestApp } from '../helpers/daemon.js';
@@ -84,6 +86,19 @@ describe('GET /metrics', () => {
     } finally {
       store.countKeys = countKeys;
     }
+  });
+
+  it.skipIf(testBackend !== 'sqlite')('says when filtered key lists are read on the event loop because their worker stopped', async () => {
+    for (const name of ['list-a', 'list-b', 'other']) await t.api('POST', '/v1/keys', { name });
+    expect(sampleValue(await metrics(), 'keyward_key_list_reads_on_event_loop')).toBe(0);
+    // The read worker opens the file by name at the first filtered list; the daemon's own
+    // connection keeps the file it opened. Moved away, the worker cannot start.
+    renameSync(join(t.home, 'keyward.db'), join(t.home, 'keyward.db.moved'));
+    const listed = await t.api('GET', '/v1/keys?q=list');
+    expect(listed.status).toBe(200);
+    expect(listed.body.keys.map((k) => k.name)).toEqual(['list-a', 'list-b']);
+    expect(sampleValue(await metrics(), 'keyward_key_list_reads_on_event_loop')).toBe(1);
+    expect(t.logs.filter((line) => line.includes('filtered key lists are read on the daemon'))).toHaveLength(1);
   });
 
   it.skipIf(testBackend !== 'sqlite')('counts keys by status from the index, deleted keys left out, without asking the store', async () => {

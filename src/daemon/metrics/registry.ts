@@ -66,6 +66,8 @@ export type MetricsOptions = {
   keyCounts: () => Promise<Record<string, number>>;
   /** Whether the key index is still loading in the background (verify/warm-index.ts). */
   indexLoading: () => boolean;
+  /** Whether filtered key lists are read on the event loop, their worker gone (db/sqlite/off-loop-reads.ts). */
+  listReadsOnLoop: () => boolean;
 };
 
 export class DaemonMetrics {
@@ -113,6 +115,14 @@ export class DaemonMetrics {
       registers: [registry],
       collect() {
         this.set(options.indexLoading() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'keyward_key_list_reads_on_event_loop',
+      help: '1 once filtered key lists are read on the daemon\'s own connection because their read worker stopped (SQLite; a slow list then stalls verification), else 0',
+      registers: [registry],
+      collect() {
+        this.set(options.listReadsOnLoop() ? 1 : 0);
       },
     });
     this.replicasConnected = new Gauge({ name: 'keyward_replicas_connected', help: 'In-process verifiers (replicas) following this daemon', registers: [registry] });
