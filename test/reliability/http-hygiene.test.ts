@@ -222,6 +222,16 @@ describe('requests Node cannot parse', () => {
     expect(failedRequestIsHead(undefined, undefined)).toBe(false);
   });
 
+  it('reads a chunk full of another request\'s body in linear time (a hostile client sends it)', () => {
+    const body = 'a'.repeat(64 * 1024 - 40);
+    const started = performance.now();
+    for (const packet of [`${body}\nHost: h\r\nBad Header\r\n`, `HEAD ${body} ${body}\r\n`, `${'HEAD '.repeat(13_000)}\r\nBad Header\r\n`]) {
+      failedRequestIsHead(Buffer.from(packet, 'latin1'), packet.length - 8);
+    }
+    // Linear, the three take about a millisecond; the quadratic regex this guards against took ~6 s for the first.
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
   it('answers a HEAD it cannot parse without a body (alone on its connection)', async () => {
     const raw = await exchange(t, 'HEAD /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line\r\n\r\n');
     expect(parseResponse(raw).status).toBe(400);
