@@ -15,13 +15,15 @@ export function isNarrow(text: string): boolean {
   return NARROW.test(text);
 }
 
+/** A width function: a narrow text's length, anything else's width by `stringWidth`. */
+export function widthBy(stringWidth: (text: string) => number): (text: string) => number {
+  return (text) => (isNarrow(text) ? text.length : stringWidth(text));
+}
+
 /** A width function good for every one of `texts`: their length when all are narrow, else string-width, imported now. */
 export async function widthsFor(texts: Iterable<string>): Promise<(text: string) => number> {
   for (const text of texts) {
-    if (!isNarrow(text)) {
-      const { default: stringWidth } = await import('string-width');
-      return (t) => (isNarrow(t) ? t.length : stringWidth(t));
-    }
+    if (!isNarrow(text)) return widthBy((await import('string-width')).default);
   }
   return (t) => t.length;
 }

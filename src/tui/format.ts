@@ -1,15 +1,13 @@
 /** How times, counts and untrusted text read on screen. */
 import stringWidth from 'string-width';
 import { stripUnsafe } from '../sanitize.js';
-import { isNarrow } from '../text-width.js';
+import { widthBy } from '../text-width.js';
 import { ApiError, DaemonUnreachable } from '../client/client.js';
 
 const graphemes = new Intl.Segmenter();
 
 /** Terminal columns `text` takes (wide characters count two). */
-export function widthOf(text: string): number {
-  return isNarrow(text) ? text.length : stringWidth(text);
-}
+export const widthOf: (text: string) => number = widthBy(stringWidth);
 
 /**
  * `text` in exactly `width` terminal columns: cut with `…` when wider, padded with spaces

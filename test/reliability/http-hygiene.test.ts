@@ -204,21 +204,26 @@ describe('requests Node cannot parse', () => {
   });
 
   it('finds the failed request\'s method where Node stopped parsing', () => {
-    const at = (text: string, marker: string) => [Buffer.from(text, 'latin1'), text.indexOf(marker)] as const;
-    expect(failedRequestIsHead(...at('HEAD /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(true);
-    expect(failedRequestIsHead(...at('xx"}\r\n0\r\n\r\nHEAD /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(true);
-    expect(failedRequestIsHead(...at('{"a":1}HEAD /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(true);
-    // A no-break space (0xA0) after the target: whitespace to a regex, not to HTTP.
-    expect(failedRequestIsHead(...at('HEAD /\u00a0? HTTP/1.1\r\n', '\u00a0'))).toBe(true);
-    expect(failedRequestIsHead(...at('HEAD /\u00a0\u00a0?\u00a0x\r\n', '?'))).toBe(true);
-    expect(failedRequestIsHead(...at('HEAD / HTTP/1.1 junk\r\n', 'junk'))).toBe(true);
-    expect(failedRequestIsHead(...at('HEAD /x HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n', ' Header'))).toBe(true);
-    expect(failedRequestIsHead(...at('GET /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(false);
-    expect(failedRequestIsHead(...at('HEAD /x HTTP/1.1\r\n\r\nGET /\u00e4 HTTP/1.1\r\n', '\u00e4'))).toBe(false);
-    expect(failedRequestIsHead(...at('GET /x HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n', ' Header'))).toBe(false);
-    // The request line is in an earlier chunk: not known to be a HEAD.
-    expect(failedRequestIsHead(...at('Host: h\r\nBad Header\r\n\r\n', ' Header'))).toBe(false);
-    expect(failedRequestIsHead(...at('\u0001garbage', '\u0001'))).toBe(false);
+    // [the chunk, where in it Node stopped, whether the failed request is a HEAD]
+    const cases: [string, string, boolean][] = [
+      ['HEAD /\u00e4 HTTP/1.1\r\n', '\u00e4', true],
+      ['xx"}\r\n0\r\n\r\nHEAD /\u00e4 HTTP/1.1\r\n', '\u00e4', true],
+      ['{"a":1}HEAD /\u00e4 HTTP/1.1\r\n', '\u00e4', true],
+      // A no-break space (0xA0) after the target: whitespace to a regex, not to HTTP.
+      ['HEAD /\u00a0? HTTP/1.1\r\n', '\u00a0', true],
+      ['HEAD /\u00a0\u00a0?\u00a0x\r\n', '?', true],
+      ['HEAD / HTTP/1.1 junk\r\n', 'junk', true],
+      ['HEAD /x HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n', ' Header', true],
+      ['GET /\u00e4 HTTP/1.1\r\n', '\u00e4', false],
+      ['HEAD /x HTTP/1.1\r\n\r\nGET /\u00e4 HTTP/1.1\r\n', '\u00e4', false],
+      ['GET /x HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n', ' Header', false],
+      // The request line is in an earlier chunk: not known to be a HEAD.
+      ['Host: h\r\nBad Header\r\n\r\n', ' Header', false],
+      ['\u0001garbage', '\u0001', false],
+    ];
+    for (const [text, marker, head] of cases) {
+      expect(failedRequestIsHead(Buffer.from(text, 'latin1'), text.indexOf(marker)), JSON.stringify(text)).toBe(head);
+    }
     expect(failedRequestIsHead(undefined, undefined)).toBe(false);
   });
 
