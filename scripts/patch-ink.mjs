@@ -8,6 +8,9 @@
  *   frame only;
  * - sent every line holding a `…` or a `›` (every row of the key table) through string-width's
  *   grapheme segmenter (`LINE_WIDTH` below);
+ * - tokenized every new line through a grapheme segmenter into characters each with its own copy
+ *   of the styles, and wrote each row back by diffing the styles of every pair of neighbours
+ *   (`STYLED_CHARS` below: ~15 ms of a 27 ms PgDn at 10,000 keys);
  * and `measureText` kept every text it ever measured, for as long as the TUI stays open.
  * Moving the cursor one row changes two lines of forty, so nearly all of that work repeated the
  * frame before. Patched, a `j` in the TUI benchmark fell from 28 ms to 11 ms (36 → 20 ms of
@@ -53,7 +56,66 @@ const OUTPUT_CACHES_BEFORE = `class OutputCaches {
     }
 `;
 
-const OUTPUT_CACHES_AFTER = `// keyward: the caches read through to the frame before's (scripts/patch-ink.mjs).
+/**
+ * Styled characters and rows with less work, for lines of the characters `NARROW` counts (the
+ * width patch below) and colours. Ink's tokenizer runs a grapheme segmenter over every line and
+ * gives each character its own copy of the styles in force; turning a row back into text then
+ * diffed the styles of each pair of neighbours (three Sets a character), and every frame began
+ * with a fresh grid of blank cells, each with its own empty styles array. At 10,000 keys that
+ * was ~15 ms of a 27 ms PgDn (docs/tui.md). Here such a line is read one UTF-16 unit a
+ * character (each is a whole grapheme and one column: `test/tui/ink-patch.test.ts` holds every
+ * one to the tokenizer's answer), a run of characters shares one styles array, neighbours with
+ * the same codes skip the diff (it is empty for them), and the blank cell is one frozen object.
+ * Any other line — wide or combining characters, links, other escapes — goes the shipped way.
+ */
+const STYLED_CHARS = `// keyward: styled characters and rows with less work (scripts/patch-ink.mjs).
+const SGR_SEQUENCE = /\\x1b\\[[0-9;]*m/g;
+const sgrTokens = new Map();
+const tokensOf = (sequence) => {
+    let tokens = sgrTokens.get(sequence);
+    if (tokens === undefined) {
+        tokens = tokenize(sequence);
+        if (sgrTokens.size < 1000) sgrTokens.set(sequence, tokens);
+    }
+    return tokens;
+};
+export const styledCharsOf = (line) => {
+    if (!NARROW.test(line.includes('\\x1b') ? line.replace(SGR_SEQUENCE, '') : line)) return styledCharsFromTokens(tokenize(line));
+    const chars = [];
+    let styles = [];
+    for (let i = 0; i < line.length; i++) {
+        if (line.charCodeAt(i) === 27) {
+            const end = line.indexOf('m', i);
+            styles = reduceAnsiCodesIncremental(styles, tokensOf(line.slice(i, end + 1)));
+            i = end;
+        } else {
+            chars.push({ type: 'char', value: line[i], fullWidth: false, styles });
+        }
+    }
+    return chars;
+};
+const sameCodes = (a, b) => {
+    if (a === b) return true;
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+};
+export const rowToString = (chars) => {
+    let ret = '';
+    for (let i = 0; i < chars.length; i++) {
+        const char = chars[i];
+        if (i === 0) ret += ansiCodesToString(char.styles);
+        else if (!sameCodes(chars[i - 1].styles, char.styles)) ret += ansiCodesToString(diffAnsiCodes(chars[i - 1].styles, char.styles));
+        ret += char.value;
+    }
+    if (chars.length > 0) ret += ansiCodesToString(diffAnsiCodes(chars[chars.length - 1].styles, []));
+    return ret;
+};
+const BLANK = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) });
+`;
+
+const OUTPUT_CACHES_AFTER = `${STYLED_CHARS}
+// keyward: the caches read through to the frame before's (scripts/patch-ink.mjs).
 let lastCaches;
 class OutputCaches {
     widths = new Map();
@@ -67,7 +129,7 @@ class OutputCaches {
     getStyledChars(line) {
         let cached = this.styledChars.get(line);
         if (cached === undefined) {
-            cached = this.previous?.styledChars.get(line) ?? styledCharsFromTokens(tokenize(line));
+            cached = this.previous?.styledChars.get(line) ?? styledCharsOf(line);
             this.styledChars.set(line, cached);
         }
         return cached;
@@ -122,7 +184,28 @@ export const INK_CHANGES = [
   {
     file: 'output.js',
     before: `import stringWidth from 'string-width';\n`,
-    after: `import stringWidth from 'string-width';\nimport { lineWidth } from './measure-text.js'; // keyward: scripts/patch-ink.mjs\n`,
+    after: `import stringWidth from 'string-width';\nimport { lineWidth, NARROW } from './measure-text.js'; // keyward: scripts/patch-ink.mjs\n`,
+  },
+  {
+    file: 'output.js',
+    before: `import { styledCharsFromTokens, styledCharsToString, tokenize, } from '@alcalzone/ansi-tokenize';\n`,
+    after: `import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, styledCharsFromTokens, tokenize, } from '@alcalzone/ansi-tokenize'; // keyward: scripts/patch-ink.mjs\n`,
+  },
+  {
+    file: 'output.js',
+    before: `                row.push({
+                    type: 'char',
+                    value: ' ',
+                    fullWidth: false,
+                    styles: [],
+                });
+`,
+    after: `                row.push(BLANK); // keyward: one shared blank cell (scripts/patch-ink.mjs)\n`,
+  },
+  {
+    file: 'output.js',
+    before: `return styledCharsToString(lineWithoutEmptyItems).trimEnd();`,
+    after: `return rowToString(lineWithoutEmptyItems).trimEnd(); // keyward: scripts/patch-ink.mjs`,
   },
   {
     file: 'render-node-to-output.js',

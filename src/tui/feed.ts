@@ -150,6 +150,7 @@ export class KeyFeed {
     clearTimeout(this.importReloadTimer);
     clearTimeout(this.queryTimer);
     clearInterval(this.refreshTimer);
+    this.windowing.close();
   }
 
   /** Applies what a call of ours returned, without waiting for its event. */
@@ -196,6 +197,7 @@ export class KeyFeed {
 
   /** With a window, after keys were created, changed or deleted: the window and counts again, once per burst. */
   private reloadWindowSoon(): void {
+    this.windowing.listChanged();
     this.windowReloadTimer ??= setTimeout(() => {
       this.windowReloadTimer = undefined;
       void Promise.all([

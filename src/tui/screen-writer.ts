@@ -7,7 +7,6 @@
  * full-screen mode clears the terminal on each frame.)
  */
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 
 /** Terminals that know it show a frame at once instead of line by line; others ignore it. */
 const BEGIN_SYNC = '\x1b[?2026h';
@@ -113,10 +112,12 @@ export class ScreenWriter extends EventEmitter {
     if (this.pending === undefined) return;
     const lines = this.pending.split('\n').slice(0, this.rows || undefined);
     this.pending = undefined;
-    this.lastFlush = performance.now();
     const diff = frameDiff(this.shown, lines);
     this.shown = lines;
+    // A frame that changes nothing on screen (a page loaded out of sight) is not a frame sent:
+    // it must not hold back the next one, which may answer a keystroke.
     if (diff === '') return;
+    this.lastFlush = performance.now();
     const data = BEGIN_SYNC + diff + END_SYNC;
     this.bytes += Buffer.byteLength(data);
     this.out.write(data);

@@ -3,6 +3,11 @@
  * sort and filter, the next or previous page as the cursor nears an edge, the first or last
  * page for `g`/`G`, and a window reloaded in place after changes. A newer query, jump or
  * reload makes every older answer stale, so a fast typist sees only the last filter's rows.
+ *
+ * Once the list has been quiet for `edgeDelayMs`, the first and last pages of the query are
+ * fetched ahead, so `g` and `G` draw at once instead of after a round trip to the daemon (at a
+ * million keys that round trip was most of a jump). Any new query or reload drops them: a
+ * jump never lands on rows older than the window it leaves.
  */
 import type { KeyCountsJson, KeyJson, KeyPageJson, KeywardClient } from '../client/client.js';
 import type { Collection } from './state/collection.js';
@@ -14,7 +19,12 @@ export type WindowOptions = {
   readonly pageSize: number;
   /** Pages held at most; more are dropped from the side away from the cursor. */
   readonly maxPages: number;
+  /** How long the list stays unchanged before its first and last pages are fetched ahead. */
+  readonly edgeDelayMs?: number;
 };
+
+type Edge = 'start' | 'end';
+type Edges = { readonly version: number } & Record<Edge, KeyPageJson>;
 
 type State = { collection: Collection; window: KeyWindow | undefined };
 
@@ -22,6 +32,11 @@ export class Windowing {
   /** Bumped by every query, jump and reload: answers to older requests are dropped. */
   private generation = 0;
   private growing: 'after' | 'before' | undefined;
+  /** Bumped when the rows a query matches may have changed (a new query, a reload): edges fetched before are stale. */
+  private version = 0;
+  private edges: Edges | undefined;
+  private edgeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly client: KeywardClient,
@@ -36,16 +51,25 @@ export class Windowing {
     const page = first ?? (await this.client.listKeys({ ...listParams(query), limit: this.options.pageSize, counts: true }));
     if (generation !== this.generation) return;
     this.replace({ query, pages: [pageOf(page)], matched: page.counts ?? { total: page.keys.length, active: 0, inactive: 0 } }, page.keys);
+    this.listChanged();
   }
 
-  /** The first (`start`) or last (`end`) page of the current query. */
-  async jump(to: 'start' | 'end'): Promise<void> {
+  /** The first (`start`) or last (`end`) page of the current query: fetched ahead, or now. */
+  async jump(to: Edge): Promise<void> {
     const window = this.state().window;
     if (!window) return;
     const generation = ++this.generation;
-    const page = await this.client.listKeys({ ...listParams(window.query), limit: this.options.pageSize, ...(to === 'end' && { end: true }) });
+    const version = this.version;
+    const page = this.edges?.version === version ? this.edges[to] : await this.edgePage(window.query, to);
     if (generation !== this.generation) return;
     this.replace({ ...window, pages: [pageOf(page)], landing: { to, seq: generation } }, page.keys);
+  }
+
+  /** Stops fetching edges ahead. */
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.edgeTimer);
+    this.edgeTimer = undefined;
   }
 
   /** Fetches the next or previous page when the cursor at `index` of the rows nears an edge. */
@@ -84,6 +108,28 @@ export class Windowing {
     const page = await this.client.listKeys({ ...params, limit: rows, counts: true, ...(before?.nextCursor && { cursor: before.nextCursor }) });
     if (generation !== this.generation) return;
     this.replace({ ...window, pages: [pageOf(page)], matched: page.counts ?? window.matched }, page.keys);
+    this.listChanged();
+  }
+
+  private edgePage(query: WindowQuery, to: Edge): Promise<KeyPageJson> {
+    return this.client.listKeys({ ...listParams(query), limit: this.options.pageSize, ...(to === 'end' && { end: true }) });
+  }
+
+  /** The rows may have changed: edges fetched before are dropped, and fetched again once the list is quiet. */
+  listChanged(): void {
+    const version = ++this.version;
+    this.edges = undefined;
+    clearTimeout(this.edgeTimer);
+    if (this.closed) return;
+    this.edgeTimer = setTimeout(() => void this.fetchEdges(version).catch(() => undefined), this.options.edgeDelayMs ?? 200);
+    this.edgeTimer.unref?.();
+  }
+
+  private async fetchEdges(version: number): Promise<void> {
+    const query = this.state().window?.query;
+    if (!query) return;
+    const [start, end] = await Promise.all([this.edgePage(query, 'start'), this.edgePage(query, 'end')]);
+    if (version === this.version) this.edges = { version, start, end };
   }
 
   private replace(window: KeyWindow, keys: readonly KeyJson[]): void {

@@ -24,7 +24,7 @@ beforeAll(async () => {
   t = await startTestDaemon({ now: () => Date.now() + offset });
   const { token } = await t.client.createOperator('orders-service', 'service');
   // Remote: each request counted at the daemon as it happens, so the evidence is exact at every
-  // step (a replica reports about once a second: test/integration/replica-processes.test.ts).
+  // step (a replica reports about once a second: test/replica/processes.test.ts).
   ({ app, close } = ordersApp({ keywardUrl: t.url, keywardToken: token, mode: 'remote' }));
   server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

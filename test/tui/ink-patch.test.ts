@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Chalk } from 'chalk';
+import fc from 'fast-check';
 import stringWidth from 'string-width';
 import { afterEach, describe, expect, it } from 'vitest';
 import { INK_CHANGES, INK_VERSION, inkPatched, ownInk, patchInk } from '../../scripts/patch-ink.mjs';
@@ -39,6 +41,29 @@ type MeasureText = {
 async function inkMeasureText(): Promise<MeasureText> {
   const index = createRequire(import.meta.url).resolve('ink');
   return (await import(pathToFileURL(join(dirname(index), 'measure-text.js')).href)) as MeasureText;
+}
+
+type StyledChar = { type: 'char'; value: string; fullWidth: boolean; styles: readonly unknown[] };
+
+/** What the patch adds to Ink's output.js. */
+type OutputModule = {
+  styledCharsOf(line: string): StyledChar[];
+  rowToString(chars: readonly StyledChar[]): string;
+};
+
+/** The tokenizer Ink ships with, which the patch's shortcuts must agree with. */
+type Tokenizer = {
+  tokenize(line: string): unknown[];
+  styledCharsFromTokens(tokens: unknown[]): StyledChar[];
+  styledCharsToString(chars: readonly StyledChar[]): string;
+};
+
+async function inkModules(): Promise<{ output: OutputModule; tokenizer: Tokenizer }> {
+  const index = createRequire(import.meta.url).resolve('ink');
+  const output = (await import(pathToFileURL(join(dirname(index), 'output.js')).href)) as OutputModule;
+  // Ink's own dependency (hoisted beside it), not keyward's.
+  const tokenizer = (await import('@alcalzone/ansi-tokenize')) as unknown as Tokenizer;
+  return { output, tokenizer };
 }
 
 /** One frame showing `lines`, as Ink's renderer makes it. */
@@ -94,6 +119,84 @@ describe('the patched width of a line', () => {
       'zero\u200bwidth …',
     ];
     for (const text of texts) expect(lineWidth(text), JSON.stringify(text)).toBe(stringWidth(text));
+  });
+});
+
+describe('the patched styled characters', () => {
+  const chalk = new Chalk({ level: 3 });
+  /** Pieces of a line: text keyward draws, colours as chalk and Ink write them, and what must go the shipped way. */
+  const PIECES = [
+    'billing-0001',
+    ' ',
+    'kw_cFh9…1fHk',
+    '› ',
+    '—',
+    '▲ ▼ ↻ ✓ ✗ ● █ ▁▇ ─│╭╮',
+    chalk.bold('name'),
+    chalk.dim.cyan('kw_ab…cd'),
+    chalk.inverse(`› ${chalk.green('active')} ${chalk.bold.dim('x')}`),
+    chalk.rgb(1, 2, 3)('rgb'),
+    chalk.bgAnsi256(208)('256'),
+    '\u001b[1;31m',
+    '\u001b[0m',
+    '\u001b[m',
+    '\u001b[;m',
+    '\u001b[38;5;1m',
+    '\u001b[39m',
+    '\u001b[22m',
+    '账单',
+    'e\u0301',
+    '🔑',
+    '⚠️',
+    '\u200b',
+    '\u001b]8;;https://example.com\u0007link\u001b]8;;\u0007',
+    '\u001b[',
+    '\u009b1m',
+    '\u001b[1',
+    '\r',
+  ];
+  const line = fc.array(fc.constantFrom(...PIECES), { maxLength: 12 }).map((pieces) => pieces.join(''));
+
+  it('reads every character the width patch counts as the shipped tokenizer does, alone and in colour', async () => {
+    const { output, tokenizer } = await inkModules();
+    const { NARROW } = await inkMeasureText();
+    const shipped = (text: string) => tokenizer.styledCharsFromTokens(tokenizer.tokenize(text));
+    for (let code = 0; code <= 0xffff; code++) {
+      const char = String.fromCharCode(code);
+      if (!NARROW.test(char)) continue;
+      for (const text of [char, `\u001b[1m\u001b[36m${char}x${char}\u001b[39m\u001b[22m${char}`]) {
+        expect(output.styledCharsOf(text), `U+${code.toString(16)}`).toEqual(shipped(text));
+      }
+    }
+  });
+
+  it('reads any line as the shipped tokenizer does, and writes any row back as it does', async () => {
+    const { output, tokenizer } = await inkModules();
+    const blank = (): StyledChar => ({ type: 'char', value: ' ', fullWidth: false, styles: [] });
+    fc.assert(
+      fc.property(fc.array(line, { minLength: 1, maxLength: 3 }), fc.nat(4), (lines, gap) => {
+        const read = lines.map((text) => output.styledCharsOf(text));
+        lines.forEach((text, i) => expect(read[i]).toEqual(tokenizer.styledCharsFromTokens(tokenizer.tokenize(text))));
+        // A row as Ink's grid holds it: blank cells, then the lines' characters side by side.
+        const row = [...Array.from({ length: gap }, blank), ...read.flat(), blank()];
+        expect(output.rowToString(row)).toBe(tokenizer.styledCharsToString(row));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('gives a run of characters one styles array, and a frame the shipped text', async () => {
+    const { output, tokenizer } = await inkModules();
+    const text = chalk.inverse(`› ${chalk.bold('billing')} kw_ab…cd ${chalk.green('active')}`);
+    const chars = output.styledCharsOf(text);
+    expect(chars[1]!.styles).toBe(chars[0]!.styles);
+    const Output = await inkOutput();
+    const drawn = new Output({ width: 60, height: 2 });
+    drawn.write(2, 1, text, { transformers: [] });
+    const blanks = (n: number) => Array.from({ length: n }, (): StyledChar => ({ type: 'char', value: ' ', fullWidth: false, styles: [] }));
+    const shippedChars = tokenizer.styledCharsFromTokens(tokenizer.tokenize(text));
+    const expected = tokenizer.styledCharsToString([...blanks(2), ...shippedChars, ...blanks(60 - 2 - shippedChars.length)]).trimEnd();
+    expect(drawn.get().output).toBe(`\n${expected}`);
   });
 });
 

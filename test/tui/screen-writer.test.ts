@@ -1,6 +1,6 @@
 /** The terminal writer: only changed lines, placed absolutely, newest frame per interval. */
 import { EventEmitter } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { frameDiff, ScreenWriter } from '../../src/tui/screen-writer.js';
 
 class FakeTerminal extends EventEmitter {
@@ -42,6 +42,28 @@ describe('ScreenWriter', () => {
     expect(terminal.writes[1], 'only the newest frame, only its changed line').toBe('\x1b[?2026h\x1b[1;1H\x1b[Kthree\x1b[0m\x1b[?2026l');
     expect(writer.bytes).toBe(terminal.writes.reduce((n, w) => n + Buffer.byteLength(w), 0));
     writer.close();
+  });
+
+  it('sends a changed frame at once after a frame that changed nothing', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const terminal = new FakeTerminal();
+      const writer = writerOn(terminal, 50);
+      writer.write('one\nline');
+      writer.write('one\nline');
+      vi.advanceTimersByTime(50);
+      expect(terminal.writes.length, 'the same frame again sends nothing').toBe(1);
+      vi.advanceTimersByTime(10);
+      writer.write('two\nline');
+      expect(terminal.writes.length, 'the interval runs from the last frame sent, not from the empty one').toBe(2);
+      writer.write('three\nline');
+      expect(terminal.writes.length, 'the next one waits its interval').toBe(2);
+      vi.advanceTimersByTime(50);
+      expect(terminal.writes.length).toBe(3);
+      writer.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('repaints everything after a resize and passes the resize on', () => {

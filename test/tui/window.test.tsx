@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
@@ -99,6 +99,38 @@ describe('the TUI over a window of a large list', () => {
     press(app, KEY.escape);
     await waitForFrame(app, (f) => !f.includes('filter "') && /3,?001 keys: 2,?970 active, 31 inactive/.test(f), 'filter cleared; the counts follow the changes');
   });
+  it('draws g and G from the first and last pages fetched ahead, and fetches them again after a change', async () => {
+    await seed(COUNT);
+    const sent: string[] = [];
+    const answered: string[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes('/v1/keys?')) sent.push(url);
+      const res = await t.fetch(input, init);
+      if (!url.includes('/v1/keys?')) return res;
+      const body = await res.text();
+      answered.push(url);
+      return new Response(body, res);
+    };
+    const { app } = await openApp(t, { feed: WINDOW, fetch: recording, size: { columns: 100, rows: 30 } });
+    await waitForText(app, name(0));
+    await vi.waitFor(() => expect(answered.some((url) => url.includes('end=true'))).toBe(true));
+    // From here on only the window's growth (a page before or after it) may be asked for.
+    const asked = sent.length;
+    const jumps = () => sent.slice(asked).filter((url) => !/[?&](before|cursor)=/.test(url));
+    press(app, 'G');
+    await waitForFrame(app, on(COUNT - 1), 'G: the last key');
+    press(app, 'g');
+    await waitForFrame(app, on(0), 'g: the first key');
+    expect(jumps()).toEqual([]);
+    // Someone adds a key that sorts last: once the window shows the change, G must land on it,
+    // not on the last page fetched before (the next fetch ahead waits for the list to be quiet).
+    await t.client.createKey('zz-after');
+    await waitForFrame(app, (f) => /3,?001 keys/.test(f), 'the window reloaded');
+    press(app, 'G');
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('zz-after') === true, 'G: the new last key');
+  });
+
   it('loads the list again after an import: the imported keys appear, and a list grown past the limit becomes a window', async () => {
     await t.client.createKey('before');
     const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });

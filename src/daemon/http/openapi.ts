@@ -1,7 +1,7 @@
 /**
  * Small builders for route definitions, so each route states its body, answer and errors in
  * one line each and the OpenAPI document lists exactly the statuses the route can answer
- * (test/daemon/openapi-coverage.test.ts sends a request for each and checks the answers).
+ * (test/daemon/openapi.test.ts sends a request for each and checks the answers).
  */
 import { z, type RouteConfig } from '@hono/zod-openapi';
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * The PostgreSQL schema of the key store: the same tables, columns and indexes as the SQLite
- * schema (`../schema.ts`), so every feature behaves the same on both backends; a test compares
+ * schema (`../sqlite/schema.ts`), so every feature behaves the same on both backends; a test compares
  * the two. Times are `bigint` milliseconds since the epoch (UTC), read back as numbers. No
  * table holds a secret: keys and operator tokens are stored as their SHA-256. Over 300 lines
  * because it declares every table; it holds no logic.
