@@ -143,7 +143,7 @@ export function fastVerify(options: FastVerifyOptions): FastVerify {
           try {
             if (valid) {
               const { caller, ...request } = valid;
-              return answer(res, JSON.stringify(verifier.verify(request, caller, startedAt)));
+              return answer(res, verifier.verifyJson(request, caller, startedAt));
             }
           } catch {
             // The full route meets the same failure and answers it as every route does (a logged 500).

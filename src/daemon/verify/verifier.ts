@@ -7,10 +7,11 @@
  * `/metrics` too (outcome, time since the request arrived). Never reads the store.
  */
 import { performance } from 'node:perf_hooks';
-import { verifyKey, type Counters, type VerifyRequest, type VerifyResult } from '../../decide/verify.js';
+import { verifyKey, type Counters, type Decision, type VerifyRequest, type VerifyResult } from '../../decide/verify.js';
 import type { AlertService } from '../alerts/service.js';
 import type { VerifyMeter } from '../metrics/verify-meter.js';
 import type { UsageTracker } from '../usage/tracker.js';
+import { answerJson } from './answer.js';
 import type { KeyIndex } from './key-index.js';
 
 export type { VerifyRequest, VerifyResult };
@@ -31,11 +32,22 @@ export class Verifier {
 
   /** `startedAt` is the `performance.now()` of the request's arrival, for the latency metric. */
   verify(request: VerifyRequest, caller: string | undefined, startedAt = performance.now()): VerifyResult {
+    return this.decide(request, caller, startedAt).result;
+  }
+
+  /** `verify`, as the JSON the route answers with (the fast path writes it as it is). */
+  verifyJson(request: VerifyRequest, caller: string | undefined, startedAt = performance.now()): string {
+    const { result, entry } = this.decide(request, caller, startedAt);
+    return answerJson(result, entry?.policy);
+  }
+
+  private decide(request: VerifyRequest, caller: string | undefined, startedAt: number): Decision {
     const at = this.now();
-    const { result, entry, sighting } = verifyKey(request, this.lookup, this.counters, at);
+    const decision = verifyKey(request, this.lookup, this.counters, at);
+    const { result, entry, sighting } = decision;
     if (entry) this.usage.record(entry.id, result.valid, caller, at);
     if (sighting) this.alerts.sighted(sighting, caller, request.ip, at);
     this.meter.record(result, (performance.now() - startedAt) / 1000);
-    return result;
+    return decision;
   }
 }
