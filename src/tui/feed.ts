@@ -220,6 +220,7 @@ export class KeyFeed {
     this.queue = [];
     const collection = applyEvents(this.snapshot.collection, events);
     if (collection !== this.snapshot.collection) this.set({ collection });
+    this.windowing.applyUsage(events);
     // An import may also take the list past the size the TUI holds whole: load it as at the
     // start, once per burst (a large import announces a batch every fraction of a second, and
     // loads that overlapped could finish out of order).

@@ -10,7 +10,7 @@
  * jump never lands on rows older than the window it leaves.
  */
 import type { KeyCountsJson, KeyJson, KeyPageJson, KeywardClient } from '../client/client.js';
-import type { Collection } from './state/collection.js';
+import { applyEvents, type Collection, type FeedEvent } from './state/collection.js';
 import { safeKey } from './state/safe.js';
 import { appended, growth, listParams, pageOf, prepended, windowIds, type KeyWindow, type WindowQuery } from './state/window.js';
 
@@ -63,6 +63,21 @@ export class Windowing {
     const page = this.edges?.version === version ? this.edges[to] : await this.edgePage(window.query, to);
     if (generation !== this.generation) return;
     this.replace({ ...window, pages: [pageOf(page)], landing: { to, seq: generation } }, page.keys);
+  }
+
+  /**
+   * Usage ticks counted on the keys of the pages fetched ahead, as the collection counts them
+   * on the keys it holds: a jump must not show fewer uses than the table showed before it.
+   */
+  applyUsage(events: readonly FeedEvent[]): void {
+    const edges = this.edges;
+    const usage = events.filter((e) => e.type === 'usage');
+    if (!edges || usage.length === 0) return;
+    const ticked = (page: KeyPageJson): KeyPageJson => {
+      const keys = applyEvents({ keys: new Map(page.keys.map((k) => [k.id, k])), rotations: new Map(), alerts: new Map() }, usage).keys;
+      return { ...page, keys: page.keys.map((k) => keys.get(k.id) ?? k) };
+    };
+    this.edges = { version: edges.version, start: ticked(edges.start), end: ticked(edges.end) };
   }
 
   /** Stops fetching edges ahead. */

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { KeywardClient } from '../../src/client/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
@@ -38,6 +39,22 @@ async function seed(count: number): Promise<void> {
 }
 
 const WINDOW = { fullLimit: 500, pageSize: 50, maxPages: 4, windowReloadMs: 20 };
+
+/** A fetch for the TUI that notes each key-list request when sent, and again once its answer is read. */
+function recordLists() {
+  const sent: string[] = [];
+  const answered: string[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.includes('/v1/keys?')) return t.fetch(input, init);
+    sent.push(url);
+    const res = await t.fetch(input, init);
+    const body = await res.text();
+    answered.push(url);
+    return new Response(body, res);
+  };
+  return { sent, answered, fetch };
+}
 const on = (i: number) => (f: string) => cursorLine(f)?.includes(name(i)) === true;
 
 describe('the TUI over a window of a large list', () => {
@@ -101,17 +118,7 @@ describe('the TUI over a window of a large list', () => {
   });
   it('draws g and G from the first and last pages fetched ahead, and fetches them again after a change', async () => {
     await seed(COUNT);
-    const sent: string[] = [];
-    const answered: string[] = [];
-    const recording: typeof fetch = async (input, init) => {
-      const url = String(input instanceof Request ? input.url : input);
-      if (url.includes('/v1/keys?')) sent.push(url);
-      const res = await t.fetch(input, init);
-      if (!url.includes('/v1/keys?')) return res;
-      const body = await res.text();
-      answered.push(url);
-      return new Response(body, res);
-    };
+    const { sent, answered, fetch: recording } = recordLists();
     const { app } = await openApp(t, { feed: WINDOW, fetch: recording, size: { columns: 100, rows: 30 } });
     await waitForText(app, name(0));
     await vi.waitFor(() => expect(answered.some((url) => url.includes('end=true'))).toBe(true));
@@ -129,6 +136,29 @@ describe('the TUI over a window of a large list', () => {
     await waitForFrame(app, (f) => /3,?001 keys/.test(f), 'the window reloaded');
     press(app, 'G');
     await waitForFrame(app, (f) => cursorLine(f)?.includes('zz-after') === true, 'G: the new last key');
+  });
+
+  it('counts uses on the pages fetched ahead, so g shows what the table showed before G', async () => {
+    await seed(COUNT);
+    const { answered, fetch: recording } = recordLists();
+    const { app } = await openApp(t, { feed: WINDOW, fetch: recording, size: { columns: 100, rows: 30 } });
+    await waitForText(app, name(0));
+    const { secret } = await t.client.createKey('aaa-first');
+    await waitForFrame(app, (f) => /3,?001 keys/.test(f), 'the window reloaded');
+    answered.length = 0;
+    await vi.waitFor(() => expect(answered.some((url) => url.includes('end=true'))).toBe(true));
+    // Used after the first page was fetched ahead: the table counts the uses as they tick in.
+    const { token } = await t.client.createOperator('svc', 'service');
+    const service = new KeywardClient({ url: t.url, token });
+    for (let i = 0; i < 3; i++) expect((await service.verify(secret)).valid).toBe(true);
+    await t.daemon.core.usage.flush();
+    press(app, 'k');
+    await waitForFrame(app, (f) => /› aaa-first.*\s3$/m.test(f), 'three uses counted on the first key');
+    press(app, 'G');
+    await waitForFrame(app, on(COUNT - 1), 'G: the last key');
+    press(app, 'g');
+    const frame = await waitForFrame(app, (f) => cursorLine(f)?.includes('aaa-first') === true, 'g: the first key');
+    expect(cursorLine(frame)).toMatch(/\s3$/);
   });
 
   it('loads the list again after an import: the imported keys appear, and a list grown past the limit becomes a window', async () => {
