@@ -11,7 +11,8 @@
  * body this path has read and does not accept (not UTF-8, not JSON, not the schema) is handed
  * on as `rawBody`, which the adapter reads instead of the (spent) stream. The checks here are
  * the full route's, in its order: the Host, the token before the body is read, then size and
- * media type, strict UTF-8, the body schema.
+ * media type, strict UTF-8, the body schema (read by fast-body.ts, which declines what it does
+ * not accept to the full route's own schema).
  * `test/daemon/verify-fast-path.test.ts` holds both paths to the same answers.
  */
 import { randomUUID } from 'node:crypto';
@@ -21,7 +22,7 @@ import type { OperatorService } from '../auth/operators.js';
 import { can } from '../auth/permissions.js';
 import { bearerOperator } from '../http/auth.js';
 import { checkHost, type HostPolicy } from '../http/host.js';
-import { VerifyBody } from './routes.js';
+import { fastVerifyBody } from './fast-body.js';
 import type { Verifier } from './verifier.js';
 
 export type FastVerifyOptions = {
@@ -92,8 +93,7 @@ function validBody(body: Buffer) {
   } catch {
     return undefined;
   }
-  const parsed = VerifyBody.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+  return fastVerifyBody(value);
 }
 
 /**

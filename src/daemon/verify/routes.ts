@@ -9,7 +9,9 @@ import { routeGroup } from '../http/validation.js';
 import { MetaSchema, ScopeSchema } from '../keys/policy-schemas.js';
 import type { Verifier } from './verifier.js';
 
-const CALLER_MAX = 128;
+export const CALLER_MAX = 128;
+export const KEY_MAX = 512;
+export const IP_MAX = 64;
 
 /** A caller label as a client sends it: control characters removed, trimmed; empty is none. */
 export const CallerLabel = z
@@ -20,12 +22,12 @@ export const CallerLabel = z
 /** A client's address as a verify names it. */
 export const IpAddress = z
   .string()
-  .max(64)
+  .max(IP_MAX)
   .refine((ip) => parseAddress(ip) !== undefined, 'must be an IPv4 (four-part decimal) or IPv6 address');
 
 export const VerifyBody = z
   .object({
-    key: z.string().max(512).openapi({ description: 'The API key a client presented', example: 'kw_EXAMPLExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }),
+    key: z.string().max(KEY_MAX).openapi({ description: 'The API key a client presented', example: 'kw_EXAMPLExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' }),
     caller: CallerLabel.optional().openapi({
       type: 'string',
       maxLength: CALLER_MAX,
