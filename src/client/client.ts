@@ -9,7 +9,7 @@ import type { AlertJson, TombstoneJson } from '../daemon/alerts/schemas.js';
 import type { AuditEventJson, AuditVerificationJson } from '../daemon/audit/routes.js';
 import type { OperatorJson } from '../daemon/auth/operators.js';
 import type { Role } from '../daemon/auth/permissions.js';
-import type { MeJson } from '../daemon/auth/routes.js';
+import type { MeJson } from '../daemon/auth/schemas.js';
 import type { ErrorBody, ErrorCode, ErrorIssue } from '../daemon/errors.js';
 import type { ImportedJson } from '../daemon/keys/import-schemas.js';
 import type { LookupResultJson } from '../daemon/keys/lookup.js';

@@ -6,7 +6,6 @@
  * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  * Over 300 lines because it is the whole contract in one place: rows, queries and methods.
  */
-import type { AuditKey } from './audit/chain.js';
 import type { EntryPolicy, KeyLabels, KeyMarks, KeyPolicy } from '../decide/policy.js';
 import type { AlertKind } from './alerts/kinds.js';
 import type { QuotaUse, StoredQuota } from '../decide/quota.js';
@@ -123,6 +122,9 @@ export type AuditQuery = {
   /** An operator's id or name: what it did. */
   operator?: string;
 };
+
+/** The secret that signs a home's events, and the public name of it recorded on each event (see `audit/chain.ts`). */
+export type AuditKey = { readonly signer: string; readonly secret: Buffer };
 
 /** Signs audit events and anchors the chain's head outside the store (see `audit/trail.ts`). */
 export interface AuditSigner {

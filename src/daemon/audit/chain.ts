@@ -11,12 +11,9 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { newId } from '../secrets/format.js';
-import type { Actor, AuditEvent, AuditInput } from '../store.js';
+import type { Actor, AuditEvent, AuditInput, AuditKey } from '../store.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
-
-/** The secret that signs a home's events, and the public name of it recorded on each event. */
-export type AuditKey = { readonly signer: string; readonly secret: Buffer };
 
 /** The head of the chain as a daemon last saw it, signed with its key. */
 export type Checkpoint = { seq: number; hash: string; signer: string; mac: string };

@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { publishPrivate, readPrivate, writePrivate } from '../../private-files.js';
 import type { AuditSigner, Store } from '../store.js';
-import { checkpointValid, signCheckpoint, signerOf, verifyChain, type AuditKey, type ChainReport, type Checkpoint } from './chain.js';
+import type { AuditKey } from '../store.js';
+import { checkpointValid, signCheckpoint, signerOf, verifyChain, type ChainReport, type Checkpoint } from './chain.js';
 
 export type AuditFiles = { auditKey: string; auditCheckpoint: string };
 

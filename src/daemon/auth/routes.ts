@@ -3,29 +3,11 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, IdParam, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
-import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import { operatorJson, type OperatorJson, type OperatorService } from './operators.js';
-import { PERMISSIONS, permissionsOf, ROLES } from './permissions.js';
-
-export const OperatorSchema = z
-  .object({
-    id: z.string().openapi({ example: 'op_5nWq8ZrT1xLc3VbK0mYd7e' }),
-    name: z.string().openapi({ example: 'ci' }),
-    role: z.enum(ROLES),
-    createdAt: z.string().openapi({ format: 'date-time' }),
-    disabledAt: z.string().nullable().openapi({ format: 'date-time' }),
-  })
-  .openapi('Operator');
+import { permissionsOf } from './permissions.js';
+import { CreateOperatorBody, MeSchema, OperatorSchema } from './schemas.js';
 
 const OPERATOR_EXAMPLE: OperatorJson = { id: 'op_5nWq8ZrT1xLc3VbK0mYd7e', name: 'ci', role: 'service', createdAt: '2026-11-02T09:10:00.000Z', disabledAt: null };
-
-export type MeJson = z.infer<typeof MeSchema>;
-
-const MeSchema = z.object({ operator: OperatorSchema.extend({ permissions: z.array(z.enum(PERMISSIONS)) }) });
-const CreateOperatorBody = z
-  .object({ name: nameSchema.openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, example: 'ci', description: NAME_RULES }), role: z.enum(ROLES) })
-  .strict()
-  .openapi('CreateOperator');
 
 const manage = requirePermission('operators:manage');
 const tags = ['operators'];

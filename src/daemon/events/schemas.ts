@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { AlertSchema } from '../alerts/schemas.js';
-import { OperatorSchema } from '../auth/routes.js';
+import { OperatorSchema } from '../auth/schemas.js';
 import { KeySchema } from '../keys/schemas.js';
 import { RotationSchema } from '../rotation/schemas.js';
 
