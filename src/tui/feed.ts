@@ -137,6 +137,7 @@ export class KeyFeed {
   }
 
   start(): void {
+    this.windowing.start();
     this.abort = new AbortController();
     void this.run(this.abort.signal);
     this.refreshTimer = setInterval(() => void this.reload(), this.refreshMs);
@@ -150,7 +151,7 @@ export class KeyFeed {
     clearTimeout(this.importReloadTimer);
     clearTimeout(this.queryTimer);
     clearInterval(this.refreshTimer);
-    this.windowing.close();
+    this.windowing.stop();
   }
 
   /** Applies what a call of ours returned, without waiting for its event. */

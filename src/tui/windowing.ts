@@ -4,7 +4,7 @@
  * page for `g`/`G`, and a window reloaded in place after changes. A newer query, jump or
  * reload makes every older answer stale, so a fast typist sees only the last filter's rows.
  *
- * Once the list has been quiet for `edgeDelayMs`, the first and last pages of the query are
+ * Once the list has been quiet for `EDGE_DELAY_MS`, the first and last pages of the query are
  * fetched ahead, so `g` and `G` draw at once instead of after a round trip to the daemon (at a
  * million keys that round trip was most of a jump). Any new query or reload drops them: a
  * jump never lands on rows older than the window it leaves.
@@ -19,9 +19,10 @@ export type WindowOptions = {
   readonly pageSize: number;
   /** Pages held at most; more are dropped from the side away from the cursor. */
   readonly maxPages: number;
-  /** How long the list stays unchanged before its first and last pages are fetched ahead. */
-  readonly edgeDelayMs?: number;
 };
+
+/** How long the list stays unchanged before its first and last pages are fetched ahead: not during a burst of changes. */
+const EDGE_DELAY_MS = 200;
 
 type Edge = 'start' | 'end';
 type Edges = { readonly version: number } & Record<Edge, KeyPageJson>;
@@ -36,7 +37,8 @@ export class Windowing {
   private version = 0;
   private edges: Edges | undefined;
   private edgeTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  /** Between the feed's start and stop: only then are edges fetched ahead. */
+  private running = false;
 
   constructor(
     private readonly client: KeywardClient,
@@ -59,8 +61,7 @@ export class Windowing {
     const window = this.state().window;
     if (!window) return;
     const generation = ++this.generation;
-    const version = this.version;
-    const page = this.edges?.version === version ? this.edges[to] : await this.edgePage(window.query, to);
+    const page = this.edges?.version === this.version ? this.edges[to] : await this.edgePage(window.query, to);
     if (generation !== this.generation) return;
     this.replace({ ...window, pages: [pageOf(page)], landing: { to, seq: generation } }, page.keys);
   }
@@ -80,9 +81,14 @@ export class Windowing {
     this.edges = { version: edges.version, start: ticked(edges.start), end: ticked(edges.end) };
   }
 
+  /** Fetches edges ahead from the next change on. */
+  start(): void {
+    this.running = true;
+  }
+
   /** Stops fetching edges ahead. */
-  close(): void {
-    this.closed = true;
+  stop(): void {
+    this.running = false;
     clearTimeout(this.edgeTimer);
     this.edgeTimer = undefined;
   }
@@ -135,9 +141,9 @@ export class Windowing {
     const version = ++this.version;
     this.edges = undefined;
     clearTimeout(this.edgeTimer);
-    if (this.closed) return;
-    this.edgeTimer = setTimeout(() => void this.fetchEdges(version).catch(() => undefined), this.options.edgeDelayMs ?? 200);
-    this.edgeTimer.unref?.();
+    if (!this.running) return;
+    this.edgeTimer = setTimeout(() => void this.fetchEdges(version).catch(() => undefined), EDGE_DELAY_MS);
+    this.edgeTimer.unref();
   }
 
   private async fetchEdges(version: number): Promise<void> {
