@@ -37,6 +37,8 @@ export class Windowing {
   private version = 0;
   private edges: Edges | undefined;
   private edgeTimer: NodeJS.Timeout | undefined;
+  /** The newest query's first page, while it is on its way. */
+  private opening: Promise<void> | undefined;
   /** Between the feed's start and stop: only then are edges fetched ahead. */
   private running = false;
 
@@ -48,7 +50,15 @@ export class Windowing {
   ) {}
 
   /** The first page of `query`, with what it matches: the window from now on. */
-  async open(query: WindowQuery, first?: KeyPageJson & { counts?: KeyCountsJson }): Promise<void> {
+  open(query: WindowQuery, first?: KeyPageJson & { counts?: KeyCountsJson }): Promise<void> {
+    const opening = this.openNow(query, first);
+    this.opening = opening;
+    return opening.finally(() => {
+      if (this.opening === opening) this.opening = undefined;
+    });
+  }
+
+  private async openNow(query: WindowQuery, first?: KeyPageJson & { counts?: KeyCountsJson }): Promise<void> {
     const generation = ++this.generation;
     const page = first ?? (await this.client.listKeys({ ...listParams(query), limit: this.options.pageSize, counts: true }));
     if (generation !== this.generation) return;
@@ -58,6 +68,9 @@ export class Windowing {
 
   /** The first (`start`) or last (`end`) page of the current query: fetched ahead, or now. */
   async jump(to: Edge): Promise<void> {
+    // A query whose first page is still on its way is the one to jump in; jumping in the one
+    // before would also drop that page's answer, leaving the old rows under the new filter.
+    await this.opening?.catch(() => undefined);
     const window = this.state().window;
     if (!window) return;
     const generation = ++this.generation;

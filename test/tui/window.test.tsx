@@ -161,6 +161,35 @@ describe('the TUI over a window of a large list', () => {
     expect(cursorLine(frame)).toMatch(/\s3$/);
   });
 
+  it('jumps with G within a filter whose first page is still on its way', async () => {
+    await seed(COUNT);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let holding = false;
+    const holdingFilter: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (holding && url.includes('filter=key-12')) {
+        holding = false;
+        await held;
+      }
+      return t.fetch(input, init);
+    };
+    const { app } = await openApp(t, { feed: WINDOW, fetch: holdingFilter, size: { columns: 100, rows: 30 } });
+    await waitForText(app, name(0));
+    press(app, '/');
+    await waitForText(app, 'name, hint or id');
+    holding = true;
+    press(app, 'key-12');
+    press(app, KEY.enter);
+    await waitForText(app, 'j/k move');
+    // The filter's first page has been asked for and is held back: G comes before its answer.
+    await vi.waitFor(() => expect(holding).toBe(false));
+    press(app, 'G');
+    release();
+    const frame = await waitForFrame(app, on(1299), 'G: the last key the filter matches');
+    expect(frame).toMatch(/filter "key-12": 100 of/);
+  });
+
   it('loads the list again after an import: the imported keys appear, and a list grown past the limit becomes a window', async () => {
     await t.client.createKey('before');
     const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
