@@ -69,7 +69,6 @@ const OUTPUT_CACHES_BEFORE = `class OutputCaches {
  * Any other line — wide or combining characters, links, other escapes — goes the shipped way.
  */
 const STYLED_CHARS = `// keyward: styled characters and rows with less work (scripts/patch-ink.mjs).
-const SGR_SEQUENCE = /\\x1b\\[[0-9;]*m/g;
 const sgrTokens = new Map();
 const tokensOf = (sequence) => {
     let tokens = sgrTokens.get(sequence);
@@ -80,7 +79,7 @@ const tokensOf = (sequence) => {
     return tokens;
 };
 export const styledCharsOf = (line) => {
-    if (!NARROW.test(line.includes('\\x1b') ? line.replace(SGR_SEQUENCE, '') : line)) return styledCharsFromTokens(tokenize(line));
+    if (!NARROW.test(line.includes('\\x1b') ? line.replace(SGR, '') : line)) return styledCharsFromTokens(tokenize(line));
     const chars = [];
     let styles = [];
     for (let i = 0; i < line.length; i++) {
@@ -153,7 +152,7 @@ class OutputCaches {
  * anything else still goes to string-width.
  */
 const LINE_WIDTH = `// keyward: one column a character for ASCII and the symbols keyward draws (scripts/patch-ink.mjs).
-const SGR = /\\x1b\\[[0-9;]*m/g;
+export const SGR = /\\x1b\\[[0-9;]*m/g;
 export const NARROW = /^[\\x20-\\x7e·…⏎→›✓—✗×▲▼↻●█↓↑–○▁-▇\\u2500-\\u257f]*$/;
 export const lineWidth = (text) => {
     const plain = text.includes('\\x1b') ? text.replace(SGR, '') : text;
@@ -184,7 +183,7 @@ export const INK_CHANGES = [
   {
     file: 'output.js',
     before: `import stringWidth from 'string-width';\n`,
-    after: `import stringWidth from 'string-width';\nimport { lineWidth, NARROW } from './measure-text.js'; // keyward: scripts/patch-ink.mjs\n`,
+    after: `import stringWidth from 'string-width';\nimport { lineWidth, NARROW, SGR } from './measure-text.js'; // keyward: scripts/patch-ink.mjs\n`,
   },
   {
     file: 'output.js',

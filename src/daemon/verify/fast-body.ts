@@ -4,13 +4,13 @@
  * route then parses with `VerifyBody` itself and answers. So `VerifyBody` stays the one
  * definition of what verify accepts: this is a shortcut that may decline, never one that
  * accepts more. Measured in process: zod took 0.6–0.7 µs for a plain body and 1.5 µs for one
- * with a scope and an address, this 0.1 and 0.3 µs (docs/performance.md). `test/unit/fast-body.test.ts` holds it to `VerifyBody` on random bodies.
+ * with a scope and an address, this 0.1 and 0.3 µs (docs/performance.md).
+ * `test/unit/fast-body.test.ts` holds it to `VerifyBody` on random bodies.
  */
 import type { z } from '@hono/zod-openapi';
 import { parseAddress } from '../../decide/ip.js';
 import { SCOPES_MAX, scopeProblem } from '../../decide/scopes.js';
-import { stripUnsafe } from '../../sanitize.js';
-import { CALLER_MAX, IP_MAX, KEY_MAX, type VerifyBody } from './routes.js';
+import { CALLER_MAX, callerLabel, IP_MAX, KEY_MAX, type VerifyBody } from './routes.js';
 
 type Body = z.output<typeof VerifyBody>;
 
@@ -31,7 +31,7 @@ export function fastVerifyBody(value: unknown): Body | undefined {
   const body: Body = { key };
   if (caller !== undefined) {
     if (typeof caller !== 'string' || caller.length > CALLER_MAX) return undefined;
-    body.caller = stripUnsafe(caller).trim() || undefined;
+    body.caller = callerLabel(caller);
   }
   if (scope !== undefined) {
     const scopes = scopeOf(scope);

@@ -13,11 +13,11 @@ export const CALLER_MAX = 128;
 export const KEY_MAX = 512;
 export const IP_MAX = 64;
 
-/** A caller label as a client sends it: control characters removed, trimmed; empty is none. */
-export const CallerLabel = z
-  .string()
-  .max(CALLER_MAX)
-  .transform((raw) => stripUnsafe(raw).trim() || undefined);
+/** A caller label as verify keeps it: control characters removed, trimmed; empty is none. */
+export const callerLabel = (raw: string): string | undefined => stripUnsafe(raw).trim() || undefined;
+
+/** A caller label as a client sends it. */
+export const CallerLabel = z.string().max(CALLER_MAX).transform(callerLabel);
 
 /** A client's address as a verify names it. */
 export const IpAddress = z
