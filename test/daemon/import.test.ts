@@ -155,13 +155,14 @@ describe('POST /v1/keys/import', () => {
   });
 
   it('takes a body up to 4 MiB here, while every other route still refuses 65 KiB', async () => {
-    const items = Array.from({ length: 10_000 }, (_, i) => ({ name: `bulk-${i}`, sha256: hashSecret(`bulk-${i}`), description: 'd'.repeat(200) }));
+    // Few keys with large meta: the size is what is tested, and 10,000 keys took ~9 s here.
+    const items = Array.from({ length: 600 }, (_, i) => ({ name: `bulk-${i}`, sha256: hashSecret(`bulk-${i}`), meta: { note: 'm'.repeat(4000) } }));
     const body = JSON.stringify({ keys: items });
     expect(body.length).toBeGreaterThan(2 * 1024 * 1024);
     const res = await importKeys(items);
     expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
-    expect(await keyCount()).toBe(10_000);
-    expect(await verify('bulk-9999')).toMatchObject({ valid: true, name: 'bulk-9999' });
+    expect(await keyCount()).toBe(600);
+    expect(await verify('bulk-599')).toMatchObject({ valid: true, name: 'bulk-599' });
 
     const tooBig = await t.api('POST', '/v1/keys/import', { keys: [{ name: 'x', sha256: hashSecret('x'), description: 'd'.repeat(4 * 1024 * 1024) }] });
     expect(tooBig.status).toBe(413);

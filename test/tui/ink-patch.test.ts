@@ -203,7 +203,8 @@ describe('the patched styled characters', () => {
 describe('the patched measureText', () => {
   it('keeps at most ten thousand texts, however many it has measured', async () => {
     const { default: measureText, measuredTexts } = await inkMeasureText();
-    for (let i = 0; i < 25_000; i++) expect(measureText(`row ${i} kw_ab…cd`).width).toBe(`row ${i} kw_ab…cd`.length);
+    const texts = Array.from({ length: 25_000 }, (_, i) => `row ${i} kw_ab…cd`);
+    expect(texts.filter((text) => measureText(text).width !== text.length)).toEqual([]);
     expect(measuredTexts()).toBeGreaterThan(0);
     expect(measuredTexts()).toBeLessThanOrEqual(10_000);
   });
