@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fsyncSync, linkSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 
 /** A home or file in it that keyward refuses to use; the message says why and what to do. */
 export class UnsafePath extends Error {
@@ -73,9 +74,11 @@ export function createPrivate(file: string): void {
   }
 }
 
+const tempName = (file: string) => `${file}.${randomBytes(6).toString('hex')}.tmp`;
+
 /** A new owner-only file beside `file` holding `content`, on disk; its name. */
 function writeTemp(file: string, content: string): string {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = tempName(file);
   const fd = openSync(temp, CREATE, 0o600);
   try {
     writeSync(fd, content);
@@ -96,6 +99,27 @@ export function writePrivate(file: string, content: string): void {
     renameSync(temp, file);
   } catch (err) {
     rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * `writePrivate` off the event loop (the same steps, on libuv's threads): for a file rewritten
+ * after every write a request makes, whose fsync would otherwise hold every other request.
+ */
+export async function writePrivateAsync(file: string, content: string): Promise<void> {
+  const temp = tempName(file);
+  try {
+    const handle = await open(temp, CREATE, 0o600);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
     throw err;
   }
 }

@@ -156,6 +156,13 @@ export function createApp(core: Core, options: AppOptions): OpenAPIHono<AppEnv> 
     }),
   );
   app.use('*', jsonBodiesOnly);
+  // A write is answered once the audit checkpoint naming its event is on disk, as when the
+  // checkpoint was written on the loop; the write itself runs beside the replicas' acks.
+  app.use('*', async (c, next) => {
+    const anchors = core.audit.anchors;
+    await next();
+    if (core.audit.anchors !== anchors) await core.audit.settled();
+  });
   app.onError(createErrorHandler(core.log));
   app.notFound(notFoundHandler);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

@@ -125,6 +125,8 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     verifier: new Verifier(index, usage, alerts, counters, now, metrics.verify),
     /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
     verifyAudit: () => options.audit.verify(rawStore),
+    /** The audit checkpoint, written off the loop: the app waits for it before answering a write. */
+    audit: options.audit as Pick<AuditTrail, 'anchors' | 'settled'>,
     webhooks: new WebhookService(store, options.sealer, now),
     dispatcher: new WebhookDispatcher({ store, sealer: options.sealer, metrics, now, log }, { ...DEFAULT_DISPATCH, ...options.webhooks }),
   };

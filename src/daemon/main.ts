@@ -171,6 +171,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
         } catch (err) {
           log(`final alert flush failed: ${err instanceof Error ? err.message : String(err)}`);
         }
+        await audit.settled();
         await opened.close();
         // Whatever names this daemon goes before the lock: the next daemon may take it at once.
         hooks.beforeRelease?.();

@@ -111,6 +111,17 @@ describe('a forged audit chain', () => {
     expect(v).toMatchObject({ ok: false, reason: "the checkpoint file is not signed by this home's audit key (it was edited)" });
   });
 
+  it('answers a write only once the checkpoint names its event (the checkpoint is written off the loop)', async () => {
+    const checkpointSeq = () => (JSON.parse(readFileSync(homeFiles(t.home).auditCheckpoint, 'utf8')) as { seq: number }).seq;
+    for (let i = 0; i < 5; i++) {
+      const { key } = await t.client.createKey(`answered-${i}`);
+      const all = await events();
+      expect(checkpointSeq(), 'right after the create').toBe(all[all.length - 1]!.seq);
+      await t.client.deactivateKey(key.id);
+      expect(checkpointSeq(), 'right after the deactivate').toBe(all[all.length - 1]!.seq + 1);
+    }
+  });
+
   it('keeps the audit key and checkpoint owner-only and out of the store', async () => {
     const key = readFileSync(homeFiles(t.home).auditKey, 'utf8').trim();
     expect(key).toMatch(/^[0-9a-f]{64}$/);
