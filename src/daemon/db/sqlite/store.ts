@@ -4,6 +4,7 @@
  * signatures exist for networked stores. Over 300 lines because it is the whole `Store` for
  * one dialect (see ../dialects.ts): what both dialects share lives there and in ../key-columns.ts.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { settle, type StoredQuota } from '../../../decide/quota.js';
@@ -562,6 +563,9 @@ export class SqliteStore implements Store {
       yield* rows;
       if (rows.length < page) return;
       after = rows[rows.length - 1]!.seq;
+      // The reads are synchronous, so without this turn a whole check of the chain (an HMAC an
+      // event) would be one task, and every verify would wait for it.
+      await turn();
     }
   }
 
