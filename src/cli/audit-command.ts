@@ -8,6 +8,7 @@ import { refused, usageError } from './exit.js';
 import { plural, shortTime } from './format.js';
 import { emit, note, printJson, quoted, renderTable, type Column } from './output.js';
 import { examples, session, withJson } from './session.js';
+import { wholeNumber } from './whole-number.js';
 
 type AuditOptions = { limit: number; before?: number; action?: string; key?: string; operator?: string; verify?: boolean; json?: boolean };
 
@@ -20,22 +21,14 @@ const columns: Column<AuditEventJson>[] = [
   { header: 'DETAIL', value: (e) => (Object.keys(e.detail).length ? JSON.stringify(e.detail) : '') },
 ];
 
-function positiveInt(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw usageError(`${flag} ${JSON.stringify(value)} must be a whole number from 1 up`);
-    return n;
-  };
-}
-
 export function auditCommand(program: Command): void {
   examples(
     withJson(
       program
         .command('audit')
         .description('the audit log, newest first; --verify checks that no event was edited, inserted or removed')
-        .option('--limit <n>', 'how many events to show (any number: fetched 10,000 at a time)', positiveInt('--limit'), 50)
-        .option('--before <seq>', 'only events older than this SEQ (to continue where a listing stopped)', positiveInt('--before'))
+        .option('--limit <n>', 'how many events to show (any number: fetched 10,000 at a time)', wholeNumber('--limit'), 50)
+        .option('--before <seq>', 'only events older than this SEQ (to continue where a listing stopped)', wholeNumber('--before'))
         .option('--action <action>', 'only this action (key.delete) or family of actions (rotation)')
         .option('--key <key>', "only events about this key (id or name), its rotations' included")
         .option('--operator <operator>', 'only what this operator (id or name) did')

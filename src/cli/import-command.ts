@@ -10,6 +10,7 @@ import { ApiError } from '../client/client.js';
 import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/limits.js';
 import { refused, usageError } from './exit.js';
 import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
+import { wholeNumber } from './whole-number.js';
 import { emit } from './output.js';
 import { examples, session, withJson } from './session.js';
 
@@ -90,10 +91,16 @@ export function importCommand(keys: Command): void {
       keys
         .command('import')
         .description('import keys from another system: NDJSON, one {"name", "secret" or "sha256", …} a line; see docs/import.md')
-        .argument('<file>', 'the NDJSON file, or - for stdin'),
+        .argument('<file>', 'the NDJSON file, or - for stdin')
+        .option(
+          '--batch <n>',
+          `keys a call, each one transaction (default ${IMPORT_BATCH.toLocaleString('en-US')}); a daemon serving verifies answers none while it stores one, so use ~1,000 there`,
+          wholeNumber('--batch', IMPORT_BATCH),
+          IMPORT_BATCH,
+        ),
     ),
-    ['keyward keys import keys.ndjson', "sqlite3 -json legacy.db 'select …' | jq -c '.[]' | keyward keys import -"],
-  ).action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
+    ['keyward keys import keys.ndjson', 'keyward keys import --batch 1000 keys.ndjson', "sqlite3 -json legacy.db 'select …' | jq -c '.[]' | keyward keys import -"],
+  ).action(async (file: string, opts: { json?: boolean; batch: number }, cmd: Command) => {
     const { client } = session(cmd);
     const { chunks, size } = open(file);
     const read = { bytes: 0 };
@@ -119,7 +126,7 @@ export function importCommand(keys: Command): void {
       return undefined;
     };
     try {
-      for await (const batch of batches(numberedLines(counted(chunks, read)), { count: IMPORT_BATCH, bytes: IMPORT_MAX_BYTES - BODY_OVERHEAD })) {
+      for await (const batch of batches(numberedLines(counted(chunks, read)), { count: opts.batch, bytes: IMPORT_MAX_BYTES - BODY_OVERHEAD })) {
         await settle();
         storing = store(batch);
       }

@@ -100,6 +100,22 @@ describe('keyward keys import', () => {
     expect(all).not.toContain('many-10001');
   });
 
+  it('sends --batch keys a call: the batches before a refused one stay imported', async () => {
+    const lines = Array.from({ length: 5 }, (_, i) => line({ name: `small-${i + 1}`, sha256: hashSecret(`small-${i + 1}`) }));
+    lines[3] = line({ name: 'small-1', sha256: hashSecret('another small') });
+    const run = await d.run(['keys', 'import', '--batch', '2', file('small.ndjson', lines)]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('keyward: line 4: A key named "small-1" already exists (name_taken); nothing from lines 3–4 was imported, the 2 keys of the lines before it were imported and stay so\n');
+    const all = await names();
+    expect(all).toEqual(expect.arrayContaining(['small-1', 'small-2']));
+    expect(all).not.toContain('small-3');
+    for (const bad of ['0', '10001', '2.5', 'many']) {
+      const refusedRun = await d.run(['keys', 'import', '--batch', bad, file('small.ndjson', lines)]);
+      expect(refusedRun.code, bad).toBe(2);
+      expect(refusedRun.stderr).toBe(`keyward: --batch "${bad}" must be a whole number from 1 to 10,000\n`);
+    }
+  });
+
   it('refuses a file that is not there, as a usage error', async () => {
     const run = await d.run(['keys', 'import', join(dir, 'missing.ndjson')]);
     expect(run.code).toBe(2);
