@@ -94,7 +94,7 @@ export function importCommand(keys: Command): void {
         .argument('<file>', 'the NDJSON file, or - for stdin')
         .option(
           '--batch <n>',
-          `keys a call, each one transaction (default ${IMPORT_BATCH.toLocaleString('en-US')}); the daemon answers nothing else while it stores one: ~1,000 when replicas are connected`,
+          'keys a call, each one transaction; the daemon answers nothing else while it stores one: ~1,000 when replicas are connected',
           wholeNumber('--batch', IMPORT_BATCH),
           IMPORT_BATCH,
         ),
