@@ -94,7 +94,7 @@ export function importCommand(keys: Command): void {
         .argument('<file>', 'the NDJSON file, or - for stdin')
         .option(
           '--batch <n>',
-          'keys a call, each one transaction; the daemon answers nothing else while it stores one: ~1,000 when replicas are connected',
+          'keys a call, each one transaction; the daemon answers nothing else while it stores one: 2000 when replicas are connected (docs/import.md)',
           wholeNumber('--batch', IMPORT_BATCH),
           IMPORT_BATCH,
         ),
