@@ -99,7 +99,7 @@ export function importCommand(keys: Command): void {
           IMPORT_BATCH,
         ),
     ),
-    ['keyward keys import keys.ndjson', 'keyward keys import --batch 1000 keys.ndjson', "sqlite3 -json legacy.db 'select …' | jq -c '.[]' | keyward keys import -"],
+    ['keyward keys import keys.ndjson', 'keyward keys import --batch 2000 keys.ndjson', "sqlite3 -json legacy.db 'select …' | jq -c '.[]' | keyward keys import -"],
   ).action(async (file: string, opts: { json?: boolean; batch: number }, cmd: Command) => {
     const { client } = session(cmd);
     const { chunks, size } = open(file);
