@@ -52,9 +52,6 @@ export type CoreOptions = {
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
 
-/** What the app reads of the audit trail: whether a request anchored a head, and when it is on disk. */
-const auditWrites = (audit: AuditTrail): Pick<AuditTrail, 'anchors' | 'settled'> => audit;
-
 export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
@@ -129,7 +126,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     /** `keyward audit --verify`: the whole chain, against this home's key and checkpoint. */
     verifyAudit: () => options.audit.verify(rawStore),
     /** The audit checkpoint, written off the loop: the app waits for it before answering a write. */
-    audit: auditWrites(options.audit),
+    audit: options.audit as Pick<AuditTrail, 'anchors' | 'settled'>,
     webhooks: new WebhookService(store, options.sealer, now),
     dispatcher: new WebhookDispatcher({ store, sealer: options.sealer, metrics, now, log }, { ...DEFAULT_DISPATCH, ...options.webhooks }),
   };
