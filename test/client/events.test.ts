@@ -70,4 +70,22 @@ describe('reading /v1/events', () => {
   it('leaves a frame the stream ended in the middle of unread', async () => {
     expect(await read(['data: 1\n\n', 'data: 2\n'])).toEqual([{ event: 'message', data: 1 }]);
   });
+
+  it('turns the event loop between reads: a burst of buffered changes is not one task', async () => {
+    // What a replica reads when a large import lands: many reads' worth already buffered.
+    const chunks = Array.from({ length: 50 }, (_, i) => `event: change\ndata: {"seq":${i}}\n\n`);
+    let turns = 0;
+    let reading = true;
+    const tick = () => {
+      turns++;
+      if (reading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    try {
+      expect(await read(chunks)).toHaveLength(50);
+    } finally {
+      reading = false;
+    }
+    expect(turns).toBeGreaterThanOrEqual(25);
+  });
 });
