@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
+import { countTurns } from '../helpers/loop-turns.js';
 
 /** A client whose `/v1/events` answers with `chunks`, one network read each. */
 function streaming(chunks: readonly string[]): KeywardClient {
@@ -74,18 +75,8 @@ describe('reading /v1/events', () => {
   it('turns the event loop between reads: a burst of buffered changes is not one task', async () => {
     // What a replica reads when a large import lands: many reads' worth already buffered.
     const chunks = Array.from({ length: 50 }, (_, i) => `event: change\ndata: {"seq":${i}}\n\n`);
-    let turns = 0;
-    let reading = true;
-    const tick = () => {
-      turns++;
-      if (reading) setImmediate(tick);
-    };
-    setImmediate(tick);
-    try {
-      expect(await read(chunks)).toHaveLength(50);
-    } finally {
-      reading = false;
-    }
+    const { result, turns } = await countTurns(() => read(chunks));
+    expect(result).toHaveLength(50);
     expect(turns).toBeGreaterThanOrEqual(25);
   });
 });

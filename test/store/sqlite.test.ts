@@ -8,6 +8,7 @@ import { SqliteStore } from '../../src/daemon/db/sqlite/store.js';
 import { keys } from '../../src/daemon/db/sqlite/schema.js';
 import { expiringWhere } from '../../src/daemon/db/key-columns.js';
 import { describe, expect, it } from 'vitest';
+import { countTurns } from '../helpers/loop-turns.js';
 import { allIndexed, keyRow, runStoreContract } from './contract.js';
 
 async function openStore() {
@@ -35,20 +36,11 @@ describe('SQLite audit chain', () => {
     try {
       const insert = sqlite.prepare("insert into audit_events (id, at, operator_id, operator_name, action, target_type, target_id, target_name, prev_hash, hash) values (?, 0, 'op', 'op', 'key.create', 'key', 'k', 'k', 'p', 'h')");
       sqlite.transaction(() => Array.from({ length: 3_500 }, (_, i) => insert.run(`evt_${i}`)))();
-      // The loop's turns while the chain is read: none if the reading never leaves the microtask queue.
-      let turns = 0;
-      let reading = true;
-      const tick = () => {
-        turns++;
-        if (reading) setImmediate(tick);
-      };
-      setImmediate(tick);
-      let events = 0;
-      try {
-        for await (const event of store.auditChain()) events += event.seq > 0 ? 1 : 0;
-      } finally {
-        reading = false;
-      }
+      const { result: events, turns } = await countTurns(async () => {
+        let n = 0;
+        for await (const event of store.auditChain()) n += event.seq > 0 ? 1 : 0;
+        return n;
+      });
       expect(events).toBe(3_500);
       expect(turns).toBeGreaterThanOrEqual(3);
     } finally {
