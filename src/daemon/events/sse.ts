@@ -10,11 +10,15 @@
  * held the daemon's loop for 3.6 s, no verify answered, no heartbeat sent (so replicas already
  * following dropped their streams, and the next narrowing write waited out their leases).
  */
+import { performance } from 'node:perf_hooks';
 import { setImmediate as turn } from 'node:timers/promises';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { EventStream, Frame } from './streams.js';
+
+/** How long the opening may keep the loop before it lets other work run. */
+const TURN_AFTER_MS = 5;
 
 /** The socket under the request when it came through the node server (not `app.request()`). */
 function socketOf(c: Context): { destroy(): void } | undefined {
@@ -32,10 +36,16 @@ export function sendFrames(c: Context, subscription: EventStream, opening: () =>
     stream.onAbort(() => subscription.close());
     const write = (frame: Frame) => ('comment' in frame ? stream.write(`: ${frame.comment}\n\n`) : stream.writeSSE(frame));
     try {
+      let since = performance.now();
       for await (const frame of opening()) {
         if (subscription.closed) return;
         await write(frame);
-        await turn();
+        // A turn once the opening has had the loop for a few ms: a snapshot chunk takes that
+        // alone, while a resumed replica's thousands of small changes go out many a turn.
+        if (performance.now() - since >= TURN_AFTER_MS) {
+          await turn();
+          since = performance.now();
+        }
       }
       for (let frame = await subscription.next(); frame; frame = await subscription.next()) await write(frame);
     } finally {
