@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateSecret, hashSecret, hintOf, isWellFormed, KEY_PREFIX, newId, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
+import fc from 'fast-check';
+import { base62, generateSecret, hashSecret, hintOf, isWellFormed, KEY_PREFIX, newId, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
 
 describe('secret format', () => {
   it('generates kw_ + 43 base62 + 6-char checksum that checks out', () => {
@@ -43,5 +44,30 @@ describe('secret format', () => {
   it('makes ids unrelated to secrets', () => {
     expect(newId('key_')).toMatch(/^key_[0-9A-Za-z]{22}$/);
     expect(newId('key_')).not.toBe(newId('key_'));
+  });
+});
+
+describe('base62', () => {
+  /** The encoding as a BigInt states it: the reference the plain-number division is held to. */
+  function viaBigInt(bytes: Uint8Array, width: number): string {
+    let n = BigInt('0x' + (Buffer.from(bytes).toString('hex') || '0'));
+    let out = '';
+    while (n > 0n) {
+      out = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'[Number(n % 62n)] + out;
+      n /= 62n;
+    }
+    return out.padStart(width, '0');
+  }
+
+  it('writes any bytes as their number in base 62, as BigInt arithmetic does', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), fc.integer({ min: 0, max: 60 }), (bytes, width) => {
+        expect(base62(bytes, width)).toBe(viaBigInt(bytes, width));
+      }),
+      { numRuns: 5_000 },
+    );
+    for (const bytes of [new Uint8Array(16), new Uint8Array(16).fill(255), new Uint8Array(32).fill(255), Uint8Array.of(0, 0, 1), Uint8Array.of(61), Uint8Array.of(62)]) {
+      expect(base62(bytes, 22)).toBe(viaBigInt(bytes, 22));
+    }
   });
 });
