@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { BASE62_ALPHABET } from '../../src/decide/secret.js';
 import { base62, generateSecret, hashSecret, hintOf, isWellFormed, KEY_PREFIX, newId, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
 
 describe('secret format', () => {
@@ -53,7 +54,7 @@ describe('base62', () => {
     let n = BigInt('0x' + (Buffer.from(bytes).toString('hex') || '0'));
     let out = '';
     while (n > 0n) {
-      out = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'[Number(n % 62n)] + out;
+      out = BASE62_ALPHABET[Number(n % 62n)] + out;
       n /= 62n;
     }
     return out.padStart(width, '0');

@@ -5,6 +5,7 @@
  * next one, so a full disk delays alerts instead of losing them. Besides: the check for keys
  * that expire within 7 days, acknowledging, and forgetting tombstones after a year.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import type { Sighting } from '../../decide/verify.js';
 import type { Clock } from '../clock.js';
 import { decodeCursor, pageOf } from '../cursor.js';
@@ -71,7 +72,7 @@ export class AlertService {
     if (this.pending.size === 0) return;
     const sightings = this.pending.drain();
     for (let from = 0; from < sightings.length; from += FLUSH_CHUNK) {
-      if (from > 0) await new Promise(setImmediate);
+      if (from > 0) await turn();
       let changes: AlertChange[];
       try {
         changes = await this.deps.store.recordSightings(sightings.slice(from, from + FLUSH_CHUNK), this.deps.clock.now());

@@ -8,7 +8,7 @@
  * most one interval: of usage counts, and of quota uses (after a restart those uses are
  * available again).
  */
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as turn } from 'node:timers/promises';
 import { QuotaLedger, type StoredQuota } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
 import { SharedFlush } from '../flush.js';
@@ -103,7 +103,7 @@ export class UsageTracker {
     this.lastUsed = new Map();
     const chunks = splitByKey(delta, this.chunkKeys);
     for (const [i, chunk] of chunks.entries()) {
-      if (i > 0) await nextTurn();
+      if (i > 0) await turn();
       try {
         await this.store.applyUsage(chunk, this.clock.now() - USAGE_RETENTION_MS);
       } catch (err) {

@@ -19,6 +19,7 @@
  * with the key's entry before and after: materialised only for a write, and only when someone
  * listens. Long because the columns, the text buffer and both tables are one structure.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import type { IndexedKey, KeyCounts, KeyStatus } from '../store.js';
 import { DIGEST_BYTES, fnv1a, grown, parseDigest, readUint32, sameBytes, writeAscii } from './bytes.js';
 import { ProbeTable } from './probe-table.js';
@@ -141,7 +142,7 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     for (const page of pages) {
       for (const entry of page) this.place(entry);
       if (performance.now() - sliceStart < sliceMs) continue;
-      await new Promise((resume) => setImmediate(resume));
+      await turn();
       if (signal?.aborted) return;
       sliceStart = performance.now();
     }
