@@ -43,16 +43,21 @@ function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** What a screen shows while its request is on its way; it takes no command until the answer. */
+const WORKING = 'Working…';
+
 /**
- * Waits (vi.waitFor) until the last frame satisfies `predicate`; fails with that frame when it
- * never does. Returns the frame, with React settled on both sides of it.
+ * Waits (vi.waitFor) until the last frame satisfies `predicate` and shows no request on its way
+ * (a person waits for `Working…` to go; the event stream can draw a write's result a few ms
+ * before its answer arrives); fails with that frame when it never does. Returns the frame,
+ * with React settled on both sides of it.
  */
 export async function waitForFrame(app: Rendered, predicate: (frame: string) => boolean, what: string, timeoutMs = 5000): Promise<string> {
   const frame = await vi.waitFor(
     async () => {
       await settle();
       const frame = screen(app);
-      if (!predicate(frame)) throw new Error(`waited ${timeoutMs} ms for ${what}; the screen shows:\n${frame}`);
+      if (!predicate(frame) || frame.includes(WORKING)) throw new Error(`waited ${timeoutMs} ms for ${what}; the screen shows:\n${frame}`);
       return frame;
     },
     { timeout: timeoutMs, interval: 10 },
