@@ -140,7 +140,9 @@ describe('hostile input', () => {
         if (res.status === 400 && res.headers.connection === 'close') refusedBeforeApp++;
         if (res.status === 201) checkStoredAsAnswered(res);
         if (res.status >= 400) expect(changed, `the store changed under a refused ${describeRequest(req)}`).toBe(false);
-        else if (!['POST', 'DELETE'].includes(req.method)) expect(changed, `the store changed under ${describeRequest(req)}`).toBe(false);
+        // A write that succeeded may change the store: PATCH too (a "malformed" body with a BOM
+        // is JSON once the BOM is dropped, as RFC 8259 allows, and renamed a key; seed -1478061714).
+        else if (!['POST', 'PATCH', 'DELETE'].includes(req.method)) expect(changed, `the store changed under ${describeRequest(req)}`).toBe(false);
       }),
       { numRuns: RUNS, interruptAfterTimeLimit: TIME_LIMIT_MS, markInterruptAsFailure: false },
     );
