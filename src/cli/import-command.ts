@@ -13,6 +13,7 @@ import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
 import { wholeNumber } from './whole-number.js';
 import { emit } from './output.js';
 import { examples, session, withJson } from './session.js';
+import { withThousands } from '../thousands.js';
 
 /** Room for `{"keys":[` … `]}` and the commas between items. */
 const BODY_OVERHEAD = 1024;
@@ -34,7 +35,7 @@ function span(batch: Batch): string {
 }
 
 function imported(count: number): string {
-  return count === 0 ? 'no key was imported' : `the ${count.toLocaleString('en-US')} keys of the lines before it were imported and stay so`;
+  return count === 0 ? 'no key was imported' : `the ${withThousands(count)} keys of the lines before it were imported and stay so`;
 }
 
 /** A bar on a terminal's stderr, redrawn after each batch; nothing anywhere else. */
@@ -51,7 +52,7 @@ class Progress {
     const width = 30;
     const share = this.totalBytes ? Math.min(bytesRead / this.totalBytes, 1) : undefined;
     const bar = share === undefined ? '' : `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${String(Math.round(share * 100)).padStart(3)}%  `;
-    process.stderr.write(`\r\x1b[K${bar}${keys.toLocaleString('en-US')} keys  ${rate.toLocaleString('en-US')} keys/s`);
+    process.stderr.write(`\r\x1b[K${bar}${withThousands(keys)} keys  ${withThousands(rate)} keys/s`);
   }
 
   end(): void {
@@ -138,6 +139,6 @@ export function importCommand(keys: Command): void {
     } finally {
       progress.end();
     }
-    await emit(opts, { imported: done }, () => `imported ${done.toLocaleString('en-US')} keys in ${progress.seconds.toFixed(1)} s`);
+    await emit(opts, { imported: done }, () => `imported ${withThousands(done)} keys in ${progress.seconds.toFixed(1)} s`);
   });
 }

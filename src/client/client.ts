@@ -19,6 +19,7 @@ import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.
 import type { VerifyResult } from '../daemon/verify/verifier.js';
 import type { DeliveryJson, WebhookJson } from '../daemon/webhooks/routes.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
+import { httpSend, type HttpResponse, type Transport } from './http.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
 export type {
@@ -87,8 +88,8 @@ export type ClientOptions = {
   identity?: () => string | undefined;
   /** Per-request timeout; event streams have none. */
   timeoutMs?: number;
-  /** How requests are sent; by default the global `fetch` (tests pass an app's in-process `request`). */
-  fetch?: typeof fetch;
+  /** How requests are sent: node:http by default (http.ts says why); tests pass an app's in-process fetch. */
+  fetch?: Transport;
 };
 
 export type KeySortName = 'name' | 'newest' | 'lastUsed' | 'uses24h' | 'status' | 'owner';
@@ -126,15 +127,21 @@ function query(params: Record<string, string | number | undefined>): string {
   return text ? `?${text}` : '';
 }
 
-/** The `ApiError` a failed response stands for; a body that is not the envelope still says its status. */
-async function failure(res: Response): Promise<ApiError> {
+/** The `ApiError` a failed answer stands for; a body that is not the envelope still says its status. */
+export function errorOfAnswer(status: number, text: string): ApiError {
   let e: Partial<ErrorBody['error']> | undefined;
   try {
-    e = (JSON.parse(await res.text()) as Partial<ErrorBody>).error;
+    e = (JSON.parse(text) as Partial<ErrorBody>).error;
   } catch {
     // not JSON (a proxy's page, say): the status is all there is to tell
   }
-  return new ApiError(res.status, e?.code ?? 'internal', e?.message ?? `the daemon answered HTTP ${res.status}`, e?.issues, e?.requestId);
+  return new ApiError(status, e?.code ?? 'internal', e?.message ?? `the daemon answered HTTP ${status}`, e?.issues, e?.requestId);
+}
+
+async function failure(res: HttpResponse): Promise<ApiError> {
+  // A body that breaks off is no envelope either.
+  const text = await res.text().catch(() => '');
+  return errorOfAnswer(res.status, text);
 }
 
 export class KeywardClient {
@@ -142,7 +149,7 @@ export class KeywardClient {
   private readonly token: string | undefined;
   private readonly identity: (() => string | undefined) | undefined;
   private readonly timeoutMs: number;
-  private readonly fetch: typeof fetch;
+  private readonly fetch: Transport;
   /** The proof of the daemon at `url`, until something goes wrong on the way to it. */
   private proven: Promise<void> | undefined;
 
@@ -151,7 +158,7 @@ export class KeywardClient {
     this.token = options.token;
     this.identity = options.identity;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.fetch = options.fetch ?? fetch;
+    this.fetch = options.fetch ?? ((url, init) => httpSend(url, init));
   }
 
   /**
@@ -169,7 +176,7 @@ export class KeywardClient {
     return this.proven;
   }
 
-  private async send(method: string, path: string, options: SendOptions = {}): Promise<Response> {
+  private async send(method: string, path: string, options: SendOptions = {}): Promise<HttpResponse> {
     if (!options.anonymous && this.identity) await this.prove();
     const headers: Record<string, string> = { ...options.headers };
     if (this.token && !options.anonymous) headers.authorization = `Bearer ${this.token}`;
@@ -192,7 +199,7 @@ export class KeywardClient {
     return this.parse<T>(res);
   }
 
-  private async parse<T>(res: Response): Promise<T> {
+  private async parse<T>(res: HttpResponse): Promise<T> {
     if (res.status === 204) return undefined as T;
     if (!res.ok) throw await failure(res);
     try {

@@ -18,6 +18,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL store'), () => {
       store,
       audit,
       async cleanup() {
+        await audit.settled();
         await store.close();
         await database.drop();
         rmSync(dir, { recursive: true, force: true });

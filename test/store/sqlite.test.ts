@@ -22,6 +22,8 @@ async function openStore() {
     store,
     audit,
     async cleanup() {
+      // The checkpoint is written off the loop: a write still on its way would land in a removed dir.
+      await audit.settled();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -6,6 +6,7 @@ import { firstItemHook, routeGroup } from '../http/validation.js';
 import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../limits.js';
 import { ImportBody, ImportedResponse } from './import-schemas.js';
 import type { KeyService } from './service.js';
+import { withThousands } from '../../thousands.js';
 
 const write = requirePermission('keys:write');
 const tags = ['keys'];
@@ -14,7 +15,7 @@ export function importRoutes(keys: KeyService) {
   return routeGroup(firstItemHook).openapi(
     createRoute({
       method: 'post', path: '/keys/import', operationId: 'importKeys', tags, security: bearer, middleware: [write] as const,
-      summary: `Import up to ${IMPORT_BATCH.toLocaleString('en-US')} keys from another system, by secret or by SHA-256; all or none`,
+      summary: `Import up to ${withThousands(IMPORT_BATCH)} keys from another system, by secret or by SHA-256; all or none`,
       description:
         `Needs \`keys:write\`. The body may be up to ${IMPORT_MAX_BYTES / 1024 / 1024} MiB (every other route: 64 KiB). The batch is one transaction: ` +
         'a refusal imports nothing and names the first key at fault by its index, in the message and in every issue path (`keys.3.name`). ' +

@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../secrets/format.js';
 import { IMPORT_BATCH } from '../limits.js';
 import { CreateKeyBody } from './schemas.js';
+import { withThousands } from '../../thousands.js';
 
 
 /** Shorter than this, a secret can be guessed; longer, no HTTP header would carry it (verify takes 512). */
@@ -73,8 +74,8 @@ export const ImportBody = z
     keys: z
       .array(ImportItem)
       .min(1, 'must hold at least one key')
-      .max(IMPORT_BATCH, `must hold at most ${IMPORT_BATCH.toLocaleString('en-US')} keys a call`)
-      .openapi({ description: `At most ${IMPORT_BATCH.toLocaleString('en-US')} keys; all are imported or none` }),
+      .max(IMPORT_BATCH, `must hold at most ${withThousands(IMPORT_BATCH)} keys a call`)
+      .openapi({ description: `At most ${withThousands(IMPORT_BATCH)} keys; all are imported or none` }),
   })
   .strict()
   .openapi('ImportKeys');

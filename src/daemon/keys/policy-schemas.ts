@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { ALLOWED_IPS_MAX, parseRange } from '../../decide/ip.js';
 import { scopeProblem, SCOPES_MAX } from '../../decide/scopes.js';
 import { lineSchema } from '../names.js';
+import { withThousands } from '../../thousands.js';
 
 const OWNER_MAX = 128;
 const DESCRIPTION_MAX = 512;
@@ -64,7 +65,7 @@ const count = (min: number, max: number) =>
     .number({ error: 'must be a whole number' })
     .int('must be a whole number')
     .min(min, `must be at least ${min}`)
-    .max(max, `must be at most ${max.toLocaleString('en-US')}`);
+    .max(max, `must be at most ${withThousands(max)}`);
 
 export const RateLimitSchema = z
   .object({ limit: count(1, RATE_LIMIT_MAX), windowSeconds: count(1, RATE_WINDOW_MAX_SECONDS) })

@@ -1,0 +1,115 @@
+/**
+ * HTTP to the daemon over node:http (node:https for an https address), for the client and a
+ * service's link: keep-alive connections, one more try when a reused connection turns out to
+ * have been closed, bodies read as text or as a web stream. Not the global fetch: Node 20
+ * compiles its undici on a process's first fetch, which made the first request of every CLI
+ * command take 78–108 ms against 17 ms here.
+ */
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
+import { Readable } from 'node:stream';
+
+/** What the client reads of an answer; a fetch `Response` has all of it. */
+export type HttpResponse = {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+  readonly body: ReadableStream<Uint8Array> | null;
+};
+
+export type HttpInit = {
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Ends the request, and the body's reading, when it aborts. */
+  signal?: AbortSignal;
+};
+
+/** How the client sends a request: `httpSend` by default, a fetch (tests pass an app's in-process one) works too. */
+export type Transport = (url: string, init: HttpInit) => Promise<HttpResponse>;
+
+/** Connections for one daemon address, kept open between requests. */
+export function keepAliveAgent(url: string, options: { maxSockets?: number; timeoutMs?: number } = {}): Promise<HttpAgent | HttpsAgent> {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, timeout: options.timeoutMs };
+  if (new URL(url).protocol === 'https:') return import('node:https').then(({ Agent }) => new Agent(agentOptions));
+  return Promise.resolve(new HttpAgent(agentOptions));
+}
+
+/** The client's own connections, for requests that name no agent. */
+const shared = new HttpAgent({ keepAlive: true });
+
+/**
+ * Sends one request; resolves once the answer's head arrives. `timeoutMs` bounds a silence on
+ * the connection (the answer's body included), `signal` the whole.
+ */
+export async function httpSend(url: string, init: HttpInit, options: { agent?: HttpAgent | HttpsAgent; timeoutMs?: number } = {}): Promise<HttpResponse> {
+  const target = new URL(url);
+  const secure = target.protocol === 'https:';
+  const request = secure ? (await import('node:https')).request : httpRequest;
+  const requestOptions: RequestOptions = {
+    protocol: target.protocol,
+    hostname: target.hostname.replace(/^\[|\]$/g, ''),
+    port: target.port,
+    path: target.pathname + target.search,
+    method: init.method,
+    agent: options.agent ?? (secure ? undefined : shared),
+    timeout: options.timeoutMs,
+    signal: init.signal,
+    headers: init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
+  };
+  const attempt = (retry: boolean): Promise<IncomingMessage> =>
+    new Promise((resolve, reject) => {
+      const req = request(requestOptions);
+      let answered = false;
+      req.once('response', (res) => {
+        answered = true;
+        resolve(res);
+      });
+      req.once('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+      // After the head, a failure is the body's: its reader hears of it from the response.
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (answered) return;
+        if (retry && staleSocket(req, err)) attempt(false).then(resolve, reject);
+        else reject(err);
+      });
+      req.end(init.body);
+    });
+  return answer(await attempt(true));
+}
+
+/** An error on a reused connection the daemon had just closed: the request never reached it. */
+function staleSocket(req: ClientRequest, err: NodeJS.ErrnoException): boolean {
+  return req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
+}
+
+function answer(res: IncomingMessage): HttpResponse {
+  const status = res.statusCode ?? 0;
+  // Nobody reads an empty body, and an unread answer keeps its connection from the next request.
+  if (status === 204 || status === 304 || res.headers['content-length'] === '0') res.resume();
+  let body: ReadableStream<Uint8Array> | undefined;
+  return {
+    status,
+    ok: status >= 200 && status < 300,
+    headers: {
+      get: (name) => {
+        const value = res.headers[name.toLowerCase()];
+        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+      },
+    },
+    text: () => readText(res),
+    get body() {
+      body ??= Readable.toWeb(res) as ReadableStream<Uint8Array>;
+      return body;
+    },
+  };
+}
+
+function readText(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.once('error', reject);
+  });
+}

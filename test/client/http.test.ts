@@ -1,0 +1,90 @@
+/**
+ * The client's HTTP over node:http against a real server: connections kept and reused, an
+ * empty answer giving its connection back, one more try when a kept connection was closed
+ * under it, and bodies as text or as a stream.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { httpSend, keepAliveAgent } from '../../src/client/http.js';
+
+let server: Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+/** A server on a free port; `connections` counts the TCP connections it accepted. */
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; connections: () => number }> {
+  let connections = 0;
+  server = createServer(handler);
+  server.keepAliveTimeout = 60_000;
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
+}
+
+describe('httpSend', () => {
+  it('sends method, headers and body, and answers status, headers and text', async () => {
+    const { url } = await serve((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        res.writeHead(201, { 'x-echo': req.headers['x-test'] ?? '', 'content-type': 'application/json' });
+        res.end(JSON.stringify({ method: req.method, path: req.url, body, length: req.headers['content-length'] }));
+      });
+    });
+    const res = await httpSend(`${url}/v1/things?a=1`, { method: 'POST', headers: { 'x-test': 'yes' }, body: '{"name":"é"}' });
+    expect([res.status, res.ok, res.headers.get('X-Echo'), res.headers.get('absent')]).toEqual([201, true, 'yes', null]);
+    expect(JSON.parse(await res.text())).toEqual({ method: 'POST', path: '/v1/things?a=1', body: '{"name":"é"}', length: '13' });
+  });
+
+  it('gives the connection of an empty answer back: requests in turn share one connection', async () => {
+    const { url, connections } = await serve((req, res) => {
+      res.writeHead(req.url === '/empty' ? 204 : 200);
+      res.end(req.url === '/empty' ? undefined : 'ok');
+    });
+    const agent = await keepAliveAgent(url);
+    for (let i = 0; i < 3; i++) {
+      expect((await httpSend(`${url}/empty`, { method: 'DELETE' }, { agent })).status).toBe(204);
+      // The connection is free once the answer's end is read, a turn after its head.
+      await new Promise(setImmediate);
+    }
+    expect(await (await httpSend(`${url}/full`, { method: 'GET' }, { agent })).text()).toBe('ok');
+    expect(connections()).toBe(1);
+    agent.destroy();
+  });
+
+  it('tries once more on a new connection when a kept one was closed under the request', async () => {
+    const seen = new Set<Socket>();
+    const { url, connections } = await serve((req, res) => {
+      // The second request on a connection finds it closed, as when a daemon drops idle ones.
+      if (seen.has(req.socket)) return void req.socket.destroy();
+      seen.add(req.socket);
+      res.end('answered');
+    });
+    const agent = await keepAliveAgent(url);
+    expect(await (await httpSend(url, { method: 'GET' }, { agent })).text()).toBe('answered');
+    expect(await (await httpSend(url, { method: 'POST', body: '{}' }, { agent })).text()).toBe('answered');
+    expect(connections()).toBe(2);
+    agent.destroy();
+  });
+
+  it("fails with the connection's own error when nothing listens (autostart reports it)", async () => {
+    const { url } = await serve((_req, res) => res.end());
+    const port = new URL(url).port;
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    server = undefined;
+    await expect(httpSend(url, { method: 'GET' })).rejects.toMatchObject({ code: 'ECONNREFUSED', message: expect.stringContaining(`127.0.0.1:${port}`) });
+  });
+
+  it('reads a body as a stream until the signal aborts', async () => {
+    const { url } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+    });
+    const abort = new AbortController();
+    const res = await httpSend(url, { method: 'GET', signal: abort.signal });
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: 1\n\n');
+    abort.abort();
+    await expect(reader.read()).rejects.toThrow();
+  });
+});
