@@ -43,8 +43,8 @@ const shared = new HttpAgent({ keepAlive: true });
  * Sends one request; resolves once the answer's head arrives. `timeoutMs` bounds a silence on
  * the connection (the answer's body included), `signal` the whole.
  */
-export async function httpSend(url: string, init: HttpInit, options: { agent?: HttpAgent | HttpsAgent; timeoutMs?: number } = {}): Promise<HttpResponse> {
-  const target = new URL(url);
+export async function httpSend(url: string | URL, init: HttpInit, options: { agent?: HttpAgent | HttpsAgent; timeoutMs?: number } = {}): Promise<HttpResponse> {
+  const target = typeof url === 'string' ? new URL(url) : url;
   const secure = target.protocol === 'https:';
   const request = secure ? (await import('node:https')).request : httpRequest;
   const requestOptions: RequestOptions = {
@@ -75,7 +75,7 @@ export async function httpSend(url: string, init: HttpInit, options: { agent?: H
       });
       req.end(init.body);
     });
-  return answer(await attempt(true));
+  return new NodeResponse(await attempt(true));
 }
 
 /** An error on a reused connection the daemon had just closed: the request never reached it. */
@@ -83,26 +83,34 @@ function staleSocket(req: ClientRequest, err: NodeJS.ErrnoException): boolean {
   return req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE');
 }
 
-function answer(res: IncomingMessage): HttpResponse {
-  const status = res.statusCode ?? 0;
-  // Nobody reads an empty body, and an unread answer keeps its connection from the next request.
-  if (status === 204 || status === 304 || res.headers['content-length'] === '0') res.resume();
-  let body: ReadableStream<Uint8Array> | undefined;
-  return {
-    status,
-    ok: status >= 200 && status < 300,
-    headers: {
-      get: (name) => {
-        const value = res.headers[name.toLowerCase()];
-        return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
-      },
-    },
-    text: () => readText(res),
-    get body() {
-      body ??= Readable.toWeb(res) as ReadableStream<Uint8Array>;
-      return body;
-    },
-  };
+/** An answer read from node's message; a class, not an object of closures: a service makes one per verify. */
+class NodeResponse implements HttpResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  private stream: ReadableStream<Uint8Array> | undefined;
+
+  constructor(private readonly res: IncomingMessage) {
+    this.status = res.statusCode ?? 0;
+    this.ok = this.status >= 200 && this.status < 300;
+    this.headers = this;
+    // Nobody reads an empty body, and an unread answer keeps its connection from the next request.
+    if (this.status === 204 || this.status === 304 || res.headers['content-length'] === '0') res.resume();
+  }
+
+  get(name: string): string | null {
+    const value = this.res.headers[name.toLowerCase()];
+    return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  text(): Promise<string> {
+    return readText(this.res);
+  }
+
+  get body(): ReadableStream<Uint8Array> {
+    this.stream ??= Readable.toWeb(this.res) as ReadableStream<Uint8Array>;
+    return this.stream;
+  }
 }
 
 function readText(res: IncomingMessage): Promise<string> {

@@ -24,6 +24,8 @@ export type LinkOptions = {
 export class DaemonLink {
   readonly url: string;
   private readonly pool: Promise<HttpAgent | HttpsAgent>;
+  /** Each path's URL, parsed once: a verify in remote mode posts to the same one every time. */
+  private readonly urls = new Map<string, URL>();
   private readonly prover: KeywardClient | undefined;
   private proven: Promise<void> | undefined;
 
@@ -39,7 +41,7 @@ export class DaemonLink {
     const headers = { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json' };
     let answer: { status: number; text: string };
     try {
-      const res = await httpSend(this.url + path, { method: 'POST', headers, body: JSON.stringify(body) }, { agent: await this.pool, timeoutMs: this.options.timeoutMs });
+      const res = await httpSend(this.urlOf(path), { method: 'POST', headers, body: JSON.stringify(body) }, { agent: await this.pool, timeoutMs: this.options.timeoutMs });
       answer = { status: res.status, text: await res.text() };
     } catch (err) {
       this.proven = undefined;
@@ -79,6 +81,12 @@ export class DaemonLink {
 
   close(): void {
     void this.pool.then((pool) => pool.destroy());
+  }
+
+  private urlOf(path: string): URL {
+    let url = this.urls.get(path);
+    if (!url) this.urls.set(path, (url = new URL(this.url + path)));
+    return url;
   }
 
   private prove(): Promise<void> {
