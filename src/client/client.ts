@@ -158,7 +158,9 @@ export class KeywardClient {
     this.token = options.token;
     this.identity = options.identity;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.fetch = options.fetch ?? ((url, init) => httpSend(url, init));
+    // No second try on a new connection: that is how a token could reach whatever took the
+    // port of a daemon that stopped, unproven (a failed request makes the next one prove again).
+    this.fetch = options.fetch ?? ((url, init) => httpSend(url, init, { retry: false }));
   }
 
   /**

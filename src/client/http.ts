@@ -39,11 +39,22 @@ export function keepAliveAgent(url: string, options: { maxSockets?: number; time
 /** The client's own connections, for requests that name no agent. */
 const shared = new HttpAgent({ keepAlive: true });
 
-/**
- * Sends one request; resolves once the answer's head arrives. `timeoutMs` bounds a silence on
- * the connection (the answer's body included), `signal` the whole.
- */
-export async function httpSend(url: string | URL, init: HttpInit, options: { agent?: HttpAgent | HttpsAgent; timeoutMs?: number } = {}): Promise<HttpResponse> {
+export type SendOptions = {
+  agent?: HttpAgent | HttpsAgent;
+  /** Bounds a silence on the connection, the answer's body included. */
+  timeoutMs?: number;
+  /**
+   * When a kept connection turns out closed before the request reached the daemon: send it
+   * again on a new one (true, the default), fail (false), or first run this (a proof of the
+   * daemon; its rejection ends the request). A new connection reaches whatever listens on the
+   * port now, which after a daemon stopped may not be the daemon: a caller that proves the
+   * daemon must not send its token there unproven.
+   */
+  retry?: boolean | (() => Promise<void>);
+};
+
+/** Sends one request; resolves once the answer's head arrives. `init.signal` bounds the whole. */
+export async function httpSend(url: string | URL, init: HttpInit, options: SendOptions = {}): Promise<HttpResponse> {
   const target = typeof url === 'string' ? new URL(url) : url;
   const secure = target.protocol === 'https:';
   const request = secure ? (await import('node:https')).request : httpRequest;
@@ -70,12 +81,13 @@ export async function httpSend(url: string | URL, init: HttpInit, options: { age
       // After the head, a failure is the body's: its reader hears of it from the response.
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (answered) return;
-        if (retry && staleSocket(req, err)) attempt(false).then(resolve, reject);
-        else reject(err);
+        if (!retry || !staleSocket(req, err)) return reject(err);
+        const before = typeof options.retry === 'function' ? options.retry() : Promise.resolve();
+        before.then(() => attempt(false)).then(resolve, reject);
       });
       req.end(init.body);
     });
-  return new NodeResponse(await attempt(true));
+  return new NodeResponse(await attempt(options.retry !== false));
 }
 
 /** An error on a reused connection the daemon had just closed: the request never reached it. */

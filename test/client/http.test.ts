@@ -67,6 +67,26 @@ describe('httpSend', () => {
     agent.destroy();
   });
 
+  it('proves the daemon before that second try when asked to, and fails instead when told not to try', async () => {
+    const seen = new Set<Socket>();
+    const { url, connections } = await serve((req, res) => {
+      if (seen.has(req.socket)) return void req.socket.destroy();
+      seen.add(req.socket);
+      res.end('answered');
+    });
+    const agent = await keepAliveAgent(url);
+    await (await httpSend(url, { method: 'GET' }, { agent })).text();
+    await expect(httpSend(url, { method: 'GET' }, { agent, retry: false })).rejects.toMatchObject({ code: 'ECONNRESET' });
+    await (await httpSend(url, { method: 'GET' }, { agent })).text();
+    let proofs = 0;
+    const prove = async () => void proofs++;
+    expect(await (await httpSend(url, { method: 'GET' }, { agent, retry: prove })).text()).toBe('answered');
+    expect(proofs).toBe(1);
+    await expect(httpSend(url, { method: 'GET' }, { agent, retry: () => Promise.reject(new Error('not the daemon')) })).rejects.toThrow('not the daemon');
+    expect(connections()).toBe(3);
+    agent.destroy();
+  });
+
   it("fails with the connection's own error when nothing listens (autostart reports it)", async () => {
     const { url } = await serve((_req, res) => res.end());
     const port = new URL(url).port;

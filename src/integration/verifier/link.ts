@@ -8,7 +8,7 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import { DaemonUnreachable, errorOfAnswer, KeywardClient } from '../../client/client.js';
-import { httpSend, keepAliveAgent, type HttpResponse } from '../../client/http.js';
+import { httpSend, keepAliveAgent, type HttpResponse, type SendOptions } from '../../client/http.js';
 import { readEventStream, type StreamEvent } from '../../client/sse.js';
 
 export type LinkOptions = {
@@ -28,11 +28,14 @@ export class DaemonLink {
   private readonly urls = new Map<string, URL>();
   private readonly prover: KeywardClient | undefined;
   private proven: Promise<void> | undefined;
+  /** A closed kept connection is tried again on a new one, proven first when the address came from daemon.json. */
+  private readonly retry: SendOptions['retry'];
 
   constructor(private readonly options: LinkOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.pool = keepAliveAgent(this.url, { maxSockets: options.maxSockets ?? 64, timeoutMs: options.timeoutMs });
     this.prover = options.identity && new KeywardClient({ url: this.url, identity: options.identity, timeoutMs: options.timeoutMs });
+    this.retry = this.prover ? () => this.proveAgain() : true;
   }
 
   /** `POST path` with a JSON body; the parsed answer, or `ApiError` / `DaemonUnreachable`. */
@@ -41,7 +44,7 @@ export class DaemonLink {
     const headers = { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json' };
     let answer: { status: number; text: string };
     try {
-      const res = await httpSend(this.urlOf(path), { method: 'POST', headers, body: JSON.stringify(body) }, { agent: await this.pool, timeoutMs: this.options.timeoutMs });
+      const res = await httpSend(this.urlOf(path), { method: 'POST', headers, body: JSON.stringify(body) }, { agent: await this.pool, timeoutMs: this.options.timeoutMs, retry: this.retry });
       answer = { status: res.status, text: await res.text() };
     } catch (err) {
       this.proven = undefined;
@@ -60,7 +63,7 @@ export class DaemonLink {
     let res: HttpResponse;
     try {
       // Not the pool's: a stream holds its connection for as long as it lasts.
-      res = await httpSend(this.url + path, { method: 'GET', headers: { authorization: `Bearer ${this.options.token}`, accept: 'text/event-stream' }, signal });
+      res = await httpSend(this.url + path, { method: 'GET', headers: { authorization: `Bearer ${this.options.token}`, accept: 'text/event-stream' }, signal }, { retry: this.retry });
     } catch (err) {
       this.proven = undefined;
       if (signal.aborted) return;
@@ -87,6 +90,11 @@ export class DaemonLink {
     let url = this.urls.get(path);
     if (!url) this.urls.set(path, (url = new URL(this.url + path)));
     return url;
+  }
+
+  private proveAgain(): Promise<void> {
+    this.proven = undefined;
+    return this.prove();
   }
 
   private prove(): Promise<void> {
