@@ -21,6 +21,16 @@ async function serve(handler: (req: IncomingMessage, res: ServerResponse) => voi
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections };
 }
 
+/** A server where the second request on a connection finds it closed, as when a daemon drops idle ones. */
+function serveClosingKept() {
+  const seen = new Set<Socket>();
+  return serve((req, res) => {
+    if (seen.has(req.socket)) return void req.socket.destroy();
+    seen.add(req.socket);
+    res.end('answered');
+  });
+}
+
 describe('httpSend', () => {
   it('sends method, headers and body, and answers status, headers and text', async () => {
     const { url } = await serve((req, res) => {
@@ -53,13 +63,7 @@ describe('httpSend', () => {
   });
 
   it('tries once more on a new connection when a kept one was closed under the request', async () => {
-    const seen = new Set<Socket>();
-    const { url, connections } = await serve((req, res) => {
-      // The second request on a connection finds it closed, as when a daemon drops idle ones.
-      if (seen.has(req.socket)) return void req.socket.destroy();
-      seen.add(req.socket);
-      res.end('answered');
-    });
+    const { url, connections } = await serveClosingKept();
     const agent = await keepAliveAgent(url);
     expect(await (await httpSend(url, { method: 'GET' }, { agent })).text()).toBe('answered');
     expect(await (await httpSend(url, { method: 'POST', body: '{}' }, { agent })).text()).toBe('answered');
@@ -68,12 +72,7 @@ describe('httpSend', () => {
   });
 
   it('proves the daemon before that second try when asked to, and fails instead when told not to try', async () => {
-    const seen = new Set<Socket>();
-    const { url, connections } = await serve((req, res) => {
-      if (seen.has(req.socket)) return void req.socket.destroy();
-      seen.add(req.socket);
-      res.end('answered');
-    });
+    const { url, connections } = await serveClosingKept();
     const agent = await keepAliveAgent(url);
     await (await httpSend(url, { method: 'GET' }, { agent })).text();
     await expect(httpSend(url, { method: 'GET' }, { agent, retry: false })).rejects.toMatchObject({ code: 'ECONNRESET' });
