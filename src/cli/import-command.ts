@@ -8,12 +8,12 @@ import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiError } from '../client/client.js';
 import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/limits.js';
+import { withThousands } from '../thousands.js';
 import { refused, usageError } from './exit.js';
 import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
-import { wholeNumber } from './whole-number.js';
 import { emit } from './output.js';
 import { examples, session, withJson } from './session.js';
-import { withThousands } from '../thousands.js';
+import { wholeNumber } from './whole-number.js';
 
 /** Room for `{"keys":[` … `]}` and the commas between items. */
 const BODY_OVERHEAD = 1024;
