@@ -82,7 +82,7 @@ import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { entryReads } from './index-reads.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
-import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
+import { allWebhooks, claim, deliveriesOf, finish, insertWebhook, prepareOutbox, prune, removeWebhook, webhookById } from './webhooks.js';
 import { filterText, keyListWhere, keyPaging, matchesText } from '../key-list.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 
@@ -234,15 +234,33 @@ function keepRecentCallers(writes: UsageWrites, keyId: string): void {
   writes.others.run(others);
 }
 
+/** Every column of an audit event, as a placeholder of its own name. */
+const AUDIT_VALUES = Object.fromEntries(
+  (['id', 'at', 'operatorId', 'operatorName', 'action', 'targetType', 'targetId', 'targetName', 'detail', 'prevHash', 'hash', 'signer'] as const).map((f) => [f, sql.placeholder(f)]),
+) as unknown as typeof auditEvents.$inferInsert;
+
 /**
  * The statements every audited key write runs, prepared once. Built on each call, drizzle
  * renders the SQL and better-sqlite3 compiles it again: ~0.25 ms a query on this box, and a
- * deactivation ran five, all on the event loop.
+ * deactivation ran seven (its answer's `uses24h` read included), all on the event loop.
  */
 function prepareHotStatements(db: Db) {
+  const at = (name: string) => sql`${sql.placeholder(name)}`;
   return {
     keyById: db.select(keyColumns).from(keys).where(eq(keys.id, sql.placeholder('id'))).prepare(),
     auditHead: db.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).prepare(),
+    appendAudit: db.insert(auditEvents).values(AUDIT_VALUES).returning({ seq: auditEvents.seq }).prepare(),
+    /** The columns of `statusColumns`, all of them on every change of status. */
+    setStatus: db
+      .update(keys)
+      .set({ status: at('status'), deactivatedAt: at('deactivatedAt'), deactivationReason: at('deactivationReason'), rotatedOutBy: at('rotatedOutBy') })
+      .where(eq(keys.id, sql.placeholder('id')))
+      .prepare(),
+    uses24h: db
+      .select({ n: sql<number>`coalesce(sum(${usageBuckets.ok} + ${usageBuckets.rejected}), 0)` })
+      .from(usageBuckets)
+      .where(and(eq(usageBuckets.keyId, sql.placeholder('id')), gte(usageBuckets.minute, sql.placeholder('fromMinute'))))
+      .prepare(),
   };
 }
 type HotStatements = ReturnType<typeof prepareHotStatements>;
@@ -268,7 +286,7 @@ export class SqliteStore implements Store {
   ) {
     this.hot = prepareHotStatements(db);
     this.usageWrites = prepareUsageWrites(sqlite, db);
-    this.alertWrites = prepareAlertWrites(db);
+    this.alertWrites = prepareAlertWrites(db, prepareOutbox(db));
     this.reserve = new SpaceReserve(sqlite);
     this.importWrites = prepareImportWrites(sqlite);
     this.local = entryReads(sqlite, db);
@@ -298,8 +316,8 @@ export class SqliteStore implements Store {
   private appendAudit(tx: Tx, actor: Actor | null, input: AuditInput, at: number): void {
     const last = this.hot.auditHead.get();
     const event = nextEvent(this.audit.key, actor, input, at, last?.hash);
-    const { seq } = tx.insert(auditEvents).values(event).returning({ seq: auditEvents.seq }).get();
-    enqueue(tx, auditOutbound(event));
+    const { seq } = this.hot.appendAudit.get(event)!;
+    this.alertWrites.enqueue(tx, auditOutbound(event));
     this.appended = { seq, hash: event.hash };
   }
 
@@ -392,12 +410,7 @@ export class SqliteStore implements Store {
   }
 
   async uses24h(id: string, since: number): Promise<number> {
-    const row = this.db
-      .select({ n: sql<number>`coalesce(sum(${usageBuckets.ok} + ${usageBuckets.rejected}), 0)` })
-      .from(usageBuckets)
-      .where(and(eq(usageBuckets.keyId, id), gte(usageBuckets.minute, Math.floor(since / 60_000))))
-      .get();
-    return row?.n ?? 0;
+    return this.hot.uses24h.get({ id, fromMinute: Math.floor(since / 60_000) })?.n ?? 0;
   }
 
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
@@ -457,7 +470,7 @@ export class SqliteStore implements Store {
    * deactivation whose reason reports a leak raises `key.leaked` in the same transaction.
    */
   private changeKeyStatus(tx: Tx, key: KeyRow, status: KeyRow['status'], at: number, actor: Actor, detail?: StatusDetail): void {
-    tx.update(keys).set(statusColumns(status, at, detail)).where(eq(keys.id, key.id)).run();
+    this.hot.setStatus.run({ id: key.id, ...statusColumns(status, at, detail) });
     this.appendAudit(tx, actor, statusAudit(status, key, detail), at);
     const reason = detail?.reason;
     if (status === 'inactive' && reason !== undefined && isLeakReport(reason)) recordSighting(tx, this.alertWrites, leakReported(key, reason, at), { id: key.id, name: key.name, hint: key.hint });

@@ -25,7 +25,7 @@ import {
 import { tombstoneEntry } from '../../verify/key-index.js';
 import type { Db } from './open.js';
 import { alerts, keys, keyTombstones } from './schema.js';
-import { enqueue } from './webhooks.js';
+import type { Enqueue } from './webhooks.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -83,10 +83,11 @@ export function pruneTombstones(tx: Tx, before: number): string[] {
  * The statements a flush runs per sighting, prepared once: built through the query builder
  * each time, a flush of 20,000 sightings held the event loop (and every verify) for ~2 s.
  */
-export function prepareAlertWrites(db: Db) {
+export function prepareAlertWrites(db: Db, enqueue: Enqueue) {
   const p = { kind: sql.placeholder('kind'), keyId: sql.placeholder('keyId'), caller: sql.placeholder('caller') };
   const triple = and(eq(alerts.kind, p.kind), eq(alerts.keyId, p.keyId), eq(alerts.caller, p.caller));
   return {
+    enqueue,
     open: db.select().from(alerts).where(and(triple, isNull(alerts.ackedAt))).prepare(),
     latest: db.select().from(alerts).where(triple).orderBy(desc(alerts.firstSeenAt)).limit(1).prepare(),
     openCount: db
@@ -140,7 +141,7 @@ export function recordSighting(tx: Tx, writes: AlertWrites, sighting: AlertSight
   if (placement === 'raise') {
     const alert = raised(s);
     writes.insert.run(alertValues(alert));
-    enqueue(tx, alertOutbound(alert, key));
+    writes.enqueue(tx, alertOutbound(alert, key));
     return { alert, raised: true };
   }
   const alert = counted(placement.into, s);

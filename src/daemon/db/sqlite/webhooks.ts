@@ -17,11 +17,19 @@ const hookColumns = webhookColumns(webhooks);
 const logColumns = deliveryColumns(webhookDeliveries);
 const OUTBOX = { deliveries: webhookDeliveries, webhooks };
 
-/** Queues `event` for every webhook that wants it, in the caller's transaction. */
-export function enqueue(tx: Tx, event: OutboundEvent): void {
-  const rows = deliveriesFor(event, tx.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).all());
-  if (rows.length) tx.insert(webhookDeliveries).values(rows).run();
+/**
+ * Queues an event for every webhook that wants it, in the caller's transaction. Every audited
+ * write queues its event, so the read of the webhooks is prepared once (as the store's other
+ * hot statements are); it runs on the store's one connection, inside the caller's transaction.
+ */
+export function prepareOutbox(db: Db): Enqueue {
+  const subscribers = db.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).prepare();
+  return (tx, event) => {
+    const rows = deliveriesFor(event, subscribers.all());
+    if (rows.length) tx.insert(webhookDeliveries).values(rows).run();
+  };
 }
+export type Enqueue = (tx: Tx, event: OutboundEvent) => void;
 
 export function insertWebhook(tx: Tx, hook: NewWebhook): void {
   tx.insert(webhooks).values({ ...hook, events: JSON.stringify(hook.events) }).run();
