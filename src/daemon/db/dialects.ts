@@ -183,8 +183,12 @@ export function webhookRow(row: Omit<WebhookRow, 'events'> & { events: string })
 
 /** Rows (keys or operators) whose name is `name` ignoring case, or looks like it. */
 export function sameOrLookAlike(table: { nameFolded: Column; nameSkeleton: Column }, name: string): SQL | undefined {
-  const { nameFolded, nameSkeleton } = nameColumns(name);
-  return or(eq(table.nameFolded, nameFolded), eq(table.nameSkeleton, nameSkeleton));
+  return sameNameColumns(table, nameColumns(name));
+}
+
+/** `sameOrLookAlike` from a name's uniqueness columns, given or as placeholders of a prepared statement. */
+export function sameNameColumns(table: { nameFolded: Column; nameSkeleton: Column }, name: { nameFolded: unknown; nameSkeleton: unknown }): SQL | undefined {
+  return or(eq(table.nameFolded, name.nameFolded), eq(table.nameSkeleton, name.nameSkeleton));
 }
 
 /** Keys that have one of `rows`' names (folded or by skeleton): what an import must not meet. */

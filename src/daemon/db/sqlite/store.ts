@@ -68,6 +68,7 @@ import {
   operatorAudit,
   rotationOpen,
   rotationStartAudit,
+  sameNameColumns,
   sameOrLookAlike,
   statusAudit,
   type StatusDetail,
@@ -81,10 +82,10 @@ import { SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { entryReads } from './index-reads.js';
-import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, unbury, type AlertWrites } from './trouble.js';
+import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, finish, insertWebhook, prepareOutbox, prune, removeWebhook, webhookById } from './webhooks.js';
 import { filterText, keyListWhere, keyPaging, matchesText } from '../key-list.js';
-import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
+import { auditEvents, keyCallers, keys, keyTombstones, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -256,6 +257,14 @@ function prepareHotStatements(db: Db) {
       .set({ status: at('status'), deactivatedAt: at('deactivatedAt'), deactivationReason: at('deactivationReason'), rotatedOutBy: at('rotatedOutBy') })
       .where(eq(keys.id, sql.placeholder('id')))
       .prepare(),
+    /** A key other than `exceptId` (null: any key) with the name's uniqueness columns. */
+    nameTaken: db
+      .select({ name: keys.name })
+      .from(keys)
+      .where(and(sameNameColumns(keys, { nameFolded: sql.placeholder('nameFolded'), nameSkeleton: sql.placeholder('nameSkeleton') }), sql`${keys.id} is not ${sql.placeholder('exceptId')}`))
+      .prepare(),
+    /** A key created with a deleted key's hash takes the tombstone's place. */
+    unbury: db.delete(keyTombstones).where(eq(keyTombstones.hash, sql.placeholder('hash'))).prepare(),
     uses24h: db
       .select({ n: sql<number>`coalesce(sum(${usageBuckets.ok} + ${usageBuckets.rejected}), 0)` })
       .from(usageBuckets)
@@ -415,21 +424,20 @@ export class SqliteStore implements Store {
 
   /** Writes are immediate transactions, so a name free when checked is still free at the insert. */
   private insertKey(tx: Tx, key: KeyRow & { hash: string }): void {
-    this.refuseTakenName(tx, key.name);
-    unbury(tx, [key.hash]);
+    this.refuseTakenName(key.name);
+    this.hot.unbury.run({ hash: key.hash });
     tx.insert(keys).values({ ...keyValues(key), ...nameColumns(key.name) }).run();
   }
 
   /** Refuses `name` when a key other than `exceptId` has it, or a name that looks the same. */
-  private refuseTakenName(tx: Tx, name: string, exceptId?: string): void {
-    const sameName = sameOrLookAlike(keys, name);
-    const taken = tx.select({ name: keys.name }).from(keys).where(exceptId ? and(sameName, ne(keys.id, exceptId)) : sameName).get();
+  private refuseTakenName(name: string, exceptId?: string): void {
+    const taken = this.hot.nameTaken.get({ ...nameColumns(name), exceptId: exceptId ?? null });
     if (taken) throw nameTaken('key', name, taken.name);
   }
 
   /** Renames or edits `key`, audited; the caller has checked that something changes. */
   private editKey(tx: Tx, key: KeyRow, edit: KeyEdit, changed: (keyof KeyEdit)[], at: number, actor: Actor, detail?: Record<string, unknown>): void {
-    if (edit.name !== undefined) this.refuseTakenName(tx, edit.name, key.id);
+    if (edit.name !== undefined) this.refuseTakenName(edit.name, key.id);
     tx.update(keys).set(editColumns(edit)).where(eq(keys.id, key.id)).run();
     this.appendAudit(tx, actor, keyAudit('key.update', { id: key.id, name: edit.name ?? key.name }, { ...editDetail(key, edit, changed), ...detail }), at);
   }

@@ -39,11 +39,6 @@ export function bury(tx: Tx, key: KeyRow, at: number, deletedBy: string): void {
   tx.insert(keyTombstones).values(tombstoneOf(key, hash, at, deletedBy)).run();
 }
 
-/** Keys created with deleted keys' hashes (an import) take the tombstones' places. */
-export function unbury(tx: Tx, hashes: readonly string[]): void {
-  tx.delete(keyTombstones).where(inArray(keyTombstones.hash, [...hashes])).run();
-}
-
 /** What the verification index keeps of a tombstone (`tombstoneEntry`). */
 export const tombstoneEntryColumns = { keyId: keyTombstones.keyId, name: keyTombstones.name, hash: keyTombstones.hash, deletedAt: keyTombstones.deletedAt, rotationId: keyTombstones.rotationId };
 
