@@ -6,7 +6,7 @@
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
-import { and, asc, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
@@ -83,7 +83,7 @@ import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { entryReads } from './index-reads.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, type AlertWrites } from './trouble.js';
-import { allWebhooks, claim, deliveriesOf, finish, insertWebhook, prepareOutbox, prune, removeWebhook, webhookById } from './webhooks.js';
+import { allWebhooks, claim, deliveriesOf, finish, insertWebhook, prepareOutbox, prune, removeWebhook, webhookById, type Enqueue } from './webhooks.js';
 import { filterText, keyListWhere, keyPaging, matchesText } from '../key-list.js';
 import { auditEvents, keyCallers, keys, keyTombstones, operators, rotations, usageBuckets, usageWindow } from './schema.js';
 
@@ -235,18 +235,21 @@ function keepRecentCallers(writes: UsageWrites, keyId: string): void {
   writes.others.run(others);
 }
 
-/** Every column of an audit event, as a placeholder of its own name. */
+/** Every column of an audit event but the store's `seq`, as a placeholder of its own name (an event has them all). */
 const AUDIT_VALUES = Object.fromEntries(
-  (['id', 'at', 'operatorId', 'operatorName', 'action', 'targetType', 'targetId', 'targetName', 'detail', 'prevHash', 'hash', 'signer'] as const).map((f) => [f, sql.placeholder(f)]),
+  Object.keys(getTableColumns(auditEvents))
+    .filter((f) => f !== 'seq')
+    .map((f) => [f, sql.placeholder(f)]),
 ) as unknown as typeof auditEvents.$inferInsert;
 
 /**
- * The statements every audited key write runs, prepared once. Built on each call, drizzle
- * renders the SQL and better-sqlite3 compiles it again: ~0.25 ms a query on this box, and a
- * deactivation ran seven (its answer's `uses24h` read included), all on the event loop.
+ * The statements of the key writes an operator makes most (create, deactivate, activate) and
+ * of their answers, prepared once. Built on each call, drizzle renders the SQL and
+ * better-sqlite3 compiles it again: ~0.25 ms a query on this box, and a deactivation ran
+ * seven, all on the event loop (docs/performance.md).
  */
 function prepareHotStatements(db: Db) {
-  const at = (name: string) => sql`${sql.placeholder(name)}`;
+  const value = (name: string) => sql`${sql.placeholder(name)}`;
   return {
     keyById: db.select(keyColumns).from(keys).where(eq(keys.id, sql.placeholder('id'))).prepare(),
     auditHead: db.select({ hash: auditEvents.hash }).from(auditEvents).orderBy(desc(auditEvents.seq)).limit(1).prepare(),
@@ -254,7 +257,7 @@ function prepareHotStatements(db: Db) {
     /** The columns of `statusColumns`, all of them on every change of status. */
     setStatus: db
       .update(keys)
-      .set({ status: at('status'), deactivatedAt: at('deactivatedAt'), deactivationReason: at('deactivationReason'), rotatedOutBy: at('rotatedOutBy') })
+      .set({ status: value('status'), deactivatedAt: value('deactivatedAt'), deactivationReason: value('deactivationReason'), rotatedOutBy: value('rotatedOutBy') })
       .where(eq(keys.id, sql.placeholder('id')))
       .prepare(),
     /** A key other than `exceptId` (null: any key) with the name's uniqueness columns. */
@@ -277,6 +280,8 @@ type HotStatements = ReturnType<typeof prepareHotStatements>;
 export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
   private readonly alertWrites: AlertWrites;
+  /** Queues a change's event for the webhooks that want it, in the change's transaction. */
+  private readonly enqueue: Enqueue;
   /** Set by `appendAudit` inside a write: the head the write anchors once it commits. */
   private appended: { seq: number; hash: string } | undefined;
   private readonly hot: HotStatements;
@@ -295,7 +300,8 @@ export class SqliteStore implements Store {
   ) {
     this.hot = prepareHotStatements(db);
     this.usageWrites = prepareUsageWrites(sqlite, db);
-    this.alertWrites = prepareAlertWrites(db, prepareOutbox(db));
+    this.enqueue = prepareOutbox(db);
+    this.alertWrites = prepareAlertWrites(db, this.enqueue);
     this.reserve = new SpaceReserve(sqlite);
     this.importWrites = prepareImportWrites(sqlite);
     this.local = entryReads(sqlite, db);
@@ -326,7 +332,7 @@ export class SqliteStore implements Store {
     const last = this.hot.auditHead.get();
     const event = nextEvent(this.audit.key, actor, input, at, last?.hash);
     const { seq } = this.hot.appendAudit.get(event)!;
-    this.alertWrites.enqueue(tx, auditOutbound(event));
+    this.enqueue(tx, auditOutbound(event));
     this.appended = { seq, hash: event.hash };
   }
 
