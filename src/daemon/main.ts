@@ -13,11 +13,13 @@ import { AuditTrail, type AuditFiles } from './audit/trail.js';
 import { createCore, type Core } from './core.js';
 import type { StreamLimits } from './events/streams.js';
 import type { ReplicaOptions } from './replica/hub.js';
+import { fastAckRoute } from './replica/routes.js';
 import { openDatabase } from './db/sqlite/open.js';
 import type { PgTimeouts } from './db/pg/open.js';
 import { describeDatabase } from './db/pg/url.js';
 import { SqliteStore } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
+import { fastRoutes, type FastRoutes } from './http/fast-routes.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
 import { createHttpServer, HTTP_LIMITS, type HttpLimits, type HttpServerOptions } from './http/server.js';
 import { lockHome } from './lock.js';
@@ -25,7 +27,7 @@ import type { DispatchOptions } from './webhooks/dispatcher.js';
 import { WebhookSealer } from './webhooks/sealer.js';
 import { createPrivate, UnsafePath } from '../private-files.js';
 import type { Store } from './store.js';
-import { fastVerify, type FastVerify } from './verify/fast-path.js';
+import { fastVerifyRoute } from './verify/fast-path.js';
 
 export type DaemonOptions = {
   home: string;
@@ -73,8 +75,8 @@ export type OpenDaemon = {
 export type RunningDaemon = OpenDaemon & {
   url: string;
   port: number;
-  /** The verify fast path in front of the app (its `answered` count tells tests which path answered). */
-  fastVerify: FastVerify;
+  /** The fast routes in front of the app (their `answered` count tells tests which path answered). */
+  fastRoutes: FastRoutes;
 };
 
 /** A refusal to start that the CLI prints as one line. */
@@ -194,7 +196,12 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   }
   const opened = await openDaemon({ ...options, log }, { beforeRelease: () => removeDaemonInfo(options.home) });
   const { core, app } = opened;
-  const fast = fastVerify({ operators: core.operators, verifier: core.verifier, maxBodyBytes: MAX_BODY_BYTES, hosts: hostPolicy(servedHosts(options)) });
+  const fast = fastRoutes({
+    operators: core.operators,
+    routes: { '/v1/verify': fastVerifyRoute(core.verifier), '/v1/replica/ack': fastAckRoute(core.replicas) },
+    maxBodyBytes: MAX_BODY_BYTES,
+    hosts: hostPolicy(servedHosts(options)),
+  });
   let server: Server;
   try {
     server = await listen(app.fetch, host, port, { limits: { ...HTTP_LIMITS, ...options.httpLimits }, log, front: fast.listener });
@@ -219,7 +226,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       await opened.close();
       log('keyward daemon stopped');
     })());
-  return { ...opened, url, port: actualPort, fastVerify: fast, close };
+  return { ...opened, url, port: actualPort, fastRoutes: fast, close };
 }
 
 function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTrail {

@@ -1,13 +1,18 @@
-/** `GET /v1/replica` and `POST /v1/replica/ack`: the stream in-process verifiers copy the index from, and their acks. */
+/**
+ * `GET /v1/replica` and `POST /v1/replica/ack`: the stream in-process verifiers copy the index
+ * from, and their acks — which a plain request gets from the fast routes, below the framework.
+ */
 import { createRoute, z } from '@hono/zod-openapi';
 import { sendFrames } from '../events/sse.js';
 import { requirePermission } from '../http/auth.js';
+import type { FastRoute } from '../http/fast-routes.js';
 import { answer, bearer, errors, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { ReplicaHub } from './hub.js';
 import { AckAnswerSchema, AckBody, ReplicaQuery } from './schemas.js';
 
-const verify = requirePermission('keys:verify');
+const PERMISSION = 'keys:verify';
+const verify = requirePermission(PERMISSION);
 const tags = ['verify'];
 
 const STREAM_DESCRIPTION = `Needs \`keys:verify\`. A text/event-stream for \`keyward/verifier\` and anything that keeps a copy of the verification index (docs/replicas.md). Hashes, policy and marks (canaries, tombstones, keys a rotation cut over), never a secret. Events, each \`data\` one line of JSON:
@@ -60,4 +65,19 @@ export function replicaRoutes(hub: ReplicaHub) {
       }),
       (c) => c.json(hub.ack(c.get('operator'), c.req.valid('json')), 200),
     );
+}
+
+/**
+ * The ack as the fast routes answer it: the body read by the route's own schema, the same
+ * answer. Every replica acks four times a second, and a write that narrows waits for each
+ * replica's ack: through the framework, ten replicas' acks held a deactivation ~3 ms longer.
+ */
+export function fastAckRoute(hub: ReplicaHub): FastRoute {
+  return {
+    permission: PERMISSION,
+    answer(body, operator) {
+      const ack = AckBody.safeParse(body);
+      return ack.success ? JSON.stringify(hub.ack(operator, ack.data)) : undefined;
+    },
+  };
 }

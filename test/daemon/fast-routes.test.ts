@@ -1,13 +1,14 @@
 /**
- * The verify fast path (src/daemon/verify/fast-path.ts) answers at the node:http layer, below
- * the app, so this suite needs a real listening daemon. Each request is sent both ways (a
- * client-chosen X-Request-Id sends it down the full route) and the answers must match; the
- * daemon's count of fast answers says which path answered each.
+ * The fast routes (src/daemon/http/fast-routes.ts: verify and the replicas' ack) answer at the
+ * node:http layer, below the app, so this suite needs a real listening daemon. Each request is
+ * sent both ways (a client-chosen X-Request-Id sends it down the full route) and the answers
+ * must match; the daemon's count of fast answers says which path answered each.
  */
 import { Buffer } from 'node:buffer';
 import type { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { handReplica, type HandReplica } from '../helpers/replica-stream.js';
 import { rawAgent, sendRaw, type RawRequest } from '../reliability/helpers/raw-http.js';
 import { openConnection, parseResponse, requestHead } from '../reliability/helpers/raw-socket.js';
 
@@ -51,7 +52,7 @@ type Answer = { status: number; contentType: unknown; headerNames: string[]; bod
 const VARYING = new Set(['date', 'x-request-id']);
 
 async function send(req: RawRequest, fullRoute: boolean): Promise<Answer> {
-  const before = t.daemon.fastVerify.answered;
+  const before = t.daemon.fastRoutes.answered;
   const res = await sendRaw(t.url, { ...req, headers: { ...req.headers, ...(fullRoute ? { 'x-request-id': 'full-route' } : {}) } }, agent);
   const body = JSON.parse(res.body) as { error?: { requestId?: string } };
   if (body.error) delete body.error.requestId;
@@ -60,7 +61,7 @@ async function send(req: RawRequest, fullRoute: boolean): Promise<Answer> {
     contentType: res.headers['content-type'],
     headerNames: Object.keys(res.headers).filter((h) => !VARYING.has(h)).sort(),
     body,
-    path: t.daemon.fastVerify.answered > before ? 'fast' : 'full',
+    path: t.daemon.fastRoutes.answered > before ? 'fast' : 'full',
   };
 }
 
@@ -92,9 +93,29 @@ function countedOnce(fast: Counted, full: Counted): boolean {
   return true;
 }
 
+const as = (token: string) => ({ authorization: `Bearer ${token}` });
+
+type Case = [what: string, path: 'fast' | 'full', request: () => RawRequest];
+
+/**
+ * A test per case: the request sent plainly and down the full route, the answers the same once
+ * `even` has evened out what differs by when each was answered.
+ */
+function answersAsTheFullRoute(cases: Case[], even: (fast: Answer, full: Answer) => void): void {
+  for (const [what, path, request] of cases) {
+    it(`answers ${what} as the full route does (on the ${path} path)`, async () => {
+      const fast = await send(request(), false);
+      const full = await send(request(), true);
+      expect(full.path).toBe('full');
+      expect(fast.path).toBe(path);
+      even(fast, full);
+      expect({ ...fast, path: undefined }).toEqual({ ...full, path: undefined });
+    });
+  }
+}
+
 describe('verify fast path', () => {
-  const as = (token: string) => ({ authorization: `Bearer ${token}` });
-  const cases: [string, 'fast' | 'full', () => RawRequest][] = [
+  const cases: Case[] = [
     ['a valid key', 'fast', () => verify(JSON.stringify({ key: secret }), as(service))],
     ['a valid key with a caller', 'fast', () => verify(JSON.stringify({ key: secret, caller: 'orders \u001b[2J\u202E' }), as(service))],
     ['an inactive key', 'fast', () => verify(JSON.stringify({ key: inactive }), as(service))],
@@ -127,16 +148,9 @@ describe('verify fast path', () => {
     ['the token sent twice', 'full', () => verify(JSON.stringify({ key: secret }), { authorization: [`Bearer ${service}`, `Bearer ${service}`] })],
     ['a GET', 'full', () => ({ method: 'GET', path: '/v1/verify', headers: as(service) })],
   ];
-  for (const [what, path, request] of cases) {
-    it(`answers ${what} as the full route does (on the ${path} path)`, async () => {
-      const fast = await send(request(), false);
-      const full = await send(request(), true);
-      expect(full.path).toBe('full');
-      expect(fast.path).toBe(path);
-      expect(countedOnce(fast.body as Counted, full.body as Counted), 'the full route answered one use later').toBe(true);
-      expect({ ...fast, path: undefined }).toEqual({ ...full, path: undefined });
-    });
-  }
+  answersAsTheFullRoute(cases, (fast, full) => {
+    expect(countedOnce(fast.body as Counted, full.body as Counted), 'the full route answered one use later').toBe(true);
+  });
 
   // What no HTTP client library sends: written on a bare socket.
   const rawHosts: [string, string | null, Record<string, string>][] = [
@@ -147,7 +161,7 @@ describe('verify fast path', () => {
     it(`answers a request with ${what} as the full route does (on the full path)`, async () => {
       const body = JSON.stringify({ key: secret });
       const sendBytes = async (fullRoute: boolean) => {
-        const before = t.daemon.fastVerify.answered;
+        const before = t.daemon.fastRoutes.answered;
         const headers = {
           'Content-Type': 'application/json',
           Authorization: `Bearer ${service}`,
@@ -160,7 +174,7 @@ describe('verify fast path', () => {
         await connection.closed;
         const res = parseResponse(connection.received());
         delete (res.body as { error?: { requestId?: string } }).error?.requestId;
-        return { status: res.status, body: res.body, path: t.daemon.fastVerify.answered > before ? 'fast' : 'full' };
+        return { status: res.status, body: res.body, path: t.daemon.fastRoutes.answered > before ? 'fast' : 'full' };
       };
       const fast = await sendBytes(false);
       const full = await sendBytes(true);
@@ -198,16 +212,74 @@ describe('verify fast path with --allow-host', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, host: 'keys.internal:7420', ...(fullRoute ? { 'x-request-id': 'full-route' } : {}) },
         body: Buffer.from(JSON.stringify({ key })),
       });
-      const before = d.daemon.fastVerify.answered;
+      const before = d.daemon.fastRoutes.answered;
       const fast = await sendRaw(d.url, request(false), own);
-      expect(d.daemon.fastVerify.answered).toBe(before + 1);
+      expect(d.daemon.fastRoutes.answered).toBe(before + 1);
       const full = await sendRaw(d.url, request(true), own);
-      expect(d.daemon.fastVerify.answered).toBe(before + 1);
+      expect(d.daemon.fastRoutes.answered).toBe(before + 1);
       expect([fast.status, JSON.parse(fast.body)]).toEqual([full.status, JSON.parse(full.body)]);
       expect(fast.status).toBe(200);
     } finally {
       own.destroy();
       await d.stop();
     }
+  });
+});
+
+describe('replica ack fast path', () => {
+  let replica: HandReplica;
+  let replicaId: string;
+  let keyId: string;
+  /** What the replica's copy holds: the stream's `ready`. */
+  let seq: number;
+  beforeAll(async () => {
+    replica = await handReplica(t, service);
+    replicaId = (await replica.hello()).replicaId;
+    seq = (await replica.next<{ seq: number }>('ready')).seq;
+    keyId = (await t.client.createKey('fast-ack')).key.id;
+  });
+  afterAll(() => replica.close());
+
+  const ack = (body: unknown, headers: RawRequest['headers'], more: Partial<RawRequest> = {}): RawRequest => ({
+    method: 'POST',
+    path: '/v1/replica/ack',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+    ...more,
+  });
+  const usageOf = (minute: number) => ({ buckets: [{ keyId, minute, ok: 2, rejected: 1 }], callers: [{ keyId, caller: 'ack-caller', at: minute * 60_000, ok: 2, rejected: 1 }], lastUsed: [{ keyId, at: minute * 60_000 }], quotas: [] });
+  const cases: Case[] = [
+    ['an ack of this stream', 'fast', () => ack({ replicaId, seq }, as(service))],
+    ['an ack of a replica the daemon does not know', 'fast', () => ack({ replicaId: 'rep_gone', seq: 3 }, as(service))],
+    ['an ack before the copy is complete', 'fast', () => ack({ replicaId }, as(service))],
+    ['an ack with usage', 'fast', () => ack({ replicaId, seq, usage: usageOf(Math.floor(Date.now() / 60_000)) }, as(service))],
+    ['a negative seq', 'full', () => ack({ replicaId, seq: -1 }, as(service))],
+    ['no replica id', 'full', () => ack({ seq: 0 }, as(service))],
+    ['a usage report without its lists', 'full', () => ack({ replicaId, usage: {} }, as(service))],
+    ['JSON that is not an object', 'full', () => ack('[1]', as(service))],
+    ['broken JSON', 'full', () => ack('{"replicaId":', as(service))],
+    ['a body that is not JSON', 'full', () => ack({ replicaId }, { ...as(service), 'content-type': 'text/plain' })],
+    ['a query string', 'full', () => ack({ replicaId }, as(service), { path: '/v1/replica/ack?x=1' })],
+    ['a body over the limit', 'full', () => ack({ replicaId, pad: 'x'.repeat(70_000) }, as(service))],
+    ['a token without keys:verify', 'full', () => ack({ replicaId }, as(viewer))],
+    ['no token', 'full', () => ack({ replicaId }, {})],
+    ['a GET', 'full', () => ({ method: 'GET', path: '/v1/replica/ack', headers: as(service) })],
+  ];
+  answersAsTheFullRoute(cases, (fast, full) => {
+    // The daemon's clock is in every answer: the two were given a millisecond or more apart.
+    for (const answer of [fast, full]) delete (answer.body as { now?: number }).now;
+  });
+
+  it('renews the lease and counts the usage on the fast path like the full route', async () => {
+    const minute = Math.floor(Date.now() / 60_000);
+    for (const fullRoute of [false, true]) {
+      const answer = await send(ack({ replicaId, seq, usage: usageOf(minute) }, as(service)), fullRoute);
+      expect(answer.body).toMatchObject({ lease: 'granted', leaseMs: 1000 });
+    }
+    await t.daemon.core.usage.flush();
+    const usage = await t.client.usage(keyId, 1);
+    // Twice from this test and twice from the cases above that sent usage (each both ways).
+    expect(usage.buckets.reduce((n, b) => n + b.ok, 0)).toBe(8);
+    expect(usage.callers).toMatchObject([{ caller: 'ack-caller', ok: 8, rejected: 4 }]);
   });
 });
