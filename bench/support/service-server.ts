@@ -26,7 +26,8 @@ if (mode === 'protected') {
   app.use('/orders', auth);
 }
 app.get('/health', (c) => (!verifier || verifier.state === 'replica' || mode === 'remote' ? c.json({ status: 'ok' }) : c.json({ status: verifier.state }, 503)));
-app.get('/orders', list);
+// protect() is the route's one handler: a second one would make Hono compose them (async).
+if (mode !== 'protected') app.get('/orders', list);
 
 serve({ fetch: app.fetch, hostname: '127.0.0.1', port: Number(port) });
 process.once('SIGTERM', () => void (verifier?.close() ?? Promise.resolve()).then(() => process.exit(0)));
