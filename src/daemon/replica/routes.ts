@@ -8,11 +8,12 @@ import { requirePermission } from '../http/auth.js';
 import type { FastRoute } from '../http/fast-routes.js';
 import { answer, bearer, errors, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
+import { VERIFY_PERMISSION } from '../verify/routes.js';
 import type { ReplicaHub } from './hub.js';
 import { AckAnswerSchema, AckBody, ReplicaQuery } from './schemas.js';
 
-const PERMISSION = 'keys:verify';
-const verify = requirePermission(PERMISSION);
+/** A replica verifies, so its stream and acks need what verify needs. */
+const verify = requirePermission(VERIFY_PERMISSION);
 const tags = ['verify'];
 
 const STREAM_DESCRIPTION = `Needs \`keys:verify\`. A text/event-stream for \`keyward/verifier\` and anything that keeps a copy of the verification index (docs/replicas.md). Hashes, policy and marks (canaries, tombstones, keys a rotation cut over), never a secret. Events, each \`data\` one line of JSON:
@@ -74,7 +75,7 @@ export function replicaRoutes(hub: ReplicaHub) {
  */
 export function fastAckRoute(hub: ReplicaHub): FastRoute {
   return {
-    permission: PERMISSION,
+    permission: VERIFY_PERMISSION,
     answer(body, operator) {
       const ack = AckBody.safeParse(body);
       return ack.success ? JSON.stringify(hub.ack(operator, ack.data)) : undefined;

@@ -5,11 +5,12 @@
  */
 import type { FastRoute } from '../http/fast-routes.js';
 import { fastVerifyBody } from './fast-body.js';
+import { VERIFY_PERMISSION } from './routes.js';
 import type { Verifier } from './verifier.js';
 
 export function fastVerifyRoute(verifier: Verifier): FastRoute {
   return {
-    permission: 'keys:verify',
+    permission: VERIFY_PERMISSION,
     answer(body, _operator, startedAt) {
       const valid = fastVerifyBody(body);
       if (!valid) return undefined;

@@ -3,11 +3,15 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { parseAddress } from '../../decide/ip.js';
 import { SCOPES_MAX } from '../../decide/scopes.js';
 import { stripUnsafe } from '../../sanitize.js';
+import type { Permission } from '../auth/permissions.js';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, json, jsonBody } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import { MetaSchema, ScopeSchema } from '../keys/policy-schemas.js';
 import type { Verifier } from './verifier.js';
+
+/** What verify needs, on the full route and below the framework (fast-path.ts) alike. */
+export const VERIFY_PERMISSION = 'keys:verify' satisfies Permission;
 
 export const CALLER_MAX = 128;
 export const KEY_MAX = 512;
@@ -76,7 +80,7 @@ const VerifyResultSchema = z
 export function verifyRoutes(verifier: Verifier) {
   return routeGroup().openapi(
     createRoute({
-      method: 'post', path: '/verify', operationId: 'verifyKey', tags: ['verify'], security: bearer, middleware: [requirePermission('keys:verify')] as const,
+      method: 'post', path: '/verify', operationId: 'verifyKey', tags: ['verify'], security: bearer, middleware: [requirePermission(VERIFY_PERMISSION)] as const,
       summary: 'Check an API key; the answer is a decision, not an error',
       description:
         'Needs `keys:verify` (the `service` role has it). Answered from memory, never from the store, checking in this order: a `kw_` key of the wrong shape or with a bad checksum, an empty key or an operator token is `malformed` without a lookup (a key of any other format, an imported one, is looked up by its SHA-256); then `not_found`, `inactive`, `expired`; then the key’s policy: `ip_not_allowed`, `insufficient_scope`, `rate_limited`, `quota_exhausted`. Only an accepted verify counts against the rate limit and quota; every decision about a known key counts as usage.',
