@@ -198,7 +198,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const { core, app } = opened;
   const fast = fastRoutes({
     operators: core.operators,
-    routes: { '/v1/verify': fastVerifyRoute(core.verifier), '/v1/replica/ack': fastAckRoute(core.replicas) },
+    routes: [fastVerifyRoute(core.verifier), fastAckRoute(core.replicas)],
     maxBodyBytes: MAX_BODY_BYTES,
     hosts: hostPolicy(servedHosts(options)),
   });

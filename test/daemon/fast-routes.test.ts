@@ -232,7 +232,10 @@ describe('replica ack fast path', () => {
   let keyId: string;
   /** What the replica's copy holds: the stream's `ready`. */
   let seq: number;
+  /** A service token that does not own the replica. */
+  let stranger: string;
   beforeAll(async () => {
+    stranger = (await t.client.createOperator('svc-stranger', 'service')).token;
     replica = await handReplica(t, service);
     replicaId = (await replica.hello()).replicaId;
     seq = (await replica.next<{ seq: number }>('ready')).seq;
@@ -251,6 +254,7 @@ describe('replica ack fast path', () => {
   const cases: Case[] = [
     ['an ack of this stream', 'fast', () => ack({ replicaId, seq }, as(service))],
     ['an ack of a replica the daemon does not know', 'fast', () => ack({ replicaId: 'rep_gone', seq: 3 }, as(service))],
+    ["an ack of this stream by another operator's token", 'fast', () => ack({ replicaId, seq }, as(stranger))],
     ['an ack before the copy is complete', 'fast', () => ack({ replicaId }, as(service))],
     ['an ack with usage', 'fast', () => ack({ replicaId, seq, usage: usageOf(Math.floor(Date.now() / 60_000)) }, as(service))],
     ['a negative seq', 'full', () => ack({ replicaId, seq: -1 }, as(service))],
@@ -268,6 +272,12 @@ describe('replica ack fast path', () => {
   answersAsTheFullRoute(cases, (fast, full) => {
     // The daemon's clock is in every answer: the two were given a millisecond or more apart.
     for (const answer of [fast, full]) delete (answer.body as { now?: number }).now;
+  });
+
+  it("renews no lease for another operator's ack of the stream, on either path", async () => {
+    for (const fullRoute of [false, true]) {
+      expect((await send(ack({ replicaId, seq }, as(stranger)), fullRoute)).body).toMatchObject({ lease: 'unknown', leaseMs: 0 });
+    }
   });
 
   it('renews the lease and counts the usage on the fast path like the full route', async () => {

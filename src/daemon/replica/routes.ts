@@ -75,6 +75,7 @@ export function replicaRoutes(hub: ReplicaHub) {
  */
 export function fastAckRoute(hub: ReplicaHub): FastRoute {
   return {
+    path: '/v1/replica/ack',
     permission: VERIFY_PERMISSION,
     answer(body, operator) {
       const ack = AckBody.safeParse(body);

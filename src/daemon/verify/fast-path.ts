@@ -10,6 +10,7 @@ import type { Verifier } from './verifier.js';
 
 export function fastVerifyRoute(verifier: Verifier): FastRoute {
   return {
+    path: '/v1/verify',
     permission: VERIFY_PERMISSION,
     answer(body, _operator, startedAt) {
       const valid = fastVerifyBody(body);
