@@ -138,11 +138,9 @@ async function startTest<D extends OpenDaemon>(options: Partial<DaemonOptions>, 
   const send: typeof fetch = async (input, init) => {
     if ('url' in t.daemon) return fetch(input, init);
     await new Promise(setImmediate);
-    const request = new Request(input, init);
-    const body = request.body ? new Uint8Array(await request.arrayBuffer()) : undefined;
-    const headers = new Headers(request.headers);
+    const { url, method, headers, body } = await plainRequest(input, init);
     if (body && !headers.has('content-length') && !headers.has('transfer-encoding')) headers.set('content-length', String(body.byteLength));
-    return t.daemon.app.request(request.url, { method: request.method, headers, body, signal: init?.signal ?? undefined });
+    return t.daemon.app.request(url, { method, headers, body, signal: init?.signal ?? undefined });
   };
   try {
     attach(await start());
@@ -186,6 +184,28 @@ async function startTest<D extends OpenDaemon>(options: Partial<DaemonOptions>, 
   });
   return t;
 }
+
+/**
+ * A fetch's request as bytes, as `new Request(input, init)` would send it. The usual one (a URL
+ * and a string body or none) is read as it stands: a `Request` more, with its body stream, was
+ * a third of what an in-process request cost the suite (a body-less `Request` still reads
+ * `init.headers` as fetch does).
+ */
+async function plainRequest(input: string | URL | Request, init: RequestInit | undefined): Promise<{ url: string; method: string; headers: Headers; body: Uint8Array | undefined }> {
+  if (typeof input === 'string' && (init?.body === undefined || init.body === null || typeof init.body === 'string')) {
+    const headers = new Headers(init?.headers);
+    const body = typeof init?.body === 'string' ? new TextEncoder().encode(init.body) : undefined;
+    // What fetch gives a string sent without a type of its own.
+    if (body && !headers.has('content-type')) headers.set('content-type', 'text/plain;charset=UTF-8');
+    return { url: new URL(input).href, method: normalizedMethod(init?.method ?? 'GET'), headers, body };
+  }
+  const request = new Request(input, init);
+  return { url: request.url, method: request.method, headers: new Headers(request.headers), body: request.body ? new Uint8Array(await request.arrayBuffer()) : undefined };
+}
+
+/** Fetch upper-cases these six methods and sends any other as written. */
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+const normalizedMethod = (method: string) => (NORMALIZED_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : method);
 
 /**
  * Runs SQL on the daemon's store behind its back, on either backend: the SQLite file through a
