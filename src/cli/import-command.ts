@@ -95,12 +95,12 @@ export function importCommand(keys: Command): void {
         .argument('<file>', 'the NDJSON file, or - for stdin')
         .option(
           '--batch <n>',
-          'keys a call, each one transaction; the daemon answers nothing else while it stores one: 2000 when replicas are connected (docs/import.md)',
+          'keys a call, each one transaction, all or none; other changes wait while the daemon stores one (docs/import.md)',
           wholeNumber('--batch', IMPORT_BATCH),
           IMPORT_BATCH,
         ),
     ),
-    ['keyward keys import keys.ndjson', 'keyward keys import --batch 2000 keys.ndjson', "sqlite3 -json legacy.db 'select …' | jq -c '.[]' | keyward keys import -"],
+    ['keyward keys import keys.ndjson', 'keyward keys import --batch 1000 keys.ndjson', "sqlite3 -json legacy.db 'select …' | jq -c '.[]' | keyward keys import -"],
   ).action(async (file: string, opts: { json?: boolean; batch: number }, cmd: Command) => {
     const { client } = session(cmd);
     const { chunks, size } = open(file);

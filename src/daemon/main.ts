@@ -118,7 +118,8 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   };
   try {
     const audit = openAuditTrail(files, log);
-    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, readsLost);
+    const writesLost = (reason: string) => log(`imports are written on the daemon's own connection from now on, holding everything else while they run (their worker stopped: ${reason})`);
+    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, readsLost, writesLost);
     await audit.start(store);
     const core = await createCore(store, {
       clock: options.clock,
@@ -237,11 +238,11 @@ function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTr
   }
 }
 
-function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, readsLost: (reason: string) => void): SqliteStore {
+function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, readsLost: (reason: string) => void, writesLost: (reason: string) => void): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   createPrivate(file);
   const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db, audit, readsLost);
+  return new SqliteStore(sqlite, db, audit, readsLost, writesLost);
 }
 
 async function openSharedStore(url: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): Promise<Store> {

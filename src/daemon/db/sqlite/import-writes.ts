@@ -1,9 +1,11 @@
 /**
- * An import's statements on SQLite, prepared once and run with better-sqlite3 directly: for a
- * batch of 10,000 keys drizzle's query builder cost ~15 µs of CPU a key (its entity checks and
- * SQL assembly), most of an import's time. The lookups take the whole batch as one JSON array
- * (`json_each`), answered through the unique indexes; rows are inserted one prepared run each,
- * their values mapped as drizzle maps them (a flag as 0/1).
+ * An import's statements on SQLite, written for better-sqlite3 directly: for a batch of 10,000
+ * keys drizzle's query builder cost ~15 µs of CPU a key (its entity checks and SQL assembly),
+ * most of an import's time. The lookups take the whole batch as one JSON array (`json_each`),
+ * answered through the unique indexes; rows are inserted one run each of one statement, their
+ * values mapped as drizzle maps them (a flag as 0/1). The lookups are queries for the read
+ * worker and the writes steps for the write worker (off-loop-reads.ts, off-loop-writes.ts), so
+ * a batch's second of SQLite runs off the event loop.
  *
  * The list's trigram index (`keys_filter`) is filled for the whole batch at once: its insert
  * trigger is dropped for the batch's transaction and put back, as the migration wrote it,
@@ -16,46 +18,62 @@ import { getTableColumns } from 'drizzle-orm';
 import type { StoredClashes } from '../../keys/import.js';
 import type { ImportRow } from '../../store.js';
 import { fieldsToColumns } from '../key-columns.js';
+import type { RenderedQuery } from './off-loop-reads.js';
+import type { WriteStep } from './off-loop-writes.js';
 import { keys } from './schema.js';
 
 type Values = Readonly<Record<string, unknown>>;
 
+const NAME_CLASHES = `select name, name_folded as nameFolded, name_skeleton as nameSkeleton from keys
+  where name_folded in (select value from json_each(?)) or name_skeleton in (select value from json_each(?))`;
+const HASH_CLASHES = 'select id, name, hash from keys where hash in (select value from json_each(?))';
+
 export function prepareImportWrites(sqlite: Database.Database) {
-  const names = sqlite.prepare<[string, string], StoredClashes['names'][number]>(
-    `select name, name_folded as nameFolded, name_skeleton as nameSkeleton from keys
-     where name_folded in (select value from json_each(?)) or name_skeleton in (select value from json_each(?))`,
-  );
-  const hashes = sqlite.prepare<[string], StoredClashes['hashes'][number]>(`select id, name, hash from keys where hash in (select value from json_each(?))`);
-  const unbury = sqlite.prepare<[string]>(`delete from key_tombstones where hash in (select value from json_each(?))`);
   // A key imported has counted no uses yet: `uses_24h` takes its default (0), kept by the usage flush from then on.
   const columns = Object.entries(getTableColumns(keys)).filter(([property]) => property !== 'uses24h');
-  const insert = sqlite.prepare(`insert into keys (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`);
+  const insert = `insert into keys (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
   const lastRowid = sqlite.prepare<[], { last: number }>('select coalesce(max(rowid), 0) as last from keys');
   const trigger = sqlite.prepare<[], { sql: string }>(`select sql from sqlite_master where type = 'trigger' and name = 'keys_filter_insert'`).get();
   if (!trigger) throw new Error('the keys_filter_insert trigger is missing: the store was not migrated');
-  const fillFilter = sqlite.prepare<[number]>('insert into keys_filter (rowid, name_folded, owner, hint) select rowid, name_folded, owner, hint from keys where rowid > ?');
   /** A row's column values, from `over` where it has them and from `row` otherwise (no merged object made per row). */
   const values = (row: Values, over: Values) =>
     columns.map(([property, column]) => {
       const value = property in over ? over[property] : row[property];
       return value === undefined || value === null ? null : column.mapToDriverValue(value);
     });
+  const clashQueries = (rows: readonly ImportRow[]): RenderedQuery[] => {
+    const params = [[JSON.stringify(rows.map((r) => r.nameFolded)), JSON.stringify(rows.map((r) => r.nameSkeleton))], [JSON.stringify(rows.map((r) => r.hash))]];
+    return [NAME_CLASHES, HASH_CLASHES].map((sql, i) => ({ toSQL: () => ({ sql, params: params[i]! }) }));
+  };
   return {
-    /** Stored keys that have a name or hash of `rows`. */
-    clashes(rows: readonly ImportRow[]): StoredClashes {
+    /** The lookups of stored keys that have a name or hash of `rows`, read into `StoredClashes` by `clashesOf`. */
+    clashQueries,
+    clashesOf([names, hashes]: unknown[][][]): StoredClashes {
       return {
-        names: names.all(JSON.stringify(rows.map((r) => r.nameFolded)), JSON.stringify(rows.map((r) => r.nameSkeleton))),
-        hashes: hashes.all(JSON.stringify(rows.map((r) => r.hash))),
+        names: names!.map(([name, nameFolded, nameSkeleton]) => ({ name, nameFolded, nameSkeleton }) as StoredClashes['names'][number]),
+        hashes: hashes!.map(([id, name, hash]) => ({ id, name, hash }) as StoredClashes['hashes'][number]),
       };
     },
-    /** Inserts `rows`; deleted keys' tombstones with their hashes make way, as at create. */
-    insert(rows: readonly ImportRow[]): void {
-      unbury.run(JSON.stringify(rows.map((r) => r.hash)));
-      const after = lastRowid.get()!.last;
-      sqlite.exec('drop trigger keys_filter_insert');
-      for (const row of rows) insert.run(values(row, fieldsToColumns(row)));
-      fillFilter.run(after);
-      sqlite.exec(trigger.sql);
+    /** The lookups read on the daemon's own connection. */
+    clashesHere(rows: readonly ImportRow[]): unknown[][][] {
+      return clashQueries(rows).map((q) => {
+        const { sql, params } = q.toSQL();
+        return sqlite.prepare(sql).raw(true).all(...params) as unknown[][];
+      });
+    },
+    /**
+     * The writes that insert `rows`: deleted keys' tombstones with their hashes make way, as at
+     * create, and the filter index is filled for the batch at once. Built from the store as it
+     * is now, so nothing may write between this and the steps' run.
+     */
+    steps(rows: readonly ImportRow[]): WriteStep[] {
+      return [
+        { sql: 'delete from key_tombstones where hash in (select value from json_each(?))', params: [JSON.stringify(rows.map((r) => r.hash))] },
+        { exec: 'drop trigger keys_filter_insert' },
+        { sql: insert, rows: rows.map((row) => values(row, fieldsToColumns(row))) },
+        { sql: 'insert into keys_filter (rowid, name_folded, owner, hint) select rowid, name_folded, owner, hint from keys where rowid > ?', params: [lastRowid.get()!.last] },
+        { exec: trigger.sql },
+      ];
     },
   };
 }

@@ -37,6 +37,11 @@ export class SpaceReserve {
     this.limit(Math.floor(this.pageCap * (1 - RESERVE_FRACTION)));
   }
 
+  /** The `max_page_count` the last `keep` or `release` set, for another connection's write; none on an uncapped store. */
+  get currentLimit(): number | undefined {
+    return this.pageLimit;
+  }
+
   /** Before a write that takes access away or removes: it may use the reserve. */
   release(): void {
     if (this.pageCap !== undefined) this.limit(this.pageCap);

@@ -51,7 +51,7 @@ import type {
   UsageDelta,
   WebhookRow,
 } from '../../store.js';
-import { auditOutbound, isLeakReport } from '../../webhooks/events.js';
+import { auditOutbound, isLeakReport, type OutboundEvent } from '../../webhooks/events.js';
 import { leakReported } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import {
@@ -81,6 +81,7 @@ import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
+import { OffLoopWrites, runStepsHere, type WriteStep } from './off-loop-writes.js';
 import { entryReads } from './index-reads.js';
 import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, finish, insertWebhook, prepareOutbox, prune, removeWebhook, webhookById, type Enqueue } from './webhooks.js';
@@ -282,6 +283,8 @@ export class SqliteStore implements Store {
   private readonly alertWrites: AlertWrites;
   /** Queues a change's event for the webhooks that want it, in the change's transaction. */
   private readonly enqueue: Enqueue;
+  /** The same queueing as SQL, for a write the write worker runs. */
+  private readonly renderedDeliveries: (event: OutboundEvent) => { sql: string; params: unknown[] } | undefined;
   /** Set by `appendAudit` inside a write: the head the write anchors once it commits. */
   private appended: { seq: number; hash: string } | undefined;
   private readonly hot: HotStatements;
@@ -290,34 +293,71 @@ export class SqliteStore implements Store {
   readonly local: LocalIndexReads;
   /** Off the event loop, for a store in a file (an in-memory one has no second connection). */
   private readonly reads: OffLoopReads | undefined;
+  private readonly writes: OffLoopWrites | undefined;
+  /**
+   * Set while the write worker runs an import: no other write starts until it settles. A write
+   * runs its transaction in the same synchronous step in which it finds this unset, so nothing
+   * can start between the check and the transaction.
+   */
+  private writesHeld: Promise<void> | undefined;
 
-  /** `readsLost` hears once why filtered lists went back to this connection (off-loop-reads.ts). */
+  /** `readsLost` / `writesLost` hear once why filtered lists / imports went back to this connection (off-loop-reads.ts, off-loop-writes.ts). */
   constructor(
     private readonly sqlite: Database.Database,
     private readonly db: Db,
     private readonly audit: AuditSigner,
     readsLost?: (reason: string) => void,
+    writesLost?: (reason: string) => void,
   ) {
     this.hot = prepareHotStatements(db);
     this.usageWrites = prepareUsageWrites(sqlite, db);
-    this.enqueue = prepareOutbox(db);
+    const outbox = prepareOutbox(db);
+    this.enqueue = outbox.enqueue;
+    this.renderedDeliveries = outbox.rendered;
     this.alertWrites = prepareAlertWrites(db, this.enqueue);
     this.reserve = new SpaceReserve(sqlite);
     this.importWrites = prepareImportWrites(sqlite);
     this.local = entryReads(sqlite, db);
     this.reads = sqlite.memory ? undefined : new OffLoopReads(sqlite.name, readsLost);
+    this.writes = sqlite.memory ? undefined : new OffLoopWrites(sqlite.name, writesLost);
   }
 
-  /** A write that adds to the store (a key, an operator, a rotation, usage): it leaves the reserve alone. */
-  private write<T>(fn: (tx: Tx) => T): T {
-    this.reserve.keep();
-    return this.transact(fn);
+  /**
+   * Runs `start` once no import holds the writes: at once, in this synchronous step, when none
+   * does (an `await` would give an import a turn to start in between).
+   */
+  private whenWritable<T>(start: () => T | Promise<T>): Promise<T> {
+    if (this.writesHeld) return this.writesHeld.then(() => this.whenWritable(start));
+    try {
+      return Promise.resolve(start());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * A write that adds to the store (a key, an operator, a rotation, usage): it leaves the
+   * reserve alone. `fsync: false` commits without waiting for the disk (usage, see applyUsage).
+   */
+  private write<T>(fn: (tx: Tx) => T, options: { fsync?: false } = {}): Promise<T> {
+    return this.whenWritable(() => {
+      this.reserve.keep();
+      if (options.fsync !== false) return this.transact(fn);
+      this.sqlite.pragma('synchronous = NORMAL');
+      try {
+        return this.transact(fn);
+      } finally {
+        this.sqlite.pragma('synchronous = FULL');
+      }
+    });
   }
 
   /** A write that takes access away or removes (deactivate, delete, disable, rotation steps): it may use the reserve. */
-  private narrowing<T>(fn: (tx: Tx) => T): T {
-    this.reserve.release();
-    return this.transact(fn);
+  private narrowing<T>(fn: (tx: Tx) => T): Promise<T> {
+    return this.whenWritable(() => {
+      this.reserve.release();
+      return this.transact(fn);
+    });
   }
 
   private transact<T>(fn: (tx: Tx) => T): T {
@@ -356,7 +396,7 @@ export class SqliteStore implements Store {
    * million keys it may take a second.
    */
   async listKeys(query: KeyListQuery): Promise<KeyView[]> {
-    this.rollUses24h(Math.floor(query.since24h / 60_000));
+    await this.rollUses24h(Math.floor(query.since24h / 60_000));
     const paging = keyPaging(keys, query);
     const filters = keyListWhere(keys, query, this.filterWhere(query.filter));
     const steps = paging.steps.map((step) => listing(this.db).where(and(filters, step.where)).orderBy(...step.orderBy).limit(query.limit));
@@ -405,9 +445,9 @@ export class SqliteStore implements Store {
    * left it are subtracted, those that entered it added. The first time (a new or migrated
    * store) every count is computed once. Reads alone when the window has not moved.
    */
-  private rollUses24h(from: number): void {
+  private async rollUses24h(from: number): Promise<void> {
     if (this.db.select().from(usageWindow).get()?.fromMinute === from) return;
-    this.write((tx) => moveUsesWindow(tx, from));
+    await this.write((tx) => moveUsesWindow(tx, from));
   }
 
   async keyTotal(): Promise<number> {
@@ -449,8 +489,6 @@ export class SqliteStore implements Store {
   }
 
   async updateKey(id: string, requested: KeyEdit, at: number, actor: Actor): Promise<{ key: KeyRow & { hash: string }; changed: (keyof KeyEdit)[] }> {
-    // Read outside the transaction, but nothing writes in between: this runs synchronously.
-    const current = this.keyById(id);
     const update = (tx: Tx) => {
       const key = this.requireKey(id);
       const edit = stampedAfter(key, requested);
@@ -459,16 +497,43 @@ export class SqliteStore implements Store {
       const hash = tx.select({ hash: keys.hash }).from(keys).where(eq(keys.id, id)).get()!.hash;
       return { key: { ...this.requireKey(id), hash }, changed };
     };
-    return current && narrows(current, { ...current, ...stampedAfter(current, requested) }) ? this.narrowing(update) : this.write(update);
+    return this.whenWritable(() => {
+      // Read outside the transaction, but nothing writes in between: this runs synchronously.
+      const current = this.keyById(id);
+      return current && narrows(current, { ...current, ...stampedAfter(current, requested) }) ? this.narrowing(update) : this.write(update);
+    });
   }
 
-  async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
-    this.write((tx) => {
-      const clash = firstClash(rows, this.importWrites.clashes(rows));
-      if (clash) throw clash;
-      this.importWrites.insert(rows);
-      this.appendAudit(tx, actor, importAudit(rows), at);
+  /**
+   * A batch's lookups in the read worker and its writes in the write worker (off-loop-writes.ts),
+   * with every other write held back meanwhile: the event loop goes on verifying and serving.
+   */
+  importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
+    return this.whenWritable(() => {
+      this.reserve.keep();
+      let settled!: () => void;
+      this.writesHeld = new Promise((resolve) => (settled = resolve));
+      return this.importHeld(rows, actor, at).finally(() => {
+        this.writesHeld = undefined;
+        settled();
+      });
     });
+  }
+
+  /** An import, once it holds the writes: what it reads from the store stays true until its steps commit. */
+  private async importHeld(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
+    const queries = this.importWrites.clashQueries(rows);
+    const found = this.reads ? await this.reads.read(queries, () => this.importWrites.clashesHere(rows)) : this.importWrites.clashesHere(rows);
+    const clash = firstClash(rows, this.importWrites.clashesOf(found));
+    if (clash) throw clash;
+    const event = nextEvent(this.audit.key, actor, importAudit(rows), at, this.hot.auditHead.get()?.hash);
+    const deliveries = this.renderedDeliveries(auditOutbound(event));
+    const steps: WriteStep[] = this.importWrites.steps(rows);
+    const appended = steps.push({ ...this.db.insert(auditEvents).values(event).returning({ seq: auditEvents.seq }).toSQL(), get: true }) - 1;
+    if (deliveries) steps.push(deliveries);
+    const here = () => runStepsHere(this.sqlite, steps);
+    const results = this.writes ? await this.writes.run(steps, this.reserve.currentLimit, here) : here();
+    this.audit.anchor({ seq: Number(results[appended]!.seq), hash: event.hash });
   }
 
   async createKey(key: KeyRow & { hash: string }, actor: Actor): Promise<KeyRow> {
@@ -618,9 +683,8 @@ export class SqliteStore implements Store {
     // alone): better-sqlite3 waits for it on the event loop, ~5-20 ms a commit here, which every
     // verify waited out too. A crashed or killed daemon still loses nothing committed; a power
     // cut can lose the usage committed since the last fsync (the next key write or checkpoint).
-    this.sqlite.pragma('synchronous = NORMAL');
-    try {
-      this.write((tx) => {
+    return this.write(
+      (tx) => {
         const buckets = JSON.stringify(delta.buckets.map((b) => [b.keyId, b.minute, b.ok, b.rejected]));
         writes.buckets.run(buckets);
         writes.uses24h.run(buckets);
@@ -639,10 +703,9 @@ export class SqliteStore implements Store {
         if (from !== undefined && from < pruned) moveUsesWindow(tx, pruned);
         tx.delete(usageBuckets).where(lt(usageBuckets.minute, pruned)).run();
         tx.delete(keyCallers).where(lt(keyCallers.lastSeenAt, pruneBefore)).run();
-      });
-    } finally {
-      this.sqlite.pragma('synchronous = FULL');
-    }
+      },
+      { fsync: false },
+    );
   }
 
   async usageBuckets(keyId: string, fromMinute: number): Promise<UsageBucket[]> {
@@ -760,11 +823,11 @@ export class SqliteStore implements Store {
   }
 
   async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {
-    this.narrowing((tx) => finish(tx, id, outcome));
+    return this.narrowing((tx) => finish(tx, id, outcome));
   }
 
   async pruneDeliveries(before: number): Promise<void> {
-    this.narrowing((tx) => prune(tx, before));
+    return this.narrowing((tx) => prune(tx, before));
   }
 
   // tombstones and alerts
@@ -815,6 +878,7 @@ export class SqliteStore implements Store {
 
   close(): void {
     this.reads?.close();
+    this.writes?.close();
     this.sqlite.close();
   }
 }

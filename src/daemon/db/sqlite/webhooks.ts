@@ -22,11 +22,18 @@ const OUTBOX = { deliveries: webhookDeliveries, webhooks };
  * write queues its event, so the read of the webhooks is prepared once (as the store's other
  * hot statements are); it runs on the store's one connection, inside the caller's transaction.
  */
-export function prepareOutbox(db: Db): Enqueue {
+export function prepareOutbox(db: Db): { enqueue: Enqueue; rendered: (event: OutboundEvent) => { sql: string; params: unknown[] } | undefined } {
   const subscribers = db.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).prepare();
-  return (tx, event) => {
-    const rows = deliveriesFor(event, subscribers.all());
-    if (rows.length) tx.insert(webhookDeliveries).values(rows).run();
+  return {
+    enqueue: (tx, event) => {
+      const rows = deliveriesFor(event, subscribers.all());
+      if (rows.length) tx.insert(webhookDeliveries).values(rows).run();
+    },
+    /** The same insert as SQL for a write run elsewhere (off-loop-writes.ts); none when no webhook wants the event. */
+    rendered: (event) => {
+      const rows = deliveriesFor(event, subscribers.all());
+      return rows.length ? db.insert(webhookDeliveries).values(rows).toSQL() : undefined;
+    },
   };
 }
 export type Enqueue = (tx: Tx, event: OutboundEvent) => void;
