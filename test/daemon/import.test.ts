@@ -222,6 +222,8 @@ describe('an import batch beside other work', () => {
     expect(taken.body.error.code).toBe('name_taken');
     const actions = (await t.api('GET', '/v1/audit?limit=3')).body.events.map((e: { action: string }) => e.action);
     expect(actions).toEqual(['key.deactivate', 'key.import', 'key.create']);
+    // The batch's event was chained and signed in the worker's transaction, the next one after it.
+    expect((await t.api('GET', '/v1/audit/verify')).body).toMatchObject({ ok: true });
     expect(await verify(target.secret)).toMatchObject({ valid: false, code: 'inactive' });
   });
 });
