@@ -1,0 +1,90 @@
+/**
+ * The write worker (db/sqlite/off-loop-writes.ts) and its stand-in on the daemon's own
+ * connection run the same steps the same way: one IMMEDIATE transaction, all steps or none,
+ * a failure with SQLite's code.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OffLoopWrites, runStepsHere, type StepResults, type WriteStep } from '../../src/daemon/db/sqlite/off-loop-writes.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function freshFile(): { file: string; db: Database.Database } {
+  const dir = mkdtempSync(join(tmpdir(), 'keyward-writes-'));
+  const file = join(dir, 'store.db');
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.exec('create table t (id integer primary key, name text not null unique); create trigger t_count after insert on t begin update n set c = c + 1; end; create table n (c integer); insert into n values (0);');
+  cleanups.push(() => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { file, db };
+}
+
+const STEPS: WriteStep[] = [
+  { sql: 'insert into t (name) values (?)', params: ['first'] },
+  { exec: 'drop trigger t_count' },
+  { sql: 'insert into t (name) values (?)', rows: [['second'], ['third']] },
+  { exec: 'create trigger t_count after insert on t begin update n set c = c + 1; end' },
+  { sql: 'insert into t (name) values (?) returning id', params: ['fourth'], get: true },
+];
+
+/** The steps' results and what they left: the rows, and the count only the trigger kept. */
+async function outcome(run: (file: string, db: Database.Database) => Promise<StepResults>) {
+  const { file, db } = freshFile();
+  const results = await run(file, db).catch((err: Error & { code?: string }) => ({ failed: err.code }));
+  return { results, names: db.prepare('select name from t order by id').pluck().all(), counted: db.prepare('select c from n').pluck().get() };
+}
+
+function inWorker(steps: readonly WriteStep[]) {
+  return (file: string) => {
+    const writes = new OffLoopWrites(file, (reason) => {
+      throw new Error(`the worker was lost: ${reason}`);
+    });
+    cleanups.unshift(() => writes.close());
+    return writes.run(steps, undefined, () => {
+      throw new Error('ran here, not in the worker');
+    });
+  };
+}
+const here = (steps: readonly WriteStep[]) => async (_file: string, db: Database.Database) => runStepsHere(db, steps);
+
+describe('a write run off the event loop', () => {
+  it('runs every step in order in the worker, as on the daemon\'s connection', async () => {
+    const inTheWorker = await outcome(inWorker(STEPS));
+    expect(inTheWorker).toEqual({ results: [null, null, null, null, { id: 4 }], names: ['first', 'second', 'third', 'fourth'], counted: 2 });
+    expect(await outcome(here(STEPS))).toEqual(inTheWorker);
+  });
+
+  it('leaves nothing of a write whose step fails, and says why with SQLite\'s code', async () => {
+    const failing: WriteStep[] = [...STEPS.slice(0, 3), { sql: 'insert into t (name) values (?)', rows: [['fifth'], ['first']] }];
+    const inTheWorker = await outcome(inWorker(failing));
+    expect(inTheWorker).toEqual({ results: { failed: 'SQLITE_CONSTRAINT_UNIQUE' }, names: [], counted: 0 });
+    expect(await outcome(here(failing))).toEqual(inTheWorker);
+    // The trigger the failed write dropped is back: DDL is part of the transaction.
+    const { db } = freshFile();
+    await inWorker(failing)(db.name).catch(() => undefined);
+    expect(db.prepare("select count(*) from sqlite_master where type = 'trigger'").pluck().get()).toBe(1);
+  });
+
+  it('runs on the daemon\'s connection when the worker cannot, then and after, and says why once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-writes-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const lost: string[] = [];
+    const writes = new OffLoopWrites(join(dir, 'not-there.db'), (reason) => lost.push(reason));
+    cleanups.unshift(() => writes.close());
+    let here = 0;
+    const runHere = (): StepResults => [{ here: ++here }];
+    expect(await writes.run(STEPS, undefined, runHere)).toEqual([{ here: 1 }]);
+    expect(await writes.run(STEPS, undefined, runHere)).toEqual([{ here: 2 }]);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]).toMatch(/CANTOPEN|unable to open/i);
+  });
+});
