@@ -19,6 +19,8 @@ export default defineConfig({
     // module state that matters (no mocks, no stubbed globals; caches are keyed by input).
     isolate: false,
     sequence: { sequencer: LongFirst },
+    // KEYWARD_TEST_CPU_PROFILE=DIR: a CPU profile of each test file in its worker (docs/testing.md).
+    setupFiles: process.env.KEYWARD_TEST_CPU_PROFILE ? ['test/setup/cpu-profile.ts'] : [],
     // Compiles src/ once for the tests that spawn keyward (test/helpers/cli.ts).
     globalSetup: ['test/setup/compile-sources.ts', 'test/setup/pg-template.ts'],
     reporters: ['default', './test/setup/slowest-files.ts'],
