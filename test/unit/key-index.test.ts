@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/daemon/secrets/format.js';
 import type { IndexedKey, KeyStatus } from '../../src/daemon/store.js';
+import { digestHash } from '../../src/daemon/verify/bytes.js';
 import { KeyIndex } from '../../src/daemon/verify/key-index.js';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -207,6 +208,44 @@ describe('KeyIndex', () => {
 
 describe('KeyIndex marks and tombstones (docs/alerts.md)', () => {
   const policy = { scopes: ['a:*'], allowedIps: null, rateLimit: null, quota: null, owner: 'team', meta: null };
+
+  describe('digests an importer chose', () => {
+    /** 10,000 digests alike but for four bytes at `at`, as a hostile `sha256` import could send. */
+    const alike = (at: number) =>
+      Array.from({ length: 10_000 }, (_, i) => {
+        const bytes = new Uint8Array(32).fill(0xab);
+        new DataView(bytes.buffer).setUint32(at, i);
+        return bytes;
+      });
+
+    it('spread over a table\'s buckets whichever bytes they share', () => {
+      const buckets = 16_384;
+      for (const at of [0, 12, 28]) {
+        for (const seed of [0, 0x5eed, 0xffffffff]) {
+          const used = new Set(alike(at).map((d) => digestHash(d, 0, seed) & (buckets - 1)));
+          // Random hashes of 10,000 keys fill ~7,500 of 16,384 buckets; a hash of the first
+          // four bytes alone put the digests differing only at 12 or 28 in one.
+          expect(used.size, `differing at byte ${at}, seed ${seed}`).toBeGreaterThan(6_500);
+        }
+      }
+      expect(digestHash(alike(0)[1]!, 0, 1), 'the seed changes the hash').not.toBe(digestHash(alike(0)[1]!, 0, 2));
+    });
+
+    it('are each found, by hash and by id', () => {
+      const index = new KeyIndex();
+      const hex = (d: Uint8Array) => Buffer.from(d).toString('hex');
+      const digests = alike(28);
+      index.load(digests.map((d, i) => key(i, { hash: hex(d) })));
+      let wrong = 0;
+      digests.forEach((d, i) => {
+        if (index.lookup(hex(d))?.id !== `key_${i}` || index.get(`key_${i}`)?.hash !== hex(d)) wrong++;
+      });
+      expect(wrong).toBe(0);
+      index.remove('key_7');
+      expect(index.lookup(hex(digests[7]!))).toBeUndefined();
+      expect(index.lookup(hex(digests[8]!))?.id).toBe('key_8');
+    });
+  });
 
   it('keeps a canary and a rotated-out key as marks, and an ordinary key without any', () => {
     const index = new KeyIndex();

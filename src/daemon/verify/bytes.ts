@@ -52,6 +52,28 @@ export function writeAscii(text: string, out: Uint8Array, offset: number): boole
   return true;
 }
 
-export function readUint32(bytes: Uint8Array, offset: number): number {
+function readUint32(bytes: Uint8Array, offset: number): number {
   return (bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16) | (bytes[offset + 3]! << 24)) >>> 0;
+}
+
+const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
+
+/**
+ * A 32-bit hash of the digest at `bytes[offset]`, from all of its bytes and `seed`:
+ * MurmurHash3 (x86, 32-bit) of the 32 bytes. A key's digest is a SHA-256 of its secret, but one
+ * imported by `sha256` is whatever the importer sent: digests sharing their first bytes, filed
+ * by those bytes alone, would all land in one probe sequence, and every lookup would walk it.
+ * The index picks the seed at random.
+ */
+export function digestHash(bytes: Uint8Array, offset: number, seed: number): number {
+  let hash = seed | 0;
+  for (let i = 0; i < DIGEST_BYTES; i += 4) {
+    let word = Math.imul(readUint32(bytes, offset + i), 0xcc9e2d51);
+    word = Math.imul(rotl(word, 15), 0x1b873593);
+    hash = (Math.imul(rotl(hash ^ word, 13), 5) + 0xe6546b64) | 0;
+  }
+  hash ^= DIGEST_BYTES;
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
 }

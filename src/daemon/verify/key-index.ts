@@ -21,7 +21,8 @@
  */
 import { setImmediate as turn } from 'node:timers/promises';
 import type { IndexedKey, KeyCounts, KeyStatus } from '../store.js';
-import { DIGEST_BYTES, fnv1a, grown, parseDigest, readUint32, sameBytes, writeAscii } from './bytes.js';
+import { randomInt } from 'node:crypto';
+import { DIGEST_BYTES, digestHash, fnv1a, grown, parseDigest, sameBytes, writeAscii } from './bytes.js';
 import { ProbeTable } from './probe-table.js';
 
 /** The fields every key has, kept in columns. */
@@ -95,6 +96,8 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   private readonly idProbe = new Uint8Array(MAX_ID_BYTES);
   private readonly listeners = new Set<IndexListener<E>>();
 
+  /** Random, so that no one can choose digests that share a probe sequence (`digestHash`). */
+  private readonly digestSeed = randomInt(2 ** 32);
   private readonly byDigest = new ProbeTable<Uint8Array>((row, digest) => sameBytes(this.digests, row * DIGEST_BYTES, digest, 0, DIGEST_BYTES));
 
   /** Keyed by the id's length; its bytes are in `idProbe`. */
@@ -214,7 +217,7 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   /** The key whose SHA-256 is `hash` (lowercase hex), as a plain object of its own. */
   lookup(hash: string): E | undefined {
     if (!parseDigest(hash, this.digestProbe, 0)) return undefined;
-    const row = this.byDigest.find(readUint32(this.digestProbe, 0), this.digestProbe);
+    const row = this.byDigest.find(digestHash(this.digestProbe, 0, this.digestSeed), this.digestProbe);
     return row < 0 ? undefined : this.entryAt(row, hash);
   }
 
@@ -327,8 +330,8 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
 
   private place(entry: E): void {
     if (!parseDigest(entry.hash, this.digestProbe, 0)) throw new TypeError(`key ${entry.id}: hash is not a lowercase hex SHA-256`);
-    const digestHash = readUint32(this.digestProbe, 0);
-    const sameHash = this.byDigest.find(digestHash, this.digestProbe);
+    const hashed = digestHash(this.digestProbe, 0, this.digestSeed);
+    const sameHash = this.byDigest.find(hashed, this.digestProbe);
     if (sameHash >= 0) this.release(sameHash);
     const sameId = this.rowOfId(entry.id);
     if (sameId === NOT_AN_ID) throw new TypeError(`key ${entry.id}: ids are ASCII, at most ${MAX_ID_BYTES} characters`);
@@ -350,7 +353,7 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
     this.expiresAt[row] = entry.expiresAt ?? Number.NaN;
     const extras = this.extrasOf(entry);
     if (extras) this.extras.set(row, extras);
-    this.byDigest.insert(digestHash, row);
+    this.byDigest.insert(hashed, row);
     this.byId.insert(fnv1a(this.idProbe, 0, idBytes), row);
     this.live++;
   }
@@ -379,7 +382,7 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
   private release(row: number): void {
     const start = this.textStart[row]!;
     const idLength = this.idLength[row]!;
-    this.byDigest.delete(readUint32(this.digests, row * DIGEST_BYTES), row);
+    this.byDigest.delete(digestHash(this.digests, row * DIGEST_BYTES, this.digestSeed), row);
     this.byId.delete(fnv1a(this.text, start, start + idLength), row);
     this.textGarbage += idLength + this.nameLength[row]!;
     this.status[row] = FREE;
