@@ -17,10 +17,7 @@ daemonPerTest({ get: () => t, set: (d) => (t = d) });
 
 const COUNT = 3000;
 const name = (i: number) => `key-${String(i).padStart(4, '0')}`;
-/**
- * A stored hash as a real key's would be, spread over every byte: the index files keys by the
- * digest's first bytes, and 3,000 digests that all begin with zeros made each load quadratic.
- */
+/** A stored hash as a real key's would be: a SHA-256, not a counter padded with zeros. */
 const digest = (i: number) => createHash('sha256').update(`seed-${i}`).digest('hex');
 
 /**
