@@ -6,6 +6,7 @@
  * delayed usage flush must succeed without a restart.
  */
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeFiles } from '../../src/home.js';
 import { FLUSH_INTERVAL_MS } from '../../src/daemon/usage/tracker.js';
@@ -90,6 +91,8 @@ describe('disk full', () => {
       t.api('POST', '/v1/keys', { name: 'one-more' }),
       t.api('POST', '/v1/operators', { name: 'one-more-operator', role: 'viewer' }),
       t.api('POST', `/v1/keys/${active.id}/rotations`, {}),
+      // Stored by the write worker, on a connection of its own held to the same limit.
+      t.api('POST', '/v1/keys/import', { keys: Array.from({ length: 200 }, (_, i) => ({ name: `imported-${i}`, sha256: createHash('sha256').update(`imported-${i}`).digest('hex') })) }),
     ]);
     for (const res of writes) {
       expect(res.status, JSON.stringify(res.body)).toBe(507);
