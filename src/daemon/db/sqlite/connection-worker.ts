@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 export class WorkerLost extends Error {}
 
 /** A failure inside the worker, as the worker saw it: better-sqlite3's code kept (`SQLITE_FULL` …). */
-export class WorkerFailure extends Error {
+class WorkerFailure extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,

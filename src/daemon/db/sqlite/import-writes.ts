@@ -24,7 +24,8 @@ import { keys } from './schema.js';
 
 type Values = Readonly<Record<string, unknown>>;
 
-const NAME_CLASHES = `select name, name_folded as nameFolded, name_skeleton as nameSkeleton from keys
+// Read as arrays (the read worker's rows): `clashesOf` takes the columns in this order.
+const NAME_CLASHES = `select name, name_folded, name_skeleton from keys
   where name_folded in (select value from json_each(?)) or name_skeleton in (select value from json_each(?))`;
 const HASH_CLASHES = 'select id, name, hash from keys where hash in (select value from json_each(?))';
 
