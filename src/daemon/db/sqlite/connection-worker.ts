@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /** The worker is gone: what it was doing can be done elsewhere. */
-export class WorkerLost extends Error {}
+class WorkerLost extends Error {}
 
 /** A failure inside the worker, as the worker saw it: better-sqlite3's code kept (`SQLITE_FULL` …). */
 class WorkerFailure extends Error {
@@ -35,9 +35,10 @@ export class ConnectionWorker {
   private worker: Worker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
-  private closed = false;
-  /** The worker could not start or died: the owner works on the daemon's connection from then on. */
-  broken = false;
+  /** Set by `close`: what every request fails with from then on. */
+  private closedWith: Error | undefined;
+  /** The worker could not start or died: the owner's work runs on the daemon's connection from then on. */
+  private broken = false;
 
   constructor(
     /** The worker's code; `workerData` holds `driver` (better-sqlite3's path) and `file`. */
@@ -46,8 +47,23 @@ export class ConnectionWorker {
     private readonly onLost: (reason: string) => void,
   ) {}
 
+  /**
+   * The worker's result for `message`, or `here()` when there is no worker to ask: it could not
+   * start, or it died before answering (taking with it any transaction it had open).
+   */
+  async run<T>(message: Record<string, unknown>, here: () => T): Promise<T> {
+    if (this.closedWith) throw this.closedWith;
+    if (this.broken) return here();
+    try {
+      return (await this.request(message)) as T;
+    } catch (err) {
+      if (!(err instanceof WorkerLost) || this.closedWith) throw err;
+      return here();
+    }
+  }
+
   /** Sends `message` and resolves to the worker's result; rejects with `WorkerLost` when the worker is gone. */
-  request(message: Record<string, unknown>): Promise<unknown> {
+  private request(message: Record<string, unknown>): Promise<unknown> {
     const worker = this.started();
     const id = this.nextId++;
     // Held while it works for someone; a worker waiting for work must not keep a process alive.
@@ -58,9 +74,9 @@ export class ConnectionWorker {
     });
   }
 
-  /** Ends the worker; requests still waiting fail with `err`. */
+  /** Ends the worker; requests still waiting, and every later one, fail with `err`. */
   close(err: Error): void {
-    this.closed = true;
+    this.closedWith = err;
     this.failAll(err);
     void this.worker?.terminate();
     this.worker = undefined;
@@ -87,7 +103,7 @@ export class ConnectionWorker {
   }
 
   private lost(worker: Worker, err: Error & { code?: unknown }): void {
-    if (this.worker !== worker || this.closed) return;
+    if (this.worker !== worker || this.closedWith) return;
     this.worker = undefined;
     this.broken = true;
     void worker.terminate();

@@ -16,7 +16,7 @@
  * once why.
  */
 import type { Column, SQL } from 'drizzle-orm';
-import { ConnectionWorker, WORKER_PROLOGUE, WorkerLost } from './connection-worker.js';
+import { ConnectionWorker, WORKER_PROLOGUE } from './connection-worker.js';
 
 const WORKER = `${WORKER_PROLOGUE}
 const db = new Database(workerData.file, { readonly: true, fileMustExist: true });
@@ -30,8 +30,6 @@ export type RenderedQuery = { toSQL(): { sql: string; params: unknown[] } };
 
 /** What a select names: its result fields, each a column (decoded as drizzle decodes it) or an SQL expression (as read). */
 export type Selection = Record<string, Column | SQL>;
-
-const storeClosed = () => new Error('the store is closed');
 
 /** Rows read as arrays, as objects of `selection`'s fields, decoded the way drizzle's own `.all()` does. */
 export function rowsOf<T>(selection: Selection, rows: readonly unknown[][]): T[] {
@@ -48,7 +46,6 @@ export function rowsOf<T>(selection: Selection, rows: readonly unknown[][]): T[]
 
 export class OffLoopReads {
   private readonly worker: ConnectionWorker;
-  private closed = false;
 
   /** `onLost` hears once why the worker is gone, when it is (not at close). */
   constructor(file: string, onLost: (reason: string) => void = () => {}) {
@@ -59,20 +56,12 @@ export class OffLoopReads {
    * Each query's rows as arrays of column values, all read in one transaction; `here` reads
    * them on the daemon's own connection when there is no worker to read them.
    */
-  async read(queries: readonly RenderedQuery[], here: () => unknown[][][]): Promise<unknown[][][]> {
-    if (this.closed) throw storeClosed();
-    if (this.worker.broken) return here();
-    try {
-      return (await this.worker.request({ queries: queries.map((q) => q.toSQL()) })) as unknown[][][];
-    } catch (err) {
-      if (!(err instanceof WorkerLost) || this.closed) throw err;
-      return here();
-    }
+  read(queries: readonly RenderedQuery[], here: () => unknown[][][]): Promise<unknown[][][]> {
+    return this.worker.run({ queries: queries.map((q) => q.toSQL()) }, here);
   }
 
   /** Ends the worker; reads still waiting fail. */
   close(): void {
-    this.closed = true;
-    this.worker.close(storeClosed());
+    this.worker.close(new Error('the store is closed'));
   }
 }

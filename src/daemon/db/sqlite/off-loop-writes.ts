@@ -13,7 +13,7 @@
  * or as the store writes them.
  */
 import type Database from 'better-sqlite3';
-import { ConnectionWorker, WORKER_PROLOGUE, WorkerLost } from './connection-worker.js';
+import { ConnectionWorker, WORKER_PROLOGUE } from './connection-worker.js';
 
 /**
  * One step of a write: a statement run once (`get` returns its first row), run once for each
@@ -49,8 +49,6 @@ answer(({ steps, pageLimit }) => {
 });
 `;
 
-const storeClosed = () => new Error('the store is closed');
-
 /** The steps run on `sqlite` in one IMMEDIATE transaction: what the worker does, on the daemon's connection. */
 export function runStepsHere(sqlite: Database.Database, steps: readonly WriteStep[]): StepResults {
   return sqlite.transaction(() =>
@@ -74,7 +72,6 @@ export function runStepsHere(sqlite: Database.Database, steps: readonly WriteSte
 
 export class OffLoopWrites {
   private readonly worker: ConnectionWorker;
-  private closed = false;
 
   /** `onLost` hears once why the worker is gone, when it is (not at close). */
   constructor(file: string, onLost: (reason: string) => void = () => {}) {
@@ -85,23 +82,15 @@ export class OffLoopWrites {
    * Runs `steps` in one transaction, in the worker; `here` runs them on the daemon's own
    * connection when there is no worker. `pageLimit` is the `max_page_count` the daemon's
    * connection has for this write (the store's reserve), when it has one. A failure in the
-   * worker carries SQLite's code (`SQLITE_FULL` …), as better-sqlite3's own errors do.
+   * worker carries SQLite's code (`SQLITE_FULL` …), as better-sqlite3's own errors do. A worker
+   * lost midway took its open transaction with it; one that had committed first leaves the keys
+   * in place, and `here` then fails on their unique hashes rather than add them twice.
    */
-  async run(steps: readonly WriteStep[], pageLimit: number | undefined, here: () => StepResults): Promise<StepResults> {
-    if (this.closed) throw storeClosed();
-    if (this.worker.broken) return here();
-    try {
-      return (await this.worker.request({ steps, pageLimit })) as StepResults;
-    } catch (err) {
-      // A worker lost midway took its open transaction with it; one that committed first leaves
-      // the keys in place, and `here` then fails on their unique hashes rather than add them twice.
-      if (err instanceof WorkerLost && !this.closed) return here();
-      throw err;
-    }
+  run(steps: readonly WriteStep[], pageLimit: number | undefined, here: () => StepResults): Promise<StepResults> {
+    return this.worker.run({ steps, pageLimit }, here);
   }
 
   close(): void {
-    this.closed = true;
-    this.worker.close(storeClosed());
+    this.worker.close(new Error('the store is closed'));
   }
 }
