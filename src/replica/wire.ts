@@ -28,6 +28,11 @@ export type Hello = {
   /** Keys the snapshot will carry; 0 when resuming. */
   keys: number;
   resumed: boolean;
+  /**
+   * The changes that take access away carry `narrows: true`: only those need an ack at once
+   * (a write waits for it). Absent from a daemon that does not mark them: ack every change at once.
+   */
+  marksNarrowing?: true;
 };
 
 /** One chunk of the snapshot: column `i` of each list is one key. */
@@ -46,8 +51,11 @@ export type SnapshotChunk = {
   marks: [number, KeyMarks][];
 };
 
-/** One change, in `seq` order: a key's whole new state, or its removal. */
-export type Change = { seq: number; key: WireKey } | { seq: number; removed: string };
+/**
+ * One change, in `seq` order: a key's whole new state, or its removal; `narrows` when it takes
+ * access away (a narrowing write is waiting for every replica's ack of it).
+ */
+export type Change = ({ seq: number; key: WireKey } | { seq: number; removed: string }) & { narrows?: true };
 
 /** The stream's messages by event name. */
 export type ReplicaMessages = {

@@ -42,7 +42,7 @@ describe('the replica stream', () => {
     await t.client.deactivateKey(made[0]!.key.id);
     const replica = await handReplica(t, service);
     const hello = await replica.hello();
-    expect(hello).toMatchObject({ leaseMs: 1000, heartbeatMs: 250, ackMs: 250, keys: t.daemon.core.index.size, resumed: false });
+    expect(hello).toMatchObject({ leaseMs: 1000, heartbeatMs: 250, ackMs: 250, keys: t.daemon.core.index.size, resumed: false, marksNarrowing: true });
     await replica.next('ready');
     const copy = replica.events.filter((e) => e.event === 'snapshot').flatMap((e) => decodeChunk(e.data as SnapshotChunk));
     expect(copy.map(toWire)).toEqual([...t.daemon.core.index.entries()].map(toWire));
@@ -61,18 +61,20 @@ describe('the replica stream', () => {
 
     const deactivating = t.client.deactivateKey(key.id);
     const change = await replica.next<Change>('change', changeOf(key.id));
-    expect(change).toMatchObject({ seq: seq + 1, key: { id: key.id, status: 'inactive' } });
+    expect(change).toMatchObject({ seq: seq + 1, key: { id: key.id, status: 'inactive' }, narrows: true });
     expect(await settled(deactivating), 'waits for the ack').toBe(false);
     await replica.ack({ seq: change.seq });
     await deactivating;
 
     // Widening: answered without an ack.
     await t.client.activateKey(key.id);
-    expect(await replica.next<Change>('change', (c) => c.seq === seq + 2)).toMatchObject({ key: { status: 'active' } });
+    const widening = await replica.next<Change>('change', (c) => c.seq === seq + 2);
+    expect(widening).toMatchObject({ key: { status: 'active' } });
+    expect(widening.narrows, 'nothing waits for its ack').toBeUndefined();
 
     const narrowing = t.client.editKey(key.id, { scopes: ['orders:read'] });
     const edit = await replica.next<Change>('change', (c) => c.seq === seq + 3);
-    expect(edit).toMatchObject({ key: { policy: { scopes: ['orders:read'] } } });
+    expect(edit).toMatchObject({ key: { policy: { scopes: ['orders:read'] } }, narrows: true });
     expect(await settled(narrowing)).toBe(false);
     await replica.ack({ seq: edit.seq });
     await narrowing;

@@ -1,7 +1,7 @@
 /**
  * Routes answered below the framework: the requests a service sends all the time — a verify on
- * every call it gets, a replica's ack four times a second and at once after each change a
- * deactivation waits for — are answered at the `node:http` layer, before @hono/node-server
+ * every call it gets, a replica's ack four times a second and at once after each narrowing
+ * change a write waits for — are answered at the `node:http` layer, before @hono/node-server
  * builds a web Request and before the app's middleware chain and zod-openapi's validators run.
  * Measured, that took a verify from 27-31 µs of CPU to 20-24 µs, and a deactivation with ten
  * replicas connected from p50 16–17 ms to 13–14 ms (docs/performance.md).

@@ -215,7 +215,7 @@ export class ReplicaHub {
     const { heartbeatMs } = this.options;
     // A shorter lease needs acks at least as often, relative to it.
     const ackMs = Math.min(this.options.ackMs, Math.floor(replica.leaseMs / 4));
-    const hello: Omit<Hello, 'keys'> = { replicaId: replica.id, epoch: this.epoch, seq: replica.floor, leaseMs: replica.leaseMs, heartbeatMs, ackMs, resumed: replay !== undefined };
+    const hello: Omit<Hello, 'keys'> = { replicaId: replica.id, epoch: this.epoch, seq: replica.floor, leaseMs: replica.leaseMs, heartbeatMs, ackMs, resumed: replay !== undefined, marksNarrowing: true };
     return { id: replica.id, stream, opening: () => this.opening(hello, replay) };
   }
 
@@ -275,11 +275,13 @@ export class ReplicaHub {
   private changed(before: IndexedKey | undefined, after: IndexedKey | undefined): void {
     const seq = ++this.seq;
     const key = after && toWire(after);
-    if (narrows(accessOf(before && toWire(before)), accessOf(key))) {
+    const narrowing = narrows(accessOf(before && toWire(before)), accessOf(key));
+    if (narrowing) {
       this.narrowed = seq;
       if (this.replicas.size > 0) this.owed.push({ seq, at: this.clock.now() });
     }
-    const item = frame('change', key ? { seq, key } : { seq, removed: before!.id });
+    const change = key ? { seq, key } : { seq, removed: before!.id };
+    const item = frame('change', narrowing ? { ...change, narrows: true } : change);
     this.recent.push({ seq, item });
     // Trimmed when twice the number to keep, not at every change: splicing one off the front
     // of 10,000 at each change cost an import ~6 µs a key (an import puts 10,000 keys a call).

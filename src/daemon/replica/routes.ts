@@ -18,13 +18,13 @@ const tags = ['verify'];
 
 const STREAM_DESCRIPTION = `Needs \`keys:verify\`. A text/event-stream for \`keyward/verifier\` and anything that keeps a copy of the verification index (docs/replicas.md). Hashes, policy and marks (canaries, tombstones, keys a rotation cut over), never a secret. Events, each \`data\` one line of JSON:
 
-- \`hello\` \`{"replicaId","epoch","seq","leaseMs","heartbeatMs","ackMs","keys","resumed"}\` first;
+- \`hello\` \`{"replicaId","epoch","seq","leaseMs","heartbeatMs","ackMs","keys","resumed","marksNarrowing"}\` first (\`marksNarrowing\`: the changes that take access away carry \`narrows: true\`);
 - \`snapshot\` \`{"hashes","ids","names","inactive","expiresAt","policies","marks"}\`: chunks of the index as columns (\`hashes\`: the SHA-256 digests back to back, base64; \`inactive\`, \`expiresAt\`, \`policies\`, \`marks\`: \`[position, …]\` of the keys that have them) — absent when resuming;
-- \`change\` \`{"seq","key":{id,name,hash,status,expiresAt,policy?,canary?,deletedAt?,rotatedOutBy?}}\` or \`{"seq","removed":id}\`: on resume the missed ones, then every change as it happens;
+- \`change\` \`{"seq","key":{id,name,hash,status,expiresAt,policy?,canary?,deletedAt?,rotatedOutBy?},"narrows"?}\` or \`{"seq","removed":id,"narrows"?}\`: on resume the missed ones, then every change as it happens;
 - \`ready\` \`{"seq"}\`: the copy is complete as of \`seq\` (snapshot or missed changes all sent);
 - \`heartbeat\` \`{"seq"}\` every \`heartbeatMs\`.
 
-A deleted key stays as its tombstone (\`deletedAt\`) for a year; \`removed\` is a tombstone forgotten. Ack with \`POST /v1/replica/ack\` at least every \`ackMs\`; each \`granted\` answer is a lease of \`leaseMs\` counted from when the ack was sent. A replica whose queue of untaken frames passes 4 MiB is cut off; it reconnects with \`resume\`.`;
+A deleted key stays as its tombstone (\`deletedAt\`) for a year; \`removed\` is a tombstone forgotten. Ack with \`POST /v1/replica/ack\` at least every \`ackMs\`, and at once after a change that \`narrows\` (a write waits for it); each \`granted\` answer is a lease of \`leaseMs\` counted from when the ack was sent. A replica whose queue of untaken frames passes 4 MiB is cut off; it reconnects with \`resume\`.`;
 
 export function replicaRoutes(hub: ReplicaHub) {
   return routeGroup()
@@ -38,7 +38,7 @@ export function replicaRoutes(hub: ReplicaHub) {
           200: answer('The stream', {
             'text/event-stream': {
               schema: z.string().openapi({ description: 'Frames `event: <name>` / `data: <JSON>`, each ended by a blank line' }),
-              example: `event: hello\ndata: {"replicaId":"rep_x3Lq9VtB2mNc","epoch":"Qm9vdA","seq":1042,"leaseMs":1000,"heartbeatMs":250,"ackMs":250,"keys":1,"resumed":false}\n\nevent: ready\ndata: {"seq":1042}\n\n`,
+              example: `event: hello\ndata: {"replicaId":"rep_x3Lq9VtB2mNc","epoch":"Qm9vdA","seq":1042,"leaseMs":1000,"heartbeatMs":250,"ackMs":250,"keys":1,"resumed":false,"marksNarrowing":true}\n\nevent: ready\ndata: {"seq":1042}\n\n`,
             },
           }),
           ...errors({ tooManyStreams: true }),

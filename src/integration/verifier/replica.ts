@@ -266,13 +266,17 @@ export class ReplicaVerifier implements Verifier {
         this.timers.ack.unref();
         return void this.ack();
       case 'change': {
-        const removed = this.copy.change(data as Change);
+        const change = data as Change;
+        const removed = this.copy.change(change);
         if (removed) {
           this.counters.limiter.forget(removed);
           this.counters.quotas.forget(removed);
         }
         this.caughtUpTo(this.copy.applied);
-        return this.ackShortly();
+        // Nothing waits for a widening change: the next regular ack (≤ ackMs) carries it. Acking
+        // each at once cost ten replicas ten acks per key created, ahead of the narrowing writes' acks.
+        if (change.narrows || !this.session?.marksNarrowing) this.ackShortly();
+        return;
       }
     }
   }
