@@ -36,7 +36,7 @@ afterAll(async () => {
 it('acks widening changes with its regular ack, and a narrowing one at once', async () => {
   // The ack that made the copy ready, then no regular one for ACK_MS.
   expect(acks).toHaveLength(1);
-  const made = [];
+  const made: Awaited<ReturnType<typeof t.client.createKey>>[] = [];
   for (let i = 0; i < 30; i++) made.push(await t.client.createKey(`acks-${i}`));
   // In the copy (a key it lacks would be asked of the daemon: not in the copy yet, no answer now).
   await expect.poll(() => verifier.verifyNow?.(made[29]!.secret)?.valid).toBe(true);
