@@ -1,6 +1,7 @@
 /**
  * The replica verifier (docs/replicas.md): follows `GET /v1/replica` into a copy of the index,
- * acks at least every `ackMs` and at once after each batch of changes, and answers verify from
+ * acks at least every `ackMs` and at once after a batch holding a change that narrows access
+ * (the daemon marks those: a write is waiting), and answers verify from
  * the copy — with the daemon's own decision code and the daemon's clock — while its lease
  * holds. The lease runs from the moment an ack that renewed it was *sent* (lease.ts), so it
  * always ends before the daemon's count of it. Without a lease verify asks the daemon; when
