@@ -2,9 +2,12 @@
  * How often a replica (`keyward/verifier` against a real daemon) acks: at once after a change
  * that takes access away, since a write waits for that ack; a change that widens access waits
  * for the regular ack (every `ackMs`), so creating keys does not cost every replica an ack each.
+ * A daemon that does not mark the narrowing changes (no `marksNarrowing` in its hello) gets
+ * every change acked at once, as before.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AckInput } from '../../src/daemon/replica/schemas.js';
+import type { Hello } from '../../src/replica/wire.js';
 import { createVerifier, type Verifier } from '../../src/integration/verifier/index.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -49,4 +52,48 @@ it('acks widening changes with its regular ack, and a narrowing one at once', as
   expect(performance.now() - deactivated).toBeLessThan(ACK_MS / 2);
   expect(acks).toHaveLength(2);
   expect((await verifier.verify(made[0]!.secret)).valid).toBe(false);
+});
+
+it('acks every change at once when the daemon does not mark the narrowing ones (an older daemon)', async () => {
+  const older = await startTestDaemon({ replicas: { leaseMs: 4 * ACK_MS, ackMs: ACK_MS } });
+  try {
+    const { token } = await older.client.createOperator('orders-api', 'service');
+    const hub = older.daemon.core.replicas;
+    // Its hellos as a daemon from before `marksNarrowing` sent them.
+    const open = hub.open.bind(hub);
+    hub.open = (...args) => {
+      const session = open(...args);
+      return {
+        ...session,
+        async *opening() {
+          for await (const frame of session.opening()) {
+            if ('event' in frame && frame.event === 'hello') {
+              const { marksNarrowing: _, ...hello } = JSON.parse(frame.data) as Hello;
+              yield { event: 'hello', data: JSON.stringify(hello) };
+            } else yield frame;
+          }
+        },
+      };
+    };
+    const take = hub.ack.bind(hub);
+    let immediate = 0;
+    hub.ack = (owner, body: AckInput) => {
+      if (!body.usage) immediate++;
+      return take(owner, body);
+    };
+    const replica = createVerifier({ url: older.url, token });
+    try {
+      await replica.ready();
+      const before = immediate;
+      const made: Awaited<ReturnType<typeof older.client.createKey>>[] = [];
+      for (let i = 0; i < 5; i++) made.push(await older.client.createKey(`older-${i}`));
+      await expect.poll(() => replica.verifyNow?.(made[4]!.secret)?.valid, { timeout: 5000 }).toBe(true);
+      // One ack a change (or a burst of them): none waits for the regular ack, ACK_MS away.
+      await expect.poll(() => immediate - before, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
+    } finally {
+      await replica.close();
+    }
+  } finally {
+    await older.stop();
+  }
 });

@@ -19,9 +19,9 @@
  * with the key's entry before and after: materialised only for a write, and only when someone
  * listens. Long because the columns, the text buffer and both tables are one structure.
  */
+import { randomInt } from 'node:crypto';
 import { setImmediate as turn } from 'node:timers/promises';
 import type { IndexedKey, KeyCounts, KeyStatus } from '../store.js';
-import { randomInt } from 'node:crypto';
 import { DIGEST_BYTES, digestHash, fnv1a, grown, parseDigest, sameBytes, writeAscii } from './bytes.js';
 import { ProbeTable } from './probe-table.js';
 
