@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
+import { KeyIndex } from '../../src/daemon/verify/key-index.js';
 import { WarmingKeyIndex } from '../../src/daemon/verify/warm-index.js';
 import { startTestApp, storeQuery, testBackend, type TestApp } from '../helpers/daemon.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
@@ -38,7 +39,33 @@ function warmingIndex(): WarmingKeyIndex {
   return index;
 }
 
-/** Imports `BULK` keys by hash, then `late` by secret: the last rows, the last the load reaches. */
+/**
+ * Holds the next background load once it has placed `placed` keys, until the returned function
+ * releases it, so checks meant to run while keys are still loading do so on a box of any speed
+ * (left to the clock, a fast load once finished before them). The load is the real one, its
+ * pages read and placed as always; it only takes a turn of the event loop after every page, and
+ * while held it reads nothing and turns the loop. Closing the daemon stops it as any load.
+ */
+function holdLoad(placed: number): () => void {
+  let held = true;
+  const load = KeyIndex.prototype.loadGradually;
+  const spy = vi.spyOn(WarmingKeyIndex.prototype, 'loadGradually').mockImplementation(function (this: WarmingKeyIndex, pages, expected, _sliceMs, signal) {
+    spy.mockRestore();
+    function* paced() {
+      let read = 0;
+      for (const page of pages) {
+        yield page;
+        read += page.length;
+        while (held && read >= placed) yield [];
+      }
+    }
+    return load.call(this, paced(), expected, 0, signal);
+  });
+  return () => {
+    held = false;
+  };
+}
+
 type Imported = { keys: { id: string }[] };
 
 const lateSecret = (i: number) => `late-secret-${i}-0123456789abcdef`;
@@ -64,6 +91,7 @@ describe.skipIf(testBackend === 'postgres')('the key index loading in the backgr
     const [live, off, gone] = [lateSecret(0), lateSecret(1), lateSecret(2)];
     expect((await t.api('POST', `/v1/keys/${goneId}/deactivate`)).status).toBe(200);
     const service = (await t.client.createOperator('orders-api', 'service')).token;
+    const release = holdLoad(2_000);
     await t.restart();
 
     const index = warmingIndex();
@@ -96,6 +124,7 @@ describe.skipIf(testBackend === 'postgres')('the key index loading in the backgr
     expect(await verify('bulk-secret-0')).toMatchObject({ valid: false, code: 'inactive' });
     expect(index.complete, 'the checks above ran while the index was still loading').toBe(false);
 
+    release();
     await t.daemon.core.indexReady;
     expect(index.complete).toBe(true);
     expect(await loadingGauge()).toBe(0);
@@ -115,6 +144,7 @@ describe.skipIf(testBackend === 'postgres')('the key index loading in the backgr
 
   it('stops loading when the daemon closes meanwhile, quietly', async () => {
     await fill([]);
+    holdLoad(1);
     await t.restart();
     expect(warmingIndex().complete).toBe(false);
     const closed = t.daemon.core;
