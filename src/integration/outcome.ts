@@ -3,8 +3,10 @@
  * framework (the Hono middleware uses it, an Express one will): status, headers and a JSON
  * body. The mapping:
  *
- * - no key, or `malformed`, `not_found`, `inactive`, `expired` → 401 with
- *   `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750);
+ * - `malformed`, `not_found`, `inactive`, `expired` → 401 with
+ *   `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1); no key (no
+ *   `Authorization`, or another scheme) → 401 with a bare `WWW-Authenticate: Bearer`: a client
+ *   that sent no credentials is told which scheme to use, without an error code (§3.1);
  * - `insufficient_scope` → 403 with `WWW-Authenticate: Bearer error="insufficient_scope",
  *   scope="…"` naming the scopes the route needs;
  * - `ip_not_allowed` → 403;
@@ -80,6 +82,8 @@ export function rejectionAnswer(rejection: Rejection, required: readonly string[
         headers: rejection.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(rejection.retryAfterSeconds) },
         body: error('too_many_requests'),
       };
+    case 'missing':
+      return { status: 401, headers: { 'WWW-Authenticate': 'Bearer' }, body: error('unauthorized') };
     default:
       return { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' }, body: error('unauthorized') };
   }

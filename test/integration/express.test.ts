@@ -63,7 +63,7 @@ describe('keyward() for Express', () => {
     const { key, secret } = await t.client.createKey('express-refused', { scopes: ['orders:read'] });
     const missing = await fetch(`${url}/orders`);
     expect(missing.status).toBe(401);
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(missing.headers.get('www-authenticate'), 'no credentials: the scheme, no error code').toBe('Bearer');
     expect(await missing.json()).toMatchObject({ error: { code: 'unauthorized', reason: 'missing' } });
 
     const scoped = await fetch(`${url}/refunds`, { method: 'POST', headers: bearer(secret) });

@@ -3,12 +3,20 @@ import { describe, expect, it } from 'vitest';
 import { rateLimitHeaders, rejectionAnswer, unavailableAnswer } from '../../src/integration/outcome.js';
 
 describe('rejectionAnswer', () => {
-  it('answers a missing or bad key with 401 and an invalid_token challenge', () => {
-    for (const code of ['missing', 'malformed', 'not_found', 'inactive', 'expired'] as const) {
+  it('answers a bad key with 401 and an invalid_token challenge', () => {
+    for (const code of ['malformed', 'not_found', 'inactive', 'expired'] as const) {
       const answer = rejectionAnswer({ valid: false, code });
       expect(answer, code).toMatchObject({ status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' }, body: { error: { code: 'unauthorized', reason: code } } });
       expect(answer.body.error.message).not.toBe('');
     }
+  });
+
+  it('answers a request without a key with 401 and a challenge carrying no error code (RFC 6750 §3.1)', () => {
+    expect(rejectionAnswer({ valid: false, code: 'missing' })).toEqual({
+      status: 401,
+      headers: { 'WWW-Authenticate': 'Bearer' },
+      body: { error: { code: 'unauthorized', reason: 'missing', message: 'An API key is required: Authorization: Bearer kw_…' } },
+    });
   });
 
   it('answers a missing scope with 403 naming the scopes the route needs', () => {
