@@ -24,8 +24,8 @@ const viewer: Operator = { name: 'eve', role: 'viewer', permissions: ['keys:read
 
 describe('table rows', () => {
   const keys = [
-    key({ id: 'k1', name: 'billing', uses24h: 5, createdAt: '2025-05-01T00:00:00.000Z' }),
-    key({ id: 'k2', name: 'Alpha', status: 'inactive', createdAt: '2025-05-03T00:00:00.000Z' }),
+    key({ id: 'k1', name: 'billing', uses24h: 5, owner: 'payments', createdAt: '2025-05-01T00:00:00.000Z' }),
+    key({ id: 'k2', name: 'Alpha', status: 'inactive', owner: 'ops', createdAt: '2025-05-03T00:00:00.000Z' }),
     key({ id: 'k3', name: 'search', uses24h: 9, lastUsedAt: '2025-06-01T11:00:00.000Z', createdAt: '2025-05-02T00:00:00.000Z' }),
   ];
 
@@ -40,6 +40,8 @@ describe('table rows', () => {
     expect(deriveRows(keys, view.sort, '').map((k) => k.id), 'most used first').toEqual(['k3', 'k1', 'k2']);
     view = nextSort(view);
     expect(deriveRows(keys, view.sort, '').map((k) => k.id), 'active first').toEqual(['k1', 'k3', 'k2']);
+    view = nextSort(view);
+    expect(deriveRows(keys, view.sort, '').map((k) => k.id), 'by owner, keys without one first, as the daemon sorts').toEqual(['k3', 'k2', 'k1']);
     expect(nextSort(view).sort, 'wraps around').toBe('name');
   });
 

@@ -99,6 +99,11 @@ describe('the TUI over a window of a large list', () => {
     press(app, 'S');
     await waitForFrame(app, on(0), 'S: oldest first');
     press(app, 's', 's', 's', 's');
+    await waitForFrame(app, (f) => f.includes('sort: owner ▲') && on(0)(f), 'by owner: team-0 first, then by name');
+    press(app, 'S');
+    // Owners are team-0 … team-6 (i % 7): the last is team-6's last name, key-2995.
+    await waitForFrame(app, (f) => f.includes('sort: owner ▼') && on(2995)(f), 'S: by owner, from the last');
+    press(app, 's');
     await waitForFrame(app, (f) => f.includes('sort: name ▲'), 'back to name');
     press(app, '/');
     await waitForText(app, 'name, hint or id');

@@ -18,6 +18,7 @@ const SORTS = [
   { id: 'lastUsed', label: 'last used', descending: true },
   { id: 'uses', label: 'uses 24h', descending: true },
   { id: 'status', label: 'status', descending: false },
+  { id: 'owner', label: 'owner', descending: false },
 ] as const satisfies readonly { id: ColumnId; label: string; descending: boolean }[];
 export type SortId = (typeof SORTS)[number]['id'];
 
@@ -42,6 +43,12 @@ const COMPARE: Record<SortId, (a: KeyJson, b: KeyJson) => number> = {
   },
   uses: (a, b) => b.uses24h - a.uses24h || byName(a, b),
   status: (a, b) => (a.status === b.status ? byName(a, b) : a.status === 'active' ? -1 : 1),
+  // As the daemon's list sorts them (src/daemon/db/key-list.ts): no owner as '', so those first.
+  owner: (a, b) => {
+    const x = a.owner ?? '';
+    const y = b.owner ?? '';
+    return x === y ? byName(a, b) : x < y ? -1 : 1;
+  },
 };
 
 /** The keys matching `filter` (case-insensitive, in the name, owner or hint, or the whole id), sorted. */

@@ -21,7 +21,7 @@ export type KeyWindow = {
   readonly landing?: { readonly to: 'start' | 'end'; readonly seq: number };
 };
 
-const SERVER_SORT = { name: 'name', created: 'newest', lastUsed: 'lastUsed', uses: 'uses24h', status: 'status' } as const satisfies Record<SortId, KeyListParams['sort']>;
+const SERVER_SORT = { name: 'name', created: 'newest', lastUsed: 'lastUsed', uses: 'uses24h', status: 'status', owner: 'owner' } as const satisfies Record<SortId, KeyListParams['sort']>;
 
 /** The list parameters of a table query. */
 export function listParams(query: WindowQuery): Pick<KeyListParams, 'sort' | 'reverse' | 'filter'> {
