@@ -50,7 +50,7 @@ export function missingScope(apiKey: ApiKey, wanted: readonly string[]): HttpAns
 }
 
 /** `check` answers at once when the verifier decides from memory, else later: await only a promise. */
-export type Guard = { readonly verifier: Verifier; check(request: Presented): Checked | Promise<Checked> };
+export type Guard = { readonly verifier: Verifier; readonly scopes: readonly string[]; check(request: Presented): Checked | Promise<Checked> };
 
 export function guard(options: GuardOptions): Guard {
   const scopes = scopeList(options.scope, 'scope');
@@ -70,6 +70,7 @@ export function guard(options: GuardOptions): Guard {
 
   return {
     verifier,
+    scopes,
     check(request) {
       const key = bearerKey(request.authorization);
       if (!key) return { ok: false, answer: rejectionAnswer({ valid: false, code: 'missing' }) };

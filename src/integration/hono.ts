@@ -14,12 +14,12 @@
  *
  * const auth = { url: 'http://127.0.0.1:7420', token: process.env.KEYWARD_SERVICE_TOKEN! };
  * const app = new Hono<{ Variables: KeywardVariables }>();
- * app.use('/orders/*', keyward(auth));
- * app.get('/orders', (c) => c.json({ owner: c.get('apiKey').owner }));
+ * const verified = keyward(auth);
+ * app.get('/orders/*', verified, (c) => c.json({ owner: c.get('apiKey').owner }));
  * // The scope is checked with the key (and a refusal counted in its usage):
  * app.post('/orders', keyward({ ...auth, scope: 'orders:write' }), (c) => c.text('created'));
- * // Or decide here, from the scopes the verify above returned:
- * app.delete('/orders/:id', requireScope('orders:delete'), (c) => c.text('deleted'));
+ * // Or decide here, from the scopes the verify before it returned:
+ * app.delete('/orders/:id', verified, requireScope('orders:delete'), (c) => c.text('deleted'));
  * ```
  */
 import { getConnInfo } from '@hono/node-server/conninfo';
@@ -69,6 +69,7 @@ function checker(options: KeywardOptions) {
   const callerOf = options.caller;
   return {
     verifier: check.verifier,
+    scopes: check.scopes,
     check(c: Context): Checked | Promise<Checked> {
       const ip = addressOf(c);
       return check.check({ authorization: c.req.header('authorization'), ip, caller: callerOf ? callerOf(c) : ip });
@@ -83,6 +84,15 @@ function checker(options: KeywardOptions) {
 export function keyward(options: KeywardOptions): KeywardMiddleware {
   const checks = checker(options);
   const middleware = createMiddleware<{ Variables: KeywardVariables }>(async function verifyApiKey(c, next) {
+    // Mounted twice on one request (`app.use('/orders/*', …)` also matches `/orders`), the key
+    // is verified once: a second verification would count the request twice against its rate
+    // limit, quota and usage. This one then checks its scopes as requireScope() does.
+    const verified = c.get('apiKey') as ApiKey | undefined;
+    if (verified) {
+      const refusal = missingScope(verified, checks.scopes);
+      if (refusal) return send(c, refusal);
+      return next();
+    }
     const checked = checks.check(c);
     const outcome = checked instanceof Promise ? await checked : checked;
     if (!outcome.ok) return send(c, outcome.answer);

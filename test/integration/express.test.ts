@@ -7,6 +7,7 @@ import express from 'express';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSecret } from '../../src/daemon/secrets/format.js';
 import { apiKeyOf, keyward, requireScope, type KeywardHandler } from '../../src/integration/express.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
@@ -39,12 +40,17 @@ async function listen(server: Server): Promise<string> {
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'x-caller': 'express-test' });
 
+/** After keys were created: every middleware's copy holds them (a replica not ready asks the daemon, which counts apart). */
+const synced = () => Promise.all(handlers.map((h) => h.verifier.sync()));
+
 describe('keyward() for Express', () => {
   let url: string;
   beforeAll(async () => {
     const app = express();
     app.use('/orders', mounted());
     app.get('/orders', (req, res) => void res.json(apiKeyOf(req)));
+    // Under the `app.use('/orders', …)` above as well: both run for POST /orders.
+    app.post('/orders', mounted({ scope: 'orders:write' }), (req, res) => void res.json(apiKeyOf(req)?.rateLimit ?? null));
     app.delete('/orders/:id', requireScope('orders:delete'), (_req, res) => void res.sendStatus(204));
     app.post('/refunds', mounted({ scope: 'refunds:write' }), (_req, res) => void res.sendStatus(201));
     url = await listen(createServer(app));
@@ -77,6 +83,54 @@ describe('keyward() for Express', () => {
     await t.client.deactivateKey(key.id);
     const inactive = await fetch(`${url}/orders`, { headers: bearer(secret) });
     expect(await inactive.json()).toMatchObject({ error: { code: 'unauthorized', reason: 'inactive' } });
+  });
+
+  it('verifies once when two keyward() match one request, the second checking its scopes', async () => {
+    const { secret } = await t.client.createKey('express-twice', { scopes: ['orders:*'], rateLimit: { limit: 2, windowSeconds: 3600 } });
+    const { secret: reader } = await t.client.createKey('express-twice-reader', { scopes: ['orders:read'] });
+    await synced();
+    const post = (key: string) => fetch(`${url}/orders`, { method: 'POST', headers: bearer(key) });
+    for (const remaining of [1, 0]) expect(await (await post(secret)).json(), `remaining ${remaining}`).toMatchObject({ remaining });
+    expect((await post(secret)).status, 'the third is over the limit').toBe(429);
+    const refused = await post(reader);
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="orders:write"');
+  });
+
+  it('answers every refusal as keyward/hono does: key, address, rate limit and quota', async () => {
+    const { secret: limited } = await t.client.createKey('express-limited', { rateLimit: { limit: 1, windowSeconds: 3600 } });
+    const { secret: metered } = await t.client.createKey('express-metered', { quota: { remaining: 1 } });
+    const { secret: elsewhere } = await t.client.createKey('express-elsewhere', { allowedIps: ['192.0.2.0/24'] });
+    const { secret: local } = await t.client.createKey('express-local', { allowedIps: ['127.0.0.1'] });
+    await synced();
+    const get = (key: string) => fetch(`${url}/orders`, { headers: bearer(key) });
+    const refusal = async (res: Response) => [res.status, ((await res.json()) as { error: { reason: string } }).error.reason];
+
+    expect(await refusal(await get('kw_short'))).toEqual([401, 'malformed']);
+    expect(await refusal(await get(generateSecret('kw_')))).toEqual([401, 'not_found']);
+    expect((await get(local)).status, 'the address is read from the connection').toBe(200);
+    expect(await refusal(await get(elsewhere))).toEqual([403, 'ip_not_allowed']);
+
+    expect((await get(limited)).status).toBe(200);
+    const slowDown = await get(limited);
+    expect(slowDown.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(slowDown.headers.get('ratelimit')).toMatch(/^"key";r=0;t=\d+$/);
+    expect(await refusal(slowDown)).toEqual([429, 'rate_limited']);
+
+    expect((await get(metered)).status).toBe(200);
+    expect(await refusal(await get(metered))).toEqual([429, 'quota_exhausted']);
+  });
+
+  it('reads the client address from a trusted proxy\'s header, the right hop', async () => {
+    const app = express();
+    app.get('/', mounted({ trustedProxy: { header: 'x-forwarded-for' } }), (_req, res) => void res.send('ok'));
+    const proxied = await listen(createServer(app));
+    const { secret } = await t.client.createKey('express-proxied', { allowedIps: ['192.0.2.0/24'] });
+    await synced();
+    const from = (forwarded?: string) => fetch(`${proxied}/`, { headers: { ...bearer(secret), ...(forwarded && { 'x-forwarded-for': forwarded }) } });
+    expect((await from('203.0.113.9, 192.0.2.7')).status, 'the proxy appended the client it saw').toBe(200);
+    expect((await from('192.0.2.7, 203.0.113.9')).status, 'a client-written entry before it does not count').toBe(403);
+    expect((await from()).status, 'no header: no address to allow').toBe(403);
   });
 
   it('fails closed with 503 when neither a copy nor the daemon can answer', async () => {

@@ -281,6 +281,30 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       expect((await app.request('/orders/7', { method: 'DELETE' })).status).toBe(401);
     });
 
+    it('verifies once when two keyward() match one request, the second checking its scopes', async () => {
+      const { key, secret } = await t.client.createKey('mounted-twice', { scopes: ['orders:*'], rateLimit: { limit: 3, windowSeconds: 3600 } });
+      const { secret: reader } = await t.client.createKey('mounted-twice-reader', { scopes: ['orders:read'] });
+      // `/orders/*` matches `/orders` too: both middlewares run for POST /orders.
+      const app = policyApp((a, o) => {
+        a.use('/orders/*', mounted(o));
+        a.post('/orders', mounted({ ...o, scope: 'orders:write' }), (c) => c.json(c.get('apiKey').rateLimit));
+      });
+      // A replica not yet ready asks the daemon, which counts apart from it: ready it first.
+      await synced();
+      const post = (k: string) => app.request('/orders', { method: 'POST', headers: from('192.0.2.10', k) });
+      // Three requests within a limit of three: each counted once, not twice.
+      for (const remaining of [2, 1, 0]) {
+        const res = await post(secret);
+        expect(res.status, `remaining ${remaining}`).toBe(200);
+        expect(await res.json()).toMatchObject({ remaining });
+      }
+      expect((await post(secret)).status, 'the fourth is over the limit').toBe(429);
+      const refused = await post(reader);
+      expect(refused.status, 'the route\'s scope, checked against the key the first let through').toBe(403);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="orders:write"');
+      await expect.poll(async () => (await t.client.getKey(key.id)).key.uses24h, { timeout: 5000 }).toBe(4);
+    });
+
     it('checks scope options up front and refuses requireScope without keyward() before it', async () => {
       expect(() => keyward({ url: t.url, token: serviceToken, scope: 'orders write' })).toThrow(/scope "orders write" must be segments/);
       expect(() => requireScope()).toThrow(/at least one scope/);
