@@ -132,6 +132,7 @@ describe('verify fast path', () => {
     ['a bad scope', 'full', () => verify(JSON.stringify({ key: policed, scope: 'no spaces' }), as(service))],
     ['a bad ip', 'full', () => verify(JSON.stringify({ key: policed, ip: '10.1' }), as(service))],
     ['a missing key', 'full', () => verify(JSON.stringify({ caller: 'x' }), as(service))],
+    ['a misspelt field', 'full', () => verify(JSON.stringify({ key: policed, scopes: 'billing:write' }), as(service))],
     ['a key of the wrong type', 'full', () => verify(JSON.stringify({ key: 42 }), as(service))],
     ['an over-long caller', 'full', () => verify(JSON.stringify({ key: secret, caller: 'c'.repeat(129) }), as(service))],
     ['broken JSON', 'full', () => verify('{"key":', as(service))],

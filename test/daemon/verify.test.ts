@@ -44,6 +44,12 @@ describe('POST /v1/verify', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
     }
+    // A misspelt field is refused, not dropped with the check it asked for.
+    for (const [field, value] of [['scopes', 'orders:write'], ['IP', '192.0.2.1'], ['ips', ['192.0.2.1']]] as const) {
+      const res = await t.api('POST', '/v1/verify', { key: 'kw_x', [field]: value });
+      expect(res.status, field).toBe(400);
+      expect(JSON.stringify(res.body.error), field).toContain(field);
+    }
   });
 
   it('does not let a single success through once deactivate has returned', async () => {

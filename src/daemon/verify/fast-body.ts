@@ -26,6 +26,8 @@ function scopeOf(value: unknown): Body['scope'] | null {
 /** `value` (parsed JSON) as `VerifyBody` reads it, or undefined when the full route should read it. */
 export function fastVerifyBody(value: unknown): Body | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  // Any other field is refused by the route (a misspelt `scopes` must not skip the scope check).
+  for (const name in value) if (name !== 'key' && name !== 'caller' && name !== 'scope' && name !== 'ip') return undefined;
   const { key, caller, scope, ip } = value as Record<string, unknown>;
   if (typeof key !== 'string' || key.length > KEY_MAX) return undefined;
   const body: Body = { key };

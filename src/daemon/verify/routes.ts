@@ -44,6 +44,8 @@ export const VerifyBody = z
       .openapi({ description: 'Scopes the request needs, all of them; checked against the key’s scopes', example: 'orders:write' }),
     ip: IpAddress.optional().openapi({ description: 'The client’s address, checked against the key’s allowed IPs', example: '192.0.2.10' }),
   })
+  // A misspelt field (`scopes`, `IP`) would otherwise be dropped, and with it the check it asked for.
+  .strict()
   .openapi('Verify');
 
 const RateLimitStateSchema = z
