@@ -8,6 +8,7 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROBE_MS } from '../../src/daemon/db/pg/change-feed.js';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
 import { createTestDatabase, pgTitle, TEST_DATABASE_URL, type TestDatabase } from './database.js';
 
@@ -62,27 +63,32 @@ class Blackhole {
 
 const TIMEOUT_MS = 1000;
 
-describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL that stops answering mid-transaction'), () => {
-  let database: TestDatabase;
-  let hole: Blackhole;
-  let t: TestApp;
+type BehindBlackhole = { database: TestDatabase; hole: Blackhole; t: TestApp };
 
+/** A daemon on a fresh database that it reaches through a blackhole of the test's, with short store timeouts. */
+function behindBlackhole(): BehindBlackhole {
+  const setup = {} as BehindBlackhole;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const url = new URL(database.url);
-    hole = new Blackhole({ host: url.hostname, port: Number(url.port) });
-    url.port = String(await hole.listen());
-    t = await startTestApp({ database: url.toString(), pgTimeouts: { connectMs: TIMEOUT_MS, queryMs: TIMEOUT_MS } });
+    setup.database = await createTestDatabase();
+    const url = new URL(setup.database.url);
+    setup.hole = new Blackhole({ host: url.hostname, port: Number(url.port) });
+    url.port = String(await setup.hole.listen());
+    setup.t = await startTestApp({ database: url.toString(), pgTimeouts: { connectMs: TIMEOUT_MS, queryMs: TIMEOUT_MS } });
   });
-
   afterAll(async () => {
     // Dropping the silent connections lets the daemon's pool close at once.
-    await hole.close();
-    await t.daemon.close();
-    await database.drop();
+    await setup.hole.close();
+    await setup.t.daemon.close();
+    await setup.database.drop();
   });
+  return setup;
+}
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL that stops answering mid-transaction'), () => {
+  const setup = behindBlackhole();
 
   it('answers 503 store_unavailable, within its timeouts, to writes and reads alike', async () => {
+    const { database, hole, t } = setup;
     const kept = await t.client.createKey('kept');
     hole.swallow();
     const requests = [
@@ -109,4 +115,22 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL that stops answering mid
     const [row] = await database.query<{ status: string }>('select status from keys where id = $1', [kept.key.id]);
     expect(row?.status).toBe('active');
   }, 60_000);
+});
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('a change feed that goes silent without closing'), () => {
+  const setup = behindBlackhole();
+
+  // Another daemon's deactivation travels as a notice on this connection; silent, it would never
+  // arrive while this daemon went on renewing its replicas' leases (docs/replicas.md).
+  it('is no longer counted live within seconds, with no write to notice it', async () => {
+    const { hole, t } = setup;
+    const feed = t.daemon.core.store.shared!;
+    await expect.poll(() => feed.live).toBe(true);
+    hole.swallow();
+    const started = Date.now();
+    // The probe's period, its 3 s wait for its own notice, and slack; the periodic snapshot alone took 30 s and more.
+    await expect.poll(() => feed.live, { timeout: PROBE_MS + 3000 + 4000, interval: 50 }).toBe(false);
+    expect(Date.now() - started).toBeLessThan(PROBE_MS + 3000 + 4000);
+    await expect.poll(() => t.logs.join('\n')).toMatch(/lost the change feed from PostgreSQL \(no notice back within 3000 ms\)/);
+  }, 30_000);
 });

@@ -10,6 +10,13 @@
  * so when it returns every change committed before it has been applied too. A lost connection
  * (the database stopped, a network cut) makes the feed not live; it reconnects with backoff and
  * starts over from a full snapshot, and a periodic snapshot covers anything missed otherwise.
+ *
+ * A connection can also go silent without closing (a partition that drops packets): no error,
+ * just no notices. Another daemon's deactivation would then never arrive, while this daemon
+ * kept renewing its replicas' leases. So once a second an idle feed sends itself an empty
+ * notice on the listening connection; one not heard back within `STALL_MS` makes the feed not
+ * live, as a write's own notice does. Without it, only the next periodic snapshot (up to
+ * `RECONCILE_MS`, then its query timeout) noticed.
  */
 import { randomUUID } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
@@ -24,6 +31,8 @@ export const CHANNEL = 'keyward_changes';
 export const RECONCILE_MS = 30_000;
 /** A write waits this long for its own notice before the feed counts its connection as dead. */
 const STALL_MS = 3000;
+/** How often an idle feed proves its listening connection still delivers notices. */
+export const PROBE_MS = 1000;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 2000;
 
@@ -49,6 +58,7 @@ export type ChangeFeedOptions = {
   origin: string;
   log: (line: string) => void;
   reconcileMs?: number;
+  probeMs?: number;
 };
 
 export class ChangeFeed implements SharedStore {
@@ -64,6 +74,8 @@ export class ChangeFeed implements SharedStore {
   private failures = 0;
   private retry: NodeJS.Timeout | undefined;
   private reconcile: NodeJS.Timeout | undefined;
+  private probe: NodeJS.Timeout | undefined;
+  private probing = false;
   /** Writes waiting for their own notice, by nonce. */
   private readonly pending = new Map<string, () => void>();
 
@@ -86,6 +98,8 @@ export class ChangeFeed implements SharedStore {
       if (this.isLive) this.enqueue({ kind: 'snapshot' });
     }, this.options.reconcileMs ?? RECONCILE_MS);
     this.reconcile.unref();
+    this.probe = setInterval(() => void this.probeOnce(), this.options.probeMs ?? PROBE_MS);
+    this.probe.unref();
   }
 
   /**
@@ -109,6 +123,7 @@ export class ChangeFeed implements SharedStore {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reconcile);
+    clearInterval(this.probe);
     clearTimeout(this.retry);
     if (this.client) await this.lost(this.client, undefined);
   }
@@ -125,6 +140,29 @@ export class ChangeFeed implements SharedStore {
       await Promise.race([applied, stalled]);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * An empty notice of this daemon's own, sent and heard on the listening connection. Skipped
+   * while the feed is busy (a snapshot of many keys can hold the connection longer than
+   * `STALL_MS`) or another probe is out: only an idle connection that stays silent is dead.
+   */
+  private async probeOnce(): Promise<void> {
+    const client = this.listening;
+    if (!client || !this.isLive || this.pumping || this.queue.length > 0 || this.probing) return;
+    this.probing = true;
+    const nonce = randomUUID();
+    const heard = new Promise<void>((resolve) => this.pending.set(nonce, resolve));
+    try {
+      const notice: Notice = { o: this.options.origin, n: nonce, c: [] };
+      const sent = client.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(notice)]);
+      await this.within(Promise.all([sent, heard]).then(() => undefined), client);
+    } catch (err) {
+      void this.lost(client, err);
+    } finally {
+      this.pending.delete(nonce);
+      this.probing = false;
     }
   }
 
