@@ -29,7 +29,7 @@ export function plural(count: number, noun: string): string {
 /** A time option (`--expires`, `--at`): any date or date-time `Date` reads, in the future, as ISO. */
 export function futureTime(flag: string, value: string, now = Date.now()): string {
   const at = Date.parse(value);
-  if (Number.isNaN(at)) throw usageError(`${flag} ${JSON.stringify(value)} is not a date (use ISO-8601, e.g. 2026-01-31 or 2026-01-31T12:00:00Z)`);
+  if (Number.isNaN(at)) throw usageError(`${flag} ${JSON.stringify(value)} is not a date (use ISO-8601, e.g. 2030-01-31 or 2030-01-31T12:00:00Z)`);
   if (at <= now) throw usageError(`${flag} ${JSON.stringify(value)} is in the past`);
   return new Date(at).toISOString();
 }

@@ -86,7 +86,7 @@ const KEY_SORT_NAMES: KeySortName[] = ['name', 'newest', 'lastUsed', 'uses24h', 
 export function keysCommand(program: Command): void {
   const keys = examples(program.command('keys').description('list and manage API keys (addressed by id or name)'), [
     'keyward keys list',
-    'keyward keys create billing --expires 2026-12-31 > billing.key',
+    'keyward keys create billing --expires 2030-12-31 > billing.key',
     'keyward keys create orders-eu --scope orders:* --allow-ip 10.0.0.0/8 --rate 100/1m --owner team-orders',
     'keyward keys edit orders-eu --quota 1000 --refill 1000/1d --clear rate',
     'keyward keys deactivate billing',
@@ -155,7 +155,7 @@ export function keysCommand(program: Command): void {
     [
       'SECRET=$(keyward keys create billing)',
       'keyward keys create aws-backup-old --canary > bait.key',
-      'keyward keys create ci-deploy --expires 2026-06-30T00:00:00Z --json',
+      'keyward keys create ci-deploy --expires 2030-06-30T00:00:00Z --json',
       'keyward keys create partner-acme --scope orders:read --allow-ip 203.0.113.0/24 --quota 10000 --refill 10000/1d --owner acme',
     ],
   ).action(async (name: string, opts: PolicyFlags & { expires?: string; canary?: boolean; json?: boolean }, cmd: Command) => {

@@ -73,7 +73,7 @@ export function rotationsCommand(program: Command): void {
     [
       'keyward rotations advance billing',
       'keyward rotations advance rot_8fQ2… --from double_check --force',
-      'keyward rotations advance billing --at 2026-01-31T18:00:00Z',
+      'keyward rotations advance billing --at 2030-01-31T18:00:00Z',
       'keyward rotations advance billing-2 --from delete_old --take-old-name',
     ],
   ).action(async (ref: string, opts: { from?: RotationStepName; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: string; yes?: boolean; json?: boolean }, cmd: Command) => {

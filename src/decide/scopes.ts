@@ -6,7 +6,7 @@
  */
 
 /** The longest scope, and the most a key may hold or a verify may ask for. */
-const SCOPE_MAX_LENGTH = 128;
+export const SCOPE_MAX_LENGTH = 128;
 export const SCOPES_MAX = 64;
 
 /** Segments of letters, digits and `_ . - /`, joined by `:`; a trailing `*` segment, or `*` alone. */

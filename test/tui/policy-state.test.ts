@@ -68,7 +68,7 @@ describe('the forms', () => {
     const read = readForm(typed(ADD_FORM, { name: 'x', rate: 'fast', expires: 'soon', quota: '', refill: '10/1d' }), NOW);
     expect(read.problems).toEqual({
       rate: ['is not N/DURATION: a whole number, a slash and a duration in s, m, h or d'],
-      expires: ['is not a date: write 2026-12-31, 2026-12-31T12:00Z, or a time from now such as 30d'],
+      expires: ['is not a date: write 2030-12-31, 2030-12-31T12:00Z, or a time from now such as 30d'],
       refill: ['needs a quota: a refill sets the quota back to N'],
     });
     expect(read.input).toEqual({ name: 'x' });

@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, iso, json } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
-import { nameSchema } from '../names.js';
+import { NAME_MAX, nameSchema } from '../names.js';
 import type { AuditEvent, Store } from '../store.js';
 import type { ChainReport } from './chain.js';
 
@@ -55,8 +55,8 @@ const AuditQuery = z.object({
     .max(64)
     .optional()
     .openapi({ description: 'Only this action (`key.delete`), or this family of actions (`rotation` = `rotation.*`)' }),
-  key: nameSchema.optional().openapi({ type: 'string', description: "Only events about this key (its id or name), its rotations' included" }),
-  operator: nameSchema.optional().openapi({ type: 'string', description: 'Only events by this operator (its id or name)' }),
+  key: nameSchema.optional().openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, description: "Only events about this key (its id or name), its rotations' included" }),
+  operator: nameSchema.optional().openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, description: 'Only events by this operator (its id or name)' }),
 });
 
 export type AuditEventJson = z.infer<typeof AuditEventSchema>;

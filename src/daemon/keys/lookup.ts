@@ -22,7 +22,7 @@ const Sha256 = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/, 'must be a hex SHA-256 (64 characters)')
   .transform((hash) => hash.toLowerCase())
-  .openapi({ type: 'string', example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' });
+  .openapi({ type: 'string', pattern: '^[0-9a-fA-F]{64}$', example: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' });
 
 export const LookupBody = z
   .object({ sha256: z.array(Sha256).min(1).max(LOOKUP_BATCH).openapi({ description: `SHA-256 of each secret, hex; at most ${LOOKUP_BATCH}` }) })

@@ -5,7 +5,7 @@
  */
 import { z } from '@hono/zod-openapi';
 import { ALLOWED_IPS_MAX, parseRange } from '../../decide/ip.js';
-import { scopeProblem, SCOPES_MAX } from '../../decide/scopes.js';
+import { SCOPE_MAX_LENGTH, scopeProblem, SCOPES_MAX } from '../../decide/scopes.js';
 import { lineSchema } from '../names.js';
 import { withThousands } from '../../thousands.js';
 
@@ -30,10 +30,13 @@ export const MetaSchema = z
   .refine((meta) => Buffer.byteLength(JSON.stringify(meta)) <= META_MAX_BYTES, `must be at most ${META_MAX_BYTES} bytes as JSON`)
   .openapi({ description: 'Any JSON object up to 4 KiB; verify returns it to the service', example: { plan: 'pro' } });
 
-export const ScopeSchema = z.string({ error: 'must be a string' }).superRefine((scope, ctx) => {
-  const problem = scopeProblem(scope);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const ScopeSchema = z
+  .string({ error: 'must be a string' })
+  .superRefine((scope, ctx) => {
+    const problem = scopeProblem(scope);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({ type: 'string', minLength: 1, maxLength: SCOPE_MAX_LENGTH, description: 'A scope: `resource:action` segments joined by `:`, optionally ending in `:*`', example: 'orders:write' });
 
 const ScopesSchema = z
   .array(ScopeSchema, { error: 'must be a list of scopes (or null for no restriction)' })

@@ -99,10 +99,13 @@ export const CreateKeyBody = KeyFieldsInput.extend({
   .strict()
   .openapi('CreateKey');
 
+/** The longest reason an operator may give. */
+export const REASON_MAX = 500;
+
 /** Why a key was taken out of service, as an operator (or `keyward scan`) says: made safe to show. */
 export const ReasonSchema = z
   .string()
-  .max(500)
+  .max(REASON_MAX)
   .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
   .refine((reason) => reason.length > 0, 'must not be blank');
 
@@ -112,6 +115,7 @@ export const DeactivateBody = z
       .optional()
       .openapi({
         type: 'string',
+        maxLength: REASON_MAX,
         description: 'Why: kept on the key and audited. A reason starting with `leaked:` reports a leak and raises `key.leaked`. Control characters are removed and secret-shaped text is redacted',
         example: 'leaked: deploy/.env:3',
       }),
@@ -120,7 +124,7 @@ export const DeactivateBody = z
   .openapi('Deactivate');
 
 export const EditKeyBody = KeyFieldsInput.extend({
-  name: nameSchema.optional().openapi({ type: 'string', description: 'A new unique name', example: 'billing-eu' }),
+  name: nameSchema.optional().openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, description: `A new unique name. ${NAME_RULES}`, example: 'billing-eu' }),
   expiresAt: ExpiresAtSchema,
 })
   .strict()

@@ -1,6 +1,6 @@
 /**
  * A rotation's evidence, pure: from both keys' stored usage (per-minute buckets, callers) and
- * the time, what each step shows (the design's §5, "evidence shown"; see docs/rotation.md) and what its guard looks at.
+ * the time, what each step shows (docs/rotation.md) and what its guard looks at.
  * The service reads the rows; everything counted is decided here.
  */
 import type { CallerRow, KeyRow, RotationRow, UsageBucket } from '../store.js';

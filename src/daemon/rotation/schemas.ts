@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { RotationRow } from '../store.js';
-import { ReasonSchema } from '../keys/schemas.js';
+import { REASON_MAX, ReasonSchema } from '../keys/schemas.js';
 import { WATCH_DEFAULT_SECONDS, WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../limits.js';
 import { END_STEPS, OPEN_STEPS } from './machine.js';
 
@@ -152,6 +152,7 @@ export const StartRotationBody = z
       .openapi({ description: 'The old key is compromised: deactivate it in the same step as the new key is created, and start at `double_check`' }),
     reason: ReasonSchema.optional().openapi({
       type: 'string',
+      maxLength: REASON_MAX,
       description: `With \`emergency\`: why, kept on the old key as its deactivation reason and audited (default "${EMERGENCY_REASON}"); starting with \`leaked\` raises \`key.leaked\``,
       example: 'leaked: pasted in #general',
     }),

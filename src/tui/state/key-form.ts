@@ -28,7 +28,7 @@ export const FORM_FIELDS: readonly FormField[] = [
   {
     id: 'expires',
     label: 'Expires',
-    help: 'A date (2026-12-31), a date-time (2026-12-31T12:00Z) or a time from now (30d, 12h). Empty: never.',
+    help: 'A date (2030-12-31), a date-time (2030-12-31T12:00Z) or a time from now (30d, 12h). Empty: never.',
     placeholder: 'never',
   },
   { id: 'description', label: 'Description', help: 'What the key is for (one line). Empty: none.' },
@@ -76,7 +76,7 @@ const EMPTY: FieldTexts = { name: '', expires: '', description: '', owner: '', s
 /** A new key's form: the name alone, the rest one tab away. */
 export const ADD_FORM: KeyForm = { texts: EMPTY, original: EMPTY, focus: 'name', expanded: false, issues: {}, busy: false, adding: true };
 
-/** `2026-12-31T12:00:00Z`: an ISO time without the milliseconds the daemon adds. */
+/** `2030-12-31T12:00:00Z`: an ISO time without the milliseconds the daemon adds. */
 function timeText(iso: string): string {
   return iso.replace(/\.000Z$/, 'Z');
 }
@@ -144,7 +144,7 @@ const RELATIVE = /^\d+[smhd]$/;
 /** An expiry as typed: a date, a date-time, or a time from now with its unit (`30d`). */
 function readExpiry(text: string, now: number): string | { problem: string } {
   const at = RELATIVE.test(text) ? now + parseDuration(text)! * 1000 : Date.parse(text);
-  if (Number.isNaN(at)) return { problem: 'is not a date: write 2026-12-31, 2026-12-31T12:00Z, or a time from now such as 30d' };
+  if (Number.isNaN(at)) return { problem: 'is not a date: write 2030-12-31, 2030-12-31T12:00Z, or a time from now such as 30d' };
   return new Date(at).toISOString();
 }
 
