@@ -134,6 +134,25 @@ describe('the OpenAPI document', () => {
     expect(operations.map((op) => `${op.method} ${op.path}`).sort()).toEqual([...registered].sort());
   });
 
+  it('carries the limits the API enforces on what it takes, and the security every operation gets by default', () => {
+    const schemas = doc.components.schemas as Record<string, { properties: Record<string, Record<string, unknown>> }>;
+    const prop = (schema: string, name: string) => schemas[schema]!.properties[name]!;
+    const name = { minLength: 1, maxLength: 64 };
+    const scope = { type: 'string', minLength: 1, maxLength: 128 };
+    expect(prop('EditKey', 'name')).toMatchObject(name);
+    expect(prop('Deactivate', 'reason')).toMatchObject({ maxLength: 500 });
+    expect(prop('StartRotation', 'reason')).toMatchObject({ maxLength: 500 });
+    expect(prop('LookupRequest', 'sha256')).toMatchObject({ items: { pattern: '^[0-9a-fA-F]{64}$' } });
+    expect(prop('CreateKey', 'scopes')).toMatchObject({ items: scope, maxItems: 64 });
+    expect(prop('CreateKey', 'allowedIps')).toMatchObject({ minItems: 1, maxItems: 64 });
+    expect(prop('Verify', 'scope')).toMatchObject({ anyOf: [scope, { items: scope, maxItems: 64 }] });
+    expect(schemas.Verify, 'a field verify does not know is refused').toMatchObject({ additionalProperties: false });
+    const audit = doc.paths['/v1/audit']!.get!.parameters!;
+    for (const param of ['key', 'operator']) expect(audit.find((p) => p.name === param)?.schema, param).toMatchObject(name);
+    expect(doc.security, 'operations need a bearer token unless they say otherwise').toEqual([{ bearer: [] }]);
+    expect(doc.paths['/v1/health']!.get!.security, 'health needs none').toEqual([]);
+  });
+
   it('names every operation, and has cases for each', () => {
     for (const op of operations) {
       expect(op.doc.operationId, `${op.method} ${op.path} has an operationId`).toBeDefined();

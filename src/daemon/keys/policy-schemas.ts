@@ -44,7 +44,8 @@ const ScopesSchema = z
   .transform(unique)
   .openapi({
     type: 'array',
-    items: { type: 'string' },
+    items: { type: 'string', minLength: 1, maxLength: SCOPE_MAX_LENGTH },
+    maxItems: SCOPES_MAX,
     description: 'What the key may do; a trailing `*` segment grants everything below it. `[]`: no scope at all; null: no restriction',
     example: ['orders:read', 'billing:*'],
   });
@@ -61,7 +62,7 @@ const AllowedIpsSchema = z
   .min(1, 'must not be empty; send null for no restriction, or deactivate the key to refuse every address')
   .max(ALLOWED_IPS_MAX, `must hold at most ${ALLOWED_IPS_MAX} entries`)
   .transform(unique)
-  .openapi({ type: 'array', items: { type: 'string' }, description: 'Client addresses allowed to present the key (IPv4/IPv6, CIDR or single address)', example: ['10.0.0.0/8', '2001:db8::/32'] });
+  .openapi({ type: 'array', items: { type: 'string' }, minItems: 1, maxItems: ALLOWED_IPS_MAX, description: 'Client addresses allowed to present the key (IPv4/IPv6, CIDR or single address)', example: ['10.0.0.0/8', '2001:db8::/32'] });
 
 const count = (min: number, max: number) =>
   z
