@@ -9,6 +9,7 @@
  * document does not list, and for a documented status no request produced.
  */
 import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
 import type { KeywardClient, KeyJson, RotationJson, RotationStepName } from '../../../src/client/client.js';
 import type { Role } from '../../../src/daemon/auth/permissions.js';
 import { DEFAULT_STREAM_LIMITS } from '../../../src/daemon/events/streams.js';
@@ -144,9 +145,47 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   },
   getKeyUsage: async (cx) => ({ ok: { why: 'a key', id: (await cx.key()).id, query: 'minutes=5', expect: 200 } }),
 
-  verifyKey: async (cx) => ({
-    ok: { why: 'a service verifying a key', body: { key: (await cx.key()).secret, caller: 'coverage' }, token: cx.tokens.service, expect: 200 },
-  }),
+  verifyKey: async (cx) => {
+    const service = cx.tokens.service;
+    // Each answer below is first asked for through the client, to be sure it is the kind named:
+    // the probe alone would pass with any answer the document allows. The probes are plain
+    // requests (a service token, a JSON body with its length), which the fast path answers
+    // (src/daemon/http/fast-routes.ts, with the JSON src/daemon/verify/answer.ts writes).
+    const withPolicy = await cx.client.createKey(cx.unique('policy'), {
+      owner: 'team-coverage',
+      meta: { plan: 'pro', seats: 3, tags: ['eu'], nested: { on: true }, none: null },
+      scopes: ['orders:read', 'billing:*'],
+      rateLimit: { limit: 1000, windowSeconds: 3600 },
+      quota: { remaining: 1000, refill: { amount: 1000, intervalSeconds: 86_400 } },
+    });
+    expect(await cx.client.verify(withPolicy.secret, 'coverage', { scope: 'orders:read' })).toMatchObject({
+      valid: true,
+      owner: 'team-coverage',
+      meta: { plan: 'pro' },
+      scopes: ['orders:read', 'billing:*'],
+      rateLimit: { limit: 1000, windowSeconds: 3600 },
+      quota: { remaining: 999 },
+    });
+    // One verification a window: the client's takes it, and every one after is refused.
+    const limited = await cx.client.createKey(cx.unique('limited'), { rateLimit: { limit: 1, windowSeconds: 3600 } });
+    expect(await cx.client.verify(limited.secret)).toMatchObject({ valid: true, rateLimit: { limit: 1, remaining: 0 } });
+    expect(await cx.client.verify(limited.secret)).toMatchObject({ valid: false, code: 'rate_limited', retryAfterSeconds: expect.any(Number), rateLimit: { limit: 1, remaining: 0 } });
+    // A spent quota, refused with the time to its refill and, without a refill, without one.
+    const spent = await cx.client.createKey(cx.unique('spent'), { quota: { remaining: 1, refill: { amount: 5, intervalSeconds: 3600 } } });
+    expect(await cx.client.verify(spent.secret)).toMatchObject({ valid: true, quota: { remaining: 0 } });
+    expect(await cx.client.verify(spent.secret)).toEqual({ valid: false, code: 'quota_exhausted', retryAfterSeconds: expect.any(Number) });
+    const spentForGood = await cx.client.createKey(cx.unique('spent-for-good'), { quota: { remaining: 0 } });
+    expect(await cx.client.verify(spentForGood.secret)).toEqual({ valid: false, code: 'quota_exhausted' });
+    return {
+      ok: { why: 'a service verifying a key', body: { key: (await cx.key()).secret, caller: 'coverage' }, token: service, expect: 200 },
+      more: [
+        { why: 'a key with owner, meta, scopes, a rate limit and a quota (valid, with rateLimit and quota)', body: { key: withPolicy.secret, caller: 'coverage', scope: ['orders:read', 'billing:refunds'] }, token: service, expect: 200 },
+        { why: 'a key over its rate limit (rate_limited, with retryAfterSeconds and rateLimit)', body: { key: limited.secret, caller: 'coverage' }, token: service, expect: 200 },
+        { why: 'a key whose quota is spent until its refill (quota_exhausted, with retryAfterSeconds)', body: { key: spent.secret, caller: 'coverage' }, token: service, expect: 200 },
+        { why: 'a key whose quota is spent for good (quota_exhausted, without retryAfterSeconds)', body: { key: spentForGood.secret }, token: service, expect: 200 },
+      ],
+    };
+  },
 
   startRotation: async (cx) => {
     const rotating = await cx.rotation('update_systems');
