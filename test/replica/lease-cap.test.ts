@@ -1,0 +1,92 @@
+/**
+ * A replica's lease is never longer than the daemon's own (`?leaseMs` / `createVerifier({ leaseMs })`
+ * is capped in hello and in every grant), and `onStateChange` reports a verifier's states:
+ * replica once it holds a lease, remote once the lease of a stopped daemon runs out (within the
+ * daemon's lease, not the one asked for), replica again with the daemon back, then closed.
+ */
+import { performance } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { VerifierState } from '../../src/integration/verifier/index.js';
+import { createVerifier } from '../../src/integration/verifier/index.js';
+import { freePort, startTestApp, startTestDaemon, type TestApp } from '../helpers/daemon.js';
+import { handReplica } from '../helpers/replica-stream.js';
+
+const LEASE_MS = 1000;
+/** What a timer may fire late on a busy two-core box. */
+const SLACK_MS = 500;
+
+describe('the lease a replica asks for', () => {
+  let t: TestApp;
+  let token: string;
+  beforeAll(async () => {
+    t = await startTestApp();
+    token = (await t.client.createOperator('orders-api', 'service')).token;
+  });
+  afterAll(() => t.stop());
+
+  it.each([
+    { asked: 5000, leaseMs: LEASE_MS, ackMs: 250 },
+    { asked: 60_000, leaseMs: LEASE_MS, ackMs: 250 },
+    { asked: 400, leaseMs: 400, ackMs: 100 },
+  ])('asked for $asked ms: hello and every grant say $leaseMs ms', async ({ asked, leaseMs, ackMs }) => {
+    const replica = await handReplica(t, token, `?leaseMs=${asked}`);
+    try {
+      expect(await replica.hello()).toMatchObject({ leaseMs, ackMs });
+      const { seq } = await replica.next<{ seq: number }>('ready');
+      expect(await replica.ack({ seq })).toMatchObject({ lease: 'granted', leaseMs });
+      await replica.ack({ closing: true });
+    } finally {
+      replica.close();
+    }
+  });
+
+  it("is capped by the daemon's own lease, whatever it is", async () => {
+    const short = await startTestApp({ replicas: { leaseMs: 600 } });
+    try {
+      const own = (await short.client.createOperator('orders-api', 'service')).token;
+      const replica = await handReplica(short, own, `?leaseMs=${LEASE_MS}`);
+      expect(await replica.hello()).toMatchObject({ leaseMs: 600, ackMs: 150 });
+      const { seq } = await replica.next<{ seq: number }>('ready');
+      expect(await replica.ack({ seq })).toMatchObject({ lease: 'granted', leaseMs: 600 });
+      replica.close();
+    } finally {
+      await short.stop();
+    }
+  });
+});
+
+describe('createVerifier({ leaseMs, onStateChange })', () => {
+  it('reports replica, then remote within the daemon’s lease of its stop (not the 5 s asked for), replica again, closed', async () => {
+    const t = await startTestDaemon({ port: await freePort() });
+    const token = (await t.client.createOperator('orders-api', 'service')).token;
+    const { secret } = await t.client.createKey('stateful');
+    const states: { state: VerifierState; reason: string }[] = [];
+    const verifier = createVerifier({ url: t.url, token, leaseMs: 5 * LEASE_MS, onStateChange: (state, reason) => states.push({ state, reason }) });
+    const seen = () => states.map((s) => s.state);
+    try {
+      expect(verifier.state).toBe('starting');
+      expect(states, 'starting is where it begins, not a change').toEqual([]);
+      await verifier.ready();
+      expect(seen()).toEqual(['replica']);
+      expect(verifier.state).toBe('replica');
+      await expect.poll(() => verifier.verifyNow?.(secret)?.valid).toBe(true);
+
+      await t.daemon.close();
+      const stopped = performance.now();
+      await vi.waitFor(() => expect(seen()).toEqual(['replica', 'remote']), { timeout: 5 * LEASE_MS + SLACK_MS, interval: 10 });
+      expect(states[1]!.reason, 'told when the lease ran out, not at a later reconnect').toMatch(/lease ran out/);
+      expect(performance.now() - stopped, 'its lease was the daemon’s 1 s').toBeLessThan(LEASE_MS + SLACK_MS);
+      expect(verifier.state).toBe('remote');
+      expect(verifier.verifyNow?.(secret)).toBeUndefined();
+
+      await t.restart();
+      await vi.waitFor(() => expect(seen()).toEqual(['replica', 'remote', 'replica']), { timeout: 5000, interval: 10 });
+      expect(verifier.verifyNow?.(secret)?.valid).toBe(true);
+    } finally {
+      await verifier.close();
+      await t.stop();
+    }
+    expect(seen()).toEqual(['replica', 'remote', 'replica', 'closed']);
+    expect(verifier.state).toBe('closed');
+  });
+});
