@@ -4,6 +4,7 @@
  * announces, the `Keyward-Signature` header, and the retry schedule. See docs/webhooks.md.
  */
 import { createHmac } from 'node:crypto';
+import { backoffMs } from '../../backoff.js';
 import { iso } from '../http/openapi.js';
 import { newId } from '../secrets/format.js';
 import { alertJson } from '../alerts/schemas.js';
@@ -110,7 +111,7 @@ export const DEFAULT_RETRY: RetryPolicy = { baseMs: 5_000, capMs: 10 * 60_000, w
  * by every daemon's retries at the same instant.
  */
 export function nextAttemptAt(policy: RetryPolicy, attempts: number, createdAt: number, now: number, random = Math.random): number | null {
-  const wait = Math.min(policy.capMs, policy.baseMs * 2 ** Math.min(attempts - 1, 30));
+  const wait = backoffMs(attempts - 1, policy.baseMs, policy.capMs);
   const at = now + wait / 2 + (random() * wait) / 2;
   return at - createdAt >= policy.windowMs ? null : Math.round(at);
 }

@@ -16,6 +16,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffMs } from '../../backoff.js';
 import { QuotaLedger, type StoredQuota } from '../../decide/quota.js';
 import { RateLimiter } from '../../decide/rate-limit.js';
 import { verifyKey, type Counters } from '../../decide/verify.js';
@@ -206,7 +207,7 @@ export class ReplicaVerifier implements Verifier {
 
   /** Follows the stream until closed, reconnecting with backoff; resumes when the copy allows. */
   private async follow(): Promise<void> {
-    let delay = RETRY_MIN_MS;
+    let failures = 0;
     while (!this.closed) {
       const stream = (this.stream = new AbortController());
       const query = new URLSearchParams();
@@ -224,8 +225,8 @@ export class ReplicaVerifier implements Verifier {
       this.endSession();
       if (this.closed) return;
       if (this.current === 'replica' && !this.answering()) this.setState('remote', reason);
-      delay = reachedReady ? RETRY_MIN_MS : Math.min(RETRY_MAX_MS, delay * 2);
-      await sleep(delay, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+      failures = reachedReady ? 0 : failures + 1;
+      await sleep(backoffMs(failures, RETRY_MIN_MS, RETRY_MAX_MS), undefined, { signal: this.stopped.signal }).catch(() => undefined);
     }
   }
 

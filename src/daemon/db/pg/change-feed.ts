@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { z } from 'zod';
+import { backoffMs } from '../../../backoff.js';
 import type { IndexedKey, SharedStore, StoreChange, StoreFollower } from '../../store.js';
 import { readIndexedKeys } from './indexed-keys.js';
 
@@ -256,7 +257,7 @@ export class ChangeFeed implements SharedStore {
 
   private scheduleReconnect(): void {
     if (this.closed || this.retry) return;
-    const delay = Math.min(RECONNECT_MAX_MS, RECONNECT_MIN_MS * 2 ** this.failures);
+    const delay = backoffMs(this.failures, RECONNECT_MIN_MS, RECONNECT_MAX_MS);
     this.retry = setTimeout(() => {
       this.retry = undefined;
       const attempt = this.open();
