@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
-import { json, startDaemonProcess, type DaemonProcess } from './harness.js';
+import { json, keywardOnTerminal, startDaemonProcess, type DaemonProcess } from './harness.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 
@@ -76,6 +76,32 @@ describe('keyward keys import', () => {
     expect(run.stderr).not.toContain(secret);
     expect(await names()).not.toContain('batch-1');
     expect((await d.client.verify(secret)).valid).toBe(false);
+  });
+
+  it('names a line and its field when the daemon refuses the field, imports nothing of its batch', async () => {
+    const path = file('bad-hash.ndjson', [
+      line({ name: 'hash-1', sha256: hashSecret('hash-1') }),
+      line({ name: 'hash-2', sha256: 'not-a-sha256' }),
+      line({ name: 'hash-3', sha256: hashSecret('hash-3') }),
+    ]);
+    const run = await d.run(['keys', 'import', path]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      'keyward: line 2: sha256: must be a SHA-256 of the secret: 64 hex characters or 43 base64url characters (invalid_request); nothing from lines 1–3 was imported, no key was imported\n',
+    );
+    expect(run.stderr).not.toContain('not-a-sha256');
+    expect(await names()).not.toContain('hash-1');
+  });
+
+  it('draws a progress bar on a terminal\'s stderr after each batch, and clears it before the summary', async () => {
+    const path = file('progress.ndjson', ['bar-1', 'bar-2', 'bar-3'].map((name) => line({ name, sha256: hashSecret(name) })));
+    const run = await keywardOnTerminal(['keys', 'import', '--batch', '1', path], 'imported 3 keys', '', { KEYWARD_HOME: d.home });
+    expect(run.code, run.stdout).toBe(0);
+    // The file is read whole before the first batch is stored: each bar is full.
+    const bars = [...run.stdout.matchAll(/\r\x1b\[K\[(#{30})\] 100% {2}(\d+) keys {2}[\d,]+ keys\/s/g)].map((m) => m[2]);
+    expect(bars, JSON.stringify(run.stdout)).toEqual(['1', '2', '3']);
+    expect(run.stdout).toMatch(/ keys\/s\r\x1b\[Kimported 3 keys in \d+\.\d s\r?\n$/);
   });
 
   it('names a line that is not JSON, and sends nothing of its batch', async () => {

@@ -63,7 +63,8 @@ const on = (i: number) => (f: string) => cursorLine(f)?.includes(name(i)) === tr
 describe('the TUI over a window of a large list', () => {
   it('opens on the first rows with the daemon\'s counts and pages past the window with j, PgDn, G and g', async () => {
     await seed(COUNT);
-    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
+    const { sent, fetch: recording } = recordLists();
+    const { app } = await openApp(t, { feed: WINDOW, fetch: recording, size: { columns: 100, rows: 30 } });
     const first = await waitForText(app, name(0));
     expect(first).toMatch(/3,?000 keys: 2,?970 active, 30 inactive/);
     // 25 table rows; 23 a page. Ten pages down crosses four 50-row pages, so the window has
@@ -76,6 +77,14 @@ describe('the TUI over a window of a large list', () => {
       press(app, 'j');
       await waitForFrame(app, on(row), `j to ${name(row)}`);
     }
+    // The window holds four pages at most, so on the way down it dropped its first ones (rows
+    // 0-149): paging back up towards the top fetches them again, before its first row.
+    const down = sent.length;
+    for (const row of [237, 214, 191]) {
+      press(app, KEY.pageUp);
+      await waitForFrame(app, on(row), `PgUp to ${name(row)}`);
+    }
+    await vi.waitFor(() => expect(sent.slice(down).filter((url) => /[?&]before=/.test(url))).not.toEqual([]));
     press(app, 'G');
     let frame = await waitForFrame(app, on(COUNT - 1), 'G: the last key');
     expect(frame).toContain(name(COUNT - 2));
