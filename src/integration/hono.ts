@@ -125,6 +125,12 @@ export function protect<E extends Env = Env, P extends string = string>(options:
     return handler(c);
   };
   function protectedRoute(c: Context<E & { Variables: KeywardVariables }, P>) {
+    // Behind a keyward() that already verified this request: its scopes only, as keyward() does.
+    const verified = c.get('apiKey') as ApiKey | undefined;
+    if (verified) {
+      const refusal = missingScope(verified, checks.scopes);
+      return refusal ? send(c, refusal) : handler(c);
+    }
     const checked = checks.check(c);
     return checked instanceof Promise ? checked.then((outcome) => admit(c, outcome)) : admit(c, checked);
   }

@@ -305,6 +305,21 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       await expect.poll(async () => (await t.client.getKey(key.id)).key.uses24h, { timeout: 5000 }).toBe(4);
     });
 
+    it('protect() behind a keyward() that already verified the request checks its scopes only', async () => {
+      const { key, secret } = await t.client.createKey('protected-twice', { scopes: ['orders:read'], rateLimit: { limit: 3, windowSeconds: 3600 } });
+      const app = policyApp((a, o) => {
+        a.use('/orders/*', mounted(o));
+        a.get('/orders', protect({ ...o, scope: 'orders:read' }, (c) => c.json(c.get('apiKey').rateLimit)));
+        a.post('/orders', protect({ ...o, scope: 'orders:write' }, (c) => c.text('created')));
+      });
+      await synced();
+      const call = (method: string) => app.request('/orders', { method, headers: from('192.0.2.10', secret) });
+      for (const remaining of [2, 1]) expect(await (await call('GET')).json(), `remaining ${remaining}`).toMatchObject({ remaining });
+      expect((await call('POST')).status, 'orders:write is not granted').toBe(403);
+      expect((await call('GET')).status, 'three requests so far, each counted once: the fourth is over the limit').toBe(429);
+      await expect.poll(async () => (await t.client.getKey(key.id)).key.uses24h, { timeout: 5000 }).toBe(4);
+    });
+
     it('checks scope options up front and refuses requireScope without keyward() before it', async () => {
       expect(() => keyward({ url: t.url, token: serviceToken, scope: 'orders write' })).toThrow(/scope "orders write" must be segments/);
       expect(() => requireScope()).toThrow(/at least one scope/);
