@@ -55,7 +55,7 @@ const RateLimitStateSchema = z
     remaining: z.number().int().openapi({ description: 'Verifications left in the sliding window' }),
     resetSeconds: z.number().int().openapi({ description: 'Seconds until the current window ends' }),
   })
-  .openapi('RateLimitState');
+  .openapi('RateLimitState', { description: 'A key’s rate limit and where its sliding window stands' });
 
 const VerifyResultSchema = z
   .union([
@@ -70,7 +70,12 @@ const VerifyResultSchema = z
       quota: z.object({ remaining: z.number().int() }).optional().openapi({ description: 'Present when the key has a quota' }),
     }),
     z.object({ valid: z.literal(false), code: z.enum(['malformed', 'not_found', 'inactive', 'expired', 'ip_not_allowed', 'insufficient_scope']) }),
-    z.object({ valid: z.literal(false), code: z.literal('rate_limited'), retryAfterSeconds: z.number().int(), rateLimit: RateLimitStateSchema }),
+    z.object({
+      valid: z.literal(false),
+      code: z.literal('rate_limited'),
+      retryAfterSeconds: z.number().int().openapi({ description: 'Seconds until one more verification fits the window' }),
+      rateLimit: RateLimitStateSchema,
+    }),
     z.object({
       valid: z.literal(false),
       code: z.literal('quota_exhausted'),
