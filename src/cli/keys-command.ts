@@ -20,6 +20,7 @@ function statusOf(k: KeyJson): string {
 
 const columns: Column<KeyJson>[] = [
   { header: 'NAME', value: (k) => k.name },
+  { header: 'OWNER', value: (k) => k.owner ?? '' },
   { header: 'ID', value: (k) => k.id },
   { header: 'STATUS', value: statusOf },
   { header: 'HINT', value: (k) => k.hint },

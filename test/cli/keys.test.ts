@@ -53,7 +53,7 @@ describe('keyward keys list and show', () => {
   it('lists keys as a table, or as JSON filtered by status', async () => {
     const table = await d.run(['keys', 'list']);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+ID\s+STATUS\s+HINT\s+LAST USED\s+USES 24H\s+CREATED$/);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s+OWNER\s+ID\s+STATUS\s+HINT\s+LAST USED\s+USES 24H\s+CREATED$/);
     expect(table.stdout).toMatch(/^billing\s+key_\w+\s+active\s+kw_\w{4}…\w{4}\s/m);
     const inactive = json<{ keys: KeyJson[] }>(await d.run(['keys', 'list', '--status', 'inactive', '--json']));
     expect(inactive.keys).toEqual([]);
@@ -171,7 +171,7 @@ describe('keyward keys list, streamed', () => {
     const table = await d.run(args);
     expect(table.code, table.stderr).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+ID\s+STATUS/);
+    expect(lines[0]).toMatch(/^NAME\s+OWNER\s+ID\s+STATUS/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(names);
     const whole = await d.run([...args, '--json']);
     expect(json<{ keys: KeyJson[] }>(whole).keys.map((k) => k.name)).toEqual(names);

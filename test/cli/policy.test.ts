@@ -137,6 +137,10 @@ describe('keyward keys list --owner', () => {
     await d.client.createKey('owned-2', { owner: 'team-z' });
     const listed = json<{ keys: KeyJson[] }>(await d.run(['keys', 'list', '--owner', 'team-z', '--json']));
     expect(listed.keys.map((k) => k.name)).toEqual(['owned-1', 'owned-2']);
+    // The table shows whose each key is.
+    const table = (await d.run(['keys', 'list', '--sort', 'name'])).stdout.split('\n');
+    expect(table[0]).toMatch(/^NAME\s+OWNER\s+ID\s+STATUS/);
+    expect(table.find((line) => line.startsWith('owned-1 '))).toMatch(/^owned-1\s+team-z\s+key_/);
   });
 });
 
