@@ -1,11 +1,11 @@
 /**
  * The TUI's one stateful container: the live key collection, the table view and the current
- * mode. What keys do is in `useKeyActions` (and `useRotationView`); which screen a mode shows
- * is `ModeScreen`; screens and components below only draw what they are given and report keys
- * through their own `useInput`.
+ * mode. The rows and the cursor over them are `useKeyRows`; what keys do is in `useKeyActions`
+ * (and `useRotationView`); which screen a mode shows is `ModeScreen`; screens and components
+ * below only draw what they are given and report keys through their own `useInput`.
  */
 import { Box, useApp } from 'ink';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
@@ -17,12 +17,12 @@ import { useGlobalKeys, type ShownSecret } from './hooks/useGlobalKeys.js';
 import { useAlertView } from './hooks/useAlertView.js';
 import { useKeyActions } from './hooks/useKeyActions.js';
 import { useKeyFeed } from './hooks/useKeyFeed.js';
+import { useKeyRows } from './hooks/useKeyRows.js';
 import { useKeyForms } from './hooks/useKeyForms.js';
 import { useNow } from './hooks/useNow.js';
 import { useRotationView } from './hooks/useRotationView.js';
 import { useSyncState } from './hooks/useSyncState.js';
 import { useTerminalSize, type Size } from './hooks/useTerminalSize.js';
-import { useTableCursor } from './hooks/useTableCursor.js';
 import { useToast } from './hooks/useToast.js';
 import { useViewKeys } from './hooks/useViewKeys.js';
 import { ModeScreen, PANEL_INSIDE } from './ModeScreen.js';
@@ -35,9 +35,7 @@ import { layoutColumns } from './state/columns.js';
 import { footerText } from './state/keymap.js';
 import { TABLE, type InMode, type Mode } from './state/modes.js';
 import { modeBindings, rotationBindings } from './state/screens.js';
-import { moveCursor, type Move } from './state/cursor.js';
-import { deriveRows, emptyText, initialView, sortShown, type TableView } from './state/table.js';
-import { atEnd, atStart, windowRows } from './state/window.js';
+import { emptyText, initialView, sortShown, type TableView } from './state/table.js';
 
 export type { ShownSecret };
 
@@ -83,14 +81,6 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     return m.kind === kind ? (m as Extract<Mode, { kind: K }>) : undefined;
   };
 
-  // Up to the feed's `fullLimit` every key is here, sorted and filtered locally; above, the
-  // rows are the daemon's window around the cursor (state/window.ts).
-  const { window, totals } = snapshot;
-  const rows = useMemo(
-    () => (window ? windowRows(window, keys) : deriveRows(keys.values(), view.sort, view.filter, view.reversed)),
-    [window, keys, view.sort, view.filter, view.reversed],
-  );
-  useEffect(() => feed.setQuery({ sort: view.sort, reversed: view.reversed, filter: view.filter }), [feed, view.sort, view.reversed, view.filter]);
   const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
   const counts = useMemo(() => countKeys(keys, now), [keys, now]);
@@ -98,27 +88,8 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const bodyHeight = size.rows - CHROME_ROWS;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
-  // A window fetched for g/G lands the cursor on its end in the very render that shows it, so
-  // no frame of the old window's edge goes out first (frames are capped at 20 a second).
-  const landed = useRef(0);
-  const landing = window?.landing && window.landing.seq !== landed.current ? window.landing : undefined;
-  const landingAt = landing && (landing.to === 'start' ? 0 : Number.MAX_SAFE_INTEGER);
-  const shownView = landingAt === undefined ? view : { ...view, cursorId: null, cursorIndex: landingAt, offset: landingAt };
-  useEffect(() => {
-    if (!landing || landingAt === undefined) return;
-    landed.current = landing.seq;
-    setView((v) => ({ ...v, cursorId: null, cursorIndex: landingAt, offset: landingAt }));
-  }, [landing, landingAt, setView]);
-  const { cursor, selectedNow } = useTableCursor(rows, shownView, setView, currentView, tableHeight, window !== undefined);
-  useEffect(() => {
-    if (window && cursor.index >= 0) feed.followCursor(cursor.index);
-  }, [feed, window, cursor.index]);
-  const moveTo = (move: Move) => {
-    const jump = window && ((move === 'top' && !atStart(window)) || (move === 'bottom' && !atEnd(window)));
-    if (!jump) return setView((v) => moveCursor(rows, v, move, tableHeight, window !== undefined));
-    // The far end of a window is another page: the cursor lands there with it (`landing`).
-    feed.jump(move === 'top' ? 'start' : 'end');
-  };
+  const { window, totals } = snapshot;
+  const { rows, cursor, selectedNow, moveTo } = useKeyRows({ feed, snapshot, view, setView, currentView, height: tableHeight });
 
   // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.
   const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : mode.kind === 'edit' ? mode.key.id : undefined;
