@@ -65,14 +65,8 @@ export function keyward(options: KeywardExpressOptions): KeywardHandler {
   const callerOf = options.caller;
 
   function verifyApiKey(req: KeywardRequest, res: ServerResponse, next: Next): void {
-    // Verified once per request, as keyward/hono does: a second keyward() on the same request
-    // (`app.use('/orders', …)` and a route's own) checks its scopes against the key the first let through.
-    if (req.apiKey) {
-      const refusal = missingScope(req.apiKey, check.scopes);
-      return refusal ? send(res, refusal) : next();
-    }
     const ip = addressOf(req);
-    const checked = check.check({ authorization: header(req, 'authorization'), ip, caller: callerOf ? callerOf(req) : ip });
+    const checked = check.check({ authorization: header(req, 'authorization'), ip, caller: callerOf ? callerOf(req) : ip, verified: req.apiKey });
     const proceed = (outcome: Checked): void => {
       if (!outcome.ok) return send(res, outcome.answer);
       req.apiKey = outcome.apiKey;

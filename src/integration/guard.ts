@@ -27,7 +27,13 @@ export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'lea
 export type ApiKey = Pick<Extract<VerifyResult, { valid: true }>, 'owner' | 'meta' | 'scopes' | 'rateLimit' | 'quota'> & { id: string; name: string };
 
 /** What a request presents, as the framework reads it. */
-export type Presented = { authorization: string | undefined; ip: string | undefined; caller: string | undefined };
+export type Presented = {
+  authorization: string | undefined;
+  ip: string | undefined;
+  caller: string | undefined;
+  /** The key an earlier middleware already let this request through with, if any. */
+  verified?: ApiKey;
+};
 
 export type Checked = { ok: true; apiKey: ApiKey; headers: Record<string, string> } | { ok: false; answer: HttpAnswer };
 
@@ -50,7 +56,7 @@ export function missingScope(apiKey: ApiKey, wanted: readonly string[]): HttpAns
 }
 
 /** `check` answers at once when the verifier decides from memory, else later: await only a promise. */
-export type Guard = { readonly verifier: Verifier; readonly scopes: readonly string[]; check(request: Presented): Checked | Promise<Checked> };
+export type Guard = { readonly verifier: Verifier; check(request: Presented): Checked | Promise<Checked> };
 
 export function guard(options: GuardOptions): Guard {
   const scopes = scopeList(options.scope, 'scope');
@@ -70,8 +76,14 @@ export function guard(options: GuardOptions): Guard {
 
   return {
     verifier,
-    scopes,
     check(request) {
+      // Verified once per request, however many middlewares match it (`/orders/*` matches
+      // `/orders` too): verifying again would count it twice against the key's rate limit, quota
+      // and usage. A later one checks only its scopes, as requireScope() does.
+      if (request.verified) {
+        const refusal = missingScope(request.verified, scopes);
+        return refusal ? { ok: false, answer: refusal } : { ok: true, apiKey: request.verified, headers: {} };
+      }
       const key = bearerKey(request.authorization);
       if (!key) return { ok: false, answer: rejectionAnswer({ valid: false, code: 'missing' }) };
       const options = { caller: request.caller, ip: request.ip, ...context };

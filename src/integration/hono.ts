@@ -69,10 +69,9 @@ function checker(options: KeywardOptions) {
   const callerOf = options.caller;
   return {
     verifier: check.verifier,
-    scopes: check.scopes,
     check(c: Context): Checked | Promise<Checked> {
       const ip = addressOf(c);
-      return check.check({ authorization: c.req.header('authorization'), ip, caller: callerOf ? callerOf(c) : ip });
+      return check.check({ authorization: c.req.header('authorization'), ip, caller: callerOf ? callerOf(c) : ip, verified: c.get('apiKey') as ApiKey | undefined });
     },
   };
 }
@@ -84,15 +83,6 @@ function checker(options: KeywardOptions) {
 export function keyward(options: KeywardOptions): KeywardMiddleware {
   const checks = checker(options);
   const middleware = createMiddleware<{ Variables: KeywardVariables }>(async function verifyApiKey(c, next) {
-    // Mounted twice on one request (`app.use('/orders/*', …)` also matches `/orders`), the key
-    // is verified once: a second verification would count the request twice against its rate
-    // limit, quota and usage. This one then checks its scopes as requireScope() does.
-    const verified = c.get('apiKey') as ApiKey | undefined;
-    if (verified) {
-      const refusal = missingScope(verified, checks.scopes);
-      if (refusal) return send(c, refusal);
-      return next();
-    }
     const checked = checks.check(c);
     const outcome = checked instanceof Promise ? await checked : checked;
     if (!outcome.ok) return send(c, outcome.answer);
@@ -125,12 +115,6 @@ export function protect<E extends Env = Env, P extends string = string>(options:
     return handler(c);
   };
   function protectedRoute(c: Context<E & { Variables: KeywardVariables }, P>) {
-    // Behind a keyward() that already verified this request: its scopes only, as keyward() does.
-    const verified = c.get('apiKey') as ApiKey | undefined;
-    if (verified) {
-      const refusal = missingScope(verified, checks.scopes);
-      return refusal ? send(c, refusal) : handler(c);
-    }
     const checked = checks.check(c);
     return checked instanceof Promise ? checked.then((outcome) => admit(c, outcome)) : admit(c, checked);
   }
