@@ -6,7 +6,6 @@
  * (`inForce`, which the rotation service goes through too); and it publishes the change on
  * the event bus.
  */
-import type { StoredQuota } from '../../decide/quota.js';
 import type { Counters } from '../../decide/verify.js';
 import { indexedKey } from '../db/key-columns.js';
 import { KeywardError } from '../errors.js';
@@ -24,7 +23,8 @@ import type { KeyIndex } from '../verify/key-index.js';
 import { isLeakReport } from '../webhooks/events.js';
 import { importRows } from './import.js';
 import type { ImportItemInput } from './import-schemas.js';
-import type { KeyFieldsInput, QuotaInput } from './policy-schemas.js';
+import type { KeyFieldsInput } from './policy-schemas.js';
+import { editOf, NO_FIELDS, refusePastExpiry, type KeyInput } from './edit.js';
 import { keyJson } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -38,37 +38,6 @@ export type KeyListRequest = Pick<KeyListQuery, 'status' | 'q' | 'owner' | 'filt
   end?: boolean;
   counts?: boolean;
 };
-
-/** A key's fields as a create or an edit sends them (`expiresAt` in ms). */
-export type KeyInput = KeyFieldsInput & { name?: string; expiresAt?: number | null };
-
-/** Every field null: a key without description, labels or policy. */
-const NO_FIELDS: KeyFields = { description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
-
-/** A quota as an operator sets it: counting starts now, refills from now. */
-function setQuota(input: QuotaInput | null, at: number): StoredQuota | null {
-  return input && { remaining: input.remaining, refill: input.refill ?? null, refilledAt: at, setAt: at };
-}
-
-/** The edit `input` asks for: absent fields unchanged, null cleared, a quota stamped `at`. */
-function editOf(input: KeyInput, at: number): KeyEdit {
-  const { quota, ...rest } = input;
-  const edit: KeyEdit = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
-  if (quota !== undefined) edit.quota = setQuota(quota, at);
-  return edit;
-}
-
-/**
- * A key that would be expired from its first moment is a mistake (a date typed wrong), never
- * what the operator meant. Decided by the daemon's clock, so a test clock governs it too.
- */
-export function refusePastExpiry(expiresAt: number | null, now: number): void {
-  if (expiresAt !== null && expiresAt <= now) {
-    throw new KeywardError('invalid_request', `Invalid request body (expiresAt: must be in the future, it is ${new Date(expiresAt).toISOString()})`, [
-      { path: 'expiresAt', message: 'must be in the future' },
-    ]);
-  }
-}
 
 export type KeyServiceDeps = {
   store: Store;
