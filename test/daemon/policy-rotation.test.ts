@@ -58,6 +58,26 @@ describe('rotation with policy', () => {
     expect((await t.api('GET', `/v1/keys/${old.key.id}`)).body.key.quota?.remaining).toBe(7);
   });
 
+  it('lets the two keys of a rotation use at most twice what was left of the quota, then refuses both', async () => {
+    t = await startTestApp();
+    const old = (await t.api('POST', '/v1/keys', { name: 'metered', quota: { remaining: 5 } })).body;
+    for (let i = 0; i < 2; i++) expect((await t.client.verify(old.secret, 'shop')).valid).toBe(true);
+    const started = await t.api('POST', `/v1/keys/${old.key.id}/rotations`, {});
+    expect(started.status, JSON.stringify(started.body)).toBe(201);
+    const outcomes = async (secret: string) => {
+      const codes: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const result = await t.client.verify(secret, 'shop');
+        codes.push(result.valid ? 'valid' : result.code);
+      }
+      return codes;
+    };
+    // Three were left: each key may spend them, once, and no more (docs/policy.md, "Rotation").
+    const spent = ['valid', 'valid', 'valid', 'quota_exhausted'];
+    expect(await outcomes(started.body.secret)).toEqual(spent);
+    expect(await outcomes(old.secret)).toEqual(spent);
+  });
+
   it('gives the new key the old name when the finishing advance asks for it', async () => {
     t = await startTestApp();
     const { old, rotation, newSecret } = await rotated();
