@@ -142,6 +142,23 @@ describe('the edit form', () => {
     expect((await t.client.getKey(key.id)).key, 'nothing changed').toMatchObject({ name: 'orders', scopes: ['orders:*', 'billing:read'], allowedIps: ['10.0.0.0/8'] });
   });
 
+  it('refuses an expiry in the past under its field, before asking to narrow or sending anything', async () => {
+    await policedKey('orders');
+    const { fetch, patches } = recordPatches();
+    const { app } = await openApp(t, { size: WIDE, fetch });
+    await waitForText(app, 'orders');
+    press(app, 'e');
+    await waitForText(app, 'Edit "orders"');
+    press(app, KEY.down);
+    await waitForFrame(app, (f) => /› +Expires:/.test(f), 'the cursor on the expiry');
+    await retype(app, 'Expires', '2020-01-01');
+    press(app, KEY.enter);
+    const frame = await waitForText(app, 'must be in the future');
+    expect(lineAndNext(frame, 'Expires: 2020-01-01')[1]).toContain('✗ must be in the future');
+    expect(frame, 'nothing to confirm').not.toContain('Narrow');
+    expect(patches, 'nothing sent').toEqual([]);
+  });
+
   it('asks before narrowing, naming what gets narrower; No keeps the form, yes saves and is in force at once', async () => {
     const { key, secret } = await policedKey('orders');
     const { fetch, patches } = recordPatches();

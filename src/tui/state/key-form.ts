@@ -141,10 +141,15 @@ export function clearField(form: KeyForm): KeyForm {
 
 const RELATIVE = /^\d+[smhd]$/;
 
-/** An expiry as typed: a date, a date-time, or a time from now with its unit (`30d`). */
+/**
+ * An expiry as typed: a date, a date-time, or a time from now with its unit (`30d`). One in the
+ * past is refused here, as the CLI refuses it, and not only by the daemon: an earlier expiry is
+ * a narrowing, and asking "narrow the key?" about a date the daemon will refuse asks for nothing.
+ */
 function readExpiry(text: string, now: number): string | { problem: string } {
   const at = RELATIVE.test(text) ? now + parseDuration(text)! * 1000 : Date.parse(text);
   if (Number.isNaN(at)) return { problem: 'is not a date: write 2030-12-31, 2030-12-31T12:00Z, or a time from now such as 30d' };
+  if (at <= now) return { problem: 'must be in the future' };
   return new Date(at).toISOString();
 }
 
