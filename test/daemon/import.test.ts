@@ -4,7 +4,7 @@
  * limit of this route alone.
  */
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StreamEvent } from '../../src/client/client.js';
 import { generateSecret, hashSecret } from '../../src/daemon/secrets/format.js';
 import { startTestApp, storeQuery, storeText, testBackend, type TestApp } from '../helpers/daemon.js';
@@ -196,7 +196,12 @@ describe('an import batch beside other work', () => {
   // PostgreSQL orders concurrent writes by its audit lock instead, whichever takes it first.
   it.skipIf(testBackend !== 'sqlite')('holds the writes asked for meanwhile until it commits, then makes them in turn (SQLite)', async () => {
     const target = await t.client.createKey('target');
+    // The batch's rows are built a slice at a time first; the store holds the writes from the
+    // moment it is given them.
+    const storing = vi.spyOn(t.daemon.core.store, 'importKeys');
     const importing = importKeys(batch('held', 2000));
+    await vi.waitFor(() => expect(storing).toHaveBeenCalled(), { interval: 1 });
+    storing.mockRestore();
     // Both asked for while the batch is being stored: each waits for it, then sees its keys.
     const [deactivated, taken] = await Promise.all([t.api('POST', `/v1/keys/${target.key.id}/deactivate`), t.api('POST', '/v1/keys', { name: 'held-7' })]);
     expect((await importing).status).toBe(201);

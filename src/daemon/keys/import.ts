@@ -4,6 +4,7 @@
  * each naming the item by its index (`keys.<i>` in the issue path) and never quoting a secret.
  * What the store already holds is checked by the store, in the transaction that inserts.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import { nameTaken } from '../db/dialects.js';
 import { KeywardError } from '../errors.js';
 import { nameColumns } from '../names.js';
@@ -46,47 +47,63 @@ function inBatchName(index: number, name: string, other: number): KeywardError {
 export type ImportContext = { actor: Actor; now: number; fieldsOf: (item: ImportItemInput, at: number) => KeyFields };
 
 /**
+ * Items a batch turns into rows between two turns of the event loop: 10,000 of them (look-alike
+ * skeletons, hashes, checks) were one task of 40–90 ms in which the daemon answered no verify
+ * (docs/performance.md, "An import's tasks on the event loop").
+ */
+const ROWS_PER_TURN = 1_000;
+
+/**
  * The rows of a batch, in order, or the refusal of its first faulty item. Names are unique in
  * the batch the way the stores make them unique (case-folded and by look-alike skeleton).
  */
-export function importRows(items: readonly ImportItemInput[], { actor, now, fieldsOf }: ImportContext): ImportRow[] {
-  const folded = new Map<string, number>();
-  const skeletons = new Map<string, number>();
-  const hashes = new Map<string, number>();
+export async function importRows(items: readonly ImportItemInput[], context: ImportContext): Promise<ImportRow[]> {
+  const taken: Taken = { folded: new Map(), skeletons: new Map(), hashes: new Map() };
   const ids = newIds('key_', items.length);
-  return items.map((item, index) => {
-    const { nameFolded, nameSkeleton } = nameColumns(item.name);
-    const sameName = folded.get(nameFolded) ?? skeletons.get(nameSkeleton);
-    if (sameName !== undefined) throw inBatchName(index, item.name, sameName);
-    folded.set(nameFolded, index);
-    skeletons.set(nameSkeleton, index);
-    const hash = item.sha256 ?? hashSecret(item.secret!);
-    const sameHash = hashes.get(hash);
-    if (sameHash !== undefined) throw atItem(index, secretTaken(`keys.${sameHash}'s in this batch`));
-    hashes.set(hash, index);
-    const expiresAt = item.expiresAt ? Date.parse(item.expiresAt) : null;
-    if (expiresAt !== null && expiresAt <= now) {
-      throw atItem(index, new KeywardError('invalid_request', 'expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]));
-    }
-    return {
-      id: ids[index]!,
-      name: item.name,
-      nameFolded,
-      nameSkeleton,
-      hint: importedHint(item, hash),
-      hash,
-      status: 'active' as const,
-      createdAt: now,
-      createdBy: actor.name,
-      deactivatedAt: null,
-      deactivationReason: null,
-      expiresAt,
-      lastUsedAt: null,
-      canary: false,
-      rotatedOutBy: null,
-      ...fieldsOf(item, now),
-    };
-  });
+  const rows: ImportRow[] = [];
+  for (const [index, item] of items.entries()) {
+    if (index > 0 && index % ROWS_PER_TURN === 0) await turn();
+    rows.push(rowOf(item, index, ids[index]!, taken, context));
+  }
+  return rows;
+}
+
+/** What the batch's earlier items took: their names (case-folded and by skeleton) and hashes, by index. */
+type Taken = { folded: Map<string, number>; skeletons: Map<string, number>; hashes: Map<string, number> };
+
+/** The `index`th item's row, or its refusal; what it takes goes into `taken`. */
+function rowOf(item: ImportItemInput, index: number, id: string, { folded, skeletons, hashes }: Taken, { actor, now, fieldsOf }: ImportContext): ImportRow {
+  const { nameFolded, nameSkeleton } = nameColumns(item.name);
+  const sameName = folded.get(nameFolded) ?? skeletons.get(nameSkeleton);
+  if (sameName !== undefined) throw inBatchName(index, item.name, sameName);
+  folded.set(nameFolded, index);
+  skeletons.set(nameSkeleton, index);
+  const hash = item.sha256 ?? hashSecret(item.secret!);
+  const sameHash = hashes.get(hash);
+  if (sameHash !== undefined) throw atItem(index, secretTaken(`keys.${sameHash}'s in this batch`));
+  hashes.set(hash, index);
+  const expiresAt = item.expiresAt ? Date.parse(item.expiresAt) : null;
+  if (expiresAt !== null && expiresAt <= now) {
+    throw atItem(index, new KeywardError('invalid_request', 'expiresAt must be in the future', [{ path: 'expiresAt', message: 'must be in the future' }]));
+  }
+  return {
+    id,
+    name: item.name,
+    nameFolded,
+    nameSkeleton,
+    hint: importedHint(item, hash),
+    hash,
+    status: 'active' as const,
+    createdAt: now,
+    createdBy: actor.name,
+    deactivatedAt: null,
+    deactivationReason: null,
+    expiresAt,
+    lastUsedAt: null,
+    canary: false,
+    rotatedOutBy: null,
+    ...fieldsOf(item, now),
+  };
 }
 
 /** What a store holds that an import's rows ask for: keys with one of their names or hashes. */

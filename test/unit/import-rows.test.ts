@@ -1,0 +1,40 @@
+/**
+ * The rows an import batch becomes (src/daemon/keys/import.ts), without a daemon: in order, with
+ * the batch's own refusals naming the item, and built a slice at a time so that the daemon's
+ * event loop turns during a batch of thousands.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { importRows, type ImportContext } from '../../src/daemon/keys/import.js';
+import type { KeyFields } from '../../src/daemon/store.js';
+
+const NONE: KeyFields = { description: null, owner: null, meta: null, scopes: null, allowedIps: null, rateLimit: null, quota: null };
+const context: ImportContext = { actor: { id: 'op_1', name: 'admin' }, now: Date.parse('2030-01-01T00:00:00Z'), fieldsOf: () => NONE };
+const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+const items = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `legacy-${i}`, sha256: sha(`legacy-${i}`) }));
+
+describe('importRows', () => {
+  it('builds every row in order, letting the event loop turn between slices of the batch', async () => {
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const rows = await importRows(items(2_500), context);
+    // Awaiting a promise that settled without a turn resumes before any setImmediate callback.
+    expect(turned, 'the loop turned while the rows were built').toBe(true);
+    expect(rows.map((r) => r.name)).toEqual(items(2_500).map((i) => i.name));
+    expect(new Set(rows.map((r) => r.id)).size).toBe(2_500);
+    expect(rows[7]).toMatchObject({ hash: sha('legacy-7'), hint: `sha256:${sha('legacy-7').slice(0, 8)}`, status: 'active', createdBy: 'admin' });
+  });
+
+  it('refuses a name twice in the batch, or one that looks like another, naming both items, past the first slice', async () => {
+    const batch = [...items(1_500), { name: 'LEGACY-1200', sha256: sha('other') }];
+    await expect(importRows(batch, context)).rejects.toMatchObject({ code: 'name_taken', message: expect.stringContaining('keys.1200') });
+    await expect(importRows(batch, context)).rejects.toMatchObject({ issues: [{ path: 'keys.1500.name' }] });
+  });
+
+  it('refuses a secret twice in the batch without quoting it, and an expiry in the past', async () => {
+    const secret = 'sk_live_0123456789abcdefghijklmnop';
+    await expect(importRows([{ name: 'a', secret }, { name: 'b', secret }], context)).rejects.toMatchObject({ message: "keys.1: This secret is already keys.0's in this batch" });
+    await expect(importRows([{ name: 'a', secret }, { name: 'b', secret }], context)).rejects.not.toMatchObject({ message: expect.stringContaining(secret) });
+    await expect(importRows([{ name: 'old', sha256: sha('old'), expiresAt: '2020-01-01T00:00:00Z' }], context)).rejects.toMatchObject({ issues: [{ path: 'keys.0.expiresAt' }] });
+  });
+});
