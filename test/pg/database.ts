@@ -4,6 +4,7 @@
  * gets a fresh database, dropped when it stops.
  */
 import { randomBytes } from 'node:crypto';
+import pRetry from 'p-retry';
 import pg from 'pg';
 import { inject } from 'vitest';
 
@@ -80,16 +81,15 @@ export async function createTestDatabase(serverUrl = TEST_DATABASE_URL, options:
 }
 
 async function create(serverUrl: string, name: string, template: string): Promise<void> {
-  await onServer(serverUrl, async (c) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await c.query(`create database ${name}${template ? ` template ${template}` : ''} ${CREATE_STRATEGY}`);
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== TEMPLATE_BUSY || attempt >= 50) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-      }
-    }
-  });
+  const sql = `create database ${name}${template ? ` template ${template}` : ''} ${CREATE_STRATEGY}`;
+  await onServer(serverUrl, (c) =>
+    pRetry(() => c.query(sql), {
+      retries: 30,
+      minTimeout: 20,
+      maxTimeout: 500,
+      shouldRetry: ({ error }) => (error as { code?: unknown }).code === TEMPLATE_BUSY,
+    }),
+  );
 }
 
 /**
