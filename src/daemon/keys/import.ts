@@ -47,11 +47,11 @@ function inBatchName(index: number, name: string, other: number): KeywardError {
 export type ImportContext = { actor: Actor; now: number; fieldsOf: (item: ImportItemInput, at: number) => KeyFields };
 
 /**
- * Items a batch turns into rows between two turns of the event loop: 10,000 of them (look-alike
- * skeletons, hashes, checks) were one task of 40–90 ms in which the daemon answered no verify
- * (docs/performance.md, "An import's tasks on the event loop").
+ * Keys of a batch handled between two turns of the event loop, as rows here and as index puts
+ * after the commit: 10,000 at once were a task of 40–90 ms each, in which the daemon answered no
+ * verify (docs/performance.md, "An import's tasks on the event loop").
  */
-const ROWS_PER_TURN = 1_000;
+export const KEYS_PER_TURN = 1_000;
 
 /**
  * The rows of a batch, in order, or the refusal of its first faulty item. Names are unique in
@@ -62,7 +62,7 @@ export async function importRows(items: readonly ImportItemInput[], context: Imp
   const ids = newIds('key_', items.length);
   const rows: ImportRow[] = [];
   for (const [index, item] of items.entries()) {
-    if (index > 0 && index % ROWS_PER_TURN === 0) await turn();
+    if (index > 0 && index % KEYS_PER_TURN === 0) await turn();
     rows.push(rowOf(item, index, ids[index]!, taken, context));
   }
   return rows;

@@ -22,15 +22,13 @@ import type { UsageTracker } from '../usage/tracker.js';
 import type { ReplicaHub } from '../replica/hub.js';
 import type { KeyIndex } from '../verify/key-index.js';
 import { isLeakReport } from '../webhooks/events.js';
-import { importRows } from './import.js';
+import { importRows, KEYS_PER_TURN } from './import.js';
 import type { ImportItemInput } from './import-schemas.js';
 import type { KeyFieldsInput } from './policy-schemas.js';
 import { editOf, NO_FIELDS, refusePastExpiry, type KeyInput } from './edit.js';
 import { keyJson } from './schemas.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Keys an import puts in the index between two turns of the event loop. */
-const INDEX_PUTS_PER_TURN = 1_000;
 
 export type KeyPage = { keys: KeyView[]; nextCursor: string | null; prevCursor: string | null; counts?: KeyCounts & { total: number } };
 
@@ -180,7 +178,7 @@ export class KeyService {
     // A slice at a time (10,000 puts, with the replica hub's frames, were one task of ~75 ms in
     // which no verify was answered); the batch's keys verify once the call returns.
     for (const [i, row] of rows.entries()) {
-      if (i > 0 && i % INDEX_PUTS_PER_TURN === 0) await turn();
+      if (i > 0 && i % KEYS_PER_TURN === 0) await turn();
       this.deps.index.put(indexedKey(row));
     }
     const ends = [rows[0]!, rows[rows.length - 1]!].map(({ id, name }) => ({ id, name }));
