@@ -4,8 +4,8 @@
  * a failure with SQLite's code.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { endianness, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OffLoopWrites, runStepsHere, type StepResults, type WriteStep } from '../../src/daemon/db/sqlite/off-loop-writes.js';
@@ -56,11 +56,33 @@ function inWorker(steps: readonly WriteStep[]) {
 }
 const here = (steps: readonly WriteStep[]) => async (_file: string, db: Database.Database) => runStepsHere(db, steps);
 
+/**
+ * How far the WAL holds frames, and how far they are copied into the database: `mxFrame` of the
+ * wal-index header and `nBackfill` of its checkpoint info, read from the `-shm` file (SQLite's
+ * file format, native byte order).
+ */
+function walProgress(file: string): { frames: number; copied: number } {
+  const shm = readFileSync(`${file}-shm`);
+  const u32 = (at: number) => (endianness() === 'LE' ? shm.readUInt32LE(at) : shm.readUInt32BE(at));
+  return { frames: u32(16), copied: u32(96) };
+}
+
 describe('a write run off the event loop', () => {
   it('runs every step in order in the worker, as on the daemon\'s connection', async () => {
     const inTheWorker = await outcome(inWorker(STEPS));
     expect(inTheWorker).toEqual({ results: [null, null, null, null, { id: 4 }], names: ['first', 'second', 'third', 'fourth'], counted: 2 });
     expect(await outcome(here(STEPS))).toEqual(inTheWorker);
+  });
+
+  it('copies the log into the database after it answers, so no other connection has to', async () => {
+    const { file, db } = freshFile();
+    const rows = Array.from({ length: 5000 }, (_, i) => [`name-${i}-${'x'.repeat(40)}`]);
+    await inWorker([{ sql: 'insert into t (name) values (?)', rows }])(file);
+    expect(db.prepare('select count(*) from t').pluck().get()).toBe(5000);
+    // The worker does not checkpoint in its commit (which would hold its answer): it does so
+    // right after, and nothing else here writes, so only the worker can have copied the log.
+    await expect.poll(() => walProgress(file).copied).toBe(walProgress(file).frames);
+    expect(walProgress(file).frames, 'the write went through the log').toBeGreaterThan(50);
   });
 
   it('leaves nothing of a write whose step fails, and says why with SQLite\'s code', async () => {

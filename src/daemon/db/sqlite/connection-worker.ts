@@ -120,8 +120,9 @@ export class ConnectionWorker {
 }
 
 /**
- * The worker's side of the protocol, as a prologue for its code: `answer(handle)` replies to
- * each message with what `handle(message)` returns, or the error it throws.
+ * The worker's side of the protocol, as a prologue for its code: `answer(handle, after?)`
+ * replies to each message with what `handle(message)` returns, or the error it throws, then
+ * runs `after()`, work the reply need not wait for.
  */
 export const WORKER_PROLOGUE = `'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
@@ -135,13 +136,14 @@ function statement(db, sql) {
   }
   return prepared;
 }
-function answer(handle) {
+function answer(handle, after) {
   parentPort.on('message', (message) => {
     try {
       parentPort.postMessage({ id: message.id, result: handle(message) });
     } catch (err) {
       parentPort.postMessage({ id: message.id, error: { message: err instanceof Error ? err.message : String(err), code: err && typeof err.code === 'string' ? err.code : undefined } });
     }
+    if (after) after();
   });
 }
 `;

@@ -37,11 +37,19 @@ export function prepareImportWrites(sqlite: Database.Database) {
   const trigger = sqlite.prepare<[], { sql: string }>(`select sql from sqlite_master where type = 'trigger' and name = 'keys_filter_insert'`).get();
   if (!trigger) throw new Error('the keys_filter_insert trigger is missing: the store was not migrated');
   /** A row's column values, from `over` where it has them and from `row` otherwise (no merged object made per row). */
-  const values = (row: Values, over: Values) =>
-    columns.map(([property, column]) => {
+  const values = (row: Values, over: Values) => {
+    const out: unknown[] = [];
+    for (const [property, column] of columns) {
       const value = property in over ? over[property] : row[property];
-      return value === undefined || value === null ? null : column.mapToDriverValue(value);
-    });
+      out.push(value === undefined || value === null ? null : column.mapToDriverValue(value));
+    }
+    return out;
+  };
+  const insertRows = (rows: readonly ImportRow[]) => {
+    const out: unknown[][] = [];
+    for (const row of rows) out.push(values(row, fieldsToColumns(row)));
+    return out;
+  };
   const clashQueries = (rows: readonly ImportRow[]): RenderedQuery[] => {
     const params = [[JSON.stringify(rows.map((r) => r.nameFolded)), JSON.stringify(rows.map((r) => r.nameSkeleton))], [JSON.stringify(rows.map((r) => r.hash))]];
     return [NAME_CLASHES, HASH_CLASHES].map((sql, i) => ({ toSQL: () => ({ sql, params: params[i]! }) }));
@@ -71,7 +79,7 @@ export function prepareImportWrites(sqlite: Database.Database) {
       return [
         { sql: 'delete from key_tombstones where hash in (select value from json_each(?))', params: [JSON.stringify(rows.map((r) => r.hash))] },
         { exec: 'drop trigger keys_filter_insert' },
-        { sql: insert, rows: rows.map((row) => values(row, fieldsToColumns(row))) },
+        { sql: insert, rows: insertRows(rows) },
         { sql: 'insert into keys_filter (rowid, name_folded, owner, hint) select rowid, name_folded, owner, hint from keys where rowid > ?', params: [lastRowid.get()!.last] },
         { exec: trigger.sql },
       ];

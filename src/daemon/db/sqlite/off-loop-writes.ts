@@ -29,6 +29,7 @@ const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
+db.pragma('wal_autocheckpoint = 0');
 const runAll = db.transaction((steps) =>
   steps.map((step) => {
     if (step.exec !== undefined) {
@@ -43,10 +44,21 @@ const runAll = db.transaction((steps) =>
     return step.get ? (prepared.get(...(step.params || [])) ?? null) : (prepared.run(...(step.params || [])), null);
   }),
 );
-answer(({ steps, pageLimit }) => {
-  if (pageLimit !== undefined) db.pragma('max_page_count = ' + pageLimit);
-  return runAll.immediate(steps);
-});
+answer(
+  ({ steps, pageLimit }) => {
+    if (pageLimit !== undefined) db.pragma('max_page_count = ' + pageLimit);
+    return runAll.immediate(steps);
+  },
+  // Checkpointed after the answer, not in the commit (the default, wal_autocheckpoint): the
+  // daemon goes on with the batch (its index, the next batch's rows) while the pages are copied,
+  // and the daemon's own connection finds the log copied by the time it writes. A checkpoint
+  // that fails is left to the next one, any connection's.
+  () => {
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {}
+  },
+);
 `;
 
 /** The steps run on `sqlite` in one IMMEDIATE transaction: what the worker does, on the daemon's connection. */
