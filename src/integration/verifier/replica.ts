@@ -57,6 +57,7 @@ const SILENCE_HEARTBEATS = 6;
 const RECHECKS_PER_SECOND = 100;
 /** Sightings per ack: with a caller label each, a few KiB. */
 const SIGHTINGS_PER_ACK = 100;
+const LEASE_RAN_OUT = 'the lease ran out: the daemon has not renewed it';
 
 export class ReplicaVerifier implements Verifier {
   private readonly copy = new ReplicaCopy();
@@ -224,7 +225,8 @@ export class ReplicaVerifier implements Verifier {
       const reachedReady = this.timers.ack !== undefined;
       this.endSession();
       if (this.closed) return;
-      if (this.current === 'replica' && !this.answering()) this.setState('remote', reason);
+      // The lease may have run out before its timer fired (a busy loop): then that is the news.
+      if (this.current === 'replica' && !this.answering()) this.setState('remote', this.lease.holds(performance.now()) ? reason : LEASE_RAN_OUT);
       failures = reachedReady ? 0 : failures + 1;
       await sleep(backoffMs(failures, RETRY_MIN_MS, RETRY_MAX_MS), undefined, { signal: this.stopped.signal }).catch(() => undefined);
     }
@@ -391,7 +393,7 @@ export class ReplicaVerifier implements Verifier {
   private armExpiry(): void {
     clearTimeout(this.timers.expiry);
     this.timers.expiry = setTimeout(() => {
-      if (!this.answering() && !this.closed) this.setState('remote', 'the lease ran out: the daemon has not renewed it');
+      if (!this.answering() && !this.closed) this.setState('remote', LEASE_RAN_OUT);
     }, Math.max(0, this.lease.endsAt - performance.now()) + 1);
     this.timers.expiry.unref();
   }
