@@ -108,6 +108,8 @@ describe('POST /v1/keys/import', () => {
     const cases: { item: object; status: number; code: string; path: string }[] = [
       { item: { name: 'Billing', sha256: hashSecret('another-secret-0001') }, status: 409, code: 'name_taken', path: 'keys.2.name' },
       { item: { name: 'good-0', sha256: hashSecret('another-secret-0002') }, status: 409, code: 'name_taken', path: 'keys.2.name' },
+      // A look-alike of a stored name (a Cyrillic о): refused by the skeleton's unique index, then named.
+      { item: { name: 'st\u043ered', sha256: hashSecret('another-secret-0006') }, status: 409, code: 'name_taken', path: 'keys.2.name' },
       { item: { name: 'x', secret: badSecret }, status: 400, code: 'invalid_request', path: 'keys.2.secret' },
       { item: { name: 'x', secret: generateSecret('kwo_') }, status: 400, code: 'invalid_request', path: 'keys.2.secret' },
       { item: { name: 'x', secret: 'short' }, status: 400, code: 'invalid_request', path: 'keys.2.secret' },
