@@ -38,7 +38,8 @@ export function prepareImportWrites(sqlite: Database.Database) {
   if (!trigger) throw new Error('the keys_filter_insert trigger is missing: the store was not migrated');
   // Arrays built by `push`, not `map`: V8 makes `map`'s result holey, and the structured clone
   // that takes the rows to the write worker copies a holey array element by element with its
-  // index (a fifth of the worker's time, docs/performance.md).
+  // index (reading the clone was 21 % of the worker's time in a profile, 8 % after;
+  // docs/performance.md).
   /** A row's column values, from `over` where it has them and from `row` otherwise (no merged object made per row). */
   const values = (row: Values, over: Values) => {
     const out: unknown[] = [];
