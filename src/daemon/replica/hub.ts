@@ -137,8 +137,9 @@ function frame<E extends keyof ReplicaMessages>(event: E, message: ReplicaMessag
 
 /**
  * A change kept for replicas that resume, its frame made when first sent: with no replica
- * connected (an import into a daemon nobody replicates) nothing is serialised, which was ~2 µs
- * of an import's key. The change's key is a copy made for it (`toWire`), never changed after.
+ * connected (an import into a daemon nobody replicates) nothing is serialised, which was
+ * 0.5–0.9 µs of the loop's CPU an imported key. The change's key is a copy made for it
+ * (`toWire`), never changed after.
  */
 class Kept {
   private queued: Queued | undefined;
