@@ -1,5 +1,5 @@
 /** The store contract on SQLite: a real file in a temp dir, migrated as the daemon does. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditTrail } from '../../src/daemon/audit/trail.js';
@@ -9,6 +9,7 @@ import { keys } from '../../src/daemon/db/sqlite/schema.js';
 import { expiringWhere } from '../../src/daemon/db/key-columns.js';
 import { describe, expect, it } from 'vitest';
 import { countTurns } from '../helpers/loop-turns.js';
+import { nameColumns } from '../../src/daemon/names.js';
 import { allIndexed, keyRow, runStoreContract } from './contract.js';
 
 async function openStore() {
@@ -47,6 +48,27 @@ describe('SQLite audit chain', () => {
       expect(turns).toBeGreaterThanOrEqual(3);
     } finally {
       await cleanup();
+    }
+  });
+});
+
+describe('SQLite import and close', () => {
+  it('copies the log into the database on close, right after an import', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyward-store-'));
+    try {
+      const { sqlite, db } = openDatabase(join(dir, 'keyward.db'));
+      const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
+      const store = new SqliteStore(sqlite, db, audit);
+      const rows = Array.from({ length: 3_000 }, (_, i) => ({ ...keyRow(`imported-${i}`), ...nameColumns(`imported-${i}`) }));
+      await store.importKeys(rows, { id: 'op_import', name: 'import' }, Date.now());
+      await audit.settled();
+      expect(statSync(join(dir, 'keyward.db-wal')).size, 'the batch went through the log').toBeGreaterThan(0);
+      // At once: the write worker may still be copying the log (it does so after answering).
+      store.close();
+      const wal = join(dir, 'keyward.db-wal');
+      expect(statSync(wal, { throwIfNoEntry: false })?.size ?? 0, 'nothing left in the log for the next start').toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

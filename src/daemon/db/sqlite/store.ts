@@ -879,6 +879,15 @@ export class SqliteStore implements Store {
   close(): void {
     this.reads?.close();
     this.writes?.close();
+    // The write worker copies an import's log back after it answers (off-loop-writes.ts), so one
+    // closed right after may still be copying, and its connection outlives this one: waiting
+    // for it (the busy timeout) and copying what is left here means the next start finds no log
+    // to read through and its first write none to copy on the event loop.
+    try {
+      this.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Closing goes on: the log stays valid, and the next checkpoint copies it.
+    }
     this.sqlite.close();
   }
 }
