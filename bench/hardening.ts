@@ -51,7 +51,7 @@ async function auditedWrites(root: string): Promise<string[][]> {
       for (let j = i; j < i + BATCH; j++) samples[which].push(await time(() => stores[which].createKey(keyRow(`k${j}`, Date.now()), ACTOR)));
     }
   }
-  for (const store of Object.values(stores)) store.close();
+  for (const store of Object.values(stores)) await store.close();
   const a = summarize(samples.anchored);
   const b = summarize(samples.baseline);
   return [
@@ -84,7 +84,7 @@ async function flushes(root: string): Promise<string[][]> {
     steady.push(await time(() => store.applyUsage(known(n), 0)));
     folding.push(await time(() => store.applyUsage(flood(n), 0)));
   }
-  store.close();
+  await store.close();
   const s = summarize(steady);
   const f = summarize(folding);
   return [

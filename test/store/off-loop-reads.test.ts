@@ -17,9 +17,9 @@ import type { Actor } from '../../src/daemon/store.js';
 import { keyRow } from './contract.js';
 
 const actor: Actor = { id: 'op_reads', name: 'admin' };
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0)) cleanup();
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 /** A store in a temp file holding `count` keys `k-<i>` (owners `team-<i % 7>`), written in one transaction. */
@@ -35,8 +35,8 @@ function storeWith(count: number) {
       insert.run(`key_seed${i}`, name, name, name, i.toString(16).padStart(64, '0'), 'kw_seed…0000', i % 10 === 0 ? 'inactive' : 'active', Date.now(), 'admin', `team-${i % 7}`);
     }
   })();
-  cleanups.push(() => {
-    store.close();
+  cleanups.push(async () => {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
   return { store, sqlite };
@@ -101,8 +101,8 @@ describe('key lists matched by text, on SQLite', () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyward-reads-'));
     const lost: string[] = [];
     const reads = new OffLoopReads(join(dir, 'not-there.db'), (reason) => lost.push(reason));
-    cleanups.push(() => {
-      reads.close();
+    cleanups.push(async () => {
+      await reads.close();
       rmSync(dir, { recursive: true, force: true });
     });
     const query = { toSQL: () => ({ sql: 'select 1', params: [] }) };
@@ -117,7 +117,8 @@ describe('key lists matched by text, on SQLite', () => {
   it('fail when the store closes under them, rather than wait for ever', async () => {
     const { store } = storeWith(200);
     const reading = store.countKeys({ filter: '9' });
-    store.close();
+    const closing = store.close();
     await expect(reading).rejects.toThrow(/closed/);
+    await closing;
   });
 });

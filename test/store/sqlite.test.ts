@@ -25,7 +25,7 @@ async function openStore() {
     async cleanup() {
       // The checkpoint is written off the loop: a write still on its way would land in a removed dir.
       await audit.settled();
-      store.close();
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -64,7 +64,7 @@ describe('SQLite import and close', () => {
       await audit.settled();
       expect(statSync(join(dir, 'keyward.db-wal')).size, 'the batch went through the log').toBeGreaterThan(0);
       // At once: the write worker may still be copying the log (it does so after answering).
-      store.close();
+      await store.close();
       const wal = join(dir, 'keyward.db-wal');
       expect(statSync(wal, { throwIfNoEntry: false })?.size ?? 0, 'nothing left in the log for the next start').toBe(0);
     } finally {

@@ -74,12 +74,16 @@ export class ConnectionWorker {
     });
   }
 
-  /** Ends the worker; requests still waiting, and every later one, fail with `err`. */
-  close(err: Error): void {
+  /**
+   * Ends the worker: requests still waiting, and every later one, fail with `err` at once.
+   * Resolves once its thread is gone, which waits for the SQLite call it may be in.
+   */
+  close(err: Error): Promise<void> {
     this.closedWith = err;
     this.failAll(err);
-    void this.worker?.terminate();
+    const worker = this.worker;
     this.worker = undefined;
+    return worker ? worker.terminate().then(() => undefined) : Promise.resolve();
   }
 
   private started(): Worker {

@@ -61,7 +61,8 @@ export class OffLoopReads {
   }
 
   /** Ends the worker; reads still waiting fail. */
-  close(): void {
-    this.worker.close(new Error('the store is closed'));
+  /** Fails what waits at once; resolves once the worker's thread is gone. */
+  close(): Promise<void> {
+    return this.worker.close(new Error('the store is closed'));
   }
 }

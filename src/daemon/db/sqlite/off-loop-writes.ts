@@ -102,7 +102,8 @@ export class OffLoopWrites {
     return this.worker.run({ steps, pageLimit }, here);
   }
 
-  close(): void {
-    this.worker.close(new Error('the store is closed'));
+  /** Fails what waits at once; resolves once the worker's thread is gone. */
+  close(): Promise<void> {
+    return this.worker.close(new Error('the store is closed'));
   }
 }

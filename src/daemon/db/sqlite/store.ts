@@ -876,13 +876,15 @@ export class SqliteStore implements Store {
     await this.sqlite.backup(file);
   }
 
-  close(): void {
-    this.reads?.close();
-    this.writes?.close();
-    // The write worker copies an import's log back after it answers (off-loop-writes.ts), so one
-    // closed right after may still be copying, and its connection outlives this one: waiting
-    // for it (the busy timeout) and copying what is left here means the next start finds no log
-    // to read through and its first write none to copy on the event loop.
+  /**
+   * Fails the reads and writes still waiting at once, then waits for the workers' threads to
+   * end. The write worker copies an import's log back after it answers (off-loop-writes.ts), so
+   * one closed right after may still be copying; a second checkpoint would not wait for it, it
+   * would give up. Once it is done, what is left is copied here and the log emptied: the next
+   * start finds no log to read through, and its first write none to copy on the event loop.
+   */
+  async close(): Promise<void> {
+    await Promise.all([this.reads?.close(), this.writes?.close()]);
     try {
       this.sqlite.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
