@@ -75,7 +75,9 @@ describe('createVerifier({ leaseMs, onStateChange })', () => {
       const stopped = performance.now();
       await vi.waitFor(() => expect(seen()).toEqual(['replica', 'remote']), { timeout: 5 * LEASE_MS + SLACK_MS, interval: 10 });
       expect(states[1]!.reason, 'told when the lease ran out, not at a later reconnect').toMatch(/lease ran out/);
-      expect(performance.now() - stopped, 'its lease was the daemon’s 1 s').toBeLessThan(LEASE_MS + SLACK_MS);
+      // The daemon's 1 s, not the 5 s asked: twice the lease tells them apart on a busy box too
+      // (CI once saw 1,515 ms, timers late behind other test files).
+      expect(performance.now() - stopped, 'its lease was the daemon’s 1 s, not the 5 s asked').toBeLessThan(2 * LEASE_MS);
       expect(verifier.state).toBe('remote');
       expect(verifier.verifyNow?.(secret)).toBeUndefined();
 
