@@ -18,6 +18,7 @@ async function openStore() {
   const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
   const store = new SqliteStore(sqlite, db, audit);
   return {
+    dir,
     sqlite,
     db,
     store,
@@ -54,11 +55,8 @@ describe('SQLite audit chain', () => {
 
 describe('SQLite import and close', () => {
   it('copies the log into the database on close, right after an import', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keyward-store-'));
+    const { dir, store, audit } = await openStore();
     try {
-      const { sqlite, db } = openDatabase(join(dir, 'keyward.db'));
-      const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
-      const store = new SqliteStore(sqlite, db, audit);
       const rows = Array.from({ length: 3_000 }, (_, i) => ({ ...keyRow(`imported-${i}`), ...nameColumns(`imported-${i}`) }));
       await store.importKeys(rows, { id: 'op_import', name: 'import' }, Date.now());
       await audit.settled();

@@ -60,8 +60,7 @@ export class OffLoopReads {
     return this.worker.run({ queries: queries.map((q) => q.toSQL()) }, here);
   }
 
-  /** Ends the worker; reads still waiting fail. */
-  /** Fails what waits at once; resolves once the worker's thread is gone. */
+  /** Ends the worker: reads still waiting fail at once; resolves once its thread is gone. */
   close(): Promise<void> {
     return this.worker.close(new Error('the store is closed'));
   }
