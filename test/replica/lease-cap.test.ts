@@ -2,14 +2,16 @@
  * A replica's lease is never longer than the daemon's own (`?leaseMs` / `createVerifier({ leaseMs })`
  * is capped in hello and in every grant), and `onStateChange` reports a verifier's states:
  * replica once it holds a lease, remote once the lease of a stopped daemon runs out (within the
- * daemon's lease, not the one asked for), replica again with the daemon back, then closed.
+ * daemon's lease, not the one asked for), replica again with the daemon back, then closed;
+ * a stream that fails after the lease ran out, before the lease's timer fired, says the lease.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { VerifierState } from '../../src/integration/verifier/index.js';
 import { createVerifier } from '../../src/integration/verifier/index.js';
-import { freePort, startTestApp, startTestDaemon, type TestApp } from '../helpers/daemon.js';
+import { freePort, startTestApp, startTestDaemon, tempHome, type TestApp } from '../helpers/daemon.js';
 import { handReplica } from '../helpers/replica-stream.js';
+import { killLeftoverDaemons, startChildDaemon } from '../reliability/helpers/child-daemon.js';
 
 const LEASE_MS = 1000;
 /** What a timer may fire late on a busy two-core box. */
@@ -90,5 +92,34 @@ describe('createVerifier({ leaseMs, onStateChange })', () => {
     }
     expect(seen()).toEqual(['replica', 'remote', 'replica', 'closed']);
     expect(verifier.state).toBe('closed');
+  });
+});
+
+describe('a stream that fails once the lease has run out, before its timer fired', () => {
+  afterAll(killLeftoverDaemons);
+
+  it('reports the lease, as the timer would have, not the broken connection', async () => {
+    const daemon = await startChildDaemon(tempHome());
+    const token = (await daemon.client.createOperator('orders-api', 'service')).token;
+    const states: { state: VerifierState; reason: string }[] = [];
+    const verifier = createVerifier({ url: daemon.url, token, onStateChange: (state, reason) => states.push({ state, reason }) });
+    // The verifier's monotonic clock, moved past the lease's end without its timer firing:
+    // what a loop busy for longer than the lease sees when it next looks.
+    const real = performance.now.bind(performance);
+    let ahead = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => real() + ahead);
+    try {
+      await verifier.ready();
+      // In one synchronous step, so no ack goes out in between: every grant the verifier holds
+      // now ended a minute ago, and the daemon can grant no other.
+      ahead = 60_000;
+      daemon.child.kill('SIGKILL');
+      await vi.waitFor(() => expect(states.map((s) => s.state)).toEqual(['replica', 'remote']), { timeout: 5000, interval: 10 });
+      expect(states[1]!.reason).toMatch(/lease ran out/);
+    } finally {
+      clock.mockRestore();
+      await verifier.close();
+      await daemon.exited;
+    }
   });
 });
