@@ -91,3 +91,14 @@ describe('audit filters', () => {
     }
   });
 });
+
+describe('the page size', () => {
+  it('is 1000 events unless asked, as for every list', async () => {
+    // Over the 100 an earlier default answered, under 1000.
+    for (let i = 0; i < 110; i++) expect((await t.api('POST', '/v1/keys', { name: `page-${i}` })).status).toBe(201);
+    const all = await audit('limit=10000');
+    expect(all.length).toBeGreaterThan(130);
+    expect((await audit('')).map((e) => e.seq)).toEqual(all.map((e) => e.seq));
+    expect(await audit('limit=5')).toEqual(all.slice(0, 5));
+  });
+});

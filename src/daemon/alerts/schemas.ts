@@ -1,6 +1,6 @@
 /** The public JSON shapes of alerts and tombstones (docs/alerts.md), and their query schemas. */
 import { z } from '@hono/zod-openapi';
-import { iso } from '../http/openapi.js';
+import { iso, PageLimit } from '../http/openapi.js';
 import type { AlertRow, TombstoneRow } from '../store.js';
 import { ALERT_KINDS } from './kinds.js';
 
@@ -60,7 +60,7 @@ export const ALERT_EXAMPLE: AlertJson = {
 
 export const AlertsQuery = z.object({
   state: z.enum(['open', 'all']).default('open').openapi({ description: '`open` (the default): not acknowledged yet; `all` adds the acknowledged ones' }),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  limit: PageLimit,
   cursor: z.string().max(200).optional().openapi({ description: 'The `nextCursor` of the page before' }),
 });
 
@@ -118,7 +118,7 @@ export const TOMBSTONE_EXAMPLE: TombstoneJson = {
 };
 
 export const TombstonesQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  limit: PageLimit,
   cursor: z.string().max(200).optional().openapi({ description: 'The `nextCursor` of the page before' }),
 });
 

@@ -173,6 +173,9 @@ export const IdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path', description: 'The object’s id' }, example: 'key_3kTMd8p6NxLw0aQvYc1bZe' }),
 });
 
+/** Every list's page size: 1000 unless asked, at most 10,000 (a longer list pages). */
+export const PageLimit = z.coerce.number().int().min(1).max(10_000).default(1000).openapi({ description: 'How many to answer: 1–10000, default 1000' });
+
 export const bearer = [{ bearer: [] }];
 
 /** Milliseconds → ISO-8601 UTC, keeping null. */

@@ -1,7 +1,7 @@
 /** The public JSON shapes of keys, and the request schemas that validate key routes. */
 import { z } from '@hono/zod-openapi';
 import { nextRefillAt } from '../../decide/quota.js';
-import { iso } from '../http/openapi.js';
+import { iso, PageLimit } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import { redactSecrets } from '../secrets/format.js';
 import { stripUnsafe } from '../../sanitize.js';
@@ -157,7 +157,7 @@ export const ListKeysQuery = z.object({
       'The order, each in the direction that reads first: `name` A→Z, `newest` first, most recently used first (`lastUsed`, never-used last), busiest first (`uses24h`), `status` active first, `owner` A→Z (no owner first); ties by name (`newest`: by id). Absent: oldest first, as before sorts existed.',
   }),
   reverse: flag('`true` turns the order round (absent sort and `reverse=true`: newest first)'),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  limit: PageLimit,
   cursor: cursorParam('The keys after this position: a `nextCursor` (or `prevCursor`\'s opposite number) of the same sort and direction'),
   before: cursorParam('The `limit` keys just before this position, still in list order: a `prevCursor` of the same sort and direction'),
   end: flag('`true`: the last `limit` keys of the list, still in list order'),

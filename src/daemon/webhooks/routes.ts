@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
-import { bearer, errors, IdParam, iso, json, jsonBody, noContent } from '../http/openapi.js';
+import { bearer, errors, IdParam, iso, json, jsonBody, noContent, PageLimit } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { DeliveryRow, WebhookRow } from '../store.js';
 import { EVENT_PATTERN } from './events.js';
@@ -99,7 +99,7 @@ const DELIVERY_EXAMPLE: DeliveryJson = {
   deliveredAt: null,
 };
 
-const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+const DeliveriesQuery = z.object({ limit: PageLimit });
 
 function deliveryJson(d: DeliveryRow): DeliveryJson {
   return {
