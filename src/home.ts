@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { checkPrivateDirectory, checkPrivateFile, readPrivate, writePrivate } from './private-files.js';
+import { checkOwnFile, checkPrivateDirectory, checkPrivateFile, readPrivate, writePrivate } from './private-files.js';
 
 export { writePrivate };
 
@@ -49,6 +49,25 @@ export function ensureHome(home: string): void {
   chmodSync(home, 0o700);
   const files = homeFiles(home);
   for (const file of [...Object.values(files), `${files.db}-wal`, `${files.db}-shm`]) checkPrivateFile(file);
+}
+
+/**
+ * Refuses, before a client believes anything in it, a home that another user could have
+ * prepared, as `ensureHome` does for the daemon: whoever writes daemon.json chooses where a
+ * token goes and the instance that daemon proves, and whoever writes admin.token chooses the
+ * operator. A home that does not exist yet holds nothing to believe. Files are only read here,
+ * so a second name is no danger (and daemon.json has one for an instant as it is published).
+ */
+export function checkHomeToRead(home: string): void {
+  try {
+    checkPrivateDirectory(home);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  const files = homeFiles(home);
+  checkOwnFile(files.daemonJson);
+  checkOwnFile(files.adminToken);
 }
 
 /** `instance` is the daemon's identity secret for this start (see identity.ts). */

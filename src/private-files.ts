@@ -49,19 +49,25 @@ export function checkPrivateDirectory(dir: string): void {
   if (!st.isDirectory()) throw new UnsafePath(`the home ${dir} is not a directory`);
   if (st.mode & 0o022) {
     throw new UnsafePath(
-      `the home ${dir} is writable by ${st.mode & 0o020 ? 'its group' : 'other users'} (mode ${(st.mode & 0o777).toString(8)}); ` +
+      `the home ${dir} is writable by ${[st.mode & 0o020 && 'its group', st.mode & 0o002 && 'other users'].filter(Boolean).join(' and ')} (mode ${(st.mode & 0o777).toString(8)}); ` +
         `check that nothing in it was planted, then: chmod 700 ${dir}`,
     );
   }
 }
 
-/** Checks a file in the home, if it exists: a regular file of this user's, with no other name. */
-export function checkPrivateFile(file: string): void {
+/** A file in the home, if it exists, to read: a regular file of this user's; its stat. */
+export function checkOwnFile(file: string): Stats | undefined {
   const st = lstatIfAny(file);
-  if (!st) return;
+  if (!st) return undefined;
   refuseForeign(file, st, 'the file');
   if (!st.isFile()) throw new UnsafePath(`${file} is not a regular file`);
-  if (st.nlink > 1) throw new UnsafePath(`${file} has ${st.nlink} names (hard links); keyward will not write a file that is also elsewhere`);
+  return st;
+}
+
+/** Checks a file in the home, if it exists, to write: `checkOwnFile`, and no other name. */
+export function checkPrivateFile(file: string): void {
+  const st = checkOwnFile(file);
+  if (st && st.nlink > 1) throw new UnsafePath(`${file} has ${st.nlink} names (hard links); keyward will not write a file that is also elsewhere`);
 }
 
 /** Creates `file` empty and owner-only if it does not exist; an existing one must pass `checkPrivateFile`. */

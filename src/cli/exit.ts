@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { ApiError, DaemonUnproven, DaemonUnreachable } from '../client/client.js';
+import { UnsafePath } from '../private-files.js';
 import { safeText } from '../sanitize.js';
 
 export const EXIT = {
@@ -43,6 +44,8 @@ export function describeFailure(err: unknown): { exitCode: number; line?: string
   if (err instanceof CommanderError) return { exitCode: COMMANDER_OK.has(err.code) ? EXIT.ok : EXIT.usage };
   if (err instanceof CliError) return { exitCode: err.exitCode, line: err.message };
   if (err instanceof DaemonUnproven) return { exitCode: EXIT.unreachable, line: err.message };
+  // Nothing was sent: the home that would say where the daemon is cannot be believed.
+  if (err instanceof UnsafePath) return { exitCode: EXIT.unreachable, line: `will not use this home: ${err.message}` };
   if (err instanceof DaemonUnreachable) {
     return { exitCode: EXIT.unreachable, line: `${err.message}; start one with "keyward daemon" (or pass --url)` };
   }

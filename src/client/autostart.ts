@@ -81,10 +81,20 @@ export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return out;
 }
 
+/** `resolveConnection`, a home that cannot be believed reported as the daemon not reachable. */
+function locate(flags: ConnectionFlags, env: NodeJS.ProcessEnv) {
+  try {
+    return resolveConnection(flags, env);
+  } catch (err) {
+    if (err instanceof UnsafePath) throw new DaemonNotReachable(`will not use this home: ${err.message}`);
+    throw err;
+  }
+}
+
 /** The daemon for `flags`, started first if the home has none running. */
 export async function reachDaemon(flags: ConnectionFlags, options: AutostartOptions = {}): Promise<Reached> {
   const env = options.env ?? process.env;
-  const found = resolveConnection(flags, env);
+  const found = locate(flags, env);
   if (found.url !== undefined) {
     const client = clientOf(found);
     if ((await silence(client)) === undefined) return { client, connection: found, started: undefined };
@@ -95,7 +105,7 @@ export async function reachDaemon(flags: ConnectionFlags, options: AutostartOpti
   }
   options.onStarting?.(flags.home);
   const started = await startDaemon(flags.home, env, options);
-  const connection = resolveConnection(flags, env);
+  const connection = locate(flags, env);
   if (connection.url === undefined) throw new DaemonNotReachable(`the daemon started for ${flags.home} (pid ${started.pid}) has gone again (log: ${started.log})`);
   return { client: clientOf(connection), connection, started };
 }

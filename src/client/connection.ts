@@ -5,7 +5,7 @@
  * first start or during a restart, whatever listens on the usual port may be anyone's. The
  * token comes from `--token`, `KEYWARD_TOKEN`, else `admin.token` in the home.
  */
-import { readAdminToken, readDaemonInfo } from '../home.js';
+import { checkHomeToRead, readAdminToken, readDaemonInfo } from '../home.js';
 import { KeywardClient } from './client.js';
 
 export type ConnectionFlags = { home: string; url?: string; token?: string };
@@ -25,8 +25,12 @@ export type NotLocated = Common & { url: undefined; urlSource: 'none' };
 
 export type Connection = Located | NotLocated;
 
+/** Throws `UnsafePath` for a home another user could have prepared, when anything is read from it. */
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
-  const common = { home: flags.home, token: flags.token ?? (env.KEYWARD_TOKEN || undefined) ?? readAdminToken(flags.home) };
+  const given = flags.token ?? (env.KEYWARD_TOKEN || undefined);
+  const url = flags.url || env.KEYWARD_URL;
+  if (given === undefined || !url) checkHomeToRead(flags.home);
+  const common = { home: flags.home, token: given ?? readAdminToken(flags.home) };
   if (flags.url) return { ...common, url: flags.url, urlSource: 'flag', identity: undefined };
   if (env.KEYWARD_URL) return { ...common, url: env.KEYWARD_URL, urlSource: 'env', identity: undefined };
   const info = readDaemonInfo(flags.home);
