@@ -20,7 +20,8 @@ export function stripUnsafe(text: string): string {
  * like a key or token redacted, since messages may quote what someone pasted.
  */
 export function safeText(text: string): string {
-  return stripUnsafe(redactSecrets(text));
+  // Stripped first: a secret split by an invisible character is still found once it is gone.
+  return redactSecrets(stripUnsafe(text));
 }
 
 /** What JSON.stringify leaves raw although a terminal acts on it: DEL, C1 controls, format characters, separators. */

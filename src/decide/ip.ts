@@ -7,6 +7,8 @@
 import ipaddr from 'ipaddr.js';
 
 export const ALLOWED_IPS_MAX = 64;
+/** The longest text read as a client address (a full IPv6 address with a zone id fits). */
+export const IP_MAX = 64;
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -20,8 +22,26 @@ function unmapped(address: Address): Address {
 
 function parse(text: string): Address | undefined {
   if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
-  if (!text.includes(':') || !ipaddr.IPv6.isValid(text)) return undefined;
-  return unmapped(ipaddr.IPv6.parse(text));
+  if (!text.includes(':')) return undefined;
+  const v6 = text.includes('.') ? dottedTailAsHex(text) : text;
+  if (v6 === undefined || !ipaddr.IPv6.isValid(v6)) return undefined;
+  return unmapped(ipaddr.IPv6.parse(v6));
+}
+
+/**
+ * An IPv6 address whose last 32 bits are written as IPv4 (`::ffff:10.0.0.1`), with those bits
+ * as the two hex groups they are. ipaddr.js reads `::10.0.0.1` (IPv4-compatible, a different
+ * address) as `::ffff:10.0.0.1`, which would let it match IPv4 rules.
+ */
+function dottedTailAsHex(text: string): string | undefined {
+  const zone = text.indexOf('%');
+  const address = zone === -1 ? text : text.slice(0, zone);
+  const colon = address.lastIndexOf(':');
+  const tail = address.slice(colon + 1);
+  if (!ipaddr.IPv4.isValidFourPartDecimal(tail)) return undefined;
+  const [a, b, c, d] = ipaddr.IPv4.parse(tail).octets as [number, number, number, number];
+  const hex = `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  return address.slice(0, colon + 1) + hex + (zone === -1 ? '' : text.slice(zone));
 }
 
 /** A client address as matching reads it: the address, and an IPv4 address as a 32-bit number too. */
@@ -45,6 +65,8 @@ const recent = new Map<string, Client | null>();
 const RECENT_MAX = 4096;
 
 function client(text: string): Client | undefined {
+  // Longer text is no address (and, from a header, would fill the map with kilobytes a line).
+  if (text.length > IP_MAX) return undefined;
   // One lookup: text that is no address is remembered as null.
   const known = recent.get(text);
   if (known !== undefined) return known ?? undefined;

@@ -75,4 +75,18 @@ describe('caller labels', () => {
     await t.daemon.core.usage.flush();
     expect(await storeQuery(t, 'select * from key_callers')).toEqual([]);
   });
+  it('redacts anything shaped like a key, token or signing secret in a label, as it does in every message', async () => {
+    t = await startTestApp({ now });
+    const used = await t.client.createKey('labelled');
+    const other = await t.client.createKey('quoted');
+    // Hidden by an invisible character, a secret is still found once the character is gone.
+    const hidden = `${other.secret.slice(0, 20)}\u200b${other.secret.slice(20)}`;
+    for (const caller of [`svc ${other.secret}`, `tok kwo_${'a'.repeat(43)}`, `hook whsec_${'b'.repeat(32)}`, `zw ${hidden}`]) await verify(used.secret, caller);
+    await t.daemon.core.usage.flush();
+    const labels = (await t.client.usage(used.key.id)).callers.map((c) => c.caller);
+    expect(labels).toHaveLength(4);
+    expect(labels.join(' ')).not.toMatch(/kwo?_[0-9A-Za-z]{16}|whsec_[0-9A-Za-z]{16}/);
+    expect(labels).toContain('svc kw_…(secret removed)');
+    expect((await storedCallers(used.key.id)).map((r) => r.caller).join(' ')).not.toContain(other.secret.slice(3, 30));
+  });
 });

@@ -41,6 +41,16 @@ describe('AllowList.allows', () => {
     expect(allows(['::ffff:192.0.2.9'], '192.0.2.9')).toBe(true);
   });
 
+  it('reads an IPv4-compatible address (`::192.0.2.9`, no ffff) as the IPv6 address it is, written either way', () => {
+    // ipaddr.js alone reads `::a.b.c.d` as `::ffff:a.b.c.d`, so it matched IPv4 rules.
+    expect(allows(['192.0.2.0/24'], '::192.0.2.9')).toBe(false);
+    expect(allows(['192.0.2.0/24'], '::c000:209')).toBe(false);
+    expect(allows(['::c000:200/120'], '::192.0.2.9')).toBe(true);
+    expect(allows(['::c000:200/120'], '::192.0.2.9%eth0')).toBe(true);
+    expect(compileAllowList(['::10.0.0.0/104']).cidrs).toEqual(['::a00:0/104']);
+    expect(allows(['10.0.0.0/8'], '64:ff9b::10.0.0.1')).toBe(false);
+  });
+
   it('refuses a missing address and anything that is not one', () => {
     for (const ip of [undefined, '', 'localhost', '10.1', '0x0a.0.0.1', '010.0.0.1', '10.0.0.256', '10.0.0.1/32', ' 10.0.0.1', '1:2']) {
       expect(allows(['0.0.0.0/0', '::/0'], ip), String(ip)).toBe(false);
@@ -101,5 +111,11 @@ describe('parseAddress', () => {
     expect(parseAddress('127.0.0.1')?.toString()).toBe('127.0.0.1');
     expect(parseAddress('127.1')).toBeUndefined();
     expect(parseAddress('2130706433')).toBeUndefined();
+  });
+
+  it('reads nothing longer than 64 characters as an address, as the daemon takes none', () => {
+    const zoned = `fe80::1%${'a'.repeat(64 - 'fe80::1%'.length)}`;
+    expect(parseAddress(zoned)).toBeDefined();
+    expect(parseAddress(`${zoned}a`)).toBeUndefined();
   });
 });

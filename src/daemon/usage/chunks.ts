@@ -1,4 +1,4 @@
-/** Splitting a usage delta into store writes of a bounded number of keys. Pure. */
+/** Splitting a usage delta into store writes of a bounded number of keys, or into parts of a bounded size. Pure. */
 import type { UsageDelta } from '../store.js';
 
 type KeyedItem = { keyId: string };
@@ -31,4 +31,29 @@ export function splitByKey(delta: UsageDelta, maxKeys: number): UsageDelta[] {
     }
   }
   return chunks;
+}
+
+/**
+ * `delta` as deltas of at most `maxBytes` of JSON each (an item larger than that alone in
+ * one), in order. A key's counts may land in several parts: each part is counted once, whole,
+ * or sent again. What bounds a part by keys alone cannot bound: a key with a thousand callers
+ * of 128 characters is some 200 KB by itself.
+ */
+export function splitBySize(delta: UsageDelta, maxBytes: number): UsageDelta[] {
+  const fields = Object.keys(delta) as (keyof UsageDelta)[];
+  const empty = () => Object.fromEntries(fields.map((f) => [f, []])) as unknown as UsageDelta;
+  const parts = [empty()];
+  let bytes = 0;
+  for (const field of fields) {
+    for (const item of delta[field] ?? []) {
+      const size = Buffer.byteLength(JSON.stringify(item)) + 1;
+      if (bytes > 0 && bytes + size > maxBytes) {
+        parts.push(empty());
+        bytes = 0;
+      }
+      (parts[parts.length - 1]![field] as KeyedItem[]).push(item);
+      bytes += size;
+    }
+  }
+  return parts;
 }

@@ -1,8 +1,8 @@
 /** `POST /v1/verify`: the hot path. Validates the body, asks the verifier, never the store. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { parseAddress } from '../../decide/ip.js';
+import { IP_MAX, parseAddress } from '../../decide/ip.js';
 import { SCOPES_MAX } from '../../decide/scopes.js';
-import { stripUnsafe } from '../../sanitize.js';
+import { safeText } from '../../sanitize.js';
 import type { Permission } from '../auth/permissions.js';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, json, jsonBody } from '../http/openapi.js';
@@ -15,10 +15,13 @@ export const VERIFY_PERMISSION = 'keys:verify' satisfies Permission;
 
 export const CALLER_MAX = 128;
 export const KEY_MAX = 512;
-export const IP_MAX = 64;
+export { IP_MAX };
 
-/** A caller label as verify keeps it: control characters removed, trimmed; empty is none. */
-export const callerLabel = (raw: string): string | undefined => stripUnsafe(raw).trim() || undefined;
+/**
+ * A caller label as verify keeps it: control characters removed, anything shaped like a secret
+ * redacted (a label is stored and shown to every reader of usage), trimmed; empty is none.
+ */
+export const callerLabel = (raw: string): string | undefined => safeText(raw).trim() || undefined;
 
 /** A caller label as a client sends it. */
 export const CallerLabel = z.string().max(CALLER_MAX).transform(callerLabel);

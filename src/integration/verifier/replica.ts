@@ -27,7 +27,7 @@ import type { PresentedKind } from '../../daemon/alerts/kinds.js';
 import { SightingCounter } from '../../daemon/alerts/sightings.js';
 import type { AckAnswer, AckRequest } from '../../daemon/replica/schemas.js';
 import type { AlertSighting, UsageDelta } from '../../daemon/store.js';
-import { splitByKey } from '../../daemon/usage/chunks.js';
+import { splitBySize } from '../../daemon/usage/chunks.js';
 import { UsageTracker, type UsageSink } from '../../daemon/usage/tracker.js';
 import { Lease } from '../../replica/lease.js';
 import type { Change, Hello, SnapshotChunk } from '../../replica/wire.js';
@@ -44,8 +44,8 @@ export type ReplicaVerifierOptions = {
 
 /** How often usage rides on an ack. */
 const USAGE_EVERY_MS = 1000;
-/** Keys' usage per ack: well inside the daemon's 64 KiB body limit even with a caller each. */
-const USAGE_KEYS_PER_ACK = 150;
+/** Usage per ack, as JSON: well inside the daemon's 64 KiB body limit with the rest of the ack. */
+const USAGE_BYTES_PER_ACK = 48 * 1024;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 1000;
 /** Stream silence (no heartbeat) after which the stream counts as dead: several heartbeats. */
@@ -341,11 +341,14 @@ export class ReplicaVerifier implements Verifier {
    */
   private async report(delta: UsageDelta): Promise<void> {
     this.answered = new Map();
-    this.outbox.push(...splitByKey({ ...delta, quotas: delta.quotas ?? [] }, USAGE_KEYS_PER_ACK));
+    this.outbox.push(...splitBySize({ ...delta, quotas: delta.quotas ?? [] }, USAGE_BYTES_PER_ACK));
     for (let part = this.outbox.shift(); part; part = this.outbox.shift()) {
       try {
         await this.post(part);
-      } catch {
+      } catch (err) {
+        // A part the daemon refuses as such would be refused forever, and every later report
+        // would wait behind it: it is dropped. Anything else (no answer, 503) is tried again.
+        if (err instanceof ApiError && (err.status === 400 || err.status === 413)) continue;
         this.outbox.unshift(part);
         return;
       }

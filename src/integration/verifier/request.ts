@@ -6,7 +6,7 @@
 import { parseAddress } from '../../decide/ip.js';
 import { scopeProblem } from '../../decide/scopes.js';
 import type { VerifyResult } from '../../decide/verify.js';
-import { stripUnsafe } from '../../sanitize.js';
+import { safeText } from '../../sanitize.js';
 
 export type { VerifyResult };
 
@@ -95,11 +95,15 @@ export function verifyBody(key: string, options: VerifyOptions = {}): VerifyBody
 const cleaned = new Map<string, string>();
 const CLEANED_MAX = 4096;
 
+/** Raw labels longer than this are cleaned each time: from a header, they would fill the map with kilobytes a label. */
+const CLEANED_RAW_MAX = 4 * MAX_CALLER_LENGTH;
+
 function cleanCaller(raw: string): string {
+  if (raw.length > CLEANED_RAW_MAX) return cut(safeText(raw).trim());
   let label = cleaned.get(raw);
   if (label === undefined) {
     if (cleaned.size >= CLEANED_MAX) cleaned.clear();
-    label = cut(stripUnsafe(raw).trim());
+    label = cut(safeText(raw).trim());
     cleaned.set(raw, label);
   }
   return label;
