@@ -5,6 +5,7 @@
  * answer that refuses it (./outcome.ts). It fails closed: when neither the verifier's copy nor
  * the daemon can answer, the answer is 503, never a pass.
  */
+import { performance } from 'node:perf_hooks';
 import { scopeProblem, scopesGranted } from '../decide/scopes.js';
 import type { VerifyResult } from '../decide/verify.js';
 import { rateLimitHeaders, rejectionAnswer, unavailableAnswer, type HttpAnswer } from './outcome.js';
@@ -19,7 +20,7 @@ export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'lea
   verifier?: Verifier;
   /** Scopes every request through this middleware needs, all of them (e.g. `orders:write`). */
   scope?: string | readonly string[];
-  /** Told when the daemon cannot be asked (the request then gets 503); default: one line on stderr. */
+  /** Told when the daemon cannot be asked (the request then gets 503); default: a line on stderr, at most one every 10 s. */
   onUnavailable?: (error: Error) => void;
 };
 
@@ -55,13 +56,35 @@ export function missingScope(apiKey: ApiKey, wanted: readonly string[]): HttpAns
   return apiKey.scopes !== null && !scopesGranted(apiKey.scopes, wanted) ? rejectionAnswer({ valid: false, code: 'insufficient_scope' }, wanted) : undefined;
 }
 
+const UNAVAILABLE_LOG_EVERY_MS = 10_000;
+
+/**
+ * The default `onUnavailable`: a line for the first failure, then at most one every 10 s
+ * counting those in between. In an outage every request fails; a line each would bury the log.
+ */
+function unavailableLog(): (err: Error) => void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let quiet = 0;
+  return (err) => {
+    const now = performance.now();
+    if (now - lastAt < UNAVAILABLE_LOG_EVERY_MS) {
+      quiet++;
+      return;
+    }
+    const since = quiet > 0 ? ` (${quiet} more requests refused since the last line)` : '';
+    process.stderr.write(`keyward: cannot verify API keys: ${err.message}${since}\n`);
+    lastAt = now;
+    quiet = 0;
+  };
+}
+
 /** `check` answers at once when the verifier decides from memory, else later: await only a promise. */
 export type Guard = { readonly verifier: Verifier; check(request: Presented): Checked | Promise<Checked> };
 
 export function guard(options: GuardOptions): Guard {
   const scopes = scopeList(options.scope, 'scope');
   const verifier = options.verifier ?? sharedVerifier({ ...options, mode: options.mode ?? 'replica' });
-  const onUnavailable = options.onUnavailable ?? ((err: Error) => process.stderr.write(`keyward: cannot verify API keys: ${err.message}\n`));
+  const onUnavailable = options.onUnavailable ?? unavailableLog();
   const context = scopes.length > 0 ? { scope: scopes } : {};
 
   const outcome = (result: VerifyResult): Checked => {

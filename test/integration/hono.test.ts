@@ -9,11 +9,13 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
 import { keyward, protect, requireScope, type KeywardOptions, type KeywardVariables } from '../../src/integration/hono.js';
 import type { Verifier } from '../../src/integration/verifier/index.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { writePrivate } from '../../src/private-files.js';
+import { startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 
 let t: TestDaemon;
 let offset = 0;
@@ -127,6 +129,21 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       }
     });
 
+    it('says so on stderr once, not once a request, by default', async () => {
+      const { secret } = await t.client.createKey(`outage-log-${mode}`);
+      const middleware = keyward({ url: 'http://127.0.0.1:9', token: serviceToken, mode });
+      const app = new Hono<{ Variables: KeywardVariables }>().use('*', middleware).get('/api/whoami', (c) => c.text('never'));
+      const lines: string[] = [];
+      const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk)) > 0);
+      try {
+        for (let i = 0; i < 20; i++) expect((await call(app, bearer(secret))).status).toBe(503);
+      } finally {
+        write.mockRestore();
+        await middleware.verifier.close();
+      }
+      expect(lines.filter((l) => l.startsWith('keyward: cannot verify API keys'))).toHaveLength(1);
+    });
+
     it('protect() guards a route as its one handler, with the same answers', async () => {
       const { key, secret } = await t.client.createKey('protected-route', { rateLimit: { limit: 5, windowSeconds: 60 } });
       await synced();
@@ -143,8 +160,31 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
     });
 
     it('checks its options up front', () => {
-      expect(() => keyward({ url: 'localhost:7420', token: serviceToken })).toThrow(/url must be an http\(s\) URL/);
+      expect(() => keyward({ url: 'localhost:7420', token: serviceToken })).toThrow(/url must be an http\(s\) origin/);
+      for (const url of [`${t.url}/../v1/keys#`, `${t.url}/v1`, t.url.replace('//', '//user:pw@'), 'file:///etc/passwd']) {
+        expect(() => keyward({ url, token: serviceToken }), url).toThrow(/url must be an http\(s\) origin/);
+      }
+      expect(() => keyward({ url: `${t.url}/`, token: serviceToken })).not.toThrow();
       expect(() => keyward({ url: t.url, token: 'kw_notAnOperatorToken' })).toThrow(/operator token/);
+      expect(() => keyward({ url: t.url, token: `${serviceToken}\r\nX-Injected: 1` })).toThrow(/operator token/);
+    });
+
+    it("never borrows the home's admin token, and checks KEYWARD_URL as it checks url", () => {
+      const saved = { token: process.env.KEYWARD_TOKEN, url: process.env.KEYWARD_URL };
+      delete process.env.KEYWARD_TOKEN;
+      const home = tempHome();
+      writePrivate(join(home, 'admin.token'), `${serviceToken}\n`);
+      try {
+        // As `token: process.env.KEYWARD_SERVICE_TOKEN!` gives with that variable unset.
+        expect(() => keyward({ url: t.url, home, token: undefined })).toThrow(/token is required/);
+        process.env.KEYWARD_URL = 'file:///etc/passwd';
+        expect(() => keyward({ token: serviceToken })).toThrow(/url must be an http\(s\) origin/);
+      } finally {
+        for (const [name, value] of [['KEYWARD_TOKEN', saved.token], ['KEYWARD_URL', saved.url]] as const) {
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+        }
+      }
     });
   });
 

@@ -53,12 +53,28 @@ function logState(state: VerifierState, reason: string): void {
 }
 
 function linkFor(options: VerifierOptions): DaemonLink {
-  if (options.url !== undefined && !/^https?:\/\//.test(options.url)) throw new TypeError(`keyward: url must be an http(s) URL, got ${JSON.stringify(options.url)}`);
+  // Given, never the home's admin.token: a service run with its token's variable unset must
+  // not quietly verify as an admin.
+  const token = options.token ?? (process.env.KEYWARD_TOKEN || undefined);
+  if (token === undefined) throw new TypeError('keyward: token is required: an operator token (kwo_…) of role service, as the token option or KEYWARD_TOKEN');
+  if (!/^kwo_[0-9A-Za-z]+$/.test(token)) throw new TypeError('keyward: token must be an operator token (kwo_…), ideally of role service');
   const home = resolveHome(options.home);
-  const found = resolveConnection({ home, url: options.url, token: options.token });
+  const found = resolveConnection({ home, url: options.url, token });
   if (found.url === undefined) throw new TypeError(`keyward: ${noDaemonMessage(home)}`);
-  if (!found.token?.startsWith('kwo_')) throw new TypeError('keyward: token must be an operator token (kwo_…), ideally of role service');
-  return new DaemonLink({ url: found.url, token: found.token, identity: found.identity, timeoutMs: options.timeoutMs ?? 2000 });
+  checkDaemonUrl(found.url);
+  return new DaemonLink({ url: found.url, token, identity: found.identity, timeoutMs: options.timeoutMs ?? 2000 });
+}
+
+/** The daemon's address, as given or from `KEYWARD_URL`: an http(s) origin, nothing more (paths are the verifier's). */
+function checkDaemonUrl(text: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const origin = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
+  if (!origin) throw new TypeError(`keyward: the daemon's url must be an http(s) origin such as http://127.0.0.1:7420, got ${JSON.stringify(url ? `${url.protocol}//${url.host}${url.pathname}` : text)}`);
 }
 
 /** A verifier for the daemon `options` name; it starts following at once. */

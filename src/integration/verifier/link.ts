@@ -44,7 +44,10 @@ export class DaemonLink {
     const headers = { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json' };
     let answer: { status: number; text: string };
     try {
-      const res = await httpSend(this.urlOf(path), { method: 'POST', headers, body: JSON.stringify(body) }, { agent: await this.pool, timeoutMs: this.options.timeoutMs, retry: this.retry });
+      // The signal bounds the whole request, the wait for one of the pool's connections too: a
+      // daemon that hangs rather than closes would otherwise let requests queue without limit.
+      const signal = AbortSignal.timeout(this.options.timeoutMs);
+      const res = await httpSend(this.urlOf(path), { method: 'POST', headers, body: JSON.stringify(body), signal }, { agent: await this.pool, timeoutMs: this.options.timeoutMs, retry: this.retry });
       answer = { status: res.status, text: await res.text() };
     } catch (err) {
       this.proven = undefined;
