@@ -5,12 +5,13 @@
  * blank braille pattern), no pile of combining marks, and no name that draws as empty — each
  * lets one name pass for another on an admin's screen. Uniqueness also compares confusable
  * skeletons, so `kр1` (Cyrillic р) is taken once `kp1` exists. A name that is itself a secret
- * is refused: names are shown to every operator and written to the audit log.
+ * is refused, and so is one that holds text shaped like one: names are shown to every operator
+ * and written to the audit log.
  */
 import { z } from '@hono/zod-openapi';
 import { UNSAFE_CHARS } from '../sanitize.js';
 import { lookAlikeKey } from './confusables.js';
-import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from './secrets/format.js';
+import { redactSecrets } from './secrets/format.js';
 
 export const NAME_MAX = 64;
 /** Vietnamese and Indic scripts stack two or three marks; Zalgo text stacks dozens. */
@@ -34,10 +35,16 @@ export function nameProblem(name: string): string | undefined {
   if (invisible) return `must not contain characters that draw as nothing or as a blank (${codePoint(invisible[0])})`;
   if (DRAWS_NOTHING.test(name)) return 'must contain at least one visible character';
   if (MARK_PILE.test(name)) return `must not stack more than ${MARKS_IN_A_ROW_MAX} combining marks on one character`;
-  if (isWellFormed(name, KEY_PREFIX) || isWellFormed(name, OPERATOR_TOKEN_PREFIX)) {
-    return 'must not be an API key or operator token: names are shown to every operator and kept in the audit log';
-  }
-  return undefined;
+  return secretProblem(name);
+}
+
+/**
+ * A name, owner or description is shown to every operator and kept in the audit log, and every
+ * screen redacts text shaped like a secret: so such text is refused, not stored to be redacted.
+ */
+function secretProblem(text: string): string | undefined {
+  if (redactSecrets(text) === text) return undefined;
+  return 'must not hold anything shaped like an API key, operator token or signing secret (kw_, kwo_ or whsec_ and 16 or more letters and digits): it is shown to every operator and kept in the audit log';
 }
 
 /**
@@ -53,14 +60,18 @@ export function lineSchema(max: number, messages: { notString?: string; empty?: 
         .string()
         .min(1, messages.empty ?? 'must not be empty')
         .refine((text) => [...text].length <= max, `must be at most ${max} characters`)
-        .refine((text) => !UNSAFE_CHARS.test(text), 'must not contain control or invisible formatting characters'),
+        .refine((text) => !UNSAFE_CHARS.test(text), 'must not contain control or invisible formatting characters')
+        .superRefine((text, ctx) => {
+          const problem = secretProblem(text);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
     );
 }
 
 /** The rules of `nameSchema`, for the API's documentation. */
 export const NAME_RULES =
   `Trimmed, 1–${NAME_MAX} characters, no control, invisible or blank characters, at most ${MARKS_IN_A_ROW_MAX} combining marks in a row, ` +
-  'not a kw_/kwo_ secret; unique case-insensitively and by look-alike (Unicode confusable skeleton)';
+  'nothing shaped like a kw_/kwo_/whsec_ secret; unique case-insensitively and by look-alike (Unicode confusable skeleton)';
 
 /** The zod schema for a name field: normalizes and trims, then applies `nameProblem`. */
 export const nameSchema = z

@@ -29,6 +29,9 @@ const LOOK_ALIKES: Record<string, string> = {
   'four combining marks in a row': 'q\u0300\u0301\u0302\u0303',
   'an API key': generateSecret('kw_'),
   'an operator token': generateSecret('kwo_'),
+  'an API key inside a name': `x-${generateSecret('kw_')}`,
+  'a signing secret inside a name': `hook whsec_${'b'.repeat(32)}`,
+  'text shaped like a token (no checksum)': `t kwo_${'a'.repeat(20)}`,
 };
 
 async function names(): Promise<{ keys: string[]; operators: string[] }> {
@@ -59,6 +62,22 @@ describe('names that draw as something else', () => {
     expect(JSON.stringify(attempts.map((a) => a.body)), 'the refusals do not echo the name').not.toContain(name);
     expect(await names(), 'nothing was created').toEqual(before);
     expect((await t.client.rotations('open')).rotations).toEqual([]);
+  });
+
+  it('refuses an owner or description that holds a secret, and changes nothing', async () => {
+    const { key } = await t.client.createKey('labelled-once');
+    const secret = generateSecret('kw_');
+    for (const [field, value] of [['owner', `team ${secret}`], ['description', `rotated from ${secret} on Monday`]] as const) {
+      const created = await t.api('POST', '/v1/keys', { name: `with-${field}`, [field]: value });
+      const edited = await t.api('PATCH', `/v1/keys/${key.id}`, { [field]: value });
+      for (const res of [created, edited]) {
+        expect(res.status, JSON.stringify(res.body)).toBe(400);
+        expect(res.body.error.issues[0]).toMatchObject({ path: field, message: expect.stringMatching(/shaped like an API key/) });
+        expect(JSON.stringify(res.body)).not.toContain(secret);
+      }
+    }
+    expect((await t.client.getKey(key.id)).key).toMatchObject({ owner: null, description: null });
+    expect((await names()).keys).not.toContain('with-owner');
   });
 
   it('names the character that draws as nothing', async () => {
