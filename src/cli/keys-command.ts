@@ -164,7 +164,7 @@ export function keysCommand(program: Command): void {
     const fields = await fieldsFromFlags(opts);
     const created = await session(cmd).client.createKey(name, { ...fields, ...(expiresAt && { expiresAt }), ...(opts.canary && { canary: true }) });
     const what = created.key.canary ? 'canary key' : 'key';
-    reveal(opts, created, created.secret, () => `created ${what} ${quoted(created.key.name)} (${created.key.id}); this is the only time its secret is shown`);
+    reveal(opts, created, 'key', created.secret, () => `created ${what} ${quoted(created.key.name)} (${created.key.id}); this is the only time its secret is shown`);
   });
 
   examples(
@@ -270,6 +270,7 @@ export function keysCommand(program: Command): void {
     reveal(
       opts,
       started,
+      'key',
       started.secret,
       () =>
         `started rotation ${r.id}: new key ${quoted(r.newKeyName)} (${r.newKeyId}) replaces ${quoted(r.oldKeyName)}; this is the only time its secret is shown.\n` +

@@ -44,7 +44,7 @@ export function operatorsCommand(program: Command): void {
   ).action(async (name: string, opts: { role: Role; json?: boolean }, cmd: Command) => {
     const created = await session(cmd).client.createOperator(name, opts.role);
     const op = created.operator;
-    reveal(opts, created, created.token, () => `created operator ${quoted(op.name)} (${op.id}, role ${op.role}); this is the only time its token is shown`);
+    reveal(opts, created, 'token', created.token, () => `created operator ${quoted(op.name)} (${op.id}, role ${op.role}); this is the only time its token is shown`);
   });
 
   examples(

