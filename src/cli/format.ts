@@ -1,4 +1,5 @@
 /** Times and counts as a human reads them in a terminal, and times as a human types them; pure. */
+import { parseIsoTime } from '../iso-time.js';
 import { usageError } from './exit.js';
 
 /** `2025-03-01 14:05Z`: minute precision, always UTC (the daemon's times are UTC). */
@@ -26,10 +27,10 @@ export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
-/** A time option (`--expires`, `--at`): any date or date-time `Date` reads, in the future, as ISO. */
+/** A time option (`--expires`, `--at`): an ISO-8601 date or date-time that exists, in the future, as ISO. */
 export function futureTime(flag: string, value: string, now = Date.now()): string {
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) throw usageError(`${flag} ${JSON.stringify(value)} is not a date (use ISO-8601, e.g. 2030-01-31 or 2030-01-31T12:00:00Z)`);
+  const at = parseIsoTime(value);
+  if (at === undefined) throw usageError(`${flag} ${JSON.stringify(value)} is not a date (use ISO-8601, e.g. 2030-01-31 or 2030-01-31T12:00:00Z)`);
   if (at <= now) throw usageError(`${flag} ${JSON.stringify(value)} is in the past`);
   return new Date(at).toISOString();
 }

@@ -46,6 +46,9 @@ describe('keyward keys create', () => {
     expectFailure(await d.run(['keys', 'create', 'BILLING']), 1, /already exists.*\(name_taken\)/);
     expectFailure(await d.run(['keys', 'create', 'x', '--expires', 'soon']), 2, /--expires "soon" is not a date/);
     expectFailure(await d.run(['keys', 'create', 'x', '--expires', '2001-01-01']), 2, /in the past/);
+    // Date.parse rolled Feb 30 over to March 2 and read US dates: a typo became another day.
+    expectFailure(await d.run(['keys', 'create', 'x', '--expires', '2030-02-30']), 2, /--expires "2030-02-30" is not a date/);
+    expectFailure(await d.run(['keys', 'create', 'x', '--expires', '12/31/2030']), 2, /is not a date/);
   });
 });
 

@@ -72,6 +72,15 @@ describe('times', () => {
     expect(() => futureTime('--at', '2025-05-01', now)).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/in the past/) }));
     expect(() => futureTime('--at', 'tomorrow', now)).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
+
+  it('reads only ISO-8601 times that exist: no rolled-over days, no other formats', () => {
+    expect(futureTime('--at', '2028-02-29', now)).toBe('2028-02-29T00:00:00.000Z');
+    expect(futureTime('--at', '2030-01-31T12:00+01:00', now)).toBe('2030-01-31T11:00:00.000Z');
+    expect(futureTime('--at', '2030-01-31T12:00:00.123456Z', now)).toBe('2030-01-31T12:00:00.123Z');
+    for (const typo of ['2030-02-30', '2030-02-29', '2030-13-01', '2030-00-10', '2030-01-31T24:00Z', '2030-01-31T12:60Z', '2030-01-31T12:00+25:00', '12/31/2030', '2030-1-5', '2030', '30d']) {
+      expect(() => futureTime('--expires', typo, now), typo).toThrow(expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/is not a date/) }));
+    }
+  });
 });
 
 describe('names and failures', () => {

@@ -73,6 +73,7 @@ describe('the forms', () => {
     });
     expect(read.input).toEqual({ name: 'x' });
     expect(readForm(typed(ADD_FORM, { name: 'x', quota: 'many' }), NOW).problems).toEqual({ quota: ['is not a whole number'] });
+    expect(readForm(typed(ADD_FORM, { name: 'x', expires: '2030-02-30' }), NOW).problems, 'no day that does not exist').toEqual({ expires: [expect.stringMatching(/^is not a date/)] });
   });
 
   it('add: only the name until tab opens the rest; typing clears that field\'s objections', () => {

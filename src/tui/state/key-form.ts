@@ -6,6 +6,7 @@
 import type { EditKeyInput, KeyJson } from '../../client/client.js';
 import type { ErrorIssue } from '../../daemon/errors.js';
 import { parseDuration } from '../../duration.js';
+import { parseIsoTime } from '../../iso-time.js';
 import { parseCount, parsePerInterval, perIntervalText } from '../../policy-text.js';
 import { stripUnsafe } from '../../sanitize.js';
 import { edit } from './text.js';
@@ -147,8 +148,8 @@ const RELATIVE = /^\d+[smhd]$/;
  * a narrowing, and asking "narrow the key?" about a date the daemon will refuse asks for nothing.
  */
 function readExpiry(text: string, now: number): string | { problem: string } {
-  const at = RELATIVE.test(text) ? now + parseDuration(text)! * 1000 : Date.parse(text);
-  if (Number.isNaN(at)) return { problem: 'is not a date: write 2030-12-31, 2030-12-31T12:00Z, or a time from now such as 30d' };
+  const at = RELATIVE.test(text) ? now + parseDuration(text)! * 1000 : parseIsoTime(text);
+  if (at === undefined) return { problem: 'is not a date: write 2030-12-31, 2030-12-31T12:00Z, or a time from now such as 30d' };
   if (at <= now) return { problem: 'must be in the future' };
   return new Date(at).toISOString();
 }
