@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { AlertJson } from '../client/client.js';
 import { ago, shortTime } from './format.js';
+import { nonEmpty } from './non-empty.js';
 import { emit, type Column, renderTable } from './output.js';
 import { examples, session, withJson } from './session.js';
 
@@ -33,7 +34,7 @@ export function alertsCommand(program: Command): void {
         .command('alerts')
         .description('open alerts (canary tripped, deleted or rotated-out key presented, key expiring or leaked), newest first')
         .option('--all', 'acknowledged ones too')
-        .option('--ack <id>', 'acknowledge this alert (needs keys:write)'),
+        .option('--ack <id>', 'acknowledge this alert (needs keys:write)', nonEmpty('--ack')),
     ),
     ['keyward alerts', 'keyward alerts --all --json', 'keyward alerts --ack alr_4nV8qT2xLm7RbK9cWp3ZsE', "keyward alerts --json | jq -r '.alerts[] | select(.kind == \"canary.tripped\") | .id'"],
   ).action(async (opts: { all?: boolean; ack?: string; json?: boolean }, cmd: Command) => {

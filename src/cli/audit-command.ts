@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import type { AuditEventJson, AuditVerificationJson } from '../client/client.js';
 import { refused, usageError } from './exit.js';
 import { plural, shortTime } from './format.js';
+import { nonEmpty } from './non-empty.js';
 import { emit, note, printJson, quoted, renderTable, type Column } from './output.js';
 import { examples, session, withJson } from './session.js';
 import { wholeNumber } from './whole-number.js';
@@ -30,8 +31,8 @@ export function auditCommand(program: Command): void {
         .option('--limit <n>', 'how many events to show (any number: fetched 10,000 at a time)', wholeNumber('--limit'), 50)
         .option('--before <seq>', 'only events older than this SEQ (to continue where a listing stopped)', wholeNumber('--before'))
         .option('--action <action>', 'only this action (key.delete) or family of actions (rotation)')
-        .option('--key <key>', "only events about this key (id or name), its rotations' included")
-        .option('--operator <operator>', 'only what this operator (id or name) did')
+        .option('--key <key>', "only events about this key (id or name), its rotations' included", nonEmpty('--key'))
+        .option('--operator <operator>', 'only what this operator (id or name) did', nonEmpty('--operator'))
         .option('--verify', "check the whole signed chain and the home's checkpoint; exit 1 naming the first broken event"),
     ),
     [

@@ -7,6 +7,7 @@ import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { importCommand } from './import-command.js';
 import { findKey } from './lookup.js';
+import { nonEmpty } from './non-empty.js';
 import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal, type Column } from './output.js';
 import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from './policy-flags.js';
 import { confirmOrRefuse } from './prompt.js';
@@ -174,7 +175,7 @@ export function keysCommand(program: Command): void {
           .command('edit')
           .description('change a key: name, expiry, description, owner, meta and policy; a narrower policy is in force when this returns')
           .argument('<key>', 'key id or name')
-          .option('--name <new>', 'a new unique name')
+          .option('--name <new>', 'a new unique name', nonEmpty('--name'))
           .option('--expires <date>', 'when verification starts answering "expired" (ISO-8601); --clear expires removes it'),
         true,
       ),
@@ -242,7 +243,7 @@ export function keysCommand(program: Command): void {
         .command('rotate')
         .description('start replacing a key: creates the new key and prints its secret, once, alone on stdout')
         .argument('<key>', 'id or name of the key to replace')
-        .option('--name <new>', 'name of the new key (default: the old name with a suffix, e.g. billing-2)')
+        .option('--name <new>', 'name of the new key (default: the old name with a suffix, e.g. billing-2)', nonEmpty('--name'))
         .option('--watch <span>', 'how long to watch traffic after the cut-over before the old key may be deleted, 1m to 30d (default 10m)', watchSpan)
         .option('--emergency', 'the key is compromised: deactivate it at once, as the new key is created (asks first on a terminal)')
         .option('--reason <text>', 'with --emergency: why, kept on the old key (default "compromised: emergency rotation")')

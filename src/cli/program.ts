@@ -13,6 +13,7 @@ import { completionCommand } from './completion-command.js';
 import { daemonCommand } from './daemon-command.js';
 import { describeFailure, errorLine, usageError } from './exit.js';
 import { keysCommand } from './keys-command.js';
+import { isBlank, nonEmpty } from './non-empty.js';
 import { operatorsCommand } from './operators-command.js';
 import { rotationsCommand } from './rotations-command.js';
 import { scanCommand } from './scan-command.js';
@@ -27,9 +28,9 @@ export function createProgram(hooks: ProgramHooks): Command {
   const program = new Command('keyward')
     .description('Local API-key manager. With no command, opens the terminal UI.')
     .version(VERSION, '-V, --version', 'print the version')
-    .option('--home <dir>', 'keyward home (env KEYWARD_HOME; default ~/.local/share/keyward)')
-    .option('--url <url>', 'daemon URL, trusted as given (env KEYWARD_URL; default: the running daemon named in daemon.json, which must prove itself)')
-    .option('--token <token>', 'operator token (env KEYWARD_TOKEN; default the home\'s admin.token)')
+    .option('--home <dir>', 'keyward home (env KEYWARD_HOME; default ~/.local/share/keyward)', nonEmpty('--home'))
+    .option('--url <url>', 'daemon URL, trusted as given (env KEYWARD_URL; default: the running daemon named in daemon.json, which must prove itself)', nonEmpty('--url'))
+    .option('--token <token>', 'operator token (env KEYWARD_TOKEN; default the home\'s admin.token)', nonEmpty('--token'))
     // Settings made before the subcommands exist are inherited by them.
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(errorLine(text.replace(/^error: /, ''))) })
@@ -61,6 +62,8 @@ Examples:
   backupCommand(program);
   completionCommand(program);
 
+  program.hook('preAction', refuseBlankArguments);
+
   // Only the bare program takes no command; anything else left over is a mistyped one.
   program.allowExcessArguments().action(async () => {
     if (program.args.length) throw usageError(`unknown command '${program.args[0]}' (see keyward --help)`);
@@ -68,6 +71,14 @@ Examples:
     process.exitCode = await hooks.runTui({ home: home(), url, token });
   });
   return program;
+}
+
+/** An id, name, URL or file given as "" is a mistake in the invocation, not something to ask the daemon about. */
+function refuseBlankArguments(_program: Command, command: Command): void {
+  command.registeredArguments.forEach((argument, i) => {
+    const value = command.args[i];
+    if (value !== undefined && isBlank(value)) throw usageError(`<${argument.name()}> is empty`);
+  });
 }
 
 /** Runs `argv` and returns the exit code; prints at most one line on stderr for a failure. */

@@ -66,6 +66,13 @@ describe('keyward status', () => {
     expect(list.stderr).toMatch(/^keyward: no keyward daemon answers at http:\/\/127\.0\.0\.1:9.*\n$/);
   });
 
+  it('takes an empty KEYWARD_HOME as unset, as it does an empty KEYWARD_URL or KEYWARD_TOKEN', async () => {
+    const data = scratch();
+    const run = await keyward(['status', '--json'], { env: { KEYWARD_HOME: '', KEYWARD_URL: '', KEYWARD_TOKEN: '', XDG_DATA_HOME: data } });
+    expect(run.code).toBe(3);
+    expect(JSON.parse(run.stdout)).toMatchObject({ reachable: false, home: join(data, 'keyward'), urlSource: 'none' });
+  });
+
   it('exits 1 when the daemon refuses the token', async () => {
     const run = await d.run(['keys', 'list'], { env: { KEYWARD_TOKEN: 'kwo_nope' } });
     expect(run.code).toBe(1);

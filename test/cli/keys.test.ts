@@ -164,6 +164,26 @@ describe('usage errors', () => {
     expectFailure(await d.run(['keys', 'list', '--jsn']), 2, /unknown option '--jsn' \(Did you mean --json\?\)/);
     expectFailure(await d.run(['keys', 'show']), 2, /missing required argument 'key'/);
   });
+
+  it('refuses an empty id, name, file or home as a usage error, before asking the daemon anything', async () => {
+    const cases: [string[], RegExp][] = [
+      [['alerts', '--ack', ''], /^keyward: --ack is empty\n$/],
+      [['keys', 'show', ''], /^keyward: <key> is empty\n$/],
+      [['keys', 'delete', ' ', '--yes'], /<key> is empty/],
+      [['keys', 'create', ''], /<name> is empty/],
+      [['keys', 'rotate', 'billing', '--name', ''], /--name is empty/],
+      [['keys', 'import', ''], /<file> is empty/],
+      [['rotations', 'advance', ''], /<rotation> is empty/],
+      [['operators', 'disable', '', '--yes'], /<operator> is empty/],
+      [['webhooks', 'remove', '', '--yes'], /<id> is empty/],
+      [['audit', '--operator', ''], /--operator is empty/],
+      [['--home', '', 'status'], /^keyward: --home is empty\n$/],
+      [['status', '--token='], /--token is empty/],
+      [['keys', 'list', '--url', ''], /--url is empty/],
+    ];
+    for (const [args, message] of cases) expectFailure(await d.run(args), 2, message);
+    expect((await d.client.allKeys()).map((k) => k.name)).not.toContain('');
+  });
 });
 
 describe('keyward keys list, streamed', () => {
