@@ -33,15 +33,13 @@ export class CliError extends Error {
 export const usageError = (message: string) => new CliError(message, EXIT.usage);
 export const refused = (message: string) => new CliError(message, EXIT.refused);
 
-/** Commander's own ways of ending that are not mistakes. */
-const COMMANDER_OK = new Set(['commander.helpDisplayed', 'commander.version']);
-
 /**
  * The exit code for `err` and the line to print, if any (commander has printed its own
  * usage errors already, through `errorLine` too).
  */
 export function describeFailure(err: unknown): { exitCode: number; line?: string } {
-  if (err instanceof CommanderError) return { exitCode: COMMANDER_OK.has(err.code) ? EXIT.ok : EXIT.usage };
+  // Commander ends with 0 for what was asked (--help, --version, `keyward keys help`), else with 1.
+  if (err instanceof CommanderError) return { exitCode: err.exitCode === 0 ? EXIT.ok : EXIT.usage };
   if (err instanceof CliError) return { exitCode: err.exitCode, line: err.message };
   if (err instanceof DaemonUnproven) return { exitCode: EXIT.unreachable, line: err.message };
   // Nothing was sent: the home that would say where the daemon is cannot be believed.

@@ -62,6 +62,7 @@ Examples:
   backupCommand(program);
   completionCommand(program);
 
+  for (const group of program.commands) if (group.commands.length > 0) oneLineWithoutCommand(group);
   program.hook('preAction', refuseBlankArguments);
 
   // Only the bare program takes no command; anything else left over is a mistyped one.
@@ -71,6 +72,21 @@ Examples:
     process.exitCode = await hooks.runTui({ home: home(), url, token });
   });
   return program;
+}
+
+/**
+ * A group (`keys`, `rotations`, …) run without one of its commands is a usage mistake: one line
+ * naming them, where commander would print the group's whole help on stderr. `--help` and
+ * `help` still print that, on stdout.
+ */
+function oneLineWithoutCommand(group: Command): void {
+  // Commander drops the `help` command of a command with an action unless asked to keep it.
+  group.helpCommand(true).allowExcessArguments().action(() => {
+    const typed = group.args[0];
+    const what = typed === undefined ? 'needs a command' : `has no command '${typed}'`;
+    const names = group.commands.map((c) => c.name()).join(', ');
+    throw usageError(`${group.name()} ${what}: ${names} (see keyward ${group.name()} --help)`);
+  });
 }
 
 /** An id, name, URL or file given as "" is a mistake in the invocation, not something to ask the daemon about. */

@@ -165,6 +165,19 @@ describe('usage errors', () => {
     expectFailure(await d.run(['keys', 'show']), 2, /missing required argument 'key'/);
   });
 
+  it('one line, exit 2, for a group of commands without one of them; its --help still prints the whole help', async () => {
+    for (const group of ['keys', 'rotations', 'webhooks', 'operators']) {
+      expectFailure(await d.run([group]), 2, new RegExp(`^keyward: ${group} needs a command: \\w+, \\w+, .* \\(see keyward ${group} --help\\)\n$`));
+    }
+    expectFailure(await d.run(['keys', 'lst']), 2, /^keyward: keys has no command 'lst': list, show, create, /);
+    for (const args of [['keys', '--help'], ['keys', 'help']]) {
+      const help = await d.run(args);
+      expect(help.code, args.join(' ')).toBe(0);
+      expect(help.stdout).toMatch(/^Usage: keyward keys \[options\] \[command\]\n[^]*\n {2}rotate \[options\] <key> /);
+      expect(help.stderr).toBe('');
+    }
+  });
+
   it('refuses an empty id, name, file or home as a usage error, before asking the daemon anything', async () => {
     const cases: [string[], RegExp][] = [
       [['alerts', '--ack', ''], /^keyward: --ack is empty\n$/],

@@ -96,6 +96,7 @@ describe('names and failures', () => {
     expect(describeFailure(refused('no'))).toEqual({ exitCode: 1, line: 'no' });
     expect(describeFailure(new CommanderError(1, 'commander.unknownOption', 'x'))).toEqual({ exitCode: 2 });
     expect(describeFailure(new CommanderError(0, 'commander.helpDisplayed', 'x'))).toEqual({ exitCode: 0 });
+    expect(describeFailure(new CommanderError(0, 'commander.help', 'x')), 'keyward keys help').toEqual({ exitCode: 0 });
     expect(errorLine('two\nlines \u001b[31m')).toBe('keyward: two lines [31m\n');
   });
 });
