@@ -18,7 +18,11 @@ import { wholeNumber } from './whole-number.js';
 /** Room for `{"keys":[` … `]}` and the commas between items. */
 const BODY_OVERHEAD = 1024;
 
-/** The line an `ApiError` about item `keys.<i>` of `batch` is about, and what is wrong with it. */
+/**
+ * The line an `ApiError` about item `keys.<i>` of `batch` is about, and what is wrong with it.
+ * The daemon names items by their place in the batch; a person reads the file, so any other
+ * item it names (the first holder of a duplicate name or secret) is named by its line too.
+ */
 export function lineFailure(err: ApiError, batch: Batch): { line: number; problem: string } | undefined {
   const match = /^keys\.(\d+)(?:\.(.+))?$/.exec(err.issues[0]?.path ?? '');
   const line = match ? batch.lines[Number(match[1])] : undefined;
@@ -26,7 +30,12 @@ export function lineFailure(err: ApiError, batch: Batch): { line: number; proble
   // The daemon's own refusals say `keys.<i>: what`; a validation refusal says it per field.
   const own = /^keys\.\d+: (.*)$/s.exec(err.message);
   const problem = own ? own[1]! : err.issues.map((i) => `${i.path.replace(/^keys\.\d+\.?/, '') || 'key'}: ${i.message}`).join('; ');
-  return { line, problem: `${problem} (${err.code})` };
+  // Quoted text (a name) is the file's own, kept as it is even when it reads `keys.0`.
+  const onLines = problem.replace(/"[^"]*"|\bkeys\.(\d+)\b/g, (text, index: string | undefined) => {
+    const other = index === undefined ? undefined : batch.lines[Number(index)];
+    return other === undefined ? text : `line ${other}`;
+  });
+  return { line, problem: `${onLines} (${err.code})` };
 }
 
 function span(batch: Batch): string {

@@ -78,6 +78,22 @@ describe('keyward keys import', () => {
     expect((await d.client.verify(secret)).valid).toBe(false);
   });
 
+  it('names both lines of a name or secret given twice in one batch, by their line in the file', async () => {
+    const twice = await d.run(['keys', 'import', file('twice.ndjson', [
+      line({ name: 'keys.0', sha256: hashSecret('twice-1') }),
+      '',
+      line({ name: 'twice-2', sha256: hashSecret('twice-2') }),
+      line({ name: 'KEYS.0', sha256: hashSecret('twice-3') }),
+    ])]);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toBe(
+      'keyward: line 4: The name "KEYS.0" is given to line 1 too (or one that looks like it) (name_taken); nothing from lines 1–4 was imported, no key was imported\n',
+    );
+    const secret = await d.run(['keys', 'import', file('same-secret.ndjson', ['', line({ name: 'same-1', secret: 'same-secret-0001' }), line({ name: 'same-2', secret: 'same-secret-0001' })])]);
+    expect(secret.stderr).toBe("keyward: line 3: This secret is already line 2's in this batch (invalid_request); nothing from lines 2–3 was imported, no key was imported\n");
+    expect(await names()).not.toContain('same-1');
+  });
+
   it('names a line and its field when the daemon refuses the field, imports nothing of its batch', async () => {
     const path = file('bad-hash.ndjson', [
       line({ name: 'hash-1', sha256: hashSecret('hash-1') }),
