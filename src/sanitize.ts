@@ -17,10 +17,11 @@ export function stripUnsafe(text: string): string {
 
 /**
  * A message for a human (or an error envelope): unsafe characters removed, and anything shaped
- * like a key or token redacted, since messages may quote what someone pasted.
+ * like a key or token redacted, since messages may quote what someone pasted. Removed first, so
+ * a zero-width character cannot split a secret past the redaction, and so that `safeText` of its
+ * own answer changes nothing: a table measures its cells sanitized and is printed sanitized again.
  */
 export function safeText(text: string): string {
-  // Stripped first: a secret split by an invisible character is still found once it is gone.
   return redactSecrets(stripUnsafe(text));
 }
 

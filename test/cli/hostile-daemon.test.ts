@@ -1,10 +1,11 @@
 /**
  * `keyward … --url` pointed at a server that is not a keyward daemon, or a hostile one: the
  * secret line is the one text printed unsanitized, so a "secret" that is not shaped like one is
- * never printed.
+ * never printed; and tables measure their cells as they are shown.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TOMBSTONE_EXAMPLE } from '../../src/daemon/alerts/schemas.js';
 import { generateSecret, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
 import { keyJson } from '../tui/key-json.js';
 import { fakeDaemon, type FakeDaemon } from './fake-daemon.js';
@@ -86,4 +87,29 @@ describe('a secret is printed only when it has the shape of one', () => {
       expect(run.stdout + run.stderr, what).not.toMatch(STEERING);
     }
   });
+});
+
+describe('a table measures its cells as they are shown', () => {
+  // A zero-width space splits a secret-shaped run: removing it makes one to redact, which
+  // must happen before the cell is measured, not when its line is printed.
+  const split = `kw_AAAA\u200bBBBBBBBBBBBBBBBBBBBB`;
+  let tables: FakeDaemon;
+  beforeAll(async () => {
+    const keys = [keyJson({ id: 'key_1', name: split }), keyJson({ id: 'key_2', name: 'plain' })];
+    const tombstones = keys.map((k) => ({ ...TOMBSTONE_EXAMPLE, keyId: k.id, name: k.name }));
+    tables = await fakeDaemon((_method, path) => (path.startsWith('/v1/tombstones') ? { tombstones, nextCursor: null } : { keys, nextCursor: null, prevCursor: null }));
+  });
+  afterAll(() => tables?.close());
+
+  /** Each row's id starts where the ID header does. */
+  function expectAligned(run: CliRun): void {
+    expect(run.code, run.stderr).toBe(0);
+    const [header, ...rows] = run.stdout.trimEnd().split('\n');
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.indexOf('key_'), run.stdout).toBe(header!.indexOf(' ID ') + 1);
+    expect(run.stdout, 'the secret-shaped name is redacted').not.toMatch(/kw_[0-9A-Za-z]{16,}/);
+  }
+
+  it('keys list', async () => expectAligned(await tables.run(['keys', 'list'])));
+  it('keys list --status deleted', async () => expectAligned(await tables.run(['keys', 'list', '--status', 'deleted'])));
 });
