@@ -138,6 +138,28 @@ describe('policy fields', () => {
     }
     expect((await t.api('GET', '/v1/keys')).body.keys).toEqual([]);
   });
+
+  it('refuse a meta nested deeper than 8 levels on create, edit and import, however deep, and take 8', async () => {
+    t = await startTestApp();
+    // `{"x":[[…[1]…]]}` as text: JSON.stringify itself overflows the stack on the deepest.
+    const meta = (levels: number) => `{"x":${'['.repeat(levels - 1)}1${']'.repeat(levels - 1)}}`;
+    const { id } = (await t.api('POST', '/v1/keys', { name: 'kept' })).body.key;
+    for (const levels of [9, 1_500, 5_000]) {
+      for (const [method, path, body, field] of [
+        ['POST', '/v1/keys', `{"name":"deep","meta":${meta(levels)}}`, 'meta'],
+        ['PATCH', `/v1/keys/${id}`, `{"meta":${meta(levels)}}`, 'meta'],
+        ['POST', '/v1/keys/import', `{"keys":[{"name":"deep","sha256":"${'a'.repeat(64)}","meta":${meta(levels)}}]}`, 'keys.0.meta'],
+      ] as const) {
+        const res = await t.api(method, path, body);
+        expect(res.status, `${method} ${path} ${levels}`).toBe(400);
+        expect(res.body.error.issues, `${method} ${path} ${levels}`).toEqual([{ path: field, message: 'must nest objects and arrays at most 8 levels deep (meta itself is the first)' }]);
+      }
+    }
+    expect((await t.api('GET', '/v1/keys')).body.keys.map((k) => [k.name, k.meta])).toEqual([['kept', null]]);
+    const eight = await t.api('POST', '/v1/keys', `{"name":"eight","meta":${meta(8)}}`);
+    expect(eight.status, JSON.stringify(eight.body)).toBe(201);
+    expect(t.logs.filter((line) => line.includes('internal error'))).toEqual([]);
+  });
 });
 
 describe('PATCH /v1/keys/{id}', () => {

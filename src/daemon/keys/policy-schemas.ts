@@ -12,6 +12,12 @@ import { withThousands } from '../../thousands.js';
 const OWNER_MAX = 128;
 const DESCRIPTION_MAX = 512;
 const META_MAX_BYTES = 4096;
+/**
+ * Levels of objects and arrays in a meta, itself the first. Verify hands meta to services whose
+ * JSON parsers stop at a few hundred or a thousand levels (and JSON.stringify overflows the
+ * stack at a few thousand); labels need a handful.
+ */
+const META_MAX_DEPTH = 8;
 const RATE_LIMIT_MAX = 1_000_000;
 const RATE_WINDOW_MAX_SECONDS = 86_400;
 const QUOTA_MAX = 1_000_000_000_000;
@@ -25,10 +31,28 @@ const unique = <T>(items: T[]): T[] => [...new Set(items)];
 const OwnerSchema = label(OWNER_MAX).openapi({ type: 'string', maxLength: OWNER_MAX, description: 'Who the key belongs to (a team, a customer id); verify returns it', example: 'team-orders' });
 const DescriptionSchema = label(DESCRIPTION_MAX).openapi({ type: 'string', maxLength: DESCRIPTION_MAX, description: 'What the key is for' });
 
+/**
+ * Whether `value` nests objects and arrays more than `max` levels deep (itself the first).
+ * Level by level rather than recursively: the value may be nested deeper than the stack goes.
+ */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  let level = [value];
+  for (let depth = 1; ; depth++) {
+    const containers = level.filter((v): v is object => typeof v === 'object' && v !== null);
+    if (containers.length === 0) return false;
+    if (depth > max) return true;
+    level = containers.flatMap((c) => Object.values(c));
+  }
+}
+
 export const MetaSchema = z
   .record(z.string(), z.unknown(), { error: 'must be a JSON object (or null to clear it)' })
-  .refine((meta) => Buffer.byteLength(JSON.stringify(meta)) <= META_MAX_BYTES, `must be at most ${META_MAX_BYTES} bytes as JSON`)
-  .openapi({ description: 'Any JSON object up to 4 KiB; verify returns it to the service', example: { plan: 'pro' } });
+  .superRefine((meta, ctx) => {
+    // The depth first: JSON.stringify of a deep enough value throws instead of measuring it.
+    if (nestsDeeperThan(meta, META_MAX_DEPTH)) ctx.addIssue({ code: 'custom', message: `must nest objects and arrays at most ${META_MAX_DEPTH} levels deep (meta itself is the first)` });
+    else if (Buffer.byteLength(JSON.stringify(meta)) > META_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${META_MAX_BYTES} bytes as JSON` });
+  })
+  .openapi({ description: `Any JSON object up to 4 KiB, nested at most ${META_MAX_DEPTH} levels deep; verify returns it to the service`, example: { plan: 'pro' } });
 
 export const ScopeSchema = z
   .string({ error: 'must be a string' })
