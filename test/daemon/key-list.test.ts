@@ -86,6 +86,12 @@ describe('GET /v1/keys at scale', () => {
       `sort=name&before=${byName}&cursor=${byName}`,
       `sort=name&end=true&before=${byName}`,
       `before=${'x'.repeat(500)}`,
+      // A NUL ended the trigram index's query string early (a 500 on SQLite).
+      'filter=ab%00',
+      'filter=%00%00%00',
+      'q=ab%00',
+      'owner=team%1B%5B2J',
+      'filter=abc%E2%80%AE',
     ]) {
       const res = await t.api('GET', `/v1/keys?${query}`);
       expect(res.status, query).toBe(400);
@@ -93,6 +99,8 @@ describe('GET /v1/keys at scale', () => {
     }
     const other = await t.api('GET', `/v1/keys?sort=newest&cursor=${byName}`);
     expect(other.body.error.issues).toEqual([{ path: 'cursor', message: 'belongs to another sort (name)' }]);
+    const nul = await t.api('GET', '/v1/keys?filter=ab%00');
+    expect(nul.body.error.issues).toEqual([{ path: 'filter', message: 'must not contain control or invisible formatting characters' }]);
   });
 
   it.skipIf(testBackend !== 'sqlite')('counts every key from the index, and only a filtered count in the store', async () => {

@@ -4,7 +4,7 @@ import { nextRefillAt } from '../../decide/quota.js';
 import { iso, PageLimit } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import { redactSecrets } from '../secrets/format.js';
-import { stripUnsafe } from '../../sanitize.js';
+import { stripUnsafe, UNSAFE_CHARS } from '../../sanitize.js';
 import { KEY_SORTS, type KeyView } from '../store.js';
 import { KeyFieldsInput, MetaSchema, QuotaSchema, RateLimitSchema } from './policy-schemas.js';
 
@@ -141,17 +141,26 @@ const flag = (description: string) =>
     .transform((v) => v === 'true')
     .openapi({ type: 'string', enum: ['true', 'false'], description });
 
+/**
+ * Text matched against names, owners and hints, none of which holds a control or format
+ * character: such a search can match nothing, and a NUL ends the trigram index's query string
+ * early in SQLite (a 500) while PostgreSQL refuses it in any text.
+ */
+const searchText = (max: number, description: string) =>
+  z
+    .string()
+    .max(max)
+    .refine((text) => !UNSAFE_CHARS.test(text), 'must not contain control or invisible formatting characters')
+    .optional()
+    .openapi({ description });
+
 const cursorParam = (description: string) => z.string().max(400).optional().openapi({ description });
 
 export const ListKeysQuery = z.object({
   status: z.enum(['active', 'inactive']).optional(),
-  q: z.string().max(200).optional().openapi({ description: 'Case-insensitive substring of the name' }),
-  owner: z.string().max(128).optional().openapi({ description: 'Only keys of this owner (exact match)' }),
-  filter: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ description: 'Case-insensitive substring of the name, owner or hint, or a key\'s exact id (what the TUI\'s `/` does); trigram-indexed from three characters on' }),
+  q: searchText(200, 'Case-insensitive substring of the name'),
+  owner: searchText(128, 'Only keys of this owner (exact match)'),
+  filter: searchText(200, 'Case-insensitive substring of the name, owner or hint, or a key\'s exact id (what the TUI\'s `/` does); trigram-indexed from three characters on'),
   sort: z.enum(KEY_SORTS).optional().openapi({
     description:
       'The order, each in the direction that reads first: `name` A→Z, `newest` first, most recently used first (`lastUsed`, never-used last), busiest first (`uses24h`), `status` active first, `owner` A→Z (no owner first); ties by name (`newest`: by id). Absent: oldest first, as before sorts existed.',
