@@ -16,6 +16,7 @@ import { eventRoutes } from './events/routes.js';
 import { EventSchema } from './events/schemas.js';
 import { authenticate } from './http/auth.js';
 import { limitBody } from './http/body-limit.js';
+import { announcesBody } from './http/no-body.js';
 import { IMPORT_MAX_BYTES, IMPORT_PATH } from './limits.js';
 import { importRoutes } from './keys/import-routes.js';
 import { DOCUMENT } from './http/document.js';
@@ -85,9 +86,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * silently turn into U+FFFD), before any route reads it.
  */
 const jsonBodiesOnly = createMiddleware<AppEnv>(async function jsonBodiesOnly(c, next) {
-  const length = c.req.header('content-length');
-  const hasBody = (length !== undefined && length !== '0') || c.req.header('transfer-encoding') !== undefined;
-  if (!hasBody) return next();
+  if (!announcesBody(c)) return next();
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new KeywardError('unsupported_media_type', 'Request bodies must be JSON (Content-Type: application/json)');

@@ -6,6 +6,7 @@ import { OpenAPIHono, type Hook } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { errorBody } from './error-handler.js';
 import type { AppEnv } from './env.js';
+import { refuseBody } from './no-body.js';
 
 // zod-openapi's Hook is generic over the route's input; this one fits every route.
 /** How a validation target is called in messages. */
@@ -38,7 +39,18 @@ export const firstItemHook: Hook<unknown, AppEnv, string, unknown> = (result, c)
   return refuse(c, result.target, result.error.issues.filter((issue) => itemOf(issue) === first));
 };
 
-/** A route group: an OpenAPIHono whose validation failures use the error envelope. */
+/**
+ * A route group: an OpenAPIHono whose validation failures use the error envelope, and whose
+ * routes refuse a body unless they declare one. The refusal runs after the route's own
+ * middleware (its permission check: 403 before 400) and before anything else.
+ */
 export function routeGroup(hook = validationHook): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: hook });
+  const group = new OpenAPIHono<AppEnv>({ defaultHook: hook });
+  const register = group.openapi;
+  group.openapi = (route, handler, routeHook) => {
+    if (route.method === 'get' || route.request?.body !== undefined) return register(route, handler, routeHook);
+    const own = route.middleware === undefined ? [] : [route.middleware].flat();
+    return register({ ...route, middleware: [...own, refuseBody] }, handler, routeHook);
+  };
+  return group;
 }
