@@ -11,6 +11,7 @@ import type { AlertKind } from './alerts/kinds.js';
 import type { QuotaUse, StoredQuota } from '../decide/quota.js';
 import type { Role } from './auth/permissions.js';
 import type { RotationStep } from './rotation/machine.js';
+import type { AuditAction } from './audit/actions.js';
 
 export type KeyStatus = 'active' | 'inactive';
 
@@ -86,7 +87,7 @@ export type IndexedOperator = OperatorRow & { tokenHash: string };
 export type Actor = { id: string; name: string };
 
 export type AuditInput = {
-  action: string;
+  action: AuditAction;
   targetType: 'key' | 'operator' | 'rotation' | 'webhook' | 'alert';
   targetId: string;
   targetName: string;

@@ -93,6 +93,41 @@ describe('webhook routes', () => {
     expect((await t.api('GET', '/v1/webhooks')).body).toEqual({ webhooks: [] });
   });
 
+  it('refuses a URL holding a secret or a character that steers a terminal: the audit log shows it to viewers', async () => {
+    const key = (await t.api('POST', '/v1/keys', { name: 'k' })).body.secret;
+    const at = (query: string) => `http://127.0.0.1:9/hook?${query}`;
+    for (const [url, message] of [
+      [at(`k=${key}`), /must not contain a keyward key, token or signing secret/],
+      [at(`k=${encodeURIComponent(key).replace('_', '%5F')}`), /must not contain a keyward key, token or signing secret/],
+      [at(`t=${t.adminToken}`), /must not contain a keyward key, token or signing secret/],
+      [at('x=1\u202Egpj.exe'), /control or invisible formatting/],
+      [at('x=\u001b]52;c;aGk=\u0007'), /control or invisible formatting/],
+      [at('x=a\tb'), /control or invisible formatting/],
+    ] as const) {
+      const res = await t.api('POST', '/v1/webhooks', { url });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.issues, url).toEqual([{ path: 'url', message: expect.stringMatching(message) }]);
+    }
+    expect((await t.api('GET', '/v1/webhooks')).body).toEqual({ webhooks: [] });
+    expect((await t.api('GET', '/v1/audit?action=webhook')).body.events).toEqual([]);
+  });
+
+  it('takes only event types the daemon sends, each once, and names the item it refuses', async () => {
+    for (const [events, path, message] of [
+      [['bogus.event'], 'events.0', /matches no event keyward sends; the types are key\.create, .*canary\.tripped/],
+      [['key.leaked', 'key.leak'], 'events.1', /matches no event keyward sends/],
+      [['nothing.*'], 'events.0', /matches no event keyward sends/],
+      [['*', '*'], 'events.1', /^repeats events\.0$/],
+      [['key.*', 'alert.ack', 'key.*'], 'events.2', /^repeats events\.0$/],
+    ] as const) {
+      const res = await t.api('POST', '/v1/webhooks', { url: receiver.url, events });
+      expect(res.status, JSON.stringify(events)).toBe(400);
+      expect(res.body.error.issues, JSON.stringify(events)).toEqual([{ path, message: expect.stringMatching(message) }]);
+    }
+    expect((await t.api('GET', '/v1/webhooks')).body).toEqual({ webhooks: [] });
+    await addWebhook({ url: receiver.url, events: ['canary.tripped', 'deleted_key.*', 'rotation.*', 'alert.ack', 'webhook.delete'] });
+  });
+
   it('is for admins only', async () => {
     const manager = (await t.api('POST', '/v1/operators', { name: 'mgr', role: 'manager' })).body.token;
     const { id } = await addWebhook({ url: receiver.url });

@@ -385,7 +385,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         const rotation = rotationRow(old, fresh);
         await store.createRotation(rotation, fresh, ADMIN);
         await store.setKeyStatus(old.id, 'inactive', T0, ADMIN);
-        const audit = { action: 'rotation.advance', targetType: 'rotation' as const, targetId: rotation.id, targetName: old.name };
+        const audit = { action: 'rotation.advance' as const, targetType: 'rotation' as const, targetId: rotation.id, targetName: old.name };
         await store.changeRotation(
           rotation.id,
           { expectStep: 'update_systems', set: { step: 'completed', newKeyName: 'billing' }, deleteOldKey: true, renameNewKey: 'billing', at: T0 + 9, audit },
@@ -570,7 +570,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
 
       it('applies a change only from the expected step, with the old key and audit in the same transaction', async () => {
         const { old, rotation } = await started();
-        const audit = { action: 'rotation.advance', targetType: 'rotation' as const, targetId: rotation.id, targetName: old.name };
+        const audit = { action: 'rotation.advance' as const, targetType: 'rotation' as const, targetId: rotation.id, targetName: old.name };
         expect(await codeOf(store.changeRotation(rotation.id, { expectStep: 'verify_new', set: { step: 'deactivate_old' }, at: T0, audit }, ADMIN))).toBe('step_changed');
         expect(await codeOf(store.changeRotation('rot_missing', { expectStep: 'update_systems', set: {}, at: T0, audit }, ADMIN))).toBe('not_found');
         const cut = await store.changeRotation(

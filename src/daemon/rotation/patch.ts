@@ -3,6 +3,7 @@
  * old key's fate, and the audit event. The service supplies the time and, when the transition
  * cuts over, both keys' verification totals at that moment.
  */
+import type { AuditAction } from '../audit/actions.js';
 import type { RotationChange, RotationRow } from '../store.js';
 import { isOpen, type Transition } from './machine.js';
 
@@ -21,7 +22,7 @@ export function cutsOver(t: Transition): boolean {
  */
 export type TransitionReads = { cut?: CutTotals; takenName?: string };
 
-export function transitionChange(rotation: RotationRow, t: Transition, action: string, at: number, { cut, takenName }: TransitionReads = {}): RotationChange {
+export function transitionChange(rotation: RotationRow, t: Transition, action: AuditAction, at: number, { cut, takenName }: TransitionReads = {}): RotationChange {
   const set: RotationChange['set'] = { step: t.to, stepStartedAt: at };
   if (t.to === 'verify_new') set.verifyNewAt = at;
   if (t.to === 'deactivate_old') {

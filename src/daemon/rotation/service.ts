@@ -3,6 +3,7 @@
  * apply the step machine's transitions to the store, the verification index and the event bus.
  * A cut-over scheduled with `at` is carried out by the daemon, also after a restart.
  */
+import type { AuditAction } from '../audit/actions.js';
 import type { Clock } from '../clock.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -161,7 +162,7 @@ export class RotationService {
     return rotation;
   }
 
-  private async apply(rotation: RotationRow, t: Transition, action: string, actor: Actor): Promise<RotationJson> {
+  private async apply(rotation: RotationRow, t: Transition, action: AuditAction, actor: Actor): Promise<RotationJson> {
     const at = this.deps.now();
     // The old key's name as it is now: it may have been edited since the rotation started.
     const takenName = t.takeOldName ? ((await this.deps.store.getKey(rotation.oldKeyId))?.name ?? rotation.oldKeyName) : undefined;

@@ -59,6 +59,11 @@ export function redactSecrets(text: string): string {
   return text.replace(SECRET_LIKE, (match) => `${match.slice(0, match.indexOf('_') + 1)}…(secret removed)`);
 }
 
+/** Whether `text` holds anything shaped like a key or token (what `redactSecrets` removes). */
+export function containsSecret(text: string): boolean {
+  return redactSecrets(text) !== text;
+}
+
 type IdPrefix = 'key_' | 'op_' | 'rot_' | 'evt_' | 'whk_' | 'dlv_' | 'alr_';
 
 /** A random public id such as `key_3xY…`, unrelated to any secret. */

@@ -7,7 +7,9 @@ import { createHmac } from 'node:crypto';
 import { backoffMs } from '../../backoff.js';
 import { iso } from '../http/openapi.js';
 import { newId } from '../secrets/format.js';
+import { ALERT_KINDS } from '../alerts/kinds.js';
 import { alertJson } from '../alerts/schemas.js';
+import { AUDIT_ACTIONS } from '../audit/actions.js';
 import type { AlertRow, AuditEvent } from '../store.js';
 
 /** An event as webhooks receive it. `id` lets a receiver drop a repeat (delivery is at least once). */
@@ -30,10 +32,23 @@ export type NewDelivery = {
 };
 
 /** `*`, an event type (`key.leaked`), or a prefix ending in `.*` (`key.*`). */
-export const EVENT_PATTERN = /^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/;
+const EVENT_PATTERN = /^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/;
+
+/** Every type of event a webhook can be sent: each audited action, and each kind of alert. */
+export const EVENT_TYPES: readonly string[] = [...AUDIT_ACTIONS, ...ALERT_KINDS];
 
 export function matches(patterns: readonly string[], type: string): boolean {
   return patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
+}
+
+/**
+ * Why a webhook's event pattern is refused, or undefined: a pattern that matches nothing
+ * keyward sends (a typo, `key.leak`) would leave its webhook silently waiting forever.
+ */
+export function patternProblem(pattern: string): string | undefined {
+  if (!EVENT_PATTERN.test(pattern)) return 'must be *, an event type (key.leaked) or a prefix ending in .* (key.*)';
+  if (!EVENT_TYPES.some((type) => matches([pattern], type))) return `matches no event keyward sends; the types are ${EVENT_TYPES.join(', ')}`;
+  return undefined;
 }
 
 /** The body every delivery of `event` carries, byte for byte. */

@@ -7,13 +7,28 @@ import { requirePermission } from '../http/auth.js';
 import { bearer, errors, IdParam, iso, json, jsonBody, noContent, PageLimit } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import type { DeliveryRow, WebhookRow } from '../store.js';
-import { EVENT_PATTERN } from './events.js';
+import { UNSAFE_CHARS } from '../../sanitize.js';
+import { containsSecret } from '../secrets/format.js';
+import { EVENT_TYPES, patternProblem } from './events.js';
 import type { WebhookService } from './service.js';
 
 const tags = ['webhooks'];
 const admin = requirePermission('operators:manage');
 
-/** Why a URL is refused, or undefined when keyward will POST to it. */
+/** `text` with its percent-escapes decoded, or as it is when they do not decode. */
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Why a URL is refused, or undefined when keyward will POST to it. The URL is shown to every
+ * operator who reads the audit log, so it may hold neither a secret (percent-escaped or not)
+ * nor a character that steers a terminal or reorders what it shows.
+ */
 function urlProblem(text: string): string | undefined {
   let url: URL;
   try {
@@ -23,7 +38,18 @@ function urlProblem(text: string): string | undefined {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http or https URL';
   if (url.username || url.password) return 'must not carry a user name or password (the signature authenticates keyward)';
+  if (UNSAFE_CHARS.test(text)) return 'must not contain control or invisible formatting characters';
+  if (containsSecret(text) || containsSecret(decoded(text))) return 'must not contain a keyward key, token or signing secret: the URL is shown in the audit log';
   return undefined;
+}
+
+/** Refuses an event pattern that matches nothing keyward sends, and one given twice. */
+function checkEvents(events: readonly string[], ctx: z.RefinementCtx): void {
+  events.forEach((pattern, i) => {
+    const first = events.indexOf(pattern);
+    const problem = first < i ? `repeats events.${first}` : patternProblem(pattern);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [i] });
+  });
 }
 
 const CreateWebhookBody = z
@@ -37,11 +63,15 @@ const CreateWebhookBody = z
       })
       .openapi({ example: 'https://hooks.example.com/keyward' }),
     events: z
-      .array(z.string().max(100).regex(EVENT_PATTERN, 'must be *, an event type (key.leaked) or a prefix ending in .* (key.*)'))
+      .array(z.string().max(100))
       .min(1)
       .max(50)
+      .superRefine(checkEvents)
       .optional()
-      .openapi({ description: 'Event types to deliver: `*` (the default), an exact type, or `prefix.*`', example: ['key.leaked', 'key.deactivate'] }),
+      .openapi({
+        description: `Event types to deliver, each once: \`*\` (the default), an exact type, or \`prefix.*\` matching at least one type. The types: ${EVENT_TYPES.map((type) => `\`${type}\``).join(', ')}`,
+        example: ['key.leaked', 'key.deactivate'],
+      }),
   })
   .strict()
   .openapi('CreateWebhook');
