@@ -107,10 +107,21 @@ describe('every route × every role', () => {
   it('refuses missing, malformed, unknown tokens and API keys as tokens with 401', async () => {
     const { secret } = (await t.api('POST', '/v1/keys', { name: 'an-api-key' })).body;
     const fakeOperator = 'kwo_' + t.adminToken.slice(4, -1) + (t.adminToken.endsWith('a') ? 'b' : 'a');
-    for (const header of [undefined, '', 'Bearer', `Basic ${t.adminToken}`, `Bearer ${secret}`, `Bearer ${fakeOperator}`, `Bearer ${t.adminToken} extra`, 'Bearer kwo_123']) {
+    for (const header of [undefined, '', 'Bearer', `Bearer${t.adminToken}`, `Bearer\t${t.adminToken}`, `Basic ${t.adminToken}`, `Bearer ${secret}`, `Bearer ${fakeOperator}`, `Bearer ${t.adminToken} extra`, 'Bearer kwo_123']) {
       const res = await t.fetch(`${t.url}/v1/keys`, { headers: header === undefined ? {} : { authorization: header } });
       expect(res.status, String(header)).toBe(401);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    }
+  });
+
+  it('reads the scheme in any case (RFC 7235) on every kind of route: a request, the metrics, the replica stream', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'bEaReR', 'Bearer ']) {
+      for (const [path, token] of [['/v1/me', tokens.viewer], ['/metrics', tokens.viewer], ['/v1/replica', tokens.service]] as const) {
+        const ctl = new AbortController();
+        const res = await t.fetch(`${t.url}${path}`, { headers: { authorization: `${scheme} ${token}` }, signal: ctl.signal });
+        expect(res.status, `${scheme} on ${path}`).toBe(200);
+        ctl.abort();
+      }
     }
   });
 

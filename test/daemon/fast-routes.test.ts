@@ -120,6 +120,7 @@ describe('verify fast path', () => {
     ['a valid key with a caller', 'fast', () => verify(JSON.stringify({ key: secret, caller: 'orders \u001b[2J\u202E' }), as(service))],
     ['an inactive key', 'fast', () => verify(JSON.stringify({ key: inactive }), as(service))],
     ['a malformed key', 'fast', () => verify(JSON.stringify({ key: 'kw_nope' }), as(service))],
+    ['the scheme in lower case', 'fast', () => verify(JSON.stringify({ key: secret }), { authorization: `bearer ${service}` })],
     ['JSON with a charset', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), 'content-type': 'application/json; charset=UTF-8' })],
     ['localhost as the Host', 'fast', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'localhost' })],
     ['a Host the daemon does not serve', 'full', () => verify(JSON.stringify({ key: secret }), { ...as(service), host: 'rebound.example:7420' })],

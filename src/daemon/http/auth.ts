@@ -8,7 +8,8 @@ import { KeywardError } from '../errors.js';
 import type { IndexedOperator } from '../store.js';
 import type { AppEnv } from './env.js';
 
-const BEARER = /^Bearer ([^\s]+)$/;
+/** RFC 7235: the scheme is case-insensitive, and one or more spaces part it from the token. */
+const BEARER = /^bearer +(\S+)$/i;
 
 /** The active operator whose token an `Authorization` header carries, if any. */
 export function bearerOperator(operators: OperatorService, header: string | undefined): IndexedOperator | undefined {
