@@ -77,6 +77,10 @@ describe('GET /v1/keys at scale', () => {
     for (const query of [
       'sort=size',
       'limit=0',
+      'limit=1e3',
+      'limit=0x10',
+      'limit=%201',
+      'limit=',
       'counts=yes',
       'reverse=1',
       'cursor=garbage',
@@ -99,6 +103,8 @@ describe('GET /v1/keys at scale', () => {
     }
     const other = await t.api('GET', `/v1/keys?sort=newest&cursor=${byName}`);
     expect(other.body.error.issues).toEqual([{ path: 'cursor', message: 'belongs to another sort (name)' }]);
+    const hex = await t.api('GET', '/v1/keys?limit=0x10');
+    expect(hex.body.error.issues).toEqual([{ path: 'limit', message: 'must be a whole number written in decimal digits' }]);
     const nul = await t.api('GET', '/v1/keys?filter=ab%00');
     expect(nul.body.error.issues).toEqual([{ path: 'filter', message: 'must not contain control or invisible formatting characters' }]);
   });

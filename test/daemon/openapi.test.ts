@@ -72,12 +72,16 @@ const context: Context = await (async () => {
 
 const asArray = (expected: number | number[]) => (Array.isArray(expected) ? expected : [expected]);
 
-/** A value `schema` refuses, when one follows from it. */
-function invalidValue(schema: Parameter['schema']): string | undefined {
-  if (Array.isArray(schema.enum)) return 'not-one-of-them';
-  if (schema.type === 'integer' || schema.type === 'number') return 'NaN';
-  if (typeof schema.maxLength === 'number') return 'x'.repeat(schema.maxLength + 1);
-  return undefined;
+/**
+ * Values `schema` refuses, as far as they follow from it. An integer is decimal digits only:
+ * the other spellings of 1000 are within every integer parameter's range, so only their
+ * spelling can refuse them.
+ */
+function invalidValues(schema: Parameter['schema']): string[] {
+  if (Array.isArray(schema.enum)) return ['not-one-of-them'];
+  if (schema.type === 'integer' || schema.type === 'number') return ['NaN', '1e3', '0x3e8', ' 1000', '1000.0', '+1000', ''];
+  if (typeof schema.maxLength === 'number') return ['x'.repeat(schema.maxLength + 1)];
+  return [];
 }
 
 type Sent = Probe & { fault?: Fault };
@@ -103,8 +107,8 @@ function commonProbes(op: Operation, ok: Probe): Sent[] {
     probes.push({ ...ok, why: 'a malformed id', id: 'no.such:id', expect: 400 }, { ...ok, why: 'an id that names nothing', id: UNKNOWN_ID, expect: 404 });
   }
   for (const param of op.doc.parameters ?? []) {
-    const bad = param.in === 'query' ? invalidValue(param.schema) : undefined;
-    if (bad !== undefined) probes.push({ ...ok, why: `a bad ${param.name}`, query: `${param.name}=${encodeURIComponent(bad)}`, expect: 400 });
+    if (param.in !== 'query') continue;
+    for (const bad of invalidValues(param.schema)) probes.push({ ...ok, why: `a bad ${param.name} (${JSON.stringify(bad)})`, query: `${param.name}=${encodeURIComponent(bad)}`, expect: 400 });
   }
   if (op.doc.requestBody) probes.push({ ...ok, why: 'a body of the wrong shape', body: { unexpected: true }, expect: 400 });
   // Before `ok` itself is sent: a failing store changes nothing, so `ok` still succeeds after.

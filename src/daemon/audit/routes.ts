@@ -1,7 +1,7 @@
 /** `GET /v1/audit`: the audit log, newest first; `GET /v1/audit/verify`: its chain checked. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { requirePermission } from '../http/auth.js';
-import { bearer, errors, iso, json, PageLimit } from '../http/openapi.js';
+import { bearer, errors, iso, json, PageLimit, queryInt } from '../http/openapi.js';
 import { routeGroup } from '../http/validation.js';
 import { NAME_MAX, nameSchema } from '../names.js';
 import type { AuditEvent, Store } from '../store.js';
@@ -48,7 +48,7 @@ function verificationJson(report: ChainReport): AuditVerificationJson {
 
 const AuditQuery = z.object({
   limit: PageLimit,
-  before: z.coerce.number().int().min(1).optional().openapi({ description: 'Only events with a smaller seq (paging)' }),
+  before: queryInt(1).optional().openapi({ description: 'Only events with a smaller seq (paging)' }),
   action: z
     .string()
     .regex(/^[a-z_]+(\.[a-z_]+)*$/, 'must be an action such as rotation.advance, or a family such as rotation')

@@ -4,6 +4,7 @@
  * (test/daemon/openapi.test.ts sends a request for each and checks the answers).
  */
 import { z, type RouteConfig } from '@hono/zod-openapi';
+import { withThousands } from '../../thousands.js';
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../errors.js';
 
 export const ErrorSchema = z
@@ -173,8 +174,27 @@ export const IdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path', description: 'The object’s id' }, example: 'key_3kTMd8p6NxLw0aQvYc1bZe' }),
 });
 
+/**
+ * A whole number in a query string, in decimal digits and nothing else: `z.coerce.number()`
+ * also read `1e3`, `0x10`, ` 1` and an empty value (as 0), none of which a client means. At
+ * most `max`, and never past what a number holds exactly.
+ */
+export function queryInt(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return z
+    .string()
+    .regex(/^[0-9]+$/, 'must be a whole number written in decimal digits')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${withThousands(min)}`).max(max, `must be at most ${withThousands(max)}`))
+    .openapi({ type: 'integer', minimum: min, maximum: max });
+}
+
+/** `queryInt` that is `fallback` when absent; the document says so (its `type` override hides zod's default). */
+export function queryIntOr(fallback: number, min: number, max?: number) {
+  return queryInt(min, max).default(fallback).openapi({ default: fallback });
+}
+
 /** Every list's page size: 1000 unless asked, at most 10,000 (a longer list pages). */
-export const PageLimit = z.coerce.number().int().min(1).max(10_000).default(1000).openapi({ description: 'How many to answer: 1–10000, default 1000' });
+export const PageLimit = queryIntOr(1000, 1, 10_000).openapi({ description: 'How many to answer: 1–10000, default 1000' });
 
 export const bearer = [{ bearer: [] }];
 

@@ -1,7 +1,7 @@
 /** The public JSON shapes of keys, and the request schemas that validate key routes. */
 import { z } from '@hono/zod-openapi';
 import { nextRefillAt } from '../../decide/quota.js';
-import { iso, PageLimit } from '../http/openapi.js';
+import { iso, PageLimit, queryIntOr } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import { redactSecrets } from '../secrets/format.js';
 import { stripUnsafe, UNSAFE_CHARS } from '../../sanitize.js';
@@ -191,7 +191,7 @@ export const CreatedKeyResponse = z.object({
 export const CREATED_KEY_EXAMPLE: z.infer<typeof CreatedKeyResponse> = { key: { ...KEY_EXAMPLE, lastUsedAt: null, uses24h: 0 }, secret: SECRET_EXAMPLE };
 
 export const UsageQuery = z.object({
-  minutes: z.coerce.number().int().min(1).max(43_200).default(60),
+  minutes: queryIntOr(60, 1, 43_200),
 });
 
 export const CallerSchema = z.object({

@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { parseResumeToken } from '../../replica/wire.js';
 import { SIGHTING_KINDS } from '../alerts/kinds.js';
+import { queryInt } from '../http/openapi.js';
 import { CallerLabel, IpAddress } from '../verify/routes.js';
 
 /** More entries than one 64 KiB body can hold: the body limit is the real bound. */
@@ -103,11 +104,7 @@ export const ReplicaQuery = z.object({
     .refine((token) => parseResumeToken(token) !== undefined, 'must be a resume token: <epoch>.<seq>')
     .optional()
     .openapi({ description: '`<epoch>.<seq>` of the copy the replica holds; the stream resumes after it when it can, else sends a snapshot', example: 'Qm9vdA.1042' }),
-  leaseMs: z.coerce
-    .number()
-    .int()
-    .min(100)
-    .max(60_000)
+  leaseMs: queryInt(100, 60_000)
     .optional()
     .openapi({ description: 'A shorter lease than the daemon’s (never longer): a write waits at most this long for this replica once it falls silent', example: 500 }),
 });
