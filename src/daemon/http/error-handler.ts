@@ -21,12 +21,20 @@ export function errorBody(c: Context, code: ErrorCode, message: string, issues?:
   return { error: { code, message: safeText(message), requestId, ...(safeIssues ? { issues: safeIssues } : {}) } };
 }
 
-export function sendError(c: Context, err: KeywardError): Response {
-  // Refusals ahead of the request-id middleware (the Host check) still get an id to quote.
+/**
+ * The request's id, which its answer carries. Refusals ahead of the request-id middleware (the
+ * Host check) get one here, so they too have an id to quote.
+ */
+function requestIdOf(c: Context): string {
   if (c.get('requestId') === undefined) {
     c.set('requestId', randomUUID());
     c.header('X-Request-Id', c.get('requestId') as string);
   }
+  return c.get('requestId') as string;
+}
+
+export function sendError(c: Context, err: KeywardError): Response {
+  requestIdOf(c);
   // RFC 6750: a 401 names the scheme the client should use.
   if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
   return c.json(errorBody(c, err.code, err.message, err.issues), err.status);
@@ -73,9 +81,11 @@ export type Logger = (line: string) => void;
 export function createErrorHandler(log: Logger): ErrorHandler {
   return function onError(err, c) {
     if (err instanceof KeywardError) return sendError(c, err);
+    // The id the client was answered with (its own X-Request-Id, if well-formed: word characters, - and =).
+    const request = () => `${c.req.method} ${redactSecrets(c.req.path)} (request ${requestIdOf(c)})`;
     const stored = storageError(err);
     if (stored) {
-      log(`store error on ${c.req.method} ${redactSecrets(c.req.path)}: ${err.message}`);
+      log(`store error on ${request()}: ${err.message}`);
       return sendError(c, stored);
     }
     if (err instanceof HTTPException) {
@@ -84,7 +94,7 @@ export function createErrorHandler(log: Logger): ErrorHandler {
         status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : status === 415 ? 'unsupported_media_type' : status === 404 ? 'not_found' : 'invalid_request';
       return sendError(c, new KeywardError(code, err.message || 'Invalid request'));
     }
-    log(`internal error on ${c.req.method} ${redactSecrets(c.req.path)}: ${err.stack ?? String(err)}`);
+    log(`internal error on ${request()}: ${err.stack ?? String(err)}`);
     return sendError(c, new KeywardError('internal', 'Internal error; the daemon log has the details'));
   };
 }

@@ -1,0 +1,40 @@
+/**
+ * What the daemon logs of a request it failed: the request's id, the one its answer carries
+ * (the client's own `X-Request-Id` when it sent a well-formed one), so a user quoting an
+ * error's `requestId` leads to its log line.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/daemon.js';
+
+let t: TestApp;
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await t?.stop();
+});
+
+/** `GET /v1/operators` with the store failing as `error`, and the answer's request id. */
+async function failingList(error: Error, headers: Record<string, string> = {}): Promise<{ status: number; requestId: string }> {
+  vi.spyOn(t.daemon.core.store, 'listOperators').mockRejectedValue(error);
+  const res = await t.fetch(`${t.url}/v1/operators`, { headers: { authorization: `Bearer ${t.adminToken}`, ...headers } });
+  const body = (await res.json()) as { error: { requestId: string } };
+  expect(res.headers.get('x-request-id')).toBe(body.error.requestId);
+  return { status: res.status, requestId: body.error.requestId };
+}
+
+describe('the log line of a failed request', () => {
+  it('names the request id the answer carries, the client’s own or the daemon’s', async () => {
+    t = await startTestApp();
+    const own = await failingList(new Error('no such table: operators (injected)'), { 'x-request-id': 'trace-4711' });
+    expect(own).toEqual({ status: 500, requestId: 'trace-4711' });
+    expect(t.logs.filter((line) => line.startsWith('internal error on GET /v1/operators (request trace-4711): Error: no such table'))).toHaveLength(1);
+
+    const made = await failingList(Object.assign(new Error('busy (injected)'), { code: 'SQLITE_BUSY' }));
+    expect(made.status).toBe(503);
+    expect(t.logs.filter((line) => line === `store error on GET /v1/operators (request ${made.requestId}): busy (injected)`)).toHaveLength(1);
+
+    // An id that is not well-formed is replaced, in the answer and the log alike.
+    const forged = await failingList(new Error('again (injected)'), { 'x-request-id': 'x\u001b[2J' });
+    expect(forged.requestId).not.toContain('\u001b');
+    expect(t.logs.some((line) => line.startsWith(`internal error on GET /v1/operators (request ${forged.requestId}): `))).toBe(true);
+  });
+});
