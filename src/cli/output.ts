@@ -5,7 +5,7 @@
  * `safeText` (controls stripped, secrets redacted), JSON through `terminalJson`. Only
  * `reveal` writes a secret, once, on purpose.
  */
-import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../daemon/secrets/format.js';
+import { hasSecretShape, type SecretKind } from '../secret-shape.js';
 import { safeText, terminalJson } from '../sanitize.js';
 import { widthsFor } from '../text-width.js';
 import { refused } from './exit.js';
@@ -77,18 +77,6 @@ export async function emit(opts: { json?: boolean }, value: unknown, human: () =
 }
 
 /**
- * The shape of each secret the daemon hands out once: a key and an operator token with their
- * checksum, a webhook's signing secret `whsec_` + base64url of 32 bytes (daemon/webhooks/service.ts).
- */
-const SECRET_SHAPES = {
-  key: (secret: string) => isWellFormed(secret, KEY_PREFIX),
-  token: (secret: string) => isWellFormed(secret, OPERATOR_TOKEN_PREFIX),
-  'signing secret': (secret: string) => /^whsec_[0-9A-Za-z_-]{43}$/.test(secret),
-} as const;
-
-export type SecretKind = keyof typeof SECRET_SHAPES;
-
-/**
  * A secret just created: with `--json` the whole answer; else the secret alone on stdout (so
  * `$(keyward …)` captures exactly it) and what it is on stderr. It is the one text printed
  * unsanitized, so it must have its shape first: a daemon given with `--url` could answer a
@@ -96,8 +84,7 @@ export type SecretKind = keyof typeof SECRET_SHAPES;
  * printed, in either form.
  */
 export function reveal(opts: { json?: boolean }, value: unknown, kind: SecretKind, secret: string, message: () => string): void {
-  // The client takes the answer's JSON as it comes: the "secret" may not even be a string.
-  if (typeof secret !== 'string' || !SECRET_SHAPES[kind](secret)) throw refused(`the daemon answered a malformed ${kind}; it was not printed`);
+  if (!hasSecretShape(kind, secret)) throw refused(`the daemon answered a malformed ${kind}; it was not printed`);
   if (opts.json) return printJson(value);
   process.stdout.write(`${secret}\n`);
   note(message());

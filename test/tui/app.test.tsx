@@ -326,3 +326,28 @@ describe('other views', () => {
     expect(key.id).toMatch(/^key_/);
   });
 });
+
+describe('a malformed secret', () => {
+  it('is never drawn: a create answered with one shows an error, not the secret modal', async () => {
+    // The daemon's answer rewritten on its way to the TUI, as a server given with --url could
+    // answer: a "secret" that clears the screen and writes the clipboard.
+    const evil = '\x1b[2J\x1b]52;c;ZXZpbA==\x07';
+    const tampering: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (init?.method !== 'POST' || !String(input).endsWith('/v1/keys')) return res;
+      const body = (await res.json()) as { secret: string };
+      return new Response(JSON.stringify({ ...body, secret: evil + body.secret }), { status: res.status, headers: { 'content-type': 'application/json' } });
+    };
+    const { app, clipboard } = await openApp(t, { fetch: tampering });
+    await waitForText(app, 'No keys yet');
+    press(app, 'a');
+    await waitForText(app, 'Add a key');
+    press(app, 'billing');
+    await waitForText(app, 'Name: billing');
+    press(app, KEY.enter);
+    const frame = await waitForText(app, 'malformed key for "billing"; it was not shown');
+    expect(frame).not.toContain('shown this once');
+    expect(app.frames.join('\n')).not.toContain(']52;c;ZXZpbA==');
+    expect(clipboard).toEqual([]);
+  });
+});

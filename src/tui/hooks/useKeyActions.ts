@@ -7,6 +7,7 @@
  * read together with the one that closed a screen is dropped rather than misapplied.
  */
 import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
+import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
 import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { START, type Move } from '../state/cursor.js';
@@ -94,6 +95,10 @@ export function useKeyActions(deps: KeyActionDeps) {
   const started = ({ rotation, secret }: { rotation: RotationJson; secret: string }) => {
     const fresh = safeRotation(rotation);
     feed.apply([{ type: 'rotation.created', rotation: fresh }]);
+    if (!hasSecretShape('key', secret)) {
+      show(`The daemon answered a malformed key for "${fresh.newKeyName}"; it was not shown`, 'error');
+      return setMode(rotationMode(fresh.id));
+    }
     setMode({ kind: 'secret', keyId: fresh.newKeyId, keyName: fresh.newKeyName, secret, copied: false, quitAsked: false, then: rotationMode(fresh.id) });
   };
 

@@ -5,6 +5,7 @@
  * edit goes into the table at once (not waiting for its event) and the cursor stays on the key.
  */
 import { ApiError, type EditKeyInput, type KeywardClient } from '../../client/client.js';
+import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
 import { changedLabels, clearField, hasIssues, issuesByField, moveFocus, readForm, typeInto, type FieldIssues, type KeyForm } from '../state/key-form.js';
@@ -58,6 +59,10 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
         const key = safeKey(created.key);
         feed.apply([{ type: 'key.created', key }]);
         setView((v) => focusKey(v, key.id));
+        if (!hasSecretShape('key', created.secret)) {
+          show(`The daemon answered a malformed key for "${key.name}"; it was not shown`, 'error');
+          return setMode(TABLE);
+        }
         setMode({ kind: 'secret', keyId: key.id, keyName: key.name, secret: created.secret, copied: false, quitAsked: false, then: TABLE });
       } catch (err) {
         setMode({ ...m, issues: objections(err, input), busy: false });
