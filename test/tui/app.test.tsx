@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
+import { cursorLine, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -92,11 +92,7 @@ describe('add', () => {
   it('shows the secret once, copies it with OSC 52, and forgets it after confirmation', async () => {
     const { app, clipboard } = await openApp(t, { env: { TMUX: '/tmp/tmux-0/default,1,0' } });
     await waitForText(app, 'No keys yet');
-    press(app, 'a');
-    await waitForText(app, 'Add a key');
-    press(app, 'billing');
-    await waitForText(app, 'Name: billing');
-    press(app, KEY.enter);
+    await submitAdd(app, 'billing');
     const frame = await waitForText(app, 'shown this once');
     const secret = SECRET.exec(frame)?.[0];
     expect(secret, 'the secret is on screen').toBeDefined();
@@ -340,11 +336,7 @@ describe('a malformed secret', () => {
     };
     const { app, clipboard } = await openApp(t, { fetch: tampering });
     await waitForText(app, 'No keys yet');
-    press(app, 'a');
-    await waitForText(app, 'Add a key');
-    press(app, 'billing');
-    await waitForText(app, 'Name: billing');
-    press(app, KEY.enter);
+    await submitAdd(app, 'billing');
     const frame = await waitForText(app, 'malformed key for "billing"; it was not shown');
     expect(frame).not.toContain('shown this once');
     expect(app.frames.join('\n')).not.toContain(']52;c;ZXZpbA==');

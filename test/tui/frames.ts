@@ -86,12 +86,17 @@ export function exited(app: Rendered): boolean {
   return (app.stdin as unknown as NodeJS.EventEmitter).listenerCount('readable') === 0;
 }
 
-/** Adds a key through the add dialog, as a person would; resolves with the secret it reveals. */
-export async function addKey(app: Rendered, name: string): Promise<string> {
+/** Opens the add dialog, types `name` and submits it, as a person would. */
+export async function submitAdd(app: Rendered, name: string): Promise<void> {
   press(app, 'a');
   await waitForText(app, 'Add a key');
   press(app, name);
   await waitForText(app, `Name: ${name}`);
   press(app, KEY.enter);
+}
+
+/** Adds a key through the add dialog; resolves with the secret it reveals. */
+export async function addKey(app: Rendered, name: string): Promise<string> {
+  await submitAdd(app, name);
   return SECRET.exec(await waitForText(app, 'shown this once'))![0];
 }
