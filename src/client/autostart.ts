@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';
 import pRetry, { AbortError } from 'p-retry';
-import { redactSecrets } from '../daemon/secrets/format.js';
+import { containsSecret } from '../daemon/secrets/format.js';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
 import { openPrivateLog, UnsafePath } from '../private-files.js';
 import { DaemonUnproven, KeywardClient } from './client.js';
@@ -75,7 +75,7 @@ function portFrom(env: NodeJS.ProcessEnv): string {
 export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || name === 'KEYWARD_TOKEN' || redactSecrets(value) !== value) continue;
+    if (value === undefined || name === 'KEYWARD_TOKEN' || containsSecret(value)) continue;
     out[name] = value;
   }
   return out;

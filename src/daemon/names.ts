@@ -11,7 +11,7 @@
 import { z } from '@hono/zod-openapi';
 import { UNSAFE_CHARS } from '../sanitize.js';
 import { lookAlikeKey } from './confusables.js';
-import { redactSecrets } from './secrets/format.js';
+import { containsSecret } from './secrets/format.js';
 
 export const NAME_MAX = 64;
 /** Vietnamese and Indic scripts stack two or three marks; Zalgo text stacks dozens. */
@@ -43,7 +43,7 @@ export function nameProblem(name: string): string | undefined {
  * screen redacts text shaped like a secret: so such text is refused, not stored to be redacted.
  */
 function secretProblem(text: string): string | undefined {
-  if (redactSecrets(text) === text) return undefined;
+  if (!containsSecret(text)) return undefined;
   return 'must not hold anything shaped like an API key, operator token or signing secret (kw_, kwo_ or whsec_ and 16 or more letters and digits): it is shown to every operator and kept in the audit log';
 }
 
