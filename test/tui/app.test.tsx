@@ -174,6 +174,25 @@ describe('deactivate and delete', () => {
     await expect(t.client.getKey(key.id)).rejects.toMatchObject({ code: 'not_found' });
   });
 
+  it('takes an Escape and a key read together (type-ahead, Alt-y) as the Escape: the delete is cancelled, not confirmed', async () => {
+    const { key } = await t.client.createKey('typed-ahead');
+    await t.client.deactivateKey(key.id);
+    const { app } = await openApp(t);
+    await waitForText(app, 'typed-ahead');
+    press(app, 'D');
+    await waitForText(app, 'Delete "typed-ahead" permanently?');
+    press(app, '\x1by');
+    await waitForFrame(app, (f) => !f.includes('permanently?') && f.includes('j/k move'), 'the prompt closed');
+    expect((await t.client.getKey(key.id)).key.status, 'not deleted').toBe('inactive');
+    await t.client.activateKey(key.id);
+    await waitForText(app, '1 active, 0 inactive');
+    press(app, 'x');
+    await waitForText(app, 'Deactivate "typed-ahead"?');
+    press(app, '\x1by');
+    await waitForFrame(app, (f) => !f.includes('Deactivate "typed-ahead"?') && f.includes('j/k move'), 'the prompt closed');
+    expect((await t.client.getKey(key.id)).key.status, 'not deactivated').toBe('active');
+  });
+
   it('refuses to delete an active key and says to deactivate it first, from the shortcut and the menu', async () => {
     const { key } = await t.client.createKey('live-key');
     const { app } = await openApp(t);

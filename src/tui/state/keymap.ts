@@ -28,6 +28,11 @@ export function keyName(input: string, key: Key): string {
   if (key.end) return 'end';
   if (key.return) return 'enter';
   if (key.escape) return 'esc';
+  // An Escape and the key after it in one read (type-ahead on a slow link, or Alt-y) arrive as
+  // one meta key, `\x1by`: it is the Escape, and the key is dropped. Read as `y` alone it
+  // confirmed the very delete the Escape was cancelling; and what comes after an Escape belongs
+  // to the screen it leads to, which is not listening yet.
+  if (key.meta && input !== '' && !key.ctrl) return 'esc';
   if (key.tab) return key.shift ? 'shift+tab' : 'tab';
   if (key.backspace || key.delete) return 'backspace';
   if (key.ctrl) return `ctrl+${input}`;
