@@ -141,7 +141,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     <GlobalKeysContext.Provider value={globalKeys}>
       {size.columns < MIN_COLUMNS || size.rows < MIN_ROWS ? (
         <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
-          <TooSmallScreen columns={size.columns} rows={size.rows} onQuit={exit} />
+          <TooSmallScreen columns={size.columns} rows={size.rows} secret={mode.kind === 'secret' ? mode : undefined} onQuit={exit} />
         </Box>
       ) : (
         <Box flexDirection="column" width={size.columns} height={size.rows - 1}>

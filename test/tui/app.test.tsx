@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText } from './frames.js';
+import { cursorLine, exited, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -286,6 +286,22 @@ describe('safety and terminals', () => {
     expect(stdin.listenerCount('readable'), 'listening for q').toBeGreaterThan(0);
     press(app, 'q');
     await waitForFrame(app, () => stdin.listenerCount('readable') === 0, 'the app to exit');
+  });
+
+  it('keeps a secret not yet stored when the terminal shrinks too small: q does not quit, Ctrl-C asks first', async () => {
+    const { app, resize } = await openApp(t);
+    await waitForText(app, 'No keys yet');
+    await submitAdd(app, 'small-pane');
+    await waitForText(app, 'shown this once');
+    resize({ columns: 50, rows: 12 });
+    await waitForText(app, 'The secret of "small-pane" is not stored yet');
+    press(app, 'q');
+    press(app, KEY.ctrlC);
+    await waitForText(app, 'Ctrl-C again quits and loses it');
+    expect(exited(app), 'neither q nor the first Ctrl-C quit').toBe(false);
+    resize({ columns: 100, rows: 30 });
+    const frame = await waitForText(app, 'shown this once');
+    expect(frame).toMatch(SECRET);
   });
 
   it('flags keys that need attention and counts them in the header', async () => {
