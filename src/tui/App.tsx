@@ -119,7 +119,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     ...useViewKeys({ setMode, inMode }),
     ...useKeyForms({ client, feed, setView, setMode, inMode, show }),
   };
-  const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt });
+  const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt, restart: actions.restart });
   const alerts = useAlertView({ client, feed, operator, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
   const globalKeys = useGlobalKeys({ mode, currentMode, setMode, exit, redraw, onSecret });

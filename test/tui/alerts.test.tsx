@@ -103,8 +103,7 @@ describe('alerts in the TUI', () => {
     await waitForText(app, 'j/k move · ⏎ menu');
     expect((await t.client.verify(old.secret)).valid, 'No changed nothing').toBe(true);
 
-    press(app, KEY.enter);
-    await waitForText(app, 'Compromised: replace now');
+    // From the table too, as the menu's E says.
     press(app, 'E');
     await waitForText(app, '"payments" is compromised?');
     press(app, 'y');
@@ -116,5 +115,12 @@ describe('alerts in the TUI', () => {
     const { rotations } = await t.client.rotations();
     expect(rotations).toMatchObject([{ oldKeyId: old.key.id, step: 'double_check' }]);
     expect((await t.client.getKey(old.key.id)).key.deactivationReason).toBe('compromised: emergency rotation');
+
+    press(app, 'R');
+    await waitForText(app, 'R restarts only a daemon this TUI started');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move · ⏎ menu');
+    press(app, 'E');
+    await waitForText(app, 'Compromised: replace now: already being replaced (double_check)');
   });
 });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startTestDaemon, storeQuery, type TestDaemon } from '../helpers/daemon.js';
-import { KEY, press, SECRET, waitForFrame, waitForText } from './frames.js';
+import { KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 import { rotationAtDoubleCheck } from './rotation-setup.js';
 
@@ -85,6 +85,31 @@ describe('rotation evidence in the TUI', () => {
     press(app, 'n');
     await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old');
     expect((await t.client.audit({ action: 'rotation.advance', limit: 1 })).events[0]!.detail).toEqual({ from: 'double_check', to: 'delete_old' });
+  });
+
+  it('asks to force past the guard as it is now, not as it was last read', async () => {
+    await t.stop();
+    let clock = Date.now();
+    t = await startTestDaemon({ now: () => clock });
+    await rotationAtDoubleCheck(t, 'queue', 60);
+    const { app } = await openApp(t);
+    await waitForText(app, 'queue-2');
+    press(app, 'r');
+    await waitForText(app, /Watched \d+s of 1m/);
+    press(app, 'n');
+    await waitForText(app, /Refused: Traffic has been watched \d+s of 1m/);
+    // 40 s pass on the daemon's clock with nothing to make the view read the rotation again.
+    clock += 40_000;
+    press(app, 'F');
+    const frame = await waitForText(app, 'FORCE the rotation past its guard?');
+    expect(flat(frame)).toMatch(/It says: Traffic has been watched 4\ds of 1m since the cut-over; wait 20s more/);
+    expect(flat(frame), 'the refusal beside the evidence is brought up to date too').toMatch(/Refused: Traffic has been watched 4\ds of 1m/);
+    press(app, KEY.escape);
+    await waitForFrame(app, (f) => !f.includes('FORCE the rotation'), 'the question closed');
+    clock += 30_000;
+    press(app, 'F');
+    await waitForText(app, 'The guard passes now: n goes to the next step without forcing');
+    expect(screen(app)).not.toContain('FORCE the rotation');
   });
 
   it('schedules the cut-over after a grace period, as the CLI does with --at', async () => {

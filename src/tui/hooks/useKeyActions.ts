@@ -174,6 +174,11 @@ export function useKeyActions(deps: KeyActionDeps) {
       }
       case 'menu':
         return openMenu(key);
+      case 'emergency': {
+        // The menu's own verdict, which knows a rotation already open on the key.
+        const item = key && menuItems(key, byKey.get(key.id), operator).find((i) => i.action === 'emergency');
+        return item?.disabled ? show(`${item.label}: ${item.disabled}`, 'error') : perform(command, key);
+      }
       case 'toggle':
       case 'delete':
       case 'rotate':
@@ -282,6 +287,7 @@ export function useKeyActions(deps: KeyActionDeps) {
   };
 
   return {
+    restart,
     onTable,
     onFilter,
     onFilterEdit,

@@ -24,6 +24,8 @@ export type RotationViewDeps = {
   readonly inMode: InMode;
   readonly show: (text: string, kind?: ToastKind) => void;
   readonly attempt: (call: () => Promise<void>) => Promise<void>;
+  /** `R`: starts again a daemon this TUI started, as from the table. */
+  readonly restart: () => void;
 };
 
 function touchesRotation(event: FeedEvent, rotation: RotationJson): boolean {
@@ -82,7 +84,7 @@ function cutOverChoice(r: RotationJson, advance: (force: boolean, keepOld?: bool
   };
 }
 
-export function useRotationView({ client, feed, mode, setMode, inMode, show, attempt }: RotationViewDeps) {
+export function useRotationView({ client, feed, mode, setMode, inMode, show, attempt, restart }: RotationViewDeps) {
   const rotationId = mode.kind === 'rotation' ? mode.id : undefined;
   const load = useMemo(() => (rotationId ? () => client.rotation(rotationId).then((r) => safeRotation(r.rotation)) : undefined), [client, rotationId]);
   const live = useLive(load, feed, touchesRotation);
@@ -118,6 +120,7 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
     const r = live.data;
     if (!m || m.question || m.choice) return;
     if (command === 'back') return setMode(TABLE);
+    if (command === 'restart') return restart();
     if (!r || m.busy) return;
     const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) => setMode({ ...m, question: { ...question, run: async () => run() } });
     const advance =
@@ -132,9 +135,23 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
         return question ? confirmFirst({ title: 'Next step', question, danger: true }, advance(false)) : advance(false)();
       }
       case 'force': {
-        const reason = (currentRefusal(r, m.refusal) ?? r.evidence.guard ?? '').replace(/\.?$/, '.');
-        const question = `FORCE the rotation past its guard? It says: ${reason} The audit log records this advance as forced.`;
-        return confirmFirst({ title: 'FORCE past the guard', question, danger: true }, advance(true));
+        // Asked with the guard as it is now, not as last read: a watch window counts down, and
+        // the operator must not force past a reason that no longer holds.
+        const here = (cur: Mode) => cur.kind === 'rotation' && cur.id === m.id;
+        setMode({ ...m, busy: true });
+        void (async () => {
+          const fresh = await load!().catch(() => r);
+          live.show(fresh);
+          const guard = fresh.step === r.step ? (fresh.evidence.canAdvance ? undefined : (fresh.evidence.guard ?? currentRefusal(r, m.refusal))) : undefined;
+          if (!guard) {
+            setMode((cur) => (here(cur) ? { ...m, busy: false, refusal: undefined } : cur));
+            return show(fresh.step === r.step ? 'The guard passes now: n goes to the next step without forcing' : `The rotation moved on meanwhile (now ${fresh.step})`);
+          }
+          const question = `FORCE the rotation past its guard? It says: ${guard.replace(/\.?$/, '.')} The audit log records this advance as forced.`;
+          const refusal = m.refusal && { step: fresh.step, reason: guard };
+          setMode((cur) => (here(cur) ? { ...m, busy: false, refusal, question: { title: 'FORCE past the guard', question, danger: true, run: async () => advance(true)() } } : cur));
+        })();
+        return;
       }
       case 'keepOld':
         return confirmFirst({ title: 'Finish, keep the old key', question: `Finish the rotation and keep "${r.oldKeyName}" inactive instead of deleting it?`, danger: false }, advance(false, true));

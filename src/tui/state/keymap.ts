@@ -58,7 +58,7 @@ export function footerText(bindings: readonly Binding<string>[], permissions: re
 
 export type TableCommand =
   | 'down' | 'up' | 'top' | 'bottom' | 'pageDown' | 'pageUp'
-  | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'details' | 'edit' | 'toggle' | 'delete' | 'rotate' | 'usage' | 'copyId' | 'audit'
+  | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'details' | 'edit' | 'toggle' | 'delete' | 'rotate' | 'emergency' | 'usage' | 'copyId' | 'audit'
   | 'alerts' | 'restart' | 'help' | 'quit';
 
 // The footer keeps its last two entries and drops from the right of the rest when the line is
@@ -82,6 +82,7 @@ export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x on/off', needs: 'keys:write' },
   { keys: ['D'], command: 'delete', help: 'delete (inactive only)', footer: 'D delete', needs: 'keys:write' },
   { keys: ['r'], command: 'rotate', help: 'rotate / resume rotation', footer: 'r rotate', needs: 'keys:write' },
+  { keys: ['E'], command: 'emergency', help: 'compromised: replace now', needs: 'keys:write' },
   { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
   { keys: ['!'], command: 'alerts', help: 'alerts: what keyward noticed', footer: '! alerts' },
   { keys: ['i'], command: 'copyId', help: 'copy the key id (OSC 52)' },
@@ -229,7 +230,7 @@ export const GLOBAL_KEYS: readonly Binding<'redraw' | 'interrupt'>[] = [
   { keys: ['ctrl+c'], command: 'interrupt', help: 'quit (asks first while a secret is shown)' },
 ];
 
-export type RotationCommand = 'advance' | 'force' | 'rollback' | 'keepOld' | 'cancel' | 'help' | 'back';
+export type RotationCommand = 'advance' | 'force' | 'rollback' | 'keepOld' | 'cancel' | 'restart' | 'help' | 'back';
 
 export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
   { keys: ['n', 'enter'], command: 'advance', help: 'go to the next step', footer: 'n next step', needs: 'keys:write' },
@@ -237,6 +238,7 @@ export const ROTATION_KEYS: readonly Binding<RotationCommand>[] = [
   { keys: ['b'], command: 'rollback', help: 'roll back (double-check)', footer: 'b roll back', needs: 'keys:write' },
   { keys: ['K'], command: 'keepOld', help: 'finish, keep old inactive', footer: 'K keep old', needs: 'keys:write' },
   { keys: ['C'], command: 'cancel', help: 'cancel the rotation', footer: 'C cancel rotation', needs: 'keys:write' },
+  { keys: ['R'], command: 'restart', help: 'restart the daemon (one this TUI started)' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'back (rotation stays open)', footer: 'esc back' },
 ];

@@ -25,7 +25,7 @@ import { rotationCommands } from './rotation.js';
 /** The rotation view's keys that apply to `rotation` as it is now. */
 export function rotationBindings(rotation: RotationJson | undefined): readonly Binding<RotationCommand>[] {
   const commands = rotationCommands(rotation);
-  return ROTATION_KEYS.filter((b) => b.command === 'help' || commands.includes(b.command));
+  return ROTATION_KEYS.filter((b) => b.command === 'help' || b.command === 'restart' || commands.includes(b.command));
 }
 
 /** The keys of the screen `mode` shows; `rotation` is the rotation on screen, if any. */
