@@ -109,6 +109,26 @@ describe('rotation', () => {
     expect((await t.api('GET', '/v1/audit?limit=1')).body.events[0]!.detail).toMatchObject({ force: true, to: 'delete_old' });
   });
 
+  it('never deletes an old key activated again by hand after the cut-over, not even forced', async () => {
+    const { rotation, newSecret, oldSecret, oldKey } = await setup();
+    await t.client.verify(newSecret);
+    for (const from of ['update_systems', 'verify_new', 'deactivate_old']) await advance(rotation.id, { from });
+    await t.client.activateKey(oldKey.id);
+    // Its uses now succeed: the watch sees no rejection, so only its status can stop the delete.
+    expect((await t.client.verify(oldSecret, 'still-using')).valid).toBe(true);
+    clock.add(WATCH_MS);
+    const refused = await advance(rotation.id, { from: 'double_check' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'rotation_guard', message: expect.stringMatching(/old key is active again/) });
+    expect((await advance(rotation.id, { from: 'double_check', force: true })).body.rotation.step).toBe('delete_old');
+    const deleting = await advance(rotation.id, { from: 'delete_old' });
+    expect(deleting.status).toBe(409);
+    expect(deleting.body.error).toMatchObject({ code: 'key_active', message: expect.stringMatching(/deactivate it before the rotation deletes it/) });
+    expect((await t.client.getKey(oldKey.id)).key.status, 'still there, still active').toBe('active');
+    await t.client.deactivateKey(oldKey.id);
+    expect((await advance(rotation.id, { from: 'delete_old' })).body.rotation).toMatchObject({ step: 'completed', outcome: 'deleted' });
+  });
+
   it('rolls back from double_check by reactivating the old key', async () => {
     const { rotation, newSecret, oldSecret } = await setup();
     await t.client.verify(newSecret);

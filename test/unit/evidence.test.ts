@@ -42,7 +42,7 @@ describe('rotation evidence', () => {
     );
     expect(evidence.newKey).toMatchObject({ ok: 2, rejected: 1, since: new Date(T0).toISOString() });
     expect(evidence.oldKey).toMatchObject({ ok: 4, rejected: 0, since: new Date(now - RECENT_MS).toISOString() });
-    expect(guard).toEqual({ newKeyOk: 2, oldKeyRejectedSinceDeactivation: 0, watchedMs: 0, watchMs: 10 * MIN });
+    expect(guard).toEqual({ newKeyOk: 2, oldKeyRejectedSinceDeactivation: 0, watchedMs: 0, watchMs: 10 * MIN, oldKeyActiveAfterCutOver: false });
     expect(evidence).toMatchObject({ canAdvance: true, guard: null, watch: { seconds: 600, since: null, watchedSeconds: 0, passed: false } });
     expect(evidence.series).toHaveLength(30);
     expect(evidence.series.at(-1)!.start).toBe(new Date(minute(now) * MIN).toISOString());
@@ -53,6 +53,7 @@ describe('rotation evidence', () => {
     const r = rotation({ step: 'double_check', doubleCheckAt: cutAt, cutNewOk: 10, cutNewRejected: 0, cutOldOk: 100, cutOldRejected: 3 });
     expect(firstMinuteNeeded(r, cutAt + MIN)).toBe(0);
     const buckets = {
+      oldKey: { ...key('key_old'), status: 'inactive' as const },
       newBuckets: [{ minute: minute(cutAt), ok: 12, rejected: 0 }],
       oldBuckets: [{ minute: minute(cutAt), ok: 100, rejected: 5 }],
     };
@@ -67,6 +68,10 @@ describe('rotation evidence', () => {
     const quiet = { ...buckets, oldBuckets: [{ minute: minute(cutAt), ok: 100, rejected: 3 }] };
     expect(rotationEvidence(input(r, cutAt + 10 * MIN - 1, quiet)).evidence).toMatchObject({ canAdvance: false, watch: { watchedSeconds: 599, passed: false } });
     expect(rotationEvidence(input(r, cutAt + 10 * MIN, quiet)).evidence).toMatchObject({ canAdvance: true, guard: null, watch: { watchedSeconds: 600, passed: true } });
+    // Activated again by hand: its uses succeed and would go unseen.
+    const reactivated = rotationEvidence(input(r, cutAt + 10 * MIN, { ...quiet, oldKey: key('key_old') }));
+    expect(reactivated.guard.oldKeyActiveAfterCutOver).toBe(true);
+    expect(reactivated.evidence).toMatchObject({ canAdvance: false, guard: expect.stringMatching(/^The old key is active again/) });
   });
 
   it('keeps the cut-over evidence on delete_old, so a late caller shows at the moment of deleting', () => {
@@ -112,7 +117,7 @@ describe('rotation evidence', () => {
 });
 
 describe('transition → store change', () => {
-  const used = { newKeyOk: 1, oldKeyRejectedSinceDeactivation: 0, watchedMs: 0, watchMs: 10 * MIN };
+  const used = { newKeyOk: 1, oldKeyRejectedSinceDeactivation: 0, watchedMs: 0, watchMs: 10 * MIN, oldKeyActiveAfterCutOver: false };
 
   it('records the cut-over time and totals when entering double_check', () => {
     const r = rotation({ step: 'deactivate_old' });

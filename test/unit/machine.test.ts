@@ -3,8 +3,8 @@ import { KeywardError } from '../../src/daemon/errors.js';
 import { planAdvance, planCancel, planRollback, type GuardEvidence } from '../../src/daemon/rotation/machine.js';
 
 const WATCH = 600_000;
-const quiet: GuardEvidence = { newKeyOk: 0, oldKeyRejectedSinceDeactivation: 0, watchedMs: 0, watchMs: WATCH };
-const used: GuardEvidence = { newKeyOk: 3, oldKeyRejectedSinceDeactivation: 0, watchedMs: WATCH, watchMs: WATCH };
+const quiet: GuardEvidence = { newKeyOk: 0, oldKeyRejectedSinceDeactivation: 0, watchedMs: 0, watchMs: WATCH, oldKeyActiveAfterCutOver: false };
+const used: GuardEvidence = { newKeyOk: 3, oldKeyRejectedSinceDeactivation: 0, watchedMs: WATCH, watchMs: WATCH, oldKeyActiveAfterCutOver: false };
 
 function refusal(fn: () => unknown): KeywardError {
   try {
@@ -58,6 +58,14 @@ describe('rotation step machine', () => {
     const both = refusal(() => planAdvance('double_check', { from: 'double_check' }, { ...early, oldKeyRejectedSinceDeactivation: 1 }, 0));
     expect(both.message).toMatch(/^The old key was presented 1 time\(s\).*, and traffic has been watched 3m12s of 10m/);
     expect(planAdvance('double_check', { from: 'double_check', force: true }, early, 0)).toMatchObject({ forced: true, overrode: err.message });
+  });
+
+  it('refuses double_check while the old key is active again, and the delete with any force', () => {
+    const active = { ...used, oldKeyActiveAfterCutOver: true };
+    expect(refusal(() => planAdvance('double_check', { from: 'double_check' }, active, 0)).message).toMatch(/^The old key is active again/);
+    const err = refusal(() => planAdvance('delete_old', { from: 'delete_old', force: true }, active, 0));
+    expect(err.code).toBe('key_active');
+    expect(planAdvance('delete_old', { from: 'delete_old', keepOld: true }, active, 0)).toMatchObject({ to: 'completed', outcome: 'kept_inactive' });
   });
 
   it('answers step_changed when the caller saw another step', () => {

@@ -27,6 +27,15 @@ export function keyActive(key: KeyRow): KeywardError {
   return new KeywardError('key_active', `Key "${key.name}" is active; deactivate it before deleting it`);
 }
 
+/**
+ * `key`, which a rotation's last step deletes: refused when it is active (activated by hand
+ * after the cut-over, between the service's check and this write), as every delete is.
+ */
+export function keyToDelete(key: KeyRow): KeyRow {
+  if (key.status === 'active') throw keyActive(key);
+  return key;
+}
+
 export function rotationOpen(rotationId: string, verb: string): KeywardError {
   return new KeywardError('rotation_open', `The key is part of open rotation ${rotationId}; finish or cancel it before this key can be ${verb}`);
 }

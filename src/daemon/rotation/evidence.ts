@@ -140,6 +140,7 @@ export function rotationEvidence(input: EvidenceInput): { evidence: Evidence; gu
     oldKeyRejectedSinceDeactivation: cutOver ? oldCounts.rejected : 0,
     watchedMs,
     watchMs: rotation.watchMs,
+    oldKeyActiveAfterCutOver: cutOver && input.oldKey?.status === 'active',
   };
   const refusal = isOpen(rotation.step) ? guardRefusal(rotation.step, guard) : undefined;
   return {

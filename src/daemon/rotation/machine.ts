@@ -25,6 +25,8 @@ export type GuardEvidence = {
   watchedMs: number;
   /** The watch window chosen when the rotation started. */
   watchMs: number;
+  /** The old key verifies (again) after the cut-over: someone activated it by hand. */
+  oldKeyActiveAfterCutOver: boolean;
 };
 
 export type AdvanceRequest = { from: RotationStep; force?: boolean; keepOld?: boolean; takeOldName?: boolean; at?: number };
@@ -50,6 +52,8 @@ export function guardRefusal(step: RotationStep, evidence: GuardEvidence): strin
   }
   if (step !== 'double_check') return undefined;
   const reasons: string[] = [];
+  // Its uses would then succeed, not be rejected: the watch would see nobody still using it.
+  if (evidence.oldKeyActiveAfterCutOver) reasons.push('the old key is active again, so its callers are not refused and cannot be seen; deactivate it (or roll back)');
   const rejected = evidence.oldKeyRejectedSinceDeactivation;
   if (rejected > 0) reasons.push(`the old key was presented ${rejected} time(s) since it was deactivated; find those callers (or roll back)`);
   if (evidence.watchedMs < evidence.watchMs) {
@@ -94,6 +98,8 @@ export function planAdvance(current: RotationStep, request: AdvanceRequest, evid
       return { to: 'delete_old', ...forced };
     case 'delete_old':
       if (request.keepOld) return { to: 'completed', ...forced, outcome: 'kept_inactive' };
+      // No force deletes an active key (only an inactive key is ever deleted).
+      if (evidence.oldKeyActiveAfterCutOver) throw new KeywardError('key_active', 'The old key is active again; deactivate it before the rotation deletes it, or finish keeping it (keepOld)');
       return { to: 'completed', oldKey: 'delete', ...forced, outcome: 'deleted', ...(request.takeOldName && { takeOldName: true as const }) };
   }
 }

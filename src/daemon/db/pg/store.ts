@@ -62,6 +62,7 @@ import {
   alertAudit,
   auditWhere,
   keyActive,
+  keyToDelete,
   importAudit,
   keyAudit,
   namesAmong,
@@ -700,7 +701,7 @@ export class PgStore implements Store {
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) {
         await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
       }
-      if (old && change.deleteOldKey) await this.removeKey(tx, old, at, actor, notes, { rotation: id });
+      if (old && change.deleteOldKey) await this.removeKey(tx, keyToDelete(old), at, actor, notes, { rotation: id });
       const renamed = change.renameNewKey !== undefined ? await this.keyById(tx, current.newKeyId) : undefined;
       if (renamed && renamed.name !== change.renameNewKey) {
         await this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, notes, { rotation: id });

@@ -58,6 +58,7 @@ import {
   alertAudit,
   auditWhere,
   keyActive,
+  keyToDelete,
   importAudit,
   keyAudit,
   lastAdmin,
@@ -778,7 +779,7 @@ export class SqliteStore implements Store {
       const { at } = change;
       const old = this.keyById(current.oldKeyId);
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, { rotation: id });
-      if (old && change.deleteOldKey) this.removeKey(tx, old, at, actor, { rotation: id });
+      if (old && change.deleteOldKey) this.removeKey(tx, keyToDelete(old), at, actor, { rotation: id });
       const renamed = change.renameNewKey !== undefined ? this.keyById(current.newKeyId) : undefined;
       if (renamed && renamed.name !== change.renameNewKey) this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, { rotation: id });
       tx.update(rotations).set(change.set).where(eq(rotations.id, id)).run();
