@@ -87,18 +87,18 @@ export class PathScanner {
       const finder = new SecretFinder((found) => this.sink.found({ ...found, file: path }));
       let bytes = 0;
       for (;;) {
-        const n = readSync(fd, this.buffer, 0, READ_SIZE, null);
-        if (bytes === 0 && skipBinary && looksBinary(this.buffer.subarray(0, Math.min(n, SNIFF_BYTES)))) {
+        const filled = this.fill(fd);
+        if (bytes === 0 && skipBinary && looksBinary(this.buffer.subarray(0, Math.min(filled, SNIFF_BYTES)))) {
           this.stats.skippedBinary++;
           return;
         }
-        bytes += n;
-        // A short read is the end of a regular file: handing it to end() spares counting its lines.
-        if (n < READ_SIZE) {
-          finder.end(this.buffer.subarray(0, n));
+        bytes += filled;
+        // A buffer left short holds the end of the file: handing it to end() spares counting its lines.
+        if (filled < READ_SIZE) {
+          finder.end(this.buffer.subarray(0, filled));
           break;
         }
-        finder.write(this.buffer.subarray(0, n));
+        finder.write(this.buffer);
       }
       this.stats.files++;
       this.stats.bytes += bytes;
@@ -107,6 +107,20 @@ export class PathScanner {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * Fills the buffer from `fd`; less than full only at the end of the file. Only a read of
+   * nothing is the end: a pipe or FIFO (`keyward scan <(…)`) answers at most 64 KiB a read.
+   */
+  private fill(fd: number): number {
+    let filled = 0;
+    while (filled < READ_SIZE) {
+      const n = readSync(fd, this.buffer, filled, READ_SIZE - filled, null);
+      if (n === 0) break;
+      filled += n;
+    }
+    return filled;
   }
 }
 

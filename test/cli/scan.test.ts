@@ -4,7 +4,9 @@
  * files, `.git/` and `node_modules/`, and an operator token: exit codes, output that never
  * holds a secret, stdin, `--json`, `--all`, `--deactivate`, and what a viewer is told.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -120,6 +122,23 @@ describe('keyward scan', () => {
       ['(stdin)', 5, 'inactive'],
       ['(stdin)', 6, 'active'],
     ]);
+  });
+
+  it('reads a FIFO named on the command line to its end, as keyward scan <(…) gives one', async () => {
+    // A pipe answers at most 64 KiB a read: the key lies well past the first read.
+    const fifo = join(dir, '..', `${dir.split('/').pop()}-fifo`);
+    execFileSync('mkfifo', [fifo]);
+    try {
+      const filler = `${'x'.repeat(99)}\n`.repeat(2000);
+      const writing = writeFile(fifo, `${filler}API_KEY=${secrets.live}\n`).then(() => undefined, (err: unknown) => err);
+      const run = await d.run(['scan', fifo]);
+      expect(await writing, 'the scan closed the FIFO before its end').toBeUndefined();
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stdout).toBe(`${fifo}:2001  key "billing" (active)  ${hint(secrets.live)}\n`);
+      expect(run.stderr).toMatch(/scanned 1 file\(s\), 0\.2 MB/);
+    } finally {
+      rmSync(fifo, { force: true });
+    }
   });
 
   it('reports operator tokens to an admin, and to a viewer as unchecked without saying whose', async () => {
