@@ -1,12 +1,17 @@
 /**
  * An online, consistent copy of the key store. The daemon keeps the database in WAL mode, so
  * another process may read it while the daemon writes; SQLite's backup API copies a snapshot
- * page by page (restarting if a write lands mid-copy). The copy is written beside the target,
- * checked with `PRAGMA integrity_check`, made a single self-contained file (rollback journal
- * instead of WAL), and only then renamed into place.
+ * page by page (restarting if a write lands mid-copy). The copy is written in a fresh private
+ * directory beside the target, checked with `PRAGMA integrity_check`, made a single
+ * self-contained file (rollback journal instead of WAL), and only then renamed into place.
+ *
+ * Why a directory of its own: SQLite opens whatever `-wal` or `-journal` lies beside a database
+ * and replays it. A copy at a name others can guess, in a directory others can write (/tmp),
+ * would take in the pages of a planted `-wal`, and the command would vouch for their database.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { refused } from './exit.js';
 
 export type BackupReport = { file: string; bytes: number; keys: { active: number; inactive: number }; operators: number; auditEvents: number };
@@ -37,26 +42,28 @@ function checkCopy(file: string): Omit<BackupReport, 'file' | 'bytes'> {
 export async function backupStore(source: string, target: string, overwrite: boolean): Promise<BackupReport> {
   if (!existsSync(source)) throw refused(`no key store at ${source} (wrong --home? a daemon on PostgreSQL is backed up with pg_dump)`);
   if (existsSync(target) && !overwrite) throw refused(`${target} already exists; pass --force to replace it`);
-  const partial = `${target}.partial-${process.pid}`;
+  let dir: string;
   try {
-    // The copy holds key and token hashes: owner-only from its first byte.
-    closeSync(openSync(partial, 'wx', 0o600));
+    // mkdtemp: a name nobody can guess, mode 0700; beside the target, so the rename stays on its file system.
+    dir = mkdtempSync(join(dirname(target), `.${basename(target)}.backup-`));
   } catch (err) {
     throw refused(`cannot write beside ${target}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   try {
+    const copy = join(dir, 'copy.db');
+    // The copy holds key and token hashes: owner-only from its first byte.
+    closeSync(openSync(copy, 'wx', 0o600));
     const db = new Database(source, { readonly: true, fileMustExist: true });
     try {
       db.pragma('busy_timeout = 5000');
-      await db.backup(partial);
+      await db.backup(copy);
     } finally {
       db.close();
     }
-    const report = checkCopy(partial);
-    renameSync(partial, target);
+    const report = checkCopy(copy);
+    renameSync(copy, target);
     return { file: target, bytes: statSync(target).size, ...report };
-  } catch (err) {
-    rmSync(partial, { force: true });
-    throw err;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

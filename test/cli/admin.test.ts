@@ -4,9 +4,10 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { backupStore } from '../../src/cli/backup.js';
 import type { OperatorJson } from '../../src/client/client.js';
 import { homeFiles } from '../../src/home.js';
 import { VERSION } from '../../src/version.js';
@@ -144,6 +145,47 @@ describe('keyward backup', () => {
     expect(counts.inactive).toBe(1);
     expect(counts.active).toBeGreaterThanOrEqual(1);
     expect(counts.active).toBeLessThanOrEqual(1 + written);
+  });
+
+  it('builds the copy in a private directory of its own: what others plant beside FILE changes nothing', async () => {
+    // Another user's database, its pages left in its WAL: what they would plant in a shared /tmp.
+    const theirs = join(scratch(), 'theirs.db');
+    const planter = new Database(theirs);
+    planter.pragma('journal_mode = WAL');
+    planter.pragma('wal_autocheckpoint = 0');
+    planter.exec("CREATE TABLE keys (name TEXT, status TEXT); INSERT INTO keys VALUES ('mallory', 'active')");
+    const wal = readFileSync(`${theirs}-wal`);
+    planter.close();
+
+    const dir = scratch();
+    const file = join(dir, 'copy.db');
+    // The names the copy had before (in-process, this pid is the one it used), and a WAL beside FILE.
+    const planted = { [`${file}.partial-${process.pid}`]: readFileSync(theirs), [`${file}.partial-${process.pid}-wal`]: wal, [`${file}-wal`]: wal };
+    for (const [path, content] of Object.entries(planted)) writeFileSync(path, content);
+
+    const report = await backupStore(homeFiles(d.home).db, file, false);
+    expect(report.keys.inactive).toBe(1);
+    // The private directory is gone; what was planted is untouched, and never read.
+    expect(readdirSync(dir).sort()).toEqual(['copy.db', ...Object.keys(planted).map((p) => p.slice(dir.length + 1))].sort());
+    for (const [path, content] of Object.entries(planted)) expect(readFileSync(path).equals(content), path).toBe(true);
+    // Opened where no planted WAL lies beside it, as a restore copies it (SQLite would replay FILE-wal).
+    const restored = join(scratch(), 'keyward.db');
+    copyFileSync(file, restored);
+    const copy = new Database(restored, { readonly: true });
+    try {
+      const names = copy.prepare('SELECT name FROM keys').pluck().all();
+      expect(names).toContain('alpha');
+      expect(names).not.toContain('mallory');
+    } finally {
+      copy.close();
+    }
+
+    // A copy that fails leaves nothing behind either.
+    const broken = join(scratch(), 'keyward.db');
+    writeFileSync(broken, 'not a database');
+    const failed = join(scratch(), 'failed.db');
+    await expect(backupStore(broken, failed, false)).rejects.toThrow(/not a database/);
+    expect(readdirSync(join(failed, '..'))).toEqual([]);
   });
 
   it('says so when the home holds no key store', async () => {
