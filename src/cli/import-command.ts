@@ -1,15 +1,16 @@
 /**
  * `keyward keys import FILE` (docs/import.md): NDJSON keys, `-` for stdin, streamed in batches
  * of one import call each, the next batch read while the daemon stores the last. A refusal names
- * the line at fault; batches before it stay imported, its own is not. Secrets come only from the
- * file, never from argv, and no line's content is ever printed.
+ * the line at fault; batches before it stay imported, its own is not. A batch that gets no answer
+ * (the daemon stopped, or took longer than the client waits) is in doubt, and said to be. Secrets
+ * come only from the file, never from argv, and no line's content is ever printed.
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiError } from '../client/client.js';
+import { ApiError, DaemonUnreachable, rootCause } from '../client/client.js';
 import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/limits.js';
 import { withThousands } from '../thousands.js';
-import { refused, usageError } from './exit.js';
+import { CliError, EXIT, refused, usageError } from './exit.js';
 import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
 import { emit } from './output.js';
 import { examples, session, withJson } from './session.js';
@@ -45,6 +46,22 @@ function span(batch: Batch): string {
 
 function imported(count: number): string {
   return count === 0 ? 'no key was imported' : `the ${withThousands(count)} keys of the lines before it were imported and stay so`;
+}
+
+/**
+ * A batch that got no answer: the daemon stopped, or took longer than the client waits. It may
+ * have stored the batch all the same (one transaction, committed or not), so the user is told
+ * what is certain, what is not, and how to find out. Importing again from the batch's first
+ * line is safe: the daemon refuses a batch holding a stored key's name or secret, whole.
+ */
+function unanswered(err: DaemonUnreachable, batch: Batch, done: number): CliError {
+  const lines = span(batch);
+  return new CliError(
+    `no answer from the daemon at ${err.url} while it stored ${lines} (${rootCause(err)}); ${imported(done)}; ` +
+      `${lines} may or may not have been: "keyward keys list" shows which, and importing again from line ${batch.lines[0]} is safe ` +
+      '(a batch holding a stored key is refused whole, so nothing is imported twice)',
+    EXIT.unreachable,
+  );
 }
 
 /** A bar on a terminal's stderr, redrawn after each batch; nothing anywhere else. */
@@ -113,6 +130,9 @@ export function importCommand(keys: Command): void {
   ).action(async (file: string, opts: { json?: boolean; batch: number }, cmd: Command) => {
     const { client } = session(cmd);
     const { chunks, size } = open(file);
+    // Asked first, so a daemon that is not there at all fails as it does for any command, not
+    // as a batch in doubt.
+    await client.me();
     const read = { bytes: 0 };
     const progress = new Progress(size);
     let done = 0;
@@ -126,6 +146,7 @@ export function importCommand(keys: Command): void {
       try {
         await client.importKeys(batch.items);
       } catch (err) {
+        if (err instanceof DaemonUnreachable) return unanswered(err, batch, done);
         if (!(err instanceof ApiError)) return err;
         const at = lineFailure(err, batch);
         const what = at ? `line ${at.line}: ${at.problem}` : `${err.message} (${err.code})`;

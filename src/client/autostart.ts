@@ -11,7 +11,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { containsSecret } from '../daemon/secrets/format.js';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
 import { openPrivateLog, UnsafePath } from '../private-files.js';
-import { DaemonUnproven, KeywardClient } from './client.js';
+import { DaemonUnproven, KeywardClient, rootCause } from './client.js';
 import { clientOf, resolveConnection, type ConnectionFlags, type Located } from './connection.js';
 
 export type StartedDaemon = { readonly pid: number; readonly log: string };
@@ -45,13 +45,6 @@ async function silence(client: KeywardClient): Promise<string | undefined> {
     if (err instanceof DaemonUnproven) throw new DaemonNotReachable(err.message);
     return rootCause(err);
   }
-}
-
-/** The innermost message: fetch's own ("fetch failed") says less than its cause ("connect ECONNREFUSED"). */
-function rootCause(err: unknown): string {
-  let inner = err;
-  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-  return inner instanceof Error ? inner.message : String(inner);
 }
 
 function lastLine(file: string): string | undefined {

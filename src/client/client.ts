@@ -68,6 +68,13 @@ export class DaemonUnreachable extends Error {
   }
 }
 
+/** The innermost message: fetch's own ("fetch failed") says less than its cause ("connect ECONNREFUSED"). */
+export function rootCause(err: unknown): string {
+  let inner = err;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  return inner instanceof Error ? inner.message : String(inner);
+}
+
 /** Something answers at the address daemon.json names, but not with the daemon's proof. */
 export class DaemonUnproven extends Error {
   constructor(readonly url: string) {
@@ -115,7 +122,13 @@ export type AdvanceParams = { from: RotationStepName; force?: boolean; keepOld?:
 
 export type Health = { status: 'ok' | 'degraded'; version: string; reason?: string };
 
-type SendOptions = { body?: unknown; signal?: AbortSignal; headers?: Record<string, string>; anonymous?: boolean };
+type SendOptions = { body?: unknown; signal?: AbortSignal; timeoutMs?: number; headers?: Record<string, string>; anonymous?: boolean };
+
+/**
+ * How long an import batch may take: up to 10,000 keys stored in one transaction, which on a
+ * slow or busy disk outlasts the 10 s any other request is given.
+ */
+const IMPORT_TIMEOUT_MS = 120_000;
 
 /** The most events `GET /v1/audit` answers at once. */
 const AUDIT_PAGE = 10_000;
@@ -188,7 +201,7 @@ export class KeywardClient {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal ?? AbortSignal.timeout(this.timeoutMs),
+        signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
       });
     } catch (err) {
       this.proven = undefined;
@@ -196,8 +209,8 @@ export class KeywardClient {
     }
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.send(method, path, { body });
+  private async request<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
+    const res = await this.send(method, path, { body, timeoutMs });
     return this.parse<T>(res);
   }
 
@@ -274,7 +287,7 @@ export class KeywardClient {
   }
   /** One import batch (docs/import.md): items as the NDJSON lines hold them, validated by the daemon. */
   importKeys(keys: readonly unknown[]) {
-    return this.request<ImportedJson>('POST', '/v1/keys/import', { keys });
+    return this.request<ImportedJson>('POST', '/v1/keys/import', { keys }, Math.max(this.timeoutMs, IMPORT_TIMEOUT_MS));
   }
   /** What the daemon knows of secrets by their SHA-256 (at most `LOOKUP_BATCH` a call). */
   lookup(sha256: string[]) {

@@ -7,7 +7,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { keyward, type CliRun, type RunOptions } from './harness.js';
 
-/** The JSON body for a request, by method and path (with its query). */
+/** An answer that is none: the connection is closed mid-request, as by a daemon that dies. */
+export const HANG_UP = Symbol('hang up');
+
+/** The JSON body for a request, by method and path (with its query), or `HANG_UP`. */
 export type Answer = (method: string, path: string) => unknown;
 
 export type FakeDaemon = {
@@ -20,8 +23,10 @@ export async function fakeDaemon(answer: Answer): Promise<FakeDaemon> {
   const server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
+      const body = answer(req.method ?? 'GET', req.url ?? '/');
+      if (body === HANG_UP) return void req.socket.destroy();
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(answer(req.method ?? 'GET', req.url ?? '/')));
+      res.end(JSON.stringify(body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
+import { fakeDaemon, HANG_UP } from './fake-daemon.js';
 import { json, keywardOnTerminal, startDaemonProcess, type DaemonProcess } from './harness.js';
 
 vi.setConfig({ testTimeout: 90_000 });
@@ -155,6 +156,27 @@ describe('keyward keys import', () => {
       const refusedRun = await d.run(['keys', 'import', '--batch', bad, file('small.ndjson', lines)]);
       expect(refusedRun.code, bad).toBe(2);
       expect(refusedRun.stderr).toBe(`keyward: --batch "${bad}" must be a whole number from 1 to 10,000\n`);
+    }
+  });
+
+  it('says which batch is in doubt when the daemon stops answering during it, and what was imported before (exit 3)', async () => {
+    // The first batch is stored; the daemon dies during the second.
+    let batchesSeen = 0;
+    const dying = await fakeDaemon((_method, path) => {
+      if (path !== '/v1/keys/import') return { operator: { name: 'admin', role: 'admin' } };
+      return ++batchesSeen === 1 ? { imported: 2 } : HANG_UP;
+    });
+    try {
+      const lines = Array.from({ length: 5 }, (_, i) => line({ name: `doubt-${i + 1}`, sha256: hashSecret(`doubt-${i + 1}`) }));
+      const run = await dying.run(['keys', 'import', '--batch', '2', file('doubt.ndjson', lines)]);
+      expect(run.code).toBe(3);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(
+        /^keyward: no answer from the daemon at http:\/\/127\.0\.0\.1:\d+ while it stored lines 3–4 \(socket hang up\); the 2 keys of the lines before it were imported and stay so; lines 3–4 may or may not have been: "keyward keys list" shows which, and importing again from line 3 is safe .*\n$/,
+      );
+      expect(batchesSeen).toBe(2);
+    } finally {
+      await dying.close();
     }
   });
 
