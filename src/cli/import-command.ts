@@ -18,6 +18,8 @@ import { wholeNumber } from './whole-number.js';
 
 /** Room for `{"keys":[` … `]}` and the commas between items. */
 const BODY_OVERHEAD = 1024;
+/** The lines of a batch, together, and so any one line. */
+const BATCH_MAX_BYTES = IMPORT_MAX_BYTES - BODY_OVERHEAD;
 
 /**
  * The line an `ApiError` about item `keys.<i>` of `batch` is about, and what is wrong with it.
@@ -157,7 +159,7 @@ export function importCommand(keys: Command): void {
       return undefined;
     };
     try {
-      for await (const batch of batches(numberedLines(counted(chunks, read)), { count: opts.batch, bytes: IMPORT_MAX_BYTES - BODY_OVERHEAD })) {
+      for await (const batch of batches(numberedLines(counted(chunks, read), BATCH_MAX_BYTES), { count: opts.batch, bytes: BATCH_MAX_BYTES })) {
         await settle();
         storing = store(batch);
       }

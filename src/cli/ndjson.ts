@@ -4,26 +4,61 @@
  * one batch in memory. The stream is pulled, never pushed, so a million-line file is read as
  * fast as the daemon takes it and no faster.
  */
-import { StringDecoder } from 'node:string_decoder';
-
 export type Line = { number: number; text: string };
 
-/** The lines of `chunks` (UTF-8), `\n` or `\r\n` ended, with their 1-based numbers; blank lines are skipped. */
-export async function* numberedLines(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Line> {
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
+const NEWLINE = 0x0a;
+/** A byte order mark, which some Windows tools write first; JSON.parse takes it for a stray character. */
+const BOM = '\uFEFF';
+
+/** Why a line is refused for its length: the same words whether its end was seen or not. */
+function tooLong(maxBytes: number): string {
+  return `longer than the ${Math.round(maxBytes / 1024)} KiB one import call may send`;
+}
+
+/**
+ * The lines of `chunks` (UTF-8), `\n` or `\r\n` ended, with their 1-based numbers; blank lines
+ * are skipped, and a byte order mark before the first. A line longer than `maxLineBytes` (its
+ * newline counted) throws `BadLine` as soon as that many bytes are read without a newline: input
+ * that never ends a line (`< /dev/zero`) is refused at the limit, not held without bound.
+ */
+export async function* numberedLines(chunks: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<Line> {
+  // The unfinished line, as the pieces of the chunks that hold it: joined once, when it ends,
+  // and split on bytes, so a character cut between two chunks is whole again when decoded.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let number = 0;
-  const split = function* (text: string, final: boolean): Generator<Line> {
-    const parts = text.split('\n');
-    pending = final ? '' : parts.pop()!;
-    for (const part of parts) {
-      number++;
-      const line = part.endsWith('\r') ? part.slice(0, -1) : part;
-      if (line.trim() !== '') yield { number, text: line };
-    }
+  const take = (last: Buffer): Line | undefined => {
+    number++;
+    let text = (pending.length ? Buffer.concat([...pending, last]) : last).toString('utf8');
+    pending = [];
+    pendingBytes = 0;
+    if (number === 1 && text.startsWith(BOM)) text = text.slice(BOM.length);
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    return text.trim() === '' ? undefined : { number, text };
   };
-  for await (const chunk of chunks) yield* split(pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk)), false);
-  yield* split(pending + decoder.end(), true);
+  const check = (bytes: number) => {
+    if (bytes > maxLineBytes) throw new BadLine(number + 1, tooLong(maxLineBytes));
+  };
+  for await (const chunk of chunks) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let start = 0;
+    for (let end = buf.indexOf(NEWLINE); end !== -1; end = buf.indexOf(NEWLINE, start)) {
+      check(pendingBytes + end - start + 1);
+      const line = take(buf.subarray(start, end));
+      if (line) yield line;
+      start = end + 1;
+    }
+    if (start < buf.length) {
+      pending.push(buf.subarray(start));
+      pendingBytes += buf.length - start;
+      // A last line without a newline is counted as if it had one, as every other line is.
+      check(pendingBytes + 1);
+    }
+  }
+  if (pending.length) {
+    const line = take(Buffer.alloc(0));
+    if (line) yield line;
+  }
 }
 
 /** A batch: the items to send and, for each, the line it came from. */
@@ -34,7 +69,9 @@ export type BatchLimits = { count: number; bytes: number };
 /** The item a line holds (one JSON object), or why it holds none. */
 function itemOf(text: string, bytes: number, maxBytes: number): { item: object } | { problem: string } {
   // Re-serialized, an item is never longer than its line, so lines within budget make a body within it.
-  if (bytes > maxBytes) return { problem: `longer than the ${Math.round(maxBytes / 1024)} KiB one import call may send` };
+  // numberedLines bounds the bytes read; a line decoded is longer when it held invalid UTF-8 (each
+  // bad byte becomes a 3-byte U+FFFD), so the budget is checked again here.
+  if (bytes > maxBytes) return { problem: tooLong(maxBytes) };
   let item: unknown;
   try {
     item = JSON.parse(text);

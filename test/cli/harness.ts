@@ -3,8 +3,8 @@
  * run: test/helpers/cli.ts) against a daemon that is itself a spawned `keyward daemon` on a
  * temp home and a free port.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, rmSync } from 'node:fs';
 import { vi } from 'vitest';
 import type { KeywardClient } from '../../src/client/client.js';
 import { cleanEnv, KEYWARD, REPO } from '../helpers/cli.js';
@@ -14,9 +14,18 @@ import { startChildDaemon } from '../reliability/helpers/child-daemon.js';
 const [NODE, ...CLI] = KEYWARD;
 
 export type CliRun = { code: number; stdout: string; stderr: string };
-export type RunOptions = { input?: string; env?: Record<string, string> };
+export type RunOptions = {
+  input?: string;
+  /**
+   * A file to give the process as its stdin instead of `input`: a device such as /dev/zero is a
+   * stream without end, so such a run is ended (SIGTERM) after a minute, whatever it does.
+   */
+  stdinFile?: string;
+  env?: Record<string, string>;
+};
 
-function collect(child: ChildProcessWithoutNullStreams): Promise<CliRun> {
+function collect(child: ChildProcess): Promise<CliRun> {
+  if (!child.stdout || !child.stderr) throw new Error('a run is spawned with stdout and stderr piped');
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -27,8 +36,17 @@ function collect(child: ChildProcessWithoutNullStreams): Promise<CliRun> {
   });
 }
 
-/** `keyward ARGS` with stdin from `input` (empty when absent: never a terminal). */
+/** `keyward ARGS` with stdin from `stdinFile` or `input` (empty when absent: never a terminal). */
 export function keyward(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
+  if (options.stdinFile !== undefined) {
+    const fd = openSync(options.stdinFile, 'r');
+    try {
+      return collect(spawn(NODE, [...CLI, ...args], { cwd: REPO, env: cleanEnv(options.env), stdio: [fd, 'pipe', 'pipe'], timeout: 60_000 }));
+    } finally {
+      // The child holds its own copy of the descriptor.
+      closeSync(fd);
+    }
+  }
   const child = spawn(NODE, [...CLI, ...args], { cwd: REPO, env: cleanEnv(options.env) });
   const done = collect(child);
   child.stdin.end(options.input ?? '');

@@ -129,6 +129,23 @@ describe('keyward keys import', () => {
     expect(await names()).not.toContain('broken-1');
   });
 
+  it('refuses a line that never ends at the limit, as soon as it is read: keys import - < /dev/zero', async () => {
+    const started = Date.now();
+    const run = await d.run(['keys', 'import', '-'], { stdinFile: '/dev/zero' });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toBe('keyward: line 1: longer than the 4095 KiB one import call may send; its batch was not sent, no key was imported\n');
+    // Time enough for a slow machine; it ran until the minute's kill before.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('takes a file that starts with a byte order mark', async () => {
+    const path = join(dir, 'bom.ndjson');
+    writeFileSync(path, `\uFEFF${line({ name: 'after-bom', sha256: hashSecret('after-bom') })}\r\n`);
+    const run = await d.run(['keys', 'import', path]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await names()).toContain('after-bom');
+  });
+
   it('keeps the batches before a refused one, and says how many', async () => {
     // 10,000 keys a batch: line 10,003 is in the second batch, the first stays imported.
     const lines = Array.from({ length: 10_005 }, (_, i) => line({ name: `many-${i + 1}`, sha256: hashSecret(`many-${i + 1}`) }));
