@@ -10,7 +10,7 @@ import { ApiError, type KeywardClient, type LookupResultJson } from '../client/c
 import { can } from '../daemon/auth/permissions.js';
 import { LOOKUP_BATCH } from '../daemon/limits.js';
 import { hashSecret } from '../daemon/secrets/format.js';
-import { findingLine, isAlarming, location, reportFindings, type ReportedFinding } from '../scan/report.js';
+import { findingLine, isAlarming, leakReason, location, reportFindings, type ReportedFinding } from '../scan/report.js';
 import { pathExists, PathScanner, scanStream, type Finding, type ScanSink } from '../scan/sources.js';
 import { EXIT, usageError } from './exit.js';
 import { note, print, printJson, quoted } from './output.js';
@@ -36,10 +36,11 @@ async function deactivateLeaked(client: KeywardClient, findings: ReportedFinding
   for (const f of findings) {
     if (f.kind !== 'key' || f.state !== 'active' || f.keyId === undefined) continue;
     if (!done.has(f.keyId)) {
+      const reason = leakReason(f);
       try {
-        await client.deactivateKey(f.keyId, `leaked: ${location(f)}`);
+        await client.deactivateKey(f.keyId, reason);
         done.set(f.keyId, true);
-        note(`deactivated key ${quoted(f.name ?? f.keyId)} (${f.keyId}): leaked: ${location(f)}`);
+        note(`deactivated key ${quoted(f.name ?? f.keyId)} (${f.keyId}): ${reason}`);
       } catch (err) {
         if (!(err instanceof ApiError)) throw err;
         done.set(f.keyId, false);

@@ -13,6 +13,9 @@ export const IMPORT_PATH = '/v1/keys/import';
 /** Hashes per `POST /v1/keys/lookup` call: 500 of them make a ~34 KB body, well inside the 64 KiB limit. */
 export const LOOKUP_BATCH = 500;
 
+/** The longest reason an operator may give for a deactivation: `keyward scan --deactivate` fits its `leaked: FILE:LINE` in it. */
+export const REASON_MAX = 500;
+
 /** A rotation's watch window, in seconds: at least a minute of traffic, at most the 30 days usage is kept. */
 export const WATCH_DEFAULT_SECONDS = 600;
 export const WATCH_MIN_SECONDS = 60;

@@ -3,6 +3,7 @@
  * of its hash, the line a human reads, the JSON a script reads, and the exit code. Pure. No
  * secret leaves here: a finding is shown by its hint (`kw_AbCd…wXyZ`).
  */
+import { REASON_MAX } from '../daemon/limits.js';
 import { hintOf, type SecretPrefix } from '../daemon/secrets/format.js';
 import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import { stripUnsafe } from '../sanitize.js';
@@ -54,9 +55,30 @@ export function isAlarming(f: ReportedFinding): boolean {
   return f.state === 'active' || f.state === 'unchecked';
 }
 
-/** `FILE:LINE`, as a deactivation reason and the start of each line names a finding. */
+/** `FILE:LINE`, as the start of each line names a finding. */
 export function location(f: Pick<ReportedFinding, 'file' | 'line'>): string {
   return `${stripUnsafe(f.file)}:${f.line}`;
+}
+
+/**
+ * `leaked: FILE:LINE`, the reason `--deactivate` gives. A path too long for the daemon's
+ * `REASON_MAX` keeps its end (the file's name, where it lies) after a `…`: the daemon would
+ * refuse the whole reason, and the key would stay live.
+ */
+export function leakReason(f: Pick<ReportedFinding, 'file' | 'line'>): string {
+  const head = 'leaked: ';
+  const tail = `:${f.line}`;
+  const file = stripUnsafe(f.file);
+  const room = REASON_MAX - head.length - tail.length;
+  if (file.length <= room) return head + file + tail;
+  let start = file.length - (room - 1);
+  // Never half of a surrogate pair: the daemon counts UTF-16 units, as .length does.
+  if (isLowSurrogate(file.charCodeAt(start))) start++;
+  return `${head}…${file.slice(start)}${tail}`;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
 }
 
 const OPERATOR_STATE: Record<string, string> = { active: 'active', inactive: 'disabled' };

@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { REASON_MAX } from '../../src/daemon/limits.js';
 import type { ReportedFinding } from '../../src/scan/report.js';
 import { json, startDaemonProcess, type CliRun, type DaemonProcess } from './harness.js';
 
@@ -187,5 +188,21 @@ describe('keyward scan', () => {
     // Nothing live is left in app/: the next scan passes.
     const again = await d.run(['scan', join(dir, 'app')]);
     expect(again.code, again.stdout).toBe(0);
+  });
+  it('deactivates a key found under a path too long for a whole reason, naming the path by its end', async () => {
+    const leaked = await d.client.createKey('far-away');
+    secrets.hidden = leaked.secret; // checked by expectNoSecret
+    const deep = join(dir, 'd'.repeat(200), 'e'.repeat(200), 'f'.repeat(100));
+    mkdirSync(deep, { recursive: true });
+    const path = join(deep, 'leak.txt');
+    writeFileSync(path, `${leaked.secret}\n`);
+    expect(`leaked: ${path}:1`.length).toBeGreaterThan(REASON_MAX);
+    const run = await d.run(['scan', path, '--deactivate']);
+    expectNoSecret(run);
+    expect(run.code, run.stderr).toBe(1);
+    const reason = `leaked: …${path.slice(path.length - (REASON_MAX - 'leaked: …:1'.length))}:1`;
+    expect(reason).toHaveLength(REASON_MAX);
+    expect(run.stderr).toContain(`deactivated key "far-away" (${leaked.key.id}): ${reason}\n`);
+    expect((await d.client.getKey(leaked.key.id)).key).toMatchObject({ status: 'inactive', deactivationReason: reason });
   });
 });

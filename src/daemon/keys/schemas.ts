@@ -2,6 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { nextRefillAt } from '../../decide/quota.js';
 import { iso, PageLimit, queryIntOr } from '../http/openapi.js';
+import { REASON_MAX } from '../limits.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import { redactSecrets } from '../secrets/format.js';
 import { stripUnsafe, UNSAFE_CHARS } from '../../sanitize.js';
@@ -98,9 +99,6 @@ export const CreateKeyBody = KeyFieldsInput.extend({
 })
   .strict()
   .openapi('CreateKey');
-
-/** The longest reason an operator may give. */
-export const REASON_MAX = 500;
 
 /** Why a key was taken out of service, as an operator (or `keyward scan`) says: made safe to show. */
 export const ReasonSchema = z

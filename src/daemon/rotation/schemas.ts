@@ -3,8 +3,8 @@ import { z } from '@hono/zod-openapi';
 import { iso } from '../http/openapi.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import type { RotationRow } from '../store.js';
-import { REASON_MAX, ReasonSchema } from '../keys/schemas.js';
-import { WATCH_DEFAULT_SECONDS, WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../limits.js';
+import { ReasonSchema } from '../keys/schemas.js';
+import { REASON_MAX, WATCH_DEFAULT_SECONDS, WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../limits.js';
 import { END_STEPS, OPEN_STEPS } from './machine.js';
 
 const StepSchema = z.enum([...OPEN_STEPS, ...END_STEPS]);
