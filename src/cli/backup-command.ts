@@ -16,9 +16,11 @@ export function backupCommand(program: Command): void {
         .option('--force', 'replace FILE if it exists')
         .addHelpText(
           'after',
-          '\nThe copy is made from the database file in the home (--home, KEYWARD_HOME), so run it as the\nuser the daemon runs as; --url does not apply. Restore: stop the daemon, copy FILE to keyward.db\n' +
-            'and delete audit.checkpoint (the events written since the backup are gone, and the checkpoint\n' +
-            'would say so). The copy holds no audit.key: keep that file of the home safe on its own.',
+          '\nThe copy is made from the database file in the home (--home, KEYWARD_HOME), so run it as the\nuser the daemon runs as; --url does not apply.\n\n' +
+            'Restore: stop the daemon; in the home delete keyward.db-wal and keyward.db-shm (a WAL left by a\n' +
+            'crash would be replayed onto the copy and corrupt it) and audit.checkpoint (the events written\n' +
+            'since the backup are gone, and the checkpoint would say so); copy FILE to keyward.db (mode 0600);\n' +
+            'start the daemon. The copy holds no audit.key: keep that file of the home safe on its own.',
         ),
     ),
     ['keyward backup /var/backups/keyward-$(date +%F).db', 'sudo -u keyward KEYWARD_HOME=/var/lib/keyward keyward backup /var/backups/keyward.db'],
