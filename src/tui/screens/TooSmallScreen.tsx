@@ -19,7 +19,7 @@ export function TooSmallScreen({ columns, rows, secret, onQuit }: { readonly col
       <Text wrap="truncate-end">{`${columns}×${rows}, needs ${MIN_COLUMNS}×${MIN_ROWS}`}</Text>
       {secret ? (
         <>
-          <Text wrap="truncate-end" color="yellow">{`The secret of "${secret.keyName}" is not stored yet: make the terminal larger to see it`}</Text>
+          <Text wrap="wrap" color="yellow">{`The secret of "${secret.keyName}" is not stored yet: make the terminal larger to see it`}</Text>
           <Text wrap="truncate-end" color={secret.quitAsked ? 'red' : undefined}>{secret.quitAsked ? 'Ctrl-C again quits and loses it' : 'Ctrl-C quits (asks first)'}</Text>
         </>
       ) : (
