@@ -9,14 +9,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeText, startTestApp, type TestApp } from '../helpers/daemon.js';
+import { collectGarbage } from '../helpers/gc.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 
 type Received = { path: string; headers: Record<string, string | string[] | undefined>; body: string };
 
-/** A receiver that answers each request with the next status of `script` (then 204). */
+/** A receiver that answers each request with the next status of `script` (then 204), or never when it `hangs`. */
 class Receiver {
   readonly got: Received[] = [];
   script: number[] = [];
+  hangs = false;
   private server!: Server;
   url = '';
 
@@ -25,6 +27,7 @@ class Receiver {
       let body = '';
       for await (const chunk of req) body += chunk;
       this.got.push({ path: req.url ?? '', headers: req.headers, body });
+      if (this.hangs) return;
       res.writeHead(this.script.shift() ?? 204).end();
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -36,7 +39,9 @@ class Receiver {
   }
 
   stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    return closed;
   }
 }
 
@@ -221,6 +226,32 @@ describe('webhook deliveries', () => {
     expect(deliveries[0]).toMatchObject({ status: 'failed', lastError: 'ECONNREFUSED', lastStatus: null, deliveredAt: null, nextAttemptAt: null });
     expect(deliveries[0]!.attempts).toBeGreaterThan(1);
     await receiver.start(); // for afterEach
+  });
+
+  it('gives up on an attempt a receiver never answers at the time-out, garbage collected meanwhile, and tries it again', async () => {
+    await t.stop();
+    t = await startTestApp({ webhooks: { pollMs: 20, timeoutMs: 300, leaseMs: 5000, retry: { baseMs: 40, capMs: 160, windowMs: 60_000 } } });
+    receiver.hangs = true;
+    const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
+    await t.api('POST', '/v1/keys', { name: 'k' });
+    await expect.poll(() => receiver.got.length, { timeout: 5000 }).toBe(1);
+    // A time-out that only a weak reference keeps (AbortSignal.any over AbortSignal.timeout,
+    // nodejs/node#57736) is collected here and never fires: the attempt would wait for
+    // undici's 300 s header time-out.
+    const collecting = setInterval(collectGarbage, 20);
+    try {
+      const { deliveries } = await vi.waitFor(async () => {
+        const d = (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> };
+        expect(d.deliveries[0]?.attempts).toBeGreaterThanOrEqual(2);
+        return d;
+      }, { timeout: 5000 });
+      expect(deliveries[0]).toMatchObject({ status: 'pending', lastStatus: null, lastError: 'no answer within 0.3 s' });
+    } finally {
+      clearInterval(collecting);
+    }
+    // Tried again: the receiver saw the same event once more.
+    await expect.poll(() => receiver.got.length, { timeout: 5000 }).toBeGreaterThanOrEqual(2);
+    expect(new Set(receiver.events().map((e) => e.id)).size).toBe(1);
   });
 
   it('does not follow redirects', async () => {

@@ -47,6 +47,9 @@ function describeFailure(err: unknown, timeoutMs: number): string {
   return stripUnsafe(message).slice(0, 200);
 }
 
+/** Why `stop` cuts an attempt short: recorded so, and due again at once. */
+const STOPPING = new Error('the daemon is stopping');
+
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
@@ -68,7 +71,7 @@ export class WebhookDispatcher {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    for (const abort of this.aborts) abort.abort(new Error('the daemon is stopping'));
+    for (const abort of this.aborts) abort.abort(STOPPING);
     await this.round;
   }
 
@@ -109,10 +112,16 @@ export class WebhookDispatcher {
 
   private async attempt(d: ClaimedDelivery): Promise<void> {
     const { store, sealer, metrics, now } = this.deps;
+    const { timeoutMs } = this.options;
     const abort = new AbortController();
     this.aborts.add(abort);
+    // A timer of our own, not AbortSignal.timeout() joined by AbortSignal.any(): on Node 20 a
+    // timeout signal only any() refers to can be collected before it fires (nodejs/node#57736),
+    // and a receiver that never answers then holds its slot for undici's 300 s header time-out.
+    const timer = setTimeout(() => abort.abort(new DOMException('no answer in time', 'TimeoutError')), timeoutMs);
     let status: number | null = null;
     let error: string | null = null;
+    let stopped = false;
     try {
       const secret = sealer.unseal(d.sealedSecret, d.webhookId);
       const res = await fetch(d.url, {
@@ -126,20 +135,24 @@ export class WebhookDispatcher {
         },
         body: d.body,
         redirect: 'manual',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(this.options.timeoutMs)]),
+        signal: abort.signal,
       });
       status = res.status;
       await res.body?.cancel();
       if (status < 200 || status > 299) error = status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`;
     } catch (err) {
-      error = abort.signal.aborted ? 'the daemon stopped during the attempt' : describeFailure(err, this.options.timeoutMs);
+      // An abort rejects with its reason: ours, the time-out's or `stop`'s.
+      const cause: unknown = abort.signal.aborted ? abort.signal.reason : err;
+      stopped = cause === STOPPING;
+      error = stopped ? 'the daemon stopped during the attempt' : describeFailure(cause, timeoutMs);
     } finally {
+      clearTimeout(timer);
       this.aborts.delete(abort);
     }
     const at = now();
     const delivered = error === null;
     const next = delivered ? null : nextAttemptAt(this.options.retry, d.attempts + 1, d.createdAt, at);
-    await store.finishDelivery(d.id, { webhookId: d.webhookId, at, delivered, status, error, nextAttemptAt: delivered ? null : abort.signal.aborted ? at : next });
+    await store.finishDelivery(d.id, { webhookId: d.webhookId, at, delivered, status, error, nextAttemptAt: delivered ? null : stopped ? at : next });
     metrics.webhookDeliveries.inc({ result: delivered ? 'delivered' : next === null ? 'gave_up' : 'failed' });
   }
 }
