@@ -414,10 +414,11 @@ export interface Store {
   /** The newest deliveries of a webhook first. */
   listDeliveries(webhookId: string, limit: number): Promise<DeliveryRow[]>;
   /**
-   * Takes up to `limit` due deliveries of webhooks sealed under `keyId`, leasing each until
-   * `leaseUntil`: no other daemon takes them before then (PostgreSQL: `for update skip locked`).
+   * Takes the due delivery longest waiting of a webhook sealed under `keyId` and not in `busy`,
+   * leasing it until `leaseUntil`: no other daemon takes it before then (PostgreSQL: `for update
+   * skip locked`). `busy` are the webhooks the caller has an attempt in flight for.
    */
-  claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]>;
+  claimDelivery(now: number, leaseUntil: number, keyId: string, busy: readonly string[]): Promise<ClaimedDelivery | undefined>;
   /** Records an attempt and ends the lease; a success also makes the webhook's waiting deliveries due now. */
   finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
   /** Drops delivered and given-up deliveries older than `before` (the log keeps 30 days). */

@@ -254,6 +254,31 @@ describe('webhook deliveries', () => {
     expect(new Set(receiver.events().map((e) => e.id)).size).toBe(1);
   });
 
+  it('delivers to other receivers at once while one hangs: it holds one slot, however many of its deliveries are due', async () => {
+    await t.stop();
+    const hangMs = 3000;
+    t = await startTestApp({ webhooks: { pollMs: 20, timeoutMs: hangMs, leaseMs: 10_000, retry: { baseMs: 40, capMs: 160, windowMs: 60_000 } } });
+    const hanging = new Receiver();
+    hanging.hangs = true;
+    await hanging.start();
+    try {
+      // More deliveries due to the hanging receiver than there are slots (its ping and six keys).
+      await addWebhook({ url: hanging.url });
+      for (let i = 0; i < 6; i++) await t.api('POST', '/v1/keys', { name: `backlog-${i}` });
+      await expect.poll(() => hanging.got.length, { timeout: 5000 }).toBeGreaterThanOrEqual(1);
+      await addWebhook({ url: receiver.url, events: ['key.create'] });
+      const sent = performance.now();
+      await t.api('POST', '/v1/keys', { name: 'urgent' });
+      await expect.poll(() => receiver.events().map((e) => (e.data.target as { name: string }).name), { timeout: hangMs / 2 }).toContain('urgent');
+      expect(performance.now() - sent, 'delivered while the other receiver hangs, not after').toBeLessThan(hangMs / 2);
+      expect(hanging.got, 'one attempt at a time to the hanging receiver').toHaveLength(1);
+      // And the hanging receiver is tried again once its time-out passes.
+      await expect.poll(() => hanging.got.length, { timeout: 3 * hangMs }).toBeGreaterThanOrEqual(2);
+    } finally {
+      await hanging.stop();
+    }
+  });
+
   it('does not follow redirects', async () => {
     // Every attempt is answered 302: with one, the retry (short backoff in tests) could already
     // have been answered 204 when the log is read.

@@ -9,7 +9,7 @@ import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { nameColumns } from '../../src/daemon/names.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
-import type { Actor, AlertChange, AlertSighting, AuditQuery, ClaimedDelivery, IndexedKey, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
+import type { Actor, AlertChange, AlertSighting, AuditQuery, IndexedKey, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
 export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;
@@ -714,9 +714,9 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect(await store.keysExpiring(T0, T0 + 5 * MINUTE)).toEqual([{ id: key.id, name: 'ci', expiresAt: T0 + 3 * MINUTE }]);
         await store.setKeyStatus(key.id, 'inactive', T0 + 1, ADMIN, 'leaked: a.env:1');
         expect(await store.keysExpiring(T0, T0 + 5 * MINUTE), 'an inactive key does not expire in any way that matters').toEqual([]);
-        const claimed = await store.claimDeliveries(T0 + 2, T0 + 60, 10, 'key-a');
-        expect(claimed).toHaveLength(1);
-        expect(JSON.parse(claimed[0]!.body)).toMatchObject({ type: 'key.leaked', data: { key: { id: key.id, name: 'ci', hint: key.hint }, reason: 'leaked: a.env:1', alert: { kind: 'key.leaked', state: 'open' } } });
+        const claimed = await store.claimDelivery(T0 + 2, T0 + 60, 'key-a', []);
+        expect(await store.claimDelivery(T0 + 2, T0 + 60, 'key-a', []), 'one delivery, the leak').toBeUndefined();
+        expect(JSON.parse(claimed!.body)).toMatchObject({ type: 'key.leaked', data: { key: { id: key.id, name: 'ci', hint: key.hint }, reason: 'leaked: a.env:1', alert: { kind: 'key.leaked', state: 'open' } } });
       });
 
       it('forgets tombstones and acknowledged alerts a year old, and answers which keys it forgot', async () => {
@@ -780,28 +780,31 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         await store.createWebhook(theirs, ADMIN);
         for (const name of ['a', 'b', 'c']) await store.createKey(keyRow(name, { createdAt: T0 + 10 }), ADMIN);
 
-        const claimed = await store.claimDeliveries(T0 + 10, T0 + 70, 2, 'key-a');
-        expect(claimed).toHaveLength(2);
-        expect(claimed[0]).toMatchObject({ webhookId: mine.id, url: mine.url, sealedSecret: 'sealed-key.create', type: 'key.create', attempts: 0 });
-        expect(JSON.parse(claimed[0]!.body)).toMatchObject({ id: claimed[0]!.eventId, type: 'key.create', at: new Date(T0 + 10).toISOString() });
-        // Leased: not claimed again before the lease ends, the third one is; never another key's.
-        const third = await store.claimDeliveries(T0 + 20, T0 + 80, 5, 'key-a');
-        expect(third.map((d) => d.id)).not.toContain(claimed[0]!.id);
-        expect(third).toHaveLength(1);
-        expect(await store.claimDeliveries(T0 + 20, T0 + 80, 5, 'key-a')).toEqual([]);
-        expect((await store.claimDeliveries(T0 + 71, T0 + 130, 5, 'key-a')).map((d) => d.id).sort()).toEqual(claimed.map((d) => d.id).sort());
+        const claim = (at: number, busy: string[] = []) => store.claimDelivery(at, at + 60, 'key-a', busy);
+        const first = (await claim(T0 + 10))!;
+        const second = (await claim(T0 + 10))!;
+        expect(first).toMatchObject({ webhookId: mine.id, url: mine.url, sealedSecret: 'sealed-key.create', type: 'key.create', attempts: 0 });
+        expect(JSON.parse(first.body)).toMatchObject({ id: first.eventId, type: 'key.create', at: new Date(T0 + 10).toISOString() });
+        // None of a webhook the caller has busy; leased ones are not claimed again before the
+        // lease ends, the third one is; never another key's.
+        expect(await claim(T0 + 20, [mine.id])).toBeUndefined();
+        const third = (await claim(T0 + 20))!;
+        expect([first.id, second.id]).not.toContain(third.id);
+        expect(await claim(T0 + 20)).toBeUndefined();
+        expect([(await claim(T0 + 71))?.id, (await claim(T0 + 71))?.id].sort()).toEqual([first.id, second.id].sort());
+        expect(await claim(T0 + 71)).toBeUndefined();
 
-        const [first, second] = claimed as [ClaimedDelivery, ClaimedDelivery];
         const fail = { webhookId: mine.id, delivered: false, status: 503, error: 'HTTP 503' };
         await store.finishDelivery(first.id, { ...fail, at: T0 + 100, nextAttemptAt: T0 + 5000 });
         await store.finishDelivery(second.id, { ...fail, at: T0 + 100, nextAttemptAt: null });
-        await store.finishDelivery(third[0]!.id, { webhookId: mine.id, at: T0 + 200, delivered: true, status: 204, error: null, nextAttemptAt: null });
+        await store.finishDelivery(third.id, { webhookId: mine.id, at: T0 + 200, delivered: true, status: 204, error: null, nextAttemptAt: null });
         const log = new Map((await store.listDeliveries(mine.id, 10)).map((d) => [d.id, d]));
         expect(log.get(second.id)).toMatchObject({ status: 'failed', attempts: 1, lastStatus: 503, lastError: 'HTTP 503' });
-        expect(log.get(third[0]!.id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 204, lastError: null, deliveredAt: T0 + 200 });
+        expect(log.get(third.id)).toMatchObject({ status: 'delivered', attempts: 1, lastStatus: 204, lastError: null, deliveredAt: T0 + 200 });
         // The success made the one waiting until T0 + 5000 due at once.
         expect(log.get(first.id)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: T0 + 200, lastAttemptAt: T0 + 100 });
-        expect((await store.claimDeliveries(T0 + 200, T0 + 260, 5, 'key-a')).map((d) => d.id)).toEqual([first.id]);
+        expect((await claim(T0 + 200))?.id).toBe(first.id);
+        expect(await claim(T0 + 200)).toBeUndefined();
 
         await store.pruneDeliveries(T0 + 11);
         // Delivered and given up before the line go; pending ones stay, however old.

@@ -4,7 +4,7 @@
  * table to one dialect and better-sqlite3 transactions are synchronous, so each dialect keeps
  * its own store file; everything that must read the same in both lives here.
  */
-import { and, eq, gt, inArray, isNull, lt, lte, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lt, lte, notInArray, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName, nameColumns } from '../names.js';
 import type { AlertRow, AuditInput, AuditQuery, DeliveryOutcome, EmergencyCut, HashMatch, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
@@ -159,9 +159,10 @@ export function claimColumns<T extends OutboxTables>({
   return { id: d.id, webhookId: d.webhookId, eventId: d.eventId, type: d.type, attempts: d.attempts, createdAt: d.createdAt, body: d.body, url: w.url, sealedSecret: w.sealedSecret };
 }
 
-/** Deliveries due at `now`, not leased, of webhooks sealed under `keyId`. */
-export function dueWhere({ deliveries: d, webhooks: w }: OutboxTables, now: number, keyId: string): SQL | undefined {
-  return and(eq(d.status, 'pending'), lte(d.nextAttemptAt, now), or(isNull(d.lockedUntil), lte(d.lockedUntil, now)), eq(w.keyId, keyId));
+/** Deliveries due at `now`, not leased, of webhooks sealed under `keyId` and not in `busy`. */
+export function dueWhere({ deliveries: d, webhooks: w }: OutboxTables, now: number, keyId: string, busy: readonly string[]): SQL | undefined {
+  const idle = busy.length ? notInArray(d.webhookId, [...busy]) : undefined;
+  return and(eq(d.status, 'pending'), lte(d.nextAttemptAt, now), or(isNull(d.lockedUntil), lte(d.lockedUntil, now)), eq(w.keyId, keyId), idle);
 }
 
 /** What an attempt changes on its delivery row; the lease ends with it. */

@@ -40,7 +40,7 @@ export const STORE_METHODS = {
   listWebhooks: 'read',
   deleteWebhook: 'write',
   listDeliveries: 'read',
-  claimDeliveries: 'write',
+  claimDelivery: 'write',
   finishDelivery: 'write',
   pruneDeliveries: 'write',
   listTombstones: 'read',

@@ -1,10 +1,12 @@
 /**
- * Delivers the webhook outbox: every `pollMs` it claims due deliveries (leased, so no other
- * daemon on a shared store attempts them meanwhile), POSTs each signed body, and records how it
- * went; a failure is tried again with exponential backoff and jitter until 24 hours after the
- * event. Nothing is held only in memory: a daemon killed mid-way leaves its deliveries in the
- * store, due again when their lease ends. Redirects are not followed (a receiver that moved is
- * a failure to fix, not a hop to take), and no answer body is read or kept.
+ * Delivers the webhook outbox: `concurrency` slots, each taking the next due delivery (leased,
+ * so no other daemon on a shared store attempts it meanwhile) as soon as it is free, POSTing
+ * the signed body, and recording how it went; a failure is tried again with exponential
+ * backoff and jitter until 24 hours after the event. A webhook has at most one attempt in
+ * flight here, so a receiver that hangs holds one slot for its time-out, never all of them.
+ * Nothing is held only in memory: a daemon killed mid-way leaves its deliveries in the store,
+ * due again when their lease ends. Redirects are not followed (a receiver that moved is a
+ * failure to fix, not a hop to take), and no answer body is read or kept.
  */
 import { stripUnsafe } from '../../sanitize.js';
 import { VERSION } from '../../version.js';
@@ -19,7 +21,7 @@ export type DispatchOptions = {
   timeoutMs: number;
   /** How long a claim holds a delivery; longer than `timeoutMs`, so a lease never ends mid-attempt. */
   leaseMs: number;
-  /** Deliveries attempted at once. */
+  /** Deliveries attempted at once (slots), to as many different webhooks. */
   concurrency: number;
   retry: RetryPolicy;
 };
@@ -50,13 +52,20 @@ function describeFailure(err: unknown, timeoutMs: number): string {
 /** Why `stop` cuts an attempt short: recorded so, and due again at once. */
 const STOPPING = new Error('the daemon is stopping');
 
+/** An attempt in flight: its controller (the time-out and `stop` abort through it) and its end. */
+type InFlight = { abort: AbortController; done: Promise<void> };
+
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> | undefined;
   private stopping = false;
   private lastPrune = 0;
   private lastComplaint = Number.NEGATIVE_INFINITY;
-  private readonly aborts = new Set<AbortController>();
+  /** By webhook: one attempt a webhook at a time, and no more than `concurrency` in all. */
+  private readonly inFlight = new Map<string, InFlight>();
+  private filling: Promise<void> | undefined;
+  private pruning: Promise<void> | undefined;
+  /** A slot freed or a poll came while `fill` ran: it goes round again once it ends. */
+  private refill = false;
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -64,28 +73,45 @@ export class WebhookDispatcher {
   ) {}
 
   start(): void {
-    this.schedule(0);
+    this.timer = setInterval(() => this.poll(), this.options.pollMs);
+    this.timer.unref();
+    this.poll();
   }
 
   /** Stops claiming, cuts attempts in flight short (recorded as failed, so they are due again), and waits for them. */
   async stop(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.timer);
-    for (const abort of this.aborts) abort.abort(STOPPING);
-    await this.round;
+    clearInterval(this.timer);
+    await Promise.all([this.filling, this.pruning]);
+    const attempts = [...this.inFlight.values()];
+    for (const { abort } of attempts) abort.abort(STOPPING);
+    await Promise.all(attempts.map((a) => a.done));
   }
 
-  private schedule(ms: number): void {
+  private poll(): void {
+    this.fillSlots();
+    if (this.deps.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = this.deps.now();
+    this.pruning = this.deps.store.pruneDeliveries(this.lastPrune - LOG_RETENTION_MS).catch((err: unknown) => this.complain(err));
+  }
+
+  /** Runs `fill`, or has the one running go round again when it ends: one claim at a time. */
+  private fillSlots(): void {
     if (this.stopping) return;
-    this.timer = setTimeout(() => {
-      this.round = this.deliverDue()
-        .catch((err: unknown) => this.complain(err))
-        .finally(() => this.schedule(this.options.pollMs));
-    }, ms);
-    this.timer.unref();
+    if (this.filling) {
+      this.refill = true;
+      return;
+    }
+    this.refill = false;
+    this.filling = this.fill()
+      .catch((err: unknown) => this.complain(err))
+      .finally(() => {
+        this.filling = undefined;
+        if (this.refill) this.fillSlots();
+      });
   }
 
-  /** A store that is down fails every round: say so once a minute, not once a poll. */
+  /** A store that is down fails every claim: say so once a minute, not once a poll. */
   private complain(err: unknown): void {
     const at = this.deps.now();
     if (at - this.lastComplaint < 60_000) return;
@@ -93,28 +119,30 @@ export class WebhookDispatcher {
     this.deps.log(`webhook deliveries paused: ${err instanceof Error ? err.message : String(err)} (retrying)`);
   }
 
-  /** Claims and attempts due deliveries until fewer than a full batch are due. */
-  private async deliverDue(): Promise<void> {
+  /**
+   * Claims due deliveries into the free slots until none is free or none is due. A slot that
+   * frees calls for the next at once, so one slow attempt never holds up the others' claims.
+   */
+  private async fill(): Promise<void> {
     const { store, sealer, now } = this.deps;
-    const { concurrency, leaseMs } = this.options;
-    for (;;) {
-      if (this.stopping) return;
+    while (!this.stopping && this.inFlight.size < this.options.concurrency) {
       const at = now();
-      const batch = await store.claimDeliveries(at, at + leaseMs, concurrency, sealer.keyId);
-      await Promise.all(batch.map((d) => this.attempt(d)));
-      if (batch.length < concurrency) break;
-    }
-    if (now() - this.lastPrune >= PRUNE_EVERY_MS) {
-      this.lastPrune = now();
-      await store.pruneDeliveries(this.lastPrune - LOG_RETENTION_MS);
+      const d = await store.claimDelivery(at, at + this.options.leaseMs, sealer.keyId, [...this.inFlight.keys()]);
+      if (!d) return;
+      const abort = new AbortController();
+      const done = this.attempt(d, abort)
+        .catch((err: unknown) => this.complain(err))
+        .finally(() => {
+          this.inFlight.delete(d.webhookId);
+          this.fillSlots();
+        });
+      this.inFlight.set(d.webhookId, { abort, done });
     }
   }
 
-  private async attempt(d: ClaimedDelivery): Promise<void> {
+  private async attempt(d: ClaimedDelivery, abort: AbortController): Promise<void> {
     const { store, sealer, metrics, now } = this.deps;
     const { timeoutMs } = this.options;
-    const abort = new AbortController();
-    this.aborts.add(abort);
     // A timer of our own, not AbortSignal.timeout() joined by AbortSignal.any(): on Node 20 a
     // timeout signal only any() refers to can be collected before it fires (nodejs/node#57736),
     // and a receiver that never answers then holds its slot for undici's 300 s header time-out.
@@ -147,7 +175,6 @@ export class WebhookDispatcher {
       error = stopped ? 'the daemon stopped during the attempt' : describeFailure(cause, timeoutMs);
     } finally {
       clearTimeout(timer);
-      this.aborts.delete(abort);
     }
     const at = now();
     const delivered = error === null;

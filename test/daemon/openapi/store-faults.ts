@@ -16,7 +16,7 @@ export type Fault = 'unavailable' | 'full' | 'broken';
  * compiler keeps complete). Only writes can run out of space. The webhook dispatcher's methods
  * run in the background, never while a request is answered, so they are left working.
  */
-const BACKGROUND = new Set<keyof Store>(['claimDeliveries', 'finishDelivery', 'pruneDeliveries']);
+const BACKGROUND = new Set<keyof Store>(['claimDelivery', 'finishDelivery', 'pruneDeliveries']);
 const METHODS = Object.fromEntries(
   Object.entries(STORE_METHODS).map(([name, kind]) => [name, BACKGROUND.has(name as keyof Store) ? 'other' : kind]),
 ) as Record<keyof Store, 'read' | 'write' | 'other'>;

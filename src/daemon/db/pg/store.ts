@@ -743,8 +743,8 @@ export class PgStore implements Store {
   }
 
   /** Not an audited write: claims need no audit lock, only their rows' locks. */
-  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
-    return this.transaction((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  async claimDelivery(now: number, leaseUntil: number, keyId: string, busy: readonly string[]): Promise<ClaimedDelivery | undefined> {
+    return this.transaction((tx) => claim(tx, now, leaseUntil, keyId, busy));
   }
 
   async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {

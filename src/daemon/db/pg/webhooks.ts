@@ -5,7 +5,7 @@
  * leases them, so exactly one daemon attempts a given delivery at a time, and a daemon that
  * dies mid-attempt only delays it until its lease ends.
  */
-import { and, asc, desc, eq, inArray, lt, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, ne } from 'drizzle-orm';
 import { deliveriesFor, type OutboundEvent } from '../../webhooks/events.js';
 import { claimColumns, deliveryColumns, dueWhere, finishedDelivery, waitingWhere, webhookColumns, webhookRow } from '../dialects.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryRow, NewWebhook, WebhookRow } from '../../store.js';
@@ -50,22 +50,17 @@ export async function deliveriesOf(db: PgDb, webhookId: string, limit: number): 
     .limit(limit);
 }
 
-export async function claim(tx: Tx, now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
-  const due = await tx
+export async function claim(tx: Tx, now: number, leaseUntil: number, keyId: string, busy: readonly string[]): Promise<ClaimedDelivery | undefined> {
+  const [due] = await tx
     .select(claimColumns(OUTBOX))
     .from(webhookDeliveries)
     .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-    .where(dueWhere(OUTBOX, now, keyId))
+    .where(dueWhere(OUTBOX, now, keyId, busy))
     .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
-    .limit(limit)
+    .limit(1)
     // Rows another daemon is claiming right now are skipped, not waited for; its lease then keeps them.
     .for('update', { of: webhookDeliveries, skipLocked: true });
-  if (due.length) {
-    await tx
-      .update(webhookDeliveries)
-      .set({ lockedUntil: leaseUntil })
-      .where(inArray(webhookDeliveries.id, due.map((d) => d.id)));
-  }
+  if (due) await tx.update(webhookDeliveries).set({ lockedUntil: leaseUntil }).where(eq(webhookDeliveries.id, due.id));
   return due;
 }
 

@@ -819,8 +819,8 @@ export class SqliteStore implements Store {
 
   // The outbox's bookkeeping adds nothing to the store, so a store near full still delivers what it holds.
 
-  async claimDeliveries(now: number, leaseUntil: number, limit: number, keyId: string): Promise<ClaimedDelivery[]> {
-    return this.narrowing((tx) => claim(tx, now, leaseUntil, limit, keyId));
+  async claimDelivery(now: number, leaseUntil: number, keyId: string, busy: readonly string[]): Promise<ClaimedDelivery | undefined> {
+    return this.narrowing((tx) => claim(tx, now, leaseUntil, keyId, busy));
   }
 
   async finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void> {

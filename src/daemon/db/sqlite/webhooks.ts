@@ -4,7 +4,7 @@
  * owns a SQLite home, and its writes are immediate transactions, so a claim is a plain
  * select-then-lease inside one.
  */
-import { and, asc, desc, eq, inArray, lt, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, ne } from 'drizzle-orm';
 import { deliveriesFor, type OutboundEvent } from '../../webhooks/events.js';
 import { claimColumns, deliveryColumns, dueWhere, finishedDelivery, waitingWhere, webhookColumns, webhookRow } from '../dialects.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryRow, NewWebhook, WebhookRow } from '../../store.js';
@@ -65,21 +65,16 @@ export function deliveriesOf(db: Db, webhookId: string, limit: number): Delivery
     .all();
 }
 
-export function claim(tx: Tx, now: number, leaseUntil: number, limit: number, keyId: string): ClaimedDelivery[] {
+export function claim(tx: Tx, now: number, leaseUntil: number, keyId: string, busy: readonly string[]): ClaimedDelivery | undefined {
   const due = tx
     .select(claimColumns(OUTBOX))
     .from(webhookDeliveries)
     .innerJoin(webhooks, eq(webhooks.id, webhookDeliveries.webhookId))
-    .where(dueWhere(OUTBOX, now, keyId))
+    .where(dueWhere(OUTBOX, now, keyId, busy))
     .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.id))
-    .limit(limit)
-    .all();
-  if (due.length) {
-    tx.update(webhookDeliveries)
-      .set({ lockedUntil: leaseUntil })
-      .where(inArray(webhookDeliveries.id, due.map((d) => d.id)))
-      .run();
-  }
+    .limit(1)
+    .get();
+  if (due) tx.update(webhookDeliveries).set({ lockedUntil: leaseUntil }).where(eq(webhookDeliveries.id, due.id)).run();
   return due;
 }
 
