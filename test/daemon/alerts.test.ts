@@ -143,6 +143,21 @@ describe('canary keys', () => {
     expect(await verify(canary.secret, 'thief')).toEqual({ valid: false, code: 'not_found' });
     expect(await alerts()).toMatchObject([{ kind: 'canary.tripped', caller: 'thief', count: 1 }]);
   });
+
+  it('keep open alerts for 100 callers, not 100 callers for ever: once a flood\'s alerts are acknowledged, a new caller raises its own', async () => {
+    await start();
+    const canary = await create('sprayed-bait', { canary: true });
+    for (let i = 0; i < 130; i++) await verify(canary.secret, `spray-${i}`);
+    const flood = await alerts();
+    expect(flood).toHaveLength(101);
+    for (const a of flood) expect((await t.api('POST', `/v1/alerts/${a.id}/ack`)).status).toBe(200);
+    expect(await alerts()).toEqual([]);
+
+    await verify(canary.secret, 'new-caller', '198.51.100.7');
+    const open = await alerts();
+    expect(open, 'a new alert, not a count on the acknowledged caller-less one').toHaveLength(1);
+    expect(open[0]).toMatchObject({ kind: 'canary.tripped', keyId: canary.id, caller: 'new-caller', ip: '198.51.100.7', count: 1, state: 'open' });
+  });
 });
 
 describe('tombstones', () => {

@@ -214,6 +214,23 @@ describe('the replica stream', () => {
     replica.close();
   });
 
+  it('caps the callers a replica reports on open alerts only, as the daemon\'s own sightings', async () => {
+    const canary = (await t.api('POST', '/v1/keys', { name: 'stream-canary-sprayed', canary: true })).body.key.id as string;
+    const replica = await handReplica(t, service);
+    await replica.next('ready');
+    const at = Date.now() - 1_000;
+    const seen = (caller: string) => ({ kind: 'canary.tripped' as const, keyId: canary, caller, count: 1, firstSeenAt: at, lastSeenAt: at });
+    await replica.ack({ sightings: Array.from({ length: 130 }, (_, i) => seen(`spray-${i}`)) });
+    const flood = (await t.client.alerts()).alerts.filter((a) => a.keyId === canary);
+    expect(flood).toHaveLength(101);
+    for (const a of flood) await t.client.ackAlert(a.id);
+
+    await replica.ack({ sightings: [seen('new-caller')] });
+    const open = (await t.client.alerts()).alerts.filter((a) => a.keyId === canary);
+    expect(open).toEqual([expect.objectContaining({ caller: 'new-caller', count: 1, state: 'open' })]);
+    replica.close();
+  });
+
   it('counts the replicas connected in /metrics', async () => {
     const connected = async () => {
       const res = await t.fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminToken}` } });
