@@ -2,15 +2,15 @@
  * `keyward scan [PATH…|-]`: finds keyward keys and operator tokens in files or stdin, hashes
  * them here, and asks the daemon what they are (`POST /v1/keys/lookup`): only hashes leave this
  * process. Prints each finding by its hint, never the secret; exits 1 when a live key (or a
- * token it could not check) is found. `--deactivate` takes the live keys out of service with
- * the reason `leaked: FILE:LINE`, which the daemon reports as `key.leaked`.
+ * token it could not check) is found. Each live key is reported as `key.leaked`: by default
+ * with `POST /v1/keys/leaks`, by `--deactivate` with the deactivation's reason `leaked: FILE:LINE`.
  */
 import type { Command } from 'commander';
 import { ApiError, type KeywardClient, type LookupResultJson } from '../client/client.js';
 import { can } from '../daemon/auth/permissions.js';
 import { LOOKUP_BATCH } from '../daemon/limits.js';
 import { hashSecret } from '../daemon/secrets/format.js';
-import { findingLine, isAlarming, leakReason, location, reportFindings, type ReportedFinding } from '../scan/report.js';
+import { findingLine, isAlarming, leakReason, leakWhere, location, reportFindings, type ReportedFinding } from '../scan/report.js';
 import { pathExists, PathScanner, scanStream, type Finding, type ScanSink } from '../scan/sources.js';
 import { EXIT, usageError } from './exit.js';
 import { note, print, printJson, quoted } from './output.js';
@@ -49,6 +49,31 @@ async function deactivateLeaked(client: KeywardClient, findings: ReportedFinding
     }
     f.deactivated = done.get(f.keyId);
   }
+  return failures;
+}
+
+/**
+ * Reports each live key once, where it was first found (`POST /v1/keys/leaks`), so a scan that
+ * changes nothing (a CI job with a viewer's token) still raises `key.leaked` for the admins;
+ * marks each live key's findings with whether the daemon took the report. `hashes[i]` is the
+ * hash of `findings[i]`'s secret (kept out of the findings, which `--json` prints). A refusal
+ * or a failure is one line: it changes nothing of what the scan found, nor its exit code.
+ */
+async function reportLeaked(client: KeywardClient, findings: ReportedFinding[], hashes: readonly string[]): Promise<string[]> {
+  const live = findings.flatMap((f, i) => (f.kind === 'key' && f.state === 'active' ? [{ f, sha256: hashes[i]! }] : []));
+  const first = new Map<string, string>();
+  for (const { f, sha256 } of live) if (!first.has(sha256)) first.set(sha256, leakWhere(f));
+  const leaks = [...first].map(([sha256, where]) => ({ sha256, where }));
+  const taken = new Set<string>();
+  let failures: string[] = [];
+  try {
+    for (let i = 0; i < leaks.length; i += LOOKUP_BATCH) {
+      for (const r of (await client.reportLeaks(leaks.slice(i, i + LOOKUP_BATCH))).results) if (r.reported) taken.add(r.sha256);
+    }
+  } catch (err) {
+    failures = [`could not report the live keys found (key.leaked): ${err instanceof Error ? err.message : String(err)}`];
+  }
+  for (const { f, sha256 } of live) f.reported = taken.has(sha256);
   return failures;
 }
 
@@ -96,10 +121,11 @@ export function scanCommand(program: Command): void {
 
     const results = await lookupAll(client, [...new Set(findings.map((f) => f.hash))]);
     const reported = reportFindings(findings, results, can(operator.role, 'operators:manage'));
+    // `--deactivate` reports the leaks by its deactivations; a plain scan prints what it found first.
     const failures = opts.deactivate ? await deactivateLeaked(client, reported) : [];
-
+    if (!opts.json) for (const f of reported) print(findingLine(f));
+    if (!opts.deactivate) failures.push(...(await reportLeaked(client, reported, findings.map((f) => f.hash))));
     if (opts.json) printJson({ findings: reported, scanned: scanner.stats, errors });
-    else for (const f of reported) print(findingLine(f));
     for (const line of [...failures, ...liveOperatorNotes(reported)]) note(line);
     const { files, bytes, skippedBinary, skippedDirs } = scanner.stats;
     const skipped = skippedBinary + skippedDirs ? `; skipped ${skippedBinary} binary file(s) and ${skippedDirs} .git/node_modules folder(s) (--all scans them)` : '';

@@ -293,6 +293,10 @@ export class KeywardClient {
   lookup(sha256: string[]) {
     return this.request<{ results: LookupResultJson[] }>('POST', '/v1/keys/lookup', { sha256 });
   }
+  /** Reports live keys a scan found, by hash and `FILE:LINE` (at most `LOOKUP_BATCH` a call): `key.leaked` for each active one. */
+  reportLeaks(leaks: Array<{ sha256: string; where: string }>) {
+    return this.request<{ results: Array<{ sha256: string; where: string; reported: boolean }> }>('POST', '/v1/keys/leaks', { leaks });
+  }
   usage(id: string, minutes = 60) {
     return this.request<UsageJson>('GET', `/v1/keys/${encodeURIComponent(id)}/usage${query({ minutes })}`);
   }

@@ -25,6 +25,7 @@ import { guardHost } from './http/guard-host.js';
 import { hostPolicy, type HostPolicy } from './http/host.js';
 import { bearer, errors, json } from './http/openapi.js';
 import { routeGroup } from './http/validation.js';
+import { leakRoutes } from './keys/leaks.js';
 import { lookupRoutes } from './keys/lookup.js';
 import { webhookRoutes } from './webhooks/routes.js';
 import { metricsRoutes } from './metrics/routes.js';
@@ -127,6 +128,7 @@ export function createApp(core: Core, options: AppOptions): OpenAPIHono<AppEnv> 
   const groups: OpenAPIHono<AppEnv>[] = [
     operatorRoutes(core.operators),
     lookupRoutes(core.store),
+    leakRoutes(core.alerts),
     importRoutes(core.keys),
     keyRoutes(core.keys, core.usageReads),
     verifyRoutes(core.verifier),

@@ -15,6 +15,10 @@ export const LOOKUP_BATCH = 500;
 
 /** The longest reason an operator may give for a deactivation: `keyward scan --deactivate` fits its `leaked: FILE:LINE` in it. */
 export const REASON_MAX = 500;
+/** How a leak report's reason starts: `leaked: FILE:LINE`. */
+export const LEAK_PREFIX = 'leaked: ';
+/** The longest location a leak report names (`FILE:LINE`): with `LEAK_PREFIX` it fits a deactivation's reason. */
+export const LEAK_WHERE_MAX = REASON_MAX - LEAK_PREFIX.length;
 
 /** A rotation's watch window, in seconds: at least a minute of traffic, at most the 30 days usage is kept. */
 export const WATCH_DEFAULT_SECONDS = 600;

@@ -3,7 +3,7 @@
  * of its hash, the line a human reads, the JSON a script reads, and the exit code. Pure. No
  * secret leaves here: a finding is shown by its hint (`kw_AbCd…wXyZ`).
  */
-import { REASON_MAX } from '../daemon/limits.js';
+import { LEAK_PREFIX, LEAK_WHERE_MAX } from '../daemon/limits.js';
 import { hintOf, type SecretPrefix } from '../daemon/secrets/format.js';
 import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import { stripUnsafe } from '../sanitize.js';
@@ -26,6 +26,8 @@ export type ReportedFinding = {
   name?: string;
   /** Set by `--deactivate` on the findings of a key it deactivated. */
   deactivated?: boolean;
+  /** Set without `--deactivate` on the findings of an active key: whether the daemon took the report (`key.leaked`). */
+  reported?: boolean;
 };
 
 function kindOf(prefix: SecretPrefix): 'key' | 'operator' {
@@ -61,20 +63,24 @@ export function location(f: Pick<ReportedFinding, 'file' | 'line'>): string {
 }
 
 /**
- * `leaked: FILE:LINE`, the reason `--deactivate` gives. A path too long for the daemon's
- * `REASON_MAX` keeps its end (the file's name, where it lies) after a `…`: the daemon would
- * refuse the whole reason, and the key would stay live.
+ * `FILE:LINE`, as a leak report names it (`POST /v1/keys/leaks`). A path too long for the
+ * daemon's `LEAK_WHERE_MAX` keeps its end (the file's name, where it lies) after a `…`: the
+ * daemon would refuse the whole report (or deactivation), and the key would stay live.
  */
-export function leakReason(f: Pick<ReportedFinding, 'file' | 'line'>): string {
-  const head = 'leaked: ';
+export function leakWhere(f: Pick<ReportedFinding, 'file' | 'line'>): string {
   const tail = `:${f.line}`;
   const file = stripUnsafe(f.file);
-  const room = REASON_MAX - head.length - tail.length;
-  if (file.length <= room) return head + file + tail;
+  const room = LEAK_WHERE_MAX - tail.length;
+  if (file.length <= room) return file + tail;
   let start = file.length - (room - 1);
   // Never half of a surrogate pair: the daemon counts UTF-16 units, as .length does.
   if (isLowSurrogate(file.charCodeAt(start))) start++;
-  return `${head}…${file.slice(start)}${tail}`;
+  return `…${file.slice(start)}${tail}`;
+}
+
+/** `leaked: FILE:LINE`, the reason `--deactivate` gives: within the daemon's `REASON_MAX`. */
+export function leakReason(f: Pick<ReportedFinding, 'file' | 'line'>): string {
+  return LEAK_PREFIX + leakWhere(f);
 }
 
 function isLowSurrogate(code: number): boolean {

@@ -109,7 +109,7 @@ describe('keyward scan', () => {
       ['node_modules/pkg/index.js', 1, 'active', 'hidden'],
       ['notes/deleted.md', 5, 'deleted', 'gone'],
     ]);
-    expect(body.findings[1]).toEqual({ file: `${dir}/app/config.env`, line: 3, kind: 'key', state: 'active', hint: hint(secrets.live), keyId: ids.live, name: 'billing' });
+    expect(body.findings[1]).toEqual({ file: `${dir}/app/config.env`, line: 3, kind: 'key', state: 'active', hint: hint(secrets.live), keyId: ids.live, name: 'billing', reported: true });
   });
 
   it('reads stdin for -, as git log -p | keyward scan - does', async () => {

@@ -359,14 +359,23 @@ describe('key.expiring', () => {
 });
 
 describe('key.leaked and the emergency', () => {
-  it('raises key.leaked from a deactivation whose reason reports a leak, once while open', async () => {
+  it('raises key.leaked from a deactivation whose reason reports a leak, once per location while open', async () => {
     await start();
     const key = await create('ci-deploy');
-    await t.api('POST', `/v1/keys/${key.id}/deactivate`, { reason: 'leaked: deploy/.env:3' });
-    expect(await alerts()).toMatchObject([{ kind: 'key.leaked', keyId: key.id, count: 1, detail: { reason: 'leaked: deploy/.env:3' } }]);
-    await t.api('POST', `/v1/keys/${key.id}/activate`);
-    await t.api('POST', `/v1/keys/${key.id}/deactivate`, { reason: 'leaked: gist.txt:1' });
-    expect(await alerts()).toMatchObject([{ kind: 'key.leaked', count: 2, detail: { reason: 'leaked: gist.txt:1' } }]);
+    const leakedAt = async (reason: string) => {
+      clock.add(1000);
+      await t.api('POST', `/v1/keys/${key.id}/activate`);
+      await t.api('POST', `/v1/keys/${key.id}/deactivate`, { reason });
+    };
+    await leakedAt('leaked: deploy/.env:3');
+    expect(await alerts()).toMatchObject([{ kind: 'key.leaked', keyId: key.id, caller: 'deploy/.env:3', count: 1, detail: { reason: 'leaked: deploy/.env:3' } }]);
+    await leakedAt('leaked: deploy/.env:3');
+    expect(await alerts()).toMatchObject([{ kind: 'key.leaked', caller: 'deploy/.env:3', count: 2 }]);
+    await leakedAt('leaked: gist.txt:1');
+    expect(await alerts(), 'another location is another alert').toMatchObject([
+      { kind: 'key.leaked', caller: 'gist.txt:1', count: 1, detail: { reason: 'leaked: gist.txt:1' } },
+      { kind: 'key.leaked', caller: 'deploy/.env:3', count: 2 },
+    ]);
   });
 
   it('rotates in an emergency: new key, old key off at once with its reason, at double_check, and rollback still possible', async () => {

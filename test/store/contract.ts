@@ -656,7 +656,7 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         await store.createRotation(rotation, fresh, ADMIN, { reason: 'leaked: pasted in chat' });
         expect(await store.getKey(old.id)).toMatchObject({ status: 'inactive', deactivatedAt: T0 + 5, deactivationReason: 'leaked: pasted in chat', rotatedOutBy: rotation.id });
         expect(await auditActions(store)).toEqual(['key.create', 'key.create', 'key.create', 'rotation.start', 'key.deactivate']);
-        expect(await store.openAlert('key.leaked', old.id, '')).toMatchObject({ kind: 'key.leaked', detail: { reason: 'leaked: pasted in chat' }, count: 1 });
+        expect(await store.openAlert('key.leaked', old.id, 'pasted in chat')).toMatchObject({ kind: 'key.leaked', detail: { reason: 'leaked: pasted in chat' }, count: 1 });
         // Reactivating clears the mark.
         await store.setKeyStatus(old.id, 'active', T0 + 6, ADMIN);
         expect(await store.getKey(old.id)).toMatchObject({ rotatedOutBy: null, deactivationReason: null });

@@ -55,7 +55,19 @@ export function raised(s: AlertSighting): AlertRow {
   return { ...fields, id: newId('alr_'), ackedAt: null, ackedBy: null };
 }
 
-/** The sighting a leak report makes (a deactivation whose reason starts with `leaked`): one, now. */
-export function leakReported(key: { id: string; name: string }, reason: string, at: number): AlertSighting {
-  return { kind: 'key.leaked', keyId: key.id, keyName: key.name, caller: NO_CALLER, ip: null, count: 1, firstSeenAt: at, lastSeenAt: at, detail: { reason } };
+/** Where a leak report says the key was found: what follows `leaked` in its reason (`leaked: deploy/.env:3`). */
+export function leakLocation(reason: string): string {
+  return reason.replace(/^leaked\b:?\s*/i, '');
+}
+
+/**
+ * The sighting a leak report makes (a deactivation whose reason starts with `leaked`, or
+ * `POST /v1/keys/leaks`): one, now. Its location stands as its caller, so a key has one open
+ * `key.leaked` alert per place it was found, and the cap on callers bounds how many places a
+ * reporter can name. `reportedBy`: the operator of a report that changed nothing on the key
+ * (a deactivation is audited instead).
+ */
+export function leakReported(key: { id: string; name: string }, reason: string, at: number, reportedBy?: string): AlertSighting {
+  const detail = reportedBy === undefined ? { reason } : { reason, reportedBy };
+  return { kind: 'key.leaked', keyId: key.id, keyName: key.name, caller: leakLocation(reason), ip: null, count: 1, firstSeenAt: at, lastSeenAt: at, detail };
 }

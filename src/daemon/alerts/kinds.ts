@@ -13,13 +13,14 @@ export type PresentedKind = (typeof SIGHTING_KINDS)[number];
  * What a sighting of a kind does when no alert of its kind, key and caller is open:
  * - `hourly`: raises a new alert, unless the last one was raised less than an hour before
  *   (then it counts on that acknowledged one): acknowledging a flood quiets it for an hour.
+ *   `key.leaked` too, per key and location (its caller): a key still live and still in the
+ *   files is raised again once acknowledged, at most hourly however often a CI job scans it.
  * - `once`: raises one alert per key and detail (`key.expiring`: per expiry date), never again.
- * - `always`: raises a new alert (`key.leaked`: each leak reported after the last was acknowledged).
  */
-export const REPEAT: Record<AlertKind, 'hourly' | 'once' | 'always'> = {
+export const REPEAT: Record<AlertKind, 'hourly' | 'once'> = {
   'canary.tripped': 'hourly',
   'deleted_key.presented': 'hourly',
   'old_key.presented_after_cutover': 'hourly',
   'key.expiring': 'once',
-  'key.leaked': 'always',
+  'key.leaked': 'hourly',
 };

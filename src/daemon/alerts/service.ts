@@ -13,7 +13,8 @@ import type { EventBus } from '../events/bus.js';
 import { SharedFlush } from '../flush.js';
 import type { Actor, AlertChange, AlertSighting, Store } from '../store.js';
 import { FLUSH_INTERVAL_MS } from '../usage/tracker.js';
-import { HOUR_MS, NO_CALLER } from './dedup.js';
+import { LEAK_PREFIX } from '../limits.js';
+import { HOUR_MS, leakLocation, leakReported, NO_CALLER } from './dedup.js';
 import { alertJson, type AlertJson } from './schemas.js';
 import { SightingCounter } from './sightings.js';
 
@@ -34,6 +35,9 @@ export type AlertServiceDeps = {
   /** Forgets the tombstones of keys deleted over a year ago (the key service's, which keeps the index). */
   pruneTombstones: () => Promise<void>;
 };
+
+/** A live key a scanner found: its secret's SHA-256 (proof it holds the secret) and where (`FILE:LINE`). */
+export type Leak = { sha256: string; where: string };
 
 export type AlertPage = { alerts: AlertJson[]; nextCursor: string | null };
 
@@ -103,10 +107,32 @@ export class AlertService {
     return alertJson(alert);
   }
 
-  /** After a deactivation that reported a leak at `at`: announces its `key.leaked` alert (the store raised it in that write). */
-  async announceLeak(keyId: string, at: number): Promise<void> {
-    const alert = await this.deps.store.openAlert('key.leaked', keyId, NO_CALLER);
+  /**
+   * After a deactivation that reported a leak at `at`: announces its `key.leaked` alert (the
+   * store raised it, or counted on the open one of that location, in that write).
+   */
+  async announceLeak(keyId: string, reason: string, at: number): Promise<void> {
+    const alert = await this.deps.store.openAlert('key.leaked', keyId, leakLocation(reason));
     if (alert) this.announce([{ alert, raised: alert.firstSeenAt === at }]);
+  }
+
+  /**
+   * A scanner's report of live keys it found (`POST /v1/keys/leaks`): raises `key.leaked`, or
+   * counts on the open alert of that key and location, for each hash that is an active key.
+   * Anything else is left alone: an unknown hash, an inactive or deleted key, an operator's
+   * token (never looked up here, whoever asks), and a canary (found where it was planted; a
+   * presentation is what trips it). Says for each leak, in order, whether it was reported.
+   */
+  async reportLeaks(leaks: readonly Leak[], by: Actor): Promise<boolean[]> {
+    const at = this.deps.clock.now();
+    const matches = await this.deps.store.findByHashes([...new Set(leaks.map((l) => l.sha256))], false);
+    const live = new Map(matches.filter((m) => m.kind === 'key' && m.state === 'active' && !m.canary).map((m) => [m.hash, m]));
+    const sightings = leaks.flatMap((l) => {
+      const key = live.get(l.sha256);
+      return key ? [leakReported(key, LEAK_PREFIX + l.where, at, by.name)] : [];
+    });
+    if (sightings.length > 0) this.announce(await this.deps.store.recordSightings(sightings, at));
+    return leaks.map((l) => live.has(l.sha256));
   }
 
   /** Raises `key.expiring` for each active key that expires within 7 days, once per key and expiry. */

@@ -17,8 +17,7 @@ import { routeGroup } from '../http/validation.js';
 import { LOOKUP_BATCH } from '../limits.js';
 import type { HashMatch, Store } from '../store.js';
 
-
-const Sha256 = z
+export const Sha256 = z
   .string()
   .regex(/^[0-9a-fA-F]{64}$/, 'must be a hex SHA-256 (64 characters)')
   .transform((hash) => hash.toLowerCase())

@@ -100,12 +100,17 @@ export const CreateKeyBody = KeyFieldsInput.extend({
   .strict()
   .openapi('CreateKey');
 
-/** Why a key was taken out of service, as an operator (or `keyward scan`) says: made safe to show. */
-export const ReasonSchema = z
-  .string()
-  .max(REASON_MAX)
-  .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
-  .refine((reason) => reason.length > 0, 'must not be blank');
+/** Text an operator (or `keyward scan`) gives, at most `max` long: made safe to show, never blank. */
+export function shownText(max: number) {
+  return z
+    .string()
+    .max(max)
+    .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
+    .refine((text) => text.length > 0, 'must not be blank');
+}
+
+/** Why a key was taken out of service. */
+export const ReasonSchema = shownText(REASON_MAX);
 
 export const DeactivateBody = z
   .object({

@@ -226,7 +226,7 @@ export class KeyService {
     const view = await this.updated(row);
     if (isLeakReport(reason) && row.status === 'inactive' && row.deactivatedAt === at) {
       this.deps.events.publish({ type: 'key.leaked', key: keyJson(view), reason });
-      await this.deps.alerts.announceLeak(row.id, at);
+      await this.deps.alerts.announceLeak(row.id, reason, at);
     }
     return view;
   }
