@@ -47,6 +47,7 @@ describe('every route × every role', () => {
     { method: 'DELETE', path: (f) => `/v1/keys/${f.inactive.id}`, permission: 'keys:write', ok: 204 },
     { method: 'GET', path: (f) => `/v1/keys/${f.key.id}/usage`, permission: 'keys:read', ok: 200 },
     { method: 'POST', path: () => '/v1/keys/lookup', body: (f) => ({ sha256: [createHash('sha256').update(f.secret).digest('hex')] }), permission: 'keys:read', ok: 200 },
+    { method: 'POST', path: () => '/v1/keys/leaks', body: (f) => ({ leaks: [{ sha256: createHash('sha256').update(f.secret).digest('hex'), where: 'a.env:1' }] }), permission: 'keys:read', ok: 200 },
     { method: 'POST', path: () => '/v1/verify', body: (f) => ({ key: f.secret }), permission: 'keys:verify', ok: 200 },
     { method: 'POST', path: (f) => `/v1/keys/${f.key.id}/rotations`, body: () => ({}), permission: 'keys:write', ok: 201 },
     { method: 'GET', path: () => '/v1/rotations', permission: 'keys:read', ok: 200 },

@@ -34,7 +34,7 @@ export function alertRoutes(alerts: AlertService, keys: KeyService) {
         method: 'post', path: '/alerts/{id}/ack', operationId: 'ackAlert', tags: ['alerts'], security: bearer, middleware: [write] as const,
         summary: 'Acknowledge an alert',
         description:
-          'Needs `keys:write`. Audited (`alert.ack`). An acknowledged alert is answered as it is. After it, the same kind, key and caller raise a new alert: at once for `key.leaked`, after an hour for presentations (until then they count on this one), never again for `key.expiring` of the same expiry.',
+          'Needs `keys:write`. Audited (`alert.ack`). An acknowledged alert is answered as it is. After it, the same kind, key and caller raise a new alert after an hour for presentations and `key.leaked` (until then they count on this one), never again for `key.expiring` of the same expiry.',
         request: { params: IdParam },
         responses: {
           200: json(AlertResponse, 'The alert, acknowledged', { alert: { ...ALERT_EXAMPLE, state: 'acknowledged', acknowledgedAt: '2026-11-30T09:00:00.000Z', acknowledgedBy: 'admin' } }),

@@ -136,6 +136,9 @@ export const CASES: Record<string, (cx: Context) => Promise<OperationCases>> = {
   lookupSecrets: async (cx) => ({
     ok: { why: 'a key and a stranger', body: { sha256: [sha256((await cx.key()).secret), sha256('nobody')] }, token: cx.tokens.viewer, expect: 200 },
   }),
+  reportLeaks: async (cx) => ({
+    ok: { why: 'a live key found in a file', body: { leaks: [{ sha256: sha256((await cx.key()).secret), where: 'deploy/.env:3' }] }, token: cx.tokens.viewer, expect: 200 },
+  }),
   importKeys: async (cx) => {
     const name = cx.unique('imported');
     return {
