@@ -205,4 +205,38 @@ describe('keyward scan', () => {
     expect(run.stderr).toContain(`deactivated key "far-away" (${leaked.key.id}): ${reason}\n`);
     expect((await d.client.getKey(leaked.key.id)).key).toMatchObject({ status: 'inactive', deactivationReason: reason });
   });
+
+  it('reports a live key a viewer\'s scan finds: one open key.leaked per key and location, counted on by the next scan', async () => {
+    const ci = await d.client.createOperator('ci-scan', 'viewer');
+    const leaked = await d.client.createKey('ci-leaky');
+    secrets.hidden = leaked.secret; // checked by expectNoSecret
+    const file = join(dir, '..', `${dir.split('/').pop()}-ci.env`);
+    writeFileSync(file, `A=${leaked.secret}\nB=${leaked.secret}\nOLD=${secrets.inactive}\n`);
+    const leakAlerts = async () => (await d.client.alerts({ state: 'all' })).alerts.filter((a) => a.kind === 'key.leaked' && a.keyId === leaked.key.id);
+    try {
+      const first = await d.run(['scan', file], { env: { KEYWARD_TOKEN: ci.token } });
+      expectNoSecret(first);
+      expect(first.code, first.stderr).toBe(1);
+      expect(first.stdout).toContain(`${file}:1  key "ci-leaky" (active)`);
+      const [alert] = await leakAlerts();
+      expect(alert, 'once per key, at its first location').toMatchObject({ state: 'open', caller: `${file}:1`, count: 1, detail: { reason: `leaked: ${file}:1`, reportedBy: 'ci-scan' } });
+
+      const second = await d.run(['scan', file, '--json'], { env: { KEYWARD_TOKEN: ci.token } });
+      expect(second.code).toBe(1);
+      const { findings } = JSON.parse(second.stdout) as { findings: ReportedFinding[] };
+      expect(findings.map((f) => [f.line, f.state, f.reported])).toEqual([
+        [1, 'active', true],
+        [2, 'active', true],
+        [3, 'inactive', undefined],
+      ]);
+      expect(await leakAlerts(), 'the next scan counts on the open alert').toMatchObject([{ id: alert!.id, count: 2 }]);
+
+      // --deactivate reports by its deactivation, at the same location: still one alert, counted once more.
+      const off = await d.run(['scan', file, '--deactivate'], { env: { KEYWARD_TOKEN: d.adminToken } });
+      expect(off.code).toBe(1);
+      expect(await leakAlerts()).toMatchObject([{ id: alert!.id, count: 3 }]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
 });
