@@ -28,6 +28,12 @@ async function report(leaks: Array<{ sha256: string; where: string }>, token: st
   return t.api('POST', '/v1/keys/leaks', { leaks }, token);
 }
 
+type LeakResult = { sha256: string; where: string; reported: boolean };
+
+function results(res: { body: unknown }): LeakResult[] {
+  return (res.body as { results: LeakResult[] }).results;
+}
+
 async function leakAlerts(): Promise<AlertJson[]> {
   const { body } = await t.api('GET', '/v1/alerts?state=all');
   return (body as unknown as { alerts: AlertJson[] }).alerts.filter((a) => a.kind === 'key.leaked');
@@ -42,7 +48,7 @@ describe('POST /v1/keys/leaks', () => {
 
     const first = await report([{ sha256: hashSecret(key.secret), where: 'deploy/.env:3' }]);
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    expect(first.body.results).toEqual([{ sha256: hashSecret(key.secret), where: 'deploy/.env:3', reported: true }]);
+    expect(results(first)).toEqual([{ sha256: hashSecret(key.secret), where: 'deploy/.env:3', reported: true }]);
     const [alert] = await leakAlerts();
     expect(alert).toMatchObject({ state: 'open', keyId: key.id, keyName: 'billing', caller: 'deploy/.env:3', count: 1, detail: { reason: 'leaked: deploy/.env:3', reportedBy: 'ci' } });
 
@@ -80,7 +86,7 @@ describe('POST /v1/keys/leaks', () => {
     for (const token of [viewer, t.adminToken]) {
       const res = await report(hashes.map((sha256) => ({ sha256, where: 'a.txt:1' })), token);
       expect(res.status, JSON.stringify(res.body)).toBe(200);
-      expect(res.body.results.map((r: { reported: boolean }) => r.reported)).toEqual([false, false, false, false, false]);
+      expect(results(res).map((r) => r.reported)).toEqual([false, false, false, false, false]);
     }
     expect(await leakAlerts()).toEqual([]);
   });
@@ -118,7 +124,7 @@ describe('POST /v1/keys/leaks', () => {
   it('cleans the location like other text: no control characters, no secret', async () => {
     const key = await createKey('billing');
     const res = await report([{ sha256: hashSecret(key.secret), where: `\u001b[2Jnotes ${key.secret}.md:1 ` }]);
-    expect(res.body.results[0]).toMatchObject({ where: '[2Jnotes kw_…(secret removed).md:1', reported: true });
+    expect(results(res)[0]).toMatchObject({ where: '[2Jnotes kw_…(secret removed).md:1', reported: true });
     expect((await leakAlerts())[0]).toMatchObject({ caller: '[2Jnotes kw_…(secret removed).md:1' });
   });
 
@@ -128,7 +134,7 @@ describe('POST /v1/keys/leaks', () => {
     await t.api('POST', `/v1/keys/${key.id}/deactivate`, { reason: 'leaked: deploy/.env:3' });
     expect(await leakAlerts()).toMatchObject([{ caller: 'deploy/.env:3', count: 2, state: 'open' }]);
     // Now inactive: a further report raises nothing.
-    expect((await report([{ sha256: hashSecret(key.secret), where: 'deploy/.env:3' }])).body.results[0].reported).toBe(false);
+    expect(results(await report([{ sha256: hashSecret(key.secret), where: 'deploy/.env:3' }]))[0]!.reported).toBe(false);
     expect(await leakAlerts()).toMatchObject([{ count: 2 }]);
   });
 });
