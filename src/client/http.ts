@@ -44,6 +44,13 @@ export type SendOptions = {
   /** Bounds a silence on the connection, the answer's body included. */
   timeoutMs?: number;
   /**
+   * Bounds the wait for the answer's head, the wait for one of the agent's connections
+   * included: a daemon that hangs rather than closes would otherwise let requests queue behind
+   * its pool without limit. A timer that destroys the request, not a `signal`, which cost
+   * http.request ~10 µs a request.
+   */
+  deadlineMs?: number;
+  /**
    * When a kept connection turns out closed before the request reached the daemon: send it
    * again on a new one (true, the default), fail (false), or first run this (a proof of the
    * daemon; its rejection ends the request). A new connection reaches whatever listens on the
@@ -69,12 +76,17 @@ export async function httpSend(url: string | URL, init: HttpInit, options: SendO
     signal: init.signal,
     headers: init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
   };
+  const deadline = options.deadlineMs === undefined ? undefined : performance.now() + options.deadlineMs;
   const attempt = (retry: boolean): Promise<IncomingMessage> =>
     new Promise((resolve, reject) => {
       const req = request(requestOptions);
       let answered = false;
+      const late =
+        deadline === undefined ? undefined : setTimeout(() => req.destroy(new Error(`no answer within ${options.deadlineMs} ms`)), Math.max(0, deadline - performance.now()));
+      req.once('close', () => clearTimeout(late));
       req.once('response', (res) => {
         answered = true;
+        clearTimeout(late);
         resolve(res);
       });
       req.once('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));

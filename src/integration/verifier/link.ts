@@ -44,17 +44,10 @@ export class DaemonLink {
     const headers = { authorization: `Bearer ${this.options.token}`, 'content-type': 'application/json' };
     let answer: { status: number; text: string };
     try {
-      // The signal bounds the whole request, the wait for one of the pool's connections too: a
-      // daemon that hangs rather than closes would otherwise let requests queue without limit.
-      // A timer of its own, not AbortSignal.timeout, which Node 20 may collect before it fires.
-      const bound = new AbortController();
-      const timer = setTimeout(() => bound.abort(new Error(`no answer within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
-      try {
-        const res = await httpSend(this.urlOf(path), { method: 'POST', headers, body: JSON.stringify(body), signal: bound.signal }, { agent: await this.pool, timeoutMs: this.options.timeoutMs, retry: this.retry });
-        answer = { status: res.status, text: await res.text() };
-      } finally {
-        clearTimeout(timer);
-      }
+      const { timeoutMs } = this.options;
+      // The deadline covers the wait for one of the pool's connections too (see httpSend).
+      const res = await httpSend(this.urlOf(path), { method: 'POST', headers, body: JSON.stringify(body) }, { agent: await this.pool, timeoutMs, deadlineMs: timeoutMs, retry: this.retry });
+      answer = { status: res.status, text: await res.text() };
     } catch (err) {
       this.proven = undefined;
       throw new DaemonUnreachable(this.url, err);
