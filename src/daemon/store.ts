@@ -444,8 +444,6 @@ export interface Store {
   /** Active keys, not canaries, that expire after `from` and at or before `to`. */
   keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]>;
 
-  /** Online, consistent copy of the whole store to `file`. */
-  backup(file: string): Promise<void>;
   close(): void | Promise<void>;
   /** Present when several daemons share the store (PostgreSQL). */
   readonly shared?: SharedStore;

@@ -50,7 +50,6 @@ export const STORE_METHODS = {
   openAlert: 'read',
   ackAlert: 'write',
   keysExpiring: 'read',
-  backup: 'other',
   close: 'other',
   shared: 'other',
   local: 'other',

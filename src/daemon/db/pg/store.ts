@@ -82,7 +82,6 @@ import {
   containsText,
 } from '../dialects.js';
 import { editColumns, expiringWhere, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
-import { backupToSqlite } from './backup.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { readIndexedKeys } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
@@ -804,10 +803,6 @@ export class PgStore implements Store {
 
   async keysExpiring(from: number, to: number): Promise<Pick<KeyRow, 'id' | 'name' | 'expiresAt'>[]> {
     return this.db.select({ id: keys.id, name: keys.name, expiresAt: keys.expiresAt }).from(keys).where(expiringWhere(keys, from, to));
-  }
-
-  async backup(file: string): Promise<void> {
-    await backupToSqlite(this.pool, file);
   }
 
   async close(): Promise<void> {

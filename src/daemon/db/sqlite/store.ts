@@ -873,10 +873,6 @@ export class SqliteStore implements Store {
       .all();
   }
 
-  async backup(file: string): Promise<void> {
-    await this.sqlite.backup(file);
-  }
-
   /**
    * Fails the reads and writes still waiting at once, then waits for the workers' threads to
    * end. The write worker copies an import's log back after it answers (off-loop-writes.ts), so
