@@ -293,6 +293,19 @@ describe('tombstones', () => {
 });
 
 describe('rotated-out keys', () => {
+  it('count an old key that was already inactive when the rotation cut it over', async () => {
+    await start();
+    const old = await create('dormant');
+    expect((await t.api('POST', `/v1/keys/${old.id}/deactivate`)).status).toBe(200);
+    let rotation = (await t.api('POST', `/v1/keys/${old.id}/rotations`, {})).body.rotation;
+    for (const from of ['update_systems', 'verify_new', 'deactivate_old']) {
+      rotation = (await t.api('POST', `/v1/rotations/${rotation.id}/advance`, { from, force: true })).body.rotation;
+    }
+    expect(rotation.step).toBe('double_check');
+    expect(await verify(old.secret, 'late-job')).toEqual({ valid: false, code: 'inactive' });
+    expect(await alerts()).toMatchObject([{ kind: 'old_key.presented_after_cutover', keyId: old.id, caller: 'late-job', detail: { rotationId: rotation.id } }]);
+  });
+
   it('raise old_key.presented_after_cutover in double_check (answering inactive) and after the old key is deleted (not_found)', async () => {
     await start();
     const old = await create('orders');

@@ -699,6 +699,9 @@ export class PgStore implements Store {
       const old = await this.keyById(tx, current.oldKeyId);
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) {
         await this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, notes, { rotation: id });
+      } else if (old && change.oldKeyStatus === 'inactive' && old.rotatedOutBy !== id) {
+        // An old key already off at the cut-over is still the one this rotation cut over.
+        await tx.update(keys).set({ rotatedOutBy: id }).where(eq(keys.id, old.id));
       }
       if (old && change.deleteOldKey) await this.removeKey(tx, keyToDelete(old), at, actor, notes, { rotation: id });
       const renamed = change.renameNewKey !== undefined ? await this.keyById(tx, current.newKeyId) : undefined;

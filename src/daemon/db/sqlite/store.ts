@@ -779,6 +779,8 @@ export class SqliteStore implements Store {
       const { at } = change;
       const old = this.keyById(current.oldKeyId);
       if (old && change.oldKeyStatus && old.status !== change.oldKeyStatus) this.changeKeyStatus(tx, old, change.oldKeyStatus, at, actor, { rotation: id });
+      // An old key already off at the cut-over is still the one this rotation cut over.
+      else if (old && change.oldKeyStatus === 'inactive' && old.rotatedOutBy !== id) tx.update(keys).set({ rotatedOutBy: id }).where(eq(keys.id, old.id)).run();
       if (old && change.deleteOldKey) this.removeKey(tx, keyToDelete(old), at, actor, { rotation: id });
       const renamed = change.renameNewKey !== undefined ? this.keyById(current.newKeyId) : undefined;
       if (renamed && renamed.name !== change.renameNewKey) this.editKey(tx, renamed, { name: change.renameNewKey }, ['name'], at, actor, { rotation: id });
