@@ -702,6 +702,7 @@ export class PgStore implements Store {
       } else if (old && change.oldKeyStatus === 'inactive' && old.rotatedOutBy !== id) {
         // An old key already off at the cut-over is still the one this rotation cut over.
         await tx.update(keys).set({ rotatedOutBy: id }).where(eq(keys.id, old.id));
+        notes.push({ t: 'key', id: old.id, e: 'updated' });
       }
       if (old && change.deleteOldKey) await this.removeKey(tx, keyToDelete(old), at, actor, notes, { rotation: id });
       const renamed = change.renameNewKey !== undefined ? await this.keyById(tx, current.newKeyId) : undefined;
