@@ -7,8 +7,9 @@
  */
 import { createReadStream, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiError, DaemonUnreachable, rootCause } from '../client/client.js';
+import { ApiError, DaemonUnreachable } from '../client/client.js';
 import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/limits.js';
+import { rootCause } from '../root-cause.js';
 import { withThousands } from '../thousands.js';
 import { CliError, EXIT, refused, usageError } from './exit.js';
 import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';

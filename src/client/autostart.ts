@@ -11,7 +11,8 @@ import pRetry, { AbortError } from 'p-retry';
 import { containsSecret } from '../daemon/secrets/format.js';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
 import { openPrivateLog, UnsafePath } from '../private-files.js';
-import { DaemonUnproven, KeywardClient, rootCause } from './client.js';
+import { rootCause } from '../root-cause.js';
+import { DaemonUnproven, KeywardClient } from './client.js';
 import { clientOf, resolveConnection, type ConnectionFlags, type Located } from './connection.js';
 
 export type StartedDaemon = { readonly pid: number; readonly log: string };

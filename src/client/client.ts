@@ -68,13 +68,6 @@ export class DaemonUnreachable extends Error {
   }
 }
 
-/** The innermost message: fetch's own ("fetch failed") says less than its cause ("connect ECONNREFUSED"). */
-export function rootCause(err: unknown): string {
-  let inner = err;
-  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
-  return inner instanceof Error ? inner.message : String(inner);
-}
-
 /** Something answers at the address daemon.json names, but not with the daemon's proof. */
 export class DaemonUnproven extends Error {
   constructor(readonly url: string) {

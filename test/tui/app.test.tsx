@@ -179,17 +179,18 @@ describe('deactivate and delete', () => {
     await t.client.deactivateKey(key.id);
     const { app } = await openApp(t);
     await waitForText(app, 'typed-ahead');
-    press(app, 'D');
-    await waitForText(app, 'Delete "typed-ahead" permanently?');
-    press(app, '\x1by');
-    await waitForFrame(app, (f) => !f.includes('permanently?') && f.includes('j/k move'), 'the prompt closed');
+    /** Opens the prompt with `shortcut`, then sends Escape and `y` in one read. */
+    const escapeTypedAhead = async (shortcut: string, question: string) => {
+      press(app, shortcut);
+      await waitForText(app, question);
+      press(app, '\x1by');
+      await waitForFrame(app, (f) => !f.includes(question) && f.includes('j/k move'), 'the prompt closed');
+    };
+    await escapeTypedAhead('D', 'Delete "typed-ahead" permanently?');
     expect((await t.client.getKey(key.id)).key.status, 'not deleted').toBe('inactive');
     await t.client.activateKey(key.id);
     await waitForText(app, '1 active, 0 inactive');
-    press(app, 'x');
-    await waitForText(app, 'Deactivate "typed-ahead"?');
-    press(app, '\x1by');
-    await waitForFrame(app, (f) => !f.includes('Deactivate "typed-ahead"?') && f.includes('j/k move'), 'the prompt closed');
+    await escapeTypedAhead('x', 'Deactivate "typed-ahead"?');
     expect((await t.client.getKey(key.id)).key.status, 'not deactivated').toBe('active');
   });
 

@@ -4,8 +4,7 @@ import { nextRefillAt } from '../../decide/quota.js';
 import { iso, PageLimit, queryIntOr } from '../http/openapi.js';
 import { REASON_MAX } from '../limits.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
-import { redactSecrets } from '../secrets/format.js';
-import { stripUnsafe, UNSAFE_CHARS } from '../../sanitize.js';
+import { safeText, UNSAFE_CHARS } from '../../sanitize.js';
 import { KEY_SORTS, type KeyView } from '../store.js';
 import { KeyFieldsInput, MetaSchema, QuotaSchema, RateLimitSchema } from './policy-schemas.js';
 
@@ -105,7 +104,7 @@ export function shownText(max: number) {
   return z
     .string()
     .max(max)
-    .transform((raw) => stripUnsafe(redactSecrets(raw)).trim())
+    .transform((raw) => safeText(raw).trim())
     .refine((text) => text.length > 0, 'must not be blank');
 }
 

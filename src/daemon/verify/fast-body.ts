@@ -8,9 +8,9 @@
  * `test/unit/fast-body.test.ts` holds it to `VerifyBody` on random bodies.
  */
 import type { z } from '@hono/zod-openapi';
-import { parseAddress } from '../../decide/ip.js';
+import { IP_MAX, parseAddress } from '../../decide/ip.js';
 import { SCOPES_MAX, scopeProblem } from '../../decide/scopes.js';
-import { CALLER_MAX, callerLabel, IP_MAX, KEY_MAX, type VerifyBody } from './routes.js';
+import { CALLER_MAX, callerLabel, KEY_MAX, type VerifyBody } from './routes.js';
 
 type Body = z.output<typeof VerifyBody>;
 

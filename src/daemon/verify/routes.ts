@@ -15,7 +15,6 @@ export const VERIFY_PERMISSION = 'keys:verify' satisfies Permission;
 
 export const CALLER_MAX = 128;
 export const KEY_MAX = 512;
-export { IP_MAX };
 
 /**
  * A caller label as verify keeps it: control characters removed, anything shaped like a secret

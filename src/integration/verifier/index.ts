@@ -74,7 +74,9 @@ function checkDaemonUrl(text: string): void {
     url = undefined;
   }
   const origin = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
-  if (!origin) throw new TypeError(`keyward: the daemon's url must be an http(s) origin such as http://127.0.0.1:7420, got ${JSON.stringify(url ? `${url.protocol}//${url.host}${url.pathname}` : text)}`);
+  // Said without the URL's user and password, which an error may carry into a log.
+  const shown = url ? `${url.protocol}//${url.host}${url.pathname}` : text.replace(/\/\/[^/@]*@/, '//');
+  if (!origin) throw new TypeError(`keyward: the daemon's url must be an http(s) origin such as http://127.0.0.1:7420, got ${JSON.stringify(shown)}`);
 }
 
 /** A verifier for the daemon `options` name; it starts following at once. */

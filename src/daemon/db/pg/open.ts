@@ -9,6 +9,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { rootCause } from '../../../root-cause.js';
 import { LOCKS, lockKey } from './locks.js';
 import { describeDatabase } from './url.js';
 import { PACKAGE_ROOT } from '../../../package-root.js';
@@ -84,11 +85,4 @@ async function backfillNameSkeletons(client: pg.Client): Promise<void> {
       filled.map((r) => r.nameSkeleton),
     ]);
   }
-}
-
-/** What the server or the network said, without drizzle's wrapping (which quotes the query). */
-function rootCause(err: unknown): string {
-  let e = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
 }
