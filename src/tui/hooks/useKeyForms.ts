@@ -8,7 +8,7 @@ import { ApiError, type EditKeyInput, type KeywardClient } from '../../client/cl
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
-import { changedLabels, clearField, hasIssues, issuesByField, moveFocus, readForm, typeInto, type FieldIssues, type KeyForm } from '../state/key-form.js';
+import { changedLabels, clearField, hasIssues, issuesByField, moveFocus, readForm, typeInto, withIssues, type FieldIssues, type KeyForm } from '../state/key-form.js';
 import type { FormCommand } from '../state/keymap.js';
 import { TABLE, type InMode, type Mode } from '../state/modes.js';
 import { narrowings, refusedLists } from '../state/narrowing.js';
@@ -50,7 +50,7 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
     if (command === 'cancel') return setMode(TABLE);
     if (command !== 'submit') return setMode({ ...m, ...within(m, command) });
     const { input, problems } = readForm(m, Date.now());
-    if (hasIssues(problems)) return setMode({ ...m, issues: problems });
+    if (hasIssues(problems)) return setMode(withIssues(m, problems));
     setMode({ ...m, busy: true });
     const { name = '', ...fields } = input;
     void (async () => {
@@ -65,7 +65,7 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
         }
         setMode({ kind: 'secret', keyId: key.id, keyName: key.name, secret: created.secret, copied: false, quitAsked: false, then: TABLE });
       } catch (err) {
-        setMode({ ...m, issues: objections(err, input), busy: false });
+        setMode({ ...withIssues(m, objections(err, input)), busy: false });
       }
     })();
   };
@@ -80,7 +80,7 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
       setMode(m.back);
       show(`Saved "${key.name}": ${changedLabels(input)}`, 'success');
     } catch (err) {
-      setMode({ ...m, issues: objections(err, input), busy: false });
+      setMode({ ...withIssues(m, objections(err, input)), busy: false });
     }
   };
 
@@ -90,7 +90,7 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
     if (command === 'cancel') return setMode(m.back);
     if (command !== 'submit') return setMode({ ...m, ...within(m, command) });
     const { input, problems } = readForm(m, Date.now());
-    if (hasIssues(problems)) return setMode({ ...m, issues: problems });
+    if (hasIssues(problems)) return setMode(withIssues(m, problems));
     if (Object.keys(input).length === 0) {
       setMode(m.back);
       return show(`Nothing changed in "${m.key.name}"`);

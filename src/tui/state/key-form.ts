@@ -135,6 +135,17 @@ export function typeInto(form: KeyForm, name: string, input: string): KeyForm {
   return withText(form, edit(form.texts[form.focus], name, input));
 }
 
+/**
+ * `form` showing `issues`, the cursor on the first field they are about: the answer to Enter
+ * must not be a hunt for the line that says what is wrong (the daemon may object to a field
+ * far above the cursor). Objections about no one field leave the cursor where it is.
+ */
+export function withIssues<F extends KeyForm>(form: F, issues: FieldIssues): F {
+  const first = fieldsOf(form).find((f) => (issues[f.id]?.length ?? 0) > 0);
+  if (!first) return { ...form, issues };
+  return { ...form, issues, focus: first.id, expanded: form.expanded || first.id !== 'name' };
+}
+
 /** The focused field emptied: for most fields, "none" or "no restriction". */
 export function clearField(form: KeyForm): KeyForm {
   return withText(form, '');
