@@ -15,7 +15,8 @@ import { useLive } from './hooks/useLive.js';
 import type { AlertView } from './hooks/useAlertView.js';
 import type { RotationView } from './hooks/useRotationView.js';
 import { AlertsScreen } from './screens/AlertsScreen.js';
-import { AuditScreen, DETAIL_ROWS } from './screens/AuditScreen.js';
+import { AuditScreen } from './screens/AuditScreen.js';
+import { DETAIL_ROWS } from './components/SelectedDetail.js';
 import { ChoiceDialog } from './screens/ChoiceDialog.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
 import { DetailsScreen } from './screens/DetailsScreen.js';
@@ -175,7 +176,7 @@ export function ModeScreen(props: ModeScreenProps) {
     case 'choose':
       return <ChoiceDialog choice={mode.choice} width={modalWidth} active onAnswer={actions.onChoose} />;
     case 'alerts': {
-      const listHeight = height - 4;
+      const listHeight = height - 4 - DETAIL_ROWS;
       const position = resolveCursor(alerts.alerts ?? [], mode.cursor, listHeight);
       return (
         <AlertsScreen

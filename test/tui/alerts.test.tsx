@@ -7,7 +7,7 @@
 import chalk from 'chalk';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, KEY, press, SECRET, waitForFrame, waitForText } from './frames.js';
+import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -19,6 +19,14 @@ async function presentDeleted(name: string, caller: string): Promise<void> {
   await t.client.deactivateKey(key.id);
   await t.client.deleteKey(key.id);
   await t.client.verify(secret, caller);
+}
+
+/** The panel's text as one line: its rows without the borders, joined where wrapping split them. */
+function unwrapped(frame: string): string {
+  return frame
+    .split('\n')
+    .map((line) => line.replace(/^│ ?/, '').replace(/ *│$/, '').trim())
+    .join(' ');
 }
 
 describe('alerts in the TUI', () => {
@@ -48,6 +56,33 @@ describe('alerts in the TUI', () => {
     expect((await t.client.alerts({ state: 'all' })).alerts[0]).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'admin' });
     press(app, KEY.escape);
     await waitForText(app, 'j/k move · ⏎ menu');
+  });
+
+  it('shows the alert under the cursor in full below the list at 80×24, where the columns cut it', async () => {
+    // More alerts than the list has rows, so the detail rows must come out of the list's.
+    for (let i = 0; i < 20; i++) await t.client.verify((await t.client.createKey(`trap-${i}`, { canary: true })).secret, `scanner-${i}`);
+    const bait = await t.client.createKey('bait', { canary: true });
+    await t.client.verify(bait.secret, 'nightly-billing-export-job', { ip: '2001:db8:ffff:1234::77' });
+    await t.client.alerts();
+    const { app } = await openApp(t, { size: { columns: 80, rows: 24 } });
+    await waitForText(app, '! 21 open alerts');
+    press(app, '!');
+    let frame = await waitForText(app, 'Alerts · 21 open');
+    const row = frame.split('\n').find((line) => /›\s*●\s+canary tripped/.test(line));
+    expect(row, 'the row cuts the caller and drops the address').toMatch(/bait\s+nightly-billing…\s+1\s+just now…/);
+    expect(unwrapped(frame)).toContain('canary tripped: "bait" by nightly-billing-export-job from 2001:db8:ffff:1234::77 · once, ');
+    const lines = frame.split('\n');
+    expect(lines.length, 'one row shorter than the terminal').toBeLessThanOrEqual(23);
+    expect(lines.some((l) => l.startsWith('╰')), 'the panel is whole').toBe(true);
+    expect(lines.at(-1)).toContain('a acknowledge');
+    press(app, 'a');
+    frame = await waitForText(app, 'Alerts · 20 open');
+    expect(unwrapped(frame), 'the next alert under the cursor, in full').toMatch(/canary tripped: "trap-\d+" by scanner-\d+ · once/);
+    press(app, 't');
+    await waitForText(app, /✓\s+canary tripped\s+bait/);
+    press(app, 'k');
+    frame = await waitForFrame(app, (f) => /acknowledged by admin \d{4}-/.test(unwrapped(f)), 'the acknowledgement in the detail');
+    expect(unwrapped(frame)).toContain('canary tripped: "bait" by nightly-billing-export-job');
   });
 
   it('shows an alert raised while it is open: in the header and in the ! view', async () => {

@@ -1,11 +1,15 @@
-/** `!`: the alerts, the most recently seen first; open ones marked red, acknowledged ones dim. */
+/**
+ * `!`: the alerts, the most recently seen first; open ones marked red, acknowledged ones dim;
+ * the one under the cursor in full below them.
+ */
 import { Text } from 'ink';
 import type { AlertJson } from '../../client/client.js';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
+import { SelectedDetail } from '../components/SelectedDetail.js';
 import { ago } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
-import { detailText, kindText } from '../state/alerts.js';
+import { alertSummary, detailText, kindText } from '../state/alerts.js';
 import { ALERT_KEYS, type AlertCommand } from '../state/keymap.js';
 
 export type AlertsScreenProps = {
@@ -13,6 +17,7 @@ export type AlertsScreenProps = {
   readonly error: string | undefined;
   /** Acknowledged ones too. */
   readonly all: boolean;
+  /** Index of the cursor in `alerts`, the first one shown, and how many are (`DETAIL_ROWS` go below them). */
   readonly index: number;
   readonly offset: number;
   readonly height: number;
@@ -67,6 +72,7 @@ function AlertRow({ marker, state, kind, keyName, caller, count, seen, detail, o
 export function AlertsScreen({ alerts, error, all, index, offset, height, now, active, onCommand }: AlertsScreenProps) {
   useBindings(ALERT_KEYS, onCommand, active);
   const open = alerts?.filter((a) => a.state === 'open').length ?? 0;
+  const selected = alerts?.[index];
   return (
     <Panel title={`Alerts · ${open} open${all ? ' · acknowledged ones too' : ''}`}>
       {error ? <Text color="red">{error}</Text> : null}
@@ -89,6 +95,7 @@ export function AlertsScreen({ alerts, error, all, index, offset, height, now, a
           dim={alert.state !== 'open'}
         />
       ))}
+      {selected ? <SelectedDetail text={alertSummary(selected)} /> : null}
     </Panel>
   );
 }

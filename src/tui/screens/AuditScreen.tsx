@@ -1,15 +1,14 @@
 /** `A`: the audit log, newest first, scrollable without end, filtered with `/`. */
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
+import { SelectedDetail } from '../components/SelectedDetail.js';
 import { TextField } from '../components/TextField.js';
 import { stamp } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { AUDIT_FILTER_KEYS, AUDIT_KEYS, type AuditCommand, type FieldCommand } from '../state/keymap.js';
 import type { AuditLine } from '../state/safe.js';
 
-/** Rows under the list for the selected event's whole detail (a forced advance's reason is long). */
-export const DETAIL_ROWS = 3;
 
 export type AuditScreenProps = {
   readonly lines: readonly AuditLine[] | undefined;
@@ -91,9 +90,7 @@ export function AuditScreen(props: AuditScreenProps) {
         />
       ))}
       {selected?.detail ? (
-        <Box height={DETAIL_ROWS} overflow="hidden">
-          <Text dimColor wrap="wrap">{`#${selected.seq} ${selected.action} ${selected.target}: ${selected.detail}`}</Text>
-        </Box>
+        <SelectedDetail text={`#${selected.seq} ${selected.action} ${selected.target}: ${selected.detail}`} dim />
       ) : null}
     </Panel>
   );

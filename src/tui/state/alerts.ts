@@ -22,3 +22,14 @@ export function detailText(alert: AlertJson): string {
   if (typeof rotationId === 'string') return `replaced in ${rotationId}`;
   return '';
 }
+
+/**
+ * The alert under the cursor in full, below the list: at 80 columns the table cuts the caller,
+ * the address and the detail, which are what an admin acts on.
+ */
+export function alertSummary(alert: AlertJson): string {
+  const who = [alert.caller && `by ${alert.caller}`, alert.ip && `from ${alert.ip}`].filter(Boolean).join(' ');
+  const seen = alert.count === 1 ? `once, ${stamp(alert.lastSeenAt)}` : `${alert.count} times, first ${stamp(alert.firstSeenAt)}, last ${stamp(alert.lastSeenAt)}`;
+  const acked = alert.state === 'acknowledged' ? `acknowledged${alert.acknowledgedBy ? ` by ${alert.acknowledgedBy}` : ''}${alert.acknowledgedAt ? ` ${stamp(alert.acknowledgedAt)}` : ''}` : '';
+  return [`${kindText(alert)}: "${alert.keyName}"${who ? ` ${who}` : ''}`, seen, detailText(alert), acked].filter(Boolean).join(' · ');
+}
