@@ -9,15 +9,13 @@
  *   answer the table shows every key.
  * It also prints what a keystroke costs on the wire, next to a full redraw.
  */
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { stripVTControlCharacters } from 'node:util';
 import type { KeywardClient } from '../src/client/client.js';
 import { frameDiff, ScreenWriter } from '../src/tui/screen-writer.js';
 import { benchHome, removeHome, startDaemonProcess } from './support/daemon.js';
 import { seedKeys } from './support/seed.js';
 import { count, ms, percentile, printTable, ratio, summarize } from './support/stats.js';
-import { BenchKeyboard, BenchTerminal, pause, SPACING_MS, timeKeys, type Size } from './support/tui-driver.js';
+import { BenchKeyboard, BenchTerminal, pause, SPACING_MS, timeKeys } from './support/tui-driver.js';
 
 const KEYS = 10_000;
 const WIDE = { columns: 120, rows: 40 };

@@ -5,7 +5,6 @@
  */
 
 const UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
-const SPAN = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 /**
  * `3m12s`, `10m`, `1h5m`, `2d3h`: the two largest units that are not zero, whole seconds

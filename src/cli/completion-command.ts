@@ -17,7 +17,7 @@ function optionOf(o: Option): CompletionOption {
 }
 
 /** Every command of the tree, depth first, with what may follow it. */
-export function completionNodes(cmd: Command, path = ''): CompletionNode[] {
+function completionNodes(cmd: Command, path = ''): CompletionNode[] {
   const help = cmd.createHelp();
   const argument = cmd.registeredArguments[0];
   const node: CompletionNode = {

@@ -27,7 +27,7 @@ const BATCH_MAX_BYTES = IMPORT_MAX_BYTES - BODY_OVERHEAD;
  * The daemon names items by their place in the batch; a person reads the file, so any other
  * item it names (the first holder of a duplicate name or secret) is named by its line too.
  */
-export function lineFailure(err: ApiError, batch: Batch): { line: number; problem: string } | undefined {
+function lineFailure(err: ApiError, batch: Batch): { line: number; problem: string } | undefined {
   const match = /^keys\.(\d+)(?:\.(.+))?$/.exec(err.issues[0]?.path ?? '');
   const line = match ? batch.lines[Number(match[1])] : undefined;
   if (!match || line === undefined) return undefined;

@@ -24,7 +24,7 @@ export type PolicyFlags = {
 };
 
 /** What `--clear` takes, and the field each clears. */
-export const CLEARABLE = {
+const CLEARABLE = {
   description: 'description',
   owner: 'owner',
   meta: 'meta',

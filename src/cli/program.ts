@@ -24,7 +24,7 @@ import { webhooksCommand } from './webhooks-command.js';
 
 export type ProgramHooks = { runTui(flags: ConnectionFlags): Promise<number> };
 
-export function createProgram(hooks: ProgramHooks): Command {
+function createProgram(hooks: ProgramHooks): Command {
   const program = new Command('keyward')
     .description('Local API-key manager. With no command, opens the terminal UI.')
     .version(VERSION, '-V, --version', 'print the version')

@@ -52,7 +52,7 @@ function systemsLines(r: RotationJson, now: number): string[] {
 }
 
 /** `watched 3m12s of 10m`, or the window still to come before the cut-over. */
-export function watchText(r: RotationJson): string {
+function watchText(r: RotationJson): string {
   const { watch } = r.evidence;
   const of = formatElapsed(watch.seconds * 1000);
   if (watch.since === null) return `${of} after the cut-over`;

@@ -17,7 +17,7 @@ import { note, print, printJson, quoted } from './output.js';
 import { examples, session, withJson } from './session.js';
 
 /** How stdin is named in findings and deactivation reasons. */
-export const STDIN_NAME = '(stdin)';
+const STDIN_NAME = '(stdin)';
 
 type ScanOpts = { all?: boolean; deactivate?: boolean; json?: boolean };
 

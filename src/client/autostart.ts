@@ -66,7 +66,7 @@ function portFrom(env: NodeJS.ProcessEnv): string {
  * operator token or key (`KEYWARD_TOKEN`, or any value shaped like one). A daemon needs none,
  * and a process's environment is readable by whoever can read its /proc entry.
  */
-export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || name === 'KEYWARD_TOKEN' || containsSecret(value)) continue;

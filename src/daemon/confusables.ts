@@ -12,7 +12,7 @@ const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
 const SPACE = /\p{White_Space}/gu;
 
 /** UTS #39 `skeleton(X)`: NFD, ignorables removed, each character mapped, NFD again. */
-export function skeleton(text: string): string {
+function skeleton(text: string): string {
   let out = '';
   for (const char of text.normalize('NFD').replace(IGNORABLE, '')) out += table[char] ?? char;
   return out.normalize('NFD');

@@ -7,7 +7,7 @@ import { KeywardError } from './errors.js';
 
 export type Position = { at: number; id: string };
 
-export function encodeCursor(position: Position): string {
+function encodeCursor(position: Position): string {
   return Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
 }
 

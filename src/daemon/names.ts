@@ -15,7 +15,7 @@ import { containsSecret } from './secrets/format.js';
 
 export const NAME_MAX = 64;
 /** Vietnamese and Indic scripts stack two or three marks; Zalgo text stacks dozens. */
-export const MARKS_IN_A_ROW_MAX = 3;
+const MARKS_IN_A_ROW_MAX = 3;
 
 /** Characters that draw as nothing, or as a blank that is not a space. */
 const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0\u2800]/u;

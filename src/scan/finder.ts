@@ -26,7 +26,7 @@ function isBase62(c: number): boolean {
 }
 
 /** Newlines in `buf[from, to)`. */
-export function countNewlines(buf: Buffer, from: number, to: number): number {
+function countNewlines(buf: Buffer, from: number, to: number): number {
   let n = 0;
   for (let i = buf.indexOf(NEWLINE, from); i !== -1 && i < to; i = buf.indexOf(NEWLINE, i + 1)) n++;
   return n;

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEventJson, RotationJson } from '../../src/client/client.js';
+import type { AuditEventJson } from '../../src/client/client.js';
 import { json, keywardOnTerminal, startDaemonProcess, type DaemonProcess } from './harness.js';
 
 let d: DaemonProcess;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { REASON_MAX } from '../../src/daemon/limits.js';
 import type { ReportedFinding } from '../../src/scan/report.js';
-import { json, startDaemonProcess, type CliRun, type DaemonProcess } from './harness.js';
+import { startDaemonProcess, type CliRun, type DaemonProcess } from './harness.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 

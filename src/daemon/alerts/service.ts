@@ -19,7 +19,7 @@ import { alertJson, type AlertJson } from './schemas.js';
 import { SightingCounter } from './sightings.js';
 
 /** A key is reported `key.expiring` this long before it expires. */
-export const EXPIRING_WITHIN_MS = 7 * 24 * HOUR_MS;
+const EXPIRING_WITHIN_MS = 7 * 24 * HOUR_MS;
 const EXPIRY_CHECK_MS = 60_000;
 /**
  * Sightings a flush writes in one transaction: ~5 ms of SQLite for sightings that count on open

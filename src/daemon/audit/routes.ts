@@ -88,7 +88,7 @@ function parseDetail(detail: string): Record<string, unknown> {
   }
 }
 
-export function auditJson(e: AuditEvent): AuditEventJson {
+function auditJson(e: AuditEvent): AuditEventJson {
   return { ...e, at: iso(e.at), detail: parseDetail(e.detail) };
 }
 

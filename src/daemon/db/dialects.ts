@@ -207,7 +207,7 @@ export function namesAmong(table: { nameFolded: Column; nameSkeleton: Column }, 
 }
 
 /** `text` for a LIKE pattern that matches it literally, with `\` as the escape character. */
-export function escapeLike(text: string): string {
+function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => '\\' + c);
 }
 

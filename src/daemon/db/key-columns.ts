@@ -120,7 +120,7 @@ export function withFields<T extends PolicyColumns>(row: T): Omit<T, keyof Polic
 }
 
 /** The marks of a key (see `KeyMarks`): only those it has, so an ordinary key has none. */
-export function marksOf(row: { canary: boolean; rotatedOutBy: string | null }): KeyMarks {
+function marksOf(row: { canary: boolean; rotatedOutBy: string | null }): KeyMarks {
   return { ...(row.canary && { canary: true as const }), ...(row.rotatedOutBy !== null && { rotatedOutBy: row.rotatedOutBy }) };
 }
 

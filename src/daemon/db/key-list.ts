@@ -23,7 +23,7 @@ export type KeyListColumns = {
 };
 
 /** The expressions of each sort's key; they must read exactly as the schemas' sort indexes. */
-export function sortKey(t: KeyListColumns, sort: KeySort): SQL[] {
+function sortKey(t: KeyListColumns, sort: KeySort): SQL[] {
   switch (sort) {
     case 'name':
       return [sql`${t.nameFolded}`];

@@ -45,6 +45,3 @@ export const EventSchema = z
   .openapi('Event');
 
 export type DaemonEvent = z.infer<typeof EventSchema>;
-
-/** The event names, in the order the document lists them. */
-export const EVENT_NAMES: DaemonEvent['type'][] = EventSchema.options.flatMap((o) => o.shape.type.options);

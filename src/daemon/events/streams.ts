@@ -31,7 +31,7 @@ export type StreamOptions = Partial<StreamLimits> & {
  * may lag (a burst of changes, a large usage tick), not memory multiplied by streams.
  */
 export const DEFAULT_STREAM_LIMITS: StreamLimits = { perOperator: 16, total: 256, queueBytes: 1024 * 1024 };
-export const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_MS = 15_000;
 
 /** One frame of a stream: a named event with its JSON, or a comment. */
 export type Frame = { readonly event: string; readonly data: string } | { readonly comment: string };

@@ -50,7 +50,7 @@ const PG_DISK_FULL = '53100';
  * Maps a store failure to the store codes, or undefined when it is not a storage condition.
  * drizzle wraps the driver's error in `cause`, so the whole chain is looked at.
  */
-export function storageError(err: unknown): KeywardError | undefined {
+function storageError(err: unknown): KeywardError | undefined {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const mapped = storageCode(e);
     if (mapped) return mapped;

@@ -37,7 +37,7 @@ export const HTTP_LIMITS: HttpLimits = {
 };
 
 /** Options for `http.createServer` (or `serve({ serverOptions })`) that apply `limits`. */
-export function serverOptions(limits: HttpLimits = HTTP_LIMITS): ServerOptions {
+function serverOptions(limits: HttpLimits = HTTP_LIMITS): ServerOptions {
   return {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -63,7 +63,7 @@ function invalidRequest(message: string): ErrorBody {
  * The raw HTTP answer to a request Node could not parse: `400 invalid_request` in the envelope,
  * without the body when the request was a HEAD (whose answer a client reads as headers only).
  */
-export function clientErrorResponse(code: string | undefined, limits: HttpLimits = HTTP_LIMITS, head = false): string {
+function clientErrorResponse(code: string | undefined, limits: HttpLimits = HTTP_LIMITS, head = false): string {
   const body = invalidRequest(MESSAGES[code ?? '']?.(limits) ?? 'The request is not valid HTTP/1.1');
   const text = JSON.stringify(body);
   return [

@@ -19,7 +19,7 @@ const HEX_SHA256 = /^[0-9a-fA-F]{64}$/;
 const BASE64URL_SHA256 = /^[A-Za-z0-9_-]{43}$/;
 
 /** Why `secret` cannot be imported, or undefined. Never quotes the secret. */
-export function secretProblem(secret: string): string | undefined {
+function secretProblem(secret: string): string | undefined {
   if (secret.length < SECRET_MIN || secret.length > SECRET_MAX) return `must be ${SECRET_MIN}–${SECRET_MAX} characters long (it is ${secret.length})`;
   if (!SECRET_CHARS.test(secret)) return 'must be printable ASCII without spaces, as an HTTP header carries it';
   if (secret.startsWith(OPERATOR_TOKEN_PREFIX)) return 'is an operator token (kwo_…), which is never an API key';
@@ -28,7 +28,7 @@ export function secretProblem(secret: string): string | undefined {
 }
 
 /** A SHA-256 as hex or unpadded base64url, as the stores keep it (lowercase hex), or undefined when it is neither. */
-export function hexSha256(text: string): string | undefined {
+function hexSha256(text: string): string | undefined {
   if (HEX_SHA256.test(text)) return text.toLowerCase();
   if (!BASE64URL_SHA256.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64url');

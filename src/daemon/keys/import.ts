@@ -17,7 +17,7 @@ import type { ImportItemInput } from './import-schemas.js';
  * created; another format's first and last four characters once it is long enough that eight
  * shown leave 24 or more unknown, else its last four; a key known only by hash, the hash's start.
  */
-export function importedHint(item: { secret?: string; sha256?: string }, hash: string): string {
+function importedHint(item: { secret?: string; sha256?: string }, hash: string): string {
   const secret = item.secret;
   if (secret === undefined) return `sha256:${hash.slice(0, 8)}`;
   if (secret.startsWith(KEY_PREFIX)) return hintOf(secret, KEY_PREFIX);
@@ -25,7 +25,7 @@ export function importedHint(item: { secret?: string; sha256?: string }, hash: s
 }
 
 /** The refusal of the `index`th key of a batch: every issue path starts with `keys.<index>`. */
-export function atItem(index: number, err: KeywardError): KeywardError {
+function atItem(index: number, err: KeywardError): KeywardError {
   const issues = err.issues?.length ? err.issues : [{ path: '', message: err.message }];
   return new KeywardError(
     err.code,
@@ -35,7 +35,7 @@ export function atItem(index: number, err: KeywardError): KeywardError {
 }
 
 /** The refusal of a secret the store (or the batch) already has: it names the other key, never the secret. */
-export function secretTaken(other: string): KeywardError {
+function secretTaken(other: string): KeywardError {
   return new KeywardError('invalid_request', `This secret is already ${other}`, [{ path: '', message: `is already ${other}` }]);
 }
 
@@ -128,7 +128,7 @@ export function firstClash(rows: readonly ImportRow[], stored: StoredClashes): K
 }
 
 /** Values per `in (…)` list and rows per insert: inside both dialects' limits on bound parameters. */
-export const IMPORT_CHUNK = 500;
+const IMPORT_CHUNK = 500;
 
 export function chunks<T>(items: readonly T[], size = IMPORT_CHUNK): T[][] {
   const out: T[][] = [];

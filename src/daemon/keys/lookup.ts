@@ -45,7 +45,7 @@ export const LookupResultSchema = z
 export type LookupResultJson = z.infer<typeof LookupResultSchema>;
 
 /** One answer per hash asked, in the order asked. */
-export function lookupResults(hashes: readonly string[], matches: readonly HashMatch[]): LookupResultJson[] {
+function lookupResults(hashes: readonly string[], matches: readonly HashMatch[]): LookupResultJson[] {
   const byHash = new Map(matches.map((m) => [m.hash, m]));
   return hashes.map((sha256) => {
     const m = byHash.get(sha256);

@@ -12,7 +12,7 @@ import { indexedKey } from '../db/key-columns.js';
 import { KeywardError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../secrets/format.js';
-import type { Actor, ImportRow, KeyCounts, KeyEdit, KeyFields, KeyListQuery, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
+import type { Actor, ImportRow, KeyCounts, KeyFields, KeyListQuery, KeyRow, KeyStatus, KeyView, Store, TombstoneRow } from '../store.js';
 import type { AlertService } from '../alerts/service.js';
 import { TOMBSTONE_KEEP_MS } from '../alerts/schemas.js';
 import { decodeCursor, pageOf } from '../cursor.js';

@@ -11,8 +11,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Metric
 import { VERIFY_BUCKETS, VerifyMeter } from './verify-meter.js';
 
 /** What a webhook delivery attempt came to: delivered, failed (to be retried), or given up after 24 h. */
-export const DELIVERY_RESULTS = ['delivered', 'failed', 'gave_up'] as const;
-export type DeliveryResult = (typeof DELIVERY_RESULTS)[number];
+const DELIVERY_RESULTS = ['delivered', 'failed', 'gave_up'] as const;
 
 /** Seconds: a SQLite commit with fsync takes a few ms; PostgreSQL adds a round trip or two. */
 const STORE_WRITE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

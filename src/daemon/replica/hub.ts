@@ -65,7 +65,7 @@ export const REPLICA_DEFAULTS: ReplicaOptions = {
 /** Time for leases: monotonic, never the time of day (which an operator or NTP may step). */
 export type LeaseClock = { now(): number; after(ms: number, task: () => void): () => void };
 
-export const monotonicClock: LeaseClock = {
+const monotonicClock: LeaseClock = {
   now: () => performance.now(),
   after(ms, task) {
     const timer = setTimeout(task, ms);

@@ -12,7 +12,7 @@ import type { Evidence, KeyEvidence, SystemJson } from './schemas.js';
 /** Before the cut-over the old key's traffic is shown over this recent window. */
 export const RECENT_MS = 15 * 60_000;
 /** Minutes of per-minute traffic in `series`. */
-export const SERIES_MINUTES = 30;
+const SERIES_MINUTES = 30;
 
 export type EvidenceInput = {
   rotation: RotationRow;

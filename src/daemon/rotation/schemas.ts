@@ -77,7 +77,6 @@ export type RotationStepName = z.infer<typeof StepSchema>;
 export type Evidence = z.infer<typeof EvidenceSchema>;
 export type KeyEvidence = z.infer<typeof KeyEvidenceSchema>;
 export type SystemJson = z.infer<typeof SystemSchema>;
-export type WatchJson = z.infer<typeof WatchSchema>;
 export type RotationJson = z.infer<typeof RotationSchema>;
 
 const keyEvidenceExample = (id: string, name: string, ok: number, caller: string): KeyEvidence => ({

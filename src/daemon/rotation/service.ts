@@ -33,7 +33,7 @@ export type RotationServiceDeps = {
 export type StartRotation = { name?: string; watchSeconds?: number };
 
 /** `billing` → `billing-2`, `billing-2` → `billing-3`, within the name length limit. */
-export async function successorName(oldName: string, taken: (name: string) => Promise<boolean>): Promise<string> {
+async function successorName(oldName: string, taken: (name: string) => Promise<boolean>): Promise<string> {
   const match = /^(.*)-(\d+)$/.exec(oldName);
   const base = match ? match[1]! : oldName;
   const width = match ? match[2]!.length : 1; // `svc-01` → `svc-02`, keeping the zero padding

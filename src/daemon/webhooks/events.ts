@@ -37,7 +37,7 @@ const EVENT_PATTERN = /^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/;
 /** Every type of event a webhook can be sent: each audited action, and each kind of alert. */
 export const EVENT_TYPES: readonly string[] = [...AUDIT_ACTIONS, ...ALERT_KINDS];
 
-export function matches(patterns: readonly string[], type: string): boolean {
+function matches(patterns: readonly string[], type: string): boolean {
   return patterns.some((p) => p === '*' || p === type || (p.endsWith('.*') && type.startsWith(p.slice(0, -1))));
 }
 
@@ -52,7 +52,7 @@ export function patternProblem(pattern: string): string | undefined {
 }
 
 /** The body every delivery of `event` carries, byte for byte. */
-export function deliveryBody(event: OutboundEvent): string {
+function deliveryBody(event: OutboundEvent): string {
   return JSON.stringify({ id: event.id, type: event.type, at: iso(event.at), data: event.data });
 }
 

@@ -12,7 +12,7 @@ import type { AuditFilter } from '../state/audit.js';
 import { auditLine, type AuditLine } from '../state/safe.js';
 
 /** Events asked for at once: a first screen comes fast, and scrolling on asks for the next. */
-export const AUDIT_PAGE = 1000;
+const AUDIT_PAGE = 1000;
 
 export type AuditLog = {
   readonly lines: readonly AuditLine[] | undefined;

@@ -36,7 +36,7 @@ export function attentionOf(key: KeyJson, now: number): Attention | undefined {
 }
 
 /** `5s`, `12m`, `3h`, `2d`: the time left, rounded up, in the largest unit below it. */
-export function timeLeft(ms: number): string {
+function timeLeft(ms: number): string {
   if (ms < MINUTE_MS) return `${Math.ceil(ms / SECOND_MS)}s`;
   if (ms < HOUR_MS) return `${Math.ceil(ms / MINUTE_MS)}m`;
   if (ms < DAY_MS) return `${Math.ceil(ms / HOUR_MS)}h`;

@@ -50,7 +50,7 @@ export type HelpLine = { readonly kind: 'title'; readonly text: string } | { rea
 
 const KEY_NAMES: Record<string, string> = { enter: '⏎', down: '↓', up: '↑', pgdn: 'PgDn', pgup: 'PgUp', home: 'Home', end: 'End', tab: 'Tab', 'shift+tab': 'Shift-Tab' };
 
-export function keysText(keys: readonly string[]): string {
+function keysText(keys: readonly string[]): string {
   return keys.map((k) => KEY_NAMES[k] ?? (k.startsWith('ctrl+') ? `Ctrl-${k.slice(5).toUpperCase()}` : k)).join(' ');
 }
 

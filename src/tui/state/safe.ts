@@ -14,7 +14,7 @@ export function safeOperator(operator: Operator): Operator {
 }
 
 /** A JSON value with every string in it, object keys included, made safe to draw. */
-export function safeJson(value: unknown): unknown {
+function safeJson(value: unknown): unknown {
   if (typeof value === 'string') return stripUnsafe(value);
   if (Array.isArray(value)) return value.map(safeJson);
   if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [stripUnsafe(k), safeJson(v)]));

@@ -29,7 +29,7 @@ import { readIndexedKeys } from './indexed-keys.js';
 export const CHANNEL = 'keyward_changes';
 
 /** How often the follower gets a full snapshot, in case a notice was lost without the connection dropping. */
-export const RECONCILE_MS = 30_000;
+const RECONCILE_MS = 30_000;
 /** A write waits this long for its own notice before the feed counts its connection as dead. */
 const STALL_MS = 3000;
 /** How often an idle feed proves its listening connection still delivers notices. */

@@ -19,7 +19,7 @@ import { backfillSkeletons } from '../../names.js';
 export type PgDb = NodePgDatabase;
 
 /** `drizzle/pg/` at the package root. */
-export const DEFAULT_PG_MIGRATIONS = join(PACKAGE_ROOT, 'drizzle', 'pg');
+const DEFAULT_PG_MIGRATIONS = join(PACKAGE_ROOT, 'drizzle', 'pg');
 
 /** Connections per daemon: writes are serialized by the audit lock, reads are short. */
 const POOL_SIZE = 8;
@@ -29,7 +29,7 @@ const CONNECT_TIMEOUT_MS = 5000;
  * answering (a network partition drops packets, nothing resets the connection) holds every
  * request until TCP keepalive gives up, hours later; with it the request fails with 503.
  */
-export const QUERY_TIMEOUT_MS = 10_000;
+const QUERY_TIMEOUT_MS = 10_000;
 
 /** The database could not be reached or migrated; the message names it without its password. */
 export class PgOpenError extends Error {}

@@ -10,8 +10,8 @@ import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeywardError } from '../../errors.js';
 
-export const RESERVE_FRACTION = 0.05;
-export const DISK_RESERVE_BYTES = 32 * 1024 * 1024;
+const RESERVE_FRACTION = 0.05;
+const DISK_RESERVE_BYTES = 32 * 1024 * 1024;
 /** SQLite's own `max_page_count` when none was set (2^32 − 2 since 3.45; 2^30 − 1 before). */
 const UNCAPPED_PAGES = 0x3fffffff;
 

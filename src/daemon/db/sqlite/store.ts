@@ -77,14 +77,14 @@ import {
   stepChanged,
   containsText,
 } from '../dialects.js';
-import { attachExtras, editColumns, expiringWhere, extrasById, fieldsFromColumns, fieldsToColumns, HAS_EXTRAS_SQL, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
+import { editColumns, expiringWhere, fieldsFromColumns, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { OffLoopWrites, runStepsHere, type WriteStep } from './off-loop-writes.js';
 import { entryReads } from './index-reads.js';
-import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneEntries, tombstoneMatches, tombstonePage, type AlertWrites } from './trouble.js';
+import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, finish, insertWebhook, prepareOutbox, prune, removeWebhook, webhookById, type Enqueue } from './webhooks.js';
 import { filterText, keyListWhere, keyPaging, matchesText } from '../key-list.js';
 import { auditEvents, keyCallers, keys, keyTombstones, operators, rotations, usageBuckets, usageWindow } from './schema.js';
