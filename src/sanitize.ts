@@ -5,7 +5,7 @@
  * (bidi overrides, zero-width) and line/paragraph separators. Lone surrogates too: half a
  * character that UTF-8 cannot carry, so SQLite would keep bytes that read back as U+FFFD.
  */
-import { redactSecrets } from './daemon/secrets/format.js';
+import { redactSecrets } from './secret-text.js';
 
 export const UNSAFE_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 const UNSAFE_CHARS_GLOBAL = new RegExp(UNSAFE_CHARS.source, 'gu');

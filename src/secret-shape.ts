@@ -5,7 +5,7 @@
  * it must have its shape first: a daemon given with `--url` could answer a "secret" that clears
  * the screen or writes the clipboard (OSC 52).
  */
-import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from './daemon/secrets/format.js';
+import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from './decide/secret.js';
 
 const SECRET_SHAPES = {
   key: (secret: string) => isWellFormed(secret, KEY_PREFIX),

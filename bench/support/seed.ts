@@ -14,7 +14,8 @@ import { fieldsToColumns, type PolicyColumns } from '../../src/daemon/db/key-col
 import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { keys } from '../../src/daemon/db/sqlite/schema.js';
 import { nameColumns } from '../../src/daemon/names.js';
-import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
+import { generateSecret, hashSecret, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
+import { hintOf } from '../../src/secret-text.js';
 import type { KeyEdit } from '../../src/daemon/store.js';
 import { ensureHome, homeFiles } from '../../src/home.js';
 

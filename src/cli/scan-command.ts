@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { ApiError, type KeywardClient, type LookupResultJson } from '../client/client.js';
 import { can } from '../daemon/auth/permissions.js';
 import { LOOKUP_BATCH } from '../daemon/limits.js';
-import { hashSecret } from '../daemon/secrets/format.js';
+import { hashSecret } from '../decide/secret.js';
 import { findingLine, isAlarming, leakReason, leakWhere, location, reportFindings, type ReportedFinding } from '../scan/report.js';
 import { pathExists, PathScanner, scanStream, type Finding, type ScanSink } from '../scan/sources.js';
 import { EXIT, usageError } from './exit.js';

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync } from 'node:fs';
 import pRetry, { AbortError } from 'p-retry';
-import { containsSecret } from '../daemon/secrets/format.js';
+import { containsSecret } from '../secret-text.js';
 import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js';
 import { openPrivateLog, UnsafePath } from '../private-files.js';
 import { rootCause } from '../root-cause.js';

@@ -11,7 +11,7 @@
 import { z } from '@hono/zod-openapi';
 import { UNSAFE_CHARS } from '../sanitize.js';
 import { lookAlikeKey } from './confusables.js';
-import { containsSecret } from './secrets/format.js';
+import { containsSecret } from '../secret-text.js';
 
 export const NAME_MAX = 64;
 /** Vietnamese and Indic scripts stack two or three marks; Zalgo text stacks dozens. */

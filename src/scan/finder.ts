@@ -10,7 +10,7 @@
  * Chunks are joined to a carry of at most 52 bytes, so a secret split between two reads is
  * still found.
  */
-import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX, type SecretPrefix } from '../daemon/secrets/format.js';
+import { isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX, type SecretPrefix } from '../decide/secret.js';
 
 export type Found = { secret: string; prefix: SecretPrefix; line: number };
 

@@ -4,7 +4,8 @@
  * secret leaves here: a finding is shown by its hint (`kw_AbCd…wXyZ`).
  */
 import { LEAK_PREFIX, LEAK_WHERE_MAX } from '../daemon/limits.js';
-import { hintOf, type SecretPrefix } from '../daemon/secrets/format.js';
+import type { SecretPrefix } from '../decide/secret.js';
+import { hintOf } from '../secret-text.js';
 import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import { stripUnsafe } from '../sanitize.js';
 import type { Finding } from './sources.js';

@@ -8,7 +8,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditTrail } from '../../src/daemon/audit/trail.js';
 import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { nameColumns } from '../../src/daemon/names.js';
-import { generateSecret, hashSecret, hintOf, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
+import { generateSecret, hashSecret, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
+import { hintOf } from '../../src/secret-text.js';
 import type { Actor, AlertChange, AlertSighting, AuditQuery, IndexedKey, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { BASE62_ALPHABET } from '../../src/decide/secret.js';
-import { base62, generateSecret, hashSecret, hintOf, isWellFormed, KEY_PREFIX, newId, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
+import { base62, generateSecret, hashSecret, isWellFormed, KEY_PREFIX, newId, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
+import { hintOf } from '../../src/secret-text.js';
 
 describe('secret format', () => {
   it('generates kw_ + 43 base62 + 6-char checksum that checks out', () => {

@@ -9,7 +9,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { safeText } from '../../sanitize.js';
 import { KeywardError, StoreUnreachable, type ErrorBody, type ErrorCode, type ErrorIssue } from '../errors.js';
-import { redactSecrets } from '../secrets/format.js';
+import { redactSecrets } from '../../secret-text.js';
 
 /**
  * The error envelope. Messages may quote what a client sent, so they are made terminal-safe,

@@ -8,7 +8,8 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { nameTaken } from '../db/dialects.js';
 import { KeywardError } from '../errors.js';
 import { nameColumns } from '../names.js';
-import { hashSecret, hintOf, KEY_PREFIX, newIds } from '../secrets/format.js';
+import { hashSecret, KEY_PREFIX, newIds } from '../secrets/format.js';
+import { hintOf } from '../../secret-text.js';
 import type { Actor, ImportRow, KeyFields } from '../store.js';
 import type { ImportItemInput } from './import-schemas.js';
 

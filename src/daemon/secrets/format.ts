@@ -1,8 +1,8 @@
 /**
- * Making secrets and ids: `<prefix>` + base62 of 32 random bytes + the checksum, hints for
- * humans, and redaction of secret-shaped text. The checking half (checksum, shape, hash) lives
- * in `src/decide/secret.ts`, which verifiers outside the daemon share; it is re-exported here
- * so daemon code has one module for everything about secrets.
+ * Making secrets and ids: `<prefix>` + base62 of 32 random bytes + the checksum. The checking
+ * half (checksum, shape, hash) lives in `src/decide/secret.ts`, which verifiers outside the
+ * daemon share; it is re-exported here so daemon code makes and checks secrets through one
+ * module. Hints and redaction, which clients need too, are in `src/secret-text.ts`.
  */
 import { randomBytes } from 'node:crypto';
 import { BASE62_ALPHABET, SECRET_BODY_LENGTH, secretChecksum, type SecretPrefix } from '../../decide/secret.js';
@@ -40,28 +40,6 @@ export function base62(bytes: Uint8Array, width: number): string {
 export function generateSecret(prefix: SecretPrefix): string {
   const head = prefix + base62(randomBytes(32), SECRET_BODY_LENGTH);
   return head + secretChecksum(head);
-}
-
-/** A human hint such as `kw_AbCd…wXyZ`: enough to tell keys apart, far too little to guess one. */
-export function hintOf(secret: string, prefix: SecretPrefix): string {
-  return `${secret.slice(0, prefix.length + 4)}…${secret.slice(-4)}`;
-}
-
-// A prefix and 16 or more base62 characters: a secret, or enough of one to help guess it
-// (webhook signing secrets are base64url, so `-` and `_` count for them).
-const SECRET_LIKE = /kwo?_[0-9A-Za-z]{16,}|whsec_[0-9A-Za-z_-]{16,}/g;
-
-/**
- * `text` with anything shaped like a key or token replaced, for text that may quote what a
- * client sent (an error message naming the "id" a user pasted a secret into).
- */
-export function redactSecrets(text: string): string {
-  return text.replace(SECRET_LIKE, (match) => `${match.slice(0, match.indexOf('_') + 1)}…(secret removed)`);
-}
-
-/** Whether `text` holds anything shaped like a key or token (what `redactSecrets` removes). */
-export function containsSecret(text: string): boolean {
-  return redactSecrets(text) !== text;
 }
 
 type IdPrefix = 'key_' | 'op_' | 'rot_' | 'evt_' | 'whk_' | 'dlv_' | 'alr_';

@@ -8,7 +8,7 @@ import { bearer, errors, IdParam, iso, json, jsonBody, noContent, PageLimit } fr
 import { routeGroup } from '../http/validation.js';
 import type { DeliveryRow, WebhookRow } from '../store.js';
 import { UNSAFE_CHARS } from '../../sanitize.js';
-import { containsSecret } from '../secrets/format.js';
+import { containsSecret } from '../../secret-text.js';
 import { EVENT_TYPES, patternProblem } from './events.js';
 import type { WebhookService } from './service.js';
 
