@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
+import { OTHER_CALLERS, OTHER_CALLERS_LABEL } from '../../src/daemon/usage/callers.js';
 import { decodeChunk, resumeToken, toWire, type Change, type SnapshotChunk } from '../../src/replica/wire.js';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
 import { handReplica } from '../helpers/replica-stream.js';
@@ -135,6 +136,29 @@ describe('the replica stream', () => {
     const listed = (await t.client.getKey(key.id)).key;
     expect(listed).toMatchObject({ uses24h: 5, quota: { remaining: 6 } });
     expect(listed.lastUsedAt).not.toBeNull();
+    replica.close();
+  });
+
+  it('keeps the callers a replica added up, past the ones it keeps a key, as the daemon keeps its own', async () => {
+    const { key } = await t.client.createKey('stream-other-callers');
+    const replica = await handReplica(t, service);
+    await replica.next('ready');
+    const now = Date.now();
+    await replica.ack({
+      usage: {
+        buckets: [{ keyId: key.id, minute: Math.floor(now / 60_000), ok: 7, rejected: 0 }],
+        // A replica's tracker adds up the callers past the 1,000 it keeps under the empty label, as the daemon's does.
+        callers: [
+          { keyId: key.id, caller: 'web-1', at: now, ok: 2, rejected: 0 },
+          { keyId: key.id, caller: OTHER_CALLERS, at: now, ok: 5, rejected: 0 },
+        ],
+        lastUsed: [{ keyId: key.id, at: now }],
+        quotas: [],
+      },
+    });
+    const { callers } = await t.client.usage(key.id, 5);
+    expect(callers.reduce((n, c) => n + c.ok, 0), 'no use is lost').toBe(7);
+    expect(callers).toContainEqual(expect.objectContaining({ caller: OTHER_CALLERS_LABEL, ok: 5 }));
     replica.close();
   });
 

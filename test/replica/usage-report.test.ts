@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createVerifier, type Verifier } from '../../src/integration/verifier/index.js';
-import { freePort, startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { freePort, startTestDaemon, storeQuery, type TestDaemon } from '../helpers/daemon.js';
 
 let t: TestDaemon;
 let verifier: Verifier;
@@ -34,5 +34,8 @@ describe("a verifier's usage reports", () => {
     for (let i = 0; i < 3; i++) verifier.verifyNow!(later.secret, { caller: 'afterwards' });
     await expect.poll(async () => (await t.client.usage(later.key.id)).callers.find((c) => c.caller === 'afterwards')?.ok, { timeout: 10_000 }).toBe(3);
     expect((await t.client.usage(busy.key.id)).callers, 'the 100 seen most recently').toHaveLength(100);
+    // Past the 1,000 callers a key keeps, the rest are added up (by the replica or the daemon): none is lost.
+    const counted = async () => (await storeQuery<{ ok: number }>(t, 'select ok from key_callers where key_id = ?', [busy.key.id])).reduce((n, r) => n + Number(r.ok), 0);
+    await expect.poll(counted, { timeout: 10_000 }).toBe(uses);
   });
 });

@@ -357,7 +357,7 @@ export class ReplicaHub {
     const minute = Math.floor(now / 60_000);
     const delta: UsageDelta = {
       buckets: usage.buckets.filter((b) => known(b) && b.minute > minute - DAY_MINUTES && b.minute <= minute + 1),
-      callers: usage.callers.flatMap(({ caller, ...c }) => (caller !== undefined && known(c) && c.at <= now + SKEW_MS ? [{ ...c, caller }] : [])),
+      callers: usage.callers.filter((c) => known(c) && c.at <= now + SKEW_MS),
       lastUsed: usage.lastUsed.filter((u) => known(u) && u.at <= now + SKEW_MS),
       quotas: usage.quotas.filter(known),
     };

@@ -3,7 +3,8 @@ import { z } from '@hono/zod-openapi';
 import { parseResumeToken } from '../../replica/wire.js';
 import { SIGHTING_KINDS } from '../alerts/kinds.js';
 import { queryInt } from '../http/openapi.js';
-import { CallerLabel, IpAddress } from '../verify/routes.js';
+import { OTHER_CALLERS } from '../usage/callers.js';
+import { CALLER_MAX, callerLabel, CallerLabel, IpAddress } from '../verify/routes.js';
 
 /** More entries than one 64 KiB body can hold: the body limit is the real bound. */
 const ENTRIES_MAX = 10_000;
@@ -11,6 +12,13 @@ const ENTRIES_MAX = 10_000;
 const KeyId = z.string().min(1).max(64).openapi({ example: 'key_3kTMd8p6NxLw0aQvYc1bZe' });
 const Count = z.number().int().min(0).max(1_000_000_000);
 const Time = z.number().int().min(0).max(8_640_000_000_000_000).openapi({ description: 'Milliseconds since the epoch' });
+
+/**
+ * A caller in a usage report, cleaned as a verify's. An empty one is the row a replica's own
+ * tracker adds up the callers past the ones it keeps a key under (`OTHER_CALLERS`): its uses
+ * go to the daemon's row of the same kind, never dropped as a verify drops an empty label.
+ */
+const ReportedCaller = z.string().max(CALLER_MAX).transform((raw) => callerLabel(raw) ?? OTHER_CALLERS);
 
 const UsageReportSchema = z
   .object({
@@ -21,7 +29,7 @@ const UsageReportSchema = z
       .array(
         z.object({
           keyId: KeyId,
-          caller: CallerLabel.openapi({ type: 'string', maxLength: 128, description: 'As `caller` of a verify: control characters are removed' }),
+          caller: ReportedCaller.openapi({ type: 'string', maxLength: CALLER_MAX, description: 'As `caller` of a verify: control characters are removed; empty: the callers the replica added up past the 1,000 it keeps a key' }),
           at: Time,
           ok: Count,
           rejected: Count,
@@ -47,7 +55,7 @@ const SightingsSchema = z
     z.object({
       kind: z.enum(SIGHTING_KINDS),
       keyId: KeyId,
-      caller: CallerLabel.optional().openapi({ type: 'string', maxLength: 128, description: 'As `caller` of a verify; absent: none given' }),
+      caller: CallerLabel.optional().openapi({ type: 'string', maxLength: CALLER_MAX, description: 'As `caller` of a verify; absent: none given' }),
       ip: IpAddress.optional().openapi({ type: 'string', description: 'The client’s address, when the verify named one' }),
       count: Count.min(1),
       firstSeenAt: Time,
