@@ -10,6 +10,9 @@ import { RateLimiter, type RateLimitState } from './rate-limit.js';
 import { scopesGranted } from './scopes.js';
 import { hashSecret, isWellFormed, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from './secret.js';
 
+/** The longest key a verify takes, in UTF-16 units: longer is no key. */
+export const KEY_MAX = 512;
+
 export type VerifyRequest = {
   key: string;
   /** Scopes the request needs, all of them. */

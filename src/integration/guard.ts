@@ -6,12 +6,12 @@
  * the daemon can answer, the answer is 503, never a pass.
  */
 import { performance } from 'node:perf_hooks';
-import { scopeProblem, scopesGranted } from '../decide/scopes.js';
+import { scopesGranted } from '../decide/scopes.js';
 import type { VerifyResult } from '../decide/verify.js';
 import { rateLimitHeaders, rejectionAnswer, unavailableAnswer, type HttpAnswer } from './outcome.js';
 import { bearerKey } from './presented.js';
 import { sharedVerifier, type VerifierOptions } from './verifier/index.js';
-import type { Verifier } from './verifier/request.js';
+import { scopeList, type Verifier } from './verifier/request.js';
 
 export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'leaseMs' | 'timeoutMs' | 'onStateChange'> & {
   /** `replica` (default): verify from an in-process copy of the index; `remote`: ask the daemon per request. */
@@ -37,16 +37,6 @@ export type Presented = {
 };
 
 export type Checked = { ok: true; apiKey: ApiKey; headers: Record<string, string> } | { ok: false; answer: HttpAnswer };
-
-/** `scope` as a list, each checked up front: a typo in a route's scope is the service's bug. */
-export function scopeList(scope: string | readonly string[] | undefined, where: string): string[] {
-  const list = scope === undefined ? [] : typeof scope === 'string' ? [scope] : [...scope];
-  for (const s of list) {
-    const problem = scopeProblem(s);
-    if (problem) throw new TypeError(`keyward: ${where} ${JSON.stringify(s)} ${problem}`);
-  }
-  return list;
-}
 
 /**
  * The answer for a key that lacks one of the scopes a route needs, by the daemon's matching;

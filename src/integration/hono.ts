@@ -25,10 +25,10 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Env, Handler, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { guard, missingScope, scopeList, type ApiKey, type Checked, type GuardOptions } from './guard.js';
+import { guard, missingScope, type ApiKey, type Checked, type GuardOptions } from './guard.js';
 import type { HttpAnswer } from './outcome.js';
 import { addressReader, type TrustedProxy } from './presented.js';
-import type { Verifier } from './verifier/request.js';
+import { scopeList, type Verifier } from './verifier/request.js';
 
 export type { ApiKey, TrustedProxy };
 

@@ -3,8 +3,9 @@ import { z } from '@hono/zod-openapi';
 import { parseResumeToken } from '../../replica/wire.js';
 import { SIGHTING_KINDS } from '../alerts/kinds.js';
 import { queryInt } from '../http/openapi.js';
+import { CALLER_MAX, cleanCallerLabel } from '../../caller-label.js';
 import { OTHER_CALLERS } from '../usage/callers.js';
-import { CALLER_MAX, callerLabel, CallerLabel, IpAddress } from '../verify/routes.js';
+import { CallerLabel, IpAddress } from '../verify/routes.js';
 
 /** More entries than one 64 KiB body can hold: the body limit is the real bound. */
 const ENTRIES_MAX = 10_000;
@@ -18,7 +19,7 @@ const Time = z.number().int().min(0).max(8_640_000_000_000_000).openapi({ descri
  * tracker adds up the callers past the ones it keeps a key under (`OTHER_CALLERS`): its uses
  * go to the daemon's row of the same kind, never dropped as a verify drops an empty label.
  */
-const ReportedCaller = z.string().max(CALLER_MAX).transform((raw) => callerLabel(raw) ?? OTHER_CALLERS);
+const ReportedCaller = z.string().max(CALLER_MAX).transform((raw) => cleanCallerLabel(raw) ?? OTHER_CALLERS);
 
 const UsageReportSchema = z
   .object({

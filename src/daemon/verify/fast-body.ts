@@ -10,7 +10,9 @@
 import type { z } from '@hono/zod-openapi';
 import { IP_MAX, parseAddress } from '../../decide/ip.js';
 import { SCOPES_MAX, scopeProblem } from '../../decide/scopes.js';
-import { CALLER_MAX, callerLabel, KEY_MAX, type VerifyBody } from './routes.js';
+import { KEY_MAX } from '../../decide/verify.js';
+import { CALLER_MAX, cleanCallerLabel } from '../../caller-label.js';
+import type { VerifyBody } from './routes.js';
 
 type Body = z.output<typeof VerifyBody>;
 
@@ -33,7 +35,7 @@ export function fastVerifyBody(value: unknown): Body | undefined {
   const body: Body = { key };
   if (caller !== undefined) {
     if (typeof caller !== 'string' || caller.length > CALLER_MAX) return undefined;
-    body.caller = callerLabel(caller);
+    body.caller = cleanCallerLabel(caller);
   }
   if (scope !== undefined) {
     const scopes = scopeOf(scope);

@@ -2,7 +2,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { IP_MAX, parseAddress } from '../../decide/ip.js';
 import { SCOPES_MAX } from '../../decide/scopes.js';
-import { safeText } from '../../sanitize.js';
+import { KEY_MAX } from '../../decide/verify.js';
+import { CALLER_MAX, cleanCallerLabel } from '../../caller-label.js';
 import type { Permission } from '../auth/permissions.js';
 import { requirePermission } from '../http/auth.js';
 import { bearer, errors, json, jsonBody } from '../http/openapi.js';
@@ -13,17 +14,8 @@ import type { Verifier } from './verifier.js';
 /** What verify needs, on the full route and below the framework (fast-path.ts) alike. */
 export const VERIFY_PERMISSION = 'keys:verify' satisfies Permission;
 
-export const CALLER_MAX = 128;
-export const KEY_MAX = 512;
-
-/**
- * A caller label as verify keeps it: control characters removed, anything shaped like a secret
- * redacted (a label is stored and shown to every reader of usage), trimmed; empty is none.
- */
-export const callerLabel = (raw: string): string | undefined => safeText(raw).trim() || undefined;
-
-/** A caller label as a client sends it. */
-export const CallerLabel = z.string().max(CALLER_MAX).transform(callerLabel);
+/** A caller label as a client sends it, kept as `cleanCallerLabel` cleans it. */
+export const CallerLabel = z.string().max(CALLER_MAX).transform(cleanCallerLabel);
 
 /** A client's address as a verify names it. */
 export const IpAddress = z

@@ -1,12 +1,12 @@
 /**
  * What a verify asks, and what every verifier (replica or remote) answers with: the request
  * brought to the form the daemon takes (so a replica decides exactly what the daemon would),
- * the verifier interface, and its one error.
+ * the scopes a service names checked up front, the verifier interface, and its one error.
  */
+import { CALLER_MAX, cleanCallerLabel } from '../../caller-label.js';
 import { parseAddress } from '../../decide/ip.js';
 import { scopeProblem } from '../../decide/scopes.js';
-import type { VerifyResult } from '../../decide/verify.js';
-import { safeText } from '../../sanitize.js';
+import { KEY_MAX, type VerifyResult } from '../../decide/verify.js';
 
 export type { VerifyResult };
 
@@ -55,15 +55,21 @@ export class VerifierUnavailable extends Error {
   }
 }
 
-/** The longest key and caller label the daemon accepts (UTF-16 units, as it counts them). */
-const MAX_KEY_LENGTH = 512;
-const MAX_CALLER_LENGTH = 128;
-
 export const MALFORMED: VerifyResult = { valid: false, code: 'malformed' };
 export const NOT_FOUND: VerifyResult = { valid: false, code: 'not_found' };
 
 /** A verify as `POST /v1/verify` takes it. */
 export type VerifyBody = { key: string; caller?: string; scope?: string | readonly string[]; ip?: string };
+
+/** `scope` as a list, each checked up front: a typo in a route's scope is the service's bug. */
+export function scopeList(scope: string | readonly string[] | undefined, where: string): string[] {
+  const list = scope === undefined ? [] : typeof scope === 'string' ? [scope] : [...scope];
+  for (const s of list) {
+    const problem = scopeProblem(s);
+    if (problem) throw new TypeError(`keyward: ${where} ${JSON.stringify(s)} ${problem}`);
+  }
+  return list;
+}
 
 /**
  * `key` and `options` as the daemon would read them: the caller without control characters,
@@ -72,15 +78,12 @@ export type VerifyBody = { key: string; caller?: string; scope?: string | readon
  * be one. A scope that is not one is a mistake in the service: it throws.
  */
 export function verifyBody(key: string, options: VerifyOptions = {}): VerifyBody | undefined {
-  if (key.length > MAX_KEY_LENGTH) return undefined;
+  if (key.length > KEY_MAX) return undefined;
   const body: VerifyBody = { key };
   const caller = options.caller === undefined ? undefined : cleanCaller(options.caller);
   if (caller) body.caller = caller;
   if (options.scope !== undefined) {
-    for (const scope of typeof options.scope === 'string' ? [options.scope] : options.scope) {
-      const problem = scopeProblem(scope);
-      if (problem) throw new TypeError(`keyward: scope ${JSON.stringify(scope)} ${problem}`);
-    }
+    scopeList(options.scope, 'scope');
     body.scope = options.scope;
   }
   if (options.ip !== undefined && parseAddress(options.ip)) body.ip = options.ip;
@@ -96,24 +99,25 @@ const cleaned = new Map<string, string>();
 const CLEANED_MAX = 4096;
 
 /** Raw labels longer than this are cleaned each time: from a header, they would fill the map with kilobytes a label. */
-const CLEANED_RAW_MAX = 4 * MAX_CALLER_LENGTH;
+const CLEANED_RAW_MAX = 4 * CALLER_MAX;
 
+/** `cleanCallerLabel`, cut to the daemon's limit (a service may pass on any header); empty is none. */
 function cleanCaller(raw: string): string {
-  if (raw.length > CLEANED_RAW_MAX) return cut(safeText(raw).trim());
+  if (raw.length > CLEANED_RAW_MAX) return cut(cleanCallerLabel(raw) ?? '');
   let label = cleaned.get(raw);
   if (label === undefined) {
     if (cleaned.size >= CLEANED_MAX) cleaned.clear();
-    label = cut(safeText(raw).trim());
+    label = cut(cleanCallerLabel(raw) ?? '');
     cleaned.set(raw, label);
   }
   return label;
 }
 
 function cut(text: string): string {
-  if (text.length <= MAX_CALLER_LENGTH) return text;
+  if (text.length <= CALLER_MAX) return text;
   let out = '';
   for (const ch of text) {
-    if (out.length + ch.length > MAX_CALLER_LENGTH) break;
+    if (out.length + ch.length > CALLER_MAX) break;
     out += ch;
   }
   return out.trim();
