@@ -199,7 +199,7 @@ export type RotationRow = {
   deleteOldAt: number | null;
   endedAt: number | null;
   outcome: string | null;
-  /** All-time verification counts of both keys at the cut-over (see `usageTotals`). */
+  /** Both keys' verification counts over the kept usage (30 days) at the cut-over (`CutTotals` in rotation/patch.ts). */
   cutNewOk: number | null;
   cutNewRejected: number | null;
   cutOldOk: number | null;

@@ -1,6 +1,6 @@
 /**
- * Rate limits per key, counted in memory by each verifying process (a daemon or, later, a
- * replica): N processes may each let `limit` through. A sliding window counter (the weighted
+ * Rate limits per key, counted in memory by each verifying process (a daemon or a replica):
+ * N processes may each let `limit` through. A sliding window counter (the weighted
  * sum of the previous and the current fixed window, as Cloudflare and Unkey count): O(1)
  * memory per key whatever the limit, and close to a true sliding window for real traffic.
  * Windows are aligned to multiples of their length since the epoch, so every process agrees

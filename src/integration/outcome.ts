@@ -1,7 +1,7 @@
 /**
  * What a service answers its client for each verification outcome, independent of the web
- * framework (the Hono middleware uses it, an Express one will): status, headers and a JSON
- * body. The mapping:
+ * framework (the Hono and Express middlewares both use it, through guard.ts): status, headers
+ * and a JSON body. The mapping:
  *
  * - `malformed`, `not_found`, `inactive`, `expired` → 401 with
  *   `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750 §3.1); no key (no
