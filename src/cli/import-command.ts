@@ -70,10 +70,8 @@ function unanswered(err: DaemonUnreachable, batch: Batch, done: number): CliErro
 /** A bar on a terminal's stderr, redrawn after each batch; nothing anywhere else. */
 class Progress {
   private readonly started = Date.now();
-  constructor(
-    private readonly totalBytes: number | undefined,
-    private readonly on = process.stderr.isTTY === true,
-  ) {}
+  private readonly on = process.stderr.isTTY === true;
+  constructor(private readonly totalBytes: number | undefined) {}
 
   show(keys: number, bytesRead: number): void {
     if (!this.on) return;

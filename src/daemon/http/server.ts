@@ -37,7 +37,7 @@ export const HTTP_LIMITS: HttpLimits = {
 };
 
 /** Options for `http.createServer` (or `serve({ serverOptions })`) that apply `limits`. */
-function serverOptions(limits: HttpLimits = HTTP_LIMITS): ServerOptions {
+function serverOptions(limits: HttpLimits): ServerOptions {
   return {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
@@ -63,7 +63,7 @@ function invalidRequest(message: string): ErrorBody {
  * The raw HTTP answer to a request Node could not parse: `400 invalid_request` in the envelope,
  * without the body when the request was a HEAD (whose answer a client reads as headers only).
  */
-function clientErrorResponse(code: string | undefined, limits: HttpLimits = HTTP_LIMITS, head = false): string {
+function clientErrorResponse(code: string | undefined, limits: HttpLimits, head: boolean): string {
   const body = invalidRequest(MESSAGES[code ?? '']?.(limits) ?? 'The request is not valid HTTP/1.1');
   const text = JSON.stringify(body);
   return [
@@ -152,7 +152,7 @@ export function createHttpServer(fetch: (request: Request, env: unknown) => Resp
  * Applies the connection cap and answers unparseable requests with the envelope. Call once on
  * the server that `serverOptions(limits)` built.
  */
-function guardServer(server: Server, limits: HttpLimits = HTTP_LIMITS, log: (line: string) => void = () => {}): void {
+function guardServer(server: Server, limits: HttpLimits, log: (line: string) => void = () => {}): void {
   server.maxConnections = limits.maxConnections;
   let lastDropLog = 0;
   server.on('drop', () => {
