@@ -3,6 +3,11 @@ import type { UsageDelta } from '../store.js';
 
 type KeyedItem = { keyId: string };
 
+/** A delta with the fields `delta` has, each empty. */
+function emptyLike(delta: UsageDelta): UsageDelta {
+  return { buckets: [], callers: [], lastUsed: [], ...('quotas' in delta && { quotas: [] }) };
+}
+
 /**
  * `delta` as deltas of at most `maxKeys` keys each, in order of first appearance. All of a
  * key's counts (buckets, callers, last use, whatever a delta carries per key) stay in one
@@ -19,7 +24,7 @@ export function splitByKey(delta: UsageDelta, maxKeys: number): UsageDelta[] {
       let chunk = chunkOfKey.get(item.keyId);
       if (!chunk) {
         if (!current || keysInCurrent === maxKeys) {
-          current = Object.fromEntries(fields.map((f) => [f, []])) as unknown as UsageDelta;
+          current = emptyLike(delta);
           chunks.push(current);
           keysInCurrent = 0;
         }
@@ -41,14 +46,13 @@ export function splitByKey(delta: UsageDelta, maxKeys: number): UsageDelta[] {
  */
 export function splitBySize(delta: UsageDelta, maxBytes: number): UsageDelta[] {
   const fields = Object.keys(delta) as (keyof UsageDelta)[];
-  const empty = () => Object.fromEntries(fields.map((f) => [f, []])) as unknown as UsageDelta;
-  const parts = [empty()];
+  const parts = [emptyLike(delta)];
   let bytes = 0;
   for (const field of fields) {
     for (const item of delta[field] ?? []) {
       const size = Buffer.byteLength(JSON.stringify(item)) + 1;
       if (bytes > 0 && bytes + size > maxBytes) {
-        parts.push(empty());
+        parts.push(emptyLike(delta));
         bytes = 0;
       }
       (parts[parts.length - 1]![field] as KeyedItem[]).push(item);
