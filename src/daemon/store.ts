@@ -6,7 +6,7 @@
  * tests control it. `test/store/contract.ts` is the behaviour both implementations share.
  * Over 300 lines because it is the whole contract in one place: rows, queries and methods.
  */
-import type { EntryPolicy, KeyLabels, KeyMarks, KeyPolicy } from '../decide/policy.js';
+import type { IndexedKey, KeyLabels, KeyPolicy } from '../decide/policy.js';
 import type { AlertKind } from './alerts/kinds.js';
 import type { QuotaUse, StoredQuota } from '../decide/quota.js';
 import type { Role } from './auth/permissions.js';
@@ -44,21 +44,6 @@ export type KeyEdit = Partial<Pick<KeyRow, 'name' | 'expiresAt'> & KeyFields>;
 
 /** A key with its recent traffic, as listed. */
 export type KeyView = KeyRow & { uses24h: number };
-
-/**
- * What the verification index holds for a key, or for a deleted key's tombstone (`deletedAt`):
- * enough to decide without the store. The marks (`KeyMarks`: canary, tombstone, rotated out)
- * are absent on an ordinary key, like its policy.
- */
-export type IndexedKey = {
-  id: string;
-  name: string;
-  hash: string;
-  status: KeyStatus;
-  expiresAt: number | null;
-  /** Absent for a key without policy or labels (most keys): nothing more to keep. */
-  policy?: EntryPolicy;
-} & KeyMarks;
 
 /**
  * The index's reads, synchronous: a store in this process answers them between two turns of

@@ -51,6 +51,13 @@ export type KeyEntry = {
   policy?: EntryPolicy;
 } & KeyMarks;
 
+/**
+ * What a verification index holds for a key (the daemon's, and each replica's copy of it), or
+ * for a deleted key's tombstone (`deletedAt`): its entry and the hash it is found by, enough to
+ * decide without the store.
+ */
+export type IndexedKey = KeyEntry & { hash: string };
+
 /** The compiled policy of a key, or undefined when it has none and no labels. */
 export function compilePolicy(fields: KeyPolicy & KeyLabels): EntryPolicy | undefined {
   const { scopes, allowedIps, rateLimit, quota, owner, meta } = fields;

@@ -5,8 +5,7 @@
  * the rare fields as sparse lists), so a million keys cost about 100 bytes each on the wire
  * and a handful of large strings to parse instead of a million small objects.
  */
-import { compilePolicy, type EntryPolicy, type KeyLabels, type KeyMarks, type KeyPolicy } from '../decide/policy.js';
-import type { IndexedKey } from '../daemon/store.js';
+import { compilePolicy, type EntryPolicy, type IndexedKey, type KeyLabels, type KeyMarks, type KeyPolicy } from '../decide/policy.js';
 
 /** A key's policy and labels as the API writes them (address ranges as CIDR text). */
 export type WirePolicy = KeyPolicy & KeyLabels;

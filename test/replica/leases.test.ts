@@ -10,7 +10,7 @@ import { QuotaLedger } from '../../src/decide/quota.js';
 import { systemClock } from '../../src/daemon/clock.js';
 import { LeaseHorizon } from '../../src/daemon/replica/horizon.js';
 import { ReplicaHub, type LeaseClock } from '../../src/daemon/replica/hub.js';
-import type { IndexedKey } from '../../src/daemon/store.js';
+import type { IndexedKey } from '../../src/decide/policy.js';
 import { UsageTracker } from '../../src/daemon/usage/tracker.js';
 import { KeyIndex } from '../../src/daemon/verify/key-index.js';
 import { Lease, renews, type Standing } from '../../src/replica/lease.js';

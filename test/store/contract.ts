@@ -10,7 +10,8 @@ import { KeywardError, type ErrorCode } from '../../src/daemon/errors.js';
 import { nameColumns } from '../../src/daemon/names.js';
 import { generateSecret, hashSecret, KEY_PREFIX, newId } from '../../src/daemon/secrets/format.js';
 import { hintOf } from '../../src/secret-text.js';
-import type { Actor, AlertChange, AlertSighting, AuditQuery, IndexedKey, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
+import type { IndexedKey } from '../../src/decide/policy.js';
+import type { Actor, AlertChange, AlertSighting, AuditQuery, KeyRow, RotationChange, RotationRow, Store } from '../../src/daemon/store.js';
 
 /** A store, and the home-side audit trail it signs with (see src/daemon/audit/trail.ts). */
 export type StoreFactory = () => Promise<{ store: Store; audit: AuditTrail; cleanup(): Promise<void> }>;

@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/daemon/secrets/format.js';
-import type { IndexedKey, KeyStatus } from '../../src/daemon/store.js';
+import type { IndexedKey } from '../../src/decide/policy.js';
+import type { KeyStatus } from '../../src/daemon/store.js';
 import { digestHash } from '../../src/daemon/verify/bytes.js';
 import { KeyIndex } from '../../src/daemon/verify/key-index.js';
 

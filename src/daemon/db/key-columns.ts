@@ -4,10 +4,10 @@
  * `KeyFields` and back in one place.
  */
 import { and, eq, gt, lte, type Column, type SQL } from 'drizzle-orm';
-import { compilePolicy, type EntryPolicy, type JsonObject, type KeyLabels, type KeyMarks, type KeyPolicy } from '../../decide/policy.js';
+import { compilePolicy, type EntryPolicy, type IndexedKey, type JsonObject, type KeyLabels, type KeyMarks, type KeyPolicy } from '../../decide/policy.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import { nameColumns } from '../names.js';
-import type { HashMatch, IndexedKey, KeyEdit, KeyFields, KeyRow, KeyStatus } from '../store.js';
+import type { HashMatch, KeyEdit, KeyFields, KeyRow, KeyStatus } from '../store.js';
 
 /** The columns as stored; the same property names in both schemas. */
 export type PolicyColumns = {

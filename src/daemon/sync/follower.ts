@@ -9,7 +9,8 @@ import type { EventBus } from '../events/bus.js';
 import { keyJson } from '../keys/schemas.js';
 import type { KeyService } from '../keys/service.js';
 import type { RotationService } from '../rotation/service.js';
-import type { IndexedKey, KeyStatus, SharedStore, Store, StoreChange } from '../store.js';
+import type { IndexedKey } from '../../decide/policy.js';
+import type { KeyStatus, SharedStore, Store, StoreChange } from '../store.js';
 import { toWire } from '../../replica/wire.js';
 import { KeyIndex } from '../verify/key-index.js';
 

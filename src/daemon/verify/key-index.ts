@@ -9,7 +9,8 @@
  * numbers; two open-addressing tables (probe-table.ts) find a row by hash and by id. About
  * 130 bytes a key, outside the JS heap (docs/performance.md has the measurements). Fields a
  * key rarely has live in a sparse side table keyed by row, so a new rare field costs nothing
- * for the keys without it: add it to `IndexedKey` and its "none" value to `NO_EXTRAS`.
+ * for the keys without it: add it to `KeyEntry` (decide/policy.ts) and its "none" value to
+ * `NO_EXTRAS`.
  *
  * Deleted keys' tombstones are entries too, marked `deletedAt` in the side table (docs/alerts.md):
  * a year of deletions, each one row like a key, and a canary or a rotated-out key is a mark
@@ -21,7 +22,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { setImmediate as turn } from 'node:timers/promises';
-import type { IndexedKey, KeyCounts, KeyStatus } from '../store.js';
+import type { IndexedKey } from '../../decide/policy.js';
+import type { KeyCounts, KeyStatus } from '../store.js';
 import { DIGEST_BYTES, digestHash, fnv1a, grown, parseDigest, sameBytes, writeAscii } from './bytes.js';
 import { ProbeTable } from './probe-table.js';
 

@@ -14,7 +14,8 @@
  * A snapshot for a replica waits for the load (the `indexReady` the core gives the replica
  * hub): until then a replica answers through the daemon, as it does before its copy is complete.
  */
-import type { IndexedKey, LocalIndexReads } from '../store.js';
+import type { IndexedKey } from '../../decide/policy.js';
+import type { LocalIndexReads } from '../store.js';
 import { KeyIndex } from './key-index.js';
 
 /** Work between two turns of the event loop while loading: a request waits at most about this long. */

@@ -7,7 +7,7 @@
  * carrying a key's whole new state. What a valid verify hands to the service (scopes, meta) is
  * frozen: a handler that changes it must not change the copy.
  */
-import type { IndexedKey } from '../../daemon/store.js';
+import type { IndexedKey } from '../../decide/policy.js';
 import { KeyIndex } from '../../daemon/verify/key-index.js';
 import { decodeChunk, fromWire, resumeToken, type Change, type Hello, type SnapshotChunk } from '../../replica/wire.js';
 

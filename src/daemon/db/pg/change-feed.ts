@@ -23,7 +23,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import type pg from 'pg';
 import { z } from 'zod';
 import { backoffMs } from '../../../backoff.js';
-import type { IndexedKey, SharedStore, StoreChange, StoreFollower } from '../../store.js';
+import type { IndexedKey } from '../../../decide/policy.js';
+import type { SharedStore, StoreChange, StoreFollower } from '../../store.js';
 import { readIndexedKeys } from './indexed-keys.js';
 
 export const CHANNEL = 'keyward_changes';

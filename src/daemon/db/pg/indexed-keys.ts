@@ -6,7 +6,7 @@
  */
 import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import type { IndexedKey } from '../../store.js';
+import type { IndexedKey } from '../../../decide/policy.js';
 import { attachExtras, extrasById, HAS_EXTRAS_SQL, policyColumnsOf } from '../key-columns.js';
 import { keys } from './schema.js';
 import { tombstoneEntries } from './trouble.js';

@@ -20,6 +20,7 @@ import { chunks, firstClash } from '../../keys/import.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
+import type { IndexedKey } from '../../../decide/policy.js';
 import type {
   Actor,
   AlertChange,
@@ -37,7 +38,6 @@ import type {
   EmergencyCut,
   HashMatch,
   ImportRow,
-  IndexedKey,
   IndexedOperator,
   KeyCounts,
   KeyEdit,

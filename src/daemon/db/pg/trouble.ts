@@ -7,7 +7,8 @@ import { and, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
-import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, IndexedKey, KeyRow, TombstoneRow } from '../../store.js';
+import type { IndexedKey } from '../../../decide/policy.js';
+import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, KeyRow, TombstoneRow } from '../../store.js';
 import { alertOutbound } from '../../webhooks/events.js';
 import {
   alertListWhere,

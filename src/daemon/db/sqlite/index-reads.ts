@@ -6,7 +6,8 @@
  */
 import type Database from 'better-sqlite3';
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { IndexedKey, KeyStatus, LocalIndexReads } from '../../store.js';
+import type { IndexedKey } from '../../../decide/policy.js';
+import type { KeyStatus, LocalIndexReads } from '../../store.js';
 import { tombstoneEntry } from '../../verify/key-index.js';
 import { attachExtras, extrasById, HAS_EXTRAS_SQL, indexedKey, policyColumnsOf, withFields } from '../key-columns.js';
 import type { Db } from './open.js';

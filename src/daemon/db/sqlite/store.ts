@@ -15,6 +15,7 @@ import { narrows } from '../../keys/narrowing.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
+import type { IndexedKey } from '../../../decide/policy.js';
 import type {
   Actor,
   AlertChange,
@@ -32,7 +33,6 @@ import type {
   EmergencyCut,
   HashMatch,
   ImportRow,
-  IndexedKey,
   LocalIndexReads,
   IndexedOperator,
   KeyCounts,

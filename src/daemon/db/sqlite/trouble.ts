@@ -6,7 +6,8 @@
 import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
-import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, IndexedKey, KeyRow, TombstoneRow } from '../../store.js';
+import type { IndexedKey } from '../../../decide/policy.js';
+import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, KeyRow, TombstoneRow } from '../../store.js';
 import { alertOutbound } from '../../webhooks/events.js';
 import {
   ALERT_FIELDS,
