@@ -11,7 +11,7 @@ import type { VerifyResult } from '../decide/verify.js';
 import { rateLimitHeaders, rejectionAnswer, unavailableAnswer, type HttpAnswer } from './outcome.js';
 import { bearerKey } from './presented.js';
 import { sharedVerifier, type VerifierOptions } from './verifier/index.js';
-import { scopeList, type Verifier } from './verifier/request.js';
+import { verifyScopes, type Verifier } from './verifier/request.js';
 
 export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'leaseMs' | 'timeoutMs' | 'onStateChange'> & {
   /** `replica` (default): verify from an in-process copy of the index; `remote`: ask the daemon per request. */
@@ -72,7 +72,7 @@ function unavailableLog(): (err: Error) => void {
 export type Guard = { readonly verifier: Verifier; check(request: Presented): Checked | Promise<Checked> };
 
 export function guard(options: GuardOptions): Guard {
-  const scopes = scopeList(options.scope, 'scope');
+  const scopes = verifyScopes(options.scope, 'scope');
   const verifier = options.verifier ?? sharedVerifier({ ...options, mode: options.mode ?? 'replica' });
   const onUnavailable = options.onUnavailable ?? unavailableLog();
   const context = scopes.length > 0 ? { scope: scopes } : {};

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
+import { SCOPES_MAX } from '../../src/decide/scopes.js';
 import { keyward, protect, requireScope, type KeywardOptions, type KeywardVariables } from '../../src/integration/hono.js';
 import type { Verifier } from '../../src/integration/verifier/index.js';
 import { writePrivate } from '../../src/private-files.js';
@@ -364,6 +365,11 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       expect(() => keyward({ url: t.url, token: serviceToken, scope: 'orders write' })).toThrow(/scope "orders write" must be segments/);
       expect(() => requireScope()).toThrow(/at least one scope/);
       expect(() => keyward({ url: t.url, token: serviceToken, trustedProxy: { header: 'x-forwarded-for', hops: 0 } })).toThrow(/hops/);
+      // More scopes than the daemon's verify takes: refused alike whether the replica or the daemon would answer.
+      const many = Array.from({ length: SCOPES_MAX + 1 }, (_, i) => `orders:${i}`);
+      expect(() => keyward({ url: t.url, token: serviceToken, mode, scope: many })).toThrow(/at most 64 scopes/);
+      const { verifier } = mounted({ url: t.url, token: serviceToken, mode });
+      await expect(verifier.verify(generateSecret('kw_'), { scope: many })).rejects.toThrow(/at most 64 scopes/);
       const app = new Hono<{ Variables: KeywardVariables }>();
       app.get('/', requireScope('a:b'), (c) => c.text('never'));
       expect((await app.request('/')).status).toBe(500);

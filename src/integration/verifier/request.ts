@@ -5,7 +5,7 @@
  */
 import { CALLER_MAX, cleanCallerLabel } from '../../caller-label.js';
 import { parseAddress } from '../../decide/ip.js';
-import { scopeProblem } from '../../decide/scopes.js';
+import { scopeProblem, SCOPES_MAX } from '../../decide/scopes.js';
 import { KEY_MAX, type VerifyResult } from '../../decide/verify.js';
 
 export type { VerifyResult };
@@ -72,6 +72,17 @@ export function scopeList(scope: string | readonly string[] | undefined, where: 
 }
 
 /**
+ * `scope` as a verify sends it: checked as `scopeList` checks it, and no more scopes than the
+ * daemon's verify takes, so a replica refuses what the daemon would refuse (it answered 400,
+ * which a service saw as the daemon unavailable, while a replica decided).
+ */
+export function verifyScopes(scope: string | readonly string[] | undefined, where: string): string[] {
+  const list = scopeList(scope, where);
+  if (list.length > SCOPES_MAX) throw new TypeError(`keyward: ${where} names ${list.length} scopes: a verify takes at most ${SCOPES_MAX} scopes`);
+  return list;
+}
+
+/**
  * `key` and `options` as the daemon would read them: the caller without control characters,
  * trimmed and cut to its limit (never through a character); an address that is none dropped
  * (a key with an allow list then refuses it, as without one). Undefined for a key too long to
@@ -83,7 +94,7 @@ export function verifyBody(key: string, options: VerifyOptions = {}): VerifyBody
   const caller = options.caller === undefined ? undefined : cleanCaller(options.caller);
   if (caller) body.caller = caller;
   if (options.scope !== undefined) {
-    scopeList(options.scope, 'scope');
+    verifyScopes(options.scope, 'scope');
     body.scope = options.scope;
   }
   if (options.ip !== undefined && parseAddress(options.ip)) body.ip = options.ip;
