@@ -1,6 +1,6 @@
 /**
- * The kinds of alert (docs/alerts.md) and how each is deduplicated. Pure: the schemas, the
- * stores and the API all take the list from here.
+ * The kinds of alert (docs/alerts.md), how each is deduplicated, and how far ahead
+ * `key.expiring` looks. Pure: the schemas, the stores, the API and the TUI take them from here.
  */
 export const ALERT_KINDS = ['canary.tripped', 'deleted_key.presented', 'old_key.presented_after_cutover', 'key.expiring', 'key.leaked'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
@@ -8,6 +8,9 @@ export type AlertKind = (typeof ALERT_KINDS)[number];
 /** The kinds a verify raises: a key presented that nobody should present any more. */
 export const SIGHTING_KINDS = ['canary.tripped', 'deleted_key.presented', 'old_key.presented_after_cutover'] as const;
 export type PresentedKind = (typeof SIGHTING_KINDS)[number];
+
+/** A key is reported `key.expiring` this long before it expires; the TUI flags it as expiring as long. */
+export const EXPIRING_WITHIN_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * What a sighting of a kind does when no alert of its kind, key and caller is open:

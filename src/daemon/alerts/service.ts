@@ -15,11 +15,10 @@ import type { Actor, AlertChange, AlertSighting, Store } from '../store.js';
 import { FLUSH_INTERVAL_MS } from '../usage/tracker.js';
 import { LEAK_PREFIX } from '../limits.js';
 import { HOUR_MS, leakLocation, leakReported, NO_CALLER } from './dedup.js';
+import { EXPIRING_WITHIN_MS } from './kinds.js';
 import { alertJson, type AlertJson } from './schemas.js';
 import { SightingCounter } from './sightings.js';
 
-/** A key is reported `key.expiring` this long before it expires. */
-const EXPIRING_WITHIN_MS = 7 * 24 * HOUR_MS;
 const EXPIRY_CHECK_MS = 60_000;
 /**
  * Sightings a flush writes in one transaction: ~5 ms of SQLite for sightings that count on open

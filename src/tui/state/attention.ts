@@ -1,16 +1,17 @@
 /**
- * Which keys need an admin's attention: active keys that expired or expire within 7 days, and
- * active keys nobody used for 30 days; never a canary. An inactive key already fails verification, so its
+ * Which keys need an admin's attention: active keys that expired or expire within 7 days (as
+ * far ahead as the daemon's `key.expiring` alert looks: `EXPIRING_WITHIN_MS`), and active keys
+ * nobody used for 30 days; never a canary. An inactive key already fails verification, so its
  * expiry changes nothing and it is not flagged. Everything here depends on `now`, so the TUI
  * recomputes it on a timer (`refreshMs` says how soon it matters).
  */
 import type { KeyJson } from '../../client/client.js';
+import { EXPIRING_WITHIN_MS } from '../../daemon/alerts/kinds.js';
 
 const SECOND_MS = 1000;
 const MINUTE_MS = 60 * SECOND_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
-const EXPIRING_WITHIN_MS = 7 * DAY_MS;
 const UNUSED_FOR_DAYS = 30;
 /** Below this, "expires in" counts seconds, so the screen must follow every second. */
 const SECONDS_SHOWN_BELOW_MS = 2 * MINUTE_MS;
