@@ -1,14 +1,12 @@
 /**
- * The files keyward keeps in its home (docs/design.md): where the home is, and reading and
- * writing them with owner-only modes, never through a link (see `private-files.ts`). Shared by
- * the daemon and its clients.
+ * The files keyward keeps in its home (docs/design.md): where the home is and its files are,
+ * and checking and reading them with owner-only modes, never through a link (`private-files.ts`
+ * does the checks, and writes them). Shared by the daemon and its clients.
  */
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { checkOwnFile, checkPrivateDirectory, checkPrivateFile, readPrivate, writePrivate } from './private-files.js';
-
-export { writePrivate };
+import { checkOwnFile, checkPrivateDirectory, checkPrivateFile, readPrivate } from './private-files.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7420;

@@ -16,7 +16,7 @@ import type { LookupResultJson } from '../daemon/keys/lookup.js';
 import type { KeyFieldsInput } from '../daemon/keys/policy-schemas.js';
 import type { CreateKeyInput, EditKeyInput, KeyJson, UsageJson } from '../daemon/keys/schemas.js';
 import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.js';
-import type { VerifyResult } from '../daemon/verify/verifier.js';
+import type { VerifyResult } from '../decide/verify.js';
 import type { DeliveryJson, WebhookJson } from '../daemon/webhooks/routes.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
 import { httpSend, type HttpResponse, type Transport } from './http.js';

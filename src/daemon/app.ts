@@ -36,7 +36,6 @@ import { verifyRoutes } from './verify/routes.js';
 import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
 
-export { VERSION };
 export const MAX_BODY_BYTES = 64 * 1024;
 
 export type AppOptions = {

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, writePrivate, type DaemonInfo } from '../home.js';
+import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
 import { createApp, MAX_BODY_BYTES } from './app.js';
 import type { Clock } from './clock.js';
@@ -25,7 +25,7 @@ import { createHttpServer, HTTP_LIMITS, type HttpLimits, type HttpServerOptions 
 import { lockHome } from './lock.js';
 import type { DispatchOptions } from './webhooks/dispatcher.js';
 import { WebhookSealer } from './webhooks/sealer.js';
-import { createPrivate, UnsafePath } from '../private-files.js';
+import { createPrivate, UnsafePath, writePrivate } from '../private-files.js';
 import type { Store } from './store.js';
 import { fastVerifyRoute } from './verify/fast-path.js';
 

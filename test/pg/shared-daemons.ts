@@ -4,7 +4,8 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import type { DaemonOptions } from '../../src/daemon/main.js';
-import { homeFiles, writePrivate } from '../../src/home.js';
+import { homeFiles } from '../../src/home.js';
+import { writePrivate } from '../../src/private-files.js';
 import { startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 

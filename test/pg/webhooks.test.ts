@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { homeFiles, writePrivate } from '../../src/home.js';
+import { homeFiles } from '../../src/home.js';
+import { writePrivate } from '../../src/private-files.js';
 import { startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { createTestDatabase, pgTitle, TEST_DATABASE_URL, type TestDatabase } from './database.js';
 

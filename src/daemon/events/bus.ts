@@ -6,8 +6,6 @@ import { EventEmitter } from 'node:events';
 import type { Permission } from '../auth/permissions.js';
 import type { DaemonEvent } from './schemas.js';
 
-export type { DaemonEvent };
-
 export type DaemonEventType = DaemonEvent['type'];
 
 /**

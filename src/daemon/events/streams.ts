@@ -9,7 +9,8 @@
  */
 import { can, type Role } from '../auth/permissions.js';
 import { KeywardError } from '../errors.js';
-import { readPermission, type DaemonEvent, type EventBus } from './bus.js';
+import { readPermission, type EventBus } from './bus.js';
+import type { DaemonEvent } from './schemas.js';
 
 export type StreamLimits = {
   /** Streams one operator may hold open: a leaked token cannot take every slot. */

@@ -14,8 +14,6 @@ import type { UsageTracker } from '../usage/tracker.js';
 import { answerJson } from './answer.js';
 import type { KeyIndex } from './key-index.js';
 
-export type { VerifyRequest, VerifyResult };
-
 export class Verifier {
   private readonly lookup: (hash: string) => ReturnType<KeyIndex['lookup']>;
 
