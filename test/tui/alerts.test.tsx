@@ -7,7 +7,7 @@
 import chalk from 'chalk';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
+import { cursorLine, KEY, press, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
