@@ -14,6 +14,7 @@ import { createCore, type Core } from './core.js';
 import type { StreamLimits } from './events/streams.js';
 import type { ReplicaOptions } from './replica/hub.js';
 import { fastAckRoute } from './replica/routes.js';
+import { MigrationHistoryError } from './db/migration-history.js';
 import { openDatabase } from './db/sqlite/open.js';
 import type { PgTimeouts } from './db/pg/open.js';
 import { describeDatabase } from './db/pg/url.js';
@@ -241,8 +242,12 @@ function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTr
 function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, readsLost: (reason: string) => void, writesLost: (reason: string) => void): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   createPrivate(file);
-  const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-  return new SqliteStore(sqlite, db, audit, readsLost, writesLost);
+  try {
+    const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
+    return new SqliteStore(sqlite, db, audit, readsLost, writesLost);
+  } catch (err) {
+    throw err instanceof MigrationHistoryError ? new StartupError(`refusing to start: ${err.message}`) : err;
+  }
 }
 
 async function openSharedStore(url: string, options: DaemonOptions, audit: AuditTrail, log: (line: string) => void): Promise<Store> {

@@ -2,7 +2,9 @@
  * Upgrading a home: a store as an older keyward left it, opened by this build. Each older store
  * is made by drizzle's own migrator running this build's migrations up to an older one (a copy
  * of the folder with a shortened journal), then holding rows written as that schema held them
- * (the rows mirror what the build of 0002 wrote when driven by hand).
+ * (the rows mirror what the build of 0002 wrote when driven by hand). Also the two stores this
+ * build must refuse rather than migrate: one a newer build migrated (a downgrade), and one a
+ * development build migrated with migrations renamed since.
  */
 import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, legacyHash } from '../../src/daemon/audit/chain.js';
 import { DEFAULT_MIGRATIONS } from '../../src/daemon/db/sqlite/open.js';
+import { StartupError } from '../../src/daemon/main.js';
 import { generateSecret, hashSecret, hintOf, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
 import { homeFiles } from '../../src/home.js';
 import { startTestApp, tempHome, testBackend, type TestApp } from '../helpers/daemon.js';
@@ -48,6 +51,8 @@ function migratedStore(home: string, folder: string): Database.Database {
 
 /** Up to and including the migration tagged `last`, as the build that shipped it had them. */
 const upTo = (last: string) => migrationsFolder((journal) => (journal.entries = journal.entries.slice(0, journal.entries.findIndex((e) => e.tag === last) + 1)));
+
+const tables = (sqlite: Database.Database) => sqlite.prepare<[], string>("select name from sqlite_master where type = 'table' order by name").pluck().all();
 
 /** What the build of 0002 left in a home after an admin's first session; secrets to present later. */
 function homeOf0002(home: string) {
@@ -130,5 +135,43 @@ describe.skipIf(testBackend !== 'sqlite')('upgrading a home', () => {
     const report = await t.daemon.core.verifyAudit();
     expect(report).toMatchObject({ ok: true, unsigned: events });
     expect(report.signed).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses a store a newer keyward migrated, and leaves it as it was', async () => {
+    const home = tempHome();
+    const newer = migrationsFolder((journal, folder) => {
+      const last = journal.entries.at(-1)!;
+      journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 60_000, tag: '9999_from_the_future' });
+      writeFileSync(join(folder, '9999_from_the_future.sql'), 'CREATE TABLE `future_thing` (`id` text PRIMARY KEY NOT NULL);\n');
+    });
+    migratedStore(home, newer).close();
+
+    const refused = startTestApp({ home });
+    await expect(refused).rejects.toThrow(StartupError);
+    await expect(refused).rejects.toThrow(/was migrated by a newer keyward \(1 migration\(s\) after this build's newest, \d{4}_\w+\).*restore the backup/);
+    // The newer build still opens it as it left it.
+    const sqlite = migratedStore(home, newer);
+    expect(tables(sqlite)).toContain('future_thing');
+    sqlite.close();
+    rmSync(home, { recursive: true });
+  });
+
+  it('refuses a store a development build migrated with migrations renamed since, before running any', async () => {
+    const home = tempHome();
+    // As c666049 had them: 0000-0004 as shipped, then its own 0005 (the alerts table among
+    // others), dated after this build's 0005 but before its 0006, which creates alerts again.
+    const branch = migrationsFolder((journal, folder) => {
+      journal.entries = journal.entries.slice(0, 5);
+      journal.entries.push({ ...journal.entries[4]!, idx: 5, when: 1796063434912, tag: '0005_watch_trouble' });
+      writeFileSync(join(folder, '0005_watch_trouble.sql'), 'CREATE TABLE `alerts` (`id` text PRIMARY KEY NOT NULL);\n');
+    });
+    migratedStore(home, branch).close();
+
+    await expect(startTestApp({ home })).rejects.toThrow(/records 1 migration\(s\) that this build does not have.*development build/);
+    const sqlite = new Database(homeFiles(home).db);
+    expect(tables(sqlite)).not.toContain('webhooks');
+    expect(sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get()).toBe(6);
+    sqlite.close();
+    rmSync(home, { recursive: true });
   });
 });

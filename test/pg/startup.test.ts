@@ -1,10 +1,12 @@
 /**
  * Starting daemons on PostgreSQL: an unreachable database is a one-line startup error that
- * does not show the password, and daemons starting together on an empty database migrate it
- * once and create one `admin` between them.
+ * does not show the password, daemons starting together on an empty database migrate it
+ * once and create one `admin` between them, and a database a newer keyward migrated is refused.
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { shippedMigrations } from '../../src/daemon/db/migration-history.js';
+import { DEFAULT_PG_MIGRATIONS } from '../../src/daemon/db/pg/open.js';
 import { startDaemon, StartupError } from '../../src/daemon/main.js';
 import { homeFiles } from '../../src/home.js';
 import { startTestDaemon, tempHome } from '../helpers/daemon.js';
@@ -44,6 +46,25 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('daemons starting together on an emp
       for (const d of daemons) await expect.poll(async () => (await d.api('GET', '/v1/me', undefined, admin.adminToken)).status, { timeout: 1000 }).toBe(200);
     } finally {
       for (const d of daemons) await d.stop();
+      await database.drop();
+    }
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('a daemon on a database a newer keyward migrated'), () => {
+  it('refuses to start (an older daemon of a shared store is never started on a newer schema)', async () => {
+    const database = await createTestDatabase(undefined, { migrated: true });
+    const home = tempHome();
+    try {
+      const newest = shippedMigrations(DEFAULT_PG_MIGRATIONS).at(-1)!;
+      await database.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', ['from a newer build', newest.when + 60_000]);
+      const start = startDaemon({ home, port: 0, database: database.url, log: () => {} });
+      await expect(start).rejects.toThrow(StartupError);
+      await expect(start).rejects.toThrow(/the database was migrated by a newer keyward \(1 migration\(s\) after this build's newest/);
+      expect(existsSync(homeFiles(home).daemonJson)).toBe(false);
+    } finally {
+      // The copy goes back to this worker's spares, emptied of rows in public only.
+      await database.query('delete from drizzle.__drizzle_migrations where hash = $1', ['from a newer build']);
       await database.drop();
     }
   });

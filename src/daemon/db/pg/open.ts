@@ -14,6 +14,7 @@ import { LOCKS, lockKey } from './locks.js';
 import { describeDatabase } from './url.js';
 import { PACKAGE_ROOT } from '../../../package-root.js';
 import { backfillSkeletons } from '../../names.js';
+import { checkMigrationHistory, shippedMigrations } from '../migration-history.js';
 
 // Without the schema, as the SQLite store's `Db`: no relational `db.query`.
 export type PgDb = NodePgDatabase;
@@ -58,6 +59,7 @@ export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_
       const session = drizzle({ client });
       await session.execute(sql`select pg_advisory_lock(${lockKey(LOCKS.migrate)})`);
       try {
+        checkMigrationHistory('the database', await recordedMigrations(client), shippedMigrations(migrationsFolder));
         await migrate(session, { migrationsFolder });
         await backfillNameSkeletons(client);
       } finally {
@@ -71,6 +73,14 @@ export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_
     await pool.end();
     throw new PgOpenError(`cannot open the PostgreSQL store at ${describeDatabase(url)}: ${rootCause(err)}`);
   }
+}
+
+/** The times of the migrations the database has run (drizzle's table, in its schema); none in a new one. */
+async function recordedMigrations(client: pg.Client): Promise<number[]> {
+  const { rows } = await client.query<{ present: boolean }>("select to_regclass('drizzle.__drizzle_migrations') is not null as present");
+  if (!rows[0]?.present) return [];
+  const recorded = await client.query<{ created_at: string }>('select created_at from drizzle.__drizzle_migrations');
+  return recorded.rows.map((row) => Number(row.created_at));
 }
 
 /** Gives rows stored before look-alike names were refused their skeleton (see `backfillSkeletons`). */

@@ -9,6 +9,7 @@ import { chmodSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../../package-root.js';
 import { backfillSkeletons } from '../../names.js';
+import { checkMigrationHistory, shippedMigrations } from '../migration-history.js';
 // Without the schema: the store writes its own queries and never uses drizzle's relational
 // `db.query`, whose types cost the type check seconds.
 export type Db = BetterSQLite3Database;
@@ -34,6 +35,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): { sqlite:
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const db = drizzle(sqlite);
+    checkMigrationHistory(`the key store ${file}`, recordedMigrations(sqlite), shippedMigrations(migrationsFolder));
     migrate(db, { migrationsFolder });
     backfillNameSkeletons(sqlite);
     if (options.maxPageCount) sqlite.pragma(`max_page_count = ${Math.floor(options.maxPageCount)}`);
@@ -45,6 +47,13 @@ export function openDatabase(file: string, options: OpenOptions = {}): { sqlite:
     sqlite.close();
     throw err;
   }
+}
+
+/** The times of the migrations the store has run (drizzle's table); none in a new store. */
+function recordedMigrations(sqlite: Database.Database): number[] {
+  const table = sqlite.prepare("select 1 from sqlite_master where type = 'table' and name = '__drizzle_migrations'").get();
+  if (!table) return [];
+  return sqlite.prepare<[], number>('select created_at from __drizzle_migrations').pluck().all().map(Number);
 }
 
 /** Gives rows stored before look-alike names were refused their skeleton (see `backfillSkeletons`). */
