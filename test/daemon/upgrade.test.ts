@@ -16,7 +16,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, legacyHash } from '../../src/daemon/audit/chain.js';
 import { DEFAULT_MIGRATIONS } from '../../src/daemon/db/sqlite/open.js';
 import { StartupError } from '../../src/daemon/main.js';
-import { generateSecret, hashSecret, hintOf, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
+import { generateSecret, hashSecret, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
+import { hintOf } from '../../src/secret-text.js';
 import { homeFiles } from '../../src/home.js';
 import { startTestApp, tempHome, testBackend, type TestApp } from '../helpers/daemon.js';
 

@@ -20,7 +20,7 @@ import { checkMigrationHistory, shippedMigrations } from '../migration-history.j
 export type PgDb = NodePgDatabase;
 
 /** `drizzle/pg/` at the package root. */
-const DEFAULT_PG_MIGRATIONS = join(PACKAGE_ROOT, 'drizzle', 'pg');
+export const DEFAULT_PG_MIGRATIONS = join(PACKAGE_ROOT, 'drizzle', 'pg');
 
 /** Connections per daemon: writes are serialized by the audit lock, reads are short. */
 const POOL_SIZE = 8;
