@@ -1,9 +1,10 @@
 /**
- * What `npm pack` puts in the package a service installs: package.json's `files`, where an
+ * The package as a service installs it. What `npm pack` puts in it: package.json's `files`, where an
  * entry names a file or a directory with everything under it. Without `files` npm packs the
  * whole repository but what .gitignore names, and dist/ (ignored) got in only because `bin`
  * points into it. Read from package.json rather than asked of `npm pack --dry-run`, which
- * gzips the whole package to answer (over 2 s).
+ * gzips the whole package to answer (over 2 s). And what an install brings along: the lock
+ * file marks `dev` every package that only the repository installs.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,9 @@ const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
   exports: Record<string, string>;
   scripts: Record<string, string>;
   files?: string[];
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 };
+const lock = JSON.parse(readFileSync(`${root}package-lock.json`, 'utf8')) as { packages: Record<string, { dev?: boolean }> };
 
 function packed(path: string): boolean {
   const clean = path.replace(/^\.\//, '');
@@ -40,5 +43,13 @@ describe('the packed package', () => {
   it("leaves out the repository's tests, benchmarks and CI", () => {
     expect(pkg.files).toBeDefined();
     expect(['test/unit/package-files.test.ts', 'bench/run.ts', '.ci/run', 'vitest.config.ts'].filter(packed)).toEqual([]);
+  });
+
+  it("brings no Hono of its own: keyward/hono runs on the service's", () => {
+    // A second copy, of another version, made the service's Hono reject the middleware's types.
+    for (const name of ['hono', '@hono/node-server']) {
+      expect(lock.packages[`node_modules/${name}`]?.dev, `${name} only in the repository`).toBe(true);
+      expect(pkg.peerDependenciesMeta?.[name], `${name} an optional peer`).toEqual({ optional: true });
+    }
   });
 });
