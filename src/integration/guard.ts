@@ -62,7 +62,8 @@ function unavailableLog(): (err: Error) => void {
       return;
     }
     const since = quiet > 0 ? ` (${quiet} more requests refused since the last line)` : '';
-    process.stderr.write(`keyward: cannot verify API keys: ${err.message}${since}\n`);
+    // The verifier's errors begin with `keyward:` themselves; the line says it once.
+    process.stderr.write(`keyward: cannot verify API keys: ${err.message.replace(/^keyward: /, '')}${since}\n`);
     lastAt = now;
     quiet = 0;
   };

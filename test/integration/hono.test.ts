@@ -142,7 +142,7 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
         write.mockRestore();
         await middleware.verifier.close();
       }
-      expect(lines.filter((l) => l.startsWith('keyward: cannot verify API keys'))).toHaveLength(1);
+      expect(lines.filter((l) => l.startsWith('keyward: cannot verify API keys'))).toEqual([expect.stringMatching(/^keyward: cannot verify API keys: the daemon at http:\/\/127\.0\.0\.1:9 could not verify: /)]);
     });
 
     it('protect() guards a route as its one handler, with the same answers', async () => {
