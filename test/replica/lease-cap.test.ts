@@ -3,7 +3,8 @@
  * is capped in hello and in every grant), and `onStateChange` reports a verifier's states:
  * replica once it holds a lease, remote once the lease of a stopped daemon runs out (within the
  * daemon's lease, not the one asked for), replica again with the daemon back, then closed;
- * a stream that fails after the lease ran out, before the lease's timer fired, says the lease.
+ * a stream that fails after the lease ran out, before the lease's timer fired, says the lease;
+ * a token disabled meanwhile says that the daemon refuses it.
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -92,6 +93,25 @@ describe('createVerifier({ leaseMs, onStateChange })', () => {
     }
     expect(seen()).toEqual(['replica', 'remote', 'replica', 'closed']);
     expect(verifier.state).toBe('closed');
+  });
+});
+
+describe('a service token disabled while its verifier runs', () => {
+  it('reports remote saying the daemon refuses the token, not that the lease ran out; ready() says it too', async () => {
+    const t = await startTestDaemon({ replicas: { leaseMs: 600 } });
+    const operator = await t.client.createOperator('orders-api', 'service');
+    const states: { state: VerifierState; reason: string }[] = [];
+    const verifier = createVerifier({ url: t.url, token: operator.token, onStateChange: (state, reason) => states.push({ state, reason }) });
+    try {
+      await verifier.ready();
+      await t.client.disableOperator(operator.operator.id);
+      await vi.waitFor(() => expect(states.map((s) => s.state)).toEqual(['replica', 'remote']), { timeout: 600 + 5 * SLACK_MS, interval: 10 });
+      expect(states[1]!.reason).toMatch(/^the daemon refuses this verifier's token: /);
+      await expect(verifier.ready()).rejects.toThrow(/refuses this verifier's token/);
+    } finally {
+      await verifier.close();
+      await t.stop();
+    }
   });
 });
 

@@ -226,10 +226,18 @@ export class ReplicaVerifier implements Verifier {
       this.endSession();
       if (this.closed) return;
       // The lease may have run out before its timer fired (a busy loop): then that is the news.
-      if (this.current === 'replica' && !this.answering()) this.setState('remote', this.lease.holds(performance.now()) ? reason : LEASE_RAN_OUT);
+      if (this.current === 'replica' && !this.answering()) this.setState('remote', this.lease.holds(performance.now()) ? reason : this.whyNoLease());
       failures = reachedReady ? 0 : failures + 1;
       await sleep(backoffMs(failures, RETRY_MIN_MS, RETRY_MAX_MS), undefined, { signal: this.stopped.signal }).catch(() => undefined);
     }
+  }
+
+  /**
+   * Why the lease was not renewed, as `onStateChange` tells it: a refused token says so (the
+   * service's log must name the fix, not a lease), anything else is the daemon's silence.
+   */
+  private whyNoLease(): string {
+    return this.fatal?.message.replace(/^keyward: /, '') ?? LEASE_RAN_OUT;
   }
 
   /** The daemon refuses this token: nothing will change that but its operator; ready() says so. */
@@ -377,8 +385,11 @@ export class ReplicaVerifier implements Verifier {
       answer = await this.link.post<AckAnswer>('/v1/replica/ack', body);
     } catch (err) {
       this.sightings.restore(sightings);
+      // A token disabled while the service runs: its stream ends and its acks are refused.
+      if (err instanceof ApiError && (err.status === 401 || err.status === 403)) this.refused(err);
       throw err;
     }
+    this.fatal = undefined;
     if (sightings.length === SIGHTINGS_PER_ACK && this.sightings.size > 0 && !closing) this.ackShortly();
     this.offset = answer.now - sentWall;
     for (const quota of answer.quotas) this.answered.set(quota.keyId, quota);
@@ -396,7 +407,7 @@ export class ReplicaVerifier implements Verifier {
   private armExpiry(): void {
     clearTimeout(this.timers.expiry);
     this.timers.expiry = setTimeout(() => {
-      if (!this.answering() && !this.closed) this.setState('remote', LEASE_RAN_OUT);
+      if (!this.answering() && !this.closed) this.setState('remote', this.whyNoLease());
     }, Math.max(0, this.lease.endsAt - performance.now()) + 1);
     this.timers.expiry.unref();
   }
