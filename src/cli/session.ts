@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import type { KeywardClient } from '../client/client.js';
-import { clientOf, noDaemonMessage, resolveConnection, type Connection, type Located } from '../client/connection.js';
+import { clientOf, DAEMON_URL_EXAMPLE, daemonUrlProblem, noDaemonMessage, resolveConnection, type Connection, type Located } from '../client/connection.js';
 import { resolveHome } from '../home.js';
 import { CliError, EXIT, usageError } from './exit.js';
 
@@ -18,17 +18,10 @@ export function homeOf(cmd: Command): string {
 
 const URL_SOURCES: Record<Located['urlSource'], string> = { flag: '--url', env: 'KEYWARD_URL', 'daemon.json': 'the URL in daemon.json' };
 
-/** A URL that cannot be an HTTP daemon is a mistake in the invocation, not an absent daemon. */
+/** A URL that cannot be a daemon's address is a mistake in the invocation, not an absent daemon. */
 function checkUrl(connection: Located): void {
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(connection.url).protocol;
-  } catch {
-    protocol = undefined;
-  }
-  if (protocol !== 'http:' && protocol !== 'https:') {
-    throw usageError(`${URL_SOURCES[connection.urlSource]} ${JSON.stringify(connection.url)} is not an http(s) URL (e.g. http://127.0.0.1:7420)`);
-  }
+  const problem = daemonUrlProblem(connection.url);
+  if (problem) throw usageError(`${URL_SOURCES[connection.urlSource]} ${JSON.stringify(problem.shown)} is not a daemon's address: ${DAEMON_URL_EXAMPLE}`);
 }
 
 /** The home and where its daemon is (if anywhere), from the global flags and the environment. */

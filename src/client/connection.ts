@@ -51,3 +51,24 @@ export function clientOf(connection: Located): KeywardClient {
 export function noDaemonMessage(home: string): string {
   return `no daemon is running for ${home}; start one with "keyward daemon" (or pass --url)`;
 }
+
+/**
+ * Why `text` cannot be a daemon's address, or undefined when it can: an http(s) origin and
+ * nothing more (the clients add the paths; a path given would be joined in front of theirs,
+ * credentials would ride along in every request). The CLI and the verifier both ask it.
+ * `shown` is the text without user and password, which an error may carry into a log.
+ */
+export function daemonUrlProblem(text: string): { shown: string } | undefined {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  const origin = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
+  if (origin) return undefined;
+  return { shown: url ? `${url.protocol}//${url.host}${url.pathname}` : text.replace(/\/\/[^/@]*@/, '//') };
+}
+
+/** What the address must be, for the messages of both. */
+export const DAEMON_URL_EXAMPLE = 'an http(s) origin such as http://127.0.0.1:7420 (no path, query or credentials)';

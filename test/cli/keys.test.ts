@@ -199,6 +199,22 @@ describe('usage errors', () => {
   });
 });
 
+describe('a daemon address that is not one', () => {
+  it('is a usage error, said without its password: a path, a query, credentials or another scheme', async () => {
+    const cases: [string, RegExp][] = [
+      [`${d.url}/v1`, /--url "http:\/\/127\.0\.0\.1:\d+\/v1" is not a daemon's address: an http\(s\) origin/],
+      [`${d.url}/?page=2`, /is not a daemon's address/],
+      [d.url.replace('http://', 'http://admin:hunter2@'), /--url "http:\/\/127\.0\.0\.1:\d+\/" is not a daemon's address/],
+      ['ftp://127.0.0.1:7420', /is not a daemon's address/],
+    ];
+    for (const [url, message] of cases) {
+      const result = await d.run(['keys', 'list', '--url', url]);
+      expectFailure(result, 2, message);
+      expect(result.stderr, 'the password is not repeated').not.toContain('hunter2');
+    }
+  });
+});
+
 describe('keyward keys list, streamed', () => {
   it('prints page after page as one table, one JSON document or NDJSON, sorted and searched on the daemon', async () => {
     for (const name of ['stream-c', 'stream-a', 'stream-e', 'stream-b', 'stream-d']) await d.client.createKey(name, { owner: 'team-stream' });

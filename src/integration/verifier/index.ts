@@ -20,7 +20,7 @@
  * process.once('SIGTERM', () => void verifier.close()); // sends the usage it counted
  * ```
  */
-import { noDaemonMessage, resolveConnection } from '../../client/connection.js';
+import { DAEMON_URL_EXAMPLE, daemonUrlProblem, noDaemonMessage, resolveConnection } from '../../client/connection.js';
 import { resolveHome } from '../../home.js';
 import { DaemonLink } from './link.js';
 import { RemoteVerifier } from './remote.js';
@@ -67,16 +67,8 @@ function linkFor(options: VerifierOptions): DaemonLink {
 
 /** The daemon's address, as given or from `KEYWARD_URL`: an http(s) origin, nothing more (paths are the verifier's). */
 function checkDaemonUrl(text: string): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  const origin = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
-  // Said without the URL's user and password, which an error may carry into a log.
-  const shown = url ? `${url.protocol}//${url.host}${url.pathname}` : text.replace(/\/\/[^/@]*@/, '//');
-  if (!origin) throw new TypeError(`keyward: the daemon's url must be an http(s) origin such as http://127.0.0.1:7420, got ${JSON.stringify(shown)}`);
+  const problem = daemonUrlProblem(text);
+  if (problem) throw new TypeError(`keyward: the daemon's url must be ${DAEMON_URL_EXAMPLE}, got ${JSON.stringify(problem.shown)}`);
 }
 
 /** A verifier for the daemon `options` name; it starts following at once. */
