@@ -131,6 +131,34 @@ describe('a store filled by usage', () => {
     }
     t = await startTestApp(); // for afterEach
   }, 60_000);
+
+  it.skipIf(!canMount())('lists keys (and so finds them by name) on a disk down to its reserve after the 24-hour window moved', async () => {
+    const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+    try {
+      t = await startTestApp({ home: join(disk, 'home'), now });
+      const victim = await t.client.createKey('victim');
+      await verify(victim.secret, 'svc');
+      await t.daemon.core.usage.flush();
+      expect((await t.api('GET', '/v1/keys')).status).toBe(200);
+      writeFileSync(join(disk, 'filler'), Buffer.alloc(24 * 1024 * 1024));
+      // A minute on, a list must move the window its 24-hour counts cover: a write.
+      traffic.advance(120_000);
+      const list = await t.api('GET', '/v1/keys?q=victim');
+      expect(list.status, JSON.stringify(list.body)).toBe(200);
+      expect(list.body.keys.map((k) => [k.name, k.uses24h])).toEqual([['victim', 1]]);
+      expect((await t.api('POST', `/v1/keys/${victim.key.id}/deactivate`)).status).toBe(200);
+      rmSync(join(disk, 'filler'));
+      traffic.advance(24 * 60 * 60_000);
+      const later = await t.api('GET', '/v1/keys');
+      expect(later.body.keys.map((k) => k.uses24h), 'the window moves once there is room').toEqual([0]);
+    } finally {
+      await t.daemon.close();
+      execFileSync('umount', [disk]);
+      rmSync(disk, { recursive: true, force: true });
+    }
+    t = await startTestApp(); // for afterEach
+  }, 60_000);
 });
 
 /** Whether this process may mount a small tmpfs (root, outside a locked-down container). */

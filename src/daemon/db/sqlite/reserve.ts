@@ -53,3 +53,9 @@ export class SpaceReserve {
     this.pageLimit = pages;
   }
 }
+
+/** Whether a write failed for want of room: the reserve's refusal, or SQLite's own `SQLITE_FULL`. */
+export function isOutOfSpace(err: unknown): boolean {
+  if (err instanceof KeywardError) return err.code === 'storage_full';
+  return (err as { code?: unknown } | undefined)?.code === 'SQLITE_FULL';
+}

@@ -79,7 +79,7 @@ import {
 } from '../dialects.js';
 import { editColumns, expiringWhere, fieldsFromColumns, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
-import { SpaceReserve } from './reserve.js';
+import { isOutOfSpace, SpaceReserve } from './reserve.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { OffLoopWrites, runStepsHere, type WriteStep } from './off-loop-writes.js';
@@ -448,7 +448,12 @@ export class SqliteStore implements Store {
    */
   private async rollUses24h(from: number): Promise<void> {
     if (this.db.select().from(usageWindow).get()?.fromMinute === from) return;
-    await this.write((tx) => moveUsesWindow(tx, from));
+    // Moving the window is a write, but it serves a read: on a disk down to its reserve the
+    // list (and every name lookup, the CLI's deactivate among them) must still answer. The
+    // counts then stay where the window last stood, as usage that cannot be written waits.
+    await this.write((tx) => moveUsesWindow(tx, from)).catch((err: unknown) => {
+      if (!isOutOfSpace(err)) throw err;
+    });
   }
 
   async keyTotal(): Promise<number> {
