@@ -23,7 +23,7 @@ export function backupCommand(program: Command): void {
             'start the daemon. The copy holds no audit.key: keep that file of the home safe on its own.',
         ),
     ),
-    ['keyward backup /var/backups/keyward-$(date +%F).db', 'sudo -u keyward KEYWARD_HOME=/var/lib/keyward keyward backup /var/backups/keyward.db'],
+    ['keyward backup ~/keyward-$(date +%F).db', 'sudo -u keyward KEYWARD_HOME=/var/lib/keyward keyward backup /var/backups/keyward/keyward.db'],
   ).action(async (file: string, opts: { force?: boolean; json?: boolean }, cmd: Command) => {
     // Loaded here so other commands never pay for the native SQLite module.
     const { backupStore } = await import('./backup.js');
