@@ -254,6 +254,22 @@ describe('webhook deliveries', () => {
     expect(new Set(receiver.events().map((e) => e.id)).size).toBe(1);
   });
 
+  it('counts an attempt cut short by the daemon stopping as failed, not given up: it is due again', async () => {
+    await t.stop();
+    // A window so short that any failed attempt but one cut short by a stop gives its delivery up.
+    t = await startTestApp({ webhooks: { pollMs: 20, timeoutMs: 5000, leaseMs: 10_000, retry: { baseMs: 40, capMs: 160, windowMs: 1 } } });
+    receiver.hangs = true;
+    const { id } = await addWebhook({ url: receiver.url, events: ['key.create'] });
+    await t.api('POST', '/v1/keys', { name: 'k' });
+    await expect.poll(() => receiver.got.length, { timeout: 5000 }).toBe(1);
+    const { metrics } = t.daemon.core;
+    await t.restart(); // the stop cuts the attempt short
+    const counted = Object.fromEntries((await metrics.webhookDeliveries.get()).values.map((v) => [v.labels.result, v.value]));
+    expect(counted).toEqual({ delivered: 0, failed: 1, gave_up: 0 });
+    const { deliveries } = (await t.api('GET', `/v1/webhooks/${id}/deliveries`)).body as unknown as { deliveries: Array<Record<string, unknown>> };
+    expect(deliveries[0]).toMatchObject({ status: 'pending', attempts: 1, lastError: 'the daemon stopped during the attempt' });
+  });
+
   it('delivers to other receivers at once while one hangs: it holds one slot, however many of its deliveries are due', async () => {
     await t.stop();
     const hangMs = 3000;

@@ -178,8 +178,9 @@ export class WebhookDispatcher {
     }
     const at = now();
     const delivered = error === null;
-    const next = delivered ? null : nextAttemptAt(this.options.retry, d.attempts + 1, d.createdAt, at);
-    await store.finishDelivery(d.id, { webhookId: d.webhookId, at, delivered, status, error, nextAttemptAt: delivered ? null : stopped ? at : next });
+    // An attempt `stop` cut short says nothing of the receiver: due again at once, never given up.
+    const next = delivered ? null : stopped ? at : nextAttemptAt(this.options.retry, d.attempts + 1, d.createdAt, at);
+    await store.finishDelivery(d.id, { webhookId: d.webhookId, at, delivered, status, error, nextAttemptAt: next });
     metrics.webhookDeliveries.inc({ result: delivered ? 'delivered' : next === null ? 'gave_up' : 'failed' });
   }
 }
