@@ -106,11 +106,7 @@ describe('a store filled by usage', () => {
   }, 120_000);
 
   it.skipIf(!canMount())('keeps the last 32 MiB of a real disk for writes that take access away', async () => {
-    const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
-    try {
-      const home = join(disk, 'home');
-      t = await startTestApp({ home, now });
+    await onSmallDisk(async (disk) => {
       const victim = await t.client.createKey('victim');
       // Another program fills the disk until less than the reserve is free.
       writeFileSync(join(disk, 'filler'), Buffer.alloc(24 * 1024 * 1024));
@@ -123,20 +119,11 @@ describe('a store filled by usage', () => {
       expect((await t.api('DELETE', `/v1/keys/${victim.key.id}`)).status).toBe(204);
       rmSync(join(disk, 'filler'));
       expect((await t.api('POST', '/v1/keys', { name: 'grows' })).status, 'space is back').toBe(201);
-    } finally {
-      // The disk can only be unmounted once the daemon has closed its files on it.
-      await t.daemon.close();
-      execFileSync('umount', [disk]);
-      rmSync(disk, { recursive: true, force: true });
-    }
-    t = await startTestApp(); // for afterEach
+    });
   }, 60_000);
 
   it.skipIf(!canMount())('lists keys (and so finds them by name) on a disk down to its reserve after the 24-hour window moved', async () => {
-    const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
-    try {
-      t = await startTestApp({ home: join(disk, 'home'), now });
+    await onSmallDisk(async (disk) => {
       const victim = await t.client.createKey('victim');
       await verify(victim.secret, 'svc');
       await t.daemon.core.usage.flush();
@@ -152,14 +139,28 @@ describe('a store filled by usage', () => {
       traffic.advance(24 * 60 * 60_000);
       const later = await t.api('GET', '/v1/keys');
       expect(later.body.keys.map((k) => k.uses24h), 'the window moves once there is room').toEqual([0]);
-    } finally {
-      await t.daemon.close();
-      execFileSync('umount', [disk]);
-      rmSync(disk, { recursive: true, force: true });
-    }
-    t = await startTestApp(); // for afterEach
+    });
   }, 60_000);
 });
+
+/**
+ * Runs `body` with `t` a daemon whose home is on a 48 MiB tmpfs (`disk`), which other programs
+ * may fill; then a daemon on an ordinary home again, for afterEach.
+ */
+async function onSmallDisk(body: (disk: string) => Promise<void>): Promise<void> {
+  const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+  try {
+    t = await startTestApp({ home: join(disk, 'home'), now });
+    await body(disk);
+  } finally {
+    // The disk can only be unmounted once the daemon has closed its files on it.
+    await t.daemon.close();
+    execFileSync('umount', [disk]);
+    rmSync(disk, { recursive: true, force: true });
+  }
+  t = await startTestApp();
+}
 
 /** Whether this process may mount a small tmpfs (root, outside a locked-down container). */
 function canMount(): boolean {
