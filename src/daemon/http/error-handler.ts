@@ -3,12 +3,12 @@
  * a `KeywardError`, a store failure, Hono's own HTTPException, or anything unexpected into it.
  * Unexpected errors are logged in full and the client only sees a generic message.
  */
-import { DrizzleQueryError } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { safeText } from '../../sanitize.js';
-import { KeywardError, StoreUnreachable, type ErrorBody, type ErrorCode, type ErrorIssue } from '../errors.js';
+import { storageError } from '../db/storage-errors.js';
+import { KeywardError, type ErrorBody, type ErrorCode, type ErrorIssue } from '../errors.js';
 import { redactSecrets } from '../../secret-text.js';
 
 /**
@@ -38,42 +38,6 @@ export function sendError(c: Context, err: KeywardError): Response {
   // RFC 6750: a 401 names the scheme the client should use.
   if (err.code === 'unauthorized') c.header('WWW-Authenticate', 'Bearer');
   return c.json(errorBody(c, err.code, err.message, err.issues), err.status);
-}
-
-/** Socket failures on the way to a networked store (PostgreSQL). */
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
-/** PostgreSQL SQLSTATEs of a server that is gone, shutting down, starting, or out of connections. */
-const PG_UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
-const PG_DISK_FULL = '53100';
-
-/**
- * Maps a store failure to the store codes, or undefined when it is not a storage condition.
- * drizzle wraps the driver's error in `cause`, so the whole chain is looked at.
- */
-function storageError(err: unknown): KeywardError | undefined {
-  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const mapped = storageCode(e);
-    if (mapped) return mapped;
-    // A query the PostgreSQL driver could not even send: its connection broke without a code.
-    if (e instanceof DrizzleQueryError && e.cause instanceof Error && typeof (e.cause as { code?: unknown }).code !== 'string') return pgUnavailable();
-  }
-  return undefined;
-}
-
-function storageCode(err: Error): KeywardError | undefined {
-  if (err instanceof StoreUnreachable) return pgUnavailable();
-  const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string') return undefined;
-  if (code === 'SQLITE_FULL' || code === PG_DISK_FULL) return new KeywardError('storage_full', 'The key store is out of space; nothing was changed');
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_READONLY')
-    return new KeywardError('store_unavailable', 'The key store is unavailable right now; nothing was changed');
-  if (NETWORK_ERRORS.has(code) || PG_UNAVAILABLE.test(code)) return pgUnavailable();
-  return undefined;
-}
-
-/** A lost connection may have taken a commit with it, so this message does not promise "nothing changed". */
-function pgUnavailable(): KeywardError {
-  return new KeywardError('store_unavailable', 'The key store (PostgreSQL) cannot be reached right now; verify still works, try changes again when it is back');
 }
 
 export type Logger = (line: string) => void;

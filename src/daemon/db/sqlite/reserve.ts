@@ -9,6 +9,7 @@ import type Database from 'better-sqlite3';
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeywardError } from '../../errors.js';
+import { storageError } from '../storage-errors.js';
 
 const RESERVE_FRACTION = 0.05;
 const DISK_RESERVE_BYTES = 32 * 1024 * 1024;
@@ -54,8 +55,7 @@ export class SpaceReserve {
   }
 }
 
-/** Whether a write failed for want of room: the reserve's refusal, or SQLite's own `SQLITE_FULL`. */
+/** Whether a write failed for want of room: the reserve's refusal, or the store's own (as the HTTP layer reads it). */
 export function isOutOfSpace(err: unknown): boolean {
-  if (err instanceof KeywardError) return err.code === 'storage_full';
-  return (err as { code?: unknown } | undefined)?.code === 'SQLITE_FULL';
+  return (err instanceof KeywardError ? err : storageError(err))?.code === 'storage_full';
 }
