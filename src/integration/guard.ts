@@ -11,7 +11,7 @@ import type { VerifyResult } from '../decide/verify.js';
 import { rateLimitHeaders, rejectionAnswer, unavailableAnswer, type HttpAnswer } from './outcome.js';
 import { bearerKey } from './presented.js';
 import { sharedVerifier, type VerifierOptions } from './verifier/index.js';
-import { verifyScopes, type Verifier } from './verifier/request.js';
+import { reasonOf, verifyScopes, type Verifier } from './verifier/request.js';
 
 export type GuardOptions = Pick<VerifierOptions, 'url' | 'token' | 'home' | 'leaseMs' | 'timeoutMs' | 'onStateChange'> & {
   /** `replica` (default): verify from an in-process copy of the index; `remote`: ask the daemon per request. */
@@ -62,8 +62,7 @@ function unavailableLog(): (err: Error) => void {
       return;
     }
     const since = quiet > 0 ? ` (${quiet} more requests refused since the last line)` : '';
-    // The verifier's errors begin with `keyward:` themselves; the line says it once.
-    process.stderr.write(`keyward: cannot verify API keys: ${err.message.replace(/^keyward: /, '')}${since}\n`);
+    process.stderr.write(`keyward: cannot verify API keys: ${reasonOf(err)}${since}\n`);
     lastAt = now;
     quiet = 0;
   };

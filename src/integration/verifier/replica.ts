@@ -34,7 +34,7 @@ import type { Change, Hello, SnapshotChunk } from '../../replica/wire.js';
 import { ReplicaCopy } from './copy.js';
 import type { DaemonLink } from './link.js';
 import { RemoteVerifier } from './remote.js';
-import { MALFORMED, NOT_FOUND, verifyBody, VerifierUnavailable, type Verifier, type VerifierState, type VerifyOptions, type VerifyResult } from './request.js';
+import { MALFORMED, NOT_FOUND, reasonOf, verifyBody, VerifierUnavailable, type Verifier, type VerifierState, type VerifyOptions, type VerifyResult } from './request.js';
 
 export type ReplicaVerifierOptions = {
   /** Ask for a lease shorter than the daemon's (never longer). */
@@ -237,7 +237,7 @@ export class ReplicaVerifier implements Verifier {
    * service's log must name the fix, not a lease), anything else is the daemon's silence.
    */
   private whyNoLease(): string {
-    return this.fatal?.message.replace(/^keyward: /, '') ?? LEASE_RAN_OUT;
+    return this.fatal ? reasonOf(this.fatal) : LEASE_RAN_OUT;
   }
 
   /** The daemon refuses this token: nothing will change that but its operator; ready() says so. */

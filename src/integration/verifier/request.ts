@@ -55,31 +55,50 @@ export class VerifierUnavailable extends Error {
   }
 }
 
+/** `err`'s message without the `keyward: ` each of ours begins with, to quote in a line that says it already. */
+export function reasonOf(err: Error): string {
+  return err.message.replace(/^keyward: /, '');
+}
+
 export const MALFORMED: VerifyResult = { valid: false, code: 'malformed' };
 export const NOT_FOUND: VerifyResult = { valid: false, code: 'not_found' };
 
 /** A verify as `POST /v1/verify` takes it. */
 export type VerifyBody = { key: string; caller?: string; scope?: string | readonly string[]; ip?: string };
 
-/** `scope` as a list, each checked up front: a typo in a route's scope is the service's bug. */
-export function scopeList(scope: string | readonly string[] | undefined, where: string): string[] {
-  const list = scope === undefined ? [] : typeof scope === 'string' ? [scope] : [...scope];
-  for (const s of list) {
-    const problem = scopeProblem(s);
-    if (problem) throw new TypeError(`keyward: ${where} ${JSON.stringify(s)} ${problem}`);
-  }
-  return list;
+type Scopes = string | readonly string[];
+
+const asList = (scope: Scopes | undefined): string[] => (scope === undefined ? [] : typeof scope === 'string' ? [scope] : [...scope]);
+
+/** Throws for a scope that is none: a typo in a route's scope is the service's bug. */
+function checkScope(scope: string, where: string): void {
+  const problem = scopeProblem(scope);
+  if (problem) throw new TypeError(`keyward: ${where} ${JSON.stringify(scope)} ${problem}`);
 }
 
 /**
- * `scope` as a verify sends it: checked as `scopeList` checks it, and no more scopes than the
- * daemon's verify takes, so a replica refuses what the daemon would refuse (it answered 400,
- * which a service saw as the daemon unavailable, while a replica decided).
+ * Throws for scopes a verify cannot send: one that is none, or more than the daemon's verify
+ * takes, so a replica refuses what the daemon would refuse (it answered 400, which a service
+ * saw as the daemon unavailable, while a replica decided). Without a copy: a middleware with
+ * `scope` sends its list with every request.
  */
-export function verifyScopes(scope: string | readonly string[] | undefined, where: string): string[] {
-  const list = scopeList(scope, where);
-  if (list.length > SCOPES_MAX) throw new TypeError(`keyward: ${where} names ${list.length} scopes: a verify takes at most ${SCOPES_MAX} scopes`);
+function checkVerifyScopes(scope: Scopes, where: string): void {
+  if (typeof scope === 'string') return checkScope(scope, where);
+  if (scope.length > SCOPES_MAX) throw new TypeError(`keyward: ${where} names ${scope.length} scopes: a verify takes at most ${SCOPES_MAX} scopes`);
+  for (const s of scope) checkScope(s, where);
+}
+
+/** `scope` as a list, each checked up front. */
+export function scopeList(scope: Scopes | undefined, where: string): string[] {
+  const list = asList(scope);
+  for (const s of list) checkScope(s, where);
   return list;
+}
+
+/** `scope` as a list a verify may send (see `checkVerifyScopes`). */
+export function verifyScopes(scope: Scopes | undefined, where: string): string[] {
+  if (scope !== undefined) checkVerifyScopes(scope, where);
+  return asList(scope);
 }
 
 /**
@@ -94,7 +113,7 @@ export function verifyBody(key: string, options: VerifyOptions = {}): VerifyBody
   const caller = options.caller === undefined ? undefined : cleanCaller(options.caller);
   if (caller) body.caller = caller;
   if (options.scope !== undefined) {
-    verifyScopes(options.scope, 'scope');
+    checkVerifyScopes(options.scope, 'scope');
     body.scope = options.scope;
   }
   if (options.ip !== undefined && parseAddress(options.ip)) body.ip = options.ip;
