@@ -6,6 +6,7 @@
  * token comes from `--token`, `KEYWARD_TOKEN`, else `admin.token` in the home.
  */
 import { checkHomeToRead, readAdminToken, readDaemonInfo } from '../home.js';
+import { redactSecrets } from '../secret-text.js';
 import { KeywardClient } from './client.js';
 
 export type ConnectionFlags = { home: string; url?: string; token?: string };
@@ -56,7 +57,8 @@ export function noDaemonMessage(home: string): string {
  * Why `text` cannot be a daemon's address, or undefined when it can: an http(s) origin and
  * nothing more (the clients add the paths; a path given would be joined in front of theirs,
  * credentials would ride along in every request). The CLI and the verifier both ask it.
- * `shown` is the text without user and password, which an error may carry into a log.
+ * `shown` is the text without user and password or anything shaped like a secret, which an
+ * error may carry into a log.
  */
 export function daemonUrlProblem(text: string): { shown: string } | undefined {
   let url: URL | undefined;
@@ -67,7 +69,8 @@ export function daemonUrlProblem(text: string): { shown: string } | undefined {
   }
   const origin = url && (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password && url.pathname === '/' && !url.search && !url.hash;
   if (origin) return undefined;
-  return { shown: url ? `${url.protocol}//${url.host}${url.pathname}` : text.replace(/\/\/[^/@]*@/, '//') };
+  // A token pasted where the URL goes is redacted too: a service logs the error it throws.
+  return { shown: redactSecrets(url ? `${url.protocol}//${url.host}${url.pathname}` : text.replace(/\/\/[^/@]*@/, '//')) };
 }
 
 /** What the address must be, for the messages of both. */

@@ -170,6 +170,17 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       expect(() => keyward({ url: t.url, token: `${serviceToken}\r\nX-Injected: 1` })).toThrow(/operator token/);
     });
 
+    it('does not repeat a token pasted where the url goes in the error it throws', () => {
+      let thrown: unknown;
+      try {
+        keyward({ url: serviceToken, token: serviceToken });
+      } catch (err) {
+        thrown = err;
+      }
+      expect(String(thrown)).toMatch(/url must be an http\(s\) origin .*kwo_…\(secret removed\)/);
+      expect(String(thrown)).not.toContain(serviceToken);
+    });
+
     it("never borrows the home's admin token, and checks KEYWARD_URL as it checks url", () => {
       const saved = { token: process.env.KEYWARD_TOKEN, url: process.env.KEYWARD_URL };
       delete process.env.KEYWARD_TOKEN;
