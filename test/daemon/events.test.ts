@@ -97,6 +97,21 @@ describe('caps', () => {
     await vi.waitFor(() => expect(t.daemon.core.streams.size).toBe(2));
     expect((await open(viewer.token)).status).toBe(200);
   });
+
+  it('by default allows 16 streams an operator and 256 in all, as docs/security.md says', async () => {
+    t = await startTestApp();
+    const opened: Response[] = [];
+    const tokens = [t.adminToken];
+    for (let i = 1; i < 17; i++) tokens.push((await operator('viewer', `viewer-${i}`)).token);
+    for (let i = 0; i < 16; i++) opened.push(await open(t.adminToken));
+    const seventeenth = await open(t.adminToken);
+    expect(await seventeenth.json()).toMatchObject({ error: { code: 'too_many_streams', message: expect.stringContaining('already has 16 event streams open') } });
+    for (const token of tokens.slice(1, 16)) for (let i = 0; i < 16; i++) opened.push(await open(token));
+    expect(opened.map((r) => r.status)).toEqual(opened.map(() => 200));
+    const past = await open(tokens[16]!);
+    expect(await past.json()).toMatchObject({ error: { code: 'too_many_streams', message: expect.stringContaining('already has 256 event streams open') } });
+    await Promise.all(opened.map((r) => r.body!.cancel()));
+  });
 });
 
 describe('a client that falls behind', () => {

@@ -24,9 +24,13 @@ afterEach(() => t.stop());
 const traffic = callerTraffic();
 const now = traffic.now;
 const verify = (secret: string, caller: string) => traffic.verify(t, secret, caller);
+/** Fresh caller labels the flood sends: six times the callers a key keeps. */
+const FLOOD = 6 * CALLERS_KEPT;
 
 describe('a flood of caller labels', () => {
-  it('bounds the store under the attack of the report: 20,000 fresh labels on one key', async () => {
+  it('bounds the store under a flood of fresh labels on one key, six times the callers it keeps', async () => {
+    // The report's attack sent 20,000; 6,000 already triples an unbounded table after the first
+    // 2,000, where the check below allows half as much again, at a third of the suite's time.
     // Over a socket, as the attack comes: a plain verify is answered below the framework
     // (daemon/http/fast-routes.ts), which counts its callers the way the full route does.
     const daemon = await startTestDaemon({ now });
@@ -43,12 +47,12 @@ describe('a flood of caller labels', () => {
     await t.daemon.core.usage.flush();
     const pages = async () => Number((await storeQuery<{ n: number }>(t, 'select page_count - freelist_count as n from pragma_page_count(), pragma_freelist_count()'))[0]!.n);
     const before = await pages();
-    for (let i = 2000; i < 20_000; i++) {
+    for (let i = 2000; i < FLOOD; i++) {
       await flood(i);
       if (i % 1000 === 999) await t.daemon.core.usage.flush();
     }
     agent.destroy();
-    expect(daemon.daemon.fastRoutes.answered, 'verifies answered below the framework').toBeGreaterThanOrEqual(20_000);
+    expect(daemon.daemon.fastRoutes.answered, 'verifies answered below the framework').toBeGreaterThanOrEqual(FLOOD);
     const rows = await storeQuery<{ n: number }>(t, 'select count(*) as n from key_callers');
     expect(Number(rows[0]!.n)).toBe(CALLERS_KEPT + 1);
     // Rows are replaced, not added: the pages in use stay about where they were.
