@@ -16,6 +16,7 @@ import { COMPILED_DIR } from '../helpers/cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as {
+  license: string;
   bin: Record<string, string>;
   exports: Record<string, string>;
   scripts: Record<string, string>;
@@ -75,6 +76,11 @@ describe('the packed package', () => {
       'drizzle/pg/meta/_journal.json',
     ];
     expect(needed.filter((path) => !packed(path))).toEqual([]);
+  });
+
+  it('carries the text of the license it declares (npm packs LICENSE whatever files says)', () => {
+    expect(pkg.license).toBe('MIT');
+    expect(readFileSync(`${root}LICENSE`, 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} /);
   });
 
   it("leaves out the repository's tests, benchmarks and CI", () => {
