@@ -64,16 +64,22 @@ export function checkOwnFile(file: string): Stats | undefined {
   return st;
 }
 
-/** Checks a file in the home, if it exists, to write: `checkOwnFile`, and no other name. */
-export function checkPrivateFile(file: string): void {
+/** Checks a file in the home, if it exists, to write: `checkOwnFile`, and no other name; its stat. */
+export function checkPrivateFile(file: string): Stats | undefined {
   const st = checkOwnFile(file);
   if (st && st.nlink > 1) throw new UnsafePath(`${file} has ${st.nlink} names (hard links); keyward will not write a file that is also elsewhere`);
+  return st;
+}
+
+/** Opens a new owner-only file to write; EEXIST when anything has its name, a link included (never followed). */
+export function openNewPrivate(file: string): number {
+  return openSync(file, CREATE, 0o600);
 }
 
 /** Creates `file` empty and owner-only if it does not exist; an existing one must pass `checkPrivateFile`. */
 export function createPrivate(file: string): void {
   try {
-    closeSync(openSync(file, CREATE, 0o600));
+    closeSync(openNewPrivate(file));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     checkPrivateFile(file);
@@ -85,7 +91,7 @@ const tempName = (file: string) => `${file}.${randomBytes(6).toString('hex')}.tm
 /** A new owner-only file beside `file` holding `content`, on disk; its name. */
 function writeTemp(file: string, content: string): string {
   const temp = tempName(file);
-  const fd = openSync(temp, CREATE, 0o600);
+  const fd = openNewPrivate(temp);
   try {
     writeSync(fd, content);
     fsyncSync(fd);
