@@ -7,9 +7,7 @@
  * anything) still has room to deactivate, delete and disable.
  */
 import Database from 'better-sqlite3';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CALLERS_KEPT } from '../../src/daemon/usage/callers.js';
@@ -17,6 +15,7 @@ import { homeFiles } from '../../src/home.js';
 import { callerTraffic } from '../helpers/callers.js';
 import { startTestApp, startTestDaemon, storeQuery, tempHome, type TestApp } from '../helpers/daemon.js';
 import { rawAgent, sendRaw } from './helpers/raw-http.js';
+import { canMount, onSmallDisk } from './helpers/small-disk.js';
 
 let t: TestApp;
 afterEach(() => t.stop());
@@ -110,7 +109,7 @@ describe('a store filled by usage', () => {
   }, 120_000);
 
   it.skipIf(!canMount())('keeps the last 32 MiB of a real disk for writes that take access away', async () => {
-    await onSmallDisk(async (disk) => {
+    await onSmallDaemonDisk(async (disk) => {
       const victim = await t.client.createKey('victim');
       // Another program fills the disk until less than the reserve is free.
       writeFileSync(join(disk, 'filler'), Buffer.alloc(24 * 1024 * 1024));
@@ -127,7 +126,7 @@ describe('a store filled by usage', () => {
   }, 60_000);
 
   it.skipIf(!canMount())('lists keys (and so finds them by name) on a disk down to its reserve after the 24-hour window moved', async () => {
-    await onSmallDisk(async (disk) => {
+    await onSmallDaemonDisk(async (disk) => {
       const victim = await t.client.createKey('victim');
       await verify(victim.secret, 'svc');
       await t.daemon.core.usage.flush();
@@ -151,31 +150,15 @@ describe('a store filled by usage', () => {
  * Runs `body` with `t` a daemon whose home is on a 48 MiB tmpfs (`disk`), which other programs
  * may fill; then a daemon on an ordinary home again, for afterEach.
  */
-async function onSmallDisk(body: (disk: string) => Promise<void>): Promise<void> {
-  const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
-  try {
+async function onSmallDaemonDisk(body: (disk: string) => Promise<void>): Promise<void> {
+  await onSmallDisk(async (disk) => {
     t = await startTestApp({ home: join(disk, 'home'), now });
-    await body(disk);
-  } finally {
-    // The disk can only be unmounted once the daemon has closed its files on it.
-    await t.daemon.close();
-    execFileSync('umount', [disk]);
-    rmSync(disk, { recursive: true, force: true });
-  }
+    try {
+      await body(disk);
+    } finally {
+      // The disk can only be unmounted once the daemon has closed its files on it.
+      await t.daemon.close();
+    }
+  });
   t = await startTestApp();
-}
-
-/** Whether this process may mount a small tmpfs (root, outside a locked-down container). */
-function canMount(): boolean {
-  const probe = mkdtempSync(join(tmpdir(), 'keyward-mount-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'ignore' });
-    execFileSync('umount', [probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
 }
