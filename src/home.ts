@@ -21,6 +21,8 @@ export function resolveHome(flag?: string, env: NodeJS.ProcessEnv = process.env)
 export function homeFiles(home: string) {
   return {
     db: join(home, 'keyward.db'),
+    /** Disk space held for the writes that take access away (daemon/db/sqlite/reserve-file.ts). */
+    reserve: join(home, 'keyward.reserve'),
     adminToken: join(home, 'admin.token'),
     /** Seals the webhooks' signing secrets in the store (webhooks/sealer.ts). */
     webhookKey: join(home, 'webhook.key'),

@@ -18,7 +18,8 @@ import { MigrationHistoryError } from './db/migration-history.js';
 import { openDatabase } from './db/sqlite/open.js';
 import type { PgTimeouts } from './db/pg/open.js';
 import { describeDatabase } from './db/pg/url.js';
-import { SqliteStore } from './db/sqlite/store.js';
+import { ReserveFile } from './db/sqlite/reserve-file.js';
+import { SqliteStore, type SqliteStoreOptions } from './db/sqlite/store.js';
 import { KeywardError } from './errors.js';
 import { fastRoutes, type FastRoutes } from './http/fast-routes.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
@@ -117,10 +118,12 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     listReadsOnLoop = true;
     log(`filtered key lists are read on the daemon's own connection from now on (their worker stopped: ${reason})`);
   };
+  // PostgreSQL's disk is not the home's: a file here would hold nothing for it.
+  const reserveFile = options.database ? undefined : new ReserveFile(files.reserve, log);
   try {
     const audit = openAuditTrail(files, log);
     const writesLost = (reason: string) => log(`imports are written on the daemon's own connection from now on, holding everything else while they run (their worker stopped: ${reason})`);
-    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, readsLost, writesLost);
+    store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, { readsLost, writesLost, reserveFile });
     await audit.start(store);
     const core = await createCore(store, {
       clock: options.clock,
@@ -239,12 +242,12 @@ function openAuditTrail(files: AuditFiles, log: (line: string) => void): AuditTr
   }
 }
 
-function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, readsLost: (reason: string) => void, writesLost: (reason: string) => void): SqliteStore {
+function openHomeStore(file: string, options: DaemonOptions, audit: AuditTrail, storeOptions: SqliteStoreOptions): SqliteStore {
   // SQLite gives -wal and -shm the mode of the database file, so create it owner-only first.
   createPrivate(file);
   try {
     const { sqlite, db } = openDatabase(file, { migrationsFolder: options.migrationsFolder, maxPageCount: options.maxPageCount });
-    return new SqliteStore(sqlite, db, audit, readsLost, writesLost);
+    return new SqliteStore(sqlite, db, audit, storeOptions);
   } catch (err) {
     throw err instanceof MigrationHistoryError ? new StartupError(`refusing to start: ${err.message}`) : err;
   }

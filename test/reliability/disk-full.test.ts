@@ -7,6 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeFiles } from '../../src/home.js';
 import { FLUSH_INTERVAL_MS } from '../../src/daemon/usage/tracker.js';
@@ -145,6 +146,22 @@ describe('disk full', () => {
     const advanced = await t.api('POST', `/v1/rotations/${rotation.id}/advance`, { from: 'double_check' });
     expect(advanced.status, 'no guard decision on usage that could not be written').toBe(507);
     expect(t.logs.filter((l) => /internal error/.test(l))).toEqual([]);
+  });
+
+  it('keeps the reserve file when the store\'s cap, not the disk, has no room for a deactivation', async () => {
+    // Deactivations (each an audit event more) until one finds the store full.
+    const ids = (await t.client.allKeys()).filter((k) => k.name.startsWith('filler-')).map((k) => k.id);
+    let refused: Awaited<ReturnType<TestApp['api']>> | undefined;
+    for (const id of ids) {
+      const res = await t.api('POST', `/v1/keys/${id}/deactivate`);
+      if (res.status !== 200) {
+        refused = res;
+        break;
+      }
+    }
+    expect(refused?.status, JSON.stringify(refused?.body)).toBe(507);
+    expect(t.logs.filter((l) => /reserve file/.test(l)), 'the disk has room: its reserve is not spent').toEqual([]);
+    expect(existsSync(homeFiles(t.home).reserve)).toBe(true);
   });
 
   it('writes again once space is back, and flushes the usage counted while full', async () => {

@@ -17,7 +17,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const PRIVATE_FILES = ['keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'admin.token', 'daemon.json', 'daemon.lock'];
+const PRIVATE_FILES = ['keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'keyward.reserve', 'admin.token', 'daemon.json', 'daemon.lock'];
 
 /** The mode of the home and of every file in it, by name. */
 function modes(home: string): Record<string, string> {

@@ -68,7 +68,7 @@ describe.skipIf(process.getuid?.() !== 0)('a home another user prepared (as root
     expect(readdirSync(real)).toEqual([]);
   });
 
-  it.each(['admin.token', 'daemon.json', 'daemon.log', 'tui.log', 'daemon.lock', 'keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'audit.key', 'audit.checkpoint'])(
+  it.each(['admin.token', 'daemon.json', 'daemon.log', 'tui.log', 'daemon.lock', 'keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'audit.key', 'audit.checkpoint', 'keyward.reserve'])(
     'refuses a planted link at %s, writing nothing through it',
     async (name) => {
       const home = dir();

@@ -80,6 +80,7 @@ import {
 import { editColumns, expiringWhere, fieldsFromColumns, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import type { Db } from './open.js';
 import { isOutOfSpace, SpaceReserve } from './reserve.js';
+import type { ReserveFile } from './reserve-file.js';
 import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { OffLoopWrites, runStepsHere, type WriteStep } from './off-loop-writes.js';
@@ -279,6 +280,14 @@ function prepareHotStatements(db: Db) {
 }
 type HotStatements = ReturnType<typeof prepareHotStatements>;
 
+export type SqliteStoreOptions = {
+  /** Hear once why filtered lists / imports went back to the store's own connection (off-loop-reads.ts, off-loop-writes.ts). */
+  readsLost?: (reason: string) => void;
+  writesLost?: (reason: string) => void;
+  /** The home's reserve file; a store without one (in memory, a test's) has only the reserve kept in the store. */
+  reserveFile?: ReserveFile;
+};
+
 export class SqliteStore implements Store {
   private readonly usageWrites: UsageWrites;
   private readonly alertWrites: AlertWrites;
@@ -302,13 +311,11 @@ export class SqliteStore implements Store {
    */
   private writesHeld: Promise<void> | undefined;
 
-  /** `readsLost` / `writesLost` hear once why filtered lists / imports went back to this connection (off-loop-reads.ts, off-loop-writes.ts). */
   constructor(
     private readonly sqlite: Database.Database,
     private readonly db: Db,
     private readonly audit: AuditSigner,
-    readsLost?: (reason: string) => void,
-    writesLost?: (reason: string) => void,
+    options: SqliteStoreOptions = {},
   ) {
     this.hot = prepareHotStatements(db);
     this.usageWrites = prepareUsageWrites(sqlite, db);
@@ -316,11 +323,11 @@ export class SqliteStore implements Store {
     this.enqueue = outbox.enqueue;
     this.renderedDeliveries = outbox.rendered;
     this.alertWrites = prepareAlertWrites(db, this.enqueue);
-    this.reserve = new SpaceReserve(sqlite);
+    this.reserve = new SpaceReserve(sqlite, options.reserveFile);
     this.importWrites = prepareImportWrites(sqlite);
     this.local = entryReads(sqlite, db);
-    this.reads = sqlite.memory ? undefined : new OffLoopReads(sqlite.name, readsLost);
-    this.writes = sqlite.memory ? undefined : new OffLoopWrites(sqlite.name, writesLost);
+    this.reads = sqlite.memory ? undefined : new OffLoopReads(sqlite.name, options.readsLost);
+    this.writes = sqlite.memory ? undefined : new OffLoopWrites(sqlite.name, options.writesLost);
   }
 
   /**
@@ -353,11 +360,20 @@ export class SqliteStore implements Store {
     });
   }
 
-  /** A write that takes access away or removes (deactivate, delete, disable, rotation steps): it may use the reserve. */
+  /**
+   * A write that takes access away or removes (deactivate, delete, disable, rotation steps): it
+   * may use the reserve, and once more with the reserve file's space when the disk was full.
+   */
   private narrowing<T>(fn: (tx: Tx) => T): Promise<T> {
     return this.whenWritable(() => {
       this.reserve.release();
-      return this.transact(fn);
+      try {
+        return this.transact(fn);
+      } catch (err) {
+        // The failed transaction was rolled back (better-sqlite3 does on any throw): run it anew.
+        if (!isOutOfSpace(err) || !this.reserve.spendFile()) throw err;
+        return this.transact(fn);
+      }
     });
   }
 
