@@ -48,15 +48,20 @@ export type CoreOptions = {
   webhooks?: Partial<DispatchOptions>;
   /** Whether filtered key lists are read on the event loop because SQLite's read worker stopped (never on PostgreSQL). */
   listReadsOnLoop?: () => boolean;
+  /** Whether the home's reserve file is not in place (db/sqlite/reserve-file.ts; never on PostgreSQL, which has none). */
+  reserveFileMissing?: () => boolean;
 };
 
 export type Core = Awaited<ReturnType<typeof createCore>>;
+
+/** A state of a part the store may not have (SQLite's read worker, its reserve file). */
+const never = () => false;
 
 export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
-  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), indexLoading: () => !index.complete, listReadsOnLoop: options.listReadsOnLoop ?? (() => false) });
+  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), indexLoading: () => !index.complete, listReadsOnLoop: options.listReadsOnLoop ?? never, reserveFileMissing: options.reserveFileMissing ?? never });
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();

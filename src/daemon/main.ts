@@ -136,6 +136,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
       sealer: WebhookSealer.forFile(files.webhookKey),
       webhooks: options.webhooks,
       listReadsOnLoop: () => listReadsOnLoop,
+      reserveFileMissing: () => reserveFile?.placed === false,
     });
     const adminToken = await core.operators.bootstrap().catch((err: unknown) => {
       // Daemons starting together on an empty shared database: another one created admin first.

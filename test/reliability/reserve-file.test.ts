@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { RESERVE_FILE_BYTES } from '../../src/daemon/db/sqlite/reserve-file.js';
 import { homeFiles } from '../../src/home.js';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 import { canMount, fillDisk, onSmallDisk } from './helpers/small-disk.js';
 import { openStoreFile } from './helpers/store-file.js';
 
@@ -45,15 +46,22 @@ function expectReserveFile(t: TestApp): void {
   expect(st.blocks * 512, 'allocated blocks').toBeGreaterThanOrEqual(RESERVE_FILE_BYTES);
 }
 
+async function reserveFileMissing(t: TestApp): Promise<number | undefined> {
+  const res = await t.fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.adminToken}` } });
+  return sampleValue(parsePrometheusText(await res.text()), 'keyward_reserve_file_missing');
+}
+
 const released = (t: TestApp) => t.logs.filter((line) => line.startsWith('released the reserve file'));
 
 describe.skipIf(!canMount())('the reserve file on a disk another program filled (a 48 MiB tmpfs)', () => {
   it('deactivates, deletes and disables with no byte free, refuses writes that add, and comes back once there is room', async () => {
     await onFullDisk(async (t, disk, victims) => {
+      expect(await reserveFileMissing(t)).toBe(0);
       const deactivated = await t.api('POST', `/v1/keys/${victims.keyId}/deactivate`, { reason: 'leaked at 3 a.m.' });
       expect(deactivated.status, JSON.stringify(deactivated.body)).toBe(200);
       expect(released(t), 'one line says the file was given up').toHaveLength(1);
       expect(existsSync(homeFiles(t.home).reserve)).toBe(false);
+      expect(await reserveFileMissing(t)).toBe(1);
       const deleted = await t.api('DELETE', `/v1/keys/${victims.keyId}`);
       expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
       const disabled = await t.api('POST', `/v1/operators/${victims.operatorId}/disable`);
@@ -72,6 +80,7 @@ describe.skipIf(!canMount())('the reserve file on a disk another program filled 
       rmSync(join(disk, 'filler'));
       expect((await t.api('POST', '/v1/keys', { name: 'space-is-back' })).status).toBe(201);
       expectReserveFile(t);
+      expect(await reserveFileMissing(t)).toBe(0);
       expect(t.logs.filter((line) => line.includes('is in place again'))).toHaveLength(1);
       expect(released(t)).toHaveLength(1);
       expect(await t.client.verifyAudit()).toMatchObject({ ok: true });
@@ -92,6 +101,7 @@ describe.skipIf(!canMount())('the reserve file on a disk another program filled 
         writeFileSync(join(disk, 'earlier'), Buffer.alloc(24 * 1024 * 1024));
         await t.restart();
         expect(t.logs.filter((line) => line.includes('not in place'))).toEqual([]);
+        expect(await reserveFileMissing(t)).toBe(0);
       },
     );
   }, 60_000);
@@ -107,6 +117,7 @@ describe.skipIf(!canMount())('the reserve file on a disk another program filled 
       expect(readFileSync(loot, 'utf8'), 'nothing was written through the link').toBe('');
       expect(lstatSync(homeFiles(t.home).reserve).isSymbolicLink(), 'the link is left for whoever looks into it').toBe(true);
       expect(t.logs.filter((line) => /reserve file .* is not in place: .* is a symbolic link/.test(line))).toHaveLength(1);
+      expect(await reserveFileMissing(t)).toBe(1);
     });
   }, 60_000);
 });

@@ -67,6 +67,8 @@ export type MetricsOptions = {
   indexLoading: () => boolean;
   /** Whether filtered key lists are read on the event loop, their worker gone (db/sqlite/off-loop-reads.ts). */
   listReadsOnLoop: () => boolean;
+  /** Whether the home's reserve file is not in place (db/sqlite/reserve-file.ts). */
+  reserveFileMissing: () => boolean;
 };
 
 export class DaemonMetrics {
@@ -122,6 +124,14 @@ export class DaemonMetrics {
       registers: [registry],
       collect() {
         this.set(options.listReadsOnLoop() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'keyward_reserve_file_missing',
+      help: '1 while the home\'s reserve file is not in place (given to a write that took access away on a full disk, or no room to create it; SQLite), else 0',
+      registers: [registry],
+      collect() {
+        this.set(options.reserveFileMissing() ? 1 : 0);
       },
     });
     this.replicasConnected = new Gauge({ name: 'keyward_replicas_connected', help: 'In-process verifiers (replicas) following this daemon', registers: [registry] });
