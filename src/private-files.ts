@@ -139,8 +139,11 @@ export async function writePrivateAsync(file: string, content: string): Promise<
 /**
  * Creates `file` with `content`, whole or not at all, only if nothing has that name yet (a
  * hard link of a finished temporary file: atomic, and it never replaces). False if it existed.
+ * Something with that name is seen before anything is written: a daemon starting on a full
+ * disk with its keys in place must not fail on a temporary file it would throw away.
  */
 export function publishPrivate(file: string, content: string): boolean {
+  if (lstatSync(file, { throwIfNoEntry: false })) return false;
   const temp = writeTemp(file, content);
   try {
     linkSync(temp, file);

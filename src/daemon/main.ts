@@ -121,6 +121,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   // PostgreSQL's disk is not the home's: a file here would hold nothing for it.
   const reserveFile = options.database ? undefined : new ReserveFile(files.reserve, log);
   try {
+    reserveFile?.releaseToStart();
     const audit = openAuditTrail(files, log);
     const writesLost = (reason: string) => log(`imports are written on the daemon's own connection from now on, holding everything else while they run (their worker stopped: ${reason})`);
     store = options.database ? await openSharedStore(options.database, options, audit, log) : openHomeStore(files.db, options, audit, { readsLost, writesLost, reserveFile });

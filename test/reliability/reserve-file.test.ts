@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RESERVE_FILE_BYTES } from '../../src/daemon/db/sqlite/reserve-file.js';
 import { homeFiles } from '../../src/home.js';
-import { startTestApp, type TestApp } from '../helpers/daemon.js';
+import { publishPrivate } from '../../src/private-files.js';
+import { startTestApp, startTestDaemon, type TestApp, type TestDaemon } from '../helpers/daemon.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 import { canMount, fillDisk, onSmallDisk } from './helpers/small-disk.js';
 import { openStoreFile } from './helpers/store-file.js';
@@ -51,7 +52,7 @@ async function reserveFileMissing(t: TestApp): Promise<number | undefined> {
   return sampleValue(parsePrometheusText(await res.text()), 'keyward_reserve_file_missing');
 }
 
-const released = (t: TestApp) => t.logs.filter((line) => line.startsWith('released the reserve file'));
+const released = (t: Pick<TestDaemon, 'logs'>) => t.logs.filter((line) => line.startsWith('released the reserve file'));
 
 describe.skipIf(!canMount())('the reserve file on a disk another program filled (a 48 MiB tmpfs)', () => {
   it('deactivates, deletes and disables with no byte free, refuses writes that add, and comes back once there is room', async () => {
@@ -104,6 +105,26 @@ describe.skipIf(!canMount())('the reserve file on a disk another program filled 
         expect(await reserveFileMissing(t)).toBe(0);
       },
     );
+  }, 60_000);
+
+  it('starts again on a disk with no byte free, the file given up for it, and then deactivates', async () => {
+    await onFullDisk(async (t, _disk, victims) => {
+      // A daemon restarted at 3 a.m. (a crash, a reboot) on the full disk, listening and
+      // publishing daemon.json as a real start does, must still take access away.
+      await t.daemon.close();
+      // The keys the home already holds are read, never written again (that took a block).
+      expect(publishPrivate(homeFiles(t.home).auditKey, 'another key\n')).toBe(false);
+      const again = await startTestDaemon({ home: t.home });
+      try {
+        expect(released(again), 'one line says the file was given up at the start').toHaveLength(1);
+        const deactivated = await again.api('POST', `/v1/keys/${victims.keyId}/deactivate`, { reason: 'leaked at 3 a.m.' });
+        expect(deactivated.status, JSON.stringify(deactivated.body)).toBe(200);
+        expect((await again.api('POST', '/v1/keys', { name: 'grows' })).status).toBe(507);
+        expect(await again.client.verifyAudit()).toMatchObject({ ok: true });
+      } finally {
+        await again.stop();
+      }
+    });
   }, 60_000);
 
   it('does not follow a link planted where the file was: it stays missing, and says why', async () => {

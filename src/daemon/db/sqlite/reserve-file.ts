@@ -9,7 +9,8 @@
  * must be this user's regular file with one name (private-files.ts), and giving it up unlinks the
  * name, never what a link points to.
  */
-import { closeSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { checkPrivateFile, openNewPrivate } from '../../../private-files.js';
 
 /**
@@ -22,6 +23,8 @@ import { checkPrivateFile, openNewPrivate } from '../../../private-files.js';
  */
 export const RESERVE_FILE_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
+/** What a start writes before its first request: SQLite's -wal and -shm files, daemon.json. */
+const START_ROOM_BYTES = 1024 * 1024;
 
 export class ReserveFile {
   private held = false;
@@ -67,6 +70,20 @@ export class ReserveFile {
   release(): boolean {
     if (!this.held) return false;
     this.held = false;
+    return this.giveUp('a write that takes access away');
+  }
+
+  /**
+   * Before the store opens, on a disk with less than `START_ROOM_BYTES` free: gives the file's
+   * space back, or a daemon restarted on a full disk (a crash, a reboot) could not open its store
+   * at all (SQLite creates its write-ahead log and shared-memory files) to take access away.
+   */
+  releaseToStart(): void {
+    const disk = statfsSync(dirname(this.path));
+    if (disk.bavail * disk.bsize < START_ROOM_BYTES && this.whole()) this.giveUp('the daemon to start');
+  }
+
+  private giveUp(purpose: string): boolean {
     try {
       unlinkSync(this.path);
     } catch (err) {
@@ -75,7 +92,7 @@ export class ReserveFile {
       return false;
     }
     this.missing = 'released';
-    this.log(`released the reserve file ${this.path} (${RESERVE_FILE_BYTES / CHUNK_BYTES} MiB) for a write that takes access away: the disk is full. Free some space; the file comes back once there is room`);
+    this.log(`released the reserve file ${this.path} (${RESERVE_FILE_BYTES / CHUNK_BYTES} MiB) for ${purpose}: the disk is full. Free some space; the file comes back once there is room`);
     return true;
   }
 
