@@ -52,7 +52,9 @@ describe('the forms', () => {
     const form = typed(editForm(policed), { owner: 'team-payments', allowedIps: '', description: ' Checkout, EU ' });
     expect(readForm(form, NOW).input, 'the description only gained spaces').toEqual({ owner: 'team-payments', allowedIps: null });
     expect(readForm(typed(editForm(policed), { scopes: NO_SCOPES }), NOW).input).toEqual({ scopes: [] });
-    expect(readForm(typed(editForm(policed), { scopes: 'a:b  c,d' }), NOW).input).toEqual({ scopes: ['a:b', 'c', 'd'] });
+    expect(readForm(typed(editForm(policed), { scopes: ' a:b ,c:d,, ' }), NOW).input, 'commas part entries, spaces around them go').toEqual({ scopes: ['a:b', 'c:d'] });
+    expect(readForm(typed(editForm(policed), { scopes: 'bad scope, c:d' }), NOW).input, 'a space inside an entry is its text, for the daemon to judge').toEqual({ scopes: ['bad scope', 'c:d'] });
+    expect(readForm(typed(editForm(policed), { allowedIps: '10.0.0.1 10.0.0.2' }), NOW).input, 'the same for addresses').toEqual({ allowedIps: ['10.0.0.1 10.0.0.2'] });
     expect(readForm(typed(editForm(policed), { expires: '' }), NOW).input).toEqual({ expiresAt: null });
     expect(readForm(typed(editForm(policed), { expires: '30d' }), NOW).input).toEqual({ expiresAt: new Date(NOW + 30 * DAY).toISOString() });
     expect(readForm(typed(editForm(policed), { expires: '2026-01-31' }), NOW).input).toEqual({ expiresAt: '2026-01-31T00:00:00.000Z' });

@@ -248,6 +248,25 @@ describe('the add form', () => {
     expect(await t.client.verify(secret, undefined, { ip: '198.51.100.1' })).toMatchObject({ valid: false, code: 'ip_not_allowed' });
   });
 
+  it('parts scopes at commas only: a scope with a space is the daemon\'s objection under Scopes, not two scopes', async () => {
+    const { app } = await openApp(t, { size: WIDE });
+    await waitForText(app, 'No keys yet');
+    press(app, 'a');
+    await waitForText(app, 'Add a key');
+    press(app, 'spaced', KEY.tab, KEY.tab, KEY.tab, KEY.tab);
+    await waitForFrame(app, (f) => /› +Scopes: █/.test(f), 'the cursor on the scopes');
+    press(app, ' orders:read ,bad scope', KEY.tab);
+    await waitForFrame(app, (f) => /› +Allowed IPs: █/.test(f), 'the cursor past the scopes');
+    press(app, KEY.enter);
+    const frame = await waitForFrame(app, (f) => /› +Scopes:  orders:read ,bad scope█/.test(f), 'the cursor back on the scopes');
+    expect(lineAndNext(frame, 'Scopes:  orders:read ,bad scope')[1]).toMatch(/✗ "bad scope" must be segments of letters/);
+    expect(await t.client.allKeys(), 'nothing created').toEqual([]);
+    await retype(app, 'Scopes', 'orders:read, billing:read');
+    press(app, KEY.enter);
+    await waitForText(app, 'shown this once');
+    expect((await t.client.allKeys())[0]).toMatchObject({ name: 'spaced', scopes: ['orders:read', 'billing:read'] });
+  });
+
   it('takes Tab, Ctrl-U and Enter read together with the text (a paste, type-ahead) as keys', async () => {
     const { app } = await openApp(t, { size: WIDE });
     await waitForText(app, 'No keys yet');

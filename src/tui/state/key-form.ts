@@ -165,8 +165,15 @@ function readExpiry(text: string, now: number): string | { problem: string } {
   return new Date(at).toISOString();
 }
 
+/**
+ * A list as typed: comma-separated, spaces around an entry dropped. A space inside one stays,
+ * so the daemon objects to `bad scope` under the field instead of two scopes being sent.
+ */
 function listOf(text: string): string[] {
-  return text.split(/[\s,]+/).filter(Boolean);
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** What a form sends: a create takes `canary` too. */
