@@ -9,6 +9,7 @@ import { useCallback, useEffect, useMemo } from 'react';
 import type { KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
+import { Refusal, refusalLines } from './components/Refusal.js';
 import { Footer, Toast } from './components/StatusLines.js';
 import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
@@ -85,7 +86,8 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
   const counts = useMemo(() => countKeys(keys, now), [keys, now]);
 
-  const bodyHeight = size.rows - CHROME_ROWS;
+  const refusal = snapshot.link === 'refused' && snapshot.problem ? refusalLines(snapshot.problem, size.columns) : [];
+  const bodyHeight = size.rows - CHROME_ROWS - refusal.length;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
   const { window, totals } = snapshot;
@@ -130,7 +132,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     rows: rows.slice(cursor.offset, cursor.offset + tableHeight),
     selected: cursor.index - cursor.offset,
     empty: emptyText(view, snapshot.loaded, snapshot.problem, operator.permissions.includes('keys:write')),
-    stale: snapshot.link === 'reconnecting' && snapshot.staleSince !== undefined,
+    stale: snapshot.link !== 'live' && snapshot.staleSince !== undefined,
     width: size.columns,
     columns,
     rotating,
@@ -149,6 +151,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
             active={totals?.active ?? counts.active} inactive={totals?.inactive ?? counts.inactive} attention={window ? NO_ATTENTION : counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
             canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={window ? window.matched.total : rows.length}
           />
+          {refusal.length > 0 ? <Refusal lines={refusal} /> : null}
           {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
           <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
             <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}

@@ -3,29 +3,33 @@
  * snapshot once the stream is open (so no change falls between the two), applies events in
  * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
  * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
+ * A daemon that refuses the operator (401/403 with its own error code) ends the retrying: a
+ * disabled operator stays disabled, and its token presented again and again helps no one.
  * Up to `fullLimit` keys the snapshot is every key; above, a window of the daemon's sorted and
  * filtered list around the cursor (windowing.ts), reloaded in place after changes. Over 300
  * lines for the reconnect loop and the two ways of holding keys, which share every event.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import pRetry from 'p-retry';
-import type { KeywardClient } from '../client/client.js';
+import pRetry, { AbortError } from 'p-retry';
+import { ApiError, type KeywardClient } from '../client/client.js';
+import { safeText } from '../sanitize.js';
 import { errorText } from './format.js';
 import type { KeyCountsJson } from '../client/client.js';
 import { applyEvents, collectionOf, parseFeedEvent, type Collection, type FeedEvent } from './state/collection.js';
 import { listParams, sameQuery, type KeyWindow, type WindowQuery } from './state/window.js';
 import { Windowing } from './windowing.js';
 
-export type Link = 'connecting' | 'live' | 'reconnecting';
+/** `refused`: the daemon answers but refuses this operator; nothing is tried again. */
+export type Link = 'connecting' | 'live' | 'reconnecting' | 'refused';
 
 export type FeedSnapshot = {
   readonly collection: Collection;
   readonly link: Link;
   /** False until the first snapshot arrived. */
   readonly loaded: boolean;
-  /** Why the last attempt failed, while reconnecting. */
+  /** Why the last attempt failed, while reconnecting; once refused, why the daemon refuses. */
   readonly problem: string | undefined;
-  /** While the stream is down after it was live: when the data shown was last known current. */
+  /** While the stream is down (or refused) after it was live: when the data shown was last known current. */
   readonly staleSince: number | undefined;
   /** Above `fullLimit` keys: the part of the list held (`collection.keys` holds its keys). */
   readonly window: KeyWindow | undefined;
@@ -57,6 +61,25 @@ const EMPTY: Collection = { keys: new Map(), rotations: new Map(), alerts: new M
 
 /** A connection attempt that failed, with the reason the header shows. */
 class Dropped extends Error {}
+
+/** The daemon refuses this operator, with why, sanitized; retrying cannot change that. */
+class Refused extends Error {}
+
+/**
+ * Why an attempt could not go live, for p-retry: a refusal in the daemon's own words (its error
+ * code, not a proxy's page) stops the retrying; anything else is retried.
+ */
+function notLive(err: unknown): Error {
+  if (err instanceof ApiError && err.status === 401 && err.code === 'unauthorized') {
+    return new AbortError(
+      new Refused("The daemon refuses this operator's token: the operator was disabled, or the token is not one it knows. Ask an admin for another token and start keyward with --token or KEYWARD_TOKEN."),
+    );
+  }
+  if (err instanceof ApiError && err.status === 403 && err.code === 'forbidden') {
+    return new AbortError(new Refused(`The daemon refuses this operator's requests: ${safeText(err.message)}.`));
+  }
+  return new Dropped(errorText(err));
+}
 
 export class KeyFeed {
   private snapshot: FeedSnapshot = { collection: EMPTY, link: 'connecting', loaded: false, problem: undefined, staleSince: undefined, window: undefined, totals: undefined };
@@ -258,12 +281,13 @@ export class KeyFeed {
             factor: 2,
             signal: retrying.signal,
             onFailedAttempt: ({ error }) => {
-              this.dropped(error.message);
+              this.down('reconnecting', error.message);
               void this.pollHealth(retrying);
             },
           },
         );
-      } catch {
+      } catch (err) {
+        if (err instanceof Refused) return this.down('refused', err.message);
         // Stopped, or the daemon is back: the loop says which.
       } finally {
         retrying.abort();
@@ -297,10 +321,10 @@ export class KeyFeed {
     }
   }
 
-  /** The stream is down: the data on screen is as of now if it was live until now. */
-  private dropped(problem: string): void {
-    const { link, staleSince } = this.snapshot;
-    this.set({ link: 'reconnecting', problem, staleSince: link === 'live' ? Date.now() : staleSince });
+  /** The stream is down, or refused: the data on screen is as of now if it was live until now. */
+  private down(link: 'reconnecting' | 'refused', problem: string): void {
+    const { link: was, staleSince } = this.snapshot;
+    this.set({ link, problem, staleSince: was === 'live' ? Date.now() : staleSince });
   }
 
   /**
@@ -313,7 +337,7 @@ export class KeyFeed {
     signal.addEventListener('abort', stop, { once: true });
     try {
       const problem = await this.follow(connection.signal);
-      if (!signal.aborted) this.dropped(problem);
+      if (!signal.aborted) this.down('reconnecting', problem);
     } finally {
       connection.abort();
       signal.removeEventListener('abort', stop);
@@ -322,11 +346,12 @@ export class KeyFeed {
 
   /**
    * Opens the stream, loads a snapshot and goes live; resolves with why the stream ended, or
-   * rejects (`Dropped`) when it could not go live.
+   * rejects (`notLive`) when it could not go live.
    */
   private async follow(signal: AbortSignal): Promise<string> {
     const early: FeedEvent[] = [];
     let loaded = false;
+    let failure: unknown;
     let opened: () => void = () => {};
     const open = new Promise<undefined>((resolve) => (opened = () => resolve(undefined)));
     const ended = this.client
@@ -342,14 +367,17 @@ export class KeyFeed {
       )
       .then(
         () => 'the event stream ended',
-        (err: unknown) => errorText(err),
+        (err: unknown) => {
+          failure = err;
+          return errorText(err);
+        },
       );
-    const failed = await Promise.race([open, ended]);
-    if (failed !== undefined) throw new Dropped(failed);
+    // The stream ends before it opens only by failing.
+    if ((await Promise.race([open, ended])) !== undefined) throw notLive(failure);
     try {
       await this.load();
     } catch (err) {
-      throw new Dropped(errorText(err));
+      throw notLive(err);
     }
     loaded = true;
     // Usage ticks from before the snapshot are already in its counts.

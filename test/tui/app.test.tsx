@@ -250,6 +250,27 @@ describe('live', () => {
     await waitForText(app, '● live');
     await waitForText(app, 'while-away');
   });
+
+  it('says the daemon refuses the token once its operator is disabled, keeps the rows as of then, and quits on q', async () => {
+    await keys('alpha', 'bravo');
+    const { operator, token } = await t.client.createOperator('alice', 'viewer');
+    const { app } = await openApp(t, { token, size: { columns: 80, rows: 24 } });
+    await waitForText(app, '● live');
+    await t.client.disableOperator(operator.id);
+    const frame = await waitForText(app, '✕ refused');
+    const lines = frame.split('\n');
+    expect(lines[0], 'the header says so first, then since when the rows are stale').toMatch(/^keyward {2}✕ refused data as of \d\d:\d\d:\d\d · /);
+    expect(frame.replace(/\n/g, ' ')).toContain(
+      "✕ The daemon refuses this operator's token: the operator was disabled, or the token is not one it knows. Ask an admin for another token and start keyward with --token or KEYWARD_TOKEN. Nothing is tried again · q quits",
+    );
+    expect(frame, 'the rows stay, to read').toContain('bravo');
+    expect(frame).not.toContain('reconnecting');
+    expect(frame).not.toContain(token);
+    expect(lines.every((line) => line.length <= 80), 'fits 80 columns').toBe(true);
+    expect(lines.length, 'fits 24 rows').toBeLessThanOrEqual(23);
+    press(app, 'q');
+    await waitForFrame(app, () => exited(app), 'the app to exit');
+  });
 });
 
 describe('safety and terminals', () => {

@@ -1,9 +1,12 @@
 /**
  * The key feed's reconnect loop against a daemon that goes away: no listener piles up on its
  * abort signal (Node warned after ten reconnects, over the TUI's frame), and the daemon's
- * return is noticed by a cheap health poll long before the backoff's next attempt.
+ * return is noticed by a cheap health poll long before the backoff's next attempt. A daemon
+ * that refuses the operator ends the loop instead: no retry would change its answer.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KeywardClient } from '../../src/client/client.js';
 import { KeyFeed } from '../../src/tui/feed.js';
@@ -65,5 +68,66 @@ describe('KeyFeed reconnecting', () => {
     await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('live'), { timeout: 5000 });
     expect(Date.now() - back, 'noticed by the health poll, not the 30 s backoff').toBeLessThan(1500);
     expect(feed.getSnapshot().staleSince).toBeUndefined();
+  });
+});
+
+describe('KeyFeed refused', () => {
+  /** A feed as the TUI's, with retries every millisecond: one that kept retrying would do so hundreds of times. */
+  function eagerFeed(client: KeywardClient) {
+    const feed = new KeyFeed(client, { backoff: { minMs: 1, maxMs: 1 }, healthMs: 1 });
+    feeds.push(feed);
+    const opened = vi.spyOn(client, 'events');
+    feed.start();
+    return { feed, opened };
+  }
+
+  /** Absence can only be watched for a while: 200 ms is about a hundred retries at this backoff. */
+  async function noMoreAttempts(opened: { mock: { calls: unknown[] } }) {
+    const attempts = opened.mock.calls.length;
+    await sleep(200);
+    expect(opened.mock.calls.length, 'no stream opened again').toBe(attempts);
+  }
+
+  it('stops trying once its operator is disabled, keeping the rows as of then', async () => {
+    const t = await startTestDaemon();
+    daemons.push(t);
+    await t.client.createKey('billing');
+    const { operator, token } = await t.client.createOperator('alice', 'viewer');
+    const { feed, opened } = eagerFeed(new KeywardClient({ url: t.url, token }));
+    await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('live'), { timeout: 5000 });
+    await t.client.disableOperator(operator.id);
+    await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('refused'), { timeout: 5000 });
+    const refused = feed.getSnapshot();
+    expect(refused.problem).toMatch(/^The daemon refuses this operator's token: the operator was disabled/);
+    expect(refused.problem, 'no token in what is shown').not.toContain(token);
+    expect(refused.staleSince, 'the rows are as of the moment the stream ended').toBeTypeOf('number');
+    expect([...refused.collection.keys.values()].map((k) => k.name)).toEqual(['billing']);
+    await noMoreAttempts(opened);
+    expect(feed.getSnapshot().link).toBe('refused');
+  });
+
+  it('stops trying when the daemon answers 403 forbidden, quoting its reason', async () => {
+    const t = await startTestDaemon();
+    daemons.push(t);
+    const { token } = await t.client.createOperator('verifier', 'service');
+    const { feed, opened } = eagerFeed(new KeywardClient({ url: t.url, token }));
+    await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('refused'), { timeout: 5000 });
+    expect(feed.getSnapshot()).toMatchObject({ loaded: false, staleSince: undefined });
+    expect(feed.getSnapshot().problem).toBe('The daemon refuses this operator\'s requests: Operator "verifier" (role service) lacks the permission keys:read.');
+    await noMoreAttempts(opened);
+  });
+
+  it('keeps trying a 401 that is not the daemon\'s (no error code of its own)', async () => {
+    const proxy = createHttpServer((_req, res) => res.writeHead(401, { 'content-type': 'text/html' }).end('<h1>Sign in</h1>'));
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new KeywardClient({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: 'none' });
+      const { feed, opened } = eagerFeed(client);
+      await vi.waitFor(() => expect(opened.mock.calls.length, 'retried').toBeGreaterThanOrEqual(5), { timeout: 5000 });
+      expect(feed.getSnapshot().link).toBe('reconnecting');
+    } finally {
+      for (const feed of feeds.splice(0)) feed.stop();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

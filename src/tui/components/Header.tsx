@@ -29,13 +29,16 @@ export type HeaderProps = {
   readonly shown: number;
 };
 
-const LINK_TEXT: Record<Link, string> = { connecting: 'connecting…', live: '● live', reconnecting: '○ reconnecting…' };
+const LINK_TEXT: Record<Link, string> = { connecting: 'connecting…', live: '● live', reconnecting: '○ reconnecting…', refused: '✕ refused' };
+const LINK_COLOR: Record<Link, string> = { connecting: 'yellow', live: 'green', reconnecting: 'yellow', refused: 'red' };
 
 export function Header(props: HeaderProps) {
   const { attention } = props;
   const flagged = attention.expired + attention.expiring + attention.unused;
   const total = props.active + props.inactive;
-  const away = props.link === 'reconnecting';
+  const away = props.link === 'reconnecting' || props.link === 'refused';
+  // A refused operator's reason and what to do take lines of their own below (App); a restart would not help.
+  const reconnecting = props.link === 'reconnecting';
   const where = `${props.url} · ${props.operator} (${props.role})`;
   return (
     <Box flexDirection="column">
@@ -45,11 +48,11 @@ export function Header(props: HeaderProps) {
           <Text bold>keyward</Text>
           {away ? null : `  ${where} · `}
           {away ? '  ' : null}
-          <Text color={props.link === 'live' ? 'green' : 'yellow'}>{LINK_TEXT[props.link]}</Text>
+          <Text color={LINK_COLOR[props.link]}>{LINK_TEXT[props.link]}</Text>
           {away && props.staleSince !== undefined ? <Text color="yellow">{` data as of ${clock(props.staleSince)}`}</Text> : null}
-          {away && props.canRestart ? <Text bold>{' · R restarts the daemon'}</Text> : null}
+          {reconnecting && props.canRestart ? <Text bold>{' · R restarts the daemon'}</Text> : null}
           {away ? ` · ${where}` : null}
-          {away && props.problem ? <Text dimColor>{` · ${props.problem}`}</Text> : null}
+          {reconnecting && props.problem ? <Text dimColor>{` · ${props.problem}`}</Text> : null}
         </Text>
       </Box>
       <Box>
