@@ -6,6 +6,7 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { homeLockHolder, type LockHolder } from './home-lock.js';
 import { checkOwnFile, checkPrivateDirectory, checkPrivateFile, readPrivate } from './private-files.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -84,6 +85,25 @@ export function readDaemonInfo(home: string): DaemonInfo | undefined {
   }
   // Without an instance no client could prove the daemon, so such a file names none.
   return undefined;
+}
+
+/**
+ * The daemon holding `home` when this build cannot talk to it: the home's lock is held, but
+ * daemon.json is there and not one this build reads (an older keyward's has no `instance`, so
+ * no client of this build can prove that daemon). Undefined when daemon.json reads, is absent
+ * (a daemon starting writes it once it listens), or nothing holds the lock (the file is stale).
+ * Nothing in daemon.json is believed: the pid is the kernel's, when it names one.
+ */
+export function foreignDaemon(home: string): LockHolder | undefined {
+  const files = homeFiles(home);
+  if (checkOwnFile(files.daemonJson) === undefined || readDaemonInfo(home) !== undefined || checkOwnFile(files.lock) === undefined) return undefined;
+  return homeLockHolder(files.lock);
+}
+
+/** The one line for a home `foreignDaemon` found held. */
+export function foreignDaemonMessage(home: string, holder: LockHolder): string {
+  const pid = holder.pid === undefined ? '' : ` (pid ${holder.pid})`;
+  return `a keyward daemon this version cannot talk to${pid} holds ${home}: its daemon.json is not one this version reads (an older keyward's?); stop that daemon before using this version`;
 }
 
 export function removeDaemonInfo(home: string): void {

@@ -36,7 +36,7 @@ export function locate(cmd: Command): { home: string; connection: Connection } {
 /** A client of the home's daemon; without one running (and no URL given) the command fails with exit 3. */
 export function session(cmd: Command): Session {
   const { home, connection } = locate(cmd);
-  if (connection.url === undefined) throw new CliError(noDaemonMessage(home), EXIT.unreachable);
+  if (connection.url === undefined) throw new CliError(noDaemonMessage(connection), EXIT.unreachable);
   return { home, connection, client: clientOf(connection) };
 }
 

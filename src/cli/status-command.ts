@@ -26,6 +26,8 @@ export type StatusReport = {
   health: string | null;
   /** Null when no daemon runs for the home and no URL was given. */
   url: string | null;
+  /** Without a URL: a daemon this version cannot talk to (an older keyward's) holds the home. */
+  foreign: boolean;
   urlSource: Connection['urlSource'];
   home: string;
   version: string | null;
@@ -48,7 +50,7 @@ async function counts(client: KeywardClient): Promise<Counts | null> {
 }
 
 function daemonLine(s: StatusReport): string {
-  if (s.url === null) return 'not running (no daemon.json in the home)';
+  if (s.url === null) return s.foreign ? 'held by a daemon this version cannot talk to (an older keyward?)' : 'not running (no daemon.json in the home)';
   if (s.proven === false) return `something else answers at ${s.url} (it cannot prove it is this home's daemon)`;
   return s.reachable ? `${s.health}, keyward ${s.version} at ${s.url}` : `not reachable at ${s.url}`;
 }
@@ -78,6 +80,7 @@ async function gather(home: string, connection: Connection): Promise<{ report: S
     proven: null,
     health: null,
     url: connection.url ?? null,
+    foreign: connection.url === undefined && connection.foreign !== undefined,
     urlSource: connection.urlSource,
     home,
     version: null,
@@ -86,7 +89,7 @@ async function gather(home: string, connection: Connection): Promise<{ report: S
     operator: null,
     counts: null,
   };
-  if (connection.url === undefined) return { report, failure: new CliError(noDaemonMessage(home), EXIT.unreachable) };
+  if (connection.url === undefined) return { report, failure: new CliError(noDaemonMessage(connection), EXIT.unreachable) };
   const client = clientOf(connection);
   try {
     const health = await client.health();

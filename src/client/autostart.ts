@@ -13,7 +13,7 @@ import { DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo } from '../home.js'
 import { openPrivateLog, UnsafePath } from '../private-files.js';
 import { rootCause } from '../root-cause.js';
 import { DaemonUnproven, KeywardClient } from './client.js';
-import { clientOf, resolveConnection, type ConnectionFlags, type Located } from './connection.js';
+import { clientOf, noDaemonMessage, resolveConnection, type ConnectionFlags, type Located } from './connection.js';
 
 export type StartedDaemon = { readonly pid: number; readonly log: string };
 export type Reached = { readonly client: KeywardClient; readonly connection: Located; readonly started: StartedDaemon | undefined };
@@ -96,6 +96,9 @@ export async function reachDaemon(flags: ConnectionFlags, options: AutostartOpti
       throw new DaemonNotReachable(`no keyward daemon answers at ${found.url} (from ${found.urlSource === 'flag' ? '--url' : 'KEYWARD_URL'})`);
     }
     // daemon.json names a daemon that no longer answers (it was killed): start another.
+  } else if (found.foreign) {
+    // Another would only fail on the lock; the user has to stop the one holding it.
+    throw new DaemonNotReachable(noDaemonMessage(found));
   }
   options.onStarting?.(flags.home);
   const started = await startDaemon(flags.home, env, options);

@@ -5,7 +5,8 @@
  * first start or during a restart, whatever listens on the usual port may be anyone's. The
  * token comes from `--token`, `KEYWARD_TOKEN`, else `admin.token` in the home.
  */
-import { checkHomeToRead, readAdminToken, readDaemonInfo } from '../home.js';
+import { checkHomeToRead, foreignDaemon, foreignDaemonMessage, readAdminToken, readDaemonInfo } from '../home.js';
+import type { LockHolder } from '../home-lock.js';
 import { redactSecrets } from '../secret-text.js';
 import { KeywardClient } from './client.js';
 
@@ -21,8 +22,11 @@ export type Located = Common & {
   identity: (() => string | undefined) | undefined;
 };
 
-/** No URL was given and no daemon is running for the home. */
-export type NotLocated = Common & { url: undefined; urlSource: 'none' };
+/**
+ * No URL was given and no daemon this build can talk to runs for the home; `foreign` when one
+ * it cannot talk to holds the home (an older keyward's: `foreignDaemon`).
+ */
+export type NotLocated = Common & { url: undefined; urlSource: 'none'; foreign: LockHolder | undefined };
 
 export type Connection = Located | NotLocated;
 
@@ -35,7 +39,7 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (flags.url) return { ...common, url: flags.url, urlSource: 'flag', identity: undefined };
   if (env.KEYWARD_URL) return { ...common, url: env.KEYWARD_URL, urlSource: 'env', identity: undefined };
   const info = readDaemonInfo(flags.home);
-  if (!info) return { ...common, url: undefined, urlSource: 'none' };
+  if (!info) return { ...common, url: undefined, urlSource: 'none', foreign: foreignDaemon(flags.home) };
   // daemon.json is read again at each proof: a daemon started again has a new instance.
   const identity = () => {
     const now = readDaemonInfo(flags.home);
@@ -48,8 +52,9 @@ export function clientOf(connection: Located): KeywardClient {
   return new KeywardClient({ url: connection.url, token: connection.token, identity: connection.identity });
 }
 
-/** The one line for a home without a daemon (and no URL given). */
-export function noDaemonMessage(home: string): string {
+/** The one line for a home without a daemon this build can talk to (and no URL given). */
+export function noDaemonMessage({ home, foreign }: NotLocated): string {
+  if (foreign) return foreignDaemonMessage(home, foreign);
   return `no daemon is running for ${home}; start one with "keyward daemon" (or pass --url)`;
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, readDaemonInfo, removeDaemonInfo, type DaemonInfo } from '../home.js';
+import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, foreignDaemon, foreignDaemonMessage, homeFiles, readDaemonInfo, removeDaemonInfo, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
 import { createApp, MAX_BODY_BYTES } from './app.js';
 import type { Clock } from './clock.js';
@@ -24,7 +24,7 @@ import { KeywardError } from './errors.js';
 import { fastRoutes, type FastRoutes } from './http/fast-routes.js';
 import { hostnameOf, hostPolicy, isLoopback } from './http/host.js';
 import { createHttpServer, HTTP_LIMITS, type HttpLimits, type HttpServerOptions } from './http/server.js';
-import { lockHome } from './lock.js';
+import { lockHome } from '../home-lock.js';
 import type { DispatchOptions } from './webhooks/dispatcher.js';
 import { WebhookSealer } from './webhooks/sealer.js';
 import { createPrivate, UnsafePath, writePrivate } from '../private-files.js';
@@ -105,12 +105,19 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   const lock = lockHome(files.lock);
   if (!lock) {
     const running = readDaemonInfo(options.home);
+    const foreign = running ? undefined : foreignDaemon(options.home);
     throw new StartupError(
       running
         ? `a daemon is already running for ${options.home} (pid ${running.pid}, ${running.url})`
-        : `another daemon is starting for ${options.home}`,
+        : foreign
+          ? foreignDaemonMessage(options.home, foreign)
+          : `another daemon is starting for ${options.home}`,
     );
   }
+  // Holding the lock, no other daemon runs for this home: a daemon.json left by one that was
+  // killed is stale, and clients must not take it for the daemon now holding the lock while
+  // this one starts (an older keyward's would read as a daemon this version cannot talk to).
+  removeDaemonInfo(options.home);
   let store: Store | undefined;
   // Set once filtered key lists fall back to the daemon's own connection (SQLite's read worker stopped).
   let listReadsOnLoop = false;

@@ -60,7 +60,7 @@ function linkFor(options: VerifierOptions): DaemonLink {
   if (!/^kwo_[0-9A-Za-z]+$/.test(token)) throw new TypeError('keyward: token must be an operator token (kwo_…), ideally of role service');
   const home = resolveHome(options.home);
   const found = resolveConnection({ home, url: options.url, token });
-  if (found.url === undefined) throw new TypeError(`keyward: ${noDaemonMessage(home)}`);
+  if (found.url === undefined) throw new TypeError(`keyward: ${noDaemonMessage(found)}`);
   checkDaemonUrl(found.url);
   return new DaemonLink({ url: found.url, token, identity: found.identity, timeoutMs: options.timeoutMs ?? 2000 });
 }
