@@ -2,7 +2,7 @@
  * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, import, streams,
  * hardening, audit, scan, alerts, service, and the TUI's when it exists), or only those named. They print
  * numbers and never pass or fail on time; the exit code is non-zero only when one crashed.
- * `--cpu-prof` has the verify and scale benchmarks' daemons write V8 CPU profiles (open them
+ * `--cpu-prof` has the verify, scale and import benchmarks' daemons write V8 CPU profiles (open them
  * in Chrome DevTools) to a directory it prints.
  */
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -42,7 +42,7 @@ const benches: Bench[] = [
   { name: 'keys', run: runKeys },
   { name: 'verify', run: () => runVerify({ daemonNodeArgs }) },
   { name: 'scale', run: () => runScale({ daemonNodeArgs }) },
-  { name: 'import', run: runImport },
+  { name: 'import', run: () => runImport({ daemonNodeArgs }) },
   { name: 'streams', run: runStreams },
   { name: 'hardening', run: runHardening },
   { name: 'audit', run: runAudit },

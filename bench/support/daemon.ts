@@ -37,11 +37,15 @@ export function removeHome(home: string): void {
   homes.delete(home);
 }
 
-/** Starts a daemon on `home`; `nodeArgs` go before the script (e.g. `--cpu-prof`). */
-export async function startDaemonProcess(home: string, nodeArgs: readonly string[] = []): Promise<DaemonProcess> {
+/**
+ * Starts a daemon on `home`; `nodeArgs` go before the script (e.g. `--cpu-prof`); `env` is its
+ * environment (default: this process's), e.g. with `KEYWARD_DATABASE_URL` for a PostgreSQL store.
+ */
+export async function startDaemonProcess(home: string, nodeArgs: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<DaemonProcess> {
   const server = await startServer({
     args: [...nodeArgs, CLI, 'daemon', '--home', home, '--port', '{port}'],
     healthPath: '/v1/health',
+    env,
   });
   const token = readAdminToken(home);
   if (!token) {
