@@ -76,6 +76,29 @@ describe('POST /v1/keys/import', () => {
     expect((await t.api('GET', `/v1/keys/${res.body.keys[2]!.id}`)).body.key.hint).toBe(`sha256:${hashSecret(byHex).slice(0, 8)}`);
   });
 
+  it('keeps every field as a create does, whatever characters its text holds', async () => {
+    // PostgreSQL takes a batch as one array literal a column: quotes, backslashes, braces, commas and "NULL" must come back as sent.
+    const text = 'a "quoted", {braced} \\ back\\slashed NULL ünïcødé 🔑';
+    const fields = {
+      description: text,
+      owner: `${text} owner`,
+      meta: { note: text, nested: { list: [1, null, 'x"y'] } },
+      scopes: ['orders:read', 'billing:*'],
+      allowedIps: ['10.0.0.0/8', '2001:db8::/32'],
+      rateLimit: { limit: 7, windowSeconds: 60 },
+      quota: { remaining: 1_000_000_000_000, refill: { amount: 500, intervalSeconds: 3600 } },
+      expiresAt: '2099-01-01T00:00:00.000Z',
+    };
+    const created = (await t.api('POST', '/v1/keys', { name: `${text} made`, ...fields })).body.key;
+    const imported = await importKeys([{ name: `${text} imported`, sha256: hashSecret('round-trip-0001'), ...fields }, { name: 'NULL', sha256: hashSecret('round-trip-0002') }]);
+    expect(imported.status, JSON.stringify(imported.body)).toBe(201);
+    const shown = (await t.api('GET', `/v1/keys/${imported.body.keys[0]!.id}`)).body.key;
+    const comparable = ({ id: _id, name: _name, hint: _hint, createdAt: _at, quota, ...rest }: Record<string, unknown>) => ({ ...rest, quota: { ...(quota as object), nextRefillAt: undefined } });
+    expect(comparable(shown)).toEqual(comparable(created));
+    expect(shown.name).toBe(`${text} imported`);
+    expect((await t.api('GET', `/v1/keys/${imported.body.keys[1]!.id}`)).body.key).toMatchObject({ name: 'NULL', owner: null, meta: null, quota: null });
+  });
+
   it('writes one audit event and publishes one keys.imported event for the batch, and never keeps a secret', async () => {
     const events: StreamEvent[] = [];
     const ctl = new AbortController();

@@ -4,7 +4,7 @@
  * table to one dialect and better-sqlite3 transactions are synchronous, so each dialect keeps
  * its own store file; everything that must read the same in both lives here.
  */
-import { and, eq, gt, inArray, isNull, lt, lte, notInArray, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
+import { and, eq, gt, isNull, lt, lte, notInArray, or, sql, type Column, type SQL, type Table } from 'drizzle-orm';
 import { KeywardError } from '../errors.js';
 import { foldName, nameColumns } from '../names.js';
 import type { AlertRow, AuditInput, AuditQuery, DeliveryOutcome, EmergencyCut, HashMatch, KeyRow, OperatorRow, RotationRow, WebhookRow } from '../store.js';
@@ -199,11 +199,6 @@ export function sameOrLookAlike(table: { nameFolded: Column; nameSkeleton: Colum
 /** `sameOrLookAlike` from a name's uniqueness columns, given or as placeholders of a prepared statement. */
 export function sameNameColumns(table: { nameFolded: Column; nameSkeleton: Column }, name: { nameFolded: unknown; nameSkeleton: unknown }): SQL | undefined {
   return or(eq(table.nameFolded, name.nameFolded), eq(table.nameSkeleton, name.nameSkeleton));
-}
-
-/** Keys that have one of `rows`' names (folded or by skeleton): what an import must not meet. */
-export function namesAmong(table: { nameFolded: Column; nameSkeleton: Column }, rows: readonly { nameFolded: string; nameSkeleton: string }[]): SQL | undefined {
-  return or(inArray(table.nameFolded, rows.map((r) => r.nameFolded)), inArray(table.nameSkeleton, rows.map((r) => r.nameSkeleton)));
 }
 
 /** `text` for a LIKE pattern that matches it literally, with `\` as the escape character. */

@@ -3,7 +3,7 @@
  * lists and meta, integers for limits) that both SQL dialects have, turned into the nested
  * `KeyFields` and back in one place.
  */
-import { and, eq, gt, lte, type Column, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, lte, type Column, type SQL, type Table } from 'drizzle-orm';
 import { compilePolicy, type EntryPolicy, type IndexedKey, type JsonObject, type KeyLabels, type KeyMarks, type KeyPolicy } from '../../decide/policy.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import { nameColumns } from '../names.js';
@@ -110,6 +110,24 @@ export function keyValues<T extends KeyFields>(key: T): Omit<T, keyof KeyFields>
   const rest: Record<string, unknown> = { ...key };
   for (const name of FIELDS) delete rest[name];
   return { ...(rest as Omit<T, keyof KeyFields>), ...fieldsToColumns(key) };
+}
+
+/**
+ * The columns of either schema's `keys` table that an import sets, by property: all but
+ * `uses24h`, as a key imported has counted no uses yet (it takes its default, 0, kept by the
+ * usage flush from then on).
+ */
+export function importedColumns(table: Table): [string, Column][] {
+  return Object.entries(getTableColumns(table)).filter(([property]) => property !== 'uses24h');
+}
+
+/**
+ * An imported row's value for `column`, as drizzle would bind it: from `over` (its policy
+ * columns, `fieldsToColumns`) where that has it, else from `row`; no merged object is made per row.
+ */
+export function importedValue(row: Readonly<Record<string, unknown>>, over: Readonly<Record<string, unknown>>, property: string, column: Column): unknown {
+  const value = property in over ? over[property] : row[property];
+  return value === undefined || value === null ? null : column.mapToDriverValue(value);
 }
 
 /** A selected row with its policy columns folded into `KeyFields`. */

@@ -127,12 +127,3 @@ export function firstClash(rows: readonly ImportRow[], stored: StoredClashes): K
   }
   return undefined;
 }
-
-/** Values per `in (…)` list and rows per insert: inside both dialects' limits on bound parameters. */
-const IMPORT_CHUNK = 500;
-
-export function chunks<T>(items: readonly T[], size = IMPORT_CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}

@@ -4,16 +4,22 @@
  * status and expiry, one more for the policies and marks of the keys that have some, and the
  * tombstones of deleted keys.
  */
-import { inArray, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { IndexedKey } from '../../../decide/policy.js';
 import { attachExtras, extrasById, HAS_EXTRAS_SQL, policyColumnsOf } from '../key-columns.js';
+import { anyOf } from './import-writes.js';
 import { keys } from './schema.js';
 import { tombstoneEntries } from './trouble.js';
 
-/** All keys and tombstones, or those with `ids`; tombstones first (a key with a deleted key's hash is the one found). */
+/**
+ * All keys and tombstones, or those with `ids`; tombstones first (a key with a deleted key's
+ * hash is the one found). `ids` are one array parameter: an import's notices name 100 keys
+ * each, 100 notices a batch, read by every daemon (import-writes.ts says what drizzle's
+ * parameter a value cost).
+ */
 export async function readIndexedKeys<S extends Record<string, unknown>>(db: NodePgDatabase<S>, ids?: string[]): Promise<IndexedKey[]> {
-  const only: SQL | undefined = ids ? inArray(keys.id, ids) : undefined;
+  const only: SQL | undefined = ids ? anyOf(keys.id, ids) : undefined;
   const plain: IndexedKey[] = await db.select({ id: keys.id, name: keys.name, hash: keys.hash, status: keys.status, expiresAt: keys.expiresAt }).from(keys).where(only);
   const extraRows = await db
     .select({ id: keys.id, canary: keys.canary, rotatedOutBy: keys.rotatedOutBy, ...policyColumnsOf(keys) })

@@ -16,7 +16,7 @@ import { settle, type StoredQuota } from '../../../decide/quota.js';
 import { nextEvent } from '../../audit/chain.js';
 import { KeywardError, StoreUnreachable } from '../../errors.js';
 import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
-import { chunks, firstClash } from '../../keys/import.js';
+import { firstClash } from '../../keys/import.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
 import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
@@ -65,7 +65,6 @@ import {
   keyToDelete,
   importAudit,
   keyAudit,
-  namesAmong,
   lastAdmin,
   operatorMatch,
   reasonDetail,
@@ -83,6 +82,7 @@ import {
 } from '../dialects.js';
 import { editColumns, expiringWhere, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
+import { insertImported, storedClashes } from './import-writes.js';
 import { readIndexedKeys } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
@@ -386,19 +386,10 @@ export class PgStore implements Store {
 
   async importKeys(rows: ImportRow[], actor: Actor, at: number): Promise<void> {
     await this.write(async (tx, notes) => {
-      const parts = chunks(rows);
-      const names = [];
-      const hashes = [];
-      for (const part of parts) {
-        names.push(...(await tx.select({ name: keys.name, nameFolded: keys.nameFolded, nameSkeleton: keys.nameSkeleton }).from(keys).where(namesAmong(keys, part))));
-        hashes.push(...(await tx.select({ id: keys.id, name: keys.name, hash: keys.hash }).from(keys).where(inArray(keys.hash, part.map((r) => r.hash)))));
-      }
-      const clash = firstClash(rows, { names, hashes });
+      const clash = firstClash(rows, await storedClashes(tx, rows));
       if (clash) throw clash;
-      for (const part of parts) {
-        await unbury(tx, part.map((r) => r.hash));
-        await tx.insert(keys).values(part.map(keyValues));
-      }
+      await unbury(tx, rows.map((r) => r.hash));
+      await insertImported(tx, rows);
       await this.appendAudit(tx, actor, importAudit(rows), at);
       for (const row of rows) notes.push({ t: 'key', id: row.id, e: 'imported' });
       notes.push({ t: 'import', id: rows[0]!.id, l: rows[rows.length - 1]!.id, n: rows.length });

@@ -27,6 +27,7 @@ import {
   tombstonePageWhere,
 } from '../trouble.js';
 import { tombstoneEntry } from '../../verify/key-index.js';
+import { anyOf } from './import-writes.js';
 import type { PgDb } from './open.js';
 import { alerts, keys, keyTombstones } from './schema.js';
 import { enqueue } from './webhooks.js';
@@ -45,7 +46,7 @@ export async function bury(tx: Tx, key: KeyRow, at: number, deletedBy: string): 
 
 /** Keys created with deleted keys' hashes (an import) take the tombstones' places. */
 export async function unbury(tx: Tx, hashes: readonly string[]): Promise<void> {
-  await tx.delete(keyTombstones).where(inArray(keyTombstones.hash, [...hashes]));
+  await tx.delete(keyTombstones).where(anyOf(keyTombstones.hash, hashes));
 }
 
 /** All tombstones, or those of the keys `ids`, as the index holds them. */
@@ -53,7 +54,7 @@ export async function tombstoneEntries<S extends Record<string, unknown>>(db: No
   const rows = await db
     .select({ keyId: keyTombstones.keyId, name: keyTombstones.name, hash: keyTombstones.hash, deletedAt: keyTombstones.deletedAt, rotationId: keyTombstones.rotationId })
     .from(keyTombstones)
-    .where(ids ? inArray(keyTombstones.keyId, ids) : undefined);
+    .where(ids ? anyOf(keyTombstones.keyId, ids) : undefined);
   return rows.map(tombstoneEntry);
 }
 

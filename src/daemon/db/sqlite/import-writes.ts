@@ -14,10 +14,9 @@
  * trigger as it was.
  */
 import type Database from 'better-sqlite3';
-import { getTableColumns } from 'drizzle-orm';
 import type { StoredClashes } from '../../keys/import.js';
 import type { ImportRow } from '../../store.js';
-import { fieldsToColumns } from '../key-columns.js';
+import { fieldsToColumns, importedColumns, importedValue } from '../key-columns.js';
 import type { RenderedQuery } from './off-loop-reads.js';
 import type { WriteStep } from './off-loop-writes.js';
 import { keys } from './schema.js';
@@ -30,8 +29,7 @@ const NAME_CLASHES = `select name, name_folded, name_skeleton from keys
 const HASH_CLASHES = 'select id, name, hash from keys where hash in (select value from json_each(?))';
 
 export function prepareImportWrites(sqlite: Database.Database) {
-  // A key imported has counted no uses yet: `uses_24h` takes its default (0), kept by the usage flush from then on.
-  const columns = Object.entries(getTableColumns(keys)).filter(([property]) => property !== 'uses24h');
+  const columns = importedColumns(keys);
   const insert = `insert into keys (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
   const lastRowid = sqlite.prepare<[], { last: number }>('select coalesce(max(rowid), 0) as last from keys');
   const trigger = sqlite.prepare<[], { sql: string }>(`select sql from sqlite_master where type = 'trigger' and name = 'keys_filter_insert'`).get();
@@ -40,13 +38,10 @@ export function prepareImportWrites(sqlite: Database.Database) {
   // that takes the rows to the write worker copies a holey array element by element with its
   // index (reading the clone was 21 % of the worker's time in a profile, 8 % after;
   // docs/performance.md).
-  /** A row's column values, from `over` where it has them and from `row` otherwise (no merged object made per row). */
+  /** A row's column values. */
   const values = (row: Values, over: Values) => {
     const out: unknown[] = [];
-    for (const [property, column] of columns) {
-      const value = property in over ? over[property] : row[property];
-      out.push(value === undefined || value === null ? null : column.mapToDriverValue(value));
-    }
+    for (const [property, column] of columns) out.push(importedValue(row, over, property, column));
     return out;
   };
   const insertRows = (rows: readonly ImportRow[]) => {
