@@ -11,9 +11,10 @@ export default defineConfig({
     hookTimeout: 30_000,
     // vitest's default, one worker less than there are cores, is a single worker on a 2-core
     // box; but much of the suite waits on child processes, sockets and the disk, so a worker
-    // more than there are cores fills time the others leave idle. On this 2-core box a full
-    // run took 204 s with 2 workers, 188 s with 3 and 204 s with 4 (docs/testing.md).
-    maxWorkers: Math.max(3, availableParallelism()),
+    // more than there are cores fills time the others leave idle. On this 2-core box 3 workers
+    // beat 4 while each file was isolated; with module graphs shared, 4 beat 3 by 3–6 s in two
+    // alternating pairs of full runs (docs/testing.md).
+    maxWorkers: Math.max(4, availableParallelism()),
     // A worker runs file after file in one module graph instead of loading keyward, hono, zod
     // and drizzle again for each: ~0.7 s of CPU a file, 30 % of the suite's. Tests share no
     // module state that matters (no mocks, no stubbed globals; caches are keyed by input).
