@@ -82,11 +82,17 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     return m.kind === kind ? (m as Extract<Mode, { kind: K }>) : undefined;
   };
 
+  // Once the daemon refuses the operator, nothing it asks is answered: every action and view
+  // sees an operator without permissions, so the footer offers only what works on the rows
+  // held and a write says at once why it cannot be done.
+  const refused = snapshot.link === 'refused';
+  const actor = useMemo<Operator>(() => (refused ? { ...operator, permissions: [], refused } : operator), [operator, refused]);
+
   const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
   const counts = useMemo(() => countKeys(keys, now), [keys, now]);
 
-  const refusal = snapshot.link === 'refused' && snapshot.problem ? refusalLines(snapshot.problem, size.columns) : [];
+  const refusal = refused && snapshot.problem ? refusalLines(snapshot.problem, size.columns) : [];
   const bodyHeight = size.rows - CHROME_ROWS - refusal.length;
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
@@ -115,14 +121,14 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   );
 
   const actions = {
-    ...useKeyActions({ client, operator, feed, keys, byKey, moveTo, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
+    ...useKeyActions({ client, operator: actor, feed, keys, byKey, moveTo, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
       copy: (text) => writeRaw(osc52(text, env)),
     }),
     ...useViewKeys({ setMode, inMode }),
     ...useKeyForms({ client, feed, setView, setMode, inMode, show }),
   };
   const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt, restart: actions.restart });
-  const alerts = useAlertView({ client, feed, operator, mode, setMode, inMode, show, attempt });
+  const alerts = useAlertView({ client, feed, operator: actor, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
   const globalKeys = useGlobalKeys({ mode, currentMode, setMode, exit, redraw, onSecret });
 
@@ -131,7 +137,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const table = {
     rows: rows.slice(cursor.offset, cursor.offset + tableHeight),
     selected: cursor.index - cursor.offset,
-    empty: emptyText(view, snapshot.loaded, snapshot.problem, operator.permissions.includes('keys:write')),
+    empty: emptyText(view, snapshot.loaded, snapshot.problem, actor.permissions.includes('keys:write')),
     stale: snapshot.link !== 'live' && snapshot.staleSince !== undefined,
     width: size.columns,
     columns,
@@ -154,7 +160,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           {refusal.length > 0 ? <Refusal lines={refusal} /> : null}
           {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
           <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
-            <ModeScreen mode={mode} client={client} feed={feed} operator={operator} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
+            <ModeScreen mode={mode} client={client} feed={feed} operator={actor} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
               width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
               rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
             />
@@ -163,7 +169,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           {mode.kind === 'filter' ? (
             <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
           ) : (
-            <Footer text={footerText(modeBindings(mode, shownRotation), operator.permissions, size.columns)} />
+            <Footer text={footerText(modeBindings(mode, shownRotation), actor.permissions, size.columns)} />
           )}
         </Box>
       )}

@@ -251,25 +251,72 @@ describe('live', () => {
     await waitForText(app, 'while-away');
   });
 
-  it('says the daemon refuses the token once its operator is disabled, keeps the rows as of then, and quits on q', async () => {
+  /** A manager the daemon then refuses (disabled), at `size`: the refused frame and the app. */
+  async function refusedApp(size: { columns: number; rows: number }) {
     await keys('alpha', 'bravo');
-    const { operator, token } = await t.client.createOperator('alice', 'viewer');
-    const { app } = await openApp(t, { token, size: { columns: 80, rows: 24 } });
-    await waitForText(app, '● live');
+    const { operator, token } = await t.client.createOperator('alice', 'manager');
+    const { app } = await openApp(t, { token, size });
+    const live = await waitForText(app, '● live');
+    expect(live, 'a manager is offered the writes while the daemon answers').toContain('a add');
     await t.client.disableOperator(operator.id);
-    const frame = await waitForText(app, '✕ refused');
+    return { app, token, frame: await waitForText(app, '✕ refused') };
+  }
+
+  /** The footer once refused: what works on the rows held; the views read from the daemon and every write gone. */
+  const REFUSED_FOOTER = 'j/k move · ⏎ menu · / filter · s/S sort · d details · ? help · q quit';
+  // E's toast names the menu's item first; at 80 columns the line ends short.
+  const REFUSED_TOAST = 'the daemon refuses this operator: ask an admin';
+
+  it.each([
+    { columns: 80, rows: 24 },
+    { columns: 120, rows: 35 },
+  ])('says the daemon refuses the token once its operator is disabled, keeps the rows as of then, offers only what still works, and quits on q (%o)', async (size) => {
+    const { app, token, frame } = await refusedApp(size);
     const lines = frame.split('\n');
     expect(lines[0], 'the header says so first, then since when the rows are stale').toMatch(/^keyward {2}✕ refused data as of \d\d:\d\d:\d\d · /);
-    expect(frame.replace(/\n/g, ' ')).toContain(
+    expect(frame.replace(/\n/g, ' ').replace(/ {2,}/g, ' ')).toContain(
       "✕ The daemon refuses this operator's token: the operator was disabled, or the token is not one it knows. Ask an admin for another token and start keyward with --token or KEYWARD_TOKEN. Nothing is tried again · q quits",
     );
     expect(frame, 'the rows stay, to read').toContain('bravo');
     expect(frame).not.toContain('reconnecting');
     expect(frame).not.toContain(token);
-    expect(lines.every((line) => line.length <= 80), 'fits 80 columns').toBe(true);
-    expect(lines.length, 'fits 24 rows').toBeLessThanOrEqual(23);
+    expect(lines.at(-1)?.trimEnd(), 'the footer offers only what works without the daemon').toBe(REFUSED_FOOTER);
+    expect(lines.every((line) => line.length <= size.columns), `fits ${size.columns} columns`).toBe(true);
+    expect(lines.length, `fits ${size.rows} rows`).toBeLessThanOrEqual(size.rows - 1);
     press(app, 'q');
     await waitForFrame(app, () => exited(app), 'the app to exit');
+  });
+
+  it.each([
+    { columns: 80, rows: 24 },
+    { columns: 120, rows: 35 },
+  ])('once refused, a write or a view read from the daemon says so at once, asking nothing; sort, filter and details still work (%o)', async (size) => {
+    const { app } = await refusedApp(size);
+    // x asks before deactivating and D before deleting, a, e and E open a form or a question, u, A and ! a view.
+    for (const key of ['x', 'D', 'a', 'e', 'r', 'E', 'u', 'A', '!']) {
+      // Copying the id works without the daemon, and its toast tells this refusal from the last.
+      press(app, 'i');
+      const before = await waitForText(app, 'to the clipboard');
+      press(app, key);
+      const frame = await waitForText(app, REFUSED_TOAST);
+      // All but the toast line: no question, form or view opened over the table.
+      const body = (f: string) => [...f.split('\n').slice(0, -2), f.split('\n').at(-1)].join('\n');
+      expect(body(frame), `${key} asks nothing and opens nothing`).toBe(body(before));
+      expect(frame.split('\n').at(-1)?.trimEnd()).toBe(REFUSED_FOOTER);
+    }
+    press(app, 's');
+    await waitForText(app, 'sort: created ▼');
+    press(app, '/');
+    await waitForText(app, 'name, hint or id');
+    press(app, 'bra');
+    await waitForFrame(app, (f) => !f.includes('alpha'), 'alpha filtered out');
+    press(app, KEY.enter);
+    let frame = await waitForText(app, REFUSED_FOOTER);
+    expect(frame, 'the filter kept').toContain('filter "bra": 1 of 2');
+    press(app, 'd');
+    frame = await waitForText(app, 'Key "bravo"');
+    expect(frame, 'the details of the key held, with why the daemon gave no newer copy').toContain('✗ ');
+    expect(frame.split('\n').at(-1)?.trimEnd(), 'the details offer no view read from the daemon, nor edit').toBe('j/k next key · ⏎ menu · ? help · esc back');
   });
 });
 

@@ -140,6 +140,16 @@ describe('permissions and the action menu', () => {
     expect(items.find((i) => i.action === 'delete')!.disabled).toMatch(/inactive/);
     expect(menuItems({ ...active, status: 'inactive' }, undefined, admin)[0]!.label).toBe('Activate');
   });
+
+  it('refuses, to an operator the daemon refuses, every write and the usage for that reason, whatever its role', () => {
+    const active = key({ id: 'k' });
+    const refused: Operator = { ...admin, permissions: [], refused: true };
+    for (const action of ['toggle', 'delete', 'rotate', 'emergency', 'edit', 'usage', 'add'] as const) {
+      expect(refusal(action, active, refused), action).toBe('the daemon refuses this operator: ask an admin for another token');
+    }
+    expect(refusal('details', active, refused), 'the details show the key held').toBeUndefined();
+    expect(refusal('copyId', active, refused)).toBeUndefined();
+  });
 });
 
 describe('keymaps', () => {

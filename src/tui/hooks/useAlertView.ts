@@ -6,7 +6,7 @@
 import { useMemo } from 'react';
 import type { AlertJson, KeywardClient } from '../../client/client.js';
 import type { KeyFeed } from '../feed.js';
-import type { Operator } from '../state/actions.js';
+import { daemonRefusal, type Operator } from '../state/actions.js';
 import type { FeedEvent } from '../state/collection.js';
 import { moveCursor, resolveCursor } from '../state/cursor.js';
 import { MOVES, type AlertCommand } from '../state/keymap.js';
@@ -45,6 +45,8 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
 
   const acknowledge = (alert: AlertJson | undefined) => {
     if (!alert) return show('no alert selected', 'error');
+    const refused = daemonRefusal(operator);
+    if (refused) return show(refused, 'error');
     if (!operator.permissions.includes('keys:write')) return show(`your role (${operator.role}) may not acknowledge alerts`, 'error');
     if (alert.state === 'acknowledged') return show(`Already acknowledged by ${alert.acknowledgedBy ?? 'someone'}`);
     void attempt(async () => {

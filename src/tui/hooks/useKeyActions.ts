@@ -9,7 +9,7 @@
 import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
-import { firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
+import { daemonRefusal, firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { START, type Move } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
 import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
@@ -189,9 +189,12 @@ export function useKeyActions(deps: KeyActionDeps) {
       case 'copyId':
         return perform(command, key);
       case 'audit':
-        return setMode({ kind: 'audit', cursor: START, filter: '', applied: '', editing: false });
-      case 'alerts':
-        return setMode({ kind: 'alerts', cursor: START, all: false });
+      case 'alerts': {
+        // Both views are read from the daemon as they open.
+        const refused = daemonRefusal(operator);
+        if (refused) return show(refused, 'error');
+        return setMode(command === 'audit' ? { kind: 'audit', cursor: START, filter: '', applied: '', editing: false } : { kind: 'alerts', cursor: START, all: false });
+      }
       case 'restart':
         return restart();
       case 'help':

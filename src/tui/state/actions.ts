@@ -6,17 +6,31 @@ import type { KeyJson, RotationJson } from '../../client/client.js';
 import type { Permission, Role } from '../../daemon/auth/permissions.js';
 
 export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'emergency' | 'edit' | 'usage' | 'details' | 'copyId';
-export type Operator = { readonly name: string; readonly role: Role; readonly permissions: readonly Permission[] };
+/**
+ * `refused`: the daemon refuses this operator (its own 401/403; see feed.ts), so nothing it
+ * asks is answered, whatever its role; App then gives it no permissions either.
+ */
+export type Operator = { readonly name: string; readonly role: Role; readonly permissions: readonly Permission[]; readonly refused?: boolean };
 
 export type MenuItem = { readonly action: KeyAction; readonly label: string; readonly shortcut: string; readonly disabled?: string };
 
+/**
+ * Said at once for anything that would ask a daemon refusing the operator: a question first
+ * would only lead to the same refusal in a toast.
+ */
+export function daemonRefusal(operator: Operator): string | undefined {
+  return operator.refused ? 'the daemon refuses this operator: ask an admin for another token' : undefined;
+}
+
 function writeRefusal(operator: Operator): string | undefined {
-  return operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not change keys`;
+  return daemonRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not change keys`);
 }
 
 /** Why `action` is refused for `key`, or undefined when it is allowed. */
 export function refusal(action: KeyAction | 'add', key: KeyJson | undefined, operator: Operator): string | undefined {
-  if (action === 'usage' || action === 'details' || action === 'copyId') return key ? undefined : 'no key selected';
+  // The details show the table's copy when the daemon does not answer; the id is copied locally.
+  if (action === 'details' || action === 'copyId') return key ? undefined : 'no key selected';
+  if (action === 'usage') return daemonRefusal(operator) ?? (key ? undefined : 'no key selected');
   const denied = writeRefusal(operator);
   if (denied) return denied;
   if (action === 'add') return undefined;

@@ -63,6 +63,8 @@ export type TableCommand =
 
 // The footer keeps its last two entries and drops from the right of the rest when the line is
 // short, so what is listed early (moving, the menu, the audit log) survives narrow terminals.
+// `keys:read` marks the views read from the daemon as they open: every role the TUI admits has
+// it, and an operator the daemon refuses has no permission at all (App), so they drop out then.
 export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['j', 'down'], command: 'down', help: 'next key', footer: 'j/k move' },
   { keys: ['k', 'up'], command: 'up', help: 'previous key' },
@@ -76,15 +78,15 @@ export const TABLE_KEYS: readonly Binding<TableCommand>[] = [
   { keys: ['s'], command: 'sort', help: 'sort by the next column', footer: 's/S sort' },
   { keys: ['S'], command: 'reverse', help: 'reverse the sort' },
   { keys: ['a'], command: 'add', help: 'add a key', footer: 'a add', needs: 'keys:write' },
-  { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit' },
+  { keys: ['A'], command: 'audit', help: 'audit log', footer: 'A audit', needs: 'keys:read' },
   { keys: ['d'], command: 'details', help: 'details: policy, owner, meta, quota left', footer: 'd details' },
   { keys: ['e'], command: 'edit', help: 'edit name, expiry, owner, scopes, IPs, limits', footer: 'e edit', needs: 'keys:write' },
   { keys: ['x'], command: 'toggle', help: 'deactivate / activate', footer: 'x on/off', needs: 'keys:write' },
   { keys: ['D'], command: 'delete', help: 'delete (inactive only)', footer: 'D delete', needs: 'keys:write' },
   { keys: ['r'], command: 'rotate', help: 'rotate / resume rotation', footer: 'r rotate', needs: 'keys:write' },
   { keys: ['E'], command: 'emergency', help: 'compromised: replace now', needs: 'keys:write' },
-  { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
-  { keys: ['!'], command: 'alerts', help: 'alerts: what keyward noticed', footer: '! alerts' },
+  { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage', needs: 'keys:read' },
+  { keys: ['!'], command: 'alerts', help: 'alerts: what keyward noticed', footer: '! alerts', needs: 'keys:read' },
   { keys: ['i'], command: 'copyId', help: 'copy the key id (OSC 52)' },
   { keys: ['R'], command: 'restart', help: 'restart the daemon (one this TUI started)' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
@@ -188,7 +190,7 @@ export const DETAILS_KEYS: readonly Binding<DetailsCommand>[] = [
   { keys: ['j', 'down'], command: 'down', help: 'the next key', footer: 'j/k next key' },
   { keys: ['k', 'up'], command: 'up', help: 'the previous key' },
   { keys: ['e'], command: 'edit', help: 'edit the key', footer: 'e edit', needs: 'keys:write' },
-  { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage' },
+  { keys: ['u'], command: 'usage', help: 'usage and callers', footer: 'u usage', needs: 'keys:read' },
   { keys: ['enter', '.'], command: 'menu', help: 'actions for the key', footer: '⏎ menu' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q', 'd'], command: 'back', help: 'back to the keys', footer: 'esc back' },
