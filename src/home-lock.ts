@@ -26,7 +26,9 @@ export type HomeLock = { release(): void };
 /** Takes the lock, or returns undefined when another process holds it. */
 export function lockHome(file: string): HomeLock | undefined {
   createPrivate(file);
-  const db = new (sqlite())(file, { timeout: 0 });
+  // A client looking at who holds the lock (`homeLockHolder`, whenever daemon.json names no
+  // daemon) takes a shared lock for one read: waiting a moment lets a starting daemon past it.
+  const db = new (sqlite())(file, { timeout: 250 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
     // The lock file holds nothing worth a journal; this also keeps a `-journal` file out of the home.
