@@ -88,22 +88,32 @@ export function readDaemonInfo(home: string): DaemonInfo | undefined {
 }
 
 /**
- * The daemon holding `home` when this build cannot talk to it: the home's lock is held, but
- * daemon.json is there and not one this build reads (an older keyward's has no `instance`, so
- * no client of this build can prove that daemon). Undefined when daemon.json reads, is absent
- * (a daemon starting writes it once it listens), or nothing holds the lock (the file is stale).
- * Nothing in daemon.json is believed: the pid is the kernel's, when it names one.
+ * A daemon holding `home` that no client of this build can reach, and why: `foreign` when
+ * daemon.json is there but not one this build reads (an older keyward's has no `instance`, so no
+ * client of this build can prove that daemon); `starting` when there is none yet (a daemon writes
+ * it once it listens, so one still opening its store, or stuck before listening, holds the lock
+ * without it). Starting another would only fail on the lock.
  */
-export function foreignDaemon(home: string): LockHolder | undefined {
+export type HomeHolder = LockHolder & { readonly why: 'foreign' | 'starting' };
+
+/**
+ * Who holds `home` when daemon.json names no daemon this build can talk to; undefined when it
+ * does, or nothing holds the lock (a daemon.json left is stale). Nothing in daemon.json is
+ * believed: the pid is the kernel's, when it names one.
+ */
+export function homeHolder(home: string): HomeHolder | undefined {
   const files = homeFiles(home);
-  if (checkOwnFile(files.daemonJson) === undefined || readDaemonInfo(home) !== undefined || checkOwnFile(files.lock) === undefined) return undefined;
-  return homeLockHolder(files.lock);
+  if (readDaemonInfo(home) !== undefined || checkOwnFile(files.lock) === undefined) return undefined;
+  const holder = homeLockHolder(files.lock);
+  return holder && { ...holder, why: checkOwnFile(files.daemonJson) === undefined ? 'starting' : 'foreign' };
 }
 
-/** The one line for a home `foreignDaemon` found held. */
-export function foreignDaemonMessage(home: string, holder: LockHolder): string {
+/** The one line for a home `homeHolder` found held. */
+export function homeHolderMessage(home: string, holder: HomeHolder): string {
   const pid = holder.pid === undefined ? '' : ` (pid ${holder.pid})`;
-  return `a keyward daemon this version cannot talk to${pid} holds ${home}: its daemon.json is not one this version reads (an older keyward's?); stop that daemon before using this version`;
+  return holder.why === 'foreign'
+    ? `a keyward daemon this version cannot talk to${pid} holds ${home}: its daemon.json is not one this version reads (an older keyward's?); stop that daemon before using this version`
+    : `a keyward daemon${pid} holds ${home} but has not said where it listens yet (it may be starting); try again in a moment`;
 }
 
 export function removeDaemonInfo(home: string): void {

@@ -28,6 +28,8 @@ export type StatusReport = {
   url: string | null;
   /** Without a URL: a daemon this version cannot talk to (an older keyward's) holds the home. */
   foreign: boolean;
+  /** Without a URL: a daemon holds the home but has not written daemon.json yet (starting?). */
+  starting: boolean;
   urlSource: Connection['urlSource'];
   home: string;
   version: string | null;
@@ -50,7 +52,10 @@ async function counts(client: KeywardClient): Promise<Counts | null> {
 }
 
 function daemonLine(s: StatusReport): string {
-  if (s.url === null) return s.foreign ? 'held by a daemon this version cannot talk to (an older keyward?)' : 'not running (no daemon.json in the home)';
+  if (s.url === null) {
+    if (s.foreign) return 'held by a daemon this version cannot talk to (an older keyward?)';
+    return s.starting ? 'held by a daemon that has not said where it listens yet (starting?)' : 'not running (no daemon.json in the home)';
+  }
   if (s.proven === false) return `something else answers at ${s.url} (it cannot prove it is this home's daemon)`;
   return s.reachable ? `${s.health}, keyward ${s.version} at ${s.url}` : `not reachable at ${s.url}`;
 }
@@ -80,7 +85,8 @@ async function gather(home: string, connection: Connection): Promise<{ report: S
     proven: null,
     health: null,
     url: connection.url ?? null,
-    foreign: connection.url === undefined && connection.foreign !== undefined,
+    foreign: connection.url === undefined && connection.holder?.why === 'foreign',
+    starting: connection.url === undefined && connection.holder?.why === 'starting',
     urlSource: connection.urlSource,
     home,
     version: null,

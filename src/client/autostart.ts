@@ -96,8 +96,9 @@ export async function reachDaemon(flags: ConnectionFlags, options: AutostartOpti
       throw new DaemonNotReachable(`no keyward daemon answers at ${found.url} (from ${found.urlSource === 'flag' ? '--url' : 'KEYWARD_URL'})`);
     }
     // daemon.json names a daemon that no longer answers (it was killed): start another.
-  } else if (found.foreign) {
-    // Another would only fail on the lock; the user has to stop the one holding it.
+  } else if (found.holder) {
+    // Another would only fail on the lock: the one holding it has to be stopped, or to finish
+    // starting (a daemon this client starts is waited for in startDaemon, never seen here).
     throw new DaemonNotReachable(noDaemonMessage(found));
   }
   options.onStarting?.(flags.home);

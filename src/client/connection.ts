@@ -5,8 +5,7 @@
  * first start or during a restart, whatever listens on the usual port may be anyone's. The
  * token comes from `--token`, `KEYWARD_TOKEN`, else `admin.token` in the home.
  */
-import { checkHomeToRead, foreignDaemon, foreignDaemonMessage, readAdminToken, readDaemonInfo } from '../home.js';
-import type { LockHolder } from '../home-lock.js';
+import { checkHomeToRead, homeHolder, homeHolderMessage, readAdminToken, readDaemonInfo, type HomeHolder } from '../home.js';
 import { redactSecrets } from '../secret-text.js';
 import { KeywardClient } from './client.js';
 
@@ -23,10 +22,10 @@ export type Located = Common & {
 };
 
 /**
- * No URL was given and no daemon this build can talk to runs for the home; `foreign` when one
- * it cannot talk to holds the home (an older keyward's: `foreignDaemon`).
+ * No URL was given and no daemon this build can talk to runs for the home; `holder` when one
+ * holds the home all the same (an older keyward's, or one not listening yet: `homeHolder`).
  */
-export type NotLocated = Common & { url: undefined; urlSource: 'none'; foreign: LockHolder | undefined };
+export type NotLocated = Common & { url: undefined; urlSource: 'none'; holder: HomeHolder | undefined };
 
 export type Connection = Located | NotLocated;
 
@@ -39,7 +38,7 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
   if (flags.url) return { ...common, url: flags.url, urlSource: 'flag', identity: undefined };
   if (env.KEYWARD_URL) return { ...common, url: env.KEYWARD_URL, urlSource: 'env', identity: undefined };
   const info = readDaemonInfo(flags.home);
-  if (!info) return { ...common, url: undefined, urlSource: 'none', foreign: foreignDaemon(flags.home) };
+  if (!info) return { ...common, url: undefined, urlSource: 'none', holder: homeHolder(flags.home) };
   // daemon.json is read again at each proof: a daemon started again has a new instance.
   const identity = () => {
     const now = readDaemonInfo(flags.home);
@@ -53,8 +52,8 @@ export function clientOf(connection: Located): KeywardClient {
 }
 
 /** The one line for a home without a daemon this build can talk to (and no URL given). */
-export function noDaemonMessage({ home, foreign }: NotLocated): string {
-  if (foreign) return foreignDaemonMessage(home, foreign);
+export function noDaemonMessage({ home, holder }: NotLocated): string {
+  if (holder) return homeHolderMessage(home, holder);
   return `no daemon is running for ${home}; start one with "keyward daemon" (or pass --url)`;
 }
 

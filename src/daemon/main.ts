@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, foreignDaemon, foreignDaemonMessage, homeFiles, readDaemonInfo, removeDaemonInfo, type DaemonInfo } from '../home.js';
+import { DEFAULT_HOST, DEFAULT_PORT, ensureHome, homeFiles, homeHolder, homeHolderMessage, readDaemonInfo, removeDaemonInfo, type DaemonInfo } from '../home.js';
 import { newInstance } from '../identity.js';
 import { createApp, MAX_BODY_BYTES } from './app.js';
 import type { Clock } from './clock.js';
@@ -105,12 +105,12 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
   const lock = lockHome(files.lock);
   if (!lock) {
     const running = readDaemonInfo(options.home);
-    const foreign = running ? undefined : foreignDaemon(options.home);
+    const holder = running ? undefined : homeHolder(options.home);
     throw new StartupError(
       running
         ? `a daemon is already running for ${options.home} (pid ${running.pid}, ${running.url})`
-        : foreign
-          ? foreignDaemonMessage(options.home, foreign)
+        : holder
+          ? homeHolderMessage(options.home, holder)
           : `another daemon is starting for ${options.home}`,
     );
   }
