@@ -7,20 +7,16 @@
  * each; the daemon's CPU a key fell to ~40 µs (docs/performance.md, "An import's statements on
  * PostgreSQL").
  */
-import { or, sql, type Column, type SQL } from 'drizzle-orm';
+import { or, sql } from 'drizzle-orm';
 import type { StoredClashes } from '../../keys/import.js';
 import type { ImportRow } from '../../store.js';
 import { fieldsToColumns, importedColumns, importedValue } from '../key-columns.js';
+import { anyOf, unnest } from './arrays.js';
 import type { PgDb } from './open.js';
 import { keys } from './schema.js';
 
 /** A transaction or the pool: what the statements here run on. */
 type Runner = Pick<PgDb, 'select' | 'execute'>;
-
-/** `column` equals one of `values`, bound as one array parameter (`inArray` binds one parameter a value). */
-export function anyOf(column: Column, values: readonly unknown[]): SQL {
-  return sql`${column} = any(${sql.param(values)})`;
-}
 
 /** What the store holds of `rows`' names (case-folded or by look-alike skeleton) and hashes. */
 export async function storedClashes(db: Runner, rows: readonly ImportRow[]): Promise<StoredClashes> {
@@ -50,9 +46,5 @@ export async function insertImported(db: Runner, rows: readonly ImportRow[]): Pr
     const over = fieldsToColumns(row);
     for (const [i, [property, column]] of COLUMNS.entries()) arrays[i]!.push(importedValue(row, over, property, column));
   }
-  const unnest = sql.join(
-    COLUMNS.map(([, column], i) => sql`${sql.param(arrays[i])}::${sql.raw(column.getSQLType())}[]`),
-    sql`, `,
-  );
-  await db.execute(sql`insert into ${keys} (${INTO}) select * from unnest(${unnest})`);
+  await db.execute(sql`insert into ${keys} (${INTO}) select * from ${unnest(COLUMNS.map(([, column], i) => [column, arrays[i]!] as const))}`);
 }

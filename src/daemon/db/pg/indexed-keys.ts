@@ -8,14 +8,14 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { IndexedKey } from '../../../decide/policy.js';
 import { attachExtras, extrasById, HAS_EXTRAS_SQL, policyColumnsOf } from '../key-columns.js';
-import { anyOf } from './import-writes.js';
+import { anyOf } from './arrays.js';
 import { keys } from './schema.js';
 import { tombstoneEntries } from './trouble.js';
 
 /**
  * All keys and tombstones, or those with `ids`; tombstones first (a key with a deleted key's
  * hash is the one found). `ids` are one array parameter: an import's notices name 100 keys
- * each, 100 notices a batch, read by every daemon (import-writes.ts says what drizzle's
+ * each, 100 notices a batch, read by every daemon (arrays.ts says what drizzle's
  * parameter a value cost).
  */
 export async function readIndexedKeys<S extends Record<string, unknown>>(db: NodePgDatabase<S>, ids?: string[]): Promise<IndexedKey[]> {

@@ -82,6 +82,7 @@ import {
 } from '../dialects.js';
 import { editColumns, expiringWhere, fieldsToColumns, keyMatch, keyValues, policyColumnsOf, statusColumns, storedQuotas, withFields } from '../key-columns.js';
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
+import { anyOf, unnest } from './arrays.js';
 import { insertImported, storedClashes } from './import-writes.js';
 import { readIndexedKeys } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
@@ -138,8 +139,11 @@ async function moveUsesWindow(tx: Tx, from: number): Promise<void> {
 async function addUses(tx: Tx, buckets: UsageDelta['buckets'], from: number | undefined): Promise<void> {
   const counted = from === undefined ? [] : buckets.filter((b) => b.minute >= from);
   if (!counted.length) return;
-  const values = sql.join(counted.map((b) => sql`(${b.keyId}, ${b.ok + b.rejected}::bigint)`), sql`, `);
-  await tx.execute(sql`update ${keys} set uses_24h = uses_24h + v.n from (select id, sum(n) as n from (values ${values}) as u(id, n) group by id) v where ${keys.id} = v.id`);
+  const uses = unnest([
+    [keys.id, counted.map((b) => b.keyId)],
+    [keys.uses24h, counted.map((b) => b.ok + b.rejected)],
+  ]);
+  await tx.execute(sql`update ${keys} set uses_24h = uses_24h + v.n from (select id, sum(n) as n from ${uses} as u(id, n) group by id) v where ${keys.id} = v.id`);
 }
 
 /**
@@ -549,14 +553,21 @@ export class PgStore implements Store {
       const ids = [...new Set(delta.buckets.map((b) => b.keyId))].sort();
       const live = new Set(
         ids.length
-          ? (await tx.select({ id: keys.id }).from(keys).where(inArray(keys.id, ids)).orderBy(asc(keys.id)).for('key share')).map((k) => k.id)
+          ? (await tx.select({ id: keys.id }).from(keys).where(anyOf(keys.id, ids)).orderBy(asc(keys.id)).for('key share')).map((k) => k.id)
           : [],
       );
       const buckets = delta.buckets.filter((b) => live.has(b.keyId)).sort((a, b) => compare(a.keyId, b.keyId) || a.minute - b.minute);
       if (buckets.length) {
         await tx
           .insert(usageBuckets)
-          .values(buckets)
+          .select(
+            sql`select * from ${unnest([
+              [usageBuckets.keyId, buckets.map((b) => b.keyId)],
+              [usageBuckets.minute, buckets.map((b) => b.minute)],
+              [usageBuckets.ok, buckets.map((b) => b.ok)],
+              [usageBuckets.rejected, buckets.map((b) => b.rejected)],
+            ])}`,
+          )
           .onConflictDoUpdate({
             target: [usageBuckets.keyId, usageBuckets.minute],
             set: { ok: sql`${usageBuckets.ok} + excluded.ok`, rejected: sql`${usageBuckets.rejected} + excluded.rejected` },
@@ -567,7 +578,16 @@ export class PgStore implements Store {
       if (callers.length) {
         const stored = await tx
           .insert(keyCallers)
-          .values(callers.map((c) => ({ keyId: c.keyId, caller: c.caller, firstSeenAt: c.at, lastSeenAt: c.at, ok: c.ok, rejected: c.rejected })))
+          .select(
+            sql`select * from ${unnest([
+              [keyCallers.keyId, callers.map((c) => c.keyId)],
+              [keyCallers.caller, callers.map((c) => c.caller)],
+              [keyCallers.firstSeenAt, callers.map((c) => c.at)],
+              [keyCallers.lastSeenAt, callers.map((c) => c.at)],
+              [keyCallers.ok, callers.map((c) => c.ok)],
+              [keyCallers.rejected, callers.map((c) => c.rejected)],
+            ])}`,
+          )
           .onConflictDoUpdate({
             target: [keyCallers.keyId, keyCallers.caller],
             set: {
@@ -584,13 +604,11 @@ export class PgStore implements Store {
       }
       const lastUsed = delta.lastUsed.filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
       if (lastUsed.length) {
-        const values = sql.join(
-          lastUsed.map((u) => sql`(${u.keyId}, ${u.at}::bigint)`),
-          sql`, `,
-        );
-        await tx.execute(
-          sql`update ${keys} set last_used_at = greatest(coalesce(${keys.lastUsedAt}, 0), v.at) from (values ${values}) as v(id, at) where ${keys.id} = v.id`,
-        );
+        const values = unnest([
+          [keys.id, lastUsed.map((u) => u.keyId)],
+          [keys.lastUsedAt, lastUsed.map((u) => u.at)],
+        ]);
+        await tx.execute(sql`update ${keys} set last_used_at = greatest(coalesce(${keys.lastUsedAt}, 0), v.at) from ${values} as v(id, at) where ${keys.id} = v.id`);
       }
       const quotaUses = (delta.quotas ?? []).filter((u) => live.has(u.keyId)).sort((a, b) => compare(a.keyId, b.keyId));
       if (quotaUses.length) {

@@ -27,7 +27,7 @@ import {
   tombstonePageWhere,
 } from '../trouble.js';
 import { tombstoneEntry } from '../../verify/key-index.js';
-import { anyOf } from './import-writes.js';
+import { anyOf } from './arrays.js';
 import type { PgDb } from './open.js';
 import { alerts, keys, keyTombstones } from './schema.js';
 import { enqueue } from './webhooks.js';
