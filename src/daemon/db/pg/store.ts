@@ -634,7 +634,7 @@ export class PgStore implements Store {
             [keys.quotaRefilledAt, writes.map(([, q]) => q.refilledAt)],
           ]);
           await tx.execute(
-            sql`update ${keys} set quota_remaining = v.remaining, quota_refilled_at = v.refilled_at from ${values} as v(id, remaining, refilled_at) where ${keys.id} = v.id`,
+            sql`update ${keys} set ${sql.identifier(keys.quotaRemaining.name)} = v.remaining, ${sql.identifier(keys.quotaRefilledAt.name)} = v.refilled_at from ${values} as v(id, remaining, refilled_at) where ${keys.id} = v.id`,
           );
         }
       }
