@@ -47,6 +47,8 @@ export type DaemonOptions = {
   usageFlushMs?: number;
   /** Caps of the `/v1/events` streams (defaults in events/streams.ts). */
   streamLimits?: Partial<StreamLimits>;
+  /** The home reserve file's size (`RESERVE_FILE_BYTES` by default); the test suite's hundreds of homes keep it small. */
+  reserveFileBytes?: number;
   /** Leases and limits of the `/v1/replica` streams (defaults in replica/hub.ts). */
   replicas?: Partial<ReplicaOptions>;
   /** A `postgres://` URL: share the store with other daemons there instead of the home's SQLite file. */
@@ -126,7 +128,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     log(`filtered key lists are read on the daemon's own connection from now on (their worker stopped: ${reason})`);
   };
   // PostgreSQL's disk is not the home's: a file here would hold nothing for it.
-  const reserveFile = options.database ? undefined : new ReserveFile(files.reserve, log);
+  const reserveFile = options.database ? undefined : new ReserveFile(files.reserve, log, options.reserveFileBytes);
   try {
     reserveFile?.releaseToStart();
     const audit = openAuditTrail(files, log);

@@ -121,7 +121,9 @@ async function startTest<D extends OpenDaemon>(options: Partial<DaemonOptions>, 
   const home = options.home ?? tempHome();
   const logs: string[] = [];
   const database: TestDatabase | undefined = testBackend === 'postgres' && !options.database ? await createTestDatabase(undefined, { migrated: true }) : undefined;
-  const start = () => open({ port: 0, database: database?.url, ...options, home, log: (line) => logs.push(line) });
+  // The reserve file small: 8 MiB of zeros written in each of the suite's hundreds of homes was
+  // gigabytes for the disk to take; test/reliability/reserve-file.test.ts asks for the real size.
+  const start = () => open({ port: 0, database: database?.url, reserveFileBytes: 64 * 1024, ...options, home, log: (line) => logs.push(line) });
   const t = {} as TestDaemon<D>;
   const attach = (daemon: D) => {
     t.daemon = daemon;
@@ -144,6 +146,8 @@ async function startTest<D extends OpenDaemon>(options: Partial<DaemonOptions>, 
   try {
     attach(await start());
   } catch (err) {
+    // A start a test makes fail leaves its audit key, lock and store behind: the home is ours to remove.
+    if (!options.home) rmSync(home, { recursive: true, force: true });
     await database?.drop();
     throw err;
   }

@@ -24,7 +24,7 @@ type Victims = { keyId: string; operatorId: string };
  */
 async function onFullDisk(body: (t: TestApp, disk: string, victims: Victims) => Promise<void>, beforeFull?: (t: TestApp, disk: string) => Promise<void>): Promise<void> {
   await onSmallDisk(async (disk) => {
-    const t = await startTestApp({ home: join(disk, 'home') });
+    const t = await startTestApp({ home: join(disk, 'home'), reserveFileBytes: RESERVE_FILE_BYTES });
     try {
       expectReserveFile(t);
       const victims = { keyId: (await t.client.createKey('leaked')).key.id, operatorId: (await t.client.createOperator('leaving', 'manager')).operator.id };
@@ -114,7 +114,7 @@ describe.skipIf(!canMount())('the reserve file on a disk another program filled 
       await t.daemon.close();
       // The keys the home already holds are read, never written again (that took a block).
       expect(publishPrivate(homeFiles(t.home).auditKey, 'another key\n')).toBe(false);
-      const again = await startTestDaemon({ home: t.home });
+      const again = await startTestDaemon({ home: t.home, reserveFileBytes: RESERVE_FILE_BYTES });
       try {
         expect(released(again), 'one line says the file was given up at the start').toHaveLength(1);
         const deactivated = await again.api('POST', `/v1/keys/${victims.keyId}/deactivate`, { reason: 'leaked at 3 a.m.' });

@@ -34,6 +34,7 @@ export class ReserveFile {
   constructor(
     readonly path: string,
     private readonly log: (line: string) => void,
+    readonly bytes = RESERVE_FILE_BYTES,
   ) {}
 
   get placed(): boolean {
@@ -92,7 +93,7 @@ export class ReserveFile {
       return false;
     }
     this.missing = 'released';
-    this.log(`released the reserve file ${this.path} (${RESERVE_FILE_BYTES / CHUNK_BYTES} MiB) for ${purpose}: the disk is full. Free some space; the file comes back once there is room`);
+    this.log(`released the reserve file ${this.path} (${+(this.bytes / CHUNK_BYTES).toFixed(2)} MiB) for ${purpose}: the disk is full. Free some space; the file comes back once there is room`);
     return true;
   }
 
@@ -100,7 +101,7 @@ export class ReserveFile {
   private whole(): boolean {
     const st = checkPrivateFile(this.path);
     if (!st) return false;
-    if (st.size === RESERVE_FILE_BYTES) return true;
+    if (st.size === this.bytes) return true;
     unlinkSync(this.path);
     return false;
   }
@@ -113,7 +114,7 @@ export class ReserveFile {
     const fd = openNewPrivate(this.path);
     try {
       const zeros = Buffer.alloc(CHUNK_BYTES);
-      for (let done = 0; done < RESERVE_FILE_BYTES; ) done += writeSync(fd, zeros, 0, Math.min(CHUNK_BYTES, RESERVE_FILE_BYTES - done));
+      for (let done = 0; done < this.bytes; ) done += writeSync(fd, zeros, 0, Math.min(CHUNK_BYTES, this.bytes - done));
     } catch (err) {
       unlinkSync(this.path);
       throw err;

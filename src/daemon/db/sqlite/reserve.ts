@@ -11,7 +11,7 @@ import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeywardError } from '../../errors.js';
 import { storageError } from '../storage-errors.js';
-import { RESERVE_FILE_BYTES, type ReserveFile } from './reserve-file.js';
+import type { ReserveFile } from './reserve-file.js';
 
 const RESERVE_FRACTION = 0.05;
 const DISK_RESERVE_BYTES = 32 * 1024 * 1024;
@@ -51,7 +51,7 @@ export class SpaceReserve {
    * refused the write, and the file would be spent for nothing. Whether to try the write again.
    */
   spendFile(): boolean {
-    return this.file !== undefined && this.file.placed && this.diskFree() < RESERVE_FILE_BYTES && this.file.release();
+    return this.file !== undefined && this.file.placed && this.diskFree() < this.file.bytes && this.file.release();
   }
 
   /** The `max_page_count` the last `keep` or `release` set, for another connection's write; none on an uncapped store. */
@@ -66,7 +66,7 @@ export class SpaceReserve {
 
   /** The file goes back only where writes that add still have their room after it: it holds space for the others. */
   private roomForFile(free: number): boolean {
-    return free >= DISK_RESERVE_BYTES + RESERVE_FILE_BYTES;
+    return free >= DISK_RESERVE_BYTES + (this.file?.bytes ?? 0);
   }
 
   private diskFree(): number {
