@@ -97,13 +97,13 @@ export function readDaemonInfo(home: string): DaemonInfo | undefined {
 export type HomeHolder = LockHolder & { readonly why: 'foreign' | 'starting' };
 
 /**
- * Who holds `home` when daemon.json names no daemon this build can talk to; undefined when it
- * does, or nothing holds the lock (a daemon.json left is stale). Nothing in daemon.json is
- * believed: the pid is the kernel's, when it names one.
+ * Who holds `home`, for a caller that found no daemon this build can talk to in daemon.json
+ * (`readDaemonInfo` undefined); undefined when nothing holds the lock (a daemon.json left is
+ * stale). Nothing in daemon.json is believed: the pid is the kernel's, when it names one.
  */
 export function homeHolder(home: string): HomeHolder | undefined {
   const files = homeFiles(home);
-  if (readDaemonInfo(home) !== undefined || checkOwnFile(files.lock) === undefined) return undefined;
+  if (checkOwnFile(files.lock) === undefined) return undefined;
   const holder = homeLockHolder(files.lock);
   return holder && { ...holder, why: checkOwnFile(files.daemonJson) === undefined ? 'starting' : 'foreign' };
 }

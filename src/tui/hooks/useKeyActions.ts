@@ -147,7 +147,8 @@ export function useKeyActions(deps: KeyActionDeps) {
   const restart = () => {
     if (!restartDaemon) return show('R restarts only a daemon this TUI started; start this one with "keyward daemon"', 'error');
     // A refusing daemon runs too: starting it again would change nothing.
-    if (feed.getSnapshot().link === 'live' || feed.getSnapshot().link === 'refused') return show('The daemon is running');
+    const { link } = feed.getSnapshot();
+    if (link === 'live' || link === 'refused') return show('The daemon is running');
     show('Starting the daemon…');
     void attempt(async () => show(await restartDaemon(), 'success'));
   };
