@@ -169,7 +169,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           {mode.kind === 'filter' ? (
             <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
           ) : (
-            <Footer text={footerText(modeBindings(mode, shownRotation), actor.permissions, size.columns)} />
+            <Footer text={footerText(modeBindings(mode, shownRotation, window !== undefined), actor.permissions, size.columns)} />
           )}
         </Box>
       )}

@@ -3,8 +3,9 @@
  * for the frame to change.
  */
 import { describe, expect, it } from 'vitest';
+import type { FeedOptions } from '../../src/tui/feed.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, exited, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText } from './frames.js';
+import { cursorLine, exited, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText, type Rendered } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -251,13 +252,18 @@ describe('live', () => {
     await waitForText(app, 'while-away');
   });
 
-  /** A manager the daemon then refuses (disabled), at `size`: the refused frame and the app. */
-  async function refusedApp(size: { columns: number; rows: number }) {
+  /**
+   * A manager the daemon then refuses (disabled), at `size`: the refused frame and the app.
+   * `feed`: the TUI's feed settings (a small `fullLimit` for a window); `whileLive`: what is
+   * done before the refusal comes.
+   */
+  async function refusedApp(size: { columns: number; rows: number }, options: { feed?: FeedOptions; whileLive?: (app: Rendered) => Promise<void> } = {}) {
     await keys('alpha', 'bravo');
     const { operator, token } = await t.client.createOperator('alice', 'manager');
-    const { app } = await openApp(t, { token, size });
+    const { app } = await openApp(t, { token, size, feed: options.feed });
     const live = await waitForText(app, '● live');
     expect(live, 'a manager is offered the writes while the daemon answers').toContain('a add');
+    await options.whileLive?.(app);
     await t.client.disableOperator(operator.id);
     return { app, token, frame: await waitForText(app, '✕ refused') };
   }
@@ -266,6 +272,8 @@ describe('live', () => {
   const REFUSED_FOOTER = 'j/k move · ⏎ menu · / filter · s/S sort · d details · ? help · q quit';
   // E's toast names the menu's item first; at 80 columns the line ends short.
   const REFUSED_TOAST = 'the daemon refuses this operator: ask an admin';
+  /** All but the toast line: shows that a key opened nothing over the table. */
+  const body = (f: string) => [...f.split('\n').slice(0, -2), f.split('\n').at(-1)].join('\n');
 
   it.each([
     { columns: 80, rows: 24 },
@@ -299,8 +307,7 @@ describe('live', () => {
       const before = await waitForText(app, 'to the clipboard');
       press(app, key);
       const frame = await waitForText(app, REFUSED_TOAST);
-      // All but the toast line: no question, form or view opened over the table.
-      const body = (f: string) => [...f.split('\n').slice(0, -2), f.split('\n').at(-1)].join('\n');
+      // No question, form or view opened over the table.
       expect(body(frame), `${key} asks nothing and opens nothing`).toBe(body(before));
       expect(frame.split('\n').at(-1)?.trimEnd()).toBe(REFUSED_FOOTER);
     }
@@ -317,6 +324,59 @@ describe('live', () => {
     frame = await waitForText(app, 'Key "bravo"');
     expect(frame, 'the details of the key held, with why the daemon gave no newer copy').toContain('✗ ');
     expect(frame.split('\n').at(-1)?.trimEnd(), 'the details offer no view read from the daemon, nor edit').toBe('j/k next key · ⏎ menu · ? help · esc back');
+  });
+
+  /** Two keys over a `fullLimit` of 1: the TUI holds a window the daemon served, which sorts and filters it. */
+  const WINDOWED: FeedOptions = { fullLimit: 1 };
+  const REFUSED_WINDOW_FOOTER = 'j/k move · ⏎ menu · d details · ? help · q quit';
+  const FILTER_TOAST = '✗ filtering this many keys needs the daemon, which refuses this operator';
+  const SORT_TOAST = '✗ sorting this many keys needs the daemon, which refuses this operator';
+  /** While live: `s`, then the filter "bra" kept, both answered by the daemon. */
+  async function sortAndFilter(app: Rendered) {
+    press(app, 's');
+    await waitForText(app, 'sort: created ▼');
+    press(app, '/');
+    await waitForText(app, 'name, hint or id');
+    press(app, 'bra');
+    await waitForFrame(app, (f) => !f.includes('alpha'), 'alpha filtered out by the daemon');
+  }
+
+  it('once refused over a window, / s S and esc say at once that they need the daemon, open nothing, and the sort and filter shown stay', async () => {
+    const { app } = await refusedApp(
+      { columns: 80, rows: 24 },
+      {
+        feed: WINDOWED,
+        whileLive: async (live) => {
+          await sortAndFilter(live);
+          press(live, KEY.enter);
+          await waitForText(live, 'j/k move');
+        },
+      },
+    );
+    let frame = screen(app);
+    expect(frame.split('\n').at(-1)?.trimEnd(), 'the footer offers no filter or sort the daemon would have to answer').toBe(REFUSED_WINDOW_FOOTER);
+    for (const [key, toast] of [['/', FILTER_TOAST], ['s', SORT_TOAST], ['S', SORT_TOAST], [KEY.escape, FILTER_TOAST]] as const) {
+      press(app, 'i');
+      const before = await waitForText(app, 'to the clipboard');
+      press(app, key);
+      frame = await waitForText(app, toast);
+      expect(body(frame), `${JSON.stringify(key)} opens and changes nothing`).toBe(body(before));
+      expect(frame.split('\n').at(-1)?.trimEnd()).toBe(REFUSED_WINDOW_FOOTER);
+    }
+    expect(frame, 'the sort in force when the refusal came').toContain('sort: created ▼');
+    expect(frame, 'the filter in force when the refusal came, with the rows it narrowed').toContain('filter "bra": 1 of 2');
+    expect(frame).not.toContain('alpha');
+  });
+
+  it('once refused over a window while a filter is typed, typing and esc say the daemon is needed and the filter shown stays', async () => {
+    const { app } = await refusedApp({ columns: 80, rows: 24 }, { feed: WINDOWED, whileLive: sortAndFilter });
+    press(app, 'x');
+    let frame = await waitForText(app, FILTER_TOAST);
+    expect(frame, 'the filter typed before the refusal, not one the rows do not follow').toContain('filter "bra": 1 of 2');
+    press(app, KEY.escape);
+    frame = await waitForText(app, REFUSED_WINDOW_FOOTER);
+    expect(frame, 'esc closes the field and keeps the filter the rows show').toContain('filter "bra": 1 of 2');
+    expect(frame).not.toContain('alpha');
   });
 });
 

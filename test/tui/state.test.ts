@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertJson, KeyJson, RotationJson } from '../../src/client/client.js';
 import { osc52 } from '../../src/tui/clipboard.js';
 import { fit } from '../../src/tui/format.js';
-import { menuItems, refusal, type Operator } from '../../src/tui/state/actions.js';
+import { menuItems, queryRefusal, refusal, type Operator } from '../../src/tui/state/actions.js';
 import { attentionOf, countAttention, statusLabel } from '../../src/tui/state/attention.js';
 import { applyEvents, collectionOf, parseFeedEvent, rotationsByKey } from '../../src/tui/state/collection.js';
 import { layoutColumns } from '../../src/tui/state/columns.js';
@@ -14,6 +14,7 @@ import { currentRefusal, rotationCommands, stepState } from '../../src/tui/state
 import { sparkline } from '../../src/tui/state/sparkline.js';
 import { deriveRows, initialView, nextSort } from '../../src/tui/state/table.js';
 import { edit } from '../../src/tui/state/text.js';
+import type { KeyWindow } from '../../src/tui/state/window.js';
 import { applyColorPreference } from '../../src/tui/terminal.js';
 import { DAY, keyJson, NOW } from './key-json.js';
 
@@ -149,6 +150,17 @@ describe('permissions and the action menu', () => {
     }
     expect(refusal('details', active, refused), 'the details show the key held').toBeUndefined();
     expect(refusal('copyId', active, refused)).toBeUndefined();
+  });
+
+  it('refuses a new sort or filter over a window to an operator the daemon refuses, but not over every key held, nor esc over no filter', () => {
+    const refused: Operator = { ...admin, permissions: [], refused: true };
+    const window = (filter: string): KeyWindow => ({ query: { sort: 'name', reversed: false, filter }, pages: [], matched: { total: 0, active: 0, inactive: 0 } });
+    expect(queryRefusal('filter', refused, window(''))).toBe('filtering this many keys needs the daemon, which refuses this operator');
+    expect(queryRefusal('reverse', refused, window(''))).toBe('sorting this many keys needs the daemon, which refuses this operator');
+    expect(queryRefusal('clearFilter', refused, window('bra'))).toMatch(/^filtering/);
+    expect(queryRefusal('clearFilter', refused, window(' ')), 'no filter shown: esc changes nothing').toBeUndefined();
+    expect(queryRefusal('sort', refused, undefined), 'every key held: sorted here').toBeUndefined();
+    expect(queryRefusal('sort', admin, window('')), 'the daemon answers').toBeUndefined();
   });
 });
 

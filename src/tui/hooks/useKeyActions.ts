@@ -9,10 +9,10 @@
 import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
-import { daemonRefusal, firstEnabled, menuItems, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
+import { daemonRefusal, firstEnabled, menuItems, queryRefusal, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { START, type Move } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
-import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
+import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type QueryCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
 import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
 import { deleteQuestion, emergencyQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
 import { WATCH_OPTIONS } from '../state/rotation.js';
@@ -153,6 +153,13 @@ export function useKeyActions(deps: KeyActionDeps) {
     void attempt(async () => show(await restartDaemon(), 'success'));
   };
 
+  /** Why `command` cannot change the table's sort or filter now, said at once (see `queryRefusal`). */
+  const queryRefused = (command: QueryCommand): boolean => {
+    const refused = queryRefusal(command, operator, feed.getSnapshot().window);
+    if (refused) show(refused, 'error');
+    return refused !== undefined;
+  };
+
   const openMenu = (key: KeyJson | undefined) =>
     key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
 
@@ -163,13 +170,13 @@ export function useKeyActions(deps: KeyActionDeps) {
     const key = selectedNow();
     switch (command) {
       case 'filter':
-        return setMode({ kind: 'filter' });
+        return queryRefused(command) || setMode({ kind: 'filter' });
       case 'clearFilter':
-        return setView((v) => (v.filter ? withFilter(v, '') : v));
+        return queryRefused(command) || setView((v) => (v.filter ? withFilter(v, '') : v));
       case 'sort':
-        return setView(nextSort);
+        return queryRefused(command) || setView(nextSort);
       case 'reverse':
-        return setView(reverseSort);
+        return queryRefused(command) || setView(reverseSort);
       case 'add': {
         const refused = refusal('add', undefined, operator);
         return refused ? show(refused, 'error') : setMode({ kind: 'add', ...ADD_FORM });
@@ -205,13 +212,15 @@ export function useKeyActions(deps: KeyActionDeps) {
     }
   };
 
+  // A refusal that comes while the filter is being typed leaves the filter shown as it is:
+  // over a window, the rows would not follow a new one.
   const onFilter = (command: FieldCommand) => {
     if (!inMode('filter')) return;
-    if (command === 'cancel') setView((v) => withFilter(v, ''));
+    if (command === 'cancel' && !queryRefused('clearFilter')) setView((v) => withFilter(v, ''));
     setMode(TABLE);
   };
 
-  const onFilterEdit = (name: string, input: string) => inMode('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)));
+  const onFilterEdit = (name: string, input: string) => inMode('filter') && !queryRefused('filter') && setView((v) => withFilter(v, edit(v.filter, name, input)));
 
   const choose = (item: MenuItem, key: KeyJson) => {
     if (item.disabled) return show(`${item.label}: ${item.disabled}`, 'error');

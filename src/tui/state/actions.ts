@@ -4,6 +4,8 @@
  */
 import type { KeyJson, RotationJson } from '../../client/client.js';
 import type { Permission, Role } from '../../daemon/auth/permissions.js';
+import type { QueryCommand } from './keymap.js';
+import type { KeyWindow } from './window.js';
 
 export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'emergency' | 'edit' | 'usage' | 'details' | 'copyId';
 /**
@@ -20,6 +22,19 @@ export type MenuItem = { readonly action: KeyAction; readonly label: string; rea
  */
 export function daemonRefusal(operator: Operator): string | undefined {
   return operator.refused ? 'the daemon refuses this operator: ask an admin for another token' : undefined;
+}
+
+/**
+ * Why the table's sort or filter cannot change now (`command`), given the `window` held, if any:
+ * over a window (more keys than the TUI holds) the daemon sorts and filters, and refused it
+ * answers nothing, so the rows would stay as they are under a header saying otherwise. Up to
+ * `fullLimit` keys every key is held and they work on those. Esc over no filter changes nothing.
+ */
+export function queryRefusal(command: QueryCommand, operator: Operator, window: KeyWindow | undefined): string | undefined {
+  if (!window || !daemonRefusal(operator)) return undefined;
+  if (command === 'clearFilter' && !window.query.filter.trim()) return undefined;
+  const doing = command === 'sort' || command === 'reverse' ? 'sorting' : 'filtering';
+  return `${doing} this many keys needs the daemon, which refuses this operator`;
 }
 
 function writeRefusal(operator: Operator): string | undefined {

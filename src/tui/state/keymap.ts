@@ -61,6 +61,10 @@ export type TableCommand =
   | 'filter' | 'clearFilter' | 'sort' | 'reverse' | 'add' | 'menu' | 'details' | 'edit' | 'toggle' | 'delete' | 'rotate' | 'emergency' | 'usage' | 'copyId' | 'audit'
   | 'alerts' | 'restart' | 'help' | 'quit';
 
+/** The table's commands that change its sort or filter: over a window the daemon answers them (useKeyRows). */
+export type QueryCommand = Extract<TableCommand, 'filter' | 'clearFilter' | 'sort' | 'reverse'>;
+export const QUERY_COMMANDS: ReadonlySet<TableCommand> = new Set<QueryCommand>(['filter', 'clearFilter', 'sort', 'reverse']);
+
 // The footer keeps its last two entries and drops from the right of the rest when the line is
 // short, so what is listed early (moving, the menu, the audit log) survives narrow terminals.
 // `keys:read` marks the views read from the daemon as they open: every role the TUI admits has

@@ -12,12 +12,14 @@ import {
   HELP_KEYS,
   HELP_SEARCH_KEYS,
   MENU_KEYS,
+  QUERY_COMMANDS,
   ROTATION_KEYS,
   SECRET_KEYS,
   TABLE_KEYS,
   USAGE_KEYS,
   type Binding,
   type RotationCommand,
+  type TableCommand,
 } from './keymap.js';
 import type { Mode } from './modes.js';
 import { rotationCommands } from './rotation.js';
@@ -28,11 +30,20 @@ export function rotationBindings(rotation: RotationJson | undefined): readonly B
   return ROTATION_KEYS.filter((b) => b.command === 'help' || b.command === 'restart' || commands.includes(b.command));
 }
 
-/** The keys of the screen `mode` shows; `rotation` is the rotation on screen, if any. */
-export function modeBindings(mode: Mode, rotation: RotationJson | undefined): readonly Binding<string>[] {
+/**
+ * The table's keys over a window: the daemon sorts and filters there, so those keys need it as
+ * the views read from it do (`keys:read`), and drop out of the footer once it refuses the operator.
+ */
+const WINDOW_TABLE_KEYS: readonly Binding<TableCommand>[] = TABLE_KEYS.map((b) => (QUERY_COMMANDS.has(b.command) ? { ...b, needs: 'keys:read' } : b));
+
+/**
+ * The keys of the screen `mode` shows; `rotation` is the rotation on screen, if any; `windowed`:
+ * the table holds a window the daemon served, not every key (feed.ts).
+ */
+export function modeBindings(mode: Mode, rotation: RotationJson | undefined, windowed: boolean): readonly Binding<string>[] {
   switch (mode.kind) {
     case 'table':
-      return TABLE_KEYS;
+      return windowed ? WINDOW_TABLE_KEYS : TABLE_KEYS;
     case 'filter':
       return [];
     case 'help':
