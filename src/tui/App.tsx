@@ -97,7 +97,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
   const { window, totals } = snapshot;
-  const { rows, cursor, selectedNow, moveTo } = useKeyRows({ feed, snapshot, view, setView, currentView, height: tableHeight });
+  const { rows, cursor, selectedNow, moveTo, needsDaemon } = useKeyRows({ feed, snapshot, view, setView, currentView, height: tableHeight });
 
   // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.
   const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : mode.kind === 'edit' ? mode.key.id : undefined;
@@ -121,7 +121,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   );
 
   const actions = {
-    ...useKeyActions({ client, operator: actor, feed, keys, byKey, moveTo, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
+    ...useKeyActions({ client, operator: actor, feed, keys, byKey, moveTo, needsDaemon, selectedNow, setView, setMode, inMode, show, clearToast: clear, attempt, exit, restartDaemon,
       copy: (text) => writeRaw(osc52(text, env)),
     }),
     ...useViewKeys({ setMode, inMode }),

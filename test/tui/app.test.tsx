@@ -378,6 +378,31 @@ describe('live', () => {
     expect(frame, 'esc closes the field and keeps the filter the rows show').toContain('filter "bra": 1 of 2');
     expect(frame).not.toContain('alpha');
   });
+
+  it('once refused over a window, moving past the rows held says the daemon is needed and the cursor stays; moving among them works', async () => {
+    await keys('charlie');
+    // Pages of one key, at most two held: of alpha, bravo and charlie, the window never holds all three.
+    const { app } = await refusedApp({ columns: 80, rows: 24 }, { feed: { fullLimit: 1, pageSize: 1, maxPages: 2 } });
+    const MOVE_TOAST = '✗ the keys past these need the daemon, which refuses this operator';
+    const held = ['alpha', 'bravo', 'charlie'].filter((name) => screen(app).includes(name));
+    expect(held, 'two of the three keys held').toHaveLength(2);
+    const selected = () => /alpha|bravo|charlie/.exec(cursorLine(screen(app)) ?? '')?.[0];
+    expect(selected()).toBe('alpha');
+    press(app, 'j');
+    await waitForFrame(app, () => selected() === 'bravo', 'the cursor on bravo, a row held');
+    press(app, 'i');
+    const before = await waitForText(app, 'to the clipboard');
+    press(app, 'G');
+    const frame = await waitForText(app, MOVE_TOAST);
+    expect(body(frame), 'G to an end not held moves nothing').toBe(body(before));
+    press(app, 'i');
+    await waitForText(app, 'to the clipboard');
+    press(app, 'j');
+    await waitForText(app, MOVE_TOAST);
+    expect(selected(), 'j past the last row held').toBe('bravo');
+    press(app, 'k');
+    await waitForFrame(app, () => selected() === 'alpha', 'k back to alpha');
+  });
 });
 
 describe('safety and terminals', () => {

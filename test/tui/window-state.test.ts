@@ -4,7 +4,7 @@
  * pages from its end, and each says which ids it dropped so the collection lets go of them.
  */
 import { describe, expect, it } from 'vitest';
-import { appended, atEnd, atStart, prepended, windowIds, type KeyWindow, type WindowPage } from '../../src/tui/state/window.js';
+import { appended, atEnd, atStart, pastHeld, prepended, windowIds, type KeyWindow, type WindowPage } from '../../src/tui/state/window.js';
 
 /** Page `n` of a list in pages of two rows, with the cursors that continue it. */
 const page = (n: number): WindowPage => ({ ids: [`k${2 * n}`, `k${2 * n + 1}`], prev: n === 0 ? null : `before-${n}`, next: `after-${n}` });
@@ -70,5 +70,28 @@ describe('prepended', () => {
     expect(windowIds(window)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7']);
     expect(atStart(window)).toBe(true);
     expect([...windowIds(window), ...gone].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `k${i}`).sort());
+  });
+});
+
+describe('pastHeld', () => {
+  // Pages 1 and 2 of a longer list: rows k2…k5, with more before and after.
+  const middle = windowOf(page(1), page(2));
+  const last = { ...page(2), next: null };
+
+  it('says g or G needs the daemon only towards an end the window does not reach', () => {
+    expect(pastHeld(middle, 'top', 2, 4)).toBe(true);
+    expect(pastHeld(middle, 'bottom', 2, 4)).toBe(true);
+    expect(pastHeld(windowOf(page(0)), 'top', 1, 2)).toBe(false);
+    expect(pastHeld(windowOf(page(1), last), 'bottom', 0, 4)).toBe(false);
+  });
+
+  it('says a step needs the daemon only from the first or last row held, towards rows not held', () => {
+    expect(pastHeld(middle, 1, 2, 4), 'a row held below').toBe(false);
+    expect(pastHeld(middle, 1, 3, 4), 'down from the last row held').toBe(true);
+    expect(pastHeld(middle, 'pageDown', 3, 4)).toBe(true);
+    expect(pastHeld(middle, -1, 0, 4), 'up from the first row held').toBe(true);
+    expect(pastHeld(middle, 'pageUp', 1, 4)).toBe(false);
+    expect(pastHeld(windowOf(page(1), last), 1, 3, 4), 'the list ends there').toBe(false);
+    expect(pastHeld(windowOf(page(0)), -1, 0, 2), 'the list starts there').toBe(false);
   });
 });

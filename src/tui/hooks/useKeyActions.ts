@@ -9,7 +9,7 @@
 import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
-import { daemonRefusal, firstEnabled, menuItems, queryRefusal, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
+import { daemonRefusal, firstEnabled, menuItems, moveRefusal, queryRefusal, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { START, type Move } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
 import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type QueryCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
@@ -29,6 +29,8 @@ export type KeyActionDeps = {
   readonly byKey: ReadonlyMap<string, RotationJson>;
   /** Moves the table's cursor (over a window, `g`/`G` load the list's first or last page). */
   readonly moveTo: (move: Move) => void;
+  /** Whether a move needs rows the window does not hold, which only the daemon can send. */
+  readonly needsDaemon: (move: Move) => boolean;
   /** The key under the cursor right now. */
   readonly selectedNow: () => KeyJson | undefined;
   readonly setView: (next: TableView | ((current: TableView) => TableView)) => void;
@@ -47,7 +49,7 @@ export type KeyActionDeps = {
 export type KeyActions = ReturnType<typeof useKeyActions>;
 
 export function useKeyActions(deps: KeyActionDeps) {
-  const { client, operator, feed, keys, byKey, moveTo, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
+  const { client, operator, feed, keys, byKey, moveTo, needsDaemon, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
   const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
   const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
 
@@ -160,13 +162,19 @@ export function useKeyActions(deps: KeyActionDeps) {
     return refused !== undefined;
   };
 
+  /** Moves the cursor, or says at once why it cannot go past the rows held (see `moveRefusal`). */
+  const move = (to: Move) => {
+    const refused = moveRefusal(operator, needsDaemon(to));
+    return refused ? show(refused, 'error') : moveTo(to);
+  };
+
   const openMenu = (key: KeyJson | undefined) =>
     key ? setMode({ kind: 'menu', keyId: key.id, index: firstEnabled(menuItems(key, byKey.get(key.id), operator)) }) : show('no key selected', 'error');
 
   const onTable = (command: TableCommand) => {
     if (!inMode('table')) return;
-    const move = MOVES[command];
-    if (move !== undefined) return moveTo(move);
+    const to = MOVES[command];
+    if (to !== undefined) return move(to);
     const key = selectedNow();
     switch (command) {
       case 'filter':
@@ -250,8 +258,8 @@ export function useKeyActions(deps: KeyActionDeps) {
   const onDetails = (command: DetailsCommand) => {
     const m = inMode('details');
     if (!m) return;
-    const move = MOVES[command];
-    if (move !== undefined) return moveTo(move);
+    const to = MOVES[command];
+    if (to !== undefined) return move(to);
     const key = selectedNow();
     switch (command) {
       case 'edit':

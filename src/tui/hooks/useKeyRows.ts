@@ -9,7 +9,7 @@ import type { KeyJson } from '../../client/client.js';
 import type { FeedSnapshot, KeyFeed } from '../feed.js';
 import { moveCursor, type Move } from '../state/cursor.js';
 import { deriveRows, type TableView } from '../state/table.js';
-import { atEnd, atStart, windowRows } from '../state/window.js';
+import { atEnd, atStart, pastHeld, windowRows } from '../state/window.js';
 import { useTableCursor } from './useTableCursor.js';
 
 export type KeyRowsInput = {
@@ -53,5 +53,7 @@ export function useKeyRows({ feed, snapshot, view, setView, currentView, height 
     // The far end of a window is another page: the cursor lands there with it (`landing`).
     feed.jump(move === 'top' ? 'start' : 'end');
   };
-  return { rows, cursor, selectedNow, moveTo };
+  /** Whether `move` needs rows the window does not hold (never without a window: every key is held). */
+  const needsDaemon = (move: Move) => window !== undefined && pastHeld(window, move, cursor.index, rows.length);
+  return { rows, cursor, selectedNow, moveTo, needsDaemon };
 }

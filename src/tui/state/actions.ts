@@ -37,6 +37,14 @@ export function queryRefusal(command: QueryCommand, operator: Operator, window: 
   return `${doing} this many keys needs the daemon, which refuses this operator`;
 }
 
+/**
+ * Why the cursor cannot make a move that needs rows the window does not hold (`needsDaemon`):
+ * the daemon sends them, and refused it sends nothing.
+ */
+export function moveRefusal(operator: Operator, needsDaemon: boolean): string | undefined {
+  return needsDaemon && daemonRefusal(operator) ? 'the keys past these need the daemon, which refuses this operator' : undefined;
+}
+
 function writeRefusal(operator: Operator): string | undefined {
   return daemonRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not change keys`);
 }

@@ -5,6 +5,7 @@
  * is no window: every key is loaded and sorted and filtered locally, as before.
  */
 import type { KeyCountsJson, KeyJson, KeyListParams } from '../../client/client.js';
+import type { Move } from './cursor.js';
 import type { SortId } from './table.js';
 
 /** What the table asks the daemon for: its sort, direction and filter. */
@@ -54,6 +55,17 @@ export function windowIds(window: KeyWindow): string[] {
 
 export const atStart = (window: KeyWindow): boolean => window.pages[0]?.prev == null;
 export const atEnd = (window: KeyWindow): boolean => window.pages[window.pages.length - 1]?.next == null;
+
+/**
+ * Whether `move` from row `index` of the window's `total` rows needs rows it does not hold: `g`
+ * or `G` towards an end it does not reach, or a step past its first or last row.
+ */
+export function pastHeld(window: KeyWindow, move: Move, index: number, total: number): boolean {
+  if (move === 'top') return !atStart(window);
+  if (move === 'bottom') return !atEnd(window);
+  const down = move === 'pageDown' || (typeof move === 'number' && move > 0);
+  return down ? !atEnd(window) && index >= total - 1 : !atStart(window) && index <= 0;
+}
 
 /** `page` added after the window, dropping pages from the front beyond `maxPages`; and the ids dropped. */
 export function appended(window: KeyWindow, page: WindowPage, maxPages: number): { window: KeyWindow; dropped: string[] } {
