@@ -92,7 +92,11 @@ export type DaemonProcess = {
 
 export async function startDaemonProcess(): Promise<DaemonProcess> {
   const home = tempHome();
-  const daemon = await startChildDaemon(home);
+  const daemon = await startChildDaemon(home).catch((err: unknown) => {
+    // The caller gets no stop() to remove this home with: it goes here.
+    rmSync(home, { recursive: true, force: true });
+    throw err;
+  });
   return {
     home,
     url: daemon.url,

@@ -6,7 +6,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_MIGRATIONS, openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { generateSecret, hashSecret, KEY_PREFIX } from '../../src/daemon/secrets/format.js';
 import { startTestApp, tempHome, testBackend, type TestApp } from '../helpers/daemon.js';
@@ -76,10 +76,13 @@ describe('policy fields', () => {
   });
 
   it.skipIf(testBackend !== 'sqlite')('migrate a key stored before the policy columns to no restriction', async () => {
+    // The daemon's stop removes the home too, but nothing does if the test fails before it starts.
     const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const secret = generateSecret(KEY_PREFIX);
     // The store as the migrations before this feature left it, holding one key.
     const oldMigrations = mkdtempSync(join(tmpdir(), 'keyward-migrations-'));
+    onTestFinished(() => rmSync(oldMigrations, { recursive: true, force: true }));
     cpSync(DEFAULT_MIGRATIONS, oldMigrations, { recursive: true });
     const journalFile = join(oldMigrations, 'meta', '_journal.json');
     const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { tag: string }[] };
@@ -91,7 +94,6 @@ describe('policy fields', () => {
       .prepare('insert into keys (id, name, name_folded, hash, hint, status, created_at, created_by) values (?, ?, ?, ?, ?, ?, ?, ?)')
       .run('key_legacy', 'legacy', 'legacy', hashSecret(secret), 'kw_…', 'active', Date.now(), 'admin');
     sqlite.close();
-    rmSync(oldMigrations, { recursive: true });
 
     t = await startTestApp({ home });
     expect((await t.api('GET', '/v1/keys/key_legacy')).body.key).toMatchObject({ name: 'legacy', ...NO_POLICY });

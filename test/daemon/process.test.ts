@@ -17,6 +17,8 @@ const quiet = () => {};
 describe.skipIf(testBackend === 'postgres')('daemon process', () => {
   it('keeps its files owner-only and describes itself in daemon.json', async () => {
     const t = await startTestDaemon();
+    // A failed expectation must not leave the daemon running nor its home behind.
+    onTestFinished(() => t.stop());
     expect(statSync(t.home).mode & 0o777).toBe(0o700);
     for (const f of ['keyward.db', 'keyward.db-wal', 'keyward.db-shm', 'admin.token', 'daemon.json']) {
       expect(statSync(join(t.home, f)).mode & 0o777, f).toBe(0o600);
@@ -24,20 +26,20 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
     expect(readDaemonInfo(t.home)).toMatchObject({ pid: process.pid, url: t.url });
     await t.daemon.close();
     expect(existsSync(join(t.home, 'daemon.json'))).toBe(false);
-    await t.stop();
   });
 
   it('refuses a second daemon on the same home, naming the running pid', async () => {
     const t = await startTestDaemon();
+    onTestFinished(() => t.stop());
     const second = startDaemon({ home: t.home, port: 0, log: quiet });
     await expect(second).rejects.toThrow(StartupError);
     await expect(second).rejects.toThrow(new RegExp(`already running .*pid ${process.pid}`));
     expect((await t.api('GET', '/v1/health')).status).toBe(200);
-    await t.stop();
   });
 
   it('refuses a non-loopback host unless allowed', async () => {
     const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     await expect(startDaemon({ home, host: '0.0.0.0', port: 0, log: quiet })).rejects.toThrow(/--allow-remote/);
     const d = await startDaemon({ home, host: '0.0.0.0', port: 0, allowRemote: true, log: quiet });
     await d.close();
@@ -45,7 +47,10 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
 
   it('fails loudly when the migrations folder is missing', async () => {
     const home = tempHome();
-    const missing = join(mkdtempSync(join(tmpdir(), 'keyward-nomig-')), 'drizzle');
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const empty = mkdtempSync(join(tmpdir(), 'keyward-nomig-'));
+    onTestFinished(() => rmSync(empty, { recursive: true, force: true }));
+    const missing = join(empty, 'drizzle');
     await expect(startDaemon({ home, port: 0, migrationsFolder: missing, log: quiet })).rejects.toThrow(/migrations folder not found/);
     // The lock was released: a correct start works right after.
     const d = await startDaemon({ home, port: 0, log: quiet });
@@ -62,7 +67,9 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
     cpSync(join(COMPILED_DIR, 'cli.js'), join(copy, 'cli.js'));
     cpSync(join(COMPILED_DIR, 'chunks'), join(copy, 'chunks'), { recursive: true });
     symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
-    const run = spawnSync(process.execPath, [join(copy, 'cli.js'), 'daemon', '--home', tempHome(), '--port', '0'], { env: cleanEnv(), encoding: 'utf8', timeout: 20_000 });
+    const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const run = spawnSync(process.execPath, [join(copy, 'cli.js'), 'daemon', '--home', home, '--port', '0'], { env: cleanEnv(), encoding: 'utf8', timeout: 20_000 });
     expect(run.status).toBe(1);
     const refusal = run.stderr.split('\n').filter((line) => line.startsWith('keyward: '));
     expect(refusal).toEqual([expect.stringMatching(/^keyward: migrations folder not found at .*: the installation is incomplete$/)]);
@@ -71,6 +78,8 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
 
   it('stops gracefully on SIGTERM: flushes, removes daemon.json, exits 0', async () => {
     const home = tempHome();
+    // Registered first, so it runs last (onTestFinished runs in reverse): after the kill below.
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const [node, ...cli] = KEYWARD;
     const child = spawn(node, [...cli, 'daemon', '--home', home, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     // A failed expectation before the SIGTERM below must not leave the daemon running.
@@ -99,7 +108,7 @@ describe.skipIf(testBackend === 'postgres')('daemon process', () => {
     expect(stderr).not.toContain(token);
     // The verification made just before the signal was flushed.
     const again = await startTestDaemon({ home });
+    onTestFinished(() => again.stop());
     expect((await again.client.getKey(created.key.id)).key.uses24h).toBe(1);
-    await again.stop();
   });
 });

@@ -23,6 +23,7 @@ import { startTestApp, tempHome, testBackend, type TestApp } from '../helpers/da
 
 type Journal = { entries: { idx: number; version: string; when: number; tag: string; breakpoints: boolean }[] };
 
+/** Migration folders and homes a test made, removed after it however it ended (a refused start leaves its home). */
 const folders: string[] = [];
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -104,6 +105,7 @@ function homeOf0002(home: string) {
 describe.skipIf(testBackend !== 'sqlite')('upgrading a home', () => {
   it('from the build of 0002 keeps every key, secret, operator, usage count, rotation and audit event', async () => {
     const home = tempHome();
+    folders.push(home);
     const { secrets, tokens, events } = homeOf0002(home);
     t = await startTestApp({ home });
 
@@ -140,6 +142,7 @@ describe.skipIf(testBackend !== 'sqlite')('upgrading a home', () => {
 
   it('refuses a store a newer keyward migrated, and leaves it as it was', async () => {
     const home = tempHome();
+    folders.push(home);
     const newer = migrationsFolder((journal, folder) => {
       const last = journal.entries.at(-1)!;
       journal.entries.push({ ...last, idx: last.idx + 1, when: last.when + 60_000, tag: '9999_from_the_future' });
@@ -154,11 +157,11 @@ describe.skipIf(testBackend !== 'sqlite')('upgrading a home', () => {
     const sqlite = migratedStore(home, newer);
     expect(tables(sqlite)).toContain('future_thing');
     sqlite.close();
-    rmSync(home, { recursive: true });
   });
 
   it('refuses a store a development build migrated with migrations renamed since, before running any', async () => {
     const home = tempHome();
+    folders.push(home);
     // As c666049 had them: 0000-0004 as shipped, then its own 0005 (the alerts table among
     // others), dated after this build's 0005 but before its 0006, which creates alerts again.
     const branch = migrationsFolder((journal, folder) => {
@@ -173,6 +176,5 @@ describe.skipIf(testBackend !== 'sqlite')('upgrading a home', () => {
     expect(tables(sqlite)).not.toContain('webhooks');
     expect(sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get()).toBe(6);
     sqlite.close();
-    rmSync(home, { recursive: true });
   });
 });

@@ -8,6 +8,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -185,8 +186,8 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       const saved = { token: process.env.KEYWARD_TOKEN, url: process.env.KEYWARD_URL };
       delete process.env.KEYWARD_TOKEN;
       const home = tempHome();
-      writePrivate(join(home, 'admin.token'), `${serviceToken}\n`);
       try {
+        writePrivate(join(home, 'admin.token'), `${serviceToken}\n`);
         // As `token: process.env.KEYWARD_SERVICE_TOKEN!` gives with that variable unset.
         expect(() => keyward({ url: t.url, home, token: undefined })).toThrow(/token is required/);
         process.env.KEYWARD_URL = 'file:///etc/passwd';
@@ -196,6 +197,7 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
           if (value === undefined) delete process.env[name];
           else process.env[name] = value;
         }
+        rmSync(home, { recursive: true, force: true });
       }
     });
   });

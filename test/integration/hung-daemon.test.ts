@@ -4,8 +4,9 @@
  * was a silence on a connection, so requests queued for one of the pool's 64 connections waited
  * out the requests ahead of them: 640 at once took ten rounds of the timeout.
  */
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createVerifier } from '../../src/integration/verifier/index.js';
 import { tempHome } from '../helpers/daemon.js';
 import { killLeftoverDaemons, startChildDaemon } from '../reliability/helpers/child-daemon.js';
@@ -18,7 +19,9 @@ afterAll(killLeftoverDaemons);
 
 describe('a verifier asking a daemon that hangs', () => {
   it('answers every request within its timeout, however many are waiting', async () => {
-    const daemon = await startChildDaemon(tempHome());
+    const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const daemon = await startChildDaemon(home);
     const token = (await daemon.client.createOperator('orders-api', 'service')).token;
     const { secret } = await daemon.client.createKey('hung');
     const verifier = createVerifier({ url: daemon.url, token, mode: 'remote', timeoutMs: TIMEOUT_MS });

@@ -76,10 +76,11 @@ function behindBlackhole(): BehindBlackhole {
     setup.t = await startTestApp({ database: url.toString(), pgTimeouts: { connectMs: TIMEOUT_MS, queryMs: TIMEOUT_MS } });
   });
   afterAll(async () => {
-    // Dropping the silent connections lets the daemon's pool close at once.
-    await setup.hole.close();
-    await setup.t.daemon.close();
-    await setup.database.drop();
+    // Dropping the silent connections lets the daemon's pool close at once. Each step only if
+    // the setup got that far; stop(), not a close, so that the daemon's home goes too.
+    await setup.hole?.close();
+    await setup.t?.stop();
+    await setup.database?.drop();
   });
   return setup;
 }

@@ -54,8 +54,12 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     running = true;
   }, 60_000);
   afterAll(() => {
-    cluster('stop', dir);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      cluster('stop', dir);
+    } finally {
+      // Also when the server never started (initdb or pg_ctl failed) and so cannot be stopped.
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
   const pair = useDaemonPair({}, () => serverUrl);
   beforeEach(() => ({ a, b } = pair));

@@ -2,6 +2,7 @@
  * Several daemons sharing one fresh PostgreSQL database, each on its own home, as the servers
  * of one service would run them.
  */
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import type { DaemonOptions } from '../../src/daemon/main.js';
 import { homeFiles } from '../../src/home.js';
@@ -23,9 +24,15 @@ export async function startSharedDaemons(count: number, options: Partial<DaemonO
     daemons.push(first);
     for (let i = 1; i < count; i++) {
       const home = tempHome();
-      // As an admin would: the first daemon created `admin`; its token goes to the other servers.
-      writePrivate(homeFiles(home).adminToken, first.adminToken + '\n');
-      daemons.push(await startTestDaemon({ ...options, database: db.url, home }));
+      try {
+        // As an admin would: the first daemon created `admin`; its token goes to the other servers.
+        writePrivate(homeFiles(home).adminToken, first.adminToken + '\n');
+        daemons.push(await startTestDaemon({ ...options, database: db.url, home }));
+      } catch (err) {
+        // A start that fails leaves a home it was given where it was: this one is ours to remove.
+        rmSync(home, { recursive: true, force: true });
+        throw err;
+      }
     }
   } catch (err) {
     await stop();

@@ -3,8 +3,8 @@
  * does not show the password, daemons starting together on an empty database migrate it
  * once and create one `admin` between them, and a database a newer keyward migrated is refused.
  */
-import { existsSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { existsSync, rmSync } from 'node:fs';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { shippedMigrations } from '../../src/daemon/db/migration-history.js';
 import { DEFAULT_PG_MIGRATIONS } from '../../src/daemon/db/pg/open.js';
 import { startDaemon, StartupError } from '../../src/daemon/main.js';
@@ -15,6 +15,7 @@ import { createTestDatabase, pgTitle, TEST_DATABASE_URL } from './database.js';
 describe('a daemon on an unreachable PostgreSQL', () => {
   it('refuses to start, naming the database without its password, and leaves the home free', async () => {
     const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     const url = 'postgres://keyward:s3cret-pw@127.0.0.1:1/keyward';
     const lines: string[] = [];
@@ -34,8 +35,11 @@ describe('a daemon on an unreachable PostgreSQL', () => {
 describe.skipIf(!TEST_DATABASE_URL)(pgTitle('daemons starting together on an empty PostgreSQL database'), () => {
   it('migrate it once and create one admin between them', async () => {
     const database = await createTestDatabase();
-    const daemons = await Promise.all([startTestDaemon({ database: database.url }), startTestDaemon({ database: database.url })]);
+    // Settled, not all: a daemon that started beside one that failed is stopped too.
+    const started = await Promise.allSettled([startTestDaemon({ database: database.url }), startTestDaemon({ database: database.url })]);
+    const daemons = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     try {
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
       const withToken = daemons.filter((d) => existsSync(homeFiles(d.home).adminToken));
       expect(withToken, 'exactly one daemon wrote admin.token').toHaveLength(1);
       const admin = withToken[0]!;
@@ -55,6 +59,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('a daemon on a database a newer keyw
   it('refuses to start (an older daemon of a shared store is never started on a newer schema)', async () => {
     const database = await createTestDatabase(undefined, { migrated: true });
     const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     try {
       const newest = shippedMigrations(DEFAULT_PG_MIGRATIONS).at(-1)!;
       await database.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', ['from a newer build', newest.when + 60_000]);

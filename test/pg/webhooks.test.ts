@@ -6,6 +6,7 @@
  * says to set them up; a daemon without it leaves the webhook to those that have it.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -45,9 +46,15 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('webhooks from several daemons on on
     const key = randomBytes(32).toString('hex') + '\n';
     for (let i = 0; i < DAEMONS; i++) {
       const home = tempHome();
-      writePrivate(homeFiles(home).webhookKey, key);
-      if (i > 0) writePrivate(homeFiles(home).adminToken, daemons[0]!.adminToken + '\n');
-      daemons.push(await startTestDaemon({ home, database: db.url, webhooks: FAST }));
+      try {
+        writePrivate(homeFiles(home).webhookKey, key);
+        if (i > 0) writePrivate(homeFiles(home).adminToken, daemons[0]!.adminToken + '\n');
+        daemons.push(await startTestDaemon({ home, database: db.url, webhooks: FAST }));
+      } catch (err) {
+        // A start that fails leaves a home it was given where it was: this one is ours to remove.
+        rmSync(home, { recursive: true, force: true });
+        throw err;
+      }
     }
   }, 60_000);
 

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CALLERS_KEPT } from '../../src/daemon/usage/callers.js';
 import { homeFiles } from '../../src/home.js';
 import { callerTraffic } from '../helpers/callers.js';
-import { startTestApp, startTestDaemon, storeQuery, tempHome, type TestApp } from '../helpers/daemon.js';
+import { startTestApp, startTestDaemon, storeQuery, type TestApp } from '../helpers/daemon.js';
 import { rawAgent, sendRaw } from './helpers/raw-http.js';
 import { canMount, onSmallDisk } from './helpers/small-disk.js';
 
@@ -61,8 +61,9 @@ describe('a flood of caller labels', () => {
 
 describe('a store filled by usage', () => {
   it('still deactivates, deletes and disables once usage writes hit storage_full', async () => {
-    const home = tempHome();
-    t = await startTestApp({ home, now });
+    // The helper's own home: removed if this start fails, and by afterEach's stop whichever daemon has it then.
+    t = await startTestApp({ now });
+    const { home } = t;
     const keys = [];
     for (let i = 0; i < 6; i++) keys.push(await t.client.createKey(`filled-${i}`));
     const victims = [];

@@ -12,12 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { homeFiles } from '../../src/home.js';
 import { FLUSH_INTERVAL_MS } from '../../src/daemon/usage/tracker.js';
 import { manualClock } from '../helpers/clock.js';
-import { startTestApp, tempHome, type TestApp } from '../helpers/daemon.js';
+import { startTestApp, type TestApp } from '../helpers/daemon.js';
 import { openStoreFile, type StoreFile } from './helpers/store-file.js';
 
 const FILLER_ROWS = 64;
 
 let t: TestApp;
+/** The daemon that fills the home before `t` opens it, stopped last for a setup that failed before `t` took over. */
+let first: TestApp | undefined;
 /** The daemon's clock: the timed usage flush runs when the test says. */
 const clock = manualClock(Date.now());
 let file: StoreFile;
@@ -44,8 +46,8 @@ function freeSpace(home: string): void {
 }
 
 beforeAll(async () => {
-  const home = tempHome();
-  const first = await startTestApp({ home, clock });
+  first = await startTestApp({ clock });
+  const { home } = first;
   const a = await first.client.createKey('disk-active');
   const b = await first.client.createKey('disk-inactive');
   await first.client.deactivateKey(b.key.id);
@@ -65,8 +67,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  file.close();
-  await t.stop();
+  file?.close();
+  await t?.stop();
+  // Closed and its home removed by now, unless the setup failed before `t` started.
+  await first?.stop();
 });
 
 describe('disk full', () => {

@@ -6,8 +6,9 @@
  * a stream that fails after the lease ran out, before the lease's timer fired, says the lease;
  * a token disabled meanwhile says that the daemon refuses it.
  */
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { VerifierState } from '../../src/integration/verifier/index.js';
 import { createVerifier } from '../../src/integration/verifier/index.js';
 import { freePort, startTestApp, startTestDaemon, tempHome, type TestApp } from '../helpers/daemon.js';
@@ -61,6 +62,8 @@ describe('the lease a replica asks for', () => {
 describe('createVerifier({ leaseMs, onStateChange })', () => {
   it('reports replica, then remote within the daemon’s lease of its stop (not the 5 s asked for), replica again, closed', async () => {
     const t = await startTestDaemon({ port: await freePort() });
+    // Stopped (and its home removed) however far the test got, its own setup included.
+    onTestFinished(() => t.stop());
     const token = (await t.client.createOperator('orders-api', 'service')).token;
     const { secret } = await t.client.createKey('stateful');
     const states: { state: VerifierState; reason: string }[] = [];
@@ -89,7 +92,6 @@ describe('createVerifier({ leaseMs, onStateChange })', () => {
       expect(verifier.verifyNow?.(secret)?.valid).toBe(true);
     } finally {
       await verifier.close();
-      await t.stop();
     }
     expect(seen()).toEqual(['replica', 'remote', 'replica', 'closed']);
     expect(verifier.state).toBe('closed');
@@ -99,6 +101,7 @@ describe('createVerifier({ leaseMs, onStateChange })', () => {
 describe('a service token disabled while its verifier runs', () => {
   it('reports remote saying the daemon refuses the token, not that the lease ran out; ready() says it too', async () => {
     const t = await startTestDaemon({ replicas: { leaseMs: 600 } });
+    onTestFinished(() => t.stop());
     const operator = await t.client.createOperator('orders-api', 'service');
     const states: { state: VerifierState; reason: string }[] = [];
     const verifier = createVerifier({ url: t.url, token: operator.token, onStateChange: (state, reason) => states.push({ state, reason }) });
@@ -110,7 +113,6 @@ describe('a service token disabled while its verifier runs', () => {
       await expect(verifier.ready()).rejects.toThrow(/refuses this verifier's token/);
     } finally {
       await verifier.close();
-      await t.stop();
     }
   });
 });
@@ -119,7 +121,9 @@ describe('a stream that fails once the lease has run out, before its timer fired
   afterAll(killLeftoverDaemons);
 
   it('reports the lease, as the timer would have, not the broken connection', async () => {
-    const daemon = await startChildDaemon(tempHome());
+    const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+    const daemon = await startChildDaemon(home);
     const token = (await daemon.client.createOperator('orders-api', 'service')).token;
     const states: { state: VerifierState; reason: string }[] = [];
     const verifier = createVerifier({ url: daemon.url, token, onStateChange: (state, reason) => states.push({ state, reason }) });

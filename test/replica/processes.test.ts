@@ -8,8 +8,9 @@
  * `uses24h` and a rotation's evidence, and a clean stop sends what was left; (e) a canary and
  * a deleted key presented to a replica answer as unknown keys and raise their alerts (issue 17).
  */
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { generateSecret, KEY_PREFIX } from '../../src/daemon/secrets/format.js';
 import { startTestDaemon, freePort, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { killLeftoverServices, startService, type ServiceProcess } from '../helpers/service-process.js';
@@ -162,6 +163,8 @@ describe('replicas in two service processes', () => {
 describe('(c) a daemon killed under a replica', () => {
   it('leaves it answering until its lease ends, then failing closed, then recovering with the daemon', async () => {
     const home = tempHome();
+    // Runs after the finally below has stopped the daemon, and also when something fails before the try.
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const port = await freePort();
     let daemon = await startChildDaemon(home, { args: ['--port', String(port)] });
     const token = (await daemon.client.createOperator('orders-api', 'service')).token;

@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createVerifier } from '../../src/integration/verifier/index.js';
 import { freePort, startTestApp, startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { handReplica } from '../helpers/replica-stream.js';
@@ -28,6 +28,8 @@ describe('a daemon started again under its previous run’s leases', () => {
   it('after a clean stop, holds a deactivation until the last lease granted before the stop has run out', async () => {
     // The same port: the replicas may come back to it, as they would to a restarted daemon.
     const t = await startTestDaemon({ port: await freePort() });
+    // Stopped (and its home removed) however far the test got, its own setup included.
+    onTestFinished(() => t.stop());
     const token = (await t.client.createOperator('orders-api', 'service')).token;
     const { key, secret } = await t.client.createKey('across-the-restart');
     const verifier = createVerifier({ url: t.url, token, onStateChange: quietly });
@@ -53,12 +55,12 @@ describe('a daemon started again under its previous run’s leases', () => {
     } finally {
       hand.close();
       await verifier.close();
-      await t.stop();
     }
   });
 
   it('after a SIGKILL, holds a deactivation for a whole lease from its start', async () => {
     const home = tempHome();
+    onTestFinished(() => rmSync(home, { recursive: true, force: true }));
     const killed = await startChildDaemon(home);
     const token = (await killed.client.createOperator('orders-api', 'service')).token;
     const { key, secret } = await killed.client.createKey('across-the-crash');
@@ -88,8 +90,7 @@ describe('a daemon started again under its previous run’s leases', () => {
     } finally {
       await verifier.close();
       await killed.stop('SIGKILL');
-      if (t) await t.stop();
-      else rmSync(home, { recursive: true, force: true });
+      await t?.stop();
     }
   });
 });

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 /** Runs `body` with a fresh 48 MiB tmpfs at `disk`; whatever has files open on it must close them before `body` returns. */
 export async function onSmallDisk(body: (disk: string) => Promise<void>): Promise<void> {
   const disk = mkdtempSync(join(tmpdir(), 'keyward-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=48m', 'tmpfs', disk]);
+  } catch (err) {
+    rmSync(disk, { recursive: true, force: true });
+    throw err;
+  }
   try {
     await body(disk);
   } finally {
