@@ -57,8 +57,11 @@ describe('key lifecycle', () => {
       const res = await t.api('POST', '/v1/keys', { name });
       expect(res.status, name).toBe(409);
       expect(res.body.error.code).toBe('name_taken');
-      expect(res.body.error.message).toContain('already exists');
+      expect(res.body.error.message).toContain('A key named "Café-ключ" already exists');
     }
+    // The message names the key as it is spelt, and says when the two differ only in case.
+    expect((await t.api('POST', '/v1/keys', { name: 'café-ключ' })).body.error.message).toBe('A key named "Café-ключ" already exists ("café-ключ" differs only in case)');
+    expect((await t.api('POST', '/v1/keys', { name: ' Café-ключ ' })).body.error.message).toBe('A key named "Café-ключ" already exists');
     expect((await t.api('GET', '/v1/keys')).body.keys).toHaveLength(1);
   });
 

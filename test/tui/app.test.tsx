@@ -141,7 +141,7 @@ describe('add', () => {
     press(app, 'Billing');
     await waitForFrame(app, (f) => f.includes('Name: Billing') && !f.includes('must not be empty'), 'typing clears the error');
     press(app, KEY.enter);
-    await waitForText(app, '✗ A key named "Billing" already exists');
+    await waitForText(app, '✗ A key named "billing" already exists ("Billing" differs only in case)');
     press(app, KEY.backspace.repeat(7), 'x'.repeat(70), KEY.enter);
     await waitForText(app, 'at most 64 characters');
     press(app, KEY.escape);

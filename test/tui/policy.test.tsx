@@ -141,7 +141,7 @@ describe('the edit form', () => {
     press(app, 'y');
     frame = await waitForText(app, 'already exists');
     expect(frame, 'refused after yes: back in the form').toContain('Edit "orders"');
-    expect(lineAndNext(frame, 'Name: Other')[1]).toContain('✗ A key named "Other" already exists');
+    expect(lineAndNext(frame, 'Name: Other')[1]).toContain('✗ A key named "other" already exists ("Other" differs only in case)');
     expect((await t.client.getKey(key.id)).key, 'nothing changed').toMatchObject({ name: 'orders', scopes: ['orders:*', 'billing:read'], allowedIps: ['10.0.0.0/8'] });
   });
 

@@ -11,11 +11,14 @@ import type { AlertRow, AuditInput, AuditQuery, DeliveryOutcome, EmergencyCut, H
 
 // refusals
 
-/** The refusal of a name: the same name (ignoring case) exists as `existing`, or one that looks like it. */
+/**
+ * The refusal of a name: `existing` holds it, the same name, the same but for case, or one that
+ * looks like it. The message names `existing` as it is spelt, so whoever reads it can find that key.
+ */
 export function nameTaken(kind: 'key' | 'operator', name: string, existing = name): KeywardError {
   const article = kind === 'key' ? 'A key' : 'An operator';
-  const message =
-    foldName(existing) === foldName(name) ? `${article} named "${name}" already exists` : `${article} named "${existing}" already exists, and "${name}" looks like it`;
+  const taken = `${article} named "${existing}" already exists`;
+  const message = existing === name ? taken : foldName(existing) === foldName(name) ? `${taken} ("${name}" differs only in case)` : `${taken}, and "${name}" looks like it`;
   return new KeywardError('name_taken', message, [{ path: 'name', message: 'is already taken' }]);
 }
 
