@@ -9,6 +9,11 @@ export type Line = { number: number; text: string };
 const NEWLINE = 0x0a;
 /** A byte order mark, which some Windows tools write first; JSON.parse takes it for a stray character. */
 const BOM = '\uFEFF';
+/**
+ * Lines are read as the daemon reads a body: strict UTF-8. A lenient decode would turn a bad
+ * byte into U+FFFD and import a name, or hash a secret, other than the one in the file.
+ */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Why a line is refused for its length: the same words whether its end was seen or not. */
 function tooLong(maxBytes: number): string {
@@ -19,7 +24,8 @@ function tooLong(maxBytes: number): string {
  * The lines of `chunks` (UTF-8), `\n` or `\r\n` ended, with their 1-based numbers; blank lines
  * are skipped, and a byte order mark before the first. A line longer than `maxLineBytes` (its
  * newline counted) throws `BadLine` as soon as that many bytes are read without a newline: input
- * that never ends a line (`< /dev/zero`) is refused at the limit, not held without bound.
+ * that never ends a line (`< /dev/zero`) is refused at the limit, not held without bound. A line
+ * that is not UTF-8 throws `BadLine` too.
  */
 export async function* numberedLines(chunks: AsyncIterable<Buffer | string>, maxLineBytes: number): AsyncGenerator<Line> {
   // The unfinished line, as the pieces of the chunks that hold it: joined once, when it ends,
@@ -29,7 +35,12 @@ export async function* numberedLines(chunks: AsyncIterable<Buffer | string>, max
   let number = 0;
   const take = (last: Buffer): Line | undefined => {
     number++;
-    let text = (pending.length ? Buffer.concat([...pending, last]) : last).toString('utf8');
+    let text: string;
+    try {
+      text = strictUtf8.decode(pending.length ? Buffer.concat([...pending, last]) : last);
+    } catch {
+      throw new BadLine(number, 'not valid UTF-8');
+    }
     pending = [];
     pendingBytes = 0;
     if (number === 1 && text.startsWith(BOM)) text = text.slice(BOM.length);
@@ -69,8 +80,6 @@ export type BatchLimits = { count: number; bytes: number };
 /** The item a line holds (one JSON object), or why it holds none. */
 function itemOf(text: string, bytes: number, maxBytes: number): { item: object } | { problem: string } {
   // Re-serialized, an item is never longer than its line, so lines within budget make a body within it.
-  // numberedLines bounds the bytes read; a line decoded is longer when it held invalid UTF-8 (each
-  // bad byte becomes a 3-byte U+FFFD), so the budget is checked again here.
   if (bytes > maxBytes) return { problem: tooLong(maxBytes) };
   let item: unknown;
   try {

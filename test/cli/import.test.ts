@@ -129,6 +129,16 @@ describe('keyward keys import', () => {
     expect(await names()).not.toContain('broken-1');
   });
 
+  it('names a line that is not UTF-8 (a Latin-1 export), and sends nothing of its batch', async () => {
+    const path = join(dir, 'latin1.ndjson');
+    writeFileSync(path, Buffer.concat([Buffer.from(`${line({ name: 'latin-1', sha256: hashSecret('latin-1') })}\n{"name":"caf`), Buffer.from([0xe9]), Buffer.from(`","sha256":"${hashSecret('latin-2')}"}\n`)]));
+    const run = await d.run(['keys', 'import', path]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('keyward: line 2: not valid UTF-8; its batch was not sent, no key was imported\n');
+    expect(await names()).not.toContain('latin-1');
+    expect(await names()).not.toContain('caf\uFFFD');
+  });
+
   it('refuses a line that never ends at the limit, as soon as it is read: keys import - < /dev/zero', async () => {
     const started = Date.now();
     const run = await d.run(['keys', 'import', '-'], { stdinFile: '/dev/zero' });

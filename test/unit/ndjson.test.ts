@@ -32,6 +32,20 @@ describe('numberedLines', () => {
     ]);
   });
 
+  it('refuses a line that is not UTF-8, naming it, rather than import U+FFFD for its bytes', async () => {
+    const euro = Buffer.from('€');
+    const read: string[] = [];
+    const err = await (async () => {
+      for await (const line of numberedLines(chunksOf('{"a":1}\n', Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]), '{"b":2}\n'), 1024)) read.push(line.text);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadLine);
+    expect(err).toMatchObject({ line: 2, message: 'line 2: not valid UTF-8' });
+    expect(read, 'the lines before it were read').toEqual(['{"a":1}']);
+    // A character whose bytes are cut off by the end of the input is no character either.
+    const cut = await all(numberedLines(chunksOf('{"a":1}\n{"b":"', euro.subarray(0, 2)), 1024)).catch((e: unknown) => e);
+    expect(cut).toMatchObject({ line: 2, message: 'line 2: not valid UTF-8' });
+  });
+
   it('refuses a line at the limit while it is read, whether or not a newline ever comes', async () => {
     let pulled = 0;
     async function* endless(): AsyncGenerator<Buffer> {
