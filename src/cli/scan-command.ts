@@ -10,7 +10,7 @@ import { ApiError, type KeywardClient, type LookupResultJson } from '../client/c
 import { can } from '../daemon/auth/permissions.js';
 import { LOOKUP_BATCH } from '../daemon/limits.js';
 import { hashSecret } from '../decide/secret.js';
-import { findingLine, isAlarming, leakReason, leakWhere, location, reportFindings, type ReportedFinding } from '../scan/report.js';
+import { findingLine, isAlarming, isLiveKey, leakReason, leakWhere, location, reportFindings, type ReportedFinding } from '../scan/report.js';
 import { pathExists, PathScanner, scanStream, type Finding, type ScanSink } from '../scan/sources.js';
 import { EXIT, usageError } from './exit.js';
 import { note, print, printJson, quoted } from './output.js';
@@ -34,7 +34,7 @@ async function deactivateLeaked(client: KeywardClient, findings: ReportedFinding
   const failures: string[] = [];
   const done = new Map<string, boolean>();
   for (const f of findings) {
-    if (f.kind !== 'key' || f.state !== 'active' || f.keyId === undefined) continue;
+    if (!isLiveKey(f) || f.keyId === undefined) continue;
     if (!done.has(f.keyId)) {
       const reason = leakReason(f);
       try {
@@ -60,7 +60,7 @@ async function deactivateLeaked(client: KeywardClient, findings: ReportedFinding
  * or a failure is one line: it changes nothing of what the scan found, nor its exit code.
  */
 async function reportLeaked(client: KeywardClient, findings: ReportedFinding[], hashes: readonly string[]): Promise<string[]> {
-  const live = findings.flatMap((f, i) => (f.kind === 'key' && f.state === 'active' ? [{ f, sha256: hashes[i]! }] : []));
+  const live = findings.flatMap((f, i) => (isLiveKey(f) ? [{ f, sha256: hashes[i]! }] : []));
   const first = new Map<string, string>();
   for (const { f, sha256 } of live) if (!first.has(sha256)) first.set(sha256, leakWhere(f));
   const leaks = [...first].map(([sha256, where]) => ({ sha256, where }));

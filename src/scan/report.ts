@@ -25,6 +25,8 @@ export type ReportedFinding = {
   keyId?: string;
   operatorId?: string;
   name?: string;
+  /** A canary key: planted to be found, it never verifies, so finding it is no leak. */
+  canary?: true;
   /** Set by `--deactivate` on the findings of a key it deactivated. */
   deactivated?: boolean;
   /** Set without `--deactivate` on the findings of an active key: whether the daemon took the report (`key.leaked`). */
@@ -49,13 +51,23 @@ export function reportFindings(
     const r = results.get(f.hash);
     const base = { file: f.file, line: f.line, kind, hint: hintOf(f.secret, f.prefix) };
     if (!r || r.state === 'unknown') return { ...base, state: kind === 'operator' && !canCheckOperators ? 'unchecked' : 'unknown' };
-    return { ...base, state: r.state, keyId: r.keyId, operatorId: r.operatorId, name: r.name };
+    return { ...base, state: r.state, keyId: r.keyId, operatorId: r.operatorId, name: r.name, ...(r.canary && { canary: true as const }) };
   });
+}
+
+/**
+ * A key that verifies: active and not a canary. A canary is meant to sit where a thief looks
+ * (a config file, a wiki page), never verifies, and trips an alert when presented: a scan that
+ * counted it would fail every run over the place it was planted, and `--deactivate` would
+ * take it out of service as a leak.
+ */
+export function isLiveKey(f: ReportedFinding): boolean {
+  return f.kind === 'key' && f.state === 'active' && f.canary === undefined;
 }
 
 /** Findings that make the scan fail: a live key or token, or a token nobody could check. */
 export function isAlarming(f: ReportedFinding): boolean {
-  return f.state === 'active' || f.state === 'unchecked';
+  return isLiveKey(f) || (f.kind === 'operator' && f.state === 'active') || f.state === 'unchecked';
 }
 
 /** `FILE:LINE`, as the start of each line names a finding. */
@@ -97,6 +109,7 @@ export function findingLine(f: ReportedFinding): string {
   if (f.state === 'unchecked') what = 'operator token (not checked: looking up operator tokens needs operators:manage)';
   else if (f.state === 'unknown') what = f.kind === 'key' ? 'unknown key' : 'unknown operator token';
   else if (f.kind === 'operator') what = `operator${name} (${OPERATOR_STATE[f.state] ?? f.state})`;
+  else if (f.canary) what = `canary key${name} (${f.state}; it never verifies)`;
   else what = `key${name} (${f.state}${f.deactivated ? ', now deactivated' : ''})`;
   return `${location(f)}  ${what}  ${f.hint}`;
 }

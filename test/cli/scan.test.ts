@@ -206,6 +206,30 @@ describe('keyward scan', () => {
     expect((await d.client.getKey(leaked.key.id)).key).toMatchObject({ status: 'inactive', deactivationReason: reason });
   });
 
+  it('finds a canary planted in a file but counts it as no leak: exit 0, no key.leaked, and --deactivate leaves it in place', async () => {
+    const canary = await d.client.createKey('bait', { canary: true });
+    secrets.hidden = canary.secret; // checked by expectNoSecret
+    const planted = mkdtempSync(join(tmpdir(), 'keyward-scan-canary-'));
+    try {
+      writeFileSync(join(planted, 'backup.env'), `AWS_BACKUP_KEY=${canary.secret}\n`);
+      const run = await d.run(['scan', planted]);
+      expectNoSecret(run);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toBe(`${planted}/backup.env:1  canary key "bait" (active; it never verifies)  ${hint(canary.secret)}\n`);
+      expect(run.stderr).toContain('1 secret(s) found, 0 live or unchecked');
+
+      const off = await d.run(['scan', planted, '--deactivate', '--json']);
+      expect(off.code, off.stderr).toBe(0);
+      const { findings } = JSON.parse(off.stdout) as { findings: ReportedFinding[] };
+      expect(findings).toEqual([{ file: `${planted}/backup.env`, line: 1, kind: 'key', state: 'active', hint: hint(canary.secret), keyId: canary.key.id, name: 'bait', canary: true }]);
+      expect((await d.client.getKey(canary.key.id)).key, 'still armed').toMatchObject({ status: 'active', canary: true });
+      const alerts = (await d.client.alerts({ state: 'all' })).alerts.filter((a) => a.keyId === canary.key.id);
+      expect(alerts, 'finding it is no sighting and no leak').toEqual([]);
+    } finally {
+      rmSync(planted, { recursive: true, force: true });
+    }
+  });
+
   it('reports a live key a viewer\'s scan finds: one open key.leaked per key and location, counted on by the next scan', async () => {
     const ci = await d.client.createOperator('ci-scan', 'viewer');
     const leaked = await d.client.createKey('ci-leaky');
