@@ -3,6 +3,7 @@
  * for the frame to change.
  */
 import { describe, expect, it } from 'vitest';
+import { hashSecret } from '../../src/decide/secret.js';
 import type { FeedOptions } from '../../src/tui/feed.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, exited, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText, type Rendered } from './frames.js';
@@ -464,6 +465,20 @@ describe('safety and terminals', () => {
     const { app } = await openApp(t);
     const frame = await waitForText(app, 'expires 3d');
     expect(frame).toContain('⚠ 1 need attention (0 expired, 1 expiring, 0 unused)');
+  });
+
+  it('flags an active key found leaked (an open key.leaked alert) in red, until the alert is acknowledged', async () => {
+    const exposed = await t.client.createKey('exposed');
+    await t.client.createKey('fine');
+    await t.client.reportLeaks([{ sha256: hashSecret(exposed.secret), where: 'deploy/.env:3' }]);
+    const { app } = await openApp(t);
+    let frame = await waitForFrame(app, (f) => /exposed .* leaked/.test(f), 'the leaked key flagged');
+    expect(frame).toContain('! 1 open alert · ⚠ 1 need attention (1 leaked, 0 expired');
+    expect(frame.split('\n').find((l) => l.includes('fine')), 'the other key is not').not.toContain('leaked');
+    const [alert] = (await t.client.alerts()).alerts;
+    await t.client.ackAlert(alert!.id);
+    frame = await waitForFrame(app, (f) => !f.includes('leaked') && !f.includes('need attention'), 'acknowledged: the flag goes, live');
+    expect(frame).toMatch(/exposed +kw_/);
   });
 
   it('shows what a viewer may not do, with the reason', async () => {

@@ -19,6 +19,8 @@ export type KeyTableProps = {
   /** Index in `rows` of the cursor, or -1. */
   readonly selected: number;
   readonly rotating: ReadonlySet<string>;
+  /** Keys with an open `key.leaked` alert. */
+  readonly leaked: ReadonlySet<string>;
   readonly now: number;
   readonly empty: string;
   /** The terminal columns the table spans (the selection is drawn across all of them). */
@@ -30,7 +32,7 @@ export type KeyTableProps = {
 
 function attentionColor(attention: Attention | undefined): string | undefined {
   if (!attention) return undefined;
-  return attention.kind === 'expired' ? 'red' : 'yellow';
+  return attention.kind === 'expired' || attention.kind === 'leaked' ? 'red' : 'yellow';
 }
 
 function columnsWidth(columns: readonly Column[]): number {
@@ -42,13 +44,14 @@ type RowProps = {
   readonly columns: readonly Column[];
   readonly selected: boolean;
   readonly rotating: boolean;
+  readonly leaked: boolean;
   readonly now: number;
   readonly width: number;
   readonly stale: boolean;
 };
 
-const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now, width, stale }: RowProps) {
-  const attention = attentionOf(key, now);
+const Row = memo(function Row({ keyJson: key, columns, selected, rotating, leaked, now, width, stale }: RowProps) {
+  const attention = attentionOf(key, now, leaked);
   const status = statusLabel(key, now);
   const inactive = key.status === 'inactive';
   const cell = (column: Column) => {
@@ -114,7 +117,7 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, now, 
   );
 });
 
-export function KeyTable({ rows, columns, selected, rotating, now, empty, width, sort, stale }: KeyTableProps) {
+export function KeyTable({ rows, columns, selected, rotating, leaked, now, empty, width, sort, stale }: KeyTableProps) {
   return (
     <Box flexDirection="column" flexGrow={1}>
       <Text wrap="truncate-end">
@@ -129,7 +132,7 @@ export function KeyTable({ rows, columns, selected, rotating, now, empty, width,
         <Text dimColor>{`  ${empty}`}</Text>
       ) : (
         rows.map((key, i) => (
-          <Row key={key.id} keyJson={key} columns={columns} selected={i === selected} rotating={rotating.has(key.id)} now={now} width={width} stale={stale} />
+          <Row key={key.id} keyJson={key} columns={columns} selected={i === selected} rotating={rotating.has(key.id)} leaked={leaked.has(key.id)} now={now} width={width} stale={stale} />
         ))
       )}
     </Box>

@@ -1,11 +1,13 @@
 /**
- * Which keys need an admin's attention: active keys that expired or expire within 7 days (as
- * far ahead as the daemon's `key.expiring` alert looks: `EXPIRING_WITHIN_MS`), and active keys
- * nobody used for 30 days; never a canary. An inactive key already fails verification, so its
- * expiry changes nothing and it is not flagged. Everything here depends on `now`, so the TUI
- * recomputes it on a timer (`refreshMs` says how soon it matters).
+ * Which keys need an admin's attention: active keys found leaked (an open `key.leaked` alert:
+ * the key still works, and someone else may hold it), active keys that expired or expire within
+ * 7 days (as far ahead as the daemon's `key.expiring` alert looks: `EXPIRING_WITHIN_MS`), and
+ * active keys nobody used for 30 days; never a canary. An inactive key already fails
+ * verification, so a leak or an expiry changes nothing and it is not flagged. Everything here
+ * but the leaks depends on `now`, so the TUI recomputes it on a timer (`refreshMs` says how soon
+ * it matters).
  */
-import type { KeyJson } from '../../client/client.js';
+import type { AlertJson, KeyJson } from '../../client/client.js';
 import { EXPIRING_WITHIN_MS } from '../../daemon/alerts/kinds.js';
 
 const SECOND_MS = 1000;
@@ -16,21 +18,29 @@ const UNUSED_FOR_DAYS = 30;
 /** Below this, "expires in" counts seconds, so the screen must follow every second. */
 const SECONDS_SHOWN_BELOW_MS = 2 * MINUTE_MS;
 
-export type Attention = { kind: 'expired' } | { kind: 'expiring'; inMs: number } | { kind: 'unused'; days: number };
-export type AttentionCounts = { expired: number; expiring: number; unused: number };
+export type Attention = { kind: 'leaked' } | { kind: 'expired' } | { kind: 'expiring'; inMs: number } | { kind: 'unused'; days: number };
+export type AttentionCounts = { leaked: number; expired: number; expiring: number; unused: number };
+
+/** The keys with an open `key.leaked` alert, from the open alerts the TUI holds. */
+export function leakedKeyIds(openAlerts: Iterable<AlertJson>): ReadonlySet<string> {
+  const ids = new Set<string>();
+  for (const alert of openAlerts) if (alert.kind === 'key.leaked' && alert.state === 'open' && alert.keyId !== null) ids.add(alert.keyId);
+  return ids;
+}
 
 function expiresIn(key: KeyJson, now: number): number | undefined {
   return key.status === 'active' && key.expiresAt !== null ? Date.parse(key.expiresAt) - now : undefined;
 }
 
-export function attentionOf(key: KeyJson, now: number): Attention | undefined {
+/** `leaked`: the key has an open `key.leaked` alert (`leakedKeyIds`). */
+export function attentionOf(key: KeyJson, now: number, leaked = false): Attention | undefined {
   // A canary is never used and never verifies: neither its idleness nor its expiry matters.
   if (key.status !== 'active' || key.canary) return undefined;
   const left = expiresIn(key, now);
-  if (left !== undefined) {
-    if (left <= 0) return { kind: 'expired' };
-    if (left <= EXPIRING_WITHIN_MS) return { kind: 'expiring', inMs: left };
-  }
+  // An expired key no longer verifies, leaked or not; a leaked one that does outranks the rest.
+  if (left !== undefined && left <= 0) return { kind: 'expired' };
+  if (leaked) return { kind: 'leaked' };
+  if (left !== undefined && left <= EXPIRING_WITHIN_MS) return { kind: 'expiring', inMs: left };
   const idle = now - Date.parse(key.lastUsedAt ?? key.createdAt);
   if (idle >= UNUSED_FOR_DAYS * DAY_MS) return { kind: 'unused', days: Math.floor(idle / DAY_MS) };
   return undefined;
@@ -47,6 +57,8 @@ function timeLeft(ms: number): string {
 /** The attention column; an expired key says so in its status column instead. */
 export function attentionLabel(attention: Attention): string {
   switch (attention.kind) {
+    case 'leaked':
+      return 'leaked';
     case 'expired':
       return '';
     case 'expiring':
@@ -68,17 +80,17 @@ export function statusLabel(key: KeyJson, now: number): string {
 
 export type KeyCounts = { readonly active: number; readonly inactive: number; readonly attention: AttentionCounts };
 
-/** The header's counts. */
-export function countKeys(keys: ReadonlyMap<string, KeyJson>, now: number): KeyCounts {
+/** The header's counts; `leaked` as `leakedKeyIds` gives it. */
+export function countKeys(keys: ReadonlyMap<string, KeyJson>, now: number, leaked: ReadonlySet<string> = new Set()): KeyCounts {
   let active = 0;
   for (const key of keys.values()) if (key.status === 'active') active++;
-  return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now) };
+  return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now, leaked) };
 }
 
-export function countAttention(keys: Iterable<KeyJson>, now: number): AttentionCounts {
-  const counts: AttentionCounts = { expired: 0, expiring: 0, unused: 0 };
+export function countAttention(keys: Iterable<KeyJson>, now: number, leaked: ReadonlySet<string> = new Set()): AttentionCounts {
+  const counts: AttentionCounts = { leaked: 0, expired: 0, expiring: 0, unused: 0 };
   for (const key of keys) {
-    const attention = attentionOf(key, now);
+    const attention = attentionOf(key, now, leaked.has(key.id));
     if (attention) counts[attention.kind]++;
   }
   return counts;
