@@ -43,7 +43,11 @@ export function verifyCommand(program: Command): void {
     const context = { ...(scope !== undefined && { scope }), ...(opts.ip !== undefined && { ip: opts.ip }) };
     const result = await client.verify(await keyFromStdin(), opts.caller, context);
     if (opts.json) printJson(result);
-    if (!result.valid) throw refused(`the key is not valid: ${result.code}`);
+    if (!result.valid) {
+      // A limit says when it lets the key through again, as a service's 429 says in Retry-After.
+      const retry = 'retryAfterSeconds' in result && result.retryAfterSeconds !== undefined ? ` (try again in ${result.retryAfterSeconds} s)` : '';
+      throw refused(`the key is not valid: ${result.code}${retry}`);
+    }
     if (!opts.json) print(`valid: key ${quoted(result.name)} (${result.keyId})`);
   });
 }

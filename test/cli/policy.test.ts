@@ -163,6 +163,16 @@ describe('keyward verify --scope --ip', () => {
     }
   });
 
+  it('says when a rate-limited key is let through again', async () => {
+    const { secret } = await d.client.createKey('limited', { rateLimit: { limit: 1, windowSeconds: 3600 } });
+    expect((await d.run(['verify'], { input: secret })).code).toBe(0);
+    const run = await d.run(['verify'], { input: secret });
+    expect(run.code).toBe(1);
+    const [, seconds] = /^keyward: the key is not valid: rate_limited \(try again in (\d+) s\)\n$/.exec(run.stderr) ?? [];
+    expect(Number(seconds), run.stderr).toBeGreaterThan(3000);
+    expect(Number(seconds)).toBeLessThanOrEqual(7200);
+  });
+
   it('refuses an address that is none with one line, the key not echoed', async () => {
     const { secret } = await d.client.createKey('checked-bad-ip', { allowedIps: ['10.0.0.0/8'] });
     const run = await d.run(['verify', '--ip', '10.1'], { input: secret });
