@@ -162,7 +162,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           {refusal.length > 0 ? <Refusal lines={refusal} /> : null}
           {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
           <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
-            <ModeScreen mode={mode} client={client} feed={feed} operator={actor} keys={keys} byKey={byKey} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
+            <ModeScreen mode={mode} client={client} feed={feed} operator={actor} keys={keys} byKey={byKey} openAlerts={snapshot.collection.alerts} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
               width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
               rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
             />

@@ -5,7 +5,7 @@
  */
 import { Box } from 'ink';
 import { useMemo } from 'react';
-import type { KeyJson, KeywardClient, RotationJson } from '../client/client.js';
+import type { AlertJson, KeyJson, KeywardClient, RotationJson } from '../client/client.js';
 import type { KeyFeed } from './feed.js';
 import type { KeyActions } from './hooks/useKeyActions.js';
 import type { KeyForms } from './hooks/useKeyForms.js';
@@ -45,6 +45,8 @@ export type ModeScreenProps = {
   readonly operator: Operator;
   readonly keys: ReadonlyMap<string, KeyJson>;
   readonly byKey: ReadonlyMap<string, RotationJson>;
+  /** Alerts not acknowledged yet, by id. */
+  readonly openAlerts: ReadonlyMap<string, AlertJson>;
   /** The table as drawn in the table and filter modes. */
   readonly table: Omit<TableScreenProps, 'active' | 'onCommand'>;
   readonly width: number;
@@ -82,7 +84,7 @@ function dialogRows(question: string, extra: number, width: number): number {
 }
 
 export function ModeScreen(props: ModeScreenProps) {
-  const { mode, client, feed, operator, keys, byKey, table, width, modalWidth, height, now, tmux, actions, rotation, alerts, rotationBindings, clearToast } = props;
+  const { mode, client, feed, operator, keys, byKey, openAlerts, table, width, modalWidth, height, now, tmux, actions, rotation, alerts, rotationBindings, clearToast } = props;
   const usageKeyId = mode.kind === 'usage' ? mode.keyId : undefined;
   const loadUsage = useMemo(() => (usageKeyId ? () => client.usage(usageKeyId).then(safeUsage) : undefined), [client, usageKeyId]);
   const usage = useLive(loadUsage, feed, followsUsage(usageKeyId));
@@ -140,7 +142,7 @@ export function ModeScreen(props: ModeScreenProps) {
     }
     case 'details': {
       const shown = fresh.data?.id === selected?.id ? fresh.data : selected;
-      return <DetailsScreen keyJson={shown} error={fresh.error} width={width - PANEL_INSIDE} height={height} now={now} active onCommand={actions.onDetails} />;
+      return <DetailsScreen keyJson={shown} openAlerts={openAlerts} error={fresh.error} width={width - PANEL_INSIDE} height={height} now={now} active onCommand={actions.onDetails} />;
     }
     case 'secret':
       return (

@@ -475,6 +475,13 @@ describe('safety and terminals', () => {
     let frame = await waitForFrame(app, (f) => /exposed .* leaked/.test(f), 'the leaked key flagged');
     expect(frame).toContain('! 1 open alert · ⚠ 1 need attention (1 leaked, 0 expired');
     expect(frame.split('\n').find((l) => l.includes('fine')), 'the other key is not').not.toContain('leaked');
+    press(app, 'd');
+    frame = await waitForText(app, 'leaked by deploy/.env:3');
+    const lines = frame.split('\n');
+    const status = lines.findIndex((l) => /│ status +active /.test(l));
+    expect(lines[status + 1], 'the details say why, under the status').toMatch(/│ alerts +leaked by deploy\/\.env:3 · once, last just now /);
+    press(app, KEY.escape);
+    await waitForFrame(app, (f) => !f.includes('alerts ') && f.includes('NAME'), 'back in the table');
     const [alert] = (await t.client.alerts()).alerts;
     await t.client.ackAlert(alert!.id);
     frame = await waitForFrame(app, (f) => !f.includes('leaked') && !f.includes('need attention'), 'acknowledged: the flag goes, live');

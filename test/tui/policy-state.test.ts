@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Key } from 'ink';
+import type { AlertJson } from '../../src/client/client.js';
 import { detailLines, packItems } from '../../src/tui/state/details.js';
 import { ADD_FORM, editForm, fitObjections, issuesByField, moveFocus, readForm, textsOf, typeInto, NO_SCOPES, type KeyForm } from '../../src/tui/state/key-form.js';
 import { keyName } from '../../src/tui/state/keymap.js';
@@ -196,6 +197,36 @@ describe('details', () => {
     expect(detailLines(off, NOW, 120, 30).slice(2, 4)).toEqual([
       { label: 'status', text: 'inactive since 2025-05-31 10:00:00Z', tone: 'bad' },
       { label: 'reason', text: 'found in a public repository', tone: 'bad' },
+    ]);
+  });
+
+  it('list the key’s open alerts under its status, newest first, at most three and how many more', () => {
+    const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString();
+    const alert = (id: string, over: Partial<AlertJson>): AlertJson => ({
+      id, kind: 'key.leaked', state: 'open', keyId: 'k', keyName: 'k', caller: null, ip: null, count: 1, firstSeenAt: at(60), lastSeenAt: at(5), detail: {}, acknowledgedAt: null, acknowledgedBy: null, ...over,
+    });
+    const open = [
+      alert('a1', { caller: 'deploy/.env:3', count: 2, lastSeenAt: at(5) }),
+      alert('a2', { kind: 'canary.tripped', keyId: 'other', caller: 'crawler' }),
+      alert('a3', { kind: 'old_key.presented_after_cutover', caller: 'billing-svc', ip: '10.0.0.7', lastSeenAt: at(1) }),
+      alert('a4', { state: 'acknowledged', caller: 'old/.env:1' }),
+    ];
+    const lines = detailLines(keyJson({ id: 'k' }), NOW, 120, 30, open);
+    const from = lines.findIndex((l) => l.label === 'alerts');
+    expect(lines[from - 1]!.label, 'right under the status').toBe('status');
+    expect(lines.slice(from, from + 3)).toEqual([
+      { label: 'alerts', text: 'old key used by billing-svc from 10.0.0.7 · once, last 1m ago', tone: 'bad' },
+      { label: '', text: 'leaked by deploy/.env:3 · 2 times, last 5m ago', tone: 'bad' },
+      { label: 'expires', text: 'never', tone: 'dim' },
+    ]);
+    expect(detailLines(keyJson({ id: 'other' }), NOW, 120, 30, []).some((l) => l.label === 'alerts'), 'no line without an open alert').toBe(false);
+    const many = Array.from({ length: 5 }, (_, i) => alert(`m${i}`, { caller: `file-${i}:1`, lastSeenAt: at(i + 1) }));
+    const listed = detailLines(keyJson({ id: 'k' }), NOW, 120, 30, many).filter((l) => l.tone === 'bad' && l.label !== 'status');
+    expect(listed.map((l) => l.text)).toEqual([
+      'leaked by file-0:1 · once, last 1m ago',
+      'leaked by file-1:1 · once, last 2m ago',
+      'leaked by file-2:1 · once, last 3m ago',
+      '+2 more (! lists them all)',
     ]);
   });
 

@@ -4,7 +4,7 @@
  * previous key without leaving; quota left follows verifications live.
  */
 import { Box, Text } from 'ink';
-import type { KeyJson } from '../../client/client.js';
+import type { AlertJson, KeyJson } from '../../client/client.js';
 import { Panel } from '../components/Panel.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { detailLines, LABEL_WIDTH, type Tone } from '../state/details.js';
@@ -12,6 +12,8 @@ import { DETAILS_KEYS, type DetailsCommand } from '../state/keymap.js';
 
 export type DetailsScreenProps = {
   readonly keyJson: KeyJson | undefined;
+  /** The open alerts the TUI holds; the key's own are listed under its status. */
+  readonly openAlerts: ReadonlyMap<string, AlertJson>;
   /** Why the newest copy of the key could not be loaded (the table's copy is shown meanwhile). */
   readonly error: string | undefined;
   /** Columns inside the panel. */
@@ -28,7 +30,7 @@ const PANEL_ROWS = 3;
 
 const TONE_COLOR: Record<Tone, string | undefined> = { dim: undefined, warn: 'yellow', bad: 'red' };
 
-export function DetailsScreen({ keyJson: key, error, width, height, now, active, onCommand }: DetailsScreenProps) {
+export function DetailsScreen({ keyJson: key, openAlerts, error, width, height, now, active, onCommand }: DetailsScreenProps) {
   useBindings(DETAILS_KEYS, onCommand, active);
   if (!key) {
     return (
@@ -45,7 +47,7 @@ export function DetailsScreen({ keyJson: key, error, width, height, now, active,
           {`✗ ${error}`}
         </Text>
       ) : null}
-      {detailLines(key, now, width, rows).map((line, i) => (
+      {detailLines(key, now, width, rows, openAlerts.values()).map((line, i) => (
         <Box key={i}>
           <Box width={LABEL_WIDTH} flexShrink={0}>
             <Text bold={line.label !== ''} dimColor>

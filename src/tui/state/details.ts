@@ -5,10 +5,11 @@
  * line), then the longest list, each cut saying how much is not shown; below that (a terminal
  * shorter than 80×24 needs) the last lines go. Pure.
  */
-import type { KeyJson } from '../../client/client.js';
+import type { AlertJson, KeyJson } from '../../client/client.js';
 import { formatElapsed } from '../../duration.js';
 import { allowedIpsPhrase, quotaPhrase, ratePhrase, scopesPhrase } from '../../policy-text.js';
 import { ago, stamp, widthOf } from '../format.js';
+import { keyAlertLine } from './alerts.js';
 import { statusLabel } from './attention.js';
 
 export type Tone = 'dim' | 'warn' | 'bad';
@@ -77,8 +78,23 @@ function cut(block: Block, keep: number, width: number, items: readonly string[]
   return { ...block, lines: [...block.lines.slice(0, keep - 1), `… ${hidden} more lines`] };
 }
 
-/** The details of `key` as at most `height` lines, values at most `width - LABEL_WIDTH` wide. */
-export function detailLines(key: KeyJson, now: number, width: number, height: number): DetailLine[] {
+/** Open alerts a key's details list before the rest is cut; more say how many are left out. */
+const ALERTS_SHOWN = 3;
+
+/** The key's open alerts, newest first, right under its status: what an admin acts on first. */
+function alertsBlock(key: KeyJson, openAlerts: Iterable<AlertJson>, now: number): Block[] {
+  const open = [...openAlerts].filter((a) => a.keyId === key.id && a.state === 'open').sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
+  if (open.length === 0) return [];
+  const lines = open.slice(0, ALERTS_SHOWN).map((a) => keyAlertLine(a, now));
+  if (open.length > ALERTS_SHOWN) lines.push(`+${open.length - ALERTS_SHOWN} more (! lists them all)`);
+  return [{ label: 'alerts', lines, tone: 'bad' }];
+}
+
+/**
+ * The details of `key` as at most `height` lines, values at most `width - LABEL_WIDTH` wide;
+ * `openAlerts` are the open alerts the TUI holds (those of this key are listed).
+ */
+export function detailLines(key: KeyJson, now: number, width: number, height: number, openAlerts: Iterable<AlertJson> = []): DetailLine[] {
   const valueWidth = Math.max(10, width - LABEL_WIDTH);
   const status = statusLabel(key, now);
   const lastUsed = key.lastUsedAt === null ? 'never' : `${ago(key.lastUsedAt, now)} (${stamp(key.lastUsedAt)})`;
@@ -91,6 +107,7 @@ export function detailLines(key: KeyJson, now: number, width: number, height: nu
       tone: status === 'active' ? undefined : 'bad',
     },
     ...(key.status === 'inactive' && key.deactivationReason ? [{ label: 'reason', lines: [key.deactivationReason], tone: 'bad' as const }] : []),
+    ...alertsBlock(key, openAlerts, now),
     expiryBlock(key, now),
     { label: 'created', lines: [`${stamp(key.createdAt)} by ${key.createdBy}`] },
     { label: 'last used', lines: [`${lastUsed} · ${key.uses24h} uses in 24h`] },
