@@ -1,18 +1,22 @@
-/** `keyward alerts [--all] [--json] [--ack ID]`: what keyward noticed (docs/alerts.md), and acknowledging it. */
+/** `keyward alerts [--all] [--key KEY] [--json] [--ack ID]`: what keyward noticed (docs/alerts.md), and acknowledging it. */
 import type { Command } from 'commander';
-import type { AlertJson } from '../client/client.js';
+import { detailText } from '../alert-text.js';
+import type { AlertJson, KeywardClient } from '../client/client.js';
 import { ago, shortTime } from './format.js';
 import { nonEmpty } from './non-empty.js';
 import { emit, type Column, renderTable } from './output.js';
 import { examples, session, withJson } from './session.js';
 
-/** What an alert's kind adds, in a few words. */
-function detailOf(a: AlertJson): string {
-  const { reason, expiresAt, rotationId } = a.detail as { reason?: string; expiresAt?: string; rotationId?: string };
-  if (reason !== undefined) return reason;
-  if (expiresAt !== undefined) return `expires ${shortTime(expiresAt)}`;
-  if (rotationId !== undefined) return `replaced by ${rotationId}`;
-  return '';
+/** Every alert (open ones, or `all`), about one key when `key` (its id or name) is given. */
+export async function allAlerts(client: KeywardClient, filter: { all?: boolean; key?: string }): Promise<AlertJson[]> {
+  const alerts: AlertJson[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.alerts({ state: filter.all ? 'all' : 'open', key: filter.key, limit: 10_000, cursor });
+    alerts.push(...page.alerts);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return alerts;
 }
 
 const columns: Column<AlertJson>[] = [
@@ -24,7 +28,7 @@ const columns: Column<AlertJson>[] = [
   { header: 'IP', value: (a) => a.ip ?? '—' },
   { header: 'COUNT', value: (a) => String(a.count), align: 'right' },
   { header: 'LAST SEEN', value: (a) => ago(a.lastSeenAt, Date.now()) },
-  { header: 'DETAIL', value: detailOf },
+  { header: 'DETAIL', value: (a) => detailText(a, shortTime) },
 ];
 
 export function alertsCommand(program: Command): void {
@@ -34,23 +38,18 @@ export function alertsCommand(program: Command): void {
         .command('alerts')
         .description('open alerts (canary tripped, deleted or rotated-out key presented, key expiring or leaked), newest first')
         .option('--all', 'acknowledged ones too')
+        .option('--key <key>', 'only those about this key (id or name)', nonEmpty('--key'))
         .option('--ack <id>', 'acknowledge this alert (needs keys:write)', nonEmpty('--ack')),
     ),
-    ['keyward alerts', 'keyward alerts --all --json', 'keyward alerts --ack alr_4nV8qT2xLm7RbK9cWp3ZsE', "keyward alerts --json | jq -r '.alerts[] | select(.kind == \"canary.tripped\") | .id'"],
-  ).action(async (opts: { all?: boolean; ack?: string; json?: boolean }, cmd: Command) => {
+    ['keyward alerts', 'keyward alerts --key billing --all', 'keyward alerts --all --json', 'keyward alerts --ack alr_4nV8qT2xLm7RbK9cWp3ZsE', "keyward alerts --json | jq -r '.alerts[] | select(.kind == \"canary.tripped\") | .id'"],
+  ).action(async (opts: { all?: boolean; key?: string; ack?: string; json?: boolean }, cmd: Command) => {
     const { client } = session(cmd);
     if (opts.ack !== undefined) {
       const { alert } = await client.ackAlert(opts.ack);
       await emit(opts, { alert }, () => `acknowledged alert ${alert.id} (${alert.kind}, key "${alert.keyName}")`);
       return;
     }
-    const alerts: AlertJson[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.alerts({ state: opts.all ? 'all' : 'open', limit: 10_000, cursor });
-      alerts.push(...page.alerts);
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor);
+    const alerts = await allAlerts(client, opts);
     await emit(opts, { alerts }, () => (alerts.length ? renderTable(alerts, columns) : opts.all ? 'no alerts' : 'no open alerts'));
   });
 }

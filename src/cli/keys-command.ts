@@ -1,8 +1,10 @@
 /** `keyward keys …`: list (deleted ones too), show, create (canaries too), import, deactivate, activate, delete and rotate (in an emergency too) API keys. */
 import { Option, type Command } from 'commander';
-import type { KeyJson, KeySortName, TombstoneJson } from '../client/client.js';
+import { keyAlertLine } from '../alert-text.js';
+import type { AlertJson, KeyJson, KeySortName, TombstoneJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/limits.js';
 import { formatElapsed, parseDuration } from '../duration.js';
+import { allAlerts } from './alerts-command.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { importCommand } from './import-command.js';
@@ -48,7 +50,8 @@ const tombstoneColumns: Column<TombstoneJson>[] = [
   { header: 'LAST PRESENTED', value: (t) => (t.lastPresentedAt ? `${ago(t.lastPresentedAt, Date.now())}${t.lastCaller ? ` by ${t.lastCaller}` : ''}` : 'never') },
 ];
 
-function keyFields(k: KeyJson): string {
+/** A key's fields; `openAlerts`, the key's open alerts, newest first, right under its status. */
+function keyFields(k: KeyJson, openAlerts: readonly AlertJson[] = []): string {
   const now = Date.now();
   return renderFields([
     ['name', k.name],
@@ -56,6 +59,7 @@ function keyFields(k: KeyJson): string {
     ['status', k.deactivatedAt ? `${k.status} (deactivated ${shortTime(k.deactivatedAt)})` : k.status],
     ...(k.canary ? [['canary', 'yes: it never verifies, and any presentation raises canary.tripped (keyward alerts)'] as const] : []),
     ...(k.deactivationReason ? [['reason', k.deactivationReason] as const] : []),
+    ...openAlerts.map((a, i) => [i === 0 ? 'alerts' : '', keyAlertLine(a, ago(a.lastSeenAt, now))] as const),
     ['hint', k.hint],
     ['created', `${shortTime(k.createdAt)} by ${k.createdBy}`],
     ['expires', k.expiresAt ? `${shortTime(k.expiresAt)} (${ago(k.expiresAt, now)})` : 'never'],
@@ -139,8 +143,11 @@ export function keysCommand(program: Command): void {
     'keyward keys show billing',
     'keyward keys show key_3kTMd8p6NxLw0aQvYc1bZe --json',
   ]).action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {
-    const key = await findKey(session(cmd).client, ref);
-    await emit(opts, { key }, () => keyFields(key));
+    const { client } = session(cmd);
+    const key = await findKey(client, ref);
+    if (opts.json) return printJson({ key });
+    // What an admin acts on first: the alerts open on this key (a leak, a canary tripped, the old key still used).
+    print(keyFields(key, await allAlerts(client, { key: key.id })));
   });
 
   examples(

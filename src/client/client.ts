@@ -318,7 +318,7 @@ export class KeywardClient {
   cancel(id: string) {
     return this.request<{ rotation: RotationJson; message: string }>('POST', `/v1/rotations/${encodeURIComponent(id)}/cancel`);
   }
-  alerts(params: { state?: 'open' | 'all'; limit?: number; cursor?: string } = {}) {
+  alerts(params: { state?: 'open' | 'all'; key?: string; limit?: number; cursor?: string } = {}) {
     return this.request<{ alerts: AlertJson[]; nextCursor: string | null }>('GET', `/v1/alerts${query(params)}`);
   }
   ackAlert(id: string) {

@@ -261,7 +261,13 @@ export type AlertSighting = Pick<AlertRow, 'kind' | 'keyId' | 'keyName' | 'calle
 /** What recording sightings did to an alert: raised it (a new open alert) or counted on it. */
 export type AlertChange = { alert: AlertRow; raised: boolean };
 
-export type AlertListQuery = { openOnly: boolean; limit: number; after?: { lastSeenAt: number; id: string } };
+export type AlertListQuery = {
+  openOnly: boolean;
+  limit: number;
+  after?: { lastSeenAt: number; id: string };
+  /** A key's id, or its name as the alert recorded it. */
+  key?: string;
+};
 
 /** A rotation that starts cut over (an emergency): the old key is deactivated in the same transaction. */
 export type EmergencyCut = { reason: string };

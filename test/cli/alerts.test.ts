@@ -1,6 +1,7 @@
 /**
  * Issue 17 in the CLI, spawned as processes against a daemon process: `keys create --canary`
- * and the canary mark, `keyward alerts [--all] [--json] [--ack ID]`, `keys list --status
+ * and the canary mark, `keyward alerts [--all] [--key KEY] [--json] [--ack ID]` and a key's open
+ * alerts in `keys show`, `keys list --status
  * deleted`, `keys deactivate --reason`, and `keys rotate --emergency` (asking first).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -26,6 +27,12 @@ describe('canaries and alerts', () => {
     expect((await d.run(['keys', 'list'])).stdout).toMatch(/^aws-backup-old\s+key_\w+\s+active \(canary\)\s/m);
     const shown = await d.run(['keys', 'show', 'aws-backup-old']);
     expect(shown.stdout).toMatch(/^canary\s+yes: it never verifies/m);
+    expect(shown.stdout, 'its open alert, right under the status').toMatch(/^canary .*\nalerts\s+canary tripped by crawler-7 from 203\.0\.113\.9 · once, last just now\nhint /m);
+    const byKey = await d.run(['alerts', '--key', 'aws-backup-old']);
+    expect(byKey.stdout).toMatch(/^alr_\w+\s+open\s+canary\.tripped\s+aws-backup-old\s+crawler-7\s/m);
+    await d.client.createKey('quiet');
+    expect((await d.run(['alerts', '--key', 'quiet'])).stdout, 'another key\u2019s alerts are not listed').toBe('no open alerts\n');
+    expect((await d.run(['keys', 'show', 'quiet'])).stdout).not.toMatch(/^alerts/m);
     expect(json<{ key: KeyJson }>(await d.run(['keys', 'show', 'aws-backup-old', '--json'])).key.canary).toBe(true);
 
     const table = await d.run(['alerts']);

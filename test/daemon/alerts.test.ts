@@ -467,4 +467,31 @@ describe('alerts API and stream', () => {
     expect(new Set([...page.alerts, ...rest.alerts].map((a) => a.caller))).toEqual(new Set(['c0', 'c1', 'c2']));
     expect((await t.api('POST', `/v1/alerts/${page.alerts[0]!.id}/ack`, undefined, viewer)).status).toBe(403);
   });
+
+  it('lists the alerts of one key, by its id or by the name they recorded (a deleted key’s too), open or all, paged', async () => {
+    await start();
+    const bait = await create('bait', { canary: true });
+    const gone = await deleted('old-billing');
+    for (let i = 0; i < 3; i++) await verify(bait.secret, `crawler-${i}`);
+    await verify(gone.secret, 'nightly');
+    const of = async (query: string) => {
+      const { status, body } = await t.api('GET', `/v1/alerts?${query}`);
+      expect(status, JSON.stringify(body)).toBe(200);
+      return body as unknown as { alerts: AlertJson[]; nextCursor: string | null };
+    };
+    expect((await of(`key=${bait.id}`)).alerts.map((a) => a.caller).sort()).toEqual(['crawler-0', 'crawler-1', 'crawler-2']);
+    expect((await of('key=bait')).alerts.map((a) => a.keyId)).toEqual([bait.id, bait.id, bait.id]);
+    expect((await of('key=old-billing')).alerts, 'a deleted key, by the name its alert recorded').toMatchObject([{ kind: 'deleted_key.presented', keyId: gone.id, caller: 'nightly' }]);
+    expect((await of('key=nobody')).alerts).toEqual([]);
+    const first = await of(`key=${bait.id}&limit=2`);
+    const rest = await of(`key=${bait.id}&limit=2&cursor=${first.nextCursor}`);
+    expect([...first.alerts, ...rest.alerts].map((a) => a.keyId), 'a filtered page is full, and the cursor continues it').toEqual([bait.id, bait.id, bait.id]);
+    expect(rest.nextCursor).toBeNull();
+    await t.api('POST', `/v1/alerts/${first.alerts[0]!.id}/ack`);
+    expect((await of(`key=${bait.id}`)).alerts).toHaveLength(2);
+    expect((await of(`key=${bait.id}&state=all`)).alerts).toHaveLength(3);
+    const tooLong = await t.api('GET', `/v1/alerts?key=${'x'.repeat(65)}`);
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error).toMatchObject({ code: 'invalid_request', issues: [{ path: 'key' }] });
+  });
 });

@@ -25,8 +25,8 @@ export function alertRoutes(alerts: AlertService, keys: KeyService) {
         responses: { 200: json(AlertListSchema, 'A page of alerts', { alerts: [ALERT_EXAMPLE], nextCursor: null }), ...errors({ store: 'read' }) },
       }),
       async (c) => {
-        const { state, limit, cursor } = c.req.valid('query');
-        return c.json(await alerts.list({ openOnly: state === 'open', limit, cursor }), 200);
+        const { state, limit, cursor, key } = c.req.valid('query');
+        return c.json(await alerts.list({ openOnly: state === 'open', limit, cursor, key }), 200);
       },
     )
     .openapi(

@@ -1,6 +1,7 @@
 /** The public JSON shapes of alerts and tombstones (docs/alerts.md), and their query schemas. */
 import { z } from '@hono/zod-openapi';
 import { iso, PageLimit } from '../http/openapi.js';
+import { NAME_MAX, nameSchema } from '../names.js';
 import type { AlertRow, TombstoneRow } from '../store.js';
 import { ALERT_KINDS } from './kinds.js';
 
@@ -62,6 +63,7 @@ export const AlertsQuery = z.object({
   state: z.enum(['open', 'all']).default('open').openapi({ description: '`open` (the default): not acknowledged yet; `all` adds the acknowledged ones' }),
   limit: PageLimit,
   cursor: z.string().max(200).optional().openapi({ description: 'The `nextCursor` of the page before' }),
+  key: nameSchema.optional().openapi({ type: 'string', minLength: 1, maxLength: NAME_MAX, description: 'Only alerts about this key: its id, or its name as the alert recorded it (a deleted key’s too)' }),
 });
 
 export const AlertListSchema = z.object({ alerts: z.array(AlertSchema), nextCursor: z.string().nullable() });

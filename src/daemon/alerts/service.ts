@@ -91,10 +91,10 @@ export class AlertService {
     for (const { alert, raised } of changes) this.deps.events.publish({ type: raised ? 'alert.raised' : 'alert.updated', alert: alertJson(alert) });
   }
 
-  async list(query: { openOnly: boolean; limit: number; cursor?: string }): Promise<AlertPage> {
+  async list(query: { openOnly: boolean; limit: number; cursor?: string; key?: string }): Promise<AlertPage> {
     await this.flushForRead();
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.deps.store.listAlerts({ openOnly: query.openOnly, limit: query.limit + 1, after: after && { lastSeenAt: after.at, id: after.id } });
+    const rows = await this.deps.store.listAlerts({ openOnly: query.openOnly, limit: query.limit + 1, after: after && { lastSeenAt: after.at, id: after.id }, key: query.key });
     const { page, nextCursor } = pageOf(rows, query.limit, (a) => ({ at: a.lastSeenAt, id: a.id }));
     return { alerts: page.map(alertJson), nextCursor };
   }

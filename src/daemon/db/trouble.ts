@@ -104,6 +104,7 @@ export function alertListWhere(a: AlertTable, query: AlertListQuery): SQL | unde
   const { after } = query;
   return and(
     query.openOnly ? isNull(a.ackedAt) : undefined,
+    query.key === undefined ? undefined : or(eq(a.keyId, query.key), eq(a.keyName, query.key)),
     after ? or(lt(a.lastSeenAt, after.lastSeenAt), and(eq(a.lastSeenAt, after.lastSeenAt), lt(a.id, after.id))) : undefined,
   );
 }

@@ -9,7 +9,7 @@ import type { AlertJson, KeyJson } from '../../client/client.js';
 import { formatElapsed } from '../../duration.js';
 import { allowedIpsPhrase, quotaPhrase, ratePhrase, scopesPhrase } from '../../policy-text.js';
 import { ago, stamp, widthOf } from '../format.js';
-import { keyAlertLine } from './alerts.js';
+import { keyAlertLine } from '../../alert-text.js';
 import { statusLabel } from './attention.js';
 
 export type Tone = 'dim' | 'warn' | 'bad';
@@ -85,7 +85,7 @@ const ALERTS_SHOWN = 3;
 function alertsBlock(key: KeyJson, openAlerts: Iterable<AlertJson>, now: number): Block[] {
   const open = [...openAlerts].filter((a) => a.keyId === key.id && a.state === 'open').sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt));
   if (open.length === 0) return [];
-  const lines = open.slice(0, ALERTS_SHOWN).map((a) => keyAlertLine(a, now));
+  const lines = open.slice(0, ALERTS_SHOWN).map((a) => keyAlertLine(a, ago(a.lastSeenAt, now)));
   if (open.length > ALERTS_SHOWN) lines.push(`+${open.length - ALERTS_SHOWN} more (! lists them all)`);
   return [{ label: 'alerts', lines, tone: 'bad' }];
 }

@@ -1,0 +1,45 @@
+/**
+ * How an alert reads, in words, wherever it is shown (the TUI's alert view and key details, the
+ * CLI's `alerts` and `keys show`): its kind, who presented the key or where it was found, and
+ * what the kind adds. Pure; the text comes from the daemon, so callers draw it through the
+ * sanitizer as they draw any other daemon text.
+ */
+import type { AlertJson } from './daemon/alerts/schemas.js';
+
+const KIND_TEXT: Record<AlertJson['kind'], string> = {
+  'canary.tripped': 'canary tripped',
+  'deleted_key.presented': 'deleted key used',
+  'old_key.presented_after_cutover': 'old key used',
+  'key.expiring': 'expiring',
+  'key.leaked': 'leaked',
+};
+
+export function kindText(alert: AlertJson): string {
+  return KIND_TEXT[alert.kind];
+}
+
+/** Who presented the key, or where it was found: `by CALLER from IP`. */
+export function whoText(alert: AlertJson): string {
+  return [alert.caller && `by ${alert.caller}`, alert.ip && `from ${alert.ip}`].filter(Boolean).join(' ');
+}
+
+/**
+ * What the kind adds: the reason of a leak, the date of an expiry (as `time` writes it), the
+ * rotation that replaced a key.
+ */
+export function detailText(alert: AlertJson, time: (iso: string) => string): string {
+  const { reason, expiresAt, rotationId } = alert.detail;
+  if (typeof reason === 'string') return reason;
+  if (typeof expiresAt === 'string') return `expires ${time(expiresAt)}`;
+  if (typeof rotationId === 'string') return `replaced in ${rotationId}`;
+  return '';
+}
+
+/**
+ * An open alert as a key's details list it: `leaked by deploy/.env:3 · 2 times, last 5m ago`;
+ * `lastSeen` is when it was last seen, as the screen writes times (`5m ago`).
+ */
+export function keyAlertLine(alert: AlertJson, lastSeen: string): string {
+  const who = whoText(alert);
+  return `${kindText(alert)}${who ? ` ${who}` : ''} · ${alert.count === 1 ? 'once' : `${alert.count} times`}, last ${lastSeen}`;
+}
