@@ -50,6 +50,9 @@ const tombstoneColumns: Column<TombstoneJson>[] = [
   { header: 'LAST PRESENTED', value: (t) => (t.lastPresentedAt ? `${ago(t.lastPresentedAt, Date.now())}${t.lastCaller ? ` by ${t.lastCaller}` : ''}` : 'never') },
 ];
 
+/** Open alerts `keys show` lists; a canary tripped by a crawler's hundred callers has a hundred. */
+const ALERTS_SHOWN = 5;
+
 /** A key's fields; `openAlerts`, the key's open alerts, newest first, right under its status. */
 function keyFields(k: KeyJson, openAlerts: readonly AlertJson[] = []): string {
   const now = Date.now();
@@ -59,7 +62,8 @@ function keyFields(k: KeyJson, openAlerts: readonly AlertJson[] = []): string {
     ['status', k.deactivatedAt ? `${k.status} (deactivated ${shortTime(k.deactivatedAt)})` : k.status],
     ...(k.canary ? [['canary', 'yes: it never verifies, and any presentation raises canary.tripped (keyward alerts)'] as const] : []),
     ...(k.deactivationReason ? [['reason', k.deactivationReason] as const] : []),
-    ...openAlerts.map((a, i) => [i === 0 ? 'alerts' : '', keyAlertLine(a, ago(a.lastSeenAt, now))] as const),
+    ...openAlerts.slice(0, ALERTS_SHOWN).map((a, i) => [i === 0 ? 'alerts' : '', keyAlertLine(a, ago(a.lastSeenAt, now))] as const),
+    ...(openAlerts.length > ALERTS_SHOWN ? [['', `+${openAlerts.length - ALERTS_SHOWN} more: keyward alerts --key ${k.id}`] as const] : []),
     ['hint', k.hint],
     ['created', `${shortTime(k.createdAt)} by ${k.createdBy}`],
     ['expires', k.expiresAt ? `${shortTime(k.expiresAt)} (${ago(k.expiresAt, now)})` : 'never'],

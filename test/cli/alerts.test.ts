@@ -33,6 +33,7 @@ describe('canaries and alerts', () => {
     await d.client.createKey('quiet');
     expect((await d.run(['alerts', '--key', 'quiet'])).stdout, 'another key\u2019s alerts are not listed').toBe('no open alerts\n');
     expect((await d.run(['keys', 'show', 'quiet'])).stdout).not.toMatch(/^alerts/m);
+
     expect(json<{ key: KeyJson }>(await d.run(['keys', 'show', 'aws-backup-old', '--json'])).key.canary).toBe(true);
 
     const table = await d.run(['alerts']);
@@ -51,6 +52,17 @@ describe('canaries and alerts', () => {
     const unknown = await d.run(['alerts', '--ack', 'alr_0000000000000000000000']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^keyward: No alert with id alr_0+ \(not_found\)\n$/);
+  });
+
+  it('shows five of a key’s open alerts and how to list the rest', async () => {
+    const bait = await d.client.createKey('bait-many', { canary: true });
+    for (let i = 0; i < 7; i++) await d.client.verify(bait.secret, `crawler-${i}`);
+    const shown = await d.run(['keys', 'show', 'bait-many']);
+    expect(shown.stdout.match(/canary tripped by crawler-/g), 'five of the seven').toHaveLength(5);
+    expect(shown.stdout).toContain(`\n             +2 more: keyward alerts --key ${bait.key.id}\n`);
+    const listed = await d.run(['alerts', '--key', bait.key.id, '--json']);
+    expect(json<{ alerts: AlertJson[] }>(listed).alerts).toHaveLength(7);
+    for (const alert of json<{ alerts: AlertJson[] }>(listed).alerts) await d.client.ackAlert(alert.id);
   });
 
   it('lists deleted keys with their presentations, and deactivates with a reason that reports a leak', async () => {
