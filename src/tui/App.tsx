@@ -30,7 +30,7 @@ import { ModeScreen, PANEL_INSIDE } from './ModeScreen.js';
 import { FilterBar } from './screens/FilterBar.js';
 import { MIN_COLUMNS, MIN_ROWS, TooSmallScreen } from './screens/TooSmallScreen.js';
 import type { Operator } from './state/actions.js';
-import { countKeys, leakedKeyIds, refreshMs } from './state/attention.js';
+import { alertFlags, countKeys, refreshMs } from './state/attention.js';
 import { rotationsByKey } from './state/collection.js';
 import { layoutColumns } from './state/columns.js';
 import { footerText } from './state/keymap.js';
@@ -65,7 +65,7 @@ const CHROME_ROWS = 5;
 const MODALS = new Set<Mode['kind']>(['add', 'edit', 'secret', 'menu', 'confirm', 'choose']);
 const MODAL_COLUMNS = 96;
 /** Over a window the TUI sees only the keys around its cursor, so it counts no attention (the rows still show their flags). */
-const NO_ATTENTION = { leaked: 0, expired: 0, expiring: 0, unused: 0 } as const;
+const NO_ATTENTION = { leaked: 0, tripped: 0, expired: 0, expiring: 0, unused: 0 } as const;
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
   const { exit } = useApp();
@@ -90,8 +90,8 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
 
   const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);
-  const leaked = useMemo(() => leakedKeyIds(snapshot.collection.alerts.values()), [snapshot.collection.alerts]);
-  const counts = useMemo(() => countKeys(keys, now, leaked), [keys, now, leaked]);
+  const flags = useMemo(() => alertFlags(snapshot.collection.alerts.values()), [snapshot.collection.alerts]);
+  const counts = useMemo(() => countKeys(keys, now, flags), [keys, now, flags]);
 
   const refusal = refused && snapshot.problem ? refusalLines(snapshot.problem, size.columns) : [];
   const bodyHeight = size.rows - CHROME_ROWS - refusal.length;
@@ -143,7 +143,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     width: size.columns,
     columns,
     rotating,
-    leaked,
+    flags,
     now,
     sort,
   };

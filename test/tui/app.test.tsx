@@ -488,6 +488,19 @@ describe('safety and terminals', () => {
     expect(frame).toMatch(/exposed +kw_/);
   });
 
+  it('flags a canary someone presented as tripped, switched off too, until the alert is acknowledged', async () => {
+    const bait = await t.client.createKey('bait', { canary: true });
+    await t.client.createKey('plain');
+    await t.client.verify(bait.secret, 'crawler-7');
+    await t.client.deactivateKey(bait.key.id);
+    const { app } = await openApp(t);
+    const frame = await waitForFrame(app, (f) => /bait .*canary +tripped/.test(f), 'the tripped canary flagged');
+    expect(frame).toContain('! 1 open alert · ⚠ 1 need attention (1 tripped, 0 expired');
+    const [alert] = (await t.client.alerts()).alerts;
+    await t.client.ackAlert(alert!.id);
+    await waitForFrame(app, (f) => !f.includes('tripped') && /bait .*canary/.test(f), 'acknowledged: the flag goes, live');
+  });
+
   it('shows what a viewer may not do, with the reason', async () => {
     await keys('billing');
     const { token } = await t.client.createOperator('eve', 'viewer');

@@ -5,7 +5,7 @@ import type { AlertJson, KeyJson, RotationJson } from '../../src/client/client.j
 import { osc52 } from '../../src/tui/clipboard.js';
 import { fit } from '../../src/tui/format.js';
 import { menuItems, queryRefusal, refusal, type Operator } from '../../src/tui/state/actions.js';
-import { attentionLabel, attentionOf, countAttention, leakedKeyIds, statusLabel } from '../../src/tui/state/attention.js';
+import { alertFlags, attentionLabel, attentionOf, countAttention, statusLabel } from '../../src/tui/state/attention.js';
 import { applyEvents, collectionOf, parseFeedEvent, rotationsByKey } from '../../src/tui/state/collection.js';
 import { layoutColumns } from '../../src/tui/state/columns.js';
 import { moveCursor, resolveCursor, START } from '../../src/tui/state/cursor.js';
@@ -123,24 +123,27 @@ describe('attention', () => {
     const all = ['a', 'b', 'd'].map((id, i) =>
       key({ id, expiresAt: i === 0 ? new Date(NOW - 1).toISOString() : i === 1 ? new Date(NOW + DAY).toISOString() : null, createdAt: new Date(NOW - 31 * DAY).toISOString() }),
     );
-    expect(countAttention(all, NOW)).toEqual({ leaked: 0, expired: 1, expiring: 1, unused: 1 });
+    expect(countAttention(all, NOW)).toEqual({ leaked: 0, tripped: 0, expired: 1, expiring: 1, unused: 1 });
   });
 
-  it('flags an active key with an open key.leaked alert before its expiry or idleness, but not an expired, inactive or canary one', () => {
+  it('flags an active key found leaked before its expiry or idleness, and a canary tripped even switched off; nothing else for either', () => {
     const at = new Date(NOW).toISOString();
     const alert = (keyId: string, kind: AlertJson['kind'] = 'key.leaked', state: AlertJson['state'] = 'open'): AlertJson => ({
       id: `alr_${keyId}`, kind, state, keyId, keyName: keyId, caller: 'deploy/.env:3', ip: null, count: 1, firstSeenAt: at, lastSeenAt: at, detail: {}, acknowledgedAt: null, acknowledgedBy: null,
     });
-    const leaked = leakedKeyIds([alert('a'), alert('b', 'canary.tripped'), alert('c', 'key.leaked', 'acknowledged'), alert('d'), alert('e'), alert('f')]);
-    expect([...leaked].sort()).toEqual(['a', 'd', 'e', 'f']);
+    const flags = alertFlags([alert('a'), alert('b', 'canary.tripped'), alert('c', 'key.leaked', 'acknowledged'), alert('d'), alert('e'), alert('g', 'key.expiring'), alert('h', 'old_key.presented_after_cutover')]);
+    expect(Object.fromEntries(flags)).toEqual({ a: 'leaked', b: 'tripped', d: 'leaked', e: 'leaked' });
     const soon = new Date(NOW + DAY).toISOString();
-    expect(attentionOf(key({ id: 'a', expiresAt: soon, createdAt: new Date(NOW - 40 * DAY).toISOString() }), NOW, leaked.has('a'))).toEqual({ kind: 'leaked' });
-    expect(attentionOf(key({ id: 'd', expiresAt: new Date(NOW - 1).toISOString() }), NOW, true), 'an expired key no longer verifies').toEqual({ kind: 'expired' });
-    expect(attentionOf(key({ id: 'e', status: 'inactive' }), NOW, true)).toBeUndefined();
-    expect(attentionOf(key({ id: 'f', canary: true }), NOW, true)).toBeUndefined();
-    expect(attentionLabel({ kind: 'leaked' })).toBe('leaked');
-    const keys = [key({ id: 'a' }), key({ id: 'b', expiresAt: soon }), key({ id: 'x' })];
-    expect(countAttention(keys, NOW, leaked)).toEqual({ leaked: 1, expired: 0, expiring: 1, unused: 0 });
+    expect(attentionOf(key({ id: 'a', expiresAt: soon, createdAt: new Date(NOW - 40 * DAY).toISOString() }), NOW, flags.get('a'))).toEqual({ kind: 'leaked' });
+    expect(attentionOf(key({ id: 'd', expiresAt: new Date(NOW - 1).toISOString() }), NOW, 'leaked'), 'an expired key no longer verifies').toEqual({ kind: 'expired' });
+    expect(attentionOf(key({ id: 'e', status: 'inactive' }), NOW, 'leaked')).toBeUndefined();
+    expect(attentionOf(key({ id: 'b', canary: true }), NOW, 'tripped')).toEqual({ kind: 'tripped' });
+    expect(attentionOf(key({ id: 'b', canary: true, status: 'inactive' }), NOW, 'tripped'), 'a canary switched off still trips').toEqual({ kind: 'tripped' });
+    expect(attentionOf(key({ id: 'f', canary: true }), NOW, 'leaked')).toBeUndefined();
+    expect(attentionOf(key({ id: 'x' }), NOW, 'tripped'), 'only a canary trips').toBeUndefined();
+    expect([attentionLabel({ kind: 'leaked' }), attentionLabel({ kind: 'tripped' })]).toEqual(['leaked', 'tripped']);
+    const keys = [key({ id: 'a' }), key({ id: 'b', canary: true }), key({ id: 'g', expiresAt: soon }), key({ id: 'x' })];
+    expect(countAttention(keys, NOW, flags)).toEqual({ leaked: 1, tripped: 1, expired: 0, expiring: 1, unused: 0 });
   });
 });
 

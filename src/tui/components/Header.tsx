@@ -34,7 +34,9 @@ const LINK_COLOR: Record<Link, string> = { connecting: 'yellow', live: 'green', 
 
 export function Header(props: HeaderProps) {
   const { attention } = props;
-  const flagged = attention.leaked + attention.expired + attention.expiring + attention.unused;
+  const flagged = attention.leaked + attention.tripped + attention.expired + attention.expiring + attention.unused;
+  // Alerts come first: a key someone else holds, or bait taken.
+  const alerted = [attention.leaked > 0 && `${attention.leaked} leaked`, attention.tripped > 0 && `${attention.tripped} tripped`].filter(Boolean).join(', ');
   const total = props.active + props.inactive;
   const away = props.link === 'reconnecting' || props.link === 'refused';
   // A refused operator's reason and what to do take lines of their own below (App); a restart would not help.
@@ -61,8 +63,8 @@ export function Header(props: HeaderProps) {
           {/* Before the other counts, so a narrow terminal still shows it. */}
           {props.alerts > 0 ? <Text color="red" bold>{` · ! ${props.alerts} open ${props.alerts === 1 ? 'alert' : 'alerts'}`}</Text> : null}
           {flagged > 0 ? (
-            <Text color={attention.leaked > 0 ? 'red' : 'yellow'}>
-              {` · ⚠ ${flagged} need attention (${attention.leaked > 0 ? `${attention.leaked} leaked, ` : ''}${attention.expired} expired, ${attention.expiring} expiring, ${attention.unused} unused)`}
+            <Text color={alerted ? 'red' : 'yellow'}>
+              {` · ⚠ ${flagged} need attention (${alerted ? `${alerted}, ` : ''}${attention.expired} expired, ${attention.expiring} expiring, ${attention.unused} unused)`}
             </Text>
           ) : null}
           {props.rotating > 0 ? <Text color="cyan">{` · ↻ ${props.rotating} rotating`}</Text> : null}

@@ -7,7 +7,7 @@ import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { KeyJson } from '../../client/client.js';
 import { ago, day } from '../format.js';
-import { attentionLabel, attentionOf, statusLabel, type Attention } from '../state/attention.js';
+import { attentionLabel, attentionOf, statusLabel, type AlertFlag, type Attention } from '../state/attention.js';
 import { GUTTER, type Column, type ColumnId } from '../state/columns.js';
 import { Cell } from './Cell.js';
 
@@ -19,8 +19,8 @@ export type KeyTableProps = {
   /** Index in `rows` of the cursor, or -1. */
   readonly selected: number;
   readonly rotating: ReadonlySet<string>;
-  /** Keys with an open `key.leaked` alert. */
-  readonly leaked: ReadonlySet<string>;
+  /** What open alerts say of keys: found leaked, or tripped (`alertFlags`). */
+  readonly flags: ReadonlyMap<string, AlertFlag>;
   readonly now: number;
   readonly empty: string;
   /** The terminal columns the table spans (the selection is drawn across all of them). */
@@ -32,7 +32,7 @@ export type KeyTableProps = {
 
 function attentionColor(attention: Attention | undefined): string | undefined {
   if (!attention) return undefined;
-  return attention.kind === 'expired' || attention.kind === 'leaked' ? 'red' : 'yellow';
+  return attention.kind === 'expired' || attention.kind === 'leaked' || attention.kind === 'tripped' ? 'red' : 'yellow';
 }
 
 function columnsWidth(columns: readonly Column[]): number {
@@ -44,14 +44,14 @@ type RowProps = {
   readonly columns: readonly Column[];
   readonly selected: boolean;
   readonly rotating: boolean;
-  readonly leaked: boolean;
+  readonly flag: AlertFlag | undefined;
   readonly now: number;
   readonly width: number;
   readonly stale: boolean;
 };
 
-const Row = memo(function Row({ keyJson: key, columns, selected, rotating, leaked, now, width, stale }: RowProps) {
-  const attention = attentionOf(key, now, leaked);
+const Row = memo(function Row({ keyJson: key, columns, selected, rotating, flag, now, width, stale }: RowProps) {
+  const attention = attentionOf(key, now, flag);
   const status = statusLabel(key, now);
   const inactive = key.status === 'inactive';
   const cell = (column: Column) => {
@@ -117,7 +117,7 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, leake
   );
 });
 
-export function KeyTable({ rows, columns, selected, rotating, leaked, now, empty, width, sort, stale }: KeyTableProps) {
+export function KeyTable({ rows, columns, selected, rotating, flags, now, empty, width, sort, stale }: KeyTableProps) {
   return (
     <Box flexDirection="column" flexGrow={1}>
       <Text wrap="truncate-end">
@@ -132,7 +132,7 @@ export function KeyTable({ rows, columns, selected, rotating, leaked, now, empty
         <Text dimColor>{`  ${empty}`}</Text>
       ) : (
         rows.map((key, i) => (
-          <Row key={key.id} keyJson={key} columns={columns} selected={i === selected} rotating={rotating.has(key.id)} leaked={leaked.has(key.id)} now={now} width={width} stale={stale} />
+          <Row key={key.id} keyJson={key} columns={columns} selected={i === selected} rotating={rotating.has(key.id)} flag={flags.get(key.id)} now={now} width={width} stale={stale} />
         ))
       )}
     </Box>

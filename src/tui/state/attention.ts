@@ -1,11 +1,11 @@
 /**
  * Which keys need an admin's attention: active keys found leaked (an open `key.leaked` alert:
- * the key still works, and someone else may hold it), active keys that expired or expire within
- * 7 days (as far ahead as the daemon's `key.expiring` alert looks: `EXPIRING_WITHIN_MS`), and
- * active keys nobody used for 30 days; never a canary. An inactive key already fails
- * verification, so a leak or an expiry changes nothing and it is not flagged. Everything here
- * but the leaks depends on `now`, so the TUI recomputes it on a timer (`refreshMs` says how soon
- * it matters).
+ * the key still works, and someone else may hold it), canaries tripped (an open
+ * `canary.tripped` alert: someone took the bait), active keys that expired or expire within 7
+ * days (as far ahead as the daemon's `key.expiring` alert looks: `EXPIRING_WITHIN_MS`), and
+ * active keys nobody used for 30 days. A canary is flagged for nothing else, and an inactive
+ * key, which already fails verification, for nothing at all. Everything here but the alerts
+ * depends on `now`, so the TUI recomputes it on a timer (`refreshMs` says how soon it matters).
  */
 import type { AlertJson, KeyJson } from '../../client/client.js';
 import { EXPIRING_WITHIN_MS } from '../../daemon/alerts/kinds.js';
@@ -18,28 +18,38 @@ const UNUSED_FOR_DAYS = 30;
 /** Below this, "expires in" counts seconds, so the screen must follow every second. */
 const SECONDS_SHOWN_BELOW_MS = 2 * MINUTE_MS;
 
-export type Attention = { kind: 'leaked' } | { kind: 'expired' } | { kind: 'expiring'; inMs: number } | { kind: 'unused'; days: number };
-export type AttentionCounts = { leaked: number; expired: number; expiring: number; unused: number };
+export type Attention = { kind: 'leaked' } | { kind: 'tripped' } | { kind: 'expired' } | { kind: 'expiring'; inMs: number } | { kind: 'unused'; days: number };
+export type AttentionCounts = { leaked: number; tripped: number; expired: number; expiring: number; unused: number };
 
-/** The keys with an open `key.leaked` alert, from the open alerts the TUI holds. */
-export function leakedKeyIds(openAlerts: Iterable<AlertJson>): ReadonlySet<string> {
-  const ids = new Set<string>();
-  for (const alert of openAlerts) if (alert.kind === 'key.leaked' && alert.state === 'open' && alert.keyId !== null) ids.add(alert.keyId);
-  return ids;
+/** What an open alert says of its key: found leaked, or (a canary) tripped. */
+export type AlertFlag = 'leaked' | 'tripped';
+
+const FLAGGING: Partial<Record<AlertJson['kind'], AlertFlag>> = { 'key.leaked': 'leaked', 'canary.tripped': 'tripped' };
+
+/** The keys an open alert flags, from the open alerts the TUI holds. */
+export function alertFlags(openAlerts: Iterable<AlertJson>): ReadonlyMap<string, AlertFlag> {
+  const flags = new Map<string, AlertFlag>();
+  for (const alert of openAlerts) {
+    const flag = FLAGGING[alert.kind];
+    if (flag && alert.state === 'open' && alert.keyId !== null) flags.set(alert.keyId, flag);
+  }
+  return flags;
 }
 
 function expiresIn(key: KeyJson, now: number): number | undefined {
   return key.status === 'active' && key.expiresAt !== null ? Date.parse(key.expiresAt) - now : undefined;
 }
 
-/** `leaked`: the key has an open `key.leaked` alert (`leakedKeyIds`). */
-export function attentionOf(key: KeyJson, now: number, leaked = false): Attention | undefined {
+/** `flag`: what an open alert says of the key (`alertFlags`). */
+export function attentionOf(key: KeyJson, now: number, flag?: AlertFlag): Attention | undefined {
   // A canary is never used and never verifies: neither its idleness nor its expiry matters.
-  if (key.status !== 'active' || key.canary) return undefined;
+  // Presenting it trips it whatever its status, so a tripped one is flagged even switched off.
+  if (key.canary) return flag === 'tripped' ? { kind: 'tripped' } : undefined;
+  if (key.status !== 'active') return undefined;
   const left = expiresIn(key, now);
   // An expired key no longer verifies, leaked or not; a leaked one that does outranks the rest.
   if (left !== undefined && left <= 0) return { kind: 'expired' };
-  if (leaked) return { kind: 'leaked' };
+  if (flag === 'leaked') return { kind: 'leaked' };
   if (left !== undefined && left <= EXPIRING_WITHIN_MS) return { kind: 'expiring', inMs: left };
   const idle = now - Date.parse(key.lastUsedAt ?? key.createdAt);
   if (idle >= UNUSED_FOR_DAYS * DAY_MS) return { kind: 'unused', days: Math.floor(idle / DAY_MS) };
@@ -59,6 +69,8 @@ export function attentionLabel(attention: Attention): string {
   switch (attention.kind) {
     case 'leaked':
       return 'leaked';
+    case 'tripped':
+      return 'tripped';
     case 'expired':
       return '';
     case 'expiring':
@@ -80,17 +92,17 @@ export function statusLabel(key: KeyJson, now: number): string {
 
 export type KeyCounts = { readonly active: number; readonly inactive: number; readonly attention: AttentionCounts };
 
-/** The header's counts; `leaked` as `leakedKeyIds` gives it. */
-export function countKeys(keys: ReadonlyMap<string, KeyJson>, now: number, leaked: ReadonlySet<string> = new Set()): KeyCounts {
+/** The header's counts; `flags` as `alertFlags` gives them. */
+export function countKeys(keys: ReadonlyMap<string, KeyJson>, now: number, flags: ReadonlyMap<string, AlertFlag> = new Map()): KeyCounts {
   let active = 0;
   for (const key of keys.values()) if (key.status === 'active') active++;
-  return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now, leaked) };
+  return { active, inactive: keys.size - active, attention: countAttention(keys.values(), now, flags) };
 }
 
-export function countAttention(keys: Iterable<KeyJson>, now: number, leaked: ReadonlySet<string> = new Set()): AttentionCounts {
-  const counts: AttentionCounts = { leaked: 0, expired: 0, expiring: 0, unused: 0 };
+export function countAttention(keys: Iterable<KeyJson>, now: number, flags: ReadonlyMap<string, AlertFlag> = new Map()): AttentionCounts {
+  const counts: AttentionCounts = { leaked: 0, tripped: 0, expired: 0, expiring: 0, unused: 0 };
   for (const key of keys) {
-    const attention = attentionOf(key, now, leaked.has(key.id));
+    const attention = attentionOf(key, now, flags.get(key.id));
     if (attention) counts[attention.kind]++;
   }
   return counts;
