@@ -65,6 +65,9 @@ describe('times', () => {
     expect(ago('2025-06-01T11:55:00Z', now)).toBe('5m ago');
     expect(ago('2025-05-30T12:00:00Z', now)).toBe('2d ago');
     expect(ago('2025-06-01T15:00:00Z', now)).toBe('in 3h');
+    // Time left in its two largest units: two days less a minute is not "in 1d".
+    expect(ago('2025-06-03T11:59:00Z', now)).toBe('in 1d23h');
+    expect(ago('2025-06-01T12:00:30Z', now)).toBe('just now');
   });
 
   it('reads a future time option, refusing the past and non-dates as usage errors', () => {
