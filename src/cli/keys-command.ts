@@ -150,8 +150,10 @@ export function keysCommand(program: Command): void {
     const { client } = session(cmd);
     const key = await findKey(client, ref);
     if (opts.json) return printJson({ key });
-    // What an admin acts on first: the alerts open on this key (a leak, a canary tripped, the old key still used).
-    print(keyFields(key, await allAlerts(client, { key: key.id })));
+    // What an admin acts on first: the alerts open on this key (a leak, a canary tripped, the old
+    // key still used). Filtered here too: a daemon from before `?key=` ignores it and sends all.
+    const open = (await allAlerts(client, { key: key.id })).filter((a) => a.keyId === key.id);
+    print(keyFields(key, open));
   });
 
   examples(
