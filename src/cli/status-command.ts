@@ -7,12 +7,14 @@ import type { Command } from 'commander';
 import { ApiError, DaemonUnproven, DaemonUnreachable, type KeywardClient, type MeJson } from '../client/client.js';
 import { clientOf, noDaemonMessage, type Connection } from '../client/connection.js';
 import { readDaemonInfo } from '../home.js';
+import { withThousands } from '../thousands.js';
+import { allAlerts } from './alerts-command.js';
 import { CliError, EXIT } from './exit.js';
 import { shortTime } from './format.js';
 import { emit, renderFields } from './output.js';
 import { examples, locate, withJson } from './session.js';
 
-type Counts = { keys: { active: number; inactive: number }; openRotations: number };
+type Counts = { keys: { active: number; inactive: number }; openRotations: number; openAlerts: number };
 
 export type StatusReport = {
   reachable: boolean;
@@ -40,11 +42,16 @@ export type StatusReport = {
   counts: Counts | null;
 };
 
+/**
+ * The daemon's counts: the key list's own (`counts=true` on a page of one key), never the list
+ * itself, which at a million keys took seconds and a gigabyte to count here.
+ */
 async function counts(client: KeywardClient): Promise<Counts | null> {
   try {
-    const [keys, { rotations }] = await Promise.all([client.allKeys(), client.rotations('open')]);
-    const active = keys.filter((k) => k.status === 'active').length;
-    return { keys: { active, inactive: keys.length - active }, openRotations: rotations.length };
+    const [{ counts: keys }, { rotations }, alerts] = await Promise.all([client.listKeys({ limit: 1, counts: true }), client.rotations('open'), allAlerts(client, {})]);
+    // Every daemon that pages the key list counts it when asked; one that does not is another program.
+    if (!keys) throw new CliError('the daemon answered the key list without its counts', EXIT.refused);
+    return { keys: { active: keys.active, inactive: keys.inactive }, openRotations: rotations.length, openAlerts: alerts.length };
   } catch (err) {
     if (err instanceof ApiError && err.code === 'forbidden') return null;
     throw err;
@@ -71,7 +78,8 @@ function render(s: StatusReport): string {
   else if (s.reachable) fields.push(['operator', 'token not accepted']);
   if (s.counts) {
     const { active, inactive } = s.counts.keys;
-    fields.push(['keys', `${active} active, ${inactive} inactive`], ['rotations', `${s.counts.openRotations} open`]);
+    fields.push(['keys', `${withThousands(active)} active, ${withThousands(inactive)} inactive`], ['rotations', `${s.counts.openRotations} open`]);
+    if (s.counts.openAlerts > 0) fields.push(['alerts', `${s.counts.openAlerts} open (keyward alerts)`]);
   } else if (s.operator) fields.push(['keys', 'not visible to this operator (needs keys:read)']);
   return renderFields(fields);
 }

@@ -53,8 +53,21 @@ describe('keyward status', () => {
       home: d.home,
       pid: d.pid,
       operator: { name: 'admin', role: 'admin' },
-      counts: { keys: { active: 1, inactive: 1 }, openRotations: 0 },
+      counts: { keys: { active: 1, inactive: 1 }, openRotations: 0, openAlerts: 0 },
     });
+    expect(human.stdout, 'no alerts line while none is open').not.toMatch(/^alerts/m);
+  });
+
+  it('counts the open alerts, and says where to read them', async () => {
+    const bait = await d.client.createKey('status-bait', { canary: true });
+    await d.client.verify(bait.secret, 'crawler-1');
+    await d.client.verify(bait.secret, 'crawler-2');
+    const [human, machine] = await Promise.all([d.run(['status']), d.run(['status', '--json'])]);
+    expect(human.stdout).toMatch(/^alerts\s+2 open \(keyward alerts\)$/m);
+    expect(json<StatusReport>(machine).counts).toMatchObject({ keys: { active: 2, inactive: 1 }, openAlerts: 2 });
+    for (const alert of (await d.client.alerts()).alerts) await d.client.ackAlert(alert.id);
+    await d.client.deactivateKey(bait.key.id);
+    await d.client.deleteKey(bait.key.id);
   });
 
   it('exits 3 when no daemon answers, for status and for any other command', async () => {
