@@ -29,9 +29,11 @@ export async function findKey(client: KeywardClient, ref: string): Promise<KeyJs
     const found = await byId(async () => (await client.getKey(ref)).key);
     if (found) return found;
   }
-  // `q` narrows the page server-side (substring); the exact match is decided here.
-  const candidates = ref.length <= 200 ? await client.allKeys({ q: ref.trim() }) : [];
-  const key = candidates.find((k) => sameName(k.name, ref));
+  // The daemon finds a whole name by its unique index (a substring would page through every
+  // key containing it: most of a million named k1…k999999 for "k1"); checked here again, as a
+  // daemon from before `name=` would answer its first page of every key.
+  const { keys } = ref.length <= 200 ? await client.listKeys({ name: ref, limit: 1 }) : { keys: [] };
+  const key = keys.find((k) => sameName(k.name, ref));
   if (!key) throw refused(`no key with id or name ${quoted(ref)} (see "keyward keys list")`);
   return key;
 }

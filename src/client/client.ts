@@ -97,6 +97,8 @@ export type KeySortName = 'name' | 'newest' | 'lastUsed' | 'uses24h' | 'status' 
 export type KeyListParams = {
   status?: 'active' | 'inactive';
   q?: string;
+  /** A whole name, ignoring case: the key of that name. */
+  name?: string;
   owner?: string;
   filter?: string;
   sort?: KeySortName;

@@ -134,6 +134,8 @@ export type KeyListQuery = {
   status?: KeyStatus;
   /** A case-insensitive substring of the name. */
   q?: string;
+  /** A whole name, ignoring case (names are unique so): the key of that name, by its index. */
+  name?: string;
   owner?: string;
   /** A case-insensitive substring of the name, owner or hint, or a key's exact id. */
   filter?: string;

@@ -62,6 +62,14 @@ describe('GET /v1/keys at scale', () => {
     expect(old.body).not.toHaveProperty('counts');
   });
 
+  it('finds a key by its whole name, ignoring case as uniqueness does, and no key by a part of one', async () => {
+    expect(names((await t.api('GET', '/v1/keys?name=SVC-01')).body)).toEqual(['svc-01']);
+    expect(names((await t.api('GET', `/v1/keys?name=${encodeURIComponent(' svc-12 ')}`)).body)).toEqual(['svc-12']);
+    expect((await t.api('GET', '/v1/keys?name=svc-12&counts=true')).body.counts).toEqual({ total: 1, active: 1, inactive: 0 });
+    expect((await t.api('GET', '/v1/keys?name=svc-1')).body.keys, 'a part of svc-10 … svc-19 is no name').toEqual([]);
+    expect((await t.api('GET', '/v1/keys?name=svc-12&status=inactive')).body.keys).toEqual([]);
+  });
+
   it('sorts by uses in 24 hours from the count the usage flush keeps', async () => {
     const { body } = await t.api('GET', '/v1/keys?filter=svc-1&sort=name&limit=3');
     const [a, b] = body.keys as [KeyJson, KeyJson];

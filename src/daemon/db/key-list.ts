@@ -77,14 +77,15 @@ export function keyListWhere(t: KeyListColumns, query: Omit<KeyListQuery, 'limit
   return and(
     query.status ? eq(t.status, query.status) : undefined,
     query.q ? containsText(t.nameFolded, foldName(query.q)) : undefined,
+    query.name !== undefined ? eq(t.nameFolded, foldName(query.name.trim())) : undefined,
     query.owner !== undefined ? eq(t.owner, query.owner) : undefined,
     filter,
   );
 }
 
 /** Whether `keyListWhere` leaves any key out: an unnarrowed count is of every key. */
-export function narrowsList(query: Pick<KeyListQuery, 'status' | 'q' | 'owner' | 'filter'>): boolean {
-  return Boolean(query.status) || query.owner !== undefined || matchesText(query);
+export function narrowsList(query: Pick<KeyListQuery, 'status' | 'q' | 'name' | 'owner' | 'filter'>): boolean {
+  return Boolean(query.status) || query.name !== undefined || query.owner !== undefined || matchesText(query);
 }
 
 /** Whether a list is matched by text (a substring of names, owners, hints): a trigram lookup or a scan, not an index range. */

@@ -34,7 +34,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export type KeyPage = { keys: KeyView[]; nextCursor: string | null; prevCursor: string | null; counts?: KeyCounts & { total: number } };
 
 /** `GET /v1/keys` as validated (see schemas.ts): the store's filters and sort, and the paging as the API gives it. */
-export type KeyListRequest = Pick<KeyListQuery, 'status' | 'q' | 'owner' | 'filter' | 'sort' | 'reverse' | 'limit'> & {
+export type KeyListRequest = Pick<KeyListQuery, 'status' | 'q' | 'name' | 'owner' | 'filter' | 'sort' | 'reverse' | 'limit'> & {
   cursor?: string;
   before?: string;
   end?: boolean;
@@ -69,7 +69,7 @@ export class KeyService {
     const before = query.before === undefined ? undefined : decodeKeyCursor(query.before, order, 'before');
     if ([after, before, query.end || undefined].filter((x) => x !== undefined).length > 1) throw new KeywardError('invalid_request', 'Give one of cursor, before and end', [{ path: 'cursor', message: 'cannot be combined with before or end' }]);
     const backward = before !== undefined || query.end === true;
-    const filters = { status: query.status, q: query.q, owner: query.owner, filter: query.filter, ...order };
+    const filters = { status: query.status, q: query.q, name: query.name, owner: query.owner, filter: query.filter, ...order };
     const rows = await this.deps.store.listKeys({ ...filters, limit: query.limit + 1, after, before, fromEnd: query.end, since24h: this.deps.now() - DAY_MS });
     const more = rows.length > query.limit;
     const page = more ? (backward ? rows.slice(1) : rows.slice(0, query.limit)) : rows;
