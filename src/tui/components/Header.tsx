@@ -6,6 +6,7 @@ import { Box, Text } from 'ink';
 import type { Link } from '../feed.js';
 import { clock } from '../format.js';
 import type { AttentionCounts } from '../state/attention.js';
+import { withThousands } from '../../thousands.js';
 
 export type HeaderProps = {
   readonly url: string;
@@ -59,7 +60,7 @@ export function Header(props: HeaderProps) {
       </Box>
       <Box>
         <Text wrap="truncate-end">
-          {`${total} ${total === 1 ? 'key' : 'keys'}: ${props.active} active, ${props.inactive} inactive`}
+          {`${withThousands(total)} ${total === 1 ? 'key' : 'keys'}: ${withThousands(props.active)} active, ${withThousands(props.inactive)} inactive`}
           {/* Before the other counts, so a narrow terminal still shows it. */}
           {props.alerts > 0 ? <Text color="red" bold>{` · ! ${props.alerts} open ${props.alerts === 1 ? 'alert' : 'alerts'}`}</Text> : null}
           {flagged > 0 ? (
@@ -69,7 +70,7 @@ export function Header(props: HeaderProps) {
           ) : null}
           {props.rotating > 0 ? <Text color="cyan">{` · ↻ ${props.rotating} rotating`}</Text> : null}
           <Text dimColor>{` · sort: ${props.sort}`}</Text>
-          {props.filter ? <Text color="cyan">{` · filter "${props.filter}": ${props.shown} of ${total}`}</Text> : null}
+          {props.filter ? <Text color="cyan">{` · filter "${props.filter}": ${withThousands(props.shown)} of ${withThousands(total)}`}</Text> : null}
         </Text>
       </Box>
     </Box>
