@@ -61,7 +61,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
-  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), indexLoading: () => !index.complete, listReadsOnLoop: options.listReadsOnLoop ?? never, reserveFileMissing: options.reserveFileMissing ?? never });
+  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), openAlerts: () => rawStore.countOpenAlerts(), indexLoading: () => !index.complete, listReadsOnLoop: options.listReadsOnLoop ?? never, reserveFileMissing: options.reserveFileMissing ?? never });
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();

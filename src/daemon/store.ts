@@ -430,6 +430,8 @@ export interface Store {
   recordSightings(sightings: AlertSighting[], at: number): Promise<AlertChange[]>;
   /** Alerts, the most recently seen first. */
   listAlerts(query: AlertListQuery): Promise<AlertRow[]>;
+  /** Alerts not acknowledged yet, by kind (a kind with none is left out). */
+  countOpenAlerts(): Promise<Partial<Record<AlertKind, number>>>;
   /** The open alert of a kind, key and caller, if there is one. */
   openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined>;
   /** Acknowledges an alert, audited (`alert.ack`); an acknowledged one is answered as it is (`acknowledged` false). */

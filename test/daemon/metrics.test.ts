@@ -75,6 +75,22 @@ describe('GET /metrics', () => {
     }
   });
 
+  it('gives the open alerts by kind, every kind, 0 once acknowledged', async () => {
+    const open = async () => {
+      const m = await metrics();
+      return Object.fromEntries(['canary.tripped', 'deleted_key.presented', 'old_key.presented_after_cutover', 'key.expiring', 'key.leaked'].map((kind) => [kind, sampleValue(m, 'keyward_alerts_open', { kind })]));
+    };
+    expect(Object.values(await open())).toEqual([0, 0, 0, 0, 0]);
+    const bait = (await t.api('POST', '/v1/keys', { name: 'bait', canary: true })).body;
+    for (const caller of ['crawler-1', 'crawler-2']) await t.api('POST', '/v1/verify', { key: bait.secret, caller });
+    const leaky = (await t.api('POST', '/v1/keys', { name: 'leaky' })).body;
+    await t.api('POST', `/v1/keys/${leaky.key.id}/deactivate`, { reason: 'leaked: deploy/.env:3' });
+    await t.daemon.core.alerts.flushForRead();
+    expect(await open()).toMatchObject({ 'canary.tripped': 2, 'key.leaked': 1, 'deleted_key.presented': 0 });
+    for (const alert of (await t.api('GET', '/v1/alerts')).body.alerts as { id: string }[]) await t.api('POST', `/v1/alerts/${alert.id}/ack`);
+    expect(Object.values(await open())).toEqual([0, 0, 0, 0, 0]);
+  });
+
   it.skipIf(testBackend !== 'postgres')('keeps the last key counts while the shared store cannot count them', async () => {
     await t.api('POST', '/v1/keys', { name: 'a' });
     expect(sampleValue(await metrics(), 'keyward_keys', { status: 'active' })).toBe(1);

@@ -109,6 +109,11 @@ export function alertListWhere(a: AlertTable, query: AlertListQuery): SQL | unde
   );
 }
 
+/** Open alerts by kind: the rows of `select kind, count(*) … group by kind`, as a record. */
+export function openAlertCounts(rows: readonly { kind: string; n: number }[]): Partial<Record<AlertKind, number>> {
+  return Object.fromEntries(rows.map((r) => [r.kind, Number(r.n)]));
+}
+
 export function alertOrder(a: AlertTable): SQL[] {
   return [desc(a.lastSeenAt), desc(a.id)];
 }

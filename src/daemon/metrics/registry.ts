@@ -8,6 +8,7 @@
  * replica streams through `replicasConnected`, the store through `timedStore` (store-timing.ts).
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricType, type MetricValueWithName } from 'prom-client';
+import { ALERT_KINDS, type AlertKind } from '../alerts/kinds.js';
 import { VERIFY_BUCKETS, VerifyMeter } from './verify-meter.js';
 
 /** What a webhook delivery attempt came to: delivered, failed (to be retried), or given up after 24 h. */
@@ -63,6 +64,8 @@ class MeterHistogram extends Histogram<string> {
 export type MetricsOptions = {
   /** Keys by status, read when scraped; a failure (the store is unavailable) leaves the last values. */
   keyCounts: () => Promise<Record<string, number>>;
+  /** Alerts not acknowledged yet, by kind, read from the store when scraped, as `keyCounts`. */
+  openAlerts: () => Promise<Partial<Record<AlertKind, number>>>;
   /** Whether the key index is still loading in the background (verify/warm-index.ts). */
   indexLoading: () => boolean;
   /** Whether filtered key lists are read on the event loop, their worker gone (db/sqlite/off-loop-reads.ts). */
@@ -108,6 +111,21 @@ export class DaemonMetrics {
         }
         this.reset();
         for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'keyward_alerts_open',
+      help: 'Alerts not acknowledged yet, by kind (every kind, 0 when none is open); sightings of the last second may not be written yet',
+      labelNames: ['kind'],
+      registers: [registry],
+      async collect() {
+        let counts: Partial<Record<AlertKind, number>>;
+        try {
+          counts = await options.openAlerts();
+        } catch {
+          return; // as keyward_keys: the last counts stay
+        }
+        for (const kind of ALERT_KINDS) this.set({ kind }, counts[kind] ?? 0);
       },
     });
     new Gauge({

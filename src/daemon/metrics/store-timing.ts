@@ -47,6 +47,7 @@ export const STORE_METHODS = {
   pruneTombstones: 'write',
   recordSightings: 'write',
   listAlerts: 'read',
+  countOpenAlerts: 'read',
   openAlert: 'read',
   ackAlert: 'write',
   keysExpiring: 'read',

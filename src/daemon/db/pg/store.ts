@@ -89,7 +89,7 @@ import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
 import { filterText, keyListWhere, keyPaging } from '../key-list.js';
 import { auditEvents, keyCallers, keys, operators, rotations, usageBuckets, usageWindow } from './schema.js';
-import { acknowledge, alertById, alertPage, bury, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
+import { acknowledge, alertById, alertPage, bury, countOpenAlerts, openAlert, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, unbury } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, enqueue, finish, insertWebhook, prune, removeWebhook, webhookById } from './webhooks.js';
 
 /** Notes a notice carries: 100 key notes are ~5.5 KB of the 8,000 bytes a payload may be. */
@@ -810,6 +810,10 @@ export class PgStore implements Store {
 
   async listAlerts(query: AlertListQuery): Promise<AlertRow[]> {
     return alertPage(this.db, query);
+  }
+
+  async countOpenAlerts(): Promise<Partial<Record<AlertKind, number>>> {
+    return countOpenAlerts(this.db);
   }
 
   async openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined> {

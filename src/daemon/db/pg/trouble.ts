@@ -3,7 +3,7 @@
  * store's (../sqlite/trouble.ts), asynchronous. Sightings are recorded inside the audit lock
  * (the store's `write`), so two daemons flushing the same alert count on it one after the other.
  */
-import { and, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
@@ -25,6 +25,7 @@ import {
   tombstoneOf,
   tombstoneOrder,
   tombstonePageWhere,
+  openAlertCounts,
 } from '../trouble.js';
 import { tombstoneEntry } from '../../verify/key-index.js';
 import { anyOf } from './arrays.js';
@@ -127,6 +128,10 @@ export async function alertPage(db: PgDb, query: AlertListQuery): Promise<AlertR
     .orderBy(...alertOrder(alerts))
     .limit(query.limit);
   return rows.map(alertRow);
+}
+
+export async function countOpenAlerts(db: PgDb): Promise<Partial<Record<AlertKind, number>>> {
+  return openAlertCounts(await db.select({ kind: alerts.kind, n: count() }).from(alerts).where(isNull(alerts.ackedAt)).groupBy(alerts.kind));
 }
 
 export async function alertById(tx: Tx | PgDb, id: string): Promise<AlertRow | undefined> {

@@ -85,7 +85,7 @@ import { prepareImportWrites, type ImportWrites } from './import-writes.js';
 import { OffLoopReads, rowsOf, type RenderedQuery } from './off-loop-reads.js';
 import { OffLoopWrites, runStepsHere, type WriteStep } from './off-loop-writes.js';
 import { entryReads } from './index-reads.js';
-import { acknowledge, alertById, alertPage, bury, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, type AlertWrites } from './trouble.js';
+import { acknowledge, alertById, alertPage, bury, countOpenAlerts, openAlert, prepareAlertWrites, pruneTombstones, recordSighting, tombstoneMatches, tombstonePage, type AlertWrites } from './trouble.js';
 import { allWebhooks, claim, deliveriesOf, finish, insertWebhook, prepareOutbox, prune, removeWebhook, webhookById, type Enqueue } from './webhooks.js';
 import { filterText, keyListWhere, keyPaging, matchesText } from '../key-list.js';
 import { auditEvents, keyCallers, keys, keyTombstones, operators, rotations, usageBuckets, usageWindow } from './schema.js';
@@ -871,6 +871,10 @@ export class SqliteStore implements Store {
 
   async listAlerts(query: AlertListQuery): Promise<AlertRow[]> {
     return alertPage(this.db, query);
+  }
+
+  async countOpenAlerts(): Promise<Partial<Record<AlertKind, number>>> {
+    return countOpenAlerts(this.db);
   }
 
   async openAlert(kind: AlertKind, keyId: string, caller: string): Promise<AlertRow | undefined> {

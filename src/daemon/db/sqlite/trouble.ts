@@ -3,7 +3,7 @@
  * in the delete's transaction, sightings counted on their alerts or raising new ones (with
  * their webhook deliveries queued in the same transaction), and the reads of their routes.
  */
-import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import type { IndexedKey } from '../../../decide/policy.js';
@@ -16,6 +16,7 @@ import {
   alertRow,
   alertValues,
   countedSet,
+  openAlertCounts,
   presentedSet,
   staleAlertsWhere,
   tombstoneColumns,
@@ -154,6 +155,10 @@ export function alertPage(db: Db, query: AlertListQuery): AlertRow[] {
     .limit(query.limit)
     .all()
     .map(alertRow);
+}
+
+export function countOpenAlerts(db: Db): Partial<Record<AlertKind, number>> {
+  return openAlertCounts(db.select({ kind: alerts.kind, n: count() }).from(alerts).where(isNull(alerts.ackedAt)).groupBy(alerts.kind).all());
 }
 
 export function alertById(tx: Tx | Db, id: string): AlertRow | undefined {
