@@ -87,7 +87,8 @@ describe('GET /metrics', () => {
     await t.api('POST', `/v1/keys/${leaky.key.id}/deactivate`, { reason: 'leaked: deploy/.env:3' });
     await t.daemon.core.alerts.flushForRead();
     expect(await open()).toMatchObject({ 'canary.tripped': 2, 'key.leaked': 1, 'deleted_key.presented': 0 });
-    for (const alert of (await t.api('GET', '/v1/alerts')).body.alerts as { id: string }[]) await t.api('POST', `/v1/alerts/${alert.id}/ack`);
+    const { alerts } = (await t.api('GET', '/v1/alerts')).body as unknown as { alerts: { id: string }[] };
+    for (const alert of alerts) await t.api('POST', `/v1/alerts/${alert.id}/ack`);
     expect(Object.values(await open())).toEqual([0, 0, 0, 0, 0]);
   });
 
