@@ -21,19 +21,20 @@ import { FAULT_STATUS, withStoreFault, type Fault } from './openapi/store-faults
 const UNKNOWN_ID = 'key_0000000000000000000000';
 
 const t = await startTestDaemon();
-const doc = (await t.client.openapi()) as unknown as Document;
-const validator = new DocumentValidator(doc);
-const operations = operationsOf(doc);
 const agent = rawAgent();
-
 /** Event streams the cases hold open, ended before the daemon stops. */
 const heldStreams = new AbortController();
 
+// Registered before anything else is awaited: a failure below still stops the daemon.
 afterAll(async () => {
   heldStreams.abort();
   agent.destroy();
   await t.stop();
 });
+
+const doc = (await t.client.openapi()) as unknown as Document;
+const validator = new DocumentValidator(doc);
+const operations = operationsOf(doc);
 
 const context: Context = await (async () => {
   let n = 0;

@@ -170,7 +170,8 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('the migrated SQLite and PostgreSQL 
   });
   afterAll(async () => {
     await database?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    // Unset when creating the database failed: that error is the one to report.
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('hold the same tables, columns, keys and indexes', async () => {
