@@ -1,23 +1,11 @@
 /** `keyward alerts [--all] [--key KEY] [--json] [--ack ID]`: what keyward noticed (docs/alerts.md), and acknowledging it. */
 import type { Command } from 'commander';
 import { detailText } from '../alert-text.js';
-import type { AlertJson, KeywardClient } from '../client/client.js';
+import type { AlertJson } from '../client/client.js';
 import { ago, shortTime } from './format.js';
 import { nonEmpty } from './non-empty.js';
 import { emit, type Column, renderTable } from './output.js';
 import { examples, session, withJson } from './session.js';
-
-/** Every alert (open ones, or `all`), about one key when `key` (its id or name) is given. */
-export async function allAlerts(client: KeywardClient, filter: { all?: boolean; key?: string }): Promise<AlertJson[]> {
-  const alerts: AlertJson[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.alerts({ state: filter.all ? 'all' : 'open', key: filter.key, limit: 10_000, cursor });
-    alerts.push(...page.alerts);
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-  return alerts;
-}
 
 const columns: Column<AlertJson>[] = [
   { header: 'ID', value: (a) => a.id },
@@ -49,7 +37,7 @@ export function alertsCommand(program: Command): void {
       await emit(opts, { alert }, () => `acknowledged alert ${alert.id} (${alert.kind}, key "${alert.keyName}")`);
       return;
     }
-    const alerts = await allAlerts(client, opts);
+    const alerts = await client.allAlerts({ state: opts.all ? 'all' : 'open', key: opts.key });
     await emit(opts, { alerts }, () => (alerts.length ? renderTable(alerts, columns) : opts.all ? 'no alerts' : 'no open alerts'));
   });
 }

@@ -4,7 +4,6 @@ import { keyAlertLine } from '../alert-text.js';
 import type { AlertJson, KeyJson, KeySortName, TombstoneJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/limits.js';
 import { formatElapsed, parseDuration } from '../duration.js';
-import { allAlerts } from './alerts-command.js';
 import { refused, usageError } from './exit.js';
 import { ago, futureTime, shortTime } from './format.js';
 import { importCommand } from './import-command.js';
@@ -152,7 +151,7 @@ export function keysCommand(program: Command): void {
     if (opts.json) return printJson({ key });
     // What an admin acts on first: the alerts open on this key (a leak, a canary tripped, the old
     // key still used). Filtered here too: a daemon from before `?key=` ignores it and sends all.
-    const open = (await allAlerts(client, { key: key.id })).filter((a) => a.keyId === key.id);
+    const open = (await client.allAlerts({ key: key.id })).filter((a) => a.keyId === key.id);
     print(keyFields(key, open));
   });
 

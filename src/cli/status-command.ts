@@ -8,7 +8,6 @@ import { ApiError, DaemonUnproven, DaemonUnreachable, type KeywardClient, type M
 import { clientOf, noDaemonMessage, type Connection } from '../client/connection.js';
 import { readDaemonInfo } from '../home.js';
 import { withThousands } from '../thousands.js';
-import { allAlerts } from './alerts-command.js';
 import { CliError, EXIT } from './exit.js';
 import { shortTime } from './format.js';
 import { emit, renderFields } from './output.js';
@@ -48,7 +47,7 @@ export type StatusReport = {
  */
 async function counts(client: KeywardClient): Promise<Counts | null> {
   try {
-    const [{ counts: keys }, { rotations }, alerts] = await Promise.all([client.listKeys({ limit: 1, counts: true }), client.rotations('open'), allAlerts(client, {})]);
+    const [{ counts: keys }, { rotations }, alerts] = await Promise.all([client.listKeys({ limit: 1, counts: true }), client.rotations('open'), client.allAlerts()]);
     // Every daemon that pages the key list counts it when asked; one that does not is another program.
     if (!keys) throw new CliError('the daemon answered the key list without its counts', EXIT.refused);
     return { keys: { active: keys.active, inactive: keys.inactive }, openRotations: rotations.length, openAlerts: alerts.length };

@@ -323,6 +323,17 @@ export class KeywardClient {
   alerts(params: { state?: 'open' | 'all'; key?: string; limit?: number; cursor?: string } = {}) {
     return this.request<{ alerts: AlertJson[]; nextCursor: string | null }>('GET', `/v1/alerts${query(params)}`);
   }
+  /** Every alert matching `params` (open ones by default; `key`: one key's, by id or name), following cursors. */
+  async allAlerts(params: { state?: 'open' | 'all'; key?: string } = {}): Promise<AlertJson[]> {
+    const out: AlertJson[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.alerts({ ...params, limit: 10_000, cursor });
+      out.push(...page.alerts);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return out;
+  }
   ackAlert(id: string) {
     return this.request<{ alert: AlertJson }>('POST', `/v1/alerts/${encodeURIComponent(id)}/ack`);
   }

@@ -67,7 +67,7 @@ export function isLiveKey(f: ReportedFinding): boolean {
 
 /** Findings that make the scan fail: a live key or token, or a token nobody could check. */
 export function isAlarming(f: ReportedFinding): boolean {
-  return isLiveKey(f) || (f.kind === 'operator' && f.state === 'active') || f.state === 'unchecked';
+  return (f.state === 'active' && f.canary === undefined) || f.state === 'unchecked';
 }
 
 /** `FILE:LINE`, as the start of each line names a finding. */

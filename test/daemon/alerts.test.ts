@@ -493,5 +493,10 @@ describe('alerts API and stream', () => {
     const tooLong = await t.api('GET', `/v1/alerts?key=${'x'.repeat(65)}`);
     expect(tooLong.status).toBe(400);
     expect(tooLong.body.error).toMatchObject({ code: 'invalid_request', issues: [{ path: 'key' }] });
+    for (const bad of ['bait%1B%5B2J', '%20', 'bait%00']) {
+      const res = await t.api('GET', `/v1/alerts?key=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body.error.code, bad).toBe('invalid_request');
+    }
   });
 });

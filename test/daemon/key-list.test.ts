@@ -104,6 +104,8 @@ describe('GET /v1/keys at scale', () => {
       'q=ab%00',
       'owner=team%1B%5B2J',
       'filter=abc%E2%80%AE',
+      'name=svc%0001',
+      `name=${'x'.repeat(201)}`,
     ]) {
       const res = await t.api('GET', `/v1/keys?${query}`);
       expect(res.status, query).toBe(400);

@@ -3,10 +3,10 @@
  * stale), then what the table holds, the alerts not acknowledged yet, and what needs attention.
  */
 import { Box, Text } from 'ink';
+import { withThousands } from '../../thousands.js';
 import type { Link } from '../feed.js';
 import { clock } from '../format.js';
 import type { AttentionCounts } from '../state/attention.js';
-import { withThousands } from '../../thousands.js';
 
 export type HeaderProps = {
   readonly url: string;

@@ -3,13 +3,14 @@
  * the one under the cursor in full below them.
  */
 import { Text } from 'ink';
+import { kindText } from '../../alert-text.js';
 import type { AlertJson } from '../../client/client.js';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
 import { SelectedDetail } from '../components/SelectedDetail.js';
 import { ago } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
-import { alertSummary, detailText, kindText } from '../state/alerts.js';
+import { alertSummary, detailText } from '../state/alerts.js';
 import { ALERT_KEYS, type AlertCommand } from '../state/keymap.js';
 
 export type AlertsScreenProps = {

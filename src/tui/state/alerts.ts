@@ -3,8 +3,6 @@ import { detailText as detailWords, kindText, whoText } from '../../alert-text.j
 import type { AlertJson } from '../../client/client.js';
 import { stamp } from '../format.js';
 
-export { kindText };
-
 /** What the kind adds: the reason of a leak, the date of an expiry, the rotation that replaced a key. */
 export function detailText(alert: AlertJson): string {
   return detailWords(alert, stamp);

@@ -16,6 +16,7 @@ import {
   alertRow,
   alertValues,
   countedSet,
+  openAlertCounts,
   latestAlertWhere,
   openAlertWhere,
   presentationOf,
@@ -25,7 +26,6 @@ import {
   tombstoneOf,
   tombstoneOrder,
   tombstonePageWhere,
-  openAlertCounts,
 } from '../trouble.js';
 import { tombstoneEntry } from '../../verify/key-index.js';
 import { anyOf } from './arrays.js';
