@@ -44,11 +44,14 @@ function dottedTailAsHex(text: string): string | undefined {
   return address.slice(0, colon + 1) + hex + (zone === -1 ? '' : text.slice(zone));
 }
 
-/** A client address as matching reads it: the address, and an IPv4 address as a 32-bit number too. */
-type Client = { address: Address; v4: number | undefined };
+/**
+ * A client address as matching reads it: the address, an IPv4 address as a 32-bit number too,
+ * and the address written the one way keyward shows it (an IPv4-mapped one as IPv4).
+ */
+type Client = { address: Address; v4: number | undefined; text: string };
 
 function clientOf(address: Address | undefined): Client | undefined {
-  return address && { address, v4: address.kind() === 'ipv4' ? v4Number(address as ipaddr.IPv4) : undefined };
+  return address && { address, v4: address.kind() === 'ipv4' ? v4Number(address as ipaddr.IPv4) : undefined, text: address.toString() };
 }
 
 function v4Number(address: ipaddr.IPv4): number {
@@ -79,6 +82,15 @@ function client(text: string): Client | undefined {
 /** `text` as an address, or undefined when it is not one in a form keyward accepts. */
 export function parseAddress(text: string): Address | undefined {
   return client(text)?.address;
+}
+
+/**
+ * `text` written as keyward shows an address (`::ffff:192.0.2.1` as `192.0.2.1`, IPv6 in its
+ * short form), or undefined when it is none: a dual-stack socket's IPv4 clients then appear in
+ * the usage callers as the addresses their allow lists name.
+ */
+export function canonicalAddress(text: string): string | undefined {
+  return client(text)?.text;
 }
 
 export type ParsedRange = { range: IpRange; canonical: string } | { problem: string };

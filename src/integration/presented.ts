@@ -2,7 +2,7 @@
  * What an HTTP request presents to the middlewares, whatever the framework: its key (`Bearer`)
  * and its client's address (the socket's, or a trusted proxy's header).
  */
-import { parseAddress } from '../decide/ip.js';
+import { canonicalAddress } from '../decide/ip.js';
 
 export type TrustedProxy = {
   /** The header your proxy sets, e.g. `X-Forwarded-For` or `X-Real-IP`. */
@@ -27,14 +27,14 @@ export function bearerKey(authorization: string | undefined): string | undefined
 
 /**
  * An address as a header may carry it (`[2001:db8::1]:443`, `192.0.2.1:8080`) reduced to the
- * address; undefined when it is none.
+ * address, written the one way keyward shows it; undefined when it is none.
  */
 function cleanAddress(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   const text = raw.trim().replace(/^"|"$/g, '');
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
   const candidate = bracketed ? bracketed[1]! : /^[\d.]+:\d+$/.test(text) ? text.slice(0, text.lastIndexOf(':')) : text;
-  return parseAddress(candidate) ? candidate : undefined;
+  return canonicalAddress(candidate);
 }
 
 /**
@@ -48,10 +48,10 @@ export function addressReader<R>(
   socket: (request: R) => string | undefined,
 ): (request: R) => string | undefined {
   if (!proxy) {
-    // A socket's address is already one, or none (parseAddress keeps the last few it read).
+    // A socket's address is already one, or none (the parser keeps the last few it read).
     return (request) => {
       const address = socket(request);
-      return address !== undefined && parseAddress(address) ? address : undefined;
+      return address === undefined ? undefined : canonicalAddress(address);
     };
   }
   const hops = proxy.hops ?? 1;

@@ -1,6 +1,6 @@
 /** Allow lists: IPv4, IPv6 and IPv4-mapped IPv6, at the edges of /0, /32 and /128. */
 import { describe, expect, it } from 'vitest';
-import { compileAllowList, parseAddress, parseRange } from '../../src/decide/ip.js';
+import { canonicalAddress, compileAllowList, parseAddress, parseRange } from '../../src/decide/ip.js';
 
 const allows = (list: string[], ip: string | undefined) => compileAllowList(list).allows(ip);
 
@@ -117,5 +117,18 @@ describe('parseAddress', () => {
     const zoned = `fe80::1%${'a'.repeat(64 - 'fe80::1%'.length)}`;
     expect(parseAddress(zoned)).toBeDefined();
     expect(parseAddress(`${zoned}a`)).toBeUndefined();
+  });
+});
+
+describe('canonicalAddress', () => {
+  it('writes an address the one way keyward shows it, and nothing for text that is none', () => {
+    expect(canonicalAddress('::ffff:127.0.0.1')).toBe('127.0.0.1');
+    expect(canonicalAddress('::FFFF:7f00:1')).toBe('127.0.0.1');
+    expect(canonicalAddress('2001:DB8:0:0::5')).toBe('2001:db8::5');
+    expect(canonicalAddress('192.0.2.1')).toBe('192.0.2.1');
+    expect(canonicalAddress('fe80::1%eth0')).toBe('fe80::1%eth0');
+    // IPv4-compatible (::10.0.0.1) is another address than IPv4-mapped, and stays IPv6.
+    expect(canonicalAddress('::10.0.0.1')).toBe('::a00:1');
+    for (const text of ['', '127.1', 'example.com', '10.0.0.1:80']) expect(canonicalAddress(text), text).toBeUndefined();
   });
 });
