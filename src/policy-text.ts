@@ -5,6 +5,7 @@
  */
 import type { KeyJson } from './client/client.js';
 import { formatDuration, parseDuration } from './duration.js';
+import { withThousands } from './thousands.js';
 
 /** A whole number as typed, or undefined. */
 export function parseCount(text: string): number | undefined {
@@ -40,14 +41,19 @@ export function allowedIpsPhrase(allowedIps: KeyJson['allowedIps']): string {
   return allowedIps === null ? 'any address' : allowedIps.join(', ');
 }
 
-/** `100 per 1m`, or `none`. */
+/** `100 per 1m` (`10,000 per 1h`), or `none`. */
 export function ratePhrase(rateLimit: KeyJson['rateLimit']): string {
-  return rateLimit ? `${rateLimit.limit} per ${formatDuration(rateLimit.windowSeconds)}` : 'none';
+  return rateLimit ? `${withThousands(rateLimit.limit)} per ${formatDuration(rateLimit.windowSeconds)}` : 'none';
 }
 
-/** `9940 left; back to 10000 every 1d (next …)`, with the next refill written by `when`; or `unlimited`. */
+/** `10,000 every 1d`: a quota's refill. */
+export function refillPhrase(refill: { readonly amount: number; readonly intervalSeconds: number }): string {
+  return `${withThousands(refill.amount)} every ${formatDuration(refill.intervalSeconds)}`;
+}
+
+/** `9,940 left; back to 10,000 every 1d (next …)`, with the next refill written by `when`; or `unlimited`. */
 export function quotaPhrase(quota: KeyJson['quota'], when: (iso: string | null) => string): string {
   if (!quota) return 'unlimited';
-  const refill = quota.refill ? `; back to ${quota.refill.amount} every ${formatDuration(quota.refill.intervalSeconds)} (next ${when(quota.nextRefillAt)})` : '';
-  return `${quota.remaining} left${refill}`;
+  const refill = quota.refill ? `; back to ${refillPhrase(quota.refill)} (next ${when(quota.nextRefillAt)})` : '';
+  return `${withThousands(quota.remaining)} left${refill}`;
 }

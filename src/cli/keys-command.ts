@@ -12,6 +12,7 @@ import { nonEmpty } from './non-empty.js';
 import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal, type Column } from './output.js';
 import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from './policy-flags.js';
 import { confirmOrRefuse } from './prompt.js';
+import { withThousands } from '../thousands.js';
 import { streamRows } from './stream.js';
 import { examples, session, withJson, withYes } from './session.js';
 
@@ -27,7 +28,7 @@ const columns: Column<KeyJson>[] = [
   { header: 'STATUS', value: statusOf },
   { header: 'HINT', value: (k) => k.hint },
   { header: 'LAST USED', value: (k) => ago(k.lastUsedAt, Date.now()) },
-  { header: 'USES 24H', value: (k) => String(k.uses24h), align: 'right' },
+  { header: 'USES 24H', value: (k) => withThousands(k.uses24h), align: 'right' },
   { header: 'CREATED', value: (k) => shortTime(k.createdAt) },
 ];
 
@@ -67,7 +68,7 @@ function keyFields(k: KeyJson, openAlerts: readonly AlertJson[] = []): string {
     ['created', `${shortTime(k.createdAt)} by ${k.createdBy}`],
     ['expires', k.expiresAt ? `${shortTime(k.expiresAt)} (${ago(k.expiresAt, now)})` : 'never'],
     ['last used', k.lastUsedAt ? `${ago(k.lastUsedAt, now)} (${shortTime(k.lastUsedAt)})` : 'never'],
-    ['uses 24h', String(k.uses24h)],
+    ['uses 24h', withThousands(k.uses24h)],
     ...policyFields(k),
   ]);
 }

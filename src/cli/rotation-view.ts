@@ -6,6 +6,7 @@ import { formatElapsed } from '../duration.js';
 import { ago, shortTime } from './format.js';
 import { renderFields, renderTable, type Column } from './output.js';
 import { stripUnsafe } from '../sanitize.js';
+import { withThousands } from '../thousands.js';
 
 const STEP_HELP: Record<OpenStep, string> = {
   update_systems: 'put the new secret into your systems',
@@ -30,8 +31,8 @@ function stepper(step: RotationJson['step']): string {
 }
 
 function evidenceLine(label: string, e: KeyEvidence, now: number): string {
-  const callers = e.callers.length ? e.callers.map((c) => `${stripUnsafe(c.caller)} (${c.ok} ok, ${c.rejected} rejected)`).join(', ') : 'none';
-  return `${label} ${stripUnsafe(e.name)} (${e.status}): ${e.ok} ok, ${e.rejected} rejected since ${shortTime(e.since)}; last used ${ago(e.lastUsedAt, now)}; callers: ${callers}`;
+  const callers = e.callers.length ? e.callers.map((c) => `${stripUnsafe(c.caller)} (${withThousands(c.ok)} ok, ${withThousands(c.rejected)} rejected)`).join(', ') : 'none';
+  return `${label} ${stripUnsafe(e.name)} (${e.status}): ${withThousands(e.ok)} ok, ${withThousands(e.rejected)} rejected since ${shortTime(e.since)}; last used ${ago(e.lastUsedAt, now)}; callers: ${callers}`;
 }
 
 /** `nightly-cron (last seen 3h ago)`, for the systems still on the old key. */

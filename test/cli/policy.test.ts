@@ -52,7 +52,7 @@ describe('keyward keys create with policy flags', () => {
     expect(shown.stdout).toMatch(/^scopes\s+orders:\*, billing:read$/m);
     expect(shown.stdout).toMatch(/^allowed IPs\s+10\.0\.0\.0\/8, 2001:db8::\/32$/m);
     expect(shown.stdout).toMatch(/^rate limit\s+100 per 1m$/m);
-    expect(shown.stdout).toMatch(/^quota\s+5000 left; back to 5000 every 1d \(next \d{4}-\d\d-\d\d \d\d:\d\dZ\)$/m);
+    expect(shown.stdout).toMatch(/^quota\s+5,000 left; back to 5,000 every 1d \(next \d{4}-\d\d-\d\d \d\d:\d\dZ\)$/m);
     expect(shown.stdout).toMatch(/^meta\s+\{"plan":"pro"\}$/m);
     expect(shown.stdout).toMatch(/^description\s+Checkout, EU$/m);
   });

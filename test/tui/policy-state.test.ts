@@ -157,8 +157,8 @@ describe('narrowing', () => {
     expect(narrowings(policed, edit({ rate: '6000/1h' })), 'the same rate over a longer window').toEqual([]);
     expect(narrowings(policed, edit({ rate: '' }))).toEqual([]);
     expect(narrowings(policed, edit({ quota: '10' }))).toEqual(['quota: 940 left → 10']);
-    expect(narrowings(policed, edit({ quota: '940', refill: '' }))).toEqual(['quota: no longer refills (was 1000 every 1d)']);
-    expect(narrowings(policed, edit({ refill: '1000/2d' }))).toEqual(['quota refill: 1000 every 1d → 1000 every 2d']);
+    expect(narrowings(policed, edit({ quota: '940', refill: '' }))).toEqual(['quota: no longer refills (was 1,000 every 1d)']);
+    expect(narrowings(policed, edit({ refill: '1000/2d' }))).toEqual(['quota refill: 1,000 every 1d → 1,000 every 2d']);
     expect(narrowings(policed, edit({ quota: '' }))).toEqual([]);
     expect(narrowings(keyJson({ id: 'k' }), { quota: { remaining: 5 } })).toEqual(['quota: unlimited → 5 uses']);
     expect(narrowings(policed, edit({ expires: '2025-07-01' }))).toEqual(['expiry: 2025-09-01 00:00:00Z → 2025-07-01 00:00:00Z (earlier)']);
@@ -184,7 +184,7 @@ describe('details', () => {
       scopes: 'orders:*, billing:read',
       'allowed IPs': '10.0.0.0/8, 2001:db8::/32',
       'rate limit': '100 per 1m',
-      quota: '940 left; back to 1000 every 1d (next in 5h)',
+      quota: '940 left; back to 1,000 every 1d (next in 5h)',
       expires: '2025-09-01 00:00:00Z (in 91d12h)',
       meta: '{',
     });
@@ -193,6 +193,8 @@ describe('details', () => {
     expect(none['allowed IPs']).toEqual({ label: 'allowed IPs', text: 'any address', tone: 'dim' });
     expect(none.quota!.text).toBe('unlimited');
     expect(none.reason, 'no reason line for an active key').toBeUndefined();
+    const busy = detailLines(keyJson({ id: 'k', uses24h: 1_234_567 }), NOW, 120, 30).find((l) => l.label === 'last used');
+    expect(busy?.text).toBe('never · 1,234,567 uses in 24h');
     const off = keyJson({ id: 'k', status: 'inactive', deactivatedAt: '2025-05-31T10:00:00.000Z', deactivationReason: 'found in a public repository' });
     expect(detailLines(off, NOW, 120, 30).slice(2, 4)).toEqual([
       { label: 'status', text: 'inactive since 2025-05-31 10:00:00Z', tone: 'bad' },

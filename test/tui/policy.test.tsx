@@ -303,7 +303,7 @@ describe('the details', () => {
     for (const shown of ['owner        team-orders', 'description  What it is for', 'scopes       orders:*, billing:read', 'allowed IPs  10.0.0.0/8, 2001:db8::/32', 'rate limit   100 per 1m', 'expires      never']) {
       expect(frame, shown).toContain(shown);
     }
-    expect(frame).toMatch(/quota {8}1000 left; back to 1000 every 1d \(next in (23h59m|1d)\)/);
+    expect(frame).toMatch(/quota {8}1,000 left; back to 1,000 every 1d \(next in (23h59m|1d)\)/);
     expect(frame).toMatch(/… \d+ more lines/);
     const raw = app.lastFrame()!;
     expect(raw.includes('\u009b') || raw.includes('\u202e'), 'meta values drawn without their control and format characters').toBe(false);

@@ -25,12 +25,13 @@ describe('phrases', () => {
     expect(scopesPhrase(['orders:*', 'billing:read'])).toBe('orders:*, billing:read');
     expect(ratePhrase(null)).toBe('none');
     expect(ratePhrase({ limit: 100, windowSeconds: 60 })).toBe('100 per 1m');
+    expect(ratePhrase({ limit: 10_000, windowSeconds: 3600 })).toBe('10,000 per 1h');
   });
 
   it('write a quota with its refill, the next refill as the caller wants it', () => {
     expect(quotaPhrase(null, String)).toBe('unlimited');
     expect(quotaPhrase({ remaining: 3, refill: null, nextRefillAt: null }, String)).toBe('3 left');
     const quota = { remaining: 940, refill: { amount: 1000, intervalSeconds: 86_400 }, nextRefillAt: '2026-05-02T09:00:00.000Z' };
-    expect(quotaPhrase(quota, () => 'in 5h')).toBe('940 left; back to 1000 every 1d (next in 5h)');
+    expect(quotaPhrase(quota, () => 'in 5h')).toBe('940 left; back to 1,000 every 1d (next in 5h)');
   });
 });

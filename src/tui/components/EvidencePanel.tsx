@@ -6,6 +6,7 @@
 import { Box, Text } from 'ink';
 import type { RotationJson } from '../../client/client.js';
 import type { SystemJson } from '../../daemon/rotation/schemas.js';
+import { withThousands } from '../../thousands.js';
 import { ago, stamp } from '../format.js';
 import { presentedText, watchProgress, watchText } from '../state/rotation.js';
 import { Cell } from './Cell.js';
@@ -106,7 +107,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
       return (
         <Box flexDirection="column">
           <Headline rotation={rotation} width={width} chart={chart}>
-            {`New key "${newKey.name}": ${newKey.ok} accepted, ${newKey.rejected} rejected since ${stamp(newKey.since)} · last used ${ago(newKey.lastUsedAt, now)}`}
+            {`New key "${newKey.name}": ${withThousands(newKey.ok)} accepted, ${withThousands(newKey.rejected)} rejected since ${stamp(newKey.since)} · last used ${ago(newKey.lastUsedAt, now)}`}
           </Headline>
           <SystemList title="Systems to update" systems={all} now={now} width={width} max={Math.ceil(left / 2) - 1} empty="none seen on the old key" />
           <Text dimColor>Callers of the new key</Text>
@@ -119,7 +120,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
       return (
         <Box flexDirection="column">
           <Headline rotation={rotation} width={width} chart={chart}>
-            {`Old key "${oldKey.name}": ${oldKey.ok} accepted, ${oldKey.rejected} rejected in the last 15 minutes · last used ${ago(oldKey.lastUsedAt, now)}`}
+            {`Old key "${oldKey.name}": ${withThousands(oldKey.ok)} accepted, ${withThousands(oldKey.rejected)} rejected in the last 15 minutes · last used ${ago(oldKey.lastUsedAt, now)}`}
           </Headline>
           <SystemList title="Yet to switch: seen on the old key, not on the new one" systems={systems.yetToSwitch} now={now} width={width} max={left - 3} empty={systems.switched.length ? 'none: every caller seen on the old key has switched' : 'no caller seen on the old key'} />
           <Text wrap="truncate-end">
@@ -139,7 +140,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
       const chart = rows >= CHART_ROWS + 7 + (presented ? 2 : 0);
       return (
         <Box flexDirection="column">
-          <Prose text={`Since the old key was deactivated (${stamp(oldKey.since)}): new key ${newKey.ok} accepted · old key presented ${oldKey.rejected} time(s)`} width={width} bold />
+          <Prose text={`Since the old key was deactivated (${stamp(oldKey.since)}): new key ${withThousands(newKey.ok)} accepted · old key presented ${withThousands(oldKey.rejected)} time(s)`} width={width} bold />
           <Text bold color={leftMs > 0 ? 'yellow' : 'green'} wrap="truncate-end">
             {watchText(rotation, elapsedMs)}
           </Text>

@@ -6,6 +6,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { KeyJson } from '../../client/client.js';
+import { withThousands } from '../../thousands.js';
 import { ago, day } from '../format.js';
 import { attentionLabel, attentionOf, statusLabel, type AlertFlag, type Attention } from '../state/attention.js';
 import { GUTTER, type Column, type ColumnId } from '../state/columns.js';
@@ -101,7 +102,7 @@ const Row = memo(function Row({ keyJson: key, columns, selected, rotating, flag,
       case 'uses':
         return (
           <Cell key={column.id} width={column.width} align={column.align}>
-            {String(key.uses24h)}
+            {withThousands(key.uses24h)}
           </Cell>
         );
     }

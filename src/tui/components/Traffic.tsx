@@ -1,6 +1,7 @@
 /** Per-minute traffic lines on one scale, and the callers behind it. */
 import { Box, Text } from 'ink';
 import { ago } from '../format.js';
+import { withThousands } from '../../thousands.js';
 import { sparkline } from '../state/sparkline.js';
 import { Cell } from './Cell.js';
 
@@ -40,15 +41,15 @@ export function CallerList({ callers, now, max, empty }: { readonly callers: rea
       <Text wrap="truncate-end">
         <Cell width={28} dim>CALLER</Cell>
         <Cell width={10} dim>LAST SEEN</Cell>
-        <Cell width={7} align="right" dim>OK</Cell>
-        <Cell width={8} align="right" dim>REJECTED</Cell>
+        <Cell width={11} align="right" dim>OK</Cell>
+        <Cell width={11} align="right" dim>REJECTED</Cell>
       </Text>
       {shown.map((c) => (
         <Text key={c.caller} wrap="truncate-end">
           <Cell width={28}>{c.caller}</Cell>
           <Cell width={10}>{ago(c.lastSeenAt, now)}</Cell>
-          <Cell width={7} align="right">{String(c.ok)}</Cell>
-          <Cell width={8} align="right" color={c.rejected > 0 ? 'red' : undefined}>{String(c.rejected)}</Cell>
+          <Cell width={11} align="right">{withThousands(c.ok)}</Cell>
+          <Cell width={11} align="right" color={c.rejected > 0 ? 'red' : undefined}>{withThousands(c.rejected)}</Cell>
         </Text>
       ))}
       {callers.length > max ? <Text dimColor>{`… and ${callers.length - max} more`}</Text> : null}

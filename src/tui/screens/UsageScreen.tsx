@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import type { KeyJson, UsageJson } from '../../client/client.js';
 import { Panel } from '../components/Panel.js';
+import { withThousands } from '../../thousands.js';
 import { CallerList, TrafficChart } from '../components/Traffic.js';
 import { ago } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
@@ -21,7 +22,7 @@ export type UsageScreenProps = {
 export function UsageScreen({ keyJson: key, usage, error, width, height, now, active, onCommand }: UsageScreenProps) {
   useBindings(USAGE_KEYS, onCommand, active);
   return (
-    <Panel title={`Usage of "${key.name}" · ${key.status} · last used ${ago(key.lastUsedAt, now)} · ${key.uses24h} uses in 24h`}>
+    <Panel title={`Usage of "${key.name}" · ${key.status} · last used ${ago(key.lastUsedAt, now)} · ${withThousands(key.uses24h)} uses in 24h`}>
       {error ? <Text color="red">{error}</Text> : null}
       {usage ? (
         <Box flexDirection="column">

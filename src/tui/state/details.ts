@@ -7,6 +7,7 @@
  */
 import type { AlertJson, KeyJson } from '../../client/client.js';
 import { formatElapsed } from '../../duration.js';
+import { withThousands } from '../../thousands.js';
 import { allowedIpsPhrase, quotaPhrase, ratePhrase, scopesPhrase } from '../../policy-text.js';
 import { ago, stamp, widthOf } from '../format.js';
 import { keyAlertLine } from '../../alert-text.js';
@@ -110,7 +111,7 @@ export function detailLines(key: KeyJson, now: number, width: number, height: nu
     ...alertsBlock(key, openAlerts, now),
     expiryBlock(key, now),
     { label: 'created', lines: [`${stamp(key.createdAt)} by ${key.createdBy}`] },
-    { label: 'last used', lines: [`${lastUsed} · ${key.uses24h} uses in 24h`] },
+    { label: 'last used', lines: [`${lastUsed} · ${withThousands(key.uses24h)} uses in 24h`] },
     listBlock('scopes', key.scopes, scopesPhrase(key.scopes), valueWidth),
     listBlock('allowed IPs', key.allowedIps, allowedIpsPhrase(key.allowedIps), valueWidth),
     { label: 'rate limit', lines: [ratePhrase(key.rateLimit)], tone: key.rateLimit ? undefined : 'dim' },

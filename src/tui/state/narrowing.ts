@@ -7,8 +7,8 @@
 import type { EditKeyInput, KeyJson } from '../../client/client.js';
 import { rangeContains, rangeOf, type IpRange } from '../../decide/ip.js';
 import { scopeGrants, scopeProblem } from '../../decide/scopes.js';
-import { formatDuration } from '../../duration.js';
-import { ratePhrase } from '../../policy-text.js';
+import { ratePhrase, refillPhrase } from '../../policy-text.js';
+import { withThousands } from '../../thousands.js';
 import { stamp } from '../format.js';
 
 function scopesNarrower(before: KeyJson['scopes'], after: readonly string[] | null | undefined): string | undefined {
@@ -42,19 +42,15 @@ function rateNarrower(before: KeyJson['rateLimit'], after: EditKeyInput['rateLim
   return slower ? `rate limit: ${ratePhrase(before)} → ${ratePhrase(after)}` : undefined;
 }
 
-function refillText(refill: { amount: number; intervalSeconds: number }): string {
-  return `${refill.amount} every ${formatDuration(refill.intervalSeconds)}`;
-}
-
 function quotaNarrower(before: KeyJson['quota'], after: EditKeyInput['quota']): string[] {
   if (!after) return [];
-  if (!before) return [`quota: unlimited → ${after.remaining} uses`];
+  if (!before) return [`quota: unlimited → ${withThousands(after.remaining)} uses`];
   const out: string[] = [];
-  if (after.remaining < before.remaining) out.push(`quota: ${before.remaining} left → ${after.remaining}`);
+  if (after.remaining < before.remaining) out.push(`quota: ${withThousands(before.remaining)} left → ${withThousands(after.remaining)}`);
   const was = before.refill;
   const now = after.refill ?? null;
-  if (was && !now) out.push(`quota: no longer refills (was ${refillText(was)})`);
-  else if (was && now && now.amount / now.intervalSeconds < was.amount / was.intervalSeconds) out.push(`quota refill: ${refillText(was)} → ${refillText(now)}`);
+  if (was && !now) out.push(`quota: no longer refills (was ${refillPhrase(was)})`);
+  else if (was && now && now.amount / now.intervalSeconds < was.amount / was.intervalSeconds) out.push(`quota refill: ${refillPhrase(was)} → ${refillPhrase(now)}`);
   return out;
 }
 

@@ -1,5 +1,6 @@
 /** The questions asked before starting a rotation (an emergency too) and before deleting a key, in words. Pure. */
 import type { KeyJson, UsageJson } from '../../client/client.js';
+import { withThousands } from '../../thousands.js';
 import { ago } from '../format.js';
 
 /** The window `D` looks back over for a key still being presented. */
@@ -30,5 +31,5 @@ export function deleteQuestion(key: KeyJson, recent: UsageJson | undefined, now:
   const since = now - RECENT_USE_MINUTES * 60_000;
   const last = recent.callers.filter((c) => Date.parse(c.lastSeenAt) >= since).sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt))[0];
   const who = last ? `, last by ${last.caller} ${ago(last.lastSeenAt, now)}` : '';
-  return `It was presented ${presented} time(s) in the last hour${who}: something still uses it. ${base}`;
+  return `It was presented ${withThousands(presented)} time(s) in the last hour${who}: something still uses it. ${base}`;
 }
