@@ -152,6 +152,21 @@ describe('rotation evidence in the TUI', () => {
     expect((await t.client.getKey(old.key.id)).key.status).toBe('active');
   });
 
+  it('says in the deactivate question when a key verified in the last hour, and for whom', async () => {
+    const live = await t.client.createKey('live-orders');
+    await t.client.verify(live.secret, 'orders-api');
+    await t.client.verify(live.secret, 'orders-api');
+    const { app } = await openApp(t);
+    await waitForText(app, 'live-orders');
+    press(app, 'x');
+    const frame = await waitForText(app, 'Deactivate key');
+    expect(flat(frame)).toContain(
+      'It was accepted 2 time(s) in the last hour, last by orders-api just now: those clients fail from now on (r rotates it without an outage). Deactivate "live-orders"?',
+    );
+    press(app, 'y');
+    await expect.poll(async () => (await t.client.getKey(live.key.id)).key.status).toBe('inactive');
+  });
+
   it('says in the delete question when a key was presented in the last hour, and by whom', async () => {
     const used = await t.client.createKey('still-used');
     const quiet = await t.client.createKey('quiet');

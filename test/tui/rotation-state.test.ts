@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyJson, RotationJson, UsageJson } from '../../src/client/client.js';
 import { filterLabel, parseAuditFilter } from '../../src/tui/state/audit.js';
-import { deleteQuestion } from '../../src/tui/state/questions.js';
+import { deactivateQuestion, deleteQuestion } from '../../src/tui/state/questions.js';
 import { advanceQuestion, callerNames, presentedText, watchText } from '../../src/tui/state/rotation.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -58,6 +58,19 @@ describe('rotation texts', () => {
       /^It was presented 3 time\(s\) in the last hour, last by batch 5m ago: something still uses it\. Delete "old-billing"/,
     );
     expect(deleteQuestion(key, usage(1, [caller('ancient', 86_400_000)]), NOW)).toMatch(/^It was presented 1 time\(s\) in the last hour: something/);
+  });
+
+  it('says when a key to deactivate verified in the last hour, and for whom', () => {
+    const key = { name: 'billing' } as KeyJson;
+    const usage = (ok: number, rejected: number, callers: UsageJson['callers']): UsageJson => ({ buckets: [{ start: at(600_000), ok, rejected }], callers });
+    const caller = (name: string, msAgo: number, ok: number) => ({ caller: name, firstSeenAt: at(msAgo), lastSeenAt: at(msAgo), ok, rejected: ok === 0 ? 1 : 0 });
+    const base = 'Deactivate "billing"? Every verification of it fails from now on, until you activate it again.';
+    expect(deactivateQuestion(key, undefined, NOW)).toBe(base);
+    expect(deactivateQuestion(key, usage(0, 5, [caller('scanner', 60_000, 0)]), NOW), 'refusals break nobody').toBe(base);
+    // The caller named is the last one the key verified for, not a refused one seen since.
+    expect(deactivateQuestion(key, usage(1_500, 1, [caller('orders', 120_000, 1_500), caller('scanner', 60_000, 0)]), NOW)).toBe(
+      `It was accepted 1,500 time(s) in the last hour, last by orders 2m ago: those clients fail from now on (r rotates it without an outage). ${base}`,
+    );
   });
 });
 

@@ -14,7 +14,7 @@ import { START, type Move } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
 import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type QueryCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
 import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
-import { deleteQuestion, emergencyQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
+import { deactivateQuestion, deleteQuestion, emergencyQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
 import { WATCH_OPTIONS } from '../state/rotation.js';
 import { safeKey, safeRotation, safeUsage } from '../state/safe.js';
 import { nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
@@ -51,6 +51,8 @@ export type KeyActions = ReturnType<typeof useKeyActions>;
 export function useKeyActions(deps: KeyActionDeps) {
   const { client, operator, feed, keys, byKey, moveTo, needsDaemon, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
   const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
+  // A question goes without the usage line when usage cannot be read: it only adds a warning.
+  const recentUse = (key: KeyJson) => client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
   const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
 
   const toggle = (key: KeyJson) => {
@@ -62,36 +64,35 @@ export function useKeyActions(deps: KeyActionDeps) {
       });
       return;
     }
-    ask({
-      title: 'Deactivate key',
-      question: `Deactivate "${key.name}"? Every verification of it fails from now on, until you activate it again.`,
-      danger: true,
-      run: async () => {
-        const { key: updated } = await client.deactivateKey(key.id);
-        feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
-        show(`Deactivated "${key.name}"`, 'success');
-      },
-    });
+    // The question says whether the key verified for someone in the last hour.
+    void attempt(async () =>
+      ask({
+        title: 'Deactivate key',
+        question: deactivateQuestion(key, await recentUse(key), Date.now()),
+        danger: true,
+        run: async () => {
+          const { key: updated } = await client.deactivateKey(key.id);
+          feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
+          show(`Deactivated "${key.name}"`, 'success');
+        },
+      }),
+    );
   };
 
   // The question says whether something still presented the key in the last hour.
   const remove = (key: KeyJson) =>
-    void attempt(async () => {
-      const recent = await client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
-      askDelete(key, deleteQuestion(key, recent, Date.now()));
-    });
-
-  const askDelete = (key: KeyJson, question: string) =>
-    ask({
-      title: 'Delete key',
-      question,
-      danger: true,
-      run: async () => {
-        await client.deleteKey(key.id);
-        feed.apply([{ type: 'key.deleted', id: key.id }]);
-        show(`Deleted "${key.name}"`, 'success');
-      },
-    });
+    void attempt(async () =>
+      ask({
+        title: 'Delete key',
+        question: deleteQuestion(key, await recentUse(key), Date.now()),
+        danger: true,
+        run: async () => {
+          await client.deleteKey(key.id);
+          feed.apply([{ type: 'key.deleted', id: key.id }]);
+          show(`Deleted "${key.name}"`, 'success');
+        },
+      }),
+    );
 
   /** A rotation just started: its new key's secret, once, then the rotation view. */
   const started = ({ rotation, secret }: { rotation: RotationJson; secret: string }) => {
