@@ -4,7 +4,7 @@ import { detailText } from '../alert-text.js';
 import type { AlertJson } from '../client/client.js';
 import { ago, shortTime } from './format.js';
 import { nonEmpty } from './non-empty.js';
-import { emit, type Column, renderTable } from './output.js';
+import { emit, quoted, type Column, renderTable } from './output.js';
 import { examples, session, withJson } from './session.js';
 
 const columns: Column<AlertJson>[] = [
@@ -38,6 +38,8 @@ export function alertsCommand(program: Command): void {
       return;
     }
     const alerts = await client.allAlerts({ state: opts.all ? 'all' : 'open', key: opts.key });
-    await emit(opts, { alerts }, () => (alerts.length ? renderTable(alerts, columns) : opts.all ? 'no alerts' : 'no open alerts'));
+    // A key never seen is no error: alerts outlive their keys, and are matched by recorded name.
+    const about = opts.key === undefined ? '' : ` about ${quoted(opts.key)}`;
+    await emit(opts, { alerts }, () => (alerts.length ? renderTable(alerts, columns) : `${opts.all ? 'no alerts' : 'no open alerts'}${about}`));
   });
 }

@@ -31,7 +31,7 @@ describe('canaries and alerts', () => {
     const byKey = await d.run(['alerts', '--key', 'aws-backup-old']);
     expect(byKey.stdout).toMatch(/^alr_\w+\s+open\s+canary\.tripped\s+aws-backup-old\s+crawler-7\s/m);
     await d.client.createKey('quiet');
-    expect((await d.run(['alerts', '--key', 'quiet'])).stdout, 'another key\u2019s alerts are not listed').toBe('no open alerts\n');
+    expect((await d.run(['alerts', '--key', 'quiet'])).stdout, 'another key\u2019s alerts are not listed').toBe('no open alerts about "quiet"\n');
     expect((await d.run(['keys', 'show', 'quiet'])).stdout).not.toMatch(/^alerts/m);
 
     expect(json<{ key: KeyJson }>(await d.run(['keys', 'show', 'aws-backup-old', '--json'])).key.canary).toBe(true);
