@@ -1,7 +1,8 @@
 /**
  * Durations as people type and read them, shared by the daemon's messages, the CLI and the
  * TUI: spans typed as `30s`, `1m`, `1d` (flags, the TUI's forms), and time watched and left as a
- * countdown (`3m12s`, `10m`, `1h5m`: the rotation's watch window). Pure.
+ * countdown (`3m12s`, `10m`, `1h5m`: the rotation's watch window), and times relative to now
+ * (`5m ago`, `in 1d23h`). Pure.
  */
 
 const UNITS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
@@ -37,4 +38,19 @@ export function parseDuration(text: string): number | undefined {
 export function formatDuration(seconds: number): string {
   for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
   return `${seconds}s`;
+}
+
+/**
+ * `just now`, `5m ago`, `3h ago`, `2d ago`; a future time as the time left in its two largest
+ * units, `in 1d23h`: one unit rounded down would say `in 1d` of a key with two days left less a
+ * minute, and the TUI, which rounds up, `expires 2d`.
+ */
+export function ago(iso: string | null, now: number, none = 'never'): string {
+  if (iso === null) return none;
+  const ms = now - Date.parse(iso);
+  if (Number.isNaN(ms)) return iso;
+  if (ms <= -60_000) return `in ${formatElapsed(-ms)}`;
+  if (ms < 60_000) return 'just now';
+  const text = ms < 3_600_000 ? `${Math.floor(ms / 60_000)}m` : ms < 86_400_000 ? `${Math.floor(ms / 3_600_000)}h` : `${Math.floor(ms / 86_400_000)}d`;
+  return `${text} ago`;
 }

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { detailText } from '../alert-text.js';
 import type { AlertJson } from '../client/client.js';
-import { ago, shortTime } from './format.js';
+import { ago } from '../duration.js';
+import { shortTime } from './format.js';
 import { nonEmpty } from './non-empty.js';
 import { emit, quoted, type Column, renderTable } from './output.js';
 import { examples, session, withJson } from './session.js';

@@ -2,8 +2,8 @@
 import type { RotationJson } from '../client/client.js';
 import { isOpen, OPEN_STEPS, type OpenStep } from '../daemon/rotation/machine.js';
 import type { KeyEvidence, SystemJson } from '../daemon/rotation/schemas.js';
-import { formatElapsed } from '../duration.js';
-import { ago, shortTime } from './format.js';
+import { ago, formatElapsed } from '../duration.js';
+import { shortTime } from './format.js';
 import { renderFields, renderTable, type Column } from './output.js';
 import { stripUnsafe } from '../sanitize.js';
 import { withThousands } from '../thousands.js';

@@ -1,7 +1,8 @@
 /** `keyward webhooks …`: where keyward POSTs its events, and how the deliveries went (admins only). */
 import type { Command } from 'commander';
 import type { DeliveryJson, WebhookJson } from '../client/client.js';
-import { ago, shortTime } from './format.js';
+import { ago } from '../duration.js';
+import { shortTime } from './format.js';
 import { emit, quoted, renderTable, reveal, type Column } from './output.js';
 import { confirmOrRefuse } from './prompt.js';
 import { examples, session, withJson, withYes } from './session.js';

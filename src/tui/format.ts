@@ -33,16 +33,6 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
   return align === 'right' ? pad + shown : shown + pad;
 }
 
-/** `5m ago`, `3h ago`, `12d ago`; `never` for null. */
-export function ago(iso: string | null, now: number): string {
-  if (iso === null) return 'never';
-  const seconds = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
-  if (seconds < 60) return 'just now';
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
-  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
-  return `${Math.floor(seconds / 86_400)}d ago`;
-}
-
 /** The UTC date of an ISO time, `2025-06-01`. */
 export function day(iso: string): string {
   return iso.slice(0, 10);

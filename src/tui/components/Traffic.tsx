@@ -1,6 +1,6 @@
 /** Per-minute traffic lines on one scale, and the callers behind it. */
 import { Box, Text } from 'ink';
-import { ago } from '../format.js';
+import { ago } from '../../duration.js';
 import { withThousands } from '../../thousands.js';
 import { sparkline } from '../state/sparkline.js';
 import { Cell } from './Cell.js';

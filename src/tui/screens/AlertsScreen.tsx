@@ -8,7 +8,7 @@ import type { AlertJson } from '../../client/client.js';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
 import { SelectedDetail } from '../components/SelectedDetail.js';
-import { ago } from '../format.js';
+import { ago } from '../../duration.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { alertSummary, detailText } from '../state/alerts.js';
 import { ALERT_KEYS, type AlertCommand } from '../state/keymap.js';

@@ -4,7 +4,7 @@ import type { KeyJson, UsageJson } from '../../client/client.js';
 import { Panel } from '../components/Panel.js';
 import { withThousands } from '../../thousands.js';
 import { CallerList, TrafficChart } from '../components/Traffic.js';
-import { ago } from '../format.js';
+import { ago } from '../../duration.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { USAGE_KEYS, type BackCommand } from '../state/keymap.js';
 

@@ -6,10 +6,10 @@
  * shorter than 80×24 needs) the last lines go. Pure.
  */
 import type { AlertJson, KeyJson } from '../../client/client.js';
-import { formatElapsed } from '../../duration.js';
+import { ago, formatElapsed } from '../../duration.js';
 import { withThousands } from '../../thousands.js';
 import { allowedIpsPhrase, quotaPhrase, ratePhrase, scopesPhrase } from '../../policy-text.js';
-import { ago, stamp, widthOf } from '../format.js';
+import { stamp, widthOf } from '../format.js';
 import { keyAlertLine } from '../../alert-text.js';
 import { statusLabel } from './attention.js';
 

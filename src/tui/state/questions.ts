@@ -1,7 +1,7 @@
 /** The questions asked before starting a rotation (an emergency too) and before deactivating or deleting a key, in words. Pure. */
 import type { KeyJson, UsageJson } from '../../client/client.js';
 import { withThousands } from '../../thousands.js';
-import { ago } from '../format.js';
+import { ago } from '../../duration.js';
 
 /** The window `x` and `D` look back over for a key still being presented. */
 export const RECENT_USE_MINUTES = 60;

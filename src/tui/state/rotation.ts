@@ -4,9 +4,8 @@
  */
 import type { RotationJson, RotationStepName } from '../../client/client.js';
 import type { SystemJson } from '../../daemon/rotation/schemas.js';
-import { formatElapsed } from '../../duration.js';
+import { ago, formatElapsed } from '../../duration.js';
 import { withThousands } from '../../thousands.js';
-import { ago } from '../format.js';
 import type { RotationCommand } from './keymap.js';
 import type { Refusal } from './modes.js';
 
