@@ -13,7 +13,12 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL store'), () => {
     const database = await createTestDatabase(undefined, { migrated: true });
     const dir = mkdtempSync(join(tmpdir(), 'keyward-store-'));
     const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
-    const store = await openPgStore(database.url, { audit });
+    const store = await openPgStore(database.url, { audit }).catch(async (error: unknown) => {
+      // A store that fails to open leaves neither its database nor its directory behind.
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    });
     return {
       store,
       audit,

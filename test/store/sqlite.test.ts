@@ -12,11 +12,23 @@ import { countTurns } from '../helpers/loop-turns.js';
 import { nameColumns } from '../../src/daemon/names.js';
 import { allIndexed, keyRow, runStoreContract } from './contract.js';
 
+/** What `open` returns; `dir` removed if it throws, so a store that fails to open leaves nothing behind. */
+function removingOnThrow<T>(dir: string, open: () => T): T {
+  try {
+    return open();
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 async function openStore() {
   const dir = mkdtempSync(join(tmpdir(), 'keyward-store-'));
-  const { sqlite, db } = openDatabase(join(dir, 'keyward.db'));
-  const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
-  const store = new SqliteStore(sqlite, db, audit);
+  const { sqlite, db, audit, store } = removingOnThrow(dir, () => {
+    const { sqlite, db } = openDatabase(join(dir, 'keyward.db'));
+    const audit = AuditTrail.open({ auditKey: join(dir, 'audit.key'), auditCheckpoint: join(dir, 'audit.checkpoint') }, () => {});
+    return { sqlite, db, audit, store: new SqliteStore(sqlite, db, audit) };
+  });
   return {
     dir,
     sqlite,
