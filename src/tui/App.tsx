@@ -10,7 +10,7 @@ import type { KeywardClient } from '../client/client.js';
 import { osc52, type TerminalEnv } from './clipboard.js';
 import { Header } from './components/Header.js';
 import { Refusal, refusalLines } from './components/Refusal.js';
-import { Footer, Toast } from './components/StatusLines.js';
+import { Footer, Toast, toastLines } from './components/StatusLines.js';
 import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
 import { GlobalKeysContext } from './hooks/globalKeys.js';
@@ -59,7 +59,7 @@ export type AppProps = {
   readonly restartDaemon?: () => Promise<string>;
 };
 
-/** Header (2), toast (1), footer (1), and the terminal's last row left empty. */
+/** Header (2), toast (1; more while a long one shows), footer (1), and the terminal's last row left empty. */
 const CHROME_ROWS = 5;
 /** Dialogs stay readable on wide terminals. */
 const MODALS = new Set<Mode['kind']>(['add', 'edit', 'secret', 'menu', 'confirm', 'choose']);
@@ -94,7 +94,8 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const counts = useMemo(() => countKeys(keys, now, flags), [keys, now, flags]);
 
   const refusal = refused && snapshot.problem ? refusalLines(snapshot.problem, size.columns) : [];
-  const bodyHeight = size.rows - CHROME_ROWS - refusal.length;
+  const shownToast = toastLines(toast, size.columns);
+  const bodyHeight = size.rows - CHROME_ROWS - refusal.length - (shownToast.length - 1);
   const tableHeight = bodyHeight - 1;
   const columns = useMemo(() => layoutColumns(size.columns), [size.columns]);
   const { window, totals } = snapshot;
@@ -167,7 +168,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
               rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
             />
           </Box>
-          <Toast toast={toast} />
+          <Toast toast={toast} lines={shownToast} />
           {mode.kind === 'filter' ? (
             <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
           ) : (

@@ -271,10 +271,14 @@ describe('live', () => {
 
   /** The footer once refused: what works on the rows held; the views read from the daemon and every write gone. */
   const REFUSED_FOOTER = 'j/k move · ⏎ menu · / filter · s/S sort · d details · ? help · q quit';
-  // E's toast names the menu's item first; at 80 columns the line ends short.
+  // E's toast names the menu's item first, and at 80 columns takes two lines.
   const REFUSED_TOAST = 'the daemon refuses this operator: ask an admin';
-  /** All but the toast line: shows that a key opened nothing over the table. */
-  const body = (f: string) => [...f.split('\n').slice(0, -2), f.split('\n').at(-1)].join('\n');
+  /** The written lines above the toast, and the footer: shows that a key opened nothing over the table. */
+  const body = (f: string) => {
+    const lines = f.split('\n');
+    const toast = lines.findIndex((l) => l.startsWith('✗ ') || l.includes('to the clipboard'));
+    return [...lines.slice(0, toast).filter((l) => l.trim()), lines.at(-1)].join('\n');
+  };
 
   it.each([
     { columns: 80, rows: 24 },
@@ -310,6 +314,9 @@ describe('live', () => {
       const frame = await waitForText(app, REFUSED_TOAST);
       // No question, form or view opened over the table.
       expect(body(frame), `${key} asks nothing and opens nothing`).toBe(body(before));
+      // The toast wraps rather than cuts: E's is longer than 80 columns, its advice at the end.
+      expect(frame.replace(/\s+/g, ' '), `${key}'s toast whole`).toContain('refuses this operator: ask an admin for another token');
+      expect(frame.split('\n').length, `fits ${size.rows} rows`).toBeLessThanOrEqual(size.rows - 1);
       expect(frame.split('\n').at(-1)?.trimEnd()).toBe(REFUSED_FOOTER);
     }
     press(app, 's');

@@ -1,4 +1,4 @@
-/** The one-line toast: the latest message, cleared after a while or by the next answer. */
+/** The toast: the latest message, cleared after a while or by the next answer. */
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 export type ToastKind = 'info' | 'success' | 'error';
