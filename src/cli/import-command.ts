@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { ApiError, DaemonUnreachable } from '../client/client.js';
 import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/limits.js';
 import { rootCause } from '../root-cause.js';
+import { stripUnsafe } from '../sanitize.js';
 import { withThousands } from '../thousands.js';
 import { CliError, EXIT, refused, usageError } from './exit.js';
 import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
@@ -49,6 +50,20 @@ function span(batch: Batch): string {
 
 function imported(count: number): string {
   return count === 0 ? 'no key was imported' : `the ${withThousands(count)} keys of the lines before it were imported and stay so`;
+}
+
+/** `file` as one shell word: single-quoted unless it is plain. */
+function shellWord(file: string): string {
+  return /^[\w@%+=:,./-]+$/.test(file) ? file : `'${file.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * How to go on once the line is fixed, when batches before it stayed imported (running the
+ * whole file again would refuse the first batch: its keys are stored). Nothing when none was.
+ */
+function goOn(file: string, line: number, done: number): string {
+  if (done === 0) return '';
+  return file === '-' ? `; once it is fixed, go on from line ${line} of the input` : `; once it is fixed, go on with: tail -n +${line} ${stripUnsafe(shellWord(file))} | keyward keys import -`;
 }
 
 /**
@@ -137,6 +152,8 @@ export function importCommand(keys: Command): void {
     const read = { bytes: 0 };
     const progress = new Progress(size);
     let done = 0;
+    /** The first line after the last batch stored: where a refused line's batch began. */
+    let next = 1;
     /** The batch being stored while the next is read: resolves to its refusal, if any (never rejects). */
     let storing: Promise<unknown> = Promise.resolve(undefined);
     const settle = async () => {
@@ -151,9 +168,10 @@ export function importCommand(keys: Command): void {
         if (!(err instanceof ApiError)) return err;
         const at = lineFailure(err, batch);
         const what = at ? `line ${at.line}: ${at.problem}` : `${err.message} (${err.code})`;
-        return refused(`${what}; nothing from ${span(batch)} was imported, ${imported(done)}`);
+        return refused(`${what}; nothing from ${span(batch)} was imported, ${imported(done)}${goOn(file, batch.lines[0]!, done)}`);
       }
       done += batch.items.length;
+      next = batch.lines[batch.lines.length - 1]! + 1;
       progress.show(done, read.bytes);
       return undefined;
     };
@@ -166,7 +184,7 @@ export function importCommand(keys: Command): void {
     } catch (err) {
       // A refusal of an earlier batch comes first: it is about an earlier line.
       await settle();
-      throw err instanceof BadLine ? refused(`${err.message}; its batch was not sent, ${imported(done)}`) : err;
+      throw err instanceof BadLine ? refused(`${err.message}; its batch was not sent, ${imported(done)}${goOn(file, next, done)}`) : err;
     } finally {
       progress.end();
     }

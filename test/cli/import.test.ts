@@ -3,6 +3,7 @@
  * secret and by hash, stdin, a refused line named by its number with nothing of its batch
  * imported, earlier batches kept, and no secret in any output.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,16 @@ describe('keyward keys import', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('keyward: line 3: not valid JSON (each line must be one JSON object); its batch was not sent, no key was imported\n');
     expect(await names()).not.toContain('broken-1');
+    // Batches before it are stored, and the message says where to go on: its own batch's first line.
+    const good = (i: number) => line({ name: `late-${i}`, sha256: hashSecret(`late-${i}`) });
+    const late = file('late.ndjson', [good(1), good(2), good(3), good(4), good(5), '{"name": "late-6", "secret": "half-a-line']);
+    const later = await d.run(['keys', 'import', '--batch', '2', late]);
+    expect(later.code).toBe(1);
+    expect(later.stderr).toBe(
+      `keyward: line 6: not valid JSON (each line must be one JSON object); its batch was not sent, the 4 keys of the lines before it were imported and stay so; once it is fixed, go on with: tail -n +5 ${late} | keyward keys import -\n`,
+    );
+    expect(await names()).toEqual(expect.arrayContaining(['late-1', 'late-4']));
+    expect(await names()).not.toContain('late-5');
   });
 
   it('names a line that is not UTF-8 (a Latin-1 export), and sends nothing of its batch', async () => {
@@ -163,7 +174,7 @@ describe('keyward keys import', () => {
     const run = await d.run(['keys', 'import', file('many.ndjson', lines)]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(
-      'keyward: line 10003: A key named "many-3" already exists (name_taken); nothing from lines 10001–10005 was imported, the 10,000 keys of the lines before it were imported and stay so\n',
+      `keyward: line 10003: A key named "many-3" already exists (name_taken); nothing from lines 10001–10005 was imported, the 10,000 keys of the lines before it were imported and stay so; once it is fixed, go on with: tail -n +10001 ${join(dir, 'many.ndjson')} | keyward keys import -\n`,
     );
     const all = await names();
     expect(all).toContain('many-10000');
@@ -173,12 +184,24 @@ describe('keyward keys import', () => {
   it('sends --batch keys a call: the batches before a refused one stay imported', async () => {
     const lines = Array.from({ length: 5 }, (_, i) => line({ name: `small-${i + 1}`, sha256: hashSecret(`small-${i + 1}`) }));
     lines[3] = line({ name: 'small-1', sha256: hashSecret('another small') });
-    const run = await d.run(['keys', 'import', '--batch', '2', file('small.ndjson', lines)]);
+    // A file name with a space and a quote is given back as one shell word.
+    const path = file("small it's.ndjson", lines);
+    const run = await d.run(['keys', 'import', '--batch', '2', path]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('keyward: line 4: A key named "small-1" already exists (name_taken); nothing from lines 3–4 was imported, the 2 keys of the lines before it were imported and stay so\n');
+    const quotedPath = `'${path.replace("'", "'\\''")}'`;
+    expect(run.stderr).toBe(
+      `keyward: line 4: A key named "small-1" already exists (name_taken); nothing from lines 3–4 was imported, the 2 keys of the lines before it were imported and stay so; once it is fixed, go on with: tail -n +3 ${quotedPath} | keyward keys import -\n`,
+    );
     const all = await names();
     expect(all).toEqual(expect.arrayContaining(['small-1', 'small-2']));
     expect(all).not.toContain('small-3');
+    // Doing as it says, with line 4 fixed, imports the rest and nothing twice.
+    lines[3] = line({ name: 'small-4', sha256: hashSecret('small-4') });
+    file("small it's.ndjson", lines);
+    const rest = execFileSync('sh', ['-c', `tail -n +3 ${quotedPath}`]).toString();
+    const resumed = await d.run(['keys', 'import', '-'], { input: rest });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await names()).filter((n) => n.startsWith('small-')).sort()).toEqual(['small-1', 'small-2', 'small-3', 'small-4', 'small-5']);
     for (const bad of ['0', '10001', '2.5', 'many']) {
       const refusedRun = await d.run(['keys', 'import', '--batch', bad, file('small.ndjson', lines)]);
       expect(refusedRun.code, bad).toBe(2);
