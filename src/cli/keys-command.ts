@@ -1,7 +1,7 @@
 /** `keyward keys …`: list (deleted ones too), show, create (canaries too), import, deactivate, activate, delete and rotate (in an emergency too) API keys. */
 import { Option, type Command } from 'commander';
 import { keyAlertLine } from '../alert-text.js';
-import type { AlertJson, KeyJson, KeySortName, TombstoneJson } from '../client/client.js';
+import type { AlertJson, KeyJson, KeySortName, KeywardClient, TombstoneJson, UsageJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/limits.js';
 import { ago, formatElapsed, parseDuration } from '../duration.js';
 import { refused, usageError } from './exit.js';
@@ -12,6 +12,8 @@ import { nonEmpty } from './non-empty.js';
 import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal, type Column } from './output.js';
 import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from './policy-flags.js';
 import { confirmOrRefuse } from './prompt.js';
+import { RECENT_USE_MINUTES, recentUse } from '../recent-use.js';
+import { safeText } from '../sanitize.js';
 import { withThousands } from '../thousands.js';
 import { streamRows } from './stream.js';
 import { examples, session, withJson, withYes } from './session.js';
@@ -92,6 +94,11 @@ function pageSize(value: string): number {
 }
 
 const KEY_SORT_NAMES: KeySortName[] = ['name', 'newest', 'lastUsed', 'uses24h', 'status', 'owner'];
+
+/** The key's usage over the recent window, or undefined if it cannot be read: it only adds a warning. */
+function recentUsage(client: KeywardClient, id: string): Promise<UsageJson | undefined> {
+  return client.usage(id, RECENT_USE_MINUTES).catch(() => undefined);
+}
 
 export function keysCommand(program: Command): void {
   const keys = examples(program.command('keys').description('list and manage API keys (addressed by id or name)'), [
@@ -221,6 +228,9 @@ export function keysCommand(program: Command): void {
     const key = await findKey(client, ref);
     const updated = await client.deactivateKey(key.id, opts.reason);
     await emit(opts, updated, () => `key ${quoted(updated.key.name)} (${updated.key.id}) is ${updated.key.status}`);
+    // Asked after, not before: a key under attack goes off first. What it broke, and the way back.
+    const used = recentUse(await recentUsage(client, key.id), Date.now(), 'accepted');
+    if (used) note(`${used}: those clients fail from now on ("keyward keys activate ${key.id}" undoes it)`);
   });
 
   examples(withJson(keys.command('activate').description('activate an inactive key again').argument('<key>', 'key id or name')), ['keyward keys activate billing']).action(
@@ -245,7 +255,8 @@ export function keysCommand(program: Command): void {
     const { client } = session(cmd);
     const key = await findKey(client, ref);
     if (key.status === 'active') throw refused(`key ${quoted(key.name)} is active; deactivate it first: keyward keys deactivate ${key.id}`);
-    await confirmOrRefuse(opts.yes, `Delete key ${quoted(key.name)} (${key.id}) permanently?`);
+    const presented = opts.yes ? undefined : recentUse(await recentUsage(client, key.id), Date.now(), 'presented');
+    await confirmOrRefuse(opts.yes, `${presented ? `${safeText(presented)}: something still uses it. ` : ''}Delete key ${quoted(key.name)} (${key.id}) permanently?`);
     await client.deleteKey(key.id);
     await emit(opts, { deleted: { id: key.id, name: key.name } }, () => `deleted key ${quoted(key.name)} (${key.id})`);
   });

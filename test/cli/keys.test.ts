@@ -123,6 +123,16 @@ describe('keyward keys deactivate, activate and delete', () => {
     expect(off.stdout).toMatch(/^key "toggle" \(key_\w+\) is inactive\n$/);
     const on = json<{ key: KeyJson }>(await d.run(['keys', 'activate', 'toggle', '--json']));
     expect(on.key.status).toBe('active');
+    expect(off.stderr, 'an unused key breaks nobody: no note').toBe('');
+  });
+
+  it('says after deactivating a key that verified in the last hour how often, for whom, and how to undo it', async () => {
+    const { key, secret } = await d.client.createKey('in-use');
+    await d.client.verify(secret, 'orders-api');
+    const off = await d.run(['keys', 'deactivate', 'in-use']);
+    expect(off.code).toBe(0);
+    expect(off.stdout).toMatch(/^key "in-use" \(key_\w+\) is inactive\n$/);
+    expect(off.stderr).toBe(`It was accepted 1 time(s) in the last hour, last by orders-api just now: those clients fail from now on ("keyward keys activate ${key.id}" undoes it)\n`);
   });
 
   it('refuses to delete an active key, and without --yes when stdin is not a terminal', async () => {
@@ -136,12 +146,14 @@ describe('keyward keys deactivate, activate and delete', () => {
     await expect(d.client.getKey(key.id)).rejects.toMatchObject({ status: 404 });
   });
 
-  it('asks on a terminal, and "no" (the default) changes nothing', async () => {
-    const { key } = await d.client.createKey('asked');
+  it('asks on a terminal, saying when the key was presented in the last hour, and "no" (the default) changes nothing', async () => {
+    const { key, secret } = await d.client.createKey('asked');
     await d.client.deactivateKey(key.id);
+    await d.client.verify(secret, 'late-cron');
     const env = { KEYWARD_HOME: d.home };
     const declined = await keywardOnTerminal(['keys', 'delete', 'asked'], '(y/N)', '\r', env);
     expect(declined.code, declined.stdout).toBe(1);
+    expect(declined.stdout.replace(/\s+/g, ' ')).toContain('It was presented 1 time(s) in the last hour, last by late-cron just now: something still uses it. Delete key "asked"');
     expect(declined.stdout).toContain('not confirmed');
     expect((await d.client.getKey(key.id)).key.status).toBe('inactive');
     const confirmed = await keywardOnTerminal(['keys', 'delete', 'asked'], '(y/N)', 'y\r', env);

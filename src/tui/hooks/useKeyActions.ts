@@ -7,6 +7,7 @@
  * read together with the one that closed a screen is dropped rather than misapplied.
  */
 import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
+import { RECENT_USE_MINUTES } from '../../recent-use.js';
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
 import { daemonRefusal, firstEnabled, menuItems, moveRefusal, queryRefusal, refusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
@@ -14,7 +15,7 @@ import { START, type Move } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
 import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type QueryCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
 import { helpOver, settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
-import { deactivateQuestion, deleteQuestion, emergencyQuestion, RECENT_USE_MINUTES, rotateQuestion } from '../state/questions.js';
+import { deactivateQuestion, deleteQuestion, emergencyQuestion, rotateQuestion } from '../state/questions.js';
 import { WATCH_OPTIONS } from '../state/rotation.js';
 import { safeKey, safeRotation, safeUsage } from '../state/safe.js';
 import { nextSort, reverseSort, withFilter, type TableView } from '../state/table.js';
@@ -52,7 +53,7 @@ export function useKeyActions(deps: KeyActionDeps) {
   const { client, operator, feed, keys, byKey, moveTo, needsDaemon, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
   const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
   // A question goes without the usage line when usage cannot be read: it only adds a warning.
-  const recentUse = (key: KeyJson) => client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
+  const recentUsage = (key: KeyJson) => client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
   const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
 
   const toggle = (key: KeyJson) => {
@@ -68,7 +69,7 @@ export function useKeyActions(deps: KeyActionDeps) {
     void attempt(async () =>
       ask({
         title: 'Deactivate key',
-        question: deactivateQuestion(key, await recentUse(key), Date.now()),
+        question: deactivateQuestion(key, await recentUsage(key), Date.now()),
         danger: true,
         run: async () => {
           const { key: updated } = await client.deactivateKey(key.id);
@@ -84,7 +85,7 @@ export function useKeyActions(deps: KeyActionDeps) {
     void attempt(async () =>
       ask({
         title: 'Delete key',
-        question: deleteQuestion(key, await recentUse(key), Date.now()),
+        question: deleteQuestion(key, await recentUsage(key), Date.now()),
         danger: true,
         run: async () => {
           await client.deleteKey(key.id);

@@ -1,10 +1,6 @@
 /** The questions asked before starting a rotation (an emergency too) and before deactivating or deleting a key, in words. Pure. */
 import type { KeyJson, UsageJson } from '../../client/client.js';
-import { withThousands } from '../../thousands.js';
-import { ago } from '../../duration.js';
-
-/** The window `x` and `D` look back over for a key still being presented. */
-export const RECENT_USE_MINUTES = 60;
+import { recentUse } from '../../recent-use.js';
 
 export function rotateQuestion(key: KeyJson): string {
   return (
@@ -20,13 +16,6 @@ export function emergencyQuestion(key: KeyJson): string {
   );
 }
 
-/** The caller seen last within the window, with when: `, last by batch 5m ago`; or nothing. */
-function lastCaller(callers: UsageJson['callers'], now: number, accepted: boolean): string {
-  const since = now - RECENT_USE_MINUTES * 60_000;
-  const last = callers.filter((c) => Date.parse(c.lastSeenAt) >= since && (!accepted || c.ok > 0)).sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt))[0];
-  return last ? `, last by ${last.caller} ${ago(last.lastSeenAt, now)}` : '';
-}
-
 /**
  * Deactivating a key that verified within the last hour breaks whoever sent it: say how often
  * and who, and that a rotation replaces a key without that outage. A key under attack is still
@@ -35,10 +24,8 @@ function lastCaller(callers: UsageJson['callers'], now: number, accepted: boolea
  */
 export function deactivateQuestion(key: KeyJson, recent: UsageJson | undefined, now: number): string {
   const base = `Deactivate "${key.name}"? Every verification of it fails from now on, until you activate it again.`;
-  const accepted = recent?.buckets.reduce((n, b) => n + b.ok, 0) ?? 0;
-  if (!recent || accepted === 0) return base;
-  const who = lastCaller(recent.callers, now, true);
-  return `It was accepted ${withThousands(accepted)} time(s) in the last hour${who}: those clients fail from now on (r rotates it without an outage). ${base}`;
+  const used = recentUse(recent, now, 'accepted');
+  return used ? `${used}: those clients fail from now on (r rotates it without an outage). ${base}` : base;
 }
 
 /**
@@ -47,8 +34,6 @@ export function deactivateQuestion(key: KeyJson, recent: UsageJson | undefined, 
  */
 export function deleteQuestion(key: KeyJson, recent: UsageJson | undefined, now: number): string {
   const base = `Delete "${key.name}" permanently? It cannot be undone; keyward keeps only its hash, for a year, to notice anyone still sending it.`;
-  const presented = recent?.buckets.reduce((n, b) => n + b.ok + b.rejected, 0) ?? 0;
-  if (!recent || presented === 0) return base;
-  const who = lastCaller(recent.callers, now, false);
-  return `It was presented ${withThousands(presented)} time(s) in the last hour${who}: something still uses it. ${base}`;
+  const presented = recentUse(recent, now, 'presented');
+  return presented ? `${presented}: something still uses it. ${base}` : base;
 }
