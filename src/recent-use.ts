@@ -5,13 +5,13 @@
  */
 import type { UsageJson } from './client/client.js';
 import { ago } from './duration.js';
-import { withThousands } from './thousands.js';
+import { plural } from './thousands.js';
 
 /** The window looked back over, in minutes: what `GET /v1/keys/{id}/usage?minutes=` is asked. */
 export const RECENT_USE_MINUTES = 60;
 
 /**
- * `It was accepted 1,500 time(s) in the last hour, last by orders 2m ago` (`accepted`: only uses
+ * `It was accepted 1,500 times in the last hour, last by orders 2m ago` (`accepted`: only uses
  * it verified for, the last caller one it verified for), or `presented` counting refusals too;
  * undefined when there were none or usage could not be read.
  */
@@ -24,5 +24,5 @@ export function recentUse(usage: UsageJson | undefined, now: number, counted: 'a
     .filter((c) => Date.parse(c.lastSeenAt) >= since && (!accepted || c.ok > 0))
     .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt))[0];
   const who = last ? `, last by ${last.caller} ${ago(last.lastSeenAt, now)}` : '';
-  return `It was ${counted} ${withThousands(times)} time(s) in the last hour${who}`;
+  return `It was ${counted} ${plural(times, 'time')} in the last hour${who}`;
 }

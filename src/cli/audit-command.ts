@@ -5,7 +5,8 @@
 import type { Command } from 'commander';
 import type { AuditEventJson, AuditVerificationJson } from '../client/client.js';
 import { refused, usageError } from './exit.js';
-import { plural, shortTime } from './format.js';
+import { plural } from '../thousands.js';
+import { shortTime } from './format.js';
 import { nonEmpty } from './non-empty.js';
 import { emit, note, printJson, quoted, renderTable, type Column } from './output.js';
 import { examples, session, withJson } from './session.js';

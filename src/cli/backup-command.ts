@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { homeFiles } from '../home.js';
-import { plural } from './format.js';
+import { plural } from '../thousands.js';
 import { emit } from './output.js';
 import { examples, homeOf, withJson } from './session.js';
 

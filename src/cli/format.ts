@@ -10,11 +10,6 @@ export function shortTime(iso: string | null, none = '—'): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }
 
-/** `1 key`, `3 keys`. */
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 /** A time option (`--expires`, `--at`): an ISO-8601 date or date-time that exists, in the future, as ISO. */
 export function futureTime(flag: string, value: string, now = Date.now()): string {
   const at = parseIsoTime(value);

@@ -64,7 +64,7 @@ describe('a rotation from the CLI', () => {
     // it, and the audit log records that.
     for (const from of ['verify_new', 'deactivate_old']) expect((await d.run(['rotations', 'advance', id, '--from', from])).code).toBe(0);
     expect((await d.run(['verify', '--caller', 'legacy-batch'], { input: oldSecret })).code).toBe(1);
-    expect((await d.run(['rotations', 'advance', id])).stderr).toMatch(/presented \d+ time\(s\) since it was deactivated/);
+    expect((await d.run(['rotations', 'advance', id])).stderr).toMatch(/presented \d+ times? since it was deactivated/);
     const forced = await d.run(['rotations', 'advance', id, '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/double_check → delete_old \(forced\)/);

@@ -84,7 +84,7 @@ describe('the watch window', () => {
     clock += 3 * MIN + 12 * S;
     const { guard } = (await show(rotation.id)).evidence;
     expect(guard).toBe(
-      'The old key was presented 1 time(s) since it was deactivated; find those callers (or roll back), and traffic has been watched 3m12s of 10m since the cut-over; wait 6m48s more, or advance with force',
+      'The old key was presented 1 time since it was deactivated; find those callers (or roll back), and traffic has been watched 3m12s of 10m since the cut-over; wait 6m48s more, or advance with force',
     );
     expect((await advance(rotation.id, { from: 'double_check', force: true })).body.rotation.step).toBe('delete_old');
     expect((await lastAudit()).detail).toEqual({ from: 'double_check', to: 'delete_old', force: true, guard });

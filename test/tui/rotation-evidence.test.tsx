@@ -161,7 +161,7 @@ describe('rotation evidence in the TUI', () => {
     press(app, 'x');
     const frame = await waitForText(app, 'Deactivate key');
     expect(flat(frame)).toContain(
-      'It was accepted 2 time(s) in the last hour, last by orders-api just now: those clients fail from now on (r rotates it without an outage). Deactivate "live-orders"?',
+      'It was accepted 2 times in the last hour, last by orders-api just now: those clients fail from now on (r rotates it without an outage). Deactivate "live-orders"?',
     );
     press(app, 'y');
     await expect.poll(async () => (await t.client.getKey(live.key.id)).key.status).toBe('inactive');
@@ -180,7 +180,7 @@ describe('rotation evidence in the TUI', () => {
     await waitForFrame(app, (f) => f.split('\n').some((l) => l.startsWith('›') && l.includes('still-used')), 'the cursor on still-used');
     press(app, 'D');
     let frame = await waitForText(app, 'Delete key');
-    expect(flat(frame)).toContain('It was presented 2 time(s) in the last hour, last by batch just now: something still uses it. Delete "still-used" permanently?');
+    expect(flat(frame)).toContain('It was presented 2 times in the last hour, last by batch just now: something still uses it. Delete "still-used" permanently?');
     press(app, 'n');
     await waitForFrame(app, (f) => !f.includes('Delete key'), 'the question closed');
     press(app, 'k');

@@ -28,7 +28,7 @@ describe('rotation texts', () => {
     expect(watchText(cut, 408_000)).toBe('Watched 10m of 10m ✓');
     expect(watchText(rotation('verify_new'), 50_000)).toBe('After the cut-over, traffic is watched for 10m.');
     expect(presentedText(cut)).toBeUndefined();
-    expect(presentedText(rotation('double_check', { oldKey: { ...cut.evidence.oldKey, rejected: 3 } }))).toMatch(/^The old key was presented 3 time\(s\) since the cut-over/);
+    expect(presentedText(rotation('double_check', { oldKey: { ...cut.evidence.oldKey, rejected: 3 } }))).toMatch(/^The old key was presented 3 times since the cut-over/);
   });
 
   it('names the callers yet to switch before the cut-over, and a late caller before deleting', () => {
@@ -43,7 +43,7 @@ describe('rotation texts', () => {
     const many = Array.from({ length: 7 }, (_, i) => system(`svc-${i}`, 0));
     expect(callerNames(many, NOW)).toMatch(/svc-4 \(last seen just now\), and 2 more$/);
     const late = rotation('delete_old', { oldKey: { ...rotation('delete_old').evidence.oldKey, rejected: 2, callers: [{ caller: 'cron', lastSeenAt: at(120_000), ok: 0, rejected: 2 }] } });
-    expect(advanceQuestion(late, NOW)).toBe('Delete the old key "billing" permanently? It was presented 2 time(s) since the cut-over, by cron (2m ago).');
+    expect(advanceQuestion(late, NOW)).toBe('Delete the old key "billing" permanently? It was presented 2 times since the cut-over, by cron (2m ago).');
     expect(advanceQuestion(rotation('delete_old'), NOW)).toBe('Delete the old key "billing" permanently?');
     expect(advanceQuestion(rotation('verify_new'), NOW)).toBeUndefined();
   });
@@ -55,9 +55,9 @@ describe('rotation texts', () => {
     expect(deleteQuestion(key, undefined, NOW)).toMatch(/^Delete "old-billing" permanently\?/);
     const caller = (name: string, msAgo: number) => ({ caller: name, firstSeenAt: at(msAgo), lastSeenAt: at(msAgo), ok: 0, rejected: 1 });
     expect(deleteQuestion(key, usage(3, [caller('ancient', 86_400_000), caller('batch', 300_000)]), NOW)).toMatch(
-      /^It was presented 3 time\(s\) in the last hour, last by batch 5m ago: something still uses it\. Delete "old-billing"/,
+      /^It was presented 3 times in the last hour, last by batch 5m ago: something still uses it\. Delete "old-billing"/,
     );
-    expect(deleteQuestion(key, usage(1, [caller('ancient', 86_400_000)]), NOW)).toMatch(/^It was presented 1 time\(s\) in the last hour: something/);
+    expect(deleteQuestion(key, usage(1, [caller('ancient', 86_400_000)]), NOW)).toMatch(/^It was presented 1 time in the last hour: something/);
   });
 
   it('says when a key to deactivate verified in the last hour, and for whom', () => {
@@ -69,7 +69,7 @@ describe('rotation texts', () => {
     expect(deactivateQuestion(key, usage(0, 5, [caller('scanner', 60_000, 0)]), NOW), 'refusals break nobody').toBe(base);
     // The caller named is the last one the key verified for, not a refused one seen since.
     expect(deactivateQuestion(key, usage(1_500, 1, [caller('orders', 120_000, 1_500), caller('scanner', 60_000, 0)]), NOW)).toBe(
-      `It was accepted 1,500 time(s) in the last hour, last by orders 2m ago: those clients fail from now on (r rotates it without an outage). ${base}`,
+      `It was accepted 1,500 times in the last hour, last by orders 2m ago: those clients fail from now on (r rotates it without an outage). ${base}`,
     );
   });
 });

@@ -65,10 +65,10 @@ describe('rotation view', () => {
 
     expect((await t.client.verify(old.secret, 'cron-job')).valid).toBe(false);
     await t.daemon.core.usage.flush();
-    frame = await waitForText(app, 'old key presented 1 time(s)');
+    frame = await waitForText(app, 'old key presented 1 time');
     expect(frame, 'who still uses the old key').toContain('cron-job');
     press(app, 'n');
-    frame = await waitForText(app, 'Refused: The old key was presented 1 time(s) since it was');
+    frame = await waitForText(app, 'Refused: The old key was presented 1 time since it was');
     expect(currentStep(frame)).toContain('4. Double-check traffic');
 
     press(app, 'F');
@@ -86,7 +86,7 @@ describe('rotation view', () => {
 
     press(app, 'n');
     frame = await waitForText(app, 'Delete the old key "billing" permanently?');
-    expect(frame.replace(/[│\s]+/g, ' '), 'a late caller is named when deleting').toContain('It was presented 1 time(s) since the cut-over, by cron-job (just now).');
+    expect(frame.replace(/[│\s]+/g, ' '), 'a late caller is named when deleting').toContain('It was presented 1 time since the cut-over, by cron-job (just now).');
     press(app, 'y');
     await waitForText(app, 'Completed: the old key is deleted.');
     await expect(t.client.getKey(old.key.id)).rejects.toMatchObject({ code: 'not_found' });

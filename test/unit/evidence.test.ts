@@ -63,7 +63,7 @@ describe('rotation evidence', () => {
     expect(early.guard).toMatchObject({ newKeyOk: 12, oldKeyRejectedSinceDeactivation: 2, watchedMs: 192_000 });
     expect(early.evidence.watch).toEqual({ seconds: 600, since: new Date(cutAt).toISOString(), watchedSeconds: 192, passed: false });
     expect(early.evidence.canAdvance).toBe(false);
-    expect(early.evidence.guard).toMatch(/presented 2 time\(s\).*watched 3m12s of 10m/);
+    expect(early.evidence.guard).toMatch(/presented 2 times.*watched 3m12s of 10m/);
 
     const quiet = { ...buckets, oldBuckets: [{ minute: minute(cutAt), ok: 100, rejected: 3 }] };
     expect(rotationEvidence(input(r, cutAt + 10 * MIN - 1, quiet)).evidence).toMatchObject({ canAdvance: false, watch: { watchedSeconds: 599, passed: false } });

@@ -3,6 +3,7 @@
  * say what an action does or why it is refused. The service applies the result to the store.
  */
 import { formatElapsed } from '../../duration.js';
+import { plural } from '../../thousands.js';
 import { KeywardError } from '../errors.js';
 
 export const OPEN_STEPS = ['update_systems', 'verify_new', 'deactivate_old', 'double_check', 'delete_old'] as const;
@@ -55,7 +56,7 @@ export function guardRefusal(step: RotationStep, evidence: GuardEvidence): strin
   // Its uses would then succeed, not be rejected: the watch would see nobody still using it.
   if (evidence.oldKeyActiveAfterCutOver) reasons.push('the old key is active again, so its callers are not refused and cannot be seen; deactivate it (or roll back)');
   const rejected = evidence.oldKeyRejectedSinceDeactivation;
-  if (rejected > 0) reasons.push(`the old key was presented ${rejected} time(s) since it was deactivated; find those callers (or roll back)`);
+  if (rejected > 0) reasons.push(`the old key was presented ${plural(rejected, 'time')} since it was deactivated; find those callers (or roll back)`);
   if (evidence.watchedMs < evidence.watchMs) {
     const left = formatElapsed(Math.ceil((evidence.watchMs - evidence.watchedMs) / 1000) * 1000);
     reasons.push(`traffic has been watched ${formatElapsed(evidence.watchedMs)} of ${formatElapsed(evidence.watchMs)} since the cut-over; wait ${left} more`);

@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import type { RotationJson } from '../../client/client.js';
 import type { SystemJson } from '../../daemon/rotation/schemas.js';
-import { withThousands } from '../../thousands.js';
+import { plural, withThousands } from '../../thousands.js';
 import { ago } from '../../duration.js';
 import { stamp } from '../format.js';
 import { presentedText, watchProgress, watchText } from '../state/rotation.js';
@@ -141,7 +141,7 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
       const chart = rows >= CHART_ROWS + 7 + (presented ? 2 : 0);
       return (
         <Box flexDirection="column">
-          <Prose text={`Since the old key was deactivated (${stamp(oldKey.since)}): new key ${withThousands(newKey.ok)} accepted · old key presented ${withThousands(oldKey.rejected)} time(s)`} width={width} bold />
+          <Prose text={`Since the old key was deactivated (${stamp(oldKey.since)}): new key ${withThousands(newKey.ok)} accepted · old key presented ${plural(oldKey.rejected, 'time')}`} width={width} bold />
           <Text bold color={leftMs > 0 ? 'yellow' : 'green'} wrap="truncate-end">
             {watchText(rotation, elapsedMs)}
           </Text>

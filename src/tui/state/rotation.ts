@@ -5,7 +5,7 @@
 import type { RotationJson, RotationStepName } from '../../client/client.js';
 import type { SystemJson } from '../../daemon/rotation/schemas.js';
 import { ago, formatElapsed } from '../../duration.js';
-import { withThousands } from '../../thousands.js';
+import { plural } from '../../thousands.js';
 import type { RotationCommand } from './keymap.js';
 import type { Refusal } from './modes.js';
 
@@ -54,7 +54,7 @@ export function watchProgress(rotation: RotationJson, elapsedMs: number): { watc
 export function presentedText(rotation: RotationJson): string | undefined {
   const { rejected } = rotation.evidence.oldKey;
   if (rejected === 0) return undefined;
-  const what = `The old key was presented ${withThousands(rejected)} time(s) since the cut-over`;
+  const what = `The old key was presented ${plural(rejected, 'time')} since the cut-over`;
   return rotation.step === 'delete_old'
     ? `${what}: something still uses it. K finishes keeping it inactive instead of deleting it.`
     : `${what}: find those callers, or roll back (b); F forces past the guard.`;
@@ -90,7 +90,7 @@ export function advanceQuestion(rotation: RotationJson, now: number): string | u
   }
   if (rotation.step === 'delete_old') {
     const { rejected, callers } = rotation.evidence.oldKey;
-    const late = rejected > 0 ? ` It was presented ${withThousands(rejected)} time(s) since the cut-over${callers.length ? `, by ${callers.map((c) => `${c.caller} (${ago(c.lastSeenAt, now)})`).join(', ')}` : ''}.` : '';
+    const late = rejected > 0 ? ` It was presented ${plural(rejected, 'time')} since the cut-over${callers.length ? `, by ${callers.map((c) => `${c.caller} (${ago(c.lastSeenAt, now)})`).join(', ')}` : ''}.` : '';
     return `Delete the old key ${old} permanently?${late}`;
   }
   return undefined;
