@@ -8,7 +8,7 @@
  * `Store` for one dialect (see ../dialects.ts): what both dialects share lives there and in
  * ../key-columns.ts.
  */
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, lt, ne, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -463,15 +463,15 @@ export class PgStore implements Store {
 
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
     if (keyIds.length === 0) return [];
-    return storedQuotas(await this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(inArray(keys.id, keyIds)));
+    return storedQuotas(await this.db.select({ id: keys.id, ...policyColumnsOf(keys) }).from(keys).where(anyOf(keys.id, keyIds)));
   }
 
   async findByHashes(hashes: string[], withOperators: boolean): Promise<HashMatch[]> {
     if (hashes.length === 0) return [];
-    const found = await this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status, canary: keys.canary }).from(keys).where(inArray(keys.hash, hashes));
+    const found = await this.db.select({ hash: keys.hash, id: keys.id, name: keys.name, state: keys.status, canary: keys.canary }).from(keys).where(anyOf(keys.hash, hashes));
     const matches: HashMatch[] = [...found.map(keyMatch), ...(await tombstoneMatches(this.db, hashes))];
     if (withOperators) {
-      const ops = await this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(inArray(operators.tokenHash, hashes));
+      const ops = await this.db.select({ hash: operators.tokenHash, ...operatorColumns }).from(operators).where(anyOf(operators.tokenHash, hashes));
       matches.push(...ops.map(operatorMatch));
     }
     return matches;

@@ -3,7 +3,7 @@
  * store's (../sqlite/trouble.ts), asynchronous. Sightings are recorded inside the audit lock
  * (the store's `write`), so two daemons flushing the same alert count on it one after the other.
  */
-import { and, count, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, count, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
@@ -69,7 +69,7 @@ export async function tombstonePage(db: PgDb, limit: number, after?: { deletedAt
 }
 
 export async function tombstoneMatches(db: PgDb, hashes: string[]): Promise<HashMatch[]> {
-  const rows = await db.select({ hash: keyTombstones.hash, id: keyTombstones.keyId, name: keyTombstones.name }).from(keyTombstones).where(inArray(keyTombstones.hash, hashes));
+  const rows = await db.select({ hash: keyTombstones.hash, id: keyTombstones.keyId, name: keyTombstones.name }).from(keyTombstones).where(anyOf(keyTombstones.hash, hashes));
   return rows.map((t) => ({ ...t, kind: 'key', state: 'deleted' }));
 }
 
