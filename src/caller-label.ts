@@ -9,7 +9,17 @@ import { safeText } from './sanitize.js';
 /** The longest label a verify takes, in UTF-16 units. */
 export const CALLER_MAX = 128;
 
-/** A label as verify keeps it: control characters removed, anything shaped like a secret redacted, trimmed; empty is none. */
+/** How the row adding up a key's callers past the ones it keeps reads, in the API and on screen. */
+export const OTHER_CALLERS_LABEL = '(other callers)';
+
+/**
+ * A label as verify keeps it: control characters removed, anything shaped like a secret
+ * redacted, trimmed; empty is none. A label that reads as the added-up row (in any case or
+ * spacing) is kept in quotes, so a caller cannot pass itself off as the many callers it hides
+ * among.
+ */
 export function cleanCallerLabel(raw: string): string | undefined {
-  return safeText(raw).trim() || undefined;
+  const label = safeText(raw).trim();
+  if (!label) return undefined;
+  return label.toLowerCase().replace(/\s+/g, ' ') === OTHER_CALLERS_LABEL ? `"${label}"` : label;
 }

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
-import { CALLERS_KEPT, OTHER_CALLERS_LABEL } from '../../src/daemon/usage/callers.js';
+import { OTHER_CALLERS_LABEL } from '../../src/caller-label.js';
+import { CALLERS_KEPT } from '../../src/daemon/usage/callers.js';
 import { USAGE_RETENTION_MS } from '../../src/daemon/usage/tracker.js';
 import { callerTraffic } from '../helpers/callers.js';
 import { startTestApp, storeQuery, type TestApp } from '../helpers/daemon.js';
@@ -56,6 +57,17 @@ describe('caller labels', () => {
     await storeQuery(t, "update key_callers set last_seen_at = 0 where caller <> ''");
     const usage = await t.client.usage(key.key.id);
     expect(usage.callers[0]).toMatchObject({ caller: OTHER_CALLERS_LABEL, ok: 1 });
+  });
+
+  it('keeps a caller that calls itself by the added-up row\'s label in quotes, so it cannot pass for it', async () => {
+    t = await startTestApp({ now });
+    const key = await t.client.createKey('mimicked');
+    await verify(key.secret, '(other callers)');
+    await verify(key.secret, '  (Other   Callers) ');
+    await verify(key.secret, '(other callers) of mine');
+    await t.daemon.core.usage.flush();
+    const labels = (await t.client.usage(key.key.id)).callers.map((c) => c.caller).sort();
+    expect(labels).toEqual(['"(Other   Callers)"', '"(other callers)"', '(other callers) of mine'].sort());
   });
 
   it('ages callers out with the usage retention', async () => {

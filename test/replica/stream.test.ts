@@ -6,7 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
-import { OTHER_CALLERS, OTHER_CALLERS_LABEL } from '../../src/daemon/usage/callers.js';
+import { OTHER_CALLERS_LABEL } from '../../src/caller-label.js';
+import { OTHER_CALLERS } from '../../src/daemon/usage/callers.js';
 import { decodeChunk, resumeToken, toWire, type Change, type SnapshotChunk } from '../../src/replica/wire.js';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
 import { handReplica } from '../helpers/replica-stream.js';

@@ -3,14 +3,14 @@
  * so their number is not ours to decide: a stream of fresh labels once wrote 20,000 rows in
  * ten seconds and filled the disk. Each key keeps its `CALLERS_KEPT` most recently seen
  * callers, in memory between flushes and in the store; the rest are added up under
- * `OTHER_CALLERS`, an empty label that no real caller has (verify drops empty labels).
+ * `OTHER_CALLERS`, an empty label that no real caller has (verify drops empty labels), shown as
+ * `OTHER_CALLERS_LABEL`, which no real caller's label reads as either (`cleanCallerLabel`).
  */
+import { OTHER_CALLERS_LABEL } from '../../caller-label.js';
 import type { UsageDelta } from '../store.js';
 
 export const CALLERS_KEPT = 1000;
 export const OTHER_CALLERS = '';
-/** How `OTHER_CALLERS` reads in the API and on screen. */
-export const OTHER_CALLERS_LABEL = '(other callers)';
 
 export function callerLabel(caller: string): string {
   return caller === OTHER_CALLERS ? OTHER_CALLERS_LABEL : caller;
