@@ -21,5 +21,6 @@ export const OTHER_CALLERS_LABEL = '(other callers)';
 export function cleanCallerLabel(raw: string): string | undefined {
   const label = safeText(raw).trim();
   if (!label) return undefined;
-  return label.toLowerCase().replace(/\s+/g, ' ') === OTHER_CALLERS_LABEL ? `"${label}"` : label;
+  // Every verify with a caller runs this: most labels are done at their first character.
+  return label[0] === '(' && label.toLowerCase().replace(/\s+/g, ' ') === OTHER_CALLERS_LABEL ? `"${label}"` : label;
 }
