@@ -11,16 +11,19 @@ export const CALLER_MAX = 128;
 
 /** How the row adding up a key's callers past the ones it keeps reads, in the API and on screen. */
 export const OTHER_CALLERS_LABEL = '(other callers)';
+/** How the row of the uses no caller label came with reads. */
+export const UNLABELLED_CALLERS_LABEL = '(no caller label)';
 
 /**
  * A label as verify keeps it: control characters removed, anything shaped like a secret
- * redacted, trimmed; empty is none. A label that reads as the added-up row (in any case or
- * spacing) is kept in quotes, so a caller cannot pass itself off as the many callers it hides
- * among.
+ * redacted, trimmed; empty is none. A label that reads as one of the rows keyward adds up (in
+ * any case or spacing) is kept in quotes, so a caller cannot pass itself off as them.
  */
 export function cleanCallerLabel(raw: string): string | undefined {
   const label = safeText(raw).trim();
   if (!label) return undefined;
   // Every verify with a caller runs this: most labels are done at their first character.
-  return label[0] === '(' && label.toLowerCase().replace(/\s+/g, ' ') === OTHER_CALLERS_LABEL ? `"${label}"` : label;
+  if (label[0] !== '(') return label;
+  const read = label.toLowerCase().replace(/\s+/g, ' ');
+  return read === OTHER_CALLERS_LABEL || read === UNLABELLED_CALLERS_LABEL ? `"${label}"` : label;
 }

@@ -13,7 +13,7 @@ import { examples, session, withJson } from './session.js';
 const REF = ['<rotation>', 'rotation id, or the id or name of a key in an open rotation'] as const;
 
 /**
- * Before the cut-over: name the systems that never presented the new key. On a terminal the
+ * Before the cut-over: name the systems not seen on the new key. On a terminal the
  * person confirms (default No); a script is not stopped (its advance is the decision) but
  * the names go to stderr, into its log.
  */
@@ -21,7 +21,7 @@ async function confirmCutOver(r: RotationJson, yes: boolean | undefined): Promis
   const pending = r.evidence.systems.yetToSwitch;
   if (r.step !== 'deactivate_old' || pending.length === 0) return;
   const names = yetToSwitchText(pending, Date.now());
-  const question = `${pending.length} caller(s) of ${quoted(r.oldKeyName)} never presented the new key: ${names}. They will be refused. Deactivate the old key now?`;
+  const question = `Callers of ${quoted(r.oldKeyName)} not seen on the new key, refused from then on if still on the old: ${names}. Deactivate the old key now?`;
   if (yes || !stdinIsTerminal()) note(`yet to switch to the new key: ${names}`);
   else await confirmOrRefuse(yes, question);
 }

@@ -42,7 +42,7 @@ describe('keys rotate --watch and the systems to update', () => {
     // On a terminal the cut-over asks, naming who has not switched; No changes nothing.
     const asked = await keywardOnTerminal(['rotations', 'advance', id], 'Deactivate the old key now?', 'n\n', { KEYWARD_HOME: d.home });
     expect(asked.code).toBe(1);
-    expect(asked.stdout.replace(/\s+/g, ' ')).toMatch(/1 caller\(s\) of "ledger" never presented the new key: nightly-cron \(last seen just now\)\. They will be refused\./);
+    expect(asked.stdout.replace(/\s+/g, ' ')).toMatch(/Callers of "ledger" not seen on the new key, refused from then on if still on the old: nightly-cron \(last seen just now\)\. Deactivate/);
     expect((await d.client.rotation(id)).rotation.step).toBe('deactivate_old');
 
     // A script is not stopped, but its log names them.

@@ -65,9 +65,25 @@ describe('caller labels', () => {
     await verify(key.secret, '(other callers)');
     await verify(key.secret, '  (Other   Callers) ');
     await verify(key.secret, '(other callers) of mine');
+    await verify(key.secret, '(No caller label)');
     await t.daemon.core.usage.flush();
     const labels = (await t.client.usage(key.key.id)).callers.map((c) => c.caller).sort();
-    expect(labels).toEqual(['"(Other   Callers)"', '"(other callers)"', '(other callers) of mine'].sort());
+    expect(labels).toEqual(['"(Other   Callers)"', '"(other callers)"', '(other callers) of mine', '"(No caller label)"'].sort());
+  });
+
+  it('counts the uses that came without a label under a row of their own, so the rows add up to the uses', async () => {
+    t = await startTestApp({ now });
+    const key = await t.client.createKey('partly-labelled');
+    await verify(key.secret, 'orders-api');
+    await t.client.verify(key.secret);
+    await t.client.verify(key.secret, '   ');
+    await t.daemon.core.usage.flush();
+    const usage = await t.client.usage(key.key.id);
+    expect([...usage.callers].sort((a, b) => a.caller.localeCompare(b.caller))).toEqual([
+      expect.objectContaining({ caller: '(no caller label)', ok: 2, rejected: 0 }),
+      expect.objectContaining({ caller: 'orders-api', ok: 1, rejected: 0 }),
+    ]);
+    expect(usage.buckets.reduce((n, b) => n + b.ok, 0)).toBe(3);
   });
 
   it('ages callers out with the usage retention', async () => {

@@ -55,7 +55,7 @@ describe('rotation evidence in the TUI', () => {
     expect(frame).toContain('Switched (1): orders');
     press(app, 'n');
     frame = await waitForText(app, 'Deactivate the old key "ledger" now?');
-    expect(flat(frame)).toContain('1 caller(s) never presented the new key and will be refused: nightly-cron (last seen just now).');
+    expect(flat(frame)).toContain('Not seen on the new key, and refused from then on if still on the old: nightly-cron (last seen just now).');
     press(app, KEY.escape);
     await waitForFrame(app, (f) => !f.includes('Deactivate the old key "ledger" now?'), 'the question closed');
     expect((await t.client.getKey(old.key.id)).key.status, 'No changed nothing').toBe('active');

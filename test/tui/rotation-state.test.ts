@@ -35,7 +35,7 @@ describe('rotation texts', () => {
     const system = (caller: string, msAgo: number) => ({ caller, oldLastSeenAt: at(msAgo), newLastSeenAt: null });
     const pending = rotation('deactivate_old', { systems: { yetToSwitch: [system('nightly-cron', 3 * 3_600_000), system('billing-ui', 0)], switched: [] } });
     expect(advanceQuestion(pending, NOW)).toBe(
-      'Deactivate the old key "billing" now? 2 caller(s) never presented the new key and will be refused: nightly-cron (last seen 3h ago), billing-ui (last seen just now).',
+      'Deactivate the old key "billing" now? Not seen on the new key, and refused from then on if still on the old: nightly-cron (last seen 3h ago), billing-ui (last seen just now).',
     );
     expect(advanceQuestion(rotation('deactivate_old'), NOW)).toMatch(/No caller label was seen on it/);
     const switched = { caller: 'orders', oldLastSeenAt: at(60_000), newLastSeenAt: at(0) };

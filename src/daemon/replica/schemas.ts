@@ -4,7 +4,7 @@ import { parseResumeToken } from '../../replica/wire.js';
 import { SIGHTING_KINDS } from '../alerts/kinds.js';
 import { queryInt } from '../http/openapi.js';
 import { CALLER_MAX, cleanCallerLabel } from '../../caller-label.js';
-import { OTHER_CALLERS } from '../usage/callers.js';
+import { OTHER_CALLERS, UNLABELLED_CALLERS } from '../usage/callers.js';
 import { CallerLabel, IpAddress } from '../verify/routes.js';
 
 /** More entries than one 64 KiB body can hold: the body limit is the real bound. */
@@ -15,11 +15,15 @@ const Count = z.number().int().min(0).max(1_000_000_000);
 const Time = z.number().int().min(0).max(8_640_000_000_000_000).openapi({ description: 'Milliseconds since the epoch' });
 
 /**
- * A caller in a usage report, cleaned as a verify's. An empty one is the row a replica's own
- * tracker adds up the callers past the ones it keeps a key under (`OTHER_CALLERS`): its uses
- * go to the daemon's row of the same kind, never dropped as a verify drops an empty label.
+ * A caller in a usage report, cleaned as a verify's. The rows a replica's own tracker adds up go
+ * to the daemon's rows of the same kind: the unlabelled uses (`UNLABELLED_CALLERS`) as they are,
+ * and anything else that cleans to nothing, as the callers past the ones it keeps a key
+ * (`OTHER_CALLERS`), never dropped as a verify drops an empty label.
  */
-const ReportedCaller = z.string().max(CALLER_MAX).transform((raw) => cleanCallerLabel(raw) ?? OTHER_CALLERS);
+const ReportedCaller = z
+  .string()
+  .max(CALLER_MAX)
+  .transform((raw) => (raw === UNLABELLED_CALLERS ? UNLABELLED_CALLERS : (cleanCallerLabel(raw) ?? OTHER_CALLERS)));
 
 const UsageReportSchema = z
   .object({

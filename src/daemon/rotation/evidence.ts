@@ -4,7 +4,7 @@
  * The service reads the rows; everything counted is decided here.
  */
 import type { CallerRow, KeyRow, RotationRow, UsageBucket } from '../store.js';
-import { callerLabel, OTHER_CALLERS } from '../usage/callers.js';
+import { callerLabel, isOneCaller } from '../usage/callers.js';
 import { guardRefusal, isOpen, type GuardEvidence } from './machine.js';
 import type { Counts } from './patch.js';
 import type { Evidence, KeyEvidence, SystemJson } from './schemas.js';
@@ -94,11 +94,11 @@ function keyEvidence(id: string, name: string, row: KeyRow | undefined, counts: 
  * The old key's callers are the systems to update. One counts as switched once the same
  * caller label has been seen on the new key; most recently seen on the old key first, since a
  * system that used the old key a minute ago matters more than one silent for a month. The
- * callers beyond those kept per key, counted together, never count as switched: nobody can
- * tell which of them moved.
+ * callers beyond those kept per key, counted together, and the uses without a label never count
+ * as switched: nobody can tell which of them moved.
  */
 export function systemsToUpdate(oldCallers: readonly CallerRow[], newCallers: readonly CallerRow[]): { yetToSwitch: SystemJson[]; switched: SystemJson[] } {
-  const onNew = new Map(newCallers.filter((c) => c.caller !== OTHER_CALLERS).map((c) => [c.caller, c.lastSeenAt]));
+  const onNew = new Map(newCallers.filter((c) => isOneCaller(c.caller)).map((c) => [c.caller, c.lastSeenAt]));
   const yetToSwitch: SystemJson[] = [];
   const switched: SystemJson[] = [];
   for (const c of [...oldCallers].sort((a, b) => b.lastSeenAt - a.lastSeenAt || a.caller.localeCompare(b.caller))) {

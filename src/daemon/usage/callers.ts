@@ -6,14 +6,25 @@
  * `OTHER_CALLERS`, an empty label that no real caller has (verify drops empty labels), shown as
  * `OTHER_CALLERS_LABEL`, which no real caller's label reads as either (`cleanCallerLabel`).
  */
-import { OTHER_CALLERS_LABEL } from '../../caller-label.js';
+import { OTHER_CALLERS_LABEL, UNLABELLED_CALLERS_LABEL } from '../../caller-label.js';
 import type { UsageDelta } from '../store.js';
 
 export const CALLERS_KEPT = 1000;
 export const OTHER_CALLERS = '';
+/**
+ * The uses that came with no caller label, counted under a label no cleaned one can be (cleaned
+ * labels are trimmed), so a key's callers add up to its uses.
+ */
+export const UNLABELLED_CALLERS = ' ';
 
+/** A stored caller as the API and screens show it. */
 export function callerLabel(caller: string): string {
-  return caller === OTHER_CALLERS ? OTHER_CALLERS_LABEL : caller;
+  return caller === OTHER_CALLERS ? OTHER_CALLERS_LABEL : caller === UNLABELLED_CALLERS ? UNLABELLED_CALLERS_LABEL : caller;
+}
+
+/** Whether a stored caller is one system: not a row keyward adds up, of which nobody can say who moved. */
+export function isOneCaller(caller: string): boolean {
+  return caller !== OTHER_CALLERS && caller !== UNLABELLED_CALLERS;
 }
 
 type CallerCounts = UsageDelta['callers'][number];

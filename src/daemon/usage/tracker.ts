@@ -13,7 +13,7 @@ import { QuotaLedger, type StoredQuota } from '../../decide/quota.js';
 import type { Clock } from '../clock.js';
 import { SharedFlush } from '../flush.js';
 import type { Store, UsageDelta } from '../store.js';
-import { CallerCounter } from './callers.js';
+import { CallerCounter, UNLABELLED_CALLERS } from './callers.js';
 import { splitByKey } from './chunks.js';
 
 export const FLUSH_INTERVAL_MS = 1000;
@@ -62,7 +62,7 @@ export class UsageTracker {
       counts.ok++;
       this.lastUsed.set(keyId, at);
     } else counts.rejected++;
-    if (caller) this.callers.record(keyId, caller, ok, at);
+    this.callers.record(keyId, caller || UNLABELLED_CALLERS, ok, at);
   }
 
   /**

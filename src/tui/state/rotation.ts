@@ -81,8 +81,9 @@ export function advanceQuestion(rotation: RotationJson, now: number): string | u
   const old = `"${rotation.oldKeyName}"`;
   if (rotation.step === 'deactivate_old') {
     const pending = rotation.evidence.systems.yetToSwitch;
+    // Not "never presented it": of the rows keyward adds up (unlabelled uses, callers past 1,000) nobody can tell.
     const who = pending.length
-      ? ` ${pending.length} caller(s) never presented the new key and will be refused: ${callerNames(pending, now)}.`
+      ? ` Not seen on the new key, and refused from then on if still on the old: ${callerNames(pending, now)}.`
       : rotation.evidence.systems.switched.length
         ? ' Every caller seen on it has switched to the new key.'
         : ' No caller label was seen on it, so keyward cannot tell who still uses it.';
