@@ -5,7 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TOMBSTONE_EXAMPLE } from '../../src/daemon/alerts/schemas.js';
+import type { KeyJson } from '../../src/client/client.js';
+import { ALERT_EXAMPLE, TOMBSTONE_EXAMPLE } from '../../src/daemon/alerts/schemas.js';
 import { generateSecret, KEY_PREFIX, OPERATOR_TOKEN_PREFIX } from '../../src/daemon/secrets/format.js';
 import { keyJson } from '../tui/key-json.js';
 import { fakeDaemon, type FakeDaemon } from './fake-daemon.js';
@@ -112,4 +113,36 @@ describe('a table measures its cells as they are shown', () => {
 
   it('keys list', async () => expectAligned(await tables.run(['keys', 'list'])));
   it('keys list --status deleted', async () => expectAligned(await tables.run(['keys', 'list', '--status', 'deleted'])));
+});
+
+describe('a daemon from before the name= and key= filters', () => {
+  // It ignores both, answering its first page of every key and every open alert: the CLI
+  // checks the match itself rather than take the first row.
+  let older: FakeDaemon;
+  const billing = keyJson({ id: 'key_5Hq2Lw8Nc3Xv7Rb1Tk9Pmz', name: 'billing' });
+  const other = keyJson({ id: 'key_7Dn4Wq1Zs8Kc2Vm6Hx3Lbt', name: 'billing-eu' });
+  // A leak's alert names where it was found as its caller.
+  const alertOf = (key: KeyJson, id: string) => ({ ...ALERT_EXAMPLE, id, kind: 'key.leaked', keyId: key.id, keyName: key.name, caller: `${key.name}.env:1`, ip: null });
+  beforeAll(async () => {
+    older = await fakeDaemon((_method, path) =>
+      path.startsWith('/v1/alerts')
+        ? { alerts: [alertOf(other, 'alr_1Aa2Bb3Cc4Dd5Ee6Ff7Gg8'), alertOf(billing, 'alr_2Hh3Jj4Kk5Ll6Mm7Nn8Pp9')], nextCursor: null }
+        : { keys: [other, billing], nextCursor: null, prevCursor: null },
+    );
+  });
+  afterAll(() => older?.close());
+
+  it('keys show finds the key by its whole name and lists only its own alerts', async () => {
+    const run = await older.run(['keys', 'show', 'billing']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^name {9}billing\n/);
+    expect(run.stdout).toContain('leaked by billing.env:1');
+    expect(run.stdout).not.toContain('billing-eu');
+  });
+
+  it('a name it has no key of is refused, not taken from the first row', async () => {
+    const run = await older.run(['keys', 'show', 'billing-us']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('keyward: no key with id or name "billing-us" (see "keyward keys list")\n');
+  });
 });
