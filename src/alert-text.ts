@@ -14,7 +14,7 @@ const KIND_TEXT: Record<AlertJson['kind'], string> = {
   'key.leaked': 'leaked',
 };
 
-export function kindText(alert: AlertJson): string {
+export function kindText(alert: Pick<AlertJson, 'kind'>): string {
   return KIND_TEXT[alert.kind];
 }
 

@@ -4,7 +4,8 @@
  * names has proven itself (or to a URL the user gave).
  */
 import type { Command } from 'commander';
-import { ApiError, DaemonUnproven, DaemonUnreachable, type KeywardClient, type MeJson } from '../client/client.js';
+import { kindText } from '../alert-text.js';
+import { ApiError, DaemonUnproven, DaemonUnreachable, type AlertJson, type KeywardClient, type MeJson } from '../client/client.js';
 import { clientOf, noDaemonMessage, type Connection } from '../client/connection.js';
 import { readDaemonInfo } from '../home.js';
 import { withThousands } from '../thousands.js';
@@ -13,7 +14,28 @@ import { shortTime } from './format.js';
 import { emit, renderFields } from './output.js';
 import { examples, locate, withJson } from './session.js';
 
-type Counts = { keys: { active: number; inactive: number }; openRotations: number; openAlerts: number };
+type Counts = {
+  keys: { active: number; inactive: number };
+  openRotations: number;
+  openAlerts: number;
+  /** The open alerts by kind, most first: what to look at first, before `keyward alerts`. */
+  openAlertKinds: Partial<Record<AlertJson['kind'], number>>;
+};
+
+/** `2 leaked, 1 canary tripped`: the kinds open, most first. */
+function kindsText(kinds: Counts['openAlertKinds']): string {
+  const rows = Object.entries(kinds) as [AlertJson['kind'], number][];
+  return rows
+    .sort(([a, m], [b, n]) => n - m || a.localeCompare(b))
+    .map(([kind, n]) => `${withThousands(n)} ${kindText({ kind })}`)
+    .join(', ');
+}
+
+function byKind(alerts: readonly AlertJson[]): Counts['openAlertKinds'] {
+  const kinds: Counts['openAlertKinds'] = {};
+  for (const a of alerts) kinds[a.kind] = (kinds[a.kind] ?? 0) + 1;
+  return kinds;
+}
 
 export type StatusReport = {
   reachable: boolean;
@@ -50,7 +72,7 @@ async function counts(client: KeywardClient): Promise<Counts | null> {
     const [{ counts: keys }, { rotations }, alerts] = await Promise.all([client.listKeys({ limit: 1, counts: true }), client.rotations('open'), client.allAlerts()]);
     // Every daemon that pages the key list counts it when asked; one that does not is another program.
     if (!keys) throw new CliError('the daemon answered the key list without its counts', EXIT.refused);
-    return { keys: { active: keys.active, inactive: keys.inactive }, openRotations: rotations.length, openAlerts: alerts.length };
+    return { keys: { active: keys.active, inactive: keys.inactive }, openRotations: rotations.length, openAlerts: alerts.length, openAlertKinds: byKind(alerts) };
   } catch (err) {
     if (err instanceof ApiError && err.code === 'forbidden') return null;
     throw err;
@@ -78,7 +100,7 @@ function render(s: StatusReport): string {
   if (s.counts) {
     const { active, inactive } = s.counts.keys;
     fields.push(['keys', `${withThousands(active)} active, ${withThousands(inactive)} inactive`], ['rotations', `${s.counts.openRotations} open`]);
-    if (s.counts.openAlerts > 0) fields.push(['alerts', `${s.counts.openAlerts} open (keyward alerts)`]);
+    if (s.counts.openAlerts > 0) fields.push(['alerts', `${withThousands(s.counts.openAlerts)} open: ${kindsText(s.counts.openAlertKinds)} (keyward alerts)`]);
   } else if (s.operator) fields.push(['keys', 'not visible to this operator (needs keys:read)']);
   return renderFields(fields);
 }

@@ -53,7 +53,7 @@ describe('keyward status', () => {
       home: d.home,
       pid: d.pid,
       operator: { name: 'admin', role: 'admin' },
-      counts: { keys: { active: 1, inactive: 1 }, openRotations: 0, openAlerts: 0 },
+      counts: { keys: { active: 1, inactive: 1 }, openRotations: 0, openAlerts: 0, openAlertKinds: {} },
     });
     expect(human.stdout, 'no alerts line while none is open').not.toMatch(/^alerts/m);
   });
@@ -62,12 +62,15 @@ describe('keyward status', () => {
     const bait = await d.client.createKey('status-bait', { canary: true });
     await d.client.verify(bait.secret, 'crawler-1');
     await d.client.verify(bait.secret, 'crawler-2');
+    const leaked = await d.client.createKey('status-leaked');
+    await d.client.deactivateKey(leaked.key.id, 'leaked: pasted in #general');
     const [human, machine] = await Promise.all([d.run(['status']), d.run(['status', '--json'])]);
-    expect(human.stdout).toMatch(/^alerts\s+2 open \(keyward alerts\)$/m);
-    expect(json<StatusReport>(machine).counts).toMatchObject({ keys: { active: 2, inactive: 1 }, openAlerts: 2 });
+    expect(human.stdout, 'by kind, most first').toMatch(/^alerts\s+3 open: 2 canary tripped, 1 leaked \(keyward alerts\)$/m);
+    expect(json<StatusReport>(machine).counts).toMatchObject({ keys: { active: 2, inactive: 2 }, openAlerts: 3, openAlertKinds: { 'canary.tripped': 2, 'key.leaked': 1 } });
     for (const alert of (await d.client.alerts()).alerts) await d.client.ackAlert(alert.id);
     await d.client.deactivateKey(bait.key.id);
     await d.client.deleteKey(bait.key.id);
+    await d.client.deleteKey(leaked.key.id);
   });
 
   it('exits 3 when no daemon answers, for status and for any other command', async () => {
