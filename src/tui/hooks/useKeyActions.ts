@@ -6,7 +6,7 @@
  * Each handler first checks that its screen is still the current one (`inMode`), so a key
  * read together with the one that closed a screen is dropped rather than misapplied.
  */
-import type { KeyJson, KeywardClient, RotationJson } from '../../client/client.js';
+import type { KeyJson, KeywardClient, RotationJson, UsageJson } from '../../client/client.js';
 import { RECENT_USE_MINUTES } from '../../recent-use.js';
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
@@ -52,8 +52,15 @@ export type KeyActions = ReturnType<typeof useKeyActions>;
 export function useKeyActions(deps: KeyActionDeps) {
   const { client, operator, feed, keys, byKey, moveTo, needsDaemon, selectedNow, setView, setMode, inMode, show, clearToast, attempt, copy, exit, restartDaemon } = deps;
   const ask = (question: Question) => setMode({ kind: 'confirm', question, back: TABLE });
-  // A question goes without the usage line when usage cannot be read: it only adds a warning.
-  const recentUsage = (key: KeyJson) => client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
+  /**
+   * Asks a dangerous question that first reads the key's usage of the last hour (who it would
+   * break); without the usage line when usage cannot be read, since it only adds a warning.
+   */
+  const askWithUsage = (key: KeyJson, title: string, questionOf: (recent: UsageJson | undefined) => string, run: () => Promise<void>) =>
+    void attempt(async () => {
+      const recent = await client.usage(key.id, RECENT_USE_MINUTES).then(safeUsage, () => undefined);
+      ask({ title, question: questionOf(recent), danger: true, run });
+    });
   const rotationMode = (id: string): Mode => ({ kind: 'rotation', id, refusal: undefined, busy: false, question: undefined });
 
   const toggle = (key: KeyJson) => {
@@ -65,35 +72,19 @@ export function useKeyActions(deps: KeyActionDeps) {
       });
       return;
     }
-    // The question says whether the key verified for someone in the last hour.
-    void attempt(async () =>
-      ask({
-        title: 'Deactivate key',
-        question: deactivateQuestion(key, await recentUsage(key), Date.now()),
-        danger: true,
-        run: async () => {
-          const { key: updated } = await client.deactivateKey(key.id);
-          feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
-          show(`Deactivated "${key.name}"`, 'success');
-        },
-      }),
-    );
+    askWithUsage(key, 'Deactivate key', (recent) => deactivateQuestion(key, recent, Date.now()), async () => {
+      const { key: updated } = await client.deactivateKey(key.id);
+      feed.apply([{ type: 'key.updated', key: safeKey(updated) }]);
+      show(`Deactivated "${key.name}"`, 'success');
+    });
   };
 
-  // The question says whether something still presented the key in the last hour.
   const remove = (key: KeyJson) =>
-    void attempt(async () =>
-      ask({
-        title: 'Delete key',
-        question: deleteQuestion(key, await recentUsage(key), Date.now()),
-        danger: true,
-        run: async () => {
-          await client.deleteKey(key.id);
-          feed.apply([{ type: 'key.deleted', id: key.id }]);
-          show(`Deleted "${key.name}"`, 'success');
-        },
-      }),
-    );
+    askWithUsage(key, 'Delete key', (recent) => deleteQuestion(key, recent, Date.now()), async () => {
+      await client.deleteKey(key.id);
+      feed.apply([{ type: 'key.deleted', id: key.id }]);
+      show(`Deleted "${key.name}"`, 'success');
+    });
 
   /** A rotation just started: its new key's secret, once, then the rotation view. */
   const started = ({ rotation, secret }: { rotation: RotationJson; secret: string }) => {
