@@ -161,7 +161,7 @@ describe('rotation evidence in the TUI', () => {
     press(app, 'x');
     const frame = await waitForText(app, 'Deactivate key');
     expect(flat(frame)).toContain(
-      'It was accepted 2 times in the last hour, last by orders-api just now: those clients fail from now on (r rotates it without an outage). Deactivate "live-orders"?',
+      'It was accepted 2 times in the last hour, last by orders-api just now: those clients fail from now on; to replace it without an outage, answer n and rotate it (r). Deactivate "live-orders"?',
     );
     press(app, 'y');
     await expect.poll(async () => (await t.client.getKey(live.key.id)).key.status).toBe('inactive');

@@ -69,7 +69,7 @@ describe('rotation texts', () => {
     expect(deactivateQuestion(key, usage(0, 5, [caller('scanner', 60_000, 0)]), NOW), 'refusals break nobody').toBe(base);
     // The caller named is the last one the key verified for, not a refused one seen since.
     expect(deactivateQuestion(key, usage(1_500, 1, [caller('orders', 120_000, 1_500), caller('scanner', 60_000, 0)]), NOW)).toBe(
-      `It was accepted 1,500 times in the last hour, last by orders 2m ago: those clients fail from now on (r rotates it without an outage). ${base}`,
+      `It was accepted 1,500 times in the last hour, last by orders 2m ago: those clients fail from now on; to replace it without an outage, answer n and rotate it (r). ${base}`,
     );
   });
 });

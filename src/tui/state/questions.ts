@@ -25,7 +25,7 @@ export function emergencyQuestion(key: KeyJson): string {
 export function deactivateQuestion(key: KeyJson, recent: UsageJson | undefined, now: number): string {
   const base = `Deactivate "${key.name}"? Every verification of it fails from now on, until you activate it again.`;
   const used = recentUse(recent, now, 'accepted');
-  return used ? `${used}: those clients fail from now on (r rotates it without an outage). ${base}` : base;
+  return used ? `${used}: those clients fail from now on; to replace it without an outage, answer n and rotate it (r). ${base}` : base;
 }
 
 /**
