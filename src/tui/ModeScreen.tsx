@@ -107,7 +107,7 @@ export function ModeScreen(props: ModeScreenProps) {
     case 'filter':
       return <TableScreen {...table} active={mode.kind === 'table'} onCommand={actions.onTable} />;
     case 'help': {
-      const lines = helpLines(mode.back.kind, mode.query);
+      const lines = helpLines(mode.back.kind, mode.query, operator.permissions);
       const listHeight = height - PANEL_ROWS - (mode.searching || mode.query ? 1 : 0);
       return (
         <HelpScreen

@@ -521,6 +521,12 @@ describe('safety and terminals', () => {
     frame = await waitForText(app, 'Actions for "billing"');
     expect(frame).toMatch(/Deactivate\s+x\s+\(your role \(viewer\) may not change keys\)/);
     expect(frame, 'reading is allowed').toMatch(/Usage\s+u\s+│/);
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move · ⏎ menu');
+    press(app, '?');
+    frame = await waitForText(app, 'Keys table (this screen)');
+    expect(frame, 'help lists what the role cannot do, saying what it needs').toMatch(/ a +add a key \(needs keys:write\)/);
+    expect(frame, 'and what it can, as it is').toMatch(/ u +usage and callers +│/);
   });
 });
 

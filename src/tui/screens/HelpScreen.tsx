@@ -41,9 +41,9 @@ export function HelpScreen({ lines, offset, height, query, searching, active, on
               {line.text}
             </Text>
           ) : (
-            <Text key={i} wrap="truncate-end">
-              <Text color="cyan">{`  ${line.keys}`.padEnd(KEYS_WIDTH)}</Text>
-              {line.text}
+            <Text key={i} wrap="truncate-end" dimColor={line.needs !== undefined}>
+              <Text color={line.needs ? undefined : 'cyan'}>{`  ${line.keys}`.padEnd(KEYS_WIDTH)}</Text>
+              {line.needs ? `${line.text} (needs ${line.needs})` : line.text}
             </Text>
           ),
         )}

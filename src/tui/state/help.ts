@@ -21,6 +21,7 @@ import {
   USAGE_KEYS,
   type Binding,
 } from './keymap.js';
+import type { Permission } from '../../daemon/auth/permissions.js';
 import type { Move } from './cursor.js';
 import type { Mode } from './modes.js';
 
@@ -45,8 +46,8 @@ const SECTIONS: readonly Section[] = [
   { title: 'Everywhere', shows: [], bindings: GLOBAL_KEYS },
 ];
 
-/** A section title, or one key's line. */
-export type HelpLine = { readonly kind: 'title'; readonly text: string } | { readonly kind: 'key'; readonly keys: string; readonly text: string };
+/** A section title, or one key's line; `needs`, the permission a key wants that the operator lacks. */
+export type HelpLine = { readonly kind: 'title'; readonly text: string } | { readonly kind: 'key'; readonly keys: string; readonly text: string; readonly needs?: Permission };
 
 const KEY_NAMES: Record<string, string> = { enter: '⏎', down: '↓', up: '↑', pgdn: 'PgDn', pgup: 'PgUp', home: 'Home', end: 'End', tab: 'Tab', 'shift+tab': 'Shift-Tab' };
 
@@ -57,9 +58,10 @@ function keysText(keys: readonly string[]): string {
 /**
  * The lines of help opened over a `current` screen: its keys first, then every other
  * section. A `query` keeps the keys whose name or description contains it (any case), and
- * whole sections whose title does.
+ * whole sections whose title does. Keys the operator's `permissions` do not allow stay listed
+ * (a viewer learns what the TUI does) but say what they need, as the action menu does.
  */
-export function helpLines(current: Mode['kind'], query: string): HelpLine[] {
+export function helpLines(current: Mode['kind'], query: string, permissions: readonly Permission[]): HelpLine[] {
   const needle = query.trim().toLowerCase();
   const here = SECTIONS.filter((s) => s.shows.includes(current));
   const ordered = [...here, ...SECTIONS.filter((s) => !here.includes(s))];
@@ -67,7 +69,7 @@ export function helpLines(current: Mode['kind'], query: string): HelpLine[] {
   for (const section of ordered) {
     const titleMatches = section.title.toLowerCase().includes(needle);
     const keys = section.bindings
-      .map((b) => ({ keys: keysText(b.keys), text: b.help }))
+      .map((b) => ({ keys: keysText(b.keys), text: b.help, ...(b.needs && !permissions.includes(b.needs) && { needs: b.needs }) }))
       .filter((k) => !needle || titleMatches || k.keys.toLowerCase().includes(needle) || k.text.toLowerCase().includes(needle));
     if (keys.length === 0) continue;
     lines.push({ kind: 'title', text: here.includes(section) ? `${section.title} (this screen)` : section.title });
