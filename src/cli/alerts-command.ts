@@ -1,12 +1,15 @@
-/** `keyward alerts [--all] [--key KEY] [--json] [--ack ID]`: what keyward noticed (docs/alerts.md), and acknowledging it. */
+/** `keyward alerts [--all] [--key KEY] [--json] [--ack ID | --ack-all [--yes]]`: what keyward noticed (docs/alerts.md), and acknowledging it. */
 import type { Command } from 'commander';
 import { detailText } from '../alert-text.js';
-import type { AlertJson } from '../client/client.js';
+import { ApiError, type AlertJson, type KeywardClient } from '../client/client.js';
 import { ago } from '../duration.js';
+import { plural } from '../thousands.js';
+import { refused, usageError } from './exit.js';
 import { shortTime } from './format.js';
 import { nonEmpty } from './non-empty.js';
 import { emit, quoted, type Column, renderTable } from './output.js';
-import { examples, session, withJson } from './session.js';
+import { confirmOrRefuse } from './prompt.js';
+import { examples, session, withJson, withYes } from './session.js';
 
 const columns: Column<AlertJson>[] = [
   { header: 'ID', value: (a) => a.id },
@@ -20,24 +23,58 @@ const columns: Column<AlertJson>[] = [
   { header: 'DETAIL', value: (a) => detailText(a, shortTime) },
 ];
 
+/**
+ * Every open alert (about `key`, if given), after a question on a terminal: a canary tripped by
+ * a hundred crawlers is a hundred alerts, one a caller. One after another; one that fails stops
+ * the rest, and the error says how many were acknowledged before it.
+ */
+async function ackAll(client: KeywardClient, opts: { key?: string; yes?: boolean; json?: boolean }): Promise<void> {
+  const open = await client.allAlerts({ state: 'open', key: opts.key });
+  const about = opts.key === undefined ? '' : ` about ${quoted(opts.key)}`;
+  if (open.length === 0) return emit(opts, { acknowledged: [] }, () => `no open alerts${about}`);
+  await confirmOrRefuse(opts.yes, `Acknowledge ${plural(open.length, 'open alert')}${about}?`);
+  const acknowledged: AlertJson[] = [];
+  for (const a of open) {
+    try {
+      acknowledged.push((await client.ackAlert(a.id)).alert);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      throw refused(`alert ${a.id}: ${err.message} (${err.code}); ${plural(acknowledged.length, 'alert')} acknowledged before it`);
+    }
+  }
+  await emit(opts, { acknowledged }, () => `acknowledged ${plural(acknowledged.length, 'alert')}${about}`);
+}
+
 export function alertsCommand(program: Command): void {
   examples(
-    withJson(
-      program
-        .command('alerts')
-        .description('open alerts (canary tripped, deleted or rotated-out key presented, key expiring or leaked), newest first')
-        .option('--all', 'acknowledged ones too')
-        .option('--key <key>', 'only those about this key (id or name)', nonEmpty('--key'))
-        .option('--ack <id>', 'acknowledge this alert (needs keys:write)', nonEmpty('--ack')),
+    withYes(
+      withJson(
+        program
+          .command('alerts')
+          .description('open alerts (canary tripped, deleted or rotated-out key presented, key expiring or leaked), newest first')
+          .option('--all', 'acknowledged ones too')
+          .option('--key <key>', 'only those about this key (id or name)', nonEmpty('--key'))
+          .option('--ack <id>', 'acknowledge this alert (needs keys:write)', nonEmpty('--ack'))
+          .option('--ack-all', 'acknowledge every open alert (with --key: about that key); asks first on a terminal'),
+      ),
     ),
-    ['keyward alerts', 'keyward alerts --key billing --all', 'keyward alerts --all --json', 'keyward alerts --ack alr_4nV8qT2xLm7RbK9cWp3ZsE', "keyward alerts --json | jq -r '.alerts[] | select(.kind == \"canary.tripped\") | .id'"],
-  ).action(async (opts: { all?: boolean; key?: string; ack?: string; json?: boolean }, cmd: Command) => {
+    [
+      'keyward alerts',
+      'keyward alerts --key billing --all',
+      'keyward alerts --all --json',
+      'keyward alerts --ack alr_4nV8qT2xLm7RbK9cWp3ZsE',
+      'keyward alerts --key aws-backup-old --ack-all',
+      "keyward alerts --json | jq -r '.alerts[] | select(.kind == \"canary.tripped\") | .id'",
+    ],
+  ).action(async (opts: { all?: boolean; key?: string; ack?: string; ackAll?: boolean; yes?: boolean; json?: boolean }, cmd: Command) => {
     const { client } = session(cmd);
+    if (opts.ack !== undefined && opts.ackAll) throw usageError('--ack and --ack-all: give one');
     if (opts.ack !== undefined) {
       const { alert } = await client.ackAlert(opts.ack);
       await emit(opts, { alert }, () => `acknowledged alert ${alert.id} (${alert.kind}, key "${alert.keyName}")`);
       return;
     }
+    if (opts.ackAll) return ackAll(client, opts);
     const alerts = await client.allAlerts({ state: opts.all ? 'all' : 'open', key: opts.key });
     // A key never seen is no error: alerts outlive their keys, and are matched by recorded name.
     const about = opts.key === undefined ? '' : ` about ${quoted(opts.key)}`;

@@ -1,6 +1,6 @@
 /**
  * Issue 17 in the CLI, spawned as processes against a daemon process: `keys create --canary`
- * and the canary mark, `keyward alerts [--all] [--key KEY] [--json] [--ack ID]` and a key's open
+ * and the canary mark, `keyward alerts [--all] [--key KEY] [--json] [--ack ID | --ack-all]` and a key's open
  * alerts in `keys show`, `keys list --status
  * deleted`, `keys deactivate --reason`, and `keys rotate --emergency` (asking first).
  */
@@ -62,7 +62,24 @@ describe('canaries and alerts', () => {
     expect(shown.stdout).toContain(`\n             +2 more: keyward alerts --key ${bait.key.id}\n`);
     const listed = await d.run(['alerts', '--key', bait.key.id, '--json']);
     expect(json<{ alerts: AlertJson[] }>(listed).alerts).toHaveLength(7);
-    for (const alert of json<{ alerts: AlertJson[] }>(listed).alerts) await d.client.ackAlert(alert.id);
+  });
+
+  it('acknowledges every open alert of a key with --ack-all, asking first, and leaves the others open', async () => {
+    const other = await d.client.createKey('bait-other', { canary: true });
+    await d.client.verify(other.secret, 'crawler-x');
+    const unasked = await d.run(['alerts', '--key', 'bait-many', '--ack-all']);
+    expect(unasked.code, 'nobody to ask: --yes is required').toBe(2);
+    expect(unasked.stderr).toMatch(/stdin is not a terminal.*--yes/);
+    expect((await d.client.alerts({ key: 'bait-many' })).alerts).toHaveLength(7);
+    const acked = await d.run(['alerts', '--key', 'bait-many', '--ack-all', '--yes']);
+    expect(acked.code, acked.stderr).toBe(0);
+    expect(acked.stdout).toBe('acknowledged 7 alerts about "bait-many"\n');
+    expect((await d.client.alerts()).alerts.map((a) => a.keyName)).toEqual(['bait-other']);
+    const rest = await d.run(['alerts', '--ack-all', '--yes', '--json']);
+    expect(json<{ acknowledged: AlertJson[] }>(rest).acknowledged.map((a) => [a.keyName, a.state])).toEqual([['bait-other', 'acknowledged']]);
+    expect((await d.run(['alerts', '--ack-all', '--yes'])).stdout).toBe('no open alerts\n');
+    const both = await d.run(['alerts', '--ack', 'alr_1Aa2Bb3Cc4Dd5Ee6Ff7Gg8', '--ack-all']);
+    expect([both.code, both.stderr]).toEqual([2, 'keyward: --ack and --ack-all: give one\n']);
   });
 
   it('lists deleted keys with their presentations, and deactivates with a reason that reports a leak', async () => {

@@ -30,6 +30,33 @@ function unwrapped(frame: string): string {
 }
 
 describe('alerts in the TUI', () => {
+  it('acknowledges every open alert of a key with A, after asking, and leaves other keys\' alerts open', async () => {
+    const bait = await t.client.createKey('bait', { canary: true });
+    for (const crawler of ['crawler-1', 'crawler-2', 'crawler-3']) await t.client.verify(bait.secret, crawler);
+    await presentDeleted('retired', 'old-cron');
+    await t.client.alerts(); // the daemon writes the sightings (as its flush would within a second)
+    const { app } = await openApp(t);
+    await waitForText(app, '! 4 open alerts');
+    press(app, '!');
+    let frame = await waitForText(app, 'Alerts · 4 open');
+    // The most recently seen first, likely the deleted key's: the cursor goes to one of the canary's.
+    const onCanary = (f: string) => /›\s*●\s+canary tripped\s+bait/.test(f);
+    if (!onCanary(frame)) {
+      press(app, 'j');
+      await waitForFrame(app, onCanary, 'the cursor on a canary alert');
+    }
+    press(app, 'A');
+    frame = await waitForText(app, 'Acknowledge alerts');
+    expect(unwrapped(frame)).toContain('Acknowledge 3 open alerts on "bait"?');
+    press(app, 'y');
+    await waitForText(app, 'Acknowledged 3 alerts on "bait"');
+    frame = await waitForText(app, 'Alerts · 1 open');
+    expect(frame).toMatch(/deleted key used\s+retired/);
+    const open = (await t.client.alerts()).alerts;
+    expect(open.map((a) => a.keyName)).toEqual(['retired']);
+  });
+
+
   it('counts open alerts in the header in red, lists them on !, and acknowledges one with a', async () => {
     const bait = await t.client.createKey('bait', { canary: true });
     expect(await t.client.verify(bait.secret, 'crawler-7', { ip: '203.0.113.9' })).toEqual({ valid: false, code: 'not_found' });

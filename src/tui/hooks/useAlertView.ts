@@ -1,10 +1,11 @@
 /**
  * The alerts view (`!`): the alerts loaded while it is open and reloaded as alert events
- * arrive, its cursor, and acknowledging the alert under it. Each handler first checks the view
+ * arrive, its cursor, and acknowledging the alert under it, or every open one of its key. Each handler first checks the view
  * is still the current one.
  */
 import { useMemo } from 'react';
 import type { AlertJson, KeywardClient } from '../../client/client.js';
+import { plural } from '../../thousands.js';
 import type { KeyFeed } from '../feed.js';
 import { daemonRefusal, type Operator } from '../state/actions.js';
 import type { FeedEvent } from '../state/collection.js';
@@ -57,6 +58,42 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
     });
   };
 
+  /**
+   * Every open alert of `alert`'s key, after a question: a canary tripped by a hundred crawlers
+   * is a hundred alerts, one a caller. Acknowledged one after another; one that fails stops the
+   * rest (its error is shown; those before it stay acknowledged).
+   */
+  const acknowledgeKey = (alert: AlertJson | undefined, back: Mode) => {
+    if (!alert) return show('no alert selected', 'error');
+    const refused = daemonRefusal(operator);
+    if (refused) return show(refused, 'error');
+    if (!operator.permissions.includes('keys:write')) return show(`your role (${operator.role}) may not acknowledge alerts`, 'error');
+    const open = (live.data ?? []).filter((a) => a.keyId === alert.keyId && a.state === 'open');
+    if (open.length === 0) return show(`No open alert on "${alert.keyName}"`);
+    setMode({
+      kind: 'confirm',
+      back,
+      question: {
+        title: 'Acknowledge alerts',
+        question: `Acknowledge ${plural(open.length, 'open alert')} on "${alert.keyName}"? They leave the header's count and the key's flags; they stay listed with t.`,
+        danger: false,
+        run: async () => {
+          let done = 0;
+          try {
+            for (const a of open) {
+              const { alert: acked } = await client.ackAlert(a.id);
+              feed.apply([{ type: 'alert.updated', alert: safeAlert(acked) }]);
+              done++;
+            }
+          } finally {
+            live.reload();
+          }
+          show(`Acknowledged ${plural(done, 'alert')} on "${alert.keyName}"`, 'success');
+        },
+      },
+    });
+  };
+
   /** `height`: the rows the list has on screen. */
   const onCommand = (command: AlertCommand, height: number) => {
     const m = inMode('alerts');
@@ -66,6 +103,7 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
     if (command === 'help') return setMode(helpOver(m));
     if (command === 'all') return setMode({ ...m, all: !m.all });
     if (command === 'ack' || command === 'choose') return acknowledge(ids[resolveCursor(ids, m.cursor, height).index]);
+    if (command === 'ackKey') return acknowledgeKey(ids[resolveCursor(ids, m.cursor, height).index], m);
     setMode({ ...m, cursor: moveCursor(ids, m.cursor, MOVES[command]!, height) });
   };
 

@@ -121,7 +121,7 @@ export const AUDIT_KEYS: readonly Binding<AuditCommand>[] = [
   { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
 ];
 
-export type AlertCommand = ListCommand | 'ack' | 'all';
+export type AlertCommand = ListCommand | 'ack' | 'ackKey' | 'all';
 
 export const ALERT_KEYS: readonly Binding<AlertCommand>[] = [
   { keys: ['j', 'down'], command: 'down', help: 'next alert', footer: 'j/k move' },
@@ -131,6 +131,7 @@ export const ALERT_KEYS: readonly Binding<AlertCommand>[] = [
   { keys: ['pgdn', 'ctrl+f'], command: 'pageDown', help: 'page down' },
   { keys: ['pgup', 'ctrl+b'], command: 'pageUp', help: 'page up' },
   { keys: ['a', 'enter'], command: 'ack', help: 'acknowledge the alert', footer: 'a acknowledge', needs: 'keys:write' },
+  { keys: ['A'], command: 'ackKey', help: "acknowledge every open alert of the alert's key (asks first)", footer: 'A all of the key', needs: 'keys:write' },
   { keys: ['t'], command: 'all', help: 'open alerts only, or acknowledged ones too', footer: 't open/all' },
   { keys: ['?'], command: 'help', help: 'all keys', footer: '? help' },
   { keys: ['esc', 'q'], command: 'back', help: 'back to the keys', footer: 'esc back' },
