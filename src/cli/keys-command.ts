@@ -1,4 +1,4 @@
-/** `keyward keys …`: list (deleted ones too), show, create (canaries too), import, deactivate, activate, delete and rotate (in an emergency too) API keys. */
+/** `keyward keys …`: list (deleted ones too), show, create (canaries too), import, usage, deactivate, activate, delete and rotate (in an emergency too) API keys. */
 import { Option, type Command } from 'commander';
 import { keyAlertLine } from '../alert-text.js';
 import type { AlertJson, KeyJson, KeySortName, KeywardClient, TombstoneJson, UsageJson } from '../client/client.js';
@@ -16,6 +16,7 @@ import { emit, note, print, printJson, quoted, renderFields, renderTable, reveal
 import { fieldsFromFlags, policyFields, withPolicyFlags, type PolicyFlags } from './policy-flags.js';
 import { confirmOrRefuse } from './prompt.js';
 import { streamRows } from './stream.js';
+import { usageCommand } from './usage-command.js';
 import { examples, session, withJson, withYes } from './session.js';
 
 /** A canary's status says what it is: it never verifies, whatever its status. */
@@ -305,4 +306,5 @@ export function keysCommand(program: Command): void {
   });
 
   importCommand(keys);
+  usageCommand(keys);
 }

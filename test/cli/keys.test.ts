@@ -115,6 +115,38 @@ describe('keyward verify', () => {
   });
 });
 
+describe('keyward keys usage', () => {
+  it('says how often a key was accepted and refused in the window, and by which callers; JSON for scripts', async () => {
+    const { key, secret } = await d.client.createKey('used-lately');
+    await d.client.verify(secret, 'orders-api');
+    await d.client.verify(secret, 'orders-api');
+    await d.client.verify(secret);
+    await d.client.deactivateKey(key.id);
+    await d.client.verify(secret, 'late-cron');
+    const human = await d.run(['keys', 'usage', 'used-lately']);
+    expect(human.code, human.stderr).toBe(0);
+    const [head, note, header, ...rows] = human.stdout.trimEnd().split('\n');
+    expect(head).toBe(`key "used-lately" (${key.id}), last 1h: 3 accepted, 1 rejected; last used just now`);
+    expect(note).toBe('callers seen in the window, with their counts since first seen:');
+    expect(header).toMatch(/^CALLER\s+LAST SEEN\s+FIRST SEEN\s+OK\s+REJECTED$/);
+    expect(rows.map((r) => r.split(/ {2,}/).filter(Boolean)).sort()).toEqual(
+      [
+        ['(no caller label)', 'just now', 'just now', '1', '0'],
+        ['late-cron', 'just now', 'just now', '0', '1'],
+        ['orders-api', 'just now', 'just now', '2', '0'],
+      ].sort(),
+    );
+    const machine = json<{ key: { id: string }; minutes: number; buckets: { ok: number; rejected: number }[] }>(await d.run(['keys', 'usage', key.id, '--last', '7d', '--json']));
+    expect(machine.key.id).toBe(key.id);
+    expect(machine.minutes).toBe(7 * 24 * 60);
+    expect(machine.buckets).toHaveLength(7 * 24 * 60);
+    expect(machine.buckets.reduce((n, b) => n + b.ok + b.rejected, 0)).toBe(4);
+    expectFailure(await d.run(['keys', 'usage', 'used-lately', '--last', '90s']), 2, /--last "90s" must be whole minutes from 1m to 30d/);
+    expectFailure(await d.run(['keys', 'usage', 'used-lately', '--last', '31d']), 2, /--last "31d"/);
+    expectFailure(await d.run(['keys', 'usage', 'never-was']), 1, /no key with id or name "never-was"/);
+  });
+});
+
 describe('keyward keys deactivate, activate and delete', () => {
   it('deactivates and activates by name', async () => {
     await d.client.createKey('toggle');

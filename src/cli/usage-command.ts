@@ -1,0 +1,69 @@
+/**
+ * `keyward keys usage KEY [--last SPAN]`: how much a key was presented over a recent window,
+ * accepted and refused, and by which callers, as the TUI's usage view shows it; for a script
+ * that asks whether anything still uses a key before deleting it.
+ */
+import type { Command } from 'commander';
+import type { UsageJson } from '../client/client.js';
+import { ago, parseDuration } from '../duration.js';
+import { withThousands } from '../thousands.js';
+import { usageError } from './exit.js';
+import { findKey } from './lookup.js';
+import { emit, quoted, renderTable, type Column } from './output.js';
+import { examples, session, withJson } from './session.js';
+
+/** The daemon keeps usage for 30 days, a bucket a minute. */
+const MAX_MINUTES = 30 * 24 * 60;
+
+function lastSpan(value: string): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < 60 || seconds > MAX_MINUTES * 60 || seconds % 60 !== 0) {
+    throw usageError(`--last ${JSON.stringify(value)} must be whole minutes from 1m to 30d, such as 15m, 1h or 7d`);
+  }
+  return seconds / 60;
+}
+
+/** A caller's counts are since it was first seen (kept 30 days), not the window's: the table says so. */
+const callerColumns: Column<UsageJson['callers'][number]>[] = [
+  { header: 'CALLER', value: (c) => c.caller },
+  { header: 'LAST SEEN', value: (c) => ago(c.lastSeenAt, Date.now()) },
+  { header: 'FIRST SEEN', value: (c) => ago(c.firstSeenAt, Date.now()) },
+  { header: 'OK', value: (c) => withThousands(c.ok), align: 'right' },
+  { header: 'REJECTED', value: (c) => withThousands(c.rejected), align: 'right' },
+];
+
+/** `1h`, `30m`, `2d`: the window as it was asked for. */
+function spanText(minutes: number): string {
+  return minutes % 1440 === 0 ? `${minutes / 1440}d` : minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
+}
+
+export function usageCommand(keys: Command): void {
+  examples(
+    withJson(
+      keys
+        .command('usage')
+        .description('how often a key was presented lately, accepted and refused, and by which callers')
+        .argument('<key>', 'key id or name')
+        .option('--last <span>', 'the window, 1m to 30d (default 1h)', lastSpan, 60),
+    ),
+    [
+      'keyward keys usage billing',
+      'keyward keys usage billing --last 7d',
+      "keyward keys usage billing-old --last 24h --json | jq '[.buckets[] | .ok + .rejected] | add'",
+    ],
+  ).action(async (ref: string, opts: { last: number; json?: boolean }, cmd: Command) => {
+    const { client } = session(cmd);
+    const key = await findKey(client, ref);
+    const usage = await client.usage(key.id, opts.last);
+    await emit(opts, { key: { id: key.id, name: key.name }, minutes: opts.last, ...usage }, async () => {
+      const ok = usage.buckets.reduce((n, b) => n + b.ok, 0);
+      const rejected = usage.buckets.reduce((n, b) => n + b.rejected, 0);
+      // Callers are those last seen in the window: the daemon answers the most recent ones it keeps.
+      const since = Date.now() - opts.last * 60_000;
+      const callers = usage.callers.filter((c) => Date.parse(c.lastSeenAt) >= since);
+      const head = `key ${quoted(key.name)} (${key.id}), last ${spanText(opts.last)}: ${withThousands(ok)} accepted, ${withThousands(rejected)} rejected; last used ${ago(key.lastUsedAt, Date.now())}`;
+      if (callers.length === 0) return `${head}\nno caller seen in the window`;
+      return `${head}\ncallers seen in the window, with their counts since first seen:\n${await renderTable(callers, callerColumns)}`;
+    });
+  });
+}
