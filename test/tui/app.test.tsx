@@ -539,6 +539,7 @@ describe('other views', () => {
     press(app, 'u');
     let frame = await waitForText(app, 'web-1');
     expect(frame).toContain('Usage of "billing"');
+    expect(frame, 'the callers\' counts are not the chart\'s hour').toContain('counts since first seen (kept 30 days)');
     await t.client.verify(secret, 'web-2');
     await t.daemon.core.usage.flush();
     await waitForText(app, 'web-2');

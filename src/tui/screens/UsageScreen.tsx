@@ -34,8 +34,12 @@ export function UsageScreen({ keyJson: key, usage, error, width, height, now, ac
               { label: 'rejected', values: usage.buckets.map((b) => b.rejected), color: 'red' },
             ]}
           />
-          <Box marginTop={1}>
-            <CallerList callers={usage.callers} now={now} max={Math.max(1, height - 10)} empty="No caller has presented this key (callers are what verify calls pass as `caller`)." />
+          {/* The chart is the last hour; a caller's counts are not: they run from its first sighting. */}
+          <Box marginTop={1} flexDirection="column">
+            <Text dimColor wrap="truncate-end">
+              Callers, latest first · counts since first seen (kept 30 days)
+            </Text>
+            <CallerList callers={usage.callers} now={now} max={Math.max(1, height - 11)} empty="No one has presented this key in the last 30 days." />
           </Box>
         </Box>
       ) : error ? null : (
