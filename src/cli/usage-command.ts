@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { UsageJson } from '../client/client.js';
+import { CALLERS_LISTED } from '../daemon/usage/callers.js';
 import { ago, parseDuration } from '../duration.js';
 import { withThousands } from '../thousands.js';
 import { usageError } from './exit.js';
@@ -63,7 +64,8 @@ export function usageCommand(keys: Command): void {
       const callers = usage.callers.filter((c) => Date.parse(c.lastSeenAt) >= since);
       const head = `key ${quoted(key.name)} (${key.id}), last ${spanText(opts.last)}: ${withThousands(ok)} accepted, ${withThousands(rejected)} rejected; last used ${ago(key.lastUsedAt, Date.now())}`;
       if (callers.length === 0) return `${head}\nno caller seen in the window`;
-      return `${head}\ncallers seen in the window, with their counts since first seen:\n${await renderTable(callers, callerColumns)}`;
+      const more = usage.callers.length >= CALLERS_LISTED ? `\nthe daemon lists a key's ${CALLERS_LISTED} most recently seen callers: more may have been seen` : '';
+      return `${head}\ncallers seen in the window, with their counts since first seen:\n${await renderTable(callers, callerColumns)}${more}`;
     });
   });
 }

@@ -145,6 +145,16 @@ describe('keyward keys usage', () => {
     expectFailure(await d.run(['keys', 'usage', 'used-lately', '--last', '31d']), 2, /--last "31d"/);
     expectFailure(await d.run(['keys', 'usage', 'never-was']), 1, /no key with id or name "never-was"/);
   });
+
+  it('says when the daemon listed only the most recent of a key\'s callers', async () => {
+    const { secret } = await d.client.createKey('many-callers');
+    for (let i = 0; i < 101; i++) await d.client.verify(secret, `svc-${i}`);
+    const run = await d.run(['keys', 'usage', 'many-callers']);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('svc-'))).toHaveLength(100);
+    expect(lines.at(-1)).toBe("the daemon lists a key's 100 most recently seen callers: more may have been seen");
+  });
 });
 
 describe('keyward keys deactivate, activate and delete', () => {

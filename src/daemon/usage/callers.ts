@@ -10,6 +10,8 @@ import { OTHER_CALLERS_LABEL, UNLABELLED_CALLERS_LABEL } from '../../caller-labe
 import type { UsageDelta } from '../store.js';
 
 export const CALLERS_KEPT = 1000;
+/** How many of a key's callers a usage read answers, the most recently seen first. */
+export const CALLERS_LISTED = 100;
 export const OTHER_CALLERS = '';
 /**
  * The uses that came with no caller label, counted under a label no cleaned one can be (cleaned

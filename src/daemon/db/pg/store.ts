@@ -19,7 +19,7 @@ import { changedFields, editDetail, stampedAfter } from '../../keys/edit.js';
 import { firstClash } from '../../keys/import.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
-import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
+import { CALLERS_KEPT, CALLERS_LISTED, OTHER_CALLERS } from '../../usage/callers.js';
 import type { IndexedKey } from '../../../decide/policy.js';
 import type {
   Actor,
@@ -669,7 +669,7 @@ export class PgStore implements Store {
       .from(keyCallers)
       .where(eq(keyCallers.keyId, keyId))
       .orderBy(desc(keyCallers.lastSeenAt))
-      .limit(100);
+      .limit(CALLERS_LISTED);
   }
 
   // rotations

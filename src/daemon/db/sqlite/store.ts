@@ -14,7 +14,7 @@ import { firstClash } from '../../keys/import.js';
 import { narrows } from '../../keys/narrowing.js';
 import { nameColumns } from '../../names.js';
 import { END_STEPS } from '../../rotation/machine.js';
-import { CALLERS_KEPT, OTHER_CALLERS } from '../../usage/callers.js';
+import { CALLERS_KEPT, CALLERS_LISTED, OTHER_CALLERS } from '../../usage/callers.js';
 import type { IndexedKey } from '../../../decide/policy.js';
 import type {
   Actor,
@@ -751,7 +751,7 @@ export class SqliteStore implements Store {
       .from(keyCallers)
       .where(eq(keyCallers.keyId, keyId))
       .orderBy(desc(keyCallers.lastSeenAt))
-      .limit(100)
+      .limit(CALLERS_LISTED)
       .all();
   }
 
