@@ -14,6 +14,11 @@ export const OTHER_CALLERS_LABEL = '(other callers)';
 /** How the row of the uses no caller label came with reads. */
 export const UNLABELLED_CALLERS_LABEL = '(no caller label)';
 
+/** Whether `label` (as the API shows it) is one of the rows keyward adds up, which name nobody. */
+export function isAddedUpLabel(label: string): boolean {
+  return label === OTHER_CALLERS_LABEL || label === UNLABELLED_CALLERS_LABEL;
+}
+
 /**
  * A label as verify keeps it: control characters removed, anything shaped like a secret
  * redacted, trimmed; empty is none. A label that reads as one of the rows keyward adds up (in
@@ -24,6 +29,5 @@ export function cleanCallerLabel(raw: string): string | undefined {
   if (!label) return undefined;
   // Every verify with a caller runs this: most labels are done at their first character.
   if (label[0] !== '(') return label;
-  const read = label.toLowerCase().replace(/\s+/g, ' ');
-  return read === OTHER_CALLERS_LABEL || read === UNLABELLED_CALLERS_LABEL ? `"${label}"` : label;
+  return isAddedUpLabel(label.toLowerCase().replace(/\s+/g, ' ')) ? `"${label}"` : label;
 }

@@ -3,7 +3,7 @@
  * and the CLI's deactivate and delete share: what a deactivation would break (accepted uses),
  * or that something still presents a key about to be deleted (every presentation). Pure.
  */
-import { OTHER_CALLERS_LABEL, UNLABELLED_CALLERS_LABEL } from './caller-label.js';
+import { isAddedUpLabel } from './caller-label.js';
 import type { UsageJson } from './client/client.js';
 import { ago } from './duration.js';
 import { plural } from './thousands.js';
@@ -22,8 +22,7 @@ export function recentUse(usage: UsageJson | undefined, now: number, counted: 'a
   if (!usage || times === 0) return undefined;
   const since = now - RECENT_USE_MINUTES * 60_000;
   const last = usage.callers
-    // The rows keyward adds up name nobody.
-    .filter((c) => Date.parse(c.lastSeenAt) >= since && (!accepted || c.ok > 0) && c.caller !== OTHER_CALLERS_LABEL && c.caller !== UNLABELLED_CALLERS_LABEL)
+    .filter((c) => Date.parse(c.lastSeenAt) >= since && (!accepted || c.ok > 0) && !isAddedUpLabel(c.caller))
     .sort((a, b) => b.lastSeenAt.localeCompare(a.lastSeenAt))[0];
   const who = last ? `, last by ${last.caller} ${ago(last.lastSeenAt, now)}` : '';
   return `It was ${counted} ${plural(times, 'time')} in the last hour${who}`;

@@ -6,19 +6,17 @@
 import type { Command } from 'commander';
 import type { UsageJson } from '../client/client.js';
 import { CALLERS_LISTED } from '../daemon/usage/callers.js';
-import { ago, parseDuration } from '../duration.js';
+import { USAGE_MINUTES_MAX } from '../daemon/limits.js';
+import { ago, formatDuration, parseDuration } from '../duration.js';
 import { withThousands } from '../thousands.js';
 import { usageError } from './exit.js';
 import { findKey } from './lookup.js';
 import { emit, quoted, renderTable, type Column } from './output.js';
 import { examples, session, withJson } from './session.js';
 
-/** The daemon keeps usage for 30 days, a bucket a minute. */
-const MAX_MINUTES = 30 * 24 * 60;
-
 function lastSpan(value: string): number {
   const seconds = parseDuration(value);
-  if (seconds === undefined || seconds < 60 || seconds > MAX_MINUTES * 60 || seconds % 60 !== 0) {
+  if (seconds === undefined || seconds < 60 || seconds > USAGE_MINUTES_MAX * 60 || seconds % 60 !== 0) {
     throw usageError(`--last ${JSON.stringify(value)} must be whole minutes from 1m to 30d, such as 15m, 1h or 7d`);
   }
   return seconds / 60;
@@ -32,11 +30,6 @@ const callerColumns: Column<UsageJson['callers'][number]>[] = [
   { header: 'OK', value: (c) => withThousands(c.ok), align: 'right' },
   { header: 'REJECTED', value: (c) => withThousands(c.rejected), align: 'right' },
 ];
-
-/** `1h`, `30m`, `2d`: the window as it was asked for. */
-function spanText(minutes: number): string {
-  return minutes % 1440 === 0 ? `${minutes / 1440}d` : minutes % 60 === 0 ? `${minutes / 60}h` : `${minutes}m`;
-}
 
 export function usageCommand(keys: Command): void {
   examples(
@@ -62,7 +55,7 @@ export function usageCommand(keys: Command): void {
       // Callers are those last seen in the window: the daemon answers the most recent ones it keeps.
       const since = Date.now() - opts.last * 60_000;
       const callers = usage.callers.filter((c) => Date.parse(c.lastSeenAt) >= since);
-      const head = `key ${quoted(key.name)} (${key.id}), last ${spanText(opts.last)}: ${withThousands(ok)} accepted, ${withThousands(rejected)} rejected; last used ${ago(key.lastUsedAt, Date.now())}`;
+      const head = `key ${quoted(key.name)} (${key.id}), last ${formatDuration(opts.last * 60)}: ${withThousands(ok)} accepted, ${withThousands(rejected)} rejected; last used ${ago(key.lastUsedAt, Date.now())}`;
       if (callers.length === 0) return `${head}\nno caller seen in the window`;
       const more = usage.callers.length >= CALLERS_LISTED ? `\nthe daemon lists a key's ${CALLERS_LISTED} most recently seen callers: more may have been seen` : '';
       return `${head}\ncallers seen in the window, with their counts since first seen:\n${await renderTable(callers, callerColumns)}${more}`;

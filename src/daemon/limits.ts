@@ -20,6 +20,9 @@ export const LEAK_PREFIX = 'leaked: ';
 /** The longest location a leak report names (`FILE:LINE`): with `LEAK_PREFIX` it fits a deactivation's reason. */
 export const LEAK_WHERE_MAX = REASON_MAX - LEAK_PREFIX.length;
 
+/** The longest window `GET /v1/keys/{id}/usage?minutes=` answers: the 30 days usage is kept. */
+export const USAGE_MINUTES_MAX = 30 * 24 * 60;
+
 /** A rotation's watch window, in seconds: at least a minute of traffic, at most the 30 days usage is kept. */
 export const WATCH_DEFAULT_SECONDS = 600;
 export const WATCH_MIN_SECONDS = 60;

@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { nextRefillAt } from '../../decide/quota.js';
 import { iso, PageLimit, queryIntOr } from '../http/openapi.js';
-import { REASON_MAX } from '../limits.js';
+import { REASON_MAX, USAGE_MINUTES_MAX } from '../limits.js';
 import { NAME_MAX, NAME_RULES, nameSchema } from '../names.js';
 import { safeText, UNSAFE_CHARS } from '../../sanitize.js';
 import { KEY_SORTS, type KeyView } from '../store.js';
@@ -194,7 +194,7 @@ export const CreatedKeyResponse = z.object({
 export const CREATED_KEY_EXAMPLE: z.infer<typeof CreatedKeyResponse> = { key: { ...KEY_EXAMPLE, lastUsedAt: null, uses24h: 0 }, secret: SECRET_EXAMPLE };
 
 export const UsageQuery = z.object({
-  minutes: queryIntOr(60, 1, 43_200),
+  minutes: queryIntOr(60, 1, USAGE_MINUTES_MAX),
 });
 
 export const CallerSchema = z.object({

@@ -44,11 +44,13 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
   );
   const live = useLive(load, feed, aboutAlerts);
 
+  /** Why the operator may not acknowledge alerts (one, or all of a key's), or undefined. */
+  const ackRefusal = () => daemonRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not acknowledge alerts`);
+
   const acknowledge = (alert: AlertJson | undefined) => {
     if (!alert) return show('no alert selected', 'error');
-    const refused = daemonRefusal(operator);
+    const refused = ackRefusal();
     if (refused) return show(refused, 'error');
-    if (!operator.permissions.includes('keys:write')) return show(`your role (${operator.role}) may not acknowledge alerts`, 'error');
     if (alert.state === 'acknowledged') return show(`Already acknowledged by ${alert.acknowledgedBy ?? 'someone'}`);
     void attempt(async () => {
       const { alert: acked } = await client.ackAlert(alert.id);
@@ -65,9 +67,8 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
    */
   const acknowledgeKey = (alert: AlertJson | undefined, back: Mode) => {
     if (!alert) return show('no alert selected', 'error');
-    const refused = daemonRefusal(operator);
+    const refused = ackRefusal();
     if (refused) return show(refused, 'error');
-    if (!operator.permissions.includes('keys:write')) return show(`your role (${operator.role}) may not acknowledge alerts`, 'error');
     const open = (live.data ?? []).filter((a) => a.keyId === alert.keyId && a.state === 'open');
     if (open.length === 0) return show(`No open alert on "${alert.keyName}"`);
     setMode({
@@ -78,17 +79,15 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
         question: `Acknowledge ${plural(open.length, 'open alert')} on "${alert.keyName}"? They leave the header's count and the key's flags; they stay listed with t.`,
         danger: false,
         run: async () => {
-          let done = 0;
           try {
             for (const a of open) {
               const { alert: acked } = await client.ackAlert(a.id);
               feed.apply([{ type: 'alert.updated', alert: safeAlert(acked) }]);
-              done++;
             }
           } finally {
             live.reload();
           }
-          show(`Acknowledged ${plural(done, 'alert')} on "${alert.keyName}"`, 'success');
+          show(`Acknowledged ${plural(open.length, 'alert')} on "${alert.keyName}"`, 'success');
         },
       },
     });
@@ -102,8 +101,9 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
     if (command === 'back') return setMode(TABLE);
     if (command === 'help') return setMode(helpOver(m));
     if (command === 'all') return setMode({ ...m, all: !m.all });
-    if (command === 'ack' || command === 'choose') return acknowledge(ids[resolveCursor(ids, m.cursor, height).index]);
-    if (command === 'ackKey') return acknowledgeKey(ids[resolveCursor(ids, m.cursor, height).index], m);
+    const selected = ids[resolveCursor(ids, m.cursor, height).index];
+    if (command === 'ack' || command === 'choose') return acknowledge(selected);
+    if (command === 'ackKey') return acknowledgeKey(selected, m);
     setMode({ ...m, cursor: moveCursor(ids, m.cursor, MOVES[command]!, height) });
   };
 
