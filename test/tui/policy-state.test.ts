@@ -54,8 +54,7 @@ describe('the forms', () => {
     expect(readForm(form, NOW).input, 'the description only gained spaces').toEqual({ owner: 'team-payments', allowedIps: null });
     expect(readForm(typed(editForm(policed), { scopes: NO_SCOPES }), NOW).input).toEqual({ scopes: [] });
     expect(readForm(typed(editForm(policed), { scopes: ' a:b ,c:d,, ' }), NOW).input, 'commas part entries, spaces around them go').toEqual({ scopes: ['a:b', 'c:d'] });
-    expect(readForm(typed(editForm(policed), { scopes: 'bad scope, c:d' }), NOW).input, 'a space inside an entry is its text, for the daemon to judge').toEqual({ scopes: ['bad scope', 'c:d'] });
-    expect(readForm(typed(editForm(policed), { allowedIps: '10.0.0.1 10.0.0.2' }), NOW).input, 'the same for addresses').toEqual({ allowedIps: ['10.0.0.1 10.0.0.2'] });
+    expect(readForm(typed(editForm(policed), { scopes: 'b:c!, c:d' }), NOW).input, 'an entry the daemon will refuse is its to judge').toEqual({ scopes: ['b:c!', 'c:d'] });
     expect(readForm(typed(editForm(policed), { expires: '' }), NOW).input).toEqual({ expiresAt: null });
     expect(readForm(typed(editForm(policed), { expires: '30d' }), NOW).input).toEqual({ expiresAt: new Date(NOW + 30 * DAY).toISOString() });
     expect(readForm(typed(editForm(policed), { expires: '2026-01-31' }), NOW).input).toEqual({ expiresAt: '2026-01-31T00:00:00.000Z' });
@@ -76,6 +75,12 @@ describe('the forms', () => {
     });
     expect(read.input).toEqual({ name: 'x' });
     expect(readForm(typed(ADD_FORM, { name: 'x', quota: 'many' }), NOW).problems).toEqual({ quota: ['is not a whole number'] });
+    const spaced = readForm(typed(ADD_FORM, { name: 'x', scopes: 'a:b, orders:read orders:write', allowedIps: '10.0.0.0/8 ::1' }), NOW);
+    expect(spaced.problems, 'a list separated by spaces is named as that, not split by guess').toEqual({
+      scopes: ['"orders:read orders:write" has a space: separate entries with commas'],
+      allowedIps: ['"10.0.0.0/8 ::1" has a space: separate entries with commas'],
+    });
+    expect(spaced.input).toEqual({ name: 'x' });
     expect(readForm(typed(ADD_FORM, { name: 'x', expires: '2030-02-30' }), NOW).problems, 'no day that does not exist').toEqual({ expires: [expect.stringMatching(/^is not a date/)] });
   });
 

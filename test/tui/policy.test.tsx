@@ -248,7 +248,7 @@ describe('the add form', () => {
     expect(await t.client.verify(secret, undefined, { ip: '198.51.100.1' })).toMatchObject({ valid: false, code: 'ip_not_allowed' });
   });
 
-  it('parts scopes at commas only: a scope with a space is the daemon\'s objection under Scopes, not two scopes', async () => {
+  it('parts scopes at commas only: an entry with a space is named under Scopes as a list to separate with commas, not split into two', async () => {
     const { app } = await openApp(t, { size: WIDE });
     await waitForText(app, 'No keys yet');
     press(app, 'a');
@@ -259,7 +259,7 @@ describe('the add form', () => {
     await waitForFrame(app, (f) => /› +Allowed IPs: █/.test(f), 'the cursor past the scopes');
     press(app, KEY.enter);
     const frame = await waitForFrame(app, (f) => /› +Scopes:  orders:read ,bad scope█/.test(f), 'the cursor back on the scopes');
-    expect(lineAndNext(frame, 'Scopes:  orders:read ,bad scope')[1]).toMatch(/✗ "bad scope" must be segments of letters/);
+    expect(lineAndNext(frame, 'Scopes:  orders:read ,bad scope')[1]).toMatch(/✗ "bad scope" has a space: separate entries with commas/);
     expect(await t.client.allKeys(), 'nothing created').toEqual([]);
     await retype(app, 'Scopes', 'orders:read, billing:read');
     press(app, KEY.enter);

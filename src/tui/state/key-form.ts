@@ -166,14 +166,18 @@ function readExpiry(text: string, now: number): string | { problem: string } {
 }
 
 /**
- * A list as typed: comma-separated, spaces around an entry dropped. A space inside one stays,
- * so the daemon objects to `bad scope` under the field instead of two scopes being sent.
+ * A list as typed: comma-separated, spaces around an entry dropped. No scope, address or CIDR
+ * holds a space, so one inside an entry is most likely a list separated by spaces: it is named
+ * as that here, where the daemon could only say the entry is not a scope or has a prefix length
+ * that is not a number. Nothing is guessed: the entry is not split and nothing is sent.
  */
-function listOf(text: string): string[] {
-  return text
+function listOf(text: string): string[] | { problem: string } {
+  const items = text
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+  const spaced = items.find((item) => /\s/.test(item));
+  return spaced === undefined ? items : { problem: `"${spaced}" has a space: separate entries with commas` };
 }
 
 /** What a form sends: a create takes `canary` too. */
@@ -202,8 +206,16 @@ export function readForm(form: Pick<KeyForm, 'texts' | 'original'>, now: number)
   }
   if (changed('description')) input.description = text('description') || null;
   if (changed('owner')) input.owner = text('owner') || null;
-  if (changed('scopes')) input.scopes = !text('scopes') ? null : text('scopes') === NO_SCOPES ? [] : listOf(text('scopes'));
-  if (changed('allowedIps')) input.allowedIps = text('allowedIps') ? listOf(text('allowedIps')) : null;
+  if (changed('scopes')) {
+    const read = !text('scopes') ? null : text('scopes') === NO_SCOPES ? [] : listOf(text('scopes'));
+    if (read && 'problem' in read) problem('scopes', read.problem);
+    else input.scopes = read;
+  }
+  if (changed('allowedIps')) {
+    const read = text('allowedIps') ? listOf(text('allowedIps')) : null;
+    if (read && 'problem' in read) problem('allowedIps', read.problem);
+    else input.allowedIps = read;
+  }
   if (changed('rate')) {
     const read = text('rate') ? parsePerInterval(text('rate')) : null;
     if (read && 'problem' in read) problem('rate', read.problem);
