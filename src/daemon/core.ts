@@ -22,6 +22,7 @@ import { newCounters } from '../decide/verify.js';
 import { LeaseHorizon } from './replica/horizon.js';
 import { ReplicaHub, type ReplicaOptions } from './replica/hub.js';
 import { KeyIndex } from './verify/key-index.js';
+import { plural } from '../thousands.js';
 import { WarmingKeyIndex } from './verify/warm-index.js';
 import { Verifier } from './verify/verifier.js';
 import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
@@ -57,6 +58,13 @@ export type Core = Awaited<ReturnType<typeof createCore>>;
 /** A state of a part the store may not have (SQLite's read worker, its reserve file). */
 const never = () => false;
 
+/** What a loaded index holds, for the log: its keys, and apart from them the deleted keys' tombstones it holds too. */
+function indexedText(index: KeyIndex): string {
+  const { active, inactive } = index.statusCounts();
+  const tombstones = index.size - active - inactive;
+  return `${plural(active + inactive, 'key')}${tombstones > 0 ? ` and ${plural(tombstones, "deleted key's tombstone")}` : ''}`;
+}
+
 export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
@@ -82,7 +90,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     index = warming;
   }
   indexReady.then(
-    () => !loading.signal.aborted && log(`key index loaded: ${index.size} keys in ${Math.round(performance.now() - started)} ms`),
+    () => !loading.signal.aborted && log(`key index loaded: ${indexedText(index)} in ${Math.round(performance.now() - started)} ms`),
     (err: unknown) => log(`loading the key index failed; verify reads the store instead: ${err instanceof Error ? err.message : String(err)}`),
   );
   // Rate-limit windows and quota uses of this process's verifications.

@@ -30,6 +30,7 @@ import { WebhookSealer } from './webhooks/sealer.js';
 import { createPrivate, UnsafePath, writePrivate } from '../private-files.js';
 import type { Store } from './store.js';
 import { fastVerifyRoute } from './verify/fast-path.js';
+import { plural } from '../thousands.js';
 
 export type DaemonOptions = {
   home: string;
@@ -230,7 +231,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   const info: DaemonInfo = { pid: process.pid, url, startedAt: new Date().toISOString(), instance: opened.instance };
   writePrivate(homeFiles(options.home).daemonJson, JSON.stringify(info) + '\n');
   const where = options.database ? `, store ${describeDatabase(options.database)}` : '';
-  log(`keyward daemon listening on ${url} (home ${options.home}, ${core.keyTotal} keys${where})`);
+  log(`keyward daemon listening on ${url} (home ${options.home}, ${plural(core.keyTotal, 'key')}${where})`);
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

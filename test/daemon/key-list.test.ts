@@ -119,6 +119,33 @@ describe('GET /v1/keys at scale', () => {
     expect(nul.body.error.issues).toEqual([{ path: 'filter', message: 'must not contain control or invisible formatting characters' }]);
   });
 
+  it("pages one owner's keys by owner and by name, and lists the keys without an owner for `owner=`", async () => {
+    const byOwner: string[] = [];
+    let page = (await t.api('GET', '/v1/keys?owner=team-odd&sort=owner&limit=4&counts=true')).body;
+    expect(page.counts).toEqual({ total: 11, active: 10, inactive: 1 });
+    byOwner.push(...names(page));
+    while (page.nextCursor) {
+      page = (await t.api('GET', `/v1/keys?owner=team-odd&sort=owner&limit=4&cursor=${page.nextCursor}`)).body;
+      byOwner.push(...names(page));
+    }
+    const odd = NAMES.filter((_, i) => i % 2);
+    expect(byOwner).toEqual(odd);
+    page = (await t.api('GET', '/v1/keys?owner=team-odd&sort=owner&limit=4&end=true')).body;
+    expect(names(page)).toEqual(odd.slice(-4));
+    expect(names((await t.api('GET', `/v1/keys?owner=team-odd&sort=owner&limit=4&before=${page.prevCursor}`)).body)).toEqual(odd.slice(-8, -4));
+    expect(names((await t.api('GET', '/v1/keys?owner=team-odd&sort=name&reverse=true&limit=3')).body)).toEqual(odd.slice(-3).reverse());
+
+    const unowned = (await t.api('POST', '/v1/keys', { name: 'unowned' })).body.key as KeyJson;
+    try {
+      const none = await t.api('GET', '/v1/keys?owner=&counts=true');
+      expect(names(none.body), 'no key has an empty owner: `owner=` is the keys without one').toEqual(['unowned']);
+      expect(none.body.counts).toEqual({ total: 1, active: 1, inactive: 0 });
+    } finally {
+      await t.api('POST', `/v1/keys/${unowned.id}/deactivate`);
+      expect((await t.api('DELETE', `/v1/keys/${unowned.id}`)).status).toBe(204);
+    }
+  });
+
   it.skipIf(testBackend !== 'sqlite')('counts every key from the index, and only a filtered count in the store', async () => {
     const store = t.daemon.core.store;
     const countKeys = store.countKeys;

@@ -132,6 +132,7 @@ describe.skipIf(testBackend === 'postgres')('the key index loading in the backgr
     await replica.next('ready');
     replica.close();
     expect(index.size, 'every key imported (the deleted one as its tombstone) and the new one').toBe(BULK + 3 + 1);
+    expect(t.logs, 'the log counts keys, and the tombstone apart').toContainEqual(expect.stringMatching(/^key index loaded: 20,003 keys and 1 deleted key's tombstone in \d+ ms$/));
     expect(index.lookup(hashSecret(live))).toMatchObject({ id: liveId, status: 'active' });
     expect(index.lookup(hashSecret(off))).toMatchObject({ id: offId, status: 'inactive' });
     expect(index.lookup(hashSecret(gone)), 'the deleted key is a tombstone in the index').toMatchObject({ id: goneId, deletedAt: expect.any(Number) });

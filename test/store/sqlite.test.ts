@@ -7,6 +7,8 @@ import { openDatabase } from '../../src/daemon/db/sqlite/open.js';
 import { SqliteStore } from '../../src/daemon/db/sqlite/store.js';
 import { keys } from '../../src/daemon/db/sqlite/schema.js';
 import { expiringWhere } from '../../src/daemon/db/key-columns.js';
+import { keyListWhere, keyPaging } from '../../src/daemon/db/key-list.js';
+import { and } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { countTurns } from '../helpers/loop-turns.js';
 import { nameColumns } from '../../src/daemon/names.js';
@@ -115,6 +117,30 @@ describe('SQLite query plans', () => {
       const query = db.select({ id: keys.id }).from(keys).where(expiringWhere(keys, 0, Date.now())).toSQL();
       const plan = sqlite.prepare(`explain query plan ${query.sql}`).all(...query.params) as { detail: string }[];
       expect(plan.map((step) => step.detail)).toEqual([expect.stringMatching(/^SEARCH keys USING INDEX keys_expiring \(status=\? AND expires_at>\? AND expires_at<\?\)$/)]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("lists one owner's keys by name, or by owner, as a range of the owner sort's index: no sort of all that owner's keys a page", async () => {
+    // With an index on the owner alone, SQLite read every key of the owner and sorted them
+    // for each page: at a million keys of one owner, a second a page of `keys list --owner`.
+    const { sqlite, db, cleanup } = await openStore();
+    try {
+      const pages = [
+        { sort: 'name', after: undefined },
+        { sort: 'name', after: ['seed-5'] },
+        { sort: 'owner', after: undefined },
+        // The page's first step, the rest of the owner's tie; the second (owners after this one) finds none with the owner filter.
+        { sort: 'owner', after: ['team-a', 'seed-5'] },
+      ] as const;
+      for (const page of pages) {
+        const query = { owner: 'team-a', sort: page.sort, after: page.after && [...page.after], limit: 50, since24h: 0 };
+        const step = keyPaging(keys, query).steps[0]!;
+        const built = db.select({ id: keys.id }).from(keys).where(and(keyListWhere(keys, query, undefined), step.where)).orderBy(...step.orderBy).limit(50).toSQL();
+        const plan = (sqlite.prepare(`explain query plan ${built.sql}`).all(...built.params) as { detail: string }[]).map((row) => row.detail);
+        expect(plan, built.sql).toEqual([expect.stringMatching(/^SEARCH keys USING INDEX keys_sort_owner \(<expr>=\?/)]);
+      }
     } finally {
       await cleanup();
     }

@@ -60,12 +60,14 @@ export function keyPaging(t: KeyListColumns, query: KeyListQuery): { steps: Pagi
   const descending = reverse !== flipped;
   const position = query.before ?? query.after;
   const beyond = (e: SQL, v: string | number) => sql`${e} ${sql.raw(descending ? '<' : '>')} ${v}`;
-  const orderBy = key.map((e) => (descending ? desc(e) : asc(e)));
+  const ordered = key.map((e) => (descending ? desc(e) : asc(e)));
+  // SQLite sorts every matching row in a temporary b-tree when an ORDER BY names an expression
+  // the WHERE holds equal, so such a term is left out: inside a tie, and the owner sort's first
+  // term under an owner filter (keyListWhere), where every row is one tie.
+  const orderBy = sort === 'owner' && query.owner !== undefined ? ordered.slice(1) : ordered;
   if (!position) return { steps: [{ where: undefined, orderBy }], flipped };
   if (key.length === 1) return { steps: [{ where: beyond(key[0]!, position[0]!), orderBy }], flipped };
-  // Inside the tie the order is the second term alone: SQLite sorts the whole tie in a temporary
-  // b-tree when an ORDER BY names an expression the WHERE holds equal.
-  const tie = { where: and(sql`${key[0]} = ${position[0]}`, beyond(key[1]!, position[1]!)), orderBy: orderBy.slice(1) };
+  const tie = { where: and(sql`${key[0]} = ${position[0]}`, beyond(key[1]!, position[1]!)), orderBy: ordered.slice(1) };
   return { steps: [tie, { where: beyond(key[0]!, position[0]!), orderBy }], flipped };
 }
 
@@ -78,7 +80,10 @@ export function keyListWhere(t: KeyListColumns, query: Omit<KeyListQuery, 'limit
     query.status ? eq(t.status, query.status) : undefined,
     query.q ? containsText(t.nameFolded, foldName(query.q)) : undefined,
     query.name !== undefined ? eq(t.nameFolded, foldName(query.name.trim())) : undefined,
-    query.owner !== undefined ? eq(t.owner, query.owner) : undefined,
+    // As the owner sort's index reads it, so one owner's keys are a range of that index, in
+    // name order: no other index for the owner, and no sort of all that owner's keys a page.
+    // An owner is never empty, so `owner=` (nothing after it) is the keys without one.
+    query.owner !== undefined ? sql`coalesce(${t.owner}, '') = ${query.owner}` : undefined,
     filter,
   );
 }

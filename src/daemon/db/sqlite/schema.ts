@@ -74,8 +74,6 @@ export const keys = sqliteTable(
     uniqueIndex('keys_name_folded').on(t.nameFolded),
     uniqueIndex('keys_name_skeleton').on(t.nameSkeleton),
     uniqueIndex('keys_hash').on(t.hash),
-    index('keys_created').on(t.createdAt, t.id),
-    index('keys_owner').on(t.owner),
     // The expiry alerts' look-ahead (db/key-columns.ts `expiringWhere`) reads only keys that expire;
     // without it every check scanned the whole table (and filled the page cache with it).
     index('keys_expiring').on(t.status, t.expiresAt).where(sql`${t.expiresAt} is not null`),

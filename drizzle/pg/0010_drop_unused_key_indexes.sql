@@ -1,0 +1,2 @@
+DROP INDEX "keys_created";--> statement-breakpoint
+DROP INDEX "keys_owner";
