@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
-import { rotationAtDoubleCheck } from './rotation-setup.js';
+import { rotationAtDeleteOld, rotationAtDoubleCheck } from './rotation-setup.js';
 
 let t: TestDaemon;
 daemonPerTest({ get: () => t, set: (d) => (t = d) });
@@ -88,11 +88,49 @@ describe('rotation view', () => {
     frame = await waitForText(app, 'Delete the old key "billing" permanently?');
     expect(frame.replace(/[│\s]+/g, ' '), 'a late caller is named when deleting').toContain('It was presented 1 time since the cut-over, by cron-job (just now).');
     press(app, 'y');
-    await waitForText(app, 'Completed: the old key is deleted.');
+    frame = await waitForText(app, 'Take the old name?');
+    expect(frame.replace(/[│\s]+/g, ' '), 'the delete is done; the name is asked about apart').toContain('"billing" is free now that the old key is deleted. Rename the new key "billing-2" to "billing"?');
     await expect(t.client.getKey(old.key.id)).rejects.toMatchObject({ code: 'not_found' });
+    press(app, 'y');
+    await waitForText(app, 'Renamed "billing-2" to "billing"');
+    const renamed = (await t.client.allKeys()).map((k) => k.name);
+    expect(renamed).toEqual(['billing']);
+    await waitForText(app, 'Completed: the old key is deleted.');
     press(app, KEY.escape);
     frame = await waitForText(app, 'j/k move');
     expect(frame).not.toContain('rotating');
+    expect(cursorLine(frame), 'the one key, by its old name').toMatch(/› billing +kw_/);
+  });
+
+  it('leaves the new key its name when the old name is declined, and asks nothing when the old key is kept', async () => {
+    const declined = await rotationAtDeleteOld(t, 'orders');
+    const { app } = await openApp(t);
+    await waitForText(app, 'orders-2');
+    press(app, 'r');
+    await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old');
+    press(app, 'n');
+    await waitForText(app, 'Delete the old key "orders" permanently?');
+    press(app, 'y');
+    await waitForText(app, 'Take the old name?');
+    press(app, KEY.enter);
+    await waitForText(app, 'Completed: the old key is deleted.');
+    expect((await t.client.getKey(declined.newKeyId)).key.name, 'enter means no').toBe('orders-2');
+
+    const kept = await rotationAtDeleteOld(t, 'search');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    press(app, '/');
+    await waitForText(app, 'name, hint or id');
+    press(app, 'search', KEY.enter);
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('search ') === true, 'the cursor on search');
+    press(app, 'r');
+    await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old of search');
+    press(app, 'K');
+    await waitForText(app, 'Finish the rotation and keep "search" inactive');
+    press(app, 'y');
+    await waitForText(app, 'Completed: the old key is kept, inactive.');
+    expect(screen(app)).not.toContain('Take the old name?');
+    expect((await t.client.getKey(kept.newKeyId)).key.name).toBe('search-2');
   });
 
   it('badges keys in an open rotation and resumes it with r, also in a new session', async () => {

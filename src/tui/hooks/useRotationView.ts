@@ -123,9 +123,11 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
     if (command === 'restart') return restart();
     if (!r || m.busy) return;
     const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) => setMode({ ...m, question: { ...question, run: async () => run() } });
+    // Deleting the old key frees its name: the new key may take it (as `rotations advance --take-old-name`).
+    const then = r.step === 'delete_old' ? offerOldName : undefined;
     const advance =
       (force: boolean, keepOld?: boolean, at?: string) => () =>
-        rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld, at }));
+        rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld, at }), undefined, keepOld ? undefined : then);
     switch (command) {
       case 'advance': {
         // From verify_new the cut-over can wait for a grace period, carried out by the daemon
@@ -166,6 +168,26 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
         );
       }
     }
+  };
+
+  /**
+   * After the old key is deleted: its name is free, and the systems, dashboards and people who
+   * know the key by it may keep it. Asked after the delete, not with it, so that saying no (or
+   * esc) to the name can never be read as no to the delete.
+   */
+  const offerOldName = (r: RotationJson): Question | undefined => {
+    if (r.step !== 'completed' || r.outcome !== 'deleted') return undefined;
+    return {
+      title: 'Take the old name?',
+      question: `"${r.oldKeyName}" is free now that the old key is deleted. Rename the new key "${r.newKeyName}" to "${r.oldKeyName}"?`,
+      danger: false,
+      run: async () => {
+        const { key } = await client.editKey(r.newKeyId, { name: r.oldKeyName });
+        feed.apply([{ type: 'key.updated', key: safeKey(key) }]);
+        live.reload();
+        show(`Renamed "${r.newKeyName}" to "${r.oldKeyName}"`, 'success');
+      },
+    };
   };
 
   /** After a cancel: the new key the rotation created still works; offer to switch it off. */
