@@ -16,6 +16,19 @@ function currentStep(frame: string): string | undefined {
   return frame.split('\n').find((line) => line.includes('› ') && /\d\. /.test(line));
 }
 
+/** `r` on the selected key, whose rotation waits at delete_old. */
+async function resumeAtDeleteOld(app: Parameters<typeof press>[0]) {
+  press(app, 'r');
+  await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old');
+}
+
+/** Presses `key`, waits for the question `asked`, and answers yes. */
+async function answerYes(app: Parameters<typeof press>[0], key: string, asked: string) {
+  press(app, key);
+  await waitForText(app, asked);
+  press(app, 'y');
+}
+
 describe('rotation view', () => {
   it('steps through a rotation on live evidence, refusing to advance without it and forcing only when asked', async () => {
     const old = await t.client.createKey('billing');
@@ -106,11 +119,8 @@ describe('rotation view', () => {
     const declined = await rotationAtDeleteOld(t, 'orders');
     const { app } = await openApp(t);
     await waitForText(app, 'orders-2');
-    press(app, 'r');
-    await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old');
-    press(app, 'n');
-    await waitForText(app, 'Delete the old key "orders" permanently?');
-    press(app, 'y');
+    await resumeAtDeleteOld(app);
+    await answerYes(app, 'n', 'Delete the old key "orders" permanently?');
     await waitForText(app, 'Take the old name?');
     press(app, KEY.enter);
     await waitForText(app, 'Completed: the old key is deleted.');
@@ -123,11 +133,8 @@ describe('rotation view', () => {
     await waitForText(app, 'name, hint or id');
     press(app, 'search', KEY.enter);
     await waitForFrame(app, (f) => cursorLine(f)?.includes('search ') === true, 'the cursor on search');
-    press(app, 'r');
-    await waitForFrame(app, (f) => currentStep(f)?.includes('5. Delete the old key') === true, 'delete_old of search');
-    press(app, 'K');
-    await waitForText(app, 'Finish the rotation and keep "search" inactive');
-    press(app, 'y');
+    await resumeAtDeleteOld(app);
+    await answerYes(app, 'K', 'Finish the rotation and keep "search" inactive');
     await waitForText(app, 'Completed: the old key is kept, inactive.');
     expect(screen(app)).not.toContain('Take the old name?');
     expect((await t.client.getKey(kept.newKeyId)).key.name).toBe('search-2');
