@@ -41,6 +41,7 @@ type RowProps = {
   readonly dim?: boolean;
 };
 
+/** The columns before DETAIL fill 76 cells, what an 80-column terminal leaves inside the panel: SEEN is never cut there. */
 function AlertRow({ marker, state, kind, keyName, caller, count, seen, detail, open, bold, dim }: RowProps) {
   return (
     <Text wrap="truncate-end">
@@ -53,7 +54,7 @@ function AlertRow({ marker, state, kind, keyName, caller, count, seen, detail, o
       <Cell width={17} bold={bold} dim={dim}>
         {kind}
       </Cell>
-      <Cell width={18} bold={bold} dim={dim}>
+      <Cell width={17} bold={bold} dim={dim}>
         {keyName}
       </Cell>
       <Cell width={16} dim={dim}>
