@@ -10,7 +10,7 @@
  * would take in the pages of a planted `-wal`, and the command would vouch for their database.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, lstatSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { refused } from './exit.js';
 
@@ -39,9 +39,22 @@ function checkCopy(file: string): Omit<BackupReport, 'file' | 'bytes'> {
   }
 }
 
+/** Whether anything has the name `path`: a symlink too, even one that leads nowhere. */
+function taken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const alreadyThere = (target: string) => refused(`${target} already exists; pass --force to replace it`);
+
 export async function backupStore(source: string, target: string, overwrite: boolean): Promise<BackupReport> {
   if (!existsSync(source)) throw refused(`no key store at ${source} (wrong --home? a daemon on PostgreSQL is backed up with pg_dump)`);
-  if (existsSync(target) && !overwrite) throw refused(`${target} already exists; pass --force to replace it`);
+  // Asked before copying, to fail at once; the link below is what holds it.
+  if (!overwrite && taken(target)) throw alreadyThere(target);
   let dir: string;
   try {
     // mkdtemp: a name nobody can guess, mode 0700; beside the target, so the rename stays on its file system.
@@ -61,7 +74,16 @@ export async function backupStore(source: string, target: string, overwrite: boo
       db.close();
     }
     const report = checkCopy(copy);
-    renameSync(copy, target);
+    if (overwrite) renameSync(copy, target);
+    else {
+      // A hard link fails if the name was taken meanwhile, where a rename would replace it.
+      try {
+        linkSync(copy, target);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw alreadyThere(target);
+        throw err;
+      }
+    }
     return { file: target, bytes: statSync(target).size, ...report };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backupStore } from '../../src/cli/backup.js';
@@ -202,6 +202,19 @@ describe('keyward backup', () => {
     const failed = join(scratch(), 'failed.db');
     await expect(backupStore(broken, failed, false)).rejects.toThrow(/not a database/);
     expect(readdirSync(join(failed, '..'))).toEqual([]);
+  });
+
+  it('takes a symlink at FILE, even one that leads nowhere, for a file there: refused without --force, replaced (never written through) with it', async () => {
+    const dir = scratch();
+    const file = join(dir, 'copy.db');
+    const aim = join(dir, 'where-the-link-leads.db');
+    symlinkSync(aim, file);
+    await expect(backupStore(homeFiles(d.home).db, file, false)).rejects.toThrow(/already exists; pass --force to replace it/);
+    expect(lstatSync(file).isSymbolicLink(), 'the link is as it was').toBe(true);
+    expect(readdirSync(dir), 'no copy left behind').toEqual(['copy.db']);
+    await backupStore(homeFiles(d.home).db, file, true);
+    expect(lstatSync(file).isFile(), 'the copy is a file of its own').toBe(true);
+    expect(existsSync(aim), 'nothing written where the link led').toBe(false);
   });
 
   it('says so when the home holds no key store', async () => {
