@@ -15,6 +15,7 @@ import { pathExists, PathScanner, scanStream, type Finding, type ScanSink } from
 import { EXIT, usageError } from './exit.js';
 import { note, print, printJson, quoted } from './output.js';
 import { examples, session, withJson } from './session.js';
+import { plural, withThousands } from '../thousands.js';
 
 /** How stdin is named in findings and deactivation reasons. */
 const STDIN_NAME = '(stdin)';
@@ -128,9 +129,9 @@ export function scanCommand(program: Command): void {
     if (opts.json) printJson({ findings: reported, scanned: scanner.stats, errors });
     for (const line of [...failures, ...liveOperatorNotes(reported)]) note(line);
     const { files, bytes, skippedBinary, skippedDirs } = scanner.stats;
-    const skipped = skippedBinary + skippedDirs ? `; skipped ${skippedBinary} binary file(s) and ${skippedDirs} .git/node_modules folder(s) (--all scans them)` : '';
+    const skipped = skippedBinary + skippedDirs ? `; skipped ${plural(skippedBinary, 'binary file')} and ${plural(skippedDirs, '.git/node_modules folder')} (--all scans them)` : '';
     const alarming = reported.filter(isAlarming).length;
-    note(`scanned ${files} file(s), ${(bytes / 1e6).toFixed(1)} MB${skipped}; ${reported.length} secret(s) found, ${alarming} live or unchecked`);
+    note(`scanned ${plural(files, 'file')}, ${(bytes / 1e6).toFixed(1)} MB${skipped}; ${plural(reported.length, 'secret')} found, ${withThousands(alarming)} live or unchecked`);
     process.exitCode = alarming > 0 ? EXIT.refused : EXIT.ok;
   });
 }

@@ -82,7 +82,7 @@ describe('keyward scan', () => {
       // The store keeps a deleted key's hash (a tombstone), so the finding names it.
       `${dir}/notes/deleted.md:5  key "gone" (deleted)  ${hint(secrets.deleted)}`,
     ]);
-    expect(run.stderr).toMatch(/scanned 4 file\(s\).*skipped 1 binary file\(s\) and 2 \.git\/node_modules folder\(s\).*3 secret\(s\) found, 1 live/);
+    expect(run.stderr).toMatch(/scanned 4 files.*skipped 1 binary file and 2 \.git\/node_modules folders.*3 secrets found, 1 live/);
   });
 
   it('exits 0 when nothing live is found, and 2 for a path that does not exist', async () => {
@@ -136,7 +136,7 @@ describe('keyward scan', () => {
       expect(await writing, 'the scan closed the FIFO before its end').toBeUndefined();
       expect(run.code, run.stderr).toBe(1);
       expect(run.stdout).toBe(`${fifo}:2001  key "billing" (active)  ${hint(secrets.live)}\n`);
-      expect(run.stderr).toMatch(/scanned 1 file\(s\), 0\.2 MB/);
+      expect(run.stderr).toMatch(/scanned 1 file, 0\.2 MB/);
     } finally {
       rmSync(fifo, { force: true });
     }
@@ -216,7 +216,7 @@ describe('keyward scan', () => {
       expectNoSecret(run);
       expect(run.code, run.stderr).toBe(0);
       expect(run.stdout).toBe(`${planted}/backup.env:1  canary key "bait" (active; it never verifies)  ${hint(canary.secret)}\n`);
-      expect(run.stderr).toContain('1 secret(s) found, 0 live or unchecked');
+      expect(run.stderr).toContain('1 secret found, 0 live or unchecked');
 
       const off = await d.run(['scan', planted, '--deactivate', '--json']);
       expect(off.code, off.stderr).toBe(0);

@@ -152,7 +152,7 @@ describe.skipIf(testBackend !== 'sqlite')('upgrading a home', () => {
 
     const refused = startTestApp({ home });
     await expect(refused).rejects.toThrow(StartupError);
-    await expect(refused).rejects.toThrow(/was migrated by a newer keyward \(1 migration\(s\) after this build's newest, \d{4}_\w+\).*restore the backup/);
+    await expect(refused).rejects.toThrow(/was migrated by a newer keyward \(1 migration after this build's newest, \d{4}_\w+\).*restore the backup/);
     // The newer build still opens it as it left it.
     const sqlite = migratedStore(home, newer);
     expect(tables(sqlite)).toContain('future_thing');
@@ -171,7 +171,7 @@ describe.skipIf(testBackend !== 'sqlite')('upgrading a home', () => {
     });
     migratedStore(home, branch).close();
 
-    await expect(startTestApp({ home })).rejects.toThrow(/records 1 migration\(s\) that this build does not have.*development build/);
+    await expect(startTestApp({ home })).rejects.toThrow(/records 1 migration that this build does not have.*development build/);
     const sqlite = new Database(homeFiles(home).db);
     expect(tables(sqlite)).not.toContain('webhooks');
     expect(sqlite.prepare('select count(*) from __drizzle_migrations').pluck().get()).toBe(6);

@@ -17,6 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { plural } from '../../thousands.js';
 
 /** A migration this build ships: its tag and the time the store records when it has run. */
 export type ShippedMigration = { tag: string; when: number };
@@ -43,12 +44,12 @@ export function checkMigrationHistory(store: string, recorded: readonly number[]
   const newest = shipped.at(-1);
   if (newest && unknown.every((when) => when > newest.when)) {
     throw new MigrationHistoryError(
-      `${store} was migrated by a newer keyward (${unknown.length} migration(s) after this build's newest, ${newest.tag}), ` +
+      `${store} was migrated by a newer keyward (${plural(unknown.length, 'migration')} after this build's newest, ${newest.tag}), ` +
         `whose schema this build does not know. Start the newer keyward again, or restore the backup taken before the upgrade (docs/operations.md, "Upgrading")`,
     );
   }
   throw new MigrationHistoryError(
-    `${store} records ${unknown.length} migration(s) that this build does not have, the oldest dated ${new Date(Math.min(...unknown)).toISOString()}: ` +
+    `${store} records ${plural(unknown.length, 'migration')} that this build does not have, the oldest dated ${new Date(Math.min(...unknown)).toISOString()}: ` +
       `a development build migrated it, with migrations renamed since, and this build cannot tell which of its own to run. ` +
       `Open it with the build that made it, or restore a backup from a released build (docs/operations.md, "Upgrading")`,
   );
