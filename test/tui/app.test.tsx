@@ -471,7 +471,7 @@ describe('safety and terminals', () => {
     await t.client.createKey('fine');
     const { app } = await openApp(t);
     const frame = await waitForText(app, 'expires 3d');
-    expect(frame).toContain('⚠ 1 need attention (0 expired, 1 expiring, 0 unused)');
+    expect(frame).toContain('⚠ 1 need attention (1 expiring) · sort');
   });
 
   it('flags an active key found leaked (an open key.leaked alert) in red, until the alert is acknowledged', async () => {
@@ -480,7 +480,7 @@ describe('safety and terminals', () => {
     await t.client.reportLeaks([{ sha256: hashSecret(exposed.secret), where: 'deploy/.env:3' }]);
     const { app } = await openApp(t);
     let frame = await waitForFrame(app, (f) => /exposed .* leaked/.test(f), 'the leaked key flagged');
-    expect(frame).toContain('! 1 open alert · ⚠ 1 need attention (1 leaked, 0 expired');
+    expect(frame).toContain('! 1 open alert · ⚠ 1 need attention (1 leaked) · sort');
     expect(frame.split('\n').find((l) => l.includes('fine')), 'the other key is not').not.toContain('leaked');
     press(app, 'd');
     frame = await waitForText(app, 'leaked by deploy/.env:3');
@@ -502,7 +502,7 @@ describe('safety and terminals', () => {
     await t.client.deactivateKey(bait.key.id);
     const { app } = await openApp(t);
     const frame = await waitForFrame(app, (f) => /bait .*canary +tripped/.test(f), 'the tripped canary flagged');
-    expect(frame).toContain('! 1 open alert · ⚠ 1 need attention (1 tripped, 0 expired');
+    expect(frame).toContain('! 1 open alert · ⚠ 1 need attention (1 tripped) · sort');
     const [alert] = (await t.client.alerts()).alerts;
     await t.client.ackAlert(alert!.id);
     await waitForFrame(app, (f) => !f.includes('tripped') && /bait .*canary/.test(f), 'acknowledged: the flag goes, live');

@@ -36,8 +36,13 @@ const LINK_COLOR: Record<Link, string> = { connecting: 'yellow', live: 'green', 
 export function Header(props: HeaderProps) {
   const { attention } = props;
   const flagged = attention.leaked + attention.tripped + attention.expired + attention.expiring + attention.unused;
-  // Alerts come first: a key someone else holds, or bait taken.
-  const alerted = [attention.leaked > 0 && `${attention.leaked} leaked`, attention.tripped > 0 && `${attention.tripped} tripped`].filter(Boolean).join(', ');
+  // Alerts come first: a key someone else holds, or bait taken. Only the reasons some key has:
+  // a row of zeros would push the sort and the filter off a narrow terminal.
+  const alerted = attention.leaked + attention.tripped > 0;
+  const reasons = (['leaked', 'tripped', 'expired', 'expiring', 'unused'] as const)
+    .filter((reason) => attention[reason] > 0)
+    .map((reason) => `${withThousands(attention[reason])} ${reason}`)
+    .join(', ');
   const total = props.active + props.inactive;
   const away = props.link === 'reconnecting' || props.link === 'refused';
   // A refused operator's reason and what to do take lines of their own below (App); a restart would not help.
@@ -65,7 +70,7 @@ export function Header(props: HeaderProps) {
           {props.alerts > 0 ? <Text color="red" bold>{` · ! ${props.alerts} open ${props.alerts === 1 ? 'alert' : 'alerts'}`}</Text> : null}
           {flagged > 0 ? (
             <Text color={alerted ? 'red' : 'yellow'}>
-              {` · ⚠ ${flagged} need attention (${alerted ? `${alerted}, ` : ''}${attention.expired} expired, ${attention.expiring} expiring, ${attention.unused} unused)`}
+              {` · ⚠ ${withThousands(flagged)} need attention (${reasons})`}
             </Text>
           ) : null}
           {props.rotating > 0 ? <Text color="cyan">{` · ↻ ${props.rotating} rotating`}</Text> : null}
