@@ -13,7 +13,7 @@ const STEP_HELP: Record<OpenStep, string> = {
   verify_new: 'wait until the new key carries traffic',
   deactivate_old: 'advancing deactivates the old key',
   double_check: 'watch that nobody still presents the old key',
-  delete_old: 'advancing deletes the old key (or --keep-old)',
+  delete_old: 'advancing deletes the old key (or --keep-old); --take-old-name also gives the new key its name',
 };
 
 /** What the step means for the person driving the rotation; nothing for the end states. */
