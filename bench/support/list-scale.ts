@@ -82,7 +82,7 @@ async function measureTui(daemon: DaemonProcess, keys: number, names: Names): Pr
   const name = (n: number) => names.sorted[n]!;
   try {
     const { operator } = await daemon.admin.me();
-    const table = terminal.next((text) => text.includes(`${keys} keys:`) && text.includes(`› ${name(0)}`), 'the first rows');
+    const table = terminal.next((text) => text.includes(`${count(keys)} keys:`) && text.includes(`› ${name(0)}`), 'the first rows');
     const started = performance.now();
     const instance = render(createElement(App, { client: daemon.admin, operator, writeRaw: () => {}, env: {} }), inkOptions(screen, keyboard as unknown as NodeJS.ReadStream));
     const first = (await table) - started;
@@ -109,7 +109,7 @@ async function measureTui(daemon: DaemonProcess, keys: number, names: Names): Pr
       const typed = performance.now();
       keyboard.press(target.slice(-1));
       filtered.push((await narrowed) - typed);
-      const cleared = terminal.next((text) => text.includes(`${keys} keys:`) && !text.includes('filter "'), 'the filter cleared');
+      const cleared = terminal.next((text) => text.includes(`${count(keys)} keys:`) && !text.includes('filter "'), 'the filter cleared');
       keyboard.press('\x1b');
       await cleared;
       await pause(SPACING_MS);
