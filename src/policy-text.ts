@@ -57,3 +57,13 @@ export function quotaPhrase(quota: KeyJson['quota'], when: (iso: string | null) 
   const refill = quota.refill ? `; back to ${refillPhrase(quota.refill)} (next ${when(quota.nextRefillAt)})` : '';
   return `${withThousands(quota.remaining)} left${refill}`;
 }
+
+/**
+ * Said before a rotation of a key that expires: the new key keeps the expiry with the rest of
+ * the policy, since a rotation must not widen what a key may do. A key rotated because it
+ * expires soon would otherwise get a new key expiring with it, unannounced. `when` writes the time.
+ */
+export function inheritedExpiryNote(expiresAt: string | null, when: (iso: string) => string): string | undefined {
+  if (expiresAt === null) return undefined;
+  return `The new key expires when this one does (${when(expiresAt)}): a rotation copies the expiry with the policy and never extends it; edit the new key to change it.`;
+}

@@ -5,6 +5,7 @@ import type { AlertJson, KeyJson, KeySortName, KeywardClient, TombstoneJson, Usa
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/limits.js';
 import { ago, formatElapsed, parseDuration } from '../duration.js';
 import { RECENT_USE_MINUTES, recentUse } from '../recent-use.js';
+import { inheritedExpiryNote } from '../policy-text.js';
 import { safeText } from '../sanitize.js';
 import { withThousands } from '../thousands.js';
 import { refused, usageError } from './exit.js';
@@ -290,6 +291,7 @@ export function keysCommand(program: Command): void {
     const emergency = opts.emergency ? { emergency: true as const, ...(opts.reason !== undefined && { reason: opts.reason }) } : {};
     const started = await client.startRotation(key.id, { name: opts.name, watchSeconds: opts.watch, ...emergency });
     const r = started.rotation;
+    const expiry = inheritedExpiryNote(key.expiresAt, shortTime);
     const next = opts.emergency
       ? `${quoted(r.oldKeyName)} is deactivated: put the new key into your systems; presentations of the old one show in: keyward rotations show ${r.id}`
       : `Put it into your systems, then: keyward rotations advance ${r.id}`;
@@ -301,7 +303,8 @@ export function keysCommand(program: Command): void {
       () =>
         `started rotation ${r.id}: new key ${quoted(r.newKeyName)} (${r.newKeyId}) replaces ${quoted(r.oldKeyName)}; this is the only time its secret is shown.\n` +
         `${next}\n` +
-        `After the cut-over, traffic is watched for ${formatElapsed(r.watchSeconds * 1000)} before the old key may be deleted.`,
+        `After the cut-over, traffic is watched for ${formatElapsed(r.watchSeconds * 1000)} before the old key may be deleted.` +
+        (expiry ? `\n${expiry}` : ''),
     );
   });
 

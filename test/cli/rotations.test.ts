@@ -85,6 +85,16 @@ describe('a rotation from the CLI', () => {
     expect(all.rotations.map((r) => r.id)).toContain(id);
   }, 180_000);
 
+  it('says before anything else that the new key keeps the old key\'s expiry', async () => {
+    const { key } = await d.client.createKey('partner', { expiresAt: '2030-12-31T00:00:00.000Z' });
+    const started = await d.run(['keys', 'rotate', 'partner']);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stderr).toContain('The new key expires when this one does (2030-12-31 00:00Z): a rotation copies the expiry with the policy and never extends it; edit the new key to change it.');
+    expect((await d.client.getKey((await step('partner')).newKeyId)).key.expiresAt).toBe(key.expiresAt);
+    await d.client.createKey('forever');
+    expect((await d.run(['keys', 'rotate', 'forever'])).stderr, 'nothing said of a key that never expires').not.toContain('expires when');
+  });
+
   it('cancels, leaving both keys as they are, and takes --name and --json', async () => {
     await d.client.createKey('search');
     const started = json<{ rotation: RotationJson; secret: string }>(await d.run(['keys', 'rotate', 'search', '--name', 'search-2025', '--json']));

@@ -1,10 +1,14 @@
 /** The questions asked before starting a rotation (an emergency too) and before deactivating or deleting a key, in words. Pure. */
 import type { KeyJson, UsageJson } from '../../client/client.js';
+import { inheritedExpiryNote } from '../../policy-text.js';
 import { recentUse } from '../../recent-use.js';
+import { stamp } from '../format.js';
 
 export function rotateQuestion(key: KeyJson): string {
+  const expiry = inheritedExpiryNote(key.expiresAt, stamp);
   return (
     `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step. ` +
+    (expiry ? `${expiry} ` : '') +
     'After the cut-over, how long must traffic be watched (with the old key refused 0 times) before the old key may be deleted?'
   );
 }
