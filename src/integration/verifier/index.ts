@@ -30,6 +30,8 @@ import type { Verifier, VerifierState } from './request.js';
 export { VerifierUnavailable, type Verifier, type VerifierState, type VerifyOptions, type VerifyResult } from './request.js';
 export { rateLimitHeaders, rejectionAnswer, unavailableAnswer, type HttpAnswer } from '../outcome.js';
 export { bearerKey } from '../presented.js';
+/** An address as keyward writes it (`::ffff:192.0.2.1` as `192.0.2.1`), for a caller label a plain server takes from its socket. */
+export { canonicalAddress } from '../../decide/ip.js';
 
 export type VerifierOptions = {
   /** The daemon's URL, e.g. `http://127.0.0.1:7420`; default: `KEYWARD_URL`, else the home's daemon.json. */
