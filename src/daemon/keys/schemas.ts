@@ -162,7 +162,7 @@ export const ListKeysQuery = z.object({
   status: z.enum(['active', 'inactive']).optional(),
   q: searchText(200, 'Case-insensitive substring of the name'),
   name: searchText(200, "A key's name, whole, ignoring case as names are unique: the one key of that name, by its unique index (how the CLI finds a key given by name)"),
-  owner: searchText(128, 'Only keys of this owner (exact match)'),
+  owner: searchText(128, 'Only keys of this owner (exact match); empty (`owner=`): the keys without one'),
   filter: searchText(200, 'Case-insensitive substring of the name, owner or hint, or a key\'s exact id (what the TUI\'s `/` does); trigram-indexed from three characters on'),
   sort: z.enum(KEY_SORTS).optional().openapi({
     description:
