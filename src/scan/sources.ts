@@ -2,9 +2,10 @@
  * What `keyward scan` reads: files and directories (recursively) or a stream such as stdin,
  * fed through `SecretFinder`. A directory walk skips `.git/`, `node_modules/` and binary files
  * unless `all` is set, and never follows a symbolic link (a link can leave the tree or loop);
- * a path named on the command line is always read, whatever it is.
+ * a path named on the command line is read whatever it is, but a device with no end.
  */
-import { closeSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { join } from 'node:path';
 import { looksBinary, SecretFinder, SNIFF_BYTES, type Found } from './finder.js';
 
@@ -134,6 +135,30 @@ export async function scanStream(stream: AsyncIterable<Buffer | string>, name: s
   }
   finder.end();
   stats.files++;
+}
+
+/**
+ * Whether `path` is a device other than a terminal: `/dev/zero` and `/dev/urandom` have no end,
+ * and a disk is no text file, so one named on the command line is refused rather than read
+ * forever. A terminal ends at Ctrl-D, and FIFOs (`scan <(…)`) at their writer's end: both read.
+ */
+export function isEndlessDevice(path: string): boolean {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return false;
+  }
+  if (!stats.isCharacterDevice() && !stats.isBlockDevice()) return false;
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    return !isatty(fd);
+  } catch {
+    return true;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Whether `path` exists without following a final link; a missing path on the command line is a usage error. */

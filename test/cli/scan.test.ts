@@ -142,6 +142,15 @@ describe('keyward scan', () => {
     }
   });
 
+  it('refuses a device named on the command line, which may have no end, as a usage error', async () => {
+    for (const device of ['/dev/zero', '/dev/null']) {
+      const run = await d.run(['scan', dir, device]);
+      expect(run.code, device).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`keyward: ${device} is a device, not a file, and may have no end; to scan part of it, pipe that in: head -c 100M ${device} | keyward scan -\n`);
+    }
+  });
+
   it('reports operator tokens to an admin, and to a viewer as unchecked without saying whose', async () => {
     const viewer = await d.client.createOperator('auditor', 'viewer');
     const tokenFile = join(dir, '..', `${dir.split('/').pop()}-token.txt`);
