@@ -1,9 +1,10 @@
-/** `keyward daemon`: run the daemon in the foreground until SIGINT/SIGTERM. */
+/** `keyward daemon`: run the daemon in the foreground until SIGINT/SIGTERM; `keyward daemon stop` stops it. */
 import { Option, type Command } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../home.js';
+import { print } from './output.js';
 
 export function daemonCommand(program: Command, home: () => string): void {
-  program
+  const daemon = program
     .command('daemon')
     .description('run the daemon in the foreground (systemd-friendly)')
     .option('--host <host>', 'address to listen on', DEFAULT_HOST)
@@ -51,6 +52,14 @@ export function daemonCommand(program: Command, home: () => string): void {
         }
         throw err;
       }
+    });
+  daemon
+    .command('stop')
+    .description('stop the daemon that holds the home, as SIGTERM does (usage flushed, store closed), and wait until it has')
+    .action(async () => {
+      const { stopDaemon } = await import('./daemon-stop.js');
+      const result = await stopDaemon(home());
+      print(result.stopped ? `stopped the daemon of ${home()} (pid ${result.pid})` : `no daemon is running for ${home()}`);
     });
 }
 

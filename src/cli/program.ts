@@ -62,7 +62,7 @@ Examples:
   backupCommand(program);
   completionCommand(program);
 
-  for (const group of program.commands) if (group.commands.length > 0) oneLineWithoutCommand(group);
+  for (const group of program.commands) if (group.commands.length > 0 && !RUNS_WITHOUT_COMMAND.has(group.name())) oneLineWithoutCommand(group);
   program.hook('preAction', refuseBlankArguments);
 
   // Only the bare program takes no command; anything else left over is a mistyped one.
@@ -73,6 +73,9 @@ Examples:
   });
   return program;
 }
+
+/** Commands with subcommands that do something of their own without one: `keyward daemon` runs the daemon, `keyward daemon stop` stops it. */
+const RUNS_WITHOUT_COMMAND: ReadonlySet<string> = new Set(['daemon']);
 
 /**
  * A group (`keys`, `rotations`, …) run without one of its commands is a usage mistake: one line

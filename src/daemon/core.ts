@@ -22,7 +22,7 @@ import { newCounters } from '../decide/verify.js';
 import { LeaseHorizon } from './replica/horizon.js';
 import { ReplicaHub, type ReplicaOptions } from './replica/hub.js';
 import { KeyIndex } from './verify/key-index.js';
-import { plural } from '../thousands.js';
+import { plural, withThousands } from '../thousands.js';
 import { WarmingKeyIndex } from './verify/warm-index.js';
 import { Verifier } from './verify/verifier.js';
 import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
@@ -62,7 +62,8 @@ const never = () => false;
 function indexedText(index: KeyIndex): string {
   const { active, inactive } = index.statusCounts();
   const tombstones = index.size - active - inactive;
-  return `${plural(active + inactive, 'key')}${tombstones > 0 ? ` and ${plural(tombstones, "deleted key's tombstone")}` : ''}`;
+  const deleted = tombstones === 1 ? "1 deleted key's tombstone" : `${withThousands(tombstones)} deleted keys' tombstones`;
+  return `${plural(active + inactive, 'key')}${tombstones > 0 ? ` and ${deleted}` : ''}`;
 }
 
 export async function createCore(rawStore: Store, options: CoreOptions) {
