@@ -220,7 +220,7 @@ export function ModeScreen(props: ModeScreenProps) {
       const shown = rotation.data?.id === mode.id ? rotation.data : undefined;
       const inside = width - PANEL_INSIDE;
       // A dialog over the view takes its rows first; the view below is clipped to what is left.
-      const dialog = question ? dialogRows(question.question, 2, inside) : choice ? dialogRows(choice.question, 2 + choice.options.length, inside) : 0;
+      const dialog = question ? dialogRows(question.question, question.also ? 3 : 2, inside) : choice ? dialogRows(choice.question, 2 + choice.options.length, inside) : 0;
       return (
         <Box flexDirection="column" height={height}>
           {question ? (
@@ -233,6 +233,11 @@ export function ModeScreen(props: ModeScreenProps) {
               onAnswer={(yes) => {
                 clearToast();
                 rotation.answer(yes);
+              }}
+              also={question.also}
+              onAlso={() => {
+                clearToast();
+                rotation.answer(true, true);
               }}
             />
           ) : null}

@@ -100,31 +100,33 @@ describe('rotation view', () => {
     press(app, 'n');
     frame = await waitForText(app, 'Delete the old key "billing" permanently?');
     expect(frame.replace(/[│\s]+/g, ' '), 'a late caller is named when deleting').toContain('It was presented 1 time since the cut-over, by cron-job (just now).');
-    press(app, 'y');
-    frame = await waitForText(app, 'Take the old name?');
-    expect(frame.replace(/[│\s]+/g, ' '), 'the delete is done; the name is asked about apart').toContain('"billing" is free now that the old key is deleted. Rename the new key "billing-2" to "billing"?');
-    await expect(t.client.getKey(old.key.id)).rejects.toMatchObject({ code: 'not_found' });
-    press(app, 'y');
-    await waitForText(app, 'Renamed "billing-2" to "billing"');
-    const renamed = (await t.client.allKeys()).map((k) => k.name);
-    expect(renamed).toEqual(['billing']);
+    expect(frame, 'a second yes takes the old name as well').toContain('r yes, and "billing-2" takes the name "billing"');
+    press(app, 'r');
+    await waitForText(app, 'Deleted "billing"; "billing-2" is now "billing"');
     await waitForText(app, 'Completed: the old key is deleted.');
+    await expect(t.client.getKey(old.key.id)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await t.client.allKeys()).map((k) => k.name)).toEqual(['billing']);
+    const [ended] = (await t.client.rotations('all')).rotations;
+    expect(ended, 'one advance did both: the rotation ended with the name').toMatchObject({ step: 'completed', newKeyName: 'billing' });
     press(app, KEY.escape);
     frame = await waitForText(app, 'j/k move');
     expect(frame).not.toContain('rotating');
     expect(cursorLine(frame), 'the one key, by its old name').toMatch(/› billing +kw_/);
   });
 
-  it('leaves the new key its name when the old name is declined, and asks nothing when the old key is kept', async () => {
-    const declined = await rotationAtDeleteOld(t, 'orders');
+  it('deletes with y leaving the new key its name, deletes nothing on Enter, and offers no rename when the old key is kept', async () => {
+    const plain = await rotationAtDeleteOld(t, 'orders');
     const { app } = await openApp(t);
     await waitForText(app, 'orders-2');
     await resumeAtDeleteOld(app);
-    await answerYes(app, 'n', 'Delete the old key "orders" permanently?');
-    await waitForText(app, 'Take the old name?');
+    press(app, 'n');
+    await waitForText(app, 'r yes, and "orders-2" takes the name "orders"');
     press(app, KEY.enter);
+    await waitForFrame(app, (f) => !f.includes('permanently?'), 'the question closed');
+    expect((await t.client.getKey(plain.old.key.id)).key.status, 'Enter means no: nothing deleted').toBe('inactive');
+    await answerYes(app, 'n', 'Delete the old key "orders" permanently?');
     await waitForText(app, 'Completed: the old key is deleted.');
-    expect((await t.client.getKey(declined.newKeyId)).key.name, 'enter means no').toBe('orders-2');
+    expect((await t.client.getKey(plain.newKeyId)).key.name, 'y deletes only').toBe('orders-2');
 
     const kept = await rotationAtDeleteOld(t, 'search');
     press(app, KEY.escape);
@@ -134,9 +136,11 @@ describe('rotation view', () => {
     press(app, 'search', KEY.enter);
     await waitForFrame(app, (f) => cursorLine(f)?.includes('search ') === true, 'the cursor on search');
     await resumeAtDeleteOld(app);
-    await answerYes(app, 'K', 'Finish the rotation and keep "search" inactive');
+    press(app, 'K');
+    const asked = await waitForText(app, 'Finish the rotation and keep "search" inactive');
+    expect(asked, 'the old key keeps its name').not.toContain('takes the name');
+    press(app, 'y');
     await waitForText(app, 'Completed: the old key is kept, inactive.');
-    expect(screen(app)).not.toContain('Take the old name?');
     expect((await t.client.getKey(kept.newKeyId)).key.name).toBe('search-2');
   });
 

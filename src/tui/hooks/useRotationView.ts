@@ -10,7 +10,7 @@ import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
 import type { FeedEvent } from '../state/collection.js';
 import type { RotationCommand } from '../state/keymap.js';
-import { settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question } from '../state/modes.js';
+import { settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question, type QuestionAlso } from '../state/modes.js';
 import { advanceQuestion, currentRefusal, CUT_OVER_OPTIONS, watchProgress } from '../state/rotation.js';
 import { safeKey, safeRotation } from '../state/safe.js';
 import { useLive } from './useLive.js';
@@ -123,18 +123,17 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
     if (command === 'restart') return restart();
     if (!r || m.busy) return;
     const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) => setMode({ ...m, question: { ...question, run: async () => run() } });
-    // Deleting the old key frees its name: the new key may take it (as `rotations advance --take-old-name`).
-    const then = r.step === 'delete_old' ? offerOldName : undefined;
     const advance =
       (force: boolean, keepOld?: boolean, at?: string) => () =>
-        rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld, at }), undefined, keepOld ? undefined : then);
+        rotationAction(() => client.advance(r.id, { from: r.step, force: force || undefined, keepOld, at }));
     switch (command) {
       case 'advance': {
         // From verify_new the cut-over can wait for a grace period, carried out by the daemon
         // (as `rotations advance --at` does); asked only once the guard would let it pass.
         if (r.step === 'verify_new' && r.evidence.canAdvance) return setMode({ ...m, choice: cutOverChoice(r, advance) });
         const question = advanceQuestion(r, Date.now());
-        return question ? confirmFirst({ title: 'Next step', question, danger: true }, advance(false)) : advance(false)();
+        if (!question) return advance(false)();
+        return confirmFirst({ title: 'Next step', question, danger: true, ...(r.step === 'delete_old' && { also: takeOldName(r) }) }, advance(false));
       }
       case 'force': {
         // Asked with the guard as it is now, not as last read: a watch window counts down, and
@@ -171,24 +170,17 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
   };
 
   /**
-   * After the old key is deleted: its name is free, and the systems, dashboards and people who
-   * know the key by it may keep it. Asked after the delete, not with it, so that saying no (or
-   * esc) to the name can never be read as no to the delete.
+   * The delete question's second yes: the old key's name is free once it is deleted, and the
+   * systems, dashboards and people who know the key by it may keep it. One advance does both, in
+   * one transaction (`takeOldName`, as `rotations advance --take-old-name`), so nobody takes
+   * the name in between and the rotation records the name it ended with.
    */
-  const offerOldName = (r: RotationJson): Question | undefined => {
-    if (r.step !== 'completed' || r.outcome !== 'deleted') return undefined;
-    return {
-      title: 'Take the old name?',
-      question: `"${r.oldKeyName}" is free now that the old key is deleted. Rename the new key "${r.newKeyName}" to "${r.oldKeyName}"?`,
-      danger: false,
-      run: async () => {
-        const { key } = await client.editKey(r.newKeyId, { name: r.oldKeyName });
-        feed.apply([{ type: 'key.updated', key: safeKey(key) }]);
-        live.reload();
-        show(`Renamed "${r.newKeyName}" to "${r.oldKeyName}"`, 'success');
-      },
-    };
-  };
+  const takeOldName = (r: RotationJson): QuestionAlso => ({
+    key: 'r',
+    label: `yes, and "${r.newKeyName}" takes the name "${r.oldKeyName}"`,
+    footer: 'yes + rename',
+    run: async () => rotationAction(() => client.advance(r.id, { from: r.step, takeOldName: true }), `Deleted "${r.oldKeyName}"; "${r.newKeyName}" is now "${r.oldKeyName}"`),
+  });
 
   /** After a cancel: the new key the rotation created still works; offer to switch it off. */
   const offerDeactivateNew = (r: RotationJson): Question | undefined => {
@@ -206,12 +198,14 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
     };
   };
 
-  const answer = (yes: boolean) => {
+  /** `also`: the question's second yes (`Question.also`). */
+  const answer = (yes: boolean, also = false) => {
     const m = inMode('rotation');
     const question = m?.question;
     if (!m || !question) return;
     setMode({ ...m, question: undefined });
-    if (yes) void attempt(question.run);
+    const run = also ? question.also?.run : yes ? question.run : undefined;
+    if (run) void attempt(run);
   };
 
   const choose = (answer: ChoiceAnswer) => {

@@ -149,6 +149,16 @@ export const CONFIRM_KEYS: readonly Binding<ConfirmCommand>[] = [
   { keys: ['n', 'N', 'enter', 'esc', 'q'], command: 'no', help: 'no (the default)', footer: 'n/⏎/esc no' },
 ];
 
+/** The binding of a question's second yes (`Question.also`), beside `CONFIRM_KEYS`. */
+export function alsoBinding(also: { readonly key: string; readonly label: string; readonly footer: string }): Binding<'also'> {
+  return { keys: [also.key], command: 'also', help: also.label, footer: `${also.key} ${also.footer}` };
+}
+
+/** The keys of a question: its second yes first, when it has one. */
+export function confirmKeys(also: { readonly key: string; readonly label: string; readonly footer: string } | undefined): readonly Binding<ConfirmCommand | 'also'>[] {
+  return also ? [CONFIRM_KEYS[0]!, alsoBinding(also), CONFIRM_KEYS[1]!] : CONFIRM_KEYS;
+}
+
 export type ChoiceCommand = 'down' | 'up' | 'choose' | 'cancel';
 
 /** A choice also takes the digit of an answer (see `ChoiceDialog`). */

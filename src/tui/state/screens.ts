@@ -7,6 +7,7 @@ import {
   AUDIT_KEYS,
   CHOICE_KEYS,
   CONFIRM_KEYS,
+  confirmKeys,
   DETAILS_KEYS,
   EDIT_KEYS,
   HELP_KEYS,
@@ -69,6 +70,6 @@ export function modeBindings(mode: Mode, rotation: RotationJson | undefined, win
     case 'audit':
       return mode.editing ? AUDIT_FILTER_KEYS : AUDIT_KEYS;
     case 'rotation':
-      return mode.question ? CONFIRM_KEYS : mode.choice ? CHOICE_KEYS : rotationBindings(rotation);
+      return mode.question ? confirmKeys(mode.question.also) : mode.choice ? CHOICE_KEYS : rotationBindings(rotation);
   }
 }
