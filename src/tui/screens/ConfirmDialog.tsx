@@ -3,8 +3,7 @@ import { Box, Text } from 'ink';
 import { Panel } from '../components/Panel.js';
 import { Prose } from '../components/Prose.js';
 import { useBindings } from '../hooks/useBindings.js';
-import { alsoBinding, CONFIRM_KEYS } from '../state/keymap.js';
-import type { QuestionAlso } from '../state/modes.js';
+import { alsoBinding, CONFIRM_KEYS, type AlsoKey } from '../state/keymap.js';
 
 export type ConfirmDialogProps = {
   readonly title: string;
@@ -16,7 +15,7 @@ export type ConfirmDialogProps = {
   readonly active: boolean;
   readonly onAnswer: (yes: boolean) => void;
   /** A second yes and what saying it does (the caller runs it). */
-  readonly also?: Pick<QuestionAlso, 'key' | 'label' | 'footer'>;
+  readonly also?: AlsoKey;
   readonly onAlso?: () => void;
 };
 

@@ -149,13 +149,16 @@ export const CONFIRM_KEYS: readonly Binding<ConfirmCommand>[] = [
   { keys: ['n', 'N', 'enter', 'esc', 'q'], command: 'no', help: 'no (the default)', footer: 'n/⏎/esc no' },
 ];
 
+/** A question's second yes as the keys show it: its key, what it does, and that in short for the footer. */
+export type AlsoKey = { readonly key: string; readonly label: string; readonly footer: string };
+
 /** The binding of a question's second yes (`Question.also`), beside `CONFIRM_KEYS`. */
-export function alsoBinding(also: { readonly key: string; readonly label: string; readonly footer: string }): Binding<'also'> {
+export function alsoBinding(also: AlsoKey): Binding<'also'> {
   return { keys: [also.key], command: 'also', help: also.label, footer: `${also.key} ${also.footer}` };
 }
 
-/** The keys of a question: its second yes first, when it has one. */
-export function confirmKeys(also: { readonly key: string; readonly label: string; readonly footer: string } | undefined): readonly Binding<ConfirmCommand | 'also'>[] {
+/** The keys of a question: with its second yes, when it has one, after `y`. */
+export function confirmKeys(also: AlsoKey | undefined): readonly Binding<ConfirmCommand | 'also'>[] {
   return also ? [CONFIRM_KEYS[0]!, alsoBinding(also), CONFIRM_KEYS[1]!] : CONFIRM_KEYS;
 }
 

@@ -2,12 +2,13 @@
 import type { KeyJson } from '../../client/client.js';
 import type { Cursor } from './cursor.js';
 import type { KeyForm } from './key-form.js';
+import type { AlsoKey } from './keymap.js';
 
 /** A question before an action; `run` is only called on yes. */
 export type Question = { readonly title: string; readonly question: string; readonly danger: boolean; readonly run: () => Promise<void>; readonly also?: QuestionAlso };
 
 /** A second way to say yes, on a key of its own (`r`: delete the old key, and the new one takes its name). */
-export type QuestionAlso = { readonly key: string; readonly label: string; readonly footer: string; readonly run: () => Promise<void> };
+export type QuestionAlso = AlsoKey & { readonly run: () => Promise<void> };
 
 /** A question with several answers, `index` the one marked; `run` is called with the chosen one. */
 export type Choice = {
