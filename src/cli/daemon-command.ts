@@ -58,8 +58,9 @@ export function daemonCommand(program: Command, home: () => string): void {
     .description('stop the daemon that holds the home, as SIGTERM does (usage flushed, store closed), and wait until it has')
     .action(async () => {
       const { stopDaemon } = await import('./daemon-stop.js');
-      const result = await stopDaemon(home());
-      print(result.stopped ? `stopped the daemon of ${home()} (pid ${result.pid})` : `no daemon is running for ${home()}`);
+      const dir = home();
+      const result = await stopDaemon(dir);
+      print(result.stopped ? `stopped the daemon of ${dir} (pid ${result.pid})` : `no daemon is running for ${dir}`);
     });
 }
 

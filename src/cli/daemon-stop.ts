@@ -6,8 +6,7 @@
  * allowed to signal that process (the same user) is the authority; no token is asked.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { homeHolder } from '../home.js';
-import { checkPrivateDirectory } from '../private-files.js';
+import { checkHomeToRead, homeHolder } from '../home.js';
 import { refused } from './exit.js';
 
 /** How long a daemon gets to flush its usage and close its store. */
@@ -17,12 +16,8 @@ const POLL_MS = 100;
 export type StopResult = { stopped: false } | { stopped: true; pid: number };
 
 export async function stopDaemon(home: string): Promise<StopResult> {
-  try {
-    checkPrivateDirectory(home);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { stopped: false };
-    throw err;
-  }
+  // As every command reads a home (one not made yet holds no daemon); the lock file is checked by homeHolder.
+  checkHomeToRead(home);
   const holder = homeHolder(home);
   if (!holder) return { stopped: false };
   const { pid } = holder;

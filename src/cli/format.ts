@@ -1,4 +1,5 @@
 /** Times and counts as a human reads them in a terminal, and times as a human types them; pure. */
+import { parseDuration } from '../duration.js';
 import { parseIsoTime } from '../iso-time.js';
 import { usageError } from './exit.js';
 
@@ -16,4 +17,16 @@ export function futureTime(flag: string, value: string, now = Date.now()): strin
   if (at === undefined) throw usageError(`${flag} ${JSON.stringify(value)} is not a date (use ISO-8601, e.g. 2030-01-31 or 2030-01-31T12:00:00Z)`);
   if (at <= now) throw usageError(`${flag} ${JSON.stringify(value)} is in the past`);
   return new Date(at).toISOString();
+}
+
+/**
+ * A span option (`--watch 10m`, `--last 24h`) in seconds, from `min` to `max` and a whole
+ * number of `step` seconds, or a usage error naming the flag and saying what it must be.
+ */
+export function spanOption(flag: string, value: string, bounds: { min: number; max: number; step?: number; must: string }): number {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds < bounds.min || seconds > bounds.max || seconds % (bounds.step ?? 1) !== 0) {
+    throw usageError(`${flag} ${JSON.stringify(value)} must be ${bounds.must}`);
+  }
+  return seconds;
 }

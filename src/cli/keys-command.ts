@@ -3,13 +3,13 @@ import { Option, type Command } from 'commander';
 import { keyAlertLine } from '../alert-text.js';
 import type { AlertJson, KeyJson, KeySortName, KeywardClient, TombstoneJson, UsageJson } from '../client/client.js';
 import { WATCH_MAX_SECONDS, WATCH_MIN_SECONDS } from '../daemon/limits.js';
-import { ago, formatElapsed, parseDuration } from '../duration.js';
+import { ago, formatElapsed } from '../duration.js';
 import { RECENT_USE_MINUTES, recentUse } from '../recent-use.js';
 import { inheritedExpiryNote } from '../policy-text.js';
 import { safeText } from '../sanitize.js';
 import { withThousands } from '../thousands.js';
 import { refused, usageError } from './exit.js';
-import { futureTime, shortTime } from './format.js';
+import { futureTime, shortTime, spanOption } from './format.js';
 import { importCommand } from './import-command.js';
 import { findKey } from './lookup.js';
 import { nonEmpty } from './non-empty.js';
@@ -37,13 +37,7 @@ const columns: Column<KeyJson>[] = [
 ];
 
 /** `--watch 10m` → 600 (seconds), within the daemon's bounds. */
-function watchSpan(value: string): number {
-  const seconds = parseDuration(value);
-  if (seconds === undefined || seconds < WATCH_MIN_SECONDS || seconds > WATCH_MAX_SECONDS) {
-    throw usageError(`--watch ${JSON.stringify(value)} must be a span from 1m to 30d, such as 10m, 1h or 2d`);
-  }
-  return seconds;
-}
+const watchSpan = (value: string) => spanOption('--watch', value, { min: WATCH_MIN_SECONDS, max: WATCH_MAX_SECONDS, must: 'a span from 1m to 30d, such as 10m, 1h or 2d' });
 
 const tombstoneColumns: Column<TombstoneJson>[] = [
   { header: 'NAME', value: (t) => t.name },

@@ -7,20 +7,15 @@ import type { Command } from 'commander';
 import type { UsageJson } from '../client/client.js';
 import { CALLERS_LISTED } from '../daemon/usage/callers.js';
 import { USAGE_MINUTES_MAX } from '../daemon/limits.js';
-import { ago, formatDuration, parseDuration } from '../duration.js';
+import { ago, formatDuration } from '../duration.js';
 import { withThousands } from '../thousands.js';
-import { usageError } from './exit.js';
+import { spanOption } from './format.js';
 import { findKey } from './lookup.js';
 import { emit, quoted, renderTable, type Column } from './output.js';
 import { examples, session, withJson } from './session.js';
 
-function lastSpan(value: string): number {
-  const seconds = parseDuration(value);
-  if (seconds === undefined || seconds < 60 || seconds > USAGE_MINUTES_MAX * 60 || seconds % 60 !== 0) {
-    throw usageError(`--last ${JSON.stringify(value)} must be whole minutes from 1m to 30d, such as 15m, 1h or 7d`);
-  }
-  return seconds / 60;
-}
+/** `--last` in minutes, as the usage route takes its window. */
+const lastSpan = (value: string) => spanOption('--last', value, { min: 60, max: USAGE_MINUTES_MAX * 60, step: 60, must: 'whole minutes from 1m to 30d, such as 15m, 1h or 7d' }) / 60;
 
 /** A caller's counts are since it was first seen (kept 30 days), not the window's: the table says so. */
 const callerColumns: Column<UsageJson['callers'][number]>[] = [

@@ -40,6 +40,16 @@ describe('keyward daemon stop', () => {
     expect((await keyward(['daemon', 'stop'], { env: { KEYWARD_HOME: nowhere } })).stdout).toBe(`no daemon is running for ${nowhere}\n`);
   });
 
+  it('refuses extra words as a usage error in one line, for `daemon` and `daemon stop` alike', async () => {
+    const home = newHome();
+    for (const argv of [['daemon', 'stop', 'now'], ['daemon', 'sotp']]) {
+      const run = await keyward(argv, { env: { KEYWARD_HOME: home } });
+      expect(run.code, argv.join(' ')).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^keyward: too many arguments for '(stop|daemon)'\. Expected 0 arguments but got 1\.\n$/);
+    }
+  });
+
   it('signals no pid that daemon.json names when no process holds the home', async () => {
     const home = newHome();
     const daemon = await startChildDaemon(home);

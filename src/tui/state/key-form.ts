@@ -153,12 +153,19 @@ export function clearField(form: KeyForm): KeyForm {
 
 const RELATIVE = /^\d+[smhd]$/;
 
+/** What a field's text could not be read as, said under the field. */
+type Problem = { readonly problem: string };
+
+function isProblem(value: unknown): value is Problem {
+  return typeof value === 'object' && value !== null && 'problem' in value;
+}
+
 /**
  * An expiry as typed: a date, a date-time, or a time from now with its unit (`30d`). One in the
  * past is refused here, as the CLI refuses it, and not only by the daemon: an earlier expiry is
  * a narrowing, and asking "narrow the key?" about a date the daemon will refuse asks for nothing.
  */
-function readExpiry(text: string, now: number): string | { problem: string } {
+function readExpiry(text: string, now: number): string | Problem {
   const at = RELATIVE.test(text) ? now + parseDuration(text)! * 1000 : parseIsoTime(text);
   if (at === undefined) return { problem: 'is not a date: write 2030-12-31, 2030-12-31T12:00Z, or a time from now such as 30d' };
   if (at <= now) return { problem: 'must be in the future' };
@@ -171,7 +178,7 @@ function readExpiry(text: string, now: number): string | { problem: string } {
  * as that here, where the daemon could only say the entry is not a scope or has a prefix length
  * that is not a number. Nothing is guessed: the entry is not split and nothing is sent.
  */
-function listOf(text: string): string[] | { problem: string } {
+function listOf(text: string): string[] | Problem {
   const items = text
     .split(',')
     .map((item) => item.trim())
@@ -197,29 +204,17 @@ export function readForm(form: Pick<KeyForm, 'texts' | 'original'>, now: number)
   const input: FormInput = {};
   const problems: Partial<Record<FieldId, string[]>> = {};
   const problem = (id: FieldId, message: string) => (problems[id] = [message]);
+  /** A field as read: its problem under it, or its value handed to `set`. */
+  const take = <T>(id: FieldId, read: T | Problem, set: (value: T) => void) => (isProblem(read) ? problem(id, read.problem) : set(read));
 
   if (changed('name')) input.name = text('name');
-  if (changed('expires')) {
-    const read = text('expires') ? readExpiry(text('expires'), now) : null;
-    if (typeof read === 'object' && read !== null) problem('expires', read.problem);
-    else input.expiresAt = read;
-  }
+  if (changed('expires')) take('expires', text('expires') ? readExpiry(text('expires'), now) : null, (at) => (input.expiresAt = at));
   if (changed('description')) input.description = text('description') || null;
   if (changed('owner')) input.owner = text('owner') || null;
-  if (changed('scopes')) {
-    const read = !text('scopes') ? null : text('scopes') === NO_SCOPES ? [] : listOf(text('scopes'));
-    if (read && 'problem' in read) problem('scopes', read.problem);
-    else input.scopes = read;
-  }
-  if (changed('allowedIps')) {
-    const read = text('allowedIps') ? listOf(text('allowedIps')) : null;
-    if (read && 'problem' in read) problem('allowedIps', read.problem);
-    else input.allowedIps = read;
-  }
+  if (changed('scopes')) take('scopes', !text('scopes') ? null : text('scopes') === NO_SCOPES ? [] : listOf(text('scopes')), (scopes) => (input.scopes = scopes));
+  if (changed('allowedIps')) take('allowedIps', text('allowedIps') ? listOf(text('allowedIps')) : null, (ips) => (input.allowedIps = ips));
   if (changed('rate')) {
-    const read = text('rate') ? parsePerInterval(text('rate')) : null;
-    if (read && 'problem' in read) problem('rate', read.problem);
-    else input.rateLimit = read && { limit: read.count, windowSeconds: read.seconds };
+    take('rate', text('rate') ? parsePerInterval(text('rate')) : null, (rate) => (input.rateLimit = rate && { limit: rate.count, windowSeconds: rate.seconds }));
   }
   if (changed('quota') || changed('refill')) {
     if (!text('quota')) {
@@ -229,7 +224,7 @@ export function readForm(form: Pick<KeyForm, 'texts' | 'original'>, now: number)
       const remaining = parseCount(text('quota'));
       const refill = text('refill') ? parsePerInterval(text('refill')) : null;
       if (remaining === undefined) problem('quota', 'is not a whole number');
-      if (refill && 'problem' in refill) problem('refill', refill.problem);
+      if (isProblem(refill)) problem('refill', refill.problem);
       else if (remaining !== undefined) input.quota = { remaining, refill: refill && { amount: refill.count, intervalSeconds: refill.seconds } };
     }
   }
