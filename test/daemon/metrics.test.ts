@@ -111,7 +111,7 @@ describe('GET /metrics', () => {
     // The read worker opens the file by name at the first filtered list; the daemon's own
     // connection keeps the file it opened. Moved away, the worker cannot start.
     renameSync(join(t.home, 'keyward.db'), join(t.home, 'keyward.db.moved'));
-    const listed = await t.api('GET', '/v1/keys?q=list');
+    const listed = await t.api('GET', '/v1/keys?q=list-');
     expect(listed.status).toBe(200);
     expect(listed.body.keys.map((k) => k.name)).toEqual(['list-a', 'list-b']);
     expect(sampleValue(await metrics(), 'keyward_key_list_reads_on_event_loop')).toBe(1);

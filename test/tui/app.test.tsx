@@ -52,12 +52,13 @@ describe('key table', () => {
     await waitForText(app, 'search');
     press(app, '/');
     await waitForText(app, 'name, hint or id');
-    press(app, 'bil');
+    // Longer than a hint's four random characters, so no key's hint can match it by chance.
+    press(app, 'billing');
     let frame = await waitForFrame(app, (f) => !f.includes('search'), 'search filtered out');
     expect(frame).toContain('billing-eu');
     press(app, KEY.enter);
     frame = await waitForText(app, 'j/k move');
-    expect(frame, 'the filter stays').toContain('filter "bil": 2 of 3');
+    expect(frame, 'the filter stays').toContain('filter "billing": 2 of 3');
     press(app, KEY.escape);
     frame = await waitForFrame(app, (f) => f.includes('search') && !f.includes('filter "'), 'filter cleared');
   });
@@ -323,11 +324,11 @@ describe('live', () => {
     await waitForText(app, 'sort: created ▼');
     press(app, '/');
     await waitForText(app, 'name, hint or id');
-    press(app, 'bra');
+    press(app, 'bravo');
     await waitForFrame(app, (f) => !f.includes('alpha'), 'alpha filtered out');
     press(app, KEY.enter);
     let frame = await waitForText(app, REFUSED_FOOTER);
-    expect(frame, 'the filter kept').toContain('filter "bra": 1 of 2');
+    expect(frame, 'the filter kept').toContain('filter "bravo": 1 of 2');
     press(app, 'd');
     frame = await waitForText(app, 'Key "bravo"');
     expect(frame, 'the details of the key held, with why the daemon gave no newer copy').toContain('✗ ');
@@ -339,13 +340,13 @@ describe('live', () => {
   const REFUSED_WINDOW_FOOTER = 'j/k move · ⏎ menu · d details · ? help · q quit';
   const FILTER_TOAST = '✗ filtering this many keys needs the daemon, which refuses this operator';
   const SORT_TOAST = '✗ sorting this many keys needs the daemon, which refuses this operator';
-  /** While live: `s`, then the filter "bra" kept, both answered by the daemon. */
+  /** While live: `s`, then the filter "bravo" (too long for a random hint to match) kept, both answered by the daemon. */
   async function sortAndFilter(app: Rendered) {
     press(app, 's');
     await waitForText(app, 'sort: created ▼');
     press(app, '/');
     await waitForText(app, 'name, hint or id');
-    press(app, 'bra');
+    press(app, 'bravo');
     await waitForFrame(app, (f) => !f.includes('alpha'), 'alpha filtered out by the daemon');
   }
 
@@ -372,7 +373,7 @@ describe('live', () => {
       expect(frame.split('\n').at(-1)?.trimEnd()).toBe(REFUSED_WINDOW_FOOTER);
     }
     expect(frame, 'the sort in force when the refusal came').toContain('sort: created ▼');
-    expect(frame, 'the filter in force when the refusal came, with the rows it narrowed').toContain('filter "bra": 1 of 2');
+    expect(frame, 'the filter in force when the refusal came, with the rows it narrowed').toContain('filter "bravo": 1 of 2');
     expect(frame).not.toContain('alpha');
   });
 
@@ -380,10 +381,10 @@ describe('live', () => {
     const { app } = await refusedApp({ columns: 80, rows: 24 }, { feed: WINDOWED, whileLive: sortAndFilter });
     press(app, 'x');
     let frame = await waitForText(app, FILTER_TOAST);
-    expect(frame, 'the filter typed before the refusal, not one the rows do not follow').toContain('filter "bra": 1 of 2');
+    expect(frame, 'the filter typed before the refusal, not one the rows do not follow').toContain('filter "bravo": 1 of 2');
     press(app, KEY.escape);
     frame = await waitForText(app, REFUSED_WINDOW_FOOTER);
-    expect(frame, 'esc closes the field and keeps the filter the rows show').toContain('filter "bra": 1 of 2');
+    expect(frame, 'esc closes the field and keeps the filter the rows show').toContain('filter "bravo": 1 of 2');
     expect(frame).not.toContain('alpha');
   });
 
