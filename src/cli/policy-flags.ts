@@ -87,11 +87,25 @@ function parseMeta(text: string): unknown {
   }
 }
 
+/**
+ * A repeatable flag's values, each one entry. No scope, address or CIDR holds a comma or a
+ * space, so a value with one is most likely a list, as the TUI's form takes it: it is named as
+ * that here, where the daemon could only say the entry is not a scope or has a prefix length
+ * that is not a number. Nothing is split by guess.
+ */
+function entries(flag: string, values: string[]): string[] {
+  for (const value of values) {
+    const separator = /,/.test(value) ? 'a comma' : /\s/.test(value.trim()) ? 'a space' : undefined;
+    if (separator) throw usageError(`${flag} ${JSON.stringify(value)} has ${separator}: give ${flag} once for each entry`);
+  }
+  return values;
+}
+
 /** The fields the flags set, checked; with `--clear`, null for each field cleared. */
 export async function fieldsFromFlags(flags: PolicyFlags): Promise<KeyFieldsInput> {
   const fields: Record<string, unknown> = {};
-  if (flags.scope) fields.scopes = flags.scope;
-  if (flags.allowIp) fields.allowedIps = flags.allowIp;
+  if (flags.scope) fields.scopes = entries('--scope', flags.scope);
+  if (flags.allowIp) fields.allowedIps = entries('--allow-ip', flags.allowIp);
   if (flags.rate !== undefined) {
     const [limit, windowSeconds] = perInterval('--rate', flags.rate, '100/1m');
     fields.rateLimit = { limit, windowSeconds };
