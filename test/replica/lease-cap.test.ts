@@ -74,6 +74,7 @@ describe('createVerifier({ leaseMs, onStateChange })', () => {
       expect(states, 'starting is where it begins, not a change').toEqual([]);
       await verifier.ready();
       expect(seen()).toEqual(['replica']);
+      expect(states[0]!.reason, 'the first lease, not a renewal').toBe('its copy is complete and the daemon granted a lease');
       expect(verifier.state).toBe('replica');
       await expect.poll(() => verifier.verifyNow?.(secret)?.valid).toBe(true);
 
@@ -89,6 +90,7 @@ describe('createVerifier({ leaseMs, onStateChange })', () => {
 
       await t.restart();
       await vi.waitFor(() => expect(seen()).toEqual(['replica', 'remote', 'replica']), { timeout: 5000, interval: 10 });
+      expect(states[2]!.reason).toBe('the daemon granted a lease again');
       expect(verifier.verifyNow?.(secret)?.valid).toBe(true);
     } finally {
       await verifier.close();

@@ -396,7 +396,8 @@ export class ReplicaVerifier implements Verifier {
     if (answer.lease === 'granted' && this.copy.complete && !this.closed) {
       this.lease.extend(sentAt, answer.leaseMs);
       this.armExpiry();
-      this.setState('replica', 'the lease was renewed');
+      // The first grant is the start's news; a later one (a change only after remote) a return.
+      this.setState('replica', this.current === 'starting' ? 'its copy is complete and the daemon granted a lease' : 'the daemon granted a lease again');
     } else if (answer.lease === 'unknown' && session && session === this.session) {
       // The daemon forgot this replica (it restarted): a new stream, a new replica.
       this.stream?.abort();
