@@ -2,13 +2,12 @@
  * The two header lines: where and who (and, while the daemon is away, since when the data is
  * stale), then what the table holds, the alerts not acknowledged yet, and what needs attention.
  */
-import { Box, Text } from 'ink';
-import { withThousands } from '../../thousands.js';
+import { Box, Text, type TextProps } from 'ink';
 import type { Link } from '../feed.js';
 import { clock } from '../format.js';
-import type { AttentionCounts } from '../state/attention.js';
+import { summaryParts, type SummaryInput, type SummaryPart } from '../state/summary.js';
 
-export type HeaderProps = {
+export type HeaderProps = SummaryInput & {
   readonly url: string;
   readonly operator: string;
   readonly role: string;
@@ -18,32 +17,26 @@ export type HeaderProps = {
   readonly staleSince: number | undefined;
   /** `R` can start the daemon again (this TUI started it). */
   readonly canRestart: boolean;
-  readonly active: number;
-  readonly inactive: number;
-  readonly attention: AttentionCounts;
-  readonly rotating: number;
-  /** Alerts not acknowledged yet; shown (red) only when there are some. */
-  readonly alerts: number;
-  /** The sort as drawn, `name ▲`. */
-  readonly sort: string;
-  readonly filter: string;
-  readonly shown: number;
+  /** Terminal columns: the second line keeps what matters most when it is too wide (summary.ts). */
+  readonly width: number;
 };
 
 const LINK_TEXT: Record<Link, string> = { connecting: 'connecting…', live: '● live', reconnecting: '○ reconnecting…', refused: '✕ refused' };
 const LINK_COLOR: Record<Link, string> = { connecting: 'yellow', live: 'green', reconnecting: 'yellow', refused: 'red' };
 
+const PART_STYLE: Record<SummaryPart['kind'], TextProps> = {
+  counts: {},
+  alerts: { color: 'red', bold: true },
+  attention: { color: 'yellow' },
+  rotating: { color: 'cyan' },
+  sort: { dimColor: true },
+  filter: { color: 'cyan' },
+};
+
 export function Header(props: HeaderProps) {
   const { attention } = props;
-  const flagged = attention.leaked + attention.tripped + attention.expired + attention.expiring + attention.unused;
-  // Alerts come first: a key someone else holds, or bait taken. Only the reasons some key has:
-  // a row of zeros would push the sort and the filter off a narrow terminal.
+  // A key someone else holds, or bait taken, is an alert's red, not a warning's yellow.
   const alerted = attention.leaked + attention.tripped > 0;
-  const reasons = (['leaked', 'tripped', 'expired', 'expiring', 'unused'] as const)
-    .filter((reason) => attention[reason] > 0)
-    .map((reason) => `${withThousands(attention[reason])} ${reason}`)
-    .join(', ');
-  const total = props.active + props.inactive;
   const away = props.link === 'reconnecting' || props.link === 'refused';
   // A refused operator's reason and what to do take lines of their own below (App); a restart would not help.
   const reconnecting = props.link === 'reconnecting';
@@ -65,17 +58,11 @@ export function Header(props: HeaderProps) {
       </Box>
       <Box>
         <Text wrap="truncate-end">
-          {`${withThousands(total)} ${total === 1 ? 'key' : 'keys'}: ${withThousands(props.active)} active, ${withThousands(props.inactive)} inactive`}
-          {/* Before the other counts, so a narrow terminal still shows it. */}
-          {props.alerts > 0 ? <Text color="red" bold>{` · ! ${props.alerts} open ${props.alerts === 1 ? 'alert' : 'alerts'}`}</Text> : null}
-          {flagged > 0 ? (
-            <Text color={alerted ? 'red' : 'yellow'}>
-              {` · ⚠ ${withThousands(flagged)} need attention (${reasons})`}
+          {summaryParts(props, props.width).map((part, i) => (
+            <Text key={part.kind} {...PART_STYLE[part.kind]} {...(part.kind === 'attention' && alerted ? { color: 'red' } : {})}>
+              {i === 0 ? part.text : ` · ${part.text}`}
             </Text>
-          ) : null}
-          {props.rotating > 0 ? <Text color="cyan">{` · ↻ ${props.rotating} rotating`}</Text> : null}
-          <Text dimColor>{` · sort: ${props.sort}`}</Text>
-          {props.filter ? <Text color="cyan">{` · filter "${props.filter}": ${withThousands(props.shown)} of ${withThousands(total)}`}</Text> : null}
+          ))}
         </Text>
       </Box>
     </Box>

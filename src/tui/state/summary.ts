@@ -1,0 +1,76 @@
+/**
+ * The header's second line: what the table holds, fitted to the terminal. Its parts are drawn
+ * in one order (counts, open alerts, attention, rotations, sort, filter) but kept in another
+ * when the line is too wide: a filter in force explains why only some keys show, so it
+ * outlasts the counts' breakdown, the sort and the rotations. A part is shortened or dropped
+ * whole rather than cut mid-word at the right edge, where the filter stood and was lost first.
+ */
+import { withThousands } from '../../thousands.js';
+import { fit, widthOf } from '../format.js';
+import type { AttentionCounts } from './attention.js';
+
+export type SummaryInput = {
+  readonly active: number;
+  readonly inactive: number;
+  readonly attention: AttentionCounts;
+  readonly rotating: number;
+  /** Alerts not acknowledged yet. */
+  readonly alerts: number;
+  /** The sort as drawn, `name ▲`. */
+  readonly sort: string;
+  readonly filter: string;
+  readonly shown: number;
+};
+
+const KINDS = ['counts', 'alerts', 'attention', 'rotating', 'sort', 'filter'] as const;
+export type SummaryPart = { readonly kind: (typeof KINDS)[number]; readonly text: string };
+
+const SEPARATOR = ' · ';
+const REASONS = ['leaked', 'tripped', 'expired', 'expiring', 'unused'] as const;
+
+/** The parts that fit `width` columns, in the order drawn; the first is always the counts. */
+export function summaryParts(input: SummaryInput, width: number): SummaryPart[] {
+  const { attention } = input;
+  const total = input.active + input.inactive;
+  const flagged = REASONS.reduce((sum, reason) => sum + attention[reason], 0);
+  // Only the reasons some key has: a row of zeros would take the room of the sort and the filter.
+  const reasons = REASONS.filter((reason) => attention[reason] > 0)
+    .map((reason) => `${withThousands(attention[reason])} ${reason}`)
+    .join(', ');
+  const keys = `${withThousands(total)} ${total === 1 ? 'key' : 'keys'}`;
+  const shownOf = `${withThousands(input.shown)} of ${withThousands(total)}`;
+  const parts: Record<SummaryPart['kind'], string | undefined> = {
+    counts: `${keys}: ${withThousands(input.active)} active, ${withThousands(input.inactive)} inactive`,
+    alerts: input.alerts > 0 ? `! ${input.alerts} open ${input.alerts === 1 ? 'alert' : 'alerts'}` : undefined,
+    attention: flagged > 0 ? `⚠ ${withThousands(flagged)} need attention (${reasons})` : undefined,
+    rotating: input.rotating > 0 ? `↻ ${input.rotating} rotating` : undefined,
+    sort: `sort: ${input.sort}`,
+    filter: input.filter ? `filter "${input.filter}": ${shownOf}` : undefined,
+  };
+  const drawn = (): SummaryPart[] =>
+    KINDS.flatMap((kind) => {
+      const text = parts[kind];
+      return text === undefined ? [] : [{ kind, text }];
+    });
+  const overflow = () => widthOf(drawn().map((part) => part.text).join(SEPARATOR)) - width;
+  // Each step frees room while the line is too wide, the least telling first.
+  const steps = [
+    () => (parts.attention &&= `⚠ ${withThousands(flagged)} need attention`),
+    () => (parts.counts = input.inactive > 0 ? `${keys}, ${withThousands(input.inactive)} inactive` : keys),
+    () => (parts.sort = undefined),
+    () => (parts.rotating = undefined),
+    () => (parts.attention = undefined),
+    () => {
+      // The filter's own text gives way before its numbers, which say why rows are missing.
+      const room = widthOf(input.filter) - overflow();
+      if (parts.filter) parts.filter = `filter "${fit(input.filter, Math.max(2, room)).trimEnd()}": ${shownOf}`;
+    },
+    () => (parts.counts = keys),
+    () => (parts.alerts = undefined),
+  ];
+  for (const step of steps) {
+    if (overflow() <= 0) break;
+    step();
+  }
+  return drawn();
+}
