@@ -82,6 +82,9 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     const kept = await a.client.createKey('kept');
     const dropped = await a.client.createKey('dropped');
     expect(await health(a)).toBe('ok');
+    // b follows a through PostgreSQL: a key it has not heard of before the stop stays unknown
+    // to it until the server is back (not_found: closed, never a pass).
+    await expect.poll(() => verdict(b, dropped.secret), { timeout: 3000 }).toBe('valid');
 
     stop();
     await expect.poll(() => health(a), { timeout: 3000 }).toBe('degraded');
