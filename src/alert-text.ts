@@ -4,6 +4,7 @@
  * what the kind adds. Pure; the text comes from the daemon, so callers draw it through the
  * sanitizer as they draw any other daemon text.
  */
+import { leakLocation } from './daemon/alerts/kinds.js';
 import type { AlertJson } from './daemon/alerts/schemas.js';
 
 const KIND_TEXT: Record<AlertJson['kind'], string> = {
@@ -24,12 +25,13 @@ export function whoText(alert: AlertJson): string {
 }
 
 /**
- * What the kind adds: the reason of a leak, the date of an expiry (as `time` writes it), the
+ * What the kind adds: a leak's reason when it says more than where (its caller), the date of an expiry (as `time` writes it), the
  * rotation that replaced a key.
  */
 export function detailText(alert: AlertJson, time: (iso: string) => string): string {
   const { reason, expiresAt, rotationId } = alert.detail;
-  if (typeof reason === 'string') return reason;
+  // A leak's place is its caller already: `leaked: deploy/.env:3` would say it a second time.
+  if (typeof reason === 'string') return alert.kind === 'key.leaked' && alert.caller === leakLocation(reason) ? '' : reason;
   if (typeof expiresAt === 'string') return `expires ${time(expiresAt)}`;
   if (typeof rotationId === 'string') return `replaced in ${rotationId}`;
   return '';

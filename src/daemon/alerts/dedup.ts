@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { newId } from '../secrets/format.js';
 import type { AlertRow, AlertSighting } from '../store.js';
-import { REPEAT } from './kinds.js';
+import { leakLocation, REPEAT } from './kinds.js';
 
 export const HOUR_MS = 60 * 60_000;
 
@@ -53,11 +53,6 @@ export function counted(alert: AlertRow, s: AlertSighting): AlertRow {
 export function raised(s: AlertSighting): AlertRow {
   const { tombstone: _tombstone, ...fields } = s;
   return { ...fields, id: newId('alr_'), ackedAt: null, ackedBy: null };
-}
-
-/** Where a leak report says the key was found: what follows `leaked` in its reason (`leaked: deploy/.env:3`). */
-export function leakLocation(reason: string): string {
-  return reason.replace(/^leaked\b:?\s*/i, '');
 }
 
 /**

@@ -27,3 +27,11 @@ export const REPEAT: Record<AlertKind, 'hourly' | 'once'> = {
   'key.expiring': 'once',
   'key.leaked': 'hourly',
 };
+
+/**
+ * Where a leak report says the key was found: what follows `leaked` in its reason (`leaked:
+ * deploy/.env:3`). A `key.leaked` alert's caller; its reason says nothing more (alert-text.ts).
+ */
+export function leakLocation(reason: string): string {
+  return reason.replace(/^leaked\b:?\s*/i, '');
+}
