@@ -25,8 +25,8 @@ export function whoText(alert: AlertJson): string {
 }
 
 /**
- * What the kind adds: a leak's reason when it says more than where (its caller), the date of an expiry (as `time` writes it), the
- * rotation that replaced a key.
+ * What the kind adds: a leak's reason when it says more than where (its caller), the date of
+ * an expiry (as `time` writes it), the rotation that replaced a key.
  */
 export function detailText(alert: AlertJson, time: (iso: string) => string): string {
   const { reason, expiresAt, rotationId } = alert.detail;

@@ -15,8 +15,7 @@ import type { Actor, AlertChange, AlertSighting, Store } from '../store.js';
 import { FLUSH_INTERVAL_MS } from '../usage/tracker.js';
 import { LEAK_PREFIX } from '../limits.js';
 import { HOUR_MS, leakReported, NO_CALLER } from './dedup.js';
-import { leakLocation } from './kinds.js';
-import { EXPIRING_WITHIN_MS } from './kinds.js';
+import { EXPIRING_WITHIN_MS, leakLocation } from './kinds.js';
 import { alertJson, type AlertJson } from './schemas.js';
 import { SightingCounter } from './sightings.js';
 

@@ -32,11 +32,11 @@ const PART_STYLE: Record<SummaryPart['kind'], TextProps> = {
   sort: { dimColor: true },
   filter: { color: 'cyan' },
 };
+/** The attention part when a key is leaked or a canary tripped: an alert's red, not a warning's yellow. */
+const ALERTED_STYLE: TextProps = { color: 'red' };
 
 export function Header(props: HeaderProps) {
-  const { attention } = props;
-  // A key someone else holds, or bait taken, is an alert's red, not a warning's yellow.
-  const alerted = attention.leaked + attention.tripped > 0;
+  const alerted = props.attention.leaked + props.attention.tripped > 0;
   const away = props.link === 'reconnecting' || props.link === 'refused';
   // A refused operator's reason and what to do take lines of their own below (App); a restart would not help.
   const reconnecting = props.link === 'reconnecting';
@@ -59,7 +59,7 @@ export function Header(props: HeaderProps) {
       <Box>
         <Text wrap="truncate-end">
           {summaryParts(props, props.width).map((part, i) => (
-            <Text key={part.kind} {...PART_STYLE[part.kind]} {...(part.kind === 'attention' && alerted ? { color: 'red' } : {})}>
+            <Text key={part.kind} {...(part.kind === 'attention' && alerted ? ALERTED_STYLE : PART_STYLE[part.kind])}>
               {i === 0 ? part.text : ` · ${part.text}`}
             </Text>
           ))}
