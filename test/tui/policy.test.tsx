@@ -211,6 +211,7 @@ describe('the add form', () => {
     let frame = await waitForText(app, 'Add a key');
     expect(frame, 'collapsed: the name alone').not.toContain('Scopes:');
     expect(frame).toContain('tab: expiry, description, owner, scopes, IPs, rate limit, quota');
+    expect(frame.split('\n').at(-1)?.trimEnd(), 'tab opens more fields').toBe('⏎ create · tab more fields · esc cancel');
     press(app, 'quick');
     await waitForText(app, 'Name: quick█');
     press(app, KEY.enter);
@@ -223,6 +224,7 @@ describe('the add form', () => {
     press(app, 'partner', KEY.tab);
     frame = await waitForText(app, 'Scopes:');
     expect(frame).toMatch(/› +Expires: █/);
+    expect(frame.split('\n').at(-1)?.trimEnd(), 'open, tab moves between the fields').toBe('⏎ create · tab/↑↓ field · Ctrl-U empty · esc cancel');
     press(app, '2020-01-01', KEY.tab, 'For ACME', KEY.tab, 'acme', KEY.tab, 'orders:read', KEY.tab, '203.0.113.0/24', KEY.tab, '5/1s', KEY.tab, '100', KEY.tab, '100/1d');
     await waitForText(app, 'Refill: 100/1d█');
     press(app, KEY.enter);

@@ -190,16 +190,25 @@ const FORM_MOVES: readonly Binding<FormCommand>[] = [
   { keys: ['esc'], command: 'cancel', help: 'cancel: nothing is saved', footer: 'esc cancel' },
 ];
 
+/** The moves between fields as the footer of a form with every field open lists them. */
+const OPEN_FORM_MOVES: readonly Binding<FormCommand>[] = [
+  { keys: ['tab', 'down'], command: 'next', help: 'next field', footer: 'tab/↑↓ field' },
+  ...FORM_MOVES.map((b) => (b.command === 'clear' ? { ...b, footer: 'Ctrl-U empty' } : b)),
+];
+
+/** The add form while it shows the name alone: tab opens the other fields. */
 export const ADD_KEYS: readonly Binding<FormCommand>[] = [
   { keys: ['enter'], command: 'submit', help: 'create the key', footer: '⏎ create' },
   { keys: ['tab', 'down'], command: 'next', help: 'next field (expiry, owner, policy…)', footer: 'tab more fields' },
   ...FORM_MOVES,
 ];
 
+/** The add form once open: the same keys, the footer says what they do now. */
+export const OPEN_ADD_KEYS: readonly Binding<FormCommand>[] = [ADD_KEYS[0]!, ...OPEN_FORM_MOVES];
+
 export const EDIT_KEYS: readonly Binding<FormCommand>[] = [
   { keys: ['enter'], command: 'submit', help: 'save the fields you changed', footer: '⏎ save' },
-  { keys: ['tab', 'down'], command: 'next', help: 'next field', footer: 'tab/↑↓ field' },
-  ...FORM_MOVES.map((b) => (b.command === 'clear' ? { ...b, footer: 'Ctrl-U empty' } : b)),
+  ...OPEN_FORM_MOVES,
 ];
 
 export type DetailsCommand = 'down' | 'up' | 'edit' | 'usage' | 'menu' | 'help' | 'back';

@@ -13,6 +13,7 @@ import {
   HELP_KEYS,
   HELP_SEARCH_KEYS,
   MENU_KEYS,
+  OPEN_ADD_KEYS,
   QUERY_COMMANDS,
   ROTATION_KEYS,
   SECRET_KEYS,
@@ -54,7 +55,7 @@ export function modeBindings(mode: Mode, rotation: RotationJson | undefined, win
     case 'alerts':
       return ALERT_KEYS;
     case 'add':
-      return ADD_KEYS;
+      return mode.expanded ? OPEN_ADD_KEYS : ADD_KEYS;
     case 'edit':
       return EDIT_KEYS;
     case 'details':
