@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyJson, RotationJson, UsageJson } from '../../src/client/client.js';
 import { filterLabel, parseAuditFilter } from '../../src/tui/state/audit.js';
-import { deactivateQuestion, deleteQuestion, rotateQuestion } from '../../src/tui/state/questions.js';
+import { deactivateQuestion, deleteQuestion, emergencyQuestion, rotateQuestion } from '../../src/tui/state/questions.js';
 import { advanceQuestion, callerNames, presentedText, watchText } from '../../src/tui/state/rotation.js';
 
 const NOW = Date.parse('2026-11-27T12:00:00Z');
@@ -60,11 +60,18 @@ describe('rotation texts', () => {
     expect(deleteQuestion(key, usage(1, [caller('ancient', 86_400_000)]), NOW)).toMatch(/^It was presented 1 time in the last hour: something/);
   });
 
-  it('says before a rotation that the new key keeps the expiry, and nothing of one for a key that never expires', () => {
+  it('says before a rotation, an emergency one too, that the new key keeps the expiry, and nothing of one for a key that never expires', () => {
     expect(rotateQuestion({ name: 'partner', expiresAt: '2030-12-31T00:00:00.000Z' } as KeyJson)).toContain(
       'The new key expires when this one does (2030-12-31 00:00:00Z): a rotation copies the expiry with the policy and never extends it; edit the new key to change it. After the cut-over',
     );
     expect(rotateQuestion({ name: 'plain', expiresAt: null } as KeyJson)).not.toContain('expires');
+    // An emergency replacement inherits it too, and is asked about just as well.
+    expect(emergencyQuestion({ name: 'partner', expiresAt: '2030-12-31T00:00:00.000Z' } as KeyJson)).toContain(
+      'fails from now on. The new key expires when this one does (2030-12-31 00:00:00Z): a rotation copies the expiry with the policy and never extends it; edit the new key to change it. Replace it now?',
+    );
+    expect(emergencyQuestion({ name: 'plain', expiresAt: null } as KeyJson)).toBe(
+      '"plain" is compromised? A new key is created now and its secret shown once, and "plain" is deactivated at once: every client still using it fails from now on. Replace it now?',
+    );
   });
 
   it('says when a key to deactivate verified in the last hour, and for whom', () => {

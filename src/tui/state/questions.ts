@@ -14,9 +14,10 @@ export function rotateQuestion(key: KeyJson): string {
 }
 
 export function emergencyQuestion(key: KeyJson): string {
+  const expiry = inheritedExpiryNote(key.expiresAt, stamp);
   return (
     `"${key.name}" is compromised? A new key is created now and its secret shown once, and "${key.name}" is deactivated at once: ` +
-    'every client still using it fails from now on. Replace it now?'
+    `every client still using it fails from now on. ${expiry ? `${expiry} ` : ''}Replace it now?`
   );
 }
 
