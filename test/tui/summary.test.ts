@@ -43,6 +43,23 @@ describe('summaryParts', () => {
     expect(line(BUSY, 110)).toBe('100,013 keys, 12 inactive · ! 1 open alert · ⚠ 3 need attention · ↻ 1 rotating · filter "k4242": 11 of 100,013');
   });
 
+  it('shortens the counts before the attention, and nothing that would fit whole', () => {
+    const viewer = { active: 7, inactive: 0, attention: { ...NONE, leaked: 1 }, rotating: 0, alerts: 4, sort: 'name ▲', filter: '', shown: 7 };
+    expect(line(viewer, 80)).toBe('7 keys · ! 4 open alerts · ⚠ 1 need attention (1 leaked) · sort: name ▲');
+    // Whatever a step dropped to make room, a part shortened before it is given back when it fits.
+    for (const input of [BIG, BUSY, viewer]) {
+      const whole = new Map(summaryParts(input, 1000).map((part) => [part.kind, part.text]));
+      for (let width = MIN_COLUMNS; width <= 200; width++) {
+        const parts = summaryParts(input, width);
+        for (const [i, part] of parts.entries()) {
+          if (part.kind === 'filter' || part.text === whole.get(part.kind)) continue;
+          const restored = parts.map((p, j) => (j === i ? whole.get(p.kind)! : p.text)).join(' · ');
+          expect(widthOf(restored), `${width}: ${part.kind} could be whole`).toBeGreaterThan(width);
+        }
+      }
+    }
+  });
+
   it('fits every width the TUI draws, cutting a long filter’s text but never its numbers', () => {
     const long = { ...BUSY, filter: 'a-very-long-filter-that-someone-pasted-'.repeat(3) };
     for (let width = MIN_COLUMNS; width <= 200; width++) {

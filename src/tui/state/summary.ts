@@ -53,24 +53,33 @@ export function summaryParts(input: SummaryInput, width: number): SummaryPart[] 
       return text === undefined ? [] : [{ kind, text }];
     });
   const overflow = () => widthOf(drawn().map((part) => part.text).join(SEPARATOR)) - width;
-  // Each step frees room while the line is too wide, the least telling first.
-  const steps = [
-    () => (parts.attention &&= `⚠ ${withThousands(flagged)} need attention`),
-    () => (parts.counts = input.inactive > 0 ? `${keys}, ${withThousands(input.inactive)} inactive` : keys),
-    () => (parts.sort = undefined),
-    () => (parts.rotating = undefined),
-    () => (parts.attention = undefined),
-    () => {
-      // The filter's own text gives way before its numbers, which say why rows are missing.
-      const room = widthOf(input.filter) - overflow();
-      if (parts.filter) parts.filter = `filter "${fit(input.filter, Math.max(2, room)).trimEnd()}": ${shownOf}`;
-    },
-    () => (parts.counts = keys),
-    () => (parts.alerts = undefined),
+  // Each step frees room while the line is too wide, the least telling first: a part and what
+  // it becomes (undefined: dropped).
+  const steps: [SummaryPart['kind'], () => string | undefined][] = [
+    ['counts', () => (input.inactive > 0 ? `${keys}, ${withThousands(input.inactive)} inactive` : keys)],
+    ['attention', () => parts.attention && `⚠ ${withThousands(flagged)} need attention`],
+    ['sort', () => undefined],
+    ['rotating', () => undefined],
+    ['attention', () => undefined],
+    // The filter's own text gives way before its numbers, which say why rows are missing.
+    ['filter', () => parts.filter && `filter "${fit(input.filter, Math.max(2, widthOf(input.filter) - overflow())).trimEnd()}": ${shownOf}`],
+    ['counts', () => keys],
+    ['alerts', () => undefined],
   ];
-  for (const step of steps) {
+  const taken: { kind: SummaryPart['kind']; before: string | undefined; after: string | undefined }[] = [];
+  for (const [kind, reduce] of steps) {
     if (overflow() <= 0) break;
-    step();
+    const before = parts[kind];
+    parts[kind] = reduce();
+    taken.push({ kind, before, after: parts[kind] });
+  }
+  // The step that made the line fit may have freed more than it needed: a part shortened before
+  // it gets its words back where they fit again, the most telling first. A dropped part stays
+  // dropped, or a less telling one would return beside the gap of a more telling one.
+  for (const { kind, before, after } of taken.slice(0, -1).reverse()) {
+    if (after === undefined || parts[kind] !== after) continue;
+    parts[kind] = before;
+    if (overflow() > 0) parts[kind] = after;
   }
   return drawn();
 }
