@@ -2,7 +2,7 @@
  * The TUI's one stateful container: the live key collection, the table view and the current
  * mode. The rows and the cursor over them are `useKeyRows`; what keys do is in `useKeyActions`
  * (and `useRotationView`); which screen a mode shows is `ModeScreen`; screens and components
- * below only draw what they are given and report keys through their own `useInput`.
+ * below only draw what they are given and report keys through `useBindings` (hooks/keyboard.ts).
  */
 import { Box, useApp } from 'ink';
 import { useCallback, useEffect, useMemo } from 'react';
@@ -14,6 +14,7 @@ import { Footer, Toast, toastLines } from './components/StatusLines.js';
 import type { FeedOptions } from './feed.js';
 import { errorText } from './format.js';
 import { GlobalKeysContext } from './hooks/globalKeys.js';
+import { KeyboardContext, useKeyboard } from './hooks/keyboard.js';
 import { useGlobalKeys, type ShownSecret } from './hooks/useGlobalKeys.js';
 import { useAlertView } from './hooks/useAlertView.js';
 import { useKeyActions } from './hooks/useKeyActions.js';
@@ -69,6 +70,7 @@ const NO_ATTENTION = { leaked: 0, tripped: 0, expired: 0, expiring: 0, unused: 0
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
   const { exit } = useApp();
+  const keyboard = useKeyboard();
   const size = useTerminalSize(fixedSize);
   const { feed, snapshot } = useKeyFeed(client, feedOptions);
   const { keys } = snapshot.collection;
@@ -149,33 +151,35 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     sort,
   };
   return (
-    <GlobalKeysContext.Provider value={globalKeys}>
-      {size.columns < MIN_COLUMNS || size.rows < MIN_ROWS ? (
-        <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
-          <TooSmallScreen columns={size.columns} rows={size.rows} secret={mode.kind === 'secret' ? mode : undefined} onQuit={exit} />
-        </Box>
-      ) : (
-        <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
-          <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
-            active={totals?.active ?? counts.active} inactive={totals?.inactive ?? counts.inactive} attention={window ? NO_ATTENTION : counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
-            canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={window ? window.matched.total : rows.length} width={size.columns}
-          />
-          {refusal.length > 0 ? <Refusal lines={refusal} /> : null}
-          {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
-          <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
-            <ModeScreen mode={mode} client={client} feed={feed} operator={actor} keys={keys} byKey={byKey} openAlerts={snapshot.collection.alerts} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
-              width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
-              rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
-            />
+    <KeyboardContext.Provider value={keyboard}>
+      <GlobalKeysContext.Provider value={globalKeys}>
+        {size.columns < MIN_COLUMNS || size.rows < MIN_ROWS ? (
+          <Box height={Math.max(1, size.rows - 1)} width={size.columns}>
+            <TooSmallScreen columns={size.columns} rows={size.rows} secret={mode.kind === 'secret' ? mode : undefined} onQuit={exit} />
           </Box>
-          <Toast toast={toast} lines={shownToast} />
-          {mode.kind === 'filter' ? (
-            <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
-          ) : (
-            <Footer text={footerText(modeBindings(mode, shownRotation, window !== undefined), actor.permissions, size.columns)} />
-          )}
-        </Box>
-      )}
-    </GlobalKeysContext.Provider>
+        ) : (
+          <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
+            <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
+              active={totals?.active ?? counts.active} inactive={totals?.inactive ?? counts.inactive} attention={window ? NO_ATTENTION : counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
+              canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={window ? window.matched.total : rows.length} width={size.columns}
+            />
+            {refusal.length > 0 ? <Refusal lines={refusal} /> : null}
+            {/* The table is cut to fit already; clipping costs Ink a slice of every line, so only other views are clipped. */}
+            <Box flexDirection="column" flexGrow={1} overflow={mode.kind === 'table' || mode.kind === 'filter' ? 'visible' : 'hidden'} width={MODALS.has(mode.kind) ? modalColumns : size.columns}>
+              <ModeScreen mode={mode} client={client} feed={feed} operator={actor} keys={keys} byKey={byKey} openAlerts={snapshot.collection.alerts} table={table} now={now} actions={actions} rotation={rotation} alerts={alerts}
+                width={size.columns} modalWidth={modalColumns - PANEL_INSIDE} height={bodyHeight} tmux={Boolean(env.TMUX)}
+                rotationBindings={rotationBindings(shownRotation)} clearToast={clear}
+              />
+            </Box>
+            <Toast toast={toast} lines={shownToast} />
+            {mode.kind === 'filter' ? (
+              <FilterBar value={view.filter} onEdit={actions.onFilterEdit} onCommand={actions.onFilter} />
+            ) : (
+              <Footer text={footerText(modeBindings(mode, shownRotation, window !== undefined), actor.permissions, size.columns)} />
+            )}
+          </Box>
+        )}
+      </GlobalKeysContext.Provider>
+    </KeyboardContext.Provider>
   );
 }

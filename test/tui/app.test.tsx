@@ -2,6 +2,7 @@
  * The key table TUI (issue 5) against a real daemon on a temp home: real keystrokes, waiting
  * for the frame to change.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/decide/secret.js';
 import type { FeedOptions } from '../../src/tui/feed.js';
@@ -44,6 +45,27 @@ describe('key table', () => {
     await waitForFrame(app, (f) => cursorLine(f)?.includes('charlie') === true, 'two moves from one read');
     press(app, 'k', KEY.enter);
     await waitForText(app, 'Actions for "bravo"');
+  });
+
+  it('takes a key pressed the moment a screen is drawn, before React has run its effects', async () => {
+    await keys('alpha', 'bravo');
+    const { app } = await openApp(t);
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('alpha') === true, 'cursor on alpha');
+    // Right behind the frame that opens the details: after React commits it, before its passive
+    // effects, where a screen subscribing to Ink's input (a useInput) has not subscribed yet.
+    const stdout = app.stdout as { write: (frame: string) => void };
+    const write = stdout.write;
+    let pressed = false;
+    stdout.write = (frame) => {
+      write(frame);
+      if (!pressed && stripVTControlCharacters(frame).includes('Key "alpha"')) {
+        pressed = true;
+        queueMicrotask(() => press(app, 'j'));
+      }
+    };
+    press(app, 'd');
+    await waitForText(app, 'Key "bravo"');
+    expect(pressed).toBe(true);
   });
 
   it('filters with / as you type, keeps it on enter, and clears it with esc', async () => {

@@ -35,9 +35,9 @@ export function screen(app: Rendered): string {
 }
 
 /**
- * Lets React run the effects of the last render. A frame is written while React commits, but
- * the new screen's `useInput` subscribes in an effect after that; a key pressed in between
- * would still reach the old screen (a person cannot type that fast).
+ * Lets React run the effects of the last render (a screen starts its reads in effects), as a
+ * person looking at the frame would. Keys do not need it: a screen takes them from the moment
+ * its frame is committed (hooks/keyboard.ts; a test in app.test.tsx presses one right then).
  */
 function settle(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

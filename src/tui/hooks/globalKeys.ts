@@ -1,7 +1,7 @@
 /**
- * Ctrl-C and Ctrl-L work on every screen. Each screen's one `useInput` (through `useBindings`)
- * passes them here rather than a second listener taking every key; the container provides
- * what they do.
+ * Ctrl-C and Ctrl-L work on every screen. Each screen's key handler (`useBindings`) passes
+ * them here rather than a second listener taking every key; the container provides what they
+ * do.
  */
 import { createContext } from 'react';
 

@@ -1,17 +1,19 @@
 /**
  * A screen's keyboard: looks each keypress up in the screen's bindings. Only the active
- * screen listens, so a key never reaches two screens; Ctrl-C and Ctrl-L go to the container's
- * global keys from whichever screen is active.
+ * screen acts on a key, so a key never reaches two screens; Ctrl-C and Ctrl-L go to the
+ * container's global keys from whichever screen is active.
  *
- * Keys can come faster than React re-subscribes handlers (two keypresses in one read over a
- * slow SSH link are handled before the effects of the first one's redraw have run), so the
- * handler reads the latest bindings and callbacks from a ref set while committing, and a
- * screen that was just closed ignores keys from then on.
+ * Keys can come faster than React redraws (two keypresses in one read over a slow SSH link
+ * are handled before the first one's redraw), so the handler reads the latest bindings and
+ * callbacks, and whether its screen is active, from a ref set while committing; it listens
+ * through the App's keyboard (keyboard.ts), registered while committing too, so a screen takes
+ * keys from the moment its frame is written.
  */
-import { useInput, type Key } from 'ink';
+import type { Key } from 'ink';
 import { useCallback, useContext, useLayoutEffect, useRef } from 'react';
 import { commandOf, keyName, type Binding } from '../state/keymap.js';
 import { GlobalKeysContext, type GlobalKeys } from './globalKeys.js';
+import { KeyboardContext } from './keyboard.js';
 
 /** The control characters read as keys when they come inside a longer read, and their names. */
 const KEY_NAMES: Readonly<Record<string, string>> = { '\r': 'enter', '\t': 'tab', '\x15': 'ctrl+u' };
@@ -49,16 +51,12 @@ export function useBindings<C extends string>(
   onOther?: (name: string, input: string) => void,
 ): void {
   const global = useContext(GlobalKeysContext);
+  const keyboard = useContext(KeyboardContext);
+  if (!keyboard) throw new Error('useBindings needs the App keyboard (KeyboardContext)');
   const latest = useRef<Latest<C>>({ bindings, onCommand, onOther, isActive, global });
   useLayoutEffect(() => {
     latest.current = { bindings, onCommand, onOther, isActive, global };
   });
-  useLayoutEffect(
-    () => () => {
-      latest.current = { ...latest.current, isActive: false };
-    },
-    [],
-  );
   const handle = useCallback((input: string, key: Key) => {
     const now = latest.current;
     if (!now.isActive) return;
@@ -71,5 +69,5 @@ export function useBindings<C extends string>(
     }
     dispatch(now, name, input);
   }, []);
-  useInput(handle, { isActive });
+  useLayoutEffect(() => keyboard.listen(handle), [keyboard, handle]);
 }
