@@ -11,7 +11,7 @@ import { can } from '../daemon/auth/permissions.js';
 import { LOOKUP_BATCH } from '../daemon/limits.js';
 import { hashSecret } from '../decide/secret.js';
 import { findingLine, isAlarming, isLiveKey, leakReason, leakWhere, location, reportFindings, type ReportedFinding } from '../scan/report.js';
-import { isEndlessDevice, pathExists, PathScanner, scanStream, type Finding, type ScanSink } from '../scan/sources.js';
+import { isEndlessDevice, pathExists, PathScanner, scanStream, stdinIsGiven, type Finding, type ScanSink } from '../scan/sources.js';
 import { EXIT, usageError } from './exit.js';
 import { note, print, printJson, quoted } from './output.js';
 import { examples, session, withJson } from './session.js';
@@ -103,6 +103,7 @@ export function scanCommand(program: Command): void {
     if (missing !== undefined) throw usageError(`no such file or directory: ${missing}`);
     const device = targets.find((p) => p !== '-' && isEndlessDevice(p));
     if (device !== undefined) throw usageError(`${device} is a device, not a file, and may have no end; to scan part of it, pipe that in: head -c 100M ${device} | keyward scan -`);
+    if (paths.length === 0 && stdinIsGiven()) note('keyward: scanning the current directory; what is piped in is read only with "-" (… | keyward scan -)');
     const { client } = session(cmd);
     // Asked first: a daemon that is not there, or a token it refuses, fails before a long scan.
     const { operator } = await client.me();

@@ -4,7 +4,7 @@
  * unless `all` is set, and never follows a symbolic link (a link can leave the tree or loop);
  * a path named on the command line is read whatever it is, but a device with no end.
  */
-import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { join } from 'node:path';
 import { looksBinary, SecretFinder, SNIFF_BYTES, type Found } from './finder.js';
@@ -135,6 +135,21 @@ export async function scanStream(stream: AsyncIterable<Buffer | string>, name: s
   }
   finder.end();
   stats.files++;
+}
+
+/**
+ * Whether this process was given something on stdin to read: a pipe, a file or a socket, as a
+ * terminal or /dev/null is not. `scan` with no path scans the current directory, not stdin
+ * (a script's empty pipe must not turn a scan of the tree into a scan of nothing), so it says
+ * how to scan what was piped in.
+ */
+export function stdinIsGiven(): boolean {
+  try {
+    const stats = fstatSync(0);
+    return stats.isFIFO() || stats.isFile() || stats.isSocket();
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -22,6 +22,8 @@ export type RunOptions = {
    */
   stdinFile?: string;
   env?: Record<string, string>;
+  /** The working directory; the repository by default. */
+  cwd?: string;
 };
 
 function collect(child: ChildProcess): Promise<CliRun> {
@@ -41,13 +43,13 @@ export function keyward(args: readonly string[], options: RunOptions = {}): Prom
   if (options.stdinFile !== undefined) {
     const fd = openSync(options.stdinFile, 'r');
     try {
-      return collect(spawn(NODE, [...CLI, ...args], { cwd: REPO, env: cleanEnv(options.env), stdio: [fd, 'pipe', 'pipe'], timeout: 60_000 }));
+      return collect(spawn(NODE, [...CLI, ...args], { cwd: options.cwd ?? REPO, env: cleanEnv(options.env), stdio: [fd, 'pipe', 'pipe'], timeout: 60_000 }));
     } finally {
       // The child holds its own copy of the descriptor.
       closeSync(fd);
     }
   }
-  const child = spawn(NODE, [...CLI, ...args], { cwd: REPO, env: cleanEnv(options.env) });
+  const child = spawn(NODE, [...CLI, ...args], { cwd: options.cwd ?? REPO, env: cleanEnv(options.env) });
   const done = collect(child);
   child.stdin.end(options.input ?? '');
   return done;

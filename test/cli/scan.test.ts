@@ -125,6 +125,20 @@ describe('keyward scan', () => {
     ]);
   });
 
+  it('scans the current directory with no path, and says that what is piped in needs -', async () => {
+    const app = join(dir, 'app');
+    const piped = await d.run(['scan', '--json'], { input: `KEY=${secrets.live}\n`, cwd: app });
+    expectNoSecret(piped);
+    const { findings } = JSON.parse(piped.stdout) as { findings: ReportedFinding[] };
+    expect(findings.map((f) => f.file), 'the directory, not stdin').not.toContain('(stdin)');
+    expect(findings.length).toBeGreaterThan(0);
+    expect(piped.stderr).toMatch(/^keyward: scanning the current directory; what is piped in is read only with "-" \(… \| keyward scan -\)\n/);
+    // Nothing given on stdin (a terminal, /dev/null): nothing to say.
+    const plain = await d.run(['scan', '--json'], { stdinFile: '/dev/null', cwd: app });
+    expect(JSON.parse(plain.stdout)).toEqual(JSON.parse(piped.stdout));
+    expect(plain.stderr).not.toContain('piped in');
+  });
+
   it('reads a FIFO named on the command line to its end, as keyward scan <(…) gives one', async () => {
     // A pipe answers at most 64 KiB a read: the key lies well past the first read.
     const fifo = join(dir, '..', `${dir.split('/').pop()}-fifo`);
