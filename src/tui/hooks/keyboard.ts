@@ -32,7 +32,7 @@ export function useKeyboard(): Keyboard {
     }),
     [handlers],
   );
-  // A copy: a handler may close its screen (and another open) before the loop ends.
+  // Over a copy: a screen that opens while a key is handed round must not take that key too.
   const onInput = useCallback<KeyHandler>((input, key) => [...handlers].forEach((handler) => handler(input, key)), [handlers]);
   useInput(onInput);
   return keyboard;
