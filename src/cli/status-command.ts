@@ -47,6 +47,8 @@ export type StatusReport = {
   proven: boolean | null;
   /** `ok`, or `degraded` when the daemon cannot write (it says why in /v1/health). */
   health: string | null;
+  /** Why the daemon is degraded, as it says; null when it is not. */
+  healthReason: string | null;
   /** Null when no daemon runs for the home and no URL was given. */
   url: string | null;
   /** Without a URL: a daemon this version cannot talk to (an older keyward's) holds the home. */
@@ -59,15 +61,17 @@ export type StatusReport = {
   pid: number | null;
   startedAt: string | null;
   operator: MeJson['operator'] | null;
-  /** Null when the operator may not read keys (a service token). */
+  /** Null when the operator may not read keys (a service token), or the store cannot be read. */
   counts: Counts | null;
+  /** The counts were asked for and the key store could not answer (PostgreSQL down): the daemon still verifies. */
+  countsUnavailable: boolean;
 };
 
 /**
  * The daemon's counts: the key list's own (`counts=true` on a page of one key), never the list
  * itself, which at a million keys took seconds and a gigabyte to count here.
  */
-async function counts(client: KeywardClient): Promise<Counts | null> {
+async function counts(client: KeywardClient): Promise<Counts | null | 'unavailable'> {
   try {
     const [{ counts: keys }, { rotations }, alerts] = await Promise.all([client.listKeys({ limit: 1, counts: true }), client.rotations('open'), client.allAlerts()]);
     // Every daemon that pages the key list counts it when asked; one that does not is another program.
@@ -75,6 +79,7 @@ async function counts(client: KeywardClient): Promise<Counts | null> {
     return { keys: { active: keys.active, inactive: keys.inactive }, openRotations: rotations.length, openAlerts: alerts.length, openAlertKinds: byKind(alerts) };
   } catch (err) {
     if (err instanceof ApiError && err.code === 'forbidden') return null;
+    if (err instanceof ApiError && err.code === 'store_unavailable') return 'unavailable';
     throw err;
   }
 }
@@ -94,6 +99,7 @@ function render(s: StatusReport): string {
     ['address from', s.urlSource],
     ['home', s.home],
   ];
+  if (s.healthReason !== null) fields.push(['degraded', s.healthReason]);
   if (s.pid !== null) fields.push(['pid', `${s.pid} (started ${shortTime(s.startedAt)})`]);
   if (s.operator) fields.push(['operator', `${s.operator.name} (${s.operator.role})`]);
   else if (s.reachable) fields.push(['operator', 'token not accepted']);
@@ -101,7 +107,8 @@ function render(s: StatusReport): string {
     const { active, inactive } = s.counts.keys;
     fields.push(['keys', `${withThousands(active)} active, ${withThousands(inactive)} inactive`], ['rotations', `${s.counts.openRotations} open`]);
     if (s.counts.openAlerts > 0) fields.push(['alerts', `${withThousands(s.counts.openAlerts)} open: ${kindsText(s.counts.openAlertKinds)} (keyward alerts)`]);
-  } else if (s.operator) fields.push(['keys', 'not visible to this operator (needs keys:read)']);
+  } else if (s.countsUnavailable) fields.push(['keys', 'not counted: the key store cannot be read now (verify still answers)']);
+  else if (s.operator) fields.push(['keys', 'not visible to this operator (needs keys:read)']);
   return renderFields(fields);
 }
 
@@ -113,6 +120,7 @@ async function gather(home: string, connection: Connection): Promise<{ report: S
     reachable: false,
     proven: null,
     health: null,
+    healthReason: null,
     url: connection.url ?? null,
     foreign: connection.url === undefined && connection.holder?.why === 'foreign',
     starting: connection.url === undefined && connection.holder?.why === 'starting',
@@ -123,12 +131,13 @@ async function gather(home: string, connection: Connection): Promise<{ report: S
     startedAt: ours ? info.startedAt : null,
     operator: null,
     counts: null,
+    countsUnavailable: false,
   };
   if (connection.url === undefined) return { report, failure: new CliError(noDaemonMessage(connection), EXIT.unreachable) };
   const client = clientOf(connection);
   try {
     const health = await client.health();
-    Object.assign(report, { reachable: true, version: health.version, health: health.status, proven: connection.identity ? true : null });
+    Object.assign(report, { reachable: true, version: health.version, health: health.status, healthReason: health.reason ?? null, proven: connection.identity ? true : null });
   } catch (err) {
     if (err instanceof DaemonUnproven) {
       report.proven = false;
@@ -141,7 +150,9 @@ async function gather(home: string, connection: Connection): Promise<{ report: S
   }
   try {
     report.operator = (await client.me()).operator;
-    report.counts = await counts(client);
+    const counted = await counts(client);
+    report.counts = counted === 'unavailable' ? null : counted;
+    report.countsUnavailable = counted === 'unavailable';
   } catch (err) {
     if (err instanceof ApiError && err.code === 'unauthorized') return { report, failure: err };
     throw err;

@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { keyward } from '../cli/harness.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
@@ -106,6 +107,13 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
       expect(JSON.stringify(res.body), 'no connection details in the error').not.toMatch(/postgres:|127\.0\.0\.1|ECONNREFUSED/);
     }
     expect(await verdict(b, dropped.secret), 'the refused deactivation changed nothing').toBe('valid');
+    // `keyward status` says so, and what it can: not an error in place of the whole report.
+    const status = await keyward(['status', '--url', a.url, '--token', a.adminToken]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^daemon +degraded, keyward \S+ at /m);
+    expect(status.stdout).toMatch(/^degraded +PostgreSQL is unreachable: verify answers from memory/m);
+    expect(status.stdout).toMatch(/^operator +admin \(admin\)$/m);
+    expect(status.stdout).toMatch(/^keys +not counted: the key store cannot be read now \(verify still answers\)$/m);
 
     start();
     await expect.poll(() => health(a), { timeout: RECOVERY_MS }).toBe('ok');
