@@ -159,7 +159,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
           </Box>
         ) : (
           <Box flexDirection="column" width={size.columns} height={size.rows - 1}>
-            <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince}
+            <Header url={client.url} operator={operator.name} role={operator.role} link={snapshot.link} problem={snapshot.problem} staleSince={snapshot.staleSince} loaded={snapshot.loaded}
               active={totals?.active ?? counts.active} inactive={totals?.inactive ?? counts.inactive} attention={window ? NO_ATTENTION : counts.attention} rotating={snapshot.collection.rotations.size} alerts={snapshot.collection.alerts.size}
               canRestart={restartDaemon !== undefined} sort={`${sort.label} ${sort.arrow}`} filter={view.filter} shown={window ? window.matched.total : rows.length} width={size.columns}
             />

@@ -9,7 +9,7 @@ import { summaryParts, type SummaryInput } from '../../src/tui/state/summary.js'
 import { MIN_COLUMNS } from '../../src/tui/screens/TooSmallScreen.js';
 
 const NONE = { leaked: 0, tripped: 0, expired: 0, expiring: 0, unused: 0 };
-const BIG: SummaryInput = { active: 100_001, inactive: 0, attention: NONE, rotating: 0, alerts: 1, sort: 'name ▲', filter: 'k4242', shown: 11 };
+const BIG: SummaryInput = { loaded: true, active: 100_001, inactive: 0, attention: NONE, rotating: 0, alerts: 1, sort: 'name ▲', filter: 'k4242', shown: 11 };
 const BUSY: SummaryInput = { ...BIG, inactive: 12, attention: { ...NONE, leaked: 1, expiring: 2 }, rotating: 1 };
 
 const line = (input: SummaryInput, width: number) =>
@@ -23,6 +23,13 @@ describe('summaryParts', () => {
       '100,013 keys: 100,001 active, 12 inactive · ! 1 open alert · ⚠ 3 need attention (1 leaked, 2 expiring) · ↻ 1 rotating · sort: name ▲ · filter "k4242": 11 of 100,013',
     );
     expect(line({ ...BIG, filter: '' }, 80), 'no filter, no attention: as before at 80 columns').toBe('100,001 keys: 100,001 active, 0 inactive · ! 1 open alert · sort: name ▲');
+  });
+
+  it('says the keys are not loaded yet rather than counting zero of them', () => {
+    const unknown = { ...BIG, loaded: false, active: 0, inactive: 0, alerts: 0, filter: '' };
+    expect(line(unknown, 80)).toBe('keys not loaded yet · sort: name ▲');
+    expect(line(unknown, MIN_COLUMNS)).toBe('keys not loaded yet · sort: name ▲');
+    expect(line({ ...unknown, filter: 'k42' }, 80), 'a filter, but no numbers it cannot know').toBe('keys not loaded yet · sort: name ▲ · filter "k42"');
   });
 
   it('keeps the filter at 80 columns by shortening the counts, where it used to be cut to "filt…"', () => {
@@ -44,7 +51,7 @@ describe('summaryParts', () => {
   });
 
   it('shortens the counts before the attention, and nothing that would fit whole', () => {
-    const viewer = { active: 7, inactive: 0, attention: { ...NONE, leaked: 1 }, rotating: 0, alerts: 4, sort: 'name ▲', filter: '', shown: 7 };
+    const viewer = { loaded: true, active: 7, inactive: 0, attention: { ...NONE, leaked: 1 }, rotating: 0, alerts: 4, sort: 'name ▲', filter: '', shown: 7 };
     expect(line(viewer, 80)).toBe('7 keys · ! 4 open alerts · ⚠ 1 need attention (1 leaked) · sort: name ▲');
     // Whatever a step dropped to make room, a part shortened before it is given back when it fits.
     for (const input of [BIG, BUSY, viewer]) {

@@ -4,12 +4,16 @@
  * when the line is too wide: a filter in force explains why only some keys show, so it
  * outlasts the counts' breakdown, the sort and the rotations. A part is shortened or dropped
  * whole rather than cut mid-word at the right edge, where the filter stood and was lost first.
+ * Before the keys are read (the daemon's store down at the start) it counts nothing: zero
+ * keys would be a claim.
  */
 import { withThousands } from '../../thousands.js';
 import { fit, widthOf } from '../format.js';
 import type { AttentionCounts } from './attention.js';
 
 export type SummaryInput = {
+  /** Whether the keys were read at all: until then the counts are unknown, not zero. */
+  readonly loaded: boolean;
   readonly active: number;
   readonly inactive: number;
   readonly attention: AttentionCounts;
@@ -38,14 +42,14 @@ export function summaryParts(input: SummaryInput, width: number): SummaryPart[] 
     .map((reason) => `${withThousands(attention[reason])} ${reason}`)
     .join(', ');
   const keys = `${withThousands(total)} ${total === 1 ? 'key' : 'keys'}`;
-  const shownOf = `${withThousands(input.shown)} of ${withThousands(total)}`;
+  const shownOf = input.loaded ? `: ${withThousands(input.shown)} of ${withThousands(total)}` : '';
   const parts: Record<SummaryPart['kind'], string | undefined> = {
-    counts: `${keys}: ${withThousands(input.active)} active, ${withThousands(input.inactive)} inactive`,
+    counts: input.loaded ? `${keys}: ${withThousands(input.active)} active, ${withThousands(input.inactive)} inactive` : 'keys not loaded yet',
     alerts: input.alerts > 0 ? `! ${input.alerts} open ${input.alerts === 1 ? 'alert' : 'alerts'}` : undefined,
     attention: flagged > 0 ? `⚠ ${withThousands(flagged)} need attention (${reasons})` : undefined,
     rotating: input.rotating > 0 ? `↻ ${input.rotating} rotating` : undefined,
     sort: `sort: ${input.sort}`,
-    filter: input.filter ? `filter "${input.filter}": ${shownOf}` : undefined,
+    filter: input.filter ? `filter "${input.filter}"${shownOf}` : undefined,
   };
   const drawn = (): SummaryPart[] =>
     KINDS.flatMap((kind) => {
@@ -56,14 +60,14 @@ export function summaryParts(input: SummaryInput, width: number): SummaryPart[] 
   // Each step frees room while the line is too wide, the least telling first: a part and what
   // it becomes (undefined: dropped).
   const steps: [SummaryPart['kind'], () => string | undefined][] = [
-    ['counts', () => (input.inactive > 0 ? `${keys}, ${withThousands(input.inactive)} inactive` : keys)],
+    ['counts', () => (!input.loaded ? parts.counts : input.inactive > 0 ? `${keys}, ${withThousands(input.inactive)} inactive` : keys)],
     ['attention', () => parts.attention && `⚠ ${withThousands(flagged)} need attention`],
     ['sort', () => undefined],
     ['rotating', () => undefined],
     ['attention', () => undefined],
     // The filter's own text gives way before its numbers, which say why rows are missing.
-    ['filter', () => parts.filter && `filter "${fit(input.filter, Math.max(2, widthOf(input.filter) - overflow())).trimEnd()}": ${shownOf}`],
-    ['counts', () => keys],
+    ['filter', () => parts.filter && `filter "${fit(input.filter, Math.max(2, widthOf(input.filter) - overflow())).trimEnd()}"${shownOf}`],
+    ['counts', () => (input.loaded ? keys : parts.counts)],
     ['alerts', () => undefined],
   ];
   const taken: { kind: SummaryPart['kind']; before: string | undefined; after: string | undefined }[] = [];
