@@ -2,7 +2,8 @@
  * Keeps the TUI's copy of the keys (and open rotations and alerts) in step with the daemon: opens `/v1/events`, loads a
  * snapshot once the stream is open (so no change falls between the two), applies events in
  * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
- * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers again.
+ * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers `ok`
+ * again (not `degraded`: its store down, it would refuse the next attempt too).
  * A daemon that refuses the operator (401/403 with its own error code) ends the retrying: a
  * disabled operator stays disabled, and its token presented again and again helps no one.
  * Up to `fullLimit` keys the snapshot is every key; above, a window of the daemon's sorted and
@@ -298,7 +299,9 @@ export class KeyFeed {
 
   /**
    * During the wait before the next attempt: asks `/v1/health` every `healthMs`, one request
-   * at a time, and when the daemon answers ends the wait (`retrying`) so it is tried at once.
+   * at a time, and when the daemon answers `ok` ends the wait (`retrying`) so it is tried at
+   * once. A daemon answering `degraded` (its store unreachable) would refuse the next attempt
+   * too: that wait runs its backoff, where ending it retried the whole load four times a second.
    */
   private async pollHealth(retrying: AbortController): Promise<void> {
     const poll = new AbortController();
@@ -310,11 +313,11 @@ export class KeyFeed {
       while (!poll.signal.aborted) {
         await sleep(this.healthMs, undefined, { signal: poll.signal }).catch(() => undefined);
         if (poll.signal.aborted) return;
-        const answers = await this.client.health().then(
-          () => true,
+        const healthy = await this.client.health().then(
+          (health) => health.status === 'ok',
           () => false,
         );
-        if (answers && !poll.signal.aborted) return retrying.abort();
+        if (healthy && !poll.signal.aborted) return retrying.abort();
       }
     } finally {
       retrying.signal.removeEventListener('abort', stop);

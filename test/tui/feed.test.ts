@@ -1,7 +1,8 @@
 /**
  * The key feed's reconnect loop against a daemon that goes away: no listener piles up on its
  * abort signal (Node warned after ten reconnects, over the TUI's frame), and the daemon's
- * return is noticed by a cheap health poll long before the backoff's next attempt. A daemon
+ * return is noticed by a cheap health poll long before the backoff's next attempt, and a
+ * degraded one (its store down) is not taken for one that is back. A daemon
  * that refuses the operator ends the loop instead: no retry would change its answer.
  */
 import { createServer as createHttpServer } from 'node:http';
@@ -68,6 +69,36 @@ describe('KeyFeed reconnecting', () => {
     await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('live'), { timeout: 5000 });
     expect(Date.now() - back, 'noticed by the health poll, not the 30 s backoff').toBeLessThan(1500);
     expect(feed.getSnapshot().staleSince).toBeUndefined();
+  });
+});
+
+describe('KeyFeed and a degraded daemon', () => {
+  it('waits out its backoff while the daemon answers degraded, and tries at once when it is ok again', async () => {
+    let health = 'degraded';
+    const asked: string[] = [];
+    // A daemon whose store is down: health answers, every read is 503 store_unavailable.
+    const daemon = createHttpServer((req, res) => {
+      if (req.url === '/v1/health') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: health, version: '0.1.0' }));
+      asked.push(req.url ?? '');
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'store_unavailable', message: 'The key store cannot be reached right now' } }));
+    });
+    await new Promise<void>((resolve) => daemon.listen(0, '127.0.0.1', resolve));
+    try {
+      const client = new KeywardClient({ url: `http://127.0.0.1:${(daemon.address() as AddressInfo).port}`, token: 'none' });
+      const feed = new KeyFeed(client, { backoff: { minMs: 30_000, maxMs: 30_000 }, healthMs: 20 });
+      feeds.push(feed);
+      feed.start();
+      await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('reconnecting'), { timeout: 5000 });
+      const attempts = asked.length;
+      // Fifteen health polls: each one that ended the wait was another whole attempt.
+      await sleep(300);
+      expect(asked.length, 'no attempt while the daemon says it is degraded').toBe(attempts);
+      health = 'ok';
+      await vi.waitFor(() => expect(asked.length, 'tried again as soon as it is ok').toBeGreaterThan(attempts), { timeout: 1000 });
+    } finally {
+      for (const feed of feeds.splice(0)) feed.stop();
+      await new Promise((resolve) => daemon.close(resolve));
+    }
   });
 });
 
