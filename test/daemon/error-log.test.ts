@@ -3,6 +3,7 @@
  * (the client's own `X-Request-Id` when it sent a well-formed one), so a user quoting an
  * error's `requestId` leads to its log line.
  */
+import { DrizzleQueryError } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/daemon.js';
 
@@ -31,6 +32,15 @@ describe('the log line of a failed request', () => {
     const made = await failingList(Object.assign(new Error('busy (injected)'), { code: 'SQLITE_BUSY' }));
     expect(made.status).toBe(503);
     expect(t.logs.filter((line) => line === `store error on GET /v1/operators (request ${made.requestId}): busy (injected)`)).toHaveLength(1);
+
+    // As drizzle wraps a driver's error: the query quoted, its parameters on a line of their own.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const wrapped = await failingList(new DrizzleQueryError('select "id", "name" from "operators" limit $1', [10001], refused));
+    expect(wrapped.status).toBe(503);
+    const logged = t.logs.filter((line) => line.includes(wrapped.requestId));
+    expect(logged, 'one line, saying what the network said, not the query').toEqual([
+      `store error on GET /v1/operators (request ${wrapped.requestId}): connect ECONNREFUSED 127.0.0.1:5432`,
+    ]);
 
     // An id that is not well-formed is replaced, in the answer and the log alike.
     const forged = await failingList(new Error('again (injected)'), { 'x-request-id': 'x\u001b[2J' });

@@ -4,6 +4,7 @@
  * Unexpected errors are logged in full and the client only sees a generic message.
  */
 import { randomUUID } from 'node:crypto';
+import { DrizzleQueryError } from 'drizzle-orm';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { safeText } from '../../sanitize.js';
@@ -42,6 +43,17 @@ export function sendError(c: Context, err: KeywardError): Response {
 
 export type Logger = (line: string) => void;
 
+/**
+ * What the store or the network said of a failure, on one line: past drizzle's wrapper, which
+ * quotes the whole query with its parameters on a line of their own, for every request of an
+ * outage. Keyward's own errors (`cannot get a PostgreSQL connection: …`) say it already.
+ */
+function storeMessage(err: Error): string {
+  let inner: Error = err;
+  while (inner instanceof DrizzleQueryError && inner.cause instanceof Error) inner = inner.cause;
+  return inner.message.replace(/\s+/g, ' ');
+}
+
 export function createErrorHandler(log: Logger): ErrorHandler {
   return function onError(err, c) {
     if (err instanceof KeywardError) return sendError(c, err);
@@ -49,7 +61,7 @@ export function createErrorHandler(log: Logger): ErrorHandler {
     const request = () => `${c.req.method} ${redactSecrets(c.req.path)} (request ${requestIdOf(c)})`;
     const stored = storageError(err);
     if (stored) {
-      log(`store error on ${request()}: ${err.message}`);
+      log(`store error on ${request()}: ${storeMessage(err)}`);
       return sendError(c, stored);
     }
     if (err instanceof HTTPException) {
