@@ -24,6 +24,7 @@ import { ReplicaHub, type ReplicaOptions } from './replica/hub.js';
 import { KeyIndex } from './verify/key-index.js';
 import { plural, withThousands } from '../thousands.js';
 import { WarmingKeyIndex } from './verify/warm-index.js';
+import { failureText } from './db/storage-errors.js';
 import { Verifier } from './verify/verifier.js';
 import { DEFAULT_DISPATCH, WebhookDispatcher, type DispatchOptions } from './webhooks/dispatcher.js';
 import type { WebhookSealer } from './webhooks/sealer.js';
@@ -92,7 +93,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   }
   indexReady.then(
     () => !loading.signal.aborted && log(`key index loaded: ${indexedText(index)} in ${Math.round(performance.now() - started)} ms`),
-    (err: unknown) => log(`loading the key index failed; verify reads the store instead: ${err instanceof Error ? err.message : String(err)}`),
+    (err: unknown) => log(`loading the key index failed; verify reads the store instead: ${failureText(err)}`),
   );
   // Rate-limit windows and quota uses of this process's verifications.
   const counters = newCounters();

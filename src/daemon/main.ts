@@ -28,6 +28,7 @@ import { lockHome } from '../home-lock.js';
 import type { DispatchOptions } from './webhooks/dispatcher.js';
 import { WebhookSealer } from './webhooks/sealer.js';
 import { createPrivate, UnsafePath, writePrivate } from '../private-files.js';
+import { failureText } from './db/storage-errors.js';
 import type { Store } from './store.js';
 import { fastVerifyRoute } from './verify/fast-path.js';
 import { plural } from '../thousands.js';
@@ -161,11 +162,11 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     core.usage.start((err) => {
       // On a shared store the change feed has logged the outage once; a line a second adds nothing.
       if (store?.shared && !store.shared.live) return;
-      log(`usage flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
+      log(`usage flush failed (will retry): ${failureText(err)}`);
     }, options.usageFlushMs);
     await core.alerts.start((err) => {
       if (store?.shared && !store.shared.live) return;
-      log(`alert flush failed (will retry): ${err instanceof Error ? err.message : String(err)}`);
+      log(`alert flush failed (will retry): ${failureText(err)}`);
     });
     await core.rotations.startScheduler();
     core.dispatcher.start();
@@ -183,12 +184,12 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
         try {
           await core.usage.stop();
         } catch (err) {
-          log(`final usage flush failed: ${err instanceof Error ? err.message : String(err)}`);
+          log(`final usage flush failed: ${failureText(err)}`);
         }
         try {
           await core.alerts.stop();
         } catch (err) {
-          log(`final alert flush failed: ${err instanceof Error ? err.message : String(err)}`);
+          log(`final alert flush failed: ${failureText(err)}`);
         }
         await audit.settled();
         await opened.close();

@@ -41,3 +41,15 @@ function storageCode(err: Error): KeywardError | undefined {
 function pgUnavailable(): KeywardError {
   return new KeywardError('store_unavailable', 'The key store (PostgreSQL) cannot be reached right now; verify still works, try changes again when it is back');
 }
+
+/**
+ * A failure as the daemon's log says it, on one line: past drizzle's wrapper, which quotes the
+ * whole query with its parameters on a line of their own (for every request of an outage), to
+ * what the store or the network said. Keyward's own errors (`cannot get a PostgreSQL
+ * connection: …`) say it already.
+ */
+export function failureText(err: unknown): string {
+  let inner = err;
+  while (inner instanceof DrizzleQueryError && inner.cause instanceof Error) inner = inner.cause;
+  return (inner instanceof Error ? inner.message : String(inner)).replace(/\s+/g, ' ');
+}

@@ -4,11 +4,10 @@
  * Unexpected errors are logged in full and the client only sees a generic message.
  */
 import { randomUUID } from 'node:crypto';
-import { DrizzleQueryError } from 'drizzle-orm';
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { safeText } from '../../sanitize.js';
-import { storageError } from '../db/storage-errors.js';
+import { failureText, storageError } from '../db/storage-errors.js';
 import { KeywardError, type ErrorBody, type ErrorCode, type ErrorIssue } from '../errors.js';
 import { redactSecrets } from '../../secret-text.js';
 
@@ -43,17 +42,6 @@ export function sendError(c: Context, err: KeywardError): Response {
 
 export type Logger = (line: string) => void;
 
-/**
- * What the store or the network said of a failure, on one line: past drizzle's wrapper, which
- * quotes the whole query with its parameters on a line of their own, for every request of an
- * outage. Keyward's own errors (`cannot get a PostgreSQL connection: …`) say it already.
- */
-function storeMessage(err: Error): string {
-  let inner: Error = err;
-  while (inner instanceof DrizzleQueryError && inner.cause instanceof Error) inner = inner.cause;
-  return inner.message.replace(/\s+/g, ' ');
-}
-
 export function createErrorHandler(log: Logger): ErrorHandler {
   return function onError(err, c) {
     if (err instanceof KeywardError) return sendError(c, err);
@@ -61,7 +49,7 @@ export function createErrorHandler(log: Logger): ErrorHandler {
     const request = () => `${c.req.method} ${redactSecrets(c.req.path)} (request ${requestIdOf(c)})`;
     const stored = storageError(err);
     if (stored) {
-      log(`store error on ${request()}: ${storeMessage(err)}`);
+      log(`store error on ${request()}: ${failureText(err)}`);
       return sendError(c, stored);
     }
     if (err instanceof HTTPException) {

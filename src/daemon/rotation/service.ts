@@ -13,6 +13,7 @@ import { NAME_MAX } from '../names.js';
 import { newId } from '../secrets/format.js';
 import type { Actor, EmergencyCut, RotationRow, Store } from '../store.js';
 import type { UsageTracker } from '../usage/tracker.js';
+import { failureText } from '../db/storage-errors.js';
 import { firstMinuteNeeded, rotationEvidence, sumBuckets } from './evidence.js';
 import { planAdvance, planCancel, planRollback, planStart, type AdvanceRequest, type Transition } from './machine.js';
 import { cutsOver, transitionChange, type CutTotals } from './patch.js';
@@ -150,7 +151,7 @@ export class RotationService {
         // Someone advanced or cancelled it by hand first: nothing left to do.
         if (!(err instanceof KeywardError && (err.code === 'step_changed' || err.code === 'not_found'))) {
           this.scheduled.set(id, at);
-          this.deps.log(`scheduled cut-over of rotation ${id} failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.deps.log(`scheduled cut-over of rotation ${id} failed: ${failureText(err)}`);
         }
       }
     }

@@ -10,6 +10,7 @@ import { keyJson } from '../keys/schemas.js';
 import type { KeyService } from '../keys/service.js';
 import type { RotationService } from '../rotation/service.js';
 import type { IndexedKey } from '../../decide/policy.js';
+import { failureText } from '../db/storage-errors.js';
 import type { KeyStatus, SharedStore, Store, StoreChange } from '../store.js';
 import { toWire } from '../../replica/wire.js';
 import { KeyIndex } from '../verify/key-index.js';
@@ -121,7 +122,7 @@ export function followSharedStore(shared: SharedStore, index: FollowedKeyIndex, 
       if (!own) {
         announcing = announcing
           .then(() => announce(change, parts))
-          .catch((err: unknown) => parts.log(`could not announce a change from another daemon: ${err instanceof Error ? err.message : String(err)}`));
+          .catch((err: unknown) => parts.log(`could not announce a change from another daemon: ${failureText(err)}`));
       }
     },
   });

@@ -10,6 +10,7 @@
  */
 import { stripUnsafe } from '../../sanitize.js';
 import { VERSION } from '../../version.js';
+import { failureText } from '../db/storage-errors.js';
 import type { DaemonMetrics } from '../metrics/registry.js';
 import type { ClaimedDelivery, Store } from '../store.js';
 import { DEFAULT_RETRY, nextAttemptAt, signature, type RetryPolicy } from './events.js';
@@ -116,7 +117,7 @@ export class WebhookDispatcher {
     const at = this.deps.now();
     if (at - this.lastComplaint < 60_000) return;
     this.lastComplaint = at;
-    this.deps.log(`webhook deliveries paused: ${err instanceof Error ? err.message : String(err)} (retrying)`);
+    this.deps.log(`webhook deliveries paused: ${failureText(err)} (retrying)`);
   }
 
   /**
