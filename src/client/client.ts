@@ -157,7 +157,8 @@ export class KeywardClient {
   private readonly token: string | undefined;
   private readonly identity: (() => string | undefined) | undefined;
   private readonly timeoutMs: number;
-  private readonly fetch: Transport;
+  /** A transport the caller gave (tests); otherwise node:http through `httpSend`. */
+  private readonly transport: Transport | undefined;
   /** The proof of the daemon at `url`, until something goes wrong on the way to it. */
   private proven: Promise<void> | undefined;
 
@@ -166,9 +167,24 @@ export class KeywardClient {
     this.token = options.token;
     this.identity = options.identity;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    // No second try on a new connection: that is how a token could reach whatever took the
-    // port of a daemon that stopped, unproven (a failed request makes the next one prove again).
-    this.fetch = options.fetch ?? ((url, init) => httpSend(url, init, { retry: false }));
+    this.transport = options.fetch;
+  }
+
+  /**
+   * Sends over the caller's transport, or node:http. A kept connection the daemon closed as the
+   * request went out (its idle timeout: a TUI left alone for five seconds) is tried again on a
+   * new one, as the request never reached the daemon. A new connection reaches whatever
+   * listens on the port now, so a request with a token to a daemon that must prove itself
+   * proves it again first; a health check carries no token, and a URL given is trusted as given.
+   */
+  private fetch(url: string, init: Parameters<Transport>[1], anonymous: boolean): Promise<HttpResponse> {
+    if (this.transport) return this.transport(url, init);
+    return httpSend(url, init, { retry: anonymous || !this.identity ? true : () => this.proveAgain() });
+  }
+
+  private proveAgain(): Promise<void> {
+    this.proven = undefined;
+    return this.prove();
   }
 
   /**
@@ -192,12 +208,16 @@ export class KeywardClient {
     if (this.token && !options.anonymous) headers.authorization = `Bearer ${this.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     try {
-      return await this.fetch(this.url + path, {
-        method,
-        headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
-      });
+      return await this.fetch(
+        this.url + path,
+        {
+          method,
+          headers,
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs),
+        },
+        options.anonymous === true,
+      );
     } catch (err) {
       this.proven = undefined;
       throw new DaemonUnreachable(this.url, err);

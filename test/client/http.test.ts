@@ -1,12 +1,15 @@
 /**
  * The client's HTTP over node:http against a real server: connections kept and reused, an
  * empty answer giving its connection back, one more try when a kept connection was closed
- * under it, and bodies as text or as a stream.
+ * under it (by the KeywardClient too, proving the daemon first when it must), and bodies as
+ * text or as a stream.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KeywardClient } from '../../src/client/client.js';
 import { httpSend, keepAliveAgent } from '../../src/client/http.js';
+import { CHALLENGE_HEADER, newInstance, PROOF_HEADER, proofOf } from '../../src/identity.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
@@ -105,5 +108,59 @@ describe('httpSend', () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: 1\n\n');
     abort.abort();
     await expect(reader.read()).rejects.toThrow();
+  });
+});
+
+describe('KeywardClient over a kept connection the daemon closed', () => {
+  /**
+   * A daemon that proves itself under `instance()` and drops a kept connection when a second
+   * request with a token comes on it, as one whose idle timeout fires as the request goes out.
+   */
+  async function closingDaemon(instance: () => string) {
+    const seen = new Set<Socket>();
+    let proofs = 0;
+    let tokens = 0;
+    const { url } = await serve((req, res) => {
+      if (req.url === '/v1/health') {
+        proofs++;
+        const challenge = req.headers[CHALLENGE_HEADER.toLowerCase()];
+        const proof = typeof challenge === 'string' ? { [PROOF_HEADER]: proofOf(instance(), challenge) } : {};
+        return void res.writeHead(200, { 'content-type': 'application/json', ...proof }).end(JSON.stringify({ status: 'ok', version: '0.1.0' }));
+      }
+      if (req.headers.authorization) tokens++;
+      if (seen.has(req.socket)) return void req.socket.destroy();
+      seen.add(req.socket);
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ operator: { name: 'admin', role: 'admin' } }));
+    });
+    return { url, proofs: () => proofs, tokens: () => tokens };
+  }
+
+  it('sends the request again on a new connection, instead of failing as if the daemon were gone', async () => {
+    const instance = newInstance();
+    const { url } = await closingDaemon(() => instance);
+    const client = new KeywardClient({ url, token: 'kwo_test' });
+    for (let i = 0; i < 3; i++) expect((await client.me()).operator.name).toBe('admin');
+  });
+
+  it('proves the daemon again before the token goes out on the new connection', async () => {
+    const instance = newInstance();
+    const { url, proofs } = await closingDaemon(() => instance);
+    const client = new KeywardClient({ url, token: 'kwo_test', identity: () => instance });
+    expect((await client.me()).operator.name).toBe('admin');
+    expect(proofs(), 'proven once, before the first request').toBe(1);
+    expect((await client.me()).operator.name).toBe('admin');
+    expect(proofs(), 'and again before the second try').toBe(2);
+  });
+
+  it('sends no token on the new connection to whatever cannot prove it is the daemon', async () => {
+    const daemon = newInstance();
+    let answering = daemon;
+    const { url, tokens } = await closingDaemon(() => answering);
+    const client = new KeywardClient({ url, token: 'kwo_test', identity: () => daemon });
+    await client.me();
+    // The daemon stopped between the two requests, and something else answers on its port.
+    answering = newInstance();
+    await expect(client.me()).rejects.toThrow();
+    expect(tokens(), 'the first request, and the second on the closed connection: none on the new one').toBe(2);
   });
 });
