@@ -171,15 +171,18 @@ export class KeywardClient {
   }
 
   /**
-   * Sends over the caller's transport, or node:http. A kept connection the daemon closed as the
-   * request went out (its idle timeout: a TUI left alone for five seconds) is tried again on a
-   * new one, as the request never reached the daemon. A new connection reaches whatever
+   * Sends over the caller's transport, or node:http. A read whose kept connection the daemon
+   * closed as it went out (its idle timeout: a TUI left alone for five seconds) is tried again
+   * on a new one. A write is not: a connection reset after the request went out may also be a
+   * daemon that took it and then died, and a key created twice, or an import batch stored
+   * twice, is worse than a failure the user sees and repeats. A new connection reaches whatever
    * listens on the port now, so a request with a token to a daemon that must prove itself
    * proves it again first; a health check carries no token, and a URL given is trusted as given.
    */
   private fetch(url: string, init: Parameters<Transport>[1], anonymous: boolean): Promise<HttpResponse> {
     if (this.transport) return this.transport(url, init);
-    return httpSend(url, init, { retry: anonymous || !this.identity ? true : () => this.proveAgain() });
+    const read = init.method === 'GET';
+    return httpSend(url, init, { retry: !read ? false : anonymous || !this.identity ? true : () => this.proveAgain() });
   }
 
   private proveAgain(): Promise<void> {

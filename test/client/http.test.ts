@@ -142,6 +142,15 @@ describe('KeywardClient over a kept connection the daemon closed', () => {
     for (let i = 0; i < 3; i++) expect((await client.me()).operator.name).toBe('admin');
   });
 
+  it('does not send a write twice: the daemon may have taken it before the connection broke', async () => {
+    const instance = newInstance();
+    const { url, tokens } = await closingDaemon(() => instance);
+    const client = new KeywardClient({ url, token: 'kwo_test' });
+    await client.me();
+    await expect(client.createKey('once')).rejects.toThrow(/no keyward daemon answers/);
+    expect(tokens(), 'the read, and the write once').toBe(2);
+  });
+
   it('proves the daemon again before the token goes out on the new connection', async () => {
     const instance = newInstance();
     const { url, proofs } = await closingDaemon(() => instance);
