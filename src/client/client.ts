@@ -223,6 +223,8 @@ export class KeywardClient {
       );
     } catch (err) {
       this.proven = undefined;
+      // The proof before a second try (see fetch) failing says so itself.
+      if (err instanceof DaemonUnproven || err instanceof DaemonUnreachable) throw err;
       throw new DaemonUnreachable(this.url, err);
     }
   }
