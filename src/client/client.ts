@@ -19,7 +19,7 @@ import type { RotationJson, RotationStepName } from '../daemon/rotation/schemas.
 import type { VerifyResult } from '../decide/verify.js';
 import type { DeliveryJson, WebhookJson } from '../daemon/webhooks/routes.js';
 import { CHALLENGE_HEADER, isProof, newChallenge, PROOF_HEADER } from '../identity.js';
-import { httpSend, type HttpResponse, type Transport } from './http.js';
+import { httpSend, type HttpResponse, type SendOptions as HttpSendOptions, type Transport } from './http.js';
 import { readEventStream, type StreamEvent } from './sse.js';
 
 export type {
@@ -181,8 +181,9 @@ export class KeywardClient {
    */
   private fetch(url: string, init: Parameters<Transport>[1], anonymous: boolean): Promise<HttpResponse> {
     if (this.transport) return this.transport(url, init);
-    const read = init.method === 'GET';
-    return httpSend(url, init, { retry: !read ? false : anonymous || !this.identity ? true : () => this.proveAgain() });
+    let retry: HttpSendOptions['retry'] = false;
+    if (init.method === 'GET') retry = anonymous || !this.identity ? true : () => this.proveAgain();
+    return httpSend(url, init, { retry });
   }
 
   private proveAgain(): Promise<void> {

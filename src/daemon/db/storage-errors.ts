@@ -46,7 +46,8 @@ function pgUnavailable(): KeywardError {
  * A failure as the daemon's log says it, on one line: past drizzle's wrapper, which quotes the
  * whole query with its parameters on a line of their own (for every request of an outage), to
  * what the store or the network said. Keyward's own errors (`cannot get a PostgreSQL
- * connection: …`) say it already.
+ * connection: …`) say it already, which `rootCause` (root-cause.ts), going to the innermost
+ * error, would drop.
  */
 export function failureText(err: unknown): string {
   let inner = err;

@@ -4,20 +4,24 @@ import { inheritedExpiryNote } from '../../policy-text.js';
 import { recentUse } from '../../recent-use.js';
 import { stamp } from '../format.js';
 
+/** The sentence (and its space) a question about replacing `key` says of the expiry its new key inherits; none for a key that never expires. */
+function inheritedExpiry(key: KeyJson): string {
+  const note = inheritedExpiryNote(key.expiresAt, stamp);
+  return note ? `${note} ` : '';
+}
+
 export function rotateQuestion(key: KeyJson): string {
-  const expiry = inheritedExpiryNote(key.expiresAt, stamp);
   return (
     `Start rotating "${key.name}"? A new key is created now and its secret shown once; the old key keeps working until you deactivate it in a later step. ` +
-    (expiry ? `${expiry} ` : '') +
+    inheritedExpiry(key) +
     'After the cut-over, how long must traffic be watched (with the old key refused 0 times) before the old key may be deleted?'
   );
 }
 
 export function emergencyQuestion(key: KeyJson): string {
-  const expiry = inheritedExpiryNote(key.expiresAt, stamp);
   return (
     `"${key.name}" is compromised? A new key is created now and its secret shown once, and "${key.name}" is deactivated at once: ` +
-    `every client still using it fails from now on. ${expiry ? `${expiry} ` : ''}Replace it now?`
+    `every client still using it fails from now on. ${inheritedExpiry(key)}Replace it now?`
   );
 }
 

@@ -7,7 +7,7 @@
  * Before the keys are read (the daemon's store down at the start) it counts nothing: zero
  * keys would be a claim.
  */
-import { withThousands } from '../../thousands.js';
+import { plural, withThousands } from '../../thousands.js';
 import { fit, widthOf } from '../format.js';
 import type { AttentionCounts } from './attention.js';
 
@@ -41,10 +41,12 @@ export function summaryParts(input: SummaryInput, width: number): SummaryPart[] 
   const reasons = REASONS.filter((reason) => attention[reason] > 0)
     .map((reason) => `${withThousands(attention[reason])} ${reason}`)
     .join(', ');
-  const keys = `${withThousands(total)} ${total === 1 ? 'key' : 'keys'}`;
+  const keys = plural(total, 'key');
+  // Until the keys are read every form of the counts says so: zero keys would be a claim.
+  const counted = (text: string) => (input.loaded ? text : 'keys not loaded yet');
   const shownOf = input.loaded ? `: ${withThousands(input.shown)} of ${withThousands(total)}` : '';
   const parts: Record<SummaryPart['kind'], string | undefined> = {
-    counts: input.loaded ? `${keys}: ${withThousands(input.active)} active, ${withThousands(input.inactive)} inactive` : 'keys not loaded yet',
+    counts: counted(`${keys}: ${withThousands(input.active)} active, ${withThousands(input.inactive)} inactive`),
     alerts: input.alerts > 0 ? `! ${input.alerts} open ${input.alerts === 1 ? 'alert' : 'alerts'}` : undefined,
     attention: flagged > 0 ? `⚠ ${withThousands(flagged)} need attention (${reasons})` : undefined,
     rotating: input.rotating > 0 ? `↻ ${input.rotating} rotating` : undefined,
@@ -60,14 +62,14 @@ export function summaryParts(input: SummaryInput, width: number): SummaryPart[] 
   // Each step frees room while the line is too wide, the least telling first: a part and what
   // it becomes (undefined: dropped).
   const steps: [SummaryPart['kind'], () => string | undefined][] = [
-    ['counts', () => (!input.loaded ? parts.counts : input.inactive > 0 ? `${keys}, ${withThousands(input.inactive)} inactive` : keys)],
+    ['counts', () => counted(input.inactive > 0 ? `${keys}, ${withThousands(input.inactive)} inactive` : keys)],
     ['attention', () => parts.attention && `⚠ ${withThousands(flagged)} need attention`],
     ['sort', () => undefined],
     ['rotating', () => undefined],
     ['attention', () => undefined],
     // The filter's own text gives way before its numbers, which say why rows are missing.
     ['filter', () => parts.filter && `filter "${fit(input.filter, Math.max(2, widthOf(input.filter) - overflow())).trimEnd()}"${shownOf}`],
-    ['counts', () => (input.loaded ? keys : parts.counts)],
+    ['counts', () => counted(keys)],
     ['alerts', () => undefined],
   ];
   const taken: { kind: SummaryPart['kind']; before: string | undefined; after: string | undefined }[] = [];
