@@ -19,9 +19,19 @@ export function kindText(alert: Pick<AlertJson, 'kind'>): string {
   return KIND_TEXT[alert.kind];
 }
 
+/**
+ * The address a key was presented from, when it says more than the caller: a middleware labels
+ * a request without a caller of its own by its address, and `by 10.0.0.7 from 10.0.0.7` would
+ * say it twice.
+ */
+export function addressText(alert: Pick<AlertJson, 'caller' | 'ip'>): string {
+  return alert.ip && alert.ip !== alert.caller ? alert.ip : '';
+}
+
 /** Who presented the key, or where it was found: `by CALLER from IP`. */
 export function whoText(alert: AlertJson): string {
-  return [alert.caller && `by ${alert.caller}`, alert.ip && `from ${alert.ip}`].filter(Boolean).join(' ');
+  const address = addressText(alert);
+  return [alert.caller && `by ${alert.caller}`, address && `from ${address}`].filter(Boolean).join(' ');
 }
 
 /**

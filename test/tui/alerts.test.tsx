@@ -85,6 +85,18 @@ describe('alerts in the TUI', () => {
     await waitForText(app, 'j/k move · ⏎ menu');
   });
 
+  it('names an address once when the caller is that address, as a middleware labels an unlabelled request', async () => {
+    const bait = await t.client.createKey('bait', { canary: true });
+    await t.client.verify(bait.secret, '203.0.113.9', { ip: '203.0.113.9' });
+    await t.client.alerts();
+    const { app } = await openApp(t, { size: { columns: 120, rows: 35 } });
+    await waitForText(app, '! 1 open alert');
+    press(app, '!');
+    const frame = await waitForText(app, 'Alerts · 1 open');
+    expect(unwrapped(frame)).toContain('canary tripped: "bait" by 203.0.113.9 · once, ');
+    expect(frame.match(/203\.0\.113\.9/g), 'in the CALLER column and the line below, not again as the DETAIL or "from"').toHaveLength(2);
+  });
+
   it('shows the alert under the cursor in full below the list at 80×24, where the columns cut it (never SEEN)', async () => {
     // More alerts than the list has rows, so the detail rows must come out of the list's.
     for (let i = 0; i < 20; i++) await t.client.verify((await t.client.createKey(`trap-${i}`, { canary: true })).secret, `scanner-${i}`);

@@ -1,6 +1,6 @@
-/** How an alert's detail reads in the CLI's DETAIL column and the TUI's alert view. */
+/** How an alert's detail and who presented its key read in the CLI and the TUI's alert view. */
 import { describe, expect, it } from 'vitest';
-import { detailText } from '../../src/alert-text.js';
+import { detailText, whoText } from '../../src/alert-text.js';
 import type { AlertJson } from '../../src/daemon/alerts/schemas.js';
 
 const BASE: AlertJson = {
@@ -32,5 +32,19 @@ describe('detailText', () => {
     expect(detailText({ ...BASE, kind: 'canary.tripped', caller: 'deploy/.env:3' }, day)).toBe('leaked: deploy/.env:3');
     expect(detailText({ ...BASE, kind: 'key.expiring', caller: null, detail: { expiresAt: '2026-12-07T00:00:00Z' } }, day)).toBe('expires 2026-12-07');
     expect(detailText({ ...BASE, kind: 'old_key.presented_after_cutover', detail: { rotationId: 'rot_1' } }, day)).toBe('replaced in rot_1');
+  });
+});
+
+describe('whoText', () => {
+  const presented: AlertJson = { ...BASE, kind: 'deleted_key.presented', caller: 'checkout', ip: '10.0.0.7', detail: {} };
+
+  it('names the caller and the address it came from', () => {
+    expect(whoText(presented)).toBe('by checkout from 10.0.0.7');
+    expect(whoText({ ...presented, caller: null })).toBe('from 10.0.0.7');
+    expect(whoText({ ...presented, ip: null })).toBe('by checkout');
+  });
+
+  it('names an address once when the caller is that address, as a middleware labels an unlabelled request', () => {
+    expect(whoText({ ...presented, caller: '10.0.0.7' })).toBe('by 10.0.0.7');
   });
 });

@@ -3,7 +3,7 @@
  * the one under the cursor in full below them.
  */
 import { Text } from 'ink';
-import { kindText } from '../../alert-text.js';
+import { addressText, kindText } from '../../alert-text.js';
 import type { AlertJson } from '../../client/client.js';
 import { Cell } from '../components/Cell.js';
 import { Panel } from '../components/Panel.js';
@@ -92,7 +92,7 @@ export function AlertsScreen({ alerts, error, all, index, offset, height, now, a
           caller={alert.caller ?? '—'}
           count={String(alert.count)}
           seen={ago(alert.lastSeenAt, now)}
-          detail={[alert.ip, detailText(alert)].filter(Boolean).join(' · ')}
+          detail={[addressText(alert), detailText(alert)].filter(Boolean).join(' · ')}
           bold={offset + i === index}
           dim={alert.state !== 'open'}
         />
