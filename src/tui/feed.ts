@@ -3,7 +3,8 @@
  * snapshot once the stream is open (so no change falls between the two), applies events in
  * batches (one redraw per burst), and reconnects with backoff (p-retry) when the stream drops.
  * While it waits, a cheap health poll cuts the wait short as soon as the daemon answers `ok`
- * again (not `degraded`: its store down, it would refuse the next attempt too).
+ * again (not `degraded`: its store down, it would refuse the next attempt too). While live, the
+ * same poll, slower, tells a daemon whose store went down under a running stream (`degraded`).
  * A daemon that refuses the operator (401/403 with its own error code) ends the retrying: a
  * disabled operator stays disabled, and its token presented again and again helps no one.
  * Up to `fullLimit` keys the snapshot is every key; above, a window of the daemon's sorted and
@@ -20,17 +21,21 @@ import { applyEvents, collectionOf, parseFeedEvent, type Collection, type FeedEv
 import { listParams, sameQuery, type KeyWindow, type WindowQuery } from './state/window.js';
 import { Windowing } from './windowing.js';
 
-/** `refused`: the daemon answers but refuses this operator; nothing is tried again. */
-export type Link = 'connecting' | 'live' | 'reconnecting' | 'refused';
+/**
+ * `degraded`: the stream is up, but the daemon cannot reach its store (`/v1/health`): verify
+ * answers from memory, every change fails, and on a shared store it no longer sees the other
+ * daemons' changes. `refused`: the daemon answers but refuses this operator; nothing is tried again.
+ */
+export type Link = 'connecting' | 'live' | 'degraded' | 'reconnecting' | 'refused';
 
 export type FeedSnapshot = {
   readonly collection: Collection;
   readonly link: Link;
   /** False until the first snapshot arrived. */
   readonly loaded: boolean;
-  /** Why the last attempt failed, while reconnecting; once refused, why the daemon refuses. */
+  /** Why the last attempt failed, while reconnecting; once refused, why the daemon refuses; while degraded, the daemon's reason. */
   readonly problem: string | undefined;
-  /** While the stream is down (or refused) after it was live: when the data shown was last known current. */
+  /** While the stream is down (or refused, or the daemon degraded) after it was live: when the data shown was last known current. */
   readonly staleSince: number | undefined;
   /** Above `fullLimit` keys: the part of the list held (`collection.keys` holds its keys). */
   readonly window: KeyWindow | undefined;
@@ -47,6 +52,8 @@ export type FeedOptions = {
   refreshMs?: number;
   /** How often to ask `/v1/health` while waiting to reconnect. */
   healthMs?: number;
+  /** How often to ask `/v1/health` while live, to tell a daemon whose store went down (`degraded`). */
+  storeCheckMs?: number;
   /** Up to this many keys, all are loaded; above, a window of the list. */
   fullLimit?: number;
   /** The window's page size, and how many pages it holds at most. */
@@ -89,11 +96,15 @@ export class KeyFeed {
   private queue: FeedEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private storeCheckTimer: NodeJS.Timeout | undefined;
+  /** A store check is on its way: one at a time, however slow the daemon answers. */
+  private checkingStore = false;
   private abort = new AbortController();
   private readonly batchMs: number;
   private readonly backoff: { readonly minMs: number; readonly maxMs: number };
   private readonly refreshMs: number;
   private readonly healthMs: number;
+  private readonly storeCheckMs: number;
   /** The health poll of the wait between two attempts, if one is running. */
   private poll: AbortController | undefined;
   private readonly fullLimit: number;
@@ -112,6 +123,7 @@ export class KeyFeed {
     this.backoff = options.backoff ?? { minMs: 250, maxMs: 5000 };
     this.refreshMs = options.refreshMs ?? 5 * 60_000;
     this.healthMs = options.healthMs ?? 250;
+    this.storeCheckMs = options.storeCheckMs ?? 3000;
     this.fullLimit = options.fullLimit ?? 5000;
     this.pageSize = options.pageSize ?? 200;
     this.windowReloadMs = options.windowReloadMs ?? 250;
@@ -166,6 +178,8 @@ export class KeyFeed {
     void this.run(this.abort.signal);
     this.refreshTimer = setInterval(() => void this.reload(), this.refreshMs);
     this.refreshTimer.unref();
+    this.storeCheckTimer = setInterval(() => void this.checkStore(), this.storeCheckMs);
+    this.storeCheckTimer.unref();
   }
 
   stop(): void {
@@ -175,6 +189,7 @@ export class KeyFeed {
     clearTimeout(this.importReloadTimer);
     clearTimeout(this.queryTimer);
     clearInterval(this.refreshTimer);
+    clearInterval(this.storeCheckTimer);
     this.windowing.stop();
   }
 
@@ -324,9 +339,34 @@ export class KeyFeed {
     }
   }
 
+  /**
+   * While the stream is up: a daemon that cannot reach its store keeps streaming, so only its
+   * health tells, and the header must say so before an admin tries a change that will fail.
+   * Back to `ok`, everything is loaded again: on a shared store, other daemons may have written
+   * meanwhile. A health request that fails changes nothing: the stream tells of a daemon gone.
+   */
+  private async checkStore(): Promise<void> {
+    const { link } = this.snapshot;
+    if ((link !== 'live' && link !== 'degraded') || this.checkingStore) return;
+    this.checkingStore = true;
+    try {
+      const health = await this.client.health().catch(() => undefined);
+      const now = this.snapshot.link;
+      if (health?.status === 'degraded' && now === 'live') {
+        this.set({ link: 'degraded', problem: safeText(health.reason ?? 'the daemon cannot reach its key store'), staleSince: Date.now() });
+      } else if (health?.status === 'ok' && now === 'degraded') {
+        this.set({ link: 'live', problem: undefined, staleSince: undefined });
+        await this.reload();
+      }
+    } finally {
+      this.checkingStore = false;
+    }
+  }
+
   /** The stream is down, or refused: the data on screen is as of now if it was live until now. */
   private down(link: 'reconnecting' | 'refused', problem: string): void {
     const { link: was, staleSince } = this.snapshot;
+    // Degraded, the data was already as of when the daemon lost its store.
     this.set({ link, problem, staleSince: was === 'live' ? Date.now() : staleSince });
   }
 

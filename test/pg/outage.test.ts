@@ -10,7 +10,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { KeyFeed } from '../../src/tui/feed.js';
 import { keyward } from '../cli/harness.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
@@ -83,6 +84,11 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     const kept = await a.client.createKey('kept');
     const dropped = await a.client.createKey('dropped');
     expect(await health(a)).toBe('ok');
+    // The TUI's feed on a: its stream stays up through the outage, so only health can tell it.
+    const feed = new KeyFeed(a.client, { storeCheckMs: 100 });
+    feed.start();
+    onTestFinished(() => feed.stop());
+    await expect.poll(() => feed.getSnapshot().link, { timeout: 3000 }).toBe('live');
     // b follows a through PostgreSQL: a key it has not heard of before the stop stays unknown
     // to it until the server is back (not_found: closed, never a pass).
     await expect.poll(() => verdict(b, dropped.secret), { timeout: 3000 }).toBe('valid');
@@ -90,6 +96,9 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     stop();
     await expect.poll(() => health(a), { timeout: 3000 }).toBe('degraded');
     await expect.poll(() => health(b), { timeout: 3000 }).toBe('degraded');
+    await expect.poll(() => feed.getSnapshot().link, { timeout: 3000 }).toBe('degraded');
+    expect(feed.getSnapshot().problem).toMatch(/^PostgreSQL is unreachable: verify answers from memory/);
+    expect(feed.getSnapshot().staleSince, 'the table is as of the loss').toBeDefined();
     const body = (await b.api('GET', '/v1/health')).body;
     expect(body.status, 'health still answers 200 with a reason').toBe('degraded');
 
@@ -118,6 +127,8 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     start();
     await expect.poll(() => health(a), { timeout: RECOVERY_MS }).toBe('ok');
     await expect.poll(() => health(b), { timeout: RECOVERY_MS }).toBe('ok');
+    await expect.poll(() => feed.getSnapshot().link, { timeout: 3000 }).toBe('live');
+    expect(feed.getSnapshot()).toMatchObject({ problem: undefined, staleSince: undefined });
 
     // Writes work again, and the daemons follow each other again.
     await a.client.deactivateKey(dropped.key.id);

@@ -1,6 +1,7 @@
 /**
- * The two header lines: where and who (and, while the daemon is away, since when the data is
- * stale), then what the table holds, the alerts not acknowledged yet, and what needs attention.
+ * The two header lines: where and who (and, while the daemon is away or cannot reach its store,
+ * since when the data is stale and why), then what the table holds, the alerts not acknowledged
+ * yet, and what needs attention.
  */
 import { Box, Text, type TextProps } from 'ink';
 import type { Link } from '../feed.js';
@@ -21,8 +22,8 @@ export type HeaderProps = SummaryInput & {
   readonly width: number;
 };
 
-const LINK_TEXT: Record<Link, string> = { connecting: 'connecting…', live: '● live', reconnecting: '○ reconnecting…', refused: '✕ refused' };
-const LINK_COLOR: Record<Link, string> = { connecting: 'yellow', live: 'green', reconnecting: 'yellow', refused: 'red' };
+const LINK_TEXT: Record<Link, string> = { connecting: 'connecting…', live: '● live', degraded: '◐ degraded', reconnecting: '○ reconnecting…', refused: '✕ refused' };
+const LINK_COLOR: Record<Link, string> = { connecting: 'yellow', live: 'green', degraded: 'yellow', reconnecting: 'yellow', refused: 'red' };
 
 const PART_STYLE: Record<SummaryPart['kind'], TextProps> = {
   counts: {},
@@ -40,19 +41,23 @@ export function Header(props: HeaderProps) {
   const away = props.link === 'reconnecting' || props.link === 'refused';
   // A refused operator's reason and what to do take lines of their own below (App); a restart would not help.
   const reconnecting = props.link === 'reconnecting';
+  // The daemon answers, its store does not: why comes before where, as changes fail until it is back.
+  const degraded = props.link === 'degraded';
+  const first = away || degraded;
   const where = `${props.url} · ${props.operator} (${props.role})`;
   return (
     <Box flexDirection="column">
       <Box>
-        {/* While the daemon is away, what that means comes first: it must survive a narrow terminal. */}
+        {/* While the daemon is away or degraded, what that means comes first: it must survive a narrow terminal. */}
         <Text wrap="truncate-end">
           <Text bold>keyward</Text>
-          {away ? null : `  ${where} · `}
-          {away ? '  ' : null}
+          {first ? '  ' : `  ${where} · `}
           <Text color={LINK_COLOR[props.link]}>{LINK_TEXT[props.link]}</Text>
           {away && props.staleSince !== undefined ? <Text color="yellow">{` data as of ${clock(props.staleSince)}`}</Text> : null}
+          {degraded && props.staleSince !== undefined ? <Text color="yellow">{` since ${clock(props.staleSince)}`}</Text> : null}
+          {degraded && props.problem ? <Text color="yellow">{` · ${props.problem}`}</Text> : null}
           {reconnecting && props.canRestart ? <Text bold>{' · R restarts the daemon'}</Text> : null}
-          {away ? ` · ${where}` : null}
+          {first ? ` · ${where}` : null}
           {reconnecting && props.problem ? <Text dimColor>{` · ${props.problem}`}</Text> : null}
         </Text>
       </Box>

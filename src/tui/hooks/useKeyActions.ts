@@ -144,6 +144,7 @@ export function useKeyActions(deps: KeyActionDeps) {
     // A refusing daemon runs too: starting it again would change nothing.
     const { link } = feed.getSnapshot();
     if (link === 'live' || link === 'refused') return show('The daemon is running');
+    if (link === 'degraded') return show('The daemon is running; its key store is what cannot be reached, and a restart would not bring it back', 'error');
     show('Starting the daemon…');
     void attempt(async () => show(await restartDaemon(), 'success'));
   };
