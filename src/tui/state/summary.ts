@@ -47,7 +47,7 @@ export function summaryParts(input: SummaryInput, width: number): SummaryPart[] 
   const shownOf = input.loaded ? `: ${withThousands(input.shown)} of ${withThousands(total)}` : '';
   const parts: Record<SummaryPart['kind'], string | undefined> = {
     counts: counted(`${keys}: ${withThousands(input.active)} active, ${withThousands(input.inactive)} inactive`),
-    alerts: input.alerts > 0 ? `! ${withThousands(input.alerts)} open ${input.alerts === 1 ? 'alert' : 'alerts'}` : undefined,
+    alerts: input.alerts > 0 ? `! ${plural(input.alerts, 'open alert')}` : undefined,
     attention: flagged > 0 ? `⚠ ${withThousands(flagged)} need attention (${reasons})` : undefined,
     rotating: input.rotating > 0 ? `↻ ${input.rotating} rotating` : undefined,
     sort: `sort: ${input.sort}`,
