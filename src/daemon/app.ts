@@ -35,6 +35,7 @@ import { rotationRoutes } from './rotation/routes.js';
 import { verifyRoutes } from './verify/routes.js';
 import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
+import { storeUnreachable } from './store.js';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -75,7 +76,7 @@ const PROOF = {
 
 /** On a shared store, the daemon is degraded while it cannot follow the database. */
 function health(core: Core): z.infer<typeof HealthSchema> {
-  if (!core.store.shared || core.store.shared.live) return { status: 'ok', version: VERSION };
+  if (!storeUnreachable(core.store)) return { status: 'ok', version: VERSION };
   return { status: 'degraded', version: VERSION, reason: 'PostgreSQL is unreachable: verify answers from memory, writes fail with 503 store_unavailable' };
 }
 

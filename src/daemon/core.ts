@@ -14,7 +14,7 @@ import { KeyService } from './keys/service.js';
 import { DaemonMetrics } from './metrics/registry.js';
 import { timedStore } from './metrics/store-timing.js';
 import { RotationService } from './rotation/service.js';
-import type { Store } from './store.js';
+import { storeUnreachable, type Store } from './store.js';
 import { AlertService } from './alerts/service.js';
 import { UsageService } from './usage/service.js';
 import { UsageTracker } from './usage/tracker.js';
@@ -71,7 +71,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   const clock = options.clock ?? (options.now ? { ...systemClock, now: options.now } : systemClock);
   const now = () => clock.now();
   const log = options.log ?? (() => {});
-  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), openAlerts: () => rawStore.countOpenAlerts(), indexLoading: () => !index.complete, listReadsOnLoop: options.listReadsOnLoop ?? never, reserveFileMissing: options.reserveFileMissing ?? never });
+  const metrics = new DaemonMetrics({ keyCounts: () => keys.counts(), openAlerts: () => rawStore.countOpenAlerts(), indexLoading: () => !index.complete, listReadsOnLoop: options.listReadsOnLoop ?? never, reserveFileMissing: options.reserveFileMissing ?? never, storeUnreachable: () => storeUnreachable(rawStore) });
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();

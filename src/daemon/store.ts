@@ -341,6 +341,11 @@ export interface SharedStore {
   readonly live: boolean;
 }
 
+/** Whether the daemon is degraded: its store is shared and cannot be followed now. `/v1/health` and `/metrics` both say so. */
+export function storeUnreachable(store: Pick<Store, 'shared'>): boolean {
+  return store.shared !== undefined && !store.shared.live;
+}
+
 export interface Store {
   // keys
   listKeys(query: KeyListQuery): Promise<KeyView[]>;

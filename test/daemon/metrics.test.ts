@@ -68,6 +68,7 @@ describe('GET /metrics', () => {
     expect(sampleValue(m, 'keyward_store_write_duration_seconds_count', { operation: 'createKey' })).toBe(4);
     expect(sampleValue(m, 'keyward_store_write_duration_seconds_count', { operation: 'setKeyStatus' })).toBe(1);
     expect(sampleValue(m, 'keyward_replicas_connected')).toBe(2);
+    expect(sampleValue(m, 'keyward_store_unreachable'), 'the store answers').toBe(0);
     for (const result of ['delivered', 'failed', 'gave_up']) expect(sampleValue(m, 'keyward_webhook_deliveries_total', { result })).toBe(0);
     // Process metrics, under their usual names.
     for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {

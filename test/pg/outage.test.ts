@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTes
 import { KeyFeed } from '../../src/tui/feed.js';
 import { keyward } from '../cli/harness.js';
 import type { TestDaemon } from '../helpers/daemon.js';
+import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
 
@@ -34,6 +35,12 @@ function freePort(): Promise<number> {
 
 function cluster(...args: string[]): string {
   return execFileSync('bash', [CLUSTER, ...args], { encoding: 'utf8' }).trim();
+}
+
+/** `keyward_store_unreachable` as `d` exposes it. */
+async function unreachable(d: TestDaemon): Promise<number | undefined> {
+  const res = await d.fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${d.adminToken}` } });
+  return sampleValue(parsePrometheusText(await res.text()), 'keyward_store_unreachable');
 }
 
 async function health(d: TestDaemon): Promise<string> {
@@ -101,6 +108,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     expect(feed.getSnapshot().staleSince, 'the table is as of the loss').toBeDefined();
     const body = (await b.api('GET', '/v1/health')).body;
     expect(body.status, 'health still answers 200 with a reason').toBe('degraded');
+    expect(await unreachable(a), 'and /metrics says so').toBe(1);
 
     expect((await a.client.verify(kept.secret, 'during-outage')).valid, 'verify answers from memory').toBe(true);
     expect((await b.client.verify(kept.secret, 'during-outage')).valid).toBe(true);
@@ -129,6 +137,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     await expect.poll(() => health(b), { timeout: RECOVERY_MS }).toBe('ok');
     await expect.poll(() => feed.getSnapshot().link, { timeout: 3000 }).toBe('live');
     expect(feed.getSnapshot()).toMatchObject({ problem: undefined, staleSince: undefined });
+    expect(await unreachable(a)).toBe(0);
 
     // Writes work again, and the daemons follow each other again.
     await a.client.deactivateKey(dropped.key.id);

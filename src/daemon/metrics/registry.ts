@@ -72,6 +72,8 @@ export type MetricsOptions = {
   listReadsOnLoop: () => boolean;
   /** Whether the home's reserve file is not in place (db/sqlite/reserve-file.ts). */
   reserveFileMissing: () => boolean;
+  /** Whether the shared store cannot be reached now: the daemon is degraded (`storeUnreachable`). */
+  storeUnreachable: () => boolean;
 };
 
 export class DaemonMetrics {
@@ -150,6 +152,14 @@ export class DaemonMetrics {
       registers: [registry],
       collect() {
         this.set(options.reserveFileMissing() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'keyward_store_unreachable',
+      help: '1 while the daemon cannot reach its shared store (PostgreSQL): /v1/health says degraded, verify answers from memory, writes fail with 503; else 0 (always on SQLite)',
+      registers: [registry],
+      collect() {
+        this.set(options.storeUnreachable() ? 1 : 0);
       },
     });
     this.replicasConnected = new Gauge({ name: 'keyward_replicas_connected', help: 'In-process verifiers (replicas) following this daemon', registers: [registry] });
