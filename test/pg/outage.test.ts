@@ -15,6 +15,8 @@ import { KeyFeed } from '../../src/tui/feed.js';
 import { keyward } from '../cli/harness.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { parsePrometheusText, sampleValue } from '../helpers/prom-text.js';
+import { press, waitForText } from '../tui/frames.js';
+import { openApp } from '../tui/open-app.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
 
@@ -149,5 +151,23 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     expect(a.logs.some((l) => l.includes('lost the change feed')), 'the outage was logged').toBe(true);
     expect(a.logs.some((l) => l.includes('following changes from PostgreSQL again')), 'so was the recovery').toBe(true);
     for (const line of [...a.logs, ...b.logs]) expect(line, 'the password never reaches the log').not.toMatch(/postgres:\/\/[^@\s]*:[^@\s]*@/);
+  });
+  it('shows a TUI on the daemon degraded, refuses a change at once with why, and live again once the server is back', async () => {
+    const { key } = await a.client.createKey('seen-in-the-tui');
+    const { app } = await openApp(a, { feed: { storeCheckMs: 100 } });
+    onTestFinished(() => app.unmount());
+    await waitForText(app, 'seen-in-the-tui');
+
+    stop();
+    let frame = await waitForText(app, '◐ degraded since', 5000);
+    expect(frame).toMatch(/◐ degraded since \S+ · PostgreSQL is unreachable/);
+    // Any key's change: the question (and the usage it quotes) would only lead to a 503.
+    press(app, 'x');
+    frame = await waitForText(app, 'the daemon cannot reach its key store: try again once it is back');
+    expect(frame).not.toContain('Every verification of it fails');
+
+    start();
+    await waitForText(app, '● live', RECOVERY_MS + 3000);
+    expect((await a.client.getKey(key.id)).key.status, 'nothing was changed').toBe('active');
   });
 });

@@ -172,6 +172,17 @@ describe('permissions and the action menu', () => {
     expect(refusal('copyId', active, refused)).toBeUndefined();
   });
 
+  it('refuses, while the daemon cannot reach its store, every change and the usage for that reason, at once', () => {
+    const active = key({ id: 'k' });
+    const storeDown: Operator = { ...admin, storeDown: true };
+    for (const action of ['toggle', 'delete', 'rotate', 'emergency', 'edit', 'usage', 'add'] as const) {
+      expect(refusal(action, active, storeDown), action).toBe('the daemon cannot reach its key store: try again once it is back');
+    }
+    expect(refusal('details', active, storeDown), 'the details show the key held').toBeUndefined();
+    expect(refusal('copyId', active, storeDown)).toBeUndefined();
+    expect(menuItems(active, undefined, storeDown).filter((i) => !i.disabled).map((i) => i.action)).toEqual(['details', 'copyId']);
+  });
+
   it('refuses a new sort or filter over a window to an operator the daemon refuses, but not over every key held, nor esc over no filter', () => {
     const refused: Operator = { ...admin, permissions: [], refused: true };
     const window = (filter: string): KeyWindow => ({ query: { sort: 'name', reversed: false, filter }, pages: [], matched: { total: 0, active: 0, inactive: 0 } });

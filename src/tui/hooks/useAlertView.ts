@@ -7,7 +7,7 @@ import { useMemo } from 'react';
 import type { AlertJson, KeywardClient } from '../../client/client.js';
 import { plural } from '../../thousands.js';
 import type { KeyFeed } from '../feed.js';
-import { daemonRefusal, type Operator } from '../state/actions.js';
+import { writeRefusal, type Operator } from '../state/actions.js';
 import type { FeedEvent } from '../state/collection.js';
 import { moveCursor, resolveCursor } from '../state/cursor.js';
 import { MOVES, type AlertCommand } from '../state/keymap.js';
@@ -45,7 +45,7 @@ export function useAlertView({ client, feed, operator, mode, setMode, inMode, sh
   const live = useLive(load, feed, aboutAlerts);
 
   /** Why the operator may not acknowledge alerts (one, or all of a key's), or undefined. */
-  const ackRefusal = () => daemonRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not acknowledge alerts`);
+  const ackRefusal = () => writeRefusal(operator, 'acknowledge alerts');
 
   const acknowledge = (alert: AlertJson | undefined) => {
     if (!alert) return show('no alert selected', 'error');

@@ -10,9 +10,17 @@ import type { KeyWindow } from './window.js';
 export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'emergency' | 'edit' | 'usage' | 'details' | 'copyId';
 /**
  * `refused`: the daemon refuses this operator (its own 401/403; see feed.ts), so nothing it
- * asks is answered, whatever its role; App then gives it no permissions either.
+ * asks is answered, whatever its role; App then gives it no permissions either. `storeDown`:
+ * the daemon answers but cannot reach its store (`degraded`, feed.ts), so every change and
+ * every read of the store fails until it is back; the operator keeps its permissions.
  */
-export type Operator = { readonly name: string; readonly role: Role; readonly permissions: readonly Permission[]; readonly refused?: boolean };
+export type Operator = {
+  readonly name: string;
+  readonly role: Role;
+  readonly permissions: readonly Permission[];
+  readonly refused?: boolean;
+  readonly storeDown?: boolean;
+};
 
 export type MenuItem = { readonly action: KeyAction; readonly label: string; readonly shortcut: string; readonly disabled?: string };
 
@@ -22,6 +30,14 @@ export type MenuItem = { readonly action: KeyAction; readonly label: string; rea
  */
 export function daemonRefusal(operator: Operator): string | undefined {
   return operator.refused ? 'the daemon refuses this operator: ask an admin for another token' : undefined;
+}
+
+/**
+ * Said at once for a change, or a read of the store, while the daemon cannot reach its store:
+ * the confirmation and the form would only lead to the daemon's 503.
+ */
+export function storeRefusal(operator: Operator): string | undefined {
+  return operator.storeDown ? 'the daemon cannot reach its key store: try again once it is back' : undefined;
 }
 
 /**
@@ -45,15 +61,16 @@ export function moveRefusal(operator: Operator, needsDaemon: boolean): string | 
   return needsDaemon && daemonRefusal(operator) ? 'the keys past these need the daemon, which refuses this operator' : undefined;
 }
 
-function writeRefusal(operator: Operator): string | undefined {
-  return daemonRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not change keys`);
+/** Why the operator may not change keys now: the daemon refuses it, cannot write, or the role does not allow it. */
+export function writeRefusal(operator: Operator, what = 'change keys'): string | undefined {
+  return daemonRefusal(operator) ?? storeRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not ${what}`);
 }
 
 /** Why `action` is refused for `key`, or undefined when it is allowed. */
 export function refusal(action: KeyAction | 'add', key: KeyJson | undefined, operator: Operator): string | undefined {
   // The details show the table's copy when the daemon does not answer; the id is copied locally.
   if (action === 'details' || action === 'copyId') return key ? undefined : 'no key selected';
-  if (action === 'usage') return daemonRefusal(operator) ?? (key ? undefined : 'no key selected');
+  if (action === 'usage') return daemonRefusal(operator) ?? storeRefusal(operator) ?? (key ? undefined : 'no key selected');
   const denied = writeRefusal(operator);
   if (denied) return denied;
   if (action === 'add') return undefined;
