@@ -351,10 +351,11 @@ export class KeyFeed {
     this.checkingStore = true;
     try {
       const health = await this.client.health().catch(() => undefined);
-      const now = this.snapshot.link;
-      if (health?.status === 'degraded' && now === 'live') {
+      // Read again: the stream may have dropped while health was asked.
+      const current = this.snapshot.link;
+      if (health?.status === 'degraded' && current === 'live') {
         this.set({ link: 'degraded', problem: safeText(health.reason ?? 'the daemon cannot reach its key store'), staleSince: Date.now() });
-      } else if (health?.status === 'ok' && now === 'degraded') {
+      } else if (health?.status === 'ok' && current === 'degraded') {
         this.set({ link: 'live', problem: undefined, staleSince: undefined });
         await this.reload();
       }

@@ -102,6 +102,29 @@ describe('KeyFeed and a degraded daemon', () => {
   });
 });
 
+describe('KeyFeed and a daemon that loses its store while live', () => {
+  it('goes degraded with the daemon\'s reason made safe, or a reason of its own, and live again', async () => {
+    const t = await startTestDaemon();
+    daemons.push(t);
+    // The daemon's own answers, but its health as a daemon whose store goes and comes back would give it.
+    let health: Record<string, unknown> = { status: 'ok', version: '0.1.0' };
+    const healthAnswer = () => Promise.resolve(new Response(JSON.stringify(health), { headers: { 'content-type': 'application/json' } }));
+    const client = new KeywardClient({ url: t.url, token: t.adminToken, fetch: (url, init) => (url.endsWith('/v1/health') ? healthAnswer() : t.fetch(url, init)) });
+    const feed = new KeyFeed(client, { storeCheckMs: 20 });
+    feeds.push(feed);
+    feed.start();
+    await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('live'), { timeout: 5000 });
+
+    health = { status: 'degraded', version: '0.1.0', reason: 'PostgreSQL \x1b[2J is\nunreachable' };
+    await vi.waitFor(() => expect(feed.getSnapshot().link).toBe('degraded'), { timeout: 2000 });
+    expect(feed.getSnapshot().problem, 'no control character reaches the header').toBe('PostgreSQL [2J isunreachable');
+    health = { status: 'ok', version: '0.1.0' };
+    await vi.waitFor(() => expect(feed.getSnapshot()).toMatchObject({ link: 'live', problem: undefined, staleSince: undefined }), { timeout: 2000 });
+    health = { status: 'degraded', version: '0.1.0' };
+    await vi.waitFor(() => expect(feed.getSnapshot().problem).toBe('the daemon cannot reach its key store'), { timeout: 2000 });
+  });
+});
+
 describe('KeyFeed refused', () => {
   /** A feed as the TUI's, with retries every millisecond: one that kept retrying would do so hundreds of times. */
   function eagerFeed(client: KeywardClient) {

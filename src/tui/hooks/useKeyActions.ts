@@ -10,7 +10,7 @@ import type { KeyJson, KeywardClient, RotationJson, UsageJson } from '../../clie
 import { RECENT_USE_MINUTES } from '../../recent-use.js';
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
-import { daemonRefusal, firstEnabled, menuItems, moveRefusal, queryRefusal, refusal, storeRefusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
+import { firstEnabled, menuItems, moveRefusal, queryRefusal, refusal, storeRefusal, type KeyAction, type MenuItem, type Operator } from '../state/actions.js';
 import { START, type Move } from '../state/cursor.js';
 import { ADD_FORM, editForm } from '../state/key-form.js';
 import { MOVES, type DetailsCommand, type FieldCommand, type ListCommand, type QueryCommand, type SecretCommand, type TableCommand } from '../state/keymap.js';
@@ -201,7 +201,7 @@ export function useKeyActions(deps: KeyActionDeps) {
       case 'audit':
       case 'alerts': {
         // Both views are read from the daemon's store as they open.
-        const refused = daemonRefusal(operator) ?? storeRefusal(operator);
+        const refused = storeRefusal(operator);
         if (refused) return show(refused, 'error');
         return setMode(command === 'audit' ? { kind: 'audit', cursor: START, filter: '', applied: '', editing: false } : { kind: 'alerts', cursor: START, all: false });
       }

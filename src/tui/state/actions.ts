@@ -33,11 +33,12 @@ export function daemonRefusal(operator: Operator): string | undefined {
 }
 
 /**
- * Said at once for a change, or a read of the store, while the daemon cannot reach its store:
- * the confirmation and the form would only lead to the daemon's 503.
+ * Said at once for anything the daemon answers from its store (a change, the usage, the audit
+ * log, the alerts): refused, it answers nothing; without its store, a confirmation or a form
+ * would only lead to its 503.
  */
 export function storeRefusal(operator: Operator): string | undefined {
-  return operator.storeDown ? 'the daemon cannot reach its key store: try again once it is back' : undefined;
+  return daemonRefusal(operator) ?? (operator.storeDown ? 'the daemon cannot reach its key store: try again once it is back' : undefined);
 }
 
 /**
@@ -63,14 +64,14 @@ export function moveRefusal(operator: Operator, needsDaemon: boolean): string | 
 
 /** Why the operator may not change keys now: the daemon refuses it, cannot write, or the role does not allow it. */
 export function writeRefusal(operator: Operator, what = 'change keys'): string | undefined {
-  return daemonRefusal(operator) ?? storeRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not ${what}`);
+  return storeRefusal(operator) ?? (operator.permissions.includes('keys:write') ? undefined : `your role (${operator.role}) may not ${what}`);
 }
 
 /** Why `action` is refused for `key`, or undefined when it is allowed. */
 export function refusal(action: KeyAction | 'add', key: KeyJson | undefined, operator: Operator): string | undefined {
   // The details show the table's copy when the daemon does not answer; the id is copied locally.
   if (action === 'details' || action === 'copyId') return key ? undefined : 'no key selected';
-  if (action === 'usage') return daemonRefusal(operator) ?? storeRefusal(operator) ?? (key ? undefined : 'no key selected');
+  if (action === 'usage') return storeRefusal(operator) ?? (key ? undefined : 'no key selected');
   const denied = writeRefusal(operator);
   if (denied) return denied;
   if (action === 'add') return undefined;
