@@ -133,7 +133,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
     ...useViewKeys({ setMode, inMode }),
     ...useKeyForms({ client, feed, setView, setMode, inMode, show }),
   };
-  const rotation = useRotationView({ client, feed, mode, setMode, inMode, show, attempt, restart: actions.restart });
+  const rotation = useRotationView({ client, operator: actor, feed, mode, setMode, inMode, show, attempt, restart: actions.restart });
   const alerts = useAlertView({ client, feed, operator: actor, mode, setMode, inMode, show, attempt });
   const shownRotation = mode.kind === 'rotation' && rotation.data?.id === mode.id ? rotation.data : undefined;
   const globalKeys = useGlobalKeys({ mode, currentMode, setMode, exit, redraw, onSecret });

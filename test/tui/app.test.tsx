@@ -399,6 +399,29 @@ describe('live', () => {
     expect(frame).not.toContain('alpha');
   });
 
+  it.each(['n', 'C'])('once refused in the rotation view, %s says so at once, asking nothing and changing nothing', async (key) => {
+    let rotationId = '';
+    const { app } = await refusedApp(
+      { columns: 80, rows: 24 },
+      {
+        whileLive: async (live) => {
+          const { keys: all } = await t.client.listKeys();
+          const selected = all.find((k) => cursorLine(screen(live))?.includes(k.name))!;
+          rotationId = (await t.client.startRotation(selected.id)).rotation.id;
+          await waitForText(live, '↻ 1 rotating');
+          press(live, 'r');
+          await waitForText(live, '1/6 Update your systems');
+        },
+      },
+    );
+    press(app, key);
+    const frame = await waitForText(app, REFUSED_TOAST);
+    expect(frame, 'no question first').not.toMatch(/Cancel this rotation\?|Next step/);
+    expect(frame, 'the rotation view stays').toContain('1/6 Update your systems');
+    const { rotation } = await t.client.rotation(rotationId);
+    expect({ step: rotation.step, outcome: rotation.outcome }).toEqual({ step: 'update_systems', outcome: null });
+  });
+
   it('once refused over a window while a filter is typed, typing and esc say the daemon is needed and the filter shown stays', async () => {
     const { app } = await refusedApp({ columns: 80, rows: 24 }, { feed: WINDOWED, whileLive: sortAndFilter });
     press(app, 'x');

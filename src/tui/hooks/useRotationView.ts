@@ -8,6 +8,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ApiError, type KeywardClient, type RotationJson } from '../../client/client.js';
 import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
+import { writeRefusal, type Operator } from '../state/actions.js';
 import type { FeedEvent } from '../state/collection.js';
 import type { RotationCommand } from '../state/keymap.js';
 import { settleChoice, TABLE, type Choice, type ChoiceAnswer, type InMode, type Mode, type Question, type QuestionAlso } from '../state/modes.js';
@@ -18,6 +19,8 @@ import type { ToastKind } from './useToast.js';
 
 export type RotationViewDeps = {
   readonly client: KeywardClient;
+  /** Who asks: a step refused now (no role, a daemon refusing it or without its store) is said at once. */
+  readonly operator: Operator;
   readonly feed: KeyFeed;
   readonly mode: Mode;
   readonly setMode: (next: Mode | ((current: Mode) => Mode)) => void;
@@ -84,7 +87,7 @@ function cutOverChoice(r: RotationJson, advance: (force: boolean, keepOld?: bool
   };
 }
 
-export function useRotationView({ client, feed, mode, setMode, inMode, show, attempt, restart }: RotationViewDeps) {
+export function useRotationView({ client, operator, feed, mode, setMode, inMode, show, attempt, restart }: RotationViewDeps) {
   const rotationId = mode.kind === 'rotation' ? mode.id : undefined;
   const load = useMemo(() => (rotationId ? () => client.rotation(rotationId).then((r) => safeRotation(r.rotation)) : undefined), [client, rotationId]);
   const live = useLive(load, feed, touchesRotation);
@@ -122,6 +125,9 @@ export function useRotationView({ client, feed, mode, setMode, inMode, show, att
     if (command === 'back') return setMode(TABLE);
     if (command === 'restart') return restart();
     if (!r || m.busy) return;
+    // Every other key changes the rotation: a question first would only lead to the same refusal.
+    const refused = writeRefusal(operator, 'step rotations');
+    if (refused) return show(refused, 'error');
     const confirmFirst = (question: Omit<Question, 'run'>, run: () => void) => setMode({ ...m, question: { ...question, run: async () => run() } });
     const advance =
       (force: boolean, keepOld?: boolean, at?: string) => () =>
