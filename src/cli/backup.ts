@@ -10,8 +10,8 @@
  * would take in the pages of a planted `-wal`, and the command would vouch for their database.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, linkSync, lstatSync, mkdtempSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, linkSync, lstatSync, mkdtempSync, openSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { refused } from './exit.js';
 
 export type BackupReport = { file: string; bytes: number; keys: { active: number; inactive: number }; operators: number; auditEvents: number };
@@ -51,8 +51,31 @@ function taken(path: string): boolean {
 
 const alreadyThere = (target: string) => refused(`${target} already exists; pass --force to replace it`);
 
+/** Whether `dir` is `home` or lies under it, both as the file system resolves them (links followed). */
+function inside(dir: string, home: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync(dir);
+  } catch {
+    return false; // no such directory: mkdtemp below says so
+  }
+  const path = relative(realpathSync(home), real);
+  return path === '' || (!path.startsWith('..') && !isAbsolute(path));
+}
+
+/**
+ * Refuses a copy written into the home itself: with --force it would be renamed over the live
+ * store (the daemon goes on writing to the file it has open, and every write after the backup
+ * is lost at its next start) or over admin.token or another file the daemon keeps there.
+ */
+function refuseInHome(source: string, target: string): void {
+  const home = dirname(source);
+  if (inside(dirname(target), home)) throw refused(`${target} is inside the keyward home (${home}), whose files the daemon owns: write the backup elsewhere`);
+}
+
 export async function backupStore(source: string, target: string, overwrite: boolean): Promise<BackupReport> {
   if (!existsSync(source)) throw refused(`no key store at ${source} (wrong --home? a daemon on PostgreSQL is backed up with pg_dump)`);
+  refuseInHome(source, target);
   // Asked before copying, to fail at once; the link below is what holds it.
   if (!overwrite && taken(target)) throw alreadyThere(target);
   let dir: string;

@@ -4,7 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { backupStore } from '../../src/cli/backup.js';
@@ -215,6 +215,22 @@ describe('keyward backup', () => {
     await backupStore(homeFiles(d.home).db, file, true);
     expect(lstatSync(file).isFile(), 'the copy is a file of its own').toBe(true);
     expect(existsSync(aim), 'nothing written where the link led').toBe(false);
+  });
+
+  it('refuses a FILE inside the home, by any path to it, even with --force: the store, the token and every write stay', async () => {
+    const before = readFileSync(homeFiles(d.home).adminToken);
+    const link = join(scratch(), 'home-link');
+    symlinkSync(d.home, link);
+    mkdirSync(join(d.home, 'sub'), { recursive: true, mode: 0o700 });
+    for (const file of [homeFiles(d.home).db, homeFiles(d.home).adminToken, join(link, 'keyward.db'), join(d.home, 'sub', 'copy.db')]) {
+      const run = await d.run(['backup', file, '--force']);
+      expect(run.code, file).toBe(1);
+      expect(run.stderr).toMatch(/^keyward: .* is inside the keyward home \(.*\), whose files the daemon owns: write the backup elsewhere\n$/);
+    }
+    rmSync(join(d.home, 'sub'), { recursive: true });
+    expect(readFileSync(homeFiles(d.home).adminToken).equals(before), 'admin.token untouched').toBe(true);
+    const { key } = await d.client.createKey('after-the-refusals');
+    expect((await d.client.getKey(key.id)).key.name, 'the daemon still writes its own store').toBe('after-the-refusals');
   });
 
   it('says so when the home holds no key store', async () => {
