@@ -83,6 +83,26 @@ function health(core: Core): z.infer<typeof HealthSchema> {
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * Whether a JSON body names a key `__proto__` anywhere. No field takes one: zod drops it from a
+ * meta without a word (the key would keep a meta other than the one sent), and a service
+ * copying meta would take it for the object's prototype. A `\u` escape can spell it, so a body
+ * with either is parsed to look; one that is not JSON is left to the route to refuse.
+ */
+function namesProto(text: string): boolean {
+  if (!text.includes('__proto__') && !text.includes('\\u')) return false;
+  let found = false;
+  try {
+    JSON.parse(text, (key, value: unknown) => {
+      if (key === '__proto__') found = true;
+      return value;
+    });
+  } catch {
+    return false;
+  }
+  return found;
+}
+
+/**
  * Refuses a body that does not say it is JSON, or is not valid UTF-8 (which JSON.parse would
  * silently turn into U+FFFD), before any route reads it.
  */
@@ -99,6 +119,7 @@ const jsonBodiesOnly = createMiddleware<AppEnv>(async function jsonBodiesOnly(c,
     if (err instanceof TypeError) throw new KeywardError('invalid_request', 'The request body is not valid UTF-8');
     throw err;
   }
+  if (namesProto(text)) throw new KeywardError('invalid_request', 'The request body uses "__proto__" as a key, which no field takes (a JavaScript program reading it would take it for an object\'s prototype)');
   // hono caches each form of the body as the promise its reader returned (its types say the
   // value). Caching the text spares the route's c.req.json() a second read of the bytes through
   // a web Response, which measured as a fifth of a verify's CPU time.

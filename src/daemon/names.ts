@@ -39,10 +39,11 @@ export function nameProblem(name: string): string | undefined {
 }
 
 /**
- * A name, owner or description is shown to every operator and kept in the audit log, and every
- * screen redacts text shaped like a secret: so such text is refused, not stored to be redacted.
+ * A name, owner, description, scope or meta is shown to every operator (and a key's to the
+ * services that verify it) and kept in the audit log, and every screen redacts text shaped like
+ * a secret: so such text is refused, not stored to be redacted.
  */
-function secretProblem(text: string): string | undefined {
+export function secretProblem(text: string): string | undefined {
   if (!containsSecret(text)) return undefined;
   return 'must not hold anything shaped like an API key, operator token or signing secret (kw_, kwo_ or whsec_ and 16 or more letters and digits): it is shown to every operator and kept in the audit log';
 }

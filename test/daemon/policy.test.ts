@@ -103,7 +103,13 @@ describe('policy fields', () => {
 
   it('are refused with an issue naming the field, and nothing is created', async () => {
     t = await startTestApp();
+    // Every operator reads a key's meta and scopes, and every service verifying it: no secret there.
+    const secret = generateSecret(KEY_PREFIX);
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+      [{ meta: { note: `the old one was ${secret}` } }, 'meta', /shaped like an API key/],
+      [{ meta: { [secret]: 1 } }, 'meta', /shaped like an API key/],
+      [{ meta: { a: [{ b: secret }] } }, 'meta', /shaped like an API key/],
+      [{ scopes: ['orders:read', secret] }, 'scopes.1', /shaped like an API key/],
       [{ owner: '' }, 'owner', /must not be empty; send null/],
       [{ owner: 'x'.repeat(129) }, 'owner', /at most 128/],
       [{ owner: 'team\u001b[2J' }, 'owner', /control/],
@@ -139,6 +145,29 @@ describe('policy fields', () => {
       expect(issue?.message, `${where}: ${JSON.stringify(res.body.error.issues)}`).toMatch(message);
     }
     expect((await t.api('GET', '/v1/keys')).body.keys).toEqual([]);
+  });
+
+  it('refuse a body naming "__proto__" as a key, at any depth or spelled with escapes, on create, edit and import: nothing changes', async () => {
+    t = await startTestApp();
+    const { id } = (await t.api('POST', '/v1/keys', { name: 'kept', meta: { plan: 'pro' } })).body.key;
+    const metas = ['{"__proto__":{"x":1},"y":2}', '{"a":{"__proto__":{"x":1}}}', '{"\\u005f_proto__":{"x":1}}', '{"a":[{"__pr\\u006fto__":1}]}'];
+    for (const meta of metas) {
+      for (const [method, path, body] of [
+        ['POST', '/v1/keys', `{"name":"proto","meta":${meta}}`],
+        ['PATCH', `/v1/keys/${id}`, `{"meta":${meta}}`],
+        ['POST', '/v1/keys/import', `{"keys":[{"name":"proto","sha256":"${'a'.repeat(64)}","meta":${meta}}]}`],
+      ] as const) {
+        const res = await t.api(method, path, body);
+        expect(res.status, `${method} ${path} ${meta}`).toBe(400);
+        expect(res.body.error.code).toBe('invalid_request');
+        expect(res.body.error.message).toMatch(/uses "__proto__" as a key, which no field takes/);
+      }
+    }
+    expect((await t.api('GET', '/v1/keys')).body.keys.map((k) => [k.name, k.meta])).toEqual([['kept', { plan: 'pro' }]]);
+    // A value that only mentions it is a value like any other.
+    const mention = await t.api('POST', '/v1/keys', { name: 'mention', meta: { note: '__proto__ is a key name', esc: '\u0041' } });
+    expect(mention.status, JSON.stringify(mention.body)).toBe(201);
+    expect(mention.body.key.meta).toEqual({ note: '__proto__ is a key name', esc: '\u0041' });
   });
 
   it('refuse a meta nested deeper than 8 levels on create, edit and import, however deep, and take 8', async () => {

@@ -6,7 +6,7 @@
 import { z } from '@hono/zod-openapi';
 import { ALLOWED_IPS_MAX, parseRange } from '../../decide/ip.js';
 import { SCOPE_MAX_LENGTH, scopeProblem, SCOPES_MAX } from '../../decide/scopes.js';
-import { lineSchema } from '../names.js';
+import { lineSchema, secretProblem } from '../names.js';
 import { withThousands } from '../../thousands.js';
 
 const OWNER_MAX = 128;
@@ -49,8 +49,11 @@ export const MetaSchema = z
   .record(z.string(), z.unknown(), { error: 'must be a JSON object (or null to clear it)' })
   .superRefine((meta, ctx) => {
     // The depth first: JSON.stringify of a deep enough value throws instead of measuring it.
-    if (nestsDeeperThan(meta, META_MAX_DEPTH)) ctx.addIssue({ code: 'custom', message: `must nest objects and arrays at most ${META_MAX_DEPTH} levels deep (meta itself is the first)` });
-    else if (Buffer.byteLength(JSON.stringify(meta)) > META_MAX_BYTES) ctx.addIssue({ code: 'custom', message: `must be at most ${META_MAX_BYTES} bytes as JSON` });
+    if (nestsDeeperThan(meta, META_MAX_DEPTH)) return ctx.addIssue({ code: 'custom', message: `must nest objects and arrays at most ${META_MAX_DEPTH} levels deep (meta itself is the first)` });
+    const json = JSON.stringify(meta);
+    if (Buffer.byteLength(json) > META_MAX_BYTES) return ctx.addIssue({ code: 'custom', message: `must be at most ${META_MAX_BYTES} bytes as JSON` });
+    const problem = secretProblem(json);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
   .openapi({ description: `Any JSON object up to 4 KiB, nested at most ${META_MAX_DEPTH} levels deep; verify returns it to the service`, example: { plan: 'pro' } });
 
@@ -62,8 +65,14 @@ export const ScopeSchema = z
   })
   .openapi({ type: 'string', minLength: 1, maxLength: SCOPE_MAX_LENGTH, description: 'A scope: `resource:action` segments joined by `:`, optionally ending in `:*`', example: 'orders:write' });
 
+/** A key's scope, shown to every operator and every service verifying it (a verify may still ask for any scope). */
+const GrantedScopeSchema = ScopeSchema.superRefine((scope, ctx) => {
+  const problem = secretProblem(scope);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const ScopesSchema = z
-  .array(ScopeSchema, { error: 'must be a list of scopes (or null for no restriction)' })
+  .array(GrantedScopeSchema, { error: 'must be a list of scopes (or null for no restriction)' })
   .max(SCOPES_MAX, `must hold at most ${SCOPES_MAX} scopes`)
   .transform(unique)
   .openapi({
