@@ -183,6 +183,15 @@ describe.each(['replica', 'remote'] as const)('keyward() in %s mode', (mode) => 
       expect(String(thrown)).not.toContain(serviceToken);
     });
 
+    it('refuses at once a lease the daemon would refuse at every connect, and a time-out fetch would refuse at every request', () => {
+      for (const leaseMs of [0, 50, 99, 60_001, 1.5, Number.NaN]) {
+        expect(() => keyward({ url: t.url, token: serviceToken, leaseMs }), String(leaseMs)).toThrow(/leaseMs must be a whole number of milliseconds from 100 to 60000/);
+      }
+      for (const timeoutMs of [0, -1, 2.5, Number.POSITIVE_INFINITY, 'abc' as unknown as number]) {
+        expect(() => keyward({ url: t.url, token: serviceToken, mode: 'remote', timeoutMs }), String(timeoutMs)).toThrow(/timeoutMs must be a whole number of milliseconds above 0/);
+      }
+    });
+
     it("never borrows the home's admin token, and checks KEYWARD_URL as it checks url", () => {
       const saved = { token: process.env.KEYWARD_TOKEN, url: process.env.KEYWARD_URL };
       delete process.env.KEYWARD_TOKEN;

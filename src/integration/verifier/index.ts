@@ -73,8 +73,22 @@ function checkDaemonUrl(text: string): void {
   if (problem) throw new TypeError(`keyward: the daemon's url must be ${DAEMON_URL_EXAMPLE}, got ${JSON.stringify(problem.shown)}`);
 }
 
+/** The daemon's bounds of `?leaseMs` (replica/schemas.ts): a value outside would be refused at every connect, and the verifier never ready. */
+const LEASE_MS = { min: 100, max: 60_000 };
+
+/** Refuses, when the verifier is made, a lease or a time-out the daemon or `fetch` would refuse at every request. */
+function checkDurations({ leaseMs, timeoutMs }: VerifierOptions): void {
+  if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= LEASE_MS.min && leaseMs <= LEASE_MS.max)) {
+    throw new TypeError(`keyward: leaseMs must be a whole number of milliseconds from ${LEASE_MS.min} to ${LEASE_MS.max} (the daemon caps it at its own lease, 1000 by default), got ${String(leaseMs)}`);
+  }
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0 && timeoutMs <= 2 ** 31 - 1)) {
+    throw new TypeError(`keyward: timeoutMs must be a whole number of milliseconds above 0, got ${String(timeoutMs)}`);
+  }
+}
+
 /** A verifier for the daemon `options` name; it starts following at once. */
 export function createVerifier(options: VerifierOptions = {}): Verifier {
+  checkDurations(options);
   const link = linkFor(options);
   if (options.mode === 'remote') return new RemoteVerifier(link);
   return new ReplicaVerifier(link, { leaseMs: options.leaseMs, onStateChange: options.onStateChange ?? logState });

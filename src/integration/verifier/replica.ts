@@ -125,9 +125,14 @@ export class ReplicaVerifier implements Verifier {
     const here = this.verifyNow(key, options);
     if (here) return here;
     // A key the copy does not have: the daemon's answer (and its count of the use) is the one
-    // that holds; if it cannot give one, the copy's stands.
-    if (this.answering()) return this.remote.verify(key, options).catch(() => this.decide(key, options, false) ?? NOT_FOUND);
-    return this.remote.verify(key, options);
+    // that holds; if it cannot give one, the copy's stands — only while the lease still holds
+    // when it fails, up to the link's time-out later: a write no longer waits for a copy whose
+    // lease ran out, so that copy may be missing a deactivation that has already returned.
+    if (!this.answering()) return this.remote.verify(key, options);
+    return this.remote.verify(key, options).catch((err: unknown) => {
+      if (!this.answering()) throw err;
+      return this.decide(key, options, false) ?? NOT_FOUND;
+    });
   }
 
   verifyNow(key: string, options?: VerifyOptions): VerifyResult | undefined {
