@@ -129,6 +129,18 @@ describe('rotation', () => {
     expect((await advance(rotation.id, { from: 'delete_old' })).body.rotation).toMatchObject({ step: 'completed', outcome: 'deleted' });
   });
 
+  it('finishing with keepOld switches off an old key activated again by hand: kept inactive, as it says', async () => {
+    const { rotation, newSecret, oldSecret, oldKey } = await setup();
+    await t.client.verify(newSecret);
+    for (const from of ['update_systems', 'verify_new', 'deactivate_old']) await advance(rotation.id, { from });
+    await t.client.activateKey(oldKey.id);
+    await advance(rotation.id, { from: 'double_check', force: true });
+    const done = await advance(rotation.id, { from: 'delete_old', keepOld: true });
+    expect(done.body.rotation).toMatchObject({ step: 'completed', outcome: 'kept_inactive' });
+    expect((await t.client.getKey(oldKey.id)).key.status).toBe('inactive');
+    expect((await t.client.verify(oldSecret)).valid, 'the old key no longer verifies').toBe(false);
+  });
+
   it('rolls back from double_check by reactivating the old key', async () => {
     const { rotation, newSecret, oldSecret } = await setup();
     await t.client.verify(newSecret);

@@ -65,7 +65,8 @@ describe('rotation step machine', () => {
     expect(refusal(() => planAdvance('double_check', { from: 'double_check' }, active, 0)).message).toMatch(/^The old key is active again/);
     const err = refusal(() => planAdvance('delete_old', { from: 'delete_old', force: true }, active, 0));
     expect(err.code).toBe('key_active');
-    expect(planAdvance('delete_old', { from: 'delete_old', keepOld: true }, active, 0)).toMatchObject({ to: 'completed', outcome: 'kept_inactive' });
+    expect(planAdvance('delete_old', { from: 'delete_old', keepOld: true }, active, 0)).toMatchObject({ to: 'completed', outcome: 'kept_inactive', oldKey: 'deactivate' });
+    expect(planAdvance('delete_old', { from: 'delete_old', keepOld: true }, used, 0).oldKey, 'an inactive old key is left as it is').toBeUndefined();
   });
 
   it('answers step_changed when the caller saw another step', () => {

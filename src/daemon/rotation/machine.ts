@@ -98,9 +98,10 @@ export function planAdvance(current: RotationStep, request: AdvanceRequest, evid
     case 'double_check':
       return { to: 'delete_old', ...forced };
     case 'delete_old':
-      if (request.keepOld) return { to: 'completed', ...forced, outcome: 'kept_inactive' };
+      // Kept inactive as it says: an old key activated again by hand is switched off again.
+      if (request.keepOld) return { to: 'completed', ...forced, outcome: 'kept_inactive', ...(evidence.oldKeyActiveAfterCutOver && { oldKey: 'deactivate' as const }) };
       // No force deletes an active key (only an inactive key is ever deleted).
-      if (evidence.oldKeyActiveAfterCutOver) throw new KeywardError('key_active', 'The old key is active again; deactivate it before the rotation deletes it, or finish keeping it (keepOld)');
+      if (evidence.oldKeyActiveAfterCutOver) throw new KeywardError('key_active', 'The old key is active again; deactivate it before the rotation deletes it, or finish keeping it inactive (keepOld deactivates it)');
       return { to: 'completed', oldKey: 'delete', ...forced, outcome: 'deleted', ...(request.takeOldName && { takeOldName: true as const }) };
   }
 }
