@@ -9,7 +9,7 @@
  *
  * Left to Node: native and optional modules (better-sqlite3, pg-native), and the TUI's React
  * and Ink, which find their own files beside themselves (Ink reads its package.json, Yoga its
- * WebAssembly) and load only when the TUI opens.
+ * WebAssembly) and load only when the TUI opens, with the chalk Ink styles with.
  */
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
@@ -32,7 +32,8 @@ export async function bundleCli(outdir: string, options: { sourcemap?: boolean }
     platform: 'node',
     target: 'node20',
     sourcemap: options.sourcemap ?? false,
-    external: ['better-sqlite3', 'pg-native', 'ink', 'react', 'react/*', 'react-devtools-core'],
+    // chalk with Ink: one instance, so the TUI's NO_COLOR (`chalk.level = 0`) reaches Ink's styles.
+    external: ['better-sqlite3', 'pg-native', 'ink', 'chalk', 'react', 'react/*', 'react-devtools-core'],
     // The CommonJS packages bundled (pg, prom-client, commander …) call `require` for Node's
     // own modules, which an ES module does not have.
     banner: { js: "import { createRequire as __keywardRequire } from 'node:module';\nconst require = __keywardRequire(import.meta.url);" },

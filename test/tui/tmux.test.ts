@@ -45,6 +45,18 @@ function intact(screen: string, columns: number, rows: number): boolean {
 }
 
 describe.skipIf(!hasTmux)('the TUI on a real terminal', () => {
+  it('draws no colour or other style under NO_COLOR, as the built command runs', async () => {
+    await t.client.createKey('alpha');
+    const SGR = /\x1b\[[\d;]*m/;
+    const plain = open('no-color', 80, 24, { env: { NO_COLOR: '1' } });
+    await plain.waitFor((s) => s.includes('● live') && s.includes('alpha'), 'the table');
+    expect(plain.styled()).not.toMatch(SGR);
+    plain.stop();
+    const styled = open('colour', 80, 24);
+    await styled.waitFor((s) => s.includes('● live') && s.includes('alpha'), 'the table');
+    expect(styled.styled(), 'without NO_COLOR the same frame is styled').toMatch(SGR);
+  });
+
   it('repaints everything on a resize: 120×35 → 70×20 and 80×35 → 80×24, through key presses', async () => {
     for (let i = 0; i < 40; i++) await t.client.createKey(`key-${String(i).padStart(2, '0')}`);
     const tui = open('resize', 120, 35);

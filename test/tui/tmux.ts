@@ -30,6 +30,8 @@ function quote(arg: string): string {
 
 export type Terminal = {
   screen(): string;
+  /** The screen with its styles, as escape sequences (SGR). */
+  styled(): string;
   keys(...keys: string[]): void;
   type(text: string): void;
   resize(columns: number, rows: number): void;
@@ -53,6 +55,7 @@ export function openTerminal(name: string, columns: number, rows: number, args: 
   const screen = () => tmux('capture-pane', '-p', '-t', name);
   return {
     screen,
+    styled: () => tmux('capture-pane', '-e', '-p', '-t', name),
     keys: (...keys) => void tmux('send-keys', '-t', name, ...keys),
     type: (text) => void tmux('send-keys', '-t', name, '-l', text),
     resize: (c, r) => void tmux('resize-window', '-t', name, '-x', String(c), '-y', String(r)),
