@@ -6,6 +6,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { createMiddleware } from 'hono/factory';
 import { requestId } from 'hono/request-id';
+import { randomUUID } from 'node:crypto';
+import { containsSecret } from '../secret-text.js';
 import { alertRoutes } from './alerts/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { operatorRoutes } from './auth/routes.js';
@@ -127,6 +129,19 @@ const jsonBodiesOnly = createMiddleware<AppEnv>(async function jsonBodiesOnly(c,
   await next();
 });
 
+/**
+ * A client's `X-Request-Id` is echoed in the answer, its errors and the daemon's log: one shaped
+ * like a secret (a token pasted into the wrong header) is replaced by the daemon's own, as a
+ * malformed one is, so no secret is quoted back or logged.
+ */
+const ownRequestIdForSecrets = createMiddleware<AppEnv>(async function ownRequestIdForSecrets(c, next) {
+  if (containsSecret(c.get('requestId'))) {
+    c.set('requestId', randomUUID());
+    c.header('X-Request-Id', c.get('requestId'));
+  }
+  await next();
+});
+
 export function createApp(core: Core, options: AppOptions): OpenAPIHono<AppEnv> {
   const v1 = routeGroup()
     .openapi(
@@ -164,7 +179,7 @@ export function createApp(core: Core, options: AppOptions): OpenAPIHono<AppEnv> 
 
   const app = new OpenAPIHono<AppEnv>();
   app.use('*', guardHost(options.hosts ?? hostPolicy()));
-  app.use('*', requestId());
+  app.use('*', requestId(), ownRequestIdForSecrets);
   // Before anything reads a body: a client without a valid token gets its 401 without the
   // daemon waiting for, buffering or parsing a single byte of what it sends.
   const auth = authenticate(core.operators);

@@ -46,5 +46,19 @@ describe('the log line of a failed request', () => {
     const forged = await failingList(new Error('again (injected)'), { 'x-request-id': 'x\u001b[2J' });
     expect(forged.requestId).not.toContain('\u001b');
     expect(t.logs.some((line) => line.startsWith(`internal error on GET /v1/operators (request ${forged.requestId}): `))).toBe(true);
+
+    // So is one shaped like a secret (a token pasted into the wrong header): never quoted back or logged.
+    const pasted = await failingList(new Error('once more (injected)'), { 'x-request-id': t.adminToken });
+    expect(pasted.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(t.logs.some((line) => line.startsWith(`internal error on GET /v1/operators (request ${pasted.requestId}): `))).toBe(true);
+    expect(t.logs.join('\n')).not.toContain(t.adminToken);
+  });
+
+  it('answers a request refused before any route with its own id, never a secret-shaped one sent', async () => {
+    t = await startTestApp();
+    const res = await t.fetch(`${t.url}/v1/keys/key_nosuch`, { headers: { authorization: 'Bearer kwo_wrong', 'x-request-id': t.adminToken } });
+    const body = (await res.json()) as { error: { code: string; requestId: string } };
+    expect(body.error.code).toBe('unauthorized');
+    expect(JSON.stringify(body) + res.headers.get('x-request-id')).not.toContain(t.adminToken);
   });
 });
