@@ -24,11 +24,23 @@ function checkUrl(connection: Located): void {
   if (problem) throw usageError(`${URL_SOURCES[connection.urlSource]} ${JSON.stringify(problem.shown)} is not a daemon's address: ${DAEMON_URL_EXAMPLE}`);
 }
 
+/**
+ * A token with a character no token has (a CR from a file saved on Windows, a space, a byte of
+ * something else) cannot go into a header: `fetch` refuses it before it reaches the daemon,
+ * which would otherwise read as a daemon that does not answer. Surrounding blanks are taken off,
+ * as they are from admin.token; anything else is the invocation's mistake, said as such.
+ */
+function checkToken(connection: Connection): Connection {
+  const token = connection.token?.trim();
+  if (token === undefined || /^[\x21-\x7e]+$/.test(token)) return { ...connection, token };
+  throw usageError('the operator token (--token, KEYWARD_TOKEN or the home\'s admin.token) holds a character no token has: a control character, a space or a non-ASCII byte');
+}
+
 /** The home and where its daemon is (if anywhere), from the global flags and the environment. */
 export function locate(cmd: Command): { home: string; connection: Connection } {
   const flags = cmd.optsWithGlobals<GlobalFlags>();
   const home = resolveHome(flags.home);
-  const connection = resolveConnection({ home, url: flags.url, token: flags.token });
+  const connection = checkToken(resolveConnection({ home, url: flags.url, token: flags.token }));
   if (connection.url !== undefined) checkUrl(connection);
   return { home, connection };
 }

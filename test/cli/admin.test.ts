@@ -95,6 +95,17 @@ describe('keyward status', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^keyward: .*\(unauthorized\); pass --token or set KEYWARD_TOKEN\n$/);
   });
+
+  it('takes a token with a trailing CR or blank as the token; one with a control character inside is a usage error, not a daemon that does not answer', async () => {
+    const token = readFileSync(homeFiles(d.home).adminToken, 'utf8').trim();
+    const crlf = await d.run(['keys', 'list', '--json'], { env: { KEYWARD_TOKEN: `${token}\r` } });
+    expect(crlf.code, crlf.stderr).toBe(0);
+    const spaced = await d.run(['--token', ` ${token} `, 'keys', 'list', '--json']);
+    expect(spaced.code, spaced.stderr).toBe(0);
+    const broken = await d.run(['keys', 'list'], { env: { KEYWARD_TOKEN: `${token.slice(0, 10)}\u0001${token.slice(10)}` } });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toMatch(/^keyward: the operator token \(--token, KEYWARD_TOKEN or the home's admin\.token\) holds a character no token has: .*\n$/);
+  });
 });
 
 describe('keyward operators', () => {
