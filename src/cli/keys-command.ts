@@ -207,7 +207,8 @@ export function keysCommand(program: Command): void {
     const { client } = session(cmd);
     const key = await findKey(client, ref);
     const updated = await client.editKey(key.id, edit);
-    await emit(opts, updated, () => `updated key ${quoted(updated.key.name)} (${updated.key.id})\n${keyFields(updated.key)}`);
+    // One line, as every write prints: the fields sent, as the audit names them; `keys show` has the rest.
+    await emit(opts, updated, () => `updated key ${quoted(updated.key.name)} (${updated.key.id}): ${Object.keys(edit).join(', ')}`);
   });
 
   examples(

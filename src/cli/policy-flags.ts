@@ -118,7 +118,8 @@ export async function fieldsFromFlags(flags: PolicyFlags): Promise<KeyFieldsInpu
   if (flags.owner !== undefined) fields.owner = flags.owner;
   if (flags.description !== undefined) fields.description = flags.description;
   if (flags.meta !== undefined) fields.meta = parseMeta(flags.meta);
-  for (const name of flags.clear ?? []) {
+  // A field cleared twice is cleared once, not taken for a flag that sets it.
+  for (const name of new Set(flags.clear ?? [])) {
     const field = CLEARABLE[name as keyof typeof CLEARABLE];
     if (!field) throw usageError(`--clear ${JSON.stringify(name)}: can clear ${CLEAR_NAMES}`);
     if (fields[field] !== undefined) throw usageError(`--clear ${name} and ${FLAG_OF[field]} contradict each other`);
