@@ -24,16 +24,21 @@ async function byId<T>(load: () => Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** A key by its whole name, or undefined: the daemon finds it by its unique index. */
+async function keyNamed(client: KeywardClient, ref: string): Promise<KeyJson | undefined> {
+  // A daemon from before `name=` would answer its first page of every key: checked here again.
+  const { keys } = ref.length <= 200 ? await client.listKeys({ name: ref, limit: 1 }) : { keys: [] };
+  return keys.find((k) => sameName(k.name, ref));
+}
+
 export async function findKey(client: KeywardClient, ref: string): Promise<KeyJson> {
   if (KEY_ID.test(ref)) {
     const found = await byId(async () => (await client.getKey(ref)).key);
     if (found) return found;
   }
   // The daemon finds a whole name by its unique index (a substring would page through every
-  // key containing it: most of a million named k1…k999999 for "k1"); checked here again, as a
-  // daemon from before `name=` would answer its first page of every key.
-  const { keys } = ref.length <= 200 ? await client.listKeys({ name: ref, limit: 1 }) : { keys: [] };
-  const key = keys.find((k) => sameName(k.name, ref));
+  // key containing it: most of a million named k1…k999999 for "k1").
+  const key = await keyNamed(client, ref);
   if (!key) throw refused(`no key with id or name ${quoted(ref)} (see "keyward keys list")`);
   return key;
 }
@@ -45,16 +50,23 @@ export async function findOperator(client: KeywardClient, ref: string): Promise<
   return operator;
 }
 
-/** A rotation by its id, or the open rotation of a key given by id or name (old or new key). */
+/**
+ * A rotation by its id, or the open rotation of a key given by id or by its name now (old or
+ * new key). Not by the names the rotation recorded when it started: a key renamed since would
+ * not be found by its name, and another key given the old name since would find this rotation.
+ */
 export async function findRotation(client: KeywardClient, ref: string): Promise<RotationJson> {
   if (ROTATION_ID.test(ref)) {
     const found = await byId(async () => (await client.rotation(ref)).rotation);
     if (found) return found;
   }
   const { rotations } = await client.rotations('open');
-  const matches = rotations.filter(
-    (r) => r.oldKeyId === ref || r.newKeyId === ref || sameName(r.oldKeyName, ref) || sameName(r.newKeyName, ref),
-  );
+  const ofKey = (id: string) => rotations.filter((r) => r.oldKeyId === id || r.newKeyId === id);
+  let matches = ofKey(ref);
+  if (matches.length === 0) {
+    const key = await keyNamed(client, ref);
+    if (key) matches = ofKey(key.id);
+  }
   if (matches.length === 0) throw refused(`no rotation ${quoted(ref)} and no open rotation of a key by that id or name (see "keyward rotations list")`);
   if (matches.length > 1) throw refused(`${quoted(ref)} matches ${matches.length} open rotations (${matches.map((r) => r.id).join(', ')}); give the rotation id`);
   return matches[0]!;

@@ -113,4 +113,20 @@ describe('a rotation from the CLI', () => {
     expect(missing.stderr).toMatch(/no open rotation of a key by that id or name/);
     expect((await step(started.rotation.id)).step).toBe('cancelled');
   }, 90_000);
+
+  it('finds an open rotation by its keys\' names now, not by the names it started with', async () => {
+    await d.client.createKey('pay');
+    const started = json<{ rotation: RotationJson }>(await d.run(['keys', 'rotate', 'pay', '--json']));
+    await d.client.editKey(started.rotation.newKeyId, { name: 'pay-next' });
+    const shown = await d.run(['rotations', 'show', 'pay-next', '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(json<{ rotation: RotationJson }>(shown).rotation.id).toBe(started.rotation.id);
+    // The name the new key had is free again: another key takes it, and has no rotation.
+    await d.client.createKey('pay-2');
+    const other = await d.run(['rotations', 'advance', 'pay-2', '--yes']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/no open rotation of a key by that id or name/);
+    expect((await step(started.rotation.id)).step, 'the rotation did not move').toBe('update_systems');
+    expect((await d.run(['rotations', 'cancel', 'pay'])).code).toBe(0);
+  }, 90_000);
 });
