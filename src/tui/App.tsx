@@ -35,6 +35,7 @@ import { alertFlags, countKeys, refreshMs } from './state/attention.js';
 import { rotationsByKey } from './state/collection.js';
 import { layoutColumns } from './state/columns.js';
 import { footerText } from './state/keymap.js';
+import { keyGone } from './state/key-form.js';
 import { TABLE, type InMode, type Mode } from './state/modes.js';
 import { modeBindings, rotationBindings } from './state/screens.js';
 import { emptyText, initialView, sortShown, type TableView } from './state/table.js';
@@ -108,9 +109,11 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   // A key deleted (by anyone) while its menu, usage or edit form is open closes that view.
   const viewedKeyId = mode.kind === 'menu' || mode.kind === 'usage' ? mode.keyId : mode.kind === 'edit' ? mode.key.id : undefined;
   const viewedKeyGone = snapshot.loaded && viewedKeyId !== undefined && !keys.has(viewedKeyId);
+  // An edit form stays, saying so: closed under the admin's fingers, the rest of what they type
+  // would land on the table as commands (x, y: deactivate the key under the cursor).
   useEffect(() => {
     if (!viewedKeyGone) return;
-    setMode(TABLE);
+    setMode((m) => (m.kind === 'edit' ? keyGone(m) : TABLE));
     show('That key was deleted', 'error');
   }, [viewedKeyGone, setMode, show]);
 

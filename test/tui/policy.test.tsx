@@ -90,6 +90,30 @@ describe('the edit form', () => {
     expect(patches.length, 'neither esc nor an unchanged form sends anything').toBe(1);
   });
 
+  it('stays open when its key is deleted meanwhile, saying so: what is typed next stays in it, and nothing is saved or asked', async () => {
+    const { key } = await t.client.createKey('victim-a');
+    const other = await t.client.createKey('victim-b');
+    const { app } = await openApp(t, { size: WIDE });
+    await waitForText(app, 'victim-b');
+    press(app, 'e');
+    await waitForText(app, 'Edit "victim-a"');
+    await t.client.deactivateKey(key.id);
+    await t.client.deleteKey(key.id);
+    await waitForText(app, 'This key was deleted meanwhile: nothing here can be saved; esc goes back to the table');
+    // What the admin was typing: on the table, x then y would deactivate the key under the cursor.
+    press(app, 'xy');
+    let frame = await waitForText(app, 'Name: victim-axy█');
+    expect(frame, 'still said after typing').toContain('This key was deleted meanwhile');
+    press(app, KEY.enter);
+    frame = await waitForText(app, 'Name: victim-axy█');
+    expect(frame).toContain('This key was deleted meanwhile');
+    expect(frame).not.toMatch(/Deactivate|Narrow/);
+    expect((await t.client.getKey(other.key.id)).key.status, 'the key behind the form untouched').toBe('active');
+    press(app, KEY.escape);
+    frame = await waitForFrame(app, (f) => !f.includes('Edit "victim-a"') && f.includes('victim-b'), 'the table');
+    expect(frame).not.toContain('victim-a');
+  });
+
   it('shows the daemon\'s objections under each field and changes nothing', async () => {
     const { key } = await policedKey('orders');
     await t.client.createKey('other');

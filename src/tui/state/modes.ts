@@ -35,8 +35,12 @@ export type Mode =
   /** Help over the screen it was opened from (`back`), scrolled to `offset`, searching for `query`. */
   | { readonly kind: 'help'; readonly back: Mode; readonly offset: number; readonly query: string; readonly searching: boolean }
   | ({ readonly kind: 'add' } & KeyForm)
-  /** Editing `key` as it was when the form opened; `back` is where saving or esc returns. */
-  | ({ readonly kind: 'edit'; readonly key: KeyJson; readonly back: Mode } & KeyForm)
+  /**
+   * Editing `key` as it was when the form opened; `back` is where saving or esc returns. `gone`:
+   * the key was deleted meanwhile; the form stays open (what is typed stays in it, not in the
+   * table behind it) saying so, and esc goes back to the table.
+   */
+  | ({ readonly kind: 'edit'; readonly key: KeyJson; readonly back: Mode; readonly gone?: true } & KeyForm)
   /** The details of the key under the table's cursor (j/k move that cursor). */
   | { readonly kind: 'details' }
   /**
