@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startTestDaemon, storeQuery, type TestDaemon } from '../helpers/daemon.js';
-import { KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
+import { cursorLine, KEY, press, screen, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 import { rotationAtDoubleCheck } from './rotation-setup.js';
 
@@ -150,6 +150,23 @@ describe('rotation evidence in the TUI', () => {
     await waitForText(app, 'Deactivated "queue-2", the new key of the cancelled rotation');
     expect((await t.client.getKey(started.rotation.newKeyId)).key.status).toBe('inactive');
     expect((await t.client.getKey(old.key.id)).key.status).toBe('active');
+  });
+
+  it('offers nothing to switch off after cancelling past the cut-over: the new key is the one key left working', async () => {
+    const old = await t.client.createKey('cargo');
+    const started = await t.client.startRotation(old.key.id, { emergency: true, reason: 'leaked in a log' });
+    const { app } = await openApp(t);
+    await waitForText(app, 'cargo-2');
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('cargo') === true, 'the cursor on cargo');
+    press(app, 'r');
+    await waitForText(app, 'Rotating "cargo" → "cargo-2"');
+    press(app, 'C');
+    await waitForText(app, 'Cancel this rotation?');
+    press(app, 'y');
+    const frame = await waitForText(app, 'Rotation cancelled');
+    expect(frame).not.toContain('Deactivate the new key?');
+    expect((await t.client.getKey(started.rotation.newKeyId)).key.status).toBe('active');
+    expect((await t.client.getKey(old.key.id)).key.status).toBe('inactive');
   });
 
   it('says in the deactivate question when a key verified in the last hour, and for whom', async () => {

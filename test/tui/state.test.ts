@@ -336,7 +336,15 @@ describe('canaries and alerts', () => {
     const emergency = (k: KeyJson, r?: RotationJson) => menuItems(k, r, admin).find((i) => i.action === 'emergency')!;
     expect(emergency(plain)).toEqual({ action: 'emergency', label: 'Compromised: replace now', shortcut: 'E' });
     expect(emergency({ ...plain, canary: true }).disabled).toMatch(/canary is not rotated/);
-    expect(emergency(plain, { step: 'verify_new' } as RotationJson).disabled).toMatch(/already being replaced \(verify_new\)/);
+    expect(emergency(plain, { step: 'verify_new', oldKeyId: 'k', newKeyId: 'n' } as RotationJson).disabled).toBe(
+      'already being replaced (verify_new): resume the rotation (r); to stop it at once, deactivate it (x)',
+    );
+    expect(emergency({ ...plain, id: 'n' }, { step: 'verify_new', oldKeyId: 'k', newKeyId: 'n' } as RotationJson).disabled).toBe(
+      'the new key of an open rotation (verify_new): resume the rotation (r); to stop it at once, deactivate it (x)',
+    );
+    expect(emergency({ ...plain, status: 'inactive' }, { step: 'double_check', oldKeyId: 'k', newKeyId: 'n' } as RotationJson).disabled, 'an inactive key is already stopped').toBe(
+      'already being replaced (double_check): resume the rotation (r)',
+    );
     expect(refusal('emergency', plain, { ...admin, role: 'viewer', permissions: ['keys:read'] })).toMatch(/may not change keys/);
   });
 

@@ -188,9 +188,13 @@ export function useRotationView({ client, operator, feed, mode, setMode, inMode,
     run: async () => rotationAction(() => client.advance(r.id, { from: r.step, takeOldName: true }), `Deleted "${r.oldKeyName}"; "${r.newKeyName}" is now "${r.oldKeyName}"`),
   });
 
-  /** After a cancel: the new key the rotation created still works; offer to switch it off. */
+  /**
+   * After a cancel: the new key the rotation created still works; offer to switch it off — only
+   * while the old key works too: after an emergency cut-over (or any other) it is the one key
+   * left, and switching it off is an outage.
+   */
   const offerDeactivateNew = (r: RotationJson): Question | undefined => {
-    if (r.evidence.newKey.status !== 'active') return undefined;
+    if (r.evidence.newKey.status !== 'active' || r.evidence.oldKey.status !== 'active') return undefined;
     return {
       title: 'Deactivate the new key?',
       question: `The rotation is cancelled, but the new key "${r.newKeyName}" it created still verifies. Deactivate it now? (Its secret was shown once; if no system uses it, it is only a risk.)`,

@@ -91,13 +91,20 @@ export function menuItems(key: KeyJson, rotation: RotationJson | undefined, oper
     item('toggle', key.status === 'active' ? 'Deactivate' : 'Activate', 'x'),
     item('delete', 'Delete', 'D'),
     item('rotate', rotation ? `Resume rotation (${rotation.step})` : 'Rotate', 'r'),
-    // A key already being replaced is resumed instead: one open rotation per key.
-    rotation && !emergency.disabled ? { ...emergency, disabled: `already being replaced (${rotation.step}): resume the rotation (r)` } : emergency,
+    // One open rotation per key: a key in one is resumed instead, or switched off at once (x).
+    rotation && !emergency.disabled ? { ...emergency, disabled: inRotation(key, rotation) } : emergency,
     item('edit', 'Edit', 'e'),
     item('usage', 'Usage', 'u'),
     item('details', 'Details', 'd'),
     item('copyId', 'Copy id', 'i'),
   ];
+}
+
+/** Why a key in an open rotation is not replaced in an emergency, and what stops it now. */
+function inRotation(key: KeyJson, rotation: RotationJson): string {
+  const stop = key.status === 'active' ? '; to stop it at once, deactivate it (x)' : '';
+  const role = key.id === rotation.newKeyId ? 'the new key of an open rotation' : 'already being replaced';
+  return `${role} (${rotation.step}): resume the rotation (r)${stop}`;
 }
 
 /** What the menu says of an inactive key: since when, and why, as the deactivation said. */
