@@ -102,6 +102,8 @@ const shared = new Map<string, Verifier>();
  * lets the next call create a new one.
  */
 export function sharedVerifier(options: VerifierOptions): Verifier {
+  // Before the lookup: NaN and Infinity are null in the id, as an option not given is.
+  checkDurations(options);
   const id = JSON.stringify([options.mode ?? 'replica', options.url, options.token, options.home, options.leaseMs, options.timeoutMs]);
   const existing = shared.get(id);
   if (existing && existing.state !== 'closed') return existing;
