@@ -21,8 +21,9 @@ function skeleton(text: string): string {
 /**
  * What names are compared by for look-alikes: the skeleton, lower-cased (uniqueness ignores
  * case) and skeletonised again so that upper-case look-alikes (`I`, `l`) meet, with every kind
- * of space drawn as one.
+ * of space drawn as one. NFKC first: confusables.txt leaves out compatibility forms, so
+ * full-width `ｂｉｌｌｉｎｇ`, `ﬁ` or `ⓑ` would otherwise pass for `billing`, `fi` and `b`.
  */
 export function lookAlikeKey(name: string): string {
-  return skeleton(skeleton(name).toLowerCase()).replace(SPACE, ' ');
+  return skeleton(skeleton(name.normalize('NFKC')).toLowerCase()).replace(SPACE, ' ');
 }
