@@ -3,6 +3,7 @@
  * typed without echo on a terminal), never from argv, where shell history and `ps` would see it.
  */
 import type { Command } from 'commander';
+import { CALLER_MAX } from '../caller-label.js';
 import { refused, usageError } from './exit.js';
 import { collect } from './policy-flags.js';
 import { print, printJson, quoted } from './output.js';
@@ -37,6 +38,7 @@ export function verifyCommand(program: Command): void {
   ).action(async (opts: { caller?: string; scope?: string[]; ip?: string; json?: boolean }, cmd: Command) => {
     // The key is not repeated: stderr often ends up in a log.
     if (cmd.args.length > 0) throw usageError('pipe the key on stdin: … | keyward verify (a key given as an argument shows in ps and shell history)');
+    if (opts.caller !== undefined && opts.caller.length > CALLER_MAX) throw usageError(`--caller must be at most ${CALLER_MAX} characters (it is ${opts.caller.length})`);
     const { client } = session(cmd);
     // One scope is sent as one, so the daemon's objection names `scope`, not `scope.0`.
     const scope = opts.scope?.length === 1 ? opts.scope[0] : opts.scope;

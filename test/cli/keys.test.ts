@@ -104,6 +104,7 @@ describe('keyward verify', () => {
     expect(run.stderr).not.toContain(secret.slice(3, 12));
     expectFailure(await d.run(['verify', '--caller', 'x', 'kw_abc', 'more']), 2, /pipe the key on stdin/);
     expectFailure(await d.run(['verify']), 2, /no key on stdin/);
+    expectFailure(await d.run(['verify', '--caller', 'c'.repeat(129)], { input: secret }), 2, /^keyward: --caller must be at most 128 characters \(it is 129\)\n$/);
   });
 
   it('reads the key without echo on a terminal', async () => {
