@@ -87,11 +87,12 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
 
   // Once the daemon refuses the operator, nothing it asks is answered: every action and view
   // sees an operator without permissions, so the footer offers only what works on the rows
-  // held and a write says at once why it cannot be done. A daemon without its store answers,
-  // but not for long: the operator keeps its keys, and a change says at once why it would fail.
+  // held and a write says at once why it cannot be done. A daemon without its store, or one
+  // gone until it is back: the operator keeps its keys, and a change says at once why it would
+  // fail (a question first would only lead to the failure in a toast).
   const refused = snapshot.link === 'refused';
-  const storeDown = snapshot.link === 'degraded';
-  const actor = useMemo<Operator>(() => (refused ? { ...operator, permissions: [], refused } : storeDown ? { ...operator, storeDown } : operator), [operator, refused, storeDown]);
+  const unreachable = snapshot.link === 'degraded' ? 'store' : snapshot.link === 'reconnecting' ? 'daemon' : undefined;
+  const actor = useMemo<Operator>(() => (refused ? { ...operator, permissions: [], refused } : unreachable ? { ...operator, unreachable } : operator), [operator, refused, unreachable]);
 
   const byKey = useMemo(() => rotationsByKey(snapshot.collection), [snapshot.collection]);
   const rotating = useMemo(() => new Set(byKey.keys()), [byKey]);

@@ -266,10 +266,15 @@ describe('live', () => {
     const port = t.daemon.port;
     await t.stop();
     t = await startTestDaemon({ port });
+    await t.client.createKey('held');
     const { app } = await openApp(t);
     await waitForText(app, '● live');
     await t.daemon.close();
     await waitForText(app, 'reconnecting');
+    // A change says at once that it cannot be made: a question first would only end in a toast.
+    press(app, 'x');
+    const frame = await waitForText(app, 'the daemon does not answer: try again once it is back');
+    expect(frame).not.toContain('Deactivate "held"?');
     await t.restart();
     await t.client.createKey('while-away');
     await waitForText(app, '● live');

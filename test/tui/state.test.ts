@@ -174,13 +174,15 @@ describe('permissions and the action menu', () => {
 
   it('refuses, while the daemon cannot reach its store, every change and the usage for that reason, at once', () => {
     const active = key({ id: 'k' });
-    const storeDown: Operator = { ...admin, storeDown: true };
+    const storeDown: Operator = { ...admin, unreachable: 'store' };
     for (const action of ['toggle', 'delete', 'rotate', 'emergency', 'edit', 'usage', 'add'] as const) {
       expect(refusal(action, active, storeDown), action).toBe('the daemon cannot reach its key store: try again once it is back');
     }
     expect(refusal('details', active, storeDown), 'the details show the key held').toBeUndefined();
     expect(refusal('copyId', active, storeDown)).toBeUndefined();
     expect(menuItems(active, undefined, storeDown).filter((i) => !i.disabled).map((i) => i.action)).toEqual(['details', 'copyId']);
+    const gone: Operator = { ...admin, unreachable: 'daemon' };
+    expect(refusal('toggle', active, gone), 'and while the daemon does not answer at all').toBe('the daemon does not answer: try again once it is back');
   });
 
   it('refuses a new sort or filter over a window to an operator the daemon refuses, but not over every key held, nor esc over no filter', () => {

@@ -10,16 +10,17 @@ import type { KeyWindow } from './window.js';
 export type KeyAction = 'toggle' | 'delete' | 'rotate' | 'emergency' | 'edit' | 'usage' | 'details' | 'copyId';
 /**
  * `refused`: the daemon refuses this operator (its own 401/403; see feed.ts), so nothing it
- * asks is answered, whatever its role; App then gives it no permissions either. `storeDown`:
- * the daemon answers but cannot reach its store (`degraded`, feed.ts), so every change and
- * every read of the store fails until it is back; the operator keeps its permissions.
+ * asks is answered, whatever its role; App then gives it no permissions either. `unreachable`:
+ * the daemon answers but cannot reach its store (`degraded`, feed.ts), or does not answer at all
+ * (`reconnecting`), so every change and every read of the store fails until it is back; the
+ * operator keeps its permissions.
  */
 export type Operator = {
   readonly name: string;
   readonly role: Role;
   readonly permissions: readonly Permission[];
   readonly refused?: boolean;
-  readonly storeDown?: boolean;
+  readonly unreachable?: 'store' | 'daemon';
 };
 
 export type MenuItem = { readonly action: KeyAction; readonly label: string; readonly shortcut: string; readonly disabled?: string };
@@ -38,8 +39,13 @@ export function daemonRefusal(operator: Operator): string | undefined {
  * would only lead to its 503.
  */
 export function storeRefusal(operator: Operator): string | undefined {
-  return daemonRefusal(operator) ?? (operator.storeDown ? 'the daemon cannot reach its key store: try again once it is back' : undefined);
+  return daemonRefusal(operator) ?? (operator.unreachable ? UNREACHABLE[operator.unreachable] : undefined);
 }
+
+const UNREACHABLE = {
+  store: 'the daemon cannot reach its key store: try again once it is back',
+  daemon: 'the daemon does not answer: try again once it is back',
+} as const;
 
 /**
  * Why the table's sort or filter cannot change now (`command`), given the `window` held, if any:
