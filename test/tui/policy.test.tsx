@@ -114,6 +114,22 @@ describe('the edit form', () => {
     expect(frame).not.toContain('victim-a');
   });
 
+  it('changes a refill alone keeping the uses left as the daemon counts them now, not as the form opened with them', async () => {
+    const { key, secret } = await policedKey('metered');
+    const { app } = await openApp(t, { size: WIDE });
+    await waitForText(app, 'metered');
+    press(app, 'e');
+    await waitForText(app, 'Edit "metered"');
+    for (let i = 0; i < 8; i++) press(app, KEY.down);
+    await waitForFrame(app, (f) => /› +Refill: 1000\/1d/.test(f), 'the cursor on the refill');
+    // Uses made while the form is open.
+    for (let i = 0; i < 3; i++) expect((await t.client.verify(secret, undefined, { ip: '10.1.2.3' })).valid).toBe(true);
+    await retype(app, 'Refill', '2000/1d');
+    press(app, KEY.enter);
+    await waitForText(app, 'Saved "metered"');
+    expect((await t.client.getKey(key.id)).key.quota).toMatchObject({ remaining: 997, refill: { amount: 2000, intervalSeconds: 86_400 } });
+  });
+
   it('shows the daemon\'s objections under each field and changes nothing', async () => {
     const { key } = await policedKey('orders');
     await t.client.createKey('other');

@@ -73,7 +73,7 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
   const save = async (m: Extract<Mode, { kind: 'edit' }>, input: EditKeyInput) => {
     setMode({ ...m, busy: true });
     try {
-      const { key: edited } = await client.editKey(m.key.id, input);
+      const { key: edited } = await client.editKey(m.key.id, await withQuotaLeft(m, input));
       const key = safeKey(edited);
       feed.apply([{ type: 'key.updated', key }]);
       setView((v) => focusKey(v, key.id));
@@ -82,6 +82,17 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
     } catch (err) {
       setMode({ ...withIssues(m, objections(err, input)), busy: false });
     }
+  };
+
+  /**
+   * A quota is set whole, its refill with it: when only the refill changed, the uses left are
+   * the daemon's now, not the ones the form opened with, which would give back every use made
+   * since (the count goes on while the form is open).
+   */
+  const withQuotaLeft = async (m: Extract<Mode, { kind: 'edit' }>, input: EditKeyInput): Promise<EditKeyInput> => {
+    if (!input.quota || m.texts.quota !== m.original.quota) return input;
+    const left = (await client.getKey(m.key.id)).key.quota?.remaining;
+    return left === undefined ? input : { ...input, quota: { ...input.quota, remaining: left } };
   };
 
   const onEdit = (command: FormCommand) => {
