@@ -33,7 +33,7 @@ export async function runTui(flags: ConnectionFlags): Promise<number> {
     client = reached.client;
     if (reached.started) {
       notice = safeText(`Started a background daemon for this home at ${reached.connection.url} (pid ${reached.started.pid}); its log is ${reached.started.log}`);
-      restartDaemon = () => restart(flags);
+      restartDaemon = () => restart(flags, client.url);
     }
     // The operator's name comes from the daemon: made safe here, before the header or any line shows it.
     operator = safeOperator((await client.me()).operator);
@@ -53,8 +53,15 @@ export async function runTui(flags: ConnectionFlags): Promise<number> {
   return openTui({ client, operator, notice, logFile: homeFiles(flags.home).tuiLog, restartDaemon });
 }
 
-/** `R` in the TUI: the same lookup as at startup, which starts a daemon when none answers. */
-async function restart(flags: ConnectionFlags): Promise<string> {
+/**
+ * `R` in the TUI: the same lookup as at startup, which starts a daemon when none answers. A
+ * daemon found at another address (started by hand with another `--port`) is not the one this
+ * TUI follows, which would go on reconnecting: said as an error, with what to do.
+ */
+async function restart(flags: ConnectionFlags, url: string): Promise<string> {
   const reached = await reachDaemon(flags);
+  if (reached.client.url !== url) {
+    throw new Error(`a daemon answers for this home at ${reached.client.url}, not at ${url}, where this TUI is connected: quit (q) and start keyward again to use it`);
+  }
   return reached.started ? `Started the daemon again (pid ${reached.started.pid}); its log is ${reached.started.log}` : 'The daemon answers again';
 }

@@ -3,11 +3,13 @@
  * redraws over whatever else wrote on the terminal, nothing but the TUI writes to it while it
  * runs, and Ctrl-C over a shown-once secret asks first and then names the key on stderr.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { homeFiles } from '../../src/home.js';
-import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
+import { cleanEnv, KEYWARD } from '../helpers/cli.js';
+import { freePort, startTestDaemon, tempHome, type TestDaemon } from '../helpers/daemon.js';
 import { hasTmux, openTerminal, stopTmux, type Terminal } from './tmux.js';
 
 let t: TestDaemon;
@@ -45,6 +47,28 @@ function intact(screen: string, columns: number, rows: number): boolean {
 }
 
 describe.skipIf(!hasTmux)('the TUI on a real terminal', () => {
+  it('R says where a daemon started by hand on another port answers, instead of that it answers again', async () => {
+    const home = tempHome();
+    const [first, second] = [await freePort(), await freePort()];
+    const stop = () => spawnSync(KEYWARD[0], [...KEYWARD.slice(1), 'daemon', 'stop', '--home', home], { env: cleanEnv() });
+    onTestFinished(() => {
+      stop();
+      rmSync(home, { recursive: true, force: true });
+    });
+    // The TUI starts the home's daemon itself (on KEYWARD_PORT): R is its to restart.
+    term = openTerminal('moved', 100, 30, ['--home', home], { env: { KEYWARD_PORT: String(first) } });
+    await term.waitFor((s) => s.includes('● live'), 'the TUI on the daemon it started', 20_000);
+    stop();
+    await term.waitFor((s) => s.includes('reconnecting'), 'reconnecting');
+    const moved = spawn(KEYWARD[0], [...KEYWARD.slice(1), 'daemon', '--home', home, '--port', String(second)], { env: cleanEnv(), stdio: 'ignore', detached: true });
+    moved.unref();
+    await vi.waitFor(() => expect(readFileSync(join(home, 'daemon.json'), 'utf8')).toContain(`:${second}`), { timeout: 20_000, interval: 100 });
+    term.keys('R');
+    const shown = await term.waitFor((s) => s.includes('a daemon answers for this home at'), 'where the daemon answers');
+    expect(shown.replace(/\s+/g, ' ')).toContain(`at http://127.0.0.1:${second}, not at http://127.0.0.1:${first}, where this TUI is connected: quit (q) and start keyward again`);
+    expect(shown).not.toContain('The daemon answers again');
+  });
+
   it('draws no colour or other style under NO_COLOR, as the built command runs', async () => {
     await t.client.createKey('alpha');
     const SGR = /\x1b\[[\d;]*m/;
