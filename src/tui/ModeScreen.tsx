@@ -251,7 +251,7 @@ export function ModeScreen(props: ModeScreenProps) {
               bindings={rotationBindings}
               width={width}
               height={height - dialog}
-              now={now}
+              now={Math.max(now, rotation.now)}
               elapsedMs={rotation.elapsedMs}
               active={!question && !choice}
               onCommand={(command) => (command === 'help' ? actions.onRotationHelp() : rotation.onCommand(command))}

@@ -135,6 +135,21 @@ describe('rotation evidence in the TUI', () => {
     expect((await t.client.getKey(old.key.id)).key.status, 'not yet').toBe('active');
   });
 
+  it('counts a scheduled cut-over down each second, not with the table\'s 15-second clock', async () => {
+    const old = await t.client.createKey('ledger');
+    const started = await t.client.startRotation(old.key.id);
+    await t.client.advance(started.rotation.id, { from: 'update_systems' });
+    await t.client.verify(started.secret, 'web');
+    await t.client.advance(started.rotation.id, { from: 'verify_new', at: new Date(Date.now() + 40_000).toISOString() });
+    const { app } = await openApp(t);
+    await waitForText(app, 'ledger-2');
+    press(app, 'r');
+    // The seconds left, wherever the line wraps beside the stepper.
+    const left = (frame: string) => Number(/(\d+)s\); n does it now/.exec(frame)?.[1]);
+    const first = left(await waitForFrame(app, (f) => left(f) > 0, 'the countdown'));
+    await waitForFrame(app, (f) => left(f) > 0 && left(f) <= first - 2, 'two seconds fewer', 4000);
+  });
+
   it('offers to deactivate the new key of a cancelled rotation', async () => {
     const old = await t.client.createKey('queue');
     const started = await t.client.startRotation(old.key.id);

@@ -48,8 +48,11 @@ function touchesRotation(event: FeedEvent, rotation: RotationJson): boolean {
 
 export type RotationView = ReturnType<typeof useRotationView>;
 
-/** Milliseconds since `rotation` was read, ticking each second while its watch window runs. */
-function useWatchClock(rotation: RotationJson | undefined, reload: () => void): number {
+/**
+ * Milliseconds since `rotation` was read, and the time now, ticking each second while its watch
+ * window runs or a scheduled cut-over counts down (the table's clock may tick every 15 s).
+ */
+function useWatchClock(rotation: RotationJson | undefined, reload: () => void): { elapsedMs: number; now: number } {
   const [readAt, setReadAt] = useState(Date.now);
   const [now, setNow] = useState(Date.now);
   useEffect(() => {
@@ -59,18 +62,19 @@ function useWatchClock(rotation: RotationJson | undefined, reload: () => void): 
   const elapsedMs = Math.max(0, now - readAt);
   const watching = rotation !== undefined && (rotation.step === 'double_check' || rotation.step === 'delete_old');
   const leftMs = rotation ? watchProgress(rotation, elapsedMs).leftMs : 0;
-  const running = watching && !rotation.evidence.watch.passed;
+  const scheduled = rotation?.step === 'deactivate_old' && typeof rotation.deactivateAt === 'string';
+  const running = (watching && !rotation.evidence.watch.passed) || scheduled;
   useEffect(() => {
     if (!running) return undefined;
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, [running]);
   // The window is up by this clock: read again, so the guard's verdict follows.
-  const up = running && leftMs === 0;
+  const up = watching && running && leftMs === 0;
   useEffect(() => {
     if (up) reload();
   }, [up, reload]);
-  return elapsedMs;
+  return { elapsedMs, now };
 }
 
 /** verify_new → deactivate_old: now (confirmed at the next step) or after a grace period. */
@@ -91,7 +95,7 @@ export function useRotationView({ client, operator, feed, mode, setMode, inMode,
   const rotationId = mode.kind === 'rotation' ? mode.id : undefined;
   const load = useMemo(() => (rotationId ? () => client.rotation(rotationId).then((r) => safeRotation(r.rotation)) : undefined), [client, rotationId]);
   const live = useLive(load, feed, touchesRotation);
-  const elapsedMs = useWatchClock(live.data, live.reload);
+  const { elapsedMs, now } = useWatchClock(live.data, live.reload);
 
   /**
    * A rotation call; a guard's refusal is kept to show beside the evidence, other errors are
@@ -229,5 +233,5 @@ export function useRotationView({ client, operator, feed, mode, setMode, inMode,
     if (chosen !== undefined) void attempt(() => choice.run(chosen));
   };
 
-  return { data: live.data, error: live.error, elapsedMs, onCommand, answer, choose };
+  return { data: live.data, error: live.error, elapsedMs, now, onCommand, answer, choose };
 }
