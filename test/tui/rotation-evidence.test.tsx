@@ -128,7 +128,7 @@ describe('rotation evidence in the TUI', () => {
     const before = Date.now();
     press(app, KEY.enter);
     const frame = await waitForText(app, 'The daemon deactivates the old key at');
-    expect(flat(frame)).toMatch(/\(in .*?1[45]m\); n does it now\./);
+    expect(flat(frame)).toMatch(/\(in .*?1[45]m(\d\ds)?\); n does it now\./);
     const { rotation } = await t.client.rotation(started.rotation.id);
     expect(rotation.step).toBe('deactivate_old');
     expect(Date.parse(rotation.deactivateAt!) - before).toBeGreaterThanOrEqual(15 * 60_000);
