@@ -44,8 +44,10 @@ function lines(props: HeaderProps): string[] {
 }
 
 describe('the header', () => {
-  it('leads with the address while live', () => {
+  it('leads with the address while live, unless a long operator name would push the state off the line', () => {
     expect(lines(LIVE)[0]).toBe('keyward  http://127.0.0.1:7420 · admin (admin) · ● live');
+    const long = { ...LIVE, operator: 'o'.repeat(60) };
+    expect(lines(long)[0]).toMatch(/^keyward {2}● live · http:\/\/127\.0\.0\.1:7420 · o+/);
   });
 
   it('says degraded, since when and the daemon\'s reason before the address, with no restart offered', () => {

@@ -4,6 +4,7 @@
  * yet, and what needs attention.
  */
 import { Box, Text, type TextProps } from 'ink';
+import stringWidth from 'string-width';
 import type { Link } from '../feed.js';
 import { clock } from '../format.js';
 import { summaryParts, type SummaryInput, type SummaryPart } from '../state/summary.js';
@@ -43,8 +44,10 @@ export function Header(props: HeaderProps) {
   const reconnecting = props.link === 'reconnecting';
   // The daemon answers, its store does not: why comes before where, as changes fail until it is back.
   const degraded = props.link === 'degraded';
-  const first = away || degraded;
   const where = `${props.url} · ${props.operator} (${props.role})`;
+  // Live, the address leads, unless a long operator name would push the state off the line.
+  const fits = stringWidth(`keyward  ${where} · ${LINK_TEXT[props.link]}`) <= props.width;
+  const first = away || degraded || !fits;
   return (
     <Box flexDirection="column">
       <Box>
