@@ -142,6 +142,10 @@ describe('attention', () => {
     expect(attentionOf(key({ id: 'f', canary: true }), NOW, 'leaked')).toBeUndefined();
     expect(attentionOf(key({ id: 'x' }), NOW, 'tripped'), 'only a canary trips').toBeUndefined();
     expect([attentionLabel({ kind: 'leaked' }), attentionLabel({ kind: 'tripped' })]).toEqual(['leaked', 'tripped']);
+    const left = (inMs: number) => attentionLabel({ kind: 'expiring', inMs });
+    const HOUR = DAY / 24;
+    // Days and hours to the nearest, as the details' "in 1d8h" reads; seconds and minutes up, never 0s.
+    expect([DAY + 8 * HOUR, DAY + 13 * HOUR, 12 * HOUR + 5_000, 12 * HOUR - 5_000, 20 * 60_000, 500].map(left)).toEqual(['expires 1d', 'expires 2d', 'expires 12h', 'expires 12h', 'expires 20m', 'expires 1s']);
     const keys = [key({ id: 'a' }), key({ id: 'b', canary: true }), key({ id: 'g', expiresAt: soon }), key({ id: 'x' })];
     expect(countAttention(keys, NOW, flags)).toEqual({ leaked: 1, tripped: 1, expired: 0, expiring: 1, unused: 0 });
   });

@@ -56,12 +56,17 @@ export function attentionOf(key: KeyJson, now: number, flag?: AlertFlag): Attent
   return undefined;
 }
 
-/** `5s`, `12m`, `3h`, `2d`: the time left, rounded up, in the largest unit below it. */
+/**
+ * `5s`, `12m`, `3h`, `2d`: the time left in the largest unit below it. Seconds and minutes
+ * round up (a key never shows `0s` while it still verifies); hours and days to the nearest, so
+ * 1 day 8 hours reads `1d` as the details' `in 1d8h` does, not `2d`, and a key set to expire in
+ * 12 hours reads `12h` however the clock of the table lags.
+ */
 function timeLeft(ms: number): string {
   if (ms < MINUTE_MS) return `${Math.ceil(ms / SECOND_MS)}s`;
   if (ms < HOUR_MS) return `${Math.ceil(ms / MINUTE_MS)}m`;
-  if (ms < DAY_MS) return `${Math.ceil(ms / HOUR_MS)}h`;
-  return `${Math.ceil(ms / DAY_MS)}d`;
+  if (ms < DAY_MS) return `${Math.max(1, Math.round(ms / HOUR_MS))}h`;
+  return `${Math.round(ms / DAY_MS)}d`;
 }
 
 /** The attention column; an expired key says so in its status column instead. */
