@@ -135,6 +135,18 @@ describe('rotation evidence in the TUI', () => {
     expect((await t.client.getKey(old.key.id)).key.status, 'not yet').toBe('active');
   });
 
+  it('says where the whole list of systems is when the view has no room for it', async () => {
+    const old = await t.client.createKey('busy');
+    for (let i = 0; i < 14; i++) await t.client.verify(old.secret, `system-${String(i).padStart(2, '0')}`);
+    await t.client.startRotation(old.key.id);
+    const { app } = await openApp(t, { size: { columns: 80, rows: 24 } });
+    await waitForText(app, 'busy-2');
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('busy ') === true, 'the cursor on busy');
+    press(app, 'r');
+    const frame = await waitForText(app, "Systems to update: the old key's callers (14)");
+    expect(flat(frame)).toMatch(/… and \d+ more: a taller terminal, or keyward rotations show, lists all/);
+  });
+
   it('counts a scheduled cut-over down each second, not with the table\'s 15-second clock', async () => {
     const old = await t.client.createKey('ledger');
     const started = await t.client.startRotation(old.key.id);

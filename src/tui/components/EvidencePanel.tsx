@@ -53,7 +53,8 @@ function SystemList({ title, systems, now, width, max, empty }: SystemListProps)
           </Cell>
         </Text>
       ))}
-      {systems.length > shown.length ? <Text dimColor>{`… and ${systems.length - shown.length} more`}</Text> : null}
+      {/* The view has no room to scroll them: say where the whole list is. */}
+      {systems.length > shown.length ? <Text dimColor wrap="truncate-end">{`… and ${systems.length - shown.length} more: a taller terminal, or keyward rotations show, lists all`}</Text> : null}
     </Box>
   );
 }
