@@ -309,6 +309,19 @@ describe('the add form', () => {
     expect((await t.client.allKeys())[0]).toMatchObject({ name: 'spaced', scopes: ['orders:read', 'billing:read'] });
   });
 
+  it('keeps a field\'s label in view when its value is wider than the line, at 80 columns', async () => {
+    const { app } = await openApp(t, { size: { columns: 80, rows: 24 } });
+    await waitForText(app, 'No keys yet');
+    press(app, 'a');
+    await waitForText(app, 'Add a key');
+    press(app, KEY.tab, KEY.tab);
+    await waitForFrame(app, (f) => /› +Description: █/.test(f), 'the cursor on the description');
+    press(app, `${'long description '.repeat(7)}END`);
+    const line = (await waitForText(app, 'END█')).split('\n').find((l) => l.includes('END█'))!;
+    expect(line, 'the label, then the end of the value').toMatch(/› +Description: .*END█/);
+    expect(line.length).toBeLessThanOrEqual(80);
+  });
+
   it('takes Tab, Ctrl-U and Enter read together with the text (a paste, type-ahead) as keys', async () => {
     const { app } = await openApp(t, { size: WIDE });
     await waitForText(app, 'No keys yet');

@@ -1,9 +1,9 @@
 /**
  * A one-line text field as drawn: label, value and, while it takes the typing, a block cursor
  * (a character, so it shows without colour). A value too long for the line keeps its end in
- * view while typed into, its start otherwise.
+ * view while typed into, its start otherwise; the label stays either way.
  */
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 
 export type TextFieldProps = {
   readonly label: string;
@@ -15,14 +15,19 @@ export type TextFieldProps = {
 };
 
 export function TextField({ label, value, placeholder, focused = true, labelColor }: TextFieldProps) {
+  // The label stands apart from the value: a long value cut from its start keeps the label, which says what the field is.
   return (
-    <Text wrap={focused ? 'truncate-start' : 'truncate-end'}>
-      <Text bold color={labelColor}>
-        {label}
+    <Box>
+      <Box flexShrink={0}>
+        <Text bold color={labelColor}>
+          {label}
+        </Text>
+      </Box>
+      <Text wrap={focused ? 'truncate-start' : 'truncate-end'}>
+        {value}
+        {focused ? <Text color="cyan">█</Text> : null}
+        {!value && placeholder ? <Text dimColor>{focused ? ` ${placeholder}` : placeholder}</Text> : null}
       </Text>
-      {value}
-      {focused ? <Text color="cyan">█</Text> : null}
-      {!value && placeholder ? <Text dimColor>{focused ? ` ${placeholder}` : placeholder}</Text> : null}
-    </Text>
+    </Box>
   );
 }
