@@ -309,6 +309,25 @@ describe('the add form', () => {
     expect((await t.client.allKeys())[0]).toMatchObject({ name: 'spaced', scopes: ['orders:read', 'billing:read'] });
   });
 
+  it('edits inside a field: the arrows, Home and End move the cursor, typing and backspace work where it stands', async () => {
+    await t.client.createKey('ordrs-eu');
+    const { app } = await openApp(t, { size: WIDE });
+    await waitForText(app, 'ordrs-eu');
+    press(app, 'e');
+    await waitForText(app, 'Name: ordrs-eu█');
+    press(app, KEY.left, KEY.left, KEY.left, KEY.left, KEY.left);
+    press(app, 'e');
+    await waitForText(app, 'Name: orders-eu');
+    press(app, KEY.home);
+    press(app, KEY.backspace, 'X');
+    await waitForText(app, 'Name: Xorders-eu');
+    press(app, KEY.right, KEY.backspace);
+    await waitForText(app, 'Name: Xrders-eu');
+    press(app, KEY.end, '!');
+    await waitForText(app, 'Name: Xrders-eu!█');
+    press(app, KEY.escape);
+  });
+
   it('keeps a field\'s label in view when its value is wider than the line, at 80 columns', async () => {
     const { app } = await openApp(t, { size: { columns: 80, rows: 24 } });
     await waitForText(app, 'No keys yet');

@@ -13,7 +13,7 @@ import { footerText, TABLE_KEYS } from '../../src/tui/state/keymap.js';
 import { currentRefusal, rotationCommands, stepState } from '../../src/tui/state/rotation.js';
 import { sparkline } from '../../src/tui/state/sparkline.js';
 import { deriveRows, initialView, nextSort } from '../../src/tui/state/table.js';
-import { edit } from '../../src/tui/state/text.js';
+import { edit, editAt } from '../../src/tui/state/text.js';
 import type { KeyWindow } from '../../src/tui/state/window.js';
 import { applyColorPreference } from '../../src/tui/terminal.js';
 import { DAY, keyJson, NOW } from './key-json.js';
@@ -215,6 +215,21 @@ describe('keymaps', () => {
     expect(edit('a', 'x\u001b[2Jy', 'x\u001b[2Jy')).toBe('ax[2Jy');
     expect(edit('bill', 'backspace', '')).toBe('bil');
     expect(edit('bill', 'up', '')).toBe('bill');
+  });
+
+  it('edits a form field where its caret stands: arrows, Home and End move it; typing and backspace work there; at the end it follows the text', () => {
+    expect(editAt('ordrs', undefined, 'left', '')).toEqual({ value: 'ordrs', caret: 4 });
+    expect(editAt('ordrs', 3, 'e', 'e')).toEqual({ value: 'orders', caret: 4 });
+    expect(editAt('orders', 4, 'backspace', '')).toEqual({ value: 'ordrs', caret: 3 });
+    expect(editAt('orders', 4, 'right', '')).toEqual({ value: 'orders', caret: 5 });
+    expect(editAt('orders', 5, 'right', ''), 'at the end again').toEqual({ value: 'orders', caret: undefined });
+    expect(editAt('orders', 3, 'home', '')).toEqual({ value: 'orders', caret: 0 });
+    expect(editAt('orders', 0, 'left', '')).toEqual({ value: 'orders', caret: 0 });
+    expect(editAt('orders', 2, 'end', '')).toEqual({ value: 'orders', caret: undefined });
+    expect(editAt('orders', 0, 'backspace', ''), 'nothing before the caret').toEqual({ value: 'orders', caret: 0 });
+    expect(editAt('ab', undefined, 'c', 'c')).toEqual({ value: 'abc', caret: undefined });
+    expect(editAt('añb', 2, 'x', 'x'), 'by characters, not UTF-16 units').toEqual({ value: 'añxb', caret: 3 });
+    expect(editAt('x'.repeat(200), 100, 'y', 'y').value, 'the field stays at its limit').toHaveLength(200);
   });
 });
 

@@ -12,9 +12,14 @@ export type TextFieldProps = {
   /** The field takes the typing (the default): it shows the cursor. */
   readonly focused?: boolean;
   readonly labelColor?: string;
+  /** Where the cursor stands, in characters from the start; undefined: after the value. */
+  readonly caret?: number;
 };
 
-export function TextField({ label, value, placeholder, focused = true, labelColor }: TextFieldProps) {
+export function TextField({ label, value, placeholder, focused = true, labelColor, caret }: TextFieldProps) {
+  const chars = [...value];
+  // Inside the value the cursor is the character it stands on, drawn inverse (a block would hide it).
+  const inside = focused && caret !== undefined && caret < chars.length;
   // The label stands apart from the value: a long value cut from its start keeps the label, which says what the field is.
   return (
     <Box>
@@ -23,9 +28,11 @@ export function TextField({ label, value, placeholder, focused = true, labelColo
           {label}
         </Text>
       </Box>
-      <Text wrap={focused ? 'truncate-start' : 'truncate-end'}>
-        {value}
-        {focused ? <Text color="cyan">█</Text> : null}
+      <Text wrap={focused && !inside ? 'truncate-start' : 'truncate-end'}>
+        {inside ? chars.slice(0, caret).join('') : value}
+        {inside ? <Text inverse>{chars[caret]}</Text> : null}
+        {inside ? chars.slice(caret + 1).join('') : null}
+        {focused && !inside ? <Text color="cyan">█</Text> : null}
         {!value && placeholder ? <Text dimColor>{focused ? ` ${placeholder}` : placeholder}</Text> : null}
       </Text>
     </Box>

@@ -75,6 +75,7 @@ export function KeyFormScreen({ title, form, bindings, note, busyText, width, he
                 value={form.texts[field.id]}
                 placeholder={field.placeholder}
                 focused={on}
+                caret={on ? form.caret : undefined}
                 labelColor={on ? 'cyan' : undefined}
               />
             </Box>

@@ -9,7 +9,7 @@ import { parseDuration } from '../../duration.js';
 import { parseIsoTime } from '../../iso-time.js';
 import { parseCount, parsePerInterval, perIntervalText } from '../../policy-text.js';
 import { stripUnsafe } from '../../sanitize.js';
-import { edit } from './text.js';
+import { editAt } from './text.js';
 
 export type FieldId = 'name' | 'expires' | 'description' | 'owner' | 'scopes' | 'allowedIps' | 'rate' | 'quota' | 'refill' | 'canary';
 
@@ -68,6 +68,8 @@ export type KeyForm = {
   readonly expanded: boolean;
   readonly issues: FieldIssues;
   readonly busy: boolean;
+  /** Where typing goes in the focused field, in characters from its start; undefined: its end. */
+  readonly caret?: number;
   /** The add form (a new key): the canary field is its alone. */
   readonly adding?: true;
 };
@@ -118,21 +120,22 @@ export function moveFocus(form: KeyForm, step: 1 | -1): KeyForm {
   const fields = fieldsOf(form);
   const at = fields.findIndex((f) => f.id === form.focus);
   const next = fields[(at + step + fields.length) % fields.length]!;
-  return { ...form, expanded: true, focus: next.id };
+  return { ...form, expanded: true, focus: next.id, caret: undefined };
 }
 
-/** `form` with the focused field's text `after`; its objections go, the text having changed. */
-function withText(form: KeyForm, after: string): KeyForm {
-  if (after === form.texts[form.focus]) return form;
+/** `form` with the focused field's text `after` and its `caret`; its objections go, the text having changed. */
+function withText(form: KeyForm, after: string, caret?: number): KeyForm {
+  if (after === form.texts[form.focus]) return caret === form.caret ? form : { ...form, caret };
   const issues: Partial<Record<FieldId | 'form', readonly string[]>> = { ...form.issues };
   delete issues[form.focus];
   delete issues.form;
-  return { ...form, texts: { ...form.texts, [form.focus]: after }, issues };
+  return { ...form, texts: { ...form.texts, [form.focus]: after }, issues, caret };
 }
 
-/** The focused field after a keypress (see `edit`). */
+/** The focused field after a keypress (see `editAt`): typing goes in at the caret, the arrows, Home and End move it. */
 export function typeInto(form: KeyForm, name: string, input: string): KeyForm {
-  return withText(form, edit(form.texts[form.focus], name, input));
+  const { value, caret } = editAt(form.texts[form.focus], form.caret, name, input);
+  return withText(form, value, caret);
 }
 
 /**

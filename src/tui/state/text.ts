@@ -1,4 +1,7 @@
-/** Editing a one-line text field: typing (or pasting) appends, backspace removes the last character. */
+/**
+ * Editing a one-line text field: typing (or pasting) appends, backspace removes the last character;
+ * a field with a caret (the add and edit forms) edits where it stands (`editAt`).
+ */
 import { UNSAFE_CHARS } from '../../sanitize.js';
 
 const FIELD_MAX = 200;
@@ -16,4 +19,34 @@ export function edit(value: string, name: string, input: string): string {
     else if (!UNSAFE_CHARS.test(char)) chars.push(char);
   }
   return chars.slice(0, FIELD_MAX).join('');
+}
+
+/** Keys that move a caret, and where each puts it (chars from the start; the length is the end). */
+const CARET_MOVES: Readonly<Record<string, (at: number, length: number) => number>> = {
+  left: (at) => Math.max(0, at - 1),
+  right: (at, length) => Math.min(length, at + 1),
+  home: () => 0,
+  'ctrl+a': () => 0,
+  end: (_, length) => length,
+  'ctrl+e': (_, length) => length,
+};
+
+/**
+ * `value` and its caret after a keypress: the moves above move it; anything else edits the text
+ * before it as `edit` edits a whole value, the text after it kept. `caret` undefined: at the end,
+ * where it stays as the text grows.
+ */
+export function editAt(value: string, caret: number | undefined, name: string, input: string): { value: string; caret: number | undefined } {
+  const chars = [...value];
+  const at = Math.min(caret ?? chars.length, chars.length);
+  const move = CARET_MOVES[name];
+  if (move) {
+    const to = move(at, chars.length);
+    return { value, caret: to === chars.length ? undefined : to };
+  }
+  const after = chars.slice(at).join('');
+  const before = [...edit(chars.slice(0, at).join(''), name, input)];
+  const room = Math.max(0, FIELD_MAX - [...after].length);
+  const kept = before.slice(0, room);
+  return { value: kept.join('') + after, caret: after ? kept.length : undefined };
 }
