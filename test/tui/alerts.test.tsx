@@ -6,7 +6,7 @@
  */
 import chalk from 'chalk';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { TestDaemon } from '../helpers/daemon.js';
+import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 import { cursorLine, KEY, press, SECRET, waitForFrame, waitForText } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
@@ -28,6 +28,24 @@ function unwrapped(frame: string): string {
     .map((line) => line.replace(/^│ ?/, '').replace(/ *│$/, '').trim())
     .join(' ');
 }
+
+describe('the alerts view when the daemon goes away', () => {
+  it('says the daemon does not answer, not also "Loading…" and a count it does not know', async () => {
+    const port = t.daemon.port;
+    await t.stop();
+    t = await startTestDaemon({ port });
+    const { app } = await openApp(t);
+    await waitForText(app, '● live');
+    press(app, '!');
+    await waitForText(app, 'Alerts · 0 open');
+    await t.daemon.close();
+    press(app, 't'); // acknowledged ones too: read again from the daemon, which is gone
+    const frame = await waitForText(app, /does not answer|no keyward daemon/);
+    expect(frame).not.toContain('Loading…');
+    expect(frame).not.toContain('0 open');
+    await t.restart();
+  });
+});
 
 describe('alerts in the TUI', () => {
   it('acknowledges every open alert of a key with A, after asking, and leaves other keys\' alerts open', async () => {

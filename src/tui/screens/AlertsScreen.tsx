@@ -73,13 +73,14 @@ function AlertRow({ marker, state, kind, keyName, caller, count, seen, detail, o
 
 export function AlertsScreen({ alerts, error, all, index, offset, height, now, active, onCommand }: AlertsScreenProps) {
   useBindings(ALERT_KEYS, onCommand, active);
-  const open = alerts?.filter((a) => a.state === 'open').length ?? 0;
+  const open = alerts?.filter((a) => a.state === 'open').length;
   const selected = alerts?.[index];
+  // Not loaded yet (or the daemon did not answer): no count rather than a "0 open" that is not known.
   return (
-    <Panel title={`Alerts · ${open} open${all ? ' · acknowledged ones too' : ''}`}>
+    <Panel title={`Alerts${open === undefined ? '' : ` · ${open} open`}${all ? ' · acknowledged ones too' : ''}`}>
       {error ? <Text color="red">{error}</Text> : null}
       <AlertRow marker="  " state="" kind="KIND" keyName="KEY" caller="CALLER" count="COUNT" seen="SEEN" detail="DETAIL" dim />
-      {alerts === undefined ? <Text dimColor>Loading…</Text> : null}
+      {alerts === undefined && !error ? <Text dimColor>Loading…</Text> : null}
       {alerts?.length === 0 ? <Text dimColor>{all ? 'No alerts.' : 'No open alerts.'}</Text> : null}
       {alerts?.slice(offset, offset + height).map((alert, i) => (
         <AlertRow

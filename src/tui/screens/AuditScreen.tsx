@@ -75,7 +75,7 @@ export function AuditScreen(props: AuditScreenProps) {
       {editing ? <TextField label="/" value={filter} placeholder="action:rotation key:billing operator:alice (⏎ apply, esc clear)" /> : null}
       {error ? <Text color="red">{error}</Text> : null}
       <AuditRow marker="  " time="TIME" operator="OPERATOR" action="ACTION" target="TARGET" detail="DETAIL" dim />
-      {lines === undefined ? <Text dimColor>Loading…</Text> : null}
+      {lines === undefined && !error ? <Text dimColor>Loading…</Text> : null}
       {lines?.length === 0 ? <Text dimColor>{applied ? 'No event matches the filter.' : 'No events yet.'}</Text> : null}
       {lines?.slice(offset, offset + height).map((line, i) => (
         <AuditRow
