@@ -4,7 +4,8 @@ import { detailText } from '../alert-text.js';
 import { ApiError, type AlertJson, type KeywardClient } from '../client/client.js';
 import { ago } from '../duration.js';
 import { plural } from '../thousands.js';
-import { refused, usageError } from './exit.js';
+import { CliError, refused, usageError } from './exit.js';
+import { findKey } from './lookup.js';
 import { shortTime } from './format.js';
 import { nonEmpty } from './non-empty.js';
 import { emit, quoted, type Column, renderTable } from './output.js';
@@ -24,12 +25,26 @@ const columns: Column<AlertJson>[] = [
 ];
 
 /**
+ * What `--key` asks the daemon for: a key that exists, by its id, so its alerts are found under
+ * whatever name they recorded (it may have been renamed since, or its old name given to another
+ * key); else the text as given, an id or a name recorded on alerts of a key deleted since.
+ */
+async function alertKey(client: KeywardClient, ref: string): Promise<string> {
+  try {
+    return (await findKey(client, ref)).id;
+  } catch (err) {
+    if (err instanceof CliError) return ref;
+    throw err;
+  }
+}
+
+/**
  * Every open alert (about `key`, if given), after a question on a terminal: a canary tripped by
  * a hundred crawlers is a hundred alerts, one a caller. One after another; one that fails stops
  * the rest, and the error says how many were acknowledged before it.
  */
-async function ackAll(client: KeywardClient, opts: { key?: string; yes?: boolean; json?: boolean }): Promise<void> {
-  const open = await client.allAlerts({ state: 'open', key: opts.key });
+async function ackAll(client: KeywardClient, opts: { key?: string; yes?: boolean; json?: boolean }, key: string | undefined): Promise<void> {
+  const open = await client.allAlerts({ state: 'open', key });
   const about = opts.key === undefined ? '' : ` about ${quoted(opts.key)}`;
   if (open.length === 0) return emit(opts, { acknowledged: [] }, () => `no open alerts${about}`);
   await confirmOrRefuse(opts.yes, `Acknowledge ${plural(open.length, 'open alert')}${about}?`);
@@ -74,8 +89,9 @@ export function alertsCommand(program: Command): void {
       await emit(opts, { alert }, () => `acknowledged alert ${alert.id} (${alert.kind}, key "${alert.keyName}")`);
       return;
     }
-    if (opts.ackAll) return ackAll(client, opts);
-    const alerts = await client.allAlerts({ state: opts.all ? 'all' : 'open', key: opts.key });
+    const key = opts.key === undefined ? undefined : await alertKey(client, opts.key);
+    if (opts.ackAll) return ackAll(client, opts, key);
+    const alerts = await client.allAlerts({ state: opts.all ? 'all' : 'open', key });
     // A key never seen is no error: alerts outlive their keys, and are matched by recorded name.
     const about = opts.key === undefined ? '' : ` about ${quoted(opts.key)}`;
     await emit(opts, { alerts }, () => (alerts.length ? renderTable(alerts, columns) : `${opts.all ? 'no alerts' : 'no open alerts'}${about}`));

@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { ApiError, type KeywardClient, type LookupResultJson } from '../client/client.js';
 import { can } from '../daemon/auth/permissions.js';
-import { LOOKUP_BATCH } from '../daemon/limits.js';
+import { LOOKUP_BATCH, MAX_BODY_BYTES } from '../daemon/limits.js';
 import { hashSecret } from '../decide/secret.js';
 import { findingLine, isAlarming, isLiveKey, leakReason, leakWhere, location, reportFindings, type ReportedFinding } from '../scan/report.js';
 import { isEndlessDevice, pathExists, PathScanner, scanStream, stdinIsGiven, type Finding, type ScanSink } from '../scan/sources.js';
@@ -64,18 +64,43 @@ async function reportLeaked(client: KeywardClient, findings: ReportedFinding[], 
   const live = findings.flatMap((f, i) => (isLiveKey(f) ? [{ f, sha256: hashes[i]! }] : []));
   const first = new Map<string, string>();
   for (const { f, sha256 } of live) if (!first.has(sha256)) first.set(sha256, leakWhere(f));
-  const leaks = [...first].map(([sha256, where]) => ({ sha256, where }));
   const taken = new Set<string>();
-  let failures: string[] = [];
-  try {
-    for (let i = 0; i < leaks.length; i += LOOKUP_BATCH) {
-      for (const r of (await client.reportLeaks(leaks.slice(i, i + LOOKUP_BATCH))).results) if (r.reported) taken.add(r.sha256);
+  const failures: string[] = [];
+  // Each call on its own: one the daemon refuses leaves the others' keys reported.
+  for (const batch of leakBatches([...first].map(([sha256, where]) => ({ sha256, where })))) {
+    try {
+      for (const r of (await client.reportLeaks(batch)).results) if (r.reported) taken.add(r.sha256);
+    } catch (err) {
+      failures.push(`could not report ${plural(batch.length, 'live key')} found (key.leaked): ${err instanceof Error ? err.message : String(err)}`);
     }
-  } catch (err) {
-    failures = [`could not report the live keys found (key.leaked): ${err instanceof Error ? err.message : String(err)}`];
   }
   for (const { f, sha256 } of live) f.reported = taken.has(sha256);
   return failures;
+}
+
+/** What a leak report's body may hold: the daemon's limit, less room for the envelope. */
+const REPORT_BYTES = MAX_BODY_BYTES - 1024;
+
+/**
+ * Leak reports in calls the daemon takes: at most `LOOKUP_BATCH` each, and within its body
+ * limit, which 500 long locations (a deep path, up to `LEAK_WHERE_MAX` characters) outgrow.
+ */
+export function leakBatches<L extends { sha256: string; where: string }>(leaks: readonly L[]): L[][] {
+  const batches: L[][] = [];
+  let batch: L[] = [];
+  let bytes = 0;
+  for (const leak of leaks) {
+    const size = Buffer.byteLength(JSON.stringify(leak)) + 1;
+    if (batch.length > 0 && (batch.length === LOOKUP_BATCH || bytes + size > REPORT_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(leak);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
 }
 
 function liveOperatorNotes(findings: ReportedFinding[]): string[] {
@@ -128,7 +153,10 @@ export function scanCommand(program: Command): void {
     // `--deactivate` reports the leaks by its deactivations; a plain scan prints what it found first.
     const failures = opts.deactivate ? await deactivateLeaked(client, reported) : [];
     if (!opts.json) for (const f of reported) print(findingLine(f));
-    if (!opts.deactivate) failures.push(...(await reportLeaked(client, reported, findings.map((f) => f.hash))));
+    // A key `--deactivate` could not switch off (a viewer's CI token) is still reported, so its
+    // admins get `key.leaked` as from a plain scan.
+    const toReport = reported.flatMap((f, i) => (!opts.deactivate || f.deactivated === false ? [{ f, hash: findings[i]!.hash }] : []));
+    failures.push(...(await reportLeaked(client, toReport.map((r) => r.f), toReport.map((r) => r.hash))));
     if (opts.json) printJson({ findings: reported, scanned: scanner.stats, errors });
     for (const line of [...failures, ...liveOperatorNotes(reported)]) note(line);
     const { files, bytes, skippedBinary, skippedDirs } = scanner.stats;

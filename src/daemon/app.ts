@@ -19,7 +19,7 @@ import { EventSchema } from './events/schemas.js';
 import { authenticate } from './http/auth.js';
 import { limitBody } from './http/body-limit.js';
 import { announcesBody } from './http/no-body.js';
-import { IMPORT_MAX_BYTES, IMPORT_PATH } from './limits.js';
+import { IMPORT_MAX_BYTES, IMPORT_PATH, MAX_BODY_BYTES } from './limits.js';
 import { importRoutes } from './keys/import-routes.js';
 import { DOCUMENT } from './http/document.js';
 import type { AppEnv } from './http/env.js';
@@ -39,7 +39,6 @@ import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
 import { storeUnreachable } from './store.js';
 
-export const MAX_BODY_BYTES = 64 * 1024;
 
 export type AppOptions = {
   /** This start's identity secret (daemon.json): health proves it to clients that challenge. */

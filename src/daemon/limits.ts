@@ -4,6 +4,9 @@
  * start-up time when it did).
  */
 
+/** The body limit of every route but the import's. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
 /** Keys per `POST /v1/keys/import` call: with every field filled in, 10,000 keys stay well inside `IMPORT_MAX_BYTES`. */
 export const IMPORT_BATCH = 10_000;
 /** The body limit of the import route alone; every other route keeps the daemon's 64 KiB. */

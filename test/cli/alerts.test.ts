@@ -99,6 +99,20 @@ describe('canaries and alerts', () => {
     const refused = await d.run(['keys', 'list', '--status', 'deleted', '--filter', 'x']);
     expect(refused.code).toBe(2);
   });
+
+  it('finds a key\'s alerts by its name now, and not another key\'s that once had the name', async () => {
+    const bait = await d.client.createKey('bait-renamed', { canary: true });
+    await d.client.verify(bait.secret, 'early-crawler');
+    await d.client.editKey(bait.key.id, { name: 'bait-renamed-2' });
+    await d.client.verify(bait.secret, 'late-crawler');
+    const byNew = json<{ alerts: AlertJson[] }>(await d.run(['alerts', '--key', 'bait-renamed-2', '--json'])).alerts;
+    expect(byNew.map((a) => a.caller).sort(), 'both, whichever name each recorded').toEqual(['early-crawler', 'late-crawler']);
+    // The old name, given to another key since, finds that key's alerts: none.
+    await d.client.createKey('bait-renamed');
+    expect((await d.run(['alerts', '--key', 'bait-renamed'])).stdout).toBe('no open alerts about "bait-renamed"\n');
+    const acked = await d.run(['alerts', '--key', 'bait-renamed-2', '--ack-all', '--yes']);
+    expect(acked.stdout).toBe('acknowledged 2 alerts about "bait-renamed-2"\n');
+  });
 });
 
 describe('keyward keys rotate --emergency', () => {

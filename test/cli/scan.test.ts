@@ -286,4 +286,46 @@ describe('keyward scan', () => {
       rmSync(file, { force: true });
     }
   });
+
+  it('still reports a live key --deactivate could not switch off (a viewer\'s token): key.leaked as from a plain scan', async () => {
+    const ci = await d.client.createOperator('ci-deactivating', 'viewer');
+    const leaked = await d.client.createKey('ci-cannot-deactivate');
+    secrets.hidden = leaked.secret;
+    const file = join(dir, '..', `${dir.split('/').pop()}-ci-off.env`);
+    writeFileSync(file, `A=${leaked.secret}\n`);
+    try {
+      const run = await d.run(['scan', file, '--deactivate', '--json'], { env: { KEYWARD_TOKEN: ci.token } });
+      expectNoSecret(run);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/could not deactivate key "ci-cannot-deactivate"/);
+      expect((JSON.parse(run.stdout) as { findings: ReportedFinding[] }).findings[0]).toMatchObject({ deactivated: false, reported: true });
+      const alerts = (await d.client.alerts({ state: 'all' })).alerts.filter((a) => a.kind === 'key.leaked' && a.keyId === leaked.key.id);
+      expect(alerts).toMatchObject([{ state: 'open', caller: `${file}:1` }]);
+      expect((await d.client.getKey(leaked.key.id)).key.status).toBe('active');
+    } finally {
+      rmSync(file, { force: true });
+    }
+  });
+
+  it('reports every live key found under long paths: the reports are split to fit the daemon\'s body limit', async () => {
+    // 130 keys under a ~470-character directory: one report of them all would be ~75 KB.
+    const deep = join(dir, '..', `${dir.split('/').pop()}-deep`, 'p'.repeat(200), 'q'.repeat(200), 'r'.repeat(30));
+    mkdirSync(deep, { recursive: true });
+    const made = [];
+    for (let i = 0; i < 130; i++) made.push(await d.client.createKey(`deep-${i}`));
+    await Promise.all(made.map((k, i) => writeFile(join(deep, `file-${String(i).padStart(3, '0')}.env`), `K=${k.secret}\n`)));
+    try {
+      const run = await d.run(['scan', deep, '--json']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).not.toMatch(/could not report/);
+      const { findings } = JSON.parse(run.stdout) as { findings: ReportedFinding[] };
+      expect(findings.filter((f) => f.reported === true)).toHaveLength(130);
+      expect(Math.max(...findings.map((f) => `${f.file}:${f.line}`.length)), 'locations near the longest a report takes').toBeGreaterThan(440);
+      const ids = new Set(made.map((k) => k.key.id));
+      const alerts = (await d.client.alerts({ state: 'all' })).alerts.filter((a) => a.kind === 'key.leaked' && ids.has(a.keyId!));
+      expect(alerts).toHaveLength(130);
+    } finally {
+      rmSync(join(dir, '..', `${dir.split('/').pop()}-deep`), { recursive: true, force: true });
+    }
+  });
 });

@@ -156,7 +156,7 @@ export class DaemonMetrics {
     });
     new Gauge({
       name: 'keyward_store_unreachable',
-      help: '1 while the daemon cannot reach its shared store (PostgreSQL): /v1/health says degraded, verify answers from memory, writes fail with 503; else 0 (always on SQLite)',
+      help: '1 while the daemon cannot reach its shared store (PostgreSQL): /v1/health says degraded, verify answers from memory, writes fail with 503; else 0, and always 0 on SQLite',
       registers: [registry],
       collect() {
         this.set(options.storeUnreachable() ? 1 : 0);
