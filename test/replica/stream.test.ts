@@ -230,6 +230,11 @@ describe('the replica stream', () => {
     await replica.ack({ sightings: [{ kind: 'canary.tripped', keyId: canary, caller: 'crawler\u001b[31m-9', ...seen, count: 2 }] });
     const after = (await t.client.alerts()).alerts;
     expect(after.filter((a) => a.keyId === canary).map((a) => a.count)).toEqual([5]);
+    // A replica whose clock is far behind: its times are taken as at most a day old.
+    await replica.ack({ sightings: [{ kind: 'deleted_key.presented', keyId: gone.id, caller: 'stale-clock', count: 1, firstSeenAt: 0, lastSeenAt: 0 }] });
+    const stale = (await t.client.alerts()).alerts.find((a) => a.keyId === gone.id && a.caller === 'stale-clock')!;
+    expect(Date.now() - Date.parse(stale.lastSeenAt)).toBeLessThanOrEqual(86_400_000 + 60_000);
+    expect(Date.parse(stale.firstSeenAt)).toBeLessThanOrEqual(Date.parse(stale.lastSeenAt));
     const bad = await t.fetch(`${t.url}/v1/replica/ack`, {
       method: 'POST',
       headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' },

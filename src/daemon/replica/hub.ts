@@ -380,8 +380,10 @@ export class ReplicaHub {
       const entry = this.deps.index.get(reported.keyId);
       const sighting = entry && sightingOf(entry);
       if (!sighting || sighting.kind !== reported.kind) continue;
-      // Times as usage's are taken: at most a minute ahead, the first within a day of the last.
-      const last = Math.min(reported.lastSeenAt, now + SKEW_MS);
+      // Times as usage's are taken: at most a minute ahead, the first within a day of the last;
+      // and the last at most a day behind (a replica's clock set wrong would date the alert,
+      // and the webhooks it sends, to 1970).
+      const last = Math.min(Math.max(reported.lastSeenAt, now - DAY_MINUTES * 60_000), now + SKEW_MS);
       const first = Math.min(Math.max(reported.firstSeenAt, last - DAY_MINUTES * 60_000), last);
       this.deps.alerts.sighted(sighting, reported.caller, reported.ip, last, reported.count, first);
     }
