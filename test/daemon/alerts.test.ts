@@ -158,6 +158,16 @@ describe('canary keys', () => {
     expect(open, 'a new alert, not a count on the acknowledged caller-less one').toHaveLength(1);
     expect(open[0]).toMatchObject({ kind: 'canary.tripped', keyId: canary.id, caller: 'new-caller', ip: '198.51.100.7', count: 1, state: 'open' });
   });
+
+  it('keep 100 named callers open when the no-caller alert was raised first: it is not one of them', async () => {
+    await start();
+    const canary = await create('unnamed-first', { canary: true });
+    await verify(canary.secret);
+    for (let i = 0; i < 130; i++) await verify(canary.secret, `spray-${i}`);
+    const open = await alerts();
+    expect(open.filter((a) => a.caller !== null)).toHaveLength(100);
+    expect(open.filter((a) => a.caller === null)).toMatchObject([{ count: 31 }]);
+  });
 });
 
 describe('tombstones', () => {

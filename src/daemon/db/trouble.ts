@@ -3,7 +3,8 @@
  * rows mapped to and from them, and the conditions and updates they run, over drizzle's
  * dialect-neutral operators (CASE, not SQLite's max nor PostgreSQL's greatest).
  */
-import { and, desc, eq, isNull, lt, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNull, lt, ne, or, sql, type Column, type SQL } from 'drizzle-orm';
+import { NO_CALLER } from '../alerts/dedup.js';
 import type { AlertKind } from '../alerts/kinds.js';
 import type { AlertListQuery, AlertRow, AlertSighting, KeyRow, TombstoneRow } from '../store.js';
 
@@ -93,6 +94,11 @@ export function presentedSet(t: TombstoneTable, v: Presentation) {
 
 export function openAlertWhere(a: AlertTable, kind: AlertKind, keyId: string, caller?: string): SQL | undefined {
   return and(eq(a.kind, kind), eq(a.keyId, keyId), caller === undefined ? undefined : eq(a.caller, caller), isNull(a.ackedAt));
+}
+
+/** The open alerts of a kind and key that name a caller: what the cap of callers counts (the no-caller alert is where it sends the rest). */
+export function namedOpenAlertsWhere(a: AlertTable, kind: AlertKind, keyId: string): SQL | undefined {
+  return and(openAlertWhere(a, kind, keyId), ne(a.caller, NO_CALLER));
 }
 
 /** The latest alert of a kind, key and caller: the one raised last. */

@@ -18,6 +18,7 @@ import {
   countedSet,
   openAlertCounts,
   latestAlertWhere,
+  namedOpenAlertsWhere,
   openAlertWhere,
   presentationOf,
   presentedSet,
@@ -93,7 +94,7 @@ async function latestAlert(tx: Tx, s: AlertSighting): Promise<AlertRow | undefin
 }
 
 async function openCount(tx: Tx, s: AlertSighting): Promise<number> {
-  const [row] = await tx.select({ n: count() }).from(alerts).where(openAlertWhere(alerts, s.kind, s.keyId));
+  const [row] = await tx.select({ n: count() }).from(alerts).where(namedOpenAlertsWhere(alerts, s.kind, s.keyId));
   return row?.n ?? 0;
 }
 

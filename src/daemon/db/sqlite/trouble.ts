@@ -3,8 +3,8 @@
  * in the delete's transaction, sightings counted on their alerts or raising new ones (with
  * their webhook deliveries queued in the same transaction), and the reads of their routes.
  */
-import { and, count, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
-import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
+import { and, count, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
+import { callerFor, counted, NO_CALLER, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import type { IndexedKey } from '../../../decide/policy.js';
 import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, KeyRow, TombstoneRow } from '../../store.js';
@@ -90,7 +90,8 @@ export function prepareAlertWrites(db: Db, enqueue: Enqueue) {
     openCount: db
       .select({ n: sql<number>`count(*)` })
       .from(alerts)
-      .where(and(eq(alerts.kind, p.kind), eq(alerts.keyId, p.keyId), isNull(alerts.ackedAt)))
+      // Named callers only: the no-caller alert is where the cap sends the rest.
+      .where(and(eq(alerts.kind, p.kind), eq(alerts.keyId, p.keyId), isNull(alerts.ackedAt), ne(alerts.caller, NO_CALLER)))
       .prepare(),
     counted: db
       .update(alerts)
