@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { homeFiles } from '../home.js';
-import { plural } from '../thousands.js';
+import { plural, withThousands } from '../thousands.js';
 import { emit } from './output.js';
 import { examples, homeOf, withJson } from './session.js';
 
@@ -33,7 +33,7 @@ export function backupCommand(program: Command): void {
       opts,
       report,
       () =>
-        `backed up to ${report.file} (${report.bytes} bytes, integrity ok): ${plural(active + inactive, 'key')} (${active} active, ${inactive} inactive), ` +
+        `backed up to ${report.file} (${withThousands(report.bytes)} bytes, integrity ok): ${plural(active + inactive, 'key')} (${withThousands(active)} active, ${withThousands(inactive)} inactive), ` +
         `${plural(report.operators, 'operator')}, ${plural(report.auditEvents, 'audit event')}`,
     );
   });

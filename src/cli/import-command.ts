@@ -11,7 +11,7 @@ import { ApiError, DaemonUnreachable } from '../client/client.js';
 import { IMPORT_BATCH, IMPORT_MAX_BYTES } from '../daemon/limits.js';
 import { rootCause } from '../root-cause.js';
 import { stripUnsafe } from '../sanitize.js';
-import { withThousands } from '../thousands.js';
+import { plural, withThousands } from '../thousands.js';
 import { CliError, EXIT, refused, usageError } from './exit.js';
 import { BadLine, batches, numberedLines, type Batch } from './ndjson.js';
 import { emit } from './output.js';
@@ -80,6 +80,19 @@ function unanswered(err: DaemonUnreachable, batch: Batch, done: number): CliErro
       '(a batch holding a stored key is refused whole, so nothing is imported twice)',
     EXIT.unreachable,
   );
+}
+
+/**
+ * What an import cut short by Ctrl-C leaves: the keys stored stay; a batch being stored may or
+ * may not be (one transaction: the daemon commits it or not), and importing again from its
+ * first line is safe, as after a batch with no answer.
+ */
+function interruption(file: string, done: number, next: number, sending: Batch | undefined): string {
+  const stored = done === 0 ? 'no key was imported' : `${plural(done, 'key')} (the lines before line ${next}) were imported and stay so`;
+  const from = sending?.lines[0] ?? next;
+  const doubt = sending ? `; ${span(sending)} were being stored and may or may not have been: "keyward keys list" shows which, and importing again from line ${from} is safe` : '';
+  const on = file === '-' ? `go on from line ${from} of the input` : `go on with: tail -n +${from} ${stripUnsafe(shellWord(file))} | keyward keys import -`;
+  return `interrupted: ${stored}${doubt}; ${on}`;
 }
 
 /** A bar on a terminal's stderr, redrawn after each batch; nothing anywhere else. */
@@ -160,7 +173,11 @@ export function importCommand(keys: Command): void {
       const failure = await storing;
       if (failure) throw failure;
     };
-    const store = async (batch: Batch): Promise<unknown> => {
+    /** The batch the daemon is storing, if any: in doubt if the import is cut short. */
+    let sending: Batch | undefined;
+    /** `readUpTo`: the bytes read when the batch was whole, for the bar (the reader runs a batch ahead). */
+    const store = async (batch: Batch, readUpTo: number): Promise<unknown> => {
+      sending = batch;
       try {
         await client.importKeys(batch.items);
       } catch (err) {
@@ -169,16 +186,25 @@ export function importCommand(keys: Command): void {
         const at = lineFailure(err, batch);
         const what = at ? `line ${at.line}: ${at.problem}` : `${err.message} (${err.code})`;
         return refused(`${what}; nothing from ${span(batch)} was imported, ${imported(done)}${goOn(file, batch.lines[0]!, done)}`);
+      } finally {
+        sending = undefined;
       }
       done += batch.items.length;
       next = batch.lines[batch.lines.length - 1]! + 1;
-      progress.show(done, read.bytes);
+      progress.show(done, readUpTo);
       return undefined;
     };
+    // Ctrl-C: what is stored stays; say so, and where to go on, as a refusal does.
+    const interrupted = () => {
+      progress.end();
+      process.stderr.write(`keyward: ${interruption(file, done, next, sending)}\n`);
+      process.exit(EXIT.interrupted);
+    };
+    process.once('SIGINT', interrupted);
     try {
       for await (const batch of batches(numberedLines(counted(chunks, read), BATCH_MAX_BYTES), { count: opts.batch, bytes: BATCH_MAX_BYTES })) {
         await settle();
-        storing = store(batch);
+        storing = store(batch, read.bytes);
       }
       await settle();
     } catch (err) {
@@ -186,8 +212,9 @@ export function importCommand(keys: Command): void {
       await settle();
       throw err instanceof BadLine ? refused(`${err.message}; its batch was not sent, ${imported(done)}${goOn(file, next, done)}`) : err;
     } finally {
+      process.removeListener('SIGINT', interrupted);
       progress.end();
     }
-    await emit(opts, { imported: done }, () => `imported ${withThousands(done)} keys in ${progress.seconds.toFixed(1)} s`);
+    await emit(opts, { imported: done }, () => `imported ${plural(done, 'key')} in ${progress.seconds.toFixed(1)} s`);
   });
 }

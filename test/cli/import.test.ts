@@ -3,12 +3,13 @@
  * secret and by hash, stdin, a refused line named by its number with nothing of its batch
  * imported, earlier batches kept, and no secret in any output.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
+import { cleanEnv, KEYWARD } from '../helpers/cli.js';
 import { fakeDaemon, HANG_UP } from './fake-daemon.js';
 import { json, keywardOnTerminal, startDaemonProcess, type DaemonProcess } from './harness.js';
 
@@ -120,6 +121,26 @@ describe('keyward keys import', () => {
     const bars = [...run.stdout.matchAll(/\r\x1b\[K\[(#{30})\] 100% {2}(\d+) keys {2}[\d,]+ keys\/s/g)].map((m) => m[2]);
     expect(bars, JSON.stringify(run.stdout)).toEqual(['1', '2', '3']);
     expect(run.stdout).toMatch(/ keys\/s\r\x1b\[Kimported 3 keys in \d+\.\d s\r?\n$/);
+  });
+
+  it('says on Ctrl-C what is imported and where to go on, and exits 130', async () => {
+    const child = spawn(KEYWARD[0], [...KEYWARD.slice(1), 'keys', 'import', '--batch', '10', '-'], { env: cleanEnv({ KEYWARD_HOME: d.home }) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    // Thirty lines, and stdin left open: two batches stored; the third waits for the line (or the
+    // end) that says it is whole.
+    const items = Array.from({ length: 30 }, (_, i) => line({ name: `interrupted-${i}`, sha256: hashSecret(`interrupted-secret-${i}-0123456789`) }));
+    child.stdin.write(items.join('\n') + '\n');
+    await vi.waitFor(async () => expect((await names()).filter((n) => n.startsWith('interrupted-'))).toHaveLength(20), { timeout: 10_000, interval: 100 });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    // Stored by the daemon, the second batch may not have been answered yet when the signal came:
+    // then it is the batch in doubt, and the line to go on from is its first.
+    expect(stderr).toMatch(
+      /^keyward: interrupted: (20 keys \(the lines before line 21\) were imported and stay so; go on from line 21|10 keys \(the lines before line 11\) were imported and stay so; lines 11–20 were being stored and may or may not have been: "keyward keys list" shows which, and importing again from line 11 is safe; go on from line 11) of the input\n$/,
+    );
+    expect((await names()).filter((n) => n.startsWith('interrupted-'))).toHaveLength(20);
   });
 
   it('names a line that is not JSON, and sends nothing of its batch', async () => {
