@@ -115,7 +115,7 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     horizon: new LeaseHorizon(options.leaseHorizonFile),
     options: options.replicas,
   });
-  const keys = new KeyService({ store, index, usage, alerts, counters, events, replicas, now });
+  const keys = new KeyService({ store, index, usage, alerts, counters, events, replicas, now, isOperatorToken: (hash) => operators.isTokenHash(hash) });
   const rotations = new RotationService({ store, keys, usage, events, now, every: clock.every, log });
   const core = {
     store: rawStore,

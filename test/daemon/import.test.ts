@@ -145,6 +145,8 @@ describe('POST /v1/keys/import', () => {
       { item: { name: 'x', sha256: hashSecret('another-secret-0003'), rateLimit: { limit: 0, windowSeconds: 60 } }, status: 400, code: 'invalid_request', path: 'keys.2.rateLimit.limit' },
       { item: { name: 'x', sha256: hashSecret('another-secret-0004'), expiresAt: '2001-01-01T00:00:00Z' }, status: 400, code: 'invalid_request', path: 'keys.2.expiresAt' },
       { item: { name: 'x', sha256: hashSecret('another-secret-0005'), canary: true }, status: 400, code: 'invalid_request', path: 'keys.2' },
+      // The admin's token by its hash, as a kwo_ secret is refused: it could never verify.
+      { item: { name: 'x', sha256: hashSecret(t.adminToken) }, status: 400, code: 'invalid_request', path: 'keys.2.sha256' },
     ];
     for (const { item, status, code, path } of cases) {
       const res = await importKeys([good(0), good(1), item, good(3)]);

@@ -8,7 +8,8 @@ import { NO_FIELDS } from '../../src/daemon/keys/edit.js';
 import { importRows, type ImportContext } from '../../src/daemon/keys/import.js';
 import { hashSecret } from '../../src/daemon/secrets/format.js';
 
-const context: ImportContext = { actor: { id: 'op_1', name: 'admin' }, now: Date.parse('2030-01-01T00:00:00Z'), fieldsOf: () => NO_FIELDS };
+const TOKEN_HASH = hashSecret('kwo_an-operator-token');
+const context: ImportContext = { actor: { id: 'op_1', name: 'admin' }, now: Date.parse('2030-01-01T00:00:00Z'), fieldsOf: () => NO_FIELDS, isOperatorToken: (hash) => hash === TOKEN_HASH };
 const items = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `legacy-${i}`, sha256: hashSecret(`legacy-${i}`) }));
 
 describe('importRows', () => {
@@ -34,5 +35,12 @@ describe('importRows', () => {
     await expect(importRows([{ name: 'a', secret }, { name: 'b', secret }], context)).rejects.toMatchObject({ message: "keys.1: This secret is already keys.0's in this batch" });
     await expect(importRows([{ name: 'a', secret }, { name: 'b', secret }], context)).rejects.not.toMatchObject({ message: expect.stringContaining(secret) });
     await expect(importRows([{ name: 'old', sha256: hashSecret('old'), expiresAt: '2020-01-01T00:00:00Z' }], context)).rejects.toMatchObject({ issues: [{ path: 'keys.0.expiresAt' }] });
+  });
+
+  it('refuses the hash of an operator token, which a kwo_ secret is refused for too', async () => {
+    await expect(importRows([...items(2), { name: 'optok', sha256: TOKEN_HASH }], context)).rejects.toMatchObject({
+      code: 'invalid_request',
+      issues: [{ path: 'keys.2.sha256', message: "is an operator token's (kwo_…), which is never an API key" }],
+    });
   });
 });

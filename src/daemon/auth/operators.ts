@@ -80,6 +80,11 @@ export class OperatorService {
     return token;
   }
 
+  /** Whether `hash` is the SHA-256 of an operator's token: never to be an API key's. */
+  isTokenHash(hash: string): boolean {
+    return this.byTokenHash.has(hash);
+  }
+
   get active(): number {
     let n = 0;
     for (const op of this.byTokenHash.values()) if (op.disabledAt === null) n++;

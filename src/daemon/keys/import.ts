@@ -45,7 +45,13 @@ function inBatchName(index: number, name: string, other: number): KeywardError {
   return atItem(index, err);
 }
 
-export type ImportContext = { actor: Actor; now: number; fieldsOf: (item: ImportItemInput, at: number) => KeyFields };
+export type ImportContext = {
+  actor: Actor;
+  now: number;
+  fieldsOf: (item: ImportItemInput, at: number) => KeyFields;
+  /** Whether a hash is an operator token's, which a `kwo_` secret is refused for by the schema and a hash here. */
+  isOperatorToken: (sha256: string) => boolean;
+};
 
 /**
  * Keys of a batch handled between two turns of the event loop, as rows here and as index puts
@@ -73,13 +79,16 @@ export async function importRows(items: readonly ImportItemInput[], context: Imp
 type Taken = { folded: Map<string, number>; skeletons: Map<string, number>; hashes: Map<string, number> };
 
 /** The `index`th item's row, or its refusal; what it takes goes into `taken`. */
-function rowOf(item: ImportItemInput, index: number, id: string, { folded, skeletons, hashes }: Taken, { actor, now, fieldsOf }: ImportContext): ImportRow {
+function rowOf(item: ImportItemInput, index: number, id: string, { folded, skeletons, hashes }: Taken, { actor, now, fieldsOf, isOperatorToken }: ImportContext): ImportRow {
   const { nameFolded, nameSkeleton } = nameColumns(item.name);
   const sameName = folded.get(nameFolded) ?? skeletons.get(nameSkeleton);
   if (sameName !== undefined) throw inBatchName(index, item.name, sameName);
   folded.set(nameFolded, index);
   skeletons.set(nameSkeleton, index);
   const hash = item.sha256 ?? hashSecret(item.secret!);
+  if (isOperatorToken(hash)) {
+    throw atItem(index, new KeywardError('invalid_request', 'sha256 is an operator token\'s (kwo_…), which is never an API key', [{ path: 'sha256', message: "is an operator token's (kwo_…), which is never an API key" }]));
+  }
   const sameHash = hashes.get(hash);
   if (sameHash !== undefined) throw atItem(index, secretTaken(`keys.${sameHash}'s in this batch`));
   hashes.set(hash, index);

@@ -51,6 +51,8 @@ export type KeyServiceDeps = {
   /** Replicas of the index: a write that may narrow access answers once none of them accepts what it took away. */
   replicas: Pick<ReplicaHub, 'settled'>;
   now: () => number;
+  /** Whether a SHA-256 is an operator token's: an import by hash may not make one a key. */
+  isOperatorToken: (sha256: string) => boolean;
 };
 
 export class KeyService {
@@ -174,7 +176,7 @@ export class KeyService {
   async importKeys(items: readonly ImportItemInput[], actor: Actor): Promise<ImportRow[]> {
     const now = this.deps.now();
     const fieldsOf = ({ name, expiresAt, secret, sha256, ...fields }: ImportItemInput, at: number) => ({ ...NO_FIELDS, ...editOf(fields, at) });
-    const rows = await importRows(items, { actor, now, fieldsOf });
+    const rows = await importRows(items, { actor, now, fieldsOf, isOperatorToken: this.deps.isOperatorToken });
     await this.deps.store.importKeys(rows, actor, now);
     // A slice at a time (10,000 puts, with the replica hub's frames, were one task of ~75 ms in
     // which no verify was answered); the batch's keys verify once the call returns.
