@@ -378,6 +378,15 @@ describe('key.expiring', () => {
     clock.add(60_000);
     await clock.runDue();
     expect(await alerts()).toMatchObject([{ kind: 'key.expiring', detail: { expiresAt: new Date(T0 + 6 * DAY).toISOString() } }]);
+    // Moved back to the expiry it was warned about: the same expiry, not warned about again,
+    // by this daemon or (the store deciding) after a restart, or by another daemon on the store.
+    const [second] = await alerts();
+    await t.api('POST', `/v1/alerts/${second!.id}/ack`);
+    await t.restart();
+    await t.api('PATCH', `/v1/keys/${soon.id}`, { expiresAt: new Date(T0 + 8 * DAY).toISOString() });
+    clock.add(60_000);
+    await clock.runDue();
+    expect(await alerts(), 'once per expiry, whichever was warned about last').toEqual([]);
   });
 });
 

@@ -23,7 +23,16 @@ export const NO_CALLER = '';
 
 export type Placement = { into: AlertRow } | 'raise' | 'skip';
 
-/** Where `s` goes, given the open alert of its kind, key and caller, or else the latest one. */
+/**
+ * Whether `s` is of a kind raised once per detail (`key.expiring`, once per expiry): then the
+ * store hands `placeSighting` an earlier alert with the same detail, if any, rather than the
+ * latest (an expiry moved away and back is the same expiry).
+ */
+export function oncePerDetail(s: Pick<AlertSighting, 'kind'>): boolean {
+  return REPEAT[s.kind] === 'once';
+}
+
+/** Where `s` goes, given the open alert of its kind, key and caller, or else the latest one (see `oncePerDetail`). */
 export function placeSighting(s: AlertSighting, open: AlertRow | undefined, latest: AlertRow | undefined): Placement {
   const rule = REPEAT[s.kind];
   const last = open ?? latest;

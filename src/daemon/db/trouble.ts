@@ -101,6 +101,11 @@ export function namedOpenAlertsWhere(a: AlertTable, kind: AlertKind, keyId: stri
   return and(openAlertWhere(a, kind, keyId), ne(a.caller, NO_CALLER));
 }
 
+/** An alert of a kind, key and caller with `s`'s detail, as `alertValues` writes it (see `oncePerDetail`). */
+export function sameDetailWhere(a: AlertTable, s: Pick<AlertSighting, 'kind' | 'keyId' | 'caller' | 'detail'>): SQL | undefined {
+  return and(latestAlertWhere(a, s), eq(a.detail, JSON.stringify(s.detail)));
+}
+
 /** The latest alert of a kind, key and caller: the one raised last. */
 export function latestAlertWhere(a: AlertTable, s: Pick<AlertSighting, 'kind' | 'keyId' | 'caller'>): SQL | undefined {
   return and(eq(a.kind, s.kind), eq(a.keyId, s.keyId), eq(a.caller, s.caller));

@@ -5,7 +5,7 @@
  */
 import { and, count, desc, eq, isNull, lt, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
-import { callerFor, counted, placeSighting, raised } from '../../alerts/dedup.js';
+import { callerFor, counted, oncePerDetail, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import type { IndexedKey } from '../../../decide/policy.js';
 import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, KeyRow, TombstoneRow } from '../../store.js';
@@ -18,6 +18,7 @@ import {
   countedSet,
   openAlertCounts,
   latestAlertWhere,
+  sameDetailWhere,
   namedOpenAlertsWhere,
   openAlertWhere,
   presentationOf,
@@ -89,6 +90,10 @@ export async function openAlert(tx: Tx | PgDb, kind: AlertKind, keyId: string, c
 }
 
 async function latestAlert(tx: Tx, s: AlertSighting): Promise<AlertRow | undefined> {
+  if (oncePerDetail(s)) {
+    const [same] = await tx.select().from(alerts).where(sameDetailWhere(alerts, s)).limit(1);
+    if (same) return alertRow(same);
+  }
   const [row] = await tx.select().from(alerts).where(latestAlertWhere(alerts, s)).orderBy(desc(alerts.firstSeenAt)).limit(1);
   return row && alertRow(row);
 }

@@ -4,7 +4,7 @@
  * their webhook deliveries queued in the same transaction), and the reads of their routes.
  */
 import { and, count, desc, eq, inArray, isNull, lt, ne, sql } from 'drizzle-orm';
-import { callerFor, counted, NO_CALLER, placeSighting, raised } from '../../alerts/dedup.js';
+import { callerFor, counted, NO_CALLER, oncePerDetail, placeSighting, raised } from '../../alerts/dedup.js';
 import type { AlertKind } from '../../alerts/kinds.js';
 import type { IndexedKey } from '../../../decide/policy.js';
 import type { AlertChange, AlertListQuery, AlertRow, AlertSighting, HashMatch, KeyRow, TombstoneRow } from '../../store.js';
@@ -87,6 +87,7 @@ export function prepareAlertWrites(db: Db, enqueue: Enqueue) {
     enqueue,
     open: db.select().from(alerts).where(and(triple, isNull(alerts.ackedAt))).prepare(),
     latest: db.select().from(alerts).where(triple).orderBy(desc(alerts.firstSeenAt)).limit(1).prepare(),
+    sameDetail: db.select().from(alerts).where(and(triple, eq(alerts.detail, sql.placeholder('detail')))).limit(1).prepare(),
     openCount: db
       .select({ n: sql<number>`count(*)` })
       .from(alerts)
@@ -133,7 +134,8 @@ export function recordSighting(tx: Tx, writes: AlertWrites, sighting: AlertSight
   const s = callerFor(sighting, own !== undefined, own ? 0 : (writes.openCount.get({ kind: sighting.kind, keyId: sighting.keyId })?.n ?? 0));
   const open = s === sighting ? own : openAlert(writes, s.kind, s.keyId, s.caller);
   if (sighting.tombstone) writes.presented.run({ keyId: sighting.keyId, count: sighting.count, at: sighting.lastSeenAt, caller: sighting.caller, ip: sighting.ip });
-  const last = open ? undefined : writes.latest.get({ kind: s.kind, keyId: s.keyId, caller: s.caller });
+  const same = open || !oncePerDetail(s) ? undefined : writes.sameDetail.get({ kind: s.kind, keyId: s.keyId, caller: s.caller, detail: JSON.stringify(s.detail) });
+  const last = open ? undefined : (same ?? writes.latest.get({ kind: s.kind, keyId: s.keyId, caller: s.caller }));
   const placement = placeSighting(s, open, last && alertRow(last));
   if (placement === 'skip') return undefined;
   if (placement === 'raise') {
