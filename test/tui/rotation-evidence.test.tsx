@@ -179,6 +179,22 @@ describe('rotation evidence in the TUI', () => {
     expect((await t.client.getKey(old.key.id)).key.status).toBe('active');
   });
 
+  it('says, before rolling back an emergency, why the old key was switched off', async () => {
+    const old = await t.client.createKey('vault');
+    await t.client.startRotation(old.key.id, { emergency: true, reason: 'pasted in the team chat' });
+    const { app } = await openApp(t);
+    await waitForText(app, 'vault-2');
+    await waitForFrame(app, (f) => cursorLine(f)?.includes('vault ') === true, 'the cursor on vault');
+    press(app, 'r');
+    await waitForText(app, 'Rotating "vault" → "vault-2"');
+    press(app, 'b');
+    const frame = await waitForText(app, 'Roll back: reactivate');
+    expect(flat(frame)).toContain('It was switched off because: pasted in the team chat.');
+    press(app, 'n');
+    await waitForFrame(app, (f) => !f.includes('Roll back: reactivate'), 'the question closed');
+    expect((await t.client.getKey(old.key.id)).key.status).toBe('inactive');
+  });
+
   it('offers nothing to switch off after cancelling past the cut-over: the new key is the one key left working', async () => {
     const old = await t.client.createKey('cargo');
     const started = await t.client.startRotation(old.key.id, { emergency: true, reason: 'leaked in a log' });

@@ -167,7 +167,7 @@ export function useRotationView({ client, operator, feed, mode, setMode, inMode,
       case 'keepOld':
         return confirmFirst({ title: 'Finish, keep the old key', question: `Finish the rotation and keep "${r.oldKeyName}" inactive instead of deleting it?`, danger: false }, advance(false, true));
       case 'rollback':
-        return confirmFirst({ title: 'Roll back', question: `Roll back: reactivate "${r.oldKeyName}" and return to verifying the new key?`, danger: true }, () =>
+        return confirmFirst({ title: 'Roll back', question: `Roll back: reactivate "${r.oldKeyName}" and return to verifying the new key?${whyOff(r)}`, danger: true }, () =>
           rotationAction(() => client.rollback(r.id), `Rolled back: "${r.oldKeyName}" is active again`),
         );
       case 'cancel': {
@@ -177,6 +177,20 @@ export function useRotationView({ client, operator, feed, mode, setMode, inMode,
         );
       }
     }
+  };
+
+  /**
+   * What the rollback question adds about the old key: an emergency replaced it as compromised,
+   * and reactivating it lets whoever holds its secret in again — its open leak alert, or the
+   * reason it was switched off, said before the yes.
+   */
+  const whyOff = (r: RotationJson): string => {
+    const { collection } = feed.getSnapshot();
+    if ([...collection.alerts.values()].some((a) => a.keyId === r.oldKeyId && a.kind === 'key.leaked')) {
+      return ' It has an open leak alert: whoever holds its secret can use it again.';
+    }
+    const reason = collection.keys.get(r.oldKeyId)?.deactivationReason;
+    return reason ? ` It was switched off because: ${reason}.` : '';
   };
 
   /**
