@@ -133,6 +133,27 @@ describe('the TUI over a window of a large list', () => {
     press(app, KEY.escape);
     await waitForFrame(app, (f) => !f.includes('filter "') && /3,001 keys: 2,970 active, 31 inactive/.test(f), 'filter cleared; the counts follow the changes');
   });
+  it('puts the cursor on the first row of a new sort or filter asked for from deep in the list', async () => {
+    await seed(COUNT);
+    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
+    await waitForText(app, name(0));
+    for (let page = 1; page <= 10; page++) {
+      press(app, KEY.pageDown);
+      await waitForFrame(app, on(page * 23), `PgDn ${page}`);
+    }
+    press(app, 's');
+    // Newest first: the last key seeded is the first row.
+    await waitForFrame(app, (f) => f.includes('sort: created ▼') && on(COUNT - 1)(f), 'the cursor on the first row of the new order');
+    for (let page = 1; page <= 10; page++) {
+      press(app, KEY.pageDown);
+      await waitForFrame(app, on(COUNT - 1 - page * 23), `PgDn ${page} in the new order`);
+    }
+    press(app, '/');
+    await waitForText(app, 'name, hint or id');
+    press(app, 'key-2');
+    await waitForFrame(app, (f) => f.includes('filter "key-2": ') && on(2999)(f), 'the cursor on the first match');
+  });
+
   it('draws g and G from the first and last pages fetched ahead, and fetches them again after a change', async () => {
     await seed(COUNT);
     const { sent, answered, fetch: recording } = recordLists();

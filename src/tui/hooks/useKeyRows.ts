@@ -35,13 +35,20 @@ export function useKeyRows({ feed, snapshot, view, setView, currentView, height 
   // no frame of the old window's edge goes out first (frames are capped at 20 a second).
   const landed = useRef(0);
   const landing = window?.landing && window.landing.seq !== landed.current ? window.landing : undefined;
-  const landingAt = landing && (landing.to === 'start' ? 0 : Number.MAX_SAFE_INTEGER);
+  // A window for a new sort or filter is its first page: the cursor goes to its top. Left where
+  // it was (row 230 of the old order), it was clamped to the new page's last row, which read as
+  // the start of the list.
+  const windowQuery = window && JSON.stringify(window.query);
+  const lastQuery = useRef(windowQuery);
+  const requeried = windowQuery !== undefined && lastQuery.current !== undefined && windowQuery !== lastQuery.current;
+  const landingAt = landing ? (landing.to === 'start' ? 0 : Number.MAX_SAFE_INTEGER) : requeried ? 0 : undefined;
   const shownView = landingAt === undefined ? view : { ...view, cursorId: null, cursorIndex: landingAt, offset: landingAt };
   useEffect(() => {
-    if (!landing || landingAt === undefined) return;
-    landed.current = landing.seq;
+    lastQuery.current = windowQuery;
+    if (landingAt === undefined) return;
+    if (landing) landed.current = landing.seq;
     setView((v) => ({ ...v, cursorId: null, cursorIndex: landingAt, offset: landingAt }));
-  }, [landing, landingAt, setView]);
+  }, [landing, landingAt, windowQuery, setView]);
   const { cursor, selectedNow } = useTableCursor(rows, shownView, setView, currentView, height, window !== undefined);
   useEffect(() => {
     if (window && cursor.index >= 0) feed.followCursor(cursor.index);
