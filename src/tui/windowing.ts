@@ -109,7 +109,8 @@ export class Windowing {
   /** Fetches the next or previous page when the cursor at `index` of the rows nears an edge. */
   async follow(index: number): Promise<void> {
     const window = this.state().window;
-    if (!window || this.growing) return;
+    // Not while a new query's first page is on its way: a page of the old order would land on it.
+    if (!window || this.growing || this.opening) return;
     const way = growth(window, index, this.options.pageSize);
     if (!way) return;
     this.growing = way;
@@ -131,6 +132,9 @@ export class Windowing {
    * move in and out of it), and what the query matches now.
    */
   async reload(): Promise<void> {
+    // A query whose first page is on its way is the one to reload: reloading the one before
+    // would drop that page's answer and put the old order back under the new sort's name.
+    await this.opening?.catch(() => undefined);
     const window = this.state().window;
     if (!window) return;
     const generation = ++this.generation;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collection } from '../../src/tui/state/collection.js';
 import { windowIds, type KeyWindow } from '../../src/tui/state/window.js';
 import { Windowing } from '../../src/tui/windowing.js';
+import { KeywardClient } from '../../src/client/client.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let t: TestDaemon;
@@ -40,5 +41,26 @@ describe('Windowing', () => {
     await windowing.follow(0);
     expect(names()).toEqual(['key-04', 'key-05', 'key-06', 'key-07']);
     expect(shown()).toEqual(['key-04', 'key-05', 'key-06', 'key-07']);
+  });
+
+  it('reloads the query being opened, not the one before it: the rows follow the new sort', async () => {
+    // The new sort's first page held on its way, as a slow answer would be.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      if (String(input instanceof Request ? input.url : input).includes('reverse=true')) await held;
+      return globalThis.fetch(input, init);
+    };
+    const client = new KeywardClient({ url: t.url, token: t.adminToken, fetch });
+    let state: { collection: Collection; window: KeyWindow | undefined } = { collection: { keys: new Map(), rotations: new Map(), alerts: new Map() }, window: undefined };
+    const windowing = new Windowing(client, { pageSize: 4, maxPages: 2 }, () => state, (change) => (state = { ...state, ...change }));
+    await windowing.open({ sort: 'name', reversed: false, filter: '' });
+    const opening = windowing.open({ sort: 'name', reversed: true, filter: '' });
+    // Live changes arrive meanwhile: the feed reloads the window.
+    const reloading = windowing.reload();
+    release();
+    await Promise.all([opening, reloading]);
+    expect(state.window!.query).toEqual({ sort: 'name', reversed: true, filter: '' });
+    expect(windowIds(state.window!).map((id) => state.collection.keys.get(id)?.name)).toEqual(['key-11', 'key-10', 'key-09', 'key-08']);
   });
 });
