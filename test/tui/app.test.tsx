@@ -582,6 +582,19 @@ describe('safety and terminals', () => {
 });
 
 describe('other views', () => {
+  it('shows long caller names whole where the terminal allows, and says where every caller is listed', async () => {
+    const { secret } = await t.client.createKey('workers');
+    const names = Array.from({ length: 30 }, (_, i) => `payments-worker-prod-eu-west-1${String.fromCharCode(97 + (i % 26))}-${i}`);
+    for (const name of names) await t.client.verify(secret, name);
+    const { app } = await openApp(t, { size: { columns: 120, rows: 35 } });
+    await waitForText(app, 'workers');
+    press(app, 'u');
+    const frame = await waitForText(app, 'keyward keys usage lists all');
+    expect(frame, 'the latest caller, whole').toContain(names.at(-1));
+    expect(frame).toMatch(/… and \d+ more: keyward keys usage lists all/);
+    expect(frame.split('\n').every((l) => l.length <= 120)).toBe(true);
+  });
+
   it('shows usage and callers (u), the audit log (A) and help (?)', async () => {
     const { key, secret } = await t.client.createKey('billing');
     await t.client.verify(secret, 'web-1');

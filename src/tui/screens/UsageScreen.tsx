@@ -39,7 +39,7 @@ export function UsageScreen({ keyJson: key, usage, error, width, height, now, ac
             <Text dimColor wrap="truncate-end">
               Callers, latest first · counts since first seen (kept 30 days)
             </Text>
-            <CallerList callers={usage.callers} now={now} max={Math.max(1, height - 11)} empty="No one has presented this key in the last 30 days." />
+            <CallerList callers={usage.callers} now={now} max={Math.max(1, height - 11)} width={width - 4} empty="No one has presented this key in the last 30 days." />
           </Box>
         </Box>
       ) : error ? null : (
