@@ -109,8 +109,7 @@ export class Windowing {
   /** Fetches the next or previous page when the cursor at `index` of the rows nears an edge. */
   async follow(index: number): Promise<void> {
     const window = this.state().window;
-    // Not while a new query's first page is on its way: a page of the old order would land on it.
-    if (!window || this.growing || this.opening) return;
+    if (!window || this.growing) return;
     const way = growth(window, index, this.options.pageSize);
     if (!way) return;
     this.growing = way;
