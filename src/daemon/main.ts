@@ -34,6 +34,23 @@ import type { Store } from './store.js';
 import { fastVerifyRoute } from './verify/fast-path.js';
 import { plural } from '../thousands.js';
 
+
+/**
+ * Webhooks whose signing secrets were sealed under another `webhook.key` (the home's was lost or
+ * replaced, or they were added through a daemon of another home on a shared store): this daemon
+ * delivers nothing to them, and their deliveries wait for a daemon that holds that key. Said once
+ * at startup, since nothing else would say it until someone asks why no webhook arrives.
+ */
+async function warnOfForeignWebhooks(core: Core, log: (line: string) => void): Promise<void> {
+  const foreign = (await core.webhooks.list()).filter((w) => !core.webhooks.canSign(w));
+  if (foreign.length === 0) return;
+  log(
+    `${foreign.length === 1 ? '1 webhook was' : `${foreign.length} webhooks were`} added under another webhook.key than this home's (${foreign.map((w) => w.id).join(', ')}): ` +
+      'this daemon cannot sign for them and delivers nothing to them; their deliveries wait for a daemon that holds that key. ' +
+      'With one daemon, remove them and add them again (docs/webhooks.md), or put the home\'s old webhook.key back',
+  );
+}
+
 export type DaemonOptions = {
   home: string;
   host?: string;
@@ -171,6 +188,7 @@ export async function openDaemon(options: DaemonOptions, hooks: { beforeRelease?
     });
     await core.rotations.startScheduler();
     core.dispatcher.start();
+    await warnOfForeignWebhooks(core, log);
     const instance = newInstance();
     const app = createApp(core, { instance, hosts });
     const opened = store;

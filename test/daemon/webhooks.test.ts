@@ -4,7 +4,9 @@
  * signed `{id,type,at,data}` bodies for audited changes and `key.leaked`, event filters,
  * retries with backoff through a receiver's failures, the delivery log, and the metric.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -131,6 +133,18 @@ describe('webhook routes', () => {
     }
     expect((await t.api('GET', '/v1/webhooks')).body).toEqual({ webhooks: [] });
     await addWebhook({ url: receiver.url, events: ['canary.tripped', 'deleted_key.*', 'rotation.*', 'alert.ack', 'webhook.delete'] });
+  });
+
+  it('says at startup which webhooks this home cannot sign for, when its webhook.key is not the one they were sealed under', async () => {
+    const { id } = await addWebhook({ url: receiver.url, events: ['key.*'] });
+    await t.daemon.close();
+    writeFileSync(join(t.home, 'webhook.key'), randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
+    t.logs.length = 0;
+    await t.restart();
+    expect(t.logs.filter((l) => l.includes('webhook.key'))).toEqual([
+      `1 webhook was added under another webhook.key than this home's (${id}): this daemon cannot sign for them and delivers nothing to them; their deliveries wait for a daemon that holds that key. With one daemon, remove them and add them again (docs/webhooks.md), or put the home's old webhook.key back`,
+    ]);
+    expect((await t.api('GET', '/v1/webhooks')).body).toMatchObject({ webhooks: [{ id, canSign: false }] });
   });
 
   it('is for admins only', async () => {
