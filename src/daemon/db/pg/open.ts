@@ -51,6 +51,10 @@ export async function openPgDatabase(url: string, migrationsFolder = DEFAULT_PG_
   // Without a listener an idle connection dropped by the server would crash the process. The
   // change feed reports the outage once, and the next query on the pool fails with it.
   pool.on('error', () => {});
+  // The pool listens only to its idle connections: one checked out (a transaction's, between
+  // its statements) that the server drops emitted an 'error' nothing heard, and the process
+  // died of it (PostgreSQL stopped during an import). Its query fails with the error anyway.
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     // Migrating (and backfilling) may take longer than a query may: its own connection, no limit.
     const client = new pg.Client(clientConfig(url, timeouts.connectMs));
