@@ -56,12 +56,12 @@ async function deactivateLeaked(client: KeywardClient, findings: ReportedFinding
 /**
  * Reports each live key once, where it was first found (`POST /v1/keys/leaks`), so a scan that
  * changes nothing (a CI job with a viewer's token) still raises `key.leaked` for the admins;
- * marks each live key's findings with whether the daemon took the report. `hashes[i]` is the
- * hash of `findings[i]`'s secret (kept out of the findings, which `--json` prints). A refusal
- * or a failure is one line: it changes nothing of what the scan found, nor its exit code.
+ * marks each live key's findings with whether the daemon took the report. Each finding comes
+ * with the hash of its secret (kept out of the findings, which `--json` prints). A refusal or a
+ * failure is one line: it changes nothing of what the scan found, nor its exit code.
  */
-async function reportLeaked(client: KeywardClient, findings: ReportedFinding[], hashes: readonly string[]): Promise<string[]> {
-  const live = findings.flatMap((f, i) => (isLiveKey(f) ? [{ f, sha256: hashes[i]! }] : []));
+async function reportLeaked(client: KeywardClient, found: readonly { f: ReportedFinding; sha256: string }[]): Promise<string[]> {
+  const live = found.filter(({ f }) => isLiveKey(f));
   const first = new Map<string, string>();
   for (const { f, sha256 } of live) if (!first.has(sha256)) first.set(sha256, leakWhere(f));
   const taken = new Set<string>();
@@ -155,8 +155,8 @@ export function scanCommand(program: Command): void {
     if (!opts.json) for (const f of reported) print(findingLine(f));
     // A key `--deactivate` could not switch off (a viewer's CI token) is still reported, so its
     // admins get `key.leaked` as from a plain scan.
-    const toReport = reported.flatMap((f, i) => (!opts.deactivate || f.deactivated === false ? [{ f, hash: findings[i]!.hash }] : []));
-    failures.push(...(await reportLeaked(client, toReport.map((r) => r.f), toReport.map((r) => r.hash))));
+    const toReport = reported.flatMap((f, i) => (!opts.deactivate || f.deactivated === false ? [{ f, sha256: findings[i]!.hash }] : []));
+    failures.push(...(await reportLeaked(client, toReport)));
     if (opts.json) printJson({ findings: reported, scanned: scanner.stats, errors });
     for (const line of [...failures, ...liveOperatorNotes(reported)]) note(line);
     const { files, bytes, skippedBinary, skippedDirs } = scanner.stats;

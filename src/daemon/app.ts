@@ -39,7 +39,6 @@ import { CHALLENGE_PATTERN, PROOF_HEADER, proofOf } from '../identity.js';
 import { VERSION } from '../version.js';
 import { storeUnreachable } from './store.js';
 
-
 export type AppOptions = {
   /** This start's identity secret (daemon.json): health proves it to clients that challenge. */
   instance: string;

@@ -35,7 +35,6 @@ import { alertFlags, countKeys, refreshMs } from './state/attention.js';
 import { rotationsByKey } from './state/collection.js';
 import { layoutColumns } from './state/columns.js';
 import { footerText } from './state/keymap.js';
-import { keyGone } from './state/key-form.js';
 import { TABLE, type InMode, type Mode } from './state/modes.js';
 import { modeBindings, rotationBindings } from './state/screens.js';
 import { emptyText, initialView, sortShown, type TableView } from './state/table.js';
@@ -114,7 +113,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   // would land on the table as commands (x, y: deactivate the key under the cursor).
   useEffect(() => {
     if (!viewedKeyGone) return;
-    setMode((m) => (m.kind === 'edit' ? keyGone(m) : TABLE));
+    setMode((m) => (m.kind === 'edit' ? { ...m, gone: true, busy: false } : TABLE));
     show('That key was deleted', 'error');
   }, [viewedKeyGone, setMode, show]);
 

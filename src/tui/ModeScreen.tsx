@@ -32,6 +32,7 @@ import { filterLabel, parseAuditFilter } from './state/audit.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
 import { helpLines } from './state/help.js';
+import { withGoneNote } from './state/key-form.js';
 import { ADD_KEYS, EDIT_KEYS, type Binding, type RotationCommand } from './state/keymap.js';
 import type { Mode } from './state/modes.js';
 import { currentRefusal } from './state/rotation.js';
@@ -128,7 +129,7 @@ export function ModeScreen(props: ModeScreenProps) {
       return (
         <KeyFormScreen
           title={editing ? `Edit "${editing.key.name}"` : 'Add a key'}
-          form={mode}
+          form={editing?.gone ? withGoneNote(editing) : mode}
           bindings={editing ? EDIT_KEYS : ADD_KEYS}
           note="The secret is shown once, right after the key is created."
           busyText={editing ? 'Saving…' : 'Creating…'}

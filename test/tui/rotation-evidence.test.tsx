@@ -19,6 +19,16 @@ const flat = (frame: string) => frame.replace(/[│╭╮╰╯─\s]+/g, ' ');
 /** The stepper line marked current. */
 const currentStep = (frame: string) => frame.split('\n').find((line) => line.includes('› ') && /\d\. /.test(line));
 
+/** The TUI on `name`, whose rotation is open (its new key `name-2`), opened with `r` on it. */
+async function openRotationOf(name: string, size?: { columns: number; rows: number }) {
+  const { app } = await openApp(t, size && { size });
+  await waitForText(app, `${name}-2`);
+  await waitForFrame(app, (f) => cursorLine(f)?.includes(`${name} `) === true, `the cursor on ${name}`);
+  press(app, 'r');
+  await waitForText(app, `Rotating "${name}" → "${name}-2"`);
+  return app;
+}
+
 describe('rotation evidence in the TUI', () => {
   it('starts with the chosen watch window, lists the systems to update, marks who switched and names who has not before the cut-over', async () => {
     const old = await t.client.createKey('ledger');
@@ -139,10 +149,7 @@ describe('rotation evidence in the TUI', () => {
     const old = await t.client.createKey('busy');
     for (let i = 0; i < 14; i++) await t.client.verify(old.secret, `system-${String(i).padStart(2, '0')}`);
     await t.client.startRotation(old.key.id);
-    const { app } = await openApp(t, { size: { columns: 80, rows: 24 } });
-    await waitForText(app, 'busy-2');
-    await waitForFrame(app, (f) => cursorLine(f)?.includes('busy ') === true, 'the cursor on busy');
-    press(app, 'r');
+    const app = await openRotationOf('busy', { columns: 80, rows: 24 });
     const frame = await waitForText(app, "Systems to update: the old key's callers (14)");
     expect(flat(frame)).toMatch(/… and \d+ more: a taller terminal, or keyward rotations show, lists all/);
   });
@@ -182,11 +189,7 @@ describe('rotation evidence in the TUI', () => {
   it('says, before rolling back an emergency, why the old key was switched off', async () => {
     const old = await t.client.createKey('vault');
     await t.client.startRotation(old.key.id, { emergency: true, reason: 'pasted in the team chat' });
-    const { app } = await openApp(t);
-    await waitForText(app, 'vault-2');
-    await waitForFrame(app, (f) => cursorLine(f)?.includes('vault ') === true, 'the cursor on vault');
-    press(app, 'r');
-    await waitForText(app, 'Rotating "vault" → "vault-2"');
+    const app = await openRotationOf('vault');
     press(app, 'b');
     const frame = await waitForText(app, 'Roll back: reactivate');
     expect(flat(frame)).toContain('It was switched off because: pasted in the team chat.');
@@ -198,11 +201,7 @@ describe('rotation evidence in the TUI', () => {
   it('offers nothing to switch off after cancelling past the cut-over: the new key is the one key left working', async () => {
     const old = await t.client.createKey('cargo');
     const started = await t.client.startRotation(old.key.id, { emergency: true, reason: 'leaked in a log' });
-    const { app } = await openApp(t);
-    await waitForText(app, 'cargo-2');
-    await waitForFrame(app, (f) => cursorLine(f)?.includes('cargo') === true, 'the cursor on cargo');
-    press(app, 'r');
-    await waitForText(app, 'Rotating "cargo" → "cargo-2"');
+    const app = await openRotationOf('cargo');
     press(app, 'C');
     await waitForText(app, 'Cancel this rotation?');
     press(app, 'y');

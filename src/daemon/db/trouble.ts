@@ -101,9 +101,14 @@ export function namedOpenAlertsWhere(a: AlertTable, kind: AlertKind, keyId: stri
   return and(openAlertWhere(a, kind, keyId), ne(a.caller, NO_CALLER));
 }
 
-/** An alert of a kind, key and caller with `s`'s detail, as `alertValues` writes it (see `oncePerDetail`). */
+/** An alert's detail as both stores keep it (text), and as `sameDetailWhere` compares it. */
+export function storedDetail(detail: AlertRow['detail']): string {
+  return JSON.stringify(detail);
+}
+
+/** An alert of a kind, key and caller with `s`'s detail (see `oncePerDetail`). */
 export function sameDetailWhere(a: AlertTable, s: Pick<AlertSighting, 'kind' | 'keyId' | 'caller' | 'detail'>): SQL | undefined {
-  return and(latestAlertWhere(a, s), eq(a.detail, JSON.stringify(s.detail)));
+  return and(latestAlertWhere(a, s), eq(a.detail, storedDetail(s.detail)));
 }
 
 /** The latest alert of a kind, key and caller: the one raised last. */
@@ -131,14 +136,14 @@ export function alertOrder(a: AlertTable): SQL[] {
 
 /** What counting a sighting changes on an alert. */
 export function countedSet(alert: AlertRow) {
-  return { count: alert.count, firstSeenAt: alert.firstSeenAt, lastSeenAt: alert.lastSeenAt, ip: alert.ip, detail: JSON.stringify(alert.detail) };
+  return { count: alert.count, firstSeenAt: alert.firstSeenAt, lastSeenAt: alert.lastSeenAt, ip: alert.ip, detail: storedDetail(alert.detail) };
 }
 
 /** The columns of an alert row, as the stores insert it. */
 export const ALERT_FIELDS = ['id', 'kind', 'keyId', 'keyName', 'caller', 'ip', 'count', 'firstSeenAt', 'lastSeenAt', 'detail', 'ackedAt', 'ackedBy'] as const satisfies readonly (keyof AlertRow)[];
 
 export function alertValues(alert: AlertRow): Omit<AlertRow, 'detail'> & { detail: string } {
-  return { ...alert, detail: JSON.stringify(alert.detail) };
+  return { ...alert, detail: storedDetail(alert.detail) };
 }
 
 export function alertRow(row: Omit<AlertRow, 'detail'> & { detail: string }): AlertRow {

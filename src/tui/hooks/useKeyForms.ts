@@ -8,7 +8,7 @@ import { ApiError, type EditKeyInput, type KeywardClient } from '../../client/cl
 import { hasSecretShape } from '../../secret-shape.js';
 import type { KeyFeed } from '../feed.js';
 import { errorText } from '../format.js';
-import { changedLabels, clearField, hasIssues, issuesByField, keyGone, moveFocus, readForm, typeInto, withIssues, type FieldIssues, type KeyForm } from '../state/key-form.js';
+import { changedLabels, clearField, hasIssues, issuesByField, moveFocus, readForm, typeInto, withIssues, type FieldIssues, type KeyForm } from '../state/key-form.js';
 import type { FormCommand } from '../state/keymap.js';
 import { TABLE, type InMode, type Mode } from '../state/modes.js';
 import { narrowings, refusedLists } from '../state/narrowing.js';
@@ -101,7 +101,8 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
     // Where the form came from may have been about the deleted key too.
     if (command === 'cancel') return setMode(m.gone ? TABLE : m.back);
     if (command !== 'submit') return setMode({ ...m, ...within(m, command) });
-    if (m.gone) return setMode(keyGone(m));
+    // The key is gone: nothing to save (the form says so, ModeScreen).
+    if (m.gone) return;
     const { input, problems } = readForm(m, Date.now());
     if (hasIssues(problems)) return setMode(withIssues(m, problems));
     if (Object.keys(input).length === 0) {
@@ -125,11 +126,7 @@ export function useKeyForms({ client, feed, setView, setMode, inMode, show }: Ke
 
   /** A key typed into the focused field of whichever form is open. */
   const onFormTyping = (name: string, input: string) =>
-    setMode((m) => {
-      if ((m.kind !== 'add' && m.kind !== 'edit') || m.busy) return m;
-      const typed = { ...m, ...typeInto(m, name, input) };
-      return typed.kind === 'edit' && typed.gone ? keyGone(typed) : typed;
-    });
+    setMode((m) => ((m.kind === 'add' || m.kind === 'edit') && !m.busy ? { ...m, ...typeInto(m, name, input) } : m));
 
   return { onAdd, onEdit, onFormTyping };
 }

@@ -152,9 +152,9 @@ export function withIssues<F extends KeyForm>(form: F, issues: FieldIssues): F {
 /** What an edit form of a key deleted meanwhile says, whatever is typed into it. */
 export const KEY_GONE = 'This key was deleted meanwhile: nothing here can be saved; esc goes back to the table';
 
-/** The edit form of a key deleted meanwhile: it says so and saves nothing (`Mode` 'edit', `gone`). */
-export function keyGone<F extends KeyForm>(form: F): F & { gone: true } {
-  return { ...form, gone: true, busy: false, issues: { ...form.issues, form: [KEY_GONE] } };
+/** The edit form of a key deleted meanwhile (`Mode` 'edit', `gone`) as drawn: it says so under its fields, whatever is typed. */
+export function withGoneNote<F extends KeyForm>(form: F): F {
+  return { ...form, issues: { ...form.issues, form: [KEY_GONE] } };
 }
 
 /** The focused field emptied: for most fields, "none" or "no restriction". */

@@ -15,6 +15,7 @@ import {
   alertOrder,
   alertRow,
   alertValues,
+  storedDetail,
   countedSet,
   openAlertCounts,
   presentedSet,
@@ -134,7 +135,7 @@ export function recordSighting(tx: Tx, writes: AlertWrites, sighting: AlertSight
   const s = callerFor(sighting, own !== undefined, own ? 0 : (writes.openCount.get({ kind: sighting.kind, keyId: sighting.keyId })?.n ?? 0));
   const open = s === sighting ? own : openAlert(writes, s.kind, s.keyId, s.caller);
   if (sighting.tombstone) writes.presented.run({ keyId: sighting.keyId, count: sighting.count, at: sighting.lastSeenAt, caller: sighting.caller, ip: sighting.ip });
-  const same = open || !oncePerDetail(s) ? undefined : writes.sameDetail.get({ kind: s.kind, keyId: s.keyId, caller: s.caller, detail: JSON.stringify(s.detail) });
+  const same = open || !oncePerDetail(s) ? undefined : writes.sameDetail.get({ kind: s.kind, keyId: s.keyId, caller: s.caller, detail: storedDetail(s.detail) });
   const last = open ? undefined : (same ?? writes.latest.get({ kind: s.kind, keyId: s.keyId, caller: s.caller }));
   const placement = placeSighting(s, open, last && alertRow(last));
   if (placement === 'skip') return undefined;
