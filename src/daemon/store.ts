@@ -322,10 +322,15 @@ export type StoreChange =
   | { type: 'operator'; id: string; event: 'created' | 'updated' }
   | { type: 'rotation'; id: string; event: 'created' | 'updated' };
 
-/** What a daemon does with the changes of a shared store; called one at a time, in commit order. */
+/** What a daemon does with the changes of a shared store: `changed` is called one at a time, in commit order. */
 export type StoreFollower = {
-  /** The whole indexed state: when following starts, after a reconnect, and periodically. */
-  reset(keys: IndexedKey[]): Promise<void>;
+  /**
+   * The whole indexed state, read a page at a time: when following starts, after a reconnect,
+   * and periodically. `settled(id)`: a change to that key reached `changed` after the snapshot
+   * began (a periodic snapshot runs alongside the changes), so the snapshot's row, perhaps
+   * older, must not replace what is there, nor its absence remove it.
+   */
+  reset(pages: AsyncIterable<readonly IndexedKey[]>, settled: (id: string) => boolean): Promise<void>;
   /** `own` is true for a change this daemon made (its services already published it). */
   changed(change: StoreChange, own: boolean): Promise<void>;
 };

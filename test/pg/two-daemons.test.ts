@@ -5,7 +5,9 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { KeywardClient, type StreamEvent } from '../../src/client/client.js';
+import type { IndexedKey } from '../../src/decide/policy.js';
 import { hashSecret } from '../../src/decide/secret.js';
+import type { FollowedKeyIndex } from '../../src/daemon/sync/follower.js';
 import type { TestDaemon } from '../helpers/daemon.js';
 import { pgTitle, TEST_DATABASE_URL } from './database.js';
 import { useDaemonPair, verdict } from './shared-daemons.js';
@@ -198,6 +200,42 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('what the change feed trusts'), () =
     await pair.shared.db.query("update keys set status = 'inactive' where id = $1", [key.id]);
     await msUntilVerdict(b, secret, 'inactive');
     await msUntilVerdict(a, secret, 'inactive');
+  });
+
+  it('applies changes while a periodic snapshot runs, and the snapshot, read before a deactivation, does not undo it', async () => {
+    const { key, secret } = await a.client.createKey('mid-snapshot');
+    await msUntilVerdict(b, secret, 'valid');
+    // B's next periodic snapshot is read whole, then held until released: a million keys'
+    // snapshot takes seconds, and the deactivation lands in the middle of it.
+    const index = b.daemon.core.index as FollowedKeyIndex;
+    const follow = index.followAll.bind(index);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let read!: () => void;
+    const snapshotRead = new Promise<void>((resolve) => (read = resolve));
+    let applied: Promise<void> | undefined;
+    vi.spyOn(index, 'followAll').mockImplementationOnce((pages, settled) => {
+      applied = (async () => {
+        const rows: IndexedKey[][] = [];
+        for await (const page of pages) rows.push([...page]);
+        read();
+        await held;
+        await follow(
+          (async function* () {
+            yield* rows;
+          })(),
+          settled,
+        );
+      })();
+      return applied;
+    });
+    await snapshotRead;
+    expect((await b.daemon.core.store.getKey(key.id))?.status).toBe('active');
+    await a.client.deactivateKey(key.id);
+    await msUntilVerdict(b, secret, 'inactive');
+    release();
+    await applied;
+    expect(await verdict(b, secret)).toBe('inactive');
   });
 
   it('takes state from the tables, never from a notice: a forged notice changes nothing', async () => {

@@ -14,6 +14,10 @@ import { failureText } from '../db/storage-errors.js';
 import type { KeyStatus, SharedStore, Store, StoreChange } from '../store.js';
 import { toWire } from '../../replica/wire.js';
 import { KeyIndex } from '../verify/key-index.js';
+import { Slice } from '../slice.js';
+
+/** Work between two turns of the event loop while following a snapshot. */
+const SLICE_MS = 5;
 
 /**
  * The verification index of a daemon on a shared store. While the change feed is live only
@@ -56,19 +60,27 @@ export class FollowedKeyIndex extends KeyIndex {
   /**
    * Brings everything to the feed's snapshot, key by key, so whoever follows this index (the
    * replica hub) hears of exactly what changed — usually nothing, on the periodic snapshot.
+   * Keys `settled` by a newer change are left as they are. A million keys are seconds of work,
+   * so it gives the event loop a turn every `SLICE_MS`: verification, and the feed's changes
+   * (a deactivation), do not wait for it.
    */
-  followAll(entries: IndexedKey[]): void {
-    this.fromFeed(() => {
-      const ids = new Set<string>();
-      for (const entry of entries) {
-        ids.add(entry.id);
+  async followAll(pages: AsyncIterable<readonly IndexedKey[]>, settled: (id: string) => boolean): Promise<void> {
+    const seen = new Set<string>();
+    const slice = new Slice(SLICE_MS);
+    for await (const page of pages) {
+      for (const entry of page) {
+        seen.add(entry.id);
+        // Checked in the same step as the put: a change applied during a turn is seen here.
+        if (settled(entry.id)) continue;
         const current = this.get(entry.id);
-        if (!current || !sameEntry(current, entry)) this.put(entry);
+        if (!current || !sameEntry(current, entry)) this.fromFeed(() => this.put(entry));
+        if (slice.over()) await slice.turn();
       }
-      const gone: string[] = [];
-      for (const entry of this.entries()) if (!ids.has(entry.id)) gone.push(entry.id);
-      for (const id of gone) this.remove(id);
-    });
+    }
+    for (const { id } of this.entries()) {
+      if (!seen.has(id) && !settled(id)) this.fromFeed(() => this.remove(id));
+      if (slice.over()) await slice.turn();
+    }
   }
 
   /** Applies one key as the feed read it; undefined: it no longer exists. */
@@ -110,8 +122,8 @@ export type FollowerParts = {
 export function followSharedStore(shared: SharedStore, index: FollowedKeyIndex, parts: FollowerParts): Promise<void> {
   let announcing = Promise.resolve();
   return shared.follow({
-    async reset(keys) {
-      index.followAll(keys);
+    async reset(pages, settled) {
+      await index.followAll(pages, settled);
       await parts.operators.load();
     },
     async changed(change, own) {

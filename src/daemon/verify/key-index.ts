@@ -21,11 +21,11 @@
  * listens. Long because the columns, the text buffer and both tables are one structure.
  */
 import { randomInt } from 'node:crypto';
-import { setImmediate as turn } from 'node:timers/promises';
 import type { IndexedKey } from '../../decide/policy.js';
 import type { KeyCounts, KeyStatus } from '../store.js';
 import { DIGEST_BYTES, digestHash, fnv1a, grown, parseDigest, sameBytes, writeAscii } from './bytes.js';
 import { ProbeTable } from './probe-table.js';
+import { Slice } from '../slice.js';
 
 /** The fields every key has, kept in columns. */
 type CoreField = 'id' | 'name' | 'hash' | 'status' | 'expiresAt';
@@ -143,13 +143,12 @@ export class KeyIndex<E extends IndexedCore = IndexedKey> {
    */
   async loadGradually(pages: Iterable<readonly E[]>, expected: number, sliceMs: number, signal?: AbortSignal): Promise<void> {
     this.reset(expected);
-    let sliceStart = performance.now();
+    const slice = new Slice(sliceMs);
     for (const page of pages) {
       for (const entry of page) this.place(entry);
-      if (performance.now() - sliceStart < sliceMs) continue;
-      await turn();
+      if (!slice.over()) continue;
+      await slice.turn();
       if (signal?.aborted) return;
-      sliceStart = performance.now();
     }
   }
 

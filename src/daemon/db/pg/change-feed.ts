@@ -11,6 +11,12 @@
  * (the database stopped, a network cut) makes the feed not live; it reconnects with backoff and
  * starts over from a full snapshot, and a periodic snapshot covers anything missed otherwise.
  *
+ * The periodic snapshot reads every key, seconds of work at a million, so it does not hold up
+ * the notices: it reads on a connection of its own while notices go on being applied, and a
+ * key a notice applied after the snapshot began is `settled` — the snapshot's row of it, read
+ * perhaps before the change, is not applied. When it stood in the notices' queue, a daemon
+ * went on accepting a key another daemon had deactivated for 6 s at a million keys.
+ *
  * A connection can also go silent without closing (a partition that drops packets): no error,
  * just no notices. Another daemon's deactivation would then never arrive, while this daemon
  * kept renewing its replicas' leases. So once a second an idle feed sends itself an empty
@@ -25,7 +31,7 @@ import { z } from 'zod';
 import { backoffMs } from '../../../backoff.js';
 import type { IndexedKey } from '../../../decide/policy.js';
 import type { SharedStore, StoreChange, StoreFollower } from '../../store.js';
-import { readIndexedKeys } from './indexed-keys.js';
+import { indexedKeyPages, readIndexedKeys } from './indexed-keys.js';
 
 export const CHANNEL = 'keyward_changes';
 
@@ -51,7 +57,8 @@ export type ChangeNote = z.infer<typeof NoteSchema>;
 /** A committed write's announcement: the daemon it came from, its nonce, what it changed. */
 export type Notice = z.infer<typeof NoticeSchema>;
 
-type Item = { kind: 'snapshot'; done?: (err?: unknown) => void } | { kind: 'notice'; notice: Notice; done?: undefined };
+/** A snapshot on (re)connecting, which notices wait for; or a notice. */
+type Item = { kind: 'snapshot'; done: (err?: unknown) => void } | { kind: 'notice'; notice: Notice; done?: undefined };
 
 export type ChangeFeedOptions = {
   /** A new, unconnected client for the listening connection. */
@@ -78,6 +85,8 @@ export class ChangeFeed implements SharedStore {
   private reconcile: NodeJS.Timeout | undefined;
   private probe: NodeJS.Timeout | undefined;
   private probing = false;
+  /** The running periodic snapshot's connection, and the keys notices applied since it began. */
+  private periodic: { client: pg.Client; settled: Set<string> } | undefined;
   /** Writes waiting for their own notice, by nonce. */
   private readonly pending = new Map<string, () => void>();
 
@@ -96,9 +105,7 @@ export class ChangeFeed implements SharedStore {
       throw err;
     }
     this.following = true;
-    this.reconcile = setInterval(() => {
-      if (this.isLive) this.enqueue({ kind: 'snapshot' });
-    }, this.options.reconcileMs ?? RECONCILE_MS);
+    this.reconcile = setInterval(() => void this.reconcileOnce(), this.options.reconcileMs ?? RECONCILE_MS);
     this.reconcile.unref();
     this.probe = setInterval(() => void this.probeOnce(), this.options.probeMs ?? PROBE_MS);
     this.probe.unref();
@@ -128,6 +135,31 @@ export class ChangeFeed implements SharedStore {
     clearInterval(this.probe);
     clearTimeout(this.retry);
     if (this.client) await this.lost(this.client, undefined);
+    await this.periodic?.client.end().catch(() => {});
+  }
+
+  /**
+   * The periodic snapshot, alongside the notices. Skipped while the feed is not live (the
+   * snapshot on reconnecting will do) or the last one still runs. A failure is logged and
+   * left to the next: the listening connection, which the probe watches, is not at fault.
+   */
+  private async reconcileOnce(): Promise<void> {
+    const listening = this.listening;
+    if (!listening || !this.isLive || this.periodic) return;
+    const client = this.options.connect();
+    client.on('error', () => {});
+    const settled = new Set<string>();
+    this.periodic = { client, settled };
+    try {
+      await client.connect();
+      // A feed lost meanwhile starts over from its own snapshot: this one applies nothing more.
+      await this.follower!.reset(indexedKeyPages(drizzle({ client })), (id) => this.listening !== listening || settled.has(id));
+    } catch (err) {
+      if (!this.closed) this.options.log(`a periodic snapshot of the keys failed (${describe(err)}); the next one tries again`);
+    } finally {
+      this.periodic = undefined;
+      await client.end().catch(() => {});
+    }
   }
 
   private async within(applied: Promise<void>, client: pg.Client): Promise<void> {
@@ -224,9 +256,9 @@ export class ChangeFeed implements SharedStore {
     }
   }
 
+  /** The snapshot on (re)connecting: notices wait for it, so nothing it applies is newer than theirs. */
   private async snapshot(client: pg.Client): Promise<void> {
-    const rows = await readIndexedKeys(drizzle({ client }));
-    await this.follower!.reset(rows);
+    await this.follower!.reset(indexedKeyPages(drizzle({ client })), () => false);
     this.isLive = true;
   }
 
@@ -234,6 +266,7 @@ export class ChangeFeed implements SharedStore {
     const ids = notice.c.filter((c) => c.t === 'key').map((c) => c.id);
     const rows = ids.length ? await readIndexedKeys(drizzle({ client }), ids) : [];
     for (const note of notice.c) {
+      if (note.t === 'key') this.periodic?.settled.add(note.id);
       await this.follower!.changed(toChange(note, rows), notice.o === this.options.origin);
     }
     this.pending.get(notice.n)?.();

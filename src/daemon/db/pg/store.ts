@@ -84,7 +84,7 @@ import { editColumns, expiringWhere, keyMatch, keyValues, policyColumnsOf, statu
 import { ChangeFeed, CHANNEL, type ChangeNote } from './change-feed.js';
 import { anyOf, unnest } from './arrays.js';
 import { insertImported, storedClashes } from './import-writes.js';
-import { readIndexedKeys } from './indexed-keys.js';
+import { indexedKeyPages } from './indexed-keys.js';
 import { LOCKS, lockKey } from './locks.js';
 import { clientConfig, openPgDatabase, type PgDb, type PgTimeouts } from './open.js';
 import { filterText, keyListWhere, keyPaging } from '../key-list.js';
@@ -457,8 +457,7 @@ export class PgStore implements Store {
   }
 
   async *indexedKeys(): AsyncIterable<IndexedKey[]> {
-    // One page, read as the change feed reads its snapshots.
-    yield await readIndexedKeys(this.db);
+    yield* indexedKeyPages(this.db);
   }
 
   async quotas(keyIds: string[]): Promise<(StoredQuota & { keyId: string })[]> {
