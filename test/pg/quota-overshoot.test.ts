@@ -1,6 +1,6 @@
 /**
  * Quotas with several verifying processes (two daemons on one PostgreSQL database): each
- * takes from its own count and reads the stored quota back after each usage flush, so they
+ * takes from its own count and reads the stored quota back at each usage flush, so they
  * overshoot a quota only by uses the other accepted that it could not see yet — those since
  * the other's last flush, up to its own next read: one flush interval of traffic, two when
  * the two flush timers are out of phase. Measured here: the overshoot is printed and checked
@@ -71,5 +71,20 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('a quota shared by two daemons'), ()
     expect((await a.client.getKey(key.id)).key.quota?.remaining, 'never below zero').toBe(0);
     const usage = await a.client.usage(key.id, 5);
     expect(usage.buckets.reduce((n, x) => n + x.ok, 0)).toBe(accepted);
+  });
+
+  it('is read back by a daemon that verified nothing since: idle, it refuses once the other used the quota up', async () => {
+    const { a, b } = pair;
+    const { key, secret } = await a.client.createKey('idle-quota', { quota: { remaining: 10 } });
+    // One use through A: A's ledger now holds the key's quota, 9 left.
+    expect((await a.client.verify(secret)).valid).toBe(true);
+    await a.daemon.core.usage.flush();
+    await vi.waitFor(async () => expect((await b.client.verify(secret)).valid).toBe(true), { timeout: 2000 });
+    while ((await b.client.verify(secret)).valid);
+    await b.daemon.core.usage.flush();
+    expect((await b.client.getKey(key.id)).key.quota?.remaining).toBe(0);
+    // A's next flush, as its timer runs it once a second, with nothing of its own to write.
+    await a.daemon.core.usage.flush();
+    expect(await a.client.verify(secret)).toMatchObject({ valid: false, code: 'quota_exhausted' });
   });
 });

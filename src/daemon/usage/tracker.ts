@@ -92,7 +92,15 @@ export class UsageTracker {
   }
 
   private async flushNow(): Promise<void> {
-    if (this.buckets.size === 0) return;
+    if (this.buckets.size > 0) await this.writeCounts();
+    // Daemons sharing a store each take from their own ledger: read back what all of them
+    // used, also when this one counted nothing since. An idle daemon that skipped it went on
+    // granting, 38 s after another daemon had used the quota up, the uses it last saw left.
+    const quotaKeys = this.store.shared ? this.quotas.keyIds() : [];
+    if (quotaKeys.length > 0) this.quotas.rebase(await this.store.quotas(quotaKeys), this.clock.now());
+  }
+
+  private async writeCounts(): Promise<void> {
     const delta: UsageDelta = {
       buckets: [...this.buckets].flatMap(([keyId, perKey]) => [...perKey].map(([minute, c]) => ({ keyId, minute, ...c }))),
       callers: this.callers.drain(),
@@ -112,8 +120,6 @@ export class UsageTracker {
       }
       this.onFlush(tickOf(chunk, this.clock.now()));
     }
-    // Daemons sharing a store each take from their own ledger: read back what all of them used.
-    if (this.store.shared) this.quotas.rebase(await this.store.quotas(this.quotas.keyIds()), this.clock.now());
   }
 
   private restore(delta: UsageDelta): void {
