@@ -189,6 +189,26 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('two daemons on one PostgreSQL datab
   });
 });
 
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('a change the feed cannot read'), () => {
+  const pair = useDaemonPair();
+
+  it("loses the feed with PostgreSQL's reason on one line, not drizzle's quote of the query, and follows again once it can read", async () => {
+    const { a, b } = pair;
+    await pair.shared.db.query('alter table key_tombstones rename column name to name_gone');
+    try {
+      const { secret } = await a.client.createKey('unreadable');
+      await expect.poll(() => b.logs.find((l) => l.includes('lost the change feed')), { timeout: 5000 }).toBeDefined();
+      const line = b.logs.find((l) => l.includes('lost the change feed'))!;
+      expect(line).toMatch(/\(42703: column .*name.* does not exist\)/);
+      expect(line).not.toMatch(/Failed query|params:/);
+      await pair.shared.db.query('alter table key_tombstones rename column name_gone to name');
+      await expect.poll(() => verdict(b, secret), { timeout: 10_000 }).toBe('valid');
+    } finally {
+      await pair.shared.db.query('alter table key_tombstones rename column name_gone to name').catch(() => undefined);
+    }
+  });
+});
+
 describe.skipIf(!TEST_DATABASE_URL)(pgTitle('what the change feed trusts'), () => {
   const pair = useDaemonPair({ reconcileMs: 300 });
   let a: TestDaemon;

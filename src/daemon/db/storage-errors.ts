@@ -50,7 +50,13 @@ function pgUnavailable(): KeywardError {
  * error, would drop.
  */
 export function failureText(err: unknown): string {
+  const inner = pastDrizzle(err);
+  return (inner instanceof Error ? inner.message : String(inner)).replace(/\s+/g, ' ');
+}
+
+/** The error drizzle's wrapper wraps (a `pg` error, with its `code`), or `err` itself. */
+export function pastDrizzle(err: unknown): unknown {
   let inner = err;
   while (inner instanceof DrizzleQueryError && inner.cause instanceof Error) inner = inner.cause;
-  return (inner instanceof Error ? inner.message : String(inner)).replace(/\s+/g, ' ');
+  return inner;
 }

@@ -31,6 +31,7 @@ import { z } from 'zod';
 import { backoffMs } from '../../../backoff.js';
 import type { IndexedKey } from '../../../decide/policy.js';
 import type { SharedStore, StoreChange, StoreFollower } from '../../store.js';
+import { failureText, pastDrizzle } from '../storage-errors.js';
 import { indexedKeyPages, readIndexedKeys } from './indexed-keys.js';
 
 export const CHANNEL = 'keyward_changes';
@@ -320,8 +321,9 @@ function toChange(note: ChangeNote, rows: IndexedKey[]): StoreChange {
   return { type: 'key', id: note.id, key, event: key ? (note.e === 'updated' || note.e === 'deleted' ? 'updated' : note.e) : 'deleted' };
 }
 
+/** A failure on one line, as PostgreSQL or the network said it (not drizzle's quote of the query). */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return 'closed';
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  const code = (pastDrizzle(err) as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${failureText(err)}` : failureText(err);
 }
