@@ -133,6 +133,23 @@ describe('the TUI over a window of a large list', () => {
     press(app, KEY.escape);
     await waitForFrame(app, (f) => !f.includes('filter "') && /3,001 keys: 2,970 active, 31 inactive/.test(f), 'filter cleared; the counts follow the changes');
   });
+  it('shows a key created above the first row when the top of the list is on screen, the cursor staying on its key', async () => {
+    await seed(COUNT);
+    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
+    await waitForText(app, name(0));
+    press(app, 's');
+    await waitForFrame(app, on(COUNT - 1), 's: newest first');
+    press(app, 'j');
+    await waitForFrame(app, on(COUNT - 2), 'j: the second newest');
+    await t.client.createKey('brand-new');
+    const frame = await waitForFrame(app, (f) => f.includes('brand-new'), 'the new key, on the first row');
+    expect(cursorLine(frame)).toContain(name(COUNT - 2));
+    const lines = frame.split('\n');
+    const top = lines.findIndex((l) => l.includes('brand-new'));
+    expect(lines[top + 1]).toContain(name(COUNT - 1));
+    expect(lines[top + 2]).toContain(name(COUNT - 2));
+  });
+
   it('puts the cursor on the first row of a new sort or filter asked for from deep in the list', async () => {
     await seed(COUNT);
     const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });

@@ -49,14 +49,18 @@ export function useKeyRows({ feed, snapshot, view, setView, currentView, height 
     if (landing) landed.current = landing.seq;
     setView((v) => ({ ...v, cursorId: null, cursorIndex: landingAt, offset: landingAt }));
   }, [landing, landingAt, windowQuery, setView]);
-  const { cursor, selectedNow } = useTableCursor(rows, shownView, setView, currentView, height, window !== undefined);
+  // A window's rows shift as its pages come and go, and the cursor's line stays put — except
+  // with the list's first row on screen, where a key created above it comes into view, as in
+  // a list held whole. Kept, it stayed above the screen until k or g.
+  const keepRow = (at: TableView) => window !== undefined && !(atStart(window) && at.offset === 0);
+  const { cursor, selectedNow } = useTableCursor(rows, shownView, setView, currentView, height, keepRow(shownView));
   useEffect(() => {
     if (window && cursor.index >= 0) feed.followCursor(cursor.index);
   }, [feed, window, cursor.index]);
 
   const moveTo = (move: Move) => {
     const jump = window && ((move === 'top' && !atStart(window)) || (move === 'bottom' && !atEnd(window)));
-    if (!jump) return setView((v) => moveCursor(rows, v, move, height, window !== undefined));
+    if (!jump) return setView((v) => moveCursor(rows, v, move, height, keepRow(v)));
     // The far end of a window is another page: the cursor lands there with it (`landing`).
     feed.jump(move === 'top' ? 'start' : 'end');
   };
