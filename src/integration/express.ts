@@ -39,9 +39,19 @@ export type KeywardExpressOptions = GuardOptions & {
 
 export type KeywardHandler = ((req: KeywardRequest, res: ServerResponse, next: Next) => void) & { readonly verifier: Verifier };
 
+/**
+ * A header's value, every line of it joined by ", " as the web's Headers (and so keyward/hono)
+ * read it. Not `req.headers`: node keeps only the first `Authorization`, so a request sending
+ * two was let through on the first here and refused by keyward/hono.
+ */
 function header(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name.toLowerCase()];
-  return Array.isArray(value) ? value.join(', ') : value;
+  const wanted = name.toLowerCase();
+  const raw = req.rawHeaders;
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.length === wanted.length && raw[i]!.toLowerCase() === wanted) value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
+  }
+  return value;
 }
 
 function send(res: ServerResponse, answer: HttpAnswer): void {

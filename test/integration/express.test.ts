@@ -4,11 +4,14 @@
  * the verified key on `req.apiKey`.
  */
 import express from 'express';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import { createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSecret } from '../../src/daemon/secrets/format.js';
 import { apiKeyOf, keyward, requireScope, type KeywardHandler } from '../../src/integration/express.js';
+import { keyward as keywardHono } from '../../src/integration/hono.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
 
 let t: TestDaemon;
@@ -36,6 +39,20 @@ async function listen(server: Server): Promise<string> {
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A GET with headers as given: an array is one header line a value, which fetch cannot send. */
+function rawGet(target: string, headers: Record<string, string | string[]>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    // Typed as one string for `authorization`; node sends an array as one line a value.
+    request(target, { headers: headers as OutgoingHttpHeaders }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    })
+      .on('error', reject)
+      .end();
+  });
 }
 
 const bearer = (key: string) => ({ authorization: `Bearer ${key}`, 'x-caller': 'express-test' });
@@ -83,6 +100,31 @@ describe('keyward() for Express', () => {
     await t.client.deactivateKey(key.id);
     const inactive = await fetch(`${url}/orders`, { headers: bearer(secret) });
     expect(await inactive.json()).toMatchObject({ error: { code: 'unauthorized', reason: 'inactive' } });
+  });
+
+  it('refuses two Authorization headers as keyward/hono does, not taking the first (node keeps only the first)', async () => {
+    const { secret } = await t.client.createKey('express-two-headers');
+    await synced();
+    const hono = new Hono();
+    const honoGuard = keywardHono({ url: t.url, token });
+    hono.use('/orders', honoGuard);
+    hono.get('/orders', (c) => c.json({ ok: true }));
+    const honoServer = await new Promise<ServerType>((resolve) => {
+      const s = serve({ fetch: hono.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+    });
+    try {
+      await honoGuard.verifier.sync();
+      const honoUrl = `http://127.0.0.1:${(honoServer.address() as AddressInfo).port}`;
+      for (const base of [url, honoUrl]) {
+        expect((await rawGet(`${base}/orders`, { authorization: `Bearer ${secret}` })).status, base).toBe(200);
+        const twice = await rawGet(`${base}/orders`, { authorization: [`Bearer ${secret}`, 'Bearer kw_other'] });
+        expect(twice.status, base).toBe(401);
+        expect(JSON.parse(twice.body), base).toMatchObject({ error: { code: 'unauthorized', reason: 'missing' } });
+      }
+    } finally {
+      // Its verifier is the Express handlers' (one a daemon and token), closed with theirs.
+      await new Promise((resolve) => honoServer.close(resolve));
+    }
   });
 
   it('verifies once when two keyward() match one request, the second checking its scopes', async () => {
