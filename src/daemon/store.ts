@@ -424,7 +424,10 @@ export interface Store {
   claimDelivery(now: number, leaseUntil: number, keyId: string, busy: readonly string[]): Promise<ClaimedDelivery | undefined>;
   /** Records an attempt and ends the lease; a success also makes the webhook's waiting deliveries due now. */
   finishDelivery(id: string, outcome: DeliveryOutcome): Promise<void>;
-  /** Drops delivered and given-up deliveries older than `before` (the log keeps 30 days). */
+  /**
+   * Drops deliveries older than `before` (the log keeps 30 days), pending ones too: the retry
+   * window (a day) ends long before, so one still pending is one no daemon could sign for.
+   */
   pruneDeliveries(before: number): Promise<void>;
 
   // tombstones and alerts (docs/alerts.md)

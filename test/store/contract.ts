@@ -809,9 +809,12 @@ export function runStoreContract(dialect: string, makeStore: StoreFactory): void
         expect((await claim(T0 + 200))?.id).toBe(first.id);
         expect(await claim(T0 + 200)).toBeUndefined();
 
+        await store.createKey(keyRow('d', { createdAt: T0 + 20 }), ADMIN);
         await store.pruneDeliveries(T0 + 11);
-        // Delivered and given up before the line go; pending ones stay, however old.
-        expect((await store.listDeliveries(mine.id, 10)).map((d) => d.id)).toEqual([first.id]);
+        // Every delivery before the line goes, a pending one too (the first); a newer one stays.
+        expect((await store.listDeliveries(mine.id, 10)).map((d) => [d.status, d.createdAt])).toEqual([['pending', T0 + 20]]);
+        // Pending for good: sealed under a key nobody claims with.
+        expect((await store.listDeliveries(theirs.id, 10)).map((d) => d.createdAt)).toEqual([T0 + 20]);
       });
     });
   });

@@ -29,7 +29,11 @@ export type DispatchOptions = {
 
 export const DEFAULT_DISPATCH: DispatchOptions = { pollMs: 1000, timeoutMs: 10_000, leaseMs: 60_000, concurrency: 4, retry: DEFAULT_RETRY };
 
-/** How long delivered and given-up deliveries stay in the log. */
+/**
+ * How long deliveries stay in the log. Pending ones go too: far past the retry window, they
+ * are deliveries to a webhook sealed under a `webhook.key` no daemon has, which grew with
+ * every event for good.
+ */
 const LOG_RETENTION_MS = 30 * 24 * 60 * 60_000;
 const PRUNE_EVERY_MS = 60 * 60_000;
 

@@ -5,7 +5,7 @@
  * leases them, so exactly one daemon attempts a given delivery at a time, and a daemon that
  * dies mid-attempt only delays it until its lease ends.
  */
-import { and, asc, desc, eq, lt, ne } from 'drizzle-orm';
+import { asc, desc, eq, lt } from 'drizzle-orm';
 import { deliveriesFor, type OutboundEvent } from '../../webhooks/events.js';
 import { claimColumns, deliveryColumns, dueWhere, finishedDelivery, waitingWhere, webhookColumns, webhookRow } from '../dialects.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryRow, NewWebhook, WebhookRow } from '../../store.js';
@@ -79,5 +79,5 @@ export async function finish(tx: Tx, id: string, o: DeliveryOutcome): Promise<vo
 }
 
 export async function prune(tx: Tx | PgDb, before: number): Promise<void> {
-  await tx.delete(webhookDeliveries).where(and(ne(webhookDeliveries.status, 'pending'), lt(webhookDeliveries.createdAt, before)));
+  await tx.delete(webhookDeliveries).where(lt(webhookDeliveries.createdAt, before));
 }

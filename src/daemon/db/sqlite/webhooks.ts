@@ -4,7 +4,7 @@
  * owns a SQLite home, and its writes are immediate transactions, so a claim is a plain
  * select-then-lease inside one.
  */
-import { and, asc, desc, eq, lt, ne } from 'drizzle-orm';
+import { asc, desc, eq, lt } from 'drizzle-orm';
 import { deliveriesFor, type OutboundEvent } from '../../webhooks/events.js';
 import { claimColumns, deliveryColumns, dueWhere, finishedDelivery, waitingWhere, webhookColumns, webhookRow } from '../dialects.js';
 import type { ClaimedDelivery, DeliveryOutcome, DeliveryRow, NewWebhook, WebhookRow } from '../../store.js';
@@ -93,5 +93,5 @@ export function finish(tx: Tx, id: string, o: DeliveryOutcome): void {
 }
 
 export function prune(tx: Tx, before: number): void {
-  tx.delete(webhookDeliveries).where(and(ne(webhookDeliveries.status, 'pending'), lt(webhookDeliveries.createdAt, before))).run();
+  tx.delete(webhookDeliveries).where(lt(webhookDeliveries.createdAt, before)).run();
 }
