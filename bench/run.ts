@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- NAME…]`: the benchmarks in sequence (keys, verify, scale, import, streams,
- * hardening, audit, scan, alerts, service, and the TUI's when it exists), or only those named. They print
+ * hardening, audit, scan, alerts, service, feed, and the TUI's when it exists), or only those named. They print
  * numbers and never pass or fail on time; the exit code is non-zero only when one crashed.
  * `--cpu-prof` has the verify, scale and import benchmarks' daemons write V8 CPU profiles (open them
  * in Chrome DevTools) to a directory it prints.
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { run as runAlerts } from './alerts.js';
 import { run as runAudit } from './audit.js';
 import { run as runHardening } from './hardening.js';
+import { run as runFeed } from './feed.js';
 import { run as runImport } from './import.js';
 import { run as runKeys } from './keys.js';
 import { run as runScale } from './scale.js';
@@ -49,6 +50,7 @@ const benches: Bench[] = [
   { name: 'scan', run: runScan },
   { name: 'alerts', run: runAlerts },
   { name: 'service', run: runService },
+  { name: 'feed', run: runFeed },
 ];
 const tui = await tuiBench();
 if (tui) benches.push(tui);

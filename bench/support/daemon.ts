@@ -39,13 +39,15 @@ export function removeHome(home: string): void {
 
 /**
  * Starts a daemon on `home`; `nodeArgs` go before the script (e.g. `--cpu-prof`); `env` is its
- * environment (default: this process's), e.g. with `KEYWARD_DATABASE_URL` for a PostgreSQL store.
+ * environment (default: this process's), e.g. with `KEYWARD_DATABASE_URL` for a PostgreSQL store;
+ * `timeoutMs`, how long it may take to be healthy.
  */
-export async function startDaemonProcess(home: string, nodeArgs: readonly string[] = [], env?: NodeJS.ProcessEnv): Promise<DaemonProcess> {
+export async function startDaemonProcess(home: string, nodeArgs: readonly string[] = [], env?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<DaemonProcess> {
   const server = await startServer({
     args: [...nodeArgs, CLI, 'daemon', '--home', home, '--port', '{port}'],
     healthPath: '/v1/health',
     env,
+    timeoutMs,
   });
   const token = readAdminToken(home);
   if (!token) {
