@@ -619,6 +619,14 @@ describe('other views', () => {
     press(app, 'G');
     frame = await waitForText(app, 'Everywhere');
     expect(frame, 'scrolled to the end').toContain('redraw the screen');
+    // A search that finds nothing says so of the help, not of API keys.
+    press(app, '/');
+    await waitForText(app, 'a key or what it does');
+    press(app, 'zzqx');
+    frame = await waitForText(app, 'Nothing in the help matches "zzqx"');
+    expect(frame).not.toContain('No key matches');
+    press(app, KEY.escape);
+    await waitForFrame(app, (f) => f.includes('Keys table (this screen)') && !f.includes('zzqx'), 'esc: the search cleared');
     press(app, KEY.escape);
     await waitForText(app, 'j/k move');
     expect(key.id).toMatch(/^key_/);

@@ -33,7 +33,7 @@ export function HelpScreen({ lines, offset, height, query, searching, active, on
   return (
     <Panel title={`Keys${range} · j/k scroll · / search · esc back`}>
       {searching || query ? <TextField label="/" value={query} placeholder="a key or what it does" /> : null}
-      {lines.length === 0 ? <Text dimColor>{`No key matches "${query}"`}</Text> : null}
+      {lines.length === 0 ? <Text dimColor>{`Nothing in the help matches "${query}"`}</Text> : null}
       <Box flexDirection="column">
         {shown.map((line, i) =>
           line.kind === 'title' ? (
