@@ -130,6 +130,26 @@ describe('the edit form', () => {
     expect((await t.client.getKey(key.id)).key.quota).toMatchObject({ remaining: 997, refill: { amount: 2000, intervalSeconds: 86_400 } });
   });
 
+  it('takes a description as long as the daemon allows, the cursor kept in view inside it', async () => {
+    const { key } = await t.client.createKey('long-text');
+    const { app } = await openApp(t, { size: { columns: 80, rows: 24 } });
+    await waitForText(app, 'long-text');
+    press(app, 'e');
+    await waitForText(app, 'Edit "long-text"');
+    press(app, KEY.down, KEY.down);
+    await waitForFrame(app, (f) => /› +Description:/.test(f), 'the cursor on the description');
+    // Pasted at once: 453 characters, past the 200 the form once cut every field to.
+    press(app, `${'d'.repeat(450)}END`);
+    await waitForFrame(app, (f) => /Description: …d+END█/.test(f), 'the end of the paste in view');
+    press(app, KEY.end, KEY.left, KEY.left, KEY.left);
+    // The cursor on the E, far past the line's end: the stretch around it is drawn.
+    await waitForFrame(app, (f) => /Description: d+END *│/.test(f), 'the cursor inside, in view');
+    press(app, 'X');
+    await waitForFrame(app, (f) => /Description: d+XEND *│/.test(f), 'typed at the cursor, in view');
+    press(app, KEY.enter);
+    await expect.poll(async () => (await t.client.getKey(key.id)).key.description, { timeout: 5000 }).toBe(`${'d'.repeat(450)}XEND`);
+  });
+
   it('shows the daemon\'s objections under each field and changes nothing', async () => {
     const { key } = await policedKey('orders');
     await t.client.createKey('other');

@@ -76,6 +76,7 @@ export function KeyFormScreen({ title, form, bindings, note, busyText, width, he
                 placeholder={field.placeholder}
                 focused={on}
                 caret={on ? form.caret : undefined}
+                room={width - INDENT}
                 labelColor={on ? 'cyan' : undefined}
               />
             </Box>

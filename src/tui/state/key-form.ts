@@ -9,7 +9,7 @@ import { parseDuration } from '../../duration.js';
 import { parseIsoTime } from '../../iso-time.js';
 import { parseCount, parsePerInterval, perIntervalText } from '../../policy-text.js';
 import { stripUnsafe } from '../../sanitize.js';
-import { editAt } from './text.js';
+import { editAt, FORM_FIELD_MAX } from './text.js';
 
 export type FieldId = 'name' | 'expires' | 'description' | 'owner' | 'scopes' | 'allowedIps' | 'rate' | 'quota' | 'refill' | 'canary';
 
@@ -134,7 +134,7 @@ function withText(form: KeyForm, after: string, caret?: number): KeyForm {
 
 /** The focused field after a keypress (see `editAt`): typing goes in at the caret, the arrows, Home and End move it. */
 export function typeInto(form: KeyForm, name: string, input: string): KeyForm {
-  const { value, caret } = editAt(form.texts[form.focus], form.caret, name, input);
+  const { value, caret } = editAt(form.texts[form.focus], form.caret, name, input, FORM_FIELD_MAX);
   return withText(form, value, caret);
 }
 

@@ -4,10 +4,17 @@
  */
 import { UNSAFE_CHARS } from '../../sanitize.js';
 
+/** The longest filter or search typed (the daemon's own limits are near it). */
 const FIELD_MAX = 200;
+/**
+ * The longest text a key form's field takes: 64 scopes of up to 128 characters, a list as long
+ * pasted. The daemon checks each field's own limit; capped at 200 here, a 512-character
+ * description or a long allow list could not even be typed.
+ */
+export const FORM_FIELD_MAX = 10_000;
 
 /** `value` after a keypress named `name` (see keyName) that typed `input`. */
-export function edit(value: string, name: string, input: string): string {
+export function edit(value: string, name: string, input: string, max = FIELD_MAX): string {
   if (name === 'backspace') return [...value].slice(0, -1).join('');
   if (name === 'ctrl+u') return '';
   if (name !== input) return value;
@@ -18,7 +25,7 @@ export function edit(value: string, name: string, input: string): string {
     if (char === '\x7f' || char === '\b') chars.pop();
     else if (!UNSAFE_CHARS.test(char)) chars.push(char);
   }
-  return chars.slice(0, FIELD_MAX).join('');
+  return chars.slice(0, max).join('');
 }
 
 /** Keys that move a caret, and where each puts it (chars from the start; the length is the end). */
@@ -36,7 +43,7 @@ const CARET_MOVES: Readonly<Record<string, (at: number, length: number) => numbe
  * before it as `edit` edits a whole value, the text after it kept. `caret` undefined: at the end,
  * where it stays as the text grows.
  */
-export function editAt(value: string, caret: number | undefined, name: string, input: string): { value: string; caret: number | undefined } {
+export function editAt(value: string, caret: number | undefined, name: string, input: string, max = FIELD_MAX): { value: string; caret: number | undefined } {
   const chars = [...value];
   const at = Math.min(caret ?? chars.length, chars.length);
   const move = CARET_MOVES[name];
@@ -45,8 +52,8 @@ export function editAt(value: string, caret: number | undefined, name: string, i
     return { value, caret: to === chars.length ? undefined : to };
   }
   const after = chars.slice(at).join('');
-  const before = [...edit(chars.slice(0, at).join(''), name, input)];
-  const room = Math.max(0, FIELD_MAX - [...after].length);
+  const before = [...edit(chars.slice(0, at).join(''), name, input, max)];
+  const room = Math.max(0, max - [...after].length);
   const kept = before.slice(0, room);
   return { value: kept.join('') + after, caret: after ? kept.length : undefined };
 }
