@@ -29,7 +29,7 @@ const SEED_BATCH = 10_000;
 /** A daemon on a million keys on PostgreSQL reads them all before it is healthy. */
 const STARTUP_MS = 180_000;
 
-type Result = { keys: number; writes: number[]; lags: number[]; verifies: number[]; failures: number };
+type Result = { keys: number; writes: number[]; writesFailed: number; lags: number[]; verifies: number[]; failures: number };
 
 /** `total` active keys straight into the table, each with a random hash (no secret will match). */
 async function seed(url: string, total: number): Promise<void> {
@@ -80,11 +80,13 @@ async function measure(keys: number): Promise<Result> {
     const verifies: number[] = [];
     const writes: number[] = [];
     let failures = 0;
+    let writesFailed = 0;
     const until = performance.now() + SECONDS * 1000;
     for (const { key, secret } of created) {
       if (performance.now() > until) break;
       const sent = performance.now();
-      await a.admin.deactivateKey(key.id);
+      // A write the client gave up on (its time-out) may still have committed: B is asked as after any.
+      await a.admin.deactivateKey(key.id).catch(() => writesFailed++);
       const answered = performance.now();
       writes.push(answered - sent);
       for (;;) {
@@ -98,7 +100,7 @@ async function measure(keys: number): Promise<Result> {
       lags.push(performance.now() - answered);
       await new Promise((r) => setTimeout(r, EVERY_MS));
     }
-    return { keys, writes, lags, verifies, failures };
+    return { keys, writes, writesFailed, lags, verifies, failures };
   } finally {
     for (const daemon of daemons) await daemon.stop();
     for (const home of homes) removeHome(home);
@@ -115,12 +117,12 @@ export async function run(): Promise<void> {
   for (const keys of SIZES) results.push(await measure(keys));
   const base = summarize(results[0]!.verifies);
   printTable(
-    ['keys', 'deactivations through A: p50 / p99 / max', 'B accepted it after A answered: p50 / p99 / max', `target ≤ ${TARGET_LAG_MS} ms`, 'B verify p50 / p99 / max', 'p99 vs 1k', 'verifies failed'],
-    results.map(({ keys, writes, lags, verifies, failures }) => {
+    ['keys', 'deactivations through A: p50 / p99 / max', 'B accepted it after A answered: p50 / p99 / max', `target ≤ ${TARGET_LAG_MS} ms`, 'B verify p50 / p99 / max', 'p99 vs 1k', 'writes / verifies failed'],
+    results.map(({ keys, writes, writesFailed, lags, verifies, failures }) => {
       const write = summarize(writes);
       const lag = summarize(lags);
       const verify = summarize(verifies);
-      return [count(keys), `${count(write.count)}: ${ms(write.p50)} / ${ms(write.p99)} / ${ms(write.max)}`, `${ms(lag.p50)} / ${ms(lag.p99)} / ${ms(lag.max)}`, lag.max <= TARGET_LAG_MS ? 'met' : 'missed', `${ms(verify.p50)} / ${ms(verify.p99)} / ${ms(verify.max)}`, ratio(verify.p99 / base.p99), count(failures)];
+      return [count(keys), `${count(write.count)}: ${ms(write.p50)} / ${ms(write.p99)} / ${ms(write.max)}`, `${ms(lag.p50)} / ${ms(lag.p99)} / ${ms(lag.max)}`, lag.max <= TARGET_LAG_MS ? 'met' : 'missed', `${ms(verify.p50)} / ${ms(verify.p99)} / ${ms(verify.max)}`, ratio(verify.p99 / base.p99), `${count(writesFailed)} / ${count(failures)}`];
     }),
   );
 }
