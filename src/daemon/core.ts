@@ -75,15 +75,20 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
   // Services write through the timed store; `store` below stays the store itself.
   const store = timedStore(rawStore, metrics.storeWrites);
   const events = new EventBus();
-  const followed = store.shared && new FollowedKeyIndex(store.shared);
   const keyTotal = await store.keyTotal();
+  const followed = store.shared && new FollowedKeyIndex(store.shared, keyTotal);
   const loading = new AbortController();
   const started = performance.now();
   let index: KeyIndex;
   /** Resolves once the index holds every key; until then some answers come from the store. */
   let indexReady: Promise<void>;
-  if (followed || !store.local) {
-    index = followed || new KeyIndex();
+  let followedReady: () => void = () => {};
+  if (followed) {
+    // The change feed's first snapshot loads it (below): read here as well, every key was read twice.
+    index = followed;
+    indexReady = new Promise((resolve) => (followedReady = resolve));
+  } else if (!store.local) {
+    index = new KeyIndex();
     await index.loadPages(store.indexedKeys(), keyTotal);
     indexReady = Promise.resolve();
   } else {
@@ -145,6 +150,9 @@ export async function createCore(rawStore: Store, options: CoreOptions) {
     webhooks: new WebhookService(store, options.sealer, now),
     dispatcher: new WebhookDispatcher({ store, sealer: options.sealer, metrics, now, log }, { ...DEFAULT_DISPATCH, ...options.webhooks }),
   };
-  if (store.shared && followed) await followSharedStore(store.shared, followed, core);
+  if (store.shared && followed) {
+    await followSharedStore(store.shared, followed, core);
+    followedReady();
+  }
   return core;
 }

@@ -48,8 +48,20 @@ describe('FollowedKeyIndex.followAll', () => {
     expect(index.get('key_1')).toBeUndefined();
   });
 
+  it('places the first snapshot at once, and later ones key by key', async () => {
+    const index = new FollowedKeyIndex(live, 2);
+    const changes: string[] = [];
+    index.onChange((before, after) => changes.push((after ?? before)!.id));
+    await index.followAll(pages([key(1), key(2)], 1), () => false);
+    expect(index.size).toBe(2);
+    expect(changes, 'the startup load tells no listener: nobody follows yet').toEqual([]);
+    await index.followAll(pages([key(1, { status: 'inactive' }), key(2), key(3)], 1), () => false);
+    expect(changes, 'what a later snapshot changed, and only that').toEqual(['key_1', 'key_3']);
+  });
+
   it('gives the event loop turns while following a large snapshot', async () => {
     const index = new FollowedKeyIndex(live);
+    await index.followAll(pages([], 1), () => false);
     const many = Array.from({ length: 200_000 }, (_, n) => key(n));
     let turns = 0;
     let following = true;

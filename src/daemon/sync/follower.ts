@@ -28,8 +28,13 @@ const SLICE_MS = 5;
  */
 export class FollowedKeyIndex extends KeyIndex {
   private applying = false;
+  private loaded = false;
 
-  constructor(private readonly shared: SharedStore) {
+  /** `expected`: the keys the store holds, to size the first load. */
+  constructor(
+    private readonly shared: SharedStore,
+    private readonly expected = 0,
+  ) {
     super();
   }
 
@@ -65,6 +70,12 @@ export class FollowedKeyIndex extends KeyIndex {
    * (a deactivation), do not wait for it.
    */
   async followAll(pages: AsyncIterable<readonly IndexedKey[]>, settled: (id: string) => boolean): Promise<void> {
+    if (!this.loaded) {
+      // The first snapshot, at startup: nobody follows the index yet and no request is served,
+      // so the keys are placed at once, the columns sized for them.
+      this.loaded = true;
+      return this.loadPages(pages, this.expected);
+    }
     const seen = new Set<string>();
     const slice = new Slice(SLICE_MS);
     for await (const page of pages) {
