@@ -44,7 +44,7 @@ export function stamp(iso: string): string {
 }
 
 /** The longest start of `text` at most `width` columns wide (at least one character). */
-function prefixOf(text: string, width: number): string {
+export function prefixOf(text: string, width: number): string {
   let head = '';
   let used = 0;
   for (const { segment } of graphemes.segment(text)) {

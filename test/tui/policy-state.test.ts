@@ -257,6 +257,30 @@ describe('details', () => {
     expect(short.at(-1)!.text).toMatch(/more lines in a taller terminal/);
   });
 
+  it('wrap a long description and reason over the lines they take, cut to one line ending in … last of all', () => {
+    const description = `Checkout for the EU shops ${'and more words '.repeat(20)}END`;
+    const reason = `leaked: ${'deploy/secrets/'.repeat(8)}prod.env:3`;
+    const off = { ...policed, description, status: 'inactive' as const, deactivatedAt: '2025-05-31T10:00:00.000Z', deactivationReason: reason };
+    const tall = detailLines(off, NOW, 76, 60);
+    const describing = tall.slice(tall.findIndex((l) => l.label === 'description'), tall.findIndex((l) => l.label === 'owner'));
+    expect(describing.length, 'the whole description, wrapped').toBeGreaterThan(3);
+    expect(describing.every((l) => l.text.length <= 76 - 13)).toBe(true);
+    expect(describing.map((l) => l.text).join(' ')).toBe(description);
+    const from = tall.findIndex((l) => l.label === 'reason');
+    const reasoning = tall.slice(from, from + 4);
+    expect(reasoning[0]!.text).toBe('leaked:');
+    expect(reasoning.map((l) => l.text).join(''), 'the path, longer than a line, cut into lines').toBe(reason.replace(' ', ''));
+    expect(reasoning.every((l) => l.tone === 'bad')).toBe(true);
+    // Short of room: meta and the lists give way first; then the texts, down to one line each.
+    const fitted = detailLines(off, NOW, 76, 14);
+    expect(fitted.length).toBeLessThanOrEqual(14);
+    const short = detailLines(off, NOW, 76, 12);
+    const shortDescription = short.slice(short.findIndex((l) => l.label === 'description'), short.findIndex((l) => l.label === 'owner'));
+    expect(shortDescription).toHaveLength(1);
+    expect(shortDescription[0]!.text).toMatch(/^Checkout for the EU shops .*…$/);
+    expect(short.find((l) => l.label === 'meta')!.text, 'meta went first').toBe(JSON.stringify(policed.meta));
+  });
+
   it('pack list entries into lines, ending in +N more past the lines given', () => {
     const items = ['alpha', 'bravo', 'charlie', 'delta', 'echo'];
     expect(packItems(items, 20)).toEqual(['alpha, bravo,', 'charlie, delta, echo']);

@@ -1,15 +1,16 @@
 /**
  * The details of one key as lines of a label and a value, cut to fit a screen: the policy in
  * words ("100 per 1m", "940 left; back to 1000 every 1d"), owner, description, expiry, times,
- * and meta as indented JSON. When the lines do not fit, meta gives way first (down to one
- * line), then the longest list, each cut saying how much is not shown; below that (a terminal
- * shorter than 80×24 needs) the last lines go. Pure.
+ * and meta as indented JSON; a long description or deactivation reason wraps. When the lines do
+ * not fit, meta gives way first (down to one line), then the longest list, each cut saying how
+ * much is not shown, then the wrapped texts (down to one line ending in "…"); below that (a
+ * terminal shorter than 80×24 needs) the last lines go. Pure.
  */
 import type { AlertJson, KeyJson } from '../../client/client.js';
 import { ago, formatElapsed } from '../../duration.js';
 import { withThousands } from '../../thousands.js';
 import { allowedIpsPhrase, quotaPhrase, ratePhrase, scopesPhrase } from '../../policy-text.js';
-import { stamp, widthOf } from '../format.js';
+import { prefixOf, stamp, widthOf, wrapWords } from '../format.js';
 import { keyAlertLine } from '../../alert-text.js';
 import { statusLabel } from './attention.js';
 
@@ -21,7 +22,7 @@ export type DetailLine = { readonly label: string; readonly text: string; readon
 /** The label column: the longest label and a space. */
 export const LABEL_WIDTH = 13;
 
-type Block = { label: string; lines: string[]; tone?: Tone; give?: 'meta' | 'list' };
+type Block = { label: string; lines: string[]; tone?: Tone; give?: 'meta' | 'list' | 'text' };
 
 /** `in 2d3h`, `2h ago`: to the minute where the table rounds (`now` may be seconds old). */
 function relative(iso: string, now: number): string {
@@ -65,6 +66,11 @@ function listBlock(label: string, items: readonly string[] | null, phrase: strin
   return { label, lines: packItems(items, width), give: 'list' };
 }
 
+/** Free text (a description, a reason) over as many lines as it takes; cut last. */
+function textBlock(label: string, text: string, width: number, tone?: Tone): Block {
+  return { label, lines: wrapWords(text, width), ...(tone && { tone }), give: 'text' };
+}
+
 function metaBlock(meta: KeyJson['meta']): Block {
   if (meta === null || meta === undefined) return { label: 'meta', lines: ['—'], tone: 'dim' };
   return { label: 'meta', lines: JSON.stringify(meta, null, 2).split('\n'), give: 'meta' };
@@ -73,6 +79,11 @@ function metaBlock(meta: KeyJson['meta']): Block {
 /** Cuts `block` to `keep` lines (at least one), the last saying how many are left out. */
 function cut(block: Block, keep: number, width: number, items: readonly string[] | null, meta: KeyJson['meta']): Block {
   if (block.give === 'list') return { ...block, lines: packItems(items ?? [], width, keep) };
+  if (block.give === 'text') {
+    const lines = block.lines.slice(0, keep);
+    lines[keep - 1] = `${prefixOf(lines[keep - 1]!, width - 1)}…`;
+    return { ...block, lines };
+  }
   // Two lines of indented JSON say less than the object on one line, cut at the edge.
   if (keep <= 2) return { ...block, lines: [JSON.stringify(meta)] };
   const hidden = block.lines.length - (keep - 1);
@@ -100,14 +111,14 @@ export function detailLines(key: KeyJson, now: number, width: number, height: nu
   const status = statusLabel(key, now);
   const lastUsed = key.lastUsedAt === null ? 'never' : `${ago(key.lastUsedAt, now)} (${stamp(key.lastUsedAt)})`;
   const blocks: Block[] = [
-    { label: 'description', lines: [key.description ?? '—'], tone: key.description ? undefined : 'dim' },
+    key.description ? textBlock('description', key.description, valueWidth) : { label: 'description', lines: ['—'], tone: 'dim' },
     { label: 'owner', lines: [key.owner ?? '—'], tone: key.owner ? undefined : 'dim' },
     {
       label: 'status',
       lines: [key.deactivatedAt && key.status === 'inactive' ? `inactive since ${stamp(key.deactivatedAt)}` : status],
       tone: status === 'active' ? undefined : 'bad',
     },
-    ...(key.status === 'inactive' && key.deactivationReason ? [{ label: 'reason', lines: [key.deactivationReason], tone: 'bad' as const }] : []),
+    ...(key.status === 'inactive' && key.deactivationReason ? [textBlock('reason', key.deactivationReason, valueWidth, 'bad')] : []),
     ...alertsBlock(key, openAlerts, now),
     expiryBlock(key, now),
     { label: 'created', lines: [`${stamp(key.createdAt)} by ${key.createdBy}`] },
@@ -123,8 +134,9 @@ export function detailLines(key: KeyJson, now: number, width: number, height: nu
     metaBlock(key.meta),
   ];
   let over = blocks.reduce((n, b) => n + b.lines.length, 0) - height;
-  // Meta gives way first, then the lists, the longer first.
-  const giving = [...blocks.filter((b) => b.give === 'meta'), ...blocks.filter((b) => b.give === 'list').sort((a, b) => b.lines.length - a.lines.length)];
+  // Meta gives way first, then the lists, the longer first, then the texts, the longer first.
+  const longerFirst = (give: Block['give']) => blocks.filter((b) => b.give === give).sort((a, b) => b.lines.length - a.lines.length);
+  const giving = [...longerFirst('meta'), ...longerFirst('list'), ...longerFirst('text')];
   for (const block of giving) {
     if (over <= 0) break;
     const keep = Math.max(1, block.lines.length - over);
