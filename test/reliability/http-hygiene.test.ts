@@ -87,6 +87,23 @@ describe('the Host check (DNS rebinding)', () => {
     expectEnvelope(await exchange(t, requestHead('GET', '/v1/health', {}, null)), 400, 'invalid_request');
   });
 
+  it('refuses a request target that is not a path (an absolute URL or *), on every route', async () => {
+    const port = new URL(t.url).port;
+    const { secret } = await t.client.createKey('absolute-target');
+    const body = JSON.stringify({ key: secret });
+    const verify = { Authorization: `Bearer ${service}`, 'Content-Type': 'application/json', 'Content-Length': String(body.length) };
+    const attacks = [
+      requestHead('GET', 'http://rebind.attacker.example/v1/me', { Authorization: `Bearer ${t.adminToken}` }, `127.0.0.1:${port}`),
+      requestHead('GET', `http://127.0.0.1:${port}/v1/keys`, { Authorization: `Bearer ${t.adminToken}` }, `127.0.0.1:${port}`),
+      requestHead('POST', 'http://rebind.attacker.example/v1/verify', verify, `127.0.0.1:${port}`) + body,
+    ];
+    for (const attack of attacks) expect(expectEnvelope(await exchange(t, attack), 400, 'invalid_request').message, attack.split('\r\n')[0]).toMatch(/must be a path/);
+    // The adapter refuses `*` before the app sees it, in the same envelope.
+    expectEnvelope(await exchange(t, requestHead('OPTIONS', '*', {}, `127.0.0.1:${port}`)), 400, 'invalid_request');
+    // The same requests with a path are served.
+    expect(parseResponse(await exchange(t, requestHead('GET', '/v1/me', { Authorization: `Bearer ${t.adminToken}` }, `127.0.0.1:${port}`))).status).toBe(200);
+  });
+
   it('refuses --allow-host with a port, which would never match', async () => {
     await expect(startTestDaemon({ allowHosts: ['box.lan:7420'] })).rejects.toThrow(/--allow-host takes a host name/);
   });
