@@ -103,7 +103,8 @@ describe('rotation view', () => {
     expect(frame, 'a second yes takes the old name as well').toContain('r yes, and "billing-2" takes the name "billing"');
     press(app, 'r');
     await waitForText(app, 'Deleted "billing"; "billing-2" is now "billing"');
-    await waitForText(app, 'Completed: the old key is deleted.');
+    frame = await waitForText(app, 'Completed: the old key is deleted.');
+    expect(frame, 'the title says the name went over, not "billing" → "billing"').toContain(`Rotating "billing": the new key took the old one's name`);
     await expect(t.client.getKey(old.key.id)).rejects.toMatchObject({ code: 'not_found' });
     expect((await t.client.allKeys()).map((k) => k.name)).toEqual(['billing']);
     const [ended] = (await t.client.rotations('all')).rotations;

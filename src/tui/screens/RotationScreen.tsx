@@ -33,6 +33,12 @@ export type RotationScreenProps = {
 /** The panel's border and title, the step's title and detail (two lines), and the guard line. */
 const FIXED_ROWS = 3 + 2 + 2;
 
+/** `Rotating "billing" → "billing-2"`; once the new key has taken the old name, that once. */
+function rotationTitle(rotation: RotationJson): string {
+  if (rotation.oldKeyName === rotation.newKeyName) return `Rotating "${rotation.oldKeyName}": the new key took the old one's name`;
+  return `Rotating "${rotation.oldKeyName}" → "${rotation.newKeyName}"`;
+}
+
 export function RotationScreen({ rotation, error, refusal, busy, bindings, width, height, now, elapsedMs, active, onCommand }: RotationScreenProps) {
   useBindings(bindings, (command) => (!busy || command === 'back') && onCommand(command), active);
   if (!rotation) {
@@ -46,7 +52,7 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
   const detailWidth = wide ? width - 36 : width - 4;
   const scheduled = rotation.step === 'deactivate_old' && rotation.deactivateAt !== null && rotation.deactivateAt !== undefined;
   return (
-    <Panel title={`Rotating "${rotation.oldKeyName}" → "${rotation.newKeyName}"`}>
+    <Panel title={rotationTitle(rotation)}>
       <Box flexDirection={wide ? 'row' : 'column'} columnGap={2}>
         {compact ? <StepLine rotation={rotation} /> : <Stepper rotation={rotation} />}
         <Box flexDirection="column" flexGrow={1} flexShrink={1}>
