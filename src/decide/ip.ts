@@ -133,6 +133,29 @@ export function rangeContains(outer: IpRange, inner: IpRange): boolean {
 }
 
 /**
+ * Whether every address of `inner` is in one of `ranges` together: `10.0.0.0/8` is covered by
+ * `10.0.0.0/9, 10.128.0.0/9`, which no one of them contains. Two CIDR ranges are nested or
+ * apart, so a range no entry contains is covered only if both its halves are.
+ */
+export function rangeCovered(inner: IpRange, ranges: readonly IpRange[]): boolean {
+  if (ranges.some((r) => rangeContains(r, inner))) return true;
+  const within = ranges.filter((r) => rangeContains(inner, r));
+  if (within.length === 0) return false;
+  const [low, high] = halves(inner);
+  return rangeCovered(low, within) && rangeCovered(high, within);
+}
+
+/** The two ranges one bit longer that make up `range` (whose prefix is shorter than its address). */
+function halves([address, prefix]: IpRange): [IpRange, IpRange] {
+  const bytes = address.toByteArray();
+  bytes[prefix >> 3]! |= 0x80 >> (prefix & 7);
+  return [
+    [address, prefix + 1],
+    [ipaddr.fromByteArray(bytes) as Address, prefix + 1],
+  ];
+}
+
+/**
  * A key's allow list compiled for verify, once per write: an IPv4 range as a 32-bit network
  * and mask (a verify compares two numbers a range; ipaddr.js's `match` walked the octets),
  * an IPv6 range for ipaddr.js.

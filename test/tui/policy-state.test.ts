@@ -152,6 +152,13 @@ describe('narrowing', () => {
     expect(narrowings(policed, edit({ allowedIps: '10.0.0.0/16, 2001:db8::/32' }))).toEqual(['allowed IPs: not all of 10.0.0.0/8 any more (now 10.0.0.0/16, 2001:db8::/32)']);
     expect(narrowings(policed, edit({ allowedIps: '10.0.0.0/7, 2001:db8::/31' })), 'wider ranges').toEqual([]);
     expect(narrowings(policed, edit({ allowedIps: '::ffff:10.0.0.0/104, 2001:db8::/32' })), 'the IPv4-mapped form of the same range').toEqual([]);
+    expect(narrowings(policed, edit({ allowedIps: '10.0.0.0/9, 10.128.0.0/9, 2001:db8::/33, 2001:db8:8000::/33' })), 'each range split in halves').toEqual([]);
+    expect(narrowings(policed, edit({ allowedIps: '10.0.0.0/9, 10.128.0.0/10, 10.192.0.0/11, 10.224.0.0/11, 2001:db8::/32' })), 'in unequal parts').toEqual([]);
+    expect(narrowings(policed, edit({ allowedIps: '10.0.0.0/9, 10.128.0.0/10, 10.224.0.0/11, 2001:db8::/32' })), 'a part missing').toEqual([
+      'allowed IPs: not all of 10.0.0.0/8 any more (now 10.0.0.0/9, 10.128.0.0/10, 10.224.0.0/11, 2001:db8::/32)',
+    ]);
+    expect(narrowings(policed, edit({ allowedIps: '0.0.0.0/1, 128.0.0.0/1, 2001:db8::/32' })), 'all of IPv4, in two').toEqual([]);
+    expect(narrowings(policed, edit({ allowedIps: '10.0.0.0/9, 10.128.0.1, 2001:db8::/32' })), 'one address is not its /9').toHaveLength(1);
     expect(narrowings(policed, edit({ allowedIps: '' }))).toEqual([]);
     expect(narrowings(keyJson({ id: 'k' }), { allowedIps: ['192.0.2.1'] })).toEqual(['allowed IPs: any address → 192.0.2.1']);
   });

@@ -12,7 +12,7 @@
  * doubt (an address that does not parse) the answer is "narrowing": waiting a few
  * milliseconds for replicas costs less than a key that stays usable.
  */
-import { rangeContains, rangeOf } from '../../decide/ip.js';
+import { rangeCovered, rangeOf } from '../../decide/ip.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import type { RateLimit } from '../../decide/rate-limit.js';
 import { scopeGrants } from '../../decide/scopes.js';
@@ -56,14 +56,14 @@ function fewerScopes(before: readonly string[] | null, after: readonly string[] 
   return before.some((had) => !after.some((has) => scopeGrants(has, had)));
 }
 
-/** Some range allowed before is inside none of the ranges after. */
+/** Some address allowed before is in none of the ranges after (a range may be split among several). */
 function fewerAddresses(before: readonly string[] | null, after: readonly string[] | null): boolean {
   if (after === null) return false;
   if (before === null) return true;
-  const kept = after.map(rangeOf);
+  const kept = after.map(rangeOf).filter((range) => range !== undefined);
   return before.some((had) => {
     const old = rangeOf(had);
-    return !old || !kept.some((has) => has !== undefined && rangeContains(has, old));
+    return !old || !rangeCovered(old, kept);
   });
 }
 

@@ -5,7 +5,7 @@
  * deactivating. Widening (or only relabelling) asks nothing. Pure.
  */
 import type { EditKeyInput, KeyJson } from '../../client/client.js';
-import { rangeContains, rangeOf, type IpRange } from '../../decide/ip.js';
+import { rangeCovered, rangeOf, type IpRange } from '../../decide/ip.js';
 import { scopeGrants, scopeProblem } from '../../decide/scopes.js';
 import { ratePhrase, refillPhrase } from '../../policy-text.js';
 import { withThousands } from '../../thousands.js';
@@ -29,7 +29,7 @@ function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly strin
   const ranges = after.map(typedRange).filter((r): r is IpRange => r !== undefined);
   const lost = before.filter((entry) => {
     const range = typedRange(entry);
-    return range === undefined || !ranges.some((r) => rangeContains(r, range));
+    return range === undefined || !rangeCovered(range, ranges);
   });
   // A lost entry may still be allowed in part (10.0.0.0/8 → 10.0.0.0/16): "not all of" is true of both.
   return lost.length ? `allowed IPs: not all of ${lost.join(', ')} any more (now ${after.join(', ')})` : undefined;
