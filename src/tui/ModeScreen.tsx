@@ -154,6 +154,7 @@ export function ModeScreen(props: ModeScreenProps) {
           quitAsked={mode.quitAsked}
           tmux={tmux}
           width={modalWidth}
+          height={height}
           active
           onCommand={actions.onSecret}
           onOther={actions.onSecretOther}

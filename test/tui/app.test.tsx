@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { hashSecret } from '../../src/decide/secret.js';
 import type { FeedOptions } from '../../src/tui/feed.js';
 import { startTestDaemon, type TestDaemon } from '../helpers/daemon.js';
-import { cursorLine, exited, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText, type Rendered } from './frames.js';
+import { addKey, cursorLine, exited, KEY, press, screen, SECRET, submitAdd, waitForFrame, waitForText, type Rendered } from './frames.js';
 import { daemonPerTest, openApp } from './open-app.js';
 
 let t: TestDaemon;
@@ -479,6 +479,24 @@ describe('safety and terminals', () => {
     press(app, KEY.enter);
     await waitForText(app, 'Actions for "evil[2J]0;pwned"');
     expect(key.name, 'the store really holds the escapes').toBe(evil);
+  });
+
+  it('fits the secret modal in 60×15 with its border, keeping the secret and the Ctrl-C warning over the hints', async () => {
+    const { app } = await openApp(t, { size: { columns: 60, rows: 15 }, env: { TMUX: '/tmp/tmux-0/default,1,0' } });
+    await waitForText(app, 'No keys yet');
+    const secret = await addKey(app, 'small-screen');
+    press(app, 'c');
+    await waitForText(app, 'Sent to your terminal');
+    press(app, KEY.ctrlC);
+    const frame = await waitForText(app, 'Ctrl-C again to');
+    const lines = frame.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(15);
+    expect(frame).toContain(secret);
+    const bottom = lines.findIndex((l) => l.startsWith('╰'));
+    expect(bottom, 'the panel keeps its bottom border').toBeGreaterThan(lines.findIndex((l) => l.includes('Ctrl-C again to')));
+    expect(frame, 'the tmux hint gave way').not.toContain('set-clipboard');
+    press(app, 'y');
+    await waitForFrame(app, (f) => !f.includes(secret) && f.includes('small-screen'), 'the secret gone');
   });
 
   it('says the terminal is too small below 60×15, where q still quits, and re-lays out on resize', async () => {
