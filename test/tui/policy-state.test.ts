@@ -294,6 +294,11 @@ describe('details', () => {
     expect(packItems(items, 21, 1)).toEqual(['alpha, bravo, +3 more']);
     expect(packItems(items, 20, 1), 'room made for the count').toEqual(['alpha, +4 more']);
     expect(packItems(items, 14, 1)).toEqual(['alpha, +4 more']);
+    const long = Array.from({ length: 64 }, (_, i) => `s${String(i).padStart(2, '0')}:${'x'.repeat(124)}`);
+    const packed = packItems(long, 60, 3);
+    expect(packed).toHaveLength(3);
+    expect(packed[2], 'an item wider than the line is cut so the count shows').toMatch(/^s02:x+… \+61 more$/);
+    expect(packed[2]!.length).toBeLessThanOrEqual(60);
   });
 });
 

@@ -38,7 +38,8 @@ function expiryBlock(key: KeyJson, now: number): Block {
 
 /**
  * `items` as lines at most `width` wide, comma-separated; a single item wider than a line has
- * a line of its own (cut when drawn). Past `maxLines`, the last line ends in `+N more`.
+ * a line of its own (cut when drawn). Past `maxLines`, the last line ends in `+N more`, its
+ * item cut to leave room for it.
  */
 export function packItems(items: readonly string[], width: number, maxLines = Infinity): string[] {
   const lines: string[][] = [];
@@ -57,6 +58,8 @@ export function packItems(items: readonly string[], width: number, maxLines = In
     last.pop();
     shown--;
   }
+  // One item wider than the line is cut here, not where it is drawn: the count must show.
+  if (widthOf(`${last[0]} ${tail()}`) > width) last[0] = `${prefixOf(last[0]!, Math.max(1, width - widthOf(tail()) - 2))}…`;
   last.push(tail());
   return kept.map((l) => l.join(' '));
 }
