@@ -159,6 +159,12 @@ describe('narrowing', () => {
     ]);
     expect(narrowings(policed, edit({ allowedIps: '0.0.0.0/1, 128.0.0.0/1, 2001:db8::/32' })), 'all of IPv4, in two').toEqual([]);
     expect(narrowings(policed, edit({ allowedIps: '10.0.0.0/9, 10.128.0.1, 2001:db8::/32' })), 'one address is not its /9').toHaveLength(1);
+    const many = Array.from({ length: 63 }, (_, i) => `2001:db8:${i.toString(16)}::/48`);
+    const wide = { ...policed, allowedIps: [...many, '2001:db8:ffff::/48'], scopes: many.map((_, i) => `svc${i}:read`) };
+    expect(narrowings(wide, edit({ allowedIps: many.join(', '), scopes: 'svc0:read' })), 'long lists named in part').toEqual([
+      'scopes: no longer grants svc1:read, svc2:read, svc3:read, svc4:read and 58 more',
+      'allowed IPs: not all of 2001:db8:ffff::/48 any more (now 2001:db8:0::/48, 2001:db8:1::/48, 2001:db8:2::/48, 2001:db8:3::/48 and 59 more)',
+    ]);
     expect(narrowings(policed, edit({ allowedIps: '' }))).toEqual([]);
     expect(narrowings(keyJson({ id: 'k' }), { allowedIps: ['192.0.2.1'] })).toEqual(['allowed IPs: any address → 192.0.2.1']);
   });

@@ -11,12 +11,21 @@ import { ratePhrase, refillPhrase } from '../../policy-text.js';
 import { withThousands } from '../../thousands.js';
 import { stamp } from '../format.js';
 
+/** Entries a question names at most from one list: 64 of them ran it off an 80×24 screen. */
+const NAMED = 4;
+
+/** `a, b, c, d and 60 more`. */
+function named(items: readonly string[]): string {
+  if (items.length <= NAMED) return items.join(', ');
+  return `${items.slice(0, NAMED).join(', ')} and ${items.length - NAMED} more`;
+}
+
 function scopesNarrower(before: KeyJson['scopes'], after: readonly string[] | null | undefined): string | undefined {
   if (after === undefined || after === null) return undefined;
-  const shown = after.length ? after.join(', ') : 'none';
+  const shown = after.length ? named(after) : 'none';
   if (before === null) return `scopes: any → ${shown}`;
   const lost = before.filter((scope) => !after.some((pattern) => scopeGrants(pattern, scope)));
-  return lost.length ? `scopes: no longer grants ${lost.join(', ')}` : undefined;
+  return lost.length ? `scopes: no longer grants ${named(lost)}` : undefined;
 }
 
 /** A range as typed in the form, where spaces around it are the comma list's, not the range's. */
@@ -24,7 +33,7 @@ const typedRange = (text: string) => rangeOf(text.trim());
 
 function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly string[] | null | undefined): string | undefined {
   if (after === undefined || after === null) return undefined;
-  if (before === null) return `allowed IPs: any address → ${after.join(', ')}`;
+  if (before === null) return `allowed IPs: any address → ${named(after)}`;
   // Entries that do not parse are the daemon's to refuse; they allow nothing here.
   const ranges = after.map(typedRange).filter((r): r is IpRange => r !== undefined);
   const lost = before.filter((entry) => {
@@ -32,7 +41,7 @@ function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly strin
     return range === undefined || !rangeCovered(range, ranges);
   });
   // A lost entry may still be allowed in part (10.0.0.0/8 → 10.0.0.0/16): "not all of" is true of both.
-  return lost.length ? `allowed IPs: not all of ${lost.join(', ')} any more (now ${after.join(', ')})` : undefined;
+  return lost.length ? `allowed IPs: not all of ${named(lost)} any more (now ${named(after)})` : undefined;
 }
 
 function rateNarrower(before: KeyJson['rateLimit'], after: EditKeyInput['rateLimit']): string | undefined {
