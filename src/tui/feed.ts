@@ -230,6 +230,15 @@ export class KeyFeed {
       this.set({ collection: collectionOf(keys, rotations, alerts), window: undefined, totals: undefined, loaded: true });
       return;
     }
+    const held = this.snapshot.window;
+    if (held && sameQuery(held.query, this.query)) {
+      // A window already (an import, the periodic refresh): the same stretch again, so the
+      // cursor stays on its key. Opened anew, it went to the first page, onto another key.
+      this.set({ collection: collectionOf([...this.snapshot.collection.keys.values()], rotations, alerts), totals });
+      await this.windowing.reload();
+      this.set({ loaded: true });
+      return;
+    }
     this.set({ collection: collectionOf([], rotations, alerts), totals });
     await this.windowing.open(this.query, this.query.filter.trim() ? undefined : first);
     this.set({ loaded: true });

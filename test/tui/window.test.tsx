@@ -150,6 +150,21 @@ describe('the TUI over a window of a large list', () => {
     expect(lines[top + 2]).toContain(name(COUNT - 2));
   });
 
+  it('keeps the cursor on its key deep in the list when an import reloads it', async () => {
+    await seed(COUNT);
+    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
+    await waitForText(app, name(0));
+    for (let page = 1; page <= 10; page++) {
+      press(app, KEY.pageDown);
+      await waitForFrame(app, on(page * 23), `PgDn ${page}`);
+    }
+    // An import reloads the list as the five-minute refresh does (one path, feed.ts `load`).
+    await t.client.importKeys([{ name: 'zz-imported', secret: 'sk_window_import_0123456789' }]);
+    const frame = await waitForFrame(app, (f) => f.includes('3,001 keys'), 'the import counted');
+    expect(cursorLine(frame)).toContain(name(230));
+    expect(frame).toContain(name(229));
+  });
+
   it('puts the cursor on the first row of a new sort or filter asked for from deep in the list', async () => {
     await seed(COUNT);
     const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
