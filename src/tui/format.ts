@@ -6,6 +6,11 @@ import { ApiError, DaemonUnreachable } from '../client/client.js';
 
 const graphemes = new Intl.Segmenter();
 
+/** `text` as the characters a reader sees: `👍🏽`, `🇫🇷` and `👨‍👩‍👧` are one each, not two to five. */
+export function graphemesOf(text: string): string[] {
+  return Array.from(graphemes.segment(text), (s) => s.segment);
+}
+
 /** Terminal columns `text` takes (wide characters count two). */
 export const widthOf: (text: string) => number = widthBy(stringWidth);
 

@@ -643,8 +643,9 @@ describe('other views', () => {
     press(app, 'zzqx');
     frame = await waitForText(app, 'Nothing in the help matches "zzqx"');
     expect(frame).not.toContain('No key matches');
-    press(app, KEY.escape);
-    await waitForFrame(app, (f) => f.includes('Keys table (this screen)') && !f.includes('zzqx'), 'esc: the search cleared');
+    expect(frame, 'typing into the search').toContain('/zzqx█');
+    press(app, KEY.enter);
+    frame = await waitForFrame(app, (f) => f.includes('/zzqx') && !f.includes('/zzqx█'), 'Enter keeps the search, no longer typed into');
     press(app, KEY.escape);
     await waitForText(app, 'j/k move');
     expect(key.id).toMatch(/^key_/);

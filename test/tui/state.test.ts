@@ -230,6 +230,12 @@ describe('keymaps', () => {
     expect(editAt('ab', undefined, 'c', 'c')).toEqual({ value: 'abc', caret: undefined });
     expect(editAt('añb', 2, 'x', 'x'), 'by characters, not UTF-16 units').toEqual({ value: 'añxb', caret: 3 });
     expect(editAt('x'.repeat(200), 100, 'y', 'y').value, 'the field stays at its limit').toHaveLength(200);
+    // What a reader sees as one character is one: a flag, a skin tone, a family.
+    const emoji = 'ab🇫🇷cd👍🏽';
+    expect(editAt(emoji, undefined, 'left', '')).toEqual({ value: emoji, caret: 5 });
+    expect(editAt(emoji, 3, 'left', '')).toEqual({ value: emoji, caret: 2 });
+    expect(editAt(emoji, 3, 'backspace', ''), 'the whole flag goes').toEqual({ value: 'abcd👍🏽', caret: 2 });
+    expect(edit(emoji, 'backspace', ''), 'the whole thumb goes').toBe('ab🇫🇷cd');
   });
 });
 

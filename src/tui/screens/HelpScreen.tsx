@@ -32,7 +32,7 @@ export function HelpScreen({ lines, offset, height, query, searching, active, on
   const range = lines.length > height ? ` · ${offset + 1}–${offset + shown.length} of ${lines.length}` : '';
   return (
     <Panel title={`Keys${range} · j/k scroll · / search · esc back`}>
-      {searching || query ? <TextField label="/" value={query} placeholder="a key or what it does" /> : null}
+      {searching || query ? <TextField label="/" value={query} placeholder="a key or what it does" focused={searching} /> : null}
       {lines.length === 0 ? <Text dimColor>{`Nothing in the help matches "${query}"`}</Text> : null}
       <Box flexDirection="column">
         {shown.map((line, i) =>
