@@ -70,7 +70,7 @@ const NO_ATTENTION = { leaked: 0, tripped: 0, expired: 0, expiring: 0, unused: 0
 
 export function App({ client, operator, size: fixedSize, writeRaw = (data) => process.stdout.write(data), env = process.env, notice, feedOptions, redraw, onSecret, restartDaemon }: AppProps) {
   const { exit } = useApp();
-  const keyboard = useKeyboard();
+
   const size = useTerminalSize(fixedSize);
   const { feed, snapshot } = useKeyFeed(client, feedOptions);
   const { keys } = snapshot.collection;
@@ -78,6 +78,7 @@ export function App({ client, operator, size: fixedSize, writeRaw = (data) => pr
   const { toast, show, clear } = useToast(notice ? { text: notice, kind: 'info' } : undefined);
   const [view, setView, currentView] = useSyncState<TableView>(initialView);
   const [mode, setMode, currentMode] = useSyncState<Mode>(TABLE);
+  const keyboard = useKeyboard(currentMode);
   /** The mode right now if it is `kind`: a key meant for another screen is dropped. */
   const inMode: InMode = <K extends Mode['kind']>(kind: K) => {
     const m = currentMode();

@@ -47,6 +47,35 @@ describe('key table', () => {
     await waitForText(app, 'Actions for "bravo"');
   });
 
+  it('hands the rest of a read to the screen its first key opened: a, /, ? and d typed ahead', async () => {
+    await keys('alpha', 'bravo');
+    const { app } = await openApp(t);
+    await waitForText(app, 'bravo');
+    press(app, 'aorders-');
+    press(app, 'us');
+    await waitForText(app, 'Name: orders-us█');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    press(app, '/bra');
+    await waitForFrame(app, (f) => f.includes('/bra█') && !f.includes('alpha'), 'the filter typed ahead');
+    press(app, KEY.escape);
+    await waitForFrame(app, (f) => f.includes('alpha') && !f.includes('/bra'), 'filter cleared');
+    press(app, '?/rot');
+    await waitForText(app, '/rot█');
+    press(app, KEY.escape);
+    await waitForFrame(app, (f) => f.includes('Keys table (this screen)') && !f.includes('/rot'), 'the search cancelled');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    // The rest of the read after a key that opens a screen without typing: its keys.
+    press(app, 'gdj');
+    await waitForText(app, 'Key "bravo"');
+    press(app, KEY.escape);
+    await waitForText(app, 'j/k move');
+    // Text and keys in one read, the first opening the form: the name, then Tab to the next field.
+    press(app, 'abilling\t');
+    await waitForFrame(app, (f) => f.includes('Name: billing') && /› +Expires:/.test(f), 'typed, then Tab');
+  });
+
   it('takes a key pressed the moment a screen is drawn, before React has run its effects', async () => {
     await keys('alpha', 'bravo');
     const { app } = await openApp(t);

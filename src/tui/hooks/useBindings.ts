@@ -27,20 +27,27 @@ type Latest<C extends string> = {
   global: GlobalKeys;
 };
 
-function dispatch<C extends string>(now: Latest<C>, name: string, input: string): void {
-  if (name === 'ctrl+c') return now.global.interrupt();
-  if (name === 'ctrl+l') return now.global.redraw();
+/**
+ * Acts on one key, or on a run of characters read at once; returns what is left of `input` once
+ * the screen stopped being the active one (a key in it opened another screen), else ''.
+ */
+function dispatch<C extends string>(now: Latest<C>, screen: () => unknown, name: string, input: string): string {
+  if (name === 'ctrl+c') return void now.global.interrupt(), '';
+  if (name === 'ctrl+l') return void now.global.redraw(), '';
   const binding = commandOf(now.bindings, name);
-  if (binding) return now.onCommand(binding.command);
-  if (now.onOther) return now.onOther(name, input);
+  if (binding) return void now.onCommand(binding.command), '';
+  if (now.onOther) return void now.onOther(name, input), '';
   // Several keys read at once arrive as one string ("jjj"); a screen without a text field
-  // takes them one by one.
-  if (name === input) {
-    for (const char of input) {
-      const each = commandOf(now.bindings, char);
-      if (each) now.onCommand(each.command);
-    }
+  // takes them one by one, until one opens another screen: the rest is that screen's.
+  if (name !== input) return '';
+  const chars = [...input];
+  const before = screen();
+  for (let i = 0; i < chars.length; i++) {
+    const each = commandOf(now.bindings, chars[i]!);
+    if (each) now.onCommand(each.command);
+    if (screen() !== before) return chars.slice(i + 1).join('');
   }
+  return '';
 }
 
 export function useBindings<C extends string>(
@@ -57,17 +64,28 @@ export function useBindings<C extends string>(
   useLayoutEffect(() => {
     latest.current = { bindings, onCommand, onOther, isActive, global };
   });
-  const handle = useCallback((input: string, key: Key) => {
-    const now = latest.current;
-    if (!now.isActive) return;
-    const name = keyName(input, key);
-    // A paste, or a slow link, can bring text and keys in one read ("billing\r", "\t\tteam\t"):
-    // Enter, Tab and Ctrl-U are keys of their own, not characters of the text.
-    if (name === input && input.length > 1 && KEY_IN_TEXT.test(input)) {
-      for (const piece of input.split(KEY_IN_TEXT)) if (piece) dispatch(now, KEY_NAMES[piece] ?? piece, piece);
-      return;
-    }
-    dispatch(now, name, input);
-  }, []);
+  const handle = useCallback(
+    (input: string, key: Key) => {
+      const now = latest.current;
+      if (!now.isActive) return;
+      const name = keyName(input, key);
+      // A paste, or a slow link, can bring text and keys in one read ("billing\r", "\t\tteam\t"):
+      // Enter, Tab and Ctrl-U are keys of their own, not characters of the text.
+      // (Also a lone "\t" handed on from such a read.)
+      const pieces = name === input && KEY_IN_TEXT.test(input) ? input.split(KEY_IN_TEXT).filter(Boolean) : [input];
+      const before = keyboard.screen();
+      for (let i = 0; i < pieces.length; i++) {
+        const piece = pieces[i]!;
+        const rest = dispatch(now, keyboard.screen, KEY_NAMES[piece] ?? (pieces.length > 1 ? piece : name), piece);
+        // A key that opened another screen: what follows it in the read is typed there.
+        if (keyboard.screen() !== before) {
+          const left = rest + pieces.slice(i + 1).join('');
+          if (left) keyboard.handOn(left);
+          return;
+        }
+      }
+    },
+    [keyboard],
+  );
   useLayoutEffect(() => keyboard.listen(handle), [keyboard, handle]);
 }

@@ -4,7 +4,8 @@
  * move: `useViewKeys`; the add and edit forms: `useKeyForms`; the rotation view:
  * `useRotationView`.)
  * Each handler first checks that its screen is still the current one (`inMode`), so a key
- * read together with the one that closed a screen is dropped rather than misapplied.
+ * meant for a screen that has just closed is never misapplied; the keys read after one that
+ * opened a screen are handed to that screen (hooks/keyboard.ts).
  */
 import type { KeyJson, KeywardClient, RotationJson, UsageJson } from '../../client/client.js';
 import { RECENT_USE_MINUTES } from '../../recent-use.js';
