@@ -209,6 +209,42 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('a change the feed cannot read'), ()
   });
 });
 
+describe.skipIf(!TEST_DATABASE_URL)(pgTitle('a reconnect slower than a write will wait'), () => {
+  const pair = useDaemonPair();
+
+  it('comes back while writes go through it, its snapshot longer than the 3 s a notice may take to arrive', async () => {
+    const { a, b } = pair;
+    const { key, secret } = await b.client.createKey('while-catching-up');
+    await msUntilVerdict(a, secret, 'valid');
+    // A's snapshot on reconnecting takes 3.5 s, as a million keys' does.
+    const index = a.daemon.core.index as FollowedKeyIndex;
+    const follow = index.followAll.bind(index);
+    const slow = vi.spyOn(index, 'followAll').mockImplementation(async (pages, settled) => {
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      return follow(pages, settled);
+    });
+    const lostBefore = a.logs.filter((l) => l.includes('lost the change feed')).length;
+    // Cut every idle connection of the daemons, as a network blip would: both feeds reconnect.
+    await pair.shared.db.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state = 'idle'",
+    );
+    await expect.poll(() => a.logs.filter((l) => l.includes('lost the change feed')).length, { timeout: 5000 }).toBe(lostBefore + 1);
+    // Writes through A during its snapshot: each waits for it, none counts the new connection dead.
+    const writes = [];
+    for (let i = 0; i < 3; i++) {
+      writes.push(a.client.createKey(`during-snapshot-${i}`));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    await Promise.all(writes);
+    await expect.poll(() => a.logs.some((l) => l.includes('following changes from PostgreSQL again')), { timeout: 10_000 }).toBe(true);
+    expect(a.logs.filter((l) => l.includes('lost the change feed')).length, 'lost once, not again for each write').toBe(lostBefore + 1);
+    expect(slow, 'one snapshot, not one started over for each write').toHaveBeenCalledTimes(1);
+    slow.mockRestore();
+    await b.client.deactivateKey(key.id);
+    await msUntilVerdict(a, secret, 'inactive');
+  });
+});
+
 describe.skipIf(!TEST_DATABASE_URL)(pgTitle('what the change feed trusts'), () => {
   const pair = useDaemonPair({ reconcileMs: 300 });
   let a: TestDaemon;

@@ -38,11 +38,13 @@ export const CHANNEL = 'keyward_changes';
 
 /** How often the follower gets a full snapshot, in case a notice was lost without the connection dropping. */
 const RECONCILE_MS = 30_000;
-/** A write waits this long for its own notice before the feed counts its connection as dead. */
+/** A write waits this long for its own notice to arrive before the feed counts its connection as dead. */
 const STALL_MS = 3000;
 /** How often an idle feed proves its listening connection still delivers notices. */
 export const PROBE_MS = 1000;
 const RECONNECT_MIN_MS = 100;
+/** A reconnect that keeps failing is logged at most this often. */
+const RECONNECT_LOG_MS = 30_000;
 const RECONNECT_MAX_MS = 2000;
 
 const NoteSchema = z.union([
@@ -88,8 +90,12 @@ export class ChangeFeed implements SharedStore {
   private probing = false;
   /** The running periodic snapshot's connection, and the keys notices applied since it began. */
   private periodic: { client: pg.Client; settled: Set<string> } | undefined;
-  /** Writes waiting for their own notice, by nonce. */
+  /** Writes waiting for their own notice to be applied, by nonce. */
   private readonly pending = new Map<string, () => void>();
+  /** The same writes, waiting for their notice to arrive at all. */
+  private readonly heard = new Map<string, () => void>();
+  /** When a failed reconnect was last logged: said once in a while, not once an attempt. */
+  private failureLoggedAt = 0;
 
   constructor(private readonly options: ChangeFeedOptions) {}
 
@@ -120,13 +126,21 @@ export class ChangeFeed implements SharedStore {
   async committed<T>(write: (nonce: string) => Promise<{ value: T; announced: boolean }>): Promise<T> {
     const nonce = randomUUID();
     const applied = new Promise<void>((resolve) => this.pending.set(nonce, resolve));
+    const arrived = new Promise<void>((resolve) => this.heard.set(nonce, resolve));
     const listening = this.listening;
     try {
       const { value, announced } = await write(nonce);
-      if (announced && listening && this.listening === listening) await this.within(applied, listening);
+      if (announced && listening && this.listening === listening) {
+        // Only the notice's arrival proves the connection: applying it may wait behind the
+        // snapshot on reconnecting, seconds at a million keys. Timed as a whole, writes during
+        // that snapshot each counted the new connection dead, and it never came back.
+        await this.within(arrived, listening);
+        await applied;
+      }
       return value;
     } finally {
       this.pending.delete(nonce);
+      this.heard.delete(nonce);
     }
   }
 
@@ -188,7 +202,7 @@ export class ChangeFeed implements SharedStore {
     if (!client || !this.isLive || this.pumping || this.queue.length > 0 || this.probing) return;
     this.probing = true;
     const nonce = randomUUID();
-    const heard = new Promise<void>((resolve) => this.pending.set(nonce, resolve));
+    const heard = new Promise<void>((resolve) => this.heard.set(nonce, resolve));
     try {
       const notice: Notice = { o: this.options.origin, n: nonce, c: [] };
       const sent = client.query('select pg_notify($1, $2)', [CHANNEL, JSON.stringify(notice)]);
@@ -196,7 +210,7 @@ export class ChangeFeed implements SharedStore {
     } catch (err) {
       void this.lost(client, err);
     } finally {
-      this.pending.delete(nonce);
+      this.heard.delete(nonce);
       this.probing = false;
     }
   }
@@ -213,6 +227,8 @@ export class ChangeFeed implements SharedStore {
     await client.query(`listen ${CHANNEL}`);
     if (this.client === client) this.listening = client;
     await new Promise<void>((resolve, reject) => this.enqueue({ kind: 'snapshot', done: (err) => (err ? reject(err) : resolve()) }));
+    // Lost while its snapshot was taken: the reconnect that `lost` scheduled starts over.
+    if (this.client !== client) throw new Error('the connection was lost while its snapshot was read');
   }
 
   private received(payload: string | undefined): void {
@@ -224,6 +240,7 @@ export class ChangeFeed implements SharedStore {
       this.options.log('ignored a malformed change notice on the database channel');
       return;
     }
+    this.heard.get(notice.n)?.();
     this.enqueue({ kind: 'notice', notice });
   }
 
@@ -260,7 +277,8 @@ export class ChangeFeed implements SharedStore {
   /** The snapshot on (re)connecting: notices wait for it, so nothing it applies is newer than theirs. */
   private async snapshot(client: pg.Client): Promise<void> {
     await this.follower!.reset(indexedKeyPages(drizzle({ client })), () => false);
-    this.isLive = true;
+    // Only on the connection still current: one lost meanwhile follows nothing.
+    if (this.client === client) this.isLive = true;
   }
 
   private async apply(client: pg.Client, notice: Notice): Promise<void> {
@@ -281,7 +299,7 @@ export class ChangeFeed implements SharedStore {
     this.listening = undefined;
     this.isLive = false;
     for (const item of this.queue.splice(0)) item.done?.(err ?? new Error('closed'));
-    for (const release of this.pending.values()) release();
+    for (const release of [...this.heard.values(), ...this.pending.values()]) release();
     const ended = client.end().catch(() => {});
     if (!this.closed && this.following) {
       if (wasLive) this.options.log(`lost the change feed from PostgreSQL (${describe(err)}); verify answers from memory until it is back`);
@@ -305,6 +323,10 @@ export class ChangeFeed implements SharedStore {
         (err: unknown) => {
           this.failures++;
           if (client && this.client === client) void this.lost(client, err);
+          if (Date.now() - this.failureLoggedAt >= RECONNECT_LOG_MS) {
+            this.failureLoggedAt = Date.now();
+            this.options.log(`could not follow changes from PostgreSQL yet (${describe(err)}); trying again`);
+          }
           this.scheduleReconnect();
         },
       );
