@@ -44,10 +44,12 @@ import { plural } from '../thousands.js';
 async function warnOfForeignWebhooks(core: Core, log: (line: string) => void): Promise<void> {
   const foreign = (await core.webhooks.list()).filter((w) => !core.webhooks.canSign(w));
   if (foreign.length === 0) return;
+  const one = foreign.length === 1;
   log(
-    `${foreign.length === 1 ? '1 webhook was' : `${foreign.length} webhooks were`} added under another webhook.key than this home's (${foreign.map((w) => w.id).join(', ')}): ` +
-      'this daemon cannot sign for them and delivers nothing to them; their deliveries wait for a daemon that holds that key. ' +
-      'With one daemon, remove them and add them again (docs/webhooks.md), or put the home\'s old webhook.key back',
+    `${one ? '1 webhook was' : `${foreign.length} webhooks were`} added under another webhook.key than this home's (${foreign.map((w) => w.id).join(', ')}): ` +
+      `this daemon cannot sign for ${one ? 'it' : 'them'} and delivers nothing to ${one ? 'it' : 'them'}; a daemon that holds that key does. ` +
+      'With several daemons on one database, copy webhook.key from the daemon that added it into this home (docs/webhooks.md); ' +
+      `with one daemon, put back the webhook.key ${one ? 'it was' : 'they were'} added under, or remove ${one ? 'it' : 'them'} and add ${one ? 'it' : 'them'} again`,
   );
 }
 

@@ -142,7 +142,7 @@ describe('webhook routes', () => {
     t.logs.length = 0;
     await t.restart();
     expect(t.logs.filter((l) => l.includes('webhook.key'))).toEqual([
-      `1 webhook was added under another webhook.key than this home's (${id}): this daemon cannot sign for them and delivers nothing to them; their deliveries wait for a daemon that holds that key. With one daemon, remove them and add them again (docs/webhooks.md), or put the home's old webhook.key back`,
+      `1 webhook was added under another webhook.key than this home's (${id}): this daemon cannot sign for it and delivers nothing to it; a daemon that holds that key does. With several daemons on one database, copy webhook.key from the daemon that added it into this home (docs/webhooks.md); with one daemon, put back the webhook.key it was added under, or remove it and add it again`,
     ]);
     expect((await t.api('GET', '/v1/webhooks')).body).toMatchObject({ webhooks: [{ id, canSign: false }] });
   });
