@@ -54,6 +54,24 @@ describe('the log line of a failed request', () => {
     expect(t.logs.join('\n')).not.toContain(t.adminToken);
   });
 
+  it('logs a store that fails every request once per reason every 10 s, counting the lines left out', async () => {
+    t = await startTestApp();
+    let now = Date.now();
+    vi.spyOn(Date, 'now').mockImplementation(() => now);
+    const down = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await failingList(down())).requestId);
+    const busy = await failingList(Object.assign(new Error('busy (injected)'), { code: 'SQLITE_BUSY' }));
+    const lines = () => t.logs.filter((line) => line.startsWith('store error on'));
+    expect(lines()).toEqual([
+      `store error on GET /v1/operators (request ${ids[0]}): connect ECONNREFUSED 127.0.0.1:5432`,
+      `store error on GET /v1/operators (request ${busy.requestId}): busy (injected)`,
+    ]);
+    now += 10_001;
+    const later = await failingList(down());
+    expect(lines().at(-1)).toBe(`store error on GET /v1/operators (request ${later.requestId}): connect ECONNREFUSED 127.0.0.1:5432 (and 4 more like it since the last line)`);
+  });
+
   it('answers a request refused before any route with its own id, never a secret-shaped one sent', async () => {
     t = await startTestApp();
     const res = await t.fetch(`${t.url}/v1/keys/key_nosuch`, { headers: { authorization: 'Bearer kwo_wrong', 'x-request-id': t.adminToken } });

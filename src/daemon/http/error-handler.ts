@@ -42,14 +42,40 @@ export function sendError(c: Context, err: KeywardError): Response {
 
 export type Logger = (line: string) => void;
 
+/** How often one reason of store failure is logged while it lasts. */
+const STORE_ERROR_EVERY_MS = 10_000;
+
+/**
+ * A store that is down fails every request: thousands of lines a second from one client in a
+ * loop. Each reason is logged at once, then at most every `STORE_ERROR_EVERY_MS`, the line
+ * saying how many failures like it went unlogged meanwhile.
+ */
+function storeErrorLog(log: Logger): (reason: string, request: string) => void {
+  const reasons = new Map<string, { at: number; unlogged: number }>();
+  return (reason, request) => {
+    const now = Date.now();
+    const last = reasons.get(reason);
+    if (last && now - last.at < STORE_ERROR_EVERY_MS) {
+      last.unlogged++;
+      return;
+    }
+    // Reasons are few (the store's own words); a flood of distinct ones starts the count over.
+    if (reasons.size >= 100) reasons.clear();
+    const more = last?.unlogged ? ` (and ${last.unlogged} more like it since the last line)` : '';
+    reasons.set(reason, { at: now, unlogged: 0 });
+    log(`store error on ${request}: ${reason}${more}`);
+  };
+}
+
 export function createErrorHandler(log: Logger): ErrorHandler {
+  const logStoreError = storeErrorLog(log);
   return function onError(err, c) {
     if (err instanceof KeywardError) return sendError(c, err);
     // The id the client was answered with (its own X-Request-Id, if well-formed: word characters, - and =).
     const request = () => `${c.req.method} ${redactSecrets(c.req.path)} (request ${requestIdOf(c)})`;
     const stored = storageError(err);
     if (stored) {
-      log(`store error on ${request()}: ${failureText(err)}`);
+      logStoreError(failureText(err), request());
       return sendError(c, stored);
     }
     if (err instanceof HTTPException) {
