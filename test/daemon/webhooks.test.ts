@@ -226,6 +226,18 @@ describe('webhook deliveries', () => {
     expect(sampleValue(m, 'keyward_webhook_deliveries_total', { result: 'delivered' })).toBe(1);
   });
 
+  it('says when deliveries pause on a failing store, once, and when they resume', async () => {
+    const claim = vi.spyOn(t.daemon.core.store, 'claimDelivery').mockRejectedValue(Object.assign(new Error('busy (injected)'), { code: 'SQLITE_BUSY' }));
+    await vi.waitFor(() => expect(claim.mock.calls.length).toBeGreaterThan(3));
+    expect(t.logs.filter((l) => l.startsWith('webhook deliveries paused'))).toEqual(['webhook deliveries paused: busy (injected) (retrying)']);
+    claim.mockRestore();
+    await vi.waitFor(() => expect(t.logs).toContain('webhook deliveries resumed'));
+    await addWebhook({ url: receiver.url, events: ['key.create'] });
+    await t.api('POST', '/v1/keys', { name: 'after-the-pause' });
+    await vi.waitFor(() => expect(receiver.events().some((e) => e.type === 'key.create')).toBe(true));
+    expect(t.logs.filter((l) => l === 'webhook deliveries resumed'), 'said once').toHaveLength(1);
+  });
+
   it('logs a connection failure and gives up after the retry window', async () => {
     await t.stop();
     t = await startTestApp({ webhooks: { pollMs: 20, timeoutMs: 500, leaseMs: 2000, retry: { baseMs: 30, capMs: 60, windowMs: 400 } } });

@@ -65,6 +65,8 @@ export class WebhookDispatcher {
   private stopping = false;
   private lastPrune = 0;
   private lastComplaint = Number.NEGATIVE_INFINITY;
+  /** "paused" was logged and no claim has gone through since: the next one says so. */
+  private paused = false;
   /** By webhook: one attempt a webhook at a time, and no more than `concurrency` in all. */
   private readonly inFlight = new Map<string, InFlight>();
   private filling: Promise<void> | undefined;
@@ -109,7 +111,10 @@ export class WebhookDispatcher {
     }
     this.refill = false;
     this.filling = this.fill()
-      .catch((err: unknown) => this.complain(err))
+      .then(
+        () => this.resumed(),
+        (err: unknown) => this.complain(err),
+      )
       .finally(() => {
         this.filling = undefined;
         if (this.refill) this.fillSlots();
@@ -121,7 +126,15 @@ export class WebhookDispatcher {
     const at = this.deps.now();
     if (at - this.lastComplaint < 60_000) return;
     this.lastComplaint = at;
+    this.paused = true;
     this.deps.log(`webhook deliveries paused: ${failureText(err)} (retrying)`);
+  }
+
+  /** Claims go through again: a "paused" line gets its end. */
+  private resumed(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.deps.log('webhook deliveries resumed');
   }
 
   /**
