@@ -71,6 +71,24 @@ describe('rotation evidence in the TUI', () => {
     expect((await t.client.getKey(old.key.id)).key.status, 'No changed nothing').toBe('active');
   });
 
+  it('fits a refusal naming many systems at 80×24, its box whole and the force line in it', async () => {
+    const { old } = await rotationAtDoubleCheck(t, 'books');
+    for (let i = 0; i < 7; i++) await t.client.verify(old.secret, `batch-worker-in-region-${i}-of-the-eu-cluster`);
+    await t.daemon.core.usage.flush();
+    const { app } = await openApp(t, { size: { columns: 80, rows: 24 } });
+    await waitForText(app, 'books-2');
+    press(app, 'r');
+    await waitForText(app, 'old key presented 7 times');
+    press(app, 'n');
+    const frame = await waitForText(app, 'Refused: The old key was presented 7 times');
+    const lines = frame.split('\n');
+    const force = lines.findIndex((l) => l.includes('F = FORCE'));
+    expect(force, 'the force line is on screen').toBeGreaterThan(0);
+    expect(lines.findIndex((l) => /└─+┘/.test(l)), 'the refusal box is closed below it').toBeGreaterThan(force);
+    expect(frame, 'the callers give way to where they are listed').toContain('7 callers presented the old key: keyward keys usage lists them');
+    expect(lines.some((l) => l.startsWith('╰')), "the panel's bottom border").toBe(true);
+  });
+
   it('counts the watch window down after the cut-over and lets the guard pass once it is up', async () => {
     await t.stop();
     let clock = Date.now();

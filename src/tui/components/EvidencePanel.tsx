@@ -8,7 +8,7 @@ import type { RotationJson } from '../../client/client.js';
 import type { SystemJson } from '../../daemon/rotation/schemas.js';
 import { plural, withThousands } from '../../thousands.js';
 import { ago } from '../../duration.js';
-import { stamp } from '../format.js';
+import { stamp, wrapWords } from '../format.js';
 import { presentedText, watchProgress, watchText } from '../state/rotation.js';
 import { Cell } from './Cell.js';
 import { Prose } from './Prose.js';
@@ -138,18 +138,30 @@ export function EvidencePanel({ rotation, width, now, elapsedMs, rows }: Evidenc
     default: {
       // double_check and delete_old: since the cut-over, with the watch window counting down.
       const { leftMs } = watchProgress(rotation, elapsedMs);
+      const summary = `Since the old key was deactivated (${stamp(oldKey.since)}): new key ${withThousands(newKey.ok)} accepted · old key presented ${plural(oldKey.rejected, 'time')}`;
       const presented = presentedText(rotation);
-      const chart = rows >= CHART_ROWS + 7 + (presented ? 2 : 0);
+      const presentedRows = presented ? wrapWords(presented, width).length : 0;
+      // Below the summary and the countdown, short of rows (a refusal below it at 80×24): the
+      // callers give way to one line saying where they are listed, then the advice goes.
+      const left = rows - wrapWords(summary, width).length - 1;
+      const listed = left - presentedRows >= 4;
+      const advised = presented !== undefined && left - presentedRows >= (listed ? 4 : 1);
+      const chart = listed && left - presentedRows >= CHART_ROWS + 5;
+      const callerRows = left - (advised ? presentedRows : 0) - (chart ? CHART_ROWS : 0) - 2;
       return (
         <Box flexDirection="column">
-          <Prose text={`Since the old key was deactivated (${stamp(oldKey.since)}): new key ${withThousands(newKey.ok)} accepted · old key presented ${plural(oldKey.rejected, 'time')}`} width={width} bold />
+          <Prose text={summary} width={width} bold />
           <Text bold color={leftMs > 0 ? 'yellow' : 'green'} wrap="truncate-end">
             {watchText(rotation, elapsedMs)}
           </Text>
-          {presented ? <Prose text={presented} width={width} color="red" /> : null}
+          {advised ? <Prose text={presented} width={width} color="red" /> : null}
           {chart ? <Chart rotation={rotation} width={width} /> : null}
-          <Text dimColor>Callers still presenting the old key (their counts: all time)</Text>
-          <CallerList callers={oldKey.callers} now={now} max={Math.max(1, rows - 5 - (chart ? CHART_ROWS : 0) - (presented ? 2 : 0))} empty="none since the cut-over" />
+          {listed ? <Text dimColor>Callers still presenting the old key (their counts: all time)</Text> : null}
+          {listed ? (
+            <CallerList callers={oldKey.callers} now={now} max={Math.max(1, callerRows - (oldKey.callers.length > callerRows ? 1 : 0))} empty="none since the cut-over" />
+          ) : oldKey.callers.length > 0 && left >= 1 ? (
+            <Text dimColor wrap="truncate-end">{`${plural(oldKey.callers.length, 'caller')} presented the old key: keyward keys usage lists them`}</Text>
+          ) : null}
         </Box>
       );
     }

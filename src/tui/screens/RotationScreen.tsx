@@ -9,7 +9,7 @@ import { Panel } from '../components/Panel.js';
 import { Prose } from '../components/Prose.js';
 import { StepLine, Stepper } from '../components/Stepper.js';
 import { formatElapsed } from '../../duration.js';
-import { stamp } from '../format.js';
+import { stamp, wrapWords } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import type { Binding, RotationCommand } from '../state/keymap.js';
 import { endText, isGuarded, isOpenRotation, STEPS } from '../state/rotation.js';
@@ -32,6 +32,13 @@ export type RotationScreenProps = {
 
 /** The panel's border and title, the step's title and detail (two lines), and the guard line. */
 const FIXED_ROWS = 3 + 2 + 2;
+const FORCE_TEXT = 'F = FORCE past the guard (asks first; recorded in the audit log as forced).';
+
+/** Rows the refusal's box takes: its border and its two texts as wrapped (a long list of systems is several lines). */
+function refusalRows(refusal: string | undefined, width: number): number {
+  if (!refusal) return 0;
+  return 2 + wrapWords(`Refused: ${refusal}`, width).length + wrapWords(FORCE_TEXT, width).length;
+}
 
 /** `Rotating "billing" → "billing-2"`; once the new key has taken the old name, that once. */
 function rotationTitle(rotation: RotationJson): string {
@@ -66,7 +73,7 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
           ) : null}
           {isOpenRotation(rotation) ? (
             <Box marginTop={1}>
-              <EvidencePanel rotation={rotation} width={detailWidth} now={now} elapsedMs={elapsedMs} rows={height - FIXED_ROWS - stepperRows - (refusal ? 4 : 0)} />
+              <EvidencePanel rotation={rotation} width={detailWidth} now={now} elapsedMs={elapsedMs} rows={height - FIXED_ROWS - stepperRows - refusalRows(refusal, detailWidth - 4)} />
             </Box>
           ) : null}
           {isGuarded(rotation.step) && !refusal ? (
@@ -80,7 +87,7 @@ export function RotationScreen({ rotation, error, refusal, busy, bindings, width
           {refusal ? (
             <Box flexDirection="column" borderStyle="single" borderColor="red" paddingX={1}>
               <Prose text={`Refused: ${refusal}`} width={detailWidth - 4} color="red" bold />
-              <Prose text="F = FORCE past the guard (asks first; recorded in the audit log as forced)." width={detailWidth - 4} color="red" />
+              <Prose text={FORCE_TEXT} width={detailWidth - 4} color="red" />
             </Box>
           ) : null}
           {error ? <Prose text={error} width={detailWidth} color="red" /> : null}
