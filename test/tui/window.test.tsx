@@ -60,6 +60,18 @@ function recordLists() {
 }
 const on = (i: number) => (f: string) => cursorLine(f)?.includes(name(i)) === true;
 
+/** The TUI over the seeded keys, ten pages down (row 230), past the window's first pages. */
+async function deepInTheList() {
+  await seed(COUNT);
+  const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
+  await waitForText(app, name(0));
+  for (let page = 1; page <= 10; page++) {
+    press(app, KEY.pageDown);
+    await waitForFrame(app, on(page * 23), `PgDn ${page}`);
+  }
+  return app;
+}
+
 describe('the TUI over a window of a large list', () => {
   it('opens on the first rows with the daemon\'s counts and pages past the window with j, PgDn, G and g', async () => {
     await seed(COUNT);
@@ -151,13 +163,7 @@ describe('the TUI over a window of a large list', () => {
   });
 
   it('keeps the cursor on its key deep in the list when an import reloads it', async () => {
-    await seed(COUNT);
-    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
-    await waitForText(app, name(0));
-    for (let page = 1; page <= 10; page++) {
-      press(app, KEY.pageDown);
-      await waitForFrame(app, on(page * 23), `PgDn ${page}`);
-    }
+    const app = await deepInTheList();
     // An import reloads the list as the five-minute refresh does (one path, feed.ts `load`).
     await t.client.importKeys([{ name: 'zz-imported', secret: 'sk_window_import_0123456789' }]);
     const frame = await waitForFrame(app, (f) => f.includes('3,001 keys'), 'the import counted');
@@ -166,13 +172,7 @@ describe('the TUI over a window of a large list', () => {
   });
 
   it('puts the cursor on the first row of a new sort or filter asked for from deep in the list', async () => {
-    await seed(COUNT);
-    const { app } = await openApp(t, { feed: WINDOW, size: { columns: 100, rows: 30 } });
-    await waitForText(app, name(0));
-    for (let page = 1; page <= 10; page++) {
-      press(app, KEY.pageDown);
-      await waitForFrame(app, on(page * 23), `PgDn ${page}`);
-    }
+    const app = await deepInTheList();
     press(app, 's');
     // Newest first: the last key seeded is the first row.
     await waitForFrame(app, (f) => f.includes('sort: created ▼') && on(COUNT - 1)(f), 'the cursor on the first row of the new order');
