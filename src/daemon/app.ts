@@ -77,7 +77,7 @@ const PROOF = {
 /** On a shared store, the daemon is degraded while it cannot follow the database. */
 function health(core: Core): z.infer<typeof HealthSchema> {
   if (!storeUnreachable(core.store)) return { status: 'ok', version: VERSION };
-  return { status: 'degraded', version: VERSION, reason: 'PostgreSQL is unreachable: verify answers from memory, writes fail with 503 store_unavailable' };
+  return { status: 'degraded', version: VERSION, reason: 'PostgreSQL cannot be followed now (unreachable, or catching up after a lost connection): verify answers from memory, writes may fail with 503 store_unavailable' };
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

@@ -106,7 +106,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     await expect.poll(() => health(a), { timeout: 3000 }).toBe('degraded');
     await expect.poll(() => health(b), { timeout: 3000 }).toBe('degraded');
     await expect.poll(() => feed.getSnapshot().link, { timeout: 3000 }).toBe('degraded');
-    expect(feed.getSnapshot().problem).toMatch(/^PostgreSQL is unreachable: verify answers from memory/);
+    expect(feed.getSnapshot().problem).toMatch(/^PostgreSQL cannot be followed now \(unreachable, or catching up after a lost connection\): verify answers from memory/);
     expect(feed.getSnapshot().staleSince, 'the table is as of the loss').toBeDefined();
     const body = (await b.api('GET', '/v1/health')).body;
     expect(body.status, 'health still answers 200 with a reason').toBe('degraded');
@@ -130,7 +130,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
     const status = await keyward(['status', '--url', a.url, '--token', a.adminToken]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^daemon +degraded, keyward \S+ at /m);
-    expect(status.stdout).toMatch(/^degraded +PostgreSQL is unreachable: verify answers from memory/m);
+    expect(status.stdout).toMatch(/^degraded +PostgreSQL cannot be followed now \(unreachable, or catching up after a lost connection\): verify answers from memory/m);
     expect(status.stdout).toMatch(/^operator +admin \(admin\)$/m);
     expect(status.stdout).toMatch(/^keys +not counted: the key store cannot be read now \(verify still answers\)$/m);
 
@@ -160,7 +160,7 @@ describe.skipIf(!TEST_DATABASE_URL)(pgTitle('PostgreSQL stopped and restarted un
 
     stop();
     let frame = await waitForText(app, '◐ degraded since', 5000);
-    expect(frame).toMatch(/◐ degraded since \S+ · PostgreSQL is unreachable/);
+    expect(frame).toMatch(/◐ degraded since \S+ · PostgreSQL cannot be followed now/);
     // Any key's change: the question (and the usage it quotes) would only lead to a 503.
     press(app, 'x');
     frame = await waitForText(app, 'the daemon cannot reach its key store: try again once it is back');

@@ -28,7 +28,7 @@ const LIVE: HeaderProps = {
   filter: '',
   shown: 3,
 };
-const REASON = 'PostgreSQL is unreachable: verify answers from memory, writes fail with 503 store_unavailable';
+const REASON = 'PostgreSQL cannot be followed now (unreachable, or catching up after a lost connection): verify answers from memory, writes may fail with 503 store_unavailable';
 
 const unmounts: (() => void)[] = [];
 afterEach(() => unmounts.splice(0).forEach((unmount) => unmount()));
@@ -52,7 +52,7 @@ describe('the header', () => {
 
   it('says degraded, since when and the daemon\'s reason before the address, with no restart offered', () => {
     const [first] = lines({ ...LIVE, link: 'degraded', problem: REASON, staleSince: Date.now() });
-    expect(first).toMatch(/^keyward  ◐ degraded since \d\d:\d\d(:\d\d)? · PostgreSQL is unreachable: verify answers/);
+    expect(first).toMatch(/^keyward  ◐ degraded since \d\d:\d\d(:\d\d)? · PostgreSQL cannot be followed now/);
     expect(first).not.toContain('R restarts');
     expect(first!.length, 'cut to the terminal').toBeLessThanOrEqual(80);
   });
