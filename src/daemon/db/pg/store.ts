@@ -222,7 +222,9 @@ export class PgStore implements Store {
   ) {
     this.audit = options.audit;
     this.shared = new ChangeFeed({
-      connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS }),
+      // Named apart from the pool's `keyward` in pg_stat_activity: an operator can tell the
+      // connection that follows the other daemons from those that serve requests.
+      connect: () => new pg.Client({ ...clientConfig(options.url), query_timeout: FEED_QUERY_TIMEOUT_MS, application_name: 'keyward change feed' }),
       origin: this.origin,
       log: options.log ?? (() => {}),
       reconcileMs: options.reconcileMs,
