@@ -178,7 +178,7 @@ export function ModeScreen(props: ModeScreenProps) {
       return <UsageScreen keyJson={key} usage={usage.data} error={usage.error} width={width} height={height} now={now} active onCommand={actions.onUsage} />;
     }
     case 'choose':
-      return <ChoiceDialog choice={mode.choice} width={modalWidth} active onAnswer={actions.onChoose} />;
+      return <ChoiceDialog choice={mode.choice} width={modalWidth} height={height} active onAnswer={actions.onChoose} />;
     case 'alerts': {
       const listHeight = height - 4 - DETAIL_ROWS;
       const position = resolveCursor(alerts.alerts ?? [], mode.cursor, listHeight);
@@ -243,7 +243,7 @@ export function ModeScreen(props: ModeScreenProps) {
               }}
             />
           ) : null}
-          {choice && !question ? <ChoiceDialog choice={choice} width={inside} active onAnswer={rotation.choose} /> : null}
+          {choice && !question ? <ChoiceDialog choice={choice} width={inside} height={height} active onAnswer={rotation.choose} /> : null}
           <Box flexDirection="column" flexShrink={1} overflow="hidden">
             <RotationScreen
               rotation={shown}

@@ -528,6 +528,19 @@ describe('safety and terminals', () => {
     await waitForFrame(app, (f) => !f.includes(secret) && f.includes('small-screen'), 'the secret gone');
   });
 
+  it('keeps the marked answer of a choice on screen in 60×15, the dialog whole', async () => {
+    await keys('a-key-with-a-rather-long-name-for-the-question');
+    const { app } = await openApp(t, { size: { columns: 60, rows: 15 } });
+    await waitForText(app, 'a-key-with');
+    press(app, 'r');
+    await waitForText(app, 'Rotate key');
+    press(app, 'k');
+    const frame = await waitForFrame(app, (f) => /› 5\. 1 minute/.test(f), 'the last answer marked, on screen');
+    const lines = frame.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('╰')), 'the bottom border').toBeGreaterThan(lines.findIndex((l) => l.includes('› 5.')));
+    expect(frame).toContain('esc: none of them');
+  });
+
   it('says the terminal is too small below 60×15, where q still quits, and re-lays out on resize', async () => {
     await keys('billing');
     const { app, resize } = await openApp(t, { size: { columns: 50, rows: 12 } });
