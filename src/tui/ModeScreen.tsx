@@ -28,7 +28,7 @@ import { SecretModal } from './screens/SecretModal.js';
 import { TableScreen, type TableScreenProps } from './screens/TableScreen.js';
 import { UsageScreen } from './screens/UsageScreen.js';
 import { deactivationNote, menuItems, type Operator } from './state/actions.js';
-import { filterLabel, parseAuditFilter } from './state/audit.js';
+import { filterLabel, filterNote, parseAuditFilter } from './state/audit.js';
 import type { FeedEvent } from './state/collection.js';
 import { resolveCursor } from './state/cursor.js';
 import { helpLines } from './state/help.js';
@@ -208,7 +208,7 @@ export function ModeScreen(props: ModeScreenProps) {
           offset={position.offset}
           height={auditHeight}
           filter={mode.filter}
-          applied={auditFilter ? filterLabel(auditFilter) : ''}
+          applied={auditFilter ? [filterLabel(auditFilter), filterNote(auditApplied ?? '')].filter(Boolean).join(' · ') : ''}
           editing={mode.editing}
           active
           onCommand={(command) => actions.onAudit(command, ids, auditHeight)}

@@ -292,6 +292,17 @@ describe('rotation evidence in the TUI', () => {
     await waitForText(app, '/key:billing');
     press(app, KEY.escape);
     await waitForText(app, /Audit log · 1000\+ events/);
+    // A prefix that is no filter's is said in the title, not taken silently as a key name.
+    press(app, '/');
+    await waitForText(app, 'action:rotation key:billing operator:alice');
+    press(app, 'usr:bob');
+    await waitForText(app, '/usr:bob');
+    press(app, KEY.enter);
+    await waitForText(app, 'Audit log · key usr:bob · usr: is no filter');
+    press(app, '/');
+    await waitForText(app, '/usr:bob');
+    press(app, KEY.escape);
+    await waitForText(app, /Audit log · 1000\+ events/);
     for (let loaded = 1000; loaded < 2500; ) {
       press(app, 'G');
       frame = await waitForFrame(app, (f) => Number(/Audit log · (\d+)/.exec(f)?.[1]) > loaded, 'another page', 5000);

@@ -1,7 +1,7 @@
 /** The TUI's pure rotation and audit texts: watch countdown, questions, the audit filter. */
 import { describe, expect, it } from 'vitest';
 import type { KeyJson, RotationJson, UsageJson } from '../../src/client/client.js';
-import { filterLabel, parseAuditFilter } from '../../src/tui/state/audit.js';
+import { filterLabel, filterNote, parseAuditFilter } from '../../src/tui/state/audit.js';
 import { deactivateQuestion, deleteQuestion, emergencyQuestion, rotateQuestion } from '../../src/tui/state/questions.js';
 import { advanceQuestion, callerNames, presentedText, watchText } from '../../src/tui/state/rotation.js';
 
@@ -96,5 +96,10 @@ describe('audit filter', () => {
     expect(parseAuditFilter('')).toEqual({});
     expect(parseAuditFilter('key: x')).toEqual({ key: 'key: x' });
     expect(filterLabel(parseAuditFilter('operator:bob rotation'))).toBe('key rotation · operator bob');
+    // A prefix that is none of the filters' is said, not taken silently.
+    expect(filterLabel(parseAuditFilter('usr:bob'))).toBe('key usr:bob');
+    expect(filterNote('usr:bob')).toBe('usr: is no filter (action:, key:, operator:); read as a key name');
+    expect(filterNote('Usr:bob what:x a:key.create')).toBe('usr:, what: are no filters (action:, key:, operator:); read as a key name');
+    expect(filterNote('op:alice billing')).toBe('');
   });
 });

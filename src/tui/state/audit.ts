@@ -22,6 +22,21 @@ export function parseAuditFilter(text: string): AuditFilter {
   return filter;
 }
 
+/**
+ * What the filter took for something else, for the title: a word with a prefix that is none
+ * of the filters' (`usr:bob`) is read as a key name, since a name may hold a colon, and without
+ * a word it looked as if the filter had been understood.
+ */
+export function filterNote(text: string): string {
+  const unknown = new Set<string>();
+  for (const word of text.trim().split(/\s+/)) {
+    const prefix = /^([a-z]+):./i.exec(word)?.[1]?.toLowerCase();
+    if (prefix && !(prefix in PREFIXES)) unknown.add(`${prefix}:`);
+  }
+  if (unknown.size === 0) return '';
+  return `${[...unknown].join(', ')} ${unknown.size === 1 ? 'is no filter' : 'are no filters'} (action:, key:, operator:); read as a key name`;
+}
+
 /** `action rotation · key billing`, for the view's title; empty without a filter. */
 export function filterLabel(filter: AuditFilter): string {
   return (['action', 'key', 'operator'] as const)
