@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { DeliveryJson, WebhookJson } from '../client/client.js';
 import { ago } from '../duration.js';
 import { shortTime } from './format.js';
-import { emit, quoted, renderTable, reveal, type Column } from './output.js';
+import { emit, note, quoted, renderTable, reveal, type Column } from './output.js';
 import { confirmOrRefuse } from './prompt.js';
 import { examples, session, withJson, withYes } from './session.js';
 
@@ -75,7 +75,12 @@ export function webhooksCommand(program: Command): void {
     ),
     ['keyward webhooks deliveries whk_5mQp8Xr2LtV7nB3cW9yKd1', "keyward webhooks deliveries whk_… --json | jq '.deliveries[] | select(.status != \"delivered\")'"],
   ).action(async (id: string, opts: { limit: number; json?: boolean }, cmd: Command) => {
-    const { deliveries } = await session(cmd).client.deliveries(id, opts.limit);
+    const { client } = session(cmd);
+    const [{ deliveries }, { webhooks: all }] = await Promise.all([client.deliveries(id, opts.limit), client.webhooks()]);
     await emit(opts, { deliveries }, () => (deliveries.length ? renderTable(deliveries, deliveryColumns) : 'no deliveries yet'));
+    // The NEXT column is when a daemon that can sign would try; this one never will.
+    if (!opts.json && all.some((w) => w.id === id && !w.canSign) && deliveries.some((d) => d.status === 'pending')) {
+      note(`this daemon cannot sign for ${id} (its webhook.key is another home's): pending deliveries wait for a daemon that holds that key (docs/webhooks.md)`);
+    }
   });
 }

@@ -2,7 +2,9 @@
  * Issue 17: `keyward webhooks …` spawned as processes against a daemon process: the signing
  * secret alone on stdout once, list, the delivery log, remove with --yes, refusals.
  */
+import Database from 'better-sqlite3';
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DeliveryJson, WebhookJson } from '../../src/client/client.js';
@@ -55,6 +57,21 @@ describe('keyward webhooks', () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(removed.stdout).toBe(`removed webhook ${id}\n`);
     expect((await d.run(['webhooks', 'list'])).stdout).toBe('no webhooks\n');
+  });
+
+  it('says under the delivery log when this daemon cannot sign for the webhook, whose pending deliveries wait for one that can', async () => {
+    // A webhook added through a daemon of another home (a shared store): sealed under its key.
+    const db = new Database(join(d.home, 'keyward.db'));
+    db.prepare("insert into webhooks (id, url, events, sealed_secret, key_id, created_at, created_by) values ('whk_foreign', ?, '[\"key.*\"]', 'sealed', 'another-home', ?, 'admin')").run(url, Date.now());
+    db.close();
+    await d.client.createKey('announced');
+    const shown = await d.run(['webhooks', 'deliveries', 'whk_foreign']);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/key\.create +pending +0/);
+    expect(shown.stderr).toBe("this daemon cannot sign for whk_foreign (its webhook.key is another home's): pending deliveries wait for a daemon that holds that key (docs/webhooks.md)\n");
+    const asJson = await d.run(['webhooks', 'deliveries', 'whk_foreign', '--json']);
+    expect(asJson.stderr, 'JSON alone').toBe('');
+    expect((await d.run(['webhooks', 'remove', 'whk_foreign', '--yes'])).code).toBe(0);
   });
 
   it('refuses a URL that is not http(s), an unknown webhook, and a removal without --yes off a terminal', async () => {
