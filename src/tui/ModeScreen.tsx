@@ -16,6 +16,7 @@ import type { AlertView } from './hooks/useAlertView.js';
 import type { RotationView } from './hooks/useRotationView.js';
 import { AlertsScreen } from './screens/AlertsScreen.js';
 import { AuditScreen } from './screens/AuditScreen.js';
+import { PANEL_INSIDE, PANEL_ROWS } from './components/Panel.js';
 import { DETAIL_ROWS } from './components/SelectedDetail.js';
 import { ChoiceDialog } from './screens/ChoiceDialog.js';
 import { ConfirmDialog } from './screens/ConfirmDialog.js';
@@ -64,10 +65,6 @@ export type ModeScreenProps = {
   readonly clearToast: () => void;
 };
 
-/** A panel's border and title, around a list. */
-const PANEL_ROWS = 3;
-/** A panel's border and padding, left and right. */
-export const PANEL_INSIDE = 4;
 
 function followsUsage(keyId: string | undefined) {
   return (event: FeedEvent) => event.type === 'usage' && event.tick.keys.some((k) => k.id === keyId);

@@ -6,7 +6,7 @@
  * columns (a CJK character takes two), so it never runs over the panel's border.
  */
 import { Box, Text } from 'ink';
-import { graphemesOf, widthOf } from '../format.js';
+import { graphemesOf, prefixOf, widthOf } from '../format.js';
 
 export type TextFieldProps = {
   readonly label: string;
@@ -22,8 +22,8 @@ export type TextFieldProps = {
 };
 
 /**
- * The characters of `chars` from `from` on, or up to `to` (from the end backwards), that fit in
- * `columns`.
+ * Where the run of `chars` that fits in `columns` ends, going on from `from`; `backwards`: where
+ * it starts, going back from `from`.
  */
 function fitting(chars: readonly string[], columns: number, from: number, backwards = false): number {
   let used = 0;
@@ -60,7 +60,7 @@ export function TextField({ label, value, placeholder, focused = true, labelColo
     after = chars.slice(caret + 1, end).join('');
   } else if (room !== undefined && widthOf(value) + (focused ? 1 : 0) > room) {
     // Typing at the end keeps the end in view; otherwise the start shows.
-    before = focused ? `…${chars.slice(fitting(chars, room - 2, chars.length, true)).join('')}` : `${chars.slice(0, fitting(chars, room - 1, 0)).join('')}…`;
+    before = focused ? `…${chars.slice(fitting(chars, room - 2, chars.length, true)).join('')}` : `${prefixOf(value, room - 1)}…`;
   }
   // The label stands apart from the value: a long value cut from its start keeps the label, which says what the field is.
   return (

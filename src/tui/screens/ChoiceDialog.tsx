@@ -1,6 +1,6 @@
 /** A question with several answers: j/k (or the answer's digit) marks one, ⏎ takes it, esc takes none. */
 import { Box, Text } from 'ink';
-import { Panel } from '../components/Panel.js';
+import { Panel, PANEL_ROWS } from '../components/Panel.js';
 import { wrapWords } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { CHOICE_KEYS, type ChoiceCommand } from '../state/keymap.js';
@@ -17,7 +17,7 @@ export type ChoiceDialogProps = {
 };
 
 /** The panel's border and title, and the keys' line. */
-const FIXED_ROWS = 4;
+const FIXED_ROWS = PANEL_ROWS + 1;
 
 /**
  * What of the question and the answers fits in `height`: the answers first, as many as fit

@@ -5,7 +5,7 @@
  */
 import { Box, Text } from 'ink';
 import type { AlertJson, KeyJson } from '../../client/client.js';
-import { Panel } from '../components/Panel.js';
+import { Panel, PANEL_ROWS } from '../components/Panel.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { detailLines, LABEL_WIDTH, type Tone } from '../state/details.js';
 import { DETAILS_KEYS, type DetailsCommand } from '../state/keymap.js';
@@ -25,8 +25,6 @@ export type DetailsScreenProps = {
   readonly onCommand: (command: DetailsCommand) => void;
 };
 
-/** The panel's border and title. */
-const PANEL_ROWS = 3;
 
 const TONE_COLOR: Record<Tone, string | undefined> = { dim: undefined, warn: 'yellow', bad: 'red' };
 

@@ -5,7 +5,7 @@
  * the objections would not fit wrapped, each takes one line, cut.
  */
 import { Box, Text } from 'ink';
-import { Panel } from '../components/Panel.js';
+import { Panel, PANEL_ROWS } from '../components/Panel.js';
 import { Prose } from '../components/Prose.js';
 import { wrapWords } from '../format.js';
 import { TextField } from '../components/TextField.js';
@@ -38,7 +38,7 @@ const LABEL = 12;
 /** Objections start under the values. */
 const INDENT = MARK + LABEL + 1;
 /** The panel's border and title, and the blank line above the help. */
-const CHROME_ROWS = 4;
+const CHROME_ROWS = PANEL_ROWS + 1;
 
 function Objection({ text, width, compact }: { readonly text: string; readonly width: number; readonly compact: boolean }) {
   return compact ? (

@@ -5,7 +5,7 @@
 import { Box, Text } from 'ink';
 import type { RotationJson } from '../../client/client.js';
 import { EvidencePanel } from '../components/EvidencePanel.js';
-import { Panel } from '../components/Panel.js';
+import { Panel, PANEL_ROWS } from '../components/Panel.js';
 import { Prose } from '../components/Prose.js';
 import { StepLine, Stepper } from '../components/Stepper.js';
 import { formatElapsed } from '../../duration.js';
@@ -31,7 +31,7 @@ export type RotationScreenProps = {
 };
 
 /** The panel's border and title, the step's title and detail (two lines), and the guard line. */
-const FIXED_ROWS = 3 + 2 + 2;
+const FIXED_ROWS = PANEL_ROWS + 2 + 2;
 const FORCE_TEXT = 'F = FORCE past the guard (asks first; recorded in the audit log as forced).';
 
 /** Rows the refusal's box takes: its border and its two texts as wrapped (a long list of systems is several lines). */

@@ -4,14 +4,12 @@
  * before it quits.
  */
 import { Box, Text } from 'ink';
-import { Panel } from '../components/Panel.js';
+import { Panel, PANEL_ROWS } from '../components/Panel.js';
 import { Prose } from '../components/Prose.js';
 import { widthOf, wrapWords } from '../format.js';
 import { useBindings } from '../hooks/useBindings.js';
 import { SECRET_KEYS, type SecretCommand } from '../state/keymap.js';
 
-/** The panel's border and title. */
-const PANEL_ROWS = 3;
 
 export type SecretModalProps = {
   readonly keyName: string;

@@ -9,13 +9,16 @@ export type AuditFilter = Pick<AuditParams, 'action' | 'key' | 'operator'>;
 
 const PREFIXES: Record<string, keyof AuditFilter> = { action: 'action', a: 'action', key: 'key', k: 'key', operator: 'operator', op: 'operator', o: 'operator' };
 
+/** A word with a prefix (`key:billing`): the prefix and the rest. */
+const PREFIXED = /^([a-z]+):(.+)$/i;
+
 export function parseAuditFilter(text: string): AuditFilter {
   const filter: { -readonly [K in keyof AuditFilter]: string } = {};
   const bare: string[] = [];
   for (const word of text.trim().split(/\s+/).filter(Boolean)) {
-    const match = /^([a-z]+):(.*)$/i.exec(word);
+    const match = PREFIXED.exec(word);
     const field = match && PREFIXES[match[1]!.toLowerCase()];
-    if (field && match[2]) filter[field] = field === 'action' ? match[2].toLowerCase() : match[2];
+    if (field) filter[field] = field === 'action' ? match[2]!.toLowerCase() : match[2]!;
     else bare.push(word);
   }
   if (bare.length && filter.key === undefined) filter.key = bare.join(' ');
@@ -30,7 +33,7 @@ export function parseAuditFilter(text: string): AuditFilter {
 export function filterNote(text: string): string {
   const unknown = new Set<string>();
   for (const word of text.trim().split(/\s+/)) {
-    const prefix = /^([a-z]+):./i.exec(word)?.[1]?.toLowerCase();
+    const prefix = PREFIXED.exec(word)?.[1]?.toLowerCase();
     if (prefix && !(prefix in PREFIXES)) unknown.add(`${prefix}:`);
   }
   if (unknown.size === 0) return '';

@@ -56,7 +56,7 @@ export function editAt(value: string, caret: number | undefined, name: string, i
   }
   const after = chars.slice(at).join('');
   const before = graphemesOf(edit(chars.slice(0, at).join(''), name, input, max));
-  const room = Math.max(0, max - graphemesOf(after).length);
+  const room = Math.max(0, max - (chars.length - at));
   const kept = before.slice(0, room);
   return { value: kept.join('') + after, caret: after ? kept.length : undefined };
 }
