@@ -137,12 +137,25 @@ export function rangeContains(outer: IpRange, inner: IpRange): boolean {
  * `10.0.0.0/9, 10.128.0.0/9`, which no one of them contains. Two CIDR ranges are nested or
  * apart, so a range no entry contains is covered only if both its halves are.
  */
-export function rangeCovered(inner: IpRange, ranges: readonly IpRange[]): boolean {
+function rangeCovered(inner: IpRange, ranges: readonly IpRange[]): boolean {
   if (ranges.some((r) => rangeContains(r, inner))) return true;
   const within = ranges.filter((r) => rangeContains(inner, r));
   if (within.length === 0) return false;
   const [low, high] = halves(inner);
   return rangeCovered(low, within) && rangeCovered(high, within);
+}
+
+/**
+ * The entries of the allow list `before` that `after` no longer allows in full (an entry that
+ * is no range counts as lost: when in doubt, narrowing). One reading for the daemon's narrowing
+ * decision and the TUI's edit question; spaces around an entry, as typed in a list, are not its.
+ */
+export function rangesLost(before: readonly string[], after: readonly string[]): string[] {
+  const kept = after.map((entry) => rangeOf(entry.trim())).filter((range) => range !== undefined);
+  return before.filter((entry) => {
+    const range = rangeOf(entry.trim());
+    return range === undefined || !rangeCovered(range, kept);
+  });
 }
 
 /** The two ranges one bit longer that make up `range` (whose prefix is shorter than its address). */

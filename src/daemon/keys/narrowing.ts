@@ -12,7 +12,7 @@
  * doubt (an address that does not parse) the answer is "narrowing": waiting a few
  * milliseconds for replicas costs less than a key that stays usable.
  */
-import { rangeCovered, rangeOf } from '../../decide/ip.js';
+import { rangesLost } from '../../decide/ip.js';
 import type { StoredQuota } from '../../decide/quota.js';
 import type { RateLimit } from '../../decide/rate-limit.js';
 import { scopeGrants } from '../../decide/scopes.js';
@@ -60,11 +60,7 @@ function fewerScopes(before: readonly string[] | null, after: readonly string[] 
 function fewerAddresses(before: readonly string[] | null, after: readonly string[] | null): boolean {
   if (after === null) return false;
   if (before === null) return true;
-  const kept = after.map(rangeOf).filter((range) => range !== undefined);
-  return before.some((had) => {
-    const old = rangeOf(had);
-    return !old || !rangeCovered(old, kept);
-  });
+  return rangesLost(before, after).length > 0;
 }
 
 /** Fewer requests, or the same over a longer window; a limit where there was none. */

@@ -5,7 +5,7 @@
  * deactivating. Widening (or only relabelling) asks nothing. Pure.
  */
 import type { EditKeyInput, KeyJson } from '../../client/client.js';
-import { rangeCovered, rangeOf, type IpRange } from '../../decide/ip.js';
+import { rangeOf, rangesLost } from '../../decide/ip.js';
 import { scopeGrants, scopeProblem } from '../../decide/scopes.js';
 import { ratePhrase, refillPhrase } from '../../policy-text.js';
 import { withThousands } from '../../thousands.js';
@@ -35,11 +35,7 @@ function allowedIpsNarrower(before: KeyJson['allowedIps'], after: readonly strin
   if (after === undefined || after === null) return undefined;
   if (before === null) return `allowed IPs: any address → ${named(after)}`;
   // Entries that do not parse are the daemon's to refuse; they allow nothing here.
-  const ranges = after.map(typedRange).filter((r): r is IpRange => r !== undefined);
-  const lost = before.filter((entry) => {
-    const range = typedRange(entry);
-    return range === undefined || !rangeCovered(range, ranges);
-  });
+  const lost = rangesLost(before, after);
   // A lost entry may still be allowed in part (10.0.0.0/8 → 10.0.0.0/16): "not all of" is true of both.
   return lost.length ? `allowed IPs: not all of ${named(lost)} any more (now ${named(after)})` : undefined;
 }
